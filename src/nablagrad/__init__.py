@@ -1,0 +1,209 @@
+"""nablagrad: a deep-learning framework written from the math up, with PyTorch's API.
+
+``import nablagrad as torch`` gives tensors with broadcasting and reverse-mode autograd on
+NumPy (CuPy on NVIDIA GPUs), ``nn``, ``optim`` and ``utils.data``.
+
+Example:
+    >>> import nablagrad as torch
+    >>> A = torch.arange(6).reshape(3, 2)
+    >>> x = torch.tensor([1, 2])
+    >>> torch.mv(A, x)
+    tensor([ 2,  8, 14])
+"""
+
+from __future__ import annotations
+
+from . import backend, cuda
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import (
+    bool_,
+    device,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
+from .creation import (
+    arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .ops.elementwise import (
+    abs,
+    add,
+    allclose,
+    ceil,
+    clamp,
+    cos,
+    div,
+    eq,
+    equal,
+    exp,
+    expm1,
+    floor,
+    floor_divide,
+    ge,
+    gt,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    lerp,
+    log,
+    log1p,
+    log2,
+    log10,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    neg,
+    pow,
+    reciprocal,
+    relu,
+    remainder,
+    round,
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    square,
+    sub,
+    tan,
+    tanh,
+    trunc,
+    where,
+)
+from .ops.index import gather, index_select, masked_fill, masked_select, scatter
+from .ops.linalg import bmm, dot, einsum, matmul, mm, mv, outer
+from .ops.reduce import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    cumsum,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    std,
+    sum,
+    var,
+)
+from .ops.shape import (
+    broadcast_tensors,
+    broadcast_to,
+    cat,
+    chunk,
+    flatten,
+    flip,
+    movedim,
+    narrow,
+    permute,
+    repeat,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    t,
+    transpose,
+    unbind,
+    unflatten,
+    unsqueeze,
+)
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .tensor import Size, Tensor
+
+bool = bool_  # noqa: A001 - torch.bool
+float = float32  # noqa: A001 - torch.float
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001 - torch.int
+short = int16
+concat = cat
+concatenate = cat
+clip = clamp
+multiply = mul
+subtract = sub
+divide = div
+negative = neg
+true_divide = div
+swapaxes = transpose
+greater = gt
+less = lt
+__version__ = "0.1.0"
+
+
+def is_tensor(obj: object) -> bool:
+    """True when ``obj`` is a nablagrad Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(x: Tensor) -> bool:
+    return x.is_floating_point()
+
+
+def numel(x: Tensor) -> int:
+    return x.numel()
+
+
+def all(x: Tensor, dim: object = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return x.all(dim, keepdim)
+
+
+def any(x: Tensor, dim: object = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return x.any(dim, keepdim)
+
+
+def count_nonzero(x: Tensor, dim: object = None) -> Tensor:
+    return x.count_nonzero(dim)
+
+
+def softmax(x: Tensor, dim: int) -> Tensor:
+    return x.softmax(dim)
+
+
+def log_softmax(x: Tensor, dim: int) -> Tensor:
+    return x.log_softmax(dim)
+
+
+from . import autograd  # noqa: E402

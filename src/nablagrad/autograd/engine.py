@@ -1,0 +1,209 @@
+"""The reverse-mode engine: one place that does all gradient bookkeeping.
+
+``run_backward`` sorts the graph topologically with an explicit stack (no recursion, so chains
+of any length work), walks it from the outputs back, calls each primitive's ``backward`` and
+then, for every input, sums broadcast dimensions away, casts to the input's dtype and
+accumulates.  Leaves receive their total gradient in ``.grad``; ``autograd.grad`` asks for the
+gradients of chosen tensors instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import function as _function
+from ..backend import get_array_module
+from .dual import unbroadcast
+
+
+def _topo_order(roots: list) -> tuple[list, list]:
+    """Non-leaf tensors reachable from ``roots`` (each after all its consumers) and the leaves."""
+    order: list = []
+    leaves: list = []
+    seen: set = set()
+    stack: list = [(r, False) for r in roots]
+    while stack:
+        t, done = stack.pop()
+        if done:
+            order.append(t)
+            continue
+        key = id(t)
+        if key in seen:
+            continue
+        seen.add(key)
+        ctx = t._ctx
+        if ctx is None:
+            leaves.append(t)
+            continue
+        if ctx.parents is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or to use intermediate "
+                "results after they were freed). Pass retain_graph=True to the first "
+                "backward() if you need to backward through the graph again."
+            )
+        stack.append((t, True))
+        for p in ctx.parents:
+            if p.requires_grad and id(p) not in seen:
+                stack.append((p, False))
+    order.reverse()
+    return order, leaves
+
+
+def _as_grad(t: Any, g: Any, create_graph: bool) -> Any:
+    """Normalise a seed gradient to what the pass works with (array, or Tensor with graph)."""
+    Tensor = _function.Tensor
+    if g is None:
+        if t._data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs, but the output has "
+                f"shape {tuple(t.shape)}: pass gradient= (a tensor of that shape) to backward(), "
+                "or reduce the output first (e.g. out.sum().backward())"
+            )
+        data = get_array_module(t._data).ones(t._data.shape, t._data.dtype)
+        return Tensor._wrap(data) if create_graph else data
+    g_t = g if isinstance(g, Tensor) else Tensor(g)
+    if tuple(g_t.shape) != tuple(t.shape):
+        raise RuntimeError(
+            f"Mismatch in shape: gradient has shape {tuple(g_t.shape)} but the output has shape "
+            f"{tuple(t.shape)}: pass a gradient with the output's shape"
+        )
+    if create_graph:
+        return g_t
+    return g_t._data.astype(t._data.dtype, copy=True)
+
+
+def run_backward(
+    roots: list,
+    seeds: list,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: list | None = None,
+    accumulate: bool = True,
+) -> list | None:
+    """Backpropagate from ``roots`` seeded with ``seeds``.
+
+    With ``accumulate=True`` leaf gradients are added into ``.grad`` (``Tensor.backward``);
+    otherwise the gradients of ``inputs`` are returned in order (``autograd.grad``).
+    """
+    Tensor = _function.Tensor
+    if retain_graph is None:
+        retain_graph = create_graph
+    for r in roots:
+        if not r.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn: "
+                "create the inputs with requires_grad=True (or call .requires_grad_()) and do "
+                "not compute the output inside no_grad()"
+            )
+    grads: dict[int, Any] = {}
+    for r, s in zip(roots, seeds):
+        g = _as_grad(r, s, create_graph)
+        grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
+    order, leaves = _topo_order(roots)
+    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else {}
+    captured: list = [None] * len(inputs) if inputs is not None else []
+
+    prev_mode = _function._grad_enabled
+    _function._grad_enabled = create_graph
+    try:
+        for t in order:
+            key = id(t)
+            g = grads.pop(key, None)
+            if g is None:
+                continue
+            if t._hooks is not None:
+                g = _run_hooks(t, g, create_graph)
+            if key in wanted:
+                captured[wanted[key]] = g
+            if t._retains_grad and accumulate:
+                _accumulate_leaf(t, g, create_graph, set())
+            ctx = t._ctx
+            if ctx.parents is None:
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time: pass "
+                    "retain_graph=True to the first backward() call"
+                )
+            parents = ctx.parents
+            for p, v in zip(parents, ctx.versions):
+                if p._version != v:
+                    raise RuntimeError(
+                        f"one of the variables needed for gradient computation has been "
+                        f"modified by an inplace operation: a tensor of shape {tuple(p.shape)} "
+                        f"used by {ctx.name} is at version {p._version}; expected version {v}. "
+                        "Use an out-of-place operation (x = x + y instead of x += y) or clone() "
+                        "the tensor before changing it"
+                    )
+            if create_graph:
+                in_grads = ctx.backward(g, t, *parents)
+            else:
+                in_grads = ctx.backward(g, t._data, *ctx.inputs)
+            if not retain_graph:
+                ctx.parents = None
+                ctx.inputs = None
+            for p, pg in zip(parents, in_grads):
+                if pg is None or not p.requires_grad:
+                    continue
+                pg = _fit(pg, p)
+                pk = id(p)
+                prev = grads.get(pk)
+                grads[pk] = pg if prev is None else prev + pg
+
+        handed: set = set()
+        for leaf in leaves:
+            key = id(leaf)
+            g = grads.pop(key, None)
+            if g is None:
+                continue
+            if leaf._hooks is not None:
+                g = _run_hooks(leaf, g, create_graph)
+            if key in wanted:
+                captured[wanted[key]] = g
+            elif accumulate:
+                _accumulate_leaf(leaf, g, create_graph, handed)
+    finally:
+        _function._grad_enabled = prev_mode
+
+    if inputs is None:
+        return None
+    return [
+        None if c is None else (c if isinstance(c, Tensor) else Tensor._wrap(c)) for c in captured
+    ]
+
+
+def _fit(pg: Any, p: Any) -> Any:
+    """Un-broadcast and cast a raw input gradient to its input's shape and dtype."""
+    if tuple(pg.shape) != p._data.shape:
+        pg = unbroadcast(pg, p._data.shape)
+    if isinstance(pg, _function.Tensor):
+        if pg._data.dtype != p._data.dtype:
+            pg = pg.to(dtype=p.dtype)
+    elif pg.dtype != p._data.dtype:
+        pg = pg.astype(p._data.dtype)
+    return pg
+
+
+def _run_hooks(t: Any, g: Any, create_graph: bool) -> Any:
+    Tensor = _function.Tensor
+    g_t = g if isinstance(g, Tensor) else Tensor._wrap(g)
+    for hook in list(t._hooks.values()):
+        out = hook(g_t)
+        if out is not None:
+            g_t = out if isinstance(out, Tensor) else Tensor(out)
+    return g_t if create_graph else g_t._data
+
+
+def _accumulate_leaf(t: Any, g: Any, create_graph: bool, handed: set) -> None:
+    """Add ``g`` into ``t.grad``, never letting two gradients share one array."""
+    Tensor = _function.Tensor
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+        return
+    if t.grad is None:
+        if g.base is not None or id(g) in handed:
+            g = g.copy()
+        handed.add(id(g))
+        t.grad = Tensor._wrap(g)
+    elif t.grad._data.shape == g.shape and t.grad._data.dtype == g.dtype and not t.grad.requires_grad:
+        t.grad._data += g
+    else:
+        t.grad = Tensor._wrap(t.grad._data + g)

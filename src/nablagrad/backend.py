@@ -1,0 +1,283 @@
+"""The one seam between nablagrad and the array library.
+
+Every other module gets its array namespace from here: NumPy on the CPU (the default) and
+CuPy on NVIDIA GPUs (``device="cuda"``).  Op code never imports numpy or cupy itself; it asks
+``get_array_module(array)`` for the namespace that owns an array and calls that, so the same
+code runs on either library.
+
+This module also owns nablagrad's dtypes (``nablagrad.float32`` ...), the default dtype and the
+``device`` type.
+
+Example:
+    >>> from nablagrad import backend
+    >>> xp = backend.get_array_module(backend.np.zeros(3))
+    >>> xp.__name__
+    'numpy'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "np",
+    "get_array_module",
+    "xp_for",
+    "cupy_available",
+    "dtype",
+    "to_np_dtype",
+    "from_np_dtype",
+    "get_default_dtype",
+    "set_default_dtype",
+    "device",
+    "as_device",
+    "device_of",
+    "to_device",
+    "to_host",
+]
+
+_cupy: Any = None
+_cupy_checked = False
+
+
+def _load_cupy() -> Any:
+    """Import CuPy once, lazily; ``None`` when it is not installed or finds no GPU."""
+    global _cupy, _cupy_checked
+    if not _cupy_checked:
+        _cupy_checked = True
+        try:
+            module = importlib.import_module("cupy")
+            module.cuda.runtime.getDeviceCount()
+            _cupy = module
+        except Exception:  # noqa: BLE001 - any failure means "no usable CuPy"
+            _cupy = None
+    return _cupy
+
+
+def cupy_available() -> bool:
+    """True when CuPy is installed and sees a CUDA device."""
+    return _load_cupy() is not None
+
+
+def get_array_module(array: Any) -> Any:
+    """The array namespace (``numpy`` or ``cupy``) that owns ``array``."""
+    if type(array) is np.ndarray or _cupy is None:
+        return np
+    if isinstance(array, _cupy.ndarray):
+        return _cupy
+    return np
+
+
+# ---------------------------------------------------------------------------------------------
+# dtypes
+# ---------------------------------------------------------------------------------------------
+
+
+class dtype:  # noqa: N801 - named like torch.dtype
+    """A nablagrad dtype: a name plus the NumPy dtype that stores it.
+
+    ``is_floating_point`` and ``itemsize`` follow ``torch.dtype``.
+    """
+
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "category")
+
+    def __init__(self, name: str, np_dtype: Any, category: int) -> None:
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.category = category  # 0 bool, 1 integer, 2 floating point
+        self.is_floating_point = category == 2
+        self.is_signed = self.np.kind in "if"
+        self.itemsize = self.np.itemsize
+
+    def __repr__(self) -> str:
+        return f"nablagrad.{self.name}"
+
+    def __reduce__(self) -> tuple:
+        return (_dtype_by_name, (self.name,))
+
+
+float16 = dtype("float16", np.float16, 2)
+float32 = dtype("float32", np.float32, 2)
+float64 = dtype("float64", np.float64, 2)
+uint8 = dtype("uint8", np.uint8, 1)
+int8 = dtype("int8", np.int8, 1)
+int16 = dtype("int16", np.int16, 1)
+int32 = dtype("int32", np.int32, 1)
+int64 = dtype("int64", np.int64, 1)
+bool_ = dtype("bool", np.bool_, 0)
+
+_ALL_DTYPES = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_)
+_BY_NP = {d.np: d for d in _ALL_DTYPES}
+_BY_NAME = {d.name: d for d in _ALL_DTYPES}
+_ALIASES = {
+    "half": float16,
+    "float": float32,
+    "double": float64,
+    "short": int16,
+    "int": int32,
+    "long": int64,
+    "bool_": bool_,
+}
+_BY_NAME.update(_ALIASES)
+
+_default_float = float32
+
+
+def _dtype_by_name(name: str) -> dtype:
+    return _BY_NAME[name]
+
+
+def to_np_dtype(d: Any) -> np.dtype:
+    """The NumPy dtype for a nablagrad dtype, a NumPy dtype, a Python type or a name.
+
+    Raises ``TypeError`` naming the accepted spellings for anything else.
+    """
+    if type(d) is dtype:
+        return d.np
+    if d is float:
+        return _default_float.np
+    if d is int:
+        return np.dtype(np.int64)
+    if d is bool:
+        return np.dtype(np.bool_)
+    if isinstance(d, str):
+        name = d.removeprefix("torch.").removeprefix("nablagrad.")
+        if name in _BY_NAME:
+            return _BY_NAME[name].np
+        raise TypeError(
+            f"unknown dtype {d!r}: use one of "
+            + ", ".join(sorted(k for k in _BY_NAME if "_" not in k))
+            + " (e.g. nablagrad.float32)"
+        )
+    try:
+        npd = np.dtype(d)
+    except TypeError:
+        raise TypeError(f"unknown dtype {d!r}: pass e.g. nablagrad.float32 or 'float64'") from None
+    if npd not in _BY_NP:
+        raise TypeError(f"dtype {npd} is not supported by nablagrad: use one of {list(_BY_NAME)}")
+    return npd
+
+
+def from_np_dtype(npd: Any) -> dtype:
+    """The nablagrad dtype that stores NumPy dtype ``npd``."""
+    try:
+        return _BY_NP[npd]
+    except KeyError:
+        raise TypeError(f"NumPy dtype {npd} has no nablagrad equivalent") from None
+
+
+def get_default_dtype() -> dtype:
+    """The dtype given to floating-point tensors made from Python floats (``float32``)."""
+    return _default_float
+
+
+def set_default_dtype(d: Any) -> None:
+    """Set the default floating-point dtype (``float32`` or ``float64``), as in torch."""
+    global _default_float
+    npd = to_np_dtype(d)
+    if npd.kind != "f":
+        raise TypeError(f"set_default_dtype needs a floating-point dtype, got {npd}")
+    _default_float = _BY_NP[npd]
+
+
+def default_float_np() -> np.dtype:
+    """NumPy dtype of the current default float dtype."""
+    return _default_float.np
+
+
+# ---------------------------------------------------------------------------------------------
+# devices
+# ---------------------------------------------------------------------------------------------
+
+
+class device:  # noqa: N801 - named like torch.device
+    """Where a tensor's memory lives: ``device("cpu")`` or ``device("cuda", 0)``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:  # noqa: A002
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if not isinstance(type, str):
+            raise TypeError(f"device must be a string like 'cpu' or 'cuda:0', got {type!r}")
+        if ":" in type:
+            type, idx = type.split(":", 1)
+            if not idx.isdigit():
+                raise ValueError(f"bad device index in {type}:{idx}: expected e.g. 'cuda:0'")
+            index = int(idx)
+        if type not in ("cpu", "cuda"):
+            raise ValueError(f"unknown device type {type!r}: use 'cpu' or 'cuda'")
+        self.type = type
+        self.index = index
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and (self.index or 0) == (other.index or 0)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index or 0))
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+
+CPU = device("cpu")
+
+
+def as_device(d: Any) -> device:
+    """Normalise a device spelling (``None``, ``"cpu"``, ``"cuda:0"``, ``device``)."""
+    if d is None:
+        return CPU
+    return d if isinstance(d, device) else device(d)
+
+
+def xp_for(d: Any) -> Any:
+    """The array namespace for a device; a clear error when CUDA is asked for but absent."""
+    dev = as_device(d)
+    if dev.type == "cpu":
+        return np
+    cp = _load_cupy()
+    if cp is None:
+        raise RuntimeError(
+            "device='cuda' needs CuPy and an NVIDIA GPU: install cupy-cuda12x "
+            "(pip install cupy-cuda12x) on a machine with CUDA, or use device='cpu'"
+        )
+    return cp
+
+
+def device_of(array: Any) -> device:
+    """The device an array lives on."""
+    if type(array) is np.ndarray or _cupy is None or not isinstance(array, _cupy.ndarray):
+        return CPU
+    return device("cuda", int(array.device.id))
+
+
+def to_device(array: Any, d: Any) -> Any:
+    """Copy ``array`` to device ``d`` (no copy when it is already there)."""
+    dev = as_device(d)
+    if dev.type == "cpu":
+        return to_host(array)
+    cp = xp_for(dev)
+    with cp.cuda.Device(dev.index or 0):
+        return cp.asarray(array)
+
+
+def to_host(array: Any) -> np.ndarray:
+    """A NumPy array with the values of ``array`` (a CuPy array is copied to the host)."""
+    if type(array) is np.ndarray:
+        return array
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy.asnumpy(array)
+    return np.asarray(array)

@@ -1,0 +1,25 @@
+"""``nablagrad.cuda``: whether the CuPy backend can run, as ``torch.cuda``."""
+
+from __future__ import annotations
+
+from . import backend
+
+
+def is_available() -> bool:
+    """True when CuPy is installed and sees an NVIDIA GPU."""
+    return backend.cupy_available()
+
+
+def device_count() -> int:
+    if not is_available():
+        return 0
+    return int(backend.xp_for("cuda").cuda.runtime.getDeviceCount())
+
+
+def synchronize() -> None:
+    if is_available():
+        backend.xp_for("cuda").cuda.Stream.null.synchronize()
+
+
+def manual_seed(seed: int) -> None:
+    """GPU random numbers are drawn on the host from the default generator; nothing to seed."""

@@ -1,0 +1,181 @@
+"""Indexing primitives: basic/advanced/boolean ``x[idx]``, index assignment, gather, scatter.
+
+The gradient of a gather is a scatter-add into zeros, and the gradient of a scatter-add is a
+gather, so each pair is the other's backward and double backward works.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import dual as D
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+
+_BASIC = (int, slice, type(None), type(Ellipsis))
+
+
+def convert_index(idx: Any) -> tuple[Any, bool]:
+    """The index with Tensors replaced by arrays, and whether it is basic (no copy, no dupes)."""
+    if isinstance(idx, tuple):
+        parts = tuple(_convert_one(i) for i in idx)
+        return parts, all(isinstance(p, _BASIC) and not isinstance(p, bool) for p in parts)
+    part = _convert_one(idx)
+    return part, isinstance(part, _BASIC) and not isinstance(part, bool)
+
+
+def _convert_one(i: Any) -> Any:
+    if isinstance(i, Tensor):
+        data = i._data
+        if data.dtype.kind == "f":
+            raise IndexError(
+                "tensors used as indices must be long, int or bool tensors, got a float tensor: "
+                "call .long() on the index"
+            )
+        return data
+    if isinstance(i, (list, range)):
+        return get_array_module(None).asarray(list(i))
+    return i
+
+
+class GetItem(Function):
+    def forward(self, x, index=None, basic=True):
+        self.index, self.basic, self.shape = index, basic, x.shape
+        return x[index]
+
+    def backward(self, g, out, x):
+        return (D.index_add_into(g, self.index, self.shape, self.basic),)
+
+
+class IndexAddInto(Function):
+    """zeros(shape) with ``g`` added at ``index`` (the backward of GetItem)."""
+
+    def forward(self, g, index=None, shape=(), basic=True):
+        self.index = index
+        return D._index_add_raw(g, index, shape, basic)
+
+    def backward(self, gg, out, g):
+        return (gg[self.index],)
+
+
+class SetItem(Function):
+    """``out = x.copy(); out[index] = v``: gradient to x except at index, and to v from index."""
+
+    def forward(self, x, v, index=None):
+        self.index = index
+        out = x.copy()
+        out[index] = v
+        return out
+
+    def backward(self, g, out, x, v):
+        gx = None
+        if self.needs(0):
+            mask = get_array_module(D.raw(g)).ones(D.raw(g).shape, dtype=bool)
+            mask[self.index] = False
+            gx = g * mask
+        gv = g[self.index] if self.needs(1) else None
+        return gx, gv
+
+
+class Gather(Function):
+    def forward(self, x, index=None, axis=0):
+        self.index, self.axis, self.shape = index, axis, x.shape
+        return get_array_module(x).take_along_axis(x, index, axis=axis)
+
+    def backward(self, g, out, x):
+        return (D.scatter_along(g, self.index, self.axis, self.shape),)
+
+
+class ScatterAddAlong(Function):
+    def forward(self, g, index=None, axis=0, shape=()):
+        self.index, self.axis = index, axis
+        return D.scatter_add_along_raw(g, index, axis, shape)
+
+    def backward(self, gg, out, g):
+        if D.is_tensor(gg):
+            return (Gather.apply(gg, index=self.index, axis=self.axis),)
+        return (get_array_module(gg).take_along_axis(gg, self.index, axis=self.axis),)
+
+
+def getitem(x: Tensor, idx: Any) -> Tensor:
+    index, basic = convert_index(idx)
+    try:
+        return GetItem.apply(x, index=index, basic=basic)
+    except IndexError as e:
+        raise IndexError(f"index {idx!r} is invalid for a tensor of shape {tuple(x.shape)}: {e}") from None
+
+
+def setitem(x: Tensor, idx: Any, value: Any) -> None:
+    """``x[idx] = value``; differentiable when ``x`` is not a leaf that requires grad."""
+    from ..autograd import function as fn_mod
+    from .elementwise import _as_operand
+
+    index, _ = convert_index(idx)
+    v = _as_operand(value, x, x._data.dtype)
+    if fn_mod._grad_enabled and (x.requires_grad or v.requires_grad):
+        if x._ctx is None and x.requires_grad:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation: "
+                "wrap the assignment in `with nablagrad.no_grad():` or assign into a clone()"
+            )
+        x._rebind(lambda old: SetItem.apply(old, v, index=index))
+        return
+    try:
+        x._data[index] = v._data
+    except ValueError as e:
+        raise ValueError(f"cannot assign a value of shape {tuple(v.shape)} to x[{idx!r}] of a tensor of "
+                         f"shape {tuple(x.shape)}: {e}") from None
+    x._version += 1
+
+
+def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """out[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather)."""
+    from .reduce import normalize_dims
+
+    if index._data.dtype.kind not in "iu":
+        raise TypeError(f"gather(): index must be an integer tensor, got {index.dtype}")
+    if index.ndim != x.ndim:
+        raise RuntimeError(
+            f"gather(): index has {index.ndim} dims but input has {x.ndim}: they must match"
+        )
+    axis = normalize_dims(dim, x.ndim)[0]
+    return Gather.apply(x, index=index._data, axis=axis)
+
+
+def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    from .reduce import normalize_dims
+
+    axis = normalize_dims(dim, x.ndim)[0]
+    return getitem(x, (slice(None),) * axis + (index,))
+
+
+def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
+    from .elementwise import where
+
+    return where(mask, value if isinstance(value, Tensor) else Tensor._wrap(
+        get_array_module(x._data).asarray(value, dtype=x._data.dtype)), x)
+
+
+def masked_select(x: Tensor, mask: Tensor) -> Tensor:
+    from .shape import broadcast_tensors
+
+    xb, mb = broadcast_tensors(x, mask)
+    return getitem(xb, mb._data)
+
+
+def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
+    """Out-of-place torch.scatter (not differentiable): writes ``src`` at ``index`` along ``dim``."""
+    from .reduce import normalize_dims
+
+    xp = get_array_module(x._data)
+    axis = normalize_dims(dim, x.ndim)[0]
+    out = x._data.copy()
+    vals = src._data if isinstance(src, Tensor) else xp.full(index.shape, src, dtype=x._data.dtype)
+    if reduce == "add":
+        full = list(xp.indices(index.shape, sparse=True))
+        full[axis] = index._data
+        xp.add.at(out, tuple(full), vals)
+    else:
+        xp.put_along_axis(out, index._data, vals, axis=axis)
+    return Tensor._wrap(out)

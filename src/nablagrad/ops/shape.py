@@ -1,0 +1,373 @@
+"""Shape primitives: reshape, permute, expand, repeat, cat, flip, pad; the rest composed."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..autograd import dual as D
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+from .reduce import normalize_dims
+
+
+def _shape_args(shape: tuple) -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    elif len(shape) == 1 and isinstance(shape[0], Tensor):
+        shape = tuple(int(v) for v in shape[0].tolist())
+    return tuple(int(s) for s in shape)
+
+
+class Reshape(Function):
+    def forward(self, x, shape=()):
+        self.in_shape = x.shape
+        return x.reshape(shape)
+
+    def backward(self, g, out, x):
+        return (g.reshape(self.in_shape),)
+
+
+class Permute(Function):
+    def forward(self, x, axes=()):
+        self.inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
+        return x.transpose(axes)
+
+    def backward(self, g, out, x):
+        return (D.permute(g, self.inverse),)
+
+
+class Expand(Function):
+    """Broadcast to a bigger shape (a view); the engine sums the gradient back."""
+
+    def forward(self, x, shape=()):
+        return get_array_module(x).broadcast_to(x, shape)
+
+    def backward(self, g, out, x):
+        return (g,)
+
+
+class Repeat(Function):
+    def forward(self, x, reps=()):
+        self.in_shape = (1,) * (len(reps) - x.ndim) + x.shape
+        self.reps = reps
+        return get_array_module(x).tile(x.reshape(self.in_shape), reps)
+
+    def backward(self, g, out, x):
+        split = []
+        for r, n in zip(self.reps, self.in_shape):
+            split += [r, n]
+        g = g.reshape(tuple(split))
+        axes = tuple(range(0, 2 * len(self.reps), 2))
+        g = g.sum(axes) if D.is_tensor(g) else g.sum(axis=axes)
+        return (g.reshape(self.in_shape),)
+
+
+class Cat(Function):
+    def forward(self, *xs, axis=0):
+        self.axis = axis
+        self.sizes = [x.shape[axis] for x in xs]
+        return get_array_module(xs[0]).concatenate(xs, axis=axis)
+
+    def backward(self, g, out, *xs):
+        grads, start = [], 0
+        for size in self.sizes:
+            idx = (slice(None),) * self.axis + (slice(start, start + size),)
+            grads.append(g[idx])
+            start += size
+        return tuple(grads)
+
+
+class Flip(Function):
+    def forward(self, x, axes=()):
+        self.axes = axes
+        return get_array_module(x).flip(x, axes)
+
+    def backward(self, g, out, x):
+        if D.is_tensor(g):
+            return (g.flip(self.axes),)
+        return (get_array_module(g).flip(g, self.axes),)
+
+
+class ConstantPad(Function):
+    def forward(self, x, widths=(), value=0.0):
+        xp = get_array_module(x)
+        crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, x.shape))
+        x = x[crop]
+        grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+        self.widths = widths
+        return xp.pad(x, grow, mode="constant", constant_values=value)
+
+    def backward(self, g, out, x):
+        # the cropped part of x gets the gradient of the interior of out; the rest gets zeros
+        inner = tuple(
+            slice(max(lo, 0), g.shape[i] - max(hi, 0)) for i, (lo, hi) in enumerate(self.widths)
+        )
+        g_inner = g[inner]
+        back = tuple((max(-lo, 0), max(-hi, 0)) for lo, hi in self.widths)
+        if not any(lo or hi for lo, hi in back):
+            return (g_inner,)
+        if D.is_tensor(g_inner):
+            return (pad(g_inner, _to_torch_pad(back)),)
+        return (get_array_module(g_inner).pad(g_inner, back),)
+
+
+def _to_torch_pad(widths: tuple) -> tuple:
+    """Per-dimension (before, after) pairs as torch's flat last-dim-first pad tuple."""
+    flat: list = []
+    for lo, hi in reversed(widths):
+        flat += [lo, hi]
+    return tuple(flat)
+
+
+# ---------------------------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------------------------
+
+
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    """Same elements in a new shape; one entry may be -1 (inferred)."""
+    shape = _shape_args(shape)
+    n = x._data.size
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"reshape: only one dimension can be inferred (-1), got {list(shape)}")
+    known = math.prod(s for s in shape if s != -1)
+    if (-1 in shape and (known == 0 or n % known)) or (-1 not in shape and known != n):
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+    return Reshape.apply(x, shape=shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = x.shape[:s] + (math.prod(x.shape[s : e + 1]),) + x.shape[e + 1 :]
+    return reshape(x, shape)
+
+
+def unflatten(x: Tensor, dim: int, sizes: tuple) -> Tensor:
+    d = dim % x.ndim
+    sizes = tuple(sizes)
+    if -1 in sizes:
+        known = math.prod(s for s in sizes if s != -1)
+        sizes = tuple(x.shape[d] // known if s == -1 else s for s in sizes)
+    if math.prod(sizes) != x.shape[d]:
+        raise RuntimeError(f"unflatten: sizes {list(sizes)} do not multiply to {x.shape[d]}")
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1 :])
+
+
+def squeeze(x: Tensor, dim: Any = None) -> Tensor:
+    """Drop size-1 dimensions (only those in ``dim`` when given)."""
+    if dim is None:
+        shape = tuple(n for n in x.shape if n != 1)
+    else:
+        axes = normalize_dims(dim, x.ndim) or ()
+        shape = tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1))
+    return reshape(x, shape)
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 dimension at ``dim`` (negative counts from the end of the result)."""
+    nd = x.ndim + 1
+    if not -nd <= dim < nd:
+        raise IndexError(f"unsqueeze: dim {dim} out of range for a result with {nd} dims")
+    d = dim % nd
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+def permute(x: Tensor, *dims: Any) -> Tensor:
+    dims = _shape_args(dims)
+    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+        raise RuntimeError(
+            f"permute: dims {list(dims)} must be a permutation of the {x.ndim} dims of a tensor "
+            f"of shape {tuple(x.shape)}"
+        )
+    return Permute.apply(x, axes=tuple(d % x.ndim for d in dims))
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    axes = list(range(x.ndim))
+    a, b = normalize_dims(dim0, x.ndim)[0], normalize_dims(dim1, x.ndim)[0]
+    axes[a], axes[b] = axes[b], axes[a]
+    return Permute.apply(x, axes=tuple(axes))
+
+
+def t(x: Tensor) -> Tensor:
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {x.ndim}: use transpose")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+def movedim(x: Tensor, source: int, destination: int) -> Tensor:
+    axes = list(range(x.ndim))
+    s = axes.pop(source % x.ndim)
+    axes.insert(destination % x.ndim, s)
+    return Permute.apply(x, axes=tuple(axes))
+
+
+def expand(x: Tensor, *sizes: Any) -> Tensor:
+    """View with size-1 dimensions stretched to ``sizes`` (-1 keeps a dimension)."""
+    sizes = _shape_args(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
+            f"the number of dimensions in the tensor ({x.ndim})"
+        )
+    shape = []
+    for i, s in enumerate(sizes):
+        own = x.shape[i - lead] if i >= lead else None
+        if s == -1:
+            if own is None:
+                raise RuntimeError("expand: -1 is not allowed for a new leading dimension")
+            s = own
+        if own is not None and own != 1 and own != s:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({own}) at "
+                f"non-singleton dimension {i}. Target sizes: {list(sizes)}. Tensor sizes: "
+                f"{list(x.shape)}"
+            )
+        shape.append(s)
+    return Expand.apply(x, shape=tuple(shape))
+
+
+def broadcast_to(x: Tensor, shape: tuple) -> Tensor:
+    return expand(x, tuple(shape))
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple:
+    xp = get_array_module(tensors[0]._data)
+    shape = xp.broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def repeat(x: Tensor, *sizes: Any) -> Tensor:
+    """Tile the tensor ``sizes[i]`` times along each dimension (torch's ``repeat``)."""
+    sizes = _shape_args(sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions "
+            f"of tensor: got {len(sizes)} repeats for a tensor of shape {tuple(x.shape)}"
+        )
+    return Repeat.apply(x, reps=sizes)
+
+
+def cat(tensors: Any, dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join tensors along an existing dimension; all other sizes must agree."""
+    if axis is not None:
+        dim = axis
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of Tensors")
+    from .elementwise import result_dtype
+
+    dt = result_dtype(*tensors) if len(tensors) > 1 else tensors[0]._data.dtype
+    tensors = [t if t._data.dtype == dt else t.to(dtype=dt) for t in tensors]
+    ref = tensors[0]
+    ax = normalize_dims(dim, ref.ndim)[0]
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim or any(
+            a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != ax
+        ):
+            raise RuntimeError(
+                f"cat: sizes of tensors must match except in dimension {ax}: tensor 0 has shape "
+                f"{tuple(ref.shape)} but tensor {i} has shape {tuple(t.shape)}"
+            )
+    return Cat.apply(*tensors, axis=ax)
+
+
+def stack(tensors: Any, dim: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new dimension ``dim``."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {tuple(tensors[0].shape)} "
+                f"at entry 0 and {tuple(t.shape)} at entry {i}"
+            )
+    return cat([unsqueeze(t, dim) for t in tensors], dim=dim)
+
+
+def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or given sizes."""
+    ax = normalize_dims(dim, x.ndim)[0]
+    n = x.shape[ax]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise ValueError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                f"at dimension {dim}), but got split_sizes={sizes}"
+            )
+    out, start = [], 0
+    for s in sizes:
+        out.append(x[(slice(None),) * ax + (slice(start, start + s),)])
+        start += s
+    return tuple(out)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    n = x.shape[normalize_dims(dim, x.ndim)[0]]
+    return split(x, max(-(-n // chunks), 1), dim)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple:
+    ax = normalize_dims(dim, x.ndim)[0]
+    return tuple(x[(slice(None),) * ax + (i,)] for i in range(x.shape[ax]))
+
+
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    ax = normalize_dims(dim, x.ndim)[0]
+    return x[(slice(None),) * ax + (slice(start, start + length),)]
+
+
+def flip(x: Tensor, dims: Any) -> Tensor:
+    axes = normalize_dims(dims, x.ndim)
+    return Flip.apply(x, axes=axes)
+
+
+def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """torch.nn.functional.pad: ``pad`` lists (left, right) widths from the last dim backwards.
+
+    Modes: ``constant`` (negative widths crop), ``reflect``, ``replicate``, ``circular``.
+    """
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(
+            f"pad: padding length must be even and at most 2 * ndim ({2 * x.ndim}), got {len(pad)}"
+        )
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if mode == "constant":
+        return ConstantPad.apply(x, widths=tuple(widths), value=0.0 if value is None else value)
+    np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}.get(mode)
+    if np_mode is None:
+        raise ValueError(f"pad: unknown mode {mode!r}: use constant, reflect, replicate or circular")
+    xp = get_array_module(x._data)
+    index = []
+    for d, (lo, hi) in enumerate(widths):
+        if lo < 0 or hi < 0:
+            raise ValueError(f"pad: negative widths are only allowed in constant mode, got {pad}")
+        if mode == "reflect" and (lo >= x.shape[d] or hi >= x.shape[d]):
+            raise ValueError(
+                f"pad: reflect padding ({lo}, {hi}) must be smaller than the dimension size "
+                f"{x.shape[d]}"
+            )
+        index.append(xp.pad(xp.arange(x.shape[d]), (lo, hi), mode=np_mode))
+    return x[xp.ix_(*index)]

@@ -1,0 +1,459 @@
+"""``Tensor``: an array plus what reverse-mode differentiation needs.
+
+A Tensor holds its array (``_data``: NumPy or CuPy), ``requires_grad``, ``grad`` and, when it
+was computed from tensors that require grad, ``_ctx``: the primitive ``Function`` that made it
+(torch's ``grad_fn``).  Methods mirror ``torch.Tensor``; their math lives in ``nablagrad.ops``.
+
+Example:
+    >>> import nablagrad as torch
+    >>> x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import backend
+from .autograd import function as _function
+from .backend import get_array_module, np
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple with ``numel()``, as ``torch.Size``."""
+
+    def numel(self) -> int:
+        return math.prod(self)
+
+    def __repr__(self) -> str:
+        return f"nablagrad.Size({list(self)})"
+
+
+def infer_np_dtype(data: Any) -> Any:
+    """torch.tensor's dtype inference for Python data: bool, int64 or the default float."""
+    flat = data
+    while isinstance(flat, (list, tuple)) and flat:
+        flat = flat[0]
+    arr = np.asarray(data)
+    if arr.dtype.kind == "f":
+        return backend.default_float_np()
+    if arr.dtype.kind in "iu":
+        return np.dtype(np.int64)
+    if arr.dtype.kind == "b":
+        return np.dtype(np.bool_)
+    if arr.dtype.kind == "O":
+        raise TypeError(f"cannot build a tensor from {type(flat).__name__} values")
+    return arr.dtype
+
+
+def to_array(data: Any, dtype: Any = None, device: Any = None, copy: bool = True) -> Any:
+    """An array for ``data`` (Tensor, array, nested lists, scalar) with torch's dtype rules."""
+    xp = backend.xp_for(device) if device is not None else None
+    npd = backend.to_np_dtype(dtype) if dtype is not None else None
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(data)):
+        arr = np.asarray([_to_nested(v) for v in data])
+        if npd is None:
+            npd = _first_tensor_dtype(data)
+    elif hasattr(data, "__cuda_array_interface__") or isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
+    else:
+        if npd is None:
+            npd = infer_np_dtype(data)
+        arr = np.asarray(data, dtype=npd)
+    if npd is None:
+        npd = arr.dtype
+        if npd not in backend._BY_NP:
+            raise TypeError(f"can't convert an array of dtype {npd} to a tensor: use a number dtype")
+    src_xp = get_array_module(arr)
+    xp = xp or src_xp
+    if xp is not src_xp:
+        arr = backend.to_device(arr, device)
+    if copy:
+        return xp.array(arr, dtype=npd, copy=True)
+    return xp.asarray(arr, dtype=npd)
+
+
+def _flat(data: Any) -> list:
+    out = []
+    for v in data:
+        out.extend(_flat(v) if isinstance(v, (list, tuple)) else [v])
+    return out
+
+
+def _to_nested(v: Any) -> Any:
+    if isinstance(v, Tensor):
+        return backend.to_host(v._data)
+    if isinstance(v, (list, tuple)):
+        return [_to_nested(u) for u in v]
+    return v
+
+
+def _first_tensor_dtype(data: Any) -> Any:
+    for v in _flat(data):
+        if isinstance(v, Tensor):
+            return v._data.dtype
+    return None
+
+
+class Tensor:
+    """A multi-dimensional array with reverse-mode automatic differentiation."""
+
+    __slots__ = (
+        "_data", "grad", "_requires_grad", "_ctx", "_hooks", "_retains_grad", "_version",
+        "__weakref__", "__dict__",
+    )
+    __array_ufunc__ = None  # make NumPy defer to our reflected operators
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any = (), requires_grad: bool = False, dtype: Any = None,
+                 device: Any = None) -> None:
+        self._data = to_array(data, dtype=dtype, device=device, copy=True)
+        self.grad = None
+        self._requires_grad = False
+        self._ctx = None
+        self._hooks = None
+        self._retains_grad = False
+        self._version = 0
+        if requires_grad:
+            self.requires_grad = True
+
+    @staticmethod
+    def _wrap(data: Any) -> Tensor:
+        """A new Tensor around ``data`` without copying or checks (internal fast path)."""
+        t = _new(Tensor)
+        t._data = data
+        t.grad = None
+        t._requires_grad = False
+        t._ctx = None
+        t._hooks = None
+        t._retains_grad = False
+        t._version = 0
+        return t
+
+    # -- autograd state ------------------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got {self.dtype}: "
+                "create it with a float dtype (e.g. nablagrad.tensor(..., dtype=nablagrad.float32))"
+                " or call .float() first"
+            )
+        if not value and self._ctx is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables: use .detach() to get "
+                "a tensor that does not require grad"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad_fn(self) -> Any:
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (torch semantics)."""
+        from .autograd.engine import run_backward
+
+        if inputs is not None:
+            ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            grads = run_backward([self], [gradient], retain_graph, create_graph, inputs=ins,
+                                 accumulate=False)
+            for t, g in zip(ins, grads):
+                if g is not None:
+                    t.grad = g if t.grad is None else t.grad + g
+            return
+        run_backward([self], [gradient], retain_graph, create_graph)
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = {}
+        key = object()
+        self._hooks[key] = hook
+        return _HookHandle(self._hooks, key)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if self._ctx is not None:
+            self._retains_grad = True
+
+    def detach(self) -> Tensor:
+        """Same data, no history: the result does not require grad."""
+        return Tensor._wrap(self._data)
+
+    def detach_(self) -> Tensor:
+        self._ctx = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        """A detached Tensor sharing this tensor's memory (in-place changes are not recorded)."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value._data if isinstance(value, Tensor) else to_array(value)
+
+    def _rebind(self, make: Any) -> None:
+        """Turn this tensor into ``make(old)`` where ``old`` carries its previous value and history.
+
+        Used by differentiable in-place operations on non-leaf tensors.
+        """
+        old = Tensor._wrap(self._data)
+        old._requires_grad, old._ctx = self._requires_grad, self._ctx
+        new = make(old)
+        self._data, self._ctx, self._requires_grad = new._data, new._ctx, new._requires_grad
+        self._version += 1
+
+    # -- basic properties ----------------------------------------------------------------------
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[dim]
+
+    @property
+    def dtype(self) -> backend.dtype:
+        return backend.from_np_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> backend.device:
+        return backend.device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Any:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    # -- conversions ---------------------------------------------------------------------------
+
+    def numpy(self, force: bool = False) -> Any:
+        """The values as a NumPy array (shared memory on the CPU, as in torch)."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return backend.to_host(self._data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        arr = backend.to_host(self._data)
+        return arr if dtype is None else arr.astype(dtype)
+
+    def item(self) -> Any:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar: "
+                "index one element first (e.g. x[0].item()) or reduce it (x.sum().item())"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return backend.to_host(self._data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self._data.size} values is ambiguous: use "
+                ".any() or .all()"
+            )
+        return bool(self._data.reshape(()))
+
+    __hash__ = object.__hash__
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
+           copy: bool = False) -> Tensor:
+        """Convert dtype and/or device: ``x.to(float64)``, ``x.to("cuda")``, ``x.to(other)``."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, backend.device) or (isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda")):
+                device = a
+            else:
+                dtype = a
+        out = self
+        if device is not None and backend.as_device(device) != self.device:
+            out = _ToDevice.apply(out, device=backend.as_device(device))
+        if dtype is not None:
+            npd = backend.to_np_dtype(dtype)
+            if npd != out._data.dtype:
+                out = _Cast.apply(out, dtype=npd) if npd.kind in "fc" else Tensor._wrap(
+                    out._data.astype(npd))
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def type(self, dtype: Any = None) -> Any:
+        if dtype is None:
+            return f"nablagrad.{self.dtype.name.capitalize()}Tensor"
+        return self.to(dtype=dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(dtype=other.dtype)
+
+    def float(self) -> Tensor:
+        return self.to(dtype=np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtype=np.float64)
+
+    def half(self) -> Tensor:
+        return self.to(dtype=np.float16)
+
+    def long(self) -> Tensor:
+        return self.to(dtype=np.int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtype=np.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtype=np.bool_)
+
+    def cpu(self) -> Tensor:
+        return self.to(device="cpu")
+
+    def cuda(self, device: Any = None) -> Tensor:
+        return self.to(device="cuda" if device is None else f"cuda:{int(device)}")
+
+    def clone(self, *, memory_format: Any = None) -> Tensor:
+        """A copy with its own memory; gradients flow back to the original."""
+        return _Clone.apply(self)
+
+    def __repr__(self) -> str:
+        from .printing import tensor_repr
+
+        return tensor_repr(self)
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild, (backend.to_host(self._data), self._requires_grad))
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        out = Tensor._wrap(self._data.copy())
+        out._requires_grad = self._requires_grad
+        if self.grad is not None:
+            out.grad = Tensor._wrap(self.grad._data.copy())
+        memo[id(self)] = out
+        return out
+
+
+def _rebuild(data: Any, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(data)
+    t._requires_grad = requires_grad
+    return t
+
+
+_new = object.__new__
+
+
+class _HookHandle:
+    def __init__(self, hooks: dict, key: object) -> None:
+        self.hooks, self.key = hooks, key
+
+    def remove(self) -> None:
+        self.hooks.pop(self.key, None)
+
+
+class _Cast(_function.Function):
+    def forward(self, x, dtype=None):
+        self.src = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, g, out, x):
+        return (g,)  # the engine casts back to the input's dtype
+
+
+class _Clone(_function.Function):
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g, out, x):
+        return (g,)
+
+
+class _ToDevice(_function.Function):
+    def forward(self, x, device=None):
+        self.src = backend.device_of(x)
+        return backend.to_device(x, device)
+
+    def backward(self, g, out, x):
+        if isinstance(g, Tensor):
+            return (g.to(device=self.src),)
+        return (backend.to_device(g, self.src),)
+
+
+_function.Tensor = Tensor
+
+# Methods, operators and in-place forms are attached from the ops modules.
+from . import _tensor_methods  # noqa: E402,F401
