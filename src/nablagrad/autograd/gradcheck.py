@@ -80,20 +80,18 @@ def gradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-
 
 
 def _numerical_jacobian(fn: Callable, ins: tuple, i: int, o_idx: int, eps: float) -> np.ndarray:
-    from .grad_mode import no_grad
-
-    x = ins[i]._data
-    flat = x.reshape(-1)
+    if not ins[i]._data.flags.c_contiguous:
+        ins[i]._data = np.ascontiguousarray(ins[i]._data)
+    flat = ins[i]._data.reshape(-1)  # a view: writing into it perturbs the input
     cols = []
-    with no_grad():
-        for j in range(flat.size):
-            orig = flat[j].copy()
-            flat[j] = orig + eps
-            plus = np.asarray(_outputs(fn(*ins))[o_idx]._data, dtype=np.float64).reshape(-1).copy()
-            flat[j] = orig - eps
-            minus = np.asarray(_outputs(fn(*ins))[o_idx]._data, dtype=np.float64).reshape(-1).copy()
-            flat[j] = orig
-            cols.append((plus - minus) / (2 * eps))
+    for j in range(flat.size):
+        orig = flat[j].copy()
+        flat[j] = orig + eps
+        plus = np.array(_outputs(fn(*ins))[o_idx]._data, dtype=np.float64).reshape(-1)
+        flat[j] = orig - eps
+        minus = np.array(_outputs(fn(*ins))[o_idx]._data, dtype=np.float64).reshape(-1)
+        flat[j] = orig
+        cols.append((plus - minus) / (2 * eps))
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
 
 

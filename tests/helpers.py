@@ -1,0 +1,115 @@
+"""Shared test helpers: compare a nablagrad op with the same op in PyTorch.
+
+``check_op(ng_fn, torch_fn, shapes)`` builds seeded inputs, runs both libraries, compares the
+forward result (shape, dtype, values) and then the gradients of ``out.sum()`` (or of
+``(out * w).sum()`` with a seeded weight, so every output element matters) for every input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+import nablagrad as ng
+
+TORCH_DTYPES = {
+    np.dtype(np.float32): torch.float32,
+    np.dtype(np.float64): torch.float64,
+    np.dtype(np.int64): torch.int64,
+    np.dtype(np.int32): torch.int32,
+    np.dtype(np.bool_): torch.bool,
+}
+
+
+def to_torch(x: Any, requires_grad: bool = False) -> torch.Tensor:
+    arr = np.array(x._data if isinstance(x, ng.Tensor) else x)
+    t = torch.from_numpy(arr.copy())
+    if requires_grad:
+        t.requires_grad_()
+    return t
+
+
+def to_ng(x: Any, requires_grad: bool = False) -> ng.Tensor:
+    arr = x.detach().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    return ng.tensor(arr.copy(), requires_grad=requires_grad)
+
+
+def assert_close(ng_val: Any, torch_val: Any, atol: float, rtol: float, what: str = "") -> None:
+    a = np.asarray(ng_val._data if isinstance(ng_val, ng.Tensor) else ng_val)
+    b = torch_val.detach().numpy() if isinstance(torch_val, torch.Tensor) else np.asarray(torch_val)
+    assert a.shape == b.shape, f"{what}: shape {a.shape} != torch {b.shape}"
+    np.testing.assert_allclose(a, b, atol=atol, rtol=rtol, err_msg=what, equal_nan=True)
+
+
+def make_inputs(shapes: Sequence[Any], dtype: Any = np.float32, seed: int = 0,
+                low: float = -2.0, high: float = 2.0) -> list[np.ndarray]:
+    """Seeded uniform arrays; an entry that is already an array is used as given."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for s in shapes:
+        if isinstance(s, np.ndarray):
+            out.append(s)
+        else:
+            out.append(rng.uniform(low, high, size=s).astype(dtype))
+    return out
+
+
+def check_op(
+    ng_fn: Callable[..., Any],
+    torch_fn: Callable[..., Any] | None = None,
+    shapes: Sequence[Any] = ((3, 4),),
+    *,
+    inputs: Sequence[np.ndarray] | None = None,
+    atol: float = 1e-5,
+    rtol: float = 1e-5,
+    grad_atol: float | None = None,
+    grad_rtol: float | None = None,
+    grad: bool = True,
+    dtype: Any = np.float32,
+    low: float = -2.0,
+    high: float = 2.0,
+    seed: int = 0,
+) -> None:
+    """Compare ``ng_fn(*ng_inputs)`` with ``torch_fn(*torch_inputs)``, forward and backward."""
+    torch_fn = torch_fn or ng_fn
+    arrays = list(inputs) if inputs is not None else make_inputs(shapes, dtype, seed, low, high)
+    diff = [grad and a.dtype.kind == "f" for a in arrays]
+    ng_in = [ng.tensor(a.copy(), requires_grad=d) for a, d in zip(arrays, diff)]
+    t_in = [to_torch(a, requires_grad=d) for a, d in zip(arrays, diff)]
+    ng_out = ng_fn(*ng_in)
+    t_out = torch_fn(*t_in)
+    ng_outs = ng_out if isinstance(ng_out, (tuple, list)) else (ng_out,)
+    t_outs = t_out if isinstance(t_out, (tuple, list)) else (t_out,)
+    for i, (a, b) in enumerate(zip(ng_outs, t_outs)):
+        assert isinstance(a, ng.Tensor), f"output {i} is {type(a).__name__}, not a Tensor"
+        assert TORCH_DTYPES.get(a._data.dtype) == b.dtype, f"output {i}: dtype {a.dtype} vs {b.dtype}"
+        assert_close(a, b, atol, rtol, f"forward output {i}")
+    if not any(diff):
+        return
+    rng = np.random.default_rng(seed + 1)
+    ng_loss, t_loss = None, None
+    for a, b in zip(ng_outs, t_outs):
+        if not b.requires_grad:
+            continue
+        w = rng.uniform(0.5, 1.5, size=tuple(b.shape)).astype(np.asarray(a._data).dtype)
+        ng_term = (a * ng.tensor(w)).sum()
+        t_term = (b * torch.from_numpy(w)).sum()
+        ng_loss = ng_term if ng_loss is None else ng_loss + ng_term
+        t_loss = t_term if t_loss is None else t_loss + t_term
+    if t_loss is None:
+        return
+    ng_loss.backward()
+    t_loss.backward()
+    ga = grad_atol if grad_atol is not None else atol
+    gr = grad_rtol if grad_rtol is not None else rtol
+    for i, (a, b) in enumerate(zip(ng_in, t_in)):
+        if not diff[i]:
+            continue
+        if b.grad is None:
+            assert a.grad is None or not np.any(a.grad._data), f"input {i}: torch has no grad"
+            continue
+        assert a.grad is not None, f"input {i}: nablagrad computed no gradient"
+        assert_close(a.grad, b.grad, ga, gr, f"gradient of input {i}")
