@@ -56,7 +56,9 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return _reduce((input - target).abs(), reduction)
 
 
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+def huber_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0
+) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d = x - y."""
     _check("huber_loss", input, target, reduction)
     if delta <= 0:
@@ -67,7 +69,9 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     return _reduce(loss, reduction)
 
 
-def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+def smooth_l1_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (plain L1 when beta = 0)."""
     _check("smooth_l1_loss", input, target, reduction)
     d = input - target
@@ -77,23 +81,32 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
     return _reduce(where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta), reduction)
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                         reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean"
+) -> Tensor:
     """-w (y log p + (1 - y) log(1 - p)), logs clamped at -100 as in torch."""
     _check("binary_cross_entropy", input, target, reduction)
     p = input._data
     if p.size and (p.min() < 0 or p.max() > 1):
-        raise ValueError("binary_cross_entropy: input probabilities must lie in [0, 1]: apply "
-                         "sigmoid first, or use binary_cross_entropy_with_logits on raw scores")
-    loss = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
+        raise ValueError(
+            "binary_cross_entropy: input probabilities must lie in [0, 1]: apply "
+            "sigmoid first, or use binary_cross_entropy_with_logits on raw scores"
+        )
+    loss = -(
+        target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100)
+    )
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                     reduction: str = "mean",
-                                     pos_weight: Tensor | None = None) -> Tensor:
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
     """(1 - y) x + (1 + (pw - 1) y) softplus(-x): sigmoid + BCE, stable for any logit."""
     _check("binary_cross_entropy_with_logits", input, target, reduction)
     sp = P.Softplus.apply(-input, beta=1.0, threshold=float("inf"))
@@ -117,14 +130,21 @@ def _flatten_classes(input: Tensor, target: Tensor, name: str, prob: bool) -> tu
         target = target.movedim(1, -1).reshape(-1, c) if prob else target.reshape(-1)
     exp_t = tuple(input.shape) if prob else (input.shape[0],)
     if tuple(target.shape) != exp_t:
-        raise ValueError(f"{name}: target of shape {tuple(target.shape)} does not fit input rows "
-                         f"{tuple(input.shape)}: expected {exp_t}")
+        raise ValueError(
+            f"{name}: target of shape {tuple(target.shape)} does not fit input rows "
+            f"{tuple(input.shape)}: expected {exp_t}"
+        )
     return input, target
 
 
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                  ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """-sum_c q_c log_softmax(x)_c with q the (smoothed) target; one fused log-sum-exp primitive.
 
     ``target`` holds class indices (int, shape (N,) or (N, d1, ...)) or class probabilities
@@ -155,11 +175,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         safe = xp.where(valid, idx, 0)
         if safe.size and (safe.min() < 0 or safe.max() >= c):
             bad = int(safe.max()) if safe.max() >= c else int(safe.min())
-            raise IndexError(f"cross_entropy: target {bad} is out of bounds for {c} classes: "
-                             f"targets must be in [0, {c}) or equal ignore_index={ignore_index}")
+            raise IndexError(
+                f"cross_entropy: target {bad} is out of bounds for {c} classes: "
+                f"targets must be in [0, {c}) or equal ignore_index={ignore_index}"
+            )
         dt = x._data.dtype
         coef = xp.zeros((m, c), dtype=dt)
-        coef[xp.arange(m), safe] = (1.0 - eps)
+        coef[xp.arange(m), safe] = 1.0 - eps
         if eps:
             coef += eps / c
         if w is not None:
@@ -180,8 +202,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return out
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
-             reduction: str = "mean") -> Tensor:
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
     """-w[y] x[y] for log-probabilities x; ``mean`` divides by the summed weights w[y]."""
     _check("nll_loss", input, target, reduction, same_shape=False)
     x, t = _flatten_classes(input, target, "nll_loss", prob=False)
@@ -193,8 +220,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     valid = idx != ignore_index
     safe = xp.where(valid, idx, 0)
     if safe.size and (safe.min() < 0 or safe.max() >= c):
-        raise IndexError(f"nll_loss: targets must be in [0, {c}) or equal ignore_index, got "
-                         f"min {int(safe.min())}, max {int(safe.max())}")
+        raise IndexError(
+            f"nll_loss: targets must be in [0, {c}) or equal ignore_index, got "
+            f"min {int(safe.min())}, max {int(safe.max())}"
+        )
     wv = valid.astype(x._data.dtype)
     if weight is not None:
         wv = wv * weight._data.astype(x._data.dtype)[safe]
@@ -209,11 +238,15 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     return loss.reshape(()) if input.ndim == 1 else loss
 
 
-def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
+def kl_div(
+    input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False
+) -> Tensor:
     """target * (log target - input) pointwise (0 where target = 0); ``batchmean`` divides the
     sum by the batch size (the true KL divergence; ``mean`` divides by every element)."""
     if reduction not in _REDUCTIONS + ("batchmean",):
-        raise ValueError(f"kl_div: reduction must be mean, batchmean, sum or none, got {reduction!r}")
+        raise ValueError(
+            f"kl_div: reduction must be mean, batchmean, sum or none, got {reduction!r}"
+        )
     _check("kl_div", input, target, "none")
     if log_target:
         loss = target.exp() * (target - input)

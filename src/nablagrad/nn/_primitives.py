@@ -151,7 +151,7 @@ class Silu(Function):
 
 
 class Softplus(Function):
-    """softplus(x) = log(1 + exp(beta x)) / beta, linear above ``threshold``; d = sigmoid(beta x)."""
+    """softplus(x) = log(1 + exp(beta x)) / beta (x above ``threshold``); d = sigmoid(beta x)."""
 
     def forward(self, x, beta=1.0, threshold=20.0):
         xp = get_array_module(x)

@@ -189,8 +189,9 @@ class Maxout(Module):
         nablagrad.Size([5, 3])
     """
 
-    def __init__(self, in_features: int, out_features: int, pieces: int = 2, bias: bool = True,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, pieces: int = 2, bias: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__()
         if pieces < 1:
             raise ValueError(f"Maxout: pieces must be >= 1, got {pieces}")
@@ -203,5 +204,7 @@ class Maxout(Module):
         return z.amax(-1)
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"pieces={self.pieces}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"pieces={self.pieces}"
+        )

@@ -26,7 +26,7 @@ def _check(m: Any, where: str) -> Module:
 
 
 class Sequential(Module):
-    """Applies its modules in order: ``Sequential(a, b)(x) = b(a(x))``; also takes an OrderedDict."""
+    """Applies its modules in order: ``Sequential(a, b)(x) = b(a(x))``; accepts an OrderedDict."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__()
@@ -56,7 +56,7 @@ class Sequential(Module):
 
     def __delitem__(self, idx: int | slice) -> None:
         keys = list(self._modules)
-        for key in (keys[idx] if isinstance(idx, slice) else [keys[idx]]):
+        for key in keys[idx] if isinstance(idx, slice) else [keys[idx]]:
             delattr(self, key)
         items = list(self._modules.items())
         if all(k.isdigit() for k, _ in items):

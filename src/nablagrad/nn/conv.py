@@ -32,17 +32,32 @@ def _tuple(v: Any, n: int) -> tuple:
 class _ConvNd(Module):
     _n = 2
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         n = self._n
         if groups <= 0 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) "
-                             f"must both be divisible by groups ({groups})")
+            raise ValueError(
+                f"in_channels ({in_channels}) and out_channels ({out_channels}) "
+                f"must both be divisible by groups ({groups})"
+            )
         if padding_mode != "zeros":
-            raise NotImplementedError(f"padding_mode={padding_mode!r} is not supported: use "
-                                      "'zeros' (or pad with F.pad first)")
+            raise NotImplementedError(
+                f"padding_mode={padding_mode!r} is not supported: use "
+                "'zeros' (or pad with F.pad first)"
+            )
         if isinstance(padding, str) and padding not in ("same", "valid"):
             raise ValueError(f"padding must be 'same', 'valid' or ints, got {padding!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
@@ -90,11 +105,16 @@ class _ConvNd(Module):
             )
 
     def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
         if self.padding != (0,) * self._n:
-            s += f", padding={self.padding!r}" if isinstance(self.padding, str) else \
-                f", padding={self.padding}"
+            s += (
+                f", padding={self.padding!r}"
+                if isinstance(self.padding, str)
+                else f", padding={self.padding}"
+            )
         if self.dilation != (1,) * self._n:
             s += f", dilation={self.dilation}"
         if self.groups != 1:
@@ -111,8 +131,9 @@ class Conv2d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:
         self._check(input)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups)
+        return F.conv2d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
 
 class Conv1d(_ConvNd):
@@ -122,33 +143,58 @@ class Conv1d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:
         self._check(input)
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups)
+        return F.conv1d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
 
 class LazyConv2d(Conv2d):
     """A ``Conv2d`` whose ``in_channels`` is read from the first input (as in D2L)."""
 
-    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(0, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype)
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            0,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
         self._lazy = (bias, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         if self.in_channels == 0:
             if input.ndim not in (3, 4):
-                raise RuntimeError(f"LazyConv2d expected 3-D or 4-D input, got shape "
-                                   f"{tuple(input.shape)}")
+                raise RuntimeError(
+                    f"LazyConv2d expected 3-D or 4-D input, got shape {tuple(input.shape)}"
+                )
             bias, device, dtype = self._lazy
             dtype = dtype if dtype is not None else input.dtype
             if to_np_dtype(dtype).kind != "f":
                 raise TypeError(f"LazyConv2d: input must be floating point, got {input.dtype}")
             self.in_channels = input.shape[-3]
             if self.in_channels % self.groups:
-                raise ValueError(f"LazyConv2d: {self.in_channels} input channels are not "
-                                 f"divisible by groups={self.groups}")
+                raise ValueError(
+                    f"LazyConv2d: {self.in_channels} input channels are not "
+                    f"divisible by groups={self.groups}"
+                )
             self._make_params(bias, device, dtype)
         return super().forward(input)
 
@@ -156,8 +202,15 @@ class LazyConv2d(Conv2d):
 class MaxPool2d(Module):
     """Maximum over kernel windows (stride defaults to the kernel size)."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
-                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
         super().__init__()
         if return_indices or ceil_mode:
             raise NotImplementedError("MaxPool2d: return_indices and ceil_mode are not supported")
@@ -168,26 +221,40 @@ class MaxPool2d(Module):
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation)
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode=False")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode=False"
+        )
 
 
 class AvgPool2d(Module):
     """Mean over kernel windows (zero padding counts in the divisor, as torch's default)."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
-                 ceil_mode: bool = False, count_include_pad: bool = True,
-                 divisor_override: int | None = None) -> None:
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
         super().__init__()
         if ceil_mode or not count_include_pad:
-            raise NotImplementedError("AvgPool2d: ceil_mode and count_include_pad=False are not "
-                                      "supported")
+            raise NotImplementedError(
+                "AvgPool2d: ceil_mode and count_include_pad=False are not supported"
+            )
         self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
         self.padding, self.divisor_override = padding, divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding,
-                            divisor_override=self.divisor_override)
+        return F.avg_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            divisor_override=self.divisor_override,
+        )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

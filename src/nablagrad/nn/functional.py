@@ -34,11 +34,41 @@ from ._losses import (  # noqa: F401 - re-exported
 )
 
 __all__ = [
-    "relu", "sigmoid", "tanh", "pad", "softmax", "log_softmax", "leaky_relu", "elu", "selu",
-    "gelu", "silu", "softplus", "mish", "hardtanh", "relu6", "linear", "conv1d", "conv2d",
-    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "dropout", "batch_norm", "layer_norm",
-    "embedding", "one_hot", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "huber_loss", "kl_div", "l1_loss", "mse_loss", "nll_loss", "smooth_l1_loss",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "pad",
+    "softmax",
+    "log_softmax",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "softplus",
+    "mish",
+    "hardtanh",
+    "relu6",
+    "linear",
+    "conv1d",
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "dropout",
+    "batch_norm",
+    "layer_norm",
+    "embedding",
+    "one_hot",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "mse_loss",
+    "nll_loss",
+    "smooth_l1_loss",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -117,8 +147,9 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     return P.Mish.apply(_float(input, "mish"))
 
 
-def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
-             inplace: bool = False) -> Tensor:
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
     """clip(x, min_val, max_val)."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
@@ -168,8 +199,10 @@ def _conv_padding(padding: Any, kernel: tuple, dilation: tuple, stride: tuple) -
         if padding != "same":
             raise ValueError(f"padding must be 'valid', 'same' or ints, got {padding!r}")
         if stride != (1, 1):
-            raise ValueError("padding='same' is not supported for strided convolutions: use "
-                             "stride=1 or explicit padding")
+            raise ValueError(
+                "padding='same' is not supported for strided convolutions: use "
+                "stride=1 or explicit padding"
+            )
         out = []
         for k, d in zip(kernel, dilation):
             total = d * (k - 1)
@@ -179,18 +212,28 @@ def _conv_padding(padding: Any, kernel: tuple, dilation: tuple, stride: tuple) -
     return ((ph, ph), (pw, pw))
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
     """2-D cross-correlation over (N, C, H, W) (or unbatched (C, H, W)) input; see ops.conv."""
     if weight.ndim != 4:
-        raise RuntimeError(f"conv2d: weight must be 4-D (out, in/groups, kH, kW), got "
-                           f"{tuple(weight.shape)}")
+        raise RuntimeError(
+            f"conv2d: weight must be 4-D (out, in/groups, kH, kW), got {tuple(weight.shape)}"
+        )
     if input.ndim == 3:
-        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
-                      groups).squeeze(0)
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(
+            0
+        )
     if input.ndim != 4:
-        raise RuntimeError(f"conv2d: expected 3-D or 4-D input (N, C, H, W), got shape "
-                           f"{tuple(input.shape)}")
+        raise RuntimeError(
+            f"conv2d: expected 3-D or 4-D input (N, C, H, W), got shape {tuple(input.shape)}"
+        )
     o, cg = weight.shape[0], weight.shape[1]
     if input.shape[1] != cg * groups:
         raise RuntimeError(
@@ -200,8 +243,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     if o % groups:
         raise ValueError(f"conv2d: out_channels {o} must be divisible by groups {groups}")
     if input._data.dtype != weight._data.dtype:
-        raise RuntimeError(f"conv2d: input dtype {input.dtype} differs from weight dtype "
-                           f"{weight.dtype}: convert the input (x.float())")
+        raise RuntimeError(
+            f"conv2d: input dtype {input.dtype} differs from weight dtype "
+            f"{weight.dtype}: convert the input (x.float())"
+        )
     stride_, dil = _pair(stride, "stride"), _pair(dilation, "dilation")
     kernel = tuple(weight.shape[2:])
     pad_ = _conv_padding(padding, kernel, dil, stride_)
@@ -218,15 +263,25 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     return _conv.Conv2dFn.apply(input, weight, bias, **kw)
 
 
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
     """1-D cross-correlation over (N, C, L) (or (C, L)) input, run as a conv2d of height 1."""
     if input.ndim == 2:
-        return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
-                      groups).squeeze(0)
+        return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(
+            0
+        )
     if input.ndim != 3 or weight.ndim != 3:
-        raise RuntimeError(f"conv1d: expected input (N, C, L) and weight (out, in, k), got "
-                           f"{tuple(input.shape)} and {tuple(weight.shape)}")
+        raise RuntimeError(
+            f"conv1d: expected input (N, C, L) and weight (out, in, k), got "
+            f"{tuple(input.shape)} and {tuple(weight.shape)}"
+        )
     s = stride if isinstance(stride, int) else stride[0]
     d = dilation if isinstance(dilation, int) else dilation[0]
     p = padding if isinstance(padding, (int, str)) else padding[0]
@@ -239,13 +294,21 @@ def _pool_check(input: Tensor, name: str) -> tuple[Tensor, bool]:
     if input.ndim == 3:
         return input.unsqueeze(0), True
     if input.ndim != 4:
-        raise RuntimeError(f"{name}: expected 3-D or 4-D input (N, C, H, W), got shape "
-                           f"{tuple(input.shape)}")
+        raise RuntimeError(
+            f"{name}: expected 3-D or 4-D input (N, C, H, W), got shape {tuple(input.shape)}"
+        )
     return input, False
 
 
-def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Tensor:
+def max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
     """Maximum over each kernel window (padding counts as -inf)."""
     if ceil_mode or return_indices:
         raise NotImplementedError("max_pool2d: ceil_mode and return_indices are not supported")
@@ -259,13 +322,20 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return out.squeeze(0) if unb else out
 
 
-def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               ceil_mode: bool = False, count_include_pad: bool = True,
-               divisor_override: int | None = None) -> Tensor:
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
     """Mean over each kernel window; zero padding counts in the divisor (torch's default)."""
     if ceil_mode or not count_include_pad:
-        raise NotImplementedError("avg_pool2d: ceil_mode and count_include_pad=False are not "
-                                  "supported")
+        raise NotImplementedError(
+            "avg_pool2d: ceil_mode and count_include_pad=False are not supported"
+        )
     x, unb = _pool_check(input, "avg_pool2d")
     k = _pair(kernel_size, "kernel_size")
     s = k if stride is None or stride == [] else _pair(stride, "stride")
@@ -319,9 +389,16 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return input * Tensor._wrap(mask)
 
 
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
-               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
-               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """y = (x - mean) / sqrt(var + eps) * weight + bias over all dims but the channel dim 1.
 
     In training the batch statistics are used (biased variance) and the running statistics
@@ -333,8 +410,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if training:
         n = input.numel() // c
         if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                             f"size {tuple(input.shape)}")
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input "
+                f"size {tuple(input.shape)}"
+            )
         mean = input.mean(axes, keepdim=True)
         centered = input - mean
         var = (centered * centered).mean(axes, keepdim=True)
@@ -358,13 +437,20 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     return y
 
 
-def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+def layer_norm(
+    input: Tensor,
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """y = (x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape) dims."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(input.shape[input.ndim - len(shape):]) != shape:
-        raise RuntimeError(f"layer_norm: input of shape {tuple(input.shape)} does not end with "
-                           f"normalized_shape {shape}")
+    if tuple(input.shape[input.ndim - len(shape) :]) != shape:
+        raise RuntimeError(
+            f"layer_norm: input of shape {tuple(input.shape)} does not end with "
+            f"normalized_shape {shape}"
+        )
     axes = tuple(range(input.ndim - len(shape), input.ndim))
     mean = input.mean(axes, keepdim=True)
     centered = input - mean
@@ -380,13 +466,16 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` at the integer indices ``input``; the padding row gets no gradient."""
     if input._data.dtype.kind not in "iu":
-        raise TypeError(f"embedding: indices must be an integer tensor, got {input.dtype}: "
-                        "call .long()")
+        raise TypeError(
+            f"embedding: indices must be an integer tensor, got {input.dtype}: call .long()"
+        )
     idx = input._data
     num = weight.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= num):
-        raise IndexError(f"embedding: index out of range: indices must be in [0, {num}), got "
-                         f"min {int(idx.min())}, max {int(idx.max())}")
+        raise IndexError(
+            f"embedding: index out of range: indices must be in [0, {num}), got "
+            f"min {int(idx.min())}, max {int(idx.max())}"
+        )
     if padding_idx is not None and padding_idx < 0:
         padding_idx += num
     return P.EmbeddingFn.apply(weight, idx=idx, padding_idx=padding_idx)
@@ -398,5 +487,3 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     n = int(idx.max()) + 1 if num_classes < 0 else num_classes
     xp = get_array_module(idx)
     return Tensor._wrap((idx[..., None] == xp.arange(n)).astype(np.int64))
-
-

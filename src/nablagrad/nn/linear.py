@@ -41,8 +41,14 @@ def _empty(*shape: int, device: Any = None, dtype: Any = None) -> Tensor:
 class Linear(Module):
     """y = x W^T + b over the last dimension of x."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 device: Any = None, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Parameter(_empty(out_features, in_features, device=device, dtype=dtype))
@@ -75,15 +81,18 @@ class Linear(Module):
         return LinearFn.apply(input, w) if b is None else LinearFn.apply(input, w, b)
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class LazyLinear(Linear):
     """A ``Linear`` whose ``in_features`` is read from the first input (as in D2L)."""
 
-    def __init__(self, out_features: int, bias: bool = True, device: Any = None,
-                 dtype: Any = None) -> None:
+    def __init__(
+        self, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
         Module.__init__(self)
         self.in_features, self.out_features = 0, int(out_features)
         self._lazy = (bias, device, dtype)
@@ -101,8 +110,9 @@ class LazyLinear(Linear):
             if to_np_dtype(dtype).kind != "f":
                 raise TypeError(f"LazyLinear: input must be floating point, got {input.dtype}")
             self.in_features = input.shape[-1]
-            self.weight = Parameter(_empty(self.out_features, self.in_features, device=device,
-                                           dtype=dtype))
+            self.weight = Parameter(
+                _empty(self.out_features, self.in_features, device=device, dtype=dtype)
+            )
             if bias:
                 self.bias = Parameter(_empty(self.out_features, device=device, dtype=dtype))
             self.reset_parameters()

@@ -98,15 +98,18 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or ``None``, an absent optional parameter) under ``name``."""
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot register a {type(param).__name__} as a parameter: wrap it "
-                            "in nn.Parameter")
+            raise TypeError(
+                f"cannot register a {type(param).__name__} as a parameter: wrap it in nn.Parameter"
+            )
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register non-learnable state saved in ``state_dict`` (unless ``persistent=False``)."""
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"buffer '{name}' must be a Tensor or None, got {type(tensor).__name__}")
+            raise TypeError(
+                f"buffer '{name}' must be a Tensor or None, got {type(tensor).__name__}"
+            )
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
@@ -152,8 +155,9 @@ class Module:
 
     # -- traversal -----------------------------------------------------------------------------
 
-    def named_modules(self, memo: set | None = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+    def named_modules(
+        self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
         if memo is None:
             memo = set()
         if remove_duplicate:
@@ -164,8 +168,9 @@ class Module:
         for name, m in self._modules.items():
             if m is None:
                 continue
-            yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name,
-                                       remove_duplicate)
+            yield from m.named_modules(
+                memo, f"{prefix}.{name}" if prefix else name, remove_duplicate
+            )
 
     def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
@@ -192,7 +197,9 @@ class Module:
                 seen.add(id(v))
                 yield (f"{mp}.{name}" if mp else name), v
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, Parameter) pairs; a shared parameter is listed once."""
         return self._named_members("_parameters", prefix, recurse)
 
@@ -255,7 +262,9 @@ class Module:
     def to(self, *args: Any, device: Any = None, dtype: Any = None, **kwargs: Any) -> Module:
         """Move parameters and buffers in place: ``model.to("cuda")``, ``model.to(float64)``."""
         for a in args:
-            if isinstance(a, backend.device) or (isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda")):
+            if isinstance(a, backend.device) or (
+                isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda")
+            ):
                 device = a
             elif isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
@@ -288,8 +297,9 @@ class Module:
 
     # -- state dict ----------------------------------------------------------------------------
 
-    def state_dict(self, destination: Any = None, prefix: str = "",
-                   keep_vars: bool = False) -> OrderedDict:
+    def state_dict(
+        self, destination: Any = None, prefix: str = "", keep_vars: bool = False
+    ) -> OrderedDict:
         """Parameters and persistent buffers by dotted name (detached, sharing memory)."""
         out = OrderedDict() if destination is None else destination
         for name, p in self._parameters.items():
@@ -318,8 +328,9 @@ class Module:
                 continue
             arr = _as_array(state_dict[k], k)
             if tuple(arr.shape) != tuple(target._data.shape):
-                mismatched.append(f"{k}: checkpoint {tuple(arr.shape)} vs model "
-                                  f"{tuple(target._data.shape)}")
+                mismatched.append(
+                    f"{k}: checkpoint {tuple(arr.shape)} vs model {tuple(target._data.shape)}"
+                )
             else:
                 values[k] = arr
         problems = []
@@ -334,15 +345,19 @@ class Module:
                 f"Error(s) in loading state_dict for {type(self).__name__}: "
                 + " | ".join(problems)
                 + ". Check that the checkpoint was saved from the same architecture"
-                + (" (or pass strict=False to skip missing/unexpected keys)" if not mismatched
-                   else "")
+                + (
+                    " (or pass strict=False to skip missing/unexpected keys)"
+                    if not mismatched
+                    else ""
+                )
             )
         with no_grad():
             for k, arr in values.items():
                 t = own[k]
                 xp = get_array_module(t._data)
-                t._data[...] = xp.asarray(backend.to_device(arr, t.device)
-                                          if xp is not np else arr).astype(t._data.dtype)
+                t._data[...] = xp.asarray(
+                    backend.to_device(arr, t.device) if xp is not np else arr
+                ).astype(t._data.dtype)
                 t._version += 1
         return IncompatibleKeys(missing, unexpected)
 
@@ -384,7 +399,9 @@ def _as_array(value: Any, key: str) -> Any:
     try:
         return np.asarray(value)
     except Exception as e:  # noqa: BLE001
-        raise TypeError(f"state_dict entry '{key}' is a {type(value).__name__}, not an array") from e
+        raise TypeError(
+            f"state_dict entry '{key}' is a {type(value).__name__}, not an array"
+        ) from e
 
 
 class _RemovableHandle:

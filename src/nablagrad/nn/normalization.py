@@ -44,9 +44,16 @@ class Dropout(Module):
 class _BatchNorm(Module):
     _ranks: tuple = (2, 3)
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
-                 dtype: Any = None) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -57,10 +64,12 @@ class _BatchNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", creation.zeros(num_features, device=device,
-                                                                dtype=dtype))
-            self.register_buffer("running_var", creation.ones(num_features, device=device,
-                                                              dtype=dtype))
+            self.register_buffer(
+                "running_mean", creation.zeros(num_features, device=device, dtype=dtype)
+            )
+            self.register_buffer(
+                "running_var", creation.ones(num_features, device=device, dtype=dtype)
+            )
             self.register_buffer("num_batches_tracked", creation.tensor(0, dtype=np.int64))
         else:
             self.register_buffer("running_mean", None)
@@ -82,11 +91,15 @@ class _BatchNorm(Module):
     def forward(self, input: Tensor) -> Tensor:
         shape = tuple(input.shape)
         if input.ndim not in self._ranks:
-            raise ValueError(f"{type(self).__name__} expected {' or '.join(map(str, self._ranks))}"
-                             f"-D input, got input of shape {shape}")
+            raise ValueError(
+                f"{type(self).__name__} expected {' or '.join(map(str, self._ranks))}"
+                f"-D input, got input of shape {shape}"
+            )
         if shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}({self.num_features}) got input of shape "
-                             f"{shape}: expected {self.num_features} channels in dim 1")
+            raise ValueError(
+                f"{type(self).__name__}({self.num_features}) got input of shape "
+                f"{shape}: expected {self.num_features} channels in dim 1"
+            )
         use_batch = self.training or not self.track_running_stats
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
@@ -98,8 +111,10 @@ class _BatchNorm(Module):
         return F.batch_norm(input, rm, rv, self.weight, self.bias, use_batch, momentum, self.eps)
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -117,10 +132,19 @@ class BatchNorm2d(_BatchNorm):
 class LayerNorm(Module):
     """Normalise over the last dims ``normalized_shape`` with learnable elementwise affine."""
 
-    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        normalized_shape: Any,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        shape = (
+            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        )
         self.normalized_shape, self.eps = shape, eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
@@ -137,8 +161,9 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
 
 
 class Embedding(Module):
@@ -147,30 +172,45 @@ class Embedding(Module):
     Initialised N(0, 1) as torch; the ``padding_idx`` row starts at zero and gets no gradient.
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 max_norm: float | None = None, norm_type: float = 2.0,
-                 scale_grad_by_freq: bool = False, sparse: bool = False,
-                 _weight: Tensor | None = None, _freeze: bool = False, device: Any = None,
-                 dtype: Any = None) -> None:
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight: Tensor | None = None,
+        _freeze: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         if max_norm is not None or scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are "
-                                      "not supported")
+            raise NotImplementedError(
+                "Embedding: max_norm, scale_grad_by_freq and sparse are not supported"
+            )
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"padding_idx {padding_idx} must be within num_embeddings "
-                                 f"{num_embeddings}")
+                raise ValueError(
+                    f"padding_idx {padding_idx} must be within num_embeddings {num_embeddings}"
+                )
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
         if _weight is None:
-            self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, device=device,
-                                                   dtype=dtype), requires_grad=not _freeze)
+            self.weight = Parameter(
+                creation.empty(num_embeddings, embedding_dim, device=device, dtype=dtype),
+                requires_grad=not _freeze,
+            )
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"Embedding: _weight has shape {tuple(_weight.shape)}, expected "
-                                 f"{(num_embeddings, embedding_dim)}")
+                raise ValueError(
+                    f"Embedding: _weight has shape {tuple(_weight.shape)}, expected "
+                    f"{(num_embeddings, embedding_dim)}"
+                )
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
@@ -179,8 +219,9 @@ class Embedding(Module):
             self.weight._data[self.padding_idx] = 0
 
     @classmethod
-    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
-                        padding_idx: int | None = None) -> Embedding:
+    def from_pretrained(
+        cls, embeddings: Tensor, freeze: bool = True, padding_idx: int | None = None
+    ) -> Embedding:
         """An Embedding wrapping the given (rows, dim) matrix; frozen unless ``freeze=False``."""
         if embeddings.ndim != 2:
             raise ValueError("Embeddings parameter is expected to be 2-dimensional")

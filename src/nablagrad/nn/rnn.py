@@ -38,9 +38,19 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 class RNNBase(Module):
     """Shared machinery of RNN, LSTM and GRU."""
 
-    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, device: Any = None, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         if num_layers < 1 or hidden_size < 1:
             raise ValueError("num_layers and hidden_size must be positive")
@@ -57,14 +67,24 @@ class RNNBase(Module):
             for d in range(dirs):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
                 names = [f"weight_ih{sfx}", f"weight_hh{sfx}"]
-                setattr(self, names[0], Parameter(creation.empty(g, in_size, device=device,
-                                                                 dtype=dtype)))
-                setattr(self, names[1], Parameter(creation.empty(g, hidden_size, device=device,
-                                                                 dtype=dtype)))
+                setattr(
+                    self,
+                    names[0],
+                    Parameter(creation.empty(g, in_size, device=device, dtype=dtype)),
+                )
+                setattr(
+                    self,
+                    names[1],
+                    Parameter(creation.empty(g, hidden_size, device=device, dtype=dtype)),
+                )
                 if bias:
                     names += [f"bias_ih{sfx}", f"bias_hh{sfx}"]
-                    setattr(self, names[2], Parameter(creation.empty(g, device=device, dtype=dtype)))
-                    setattr(self, names[3], Parameter(creation.empty(g, device=device, dtype=dtype)))
+                    setattr(
+                        self, names[2], Parameter(creation.empty(g, device=device, dtype=dtype))
+                    )
+                    setattr(
+                        self, names[3], Parameter(creation.empty(g, device=device, dtype=dtype))
+                    )
                 self._names.append(names)
         self.reset_parameters()
 
@@ -83,14 +103,21 @@ class RNNBase(Module):
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple:
         if input.ndim not in (2, 3):
-            raise ValueError(f"{type(self).__name__}: expected 2-D (L, H_in) or 3-D input, got "
-                             f"shape {tuple(input.shape)}")
+            raise ValueError(
+                f"{type(self).__name__}: expected 2-D (L, H_in) or 3-D input, got "
+                f"shape {tuple(input.shape)}"
+            )
         if input.shape[-1] != self.input_size:
-            raise ValueError(f"{type(self).__name__}(input_size={self.input_size}) got input of "
-                             f"shape {tuple(input.shape)}: expected last dim {self.input_size}")
+            raise ValueError(
+                f"{type(self).__name__}(input_size={self.input_size}) got input of "
+                f"shape {tuple(input.shape)}: expected last dim {self.input_size}"
+            )
         unbatched = input.ndim == 2
-        x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first
-                                                  else input)
+        x = (
+            input.unsqueeze(1)
+            if unbatched
+            else (input.transpose(0, 1) if self.batch_first else input)
+        )
         n = x.shape[1]
         dirs = 2 if self.bidirectional else 1
         lstm = self.mode == "LSTM"
@@ -134,8 +161,10 @@ class RNNBase(Module):
             c = c.unsqueeze(1) if c is not None else None
         for t in (h, c):
             if t is not None and tuple(t.shape) != shape:
-                raise RuntimeError(f"{type(self).__name__}: expected hidden state of shape "
-                                   f"{shape}, got {tuple(t.shape)}")
+                raise RuntimeError(
+                    f"{type(self).__name__}: expected hidden state of shape "
+                    f"{shape}, got {tuple(t.shape)}"
+                )
         return h, c
 
     def extra_repr(self) -> str:
@@ -156,15 +185,34 @@ class RNNBase(Module):
 class RNN(RNNBase):
     """Elman RNN with ``nonlinearity`` "tanh" (default) or "relu"."""
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, bidirectional: bool = False, device: Any = None,
-                 dtype: Any = None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}: use 'tanh' or 'relu'")
         self.nonlinearity = nonlinearity
-        super().__init__("RNN_" + nonlinearity.upper(), input_size, hidden_size, num_layers, bias,
-                         batch_first, dropout, bidirectional, device, dtype)
+        super().__init__(
+            "RNN_" + nonlinearity.upper(),
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device,
+            dtype,
+        )
 
     def _step(self, xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
         z = xw + F.linear(h, w_hh, b_hh)
@@ -174,22 +222,42 @@ class RNN(RNNBase):
 class LSTM(RNNBase):
     """Long short-term memory; returns ``output, (h_n, c_n)``."""
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 proj_size: int = 0, device: Any = None, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         if proj_size:
             raise NotImplementedError("LSTM: proj_size is not supported")
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, device, dtype)
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device,
+            dtype,
+        )
 
     def _step(self, xw: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -> tuple:
         h, c = state
         hs = self.hidden_size
         z = xw + F.linear(h, w_hh, b_hh)
         i = sigmoid(z[:, :hs])
-        f = sigmoid(z[:, hs:2 * hs])
-        g = tanh(z[:, 2 * hs:3 * hs])
-        o = sigmoid(z[:, 3 * hs:])
+        f = sigmoid(z[:, hs : 2 * hs])
+        g = tanh(z[:, 2 * hs : 3 * hs])
+        o = sigmoid(z[:, 3 * hs :])
         c = f * c + i * g
         return o * tanh(c), c
 
@@ -197,16 +265,35 @@ class LSTM(RNNBase):
 class GRU(RNNBase):
     """Gated recurrent unit; returns ``output, h_n``."""
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 device: Any = None, dtype: Any = None) -> None:
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, device, dtype)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device,
+            dtype,
+        )
 
     def _step(self, xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
         hs = self.hidden_size
         hw = F.linear(h, w_hh, b_hh)
         r = sigmoid(xw[:, :hs] + hw[:, :hs])
-        z = sigmoid(xw[:, hs:2 * hs] + hw[:, hs:2 * hs])
-        n = tanh(xw[:, 2 * hs:] + r * hw[:, 2 * hs:])
+        z = sigmoid(xw[:, hs : 2 * hs] + hw[:, hs : 2 * hs])
+        n = tanh(xw[:, 2 * hs :] + r * hw[:, 2 * hs :])
         return (1 - z) * n + z * h

@@ -27,8 +27,12 @@ def _as_list(parameters: Any) -> list:
     return list(parameters)
 
 
-def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+def clip_grad_norm_(
+    parameters: Iterable[Tensor] | Tensor,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
     """Scale all gradients together so their joint ``norm_type``-norm is at most ``max_norm``.
 
     Returns the total norm before clipping (as torch).
@@ -43,8 +47,10 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
     else:
         total = sum(float((xp.abs(g._data) ** norm_type).sum()) for g in grads) ** (1 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"The total norm of order {norm_type} for gradients is non-finite, so "
-                           "it cannot be clipped: pass error_if_nonfinite=False to skip this check")
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients is non-finite, so "
+            "it cannot be clipped: pass error_if_nonfinite=False to skip this check"
+        )
     coef = max_norm / (total + 1e-6)
     if coef < 1:
         for g in grads:
@@ -74,12 +80,14 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     params = list(parameters)
     total = sum(p.numel() for p in params)
     if vec.numel() != total:
-        raise ValueError(f"vector_to_parameters: vector has {vec.numel()} elements but the "
-                         f"parameters need {total}")
+        raise ValueError(
+            f"vector_to_parameters: vector has {vec.numel()} elements but the "
+            f"parameters need {total}"
+        )
     i = 0
     with no_grad():
         for p in params:
             n = p.numel()
-            p._data[...] = vec._data[i:i + n].reshape(p._data.shape)
+            p._data[...] = vec._data[i : i + n].reshape(p._data.shape)
             p._version += 1
             i += n

@@ -54,8 +54,9 @@ def _pad(xp: Any, x: Any, padding: tuple, value: float = 0.0) -> Any:
     return xp.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
 
 
-def _scatter_windows(xp: Any, gwin: Any, padded_shape: tuple, stride: tuple, dilation: tuple,
-                     padding: tuple) -> Any:
+def _scatter_windows(
+    xp: Any, gwin: Any, padded_shape: tuple, stride: tuple, dilation: tuple, padding: tuple
+) -> Any:
     """col2im: add ``gwin`` (N, C, OH, OW, KH, KW) back onto the padded input and crop."""
     n, c, oh, ow, kh, kw = gwin.shape
     (sh, sw), (dh, dw) = stride, dilation
@@ -64,17 +65,20 @@ def _scatter_windows(xp: Any, gwin: Any, padded_shape: tuple, stride: tuple, dil
         r0 = p * dh
         for q in range(kw):
             c0 = q * dw
-            gx[:, :, r0:r0 + sh * (oh - 1) + 1:sh, c0:c0 + sw * (ow - 1) + 1:sw] += gwin[..., p, q]
+            gx[:, :, r0 : r0 + sh * (oh - 1) + 1 : sh, c0 : c0 + sw * (ow - 1) + 1 : sw] += gwin[
+                ..., p, q
+            ]
     (pt, pb), (pl, pr) = padding
     h, w = padded_shape[2], padded_shape[3]
-    return gx[:, :, pt:h - pb, pl:w - pr]
+    return gx[:, :, pt : h - pb, pl : w - pr]
 
 
 class Conv2dFn(Function):
     """2-D cross-correlation with stride, (asymmetric) padding, dilation, groups, bias."""
 
-    def forward(self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
-                groups=1):
+    def forward(
+        self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
+    ):
         xp = get_array_module(x)
         n = x.shape[0]
         o, cg, kh, kw = w.shape
@@ -112,8 +116,9 @@ class Conv2dFn(Function):
                 gw = (g2.T @ self.cols).reshape(w.shape)
             if self.needs(0):
                 gcols = (g2 @ w.reshape(o, k)).reshape(n, oh, ow, cg, kh, kw)
-                gx = _scatter_windows(xp, gcols.transpose(0, 3, 1, 2, 4, 5), pshape, stride,
-                                      dilation, padding)
+                gx = _scatter_windows(
+                    xp, gcols.transpose(0, 3, 1, 2, 4, 5), pshape, stride, dilation, padding
+                )
         else:
             gg = g2.reshape(n * oh * ow, groups, og).transpose(1, 0, 2)  # G, M, og
             if self.needs(1):
@@ -121,8 +126,14 @@ class Conv2dFn(Function):
             if self.needs(0):
                 gcols = xp.matmul(gg, w.reshape(groups, og, k))  # G, M, k
                 gcols = gcols.reshape(groups, n, oh, ow, cg, kh, kw).transpose(1, 0, 4, 2, 3, 5, 6)
-                gx = _scatter_windows(xp, gcols.reshape(n, groups * cg, oh, ow, kh, kw), pshape,
-                                      stride, dilation, padding)
+                gx = _scatter_windows(
+                    xp,
+                    gcols.reshape(n, groups * cg, oh, ow, kh, kw),
+                    pshape,
+                    stride,
+                    dilation,
+                    padding,
+                )
         if b is not None:
             gb = g2.sum(0) if self.needs(2) else None
             return gx, gw, gb
@@ -142,8 +153,13 @@ class MaxPool2dFn(Function):
         self.meta = (xpad.shape, stride, ((ph, ph), (pw, pw)), dilation)
         n, c = x.shape[:2]
         sh, sw = stride
-        if (kh, kw) == (sh, sw) and dilation == (1, 1) and not (ph or pw) and \
-                x.shape[2] % kh == 0 and x.shape[3] % kw == 0:
+        if (
+            (kh, kw) == (sh, sw)
+            and dilation == (1, 1)
+            and not (ph or pw)
+            and x.shape[2] % kh == 0
+            and x.shape[3] % kw == 0
+        ):
             oh, ow = x.shape[2] // kh, x.shape[3] // kw
             win = x.reshape(n, c, oh, kh, ow, kw).transpose(0, 1, 2, 4, 3, 5)
         else:
