@@ -73,6 +73,23 @@ def _scatter_windows(
     return gx[:, :, pt : h - pb, pl : w - pr]
 
 
+def _im2col_nhwc(xp: Any, x: Any, kernel: tuple, stride: tuple, dilation: tuple,
+                 padding: tuple) -> tuple:
+    """Columns (N*OH*OW, KH*KW*C) of NCHW ``x``, built channels-last so copies move runs of C."""
+    (pt, pb), (pl, pr) = padding
+    xh = x.transpose(0, 2, 3, 1)
+    if pt or pb or pl or pr:
+        xh = xp.pad(xh, ((0, 0), (pt, pb), (pl, pr), (0, 0)))
+    kh, kw = kernel
+    (sh, sw), (dh, dw) = stride, dilation
+    win = xp.lib.stride_tricks.sliding_window_view(
+        xh, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(1, 2)
+    )[:, ::sh, ::sw, :, ::dh, ::dw]  # N, OH, OW, C, KH, KW
+    n, oh, ow, c = win.shape[:4]
+    cols = xp.ascontiguousarray(win.transpose(0, 1, 2, 4, 5, 3)).reshape(n * oh * ow, kh * kw * c)
+    return cols, oh, ow
+
+
 class Conv2dFn(Function):
     """2-D cross-correlation with stride, (asymmetric) padding, dilation, groups, bias."""
 
@@ -82,16 +99,18 @@ class Conv2dFn(Function):
         xp = get_array_module(x)
         n = x.shape[0]
         o, cg, kh, kw = w.shape
-        xpad = _pad(xp, x, padding)
-        win = _windows(xp, xpad, (kh, kw), stride, dilation)  # N, C, OH, OW, KH, KW
-        oh, ow = win.shape[2], win.shape[3]
-        self.meta = (xpad.shape, stride, padding, dilation, groups, oh, ow)
+        (pt, pb), (pl, pr) = padding
+        pshape = (n, x.shape[1], x.shape[2] + pt + pb, x.shape[3] + pl + pr)
+        oh = (pshape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+        ow = (pshape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+        self.meta = (pshape, stride, padding, dilation, groups, oh, ow)
         k = cg * kh * kw
         og = o // groups
         if groups == 1:
-            cols = xp.ascontiguousarray(win.transpose(0, 2, 3, 1, 4, 5)).reshape(n * oh * ow, k)
-            out = cols @ w.reshape(o, k).T
+            cols = _im2col_nhwc(xp, x, (kh, kw), stride, dilation, padding)[0]
+            out = cols @ w.transpose(0, 2, 3, 1).reshape(o, k).T
         else:
+            win = _windows(xp, _pad(xp, x, padding), (kh, kw), stride, dilation)
             cols = xp.ascontiguousarray(
                 win.reshape(n, groups, cg, oh, ow, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
             ).reshape(groups, n * oh * ow, k)
@@ -113,12 +132,9 @@ class Conv2dFn(Function):
         gx = gw = gb = None
         if groups == 1:
             if self.needs(1):
-                gw = (g2.T @ self.cols).reshape(w.shape)
+                gw = (g2.T @ self.cols).reshape(o, kh, kw, cg).transpose(0, 3, 1, 2)
             if self.needs(0):
-                gcols = (g2 @ w.reshape(o, k)).reshape(n, oh, ow, cg, kh, kw)
-                gx = _scatter_windows(
-                    xp, gcols.transpose(0, 3, 1, 2, 4, 5), pshape, stride, dilation, padding
-                )
+                gx = _conv_input_grad(xp, g, w, pshape, stride, padding, dilation)
         else:
             gg = g2.reshape(n * oh * ow, groups, og).transpose(1, 0, 2)  # G, M, og
             if self.needs(1):
@@ -138,6 +154,31 @@ class Conv2dFn(Function):
             gb = g2.sum(0) if self.needs(2) else None
             return gx, gw, gb
         return gx, gw
+
+
+def _conv_input_grad(xp: Any, g: Any, w: Any, pshape: tuple, stride: tuple, padding: tuple,
+                     dilation: tuple) -> Any:
+    """dL/dx of a groups=1 conv.
+
+    Stride 1: a "full" correlation of g (padded by the effective kernel size - 1) with the
+    flipped, channel-swapped kernel, i.e. one more im2col + matmul.  Larger strides: scatter
+    g @ W back window by window (col2im).
+    """
+    n, o, oh, ow = g.shape
+    _, c, kh, kw = w.shape
+    (dh, dw) = dilation
+    if stride == (1, 1):
+        eh, ew = dh * (kh - 1), dw * (kw - 1)
+        cols, hh, ww = _im2col_nhwc(xp, g, (kh, kw), (1, 1), dilation, ((eh, eh), (ew, ew)))
+        wf = w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(kh * kw * o, c)
+        gxp = (cols @ wf).reshape(n, hh, ww, c).transpose(0, 3, 1, 2)  # == padded input shape
+    else:
+        g2 = g.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)
+        gcols = (g2 @ w.reshape(o, c * kh * kw)).reshape(n, oh, ow, c, kh, kw)
+        return _scatter_windows(xp, gcols.transpose(0, 3, 1, 2, 4, 5), pshape, stride, dilation,
+                                padding)
+    (pt, pb), (pl, pr) = padding
+    return xp.ascontiguousarray(gxp[:, :, pt:pshape[2] - pb, pl:pshape[3] - pr])
 
 
 class MaxPool2dFn(Function):
