@@ -1,6 +1,6 @@
 """Conv2d / MaxPool2d / LeNet-5 training step: nablagrad vs PyTorch eager (CPU) vs NumPy.
 
-Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 20]``.  Every case runs the
+Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 20] [--threads 1]``.  Every case runs the
 same work in each library in this one process and prints the median time per call and the
 ratio nablagrad / peer (lower is better).  The NumPy peer is a hand-written im2col LeNet-5
 training step (forward, backward, SGD) with no framework overhead at all.
@@ -50,8 +50,8 @@ def _col2im(gcols: np.ndarray, meta: tuple, k: int, pad: int) -> np.ndarray:
     gx = np.zeros(pshape, gcols.dtype)
     for p in range(k):
         for q in range(k):
-            gx[:, :, p:p + oh, q:q + ow] += g[:, :, :, :, p, q].transpose(0, 3, 1, 2)
-    return gx[:, :, pad:pshape[2] - pad, pad:pshape[3] - pad] if pad else gx
+            gx[:, :, p : p + oh, q : q + ow] += g[:, :, :, :, p, q].transpose(0, 3, 1, 2)
+    return gx[:, :, pad : pshape[2] - pad, pad : pshape[3] - pad] if pad else gx
 
 
 def _sig(z: np.ndarray) -> np.ndarray:
@@ -118,7 +118,8 @@ class NumpyLeNet:
         g, grads["net.3.weight"], grads["net.3.bias"] = self._conv_back(g, p["net.3.weight"], c2, 0)
         g = self._pool_back(g) * a1 * (1 - a1)
         _, grads["net.0.weight"], grads["net.0.bias"] = self._conv_back(
-            g, p["net.0.weight"], c1, 2, need_x=False)
+            g, p["net.0.weight"], c1, 2, need_x=False
+        )
         for k, v in grads.items():
             p[k] -= lr * v
         return float(loss)
@@ -128,10 +129,19 @@ class TorchLeNet(torch.nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.net = torch.nn.Sequential(
-            torch.nn.Conv2d(1, 6, 5, padding=2), torch.nn.Sigmoid(), torch.nn.AvgPool2d(2, 2),
-            torch.nn.Conv2d(6, 16, 5), torch.nn.Sigmoid(), torch.nn.AvgPool2d(2, 2),
-            torch.nn.Flatten(), torch.nn.Linear(400, 120), torch.nn.Sigmoid(),
-            torch.nn.Linear(120, 84), torch.nn.Sigmoid(), torch.nn.Linear(84, 10))
+            torch.nn.Conv2d(1, 6, 5, padding=2),
+            torch.nn.Sigmoid(),
+            torch.nn.AvgPool2d(2, 2),
+            torch.nn.Conv2d(6, 16, 5),
+            torch.nn.Sigmoid(),
+            torch.nn.AvgPool2d(2, 2),
+            torch.nn.Flatten(),
+            torch.nn.Linear(400, 120),
+            torch.nn.Sigmoid(),
+            torch.nn.Linear(120, 84),
+            torch.nn.Sigmoid(),
+            torch.nn.Linear(84, 10),
+        )
 
     def forward(self, x):
         return self.net(x)
@@ -159,8 +169,11 @@ def bench_conv(repeats: int, cin: int, cout: int, hw: int, k: int, pad: int) -> 
         xn.grad = None
         nconv(xn).sum().backward()
 
-    report(f"Conv2d {cin}x{hw}x{hw}->{cout} k{k} p{pad} fwd+bwd (b64)",
-           timeit(run_n, repeats), {"torch": timeit(run_t, repeats)})
+    report(
+        f"Conv2d {cin}x{hw}x{hw}->{cout} k{k} p{pad} fwd+bwd (b64)",
+        timeit(run_n, repeats),
+        {"torch": timeit(run_t, repeats)},
+    )
 
 
 def bench_pool(repeats: int) -> None:
@@ -176,8 +189,11 @@ def bench_pool(repeats: int) -> None:
         xn.grad = None
         ng.nn.functional.max_pool2d(xn, 2).sum().backward()
 
-    report("MaxPool2d 6x28x28 k2 fwd+bwd (b64)", timeit(run_n, repeats),
-           {"torch": timeit(run_t, repeats)})
+    report(
+        "MaxPool2d 6x28x28 k2 fwd+bwd (b64)",
+        timeit(run_n, repeats),
+        {"torch": timeit(run_t, repeats)},
+    )
 
 
 def bench_lenet(repeats: int, lr: float = 0.1) -> None:
@@ -215,9 +231,14 @@ def bench_lenet(repeats: int, lr: float = 0.1) -> None:
     ln = nloss(nnet(xn), yn).item()
     lp = NumpyLeNet(params).step(x, y, lr)
     assert abs(lt - ln) < 1e-4 and abs(lt - lp) < 1e-4, (lt, ln, lp)
-    report("LeNet-5 train step (b64, fwd+CE+bwd+SGD)", timeit(run_n, repeats),
-           {"torch": timeit(run_t, repeats), "numpy im2col": timeit(lambda: npnet.step(x, y, lr),
-                                                                   repeats)})
+    report(
+        "LeNet-5 train step (b64, fwd+CE+bwd+SGD)",
+        timeit(run_n, repeats),
+        {
+            "torch": timeit(run_t, repeats),
+            "numpy im2col": timeit(lambda: npnet.step(x, y, lr), repeats),
+        },
+    )
 
 
 def report(name: str, ng_time: float, peers: dict[str, float]) -> None:
@@ -230,7 +251,18 @@ def report(name: str, ng_time: float, peers: dict[str, float]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS threads for NumPy and intra-op threads for torch (default 1: "
+        "small multi-threaded matmuls are erratic on busy shared machines)",
+    )
     args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; numpy {np.__version__}")
     bench_conv(args.repeats, 1, 6, 28, 5, 2)
     bench_conv(args.repeats, 6, 16, 14, 5, 0)

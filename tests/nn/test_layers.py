@@ -27,22 +27,33 @@ CONV2D_CASES = [
     dict(cin=1, cout=6, k=5, stride=1, padding=2, dilation=1, groups=1, bias=True, hw=(12, 12)),
     dict(cin=3, cout=4, k=3, stride=2, padding=1, dilation=1, groups=1, bias=False, hw=(9, 8)),
     dict(cin=4, cout=6, k=3, stride=1, padding=0, dilation=2, groups=2, bias=True, hw=(10, 11)),
-    dict(cin=4, cout=4, k=(3, 2), stride=(2, 1), padding=(1, 0), dilation=1, groups=4,
-         bias=True, hw=(7, 6)),
-    dict(cin=2, cout=3, k=4, stride=1, padding="same", dilation=1, groups=1, bias=True,
-         hw=(6, 7)),
-    dict(cin=2, cout=3, k=3, stride=1, padding="same", dilation=2, groups=1, bias=True,
-         hw=(6, 7)),
-    dict(cin=2, cout=2, k=3, stride=3, padding="valid", dilation=1, groups=1, bias=True,
-         hw=(8, 8)),
+    dict(
+        cin=4,
+        cout=4,
+        k=(3, 2),
+        stride=(2, 1),
+        padding=(1, 0),
+        dilation=1,
+        groups=4,
+        bias=True,
+        hw=(7, 6),
+    ),
+    dict(cin=2, cout=3, k=4, stride=1, padding="same", dilation=1, groups=1, bias=True, hw=(6, 7)),
+    dict(cin=2, cout=3, k=3, stride=1, padding="same", dilation=2, groups=1, bias=True, hw=(6, 7)),
+    dict(cin=2, cout=2, k=3, stride=3, padding="valid", dilation=1, groups=1, bias=True, hw=(8, 8)),
 ]
 
 
 @pytest.mark.parametrize("case", CONV2D_CASES)
 def test_conv2d(case):
     torch.manual_seed(1)
-    kw = dict(stride=case["stride"], padding=case["padding"], dilation=case["dilation"],
-              groups=case["groups"], bias=case["bias"])
+    kw = dict(
+        stride=case["stride"],
+        padding=case["padding"],
+        dilation=case["dilation"],
+        groups=case["groups"],
+        bias=case["bias"],
+    )
     ng_m = nn.Conv2d(case["cin"], case["cout"], case["k"], **kw)
     t_m = torch.nn.Conv2d(case["cin"], case["cout"], case["k"], **kw)
     compare_module(ng_m, t_m, (2, case["cin"]) + case["hw"], atol=1e-4, rtol=1e-4)
@@ -56,12 +67,19 @@ def test_conv2d_unbatched_and_float64():
     compare_module(ng_m, t_m, (), x=x, atol=1e-10, rtol=1e-10)
 
 
-@pytest.mark.parametrize("kw", [dict(stride=1, padding=0), dict(stride=2, padding=2, dilation=2),
-                                dict(stride=1, padding="same", groups=2)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(stride=1, padding=0),
+        dict(stride=2, padding=2, dilation=2),
+        dict(stride=1, padding="same", groups=2),
+    ],
+)
 def test_conv1d(kw):
     torch.manual_seed(3)
-    compare_module(nn.Conv1d(4, 6, 3, **kw), torch.nn.Conv1d(4, 6, 3, **kw), (2, 4, 11),
-                   atol=1e-4, rtol=1e-4)
+    compare_module(
+        nn.Conv1d(4, 6, 3, **kw), torch.nn.Conv1d(4, 6, 3, **kw), (2, 4, 11), atol=1e-4, rtol=1e-4
+    )
 
 
 def test_lazy_conv2d():
@@ -84,14 +102,27 @@ def test_conv_gradcheck_float64():
     assert ng.autograd.gradcheck(avg, (x,))
 
 
-@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
-                                dict(kernel_size=2, stride=1, dilation=2), dict(kernel_size=(3, 2))])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=2),
+        dict(kernel_size=3, stride=2, padding=1),
+        dict(kernel_size=2, stride=1, dilation=2),
+        dict(kernel_size=(3, 2)),
+    ],
+)
 def test_maxpool2d(kw):
     compare_module(nn.MaxPool2d(**kw), torch.nn.MaxPool2d(**kw), (2, 3, 9, 8))
 
 
-@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
-                                dict(kernel_size=(2, 3), stride=1)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=2),
+        dict(kernel_size=3, stride=2, padding=1),
+        dict(kernel_size=(2, 3), stride=1),
+    ],
+)
 def test_avgpool2d(kw):
     compare_module(nn.AvgPool2d(**kw), torch.nn.AvgPool2d(**kw), (2, 3, 8, 9))
 
@@ -106,8 +137,10 @@ def test_maxpool_ties_go_to_first_max():
     compare_module(nn.MaxPool2d(2), torch.nn.MaxPool2d(2), (), x=x)
 
 
-@pytest.mark.parametrize("cls,shape", [("BatchNorm1d", (8, 3)), ("BatchNorm1d", (4, 3, 5)),
-                                       ("BatchNorm2d", (4, 3, 5, 6))])
+@pytest.mark.parametrize(
+    "cls,shape",
+    [("BatchNorm1d", (8, 3)), ("BatchNorm1d", (4, 3, 5)), ("BatchNorm2d", (4, 3, 5, 6))],
+)
 @pytest.mark.parametrize("affine,momentum", [(True, 0.1), (False, None)])
 def test_batchnorm_train_then_eval(cls, shape, affine, momentum):
     t_m = getattr(torch.nn, cls)(3, affine=affine, momentum=momentum)
@@ -119,16 +152,21 @@ def test_batchnorm_train_then_eval(cls, shape, affine, momentum):
     for seed in range(2):
         compare_module(ng_m, t_m, shape, seed=seed, atol=1e-4, rtol=1e-4)
         for name in ("running_mean", "running_var", "num_batches_tracked"):
-            np.testing.assert_allclose(getattr(ng_m, name).numpy(),
-                                       getattr(t_m, name).numpy(), rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(
+                getattr(ng_m, name).numpy(), getattr(t_m, name).numpy(), rtol=1e-5, atol=1e-6
+            )
         ng_m.zero_grad()
         t_m.zero_grad()
     ng_m.eval()
     t_m.eval()
     rng = np.random.default_rng(5)
     x = rng.standard_normal(shape).astype(np.float32)
-    np.testing.assert_allclose(ng_m(ng.tensor(x)).numpy(force=True),
-                               t_m(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        ng_m(ng.tensor(x)).numpy(force=True),
+        t_m(torch.from_numpy(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 @pytest.mark.parametrize("shape,norm", [((4, 6), 6), ((2, 3, 4, 5), (4, 5))])
@@ -162,8 +200,14 @@ def test_dropout_train_and_eval():
 
 
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
-@pytest.mark.parametrize("kw", [dict(num_layers=1), dict(num_layers=2, batch_first=True),
-                                dict(num_layers=2, bidirectional=True, bias=False)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(num_layers=1),
+        dict(num_layers=2, batch_first=True),
+        dict(num_layers=2, bidirectional=True, bias=False),
+    ],
+)
 def test_recurrent(cls, kw):
     torch.manual_seed(4)
     t_m = getattr(torch.nn, cls)(3, 5, **kw)

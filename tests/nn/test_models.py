@@ -13,12 +13,19 @@ class TorchLeNet(torch.nn.Module):
     def __init__(self):
         super().__init__()
         self.net = torch.nn.Sequential(
-            torch.nn.Conv2d(1, 6, kernel_size=5, padding=2), torch.nn.Sigmoid(),
+            torch.nn.Conv2d(1, 6, kernel_size=5, padding=2),
+            torch.nn.Sigmoid(),
             torch.nn.AvgPool2d(kernel_size=2, stride=2),
-            torch.nn.Conv2d(6, 16, kernel_size=5), torch.nn.Sigmoid(),
-            torch.nn.AvgPool2d(kernel_size=2, stride=2), torch.nn.Flatten(),
-            torch.nn.Linear(400, 120), torch.nn.Sigmoid(), torch.nn.Linear(120, 84),
-            torch.nn.Sigmoid(), torch.nn.Linear(84, 10))
+            torch.nn.Conv2d(6, 16, kernel_size=5),
+            torch.nn.Sigmoid(),
+            torch.nn.AvgPool2d(kernel_size=2, stride=2),
+            torch.nn.Flatten(),
+            torch.nn.Linear(400, 120),
+            torch.nn.Sigmoid(),
+            torch.nn.Linear(120, 84),
+            torch.nn.Sigmoid(),
+            torch.nn.Linear(84, 10),
+        )
 
     def forward(self, x):
         return self.net(x)
@@ -32,8 +39,9 @@ def _round_trip(ng_model, t_model, x, atol):
     # and back: a fresh torch model with nablagrad's weights
     fresh = type(t_model)() if isinstance(t_model, TorchLeNet) else None
     if fresh is not None:
-        fresh.load_state_dict({k: torch.from_numpy(v.numpy().copy())
-                               for k, v in ng_model.state_dict().items()})
+        fresh.load_state_dict(
+            {k: torch.from_numpy(v.numpy().copy()) for k, v in ng_model.state_dict().items()}
+        )
         assert_close(ng_model(xn), fresh(xt), atol, atol, "outputs after nablagrad -> torch")
 
 
@@ -64,9 +72,15 @@ def test_lenet5_max_relu_variant_and_bad_input():
 def test_mlp_matches_torch_sequential(activation):
     torch.manual_seed(1)
     act = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "gelu": torch.nn.GELU}[activation]
-    t = torch.nn.Sequential(torch.nn.Linear(6, 16), act(), torch.nn.Dropout(0.2),
-                            torch.nn.Linear(16, 8), act(), torch.nn.Dropout(0.2),
-                            torch.nn.Linear(8, 3)).eval()
+    t = torch.nn.Sequential(
+        torch.nn.Linear(6, 16),
+        act(),
+        torch.nn.Dropout(0.2),
+        torch.nn.Linear(16, 8),
+        act(),
+        torch.nn.Dropout(0.2),
+        torch.nn.Linear(8, 3),
+    ).eval()
     m = MLP([6, 16, 8, 3], activation=activation, dropout=0.2).eval()
     assert list(m.state_dict()) == list(t.state_dict())
     x = np.random.default_rng(2).standard_normal((5, 6)).astype(np.float32)

@@ -16,8 +16,9 @@ from nablagrad import nn
 class Block(nn.Module):
     def __init__(self):
         super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2),
-                                      nn.Conv2d(2, 3, 3))
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(2, 3, 3)
+        )
         self.bn = nn.BatchNorm1d(3)
         self.head = nn.Linear(3, 2)
         self.scale = nn.Parameter(ng.ones(1))
@@ -31,8 +32,12 @@ class Block(nn.Module):
 class TorchBlock(torch.nn.Module):
     def __init__(self):
         super().__init__()
-        self.features = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(),
-                                            torch.nn.MaxPool2d(2), torch.nn.Conv2d(2, 3, 3))
+        self.features = torch.nn.Sequential(
+            torch.nn.Conv2d(1, 2, 3),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(2),
+            torch.nn.Conv2d(2, 3, 3),
+        )
         self.bn = torch.nn.BatchNorm1d(3)
         self.head = torch.nn.Linear(3, 2)
         self.scale = torch.nn.Parameter(torch.ones(1))
@@ -61,8 +66,12 @@ def test_state_dict_round_trip_with_torch_and_same_outputs():
     m.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
     m.eval()
     t.eval()
-    np.testing.assert_allclose(m(ng.tensor(x)).numpy(force=True),
-                               t(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        m(ng.tensor(x)).numpy(force=True),
+        t(torch.from_numpy(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     t2 = TorchBlock()
     t2.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in m.state_dict().items()})
     for k, v in t2.state_dict().items():
@@ -114,11 +123,13 @@ def test_to_dtype_and_device():
 
 def test_repr_tree():
     s = repr(nn.Sequential(nn.Linear(2, 3), nn.ReLU()))
-    assert s == ("Sequential(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n"
-                 "  (1): ReLU()\n)")
+    assert s == (
+        "Sequential(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n  (1): ReLU()\n)"
+    )
     assert repr(nn.Conv2d(1, 6, 5, padding=2)) == str(torch.nn.Conv2d(1, 6, 5, padding=2))
     assert repr(nn.MaxPool2d(2)) == repr(torch.nn.MaxPool2d(2)).replace(
-        "dilation=1, ceil_mode=False", "dilation=1, ceil_mode=False")
+        "dilation=1, ceil_mode=False", "dilation=1, ceil_mode=False"
+    )
 
 
 def test_containers():
@@ -157,11 +168,17 @@ def test_shared_parameter_listed_once_and_copy_pickle():
 
 
 def test_bad_input_names_layer_and_shapes():
-    with pytest.raises(RuntimeError, match=r"Linear\(784, 10\) got input of shape \(32, 100\): "
-                                           r"expected last dim 784"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Linear\(784, 10\) got input of shape \(32, 100\): "
+        r"expected last dim 784",
+    ):
         nn.Linear(784, 10)(ng.randn(32, 100))
-    with pytest.raises(RuntimeError, match=r"Conv2d\(3, 8\) got input of shape \(2, 1, 8, 8\): "
-                                           r"expected 3 channels, got 1"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Conv2d\(3, 8\) got input of shape \(2, 1, 8, 8\): "
+        r"expected 3 channels, got 1",
+    ):
         nn.Conv2d(3, 8, 3)(ng.randn(2, 1, 8, 8))
     with pytest.raises(RuntimeError, match=r"expected 3-D or 4-D input.*\(8, 8\)"):
         nn.Conv2d(3, 8, 3)(ng.randn(8, 8))
@@ -174,6 +191,7 @@ def test_bad_input_names_layer_and_shapes():
     with pytest.raises(TypeError, match="integer"):
         nn.Embedding(4, 2)(ng.tensor([0.0, 1.0]))
     with pytest.raises(AttributeError, match="super"):
+
         class Broken(nn.Module):
             def __init__(self):
                 self.fc = nn.Linear(2, 2)
@@ -185,7 +203,9 @@ def test_init_functions():
     ng.manual_seed(0)
     w = ng.empty(300, 200)
     assert nn.init.calculate_gain("relu") == math.sqrt(2)
-    assert nn.init.calculate_gain("leaky_relu", 0.2) == torch.nn.init.calculate_gain("leaky_relu", 0.2)
+    assert nn.init.calculate_gain("leaky_relu", 0.2) == torch.nn.init.calculate_gain(
+        "leaky_relu", 0.2
+    )
     assert nn.init.calculate_gain("selu") == torch.nn.init.calculate_gain("selu")
     nn.init.xavier_uniform_(w, gain=2.0)
     bound = 2.0 * math.sqrt(6 / 500)
