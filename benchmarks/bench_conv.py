@@ -1,7 +1,7 @@
 """Conv2d / MaxPool2d / LeNet-5 training step: nablagrad vs PyTorch eager (CPU) vs NumPy.
 
-Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 20] [--threads 1]``.  Every case runs the
-same work in each library in this one process and prints the median time per call and the
+Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 20] [--threads 1]``.
+Every case runs the same work in each library in this one process and prints the median time per call and the
 ratio nablagrad / peer (lower is better).  The NumPy peer is a hand-written im2col LeNet-5
 training step (forward, backward, SGD) with no framework overhead at all.
 """
