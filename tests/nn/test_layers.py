@@ -41,6 +41,11 @@ CONV2D_CASES = [
     dict(cin=2, cout=3, k=4, stride=1, padding="same", dilation=1, groups=1, bias=True, hw=(6, 7)),
     dict(cin=2, cout=3, k=3, stride=1, padding="same", dilation=2, groups=1, bias=True, hw=(6, 7)),
     dict(cin=2, cout=2, k=3, stride=3, padding="valid", dilation=1, groups=1, bias=True, hw=(8, 8)),
+    # many input channels, few outputs: the input gradient runs as a full correlation
+    dict(cin=12, cout=1, k=3, stride=1, padding=1, dilation=1, groups=1, bias=True, hw=(6, 7)),
+    dict(
+        cin=10, cout=2, k=3, stride=1, padding=(2, 1), dilation=2, groups=1, bias=False, hw=(7, 6)
+    ),
 ]
 
 

@@ -168,7 +168,7 @@ class Conv2dFn(Function):
         if self.needs(1):
             gw = (g_on @ self.cols.T).reshape(w.shape)
         if self.needs(0):
-            if stride == (1, 1) and 2 * c * oh * ow >= o * pshape[2] * pshape[3]:
+            if stride == (1, 1) and c * oh * ow > 2 * o * pshape[2] * pshape[3]:
                 gx = _input_grad_full_corr(xp, g, w, pshape, padding, dilation)
             else:
                 gcols = (w.reshape(o, c * kh * kw).T @ g_on).reshape(c, kh, kw, n, oh, ow)
