@@ -55,25 +55,6 @@ def _pad(xp: Any, x: Any, padding: tuple, value: float = 0.0) -> Any:
     return xp.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
 
 
-def _scatter_windows(
-    xp: Any, gwin: Any, padded_shape: tuple, stride: tuple, dilation: tuple, padding: tuple
-) -> Any:
-    """col2im: add ``gwin`` (N, C, OH, OW, KH, KW) back onto the padded input and crop."""
-    n, c, oh, ow, kh, kw = gwin.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    gx = xp.zeros(padded_shape, dtype=gwin.dtype)
-    for p in range(kh):
-        r0 = p * dh
-        for q in range(kw):
-            c0 = q * dw
-            gx[:, :, r0 : r0 + sh * (oh - 1) + 1 : sh, c0 : c0 + sw * (ow - 1) + 1 : sw] += gwin[
-                ..., p, q
-            ]
-    (pt, pb), (pl, pr) = padding
-    h, w = padded_shape[2], padded_shape[3]
-    return gx[:, :, pt : h - pb, pl : w - pr]
-
-
 def _im2col(
     xp: Any, x: Any, kernel: tuple, stride: tuple, dilation: tuple, padding: tuple
 ) -> tuple:
@@ -233,80 +214,93 @@ def _input_grad_full_corr(
     return xp.ascontiguousarray(gxp.transpose(1, 0, 2, 3))
 
 
+def _kernel_slices(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple) -> list:
+    """For each kernel position (p, q): the strided slice of the padded input it sees."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    return [
+        (
+            slice(p * dh, p * dh + sh * (oh - 1) + 1, sh),
+            slice(q * dw, q * dw + sw * (ow - 1) + 1, sw),
+        )
+        for p in range(kh)
+        for q in range(kw)
+    ]
+
+
+def _pool_geometry(
+    shape: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple
+) -> tuple:
+    n, c, h, w = shape
+    hp, wp = h + 2 * padding[0], w + 2 * padding[1]
+    oh = (hp - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    ow = (wp - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    return (n, c, hp, wp), (oh, ow)
+
+
 class MaxPool2dFn(Function):
-    """out[n, c, i, j] = max over the window; the gradient goes to the (first) argmax."""
+    """out[n, c, i, j] = max over the window; the gradient goes to the first argmax (as torch).
+
+    Runs over the KH*KW kernel positions, each a strided slice of the whole batch: a running
+    maximum and the position that holds it.  Backward adds g where that position matches.
+    """
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)):
         xp = get_array_module(x)
-        kh, kw = kernel
         ph, pw = padding
-        self.kernel = kernel
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad(xp, x, ((ph, ph), (pw, pw)), fill)
-        self.meta = (xpad.shape, stride, ((ph, ph), (pw, pw)), dilation)
-        n, c = x.shape[:2]
-        sh, sw = stride
-        if (
-            (kh, kw) == (sh, sw)
-            and dilation == (1, 1)
-            and not (ph or pw)
-            and x.shape[2] % kh == 0
-            and x.shape[3] % kw == 0
-        ):
-            oh, ow = x.shape[2] // kh, x.shape[3] // kw
-            win = x.reshape(n, c, oh, kh, ow, kw).transpose(0, 1, 2, 4, 3, 5)
-        else:
-            win = _windows(xp, xpad, kernel, stride, dilation)
-            oh, ow = win.shape[2], win.shape[3]
-        flat = win.reshape(n, c, oh, ow, kh * kw)
-        self.arg = flat.argmax(axis=-1)
-        return xp.take_along_axis(flat, self.arg[..., None], axis=-1)[..., 0]
+        pshape, out_hw = _pool_geometry(x.shape, kernel, stride, padding, dilation)
+        self.slices = _kernel_slices(kernel, stride, dilation, out_hw)
+        self.pshape, self.padding = pshape, padding
+        rs, cs = self.slices[0]
+        out = xpad[:, :, rs, cs].copy()
+        arg = xp.zeros(out.shape, dtype=xp.uint8 if len(self.slices) < 256 else xp.int32)
+        for k, (rs, cs) in enumerate(self.slices[1:], 1):
+            v = xpad[:, :, rs, cs]
+            better = (v > out) | (v != v)  # strict: ties keep the first maximum; NaN wins
+            xp.copyto(out, v, where=better)
+            xp.copyto(arg, k, where=better)
+        self.arg = arg
+        return out
 
     def backward(self, g, out, x):
         _no_double_backward("max_pool2d", g)
         xp = get_array_module(g)
-        pshape, stride, padding, dilation = self.meta
-        n, c, oh, ow = g.shape
-        kernel_h, kernel_w = self.kernel
-        gwin = xp.zeros((n, c, oh, ow, kernel_h * kernel_w), dtype=g.dtype)
-        xp.put_along_axis(gwin, self.arg[..., None], g[..., None], axis=-1)
-        gwin = gwin.reshape(n, c, oh, ow, kernel_h, kernel_w)
-        return (_scatter_windows(xp, gwin, pshape, stride, dilation, padding),)
+        gx = xp.zeros(self.pshape, dtype=g.dtype)
+        zero = g.dtype.type(0)
+        for k, (rs, cs) in enumerate(self.slices):
+            gx[:, :, rs, cs] += xp.where(self.arg == k, g, zero)
+        ph, pw = self.padding
+        return (gx[:, :, ph : self.pshape[2] - ph, pw : self.pshape[3] - pw],)
 
 
 class AvgPool2dFn(Function):
-    """out = mean of each window; padded zeros count in the divisor (count_include_pad).
+    """out = (1/div) sum over the window, div = KH*KW (padded zeros count: count_include_pad).
 
-    Non-overlapping windows that tile the input (kernel == stride, no padding) take a reshape
-    fast path: forward is one mean, backward one broadcast.
+    Forward adds KH*KW strided slices of the padded batch; backward adds g/div back the same way.
     """
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), divisor=None):
         xp = get_array_module(x)
-        kh, kw = kernel
         ph, pw = padding
-        pad = ((ph, ph), (pw, pw))
-        self.div = divisor or kh * kw
-        n, c, h, w = x.shape
-        self.tiled = (kh, kw) == tuple(stride) and not (ph or pw) and h % kh == 0 and w % kw == 0
-        if self.tiled:
-            out = x.reshape(n, c, h // kh, kh, w // kw, kw).sum(axis=(3, 5))
-            out *= x.dtype.type(1.0 / self.div)
-            return out
-        xpad = _pad(xp, x, pad)
-        self.meta = (xpad.shape, stride, pad, kernel)
-        win = _windows(xp, xpad, kernel, stride, (1, 1))
-        return (win.sum(axis=(-2, -1)) / self.div).astype(x.dtype, copy=False)
+        xpad = _pad(xp, x, ((ph, ph), (pw, pw)))
+        pshape, out_hw = _pool_geometry(x.shape, kernel, stride, padding, (1, 1))
+        self.slices = _kernel_slices(kernel, stride, (1, 1), out_hw)
+        self.pshape, self.padding = pshape, padding
+        self.div = divisor or kernel[0] * kernel[1]
+        rs, cs = self.slices[0]
+        out = xpad[:, :, rs, cs].copy()
+        for rs, cs in self.slices[1:]:
+            out += xpad[:, :, rs, cs]
+        out *= x.dtype.type(1.0 / self.div)
+        return out
 
     def backward(self, g, out, x):
         _no_double_backward("avg_pool2d", g)
         xp = get_array_module(g)
         gs = g * g.dtype.type(1.0 / self.div)
-        if self.tiled:
-            n, c, h, w = x.shape
-            oh, ow = g.shape[2:]
-            full = xp.broadcast_to(gs[:, :, :, None, :, None], (n, c, oh, h // oh, ow, w // ow))
-            return (full.reshape(n, c, h, w),)
-        pshape, stride, pad, (kh, kw) = self.meta
-        gwin = xp.broadcast_to(gs[..., None, None], g.shape + (kh, kw))
-        return (_scatter_windows(xp, gwin, pshape, stride, (1, 1), pad),)
+        gx = xp.zeros(self.pshape, dtype=g.dtype)
+        for rs, cs in self.slices:
+            gx[:, :, rs, cs] += gs
+        ph, pw = self.padding
+        return (gx[:, :, ph : self.pshape[2] - ph, pw : self.pshape[3] - pw],)
