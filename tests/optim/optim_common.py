@@ -28,8 +28,15 @@ def _loss(lib: Any, x: Any, y: Any, w1: Any, b1: Any, w2: Any, b2: Any, sign: fl
 class Pair:
     """The same model and optimizer in nablagrad (``ng_*``) and torch (``t_*``)."""
 
-    def __init__(self, name: str, kwargs: dict[str, Any], dtype: Any = np.float64,
-                 seed: int = 0, groups: bool = False, sign: float = 1.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        kwargs: dict[str, Any],
+        dtype: Any = np.float64,
+        seed: int = 0,
+        groups: bool = False,
+        sign: float = 1.0,
+    ) -> None:
         x, y, *weights = make_arrays(dtype, seed)
         self.sign = sign
         self.ng_xy = [ng.tensor(x), ng.tensor(y)]
@@ -39,10 +46,12 @@ class Pair:
         ng_cls, t_cls = getattr(ng.optim, name), getattr(torch.optim, name)
         if groups:  # second layer in its own group with half the learning rate
             lr = kwargs.get("lr", 1e-2) / 2
-            self.ng_opt = ng_cls([{"params": self.ng_params[:2]},
-                                  {"params": self.ng_params[2:], "lr": lr}], **kwargs)
-            self.t_opt = t_cls([{"params": self.t_params[:2]},
-                                {"params": self.t_params[2:], "lr": lr}], **kwargs)
+            self.ng_opt = ng_cls(
+                [{"params": self.ng_params[:2]}, {"params": self.ng_params[2:], "lr": lr}], **kwargs
+            )
+            self.t_opt = t_cls(
+                [{"params": self.t_params[:2]}, {"params": self.t_params[2:], "lr": lr}], **kwargs
+            )
         else:
             self.ng_opt = ng_cls(self.ng_params, **kwargs)
             self.t_opt = t_cls(self.t_params, **kwargs)

@@ -25,9 +25,13 @@ def _sequential(lib, opt):  # noqa: ANN001, ANN202
 
 def _chained(lib, opt):  # noqa: ANN001, ANN202
     s = lib.optim.lr_scheduler
-    return s.ChainedScheduler([s.ConstantLR(opt, factor=0.1, total_iters=5),
-                               s.ExponentialLR(opt, gamma=0.99),
-                               s.StepLR(opt, step_size=30, gamma=0.5)])
+    return s.ChainedScheduler(
+        [
+            s.ConstantLR(opt, factor=0.1, total_iters=5),
+            s.ExponentialLR(opt, gamma=0.99),
+            s.StepLR(opt, step_size=30, gamma=0.5),
+        ]
+    )
 
 
 SCHEDULES = {
@@ -44,17 +48,38 @@ SCHEDULES = {
     "warm-restarts": _sched("CosineAnnealingWarmRestarts", T_0=7, eta_min=1e-4),
     "warm-restarts-mult": _sched("CosineAnnealingWarmRestarts", T_0=10, T_mult=2),
     "cyclic-triangular": _sched("CyclicLR", base_lr=0.01, max_lr=0.1, step_size_up=20),
-    "cyclic-triangular2": _sched("CyclicLR", base_lr=[0.01, 0.02], max_lr=0.1,
-                                 step_size_up=20, step_size_down=10, mode="triangular2"),
-    "cyclic-exp-range": _sched("CyclicLR", base_lr=0.01, max_lr=0.1, step_size_up=15,
-                               mode="exp_range", gamma=0.99, base_momentum=0.7),
-    "cyclic-no-momentum": _sched("CyclicLR", base_lr=0.01, max_lr=0.1, step_size_up=9,
-                                 cycle_momentum=False),
+    "cyclic-triangular2": _sched(
+        "CyclicLR",
+        base_lr=[0.01, 0.02],
+        max_lr=0.1,
+        step_size_up=20,
+        step_size_down=10,
+        mode="triangular2",
+    ),
+    "cyclic-exp-range": _sched(
+        "CyclicLR",
+        base_lr=0.01,
+        max_lr=0.1,
+        step_size_up=15,
+        mode="exp_range",
+        gamma=0.99,
+        base_momentum=0.7,
+    ),
+    "cyclic-no-momentum": _sched(
+        "CyclicLR", base_lr=0.01, max_lr=0.1, step_size_up=9, cycle_momentum=False
+    ),
     "onecycle-cos": _sched("OneCycleLR", max_lr=0.1, total_steps=300),
-    "onecycle-linear": _sched("OneCycleLR", max_lr=[0.1, 0.2], epochs=10, steps_per_epoch=30,
-                              anneal_strategy="linear", pct_start=0.25),
-    "onecycle-three-phase": _sched("OneCycleLR", max_lr=0.1, total_steps=300,
-                                   three_phase=True, div_factor=10.0),
+    "onecycle-linear": _sched(
+        "OneCycleLR",
+        max_lr=[0.1, 0.2],
+        epochs=10,
+        steps_per_epoch=30,
+        anneal_strategy="linear",
+        pct_start=0.25,
+    ),
+    "onecycle-three-phase": _sched(
+        "OneCycleLR", max_lr=0.1, total_steps=300, three_phase=True, div_factor=10.0
+    ),
     "sequential": _sequential,
     "chained": _chained,
 }
@@ -66,12 +91,18 @@ def _optimizers(kind: str):  # noqa: ANN202
     ng_p = [ng.tensor(a, requires_grad=True) for a in arrays]
     t_p = [torch.tensor(a, requires_grad=True) for a in arrays]
     if kind == "Adam":
-        return (ng.optim.Adam([{"params": ng_p[:1]}, {"params": ng_p[1:], "lr": 0.05}], lr=0.1),
-                torch.optim.Adam([{"params": t_p[:1]}, {"params": t_p[1:], "lr": 0.05}], lr=0.1))
-    return (ng.optim.SGD([{"params": ng_p[:1]}, {"params": ng_p[1:], "lr": 0.05}], lr=0.1,
-                         momentum=0.9),
-            torch.optim.SGD([{"params": t_p[:1]}, {"params": t_p[1:], "lr": 0.05}], lr=0.1,
-                            momentum=0.9))
+        return (
+            ng.optim.Adam([{"params": ng_p[:1]}, {"params": ng_p[1:], "lr": 0.05}], lr=0.1),
+            torch.optim.Adam([{"params": t_p[:1]}, {"params": t_p[1:], "lr": 0.05}], lr=0.1),
+        )
+    return (
+        ng.optim.SGD(
+            [{"params": ng_p[:1]}, {"params": ng_p[1:], "lr": 0.05}], lr=0.1, momentum=0.9
+        ),
+        torch.optim.SGD(
+            [{"params": t_p[:1]}, {"params": t_p[1:], "lr": 0.05}], lr=0.1, momentum=0.9
+        ),
+    )
 
 
 def _momenta(opt) -> list[float]:  # noqa: ANN001
@@ -86,8 +117,9 @@ def test_schedule_matches_torch(name: str, kind: str) -> None:
     for step in range(300):
         ours, theirs = ng_s.get_last_lr(), t_s.get_last_lr()
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15, err_msg=f"step {step}")
-        np.testing.assert_allclose(_momenta(ng_opt), _momenta(t_opt), rtol=1e-12,
-                                   err_msg=f"momentum at step {step}")
+        np.testing.assert_allclose(
+            _momenta(ng_opt), _momenta(t_opt), rtol=1e-12, err_msg=f"momentum at step {step}"
+        )
         assert [g["lr"] for g in ng_opt.param_groups] == ours
         ng_opt.step()
         t_opt.step()
@@ -122,12 +154,20 @@ def test_state_dict_resume(name: str) -> None:
     assert got == expected
 
 
-@pytest.mark.parametrize("mode,threshold_mode", [("min", "rel"), ("min", "abs"),
-                                                 ("max", "rel"), ("max", "abs")])
+@pytest.mark.parametrize(
+    "mode,threshold_mode", [("min", "rel"), ("min", "abs"), ("max", "rel"), ("max", "abs")]
+)
 def test_reduce_on_plateau_matches_torch(mode: str, threshold_mode: str) -> None:
     ng_opt, t_opt = _optimizers("SGD")
-    kw = dict(mode=mode, factor=0.5, patience=3, threshold=0.05, threshold_mode=threshold_mode,
-              cooldown=2, min_lr=[1e-3, 2e-3])
+    kw = dict(
+        mode=mode,
+        factor=0.5,
+        patience=3,
+        threshold=0.05,
+        threshold_mode=threshold_mode,
+        cooldown=2,
+        min_lr=[1e-3, 2e-3],
+    )
     ng_s = ng.optim.lr_scheduler.ReduceLROnPlateau(ng_opt, **kw)
     t_s = torch.optim.lr_scheduler.ReduceLROnPlateau(t_opt, **kw)
     rng = np.random.default_rng(1)

@@ -29,8 +29,11 @@ CASES = [
     ("RAdam", dict(lr=1e-2, weight_decay=0.1, decoupled_weight_decay=True), 200),
     ("RAdam", dict(lr=1e-2, weight_decay=1e-2, betas=(0.9, 0.9)), 200),
     ("Adagrad", dict(lr=0.05), 200),
-    ("Adagrad", dict(lr=0.05, lr_decay=1e-2, weight_decay=1e-2,
-                     initial_accumulator_value=0.1), 200),
+    (
+        "Adagrad",
+        dict(lr=0.05, lr_decay=1e-2, weight_decay=1e-2, initial_accumulator_value=0.1),
+        200,
+    ),
     ("RMSprop", dict(lr=1e-2), 200),
     ("RMSprop", dict(lr=1e-3, centered=True, momentum=0.9, weight_decay=1e-2), 200),
     ("RMSprop", dict(lr=1e-3, momentum=0.5, alpha=0.9), 200),
@@ -109,7 +112,8 @@ def test_state_dict_layout_matches_torch(name: str, kwargs: dict, steps: int) ->
         for key, value in theirs["state"][k].items():
             if hasattr(value, "shape") and value.ndim > 0:
                 np.testing.assert_allclose(
-                    np.asarray(ours["state"][k][key]._data), value.numpy(), rtol=1e-9, atol=1e-11)
+                    np.asarray(ours["state"][k][key]._data), value.numpy(), rtol=1e-9, atol=1e-11
+                )
     for g_ours, g_theirs in zip(ours["param_groups"], theirs["param_groups"]):
         assert g_ours["params"] == g_theirs["params"]
         for key in g_ours:
