@@ -272,3 +272,25 @@ def test_default_init_matches_torch_distributions():
     np.testing.assert_allclose([emb.mean(), emb.std()], [0, 1], atol=0.02)
     lstm = nn.LSTM(10, 25)
     assert max(np.abs(p.numpy(force=True)).max() for p in lstm.parameters()) <= 0.2
+
+
+@pytest.mark.parametrize("cls", ["RNNCell", "LSTMCell", "GRUCell"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_recurrent_cells(cls, batched):
+    torch.manual_seed(6)
+    t_m, ng_m = getattr(torch.nn, cls)(3, 4), getattr(nn, cls)(3, 4)
+    shape = (5, 3) if batched else (3,)
+    idx = 0 if cls == "LSTMCell" else None
+    compare_module(ng_m, t_m, shape, out_index=idx, atol=1e-5, rtol=1e-4)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape).astype(np.float32)
+    hshape = (5, 4) if batched else (4,)
+    h = rng.standard_normal(hshape).astype(np.float32)
+    if cls == "LSTMCell":
+        outs = ng_m(ng.tensor(x), (ng.tensor(h), ng.tensor(h)))
+        touts = t_m(torch.from_numpy(x), (torch.from_numpy(h), torch.from_numpy(h)))
+    else:
+        outs = (ng_m(ng.tensor(x), ng.tensor(h)),)
+        touts = (t_m(torch.from_numpy(x), torch.from_numpy(h)),)
+    for a, b in zip(outs, touts):
+        np.testing.assert_allclose(a.numpy(force=True), b.detach().numpy(), atol=1e-5)
