@@ -35,6 +35,27 @@ from .parameter import Parameter
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
+def _lstm_step(xw: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None, hs: int) -> tuple:
+    """(h', c') from the input projection xw = x W_ih^T + b_ih and the state (h, c)."""
+    h, c = state
+    z = xw + F.linear(h, w_hh, b_hh)
+    i = sigmoid(z[:, :hs])
+    f = sigmoid(z[:, hs : 2 * hs])
+    g = tanh(z[:, 2 * hs : 3 * hs])
+    o = sigmoid(z[:, 3 * hs :])
+    c = f * c + i * g
+    return o * tanh(c), c
+
+
+def _gru_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, hs: int) -> Tensor:
+    """h' from the input projection xw = x W_ih^T + b_ih and the state h (gates r, z, n)."""
+    hw = F.linear(h, w_hh, b_hh)
+    r = sigmoid(xw[:, :hs] + hw[:, :hs])
+    z = sigmoid(xw[:, hs : 2 * hs] + hw[:, hs : 2 * hs])
+    n = tanh(xw[:, 2 * hs :] + r * hw[:, 2 * hs :])
+    return (1 - z) * n + z * h
+
+
 class RNNBase(Module):
     """Shared machinery of RNN, LSTM and GRU."""
 
@@ -251,15 +272,7 @@ class LSTM(RNNBase):
         )
 
     def _step(self, xw: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -> tuple:
-        h, c = state
-        hs = self.hidden_size
-        z = xw + F.linear(h, w_hh, b_hh)
-        i = sigmoid(z[:, :hs])
-        f = sigmoid(z[:, hs : 2 * hs])
-        g = tanh(z[:, 2 * hs : 3 * hs])
-        o = sigmoid(z[:, 3 * hs :])
-        c = f * c + i * g
-        return o * tanh(c), c
+        return _lstm_step(xw, state, w_hh, b_hh, self.hidden_size)
 
 
 class GRU(RNNBase):
@@ -291,12 +304,7 @@ class GRU(RNNBase):
         )
 
     def _step(self, xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-        hs = self.hidden_size
-        hw = F.linear(h, w_hh, b_hh)
-        r = sigmoid(xw[:, :hs] + hw[:, :hs])
-        z = sigmoid(xw[:, hs : 2 * hs] + hw[:, hs : 2 * hs])
-        n = tanh(xw[:, 2 * hs :] + r * hw[:, 2 * hs :])
-        return (1 - z) * n + z * h
+        return _gru_step(xw, h, w_hh, b_hh, self.hidden_size)
 
 
 class _CellBase(Module):
@@ -379,7 +387,7 @@ class LSTMCell(_CellBase):
     def forward(self, input: Tensor, hx: tuple | None = None) -> tuple:
         x, (h, c), unbatched = self._prepare(input, hx)
         xw = F.linear(x, self.weight_ih, self.bias_ih)
-        h, c = LSTM._step(self, xw, (h, c), self.weight_hh, self.bias_hh)
+        h, c = _lstm_step(xw, (h, c), self.weight_hh, self.bias_hh, self.hidden_size)
         return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
 
 
@@ -391,5 +399,5 @@ class GRUCell(_CellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, h, unbatched = self._prepare(input, hx)
         xw = F.linear(x, self.weight_ih, self.bias_ih)
-        h = GRU._step(self, xw, h, self.weight_hh, self.bias_hh)
+        h = _gru_step(xw, h, self.weight_hh, self.bias_hh, self.hidden_size)
         return h.squeeze(0) if unbatched else h
