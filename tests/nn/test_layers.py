@@ -294,3 +294,45 @@ def test_recurrent_cells(cls, batched):
         touts = (t_m(torch.from_numpy(x), torch.from_numpy(h)),)
     for a, b in zip(outs, touts):
         np.testing.assert_allclose(a.numpy(force=True), b.detach().numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(stride=1, padding=1),
+        dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2)),
+        dict(stride=1, padding=0, groups=2),
+        dict(stride=1, padding=1, in_ch=8, out_ch=1),  # full-correlation input gradient
+    ],
+)
+def test_conv_double_backward_gradgradcheck(kw):
+    kw = dict(kw)
+    cin, cout = kw.pop("in_ch", 2), kw.pop("out_ch", 4)
+    groups = kw.get("groups", 1)
+    rng = np.random.default_rng(1)
+    x = ng.tensor(rng.standard_normal((1, cin, 4, 5)), requires_grad=True)
+    w = ng.tensor(rng.standard_normal((cout, cin // groups, 3, 2)), requires_grad=True)
+    b = ng.tensor(rng.standard_normal(cout), requires_grad=True)
+    fn = lambda x, w, b: nn.functional.conv2d(x, w, b, **kw)  # noqa: E731
+    assert ng.autograd.gradcheck(fn, (x, w, b))
+    assert ng.autograd.gradgradcheck(fn, (x, w, b))
+
+
+def test_conv_gradient_penalty_matches_torch():
+    """d/dw of ||d out / d x||^2 (a WGAN-GP style penalty) equals torch's."""
+    rng = np.random.default_rng(2)
+    xa = rng.standard_normal((2, 3, 6, 6)).astype(np.float64)
+    wa = rng.standard_normal((4, 3, 3, 3)).astype(np.float64)
+    x, w = ng.tensor(xa, requires_grad=True), ng.tensor(wa, requires_grad=True)
+    xt = torch.from_numpy(xa).requires_grad_()
+    wt = torch.from_numpy(wa).requires_grad_()
+    (gx,) = ng.autograd.grad(
+        nn.functional.conv2d(x, w, padding=1).tanh().sum(), x, create_graph=True
+    )
+    (gxt,) = torch.autograd.grad(
+        torch.nn.functional.conv2d(xt, wt, padding=1).tanh().sum(), xt, create_graph=True
+    )
+    (gx * gx).sum().backward()
+    (gxt * gxt).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-10)

@@ -10,8 +10,9 @@ KH*KW vectorised additions) or, for stride 1 with many input channels, as a "ful
 of ``g`` with the flipped kernel (one more im2col + GEMM).  Max pooling keeps the argmax of
 each window; its backward adds ``g`` at the argmax positions.
 
-These primitives take raw arrays in ``backward``; a second derivative through them
-(``create_graph=True``) is not supported and says so.
+Convolution supports derivatives of any order (``create_graph=True``): its backward is built
+from the primitives ``Conv2dInputGrad`` and ``Conv2dWeightGrad``, whose derivatives are again
+convolutions.  Pooling supports first-order gradients and says so when asked for more.
 
 Example:
     >>> import nablagrad as torch
@@ -75,89 +76,174 @@ def _im2col_kn(
     return cols, oh, ow
 
 
+def _conv_cols(xp: Any, x: Any, kernel: tuple, prm: tuple) -> tuple:
+    """The column matrix of ``x`` in the layout its group count uses, and (OH, OW)."""
+    stride, padding, dilation, groups = prm
+    if groups == 1:
+        cols, oh, ow = _im2col_kn(xp, x, kernel, stride, dilation, padding)
+    else:
+        cols, oh, ow = _im2col(xp, x, kernel, stride, dilation, padding)
+    return cols, (oh, ow)
+
+
+def _conv_forward_raw(xp: Any, x: Any, w: Any, prm: tuple, cols: Any = None) -> tuple:
+    """(out, cols): groups=1 is one GEMM W (O, C*KH*KW) @ cols (C*KH*KW, N*OH*OW) plus one
+    transpose to NCHW; groups>1 a batched product on (N, G, Cg*KH*KW, OH*OW) columns."""
+    n = x.shape[0]
+    o, cg, kh, kw = w.shape
+    groups = prm[3]
+    if cols is None:
+        cols, (oh, ow) = _conv_cols(xp, x, (kh, kw), prm)
+    if groups == 1:
+        oh_ow = cols.shape[1] // n
+        out = (w.reshape(o, cg * kh * kw) @ cols).reshape(o, n, oh_ow)
+        return xp.ascontiguousarray(out.transpose(1, 0, 2)), cols
+    og, k = o // groups, cg * kh * kw
+    cols_g = cols.reshape(n, groups, k, -1)
+    out = xp.matmul(w.reshape(groups, og, k), cols_g).reshape(n, o, -1)
+    return out, cols
+
+
+def _conv_weight_grad_raw(xp: Any, g: Any, cols: Any, wshape: tuple, groups: int) -> Any:
+    """dL/dW = g @ cols^T (per group)."""
+    n, o = g.shape[:2]
+    _, cg, kh, kw = wshape
+    if groups == 1:
+        g_on = xp.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, -1)
+        return (g_on @ cols.T).reshape(wshape)
+    og, k = o // groups, cg * kh * kw
+    gg = g.reshape(n, groups, og, -1)
+    return xp.einsum("ngol,ngkl->gok", gg, cols.reshape(n, groups, k, -1), optimize=True).reshape(
+        wshape
+    )
+
+
+def _conv_input_grad_raw(xp: Any, g: Any, w: Any, pshape: tuple, prm: tuple) -> Any:
+    """dL/dx: col2im of W^T g, or (stride 1, many input channels) a full correlation."""
+    stride, padding, dilation, groups = prm
+    n, o, oh, ow = g.shape
+    c = pshape[1]
+    _, cg, kh, kw = w.shape
+    if groups == 1:
+        if stride == (1, 1) and c * oh * ow > 2 * o * pshape[2] * pshape[3]:
+            return _input_grad_full_corr(xp, g, w, pshape, padding, dilation)
+        g_on = xp.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, n * oh * ow)
+        gcols = (w.reshape(o, c * kh * kw).T @ g_on).reshape(c, kh, kw, n, oh, ow)
+        return _col2im_cn(xp, gcols, pshape, stride, dilation, padding)
+    og, k = o // groups, cg * kh * kw
+    wg = w.reshape(groups, og, k).transpose(0, 2, 1)
+    gcols = xp.matmul(wg, g.reshape(n, groups, og, oh * ow)).reshape(n, c, kh, kw, oh, ow)
+    return _col2im(xp, gcols, pshape, stride, dilation, padding)
+
+
+def _padded_shape(x_shape: tuple, padding: tuple) -> tuple:
+    (pt, pb), (pl, pr) = padding
+    n, c, h, w = x_shape
+    return (n, c, h + pt + pb, w + pl + pr)
+
+
 class Conv2dFn(Function):
     """2-D cross-correlation with stride, (asymmetric) padding, dilation, groups, bias.
 
-    groups=1: out = W (O, C*KH*KW) @ cols (C*KH*KW, N*OH*OW), one GEMM, then one transpose to
-    NCHW.  groups>1: a batched product per image and group on (N, G, Cg*KH*KW, OH*OW) columns.
+    Backward: dx by col2im (or a full correlation), dW = g @ cols^T, db = sum of g.  Under
+    ``create_graph`` the two are the differentiable primitives ``Conv2dInputGrad`` and
+    ``Conv2dWeightGrad``, whose own derivatives are again convolutions, so any order works.
     """
 
     def forward(
         self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
     ):
         xp = get_array_module(x)
-        n, c = x.shape[:2]
-        o, cg, kh, kw = w.shape
-        (pt, pb), (pl, pr) = padding
-        self.meta = (
-            (n, c, x.shape[2] + pt + pb, x.shape[3] + pl + pr),
-            stride,
-            padding,
-            dilation,
-            groups,
-        )
-        if groups == 1:
-            cols, oh, ow = _im2col_kn(xp, x, (kh, kw), stride, dilation, padding)
-            self.cols = cols
-            out = w.reshape(o, cg * kh * kw) @ cols  # O, N*L
-            if b is not None:
-                out += b[:, None]
-            return xp.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
-        cols, oh, ow = _im2col(xp, x, (kh, kw), stride, dilation, padding)
-        self.cols = cols
-        og, k = o // groups, cg * kh * kw
-        cols_g = cols.reshape(n, groups, k, oh * ow)
-        out = xp.matmul(w.reshape(groups, og, k), cols_g).reshape(n, o, oh * ow)
+        self.prm = (stride, padding, dilation, groups)
+        out, self.cols = _conv_forward_raw(xp, x, w, self.prm)
         if b is not None:
             out += b[:, None]
-        return out.reshape(n, o, oh, ow)
+        o, oh_ow = w.shape[0], out.shape[2]
+        oh = (x.shape[2] + sum(padding[0]) - dilation[0] * (w.shape[2] - 1) - 1) // stride[0] + 1
+        return out.reshape(x.shape[0], o, oh, oh_ow // oh)
 
     def backward(self, g, out, x, w, b=None):
-        _no_double_backward("conv2d", g)
-        xp = get_array_module(g)
-        pshape, stride, padding, dilation, groups = self.meta
-        n, o, oh, ow = g.shape
-        _, cg, kh, kw = w.shape
-        k, og = cg * kh * kw, o // groups
-        if groups == 1:
-            return self._backward_dense(xp, g, w, b)
-        g3 = g.reshape(n, o, oh * ow)
         gx = gw = gb = None
-        if self.needs(1):
-            gg = g3.reshape(n, groups, og, oh * ow)
-            cg_ = self.cols.reshape(n, groups, k, oh * ow)
-            gw = xp.einsum("ngol,ngkl->gok", gg, cg_, optimize=True).reshape(w.shape)
-        if self.needs(0):
-            c = pshape[1]
-            wg = w.reshape(groups, og, k).transpose(0, 2, 1)
-            gcols = xp.matmul(wg, g3.reshape(n, groups, og, oh * ow))
-            gcols = gcols.reshape(n, c, kh, kw, oh, ow)
-            gx = _col2im(xp, gcols, pshape, stride, dilation, padding)
-        if b is not None:
-            gb = g3.sum(axis=(0, 2)) if self.needs(2) else None
-            return gx, gw, gb
-        return gx, gw
+        if D.is_tensor(g):  # create_graph: differentiable backward
+            if self.needs(0):
+                gx = Conv2dInputGrad.apply(
+                    g, w, pshape=_padded_shape(x.shape, self.prm[1]), prm=self.prm
+                )
+            if self.needs(1):
+                gw = Conv2dWeightGrad.apply(x, g, wshape=tuple(w.shape), prm=self.prm)
+            if b is not None and self.needs(2):
+                gb = g.sum((0, 2, 3))
+        else:
+            xp = get_array_module(g)
+            if self.needs(1):
+                gw = _conv_weight_grad_raw(xp, g, self.cols, w.shape, self.prm[3])
+            if self.needs(0):
+                gx = _conv_input_grad_raw(xp, g, w, _padded_shape(x.shape, self.prm[1]), self.prm)
+            if b is not None and self.needs(2):
+                gb = g.sum(axis=(0, 2, 3))
+        return (gx, gw) if b is None else (gx, gw, gb)
 
-    def _backward_dense(self, xp: Any, g: Any, w: Any, b: Any) -> tuple:
-        """groups=1: dW = g_(O, N*L) @ cols^T, db = row sums, dx by col2im or a full
-        correlation (whichever moves less data)."""
-        pshape, stride, padding, dilation, _ = self.meta
-        n, o, oh, ow = g.shape
-        c, kh, kw = w.shape[1:]
-        g_on = xp.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, n * oh * ow)
-        gx = gw = gb = None
-        if self.needs(1):
-            gw = (g_on @ self.cols.T).reshape(w.shape)
+
+def _conv_kwargs(prm: tuple) -> dict:
+    stride, padding, dilation, groups = prm
+    return dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+class Conv2dInputGrad(Function):
+    """gx = conv2d_input_grad(g, W) (a transposed convolution), linear in g and in W.
+
+    d/dg of <gg, gx> = conv2d(gg, W);  d/dW = conv2d_weight_grad(input gg, output grad g).
+    """
+
+    def forward(self, g, w, pshape=None, prm=None):
+        self.pshape, self.prm = pshape, prm
+        return _conv_input_grad_raw(get_array_module(g), g, w, pshape, prm)
+
+    def backward(self, gg, out, g, w):
+        dg = dw = None
+        if D.is_tensor(gg):
+            if self.needs(0):
+                dg = Conv2dFn.apply(gg, w, **_conv_kwargs(self.prm))
+            if self.needs(1):
+                dw = Conv2dWeightGrad.apply(gg, g, wshape=tuple(w.shape), prm=self.prm)
+            return dg, dw
+        xp = get_array_module(gg)
+        cols = _conv_cols(xp, gg, tuple(w.shape[2:]), self.prm)[0]
         if self.needs(0):
-            if stride == (1, 1) and c * oh * ow > 2 * o * pshape[2] * pshape[3]:
-                gx = _input_grad_full_corr(xp, g, w, pshape, padding, dilation)
-            else:
-                gcols = (w.reshape(o, c * kh * kw).T @ g_on).reshape(c, kh, kw, n, oh, ow)
-                gx = _col2im_cn(xp, gcols, pshape, stride, dilation, padding)
-        if b is not None:
-            gb = g_on.sum(axis=1) if self.needs(2) else None
-            return gx, gw, gb
-        return gx, gw
+            dg = _conv_forward_raw(xp, gg, w, self.prm, cols)[0].reshape(g.shape)
+        if self.needs(1):
+            dw = _conv_weight_grad_raw(xp, g, cols, w.shape, self.prm[3])
+        return dg, dw
+
+
+class Conv2dWeightGrad(Function):
+    """gW = conv2d_weight_grad(x, g), linear in x and in g.
+
+    d/dx of <ggw, gW> = conv2d_input_grad(g, ggw);  d/dg = conv2d(x, ggw).
+    """
+
+    def forward(self, x, g, wshape=None, prm=None):
+        xp = get_array_module(x)
+        self.wshape, self.prm = wshape, prm
+        self.cols = _conv_cols(xp, x, tuple(wshape[2:]), prm)[0]
+        return _conv_weight_grad_raw(xp, g, self.cols, wshape, prm[3])
+
+    def backward(self, ggw, out, x, g):
+        dx = dg = None
+        if D.is_tensor(ggw):
+            if self.needs(0):
+                dx = Conv2dInputGrad.apply(
+                    g, ggw, pshape=_padded_shape(x.shape, self.prm[1]), prm=self.prm
+                )
+            if self.needs(1):
+                dg = Conv2dFn.apply(x, ggw, **_conv_kwargs(self.prm))
+            return dx, dg
+        xp = get_array_module(ggw)
+        if self.needs(0):
+            dx = _conv_input_grad_raw(xp, g, ggw, _padded_shape(x.shape, self.prm[1]), self.prm)
+        if self.needs(1):
+            dg = _conv_forward_raw(xp, x, ggw, self.prm, self.cols)[0].reshape(g.shape)
+        return dx, dg
 
 
 def _col2im_cn(
