@@ -318,6 +318,17 @@ def test_conv_double_backward_gradgradcheck(kw):
     assert ng.autograd.gradgradcheck(fn, (x, w, b))
 
 
+@pytest.mark.parametrize("pool", ["max", "avg"])
+def test_pool_double_backward(pool):
+    rng = np.random.default_rng(3)
+    x = ng.tensor(rng.standard_normal((1, 2, 5, 5)), requires_grad=True)
+    if pool == "max":
+        fn = lambda x: nn.functional.max_pool2d(x, 3, 2, padding=1) ** 2  # noqa: E731
+    else:
+        fn = lambda x: nn.functional.avg_pool2d(x, 2, 1, padding=1) ** 2  # noqa: E731
+    assert ng.autograd.gradgradcheck(fn, (x,))
+
+
 def test_conv_gradient_penalty_matches_torch():
     """d/dw of ||d out / d x||^2 (a WGAN-GP style penalty) equals torch's."""
     rng = np.random.default_rng(2)

@@ -12,7 +12,7 @@ each window; its backward adds ``g`` at the argmax positions.
 
 Convolution supports derivatives of any order (``create_graph=True``): its backward is built
 from the primitives ``Conv2dInputGrad`` and ``Conv2dWeightGrad``, whose derivatives are again
-convolutions.  Pooling supports first-order gradients and says so when asked for more.
+convolutions; pooling backward is the linear ``PoolScatter`` whose adjoint is ``PoolGather``.
 
 Example:
     >>> import nablagrad as torch
@@ -30,14 +30,6 @@ from typing import Any
 from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module
-
-
-def _no_double_backward(name: str, g: Any) -> None:
-    if D.is_tensor(g):
-        raise RuntimeError(
-            f"{name}: second derivatives (create_graph=True) through convolution/pooling are not "
-            "supported; compute first-order gradients only"
-        )
 
 
 def _windows(xp: Any, x: Any, kernel: tuple, stride: tuple, dilation: tuple) -> Any:
@@ -323,11 +315,81 @@ def _pool_geometry(
     return (n, c, hp, wp), (oh, ow)
 
 
+class _PoolPlan:
+    """What a pooling backward needs: the kernel slices, shapes, and (max) the argmax slot."""
+
+    def __init__(self, slices: list, pshape: tuple, padding: tuple, arg: Any, div: float) -> None:
+        self.slices, self.pshape, self.padding, self.arg, self.div = (
+            slices,
+            pshape,
+            padding,
+            arg,
+            div,
+        )
+
+    def scatter(self, g: Any) -> Any:
+        """dL/dx from dL/dout: add g (max: at the argmax slot; avg: g/div) under every window."""
+        xp = get_array_module(g)
+        gx = xp.zeros(self.pshape, dtype=g.dtype)
+        if self.arg is None:
+            gs = g * g.dtype.type(1.0 / self.div)
+            for rs, cs in self.slices:
+                gx[:, :, rs, cs] += gs
+        else:
+            zero = g.dtype.type(0)
+            for k, (rs, cs) in enumerate(self.slices):
+                gx[:, :, rs, cs] += xp.where(self.arg == k, g, zero)
+        ph, pw = self.padding
+        return gx[:, :, ph : self.pshape[2] - ph, pw : self.pshape[3] - pw]
+
+    def gather(self, x: Any) -> Any:
+        """The adjoint of ``scatter``: pick (max) or average (avg: sum / div) x per window."""
+        xp = get_array_module(x)
+        ph, pw = self.padding
+        xpad = _pad(xp, x, ((ph, ph), (pw, pw)))
+        out = None
+        for k, (rs, cs) in enumerate(self.slices):
+            v = xpad[:, :, rs, cs]
+            if self.arg is not None:
+                v = xp.where(self.arg == k, v, x.dtype.type(0))
+            out = v.copy() if out is None else out + v
+        if self.arg is None:
+            out *= x.dtype.type(1.0 / self.div)
+        return out
+
+
+class PoolScatter(Function):
+    """x-shaped gradient of a pooling from its output gradient; linear, adjoint of PoolGather."""
+
+    def forward(self, g, plan=None):
+        self.plan = plan
+        return plan.scatter(g)
+
+    def backward(self, gg, out, g):
+        if D.is_tensor(gg):
+            return (PoolGather.apply(gg, plan=self.plan),)
+        return (self.plan.gather(gg),)
+
+
+class PoolGather(Function):
+    """Output-shaped window selection/average of x; linear, adjoint of PoolScatter."""
+
+    def forward(self, x, plan=None):
+        self.plan = plan
+        return plan.gather(x)
+
+    def backward(self, gg, out, x):
+        if D.is_tensor(gg):
+            return (PoolScatter.apply(gg, plan=self.plan),)
+        return (self.plan.scatter(gg),)
+
+
 class MaxPool2dFn(Function):
     """out[n, c, i, j] = max over the window; the gradient goes to the first argmax (as torch).
 
     Runs over the KH*KW kernel positions, each a strided slice of the whole batch: a running
-    maximum and the position that holds it.  Backward adds g where that position matches.
+    maximum and the position that holds it.  Backward adds g where that position matches
+    (``PoolScatter``, itself differentiable, so higher-order gradients work).
     """
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)):
@@ -336,28 +398,22 @@ class MaxPool2dFn(Function):
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad(xp, x, ((ph, ph), (pw, pw)), fill)
         pshape, out_hw = _pool_geometry(x.shape, kernel, stride, padding, dilation)
-        self.slices = _kernel_slices(kernel, stride, dilation, out_hw)
-        self.pshape, self.padding = pshape, padding
-        rs, cs = self.slices[0]
+        slices = _kernel_slices(kernel, stride, dilation, out_hw)
+        rs, cs = slices[0]
         out = xpad[:, :, rs, cs].copy()
-        arg = xp.zeros(out.shape, dtype=xp.uint8 if len(self.slices) < 256 else xp.int32)
-        for k, (rs, cs) in enumerate(self.slices[1:], 1):
+        arg = xp.zeros(out.shape, dtype=xp.uint8 if len(slices) < 256 else xp.int32)
+        for k, (rs, cs) in enumerate(slices[1:], 1):
             v = xpad[:, :, rs, cs]
             better = (v > out) | (v != v)  # strict: ties keep the first maximum; NaN wins
             xp.copyto(out, v, where=better)
             xp.copyto(arg, k, where=better)
-        self.arg = arg
+        self.plan = _PoolPlan(slices, pshape, padding, arg, 1.0)
         return out
 
     def backward(self, g, out, x):
-        _no_double_backward("max_pool2d", g)
-        xp = get_array_module(g)
-        gx = xp.zeros(self.pshape, dtype=g.dtype)
-        zero = g.dtype.type(0)
-        for k, (rs, cs) in enumerate(self.slices):
-            gx[:, :, rs, cs] += xp.where(self.arg == k, g, zero)
-        ph, pw = self.padding
-        return (gx[:, :, ph : self.pshape[2] - ph, pw : self.pshape[3] - pw],)
+        if D.is_tensor(g):
+            return (PoolScatter.apply(g, plan=self.plan),)
+        return (self.plan.scatter(g),)
 
 
 class AvgPool2dFn(Function):
@@ -367,26 +423,12 @@ class AvgPool2dFn(Function):
     """
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), divisor=None):
-        xp = get_array_module(x)
-        ph, pw = padding
-        xpad = _pad(xp, x, ((ph, ph), (pw, pw)))
         pshape, out_hw = _pool_geometry(x.shape, kernel, stride, padding, (1, 1))
-        self.slices = _kernel_slices(kernel, stride, (1, 1), out_hw)
-        self.pshape, self.padding = pshape, padding
-        self.div = divisor or kernel[0] * kernel[1]
-        rs, cs = self.slices[0]
-        out = xpad[:, :, rs, cs].copy()
-        for rs, cs in self.slices[1:]:
-            out += xpad[:, :, rs, cs]
-        out *= x.dtype.type(1.0 / self.div)
-        return out
+        slices = _kernel_slices(kernel, stride, (1, 1), out_hw)
+        self.plan = _PoolPlan(slices, pshape, padding, None, divisor or kernel[0] * kernel[1])
+        return self.plan.gather(x)
 
     def backward(self, g, out, x):
-        _no_double_backward("avg_pool2d", g)
-        xp = get_array_module(g)
-        gs = g * g.dtype.type(1.0 / self.div)
-        gx = xp.zeros(self.pshape, dtype=g.dtype)
-        for rs, cs in self.slices:
-            gx[:, :, rs, cs] += gs
-        ph, pw = self.padding
-        return (gx[:, :, ph : self.pshape[2] - ph, pw : self.pshape[3] - pw],)
+        if D.is_tensor(g):
+            return (PoolScatter.apply(g, plan=self.plan),)
+        return (self.plan.scatter(g),)
