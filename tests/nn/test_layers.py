@@ -347,3 +347,13 @@ def test_conv_gradient_penalty_matches_torch():
     (gxt * gxt).sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_maxpool_nan_and_ties_like_torch():
+    x = np.array([[[[1.0, np.nan, 3.0, 3.0], [np.nan, 0.0, 3.0, 2.0]]]], np.float32)
+    xn, xt = ng.tensor(x, requires_grad=True), torch.from_numpy(x).requires_grad_()
+    yn, yt = nn.functional.max_pool2d(xn, 2), torch.nn.functional.max_pool2d(xt, 2)
+    np.testing.assert_array_equal(yn.numpy(force=True), yt.detach().numpy())
+    yn.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(xn.grad.numpy(), xt.grad.numpy())

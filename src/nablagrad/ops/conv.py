@@ -385,10 +385,11 @@ class PoolGather(Function):
 
 
 class MaxPool2dFn(Function):
-    """out[n, c, i, j] = max over the window; the gradient goes to the first argmax (as torch).
+    """out[n, c, i, j] = max over the window; the gradient goes to the first argmax (or the last
+    NaN), as in torch.
 
     Runs over the KH*KW kernel positions, each a strided slice of the whole batch: a running
-    maximum and the position that holds it.  Backward adds g where that position matches
+    maximum, then the first position that holds it.  Backward adds g where that position matches
     (``PoolScatter``, itself differentiable, so higher-order gradients work).
     """
 
@@ -399,14 +400,17 @@ class MaxPool2dFn(Function):
         xpad = _pad(xp, x, ((ph, ph), (pw, pw)), fill)
         pshape, out_hw = _pool_geometry(x.shape, kernel, stride, padding, dilation)
         slices = _kernel_slices(kernel, stride, dilation, out_hw)
-        rs, cs = slices[0]
-        out = xpad[:, :, rs, cs].copy()
-        arg = xp.zeros(out.shape, dtype=xp.uint8 if len(slices) < 256 else xp.int32)
-        for k, (rs, cs) in enumerate(slices[1:], 1):
-            v = xpad[:, :, rs, cs]
-            better = (v > out) | (v != v)  # strict: ties keep the first maximum; NaN wins
-            xp.copyto(out, v, where=better)
-            xp.copyto(arg, k, where=better)
+        views = [xpad[:, :, rs, cs] for rs, cs in slices]
+        out = views[0].copy()
+        for v in views[1:]:
+            xp.maximum(out, v, out=out)  # NaN propagates, as in torch
+        # the first slot holding the maximum: walk backwards so earlier slots overwrite
+        arg = xp.full(out.shape, len(views) - 1, dtype=xp.uint8 if len(views) < 256 else xp.int32)
+        for k in range(len(views) - 2, -1, -1):
+            xp.copyto(arg, k, where=views[k] == out)
+        if out.dtype.kind == "f" and xp.isnan(out).any():  # a NaN window: its last NaN wins
+            for k in range(len(views)):
+                xp.copyto(arg, k, where=xp.isnan(views[k]))
         self.plan = _PoolPlan(slices, pshape, padding, arg, 1.0)
         return out
 
