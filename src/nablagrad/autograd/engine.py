@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import function as _function
 from ..backend import get_array_module
+from . import function as _function
 from .dual import unbroadcast
 
 
@@ -203,7 +203,9 @@ def _accumulate_leaf(t: Any, g: Any, create_graph: bool, handed: set) -> None:
             g = g.copy()
         handed.add(id(g))
         t.grad = Tensor._wrap(g)
-    elif t.grad._data.shape == g.shape and t.grad._data.dtype == g.dtype and not t.grad.requires_grad:
+    elif (
+        t.grad._data.shape == g.shape and t.grad._data.dtype == g.dtype and not t.grad.requires_grad
+    ):
         t.grad._data += g
     else:
         t.grad = Tensor._wrap(t.grad._data + g)

@@ -50,7 +50,17 @@ class Function:
         """Run ``forward`` on the tensors' arrays and record the call when a gradient is needed."""
         fn = cls()
         arrays = [t._data for t in tensors]
-        out = Tensor._wrap(fn.forward(*arrays, **kwargs))
+        try:
+            out = Tensor._wrap(fn.forward(*arrays, **kwargs))
+        except ValueError as e:
+            if "broadcast" not in str(e) or len(arrays) < 2:
+                raise
+            shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
+            raise RuntimeError(
+                f"{cls.__name__.lower()}: shapes {shapes} cannot be broadcast together: in each "
+                "dimension, counting from the last, the sizes must be equal or one of them 1 "
+                "(reshape or unsqueeze an operand to line its dimensions up)"
+            ) from None
         if _grad_enabled:
             for t in tensors:
                 if t.requires_grad:

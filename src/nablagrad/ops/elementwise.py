@@ -68,7 +68,9 @@ def _const(v: Any) -> Any:
     if isinstance(v, (Tensor, bool, int, float)):
         return v
     if hasattr(v, "dtype") and hasattr(v, "shape"):
-        return Tensor._wrap(v if hasattr(v, "ndim") and not isinstance(v, np.generic) else np.asarray(v))
+        return Tensor._wrap(
+            v if hasattr(v, "ndim") and not isinstance(v, np.generic) else np.asarray(v)
+        )
     return v
 
 
@@ -341,7 +343,9 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
             a, b = _float_dtype_for(a), _float_dtype_for(b)
         return Div.apply(a, b)
     if rounding_mode not in ("floor", "trunc"):
-        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+        raise ValueError(
+            f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}"
+        )
     xp = get_array_module(a._data)
     q = a._data / b._data
     q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
@@ -576,12 +580,16 @@ def bitwise(name: str, a: Any, b: Any) -> Tensor:
     return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
 
 
-def allclose(a: Tensor, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+def allclose(
+    a: Tensor, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> bool:
     a, b = prepare(a, b)
     return bool(get_array_module(a._data).allclose(a._data, b._data, rtol, atol, equal_nan))
 
 
-def isclose(a: Tensor, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+def isclose(
+    a: Tensor, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> Tensor:
     a, b = prepare(a, b)
     return Tensor._wrap(get_array_module(a._data).isclose(a._data, b._data, rtol, atol, equal_nan))
 
@@ -589,5 +597,3 @@ def isclose(a: Tensor, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan
 def equal(a: Tensor, b: Tensor) -> bool:
     """True when both have the same shape and elements."""
     return tuple(a.shape) == tuple(b.shape) and bool((a._data == b._data).all())
-
-
