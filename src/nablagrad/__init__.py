@@ -210,3 +210,4 @@ from . import autograd  # noqa: E402
 from . import datasets, utils  # noqa: E402, F401
 from .serialization import load, save  # noqa: E402, F401
 from . import optim  # noqa: E402
+from . import models, nn  # noqa: E402
