@@ -121,7 +121,7 @@ class ProgressBar(Callback):
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
-    epochs; with ``restore_best_weights`` the model ends with the weights of its best epoch."""
+    epochs in a row (Keras/Lightning semantics); with ``restore_best_weights`` the model ends with the weights of its best epoch."""
 
     def __init__(
         self,
@@ -157,7 +157,7 @@ class EarlyStopping(Callback):
                 }
         else:
             self.wait += 1
-            if self.wait > self.patience:
+            if self.wait >= self.patience:
                 self.stopped_epoch = epoch
                 trainer.stop_training = True
 

@@ -349,7 +349,9 @@ def predict_command(args: argparse.Namespace) -> int:
         raise CLIError(f"{args.inputs} holds {x.dtype} values; expected numbers")
     sample = tuple(cfg["input_shape"])
     size = int(np.prod(sample))
-    if x.size % size or (x.shape != sample and x.shape[1:] != sample and x.shape[-1] != size):
+    one_sample = x.shape == sample or x.size == size
+    batch = x.ndim >= 2 and int(np.prod(x.shape[1:])) == size
+    if not (one_sample or batch):
         raise CLIError(
             f"{args.inputs} has shape {x.shape}; this model takes samples of shape {sample} "
             f"(or {size} values each): pass one sample or a batch (N, ...)"
