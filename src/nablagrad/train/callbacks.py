@@ -121,7 +121,8 @@ class ProgressBar(Callback):
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
-    epochs in a row (Keras/Lightning semantics); with ``restore_best_weights`` the model ends with the weights of its best epoch."""
+    epochs in a row (Keras/Lightning semantics); with ``restore_best_weights`` the model ends
+    with the weights of its best epoch."""
 
     def __init__(
         self,
