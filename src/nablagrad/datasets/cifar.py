@@ -4,9 +4,9 @@ The batches are Python pickles (``{b"data": uint8 (10000, 3072), b"labels": [...
 Unpickling can run arbitrary code, so they are read with ``RestrictedUnpickler``, which
 only allows what the batches need to rebuild their arrays and refuses every other global.
 
-Example:
+Example (the first call downloads the files once):
     >>> from nablagrad.datasets import CIFAR10
-    >>> test = CIFAR10(train=False)        # doctest: +SKIP  (downloads ~170 MB once)
+    >>> test = CIFAR10(train=False)        # doctest: +SKIP
     >>> test[0][0].shape                   # doctest: +SKIP
     nablagrad.Size([3, 32, 32])
 """

@@ -3,9 +3,9 @@
 IDX format: a big-endian header ``0x00 0x00 <dtype code> <ndim>``, then ``ndim`` big-endian
 uint32 sizes, then the values row-major (MNIST: uint8 images (N, 28, 28), uint8 labels (N,)).
 
-Example:
+Example (the first call downloads the files once):
     >>> from nablagrad.datasets import MNIST
-    >>> train = MNIST(train=True)          # doctest: +SKIP  (downloads ~10 MB once)
+    >>> train = MNIST(train=True)          # doctest: +SKIP
     >>> x, y = train[0]; x.shape           # doctest: +SKIP
     nablagrad.Size([1, 28, 28])
 """

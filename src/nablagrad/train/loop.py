@@ -11,7 +11,7 @@ Example:
     >>> import nablagrad as torch
     >>> from nablagrad import nn
     >>> from nablagrad.train import fit
-    >>> torch.manual_seed(0)
+    >>> _ = torch.manual_seed(0)
     >>> X, y = torch.randn(64, 2), torch.randint(0, 2, (64,))
     >>> model = nn.Linear(2, 2)
     >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)

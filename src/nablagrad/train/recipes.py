@@ -8,8 +8,8 @@ by 2 pixels to LeNet's 28x28 input.
 Example:
     >>> from nablagrad.train.recipes import load_splits
     >>> s = load_splits("digits", "mlp", seed=0)
-    >>> s.x_train.shape[1], s.num_classes
-    (64, 10)
+    >>> s.x_train.shape[1:], s.num_classes
+    ((1, 8, 8), 10)
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ class Normalize:
     """``(x - mean) / std`` per channel (dim 1), or with scalars for the whole batch.
 
     Example:
-        >>> Normalize([0.5, 0.5, 0.5], [0.2, 0.2, 0.2])(np.ones((2, 3, 4, 4))).max()
+        >>> float(Normalize([0.5, 0.5, 0.5], [0.2, 0.2, 0.2])(np.ones((2, 3, 4, 4))).max())
         2.5
     """
 
