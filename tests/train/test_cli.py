@@ -34,6 +34,7 @@ def test_default_train_then_evaluate_and_predict(tmp_path):
     r = nablagrad("train", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
+    assert "batch/s" not in r.stdout + r.stderr and "ep/s" not in r.stdout  # no bars off a TTY
     acc = float(r.stdout.split("test accuracy ")[1].split()[0])
     assert acc >= 0.95
     run = tmp_path / run_dir_of(r)

@@ -268,3 +268,60 @@ def test_bad_fit_arguments():
             epochs=1,
             progress=False,
         )
+
+
+def test_resume_into_a_different_model_is_a_clear_error(tmp_path):
+    train, val = moons()
+    model, opt = make()
+    fit(
+        model,
+        train,
+        val,
+        nn.CrossEntropyLoss(),
+        opt,
+        epochs=1,
+        progress=False,
+        callbacks=[ModelCheckpoint(tmp_path)],
+    )
+    ng.manual_seed(0)
+    other = MLP([2, 8, 2])
+    opt2 = ng.optim.SGD(other.parameters(), lr=0.1, momentum=0.9)
+    with pytest.raises(Exception, match=r"0\.weight"):
+        fit(
+            other,
+            train,
+            val,
+            nn.CrossEntropyLoss(),
+            opt2,
+            epochs=2,
+            progress=False,
+            callbacks=[ModelCheckpoint(tmp_path)],
+            resume=tmp_path / "last.safetensors",
+        )
+    with pytest.raises(ValueError, match="not a training checkpoint"):
+        fit(
+            model,
+            train,
+            val,
+            nn.CrossEntropyLoss(),
+            opt,
+            epochs=2,
+            progress=False,
+            resume=tmp_path / "best.safetensors",
+        )
+
+
+def test_saved_mlp_runs_in_pytorch_with_the_same_architecture(tmp_path):
+    from safetensors.torch import load_file
+
+    ng.manual_seed(0)
+    model = MLP([4, 8, 3])
+    ng.save(model.state_dict(), tmp_path / "m.safetensors")
+    tmodel = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    tmodel.load_state_dict(load_file(str(tmp_path / "m.safetensors")))
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    with ng.no_grad():
+        ours = model(ng.tensor(x)).numpy()
+    np.testing.assert_allclose(
+        ours, tmodel(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+    )
