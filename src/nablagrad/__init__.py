@@ -207,7 +207,7 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 
 from . import autograd  # noqa: E402
+from . import models, nn  # noqa: E402
+from . import optim  # noqa: E402
 from . import datasets, utils  # noqa: E402, F401
 from .serialization import load, save  # noqa: E402, F401
-from . import optim  # noqa: E402
-from . import models, nn  # noqa: E402

@@ -122,7 +122,7 @@ def _write_into(self: Tensor, values: Any) -> None:
         raise RuntimeError(
             f"cannot write in place into this tensor ({e}): clone() it first"
         ) from None
-    self._version += 1
+    self._version = _function.tick()
 
 
 Tensor.__iadd__ = Tensor.add_ = _inplace(ew.add)

@@ -243,7 +243,7 @@ class Tensor:
         old._requires_grad, old._ctx = self._requires_grad, self._ctx
         new = make(old)
         self._data, self._ctx, self._requires_grad = new._data, new._ctx, new._requires_grad
-        self._version += 1
+        self._version = _function.tick()
 
     # -- basic properties ----------------------------------------------------------------------
 

@@ -3,11 +3,12 @@
 conv2d:  out[n, o, i, j] = b[o] + sum_{c, p, q} w[o, c, p, q] * xpad[n, c, i*s + p*d, j*s + q*d]
 
 Forward gathers every receptive field with ``sliding_window_view`` (a strided view, no Python
-loop over pixels), copies it once into a ``(N*OH*OW, C*KH*KW)`` column matrix and does one
-matrix product per group.  Backward reuses the columns for ``dL/dw = g^T @ cols`` and scatters
-``g @ W`` back onto the input (col2im) by adding one strided slice per kernel position
-(KH*KW vectorised additions).  Max pooling keeps the argmax of each window; its backward adds
-``g`` at the argmax positions, again one strided slice per kernel position.
+loop over pixels), copies it once into a ``(C*KH*KW, N*OH*OW)`` column matrix and does one
+matrix product.  Backward reuses the columns for ``dL/dW = g @ cols^T`` and gets ``dL/dx``
+either by col2im (``W^T @ g`` added back onto the input, one strided slice per kernel position:
+KH*KW vectorised additions) or, for stride 1 with many input channels, as a "full" correlation
+of ``g`` with the flipped kernel (one more im2col + GEMM).  Max pooling keeps the argmax of
+each window; its backward adds ``g`` at the argmax positions.
 
 These primitives take raw arrays in ``backward``; a second derivative through them
 (``create_graph=True``) is not supported and says so.
@@ -73,71 +74,163 @@ def _scatter_windows(
     return gx[:, :, pt : h - pb, pl : w - pr]
 
 
+def _im2col(
+    xp: Any, x: Any, kernel: tuple, stride: tuple, dilation: tuple, padding: tuple
+) -> tuple:
+    """Columns (N, C*KH*KW, OH*OW) of NCHW ``x``: one contiguous copy of the window view."""
+    win = _windows(xp, _pad(xp, x, padding), kernel, stride, dilation)  # N, C, OH, OW, KH, KW
+    n, c, oh, ow, kh, kw = win.shape
+    cols = xp.ascontiguousarray(win.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c * kh * kw, oh * ow)
+    return cols, oh, ow
+
+
+def _im2col_kn(
+    xp: Any, x: Any, kernel: tuple, stride: tuple, dilation: tuple, padding: tuple
+) -> tuple:
+    """Columns (C*KH*KW, N*OH*OW) of NCHW ``x``: every product below is then one big GEMM."""
+    win = _windows(xp, _pad(xp, x, padding), kernel, stride, dilation)  # N, C, OH, OW, KH, KW
+    n, c, oh, ow, kh, kw = win.shape
+    cols = xp.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3)).reshape(c * kh * kw, n * oh * ow)
+    return cols, oh, ow
+
+
 class Conv2dFn(Function):
-    """2-D cross-correlation with stride, (asymmetric) padding, dilation, groups, bias."""
+    """2-D cross-correlation with stride, (asymmetric) padding, dilation, groups, bias.
+
+    groups=1: out = W (O, C*KH*KW) @ cols (C*KH*KW, N*OH*OW), one GEMM, then one transpose to
+    NCHW.  groups>1: a batched product per image and group on (N, G, Cg*KH*KW, OH*OW) columns.
+    """
 
     def forward(
         self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
     ):
         xp = get_array_module(x)
-        n = x.shape[0]
+        n, c = x.shape[:2]
         o, cg, kh, kw = w.shape
-        xpad = _pad(xp, x, padding)
-        win = _windows(xp, xpad, (kh, kw), stride, dilation)  # N, C, OH, OW, KH, KW
-        oh, ow = win.shape[2], win.shape[3]
-        self.meta = (xpad.shape, stride, padding, dilation, groups, oh, ow)
-        k = cg * kh * kw
-        og = o // groups
+        (pt, pb), (pl, pr) = padding
+        self.meta = (
+            (n, c, x.shape[2] + pt + pb, x.shape[3] + pl + pr),
+            stride,
+            padding,
+            dilation,
+            groups,
+        )
         if groups == 1:
-            cols = xp.ascontiguousarray(win.transpose(0, 2, 3, 1, 4, 5)).reshape(n * oh * ow, k)
-            out = cols @ w.reshape(o, k).T
-        else:
-            cols = xp.ascontiguousarray(
-                win.reshape(n, groups, cg, oh, ow, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
-            ).reshape(groups, n * oh * ow, k)
-            out = xp.matmul(cols, w.reshape(groups, og, k).transpose(0, 2, 1))  # G, M, og
-            out = out.transpose(1, 0, 2).reshape(n * oh * ow, o)
+            cols, oh, ow = _im2col_kn(xp, x, (kh, kw), stride, dilation, padding)
+            self.cols = cols
+            out = w.reshape(o, cg * kh * kw) @ cols  # O, N*L
+            if b is not None:
+                out += b[:, None]
+            return xp.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+        cols, oh, ow = _im2col(xp, x, (kh, kw), stride, dilation, padding)
         self.cols = cols
+        og, k = o // groups, cg * kh * kw
+        cols_g = cols.reshape(n, groups, k, oh * ow)
+        out = xp.matmul(w.reshape(groups, og, k), cols_g).reshape(n, o, oh * ow)
         if b is not None:
-            out += b
-        return xp.ascontiguousarray(out.reshape(n, oh, ow, o).transpose(0, 3, 1, 2))
+            out += b[:, None]
+        return out.reshape(n, o, oh, ow)
 
     def backward(self, g, out, x, w, b=None):
         _no_double_backward("conv2d", g)
         xp = get_array_module(g)
-        pshape, stride, padding, dilation, groups, oh, ow = self.meta
-        n = g.shape[0]
-        o, cg, kh, kw = w.shape
+        pshape, stride, padding, dilation, groups = self.meta
+        n, o, oh, ow = g.shape
+        _, cg, kh, kw = w.shape
         k, og = cg * kh * kw, o // groups
-        g2 = g.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)
-        gx = gw = gb = None
         if groups == 1:
-            if self.needs(1):
-                gw = (g2.T @ self.cols).reshape(w.shape)
-            if self.needs(0):
-                gcols = (g2 @ w.reshape(o, k)).reshape(n, oh, ow, cg, kh, kw)
-                gx = _scatter_windows(
-                    xp, gcols.transpose(0, 3, 1, 2, 4, 5), pshape, stride, dilation, padding
-                )
-        else:
-            gg = g2.reshape(n * oh * ow, groups, og).transpose(1, 0, 2)  # G, M, og
-            if self.needs(1):
-                gw = xp.matmul(gg.transpose(0, 2, 1), self.cols).reshape(w.shape)
-            if self.needs(0):
-                gcols = xp.matmul(gg, w.reshape(groups, og, k))  # G, M, k
-                gcols = gcols.reshape(groups, n, oh, ow, cg, kh, kw).transpose(1, 0, 4, 2, 3, 5, 6)
-                gx = _scatter_windows(
-                    xp,
-                    gcols.reshape(n, groups * cg, oh, ow, kh, kw),
-                    pshape,
-                    stride,
-                    dilation,
-                    padding,
-                )
+            return self._backward_dense(xp, g, w, b)
+        g3 = g.reshape(n, o, oh * ow)
+        gx = gw = gb = None
+        if self.needs(1):
+            gg = g3.reshape(n, groups, og, oh * ow)
+            cg_ = self.cols.reshape(n, groups, k, oh * ow)
+            gw = xp.einsum("ngol,ngkl->gok", gg, cg_, optimize=True).reshape(w.shape)
+        if self.needs(0):
+            c = pshape[1]
+            wg = w.reshape(groups, og, k).transpose(0, 2, 1)
+            gcols = xp.matmul(wg, g3.reshape(n, groups, og, oh * ow))
+            gcols = gcols.reshape(n, c, kh, kw, oh, ow)
+            gx = _col2im(xp, gcols, pshape, stride, dilation, padding)
         if b is not None:
-            gb = g2.sum(0) if self.needs(2) else None
+            gb = g3.sum(axis=(0, 2)) if self.needs(2) else None
             return gx, gw, gb
         return gx, gw
+
+    def _backward_dense(self, xp: Any, g: Any, w: Any, b: Any) -> tuple:
+        """groups=1: dW = g_(O, N*L) @ cols^T, db = row sums, dx by col2im or a full
+        correlation (whichever moves less data)."""
+        pshape, stride, padding, dilation, _ = self.meta
+        n, o, oh, ow = g.shape
+        c, kh, kw = w.shape[1:]
+        g_on = xp.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, n * oh * ow)
+        gx = gw = gb = None
+        if self.needs(1):
+            gw = (g_on @ self.cols.T).reshape(w.shape)
+        if self.needs(0):
+            if stride == (1, 1) and 2 * c * oh * ow >= o * pshape[2] * pshape[3]:
+                gx = _input_grad_full_corr(xp, g, w, pshape, padding, dilation)
+            else:
+                gcols = (w.reshape(o, c * kh * kw).T @ g_on).reshape(c, kh, kw, n, oh, ow)
+                gx = _col2im_cn(xp, gcols, pshape, stride, dilation, padding)
+        if b is not None:
+            gb = g_on.sum(axis=1) if self.needs(2) else None
+            return gx, gw, gb
+        return gx, gw
+
+
+def _col2im_cn(
+    xp: Any, gcols: Any, pshape: tuple, stride: tuple, dilation: tuple, padding: tuple
+) -> Any:
+    """col2im for gcols (C, KH, KW, N, OH, OW): accumulate in (C, N, H, W), return NCHW."""
+    c, kh, kw, n, oh, ow = gcols.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    gx = xp.zeros((c, n, pshape[2], pshape[3]), dtype=gcols.dtype)
+    for p in range(kh):
+        r0 = p * dh
+        for q in range(kw):
+            c0 = q * dw
+            gx[:, :, r0 : r0 + sh * (oh - 1) + 1 : sh, c0 : c0 + sw * (ow - 1) + 1 : sw] += gcols[
+                :, p, q
+            ]
+    (pt, pb), (pl, pr) = padding
+    gx = gx[:, :, pt : pshape[2] - pb, pl : pshape[3] - pr]
+    return xp.ascontiguousarray(gx.transpose(1, 0, 2, 3))
+
+
+def _col2im(
+    xp: Any, gcols: Any, pshape: tuple, stride: tuple, dilation: tuple, padding: tuple
+) -> Any:
+    """Add gcols (N, C, KH, KW, OH, OW) back onto the padded input: one strided slice per
+    kernel position (KH*KW vectorised additions), then crop the padding."""
+    n, c, kh, kw, oh, ow = gcols.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    gx = xp.zeros(pshape, dtype=gcols.dtype)
+    for p in range(kh):
+        r0 = p * dh
+        for q in range(kw):
+            c0 = q * dw
+            gx[:, :, r0 : r0 + sh * (oh - 1) + 1 : sh, c0 : c0 + sw * (ow - 1) + 1 : sw] += gcols[
+                :, :, p, q
+            ]
+    (pt, pb), (pl, pr) = padding
+    return gx[:, :, pt : pshape[2] - pb, pl : pshape[3] - pr]
+
+
+def _input_grad_full_corr(
+    xp: Any, g: Any, w: Any, pshape: tuple, padding: tuple, dilation: tuple
+) -> Any:
+    """dL/dx of a stride-1, groups=1 conv as a "full" correlation of g (padded by the effective
+    kernel size - 1) with the flipped, channel-swapped kernel (cheaper than col2im when the
+    input has many channels)."""
+    _, _, kh, kw = w.shape
+    eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
+    wf = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # C, O, KH, KW
+    cols, hh, ww = _im2col_kn(xp, g, (kh, kw), (1, 1), dilation, ((eh, eh), (ew, ew)))
+    gxp = (wf.reshape(wf.shape[0], -1) @ cols).reshape(wf.shape[0], g.shape[0], hh, ww)
+    (pt, pb), (pl, pr) = padding
+    gxp = gxp[:, :, pt : pshape[2] - pb, pl : pshape[3] - pr]
+    return xp.ascontiguousarray(gxp.transpose(1, 0, 2, 3))
 
 
 class MaxPool2dFn(Function):
@@ -182,21 +275,38 @@ class MaxPool2dFn(Function):
 
 
 class AvgPool2dFn(Function):
-    """out = mean of each window; padded zeros count in the divisor (count_include_pad)."""
+    """out = mean of each window; padded zeros count in the divisor (count_include_pad).
+
+    Non-overlapping windows that tile the input (kernel == stride, no padding) take a reshape
+    fast path: forward is one mean, backward one broadcast.
+    """
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), divisor=None):
         xp = get_array_module(x)
+        kh, kw = kernel
         ph, pw = padding
         pad = ((ph, ph), (pw, pw))
+        self.div = divisor or kh * kw
+        n, c, h, w = x.shape
+        self.tiled = (kh, kw) == tuple(stride) and not (ph or pw) and h % kh == 0 and w % kw == 0
+        if self.tiled:
+            out = x.reshape(n, c, h // kh, kh, w // kw, kw).sum(axis=(3, 5))
+            out *= x.dtype.type(1.0 / self.div)
+            return out
         xpad = _pad(xp, x, pad)
         self.meta = (xpad.shape, stride, pad, kernel)
-        self.div = divisor or kernel[0] * kernel[1]
         win = _windows(xp, xpad, kernel, stride, (1, 1))
         return (win.sum(axis=(-2, -1)) / self.div).astype(x.dtype, copy=False)
 
     def backward(self, g, out, x):
         _no_double_backward("avg_pool2d", g)
         xp = get_array_module(g)
+        gs = g * g.dtype.type(1.0 / self.div)
+        if self.tiled:
+            n, c, h, w = x.shape
+            oh, ow = g.shape[2:]
+            full = xp.broadcast_to(gs[:, :, :, None, :, None], (n, c, oh, h // oh, ow, w // ow))
+            return (full.reshape(n, c, h, w),)
         pshape, stride, pad, (kh, kw) = self.meta
-        gwin = xp.broadcast_to((g / self.div)[..., None, None], g.shape + (kh, kw))
+        gwin = xp.broadcast_to(gs[..., None, None], g.shape + (kh, kw))
         return (_scatter_windows(xp, gwin, pshape, stride, (1, 1), pad),)

@@ -130,7 +130,7 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
             f"cannot assign a value of shape {tuple(v.shape)} to x[{idx!r}] of a tensor of "
             f"shape {tuple(x.shape)}: {e}"
         ) from None
-    x._version += 1
+    x._version = fn_mod.tick()
 
 
 def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
