@@ -145,3 +145,28 @@ def test_bad_option_and_toml_key(tmp_path):
     (tmp_path / "c.toml").write_text("epoch = 3\n")
     r = nablagrad("train", "--config", tmp_path / "c.toml", cwd=tmp_path)
     assert r.returncode == 2 and "unknown option 'epoch'" in r.stderr
+
+
+def test_train_on_a_cached_mnist(tmp_path):
+    """The IDX path end to end: fake MNIST files in the cache, no network."""
+    import gzip
+    import struct
+
+    folder = tmp_path / "cache" / "mnist"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 300).astype(np.uint8)
+    imgs = np.zeros((300, 28, 28), np.uint8)
+    for i, c in enumerate(labels):  # a learnable pattern: a bright row per class
+        imgs[i, 2 + 2 * c] = 255
+    for prefix in ("train", "t10k"):
+        for name, arr in (("images-idx3", imgs), ("labels-idx1", labels)):
+            head = bytes([0, 0, 8, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
+            with gzip.open(folder / f"{prefix}-{name}-ubyte.gz", "wb") as f:
+                f.write(head + arr.tobytes())
+    r = nablagrad(
+        "train", "--dataset", "mnist", "--epochs", 5, "--lr", 0.01, "--hidden", 16, cwd=tmp_path
+    )
+    assert r.returncode == 0, r.stderr
+    assert "270 train / 30 val / 300 test" in r.stdout
+    assert float(r.stdout.split("test accuracy ")[1].split()[0]) >= 0.9

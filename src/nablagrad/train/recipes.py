@@ -91,7 +91,8 @@ def _split_indices(n: int, fractions: tuple[float, float], seed: int) -> tuple[n
 
 def load_splits(dataset: str, model: str, seed: int = 0, data_dir: Any = None) -> Splits:
     """The data for ``dataset``: a seeded 70/10/20 split for in-memory sets; the official test
-    set and the last 5,000 (CIFAR: 5,000) training images as validation for the downloads."""
+    set and a seeded 5,000 of the training images (a tenth of small sets) as validation for
+    the downloads."""
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}: choose from {', '.join(DATASETS)}")
     if model == "lenet5" and dataset not in ("digits", "mnist", "fashion-mnist"):
@@ -104,7 +105,8 @@ def load_splits(dataset: str, model: str, seed: int = 0, data_dir: Any = None) -
         train, test = cls(root=data_dir, train=True), cls(root=data_dir, train=False)
         xt, yt = train.tensors[0].numpy(), train.tensors[1].numpy()
         xs, ys = test.tensors[0].numpy(), test.tensors[1].numpy()
-        tr, va, _ = _split_indices(len(xt), (5000 / len(xt), 0.0), seed)
+        n_val = min(5000, len(xt) // 10)
+        tr, va, _ = _split_indices(len(xt), (n_val / len(xt), 0.0), seed)
         return Splits(xt[tr], yt[tr], xt[va], yt[va], xs, ys, tuple(xt.shape[1:]), 10,
                       list(cls.classes))  # fmt: skip
     if dataset == "digits":
