@@ -101,8 +101,9 @@ def _cpu_block(a: Any, b: Any, p: float | str, out: Any) -> None:
     """out[:] = reduced distances between rows of a and b on the CPU, block by block.
 
     Each query row is broadcast against a cache-sized slab of reference rows (the fast
-    row-by-matrix case of NumPy's loops) and the slab is reduced over features with a
-    matrix-vector product against ones (BLAS, far faster than ``sum(axis=-1)``).  ``p="min"``
+    row-by-matrix case of NumPy's loops) and the slab is reduced over features with
+    ``einsum("ijk->ij")`` (SIMD, several times faster than ``sum(axis=-1)``; no BLAS call,
+    which would oversubscribe the threads).  ``p="min"``
     computes sum_k min(a_k, b_k), the core of the L_1 identity
     |a - b| = a + b - 2 min(a, b).
     """
@@ -110,7 +111,6 @@ def _cpu_block(a: Any, b: Any, p: float | str, out: Any) -> None:
     rb = max(min(b.shape[0], _SLAB_BYTES // max(d * a.dtype.itemsize, 1)), 1)
     qb = 8
     buf = np.empty((qb, rb, d), dtype=a.dtype)
-    ones = np.ones(d, dtype=a.dtype)
     for j in range(0, b.shape[0], rb):
         bj = b[j : j + rb]
         for i in range(0, a.shape[0], qb):
@@ -128,8 +128,7 @@ def _cpu_block(a: Any, b: Any, p: float | str, out: Any) -> None:
                     continue
                 if p != 1:
                     np.power(w, p, out=w)
-            flat = w.reshape(-1, d) @ ones
-            out[i : i + qb, j : j + rb] = flat.reshape(w.shape[0], w.shape[1])
+            np.einsum("ijk->ij", w, out=out[i : i + qb, j : j + rb])
 
 
 def _broadcast_block(xp: Any, a: Any, b: Any, p: float | str, out: Any) -> None:
