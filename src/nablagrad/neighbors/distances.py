@@ -97,6 +97,16 @@ def _unit_rows(xp: Any, x: Any) -> Any:
     return x / n[:, None]
 
 
+def _power_inplace(w: Any, p: float, tmp: Any) -> None:
+    """w <- w ** p; small integer p by repeated multiplication (several times faster)."""
+    if p == int(p) and p <= 8:
+        np.copyto(tmp, w)
+        for _ in range(int(p) - 1):
+            np.multiply(w, tmp, out=w)
+    else:
+        np.power(w, p, out=w)
+
+
 def _cpu_block(a: Any, b: Any, p: float | str, out: Any) -> None:
     """out[:] = reduced distances between rows of a and b on the CPU, block by block.
 
@@ -111,6 +121,7 @@ def _cpu_block(a: Any, b: Any, p: float | str, out: Any) -> None:
     rb = max(min(b.shape[0], _SLAB_BYTES // max(d * a.dtype.itemsize, 1)), 1)
     qb = 8
     buf = np.empty((qb, rb, d), dtype=a.dtype)
+    tmp = np.empty_like(buf) if p not in ("min", 1.0, math.inf) and p == int(p) else buf
     for j in range(0, b.shape[0], rb):
         bj = b[j : j + rb]
         for i in range(0, a.shape[0], qb):
@@ -127,7 +138,7 @@ def _cpu_block(a: Any, b: Any, p: float | str, out: Any) -> None:
                     np.max(w, axis=2, out=out[i : i + qb, j : j + rb])
                     continue
                 if p != 1:
-                    np.power(w, p, out=w)
+                    _power_inplace(w, p, tmp[: w.shape[0], : w.shape[1]])
             np.einsum("ijk->ij", w, out=out[i : i + qb, j : j + rb])
 
 
