@@ -21,7 +21,9 @@ def _parse_ps(text: str) -> list[float]:
         try:
             p = math.inf if part in ("inf", "infinity") else float(part)
         except ValueError:
-            raise CLIError(f"--p: cannot read {part!r}: give numbers >= 1 or inf, e.g. 1,2,3,inf")
+            raise CLIError(
+                f"--p: cannot read {part!r}: give numbers >= 1 or inf, e.g. 1,2,3,inf"
+            ) from None
         if not p >= 1:
             raise CLIError(
                 f"--p: p={part} < 1 is not a metric (the triangle inequality fails): use p >= 1"
