@@ -143,7 +143,10 @@ class ParameterGrid:
     """
 
     def __init__(self, grid: Mapping[str, Iterable] | list[Mapping[str, Iterable]]) -> None:
-        grids = [grid] if isinstance(grid, Mapping) else list(grid)
+        if isinstance(grid, ParameterGrid):
+            grids = grid.grids
+        else:
+            grids = [grid] if isinstance(grid, Mapping) else list(grid)
         self.grids = []
         for g in grids:
             if not isinstance(g, Mapping):
