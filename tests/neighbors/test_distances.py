@@ -160,3 +160,16 @@ def test_double_backward_is_refused_clearly():
     out = cdist(ta, ng.tensor(b)).sum()
     with pytest.raises(RuntimeError, match="double backward"):
         ng.autograd.grad(out, [ta], create_graph=True)
+
+
+@pytest.mark.parametrize("p", [1.0, 3.0, math.inf, "min"])
+def test_gpu_broadcast_kernel_matches_cpu_kernel(p):
+    """The backend-generic block kernel (used for CuPy arrays) runs here on NumPy."""
+    from nablagrad.neighbors.distances import _broadcast_block, _elementwise
+
+    a, b = _data(37, 53, 9, seed=6)
+    out = np.empty((37, 53))
+    _broadcast_block(np, a, b, p, out)
+    np.testing.assert_allclose(out, _elementwise(a, b, p), rtol=1e-12)
+    if p == "min":
+        np.testing.assert_allclose(out, np.minimum(a[:, None], b[None]).sum(-1), rtol=1e-12)

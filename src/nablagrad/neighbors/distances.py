@@ -369,6 +369,12 @@ def kneighbors_raw(
 # ---------------------------------------------------------------------------------------------
 
 
+def _safe_div(xp: Any, g: Any, den: Any) -> Any:
+    """g / den with 0 where den == 0 (the zero subgradient at coinciding points, as torch)."""
+    zero = den == 0
+    return xp.where(zero, 0, g / xp.where(zero, 1, den))
+
+
 class CDist(Function):
     """Pairwise distance matrix as one primitive (forward chunked, backward by formula).
 
@@ -398,7 +404,7 @@ class CDist(Function):
         if kind == "cosine":
             return self._cosine_backward(xp, g, out, a, b)
         if kind == 2.0:
-            w = xp.divide(g, out, out=xp.zeros_like(g), where=out != 0)
+            w = _safe_div(xp, g, out)
             ga = w.sum(axis=1)[:, None] * a - w @ b
             gb = w.sum(axis=0)[:, None] * b - w.T @ a
             return ga, gb
@@ -409,7 +415,7 @@ class CDist(Function):
         elif kind == math.inf:
             w = g
         else:
-            w = xp.divide(g, out ** (kind - 1), out=xp.zeros_like(g), where=out != 0)
+            w = _safe_div(xp, g, out ** (kind - 1))
         rows = max(int(self.max_memory // (3 * b.size * a.dtype.itemsize + 1)), 1)
         for s in range(0, a.shape[0], rows):
             diff = a[s : s + rows, None, :] - b[None, :, :]
