@@ -212,3 +212,5 @@ from . import models, nn
 from . import optim
 from . import datasets, utils
 from .serialization import load, save
+from . import neighbors
+from . import tuning

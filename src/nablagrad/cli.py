@@ -14,7 +14,11 @@ import sys
 import time
 from collections.abc import Sequence
 
-COMMAND_MODULES: list[str] = ["nablagrad.train.cli"]
+COMMAND_MODULES: list[str] = [
+    "nablagrad.train.cli",
+    "nablagrad.neighbors.cli",
+    "nablagrad.tuning.cli",
+]
 
 
 class CLIError(Exception):
