@@ -15,7 +15,6 @@ from ..autograd.function import Function
 from ..backend import default_float_np, get_array_module, np
 from ..tensor import Tensor
 
-
 # ---------------------------------------------------------------------------------------------
 # operand preparation and type promotion
 # ---------------------------------------------------------------------------------------------
