@@ -162,12 +162,26 @@ class Optimizer:
                 "give every parameter to exactly one group"
             )
         self._check_group(group)
+        self._check_flags(group)
         self.param_groups.append(group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Validate a group's hyperparameters (subclasses raise ``ValueError``)."""
         if "lr" in group:
             check_lr(group["lr"])
+
+    def _check_flags(self, group: dict[str, Any]) -> None:
+        """Reject torch implementation flags nablagrad cannot honour (``foreach`` is a no-op)."""
+        if group.get("differentiable"):
+            raise ValueError(
+                f"{type(self).__name__}(differentiable=True) is not supported: "
+                "nablagrad updates parameters in place outside autograd"
+            )
+        if group.get("fused"):
+            raise ValueError(
+                f"{type(self).__name__}(fused=True) is not supported: leave "
+                "fused=None (the NumPy update is already one pass per operation)"
+            )
 
     # -- gradients and steps -------------------------------------------------------------------
 

@@ -236,6 +236,9 @@ class LineSearchSGD(Optimizer):
                 with enable_grad():
                     closure()
                 n_evals += 1
+            else:  # back where we started: restore the gradients found there
+                for p, g in zip(params, g0):
+                    p.grad = Tensor._wrap(g)
             accepted = best_t
         state["step_size"] = accepted
         state["func_evals"] = state.get("func_evals", 0) + n_evals
