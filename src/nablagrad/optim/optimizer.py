@@ -98,6 +98,7 @@ class Optimizer:
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         self._scratch: dict[int, list[Any]] = {}
+        self._opt_called = False  # lets a scheduler warn when it steps before the optimizer
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or "
@@ -204,6 +205,7 @@ class Optimizer:
         ``closure`` (optional) re-evaluates the model and returns the loss; it runs with
         gradients enabled before the update, and its loss is returned.
         """
+        self._opt_called = True
         loss = None
         if closure is not None:
             with enable_grad():

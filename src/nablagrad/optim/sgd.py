@@ -200,6 +200,7 @@ class LineSearchSGD(Optimizer):
                 "LineSearchSGD.step needs a closure that recomputes the loss and "
                 "calls backward(): opt.step(closure)"
             )
+        self._opt_called = True
         group = self.param_groups[0]
         with enable_grad():
             loss0 = closure()
