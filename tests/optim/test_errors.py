@@ -127,3 +127,10 @@ def test_scheduler_bad_arguments() -> None:
         one.step()
     with pytest.raises(ValueError, match="total steps"):
         one.step()
+
+
+def test_gradient_of_wrong_shape() -> None:
+    w = _w()
+    w.grad = ng.zeros(4)
+    with pytest.raises(ValueError, match=r"shape \(3,\) has a .grad of shape \(4,\)"):
+        ng.optim.Adam([w]).step()

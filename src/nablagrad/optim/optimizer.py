@@ -219,9 +219,17 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} does not implement _update_group")
 
     def _tmp(self, p: Tensor, n: int = 1) -> list[Any]:
-        """``n`` scratch arrays shaped like ``p`` (reused across steps; not part of the state)."""
+        """``n`` scratch arrays shaped like ``p`` (reused across steps; not part of the state).
+
+        Also checks that ``p.grad`` has ``p``'s shape (it is called once per parameter/step).
+        """
         bufs = self._scratch.get(id(p))
         arr = p._data
+        if p.grad is not None and p.grad._data.shape != arr.shape:
+            raise ValueError(
+                f"{type(self).__name__}: a parameter of shape {tuple(arr.shape)} has a .grad of "
+                f"shape {tuple(p.grad._data.shape)}: gradients must match their parameter's shape"
+            )
         stale = bufs is None or len(bufs) < n
         if stale or bufs[0].shape != arr.shape or bufs[0].dtype != arr.dtype:
             bufs = [np.empty_like(arr) for _ in range(n)]
