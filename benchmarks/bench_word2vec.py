@@ -1,0 +1,77 @@
+"""word2vec speed and quality: nablagrad vs gensim in one process.
+
+Speed: words/s of one training epoch on a Zipf corpus (default 1,000,000 tokens, 10,000-word
+vocabulary; dim 100, window 5, negative 5, sample 1e-3), both with 2 worker threads; the
+vocabulary is built beforehand for both, so only training is timed.
+Quality: precision@5 (share of each word's 5 nearest neighbours in its own cluster) on a
+corpus with planted topic clusters, for skip-gram, CBOW (both libraries) and PPMI-SVD.
+
+Prints time ratios nablagrad/gensim (lower is better) and words/s ratios (higher is better).
+
+    PYTHONPATH=src python benchmarks/bench_word2vec.py [--tokens 1000000] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from gensim.models import Word2Vec as GensimWord2Vec
+
+from nablagrad.text import Word2Vec, planted_corpus, ppmi_svd, zipf_corpus
+
+
+def precision_at_5(wv, clusters) -> float:
+    hits = total = 0
+    for cluster in clusters:
+        members = set(cluster)
+        for w in cluster:
+            hits += sum(x in members for x, _ in wv.most_similar(w, topn=5))
+            total += 5
+    return hits / total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tokens", type=int, default=1_000_000)
+    ap.add_argument("--vocab", type=int, default=10_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--batch-size", type=int, default=4096)
+    args = ap.parse_args()
+    common = dict(vector_size=100, window=5, negative=5, min_count=1, sample=1e-3, epochs=1)
+
+    print(f"Zipf corpus: {args.tokens:,} tokens, {args.vocab:,}-word vocabulary")
+    sents = zipf_corpus(args.tokens, args.vocab, seed=0)
+    for sg, name in ((1, "skip-gram"), (0, "CBOW")):
+        ng = Word2Vec(sg=sg, workers=args.workers, batch_size=args.batch_size, seed=1, **common)
+        ng.build_vocab(sents)
+        t0 = time.perf_counter()
+        ng.train(sents)
+        t_ng = time.perf_counter() - t0
+        gs = GensimWord2Vec(sg=sg, workers=args.workers, seed=1, **common)
+        gs.build_vocab(sents)
+        t0 = time.perf_counter()
+        gs.train(sents, total_examples=len(sents), epochs=1)
+        t_gs = time.perf_counter() - t0
+        w_ng, w_gs = args.tokens / t_ng, args.tokens / t_gs
+        print(
+            f"{name:9s}: nablagrad {w_ng:10,.0f} words/s  gensim {w_gs:10,.0f} words/s  "
+            f"time ratio {t_ng / t_gs:.2f}  (words/s ratio {w_ng / w_gs:.2f}x gensim)"
+        )
+
+    print("\nplanted clusters: 10 clusters x 20 words + 20 filler words, 1500 sentences")
+    sents, clusters = planted_corpus(10, 20, n_sentences=1500, n_common=20, seed=0)
+    q = dict(vector_size=50, window=5, negative=5, min_count=1, epochs=5, sample=1e-3)
+    for sg, name in ((1, "skip-gram"), (0, "CBOW")):
+        ng = Word2Vec(sents, sg=sg, workers=args.workers, seed=1, batch_size=1024, **q)
+        gs = GensimWord2Vec(sents, sg=sg, workers=args.workers, seed=1, **q)
+        print(
+            f"{name:9s}: precision@5 nablagrad {precision_at_5(ng.wv, clusters):.3f}  "
+            f"gensim {precision_at_5(gs.wv, clusters):.3f}"
+        )
+    kv = ppmi_svd(sents, dim=20, window=5)
+    print(f"PPMI-SVD : precision@5 nablagrad {precision_at_5(kv, clusters):.3f}")
+
+
+if __name__ == "__main__":
+    main()
