@@ -208,3 +208,4 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 from . import autograd  # noqa: E402
 from . import models, nn  # noqa: E402
+from . import text  # noqa: E402

@@ -46,17 +46,19 @@ def cooccurrence_matrix(
     max_vocab_size: int | None = None,
     tokenizer: Tokenizer | None = None,
     vocab: Vocab | None = None,
+    chunk_size: int = 1_000_000,
 ) -> tuple[sp.csr_matrix, Vocab]:
     """Symmetric counts ``#(w, c)`` of word pairs at distance <= ``window`` in a sentence.
 
-    Out-of-vocabulary tokens are removed before windows are taken (as word2vec does).
+    Out-of-vocabulary tokens are removed before windows are taken (as word2vec does).  The
+    corpus is processed ``chunk_size`` tokens at a time (memory), with exact results.
     """
     if vocab is None:
         vocab = Vocab.build(corpus, min_count, max_vocab_size, tokenizer)
     ids, sids = vocab.encode_corpus(corpus, tokenizer)
     V = len(vocab)
     total = sp.csr_matrix((V, V), dtype=np.float64)
-    chunk = 1_000_000
+    chunk = max(int(chunk_size), 1)
     for start in range(0, len(ids), chunk):
         # overlap chunks by `window` tokens so pairs across the cut are counted exactly once
         lo = max(0, start - window)
