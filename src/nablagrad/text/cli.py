@@ -73,8 +73,9 @@ def run_embed(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         if args.model == "ppmi-svd":
-            wv = ppmi_svd(corpus, dim=args.dim, window=args.window, min_count=args.min_count,
-                          seed=args.seed)
+            wv = ppmi_svd(
+                corpus, dim=args.dim, window=args.window, min_count=args.min_count, seed=args.seed
+            )
             info = f"PPMI-SVD (window {args.window}, context smoothing 0.75)"
         else:
             model = Word2Vec(
@@ -100,13 +101,17 @@ def run_embed(args: argparse.Namespace) -> int:
             )
     except ValueError as e:
         raise CLIError(str(e)) from e
-    print(f"trained {info}: {len(wv)} words x {wv.vector_size} dims "
-          f"in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"trained {info}: {len(wv)} words x {wv.vector_size} dims "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
     queries = args.words.split(",") if args.words else _query_words(wv.index_to_key)
     for q in (w.strip().lower() for w in queries):
         if q not in wv:
-            raise CLIError(f"query word {q!r} is not in the vocabulary (min_count "
-                           f"{args.min_count}); pick another word or lower --min-count")
+            raise CLIError(
+                f"query word {q!r} is not in the vocabulary (min_count "
+                f"{args.min_count}); pick another word or lower --min-count"
+            )
         nb = ", ".join(f"{w} {s:.2f}" for w, s in wv.most_similar(q, topn=args.topn))
         print(f"  {q:>14s} -> {nb}")
     if args.save:

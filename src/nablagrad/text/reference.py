@@ -7,9 +7,7 @@ Per example (``-log sigma(x) = softplus(-x)``):
     L = softplus(-h . u_o) + sum_k m_k softplus(h . u_k)
 
 Example:
-    >>> from collections.abc import Callable
-
-import numpy as np
+    >>> import numpy as np
     >>> W_in = np.full((3, 2), 0.1, np.float32); W_out = np.zeros((3, 2), np.float32)
     >>> c, o, n = np.array([0]), np.array([1]), np.array([[2]])
     >>> round(reference_sgns_step(W_in, W_out, c, o, n, 0.5), 4)
@@ -17,6 +15,8 @@ import numpy as np
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 

@@ -122,11 +122,14 @@ class Word2Vec:
         if alpha is None:
             alpha = 0.025 if sg else 0.05
         if not (alpha > 0 and 0 <= min_alpha <= alpha):
-            raise ValueError(f"Word2Vec: need alpha > 0 and 0 <= min_alpha <= alpha, got "
-                             f"alpha={alpha}, min_alpha={min_alpha}")
+            raise ValueError(
+                f"Word2Vec: need alpha > 0 and 0 <= min_alpha <= alpha, got "
+                f"alpha={alpha}, min_alpha={min_alpha}"
+            )
         self.sg, self.vector_size, self.window, self.negative = sg, vector_size, window, negative
         self.min_count, self.max_vocab_size, self.sample = min_count, max_vocab_size, sample
-        self.alpha, self.min_alpha, self.epochs, self.batch_size = alpha, min_alpha, epochs, batch_size
+        self.alpha, self.min_alpha, self.epochs = alpha, min_alpha, epochs
+        self.batch_size = batch_size
         self.seed, self.shrink_windows, self.tokenizer = seed, shrink_windows, tokenizer
         self.path, self.progress, self.workers = path, progress, workers
         if workers > 1 and path == "reference":
@@ -177,6 +180,7 @@ class Word2Vec:
         K = self.negative
         for start in range(0, len(kept), chunk):
             c_ids, c_sids = kept[start : start + chunk], ksids[start : start + chunk]
+            first = int(kpos[start])  # raw corpus positions spanned by this chunk
             done = int(kpos[min(start + chunk, len(kept)) - 1]) + 1
             if self.sg:
                 cpos, xpos = window_pairs(c_sids, self.window, rng, self.shrink_windows)
@@ -187,12 +191,12 @@ class Word2Vec:
                 examples = (c_ids[ctx[has]], mask[has], c_ids[has])
             n_ex = len(examples[0])
             for b in range(0, n_ex, self.batch_size):
-                sl = slice(b, min(b + self.batch_size, n_ex))
-                progress = (epoch * n_raw + start_done(done, b + sl.stop, n_ex, kpos, start)) / total
-                lr = max(self.min_alpha, self.alpha - (self.alpha - self.min_alpha) * progress)
-                negs = self._table[rng.integers(0, len(self._table), size=(sl.stop - sl.start, K))]
-                yield tuple(a[sl] for a in examples) + (negs,), lr, done
-        # the generator's end marks the epoch's end
+                stop = min(b + self.batch_size, n_ex)
+                # linear decay by the share of raw tokens seen (interpolated inside a chunk)
+                seen = epoch * n_raw + first + (done - first) * b / n_ex
+                lr = self.alpha - (self.alpha - self.min_alpha) * seen / total
+                negs = self._table[rng.integers(0, len(self._table), size=(stop - b, K))]
+                yield tuple(a[b:stop] for a in examples) + (negs,), lr, done
 
     # ------------------------------------------------------------------------------ train
     def train(self, sentences: Corpus | None = None, epochs: int | None = None) -> Word2Vec:
@@ -266,9 +270,3 @@ class Word2Vec:
                 return fn(W_in, W_out, *data, lr, local.ws)
 
         return step
-
-
-def start_done(done: int, stop: int, n_ex: int, kpos: np.ndarray, start: int) -> float:
-    """Raw tokens processed when a batch ending at example ``stop`` of a chunk is done."""
-    first = int(kpos[start])
-    return first + (done - first) * stop / max(n_ex, 1)
