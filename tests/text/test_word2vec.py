@@ -96,7 +96,7 @@ def test_bad_input_errors_are_clear():
     with pytest.raises(ValueError, match="path must be"):
         Word2Vec(path="gpu")
     with pytest.raises(RuntimeError, match="call build_vocab"):
-        Word2Vec().wv
+        _ = Word2Vec().wv
     wv = Word2Vec(["a b c"] * 5, vector_size=4, min_count=1, epochs=1).wv
     with pytest.raises(KeyError, match="'zzz' not in vocabulary"):
         wv.most_similar("zzz")

@@ -88,14 +88,16 @@ def _forward_backward(
     np.take(W_out, out_idx, axis=0, out=U, mode="clip")
     s = np.einsum("bkd,bd->bk", U, h)
     mask = negs != pos[:, None]
-    # -log sigma(x) = log(1 + exp(-x)) = logaddexp(0, -x)
-    loss = float(np.logaddexp(0.0, -s[:, 0]).sum() + (np.logaddexp(0.0, s[:, 1:]) * mask).sum())
     g = expit(s)
+    # -log sigma(s_o) - sum_k m_k log sigma(-s_k), from the sigmoids (clamped away from 0)
+    tiny = np.finfo(g.dtype).tiny
+    loss = -float(np.log(np.maximum(g[:, 0], tiny)).sum())
+    loss -= float((np.log(np.maximum(1.0 - g[:, 1:], tiny)) * mask).sum())
     g[:, 0] -= 1.0
     g[:, 1:] *= mask
     g *= -lr
     dh = ws.get("dh", (B, d), W_out.dtype)
-    np.matmul(g[:, None, :], U, out=dh[:, None, :])
+    np.einsum("bk,bkd->bd", g, U, out=dh)
     return loss, g, out_idx, dh
 
 

@@ -23,11 +23,13 @@ Example:
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 
@@ -42,6 +44,8 @@ from .vocab import (
     window_contexts,
     window_pairs,
 )
+
+T = TypeVar("T")
 
 
 def negative_table(counts: np.ndarray, power: float = 0.75, size: int | None = None) -> np.ndarray:
@@ -195,7 +199,8 @@ class Word2Vec:
                 # linear decay by the share of raw tokens seen (interpolated inside a chunk)
                 seen = epoch * n_raw + first + (done - first) * b / n_ex
                 lr = self.alpha - (self.alpha - self.min_alpha) * seen / total
-                negs = self._table[rng.integers(0, len(self._table), size=(stop - b, K))]
+                draws = rng.integers(0, len(self._table), size=(stop - b, K), dtype=np.int32)
+                negs = self._table[draws]
                 yield tuple(a[b:stop] for a in examples) + (negs,), lr, done
 
     # ------------------------------------------------------------------------------ train
@@ -221,7 +226,7 @@ class Word2Vec:
         for epoch in range(self.epochs):
             loss_sum, n_ex, last = 0.0, 0, 0
             pending: deque[Future[float]] = deque()
-            for arrays, lr, done in self.batches(ids, sids, epoch):
+            for arrays, lr, done in prefetch(self.batches(ids, sids, epoch)):
                 if pool is None:
                     loss_sum += step(*arrays, lr)
                 else:
@@ -270,3 +275,39 @@ class Word2Vec:
                 return fn(W_in, W_out, *data, lr, local.ws)
 
         return step
+
+
+def prefetch(items: Iterator[T], depth: int = 4) -> Iterator[T]:
+    """Yield from ``items``, which a background thread runs up to ``depth`` items ahead
+    (batch preparation overlaps the SGD steps; NumPy releases the GIL in both)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                q.put(item)
+            q.put(done)
+        except BaseException as e:  # hand the error to the consumer
+            q.put(e)
+
+    worker = threading.Thread(target=produce, daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)
