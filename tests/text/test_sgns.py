@@ -138,3 +138,36 @@ def test_word2vec_fast_and_reference_training_agree(sg):
     np.testing.assert_allclose(fast.W_out, ref.W_out, atol=1e-5, rtol=0)
     np.testing.assert_allclose(fast.losses, ref.losses, rtol=1e-5)
     assert np.abs(fast.W_out).max() > 0.05  # trained well away from the start
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_max_repeat_scaling_agrees_between_paths(sg):
+    W_in, W_out, c, o, n, ctx, mask = _batch(np.float64, seed=2)
+    a, b = (W_in.copy(), W_out.copy()), (W_in.copy(), W_out.copy())
+    if sg:
+        sgns.sgns_step(*a, c, o, n, 0.3, max_repeat=2)
+        reference_sgns_step(*b, c, o, n, 0.3, max_repeat=2)
+        plain = (W_in.copy(), W_out.copy())
+        sgns.sgns_step(*plain, c, o, n, 0.3)
+    else:
+        sgns.cbow_step(*a, ctx, mask, o, n, 0.3, max_repeat=2)
+        reference_cbow_step(*b, ctx, mask, o, n, 0.3, max_repeat=2)
+        plain = (W_in.copy(), W_out.copy())
+        sgns.cbow_step(*plain, ctx, mask, o, n, 0.3)
+    np.testing.assert_allclose(a[0], b[0], atol=1e-12, rtol=0)
+    np.testing.assert_allclose(a[1], b[1], atol=1e-12, rtol=0)
+    assert not np.allclose(a[1], plain[1])  # the cap changed the frequent rows' updates
+
+
+def test_max_repeat_keeps_large_batches_stable():
+    # one word is 40% of the tokens and there is no subsampling: a batch of 8192 pairs sums
+    # ~20k updates into its output row at once, which diverges as plain minibatch SGD
+    rng = np.random.default_rng(0)
+    ids = rng.choice(100, size=30000, p=np.r_[0.4, np.full(99, 0.6 / 99)])
+    sents = [[f"w{i}" for i in ids[j : j + 100]] for j in range(0, 30000, 100)]
+    kw = dict(vector_size=16, window=5, min_count=1, epochs=1, batch_size=8192, sample=0)
+    with np.errstate(all="ignore"):
+        plain = Word2Vec(sents, alpha=0.05, **kw)
+    assert not np.isfinite(plain.losses[-1]) or np.abs(plain.W_out).max() > 100
+    capped = Word2Vec(sents, alpha=0.05, max_repeat=64, **kw)
+    assert np.isfinite(capped.losses[-1]) and np.abs(capped.W_out).max() < 5

@@ -52,10 +52,24 @@ def sgns_loss(
     return (F.softplus(s * tensor(-sign)) * tensor(mask)).sum()
 
 
-def _apply_sgd(W: np.ndarray, emb: nn.Embedding, lr: float) -> None:
+def _apply_sgd(
+    W: np.ndarray,
+    emb: nn.Embedding,
+    lr: float,
+    rows: np.ndarray,
+    max_repeat: int | None,
+    valid: np.ndarray | None = None,
+) -> None:
+    """``W -= lr * grad``, each row's gradient scaled by ``min(1, max_repeat / n_r)``."""
     with no_grad():
-        if emb.weight.grad is not None:
-            W -= lr * emb.weight.grad.numpy().astype(W.dtype)
+        if emb.weight.grad is None:
+            return
+        grad = emb.weight.grad.numpy().astype(W.dtype)
+        if max_repeat is not None:
+            flat = rows.ravel() if valid is None else rows[valid]
+            counts = np.bincount(flat, minlength=W.shape[0])
+            grad *= np.minimum(1.0, max_repeat / np.maximum(counts, 1))[:, None].astype(W.dtype)
+        W -= lr * grad
 
 
 def reference_sgns_step(
@@ -65,6 +79,7 @@ def reference_sgns_step(
     contexts: np.ndarray,
     negatives: np.ndarray,
     lr: float,
+    max_repeat: int | None = None,
 ) -> float:
     """Skip-gram SGD step through ``nn.Embedding`` and autograd (same contract as
     :func:`nablagrad.text.sgns.sgns_step`)."""
@@ -72,8 +87,9 @@ def reference_sgns_step(
     h = emb_in(tensor(np.asarray(centres, dtype=np.int64)))
     loss = sgns_loss(h, emb_out, np.asarray(contexts), np.asarray(negatives))
     loss.backward()
-    _apply_sgd(W_in, emb_in, lr)
-    _apply_sgd(W_out, emb_out, lr)
+    out_rows = np.concatenate([np.asarray(contexts)[:, None], negatives], axis=1)
+    _apply_sgd(W_in, emb_in, lr, np.asarray(centres), max_repeat)
+    _apply_sgd(W_out, emb_out, lr, out_rows, max_repeat)
     return float(loss.item())
 
 
@@ -85,6 +101,7 @@ def reference_cbow_step(
     centres: np.ndarray,
     negatives: np.ndarray,
     lr: float,
+    max_repeat: int | None = None,
 ) -> float:
     """CBOW SGD step (``h`` = masked mean of context rows) through ``nn.Embedding`` and
     autograd (same contract as :func:`nablagrad.text.sgns.cbow_step`)."""
@@ -95,6 +112,7 @@ def reference_cbow_step(
     h = (X * weights).sum(1)
     loss = sgns_loss(h, emb_out, np.asarray(centres), np.asarray(negatives))
     loss.backward()
-    _apply_sgd(W_in, emb_in, lr)
-    _apply_sgd(W_out, emb_out, lr)
+    out_rows = np.concatenate([np.asarray(centres)[:, None], negatives], axis=1)
+    _apply_sgd(W_in, emb_in, lr, np.asarray(contexts), max_repeat, np.asarray(mask, bool))
+    _apply_sgd(W_out, emb_out, lr, out_rows, max_repeat)
     return float(loss.item())

@@ -55,6 +55,26 @@ def scatter_add_rows(W: np.ndarray, rows: np.ndarray, coef: np.ndarray, X: np.nd
         W += sp.csc_matrix((data, indices, indptr), shape=(V, B)) @ X
 
 
+def repeat_scale(
+    rows: np.ndarray, n_rows: int, cap: int | None, valid: np.ndarray | None = None
+) -> np.ndarray | None:
+    """Per-entry factors ``min(1, cap / n_r)``, ``n_r`` = occurrences of row ``r`` in ``rows``
+    (only where ``valid``), or None when no row occurs more than ``cap`` times.
+
+    Sequential word2vec lets a word's score adapt after every update; a batch instead sums a
+    frequent word's ``n_r`` updates computed at one stale point, which diverges for large
+    batches.  Capping the multiplicity keeps large batches stable; both paths apply it.
+    """
+    if cap is None:
+        return None
+    flat = rows.ravel() if valid is None else rows[valid]
+    counts = np.bincount(flat, minlength=n_rows)
+    if counts.max(initial=0) <= cap:
+        return None
+    scale = np.minimum(1.0, cap / np.maximum(counts, 1))
+    return scale[rows]
+
+
 class Workspace:
     """Reusable buffers for one batch shape (avoids page-faulting fresh arrays every step)."""
 
@@ -109,20 +129,25 @@ def sgns_step(
     negatives: np.ndarray,
     lr: float,
     ws: Workspace | None = None,
+    max_repeat: int | None = None,
 ) -> float:
     """One SGD step of skip-gram with negative sampling on a batch of pairs, in place.
 
     ``centres`` (B,) index ``W_in``; ``contexts`` (B,) and ``negatives`` (B, K) index
-    ``W_out``.  Returns the summed batch loss before the step.
+    ``W_out``.  Returns the summed batch loss before the step.  With ``max_repeat``, a row
+    updated more than that many times in the batch has its summed update scaled by
+    ``max_repeat / n_r`` (see :func:`repeat_scale`).
     """
     ws = ws or Workspace()
     h = ws.get("h", (len(centres), W_in.shape[1]), W_in.dtype)
     np.take(W_in, centres, axis=0, out=h, mode="clip")
     loss, g, out_idx, dh = _forward_backward(h, W_out, contexts, negatives, lr, ws)
-    scatter_add_rows(W_out, out_idx, g, h)
+    out_scale = repeat_scale(out_idx, W_out.shape[0], max_repeat)
+    scatter_add_rows(W_out, out_idx, g if out_scale is None else g * out_scale, h)
     ones = ws.get("ones", (len(centres), 1), W_in.dtype)
     ones.fill(1.0)
-    scatter_add_rows(W_in, centres[:, None], ones, dh)
+    in_scale = repeat_scale(centres[:, None], W_in.shape[0], max_repeat)
+    scatter_add_rows(W_in, centres[:, None], ones if in_scale is None else in_scale, dh)
     return loss
 
 
@@ -135,6 +160,7 @@ def cbow_step(
     negatives: np.ndarray,
     lr: float,
     ws: Workspace | None = None,
+    max_repeat: int | None = None,
 ) -> float:
     """One SGD step of CBOW (mean of context vectors) with negative sampling, in place.
 
@@ -152,6 +178,8 @@ def cbow_step(
     h = ws.get("h", (B, d), W_in.dtype)
     np.matmul(weights[:, None, :], X, out=h[:, None, :])
     loss, g, out_idx, dh = _forward_backward(h, W_out, centres, negatives, lr, ws)
-    scatter_add_rows(W_out, out_idx, g, h)
-    scatter_add_rows(W_in, contexts, weights, dh)
+    out_scale = repeat_scale(out_idx, W_out.shape[0], max_repeat)
+    scatter_add_rows(W_out, out_idx, g if out_scale is None else g * out_scale, h)
+    in_scale = repeat_scale(contexts, W_in.shape[0], max_repeat, mask)
+    scatter_add_rows(W_in, contexts, weights if in_scale is None else weights * in_scale, dh)
     return loss

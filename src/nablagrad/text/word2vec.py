@@ -73,6 +73,9 @@ class Word2Vec:
             the exact gradient of the mean, 1/n of the shared one).
         epochs: passes over the corpus.
         batch_size: examples (pairs for skip-gram, centre words for CBOW) per SGD step.
+        max_repeat: a row updated more than this many times in one batch has its summed
+            update scaled down to this many (keeps big batches of frequent words stable;
+            None turns it off: plain minibatch SGD).
         seed: seeds initialisation, subsampling, windows and negatives.
         shrink_windows: draw each centre's window from 1..window (word2vec) or use ``window``.
         tokenizer: turns a string sentence into tokens (default: lower-case word regex).
@@ -101,6 +104,7 @@ class Word2Vec:
         min_alpha: float = 1e-4,
         epochs: int = 5,
         batch_size: int = 1024,
+        max_repeat: int | None = None,
         seed: int = 1,
         shrink_windows: bool = True,
         tokenizer: Tokenizer | None = None,
@@ -133,7 +137,9 @@ class Word2Vec:
         self.sg, self.vector_size, self.window, self.negative = sg, vector_size, window, negative
         self.min_count, self.max_vocab_size, self.sample = min_count, max_vocab_size, sample
         self.alpha, self.min_alpha, self.epochs = alpha, min_alpha, epochs
-        self.batch_size = batch_size
+        self.batch_size, self.max_repeat = batch_size, max_repeat
+        if max_repeat is not None and max_repeat < 1:
+            raise ValueError(f"Word2Vec: max_repeat must be >= 1 or None, got {max_repeat!r}")
         self.seed, self.shrink_windows, self.tokenizer = seed, shrink_windows, tokenizer
         self.path, self.progress, self.workers = path, progress, workers
         if workers > 1 and path == "reference":
@@ -258,12 +264,12 @@ class Word2Vec:
             fn = reference_sgns_step if self.sg else reference_cbow_step
         else:
             fn = sgns_step if self.sg else cbow_step
-        W_in, W_out = self.W_in, self.W_out
+        W_in, W_out, cap = self.W_in, self.W_out, self.max_repeat
         if self.path == "reference":
 
             def step(*arrays: np.ndarray) -> float:
                 *data, lr = arrays
-                return fn(W_in, W_out, *data, lr)
+                return fn(W_in, W_out, *data, lr, max_repeat=cap)
 
         else:
             local = threading.local()
@@ -272,7 +278,7 @@ class Word2Vec:
                 *data, lr = arrays
                 if not hasattr(local, "ws"):
                     local.ws = Workspace()
-                return fn(W_in, W_out, *data, lr, local.ws)
+                return fn(W_in, W_out, *data, lr, local.ws, max_repeat=cap)
 
         return step
 
