@@ -70,16 +70,17 @@ def main() -> None:
                 f"(words/s ratio {t_gs / t:.2f}x gensim)"
             )
 
-    print("\nplanted clusters: 10 clusters x 20 words + 20 filler words, 1500 sentences")
-    sents, clusters = planted_corpus(10, 20, n_sentences=1500, n_common=20, seed=0)
-    q = dict(vector_size=50, window=5, negative=5, min_count=1, epochs=5, sample=1e-3)
-    for sg, name in ((1, "skip-gram"), (0, "CBOW")):
-        ng = Word2Vec(sents, sg=sg, seed=1, batch_size=args.batch_size, **q)
-        gs = GensimWord2Vec(sents, sg=sg, workers=args.workers, seed=1, **q)
-        print(
-            f"{name:9s}: precision@5 nablagrad {precision_at_5(ng.wv, clusters):.3f}  "
-            f"gensim {precision_at_5(gs.wv, clusters):.3f}"
-        )
+    print("\nplanted clusters: 10 clusters x 20 words + 60 filler words, 3000 sentences")
+    sents, clusters = planted_corpus(10, 20, n_sentences=3000, n_common=60, seed=0)
+    for epochs in (1, 5):
+        q = dict(vector_size=50, window=5, negative=5, min_count=1, epochs=epochs, sample=1e-3)
+        for sg, name in ((1, "skip-gram"), (0, "CBOW")):
+            ng = Word2Vec(sents, sg=sg, seed=1, batch_size=args.batch_size, **q)
+            gs = GensimWord2Vec(sents, sg=sg, workers=args.workers, seed=1, **q)
+            p_ng, p_gs = precision_at_5(ng.wv, clusters), precision_at_5(gs.wv, clusters)
+            print(
+                f"{name:9s} {epochs} epoch(s): precision@5 nablagrad {p_ng:.3f}  gensim {p_gs:.3f}"
+            )
     kv = ppmi_svd(sents, dim=20, window=5)
     print(f"PPMI-SVD : precision@5 nablagrad {precision_at_5(kv, clusters):.3f}")
 
