@@ -78,9 +78,7 @@ def main() -> None:
             ng = Word2Vec(sents, sg=sg, seed=1, batch_size=args.batch_size, **q)
             gs = GensimWord2Vec(sents, sg=sg, workers=args.workers, seed=1, **q)
             p_ng, p_gs = precision_at_5(ng.wv, clusters), precision_at_5(gs.wv, clusters)
-            print(
-                f"{name:9s} {epochs} epoch(s): precision@5 nablagrad {p_ng:.3f}  gensim {p_gs:.3f}"
-            )
+            print(f"{name:9s} {epochs} ep: precision@5 nablagrad {p_ng:.3f}  gensim {p_gs:.3f}")
     kv = ppmi_svd(sents, dim=20, window=5)
     print(f"PPMI-SVD : precision@5 nablagrad {precision_at_5(kv, clusters):.3f}")
 
