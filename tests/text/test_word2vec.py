@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nablagrad.text import KeyedVectors, Word2Vec, planted_corpus, ppmi_svd
+from nablagrad.text import KeyedVectors, Word2Vec, cooccurrence_matrix, planted_corpus, ppmi_svd
 
 
 def precision_at_5(wv: KeyedVectors, clusters) -> float:
@@ -43,6 +43,14 @@ def test_two_workers_train_as_well(planted):
     sents, clusters = planted
     model = Word2Vec(sents, vector_size=24, window=4, min_count=1, epochs=5, workers=2)
     assert precision_at_5(model.wv, clusters) >= 0.9
+
+
+def test_generator_corpus_is_read_twice_safely(planted):
+    sents, clusters = planted
+    model = Word2Vec((s for s in sents), vector_size=24, window=4, min_count=1, epochs=5)
+    assert precision_at_5(model.wv, clusters) >= 0.9
+    counts, _ = cooccurrence_matrix(iter(sents), window=2)
+    assert counts.sum() > 0
 
 
 def test_training_is_reproducible_for_a_seed():

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .keyedvectors import KeyedVectors
-from .vocab import Corpus, Tokenizer, Vocab, window_pairs
+from .vocab import Corpus, Tokenizer, Vocab, materialize, window_pairs
 
 
 class PMI(NamedTuple):
@@ -53,6 +53,7 @@ def cooccurrence_matrix(
     Out-of-vocabulary tokens are removed before windows are taken (as word2vec does).  The
     corpus is processed ``chunk_size`` tokens at a time (memory), with exact results.
     """
+    corpus = materialize(corpus)
     if vocab is None:
         vocab = Vocab.build(corpus, min_count, max_vocab_size, tokenizer)
     ids, sids = vocab.encode_corpus(corpus, tokenizer)

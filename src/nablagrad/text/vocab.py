@@ -64,6 +64,13 @@ def iter_sentences(corpus: Corpus, tokenizer: Tokenizer | None = None) -> Iterat
             )
 
 
+def materialize(corpus: Corpus) -> Corpus:
+    """A corpus that can be read more than once: one-shot iterators become lists."""
+    if isinstance(corpus, (str, list, tuple)):
+        return corpus
+    return list(corpus)
+
+
 class Vocab:
     """Word <-> index maps with counts, most frequent word first (ties broken alphabetically).
 

@@ -40,6 +40,7 @@ from .vocab import (
     Tokenizer,
     Vocab,
     keep_probabilities,
+    materialize,
     subsample,
     window_contexts,
     window_pairs,
@@ -149,6 +150,7 @@ class Word2Vec:
         self.train_seconds = 0.0
         self.words_per_sec = 0.0
         if sentences is not None:
+            sentences = materialize(sentences)
             self.build_vocab(sentences)
             self.train(sentences)
 
@@ -212,6 +214,8 @@ class Word2Vec:
     # ------------------------------------------------------------------------------ train
     def train(self, sentences: Corpus | None = None, epochs: int | None = None) -> Word2Vec:
         """Train on ``sentences`` (default: the corpus given to ``build_vocab``)."""
+        if sentences is not None:
+            sentences = materialize(sentences)
         if self.vocab is None:
             if sentences is None:
                 raise ValueError("Word2Vec.train needs sentences (or call build_vocab first)")
