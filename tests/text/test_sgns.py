@@ -111,7 +111,7 @@ def test_scatter_add_rows_matches_add_at_and_fallback(monkeypatch):
     W = np.zeros((5, 4))
     sgns.scatter_add_rows(W, rows, coef, X)
     np.testing.assert_allclose(W, expected, atol=1e-12)
-    monkeypatch.setattr(sgns, "_csc_matvecs", None)
+    monkeypatch.setattr(sgns, "_csc_matvecs", None)  # the public-API fallback
     W2 = np.zeros((5, 4))
     sgns.scatter_add_rows(W2, rows, coef, X)
     np.testing.assert_allclose(W2, expected, atol=1e-12)

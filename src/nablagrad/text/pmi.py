@@ -21,13 +21,15 @@ Example:
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
 from .keyedvectors import KeyedVectors
 from .vocab import Corpus, Tokenizer, Vocab, materialize, window_pairs
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 
 class PMI(NamedTuple):
@@ -53,6 +55,8 @@ def cooccurrence_matrix(
     Out-of-vocabulary tokens are removed before windows are taken (as word2vec does).  The
     corpus is processed ``chunk_size`` tokens at a time (memory), with exact results.
     """
+    import scipy.sparse as sp
+
     corpus = materialize(corpus)
     if vocab is None:
         vocab = Vocab.build(corpus, min_count, max_vocab_size, tokenizer)
@@ -77,6 +81,8 @@ def pmi_from_counts(
     counts: sp.spmatrix | np.ndarray, positive: bool = False, alpha: float | None = None
 ) -> sp.csr_matrix:
     """PMI (or PPMI with ``positive=True``) of a co-occurrence count matrix, on its nonzeros."""
+    import scipy.sparse as sp
+
     C = sp.csr_matrix(counts, dtype=np.float64)
     if C.shape[0] == 0 or C.nnz == 0:
         raise ValueError("PMI of an empty co-occurrence matrix: the corpus has no word pairs")
@@ -115,6 +121,7 @@ def pmi_matrix(
 
     ``alpha`` enables context-distribution smoothing (0.75 is the usual choice).
     """
+
     counts, vocab = cooccurrence_matrix(corpus, window, min_count, max_vocab_size, tokenizer)
     pmi = pmi_from_counts(counts, positive=False, alpha=alpha)
     ppmi = pmi.copy()
@@ -131,6 +138,8 @@ def svd_embeddings(
     Columns are ordered by decreasing singular value, with a deterministic sign (each column's
     largest-magnitude entry positive).  ``power=0.5`` is the symmetric variant of Levy et al.
     """
+    import scipy.sparse as sp
+
     n = min(matrix.shape)
     if dim < 1:
         raise ValueError(f"svd_embeddings: dim must be >= 1, got {dim}")

@@ -26,14 +26,23 @@ Example:
 
 from __future__ import annotations
 
-import numpy as np
-import scipy.sparse as sp
-from scipy.special import expit
+from typing import Any
 
-try:  # SciPy's compiled kernel behind ``csc @ dense``: Y += A @ X, in place
-    from scipy.sparse._sparsetools import csc_matvecs as _csc_matvecs
-except ImportError:  # pragma: no cover - private API moved; use the public product
-    _csc_matvecs = None
+import numpy as np
+
+_csc_matvecs: Any = "unset"  # SciPy's compiled kernel, imported on first use (fast import)
+
+
+def _kernel() -> Any:
+    """SciPy's compiled ``csc @ dense`` kernel (``Y += A @ X`` in place), or None."""
+    global _csc_matvecs
+    if isinstance(_csc_matvecs, str):
+        try:
+            from scipy.sparse._sparsetools import csc_matvecs
+        except ImportError:  # pragma: no cover - private API moved; use the public product
+            csc_matvecs = None
+        _csc_matvecs = csc_matvecs
+    return _csc_matvecs
 
 
 def scatter_add_rows(W: np.ndarray, rows: np.ndarray, coef: np.ndarray, X: np.ndarray) -> None:
@@ -47,11 +56,14 @@ def scatter_add_rows(W: np.ndarray, rows: np.ndarray, coef: np.ndarray, X: np.nd
     indices = np.ascontiguousarray(rows, dtype=np.int32).ravel()
     data = np.ascontiguousarray(coef, dtype=W.dtype).ravel()
     X = np.ascontiguousarray(X, dtype=W.dtype)
-    if _csc_matvecs is not None and W.flags.c_contiguous and len(indices):
+    kernel = _kernel()
+    if kernel is not None and W.flags.c_contiguous and len(indices):
         if int(indices.max()) >= V or int(indices.min()) < 0:
             raise IndexError(f"row index out of range for a matrix with {V} rows")
-        _csc_matvecs(V, B, d, indptr, indices, data, X.ravel(), W.reshape(-1))
+        kernel(V, B, d, indptr, indices, data, X.ravel(), W.reshape(-1))
     else:
+        import scipy.sparse as sp
+
         W += sp.csc_matrix((data, indices, indptr), shape=(V, B)) @ X
 
 
@@ -99,6 +111,8 @@ def _forward_backward(
     ws: Workspace,
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """Scores, loss, ``-lr * dL/ds`` and ``-lr * dL/dh`` for one batch."""
+    from scipy.special import expit
+
     B, K = negs.shape
     d = W_out.shape[1]
     out_idx = ws.get("idx", (B, K + 1), np.dtype(np.int32))
