@@ -12,6 +12,12 @@ import os
 import time
 
 MODELS = ("skipgram", "cbow", "ppmi-svd")
+# common English function words skipped when picking query words automatically
+_STOP = set(
+    "about after also been before being both could does each either from have here into more "
+    "most must only other same should some such than that their them then there these they "
+    "this those through used using were what when where which while will with would your".split()
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,8 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _query_words(vocab_words: list[str], n: int = 6) -> list[str]:
-    """A few frequent content-looking words: the most frequent words of >= 4 letters."""
-    picked = [w for w in vocab_words if len(w) >= 4 and w.isalpha()][:n]
+    """A few frequent content-looking words: the most frequent words of >= 4 letters that are
+    not common function words."""
+    picked = [w for w in vocab_words if len(w) >= 4 and w.isalpha() and w not in _STOP][:n]
     return picked or vocab_words[:n]
 
 
