@@ -171,3 +171,14 @@ def test_max_repeat_keeps_large_batches_stable():
     assert not np.isfinite(plain.losses[-1]) or np.abs(plain.W_out).max() > 100
     capped = Word2Vec(sents, alpha=0.05, max_repeat=64, **kw)
     assert np.isfinite(capped.losses[-1]) and np.abs(capped.W_out).max() < 5
+
+
+def test_einsum_fallback_matches_vecmat(monkeypatch):
+    W_in, W_out, c, o, n, _, _ = _batch(np.float64, seed=3)
+    a, b = (W_in.copy(), W_out.copy()), (W_in.copy(), W_out.copy())
+    la = sgns.sgns_step(*a, c, o, n, 0.3)
+    monkeypatch.setattr(sgns, "_vecmat", None)  # NumPy < 2.2 path
+    lb = sgns.sgns_step(*b, c, o, n, 0.3)
+    assert la == pytest.approx(lb, rel=1e-12)
+    np.testing.assert_allclose(a[0], b[0], atol=1e-12)
+    np.testing.assert_allclose(a[1], b[1], atol=1e-12)

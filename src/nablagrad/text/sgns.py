@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+_vecmat = getattr(np, "vecmat", None)
 _csc_matvecs: Any = "unset"  # SciPy's compiled kernel, imported on first use (fast import)
 
 
@@ -131,7 +132,10 @@ def _forward_backward(
     g[:, 1:] *= mask
     g *= -lr
     dh = ws.get("dh", (B, d), W_out.dtype)
-    np.einsum("bk,bkd->bd", g, U, out=dh)
+    if _vecmat is not None:  # NumPy >= 2.2: a vector-matrix product per row, ~3x einsum
+        _vecmat(g, U, out=dh)
+    else:
+        np.einsum("bk,bkd->bd", g, U, out=dh)
     return loss, g, out_idx, dh
 
 
