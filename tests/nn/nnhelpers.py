@@ -15,9 +15,18 @@ def copy_weights(ng_mod: ng.nn.Module, t_mod: torch.nn.Module) -> None:
     ng_mod.load_state_dict({k: v.detach().numpy() for k, v in t_mod.state_dict().items()})
 
 
-def compare_module(ng_mod: Any, t_mod: Any, shape: tuple, *, atol: float = 1e-5,
-                   rtol: float = 1e-5, seed: int = 0, x: np.ndarray | None = None,
-                   input_grad: bool = True, out_index: int | None = None) -> None:
+def compare_module(
+    ng_mod: Any,
+    t_mod: Any,
+    shape: tuple,
+    *,
+    atol: float = 1e-5,
+    rtol: float = 1e-5,
+    seed: int = 0,
+    x: np.ndarray | None = None,
+    input_grad: bool = True,
+    out_index: int | None = None,
+) -> None:
     """Copy torch's weights into ng_mod, run both on one input, compare outputs and gradients
     of the input and of every parameter (loss = sum(out * w) with a seeded weight)."""
     copy_weights(ng_mod, t_mod)

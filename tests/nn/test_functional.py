@@ -10,11 +10,23 @@ from nablagrad import nn
 from nablagrad.nn import functional as F
 
 ACTIVATIONS = [
-    ("ReLU", {}), ("Sigmoid", {}), ("Tanh", {}), ("LeakyReLU", {"negative_slope": 0.2}),
-    ("ELU", {"alpha": 0.7}), ("SELU", {}), ("GELU", {}), ("GELU", {"approximate": "tanh"}),
-    ("SiLU", {}), ("Softplus", {}), ("Softplus", {"beta": 2.0, "threshold": 3.0}), ("Mish", {}),
-    ("Hardtanh", {}), ("Hardtanh", {"min_val": -0.5, "max_val": 1.5}), ("Softmax", {"dim": 1}),
-    ("LogSoftmax", {"dim": -1}), ("Softmax", {"dim": 0}),
+    ("ReLU", {}),
+    ("Sigmoid", {}),
+    ("Tanh", {}),
+    ("LeakyReLU", {"negative_slope": 0.2}),
+    ("ELU", {"alpha": 0.7}),
+    ("SELU", {}),
+    ("GELU", {}),
+    ("GELU", {"approximate": "tanh"}),
+    ("SiLU", {}),
+    ("Softplus", {}),
+    ("Softplus", {"beta": 2.0, "threshold": 3.0}),
+    ("Mish", {}),
+    ("Hardtanh", {}),
+    ("Hardtanh", {"min_val": -0.5, "max_val": 1.5}),
+    ("Softmax", {"dim": 1}),
+    ("LogSoftmax", {"dim": -1}),
+    ("Softmax", {"dim": 0}),
 ]
 
 
@@ -25,21 +37,48 @@ def test_activation_modules_match_torch(name, kw, shape):
     check_op(ng_m, t_m, [shape], low=-4, high=4, atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize("fn,args", [("leaky_relu", (0.1,)), ("elu", ()), ("selu", ()),
-                                     ("gelu", ()), ("silu", ()), ("softplus", ()), ("mish", ()),
-                                     ("hardtanh", ()), ("relu6", ())])
+@pytest.mark.parametrize(
+    "fn,args",
+    [
+        ("leaky_relu", (0.1,)),
+        ("elu", ()),
+        ("selu", ()),
+        ("gelu", ()),
+        ("silu", ()),
+        ("softplus", ()),
+        ("mish", ()),
+        ("hardtanh", ()),
+        ("relu6", ()),
+    ],
+)
 def test_functional_float64(fn, args):
-    check_op(lambda x: getattr(F, fn)(x, *args),
-             lambda x: getattr(torch.nn.functional, fn)(x, *args), [(3, 7)], dtype=np.float64,
-             low=-7, high=7, atol=1e-12, rtol=1e-10)
+    check_op(
+        lambda x: getattr(F, fn)(x, *args),
+        lambda x: getattr(torch.nn.functional, fn)(x, *args),
+        [(3, 7)],
+        dtype=np.float64,
+        low=-7,
+        high=7,
+        atol=1e-12,
+        rtol=1e-10,
+    )
 
 
-@pytest.mark.parametrize("fn", [
-    lambda x: F.softmax(x, 1), lambda x: F.log_softmax(x, 0), lambda x: F.gelu(x),
-    lambda x: F.gelu(x, approximate="tanh"), lambda x: F.elu(x, 0.5), lambda x: F.selu(x),
-    lambda x: F.silu(x), lambda x: F.softplus(x, 1.5), lambda x: F.mish(x),
-    lambda x: F.leaky_relu(x, 0.3),
-])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: F.softmax(x, 1),
+        lambda x: F.log_softmax(x, 0),
+        lambda x: F.gelu(x),
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: F.elu(x, 0.5),
+        lambda x: F.selu(x),
+        lambda x: F.silu(x),
+        lambda x: F.softplus(x, 1.5),
+        lambda x: F.mish(x),
+        lambda x: F.leaky_relu(x, 0.3),
+    ],
+)
 def test_gradcheck_and_gradgradcheck(fn):
     rng = np.random.default_rng(0)
     x = ng.tensor(rng.uniform(-2, 2, (3, 4)), requires_grad=True)
@@ -62,8 +101,9 @@ def test_softmax_stable_for_huge_inputs():
 def test_tensor_softmax_methods_use_nn():
     x = ng.tensor([[1.0, 2.0, 3.0]])
     np.testing.assert_allclose(x.softmax(-1).numpy(), torch.tensor([[1.0, 2, 3]]).softmax(-1))
-    np.testing.assert_allclose(ng.log_softmax(x, 1).numpy(),
-                               torch.tensor([[1.0, 2, 3]]).log_softmax(1), rtol=1e-6)
+    np.testing.assert_allclose(
+        ng.log_softmax(x, 1).numpy(), torch.tensor([[1.0, 2, 3]]).log_softmax(1), rtol=1e-6
+    )
 
 
 def test_maxout():

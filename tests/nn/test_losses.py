@@ -14,9 +14,17 @@ RNG = np.random.default_rng(0)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("name,kw", [("MSELoss", {}), ("L1Loss", {}), ("HuberLoss", {}),
-                                     ("HuberLoss", {"delta": 0.5}), ("SmoothL1Loss", {}),
-                                     ("SmoothL1Loss", {"beta": 0.3})])
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("MSELoss", {}),
+        ("L1Loss", {}),
+        ("HuberLoss", {}),
+        ("HuberLoss", {"delta": 0.5}),
+        ("SmoothL1Loss", {}),
+        ("SmoothL1Loss", {"beta": 0.3}),
+    ],
+)
 def test_regression_losses(name, kw, reduction):
     ng_l = getattr(nn, name)(reduction=reduction, **kw)
     t_l = getattr(torch.nn, name)(reduction=reduction, **kw)
@@ -29,11 +37,17 @@ def test_bce(reduction, weighted):
     p = RNG.uniform(0.01, 0.99, (6, 3)).astype(np.float32)
     y = (RNG.random((6, 3)) > 0.5).astype(np.float32)
     w = RNG.uniform(0.5, 2, (3,)).astype(np.float32)
-    check_op(lambda a, b: F.binary_cross_entropy(a, b, ng.tensor(w) if weighted else None,
-                                                 reduction=reduction),
-             lambda a, b: torch.nn.functional.binary_cross_entropy(
-                 a, b, torch.from_numpy(w) if weighted else None, reduction=reduction),
-             inputs=[p, y], atol=1e-5, rtol=1e-5)
+    check_op(
+        lambda a, b: F.binary_cross_entropy(
+            a, b, ng.tensor(w) if weighted else None, reduction=reduction
+        ),
+        lambda a, b: torch.nn.functional.binary_cross_entropy(
+            a, b, torch.from_numpy(w) if weighted else None, reduction=reduction
+        ),
+        inputs=[p, y],
+        atol=1e-5,
+        rtol=1e-5,
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -42,15 +56,24 @@ def test_bce_with_logits_stable(reduction, pos_weight):
     x = np.array([[-1e4, 0.0, 3.0], [50.0, -60.0, 1e4], [0.5, -0.5, 2.0]], dtype=np.float32)
     y = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.3, 0.7, 0.0]], dtype=np.float32)
     pw = None if pos_weight is None else np.array(pos_weight, np.float32)
-    check_op(lambda a, b: nn.BCEWithLogitsLoss(
-        reduction=reduction, pos_weight=None if pw is None else ng.tensor(pw))(a, b),
+    check_op(
+        lambda a, b: nn.BCEWithLogitsLoss(
+            reduction=reduction, pos_weight=None if pw is None else ng.tensor(pw)
+        )(a, b),
         lambda a, b: torch.nn.BCEWithLogitsLoss(
-            reduction=reduction, pos_weight=None if pw is None else torch.from_numpy(pw))(a, b),
-        inputs=[x, y], atol=1e-4, rtol=1e-5)
+            reduction=reduction, pos_weight=None if pw is None else torch.from_numpy(pw)
+        )(a, b),
+        inputs=[x, y],
+        atol=1e-4,
+        rtol=1e-5,
+    )
 
 
 CE_CASES = [
-    {}, {"label_smoothing": 0.1}, {"ignore_index": 2}, {"weight": True},
+    {},
+    {"label_smoothing": 0.1},
+    {"ignore_index": 2},
+    {"weight": True},
     {"weight": True, "ignore_index": 1, "label_smoothing": 0.2},
 ]
 
@@ -68,9 +91,13 @@ def test_cross_entropy_index_targets(reduction, case, shape):
     w = rng.uniform(0.5, 2, 4).astype(np.float32)
     ng_kw = dict(kw, weight=ng.tensor(w)) if kw.get("weight") else kw
     t_kw = dict(kw, weight=torch.from_numpy(w)) if kw.get("weight") else kw
-    check_op(lambda a, b: nn.CrossEntropyLoss(reduction=reduction, **ng_kw)(a, b),
-             lambda a, b: torch.nn.CrossEntropyLoss(reduction=reduction, **t_kw)(a, b),
-             inputs=[x, t], atol=1e-5, rtol=1e-5)
+    check_op(
+        lambda a, b: nn.CrossEntropyLoss(reduction=reduction, **ng_kw)(a, b),
+        lambda a, b: torch.nn.CrossEntropyLoss(reduction=reduction, **t_kw)(a, b),
+        inputs=[x, t],
+        atol=1e-5,
+        rtol=1e-5,
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -81,12 +108,21 @@ def test_cross_entropy_probability_targets(reduction, smoothing, weighted):
     p = rng.random((5, 4)).astype(np.float32)
     p /= p.sum(1, keepdims=True)
     w = rng.uniform(0.5, 2, 4).astype(np.float32)
-    check_op(lambda a, b: F.cross_entropy(a, b, ng.tensor(w) if weighted else None,
-                                          reduction=reduction, label_smoothing=smoothing),
-             lambda a, b: torch.nn.functional.cross_entropy(
-                 a, b, torch.from_numpy(w) if weighted else None, reduction=reduction,
-                 label_smoothing=smoothing),
-             inputs=[x, p], atol=1e-5, rtol=1e-5)
+    check_op(
+        lambda a, b: F.cross_entropy(
+            a, b, ng.tensor(w) if weighted else None, reduction=reduction, label_smoothing=smoothing
+        ),
+        lambda a, b: torch.nn.functional.cross_entropy(
+            a,
+            b,
+            torch.from_numpy(w) if weighted else None,
+            reduction=reduction,
+            label_smoothing=smoothing,
+        ),
+        inputs=[x, p],
+        atol=1e-5,
+        rtol=1e-5,
+    )
 
 
 def test_cross_entropy_is_stable_and_double_differentiable():
@@ -113,10 +149,15 @@ def test_nll_loss(reduction, weighted, ignore):
     t = rng.integers(0, 5, 7).astype(np.int64)
     t[0] = 0
     w = rng.uniform(0.5, 2, 5).astype(np.float32)
-    check_op(lambda a, b: nn.NLLLoss(ng.tensor(w) if weighted else None, ignore, reduction)(a, b),
-             lambda a, b: torch.nn.NLLLoss(torch.from_numpy(w) if weighted else None, None,
-                                           ignore, None, reduction)(a, b),
-             inputs=[x, t], atol=1e-5, rtol=1e-5)
+    check_op(
+        lambda a, b: nn.NLLLoss(ng.tensor(w) if weighted else None, ignore, reduction)(a, b),
+        lambda a, b: torch.nn.NLLLoss(
+            torch.from_numpy(w) if weighted else None, None, ignore, None, reduction
+        )(a, b),
+        inputs=[x, t],
+        atol=1e-5,
+        rtol=1e-5,
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
@@ -127,9 +168,13 @@ def test_kl_div(reduction, log_target):
     t = rng.dirichlet(np.ones(4), 3).astype(np.float32)
     if log_target:
         t = np.log(t + 0.1).astype(np.float32)
-    check_op(lambda a, b: nn.KLDivLoss(reduction, log_target=log_target)(a, b),
-             lambda a, b: torch.nn.KLDivLoss(reduction=reduction, log_target=log_target)(a, b),
-             inputs=[x, t], atol=1e-5, rtol=1e-5)
+    check_op(
+        lambda a, b: nn.KLDivLoss(reduction, log_target=log_target)(a, b),
+        lambda a, b: torch.nn.KLDivLoss(reduction=reduction, log_target=log_target)(a, b),
+        inputs=[x, t],
+        atol=1e-5,
+        rtol=1e-5,
+    )
 
 
 def test_kl_div_zero_target_forward():
