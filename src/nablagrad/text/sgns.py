@@ -194,7 +194,10 @@ def cbow_step(
     X = ws.get("X", (B, C, d), W_in.dtype)
     np.take(W_in, contexts, axis=0, out=X, mode="clip")
     h = ws.get("h", (B, d), W_in.dtype)
-    np.matmul(weights[:, None, :], X, out=h[:, None, :])
+    if _vecmat is not None:
+        _vecmat(weights, X, out=h)
+    else:
+        np.matmul(weights[:, None, :], X, out=h[:, None, :])
     loss, g, out_idx, dh = _forward_backward(h, W_out, centres, negatives, lr, ws)
     out_scale = repeat_scale(out_idx, W_out.shape[0], max_repeat)
     scatter_add_rows(W_out, out_idx, g if out_scale is None else g * out_scale, h)
