@@ -146,6 +146,7 @@ class Word2Vec:
         if workers > 1 and path == "reference":
             raise ValueError("Word2Vec: the reference path runs with workers=1")
         self.vocab: Vocab | None = None
+        self._wv: KeyedVectors | None = None
         self.losses: list[float] = []
         self.train_seconds = 0.0
         self.words_per_sec = 0.0
@@ -165,13 +166,17 @@ class Word2Vec:
         self.W_out = np.zeros((V, d), dtype=np.float32)
         self._table = negative_table(self.vocab.counts)
         self._keep = keep_probabilities(self.vocab.counts, self.sample)
+        self._wv = None
         return self
 
     @property
     def wv(self) -> KeyedVectors:
+        """The input vectors as :class:`KeyedVectors` (sharing memory with ``W_in``)."""
         if self.vocab is None:
             raise RuntimeError("Word2Vec has no vectors yet: call build_vocab() and train()")
-        return KeyedVectors(self.vocab.words, self.W_in)
+        if self._wv is None:
+            self._wv = KeyedVectors(self.vocab.words, self.W_in)
+        return self._wv
 
     # ---------------------------------------------------------------------------- batches
     def batches(
@@ -253,6 +258,7 @@ class Word2Vec:
             if bar is not None and last < len(ids):
                 bar.update(len(ids) - last)
             self.losses.append(loss_sum / max(n_ex, 1))
+        self._wv = None  # unit-vector cache is stale now
         self.train_seconds = time.perf_counter() - t0
         self.words_per_sec = self.epochs * len(ids) / max(self.train_seconds, 1e-9)
         if pool is not None:
