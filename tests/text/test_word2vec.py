@@ -97,6 +97,8 @@ def test_bad_input_errors_are_clear():
         Word2Vec(["", "  ...  "], min_count=1)
     with pytest.raises(ValueError, match="vocabulary is empty after min_count=5"):
         Word2Vec(["one two three"], min_count=5)
+    with pytest.raises(ValueError, match="no training pairs"):
+        Word2Vec(["a", "b", "a c"], min_count=2)  # no sentence keeps 2 words
     with pytest.raises(ValueError, match="sg must be 1"):
         Word2Vec(sg=2)
     with pytest.raises(ValueError, match="vector_size must be a positive int"):

@@ -230,6 +230,12 @@ class Word2Vec:
         if epochs is not None:
             self.epochs = epochs
         ids, sids = self.vocab.encode_corpus(sentences, self.tokenizer)
+        if not np.any(sids[1:] == sids[:-1]):
+            raise ValueError(
+                "no training pairs: every sentence has fewer than 2 in-vocabulary words "
+                "(windows stay inside a sentence; is there one word per line, or is "
+                "min_count too high?)"
+            )
         step = self._step_function()
         bar = None
         if self.progress:
