@@ -218,7 +218,7 @@ class Word2Vec:
 
     # ------------------------------------------------------------------------------ train
     def train(self, sentences: Corpus | None = None, epochs: int | None = None) -> Word2Vec:
-        """Train on ``sentences`` (default: the corpus given to ``build_vocab``)."""
+        """Train on ``sentences`` (building the vocabulary from them first if there is none)."""
         if sentences is not None:
             sentences = materialize(sentences)
         if self.vocab is None:
