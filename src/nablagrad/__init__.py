@@ -210,4 +210,8 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 from . import autograd
 from . import models, nn
 from . import optim
+from . import datasets, utils
+from .serialization import load, save
+from . import neighbors
+from . import tuning
 from . import text
