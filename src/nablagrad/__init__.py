@@ -214,3 +214,4 @@ from . import datasets, utils
 from .serialization import load, save
 from . import neighbors
 from . import tuning
+from . import text

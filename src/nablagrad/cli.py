@@ -18,6 +18,7 @@ COMMAND_MODULES: list[str] = [
     "nablagrad.train.cli",
     "nablagrad.neighbors.cli",
     "nablagrad.tuning.cli",
+    "nablagrad.text.cli",
 ]
 
 

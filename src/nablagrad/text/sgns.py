@@ -1,0 +1,206 @@
+"""Fused NumPy kernels for skip-gram / CBOW with negative sampling (the fast path).
+
+One call handles a whole batch: gather the embedding rows, batched dot products, sigmoid,
+and sparse row updates.  Rows that repeat in a batch (frequent words, shared negatives) are
+summed correctly by writing the update as a sparse product ``W += S @ X`` with ``S`` a
+``(V, B)`` CSC matrix holding each example's coefficients; SciPy's compiled ``csc_matvecs``
+accumulates it straight into ``W`` (no dense temporary, no ``np.add.at``).
+
+The objective for one example with input vector ``h``, positive output row ``u_o`` and
+negative rows ``u_k`` is
+
+    L = -log sigma(h . u_o) - sum_k m_k log sigma(-h . u_k)
+
+(``m_k = 0`` when negative ``k`` equals the positive word, as word2vec skips it).  With
+``g_o = sigma(h . u_o) - 1`` and ``g_k = m_k sigma(h . u_k)``:
+``dL/dh = g_o u_o + sum_k g_k u_k`` and ``dL/du_j = g_j h``.  The batch loss is the sum, and
+the step is plain SGD ``W <- W - lr * dL/dW``.
+
+Example:
+    >>> import numpy as np
+    >>> W_in = np.full((3, 2), 0.1, np.float32); W_out = np.zeros((3, 2), np.float32)
+    >>> loss = sgns_step(W_in, W_out, np.array([0]), np.array([1]), np.array([[2]]), 0.5)
+    >>> round(loss, 4)  # -log(1/2) - log(1/2)
+    1.3863
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_vecmat = getattr(np, "vecmat", None)
+_csc_matvecs: Any = "unset"  # SciPy's compiled kernel, imported on first use (fast import)
+
+
+def _kernel() -> Any:
+    """SciPy's compiled ``csc @ dense`` kernel (``Y += A @ X`` in place), or None."""
+    global _csc_matvecs
+    if isinstance(_csc_matvecs, str):
+        try:
+            from scipy.sparse._sparsetools import csc_matvecs
+        except ImportError:  # pragma: no cover - private API moved; use the public product
+            csc_matvecs = None
+        _csc_matvecs = csc_matvecs
+    return _csc_matvecs
+
+
+def scatter_add_rows(W: np.ndarray, rows: np.ndarray, coef: np.ndarray, X: np.ndarray) -> None:
+    """``W[rows[b, j]] += coef[b, j] * X[b]`` for all ``b, j``, repeated rows summed, in place.
+
+    ``rows`` and ``coef`` are ``(B, k)``, ``X`` is ``(B, d)``; all float arrays share a dtype.
+    """
+    B, k = rows.shape
+    V, d = W.shape
+    indptr = np.arange(0, B * k + 1, k, dtype=np.int32)
+    indices = np.ascontiguousarray(rows, dtype=np.int32).ravel()
+    data = np.ascontiguousarray(coef, dtype=W.dtype).ravel()
+    X = np.ascontiguousarray(X, dtype=W.dtype)
+    kernel = _kernel()
+    if kernel is not None and W.flags.c_contiguous and len(indices):
+        if int(indices.max()) >= V or int(indices.min()) < 0:
+            raise IndexError(f"row index out of range for a matrix with {V} rows")
+        kernel(V, B, d, indptr, indices, data, X.ravel(), W.reshape(-1))
+    else:
+        import scipy.sparse as sp
+
+        W += sp.csc_matrix((data, indices, indptr), shape=(V, B)) @ X
+
+
+def repeat_scale(
+    rows: np.ndarray, n_rows: int, cap: int | None, valid: np.ndarray | None = None
+) -> np.ndarray | None:
+    """Per-entry factors ``min(1, cap / n_r)``, ``n_r`` = occurrences of row ``r`` in ``rows``
+    (only where ``valid``), or None when no row occurs more than ``cap`` times.
+
+    Sequential word2vec lets a word's score adapt after every update; a batch instead sums a
+    frequent word's ``n_r`` updates computed at one stale point, which diverges for large
+    batches.  Capping the multiplicity keeps large batches stable; both paths apply it.
+    """
+    if cap is None:
+        return None
+    flat = rows.ravel() if valid is None else rows[valid]
+    counts = np.bincount(flat, minlength=n_rows)
+    if counts.max(initial=0) <= cap:
+        return None
+    scale = np.minimum(1.0, cap / np.maximum(counts, 1))
+    return scale[rows]
+
+
+class Workspace:
+    """Reusable buffers for one batch shape (avoids page-faulting fresh arrays every step)."""
+
+    def __init__(self) -> None:
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        buf = self._bufs.get(name)
+        size = int(np.prod(shape))
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = np.empty(max(size, 1), dtype=dtype)
+            self._bufs[name] = buf
+        return buf[:size].reshape(shape)
+
+
+def _forward_backward(
+    h: np.ndarray,
+    W_out: np.ndarray,
+    pos: np.ndarray,
+    negs: np.ndarray,
+    lr: float,
+    ws: Workspace,
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Scores, loss, ``-lr * dL/ds`` and ``-lr * dL/dh`` for one batch."""
+    from scipy.special import expit
+
+    B, K = negs.shape
+    d = W_out.shape[1]
+    out_idx = ws.get("idx", (B, K + 1), np.dtype(np.int32))
+    out_idx[:, 0] = pos
+    out_idx[:, 1:] = negs
+    U = ws.get("U", (B, K + 1, d), W_out.dtype)
+    np.take(W_out, out_idx, axis=0, out=U, mode="clip")
+    s = np.einsum("bkd,bd->bk", U, h)
+    mask = negs != pos[:, None]
+    g = expit(s)
+    # -log sigma(s_o) - sum_k m_k log sigma(-s_k), from the sigmoids (clamped away from 0)
+    tiny = np.finfo(g.dtype).tiny
+    loss = -float(np.log(np.maximum(g[:, 0], tiny)).sum())
+    loss -= float((np.log(np.maximum(1.0 - g[:, 1:], tiny)) * mask).sum())
+    g[:, 0] -= 1.0
+    g[:, 1:] *= mask
+    g *= -lr
+    dh = ws.get("dh", (B, d), W_out.dtype)
+    if _vecmat is not None:  # NumPy >= 2.2: a vector-matrix product per row, ~3x einsum
+        _vecmat(g, U, out=dh)
+    else:
+        np.einsum("bk,bkd->bd", g, U, out=dh)
+    return loss, g, out_idx, dh
+
+
+def sgns_step(
+    W_in: np.ndarray,
+    W_out: np.ndarray,
+    centres: np.ndarray,
+    contexts: np.ndarray,
+    negatives: np.ndarray,
+    lr: float,
+    ws: Workspace | None = None,
+    max_repeat: int | None = None,
+) -> float:
+    """One SGD step of skip-gram with negative sampling on a batch of pairs, in place.
+
+    ``centres`` (B,) index ``W_in``; ``contexts`` (B,) and ``negatives`` (B, K) index
+    ``W_out``.  Returns the summed batch loss before the step.  With ``max_repeat``, a row
+    updated more than that many times in the batch has its summed update scaled by
+    ``max_repeat / n_r`` (see :func:`repeat_scale`).
+    """
+    ws = ws or Workspace()
+    h = ws.get("h", (len(centres), W_in.shape[1]), W_in.dtype)
+    np.take(W_in, centres, axis=0, out=h, mode="clip")
+    loss, g, out_idx, dh = _forward_backward(h, W_out, contexts, negatives, lr, ws)
+    out_scale = repeat_scale(out_idx, W_out.shape[0], max_repeat)
+    scatter_add_rows(W_out, out_idx, g if out_scale is None else g * out_scale, h)
+    ones = ws.get("ones", (len(centres), 1), W_in.dtype)
+    ones.fill(1.0)
+    in_scale = repeat_scale(centres[:, None], W_in.shape[0], max_repeat)
+    scatter_add_rows(W_in, centres[:, None], ones if in_scale is None else in_scale, dh)
+    return loss
+
+
+def cbow_step(
+    W_in: np.ndarray,
+    W_out: np.ndarray,
+    contexts: np.ndarray,
+    mask: np.ndarray,
+    centres: np.ndarray,
+    negatives: np.ndarray,
+    lr: float,
+    ws: Workspace | None = None,
+    max_repeat: int | None = None,
+) -> float:
+    """One SGD step of CBOW (mean of context vectors) with negative sampling, in place.
+
+    ``contexts`` (B, C) with boolean ``mask`` (B, C) index ``W_in`` (every row needs at
+    least one context); ``centres`` (B,) and ``negatives`` (B, K) index ``W_out``.
+    ``h = sum_j m_j W_in[c_j] / n`` so each context row receives ``dL/dh / n``.
+    """
+    ws = ws or Workspace()
+    B, C = contexts.shape
+    d = W_in.shape[1]
+    n = mask.sum(axis=1, keepdims=True)
+    weights = (mask / n).astype(W_in.dtype)
+    X = ws.get("X", (B, C, d), W_in.dtype)
+    np.take(W_in, contexts, axis=0, out=X, mode="clip")
+    h = ws.get("h", (B, d), W_in.dtype)
+    if _vecmat is not None:
+        _vecmat(weights, X, out=h)
+    else:
+        np.matmul(weights[:, None, :], X, out=h[:, None, :])
+    loss, g, out_idx, dh = _forward_backward(h, W_out, centres, negatives, lr, ws)
+    out_scale = repeat_scale(out_idx, W_out.shape[0], max_repeat)
+    scatter_add_rows(W_out, out_idx, g if out_scale is None else g * out_scale, h)
+    in_scale = repeat_scale(contexts, W_in.shape[0], max_repeat, mask)
+    scatter_add_rows(W_in, contexts, weights if in_scale is None else weights * in_scale, dh)
+    return loss

@@ -1,0 +1,335 @@
+"""word2vec: skip-gram and CBOW trained with negative sampling (Mikolov et al. 2013).
+
+Skip-gram predicts each context word ``o`` from the centre word ``c``; CBOW predicts the
+centre word from the mean ``h`` of its context vectors.  Both minimise, per example,
+
+    L = -log sigma(h . u_o) - sum_{k=1..K} log sigma(-h . u_k),    u_k ~ P(w) ∝ count(w)^0.75
+
+with ``h = W_in[c]`` (skip-gram) or ``mean_j W_in[c_j]`` (CBOW) and output rows ``u = W_out``.
+Training is SGD over batches of examples; the learning rate decays linearly from ``alpha`` to
+``min_alpha``.  Frequent words are subsampled and windows are randomly shrunk, as word2vec does.
+
+Two interchangeable paths compute each step: ``path="fast"`` (fused NumPy kernels in
+:mod:`nablagrad.text.sgns`) and ``path="reference"`` (``nn.Embedding`` + autograd, in
+:mod:`nablagrad.text.reference`); fed the same batches they agree to float rounding.
+
+Example:
+    >>> from nablagrad.text import Word2Vec
+    >>> corpus = ["the cat sat on the mat", "the dog sat on the log"] * 50
+    >>> model = Word2Vec(corpus, vector_size=16, window=2, min_count=1, epochs=2, seed=0)
+    >>> model.wv.most_similar("cat", topn=1)[0][0] in model.wv
+    True
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+import numpy as np
+
+from .keyedvectors import KeyedVectors
+from .sgns import Workspace, cbow_step, sgns_step
+from .vocab import (
+    Corpus,
+    Tokenizer,
+    Vocab,
+    keep_probabilities,
+    materialize,
+    subsample,
+    window_contexts,
+    window_pairs,
+)
+
+T = TypeVar("T")
+
+
+def negative_table(counts: np.ndarray, power: float = 0.75, size: int | None = None) -> np.ndarray:
+    """word2vec's unigram^power sampling table: word ``w`` fills a share of the table equal to
+    ``count(w)^power / sum_v count(v)^power``; uniform draws from it sample negatives."""
+    p = np.asarray(counts, dtype=np.float64) ** power
+    cum = np.cumsum(p / p.sum())
+    size = size or int(min(1e8, max(1e6, 100 * len(counts))))
+    return np.searchsorted(cum, (np.arange(size) + 0.5) / size).astype(np.int32)
+
+
+class Word2Vec:
+    """Train word vectors with skip-gram (``sg=1``) or CBOW (``sg=0``) and negative sampling.
+
+    Args (gensim's names and defaults where they exist):
+        sentences: corpus to train on right away (see :func:`~nablagrad.text.iter_sentences`).
+        sg: 1 for skip-gram, 0 for CBOW.
+        vector_size: embedding dimension.
+        window: maximum distance between centre and context word.
+        negative: negatives per example, drawn from the unigram^0.75 table.
+        min_count, max_vocab_size: vocabulary pruning.
+        sample: subsampling threshold (0 disables).
+        alpha, min_alpha: learning rate, decayed linearly over all epochs; ``alpha`` defaults
+            to word2vec.c's 0.025 for skip-gram and 0.05 for CBOW (CBOW's input rows get
+            the exact gradient of the mean, 1/n of the shared one).
+        epochs: passes over the corpus.
+        batch_size: examples (pairs for skip-gram, centre words for CBOW) per SGD step.
+        max_repeat: a row updated more than this many times in one batch has its summed
+            update scaled down to this many (keeps big batches of frequent words stable;
+            None turns it off: plain minibatch SGD).
+        seed: seeds initialisation, subsampling, windows and negatives.
+        shrink_windows: draw each centre's window from 1..window (word2vec) or use ``window``.
+        tokenizer: turns a string sentence into tokens (default: lower-case word regex).
+        path: ``"fast"`` (fused NumPy) or ``"reference"`` (``nn.Embedding`` + autograd).
+        workers: threads running fast-path steps concurrently (lock-free "Hogwild" updates as
+            in word2vec/gensim; results then vary slightly from run to run).  1 is exactly
+            reproducible for a given seed.
+        progress: show a progress bar with words/s.
+
+    After training, ``model.wv`` holds the input vectors as :class:`KeyedVectors` and
+    ``model.losses`` the mean loss per example of each epoch.
+    """
+
+    def __init__(
+        self,
+        sentences: Corpus | None = None,
+        *,
+        sg: int = 1,
+        vector_size: int = 100,
+        window: int = 5,
+        negative: int = 5,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        sample: float = 1e-3,
+        alpha: float | None = None,
+        min_alpha: float = 1e-4,
+        epochs: int = 5,
+        batch_size: int = 1024,
+        max_repeat: int | None = None,
+        seed: int = 1,
+        shrink_windows: bool = True,
+        tokenizer: Tokenizer | None = None,
+        path: str = "fast",
+        workers: int = 1,
+        progress: bool = False,
+    ) -> None:
+        checks = {
+            "vector_size": vector_size,
+            "window": window,
+            "negative": negative,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "workers": workers,
+        }
+        for name, value in checks.items():
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"Word2Vec: {name} must be a positive int, got {value!r}")
+        if sg not in (0, 1):
+            raise ValueError(f"Word2Vec: sg must be 1 (skip-gram) or 0 (CBOW), got {sg!r}")
+        if path not in ("fast", "reference"):
+            raise ValueError(f"Word2Vec: path must be 'fast' or 'reference', got {path!r}")
+        if alpha is None:
+            alpha = 0.025 if sg else 0.05
+        if not (alpha > 0 and 0 <= min_alpha <= alpha):
+            raise ValueError(
+                f"Word2Vec: need alpha > 0 and 0 <= min_alpha <= alpha, got "
+                f"alpha={alpha}, min_alpha={min_alpha}"
+            )
+        self.sg, self.vector_size, self.window, self.negative = sg, vector_size, window, negative
+        self.min_count, self.max_vocab_size, self.sample = min_count, max_vocab_size, sample
+        self.alpha, self.min_alpha, self.epochs = alpha, min_alpha, epochs
+        self.batch_size, self.max_repeat = batch_size, max_repeat
+        if max_repeat is not None and max_repeat < 1:
+            raise ValueError(f"Word2Vec: max_repeat must be >= 1 or None, got {max_repeat!r}")
+        self.seed, self.shrink_windows, self.tokenizer = seed, shrink_windows, tokenizer
+        self.path, self.progress, self.workers = path, progress, workers
+        if workers > 1 and path == "reference":
+            raise ValueError("Word2Vec: the reference path runs with workers=1")
+        self.vocab: Vocab | None = None
+        self._wv: KeyedVectors | None = None
+        self.losses: list[float] = []
+        self.train_seconds = 0.0
+        self.words_per_sec = 0.0
+        if sentences is not None:
+            sentences = materialize(sentences)
+            self.build_vocab(sentences)
+            self.train(sentences)
+
+    # ------------------------------------------------------------------------------ setup
+    def build_vocab(self, sentences: Corpus) -> Word2Vec:
+        """Count words, prune by ``min_count``/``max_vocab_size`` and initialise the weights
+        (``W_in ~ U(-0.5/d, 0.5/d)``, ``W_out = 0``, as word2vec)."""
+        self.vocab = Vocab.build(sentences, self.min_count, self.max_vocab_size, self.tokenizer)
+        rng = np.random.default_rng(self.seed)
+        V, d = len(self.vocab), self.vector_size
+        self.W_in = ((rng.random((V, d), dtype=np.float32) - 0.5) / d).astype(np.float32)
+        self.W_out = np.zeros((V, d), dtype=np.float32)
+        self._table = negative_table(self.vocab.counts)
+        self._keep = keep_probabilities(self.vocab.counts, self.sample)
+        self._wv = None
+        return self
+
+    @property
+    def wv(self) -> KeyedVectors:
+        """The input vectors as :class:`KeyedVectors` (sharing memory with ``W_in``)."""
+        if self.vocab is None:
+            raise RuntimeError("Word2Vec has no vectors yet: call build_vocab() and train()")
+        if self._wv is None:
+            self._wv = KeyedVectors(self.vocab.words, self.W_in)
+        return self._wv
+
+    # ---------------------------------------------------------------------------- batches
+    def batches(
+        self, ids: np.ndarray, sids: np.ndarray, epoch: int
+    ) -> Iterator[tuple[tuple[np.ndarray, ...], float, int]]:
+        """Yield ``(arrays, lr, raw_tokens_done)`` for one epoch.
+
+        Skip-gram arrays are ``(centres, contexts, negatives)``; CBOW arrays are
+        ``(contexts, mask, centres, negatives)``.  Deterministic for a given seed and epoch.
+        """
+        rng = np.random.default_rng([self.seed, epoch])
+        n_raw = len(ids)
+        positions = np.arange(n_raw, dtype=np.int64)
+        kept, ksids, kpos = subsample(ids, self._keep, rng, sids, positions)
+        per_token = (self.window + 1) if self.sg else 1
+        chunk = max(1, self.batch_size // per_token) * 8
+        total = self.epochs * n_raw
+        K = self.negative
+        for start in range(0, len(kept), chunk):
+            c_ids, c_sids = kept[start : start + chunk], ksids[start : start + chunk]
+            first = int(kpos[start])  # raw corpus positions spanned by this chunk
+            done = int(kpos[min(start + chunk, len(kept)) - 1]) + 1
+            if self.sg:
+                cpos, xpos = window_pairs(c_sids, self.window, rng, self.shrink_windows)
+                examples = (c_ids[cpos], c_ids[xpos])
+            else:
+                ctx, mask = window_contexts(c_sids, self.window, rng, self.shrink_windows)
+                has = mask.any(axis=1)
+                examples = (c_ids[ctx[has]], mask[has], c_ids[has])
+            n_ex = len(examples[0])
+            for b in range(0, n_ex, self.batch_size):
+                stop = min(b + self.batch_size, n_ex)
+                # linear decay by the share of raw tokens seen (interpolated inside a chunk)
+                seen = epoch * n_raw + first + (done - first) * b / n_ex
+                lr = self.alpha - (self.alpha - self.min_alpha) * seen / total
+                draws = rng.integers(0, len(self._table), size=(stop - b, K), dtype=np.int32)
+                negs = self._table[draws]
+                yield tuple(a[b:stop] for a in examples) + (negs,), lr, done
+
+    # ------------------------------------------------------------------------------ train
+    def train(self, sentences: Corpus | None = None, epochs: int | None = None) -> Word2Vec:
+        """Train on ``sentences`` (building the vocabulary from them first if there is none)."""
+        if sentences is not None:
+            sentences = materialize(sentences)
+        if self.vocab is None:
+            if sentences is None:
+                raise ValueError("Word2Vec.train needs sentences (or call build_vocab first)")
+            self.build_vocab(sentences)
+        if sentences is None:
+            raise ValueError("Word2Vec.train needs the corpus to train on")
+        if epochs is not None:
+            self.epochs = epochs
+        ids, sids = self.vocab.encode_corpus(sentences, self.tokenizer)
+        if not np.any(sids[1:] == sids[:-1]):
+            raise ValueError(
+                "no training pairs: every sentence has fewer than 2 in-vocabulary words "
+                "(windows stay inside a sentence; is there one word per line, or is "
+                "min_count too high?)"
+            )
+        step = self._step_function()
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self.epochs * len(ids), unit="word", unit_scale=True, desc="word2vec")
+        t0 = time.perf_counter()
+        pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
+        for epoch in range(self.epochs):
+            loss_sum, n_ex, last = 0.0, 0, 0
+            pending: deque[Future[float]] = deque()
+            for arrays, lr, done in prefetch(self.batches(ids, sids, epoch)):
+                if pool is None:
+                    loss_sum += step(*arrays, lr)
+                else:
+                    pending.append(pool.submit(step, *arrays, lr))
+                    while len(pending) > 2 * self.workers:
+                        loss_sum += pending.popleft().result()
+                n_ex += len(arrays[-1])
+                if bar is not None and done > last:
+                    bar.update(done - last)
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss_sum / max(n_ex, 1):.4f}")
+                    last = done
+            while pending:
+                loss_sum += pending.popleft().result()
+            if bar is not None and last < len(ids):
+                bar.update(len(ids) - last)
+            self.losses.append(loss_sum / max(n_ex, 1))
+        self._wv = None  # unit-vector cache is stale now
+        self.train_seconds = time.perf_counter() - t0
+        self.words_per_sec = self.epochs * len(ids) / max(self.train_seconds, 1e-9)
+        if pool is not None:
+            pool.shutdown()
+        if bar is not None:
+            bar.close()
+        return self
+
+    def _step_function(self) -> Callable[..., float]:
+        if self.path == "reference":
+            from .reference import reference_cbow_step, reference_sgns_step
+
+            fn = reference_sgns_step if self.sg else reference_cbow_step
+        else:
+            fn = sgns_step if self.sg else cbow_step
+        W_in, W_out, cap = self.W_in, self.W_out, self.max_repeat
+        if self.path == "reference":
+
+            def step(*arrays: np.ndarray) -> float:
+                *data, lr = arrays
+                return fn(W_in, W_out, *data, lr, max_repeat=cap)
+
+        else:
+            local = threading.local()
+
+            def step(*arrays: np.ndarray) -> float:
+                *data, lr = arrays
+                if not hasattr(local, "ws"):
+                    local.ws = Workspace()
+                return fn(W_in, W_out, *data, lr, local.ws, max_repeat=cap)
+
+        return step
+
+
+def prefetch(items: Iterator[T], depth: int = 4) -> Iterator[T]:
+    """Yield from ``items``, which a background thread runs up to ``depth`` items ahead
+    (batch preparation overlaps the SGD steps; NumPy releases the GIL in both)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                q.put(item)
+            q.put(done)
+        except BaseException as e:  # hand the error to the consumer
+            q.put(e)
+
+    worker = threading.Thread(target=produce, daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)

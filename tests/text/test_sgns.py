@@ -1,0 +1,193 @@
+"""The fused fast path against the autograd reference path (nn.Embedding) and PyTorch."""
+
+import numpy as np
+import pytest
+import torch
+
+import nablagrad
+import nablagrad.nn.functional as F
+from nablagrad.text import Word2Vec, negative_table, sgns
+from nablagrad.text.reference import (
+    _embeddings,
+    reference_cbow_step,
+    reference_sgns_step,
+    sgns_loss,
+)
+
+
+def _batch(dtype, V=9, d=5, B=12, K=4, C=6, seed=0):
+    rng = np.random.default_rng(seed)
+    W_in = rng.normal(0, 0.5, (V, d)).astype(dtype)
+    W_out = rng.normal(0, 0.5, (V, d)).astype(dtype)
+    centres = rng.integers(0, V, B)
+    contexts = rng.integers(0, V, B)
+    centres[:4] = 2  # repeated rows must accumulate
+    negs = rng.integers(0, V, (B, K))
+    negs[0, :2] = contexts[0]  # collisions with the positive are skipped
+    ctx = rng.integers(0, V, (B, C))
+    ctx[:, 1] = ctx[:, 0]  # a word twice in one window
+    mask = rng.random((B, C)) < 0.6
+    mask[:, 0] = True
+    return W_in, W_out, centres, contexts, negs, ctx, mask
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-6)])
+def test_fast_and_reference_sgns_agree(dtype, tol):
+    W_in, W_out, c, o, n, _, _ = _batch(dtype)
+    a, b = (W_in.copy(), W_out.copy()), (W_in.copy(), W_out.copy())
+    la = sgns.sgns_step(*a, c, o, n, 0.3)
+    lb = reference_sgns_step(*b, c, o, n, 0.3)
+    assert la == pytest.approx(lb, rel=tol)
+    np.testing.assert_allclose(a[0], b[0], atol=tol, rtol=0)
+    np.testing.assert_allclose(a[1], b[1], atol=tol, rtol=0)
+    assert not np.allclose(a[0], W_in)  # the step did something
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-6)])
+def test_fast_and_reference_cbow_agree(dtype, tol):
+    W_in, W_out, _, o, n, ctx, mask = _batch(dtype)
+    a, b = (W_in.copy(), W_out.copy()), (W_in.copy(), W_out.copy())
+    la = sgns.cbow_step(*a, ctx, mask, o, n, 0.3)
+    lb = reference_cbow_step(*b, ctx, mask, o, n, 0.3)
+    assert la == pytest.approx(lb, rel=tol)
+    np.testing.assert_allclose(a[0], b[0], atol=tol, rtol=0)
+    np.testing.assert_allclose(a[1], b[1], atol=tol, rtol=0)
+
+
+def _torch_loss(W_in, W_out, h_fn, pos, negs):
+    Wi = torch.tensor(W_in, requires_grad=True)
+    Wo = torch.tensor(W_out, requires_grad=True)
+    h = h_fn(Wi)
+    idx = torch.tensor(np.concatenate([pos[:, None], negs], 1))
+    s = (torch.nn.functional.embedding(idx, Wo) * h[:, None, :]).sum(-1)
+    m = torch.tensor(negs != pos[:, None], dtype=s.dtype)
+    loss = -torch.nn.functional.logsigmoid(s[:, 0]).sum()
+    loss = loss - (torch.nn.functional.logsigmoid(-s[:, 1:]) * m).sum()
+    loss.backward()
+    return loss.item(), Wi.grad.numpy(), Wo.grad.numpy()
+
+
+def test_fast_path_loss_and_gradients_match_torch():
+    W_in, W_out, c, o, n, ctx, mask = _batch(np.float64, seed=1)
+    lr = 0.1
+    ct = torch.tensor(c)
+    ref = _torch_loss(W_in, W_out, lambda Wi: Wi[ct], o, n)
+    a = (W_in.copy(), W_out.copy())
+    loss = sgns.sgns_step(*a, c, o, n, lr)
+    assert loss == pytest.approx(ref[0], rel=1e-12)
+    np.testing.assert_allclose((W_in - a[0]) / lr, ref[1], atol=1e-10)
+    np.testing.assert_allclose((W_out - a[1]) / lr, ref[2], atol=1e-10)
+
+    w = torch.tensor(mask / mask.sum(1, keepdims=True))
+    ctx_t = torch.tensor(ctx)
+    ref = _torch_loss(W_in, W_out, lambda Wi: (Wi[ctx_t] * w[..., None]).sum(1), o, n)
+    a = (W_in.copy(), W_out.copy())
+    loss = sgns.cbow_step(*a, ctx, mask, o, n, lr)
+    assert loss == pytest.approx(ref[0], rel=1e-12)
+    np.testing.assert_allclose((W_in - a[0]) / lr, ref[1], atol=1e-10)
+    np.testing.assert_allclose((W_out - a[1]) / lr, ref[2], atol=1e-10)
+
+
+def test_reference_loss_gradcheck():
+    W_in, W_out, c, o, n, _, _ = _batch(np.float64, V=6, d=3, B=5, K=2)
+    Wo = nablagrad.from_numpy(W_out.copy()).requires_grad_()
+
+    def f(w_in, w_out):
+        h = F.embedding(nablagrad.tensor(c), w_in)
+        return sgns_loss(h, lambda idx: F.embedding(idx, w_out), o, n)
+
+    Wi = nablagrad.from_numpy(W_in.copy()).requires_grad_()
+    assert nablagrad.autograd.gradcheck(f, (Wi, Wo))
+    assert _embeddings(W_in, W_out)[0].weight.shape == (6, 3)
+
+
+def test_scatter_add_rows_matches_add_at_and_fallback(monkeypatch):
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, 5, (50, 3))
+    coef = rng.normal(size=(50, 3))
+    X = rng.normal(size=(50, 4))
+    expected = np.zeros((5, 4))
+    np.add.at(expected, rows, coef[..., None] * X[:, None, :])
+    W = np.zeros((5, 4))
+    sgns.scatter_add_rows(W, rows, coef, X)
+    np.testing.assert_allclose(W, expected, atol=1e-12)
+    monkeypatch.setattr(sgns, "_csc_matvecs", None)  # the public-API fallback
+    W2 = np.zeros((5, 4))
+    sgns.scatter_add_rows(W2, rows, coef, X)
+    np.testing.assert_allclose(W2, expected, atol=1e-12)
+    with pytest.raises(IndexError):
+        monkeypatch.undo()
+        sgns.scatter_add_rows(W, rows + 5, coef, X)
+
+
+def test_negative_table_follows_unigram_075():
+    counts = np.array([1000, 300, 50, 5])
+    table = negative_table(counts, size=100_000)
+    p = counts**0.75 / (counts**0.75).sum()
+    np.testing.assert_allclose(np.bincount(table, minlength=4) / len(table), p, atol=2e-5)
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_word2vec_fast_and_reference_training_agree(sg):
+    corpus = ["the quick brown fox jumps over the lazy dog", "a quick red fox and a dog"] * 6
+    kw = dict(sg=sg, vector_size=8, window=3, negative=3, min_count=1, epochs=3, seed=4)
+    kw.update(alpha=0.5, min_alpha=0.1, sample=0)
+    fast = Word2Vec(corpus, batch_size=16, **kw)
+    ref = Word2Vec(corpus, batch_size=16, path="reference", **kw)
+    np.testing.assert_allclose(fast.W_in, ref.W_in, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(fast.W_out, ref.W_out, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(fast.losses, ref.losses, rtol=1e-5)
+    assert np.abs(fast.W_out).max() > 0.05  # trained well away from the start
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_max_repeat_scaling_agrees_between_paths(sg):
+    W_in, W_out, c, o, n, ctx, mask = _batch(np.float64, seed=2)
+    a, b = (W_in.copy(), W_out.copy()), (W_in.copy(), W_out.copy())
+    if sg:
+        sgns.sgns_step(*a, c, o, n, 0.3, max_repeat=2)
+        reference_sgns_step(*b, c, o, n, 0.3, max_repeat=2)
+        plain = (W_in.copy(), W_out.copy())
+        sgns.sgns_step(*plain, c, o, n, 0.3)
+    else:
+        sgns.cbow_step(*a, ctx, mask, o, n, 0.3, max_repeat=2)
+        reference_cbow_step(*b, ctx, mask, o, n, 0.3, max_repeat=2)
+        plain = (W_in.copy(), W_out.copy())
+        sgns.cbow_step(*plain, ctx, mask, o, n, 0.3)
+    np.testing.assert_allclose(a[0], b[0], atol=1e-12, rtol=0)
+    np.testing.assert_allclose(a[1], b[1], atol=1e-12, rtol=0)
+    assert not np.allclose(a[1], plain[1])  # the cap changed the frequent rows' updates
+
+
+def test_max_repeat_keeps_large_batches_stable():
+    # one word is 40% of the tokens and there is no subsampling: a batch of 8192 pairs sums
+    # ~20k updates into its output row at once, which diverges as plain minibatch SGD
+    rng = np.random.default_rng(0)
+    ids = rng.choice(100, size=30000, p=np.r_[0.4, np.full(99, 0.6 / 99)])
+    sents = [[f"w{i}" for i in ids[j : j + 100]] for j in range(0, 30000, 100)]
+    kw = dict(vector_size=16, window=5, min_count=1, epochs=1, batch_size=8192, sample=0)
+    with np.errstate(all="ignore"):
+        plain = Word2Vec(sents, alpha=0.05, **kw)
+    assert not np.isfinite(plain.losses[-1]) or np.abs(plain.W_out).max() > 100
+    capped = Word2Vec(sents, alpha=0.05, max_repeat=64, **kw)
+    assert np.isfinite(capped.losses[-1]) and np.abs(capped.W_out).max() < 5
+
+
+def test_einsum_fallback_matches_vecmat(monkeypatch):
+    W_in, W_out, c, o, n, _, _ = _batch(np.float64, seed=3)
+    a, b = (W_in.copy(), W_out.copy()), (W_in.copy(), W_out.copy())
+    la = sgns.sgns_step(*a, c, o, n, 0.3)
+    monkeypatch.setattr(sgns, "_vecmat", None)  # NumPy < 2.2 path
+    lb = sgns.sgns_step(*b, c, o, n, 0.3)
+    assert la == pytest.approx(lb, rel=1e-12)
+    np.testing.assert_allclose(a[0], b[0], atol=1e-12)
+    np.testing.assert_allclose(a[1], b[1], atol=1e-12)
+    _, _, _, _, _, ctx, mask = _batch(np.float64, seed=3)
+    a, b = (W_in.copy(), W_out.copy()), (W_in.copy(), W_out.copy())
+    monkeypatch.undo()
+    la = sgns.cbow_step(*a, ctx, mask, o, n, 0.3)
+    monkeypatch.setattr(sgns, "_vecmat", None)
+    lb = sgns.cbow_step(*b, ctx, mask, o, n, 0.3)
+    assert la == pytest.approx(lb, rel=1e-12)
+    np.testing.assert_allclose(a[0], b[0], atol=1e-12)
+    np.testing.assert_allclose(a[1], b[1], atol=1e-12)

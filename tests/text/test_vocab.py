@@ -1,0 +1,116 @@
+"""Tokenisation, Vocab, subsampling and context windows."""
+
+import numpy as np
+import pytest
+
+from nablagrad.text import (
+    Vocab,
+    iter_sentences,
+    keep_probabilities,
+    subsample,
+    tokenize,
+    window_contexts,
+    window_pairs,
+)
+
+
+def test_tokenize_lowercases_and_splits_words():
+    assert tokenize("Hello, World! It's 2024 -- snake_case.") == [
+        "hello",
+        "world",
+        "it's",
+        "2024",
+        "snake_case",
+    ]
+    assert tokenize("") == []
+
+
+def test_iter_sentences_forms_and_custom_tokenizer():
+    assert list(iter_sentences("A b\nc D")) == [["a", "b"], ["c", "d"]]
+    assert list(iter_sentences([["X", "y"], "Z w"])) == [["X", "y"], ["z", "w"]]
+    assert list(iter_sentences(["a-b c"], tokenizer=str.split)) == [["a-b", "c"]]
+    with pytest.raises(TypeError, match="list of token lists"):
+        list(iter_sentences([[1, 2]]))
+    with pytest.raises(TypeError, match="decode"):
+        list(iter_sentences(b"bytes"))
+
+
+def test_vocab_counts_order_min_count_max_size():
+    v = Vocab.build("b a c a b a d", min_count=1)
+    assert v.words == ["a", "b", "c", "d"]  # by count, ties alphabetical
+    assert v.counts.tolist() == [3, 2, 1, 1]
+    assert v["b"] == 1 and v.count("a") == 3 and "d" in v and "z" not in v
+    assert v.total_raw == 7
+    v2 = Vocab.build("b a c a b a d", min_count=2)
+    assert v2.words == ["a", "b"]
+    v3 = Vocab.build("b a c a b a d", max_size=3)
+    assert v3.words == ["a", "b", "c"]
+    assert v.encode(["a", "zzz", "d"]).tolist() == [0, 3]
+
+
+def test_vocab_errors_are_clear():
+    with pytest.raises(ValueError, match="empty corpus"):
+        Vocab.build("")
+    with pytest.raises(ValueError, match="empty after min_count=5.*lower min_count"):
+        Vocab.build("a b c a", min_count=5)
+    with pytest.raises(KeyError, match="'zebra' is not in the vocabulary"):
+        Vocab.build("a b")["zebra"]
+    with pytest.raises(ValueError, match="no in-vocabulary tokens"):
+        Vocab.build("a b").encode_corpus("c d")
+
+
+def test_encode_corpus_keeps_sentence_ids():
+    v = Vocab.build("a b\nc\n\na")
+    ids, sids = v.encode_corpus("a b\nc\n\na")
+    assert ids.tolist() == [v["a"], v["b"], v["c"], v["a"]]
+    assert sids.tolist() == [0, 0, 1, 3]
+
+
+def test_keep_probabilities_formula():
+    counts = np.array([1000, 100, 10, 1])
+    p = keep_probabilities(counts, 1e-2)
+    t = 1e-2 * counts.sum()
+    expected = np.minimum(1, (np.sqrt(counts / t) + 1) * t / counts)
+    np.testing.assert_allclose(p, expected, rtol=1e-12)
+    assert p[0] < 0.2 and p[-1] == 1.0
+    assert np.all(keep_probabilities(counts, 0) == 1)
+
+
+def test_subsample_is_seeded_and_matches_rates():
+    ids = np.repeat(np.arange(2), 20000)
+    keep = np.array([0.25, 1.0])
+    a = subsample(ids, keep, np.random.default_rng(3), ids * 10)
+    b = subsample(ids, keep, np.random.default_rng(3), ids * 10)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], a[0] * 10)
+    assert abs((a[0] == 0).sum() / 20000 - 0.25) < 0.02
+    assert (a[0] == 1).sum() == 20000
+
+
+def _brute_pairs(sids, eff):
+    out = set()
+    for i in range(len(sids)):
+        for j in range(len(sids)):
+            if i != j and abs(i - j) <= eff[i] and sids[i] == sids[j]:
+                out.add((i, j))
+    return out
+
+
+def test_window_pairs_fixed_and_shrunk_match_brute_force():
+    sids = np.array([0, 0, 0, 0, 0, 1, 1, 1, 2, 3, 3, 3, 3, 3, 3])
+    c, x = window_pairs(sids, 2, shrink=False)
+    assert set(zip(c.tolist(), x.tolist())) == _brute_pairs(sids, [2] * len(sids))
+    assert len(c) == len(set(zip(c.tolist(), x.tolist())))  # no duplicates
+    c, x = window_pairs(sids, 3, np.random.default_rng(5))
+    eff = np.random.default_rng(5).integers(1, 4, size=len(sids), dtype=np.int32)
+    assert set(zip(c.tolist(), x.tolist())) == _brute_pairs(sids, eff)
+    with pytest.raises(ValueError, match="window must be >= 1"):
+        window_pairs(sids, 0)
+
+
+def test_window_contexts_agree_with_window_pairs():
+    sids = np.array([0] * 7 + [1] * 5)
+    ctx, mask = window_contexts(sids, 3, np.random.default_rng(9))
+    c, x = window_pairs(sids, 3, np.random.default_rng(9))
+    from_ctx = {(i, int(ctx[i, j])) for i in range(len(sids)) for j in range(6) if mask[i, j]}
+    assert from_ctx == set(zip(c.tolist(), x.tolist()))
