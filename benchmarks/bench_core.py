@@ -1,7 +1,8 @@
 """Core overhead: a chain of small elementwise ops and an MLP step, nablagrad vs PyTorch.
 
-Run: ``python benchmarks/bench_core.py``.  Prints nablagrad/PyTorch time ratios (lower is
-better; targets: per-op chain <= 1.0, MLP step at batch 128 <= 1.0).
+Run: ``python benchmarks/bench_core.py [--threads 1]``.  Prints nablagrad/PyTorch time ratios
+(lower is better; targets: per-op chain <= 1.0, MLP step at batch 128 <= 1.0).  Both libraries
+get the same number of threads (NumPy's BLAS through threadpoolctl, torch's intra-op pool).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import torch
 from common import best_time, report
 
 import nablagrad as ng
-
-torch.set_num_threads(2)
 
 
 def chain(lib, x, n_ops: int = 30):
@@ -65,6 +64,16 @@ def bench_mlp(batch: int) -> float:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    from threadpoolctl import threadpool_limits
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--threads", type=int, default=1, help="threads for both libraries")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    threadpool_limits(args.threads)
+    print(f"threads: {args.threads} (numpy BLAS and torch)")
     bench_chain(16)
     bench_chain(1024)
     bench_mlp(128)
