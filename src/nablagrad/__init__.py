@@ -207,3 +207,4 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 
 from . import autograd  # noqa: E402
+from . import lab  # noqa: E402

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["nablagrad.lab.cli"]
 
 
 class CLIError(Exception):
