@@ -62,7 +62,7 @@ def run(points: int = 801, xmax: float = 6.0, saturation: float = 0.05) -> dict[
     """Evaluate every activation and its autograd derivative on ``linspace(-xmax, xmax)``.
 
     ``saturated[name]`` marks the tails where ``|f'(x)| < saturation * max|f'|`` all the way to
-    the edge (vanishing gradient); ``peak[name]`` is ``max |f'(x)|`` and ``peak_at[name]`` where it occurs.
+    the edge (vanishing gradient); ``peak[name]`` is ``max |f'(x)|``, ``peak_at[name]`` its x.
     """
     x = ng.linspace(-xmax, xmax, points, dtype=ng.float64, requires_grad=True)
     values, grads, peak, peak_at, saturated = {}, {}, {}, {}, {}
