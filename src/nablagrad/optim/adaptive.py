@@ -1,0 +1,260 @@
+"""Per-coordinate adaptive methods: ``Adagrad``, ``RMSprop``, ``Adadelta`` (torch.optim's rules).
+
+Example:
+    >>> import nablagrad as torch
+    >>> w = torch.tensor([1.0, -1.0], requires_grad=True)
+    >>> opt = torch.optim.Adagrad([w], lr=0.1)
+    >>> (w * w).sum().backward(); _ = opt.step()
+    >>> w
+    tensor([ 0.9000, -0.9000], requires_grad=True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import np
+from ..tensor import Tensor
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    check_lr,
+    check_nonneg,
+    check_unit,
+    effective_grad,
+    lerp_,
+    scalar_tensor,
+)
+
+__all__ = ["Adagrad", "RMSprop", "Adadelta"]
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi et al.), as torch.optim.Adagrad.
+
+    ::
+
+        g_t <- g_t + lambda * w                         (weight_decay)
+        gamma_t = gamma / (1 + (t - 1) * eta)            (eta = lr_decay)
+        s_t = s + g_t^2                                  (s_0 = initial_accumulator_value)
+        w_t = w - gamma_t * g_t / (sqrt(s_t) + eps)
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate (default 1e-2).
+        lr_decay: learning-rate decay per step (default 0).
+        weight_decay: L2 penalty (default 0).
+        initial_accumulator_value: start value of the sum of squares (default 0).
+        eps: added to the denominator (default 1e-10).
+        maximize: maximize the objective.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = torch.tensor([2.0], requires_grad=True)
+        >>> opt = torch.optim.Adagrad([w], lr=1.0)
+        >>> (w * w).sum().backward(); _ = opt.step(); round(float(w), 4)
+        1.0
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults)
+        for group in self.param_groups:  # torch creates Adagrad's state eagerly
+            for p in group["params"]:
+                self._init_state(p, group)
+
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> None:
+        state = self.state[p]
+        state["step"] = scalar_tensor(0.0)
+        state["sum"] = Tensor._wrap(np.full_like(p._data, group["initial_accumulator_value"]))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        check_lr(group["lr"])
+        check_nonneg(group["lr_decay"], "lr_decay")
+        check_nonneg(group["weight_decay"], "weight_decay")
+        check_nonneg(group["initial_accumulator_value"], "initial_accumulator_value")
+        check_nonneg(group["eps"], "epsilon")
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+        wd, maximize = group["weight_decay"], group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                self._init_state(p, group)
+            t1, t2 = self._tmp(p, 2)
+            step_t = state["step"]._data
+            step_t += 1
+            clr = lr / (1 + (float(step_t) - 1) * lr_decay)
+            g = effective_grad(p, maximize, wd, t1, t2)
+            s = state["sum"]._data
+            np.multiply(g, g, out=t2)
+            s += t2
+            np.sqrt(s, out=t2)
+            t2 += eps
+            np.multiply(g, -clr, out=t1)
+            t1 /= t2
+            p._data += t1
+            p._version += 1
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (Hinton), with torch's centered and momentum variants (torch.optim.RMSprop).
+
+    ::
+
+        g_t <- g_t + lambda * w                          (weight_decay)
+        v_t = alpha * v + (1 - alpha) * g_t^2
+        a_t = alpha * a + (1 - alpha) * g_t;  d = sqrt(v_t - a_t^2) + eps      (centered)
+        d = sqrt(v_t) + eps                                                   (otherwise)
+        b_t = mu * b + g_t / d;  w_t = w - gamma * b_t                         (momentum > 0)
+        w_t = w - gamma * g_t / d                                              (otherwise)
+
+    ``eps`` is added outside the square root (some texts put it inside).  Defaults: lr 1e-2,
+    alpha 0.99, eps 1e-8.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = torch.tensor([1.0], requires_grad=True)
+        >>> opt = torch.optim.RMSprop([w], lr=0.01)
+        >>> (w * w).sum().backward(); _ = opt.step(); round(float(w), 4)
+        0.9
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False, capturable: bool = False, foreach: bool | None = None,
+                 maximize: bool = False, differentiable: bool = False) -> None:
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        check_lr(group["lr"])
+        check_nonneg(group["eps"], "epsilon")
+        check_nonneg(group["momentum"], "momentum")
+        check_nonneg(group["weight_decay"], "weight_decay")
+        check_unit(group["alpha"], "alpha", closed=True)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+        wd, mu, centered = group["weight_decay"], group["momentum"], group["centered"]
+        maximize = group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state["step"] = scalar_tensor(0.0)
+                state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
+                if mu > 0:
+                    state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p._data))
+                if centered:
+                    state["grad_avg"] = Tensor._wrap(np.zeros_like(p._data))
+            t1, t2, t3 = self._tmp(p, 3)
+            state["step"]._data += 1
+            g = effective_grad(p, maximize, wd, t1, t2)
+            v = state["square_avg"]._data
+            v *= alpha
+            np.multiply(g, 1 - alpha, out=t2)
+            t2 *= g
+            v += t2
+            if centered:
+                a = state["grad_avg"]._data
+                lerp_(a, g, 1 - alpha, t2)
+                np.multiply(a, -1.0, out=t2)
+                t2 *= a
+                t2 += v
+                np.sqrt(t2, out=t2)
+            else:
+                np.sqrt(v, out=t2)
+            t2 += eps
+            if mu > 0:
+                b = state["momentum_buffer"]._data
+                b *= mu
+                np.divide(g, t2, out=t3)
+                b += t3
+                np.multiply(b, -lr, out=t3)
+                p._data += t3
+            else:
+                np.multiply(g, -lr, out=t3)
+                t3 /= t2
+                p._data += t3
+            p._version += 1
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta (Zeiler), as torch.optim.Adadelta.
+
+    ::
+
+        g_t <- g_t + lambda * w                                  (weight_decay)
+        v_t = rho * v + (1 - rho) * g_t^2                         (state "square_avg")
+        dx_t = sqrt(u + eps) / sqrt(v_t + eps) * g_t
+        u_t = rho * u + (1 - rho) * dx_t^2                        (state "acc_delta")
+        w_t = w - gamma * dx_t
+
+    The paper has no learning rate (gamma = 1, torch's default).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = torch.tensor([1.0], requires_grad=True)
+        >>> opt = torch.optim.Adadelta([w])
+        >>> (w * w).sum().backward(); _ = opt.step(); float(w) < 1.0
+        True
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0.0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        capturable=capturable, foreach=foreach, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        check_lr(group["lr"])
+        check_unit(group["rho"], "rho", closed=True)
+        check_nonneg(group["eps"], "epsilon")
+        check_nonneg(group["weight_decay"], "weight_decay")
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr, rho, eps = group["lr"], group["rho"], group["eps"]
+        wd, maximize = group["weight_decay"], group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state["step"] = scalar_tensor(0.0)
+                state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
+                state["acc_delta"] = Tensor._wrap(np.zeros_like(p._data))
+            t1, t2, t3 = self._tmp(p, 3)
+            state["step"]._data += 1
+            g = effective_grad(p, maximize, wd, t1, t2)
+            v, u = state["square_avg"]._data, state["acc_delta"]._data
+            v *= rho
+            np.multiply(g, 1 - rho, out=t2)
+            t2 *= g
+            v += t2
+            np.add(v, eps, out=t2)
+            np.sqrt(t2, out=t2)
+            np.add(u, eps, out=t3)
+            np.sqrt(t3, out=t3)
+            t3 /= t2
+            t3 *= g
+            u *= rho
+            np.multiply(t3, 1 - rho, out=t2)
+            t2 *= t3
+            u += t2
+            t3 *= -lr
+            p._data += t3
+            p._version += 1

@@ -1,0 +1,334 @@
+"""``Optimizer``: the base of every optimizer (torch.optim's API and state layout).
+
+An optimizer holds ``param_groups`` (a list of dicts: ``{"params": [...], "lr": ..., ...}``, each
+group with its own hyperparameters) and ``state`` (a dict keyed by parameter holding per-parameter
+buffers such as momentum).  ``step()`` updates the parameters in place on their raw arrays
+(``p._data``) from their ``.grad``; ``zero_grad()`` clears the gradients.
+
+``state_dict()`` uses torch's layout: ``{"state": {index: {...}}, "param_groups": [{...,
+"params": [index, ...]}]}`` where parameters are numbered in group order, so a run saved mid-way
+and loaded into a fresh optimizer over the same parameters continues bit-identically.
+
+Example:
+    >>> import nablagrad as torch
+    >>> w = torch.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = torch.optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.8000, -1.6000], requires_grad=True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..autograd import enable_grad, no_grad
+from ..backend import get_default_dtype, np
+from ..tensor import Tensor
+
+__all__ = ["Optimizer", "ParamsT"]
+
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+
+
+class _RequiredParameter:
+    """Marks a hyperparameter that has no default (torch.optim.optimizer.required)."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def scalar_np_dtype() -> Any:
+    """The dtype torch keeps ``step`` (and NAdam's ``mu_product``) in: float64 iff default."""
+    return np.float64 if get_default_dtype().np == np.float64 else np.float32
+
+
+def check_lr(lr: Any, name: str = "lr") -> None:
+    """Raise ``ValueError`` unless ``lr`` is a finite number >= 0."""
+    if not isinstance(lr, (int, float)) or isinstance(lr, bool):
+        raise TypeError(f"Invalid learning rate: {name}={lr!r}: expected a float >= 0")
+    if not (lr >= 0.0) or math.isinf(lr):
+        raise ValueError(f"Invalid learning rate: {name}={lr}: expected a finite float >= 0")
+
+
+def check_nonneg(value: Any, name: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is a number >= 0."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0.0:
+        raise ValueError(f"Invalid {name} value: {value!r}: expected a float >= 0")
+
+
+def check_unit(value: Any, name: str, closed: bool = False) -> None:
+    """Raise ``ValueError`` unless ``0 <= value < 1`` (``<= 1`` when ``closed``)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = ok and 0.0 <= value and (value <= 1.0 if closed else value < 1.0)
+    if not ok:
+        bound = "[0, 1]" if closed else "[0, 1)"
+        raise ValueError(f"Invalid {name}: {value!r}: expected a float in {bound}")
+
+
+def check_betas(betas: Any) -> None:
+    """Raise ``ValueError`` unless ``betas`` is a pair of floats in [0, 1)."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"Invalid betas: {betas!r}: expected a pair (beta1, beta2) in [0, 1)")
+    for i, b in enumerate(betas):
+        check_unit(b, f"beta parameter at index {i}")
+
+
+class Optimizer:
+    """Base class: parameter groups, per-parameter state, ``zero_grad``, ``step``, state dicts.
+
+    Subclasses set ``defaults`` and implement ``_check_group(group)`` (validate hyperparameters)
+    and ``_update_group(group)`` (update every parameter of one group in place, under no_grad).
+
+    Args:
+        params: an iterable of Tensors, or of dicts ``{"params": [...], <hyperparameter>: ...}``
+            (parameter groups; missing hyperparameters take the optimizer's defaults).
+        defaults: the default hyperparameters.
+    """
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        self._scratch: dict[int, list[Any]] = {}
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                f"dicts, but got a Tensor: wrap it in a list, e.g. {type(self).__name__}([w])"
+            )
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list: pass model.parameters()")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # -- groups --------------------------------------------------------------------------------
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group ``{"params": [...], ...}``; unset hyperparameters take the defaults."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        params = param_group.get("params")
+        if params is None:
+            raise ValueError("param_group is missing its 'params' entry")
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of sets changes between runs: use a list"
+            )
+        else:
+            params = list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor: use .detach().requires_grad_()")
+            if p._data.dtype.kind not in "fc":
+                raise ValueError(f"can't optimize a Tensor of dtype {p.dtype}: use a float dtype")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("optimizer contains a parameter group with duplicate parameters")
+        group = dict(param_group)
+        group["params"] = params
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            group.setdefault(name, default)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group: "
+                             "give every parameter to exactly one group")
+        self._check_group(group)
+        self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Validate a group's hyperparameters (subclasses raise ``ValueError``)."""
+        if "lr" in group:
+            check_lr(group["lr"])
+
+    # -- gradients and steps -------------------------------------------------------------------
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's ``.grad``: to ``None`` (default) or to zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad._ctx = None
+                    p.grad._requires_grad = False
+                    p.grad._data[...] = 0
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient.
+
+        ``closure`` (optional) re-evaluates the model and returns the loss; it runs with
+        gradients enabled before the update, and its loss is returned.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                self._update_group(group)
+        return loss
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} does not implement _update_group")
+
+    def _tmp(self, p: Tensor, n: int = 1) -> list[Any]:
+        """``n`` scratch arrays shaped like ``p`` (reused across steps; not part of the state)."""
+        bufs = self._scratch.get(id(p))
+        arr = p._data
+        if bufs is None or len(bufs) < n or bufs[0].shape != arr.shape or bufs[0].dtype != arr.dtype:
+            bufs = [np.empty_like(arr) for _ in range(n)]
+            self._scratch[id(p)] = bufs
+        return bufs
+
+    # -- state dicts ---------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer state in torch's layout (a copy: later steps do not change it)."""
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: _copy_value(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a ``state_dict()`` (from this or another optimizer over the same layout)."""
+        if not isinstance(state_dict, dict) or "state" not in state_dict or (
+                "param_groups" not in state_dict):
+            raise ValueError("optimizer state_dict must be a dict with 'state' and 'param_groups' "
+                             "(as returned by optimizer.state_dict())")
+        saved = state_dict["param_groups"]
+        if len(saved) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved)} parameter groups but the "
+                             f"optimizer has {len(self.param_groups)}")
+        for i, (g, s) in enumerate(zip(self.param_groups, saved)):
+            if len(g["params"]) != len(s["params"]):
+                raise ValueError(
+                    f"loaded state dict contains a parameter group {i} with {len(s['params'])} "
+                    f"parameters, but the optimizer's group has {len(g['params'])}")
+        id_map = {}
+        for g, s in zip(self.param_groups, saved):
+            id_map.update(zip(s["params"], g["params"]))
+        state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            key = int(k)
+            if key not in id_map:
+                raise ValueError(f"loaded state dict has state for parameter {k} that no group has")
+            p = id_map[key]
+            state[p] = {name: _cast_state(name, val, p) for name, val in v.items()}
+        self.state = state
+        new_groups = []
+        for g, s in zip(self.param_groups, saved):
+            ng = {k: v for k, v in s.items() if k != "params"}
+            ng["params"] = g["params"]
+            new_groups.append(ng)
+        self.param_groups = new_groups
+        self._scratch = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["_scratch"] = {}
+        return d
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key != "params":
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _copy_value(v: Any) -> Any:
+    if isinstance(v, Tensor):
+        return Tensor._wrap(v._data.copy())
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    if isinstance(v, dict):
+        return {k: _copy_value(u) for k, u in v.items()}
+    if isinstance(v, list):
+        return [_copy_value(u) for u in v]
+    if isinstance(v, tuple):
+        return tuple(_copy_value(u) for u in v)
+    return v
+
+
+def _as_array(v: Any) -> Any:
+    if isinstance(v, Tensor):
+        return v._data
+    if isinstance(v, np.ndarray):
+        return v
+    if hasattr(v, "detach") and hasattr(v, "numpy"):  # a torch.Tensor
+        return v.detach().cpu().numpy()
+    return None
+
+
+def _cast_state(name: str, v: Any, p: Tensor) -> Any:
+    """A copy of a saved state value; float arrays take the parameter's dtype (not ``step``)."""
+    if isinstance(v, (list, tuple)):
+        out = [_cast_state(name, u, p) for u in v]
+        return out if isinstance(v, list) else tuple(out)
+    if isinstance(v, dict):
+        return {k: _cast_state(k, u, p) for k, u in v.items()}
+    arr = _as_array(v)
+    if arr is None:
+        return v
+    arr = np.array(arr, copy=True)
+    if name not in ("step", "mu_product") and arr.dtype.kind == "f" and arr.shape == p.shape:
+        arr = arr.astype(p._data.dtype, copy=False)
+    return Tensor._wrap(arr)
+
+
+def effective_grad(p: Tensor, maximize: bool, weight_decay: float, out: Any, tmp: Any) -> Any:
+    """``p.grad`` negated when maximizing, plus ``weight_decay * p`` (torch's coupled decay).
+
+    Returns the gradient array itself when no change is needed, else ``out``.
+    """
+    g = p.grad._data
+    if maximize:
+        g = np.negative(g, out=out)
+    if weight_decay != 0:
+        g = np.add(g, np.multiply(p._data, weight_decay, out=tmp), out=out)
+    return g
+
+
+def lerp_(m: Any, g: Any, w: float, tmp: Any) -> None:
+    """``m <- m + w * (g - m)`` in place, in torch's two-branch form (exact at w = 0 and 1)."""
+    np.subtract(g, m, out=tmp)
+    if w < 0.5:
+        tmp *= w
+        m += tmp
+    else:
+        tmp *= w - 1
+        np.add(g, tmp, out=m)
+
+
+def scalar_tensor(value: float) -> Tensor:
+    """A 0-d tensor in torch's scalar-state dtype (``step``, ``mu_product``)."""
+    return Tensor._wrap(np.array(value, dtype=scalar_np_dtype()))
