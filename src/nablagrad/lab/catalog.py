@@ -37,7 +37,15 @@ register(
         "plot with trajectories, loss vs step, optional GIF.",
         (
             Param("surface", str, "bowl", "the 2-D loss surface", choices=SURFACES),
-            Param("steps", int, 150, "optimizer steps for every method", minimum=1, maximum=20000),
+            Param(
+                "steps",
+                int,
+                0,
+                "optimizer steps for every method (0 = the surface's default: "
+                "bowl 150, rosenbrock 1000, saddle 150, beale 400)",
+                minimum=0,
+                maximum=20000,
+            ),
             Param(
                 "optimizers",
                 tuple,

@@ -27,8 +27,11 @@ def two_moons(n: int, noise: float, seed: int, flip: float = 0.0) -> tuple[np.nd
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, size=n)
     t = rng.uniform(0, np.pi, size=n)
-    x = np.where(y[:, None] == 0, np.stack([np.cos(t), np.sin(t)], 1),
-                 np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1))
+    x = np.where(
+        y[:, None] == 0,
+        np.stack([np.cos(t), np.sin(t)], 1),
+        np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1),
+    )
     x = x + rng.normal(0, noise, size=x.shape)
     flipped = rng.random(n) < flip
     y = np.where(flipped, 1 - y, y)

@@ -27,15 +27,18 @@ from nablagrad import Tensor
 from ..datasets import blobs_moons
 from ..plotting import figure, save_png
 
-METRIC_LABELS = {"l1": r"$L_1$ (Manhattan)", "l2": r"$L_2$ (Euclidean)",
-                 "linf": r"$L_\infty$ (Chebyshev)"}
+METRIC_LABELS = {
+    "l1": r"$L_1$ (Manhattan)",
+    "l2": r"$L_2$ (Euclidean)",
+    "linf": r"$L_\infty$ (Chebyshev)",
+}
 
 
 def distances(q: Tensor, x: Tensor, metric: str, chunk: int = 4096) -> np.ndarray:
     """Pairwise distances (len(q), len(x)) computed with nablagrad tensor ops, in row chunks."""
     out = []
     for s in range(0, q.shape[0], chunk):
-        diff = (q[s:s + chunk].unsqueeze(1) - x.unsqueeze(0)).abs()  # (c, n, d)
+        diff = (q[s : s + chunk].unsqueeze(1) - x.unsqueeze(0)).abs()  # (c, n, d)
         if metric == "l1":
             d = diff.sum(-1)
         elif metric == "l2":
@@ -48,8 +51,9 @@ def distances(q: Tensor, x: Tensor, metric: str, chunk: int = 4096) -> np.ndarra
     return np.concatenate(out, 0)
 
 
-def predict(xq: np.ndarray, xt: np.ndarray, yt: np.ndarray, k: int, metric: str,
-            classes: int) -> np.ndarray:
+def predict(
+    xq: np.ndarray, xt: np.ndarray, yt: np.ndarray, k: int, metric: str, classes: int
+) -> np.ndarray:
     """Majority vote of the ``k`` nearest training points for every query row."""
     if not 1 <= k <= len(xt):
         raise ValueError(f"knn: k={k} must be between 1 and the {len(xt)} training points")
@@ -61,8 +65,14 @@ def predict(xq: np.ndarray, xt: np.ndarray, yt: np.ndarray, k: int, metric: str,
     return votes.argmax(1)  # argmax returns the first maximum: ties -> smallest label
 
 
-def run(ks: tuple = ("1", "5", "15"), metrics: tuple = ("l1", "l2", "linf"), samples: int = 200,
-        grid: int = 150, noise: float = 0.3, seed: int = 0) -> dict[str, Any]:
+def run(
+    ks: tuple = ("1", "5", "15"),
+    metrics: tuple = ("l1", "l2", "linf"),
+    samples: int = 200,
+    grid: int = 150,
+    noise: float = 0.3,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Decision maps on a ``grid x grid`` lattice and validation accuracy per (metric, k)."""
     kk = sorted({int(k) for k in ks})
     if not kk or kk[0] < 1 or kk[-1] > samples:
@@ -79,17 +89,28 @@ def run(ks: tuple = ("1", "5", "15"), metrics: tuple = ("l1", "l2", "linf"), sam
             maps[(m, k)] = predict(mesh, xt, yt, k, m, 3).reshape(grid, grid)
             acc[(m, k)] = float((predict(xv, xt, yt, k, m, 3) == yv).mean())
             train_acc[(m, k)] = float((predict(xt, xt, yt, k, m, 3) == yt).mean())
-    return {"ks": kk, "metrics": list(metrics), "x": xt, "y": yt, "gx": gx, "gy": gy,
-            "maps": maps, "accuracy": acc, "train_accuracy": train_acc}
+    return {
+        "ks": kk,
+        "metrics": list(metrics),
+        "x": xt,
+        "y": yt,
+        "gx": gx,
+        "gy": gy,
+        "maps": maps,
+        "accuracy": acc,
+        "train_accuracy": train_acc,
+    }
 
 
 def summary(r: dict[str, Any]) -> str:
     lines = [f"{'metric':<6} {'k':>4} {'train acc':>9} {'val acc':>8}"]
     for (m, k), a in r["accuracy"].items():
         lines.append(f"{m:<6} {k:4d} {r['train_accuracy'][(m, k)]:9.1%} {a:8.1%}")
-    lines.append("k=1 fits the training set exactly (100% train accuracy) and draws ragged "
-                 "boundaries; larger k smooths them. L1/L_inf boundaries run along axes and "
-                 "diagonals, L2 boundaries are curved.")
+    lines.append(
+        "k=1 fits the training set exactly (100% train accuracy) and draws ragged "
+        "boundaries; larger k smooths them. L1/L_inf boundaries run along axes and "
+        "diagonals, L2 boundaries are curved."
+    )
     return "\n".join(lines)
 
 
@@ -104,12 +125,28 @@ def plot(r: dict[str, Any], out_dir: Any) -> list[Path]:
     for i, m in enumerate(ms):
         for j, k in enumerate(ks):
             ax = axes[i][j]
-            ax.imshow(r["maps"][(m, k)], origin="lower", extent=ext, cmap=light, vmin=0, vmax=2,
-                      aspect="auto", interpolation="nearest")
-            ax.scatter(r["x"][:, 0], r["x"][:, 1], c=r["y"], cmap=dark, vmin=0, vmax=2, s=10,
-                       edgecolors="k", linewidths=0.3)
-            ax.set_title(f"{METRIC_LABELS[m]}, k={k}: val {r['accuracy'][(m, k)]:.0%}",
-                         fontsize=10)
+            ax.imshow(
+                r["maps"][(m, k)],
+                origin="lower",
+                extent=ext,
+                cmap=light,
+                vmin=0,
+                vmax=2,
+                aspect="auto",
+                interpolation="nearest",
+            )
+            ax.scatter(
+                r["x"][:, 0],
+                r["x"][:, 1],
+                c=r["y"],
+                cmap=dark,
+                vmin=0,
+                vmax=2,
+                s=10,
+                edgecolors="k",
+                linewidths=0.3,
+            )
+            ax.set_title(f"{METRIC_LABELS[m]}, k={k}: val {r['accuracy'][(m, k)]:.0%}", fontsize=10)
             ax.set_xticks([])
             ax.set_yticks([])
     fig.suptitle("k-NN decision regions (rows: distance, columns: k)", fontsize=12)
