@@ -142,8 +142,8 @@ register(
             Param(
                 "noise",
                 float,
-                0.25,
-                "label noise: share of flipped training labels",
+                0.2,
+                "label noise: share of flipped training labels (validation labels are clean)",
                 minimum=0.0,
                 maximum=0.5,
             ),

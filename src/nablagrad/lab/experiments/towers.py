@@ -142,9 +142,11 @@ def run(
     }
     if mlp_steps > 0:
         net = MLP([1, mlp_hidden, 1], act="sigmoid", seed=seed)
-        xs = ng.tensor(x.reshape(-1, 1).astype(np.float32))
+        # inputs standardised to [-3, 3] (as a practitioner would), so sigmoids need no huge
+        # weights to bend inside the domain
+        xs = ng.tensor(((x - 0.5) * 6).reshape(-1, 1).astype(np.float32))
         ys = ng.tensor(f.reshape(-1, 1).astype(np.float32))
-        losses = fit_regression(net, xs, ys, mlp_steps, lr=0.02, optimizer="Adam")
+        losses = fit_regression(net, xs, ys, mlp_steps, lr=0.05, optimizer="Adam")
         fit = predict(net, xs).reshape(-1)
         result.update(
             mlp_fit=fit,
