@@ -96,3 +96,16 @@ def test_activations_plot(tmp_path, check_png):
     (path,) = lab.plot("activations", r, tmp_path)
     check_png(path, min_w=1000, min_h=600)
     assert "sigmoid" in lab.summary("activations", r)
+
+
+def test_trained_mlp_beats_hand_built_towers_with_same_neurons(tmp_path, check_png):
+    r = lab.towers(counts=("2", "8"), grid=20, mlp_steps=600, mlp_hidden=16)
+    assert r["same_budget_towers"] == 8
+    assert r["mlp_losses"][-1] < 0.05 * r["mlp_losses"][0]
+    assert r["mlp_rmse"] < r["same_budget_rmse"]
+    # the reported RMSE is the fit's error on the plotted grid
+    rmse = np.sqrt(np.mean((r["mlp_fit"] - r["target_1d"]) ** 2))
+    assert r["mlp_rmse"] == pytest.approx(rmse, rel=1e-9)
+    paths = lab.plot("towers", r, tmp_path)
+    assert paths[-1].name == "towers_vs_mlp.png"
+    check_png(paths[-1])

@@ -96,7 +96,8 @@ def summary(r: dict[str, Any]) -> str:
     ma = r["member_acc"]
     return "\n".join(
         [
-            f"single model (all data):     accuracy {r['single_acc']:.1%}, NLL {r['single_nll']:.3f}",
+            f"single model (all data):     accuracy {r['single_acc']:.1%}, "
+            f"NLL {r['single_nll']:.3f}",
             f"bagged members (each alone): accuracy {ma.mean():.1%} +- {ma.std():.1%}",
             f"bagging ensemble of {r['members']}:      accuracy {r['ensemble_acc'][-1]:.1%}, NLL "
             f"{r['ensemble_nll']:.3f}",

@@ -2,8 +2,8 @@
 
 The data are two interleaved moons with a share of training labels flipped (the validation
 labels are clean, so validation accuracy measures how well the true boundary was learned).
-A 2-hidden-layer MLP trained with Adam on this small set fits the flipped labels (training accuracy -> 100%)
-while validation accuracy falls: overfitting.  Each method changes one thing:
+A 2-hidden-layer MLP trained with Adam on this small set fits the flipped labels (training
+accuracy -> 100%) while validation accuracy falls: overfitting.  Each method changes one thing:
 
 - ``l2``: loss + ``(lambda/2) sum ||W||^2`` shrinks weights smoothly;
 - ``l1``: loss + ``lambda sum |W|`` pushes many weights to exactly zero;
