@@ -85,6 +85,8 @@ def test_cli_list_describes_every_experiment(capsys):
         (["lab", "knn", "grid=abc"], "grid='abc' is not a valid int"),
         (["lab", "towers", "mlp_steps=-1"], "mlp_steps=-1 is too small (minimum 0)"),
         (["lab"], "name an experiment"),
+        (["lab", "capacity", "sizes=4,x"], "parameter sizes item 'x' is not a valid int"),
+        (["lab", "lr-batch", "lrs=0.1,-1"], "learning rates must be positive"),
     ],
 )
 def test_cli_bad_names_and_parameters(argv, message, capsys):

@@ -74,7 +74,11 @@ register(
         "trained MLP with the same neurons for comparison.",
         (
             Param(
-                "counts", tuple, ("1", "2", "4", "8", "16", "32"), "numbers of towers (per axis)"
+                "counts",
+                tuple,
+                ("1", "2", "4", "8", "16", "32"),
+                "numbers of towers (per axis)",
+                item=int,
             ),
             Param(
                 "sharpness", float, 100.0, "sigmoid steepness k = sharpness * towers", minimum=1.0
@@ -158,8 +162,10 @@ register(
         "Bias-variance and capacity on a 1-D regression: training and validation error against "
         "hidden units of an MLP and against polynomial degree, averaged over seeds.",
         (
-            Param("sizes", tuple, ("1", "2", "4", "8", "16", "64"), "MLP hidden units to try"),
-            Param("degrees", tuple, tuple(str(d) for d in range(0, 16)), "polynomial degrees"),
+            Param("sizes", tuple, ("1", "2", "4", "8", "16", "64"), "MLP hidden units", item=int),
+            Param(
+                "degrees", tuple, tuple(str(d) for d in range(16)), "polynomial degrees", item=int
+            ),
             Param("samples", int, 20, "training points", minimum=4, maximum=100000),
             Param("seeds", int, 4, "data/initialisation seeds to average over", minimum=1),
             Param("steps", int, 2000, "Adam steps per MLP", minimum=1),
@@ -174,12 +180,15 @@ register(
         "Batch size vs learning rate for minibatch SGD on a fixed number of epochs: a grid of "
         "final losses; the best learning rate grows about linearly with the batch size.",
         (
-            Param("batch_sizes", tuple, ("4", "8", "16", "32", "64", "128"), "batch sizes"),
+            Param(
+                "batch_sizes", tuple, ("4", "8", "16", "32", "64", "128"), "batch sizes", item=int
+            ),
             Param(
                 "lrs",
                 tuple,
                 ("0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5"),
                 "learning rates",
+                item=float,
             ),
             Param("epochs", int, 3, "epochs per run", minimum=1),
             Param("samples", int, 1024, "training points", minimum=16),
@@ -194,7 +203,7 @@ register(
         "Decision boundaries of k-nearest-neighbours under the L1, L2 and L_inf distances and "
         "several k on a 2-D data set, with validation accuracy.",
         (
-            Param("ks", tuple, ("1", "5", "15"), "numbers of neighbours"),
+            Param("ks", tuple, ("1", "5", "15"), "numbers of neighbours", item=int),
             Param(
                 "metrics", tuple, ("l1", "l2", "linf"), "distances", choices=("l1", "l2", "linf")
             ),

@@ -59,10 +59,15 @@ def _handle(args: argparse.Namespace) -> int:
         params = exp.parse(args.params)
     except (KeyError, ValueError, TypeError) as e:
         raise CLIError(str(e.args[0] if isinstance(e, KeyError) else e)) from None
-    shown = " ".join(f"{k}={','.join(v) if isinstance(v, tuple) else v}" for k, v in params.items())
+    shown = " ".join(
+        f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in params.items()
+    )
     print(f"lab {exp.name}: {shown}")
     start = time.perf_counter()
-    result = exp.run(**params)
+    try:
+        result = exp.run(**params)
+    except ValueError as e:  # the experiments' own argument checks (ranges across parameters)
+        raise CLIError(str(e)) from None
     ran = time.perf_counter() - start
     print(exp.summary(result))
     if not args.no_plot:

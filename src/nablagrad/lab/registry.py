@@ -30,6 +30,7 @@ class Param:
     choices: tuple = ()
     minimum: float | None = None
     maximum: float | None = None
+    item: type = str  # for tuple parameters: the type of each item (int, float or str)
 
     def parse(self, text: str, experiment: str) -> Any:
         """Convert a command-line string to this parameter's type and validate it."""
@@ -50,12 +51,29 @@ class Param:
             ) from None
         return self.check(value, experiment)
 
+    def _items(self, value: tuple, experiment: str) -> tuple:
+        """Convert every item of a tuple parameter to ``self.item`` with a clear error."""
+        out = []
+        for v in value:
+            try:
+                out.append(self.item(v) if self.item is not str else str(v))
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"lab {experiment}: parameter {self.name} item {v!r} is not a valid "
+                    f"{self.item.__name__}; {self.help}"
+                ) from None
+        if not out:
+            raise ValueError(f"lab {experiment}: parameter {self.name} needs at least one item")
+        return tuple(out)
+
     def check(self, value: Any, experiment: str) -> Any:
         """Validate an already-typed value; return it (ints are accepted where floats are)."""
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if self.type is tuple and isinstance(value, (list, str)):
             value = tuple([value] if isinstance(value, str) else value)
+        if self.type is tuple and isinstance(value, tuple):
+            value = self._items(value, experiment)
         if not isinstance(value, self.type) or (self.type is int and isinstance(value, bool)):
             raise TypeError(
                 f"lab {experiment}: parameter {self.name} must be {self.type.__name__}, got "
