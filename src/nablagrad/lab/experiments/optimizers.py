@@ -3,8 +3,9 @@
 Every optimizer moves the same 2-parameter tensor ``p = (x, y)`` from the same start for the
 same number of steps: ``loss = f(p); loss.backward(); opt.step()``.  The surfaces:
 
-- ``bowl``: elongated quadratic ``f = 0.5 (x^2 + 25 y^2)``: condition number 25, plain SGD
-  zig-zags across the valley and crawls along it; momentum averages the zig-zag away;
+- ``bowl``: elongated quadratic ``f = 0.5 (x^2 + 25 y^2)``, condition number 25: a step small
+  enough for the steep y direction makes plain SGD crawl along the shallow x direction;
+  momentum builds up speed along the valley (and overshoots across it);
 - ``rosenbrock``: ``(1 - x)^2 + 100 (y - x^2)^2``, a curved flat valley, minimum (1, 1);
 - ``saddle``: ``x^2 - y^2 + y^4 / 2``, a saddle at the origin and minima at (0, +-1); starting
   almost on the ridge, methods differ in how fast they escape;
