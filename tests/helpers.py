@@ -44,8 +44,13 @@ def assert_close(ng_val: Any, torch_val: Any, atol: float, rtol: float, what: st
     np.testing.assert_allclose(a, b, atol=atol, rtol=rtol, err_msg=what, equal_nan=True)
 
 
-def make_inputs(shapes: Sequence[Any], dtype: Any = np.float32, seed: int = 0,
-                low: float = -2.0, high: float = 2.0) -> list[np.ndarray]:
+def make_inputs(
+    shapes: Sequence[Any],
+    dtype: Any = np.float32,
+    seed: int = 0,
+    low: float = -2.0,
+    high: float = 2.0,
+) -> list[np.ndarray]:
     """Seeded uniform arrays; an entry that is already an array is used as given."""
     rng = np.random.default_rng(seed)
     out = []
@@ -85,7 +90,9 @@ def check_op(
     t_outs = t_out if isinstance(t_out, (tuple, list)) else (t_out,)
     for i, (a, b) in enumerate(zip(ng_outs, t_outs)):
         assert isinstance(a, ng.Tensor), f"output {i} is {type(a).__name__}, not a Tensor"
-        assert TORCH_DTYPES.get(a._data.dtype) == b.dtype, f"output {i}: dtype {a.dtype} vs {b.dtype}"
+        assert TORCH_DTYPES.get(a._data.dtype) == b.dtype, (
+            f"output {i}: dtype {a.dtype} vs {b.dtype}"
+        )
         assert_close(a, b, atol, rtol, f"forward output {i}")
     if not any(diff):
         return

@@ -207,5 +207,6 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 
 from . import autograd  # noqa: E402
+from . import models, nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import lab  # noqa: E402

@@ -119,8 +119,10 @@ def _write_into(self: Tensor, values: Any) -> None:
     try:
         xp.copyto(self._data, values, casting="unsafe")
     except ValueError as e:
-        raise RuntimeError(f"cannot write in place into this tensor ({e}): clone() it first") from None
-    self._version += 1
+        raise RuntimeError(
+            f"cannot write in place into this tensor ({e}): clone() it first"
+        ) from None
+    self._version = _function.tick()
 
 
 Tensor.__iadd__ = Tensor.add_ = _inplace(ew.add)
@@ -196,7 +198,9 @@ def bernoulli_(self: Tensor, p: float = 0.5, *, generator: Any = None) -> Tensor
     return _fill_values(self, _gen(generator).random(self._data.shape) < p)
 
 
-def random_(self: Tensor, low: int = 0, high: int | None = None, *, generator: Any = None) -> Tensor:
+def random_(
+    self: Tensor, low: int = 0, high: int | None = None, *, generator: Any = None
+) -> Tensor:
     from .random import _gen
 
     if high is None:
@@ -214,12 +218,56 @@ Tensor.random_ = random_
 # -- math methods -------------------------------------------------------------------------------
 
 for _name in (
-    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "neg", "exp", "log", "log1p",
-    "sqrt", "rsqrt", "abs", "sign", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "clamp",
-    "reciprocal", "square", "expm1", "log2", "log10", "floor", "ceil", "round", "trunc",
-    "isnan", "isinf", "isfinite", "eq", "ne", "lt", "le", "gt", "ge", "logical_not",
-    "logical_and", "logical_or", "logical_xor", "allclose", "isclose", "equal", "remainder",
-    "floor_divide", "lerp",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "pow",
+    "maximum",
+    "minimum",
+    "neg",
+    "exp",
+    "log",
+    "log1p",
+    "sqrt",
+    "rsqrt",
+    "abs",
+    "sign",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "clamp",
+    "reciprocal",
+    "square",
+    "expm1",
+    "log2",
+    "log10",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "logical_not",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "allclose",
+    "isclose",
+    "equal",
+    "remainder",
+    "floor_divide",
+    "lerp",
 ):
     setattr(Tensor, _name, getattr(ew, _name))
 Tensor.negative = ew.neg
@@ -233,14 +281,40 @@ Tensor.less = ew.lt
 Tensor.where = lambda self, cond, other: ew.where(cond, self, other)
 
 for _name in (
-    "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-    "logsumexp", "norm", "cumsum",
+    "sum",
+    "mean",
+    "prod",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
+    "var",
+    "std",
+    "logsumexp",
+    "norm",
+    "cumsum",
 ):
     setattr(Tensor, _name, getattr(rd, _name))
 
 for _name in (
-    "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose", "t",
-    "expand", "repeat", "split", "chunk", "unbind", "narrow", "flip", "movedim",
+    "reshape",
+    "flatten",
+    "unflatten",
+    "squeeze",
+    "unsqueeze",
+    "permute",
+    "transpose",
+    "t",
+    "expand",
+    "repeat",
+    "split",
+    "chunk",
+    "unbind",
+    "narrow",
+    "flip",
+    "movedim",
 ):
     setattr(Tensor, _name, getattr(sh, _name))
 Tensor.view = sh.reshape
@@ -280,12 +354,20 @@ Tensor.mT = property(lambda self: sh.transpose(self, -2, -1))
 
 def _all(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     axes = rd.normalize_dims(dim, self.ndim)
-    return Tensor._wrap(get_array_module(self._data).asarray(self._data.astype(bool).all(axis=axes, keepdims=keepdim)))
+    return Tensor._wrap(
+        get_array_module(self._data).asarray(
+            self._data.astype(bool).all(axis=axes, keepdims=keepdim)
+        )
+    )
 
 
 def _any(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     axes = rd.normalize_dims(dim, self.ndim)
-    return Tensor._wrap(get_array_module(self._data).asarray(self._data.astype(bool).any(axis=axes, keepdims=keepdim)))
+    return Tensor._wrap(
+        get_array_module(self._data).asarray(
+            self._data.astype(bool).any(axis=axes, keepdims=keepdim)
+        )
+    )
 
 
 Tensor.all = _all
@@ -294,15 +376,23 @@ Tensor.any = _any
 
 def _count_nonzero(self: Tensor, dim: Any = None) -> Tensor:
     axes = rd.normalize_dims(dim, self.ndim)
-    return Tensor._wrap(get_array_module(self._data).asarray((self._data != 0).sum(axis=axes)).astype(np.int64))
+    return Tensor._wrap(
+        get_array_module(self._data).asarray((self._data != 0).sum(axis=axes)).astype(np.int64)
+    )
 
 
 Tensor.count_nonzero = _count_nonzero
 
 
 def _new_factory(kind: str) -> Any:
-    def make(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False, fill_value: Any = None) -> Tensor:
+    def make(
+        self: Tensor,
+        *size: Any,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+        fill_value: Any = None,
+    ) -> Tensor:
         from . import creation
 
         dtype = dtype or self.dtype
@@ -311,10 +401,12 @@ def _new_factory(kind: str) -> Any:
             return creation.tensor(size[0], dtype=dtype, device=device, requires_grad=requires_grad)
         if kind == "full":
             size, fill_value = size[0], size[1]
-            return creation.full(size, fill_value, dtype=dtype, device=device,
-                                 requires_grad=requires_grad)
-        return getattr(creation, kind)(*size, dtype=dtype, device=device,
-                                       requires_grad=requires_grad)
+            return creation.full(
+                size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad
+            )
+        return getattr(creation, kind)(
+            *size, dtype=dtype, device=device, requires_grad=requires_grad
+        )
 
     return make
 

@@ -69,8 +69,13 @@ def from_numpy(array: Any) -> Tensor:
 def _filled(size: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     shape = _size(size)
     if dtype is None:
-        dt = (np.dtype(np.bool_) if isinstance(value, bool) else np.dtype(np.int64)
-              if isinstance(value, (int, np.integer)) else backend.default_float_np())
+        dt = (
+            np.dtype(np.bool_)
+            if isinstance(value, bool)
+            else np.dtype(np.int64)
+            if isinstance(value, (int, np.integer))
+            else backend.default_float_np()
+        )
     else:
         dt = backend.to_np_dtype(dtype)
     xp = backend.xp_for(device)
@@ -90,34 +95,56 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _finish(xp.empty(_size(size), dtype=_float_or(dtype)), requires_grad)
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def full(
+    size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _filled((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), fill_value,
-                   dtype, device, requires_grad)
+    return _filled(
+        (size,) if not isinstance(size, (tuple, list)) else (tuple(size),),
+        fill_value,
+        dtype,
+        device,
+        requires_grad,
+    )
 
 
 def _like(kind: str) -> Any:
-    def make(input: Tensor, *args: Any, dtype: Any = None, device: Any = None,  # noqa: A002
-             requires_grad: bool = False, **kwargs: Any) -> Tensor:
+    def make(
+        input: Tensor,
+        *args: Any,
+        dtype: Any = None,
+        device: Any = None,  # noqa: A002
+        requires_grad: bool = False,
+        **kwargs: Any,
+    ) -> Tensor:
         dtype = dtype if dtype is not None else input.dtype
         device = device if device is not None else input.device
         fn = globals()[kind]
         if kind == "full":
-            return full(tuple(input.shape), args[0], dtype=dtype, device=device,
-                        requires_grad=requires_grad)
+            return full(
+                tuple(input.shape), args[0], dtype=dtype, device=device, requires_grad=requires_grad
+            )
         if kind == "randint":
             return randint(*args, size=tuple(input.shape), dtype=dtype, device=device, **kwargs)
-        return fn(tuple(input.shape), dtype=dtype, device=device, requires_grad=requires_grad, **kwargs)
+        return fn(
+            tuple(input.shape), dtype=dtype, device=device, requires_grad=requires_grad, **kwargs
+        )
 
     make.__name__ = f"{kind}_like"
     make.__doc__ = f"``{kind}`` with the shape, dtype and device of ``input``."
     return make
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def arange(
+    start: Any,
+    end: Any = None,
+    step: Any = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Values from ``start`` (default 0) up to but excluding ``end`` in steps of ``step``.
 
     Integers give int64; any float argument gives the default float dtype.
@@ -134,12 +161,19 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
         dt = backend.to_np_dtype(dtype)
     n = max(math.ceil((vals[1] - vals[0]) / vals[2]), 0)
     xp = backend.xp_for(device)
-    data = (vals[0] + vals[2] * xp.arange(n, dtype=np.float64 if dt.kind == "f" else np.int64))
+    data = vals[0] + vals[2] * xp.arange(n, dtype=np.float64 if dt.kind == "f" else np.int64)
     return _finish(data.astype(dt, copy=False), requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
@@ -147,14 +181,28 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     return _finish(xp.linspace(start, end, steps).astype(_float_or(dtype)), requires_grad)
 
 
-def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
-             device: Any = None, requires_grad: bool = False) -> Tensor:
+def logspace(
+    start: float,
+    end: float,
+    steps: int,
+    base: float = 10.0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     xp = backend.xp_for(device)
     return _finish((base ** xp.linspace(start, end, steps)).astype(_float_or(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
-        requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     xp = backend.xp_for(device)
     return _finish(xp.eye(n, m, dtype=_float_or(dtype)), requires_grad)
 
@@ -166,21 +214,38 @@ def _draw(values: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     return _finish(data, requires_grad)
 
 
-def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def rand(
+    *size: Any,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Uniform samples on [0, 1)."""
     return _draw(_gen(generator).random(_size(size)), dtype, device, requires_grad)
 
 
-def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def randn(
+    *size: Any,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Standard normal samples."""
     return _draw(_gen(generator).standard_normal(_size(size)), dtype, device, requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Any = None, *,
-            generator: Generator | None = None, dtype: Any = None, device: Any = None,
-            requires_grad: bool = False) -> Tensor:
+def randint(
+    low: int,
+    high: int | None = None,
+    size: Any = None,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Integers uniformly from [low, high); ``randint(high, size)`` starts at 0."""
     if size is None:
         if not isinstance(high, (tuple, list)):
@@ -198,8 +263,9 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
     return _finish(data, requires_grad)
 
 
-def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
-             device: Any = None) -> Tensor:
+def randperm(
+    n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None
+) -> Tensor:
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     data = _gen(generator).permutation(n).astype(dt)
     if device is not None and backend.as_device(device).type != "cpu":
@@ -207,9 +273,16 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
     return Tensor._wrap(data)
 
 
-def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
-           generator: Generator | None = None, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def normal(
+    mean: Any = 0.0,
+    std: Any = 1.0,
+    size: Any = None,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Normal samples with the given mean and std (numbers or tensors, broadcast)."""
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
@@ -218,9 +291,11 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
     shape = _size((size,) if isinstance(size, int) else (tuple(size),))
     if isinstance(s, (int, float)) and s < 0:
         raise ValueError(f"normal expects std >= 0.0, but found std {s}")
-    vals = _gen(generator).normal(backend.to_host(np.asarray(m)) if not isinstance(m, (int, float)) else m,
-                                  backend.to_host(np.asarray(s)) if not isinstance(s, (int, float)) else s,
-                                  shape)
+    vals = _gen(generator).normal(
+        backend.to_host(np.asarray(m)) if not isinstance(m, (int, float)) else m,
+        backend.to_host(np.asarray(s)) if not isinstance(s, (int, float)) else s,
+        shape,
+    )
     return _draw(vals, dtype, device, requires_grad)
 
 
@@ -230,15 +305,20 @@ def bernoulli(p: Tensor, *, generator: Generator | None = None) -> Tensor:
     return Tensor._wrap(backend.to_device(draws.astype(p._data.dtype), p.device))
 
 
-def multinomial(probs: Tensor, num_samples: int, replacement: bool = False, *,
-                generator: Generator | None = None) -> Tensor:
+def multinomial(
+    probs: Tensor,
+    num_samples: int,
+    replacement: bool = False,
+    *,
+    generator: Generator | None = None,
+) -> Tensor:
     """Draw category indices from (unnormalised) row probabilities."""
     rng = _gen(generator)
     p = backend.to_host(probs._data).astype(np.float64)
     rows = p.reshape(-1, p.shape[-1])
-    out = np.stack([
-        rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows
-    ])
+    out = np.stack(
+        [rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows]
+    )
     return Tensor._wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))
 
 

@@ -9,12 +9,19 @@ from .backend import np
 
 
 def _format_array(arr: np.ndarray, indent: int) -> str:
-    kwargs: dict[str, Any] = {"separator": ", ", "prefix": " " * indent, "threshold": 1000,
-                              "edgeitems": 3, "max_line_width": 80}
+    kwargs: dict[str, Any] = {
+        "separator": ", ",
+        "prefix": " " * indent,
+        "threshold": 1000,
+        "edgeitems": 3,
+        "max_line_width": 80,
+    }
     if arr.dtype.kind == "f" and arr.size:
         finite = arr[np.isfinite(arr)]
         integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-        big = finite.size and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
+        big = finite.size and (
+            np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4)
+        )
         if big:
             kwargs["formatter"] = {"float_kind": lambda v: f"{v:.4e}"}
         elif not integral:

@@ -70,7 +70,9 @@ def to_array(data: Any, dtype: Any = None, device: Any = None, copy: bool = True
     if npd is None:
         npd = arr.dtype
         if npd not in backend._BY_NP:
-            raise TypeError(f"can't convert an array of dtype {npd} to a tensor: use a number dtype")
+            raise TypeError(
+                f"can't convert an array of dtype {npd} to a tensor: use a number dtype"
+            )
     src_xp = get_array_module(arr)
     xp = xp or src_xp
     if xp is not src_xp:
@@ -106,14 +108,22 @@ class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation."""
 
     __slots__ = (
-        "_data", "grad", "_requires_grad", "_ctx", "_hooks", "_retains_grad", "_version",
-        "__weakref__", "__dict__",
+        "_data",
+        "grad",
+        "_requires_grad",
+        "_ctx",
+        "_hooks",
+        "_retains_grad",
+        "_version",
+        "__weakref__",
+        "__dict__",
     )
     __array_ufunc__ = None  # make NumPy defer to our reflected operators
     __array_priority__ = 1000
 
-    def __init__(self, data: Any = (), requires_grad: bool = False, dtype: Any = None,
-                 device: Any = None) -> None:
+    def __init__(
+        self, data: Any = (), requires_grad: bool = False, dtype: Any = None, device: Any = None
+    ) -> None:
         self._data = to_array(data, dtype=dtype, device=device, copy=True)
         self.grad = None
         self._requires_grad = False
@@ -170,15 +180,21 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self._ctx is None
 
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (torch semantics)."""
         from .autograd.engine import run_backward
 
         if inputs is not None:
             ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            grads = run_backward([self], [gradient], retain_graph, create_graph, inputs=ins,
-                                 accumulate=False)
+            grads = run_backward(
+                [self], [gradient], retain_graph, create_graph, inputs=ins, accumulate=False
+            )
             for t, g in zip(ins, grads):
                 if g is not None:
                     t.grad = g if t.grad is None else t.grad + g
@@ -227,7 +243,7 @@ class Tensor:
         old._requires_grad, old._ctx = self._requires_grad, self._ctx
         new = make(old)
         self._data, self._ctx, self._requires_grad = new._data, new._ctx, new._requires_grad
-        self._version += 1
+        self._version = _function.tick()
 
     # -- basic properties ----------------------------------------------------------------------
 
@@ -333,13 +349,21 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
-           copy: bool = False) -> Tensor:
+    def to(
+        self,
+        *args: Any,
+        dtype: Any = None,
+        device: Any = None,
+        non_blocking: bool = False,
+        copy: bool = False,
+    ) -> Tensor:
         """Convert dtype and/or device: ``x.to(float64)``, ``x.to("cuda")``, ``x.to(other)``."""
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
-            elif isinstance(a, backend.device) or (isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda")):
+            elif isinstance(a, backend.device) or (
+                isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda")
+            ):
                 device = a
             else:
                 dtype = a
@@ -349,8 +373,11 @@ class Tensor:
         if dtype is not None:
             npd = backend.to_np_dtype(dtype)
             if npd != out._data.dtype:
-                out = _Cast.apply(out, dtype=npd) if npd.kind in "fc" else Tensor._wrap(
-                    out._data.astype(npd))
+                out = (
+                    _Cast.apply(out, dtype=npd)
+                    if npd.kind in "fc"
+                    else Tensor._wrap(out._data.astype(npd))
+                )
         if copy and out is self:
             out = self.clone()
         return out

@@ -1,52 +1,20 @@
 """The reverse-mode engine: one place that does all gradient bookkeeping.
 
-``run_backward`` sorts the graph topologically with an explicit stack (no recursion, so chains
-of any length work), walks it from the outputs back, calls each primitive's ``backward`` and
-then, for every input, sums broadcast dimensions away, casts to the input's dtype and
-accumulates.  Leaves receive their total gradient in ``.grad``; ``autograd.grad`` asks for the
-gradients of chosen tensors instead.
+``run_backward`` walks the graph from the outputs back in reverse creation order (a heap keyed
+by each node's sequence number: a topological order without recursion, so chains of any length
+work), calls each primitive's ``backward`` and then, for every input, sums broadcast dimensions
+away, casts to the input's dtype and accumulates.  Leaves receive their total gradient in
+``.grad``; ``autograd.grad`` asks for the gradients of chosen tensors instead.
 """
 
 from __future__ import annotations
 
+from heapq import heappop, heappush
 from typing import Any
 
-from . import function as _function
 from ..backend import get_array_module
+from . import function as _function
 from .dual import unbroadcast
-
-
-def _topo_order(roots: list) -> tuple[list, list]:
-    """Non-leaf tensors reachable from ``roots`` (each after all its consumers) and the leaves."""
-    order: list = []
-    leaves: list = []
-    seen: set = set()
-    stack: list = [(r, False) for r in roots]
-    while stack:
-        t, done = stack.pop()
-        if done:
-            order.append(t)
-            continue
-        key = id(t)
-        if key in seen:
-            continue
-        seen.add(key)
-        ctx = t._ctx
-        if ctx is None:
-            leaves.append(t)
-            continue
-        if ctx.parents is None:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or to use intermediate "
-                "results after they were freed). Pass retain_graph=True to the first "
-                "backward() if you need to backward through the graph again."
-            )
-        stack.append((t, True))
-        for p in ctx.parents:
-            if p.requires_grad and id(p) not in seen:
-                stack.append((p, False))
-    order.reverse()
-    return order, leaves
 
 
 def _as_grad(t: Any, g: Any, create_graph: bool) -> Any:
@@ -99,16 +67,27 @@ def run_backward(
     for r, s in zip(roots, seeds):
         g = _as_grad(r, s, create_graph)
         grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
-    order, leaves = _topo_order(roots)
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else {}
     captured: list = [None] * len(inputs) if inputs is not None else []
+
+    # Visit nodes newest-first: a node's sequence number is larger than those of the nodes that
+    # made its inputs, so when a node is popped every consumer has already sent its gradient.
+    heap: list = []
+    leaves: list = []
+    seen: set = set()
+    for r in roots:
+        if id(r) not in seen:
+            _push(r, heap, leaves, seen)
 
     prev_mode = _function._grad_enabled
     _function._grad_enabled = create_graph
     try:
-        for t in order:
+        while heap:
+            _, _, t = heappop(heap)
             key = id(t)
             g = grads.pop(key, None)
+            ctx = t._ctx
+            parents = ctx.parents
             if g is None:
                 continue
             if t._hooks is not None:
@@ -117,22 +96,9 @@ def run_backward(
                 captured[wanted[key]] = g
             if t._retains_grad and accumulate:
                 _accumulate_leaf(t, g, create_graph, set())
-            ctx = t._ctx
-            if ctx.parents is None:
-                raise RuntimeError(
-                    "Trying to backward through the graph a second time: pass "
-                    "retain_graph=True to the first backward() call"
-                )
-            parents = ctx.parents
-            for p, v in zip(parents, ctx.versions):
-                if p._version != v:
-                    raise RuntimeError(
-                        f"one of the variables needed for gradient computation has been "
-                        f"modified by an inplace operation: a tensor of shape {tuple(p.shape)} "
-                        f"used by {ctx.name} is at version {p._version}; expected version {v}. "
-                        "Use an out-of-place operation (x = x + y instead of x += y) or clone() "
-                        "the tensor before changing it"
-                    )
+            for p in parents:
+                if p._version > ctx.seq:
+                    _raise_modified(p, ctx)
             if create_graph:
                 in_grads = ctx.backward(g, t, *parents)
             else:
@@ -141,12 +107,18 @@ def run_backward(
                 ctx.parents = None
                 ctx.inputs = None
             for p, pg in zip(parents, in_grads):
-                if pg is None or not p.requires_grad:
+                if pg is None or not p._requires_grad:
                     continue
-                pg = _fit(pg, p)
+                if pg.shape != p._data.shape or pg.dtype != p._data.dtype:
+                    pg = _fit(pg, p)
                 pk = id(p)
                 prev = grads.get(pk)
-                grads[pk] = pg if prev is None else prev + pg
+                if prev is None:
+                    grads[pk] = pg
+                    if pk not in seen:
+                        _push(p, heap, leaves, seen)
+                else:
+                    grads[pk] = prev + pg
 
         handed: set = set()
         for leaf in leaves:
@@ -170,9 +142,34 @@ def run_backward(
     ]
 
 
+def _push(t: Any, heap: list, leaves: list, seen: set) -> None:
+    """Queue a tensor whose gradient has started to arrive (leaves wait until the end)."""
+    seen.add(id(t))
+    ctx = t._ctx
+    if ctx is None:
+        leaves.append(t)
+        return
+    if ctx.parents is None:
+        raise RuntimeError(
+            "Trying to backward through the graph a second time (or to use intermediate results "
+            "after they were freed): pass retain_graph=True to the first backward() call if you "
+            "need to backward through the graph again"
+        )
+    heappush(heap, (-ctx.seq, id(t), t))
+
+
+def _raise_modified(p: Any, ctx: Any) -> None:
+    raise RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: a tensor of shape {tuple(p.shape)} used by {ctx.name} was changed in place "
+        "after it was used. Use an out-of-place operation (x = x + y instead of x += y) or "
+        "clone() the tensor before changing it"
+    )
+
+
 def _fit(pg: Any, p: Any) -> Any:
     """Un-broadcast and cast a raw input gradient to its input's shape and dtype."""
-    if tuple(pg.shape) != p._data.shape:
+    if pg.shape != p._data.shape:
         pg = unbroadcast(pg, p._data.shape)
     if isinstance(pg, _function.Tensor):
         if pg._data.dtype != p._data.dtype:
@@ -203,7 +200,9 @@ def _accumulate_leaf(t: Any, g: Any, create_graph: bool, handed: set) -> None:
             g = g.copy()
         handed.add(id(g))
         t.grad = Tensor._wrap(g)
-    elif t.grad._data.shape == g.shape and t.grad._data.dtype == g.dtype and not t.grad.requires_grad:
+    elif (
+        t.grad._data.shape == g.shape and t.grad._data.dtype == g.dtype and not t.grad.requires_grad
+    ):
         t.grad._data += g
     else:
         t.grad = Tensor._wrap(t.grad._data + g)

@@ -19,9 +19,21 @@ and the functions in ``autograd.dual`` that accept either.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 _grad_enabled = True
+
+# A clock for graph bookkeeping: every recorded Function takes the next tick as its sequence
+# number (so a node is always newer than the nodes that made its inputs, and backward can visit
+# nodes newest-first), and every in-place change stamps the changed tensor's ``_version`` with a
+# tick (so backward can tell whether an input changed after the node that saved it was made).
+_clock = itertools.count(1)
+
+
+def tick() -> int:
+    """The next value of the graph clock."""
+    return next(_clock)
 
 # Set by nablagrad.tensor once the Tensor class exists (the two modules need each other).
 Tensor: Any = None
@@ -33,7 +45,7 @@ class Function:
     Attributes set by ``apply`` when the result is recorded:
         parents: the input Tensors, in call order.
         inputs: their arrays as they were at forward time.
-        versions: their version counters then (in-place changes are detected at backward).
+        seq: the node's tick of the graph clock (newer nodes have larger numbers).
     """
 
     differentiable = True
@@ -50,21 +62,31 @@ class Function:
         """Run ``forward`` on the tensors' arrays and record the call when a gradient is needed."""
         fn = cls()
         arrays = [t._data for t in tensors]
-        out = Tensor._wrap(fn.forward(*arrays, **kwargs))
+        try:
+            out = Tensor._wrap(fn.forward(*arrays, **kwargs))
+        except ValueError as e:
+            if "broadcast" not in str(e) or len(arrays) < 2:
+                raise
+            shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
+            raise RuntimeError(
+                f"{cls.__name__.lower()}: shapes {shapes} cannot be broadcast together: in each "
+                "dimension, counting from the last, the sizes must be equal or one of them 1 "
+                "(reshape or unsqueeze an operand to line its dimensions up)"
+            ) from None
         if _grad_enabled:
             for t in tensors:
-                if t.requires_grad:
+                if t._requires_grad:
                     fn.parents = tensors
                     fn.inputs = arrays
-                    fn.versions = [t._version for t in tensors]
-                    out.requires_grad = True
+                    fn.seq = next(_clock)
+                    out._requires_grad = True
                     out._ctx = fn
                     break
         return out
 
     def needs(self, i: int) -> bool:
         """Whether input ``i`` wants a gradient (lets backward skip work)."""
-        return self.parents[i].requires_grad
+        return self.parents[i]._requires_grad
 
     @property
     def name(self) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def _tuple(x: Any) -> tuple:
@@ -15,9 +16,17 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) 
 
     ins = tuple(t.detach().requires_grad_() for t in _tuple(inputs))
     out = func(*ins)
-    grads = grad(out, ins, grad_outputs=v, create_graph=create_graph, allow_unused=True,
-                 materialize_grads=True)
-    return out.detach() if not create_graph else out, grads if isinstance(inputs, tuple) else grads[0]
+    grads = grad(
+        out,
+        ins,
+        grad_outputs=v,
+        create_graph=create_graph,
+        allow_unused=True,
+        materialize_grads=True,
+    )
+    return out.detach() if not create_graph else out, grads if isinstance(inputs, tuple) else grads[
+        0
+    ]
 
 
 def hvp(func: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tuple:
@@ -62,7 +71,13 @@ def jacobian(func: Callable, inputs: Any) -> Any:
     for i in range(out.numel()):
         e = creation.zeros(out.numel(), dtype=out.dtype)
         e._data[i] = 1
-        (g,) = grad(out, x, grad_outputs=e.reshape(out.shape), retain_graph=True,
-                    allow_unused=True, materialize_grads=True)
+        (g,) = grad(
+            out,
+            x,
+            grad_outputs=e.reshape(out.shape),
+            retain_graph=True,
+            allow_unused=True,
+            materialize_grads=True,
+        )
         rows.append(g.reshape(-1))
     return stack(rows).reshape(tuple(out.shape) + tuple(x.shape))

@@ -9,7 +9,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..backend import np
 
@@ -26,8 +27,16 @@ def _outputs(out: Any) -> tuple:
     return tuple(out) if isinstance(out, (list, tuple)) else (out,)
 
 
-def gradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True, nondet_tol: float = 0.0) -> bool:
+def gradcheck(
+    fn: Callable,
+    inputs: Any,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+) -> bool:
     """Check d fn / d inputs against central differences (fn(x + eps) - fn(x - eps)) / 2 eps.
 
     Every input that requires grad must be float64 (finite differences in float32 are too
@@ -57,9 +66,12 @@ def gradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-
             seed[k] = 1.0
             from ..tensor import Tensor
 
-            grads = autograd_grad(_outputs(fn(*ins))[o_idx], [ins[i] for i in diff],
-                                  grad_outputs=Tensor._wrap(seed.reshape(out._data.shape).astype(out._data.dtype)),
-                                  allow_unused=True)
+            grads = autograd_grad(
+                _outputs(fn(*ins))[o_idx],
+                [ins[i] for i in diff],
+                grad_outputs=Tensor._wrap(seed.reshape(out._data.shape).astype(out._data.dtype)),
+                allow_unused=True,
+            )
             for i, g in zip(diff, grads):
                 if g is not None:
                     analytic[i][k] = np.asarray(g._data, dtype=np.float64).reshape(-1)
@@ -95,8 +107,9 @@ def _numerical_jacobian(fn: Callable, ins: tuple, i: int, o_idx: int, eps: float
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
 
 
-def gradgradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3) -> bool:
+def gradgradcheck(
+    fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3
+) -> bool:
     """Check second derivatives: gradcheck of (inputs -> d(sum fn * v)/d inputs) for fixed v."""
     from . import grad as autograd_grad
 
@@ -110,7 +123,12 @@ def gradgradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float =
 
     def first_grads(*xs: Any) -> tuple:
         out = _outputs(fn(*xs))[0]
-        return autograd_grad((out * v).sum(), [xs[i] for i in diff], create_graph=True,
-                             allow_unused=True, materialize_grads=True)
+        return autograd_grad(
+            (out * v).sum(),
+            [xs[i] for i in diff],
+            create_graph=True,
+            allow_unused=True,
+            materialize_grads=True,
+        )
 
     return gradcheck(first_grads, ins, eps=eps, atol=atol, rtol=rtol)

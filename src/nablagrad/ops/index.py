@@ -103,7 +103,9 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
     try:
         return GetItem.apply(x, index=index, basic=basic)
     except IndexError as e:
-        raise IndexError(f"index {idx!r} is invalid for a tensor of shape {tuple(x.shape)}: {e}") from None
+        raise IndexError(
+            f"index {idx!r} is invalid for a tensor of shape {tuple(x.shape)}: {e}"
+        ) from None
 
 
 def setitem(x: Tensor, idx: Any, value: Any) -> None:
@@ -124,9 +126,11 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
     try:
         x._data[index] = v._data
     except ValueError as e:
-        raise ValueError(f"cannot assign a value of shape {tuple(v.shape)} to x[{idx!r}] of a tensor of "
-                         f"shape {tuple(x.shape)}: {e}") from None
-    x._version += 1
+        raise ValueError(
+            f"cannot assign a value of shape {tuple(v.shape)} to x[{idx!r}] of a tensor of "
+            f"shape {tuple(x.shape)}: {e}"
+        ) from None
+    x._version = fn_mod.tick()
 
 
 def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -153,8 +157,13 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
 def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
     from .elementwise import where
 
-    return where(mask, value if isinstance(value, Tensor) else Tensor._wrap(
-        get_array_module(x._data).asarray(value, dtype=x._data.dtype)), x)
+    return where(
+        mask,
+        value
+        if isinstance(value, Tensor)
+        else Tensor._wrap(get_array_module(x._data).asarray(value, dtype=x._data.dtype)),
+        x,
+    )
 
 
 def masked_select(x: Tensor, mask: Tensor) -> Tensor:
@@ -165,7 +174,7 @@ def masked_select(x: Tensor, mask: Tensor) -> Tensor:
 
 
 def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
-    """Out-of-place torch.scatter (not differentiable): writes ``src`` at ``index`` along ``dim``."""
+    """Out-of-place torch.scatter (not differentiable): write ``src`` at ``index`` along dim."""
     from .reduce import normalize_dims
 
     xp = get_array_module(x._data)

@@ -130,7 +130,9 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     total = None
     for spec, op in zip(ins, operands):
         if len(spec) != op.ndim:
-            raise ValueError(f"einsum: operand with shape {tuple(op.shape)} does not match {spec!r}")
+            raise ValueError(
+                f"einsum: operand with shape {tuple(op.shape)} does not match {spec!r}"
+            )
         perm = sorted(range(len(spec)), key=lambda i: order.index(spec[i]))
         x = op.permute(*perm) if perm else op
         present = [spec[i] for i in perm]

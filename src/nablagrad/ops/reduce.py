@@ -212,8 +212,15 @@ class Cumsum(Function):
 # ---------------------------------------------------------------------------------------------
 
 
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,  # noqa: A001
-        axis: Any = None, keepdims: Any = None) -> Tensor:
+def sum(
+    x: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,  # noqa: A001
+    axis: Any = None,
+    keepdims: Any = None,
+) -> Tensor:
     """Sum over ``dim`` (all dims when None). Bool and integer inputs sum to int64, as in torch."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     if dtype is not None:
@@ -223,8 +230,15 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
     return Sum.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
-         axis: Any = None, keepdims: Any = None) -> Tensor:
+def mean(
+    x: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    keepdims: Any = None,
+) -> Tensor:
     """Arithmetic mean over ``dim``; integer tensors need ``dtype`` (torch refuses them)."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     if dtype is not None:
@@ -237,7 +251,16 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     return Mean.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
-def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def prod(
+    x: Tensor,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: int | None = None,
+    keepdims: Any = None,
+) -> Tensor:
+    dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     if dtype is not None:
         x = x.to(dtype=dtype)
     axis = None if dim is None else normalize_dims(dim, x.ndim)[0] if x.ndim else None
@@ -252,20 +275,29 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, largest: bool, name: str) -> An
     if not isinstance(dim, int):
         raise TypeError(f"{name}(dim=...) takes one int dim; use amax/amin for several dims")
     if x.ndim == 0:
-        return MaxResult(x.clone(), Tensor._wrap(get_array_module(x._data).zeros((), dtype="int64")))
+        return MaxResult(
+            x.clone(), Tensor._wrap(get_array_module(x._data).zeros((), dtype="int64"))
+        )
     axis = normalize_dims(dim, x.ndim)[0]
     values = MaxDim.apply(x, axis=axis, keepdim=keepdim, largest=largest)
     idx = values._ctx.idx if values._ctx is not None else None
     if idx is None:  # not recorded: recompute the indices
         idx = (get_array_module(x._data).argmax if largest else get_array_module(x._data).argmin)(
-            x._data, axis=axis, keepdims=True)
+            x._data, axis=axis, keepdims=True
+        )
     if not keepdim:
         idx = idx.squeeze(axis)
     return MaxResult(values, Tensor._wrap(idx.astype("int64", copy=False)))
 
 
-def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
-        keepdims: Any = None) -> Any:
+def max(
+    x: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,  # noqa: A001
+    keepdims: Any = None,
+) -> Any:
     """Largest element; with ``dim``, a ``(values, indices)`` pair. ``max(a, b)`` is maximum."""
     if isinstance(dim, Tensor):
         from .elementwise import maximum
@@ -275,8 +307,14 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, 
     return _extreme(x, dim, keepdim, True, "max")
 
 
-def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
-        keepdims: Any = None) -> Any:
+def min(
+    x: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,  # noqa: A001
+    keepdims: Any = None,
+) -> Any:
     """Smallest element; with ``dim``, a ``(values, indices)`` pair. ``min(a, b)`` is minimum."""
     if isinstance(dim, Tensor):
         from .elementwise import minimum
@@ -296,27 +334,55 @@ def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     return AMax.apply(x, axes=axes, keepdim=keepdim, largest=False)
 
 
-def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmax(
+    x: Tensor,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: int | None = None,
+    keepdims: Any = None,
+) -> Tensor:
+    dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     """Index of the largest element (first one on ties), flattened when ``dim`` is None."""
     xp = get_array_module(x._data)
     if dim is None:
         out = xp.argmax(x._data.reshape(-1))
-        return Tensor._wrap(xp.asarray(out).reshape((1,) * x.ndim if keepdim else ()).astype("int64"))
+        return Tensor._wrap(
+            xp.asarray(out).reshape((1,) * x.ndim if keepdim else ()).astype("int64")
+        )
     axis = normalize_dims(dim, x.ndim)[0]
     return Tensor._wrap(xp.argmax(x._data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
 
 
-def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(
+    x: Tensor,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: int | None = None,
+    keepdims: Any = None,
+) -> Tensor:
+    dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     xp = get_array_module(x._data)
     if dim is None:
         out = xp.argmin(x._data.reshape(-1))
-        return Tensor._wrap(xp.asarray(out).reshape((1,) * x.ndim if keepdim else ()).astype("int64"))
+        return Tensor._wrap(
+            xp.asarray(out).reshape((1,) * x.ndim if keepdim else ()).astype("int64")
+        )
     axis = normalize_dims(dim, x.ndim)[0]
     return Tensor._wrap(xp.argmin(x._data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
 
 
-def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction: float | None = None, axis: Any = None, keepdims: Any = None) -> Tensor:
+def var(
+    x: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+    axis: Any = None,
+    keepdims: Any = None,
+) -> Tensor:
     """Variance: sum((x - mean)^2) / (N - correction); correction defaults to 1 (Bessel)."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     if isinstance(unbiased, bool) and correction is None:
@@ -338,8 +404,16 @@ def _numel(shape: tuple, axes: tuple) -> int:
     return n
 
 
-def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction: float | None = None, axis: Any = None, keepdims: Any = None) -> Tensor:
+def std(
+    x: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+    axis: Any = None,
+    keepdims: Any = None,
+) -> Tensor:
     """Standard deviation: sqrt of ``var`` with the same arguments."""
     return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
 
@@ -350,7 +424,9 @@ def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return LogSumExp.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
-def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+def norm(
+    x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None
+) -> Tensor:
     """Vector p-norm (any p > 0, ``inf``, ``-inf``, 0) or Frobenius norm (``'fro'`` = 2)."""
     if dtype is not None:
         x = x.to(dtype=dtype)
@@ -372,8 +448,13 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
     return PNorm.apply(x, p=p, axes=axes, keepdim=keepdim)
 
 
-def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
-    """Running sum along ``dim``."""
+def cumsum(
+    x: Tensor, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
+) -> Tensor:
+    """Running sum along ``dim`` (``axis`` is accepted as its NumPy spelling)."""
+    dim, _ = resolve(dim, False, axis, None)
+    if dim is None:
+        raise TypeError("cumsum() missing the dim argument, e.g. x.cumsum(dim=0)")
     if dtype is not None:
         x = x.to(dtype=dtype)
     elif x._data.dtype.kind in "bu":

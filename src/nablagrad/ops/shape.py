@@ -200,7 +200,9 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 
 def t(x: Tensor) -> Tensor:
     if x.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {x.ndim}: use transpose")
+        raise RuntimeError(
+            f"t() expects a tensor with <= 2 dimensions, got {x.ndim}: use transpose"
+        )
     return transpose(x, 0, 1) if x.ndim == 2 else x
 
 
@@ -358,7 +360,9 @@ def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None)
         return ConstantPad.apply(x, widths=tuple(widths), value=0.0 if value is None else value)
     np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}.get(mode)
     if np_mode is None:
-        raise ValueError(f"pad: unknown mode {mode!r}: use constant, reflect, replicate or circular")
+        raise ValueError(
+            f"pad: unknown mode {mode!r}: use constant, reflect, replicate or circular"
+        )
     xp = get_array_module(x._data)
     index = []
     for d, (lo, hi) in enumerate(widths):

@@ -21,12 +21,32 @@ from .optimizer import Optimizer
 from .sgd import SGD, LineSearchSGD
 
 __all__ = [
-    "Optimizer", "SGD", "LineSearchSGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW",
-    "Adamax", "NAdam", "RAdam", "LBFGS", "lr_scheduler", "OPTIMIZERS",
+    "Optimizer",
+    "SGD",
+    "LineSearchSGD",
+    "Adagrad",
+    "RMSprop",
+    "Adadelta",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "LBFGS",
+    "lr_scheduler",
+    "OPTIMIZERS",
 ]
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
-    "SGD": SGD, "Adagrad": Adagrad, "RMSprop": RMSprop, "Adadelta": Adadelta, "Adam": Adam,
-    "AdamW": AdamW, "Adamax": Adamax, "NAdam": NAdam, "RAdam": RAdam, "LBFGS": LBFGS,
+    "SGD": SGD,
+    "Adagrad": Adagrad,
+    "RMSprop": RMSprop,
+    "Adadelta": Adadelta,
+    "Adam": Adam,
+    "AdamW": AdamW,
+    "Adamax": Adamax,
+    "NAdam": NAdam,
+    "RAdam": RAdam,
+    "LBFGS": LBFGS,
     "LineSearchSGD": LineSearchSGD,
 }

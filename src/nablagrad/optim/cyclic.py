@@ -24,11 +24,14 @@ from .optimizer import Optimizer
 __all__ = ["CyclicLR", "OneCycleLR"]
 
 
-def _init_momentum(sched: Any, optimizer: Optimizer, base_momentum: Any, max_momentum: Any,
-                   last_epoch: int) -> tuple[list[Any], list[Any]]:
+def _init_momentum(
+    sched: Any, optimizer: Optimizer, base_momentum: Any, max_momentum: Any, last_epoch: int
+) -> tuple[list[Any], list[Any]]:
     if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                         "option enabled (or pass cycle_momentum=False)")
+        raise ValueError(
+            "optimizer must support momentum or beta1 with `cycle_momentum` "
+            "option enabled (or pass cycle_momentum=False)"
+        )
     sched.use_beta1 = "betas" in optimizer.defaults
     bases = _format_param("base_momentum", optimizer, base_momentum)
     maxes = _format_param("max_momentum", optimizer, max_momentum)
@@ -61,13 +64,22 @@ class CyclicLR(LRScheduler):
     ("exp_range") or ``scale_fn(cycle or e)`` (by ``scale_mode``).  Step it every batch.
     """
 
-    def __init__(self, optimizer: Optimizer, base_lr: float | list[float],
-                 max_lr: float | list[float], step_size_up: int = 2000,
-                 step_size_down: int | None = None, mode: str = "triangular",
-                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
-                 scale_mode: str = "cycle", cycle_momentum: bool = True,
-                 base_momentum: float = 0.8, max_momentum: float = 0.9,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | list[float],
+        max_lr: float | list[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float = 0.8,
+        max_momentum: float = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         base_lrs = _format_param("base_lr", optimizer, base_lr)
@@ -76,18 +88,22 @@ class CyclicLR(LRScheduler):
                 group["lr"] = lr
         self.max_lrs = _format_param("max_lr", optimizer, max_lr)
         if not step_size_up > 0 or (step_size_down is not None and not step_size_down > 0):
-            raise ValueError(f"CyclicLR step sizes must be > 0, got up={step_size_up}, "
-                             f"down={step_size_down}")
+            raise ValueError(
+                f"CyclicLR step sizes must be > 0, got up={step_size_up}, down={step_size_down}"
+            )
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
         self.total_size = up + down
         self.step_ratio = up / self.total_size
         if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
-            raise ValueError(f"CyclicLR mode {mode!r} is invalid and scale_fn is None: use "
-                             "'triangular', 'triangular2', 'exp_range' or pass scale_fn")
+            raise ValueError(
+                f"CyclicLR mode {mode!r} is invalid and scale_fn is None: use "
+                "'triangular', 'triangular2', 'exp_range' or pass scale_fn"
+            )
         if scale_mode not in ("cycle", "iterations"):
-            raise ValueError(f"CyclicLR scale_mode must be 'cycle' or 'iterations', got "
-                             f"{scale_mode!r}")
+            raise ValueError(
+                f"CyclicLR scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}"
+            )
         self.mode = mode
         self.gamma = gamma
         self._scale_fn_custom = scale_fn
@@ -96,7 +112,8 @@ class CyclicLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             self.base_momentums, self.max_momentums = _init_momentum(
-                self, optimizer, base_momentum, max_momentum, last_epoch)
+                self, optimizer, base_momentum, max_momentum, last_epoch
+            )
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -124,8 +141,9 @@ class CyclicLR(LRScheduler):
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
         lrs = [b + (m - b) * s * scale for b, m in zip(self.base_lrs, self.max_lrs)]
         if self.cycle_momentum:
-            for group, b, m in zip(self.optimizer.param_groups, self.base_momentums,
-                                   self.max_momentums):
+            for group, b, m in zip(
+                self.optimizer.param_groups, self.base_momentums, self.max_momentums
+            ):
                 _set_momentum(self, group, m - (m - b) * s * scale)
         return lrs
 
@@ -160,14 +178,23 @@ class OneCycleLR(LRScheduler):
     ``total_steps`` or ``epochs * steps_per_epoch`` steps; stepping beyond raises.
     """
 
-    def __init__(self, optimizer: Optimizer, max_lr: float | list[float],
-                 total_steps: int | None = None, epochs: int | None = None,
-                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
-                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
-                 base_momentum: float | list[float] = 0.85,
-                 max_momentum: float | list[float] = 0.95, div_factor: float = 25.0,
-                 final_div_factor: float = 1e4, three_phase: bool = False,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: float | list[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.85,
+        max_momentum: float | list[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         if total_steps is not None:
@@ -178,36 +205,60 @@ class OneCycleLR(LRScheduler):
             if not isinstance(epochs, int) or epochs <= 0:
                 raise ValueError(f"Expected positive integer epochs, but got {epochs}")
             if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-                raise ValueError(f"Expected positive integer steps_per_epoch, but got "
-                                 f"{steps_per_epoch}")
+                raise ValueError(
+                    f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}"
+                )
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
         if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
-                             f"{anneal_strategy!r}")
+            raise ValueError(
+                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy!r}"
+            )
         self._anneal_func_type = anneal_strategy
         n = self.total_steps
         if three_phase:
             self._schedule_phases = [
-                {"end_step": float(pct_start * n) - 1, "start_lr": "initial_lr",
-                 "end_lr": "max_lr", "start_momentum": "max_momentum",
-                 "end_momentum": "base_momentum"},
-                {"end_step": float(2 * pct_start * n) - 2, "start_lr": "max_lr",
-                 "end_lr": "initial_lr", "start_momentum": "base_momentum",
-                 "end_momentum": "max_momentum"},
-                {"end_step": n - 1, "start_lr": "initial_lr", "end_lr": "min_lr",
-                 "start_momentum": "max_momentum", "end_momentum": "max_momentum"},
+                {
+                    "end_step": float(pct_start * n) - 1,
+                    "start_lr": "initial_lr",
+                    "end_lr": "max_lr",
+                    "start_momentum": "max_momentum",
+                    "end_momentum": "base_momentum",
+                },
+                {
+                    "end_step": float(2 * pct_start * n) - 2,
+                    "start_lr": "max_lr",
+                    "end_lr": "initial_lr",
+                    "start_momentum": "base_momentum",
+                    "end_momentum": "max_momentum",
+                },
+                {
+                    "end_step": n - 1,
+                    "start_lr": "initial_lr",
+                    "end_lr": "min_lr",
+                    "start_momentum": "max_momentum",
+                    "end_momentum": "max_momentum",
+                },
             ]
         else:
             self._schedule_phases = [
-                {"end_step": float(pct_start * n) - 1, "start_lr": "initial_lr",
-                 "end_lr": "max_lr", "start_momentum": "max_momentum",
-                 "end_momentum": "base_momentum"},
-                {"end_step": n - 1, "start_lr": "max_lr", "end_lr": "min_lr",
-                 "start_momentum": "base_momentum", "end_momentum": "max_momentum"},
+                {
+                    "end_step": float(pct_start * n) - 1,
+                    "start_lr": "initial_lr",
+                    "end_lr": "max_lr",
+                    "start_momentum": "max_momentum",
+                    "end_momentum": "base_momentum",
+                },
+                {
+                    "end_step": n - 1,
+                    "start_lr": "max_lr",
+                    "end_lr": "min_lr",
+                    "start_momentum": "base_momentum",
+                    "end_momentum": "max_momentum",
+                },
             ]
         max_lrs = _format_param("max_lr", optimizer, max_lr)
         if last_epoch == -1:
@@ -228,8 +279,10 @@ class OneCycleLR(LRScheduler):
     def get_lr(self) -> list[float]:
         step = self.last_epoch
         if step > self.total_steps:
-            raise ValueError(f"Tried to step {step} times. The specified number of total steps "
-                             f"is {self.total_steps}: raise total_steps or stop stepping")
+            raise ValueError(
+                f"Tried to step {step} times. The specified number of total steps "
+                f"is {self.total_steps}: raise total_steps or stop stepping"
+            )
         lrs = []
         last = len(self._schedule_phases) - 1
         for group in self.optimizer.param_groups:
@@ -240,8 +293,9 @@ class OneCycleLR(LRScheduler):
                     pct = (step - start_step) / (end_step - start_step)
                     lr = self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct)
                     if self.cycle_momentum:
-                        mom = self._anneal(group[phase["start_momentum"]],
-                                           group[phase["end_momentum"]], pct)
+                        mom = self._anneal(
+                            group[phase["start_momentum"]], group[phase["end_momentum"]], pct
+                        )
                         _set_momentum(self, group, mom)
                     break
                 start_step = phase["end_step"]

@@ -23,8 +23,9 @@ from .optimizer import Optimizer, ParamsT, check_lr
 __all__ = ["LBFGS"]
 
 
-def _cubic_interpolate(x1: Any, f1: Any, g1: Any, x2: Any, f2: Any, g2: Any,
-                       bounds: tuple[Any, Any] | None = None) -> Any:
+def _cubic_interpolate(
+    x1: Any, f1: Any, g1: Any, x2: Any, f2: Any, g2: Any, bounds: tuple[Any, Any] | None = None
+) -> Any:
     """Minimizer of the cubic through (x1, f1, g1), (x2, f2, g2), clipped to ``bounds``."""
     if bounds is not None:
         lo, hi = bounds
@@ -42,9 +43,19 @@ def _cubic_interpolate(x1: Any, f1: Any, g1: Any, x2: Any, f2: Any, g2: Any,
     return (lo + hi) / 2.0
 
 
-def strong_wolfe(obj_func: Callable[[Any, Any, Any], tuple[float, Any]], x: Any, t: Any, d: Any,
-                 f: float, g: Any, gtd: Any, c1: float = 1e-4, c2: float = 0.9,
-                 tolerance_change: float = 1e-9, max_ls: int = 25) -> tuple[float, Any, Any, int]:
+def strong_wolfe(
+    obj_func: Callable[[Any, Any, Any], tuple[float, Any]],
+    x: Any,
+    t: Any,
+    d: Any,
+    f: float,
+    g: Any,
+    gtd: Any,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    tolerance_change: float = 1e-9,
+    max_ls: int = 25,
+) -> tuple[float, Any, Any, int]:
     r"""Line search for a step ``t`` along ``d`` meeting the strong Wolfe conditions.
 
     ::
@@ -81,8 +92,9 @@ def strong_wolfe(obj_func: Callable[[Any, Any, Any], tuple[float, Any]], x: Any,
         min_step = t + 0.01 * (t - t_prev)
         max_step = t * 10
         tmp = t
-        t = _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new,
-                               bounds=(min_step, max_step))
+        t = _cubic_interpolate(
+            t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(min_step, max_step)
+        )
         t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new.copy(), gtd_new
         f_new, g_new = obj_func(x, t, d)
         ls_func_evals += 1
@@ -97,8 +109,9 @@ def strong_wolfe(obj_func: Callable[[Any, Any, Any], tuple[float, Any]], x: Any,
     while not done and ls_iter < max_ls:
         if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
             break
-        t = _cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0],
-                               bracket[1], bracket_f[1], bracket_gtd[1])
+        t = _cubic_interpolate(
+            bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1]
+        )
         hi, lo = max(bracket), min(bracket)
         eps = 0.1 * (hi - lo)
         if min(hi - t, t - lo) < eps:
@@ -155,26 +168,43 @@ class LBFGS(Optimizer):
         2.0
     """
 
-    def __init__(self, params: ParamsT, lr: float = 1, max_iter: int = 20,
-                 max_eval: int | None = None, tolerance_grad: float = 1e-7,
-                 tolerance_change: float = 1e-9, history_size: int = 100,
-                 line_search_fn: str | None = None) -> None:
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1,
+        max_iter: int = 20,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        history_size: int = 100,
+        line_search_fn: str | None = None,
+    ) -> None:
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
-                        tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
-                        history_size=history_size, line_search_fn=line_search_fn)
+        defaults = dict(
+            lr=lr,
+            max_iter=max_iter,
+            max_eval=max_eval,
+            tolerance_grad=tolerance_grad,
+            tolerance_change=tolerance_change,
+            history_size=history_size,
+            line_search_fn=line_search_fn,
+        )
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
-            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups): "
-                             "pass one list of parameters")
+            raise ValueError(
+                "LBFGS doesn't support per-parameter options (parameter groups): "
+                "pass one list of parameters"
+            )
         self._params = self.param_groups[0]["params"]
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])
         if group["line_search_fn"] not in (None, "strong_wolfe"):
-            raise ValueError(f"LBFGS line_search_fn must be None or 'strong_wolfe', got "
-                             f"{group['line_search_fn']!r}")
+            raise ValueError(
+                f"LBFGS line_search_fn must be None or 'strong_wolfe', got "
+                f"{group['line_search_fn']!r}"
+            )
         for name in ("max_iter", "max_eval", "history_size"):
             if not isinstance(group[name], int) or group[name] < 1:
                 raise ValueError(f"LBFGS {name} must be an int >= 1, got {group[name]!r}")
@@ -185,15 +215,17 @@ class LBFGS(Optimizer):
         super().add_param_group(param_group)
 
     def _gather_flat_grad(self) -> Any:
-        views = [np.zeros(p._data.size, p._data.dtype) if p.grad is None
-                 else p.grad._data.reshape(-1) for p in self._params]
+        views = [
+            np.zeros(p._data.size, p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
+            for p in self._params
+        ]
         return np.concatenate(views)
 
     def _add_grad(self, step_size: Any, update: Any) -> None:
         offset = 0
         for p in self._params:
             n = p._data.size
-            p._data += (update[offset:offset + n] * step_size).reshape(p._data.shape)
+            p._data += (update[offset : offset + n] * step_size).reshape(p._data.shape)
             p._version += 1
             offset += n
 
@@ -202,8 +234,9 @@ class LBFGS(Optimizer):
             p._data[...] = x
             p._version += 1
 
-    def _directional_evaluate(self, closure: Callable[[], Any], x: list[Any], t: Any,
-                              d: Any) -> tuple[float, Any]:
+    def _directional_evaluate(
+        self, closure: Callable[[], Any], x: list[Any], t: Any, d: Any
+    ) -> tuple[float, Any]:
         self._add_grad(t, d)
         with enable_grad():
             loss = float(closure())
@@ -214,8 +247,10 @@ class LBFGS(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
         """Run up to ``max_iter`` L-BFGS iterations; ``closure`` (required) returns the loss."""
         if closure is None:
-            raise ValueError("LBFGS.step needs a closure that clears the gradients, recomputes "
-                             "the loss, calls backward() and returns the loss: opt.step(closure)")
+            raise ValueError(
+                "LBFGS.step needs a closure that clears the gradients, recomputes "
+                "the loss, calls backward() and returns the loss: opt.step(closure)"
+            )
         with no_grad():
             return self._step(closure)
 
@@ -266,7 +301,9 @@ class LBFGS(Optimizer):
                     ro.append(1.0 / ys)
                     h_diag = ys / y.dot(y)
                 num_old = len(old_dirs)
-                al = [None] * history_size
+                if "al" not in state:
+                    state["al"] = [None] * history_size
+                al = state["al"]
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
                     al[i] = old_stps[i].dot(q) * ro[i]
@@ -293,7 +330,8 @@ class LBFGS(Optimizer):
                     return self._directional_evaluate(closure, x, t, d)
 
                 loss, flat_grad, t, ls_func_evals = strong_wolfe(
-                    obj_func, x_init, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals)
+                    obj_func, x_init, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
+                )
                 self._add_grad(t, d)
                 opt_cond = np.abs(flat_grad).max() <= tolerance_grad
             else:

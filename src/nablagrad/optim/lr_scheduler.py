@@ -25,15 +25,27 @@ import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .optimizer import Optimizer
 
 __all__ = [
-    "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
-    "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "SequentialLR",
-    "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR", "CosineAnnealingWarmRestarts",
+    "LRScheduler",
+    "LambdaLR",
+    "MultiplicativeLR",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "ExponentialLR",
+    "PolynomialLR",
+    "CosineAnnealingLR",
+    "SequentialLR",
+    "ChainedScheduler",
+    "ReduceLROnPlateau",
+    "CyclicLR",
+    "CosineAnnealingWarmRestarts",
     "OneCycleLR",
 ]
 
@@ -41,16 +53,20 @@ __all__ = [
 def _format_param(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):
-            raise ValueError(f"{name} must have one value per parameter group: got "
-                             f"{len(value)} values for {len(optimizer.param_groups)} groups")
+            raise ValueError(
+                f"{name} must have one value per parameter group: got "
+                f"{len(value)} values for {len(optimizer.param_groups)} groups"
+            )
         return list(value)
     return [value] * len(optimizer.param_groups)
 
 
 def _check_optimizer(optimizer: Any) -> None:
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer: pass the optimizer "
-                        "whose learning rate the schedule should set")
+        raise TypeError(
+            f"{type(optimizer).__name__} is not an Optimizer: pass the optimizer "
+            "whose learning rate the schedule should set"
+        )
 
 
 class LRScheduler:
@@ -67,9 +83,11 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
-                                   "when resuming a scheduler with last_epoch >= 0: load the "
-                                   "optimizer's state_dict first")
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] "
+                        "when resuming a scheduler with last_epoch >= 0: load the "
+                        "optimizer's state_dict first"
+                    )
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._initial_step()
@@ -94,8 +112,11 @@ class LRScheduler:
         """Advance one epoch (or jump to ``epoch``, using the closed form where there is one)."""
         self._step_count += 1
         if epoch is not None:
-            warnings.warn("passing epoch to scheduler.step() is deprecated (as in PyTorch)",
-                          UserWarning, stacklevel=2)
+            warnings.warn(
+                "passing epoch to scheduler.step() is deprecated (as in PyTorch)",
+                UserWarning,
+                stacklevel=2,
+            )
         self._update_lr(epoch)
 
     def _update_lr(self, epoch: int | None = None) -> None:
@@ -134,8 +155,10 @@ class _LambdaBase(LRScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        sd["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-                            for fn in self.lr_lambdas]
+        sd["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+            for fn in self.lr_lambdas
+        ]
         return sd
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -158,8 +181,9 @@ class LambdaLR(_LambdaBase):
         [0.05]
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list, last_epoch: int = -1
+    ) -> None:
         super().__init__(optimizer, lr_lambda, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -169,15 +193,18 @@ class LambdaLR(_LambdaBase):
 class MultiplicativeLR(_LambdaBase):
     """``lr_e = lr_{e-1} * lr_lambda(e)`` for e >= 1."""
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list, last_epoch: int = -1
+    ) -> None:
         super().__init__(optimizer, lr_lambda, last_epoch)
 
     def get_lr(self) -> list[float]:
         if self._is_initial:
             return self._group_lrs()
-        return [g["lr"] * fn(self.last_epoch)
-                for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)]
+        return [
+            g["lr"] * fn(self.last_epoch)
+            for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)
+        ]
 
 
 class StepLR(LRScheduler):
@@ -192,8 +219,9 @@ class StepLR(LRScheduler):
         [0.5]
     """
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         if not isinstance(step_size, int) or step_size < 1:
             raise ValueError(f"StepLR step_size must be an int >= 1, got {step_size!r}")
         self.step_size = step_size
@@ -212,8 +240,13 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """``lr = base_lr * gamma ** (number of milestones <= epoch)``."""
 
-    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        milestones: Iterable[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+    ) -> None:
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -232,8 +265,13 @@ class MultiStepLR(LRScheduler):
 class ConstantLR(LRScheduler):
     """``lr = base_lr * factor`` until ``total_iters``, then ``base_lr``."""
 
-    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
         if factor > 1.0 or factor < 0:
             raise ValueError(f"ConstantLR factor must be in [0, 1], got {factor}")
         self.factor = factor
@@ -260,8 +298,14 @@ class LinearLR(LRScheduler):
         [0.75]
     """
 
-    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
-                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError(f"LinearLR start_factor must be in (0, 1], got {start_factor}")
         if end_factor > 1.0 or end_factor < 0:
@@ -304,8 +348,9 @@ class ExponentialLR(LRScheduler):
 class PolynomialLR(LRScheduler):
     """``lr = base_lr * (1 - min(epoch, T) / T) ** power``."""
 
-    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
+    ) -> None:
         self.total_iters = total_iters
         self.power = power
         super().__init__(optimizer, last_epoch)
@@ -332,8 +377,13 @@ class CosineAnnealingLR(LRScheduler):
         0.5
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,  # noqa: N803
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_max: int,
+        eta_min: float = 0.0,  # noqa: N803
+        last_epoch: int = -1,
+    ) -> None:
         if not T_max > 0:
             raise ValueError(f"CosineAnnealingLR T_max must be > 0, got {T_max}")
         self.T_max = T_max
@@ -347,8 +397,10 @@ class CosineAnnealingLR(LRScheduler):
         if self._step_count == 1 and e > 0:
             return [lo + (b - lo) * (1 + math.cos(e * math.pi / t)) / 2 for b in self.base_lrs]
         if (e - 1 - t) % (2 * t) == 0:
-            return [g["lr"] + (b - lo) * (1 - math.cos(math.pi / t)) / 2
-                    for b, g in zip(self.base_lrs, self.optimizer.param_groups)]
+            return [
+                g["lr"] + (b - lo) * (1 - math.cos(math.pi / t)) / 2
+                for b, g in zip(self.base_lrs, self.optimizer.param_groups)
+            ]
         ratio = (1 + math.cos(math.pi * e / t)) / (1 + math.cos(math.pi * (e - 1) / t))
         return [ratio * (g["lr"] - lo) + lo for g in self.optimizer.param_groups]
 
@@ -364,8 +416,14 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     ``step(epoch)`` accepts fractional epochs (e.g. ``epoch + i / iters``) as torch does.
     """
 
-    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1,  # noqa: N803
-                 eta_min: float = 0.0, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,
+        T_mult: int = 1,  # noqa: N803
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
         if not isinstance(T_0, int) or T_0 <= 0:
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
         if not isinstance(T_mult, int) or T_mult < 1:
@@ -412,178 +470,5 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = self._group_lrs()
 
 
-class _Composite(LRScheduler):
-    _schedulers: list[LRScheduler]
-
-    def state_dict(self) -> dict[str, Any]:
-        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        sd["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return sd
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state_dict = dict(state_dict)
-        subs = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        for s, sd in zip(self._schedulers, subs):
-            s.load_state_dict(sd)
-
-
-def _check_children(kind: str, optimizer: Any, schedulers: Sequence[Any]) -> None:
-    if len(schedulers) < 1:
-        raise ValueError(f"{kind} expects at least one scheduler, but got none")
-    for i, s in enumerate(schedulers):
-        if isinstance(s, ReduceLROnPlateau):
-            raise ValueError(f"{kind} does not support ReduceLROnPlateau (index {i}): its step "
-                             "needs the metric; step it separately")
-        if not hasattr(s, "optimizer"):
-            raise TypeError(f"{kind}: scheduler at index {i} has no optimizer")
-        if s.optimizer is not optimizer:
-            raise ValueError(f"{kind} expects all schedulers to belong to the same optimizer, "
-                             f"but the one at index {i} ({type(s).__name__}) has another")
-
-
-class SequentialLR(_Composite):
-    """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]``, ...
-
-    Example:
-        >>> import nablagrad as torch
-        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-        >>> warm = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
-        >>> decay = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
-        >>> s = torch.optim.lr_scheduler.SequentialLR(opt, [warm, decay], milestones=[2])
-        >>> [s.get_last_lr()[0] for _ in range(4) if s.step() is None]
-        [0.75, 1.0, 0.5, 0.25]
-    """
-
-    def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler],
-                 milestones: list[int], last_epoch: int = -1) -> None:
-        _check_children("SequentialLR", optimizer, schedulers)
-        if len(milestones) != len(schedulers) - 1:
-            raise ValueError(f"SequentialLR expects one milestone fewer than schedulers, got "
-                             f"{len(schedulers)} schedulers and {len(milestones)} milestones")
-        self._schedulers = list(schedulers)
-        self._milestones = list(milestones)
-        self.last_epoch = last_epoch + 1
-        self.optimizer = optimizer
-        for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
-        self._undo(self)
-        idx = bisect_right(self._milestones, 0)
-        self._schedulers[idx]._initial_step()
-        self._last_lr = self._schedulers[idx].get_last_lr()
-
-    def _undo(self, sched: Any) -> None:
-        if hasattr(sched, "_schedulers"):
-            for s in sched._schedulers:
-                self._undo(s)
-        elif hasattr(sched, "last_epoch"):
-            sched.last_epoch -= 1
-
-    def step(self) -> None:  # type: ignore[override]
-        self.last_epoch += 1
-        idx = bisect_right(self._milestones, self.last_epoch)
-        sched = self._schedulers[idx]
-        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            sched._update_lr(0)
-        else:
-            sched.step()
-        self._last_lr = sched.get_last_lr()
-
-
-class ChainedScheduler(_Composite):
-    """Step several schedulers together each epoch (their factors multiply)."""
-
-    def __init__(self, schedulers: Sequence[LRScheduler],
-                 optimizer: Optimizer | None = None) -> None:
-        if len(schedulers) < 1:
-            raise ValueError("ChainedScheduler expects at least one scheduler, but got none")
-        optimizer = optimizer or schedulers[0].optimizer
-        _check_children("ChainedScheduler", optimizer, schedulers)
-        self._schedulers = list(schedulers)
-        self.optimizer = optimizer
-        self._last_lr = self._group_lrs()
-
-    def step(self) -> None:  # type: ignore[override]
-        for s in self._schedulers:
-            s.step()
-        self._last_lr = self._group_lrs()
-
-
-class ReduceLROnPlateau(LRScheduler):
-    """Multiply the rate by ``factor`` when a metric stops improving for ``patience`` epochs.
-
-    Improvement (mode "min", threshold_mode "rel"): ``metric < best * (1 - threshold)``;
-    "abs": ``metric < best - threshold`` (and mirrored for mode "max").  After a reduction,
-    ``cooldown`` epochs are ignored.  ``lr`` never goes below ``min_lr``; changes smaller than
-    ``eps`` are skipped.  Call ``step(metric)``.
-    """
-
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
-                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr: list[float] | float = 0, eps: float = 1e-8) -> None:
-        if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau factor should be < 1.0, got {factor}")
-        _check_optimizer(optimizer)
-        self.factor = factor
-        self.optimizer = optimizer
-        if isinstance(min_lr, (list, tuple)):
-            self.default_min_lr = None
-            self.min_lrs = _format_param("min_lr", optimizer, min_lr)
-        else:
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * len(optimizer.param_groups)
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode!r} is unknown: use 'min' or 'max'")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode!r} is unknown: use 'rel' or 'abs'")
-        self.patience = patience
-        self.cooldown = cooldown
-        self.eps = eps
-        self.last_epoch = 0
-        self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
-        self.mode_worse = math.inf if mode == "min" else -math.inf
-        self._last_lr = self._group_lrs()
-        self.best = self.mode_worse
-        self.cooldown_counter = 0
-        self.num_bad_epochs = 0
-
-    @property
-    def in_cooldown(self) -> bool:
-        return self.cooldown_counter > 0
-
-    def _is_better(self, a: float, best: float) -> bool:
-        if self.mode == "min":
-            return a < best * (1.0 - self.threshold) if self.threshold_mode == "rel" else (
-                a < best - self.threshold)
-        return a > best * (self.threshold + 1.0) if self.threshold_mode == "rel" else (
-            a > best + self.threshold)
-
-    def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
-        """Record this epoch's ``metrics`` (a number) and reduce the rate if it plateaued."""
-        current = float(metrics)
-        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        if self._is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.in_cooldown:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
-            if len(self.min_lrs) != len(self.optimizer.param_groups):
-                if self.default_min_lr is None:
-                    raise RuntimeError("the optimizer has more parameter groups than min_lr "
-                                       "values: set scheduler.min_lrs to one per group")
-                self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
-            for i, group in enumerate(self.optimizer.param_groups):
-                old = float(group["lr"])
-                new = max(old * self.factor, self.min_lrs[i])
-                if old - new > self.eps:
-                    group["lr"] = new
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = self._group_lrs()
-
-
+from .composite import ChainedScheduler, ReduceLROnPlateau, SequentialLR  # noqa: E402
 from .cyclic import CyclicLR, OneCycleLR  # noqa: E402

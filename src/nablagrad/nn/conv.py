@@ -1,0 +1,274 @@
+"""Convolution and pooling layers: ``Conv1d``, ``Conv2d``, ``LazyConv2d``, ``MaxPool2d``,
+``AvgPool2d``, ``AdaptiveAvgPool2d``.
+
+Conv weights have shape (out, in/groups, *kernel) and are initialised as torch:
+W ~ kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)), b ~ U(same bound).
+
+Example:
+    >>> import nablagrad as torch
+    >>> conv = torch.nn.Conv2d(1, 6, kernel_size=5, padding=2)
+    >>> conv(torch.randn(8, 1, 28, 28)).shape
+    nablagrad.Size([8, 6, 28, 28])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import creation
+from ..backend import to_np_dtype
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+def _tuple(v: Any, n: int) -> tuple:
+    return (v,) * n if isinstance(v, int) else tuple(v)
+
+
+class _ConvNd(Module):
+    _n = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        n = self._n
+        if groups <= 0 or in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"in_channels ({in_channels}) and out_channels ({out_channels}) "
+                f"must both be divisible by groups ({groups})"
+            )
+        if padding_mode != "zeros":
+            raise NotImplementedError(
+                f"padding_mode={padding_mode!r} is not supported: use "
+                "'zeros' (or pad with F.pad first)"
+            )
+        if isinstance(padding, str) and padding not in ("same", "valid"):
+            raise ValueError(f"padding must be 'same', 'valid' or ints, got {padding!r}")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _tuple(kernel_size, n)
+        self.stride = _tuple(stride, n)
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, n)
+        self.dilation = _tuple(dilation, n)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        if in_channels:
+            self._make_params(bias, device, dtype)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def _make_params(self, bias: bool, device: Any, dtype: Any) -> None:
+        shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
+        self.weight = Parameter(creation.empty(*shape, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(creation.empty(self.out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
+            bound = 1 / math.sqrt(fan_in) if fan_in else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _check(self, input: Tensor) -> None:
+        nd = self._n + 2
+        shape = tuple(input._data.shape)
+        if len(shape) not in (nd - 1, nd):
+            raise RuntimeError(
+                f"{type(self).__name__}({self.in_channels}, {self.out_channels}) expected "
+                f"{nd - 1}-D or {nd}-D input (N, C, ...), got input of shape {shape}"
+            )
+        c = shape[1] if len(shape) == nd else shape[0]
+        if c != self.in_channels:
+            raise RuntimeError(
+                f"{type(self).__name__}({self.in_channels}, {self.out_channels}) got input of "
+                f"shape {shape}: expected {self.in_channels} channels, got {c}"
+            )
+
+    def extra_repr(self) -> str:
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0,) * self._n:
+            s += (
+                f", padding={self.padding!r}"
+                if isinstance(self.padding, str)
+                else f", padding={self.padding}"
+            )
+        if self.dilation != (1,) * self._n:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution (cross-correlation) over (N, C, H, W) input; see ``F.conv2d``."""
+
+    _n = 2
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check(input)
+        return F.conv2d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C, L) input; see ``F.conv1d``."""
+
+    _n = 1
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check(input)
+        return F.conv1d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+
+class LazyConv2d(Conv2d):
+    """A ``Conv2d`` whose ``in_channels`` is read from the first input (as in D2L)."""
+
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            0,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
+        self._lazy = (bias, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if self.in_channels == 0:
+            if input.ndim not in (3, 4):
+                raise RuntimeError(
+                    f"LazyConv2d expected 3-D or 4-D input, got shape {tuple(input.shape)}"
+                )
+            bias, device, dtype = self._lazy
+            dtype = dtype if dtype is not None else input.dtype
+            if to_np_dtype(dtype).kind != "f":
+                raise TypeError(f"LazyConv2d: input must be floating point, got {input.dtype}")
+            self.in_channels = input.shape[-3]
+            if self.in_channels % self.groups:
+                raise ValueError(
+                    f"LazyConv2d: {self.in_channels} input channels are not "
+                    f"divisible by groups={self.groups}"
+                )
+            self._make_params(bias, device, dtype)
+        return super().forward(input)
+
+
+class MaxPool2d(Module):
+    """Maximum over kernel windows (stride defaults to the kernel size)."""
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        if return_indices or ceil_mode:
+            raise NotImplementedError("MaxPool2d: return_indices and ceil_mode are not supported")
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode=False"
+        )
+
+
+class AvgPool2d(Module):
+    """Mean over kernel windows (zero padding counts in the divisor, as torch's default)."""
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        if ceil_mode or not count_include_pad:
+            raise NotImplementedError(
+                "AvgPool2d: ceil_mode and count_include_pad=False are not supported"
+            )
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding, self.divisor_override = padding, divisor_override
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            divisor_override=self.divisor_override,
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size (oh, ow), whatever the input size."""
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

@@ -1,0 +1,489 @@
+"""``nablagrad.nn.functional``: the stateless forms of layers, activations and losses.
+
+Each function mirrors ``torch.nn.functional`` (names, arguments, defaults).  The math lives in
+primitives (``nn._primitives``, ``ops.conv``); these wrappers check arguments and shapes and
+give errors that name the problem.  Losses are in ``nn._losses`` and re-exported here.
+
+Example:
+    >>> import nablagrad as torch
+    >>> import nablagrad.nn.functional as F
+    >>> F.softmax(torch.tensor([1e4, 0.0]), dim=0)
+    tensor([1., 0.])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import get_array_module, np
+from ..ops import conv as _conv
+from ..ops.elementwise import relu, sigmoid, tanh
+from ..ops.shape import pad
+from ..tensor import Tensor
+from . import _primitives as P
+from ._losses import (  # noqa: F401 - re-exported
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+
+__all__ = [
+    "relu",
+    "sigmoid",
+    "tanh",
+    "pad",
+    "softmax",
+    "log_softmax",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "softplus",
+    "mish",
+    "hardtanh",
+    "relu6",
+    "linear",
+    "conv1d",
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "dropout",
+    "batch_norm",
+    "layer_norm",
+    "embedding",
+    "one_hot",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "mse_loss",
+    "nll_loss",
+    "smooth_l1_loss",
+]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _dim(dim: int | None, ndim: int, name: str) -> int:
+    if dim is None:  # torch's legacy implicit choice
+        dim = 0 if ndim in (0, 1, 3) else 1
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(f"{name}: dim {dim} is out of range for a tensor with {ndim} dims")
+    return dim % max(ndim, 1)
+
+
+def _float(x: Any, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    if x._data.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating point tensor, got {x.dtype}: call .float()")
+    return x
+
+
+# -- activations ------------------------------------------------------------------------------
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
+    """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x) along ``dim``."""
+    x = _float(input if dtype is None else input.to(dtype), "softmax")
+    if x.ndim == 0:
+        return P.Softmax.apply(x.reshape(1), dim=0).reshape(())
+    return P.Softmax.apply(x, dim=_dim(dim, x.ndim, "softmax"))
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
+    """log_softmax(x)_i = x_i - max x - log sum_j exp(x_j - max x) along ``dim``."""
+    x = _float(input if dtype is None else input.to(dtype), "log_softmax")
+    if x.ndim == 0:
+        return P.LogSoftmax.apply(x.reshape(1), dim=0).reshape(())
+    return P.LogSoftmax.apply(x, dim=_dim(dim, x.ndim, "log_softmax"))
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x if x > 0 else negative_slope * x."""
+    return P.LeakyRelu.apply(_float(input, "leaky_relu"), slope=negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    return P.Elu.apply(_float(input, "elu"), alpha=alpha, scale=1.0)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants alpha=1.6733, scale=1.0507."""
+    return P.Elu.apply(_float(input, "selu"), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) (``approximate="none"``) or its tanh approximation (``"tanh"``)."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return P.Gelu.apply(_float(input, "gelu"), approximate=approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (Swish)."""
+    return P.Silu.apply(_float(input, "silu"))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x where beta x > threshold."""
+    return P.Softplus.apply(_float(input, "softplus"), beta=beta, threshold=threshold)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    return P.Mish.apply(_float(input, "mish"))
+
+
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """clip(x, min_val, max_val)."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    return P.Hardtanh.apply(_float(input, "hardtanh"), lo=min_val, hi=max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    return hardtanh(input, 0.0, 6.0)
+
+
+# -- linear, conv, pooling ----------------------------------------------------------------------
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x W^T + b, x of shape (..., in_features), W of shape (out_features, in_features)."""
+    xs, ws = input._data.shape, weight._data.shape
+    if not xs or xs[-1] != ws[-1]:
+        raise RuntimeError(
+            f"linear: input of shape {tuple(input.shape)} does not match weight of shape "
+            f"{tuple(weight.shape)}: expected last dim {weight.shape[-1]}"
+        )
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(
+            f"linear: input dtype {input.dtype} differs from weight dtype {weight.dtype}: "
+            "convert the input (x.float()) or the model (model.double())"
+        )
+    if bias is None:
+        return P.LinearFn.apply(input, weight)
+    return P.LinearFn.apply(input, weight, bias)
+
+
+def _pair(v: Any, name: str) -> tuple[int, int]:
+    if isinstance(v, int):
+        return (v, v)
+    t = tuple(int(u) for u in v)
+    if len(t) == 1:
+        return (t[0], t[0])
+    if len(t) != 2:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return t
+
+
+def _conv_padding(padding: Any, kernel: tuple, dilation: tuple, stride: tuple) -> tuple:
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0), (0, 0))
+        if padding != "same":
+            raise ValueError(f"padding must be 'valid', 'same' or ints, got {padding!r}")
+        if stride != (1, 1):
+            raise ValueError(
+                "padding='same' is not supported for strided convolutions: use "
+                "stride=1 or explicit padding"
+            )
+        out = []
+        for k, d in zip(kernel, dilation):
+            total = d * (k - 1)
+            out.append((total // 2, total - total // 2))
+        return tuple(out)
+    ph, pw = _pair(padding, "padding")
+    return ((ph, ph), (pw, pw))
+
+
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D cross-correlation over (N, C, H, W) (or unbatched (C, H, W)) input; see ops.conv."""
+    if weight.ndim != 4:
+        raise RuntimeError(
+            f"conv2d: weight must be 4-D (out, in/groups, kH, kW), got {tuple(weight.shape)}"
+        )
+    if input.ndim == 3:
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(
+            0
+        )
+    if input.ndim != 4:
+        raise RuntimeError(
+            f"conv2d: expected 3-D or 4-D input (N, C, H, W), got shape {tuple(input.shape)}"
+        )
+    o, cg = weight.shape[0], weight.shape[1]
+    if input.shape[1] != cg * groups:
+        raise RuntimeError(
+            f"conv2d: input of shape {tuple(input.shape)} has {input.shape[1]} channels, expected "
+            f"{cg * groups} (weight {tuple(weight.shape)}, groups={groups})"
+        )
+    if o % groups:
+        raise ValueError(f"conv2d: out_channels {o} must be divisible by groups {groups}")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(
+            f"conv2d: input dtype {input.dtype} differs from weight dtype "
+            f"{weight.dtype}: convert the input (x.float())"
+        )
+    stride_, dil = _pair(stride, "stride"), _pair(dilation, "dilation")
+    kernel = tuple(weight.shape[2:])
+    pad_ = _conv_padding(padding, kernel, dil, stride_)
+    for ax in (0, 1):
+        size = input.shape[2 + ax] + sum(pad_[ax])
+        if size < dil[ax] * (kernel[ax] - 1) + 1:
+            raise RuntimeError(
+                f"conv2d: input of shape {tuple(input.shape)} (padded size {size}) is smaller "
+                f"than the kernel {kernel} with dilation {dil}"
+            )
+    kw = dict(stride=stride_, padding=pad_, dilation=dil, groups=groups)
+    if bias is None:
+        return _conv.Conv2dFn.apply(input, weight, **kw)
+    return _conv.Conv2dFn.apply(input, weight, bias, **kw)
+
+
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-D cross-correlation over (N, C, L) (or (C, L)) input, run as a conv2d of height 1."""
+    if input.ndim == 2:
+        return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(
+            0
+        )
+    if input.ndim != 3 or weight.ndim != 3:
+        raise RuntimeError(
+            f"conv1d: expected input (N, C, L) and weight (out, in, k), got "
+            f"{tuple(input.shape)} and {tuple(weight.shape)}"
+        )
+    s = stride if isinstance(stride, int) else stride[0]
+    d = dilation if isinstance(dilation, int) else dilation[0]
+    p = padding if isinstance(padding, (int, str)) else padding[0]
+    p2 = p if isinstance(p, str) else (0, p)
+    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), p2, (1, d), groups)
+    return out.squeeze(2)
+
+
+def _pool_check(input: Tensor, name: str) -> tuple[Tensor, bool]:
+    if input.ndim == 3:
+        return input.unsqueeze(0), True
+    if input.ndim != 4:
+        raise RuntimeError(
+            f"{name}: expected 3-D or 4-D input (N, C, H, W), got shape {tuple(input.shape)}"
+        )
+    return input, False
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """Maximum over each kernel window (padding counts as -inf)."""
+    if ceil_mode or return_indices:
+        raise NotImplementedError("max_pool2d: ceil_mode and return_indices are not supported")
+    x, unb = _pool_check(input, "max_pool2d")
+    k = _pair(kernel_size, "kernel_size")
+    s = k if stride is None or stride == [] else _pair(stride, "stride")
+    p, d = _pair(padding, "padding"), _pair(dilation, "dilation")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"max_pool2d: padding {p} should be at most half the kernel size {k}")
+    out = _conv.MaxPool2dFn.apply(x, kernel=k, stride=s, padding=p, dilation=d)
+    return out.squeeze(0) if unb else out
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over each kernel window; zero padding counts in the divisor (torch's default)."""
+    if ceil_mode or not count_include_pad:
+        raise NotImplementedError(
+            "avg_pool2d: ceil_mode and count_include_pad=False are not supported"
+        )
+    x, unb = _pool_check(input, "avg_pool2d")
+    k = _pair(kernel_size, "kernel_size")
+    s = k if stride is None or stride == [] else _pair(stride, "stride")
+    p = _pair(padding, "padding")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"avg_pool2d: padding {p} should be at most half the kernel size {k}")
+    out = _conv.AvgPool2dFn.apply(x, kernel=k, stride=s, padding=p, divisor=divisor_override)
+    return out.squeeze(0) if unb else out
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Average over the windows [floor(i H / oh), ceil((i+1) H / oh)) that tile the input."""
+    from ..ops.shape import stack
+
+    x, unb = _pool_check(input, "adaptive_avg_pool2d")
+    h, w = x.shape[2], x.shape[3]
+    oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
+    oh, ow = oh or h, ow or w
+    if h % oh == 0 and w % ow == 0:
+        n, c = x.shape[:2]
+        out = x.reshape(n, c, oh, h // oh, ow, w // ow).mean((3, 5))
+    else:
+        rows = []
+        for i in range(oh):
+            h0, h1 = (i * h) // oh, -((-(i + 1) * h) // oh)
+            cells = []
+            for j in range(ow):
+                w0, w1 = (j * w) // ow, -((-(j + 1) * w) // ow)
+                cells.append(x[:, :, h0:h1, w0:w1].mean((2, 3)))
+            rows.append(stack(cells, -1))
+        out = stack(rows, -2)
+    return out.squeeze(0) if unb else out
+
+
+# -- regularisation and normalisation ----------------------------------------------------------
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Inverted dropout: zero each element with probability p, scale survivors by 1/(1-p)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    from ..random import _gen
+
+    keep = _gen(None).random(input.shape) >= p
+    xp = get_array_module(input._data)
+    mask = xp.asarray(keep, dtype=input._data.dtype) * input._data.dtype.type(1.0 / (1.0 - p))
+    return input * Tensor._wrap(mask)
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over all dims but the channel dim 1.
+
+    In training the batch statistics are used (biased variance) and the running statistics
+    move by ``momentum`` (running_var takes the unbiased variance), as torch.
+    """
+    c = input.shape[1]
+    axes = (0,) + tuple(range(2, input.ndim))
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if training:
+        n = input.numel() // c
+        if n <= 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input "
+                f"size {tuple(input.shape)}"
+            )
+        mean = input.mean(axes, keepdim=True)
+        centered = input - mean
+        var = (centered * centered).mean(axes, keepdim=True)
+        if running_mean is not None:
+            m = momentum
+            rm, rv = running_mean._data, running_var._data
+            rm *= 1 - m
+            rm += m * mean._data.reshape(c).astype(rm.dtype)
+            rv *= 1 - m
+            rv += m * var._data.reshape(c).astype(rv.dtype) * (n / (n - 1))
+        y = centered * (var + eps).rsqrt()
+    else:
+        if running_mean is None:
+            raise RuntimeError("batch_norm: running statistics are required in eval mode")
+        inv = Tensor._wrap((1.0 / np.sqrt(running_var._data + eps)).astype(input._data.dtype))
+        y = (input - running_mean.reshape(shape)) * inv.reshape(shape)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape) dims."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape) :]) != shape:
+        raise RuntimeError(
+            f"layer_norm: input of shape {tuple(input.shape)} does not end with "
+            f"normalized_shape {shape}"
+        )
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    mean = input.mean(axes, keepdim=True)
+    centered = input - mean
+    var = (centered * centered).mean(axes, keepdim=True)
+    y = centered * (var + eps).rsqrt()
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of ``weight`` at the integer indices ``input``; the padding row gets no gradient."""
+    if input._data.dtype.kind not in "iu":
+        raise TypeError(
+            f"embedding: indices must be an integer tensor, got {input.dtype}: call .long()"
+        )
+    idx = input._data
+    num = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
+        raise IndexError(
+            f"embedding: index out of range: indices must be in [0, {num}), got "
+            f"min {int(idx.min())}, max {int(idx.max())}"
+        )
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += num
+    return P.EmbeddingFn.apply(weight, idx=idx, padding_idx=padding_idx)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot encoding with a new last dim of size num_classes."""
+    idx = tensor._data
+    n = int(idx.max()) + 1 if num_classes < 0 else num_classes
+    xp = get_array_module(idx)
+    return Tensor._wrap((idx[..., None] == xp.arange(n)).astype(np.int64))

@@ -1,0 +1,195 @@
+"""``nn.init``: in-place weight initialisers with torch's formulas (no gradient recorded).
+
+fan_in = size(1) * receptive field, fan_out = size(0) * receptive field;
+xavier: std = gain * sqrt(2 / (fan_in + fan_out)); kaiming: std = gain / sqrt(fan);
+uniform variants use bound = sqrt(3) * std.
+
+Example:
+    >>> import nablagrad as torch
+    >>> w = torch.empty(3, 5)
+    >>> _ = torch.nn.init.xavier_uniform_(w)
+    >>> bool((w.abs() <= (6 / 8) ** 0.5).all())
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..autograd import no_grad
+from ..backend import get_array_module
+from ..tensor import Tensor
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The recommended gain for ``nonlinearity`` (relu: sqrt(2), tanh: 5/3, selu: 3/4 ...)."""
+    linear = (
+        "linear",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+        "sigmoid",
+    )
+    if nonlinearity in linear:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if isinstance(slope, bool) or not isinstance(slope, (int, float)):
+            raise ValueError(f"negative_slope {slope} not a valid number")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(
+        f"Unsupported nonlinearity {nonlinearity!r}: use linear, sigmoid, tanh, "
+        "relu, leaky_relu or selu"
+    )
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    if tensor.ndim < 2:
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than 2 "
+            f"dimensions (got shape {tuple(tensor.shape)})"
+        )
+    receptive = math.prod(tensor.shape[2:]) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fan(tensor: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+    """Fill with U(a, b)."""
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+    """Fill with N(mean, std^2)."""
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
+
+
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: Any = None,
+) -> Tensor:
+    """N(mean, std^2) truncated to [a, b] (by resampling values outside)."""
+    from ..random import _gen
+
+    rng = _gen(generator)
+    vals = rng.normal(mean, std, tensor.shape)
+    bad = (vals < a) | (vals > b)
+    while bad.any():
+        vals[bad] = rng.normal(mean, std, int(bad.sum()))
+        bad = (vals < a) | (vals > b)
+    return _assign(tensor, vals)
+
+
+def _assign(tensor: Tensor, values: Any) -> Tensor:
+    with no_grad():
+        xp = get_array_module(tensor._data)
+        tensor._data[...] = xp.asarray(values, dtype=tensor._data.dtype)
+        tensor._version += 1
+    return tensor
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    with no_grad():
+        return tensor.fill_(val)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 1.0)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    xp = get_array_module(tensor._data)
+    return _assign(tensor, xp.eye(*tensor.shape))
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))  (Glorot & Bengio, 2010)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
+    return uniform_(tensor, -a, a, generator)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def kaiming_uniform_(
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Any = None,
+) -> Tensor:
+    """U(-b, b), b = gain * sqrt(3 / fan)  (He et al., 2015); gain from ``nonlinearity``, a."""
+    if 0 in tensor.shape:
+        return tensor
+    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Any = None,
+) -> Tensor:
+    """N(0, std^2), std = gain / sqrt(fan)."""
+    if 0 in tensor.shape:
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def lecun_normal_(tensor: Tensor, generator: Any = None) -> Tensor:
+    """N(0, 1 / fan_in): the initialisation SELU networks need (Klambauer et al., 2017)."""
+    return kaiming_normal_(tensor, mode="fan_in", nonlinearity="linear", generator=generator)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """A (semi-)orthogonal matrix from the QR of a Gaussian matrix, sign-fixed, times ``gain``."""
+    from ..random import _gen
+
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _gen(generator).normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = get_array_module(flat).linalg.qr(flat)
+    q = q * get_array_module(r).sign(r.diagonal())
+    if rows < cols:
+        q = q.T
+    return _assign(tensor, (gain * q).reshape(tensor.shape))

@@ -1,0 +1,172 @@
+"""Loss modules (wrappers over the functional forms in ``nn._losses``) and weight penalties.
+
+Example:
+    >>> import nablagrad as torch
+    >>> loss = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
+    >>> round(loss(torch.zeros(2, 4), torch.tensor([1, 3])).item(), 4)
+    1.3863
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..tensor import Tensor
+from . import _losses as L
+from .module import Module
+
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in ("mean", "sum", "none", "batchmean"):
+            raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """mean((x - y)^2)."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return L.mse_loss(input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    """mean(|x - y|)."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return L.l1_loss(input, target, self.reduction)
+
+
+class HuberLoss(_Loss):
+    """Quadratic for |x - y| < delta, linear beyond."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return L.huber_loss(input, target, self.reduction, self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    """Huber loss divided by beta (quadratic below beta)."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return L.smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy on probabilities."""
+
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return L.binary_cross_entropy(input, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Sigmoid + binary cross-entropy in one stable formula; ``pos_weight`` scales positives."""
+
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        reduction: str = "mean",
+        pos_weight: Tensor | None = None,
+    ) -> None:
+        super().__init__(reduction)
+        self.weight, self.pos_weight = weight, pos_weight
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return L.binary_cross_entropy_with_logits(
+            input, target, self.weight, self.reduction, self.pos_weight
+        )
+
+
+class CrossEntropyLoss(_Loss):
+    """Softmax cross-entropy on logits (class indices or probabilities as targets)."""
+
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return L.cross_entropy(
+            input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing
+        )
+
+
+class NLLLoss(_Loss):
+    """Negative log-likelihood on log-probabilities (pair with LogSoftmax)."""
+
+    def __init__(
+        self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean"
+    ) -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return L.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+
+
+class KLDivLoss(_Loss):
+    """KL(target || exp(input)) pointwise; input holds log-probabilities."""
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return L.kl_div(input, target, self.reduction, self.log_target)
+
+
+def l1_penalty(parameters: Iterable[Tensor] | Any, weight: float = 1.0) -> Tensor:
+    """weight * sum_p sum |p|: add to the loss for L1 (lasso) regularisation.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> net = torch.nn.Linear(3, 1)
+        >>> loss = net(torch.randn(4, 3)).pow(2).mean() + l1_penalty(net.parameters(), 1e-3)
+    """
+    return weight * _total(p.abs().sum() for p in _params(parameters))
+
+
+def l2_penalty(parameters: Iterable[Tensor] | Any, weight: float = 1.0) -> Tensor:
+    """weight * sum_p sum p^2 / 2: add to the loss for L2 regularisation (weight decay).
+
+    Its gradient is weight * p, the same step as an optimiser's ``weight_decay=weight``.
+    """
+    return weight * 0.5 * _total((p * p).sum() for p in _params(parameters))
+
+
+def _params(parameters: Any) -> list:
+    if isinstance(parameters, Module):
+        return [p for n, p in parameters.named_parameters() if n.endswith("weight")]
+    if isinstance(parameters, Tensor):
+        return [parameters]
+    return list(parameters)
+
+
+def _total(terms: Any) -> Tensor:
+    total = None
+    for t in terms:
+        total = t if total is None else total + t
+    if total is None:
+        raise ValueError("weight penalty: no parameters given")
+    return total

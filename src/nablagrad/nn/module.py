@@ -1,0 +1,412 @@
+"""``Module``: the base class of every layer and model, as ``torch.nn.Module``.
+
+Assigning a ``Parameter`` or a ``Module`` to an attribute registers it; ``register_buffer``
+registers non-learnable state (BatchNorm's running statistics).  ``state_dict()`` names entries
+with dotted paths exactly as PyTorch does (``features.3.bias``, ``bn.running_mean``), so
+weights move between the two libraries as NumPy arrays.
+
+Registered objects are also kept in the instance ``__dict__``, so reading ``self.weight`` in a
+``forward`` is an ordinary attribute lookup (no ``__getattr__`` detour on the hot path).
+
+Example:
+    >>> import nablagrad as torch
+    >>> class Net(torch.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc = torch.nn.Linear(4, 2)
+    ...     def forward(self, x):
+    ...         return self.fc(x)
+    >>> sorted(Net().state_dict())
+    ['fc.bias', 'fc.weight']
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .. import backend
+from ..autograd import no_grad
+from ..backend import get_array_module, np
+from ..tensor import Tensor
+from .parameter import Parameter
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    """Base class for layers and models: subclasses set attributes in ``__init__`` and define
+    ``forward``.  Call the module (``model(x)``), not ``forward`` directly."""
+
+    training: bool
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments")
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = OrderedDict()
+        d["_buffers"] = OrderedDict()
+        d["_non_persistent"] = set()
+        d["_modules"] = OrderedDict()
+        d["_forward_hooks"] = OrderedDict()
+
+    # -- attribute registration ----------------------------------------------------------------
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        d = self.__dict__
+        if "_parameters" not in d:
+            if isinstance(value, (Parameter, Module)):
+                raise AttributeError(
+                    f"cannot assign {type(value).__name__} before Module.__init__() call: call "
+                    "super().__init__() first in your module's __init__"
+                )
+            object.__setattr__(self, name, value)
+            return
+        params, modules, buffers = d["_parameters"], d["_modules"], d["_buffers"]
+        if isinstance(value, Parameter):
+            modules.pop(name, None)
+            buffers.pop(name, None)
+            params[name] = value
+        elif isinstance(value, Module):
+            params.pop(name, None)
+            buffers.pop(name, None)
+            modules[name] = value
+        elif name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter '{name}': use "
+                    "nn.Parameter(tensor) or None"
+                )
+            params[name] = None
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as child module '{name}'")
+            modules[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer '{name}'")
+            buffers[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        for reg in ("_parameters", "_modules", "_buffers"):
+            self.__dict__[reg].pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (or ``None``, an absent optional parameter) under ``name``."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot register a {type(param).__name__} as a parameter: wrap it in nn.Parameter"
+            )
+        self._parameters[name] = param
+        object.__setattr__(self, name, param)
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register non-learnable state saved in ``state_dict`` (unless ``persistent=False``)."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"buffer '{name}' must be a Tensor or None, got {type(tensor).__name__}"
+            )
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+        object.__setattr__(self, name, tensor)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._modules[name] = module
+        object.__setattr__(self, name, module)
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> Module:
+        mod = self
+        for part in target.split(".") if target else []:
+            if part not in mod._modules:
+                raise AttributeError(f"{type(mod).__name__} has no submodule '{part}'")
+            mod = mod._modules[part]
+        return mod
+
+    # -- calling -------------------------------------------------------------------------------
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                res = hook(self, args, out)
+                if res is not None:
+                    out = res
+        return out
+
+    def register_forward_hook(self, hook: Callable) -> Any:
+        """Call ``hook(module, inputs, output)`` after every forward; it may return a new output."""
+        key = object()
+        self._forward_hooks[key] = hook
+        return _RemovableHandle(self._forward_hooks, key)
+
+    # -- traversal -----------------------------------------------------------------------------
+
+    def named_modules(
+        self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, m in self._modules.items():
+            if m is None:
+                continue
+            yield from m.named_modules(
+                memo, f"{prefix}.{name}" if prefix else name, remove_duplicate
+            )
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def _named_members(self, kind: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Any]]:
+        seen = set()
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mp, m in mods:
+            for name, v in getattr(m, kind).items():
+                if v is None or id(v) in seen:
+                    continue
+                seen.add(id(v))
+                yield (f"{mp}.{name}" if mp else name), v
+
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, Parameter) pairs; a shared parameter is listed once."""
+        return self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    # -- modes and bulk changes ----------------------------------------------------------------
+
+    def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        for m in self.modules():
+            m.__dict__["training"] = mode
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients of all parameters (``None`` by default, as torch 2.x)."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad = Tensor._wrap(get_array_module(p.grad._data).zeros_like(p.grad._data))
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every submodule (children first) and on self, e.g. for custom init."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    def _apply_arrays(self, convert: Callable[[Any], Any], floats_only: bool) -> Module:
+        for m in self.modules():
+            for reg in (m._parameters, m._buffers):
+                for t in reg.values():
+                    if t is None or (floats_only and t._data.dtype.kind != "f"):
+                        continue
+                    t._data = convert(t._data)
+                    if t.grad is not None:
+                        t.grad._data = convert(t.grad._data)
+        return self
+
+    def to(self, *args: Any, device: Any = None, dtype: Any = None, **kwargs: Any) -> Module:
+        """Move parameters and buffers in place: ``model.to("cuda")``, ``model.to(float64)``."""
+        for a in args:
+            if isinstance(a, backend.device) or (
+                isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda")
+            ):
+                device = a
+            elif isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            else:
+                dtype = a
+        if device is not None:
+            dev = backend.as_device(device)
+            self._apply_arrays(lambda arr: backend.to_device(arr, dev), floats_only=False)
+        if dtype is not None:
+            npd = backend.to_np_dtype(dtype)
+            if npd.kind != "f":
+                raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
+            self._apply_arrays(lambda arr: arr.astype(npd), floats_only=True)
+        return self
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None) -> Module:
+        return self.to("cuda" if device is None else f"cuda:{int(device)}")
+
+    def float(self) -> Module:
+        return self.to(dtype=np.float32)
+
+    def double(self) -> Module:
+        return self.to(dtype=np.float64)
+
+    def half(self) -> Module:
+        return self.to(dtype=np.float16)
+
+    # -- state dict ----------------------------------------------------------------------------
+
+    def state_dict(
+        self, destination: Any = None, prefix: str = "", keep_vars: bool = False
+    ) -> OrderedDict:
+        """Parameters and persistent buffers by dotted name (detached, sharing memory)."""
+        out = OrderedDict() if destination is None else destination
+        for name, p in self._parameters.items():
+            if p is not None:
+                out[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent:
+                out[prefix + name] = b if keep_vars else b.detach()
+        for name, m in self._modules.items():
+            if m is not None:
+                m.state_dict(out, prefix + name + ".", keep_vars)
+        return out
+
+    def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
+        """Copy values from ``state_dict`` (Tensors, NumPy arrays or torch tensors) in place.
+
+        Missing or unexpected keys raise when ``strict``; a shape mismatch always raises.  The
+        error lists every offending key.
+        """
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        mismatched, values = [], {}
+        for k, target in own.items():
+            if k not in state_dict:
+                continue
+            arr = _as_array(state_dict[k], k)
+            if tuple(arr.shape) != tuple(target._data.shape):
+                mismatched.append(
+                    f"{k}: checkpoint {tuple(arr.shape)} vs model {tuple(target._data.shape)}"
+                )
+            else:
+                values[k] = arr
+        problems = []
+        if strict and missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if strict and unexpected:
+            problems.append("unexpected keys: " + ", ".join(unexpected))
+        if mismatched:
+            problems.append("size mismatch for " + "; ".join(mismatched))
+        if problems:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}: "
+                + " | ".join(problems)
+                + ". Check that the checkpoint was saved from the same architecture"
+                + (
+                    " (or pass strict=False to skip missing/unexpected keys)"
+                    if not mismatched
+                    else ""
+                )
+            )
+        with no_grad():
+            for k, arr in values.items():
+                t = own[k]
+                xp = get_array_module(t._data)
+                t._data[...] = xp.asarray(
+                    backend.to_device(arr, t.device) if xp is not np else arr
+                ).astype(t._data.dtype)
+                t._version += 1
+        return IncompatibleKeys(missing, unexpected)
+
+    # -- printing ------------------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        extra = self.extra_repr()
+        if extra:
+            lines = extra.split("\n")
+        for name, m in self._modules.items():
+            body = repr(m).replace("\n", "\n  ")
+            lines.append(f"({name}): {body}")
+        main = type(self).__name__ + "("
+        if not lines:
+            return main + ")"
+        if len(lines) == 1 and not self._modules:
+            return main + lines[0] + ")"
+        return main + "\n  " + "\n  ".join(lines) + "\n)"
+
+    def __dir__(self) -> list:
+        return sorted(set(super().__dir__()))
+
+    def __getstate__(self) -> dict:
+        return self.__dict__.copy()
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+
+def _as_array(value: Any, key: str) -> Any:
+    if isinstance(value, Tensor):
+        return value._data
+    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
+        return value.detach().cpu().numpy()
+    try:
+        return np.asarray(value)
+    except Exception as e:  # noqa: BLE001
+        raise TypeError(
+            f"state_dict entry '{key}' is a {type(value).__name__}, not an array"
+        ) from e
+
+
+class _RemovableHandle:
+    def __init__(self, hooks: dict, key: object) -> None:
+        self.hooks, self.key = hooks, key
+
+    def remove(self) -> None:
+        self.hooks.pop(self.key, None)

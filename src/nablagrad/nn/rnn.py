@@ -1,0 +1,299 @@
+"""Recurrent layers: ``RNN`` (tanh/relu), ``LSTM`` and ``GRU``; multi-layer, ``batch_first``,
+``bidirectional``, dropout between layers.  Parameter names and gate order match torch
+(``weight_ih_l0``, ``bias_hh_l1_reverse``; LSTM gates i, f, g, o; GRU gates r, z, n):
+
+    RNN:  h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)
+    LSTM: i, f, g, o = sig, sig, tanh, sig of (x W_ih^T + b_ih + h W_hh^T + b_hh);
+          c' = f c + i g;  h' = o tanh(c')
+    GRU:  r, z = sig(.);  n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn));  h' = (1 - z) n + z h
+
+The input projection of a whole sequence is one matrix product; the recurrence loops over time.
+All weights start U(-1/sqrt(hidden), 1/sqrt(hidden)) as in torch.
+
+Example:
+    >>> import nablagrad as torch
+    >>> lstm = torch.nn.LSTM(input_size=3, hidden_size=5, num_layers=2, batch_first=True)
+    >>> out, (h, c) = lstm(torch.randn(4, 7, 3))
+    >>> out.shape, h.shape
+    (nablagrad.Size([4, 7, 5]), nablagrad.Size([2, 4, 5]))
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import creation
+from ..ops.elementwise import relu, sigmoid, tanh
+from ..ops.shape import cat, stack
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+class RNNBase(Module):
+    """Shared machinery of RNN, LSTM and GRU."""
+
+    def __init__(
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        if num_layers < 1 or hidden_size < 1:
+            raise ValueError("num_layers and hidden_size must be positive")
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"dropout should be a number in range [0, 1], got {dropout}")
+        self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
+        self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        g = _GATES[mode] * hidden_size
+        dirs = 2 if bidirectional else 1
+        self._names = []
+        for layer in range(num_layers):
+            in_size = input_size if layer == 0 else hidden_size * dirs
+            for d in range(dirs):
+                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                names = [f"weight_ih{sfx}", f"weight_hh{sfx}"]
+                setattr(
+                    self,
+                    names[0],
+                    Parameter(creation.empty(g, in_size, device=device, dtype=dtype)),
+                )
+                setattr(
+                    self,
+                    names[1],
+                    Parameter(creation.empty(g, hidden_size, device=device, dtype=dtype)),
+                )
+                if bias:
+                    names += [f"bias_ih{sfx}", f"bias_hh{sfx}"]
+                    setattr(
+                        self, names[2], Parameter(creation.empty(g, device=device, dtype=dtype))
+                    )
+                    setattr(
+                        self, names[3], Parameter(creation.empty(g, device=device, dtype=dtype))
+                    )
+                self._names.append(names)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _weights(self, layer: int, d: int) -> tuple:
+        names = self._names[layer * (2 if self.bidirectional else 1) + d]
+        ws = [getattr(self, n) for n in names]
+        return (ws[0], ws[1], ws[2], ws[3]) if self.bias else (ws[0], ws[1], None, None)
+
+    def _step(self, xw: Tensor, h: Any, w_hh: Tensor, b_hh: Tensor | None) -> Any:
+        raise NotImplementedError
+
+    def forward(self, input: Tensor, hx: Any = None) -> tuple:
+        if input.ndim not in (2, 3):
+            raise ValueError(
+                f"{type(self).__name__}: expected 2-D (L, H_in) or 3-D input, got "
+                f"shape {tuple(input.shape)}"
+            )
+        if input.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{type(self).__name__}(input_size={self.input_size}) got input of "
+                f"shape {tuple(input.shape)}: expected last dim {self.input_size}"
+            )
+        unbatched = input.ndim == 2
+        x = (
+            input.unsqueeze(1)
+            if unbatched
+            else (input.transpose(0, 1) if self.batch_first else input)
+        )
+        n = x.shape[1]
+        dirs = 2 if self.bidirectional else 1
+        lstm = self.mode == "LSTM"
+        h0, c0 = self._initial(hx, n, dirs, unbatched, x)
+        hs, cs = [], []
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(dirs):
+                k = layer * dirs + d
+                w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
+                xw = F.linear(x, w_ih, b_ih)  # (L, N, G*H): the whole sequence at once
+                state = (h0[k], c0[k]) if lstm else h0[k]
+                steps = range(x.shape[0] - 1, -1, -1) if d else range(x.shape[0])
+                seq = [None] * x.shape[0]
+                for t in steps:
+                    state = self._step(xw[t], state, w_hh, b_hh)
+                    seq[t] = state[0] if lstm else state
+                outs.append(stack(seq, 0))
+                hs.append(state[0] if lstm else state)
+                if lstm:
+                    cs.append(state[1])
+            x = outs[0] if dirs == 1 else cat(outs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        out = x.squeeze(1) if unbatched else (x.transpose(0, 1) if self.batch_first else x)
+        h_n = stack(hs, 0)
+        h_n = h_n.squeeze(1) if unbatched else h_n
+        if lstm:
+            c_n = stack(cs, 0)
+            return out, (h_n, c_n.squeeze(1) if unbatched else c_n)
+        return out, h_n
+
+    def _initial(self, hx: Any, n: int, dirs: int, unbatched: bool, x: Tensor) -> tuple:
+        shape = (self.num_layers * dirs, n, self.hidden_size)
+        if hx is None:
+            z = creation.zeros(*shape, dtype=x.dtype)
+            return z, z
+        h, c = hx if self.mode == "LSTM" else (hx, None)
+        if unbatched:
+            h = h.unsqueeze(1)
+            c = c.unsqueeze(1) if c is not None else None
+        for t in (h, c):
+            if t is not None and tuple(t.shape) != shape:
+                raise RuntimeError(
+                    f"{type(self).__name__}: expected hidden state of shape "
+                    f"{shape}, got {tuple(t.shape)}"
+                )
+        return h, c
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+
+class RNN(RNNBase):
+    """Elman RNN with ``nonlinearity`` "tanh" (default) or "relu"."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}: use 'tanh' or 'relu'")
+        self.nonlinearity = nonlinearity
+        super().__init__(
+            "RNN_" + nonlinearity.upper(),
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device,
+            dtype,
+        )
+
+    def _step(self, xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+        z = xw + F.linear(h, w_hh, b_hh)
+        return tanh(z) if self.nonlinearity == "tanh" else relu(z)
+
+
+class LSTM(RNNBase):
+    """Long short-term memory; returns ``output, (h_n, c_n)``."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        if proj_size:
+            raise NotImplementedError("LSTM: proj_size is not supported")
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device,
+            dtype,
+        )
+
+    def _step(self, xw: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -> tuple:
+        h, c = state
+        hs = self.hidden_size
+        z = xw + F.linear(h, w_hh, b_hh)
+        i = sigmoid(z[:, :hs])
+        f = sigmoid(z[:, hs : 2 * hs])
+        g = tanh(z[:, 2 * hs : 3 * hs])
+        o = sigmoid(z[:, 3 * hs :])
+        c = f * c + i * g
+        return o * tanh(c), c
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit; returns ``output, h_n``."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device,
+            dtype,
+        )
+
+    def _step(self, xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+        hs = self.hidden_size
+        hw = F.linear(h, w_hh, b_hh)
+        r = sigmoid(xw[:, :hs] + hw[:, :hs])
+        z = sigmoid(xw[:, hs : 2 * hs] + hw[:, hs : 2 * hs])
+        n = tanh(xw[:, 2 * hs :] + r * hw[:, 2 * hs :])
+        return (1 - z) * n + z * h

@@ -1,0 +1,226 @@
+"""Autograd semantics against PyTorch: accumulation, graph freeing, hooks, grad(), HVPs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import assert_close, to_torch
+
+import nablagrad as ng
+
+
+def test_grad_accumulates_and_zero():
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 7.0])
+    x.grad.zero_()
+    assert not x.grad.numpy().any()
+
+
+def test_shared_subexpression_and_same_input_twice():
+    a = np.array([0.5, -1.0, 2.0], np.float32)
+    xn, xt = ng.tensor(a, requires_grad=True), to_torch(a, True)
+    for x in (xn, xt):
+        y = x * x
+        z = (y + y * x + x).sum()
+        z.backward()
+    assert_close(xn.grad, xt.grad, 1e-6, 1e-6)
+
+
+def test_add_gives_independent_leaf_grads():
+    a = ng.tensor([1.0, 2.0], requires_grad=True)
+    b = ng.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    a.grad += 10  # must not change b.grad
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_backward_with_gradient_argument():
+    x = ng.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = ng.tensor([0.1, 1.0, 10.0])
+    (x * 2).backward(v)
+    np.testing.assert_allclose(x.grad.numpy(), [0.2, 2.0, 20.0], rtol=1e-6)
+    v[0] = 99.0  # the leaf's grad must not alias the user's tensor
+    assert x.grad[0].item() == pytest.approx(0.2)
+
+
+def test_long_chain_has_no_recursion_limit():
+    x = ng.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y + 1e-4 * y
+    y.backward()
+    assert x.grad.item() == pytest.approx((1 + 1e-4) ** 10_000, rel=1e-3)
+
+
+def test_graph_freed_after_backward():
+    x = ng.tensor([1.0], requires_grad=True)
+    y = (x * x).exp()
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.sum().backward()
+
+
+def test_retain_graph_allows_second_backward():
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
+
+
+def test_no_grad_enable_grad_and_decorator():
+    x = ng.tensor([1.0], requires_grad=True)
+    with ng.no_grad():
+        y = x * 2
+        with ng.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and z.requires_grad
+
+    @ng.no_grad()
+    def f(t):
+        return t * 3
+
+    assert not f(x).requires_grad
+    assert ng.is_grad_enabled()
+    with ng.set_grad_enabled(False):
+        assert not (x * 1).requires_grad
+    assert (x * 1).requires_grad
+
+
+def test_detach_clone_data():
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    d = x.detach()
+    assert not d.requires_grad and d._data is x._data
+    c = x.clone()
+    (c * c).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+    x.data.mul_(10)  # not recorded; shares memory
+    assert x[1].item() == 20.0
+
+
+def test_hooks_modify_gradient_and_remove():
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    seen = []
+    h = y.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 2)
+    y.sum().backward()
+    np.testing.assert_allclose(seen[0], [1.0, 1.0])
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0])
+    h.remove()
+    x.grad = None
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_leaf_hook_sees_total_gradient():
+    x = ng.tensor([1.0], requires_grad=True)
+    got = []
+    x.register_hook(lambda g: got.append(g.item()))
+    (x * 2 + x * 3).sum().backward()
+    assert got == [5.0]
+
+
+def test_retain_grad_on_nonleaf():
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    (y * y).sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), [4.0, 8.0])
+
+
+def test_autograd_grad_and_hessian_vector_product_of_mlp_matches_torch():
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float64) for s in [(5, 8), (8,), (8, 3), (3,)]]
+    x = rng.standard_normal((4, 5))
+    y = rng.integers(0, 3, 4)
+    vecs = [rng.standard_normal(a.shape) for a in arrays]
+
+    def loss(lib, ps, x, y):
+        h = (x @ ps[0] + ps[1]).tanh()
+        logits = h @ ps[2] + ps[3]
+        return (logits.logsumexp(1) - logits[lib.arange(4), y]).mean()
+
+    results = []
+    for lib in (ng, torch):
+        ps = [lib.tensor(a, requires_grad=True) for a in arrays]
+        L = loss(lib, ps, lib.tensor(x), lib.tensor(y))
+        gs = lib.autograd.grad(L, ps, create_graph=True)
+        dot = sum((g * lib.tensor(v)).sum() for g, v in zip(gs, vecs))
+        hv = lib.autograd.grad(dot, ps)
+        results.append((gs, hv))
+    for a, b in zip(results[0][0], results[1][0]):
+        assert_close(a.detach(), b, 1e-10, 1e-9, "gradient")
+    for a, b in zip(results[0][1], results[1][1]):
+        assert_close(a, b, 1e-10, 1e-9, "Hessian-vector product")
+
+
+def test_autograd_functional_hvp():
+    x = ng.tensor([1.0, 2.0], dtype=ng.float64)
+    v = ng.tensor([1.0, 0.0], dtype=ng.float64)
+    _, hv = ng.autograd.functional.hvp(lambda t: (t**3).sum() + t[0] * t[1], x, v)
+    np.testing.assert_allclose(hv.numpy(), [6.0, 1.0])
+
+
+def test_grad_unused_input():
+    a = ng.tensor([1.0], requires_grad=True)
+    b = ng.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        ng.autograd.grad((a * 2).sum(), [a, b])
+    ga, gb = ng.autograd.grad((a * 2).sum(), [a, b], allow_unused=True)
+    assert gb is None and ga.item() == 2.0
+    assert a.grad is None  # grad() does not accumulate
+
+
+def test_inplace_detects_modified_saved_tensor():
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y * y
+    y += 1
+    with pytest.raises(RuntimeError, match="inplace operation"):
+        z.sum().backward()
+
+
+def test_inplace_on_leaf_requiring_grad_is_refused():
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        x += 1
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        x[0] = 3.0
+    with ng.no_grad():
+        x -= 0.5 * ng.ones(2)
+    np.testing.assert_allclose(x.numpy(force=True), [0.5, 1.5])
+
+
+def test_broadcast_gradients_reduce_to_input_shape():
+    w = ng.ones(1, 4, requires_grad=True)
+    b = ng.tensor(2.0, requires_grad=True)
+    x = ng.ones(3, 4)
+    (x * w + b).sum().backward()
+    assert w.grad.shape == (1, 4) and b.grad.shape == ()
+    np.testing.assert_allclose(w.grad.numpy(), np.full((1, 4), 3.0))
+    assert b.grad.item() == 12.0
+
+
+def test_dtype_casts_in_backward():
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    y = x.double() * ng.tensor([1.0, 1.0], dtype=ng.float64)
+    y.sum().backward()
+    assert x.grad.dtype == ng.float32
+
+
+def test_integer_tensor_cannot_require_grad():
+    with pytest.raises(RuntimeError, match="floating point"):
+        ng.tensor([1, 2], requires_grad=True)
+    with pytest.raises(RuntimeError, match="floating point"):
+        ng.arange(3).requires_grad_()
+
+
+def test_backward_on_non_scalar_needs_gradient():
+    x = ng.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(3,\).*gradient="):
+        (x * 2).backward()
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        ng.ones(2).sum().backward()

@@ -1,0 +1,317 @@
+"""Every core op against PyTorch: forward values/dtypes and gradients, via one helper."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import check_op, make_inputs
+from hypothesis import given, settings
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import nablagrad as ng
+
+TOL = {"atol": 1e-5, "rtol": 1e-5}
+
+# (name, nablagrad fn, torch fn, shapes, extra check_op kwargs)
+UNARY = [
+    ("neg", lambda x: -x, None, {}),
+    ("exp", lambda x: x.exp(), None, {}),
+    ("log", lambda x: x.log(), None, {"low": 0.1, "high": 3.0}),
+    ("log1p", lambda x: x.log1p(), None, {"low": -0.5, "high": 3.0}),
+    ("sqrt", lambda x: x.sqrt(), None, {"low": 0.1, "high": 3.0}),
+    ("abs", lambda x: x.abs(), None, {}),
+    ("sign", lambda x: x.sign(), None, {}),
+    ("sin", lambda x: x.sin(), None, {}),
+    ("cos", lambda x: x.cos(), None, {}),
+    ("tanh", lambda x: x.tanh(), None, {}),
+    ("sigmoid", lambda x: x.sigmoid(), None, {}),
+    ("relu", lambda x: x.relu(), None, {}),
+    ("clamp", lambda x: x.clamp(-0.5, 0.7), None, {}),
+    ("clamp_min", lambda x: x.clamp(min=0.2), None, {}),
+    ("rsqrt", lambda x: x.rsqrt(), None, {"low": 0.2, "high": 3.0, "rtol": 1e-4}),
+    ("reciprocal", lambda x: x.reciprocal(), None, {"low": 0.2, "high": 3.0, "rtol": 1e-4}),
+    ("square", lambda x: x.square(), None, {}),
+    ("expm1", lambda x: x.expm1(), None, {"atol": 1e-5}),
+    ("pow_scalar", lambda x: x**3, None, {}),
+    ("rpow", lambda x: 2.0**x, None, {}),
+    ("scalar_ops", lambda x: (2 * x - 1) / 3 + 0.5, None, {}),
+    ("rsub_rdiv", lambda x: 1 - 2 / x, None, {"low": 0.5, "high": 2.0, "rtol": 1e-4}),
+]
+
+
+@pytest.mark.parametrize("name,fn,tfn,kw", UNARY, ids=[u[0] for u in UNARY])
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4)])
+def test_unary(name, fn, tfn, kw, shape):
+    kw = dict(kw)
+    check_op(fn, tfn, [shape], atol=kw.pop("atol", 1e-5), rtol=kw.pop("rtol", 1e-5), **kw)
+
+
+BINARY = [
+    ("add", lambda a, b: a + b),
+    ("sub", lambda a, b: a - b),
+    ("mul", lambda a, b: a * b),
+    ("div", lambda a, b: a / (b.abs() + 0.5)),
+    ("pow", lambda a, b: (a.abs() + 0.5) ** b),
+    ("maximum", lambda a, b: ng.maximum(a, b) if isinstance(a, ng.Tensor) else torch.maximum(a, b)),
+    ("minimum", lambda a, b: ng.minimum(a, b) if isinstance(a, ng.Tensor) else torch.minimum(a, b)),
+    ("where", lambda a, b: (ng if isinstance(a, ng.Tensor) else torch).where(a > b, a, b * 2)),
+]
+
+
+@pytest.mark.parametrize("name,fn", BINARY, ids=[b[0] for b in BINARY])
+@pytest.mark.parametrize(
+    "shapes",
+    [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((5, 1), (1, 6))],
+)
+def test_binary_broadcasting(name, fn, shapes):
+    check_op(fn, None, shapes, atol=1e-5, rtol=1e-4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    shapes=mutually_broadcastable_shapes(
+        num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=4
+    )
+)
+def test_broadcasting_hypothesis(shapes):
+    for fn in (lambda a, b: a * b + a, lambda a, b: a - b / (b * b + 1)):
+        check_op(fn, None, list(shapes.input_shapes), atol=1e-5, rtol=1e-4)
+
+
+def test_maximum_ties_share_gradient():
+    a = np.array([1.0, 2.0, 3.0], np.float32)
+    check_op(
+        lambda x, y: (ng if isinstance(x, ng.Tensor) else torch).maximum(x, y),
+        None,
+        inputs=[a, a.copy()],
+        **TOL,
+    )
+
+
+REDUCTIONS = [
+    ("sum", lambda x: x.sum()),
+    ("sum_dim", lambda x: x.sum(1)),
+    ("sum_tuple_keep", lambda x: x.sum((0, 2), keepdim=True)),
+    ("sum_neg", lambda x: x.sum(-1)),
+    ("mean", lambda x: x.mean()),
+    ("mean_dim", lambda x: x.mean(dim=0, keepdim=True)),
+    ("prod", lambda x: x.prod()),
+    ("prod_dim", lambda x: x.prod(1)),
+    ("max", lambda x: x.max()),
+    ("min", lambda x: x.min()),
+    ("max_dim", lambda x: x.max(1)),
+    ("min_dim_keep", lambda x: x.min(dim=2, keepdim=True)),
+    ("amax", lambda x: x.amax((0, 1))),
+    ("var", lambda x: x.var()),
+    ("var_dim", lambda x: x.var(1)),
+    ("var_unbiased_false", lambda x: x.var(1, unbiased=False)),
+    ("var_correction0", lambda x: x.var(dim=2, correction=0, keepdim=True)),
+    ("std", lambda x: x.std()),
+    ("std_dim", lambda x: x.std(0)),
+    ("logsumexp", lambda x: x.logsumexp(1)),
+    ("logsumexp_tuple", lambda x: x.logsumexp((1, 2))),
+    ("norm", lambda x: x.norm()),
+    ("norm_p1", lambda x: x.norm(p=1, dim=1)),
+    ("norm_p3", lambda x: x.norm(p=3, dim=2)),
+    ("norm_inf", lambda x: x.norm(p=float("inf"), dim=0)),
+    ("cumsum", lambda x: x.cumsum(1)),
+    ("cumsum_neg", lambda x: x.cumsum(-1)),
+]
+
+
+@pytest.mark.parametrize("name,fn", REDUCTIONS, ids=[r[0] for r in REDUCTIONS])
+def test_reductions(name, fn):
+    check_op(fn, None, [(2, 3, 4)], atol=1e-5, rtol=1e-4)
+
+
+def test_prod_with_zero():
+    a = np.array([[1.0, 0.0, 3.0], [2.0, 2.0, 0.0], [1.0, 2.0, 3.0]], np.float32)
+    check_op(lambda x: x.prod(1), None, inputs=[a], **TOL)
+    check_op(lambda x: x.prod(), None, inputs=[a[2]], **TOL)
+
+
+def test_numpy_axis_spelling():
+    x = ng.arange(12.0).reshape(3, 4)
+    assert ng.equal(x.sum(axis=1, keepdims=True), x.sum(dim=1, keepdim=True))
+    assert ng.equal(x.mean(axis=0), x.mean(0))
+
+
+def test_argmax_argmin_and_max_indices():
+    a = make_inputs([(4, 5)])[0]
+    t = torch.tensor(a)
+    n = ng.tensor(a)
+    np.testing.assert_array_equal(n.argmax().numpy(), t.argmax().numpy())
+    np.testing.assert_array_equal(n.argmin(1).numpy(), t.argmin(1).numpy())
+    np.testing.assert_array_equal(
+        n.argmax(0, keepdim=True).numpy(), t.argmax(0, keepdim=True).numpy()
+    )
+    np.testing.assert_array_equal(n.max(1).indices.numpy(), t.max(1).indices.numpy())
+    assert n.argmax().dtype == ng.int64
+
+
+SHAPE_OPS = [
+    ("reshape", lambda x: x.reshape(4, 6)),
+    ("reshape_infer", lambda x: x.reshape(-1, 3)),
+    ("view", lambda x: x.view(6, 4)),
+    ("flatten", lambda x: x.flatten()),
+    ("flatten_part", lambda x: x.flatten(1)),
+    ("squeeze_unsqueeze", lambda x: x.unsqueeze(1).unsqueeze(-1).squeeze(1)),
+    ("transpose", lambda x: x.transpose(0, 2)),
+    ("permute", lambda x: x.permute(2, 0, 1)),
+    ("T2d", lambda x: x.reshape(6, 4).T),
+    ("expand", lambda x: x[:, :1, :].expand(2, 5, 4)),
+    ("expand_new", lambda x: x.expand(3, 2, 3, 4)),
+    ("repeat", lambda x: x.repeat(2, 1, 3)),
+    ("repeat_newdim", lambda x: x.repeat(2, 1, 1, 2)),
+    ("flip", lambda x: x.flip(1)),
+    ("split", lambda x: x.split(2, dim=2)),
+    ("split_sizes", lambda x: x.split([1, 2], dim=1)),
+    ("chunk", lambda x: x.chunk(3, dim=1)),
+    ("unbind", lambda x: x.unbind(1)),
+    ("narrow", lambda x: x.narrow(2, 1, 2)),
+    ("movedim", lambda x: x.movedim(0, 2)),
+]
+
+
+@pytest.mark.parametrize("name,fn", SHAPE_OPS, ids=[s[0] for s in SHAPE_OPS])
+def test_shape_ops(name, fn):
+    check_op(fn, None, [(2, 3, 4)], **TOL)
+
+
+def _lib(x):
+    return ng if isinstance(x, ng.Tensor) else torch
+
+
+def test_cat_stack():
+    check_op(lambda a, b: _lib(a).cat([a, b], dim=1), None, [(2, 3), (2, 5)], **TOL)
+    check_op(lambda a, b: _lib(a).cat((a, b)), None, [(2, 3), (4, 3)], **TOL)
+    check_op(lambda a, b: _lib(a).stack([a, b], dim=1), None, [(2, 3), (2, 3)], **TOL)
+    check_op(lambda a, b: _lib(a).stack([a, b], dim=-1), None, [(2, 3), (2, 3)], **TOL)
+
+
+@pytest.mark.parametrize(
+    "pad,mode",
+    [
+        ((1, 2), "constant"),
+        ((1, 1, 2, 0), "constant"),
+        ((-1, 2), "constant"),
+        ((2, 1, 1, 2), "reflect"),
+        ((1, 2, 2, 1), "replicate"),
+        ((1, 2), "circular"),
+    ],
+)
+def test_pad(pad, mode):
+    import torch.nn.functional as tF
+
+    def fn(x):
+        if isinstance(x, ng.Tensor):
+            return ng.ops.shape.pad(x, pad, mode=mode)
+        return tF.pad(x, pad, mode=mode)
+
+    check_op(fn, None, [(2, 3, 4)], **TOL)
+
+
+INDEX_OPS = [
+    ("int", lambda x: x[1]),
+    ("slice", lambda x: x[:, 1:3]),
+    ("neg_step_free", lambda x: x[..., -1]),
+    ("none", lambda x: x[None, 1, :, None]),
+    ("int_list", lambda x: x[[0, 2, 2]]),
+    ("two_arrays", lambda x: x[[0, 1, 2], [1, 1, 3]]),
+    ("mixed", lambda x: x[1:, [0, 3]]),
+    ("bool_mask", lambda x: x[x > 0]),
+    ("row_mask", lambda x: x[(x.sum(1) > 0)]),
+]
+
+
+@pytest.mark.parametrize("name,fn", INDEX_OPS, ids=[i[0] for i in INDEX_OPS])
+def test_indexing(name, fn):
+    check_op(fn, None, [(3, 4)], **TOL)
+
+
+def test_tensor_index_and_gather():
+    idx = np.array([2, 0, 2, 1])
+    check_op(lambda x: x[_lib(x).tensor(idx)], None, [(3, 4)], **TOL)
+    gi = np.array([[0, 1, 1], [2, 0, 0]])
+    check_op(lambda x: x.gather(1, _lib(x).tensor(gi)), None, [(2, 3)], **TOL)
+    check_op(lambda x: x.index_select(1, _lib(x).tensor([0, 2, 2])), None, [(2, 3)], **TOL)
+    check_op(lambda x: x.masked_fill(x > 0.5, 0.0), None, [(3, 4)], **TOL)
+
+
+def test_index_assignment_differentiable():
+    def fn(x, v):
+        y = x * 1
+        y[1, 1:3] = v * 2
+        y[0] = 5.0
+        return y
+
+    check_op(fn, None, [(3, 4), (2,)], **TOL)
+
+    def fn_mask(x):
+        y = x + 0
+        y[y > 0] = 0.0
+        return y
+
+    check_op(fn_mask, None, [(3, 4)], **TOL)
+
+
+def test_inplace_on_nonleaf_is_differentiable():
+    def fn(x, b):
+        y = x * 2
+        y += b
+        y *= 3
+        return y
+
+    check_op(fn, None, [(3, 4), (4,)], **TOL)
+
+
+MATMUL = [
+    ((3, 4), (4, 5)),
+    ((4,), (4, 5)),
+    ((3, 4), (4,)),
+    ((4,), (4,)),
+    ((2, 3, 4), (4, 5)),
+    ((2, 3, 4), (2, 4, 5)),
+    ((2, 1, 3, 4), (3, 4, 2)),
+    ((4,), (2, 4, 3)),
+]
+
+
+@pytest.mark.parametrize("shapes", MATMUL)
+def test_matmul(shapes):
+    check_op(lambda a, b: a @ b, None, shapes, atol=1e-5, rtol=1e-4)
+
+
+def test_named_products():
+    check_op(lambda a, b: _lib(a).mm(a, b), None, [(3, 4), (4, 2)], atol=1e-5, rtol=1e-4)
+    check_op(lambda a, b: _lib(a).mv(a, b), None, [(3, 4), (4,)], atol=1e-5, rtol=1e-4)
+    check_op(lambda a, b: _lib(a).dot(a, b), None, [(4,), (4,)], atol=1e-5, rtol=1e-4)
+    check_op(lambda a, b: _lib(a).bmm(a, b), None, [(2, 3, 4), (2, 4, 2)], atol=1e-5, rtol=1e-4)
+    check_op(lambda a, b: _lib(a).outer(a, b), None, [(3,), (4,)], atol=1e-5, rtol=1e-4)
+    check_op(
+        lambda a, b: _lib(a).einsum("ij,jk->ik", a, b), None, [(3, 4), (4, 2)], atol=1e-5, rtol=1e-4
+    )
+
+
+def test_float64_everywhere():
+    check_op(
+        lambda a, b: (a @ b).tanh().sum(1),
+        None,
+        [(3, 4), (4, 2)],
+        dtype=np.float64,
+        atol=1e-12,
+        rtol=1e-12,
+    )
+
+
+def test_comparisons_and_logic():
+    a, b = make_inputs([(3, 4), (4,)])
+    for name in ("eq", "ne", "lt", "le", "gt", "ge"):
+        got = getattr(ng.tensor(a), name)(ng.tensor(b))
+        want = getattr(torch.tensor(a), name)(torch.tensor(b))
+        assert got.dtype == ng.bool
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    m1, m2 = ng.tensor(a) > 0, ng.tensor(a) < 1
+    np.testing.assert_array_equal((m1 & m2).numpy(), (a > 0) & (a < 1))
+    np.testing.assert_array_equal((~m1).numpy(), ~(a > 0))

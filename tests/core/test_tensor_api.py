@@ -1,0 +1,187 @@
+"""Tensor creation, dtypes, conversions and the user's notes, compared with PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import nablagrad as ng
+
+
+def same(a, b):
+    """Same values, shape and dtype name."""
+    assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1], (a.dtype, b.dtype)
+    assert tuple(a.shape) == tuple(b.shape)
+    np.testing.assert_allclose(
+        np.asarray(a.tolist(), dtype=float), np.asarray(b.tolist(), dtype=float), rtol=1e-6
+    )
+
+
+def run_notes(lib):
+    """Lines from a user's notes (Dive into Deep Learning), written for PyTorch."""
+    out = {}
+    A = lib.arange(6).reshape(3, 2)
+    B = A.clone()
+    x = lib.tensor([1, 2])
+    y = lib.tensor([3, 4])
+    out["sum_xy"] = lib.sum(x * y)
+    out["mv"] = lib.mv(A, x)
+    out["A_at_x"] = A @ x
+    out["mm"] = lib.mm(A, B.T)
+    out["numel"] = lib.tensor(x.numel())
+    out["zeros"] = lib.zeros((2, 3, 4))
+    out["literal"] = lib.tensor([[2, 1, 4, 3], [1, 2, 3, 4]])
+    x = lib.tensor([1.0, 2, 4, 8])
+    y = lib.tensor([2, 2, 2, 2])
+    for name, v in zip(["add", "sub", "mul", "div", "pow"], [x + y, x - y, x * y, x / y, x**y]):
+        out[name] = v
+    X = lib.arange(12, dtype=lib.float32).reshape((3, 4))
+    Y = lib.tensor([[2.0, 1, 4, 3], [1, 2, 3, 4], [4, 3, 2, 1]])
+    out["cat0"] = lib.cat((X, Y), dim=0)
+    out["cat1"] = lib.cat((X, Y), dim=1)
+    out["eq"] = X == Y
+    out["sumX"] = X.sum()
+    out["bcast"] = lib.arange(3).reshape((3, 1)) + lib.arange(2).reshape((1, 2))
+    out["slice"] = X[-1]
+    out["exp"] = lib.exp(x)
+    out["mean_axis"] = X.mean(axis=0)
+    out["cumsum"] = X.cumsum(axis=0)
+    out["norm"] = lib.norm(lib.tensor([3.0, -4.0]))
+    out["abs_sum"] = lib.abs(lib.tensor([3.0, -4.0])).sum()
+    xg = lib.arange(4.0)
+    xg.requires_grad_(True)
+    yg = 2 * lib.dot(xg, xg)
+    yg.backward()
+    out["grad"] = xg.grad
+    return out
+
+
+def test_users_notes_match_torch():
+    ours, theirs = run_notes(ng), run_notes(torch)
+    for k in theirs:
+        same(ours[k], theirs[k])
+
+
+@pytest.mark.parametrize(
+    "data,dtype",
+    [
+        ([1, 2, 3], "int64"),
+        ([1.0, 2], "float32"),
+        ([True, False], "bool"),
+        (3.5, "float32"),
+        (np.arange(3, dtype=np.float64), "float64"),
+        (np.arange(3, dtype=np.int32), "int32"),
+    ],
+)
+def test_tensor_dtype_inference(data, dtype):
+    assert ng.tensor(data).dtype.name == dtype
+    assert str(torch.tensor(data).dtype) == f"torch.{dtype}"
+
+
+def test_factories_match_torch():
+    for lib_call in [
+        lambda L: L.zeros(2, 3),
+        lambda L: L.ones((2, 1), dtype=L.float64),
+        lambda L: L.full((2, 2), 7),
+        lambda L: L.full((2,), 1.5),
+        lambda L: L.arange(5),
+        lambda L: L.arange(1, 4, 0.5),
+        lambda L: L.arange(0.0, 1.0, 0.25),
+        lambda L: L.linspace(0, 1, 5),
+        lambda L: L.eye(3),
+        lambda L: L.eye(2, 3),
+        lambda L: L.zeros_like(L.ones(2, 2, dtype=L.int64)),
+        lambda L: L.ones_like(L.ones(3)),
+        lambda L: L.full_like(L.ones(2), 4.0),
+        lambda L: L.empty(2, 3).zero_(),
+        lambda L: L.arange(10, 0, -3),
+    ]:
+        same(lib_call(ng), lib_call(torch))
+
+
+def test_random_factories_shapes_dtypes_and_seeding():
+    ng.manual_seed(0)
+    a = ng.randn(3, 4)
+    ng.manual_seed(0)
+    b = ng.randn(3, 4)
+    assert ng.equal(a, b) and a.dtype == ng.float32
+    g = ng.Generator().manual_seed(1)
+    r = ng.rand(1000, generator=g)
+    assert 0 <= r.min().item() and r.max().item() < 1 and abs(r.mean().item() - 0.5) < 0.05
+    i = ng.randint(0, 5, (100,))
+    assert i.dtype == ng.int64 and i.min().item() >= 0 and i.max().item() <= 4
+    n = ng.normal(2.0, 0.5, size=(5000,))
+    assert abs(n.mean().item() - 2.0) < 0.05 and abs(n.std().item() - 0.5) < 0.05
+    assert sorted(ng.randperm(5).tolist()) == [0, 1, 2, 3, 4]
+
+
+def test_conversions_and_properties():
+    x = ng.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x.shape == (2, 2) and x.size() == (2, 2) and x.size(1) == 2 and x.ndim == 2
+    assert x.numel() == 4 and x.shape.numel() == 4
+    assert x.T.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    assert x.sum().item() == 10.0 and isinstance(x.sum().item(), float)
+    assert x.long().dtype == ng.int64 and x.double().dtype == ng.float64
+    assert x.to(ng.float64).dtype == ng.float64 and x.float() is x
+    assert str(x.device) == "cpu" and x.device == "cpu"
+    assert isinstance(x.numpy(), np.ndarray)
+    assert float(x[0, 1]) == 2.0 and int(x[1, 1]) == 4
+    assert len(x) == 2 and [r.tolist() for r in x] == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_from_numpy_shares_memory_and_as_tensor():
+    a = np.zeros(3, dtype=np.float32)
+    t = ng.from_numpy(a)
+    a[0] = 5
+    assert t[0].item() == 5
+    assert ng.as_tensor(a)._data is a
+
+
+def test_repr_like_torch():
+    assert repr(ng.tensor([1.0, 2.0])) == repr(torch.tensor([1.0, 2.0]))
+    assert repr(ng.tensor([0.5, 1.0])) == repr(torch.tensor([0.5, 1.0]))
+    assert repr(ng.arange(3)) == repr(torch.arange(3))
+    assert "requires_grad=True" in repr(ng.ones(2, requires_grad=True))
+    assert "grad_fn=<MulBackward>" in repr(ng.ones(2, requires_grad=True) * 2)
+    assert repr(ng.ones(2, dtype=ng.float64)) == "tensor([1., 1.], dtype=nablagrad.float64)"
+
+
+def test_type_promotion_matches_torch():
+    cases = [
+        lambda L: L.tensor([1, 2]) + 1.5,
+        lambda L: L.tensor([1, 2]) / L.tensor([2, 2]),
+        lambda L: L.tensor([1.0, 2.0]) + L.tensor([1, 2]),
+        lambda L: L.tensor([True]) + 1,
+        lambda L: L.tensor([1, 2], dtype=L.int32) + L.tensor(5),
+        lambda L: L.tensor([1, 2], dtype=L.int32) + L.tensor(5.0, dtype=L.float64),
+        lambda L: L.tensor([1.0], dtype=L.float64) * L.tensor([2.0]),
+        lambda L: L.tensor([1.0]) * L.tensor(2.0, dtype=L.float64),
+        lambda L: L.tensor([1, 2]).sum(),
+        lambda L: L.tensor([True, True]).sum(),
+        lambda L: L.tensor([3, 4]) // 2,
+        lambda L: L.tensor([-3.0, 4.0]) % 2,
+    ]
+    for c in cases:
+        same(c(ng), c(torch))
+
+
+def test_clear_errors():
+    with pytest.raises(RuntimeError, match=r"\(3x2 and 3x1\)"):
+        ng.ones(3, 2) @ ng.ones(3, 1)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        ng.ones(2, 2) @ ng.ones(2, 2, dtype=ng.float64)
+    with pytest.raises(RuntimeError, match=r"invalid for input of size 6"):
+        ng.arange(6).reshape(4, 2)
+    with pytest.raises(TypeError, match="unknown dtype 'floaty'"):
+        ng.zeros(2, dtype="floaty")
+    with pytest.raises(RuntimeError, match=r"add: shapes \(2, 3\) and \(4,\) cannot be broadcast"):
+        ng.ones(2, 3) + ng.ones(4)
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        (ng.ones(3, requires_grad=True) * 2).backward(ng.ones(2))
+    with pytest.raises(RuntimeError, match="mean\\(\\): could not infer"):
+        ng.arange(3).mean()
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        ng.ones(2, 3).sum(2)
+    with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
+        ng.ones(2).item()

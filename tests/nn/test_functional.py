@@ -1,0 +1,130 @@
+"""Activations and softmax family vs torch (values and gradients) plus float64 gradchecks."""
+
+import numpy as np
+import pytest
+import torch
+from helpers import check_op
+
+import nablagrad as ng
+from nablagrad import nn
+from nablagrad.nn import functional as F
+
+ACTIVATIONS = [
+    ("ReLU", {}),
+    ("Sigmoid", {}),
+    ("Tanh", {}),
+    ("LeakyReLU", {"negative_slope": 0.2}),
+    ("ELU", {"alpha": 0.7}),
+    ("SELU", {}),
+    ("GELU", {}),
+    ("GELU", {"approximate": "tanh"}),
+    ("SiLU", {}),
+    ("Softplus", {}),
+    ("Softplus", {"beta": 2.0, "threshold": 3.0}),
+    ("Mish", {}),
+    ("Hardtanh", {}),
+    ("Hardtanh", {"min_val": -0.5, "max_val": 1.5}),
+    ("Softmax", {"dim": 1}),
+    ("LogSoftmax", {"dim": -1}),
+    ("Softmax", {"dim": 0}),
+]
+
+
+@pytest.mark.parametrize("name,kw", ACTIVATIONS)
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4)])
+def test_activation_modules_match_torch(name, kw, shape):
+    ng_m, t_m = getattr(nn, name)(**kw), getattr(torch.nn, name)(**kw)
+    check_op(ng_m, t_m, [shape], low=-4, high=4, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "fn,args",
+    [
+        ("leaky_relu", (0.1,)),
+        ("elu", ()),
+        ("selu", ()),
+        ("gelu", ()),
+        ("silu", ()),
+        ("softplus", ()),
+        ("mish", ()),
+        ("hardtanh", ()),
+        ("relu6", ()),
+    ],
+)
+def test_functional_float64(fn, args):
+    check_op(
+        lambda x: getattr(F, fn)(x, *args),
+        lambda x: getattr(torch.nn.functional, fn)(x, *args),
+        [(3, 7)],
+        dtype=np.float64,
+        low=-7,
+        high=7,
+        atol=1e-12,
+        rtol=1e-10,
+    )
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: F.softmax(x, 1),
+        lambda x: F.log_softmax(x, 0),
+        lambda x: F.gelu(x),
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: F.elu(x, 0.5),
+        lambda x: F.selu(x),
+        lambda x: F.silu(x),
+        lambda x: F.softplus(x, 1.5),
+        lambda x: F.mish(x),
+        lambda x: F.leaky_relu(x, 0.3),
+    ],
+)
+def test_gradcheck_and_gradgradcheck(fn):
+    rng = np.random.default_rng(0)
+    x = ng.tensor(rng.uniform(-2, 2, (3, 4)), requires_grad=True)
+    assert ng.autograd.gradcheck(fn, (x,))
+    assert ng.autograd.gradgradcheck(fn, (x,))
+
+
+def test_softmax_stable_for_huge_inputs():
+    x = ng.tensor([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], requires_grad=True)
+    s = F.softmax(x, 1)
+    ls = F.log_softmax(x, 1)
+    assert np.isfinite(s.numpy(force=True)).all() and np.isfinite(ls.numpy(force=True)).all()
+    xt = torch.tensor([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], requires_grad=True)
+    np.testing.assert_allclose(ls.numpy(force=True), torch.log_softmax(xt, 1).detach().numpy())
+    (ls[:, 0].sum() + s[:, 1].sum()).backward()
+    (torch.log_softmax(xt, 1)[:, 0].sum() + torch.softmax(xt, 1)[:, 1].sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-6)
+
+
+def test_tensor_softmax_methods_use_nn():
+    x = ng.tensor([[1.0, 2.0, 3.0]])
+    np.testing.assert_allclose(x.softmax(-1).numpy(), torch.tensor([[1.0, 2, 3]]).softmax(-1))
+    np.testing.assert_allclose(
+        ng.log_softmax(x, 1).numpy(), torch.tensor([[1.0, 2, 3]]).log_softmax(1), rtol=1e-6
+    )
+
+
+def test_maxout():
+    ng.manual_seed(0)
+    m = nn.Maxout(4, 3, pieces=5)
+    x = ng.randn(6, 4, requires_grad=True)
+    y = m(x)
+    w, b = m.linear.weight.numpy(force=True), m.linear.bias.numpy(force=True)
+    z = (x.numpy(force=True) @ w.T + b).reshape(6, 3, 5)
+    np.testing.assert_allclose(y.numpy(force=True), z.max(-1), rtol=1e-6)
+    y.sum().backward()
+    arg = z.argmax(-1)
+    onehot = (np.arange(5) == arg[..., None]).reshape(6, 15).astype(np.float32)
+    np.testing.assert_allclose(x.grad.numpy(), onehot @ w, rtol=1e-5, atol=1e-6)
+    assert sorted(m.state_dict()) == ["linear.bias", "linear.weight"]
+
+
+def test_bad_activation_arguments():
+    with pytest.raises(ValueError, match="approximate"):
+        nn.GELU("fast")
+    with pytest.raises(TypeError, match="floating point"):
+        F.softmax(ng.tensor([1, 2]), 0)
+    with pytest.raises(IndexError, match="out of range"):
+        F.softmax(ng.randn(2, 3), 2)

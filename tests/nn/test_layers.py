@@ -1,0 +1,269 @@
+"""Layers against torch.nn with identical weights: forward values, input and parameter grads."""
+
+import numpy as np
+import pytest
+import torch
+from nnhelpers import compare_module
+
+import nablagrad as ng
+from nablagrad import nn
+
+
+@pytest.mark.parametrize("shape,bias", [((5, 4), True), ((2, 3, 4), False), ((4,), True)])
+def test_linear(shape, bias):
+    torch.manual_seed(0)
+    compare_module(nn.Linear(4, 3, bias=bias), torch.nn.Linear(4, 3, bias=bias), shape)
+
+
+def test_lazy_linear_infers_in_features():
+    m = nn.LazyLinear(3)
+    assert m.weight is None and list(m.parameters()) == []
+    y = m(ng.randn(2, 7))
+    assert tuple(y.shape) == (2, 3) and tuple(m.weight.shape) == (3, 7)
+    compare_module(m, torch.nn.Linear(7, 3), (2, 7))
+
+
+CONV2D_CASES = [
+    dict(cin=1, cout=6, k=5, stride=1, padding=2, dilation=1, groups=1, bias=True, hw=(12, 12)),
+    dict(cin=3, cout=4, k=3, stride=2, padding=1, dilation=1, groups=1, bias=False, hw=(9, 8)),
+    dict(cin=4, cout=6, k=3, stride=1, padding=0, dilation=2, groups=2, bias=True, hw=(10, 11)),
+    dict(
+        cin=4,
+        cout=4,
+        k=(3, 2),
+        stride=(2, 1),
+        padding=(1, 0),
+        dilation=1,
+        groups=4,
+        bias=True,
+        hw=(7, 6),
+    ),
+    dict(cin=2, cout=3, k=4, stride=1, padding="same", dilation=1, groups=1, bias=True, hw=(6, 7)),
+    dict(cin=2, cout=3, k=3, stride=1, padding="same", dilation=2, groups=1, bias=True, hw=(6, 7)),
+    dict(cin=2, cout=2, k=3, stride=3, padding="valid", dilation=1, groups=1, bias=True, hw=(8, 8)),
+]
+
+
+@pytest.mark.parametrize("case", CONV2D_CASES)
+def test_conv2d(case):
+    torch.manual_seed(1)
+    kw = dict(
+        stride=case["stride"],
+        padding=case["padding"],
+        dilation=case["dilation"],
+        groups=case["groups"],
+        bias=case["bias"],
+    )
+    ng_m = nn.Conv2d(case["cin"], case["cout"], case["k"], **kw)
+    t_m = torch.nn.Conv2d(case["cin"], case["cout"], case["k"], **kw)
+    compare_module(ng_m, t_m, (2, case["cin"]) + case["hw"], atol=1e-4, rtol=1e-4)
+
+
+def test_conv2d_unbatched_and_float64():
+    torch.manual_seed(2)
+    t_m = torch.nn.Conv2d(2, 3, 3, padding=1).double()
+    ng_m = nn.Conv2d(2, 3, 3, padding=1).double()
+    x = np.random.default_rng(0).standard_normal((2, 5, 5))
+    compare_module(ng_m, t_m, (), x=x, atol=1e-10, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(stride=1, padding=0),
+        dict(stride=2, padding=2, dilation=2),
+        dict(stride=1, padding="same", groups=2),
+    ],
+)
+def test_conv1d(kw):
+    torch.manual_seed(3)
+    compare_module(
+        nn.Conv1d(4, 6, 3, **kw), torch.nn.Conv1d(4, 6, 3, **kw), (2, 4, 11), atol=1e-4, rtol=1e-4
+    )
+
+
+def test_lazy_conv2d():
+    m = nn.LazyConv2d(5, kernel_size=3, padding=1)
+    m(ng.randn(1, 3, 6, 6))
+    assert tuple(m.weight.shape) == (5, 3, 3, 3)
+    compare_module(m, torch.nn.Conv2d(3, 5, 3, padding=1), (2, 3, 6, 6), atol=1e-4, rtol=1e-4)
+
+
+def test_conv_gradcheck_float64():
+    rng = np.random.default_rng(0)
+    x = ng.tensor(rng.standard_normal((1, 2, 5, 4)), requires_grad=True)
+    w = ng.tensor(rng.standard_normal((4, 1, 3, 2)), requires_grad=True)
+    b = ng.tensor(rng.standard_normal(4), requires_grad=True)
+    fn = lambda x, w, b: nn.functional.conv2d(x, w, b, stride=(2, 1), padding=1, groups=2)  # noqa: E731
+    assert ng.autograd.gradcheck(fn, (x, w, b))
+    pool = lambda x: nn.functional.max_pool2d(x, 3, 2, padding=1)  # noqa: E731
+    assert ng.autograd.gradcheck(pool, (x,))
+    avg = lambda x: nn.functional.avg_pool2d(x, 2, 1, padding=1)  # noqa: E731
+    assert ng.autograd.gradcheck(avg, (x,))
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=2),
+        dict(kernel_size=3, stride=2, padding=1),
+        dict(kernel_size=2, stride=1, dilation=2),
+        dict(kernel_size=(3, 2)),
+    ],
+)
+def test_maxpool2d(kw):
+    compare_module(nn.MaxPool2d(**kw), torch.nn.MaxPool2d(**kw), (2, 3, 9, 8))
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=2),
+        dict(kernel_size=3, stride=2, padding=1),
+        dict(kernel_size=(2, 3), stride=1),
+    ],
+)
+def test_avgpool2d(kw):
+    compare_module(nn.AvgPool2d(**kw), torch.nn.AvgPool2d(**kw), (2, 3, 8, 9))
+
+
+@pytest.mark.parametrize("size", [1, (2, 3), (3, 3), (4, 2)])
+def test_adaptive_avgpool2d(size):
+    compare_module(nn.AdaptiveAvgPool2d(size), torch.nn.AdaptiveAvgPool2d(size), (2, 3, 8, 7))
+
+
+def test_maxpool_ties_go_to_first_max():
+    x = np.zeros((1, 1, 2, 2), np.float32)
+    compare_module(nn.MaxPool2d(2), torch.nn.MaxPool2d(2), (), x=x)
+
+
+@pytest.mark.parametrize(
+    "cls,shape",
+    [("BatchNorm1d", (8, 3)), ("BatchNorm1d", (4, 3, 5)), ("BatchNorm2d", (4, 3, 5, 6))],
+)
+@pytest.mark.parametrize("affine,momentum", [(True, 0.1), (False, None)])
+def test_batchnorm_train_then_eval(cls, shape, affine, momentum):
+    t_m = getattr(torch.nn, cls)(3, affine=affine, momentum=momentum)
+    ng_m = getattr(nn, cls)(3, affine=affine, momentum=momentum)
+    if affine:
+        with torch.no_grad():
+            t_m.weight.uniform_(0.5, 1.5)
+            t_m.bias.uniform_(-0.5, 0.5)
+    for seed in range(2):
+        compare_module(ng_m, t_m, shape, seed=seed, atol=1e-4, rtol=1e-4)
+        for name in ("running_mean", "running_var", "num_batches_tracked"):
+            np.testing.assert_allclose(
+                getattr(ng_m, name).numpy(), getattr(t_m, name).numpy(), rtol=1e-5, atol=1e-6
+            )
+        ng_m.zero_grad()
+        t_m.zero_grad()
+    ng_m.eval()
+    t_m.eval()
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape).astype(np.float32)
+    np.testing.assert_allclose(
+        ng_m(ng.tensor(x)).numpy(force=True),
+        t_m(torch.from_numpy(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
+@pytest.mark.parametrize("shape,norm", [((4, 6), 6), ((2, 3, 4, 5), (4, 5))])
+def test_layernorm(shape, norm):
+    t_m = torch.nn.LayerNorm(norm)
+    with torch.no_grad():
+        t_m.weight.uniform_(0.5, 1.5)
+        t_m.bias.uniform_(-0.5, 0.5)
+    compare_module(nn.LayerNorm(norm), t_m, shape, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("padding_idx", [None, 0, -1])
+def test_embedding(padding_idx):
+    t_m = torch.nn.Embedding(10, 4, padding_idx=padding_idx)
+    idx = np.array([[0, 3, 9, 3], [9, 0, 1, 1]], dtype=np.int64)
+    compare_module(nn.Embedding(10, 4, padding_idx=padding_idx), t_m, (), x=idx)
+
+
+def test_dropout_train_and_eval():
+    ng.manual_seed(0)
+    d = nn.Dropout(0.3)
+    x = ng.ones(2000, requires_grad=True)
+    y = d(x)
+    kept = y.numpy(force=True) != 0
+    assert 0.6 < kept.mean() < 0.8
+    np.testing.assert_allclose(y.numpy(force=True)[kept], 1 / 0.7, rtol=1e-6)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), kept / 0.7, rtol=1e-6)
+    d.eval()
+    assert d(x) is x
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(num_layers=1),
+        dict(num_layers=2, batch_first=True),
+        dict(num_layers=2, bidirectional=True, bias=False),
+    ],
+)
+def test_recurrent(cls, kw):
+    torch.manual_seed(4)
+    t_m = getattr(torch.nn, cls)(3, 5, **kw)
+    ng_m = getattr(nn, cls)(3, 5, **kw)
+    shape = (2, 4, 3)  # (L, N, H) or (N, L, H)
+    compare_module(ng_m, t_m, shape, out_index=0, atol=1e-5, rtol=1e-4)
+    # final states as well
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(np.float32)
+    hn, ht = ng_m(ng.tensor(x))[1], t_m(torch.from_numpy(x))[1]
+    if cls == "LSTM":
+        for a, b in zip(hn, ht):
+            np.testing.assert_allclose(a.numpy(force=True), b.detach().numpy(), atol=1e-5)
+    else:
+        np.testing.assert_allclose(hn.numpy(force=True), ht.detach().numpy(), atol=1e-5)
+
+
+def test_rnn_relu_unbatched_with_h0():
+    torch.manual_seed(5)
+    t_m = torch.nn.RNN(3, 4, nonlinearity="relu")
+    ng_m = nn.RNN(3, 4, nonlinearity="relu")
+    rng = np.random.default_rng(2)
+    h0 = rng.standard_normal((1, 4)).astype(np.float32)
+
+    class WithH0(torch.nn.Module):
+        def __init__(self, m, h0):
+            super().__init__()
+            self.m, self.h0 = m, h0
+
+        def forward(self, x):
+            return self.m(x, self.h0)[0]
+
+    class NgWithH0(nn.Module):
+        def __init__(self, m, h0):
+            super().__init__()
+            self.m, self.h0 = m, h0
+
+        def forward(self, x):
+            return self.m(x, self.h0)[0]
+
+    compare_module(NgWithH0(ng_m, ng.tensor(h0)), WithH0(t_m, torch.from_numpy(h0)), (6, 3))
+
+
+def test_default_init_matches_torch_distributions():
+    ng.manual_seed(0)
+    lin = nn.Linear(400, 300)
+    bound = 1 / np.sqrt(400)
+    w = lin.weight.numpy(force=True)
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.99 * bound
+    np.testing.assert_allclose(w.std(), bound / np.sqrt(3), rtol=0.02)
+    conv = nn.Conv2d(16, 32, 5)
+    cb = 1 / np.sqrt(16 * 25)
+    cw = conv.weight.numpy(force=True)
+    assert np.abs(cw).max() <= cb and np.abs(conv.bias.numpy(force=True)).max() <= cb
+    np.testing.assert_allclose(cw.std(), cb / np.sqrt(3), rtol=0.03)
+    emb = nn.Embedding(300, 100).weight.numpy(force=True)
+    np.testing.assert_allclose([emb.mean(), emb.std()], [0, 1], atol=0.02)
+    lstm = nn.LSTM(10, 25)
+    assert max(np.abs(p.numpy(force=True)).max() for p in lstm.parameters()) <= 0.2

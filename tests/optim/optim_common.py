@@ -1,0 +1,83 @@
+"""A small model built identically in nablagrad and PyTorch, and runners for both optimizers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+import nablagrad as ng
+
+
+def make_arrays(dtype: Any = np.float64, seed: int = 0) -> list[np.ndarray]:
+    """X, Y and the weights W1, b1, W2, b2 of ``tanh(X @ W1 + b1) @ W2 + b2``."""
+    rng = np.random.default_rng(seed)
+    shapes = [(16, 5), (16, 3), (5, 8), (8,), (8, 3), (3,)]
+    arrays = [rng.normal(size=s) for s in shapes]
+    arrays[2] *= 0.5
+    arrays[4] *= 0.5
+    return [a.astype(dtype) for a in arrays]
+
+
+def _loss(lib: Any, x: Any, y: Any, w1: Any, b1: Any, w2: Any, b2: Any, sign: float) -> Any:
+    out = lib.tanh(x @ w1 + b1) @ w2 + b2
+    return ((out - y) ** 2).mean() * sign
+
+
+class Pair:
+    """The same model and optimizer in nablagrad (``ng_*``) and torch (``t_*``)."""
+
+    def __init__(
+        self,
+        name: str,
+        kwargs: dict[str, Any],
+        dtype: Any = np.float64,
+        seed: int = 0,
+        groups: bool = False,
+        sign: float = 1.0,
+    ) -> None:
+        x, y, *weights = make_arrays(dtype, seed)
+        self.sign = sign
+        self.ng_xy = [ng.tensor(x), ng.tensor(y)]
+        self.t_xy = [torch.from_numpy(x.copy()), torch.from_numpy(y.copy())]
+        self.ng_params = [ng.tensor(w.copy(), requires_grad=True) for w in weights]
+        self.t_params = [torch.from_numpy(w.copy()).requires_grad_() for w in weights]
+        ng_cls, t_cls = getattr(ng.optim, name), getattr(torch.optim, name)
+        if groups:  # second layer in its own group with half the learning rate
+            lr = kwargs.get("lr", 1e-2) / 2
+            self.ng_opt = ng_cls(
+                [{"params": self.ng_params[:2]}, {"params": self.ng_params[2:], "lr": lr}], **kwargs
+            )
+            self.t_opt = t_cls(
+                [{"params": self.t_params[:2]}, {"params": self.t_params[2:], "lr": lr}], **kwargs
+            )
+        else:
+            self.ng_opt = ng_cls(self.ng_params, **kwargs)
+            self.t_opt = t_cls(self.t_params, **kwargs)
+
+    def ng_closure(self) -> Any:
+        self.ng_opt.zero_grad()
+        loss = _loss(ng, *self.ng_xy, *self.ng_params, self.sign)
+        loss.backward()
+        return loss
+
+    def t_closure(self) -> Any:
+        self.t_opt.zero_grad()
+        loss = _loss(torch, *self.t_xy, *self.t_params, self.sign)
+        loss.backward()
+        return loss
+
+    def step_ng(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.ng_opt.step(self.ng_closure)
+
+    def step_torch(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.t_opt.step(self.t_closure)
+
+    def ng_values(self) -> list[np.ndarray]:
+        return [p._data.copy() for p in self.ng_params]
+
+    def t_values(self) -> list[np.ndarray]:
+        return [p.detach().numpy().copy() for p in self.t_params]

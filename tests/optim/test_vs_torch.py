@@ -1,0 +1,122 @@
+"""Every optimizer against torch.optim: same model, data, initial weights and arguments."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+from optim_common import Pair
+
+# (optimizer, kwargs, steps): parameters must agree with torch after ``steps`` steps.
+CASES = [
+    ("SGD", dict(lr=0.05), 200),
+    ("SGD", dict(lr=0.05, momentum=0.9), 200),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2), 200),
+    ("SGD", dict(lr=0.05, momentum=0.5, dampening=0.3, weight_decay=1e-3), 200),
+    ("Adam", dict(lr=1e-2), 200),
+    ("Adam", dict(lr=1e-2, amsgrad=True, weight_decay=1e-2), 200),
+    ("Adam", dict(lr=1e-2, betas=(0.8, 0.99), eps=1e-6), 200),
+    ("AdamW", dict(lr=1e-2), 200),
+    ("AdamW", dict(lr=1e-2, amsgrad=True, weight_decay=0.1), 200),
+    ("Adamax", dict(lr=1e-2), 200),
+    ("Adamax", dict(lr=1e-2, weight_decay=1e-2, betas=(0.8, 0.99)), 200),
+    ("NAdam", dict(lr=1e-2), 200),
+    ("NAdam", dict(lr=1e-2, weight_decay=1e-2, momentum_decay=1e-2), 200),
+    ("NAdam", dict(lr=1e-2, weight_decay=0.1, decoupled_weight_decay=True), 200),
+    ("RAdam", dict(lr=1e-2), 200),
+    ("RAdam", dict(lr=1e-2, weight_decay=0.1, decoupled_weight_decay=True), 200),
+    ("RAdam", dict(lr=1e-2, weight_decay=1e-2, betas=(0.9, 0.9)), 200),
+    ("Adagrad", dict(lr=0.05), 200),
+    (
+        "Adagrad",
+        dict(lr=0.05, lr_decay=1e-2, weight_decay=1e-2, initial_accumulator_value=0.1),
+        200,
+    ),
+    ("RMSprop", dict(lr=1e-2), 200),
+    ("RMSprop", dict(lr=1e-3, centered=True, momentum=0.9, weight_decay=1e-2), 200),
+    ("RMSprop", dict(lr=1e-3, momentum=0.5, alpha=0.9), 200),
+    ("Adadelta", dict(), 200),
+    ("Adadelta", dict(lr=0.5, rho=0.95, weight_decay=1e-2), 200),
+    ("LBFGS", dict(lr=0.5, max_iter=5), 20),
+    ("LBFGS", dict(line_search_fn="strong_wolfe", max_iter=5, history_size=4), 20),
+]
+
+IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}" for n, kw, _ in CASES]
+
+
+def _assert_params(pair: Pair, rtol: float, atol: float) -> None:
+    for i, (a, b) in enumerate(zip(pair.ng_values(), pair.t_values())):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=f"parameter {i}")
+
+
+@pytest.mark.parametrize("name,kwargs,steps", CASES, ids=IDS)
+def test_trajectory_float64(name: str, kwargs: dict, steps: int) -> None:
+    pair = Pair(name, kwargs, np.float64)
+    pair.step_ng(steps)
+    pair.step_torch(steps)
+    # float64 agrees to rounding; L-BFGS amplifies the last-bit differences of dot products
+    tol = dict(rtol=1e-6, atol=1e-7) if name == "LBFGS" else dict(rtol=1e-8, atol=1e-9)
+    _assert_params(pair, **tol)
+
+
+@pytest.mark.parametrize("name,kwargs,steps", CASES[::3], ids=IDS[::3])
+def test_trajectory_float32(name: str, kwargs: dict, steps: int) -> None:
+    pair = Pair(name, kwargs, np.float32)
+    if name == "LBFGS":  # quasi-Newton steps amplify float32 rounding: compare early
+        steps = 2
+    pair.step_ng(steps)
+    pair.step_torch(steps)
+    _assert_params(pair, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad", "NAdam"])
+def test_param_groups_and_maximize(name: str) -> None:
+    kwargs = dict(lr=1e-2, maximize=True)
+    if name == "SGD":
+        kwargs["momentum"] = 0.9
+    pair = Pair(name, kwargs, np.float64, groups=True, sign=-1.0)
+    pair.step_ng(100)
+    pair.step_torch(100)
+    _assert_params(pair, rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("name,kwargs,steps", CASES, ids=IDS)
+def test_state_dict_resume_is_bit_identical(name: str, kwargs: dict, steps: int) -> None:
+    half = steps // 2
+    ref = Pair(name, kwargs, np.float32)
+    ref.step_ng(half)
+    saved_state = pickle.loads(pickle.dumps(ref.ng_opt.state_dict()))
+    saved_params = ref.ng_values()
+    ref.step_ng(steps - half)
+
+    resumed = Pair(name, kwargs, np.float32)
+    for p, v in zip(resumed.ng_params, saved_params):
+        p._data[...] = v
+    resumed.ng_opt.load_state_dict(copy.deepcopy(saved_state))
+    resumed.step_ng(steps - half)
+    for a, b in zip(ref.ng_values(), resumed.ng_values()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name,kwargs,steps", CASES[::2], ids=IDS[::2])
+def test_state_dict_layout_matches_torch(name: str, kwargs: dict, steps: int) -> None:
+    pair = Pair(name, kwargs, np.float64)
+    pair.step_ng(3)
+    pair.step_torch(3)
+    ours, theirs = pair.ng_opt.state_dict(), pair.t_opt.state_dict()
+    assert sorted(ours["state"]) == sorted(theirs["state"])
+    for k in theirs["state"]:
+        assert set(ours["state"][k]) == set(theirs["state"][k]), k
+        for key, value in theirs["state"][k].items():
+            if hasattr(value, "shape") and value.ndim > 0:
+                np.testing.assert_allclose(
+                    np.asarray(ours["state"][k][key]._data), value.numpy(), rtol=1e-9, atol=1e-11
+                )
+    for g_ours, g_theirs in zip(ours["param_groups"], theirs["param_groups"]):
+        assert g_ours["params"] == g_theirs["params"]
+        for key in g_ours:
+            assert key in g_theirs, f"group key {key} is not in torch's state_dict"
+            if key != "params":
+                assert g_ours[key] == g_theirs[key], key
