@@ -52,7 +52,7 @@ ACTIVATIONS: dict[str, tuple[Callable[[Tensor], Tensor], str]] = {
         r"$x\,\Phi(x)$ (tanh approx.)",
     ),
     "silu": (lambda x: x * ng.sigmoid(x), r"$x\,\sigma(x)$"),
-    "mish": (lambda x: x * ng.tanh(_softplus(x)), r"$x\tanh(\mathrm{softplus}\,x)$"),
+    "mish": (lambda x: x * ng.tanh(_softplus(x)), r"$x\,\tanh(\mathrm{softplus}\,x)$"),
     "softsign": (lambda x: x / (1 + ng.abs(x)), r"$x/(1+|x|)$"),
     "hardtanh": (lambda x: ng.clamp(x, -1.0, 1.0), r"$\mathrm{clip}(x,-1,1)$"),
 }

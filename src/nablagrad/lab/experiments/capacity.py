@@ -13,7 +13,7 @@ rises (more variance: the model fits the noise).  Errors are averaged over data 
 Example:
     >>> from nablagrad.lab import capacity
     >>> r = capacity(sizes=("2",), degrees=("1", "3"), seeds=2, steps=10)
-    >>> r["poly_train"][1] < r["poly_train"][0]
+    >>> bool(r["poly_train"][1] < r["poly_train"][0])
     True
 """
 

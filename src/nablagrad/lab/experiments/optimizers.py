@@ -15,8 +15,8 @@ same number of steps: ``loss = f(p); loss.backward(); opt.step()``.  The surface
 Example:
     >>> from nablagrad.lab import optimizers
     >>> r = optimizers(surface="bowl", steps=100, optimizers=("SGD", "Momentum"))
-    >>> r["steps_to_tol"]["Momentum"] < r["steps_to_tol"]["SGD"]
-    True
+    >>> r["steps_to_tol"]            # SGD has not reached f - f* < 1e-3 in 100 steps
+    {'SGD': None, 'Momentum': 66}
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ cycle momentum too) and records ``optimizer.param_groups[0]["lr"]`` before every
 
 Example:
     >>> from nablagrad.lab import schedules
-    >>> r = schedules(steps=100, base_lr=0.1, schedules=("step",))
-    >>> r["lr"]["step"][0], round(r["lr"]["step"][-1], 6)
+    >>> r = schedules(steps=90, base_lr=0.1, schedules=("step",))
+    >>> float(r["lr"]["step"][0]), round(float(r["lr"]["step"][-1]), 6)
     (0.1, 0.001)
 """
 
