@@ -82,11 +82,15 @@ def test_one_tower_is_two_sigmoids_and_closed_tower_is_local():
 
 
 def test_towers_plot_and_bad_counts(tmp_path, check_png):
-    r = lab.towers(counts=("2", "4"), grid=20, mlp_steps=0)
+    r = lab.towers(counts=("2", "4"), grid=20, mlp_steps=0, gif=True)
     paths = lab.plot("towers", r, tmp_path)
-    assert [p.name for p in paths] == ["towers_1d.png", "towers_2d.png"]
-    for p in paths:
+    assert [p.name for p in paths] == ["towers_1d.png", "towers_2d.png", "towers.gif"]
+    for p in paths[:2]:
         check_png(p)
+    from PIL import Image
+
+    with Image.open(paths[2]) as im:
+        assert im.format == "GIF" and im.n_frames == 2
     with pytest.raises(ValueError, match="counts"):
         lab.towers(counts=("0",), mlp_steps=0)
 

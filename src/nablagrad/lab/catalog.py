@@ -94,6 +94,7 @@ register(
             ),
             Param("mlp_steps", int, 1500, "Adam steps for the MLP (0 = skip)", minimum=0),
             Param("seed", int, 0, "random seed"),
+            Param("gif", bool, False, "also write an animated GIF (one frame per tower count)"),
         ),
     )
 )

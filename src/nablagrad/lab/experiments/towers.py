@@ -30,7 +30,7 @@ import nablagrad as ng
 from nablagrad import Tensor
 
 from .._mlp import MLP, fit_regression, predict
-from ..plotting import color, figure, save_png
+from ..plotting import color, figure, pyplot, save_gif, save_png
 
 
 def target_1d(x: np.ndarray) -> np.ndarray:
@@ -100,6 +100,7 @@ def run(
     mlp_hidden: int = 16,
     mlp_steps: int = 1500,
     seed: int = 0,
+    gif: bool = False,
 ) -> dict[str, Any]:
     """Tower approximations for every count in ``counts`` (1-D and 2-D) plus a trained MLP.
 
@@ -137,6 +138,7 @@ def run(
         "approx_2d": approx_2d,
         "rmse_2d": rmse_2d,
         "sharpness": sharpness,
+        "gif": gif,
         "mlp_hidden": mlp_hidden,
         "mlp_steps": mlp_steps,
     }
@@ -281,4 +283,34 @@ def plot(r: dict[str, Any], out_dir: Any) -> list[Path]:
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3, which="both")
         paths.append(save_png(fig, out_dir, "towers_vs_mlp"))
+    if r.get("gif"):
+        paths.append(_gif(r, out_dir))
     return paths
+
+
+def _gif(r: dict[str, Any], out_dir: Any) -> Path:
+    """One frame per tower count: the staircase closing in on the target."""
+    from matplotlib.animation import FuncAnimation
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5.6, 4.0))
+    x = r["x"]
+    ax.plot(x, r["target_1d"], color="k", lw=2.5, label="target f(x)")
+    (line,) = ax.plot([], [], color=color(1), lw=1.8, label="sum of towers")
+    ax.set_ylim(r["target_1d"].min() - 0.15, r["target_1d"].max() + 0.15)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("x")
+    ax.legend(fontsize=8, loc="upper right")
+    ax.grid(alpha=0.3)
+    title = ax.set_title("")
+
+    def draw(k: int) -> list:
+        n = r["counts"][k]
+        line.set_data(x, r["approx_1d"][n])
+        title.set_text(
+            f"{n} tower{'s' if n > 1 else ''} = {2 * n} neurons: RMSE {r['rmse_1d'][k]:.3f}"
+        )
+        return [line, title]
+
+    anim = FuncAnimation(fig, draw, frames=len(r["counts"]), blit=False)
+    return save_gif(anim, fig, out_dir, "towers", fps=1)
