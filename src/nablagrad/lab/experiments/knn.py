@@ -51,18 +51,35 @@ def distances(q: Tensor, x: Tensor, metric: str, chunk: int = 4096) -> np.ndarra
     return np.concatenate(out, 0)
 
 
+def predict_many(
+    xq: np.ndarray, xt: np.ndarray, yt: np.ndarray, ks: list[int], metric: str, classes: int
+) -> dict[int, np.ndarray]:
+    """Majority vote of the ``k`` nearest training points for every query row and every k.
+
+    The distances and the neighbour order are computed once and shared by all ``ks``.
+    """
+    kmax = max(ks)
+    if min(ks) < 1 or kmax > len(xt):
+        raise ValueError(f"knn: every k must be between 1 and the {len(xt)} training points")
+    d = distances(ng.tensor(xq), ng.tensor(xt), metric)
+    near = np.argpartition(d, kmax - 1, axis=1)[:, :kmax] if kmax < len(xt) else None
+    if near is None:
+        near = np.argsort(d, 1, kind="stable")
+    else:  # order the kmax nearest by distance
+        near = np.take_along_axis(near, np.argsort(np.take_along_axis(d, near, 1), 1), 1)
+    labels = yt[near]  # (q, kmax)
+    out = {}
+    for k in ks:
+        votes = np.stack([(labels[:, :k] == c).sum(1) for c in range(classes)], 1)
+        out[k] = votes.argmax(1)  # argmax returns the first maximum: ties -> smallest label
+    return out
+
+
 def predict(
     xq: np.ndarray, xt: np.ndarray, yt: np.ndarray, k: int, metric: str, classes: int
 ) -> np.ndarray:
     """Majority vote of the ``k`` nearest training points for every query row."""
-    if not 1 <= k <= len(xt):
-        raise ValueError(f"knn: k={k} must be between 1 and the {len(xt)} training points")
-    d = distances(ng.tensor(xq), ng.tensor(xt), metric)
-    idx = np.argpartition(d, k - 1, axis=1)[:, :k] if k < len(xt) else np.argsort(d, 1)
-    votes = np.zeros((len(xq), classes))
-    for c in range(classes):
-        votes[:, c] = (yt[idx] == c).sum(1)
-    return votes.argmax(1)  # argmax returns the first maximum: ties -> smallest label
+    return predict_many(xq, xt, yt, [k], metric, classes)[k]
 
 
 def run(
@@ -85,10 +102,13 @@ def run(
     mesh = np.stack(np.meshgrid(gx, gy, indexing="xy"), -1).reshape(-1, 2)
     maps, acc, train_acc = {}, {}, {}
     for m in metrics:
+        on_mesh = predict_many(mesh, xt, yt, kk, m, 3)
+        on_val = predict_many(xv, xt, yt, kk, m, 3)
+        on_train = predict_many(xt, xt, yt, kk, m, 3)
         for k in kk:
-            maps[(m, k)] = predict(mesh, xt, yt, k, m, 3).reshape(grid, grid)
-            acc[(m, k)] = float((predict(xv, xt, yt, k, m, 3) == yv).mean())
-            train_acc[(m, k)] = float((predict(xt, xt, yt, k, m, 3) == yt).mean())
+            maps[(m, k)] = on_mesh[k].reshape(grid, grid)
+            acc[(m, k)] = float((on_val[k] == yv).mean())
+            train_acc[(m, k)] = float((on_train[k] == yt).mean())
     return {
         "ks": kk,
         "metrics": list(metrics),
