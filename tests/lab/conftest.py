@@ -23,3 +23,12 @@ def check_png():
             im.verify()
 
     return check
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_blas_thread():
+    """Tiny matrices: one BLAS thread is faster and immune to a busy machine's contention."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

@@ -46,14 +46,26 @@ def _reflect(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([1 - x[:, 0], 0.5 - x[:, 1]], 1).astype(np.float32), 1 - y
 
 
-def _evaluate(net: MLP, x: Any, y: np.ndarray) -> tuple[float, float]:
+def _evaluate(net: MLP, x_all: Any, y_all: np.ndarray, n_train: int) -> tuple[float, ...]:
+    """(train loss, train acc, val loss, val acc) from one no-grad forward pass over both sets.
+
+    ``x_all`` holds the training inputs followed by the validation inputs.
+    """
     net.training = False
     with ng.no_grad():
-        logits = net(x)
-        loss = cross_entropy(logits, ng.tensor(y)).item()
-        acc = float((logits.numpy().argmax(1) == y).mean())
+        z = net(x_all).numpy().astype(np.float64)
     net.training = True
-    return loss, acc
+    zmax = z.max(1, keepdims=True)
+    logp = z - zmax - np.log(np.exp(z - zmax).sum(1, keepdims=True))
+    nll = -logp[np.arange(len(y_all)), y_all]
+    hit = z.argmax(1) == y_all
+    tr, va = slice(0, n_train), slice(n_train, None)
+    return (
+        float(nll[tr].mean()),
+        float(hit[tr].mean()),
+        float(nll[va].mean()),
+        float(hit[va].mean()),
+    )
 
 
 def train(
@@ -79,7 +91,7 @@ def train(
     )
     opt = make_optimizer("Adam", net.params, lr)
     x, y = ng.tensor(xt), ng.tensor(yt)
-    xv_t = ng.tensor(xv)
+    x_all, y_all = ng.tensor(np.concatenate([xt, xv])), np.concatenate([yt, yv])
     gen = np.random.default_rng(seed + 7)
     smoothing = STRENGTH["label_smoothing"] if method == "label_smoothing" else 0.0
     curves = {k: np.empty(epochs) for k in ("train_loss", "val_loss", "train_acc", "val_acc")}
@@ -97,8 +109,7 @@ def train(
             loss = loss + STRENGTH["l1"] * sum(w.abs().sum() for w in net.weights())
         loss.backward()
         opt.step()
-        tl, ta = _evaluate(net, x, yt)
-        vl, va = _evaluate(net, xv_t, yv)
+        tl, ta, vl, va = _evaluate(net, x_all, y_all, len(yt))
         curves["train_loss"][epoch], curves["train_acc"][epoch] = tl, ta
         curves["val_loss"][epoch], curves["val_acc"][epoch] = vl, va
         if method == "early_stopping" and vl < best[0]:
@@ -107,8 +118,7 @@ def train(
     if method == "early_stopping":
         net.load(best[2])  # restore the best validation epoch's weights
         best_epoch = best[1]
-    tl, ta = _evaluate(net, x, yt)
-    vl, va = _evaluate(net, xv_t, yv)
+    tl, ta, vl, va = _evaluate(net, x_all, y_all, len(yt))
     zero = float(np.mean([(np.abs(w.detach().numpy()) < 1e-3).mean() for w in net.weights()]))
     return {
         "curves": curves,
