@@ -210,17 +210,18 @@ def run(
 def summary(r: dict[str, Any]) -> str:
     lines = [
         f"{'method':<16} {'train acc':>9} {'val acc':>8} {'val loss':>9} {'best epoch':>10} "
-        f"{'|W|':>7}"
+        f"{'|W|':>7} {'w~0':>5}"
     ]
     for m in r["methods"]:
         t = r["table"][m]
         lines.append(
             f"{m:<16} {t['train_acc']:9.1%} {t['val_acc']:8.1%} {t['val_loss']:9.3f} "
-            f"{t['best_epoch']:10d} {t['weight_norm']:7.2f}"
+            f"{t['best_epoch']:10d} {t['weight_norm']:7.2f} {t['small_weights']:5.0%}"
         )
     lines.append(
         f"{r['noise']:.0%} of the training labels are flipped: 100% training accuracy "
-        "means the noise was memorised; the regularised models keep a smaller gap"
+        "means the noise was memorised; the regularised models keep a smaller gap. "
+        "|W| = norm of all weights, w~0 = share of weights below 1e-3 (L1 makes them sparse)"
     )
     return "\n".join(lines)
 
