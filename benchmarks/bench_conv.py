@@ -1,7 +1,8 @@
 """Conv2d / MaxPool2d / LeNet-5 training step: nablagrad vs PyTorch eager (CPU) vs NumPy.
 
 Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 20] [--threads 1]``.
-Every case runs the same work in each library in this one process and prints the median time per call and the
+Every case runs the same work in each library in this one process (the libraries take turns
+in every round, so machine load hits them alike) and prints the median time per call and the
 ratio nablagrad / peer (lower is better).  The NumPy peer is a hand-written im2col LeNet-5
 training step (forward, backward, SGD) with no framework overhead at all.
 """
@@ -20,15 +21,19 @@ import nablagrad as ng
 from nablagrad.models import LeNet5
 
 
-def timeit(fn: Callable[[], object], repeats: int, warmup: int = 3) -> float:
+def timeit(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 3) -> dict:
+    """Median seconds per call of each function; the functions take turns in every round so
+    a busy machine slows them alike."""
     for _ in range(warmup):
-        fn()
-    times = []
+        for fn in fns.values():
+            fn()
+    times: dict[str, list] = {name: [] for name in fns}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 # -- hand-written NumPy LeNet-5 (im2col) -------------------------------------------------------
@@ -171,8 +176,7 @@ def bench_conv(repeats: int, cin: int, cout: int, hw: int, k: int, pad: int) -> 
 
     report(
         f"Conv2d {cin}x{hw}x{hw}->{cout} k{k} p{pad} fwd+bwd (b64)",
-        timeit(run_n, repeats),
-        {"torch": timeit(run_t, repeats)},
+        timeit({"nablagrad": run_n, "torch": run_t}, repeats),
     )
 
 
@@ -191,8 +195,7 @@ def bench_pool(repeats: int) -> None:
 
     report(
         "MaxPool2d 6x28x28 k2 fwd+bwd (b64)",
-        timeit(run_n, repeats),
-        {"torch": timeit(run_t, repeats)},
+        timeit({"nablagrad": run_n, "torch": run_t}, repeats),
     )
 
 
@@ -233,17 +236,17 @@ def bench_lenet(repeats: int, lr: float = 0.1) -> None:
     assert abs(lt - ln) < 1e-4 and abs(lt - lp) < 1e-4, (lt, ln, lp)
     report(
         "LeNet-5 train step (b64, fwd+CE+bwd+SGD)",
-        timeit(run_n, repeats),
-        {
-            "torch": timeit(run_t, repeats),
-            "numpy im2col": timeit(lambda: npnet.step(x, y, lr), repeats),
-        },
+        timeit(
+            {"nablagrad": run_n, "torch": run_t, "numpy im2col": lambda: npnet.step(x, y, lr)},
+            repeats,
+        ),
     )
 
 
-def report(name: str, ng_time: float, peers: dict[str, float]) -> None:
+def report(name: str, times: dict[str, float]) -> None:
+    ng_time = times.pop("nablagrad")
     parts = [f"nablagrad {ng_time * 1e3:8.2f} ms"]
-    for peer, t in peers.items():
+    for peer, t in times.items():
         parts.append(f"{peer} {t * 1e3:8.2f} ms  ratio {ng_time / t:5.2f}")
     print(f"{name:46s} " + " | ".join(parts), flush=True)
 

@@ -206,7 +206,12 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
     return x.log_softmax(dim)
 
 
-from . import autograd  # noqa: E402
-from . import models, nn  # noqa: E402
-from . import optim  # noqa: E402
-from . import lab  # noqa: E402
+# Subpackages (one line each, so that new ones merge cleanly).
+from . import autograd
+from . import models, nn
+from . import optim
+from . import datasets, utils
+from .serialization import load, save
+from . import neighbors
+from . import tuning
+from . import lab

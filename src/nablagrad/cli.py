@@ -14,7 +14,12 @@ import sys
 import time
 from collections.abc import Sequence
 
-COMMAND_MODULES: list[str] = ["nablagrad.lab.cli"]
+COMMAND_MODULES: list[str] = [
+    "nablagrad.train.cli",
+    "nablagrad.neighbors.cli",
+    "nablagrad.tuning.cli",
+    "nablagrad.lab.cli",
+]
 
 
 class CLIError(Exception):

@@ -41,6 +41,11 @@ CONV2D_CASES = [
     dict(cin=2, cout=3, k=4, stride=1, padding="same", dilation=1, groups=1, bias=True, hw=(6, 7)),
     dict(cin=2, cout=3, k=3, stride=1, padding="same", dilation=2, groups=1, bias=True, hw=(6, 7)),
     dict(cin=2, cout=2, k=3, stride=3, padding="valid", dilation=1, groups=1, bias=True, hw=(8, 8)),
+    # many input channels, few outputs: the input gradient runs as a full correlation
+    dict(cin=12, cout=1, k=3, stride=1, padding=1, dilation=1, groups=1, bias=True, hw=(6, 7)),
+    dict(
+        cin=10, cout=2, k=3, stride=1, padding=(2, 1), dilation=2, groups=1, bias=False, hw=(7, 6)
+    ),
 ]
 
 
@@ -267,3 +272,88 @@ def test_default_init_matches_torch_distributions():
     np.testing.assert_allclose([emb.mean(), emb.std()], [0, 1], atol=0.02)
     lstm = nn.LSTM(10, 25)
     assert max(np.abs(p.numpy(force=True)).max() for p in lstm.parameters()) <= 0.2
+
+
+@pytest.mark.parametrize("cls", ["RNNCell", "LSTMCell", "GRUCell"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_recurrent_cells(cls, batched):
+    torch.manual_seed(6)
+    t_m, ng_m = getattr(torch.nn, cls)(3, 4), getattr(nn, cls)(3, 4)
+    shape = (5, 3) if batched else (3,)
+    idx = 0 if cls == "LSTMCell" else None
+    compare_module(ng_m, t_m, shape, out_index=idx, atol=1e-5, rtol=1e-4)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape).astype(np.float32)
+    hshape = (5, 4) if batched else (4,)
+    h = rng.standard_normal(hshape).astype(np.float32)
+    if cls == "LSTMCell":
+        outs = ng_m(ng.tensor(x), (ng.tensor(h), ng.tensor(h)))
+        touts = t_m(torch.from_numpy(x), (torch.from_numpy(h), torch.from_numpy(h)))
+    else:
+        outs = (ng_m(ng.tensor(x), ng.tensor(h)),)
+        touts = (t_m(torch.from_numpy(x), torch.from_numpy(h)),)
+    for a, b in zip(outs, touts):
+        np.testing.assert_allclose(a.numpy(force=True), b.detach().numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(stride=1, padding=1),
+        dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2)),
+        dict(stride=1, padding=0, groups=2),
+        dict(stride=1, padding=1, in_ch=8, out_ch=1),  # full-correlation input gradient
+    ],
+)
+def test_conv_double_backward_gradgradcheck(kw):
+    kw = dict(kw)
+    cin, cout = kw.pop("in_ch", 2), kw.pop("out_ch", 4)
+    groups = kw.get("groups", 1)
+    rng = np.random.default_rng(1)
+    x = ng.tensor(rng.standard_normal((1, cin, 4, 5)), requires_grad=True)
+    w = ng.tensor(rng.standard_normal((cout, cin // groups, 3, 2)), requires_grad=True)
+    b = ng.tensor(rng.standard_normal(cout), requires_grad=True)
+    fn = lambda x, w, b: nn.functional.conv2d(x, w, b, **kw)  # noqa: E731
+    assert ng.autograd.gradcheck(fn, (x, w, b))
+    assert ng.autograd.gradgradcheck(fn, (x, w, b))
+
+
+@pytest.mark.parametrize("pool", ["max", "avg"])
+def test_pool_double_backward(pool):
+    rng = np.random.default_rng(3)
+    x = ng.tensor(rng.standard_normal((1, 2, 5, 5)), requires_grad=True)
+    if pool == "max":
+        fn = lambda x: nn.functional.max_pool2d(x, 3, 2, padding=1) ** 2  # noqa: E731
+    else:
+        fn = lambda x: nn.functional.avg_pool2d(x, 2, 1, padding=1) ** 2  # noqa: E731
+    assert ng.autograd.gradgradcheck(fn, (x,))
+
+
+def test_conv_gradient_penalty_matches_torch():
+    """d/dw of ||d out / d x||^2 (a WGAN-GP style penalty) equals torch's."""
+    rng = np.random.default_rng(2)
+    xa = rng.standard_normal((2, 3, 6, 6)).astype(np.float64)
+    wa = rng.standard_normal((4, 3, 3, 3)).astype(np.float64)
+    x, w = ng.tensor(xa, requires_grad=True), ng.tensor(wa, requires_grad=True)
+    xt = torch.from_numpy(xa).requires_grad_()
+    wt = torch.from_numpy(wa).requires_grad_()
+    (gx,) = ng.autograd.grad(
+        nn.functional.conv2d(x, w, padding=1).tanh().sum(), x, create_graph=True
+    )
+    (gxt,) = torch.autograd.grad(
+        torch.nn.functional.conv2d(xt, wt, padding=1).tanh().sum(), xt, create_graph=True
+    )
+    (gx * gx).sum().backward()
+    (gxt * gxt).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_maxpool_nan_and_ties_like_torch():
+    x = np.array([[[[1.0, np.nan, 3.0, 3.0], [np.nan, 0.0, 3.0, 2.0]]]], np.float32)
+    xn, xt = ng.tensor(x, requires_grad=True), torch.from_numpy(x).requires_grad_()
+    yn, yt = nn.functional.max_pool2d(xn, 2), torch.nn.functional.max_pool2d(xt, 2)
+    np.testing.assert_array_equal(yn.numpy(force=True), yt.detach().numpy())
+    yn.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(xn.grad.numpy(), xt.grad.numpy())

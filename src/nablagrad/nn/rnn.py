@@ -35,6 +35,27 @@ from .parameter import Parameter
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
+def _lstm_step(xw: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None, hs: int) -> tuple:
+    """(h', c') from the input projection xw = x W_ih^T + b_ih and the state (h, c)."""
+    h, c = state
+    z = xw + F.linear(h, w_hh, b_hh)
+    i = sigmoid(z[:, :hs])
+    f = sigmoid(z[:, hs : 2 * hs])
+    g = tanh(z[:, 2 * hs : 3 * hs])
+    o = sigmoid(z[:, 3 * hs :])
+    c = f * c + i * g
+    return o * tanh(c), c
+
+
+def _gru_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, hs: int) -> Tensor:
+    """h' from the input projection xw = x W_ih^T + b_ih and the state h (gates r, z, n)."""
+    hw = F.linear(h, w_hh, b_hh)
+    r = sigmoid(xw[:, :hs] + hw[:, :hs])
+    z = sigmoid(xw[:, hs : 2 * hs] + hw[:, hs : 2 * hs])
+    n = tanh(xw[:, 2 * hs :] + r * hw[:, 2 * hs :])
+    return (1 - z) * n + z * h
+
+
 class RNNBase(Module):
     """Shared machinery of RNN, LSTM and GRU."""
 
@@ -251,15 +272,7 @@ class LSTM(RNNBase):
         )
 
     def _step(self, xw: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -> tuple:
-        h, c = state
-        hs = self.hidden_size
-        z = xw + F.linear(h, w_hh, b_hh)
-        i = sigmoid(z[:, :hs])
-        f = sigmoid(z[:, hs : 2 * hs])
-        g = tanh(z[:, 2 * hs : 3 * hs])
-        o = sigmoid(z[:, 3 * hs :])
-        c = f * c + i * g
-        return o * tanh(c), c
+        return _lstm_step(xw, state, w_hh, b_hh, self.hidden_size)
 
 
 class GRU(RNNBase):
@@ -291,9 +304,100 @@ class GRU(RNNBase):
         )
 
     def _step(self, xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-        hs = self.hidden_size
-        hw = F.linear(h, w_hh, b_hh)
-        r = sigmoid(xw[:, :hs] + hw[:, :hs])
-        z = sigmoid(xw[:, hs : 2 * hs] + hw[:, hs : 2 * hs])
-        n = tanh(xw[:, 2 * hs :] + r * hw[:, 2 * hs :])
-        return (1 - z) * n + z * h
+        return _gru_step(xw, h, w_hh, b_hh, self.hidden_size)
+
+
+class _CellBase(Module):
+    """One time step of a recurrent layer; parameters weight_ih, weight_hh, bias_ih, bias_hh."""
+
+    _gates = 1
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        g = self._gates * hidden_size
+        self.weight_ih = Parameter(creation.empty(g, input_size, device=device, dtype=dtype))
+        self.weight_hh = Parameter(creation.empty(g, hidden_size, device=device, dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(creation.empty(g, device=device, dtype=dtype))
+            self.bias_hh = Parameter(creation.empty(g, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        bound = 1.0 / math.sqrt(hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _prepare(self, input: Tensor, hx: Any) -> tuple:
+        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{type(self).__name__}(input_size={self.input_size}) got input of "
+                f"shape {tuple(input.shape)}: expected (N, {self.input_size}) or "
+                f"({self.input_size},)"
+            )
+        unbatched = input.ndim == 1
+        x = input.unsqueeze(0) if unbatched else input
+        if hx is None:
+            zero = creation.zeros(x.shape[0], self.hidden_size, dtype=x.dtype)
+            hx = (zero, zero) if self._gates == 4 else zero
+        elif unbatched:
+            hx = tuple(h.unsqueeze(0) for h in hx) if self._gates == 4 else hx.unsqueeze(0)
+        return x, hx, unbatched
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class RNNCell(_CellBase):
+    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}: use tanh or relu")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, h, unbatched = self._prepare(input, hx)
+        z = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)
+        h = tanh(z) if self.nonlinearity == "tanh" else relu(z)
+        return h.squeeze(0) if unbatched else h
+
+
+class LSTMCell(_CellBase):
+    """One LSTM step; returns (h', c')."""
+
+    _gates = 4
+
+    def forward(self, input: Tensor, hx: tuple | None = None) -> tuple:
+        x, (h, c), unbatched = self._prepare(input, hx)
+        xw = F.linear(x, self.weight_ih, self.bias_ih)
+        h, c = _lstm_step(xw, (h, c), self.weight_hh, self.bias_hh, self.hidden_size)
+        return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
+
+
+class GRUCell(_CellBase):
+    """One GRU step; returns h'."""
+
+    _gates = 3
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, h, unbatched = self._prepare(input, hx)
+        xw = F.linear(x, self.weight_ih, self.bias_ih)
+        h = _gru_step(xw, h, self.weight_hh, self.bias_hh, self.hidden_size)
+        return h.squeeze(0) if unbatched else h

@@ -10,8 +10,9 @@ KH*KW vectorised additions) or, for stride 1 with many input channels, as a "ful
 of ``g`` with the flipped kernel (one more im2col + GEMM).  Max pooling keeps the argmax of
 each window; its backward adds ``g`` at the argmax positions.
 
-These primitives take raw arrays in ``backward``; a second derivative through them
-(``create_graph=True``) is not supported and says so.
+Convolution supports derivatives of any order (``create_graph=True``): its backward is built
+from the primitives ``Conv2dInputGrad`` and ``Conv2dWeightGrad``, whose derivatives are again
+convolutions; pooling backward is the linear ``PoolScatter`` whose adjoint is ``PoolGather``.
 
 Example:
     >>> import nablagrad as torch
@@ -31,14 +32,6 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 
 
-def _no_double_backward(name: str, g: Any) -> None:
-    if D.is_tensor(g):
-        raise RuntimeError(
-            f"{name}: second derivatives (create_graph=True) through convolution/pooling are not "
-            "supported; compute first-order gradients only"
-        )
-
-
 def _windows(xp: Any, x: Any, kernel: tuple, stride: tuple, dilation: tuple) -> Any:
     """View of shape (N, C, OH, OW, KH, KW) with every receptive field of ``x`` (N, C, H, W)."""
     kh, kw = kernel
@@ -53,25 +46,6 @@ def _pad(xp: Any, x: Any, padding: tuple, value: float = 0.0) -> Any:
     if not (pt or pb or pl or pr):
         return x
     return xp.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
-
-
-def _scatter_windows(
-    xp: Any, gwin: Any, padded_shape: tuple, stride: tuple, dilation: tuple, padding: tuple
-) -> Any:
-    """col2im: add ``gwin`` (N, C, OH, OW, KH, KW) back onto the padded input and crop."""
-    n, c, oh, ow, kh, kw = gwin.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    gx = xp.zeros(padded_shape, dtype=gwin.dtype)
-    for p in range(kh):
-        r0 = p * dh
-        for q in range(kw):
-            c0 = q * dw
-            gx[:, :, r0 : r0 + sh * (oh - 1) + 1 : sh, c0 : c0 + sw * (ow - 1) + 1 : sw] += gwin[
-                ..., p, q
-            ]
-    (pt, pb), (pl, pr) = padding
-    h, w = padded_shape[2], padded_shape[3]
-    return gx[:, :, pt : h - pb, pl : w - pr]
 
 
 def _im2col(
@@ -94,89 +68,174 @@ def _im2col_kn(
     return cols, oh, ow
 
 
+def _conv_cols(xp: Any, x: Any, kernel: tuple, prm: tuple) -> tuple:
+    """The column matrix of ``x`` in the layout its group count uses, and (OH, OW)."""
+    stride, padding, dilation, groups = prm
+    if groups == 1:
+        cols, oh, ow = _im2col_kn(xp, x, kernel, stride, dilation, padding)
+    else:
+        cols, oh, ow = _im2col(xp, x, kernel, stride, dilation, padding)
+    return cols, (oh, ow)
+
+
+def _conv_forward_raw(xp: Any, x: Any, w: Any, prm: tuple, cols: Any = None) -> tuple:
+    """(out, cols): groups=1 is one GEMM W (O, C*KH*KW) @ cols (C*KH*KW, N*OH*OW) plus one
+    transpose to NCHW; groups>1 a batched product on (N, G, Cg*KH*KW, OH*OW) columns."""
+    n = x.shape[0]
+    o, cg, kh, kw = w.shape
+    groups = prm[3]
+    if cols is None:
+        cols, (oh, ow) = _conv_cols(xp, x, (kh, kw), prm)
+    if groups == 1:
+        oh_ow = cols.shape[1] // n
+        out = (w.reshape(o, cg * kh * kw) @ cols).reshape(o, n, oh_ow)
+        return xp.ascontiguousarray(out.transpose(1, 0, 2)), cols
+    og, k = o // groups, cg * kh * kw
+    cols_g = cols.reshape(n, groups, k, -1)
+    out = xp.matmul(w.reshape(groups, og, k), cols_g).reshape(n, o, -1)
+    return out, cols
+
+
+def _conv_weight_grad_raw(xp: Any, g: Any, cols: Any, wshape: tuple, groups: int) -> Any:
+    """dL/dW = g @ cols^T (per group)."""
+    n, o = g.shape[:2]
+    _, cg, kh, kw = wshape
+    if groups == 1:
+        g_on = xp.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, -1)
+        return (g_on @ cols.T).reshape(wshape)
+    og, k = o // groups, cg * kh * kw
+    gg = g.reshape(n, groups, og, -1)
+    return xp.einsum("ngol,ngkl->gok", gg, cols.reshape(n, groups, k, -1), optimize=True).reshape(
+        wshape
+    )
+
+
+def _conv_input_grad_raw(xp: Any, g: Any, w: Any, pshape: tuple, prm: tuple) -> Any:
+    """dL/dx: col2im of W^T g, or (stride 1, many input channels) a full correlation."""
+    stride, padding, dilation, groups = prm
+    n, o, oh, ow = g.shape
+    c = pshape[1]
+    _, cg, kh, kw = w.shape
+    if groups == 1:
+        if stride == (1, 1) and c * oh * ow > 2 * o * pshape[2] * pshape[3]:
+            return _input_grad_full_corr(xp, g, w, pshape, padding, dilation)
+        g_on = xp.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, n * oh * ow)
+        gcols = (w.reshape(o, c * kh * kw).T @ g_on).reshape(c, kh, kw, n, oh, ow)
+        return _col2im_cn(xp, gcols, pshape, stride, dilation, padding)
+    og, k = o // groups, cg * kh * kw
+    wg = w.reshape(groups, og, k).transpose(0, 2, 1)
+    gcols = xp.matmul(wg, g.reshape(n, groups, og, oh * ow)).reshape(n, c, kh, kw, oh, ow)
+    return _col2im(xp, gcols, pshape, stride, dilation, padding)
+
+
+def _padded_shape(x_shape: tuple, padding: tuple) -> tuple:
+    (pt, pb), (pl, pr) = padding
+    n, c, h, w = x_shape
+    return (n, c, h + pt + pb, w + pl + pr)
+
+
 class Conv2dFn(Function):
     """2-D cross-correlation with stride, (asymmetric) padding, dilation, groups, bias.
 
-    groups=1: out = W (O, C*KH*KW) @ cols (C*KH*KW, N*OH*OW), one GEMM, then one transpose to
-    NCHW.  groups>1: a batched product per image and group on (N, G, Cg*KH*KW, OH*OW) columns.
+    Backward: dx by col2im (or a full correlation), dW = g @ cols^T, db = sum of g.  Under
+    ``create_graph`` the two are the differentiable primitives ``Conv2dInputGrad`` and
+    ``Conv2dWeightGrad``, whose own derivatives are again convolutions, so any order works.
     """
 
     def forward(
         self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
     ):
         xp = get_array_module(x)
-        n, c = x.shape[:2]
-        o, cg, kh, kw = w.shape
-        (pt, pb), (pl, pr) = padding
-        self.meta = (
-            (n, c, x.shape[2] + pt + pb, x.shape[3] + pl + pr),
-            stride,
-            padding,
-            dilation,
-            groups,
-        )
-        if groups == 1:
-            cols, oh, ow = _im2col_kn(xp, x, (kh, kw), stride, dilation, padding)
-            self.cols = cols
-            out = w.reshape(o, cg * kh * kw) @ cols  # O, N*L
-            if b is not None:
-                out += b[:, None]
-            return xp.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
-        cols, oh, ow = _im2col(xp, x, (kh, kw), stride, dilation, padding)
-        self.cols = cols
-        og, k = o // groups, cg * kh * kw
-        cols_g = cols.reshape(n, groups, k, oh * ow)
-        out = xp.matmul(w.reshape(groups, og, k), cols_g).reshape(n, o, oh * ow)
+        self.prm = (stride, padding, dilation, groups)
+        out, self.cols = _conv_forward_raw(xp, x, w, self.prm)
         if b is not None:
             out += b[:, None]
-        return out.reshape(n, o, oh, ow)
+        o, oh_ow = w.shape[0], out.shape[2]
+        oh = (x.shape[2] + sum(padding[0]) - dilation[0] * (w.shape[2] - 1) - 1) // stride[0] + 1
+        return out.reshape(x.shape[0], o, oh, oh_ow // oh)
 
     def backward(self, g, out, x, w, b=None):
-        _no_double_backward("conv2d", g)
-        xp = get_array_module(g)
-        pshape, stride, padding, dilation, groups = self.meta
-        n, o, oh, ow = g.shape
-        _, cg, kh, kw = w.shape
-        k, og = cg * kh * kw, o // groups
-        if groups == 1:
-            return self._backward_dense(xp, g, w, b)
-        g3 = g.reshape(n, o, oh * ow)
         gx = gw = gb = None
-        if self.needs(1):
-            gg = g3.reshape(n, groups, og, oh * ow)
-            cg_ = self.cols.reshape(n, groups, k, oh * ow)
-            gw = xp.einsum("ngol,ngkl->gok", gg, cg_, optimize=True).reshape(w.shape)
-        if self.needs(0):
-            c = pshape[1]
-            wg = w.reshape(groups, og, k).transpose(0, 2, 1)
-            gcols = xp.matmul(wg, g3.reshape(n, groups, og, oh * ow))
-            gcols = gcols.reshape(n, c, kh, kw, oh, ow)
-            gx = _col2im(xp, gcols, pshape, stride, dilation, padding)
-        if b is not None:
-            gb = g3.sum(axis=(0, 2)) if self.needs(2) else None
-            return gx, gw, gb
-        return gx, gw
+        if D.is_tensor(g):  # create_graph: differentiable backward
+            if self.needs(0):
+                gx = Conv2dInputGrad.apply(
+                    g, w, pshape=_padded_shape(x.shape, self.prm[1]), prm=self.prm
+                )
+            if self.needs(1):
+                gw = Conv2dWeightGrad.apply(x, g, wshape=tuple(w.shape), prm=self.prm)
+            if b is not None and self.needs(2):
+                gb = g.sum((0, 2, 3))
+        else:
+            xp = get_array_module(g)
+            if self.needs(1):
+                gw = _conv_weight_grad_raw(xp, g, self.cols, w.shape, self.prm[3])
+            if self.needs(0):
+                gx = _conv_input_grad_raw(xp, g, w, _padded_shape(x.shape, self.prm[1]), self.prm)
+            if b is not None and self.needs(2):
+                gb = g.sum(axis=(0, 2, 3))
+        return (gx, gw) if b is None else (gx, gw, gb)
 
-    def _backward_dense(self, xp: Any, g: Any, w: Any, b: Any) -> tuple:
-        """groups=1: dW = g_(O, N*L) @ cols^T, db = row sums, dx by col2im or a full
-        correlation (whichever moves less data)."""
-        pshape, stride, padding, dilation, _ = self.meta
-        n, o, oh, ow = g.shape
-        c, kh, kw = w.shape[1:]
-        g_on = xp.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, n * oh * ow)
-        gx = gw = gb = None
-        if self.needs(1):
-            gw = (g_on @ self.cols.T).reshape(w.shape)
+
+def _conv_kwargs(prm: tuple) -> dict:
+    stride, padding, dilation, groups = prm
+    return dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+class Conv2dInputGrad(Function):
+    """gx = conv2d_input_grad(g, W) (a transposed convolution), linear in g and in W.
+
+    d/dg of <gg, gx> = conv2d(gg, W);  d/dW = conv2d_weight_grad(input gg, output grad g).
+    """
+
+    def forward(self, g, w, pshape=None, prm=None):
+        self.pshape, self.prm = pshape, prm
+        return _conv_input_grad_raw(get_array_module(g), g, w, pshape, prm)
+
+    def backward(self, gg, out, g, w):
+        dg = dw = None
+        if D.is_tensor(gg):
+            if self.needs(0):
+                dg = Conv2dFn.apply(gg, w, **_conv_kwargs(self.prm))
+            if self.needs(1):
+                dw = Conv2dWeightGrad.apply(gg, g, wshape=tuple(w.shape), prm=self.prm)
+            return dg, dw
+        xp = get_array_module(gg)
+        cols = _conv_cols(xp, gg, tuple(w.shape[2:]), self.prm)[0]
         if self.needs(0):
-            if stride == (1, 1) and 2 * c * oh * ow >= o * pshape[2] * pshape[3]:
-                gx = _input_grad_full_corr(xp, g, w, pshape, padding, dilation)
-            else:
-                gcols = (w.reshape(o, c * kh * kw).T @ g_on).reshape(c, kh, kw, n, oh, ow)
-                gx = _col2im_cn(xp, gcols, pshape, stride, dilation, padding)
-        if b is not None:
-            gb = g_on.sum(axis=1) if self.needs(2) else None
-            return gx, gw, gb
-        return gx, gw
+            dg = _conv_forward_raw(xp, gg, w, self.prm, cols)[0].reshape(g.shape)
+        if self.needs(1):
+            dw = _conv_weight_grad_raw(xp, g, cols, w.shape, self.prm[3])
+        return dg, dw
+
+
+class Conv2dWeightGrad(Function):
+    """gW = conv2d_weight_grad(x, g), linear in x and in g.
+
+    d/dx of <ggw, gW> = conv2d_input_grad(g, ggw);  d/dg = conv2d(x, ggw).
+    """
+
+    def forward(self, x, g, wshape=None, prm=None):
+        xp = get_array_module(x)
+        self.wshape, self.prm = wshape, prm
+        self.cols = _conv_cols(xp, x, tuple(wshape[2:]), prm)[0]
+        return _conv_weight_grad_raw(xp, g, self.cols, wshape, prm[3])
+
+    def backward(self, ggw, out, x, g):
+        dx = dg = None
+        if D.is_tensor(ggw):
+            if self.needs(0):
+                dx = Conv2dInputGrad.apply(
+                    g, ggw, pshape=_padded_shape(x.shape, self.prm[1]), prm=self.prm
+                )
+            if self.needs(1):
+                dg = Conv2dFn.apply(x, ggw, **_conv_kwargs(self.prm))
+            return dx, dg
+        xp = get_array_module(ggw)
+        if self.needs(0):
+            dx = _conv_input_grad_raw(xp, g, ggw, _padded_shape(x.shape, self.prm[1]), self.prm)
+        if self.needs(1):
+            dg = _conv_forward_raw(xp, x, ggw, self.prm, self.cols)[0].reshape(g.shape)
+        return dx, dg
 
 
 def _col2im_cn(
@@ -233,80 +292,147 @@ def _input_grad_full_corr(
     return xp.ascontiguousarray(gxp.transpose(1, 0, 2, 3))
 
 
+def _kernel_slices(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple) -> list:
+    """For each kernel position (p, q): the strided slice of the padded input it sees."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    return [
+        (
+            slice(p * dh, p * dh + sh * (oh - 1) + 1, sh),
+            slice(q * dw, q * dw + sw * (ow - 1) + 1, sw),
+        )
+        for p in range(kh)
+        for q in range(kw)
+    ]
+
+
+def _pool_geometry(
+    shape: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple
+) -> tuple:
+    n, c, h, w = shape
+    hp, wp = h + 2 * padding[0], w + 2 * padding[1]
+    oh = (hp - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    ow = (wp - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    return (n, c, hp, wp), (oh, ow)
+
+
+class _PoolPlan:
+    """What a pooling backward needs: the kernel slices, shapes, and (max) the argmax slot."""
+
+    def __init__(self, slices: list, pshape: tuple, padding: tuple, arg: Any, div: float) -> None:
+        self.slices, self.pshape, self.padding, self.arg, self.div = (
+            slices,
+            pshape,
+            padding,
+            arg,
+            div,
+        )
+
+    def scatter(self, g: Any) -> Any:
+        """dL/dx from dL/dout: add g (max: at the argmax slot; avg: g/div) under every window."""
+        xp = get_array_module(g)
+        gx = xp.zeros(self.pshape, dtype=g.dtype)
+        if self.arg is None:
+            gs = g * g.dtype.type(1.0 / self.div)
+            for rs, cs in self.slices:
+                gx[:, :, rs, cs] += gs
+        else:
+            zero = g.dtype.type(0)
+            for k, (rs, cs) in enumerate(self.slices):
+                gx[:, :, rs, cs] += xp.where(self.arg == k, g, zero)
+        ph, pw = self.padding
+        return gx[:, :, ph : self.pshape[2] - ph, pw : self.pshape[3] - pw]
+
+    def gather(self, x: Any) -> Any:
+        """The adjoint of ``scatter``: pick (max) or average (avg: sum / div) x per window."""
+        xp = get_array_module(x)
+        ph, pw = self.padding
+        xpad = _pad(xp, x, ((ph, ph), (pw, pw)))
+        out = None
+        for k, (rs, cs) in enumerate(self.slices):
+            v = xpad[:, :, rs, cs]
+            if self.arg is not None:
+                v = xp.where(self.arg == k, v, x.dtype.type(0))
+            out = v.copy() if out is None else out + v
+        if self.arg is None:
+            out *= x.dtype.type(1.0 / self.div)
+        return out
+
+
+class PoolScatter(Function):
+    """x-shaped gradient of a pooling from its output gradient; linear, adjoint of PoolGather."""
+
+    def forward(self, g, plan=None):
+        self.plan = plan
+        return plan.scatter(g)
+
+    def backward(self, gg, out, g):
+        if D.is_tensor(gg):
+            return (PoolGather.apply(gg, plan=self.plan),)
+        return (self.plan.gather(gg),)
+
+
+class PoolGather(Function):
+    """Output-shaped window selection/average of x; linear, adjoint of PoolScatter."""
+
+    def forward(self, x, plan=None):
+        self.plan = plan
+        return plan.gather(x)
+
+    def backward(self, gg, out, x):
+        if D.is_tensor(gg):
+            return (PoolScatter.apply(gg, plan=self.plan),)
+        return (self.plan.scatter(gg),)
+
+
 class MaxPool2dFn(Function):
-    """out[n, c, i, j] = max over the window; the gradient goes to the (first) argmax."""
+    """out[n, c, i, j] = max over the window; the gradient goes to the first argmax (or the last
+    NaN), as in torch.
+
+    Runs over the KH*KW kernel positions, each a strided slice of the whole batch: a running
+    maximum, then the first position that holds it.  Backward adds g where that position matches
+    (``PoolScatter``, itself differentiable, so higher-order gradients work).
+    """
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)):
         xp = get_array_module(x)
-        kh, kw = kernel
         ph, pw = padding
-        self.kernel = kernel
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad(xp, x, ((ph, ph), (pw, pw)), fill)
-        self.meta = (xpad.shape, stride, ((ph, ph), (pw, pw)), dilation)
-        n, c = x.shape[:2]
-        sh, sw = stride
-        if (
-            (kh, kw) == (sh, sw)
-            and dilation == (1, 1)
-            and not (ph or pw)
-            and x.shape[2] % kh == 0
-            and x.shape[3] % kw == 0
-        ):
-            oh, ow = x.shape[2] // kh, x.shape[3] // kw
-            win = x.reshape(n, c, oh, kh, ow, kw).transpose(0, 1, 2, 4, 3, 5)
-        else:
-            win = _windows(xp, xpad, kernel, stride, dilation)
-            oh, ow = win.shape[2], win.shape[3]
-        flat = win.reshape(n, c, oh, ow, kh * kw)
-        self.arg = flat.argmax(axis=-1)
-        return xp.take_along_axis(flat, self.arg[..., None], axis=-1)[..., 0]
+        pshape, out_hw = _pool_geometry(x.shape, kernel, stride, padding, dilation)
+        slices = _kernel_slices(kernel, stride, dilation, out_hw)
+        views = [xpad[:, :, rs, cs] for rs, cs in slices]
+        out = views[0].copy()
+        for v in views[1:]:
+            xp.maximum(out, v, out=out)  # NaN propagates, as in torch
+        # the first slot holding the maximum: walk backwards so earlier slots overwrite
+        arg = xp.full(out.shape, len(views) - 1, dtype=xp.uint8 if len(views) < 256 else xp.int32)
+        for k in range(len(views) - 2, -1, -1):
+            xp.copyto(arg, k, where=views[k] == out)
+        if out.dtype.kind == "f" and xp.isnan(out).any():  # a NaN window: its last NaN wins
+            for k in range(len(views)):
+                xp.copyto(arg, k, where=xp.isnan(views[k]))
+        self.plan = _PoolPlan(slices, pshape, padding, arg, 1.0)
+        return out
 
     def backward(self, g, out, x):
-        _no_double_backward("max_pool2d", g)
-        xp = get_array_module(g)
-        pshape, stride, padding, dilation = self.meta
-        n, c, oh, ow = g.shape
-        kernel_h, kernel_w = self.kernel
-        gwin = xp.zeros((n, c, oh, ow, kernel_h * kernel_w), dtype=g.dtype)
-        xp.put_along_axis(gwin, self.arg[..., None], g[..., None], axis=-1)
-        gwin = gwin.reshape(n, c, oh, ow, kernel_h, kernel_w)
-        return (_scatter_windows(xp, gwin, pshape, stride, dilation, padding),)
+        if D.is_tensor(g):
+            return (PoolScatter.apply(g, plan=self.plan),)
+        return (self.plan.scatter(g),)
 
 
 class AvgPool2dFn(Function):
-    """out = mean of each window; padded zeros count in the divisor (count_include_pad).
+    """out = (1/div) sum over the window, div = KH*KW (padded zeros count: count_include_pad).
 
-    Non-overlapping windows that tile the input (kernel == stride, no padding) take a reshape
-    fast path: forward is one mean, backward one broadcast.
+    Forward adds KH*KW strided slices of the padded batch; backward adds g/div back the same way.
     """
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), divisor=None):
-        xp = get_array_module(x)
-        kh, kw = kernel
-        ph, pw = padding
-        pad = ((ph, ph), (pw, pw))
-        self.div = divisor or kh * kw
-        n, c, h, w = x.shape
-        self.tiled = (kh, kw) == tuple(stride) and not (ph or pw) and h % kh == 0 and w % kw == 0
-        if self.tiled:
-            out = x.reshape(n, c, h // kh, kh, w // kw, kw).sum(axis=(3, 5))
-            out *= x.dtype.type(1.0 / self.div)
-            return out
-        xpad = _pad(xp, x, pad)
-        self.meta = (xpad.shape, stride, pad, kernel)
-        win = _windows(xp, xpad, kernel, stride, (1, 1))
-        return (win.sum(axis=(-2, -1)) / self.div).astype(x.dtype, copy=False)
+        pshape, out_hw = _pool_geometry(x.shape, kernel, stride, padding, (1, 1))
+        slices = _kernel_slices(kernel, stride, (1, 1), out_hw)
+        self.plan = _PoolPlan(slices, pshape, padding, None, divisor or kernel[0] * kernel[1])
+        return self.plan.gather(x)
 
     def backward(self, g, out, x):
-        _no_double_backward("avg_pool2d", g)
-        xp = get_array_module(g)
-        gs = g * g.dtype.type(1.0 / self.div)
-        if self.tiled:
-            n, c, h, w = x.shape
-            oh, ow = g.shape[2:]
-            full = xp.broadcast_to(gs[:, :, :, None, :, None], (n, c, oh, h // oh, ow, w // ow))
-            return (full.reshape(n, c, h, w),)
-        pshape, stride, pad, (kh, kw) = self.meta
-        gwin = xp.broadcast_to(gs[..., None, None], g.shape + (kh, kw))
-        return (_scatter_windows(xp, gwin, pshape, stride, (1, 1), pad),)
+        if D.is_tensor(g):
+            return (PoolScatter.apply(g, plan=self.plan),)
+        return (self.plan.scatter(g),)

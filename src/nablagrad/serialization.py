@@ -1,0 +1,242 @@
+"""``nablagrad.save`` / ``nablagrad.load``: state dicts and checkpoints in safetensors format.
+
+File layout (the safetensors format, written here without extra dependencies)::
+
+    8 bytes   little-endian uint64 N: length of the JSON header
+    N bytes   JSON: {"<name>": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]},
+                     ..., "__metadata__": {"nablagrad": "<JSON tree>"}}   (space padded to 8)
+    rest      the raw little-endian tensor bytes, back to back
+
+A flat state dict (``{"fc.weight": tensor, ...}``) is stored under its own names, so
+``safetensors.torch.load_file(path)`` gives PyTorch the same dict.  Anything else (nested
+dicts such as an optimizer's ``state_dict()``, numbers, strings, lists: epoch, config, learning
+rates) goes into the JSON tree in the metadata, with each tensor replaced by a reference to
+its stored name.  Loading parses JSON and raw bytes only: no pickle, no code is run.  Files are
+written to a temp file and renamed into place (``os.replace``), so a crash never leaves half a
+file under the real name.
+
+Example:
+    >>> import nablagrad as torch, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.safetensors")
+    >>> torch.save({"w": torch.ones(2), "epoch": 3}, path)
+    >>> ck = torch.load(path)
+    >>> ck["epoch"], ck["w"].tolist()
+    (3, [1.0, 1.0])
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import tempfile
+from typing import Any
+
+from .backend import np, to_host
+from .tensor import Tensor
+
+__all__ = ["save", "load", "SerializationError"]
+
+_DTYPES = {
+    "F64": np.dtype("<f8"),
+    "F32": np.dtype("<f4"),
+    "F16": np.dtype("<f2"),
+    "I64": np.dtype("<i8"),
+    "I32": np.dtype("<i4"),
+    "I16": np.dtype("<i2"),
+    "I8": np.dtype("i1"),
+    "U8": np.dtype("u1"),
+    "BOOL": np.dtype("?"),
+}
+_CODES = {v.newbyteorder("="): k for k, v in _DTYPES.items()}
+_MAX_HEADER = 100 * 1024 * 1024
+
+
+class SerializationError(ValueError):
+    """A file that is not a valid nablagrad/safetensors checkpoint."""
+
+
+def _is_array(x: Any) -> bool:
+    return isinstance(x, (Tensor, np.ndarray))
+
+
+def _flatten(obj: Any, prefix: str, tensors: dict[str, np.ndarray]) -> Any:
+    """The JSON tree of ``obj``; tensors are moved into ``tensors`` under a dotted name."""
+    if _is_array(obj):
+        arr = to_host(obj._data) if isinstance(obj, Tensor) else obj
+        name = prefix or "tensor"
+        if name in tensors:
+            raise ValueError(f"save: two tensors would be stored under the name {name!r}")
+        if np.dtype(arr.dtype).newbyteorder("=") not in _CODES:
+            raise TypeError(f"save: tensor {name!r} has dtype {arr.dtype}, which can't be stored")
+        tensors[name] = arr
+        return {"__tensor__": name}
+    if isinstance(obj, dict):
+        items = []
+        for k, v in obj.items():
+            if not isinstance(k, (str, int)) or isinstance(k, bool):
+                raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__}")
+            items.append([k, _flatten(v, f"{prefix}.{k}" if prefix else str(k), tensors)])
+        return {"__dict__": items}
+    if isinstance(obj, (list, tuple)):
+        out = [
+            _flatten(v, f"{prefix}.{i}" if prefix else str(i), tensors) for i, v in enumerate(obj)
+        ]
+        return {"__tuple__": out} if isinstance(obj, tuple) else out
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise TypeError(
+        f"save: can't store a {type(obj).__name__} (at {prefix or 'top level'}); checkpoints "
+        "hold tensors, numbers, strings, lists and dicts - store state_dict(), not the object"
+    )
+
+
+def _encode(obj: Any) -> bytes:
+    tensors: dict[str, np.ndarray] = {}
+    if isinstance(obj, dict) and all(isinstance(k, str) and _is_array(v) for k, v in obj.items()):
+        for k, v in obj.items():  # a flat state dict: its own names, as torch expects
+            _flatten(v, k, tensors)
+        tree = {"__dict__": [[k, {"__tensor__": k}] for k in obj]}
+    else:
+        tree = _flatten(obj, "", tensors)
+    header: dict[str, Any] = {}
+    offset, chunks = 0, []
+    for name, arr in tensors.items():
+        code = _CODES[np.dtype(arr.dtype).newbyteorder("=")]
+        raw = np.ascontiguousarray(arr, dtype=_DTYPES[code]).tobytes()
+        header[name] = {
+            "dtype": code,
+            "shape": list(arr.shape),
+            "data_offsets": [offset, offset + len(raw)],
+        }
+        offset += len(raw)
+        chunks.append(raw)
+    header["__metadata__"] = {"format": "pt", "nablagrad": json.dumps(tree, allow_nan=True)}
+    head = json.dumps(header, separators=(",", ":")).encode()
+    head += b" " * (-len(head) % 8)
+    return struct.pack("<Q", len(head)) + head + b"".join(chunks)
+
+
+def save(obj: Any, f: str | os.PathLike | io.IOBase) -> None:
+    """Write ``obj`` (a state dict, or a dict of state dicts, numbers, strings, lists) to ``f``.
+
+    Paths are written atomically (temp file in the same folder, then ``os.replace``).
+    """
+    data = _encode(obj)
+    if hasattr(f, "write"):
+        f.write(data)
+        return
+    path = os.fspath(f)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"save: folder {folder} does not exist; create it first")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".safetensors")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _parse(raw: bytes, where: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    def bad(msg: str) -> SerializationError:
+        return SerializationError(f"{where} is not a valid safetensors checkpoint: {msg}")
+
+    if len(raw) < 8:
+        raise bad(f"only {len(raw)} bytes (truncated or empty file)")
+    (n,) = struct.unpack("<Q", raw[:8])
+    if n > min(len(raw) - 8, _MAX_HEADER):
+        raise bad(f"header length {n} exceeds the file size {len(raw)} (truncated or corrupt)")
+    try:
+        header = json.loads(raw[8 : 8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise bad(f"the JSON header does not parse ({e})") from None
+    if not isinstance(header, dict):
+        raise bad("the header is not a JSON object")
+    meta = header.pop("__metadata__", None) or {}
+    buf = memoryview(raw)[8 + n :]
+    tensors: dict[str, np.ndarray] = {}
+    for name, info in header.items():
+        try:
+            dtype = _DTYPES[info["dtype"]]
+            shape = tuple(int(s) for s in info["shape"])
+            begin, end = (int(v) for v in info["data_offsets"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise bad(f"entry {name!r} is malformed ({e!r})") from None
+        size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if min(shape, default=0) < 0 or not 0 <= begin <= end <= len(buf) or end - begin != size:
+            raise bad(
+                f"tensor {name!r} of shape {shape} needs {size} bytes at [{begin}, {end}) but the "
+                f"data section has {len(buf)} bytes (truncated or corrupt)"
+            )
+        arr = np.frombuffer(buf[begin:end], dtype=dtype).reshape(shape)
+        tensors[name] = arr.astype(dtype.newbyteorder("="), copy=True)
+    return tensors, meta
+
+
+def _unflatten(tree: Any, tensors: dict[str, np.ndarray], where: str) -> Any:
+    if isinstance(tree, dict):
+        if "__tensor__" in tree:
+            name = tree["__tensor__"]
+            if name not in tensors:
+                raise SerializationError(f"{where}: the metadata names a missing tensor {name!r}")
+            return Tensor._wrap(tensors[name])
+        if "__dict__" in tree:
+            return {k: _unflatten(v, tensors, where) for k, v in tree["__dict__"]}
+        if "__tuple__" in tree:
+            return tuple(_unflatten(v, tensors, where) for v in tree["__tuple__"])
+        return {k: _unflatten(v, tensors, where) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_unflatten(v, tensors, where) for v in tree]
+    return tree
+
+
+def load(
+    f: str | os.PathLike | io.IOBase, map_location: Any = None, weights_only: bool = True
+) -> Any:
+    """Read what ``save`` wrote (or any safetensors file: then a flat ``{name: Tensor}``).
+
+    Never executes code.  Raises ``FileNotFoundError`` for a missing path and
+    ``SerializationError`` (a ``ValueError``) naming the problem for corrupt files.
+    """
+    if hasattr(f, "read"):
+        raw, where = f.read(), "the stream"
+    else:
+        where = os.fspath(f)
+        if not os.path.isfile(where):
+            raise FileNotFoundError(f"load: no checkpoint at {where}")
+        with open(where, "rb") as fh:
+            raw = fh.read()
+    tensors, meta = _parse(raw, where)
+    tree_json = meta.get("nablagrad") if isinstance(meta, dict) else None
+    if tree_json is None:
+        out = {k: Tensor._wrap(v) for k, v in tensors.items()}
+    else:
+        try:
+            tree = json.loads(tree_json)
+        except json.JSONDecodeError as e:
+            raise SerializationError(
+                f"{where}: the nablagrad metadata does not parse ({e})"
+            ) from None
+        out = _unflatten(tree, tensors, where)
+    if map_location is not None:
+        out = _to_device(out, map_location)
+    return out
+
+
+def _to_device(obj: Any, device: Any) -> Any:
+    if isinstance(obj, Tensor):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return {k: _to_device(v, device) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_device(v, device) for v in obj)
+    return obj

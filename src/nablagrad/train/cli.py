@@ -1,0 +1,367 @@
+"""``nablagrad train``, ``nablagrad evaluate RUN_DIR`` and ``nablagrad predict RUN_DIR x.npy``.
+
+``nablagrad train`` with no arguments trains an MLP on the embedded digits in a few seconds
+and leaves ``runs/<timestamp>/`` with ``config.json``, ``metrics.csv``, ``curves.png``,
+``model.safetensors`` (final weights), ``best.safetensors`` / ``last.safetensors``
+(checkpoints; ``--resume RUN_DIR`` continues from the last) and ``test_metrics.json``.
+Options may also come from ``--config file.toml`` (keys as the long options, ``-`` or ``_``);
+the command line wins over the file.
+
+Example:
+    $ nablagrad train --model lenet5 --epochs 10 --augment
+    $ nablagrad evaluate runs/20260101-120000
+    $ nablagrad predict runs/20260101-120000 samples.npy
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ..cli import CLIError
+
+__all__ = ["register"]
+
+DEFAULTS: dict[str, Any] = {
+    "model": "mlp",
+    "dataset": "digits",
+    "optimizer": "adam",
+    "lr": 3e-3,
+    "schedule": "none",
+    "epochs": 20,
+    "batch_size": 32,
+    "weight_decay": 0.0,
+    "dropout": 0.0,
+    "hidden": "128",
+    "augment": False,
+    "label_smoothing": 0.0,
+    "early_stopping": 0,
+    "seed": 0,
+    "device": "cpu",
+    "out": "runs",
+    "data_dir": None,
+}
+
+
+def register(sub: Any) -> None:
+    from .recipes import DATASETS, MODELS, OPTIMIZERS, SCHEDULES
+
+    p = sub.add_parser("train", help="train a model and write a run directory")
+    p.add_argument("--model", choices=MODELS, help="mlp (default), lenet5 or linear")
+    p.add_argument("--dataset", choices=DATASETS, help="digits (default, offline) ...")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), help="adam (default), sgd ...")
+    p.add_argument("--lr", type=float, help="learning rate (default 3e-3)")
+    p.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
+    p.add_argument("--epochs", type=int, help="number of epochs (default 20)")
+    p.add_argument("--batch-size", type=int, help="batch size (default 32)")
+    p.add_argument("--weight-decay", type=float, help="L2 weight decay (default 0)")
+    p.add_argument("--dropout", type=float, help="dropout after hidden layers (mlp)")
+    p.add_argument("--hidden", help="hidden widths of the mlp, comma separated (default 128)")
+    p.add_argument("--augment", action="store_true", default=None, help="random shifts/rotations")
+    p.add_argument("--label-smoothing", type=float, help="cross-entropy label smoothing")
+    p.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after N bad epochs")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--device", help="cpu (default) or cuda")
+    p.add_argument("--config", help="TOML file with any of these options")
+    p.add_argument("--out", help="parent folder of the run directory (default runs)")
+    p.add_argument("--data-dir", help="data cache folder (default ~/.cache/nablagrad)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a killed run from its checkpoint")
+    p.set_defaults(func=train_command)
+
+    e = sub.add_parser("evaluate", help="test metrics, per-class accuracy, confusion matrix")
+    e.add_argument("run_dir")
+    e.set_defaults(func=evaluate_command)
+
+    q = sub.add_parser("predict", help="predict classes for inputs in a .npy file")
+    q.add_argument("run_dir")
+    q.add_argument("inputs", help=".npy file: one sample or a batch of samples")
+    q.add_argument("--output", help="also save the predictions to this .npy file")
+    q.set_defaults(func=predict_command)
+
+
+def _load_toml(path: str) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            raise CLIError("--config needs Python 3.11+ or `pip install tomli`") from None
+    if not os.path.isfile(path):
+        raise CLIError(f"config file {path} does not exist")
+    try:
+        with open(path, "rb") as f:
+            cfg = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise CLIError(f"config file {path} is not valid TOML: {e}") from None
+    out = {}
+    for key, value in cfg.items():
+        k = key.replace("-", "_")
+        if k not in DEFAULTS:
+            raise CLIError(
+                f"config file {path}: unknown option {key!r}; known: {', '.join(DEFAULTS)}"
+            )
+        out[k] = (
+            ",".join(str(v) for v in value) if k == "hidden" and isinstance(value, list) else value
+        )
+    return out
+
+
+def resolve_config(args: argparse.Namespace) -> dict[str, Any]:
+    """Defaults, then the TOML file, then the options given on the command line."""
+    cfg = dict(DEFAULTS)
+    if args.config:
+        cfg.update(_load_toml(args.config))
+    for k in DEFAULTS:
+        v = getattr(args, k, None)
+        if v is not None:
+            cfg[k] = v
+    _validate(cfg)
+    return cfg
+
+
+def _validate(cfg: dict[str, Any]) -> None:
+    from .recipes import DATASETS, MODELS, OPTIMIZERS, SCHEDULES
+
+    for key, allowed in (("model", MODELS), ("dataset", DATASETS), ("optimizer", OPTIMIZERS),
+                         ("schedule", SCHEDULES)):  # fmt: skip
+        if cfg[key] not in allowed:
+            raise CLIError(f"--{key} {cfg[key]!r} is not one of: {', '.join(allowed)}")
+    checks = [
+        ("epochs", cfg["epochs"] >= 1, "must be >= 1"),
+        ("batch-size", cfg["batch_size"] >= 1, "must be >= 1"),
+        ("lr", cfg["lr"] > 0, "must be > 0"),
+        ("weight-decay", cfg["weight_decay"] >= 0, "must be >= 0"),
+        ("dropout", 0 <= cfg["dropout"] < 1, "must be in [0, 1)"),
+        ("label-smoothing", 0 <= cfg["label_smoothing"] < 1, "must be in [0, 1)"),
+        ("early-stopping", cfg["early_stopping"] >= 0, "must be >= 0 (0 disables it)"),
+    ]
+    for name, ok, msg in checks:
+        if not ok:
+            raise CLIError(f"--{name} {cfg[name.replace('-', '_')]} {msg}")
+    try:
+        widths = [int(w) for w in str(cfg["hidden"]).split(",") if w.strip()]
+    except ValueError:
+        raise CLIError(f"--hidden {cfg['hidden']!r} must be comma-separated integers") from None
+    if any(w < 1 for w in widths):
+        raise CLIError(f"--hidden {cfg['hidden']!r}: widths must be positive")
+    if cfg["device"] not in ("cpu", "cuda") and not str(cfg["device"]).startswith("cuda:"):
+        raise CLIError(f"--device {cfg['device']!r} must be cpu or cuda")
+    if str(cfg["device"]).startswith("cuda"):
+        from .. import cuda
+
+        if not cuda.is_available():
+            raise CLIError("--device cuda: no CUDA GPU with CuPy is available; use --device cpu")
+
+
+def _hidden(cfg: dict[str, Any]) -> list[int]:
+    return [int(w) for w in str(cfg["hidden"]).split(",") if w.strip()]
+
+
+def _new_run_dir(out: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = Path(out)
+    base.mkdir(parents=True, exist_ok=True)
+    for i in range(1000):
+        path = base / (stamp if i == 0 else f"{stamp}-{i}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise CLIError(f"could not create a new run directory under {base}")
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def _data(cfg: dict[str, Any]) -> Any:
+    from ..datasets import DataUnavailableError
+    from .recipes import load_splits
+
+    try:
+        return load_splits(cfg["dataset"], cfg["model"], cfg["seed"], cfg.get("data_dir"))
+    except DataUnavailableError as e:
+        raise CLIError(str(e)) from None
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+
+
+def train_command(args: argparse.Namespace) -> int:
+    import nablagrad as torch
+
+    from .. import nn
+    from ..utils.data import DataLoader, TensorDataset
+    from .callbacks import CSVLogger, EarlyStopping, ModelCheckpoint
+    from .loop import evaluate, fit
+    from .plots import plot_curves
+    from .recipes import (
+        build_augment,
+        build_model,
+        build_optimizer,
+        build_schedule,
+        prepare_inputs,
+    )
+
+    resume = None
+    if args.resume:
+        run_dir = Path(args.resume)
+        if not (run_dir / "config.json").is_file() or not (run_dir / "last.safetensors").is_file():
+            raise CLIError(f"--resume {run_dir}: no config.json and last.safetensors there")
+        cfg = json.loads((run_dir / "config.json").read_text())
+        resume = run_dir / "last.safetensors"
+    else:
+        cfg = resolve_config(args)
+    splits = _data(cfg)
+    if not args.resume:
+        run_dir = _new_run_dir(cfg["out"])
+        in_features = prepare_inputs(splits.x_train[:1], cfg["dataset"], cfg["model"]).shape[1]
+        cfg.update(
+            num_classes=splits.num_classes, class_names=splits.class_names,
+            input_shape=list(splits.x_train.shape[1:]), in_features=int(in_features),
+        )  # fmt: skip
+        _write_json(run_dir / "config.json", cfg)
+    torch.manual_seed(cfg["seed"])
+    prep = lambda x: prepare_inputs(x, cfg["dataset"], cfg["model"])  # noqa: E731
+    x_train, x_val, x_test = prep(splits.x_train), prep(splits.x_val), prep(splits.x_test)
+    augment = build_augment(splits, cfg["model"]) if cfg["augment"] else None
+    train_ds = TensorDataset(x_train, splits.y_train, transform=augment)
+    gen = torch.Generator().manual_seed(cfg["seed"])
+    loader = DataLoader(train_ds, batch_size=cfg["batch_size"], shuffle=True, generator=gen)
+    model = build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
+                        cfg["dropout"]).to(cfg["device"])  # fmt: skip
+    opt = build_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"], cfg["weight_decay"])
+    sched, interval = build_schedule(cfg["schedule"], opt, cfg["epochs"], len(loader))
+    loss = nn.CrossEntropyLoss(label_smoothing=cfg["label_smoothing"])
+    callbacks: list[Any] = [CSVLogger(run_dir / "metrics.csv")]
+    if cfg["early_stopping"]:
+        callbacks.append(EarlyStopping("val_loss", cfg["early_stopping"],
+                                       restore_best_weights=True))  # fmt: skip
+    callbacks.append(ModelCheckpoint(run_dir, monitor="val_accuracy"))
+    n_params = sum(p.numel() for p in model.parameters())
+    sizes = f"{len(x_train)} train / {len(x_val)} val / {len(x_test)} test"
+    print(f"training {cfg['model']} ({n_params:,} parameters) on {cfg['dataset']}: {sizes}, "
+          f"{cfg['epochs']} epochs")  # fmt: skip
+    start = time.perf_counter()
+    history = fit(model, loader, (x_val, splits.y_val), loss, opt, cfg["epochs"], scheduler=sched,
+                  callbacks=callbacks, metrics=["accuracy"], scheduler_interval=interval,
+                  monitor="val_loss", resume=resume, device=cfg["device"])  # fmt: skip
+    elapsed = time.perf_counter() - start
+    torch.save(dict(model.state_dict()), run_dir / "model.safetensors")
+    plot_curves(history.history, run_dir / "curves.png")
+    test = evaluate(model, (x_test, splits.y_test), loss, ["accuracy", "f1"])
+    _write_json(run_dir / "test_metrics.json", test)
+    last = history.last()
+    print(f"epochs {len(history.epoch)}  train acc {last['accuracy']:.4f}  "
+          f"val acc {last['val_accuracy']:.4f}  ({elapsed:.1f} s)")  # fmt: skip
+    print(f"test accuracy {test['accuracy']:.4f}  "
+          f"(macro F1 {test['f1']:.4f}, loss {test['loss']:.4f})")  # fmt: skip
+    print(f"run directory: {run_dir}")
+    return 0
+
+
+def _load_run(run_dir: str) -> tuple[dict[str, Any], Any, Path]:
+    import nablagrad as torch
+
+    path = Path(run_dir)
+    if not (path / "config.json").is_file():
+        raise CLIError(f"{path} is not a run directory (no config.json): pass runs/<timestamp>")
+    if not (path / "model.safetensors").is_file():
+        raise CLIError(f"{path} has no model.safetensors: the run did not finish")
+    try:
+        cfg = json.loads((path / "config.json").read_text())
+    except json.JSONDecodeError as e:
+        raise CLIError(f"{path / 'config.json'} is corrupt: {e}") from None
+    from .recipes import build_model
+
+    model = build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
+                        cfg["dropout"])  # fmt: skip
+    try:
+        model.load_state_dict(torch.load(path / "model.safetensors"))
+    except (ValueError, KeyError, RuntimeError) as e:
+        raise CLIError(
+            f"{path / 'model.safetensors'} does not fit the model in config.json: {e}"
+        ) from None
+    model.eval()
+    return cfg, model, path
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    from .. import nn
+    from . import metrics as M
+    from .loop import evaluate
+    from .plots import plot_confusion_matrix
+    from .recipes import prepare_inputs
+
+    cfg, model, path = _load_run(args.run_dir)
+    splits = _data(cfg)
+    x = prepare_inputs(splits.x_test, cfg["dataset"], cfg["model"])
+    y = splits.y_test
+    res = evaluate(model, (x, y), nn.CrossEntropyLoss(), ["accuracy", "precision", "recall", "f1"])
+    out = _predict_scores(model, x)
+    per_class = M.per_class_accuracy(out, y, splits.num_classes)
+    cm = M.confusion_matrix(out, y, splits.num_classes)
+    plot_confusion_matrix(cm, path / "confusion_matrix.png", splits.class_names)
+    print(f"{cfg['model']} on {cfg['dataset']} test set ({len(y)} samples)")
+    for k in ("loss", "accuracy", "precision", "recall", "f1"):
+        print(f"  {k:<10}{res[k]:.4f}")
+    print("per-class accuracy:")
+    for name, acc in zip(splits.class_names, per_class):
+        print(f"  {name:<12}{acc:.4f}")
+    print(f"confusion matrix: {path / 'confusion_matrix.png'}")
+    return 0
+
+
+def _predict_scores(model: Any, x: Any) -> Any:
+    import nablagrad as torch
+
+    from ..backend import np
+
+    outs = []
+    with torch.no_grad():
+        for i in range(0, len(x), 512):
+            outs.append(model(torch.tensor(x[i : i + 512])).numpy())
+    return np.concatenate(outs) if outs else np.zeros((0, 0))
+
+
+def predict_command(args: argparse.Namespace) -> int:
+    from ..backend import np
+    from .recipes import prepare_inputs
+
+    cfg, model, _ = _load_run(args.run_dir)
+    if not os.path.isfile(args.inputs):
+        raise CLIError(f"input file {args.inputs} does not exist")
+    try:
+        x = np.load(args.inputs, allow_pickle=False)
+    except (ValueError, OSError) as e:
+        raise CLIError(f"{args.inputs} is not a readable .npy array: {e}") from None
+    if x.dtype.kind not in "fiub":
+        raise CLIError(f"{args.inputs} holds {x.dtype} values; expected numbers")
+    sample = tuple(cfg["input_shape"])
+    size = int(np.prod(sample))
+    one_sample = x.shape == sample or x.size == size
+    batch = x.ndim >= 2 and int(np.prod(x.shape[1:])) == size
+    if not (one_sample or batch):
+        raise CLIError(
+            f"{args.inputs} has shape {x.shape}; this model takes samples of shape {sample} "
+            f"(or {size} values each): pass one sample or a batch (N, ...)"
+        )
+    x = prepare_inputs(x.reshape(-1, *sample), cfg["dataset"], cfg["model"])
+    scores = _predict_scores(model, x)
+    pred = scores.argmax(axis=1)
+    names = cfg.get("class_names") or [str(i) for i in range(cfg["num_classes"])]
+    for i, p in enumerate(pred):
+        print(f"{i}\t{names[p]}")
+    if args.output:
+        np.save(args.output, pred)
+    return 0

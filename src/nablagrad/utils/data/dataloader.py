@@ -1,0 +1,159 @@
+"""``DataLoader``: batches from a data set, as ``torch.utils.data.DataLoader``.
+
+For array-backed data sets (``TensorDataset`` and ``Subset``\\ s of it) each batch is one
+fancy-indexing step per tensor (``x[idx]``), not a Python loop over samples; other data sets go
+sample by sample through ``collate_fn`` (``default_collate`` stacks them).
+
+Example:
+    >>> import nablagrad as torch
+    >>> from nablagrad.utils.data import DataLoader, TensorDataset
+    >>> ds = TensorDataset(torch.arange(10.0).reshape(5, 2), torch.arange(5))
+    >>> [y.tolist() for _, y in DataLoader(ds, batch_size=2)]
+    [[0, 1], [2, 3], [4]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from ...backend import np
+from ...random import Generator
+from ...tensor import Tensor
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+__all__ = ["DataLoader", "default_collate"]
+
+
+def default_collate(batch: Sequence[Any]) -> Any:
+    """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
+
+    Tensors and arrays are stacked along a new first dimension; Python ints become an int64
+    tensor, floats a float64 tensor (as torch); strings stay a list.
+    """
+    if len(batch) == 0:
+        raise ValueError("default_collate got an empty batch")
+    first = batch[0]
+    if isinstance(first, Tensor):
+        return Tensor._wrap(np.stack([b._data for b in batch]))
+    if isinstance(first, (np.ndarray, np.generic)):
+        return Tensor._wrap(np.stack([np.asarray(b) for b in batch]))
+    if isinstance(first, bool):
+        return Tensor._wrap(np.asarray(batch, dtype=np.bool_))
+    if isinstance(first, int):
+        return Tensor._wrap(np.asarray(batch, dtype=np.int64))
+    if isinstance(first, float):
+        return Tensor._wrap(np.asarray(batch, dtype=np.float64))
+    if isinstance(first, (str, bytes)):
+        return list(batch)
+    if isinstance(first, Mapping):
+        return {k: default_collate([b[k] for b in batch]) for k in first}
+    if isinstance(first, (tuple, list)):
+        if any(len(b) != len(first) for b in batch):
+            raise ValueError("default_collate: every sample in a batch needs the same length")
+        cols = [default_collate(list(col)) for col in zip(*batch)]
+        return type(first)(*cols) if hasattr(first, "_fields") else cols  # torch: a list
+    raise TypeError(
+        f"default_collate: can't batch samples of type {type(first).__name__}; pass a "
+        "collate_fn to the DataLoader"
+    )
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in batches.
+
+    Args:
+        dataset: a map-style data set (``__getitem__`` + ``__len__``).
+        batch_size: samples per batch; ``None`` yields single samples unbatched.
+        shuffle: a new random order every epoch (``RandomSampler`` with ``generator``).
+        sampler: the index order (excludes ``shuffle``); batch_sampler: lists of indices.
+        drop_last: drop the last batch when it is short.
+        collate_fn: turns a list of samples into a batch (``default_collate``).
+        generator: the seeded ``nablagrad.Generator`` for shuffling.
+        num_workers, pin_memory, ...: accepted for torch compatibility; loading is
+            single-process (batches of array-backed data sets are one vectorised gather).
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Sampler | Any | None = None,
+        batch_sampler: Any | None = None,
+        num_workers: int = 0,
+        collate_fn: Callable | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable | None = None,
+        *,
+        generator: Generator | None = None,
+        persistent_workers: bool = False,
+        prefetch_factor: int | None = None,
+    ) -> None:
+        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+            raise TypeError(
+                f"DataLoader needs a map-style data set with __getitem__ and __len__, got "
+                f"{type(dataset).__name__}"
+            )
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (
+            batch_size != 1 or shuffle or sampler is not None or drop_last
+        ):
+            raise ValueError(
+                "DataLoader: batch_sampler option is mutually exclusive with batch_size, "
+                "shuffle, sampler, and drop_last"
+            )
+        if batch_size is not None and (
+            not isinstance(batch_size, (int, np.integer)) or batch_size <= 0
+        ):
+            raise ValueError(
+                f"DataLoader: batch_size should be a positive integer, got {batch_size!r}"
+            )
+        if num_workers < 0:
+            raise ValueError("DataLoader: num_workers option should be non-negative")
+        self.dataset = dataset
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.drop_last = drop_last
+        self.generator = generator
+        self.num_workers = num_workers
+        if sampler is None:
+            sampler = (
+                RandomSampler(dataset, generator=generator)
+                if shuffle
+                else (SequentialSampler(dataset))
+            )
+        self.sampler = sampler
+        if batch_sampler is None and self.batch_size is not None:
+            batch_sampler = BatchSampler(sampler, self.batch_size, drop_last)
+        self.batch_sampler = batch_sampler
+        self.collate_fn = collate_fn
+
+    def _fast(self) -> bool:
+        return self.collate_fn is None and bool(getattr(self.dataset, "batchable", False))
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.batch_sampler is None:  # batch_size=None: single samples
+            for i in self.sampler:
+                yield (
+                    self.dataset[i] if self.collate_fn is None else self.collate_fn(self.dataset[i])
+                )
+            return
+        collate = self.collate_fn or default_collate
+        fast = self._fast()
+        if isinstance(self.batch_sampler, BatchSampler):
+            batches: Any = self.batch_sampler.batches()
+        else:
+            batches = self.batch_sampler
+        for idx in batches:
+            if fast:
+                yield self.dataset.get_batch(idx)
+            else:
+                yield collate([self.dataset[int(i)] for i in idx])
+
+    def __len__(self) -> int:
+        if self.batch_sampler is None:
+            return len(self.sampler)
+        return len(self.batch_sampler)

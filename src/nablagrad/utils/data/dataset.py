@@ -1,0 +1,182 @@
+"""Data sets with ``torch.utils.data``'s names: the map-style protocol and its combinators.
+
+A data set is anything with ``__getitem__(i)`` and ``__len__()``.  Array-backed data sets also
+offer ``get_batch(indices)``: the whole batch by one vectorised fancy-indexing step, which the
+``DataLoader`` uses instead of a per-sample Python loop.
+
+Example:
+    >>> import nablagrad as torch
+    >>> from nablagrad.utils.data import TensorDataset, random_split
+    >>> ds = TensorDataset(torch.arange(10.0).reshape(5, 2), torch.arange(5))
+    >>> len(ds), ds[1][1].item()
+    (5, 1)
+    >>> a, b = random_split(ds, [0.6, 0.4], generator=torch.Generator().manual_seed(0))
+    >>> len(a), len(b)
+    (3, 2)
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ...backend import np
+from ...random import Generator, _gen
+from ...tensor import Tensor
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+
+
+class Dataset:
+    """Base class of map-style data sets: override ``__getitem__`` and ``__len__``."""
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+def _as_tensor(x: Any) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._wrap(x)
+    raise TypeError(f"TensorDataset takes Tensors or NumPy arrays, got {type(x).__name__}")
+
+
+class TensorDataset(Dataset):
+    """Samples are rows of tensors that share their first dimension: ``ds[i] = (t[i] for t)``.
+
+    ``transform`` (nablagrad extension) is applied to the first tensor (the inputs); transforms
+    work on whole batches, so ``get_batch`` calls it once per batch and ``ds[i]`` calls it on a
+    batch of one.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> ds = TensorDataset(torch.zeros(4, 3), torch.arange(4))
+        >>> [t.shape for t in ds.get_batch([0, 2])]
+        [nablagrad.Size([2, 3]), nablagrad.Size([2])]
+    """
+
+    def __init__(self, *tensors: Any, transform: Callable | None = None) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        self.tensors = tuple(_as_tensor(t) for t in tensors)
+        n = [t.shape[0] if t.ndim else None for t in self.tensors]
+        if None in n or len(set(n)) != 1:
+            shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)
+            raise ValueError(
+                f"TensorDataset: all tensors need the same first dimension (one row per "
+                f"sample), got shapes {shapes}"
+            )
+        self.transform = transform
+
+    batchable = True
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+        if not isinstance(index, (int, np.integer)):
+            return self.get_batch(index)
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of range for a data set of {n} samples")
+        out = tuple(Tensor._wrap(t._data[index]) for t in self.tensors)
+        if self.transform is not None:
+            x = self.transform(Tensor._wrap(out[0]._data[None]))
+            out = (Tensor._wrap(x._data[0]),) + out[1:]
+        return out
+
+    def get_batch(self, indices: Any) -> tuple[Tensor, ...]:
+        """All samples at ``indices`` at once, stacked along a new first dimension."""
+        idx = np.asarray(indices, dtype=np.int64)
+        out = tuple(Tensor._wrap(t._data[idx]) for t in self.tensors)
+        if self.transform is not None:
+            out = (self.transform(out[0]),) + out[1:]
+        return out
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = [int(i) for i in indices]
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(index, (list, tuple, np.ndarray)):
+            return [self.dataset[self.indices[i]] for i in index]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    @property
+    def batchable(self) -> bool:
+        """True when the parent data set can fetch whole batches with ``get_batch``."""
+        return bool(getattr(self.dataset, "batchable", False))
+
+    def get_batch(self, indices: Any) -> Any:
+        """The samples at ``indices`` by one call to the parent's ``get_batch``."""
+        ind = np.asarray(self.indices, dtype=np.int64)
+        return self.dataset.get_batch(ind[np.asarray(indices, dtype=np.int64)])
+
+
+class ConcatDataset(Dataset):
+    """Several data sets one after another."""
+
+    def __init__(self, datasets: Sequence[Any]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one data set")
+        self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]).tolist())
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        n = len(self)
+        if index < 0:
+            if -index > n:
+                raise IndexError(f"index {index} is out of range for {n} samples")
+            index += n
+        if index >= n:
+            raise IndexError(f"index {index} is out of range for {n} samples")
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
+
+
+def random_split(
+    dataset: Any, lengths: Sequence[float], generator: Generator | None = None
+) -> list[Subset]:
+    """Split into non-overlapping random ``Subset``\\ s of the given lengths (or fractions).
+
+    Fractions summing to 1 are turned into counts as torch does: ``floor(f * n)`` each, then
+    the remainder handed out one by one, round robin.
+    """
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        counts = [int(math.floor(n * f)) for f in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if any(int(v) != v or v < 0 for v in lengths) or sum(lengths) != n:
+        raise ValueError(
+            f"random_split: lengths {lengths} must be non-negative integers summing to the data "
+            f"set's length {n}, or fractions summing to 1"
+        )
+    perm = _gen(generator).permutation(n)
+    out, start = [], 0
+    for length in lengths:
+        out.append(Subset(dataset, perm[start : start + int(length)].tolist()))
+        start += int(length)
+    return out
