@@ -5,7 +5,7 @@
 training points (ties go to the smallest label, as in scikit-learn).  The unit balls are a
 diamond, a circle and a square, and the boundaries inherit those shapes: axis-aligned and
 diagonal segments for L1/L_inf, smooth curves for L2.  Small ``k`` follows the noise
-(overfits), large ``k`` smooths.
+(overfits), large ``k`` smooths.  The neighbours come from ``nablagrad.neighbors``.
 
 Example:
     >>> from nablagrad.lab import knn
@@ -21,9 +21,6 @@ from typing import Any
 
 import numpy as np
 
-import nablagrad as ng
-from nablagrad import Tensor
-
 from ..datasets import blobs_moons
 from ..plotting import figure, save_png
 
@@ -34,21 +31,7 @@ METRIC_LABELS = {
 }
 
 
-def distances(q: Tensor, x: Tensor, metric: str, chunk: int = 4096) -> np.ndarray:
-    """Pairwise distances (len(q), len(x)) computed with nablagrad tensor ops, in row chunks."""
-    out = []
-    for s in range(0, q.shape[0], chunk):
-        diff = (q[s : s + chunk].unsqueeze(1) - x.unsqueeze(0)).abs()  # (c, n, d)
-        if metric == "l1":
-            d = diff.sum(-1)
-        elif metric == "l2":
-            d = (diff * diff).sum(-1).sqrt()
-        elif metric == "linf":
-            d = diff.amax(-1)
-        else:
-            raise ValueError(f"knn: unknown metric {metric!r}; use l1, l2 or linf")
-        out.append(d.numpy())
-    return np.concatenate(out, 0)
+NEIGHBORS_METRIC = {"l1": "manhattan", "l2": "euclidean", "linf": "chebyshev"}
 
 
 def predict_many(
@@ -56,18 +39,18 @@ def predict_many(
 ) -> dict[int, np.ndarray]:
     """Majority vote of the ``k`` nearest training points for every query row and every k.
 
-    The distances and the neighbour order are computed once and shared by all ``ks``.
+    The neighbours come from ``nablagrad.neighbors.KNeighborsClassifier.kneighbors`` (nearest
+    first, distance ties by training index), computed once for the largest k and shared by all.
     """
+    from nablagrad.neighbors import KNeighborsClassifier
+
+    if metric not in NEIGHBORS_METRIC:
+        raise ValueError(f"knn: unknown metric {metric!r}; use l1, l2 or linf")
     kmax = max(ks)
     if min(ks) < 1 or kmax > len(xt):
         raise ValueError(f"knn: every k must be between 1 and the {len(xt)} training points")
-    d = distances(ng.tensor(xq), ng.tensor(xt), metric)
-    near = np.argpartition(d, kmax - 1, axis=1)[:, :kmax] if kmax < len(xt) else None
-    if near is None:
-        near = np.argsort(d, 1, kind="stable")
-    else:  # order the kmax nearest by distance
-        near = np.take_along_axis(near, np.argsort(np.take_along_axis(d, near, 1), 1), 1)
-    labels = yt[near]  # (q, kmax)
+    model = KNeighborsClassifier(n_neighbors=kmax, metric=NEIGHBORS_METRIC[metric]).fit(xt, yt)
+    labels = yt[np.asarray(model.kneighbors(xq, return_distance=False))]  # (q, kmax)
     out = {}
     for k in ks:
         votes = np.stack([(labels[:, :k] == c).sum(1) for c in range(classes)], 1)
