@@ -121,6 +121,8 @@ def summary(r: dict[str, Any]) -> str:
 
 
 def plot(r: dict[str, Any], out_dir: Any) -> list[Path]:
+    from matplotlib.ticker import NullLocator
+
     fig, axes = figure(1, 3, width=4.8, height=4.0)
     ax = axes[0][0]
     (x, y), coefs = r["example"]
@@ -153,7 +155,8 @@ def plot(r: dict[str, Any], out_dir: Any) -> list[Path]:
         ax.axhline(r["noise"] ** 2, color="0.5", ls=":", label="noise floor")
         ax.set_yscale("log")
         ax.set_xticks(r["sizes"], [str(h) for h in r["sizes"]])
-        ax.minorticks_off()
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_ylabel("MSE (log)")
         ax.set_xlabel("hidden units")
         ax.set_title(f"Capacity: MLP width ({r['steps']} Adam steps)")
         ax.legend(fontsize=8)

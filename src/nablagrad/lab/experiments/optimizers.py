@@ -223,6 +223,8 @@ def _surface_grid(r: dict[str, Any], n: int = 200) -> tuple[np.ndarray, ...]:
 
 
 def _contour(ax: Any, r: dict[str, Any], n: int = 200, nlevels: int = 25) -> None:
+    from matplotlib.colors import LogNorm
+
     gx, gy, z = _surface_grid(r, n)
     levels = np.geomspace(max(z.min(), 1e-3), z.max(), nlevels)
     ax.contour(
@@ -232,7 +234,7 @@ def _contour(ax: Any, r: dict[str, Any], n: int = 200, nlevels: int = 25) -> Non
         levels=levels,
         colors="0.55",
         linewidths=0.6,
-        norm=__import__("matplotlib.colors").colors.LogNorm(),
+        norm=LogNorm(),
     )
     ax.plot(*r["start"], "ko", ms=7)
     ax.plot(*r["minimum"], "*", color="gold", ms=16, mec="k")
