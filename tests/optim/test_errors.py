@@ -120,8 +120,17 @@ def test_scheduler_bad_arguments() -> None:
         S.ReduceLROnPlateau(opt, factor=2.0)
     with pytest.raises(ValueError, match="milestone"):
         S.SequentialLR(opt, [S.ExponentialLR(opt, 0.9)], milestones=[3])
-    one = S.OneCycleLR(ng.optim.SGD([_w()], lr=0.1, momentum=0.9), max_lr=0.1, total_steps=3)
+    sgd = ng.optim.SGD([_w()], lr=0.1, momentum=0.9)
+    one = S.OneCycleLR(sgd, max_lr=0.1, total_steps=3)
     for _ in range(3):
+        sgd.step()
         one.step()
     with pytest.raises(ValueError, match="total steps"):
         one.step()
+
+
+def test_gradient_of_wrong_shape() -> None:
+    w = _w()
+    w.grad = ng.zeros(4)
+    with pytest.raises(ValueError, match=r"shape \(3,\) has a .grad of shape \(4,\)"):
+        ng.optim.Adam([w]).step()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -206,3 +207,17 @@ def test_step_lr_halves_every_five_epochs() -> None:
         opt.step()
         sched.step()
     assert lrs == [0.8] * 5 + [0.4] * 5 + [0.2] * 5
+
+
+def test_warns_when_scheduler_steps_before_optimizer() -> None:
+    opt = ng.optim.SGD([ng.zeros(1, requires_grad=True)], lr=0.1)
+    sched = ng.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+        sched.step()
+    opt2 = ng.optim.SGD([ng.zeros(1, requires_grad=True)], lr=0.1)
+    sched2 = ng.optim.lr_scheduler.ExponentialLR(opt2, gamma=0.5)
+    opt2.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched2.step()
+    assert sched2.get_last_lr() == [0.05]

@@ -120,3 +120,20 @@ def test_state_dict_layout_matches_torch(name: str, kwargs: dict, steps: int) ->
             assert key in g_theirs, f"group key {key} is not in torch's state_dict"
             if key != "params":
                 assert g_ours[key] == g_theirs[key], key
+
+
+@pytest.mark.parametrize(
+    "name,kwargs,steps",
+    [CASES[1], CASES[5], CASES[12], CASES[20]],
+    ids=[IDS[1], IDS[5], IDS[12], IDS[20]],
+)
+def test_load_torch_state_dict(name: str, kwargs: dict, steps: int) -> None:
+    """A torch.optim state_dict loads into the nablagrad optimizer and the runs stay together."""
+    pair = Pair(name, kwargs, np.float64)
+    pair.step_torch(50)
+    for p, t in zip(pair.ng_params, pair.t_params):
+        p._data[...] = t.detach().numpy()
+    pair.ng_opt.load_state_dict(pair.t_opt.state_dict())
+    pair.step_ng(50)
+    pair.step_torch(50)
+    _assert_params(pair, rtol=1e-8, atol=1e-9)

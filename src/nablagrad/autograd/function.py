@@ -35,6 +35,7 @@ def tick() -> int:
     """The next value of the graph clock."""
     return next(_clock)
 
+
 # Set by nablagrad.tensor once the Tensor class exists (the two modules need each other).
 Tensor: Any = None
 

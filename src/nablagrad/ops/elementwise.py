@@ -15,11 +15,6 @@ from ..autograd.function import Function
 from ..backend import default_float_np, get_array_module, np
 from ..tensor import Tensor
 
-try:
-    from scipy.special import expit as _expit
-except ImportError:  # pragma: no cover - scipy is a dependency
-    _expit = None
-
 # ---------------------------------------------------------------------------------------------
 # operand preparation and type promotion
 # ---------------------------------------------------------------------------------------------
@@ -282,14 +277,14 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    """sigma(x) = 1 / (1 + exp(-x)), computed without overflow for large |x|."""
+    """sigma(x) = 1 / (1 + exp(-x)) = (1 + tanh(x / 2)) / 2: one transcendental, no overflow."""
 
     def forward(self, x):
         xp = get_array_module(x)
-        if xp is np and _expit is not None and x.dtype.kind == "f":
-            return _expit(x)  # SciPy's stable logistic: ~10x faster than the formula below
-        e = xp.exp(-xp.abs(x))
-        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        out = xp.tanh(x * x.dtype.type(0.5))
+        out *= x.dtype.type(0.5)
+        out += x.dtype.type(0.5)
+        return out
 
     def backward(self, g, out, x):
         return (g * out * (1 - out),)

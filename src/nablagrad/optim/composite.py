@@ -65,7 +65,7 @@ class SequentialLR(_Composite):
         >>> warm = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
         >>> decay = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
         >>> s = torch.optim.lr_scheduler.SequentialLR(opt, [warm, decay], milestones=[2])
-        >>> [s.get_last_lr()[0] for _ in range(4) if s.step() is None]
+        >>> [s.get_last_lr()[0] for _ in range(4) if opt.step() is None and s.step() is None]
         [0.75, 1.0, 0.5, 0.25]
     """
 

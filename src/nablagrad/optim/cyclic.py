@@ -7,7 +7,7 @@ Example:
     >>> import nablagrad as torch
     >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
     >>> s = torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.1, max_lr=1.0, step_size_up=2)
-    >>> [round(s.get_last_lr()[0], 3) for _ in range(5) if s.step() is None]
+    >>> [round(s.get_last_lr()[0], 3) for _ in range(5) if opt.step() is None and s.step() is None]
     [0.55, 1.0, 0.55, 0.1, 0.55]
 """
 

@@ -251,6 +251,7 @@ class LBFGS(Optimizer):
                 "LBFGS.step needs a closure that clears the gradients, recomputes "
                 "the loss, calls backward() and returns the loss: opt.step(closure)"
             )
+        self._opt_called = True
         with no_grad():
             return self._step(closure)
 

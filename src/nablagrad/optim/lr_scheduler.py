@@ -110,6 +110,13 @@ class LRScheduler:
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, using the closed form where there is one)."""
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", True):
+            warnings.warn(
+                "Detected call of `lr_scheduler.step()` before `optimizer.step()`: call "
+                "optimizer.step() first, or the first value of the schedule is skipped",
+                UserWarning,
+                stacklevel=2,
+            )
         self._step_count += 1
         if epoch is not None:
             warnings.warn(
@@ -176,7 +183,7 @@ class LambdaLR(_LambdaBase):
     Example:
         >>> import nablagrad as torch
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-        >>> s = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 0.5 ** e); s.step()
+        >>> s = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 0.5 ** e); opt.step(); s.step()
         >>> s.get_last_lr()
         [0.05]
     """
@@ -214,7 +221,7 @@ class StepLR(LRScheduler):
         >>> import nablagrad as torch
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
         >>> s = torch.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.5)
-        >>> for _ in range(5): s.step()
+        >>> for _ in range(5): opt.step(); s.step()
         >>> s.get_last_lr()
         [0.5]
     """
@@ -294,7 +301,7 @@ class LinearLR(LRScheduler):
         >>> import nablagrad as torch
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
         >>> s = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
-        >>> s.step(); s.get_last_lr()
+        >>> opt.step(); s.step(); s.get_last_lr()
         [0.75]
     """
 
@@ -373,7 +380,7 @@ class CosineAnnealingLR(LRScheduler):
         >>> import nablagrad as torch
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
         >>> s = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=2)
-        >>> s.step(); round(s.get_last_lr()[0], 6)
+        >>> opt.step(); s.step(); round(s.get_last_lr()[0], 6)
         0.5
     """
 

@@ -98,6 +98,7 @@ class Optimizer:
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         self._scratch: dict[int, list[Any]] = {}
+        self._opt_called = False  # lets a scheduler warn when it steps before the optimizer
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or "
@@ -162,12 +163,26 @@ class Optimizer:
                 "give every parameter to exactly one group"
             )
         self._check_group(group)
+        self._check_flags(group)
         self.param_groups.append(group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Validate a group's hyperparameters (subclasses raise ``ValueError``)."""
         if "lr" in group:
             check_lr(group["lr"])
+
+    def _check_flags(self, group: dict[str, Any]) -> None:
+        """Reject torch implementation flags nablagrad cannot honour (``foreach`` is a no-op)."""
+        if group.get("differentiable"):
+            raise ValueError(
+                f"{type(self).__name__}(differentiable=True) is not supported: "
+                "nablagrad updates parameters in place outside autograd"
+            )
+        if group.get("fused"):
+            raise ValueError(
+                f"{type(self).__name__}(fused=True) is not supported: leave "
+                "fused=None (the NumPy update is already one pass per operation)"
+            )
 
     # -- gradients and steps -------------------------------------------------------------------
 
@@ -190,6 +205,7 @@ class Optimizer:
         ``closure`` (optional) re-evaluates the model and returns the loss; it runs with
         gradients enabled before the update, and its loss is returned.
         """
+        self._opt_called = True
         loss = None
         if closure is not None:
             with enable_grad():
@@ -203,9 +219,17 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} does not implement _update_group")
 
     def _tmp(self, p: Tensor, n: int = 1) -> list[Any]:
-        """``n`` scratch arrays shaped like ``p`` (reused across steps; not part of the state)."""
+        """``n`` scratch arrays shaped like ``p`` (reused across steps; not part of the state).
+
+        Also checks that ``p.grad`` has ``p``'s shape (it is called once per parameter/step).
+        """
         bufs = self._scratch.get(id(p))
         arr = p._data
+        if p.grad is not None and p.grad._data.shape != arr.shape:
+            raise ValueError(
+                f"{type(self).__name__}: a parameter of shape {tuple(arr.shape)} has a .grad of "
+                f"shape {tuple(p.grad._data.shape)}: gradients must match their parameter's shape"
+            )
         stale = bufs is None or len(bufs) < n
         if stale or bufs[0].shape != arr.shape or bufs[0].dtype != arr.dtype:
             bufs = [np.empty_like(arr) for _ in range(n)]

@@ -200,6 +200,7 @@ class LineSearchSGD(Optimizer):
                 "LineSearchSGD.step needs a closure that recomputes the loss and "
                 "calls backward(): opt.step(closure)"
             )
+        self._opt_called = True
         group = self.param_groups[0]
         with enable_grad():
             loss0 = closure()
@@ -236,6 +237,9 @@ class LineSearchSGD(Optimizer):
                 with enable_grad():
                     closure()
                 n_evals += 1
+            else:  # back where we started: restore the gradients found there
+                for p, g in zip(params, g0):
+                    p.grad = Tensor._wrap(g)
             accepted = best_t
         state["step_size"] = accepted
         state["func_evals"] = state.get("func_evals", 0) + n_evals

@@ -1,0 +1,102 @@
+"""Optimizer step time: nablagrad vs torch.optim on 1M parameters in 10 tensors.
+
+Runs SGD with momentum and Adam on identical parameters and gradients in one process and prints
+the time per ``step()`` and the ratio nablagrad / torch (lower is better) against torch with
+``foreach=False`` (one kernel per tensor) and ``foreach=True`` (torch's multi-tensor path; on
+CPU torch's default is the single-tensor path, i.e. ``foreach=False``).
+
+NumPy's elementwise ufuncs run on one thread, so the table is printed twice: against torch
+with its default thread count and against torch limited to one thread (the like-for-like
+comparison; on a small shared machine torch's OpenMP threads can also be much slower).
+
+Usage: python benchmarks/bench_optim.py [--steps 50] [--repeats 5] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+import nablagrad as ng
+
+SHAPES = [(100, 1000)] * 10  # 1M parameters in 10 tensors
+
+
+def _time(step: Callable[[], object], steps: int, repeats: int) -> float:
+    step()  # warm-up: creates the optimizer state
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        best = min(best, (time.perf_counter() - t0) / steps)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default, then 1)")
+    args = parser.parse_args()
+    for threads in [args.threads] if args.threads else [torch.get_num_threads(), 1]:
+        torch.set_num_threads(threads)
+        run(args.steps, args.repeats)
+
+
+def run(steps: int, repeats: int) -> None:
+    """Time both optimizers in both libraries and print one table."""
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=s).astype(np.float32) for s in SHAPES]
+    grads = [rng.normal(size=s).astype(np.float32) * 1e-3 for s in SHAPES]
+
+    ng_params = []
+    for w, g in zip(weights, grads):
+        p = ng.tensor(w.copy(), requires_grad=True)
+        p.grad = ng.tensor(g.copy())
+        ng_params.append(p)
+
+    def torch_params() -> list[torch.Tensor]:
+        ps = []
+        for w, g in zip(weights, grads):
+            p = torch.from_numpy(w.copy()).requires_grad_()
+            p.grad = torch.from_numpy(g.copy())
+            ps.append(p)
+        return ps
+
+    n = sum(w.size for w in weights)
+    print(
+        f"{n:,} float32 parameters in {len(SHAPES)} tensors, torch threads "
+        f"{torch.get_num_threads()}, best of {repeats} x {steps} steps"
+    )
+    print(
+        f"{'optimizer':<14}{'nablagrad':>12}{'torch-loop':>12}{'torch-foreach':>15}"
+        f"{'ratio/loop':>12}{'ratio/foreach':>15}"
+    )
+    cases = {
+        "SGD-momentum": (
+            lambda ps, **kw: ng.optim.SGD(ps, lr=1e-2, momentum=0.9),
+            lambda ps, **kw: torch.optim.SGD(ps, lr=1e-2, momentum=0.9, **kw),
+        ),
+        "Adam": (
+            lambda ps, **kw: ng.optim.Adam(ps, lr=1e-3),
+            lambda ps, **kw: torch.optim.Adam(ps, lr=1e-3, **kw),
+        ),
+    }
+    for name, (make_ng, make_torch) in cases.items():
+        t_ng = _time(make_ng(ng_params).step, steps, repeats)
+        with torch.no_grad():
+            t_loop = _time(make_torch(torch_params(), foreach=False).step, steps, repeats)
+            t_each = _time(make_torch(torch_params(), foreach=True).step, steps, repeats)
+        print(
+            f"{name:<14}{t_ng * 1e3:>10.3f}ms{t_loop * 1e3:>10.3f}ms{t_each * 1e3:>13.3f}ms"
+            f"{t_ng / t_loop:>12.2f}{t_ng / t_each:>15.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
