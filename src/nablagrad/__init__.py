@@ -215,3 +215,4 @@ from .serialization import load, save
 from . import neighbors
 from . import tuning
 from . import text
+from . import lab

@@ -19,6 +19,7 @@ COMMAND_MODULES: list[str] = [
     "nablagrad.neighbors.cli",
     "nablagrad.tuning.cli",
     "nablagrad.text.cli",
+    "nablagrad.lab.cli",
 ]
 
 

@@ -1,0 +1,1 @@
+"""One module per lab experiment: ``run``, ``plot`` and ``summary`` each."""
