@@ -30,6 +30,7 @@ from typing import Any
 from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module
+from .conv_fft import fft_conv_backward, fft_conv_forward, fft_conv_ok
 
 
 def _windows(xp: Any, x: Any, kernel: tuple, stride: tuple, dilation: tuple) -> Any:
@@ -149,6 +150,12 @@ class Conv2dFn(Function):
     ):
         xp = get_array_module(x)
         self.prm = (stride, padding, dilation, groups)
+        self.cols = self.fft = None
+        if fft_conv_ok(xp, x.shape, w.shape, self.prm):
+            out, self.fft = fft_conv_forward(xp, _pad(xp, x, padding), w)
+            if b is not None:
+                out += b[:, None, None]
+            return out
         out, self.cols = _conv_forward_raw(xp, x, w, self.prm)
         if b is not None:
             out += b[:, None]
@@ -167,6 +174,11 @@ class Conv2dFn(Function):
                 gw = Conv2dWeightGrad.apply(x, g, wshape=tuple(w.shape), prm=self.prm)
             if b is not None and self.needs(2):
                 gb = g.sum((0, 2, 3))
+        elif self.fft is not None:
+            xp = get_array_module(g)
+            gx, gw = fft_conv_backward(xp, g, self.fft, self.prm[1], self.needs(0), self.needs(1))
+            if b is not None and self.needs(2):
+                gb = g.sum(axis=(0, 2, 3))
         else:
             xp = get_array_module(g)
             if self.needs(1):
