@@ -7,8 +7,11 @@ loop over pixels), copies it once into a ``(C*KH*KW, N*OH*OW)`` column matrix an
 matrix product.  Backward reuses the columns for ``dL/dW = g @ cols^T`` and gets ``dL/dx``
 either by col2im (``W^T @ g`` added back onto the input, one strided slice per kernel position:
 KH*KW vectorised additions) or, for stride 1 with many input channels, as a "full" correlation
-of ``g`` with the flipped kernel (one more im2col + GEMM).  Max pooling keeps the argmax of
-each window; its backward adds ``g`` at the argmax positions.
+of ``g`` with the flipped kernel (one more im2col + GEMM).  Stride-1, undilated, ungrouped
+convolutions for which it is estimated cheaper (larger kernels on many channels) run instead
+through real FFTs (``ops.conv_fft``): forward and both gradients are then per-frequency
+channel products.  Max pooling keeps the argmax of each window; its backward adds ``g`` at the
+argmax positions.
 
 Convolution supports derivatives of any order (``create_graph=True``): its backward is built
 from the primitives ``Conv2dInputGrad`` and ``Conv2dWeightGrad``, whose derivatives are again
