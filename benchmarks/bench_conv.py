@@ -1,10 +1,13 @@
 """Conv2d / MaxPool2d / LeNet-5 training step: nablagrad vs PyTorch eager (CPU) vs NumPy.
 
-Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 20] [--threads 1]``.
+Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 20] [--threads 1] [--stat min]
+[--retain-memory]``.
 Every case runs the same work in each library in this one process (the libraries take turns
-in every round, so machine load hits them alike) and prints the median time per call and the
-ratio nablagrad / peer (lower is better).  The NumPy peer is a hand-written im2col LeNet-5
-training step (forward, backward, SGD) with no framework overhead at all.
+in every round, so machine load hits them alike) and prints the median (or best) time per call
+and the ratio nablagrad / peer (lower is better).  ``--retain-memory`` calls
+``nablagrad.backend.retain_freed_memory()`` first (process-wide: it applies to every library).
+The NumPy peer is a hand-written im2col LeNet-5 training step (forward, backward, SGD) with no
+framework overhead at all.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ import torch
 import nablagrad as ng
 from nablagrad.models import LeNet5
 
+STAT: Callable[[list], float] = statistics.median
+
 
 def timeit(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 3) -> dict:
-    """Median seconds per call of each function; the functions take turns in every round so
-    a busy machine slows them alike."""
+    """Median (``--stat min``: best) seconds per call of each function; the functions take
+    turns in every round so a busy machine slows them alike."""
     for _ in range(warmup):
         for fn in fns.values():
             fn()
@@ -33,7 +38,7 @@ def timeit(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 3) 
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return {name: STAT(ts) for name, ts in times.items()}
 
 
 # -- hand-written NumPy LeNet-5 (im2col) -------------------------------------------------------
@@ -261,7 +266,17 @@ def main() -> None:
         help="BLAS threads for NumPy and intra-op threads for torch (default 1: "
         "small multi-threaded matmuls are erratic on busy shared machines)",
     )
+    ap.add_argument("--stat", choices=("median", "min"), default="median")
+    ap.add_argument(
+        "--retain-memory",
+        action="store_true",
+        help="keep freed heap memory for reuse (glibc mallopt; process-wide, both libraries)",
+    )
     args = ap.parse_args()
+    global STAT
+    STAT = min if args.stat == "min" else statistics.median
+    if args.retain_memory:
+        print("retain_freed_memory:", ng.backend.retain_freed_memory())
     torch.set_num_threads(args.threads)
     from threadpoolctl import threadpool_limits
 
