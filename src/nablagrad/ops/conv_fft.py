@@ -21,15 +21,8 @@ from typing import Any
 
 try:  # scipy's pocketfft keeps float32 as complex64 and is several times faster than numpy's
     import scipy.fft as _sfft
-except ImportError:  # pragma: no cover - scipy is a dependency; numpy's fft is the fallback
+except ImportError:  # pragma: no cover - scipy is a dependency; without it: im2col only
     _sfft = None
-
-
-def _fft_module(xp: Any) -> Any:
-    """scipy.fft for NumPy arrays, else the array module's own ``fft``."""
-    if _sfft is not None and xp.__name__ == "numpy":
-        return _sfft
-    return xp.fft
 
 
 def fft_conv_ok(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple) -> bool:
@@ -80,36 +73,39 @@ class FFTConvCache:
         self.x_shape, self.w_shape = x_shape, w_shape
 
 
-def _spectra(fft: Any, xp: Any, a: Any, fsize: tuple) -> Any:
-    """rfft2 of a (A, B, H, W) zero-padded to fsize, as an (Fh*Fr, A, B) view.
+def _spectra(a: Any, fsize: tuple) -> Any:
+    """2-D real spectra of a (A, B, H, W) zero-padded to fsize, as an (Fh*Fr, A, B) view.
 
-    The batched products take the strided view as it is: no transposed copy (measured as
-    fast, and one large temporary less)."""
-    s = fft.rfft2(a, s=fsize, axes=(2, 3))
+    Rows first (rfft of only the H real rows), then columns.  The batched products take the
+    strided view as it is: no transposed copy (measured as fast, one large temporary less)."""
+    t = _sfft.rfft(a, n=fsize[1], axis=3)
+    s = _sfft.fft(t, n=fsize[0], axis=2, overwrite_x=True)
     return s.reshape(a.shape[0], a.shape[1], -1).transpose(2, 0, 1)
 
 
-def _back(fft: Any, xp: Any, a: Any, b: Any, fsize: tuple) -> Any:
-    """irfft2 of the batched product a @ b ((F, A, K) @ (F, K, B)): real (A, B, Fh, Fw).
+def _back(xp: Any, a: Any, b: Any, fsize: tuple, rows: slice, cols: slice) -> Any:
+    """The real 2-D inverse transform of the batched product a @ b ((F, A, K) @ (F, K, B)),
+    cropped to ``[rows, cols]``: an (A, B, len(rows), len(cols)) view.
 
     The product is written straight into an (A, B, F) array through a transposed ``out``
-    view (cheaper than transposing the (F, A, B) result afterwards), so the inverse transform
-    runs on contiguous rows."""
+    view (cheaper than transposing the (F, A, B) result afterwards), so the inverse transforms
+    run on contiguous rows; the column transform keeps only the rows wanted."""
     f, na, nb = a.shape[0], a.shape[1], b.shape[2]
     spec = xp.empty((na, nb, f), dtype=xp.result_type(a, b))
     xp.matmul(a, b, out=spec.transpose(2, 0, 1))
-    return fft.irfft2(spec.reshape(na, nb, fsize[0], f // fsize[0]), s=fsize, axes=(2, 3))
+    spec = spec.reshape(na, nb, fsize[0], f // fsize[0])
+    t = _sfft.ifft(spec, axis=2, overwrite_x=True)[:, :, rows]
+    return _sfft.irfft(t, n=fsize[1], axis=3, overwrite_x=True)[:, :, :, cols]
 
 
 def fft_conv_forward(xp: Any, xpad: Any, w: Any) -> tuple:
     """(out (N, O, OH, OW) contiguous, cache) for the stride-1 correlation of padded x with w."""
-    fft = _fft_module(xp)
     _, _, hp, wp = xpad.shape
     _, _, kh, kw = w.shape
     fsize = fft_size(hp, wp)
-    xf = _spectra(fft, xp, xpad, fsize)  # F, N, C
-    wf = _spectra(fft, xp, w, fsize).transpose(0, 2, 1)  # F, C, O
-    out = _back(fft, xp, xf, wf.conj(), fsize)[:, :, : hp - kh + 1, : wp - kw + 1]
+    xf = _spectra(xpad, fsize)  # F, N, C
+    wf = _spectra(w, fsize).transpose(0, 2, 1)  # F, C, O
+    out = _back(xp, xf, wf.conj(), fsize, slice(0, hp - kh + 1), slice(0, wp - kw + 1))
     cache = FFTConvCache(xf, wf, fsize, xpad.shape, w.shape)
     return xp.ascontiguousarray(out, dtype=xpad.dtype), cache
 
@@ -118,18 +114,18 @@ def fft_conv_backward(
     xp: Any, g: Any, cache: FFTConvCache, padding: tuple, need_x: bool, need_w: bool
 ) -> tuple:
     """(dL/dx, dL/dW) from the output gradient g (N, O, OH, OW); None where not needed."""
-    fft = _fft_module(xp)
     fsize = cache.fsize
-    gf = _spectra(fft, xp, g, fsize)  # F, N, O
+    gf = _spectra(g, fsize)  # F, N, O
     gx = gw = None
     if need_w:
         _, _, kh, kw = cache.w_shape
-        gw = _back(fft, xp, gf.transpose(0, 2, 1).conj(), cache.xf, fsize)  # O, C, Fh, Fw
-        gw = xp.ascontiguousarray(gw[:, :, :kh, :kw], dtype=g.dtype)
+        gw = _back(xp, gf.transpose(0, 2, 1).conj(), cache.xf, fsize, slice(0, kh), slice(0, kw))
+        gw = xp.ascontiguousarray(gw, dtype=g.dtype)  # O, C, KH, KW
     if need_x:
         (pt, pb), (pl, pr) = padding
         _, _, hp, wp = cache.x_shape
-        gx = _back(fft, xp, gf, cache.wf.transpose(0, 2, 1), fsize)  # N, C, Fh, Fw
-        gx = gx[:, :, pt : hp - pb, pl : wp - pr]
-        gx = xp.ascontiguousarray(gx, dtype=g.dtype)
+        gx = _back(
+            xp, gf, cache.wf.transpose(0, 2, 1), fsize, slice(pt, hp - pb), slice(pl, wp - pr)
+        )
+        gx = xp.ascontiguousarray(gx, dtype=g.dtype)  # N, C, H, W
     return gx, gw
