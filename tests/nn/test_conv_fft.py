@@ -73,4 +73,7 @@ def test_fft_path_selection():
     assert not fft_conv_ok(np, (64, 16, 14, 14), (16, 16, 5, 5), same[:2] + ((2, 2), 1))
     assert not fft_conv_ok(np, (64, 16, 14, 14), (16, 8, 5, 5), same[:3] + (2,))
     assert not fft_conv_ok(np, (2, 4, 6, 6), (4, 4, 1, 1), ((1, 1), ((0, 0), (0, 0)), (1, 1), 1))
+    assert fft_conv_ok(np, (64, 16, 14, 14), (16, 16, 5, 5), same, np.float64)
+    assert not fft_conv_ok(np, (64, 16, 14, 14), (16, 16, 5, 5), same, np.complex64)
+    assert not fft_conv_ok(np, (64, 16, 14, 14), (16, 16, 5, 5), same, np.int64)
     assert [_smooth(n) for n in (1, 11, 13, 14, 17, 18, 22, 23)] == [1, 12, 14, 14, 18, 18, 24, 24]

@@ -154,7 +154,7 @@ class Conv2dFn(Function):
         xp = get_array_module(x)
         self.prm = (stride, padding, dilation, groups)
         self.cols = self.fft = None
-        if fft_conv_ok(xp, x.shape, w.shape, self.prm):
+        if x.dtype == w.dtype and fft_conv_ok(xp, x.shape, w.shape, self.prm, x.dtype):
             out, self.fft = fft_conv_forward(xp, _pad(xp, x, padding), w)
             if b is not None:
                 out += b[:, None, None]

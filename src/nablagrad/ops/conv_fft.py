@@ -25,13 +25,17 @@ except ImportError:  # pragma: no cover - scipy is a dependency; without it: im2
     _sfft = None
 
 
-def fft_conv_ok(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple) -> bool:
-    """Whether the FFT path applies (stride 1, dilation 1, one group, real floating input,
-    non-negative padding) and is estimated cheaper than im2col + GEMM for these shapes."""
+def fft_conv_ok(
+    xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any = "float32"
+) -> bool:
+    """Whether the FFT path applies (NumPy, stride 1, dilation 1, one group, float32/float64
+    ``dtype``, non-negative padding) and is estimated cheaper than im2col + GEMM here."""
     stride, padding, dilation, groups = prm
     if stride != (1, 1) or dilation != (1, 1) or groups != 1 or len(x_shape) != 4:
         return False
     if xp.__name__ != "numpy" or _sfft is None or min(padding[0] + padding[1]) < 0:
+        return False
+    if xp.dtype(dtype) not in (xp.float32, xp.float64):
         return False
     n, c, h, w = x_shape
     o, _, kh, kw = w_shape
