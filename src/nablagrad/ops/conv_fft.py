@@ -108,7 +108,7 @@ def fft_conv_forward(xp: Any, xpad: Any, w: Any) -> tuple:
     _, _, kh, kw = w.shape
     fsize = fft_size(hp, wp)
     xf = _spectra(xpad, fsize)  # F, N, C
-    wf = _spectra(w, fsize).transpose(0, 2, 1)  # F, C, O
+    wf = xp.ascontiguousarray(_spectra(w, fsize).transpose(0, 2, 1))  # F, C, O (small)
     out = _back(xp, xf, wf.conj(), fsize, slice(0, hp - kh + 1), slice(0, wp - kw + 1))
     cache = FFTConvCache(xf, wf, fsize, xpad.shape, w.shape)
     return xp.ascontiguousarray(out, dtype=xpad.dtype), cache
