@@ -4,15 +4,16 @@ conv2d:  out[n, o, i, j] = b[o] + sum_{c, p, q} w[o, c, p, q] * xpad[n, c, i*s +
 
 Forward gathers every receptive field with ``sliding_window_view`` (a strided view, no Python
 loop over pixels), copies it once into a ``(C*KH*KW, N*OH*OW)`` column matrix and multiplies
-it by the kernel, one GEMM per sample on a strided ``(N, C*KH*KW, OH*OW)`` view (the result is
-NCHW without a transposed copy).  Backward reuses the columns for ``dL/dW = sum_n cols[n] @
-g[n]^T`` and gets ``dL/dx`` either by col2im (``W^T @ g`` added back onto the input, one
-strided slice per kernel position: KH*KW vectorised additions) or, for stride 1 with many input channels, as a "full" correlation
-of ``g`` with the flipped kernel (one more im2col + GEMM).  Stride-1, undilated, ungrouped
-convolutions for which it is estimated cheaper (larger kernels on many channels) run instead
-through real FFTs (``ops.conv_fft``): forward and both gradients are then per-frequency
-channel products.  Max pooling keeps the argmax of each window; its backward adds ``g`` at the
-argmax positions.
+it by the kernel: one GEMM per sample on a strided ``(N, C*KH*KW, OH*OW)`` view, so the result
+is NCHW without a transposed copy (mid-sized products take one big GEMM and a transpose, which
+multi-threaded OpenBLAS runs better).  Backward reuses the columns for ``dL/dW = g @ cols^T``
+and gets ``dL/dx`` either by col2im (``W^T @ g`` added back onto the input, one strided slice
+per kernel position: KH*KW vectorised additions) or, for stride 1 with many input channels, as
+a "full" correlation of ``g`` with the flipped kernel (one more im2col + GEMM).  Stride-1,
+undilated, ungrouped convolutions for which it is estimated cheaper (larger kernels on many
+channels) run instead through real FFTs (``ops.conv_fft``): forward and both gradients are
+then per-frequency channel products.  Max pooling keeps the argmax of each window; its
+backward adds ``g`` at the argmax positions.
 
 Convolution supports derivatives of any order (``create_graph=True``): its backward is built
 from the primitives ``Conv2dInputGrad`` and ``Conv2dWeightGrad``, whose derivatives are again
@@ -85,6 +86,22 @@ def _per_sample(cols: Any, n: int) -> Any:
     return cols.reshape(cols.shape[0], n, -1).transpose(1, 0, 2)
 
 
+def _per_sample_ok(m: int, k: int, l: int) -> bool:
+    """Whether N per-sample GEMMs (M, K) @ (K, L) beat one (M, K) @ (K, N*L) GEMM plus a
+    transposed copy.  Single-threaded they always do (no copy; OpenBLAS is slow on the long
+    product when M is small); multi-threaded OpenBLAS pays a thread sync per call, which only
+    hurts mid-sized products (measured on 2 cores), so those take the one big GEMM."""
+    return m * k * l <= 1 << 18 or l >= 512
+
+
+def _gemm_nml(xp: Any, a: Any, cols: Any, n: int) -> Any:
+    """a (M, K) @ cols (K, N*L) laid out (N, M, L) (NCHW for a convolution output)."""
+    m, (k, nl) = a.shape[0], cols.shape
+    if _per_sample_ok(m, k, nl // n):
+        return xp.matmul(a, _per_sample(cols, n))
+    return xp.ascontiguousarray((a @ cols).reshape(m, n, nl // n).transpose(1, 0, 2))
+
+
 def _conv_cols(xp: Any, x: Any, kernel: tuple, prm: tuple) -> tuple:
     """The column matrix of ``x`` in the layout its group count uses, and (OH, OW)."""
     stride, padding, dilation, groups = prm
@@ -104,10 +121,7 @@ def _conv_forward_raw(xp: Any, x: Any, w: Any, prm: tuple, cols: Any = None) -> 
     if cols is None:
         cols, (oh, ow) = _conv_cols(xp, x, (kh, kw), prm)
     if groups == 1:
-        # one GEMM per sample on the (K, N, L) view of the columns: the result is NCHW
-        # already (no transposed copy) and beats one (O, K) @ (K, N*L) product when O is small
-        out = xp.matmul(w.reshape(o, cg * kh * kw), _per_sample(cols, n))
-        return out, cols
+        return _gemm_nml(xp, w.reshape(o, cg * kh * kw), cols, n), cols
     og, k = o // groups, cg * kh * kw
     cols_g = cols.reshape(n, groups, k, -1)
     out = xp.matmul(w.reshape(groups, og, k), cols_g).reshape(n, o, -1)
@@ -119,11 +133,14 @@ def _conv_weight_grad_raw(xp: Any, g: Any, cols: Any, wshape: tuple, groups: int
     n, o = g.shape[:2]
     _, cg, kh, kw = wshape
     if groups == 1:
-        # per sample cols[n] @ g[n]^T (K, O), summed: the big dimension K is the GEMM's M, not
-        # O (OpenBLAS splits a product with few rows and a long inner dimension badly), and g
-        # needs no transposed copy
-        gt = g.reshape(n, o, -1).transpose(0, 2, 1)
-        return xp.matmul(_per_sample(cols, n), gt).sum(axis=0).T.reshape(wshape)
+        # cols @ g^T (K, O), not g @ cols^T: the big dimension K is the GEMM's M (OpenBLAS
+        # splits a product with few rows and a long inner dimension badly across threads)
+        k, nl = cols.shape
+        if _per_sample_ok(o, k, nl // n):  # summed per-sample products: g needs no copy
+            gt = g.reshape(n, o, -1).transpose(0, 2, 1)
+            return xp.matmul(_per_sample(cols, n), gt).sum(axis=0).T.reshape(wshape)
+        g_on = xp.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, -1)
+        return (cols @ g_on.T).T.reshape(wshape)
     og, k = o // groups, cg * kh * kw
     gg = g.reshape(n, groups, og, -1)
     return xp.einsum("ngol,ngkl->gok", gg, cols.reshape(n, groups, k, -1), optimize=True).reshape(
@@ -141,8 +158,12 @@ def _conv_input_grad_raw(xp: Any, g: Any, w: Any, pshape: tuple, prm: tuple) -> 
         if stride == (1, 1) and c * oh * ow > 2 * o * pshape[2] * pshape[3]:
             return _input_grad_full_corr(xp, g, w, pshape, padding, dilation)
         wt = w.reshape(o, c * kh * kw).T
-        gcols = xp.matmul(wt, g.reshape(n, o, oh * ow)).reshape(n, c, kh, kw, oh, ow)
-        return _col2im(xp, gcols, pshape, stride, dilation, padding)
+        if _per_sample_ok(c * kh * kw, o, oh * ow):
+            gcols = xp.matmul(wt, g.reshape(n, o, oh * ow)).reshape(n, c, kh, kw, oh, ow)
+            return _col2im(xp, gcols, pshape, stride, dilation, padding)
+        g_on = xp.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, n * oh * ow)
+        gcols = (wt @ g_on).reshape(c, kh, kw, n, oh, ow)
+        return _col2im_cn(xp, gcols, pshape, stride, dilation, padding)
     og, k = o // groups, cg * kh * kw
     wg = w.reshape(groups, og, k).transpose(0, 2, 1)
     gcols = xp.matmul(wg, g.reshape(n, groups, og, oh * ow)).reshape(n, c, kh, kw, oh, ow)
@@ -270,6 +291,25 @@ class Conv2dWeightGrad(Function):
         return dx, dg
 
 
+def _col2im_cn(
+    xp: Any, gcols: Any, pshape: tuple, stride: tuple, dilation: tuple, padding: tuple
+) -> Any:
+    """col2im for gcols (C, KH, KW, N, OH, OW): accumulate in (C, N, H, W), return NCHW."""
+    c, kh, kw, n, oh, ow = gcols.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    gx = xp.zeros((c, n, pshape[2], pshape[3]), dtype=gcols.dtype)
+    for p in range(kh):
+        r0 = p * dh
+        for q in range(kw):
+            c0 = q * dw
+            gx[:, :, r0 : r0 + sh * (oh - 1) + 1 : sh, c0 : c0 + sw * (ow - 1) + 1 : sw] += gcols[
+                :, p, q
+            ]
+    (pt, pb), (pl, pr) = padding
+    gx = gx[:, :, pt : pshape[2] - pb, pl : pshape[3] - pr]
+    return xp.ascontiguousarray(gx.transpose(1, 0, 2, 3))
+
+
 def _col2im(
     xp: Any, gcols: Any, pshape: tuple, stride: tuple, dilation: tuple, padding: tuple
 ) -> Any:
@@ -300,7 +340,7 @@ def _input_grad_full_corr(
     wf = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # C, O, KH, KW
     cols, hh, ww = _im2col_kn(xp, g, (kh, kw), (1, 1), dilation, ((eh, eh), (ew, ew)))
     n, c = g.shape[0], wf.shape[0]
-    gxp = xp.matmul(wf.reshape(c, -1), _per_sample(cols, n)).reshape(n, c, hh, ww)
+    gxp = _gemm_nml(xp, wf.reshape(c, -1), cols, n).reshape(n, c, hh, ww)
     (pt, pb), (pl, pr) = padding
     return gxp[:, :, pt : pshape[2] - pb, pl : pshape[3] - pr]
 

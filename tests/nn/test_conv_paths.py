@@ -1,4 +1,5 @@
-"""The FFT path of stride-1 Conv2d (ops.conv_fft) against torch, and when it is chosen."""
+"""Conv2d's implementation paths against torch: the FFT path of stride-1 convolutions
+(ops.conv_fft) and when it is chosen, and the one-big-GEMM branches of the im2col path."""
 
 import numpy as np
 import pytest
@@ -7,6 +8,7 @@ from nnhelpers import compare_module
 
 import nablagrad as ng
 from nablagrad import nn
+from nablagrad.ops.conv import _per_sample_ok
 from nablagrad.ops.conv_fft import _smooth, fft_conv_ok
 
 FFT_CASES = [
@@ -77,3 +79,25 @@ def test_fft_path_selection():
     assert not fft_conv_ok(np, (64, 16, 14, 14), (16, 16, 5, 5), same, np.complex64)
     assert not fft_conv_ok(np, (64, 16, 14, 14), (16, 16, 5, 5), same, np.int64)
     assert [_smooth(n) for n in (1, 11, 13, 14, 17, 18, 22, 23)] == [1, 12, 14, 14, 18, 18, 24, 24]
+
+
+@pytest.mark.parametrize(
+    "cin,cout,kw,mkl",
+    [
+        # col2im input gradient; forward (O, C*9, 8*8) and col2im (C*9, O, 8*8) products
+        (16, 32, dict(stride=2, padding=1), [(32, 144, 64), (144, 32, 64)]),
+        # full-correlation input gradient: (C, O*9, 20*20) on g padded by the dilated kernel
+        (64, 2, dict(stride=1, padding=2, dilation=2), [(2, 576, 256), (64, 18, 400)]),
+    ],
+)
+def test_conv2d_big_gemm_branches_match_torch(cin, cout, kw, mkl):
+    """Mid-sized per-sample products take one (M, K) @ (K, N*L) GEMM and a transposed copy."""
+    assert not any(_per_sample_ok(*p) for p in mkl)
+    torch.manual_seed(7)
+    compare_module(
+        nn.Conv2d(cin, cout, 3, **kw),
+        torch.nn.Conv2d(cin, cout, 3, **kw),
+        (3, cin, 16, 16),
+        atol=1e-4,
+        rtol=1e-4,
+    )
