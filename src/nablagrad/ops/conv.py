@@ -191,7 +191,7 @@ class Conv2dFn(Function):
         self.prm = (stride, padding, dilation, groups)
         self.cols = self.fft = None
         if x.dtype == w.dtype and fft_conv_ok(xp, x.shape, w.shape, self.prm, x.dtype):
-            out, self.fft = fft_conv_forward(xp, x, w, padding)
+            out, self.fft = fft_conv_forward(xp, _pad(xp, x, padding), w)
             if b is not None:
                 out += b[:, None, None]
             return out

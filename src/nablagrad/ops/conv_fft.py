@@ -70,8 +70,7 @@ def fft_size(hp: int, wp: int) -> tuple:
 
 
 class FFTConvCache:
-    """The spectra of the (unpadded) input and of the kernel, by frequency: (F, N, C), (F, C, O),
-    with the FFT size, the padded input shape and the kernel shape."""
+    """The spectra of the padded input and of the kernel, by frequency: (F, N, C), (F, C, O)."""
 
     def __init__(self, xf: Any, wf: Any, fsize: tuple, x_shape: tuple, w_shape: tuple) -> None:
         self.xf, self.wf, self.fsize = xf, wf, fsize
@@ -88,9 +87,9 @@ def _spectra(a: Any, fsize: tuple) -> Any:
     return s.reshape(a.shape[0], a.shape[1], -1).transpose(2, 0, 1)
 
 
-def _back(xp: Any, a: Any, b: Any, fsize: tuple, rows: Any, cols: Any) -> Any:
+def _back(xp: Any, a: Any, b: Any, fsize: tuple, rows: slice, cols: slice) -> Any:
     """The real 2-D inverse transform of the batched product a @ b ((F, A, K) @ (F, K, B)),
-    restricted to ``[rows, cols]`` (slices or index arrays): (A, B, len(rows), len(cols)).
+    cropped to ``[rows, cols]``: an (A, B, len(rows), len(cols)) view.
 
     The product is written straight into an (A, B, F) array through a transposed ``out``
     view (cheaper than transposing the (F, A, B) result afterwards), so the inverse transforms
@@ -103,33 +102,16 @@ def _back(xp: Any, a: Any, b: Any, fsize: tuple, rows: Any, cols: Any) -> Any:
     return _sfft.irfft(t, n=fsize[1], axis=3, overwrite_x=True)[:, :, :, cols]
 
 
-def _lags(xp: Any, start: int, length: int, f: int) -> Any:
-    """Indices start, ..., start + length - 1 of a length-f circular result (start may be
-    negative: those wrap around to the end); a plain slice when nothing wraps."""
-    if start >= 0:
-        return slice(start, start + length)
-    return (xp.arange(length) + start) % f
-
-
-def fft_conv_forward(xp: Any, x: Any, w: Any, padding: tuple) -> tuple:
-    """(out (N, O, OH, OW) contiguous, cache): the stride-1 correlation of x, zero-padded by
-    ``padding`` ((top, bottom), (left, right)), with w.
-
-    x is transformed unpadded (zeros only at the end, up to the FFT size): the leading
-    padding becomes a circular shift of the result, read off at negative lags, which never
-    alias because the FFT size is at least the padded size."""
-    (pt, pb), (pl, pr) = padding
-    n, c, h, wd = x.shape
+def fft_conv_forward(xp: Any, xpad: Any, w: Any) -> tuple:
+    """(out (N, O, OH, OW) contiguous, cache) for the stride-1 correlation of padded x with w."""
+    _, _, hp, wp = xpad.shape
     _, _, kh, kw = w.shape
-    hp, wp = h + pt + pb, wd + pl + pr
     fsize = fft_size(hp, wp)
-    xf = _spectra(x, fsize)  # F, N, C
+    xf = _spectra(xpad, fsize)  # F, N, C
     wf = xp.ascontiguousarray(_spectra(w, fsize).transpose(0, 2, 1))  # F, C, O (small)
-    rows = _lags(xp, -pt, hp - kh + 1, fsize[0])
-    cols = _lags(xp, -pl, wp - kw + 1, fsize[1])
-    out = _back(xp, xf, wf.conj(), fsize, rows, cols)
-    cache = FFTConvCache(xf, wf, fsize, (n, c, hp, wp), w.shape)
-    return xp.ascontiguousarray(out, dtype=x.dtype), cache
+    out = _back(xp, xf, wf.conj(), fsize, slice(0, hp - kh + 1), slice(0, wp - kw + 1))
+    cache = FFTConvCache(xf, wf, fsize, xpad.shape, w.shape)
+    return xp.ascontiguousarray(out, dtype=xpad.dtype), cache
 
 
 def fft_conv_backward(
@@ -137,15 +119,14 @@ def fft_conv_backward(
 ) -> tuple:
     """(dL/dx, dL/dW) from the output gradient g (N, O, OH, OW); None where not needed."""
     fsize = cache.fsize
-    (pt, pb), (pl, pr) = padding
     gf = _spectra(g, fsize)  # F, N, O
     gx = gw = None
-    if need_w:  # dW[p] = sum_i xpad[i + p] g[i]: the correlation of x and g at lag p - pt
+    if need_w:
         _, _, kh, kw = cache.w_shape
-        rows, cols = _lags(xp, -pt, kh, fsize[0]), _lags(xp, -pl, kw, fsize[1])
-        gw = _back(xp, gf.transpose(0, 2, 1).conj(), cache.xf, fsize, rows, cols)
+        gw = _back(xp, gf.transpose(0, 2, 1).conj(), cache.xf, fsize, slice(0, kh), slice(0, kw))
         gw = xp.ascontiguousarray(gw, dtype=g.dtype)  # O, C, KH, KW
-    if need_x:  # the convolution of g and w covers the padded input: crop the padding
+    if need_x:
+        (pt, pb), (pl, pr) = padding
         _, _, hp, wp = cache.x_shape
         gx = _back(
             xp, gf, cache.wf.transpose(0, 2, 1), fsize, slice(pt, hp - pb), slice(pl, wp - pr)
