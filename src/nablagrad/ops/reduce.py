@@ -280,14 +280,12 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, largest: bool, name: str) -> An
         )
     axis = normalize_dims(dim, x.ndim)[0]
     values = MaxDim.apply(x, axis=axis, keepdim=keepdim, largest=largest)
-    idx = values._ctx.idx if values._ctx is not None else None
-    if idx is None:  # not recorded: recompute the indices
-        idx = (get_array_module(x._data).argmax if largest else get_array_module(x._data).argmin)(
-            x._data, axis=axis, keepdims=True
-        )
-    if not keepdim:
-        idx = idx.squeeze(axis)
-    return MaxResult(values, Tensor._wrap(idx.astype("int64", copy=False)))
+    if values._ctx is not None:  # recorded: the primitive kept the indices it used
+        idx = values._ctx.idx
+        idx = Tensor._wrap((idx if keepdim else idx.squeeze(axis)).astype("int64", copy=False))
+    else:
+        idx = _arg_extreme(x, axis, keepdim, largest)
+    return MaxResult(values, idx)
 
 
 def max(
@@ -334,6 +332,16 @@ def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     return AMax.apply(x, axes=axes, keepdim=keepdim, largest=False)
 
 
+def _arg_extreme(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
+    xp = get_array_module(x._data)
+    find = xp.argmax if largest else xp.argmin
+    if dim is None:
+        out = xp.asarray(find(x._data.reshape(-1)))
+        return Tensor._wrap(out.reshape((1,) * x.ndim if keepdim else ()).astype("int64"))
+    axis = normalize_dims(dim, x.ndim)[0]
+    return Tensor._wrap(find(x._data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
+
+
 def argmax(
     x: Tensor,
     dim: int | None = None,
@@ -342,16 +350,10 @@ def argmax(
     axis: int | None = None,
     keepdims: Any = None,
 ) -> Tensor:
+    """Index of the largest element (the first one on ties); over the flattened tensor when
+    ``dim`` is None."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    """Index of the largest element (first one on ties), flattened when ``dim`` is None."""
-    xp = get_array_module(x._data)
-    if dim is None:
-        out = xp.argmax(x._data.reshape(-1))
-        return Tensor._wrap(
-            xp.asarray(out).reshape((1,) * x.ndim if keepdim else ()).astype("int64")
-        )
-    axis = normalize_dims(dim, x.ndim)[0]
-    return Tensor._wrap(xp.argmax(x._data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
+    return _arg_extreme(x, dim, keepdim, largest=True)
 
 
 def argmin(
@@ -362,15 +364,9 @@ def argmin(
     axis: int | None = None,
     keepdims: Any = None,
 ) -> Tensor:
+    """Index of the smallest element (the first one on ties), as ``argmax``."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    xp = get_array_module(x._data)
-    if dim is None:
-        out = xp.argmin(x._data.reshape(-1))
-        return Tensor._wrap(
-            xp.asarray(out).reshape((1,) * x.ndim if keepdim else ()).astype("int64")
-        )
-    axis = normalize_dims(dim, x.ndim)[0]
-    return Tensor._wrap(xp.argmin(x._data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
+    return _arg_extreme(x, dim, keepdim, largest=False)
 
 
 def var(
