@@ -16,7 +16,7 @@ from .ops import index as ix
 from .ops import linalg as la
 from .ops import reduce as rd
 from .ops import shape as sh
-from .tensor import Tensor
+from .tensor import Tensor, to_array
 
 # -- operators ----------------------------------------------------------------------------------
 
@@ -136,7 +136,7 @@ Tensor.clamp_ = _inplace(lambda x, min=None, max=None: ew.clamp(x, min, max))  #
 
 
 def _copy_values(x: Tensor, src: Any) -> Tensor:
-    src = src if isinstance(src, Tensor) else Tensor(src)
+    src = src if isinstance(src, Tensor) else Tensor._wrap(to_array(src))
     return sh.expand(src.to(dtype=x.dtype), x.shape).clone()
 
 

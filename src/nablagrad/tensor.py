@@ -122,9 +122,27 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(
-        self, data: Any = (), requires_grad: bool = False, dtype: Any = None, device: Any = None
+        self,
+        *args: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        device: Any = None,
     ) -> None:
-        self._data = to_array(data, dtype=dtype, device=device, copy=True)
+        """torch.Tensor's legacy constructor: ``Tensor(data)`` copies ``data`` into the default
+        float dtype (``Tensor([1, 2])`` is float32, as in torch); ``Tensor(2, 3)`` allocates a
+        2x3 tensor (zero-filled here).  Prefer ``nablagrad.tensor(data)``, which infers dtypes.
+        """
+        if dtype is None:
+            dtype = backend.get_default_dtype()
+        if not args:
+            args = (0,)
+        if len(args) == 1 and not isinstance(args[0], int):
+            self._data = to_array(args[0], dtype=dtype, device=device, copy=True)
+        else:
+            if not all(isinstance(a, int) and a >= 0 for a in args):
+                raise TypeError(f"Tensor(): expected data or non-negative sizes, got {args!r}")
+            xp = backend.xp_for(device)
+            self._data = xp.zeros(args, dtype=backend.to_np_dtype(dtype))
         self.grad = None
         self._requires_grad = False
         self._ctx = None
