@@ -143,6 +143,10 @@ class Tensor:
                 raise TypeError(f"Tensor(): expected data or non-negative sizes, got {args!r}")
             xp = backend.xp_for(device)
             self._data = xp.zeros(args, dtype=backend.to_np_dtype(dtype))
+        self._init_state(requires_grad)
+
+    def _init_state(self, requires_grad: bool) -> None:
+        """Fresh autograd state for a tensor whose ``_data`` is set (used by subclasses too)."""
         self.grad = None
         self._requires_grad = False
         self._ctx = None

@@ -267,7 +267,13 @@ def prod(
     return Prod.apply(x, axis=axis, keepdim=keepdim)
 
 
-def _extreme(x: Tensor, dim: Any, keepdim: bool, largest: bool, name: str) -> Any:
+def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, largest: bool) -> Any:
+    if isinstance(dim, Tensor):  # max(a, b) / min(a, b): elementwise
+        from .elementwise import maximum, minimum
+
+        return (maximum if largest else minimum)(x, dim)
+    dim, keepdim = resolve(dim, keepdim, axis, keepdims)
+    name = "max" if largest else "min"
     if dim is None:
         if x._data.size == 0:
             raise RuntimeError(f"{name}(): expected a non-empty tensor")
@@ -297,12 +303,7 @@ def max(
     keepdims: Any = None,
 ) -> Any:
     """Largest element; with ``dim``, a ``(values, indices)`` pair. ``max(a, b)`` is maximum."""
-    if isinstance(dim, Tensor):
-        from .elementwise import maximum
-
-        return maximum(x, dim)
-    dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    return _extreme(x, dim, keepdim, True, "max")
+    return _extreme(x, dim, keepdim, axis, keepdims, largest=True)
 
 
 def min(
@@ -314,12 +315,7 @@ def min(
     keepdims: Any = None,
 ) -> Any:
     """Smallest element; with ``dim``, a ``(values, indices)`` pair. ``min(a, b)`` is minimum."""
-    if isinstance(dim, Tensor):
-        from .elementwise import minimum
-
-        return minimum(x, dim)
-    dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    return _extreme(x, dim, keepdim, False, "min")
+    return _extreme(x, dim, keepdim, axis, keepdims, largest=False)
 
 
 def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
