@@ -445,6 +445,12 @@ class Tensor:
 
         return tensor_repr(self)
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.3f}"`` formats a 0-d tensor's value, as torch does."""
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __reduce__(self) -> tuple:
         return (_rebuild, (backend.to_host(self._data), self._requires_grad))
 

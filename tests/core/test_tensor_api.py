@@ -198,3 +198,8 @@ def test_float64_gradient_argument_keeps_precision():
     x = ng.tensor([1.0], dtype=ng.float64, requires_grad=True)
     (x * 1).backward(np.array([1 + 1e-12]))
     assert x.grad.item() == 1 + 1e-12
+
+
+def test_format_of_scalar_tensors():
+    assert f"{ng.tensor(1.23456):.2f}" == f"{torch.tensor(1.23456):.2f}" == "1.23"
+    assert f"{ng.tensor(3)}" == "3"
