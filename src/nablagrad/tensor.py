@@ -158,7 +158,13 @@ class Tensor:
 
     @staticmethod
     def _wrap(data: Any) -> Tensor:
-        """A new Tensor around ``data`` without copying or checks (internal fast path)."""
+        """A new Tensor around ``data`` without copying (internal fast path).
+
+        NumPy reductions return scalars (``np.float32``) rather than 0-d arrays; they are made
+        arrays here so that every Tensor holds a writable array.
+        """
+        if isinstance(data, _np_scalar):
+            data = np.asarray(data)
         t = _new(Tensor)
         t._data = data
         t.grad = None
@@ -470,6 +476,7 @@ def _rebuild(data: Any, requires_grad: bool) -> Tensor:
 
 
 _new = object.__new__
+_np_scalar = np.generic
 
 
 class _HookHandle:

@@ -203,3 +203,13 @@ def test_float64_gradient_argument_keeps_precision():
 def test_format_of_scalar_tensors():
     assert f"{ng.tensor(1.23456):.2f}" == f"{torch.tensor(1.23456):.2f}" == "1.23"
     assert f"{ng.tensor(3)}" == "3"
+
+
+def test_zero_dim_results_are_writable_arrays():
+    x = ng.ones(3)
+    for t in [x.sum(), x.mean(), x.max(), x.prod(), x.norm(), x[0], x @ x, x.std(), x.sum() == 3]:
+        assert isinstance(t._data, np.ndarray) and t.shape == ()
+    total = x.sum()
+    total += 1
+    total[()] = 7.0
+    assert total.item() == 7.0
