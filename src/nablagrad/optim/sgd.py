@@ -20,7 +20,7 @@ from typing import Any
 from ..autograd import enable_grad, no_grad
 from ..backend import np
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_lr, check_nonneg, check_unit
+from .optimizer import Optimizer, ParamsT, axpy_, check_lr, check_nonneg, check_unit
 
 __all__ = ["SGD", "LineSearchSGD"]
 
@@ -94,36 +94,25 @@ class SGD(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
-        wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            w = p._data
-            g = p.grad._data
-            t1, t2 = self._tmp(p, 2)
-            if maximize:
-                g = np.negative(g, out=t1)
-            if wd != 0:
-                g = np.add(g, np.multiply(w, wd, out=t2), out=t1)
+        nesterov = group["nesterov"]
+        for p, g, state, (t1, _) in self._each(group):
             if mu != 0:
-                state = self.state[p]
                 buf_t = state.get("momentum_buffer")
                 if buf_t is None:
                     buf = g.copy()
-                    state["momentum_buffer"] = Tensor._wrap(buf)
+                    self.state[p]["momentum_buffer"] = Tensor._wrap(buf)
                 else:
                     buf = buf_t._data
                     buf *= mu
-                    if tau != 0:
-                        buf += np.multiply(g, 1 - tau, out=t2)
-                    else:
-                        buf += g
+                    axpy_(buf, 1 - tau, g)
                 if nesterov:
-                    g = np.add(g, np.multiply(buf, mu, out=t2), out=t1)
+                    if g is not t1:
+                        np.copyto(t1, g)
+                    axpy_(t1, mu, buf)
+                    g = t1
                 else:
                     g = buf
-            w += np.multiply(g, -lr, out=t2)
-            p._version += 1
+            axpy_(p._data, -lr, g)
 
 
 class LineSearchSGD(Optimizer):
