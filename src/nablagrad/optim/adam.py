@@ -25,6 +25,7 @@ from .optimizer import (
     check_betas,
     check_lr,
     check_nonneg,
+    defaults_of,
     ema_,
     ema_sq_,
     scalar_tensor,
@@ -90,20 +91,7 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-            fused=fused,
-            decoupled_weight_decay=decoupled_weight_decay,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, defaults_of(locals()))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         _check_adam_group(group)
@@ -219,17 +207,7 @@ class Adamax(Adam):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-            capturable=capturable,
-        )
-        Optimizer.__init__(self, params, defaults)
+        Optimizer.__init__(self, params, defaults_of(locals()))
 
     def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = scalar_tensor(0.0)
@@ -285,28 +263,15 @@ class NAdam(Adam):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum_decay=momentum_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-        )
-        Optimizer.__init__(self, params, defaults)
+        Optimizer.__init__(self, params, defaults_of(locals()))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         _check_adam_group(group)
         check_nonneg(group["momentum_decay"], "momentum_decay")
 
     def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
-        state["step"] = scalar_tensor(0.0)
+        super()._init_state(p, state, group)
         state["mu_product"] = scalar_tensor(1.0)
-        zeros_state(state, p, "exp_avg", "exp_avg_sq")
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
@@ -365,22 +330,7 @@ class RAdam(Adam):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-        )
-        Optimizer.__init__(self, params, defaults)
-
-    def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
-        state["step"] = scalar_tensor(0.0)
-        zeros_state(state, p, "exp_avg", "exp_avg_sq")
+        Optimizer.__init__(self, params, defaults_of(locals()))
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]

@@ -81,6 +81,15 @@ def check_betas(betas: Any) -> None:
         check_unit(b, f"beta parameter at index {i}")
 
 
+def defaults_of(args: dict[str, Any]) -> dict[str, Any]:
+    """A constructor's hyperparameters from its ``locals()`` (all but ``self`` and ``params``).
+
+    Call it in ``__init__`` before binding any other local name, so that ``locals()`` holds
+    only the arguments (arguments may be reassigned first, e.g. normalized).
+    """
+    return {k: v for k, v in args.items() if k not in ("self", "params", "__class__")}
+
+
 class Optimizer:
     """Base class: parameter groups, per-parameter state, ``zero_grad``, ``step``, state dicts.
 

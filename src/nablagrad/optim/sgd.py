@@ -20,7 +20,15 @@ from typing import Any
 from ..autograd import enable_grad, no_grad
 from ..backend import np
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, axpy_, check_lr, check_nonneg, check_unit
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    axpy_,
+    check_lr,
+    check_nonneg,
+    check_unit,
+    defaults_of,
+)
 
 __all__ = ["SGD", "LineSearchSGD"]
 
@@ -71,18 +79,7 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
-            foreach=foreach,
-            differentiable=differentiable,
-            fused=fused,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, defaults_of(locals()))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])
@@ -169,15 +166,7 @@ class LineSearchSGD(Optimizer):
             step_sizes = [float(s) for s in step_sizes]
             if not step_sizes or any(not s > 0 for s in step_sizes):
                 raise ValueError(f"Invalid step_sizes: {step_sizes}: expected positive floats")
-        defaults = dict(
-            lr=lr,
-            shrink=shrink,
-            c=c,
-            max_tries=max_tries,
-            step_sizes=step_sizes,
-            warm_start=warm_start,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, defaults_of(locals()))
 
     def _params(self) -> list[Tensor]:
         return [p for g in self.param_groups for p in g["params"]]
