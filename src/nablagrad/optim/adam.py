@@ -48,7 +48,7 @@ class Adam(Optimizer):
     With gradient :math:`g_t` (negated when ``maximize``), learning rate :math:`\gamma`::
 
         g_t <- g_t + lambda * w                  (weight_decay, coupled L2; AdamW decouples)
-        m_t = beta1 * m + (1 - beta1) * g_t        (computed as m.lerp_(g, 1 - beta1))
+        m_t = beta1 * m + (1 - beta1) * g_t        (torch: m.lerp_(g, 1 - beta1))
         v_t = beta2 * v + (1 - beta2) * g_t^2
         vmax = max(vmax, v_t)                      (amsgrad; then vmax replaces v_t below)
         w_t = w - (gamma / (1 - beta1^t)) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps)

@@ -93,8 +93,13 @@ def defaults_of(args: dict[str, Any]) -> dict[str, Any]:
 class Optimizer:
     """Base class: parameter groups, per-parameter state, ``zero_grad``, ``step``, state dicts.
 
-    Subclasses set ``defaults`` and implement ``_check_group(group)`` (validate hyperparameters)
-    and ``_update_group(group)`` (update every parameter of one group in place, under no_grad).
+    Subclasses set ``defaults`` and implement ``_check_group(group)`` (validate hyperparameters),
+    ``_init_state(p, state, group)`` (per-parameter buffers) and ``_update_group(group)`` (update
+    every parameter of one group in place, under no_grad), usually as a loop over
+    ``self._each(group)``, which does the shared preamble (gradient check, state creation, step
+    count, maximize and weight decay, scratch arrays).  Updates write ``w += a * x`` with
+    ``axpy_`` (one BLAS pass) and fold scalar factors such as bias corrections together so
+    that each pass over the arrays does as much of the work as it can.
 
     Args:
         params: an iterable of Tensors, or of dicts ``{"params": [...], <hyperparameter>: ...}``
