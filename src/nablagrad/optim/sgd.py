@@ -92,7 +92,7 @@ class SGD(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
         nesterov = group["nesterov"]
-        for p, g, state, (t1, _) in self._each(group):
+        for p, g, state, (t1,) in self._each(group, 1):
             if mu != 0:
                 buf_t = state.get("momentum_buffer")
                 if buf_t is None:
