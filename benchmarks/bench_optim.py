@@ -5,9 +5,9 @@ the time per ``step()`` and the ratio nablagrad / torch (lower is better) agains
 ``foreach=False`` (one kernel per tensor) and ``foreach=True`` (torch's multi-tensor path; on
 CPU torch's default is the single-tensor path, i.e. ``foreach=False``).
 
-NumPy's elementwise ufuncs run on one thread, so the table is printed twice: against torch
-with its default thread count and against torch limited to one thread (the like-for-like
-comparison; on a small shared machine torch's OpenMP threads can also be much slower).
+NumPy's elementwise ufuncs run on one thread; nablagrad's ``w += a * x`` passes go to BLAS
+``?axpy``, which may use threads.  The table is printed for each thread count (torch's default,
+then 1) with torch and the NumPy/SciPy BLAS pools (threadpoolctl) limited to the same count.
 
 Usage: python benchmarks/bench_optim.py [--steps 50] [--repeats 5] [--threads N]
 """
@@ -19,7 +19,9 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import scipy.linalg  # noqa: F401  (loads the BLAS that nablagrad uses, so the limit covers it)
 import torch
+from threadpoolctl import threadpool_limits
 
 import nablagrad as ng
 
@@ -41,11 +43,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default, then 1)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="torch and BLAS threads (0: default, then 1)"
+    )
     args = parser.parse_args()
     for threads in [args.threads] if args.threads else [torch.get_num_threads(), 1]:
         torch.set_num_threads(threads)
-        run(args.steps, args.repeats)
+        with threadpool_limits(limits=threads):
+            run(args.steps, args.repeats)
 
 
 def run(steps: int, repeats: int) -> None:
@@ -70,7 +75,7 @@ def run(steps: int, repeats: int) -> None:
 
     n = sum(w.size for w in weights)
     print(
-        f"{n:,} float32 parameters in {len(SHAPES)} tensors, torch threads "
+        f"{n:,} float32 parameters in {len(SHAPES)} tensors, torch and BLAS threads "
         f"{torch.get_num_threads()}, best of {repeats} x {steps} steps"
     )
     print(

@@ -10,12 +10,13 @@ from typing import Any
 
 from .autograd import function as _function
 from .backend import get_array_module, np
+from .ops import compare as cmp
 from .ops import elementwise as ew
 from .ops import index as ix
 from .ops import linalg as la
 from .ops import reduce as rd
 from .ops import shape as sh
-from .tensor import Tensor
+from .tensor import Tensor, to_array
 
 # -- operators ----------------------------------------------------------------------------------
 
@@ -43,17 +44,17 @@ Tensor.__rmatmul__ = _reflected(la.matmul)
 Tensor.__neg__ = ew.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = ew.abs
-Tensor.__eq__ = ew.eq
-Tensor.__ne__ = ew.ne
-Tensor.__lt__ = ew.lt
-Tensor.__le__ = ew.le
-Tensor.__gt__ = ew.gt
-Tensor.__ge__ = ew.ge
-Tensor.__and__ = lambda a, b: ew.bitwise("bitwise_and", a, b)
-Tensor.__rand__ = lambda a, b: ew.bitwise("bitwise_and", b, a)
-Tensor.__or__ = lambda a, b: ew.bitwise("bitwise_or", a, b)
-Tensor.__ror__ = lambda a, b: ew.bitwise("bitwise_or", b, a)
-Tensor.__xor__ = lambda a, b: ew.bitwise("bitwise_xor", a, b)
+Tensor.__eq__ = cmp.eq
+Tensor.__ne__ = cmp.ne
+Tensor.__lt__ = cmp.lt
+Tensor.__le__ = cmp.le
+Tensor.__gt__ = cmp.gt
+Tensor.__ge__ = cmp.ge
+Tensor.__and__ = lambda a, b: cmp.bitwise("bitwise_and", a, b)
+Tensor.__rand__ = lambda a, b: cmp.bitwise("bitwise_and", b, a)
+Tensor.__or__ = lambda a, b: cmp.bitwise("bitwise_or", a, b)
+Tensor.__ror__ = lambda a, b: cmp.bitwise("bitwise_or", b, a)
+Tensor.__xor__ = lambda a, b: cmp.bitwise("bitwise_xor", a, b)
 Tensor.__invert__ = lambda self: Tensor._wrap(get_array_module(self._data).invert(self._data))
 Tensor.__getitem__ = ix.getitem
 Tensor.__setitem__ = ix.setitem
@@ -135,7 +136,7 @@ Tensor.clamp_ = _inplace(lambda x, min=None, max=None: ew.clamp(x, min, max))  #
 
 
 def _copy_values(x: Tensor, src: Any) -> Tensor:
-    src = src if isinstance(src, Tensor) else Tensor(src)
+    src = src if isinstance(src, Tensor) else Tensor._wrap(to_array(src))
     return sh.expand(src.to(dtype=x.dtype), x.shape).clone()
 
 
@@ -269,15 +270,15 @@ for _name in (
     "floor_divide",
     "lerp",
 ):
-    setattr(Tensor, _name, getattr(ew, _name))
+    setattr(Tensor, _name, getattr(ew, _name) if hasattr(ew, _name) else getattr(cmp, _name))
 Tensor.negative = ew.neg
 Tensor.multiply = ew.mul
 Tensor.subtract = ew.sub
 Tensor.divide = ew.div
 Tensor.true_divide = ew.div
 Tensor.clip = ew.clamp
-Tensor.greater = ew.gt
-Tensor.less = ew.lt
+Tensor.greater = cmp.gt
+Tensor.less = cmp.lt
 Tensor.where = lambda self, cond, other: ew.where(cond, self, other)
 
 for _name in (

@@ -122,9 +122,31 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(
-        self, data: Any = (), requires_grad: bool = False, dtype: Any = None, device: Any = None
+        self,
+        *args: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        device: Any = None,
     ) -> None:
-        self._data = to_array(data, dtype=dtype, device=device, copy=True)
+        """torch.Tensor's legacy constructor: ``Tensor(data)`` copies ``data`` into the default
+        float dtype (``Tensor([1, 2])`` is float32, as in torch); ``Tensor(2, 3)`` allocates a
+        2x3 tensor (zero-filled here).  Prefer ``nablagrad.tensor(data)``, which infers dtypes.
+        """
+        if dtype is None:
+            dtype = backend.get_default_dtype()
+        if not args:
+            args = (0,)
+        if len(args) == 1 and not isinstance(args[0], int):
+            self._data = to_array(args[0], dtype=dtype, device=device, copy=True)
+        else:
+            if not all(isinstance(a, int) and a >= 0 for a in args):
+                raise TypeError(f"Tensor(): expected data or non-negative sizes, got {args!r}")
+            xp = backend.xp_for(device)
+            self._data = xp.zeros(args, dtype=backend.to_np_dtype(dtype))
+        self._init_state(requires_grad)
+
+    def _init_state(self, requires_grad: bool) -> None:
+        """Fresh autograd state for a tensor whose ``_data`` is set (used by subclasses too)."""
         self.grad = None
         self._requires_grad = False
         self._ctx = None
@@ -136,7 +158,13 @@ class Tensor:
 
     @staticmethod
     def _wrap(data: Any) -> Tensor:
-        """A new Tensor around ``data`` without copying or checks (internal fast path)."""
+        """A new Tensor around ``data`` without copying (internal fast path).
+
+        NumPy reductions return scalars (``np.float32``) rather than 0-d arrays; they are made
+        arrays here so that every Tensor holds a writable array.
+        """
+        if isinstance(data, _np_scalar):
+            data = np.asarray(data)
         t = _new(Tensor)
         t._data = data
         t.grad = None
@@ -423,6 +451,12 @@ class Tensor:
 
         return tensor_repr(self)
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.3f}"`` formats a 0-d tensor's value, as torch does."""
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __reduce__(self) -> tuple:
         return (_rebuild, (backend.to_host(self._data), self._requires_grad))
 
@@ -442,6 +476,7 @@ def _rebuild(data: Any, requires_grad: bool) -> Tensor:
 
 
 _new = object.__new__
+_np_scalar = np.generic
 
 
 class _HookHandle:

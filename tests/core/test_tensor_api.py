@@ -185,3 +185,31 @@ def test_clear_errors():
         ng.ones(2, 3).sum(2)
     with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
         ng.ones(2).item()
+
+
+def test_legacy_tensor_constructor_like_torch():
+    for args in [([1, 2],), ([[1.5, 2]],), (2, 3), ()]:
+        a, b = ng.Tensor(*args), torch.Tensor(*args)
+        assert a.dtype == ng.float32 and tuple(a.shape) == tuple(b.shape)
+    np.testing.assert_array_equal(ng.Tensor([1, 2]).numpy(), [1.0, 2.0])
+
+
+def test_float64_gradient_argument_keeps_precision():
+    x = ng.tensor([1.0], dtype=ng.float64, requires_grad=True)
+    (x * 1).backward(np.array([1 + 1e-12]))
+    assert x.grad.item() == 1 + 1e-12
+
+
+def test_format_of_scalar_tensors():
+    assert f"{ng.tensor(1.23456):.2f}" == f"{torch.tensor(1.23456):.2f}" == "1.23"
+    assert f"{ng.tensor(3)}" == "3"
+
+
+def test_zero_dim_results_are_writable_arrays():
+    x = ng.ones(3)
+    for t in [x.sum(), x.mean(), x.max(), x.prod(), x.norm(), x[0], x @ x, x.std(), x.sum() == 3]:
+        assert isinstance(t._data, np.ndarray) and t.shape == ()
+    total = x.sum()
+    total += 1
+    total[()] = 7.0
+    assert total.item() == 7.0

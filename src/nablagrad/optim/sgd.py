@@ -20,7 +20,15 @@ from typing import Any
 from ..autograd import enable_grad, no_grad
 from ..backend import np
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_lr, check_nonneg, check_unit
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    axpy_,
+    check_lr,
+    check_nonneg,
+    check_unit,
+    defaults_of,
+)
 
 __all__ = ["SGD", "LineSearchSGD"]
 
@@ -71,18 +79,7 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
-            foreach=foreach,
-            differentiable=differentiable,
-            fused=fused,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, defaults_of(locals()))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])
@@ -94,36 +91,25 @@ class SGD(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
-        wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            w = p._data
-            g = p.grad._data
-            t1, t2 = self._tmp(p, 2)
-            if maximize:
-                g = np.negative(g, out=t1)
-            if wd != 0:
-                g = np.add(g, np.multiply(w, wd, out=t2), out=t1)
+        nesterov = group["nesterov"]
+        for p, g, state, (t1,) in self._each(group, 1):
             if mu != 0:
-                state = self.state[p]
                 buf_t = state.get("momentum_buffer")
                 if buf_t is None:
                     buf = g.copy()
-                    state["momentum_buffer"] = Tensor._wrap(buf)
+                    self.state[p]["momentum_buffer"] = Tensor._wrap(buf)
                 else:
                     buf = buf_t._data
                     buf *= mu
-                    if tau != 0:
-                        buf += np.multiply(g, 1 - tau, out=t2)
-                    else:
-                        buf += g
+                    axpy_(buf, 1 - tau, g)
                 if nesterov:
-                    g = np.add(g, np.multiply(buf, mu, out=t2), out=t1)
+                    if g is not t1:
+                        np.copyto(t1, g)
+                    axpy_(t1, mu, buf)
+                    g = t1
                 else:
                     g = buf
-            w += np.multiply(g, -lr, out=t2)
-            p._version += 1
+            axpy_(p._data, -lr, g)
 
 
 class LineSearchSGD(Optimizer):
@@ -180,15 +166,7 @@ class LineSearchSGD(Optimizer):
             step_sizes = [float(s) for s in step_sizes]
             if not step_sizes or any(not s > 0 for s in step_sizes):
                 raise ValueError(f"Invalid step_sizes: {step_sizes}: expected positive floats")
-        defaults = dict(
-            lr=lr,
-            shrink=shrink,
-            c=c,
-            max_tries=max_tries,
-            step_sizes=step_sizes,
-            warm_start=warm_start,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, defaults_of(locals()))
 
     def _params(self) -> list[Tensor]:
         return [p for g in self.param_groups for p in g["params"]]

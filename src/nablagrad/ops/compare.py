@@ -1,0 +1,120 @@
+"""Non-differentiable elementwise functions: comparisons, rounding, logic, closeness.
+
+They return bool (or same-dtype) tensors with no graph, after torch's type promotion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import get_array_module
+from ..tensor import Tensor
+from .elementwise import prepare
+
+# ---------------------------------------------------------------------------------------------
+# non-differentiable elementwise functions (comparisons, rounding, logic)
+# ---------------------------------------------------------------------------------------------
+
+
+def _compare(name: str, a: Any, b: Any) -> Tensor:
+    a, b = prepare(a, b)
+    return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
+
+
+def eq(a: Any, b: Any) -> Tensor:
+    return _compare("equal", a, b)
+
+
+def ne(a: Any, b: Any) -> Tensor:
+    return _compare("not_equal", a, b)
+
+
+def lt(a: Any, b: Any) -> Tensor:
+    return _compare("less", a, b)
+
+
+def le(a: Any, b: Any) -> Tensor:
+    return _compare("less_equal", a, b)
+
+
+def gt(a: Any, b: Any) -> Tensor:
+    return _compare("greater", a, b)
+
+
+def ge(a: Any, b: Any) -> Tensor:
+    return _compare("greater_equal", a, b)
+
+
+def _raw_unary(name: str, x: Tensor) -> Tensor:
+    return Tensor._wrap(getattr(get_array_module(x._data), name)(x._data))
+
+
+def floor(x: Tensor) -> Tensor:
+    return _raw_unary("floor", x)
+
+
+def ceil(x: Tensor) -> Tensor:
+    return _raw_unary("ceil", x)
+
+
+def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
+    return Tensor._wrap(get_array_module(x._data).round(x._data, decimals))
+
+
+def trunc(x: Tensor) -> Tensor:
+    return _raw_unary("trunc", x)
+
+
+def isnan(x: Tensor) -> Tensor:
+    return _raw_unary("isnan", x)
+
+
+def isinf(x: Tensor) -> Tensor:
+    return _raw_unary("isinf", x)
+
+
+def isfinite(x: Tensor) -> Tensor:
+    return _raw_unary("isfinite", x)
+
+
+def logical_not(x: Tensor) -> Tensor:
+    return _raw_unary("logical_not", x)
+
+
+def logical_and(a: Any, b: Any) -> Tensor:
+    return _compare("logical_and", a, b)
+
+
+def logical_or(a: Any, b: Any) -> Tensor:
+    return _compare("logical_or", a, b)
+
+
+def logical_xor(a: Any, b: Any) -> Tensor:
+    return _compare("logical_xor", a, b)
+
+
+def bitwise(name: str, a: Any, b: Any) -> Tensor:
+    """``&``, ``|``, ``^`` on bool or integer tensors."""
+    a, b = prepare(a, b)
+    if a._data.dtype.kind not in "biu":
+        raise TypeError(f"{name} is only defined for bool and integer tensors, got {a.dtype}")
+    return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
+
+
+def allclose(
+    a: Tensor, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> bool:
+    a, b = prepare(a, b)
+    return bool(get_array_module(a._data).allclose(a._data, b._data, rtol, atol, equal_nan))
+
+
+def isclose(
+    a: Tensor, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> Tensor:
+    a, b = prepare(a, b)
+    return Tensor._wrap(get_array_module(a._data).isclose(a._data, b._data, rtol, atol, equal_nan))
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """True when both have the same shape and elements."""
+    return tuple(a.shape) == tuple(b.shape) and bool((a._data == b._data).all())
