@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import scipy.linalg  # noqa: F401  (loads the BLAS that nablagrad uses, so the limit covers it)
 import torch
 from threadpoolctl import threadpool_limits
 
