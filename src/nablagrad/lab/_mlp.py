@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 import nablagrad as ng
 from nablagrad import Tensor
+
+from ..backend import np
 
 _ACTS: dict[str, Callable[[Tensor], Tensor]] = {
     "tanh": ng.tanh,

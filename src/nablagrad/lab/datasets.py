@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+from ..backend import np
 
 
 def blobs_moons(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

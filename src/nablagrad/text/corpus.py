@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-import numpy as np
+from ..backend import np
 
 
 def default_corpus() -> list[str]:

@@ -18,7 +18,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 
-import numpy as np
+from ..backend import np
 
 
 class KeyedVectors:

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-import numpy as np
-
+from ..backend import np
 from .keyedvectors import KeyedVectors
 from .vocab import Corpus, Tokenizer, Vocab, materialize, window_pairs
 

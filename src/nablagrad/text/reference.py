@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from .. import nn
 from ..autograd import no_grad
+from ..backend import np
 from ..creation import from_numpy, tensor
 from ..nn import functional as F
 from ..tensor import Tensor

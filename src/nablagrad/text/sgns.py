@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+from ..backend import np
 
 _vecmat = getattr(np, "vecmat", None)
 _csc_matvecs: Any = "unset"  # SciPy's compiled kernel, imported on first use (fast import)

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-import numpy as np
+from ..backend import np
 
 Tokenizer = Callable[[str], list[str]]
 Corpus = str | Iterable[str | Sequence[str]]

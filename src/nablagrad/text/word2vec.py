@@ -31,8 +31,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-import numpy as np
-
+from ..backend import np
 from .keyedvectors import KeyedVectors
 from .sgns import Workspace, cbow_step, sgns_step
 from .vocab import (

@@ -19,11 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import nablagrad as ng
 from nablagrad import Tensor
 
+from ...backend import np
 from ..plotting import color, figure, save_png
 
 _SELU_ALPHA = 1.6732632423543772

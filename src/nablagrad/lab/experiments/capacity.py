@@ -22,10 +22,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import nablagrad as ng
 
+from ...backend import np
 from .._mlp import BatchedMLP, make_optimizer
 from ..datasets import regression_1d
 from ..plotting import color, figure, save_png

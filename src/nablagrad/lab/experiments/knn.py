@@ -19,8 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from ...backend import np
 from ..datasets import blobs_moons
 from ..plotting import figure, save_png
 

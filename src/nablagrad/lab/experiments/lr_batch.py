@@ -21,10 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import nablagrad as ng
 
+from ...backend import np
 from ..plotting import figure, save_png
 
 FEATURES = 20

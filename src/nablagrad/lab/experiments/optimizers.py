@@ -25,11 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import nablagrad as ng
 from nablagrad import Tensor
 
+from ...backend import np
 from ..plotting import color, figure, pyplot, save_gif, save_png
 
 

@@ -30,10 +30,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import nablagrad as ng
 
+from ...backend import np
 from .._mlp import MLP, cross_entropy, make_optimizer
 from ..datasets import two_moons
 from ..plotting import color, figure, save_png

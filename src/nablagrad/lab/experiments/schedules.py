@@ -23,10 +23,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import nablagrad as ng
 
+from ...backend import np
 from ..plotting import color, figure, save_png
 
 TITLES = {

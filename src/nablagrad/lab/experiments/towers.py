@@ -24,11 +24,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import nablagrad as ng
 from nablagrad import Tensor
 
+from ...backend import np
 from .._mlp import MLP, fit_regression, predict
 from ..plotting import color, figure, pyplot, save_gif, save_png
 
