@@ -5,9 +5,10 @@ the time per ``step()`` and the ratio nablagrad / torch (lower is better) agains
 ``foreach=False`` (one kernel per tensor) and ``foreach=True`` (torch's multi-tensor path; on
 CPU torch's default is the single-tensor path, i.e. ``foreach=False``).
 
-NumPy's elementwise ufuncs run on one thread; nablagrad's ``w += a * x`` passes go to BLAS
-``?axpy``, which may use threads.  The table is printed for each thread count (torch's default,
-then 1) with torch and the NumPy/SciPy BLAS pools (threadpoolctl) limited to the same count.
+torch splits each elementwise kernel over its threads; nablagrad gives whole parameters to the
+threads of ``nablagrad.set_num_threads`` (NumPy's loops release the GIL).  The table is printed
+for each thread count (torch's default, then 1) with torch, nablagrad and NumPy's BLAS pool
+(threadpoolctl) set to the same count.
 
 Usage: python benchmarks/bench_optim.py [--steps 50] [--repeats 5] [--threads N]
 """
@@ -43,11 +44,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(
-        "--threads", type=int, default=0, help="torch and BLAS threads (0: default, then 1)"
+        "--threads",
+        type=int,
+        default=0,
+        help="threads for torch, nablagrad and BLAS (0: default, then 1)",
     )
     args = parser.parse_args()
     for threads in [args.threads] if args.threads else [torch.get_num_threads(), 1]:
         torch.set_num_threads(threads)
+        ng.set_num_threads(threads)
         with threadpool_limits(limits=threads):
             run(args.steps, args.repeats)
 

@@ -151,6 +151,7 @@ from .ops.shape import (
     unflatten,
     unsqueeze,
 )
+from .parallel import get_num_threads, set_num_threads
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
 

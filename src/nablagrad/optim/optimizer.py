@@ -22,13 +22,20 @@ Example:
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any
 
+from .. import parallel
 from ..autograd import enable_grad, no_grad
 from ..backend import get_default_dtype, np
 from ..tensor import Tensor
+
+# A group with at least this many parameter elements is updated by several threads at once
+# (see ``nablagrad.set_num_threads``); smaller groups are not worth the hand-off.
+PARALLEL_MIN_NUMEL = 1 << 18
 
 __all__ = ["Optimizer", "ParamsT"]
 
@@ -98,7 +105,7 @@ class Optimizer:
     every parameter of one group in place, under no_grad), usually as a loop over
     ``self._each(group)``, which does the shared preamble (gradient check, state creation, step
     count, maximize and weight decay, scratch arrays).  Updates write ``w += a * x`` with
-    ``axpy_`` (one BLAS pass) and fold scalar factors such as bias corrections together so
+    ``axpy_`` and fold scalar factors such as bias corrections together so
     that each pass over the arrays does as much of the work as it can.
 
     Args:
@@ -226,8 +233,30 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
-                self._update_group(group)
+                shards = self._shards(group)
+                if shards is None:
+                    self._update_group(group)
+                else:
+                    parallel.run([partial(self._update_group, shard) for shard in shards])
         return loss
+
+    def _shards(self, group: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The group split into per-thread groups when it is big enough to gain from threads.
+
+        Parameters are independent, so threads updating different ones give exactly the
+        sequential result; NumPy releases the GIL inside its elementwise loops.
+        """
+        n = parallel.get_num_threads()
+        params = group["params"]
+        if n < 2 or len(params) < 2:
+            return None
+        sizes = [p._data.size if p.grad is not None else 0 for p in params]
+        if sum(sizes) < PARALLEL_MIN_NUMEL:
+            return None
+        shards = parallel.balanced_shards(sizes, n)
+        if len(shards) < 2:
+            return None
+        return [{**group, "params": [params[i] for i in shard]} for shard in shards]
 
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement _update_group")
@@ -288,8 +317,9 @@ class Optimizer:
             p._version += 1
 
     def _tmp(self, arr: Any, n: int) -> list[Any]:
-        """``n`` scratch arrays like ``arr``, reused across steps and same-shaped parameters."""
-        key = (arr.shape, arr.dtype, type(arr))
+        """``n`` scratch arrays like ``arr``, reused across steps and same-shaped parameters
+        (each thread of a parallel step has its own)."""
+        key = (arr.shape, arr.dtype, type(arr), threading.get_ident())  # one set per thread
         bufs = self._scratch.get(key)
         if bufs is None or len(bufs) < n:
             bufs = [np.empty_like(arr) for _ in range(n)]
