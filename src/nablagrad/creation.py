@@ -255,7 +255,7 @@ def randint(
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    vals = _gen(generator).integers(low, high, _size((size,) if isinstance(size, int) else (size,)))
+    vals = _gen(generator).integers(low, high, _size((size,)))
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     data = vals.astype(dt)
     if device is not None and backend.as_device(device).type != "cpu":

@@ -68,20 +68,10 @@ def expand_to(x: Any, shape: tuple) -> Any:
     return get_array_module(x).broadcast_to(x, shape)
 
 
-def cumsum(x: Any, axis: int) -> Any:
-    return x.cumsum(axis)
-
-
 def flip(x: Any, axis: int) -> Any:
     if is_tensor(x):
         return x.flip(axis)
     return get_array_module(x).flip(x, axis)
-
-
-def zeros_with(x: Any, shape: tuple) -> Any:
-    """Zeros of ``shape`` with the dtype and device of ``x`` (raw array)."""
-    data = raw(x)
-    return get_array_module(data).zeros(shape, dtype=data.dtype)
 
 
 def index_add_into(g: Any, index: Any, shape: tuple, basic: bool) -> Any:

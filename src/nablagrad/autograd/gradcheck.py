@@ -43,6 +43,7 @@ def gradcheck(
     coarse). Each output element's gradient row is compared, so ``fn`` may return any shape.
     Returns True, or raises ``GradcheckError`` naming the input and the worst entry.
     """
+    from ..tensor import Tensor
     from . import grad as autograd_grad
 
     ins = _inputs(inputs)
@@ -64,8 +65,6 @@ def gradcheck(
         for k in range(n_out):
             seed = np.zeros(n_out)
             seed[k] = 1.0
-            from ..tensor import Tensor
-
             grads = autograd_grad(
                 _outputs(fn(*ins))[o_idx],
                 [ins[i] for i in diff],
