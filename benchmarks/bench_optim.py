@@ -5,17 +5,20 @@ the time per ``step()`` and the ratio nablagrad / torch (lower is better) agains
 ``foreach=False`` (one kernel per tensor) and ``foreach=True`` (torch's multi-tensor path; on
 CPU torch's default is the single-tensor path, i.e. ``foreach=False``).
 
-torch splits each elementwise kernel over its threads; nablagrad gives whole parameters to the
-threads of ``nablagrad.set_num_threads`` (NumPy's loops release the GIL).  The table is printed
+torch splits each elementwise kernel over its threads; nablagrad makes the ``y = a*x + b*y``
+updates one pass each through the BLAS NumPy bundles (``backend.axpby_``) and, when a group's
+work is large enough, gives whole parameters to the threads of ``nablagrad.set_num_threads``
+(NumPy's loops and the BLAS calls release the GIL).  The table is printed
 for each thread count (torch's default, then 1) with torch, nablagrad and NumPy's BLAS pool
 (threadpoolctl) set to the same count.
 
-Usage: python benchmarks/bench_optim.py [--steps 50] [--repeats 5] [--threads N]
+Usage: python benchmarks/bench_optim.py [--steps 50] [--repeats 15] [--threads N]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from collections.abc import Callable
 
@@ -28,21 +31,31 @@ import nablagrad as ng
 SHAPES = [(100, 1000)] * 10  # 1M parameters in 10 tensors
 
 
-def _time(step: Callable[[], object], steps: int, repeats: int) -> float:
-    step()  # warm-up: creates the optimizer state
-    best = float("inf")
+def _rounds(steps_fns: list[Callable[[], object]], steps: int, repeats: int) -> list[list[float]]:
+    """Seconds per step of each function, measured in interleaved rounds.
+
+    Each round times ``steps`` steps of every function in turn, so that slow phases of a noisy
+    machine hit all of them alike; returns one list of per-round times per function.  A pause
+    before each block lets the other library's threads stop spinning (OpenMP and OpenBLAS
+    workers busy-wait for a while after their last task) so that neither runs against them.
+    """
+    for step in steps_fns:
+        step()  # warm-up: creates the optimizer state
+    times: list[list[float]] = [[] for _ in steps_fns]
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            step()
-        best = min(best, (time.perf_counter() - t0) / steps)
-    return best
+        for k, step in enumerate(steps_fns):
+            time.sleep(0.2)
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                step()
+            times[k].append((time.perf_counter() - t0) / steps)
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument(
         "--threads",
         type=int,
@@ -80,7 +93,8 @@ def run(steps: int, repeats: int) -> None:
     n = sum(w.size for w in weights)
     print(
         f"{n:,} float32 parameters in {len(SHAPES)} tensors, torch and BLAS threads "
-        f"{torch.get_num_threads()}, best of {repeats} x {steps} steps"
+        f"{torch.get_num_threads()}, {repeats} interleaved rounds x {steps} steps: best time, "
+        "ratio of medians"
     )
     print(
         f"{'optimizer':<14}{'nablagrad':>12}{'torch-loop':>12}{'torch-foreach':>15}"
@@ -97,13 +111,22 @@ def run(steps: int, repeats: int) -> None:
         ),
     }
     for name, (make_ng, make_torch) in cases.items():
-        t_ng = _time(make_ng(ng_params).step, steps, repeats)
         with torch.no_grad():
-            t_loop = _time(make_torch(torch_params(), foreach=False).step, steps, repeats)
-            t_each = _time(make_torch(torch_params(), foreach=True).step, steps, repeats)
+            t_ng, t_loop, t_each = _rounds(
+                [
+                    make_ng(ng_params).step,
+                    make_torch(torch_params(), foreach=False).step,
+                    make_torch(torch_params(), foreach=True).step,
+                ],
+                steps,
+                repeats,
+            )
+        # ratio of the medians over rounds (robust to a noisy machine); times are the best round
+        r_loop = statistics.median(t_ng) / statistics.median(t_loop)
+        r_each = statistics.median(t_ng) / statistics.median(t_each)
         print(
-            f"{name:<14}{t_ng * 1e3:>10.3f}ms{t_loop * 1e3:>10.3f}ms{t_each * 1e3:>13.3f}ms"
-            f"{t_ng / t_loop:>12.2f}{t_ng / t_each:>15.2f}"
+            f"{name:<14}{min(t_ng) * 1e3:>10.3f}ms{min(t_loop) * 1e3:>10.3f}ms"
+            f"{min(t_each) * 1e3:>13.3f}ms{r_loop:>12.2f}{r_each:>15.2f}"
         )
 
 

@@ -5,6 +5,9 @@ CuPy on NVIDIA GPUs (``device="cuda"``).  Op code never imports numpy or cupy it
 ``get_array_module(array)`` for the namespace that owns an array and calls that, so the same
 code runs on either library.
 
+The one elementwise update NumPy cannot do in one pass, ``y = a * x + b * y`` (``axpy_``,
+``axpby_``), goes to the BLAS bundled with NumPy (see ``_blas``).
+
 This module also owns nablagrad's dtypes (``nablagrad.float32`` ...), the default dtype and the
 ``device`` type.
 
@@ -22,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from ._blas import axpby_, axpy_, blas_available
+
 __all__ = [
     "np",
     "get_array_module",
@@ -38,6 +43,9 @@ __all__ = [
     "to_device",
     "to_host",
     "retain_freed_memory",
+    "axpy_",
+    "axpby_",
+    "blas_available",
 ]
 
 _cupy: Any = None

@@ -1,10 +1,16 @@
 """Intra-op threads: ``set_num_threads`` / ``get_num_threads`` as in torch.
 
 nablagrad's array work runs in NumPy (whose BLAS has its own threads).  Where independent
-pieces of work are large enough, nablagrad spreads them over a small thread pool: NumPy's
-elementwise loops release the GIL, so two threads on two cores do twice the work.  Today this
-covers optimizer steps (parameters are split between threads).  ``set_num_threads(1)`` turns it
-off; the default is the number of CPUs (at most 8).
+pieces of work are large enough, nablagrad spreads them over a small pool of its own threads:
+NumPy's elementwise loops release the GIL, so two threads on two cores do twice the work.  Today
+this covers optimizer steps (parameters are split between threads).  ``set_num_threads(1)``
+turns it off; the default is the number of CPUs (at most 8).
+
+The pool is built for hand-offs of a few hundred microseconds of work: each worker thread
+sleeps on a lock of its own, the caller releases it with the task in place and takes the
+worker's "done" lock back afterwards.  This costs a fraction of what
+``concurrent.futures.ThreadPoolExecutor`` does (no queue, no ``Future``, no condition
+variable), which matters when a whole optimizer step takes 0.3 ms (``benchmarks/bench_optim.py``).
 
 Example:
     >>> import nablagrad as torch
@@ -15,12 +21,60 @@ Example:
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 _num_threads = max(1, min(os.cpu_count() or 1, 8))
-_pool: ThreadPoolExecutor | None = None
+
+
+class _Worker:
+    """One pool thread: waits for a task, runs it, reports its result or exception."""
+
+    def __init__(self, index: int) -> None:
+        self._go = threading.Lock()
+        self._go.acquire()
+        self._done = threading.Lock()
+        self._done.acquire()
+        self._task: Callable[[], Any] | None = None
+        self._result: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name=f"nablagrad-{index}", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self._go.acquire()
+            task = self._task
+            if task is None:  # asked to stop
+                self._done.release()
+                return
+            try:
+                self._result, self._error = task(), None
+            except BaseException as e:  # noqa: BLE001 - handed to the caller by result()
+                self._result, self._error = None, e
+            self._task = None
+            self._done.release()
+
+    def submit(self, task: Callable[[], Any] | None) -> None:
+        """Start ``task`` on this thread (``None`` stops the thread)."""
+        self._task = task
+        self._go.release()
+
+    def result(self) -> tuple[Any, BaseException | None]:
+        """Wait for the submitted task; its result and the exception it raised (or None)."""
+        self._done.acquire()
+        return self._result, self._error
+
+    def stop(self) -> None:
+        self.submit(None)
+        self._done.acquire()
+        self._thread.join()
+
+
+_workers: list[_Worker] = []
+_busy = threading.Lock()  # held while a run() uses the workers; nested or concurrent calls
+# (a task that itself calls run(), or two user threads) then run their tasks in order instead
 
 
 def get_num_threads() -> int:
@@ -30,48 +84,56 @@ def get_num_threads() -> int:
 
 def set_num_threads(n: int) -> None:
     """Use ``n`` threads (``n >= 1``) for work nablagrad splits itself."""
-    global _num_threads, _pool
+    global _num_threads
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"set_num_threads expects a positive int, got {n!r}")
-    _num_threads = n
-    if _pool is not None:
-        _pool.shutdown(wait=True)
-        _pool = None
+    with _busy:
+        _num_threads = n
+        while len(_workers) > n - 1:
+            _workers.pop().stop()
+
+
+def _forget_workers_after_fork() -> None:
+    """A forked child has none of the parent's threads: start afresh."""
+    global _busy
+    _workers.clear()
+    _busy = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_workers_after_fork)
 
 
 def run(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
-    """Run independent ``tasks`` on the pool (the first on the calling thread); return results.
+    """Run independent ``tasks`` at once (the first on the calling thread); return the results.
 
-    The first exception raised by any task is re-raised after all have finished.
+    At most ``get_num_threads()`` tasks run at a time.  The first exception raised by any task
+    is re-raised after all of them have finished.
     """
-    global _pool
-    if len(tasks) <= 1 or _num_threads <= 1:
+    tasks = list(tasks)
+    if len(tasks) <= 1 or _num_threads <= 1 or not _busy.acquire(blocking=False):
         return [task() for task in tasks]
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_num_threads - 1, thread_name_prefix="nablagrad")
-    futures = [_pool.submit(task) for task in tasks[1:]]
-    first_error: BaseException | None = None
-    results = []
     try:
-        results.append(tasks[0]())
-    except BaseException as e:  # noqa: BLE001 - re-raised below, after the other tasks end
-        first_error = e
-    for f in futures:
-        try:
-            results.append(f.result())
-        except BaseException as e:  # noqa: BLE001
-            first_error = first_error or e
-    if first_error is not None:
-        raise first_error
-    return results
-
-
-def balanced_shards(sizes: Sequence[int], n: int) -> list[list[int]]:
-    """Split item indices into at most ``n`` lists of nearly equal total size (largest first)."""
-    shards: list[list[int]] = [[] for _ in range(n)]
-    loads = [0] * n
-    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
-        k = loads.index(min(loads))
-        shards[k].append(i)
-        loads[k] += sizes[i]
-    return [sorted(s) for s in shards if s]
+        results: list[Any] = []
+        errors: list[BaseException] = []
+        for start in range(0, len(tasks), _num_threads):
+            batch = tasks[start : start + _num_threads]
+            while len(_workers) < len(batch) - 1:
+                _workers.append(_Worker(len(_workers) + 1))
+            for worker, task in zip(_workers, batch[1:]):
+                worker.submit(task)
+            try:
+                results.append(batch[0]())
+            except BaseException as e:  # noqa: BLE001 - re-raised below, after the others
+                results.append(None)
+                errors.append(e)
+            for worker in _workers[: len(batch) - 1]:
+                value, error = worker.result()
+                results.append(value)
+                if error is not None:
+                    errors.append(error)
+        if errors:
+            raise errors[0]
+        return results
+    finally:
+        _busy.release()

@@ -114,29 +114,6 @@ def test_repr_lists_groups() -> None:
     assert text.startswith("SGD (") and "momentum: 0.9" in text and "lr: 0.1" in text
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_axpy_in_place_and_fallbacks(dtype: type) -> None:
-    from nablagrad.optim.optimizer import axpy_
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(4, 6)).astype(dtype)
-    y = rng.normal(size=(4, 6)).astype(dtype)
-    want = y + dtype(0.5) * x
-    y_id = id(y)
-    axpy_(y, 0.5, x)  # BLAS path: in place on the caller's array
-    assert id(y) == y_id
-    np.testing.assert_allclose(y, want, rtol=1e-6)
-    z = rng.normal(size=(6, 4)).astype(dtype)
-    zt = z.T  # strided: the NumPy fallback, still in place
-    want = zt + dtype(2.0) * x
-    axpy_(zt, 2.0, x)
-    np.testing.assert_allclose(z.T, want, rtol=1e-6)
-    y = np.ones(3, dtype)
-    with np.errstate(invalid="ignore"):  # a == 0 still propagates NaN/inf
-        axpy_(y, 0.0, np.array([np.nan, 1.0, np.inf], dtype))
-    assert np.isnan(y[0]) and y[1] == 1.0 and np.isnan(y[2])
-
-
 def test_scratch_is_shared_per_shape_and_state_only_where_torch_has_it() -> None:
     ws = [ng.tensor(np.ones((3, 2)), requires_grad=True) for _ in range(3)]
     for w in ws:

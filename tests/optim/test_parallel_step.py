@@ -11,7 +11,7 @@ from nablagrad.optim import optimizer as optimizer_module
 
 
 def run(opt_cls, threads, monkeypatch, **kw):
-    monkeypatch.setattr(optimizer_module, "PARALLEL_MIN_NUMEL", 1)
+    monkeypatch.setattr(optimizer_module, "PARALLEL_MIN_WORK", 1)
     ng.set_num_threads(threads)
     rng = np.random.default_rng(0)
     params = [

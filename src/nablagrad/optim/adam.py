@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import np
+from ..backend import axpy_, np
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
-    axpy_,
     check_betas,
     check_lr,
     check_nonneg,
@@ -106,9 +105,11 @@ class Adam(Optimizer):
     def _moments(state: dict[str, Any], g: Any, b1: float, b2: float, tmp: Any) -> Any:
         """Update ``exp_avg`` (m) and ``exp_avg_sq`` (v) in place; return ``m, v, step``."""
         m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        ema_(m, g, b1)
+        ema_(m, g, b1, tmp)
         ema_sq_(v, g, b2, tmp)
         return m, v, float(state["step"]._data)
+
+    passes = 18  # m, v: one pass each (3 + 5); sqrt, + eps, m / d (7); w += a * d (3)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps, amsgrad = group["lr"], group["betas"], group["eps"], group["amsgrad"]
@@ -124,7 +125,7 @@ class Adam(Optimizer):
             np.sqrt(v, out=t2)
             t2 += eps * bc2_sqrt
             np.divide(m, t2, out=t2)
-            axpy_(p._data, -lr * bc2_sqrt / (1 - b1**step), t2)
+            axpy_(p._data, -lr * bc2_sqrt / (1 - b1**step), t2, t2)
 
 
 class AdamW(Adam):
@@ -213,17 +214,19 @@ class Adamax(Adam):
         state["step"] = scalar_tensor(0.0)
         zeros_state(state, p, "exp_avg", "exp_inf")
 
+    passes = 18  # m (3); u: scale, |g|, + eps, max (9); m / u (3); w += a * x (3)
+
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
         for p, g, state, (_, t2) in self._each(group):
             m, u = state["exp_avg"]._data, state["exp_inf"]._data
-            ema_(m, g, b1)
+            ema_(m, g, b1, t2)
             u *= b2
             np.abs(g, out=t2)
             t2 += eps
             np.maximum(u, t2, out=u)
             np.divide(m, u, out=t2)
-            axpy_(p._data, -lr / (1 - b1 ** float(state["step"]._data)), t2)
+            axpy_(p._data, -lr / (1 - b1 ** float(state["step"]._data)), t2, t2)
 
 
 class NAdam(Adam):
@@ -273,6 +276,8 @@ class NAdam(Adam):
         super()._init_state(p, state, group)
         state["mu_product"] = scalar_tensor(1.0)
 
+    passes = 24  # Adam's m and v (8); sqrt, + eps (4); g / d, m / d (6); two updates (6)
+
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
         psi = group["momentum_decay"]
@@ -290,8 +295,8 @@ class NAdam(Adam):
             np.divide(g, t2, out=t1)
             np.divide(m, t2, out=t2)
             w = p._data
-            axpy_(w, -lr * bc2_sqrt * (1.0 - mu) / (1.0 - mu_prod_f), t1)
-            axpy_(w, -lr * bc2_sqrt * mu_next / (1.0 - mu_prod_f * mu_next), t2)
+            axpy_(w, -lr * bc2_sqrt * (1.0 - mu) / (1.0 - mu_prod_f), t1, t1)
+            axpy_(w, -lr * bc2_sqrt * mu_next / (1.0 - mu_prod_f * mu_next), t2, t2)
 
 
 class RAdam(Adam):
@@ -332,6 +337,8 @@ class RAdam(Adam):
     ) -> None:
         Optimizer.__init__(self, params, defaults_of(locals()))
 
+    passes = 18  # as Adam
+
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
         rho_inf = 2 / (1 - b2) - 1
@@ -347,6 +354,6 @@ class RAdam(Adam):
                 np.sqrt(v, out=t2)
                 t2 += eps
                 np.divide(m, t2, out=t2)
-                axpy_(p._data, -lr * rect * bc2**0.5 / bc1, t2)
+                axpy_(p._data, -lr * rect * bc2**0.5 / bc1, t2, t2)
             else:
-                axpy_(p._data, -lr / bc1, m)
+                axpy_(p._data, -lr / bc1, m, t2)

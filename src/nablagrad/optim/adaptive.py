@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import np
+from ..backend import axpby_, axpy_, np
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
-    axpy_,
     check_lr,
     check_nonneg,
     check_unit,
@@ -89,6 +88,8 @@ class Adagrad(Optimizer):
         check_nonneg(group["initial_accumulator_value"], "initial_accumulator_value")
         check_nonneg(group["eps"], "epsilon")
 
+    passes = 15  # g * g, s += (5); sqrt, + eps, g / d (7); w += a * x (3)
+
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
         for p, g, state, (_, t2) in self._each(group):
@@ -99,7 +100,7 @@ class Adagrad(Optimizer):
             np.sqrt(s, out=t2)
             t2 += eps
             np.divide(g, t2, out=t2)
-            axpy_(p._data, -clr, t2)
+            axpy_(p._data, -clr, t2, t2)
 
 
 class RMSprop(Optimizer):
@@ -156,6 +157,8 @@ class RMSprop(Optimizer):
         if group["centered"]:
             zeros_state(state, p, "grad_avg")
 
+    passes = 15  # v (5); sqrt, + eps, g / d (7); w += a * x (3)
+
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
         mu, centered = group["momentum"], group["centered"]
@@ -164,7 +167,7 @@ class RMSprop(Optimizer):
             ema_sq_(v, g, alpha, t2)
             if centered:
                 a = state["grad_avg"]._data
-                ema_(a, g, alpha)
+                ema_(a, g, alpha, t2)
                 np.multiply(a, a, out=t2)
                 np.subtract(v, t2, out=t2)
                 np.sqrt(t2, out=t2)
@@ -174,11 +177,10 @@ class RMSprop(Optimizer):
             np.divide(g, t2, out=t2)
             if mu > 0:
                 b = state["momentum_buffer"]._data
-                b *= mu
-                b += t2
-                axpy_(p._data, -lr, b)
+                axpby_(b, 1.0, t2, mu)
+                axpy_(p._data, -lr, b, t2)
             else:
-                axpy_(p._data, -lr, t2)
+                axpy_(p._data, -lr, t2, t2)
 
 
 class Adadelta(Optimizer):
@@ -227,6 +229,8 @@ class Adadelta(Optimizer):
         state["step"] = scalar_tensor(0.0)
         zeros_state(state, p, "square_avg", "acc_delta")
 
+    passes = 27  # v (5); two sqrt(. + eps) (8); ratio, * g (5); u (5); w += a * x (3)
+
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
         for p, g, state, (_, t2, t3) in self._each(group, 3):
@@ -239,4 +243,4 @@ class Adadelta(Optimizer):
             t3 /= t2
             t3 *= g
             ema_sq_(u, t3, rho, t2)
-            axpy_(p._data, -lr, t3)
+            axpy_(p._data, -lr, t3, t3)

@@ -30,12 +30,15 @@ from typing import Any
 
 from .. import parallel
 from ..autograd import enable_grad, no_grad
-from ..backend import get_default_dtype, np
+from ..backend import axpby_, get_default_dtype, np
 from ..tensor import Tensor
 
-# A group with at least this many parameter elements is updated by several threads at once
-# (see ``nablagrad.set_num_threads``); smaller groups are not worth the hand-off.
-PARALLEL_MIN_NUMEL = 1 << 18
+# A group is updated by several threads at once (see ``nablagrad.set_num_threads``) when its
+# elements times the passes its update makes over memory (``Optimizer._passes``) reach this.
+# Below it, handing work to a thread (~50-100 us per step) and sharing the memory bandwidth cost
+# more than the threads save.  Measured on 2 cores with benchmarks/bench_optim.py: SGD with
+# momentum (6 passes) gains from threads from ~2M parameters, Adam (18 passes) from ~700k.
+PARALLEL_MIN_WORK = 12_000_000
 
 __all__ = ["Optimizer", "ParamsT"]
 
@@ -104,9 +107,11 @@ class Optimizer:
     ``_init_state(p, state, group)`` (per-parameter buffers) and ``_update_group(group)`` (update
     every parameter of one group in place, under no_grad), usually as a loop over
     ``self._each(group)``, which does the shared preamble (gradient check, state creation, step
-    count, maximize and weight decay, scratch arrays).  Updates write ``w += a * x`` with
-    ``axpy_`` and fold scalar factors such as bias corrections together so
-    that each pass over the arrays does as much of the work as it can.
+    count, maximize and weight decay, scratch arrays).  Updates write ``w += a * x`` and
+    ``m = b * m + a * x`` with ``axpy_``/``axpby_`` (one pass through NumPy's BLAS where it
+    can, else through a scratch array, never a fresh temporary) and fold scalar factors such
+    as bias corrections together so that each pass over the arrays does as much of the work as
+    it can.
 
     Args:
         params: an iterable of Tensors, or of dicts ``{"params": [...], <hyperparameter>: ...}``
@@ -233,30 +238,38 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
-                shards = self._shards(group)
-                if shards is None:
+                threads = self._threads_for(group)
+                if threads < 2:
                     self._update_group(group)
-                else:
-                    parallel.run([partial(self._update_group, shard) for shard in shards])
+                    continue
+                # The threads take parameters, largest first, from one shared iterator (handing
+                # out the next item is atomic under the GIL), so a thread that starts late
+                # (waking one costs tens of microseconds) just takes fewer.  Parameters are
+                # independent: any split gives exactly the sequential result.
+                largest_first = sorted(group["params"], key=lambda p: -p._data.size)
+                shared = {**group, "params": iter(largest_first)}
+                parallel.run([partial(self._update_group, shared)] * threads)
         return loss
 
-    def _shards(self, group: dict[str, Any]) -> list[dict[str, Any]] | None:
-        """The group split into per-thread groups when it is big enough to gain from threads.
+    def _threads_for(self, group: dict[str, Any]) -> int:
+        """How many threads to update ``group`` with: several when its work is big enough
+        (``PARALLEL_MIN_WORK``) to gain from them (NumPy and the BLAS release the GIL)."""
+        n = min(parallel.get_num_threads(), len(group["params"]))
+        if n < 2:
+            return 1
+        numel = sum(p._data.size for p in group["params"] if p.grad is not None)
+        return n if numel * self._passes(group) >= PARALLEL_MIN_WORK else 1
 
-        Parameters are independent, so threads updating different ones give exactly the
-        sequential result; NumPy releases the GIL inside its elementwise loops.
-        """
-        n = parallel.get_num_threads()
-        params = group["params"]
-        if n < 2 or len(params) < 2:
-            return None
-        sizes = [p._data.size if p.grad is not None else 0 for p in params]
-        if sum(sizes) < PARALLEL_MIN_NUMEL:
-            return None
-        shards = parallel.balanced_shards(sizes, n)
-        if len(shards) < 2:
-            return None
-        return [{**group, "params": [params[i] for i in shard]} for shard in shards]
+    # About how many parameter-sized arrays one update reads and writes per element (a one-pass
+    # ``y = a * x + b * y`` counts 3); subclasses set their own.  Only decides threading.
+    passes = 12
+
+    def _passes(self, group: dict[str, Any]) -> int:
+        """``passes`` plus the gradient preamble's: maximize (2), weight decay (5)."""
+        extra = 2 * bool(group.get("maximize", False))
+        if group.get("weight_decay", 0) != 0:
+            extra += 2 if group.get("decoupled_weight_decay", False) else 5
+        return self.passes + extra
 
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement _update_group")
@@ -439,46 +452,33 @@ def _cast_state(name: str, v: Any, p: Tensor) -> Any:
     return Tensor._wrap(arr)
 
 
-def axpy_(y: Any, a: float, x: Any) -> None:
-    """``y <- y + a * x`` in place (NumPy or CuPy; ``a * x`` goes through one temporary).
-
-    Not SciPy's BLAS ``?axpy``: SciPy ships its own OpenBLAS with its own thread pool, and two
-    spinning BLAS pools on one machine made whole training steps ~10x slower on 2 cores.
-    """
-    if a == 1:
-        y += x
-    elif a == -1:
-        y -= x
-    else:
-        y += a * x
-
-
 def effective_grad(w: Any, g: Any, maximize: bool, weight_decay: float, out: Any) -> Any:
     """``g`` negated when maximizing, plus ``weight_decay * w`` (torch's coupled decay).
 
     Returns ``g`` itself when no change is needed, else ``out`` (``g`` is never written).
     """
-    if maximize:
-        g = np.negative(g, out=out)
     if weight_decay != 0:
-        if g is not out:
-            np.copyto(out, g)
-        axpy_(out, weight_decay, w)
-        g = out
+        np.multiply(w, weight_decay, out=out)
+        if maximize:
+            out -= g
+        else:
+            out += g
+        return out
+    if maximize:
+        return np.negative(g, out=out)
     return g
 
 
-def ema_(m: Any, g: Any, b: float) -> None:
-    """``m <- b * m + (1 - b) * g`` in place (torch's ``m.lerp_(g, 1 - b)``; exact at b = 0, 1)."""
-    m *= b
-    axpy_(m, 1 - b, g)
+def ema_(m: Any, g: Any, b: float, tmp: Any) -> None:
+    """``m <- b * m + (1 - b) * g`` in place (torch's ``m.lerp_(g, 1 - b)``; exact at b = 0, 1;
+    ``tmp`` scratch shaped like ``g``)."""
+    axpby_(m, 1 - b, g, b, tmp)
 
 
 def ema_sq_(v: Any, g: Any, b: float, tmp: Any) -> None:
     """``v <- b * v + (1 - b) * g^2`` in place (a running mean of squares; ``tmp`` scratch)."""
-    v *= b
     np.multiply(g, g, out=tmp)
-    axpy_(v, 1 - b, tmp)
+    axpby_(v, 1 - b, tmp, b, tmp)
 
 
 def scalar_tensor(value: float) -> Tensor:

@@ -18,12 +18,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..autograd import enable_grad, no_grad
-from ..backend import np
+from ..backend import axpby_, axpy_, np
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
-    axpy_,
     check_lr,
     check_nonneg,
     check_unit,
@@ -89,10 +88,15 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
 
+    def _passes(self, group: dict[str, Any]) -> int:
+        # w += -lr * g (3); buf = mu * buf + g (3); Nesterov's g + mu * buf (5)
+        passes = 3 + 3 * (group["momentum"] != 0) + 5 * group["nesterov"]
+        return passes + super()._passes(group) - self.passes
+
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
         nesterov = group["nesterov"]
-        for p, g, state, (t1,) in self._each(group, 1):
+        for p, g, state, (t1, t2) in self._each(group, 2):
             if mu != 0:
                 buf_t = state.get("momentum_buffer")
                 if buf_t is None:
@@ -100,16 +104,15 @@ class SGD(Optimizer):
                     self.state[p]["momentum_buffer"] = Tensor._wrap(buf)
                 else:
                     buf = buf_t._data
-                    buf *= mu
-                    axpy_(buf, 1 - tau, g)
+                    axpby_(buf, 1 - tau, g, mu, t2)
                 if nesterov:
                     if g is not t1:
                         np.copyto(t1, g)
-                    axpy_(t1, mu, buf)
+                    axpy_(t1, mu, buf, t2)
                     g = t1
                 else:
                     g = buf
-            axpy_(p._data, -lr, g)
+            axpy_(p._data, -lr, g, t2)
 
 
 class LineSearchSGD(Optimizer):

@@ -1,0 +1,182 @@
+"""``axpy_`` / ``axpby_``: ``y <- a * x + b * y`` in one pass, through the BLAS NumPy links.
+
+NumPy has no fused multiply-add ufunc, so ``y = b * y + a * x`` costs three passes over memory
+(``y *= b``, ``a * x`` into a scratch array, the add).  An optimizer step is almost nothing but
+such updates (momentum, moving averages, the step itself), and on a machine whose cores share
+memory bandwidth the extra passes are what separates a NumPy optimizer from torch's fused
+kernels.  Every NumPy wheel on PyPI for Linux and Windows ships an OpenBLAS
+(``numpy.libs/libscipy_openblas64_*``), whose ``?axpby`` does the update in one pass.
+OpenBLAS runs ``?axpby`` on the calling thread (unlike ``?axpy``, which it may hand to its own
+thread pool), so the threads of ``nablagrad.set_num_threads`` can each update their own
+parameters without waking a second pool.
+
+This module finds that library the way ``threadpoolctl`` does (by file name next to NumPy),
+binds ``saxpby``/``daxpby`` through ``ctypes`` (which releases the GIL during the call), checks
+the binding on a small example, and otherwise falls back to NumPy.  SciPy's separate OpenBLAS is
+never used: two BLAS thread pools spinning on one machine made training ~10x slower.
+
+Only ``backend`` imports this module; everything else calls ``backend.axpy_``/``axpby_``.
+
+Example:
+    >>> import numpy as np
+    >>> from nablagrad.backend import axpby_
+    >>> y = np.ones(3, dtype=np.float32); axpby_(y, 2.0, np.arange(3, dtype=np.float32), 0.5); y
+    array([0.5, 2.5, 4.5], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["axpy_", "axpby_", "blas_available"]
+
+# Below this many elements NumPy's passes are cheaper than a foreign call.
+BLAS_MIN_NUMEL = 16384
+
+# (symbol prefix, symbol suffix, BLAS integer type), most likely first: NumPy >= 2 wheels link
+# the 64-bit-integer scipy-openblas, NumPy 1.22-1.26 wheels an OpenBLAS with the ``64_`` suffix.
+_SYMBOLS = [
+    ("scipy_cblas_", "64_", ctypes.c_int64),
+    ("cblas_", "64_", ctypes.c_int64),
+    ("scipy_cblas_", "", ctypes.c_int32),
+    ("cblas_", "", ctypes.c_int32),
+]
+
+_axpby: dict[Any, Callable[..., None]] | None = None  # np.dtype -> bound ?axpby, once looked up
+
+
+def _numpy_blas_libraries() -> list[str]:
+    """Paths of the BLAS shared libraries bundled with the installed NumPy wheel."""
+    root = os.path.dirname(os.path.dirname(np.__file__))
+    found = []
+    for folder in ("numpy.libs", os.path.join("numpy", ".dylibs")):
+        for pattern in ("*openblas*.so*", "*openblas*.dll", "*openblas*.dylib"):
+            found += sorted(glob.glob(os.path.join(root, folder, pattern)))
+    return found
+
+
+def _bind(path: str) -> dict[Any, Callable[..., None]] | None:
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError:
+        return None
+    for prefix, suffix, int_t in _SYMBOLS:
+        try:
+            fns = {
+                np.dtype(np.float32): (getattr(lib, f"{prefix}saxpby{suffix}"), ctypes.c_float),
+                np.dtype(np.float64): (getattr(lib, f"{prefix}daxpby{suffix}"), ctypes.c_double),
+            }
+        except AttributeError:
+            continue
+        bound = {}
+        for dt, (fn, real_t) in fns.items():
+            fn.restype = None
+            fn.argtypes = [int_t, real_t, ctypes.c_void_p, int_t, real_t, ctypes.c_void_p, int_t]
+            bound[dt] = fn
+        if _self_test(bound):
+            return bound
+    return None
+
+
+def _self_test(bound: dict[Any, Callable[..., None]]) -> bool:
+    """Whether the bound routines compute ``a * x + b * y`` on a small example (a mismatch in
+    the integer width or calling convention shows up here, not in a user's model)."""
+    for dt, fn in bound.items():
+        x = np.arange(1, 6, dtype=dt)
+        y = np.full(5, 10.0, dtype=dt)
+        fn(5, -2.0, x.ctypes.data, 1, 0.5, y.ctypes.data, 1)
+        if not np.array_equal(y, 5.0 - 2.0 * np.arange(1, 6, dtype=dt)):
+            return False
+    return True
+
+
+def _lookup() -> dict[Any, Callable[..., None]]:
+    global _axpby
+    if _axpby is None:
+        _axpby = {}
+        for path in _numpy_blas_libraries():
+            bound = _bind(path)
+            if bound:
+                _axpby = bound
+                break
+    return _axpby
+
+
+def blas_available() -> bool:
+    """Whether ``axpy_``/``axpby_`` use the BLAS of the installed NumPy (else NumPy passes)."""
+    return bool(_lookup())
+
+
+def _blas_for(y: Any, x: Any) -> Callable[..., None] | None:
+    """The bound ?axpby for ``y`` and ``x`` if the BLAS can take them, else None: C-contiguous
+    NumPy arrays of one float dtype and size, at least ``BLAS_MIN_NUMEL`` elements, ``y``
+    writable and not overlapping ``x`` (``x is y`` is fine)."""
+    if (
+        type(y) is np.ndarray
+        and type(x) is np.ndarray
+        and y.size >= BLAS_MIN_NUMEL
+        and y.dtype == x.dtype
+        and y.size == x.size
+        and y.flags.c_contiguous
+        and x.flags.c_contiguous
+        and y.flags.writeable
+        and x.flags.writeable  # for _address (BLAS does not write to x)
+        and (x is y or not np.may_share_memory(x, y))
+    ):
+        return (_axpby if _axpby is not None else _lookup()).get(y.dtype)
+    return None
+
+
+def _address(a: Any) -> int:
+    """The data pointer of a writable contiguous NumPy array, cheaply (``a.ctypes.data`` costs
+    ~1 us, held under the GIL, which the optimizer's threads contend for)."""
+    return ctypes.addressof(ctypes.c_char.from_buffer(a))
+
+
+def axpy_(y: Any, a: float, x: Any, tmp: Any = None) -> None:
+    """``y <- y + a * x`` in place, in one pass where the BLAS allows (NumPy or CuPy arrays).
+
+    Otherwise ``a * x`` goes through ``tmp`` (an array shaped like ``x``, possibly ``x`` itself
+    when it is scratch that may be overwritten), or through a fresh temporary without ``tmp``:
+    avoid that in loops, since glibc serves and returns multi-100-kB temporaries with
+    ``mmap``/``munmap``, page faults included.  ``a == 0`` keeps NumPy's semantics
+    (``y + 0 * inf`` is NaN; BLAS would skip the update).
+    """
+    if a == 1:
+        y += x
+        return
+    if a == -1:
+        y -= x
+        return
+    if a != 0:
+        fn = _blas_for(y, x)
+        if fn is not None:
+            fn(y.size, a, _address(x), 1, 1.0, _address(y), 1)
+            return
+    if tmp is None:
+        y += a * x
+    else:
+        np.multiply(x, a, out=tmp)
+        y += tmp
+
+
+def axpby_(y: Any, a: float, x: Any, b: float, tmp: Any = None) -> None:
+    """``y <- a * x + b * y`` in place, in one pass where the BLAS allows (see ``axpy_`` for
+    ``tmp``).  ``a == 0`` or ``b == 0`` keep NumPy's semantics (``0 * nan`` is NaN)."""
+    if b == 1:
+        axpy_(y, a, x, tmp)
+        return
+    if a != 0 and b != 0:
+        fn = _blas_for(y, x)
+        if fn is not None:
+            fn(y.size, a, _address(x), 1, b, _address(y), 1)
+            return
+    ax = a * x if tmp is None else np.multiply(x, a, out=tmp)  # before y changes: x may be y
+    y *= b
+    y += ax
