@@ -137,3 +137,14 @@ def run(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
         return results
     finally:
         _busy.release()
+
+
+def balanced_shards(sizes: Sequence[int], n: int) -> list[list[int]]:
+    """Split item indices into at most ``n`` lists of nearly equal total size (largest first)."""
+    shards: list[list[int]] = [[] for _ in range(n)]
+    loads = [0] * n
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        k = loads.index(min(loads))
+        shards[k].append(i)
+        loads[k] += sizes[i]
+    return [sorted(s) for s in shards if s]

@@ -242,13 +242,17 @@ class Optimizer:
                 if threads < 2:
                     self._update_group(group)
                     continue
-                # The threads take parameters, largest first, from one shared iterator (handing
-                # out the next item is atomic under the GIL), so a thread that starts late
-                # (waking one costs tens of microseconds) just takes fewer.  Parameters are
-                # independent: any split gives exactly the sequential result.
-                largest_first = sorted(group["params"], key=lambda p: -p._data.size)
-                shared = {**group, "params": iter(largest_first)}
-                parallel.run([partial(self._update_group, shared)] * threads)
+                # Whole parameters per thread, balanced by size (parameters are independent, so
+                # any split gives exactly the sequential result).
+                params = group["params"]
+                sizes = [p._data.size if p.grad is not None else 0 for p in params]
+                shards = parallel.balanced_shards(sizes, threads)
+                parallel.run(
+                    [
+                        partial(self._update_group, {**group, "params": [params[i] for i in s]})
+                        for s in shards
+                    ]
+                )
         return loss
 
     def _threads_for(self, group: dict[str, Any]) -> int:
