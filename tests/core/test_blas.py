@@ -76,6 +76,14 @@ def test_zero_coefficients_keep_numpy_nan_semantics(path):
     assert np.isnan(y).all()
 
 
+def test_read_only_x_falls_back(path):
+    x = np.full(BIG, 2.0, np.float32)
+    x.setflags(write=False)
+    y = np.ones(BIG, np.float32)
+    axpby_(y, 0.5, x, 3.0, np.empty_like(y))
+    np.testing.assert_allclose(y, 4.0)
+
+
 def test_mixed_dtypes_fall_back(path):
     y = np.ones(BIG, np.float32)
     axpy_(y, 0.5, np.ones(BIG, np.float64))

@@ -10,13 +10,18 @@ import torch
 import nablagrad as ng
 
 
-def make_arrays(dtype: Any = np.float64, seed: int = 0) -> list[np.ndarray]:
-    """X, Y and the weights W1, b1, W2, b2 of ``tanh(X @ W1 + b1) @ W2 + b2``."""
+def make_arrays(dtype: Any = np.float64, seed: int = 0, wide: bool = False) -> list[np.ndarray]:
+    """X, Y and the weights W1, b1, W2, b2 of ``tanh(X @ W1 + b1) @ W2 + b2``.
+
+    ``wide``: W1 is 128 x 160 (20,480 elements), so its updates take the BLAS path of
+    ``backend.axpby_`` (at least ``BLAS_MIN_NUMEL`` elements) while the others stay on NumPy's.
+    """
     rng = np.random.default_rng(seed)
-    shapes = [(16, 5), (16, 3), (5, 8), (8,), (8, 3), (3,)]
+    d, h = (128, 160) if wide else (5, 8)
+    shapes = [(16, d), (16, 3), (d, h), (h,), (h, 3), (3,)]
     arrays = [rng.normal(size=s) for s in shapes]
-    arrays[2] *= 0.5
-    arrays[4] *= 0.5
+    arrays[2] *= 0.5 / (d / 5) ** 0.5  # the same scale of pre-activations at any width
+    arrays[4] *= 0.5 / (h / 8) ** 0.5
     return [a.astype(dtype) for a in arrays]
 
 
@@ -36,8 +41,9 @@ class Pair:
         seed: int = 0,
         groups: bool = False,
         sign: float = 1.0,
+        wide: bool = False,
     ) -> None:
-        x, y, *weights = make_arrays(dtype, seed)
+        x, y, *weights = make_arrays(dtype, seed, wide)
         self.sign = sign
         self.ng_xy = [ng.tensor(x), ng.tensor(y)]
         self.t_xy = [torch.from_numpy(x.copy()), torch.from_numpy(y.copy())]

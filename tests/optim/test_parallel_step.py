@@ -16,7 +16,7 @@ def run(opt_cls, threads, monkeypatch, **kw):
     rng = np.random.default_rng(0)
     params = [
         ng.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
-        for s in [(40, 30), (30,), (30, 20), (20,), (7, 7, 3)]
+        for s in [(40, 30), (30,), (150, 120), (20,), (7, 7, 3)]  # (150, 120): BLAS path
     ]
     opt = opt_cls(params, **kw)
     for step in range(5):
