@@ -1,0 +1,101 @@
+"""``nablagrad.parallel``: the lock-handoff thread pool behind ``set_num_threads``."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sys
+import threading
+
+import pytest
+
+import nablagrad as ng
+from nablagrad import parallel
+
+
+@pytest.fixture
+def threads():
+    before = ng.get_num_threads()
+    yield lambda n: ng.set_num_threads(n)
+    ng.set_num_threads(before)
+
+
+def test_results_in_order_on_distinct_threads(threads):
+    threads(3)
+    idents = parallel.run([lambda i=i: (i, threading.get_ident()) for i in range(3)])
+    assert [i for i, _ in idents] == [0, 1, 2]
+    assert idents[0][1] == threading.get_ident()  # the first task runs on the caller
+    assert len({t for _, t in idents}) == 3
+
+
+def test_more_tasks_than_threads_run_in_batches(threads):
+    threads(2)
+    running, peak, lock = [0], [0], threading.Lock()
+
+    def task(i):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        with lock:
+            running[0] -= 1
+        return i * i
+
+    assert parallel.run([lambda i=i: task(i) for i in range(7)]) == [i * i for i in range(7)]
+    assert peak[0] <= 2
+
+
+def test_first_error_is_raised_after_all_tasks_and_pool_survives(threads):
+    threads(2)
+    done = []
+
+    def bad():
+        raise KeyError("boom")
+
+    def slow():
+        done.append(True)
+        return 1
+
+    with pytest.raises(KeyError, match="boom"):
+        parallel.run([slow, bad])
+    assert done == [True]
+    with pytest.raises(ZeroDivisionError):
+        parallel.run([lambda: 1 / 0, slow])
+    assert parallel.run([lambda: 1, lambda: 2]) == [1, 2]
+
+
+def test_nested_run_falls_back_to_the_calling_thread(threads):
+    threads(2)
+
+    def outer():
+        return parallel.run([lambda: threading.get_ident(), lambda: threading.get_ident()])
+
+    inner_a, inner_b = parallel.run([outer, outer])
+    assert len(set(inner_a)) == 1 and len(set(inner_b)) == 1  # no deadlock, no extra threads
+
+
+def test_shrinking_stops_workers(threads):
+    threads(4)
+    parallel.run([lambda: None] * 4)
+    assert len(parallel._workers) == 3
+    threads(2)
+    assert len(parallel._workers) == 1
+    threads(1)
+    assert parallel._workers == []
+    assert parallel.run([lambda: 5, lambda: 6]) == [5, 6]
+
+
+def _child(queue):
+    ng.set_num_threads(2)
+    queue.put(parallel.run([lambda: 1, lambda: 2]))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
+def test_forked_child_gets_fresh_workers(threads):
+    threads(2)
+    parallel.run([lambda: None, lambda: None])  # the parent has a worker thread
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(queue,))
+    proc.start()
+    proc.join(timeout=30)
+    assert proc.exitcode == 0
+    assert queue.get(timeout=5) == [1, 2]
