@@ -172,6 +172,9 @@ def axpby_(y: Any, a: float, x: Any, b: float, tmp: Any = None) -> None:
         return
     if a != 0 and b != 0 and _blas_axpby(y, a, x, b):
         return
-    ax = a * x if tmp is None else np.multiply(x, a, out=tmp)  # before y changes: x may be y
+    if a == 1 and x is not y:
+        ax = x
+    else:  # a * x before y changes: x may be y
+        ax = a * x if tmp is None else np.multiply(x, a, out=tmp)
     y *= b
     y += ax

@@ -64,7 +64,9 @@ class _Worker:
     def result(self) -> tuple[Any, BaseException | None]:
         """Wait for the submitted task; its result and the exception it raised (or None)."""
         self._done.acquire()
-        return self._result, self._error
+        out = self._result, self._error
+        self._result = self._error = None  # hold no reference to them between tasks
+        return out
 
     def stop(self) -> None:
         self.submit(None)
@@ -107,8 +109,9 @@ if hasattr(os, "register_at_fork"):
 def run(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run independent ``tasks`` at once (the first on the calling thread); return the results.
 
-    At most ``get_num_threads()`` tasks run at a time.  The first exception raised by any task
-    is re-raised after all of them have finished.
+    At most ``get_num_threads()`` tasks run at a time.  On threads, the first exception raised
+    by any task is re-raised after all of them have finished; with one thread (or when called
+    from inside a running task) the tasks run in order and the first exception stops them.
     """
     tasks = list(tasks)
     if len(tasks) <= 1 or _num_threads <= 1 or not _busy.acquire(blocking=False):

@@ -62,6 +62,8 @@ def test_overlapping_and_self_updates(path):
     y = np.full(BIG, 2.0, np.float32)
     axpby_(y, 3.0, y, 0.5)  # x is y: 3y + 0.5y
     np.testing.assert_allclose(y, 7.0)
+    axpby_(y, 1.0, y, 0.5)  # x is y with a = 1: y + 0.5y
+    np.testing.assert_allclose(y, 10.5)
 
 
 def test_zero_coefficients_keep_numpy_nan_semantics(path):

@@ -238,42 +238,39 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
-                threads = self._threads_for(group)
-                if threads < 2:
+                shards = self._shards(group)
+                if shards is None:
                     self._update_group(group)
-                    continue
-                # Whole parameters per thread, balanced by size (parameters are independent, so
-                # any split gives exactly the sequential result).
-                params = group["params"]
-                sizes = [p._data.size if p.grad is not None else 0 for p in params]
-                shards = parallel.balanced_shards(sizes, threads)
-                parallel.run(
-                    [
-                        partial(self._update_group, {**group, "params": [params[i] for i in s]})
-                        for s in shards
-                    ]
-                )
+                else:
+                    parallel.run([partial(self._update_group, shard) for shard in shards])
         return loss
 
-    def _threads_for(self, group: dict[str, Any]) -> int:
-        """How many threads to update ``group`` with: several when its work is big enough
-        (``PARALLEL_MIN_WORK``) to gain from them (NumPy and the BLAS release the GIL)."""
-        n = min(parallel.get_num_threads(), len(group["params"]))
+    def _shards(self, group: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The group split into per-thread groups (whole parameters, balanced by size) when
+        its work, elements times ``_passes``, reaches ``PARALLEL_MIN_WORK``; else None.
+
+        Parameters are independent, so threads updating different ones give exactly the
+        sequential result; NumPy and the BLAS release the GIL inside their loops.
+        """
+        params = group["params"]
+        n = min(parallel.get_num_threads(), len(params))
         if n < 2:
-            return 1
-        numel = sum(p._data.size for p in group["params"] if p.grad is not None)
-        return n if numel * self._passes(group) >= PARALLEL_MIN_WORK else 1
+            return None
+        sizes = [p._data.size if p.grad is not None else 0 for p in params]
+        if sum(sizes) * self._passes(group) < PARALLEL_MIN_WORK:
+            return None
+        shards = parallel.balanced_shards(sizes, n)
+        if len(shards) < 2:
+            return None
+        return [{**group, "params": [params[i] for i in shard]} for shard in shards]
 
     # About how many parameter-sized arrays one update reads and writes per element (a one-pass
     # ``y = a * x + b * y`` counts 3); subclasses set their own.  Only decides threading.
     passes = 12
 
     def _passes(self, group: dict[str, Any]) -> int:
-        """``passes`` plus the gradient preamble's: maximize (2), weight decay (5)."""
-        extra = 2 * bool(group.get("maximize", False))
-        if group.get("weight_decay", 0) != 0:
-            extra += 2 if group.get("decoupled_weight_decay", False) else 5
-        return self.passes + extra
+        """``passes`` plus those of the gradient preamble (``preamble_passes``)."""
+        return self.passes + preamble_passes(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement _update_group")
@@ -454,6 +451,15 @@ def _cast_state(name: str, v: Any, p: Tensor) -> Any:
     if name not in ("step", "mu_product") and arr.dtype.kind == "f" and arr.shape == p.shape:
         arr = arr.astype(p._data.dtype, copy=False)
     return Tensor._wrap(arr)
+
+
+def preamble_passes(group: dict[str, Any]) -> int:
+    """Passes ``Optimizer._each`` makes before the update: maximize (2), weight decay (5, or 2
+    for decoupled decay)."""
+    passes = 2 * bool(group.get("maximize", False))
+    if group.get("weight_decay", 0) != 0:
+        passes += 2 if group.get("decoupled_weight_decay", False) else 5
+    return passes
 
 
 def effective_grad(w: Any, g: Any, maximize: bool, weight_decay: float, out: Any) -> Any:

@@ -27,6 +27,7 @@ from .optimizer import (
     check_nonneg,
     check_unit,
     defaults_of,
+    preamble_passes,
 )
 
 __all__ = ["SGD", "LineSearchSGD"]
@@ -91,7 +92,7 @@ class SGD(Optimizer):
     def _passes(self, group: dict[str, Any]) -> int:
         # w += -lr * g (3); buf = mu * buf + g (3); Nesterov's g + mu * buf (5)
         passes = 3 + 3 * (group["momentum"] != 0) + 5 * group["nesterov"]
-        return passes + super()._passes(group) - self.passes
+        return passes + preamble_passes(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
