@@ -151,6 +151,103 @@ from .ops.shape import (
     unflatten,
     unsqueeze,
 )
+from .ops.extra import (
+    acos,
+    acosh,
+    addcdiv,
+    addcmul,
+    addmm,
+    addmv,
+    argsort,
+    argwhere,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    baddbmm,
+    bincount,
+    bucketize,
+    cartesian_prod,
+    clamp_max,
+    clamp_min,
+    clone,
+    column_stack,
+    copysign,
+    cosh,
+    cross,
+    cumprod,
+    deg2rad,
+    diag,
+    diag_embed,
+    diagflat,
+    diagonal,
+    diff,
+    digamma,
+    dist,
+    dstack,
+    erf,
+    erfc,
+    erfinv,
+    exp2,
+    finfo,
+    fliplr,
+    flipud,
+    float_power,
+    fmod,
+    frac,
+    heaviside,
+    hstack,
+    hypot,
+    iinfo,
+    inner,
+    isin,
+    isneginf,
+    isposinf,
+    isreal,
+    kron,
+    kthvalue,
+    lgamma,
+    logaddexp,
+    logaddexp2,
+    logit,
+    median,
+    meshgrid,
+    msort,
+    nan_to_num,
+    nanmean,
+    nansum,
+    nonzero,
+    polygamma,
+    rad2deg,
+    ravel,
+    repeat_interleave,
+    roll,
+    rot90,
+    row_stack,
+    searchsorted,
+    select,
+    signbit,
+    sinc,
+    sinh,
+    sort,
+    take,
+    take_along_dim,
+    tensordot,
+    tile,
+    topk,
+    trace,
+    tril,
+    tril_indices,
+    triu,
+    triu_indices,
+    unique,
+    unique_consecutive,
+    vdot,
+    vstack,
+    xlogy,
+)
+from . import _tensor_methods_extra
 from .parallel import get_num_threads, set_num_threads
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
@@ -173,6 +270,24 @@ true_divide = div
 swapaxes = transpose
 greater = gt
 less = lt
+arcsin = asin
+arccos = acos
+arctan = atan
+arcsinh = asinh
+arccosh = acosh
+arctanh = atanh
+arctan2 = atan2
+absolute = abs
+sgn = sign
+fix = trunc
+swapdims = transpose
+moveaxis = movedim
+ger = outer
+inf = __import__("math").inf
+nan = __import__("math").nan
+pi = 3.141592653589793
+e = 2.718281828459045
+newaxis = None
 __version__ = "0.1.0"
 
 
@@ -213,9 +328,17 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 from . import autograd
 from . import models, nn
 from . import optim
+from . import distributions
 from . import datasets, utils
 from .serialization import load, save
 from . import neighbors
 from . import tuning
 from . import text
 from . import lab
+
+
+def install_as_torch() -> None:
+    """Register nablagrad as ``torch`` and ``torchvision`` for every later import (see alias.py)."""
+    from .alias import install_as_torch as _install
+
+    _install()

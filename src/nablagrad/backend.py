@@ -324,3 +324,10 @@ def retain_freed_memory(nbytes: int = 256 << 20) -> bool:
     ok_mmap = mallopt(m_mmap_threshold, min(nbytes, 32 << 20))
     ok_trim = mallopt(m_trim_threshold, nbytes)
     return bool(ok_mmap and ok_trim)
+
+
+def special_module(array: Any) -> Any:
+    """The special-functions namespace for ``array``: ``scipy.special`` or ``cupyx.scipy.special``."""
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return importlib.import_module("cupyx.scipy.special")
+    return importlib.import_module("scipy.special")

@@ -28,8 +28,8 @@ from .activation import (
     Tanh,
 )
 from .container import ModuleDict, ModuleList, Sequential
-from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, LazyConv2d, MaxPool2d
-from .linear import Flatten, Identity, LazyLinear, Linear, Unflatten
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool2d
+from .linear import Flatten, Identity, Linear, Unflatten
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -45,7 +45,16 @@ from .loss import (
 )
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from . import parameter
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyLinear,
+    LazyModuleMixin,
+)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 
 __all__ = [
@@ -64,7 +73,13 @@ __all__ = [
     "LazyLinear",
     "Conv1d",
     "Conv2d",
+    "LazyConv1d",
     "LazyConv2d",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyModuleMixin",
+    "UninitializedParameter",
+    "UninitializedBuffer",
     "MaxPool2d",
     "AvgPool2d",
     "AdaptiveAvgPool2d",
