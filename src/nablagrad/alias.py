@@ -243,9 +243,12 @@ def _run(args: argparse.Namespace) -> int:
     except Exception:  # noqa: BLE001 - the script's own error: show its traceback, like python
         etype, value, tb = sys.exc_info()
         frames = traceback.extract_tb(tb)
-        skip = sum(1 for f in frames if f.filename in (__file__, runpy.__file__))
+        script = os.path.abspath(args.script)
+        start = next(
+            (i for i, f in enumerate(frames) if os.path.abspath(f.filename) == script), 0
+        )
         print("Traceback (most recent call last):", file=sys.stderr)
-        print("".join(traceback.format_list(frames[skip:])), end="", file=sys.stderr)
+        print("".join(traceback.format_list(frames[start:])), end="", file=sys.stderr)
         print("".join(traceback.format_exception_only(etype, value)), end="", file=sys.stderr)
         return 1
     return 0

@@ -215,7 +215,32 @@ class Copysign(Function):
         xp = get_array_module(ra)
         safe = xp.where(ra == 0, 1, ra)
         ratio = xp.where(ra == 0, 0, D.raw(out) / safe).astype(ra.dtype)
-        return (g * ratio, None)
+        return (g * ratio, g * 0)
+
+
+def _xlogy_raw(x: Any, y: Any) -> Any:
+    xp = get_array_module(y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = x * xp.log(y)
+    return xp.where((x == 0) & ~xp.isnan(y), 0, out).astype(out.dtype)
+
+
+class Xlogy(Function):
+    """x log y, with 0 where x == 0 (unless y is NaN)."""
+
+    def forward(self, x, y):
+        return _xlogy_raw(x, y)
+
+    def backward(self, g, out, x, y):
+        rx, ry = D.raw(x), D.raw(y)
+        gx = None
+        if self.needs(0):  # log y, but 0 where x == 0 and y <= 0 (torch's rule)
+            xp = get_array_module(ry)
+            dead = (rx == 0) & (ry <= 0)
+            gx = D.where(dead, 0.0 * g, g * D.log(D.where(dead, xp.ones_like(ry), y)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gy = g * x / y if self.needs(1) else None
+        return (gx, gy)
 
 
 class Cumprod(Function):
@@ -387,10 +412,7 @@ def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
     """x * log(y), 0 where x == 0 (even for y == 0)."""
     x, y = prepare(_t(input), _t(other))
     x, y = _float_dtype_for(x), _float_dtype_for(y)
-    zero = (x == 0) & ~cmp.isnan(y)
-    one = Tensor._wrap(np.ones((), dtype=y._data.dtype))
-    safe_y = ew.where(zero, one, y)
-    return ew.where(zero, Tensor._wrap(np.zeros((), dtype=x._data.dtype)), x * ew.log(safe_y))
+    return Xlogy.apply(x, y)
 
 
 def hypot(input: Tensor, other: Any) -> Tensor:  # noqa: A002
