@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import get_array_module
-from . import function as _function
+from ..tensor import Tensor
 
 
 def is_tensor(x: Any) -> bool:
-    return isinstance(x, _function.Tensor)
+    return isinstance(x, Tensor)
 
 
 def exp(x: Any) -> Any:

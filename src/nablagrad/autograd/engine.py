@@ -13,14 +13,13 @@ from heapq import heappop, heappush
 from typing import Any
 
 from ..backend import get_array_module
-from ..tensor import to_array
+from ..tensor import Tensor, to_array
 from . import function as _function
 from .dual import unbroadcast
 
 
 def _as_grad(t: Any, g: Any, create_graph: bool) -> Any:
     """Normalise a seed gradient to what the pass works with (array, or Tensor with graph)."""
-    Tensor = _function.Tensor
     if g is None:
         if t._data.size != 1:
             raise RuntimeError(
@@ -54,7 +53,6 @@ def run_backward(
     With ``accumulate=True`` leaf gradients are added into ``.grad`` (``Tensor.backward``);
     otherwise the gradients of ``inputs`` are returned in order (``autograd.grad``).
     """
-    Tensor = _function.Tensor
     if retain_graph is None:
         retain_graph = create_graph
     for r in roots:
@@ -172,7 +170,7 @@ def _fit(pg: Any, p: Any) -> Any:
     """Un-broadcast and cast a raw input gradient to its input's shape and dtype."""
     if pg.shape != p._data.shape:
         pg = unbroadcast(pg, p._data.shape)
-    if isinstance(pg, _function.Tensor):
+    if isinstance(pg, Tensor):
         if pg._data.dtype != p._data.dtype:
             pg = pg.to(dtype=p.dtype)
     elif pg.dtype != p._data.dtype:
@@ -181,7 +179,6 @@ def _fit(pg: Any, p: Any) -> Any:
 
 
 def _run_hooks(t: Any, g: Any, create_graph: bool) -> Any:
-    Tensor = _function.Tensor
     g_t = g if isinstance(g, Tensor) else Tensor._wrap(g)
     for hook in list(t._hooks.values()):
         out = hook(g_t)
@@ -192,7 +189,6 @@ def _run_hooks(t: Any, g: Any, create_graph: bool) -> Any:
 
 def _accumulate_leaf(t: Any, g: Any, create_graph: bool, handed: set) -> None:
     """Add ``g`` into ``t.grad``, never letting two gradients share one array."""
-    Tensor = _function.Tensor
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
         return

@@ -22,6 +22,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from ..tensor import Tensor
+
 _grad_enabled = True
 
 # A clock for graph bookkeeping: every recorded Function takes the next tick as its sequence
@@ -34,10 +36,6 @@ _clock = itertools.count(1)
 def tick() -> int:
     """The next value of the graph clock."""
     return next(_clock)
-
-
-# Set by nablagrad.tensor once the Tensor class exists (the two modules need each other).
-Tensor: Any = None
 
 
 class Function:

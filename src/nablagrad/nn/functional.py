@@ -17,10 +17,11 @@ from typing import Any
 
 from ..backend import get_array_module, np
 from ..ops import conv as _conv
+from ..ops import fused as P
 from ..ops.elementwise import relu, sigmoid, tanh
+from ..ops.fused import log_softmax, softmax
 from ..ops.shape import pad
 from ..tensor import Tensor
-from . import _primitives as P
 from ._losses import (  # noqa: F401 - re-exported
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -92,22 +93,6 @@ def _float(x: Any, name: str) -> Tensor:
 
 
 # -- activations ------------------------------------------------------------------------------
-
-
-def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
-    """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x) along ``dim``."""
-    x = _float(input if dtype is None else input.to(dtype), "softmax")
-    if x.ndim == 0:
-        return P.Softmax.apply(x.reshape(1), dim=0).reshape(())
-    return P.Softmax.apply(x, dim=_dim(dim, x.ndim, "softmax"))
-
-
-def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
-    """log_softmax(x)_i = x_i - max x - log sum_j exp(x_j - max x) along ``dim``."""
-    x = _float(input if dtype is None else input.to(dtype), "log_softmax")
-    if x.ndim == 0:
-        return P.LogSoftmax.apply(x.reshape(1), dim=0).reshape(())
-    return P.LogSoftmax.apply(x, dim=_dim(dim, x.ndim, "log_softmax"))
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:

@@ -118,3 +118,18 @@ def isclose(
 def equal(a: Tensor, b: Tensor) -> bool:
     """True when both have the same shape and elements."""
     return tuple(a.shape) == tuple(b.shape) and bool((a._data == b._data).all())
+
+
+def bitwise_not(x: Tensor) -> Tensor:
+    """``~x``: bitwise NOT of an integer tensor, logical NOT of a bool tensor."""
+    if x._data.dtype.kind not in "biu":
+        raise TypeError(
+            f"bitwise_not is only supported for integer and bool tensors, got {x.dtype}"
+        )
+    return Tensor._wrap(get_array_module(x._data).invert(x._data))
+
+
+def contains(x: Tensor, value: Any) -> bool:
+    """``value in x``: whether some element equals ``value``."""
+    v = value._data if isinstance(value, Tensor) else value
+    return bool((x._data == v).any())

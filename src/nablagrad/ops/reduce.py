@@ -456,3 +456,24 @@ def cumsum(
     elif x._data.dtype.kind in "bu":
         x = x.long()
     return Cumsum.apply(x, axis=normalize_dims(dim, x.ndim)[0] if x.ndim else 0)
+
+
+def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether every element (along ``dim``) is nonzero; a bool tensor."""
+    axes = normalize_dims(dim, x.ndim)
+    xp = get_array_module(x._data)
+    return Tensor._wrap(xp.asarray(x._data.astype(bool).all(axis=axes, keepdims=keepdim)))
+
+
+def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether some element (along ``dim``) is nonzero; a bool tensor."""
+    axes = normalize_dims(dim, x.ndim)
+    xp = get_array_module(x._data)
+    return Tensor._wrap(xp.asarray(x._data.astype(bool).any(axis=axes, keepdims=keepdim)))
+
+
+def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
+    """The number of nonzero elements (along ``dim``), int64."""
+    axes = normalize_dims(dim, x.ndim)
+    xp = get_array_module(x._data)
+    return Tensor._wrap(xp.asarray((x._data != 0).sum(axis=axes)).astype("int64"))

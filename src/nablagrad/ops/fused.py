@@ -1,5 +1,6 @@
-"""Differentiable primitives behind ``nn.functional``: stable softmax/log-softmax, activations
-with closed-form derivatives, linear, embedding and the fused softmax cross-entropy.
+"""Fused and special primitives (hand-written ``Function`` classes beside the table in
+``ops/table.py``): stable softmax/log-softmax, activations with closed-form derivatives,
+linear, embedding and the fused softmax cross-entropy.  ``nn.functional`` wraps them.
 
 Backward formulas are written in dual form (operators, shared methods and ``autograd.dual``),
 so they run on raw arrays in a plain backward pass and build a graph under ``create_graph``.
@@ -13,6 +14,7 @@ from typing import Any
 from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module
+from ..tensor import Tensor
 
 
 def _sum_keep(x: Any, axis: int) -> Any:
@@ -281,3 +283,35 @@ class CrossEntropyFn(Function):
             w = 1.0 if self.weight is None else self.weight
             gt = -gcol * (1 - self.smoothing) * w * logp
         return (gx,) if t is None else (gx, gt)
+
+
+def _float_input(x: Any, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    if x._data.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating point tensor, got {x.dtype}: call .float()")
+    return x
+
+
+def _softmax_dim(dim: int | None, ndim: int, name: str) -> int:
+    if dim is None:  # torch's legacy implicit choice
+        dim = 0 if ndim in (0, 1, 3) else 1
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(f"{name}: dim {dim} is out of range for a tensor with {ndim} dims")
+    return dim % max(ndim, 1)
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x) along ``dim``."""
+    x = _float_input(input if dtype is None else input.to(dtype), "softmax")
+    if x.ndim == 0:
+        return Softmax.apply(x.reshape(1), dim=0).reshape(())
+    return Softmax.apply(x, dim=_softmax_dim(dim, x.ndim, "softmax"))
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """log_softmax(x)_i = x_i - max x - log sum_j exp(x_j - max x) along ``dim``."""
+    x = _float_input(input if dtype is None else input.to(dtype), "log_softmax")
+    if x.ndim == 0:
+        return LogSoftmax.apply(x.reshape(1), dim=0).reshape(())
+    return LogSoftmax.apply(x, dim=_softmax_dim(dim, x.ndim, "log_softmax"))
