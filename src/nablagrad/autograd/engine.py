@@ -15,7 +15,7 @@ from typing import Any
 from ..backend import get_array_module
 from ..tensor import Tensor, to_array
 from . import function as _function
-from .dual import unbroadcast
+from .gradmath import ARRAY, TENSOR
 
 
 def _as_grad(t: Any, g: Any, create_graph: bool) -> Any:
@@ -99,8 +99,10 @@ def run_backward(
                 if p._version > ctx.seq:
                     _raise_modified(p, ctx)
             if create_graph:
+                ctx.m = TENSOR
                 in_grads = ctx.backward(g, t, *parents)
             else:
+                ctx.m = ARRAY
                 in_grads = ctx.backward(g, t._data, *ctx.inputs)
             if not retain_graph:
                 ctx.parents = None
@@ -203,3 +205,19 @@ def _accumulate_leaf(t: Any, g: Any, create_graph: bool, handed: set) -> None:
         t.grad._data += g
     else:
         t.grad = Tensor._wrap(t.grad._data + g)
+
+
+def unbroadcast(g: Any, shape: tuple) -> Any:
+    """Sum ``g`` (array or Tensor) over the dimensions broadcasting added or stretched."""
+    gshape = g.shape
+    if tuple(gshape) == tuple(shape):
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
+    )
+    if axes:
+        g = g.sum(axes, keepdims=True)
+    if lead or tuple(g.shape) != tuple(shape):
+        g = g.reshape(shape)
+    return g

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
-from ..autograd import dual as D
+from ..autograd import gradmath
 from ..autograd.function import Function
 from ..backend import default_float_np, get_array_module, np
 from ..tensor import Tensor
@@ -119,7 +119,7 @@ def function_from_row(row: Row) -> type[Function]:
             return fwd(x)
 
         def backward(self: Function, g: Any, out: Any, x: Any) -> tuple:
-            return (d0(D, g, out, x),)
+            return (d0(self.m, g, out, x),)
 
     else:
         d0, d1 = row.grads
@@ -129,8 +129,8 @@ def function_from_row(row: Row) -> type[Function]:
 
         def backward(self: Function, g: Any, out: Any, a: Any, b: Any) -> tuple:  # type: ignore[misc]
             return (
-                d0(D, g, out, a, b) if self.needs(0) else None,
-                d1(D, g, out, a, b) if self.needs(1) else None,
+                d0(self.m, g, out, a, b) if self.needs(0) else None,
+                d1(self.m, g, out, a, b) if self.needs(1) else None,
             )
 
     name = "".join(part.capitalize() for part in row.name.split("_"))
@@ -182,6 +182,10 @@ neg, exp, log, log1p, sqrt, abs, sign, sin, cos, tanh, sigmoid, relu = (  # noqa
 )
 mul, pow, maximum, minimum = (FUNCTIONALS[r.name] for r in BINARY if r.functional)  # noqa: A001
 
+# Backward formulas call the table's primitives as m.<name> (autograd/gradmath.py).
+for _row in UNARY + BINARY:
+    gradmath.register(_row.name, _row.forward, FUNCTIONS[_row.name].apply)
+
 
 # ---------------------------------------------------------------------------------------------
 # hand-written primitives (extra state or arguments)
@@ -195,7 +199,8 @@ class Where(Function):
 
     def backward(self, g, out, a, b):
         zero = g * 0
-        return D.where(self.cond, g, zero), D.where(self.cond, zero, g)
+        m = self.m
+        return m.where(self.cond, g, zero), m.where(self.cond, zero, g)
 
 
 class Clamp(Function):
@@ -204,7 +209,7 @@ class Clamp(Function):
         return get_array_module(x).clip(x, lo, hi)
 
     def backward(self, g, out, x):
-        xr = D.raw(x)
+        xr = self.m.raw(x)
         mask = True
         if self.lo is not None:
             mask = xr >= self.lo
@@ -358,3 +363,10 @@ def tan(x: Tensor) -> Tensor:
 
 def lerp(start: Tensor, end: Tensor, weight: Any) -> Tensor:
     return add(start, mul(sub(end, start), weight))
+
+
+def _where_arrays(cond: Any, a: Any, b: Any) -> Any:
+    return get_array_module(cond).where(cond, a, b)
+
+
+gradmath.register("where", _where_arrays, where)
