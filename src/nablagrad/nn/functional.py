@@ -20,7 +20,8 @@ from ..ops import conv as _conv
 from ..ops import fused as P
 from ..ops.elementwise import relu, sigmoid, tanh
 from ..ops.fused import log_softmax, softmax
-from ..ops.shape import pad
+from ..ops.shape import pad, stack
+from ..random import _gen
 from ..tensor import Tensor
 from ._losses import (  # noqa: F401 - re-exported
     binary_cross_entropy,
@@ -333,8 +334,6 @@ def avg_pool2d(
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Average over the windows [floor(i H / oh), ceil((i+1) H / oh)) that tile the input."""
-    from ..ops.shape import stack
-
     x, unb = _pool_check(input, "adaptive_avg_pool2d")
     h, w = x.shape[2], x.shape[3]
     oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
@@ -366,8 +365,6 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         return input * 0.0
-    from ..random import _gen
-
     keep = _gen(None).random(input.shape) >= p
     xp = get_array_module(input._data)
     mask = xp.asarray(keep, dtype=input._data.dtype) * input._data.dtype.type(1.0 / (1.0 - p))
