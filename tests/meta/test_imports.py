@@ -10,8 +10,24 @@ from pathlib import Path
 import nablagrad
 
 PKG = Path(nablagrad.__file__).parent
-CORE = ("backend", "tensor", "autograd", "ops", "creation", "random", "printing", "parallel",
-        "_blas", "cuda", "nn", "optim", "utils", "serialization", "models", "datasets")
+CORE = (
+    "backend",
+    "tensor",
+    "autograd",
+    "ops",
+    "creation",
+    "random",
+    "printing",
+    "parallel",
+    "_blas",
+    "cuda",
+    "nn",
+    "optim",
+    "utils",
+    "serialization",
+    "models",
+    "datasets",
+)
 APPS = ("neighbors", "tuning", "text", "lab", "train", "cli")
 
 
@@ -44,7 +60,9 @@ def _top_level_imports(path: Path, known: set[str]) -> set[str]:
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = _resolve(module, is_pkg, node.level, node.module)
-            names = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+            names = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names
+            ]
         else:
             continue
         for name in names:
