@@ -59,10 +59,8 @@ from .creation import (
 )
 from .ops.compare import (
     allclose,
-    ceil,
     eq,
     equal,
-    floor,
     ge,
     gt,
     isclose,
@@ -76,12 +74,14 @@ from .ops.compare import (
     logical_xor,
     lt,
     ne,
-    round,
-    trunc,
 )
 from .ops.elementwise import (
     abs,
     add,
+    ceil,
+    floor,
+    round,
+    trunc,
     clamp,
     cos,
     div,

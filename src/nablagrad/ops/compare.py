@@ -1,6 +1,6 @@
-"""Non-differentiable elementwise functions: comparisons, rounding, logic, closeness.
+"""Elementwise functions with bool results: comparisons, logic, closeness, bitwise.
 
-They return bool (or same-dtype) tensors with no graph, after torch's type promotion.
+They return bool (or integer) tensors, which carry no gradient, after torch's type promotion.
 """
 
 from __future__ import annotations
@@ -47,22 +47,6 @@ def ge(a: Any, b: Any) -> Tensor:
 
 def _raw_unary(name: str, x: Tensor) -> Tensor:
     return Tensor._wrap(getattr(get_array_module(x._data), name)(x._data))
-
-
-def floor(x: Tensor) -> Tensor:
-    return _raw_unary("floor", x)
-
-
-def ceil(x: Tensor) -> Tensor:
-    return _raw_unary("ceil", x)
-
-
-def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
-    return Tensor._wrap(get_array_module(x._data).round(x._data, decimals))
-
-
-def trunc(x: Tensor) -> Tensor:
-    return _raw_unary("trunc", x)
 
 
 def isnan(x: Tensor) -> Tensor:

@@ -172,15 +172,17 @@ FUNCTIONALS: dict[str, Any] = {
     r.name: functional_from_row(r, FUNCTIONS[r.name]) for r in UNARY + BINARY if r.functional
 }
 
-# Static names for readers and type checkers (tests/core/test_meta.py checks they match the table).
-Neg, Exp, Log, Log1p, Sqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu = (
-    FUNCTIONS[r.name] for r in UNARY
-)
-Add, Sub, Mul, Div, Pow, Maximum, Minimum = (FUNCTIONS[r.name] for r in BINARY)
-neg, exp, log, log1p, sqrt, abs, sign, sin, cos, tanh, sigmoid, relu = (  # noqa: A001
-    FUNCTIONALS[r.name] for r in UNARY
-)
-mul, pow, maximum, minimum = (FUNCTIONALS[r.name] for r in BINARY if r.functional)  # noqa: A001
+# Static names for readers and type checkers (tests/meta checks that every row has them).
+_cls, _fn = FUNCTIONS.__getitem__, FUNCTIONALS.__getitem__
+Neg, Exp, Log, Log1p, Sqrt, Abs = map(_cls, ("neg", "exp", "log", "log1p", "sqrt", "abs"))
+Sign, Floor, Ceil, Trunc, Round = map(_cls, ("sign", "floor", "ceil", "trunc", "round"))
+Sin, Cos, Tanh, Sigmoid, Relu = map(_cls, ("sin", "cos", "tanh", "sigmoid", "relu"))
+Add, Sub, Mul, Div, Pow = map(_cls, ("add", "sub", "mul", "div", "pow"))
+Maximum, Minimum = map(_cls, ("maximum", "minimum"))
+neg, exp, log, log1p, sqrt, abs = map(_fn, ("neg", "exp", "log", "log1p", "sqrt", "abs"))  # noqa: A001
+sign, floor, ceil, trunc = map(_fn, ("sign", "floor", "ceil", "trunc"))
+sin, cos, tanh, sigmoid, relu = map(_fn, ("sin", "cos", "tanh", "sigmoid", "relu"))
+mul, pow, maximum, minimum = map(_fn, ("mul", "pow", "maximum", "minimum"))  # noqa: A001
 
 # Backward formulas call the table's primitives as m.<name> (autograd/gradmath.py).
 for _row in UNARY + BINARY:
@@ -294,10 +296,21 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
         raise ValueError(
             f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}"
         )
+    if a._data.dtype.kind == "f":  # differentiable, with a zero gradient (as torch)
+        q = Div.apply(a, b)
+        return floor(q) if rounding_mode == "floor" else trunc(q)
     xp = get_array_module(a._data)
     q = a._data / b._data
     q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
     return Tensor._wrap(q.astype(a._data.dtype, copy=False))
+
+
+def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
+    """Round half to even (to ``decimals`` places); the gradient is zero, as in torch."""
+    if decimals == 0:
+        return Round.apply(x)
+    scale = 10.0**decimals
+    return div(Round.apply(mul(x, scale)), scale)
 
 
 def floor_divide(a: Any, b: Any) -> Tensor:

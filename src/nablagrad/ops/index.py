@@ -176,16 +176,76 @@ def masked_select(x: Tensor, mask: Tensor) -> Tensor:
     return getitem(xb, mb._data)
 
 
+class Scatter(Function):
+    """``out = x.copy(); out[index along axis] = src`` (or ``+= src`` with ``reduce="add"``).
+
+    Gradients (torch's): x gets ``g`` with zeros where it was overwritten, src gets
+    ``g.gather(axis, index)``.  With ``reduce`` set, torch has no derivative, and neither has
+    this: backward raises.
+    """
+
+    def forward(self, x, src, index=None, axis=0, reduce=None):
+        xp = get_array_module(x)
+        self.index, self.axis, self.reduce = index, axis, reduce
+        out = x.copy()
+        if reduce == "add":
+            full = list(xp.indices(index.shape, sparse=True))
+            full[axis] = index
+            xp.add.at(out, tuple(full), src)
+        elif reduce == "multiply":
+            full = list(xp.indices(index.shape, sparse=True))
+            full[axis] = index
+            xp.multiply.at(out, tuple(full), src)
+        else:
+            xp.put_along_axis(out, index, src, axis=axis)
+        return out
+
+    def backward(self, g, out, x, src):
+        if self.reduce is not None:
+            raise RuntimeError(
+                f"the derivative of scatter with reduce={self.reduce!r} is not implemented (as "
+                "in torch): scatter without reduce is differentiable; or compute this one "
+                "under nablagrad.no_grad()"
+            )
+        m = self.m
+        gx = gsrc = None
+        if self.needs(0):
+            raw = m.raw(g)
+            keep = get_array_module(raw).ones(raw.shape, dtype=bool)
+            get_array_module(raw).put_along_axis(keep, self.index, False, axis=self.axis)
+            gx = g * keep
+        if self.needs(1):
+            gsrc = m.call(Gather, g, index=self.index, axis=self.axis)
+        return gx, gsrc
+
+
 def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
-    """Out-of-place torch.scatter (not differentiable): write ``src`` at ``index`` along dim."""
-    xp = get_array_module(x._data)
+    """Out-of-place torch.scatter: ``src`` written at ``index`` along ``dim`` (differentiable).
+
+    For ``dim=0``: ``out[index[i][j]][j] = src[i][j]``; ``src`` may be a number or a tensor at
+    least as large as ``index`` in every dimension (its leading ``index.shape`` block is used).
+    ``reduce="add"``/``"multiply"`` combine instead of overwriting (no derivative, as torch).
+    """
+    if reduce not in (None, "add", "multiply"):
+        raise ValueError(f"scatter: reduce must be None, 'add' or 'multiply', got {reduce!r}")
+    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
+        raise TypeError("scatter(): index must be an integer tensor (e.g. idx.long())")
+    if index.ndim != x.ndim:
+        raise RuntimeError(
+            f"scatter(): index has {index.ndim} dims but input has {x.ndim}: they must match"
+        )
     axis = normalize_dims(dim, x.ndim)[0]
-    out = x._data.copy()
-    vals = src._data if isinstance(src, Tensor) else xp.full(index.shape, src, dtype=x._data.dtype)
-    if reduce == "add":
-        full = list(xp.indices(index.shape, sparse=True))
-        full[axis] = index._data
-        xp.add.at(out, tuple(full), vals)
+    xp = get_array_module(x._data)
+    if isinstance(src, Tensor):
+        if src.ndim != x.ndim or any(i > s for i, s in zip(index.shape, src.shape)):
+            raise RuntimeError(
+                f"scatter(): src of shape {tuple(src.shape)} is smaller than index of shape "
+                f"{tuple(index.shape)}: src needs at least index's size in every dimension"
+            )
+        if tuple(src.shape) != tuple(index.shape):
+            src = getitem(src, tuple(slice(0, n) for n in index.shape))
+        if src._data.dtype != x._data.dtype:
+            src = src.to(dtype=x.dtype)
     else:
-        xp.put_along_axis(out, index._data, vals, axis=axis)
-    return Tensor._wrap(out)
+        src = Tensor._wrap(xp.full(index.shape, src, dtype=x._data.dtype))
+    return Scatter.apply(x, src, index=index._data, axis=axis, reduce=reduce)

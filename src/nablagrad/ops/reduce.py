@@ -13,7 +13,7 @@ from typing import Any
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
-from .elementwise import _float_dtype_for, abs, div, maximum, minimum, mul, sqrt, sub
+from .elementwise import _float_dtype_for, abs, div, maximum, minimum, mul, sign, sqrt, sub
 from .index import ScatterAddAlong
 from .shape import Expand, Flip, Permute, normalize_dims
 from .table import REDUCTIONS, Reduction
@@ -409,7 +409,8 @@ def norm(
     if p == float("-inf"):
         return AMin.apply(abs(x), axes=axes, keepdim=keepdim)
     if p == 0:
-        return Tensor._wrap((x._data != 0).sum(axis=axes, keepdims=keepdim).astype(x._data.dtype))
+        # the number of nonzeros, kept in the graph with a zero gradient (as torch)
+        return Sum.apply(abs(sign(x)), axes=axes, keepdim=keepdim)
     if p < 0:
         raise ValueError(f"norm: p must be > 0, inf, -inf or 0, got {p}")
     return PNorm.apply(x, p=p, axes=axes, keepdim=keepdim)
