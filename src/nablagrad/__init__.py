@@ -59,10 +59,8 @@ from .creation import (
 )
 from .ops.compare import (
     allclose,
-    ceil,
     eq,
     equal,
-    floor,
     ge,
     gt,
     isclose,
@@ -76,12 +74,14 @@ from .ops.compare import (
     logical_xor,
     lt,
     ne,
-    round,
-    trunc,
 )
 from .ops.elementwise import (
     abs,
     add,
+    ceil,
+    floor,
+    round,
+    trunc,
     clamp,
     cos,
     div,
@@ -151,20 +151,28 @@ from .ops.shape import (
     unflatten,
     unsqueeze,
 )
-from .ops.extra import (
+from .ops.elementwise import (
     acos,
     acosh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    cosh,
+    erf,
+    erfc,
+    erfinv,
+    lgamma,
+    sinh,
+)
+from .ops.extra import (
     addcdiv,
     addcmul,
     addmm,
     addmv,
     argsort,
     argwhere,
-    asin,
-    asinh,
-    atan,
     atan2,
-    atanh,
     baddbmm,
     bincount,
     bucketize,
@@ -174,7 +182,6 @@ from .ops.extra import (
     clone,
     column_stack,
     copysign,
-    cosh,
     cross,
     cumprod,
     deg2rad,
@@ -186,9 +193,6 @@ from .ops.extra import (
     digamma,
     dist,
     dstack,
-    erf,
-    erfc,
-    erfinv,
     exp2,
     finfo,
     fliplr,
@@ -207,7 +211,6 @@ from .ops.extra import (
     isreal,
     kron,
     kthvalue,
-    lgamma,
     logaddexp,
     logaddexp2,
     logit,
@@ -229,7 +232,6 @@ from .ops.extra import (
     select,
     signbit,
     sinc,
-    sinh,
     sort,
     take,
     take_along_dim,
@@ -247,7 +249,6 @@ from .ops.extra import (
     vstack,
     xlogy,
 )
-from . import _tensor_methods_extra
 from .parallel import get_num_threads, set_num_threads
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
@@ -331,14 +332,37 @@ from . import optim
 from . import distributions
 from . import datasets, utils
 from .serialization import load, save
-from . import neighbors
-from . import tuning
-from . import text
-from . import lab
+
+# Applications load when first used (``nablagrad.text``), so ``import nablagrad`` stays light and
+# the core never imports them: one name per line, so that new ones merge cleanly.
+_LAZY_SUBPACKAGES = {
+    "neighbors",
+    "tuning",
+    "text",
+    "lab",
+    "vision",
+    "alias",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY_SUBPACKAGES)
 
 
 def install_as_torch() -> None:
-    """Register nablagrad as ``torch`` and ``torchvision`` for every later import (see alias.py)."""
-    from .alias import install_as_torch as _install
+    """Register nablagrad as ``torch`` and ``torchvision`` for every later import.
 
-    _install()
+    Scripts and the libraries they import (such as ``d2l``) then run on nablagrad unchanged;
+    see ``nablagrad.alias`` and ``nablagrad run script.py``.
+    """
+    __getattr__("alias").install_as_torch()

@@ -43,6 +43,7 @@ import traceback
 import types
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 TRACKER = "nablagrad's issue tracker"
 
@@ -70,8 +71,13 @@ def _target(fullname: str) -> str | None:
     return f"{base}.{rest}" if rest else base
 
 
-def _missing_attr(torch_name: str):  # noqa: ANN202 - a module-level __getattr__
+def _missing_attr(torch_name: str, inner: Any = None):  # noqa: ANN202 - a module __getattr__
     def __getattr__(name: str) -> object:
+        if inner is not None:  # the module's own lazy attributes (nablagrad.text ...) first
+            try:
+                return inner(name)
+            except AttributeError:
+                pass
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(f"module {torch_name!r} has no attribute {name!r}")
         raise NotImplementedInNablagrad(_message(f"{torch_name}.{name}"))
@@ -84,7 +90,7 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Resolves ``torch``/``torchvision`` imports to nablagrad modules (same module objects)."""
 
     def __init__(self) -> None:
-        self.patched: list[types.ModuleType] = []
+        self.patched: list[tuple[types.ModuleType, Any]] = []
         self._specs: dict[str, importlib.machinery.ModuleSpec | None] = {}
 
     def find_spec(self, fullname: str, path: object = None, target: object = None):  # noqa: ANN201
@@ -108,9 +114,9 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module: types.ModuleType) -> None:
         alias = module.__spec__.name  # type: ignore[union-attr]
         module.__spec__ = self._specs.pop(alias, module.__spec__)
-        if "__getattr__" not in module.__dict__:
-            module.__getattr__ = _missing_attr(alias)  # type: ignore[attr-defined]
-            self.patched.append(module)
+        inner = module.__dict__.get("__getattr__")
+        module.__getattr__ = _missing_attr(alias, inner)  # type: ignore[attr-defined]
+        self.patched.append((module, inner))
 
 
 _finder: _AliasFinder | None = None
@@ -144,10 +150,13 @@ def uninstall() -> None:
     if _finder is None:
         return
     sys.meta_path.remove(_finder)
-    for module in _finder.patched:
+    for module, inner in _finder.patched:
         attr = module.__dict__.get("__getattr__")
         if getattr(attr, "_nablagrad_alias", False):
-            del module.__getattr__
+            if inner is None:
+                del module.__getattr__
+            else:
+                module.__getattr__ = inner
     for name in [n for n in sys.modules if _is_aliased(n)]:
         del sys.modules[name]
     sys.modules.update(_saved)
@@ -176,7 +185,7 @@ def torch_alias() -> Iterator[None]:
 
 
 def notebook_source(path: str) -> str:
-    """The code cells of a Jupyter notebook as one script (IPython magics and ``!`` lines dropped)."""
+    """A notebook's code cells as one script (IPython magics and ``!`` lines dropped)."""
     with open(path, encoding="utf-8") as f:
         nb = json.load(f)
     if not isinstance(nb, dict) or "cells" not in nb:
@@ -193,7 +202,7 @@ def notebook_source(path: str) -> str:
 
 
 def run_script(path: str, args: Sequence[str] = ()) -> None:
-    """Run ``path`` (a ``.py`` file or a ``.ipynb`` notebook) as ``__main__`` with nablagrad as torch.
+    """Run ``path`` (``.py`` or ``.ipynb``) as ``__main__`` with nablagrad as torch.
 
     ``sys.argv`` is ``[path, *args]`` and the script's folder is first on ``sys.path``, as
     ``python path args...`` would have it.
@@ -244,9 +253,7 @@ def _run(args: argparse.Namespace) -> int:
         etype, value, tb = sys.exc_info()
         frames = traceback.extract_tb(tb)
         script = os.path.abspath(args.script)
-        start = next(
-            (i for i, f in enumerate(frames) if os.path.abspath(f.filename) == script), 0
-        )
+        start = next((i for i, f in enumerate(frames) if os.path.abspath(f.filename) == script), 0)
         print("Traceback (most recent call last):", file=sys.stderr)
         print("".join(traceback.format_list(frames[start:])), end="", file=sys.stderr)
         print("".join(traceback.format_exception_only(etype, value)), end="", file=sys.stderr)

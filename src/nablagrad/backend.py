@@ -327,7 +327,7 @@ def retain_freed_memory(nbytes: int = 256 << 20) -> bool:
 
 
 def special_module(array: Any) -> Any:
-    """The special-functions namespace for ``array``: ``scipy.special`` or ``cupyx.scipy.special``."""
+    """The special functions for ``array``: ``scipy.special`` or ``cupyx.scipy.special``."""
     if _cupy is not None and isinstance(array, _cupy.ndarray):
         return importlib.import_module("cupyx.scipy.special")
     return importlib.import_module("scipy.special")

@@ -138,7 +138,9 @@ def test_sort_argsort_topk_kthvalue_median(descending):
         lambda x: tuple(x.topk(3, largest=not descending)),
         inputs=[a],
     )
-    check_op(lambda x: tuple(ng.kthvalue(x, 2, 0)), lambda x: tuple(torch.kthvalue(x, 2, 0)), inputs=[a])
+    check_op(
+        lambda x: tuple(ng.kthvalue(x, 2, 0)), lambda x: tuple(torch.kthvalue(x, 2, 0)), inputs=[a]
+    )
     check_op(lambda x: x.median(), lambda x: x.median(), inputs=[a])
     check_op(lambda x: tuple(x.median(1)), lambda x: tuple(x.median(1)), inputs=[a])
     with pytest.raises(RuntimeError, match="out of range"):
@@ -164,7 +166,9 @@ def test_triangles_diagonals_trace(diagonal):
         lambda x: torch.diagonal(x, diagonal, 0, 2),
         [(4, 2, 5)],
     )
-    check_op(lambda x: ng.diag_embed(x, diagonal), lambda x: torch.diag_embed(x, diagonal), [(2, 3)])
+    check_op(
+        lambda x: ng.diag_embed(x, diagonal), lambda x: torch.diag_embed(x, diagonal), [(2, 3)]
+    )
     assert ng.tril_indices(4, 3, diagonal).tolist() == torch.tril_indices(4, 3, diagonal).tolist()
     assert ng.triu_indices(3, 5, diagonal).tolist() == torch.triu_indices(3, 5, diagonal).tolist()
     check_op(ng.trace, torch.trace, [(4, 4)])
@@ -247,8 +251,14 @@ def test_nonzero_unique_bincount_searchsorted():
     v = ng.tensor([0.0, 3.0, 6.0])
     tb, tv = to_torch(b), to_torch(v)
     for right in (False, True):
-        assert ng.searchsorted(b, v, right=right).tolist() == torch.searchsorted(tb, tv, right=right).tolist()
-        assert ng.bucketize(v, b, right=right).tolist() == torch.bucketize(tv, tb, right=right).tolist()
+        assert (
+            ng.searchsorted(b, v, right=right).tolist()
+            == torch.searchsorted(tb, tv, right=right).tolist()
+        )
+        assert (
+            ng.bucketize(v, b, right=right).tolist()
+            == torch.bucketize(tv, tb, right=right).tolist()
+        )
 
 
 def test_stacking_products_and_small_helpers():
@@ -256,9 +266,13 @@ def test_stacking_products_and_small_helpers():
     check_op(lambda a, b: ng.vstack([a, b]), lambda a, b: torch.vstack([a, b]), [(3,), (3,)])
     check_op(lambda a, b: ng.dstack([a, b]), lambda a, b: torch.dstack([a, b]), [(2, 3), (2, 3)])
     check_op(
-        lambda a, b: ng.column_stack([a, b]), lambda a, b: torch.column_stack([a, b]), [(3,), (3, 2)]
+        lambda a, b: ng.column_stack([a, b]),
+        lambda a, b: torch.column_stack([a, b]),
+        [(3,), (3, 2)],
     )
-    check_op(lambda a, b: ng.cross(a, b, dim=1), lambda a, b: torch.cross(a, b, dim=1), [(4, 3), (4, 3)])
+    check_op(
+        lambda a, b: ng.cross(a, b, dim=1), lambda a, b: torch.cross(a, b, dim=1), [(4, 3), (4, 3)]
+    )
     check_op(
         lambda a, b: ng.tensordot(a, b, dims=([1, 2], [0, 1])),
         lambda a, b: torch.tensordot(a, b, dims=([1, 2], [0, 1])),

@@ -81,7 +81,11 @@ def test_uniform_matches_torch():
 
 @pytest.mark.parametrize("kind", ["probs", "logits"])
 def test_bernoulli_matches_torch(kind):
-    p = np.array([0.2, 0.7, 0.999], np.float32) if kind == "probs" else np.array([-1.0, 0.3, 4.0], np.float32)
+    p = (
+        np.array([0.2, 0.7, 0.999], np.float32)
+        if kind == "probs"
+        else np.array([-1.0, 0.3, 4.0], np.float32)
+    )
     d, t = nd.Bernoulli(**{kind: ng.tensor(p)}), td.Bernoulli(**{kind: torch.tensor(p)})
     v = np.array([1.0, 0.0, 1.0], np.float32)
     close(d.log_prob(ng.tensor(v)), t.log_prob(torch.tensor(v)))
@@ -138,7 +142,10 @@ def test_multinomial_matches_torch():
     b = np.array([[0.5, 0.5], [0.9, 0.1]], np.float32)
     d2, t2 = pair("Multinomial", 3, b)
     close(d2.entropy(), t2.entropy(), 1e-4)
-    close(d2.log_prob(ng.tensor([[3.0, 0.0], [1.0, 2.0]])), t2.log_prob(torch.tensor([[3.0, 0.0], [1.0, 2.0]])))
+    close(
+        d2.log_prob(ng.tensor([[3.0, 0.0], [1.0, 2.0]])),
+        t2.log_prob(torch.tensor([[3.0, 0.0], [1.0, 2.0]])),
+    )
     with pytest.raises(ValueError):
         d.log_prob(ng.tensor([1.0, 1.0, 1.0]))  # does not sum to total_count
 

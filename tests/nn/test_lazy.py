@@ -31,7 +31,7 @@ def test_uninitialized_parameter_api_matches_torch():
     m.weight.data.normal_(0, 0.01)
     t.weight.data.normal_(0, 0.01)
     with pytest.raises(RuntimeError, match="shape of an uninitialized parameter"):
-        m.weight.shape
+        m.weight.shape  # noqa: B018
     with pytest.raises(ValueError, match="uninitialized parameter"):
         m.weight + 1
     with pytest.raises(ValueError, match="uninitialized parameter"):
@@ -67,7 +67,9 @@ def test_lazy_linear_matches_torch_after_materializing():
     with torch.no_grad():
         t.weight.copy_(torch.tensor(m.weight._data))
         t.bias.copy_(torch.tensor(m.bias._data))
-    np.testing.assert_allclose(m(ng.tensor(x))._data, t(torch.tensor(x)).detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(
+        m(ng.tensor(x))._data, t(torch.tensor(x)).detach().numpy(), atol=1e-6
+    )
     # default init bounds as torch: U(-1/sqrt(in), 1/sqrt(in))
     assert np.abs(m.weight._data).max() <= 1 / np.sqrt(6)
 
@@ -124,6 +126,8 @@ def test_rnn_flat_weights_match_torch():
         t = getattr(torch.nn, cls)(3, 4, num_layers=2, bidirectional=True)
         assert m._flat_weights_names == t._flat_weights_names
         assert m._all_weights == t._all_weights
-        assert [tuple(w.shape) for w in m._flat_weights] == [tuple(w.shape) for w in t._flat_weights]
+        assert [tuple(w.shape) for w in m._flat_weights] == [
+            tuple(w.shape) for w in t._flat_weights
+        ]
         assert all(w is getattr(m, n) for w, n in zip(m._flat_weights, m._flat_weights_names))
         m.flatten_parameters()

@@ -101,7 +101,10 @@ def test_functional_on_pil_and_tensor(fn, args):
 def test_pad_modes_on_tensor():
     x = ng.tensor(RGB.transpose(2, 0, 1).copy())
     for mode in ("constant", "edge", "reflect", "symmetric"):
-        same(F.pad(x, [2, 1], padding_mode=mode), TF.pad(torch.tensor(x._data), [2, 1], padding_mode=mode))
+        same(
+            F.pad(x, [2, 1], padding_mode=mode),
+            TF.pad(torch.tensor(x._data), [2, 1], padding_mode=mode),
+        )
 
 
 def test_random_transforms_follow_the_global_seed_and_keep_shapes():

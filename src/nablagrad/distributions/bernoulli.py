@@ -7,7 +7,7 @@ from typing import Any
 from .. import creation
 from ..nn import functional as F
 from ..ops import elementwise as ew
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from .distribution import Distribution, as_param, clamp_probs
 
 __all__ = ["Bernoulli"]
@@ -50,7 +50,7 @@ class Bernoulli(Distribution):
     def variance(self) -> Tensor:
         return self.probs * (1 - self.probs)
 
-    def sample(self, sample_shape: Any = Size()) -> Tensor:
+    def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         p = self.probs.detach().expand(*shape) if shape else self.probs.detach()
         return creation.bernoulli(p.contiguous() if hasattr(p, "contiguous") else p)

@@ -75,7 +75,7 @@ class Categorical(Distribution):
     def variance(self) -> Tensor:
         return creation.full(tuple(self.batch_shape), math.nan, dtype=self.probs.dtype)
 
-    def sample(self, sample_shape: Any = Size()) -> Tensor:
+    def sample(self, sample_shape: Any = ()) -> Tensor:
         if isinstance(sample_shape, int):
             sample_shape = (sample_shape,)
         n = int(np.prod(tuple(sample_shape))) if len(tuple(sample_shape)) else 1
@@ -87,8 +87,14 @@ class Categorical(Distribution):
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)
         if self._validate_args:
-            ok = (value >= 0) & (value < self._num_events) & (value == value.floor() if value.is_floating_point() else value >= 0)
-            self._check(ok, value, f"IntegerInterval(lower_bound=0, upper_bound={self._num_events - 1})")
+            ok = (
+                (value >= 0)
+                & (value < self._num_events)
+                & (value == value.floor() if value.is_floating_point() else value >= 0)
+            )
+            self._check(
+                ok, value, f"IntegerInterval(lower_bound=0, upper_bound={self._num_events - 1})"
+            )
         v = value.to(dtype=np.int64).unsqueeze(-1)
         v, log_pmf = sh.broadcast_tensors(v, self.logits)
         v = v[..., :1]

@@ -47,8 +47,8 @@ class Distribution:
 
     def __init__(
         self,
-        batch_shape: Any = Size(),
-        event_shape: Any = Size(),
+        batch_shape: Any = (),
+        event_shape: Any = (),
         validate_args: bool | None = None,
     ) -> None:
         self._batch_shape = Size(tuple(batch_shape))
@@ -90,17 +90,16 @@ class Distribution:
     def stddev(self) -> Tensor:
         return ew.sqrt(self.variance)
 
-    def sample(self, sample_shape: Any = Size()) -> Tensor:
+    def sample(self, sample_shape: Any = ()) -> Tensor:
         with no_grad():
             return self.rsample(sample_shape).detach()
 
     def sample_n(self, n: int) -> Tensor:
         return self.sample((n,))
 
-    def rsample(self, sample_shape: Any = Size()) -> Tensor:
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
         raise NotImplementedError(
-            f"{type(self).__name__} is not reparameterizable: rsample is not available "
-            "(use sample)"
+            f"{type(self).__name__} is not reparameterizable: rsample is not available (use sample)"
         )
 
     def log_prob(self, value: Tensor) -> Tensor:
@@ -141,9 +140,9 @@ class Distribution:
 
     def __repr__(self) -> str:
         names = [k for k in self.arg_constraints if k in self.__dict__]
+        shown = {k: self.__dict__[k] for k in names}
         args = ", ".join(
-            f"{k}: {self.__dict__[k] if self.__dict__[k].numel() == 1 else tuple(self.__dict__[k].shape)}"
-            for k in names
+            f"{k}: {v if v.numel() == 1 else tuple(v.shape)}" for k, v in shown.items()
         )
         return f"{type(self).__name__}({args})"
 

@@ -64,7 +64,7 @@ class Multinomial(Distribution):
     def variance(self) -> Tensor:
         return self.total_count * self.probs * (1 - self.probs)
 
-    def sample(self, sample_shape: Any = Size()) -> Tensor:
+    def sample(self, sample_shape: Any = ()) -> Tensor:
         if isinstance(sample_shape, int):
             sample_shape = (sample_shape,)
         shape = tuple(sample_shape) + tuple(self.batch_shape)
@@ -79,8 +79,8 @@ class Multinomial(Distribution):
             ok = (value >= 0).all() & (value.sum(-1) == self.total_count).all()
             self._check(ok, value, f"Multinomial support (total_count={self.total_count})")
         logits, value = sh.broadcast_tensors(self.logits, value.to(dtype=self.logits.dtype))
-        log_factorial_n = ex.lgamma(value.sum(-1) + 1)
-        log_factorial_xs = ex.lgamma(value + 1).sum(-1)
+        log_factorial_n = ew.lgamma(value.sum(-1) + 1)
+        log_factorial_xs = ew.lgamma(value + 1).sum(-1)
         keep = (value == 0) & ex.isneginf(logits)
         zero = Tensor._wrap(np.zeros((), dtype=logits._data.dtype))
         logits = ew.where(keep, zero, logits)
@@ -90,16 +90,16 @@ class Multinomial(Distribution):
     def entropy(self) -> Tensor:
         n = float(self.total_count)
         cat_entropy = self._categorical.entropy()
-        term1 = n * cat_entropy - ex.lgamma(creation.tensor(n + 1, dtype=self.probs.dtype))
+        term1 = n * cat_entropy - ew.lgamma(creation.tensor(n + 1, dtype=self.probs.dtype))
         # binomial(n, p_i) probabilities of k = 1..n, weighted by log k!
         k = creation.arange(1, self.total_count + 1, dtype=self.probs.dtype)
         k = k.reshape((-1,) + (1,) * self.probs.ndim)
         p = clamp_probs(self.probs)
         logits = ew.log(p) - ew.log1p(-p)
-        log_fact_n = ex.lgamma(creation.tensor(n + 1, dtype=self.probs.dtype))
+        log_fact_n = ew.lgamma(creation.tensor(n + 1, dtype=self.probs.dtype))
         normalize = n * ew.clamp(logits, 0, None) + n * ew.log1p(ew.exp(-ew.abs(logits)))
         normalize = normalize - log_fact_n
-        log_binom = k * logits - ex.lgamma(k + 1) - ex.lgamma(n - k + 1) - normalize
-        weights = ex.lgamma(k + 1)
+        log_binom = k * logits - ew.lgamma(k + 1) - ew.lgamma(n - k + 1) - normalize
+        weights = ew.lgamma(k + 1)
         term2 = (ew.exp(log_binom) * weights).sum(0).sum(-1)
         return term1 + term2

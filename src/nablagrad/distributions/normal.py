@@ -7,8 +7,7 @@ from typing import Any
 
 from .. import creation
 from ..ops import elementwise as ew
-from ..ops import extra as ex
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from .distribution import LOG_SQRT_2PI, Distribution, as_param
 
 __all__ = ["Normal"]
@@ -48,7 +47,7 @@ class Normal(Distribution):
     def variance(self) -> Tensor:
         return self.scale**2
 
-    def rsample(self, sample_shape: Any = Size()) -> Tensor:
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         eps = creation.randn(shape, dtype=self.loc.dtype)
         return self.loc + eps * self.scale
@@ -63,8 +62,8 @@ class Normal(Distribution):
 
     def cdf(self, value: Any) -> Tensor:
         value = self._value(value)
-        return 0.5 * (1 + ex.erf((value - self.loc) / (self.scale * math.sqrt(2))))
+        return 0.5 * (1 + ew.erf((value - self.loc) / (self.scale * math.sqrt(2))))
 
     def icdf(self, value: Any) -> Tensor:
         value = self._value(value)
-        return self.loc + self.scale * ex.erfinv(2 * value - 1) * math.sqrt(2)
+        return self.loc + self.scale * ew.erfinv(2 * value - 1) * math.sqrt(2)

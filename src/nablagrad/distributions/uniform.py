@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import creation
 from ..ops import elementwise as ew
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from .distribution import Distribution, as_param
 
 __all__ = ["Uniform"]
@@ -39,7 +39,7 @@ class Uniform(Distribution):
     def variance(self) -> Tensor:
         return (self.high - self.low) ** 2 / 12
 
-    def rsample(self, sample_shape: Any = Size()) -> Tensor:
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         u = creation.rand(shape, dtype=self.low.dtype)
         return self.low + u * (self.high - self.low)
@@ -49,7 +49,9 @@ class Uniform(Distribution):
         lb = (self.low <= value).to(dtype=self.low.dtype)
         ub = (self.high > value).to(dtype=self.low.dtype)
         if self._validate_args:
-            self._check(lb * ub > 0, value, f"Interval(lower_bound={self.low}, upper_bound={self.high})")
+            self._check(
+                lb * ub > 0, value, f"Interval(lower_bound={self.low}, upper_bound={self.high})"
+            )
         return ew.log(lb * ub) - ew.log(self.high - self.low)
 
     def entropy(self) -> Tensor:

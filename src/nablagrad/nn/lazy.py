@@ -112,8 +112,18 @@ class _LazyConvMixin(LazyModuleMixin):
         dtype: Any,
     ) -> None:
         type(self).cls_to_become.__init__(  # type: ignore[union-attr]
-            self, 0, out_channels, kernel_size, stride, padding, dilation, groups, False,
-            padding_mode, device, dtype,
+            self,
+            0,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            False,
+            padding_mode,
+            device,
+            dtype,
         )
         self.weight = UninitializedParameter(device=device, dtype=dtype)
         if bias:
@@ -168,8 +178,16 @@ class LazyConv1d(_LazyConvMixin, Conv1d):
         dtype: Any = None,
     ) -> None:
         self._lazy_init(
-            out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
-            device, dtype,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
         )
 
 
@@ -193,8 +211,16 @@ class LazyConv2d(_LazyConvMixin, Conv2d):
         dtype: Any = None,
     ) -> None:
         self._lazy_init(
-            out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
-            device, dtype,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
         )
 
 

@@ -16,9 +16,9 @@ import math
 from typing import Any
 
 from .. import creation
+from ..ops.fused import LinearFn
 from ..tensor import Tensor
 from . import init
-from ._primitives import LinearFn
 from .module import Module
 from .parameter import Parameter
 

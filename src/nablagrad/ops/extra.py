@@ -22,7 +22,7 @@ import math
 from collections import namedtuple
 from typing import Any
 
-from ..autograd import dual as D
+from ..autograd import gradmath
 from ..autograd.function import Function
 from ..backend import get_array_module, np, special_module
 from ..tensor import Tensor
@@ -32,6 +32,8 @@ from . import index as ix
 from . import reduce as rd
 from . import shape as sh
 from .elementwise import _float_dtype_for, prepare
+from .reduce import Cumsum
+from .shape import Flip
 
 SortResult = namedtuple("SortResult", ["values", "indices"])
 TopkResult = namedtuple("TopkResult", ["values", "indices"])
@@ -48,120 +50,15 @@ def _t(x: Any) -> Tensor:
     return Tensor._wrap(np.asarray(x)) if not isinstance(x, (int, float, bool)) else x
 
 
-def _dual(name: str) -> Any:
-    """A function applying ``name`` to a raw array (NumPy/CuPy) or a Tensor (differentiably)."""
-
-    def f(x: Any) -> Any:
-        if isinstance(x, Tensor):
-            return globals()[name](x)
-        return getattr(get_array_module(x), _NP_NAMES.get(name, name))(x)
-
-    return f
-
-
-_NP_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan"}
-_sinh, _cosh = _dual("sinh"), _dual("cosh")
-
-
 def _special(x: Any, name: str, *args: Any) -> Any:
     out = getattr(special_module(x), name)(*args, x)
     return out.astype(x.dtype, copy=False)
 
 
 # ---------------------------------------------------------------------------------------------
-# unary primitives
+# hand-written primitives (the elementwise ones -- sinh, erf, atan2, xlogy ... -- are rows of
+# ops/table.py)
 # ---------------------------------------------------------------------------------------------
-
-
-class Sinh(Function):
-    def forward(self, x):
-        return get_array_module(x).sinh(x)
-
-    def backward(self, g, out, x):
-        return (g * _cosh(x),)
-
-
-class Cosh(Function):
-    def forward(self, x):
-        return get_array_module(x).cosh(x)
-
-    def backward(self, g, out, x):
-        return (g * _sinh(x),)
-
-
-class Asin(Function):
-    def forward(self, x):
-        return get_array_module(x).arcsin(x)
-
-    def backward(self, g, out, x):
-        return (g * (1 - x * x) ** -0.5,)
-
-
-class Acos(Function):
-    def forward(self, x):
-        return get_array_module(x).arccos(x)
-
-    def backward(self, g, out, x):
-        return (-g * (1 - x * x) ** -0.5,)
-
-
-class Atan(Function):
-    def forward(self, x):
-        return get_array_module(x).arctan(x)
-
-    def backward(self, g, out, x):
-        return (g / (1 + x * x),)
-
-
-class Asinh(Function):
-    def forward(self, x):
-        return get_array_module(x).arcsinh(x)
-
-    def backward(self, g, out, x):
-        return (g * (x * x + 1) ** -0.5,)
-
-
-class Acosh(Function):
-    def forward(self, x):
-        return get_array_module(x).arccosh(x)
-
-    def backward(self, g, out, x):
-        return (g * (x * x - 1) ** -0.5,)
-
-
-class Atanh(Function):
-    def forward(self, x):
-        return get_array_module(x).arctanh(x)
-
-    def backward(self, g, out, x):
-        return (g / (1 - x * x),)
-
-
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-
-
-class Erf(Function):
-    def forward(self, x):
-        return _special(x, "erf")
-
-    def backward(self, g, out, x):
-        return (g * _TWO_OVER_SQRT_PI * D.exp(-(x * x)),)
-
-
-class Erfc(Function):
-    def forward(self, x):
-        return _special(x, "erfc")
-
-    def backward(self, g, out, x):
-        return (-g * _TWO_OVER_SQRT_PI * D.exp(-(x * x)),)
-
-
-class Erfinv(Function):
-    def forward(self, x):
-        return _special(x, "erfinv")
-
-    def backward(self, g, out, x):
-        return (g * (math.sqrt(math.pi) / 2) * D.exp(out * out),)
 
 
 class Polygamma(Function):
@@ -172,162 +69,42 @@ class Polygamma(Function):
         return _special(x, "polygamma", n)
 
     def backward(self, g, out, x):
-        if isinstance(x, Tensor):
-            return (g * Polygamma.apply(x, n=self.n + 1),)
-        return (g * _special(x, "polygamma", self.n + 1),)
+        return (g * self.m.call(Polygamma, x, n=self.n + 1),)
 
 
-class Lgamma(Function):
-    def forward(self, x):
-        return _special(x, "gammaln")
-
-    def backward(self, g, out, x):
-        if isinstance(x, Tensor):
-            return (g * Polygamma.apply(x, n=0),)
-        return (g * _special(x, "polygamma", 0),)
-
-
-class Atan2(Function):
-    def forward(self, a, b):
-        return get_array_module(a).arctan2(a, b)
-
-    def backward(self, g, out, a, b):
-        r = a * a + b * b
-        return (g * b / r, -g * a / r)
-
-
-class Fmod(Function):
-    def forward(self, a, b):
-        return get_array_module(a).fmod(a, b)
-
-    def backward(self, g, out, a, b):
-        q = D.raw(a) / D.raw(b)
-        xp = get_array_module(q)
-        return (g, -g * xp.trunc(q))
-
-
-class Copysign(Function):
-    def forward(self, a, b):
-        return get_array_module(a).copysign(a, b)
-
-    def backward(self, g, out, a, b):
-        ra = D.raw(a)
-        xp = get_array_module(ra)
-        safe = xp.where(ra == 0, 1, ra)
-        ratio = xp.where(ra == 0, 0, D.raw(out) / safe).astype(ra.dtype)
-        return (g * ratio, g * 0)
-
-
-def _xlogy_raw(x: Any, y: Any) -> Any:
-    xp = get_array_module(y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = x * xp.log(y)
-    return xp.where((x == 0) & ~xp.isnan(y), 0, out).astype(out.dtype)
-
-
-class Xlogy(Function):
-    """x log y, with 0 where x == 0 (unless y is NaN)."""
-
-    def forward(self, x, y):
-        return _xlogy_raw(x, y)
-
-    def backward(self, g, out, x, y):
-        rx, ry = D.raw(x), D.raw(y)
-        gx = None
-        if self.needs(0):  # log y, but 0 where x == 0 and y <= 0 (torch's rule)
-            xp = get_array_module(ry)
-            dead = (rx == 0) & (ry <= 0)
-            gx = D.where(dead, 0.0 * g, g * D.log(D.where(dead, xp.ones_like(ry), y)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gy = g * x / y if self.needs(1) else None
-        return (gx, gy)
+gradmath.register(
+    "digamma", lambda x: _special(x, "polygamma", 0), lambda x: Polygamma.apply(x, n=0)
+)
 
 
 class Cumprod(Function):
+    """out_i = x_0 * ... * x_i along ``axis``."""
+
     def forward(self, x, axis=0):
         self.axis = axis
         return get_array_module(x).cumprod(x, axis=axis)
 
     def backward(self, g, out, x):
-        ax = self.axis
-        rx = D.raw(x)
+        ax, m = self.axis, self.m
+        rx = m.raw(x)
         xp = get_array_module(rx)
         if not bool((rx == 0).any()):
             # d out_j / d x_i = out_j / x_i for j >= i: a reversed cumulative sum of g * out
             go = g * out
-            if isinstance(go, Tensor):
-                rev = go.flip(ax).cumsum(ax).flip(ax)
-            else:
-                rev = xp.flip(xp.cumsum(xp.flip(go, ax), axis=ax), ax)
+            rev = m.call(Flip, m.call(Cumsum, m.call(Flip, go, axes=(ax,)), axis=ax), axes=(ax,))
             return (rev / x,)
-        # zeros present: sum_j>=i g_j * prod_{k<=j, k!=i} x_k, one position at a time
-        rg = D.raw(g)
-        xm, gm = xp.moveaxis(rx, ax, -1), xp.moveaxis(rg, ax, -1)
-        n = xm.shape[-1]
+        if m.tensors:
+            raise RuntimeError(
+                "cumprod: a second derivative through an input with zeros is not supported"
+            )
+        # zeros present: sum_{j >= i} g_j * prod_{k <= j, k != i} x_k, one position at a time
+        xm, gm = xp.moveaxis(rx, ax, -1), xp.moveaxis(g, ax, -1)
         grad = xp.zeros_like(xm)
-        for i in range(n):
+        for i in range(xm.shape[-1]):
             others = xm.copy()
             others[..., i] = 1
             grad[..., i] = (gm[..., i:] * xp.cumprod(others, axis=-1)[..., i:]).sum(-1)
         return (xp.moveaxis(grad, -1, ax),)
-
-
-def _unary(cls: type[Function], x: Any) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{cls.__name__.lower()}(): expected a Tensor, got {type(x).__name__}")
-    return cls.apply(_float_dtype_for(x))
-
-
-def sinh(x: Tensor) -> Tensor:
-    """(e^x - e^-x) / 2."""
-    return _unary(Sinh, x)
-
-
-def cosh(x: Tensor) -> Tensor:
-    """(e^x + e^-x) / 2."""
-    return _unary(Cosh, x)
-
-
-def asin(x: Tensor) -> Tensor:
-    return _unary(Asin, x)
-
-
-def acos(x: Tensor) -> Tensor:
-    return _unary(Acos, x)
-
-
-def atan(x: Tensor) -> Tensor:
-    return _unary(Atan, x)
-
-
-def asinh(x: Tensor) -> Tensor:
-    return _unary(Asinh, x)
-
-
-def acosh(x: Tensor) -> Tensor:
-    return _unary(Acosh, x)
-
-
-def atanh(x: Tensor) -> Tensor:
-    return _unary(Atanh, x)
-
-
-def erf(x: Tensor) -> Tensor:
-    """2/sqrt(pi) * integral_0^x exp(-t^2) dt."""
-    return _unary(Erf, x)
-
-
-def erfc(x: Tensor) -> Tensor:
-    return _unary(Erfc, x)
-
-
-def erfinv(x: Tensor) -> Tensor:
-    return _unary(Erfinv, x)
-
-
-def lgamma(x: Tensor) -> Tensor:
-    """log |Gamma(x)|."""
-    return _unary(Lgamma, x)
 
 
 def digamma(x: Tensor) -> Tensor:
@@ -336,6 +113,7 @@ def digamma(x: Tensor) -> Tensor:
 
 
 def polygamma(n: int, x: Tensor) -> Tensor:
+    """The n-th derivative of digamma."""
     return Polygamma.apply(_float_dtype_for(x), n=int(n))
 
 
@@ -348,17 +126,22 @@ def _binary_float(cls: type[Function], a: Any, b: Any) -> Tensor:
 
 def atan2(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     """The angle of the point (other, input): arctan(input / other) in the right quadrant."""
-    return _binary_float(Atan2, input, other)
+    return _binary_float(ew.Atan2, input, other)
 
 
 def fmod(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     """C's fmod: the remainder with the sign of ``input``."""
-    a, b = prepare(input, other)
-    return Fmod.apply(a, b)
+    return ew.Fmod.apply(*prepare(input, other))
 
 
 def copysign(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    return _binary_float(Copysign, input, other)
+    """|input| with the sign of ``other``."""
+    return _binary_float(ew.Copysign, input, other)
+
+
+def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """x * log(y), 0 where x == 0 (even for y == 0)."""
+    return _binary_float(ew.Xlogy, _t(input), _t(other))
 
 
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
@@ -388,7 +171,7 @@ def rad2deg(x: Tensor) -> Tensor:
 
 def frac(x: Tensor) -> Tensor:
     """x - trunc(x)."""
-    return x - cmp.trunc(x)
+    return x - ew.trunc(x)
 
 
 def logit(x: Tensor, eps: float | None = None) -> Tensor:
@@ -406,13 +189,6 @@ def sinc(x: Tensor) -> Tensor:
     one = Tensor._wrap(get_array_module(x._data).ones((), dtype=x._data.dtype))
     px = ew.where(zero, one, x) * math.pi
     return ew.where(zero, one, ew.sin(px) / px)
-
-
-def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """x * log(y), 0 where x == 0 (even for y == 0)."""
-    x, y = prepare(_t(input), _t(other))
-    x, y = _float_dtype_for(x), _float_dtype_for(y)
-    return Xlogy.apply(x, y)
 
 
 def hypot(input: Tensor, other: Any) -> Tensor:  # noqa: A002
@@ -740,20 +516,34 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
 
 
 def _tri_indices(row: int, col: int, offset: int, upper: bool, dtype: Any, device: Any) -> Tensor:
-    mask = ~np.tri(row, col, offset - 1, dtype=bool) if upper else np.tri(row, col, offset, dtype=bool)
+    mask = (
+        ~np.tri(row, col, offset - 1, dtype=bool) if upper else np.tri(row, col, offset, dtype=bool)
+    )
     r, c = np.nonzero(mask)
     out = Tensor._wrap(np.stack([r, c]).astype(np.int64))
     return out.to(dtype=dtype) if dtype is not None else out
 
 
 def tril_indices(
-    row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None, layout: Any = None
+    row: int,
+    col: int,
+    offset: int = 0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    layout: Any = None,
 ) -> Tensor:
     return _tri_indices(row, col, offset, False, dtype, device)
 
 
 def triu_indices(
-    row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None, layout: Any = None
+    row: int,
+    col: int,
+    offset: int = 0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    layout: Any = None,
 ) -> Tensor:
     return _tri_indices(row, col, offset, True, dtype, device)
 
@@ -1000,8 +790,10 @@ def bucketize(
     out_int32: bool = False,
     right: bool = False,
 ) -> Tensor:
-    """Index of the bucket of each value; ``right=False`` means boundaries[i-1] < x <= boundaries[i]."""
-    return searchsorted(boundaries, input, out_int32=out_int32, side="left" if not right else "right")
+    """The bucket of each value: ``boundaries[i-1] < x <= boundaries[i]`` (``right=False``)."""
+    return searchsorted(
+        boundaries, input, out_int32=out_int32, side="left" if not right else "right"
+    )
 
 
 def diff(

@@ -9,8 +9,9 @@ With ``download=True`` missing files are fetched by nablagrad's SHA-256-verified
 
 Example:
     >>> from nablagrad.vision import datasets, transforms
-    >>> ds = datasets.FashionMNIST("data", train=False, transform=transforms.ToTensor())  # doctest: +SKIP
-    >>> ds[0][0].shape                                                                   # doctest: +SKIP
+    >>> to_tensor = transforms.ToTensor()
+    >>> ds = datasets.FashionMNIST("data", train=False, transform=to_tensor)  # doctest: +SKIP
+    >>> ds[0][0].shape  # doctest: +SKIP
     nablagrad.Size([1, 28, 28])
 """
 
@@ -165,11 +166,15 @@ class CIFAR10(VisionDataset):
         names = _cifar.TRAIN_FILES if train else _cifar.TEST_FILES
         if not all((folder / n).is_file() for n in names):
             if not download:
-                raise RuntimeError("Dataset not found or corrupted. You can use download=True to download it")
+                raise RuntimeError(
+                    "Dataset not found or corrupted. You can use download=True to download it"
+                )
             archive = fetch(_cifar.ARCHIVE, Path(str(root)), _cifar.URLS, _cifar.ARCHIVE_SHA256)
             _cifar._extract(archive, folder)
         parts = [_cifar.load_cifar_batch(folder / n) for n in names]
-        self.data = np.ascontiguousarray(np.concatenate([p[0] for p in parts]).transpose(0, 2, 3, 1))
+        self.data = np.ascontiguousarray(
+            np.concatenate([p[0] for p in parts]).transpose(0, 2, 3, 1)
+        )
         self.targets = [int(v) for v in np.concatenate([p[1] for p in parts])]
 
     @property

@@ -25,7 +25,7 @@ for m in net.modules():
         nn.init.xavier_uniform_(m.weight)
 opt = torch.optim.Adam(net.parameters(), lr=0.01)
 losses = []
-for epoch in range(3):
+for _epoch in range(3):
     for X, y in loader:
         opt.zero_grad()
         loss = F.cross_entropy(net(X), y)
@@ -35,5 +35,5 @@ for epoch in range(3):
 assert losses[-1] < losses[0], losses
 net.eval()
 with torch.no_grad():
-    acc = (net(torch.stack([train[i][0] for i in range(32)])).argmax(1) == train.targets[:32])
+    acc = net(torch.stack([train[i][0] for i in range(32)])).argmax(1) == train.targets[:32]
 print("OK lenet", round(losses[0], 3), round(losses[-1], 3), float(acc.float().mean()))

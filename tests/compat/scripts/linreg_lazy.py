@@ -16,7 +16,7 @@ net = nn.Sequential(nn.LazyLinear(1))
 net[0].weight.data.normal_(0, 0.01)  # a no-op on an uninitialized parameter, as in torch
 trainer = torch.optim.SGD(net.parameters(), lr=0.1)  # built before the first forward
 loss = nn.MSELoss()
-for epoch in range(5):
+for _epoch in range(5):
     for xb, yb in loader:
         trainer.zero_grad()
         loss(net(xb), yb).backward()

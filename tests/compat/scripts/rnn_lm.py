@@ -34,7 +34,7 @@ for name in model.rnn._flat_weights_names:  # D2L's seq2seq init walks these
 opt = torch.optim.SGD(model.parameters(), lr=8.0)
 head = model.linear.weight
 first = last = None
-for epoch in range(30):
+for _epoch in range(30):
     logits, _ = model(X)
     loss = F.cross_entropy(logits.reshape(-1, V), Y.reshape(-1))
     opt.zero_grad()

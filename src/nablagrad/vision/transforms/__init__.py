@@ -259,7 +259,9 @@ class RandomCrop(_Transform):
         _, h, w = F.get_dimensions(img)
         th, tw = output_size
         if h < th or w < tw:
-            raise ValueError(f"Required crop size {(th, tw)} is larger than input image size {(h, w)}")
+            raise ValueError(
+                f"Required crop size {(th, tw)} is larger than input image size {(h, w)}"
+            )
         if w == tw and h == th:
             return 0, 0, h, w
         i = _randint(0, h - th + 1)
@@ -386,7 +388,9 @@ class ColorJitter(_Transform):
         return order, b, c, s, h
 
     def __call__(self, img: Any) -> Any:
-        order, b, c, s, h = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
+        order, b, c, s, h = self.get_params(
+            self.brightness, self.contrast, self.saturation, self.hue
+        )
         for fn_id in order:
             if fn_id == 0 and b is not None:
                 img = F.adjust_brightness(img, b)
@@ -433,7 +437,12 @@ class RandomRotation(_Transform):
                 raise ValueError("If degrees is a single number, it must be positive.")
             degrees = (-float(degrees), float(degrees))
         self.degrees = (float(degrees[0]), float(degrees[1]))
-        self.interpolation, self.expand, self.center, self.fill = interpolation, expand, center, fill
+        self.interpolation, self.expand, self.center, self.fill = (
+            interpolation,
+            expand,
+            center,
+            fill,
+        )
 
     def __call__(self, img: Any) -> Any:
         angle = _uniform(self.degrees[0], self.degrees[1])

@@ -6,7 +6,6 @@ the data sets return.  Each function keeps the kind of image it was given, as to
 
 from __future__ import annotations
 
-import math
 import numbers
 from enum import Enum
 from typing import Any
@@ -177,7 +176,9 @@ def normalize(tensor: Tensor, mean: Any, std: Any, inplace: bool = False) -> Ten
     m = np.asarray(mean, dtype=dt).reshape(-1, 1, 1)
     s = np.asarray(std, dtype=dt).reshape(-1, 1, 1)
     if (s == 0).any():
-        raise ValueError(f"std evaluated to zero after conversion to {dt}, leading to division by zero.")
+        raise ValueError(
+            f"std evaluated to zero after conversion to {dt}, leading to division by zero."
+        )
     out = (tensor - Tensor._wrap(m)) / Tensor._wrap(s)
     if inplace:
         tensor._data[...] = out._data
@@ -256,8 +257,8 @@ def center_crop(img: Any, output_size: Any) -> Any:
     _, h, w = get_dimensions(img)
     th, tw = output_size
     if tw > w or th > h:
-        padding = [(tw - w) // 2 if tw > w else 0, (th - h) // 2 if th > h else 0,
-                   (tw - w + 1) // 2 if tw > w else 0, (th - h + 1) // 2 if th > h else 0]  # fmt: skip
+        dw, dh = max(tw - w, 0), max(th - h, 0)
+        padding = [dw // 2, dh // 2, (dw + 1) // 2, (dh + 1) // 2]
         img = pad(img, padding)
         _, h, w = get_dimensions(img)
         if tw == w and th == h:

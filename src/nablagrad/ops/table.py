@@ -1,0 +1,496 @@
+"""The table of elementwise primitives: one row per primitive, everything else derived.
+
+In the spirit of PyTorch's ``derivatives.yaml``, each row names a primitive and gives
+
+- ``forward``: the array function, ``forward(*arrays) -> array`` (``xp(x)`` is the array
+  module, NumPy or CuPy, that owns ``x``);
+- ``grads``: one backward formula per input, ``grad(m, g, out, *inputs) -> gradient``, written
+  with operators and the functions of the math namespace ``m`` (``m.exp``, ``m.where``,
+  ``m.sign`` ...).  The engine passes arrays and ``m`` = array math in a plain backward, and
+  Tensors and ``m`` = Tensor math under ``create_graph=True``, so the same formula is also
+  differentiable and double backward needs no extra code;
+- ``dtype``: ``"float"`` (integer and bool inputs become the default float dtype, as
+  ``torch.exp``), ``"same"`` (the input dtype is kept, as ``torch.abs``) or ``"promote"`` (binary:
+  torch's type promotion of the two operands);
+- ``domain``: where the test suite samples inputs (``(low, high)``), so that tests compare the
+  primitive against PyTorch on values where it is defined and smooth.
+
+From a row come the ``Function`` subclass (``ops.elementwise.Exp``), the functional wrapper
+(``nablagrad.exp``, ``nablagrad.ops.exp``), the export and the test rows (``tests/core``).
+Tensor methods are one-line delegations written in ``tensor.py``'s class body (so that type
+checkers see them); a meta-test fails when a row has no method or no test.
+
+Adding a primitive is one row: e.g. ``Row("atan2", lambda a, b: xp(a).arctan2(a, b),
+(lambda m, g, out, a, b: g * b / (a * a + b * b), lambda m, g, out, a, b: -g * a / (a * a + b *
+b)), "float", (-2.0, 2.0))``, plus ``def atan2(self, other)`` in ``Tensor``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..backend import get_array_module as xp
+from ..backend import special_module
+
+__all__ = ["Row", "Reduction", "UNARY", "BINARY", "REDUCTIONS", "ROWS"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One primitive: see the module docstring for the meaning of each field."""
+
+    name: str
+    forward: Callable[..., Any]
+    grads: tuple[Callable[..., Any], ...]
+    dtype: str = "float"
+    domain: tuple[float, float] = (-2.0, 2.0)
+    doc: str = ""
+    functional: bool = True  # False: the public wrapper is hand-written (extra arguments)
+
+    @property
+    def arity(self) -> int:
+        return len(self.grads)
+
+
+def _sigmoid(x: Any) -> Any:
+    # sigma(x) = (1 + tanh(x / 2)) / 2: one transcendental, no overflow.
+    out = xp(x).tanh(x * x.dtype.type(0.5))
+    out *= x.dtype.type(0.5)
+    out += x.dtype.type(0.5)
+    return out
+
+
+def _pow_grad_exponent(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    # d(a^b)/db = a^b log(a); where a == 0 and b >= 0 the limit is 0 (torch's convention).
+    zero = (m.raw(a) == 0) & (m.raw(b) >= 0)
+    safe_a = m.where(zero, a * 0 + 1, a) if zero.any() else a
+    return g * out * m.log(safe_a)
+
+
+def _max_weight(m: Any, a: Any, b: Any) -> Any:
+    ar, br = m.raw(a), m.raw(b)
+    return ((ar > br) + 0.5 * (ar == br)).astype(ar.dtype)  # ties share the gradient
+
+
+def _min_weight(m: Any, a: Any, b: Any) -> Any:
+    ar, br = m.raw(a), m.raw(b)
+    return ((ar < br) + 0.5 * (ar == br)).astype(ar.dtype)
+
+
+def _sp(name: str) -> Callable[[Any], Any]:
+    """A scipy.special (cupyx on the GPU) function that keeps the input's dtype."""
+    return lambda x: getattr(special_module(x), name)(x).astype(x.dtype, copy=False)
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _fmod_grad_b(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    ar, br = m.raw(a), m.raw(b)
+    return -g * xp(ar).trunc(ar / br)
+
+
+def _copysign_grad_a(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    # out / a, 0 where a == 0 (torch's rule)
+    ar = m.raw(a)
+    mod = xp(ar)
+    ratio = mod.where(ar == 0, 0, m.raw(out) / mod.where(ar == 0, 1, ar))
+    return g * ratio.astype(ar.dtype)
+
+
+def _xlogy(x: Any, y: Any) -> Any:
+    mod = xp(y)
+    with mod.errstate(divide="ignore", invalid="ignore"):
+        out = x * mod.log(y)
+    return mod.where((x == 0) & ~mod.isnan(y), 0, out).astype(out.dtype)
+
+
+def _xlogy_grad_x(m: Any, g: Any, out: Any, x: Any, y: Any) -> Any:
+    # log y, but 0 where x == 0 and y <= 0 (torch's rule)
+    xr, yr = m.raw(x), m.raw(y)
+    dead = (xr == 0) & (yr <= 0)
+    return m.where(dead, g * 0, g * m.log(m.where(dead, y * 0 + 1, y)))
+
+
+def _xlogy_grad_y(m: Any, g: Any, out: Any, x: Any, y: Any) -> Any:
+    with xp(m.raw(y)).errstate(divide="ignore", invalid="ignore"):
+        return g * x / y
+
+
+UNARY: tuple[Row, ...] = (
+    Row("neg", lambda x: -x, (lambda m, g, out, x: -g,), "same", doc="-x"),
+    Row(
+        "exp",
+        lambda x: xp(x).exp(x),
+        (lambda m, g, out, x: g * out,),
+        doc="e^x; d/dx = e^x",
+    ),
+    Row(
+        "log",
+        lambda x: xp(x).log(x),
+        (lambda m, g, out, x: g / x,),
+        domain=(0.2, 3.0),
+        doc="natural logarithm; d/dx = 1/x",
+    ),
+    Row(
+        "log1p",
+        lambda x: xp(x).log1p(x),
+        (lambda m, g, out, x: g / (x + 1),),
+        domain=(-0.5, 3.0),
+        doc="log(1 + x), accurate for small x; d/dx = 1/(1 + x)",
+    ),
+    Row(
+        "sqrt",
+        lambda x: xp(x).sqrt(x),
+        (lambda m, g, out, x: g / (out * 2),),
+        domain=(0.2, 3.0),
+        doc="square root; d/dx = 1/(2 sqrt(x))",
+    ),
+    Row(
+        "abs",
+        lambda x: xp(x).abs(x),
+        (lambda m, g, out, x: g * m.sign(x),),
+        "same",
+        doc="|x|; d/dx = sign(x) (0 at 0, as torch)",
+    ),
+    Row(
+        "sign",
+        lambda x: xp(x).sign(x),
+        (lambda m, g, out, x: g * 0,),
+        "same",
+        doc="-1, 0 or 1; the gradient is zero",
+    ),
+    Row(
+        "floor",
+        lambda x: xp(x).floor(x),
+        (lambda m, g, out, x: g * 0,),
+        "same",
+        doc="largest integer <= x; the gradient is zero (as torch)",
+    ),
+    Row(
+        "ceil",
+        lambda x: xp(x).ceil(x),
+        (lambda m, g, out, x: g * 0,),
+        "same",
+        doc="smallest integer >= x; the gradient is zero",
+    ),
+    Row(
+        "trunc",
+        lambda x: xp(x).trunc(x),
+        (lambda m, g, out, x: g * 0,),
+        "same",
+        doc="x rounded toward zero; the gradient is zero",
+    ),
+    Row(
+        "round",
+        lambda x: xp(x).round(x),
+        (lambda m, g, out, x: g * 0,),
+        "same",
+        doc="x rounded half to even; the gradient is zero",
+        functional=False,
+    ),
+    Row(
+        "sin",
+        lambda x: xp(x).sin(x),
+        (lambda m, g, out, x: g * m.cos(x),),
+        doc="sine; d/dx = cos(x)",
+    ),
+    Row(
+        "cos",
+        lambda x: xp(x).cos(x),
+        (lambda m, g, out, x: -g * m.sin(x),),
+        doc="cosine; d/dx = -sin(x)",
+    ),
+    Row(
+        "tanh",
+        lambda x: xp(x).tanh(x),
+        (lambda m, g, out, x: g * (1 - out * out),),
+        doc="hyperbolic tangent; d/dx = 1 - tanh(x)^2",
+    ),
+    Row(
+        "sigmoid",
+        _sigmoid,
+        (lambda m, g, out, x: g * out * (1 - out),),
+        doc="1 / (1 + e^-x); d/dx = sigma(x) (1 - sigma(x))",
+    ),
+    Row(
+        "relu",
+        lambda x: xp(x).maximum(x, 0),
+        (lambda m, g, out, x: g * (m.raw(out) > 0),),
+        "same",
+        doc="max(x, 0); d/dx = 1 where x > 0 else 0",
+    ),
+    Row(
+        "sinh",
+        lambda x: xp(x).sinh(x),
+        (lambda m, g, out, x: g * m.cosh(x),),
+        doc="(e^x - e^-x) / 2; d/dx = cosh(x)",
+    ),
+    Row(
+        "cosh",
+        lambda x: xp(x).cosh(x),
+        (lambda m, g, out, x: g * m.sinh(x),),
+        doc="(e^x + e^-x) / 2; d/dx = sinh(x)",
+    ),
+    Row(
+        "asin",
+        lambda x: xp(x).arcsin(x),
+        (lambda m, g, out, x: g * (1 - x * x) ** -0.5,),
+        domain=(-0.9, 0.9),
+        doc="inverse sine; d/dx = 1 / sqrt(1 - x^2)",
+    ),
+    Row(
+        "acos",
+        lambda x: xp(x).arccos(x),
+        (lambda m, g, out, x: -g * (1 - x * x) ** -0.5,),
+        domain=(-0.9, 0.9),
+        doc="inverse cosine; d/dx = -1 / sqrt(1 - x^2)",
+    ),
+    Row(
+        "atan",
+        lambda x: xp(x).arctan(x),
+        (lambda m, g, out, x: g / (1 + x * x),),
+        doc="inverse tangent; d/dx = 1 / (1 + x^2)",
+    ),
+    Row(
+        "asinh",
+        lambda x: xp(x).arcsinh(x),
+        (lambda m, g, out, x: g * (x * x + 1) ** -0.5,),
+        doc="inverse hyperbolic sine; d/dx = 1 / sqrt(x^2 + 1)",
+    ),
+    Row(
+        "acosh",
+        lambda x: xp(x).arccosh(x),
+        (lambda m, g, out, x: g * (x * x - 1) ** -0.5,),
+        domain=(1.1, 4.0),
+        doc="inverse hyperbolic cosine; d/dx = 1 / sqrt(x^2 - 1)",
+    ),
+    Row(
+        "atanh",
+        lambda x: xp(x).arctanh(x),
+        (lambda m, g, out, x: g / (1 - x * x),),
+        domain=(-0.9, 0.9),
+        doc="inverse hyperbolic tangent; d/dx = 1 / (1 - x^2)",
+    ),
+    Row(
+        "erf",
+        _sp("erf"),
+        (lambda m, g, out, x: g * _TWO_OVER_SQRT_PI * m.exp(-(x * x)),),
+        doc="2/sqrt(pi) * integral_0^x e^(-t^2) dt; d/dx = 2/sqrt(pi) e^(-x^2)",
+    ),
+    Row(
+        "erfc",
+        _sp("erfc"),
+        (lambda m, g, out, x: -g * _TWO_OVER_SQRT_PI * m.exp(-(x * x)),),
+        doc="1 - erf(x); d/dx = -2/sqrt(pi) e^(-x^2)",
+    ),
+    Row(
+        "erfinv",
+        _sp("erfinv"),
+        (lambda m, g, out, x: g * (math.sqrt(math.pi) / 2) * m.exp(out * out),),
+        domain=(-0.9, 0.9),
+        doc="inverse of erf; d/dx = sqrt(pi)/2 e^(erfinv(x)^2)",
+    ),
+    Row(
+        "lgamma",
+        _sp("gammaln"),
+        (lambda m, g, out, x: g * m.digamma(x),),
+        domain=(0.2, 5.0),
+        doc="log |Gamma(x)|; d/dx = digamma(x)",
+    ),
+)
+
+BINARY: tuple[Row, ...] = (
+    Row(
+        "add",
+        lambda a, b: a + b,
+        (lambda m, g, out, a, b: g, lambda m, g, out, a, b: g),
+        "promote",
+        doc="a + b",
+        functional=False,
+    ),
+    Row(
+        "sub",
+        lambda a, b: a - b,
+        (lambda m, g, out, a, b: g, lambda m, g, out, a, b: -g),
+        "promote",
+        doc="a - b",
+        functional=False,
+    ),
+    Row(
+        "mul",
+        lambda a, b: a * b,
+        (lambda m, g, out, a, b: g * b, lambda m, g, out, a, b: g * a),
+        "promote",
+        doc="a * b",
+    ),
+    Row(
+        "div",
+        lambda a, b: a / b,
+        (lambda m, g, out, a, b: g / b, lambda m, g, out, a, b: -g * out / b),
+        "promote",
+        domain=(0.5, 2.0),
+        doc="a / b",
+        functional=False,
+    ),
+    Row(
+        "pow",
+        lambda a, b: a**b,
+        (lambda m, g, out, a, b: g * b * a ** (b - 1), _pow_grad_exponent),
+        "promote",
+        domain=(0.5, 2.0),
+        doc="a ** b",
+    ),
+    Row(
+        "maximum",
+        lambda a, b: xp(a).maximum(a, b),
+        (
+            lambda m, g, out, a, b: g * _max_weight(m, a, b),
+            lambda m, g, out, a, b: g * (1 - _max_weight(m, a, b)),
+        ),
+        "promote",
+        doc="elementwise max; ties share the gradient",
+    ),
+    Row(
+        "minimum",
+        lambda a, b: xp(a).minimum(a, b),
+        (
+            lambda m, g, out, a, b: g * _min_weight(m, a, b),
+            lambda m, g, out, a, b: g * (1 - _min_weight(m, a, b)),
+        ),
+        "promote",
+        doc="elementwise min; ties share the gradient",
+    ),
+    Row(
+        "atan2",
+        lambda a, b: xp(a).arctan2(a, b),
+        (
+            lambda m, g, out, a, b: g * b / (a * a + b * b),
+            lambda m, g, out, a, b: -g * a / (a * a + b * b),
+        ),
+        "promote",
+        doc="angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)",
+        functional=False,
+    ),
+    Row(
+        "fmod",
+        lambda a, b: xp(a).fmod(a, b),
+        (lambda m, g, out, a, b: g, _fmod_grad_b),
+        "promote",
+        domain=(0.5, 2.0),
+        doc="C's remainder (sign of a); d/da = 1, d/db = -trunc(a / b)",
+        functional=False,
+    ),
+    Row(
+        "copysign",
+        lambda a, b: xp(a).copysign(a, b),
+        (_copysign_grad_a, lambda m, g, out, a, b: g * 0),
+        "promote",
+        doc="|a| with the sign of b; d/da = out / a (0 at a = 0), d/db = 0",
+        functional=False,
+    ),
+    Row(
+        "xlogy",
+        _xlogy,
+        (_xlogy_grad_x, _xlogy_grad_y),
+        "promote",
+        domain=(0.5, 2.0),
+        doc="x log y, 0 where x = 0; d/dx = log y, d/dy = x / y",
+        functional=False,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """A reduction over ``axes`` (a sorted tuple, or None for all) with ``keepdim``.
+
+    ``forward(x, axes, keepdim) -> array``; ``grad(m, g, out, x, axes) -> gradient`` receives
+    ``g`` and ``out`` already broadcast back to ``x``'s shape (``out`` only when ``uses_out``).
+    The public wrappers (``sum``, ``mean`` ...) are written in ``ops/reduce.py``, where the
+    ``dim``/``keepdim``/``dtype`` arguments are resolved.
+    """
+
+    name: str
+    forward: Callable[..., Any]
+    grad: Callable[..., Any]
+    domain: tuple[float, float] = (-2.0, 2.0)
+    doc: str = ""
+    uses_out: bool = True
+
+
+def _count(shape: tuple, axes: tuple | None) -> int:
+    """How many elements each output of a reduction over ``axes`` combines (at least 1)."""
+    n = 1
+    for i, size in enumerate(shape):
+        if axes is None or i in axes:
+            n *= size
+    return max(n, 1)
+
+
+def _mean(x: Any, axes: Any, keepdim: bool) -> Any:
+    if x.size == 0 or x.dtype.kind != "f":  # NumPy's mean gives nan for empty input
+        return x.mean(axis=axes, keepdims=keepdim)
+    total = x.sum(axis=axes, keepdims=keepdim)  # sum / n: 4x faster than ndarray.mean
+    return total / x.dtype.type(_count(x.shape, axes))
+
+
+def _logsumexp(x: Any, axes: Any, keepdim: bool) -> Any:
+    # m + log(sum(exp(x - m))) with m = max(x): no overflow; infinite maxima are left alone
+    mod = xp(x)
+    top = x.max(axis=axes, keepdims=True)
+    top = mod.where(mod.isfinite(top), top, 0)
+    out = mod.log(mod.exp(x - top).sum(axis=axes, keepdims=True)) + top
+    if keepdim:
+        return out
+    return out.reshape(
+        tuple(n for i, n in enumerate(out.shape) if axes is not None and i not in axes)
+    )
+
+
+def _extreme_grad(m: Any, g: Any, out: Any, x: Any, axes: Any) -> Any:
+    # ties share the gradient evenly (torch's amax/amin rule)
+    xr = m.raw(x)
+    mask = xr == m.raw(out)
+    return g * (mask / mask.sum(axis=axes, keepdims=True)).astype(xr.dtype)
+
+
+REDUCTIONS: tuple[Reduction, ...] = (
+    Reduction(
+        "sum",
+        lambda x, axes, keepdim: x.sum(axis=axes, keepdims=keepdim),
+        lambda m, g, out, x, axes: g,
+        doc="sum over axes; d/dx = 1",
+        uses_out=False,
+    ),
+    Reduction(
+        "mean",
+        _mean,
+        lambda m, g, out, x, axes: g / _count(tuple(x.shape), axes),
+        doc="sum / n; d/dx = 1/n",
+        uses_out=False,
+    ),
+    Reduction(
+        "amax",
+        lambda x, axes, keepdim: x.max(axis=axes, keepdims=keepdim),
+        _extreme_grad,
+        doc="largest value; the gradient is shared by the elements that reach it",
+    ),
+    Reduction(
+        "amin",
+        lambda x, axes, keepdim: x.min(axis=axes, keepdims=keepdim),
+        _extreme_grad,
+        doc="smallest value; the gradient is shared by the elements that reach it",
+    ),
+    Reduction(
+        "logsumexp",
+        _logsumexp,
+        lambda m, g, out, x, axes: g * m.exp(x - out),
+        doc="log(sum(exp(x))); d/dx = softmax(x)",
+    ),
+)
+
+ROWS: dict[str, Row] = {r.name: r for r in UNARY + BINARY}
