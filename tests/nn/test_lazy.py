@@ -131,3 +131,14 @@ def test_rnn_flat_weights_match_torch():
         ]
         assert all(w is getattr(m, n) for w, n in zip(m._flat_weights, m._flat_weights_names))
         m.flatten_parameters()
+
+
+def test_data_parallel_wraps_like_torch_without_gpus():
+    torch.manual_seed(0)
+    tm = torch.nn.DataParallel(torch.nn.Linear(3, 2), device_ids=None)
+    m = nn.DataParallel(nn.Linear(3, 2))
+    assert list(m.state_dict()) == list(tm.state_dict()) == ["module.weight", "module.bias"]
+    m.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items()})
+    x = np.ones((4, 3), np.float32)
+    np.testing.assert_allclose(m(ng.tensor(x))._data, tm(torch.tensor(x)).detach().numpy())
+    assert m.device_ids == tm.device_ids == [] and repr(m).startswith("DataParallel(")

@@ -44,6 +44,7 @@ from .loss import (
     l2_penalty,
 )
 from .module import Module
+from .parallel import DataParallel
 from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
 from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from . import parameter
@@ -62,6 +63,7 @@ __all__ = [
     "init",
     "utils",
     "Module",
+    "DataParallel",
     "Parameter",
     "Sequential",
     "ModuleList",
