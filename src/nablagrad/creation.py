@@ -74,7 +74,13 @@ def _float_or(dtype: Any) -> np.dtype:
     return backend.to_np_dtype(dtype) if dtype is not None else backend.default_float_np()
 
 
-def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
     """A new tensor holding a copy of ``data`` (lists, scalars, arrays, tensors).
 
     Python floats give ``float32``, ints give ``int64``, bools give ``bool``.

@@ -58,6 +58,13 @@ def test_like_factories_accept_memory_format():
     assert ng.randn_like(x, layout=None).shape == (2, 3)
 
 
+def test_tensor_accepts_pin_memory():
+    assert (
+        ng.tensor([1.0], pin_memory=False).tolist()
+        == torch.tensor([1.0], pin_memory=False).tolist()
+    )
+
+
 def test_d2l_style_calls():
     assert ng.randn(size=()).shape == torch.randn(size=()).shape
     assert ng.rand(size=(1, 1, 28, 28)).shape == (1, 1, 28, 28)
