@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import get_array_module
+from ..backend import get_array_module, scatter_add_along_
 from . import function as _function
 
 
@@ -105,9 +105,7 @@ def scatter_along(g: Any, index: Any, axis: int, shape: tuple) -> Any:
 def scatter_add_along_raw(g: Any, index: Any, axis: int, shape: tuple) -> Any:
     xp = get_array_module(g)
     out = xp.zeros(shape, dtype=g.dtype)
-    full = list(xp.indices(index.shape, sparse=True))
-    full[axis] = index
-    xp.add.at(out, tuple(full), g)
+    scatter_add_along_(out, index, g, axis)
     return out
 
 

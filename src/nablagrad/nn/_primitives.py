@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import backend
 from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -102,9 +103,7 @@ class Erf(Function):
     """erf(x); d/dx = 2/sqrt(pi) exp(-x^2)."""
 
     def forward(self, x):
-        from scipy.special import erf
-
-        return erf(x).astype(x.dtype, copy=False)
+        return backend.erf(x).astype(x.dtype, copy=False)
 
     def backward(self, g, out, x):
         return (g * (2 / math.sqrt(math.pi)) * D.exp(-(x * x)),)
@@ -119,9 +118,7 @@ class Gelu(Function):
         if approximate == "tanh":
             inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
             return (0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
-        from scipy.special import erf
-
-        return (0.5 * x * (1 + erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
+        return (0.5 * x * (1 + backend.erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
 
     def backward(self, g, out, x):
         if self.approx == "tanh":
@@ -132,9 +129,7 @@ class Gelu(Function):
         if D.is_tensor(x):
             cdf = 0.5 * (1 + Erf.apply(x * (1 / math.sqrt(2))))
         else:
-            from scipy.special import erf
-
-            cdf = 0.5 * (1 + erf(x / math.sqrt(2)))
+            cdf = 0.5 * (1 + backend.erf(x / math.sqrt(2)))
         pdf = D.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
         return (g * (cdf + x * pdf),)
 

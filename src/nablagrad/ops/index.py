@@ -10,7 +10,7 @@ from typing import Any
 
 from ..autograd import dual as D
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, scatter_add_along_
 from ..tensor import Tensor
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
@@ -182,9 +182,7 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = N
     out = x._data.copy()
     vals = src._data if isinstance(src, Tensor) else xp.full(index.shape, src, dtype=x._data.dtype)
     if reduce == "add":
-        full = list(xp.indices(index.shape, sparse=True))
-        full[axis] = index._data
-        xp.add.at(out, tuple(full), vals)
+        scatter_add_along_(out, index._data, vals, axis)
     else:
         xp.put_along_axis(out, index._data, vals, axis=axis)
     return Tensor._wrap(out)
