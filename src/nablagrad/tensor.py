@@ -334,16 +334,35 @@ class Tensor:
 
     def numpy(self, force: bool = False) -> Any:
         """The values as a NumPy array (shared memory on the CPU, as in torch)."""
-        if self._requires_grad and not force:
+        if force:
+            return backend.to_host(self._data)
+        if self._requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
-        return backend.to_host(self._data)
+        if type(self._data) is not np.ndarray:
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first."
+            )
+        return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
-        arr = backend.to_host(self._data)
+        arr = self.numpy(force=False) if not self._requires_grad else self.detach().numpy()
         return arr if dtype is None else arr.astype(dtype)
+
+    def pin_memory(self, device: Any = None) -> Tensor:
+        """torch's page-locked copy for faster host-to-GPU transfers.  Accepted for
+        compatibility: nablagrad copies to the GPU through CuPy's own staging, so this returns
+        the tensor itself (CPU tensors only, as in torch)."""
+        if self.device.type != "cpu":
+            raise RuntimeError(f"cannot pin '{self.device}' memory: only CPU tensors can be pinned")
+        return self
+
+    def is_pinned(self, device: Any = None) -> bool:
+        """False: nablagrad does not page-lock host memory (see ``pin_memory``)."""
+        return False
 
     def item(self) -> Any:
         if self._data.size != 1:

@@ -40,6 +40,25 @@ def tick() -> int:
 Tensor: Any = None
 
 
+def same_device(name: str, tensors: tuple) -> tuple | None:
+    """After a failed forward: ``None`` when all tensors are on one device; the tensors with
+    0-d CPU ones moved to the other device when that is the only mix (torch treats 0-d CPU
+    tensors as scalars); otherwise torch's "Expected all tensors to be on the same device"."""
+    if len(tensors) < 2:
+        return None
+    devices = {str(t.device): t.device for t in tensors}
+    if len(devices) < 2:
+        return None
+    others = [d for d in devices.values() if d.type != "cpu"]
+    if len(others) == 1 and all(t._data.ndim == 0 for t in tensors if t.device.type == "cpu"):
+        return tuple(t if t.device == others[0] else t.to(others[0]) for t in tensors)
+    names = sorted(devices, key=lambda n: (n == "cpu", n))
+    raise RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, "
+        f"{names[0]} and {names[1]}! ({name}: move them with .to(device))"
+    )
+
+
 class Function:
     """Base class of differentiable primitives; subclasses define ``forward`` and ``backward``.
 
@@ -65,8 +84,11 @@ class Function:
         arrays = [t._data for t in tensors]
         try:
             out = Tensor._wrap(fn.forward(*arrays, **kwargs))
-        except ValueError as e:
-            if "broadcast" not in str(e) or len(arrays) < 2:
+        except (TypeError, ValueError) as e:
+            moved = same_device(cls.__name__.lower(), tensors)  # raises torch's error for a real mix
+            if moved is not None:
+                return cls.apply(*moved, **kwargs)
+            if isinstance(e, TypeError) or "broadcast" not in str(e) or len(arrays) < 2:
                 raise
             shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
             raise RuntimeError(

@@ -10,22 +10,25 @@ from typing import Any
 
 from ..autograd import dual as D
 from ..autograd.function import Function
-from ..backend import get_array_module, scatter_add_along_
+from ..backend import get_array_module, np, scatter_add_along_
 from ..tensor import Tensor
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-def convert_index(idx: Any) -> tuple[Any, bool]:
-    """The index with Tensors replaced by arrays, and whether it is basic (no copy, no dupes)."""
+def convert_index(idx: Any, x: Tensor | None = None) -> tuple[Any, bool]:
+    """The index with Tensors replaced by arrays on ``x``'s device, and whether it is basic
+    (no copy, no dupes).  As in torch, CPU index tensors (and lists) may index a CUDA tensor;
+    a CUDA index tensor cannot index a CPU tensor."""
+    xp = get_array_module(x._data) if x is not None else get_array_module(None)
     if isinstance(idx, tuple):
-        parts = tuple(_convert_one(i) for i in idx)
+        parts = tuple(_convert_one(i, xp) for i in idx)
         return parts, all(isinstance(p, _BASIC) and not isinstance(p, bool) for p in parts)
-    part = _convert_one(idx)
+    part = _convert_one(idx, xp)
     return part, isinstance(part, _BASIC) and not isinstance(part, bool)
 
 
-def _convert_one(i: Any) -> Any:
+def _convert_one(i: Any, xp: Any) -> Any:
     if isinstance(i, Tensor):
         data = i._data
         if data.dtype.kind == "f":
@@ -33,9 +36,16 @@ def _convert_one(i: Any) -> Any:
                 "tensors used as indices must be long, int or bool tensors, got a float tensor: "
                 "call .long() on the index"
             )
+        if get_array_module(data) is not xp:
+            if xp is np:
+                raise RuntimeError(
+                    f"indices should be either on cpu or on the same device as the indexed "
+                    f"tensor (cpu), got an index on {i.device}: move it with .cpu()"
+                )
+            data = xp.asarray(data)  # a host index for a device tensor: copied over, as torch
         return data
     if isinstance(i, (list, range)):
-        return get_array_module(None).asarray(list(i))
+        return xp.asarray(list(i))
     return i
 
 
@@ -99,7 +109,7 @@ class ScatterAddAlong(Function):
 
 
 def getitem(x: Tensor, idx: Any) -> Tensor:
-    index, basic = convert_index(idx)
+    index, basic = convert_index(idx, x)
     try:
         return GetItem.apply(x, index=index, basic=basic)
     except IndexError as e:
@@ -113,7 +123,9 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
     from ..autograd import function as fn_mod
     from .elementwise import _as_operand
 
-    index, _ = convert_index(idx)
+    index, _ = convert_index(idx, x)
+    if isinstance(value, Tensor) and value.device != x.device:
+        value = value.to(x.device)  # torch copies across devices on assignment
     v = _as_operand(value, x, x._data.dtype)
     if fn_mod._grad_enabled and (x.requires_grad or v.requires_grad):
         if x._ctx is None and x.requires_grad:
