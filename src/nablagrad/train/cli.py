@@ -75,12 +75,14 @@ def register(sub: Any) -> None:
 
     e = sub.add_parser("evaluate", help="test metrics, per-class accuracy, confusion matrix")
     e.add_argument("run_dir")
+    e.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     e.set_defaults(func=evaluate_command)
 
     q = sub.add_parser("predict", help="predict classes for inputs in a .npy file")
     q.add_argument("run_dir")
     q.add_argument("inputs", help=".npy file: one sample or a batch of samples")
     q.add_argument("--output", help="also save the predictions to this .npy file")
+    q.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     q.set_defaults(func=predict_command)
 
 
@@ -150,13 +152,22 @@ def _validate(cfg: dict[str, Any]) -> None:
         raise CLIError(f"--hidden {cfg['hidden']!r} must be comma-separated integers") from None
     if any(w < 1 for w in widths):
         raise CLIError(f"--hidden {cfg['hidden']!r}: widths must be positive")
-    if cfg["device"] not in ("cpu", "cuda") and not str(cfg["device"]).startswith("cuda:"):
-        raise CLIError(f"--device {cfg['device']!r} must be cpu or cuda")
-    if str(cfg["device"]).startswith("cuda"):
+    _check_device(cfg["device"])
+
+
+def _check_device(device: Any) -> str:
+    """``--device``: cpu, cuda or cuda:N, and CUDA only where CuPy sees a GPU."""
+    device = str(device)
+    if device not in ("cpu", "cuda") and not (
+        device.startswith("cuda:") and device[5:].isdigit()
+    ):
+        raise CLIError(f"--device {device!r} must be cpu or cuda")
+    if device.startswith("cuda"):
         from .. import cuda
 
         if not cuda.is_available():
             raise CLIError("--device cuda: no CUDA GPU with CuPy is available; use --device cpu")
+    return device
 
 
 def _hidden(cfg: dict[str, Any]) -> list[int]:
@@ -259,7 +270,7 @@ def train_command(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     torch.save(dict(model.state_dict()), run_dir / "model.safetensors")
     plot_curves(history.history, run_dir / "curves.png")
-    test = evaluate(model, (x_test, splits.y_test), loss, ["accuracy", "f1"])
+    test = evaluate(model, (x_test, splits.y_test), loss, ["accuracy", "f1"], device=cfg["device"])
     _write_json(run_dir / "test_metrics.json", test)
     last = history.last()
     print(f"epochs {len(history.epoch)}  train acc {last['accuracy']:.4f}  "
@@ -270,9 +281,10 @@ def train_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_run(run_dir: str) -> tuple[dict[str, Any], Any, Path]:
+def _load_run(run_dir: str, device: str = "cpu") -> tuple[dict[str, Any], Any, Path]:
     import nablagrad as torch
 
+    device = _check_device(device)
     path = Path(run_dir)
     if not (path / "config.json").is_file():
         raise CLIError(f"{path} is not a run directory (no config.json): pass runs/<timestamp>")
@@ -287,12 +299,12 @@ def _load_run(run_dir: str) -> tuple[dict[str, Any], Any, Path]:
     model = build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
                         cfg["dropout"])  # fmt: skip
     try:
-        model.load_state_dict(torch.load(path / "model.safetensors"))
+        model.load_state_dict(torch.load(path / "model.safetensors", map_location="cpu"))
     except (ValueError, KeyError, RuntimeError) as e:
         raise CLIError(
             f"{path / 'model.safetensors'} does not fit the model in config.json: {e}"
         ) from None
-    model.eval()
+    model.to(device).eval()
     return cfg, model, path
 
 
@@ -303,12 +315,13 @@ def evaluate_command(args: argparse.Namespace) -> int:
     from .plots import plot_confusion_matrix
     from .recipes import prepare_inputs
 
-    cfg, model, path = _load_run(args.run_dir)
+    cfg, model, path = _load_run(args.run_dir, args.device)
     splits = _data(cfg)
     x = prepare_inputs(splits.x_test, cfg["dataset"], cfg["model"])
     y = splits.y_test
-    res = evaluate(model, (x, y), nn.CrossEntropyLoss(), ["accuracy", "precision", "recall", "f1"])
-    out = _predict_scores(model, x)
+    res = evaluate(model, (x, y), nn.CrossEntropyLoss(), ["accuracy", "precision", "recall", "f1"],
+                   device=args.device)  # fmt: skip
+    out = _predict_scores(model, x, args.device)
     per_class = M.per_class_accuracy(out, y, splits.num_classes)
     cm = M.confusion_matrix(out, y, splits.num_classes)
     plot_confusion_matrix(cm, path / "confusion_matrix.png", splits.class_names)
@@ -322,7 +335,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict_scores(model: Any, x: Any) -> Any:
+def _predict_scores(model: Any, x: Any, device: str = "cpu") -> Any:
     import nablagrad as torch
 
     from ..backend import np
@@ -330,7 +343,7 @@ def _predict_scores(model: Any, x: Any) -> Any:
     outs = []
     with torch.no_grad():
         for i in range(0, len(x), 512):
-            outs.append(model(torch.tensor(x[i : i + 512])).numpy())
+            outs.append(model(torch.tensor(x[i : i + 512], device=device)).cpu().numpy())
     return np.concatenate(outs) if outs else np.zeros((0, 0))
 
 
@@ -338,7 +351,7 @@ def predict_command(args: argparse.Namespace) -> int:
     from ..backend import np
     from .recipes import prepare_inputs
 
-    cfg, model, _ = _load_run(args.run_dir)
+    cfg, model, _ = _load_run(args.run_dir, args.device)
     if not os.path.isfile(args.inputs):
         raise CLIError(f"input file {args.inputs} does not exist")
     try:
@@ -357,7 +370,7 @@ def predict_command(args: argparse.Namespace) -> int:
             f"(or {size} values each): pass one sample or a batch (N, ...)"
         )
     x = prepare_inputs(x.reshape(-1, *sample), cfg["dataset"], cfg["model"])
-    scores = _predict_scores(model, x)
+    scores = _predict_scores(model, x, args.device)
     pred = scores.argmax(axis=1)
     names = cfg.get("class_names") or [str(i) for i in range(cfg["num_classes"])]
     for i, p in enumerate(pred):

@@ -199,7 +199,7 @@ class Trainer:
 
     def restore(self, path: str | os.PathLike) -> None:
         """Load a ``checkpoint`` written by ``ModelCheckpoint`` (``last.safetensors``)."""
-        ck = load(path)
+        ck = load(path, map_location="cpu")  # the model and optimizer move it to their devices
         if not isinstance(ck, dict) or not {"model", "optimizer", "epoch"} <= set(ck):
             raise ValueError(
                 f"{path} is not a training checkpoint (it lacks model/optimizer/epoch): resume "
@@ -306,8 +306,11 @@ def fit(
 
 
 def evaluate(model: Any, data: Any, loss: Callable, metrics: Sequence[str | Callable] = (),
-             batch_size: int = 256) -> dict[str, float]:  # fmt: skip
-    """Loss and metrics of ``model`` on ``data`` (eval mode, no gradients)."""
+             batch_size: int = 256, device: Any = None) -> dict[str, float]:  # fmt: skip
+    """Loss and metrics of ``model`` on ``data`` (eval mode, no gradients).  Batches are moved
+    to ``device``; by default to the device of the model's parameters."""
     loader = _as_loader(data, batch_size, False, None, "data")
-    trainer = Trainer(model, None, loss, loader, None, metrics, [], 1)
+    if device is None and hasattr(model, "parameters"):
+        device = next((p.device for p in model.parameters()), None)
+    trainer = Trainer(model, None, loss, loader, None, metrics, [], 1, device=device)
     return trainer.evaluate(loader, prefix="")
