@@ -59,7 +59,7 @@ def to_array(data: Any, dtype: Any = None, device: Any = None, copy: bool = True
         arr = np.asarray([_to_nested(v) for v in data])
         if npd is None:
             npd = _first_tensor_dtype(data)
-    elif hasattr(data, "__cuda_array_interface__") or isinstance(data, np.ndarray):
+    elif backend.is_array(data) or hasattr(data, "__cuda_array_interface__"):
         arr = data
     elif isinstance(data, np.generic):
         arr = np.asarray(data)

@@ -169,3 +169,24 @@ def test_torch_weights_load_into_a_module_on_the_device(device):
     x = np.random.default_rng(0).standard_normal((2, 5, 3)).astype(np.float32)
     out = nm(ng.tensor(x, device=device))[0]
     np.testing.assert_allclose(_host(out), tm(torch.tensor(x))[0].detach().numpy(), atol=1e-6)
+
+
+def test_batchnorm_eval_dataset_collate_normal_and_gradcheck(device):
+    bn = nn.BatchNorm1d(3).to(device)
+    bn(ng.randn(8, 3, device=device))
+    bn.eval()
+    y = bn(ng.randn(4, 3, device=device))
+    assert y.device.type == device
+    from nablagrad.utils.data import DataLoader, TensorDataset
+
+    ds = TensorDataset(ng.randn(10, 2, device=device), ng.arange(10, device=device))
+    for xb, yb in DataLoader(ds, batch_size=4, collate_fn=None):
+        assert xb.device.type == device and yb.device.type == device
+    batches = list(DataLoader(list(ds), batch_size=5))  # per-sample collate of device tensors
+    assert batches[0][0].device.type == device and tuple(batches[0][0].shape) == (5, 2)
+    m = ng.zeros(3, device=device)
+    s = ng.normal(m, ng.ones(3, device=device))
+    assert s.device.type == device and tuple(s.shape) == (3,)
+    x = ng.randn(3, dtype=ng.float64, device=device, requires_grad=True)
+    assert ng.autograd.gradcheck(lambda t: (t.sin() * t).sum(), (x,))
+    assert ng.autograd.gradgradcheck(lambda t: (t.tanh() ** 2).sum(), (x,))

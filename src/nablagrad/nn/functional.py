@@ -428,7 +428,8 @@ def batch_norm(
     else:
         if running_mean is None:
             raise RuntimeError("batch_norm: running statistics are required in eval mode")
-        inv = Tensor._wrap((1.0 / np.sqrt(running_var._data + eps)).astype(input._data.dtype))
+        rv = running_var._data
+        inv = Tensor._wrap((1.0 / get_array_module(rv).sqrt(rv + eps)).astype(input._data.dtype))
         y = (input - running_mean.reshape(shape)) * inv.reshape(shape)
     if weight is not None:
         y = y * weight.reshape(shape)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ...backend import np
+from ...backend import get_array_module, np
 from ...random import Generator
 from ...tensor import Tensor
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -35,7 +35,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         raise ValueError("default_collate got an empty batch")
     first = batch[0]
     if isinstance(first, Tensor):
-        return Tensor._wrap(np.stack([b._data for b in batch]))
+        return Tensor._wrap(get_array_module(first._data).stack([b._data for b in batch]))
     if isinstance(first, (np.ndarray, np.generic)):
         return Tensor._wrap(np.stack([np.asarray(b) for b in batch]))
     if isinstance(first, bool):
