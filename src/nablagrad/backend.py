@@ -149,7 +149,10 @@ def scatter_add_along_(out: Any, index: Any, values: Any, axis: int) -> None:
     """
     xp = get_array_module(out)
     nd = index.ndim
-    grid = [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1)) for i, n in enumerate(index.shape)]
+    grid = [
+        xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
+        for i, n in enumerate(index.shape)
+    ]
     grid[axis] = index
     xp.add.at(out, tuple(grid), values)
 

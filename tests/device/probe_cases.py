@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """The GPU probe's correctness cases (``benchmarks/gpu_probe.py`` Part A) as data.
 
 Each case is the same function of a library module ``m`` (``torch`` or ``nablagrad``), a list of

@@ -98,7 +98,10 @@ def test_mixed_devices_name_both_devices(fake_cuda, order):
     a, b = ng.ones(3, device="cuda"), ng.ones(3)
     if order == "cpu+cuda":
         a, b = b, a
-    msg = "Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!"
+    msg = (
+        "Expected all tensors to be on the same device, but found at least two devices, "
+        "cuda:0 and cpu!"
+    )
     with pytest.raises(RuntimeError, match=msg):
         a + b
     with pytest.raises(RuntimeError, match="cuda:0 and cpu"):
@@ -106,7 +109,7 @@ def test_mixed_devices_name_both_devices(fake_cuda, order):
     with pytest.raises(RuntimeError, match="cuda:0 and cpu"):
         ng.cat([a, b])
     with pytest.raises(RuntimeError, match="cuda:0 and cpu"):
-        a < b
+        _ = a < b
 
 
 def test_cpu_scalar_tensor_combines_with_cuda_as_in_torch(fake_cuda):

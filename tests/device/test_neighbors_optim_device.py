@@ -62,7 +62,9 @@ OPTIMIZERS = [
 ]
 
 
-@pytest.mark.parametrize("name,kwargs", OPTIMIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)])
+@pytest.mark.parametrize(
+    "name,kwargs", OPTIMIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)]
+)
 def test_optimizer_steps_match_the_cpu(device, name, kwargs):
     w0 = np.random.default_rng(0).standard_normal((64, 8))
     out = []
@@ -71,14 +73,18 @@ def test_optimizer_steps_match_the_cpu(device, name, kwargs):
         b = ng.zeros(8, device=dev, requires_grad=True)
         opt = getattr(ng.optim, name)([w, b], **kwargs)
         for _ in range(8):
-            def closure():
+
+            def closure(opt=opt, w=w, b=b):
                 opt.zero_grad()
                 loss = ((w.sin() + b) ** 2).mean()
                 loss.backward()
                 return loss
+
             opt.step(closure)
         assert w.device.type == dev and all(
-            v.device.type in (dev, "cpu") for s in opt.state.values() for v in s.values()
+            v.device.type in (dev, "cpu")
+            for s in opt.state.values()
+            for v in s.values()
             if isinstance(v, ng.Tensor)
         )
         out.append(w.detach().cpu().numpy())
@@ -92,7 +98,7 @@ def test_schedulers_drive_an_optimizer_on_the_device(device):
     opt = ng.optim.SGD([w], lr=0.1, momentum=0.9)
     scheds = [S.OneCycleLR(opt, max_lr=0.5, total_steps=40), S.ReduceLROnPlateau(opt)]
     lrs = []
-    for step in range(40):
+    for _ in range(40):
         opt.zero_grad()
         loss = ((w - 1) ** 2).sum()
         loss.backward()

@@ -60,7 +60,8 @@ def test_fit_evaluate_and_resume_give_the_same_numbers_on_every_device(device, t
         opt = ng.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         h = fit(model, (X, y), None, nn.CrossEntropyLoss(), opt, epochs=epochs, batch_size=50,
                 device=device, generator=ng.Generator().manual_seed(2), progress=False,
-                callbacks=[ModelCheckpoint(tmp_path / "ck", monitor="loss")], resume=resume)  # fmt: skip
+                callbacks=[ModelCheckpoint(tmp_path / "ck", monitor="loss")],
+                resume=resume)  # fmt: skip
         return h.history["loss"], model
 
     full, m_full = run(4)
@@ -97,11 +98,13 @@ def test_optimizer_state_dict_round_trip_on_the_device(device, name):
 
     def steps(w, opt, n):
         for _ in range(n):
+
             def closure():
                 opt.zero_grad()
                 loss = ((w.tanh() - 0.3) ** 2).sum()
                 loss.backward()
                 return loss
+
             opt.step(closure)
 
     w = ng.tensor(w0, device=device, requires_grad=True)

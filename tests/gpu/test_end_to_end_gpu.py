@@ -7,13 +7,12 @@ import sys
 
 import numpy as np
 import pytest
-
-import nablagrad as ng
-
 from test_neighbors_optim_device import *  # noqa: F401,F403  (run here with device="cuda")
 from test_nn_device import *  # noqa: F401,F403
 from test_probe_cases import test_case as test_probe_case_vs_torch_cpu  # noqa: F401
 from test_train_device import *  # noqa: F401,F403
+
+import nablagrad as ng
 
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))
 
@@ -26,8 +25,10 @@ def _cli(tmp_path, *args):
     return r.stdout
 
 
-@pytest.mark.parametrize("model,extra", [("mlp", ["--epochs", "3"]),
-                                         ("lenet5", ["--epochs", "2", "--batch-size", "64"])])  # fmt: skip
+RUNS = [("mlp", ["--epochs", "3"]), ("lenet5", ["--epochs", "2", "--batch-size", "64"])]
+
+
+@pytest.mark.parametrize("model,extra", RUNS)
 def test_cli_train_evaluate_predict_on_cuda(tmp_path, model, extra):
     out = _cli(tmp_path, "train", "--device", "cuda", "--model", model, *extra)
     acc = float(out.split("test accuracy ")[1].split()[0])

@@ -85,7 +85,9 @@ class Function:
         try:
             out = Tensor._wrap(fn.forward(*arrays, **kwargs))
         except (TypeError, ValueError) as e:
-            moved = same_device(cls.__name__.lower(), tensors)  # raises torch's error for a real mix
+            moved = same_device(
+                cls.__name__.lower(), tensors
+            )  # raises torch's error for a real mix
             if moved is not None:
                 return cls.apply(*moved, **kwargs)
             if isinstance(e, TypeError) or "broadcast" not in str(e) or len(arrays) < 2:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import axpy_, get_array_module, np
+from ..backend import axpy_, get_array_module
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,

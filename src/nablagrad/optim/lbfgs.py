@@ -217,7 +217,8 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self) -> Any:
         views = [
             get_array_module(p._data).zeros(p._data.size, p._data.dtype)
-            if p.grad is None else p.grad._data.reshape(-1)
+            if p.grad is None
+            else p.grad._data.reshape(-1)
             for p in self._params
         ]
         return get_array_module(views[0]).concatenate(views)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..autograd import enable_grad, no_grad
-from ..backend import axpby_, axpy_, get_array_module, np
+from ..backend import axpby_, axpy_, get_array_module
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,

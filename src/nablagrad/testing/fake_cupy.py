@@ -287,8 +287,7 @@ def _binary(name: str, reflected: bool = False, inplace: bool = False) -> Any:
 
 
 for _name in (
-    "add sub mul truediv floordiv mod pow matmul and or xor lshift rshift "
-    "lt le gt ge eq ne"
+    "add sub mul truediv floordiv mod pow matmul and or xor lshift rshift lt le gt ge eq ne"
 ).split():
     setattr(ndarray, f"__{_name}__", _binary(f"__{_name}__"))
     if _name not in ("lt", "le", "gt", "ge", "eq", "ne"):

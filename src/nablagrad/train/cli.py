@@ -158,9 +158,7 @@ def _validate(cfg: dict[str, Any]) -> None:
 def _check_device(device: Any) -> str:
     """``--device``: cpu, cuda or cuda:N, and CUDA only where CuPy sees a GPU."""
     device = str(device)
-    if device not in ("cpu", "cuda") and not (
-        device.startswith("cuda:") and device[5:].isdigit()
-    ):
+    if device not in ("cpu", "cuda") and not (device.startswith("cuda:") and device[5:].isdigit()):
         raise CLIError(f"--device {device!r} must be cpu or cuda")
     if device.startswith("cuda"):
         from .. import cuda
