@@ -34,6 +34,7 @@ __all__ = [
     "cupy_available",
     "use_fake_cuda",
     "is_array",
+    "along_axis_index",
     "scatter_add_along_",
     "erf",
     "dtype",
@@ -141,20 +142,26 @@ def is_array(x: Any) -> bool:
     return type(x) is np.ndarray or (_cupy is not None and isinstance(x, _cupy.ndarray))
 
 
-def scatter_add_along_(out: Any, index: Any, values: Any, axis: int) -> None:
-    """``out[i][index[i][j][k]][k] += values[i][j][k]`` (for ``axis=1``; torch's
-    ``scatter_add_``) in place, repeated indices accumulating.
+def along_axis_index(index: Any, axis: int) -> tuple:
+    """The advanced index that addresses ``out[i][index[i][j][k]][k]`` (for ``axis=1``): an
+    open grid of ``arange`` views with ``index`` at ``axis``, for ``xp.add.at`` and friends.
 
-    The open grid is built from ``arange`` views because CuPy's ``indices`` has no ``sparse``.
+    Built from ``arange`` because CuPy's ``indices`` has no ``sparse`` argument.
     """
-    xp = get_array_module(out)
+    xp = get_array_module(index)
     nd = index.ndim
     grid = [
         xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
         for i, n in enumerate(index.shape)
     ]
     grid[axis] = index
-    xp.add.at(out, tuple(grid), values)
+    return tuple(grid)
+
+
+def scatter_add_along_(out: Any, index: Any, values: Any, axis: int) -> None:
+    """``out[i][index[i][j][k]][k] += values[i][j][k]`` (for ``axis=1``; torch's
+    ``scatter_add_``) in place, repeated indices accumulating."""
+    get_array_module(out).add.at(out, along_axis_index(index, axis), values)
 
 
 # ---------------------------------------------------------------------------------------------
