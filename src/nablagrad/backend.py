@@ -37,6 +37,7 @@ __all__ = [
     "along_axis_index",
     "scatter_add_along_",
     "erf",
+    "scipy",
     "dtype",
     "to_np_dtype",
     "from_np_dtype",
@@ -112,12 +113,26 @@ class use_fake_cuda:  # noqa: N801 - used like a function, as torch.set_grad_ena
         _cupy, _cupy_checked = self._saved
 
 
+def scipy(submodule: str) -> Any:
+    """``scipy.<submodule>`` (imported on first use), for host-only algorithms: the FFT fast
+    path of CPU convolutions, sparse co-occurrence matrices, word2vec's CPU kernel.  The one
+    place that imports SciPy; ``None`` when SciPy is not installed.
+
+    Example:
+        >>> from nablagrad import backend
+        >>> float(backend.scipy("special").expit(0.0))
+        0.5
+    """
+    try:
+        return importlib.import_module(f"scipy.{submodule}")
+    except ImportError:  # pragma: no cover - scipy is a dependency
+        return None
+
+
 def _special(xp: Any) -> Any:
     """SciPy's special functions for the array namespace ``xp`` (cupyx's on CuPy)."""
     if xp is np:
-        import scipy.special
-
-        return scipy.special
+        return scipy("special")
     if getattr(xp, "IS_FAKE", False):
         return xp._scipy_special()
     return importlib.import_module("cupyx.scipy.special")
