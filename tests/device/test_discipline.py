@@ -158,3 +158,25 @@ def test_gradient_comes_back_to_the_source_device(device):
     y = x.to(device) * 2
     y.sum().backward()
     assert x.grad.device.type == "cpu" and x.grad.tolist() == [[2.0] * 3] * 2
+
+
+def test_more_mixed_device_paths_raise_or_copy_like_torch(fake_cuda):
+    a, b = ng.ones(3, device="cuda"), ng.ones(3)
+    msg = "found at least two devices, cuda:0 and cpu!"
+    with pytest.raises(RuntimeError, match=msg):
+        a.add_(b)
+    with pytest.raises(RuntimeError, match=msg):
+        a.masked_fill(b > 0, 0.0)
+    with pytest.raises(RuntimeError, match=msg):
+        ng.ones(2, 3, device="cuda").gather(1, ng.tensor([[0], [1]]))
+    with pytest.raises(RuntimeError, match=msg):
+        ng.nn.functional.cross_entropy(ng.ones(2, 3, device="cuda"), ng.tensor([0, 1]))
+    with pytest.raises(RuntimeError, match=msg):
+        ng.nn.functional.mse_loss(a, b)
+    with pytest.raises(RuntimeError, match=msg):
+        ng.nn.CrossEntropyLoss(weight=ng.ones(3))(
+            ng.ones(2, 3, device="cuda"), ng.tensor([0, 1]).cuda()
+        )
+    a.copy_(b * 2)  # copy_ crosses devices, as torch's
+    b.copy_(a * 3)
+    assert a.is_cuda and a.cpu().tolist() == [2.0] * 3 and b.tolist() == [6.0] * 3
