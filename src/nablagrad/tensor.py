@@ -469,7 +469,9 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __reduce__(self) -> tuple:
-        return (_rebuild, (backend.to_host(self._data), self._requires_grad))
+        dev = self.device
+        args = (backend.to_host(self._data), self._requires_grad)
+        return (_rebuild, args if dev.type == "cpu" else args + (str(dev),))
 
     def __deepcopy__(self, memo: dict) -> Tensor:
         out = Tensor._wrap(self._data.copy())
@@ -1024,8 +1026,9 @@ class Tensor:
         return _lazy.creation.new_like(self, "tensor", (data,), **kwargs)
 
 
-def _rebuild(data: Any, requires_grad: bool) -> Tensor:
-    t = Tensor._wrap(data)
+def _rebuild(data: Any, requires_grad: bool, device: str = "cpu") -> Tensor:
+    """Unpickle: host values, put back on the device they were pickled from (as torch)."""
+    t = Tensor._wrap(data if device == "cpu" else backend.to_device(data, device))
     t._requires_grad = requires_grad
     return t
 

@@ -180,3 +180,12 @@ def test_more_mixed_device_paths_raise_or_copy_like_torch(fake_cuda):
     a.copy_(b * 2)  # copy_ crosses devices, as torch's
     b.copy_(a * 3)
     assert a.is_cuda and a.cpu().tolist() == [2.0] * 3 and b.tolist() == [6.0] * 3
+
+
+def test_pickle_and_deepcopy_keep_the_device(device):
+    import copy
+    import pickle
+
+    x = ng.tensor([1.0, 2.0], device=device, requires_grad=True)
+    for y in (pickle.loads(pickle.dumps(x)), copy.deepcopy(x)):
+        assert y.device == x.device and y.requires_grad and y.tolist() == [1.0, 2.0]
