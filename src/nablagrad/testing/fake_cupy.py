@@ -370,7 +370,12 @@ asanyarray = asarray
 
 
 def array(
-    obj: Any, dtype: Any = None, copy: Any = True, order: str = "K", subok: bool = False, ndmin=0
+    obj: Any,
+    dtype: Any = None,
+    copy: Any = True,
+    order: str = "K",
+    subok: bool = False,
+    ndmin: int = 0,
 ) -> ndarray:
     if type(obj) is ndarray:
         if copy:
@@ -388,7 +393,9 @@ def _unwrap_host(obj: Any) -> Any:
     return obj
 
 
-def asnumpy(a: Any, stream: Any = None, order: str = "C", out: Any = None, blocking=True) -> Any:
+def asnumpy(
+    a: Any, stream: Any = None, order: str = "C", out: Any = None, blocking: bool = True
+) -> Any:
     """A host (NumPy) copy of a device array; host data is returned as ``numpy.asarray``."""
     if type(a) is ndarray:
         return a.get(order=order, out=out)
