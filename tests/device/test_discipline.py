@@ -177,6 +177,8 @@ def test_more_mixed_device_paths_raise_or_copy_like_torch(fake_cuda):
         ng.nn.CrossEntropyLoss(weight=ng.ones(3))(
             ng.ones(2, 3, device="cuda"), ng.tensor([0, 1]).cuda()
         )
+    with pytest.raises(RuntimeError, match=msg):
+        ng.nn.functional.embedding(ng.tensor([0, 1]), ng.ones(3, 2, device="cuda"))
     a.copy_(b * 2)  # copy_ crosses devices, as torch's
     b.copy_(a * 3)
     assert a.is_cuda and a.cpu().tolist() == [2.0] * 3 and b.tolist() == [6.0] * 3

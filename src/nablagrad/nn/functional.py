@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..autograd.function import check_same_device
 from ..backend import get_array_module, np
 from ..ops import conv as _conv
 from ..ops import fused as P
@@ -452,6 +453,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
         raise TypeError(
             f"embedding: indices must be an integer tensor, got {input.dtype}: call .long()"
         )
+    check_same_device("embedding", input, weight)  # as torch (CuPy would take host indices)
     idx = input._data
     num = weight.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= num):
