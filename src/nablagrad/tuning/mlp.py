@@ -10,7 +10,7 @@ Example:
     >>> task = DigitsMLP()
     >>> cfg = {"lr": 0.01, "batch_size": 64, "weight_decay": 0.0, "optimizer": "adam",
     ...        "dropout": 0.0, "seed": 0, "budget": 2}
-    >>> task(cfg) > 0.8
+    >>> task(cfg)["val_score"] > 0.8
     True
 """
 
