@@ -42,7 +42,11 @@ def to_ng(x: Any, requires_grad: bool = False) -> ng.Tensor:
 
 def assert_close(ng_val: Any, torch_val: Any, atol: float, rtol: float, what: str = "") -> None:
     a = np.asarray(ng_val._data if isinstance(ng_val, ng.Tensor) else ng_val)
-    b = torch_val.detach().numpy() if isinstance(torch_val, torch.Tensor) else np.asarray(torch_val)
+    b = (
+        torch_val.detach().numpy(force=True)  # force: torch may return a lazy ZeroTensor
+        if isinstance(torch_val, torch.Tensor)
+        else np.asarray(torch_val)
+    )
     assert a.shape == b.shape, f"{what}: shape {a.shape} != torch {b.shape}"
     np.testing.assert_allclose(a, b, atol=atol, rtol=rtol, err_msg=what, equal_nan=True)
 
