@@ -134,7 +134,9 @@ def check_op(
         if b.grad is None:
             assert a.grad is None or not np.any(a.grad._data), f"input {i}: torch has no grad"
             continue
-        assert a.grad is not None, f"input {i}: nablagrad computed no gradient"
+        if a.grad is None:  # torch may materialise a zero gradient where nablagrad has none
+            assert not np.any(b.grad.numpy()), f"input {i}: nablagrad computed no gradient"
+            continue
         assert_close(a.grad, b.grad, ga, gr, f"gradient of input {i}")
 
 
@@ -148,7 +150,9 @@ def _check_second_order(ng_loss, t_loss, ng_in, t_in, diff, rng, atol, rtol) -> 
         if b is None:
             assert a is None or not np.any(a._data), f"input {i}: torch has no gradient"
             continue
-        assert a is not None, f"input {i}: nablagrad computed no gradient"
+        if a is None:  # torch may materialise a zero gradient where nablagrad has none
+            assert not np.any(b.detach().numpy()), f"input {i}: nablagrad computed no gradient"
+            continue
         assert_close(a, b, atol, rtol, f"gradient of input {i}")
         if not b.requires_grad:  # torch: the gradient does not depend on the inputs
             continue

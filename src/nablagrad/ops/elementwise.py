@@ -313,14 +313,31 @@ def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
     return div(Round.apply(mul(x, scale)), scale)
 
 
+class FloorDivide(Function):
+    """``floor(a / b)``; like torch, it has no derivative: backward raises."""
+
+    def forward(self, a, b):
+        return get_array_module(a).floor(a / b)
+
+    def backward(self, g, out, a, b):
+        raise RuntimeError(
+            "derivative for floor_divide is not implemented (as in torch): use "
+            "div(a, b, rounding_mode='floor'), whose gradient is zero, or detach the operands"
+        )
+
+
 def floor_divide(a: Any, b: Any) -> Tensor:
+    """``a // b`` rounded toward minus infinity (no derivative, as torch's floor_divide)."""
+    a, b = prepare(a, b)
+    if a._data.dtype.kind == "f":
+        return FloorDivide.apply(a, b)
     return div(a, b, rounding_mode="floor")
 
 
 def remainder(a: Any, b: Any) -> Tensor:
     """Python-style modulus (sign of the divisor); gradient flows to ``a`` as identity."""
     a, b = prepare(a, b)
-    return sub(a, mul(floor_divide(a, b).detach(), b))
+    return sub(a, mul(div(a.detach(), b.detach(), rounding_mode="floor"), b))
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
