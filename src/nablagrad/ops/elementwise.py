@@ -128,9 +128,10 @@ def function_from_row(row: Row) -> type[Function]:
             return fwd(a, b)
 
         def backward(self: Function, g: Any, out: Any, a: Any, b: Any) -> tuple:  # type: ignore[misc]
+            pa, pb = self.parents  # (inlined self.needs(i): this runs for every binary node)
             return (
-                d0(self.m, g, out, a, b) if self.needs(0) else None,
-                d1(self.m, g, out, a, b) if self.needs(1) else None,
+                d0(self.m, g, out, a, b) if pa._requires_grad else None,
+                d1(self.m, g, out, a, b) if pb._requires_grad else None,
             )
 
     name = "".join(part.capitalize() for part in row.name.split("_"))
@@ -151,7 +152,9 @@ def functional_from_row(row: Row, cls: type[Function]) -> Any:
         def unary_float(x: Tensor) -> Tensor:
             if not isinstance(x, Tensor):
                 raise TypeError(f"{row.name}(): expected a Tensor, got {type(x).__name__}")
-            return apply(_float_dtype_for(x))
+            if x._data.dtype.kind in "biu":  # integers and bools compute in the default float
+                x = x.to(dtype=default_float_np())
+            return apply(x)
 
         fn = unary_float
     else:
