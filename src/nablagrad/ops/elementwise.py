@@ -111,21 +111,14 @@ def _float_dtype_for(x: Tensor) -> Tensor:
 
 def function_from_row(row: Row) -> type[Function]:
     """The ``Function`` subclass for a table row (``exp`` -> ``Exp``)."""
-    fwd = row.forward
     if row.arity == 1:
         (d0,) = row.grads
-
-        def forward(self: Function, x: Any) -> Any:
-            return fwd(x)
 
         def backward(self: Function, g: Any, out: Any, x: Any) -> tuple:
             return (d0(self.m, g, out, x),)
 
     else:
         d0, d1 = row.grads
-
-        def forward(self: Function, a: Any, b: Any) -> Any:  # type: ignore[misc]
-            return fwd(a, b)
 
         def backward(self: Function, g: Any, out: Any, a: Any, b: Any) -> tuple:  # type: ignore[misc]
             pa, pb = self.parents  # (inlined self.needs(i): this runs for every binary node)
@@ -135,7 +128,9 @@ def function_from_row(row: Row) -> type[Function]:
             )
 
     name = "".join(part.capitalize() for part in row.name.split("_"))
-    return type(name, (Function,), {"forward": forward, "backward": backward, "__doc__": row.doc})
+    # the row's array function is the forward itself (a static method: no wrapper call)
+    body = {"forward": staticmethod(row.forward), "backward": backward, "__doc__": row.doc}
+    return type(name, (Function,), body)
 
 
 def functional_from_row(row: Row, cls: type[Function]) -> Any:
