@@ -35,7 +35,6 @@ __all__ = [
     "use_fake_cuda",
     "is_array",
     "along_axis_index",
-    "scatter_add_along_",
     "erf",
     "scipy",
     "dtype",
@@ -171,12 +170,6 @@ def along_axis_index(index: Any, axis: int) -> tuple:
     ]
     grid[axis] = index
     return tuple(grid)
-
-
-def scatter_add_along_(out: Any, index: Any, values: Any, axis: int) -> None:
-    """``out[i][index[i][j][k]][k] += values[i][j][k]`` (for ``axis=1``; torch's
-    ``scatter_add_``) in place, repeated indices accumulating."""
-    get_array_module(out).add.at(out, along_axis_index(index, axis), values)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ which the engine sets to array math or Tensor math for the pass.
 from __future__ import annotations
 
 import itertools
+import operator
 from typing import Any
 
 from .. import backend
@@ -83,6 +84,9 @@ def _device_error(name: str, devices: dict) -> RuntimeError:
     )
 
 
+_data_of = operator.attrgetter("_data")
+
+
 class Function:
     """Base class of differentiable primitives; subclasses define ``forward`` and ``backward``.
 
@@ -94,7 +98,7 @@ class Function:
 
     differentiable = True
     parents: tuple | None = None
-    m: Any = ARRAY  # the backward math namespace; the engine sets it per pass (gradmath.py)
+    m: Any = ARRAY  # backward math (gradmath.py); the engine sets TENSOR for create_graph calls
 
     def forward(self, *arrays: Any, **kwargs: Any) -> Any:  # pragma: no cover - interface
         raise NotImplementedError
@@ -106,7 +110,7 @@ class Function:
     def apply(cls, *tensors: Any, **kwargs: Any) -> Any:
         """Run ``forward`` on the tensors' arrays and record the call when a gradient is needed."""
         fn = cls()
-        arrays = [t._data for t in tensors]
+        arrays = tuple(map(_data_of, tensors))  # (C-level; a comprehension is a Python frame)
         try:
             out = Tensor._wrap(fn.forward(*arrays, **kwargs))
         except (TypeError, ValueError) as e:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import function as fn_mod
-from ..autograd.function import Function
-from ..backend import along_axis_index, get_array_module, np, scatter_add_along_
+from ..autograd.function import Function, check_same_device
+from ..backend import along_axis_index, get_array_module, np
 from ..tensor import Tensor
 from .elementwise import _as_operand, where
 from .shape import broadcast_tensors, normalize_dims
@@ -49,6 +49,13 @@ def _convert_one(i: Any, xp: Any) -> Any:
     if isinstance(i, (list, range)):
         return xp.asarray(list(i))
     return i
+
+
+def along(xp: Any, index: Any, axis: int) -> tuple:
+    """The full index of ``index`` used along ``axis`` (torch's gather/scatter addressing):
+    element ``(i, j, ...)`` of ``index`` addresses ``(i, ..., index[i, j, ...], ...)``; the
+    index may be smaller than the tensor in every dimension."""
+    return along_axis_index(index, axis)  # the backend's: CuPy has no indices(sparse=)
 
 
 class GetItem(Function):
@@ -100,7 +107,7 @@ class SetItem(Function):
 class Gather(Function):
     def forward(self, x, index=None, axis=0):
         self.index, self.axis, self.shape = index, axis, x.shape
-        return get_array_module(x).take_along_axis(x, index, axis=axis)
+        return x[along(get_array_module(x), index, axis)]
 
     def backward(self, g, out, x):
         return (
@@ -111,8 +118,9 @@ class Gather(Function):
 class ScatterAddAlong(Function):
     def forward(self, g, index=None, axis=0, shape=()):
         self.index, self.axis = index, axis
-        out = get_array_module(g).zeros(shape, dtype=g.dtype)
-        scatter_add_along_(out, index, g, axis)
+        xp = get_array_module(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        xp.add.at(out, along(xp, index, axis), g)
         return out
 
     def backward(self, gg, out, g):
@@ -162,7 +170,27 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
             f"gather(): index has {index.ndim} dims but input has {x.ndim}: they must match"
         )
     axis = normalize_dims(dim, x.ndim)[0]
+    _check_along("gather", x, index, axis)
     return Gather.apply(x, index=index._data, axis=axis)
+
+
+def _check_along(name: str, x: Tensor, index: Tensor, axis: int) -> None:
+    """torch's rule: ``index`` fits inside ``x`` in every dimension but ``axis``; its values
+    lie in ``[-size, size)`` along ``axis``; both on one device."""
+    check_same_device(name, x, index)
+    for d, (i, n) in enumerate(zip(index.shape, x.shape)):
+        if d != axis and i > n:
+            raise RuntimeError(
+                f"{name}(): index has size {i} in dimension {d} but the input only {n}: the "
+                f"index may not be larger than the input outside dim {axis}"
+            )
+    size = x.shape[axis]
+    data = index._data
+    if data.size and (int(data.min()) < -size or int(data.max()) >= size):
+        raise IndexError(
+            f"{name}(): index {int(data.max()) if data.max() >= size else int(data.min())} is "
+            f"out of bounds for dimension {axis} with size {size}"
+        )
 
 
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -197,12 +225,13 @@ class Scatter(Function):
         xp = get_array_module(x)
         self.index, self.axis, self.reduce = index, axis, reduce
         out = x.copy()
+        where = along(xp, index, axis)
         if reduce == "add":
-            xp.add.at(out, along_axis_index(index, axis), src)
+            xp.add.at(out, where, src)
         elif reduce == "multiply":
-            xp.multiply.at(out, along_axis_index(index, axis), src)
+            xp.multiply.at(out, where, src)
         else:
-            xp.put_along_axis(out, index, src, axis=axis)
+            out[where] = src
         return out
 
     def backward(self, g, out, x, src):
@@ -217,7 +246,7 @@ class Scatter(Function):
         if self.needs(0):
             raw = m.raw(g)
             keep = get_array_module(raw).ones(raw.shape, dtype=bool)
-            get_array_module(raw).put_along_axis(keep, self.index, False, axis=self.axis)
+            keep[along(get_array_module(raw), self.index, self.axis)] = False
             gx = g * keep
         if self.needs(1):
             gsrc = m.call(Gather, g, index=self.index, axis=self.axis)
@@ -240,6 +269,7 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = N
             f"scatter(): index has {index.ndim} dims but input has {x.ndim}: they must match"
         )
     axis = normalize_dims(dim, x.ndim)[0]
+    _check_along("scatter", x, index, axis)
     xp = get_array_module(x._data)
     if isinstance(src, Tensor):
         if src.ndim != x.ndim or any(i > s for i, s in zip(index.shape, src.shape)):

@@ -308,7 +308,6 @@ def _function(fn: Any) -> Any:
         return _wrap(fn(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
 
     call.__name__ = getattr(fn, "__name__", "function")
-    call.__doc__ = getattr(fn, "__doc__", None)
     return call
 
 
