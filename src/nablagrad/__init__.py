@@ -219,3 +219,12 @@ from . import neighbors
 from . import tuning
 from . import text
 from . import lab
+
+
+def __getattr__(name: str):
+    """Load the optional applications (``nablagrad.onnx``, ``viz``, ``ensemble``) on first use."""
+    if name in ("onnx", "viz", "ensemble"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'nablagrad' has no attribute {name!r}")

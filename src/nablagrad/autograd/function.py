@@ -36,6 +36,17 @@ def tick() -> int:
     return next(_clock)
 
 
+# A listener for tracing (``set_trace_hook``): called as hook(fn, tensors, kwargs, out) after
+# every forward while set; ``nablagrad.onnx`` uses it to record a model's operations.
+_trace_hook: Any = None
+
+
+def set_trace_hook(hook: Any) -> None:
+    """Install (or with ``None`` remove) the listener told about every primitive call."""
+    global _trace_hook
+    _trace_hook = hook
+
+
 # Set by nablagrad.tensor once the Tensor class exists (the two modules need each other).
 Tensor: Any = None
 
@@ -74,6 +85,8 @@ class Function:
                 "dimension, counting from the last, the sizes must be equal or one of them 1 "
                 "(reshape or unsqueeze an operand to line its dimensions up)"
             ) from None
+        if _trace_hook is not None:
+            _trace_hook(fn, tensors, kwargs, out)
         if _grad_enabled:
             for t in tensors:
                 if t._requires_grad:
