@@ -292,10 +292,21 @@ def _avgpool(e: _Emitter, n: Node) -> list[str]:
 def _reshape(e: _Emitter, n: Node) -> list[str]:
     # The leading dimension is usually the batch: copy it from the input (0) when it is
     # unchanged, else infer it (-1), so the model also runs at other batch sizes.
+    # Inserting or removing size-1 dimensions (unsqueeze, squeeze, stack) becomes
+    # Squeeze/Unsqueeze, which leave the other dimensions free.
     in_shape, out_shape = _shape(e, n.inputs[0]), list(n.out_shapes[0])
+    x = _ins(e, n)[0]
+    if [d for d in in_shape if d != 1] == [d for d in out_shape if d != 1]:
+        drop = [i for i, d in enumerate(in_shape) if d == 1]
+        add = [j for j, d in enumerate(out_shape) if d == 1]
+        if drop == add:
+            return e.op("Identity", [x])
+        if drop:
+            x = e.op1("Squeeze", [x, e.ints(drop, "axes")])
+        return e.op("Unsqueeze", [x, e.ints(add, "axes")]) if add else [x]
     if out_shape and in_shape:
         out_shape[0] = 0 if out_shape[0] == in_shape[0] else -1
-    return e.op("Reshape", [_ins(e, n)[0], e.ints(out_shape)])
+    return e.op("Reshape", [x, e.ints(out_shape)])
 
 
 @_converter("Permute")
