@@ -68,6 +68,26 @@ class GraphPicture:
     engine: str | None = None
     _extra: dict = field(default_factory=dict, repr=False)
 
+    def save(self, path: str | os.PathLike, format: str | None = None, engine: str = "auto",
+             dpi: int = 120) -> GraphPicture:  # fmt: skip
+        """Render to ``path`` (SVG or PNG) through Graphviz or matplotlib (see ``draw_graph``)."""
+        path = os.fspath(path)
+        fmt = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
+        if fmt not in ("svg", "png"):
+            raise ValueError(f"draw_graph: format must be 'svg' or 'png', got {fmt!r}")
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=f".{fmt}")
+        os.close(fd)
+        try:
+            self.engine = _render(self, tmp, fmt, engine, dpi)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        self.path = path
+        return self
+
     def _repr_svg_(self) -> str:  # Jupyter
         with tempfile.TemporaryDirectory() as d:
             p = os.path.join(d, "g.svg")
@@ -337,19 +357,4 @@ def draw_graph(
     pic.source = _dot_source(pic.nodes, pic.edges, rankdir)
     if path is None:
         return pic
-    path = os.fspath(path)
-    fmt = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
-    if fmt not in ("svg", "png"):
-        raise ValueError(f"draw_graph: format must be 'svg' or 'png', got {fmt!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=f".{fmt}")
-    os.close(fd)
-    try:
-        pic.engine = _render(pic, tmp, fmt, engine, dpi)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    pic.path = path
-    return pic
+    return pic.save(path, format, engine, dpi)
