@@ -37,8 +37,9 @@ def test_bootstrap_samples_and_members(bag, moons):
 
 def test_hard_vote_and_oob_against_a_manual_count(bag, moons):
     X, y = moons
-    labels = np.stack([m(torch.tensor(X.astype(np.float32))).argmax(1).numpy()
-                       for m in bag.members])
+    labels = np.stack(
+        [m(torch.tensor(X.astype(np.float32))).argmax(1).numpy() for m in bag.members]
+    )
     votes = np.stack([(labels == c).sum(0) for c in range(2)], 1)
     np.testing.assert_array_equal(bag.predict(X), votes.argmax(1))
     oob_pred = np.full(len(X), -1)
@@ -80,8 +81,9 @@ def test_regression_mean_and_oob_mse():
     X = rng.uniform(-2, 2, (150, 1)).astype(np.float32)
     y = (np.sin(2 * X) + 0.1 * rng.standard_normal(X.shape)).astype(np.float32)
     with pytest.warns(UserWarning, match="3 samples were in every member's sample"):
-        bag = Bagging(lambda: nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 1)),
-                      n_models=8, seed=1).fit(X, y, epochs=40, lr=0.02)
+        bag = Bagging(
+            lambda: nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 1)), n_models=8, seed=1
+        ).fit(X, y, epochs=40, lr=0.02)
     assert bag.task == "regression"
     outs = np.stack([m(torch.tensor(X)).detach().numpy() for m in bag.members])
     np.testing.assert_allclose(bag.predict(X), outs.mean(0), rtol=1e-5, atol=1e-6)
@@ -112,8 +114,11 @@ def test_voting_ensemble_hard_soft_weights():
 
     # logits on x=1: m1 [2, 0] (class 0, p0=0.88), m2 [0, 0.1] (class 1, p1=0.52),
     # m3 [0, 0.2] (class 1, p1=0.55)
-    models = [fixed([[2.0], [0.0]], [0.0, 0.0]), fixed([[0.0], [0.1]], [0.0, 0.0]),
-              fixed([[0.0], [0.2]], [0.0, 0.0])]
+    models = [
+        fixed([[2.0], [0.0]], [0.0, 0.0]),
+        fixed([[0.0], [0.1]], [0.0, 0.0]),
+        fixed([[0.0], [0.2]], [0.0, 0.0]),
+    ]
     X = np.ones((1, 1), np.float32)
     assert VotingEnsemble(models, voting="hard").predict(X).tolist() == [1]
     assert VotingEnsemble(models, voting="soft").predict(X).tolist() == [0]
@@ -126,8 +131,9 @@ def test_voting_ensemble_hard_soft_weights():
 
 def test_voting_ensemble_fit_and_errors(moons):
     X, y = moons
-    ens = VotingEnsemble([mlp(), nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))],
-                         voting="soft").fit(X, y, epochs=10)
+    ens = VotingEnsemble(
+        [mlp(), nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))], voting="soft"
+    ).fit(X, y, epochs=10)
     assert ens.score(X, y) > 0.75
     with pytest.raises(ValueError, match="voting"):
         VotingEnsemble([mlp()], voting="majority")

@@ -28,8 +28,14 @@ def export_and_compare(net, x, tmp_path, batches=(None,), opset=17, atol=ATOL, *
     net.eval()
     path = tmp_path / "model.onnx"
     proto = torch.onnx.export(
-        net, x, path, input_names=["input"], output_names=["output"], opset_version=opset,
-        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, **kw,
+        net,
+        x,
+        path,
+        input_names=["input"],
+        output_names=["output"],
+        opset_version=opset,
+        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+        **kw,
     )
     onnx.checker.check_model(onnx.load(path), full_check=True)
     assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
@@ -49,17 +55,40 @@ def op_types(proto):
 
 def test_mlp_with_every_activation(tmp_path):
     torch.manual_seed(0)
-    acts = [nn.ReLU(), nn.Sigmoid(), nn.Tanh(), nn.LeakyReLU(0.2), nn.ELU(0.7), nn.SELU(),
-            nn.GELU(), nn.GELU("tanh"), nn.Softplus(), nn.Softplus(beta=2.0), nn.SiLU(),
-            nn.Mish(), nn.Hardtanh(-0.5, 0.5)]
+    acts = [
+        nn.ReLU(),
+        nn.Sigmoid(),
+        nn.Tanh(),
+        nn.LeakyReLU(0.2),
+        nn.ELU(0.7),
+        nn.SELU(),
+        nn.GELU(),
+        nn.GELU("tanh"),
+        nn.Softplus(),
+        nn.Softplus(beta=2.0),
+        nn.SiLU(),
+        nn.Mish(),
+        nn.Hardtanh(-0.5, 0.5),
+    ]
     layers = []
     for a in acts:
         layers += [nn.Linear(6, 6), a]
     net = nn.Sequential(*layers, nn.Dropout(0.5), nn.Linear(6, 3), nn.LogSoftmax(dim=1))
     proto = export_and_compare(net, torch.randn(5, 6) * 2, tmp_path, batches=(None, 1, 17))
     types = set(op_types(proto))
-    assert {"Gemm", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Selu", "Erf", "Softplus",
-            "Clip", "LogSoftmax"} <= types
+    assert {
+        "Gemm",
+        "Relu",
+        "Sigmoid",
+        "Tanh",
+        "LeakyRelu",
+        "Elu",
+        "Selu",
+        "Erf",
+        "Softplus",
+        "Clip",
+        "LogSoftmax",
+    } <= types
     assert "Dropout" not in types  # eval mode: identity
 
 
@@ -82,10 +111,19 @@ def test_lenet5(tmp_path):
 def test_cnn_with_batchnorm_uses_running_statistics(tmp_path):
     torch.manual_seed(3)
     net = nn.Sequential(
-        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 8, 3, stride=2, padding="same" if False else 1, groups=2), nn.BatchNorm2d(8),
-        nn.ReLU(), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10),
-        nn.BatchNorm1d(10), nn.Softmax(dim=1),
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, stride=2, padding="same" if False else 1, groups=2),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(8, 10),
+        nn.BatchNorm1d(10),
+        nn.Softmax(dim=1),
     )
     net.train()
     for _ in range(3):  # move the running statistics away from 0 / 1
@@ -168,7 +206,7 @@ class Functional(nn.Module):
         y = self.conv(x)  # (N, 3, 8)
         y = y.transpose(1, 2).reshape(x.shape[0], -1)  # (N, 24)
         a, b = y[:, :12], y[:, 12:]
-        z = torch.cat([a * self.scale + 1, (b - a).abs().sqrt(), torch.exp(-b**2)], dim=1)
+        z = torch.cat([a * self.scale + 1, (b - a).abs().sqrt(), torch.exp(-(b**2))], dim=1)
         z = self.norm(z[:, :12]) + z[:, 12:24].mean(dim=1, keepdim=True) / 2
         z = z.clamp(-2, 2) + torch.maximum(z, torch.zeros(1)) + z.sum(1, keepdim=True) ** 2
         w = F.pad(z[:, None, :], (1, 2)).squeeze(1)
@@ -178,8 +216,9 @@ class Functional(nn.Module):
 @pytest.mark.parametrize("opset", [13, 17, 18])
 def test_functional_operations(tmp_path, opset):
     torch.manual_seed(6)
-    export_and_compare(Functional(), torch.randn(4, 2, 8), tmp_path, batches=(None, 1, 6),
-                       opset=opset)
+    export_and_compare(
+        Functional(), torch.randn(4, 2, 8), tmp_path, batches=(None, 1, 6), opset=opset
+    )
 
 
 def test_unsupported_operation_names_the_op(tmp_path):
@@ -215,8 +254,10 @@ def test_missing_extra_names_it(monkeypatch, tmp_path):
 
 
 def test_import_nablagrad_loads_no_optional_library():
-    code = ("import sys, nablagrad, nablagrad.onnx, nablagrad.utils.tensorboard; "
-            "print([m for m in ('onnx', 'onnxruntime', 'tensorboard', 'graphviz') "
-            "if m in sys.modules])")
+    code = (
+        "import sys, nablagrad, nablagrad.onnx, nablagrad.utils.tensorboard; "
+        "print([m for m in ('onnx', 'onnxruntime', 'tensorboard', 'graphviz') "
+        "if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -14,8 +14,14 @@ SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src")
 
 def nablagrad(*args, cwd):
     env = dict(os.environ, PYTHONPATH=SRC, NABLAGRAD_CACHE_DIR=str(cwd / "cache"))
-    return subprocess.run([sys.executable, "-m", "nablagrad", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "nablagrad", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def run_dir_of(result, cwd):

@@ -6,14 +6,25 @@ import torchinfo
 
 import nablagrad as ng
 
-KEYS = ["total_params", "trainable_params", "total_mult_adds", "total_output_bytes",
-        "total_param_bytes"]
+KEYS = [
+    "total_params",
+    "trainable_params",
+    "total_mult_adds",
+    "total_output_bytes",
+    "total_param_bytes",
+]
 
 
 def lenet_bn(nn):
     return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(),
+        nn.Conv2d(1, 6, 5, padding=2),
+        nn.BatchNorm2d(6),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.Flatten(),
         nn.Sequential(nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 10)),
     )
 
@@ -56,9 +67,21 @@ def test_recurrent_and_frozen_counts_match_torchinfo():
 
 def test_table_layout_and_columns(capsys):
     net = lenet_bn(ng.nn)
-    stats = ng.utils.summary(net, (1, 28, 28), batch_dim=0, depth=1,
-                             col_names=("input_size", "output_size", "num_params", "kernel_size",
-                                        "mult_adds", "trainable", "params_percent"))
+    stats = ng.utils.summary(
+        net,
+        (1, 28, 28),
+        batch_dim=0,
+        depth=1,
+        col_names=(
+            "input_size",
+            "output_size",
+            "num_params",
+            "kernel_size",
+            "mult_adds",
+            "trainable",
+            "params_percent",
+        ),
+    )
     printed = capsys.readouterr().out
     assert printed.strip() == str(stats).strip()
     lines = printed.splitlines()

@@ -19,8 +19,9 @@ matplotlib.use("Agg")
 
 
 def load(logdir):
-    acc = EventAccumulator(str(logdir), size_guidance={"scalars": 0, "histograms": 0,
-                                                       "images": 0, "tensors": 0})
+    acc = EventAccumulator(
+        str(logdir), size_guidance={"scalars": 0, "histograms": 0, "images": 0, "tensors": 0}
+    )
     acc.Reload()
     return acc
 
@@ -54,11 +55,16 @@ def test_scalars_histograms_images_text(tmp_path):
     assert list(h2.histogram_value.bucket) == [2, 2, 2, 2, 2]
     (im,) = acc.Images("red")
     assert (im.width, im.height) == (10, 8)
-    from PIL import Image
     import io
 
+    from PIL import Image
+
     px = np.asarray(Image.open(io.BytesIO(im.encoded_image_string)))
-    assert px.shape == (8, 10, 3) and px[0, 0].tolist() == [255, 0, 0] and px[0, 9].tolist() == [0, 0, 0]
+    assert (
+        px.shape == (8, 10, 3)
+        and px[0, 0].tolist() == [255, 0, 0]
+        and px[0, 9].tolist() == [0, 0, 0]
+    )
     g = acc.Images("gray")[0]
     assert np.asarray(Image.open(io.BytesIO(g.encoded_image_string))).max() == 128
     assert acc.Images("batch")[0].width == 12  # 5 images -> 3 x 2 grid of 4x4
@@ -89,14 +95,21 @@ def test_add_figure(tmp_path):
 
 def test_add_hparams_is_read_by_the_hparams_plugin(tmp_path):
     with SummaryWriter(tmp_path) as w:
-        w.add_hparams({"lr": 0.1, "optimizer": "adam", "nesterov": True},
-                      {"hparam/accuracy": 0.9}, run_name="trial0")
+        w.add_hparams(
+            {"lr": 0.1, "optimizer": "adam", "nesterov": True},
+            {"hparam/accuracy": 0.9},
+            run_name="trial0",
+        )
     acc = load(tmp_path / "trial0")
     content = acc.PluginTagToContent("hparams")
-    assert set(content) == {"_hparams_/experiment", "_hparams_/session_start_info",
-                            "_hparams_/session_end_info"}
+    assert set(content) == {
+        "_hparams_/experiment",
+        "_hparams_/session_start_info",
+        "_hparams_/session_end_info",
+    }
     start = plugin_data_pb2.HParamsPluginData.FromString(
-        content["_hparams_/session_start_info"]).session_start_info
+        content["_hparams_/session_start_info"]
+    ).session_start_info
     assert start.hparams["lr"].number_value == 0.1
     assert start.hparams["optimizer"].string_value == "adam"
     assert start.hparams["nesterov"].bool_value is True

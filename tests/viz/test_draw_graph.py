@@ -8,8 +8,7 @@ import pytest
 from PIL import Image
 
 import nablagrad as torch
-from nablagrad import nn
-from nablagrad import viz
+from nablagrad import nn, viz
 from nablagrad.viz import draw_graph
 
 
@@ -27,8 +26,21 @@ def test_nodes_edges_values_and_gradients():
     loss.backward(retain_graph=True)
     g = draw_graph(loss, params=names)
     heads = [n.label.splitlines()[0] for n in g.nodes]
-    assert heads == ["x", "0.weight", "0.bias", "Linear", "Sigmoid", "2.weight", "2.bias",
-                     "Linear", "y", "Sub", "constant", "Pow", "Mean"]
+    assert heads == [
+        "x",
+        "0.weight",
+        "0.bias",
+        "Linear",
+        "Sigmoid",
+        "2.weight",
+        "2.bias",
+        "Linear",
+        "y",
+        "Sub",
+        "constant",
+        "Pow",
+        "Mean",
+    ]
     kinds = {n.label.splitlines()[0]: n.kind for n in g.nodes}
     assert kinds["x"] == "leaf" and kinds["0.weight"] == "param" and kinds["Mean"] == "output"
     assert len(g.edges) == 12
@@ -39,7 +51,7 @@ def test_nodes_edges_values_and_gradients():
     # layers follow the forward pass
     layer = {n.label.splitlines()[0]: n.layer for n in g.nodes}
     assert layer["Sigmoid"] > layer["x"] and layer["Mean"] == max(layer.values())
-    assert 'digraph autograd' in g.source and g.source.count("->") == 12
+    assert "digraph autograd" in g.source and g.source.count("->") == 12
 
 
 def test_big_tensors_show_shape_only_and_errors():

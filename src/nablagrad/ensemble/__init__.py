@@ -250,8 +250,21 @@ class Bagging(_Ensemble):
                 manual_seed(self.seed + i)
             model = self.model_fn()
             seed = None if self.seed is None else self.seed + i
-            self.histories_.append(_fit_one(model, x[idx], t[idx], self.task, loss, optimizer, lr,
-                                            epochs, batch_size, seed, dict(fit_kwargs)))  # fmt: skip
+            self.histories_.append(
+                _fit_one(
+                    model,
+                    x[idx],
+                    t[idx],
+                    self.task,
+                    loss,
+                    optimizer,
+                    lr,
+                    epochs,
+                    batch_size,
+                    seed,
+                    dict(fit_kwargs),
+                )
+            )
             self.members.append(model)
             self.samples_.append(np.sort(idx))
         if self.oob:
@@ -282,8 +295,11 @@ class Bagging(_Ensemble):
             mask[i, idx] = False
         has = mask.any(axis=0)
         if not has.all():
-            warnings.warn(f"Bagging: {int((~has).sum())} samples were in every member's sample "
-                          "and have no out-of-bag prediction; use more models", stacklevel=3)  # fmt: skip
+            warnings.warn(
+                f"Bagging: {int((~has).sum())} samples were in every member's sample "
+                "and have no out-of-bag prediction; use more models",
+                stacklevel=3,
+            )
         pred = self._combine(outs, mask)
         if self.task == "classification":
             pred = np.where(has, pred, -1)

@@ -240,8 +240,13 @@ register(
         "gradient step, and pictures of the autograd graph (nablagrad.viz.draw_graph).",
         (
             Param("hidden", int, 2, "hidden units", minimum=1, maximum=8),
-            Param("activation", str, "sigmoid", "hidden activation",
-                  choices=("sigmoid", "tanh", "relu")),
+            Param(
+                "activation",
+                str,
+                "sigmoid",
+                "hidden activation",
+                choices=("sigmoid", "tanh", "relu"),
+            ),
             Param("lr", float, 0.5, "learning rate of the gradient step", minimum=0.0),
             Param("target", float, 1.0, "the target y"),
             Param("seed", int, 0, "random seed of the weights"),

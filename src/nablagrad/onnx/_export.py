@@ -54,7 +54,9 @@ class _Emitter:
         name = hint if hint not in self._init_names else self.fresh(hint)
         self._init_names.add(name)
         a = np.asarray(array)  # (not ascontiguousarray: it turns 0-d arrays into 1-d ones)
-        self.inits.append(self.onnx.numpy_helper.from_array(a if a.flags.c_contiguous else a.copy(), name))
+        self.inits.append(
+            self.onnx.numpy_helper.from_array(a if a.flags.c_contiguous else a.copy(), name)
+        )
         return name
 
     def ints(self, values: Sequence[int], hint: str = "shape") -> str:
@@ -335,8 +337,12 @@ def _axes(a: Any) -> list[int] | None:
 
 @_converter("Sum", "Mean", "AMax", "LogSumExp")
 def _reduce(e: _Emitter, n: Node) -> list[str]:
-    kind = {"Sum": "ReduceSum", "Mean": "ReduceMean", "LogSumExp": "ReduceLogSumExp",
-            "AMax": "ReduceMax" if n.attrs.get("largest", True) else "ReduceMin"}[n.kind]  # fmt: skip
+    kind = {
+        "Sum": "ReduceSum",
+        "Mean": "ReduceMean",
+        "LogSumExp": "ReduceLogSumExp",
+        "AMax": "ReduceMax" if n.attrs.get("largest", True) else "ReduceMin",
+    }[n.kind]
     axes = _axes(n.attrs.get("axes"))
     return [e.reduce(kind, _ins(e, n)[0], axes, bool(n.attrs.get("keepdim", False)))]
 
@@ -516,8 +522,10 @@ def _recurrent(e: _Emitter, n: Node) -> list[str]:
                                        e.ints([0], "axes")]))  # fmt: skip
         while ins and ins[-1] == "":
             ins.pop()
-        attrs: dict[str, Any] = {"hidden_size": hidden,
-                                 "direction": "bidirectional" if dirs == 2 else "forward"}  # fmt: skip
+        attrs: dict[str, Any] = {
+            "hidden_size": hidden,
+            "direction": "bidirectional" if dirs == 2 else "forward",
+        }
         if kind == "GRU":
             attrs["linear_before_reset"] = 1
         if kind == "RNN":

@@ -111,8 +111,10 @@ class _Tracer:
 
         def forward(*args: Any, **kwargs: Any) -> Any:
             self.scope.append(name)
-            as_leaf = leaf is not None and not self.silent and (
-                self.leaf_filter is None or self.leaf_filter(leaf, module)
+            as_leaf = (
+                leaf is not None
+                and not self.silent
+                and (self.leaf_filter is None or self.leaf_filter(leaf, module))
             )
             try:
                 if not as_leaf:

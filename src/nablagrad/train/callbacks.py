@@ -321,11 +321,17 @@ class TensorBoard(Callback):
         write_graph: bool = True,
     ) -> None:
         if update_freq != "epoch" and not (isinstance(update_freq, int) and update_freq >= 1):
-            raise ValueError(f"update_freq must be 'epoch' or a positive integer, got {update_freq!r}")
+            raise ValueError(
+                f"update_freq must be 'epoch' or a positive integer, got {update_freq!r}"
+            )
         if histogram_freq < 0:
             raise ValueError(f"histogram_freq must be >= 0, got {histogram_freq}")
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
-        self.update_freq, self.histogram_freq, self.write_graph = update_freq, histogram_freq, write_graph
+        self.update_freq, self.histogram_freq, self.write_graph = (
+            update_freq,
+            histogram_freq,
+            write_graph,
+        )
         self.writer: Any = None
         self._step = 0
 

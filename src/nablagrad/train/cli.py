@@ -309,8 +309,7 @@ def _build_ensemble(cfg: dict[str, Any]) -> Any:
                            cfg["dropout"]).to(cfg["device"])  # fmt: skip
 
     # soft voting: predict() then agrees with forward() (log of the mean probability)
-    return Bagging(member, cfg["ensemble"], task="classification", voting="soft",
-                   seed=cfg["seed"])
+    return Bagging(member, cfg["ensemble"], task="classification", voting="soft", seed=cfg["seed"])
 
 
 def _train_ensemble(cfg: dict[str, Any], run_dir: Path, splits: Any, xs: tuple,

@@ -163,15 +163,19 @@ class ModelStatistics:
             frozen = count and not any(p.requires_grad for p in ps)
             return f"({count:,})" if frozen else _fmt_num(count)
         if col == "params_percent":
-            return f"{100 * count / self.total_params:.2f}%" if count and self.total_params else "--"
+            return (
+                f"{100 * count / self.total_params:.2f}%" if count and self.total_params else "--"
+            )
         if col == "kernel_size":
             w = getattr(info.module, "weight", None)
             return str(list(w.shape[2:])) if "Conv" in info.class_name and w is not None else "--"
         if col == "mult_adds":
             if shown_children:
                 return "--"
-            macs = info.macs if info.is_leaf else sum(
-                d.macs for d in _descendants(info) if d.is_leaf and not d.is_recursive
+            macs = (
+                info.macs
+                if info.is_leaf
+                else sum(d.macs for d in _descendants(info) if d.is_leaf and not d.is_recursive)
             )
             return _fmt_num(macs)
         if col == "trainable":

@@ -235,8 +235,9 @@ class SummaryWriter:
     ) -> None:
         """Log an image: float values in [0, 1] or uint8, laid out as ``dataformats``."""
         a = _to_hwc_uint8(img_tensor, dataformats)
-        image = self._pb.Summary.Image(height=a.shape[0], width=a.shape[1],
-                                       colorspace=a.shape[2], encoded_image_string=_png(a))  # fmt: skip
+        image = self._pb.Summary.Image(
+            height=a.shape[0], width=a.shape[1], colorspace=a.shape[2], encoded_image_string=_png(a)
+        )
         self._add(self._pb.Summary.Value(tag=tag, image=image), global_step, walltime)
 
     def add_images(
@@ -419,8 +420,13 @@ class SummaryWriter:
             if verbose:
                 print(node_name, n.kind, ins)
         for i, t in enumerate(g.outputs):
-            nodes.append(node_pb2.NodeDef(name=f"output/output.{i}", op="IO Node",
-                                          input=[producer[t]] if t in producer else []))  # fmt: skip
+            nodes.append(
+                node_pb2.NodeDef(
+                    name=f"output/output.{i}",
+                    op="IO Node",
+                    input=[producer[t]] if t in producer else [],
+                )
+            )
         graph = graph_pb2.GraphDef(node=nodes)
         self._writer.add_event(
             self._event_pb.Event(graph_def=graph.SerializeToString(), wall_time=time.time())

@@ -146,6 +146,9 @@ def summary(r: dict[str, Any]) -> str:
 def plot(r: dict[str, Any], out_dir: Any) -> list[Path]:
     folder = _out_dir(out_dir)
     paths = []
-    for key, name in (("forward_graph", "backprop_forward"), ("backward_graph", "backprop_backward")):
+    for key, name in (
+        ("forward_graph", "backprop_forward"),
+        ("backward_graph", "backprop_backward"),
+    ):
         paths.append(Path(r[key].save(folder / f"{name}.png", dpi=110).path))
     return paths
