@@ -261,3 +261,24 @@ def test_import_nablagrad_loads_no_optional_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_bagging_ensemble_exports_as_log_mean_probability(tmp_path):
+    from nablagrad.ensemble import Bagging
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 4)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    bag = Bagging(lambda: MLP([4, 8, 3]), n_models=3, oob=False, seed=0).fit(X, y, epochs=2)
+    proto = export_and_compare(bag, torch.tensor(X[:5]), tmp_path, batches=(None, 1, 13))
+    assert op_types(proto).count("Gemm") == 6 and "ReduceLogSumExp" in op_types(proto)
+    (logp,) = run_onnx(str(tmp_path / "model.onnx"), {"input": X})
+    np.testing.assert_allclose(np.exp(logp), bag.predict_proba(X), atol=ATOL)
+
+
+def test_unsqueeze_and_squeeze_keep_the_batch_free(tmp_path):
+    class Net(nn.Module):
+        def forward(self, x):
+            return torch.stack([x, 2 * x], 0).unsqueeze(-1).sum(0).squeeze(-1)
+
+    export_and_compare(Net(), torch.randn(3, 4), tmp_path, batches=(None, 1, 7))
