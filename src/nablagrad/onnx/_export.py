@@ -626,9 +626,11 @@ def to_model_proto(
                          f"{g.input_names} nor outputs {out_names}")  # fmt: skip
     graph = helper.make_graph(e.nodes, type(model).__name__, graph_inputs, graph_outputs,
                               initializer=e.inits)  # fmt: skip
+    opsets = [helper.make_opsetid("", opset)]
     proto = helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="nablagrad",
-        ir_version=min(onnx.IR_VERSION, 10 if opset <= 21 else onnx.IR_VERSION),
+        graph, opset_imports=opsets, producer_name="nablagrad",
+        # the oldest IR version that carries this opset: older runtimes can read the file
+        ir_version=helper.find_min_ir_version_for(opsets),
     )  # fmt: skip
     onnx.checker.check_model(proto, full_check=True)
     return proto

@@ -337,7 +337,7 @@ def summary(
     else:  # no forward pass: one row per module, in definition order
         index: dict[int, LayerInfo] = {}
         for name, m in named:
-            parent = index.get(id(named_parent(model, name)))
+            parent = index.get(id(_named_parent(model, name)))
             siblings = parent.children if parent else []
             info = LayerInfo(name, type(m).__name__, name.count(".") + 1 if name else 0,
                              len(siblings) + 1, m, parent)  # fmt: skip
@@ -352,7 +352,7 @@ def summary(
     return stats
 
 
-def named_parent(model: Any, name: str) -> Any:
+def _named_parent(model: Any, name: str) -> Any:
     if not name:
         return None
     parent = model
