@@ -30,10 +30,13 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import nn
+from .. import nn, optim
 from ..autograd.grad_mode import no_grad
 from ..backend import np, to_host
+from ..ops.shape import stack
+from ..random import Generator, manual_seed
 from ..tensor import Tensor
+from ..train.loop import fit
 
 __all__ = ["Bagging", "VotingEnsemble"]
 
@@ -92,8 +95,6 @@ class _Ensemble(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """log(mean of the members' softmax) for classification, the mean for regression."""
-        from ..ops.shape import stack
-
         outs = stack([m(x) for m in self.members], 0)
         if self.task == "regression":
             return outs.mean(0)
@@ -140,10 +141,6 @@ class _Ensemble(nn.Module):
 def _fit_one(model: Any, x: np.ndarray, y: np.ndarray, task: str, loss: Any, optimizer: Any,
              lr: float, epochs: int, batch_size: int, seed: int | None,
              fit_kwargs: dict) -> Any:  # fmt: skip
-    from .. import optim
-    from ..random import Generator
-    from ..train.loop import fit
-
     loss = loss if loss is not None else (
         nn.CrossEntropyLoss() if task == "classification" else nn.MSELoss()
     )  # fmt: skip
@@ -231,8 +228,6 @@ class Bagging(_Ensemble):
 
         ``loss`` defaults to cross-entropy (classification) or MSE (regression), ``optimizer``
         (``params -> optimizer``) to Adam with ``lr``; other keywords go to ``fit``."""
-        from ..random import manual_seed
-
         x, t = _host(X), _host(y)
         if len(x) != len(t):
             raise ValueError(f"Bagging.fit: {len(x)} inputs but {len(t)} targets")

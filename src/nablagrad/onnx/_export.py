@@ -1,4 +1,4 @@
-"""Turn a traced forward pass (``_trace.trace``) into an ONNX model with the ``onnx`` package.
+"""Turn a traced forward pass (``utils.tracing.trace``) into ONNX with the ``onnx`` package.
 
 Each recorded primitive or layer maps to standard ONNX operators (``CONVERTERS``); parameters
 and buffers become initializers under their ``state_dict`` names.  Recurrent layers map to
@@ -17,7 +17,7 @@ from typing import Any
 from ..backend import np, to_host
 from ..tensor import Tensor
 from ..utils._extras import require
-from ._trace import Node, TracedGraph, trace
+from ..utils.tracing import Node, TracedGraph, trace
 
 __all__ = ["export", "UnsupportedOperatorError", "CONVERTERS"]
 

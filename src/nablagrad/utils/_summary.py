@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import creation
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 
 __all__ = ["summary", "ModelStatistics", "LayerInfo"]
@@ -264,9 +266,6 @@ def summary(
         >>> stats.total_params, stats.total_mult_adds
         (58, 58)
     """
-    from .. import creation
-    from ..autograd.grad_mode import no_grad
-
     bad = [c for c in col_names if c not in _COLUMNS]
     if bad:
         raise ValueError(f"summary: unknown columns {bad}; choose from {list(_COLUMNS)}")

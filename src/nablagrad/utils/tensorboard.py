@@ -17,14 +17,18 @@ from __future__ import annotations
 import io
 import os
 import socket
+import sys
 import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from PIL import Image
+
 from ..backend import np, to_host
 from ..tensor import Tensor
 from ._extras import require
+from .tracing import trace
 
 __all__ = ["SummaryWriter"]
 
@@ -47,8 +51,6 @@ def _scalar(value: Any, what: str) -> float:
 
 
 def _png(img: np.ndarray) -> bytes:
-    from PIL import Image
-
     buf = io.BytesIO()
     mode = {1: "L", 3: "RGB", 4: "RGBA"}[img.shape[2]]
     Image.fromarray(img[:, :, 0] if mode == "L" else img, mode=mode).save(buf, format="PNG")
@@ -278,16 +280,13 @@ class SummaryWriter:
         for i, fig in enumerate(figures):
             buf = io.BytesIO()
             fig.savefig(buf, format="png")
-            from PIL import Image
-
             buf.seek(0)
             img = np.asarray(Image.open(buf).convert("RGBA"))
             name = tag if len(figures) == 1 else f"{tag}/{i}"
             self.add_image(name, img, global_step, walltime, dataformats="HWC")
-            if close:
-                import matplotlib.pyplot as plt
-
-                plt.close(fig)
+            pyplot = sys.modules.get("matplotlib.pyplot")  # loaded if pyplot made the figure
+            if close and pyplot is not None:
+                pyplot.close(fig)
 
     def add_text(
         self,
@@ -392,8 +391,6 @@ class SummaryWriter:
     ) -> None:
         """Log the model's forward graph (traced on ``input_to_model``) for the GRAPHS tab:
         one node per layer call or tensor operation, grouped by module name."""
-        from ..onnx._trace import trace
-
         graph_pb2 = _tb("compat.proto.graph_pb2")
         node_pb2 = _tb("compat.proto.node_def_pb2")
         attr_pb2 = _tb("compat.proto.attr_value_pb2")

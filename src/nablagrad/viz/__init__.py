@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -165,8 +166,6 @@ def _collect(root: Tensor, params: Mapping[str, Tensor], max_values: int) -> Gra
         return nid
 
     # graphs worth drawing are small; allow deep chains all the same
-    import sys
-
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 10000))
     try:

@@ -12,7 +12,7 @@ two listeners switched on:
 
 The result (``TracedGraph``) lists nodes in execution order; values are identified by the
 ``id`` of their Tensor (the tracer keeps every Tensor alive, so ids stay unique).  The ONNX
-exporter, ``SummaryWriter.add_graph`` and ``utils.summary`` read it.
+exporter and ``SummaryWriter.add_graph`` read it.
 """
 
 from __future__ import annotations
