@@ -111,6 +111,11 @@ class _Ensemble(nn.Module):
         if self.task != "classification":
             raise ValueError(f"{what} is only defined for classification ensembles")
 
+    def member_proba(self, X: Any) -> np.ndarray:
+        """Each member's class probabilities, shape (members, N, classes)."""
+        self._need_classification("member_proba")
+        return _softmax(self._outputs(X))
+
     def member_predictions(self, X: Any) -> np.ndarray:
         """Each member's prediction: labels (members, N) or outputs (members, N, ...)."""
         outs = self._outputs(X)
