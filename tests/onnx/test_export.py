@@ -282,3 +282,55 @@ def test_unsqueeze_and_squeeze_keep_the_batch_free(tmp_path):
             return torch.stack([x, 2 * x], 0).unsqueeze(-1).sum(0).squeeze(-1)
 
     export_and_compare(Net(), torch.randn(3, 4), tmp_path, batches=(None, 1, 7))
+
+
+def test_values_the_tracer_cannot_see_are_refused(tmp_path):
+    class Leaky(nn.Module):
+        def forward(self, x):
+            return torch.where(x > 0, x, 0.1 * x)  # the comparison is not recorded
+
+    class Branch(nn.Module):
+        def forward(self, x):
+            return x.exp() if x.sum() > 0 else x.tanh()
+
+    class Noisy(nn.Module):
+        def forward(self, x):
+            return x + torch.randn(x.shape)
+
+    class ArgIndex(nn.Module):
+        def forward(self, x):
+            return x[:, x[0].argmax()]
+
+    x = torch.tensor([[1.0, -2.0, 3.0], [0.5, 0.5, -1.0]])
+    for net, match in [
+        (Leaky(), "arguments of 'Where'"),
+        (Branch(), "different operations"),
+        (Noisy(), "input 1 of 'Add'"),
+        (ArgIndex(), "arguments of 'GetItem'"),
+    ]:
+        with pytest.raises(torch.onnx.UnsupportedOperatorError, match=match):
+            torch.onnx.export(net, x, tmp_path / "x.onnx")
+
+
+def test_lstm_with_zero_initial_states_made_in_forward(tmp_path):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True)
+
+        def forward(self, x):
+            h0 = torch.zeros(2, x.shape[0], 4)
+            out, _ = self.lstm(x, (h0, torch.zeros(2, x.shape[0], 4)))
+            return out[:, -1]
+
+    torch.manual_seed(7)
+    export_and_compare(Net(), torch.randn(3, 5, 3), tmp_path, batches=(None, 1, 8))
+
+
+def test_fixed_mask_where(tmp_path):
+    class Masked(nn.Module):
+        def forward(self, x):
+            return torch.where(torch.tensor([True, False, True]), x, -x)
+
+    proto = export_and_compare(Masked(), torch.randn(2, 3), tmp_path, batches=(None, 5))
+    assert "Where" in op_types(proto)

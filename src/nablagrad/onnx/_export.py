@@ -148,7 +148,12 @@ def _unary(e: _Emitter, n: Node) -> list[str]:
 
 @_converter("Where")
 def _where(e: _Emitter, n: Node) -> list[str]:
-    a, b, cond = _ins(e, n)
+    ins = _ins(e, n)
+    if len(ins) == 3:
+        a, b, cond = ins
+    else:  # a fixed mask (one that changed with the input was refused by _check_trace)
+        (a, b), mask = ins, n.attrs["cond"]
+        cond = e.const(np.asarray(to_host(getattr(mask, "_data", mask)), bool), e.fresh("cond"))
     return e.op("Where", [cond, a, b])
 
 
@@ -497,7 +502,13 @@ def _recurrent(e: _Emitter, n: Node) -> list[str]:
         x = e.op1("Unsqueeze", [x, e.ints([1], "axes")])
     elif m.batch_first:
         x = e.op1("Transpose", [x], perm=[1, 0, 2])
-    states = [e.value(v) for v in n.inputs[1:n_args]]
+    # states given as constant zeros (torch.zeros(layers, batch, hidden) in forward) are ONNX's
+    # default: leave them out, so the batch size stays free
+    produced = {o for node in e.g.nodes for o in node.outputs} | set(e.g.inputs)
+    state_ids = n.inputs[1:n_args]
+    if all(v not in produced and not _host(e.g.values[v]).any() for v in state_ids):
+        state_ids = []
+    states = [e.value(v) for v in state_ids]
     if unbatched and states:
         states = [e.op1("Unsqueeze", [s, e.ints([1], "axes")]) for s in states]
     dtype = m._weights(0, 0)[0]._data.dtype
@@ -566,6 +577,81 @@ def _dims(shape: tuple, axes: Any, name: str) -> list:
     return dims
 
 
+def _perturbed(args: tuple, k: int) -> tuple:
+    """Inputs with other values and the same shapes (integers stay in their range): ``k = 1``
+    flips the signs of floats, ``k = 2`` draws new ones."""
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            x = _host(a)
+            if x.dtype.kind == "f":
+                if k == 1:
+                    y = -1.5 * x + 0.25
+                else:
+                    rng = np.random.default_rng(12345)
+                    y = rng.standard_normal(x.shape) * (float(x.std()) or 1.0) + float(x.mean())
+            elif x.dtype.kind in "iu" and x.size:
+                lo, hi = x.min(), x.max()
+                y = (x - lo + k) % (hi - lo + 1) + lo
+            elif x.dtype.kind == "b":
+                y = ~x if k == 1 else x
+            else:
+                y = x
+            a = Tensor._wrap(np.asarray(y).astype(x.dtype))
+        out.append(a)
+    return tuple(out)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        a, b = _host(a), _host(b)
+    if hasattr(a, "shape") and hasattr(a, "dtype") and hasattr(b, "shape"):
+        a, b = to_host(a), to_host(b)
+        return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, slice) and isinstance(b, slice):
+        return _same((a.start, a.stop, a.step), (b.start, b.stop, b.step))
+    return type(a) is type(b) and a == b
+
+
+def _check_trace(g: TracedGraph, g2: TracedGraph) -> None:
+    """Trace again on other input values: the operations must be the same and every constant
+    they read must not change, else something the tracer cannot see (control flow on values,
+    comparisons, argmax, NumPy code, random numbers) would be frozen into the file."""
+    where = lambda n: f" (in module {n.scope!r})" if n.scope else ""  # noqa: E731
+    kinds1, kinds2 = [n.kind for n in g.nodes], [n.kind for n in g2.nodes]
+    if kinds1 != kinds2:
+        k = next((i for i, (a, b) in enumerate(zip(kinds1, kinds2)) if a != b), len(kinds1))
+        raise UnsupportedOperatorError(
+            f"ONNX export: the model runs different operations for different input values "
+            f"(operation {k + 1}: {kinds1[k] if k < len(kinds1) else 'end'} vs "
+            f"{kinds2[k] if k < len(kinds2) else 'end'}); tracing records one path of "
+            "data-dependent control flow, so this model cannot be exported"
+        )
+    known1 = set(g.inputs) | {o for n in g.nodes for o in n.outputs} | set(g.param_names)
+    for n1, n2 in zip(g.nodes, g2.nodes):
+        for j, (v1, v2) in enumerate(zip(n1.inputs, n2.inputs)):
+            if v1 in known1 or _same(g.values[v1], g2.values[v2]):
+                continue
+            raise UnsupportedOperatorError(
+                f"ONNX export: input {j} of {n1.kind!r}{where(n1)} depends on the input values "
+                "but was computed by something the tracer does not record (a comparison, "
+                "rounding, argmax, NumPy code or random numbers); it would be frozen as a "
+                "constant. Write it with differentiable operations or leave it out of the "
+                "exported forward"
+            )
+        keys = set(n1.attrs) - {"n_args"}
+        if not all(_same(n1.attrs.get(k), n2.attrs.get(k)) for k in keys):
+            raise UnsupportedOperatorError(
+                f"ONNX export: the arguments of {n1.kind!r}{where(n1)} (e.g. an index) depend "
+                "on the input values through an operation the tracer does not record; they "
+                "would be frozen into the file"
+            )
+
+
 def to_model_proto(
     model: Any,
     args: Any,
@@ -585,7 +671,10 @@ def to_model_proto(
     def leaf_ok(kind: str, module: Any) -> bool:
         return not (kind == "LayerNorm" and opset < 17)
 
-    g = trace(model, args, list(input_names or []), leaf_filter=leaf_ok)
+    input_names = list(input_names or [])
+    g = trace(model, args, input_names, leaf_filter=leaf_ok)
+    for k in (1, 2):
+        _check_trace(g, trace(model, _perturbed(args, k), list(input_names), leaf_filter=leaf_ok))
     e = _Emitter(g, opset)
     helper = onnx.helper
     dynamic_axes = dict(dynamic_axes or {})
