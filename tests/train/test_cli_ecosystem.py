@@ -9,6 +9,8 @@ import numpy as np
 import onnxruntime as ort
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from nablagrad.cli import main
+
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))
 
 
@@ -47,7 +49,7 @@ def test_train_prints_summary_and_logs_to_tensorboard(tmp_path):
     assert acc.Graph() is not None
 
 
-def test_ensemble_run_then_evaluate_and_export(tmp_path):
+def test_ensemble_run_then_evaluate_and_export(tmp_path, capsys):
     r = nablagrad("train", "--epochs", "3", "--hidden", "32", "--ensemble", "3", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "bagging 3 x mlp" in r.stdout and "out-of-bag acc" in r.stdout
@@ -56,26 +58,23 @@ def test_ensemble_run_then_evaluate_and_export(tmp_path):
     assert info["n_models"] == 3 and len(info["member_val_accuracy"]) == 3
     test_acc = json.loads((run / "test_metrics.json").read_text())["accuracy"]
     assert test_acc > 0.85
-    e = nablagrad("evaluate", run, cwd=tmp_path)
-    assert e.returncode == 0, e.stderr
-    assert f"accuracy  {test_acc:.4f}" in e.stdout
+    assert main(["evaluate", str(run)]) == 0
+    assert f"accuracy  {test_acc:.4f}" in capsys.readouterr().out
     x = np.random.default_rng(0).random((4, 64), dtype=np.float32) * 16
     x_path = tmp_path / "x.npy"
     np.save(x_path, x)
-    out = nablagrad("export", run, tmp_path / "bag.onnx", cwd=tmp_path)
-    assert out.returncode == 0, out.stderr
-    assert "onnxruntime agrees" in out.stdout
+    assert main(["export", str(run), str(tmp_path / "bag.onnx")]) == 0
+    assert "onnxruntime agrees" in capsys.readouterr().out
     sess = ort.InferenceSession(str(tmp_path / "bag.onnx"), providers=["CPUExecutionProvider"])
     logp = sess.run(None, {"input": x})[0]
     np.testing.assert_allclose(np.exp(logp).sum(1), 1, atol=1e-5)  # log mean probability
-    p = nablagrad("predict", run, x_path, "--output", tmp_path / "pred.npy", cwd=tmp_path)
-    assert p.returncode == 0, p.stderr
+    assert main(["predict", str(run), str(x_path), "--output", str(tmp_path / "pred.npy")]) == 0
     np.testing.assert_array_equal(np.load(tmp_path / "pred.npy"), logp.argmax(1))
 
 
-def test_ensemble_option_errors(tmp_path):
-    r = nablagrad("train", "--ensemble", "3", "--early-stopping", "2", cwd=tmp_path)
-    assert r.returncode != 0 and "--ensemble" in r.stderr and "--early-stopping" in r.stderr
-    assert "Traceback" not in r.stderr
-    r = nablagrad("export", tmp_path, "m.onnx", cwd=tmp_path)
-    assert r.returncode != 0 and "not a run directory" in r.stderr
+def test_ensemble_option_errors(tmp_path, capsys):
+    assert main(["train", "--ensemble", "3", "--early-stopping", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--ensemble" in err and "--early-stopping" in err and "Traceback" not in err
+    assert main(["export", str(tmp_path), "m.onnx"]) == 2
+    assert "not a run directory" in capsys.readouterr().err
