@@ -51,3 +51,27 @@ def test_bad_arguments():
         TensorBoard(update_freq=0)
     with pytest.raises(ValueError, match="histogram_freq"):
         TensorBoard(histogram_freq=-1)
+
+
+def test_callback_does_not_change_training(tmp_path):
+    def train(callbacks):
+        torch.manual_seed(1)
+        x = torch.randn(30, 3)
+        y = (x[:, 1] > 0).long()
+        net = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.2), nn.Linear(4, 2))
+        opt = torch.optim.Adam(net.parameters(), lr=0.05)
+        fit(
+            net,
+            (x, y),
+            None,
+            nn.CrossEntropyLoss(),
+            opt,
+            epochs=3,
+            batch_size=8,
+            generator=torch.Generator().manual_seed(3),
+            callbacks=callbacks,
+            progress=False,
+        )
+        return net[0].weight.detach().numpy()
+
+    np.testing.assert_array_equal(train([]), train([TensorBoard(tmp_path)]))

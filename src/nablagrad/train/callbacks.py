@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backend import np
 from ..nn.loss import l1_penalty, l2_penalty
+from ..random import Generator, default_generator
 from ..serialization import save
 from ..tensor import Tensor
 
@@ -342,7 +343,20 @@ class TensorBoard(Callback):
         self.log_dir = self.writer.get_logdir()
         self._step = trainer.start_epoch * trainer.batches_per_epoch
         if self.write_graph and trainer.start_epoch == 0:
-            batch = next(iter(trainer.train_loader), None)
+            # a sample batch for the graph, leaving every random state as it was (so training
+            # with and without this callback is the same)
+            loader = trainer.train_loader
+            gens = [default_generator]
+            for g in (getattr(loader, "generator", None),
+                      getattr(getattr(loader, "sampler", None), "generator", None)):  # fmt: skip
+                if isinstance(g, Generator) and all(g is not h for h in gens):
+                    gens.append(g)
+            states = [g.get_state() for g in gens]
+            try:
+                batch = next(iter(loader), None)
+            finally:
+                for g, state in zip(gens, states):
+                    g.set_state(state)
             x = batch[0] if isinstance(batch, (tuple, list)) else batch
             if isinstance(x, Tensor):
                 self.writer.add_graph(trainer.model, trainer._to(x[:1]))
