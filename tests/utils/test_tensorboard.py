@@ -52,7 +52,7 @@ def test_scalars_histograms_images_text(tmp_path):
     np.testing.assert_allclose(hv.min, values.numpy().min())
     assert sum(hv.bucket) == 1000
     (h2,) = acc.Histograms("counts")
-    assert list(h2.histogram_value.bucket) == [2, 2, 2, 2, 2]
+    assert list(h2.histogram_value.bucket) == [0, 2, 2, 2, 2, 2]  # empty bucket: left edge
     (im,) = acc.Images("red")
     assert (im.width, im.height) == (10, 8)
     import io
@@ -66,7 +66,7 @@ def test_scalars_histograms_images_text(tmp_path):
         and px[0, 9].tolist() == [0, 0, 0]
     )
     g = acc.Images("gray")[0]
-    assert np.asarray(Image.open(io.BytesIO(g.encoded_image_string))).max() == 128
+    assert np.asarray(Image.open(io.BytesIO(g.encoded_image_string))).max() == 127  # truncated
     assert acc.Images("batch")[0].width == 12  # 5 images -> 3 x 2 grid of 4x4
     (t,) = acc.Tensors("note/text_summary")
     assert t.tensor_proto.string_val[0].decode() == "hello **world**"
@@ -157,3 +157,33 @@ def test_bad_values_and_missing_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorboard.summary.writer.event_file_writer", None)
     with pytest.raises(ImportError, match=r"nablagrad\[tensorboard\]"):
         SummaryWriter(tmp_path / "y")
+
+
+def test_same_records_as_torch_summary_writer(tmp_path):
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal(500)
+    img = rng.random((3, 4, 5))
+    for W, d in ((TorchWriter, tmp_path / "torch"), (SummaryWriter, tmp_path / "ng")):
+        w = W(str(d))
+        w.add_histogram("h", values, 1)
+        w.add_histogram("h5", values, 1, bins=5)
+        w.add_histogram("merged", values, 1, bins=10, max_bins=3)
+        w.add_image("img", img, 0)
+        w.add_scalar("s", 0.25, 3)
+        w.add_text("t", "hello", 0)
+        w.close()
+    t, n = load(tmp_path / "torch"), load(tmp_path / "ng")
+    for tag in ("h", "h5", "merged"):
+        ht, hn = t.Histograms(tag)[0].histogram_value, n.Histograms(tag)[0].histogram_value
+        assert list(hn.bucket) == list(ht.bucket), tag
+        np.testing.assert_allclose(hn.bucket_limit, ht.bucket_limit, rtol=1e-12)
+        for k in ("min", "max", "num", "sum", "sum_squares"):
+            assert getattr(hn, k) == pytest.approx(getattr(ht, k), rel=1e-12)
+    assert n.Images("img")[0].encoded_image_string == t.Images("img")[0].encoded_image_string
+    assert n.Scalars("s")[0].value == t.Scalars("s")[0].value
+    assert (
+        n.Tensors("t/text_summary")[0].tensor_proto.string_val
+        == t.Tensors("t/text_summary")[0].tensor_proto.string_val
+    )

@@ -72,9 +72,21 @@ def _to_hwc_uint8(img: Any, dataformats: str) -> np.ndarray:
     if a.shape[2] not in (1, 3, 4):
         raise ValueError(f"add_image: {a.shape[2]} channels; images need 1, 3 or 4")
     if a.dtype != np.uint8:
-        # torch's convention: float images are in [0, 1]
-        a = (np.clip(a.astype(np.float64), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+        # torch's convention: anything but uint8 is in [0, 1], scaled by 255 and truncated
+        a = np.clip(a.astype(np.float32) * 255, 0, 255).astype(np.uint8)
     return a
+
+
+def _tf_edges() -> np.ndarray:
+    """TensorFlow's default histogram edges (built by repeated multiplication, as TF does)."""
+    pos, v = [], 1e-12
+    while v < 1e20:
+        pos.append(v)
+        v *= 1.1
+    return np.array([-x for x in reversed(pos)] + [0.0] + pos)
+
+
+_TF_EDGES = _tf_edges()
 
 
 class SummaryWriter:
@@ -196,33 +208,31 @@ class SummaryWriter:
         max_bins: int | None = None,
     ) -> None:
         """Log the distribution of ``values``; ``bins`` as ``numpy.histogram`` takes it, or
-        ``"tensorflow"`` (the default: exponentially spaced buckets as TensorFlow's)."""
+        ``"tensorflow"`` (the default: edges 0, +-1e-12 * 1.1^k up to 1e20, as TensorFlow's);
+        ``max_bins`` merges neighbouring buckets."""
         a = _array(values).astype(np.float64).ravel()
         if a.size == 0:
             raise ValueError(f"add_histogram({tag!r}): the values are empty")
         if not np.all(np.isfinite(a)):
             raise ValueError(f"add_histogram({tag!r}): the values contain NaN or inf")
         if isinstance(bins, str) and bins == "tensorflow":
-            pos = 1e-12 * 1.1 ** np.arange(0, 775)
-            edges = np.concatenate([-pos[::-1], [0.0], pos])
-            edges = np.concatenate([[-np.inf], edges, [np.inf]])
-            counts, edges = np.histogram(a, bins=edges)
-        else:
-            counts, edges = np.histogram(a, bins=bins)
-        limits = edges[1:].astype(np.float64)
-        # keep only non-empty buckets (and their right edges), as TensorFlow does
+            bins = _TF_EDGES
+        counts, edges = np.histogram(a, bins=bins)
+        if max_bins is not None and len(counts) > max_bins:  # merge runs of k neighbours
+            k = len(counts) // max_bins
+            counts = np.pad(counts, (0, (-len(counts)) % k)).reshape(-1, k).sum(axis=1)
+            edges = np.concatenate([edges[:-1:k], edges[-1:]])
+        # TensorBoard stores right edges only: keep the support of the histogram plus one empty
+        # bucket on its left, whose right edge is the support's left edge (torch's layout)
         nz = np.flatnonzero(counts)
-        start, end = max(nz[0] - 1, 0), min(nz[-1] + 2, len(counts))
-        counts, limits = counts[start:end], limits[start:end]
-        limits = np.where(np.isinf(limits), np.sign(limits) * np.finfo(np.float64).max, limits)
-        if max_bins is not None and len(counts) > max_bins:
-            k = -(-len(counts) // max_bins)
-            pad = (-len(counts)) % k
-            counts = np.pad(counts, (0, pad)).reshape(-1, k).sum(axis=1)
-            limits = np.pad(limits, (0, pad), mode="edge")[k - 1 :: k]
+        if nz.size == 0:
+            raise ValueError(f"add_histogram({tag!r}): no value falls inside the bins")
+        start, end = int(nz[0]), int(nz[-1]) + 1
+        counts = np.concatenate([[0], counts[:end]]) if start == 0 else counts[start - 1 : end]
+        limits = edges[start : end + 1]
         histo = self._pb.HistogramProto(
             min=float(a.min()), max=float(a.max()), num=float(a.size), sum=float(a.sum()),
-            sum_squares=float(np.dot(a, a)), bucket_limit=limits.tolist(),
+            sum_squares=float(np.dot(a, a)), bucket_limit=np.asarray(limits, np.float64).tolist(),
             bucket=counts.astype(np.float64).tolist(),
         )  # fmt: skip
         self._add(self._pb.Summary.Value(tag=tag, histo=histo), global_step, walltime)
