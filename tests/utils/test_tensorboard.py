@@ -187,3 +187,21 @@ def test_same_records_as_torch_summary_writer(tmp_path):
         n.Tensors("t/text_summary")[0].tensor_proto.string_val
         == t.Tensors("t/text_summary")[0].tensor_proto.string_val
     )
+
+
+def test_hparams_as_torch_records_them(tmp_path):
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
+    hp = {"lr": 0.1, "optimizer": "adam", "batch": 32}
+    for W, d in ((TorchWriter, tmp_path / "torch"), (SummaryWriter, tmp_path / "ng")):
+        with W(str(d)) as w:
+            w.add_hparams(hp, {"hparam/acc": 0.9}, {"optimizer": ["adam", "sgd"]}, "r")
+    parsed = []
+    for d in (tmp_path / "torch" / "r", tmp_path / "ng" / "r"):
+        acc = load(d)
+        content = acc.PluginTagToContent("hparams")
+        msgs = {k: plugin_data_pb2.HParamsPluginData.FromString(v) for k, v in content.items()}
+        msgs["_hparams_/session_start_info"].session_start_info.ClearField("start_time_secs")
+        msgs["_hparams_/session_end_info"].session_end_info.ClearField("end_time_secs")
+        parsed.append((msgs, acc.Scalars("hparam/acc")[0].value))
+    assert parsed[0] == parsed[1]

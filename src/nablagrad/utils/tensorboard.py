@@ -328,46 +328,37 @@ class SummaryWriter:
         global_step: int | None = None,
     ) -> None:
         """Log one trial's hyperparameters and final metrics for the HPARAMS tab, in the
-        sub-run ``<log_dir>/<run_name>`` (a timestamp by default), as torch does."""
+        sub-run ``<log_dir>/<run_name>`` (a timestamp by default), as torch does.  (One
+        difference: a bool is recorded as a bool; torch records it as the number 1.0 / 0.0.)"""
         if not isinstance(hparam_dict, Mapping) or not isinstance(metric_dict, Mapping):
             raise TypeError("add_hparams: hparam_dict and metric_dict must be dictionaries")
         api_pb2 = _tb("plugins.hparams.api_pb2")
         pd_pb2 = _tb("plugins.hparams.plugin_data_pb2")
         hmeta = _tb("plugins.hparams.metadata")
-        struct_pb2 = require("google.protobuf.struct_pb2", "tensorboard", "add_hparams")
         discrete = dict(hparam_domain_discrete or {})
         infos, start = [], pd_pb2.SessionStartInfo(start_time_secs=time.time())
         for name, v in hparam_dict.items():
             if isinstance(v, Tensor):
                 v = _scalar(v, f"hparam {name!r}")
-            info = api_pb2.HParamInfo(name=name)
             if v is None:
                 continue
+            info = api_pb2.HParamInfo(name=name)
             if isinstance(v, bool):
                 start.hparams[name].bool_value = v
-                info.type = api_pb2.DATA_TYPE_BOOL
-                choices = discrete.get(name)
-                if choices:
-                    info.domain_discrete.extend([struct_pb2.Value(bool_value=c) for c in choices])
+                info.type, cast = api_pb2.DATA_TYPE_BOOL, bool
             elif isinstance(v, (int, float)):
                 start.hparams[name].number_value = float(v)
-                info.type = api_pb2.DATA_TYPE_FLOAT64
-                if discrete.get(name):
-                    info.domain_discrete.extend(
-                        [struct_pb2.Value(number_value=float(c)) for c in discrete[name]]
-                    )
+                info.type, cast = api_pb2.DATA_TYPE_FLOAT64, float
             elif isinstance(v, str):
                 start.hparams[name].string_value = v
-                info.type = api_pb2.DATA_TYPE_STRING
-                if discrete.get(name):
-                    info.domain_discrete.extend(
-                        [struct_pb2.Value(string_value=str(c)) for c in discrete[name]]
-                    )
+                info.type, cast = api_pb2.DATA_TYPE_STRING, str
             else:
                 raise ValueError(
                     f"add_hparams: hparam {name!r} is a {type(v).__name__}; values must be "
                     "bool, int, float, str or None"
                 )
+            if discrete.get(name):
+                info.domain_discrete.extend([cast(c) for c in discrete[name]])
             infos.append(info)
         metrics = [api_pb2.MetricInfo(name=api_pb2.MetricName(tag=k)) for k in metric_dict]
         exp = api_pb2.Experiment(hparam_infos=infos, metric_infos=metrics)
