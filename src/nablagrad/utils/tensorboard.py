@@ -291,7 +291,7 @@ class SummaryWriter:
             buf = io.BytesIO()
             fig.savefig(buf, format="png")
             buf.seek(0)
-            img = np.asarray(Image.open(buf).convert("RGBA"))
+            img = np.asarray(Image.open(buf).convert("RGB"))  # RGB, as torch
             name = tag if len(figures) == 1 else f"{tag}/{i}"
             self.add_image(name, img, global_step, walltime, dataformats="HWC")
             pyplot = sys.modules.get("matplotlib.pyplot")  # loaded if pyplot made the figure
