@@ -23,6 +23,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ... import optim
 from ...autograd.grad_mode import no_grad
 from ...backend import np
 from ...creation import tensor
@@ -30,7 +31,6 @@ from ...ensemble import Bagging
 from ...models import MLP
 from ...nn import CrossEntropyLoss
 from ...ops.elementwise import sigmoid
-from ...optim import Adam
 from ...random import manual_seed
 from ...train.loop import fit
 from ..datasets import two_moons
@@ -56,8 +56,9 @@ def run(
         bag.fit(xt, yt, epochs=epochs, batch_size=samples, lr=lr)
     manual_seed(seed + members)
     single = MLP([2, hidden, 2], activation="tanh")
-    fit(single, (xt, yt), None, CrossEntropyLoss(), Adam(single.parameters(), lr=lr), epochs,
-        batch_size=samples, progress=False)  # fmt: skip
+    opt = optim.create("Adam", single.parameters(), lr=lr)
+    fit(single, (xt, yt), None, CrossEntropyLoss(), opt, epochs, batch_size=samples,
+        progress=False)  # fmt: skip
     member_p = bag.member_proba(xv)[..., 1]  # (members, n) probabilities of class 1
     single_p = _proba1(single, xv)
     acc_members = ((member_p > 0.5) == yv).mean(1)
