@@ -223,6 +223,9 @@ _LAZY_SUBPACKAGES = {
     "tuning",
     "text",
     "lab",
+    "onnx",
+    "viz",
+    "ensemble",
 }
 
 

@@ -28,7 +28,7 @@ CORE = (
     "models",
     "datasets",
 )
-APPS = ("neighbors", "tuning", "text", "lab", "train", "cli")
+APPS = ("neighbors", "tuning", "text", "lab", "train", "cli", "onnx", "viz", "ensemble")
 
 
 def _module_name(path: Path) -> str:

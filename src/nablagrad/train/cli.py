@@ -20,6 +20,7 @@ import json
 import os
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "device": "cpu",
     "out": "runs",
     "data_dir": None,
+    "tensorboard": None,
+    "ensemble": 0,
 }
 
 
@@ -71,6 +74,10 @@ def register(sub: Any) -> None:
     p.add_argument("--out", help="parent folder of the run directory (default runs)")
     p.add_argument("--data-dir", help="data cache folder (default ~/.cache/nablagrad)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a killed run from its checkpoint")
+    p.add_argument("--tensorboard", nargs="?", const="", metavar="DIR",
+                   help="log to TensorBoard (in DIR, default RUN_DIR/tensorboard)")  # fmt: skip
+    p.add_argument("--ensemble", type=int, metavar="N",
+                   help="train N models on bootstrap samples and vote (bagging)")  # fmt: skip
     p.set_defaults(func=train_command)
 
     e = sub.add_parser("evaluate", help="test metrics, per-class accuracy, confusion matrix")
@@ -143,6 +150,7 @@ def _validate(cfg: dict[str, Any]) -> None:
         ("label-smoothing", 0 <= cfg["label_smoothing"] < 1, "must be in [0, 1)"),
         ("early-stopping", cfg["early_stopping"] >= 0, "must be >= 0 (0 disables it)"),
     ]
+    checks.append(("ensemble", cfg["ensemble"] >= 0, "must be >= 0 (0 or 1: one model)"))
     for name, ok, msg in checks:
         if not ok:
             raise CLIError(f"--{name} {cfg[name.replace('-', '_')]} {msg}")
@@ -152,6 +160,11 @@ def _validate(cfg: dict[str, Any]) -> None:
         raise CLIError(f"--hidden {cfg['hidden']!r} must be comma-separated integers") from None
     if any(w < 1 for w in widths):
         raise CLIError(f"--hidden {cfg['hidden']!r}: widths must be positive")
+    if cfg["ensemble"] > 1:
+        for key, off in (("schedule", "none"), ("early_stopping", 0), ("augment", False)):
+            if cfg[key] != off:
+                raise CLIError(f"--ensemble trains members without --{key.replace('_', '-')}; "
+                               "drop one of the two options")  # fmt: skip
     _check_device(cfg["device"])
 
 
@@ -257,6 +270,23 @@ def train_command(args: argparse.Namespace) -> int:
         callbacks.append(EarlyStopping("val_loss", cfg["early_stopping"],
                                        restore_best_weights=True))  # fmt: skip
     callbacks.append(ModelCheckpoint(run_dir, monitor="val_accuracy"))
+    if cfg.get("tensorboard") is not None:
+        from ..utils._extras import require
+        from .callbacks import TensorBoard
+
+        try:
+            require("tensorboard", "tensorboard", "--tensorboard")
+        except ImportError as e:
+            raise CLIError(str(e)) from None
+        tb_dir = cfg["tensorboard"] or str(run_dir / "tensorboard")
+        callbacks.append(TensorBoard(tb_dir))
+        print(f"TensorBoard logs: {tb_dir} (view with: tensorboard --logdir {tb_dir})")
+    from ..utils import summary
+
+    print(summary(model, input_data=torch.from_numpy(x_train[:1]).to(cfg["device"]), verbose=0,
+                  col_names=("output_size", "num_params", "mult_adds")))  # fmt: skip
+    if cfg.get("ensemble", 0) > 1:
+        return _train_ensemble(cfg, run_dir, splits, (x_train, x_val, x_test), loss)
     n_params = sum(p.numel() for p in model.parameters())
     sizes = f"{len(x_train)} train / {len(x_val)} val / {len(x_test)} test"
     print(f"training {cfg['model']} ({n_params:,} parameters) on {cfg['dataset']}: {sizes}, "
@@ -279,6 +309,58 @@ def train_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_ensemble(cfg: dict[str, Any]) -> Any:
+    from ..ensemble import Bagging
+    from .recipes import build_model
+
+    def member() -> Any:
+        return build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
+                           cfg["dropout"]).to(cfg["device"])  # fmt: skip
+
+    # soft voting: predict() then agrees with forward() (log of the mean probability)
+    return Bagging(member, cfg["ensemble"], task="classification", voting="soft", seed=cfg["seed"])
+
+
+def _train_ensemble(cfg: dict[str, Any], run_dir: Path, splits: Any, xs: tuple,
+                    loss: Any) -> int:  # fmt: skip
+    """``--ensemble N``: bagging of N models with the run's model, optimizer and epochs."""
+    import nablagrad as torch
+
+    from .loop import evaluate
+    from .recipes import build_optimizer
+
+    x_train, x_val, x_test = xs
+    bag = _build_ensemble(cfg)
+    print(f"bagging {cfg['ensemble']} x {cfg['model']} on bootstrap samples of "
+          f"{len(x_train)} training images, {cfg['epochs']} epochs each")  # fmt: skip
+    start = time.perf_counter()
+    with warnings.catch_warnings():  # samples seen by every member: the OOB line says so
+        warnings.simplefilter("ignore", UserWarning)
+        bag.fit(x_train, splits.y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+                loss=loss, device=cfg["device"],
+                optimizer=lambda ps: build_optimizer(cfg["optimizer"], ps, cfg["lr"],
+                                                     cfg["weight_decay"]))  # fmt: skip
+    n_oob = int((bag.oob_prediction_ >= 0).sum())
+    elapsed = time.perf_counter() - start
+    torch.save(dict(bag.state_dict()), run_dir / "model.safetensors")
+    members = [float((m == splits.y_val).mean()) for m in bag.member_predictions(x_val)]
+    val_acc = bag.score(x_val, splits.y_val)
+    test = evaluate(bag, (x_test, splits.y_test), loss, ["accuracy", "f1"])
+    _write_json(run_dir / "test_metrics.json", test)
+    _write_json(run_dir / "ensemble.json", {
+        "n_models": cfg["ensemble"], "oob_accuracy": bag.oob_score_, "oob_samples": n_oob,
+        "member_val_accuracy": members, "val_accuracy": val_acc,
+        "val_disagreement": bag.disagreement(x_val),
+    })  # fmt: skip
+    print(f"members' val acc {min(members):.4f}..{max(members):.4f}  ensemble val acc "
+          f"{val_acc:.4f}  out-of-bag acc {bag.oob_score_:.4f} ({n_oob} of {len(x_train)} "
+          f"training samples have out-of-bag votes)  ({elapsed:.1f} s)")  # fmt: skip
+    print(f"test accuracy {test['accuracy']:.4f}  "
+          f"(macro F1 {test['f1']:.4f}, loss {test['loss']:.4f})")  # fmt: skip
+    print(f"run directory: {run_dir}")
+    return 0
+
+
 def _load_run(run_dir: str, device: str = "cpu") -> tuple[dict[str, Any], Any, Path]:
     import nablagrad as torch
 
@@ -294,8 +376,11 @@ def _load_run(run_dir: str, device: str = "cpu") -> tuple[dict[str, Any], Any, P
         raise CLIError(f"{path / 'config.json'} is corrupt: {e}") from None
     from .recipes import build_model
 
-    model = build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
-                        cfg["dropout"])  # fmt: skip
+    if cfg.get("ensemble", 0) > 1:
+        model = _build_ensemble(dict(cfg, device="cpu")).build_members()
+    else:
+        model = build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
+                            cfg["dropout"])  # fmt: skip
     try:
         model.load_state_dict(torch.load(path / "model.safetensors", map_location="cpu"))
     except (ValueError, KeyError, RuntimeError) as e:
