@@ -277,6 +277,12 @@ class DistributedDataParallel(Module):
         self.__dict__["_active"] = False
         self.__dict__["_expected"] = None
 
+    def remove_hooks(self) -> None:
+        """Detach from the parameters (their later backward passes are not synchronised)."""
+        for h in self._hooks:
+            h.remove()
+        self.__dict__["_hooks"] = []
+
     # -- state ----------------------------------------------------------------------------------
 
     def extra_repr(self) -> str:
