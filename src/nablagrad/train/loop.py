@@ -348,4 +348,5 @@ def evaluate(model: Any, data: Any, loss: Callable, metrics: Sequence[str | Call
     """Loss and metrics of ``model`` on ``data`` (eval mode, no gradients)."""
     loader = _as_loader(data, batch_size, False, None, "data")
     trainer = Trainer(model, None, loss, loader, None, metrics, [], 1)
+    trainer.world = 1  # the whole of ``data`` on this process: nothing to combine
     return trainer.evaluate(loader, prefix="")
