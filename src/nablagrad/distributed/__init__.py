@@ -16,6 +16,9 @@ Example (``mpiexec -n 2 python -c "..."``):
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from . import functional
 from .process_group import (
     DistributedError,
@@ -73,10 +76,27 @@ __all__ = [
     "reduce_scatter_tensor",
     "scatter",
     "active",
+    "local_only",
 ]
 
 
+_local_depth = 0
+
+
 def active() -> bool:
-    """True when a process group with more than one rank is initialised (fit, kNN and the
-    searches then split their work across the ranks)."""
-    return is_initialized() and get_world_size() > 1
+    """True when a process group with more than one rank is initialised and we are not inside
+    ``local_only()``: ``fit``, ``SyncBatchNorm`` and the searches then split their work
+    across the ranks."""
+    return _local_depth == 0 and is_initialized() and get_world_size() > 1
+
+
+@contextlib.contextmanager
+def local_only() -> Iterator[None]:
+    """Code inside runs as if on one process (``active()`` is False): the searches use it so
+    that a trial's ``fit`` trains on its own rank while other ranks run other trials."""
+    global _local_depth
+    _local_depth += 1
+    try:
+        yield
+    finally:
+        _local_depth -= 1

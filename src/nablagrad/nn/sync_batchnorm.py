@@ -49,7 +49,7 @@ class SyncBatchNorm(_BatchNorm):
         self.process_group = process_group
 
     def forward(self, input: Tensor) -> Tensor:
-        if not (self.training and dist.is_initialized() and dist.get_world_size() > 1):
+        if not (self.training and dist.active()):
             return super().forward(input)
         shape = tuple(input.shape)
         if input.ndim < 2 or shape[1] != self.num_features:

@@ -25,7 +25,7 @@ def world() -> tuple[int, int]:
     """(rank, world size) of the initialised process group, or (0, 1)."""
     from .. import distributed as dist
 
-    if dist.is_initialized():
+    if dist.active():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
 
