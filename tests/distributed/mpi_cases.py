@@ -58,6 +58,12 @@ def expected_reduce(parts: list, op: ReduceOp, dtype: str) -> np.ndarray:
     return stack.prod(0, dtype=dtype)
 
 
+def _w(work):
+    """Wait on an async_op=True handle (None for blocking calls)."""
+    if work is not None:
+        assert work.wait() is True
+
+
 DTYPES = ["float16", "float32", "float64", "int8", "uint8", "int16", "int32", "int64", "bool"]
 
 
@@ -96,50 +102,58 @@ def collectives_strided_and_zero_d(rank, size):
 
 @case
 def collectives_broadcast_gather_scatter(rank, size):
-    for dtype in ("float32", "float64", "int64", "bool", "float16"):
-        parts = [rank_data(r, (2, 3), dtype, seed=1) for r in range(size)]
-        for src in range(size):
-            t = torch.from_numpy(parts[rank].copy())
-            dist.broadcast(t, src=src)
-            np.testing.assert_array_equal(t.numpy(), parts[src])
-        outs = [torch.from_numpy(np.zeros((2, 3), dtype)) for _ in range(size)]
-        dist.all_gather(outs, torch.from_numpy(parts[rank]))
-        for r in range(size):
-            np.testing.assert_array_equal(outs[r].numpy(), parts[r])
-        flat = torch.from_numpy(np.zeros((2 * size, 3), dtype))
-        dist.all_gather_into_tensor(flat, torch.from_numpy(parts[rank]))
-        np.testing.assert_array_equal(flat.numpy(), np.concatenate(parts))
+    for a in (False, True):  # blocking, then async_op=True + wait()
+        for dtype in ("float32", "float64", "int64", "bool", "float16"):
+            parts = [rank_data(r, (2, 3), dtype, seed=1) for r in range(size)]
+            for src in range(size):
+                t = torch.from_numpy(parts[rank].copy())
+                _w(dist.broadcast(t, src=src, async_op=a))
+                np.testing.assert_array_equal(t.numpy(), parts[src])
+            outs = [torch.from_numpy(np.zeros((2, 3), dtype)) for _ in range(size)]
+            _w(dist.all_gather(outs, torch.from_numpy(parts[rank]), async_op=a))
+            for r in range(size):
+                np.testing.assert_array_equal(outs[r].numpy(), parts[r])
+            flat = torch.from_numpy(np.zeros((2 * size, 3), dtype))
+            _w(dist.all_gather_into_tensor(flat, torch.from_numpy(parts[rank]), async_op=a))
+            np.testing.assert_array_equal(flat.numpy(), np.concatenate(parts))
+            for dst in range(size):
+                gl = [torch.from_numpy(np.zeros((2, 3), dtype)) for _ in range(size)]
+                _w(
+                    dist.gather(
+                        torch.from_numpy(parts[rank]),
+                        gl if rank == dst else None,
+                        dst=dst,
+                        async_op=a,
+                    )
+                )
+                if rank == dst:
+                    for r in range(size):
+                        np.testing.assert_array_equal(gl[r].numpy(), parts[r])
+                out = torch.from_numpy(np.zeros((2, 3), dtype))
+                sl = [torch.from_numpy(rank_data(r, (2, 3), dtype, seed=7)) for r in range(size)]
+                _w(dist.scatter(out, sl if rank == dst else None, src=dst, async_op=a))
+                np.testing.assert_array_equal(out.numpy(), rank_data(rank, (2, 3), dtype, seed=7))
+        # reduce_scatter: rank r gets the SUM over ranks of input_list[r]
+        for dtype in ("float32", "int64", "float64"):
+            inputs = {s: [rank_data(s * 10 + r, (5,), dtype, 2) for r in range(size)]
+                      for s in range(size)}  # fmt: skip
+            out = torch.from_numpy(np.zeros(5, dtype))
+            _w(dist.reduce_scatter(out, [torch.from_numpy(v) for v in inputs[rank]], async_op=a))
+            want = sum(inputs[s][rank] for s in range(size)).astype(dtype)
+            np.testing.assert_array_equal(out.numpy(), want)
+            out2 = torch.from_numpy(np.zeros(5, dtype))
+            _w(dist.reduce_scatter_tensor(out2, torch.from_numpy(np.concatenate(inputs[rank])),
+                                          op=ReduceOp.MAX, async_op=a))  # fmt: skip
+            want = np.max([inputs[s][rank] for s in range(size)], axis=0)
+            np.testing.assert_array_equal(out2.numpy(), want)
         for dst in range(size):
-            gl = [torch.from_numpy(np.zeros((2, 3), dtype)) for _ in range(size)]
-            dist.gather(torch.from_numpy(parts[rank]), gl if rank == dst else None, dst=dst)
+            t = torch.from_numpy(rank_data(rank, (3,), "float64", 3))
+            _w(dist.reduce(t, dst=dst, op=ReduceOp.MIN, async_op=a))
             if rank == dst:
-                for r in range(size):
-                    np.testing.assert_array_equal(gl[r].numpy(), parts[r])
-            out = torch.from_numpy(np.zeros((2, 3), dtype))
-            sl = [torch.from_numpy(rank_data(r, (2, 3), dtype, seed=7)) for r in range(size)]
-            dist.scatter(out, sl if rank == dst else None, src=dst)
-            np.testing.assert_array_equal(out.numpy(), rank_data(rank, (2, 3), dtype, seed=7))
-    # reduce_scatter: rank r gets the SUM over ranks of input_list[r]
-    for dtype in ("float32", "int64", "float64"):
-        inputs = {s: [rank_data(s * 10 + r, (5,), dtype, 2) for r in range(size)]
-                  for s in range(size)}  # fmt: skip
-        out = torch.from_numpy(np.zeros(5, dtype))
-        dist.reduce_scatter(out, [torch.from_numpy(a) for a in inputs[rank]])
-        want = sum(inputs[s][rank] for s in range(size)).astype(dtype)
-        np.testing.assert_array_equal(out.numpy(), want)
-        out2 = torch.from_numpy(np.zeros(5, dtype))
-        dist.reduce_scatter_tensor(out2, torch.from_numpy(np.concatenate(inputs[rank])),
-                                   op=ReduceOp.MAX)  # fmt: skip
-        want = np.max([inputs[s][rank] for s in range(size)], axis=0)
-        np.testing.assert_array_equal(out2.numpy(), want)
-    for dst in range(size):
-        t = torch.from_numpy(rank_data(rank, (3,), "float64", 3))
-        dist.reduce(t, dst=dst, op=ReduceOp.MIN)
-        if rank == dst:
-            want = np.min([rank_data(r, (3,), "float64", 3) for r in range(size)], axis=0)
-            np.testing.assert_array_equal(t.numpy(), want)
-        else:
-            np.testing.assert_array_equal(t.numpy(), rank_data(rank, (3,), "float64", 3))
+                want = np.min([rank_data(r, (3,), "float64", 3) for r in range(size)], axis=0)
+                np.testing.assert_array_equal(t.numpy(), want)
+            else:
+                np.testing.assert_array_equal(t.numpy(), rank_data(rank, (3,), "float64", 3))
     dist.barrier()
     objs = [None] * size
     dist.all_gather_object(objs, {"rank": rank, "s": "x" * rank})
@@ -378,8 +392,12 @@ def sync_batchnorm_equals_batchnorm_on_the_global_batch(rank, size):
             xr = torch.tensor(full, requires_grad=True)
             yr = ref(xr)
             (yr * torch.tensor(upstream)).sum().backward()
-            np.testing.assert_allclose(y.detach().numpy(), yr.detach().numpy()[start : start + counts[rank]], atol=1e-12)  # noqa: E501
-            np.testing.assert_allclose(x.grad.numpy(), xr.grad.numpy()[start : start + counts[rank]], atol=1e-12)  # noqa: E501
+            np.testing.assert_allclose(
+                y.detach().numpy(), yr.detach().numpy()[start : start + counts[rank]], atol=1e-12
+            )  # noqa: E501
+            np.testing.assert_allclose(
+                x.grad.numpy(), xr.grad.numpy()[start : start + counts[rank]], atol=1e-12
+            )  # noqa: E501
             gw = sync.weight.grad.clone()
             dist.all_reduce(gw)  # the ranks' weight gradients sum to the global one
             np.testing.assert_allclose(gw.numpy(), ref.weight.grad.numpy(), atol=1e-12)
@@ -455,7 +473,7 @@ def distributed_sampler_defaults_to_the_group(rank, size):
 
     s = DistributedSampler(range(11), shuffle=False)
     assert (s.num_replicas, s.rank) == (size, rank)
-    assert list(s) == list(range(11)) [rank::size] + ([0] if rank == 1 and size == 2 else [])
+    assert list(s) == list(range(11))[rank::size] + ([0] if rank == 1 and size == 2 else [])
 
 
 def _knn_data():
@@ -478,8 +496,9 @@ def sharded_knn_equals_one_process(rank, size):
         for p in (1, 2, float("inf")):
             for weights in ("uniform", "distance"):
                 one = KNeighborsClassifier(k, p=p, weights=weights).fit(X, y)
-                sh = KNeighborsClassifier(k, p=p, weights=weights).fit(X[lo:hi], y[lo:hi],
-                                                                        sharded=True)
+                sh = KNeighborsClassifier(k, p=p, weights=weights).fit(
+                    X[lo:hi], y[lo:hi], sharded=True
+                )
                 d1, i1 = one.kneighbors(Q)
                 d2, i2 = sh.kneighbors(Q)
                 assert np.array_equal(i1, i2) and np.array_equal(d1, d2), (k, p)

@@ -35,7 +35,9 @@ def test_post_accumulate_grad_hooks_match_torch():
         calls = []
         for name, w in (("w1", w1), ("w2", w2)):
             w.register_post_accumulate_grad_hook(
-                lambda t, name=name: calls.append((name, t.grad.detach().numpy().copy()))
+                lambda t, name=name, calls=calls: calls.append(
+                    (name, t.grad.detach().numpy().copy())
+                )
             )
         for _ in range(2):  # the second pass accumulates into .grad: hooks see the total
             _graph(lib, w1, w2, lib.tensor(x)).backward()
@@ -147,8 +149,9 @@ def test_distributed_sampler_in_a_dataloader_and_errors():
     from nablagrad.utils.data import DataLoader, TensorDataset
 
     ds = TensorDataset(torch.arange(10))
-    loader = DataLoader(ds, batch_size=2,
-                        sampler=DistributedSampler(ds, num_replicas=2, rank=1, shuffle=False))
+    loader = DataLoader(
+        ds, batch_size=2, sampler=DistributedSampler(ds, num_replicas=2, rank=1, shuffle=False)
+    )
     assert [b[0].tolist() for b in loader] == [[1, 3], [5, 7], [9]]
     with pytest.raises(ValueError, match="Invalid rank 2"):
         DistributedSampler(ds, num_replicas=2, rank=2)

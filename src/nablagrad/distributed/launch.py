@@ -36,7 +36,9 @@ def find_mpiexec() -> str:
         return here
     found = shutil.which("mpiexec")
     if found is None:
-        raise FileNotFoundError(f"no mpiexec found next to {sys.executable} or on PATH: {MPI_INSTALL_HINT}")
+        raise FileNotFoundError(
+            f"no mpiexec found next to {sys.executable} or on PATH: {MPI_INSTALL_HINT}"
+        )
     return found
 
 

@@ -79,6 +79,15 @@ class MPIBackend:
     def _raw(arr: Any) -> Any:
         return arr.view(np.uint8) if arr.dtype == np.bool_ else arr
 
+    def _post(self, block: bool, start: Callable[[], Any], run: Callable[[], Any]) -> list:
+        """Start a collective: the non-blocking form (a request to wait on), or, for a
+        blocking call whose arguments every rank has already confirmed, the blocking MPI call
+        itself (MPI's blocking algorithms are a little faster for mid-sized buffers)."""
+        if block:
+            run()
+            return []
+        return [start()]
+
     def _work(self, reqs: list, what: str, finish: list[Callable | None],
               outputs: list[Tensor]) -> Work:  # fmt: skip
         steps = [f for f in finish if f is not None]
@@ -104,12 +113,15 @@ class MPIBackend:
         self.wait([req], self.timeout, what)
         return out
 
-    # -- collectives on tensors ---------------------------------------------------------------------
+    # -- collectives on tensors -------------------------------------------------------------
 
-    def all_reduce(self, t: Tensor, op: ReduceOp) -> Work:
+    def all_reduce(self, t: Tensor, op: ReduceOp, block: bool = False) -> Work:
         buf, back = host_view(t)
-        req = self.comm.Iallreduce(self.MPI.IN_PLACE, self._raw(buf), op=self._op(op, buf))
-        return self._work([req], "all_reduce", [self._avg(t, buf, op), back], [t])
+        args = (self.MPI.IN_PLACE, self._raw(buf))
+        mop = self._op(op, buf)
+        reqs = self._post(block, lambda: self.comm.Iallreduce(*args, op=mop),
+                          lambda: self.comm.Allreduce(*args, op=mop))  # fmt: skip
+        return self._work(reqs, "all_reduce", [self._avg(t, buf, op), back], [t])
 
     def iallreduce_array(self, arr: Any) -> Any:
         """SUM of a contiguous host array in place, no checks (DDP's buckets)."""
@@ -121,62 +133,75 @@ class MPIBackend:
         self.wait([req], self.timeout, "allreduce")
         return arr
 
-    def reduce(self, t: Tensor, op: ReduceOp, dst: int) -> Work:
+    def reduce(self, t: Tensor, op: ReduceOp, dst: int, block: bool = False) -> Work:
         buf, back = host_view(t)
         raw, mop = self._raw(buf), self._op(op, buf)
         if self.rank == dst:
-            req = self.comm.Ireduce(self.MPI.IN_PLACE, raw, op=mop, root=dst)
+            args = (self.MPI.IN_PLACE, raw)
             finish = [self._avg(t, buf, op), back]
         else:
-            req = self.comm.Ireduce(raw, None, op=mop, root=dst)
+            args = (raw, None)
             finish = []
-        return self._work([req], "reduce", finish, [t])
+        reqs = self._post(block, lambda: self.comm.Ireduce(*args, op=mop, root=dst),
+                          lambda: self.comm.Reduce(*args, op=mop, root=dst))  # fmt: skip
+        return self._work(reqs, "reduce", finish, [t])
 
-    def broadcast(self, t: Tensor, src: int) -> Work:
+    def broadcast(self, t: Tensor, src: int, block: bool = False) -> Work:
         buf, back = host_view(t)
-        req = self.comm.Ibcast(self._raw(buf), root=src)
-        return self._work([req], "broadcast", [back if self.rank != src else None], [t])
+        raw = self._raw(buf)
+        reqs = self._post(block, lambda: self.comm.Ibcast(raw, root=src),
+                          lambda: self.comm.Bcast(raw, root=src))  # fmt: skip
+        return self._work(reqs, "broadcast", [back if self.rank != src else None], [t])
 
-    def all_gather(self, outs: list[Tensor], t: Tensor) -> Work:
+    def all_gather(self, outs: list[Tensor], t: Tensor, block: bool = False) -> Work:
         send, _ = host_view(t)
         recv = np.empty((self.size,) + send.shape, dtype=send.dtype)
-        req = self.comm.Iallgather(self._raw(send), self._raw(recv))
+        args = (self._raw(send), self._raw(recv))
+        reqs = self._post(block, lambda: self.comm.Iallgather(*args),
+                          lambda: self.comm.Allgather(*args))  # fmt: skip
 
         def spread() -> None:
             for r, o in enumerate(outs):
                 _write(o, recv[r])
 
-        return self._work([req], "all_gather", [spread], outs)
+        return self._work(reqs, "all_gather", [spread], outs)
 
-    def all_gather_flat(self, out: Tensor, t: Tensor) -> Work:
+    def all_gather_flat(self, out: Tensor, t: Tensor, block: bool = False) -> Work:
         send, _ = host_view(t)
         recv, back = host_view(out)
-        req = self.comm.Iallgather(self._raw(send), self._raw(recv))
-        return self._work([req], "all_gather", [back], [out])
+        args = (self._raw(send), self._raw(recv))
+        reqs = self._post(block, lambda: self.comm.Iallgather(*args),
+                          lambda: self.comm.Allgather(*args))  # fmt: skip
+        return self._work(reqs, "all_gather", [back], [out])
 
-    def reduce_scatter_flat(self, out: Tensor, src: Tensor, op: ReduceOp) -> Work:
+    def reduce_scatter_flat(self, out: Tensor, src: Tensor, op: ReduceOp,
+                            block: bool = False) -> Work:  # fmt: skip
         send, _ = host_view(src)
         recv, back = host_view(out)
-        req = self.comm.Ireduce_scatter_block(
-            self._raw(send), self._raw(recv), op=self._op(op, send)
-        )
-        return self._work([req], "reduce_scatter", [self._avg(out, recv, op), back], [out])
+        args, mop = (self._raw(send), self._raw(recv)), self._op(op, send)
+        reqs = self._post(block, lambda: self.comm.Ireduce_scatter_block(*args, op=mop),
+                          lambda: self.comm.Reduce_scatter_block(*args, op=mop))  # fmt: skip
+        return self._work(reqs, "reduce_scatter", [self._avg(out, recv, op), back], [out])
 
-    def gather(self, t: Tensor, outs: list[Tensor] | None, dst: int) -> Work:
+    def gather(self, t: Tensor, outs: list[Tensor] | None, dst: int, block: bool = False) -> Work:
         send, _ = host_view(t)
         if self.rank != dst:
-            req = self.comm.Igather(self._raw(send), None, root=dst)
-            return self._work([req], "gather", [], [])
+            raw = self._raw(send)
+            reqs = self._post(block, lambda: self.comm.Igather(raw, None, root=dst),
+                              lambda: self.comm.Gather(raw, None, root=dst))  # fmt: skip
+            return self._work(reqs, "gather", [], [])
         recv = np.empty((self.size,) + send.shape, dtype=send.dtype)
-        req = self.comm.Igather(self._raw(send), self._raw(recv), root=dst)
+        args = (self._raw(send), self._raw(recv))
+        reqs = self._post(block, lambda: self.comm.Igather(*args, root=dst),
+                          lambda: self.comm.Gather(*args, root=dst))  # fmt: skip
 
         def spread() -> None:
             for r, o in enumerate(outs):
                 _write(o, recv[r])
 
-        return self._work([req], "gather", [spread], outs)
+        return self._work(reqs, "gather", [spread], outs)
 
-    def scatter(self, t: Tensor, ins: list[Tensor] | None, src: int) -> Work:
+    def scatter(self, t: Tensor, ins: list[Tensor] | None, src: int, block: bool = False) -> Work:
         recv, back = host_view(t)
         send = None
         if self.rank == src:
@@ -185,14 +210,15 @@ class MPIBackend:
                     (self.size,) + recv.shape
                 )
             )
-        req = self.comm.Iscatter(None if send is None else self._raw(send), self._raw(recv),
-                                 root=src)  # fmt: skip
-        return self._work([req], "scatter", [back], [t])
+        args = (None if send is None else self._raw(send), self._raw(recv))
+        reqs = self._post(block, lambda: self.comm.Iscatter(*args, root=src),
+                          lambda: self.comm.Scatter(*args, root=src))  # fmt: skip
+        return self._work(reqs, "scatter", [back], [t])
 
     def barrier(self) -> Work:
         return self._work([self.comm.Ibarrier()], "barrier", [], [])
 
-    # -- Python objects -----------------------------------------------------------------------------
+    # -- Python objects ---------------------------------------------------------------------
 
     def allgather_object(self, obj: Any) -> list:
         self.barrier().wait()

@@ -127,7 +127,7 @@ class NCCLBackend:
 
     # -- collectives ------------------------------------------------------------------------------
 
-    def all_reduce(self, t: Tensor, op: ReduceOp) -> Work:
+    def all_reduce(self, t: Tensor, op: ReduceOp, block: bool = False) -> Work:
         a = self._arr(t, "all_reduce")
         s = self._stream().ptr
         self.comm.allReduce(a.data.ptr, a.data.ptr, a.size, self._dtypes[a.dtype],
@@ -144,18 +144,18 @@ class NCCLBackend:
     def allreduce_max_host(self, arr: Any) -> Any:
         return self.host.allreduce_max_host(arr)
 
-    def reduce(self, t: Tensor, op: ReduceOp, dst: int) -> Work:
+    def reduce(self, t: Tensor, op: ReduceOp, dst: int, block: bool = False) -> Work:
         a = self._arr(t, "reduce")
         self.comm.reduce(a.data.ptr, a.data.ptr, a.size, self._dtypes[a.dtype], self._op(op, a),
                          dst, self._stream().ptr)  # fmt: skip
         return self._work("reduce", self._avg(a, op) if self.rank == dst else None, [t])
 
-    def broadcast(self, t: Tensor, src: int) -> Work:
+    def broadcast(self, t: Tensor, src: int, block: bool = False) -> Work:
         a = self._arr(t, "broadcast")
         self.comm.bcast(a.data.ptr, a.size, self._dtypes[a.dtype], src, self._stream().ptr)
         return self._work("broadcast", None, [t])
 
-    def all_gather(self, outs: list[Tensor], t: Tensor) -> Work:
+    def all_gather(self, outs: list[Tensor], t: Tensor, block: bool = False) -> Work:
         a = self._arr(t, "all_gather")
         recv = self.cp.empty((self.size,) + a.shape, dtype=a.dtype)
         self.comm.allGather(a.data.ptr, recv.data.ptr, a.size, self._dtypes[a.dtype],
@@ -167,19 +167,21 @@ class NCCLBackend:
 
         return self._work("all_gather", spread, outs)
 
-    def all_gather_flat(self, out: Tensor, t: Tensor) -> Work:
+    def all_gather_flat(self, out: Tensor, t: Tensor, block: bool = False) -> Work:
         a, o = self._arr(t, "all_gather"), self._arr(out, "all_gather")
         self.comm.allGather(a.data.ptr, o.data.ptr, a.size, self._dtypes[a.dtype],
                             self._stream().ptr)  # fmt: skip
         return self._work("all_gather", None, [out])
 
-    def reduce_scatter_flat(self, out: Tensor, src: Tensor, op: ReduceOp) -> Work:
+    def reduce_scatter_flat(
+        self, out: Tensor, src: Tensor, op: ReduceOp, block: bool = False
+    ) -> Work:
         a, o = self._arr(src, "reduce_scatter"), self._arr(out, "reduce_scatter")
         self.comm.reduceScatter(a.data.ptr, o.data.ptr, o.size, self._dtypes[o.dtype],
                                 self._op(op, o), self._stream().ptr)  # fmt: skip
         return self._work("reduce_scatter", self._avg(o, op), [out])
 
-    def gather(self, t: Tensor, outs: list[Tensor] | None, dst: int) -> Work:
+    def gather(self, t: Tensor, outs: list[Tensor] | None, dst: int, block: bool = False) -> Work:
         a = self._arr(t, "gather")
         s, dt = self._stream().ptr, self._dtypes[a.dtype]
         self.nccl.groupStart()
@@ -195,7 +197,7 @@ class NCCLBackend:
         self.nccl.groupEnd()
         return self._work("gather", None, outs or [])
 
-    def scatter(self, t: Tensor, ins: list[Tensor] | None, src: int) -> Work:
+    def scatter(self, t: Tensor, ins: list[Tensor] | None, src: int, block: bool = False) -> Work:
         a = self._arr(t, "scatter")
         s, dt = self._stream().ptr, self._dtypes[a.dtype]
         self.nccl.groupStart()

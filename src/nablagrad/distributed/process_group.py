@@ -99,7 +99,9 @@ def require_mpi() -> Any:
     try:
         from mpi4py import MPI
     except ImportError as e:
-        raise ImportError(f"nablagrad.distributed needs mpi4py and an MPI library: {MPI_INSTALL_HINT}") from e
+        raise ImportError(
+            f"nablagrad.distributed needs mpi4py and an MPI library: {MPI_INSTALL_HINT}"
+        ) from e
     return MPI
 
 
@@ -331,7 +333,9 @@ def _sig(kind: int, op: int, root: int, arr: Any) -> np.ndarray:
 def _describe(s: np.ndarray) -> str:
     nd = int(s[4])
     dims = [int(v) for v in s[5 : 5 + min(nd, 6)]]
-    shape = "(" + ", ".join(map(str, dims)) + ("..." if nd > 6 else "") + ("," if nd == 1 else "") + ")"
+    shape = (
+        "(" + ", ".join(map(str, dims)) + ("..." if nd > 6 else "") + ("," if nd == 1 else "") + ")"
+    )
     code = int(s[3])
     dt = _DTYPES[code] if code < len(_DTYPES) else "?"
     return f"{shape} {dt}"
@@ -408,7 +412,7 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: Any = None,
     g, t = _default(), _tensor(tensor, "all_reduce")
     _check_op(op, t._data, "all_reduce")
     _check_same(g, "all_reduce", op, 0, t._data)
-    return _finish_all(g, g.all_reduce(t, op), async_op)
+    return _finish_all(g, g.all_reduce(t, op, block=not async_op), async_op)
 
 
 def reduce(tensor: Tensor, dst: int = 0, op: ReduceOp = ReduceOp.SUM, group: Any = None,
@@ -419,7 +423,7 @@ def reduce(tensor: Tensor, dst: int = 0, op: ReduceOp = ReduceOp.SUM, group: Any
     dst = _check_root(dst, g, "reduce", "dst")
     _check_op(op, t._data, "reduce")
     _check_same(g, "reduce", op, dst, t._data)
-    return _finish_all(g, g.reduce(t, op, dst), async_op)
+    return _finish_all(g, g.reduce(t, op, dst, block=not async_op), async_op)
 
 
 def broadcast(tensor: Tensor, src: int = 0, group: Any = None,
@@ -429,7 +433,7 @@ def broadcast(tensor: Tensor, src: int = 0, group: Any = None,
     g, t = _default(), _tensor(tensor, "broadcast")
     src = _check_root(src, g, "broadcast", "src")
     _check_same(g, "broadcast", None, src, t._data)
-    return _finish_all(g, g.broadcast(t, src), async_op)
+    return _finish_all(g, g.broadcast(t, src, block=not async_op), async_op)
 
 
 def _check_list(lst: Any, n: int, like: Any, who: str, name: str) -> list[Tensor]:
@@ -455,7 +459,7 @@ def all_gather(tensor_list: list[Tensor], tensor: Tensor, group: Any = None,
     g, t = _default(), _tensor(tensor, "all_gather")
     outs = _check_list(tensor_list, g.size, t._data, "all_gather", "tensor_list")
     _check_same(g, "all_gather", None, 0, t._data)
-    return _finish_all(g, g.all_gather(outs, t), async_op)
+    return _finish_all(g, g.all_gather(outs, t, block=not async_op), async_op)
 
 
 def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group: Any = None,
@@ -471,7 +475,7 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group: A
             f"expected {g.size} x the input's {tuple(t.shape)} elements of {t.dtype}"
         )
     _check_same(g, "all_gather", None, 0, t._data)
-    return _finish_all(g, g.all_gather_flat(out, t), async_op)
+    return _finish_all(g, g.all_gather_flat(out, t, block=not async_op), async_op)
 
 
 def reduce_scatter(output: Tensor, input_list: list[Tensor], op: ReduceOp = ReduceOp.SUM,
@@ -484,7 +488,7 @@ def reduce_scatter(output: Tensor, input_list: list[Tensor], op: ReduceOp = Redu
     _check_same(g, "reduce_scatter", op, 0, t._data)
     xp = get_array_module(t._data)
     stacked = Tensor._wrap(xp.stack([x._data for x in ins]))
-    return _finish_all(g, g.reduce_scatter_flat(t, stacked, op), async_op)
+    return _finish_all(g, g.reduce_scatter_flat(t, stacked, op, block=not async_op), async_op)
 
 
 def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp.SUM,
@@ -500,7 +504,7 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp
         )
     _check_op(op, t._data, "reduce_scatter")
     _check_same(g, "reduce_scatter", op, 0, t._data)
-    return _finish_all(g, g.reduce_scatter_flat(t, src, op), async_op)
+    return _finish_all(g, g.reduce_scatter_flat(t, src, op, block=not async_op), async_op)
 
 
 def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int = 0,
@@ -515,7 +519,7 @@ def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int = 0
     elif gather_list:
         raise ValueError("gather: gather_list must be None (or empty) on ranks other than dst")
     _check_same(g, "gather", None, dst, t._data)
-    return _finish_all(g, g.gather(t, outs, dst), async_op)
+    return _finish_all(g, g.gather(t, outs, dst, block=not async_op), async_op)
 
 
 def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int = 0,
@@ -530,7 +534,7 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int =
     elif scatter_list:
         raise ValueError("scatter: scatter_list must be None (or empty) on ranks other than src")
     _check_same(g, "scatter", None, src, t._data)
-    return _finish_all(g, g.scatter(t, ins, src), async_op)
+    return _finish_all(g, g.scatter(t, ins, src, block=not async_op), async_op)
 
 
 def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None) -> Work | None:

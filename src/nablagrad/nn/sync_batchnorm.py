@@ -121,4 +121,3 @@ class SyncBatchNorm(_BatchNorm):
                 if new is not child:
                     out.add_module(name, new)
         return out
-

@@ -72,8 +72,13 @@ def register(sub: Any) -> None:
     p.add_argument("--out", help="parent folder of the run directory (default runs)")
     p.add_argument("--data-dir", help="data cache folder (default ~/.cache/nablagrad)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a killed run from its checkpoint")
-    p.add_argument("--nproc", type=int, default=None, metavar="N",
-                   help="data-parallel over N MPI ranks on this machine (batch size is global)")
+    p.add_argument(
+        "--nproc",
+        type=int,
+        default=None,
+        metavar="N",
+        help="data-parallel over N MPI ranks on this machine (batch size is global)",
+    )
     p.set_defaults(func=train_command)
 
     e = sub.add_parser("evaluate", help="test metrics, per-class accuracy, confusion matrix")
@@ -293,7 +298,8 @@ def train_command(args: argparse.Namespace) -> int:
     gen = torch.Generator().manual_seed(cfg["seed"])
     per_rank = cfg["batch_size"] // world
     loader = DataLoader(train_ds, batch_size=per_rank, shuffle=True, generator=gen)
-    steps = -(-(-(-len(train_ds) // world)) // per_rank)  # batches per epoch on each rank
+    shard = -(-len(train_ds) // world)  # samples per rank (DistributedSampler pads)
+    steps = -(-shard // per_rank)  # batches per epoch on each rank
     model = build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
                         cfg["dropout"]).to(cfg["device"])  # fmt: skip
     opt = build_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"], cfg["weight_decay"])
