@@ -239,10 +239,13 @@ def _all_params_equal_across_ranks(model: nn.Module) -> None:
 
 @case
 def ddp_matches_one_process_with_the_global_batch(rank, size):
-    for cap, opt_name in ((0.0005, "sgd"), (25, "adam")):  # several buckets / one bucket
+    # several buckets / one bucket / gradients as views into the buckets
+    for cap, opt_name, as_view in ((0.0005, "sgd", False), (25, "adam", False),
+                                   (0.001, "sgd", True)):  # fmt: skip
         model = _mlp(seed=rank)  # different init per rank: DDP must broadcast rank 0's
         ref = _mlp(seed=0)
-        ddp = nn.parallel.DistributedDataParallel(model, bucket_cap_mb=cap)
+        ddp = nn.parallel.DistributedDataParallel(model, bucket_cap_mb=cap,
+                                                  gradient_as_bucket_view=as_view)  # fmt: skip
         if cap < 1:
             assert len(ddp._buckets) >= 3
         _all_params_equal_across_ranks(model)

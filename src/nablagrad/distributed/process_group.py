@@ -614,7 +614,10 @@ def spin_wait(test: Callable[[], bool], seconds: float | None, what: str, size: 
     n = 0
     while not test():
         n += 1
-        if deadline is not None and (n & 63) == 0 and time.monotonic() > deadline:
+        if n & 63:
+            continue
+        os.sched_yield()  # on a busy machine, let the rank we are waiting for run
+        if deadline is not None and time.monotonic() > deadline:
             raise DistributedError(
                 f"{what}: timed out after {seconds:g} s waiting for the other ranks of a "
                 f"{size}-rank group: a rank did not make the same collective call (a crash, an "

@@ -263,7 +263,9 @@ class DistributedDataParallel(Module):
         reqs = [b.req for b in self._buckets]
         self._group.wait(reqs, self._group.timeout, "DistributedDataParallel backward")
         for b in self._buckets:
-            b.buf /= self._world
+            xp = b.xp
+            if self.gradient_as_bucket_view:
+                xp.divide(b.buf, self._world, out=b.buf)
             for j, p in enumerate(b.params):
                 if used is not None and not used[b.idx[j]]:
                     continue  # unused on every rank: .grad stays as it was
@@ -271,9 +273,9 @@ class DistributedDataParallel(Module):
                 if self.gradient_as_bucket_view:
                     p.grad = Tensor._wrap(view)
                 elif p.grad is None or p.grad._data.shape != view.shape:
-                    p.grad = Tensor._wrap(view.copy())
+                    p.grad = Tensor._wrap(view / self._world)
                 else:
-                    p.grad._data[...] = view
+                    xp.divide(view, self._world, out=p.grad._data)  # one pass: mean into .grad
         self.__dict__["_active"] = False
         self.__dict__["_expected"] = None
 
