@@ -13,8 +13,8 @@ import nablagrad as torch
 import nablagrad.distributed as dist
 from nablagrad import nn
 from nablagrad.autograd import engine
+from nablagrad.distributed._common import host_view
 from nablagrad.distributed.launch import launched_world_size
-from nablagrad.distributed.process_group import host_view
 from nablagrad.train.cli import _strip_nproc
 from nablagrad.utils.data import DistributedSampler
 from nablagrad.utils.data.distributed import torch_randperm

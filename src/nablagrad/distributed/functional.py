@@ -32,12 +32,7 @@ class _AllReduce(Function):
         return _allreduce_array(x)
 
     def backward(self, g, out, x):
-        if isinstance(g, Tensor):
-            return (AllReduceSum.apply(g),)
-        return (_allreduce_array(g),)
-
-
-AllReduceSum = _AllReduce
+        return (self.m.call(_AllReduce, g),)
 
 
 class _AllGather(Function):
@@ -50,10 +45,7 @@ class _AllGather(Function):
         return xp.stack([o._data for o in outs])
 
     def backward(self, g, out, x):
-        rank = pg.get_rank()
-        if isinstance(g, Tensor):
-            return (AllReduceSum.apply(g)[rank],)
-        return (_allreduce_array(g)[rank],)
+        return (self.m.call(_AllReduce, g)[pg.get_rank()],)
 
 
 def all_reduce(tensor: Tensor, op: Any = None, group: Any = None) -> Tensor:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from .process_group import MPI_INSTALL_HINT
+from ._common import MPI_INSTALL_HINT, require_mpi
 
 _SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS")
 
@@ -46,8 +46,6 @@ def spawn(nproc: int, argv: Sequence[str], module: str = "nablagrad") -> int:
     """Run ``python -m module argv...`` as ``nproc`` MPI ranks on this machine; the exit code."""
     if not isinstance(nproc, int) or nproc < 1:
         raise ValueError(f"--nproc must be a positive integer, got {nproc!r}")
-    from .process_group import require_mpi
-
     require_mpi()
     cmd = [find_mpiexec(), "-n", str(nproc), sys.executable, "-m", module, *argv]
     return subprocess.call(cmd)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..backend import get_array_module, np
+from ..backend import get_array_module, np, to_host
 from ..tensor import Tensor
-from .process_group import (
+from ._common import (
     DistributedError,
     ReduceOp,
     Work,
@@ -234,8 +234,6 @@ class MPIBackend:
 
 
 def _host(arr: Any) -> Any:
-    from ..backend import to_host
-
     return to_host(arr)
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from ..backend import np
 from ..tensor import Tensor
+from ._common import ReduceOp, Work, spin_wait
 from .mpi_backend import MPIBackend
-from .process_group import ReduceOp, Work, spin_wait
 
 
 class NCCLBackend:

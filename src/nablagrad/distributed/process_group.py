@@ -25,16 +25,21 @@ Example (run with ``mpiexec -n 2 python script.py``):
 from __future__ import annotations
 
 import datetime
-import enum
-import os
 import sys
-import time
 import zlib
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..backend import get_array_module, np, to_host
+from ..backend import get_array_module, np
 from ..tensor import Tensor
+from ._common import (
+    DistributedError,
+    ReduceOp,
+    Work,
+    _as_timeout,
+    require_mpi,
+)
+from .mpi_backend import MPIBackend
+from .nccl_backend import NCCLBackend
 
 __all__ = [
     "ReduceOp",
@@ -65,44 +70,9 @@ __all__ = [
     "require_mpi",
 ]
 
-MPI_INSTALL_HINT = (
-    'install MPI with `pip install "nablagrad[mpi]"` (the mpi4py and mpich wheels; no system '
-    "package needed)"
-)
-DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)
-
-
-class DistributedError(RuntimeError):
-    """A collective failed: arguments that differ across ranks, or a rank that never came."""
-
-
-class ReduceOp(enum.Enum):
-    """Reductions for ``all_reduce`` / ``reduce`` / ``reduce_scatter`` (torch's names)."""
-
-    SUM = "sum"
-    AVG = "avg"
-    MAX = "max"
-    MIN = "min"
-    PRODUCT = "product"
-
-    def __repr__(self) -> str:
-        return f"<ReduceOp.{self.name}>"
-
-
 _OP_CODE = {op: i for i, op in enumerate(ReduceOp)}
 
 _group: Any = None  # the backend object of the default group, or None
-
-
-def require_mpi() -> Any:
-    """Import and return ``mpi4py.MPI``; a clear error says how to install it when missing."""
-    try:
-        from mpi4py import MPI
-    except ImportError as e:
-        raise ImportError(
-            f"nablagrad.distributed needs mpi4py and an MPI library: {MPI_INSTALL_HINT}"
-        ) from e
-    return MPI
 
 
 def is_available() -> bool:
@@ -126,16 +96,6 @@ def is_nccl_available() -> bool:
     except Exception:  # noqa: BLE001 - any failure means "not available"
         return False
     return True
-
-
-def _as_timeout(timeout: Any) -> float | None:
-    if timeout is None:
-        return DEFAULT_TIMEOUT.total_seconds()
-    if isinstance(timeout, datetime.timedelta):
-        return timeout.total_seconds()
-    if isinstance(timeout, (int, float)) and timeout > 0:
-        return float(timeout)
-    raise TypeError(f"timeout must be a datetime.timedelta or seconds > 0, got {timeout!r}")
 
 
 def init_process_group(
@@ -177,12 +137,8 @@ def init_process_group(
     name = (backend or "mpi").lower()
     seconds = _as_timeout(timeout)
     if name == "mpi":
-        from .mpi_backend import MPIBackend
-
         group = MPIBackend(seconds)
     elif name == "nccl":
-        from .nccl_backend import NCCLBackend
-
         group = NCCLBackend(seconds)
     else:
         raise ValueError(
@@ -258,46 +214,6 @@ def get_world_size(group: Any = None) -> int:
 def get_backend(group: Any = None) -> str:
     _check_group(group)
     return _default().name
-
-
-class Work:
-    """The handle of an asynchronous collective (``async_op=True``): ``wait()`` blocks until
-    the result is in the output tensors; ``is_completed()`` asks without blocking."""
-
-    def __init__(self, backend: Any, handles: Sequence[Any], finish: Callable | None,
-                 what: str, outputs: Sequence[Tensor] = ()) -> None:  # fmt: skip
-        self._backend, self._handles, self._finish = backend, list(handles), finish
-        self._what, self._outputs, self._done = what, list(outputs), False
-
-    def is_completed(self) -> bool:
-        if not self._done and self._backend.test(self._handles):
-            self._complete()
-        return self._done
-
-    def wait(self, timeout: datetime.timedelta | float | None = None) -> bool:
-        """Block until done; raise ``DistributedError`` after ``timeout`` (default: the
-        group's timeout) when other ranks never join."""
-        if not self._done:
-            seconds = self._backend.timeout if timeout is None else _as_timeout(timeout)
-            self._backend.wait(self._handles, seconds, self._what)
-            self._complete()
-        return True
-
-    def _complete(self) -> None:
-        self._done = True
-        if self._finish is not None:
-            self._finish()
-            self._finish = None
-
-    def result(self) -> list[Tensor]:
-        self.wait()
-        return self._outputs
-
-
-class _Done(Work):
-    def __init__(self, outputs: Sequence[Tensor] = ()) -> None:
-        super().__init__(None, [], None, "", outputs)
-        self._done = True
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -581,46 +497,3 @@ def gather_object(obj: Any, object_gather_list: list | None = None, dst: int = 0
 
 
 # -- shared by the backends ----------------------------------------------------------------------
-
-
-def host_view(t: Tensor) -> tuple[Any, Callable | None]:
-    """A contiguous host array for ``t`` and a function that writes it back (None when the
-    array is ``t``'s own memory, the zero-copy case)."""
-    arr = t._data
-    if type(arr) is np.ndarray and arr.flags.c_contiguous and arr.flags.writeable:
-        return arr, None
-    buf = np.ascontiguousarray(to_host(arr))
-    if buf is arr:
-        buf = buf.copy()
-
-    def back() -> None:
-        xp = get_array_module(t._data)
-        t._data[...] = buf if xp is np else xp.asarray(buf)
-
-    return buf, back
-
-
-def wait_env_timeout(default: float | None) -> float | None:
-    """``NABLAGRAD_DIST_TIMEOUT`` (seconds) overrides the default timeout (used by tests)."""
-    v = os.environ.get("NABLAGRAD_DIST_TIMEOUT")
-    return float(v) if v else default
-
-
-def spin_wait(test: Callable[[], bool], seconds: float | None, what: str, size: int) -> None:
-    """Call ``test()`` (which drives MPI's progress) until it returns True or time runs out."""
-    if test():
-        return
-    deadline = None if seconds is None else time.monotonic() + seconds
-    n = 0
-    while not test():
-        n += 1
-        if n & 63:
-            continue
-        os.sched_yield()  # on a busy machine, let the rank we are waiting for run
-        if deadline is not None and time.monotonic() > deadline:
-            raise DistributedError(
-                f"{what}: timed out after {seconds:g} s waiting for the other ranks of a "
-                f"{size}-rank group: a rank did not make the same collective call (a crash, an "
-                "early exit, or a call made on some ranks only). The group cannot be used "
-                "after this error"
-            )

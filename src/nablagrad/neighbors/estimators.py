@@ -31,6 +31,7 @@ from typing import Any
 
 from ..backend import get_array_module, np, to_host
 from ..tensor import Tensor
+from . import sharded as _sharded
 from .distances import DEFAULT_MAX_MEMORY, kneighbors_raw, resolve_metric
 
 
@@ -163,18 +164,14 @@ class _KNeighborsBase:
 
     def _shard(self) -> None:
         """Make this fit one shard of a training set split across ranks (``sharded.py``)."""
-        from . import sharded
-
         self._sharded = True
-        sharded.setup(self)
+        _sharded.setup(self)
 
     def _neighbors_with(self, Q: Any, k: int, values: Any) -> tuple[Any, Any, Any]:
         """Neighbours of ``Q`` and ``values`` (labels or targets) at them."""
         if getattr(self, "_sharded", False):
             self._neighbors(Q, k, check_only=True)
-            from . import sharded
-
-            return sharded.kneighbors(self, Q, k, values)
+            return _sharded.kneighbors(self, Q, k, values)
         dist, ind = self._neighbors(Q, k)
         return dist, ind, values[ind]
 
@@ -196,9 +193,7 @@ class _KNeighborsBase:
                     f"{who}.kneighbors(X=None) is not supported on a sharded fit: pass the "
                     "queries explicitly"
                 )
-            from . import sharded
-
-            dist, ind, _ = sharded.kneighbors(self, Q, k, None)
+            dist, ind, _ = _sharded.kneighbors(self, Q, k, None)
             return dist, ind
         ref = self._X if self._X.dtype == Q.dtype else self._X.astype(Q.dtype)
         if not exclude_self:
@@ -280,10 +275,8 @@ class KNeighborsClassifier(_KNeighborsBase):
             )
         self.classes_, codes = np.unique(ya, return_inverse=True)
         if sharded:
-            from .sharded import global_classes
-
             self._shard()
-            self.classes_ = global_classes(ya)
+            self.classes_ = _sharded.global_classes(ya)
             codes = np.searchsorted(self.classes_, ya)
         xp = get_array_module(self._X)
         self._codes = xp.asarray(codes.reshape(-1).astype(np.int64))

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import distributed as dist
 from ..backend import get_array_module, np, to_host
 from ..tensor import Tensor
-from .distances import DEFAULT_MAX_MEMORY, cdist
+from .distances import DEFAULT_MAX_MEMORY, cdist, kneighbors_raw
 
 
 def _dist() -> Any:
-    from .. import distributed as dist
-
     if not dist.is_initialized():
         raise RuntimeError(
             "sharded=True needs an initialised process group: call "
@@ -67,8 +66,6 @@ def global_classes(local_labels: np.ndarray) -> np.ndarray:
 def kneighbors(est: Any, Q: Any, k: int, values: Any | None) -> tuple[Any, Any, Any]:
     """Merged (distances, global indices, values at those indices) of each query's k nearest
     training rows over all shards."""
-    from .distances import kneighbors_raw
-
     xp = get_array_module(Q)
     ref = est._X if est._X.dtype == Q.dtype else est._X.astype(Q.dtype)
     k_local = min(k, int(ref.shape[0]))

@@ -24,6 +24,7 @@ from typing import Any
 from .. import distributed as dist
 from ..backend import np
 from ..distributed.functional import all_gather_stacked
+from ..ops.shape import cat
 from ..tensor import Tensor
 from .module import Module
 from .normalization import _BatchNorm
@@ -69,9 +70,7 @@ class SyncBatchNorm(_BatchNorm):
             mean_l = input.sum(axes)
             m2_l = input.sum(axes)
         count = Tensor._wrap(np.full(c, float(n_local), dtype=input._data.dtype))
-        from ..ops.shape import cat as _cat
-
-        stats = _cat([mean_l, m2_l, count], 0)
+        stats = cat([mean_l, m2_l, count], 0)
         everyone = all_gather_stacked(stats)  # (world, 3c)
         counts = everyone[:, 2 * c : 3 * c]
         total = float(counts._data[:, 0].sum())

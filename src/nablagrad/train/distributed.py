@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import distributed as dist
 from ..backend import np
+from ..tensor import Tensor
 from ..utils.data import DataLoader, DistributedSampler, RandomSampler, Subset
 
 
 def world() -> tuple[int, int]:
     """(rank, world size) of the initialised process group, or (0, 1)."""
-    from .. import distributed as dist
-
     if dist.active():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
@@ -64,9 +64,6 @@ def shard_eval(loader: DataLoader | None) -> DataLoader | None:
 
 def sum_over_ranks(*values: float) -> list[float]:
     """Element-wise sums of a few floats over the ranks (float64, one allreduce)."""
-    from .. import distributed as dist
-    from ..tensor import Tensor
-
     t = Tensor._wrap(np.array(values, dtype=np.float64))
     dist.all_reduce(t)
     return t._data.tolist()
@@ -74,8 +71,6 @@ def sum_over_ranks(*values: float) -> list[float]:
 
 def gather_arrays(outs: list, ys: list) -> tuple[Any, Any]:
     """Every rank's concatenated outputs and targets, concatenated in rank order."""
-    from .. import distributed as dist
-
     mine = (np.concatenate(outs) if outs else None, np.concatenate(ys) if ys else None)
     everyone: list = [None] * dist.get_world_size()
     dist.all_gather_object(everyone, mine)
@@ -86,8 +81,6 @@ def gather_arrays(outs: list, ys: list) -> tuple[Any, Any]:
 
 def all_rng_states(states: list) -> list:
     """Every rank's list of generator states, in rank order."""
-    from .. import distributed as dist
-
     everyone: list = [None] * dist.get_world_size()
     dist.all_gather_object(everyone, states)
     return everyone

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import distributed as dist
+
 
 def use_ranks(distributed: bool | None) -> bool:
     """Whether to spread work: ``None`` means whenever a multi-rank group is active."""
-    from .. import distributed as dist
-
     if distributed is None:
         return dist.active()
     if distributed and not dist.is_initialized():
@@ -39,8 +39,6 @@ def spread(tasks: Sequence[Any], fn: Callable[[Any], Any], distributed: bool | N
             if on_done is not None:
                 on_done()
         return out
-    from .. import distributed as dist
-
     rank, size = dist.get_rank(), dist.get_world_size()
     mine: list = []
     with dist.local_only():

@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .. import distributed as dist
 from ..backend import np
 from .parallel import spread
 from .space import sample_space
@@ -253,8 +254,6 @@ class _BaseSearch:
 
 
 def _rank() -> int:
-    from .. import distributed as dist
-
     return dist.get_rank() if dist.is_initialized() else 0
 
 
