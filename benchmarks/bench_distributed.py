@@ -118,14 +118,18 @@ def worker_epoch(epochs: int, samples: int) -> dict:
     loader = DataLoader(TensorDataset(ng.from_numpy(X), ng.from_numpy(y)),
                         batch_size=256 // world, shuffle=True,
                         generator=ng.Generator().manual_seed(0))  # fmt: skip
-    times = []
+    times, cpu = [], []
     for _ in range(epochs):
         dist.barrier()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fit(model, loader, None, nn.CrossEntropyLoss(), opt, epochs=1, progress=False)
+        cpu.append(time.process_time() - start_cpu)
         dist.barrier()
         times.append(time.perf_counter() - start)
-    out = {"world": world, "epoch_s": min(times), "all_s": times}
+    everyone = [None] * world
+    dist.all_gather_object(everyone, min(cpu))
+    out = {"world": world, "epoch_s": min(times), "all_s": times, "cpu_s": max(everyone),
+           "load": os.getloadavg()[0]}  # fmt: skip
     if world > 1:
         out.update(_overlap(ng, nn, dist, X, y, world))
     return out
@@ -268,6 +272,10 @@ def main() -> None:
         print(f"1 process {one['epoch_s']:.2f} s (all {[round(t, 2) for t in one['all_s']]}), "
               f"2 ranks {two['epoch_s']:.2f} s (all {[round(t, 2) for t in two['all_s']]}): "
               f"speed-up {speedup:.2f}")  # fmt: skip
+        print(f"CPU seconds per epoch: 1 process {one['cpu_s']:.2f}, busiest of 2 ranks "
+              f"{two['cpu_s']:.2f} (ratio {one['cpu_s'] / two['cpu_s']:.2f}, includes waiting "
+              f"spins); load average {one['load']:.1f} / {two['load']:.1f} on "
+              f"{os.cpu_count()} CPUs")  # fmt: skip
         print(f"per step on 2 ranks: forward+backward with allreduce {two['t_sync'] * 1e3:.2f} ms, "
               f"without {two['t_local'] * 1e3:.2f} ms, the {two['buckets']} bucket(s) "
               f"({two['bytes'] / 1e6:.2f} MB) alone {two['t_comm'] * 1e3:.2f} ms: "

@@ -420,8 +420,8 @@ def _shared_tmpdir(rank):
     return box[0]
 
 
-def _fit_run(epochs, ckdir, resume=None):
-    from nablagrad.train import ModelCheckpoint, fit
+def _fit_run(epochs, ckdir, resume=None, log=None):
+    from nablagrad.train import CSVLogger, ModelCheckpoint, fit
 
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
@@ -433,7 +433,8 @@ def _fit_run(epochs, ckdir, resume=None):
     gen = torch.Generator().manual_seed(4)
     h = fit(model, (X, Y), (X[:31], Y[:31]), nn.CrossEntropyLoss(), opt, epochs=epochs,
             scheduler=sched, metrics=["accuracy"], batch_size=8, generator=gen,
-            callbacks=[ModelCheckpoint(ckdir, monitor="val_loss")], resume=resume,
+            callbacks=[ModelCheckpoint(ckdir, monitor="val_loss")]
+            + ([CSVLogger(log)] if log else []), resume=resume,
             progress=False)  # fmt: skip
     return model, h, (X, Y)
 
@@ -444,7 +445,8 @@ def fit_on_two_ranks_reduces_metrics_and_resumes_bit_identically(rank, size):
 
     d = _shared_tmpdir(rank)
     try:
-        full, h, (X, Y) = _fit_run(4, os.path.join(d, "a"))
+        # each rank names its own log file: only rank 0's may appear
+        full, h, (X, Y) = _fit_run(4, os.path.join(d, "a"), log=os.path.join(d, f"log{rank}.csv"))
         _all_params_equal_across_ranks(full)
         # validation metrics cover every validation sample once: equal to one process
         local = evaluate(full, (X[:31], Y[:31]), nn.CrossEntropyLoss(), ["accuracy"])
@@ -453,10 +455,10 @@ def fit_on_two_ranks_reduces_metrics_and_resumes_bit_identically(rank, size):
         logs = [None] * size
         dist.all_gather_object(logs, h.history)
         assert all(lg == logs[0] for lg in logs)  # every rank logs the same numbers
-        if rank == 0:
-            assert os.path.isfile(os.path.join(d, "a", "last.safetensors"))
-        else:
-            assert not os.path.exists(os.path.join(d, "b"))
+        dist.barrier()
+        assert os.path.isfile(os.path.join(d, "a", "last.safetensors"))
+        assert os.path.isfile(os.path.join(d, "log0.csv"))
+        assert not os.path.exists(os.path.join(d, "log1.csv"))  # rank 1 wrote no file
         _fit_run(2, os.path.join(d, "b"))
         dist.barrier()
         resumed, h2, _ = _fit_run(4, os.path.join(d, "b"),
