@@ -15,7 +15,9 @@ Starts itself under ``mpiexec`` (one BLAS thread per rank) and prints:
    samples per rank), each with one BLAS thread; speed-up = t(1) / t(2) (target >= 1.7).
 3. Overlap: per step on 2 ranks, the time of forward + backward with the allreduce
    (``t_sync``), without it (``no_sync``, ``t_local``) and of the same buckets reduced on their
-   own after backward (``t_comm``); hidden = 1 - (t_sync - t_local) / t_comm.
+   own after backward (``t_comm``); hidden = 1 - (t_sync - t_local) / t_comm.  Measured with
+   ``bucket_cap_mb=0.25`` (``--bucket-mb``): with torch's default the whole 0.94 MB model is
+   one bucket that can only start when backward is over.
 4. The scaling model of the README for this MLP and LeNet-5 at 2-64 ranks: per-step compute
    t_c / p (measured 1-process step at batch 256, split over p ranks) against ring allreduce
    time 2 (p - 1) / p x bytes / bandwidth (``--bandwidth-gbs``, GB/s, e.g. 1.25 for
@@ -98,7 +100,7 @@ def _mlp(ng, nn):
                          nn.Linear(128, 10))  # fmt: skip
 
 
-def worker_epoch(epochs: int, samples: int) -> dict:
+def worker_epoch(epochs: int, samples: int, bucket_mb: float) -> dict:
     import numpy as np
 
     import nablagrad as ng
@@ -131,16 +133,16 @@ def worker_epoch(epochs: int, samples: int) -> dict:
     out = {"world": world, "epoch_s": min(times), "all_s": times, "cpu_s": max(everyone),
            "load": os.getloadavg()[0]}  # fmt: skip
     if world > 1:
-        out.update(_overlap(ng, nn, dist, X, y, world))
+        out.update(_overlap(ng, nn, dist, X, y, world, bucket_mb))
     return out
 
 
-def _overlap(ng, nn, dist, X, y, world) -> dict:
+def _overlap(ng, nn, dist, X, y, world, bucket_mb) -> dict:
     """Per-step times with and without the overlapped allreduce, and of the allreduce alone."""
     from nablagrad.nn.parallel import DistributedDataParallel
 
     model = _mlp(ng, nn)
-    ddp = DistributedDataParallel(model)
+    ddp = DistributedDataParallel(model, bucket_cap_mb=bucket_mb)
     g = ddp._group
     loss_fn = nn.CrossEntropyLoss()
     b = 256 // world
@@ -165,7 +167,7 @@ def _overlap(ng, nn, dist, X, y, world) -> dict:
         return time.perf_counter() - start
 
     t_sync, t_local, t_comm = [], [], []
-    for _ in range(60):
+    for _ in range(100):
         t_sync.append(step(True))
         t_local.append(step(False))
         t_comm.append(comm_only())
@@ -234,12 +236,13 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=60000)
     ap.add_argument("--skip-epoch", action="store_true")
     ap.add_argument("--bandwidth-gbs", type=float, default=1.25)
+    ap.add_argument("--bucket-mb", type=float, default=0.25, help="bucket_cap_mb for part 3")
     args = ap.parse_args()
     if args.worker:
         if args.worker == "allreduce":
             res = worker_allreduce([float(s) for s in args.sizes.split(",")], args.repeat)
         elif args.worker == "epoch":
-            res = worker_epoch(args.epochs, args.samples)
+            res = worker_epoch(args.epochs, args.samples, args.bucket_mb)
         else:
             res = worker_step_times()
         import nablagrad.distributed as dist
@@ -263,7 +266,8 @@ def main() -> None:
         )
     measured = None
     if not args.skip_epoch:
-        ep = ["epoch", "--epochs", str(args.epochs), "--samples", str(args.samples)]
+        ep = ["epoch", "--epochs", str(args.epochs), "--samples", str(args.samples),
+              "--bucket-mb", str(args.bucket_mb)]  # fmt: skip
         one = _launch(1, ep)
         two = _launch(2, ep)
         speedup = one["epoch_s"] / two["epoch_s"]
