@@ -199,10 +199,13 @@ def test_host_view_is_zero_copy_for_contiguous_arrays():
 
 
 def test_launch_helpers(monkeypatch):
-    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"):
+    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE"):
         monkeypatch.delenv(var, raising=False)
     assert launched_world_size() == 1
     monkeypatch.setenv("PMI_SIZE", "4")
     assert launched_world_size() == 4
+    monkeypatch.delenv("PMI_SIZE")
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "3")
+    assert launched_world_size() == 3
     assert _strip_nproc(["train", "--nproc", "2", "--epochs", "3", "--nproc=4"]) == [
         "train", "--epochs", "3"]  # fmt: skip

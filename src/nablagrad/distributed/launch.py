@@ -8,15 +8,16 @@ nablagrad train ...`` (MPICH) or ``mpiexec -n 8 --host a:4,b:4 ...`` (Open MPI).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
 
-from ._common import MPI_INSTALL_HINT, require_mpi
+from ._common import MPI_INSTALL_HINT
 
-_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS")
+_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")  # MPICH / Intel MPI, Open MPI
 
 
 def launched_world_size() -> int:
@@ -46,6 +47,7 @@ def spawn(nproc: int, argv: Sequence[str], module: str = "nablagrad") -> int:
     """Run ``python -m module argv...`` as ``nproc`` MPI ranks on this machine; the exit code."""
     if not isinstance(nproc, int) or nproc < 1:
         raise ValueError(f"--nproc must be a positive integer, got {nproc!r}")
-    require_mpi()
+    if importlib.util.find_spec("mpi4py") is None:  # checked without starting MPI here
+        raise ImportError(f"--nproc needs mpi4py and an MPI library: {MPI_INSTALL_HINT}")
     cmd = [find_mpiexec(), "-n", str(nproc), sys.executable, "-m", module, *argv]
     return subprocess.call(cmd)
