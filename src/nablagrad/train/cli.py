@@ -243,6 +243,20 @@ def train_command(args: argparse.Namespace) -> int:
             except (ImportError, FileNotFoundError) as e:
                 raise CLIError(str(e)) from None
     rank, world = _join_ranks()
+    if world == 1:
+        return _train(args, rank, world)
+    try:
+        return _train(args, rank, world)
+    except Exception as e:  # noqa: BLE001 - one rank failing must stop them all
+        from .. import distributed as dist
+
+        msg = str(e) if isinstance(e, CLIError) else f"{type(e).__name__}: {e}"
+        print(f"nablagrad train: error (rank {rank}): {msg}", file=sys.stderr, flush=True)
+        dist.process_group._default().abort(2 if isinstance(e, CLIError) else 1)
+        raise
+
+
+def _train(args: argparse.Namespace, rank: int, world: int) -> int:
     if rank != 0:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - rank 0 alone reports
     import nablagrad as torch
