@@ -43,7 +43,8 @@ _FIRST_BUCKET_BYTES = 1 << 20
 
 
 class _Bucket:
-    __slots__ = ("params", "idx", "offsets", "buf", "pending", "req", "index", "xp", "ready")
+    __slots__ = ("params", "idx", "offsets", "buf", "pending", "req", "index", "xp", "ready",
+                 "views")  # fmt: skip
 
     def __init__(self, params: list, idx: list, index: int) -> None:
         self.params, self.idx, self.index = params, idx, index
@@ -53,10 +54,14 @@ class _Bucket:
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.buf = self.xp.zeros(int(self.offsets[-1]), dtype=dtype)
         self.pending, self.req, self.ready = len(params), None, set()
+        self.views = [
+            self.buf[self.offsets[i] : self.offsets[i + 1]].reshape(p._data.shape)
+            for i, p in enumerate(params)
+        ]
 
     def view(self, i: int) -> Any:
-        p = self.params[i]
-        return self.buf[self.offsets[i] : self.offsets[i + 1]].reshape(p._data.shape)
+        """Parameter i's slot in the flat buffer (a view shaped like the parameter)."""
+        return self.views[i]
 
 
 class DistributedDataParallel(Module):
@@ -115,6 +120,8 @@ class DistributedDataParallel(Module):
         d["_active"] = False
         d["_expected"] = None  # ids of parameters reached by the last forward (find_unused)
         d["_used"] = np.zeros(len(params), dtype=np.int32)
+        d["_module_buffers"] = [b for b in module.buffers() if b is not None]
+        d["_in_flight"] = []
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -174,9 +181,8 @@ class DistributedDataParallel(Module):
                 "output of every synchronised forward, or run the forward under no_sync()"
             )
         if self.broadcast_buffers and self._world > 1:
-            for b in self.module.buffers():
-                if b is not None:
-                    self._group.broadcast(b, 0).wait()
+            for b in self._module_buffers:
+                self._group.broadcast(b, 0).wait()
         out = self.module(*inputs, **kwargs)
         if self.find_unused_parameters and self._require_sync and self._world > 1:
             self.__dict__["_expected"] = _reached(out)
@@ -204,6 +210,7 @@ class DistributedDataParallel(Module):
         d["_active"] = True
         d["_next"] = 0
         d["_used"][:] = 0
+        d["_in_flight"] = []
         for b in self._buckets:
             b.pending, b.req, b.ready = len(b.params), None, set()
         engine.queue_callback(self._finalize)
@@ -218,9 +225,8 @@ class DistributedDataParallel(Module):
             self._begin()
         self._used[i] = 1
         self._mark(i, p.grad._data)
-        reqs = [b.req for b in self._buckets[: self._next] if b.req is not None]
-        if reqs:
-            self._group.test(reqs)  # let MPI make progress on the buckets in flight
+        if self._in_flight:
+            self._group.test(self._in_flight)  # let MPI make progress on the buckets in flight
 
     def _mark(self, i: int, grad: Any) -> None:
         bucket, j = self._where[i]
@@ -240,6 +246,7 @@ class DistributedDataParallel(Module):
         while self._next < len(buckets) and buckets[self._next].pending == 0:
             b = buckets[self._next]
             b.req = self._group.iallreduce_array(b.buf)
+            self._in_flight.append(b.req)
             self.__dict__["_next"] += 1
 
     def _finalize(self) -> None:
