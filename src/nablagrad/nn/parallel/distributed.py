@@ -75,6 +75,10 @@ class DistributedDataParallel(Module):
         find_unused_parameters: allow parameters that get no gradient in a step.
         gradient_as_bucket_view: make each ``.grad`` a view into its bucket after the first
             synchronised backward (saves the copy back; grads then share the bucket memory).
+
+    ``device_ids``, ``output_device``, ``dim``, ``check_reduction`` and ``static_graph`` are
+    accepted for torch compatibility and have no effect (one device per rank, the tensors'
+    own).
     """
 
     def __init__(
@@ -109,6 +113,12 @@ class DistributedDataParallel(Module):
         d["_world"] = group.size
         d["_require_sync"] = True
         params = [p for p in module.parameters() if p.requires_grad]
+        if group.name == "mpi" and any(type(p._data) is not np.ndarray for p in params):
+            raise TypeError(
+                "DistributedDataParallel: the model has CUDA parameters but the process group "
+                "uses MPI on the CPU: init_process_group('nccl') for CuPy tensors, or keep the "
+                "model on the CPU"
+            )
         d["_params"] = params
         self._verify_same_model(group)
         self._sync_module_states()
