@@ -587,6 +587,71 @@ def parallel_search_and_tune_equal_one_process(rank, size):
 
 
 @case
+def nccl_backend_plumbing_with_a_fake_cupy(rank, size):
+    """The NCCL backend's code, run against fake_cupy (NCCL calls done by MPI; no GPU here)."""
+    import fake_cupy
+
+    cp = fake_cupy.install()
+    dist.destroy_process_group()
+    try:
+        dist.init_process_group("nccl", abort_on_exception=False)
+        assert dist.get_backend() == "nccl" and dist.get_world_size() == size
+
+        def dev(a):
+            return torch.Tensor._wrap(cp.fake_array(a))
+
+        for dtype in ("float32", "float64", "float16", "int64", "int32", "uint8", "bool"):
+            for op in ReduceOp:
+                if op is ReduceOp.AVG and np.dtype(dtype).kind not in "f":
+                    continue
+                t = dev(rank_data(rank, (3, 4), dtype))
+                _w(dist.all_reduce(t, op=op, async_op=op is ReduceOp.MAX))
+                want = expected_reduce([rank_data(r, (3, 4), dtype) for r in range(size)], op,
+                                       dtype)  # fmt: skip
+                np.testing.assert_array_equal(np.asarray(t._data), want, err_msg=f"{dtype} {op}")
+        for dtype in ("float32", "int64"):
+            parts = [rank_data(r, (2, 3), dtype, seed=4) for r in range(size)]
+            for src in range(size):
+                t = dev(parts[rank].copy())
+                dist.broadcast(t, src=src)
+                np.testing.assert_array_equal(np.asarray(t._data), parts[src])
+            outs = [dev(np.zeros((2, 3), dtype)) for _ in range(size)]
+            _w(dist.all_gather(outs, dev(parts[rank]), async_op=True))
+            for r in range(size):
+                np.testing.assert_array_equal(np.asarray(outs[r]._data), parts[r])
+            flat = dev(np.zeros((2 * size, 3), dtype))
+            dist.all_gather_into_tensor(flat, dev(parts[rank]))
+            np.testing.assert_array_equal(np.asarray(flat._data), np.concatenate(parts))
+            out = dev(np.zeros((2, 3), dtype))
+            dist.reduce_scatter_tensor(out, dev(np.concatenate(parts)))
+            np.testing.assert_array_equal(np.asarray(out._data), parts[rank] * size)
+            for dst in range(size):
+                gl = [dev(np.zeros((2, 3), dtype)) for _ in range(size)]
+                dist.gather(dev(parts[rank]), gl if rank == dst else None, dst=dst)
+                if rank == dst:
+                    for r in range(size):
+                        np.testing.assert_array_equal(np.asarray(gl[r]._data), parts[r])
+                got = dev(np.zeros((2, 3), dtype))
+                dist.scatter(got, [dev(p) for p in parts] if rank == dst else None, src=dst)
+                np.testing.assert_array_equal(np.asarray(got._data), parts[rank])
+                red = dev(parts[rank].copy())
+                dist.reduce(red, dst=dst)
+                if rank == dst:
+                    np.testing.assert_array_equal(np.asarray(red._data), sum(parts))
+        try:
+            dist.all_reduce(torch.ones(2))
+        except TypeError as e:
+            assert "CUDA tensors" in str(e)
+        else:
+            raise AssertionError("a CPU tensor on the nccl backend must raise")
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+        fake_cupy.uninstall()
+        dist.init_process_group("mpi", abort_on_exception=False)
+
+
+@case
 def timeout_when_a_rank_never_calls(rank, size):
     g = dist.process_group._default()
     old, g.timeout = g.timeout, 0.5
