@@ -203,7 +203,11 @@ class _BaseSearch:
 
     def fit(self, X: Any, y: Any = None) -> _BaseSearch:
         """Cross-validate every candidate, fill ``results_``, ``best_params_``,
-        ``best_score_`` and (with ``refit``) ``best_estimator_`` fitted on all of X, y."""
+        ``best_score_`` and (with ``refit``) ``best_estimator_`` fitted on all of X, y.
+
+        Under an initialised multi-rank process group (``distributed=None``, the default, or
+        ``True``) the (candidate, fold) fits are spread over the ranks and every rank ends
+        with the same results; ``distributed=False`` runs them all on every rank."""
         candidates = self._candidates()
         splitter = make_cv(self.cv, y, is_classifier(self.estimator))
         folds = list(splitter.split(X, y))
