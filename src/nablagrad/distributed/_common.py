@@ -122,14 +122,19 @@ def spin_wait(test: Callable[[], bool], seconds: float | None, what: str, size: 
     """Call ``test()`` (which drives MPI's progress) until it returns True or time runs out."""
     if test():
         return
-    deadline = None if seconds is None else time.monotonic() + seconds
+    start = time.monotonic()
+    deadline = None if seconds is None else start + seconds
     n = 0
     while not test():
         n += 1
         if n & 63:
             continue
-        os.sched_yield()  # on a busy machine, let the rank we are waiting for run
-        if deadline is not None and time.monotonic() > deadline:
+        now = time.monotonic()
+        if now - start > 0.002:
+            # a long wait: on a busy machine, let the rank we are waiting for run (short waits
+            # keep spinning, so this rank is on a CPU the moment the others arrive)
+            os.sched_yield()
+        if deadline is not None and now > deadline:
             raise DistributedError(
                 f"{what}: timed out after {seconds:g} s waiting for the other ranks of a "
                 f"{size}-rank group: a rank did not make the same collective call (a crash, an "
