@@ -306,6 +306,12 @@ def ddp_broadcasts_buffers_and_state_dict_has_module_prefix(rank, size):
     assert model[2].running_mean.tolist() == [1.0] * 16
     assert all(k.startswith("module.") for k in ddp.state_dict())
     ddp.remove_hooks()
+    try:
+        nn.parallel.DistributedDataParallel(nn.Linear(4, 4 + rank))
+    except dist.DistributedError as e:
+        assert "same architecture" in str(e), str(e)
+    else:
+        raise AssertionError("different models on the ranks must raise")
 
 
 @case

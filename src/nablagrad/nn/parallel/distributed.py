@@ -136,12 +136,16 @@ class DistributedDataParallel(Module):
     # -- set-up ---------------------------------------------------------------------------------
 
     def _verify_same_model(self, group: Any) -> None:
-        mine = [(tuple(p.shape), str(p.dtype)) for p in self.module.parameters()]
+        tensors = list(self.module.parameters()) + [
+            b for b in self.module.buffers() if b is not None
+        ]
+        mine = [(tuple(t.shape), str(t.dtype)) for t in tensors]
         everyone = group.allgather_object(mine)
         for r, theirs in enumerate(everyone):
             if theirs != mine:
                 raise pg.DistributedError(
-                    f"DistributedDataParallel: rank {group.rank}'s model has parameters "
+                    f"DistributedDataParallel: rank {group.rank}'s model has parameters and "
+                    "buffers "
                     f"{_summary(mine)} but rank {r}'s has {_summary(theirs)}: every rank must "
                     "wrap the same architecture"
                 )
