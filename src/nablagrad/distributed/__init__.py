@@ -7,11 +7,12 @@ Start N copies of a script with ``mpiexec -n N python script.py`` (or ``nablagra
 handle).  ``nn.parallel.DistributedDataParallel`` builds data-parallel training on top.
 MPI comes from pip: ``pip install "nablagrad[mpi]"`` (mpi4py and the mpich wheel).
 
-Example (``mpiexec -n 2 python -c "..."``):
-    >>> import nablagrad as torch, nablagrad.distributed as dist
-    >>> dist.init_process_group("mpi")
-    >>> x = torch.ones(3) * dist.get_rank()
-    >>> dist.all_reduce(x, op=dist.ReduceOp.MAX)   # x == [1., 1., 1.] on both ranks
+Example (``mpiexec -n 2 python -c "..."``; not a doctest: it needs MPI ranks)::
+
+    import nablagrad as torch, nablagrad.distributed as dist
+    dist.init_process_group("mpi")
+    x = torch.ones(3) * dist.get_rank()
+    dist.all_reduce(x, op=dist.ReduceOp.MAX)   # x == [1., 1., 1.] on both ranks
 """
 
 from __future__ import annotations

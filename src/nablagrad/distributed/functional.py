@@ -6,9 +6,10 @@ returns the ranks' tensors (``all_gather_stacked``: stacked
 (world_size, ...)); its backward hands rank s the sum over
 ranks of the gradient's slice s.  ``nn.SyncBatchNorm`` builds its global statistics on them.
 
-Example (2 ranks):
-    >>> s = functional.all_reduce(x)          # x requires grad; s = x_0 + x_1 on both ranks
-    >>> s.sum().backward()                    # x.grad == 2 (one per rank's loss)
+Example (2 ranks; not a doctest: it needs MPI ranks)::
+
+    s = functional.all_reduce(x)          # x requires grad; s = x_0 + x_1 on both ranks
+    s.sum().backward()                    # x.grad == 2 (one per rank's loss)
 """
 
 from __future__ import annotations

@@ -11,15 +11,15 @@ shape) across ranks with a non-blocking gather that honours the group's ``timeou
 that differ across ranks raise an error naming each rank's shape and dtype instead of hanging
 or returning garbage, and a rank that never arrives raises a timeout error.
 
-Example (run with ``mpiexec -n 2 python script.py``):
-    >>> import nablagrad as torch
-    >>> import nablagrad.distributed as dist
-    >>> dist.init_process_group("mpi")
-    >>> t = torch.tensor([1.0, 2.0]) * (dist.get_rank() + 1)
-    >>> dist.all_reduce(t)                      # SUM over ranks: [3., 6.] on 2 ranks
-    >>> work = dist.all_reduce(t, op=dist.ReduceOp.AVG, async_op=True)
-    >>> work.wait()
-    True
+Example (run with ``mpiexec -n 2 python script.py``; not a doctest: it needs MPI ranks)::
+
+    import nablagrad as torch
+    import nablagrad.distributed as dist
+    dist.init_process_group("mpi")
+    t = torch.tensor([1.0, 2.0]) * (dist.get_rank() + 1)
+    dist.all_reduce(t)                      # SUM over ranks: [3., 6.] on 2 ranks
+    work = dist.all_reduce(t, op=dist.ReduceOp.AVG, async_op=True)
+    work.wait()  # True
 """
 
 from __future__ import annotations

@@ -13,9 +13,11 @@ one process on the concatenated training set.
 (``numpy.array_split`` of the rows of ``a``); one ``all_gather`` assembles the whole matrix on
 every rank.
 
-Example (``mpiexec -n 2``; each rank loads its half of the training set):
-    >>> clf = KNeighborsClassifier(n_neighbors=5).fit(X_half, y_half, sharded=True)
-    >>> clf.predict(X_test)           # the same on every rank, equal to one process
+Example (``mpiexec -n 2``, each rank holding half of the training set; not a doctest: it
+needs MPI ranks)::
+
+    clf = KNeighborsClassifier(n_neighbors=5).fit(X_half, y_half, sharded=True)
+    clf.predict(X_test)           # the same on every rank, equal to one process
 """
 
 from __future__ import annotations

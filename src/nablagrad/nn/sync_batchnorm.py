@@ -13,8 +13,9 @@ that of the sum of all ranks' losses, as torch's SyncBatchNorm.  Running statist
 the global mean and the unbiased global variance M2 / (N - 1).  Without an initialised
 process group, or in eval mode, it is an ordinary BatchNorm.
 
-Example (in a DDP script):
-    >>> model = nn.SyncBatchNorm.convert_sync_batchnorm(model)   # every BatchNorm*d replaced
+Example (in a DDP script; not a doctest: it needs MPI ranks)::
+
+    model = nn.SyncBatchNorm.convert_sync_batchnorm(model)   # every BatchNorm*d replaced
 """
 
 from __future__ import annotations

@@ -20,11 +20,12 @@ backward averages the sum).  ``find_unused_parameters=True`` traverses the autog
 the forward's outputs and marks parameters it does not reach as ready with zero gradient;
 parameters unused on every rank keep their ``.grad`` untouched, as torch.
 
-Example (``mpiexec -n 2 python train.py``):
-    >>> dist.init_process_group("mpi")
-    >>> model = DistributedDataParallel(nn.Linear(10, 1))
-    >>> loss = model(x_local).pow(2).mean(); loss.backward()   # grads averaged over ranks
-    >>> opt.step()
+Example (``mpiexec -n 2 python train.py``; not a doctest: it needs MPI ranks)::
+
+    dist.init_process_group("mpi")
+    model = DistributedDataParallel(nn.Linear(10, 1))
+    loss = model(x_local).pow(2).mean(); loss.backward()   # grads averaged over ranks
+    opt.step()
 """
 
 from __future__ import annotations
