@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 
 from ._blas import axpby_, axpy_, blas_available
+from ._blas import set_local_threads as set_blas_local_threads
+from ._scratch import empty as scratch_empty
 
 __all__ = [
     "np",
@@ -45,6 +47,8 @@ __all__ = [
     "retain_freed_memory",
     "axpy_",
     "axpby_",
+    "scratch_empty",
+    "set_blas_local_threads",
     "blas_available",
 ]
 
