@@ -16,7 +16,9 @@ Everything runs on the array namespace of the inputs (NumPy or CuPy, via
 ``max_memory`` bytes (default 256 MiB) besides the (n x m) result itself, and ``argkmin`` never
 holds more than ``max_memory`` of distances, whatever the number of queries.  L_1, L_inf and
 general L_p have no matrix-product form; they are computed over cache-sized blocks of
-(queries x references x features), in parallel threads on the CPU (NumPy releases the GIL).
+(queries x references x features) -- by a compiled kernel when Numba is installed
+(``neighbors._distances_jit``), else by NumPy blocks -- with the queries split over the
+``parallel`` threads (``set_num_threads``; both release the GIL).
 
 Example:
     >>> import nablagrad as torch
@@ -30,13 +32,12 @@ Example:
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .. import parallel
 from ..autograd import dual as D
 from ..autograd.function import Function
-from ..backend import get_array_module, np
+from ..backend import get_array_module, jit_available, np
 from ..tensor import Tensor
 
 DEFAULT_MAX_MEMORY = 256 * 2**20  # bytes of temporaries one call may hold
@@ -171,18 +172,20 @@ def _elementwise(a: Any, b: Any, p: float | str) -> Any:
         _broadcast_block(xp, a, b, p, out)
         return out
     n = a.shape[0]
-    threads = max(min(os.cpu_count() or 1, 8), 1)
+    block = _cpu_block
+    if jit_available() and a.dtype in (np.float32, np.float64):
+        from ._distances_jit import reduced as block
+
+        a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    threads = parallel.get_num_threads()
     if threads == 1 or n < 16 or n * b.shape[0] * a.shape[1] < 2**22:
-        _cpu_block(a, b, p, out)
+        block(a, b, p, out)
         return out
-    step = -(-n // (threads * 4))
-    with ThreadPoolExecutor(threads) as pool:
-        jobs = [
-            pool.submit(_cpu_block, a[s : s + step], b, p, out[s : s + step])
-            for s in range(0, n, step)
-        ]
-        for job in jobs:
-            job.result()
+    shards = threads * (1 if block is not _cpu_block else 4)
+    step = -(-n // shards)
+    parallel.run(
+        [lambda s=s: block(a[s : s + step], b, p, out[s : s + step]) for s in range(0, n, step)]
+    )
     return out
 
 
