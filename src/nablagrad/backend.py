@@ -369,9 +369,15 @@ def set_jit_enabled(enabled: bool) -> bool:
     return old
 
 
+# reassociation and contraction let reductions vectorise; no "no NaN / no inf" assumptions, so
+# a diverging run gives inf and NaN as NumPy does
+_FASTMATH = {"reassoc", "contract", "nsz", "arcp", "afn"}
+
+
 def njit(fn: Any) -> Any:
-    """Compile ``fn`` with Numba (``nogil``, ``fastmath``, cached on disk) on first call;
-    callers check ``jit_available()`` first and keep a NumPy path."""
+    """Compile ``fn`` with Numba (``nogil``, vectorising float math, NumPy's error model,
+    cached on disk) on first call; callers check ``jit_available()`` first and keep a NumPy
+    path."""
     if not jit_available():
         raise RuntimeError("njit: Numba is not available (pip install numba)")
-    return _numba.njit(nogil=True, fastmath=True, cache=True)(fn)
+    return _numba.njit(nogil=True, fastmath=_FASTMATH, error_model="numpy", cache=True)(fn)
