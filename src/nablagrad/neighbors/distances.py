@@ -35,7 +35,6 @@ import math
 from typing import Any
 
 from .. import parallel
-from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module, jit_available, np
 from ..tensor import Tensor
@@ -397,7 +396,7 @@ class CDist(Function):
         return out
 
     def backward(self, g, out, a, b):
-        if D.is_tensor(g):
+        if self.m.tensors:
             raise RuntimeError(
                 "cdist does not support double backward (create_graph=True); compose the "
                 "distance from elementwise ops if you need second derivatives"

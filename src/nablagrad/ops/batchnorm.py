@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module, scratch_empty
 
@@ -56,16 +55,16 @@ class BatchNormFn(Function):
         y += b[:, None]
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
-        self.centered, self.s, self.m, self.eps = centered, s, m, eps
+        self.centered, self.s, self.count, self.eps = centered, s, m, eps
         return y.reshape(x.shape)
 
     def backward(self, g, out, x, w, b):
-        if D.is_tensor(g):
+        if self.m.tensors:
             return self._backward_graph(g, x, w)
         xp = get_array_module(g)
         n, c = g.shape[:2]
         g3 = g.reshape(n, c, -1)
-        centered, s, m = self.centered, self.s, self.m
+        centered, s, m = self.centered, self.s, self.count
         sg = _channel_sums(xp, g3)
         sgc = xp.einsum("ncl,ncl->c", g3, centered)
         gx = gw = gb = None
@@ -91,7 +90,7 @@ class BatchNormFn(Function):
         n, c = g.shape[:2]
         axes = (0, 2)
         g3, x3 = g.reshape(n, c, -1), x.reshape(n, c, -1)
-        m = float(self.m)
+        m = float(self.count)
         mean = x3.sum(axes, keepdim=True) / m
         centered = x3 - mean
         var = (centered * centered).sum(axes, keepdim=True) / m
