@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend import np, scratch_empty
+
 try:  # scipy's pocketfft keeps float32 as complex64 and is several times faster than numpy's
     import scipy.fft as _sfft
 except ImportError:  # pragma: no cover - scipy is a dependency; without it: im2col only
@@ -85,11 +87,21 @@ class FFTConvCache:
 def _spectra(a: Any, fsize: tuple) -> Any:
     """2-D real spectra of a (A, B, H, W) zero-padded to fsize, as an (Fh*Fr, A, B) view.
 
-    Rows first (rfft of only the H real rows), then columns.  The batched products take the
-    strided view as it is: no transposed copy (measured as fast, one large temporary less)."""
-    t = _sfft.rfft(a, n=fsize[1], axis=3)
-    s = _sfft.fft(t, n=fsize[0], axis=2, overwrite_x=True)
-    return s.reshape(a.shape[0], a.shape[1], -1).transpose(2, 0, 1)
+    Rows first (NumPy's rfft of only the H real rows, written into a reused buffer), then
+    columns (SciPy's complex FFT in place).  No array is allocated afresh: a new multi-MB array
+    every step costs more in page faults than the transforms themselves.  The batched products
+    take the strided view as it is: no transposed copy (measured as fast, one large temporary
+    less)."""
+    n0, n1, h, _ = a.shape
+    fh, fw = fsize
+    fr = fw // 2 + 1
+    ctype = np.result_type(a.dtype, np.complex64)
+    s = scratch_empty(np, (n0, n1, fh, fr), ctype)
+    if fh > h:
+        s[:, :, h:] = 0
+    np.fft.rfft(a, n=fw, axis=3, out=s[:, :, :h])
+    s = _sfft.fft(s, axis=2, overwrite_x=True)
+    return s.reshape(n0, n1, -1).transpose(2, 0, 1)
 
 
 def _back(xp: Any, a: Any, b: Any, fsize: tuple, rows: slice, cols: slice) -> Any:
@@ -98,13 +110,16 @@ def _back(xp: Any, a: Any, b: Any, fsize: tuple, rows: slice, cols: slice) -> An
 
     The product is written straight into an (A, B, F) array through a transposed ``out``
     view (cheaper than transposing the (F, A, B) result afterwards), so the inverse transforms
-    run on contiguous rows; the column transform keeps only the rows wanted."""
+    run on contiguous rows (in place for the columns); the row transform keeps only the rows
+    wanted and writes into a reused buffer."""
     f, na, nb = a.shape[0], a.shape[1], b.shape[2]
-    spec = xp.empty((na, nb, f), dtype=xp.result_type(a, b))
+    spec = scratch_empty(xp, (na, nb, f), xp.result_type(a, b))
     xp.matmul(a, b, out=spec.transpose(2, 0, 1))
     spec = spec.reshape(na, nb, fsize[0], f // fsize[0])
     t = _sfft.ifft(spec, axis=2, overwrite_x=True)[:, :, rows]
-    return _sfft.irfft(t, n=fsize[1], axis=3, overwrite_x=True)[:, :, :, cols]
+    real = scratch_empty(xp, t.shape[:3] + (fsize[1],), xp.zeros(0, t.dtype).real.dtype)
+    xp.fft.irfft(t, n=fsize[1], axis=3, out=real)
+    return real[:, :, :, cols]
 
 
 def fft_conv_forward(xp: Any, xpad: Any, w: Any) -> tuple:
@@ -116,7 +131,9 @@ def fft_conv_forward(xp: Any, xpad: Any, w: Any) -> tuple:
     wf = xp.ascontiguousarray(_spectra(w, fsize).transpose(0, 2, 1))  # F, C, O (small)
     out = _back(xp, xf, wf.conj(), fsize, slice(0, hp - kh + 1), slice(0, wp - kw + 1))
     cache = FFTConvCache(xf, wf, fsize, xpad.shape, w.shape)
-    return xp.ascontiguousarray(out, dtype=xpad.dtype), cache
+    res = scratch_empty(xp, out.shape, xpad.dtype)
+    res[...] = out
+    return res, cache
 
 
 def fft_conv_backward(
@@ -136,5 +153,7 @@ def fft_conv_backward(
         gx = _back(
             xp, gf, cache.wf.transpose(0, 2, 1), fsize, slice(pt, hp - pb), slice(pl, wp - pr)
         )
-        gx = xp.ascontiguousarray(gx, dtype=g.dtype)  # N, C, H, W
+        res = scratch_empty(xp, gx.shape, g.dtype)  # N, C, H, W
+        res[...] = gx
+        gx = res
     return gx, gw
