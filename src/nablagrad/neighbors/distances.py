@@ -38,6 +38,7 @@ from .. import parallel
 from ..autograd.function import Function
 from ..backend import get_array_module, jit_available, np
 from ..tensor import Tensor
+from ._distances_jit import reduced as _jit_reduced
 
 DEFAULT_MAX_MEMORY = 256 * 2**20  # bytes of temporaries one call may hold
 _SLAB_BYTES = 256 * 2**10  # one query row against this many bytes of reference rows (CPU)
@@ -173,8 +174,7 @@ def _elementwise(a: Any, b: Any, p: float | str) -> Any:
     n = a.shape[0]
     block = _cpu_block
     if jit_available() and a.dtype in (np.float32, np.float64):
-        from ._distances_jit import reduced as block
-
+        block = _jit_reduced
         a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
     threads = parallel.get_num_threads()
     if threads == 1 or n < 16 or n * b.shape[0] * a.shape[1] < 2**22:

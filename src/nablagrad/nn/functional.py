@@ -18,6 +18,7 @@ from typing import Any
 from ..backend import get_array_module, np
 from ..ops import conv as _conv
 from ..ops import fused as P
+from ..ops.batchnorm import BatchNormFn
 from ..ops.elementwise import relu, sigmoid, tanh
 from ..ops.fused import log_softmax, softmax
 from ..ops.shape import pad, stack
@@ -429,8 +430,6 @@ def _fused_bn_ok(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> b
 
 def _batch_norm_fused(input, running_mean, running_var, weight, bias, momentum, eps) -> Tensor:
     """Training-mode batch_norm through ``ops.batchnorm.BatchNormFn`` (one primitive)."""
-    from ..ops.batchnorm import BatchNormFn
-
     c = input.shape[1]
     xp = get_array_module(input._data)
     dt = input._data.dtype

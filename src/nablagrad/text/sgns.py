@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import jit_available, np
+from ._sgns_jit import kernels
 
 _vecmat = getattr(np, "vecmat", None)
 _csc_matvecs: Any = "unset"  # SciPy's compiled kernel, imported on first use (fast import)
@@ -237,8 +238,6 @@ def _jit_step(
     max_repeat: int | None,
 ) -> float:
     """The batch step through the compiled kernel (same update as the NumPy path)."""
-    from ._sgns_jit import kernels
-
     B, K = negs.shape
     d = W_in.shape[1]
     V_in, V_out = W_in.shape[0], W_out.shape[0]
