@@ -36,7 +36,7 @@ from typing import Any
 
 from .. import parallel
 from ..autograd.function import Function
-from ..backend import get_array_module, jit_available, np
+from ..backend import get_array_module, jit_available, np, scratch_empty
 from ..tensor import Tensor
 from ._distances_jit import reduced as _jit_reduced
 
@@ -167,7 +167,7 @@ def _broadcast_block(xp: Any, a: Any, b: Any, p: float | str, out: Any) -> None:
 def _elementwise(a: Any, b: Any, p: float | str) -> Any:
     """Reduced L_p (or sum min for p="min") for all pairs; threads split the queries."""
     xp = get_array_module(a)
-    out = xp.empty((a.shape[0], b.shape[0]), dtype=a.dtype)
+    out = scratch_empty(xp, (a.shape[0], b.shape[0]), a.dtype)
     if xp is not np:
         _broadcast_block(xp, a, b, p, out)
         return out
@@ -218,7 +218,8 @@ def ranking_distances(a: Any, b: Any, kind: float | str, b_cache: Any = None) ->
     """
     xp = get_array_module(a)
     if kind == 2.0:
-        r = (a * -2) @ b.T
+        r = scratch_empty(xp, (a.shape[0], b.shape[0]), xp.result_type(a, b))
+        xp.matmul(a * a.dtype.type(-2), b.T, out=r)
         r += (_sqnorms(xp, b) if b_cache is None else b_cache)[None, :]
         return r
     if kind == 1.0:
@@ -330,6 +331,7 @@ def _order_pairs(vals: Any, idx: Any) -> tuple[Any, Any]:
     return xp.take_along_axis(vals, order, axis=1), xp.take_along_axis(idx, order, axis=1)
 
 
+QUERY_CHUNK = 512  # queries ranked at once by kneighbors_raw
 RERANK_EXTRA = 8  # candidates beyond k re-ranked exactly after an approximate L_1/L_2 ranking
 
 
@@ -345,7 +347,9 @@ def kneighbors_raw(
     """
     xp = get_array_module(q)
     n, m = q.shape[0], ref.shape[0]
-    rows = max(int(max_memory // (3 * m * q.dtype.itemsize)), 1)
+    # chunks of at most QUERY_CHUNK rows: their distance block is reused from chunk to chunk
+    # (scratch buffers) instead of page-faulting one huge matrix in
+    rows = max(min(int(max_memory // (3 * m * q.dtype.itemsize)), QUERY_CHUNK), 1)
     dist = xp.empty((n, k), dtype=q.dtype)
     ind = xp.empty((n, k), dtype=xp.int64)
     approx = kind in (1.0, 2.0)
@@ -390,7 +394,7 @@ class CDist(Function):
         self.kind, self.max_memory = kind, max_memory
         xp = get_array_module(a)
         rows = max(int(max_memory // (2 * max(b.shape[0], 1) * a.dtype.itemsize)), 1)
-        out = xp.empty((a.shape[0], b.shape[0]), dtype=a.dtype)
+        out = scratch_empty(xp, (a.shape[0], b.shape[0]), a.dtype)
         for s in range(0, a.shape[0], rows):
             out[s : s + rows] = finish(reduced_distances(a[s : s + rows], b, kind), kind)
         return out
