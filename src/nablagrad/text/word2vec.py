@@ -242,32 +242,35 @@ class Word2Vec:
 
             bar = tqdm(total=self.epochs * len(ids), unit="word", unit_scale=True, desc="word2vec")
         t0 = time.perf_counter()
-        group: list = []  # up to `workers` batches stepped at once on the parallel pool
-
-        def flush() -> float:
-            tasks = [lambda a=a: step(*a) for a in group]
-            group.clear()
-            return float(sum(parallel.run(tasks)))
-
         for epoch in range(self.epochs):
-            loss_sum, n_ex, last = 0.0, 0, 0
-            for arrays, lr, done in prefetch(self.batches(ids, sids, epoch)):
-                if self.workers == 1:
-                    loss_sum += step(*arrays, lr)
-                else:
-                    group.append((*arrays, lr))
-                    if len(group) == self.workers:
-                        loss_sum += flush()
-                n_ex += len(arrays[-1])
-                if bar is not None and done > last:
-                    bar.update(done - last)
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss_sum / max(n_ex, 1):.4f}")
-                    last = done
-            if group:
-                loss_sum += flush()
-            if bar is not None and last < len(ids):
-                bar.update(len(ids) - last)
-            self.losses.append(loss_sum / max(n_ex, 1))
+            batches = prefetch(self.batches(ids, sids, epoch))
+            lock = threading.Lock()  # guards the batch iterator, the totals and the bar
+            totals = [0.0, 0, 0]  # loss sum, examples, raw tokens shown on the bar
+
+            def consume(batches=batches, lock=lock, totals=totals, epoch=epoch) -> None:
+                """Step batches until the epoch's iterator is exhausted (one per worker)."""
+                while True:
+                    with lock:
+                        item = next(batches, None)
+                    if item is None:
+                        return
+                    arrays, lr, done = item
+                    loss = step(*arrays, lr)
+                    with lock:
+                        totals[0] += loss
+                        totals[1] += len(arrays[-1])
+                        if bar is not None and done > totals[2]:
+                            bar.update(done - totals[2])
+                            mean = totals[0] / max(totals[1], 1)
+                            bar.set_postfix(epoch=epoch + 1, loss=f"{mean:.4f}")
+                            totals[2] = done
+
+            # workers > 1: that many consumers on the shared thread pool, each stepping whole
+            # batches (lock-free updates, as gensim); workers == 1 runs on this thread
+            parallel.run([consume] * self.workers)
+            if bar is not None and totals[2] < len(ids):
+                bar.update(len(ids) - totals[2])
+            self.losses.append(totals[0] / max(totals[1], 1))
         self._wv = None  # unit-vector cache is stale now
         self.train_seconds = time.perf_counter() - t0
         self.words_per_sec = self.epochs * len(ids) / max(self.train_seconds, 1e-9)
