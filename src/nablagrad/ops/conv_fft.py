@@ -100,7 +100,12 @@ def _spectra(a: Any, fsize: tuple) -> Any:
     s = scratch_empty(np, (n0, n1, fh, fr), ctype)
     if fh > h:
         s[:, :, h:] = 0
-    s[:, :, :h] = _sfft.rfft(a, n=fw, axis=3)
+    if fw > a.shape[3]:  # zero-pad the rows into a reused buffer (SciPy would allocate one)
+        padded = scratch_empty(np, (n0, n1, h, fw), a.dtype)
+        padded[..., a.shape[3] :] = 0
+        padded[..., : a.shape[3]] = a
+        a = padded
+    s[:, :, :h] = _sfft.rfft(a, axis=3)
     s = _sfft.fft(s, axis=2, overwrite_x=True)
     return s.reshape(n0, n1, -1).transpose(2, 0, 1)
 
