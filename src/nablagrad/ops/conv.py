@@ -12,8 +12,16 @@ per kernel position: KH*KW vectorised additions) or, for stride 1 with many inpu
 a "full" correlation of ``g`` with the flipped kernel (one more im2col + GEMM).  Stride-1,
 undilated, ungrouped convolutions for which it is estimated cheaper (larger kernels on many
 channels) run instead through real FFTs (``ops.conv_fft``): forward and both gradients are
-then per-frequency channel products.  Max pooling keeps the argmax of each window; its
-backward adds ``g`` at the argmax positions.
+then per-frequency channel products; stride-1 3x3 kernels on many channels run Winograd's
+F(2x2, 3x3) (``ops.conv_winograd``).  ``choose_path`` picks the path, ``conv_path`` forces one.
+With ``set_num_threads(n > 1)`` a large convolution is split over the batch into n shards on
+the ``parallel`` pool, each with a one-thread BLAS.  Big temporaries come from
+``backend.scratch_empty`` (buffers reused across steps, no page faults).
+
+Max pooling keeps the argmax of each window; its backward adds ``g`` at the argmax positions.
+Pooling whose windows tile the input (kernel == stride, no padding or dilation) works on the
+(N, C, OH, KH, OW, KW) reshape instead: KH*KW strided maxima/sums forward, and per-slot masks
+of the first maximum (torch's tie rule) so the backward writes every input element once.
 
 Convolution supports derivatives of any order (``create_graph=True``): its backward is built
 from the primitives ``Conv2dInputGrad`` and ``Conv2dWeightGrad``, whose derivatives are again
