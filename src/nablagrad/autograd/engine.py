@@ -15,7 +15,7 @@ from typing import Any
 from ..backend import get_array_module
 from ..tensor import Tensor, to_array
 from . import function as _function
-from .gradmath import ARRAY, TENSOR
+from .gradmath import TENSOR
 
 
 def _as_grad(t: Any, g: Any, create_graph: bool) -> Any:
@@ -99,10 +99,12 @@ def run_backward(
                 if p._version > ctx.seq:
                     _raise_modified(p, ctx)
             if create_graph:
-                ctx.m = TENSOR
-                in_grads = ctx.backward(g, t, *parents)
+                ctx.m = TENSOR  # Tensor math for this call only (the class default is ARRAY)
+                try:
+                    in_grads = ctx.backward(g, t, *parents)
+                finally:
+                    del ctx.m
             else:
-                ctx.m = ARRAY
                 in_grads = ctx.backward(g, t._data, *ctx.inputs)
             if not retain_graph:
                 ctx.parents = None

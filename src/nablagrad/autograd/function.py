@@ -21,6 +21,7 @@ which the engine sets to array math or Tensor math for the pass.
 from __future__ import annotations
 
 import itertools
+import operator
 from typing import Any
 
 from ..tensor import Tensor
@@ -40,6 +41,9 @@ def tick() -> int:
     return next(_clock)
 
 
+_data_of = operator.attrgetter("_data")
+
+
 class Function:
     """Base class of differentiable primitives; subclasses define ``forward`` and ``backward``.
 
@@ -51,7 +55,7 @@ class Function:
 
     differentiable = True
     parents: tuple | None = None
-    m: Any = ARRAY  # the backward math namespace; the engine sets it per pass (gradmath.py)
+    m: Any = ARRAY  # backward math (gradmath.py); the engine sets TENSOR for create_graph calls
 
     def forward(self, *arrays: Any, **kwargs: Any) -> Any:  # pragma: no cover - interface
         raise NotImplementedError
@@ -63,7 +67,7 @@ class Function:
     def apply(cls, *tensors: Any, **kwargs: Any) -> Any:
         """Run ``forward`` on the tensors' arrays and record the call when a gradient is needed."""
         fn = cls()
-        arrays = [t._data for t in tensors]
+        arrays = tuple(map(_data_of, tensors))  # (C-level; a comprehension is a Python frame)
         try:
             out = Tensor._wrap(fn.forward(*arrays, **kwargs))
         except ValueError as e:
