@@ -152,6 +152,9 @@ from .ops.shape import (
     unsqueeze,
 )
 from .ops.elementwise import (
+    copysign,
+    fmod,
+    xlogy,
     acos,
     acosh,
     asin,
@@ -181,7 +184,6 @@ from .ops.extra import (
     clamp_min,
     clone,
     column_stack,
-    copysign,
     cross,
     cumprod,
     deg2rad,
@@ -198,7 +200,6 @@ from .ops.extra import (
     fliplr,
     flipud,
     float_power,
-    fmod,
     frac,
     heaviside,
     hstack,
@@ -247,7 +248,6 @@ from .ops.extra import (
     unique_consecutive,
     vdot,
     vstack,
-    xlogy,
 )
 from .parallel import get_num_threads, set_num_threads
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
@@ -327,6 +327,7 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 # Subpackages (one line each, so that new ones merge cleanly).
 from . import autograd
+from . import distributed
 from . import models, nn
 from . import optim
 from . import distributions
@@ -342,6 +343,9 @@ _LAZY_SUBPACKAGES = {
     "lab",
     "vision",
     "alias",
+    "onnx",
+    "viz",
+    "ensemble",
 }
 
 

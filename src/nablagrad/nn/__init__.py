@@ -57,6 +57,8 @@ from .lazy import (
     LazyModuleMixin,
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from .sync_batchnorm import SyncBatchNorm
+from . import parallel
 
 __all__ = [
     "functional",
@@ -88,6 +90,8 @@ __all__ = [
     "Dropout",
     "BatchNorm1d",
     "BatchNorm2d",
+    "SyncBatchNorm",
+    "parallel",
     "LayerNorm",
     "Embedding",
     "RNNBase",

@@ -22,7 +22,7 @@ import math
 from collections import namedtuple
 from typing import Any
 
-from ..autograd import gradmath
+from ..autograd import gradmath, is_grad_enabled
 from ..autograd.function import Function
 from ..backend import get_array_module, np, special_module
 from ..tensor import Tensor
@@ -117,31 +117,46 @@ def polygamma(n: int, x: Tensor) -> Tensor:
     return Polygamma.apply(_float_dtype_for(x), n=int(n))
 
 
-def _binary_float(cls: type[Function], a: Any, b: Any) -> Tensor:
-    a, b = prepare(a, b)
+class NoDerivative(Function):
+    """Carries a precomputed result of an operation torch does not differentiate; backward
+    raises (as torch's does) instead of silently returning a result without a graph."""
+
+    def forward(self, x, value=None, name=""):
+        self.name = name
+        return value
+
+    def backward(self, g, out, x):
+        raise RuntimeError(f"the derivative for '{self.name}' is not implemented (as in torch)")
+
+
+def _no_derivative(name: str, value: Any, x: Tensor) -> Tensor:
+    if x.requires_grad and is_grad_enabled():
+        return NoDerivative.apply(x, value=value, name=name)
+    return Tensor._wrap(value)
+
+
+class Atan2(Function):
+    """The angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)."""
+
+    def forward(self, a, b):
+        return get_array_module(a).arctan2(a, b)
+
+    def backward(self, g, out, a, b):
+        r = a * a + b * b
+        return (g * b / r if self.needs(0) else None, -g * a / r if self.needs(1) else None)
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """The angle of the point (other, input): arctan(input / other) in the right quadrant."""
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError(
+            "atan2(): input and other must be Tensors (as in torch); wrap numbers with "
+            "nablagrad.tensor(...)"
+        )
+    a, b = prepare(input, other)
     if a._data.dtype.kind != "f":
         a, b = _float_dtype_for(a), _float_dtype_for(b)
-    return cls.apply(a, b)
-
-
-def atan2(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """The angle of the point (other, input): arctan(input / other) in the right quadrant."""
-    return _binary_float(ew.Atan2, input, other)
-
-
-def fmod(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """C's fmod: the remainder with the sign of ``input``."""
-    return ew.Fmod.apply(*prepare(input, other))
-
-
-def copysign(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """|input| with the sign of ``other``."""
-    return _binary_float(ew.Copysign, input, other)
-
-
-def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """x * log(y), 0 where x == 0 (even for y == 0)."""
-    return _binary_float(ew.Xlogy, _t(input), _t(other))
+    return Atan2.apply(a, b)
 
 
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
@@ -255,7 +270,9 @@ def heaviside(input: Tensor, values: Any) -> Tensor:  # noqa: A002
     """0 where x < 0, ``values`` where x == 0, 1 where x > 0 (not differentiable, as torch)."""
     v = values._data if isinstance(values, Tensor) else values
     xp = get_array_module(input._data)
-    return Tensor._wrap(xp.heaviside(input._data, v).astype(input._data.dtype))
+    return _no_derivative(
+        "heaviside", xp.heaviside(input._data, v).astype(input._data.dtype), input
+    )
 
 
 def isin(elements: Any, test_elements: Any, *, invert: bool = False) -> Tensor:
@@ -712,7 +729,7 @@ def unique(
     axis = None if dim is None else _axis(dim, input.ndim)
     vals, inv, counts = xp.unique(raw, return_inverse=True, return_counts=True, axis=axis)
     inv = inv.reshape(raw.shape if axis is None else (raw.shape[axis],)).astype(np.int64)
-    out = [Tensor._wrap(vals)]
+    out = [_no_derivative("_unique2", vals, input)]
     if return_inverse:
         out.append(Tensor._wrap(inv))
     if return_counts:
@@ -735,7 +752,7 @@ def unique_consecutive(
     else:
         starts = xp.concatenate([xp.ones(1, dtype=bool), raw[1:] != raw[:-1]])
     vals = raw[starts]
-    out = [Tensor._wrap(vals)]
+    out = [_no_derivative("unique_consecutive", vals, input)]
     if return_inverse:
         out.append(Tensor._wrap((xp.cumsum(starts) - 1).reshape(input.shape).astype(np.int64)))
     if return_counts:
@@ -887,8 +904,10 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     if dim is None:
         return input.reshape(-1)[indices.reshape(-1)]
     a, i = input, indices
-    shape = list(np.broadcast_shapes(tuple(a.shape), tuple(i.shape)))
     ax = _axis(dim, a.ndim)
+    sa, si = list(a.shape), list(i.shape)
+    sa[ax] = si[ax] = 1  # every dimension but ``dim`` broadcasts (torch's rule)
+    shape = list(np.broadcast_shapes(tuple(sa), tuple(si)))
     shape_a, shape_i = list(shape), list(shape)
     shape_a[ax], shape_i[ax] = a.shape[ax], i.shape[ax]
     return ix.gather(a.expand(*shape_a), ax, Tensor._wrap(np.broadcast_to(i._data, shape_i)))

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import function as fn_mod
-from ..autograd.function import Function
-from ..backend import get_array_module
+from ..autograd.function import Function, check_same_device
+from ..backend import along_axis_index, get_array_module, np
 from ..tensor import Tensor
 from .elementwise import _as_operand, where
 from .shape import broadcast_tensors, normalize_dims
@@ -18,16 +18,19 @@ from .shape import broadcast_tensors, normalize_dims
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-def convert_index(idx: Any) -> tuple[Any, bool]:
-    """The index with Tensors replaced by arrays, and whether it is basic (no copy, no dupes)."""
+def convert_index(idx: Any, x: Tensor | None = None) -> tuple[Any, bool]:
+    """The index with Tensors replaced by arrays on ``x``'s device, and whether it is basic
+    (no copy, no dupes).  As in torch, CPU index tensors (and lists) may index a CUDA tensor;
+    a CUDA index tensor cannot index a CPU tensor."""
+    xp = get_array_module(x._data) if x is not None else get_array_module(None)
     if isinstance(idx, tuple):
-        parts = tuple(_convert_one(i) for i in idx)
+        parts = tuple(_convert_one(i, xp) for i in idx)
         return parts, all(isinstance(p, _BASIC) and not isinstance(p, bool) for p in parts)
-    part = _convert_one(idx)
+    part = _convert_one(idx, xp)
     return part, isinstance(part, _BASIC) and not isinstance(part, bool)
 
 
-def _convert_one(i: Any) -> Any:
+def _convert_one(i: Any, xp: Any) -> Any:
     if isinstance(i, Tensor):
         data = i._data
         if data.dtype.kind == "f":
@@ -35,10 +38,24 @@ def _convert_one(i: Any) -> Any:
                 "tensors used as indices must be long, int or bool tensors, got a float tensor: "
                 "call .long() on the index"
             )
+        if get_array_module(data) is not xp:
+            if xp is np:
+                raise RuntimeError(
+                    f"indices should be either on cpu or on the same device as the indexed "
+                    f"tensor (cpu), got an index on {i.device}: move it with .cpu()"
+                )
+            data = xp.asarray(data)  # a host index for a device tensor: copied over, as torch
         return data
     if isinstance(i, (list, range)):
-        return get_array_module(None).asarray(list(i))
+        return xp.asarray(list(i))
     return i
+
+
+def along(xp: Any, index: Any, axis: int) -> tuple:
+    """The full index of ``index`` used along ``axis`` (torch's gather/scatter addressing):
+    element ``(i, j, ...)`` of ``index`` addresses ``(i, ..., index[i, j, ...], ...)``; the
+    index may be smaller than the tensor in every dimension."""
+    return along_axis_index(index, axis)  # the backend's: CuPy has no indices(sparse=)
 
 
 class GetItem(Function):
@@ -90,7 +107,7 @@ class SetItem(Function):
 class Gather(Function):
     def forward(self, x, index=None, axis=0):
         self.index, self.axis, self.shape = index, axis, x.shape
-        return get_array_module(x).take_along_axis(x, index, axis=axis)
+        return x[along(get_array_module(x), index, axis)]
 
     def backward(self, g, out, x):
         return (
@@ -103,9 +120,7 @@ class ScatterAddAlong(Function):
         self.index, self.axis = index, axis
         xp = get_array_module(g)
         out = xp.zeros(shape, dtype=g.dtype)
-        full = list(xp.indices(index.shape, sparse=True))
-        full[axis] = index
-        xp.add.at(out, tuple(full), g)
+        xp.add.at(out, along(xp, index, axis), g)
         return out
 
     def backward(self, gg, out, g):
@@ -113,7 +128,7 @@ class ScatterAddAlong(Function):
 
 
 def getitem(x: Tensor, idx: Any) -> Tensor:
-    index, basic = convert_index(idx)
+    index, basic = convert_index(idx, x)
     try:
         return GetItem.apply(x, index=index, basic=basic)
     except IndexError as e:
@@ -124,7 +139,9 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
 
 def setitem(x: Tensor, idx: Any, value: Any) -> None:
     """``x[idx] = value``; differentiable when ``x`` is not a leaf that requires grad."""
-    index, _ = convert_index(idx)
+    index, _ = convert_index(idx, x)
+    if isinstance(value, Tensor) and value.device != x.device:
+        value = value.to(x.device)  # torch copies across devices on assignment
     v = _as_operand(value, x, x._data.dtype)
     if v._data.ndim and v._data.shape[0] == 1:
         # torch drops a value's leading size-1 dims beyond the target's: t[i] = y of shape (1, 1)
@@ -158,7 +175,27 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
             f"gather(): index has {index.ndim} dims but input has {x.ndim}: they must match"
         )
     axis = normalize_dims(dim, x.ndim)[0]
+    _check_along("gather", x, index, axis)
     return Gather.apply(x, index=index._data, axis=axis)
+
+
+def _check_along(name: str, x: Tensor, index: Tensor, axis: int) -> None:
+    """torch's rule: ``index`` fits inside ``x`` in every dimension but ``axis``; its values
+    lie in ``[-size, size)`` along ``axis``; both on one device."""
+    check_same_device(name, x, index)
+    for d, (i, n) in enumerate(zip(index.shape, x.shape)):
+        if d != axis and i > n:
+            raise RuntimeError(
+                f"{name}(): index has size {i} in dimension {d} but the input only {n}: the "
+                f"index may not be larger than the input outside dim {axis}"
+            )
+    size = x.shape[axis]
+    data = index._data
+    if data.size and (int(data.min()) < -size or int(data.max()) >= size):
+        raise IndexError(
+            f"{name}(): index {int(data.max()) if data.max() >= size else int(data.min())} is "
+            f"out of bounds for dimension {axis} with size {size}"
+        )
 
 
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -193,16 +230,13 @@ class Scatter(Function):
         xp = get_array_module(x)
         self.index, self.axis, self.reduce = index, axis, reduce
         out = x.copy()
+        where = along(xp, index, axis)
         if reduce == "add":
-            full = list(xp.indices(index.shape, sparse=True))
-            full[axis] = index
-            xp.add.at(out, tuple(full), src)
+            xp.add.at(out, where, src)
         elif reduce == "multiply":
-            full = list(xp.indices(index.shape, sparse=True))
-            full[axis] = index
-            xp.multiply.at(out, tuple(full), src)
+            xp.multiply.at(out, where, src)
         else:
-            xp.put_along_axis(out, index, src, axis=axis)
+            out[where] = src
         return out
 
     def backward(self, g, out, x, src):
@@ -217,7 +251,7 @@ class Scatter(Function):
         if self.needs(0):
             raw = m.raw(g)
             keep = get_array_module(raw).ones(raw.shape, dtype=bool)
-            get_array_module(raw).put_along_axis(keep, self.index, False, axis=self.axis)
+            keep[along(get_array_module(raw), self.index, self.axis)] = False
             gx = g * keep
         if self.needs(1):
             gsrc = m.call(Gather, g, index=self.index, axis=self.axis)
@@ -240,6 +274,7 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = N
             f"scatter(): index has {index.ndim} dims but input has {x.ndim}: they must match"
         )
     axis = normalize_dims(dim, x.ndim)[0]
+    _check_along("scatter", x, index, axis)
     xp = get_array_module(x._data)
     if isinstance(src, Tensor):
         if src.ndim != x.ndim or any(i > s for i, s in zip(index.shape, src.shape)):

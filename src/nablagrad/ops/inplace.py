@@ -81,7 +81,8 @@ def _write_into(self: Tensor, values: Any) -> None:
 
 def _copy_values(x: Tensor, src: Any) -> Tensor:
     src = src if isinstance(src, Tensor) else Tensor._wrap(to_array(src))
-    return sh.expand(src.to(dtype=x.dtype), x.shape).clone()
+    # torch's copy_ crosses devices: the values come over to x's device
+    return sh.expand(src.to(x.device, dtype=x.dtype), x.shape).clone()
 
 
 def _unary_inplace(op: Any) -> Any:
@@ -166,9 +167,9 @@ exp2_ = _unary_inplace(ex.exp2)
 deg2rad_ = _unary_inplace(ex.deg2rad)
 rad2deg_ = _unary_inplace(ex.rad2deg)
 atan2_ = _inplace(ex.atan2)
-fmod_ = _inplace(ex.fmod)
-copysign_ = _inplace(ex.copysign)
-xlogy_ = _inplace(ex.xlogy)
+fmod_ = _inplace(ew.fmod)
+copysign_ = _inplace(ew.copysign)
+xlogy_ = _inplace(ew.xlogy)
 hypot_ = _inplace(ex.hypot)
 clamp_min_ = _inplace(ex.clamp_min)
 clamp_max_ = _inplace(ex.clamp_max)

@@ -365,17 +365,6 @@ BINARY: tuple[Row, ...] = (
         doc="elementwise min; ties share the gradient",
     ),
     Row(
-        "atan2",
-        lambda a, b: xp(a).arctan2(a, b),
-        (
-            lambda m, g, out, a, b: g * b / (a * a + b * b),
-            lambda m, g, out, a, b: -g * a / (a * a + b * b),
-        ),
-        "promote",
-        doc="angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)",
-        functional=False,
-    ),
-    Row(
         "fmod",
         lambda a, b: xp(a).fmod(a, b),
         (lambda m, g, out, a, b: g, _fmod_grad_b),

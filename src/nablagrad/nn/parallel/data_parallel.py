@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .module import Module
+from ..module import Module
 
 
 class DataParallel(Module):
