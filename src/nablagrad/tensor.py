@@ -109,12 +109,13 @@ class Tensor:
 
     __slots__ = (
         "_data",
-        "grad",
+        "_grad",
         "_requires_grad",
         "_ctx",
         "_hooks",
         "_retains_grad",
-        "_version",
+        "_vc",
+        "_base",
         "__weakref__",
         "__dict__",
     )
@@ -147,12 +148,13 @@ class Tensor:
 
     def _init_state(self, requires_grad: bool) -> None:
         """Fresh autograd state for a tensor whose ``_data`` is set (used by subclasses too)."""
-        self.grad = None
+        self._grad = None
         self._requires_grad = False
         self._ctx = None
         self._hooks = None
         self._retains_grad = False
-        self._version = 0
+        self._vc = None
+        self._base = None
         if requires_grad:
             self.requires_grad = True
 
@@ -167,13 +169,45 @@ class Tensor:
             data = np.asarray(data)
         t = _new(Tensor)
         t._data = data
-        t.grad = None
+        t._grad = None
         t._requires_grad = False
         t._ctx = None
         t._hooks = None
         t._retains_grad = False
-        t._version = 0
+        t._vc = None
+        t._base = None
         return t
+
+    # -- version counter (in-place changes; autograd/saved.py says which ones backward checks) --
+
+    def _counter(self) -> _function.VersionCounter:
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = _function.VersionCounter()
+        return vc
+
+    @property
+    def _version(self) -> int:
+        """How often this tensor's memory was changed in place (shared with its views)."""
+        vc = self._vc
+        return 0 if vc is None else vc.v
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._counter().v = value
+
+    def _bump_version(self) -> None:
+        self._counter().v += 1
+
+    @property
+    def grad(self) -> Tensor | None:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is not None:
+            _check_grad(self, value)
+        self._grad = value
 
     # -- autograd state ------------------------------------------------------------------------
 
@@ -245,8 +279,11 @@ class Tensor:
             self._retains_grad = True
 
     def detach(self) -> Tensor:
-        """Same data, no history: the result does not require grad."""
-        return Tensor._wrap(self._data)
+        """Same data, no history: the result does not require grad (shares the version counter,
+        so changing it in place is caught where the original was saved for backward)."""
+        out = Tensor._wrap(self._data)
+        out._vc = self._counter()
+        return out
 
     def detach_(self) -> Tensor:
         self._ctx = None
@@ -267,11 +304,35 @@ class Tensor:
 
         Used by differentiable in-place operations on non-leaf tensors.
         """
+        if self._base is not None:
+            base = self._base
+            if base._ctx is None and base._requires_grad:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation: do the update inside `with nablagrad.no_grad():` or on a clone()"
+                )
+            raise RuntimeError(
+                "in-place operation on a view (a slice, reshape, transpose or expand of another "
+                "tensor) that is recorded for autograd is not supported: it would not change the "
+                "base tensor. Assign through the base instead (base[idx] = new_values) or use the "
+                "out-of-place operation (v = v * 2)"
+            )
+        vc = self._counter()
         old = Tensor._wrap(self._data)
-        old._requires_grad, old._ctx = self._requires_grad, self._ctx
+        old._requires_grad, old._ctx, old._vc = self._requires_grad, self._ctx, vc
         new = make(old)
+        if new._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                f"{list(new._data.shape)}: an in-place operation cannot change a tensor's shape; "
+                "use the out-of-place form (x = x + y)"
+            )
         self._data, self._ctx, self._requires_grad = new._data, new._ctx, new._requires_grad
-        self._version = _function.tick()
+        vc.v += 1
+        ctx = new._ctx
+        if ctx is not None and getattr(ctx, "out_vc", None) is new._vc:
+            # the node that made the new value saved it under the tensor's (now shared) counter
+            ctx.out_vc, ctx.out_version = vc, vc.v
 
     # -- basic properties ----------------------------------------------------------------------
 
@@ -467,6 +528,32 @@ class Tensor:
             out.grad = Tensor._wrap(self.grad._data.copy())
         memo[id(self)] = out
         return out
+
+
+def _check_grad(t: Tensor, g: Any) -> None:
+    """torch's checks on ``t.grad = g``: a Tensor of t's shape, dtype and device."""
+    if not isinstance(g, Tensor):
+        raise TypeError(
+            f"assigned grad expected to be a Tensor or None but got grad of type "
+            f"{type(g).__name__}: wrap it with nablagrad.tensor(...)"
+        )
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(g._data.shape)}' to a tensor of size "
+            f"'{list(t._data.shape)}'. Please ensure that the gradient and the tensor are the same "
+            "size"
+        )
+    if g._data.dtype != t._data.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{g.dtype}' to a tensor with dtype "
+            f"'{t.dtype}'. The gradient must match the tensor's dtype: convert it with "
+            f".to({t.dtype})"
+        )
+    if g.device != t.device:
+        raise RuntimeError(
+            f"attempting to assign a gradient with device '{g.device}' to a tensor with device "
+            f"'{t.device}'. Please ensure that the gradient and the tensor are on the same device"
+        )
 
 
 def _rebuild(data: Any, requires_grad: bool) -> Tensor:

@@ -16,6 +16,7 @@ from ..backend import get_array_module
 from ..tensor import to_array
 from . import function as _function
 from .dual import unbroadcast
+from .saved import spec_for
 
 
 def _as_grad(t: Any, g: Any, create_graph: bool) -> Any:
@@ -97,9 +98,7 @@ def run_backward(
                 captured[wanted[key]] = g
             if t._retains_grad and accumulate:
                 _accumulate_leaf(t, g, create_graph, set())
-            for p in parents:
-                if p._version > ctx.seq:
-                    _raise_modified(p, ctx)
+            _check_saved(ctx, t)
             if create_graph:
                 in_grads = ctx.backward(g, t, *parents)
             else:
@@ -159,12 +158,27 @@ def _push(t: Any, heap: list, leaves: list, seen: set) -> None:
     heappush(heap, (-ctx.seq, id(t), t))
 
 
-def _raise_modified(p: Any, ctx: Any) -> None:
+def _check_saved(ctx: Any, t: Any) -> None:
+    """Raise torch's error when a tensor this node's backward reads was changed in place."""
+    spec = spec_for(type(ctx))
+    parents = ctx.parents
+    versions = ctx.versions
+    for i in spec.inputs(ctx):
+        if parents[i]._version != versions[i]:
+            _raise_modified(parents[i], ctx, parents[i]._version, versions[i], None)
+    if spec.may_read_output and spec.output(ctx) and ctx.out_vc.v != ctx.out_version:
+        _raise_modified(t, ctx, ctx.out_vc.v, ctx.out_version, 0)
+
+
+def _raise_modified(p: Any, ctx: Any, now: int, expected: int, output: int | None) -> None:
+    kind = f"{p.dtype.name.capitalize()}Tensor"
+    which = "" if output is None else f", which is output {output} of {ctx.name},"
     raise RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: a tensor of shape {tuple(p.shape)} used by {ctx.name} was changed in place "
-        "after it was used. Use an out-of-place operation (x = x + y instead of x += y) or "
-        "clone() the tensor before changing it"
+        f"operation: [nablagrad.{kind} {list(p.shape)}]{which} is at version {now}; expected "
+        f"version {expected} instead. Hint: {ctx.name} reads this tensor; use an out-of-place "
+        "operation (x = x * 2 instead of x.mul_(2) or x *= 2) or clone() the tensor before "
+        "changing it"
     )
 
 
@@ -186,8 +200,30 @@ def _run_hooks(t: Any, g: Any, create_graph: bool) -> Any:
     for hook in list(t._hooks.values()):
         out = hook(g_t)
         if out is not None:
-            g_t = out if isinstance(out, Tensor) else Tensor._wrap(to_array(out))
+            _check_hook_result(hook, g_t, out)
+            g_t = out
     return g_t if create_graph else g_t._data
+
+
+def _check_hook_result(hook: Any, g: Any, out: Any) -> None:
+    """torch's checks on a gradient hook's return value: a Tensor of the same shape and dtype."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(out, _function.Tensor):
+        raise TypeError(
+            f"expected Tensor, but hook {name!r} returned {type(out).__name__!r}: a gradient hook "
+            "must return a Tensor of the gradient's shape, or None to keep the gradient"
+        )
+    if out._data.shape != g._data.shape:
+        raise RuntimeError(
+            f"hook {name!r} has changed the size of value: it returned shape "
+            f"{list(out._data.shape)} for a gradient of shape {list(g._data.shape)}; a hook must "
+            "return a gradient of the same shape"
+        )
+    if out._data.dtype != g._data.dtype:
+        raise RuntimeError(
+            f"hook {name!r} has changed the type of value (was {g.dtype} got {out.dtype}): "
+            "return the gradient in its own dtype"
+        )
 
 
 def _accumulate_leaf(t: Any, g: Any, create_graph: bool, handed: set) -> None:

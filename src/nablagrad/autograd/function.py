@@ -36,6 +36,25 @@ def tick() -> int:
     return next(_clock)
 
 
+class VersionCounter:
+    """How many times a tensor's memory was changed in place; views share their base's counter."""
+
+    __slots__ = ("v",)
+
+    def __init__(self) -> None:
+        self.v = 0
+
+
+def _share_view(out: Any, base: Any, tensors: tuple) -> None:
+    """Make ``out`` (whose array is a view) share the version counter of the input it views."""
+    for t in tensors:
+        d = t._data
+        if base is d or base is d.base:
+            out._vc = t._counter()
+            out._base = t if t._base is None else t._base
+            return
+
+
 # Set by nablagrad.tensor once the Tensor class exists (the two modules need each other).
 Tensor: Any = None
 
@@ -74,12 +93,19 @@ class Function:
                 "dimension, counting from the last, the sizes must be equal or one of them 1 "
                 "(reshape or unsqueeze an operand to line its dimensions up)"
             ) from None
+        base = out._data.base
+        if base is not None:
+            _share_view(out, base, tensors)
         if _grad_enabled:
             for t in tensors:
                 if t._requires_grad:
                     fn.parents = tensors
                     fn.inputs = arrays
                     fn.seq = next(_clock)
+                    # versions at forward time: backward checks the saved ones (autograd/saved.py)
+                    fn.versions = [p._version for p in tensors]
+                    fn.out_vc = out._counter()
+                    fn.out_version = fn.out_vc.v
                     out._requires_grad = True
                     out._ctx = fn
                     break

@@ -137,7 +137,7 @@ class Div(Function):
 
     def backward(self, g, out, a, b):
         ga = g / b if self.needs(0) else None
-        gb = -g * out / b if self.needs(1) else None
+        gb = -g * a / (b * b) if self.needs(1) else None  # torch's formula: reads a, not out
         return ga, gb
 
 

@@ -100,6 +100,10 @@ class ScatterAddAlong(Function):
 
 def getitem(x: Tensor, idx: Any) -> Tensor:
     index, basic = convert_index(idx)
+    if basic and not (isinstance(index, tuple) and Ellipsis in index) and index is not Ellipsis:
+        # x[0] of a 1-d array would be a NumPy scalar (a copy); x[0, ...] is a 0-d view, so the
+        # result shares memory and version counter with x, as torch's view does
+        index = (*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)
     try:
         return GetItem.apply(x, index=index, basic=basic)
     except IndexError as e:
