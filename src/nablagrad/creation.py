@@ -13,23 +13,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import backend
+from . import _validate, backend
 from .backend import np
 from .random import Generator, _gen
 from .tensor import Tensor, to_array
 
 
-def _size(size: tuple) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    out = []
-    for s in size:
-        if isinstance(s, Tensor):
-            s = s.item()
-        if not isinstance(s, (int, np.integer)) or s < 0:
-            raise TypeError(f"sizes must be non-negative ints, got {size!r}")
-        out.append(int(s))
-    return tuple(out)
+def _size(size: tuple, fn: str = "tensor factory", itemsize: int = 8) -> tuple:
+    """Validated sizes (``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``), refusing what can't fit."""
+    shape = _validate.shape(size, fn)
+    _validate.allocation(shape, itemsize, fn)
+    return shape
 
 
 def _finish(data: Any, requires_grad: bool) -> Tensor:
@@ -67,7 +61,12 @@ def from_numpy(array: Any) -> Tensor:
 
 
 def _filled(size: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
-    shape = _size(size)
+    shape = _size(size, "full" if value not in (0.0, 1.0) else "zeros" if value == 0 else "ones")
+    if not isinstance(value, (bool, int, float, complex, np.generic)):
+        raise TypeError(
+            f"full(): argument 'fill_value' must be a number, not {type(value).__name__} "
+            f"({value!r})"
+        )
     if dtype is None:
         dt = (
             np.dtype(np.bool_)
@@ -92,7 +91,7 @@ def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     xp = backend.xp_for(device)
-    return _finish(xp.empty(_size(size), dtype=_float_or(dtype)), requires_grad)
+    return _finish(xp.empty(_size(size, "empty"), dtype=_float_or(dtype)), requires_grad)
 
 
 def full(
@@ -152,14 +151,25 @@ def arange(
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    for name, v in zip(("start", "end", "step"), vals):
+        if not (_validate.is_int(v) or isinstance(v, (float, np.floating))) or not math.isfinite(v):
+            raise RuntimeError(
+                f"arange(): {name} must be a finite number, got {type(v).__name__} ({v!r})"
+            )
     if vals[2] == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise RuntimeError("arange(): step must be nonzero")
+    if (vals[1] - vals[0]) / vals[2] > 2**62:
+        raise RuntimeError(
+            f"arange(): invalid size, possible overflow? ({vals[0]} to {vals[1]} in steps of "
+            f"{vals[2]} is too many values)"
+        )
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in vals)
         dt = np.dtype(np.int64) if is_int else backend.default_float_np()
     else:
         dt = backend.to_np_dtype(dtype)
     n = max(math.ceil((vals[1] - vals[0]) / vals[2]), 0)
+    _validate.allocation((n,), 8, "arange")
     xp = backend.xp_for(device)
     data = vals[0] + vals[2] * xp.arange(n, dtype=np.float64 if dt.kind == "f" else np.int64)
     return _finish(data.astype(dt, copy=False), requires_grad)
@@ -175,8 +185,10 @@ def linspace(
     requires_grad: bool = False,
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    steps = _validate.as_int(steps, "steps", "linspace")
     if steps < 0:
-        raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
+        raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
+    _validate.allocation((steps,), 8, "linspace")
     xp = backend.xp_for(device)
     return _finish(xp.linspace(start, end, steps).astype(_float_or(dtype)), requires_grad)
 
@@ -203,6 +215,11 @@ def eye(
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
+    n = _validate.as_int(n, "n", "eye")
+    m = n if m is None else _validate.as_int(m, "m", "eye")
+    if n < 0 or m < 0:
+        raise RuntimeError(f"eye(): n and m must be greater or equal to 0, got n={n}, m={m}")
+    _validate.allocation((n, m), 8, "eye")
     xp = backend.xp_for(device)
     return _finish(xp.eye(n, m, dtype=_float_or(dtype)), requires_grad)
 
@@ -222,7 +239,7 @@ def rand(
     requires_grad: bool = False,
 ) -> Tensor:
     """Uniform samples on [0, 1)."""
-    return _draw(_gen(generator).random(_size(size)), dtype, device, requires_grad)
+    return _draw(_gen(generator).random(_size(size, "rand")), dtype, device, requires_grad)
 
 
 def randn(
@@ -233,7 +250,8 @@ def randn(
     requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal samples."""
-    return _draw(_gen(generator).standard_normal(_size(size)), dtype, device, requires_grad)
+    shape = _size(size, "randn")
+    return _draw(_gen(generator).standard_normal(shape), dtype, device, requires_grad)
 
 
 def randint(
@@ -253,9 +271,13 @@ def randint(
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
+    low, high = _validate.as_int(low, "low", "randint"), _validate.as_int(high, "high", "randint")
     if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    vals = _gen(generator).integers(low, high, _size((size,)))
+        raise RuntimeError(
+            f"randint(): random_ expects 'from' to be less than 'to', but got from={low} >= "
+            f"to={high}"
+        )
+    vals = _gen(generator).integers(low, high, _size((size,), "randint"))
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     data = vals.astype(dt)
     if device is not None and backend.as_device(device).type != "cpu":
@@ -266,6 +288,7 @@ def randint(
 def randperm(
     n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None
 ) -> Tensor:
+    n = _size((_validate.as_int(n, "n", "randperm"),), "randperm")[0]
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     data = _gen(generator).permutation(n).astype(dt)
     if device is not None and backend.as_device(device).type != "cpu":
@@ -288,7 +311,7 @@ def normal(
     s = std._data if isinstance(std, Tensor) else std
     if size is None:
         size = np.broadcast_shapes(np.shape(m), np.shape(s))
-    shape = _size((size,) if isinstance(size, int) else (tuple(size),))
+    shape = _size((size,) if isinstance(size, int) else (tuple(size),), "normal")
     if isinstance(s, (int, float)) and s < 0:
         raise ValueError(f"normal expects std >= 0.0, but found std {s}")
     vals = _gen(generator).normal(
@@ -314,8 +337,28 @@ def multinomial(
 ) -> Tensor:
     """Draw category indices from (unnormalised) row probabilities."""
     rng = _gen(generator)
+    if not isinstance(probs, Tensor) or probs.ndim not in (1, 2):
+        raise RuntimeError("multinomial(): prob_dist must be a 1 or 2 dim Tensor")
+    num_samples = _validate.as_int(num_samples, "num_samples", "multinomial")
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial(): cannot sample n_sample <= 0 samples, got {num_samples}")
     p = backend.to_host(probs._data).astype(np.float64)
+    if p.shape[-1] == 0:
+        raise RuntimeError("multinomial(): number of categories cannot be zero")
+    if not np.isfinite(p).all() or (p < 0).any():
+        raise RuntimeError(
+            "multinomial(): probability tensor contains either `inf`, `nan` or element < 0"
+        )
     rows = p.reshape(-1, p.shape[-1])
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError(
+            "multinomial(): invalid multinomial distribution (sum of probabilities <= 0)"
+        )
+    if not replacement and num_samples > (rows > 0).sum(axis=1).min():
+        raise RuntimeError(
+            "multinomial(): cannot sample n_sample > prob_dist.size(-1) samples without "
+            f"replacement (num_samples={num_samples}): pass replacement=True"
+        )
     out = np.stack(
         [rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows]
     )

@@ -102,7 +102,9 @@ def _encode(obj: Any) -> bytes:
     else:
         tree = _flatten(obj, "", tensors)
     arrays = {
-        name: np.ascontiguousarray(arr, dtype=_DTYPES[_CODES[np.dtype(arr.dtype).newbyteorder("=")]])
+        name: np.ascontiguousarray(
+            arr, dtype=_DTYPES[_CODES[np.dtype(arr.dtype).newbyteorder("=")]]
+        )
         for name, arr in tensors.items()
     }
     meta = {"format": "pt", "nablagrad": json.dumps(tree, allow_nan=True)}

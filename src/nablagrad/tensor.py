@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import backend
+from . import _validate, backend
 from .autograd import function as _function
 from .backend import get_array_module, np
 
@@ -37,15 +37,23 @@ def infer_np_dtype(data: Any) -> Any:
     flat = data
     while isinstance(flat, (list, tuple)) and flat:
         flat = flat[0]
-    arr = np.asarray(data)
+    try:
+        arr = np.asarray(data)
+    except (ValueError, TypeError, OverflowError):
+        _validate.nested_sequence(data)
+        raise
     if arr.dtype.kind == "f":
         return backend.default_float_np()
     if arr.dtype.kind in "iu":
         return np.dtype(np.int64)
     if arr.dtype.kind == "b":
         return np.dtype(np.bool_)
-    if arr.dtype.kind == "O":
-        raise TypeError(f"cannot build a tensor from {type(flat).__name__} values")
+    if arr.dtype.kind in "OUSV":
+        _validate.nested_sequence(data)
+        raise TypeError(
+            f"cannot build a tensor from {type(flat).__name__} values: numbers must fit in "
+            "int64 or float64"
+        )
     return arr.dtype
 
 
@@ -66,7 +74,11 @@ def to_array(data: Any, dtype: Any = None, device: Any = None, copy: bool = True
     else:
         if npd is None:
             npd = infer_np_dtype(data)
-        arr = np.asarray(data, dtype=npd)
+        try:
+            arr = np.asarray(data, dtype=npd)
+        except (ValueError, TypeError, OverflowError) as e:
+            _validate.nested_sequence(data)
+            raise TypeError(f"tensor(): can't convert {data!r:.60} to {npd}: {e}") from None
     if npd is None:
         npd = arr.dtype
         if npd not in backend._BY_NP:

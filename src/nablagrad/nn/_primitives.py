@@ -117,8 +117,9 @@ class Gelu(Function):
         xp = get_array_module(x)
         self.approx = approximate
         if approximate == "tanh":
-            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
-            return (0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
+            xc = x.astype("float32") if x.dtype.itemsize < 4 else x  # half: float32 math
+            inner = math.sqrt(2 / math.pi) * (xc + 0.044715 * xc**3)
+            return (0.5 * xc * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
         from scipy.special import erf
 
         return (0.5 * x * (1 + erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
@@ -126,8 +127,13 @@ class Gelu(Function):
     def backward(self, g, out, x):
         if self.approx == "tanh":
             k = math.sqrt(2 / math.pi)
-            t = _tanh(k * (x + 0.044715 * x * x * x))
-            d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+            xc = x
+            if not D.is_tensor(x) and x.dtype.itemsize < 4:
+                xc = x.astype("float32")  # torch computes half precision in float32 (x^3 fits)
+            t = _tanh(k * (xc + 0.044715 * xc * xc * xc))
+            d = 0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * k * (1 + 3 * 0.044715 * xc * xc)
+            if xc is not x:
+                d = d.astype(x.dtype)
             return (g * d,)
         if D.is_tensor(x):
             cdf = 0.5 * (1 + Erf.apply(x * (1 / math.sqrt(2))))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _validate
 from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import default_float_np, get_array_module, np
@@ -348,10 +349,33 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
         raise ValueError(
             f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}"
         )
+    if a._data.shape != b._data.shape:
+        _validate.broadcast_shapes([a._data.shape, b._data.shape], "div")
     xp = get_array_module(a._data)
-    q = a._data / b._data
-    q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
+    if a._data.dtype.kind in "biu":
+        if (b._data == 0).any():
+            raise RuntimeError(
+                "ZeroDivisionError: integer division (// or %) by zero; use float tensors (x / y "
+                "gives inf) or mask the zeros first"
+            )
+        if a._data.dtype.kind == "b":
+            a, b = a.to(dtype="int64"), b.to(dtype="int64")
+        if rounding_mode == "floor":
+            return Tensor._wrap(xp.floor_divide(a._data, b._data))
+        q = xp.abs(a._data) // xp.abs(b._data)
+        return Tensor._wrap(xp.where((a._data < 0) != (b._data < 0), -q, q))
+    with _quiet(xp):
+        q = a._data / b._data
+        q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
     return Tensor._wrap(q.astype(a._data.dtype, copy=False))
+
+
+def _quiet(xp: Any) -> Any:
+    """NumPy's errstate for division by zero (torch gives inf/nan without a warning)."""
+    import contextlib
+
+    errstate = getattr(xp, "errstate", None)
+    return errstate(divide="ignore", invalid="ignore") if errstate else contextlib.nullcontext()
 
 
 def floor_divide(a: Any, b: Any) -> Tensor:

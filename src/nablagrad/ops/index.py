@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _validate
 from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -148,6 +149,17 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
             f"gather(): index has {index.ndim} dims but input has {x.ndim}: they must match"
         )
     axis = normalize_dims(dim, x.ndim)[0]
+    for d in range(x.ndim):
+        if d != axis and index.shape[d] > x.shape[d]:
+            raise RuntimeError(
+                f"gather(): Size does not match at dimension {d} expected index {list(index.shape)}"
+                f" to be no larger than self {list(x.shape)} apart from dimension {axis}"
+            )
+    _validate.index_range(index._data, x.shape[axis] if x.ndim else 1, "gather", axis)
+    if x.ndim and index.shape != x.shape:
+        # take_along_axis needs equal sizes off the axis; torch reads the leading corner
+        corner = tuple(slice(0, n) if d != axis else slice(None) for d, n in enumerate(index.shape))
+        x = x[corner]
     return Gather.apply(x, index=index._data, axis=axis)
 
 
@@ -155,7 +167,17 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     from .reduce import normalize_dims
 
     axis = normalize_dims(dim, x.ndim)[0]
-    return getitem(x, (slice(None),) * axis + (index,))
+    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
+        raise TypeError(
+            "index_select(): argument 'index' must be an integer Tensor, got "
+            f"{getattr(index, 'dtype', type(index).__name__)}"
+        )
+    if index.ndim > 1:
+        raise IndexError(
+            f"index_select(): Index is supposed to be a vector, got shape {tuple(index.shape)}"
+        )
+    _validate.index_range(index._data, x.shape[axis] if x.ndim else 1, "index_select", axis)
+    return getitem(x, (slice(None),) * axis + (index.reshape(-1),))
 
 
 def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:

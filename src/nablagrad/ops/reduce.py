@@ -10,6 +10,7 @@ import builtins
 from collections import namedtuple
 from typing import Any
 
+from .. import _validate
 from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -23,20 +24,7 @@ def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...] | 
     """``dim`` as a sorted tuple of non-negative axes (``None`` means all axes)."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out = []
-    for d in dims:
-        if not isinstance(d, int):
-            raise TypeError(f"{name} must be an int or a tuple of ints, got {dim!r}")
-        lo = -builtins.max(ndim, 1)
-        if not lo <= d < builtins.max(ndim, 1):
-            raise IndexError(
-                f"Dimension out of range (expected to be in range of [{lo}, "
-                f"{builtins.max(ndim, 1) - 1}], but got {d})"
-            )
-        out.append(d % builtins.max(ndim, 1))
-    if len(set(out)) != len(out):
-        raise ValueError(f"{name} {dim!r} names a dimension twice")
+    out = _validate.dims(dim, ndim, name)
     return tuple(sorted(out)) if ndim else None
 
 
@@ -289,6 +277,11 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, large
             x.clone(), Tensor._wrap(get_array_module(x._data).zeros((), dtype="int64"))
         )
     axis = normalize_dims(dim, x.ndim)[0]
+    if x.shape[axis] == 0:
+        raise IndexError(
+            f"{name}(): Expected reduction dim {axis} to have non-zero size (tensor of shape "
+            f"{tuple(x.shape)})"
+        )
     values = MaxDim.apply(x, axis=axis, keepdim=keepdim, largest=largest)
     if values._ctx is not None:  # recorded: the primitive kept the indices it used
         idx = values._ctx.idx
@@ -335,10 +328,19 @@ def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
 def _arg_extreme(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
     xp = get_array_module(x._data)
     find = xp.argmax if largest else xp.argmin
+    name = "argmax" if largest else "argmin"
     if dim is None:
+        if x._data.size == 0:
+            raise IndexError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+            )
         out = xp.asarray(find(x._data.reshape(-1)))
         return Tensor._wrap(out.reshape((1,) * x.ndim if keepdim else ()).astype("int64"))
     axis = normalize_dims(dim, x.ndim)[0]
+    if x.ndim and x.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    if x.ndim == 0:
+        return Tensor._wrap(xp.zeros((), dtype="int64"))
     return Tensor._wrap(find(x._data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _validate
 from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -18,6 +19,12 @@ def _shape_args(shape: tuple) -> tuple:
         shape = tuple(shape[0])
     elif len(shape) == 1 and isinstance(shape[0], Tensor):
         shape = tuple(int(v) for v in shape[0].tolist())
+    for s in shape:
+        if not _validate.is_int(s):
+            raise TypeError(
+                f"size must be a tuple of ints, but found element of type {type(s).__name__} "
+                f"({s!r}) in {tuple(shape)!r}"
+            )
     return tuple(int(s) for s in shape)
 
 
@@ -244,8 +251,14 @@ def broadcast_to(x: Tensor, shape: tuple) -> Tensor:
 
 
 def broadcast_tensors(*tensors: Tensor) -> tuple:
-    xp = get_array_module(tensors[0]._data)
-    shape = xp.broadcast_shapes(*(t.shape for t in tensors))
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"broadcast_tensors(): expected Tensors, got {type(t).__name__} at position {i}"
+            )
+    shape = _validate.broadcast_shapes([tuple(t.shape) for t in tensors], "broadcast_tensors")
     return tuple(expand(t, shape) for t in tensors)
 
 
@@ -257,6 +270,13 @@ def repeat(x: Tensor, *sizes: Any) -> Tensor:
             "Number of dimensions of repeat dims can not be smaller than number of dimensions "
             f"of tensor: got {len(sizes)} repeats for a tensor of shape {tuple(x.shape)}"
         )
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(
+            f"repeat(): Trying to create tensor with negative dimension: repeats {list(sizes)} "
+            "must be >= 0"
+        )
+    lead = (1,) * (len(sizes) - x.ndim) + tuple(x.shape)
+    _validate.allocation(tuple(a * b for a, b in zip(lead, sizes)), x._data.itemsize, "repeat")
     return Repeat.apply(x, reps=sizes)
 
 
@@ -334,7 +354,25 @@ def unbind(x: Tensor, dim: int = 0) -> tuple:
 
 
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
-    ax = normalize_dims(dim, x.ndim)[0]
+    if x.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor")
+    ax = _validate.dim(dim, x.ndim, fn="narrow")
+    n = x.shape[ax]
+    start = _validate.as_int(start, "start", "narrow")
+    length = _validate.as_int(length, "length", "narrow")
+    if not -n <= start <= n:
+        raise IndexError(
+            f"narrow(): start ({start}) is out of range for dimension {ax} of size {n}: expected "
+            f"it in [{-n}, {n}]"
+        )
+    if start < 0:
+        start += n
+    if length < 0:
+        raise RuntimeError(f"narrow(): length must be non-negative, got {length}")
+    if start + length > n:
+        raise RuntimeError(
+            f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({n})"
+        )
     return x[(slice(None),) * ax + (slice(start, start + length),)]
 
 
@@ -348,6 +386,8 @@ def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None)
 
     Modes: ``constant`` (negative widths crop), ``reflect``, ``replicate``, ``circular``.
     """
+    if not isinstance(pad, (tuple, list)) or not all(_validate.is_int(p) for p in pad):
+        raise TypeError(f"pad(): argument 'pad' must be a tuple of ints, got {pad!r}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(
@@ -356,6 +396,14 @@ def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None)
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    new_shape = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, widths))
+    if any(n < 0 for n in new_shape):
+        d = next(i for i, n in enumerate(new_shape) if n < 0)
+        raise RuntimeError(
+            f"pad(): the padding {pad} would give dimension {d} (size {x.shape[d]}) a negative "
+            f"size {new_shape[d]}: crop at most the dimension's size"
+        )
+    _validate.allocation(new_shape, x._data.itemsize, "pad")
     if mode == "constant":
         return ConstantPad.apply(x, widths=tuple(widths), value=0.0 if value is None else value)
     np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}.get(mode)
