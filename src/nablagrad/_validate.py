@@ -274,3 +274,49 @@ def nested_sequence(data: Any, fn: str = "tensor") -> None:
                 )
 
     walk(data, 0, [])
+
+
+def like(value: Any, ref: Any, where: str, fix: str) -> None:
+    """``value`` has the structure of ``ref``: numbers where numbers are, bools, strings, lists
+    of the same length, dicts with (at least) the same keys, arrays of the same shape.  Used to
+    refuse a tampered or foreign ``state_dict`` when it is loaded, not at the next ``step()``."""
+
+    def fail(msg: str) -> None:
+        raise ValueError(f"{where}: {msg}; {fix}")
+
+    if ref is None:
+        return
+    if hasattr(ref, "shape") and hasattr(ref, "dtype"):
+        if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+            fail(f"expected a tensor of shape {tuple(ref.shape)}, got {type(value).__name__}")
+        if tuple(value.shape) != tuple(ref.shape):
+            fail(f"expected a tensor of shape {tuple(ref.shape)}, got shape {tuple(value.shape)}")
+        name = str(value.dtype).rsplit(".", 1)[-1]
+        if not name.startswith(("float", "int", "uint", "bool", "half", "double", "long")):
+            fail(f"expected a numeric tensor, got dtype {value.dtype}")
+        return
+    if isinstance(ref, (bool, np.bool_)):
+        if not isinstance(value, (bool, np.bool_)):
+            fail(f"expected True or False, got {type(value).__name__} ({value!r:.40})")
+    elif is_int(ref) or isinstance(ref, (float, np.floating)):
+        if not (is_int(value) or isinstance(value, (float, np.floating))):
+            fail(f"expected a number, got {type(value).__name__} ({value!r:.40})")
+        if math.isnan(float(value)) and not math.isnan(float(ref)):
+            fail("expected a number, got nan")
+    elif isinstance(ref, str):
+        if not isinstance(value, str):
+            fail(f"expected a string, got {type(value).__name__} ({value!r:.40})")
+    elif isinstance(ref, (list, tuple)):
+        if not isinstance(value, (list, tuple)):
+            fail(f"expected a list of {len(ref)}, got {type(value).__name__} ({value!r:.40})")
+        if len(value) != len(ref):
+            fail(f"expected {len(ref)} entries, got {len(value)}")
+        for i, (v, r) in enumerate(zip(value, ref)):
+            like(v, r, f"{where}[{i}]", fix)
+    elif isinstance(ref, dict):
+        if not isinstance(value, dict):
+            fail(f"expected a dict, got {type(value).__name__} ({value!r:.40})")
+        for k, r in ref.items():
+            if k not in value:
+                fail(f"the key {k!r} is missing")
+            like(value[k], r, f"{where}[{k!r}]", fix)

@@ -18,7 +18,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from .lr_scheduler import LRScheduler, _check_optimizer, _format_param
+from .lr_scheduler import LRScheduler, _check_optimizer, _check_state, _format_param
 from .optimizer import Optimizer
 
 __all__ = ["CyclicLR", "OneCycleLR"]
@@ -156,9 +156,10 @@ class CyclicLR(LRScheduler):
         return sd
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _check_state(self, state_dict)
         state_dict = dict(state_dict)
         fn = state_dict.pop("_scale_fn_custom")
-        super().load_state_dict(state_dict)
+        self.__dict__.update(state_dict)
         if fn is not None:
             self._scale_fn_custom.__dict__.update(fn)
 

@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .. import _validate
 from .optimizer import Optimizer
 
 __all__ = [
@@ -146,8 +147,22 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a ``state_dict()``."""
+        """Restore a ``state_dict()`` (checked against this scheduler's own layout first)."""
+        _check_state(self, state_dict)
         self.__dict__.update(state_dict)
+
+
+def _check_state(sched: Any, state_dict: Any) -> None:
+    """Refuse a tampered or foreign scheduler state_dict at load time (not at the next step)."""
+    name = f"{type(sched).__name__}.load_state_dict"
+    fix = "load a state_dict() saved by the same scheduler class with the same settings"
+    if not isinstance(state_dict, dict):
+        raise TypeError(f"{name}: expected a dict, got {type(state_dict).__name__}; {fix}")
+    ref = sched.state_dict()
+    unknown = sorted(str(k) for k in set(state_dict) - set(ref))
+    if unknown:
+        raise ValueError(f"{name}: unexpected key(s) {unknown}; {fix}")
+    _validate.like(state_dict, ref, name, fix)
 
 
 class _LambdaBase(LRScheduler):
@@ -169,6 +184,7 @@ class _LambdaBase(LRScheduler):
         return sd
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _check_state(self, state_dict)
         state_dict = dict(state_dict)
         lambdas = state_dict.pop("lr_lambdas")
         self.__dict__.update(state_dict)
