@@ -102,9 +102,8 @@ def _encode(obj: Any) -> bytes:
     else:
         tree = _flatten(obj, "", tensors)
     arrays = {
-        name: np.ascontiguousarray(
-            arr, dtype=_DTYPES[_CODES[np.dtype(arr.dtype).newbyteorder("=")]]
-        )
+        # np.require keeps 0-d arrays 0-d (np.ascontiguousarray would make them 1-d)
+        name: np.require(arr, _DTYPES[_CODES[np.dtype(arr.dtype).newbyteorder("=")]], "C")
         for name, arr in tensors.items()
     }
     meta = {"format": "pt", "nablagrad": json.dumps(tree, allow_nan=True)}
