@@ -59,10 +59,8 @@ from .creation import (
 )
 from .ops.compare import (
     allclose,
-    ceil,
     eq,
     equal,
-    floor,
     ge,
     gt,
     isclose,
@@ -76,12 +74,14 @@ from .ops.compare import (
     logical_xor,
     lt,
     ne,
-    round,
-    trunc,
 )
 from .ops.elementwise import (
     abs,
     add,
+    ceil,
+    floor,
+    round,
+    trunc,
     clamp,
     cos,
     div,
@@ -215,7 +215,26 @@ from . import models, nn
 from . import optim
 from . import datasets, utils
 from .serialization import load, save
-from . import neighbors
-from . import tuning
-from . import text
-from . import lab
+
+# Applications load when first used (``nablagrad.text``), so ``import nablagrad`` stays light and
+# the core never imports them: one name per line, so that new ones merge cleanly.
+_LAZY_SUBPACKAGES = {
+    "neighbors",
+    "tuning",
+    "text",
+    "lab",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY_SUBPACKAGES)

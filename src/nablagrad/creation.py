@@ -372,3 +372,23 @@ full_like = _like("full")
 rand_like = _like("rand")
 randn_like = _like("randn")
 randint_like = _like("randint")
+
+
+def new_like(
+    like: Tensor,
+    kind: str,
+    args: tuple,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``like.new_zeros(*args)`` and friends: ``kind`` made with ``like``'s dtype and device."""
+    dtype = dtype or like.dtype
+    device = device or like.device
+    if kind == "tensor":
+        return tensor(args[0], dtype=dtype, device=device, requires_grad=requires_grad)
+    if kind == "full":
+        return full(args[0], args[1], dtype=dtype, device=device, requires_grad=requires_grad)
+    make = {"zeros": zeros, "ones": ones, "empty": empty}[kind]
+    return make(*args, dtype=dtype, device=device, requires_grad=requires_grad)

@@ -18,8 +18,16 @@ import math
 from typing import Any
 
 from . import _validate, backend
-from .autograd import function as _function
 from .backend import get_array_module, np
+
+
+class VersionCounter:
+    """How many times a tensor's memory was changed in place; views share their base's counter."""
+
+    __slots__ = ("v",)
+
+    def __init__(self) -> None:
+        self.v = 0
 
 
 class Size(tuple):
@@ -192,10 +200,10 @@ class Tensor:
 
     # -- version counter (in-place changes; autograd/saved.py says which ones backward checks) --
 
-    def _counter(self) -> _function.VersionCounter:
+    def _counter(self) -> VersionCounter:
         vc = self._vc
         if vc is None:
-            vc = self._vc = _function.VersionCounter()
+            vc = self._vc = VersionCounter()
         return vc
 
     @property
@@ -262,8 +270,7 @@ class Tensor:
         inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (torch semantics)."""
-        from .autograd.engine import run_backward
-
+        run_backward = _lazy.engine.run_backward
         if inputs is not None:
             ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
             grads = run_backward(
@@ -470,15 +477,11 @@ class Tensor:
                 dtype = a
         out = self
         if device is not None and backend.as_device(device) != self.device:
-            out = _ToDevice.apply(out, device=backend.as_device(device))
+            out = _ops.to_device(out, backend.as_device(device))
         if dtype is not None:
             npd = backend.to_np_dtype(dtype)
             if npd != out._data.dtype:
-                out = (
-                    _Cast.apply(out, dtype=npd)
-                    if npd.kind in "fc"
-                    else Tensor._wrap(out._data.astype(npd))
-                )
+                out = _ops.cast(out, npd)
         if copy and out is self:
             out = self.clone()
         return out
@@ -517,12 +520,10 @@ class Tensor:
 
     def clone(self, *, memory_format: Any = None) -> Tensor:
         """A copy with its own memory; gradients flow back to the original."""
-        return _Clone.apply(self)
+        return _ops.clone(self)
 
     def __repr__(self) -> str:
-        from .printing import tensor_repr
-
-        return tensor_repr(self)
+        return _lazy.printing.tensor_repr(self)
 
     def __format__(self, spec: str) -> str:
         """``f"{loss:.3f}"`` formats a 0-d tensor's value, as torch does."""
@@ -540,6 +541,550 @@ class Tensor:
             out.grad = Tensor._wrap(self.grad._data.copy())
         memo[id(self)] = out
         return out
+
+    # -- operators (the math lives in nablagrad.ops; each method is a one-line delegation) ----
+
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.div(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _ops.remainder(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _ops.abs(self)
+
+    def __invert__(self) -> Tensor:
+        return _ops.bitwise_not(self)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.eq(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.ne(self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ops.lt(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ops.le(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ops.gt(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ops.ge(self, other)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _ops.bitwise("bitwise_and", self, other)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return _ops.bitwise("bitwise_and", other, self)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _ops.bitwise("bitwise_or", self, other)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _ops.bitwise("bitwise_or", other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _ops.bitwise("bitwise_xor", self, other)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        _ops.setitem(self, index, value)
+
+    def __contains__(self, value: Any) -> bool:
+        return _ops.contains(self, value)
+
+    # -- in-place forms (nablagrad.ops.inplace) ---------------------------------------------------
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return _ops.add_(self, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return _ops.sub_(self, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return _ops.mul_(self, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return _ops.div_(self, other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return _ops.pow_(self, other)
+
+    def __imatmul__(self, other: Any) -> Tensor:
+        return _ops.matmul_(self, other)
+
+    def add_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.add_(self, *args, **kwargs)
+
+    def sub_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.sub_(self, *args, **kwargs)
+
+    def mul_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.mul_(self, *args, **kwargs)
+
+    def div_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.div_(self, *args, **kwargs)
+
+    def pow_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.pow_(self, *args, **kwargs)
+
+    def copy_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.copy_(self, *args, **kwargs)
+
+    def masked_fill_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.masked_fill_(self, *args, **kwargs)
+
+    def addcmul_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addcmul_(self, *args, **kwargs)
+
+    def addcdiv_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addcdiv_(self, *args, **kwargs)
+
+    def lerp_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.lerp_(self, *args, **kwargs)
+
+    def clamp_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.clamp_(self, *args, **kwargs)
+
+    def exp_(self) -> Tensor:
+        return _ops.exp_(self)
+
+    def sqrt_(self) -> Tensor:
+        return _ops.sqrt_(self)
+
+    def relu_(self) -> Tensor:
+        return _ops.relu_(self)
+
+    def tanh_(self) -> Tensor:
+        return _ops.tanh_(self)
+
+    def sigmoid_(self) -> Tensor:
+        return _ops.sigmoid_(self)
+
+    def neg_(self) -> Tensor:
+        return _ops.neg_(self)
+
+    def abs_(self) -> Tensor:
+        return _ops.abs_(self)
+
+    def zero_(self) -> Tensor:
+        return _ops.zero_(self)
+
+    def fill_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.fill_(self, *args, **kwargs)
+
+    def normal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.normal_(self, *args, **kwargs)
+
+    def uniform_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.uniform_(self, *args, **kwargs)
+
+    def bernoulli_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.bernoulli_(self, *args, **kwargs)
+
+    def random_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.random_(self, *args, **kwargs)
+
+    # -- math -------------------------------------------------------------------------------------
+
+    def neg(self) -> Tensor:
+        return _ops.neg(self)
+
+    def exp(self) -> Tensor:
+        return _ops.exp(self)
+
+    def log(self) -> Tensor:
+        return _ops.log(self)
+
+    def log1p(self) -> Tensor:
+        return _ops.log1p(self)
+
+    def sqrt(self) -> Tensor:
+        return _ops.sqrt(self)
+
+    def rsqrt(self) -> Tensor:
+        return _ops.rsqrt(self)
+
+    def abs(self) -> Tensor:
+        return _ops.abs(self)
+
+    def sign(self) -> Tensor:
+        return _ops.sign(self)
+
+    def sin(self) -> Tensor:
+        return _ops.sin(self)
+
+    def cos(self) -> Tensor:
+        return _ops.cos(self)
+
+    def tan(self) -> Tensor:
+        return _ops.tan(self)
+
+    def tanh(self) -> Tensor:
+        return _ops.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _ops.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return _ops.relu(self)
+
+    def reciprocal(self) -> Tensor:
+        return _ops.reciprocal(self)
+
+    def square(self) -> Tensor:
+        return _ops.square(self)
+
+    def expm1(self) -> Tensor:
+        return _ops.expm1(self)
+
+    def log2(self) -> Tensor:
+        return _ops.log2(self)
+
+    def log10(self) -> Tensor:
+        return _ops.log10(self)
+
+    def floor(self) -> Tensor:
+        return _ops.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _ops.ceil(self)
+
+    def trunc(self) -> Tensor:
+        return _ops.trunc(self)
+
+    def isnan(self) -> Tensor:
+        return _ops.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return _ops.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return _ops.isfinite(self)
+
+    def logical_not(self) -> Tensor:
+        return _ops.logical_not(self)
+
+    def maximum(self, other: Any) -> Tensor:
+        return _ops.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return _ops.minimum(self, other)
+
+    def eq(self, other: Any) -> Tensor:
+        return _ops.eq(self, other)
+
+    def ne(self, other: Any) -> Tensor:
+        return _ops.ne(self, other)
+
+    def lt(self, other: Any) -> Tensor:
+        return _ops.lt(self, other)
+
+    def le(self, other: Any) -> Tensor:
+        return _ops.le(self, other)
+
+    def gt(self, other: Any) -> Tensor:
+        return _ops.gt(self, other)
+
+    def ge(self, other: Any) -> Tensor:
+        return _ops.ge(self, other)
+
+    def logical_and(self, other: Any) -> Tensor:
+        return _ops.logical_and(self, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        return _ops.logical_or(self, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return _ops.logical_xor(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        return _ops.remainder(self, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return _ops.floor_divide(self, other)
+
+    def add(self, other: Any, alpha: Any = 1) -> Tensor:
+        return _ops.add(self, other, alpha)
+
+    def sub(self, other: Any, alpha: Any = 1) -> Tensor:
+        return _ops.sub(self, other, alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def div(self, other: Any, rounding_mode: str | None = None) -> Tensor:
+        return _ops.div(self, other, rounding_mode)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return _ops.pow(self, exponent)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return _ops.round(self, decimals)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _ops.clamp(self, min, max)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        return _ops.lerp(self, end, weight)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        return _ops.where(condition, self, other)
+
+    def allclose(self, other: Any, *args: Any, **kwargs: Any) -> bool:
+        return _ops.allclose(self, other, *args, **kwargs)
+
+    def isclose(self, other: Any, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.isclose(self, other, *args, **kwargs)
+
+    def equal(self, other: Any) -> bool:
+        return _ops.equal(self, other)
+
+    negative = neg
+    multiply = mul
+    subtract = sub
+    divide = div
+    true_divide = div
+    clip = clamp
+    greater = gt
+    less = lt
+
+    # -- reductions (nablagrad.ops.reduce) ------------------------------------------------------
+
+    def sum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.sum(self, *args, **kwargs)
+
+    def mean(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.mean(self, *args, **kwargs)
+
+    def prod(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.prod(self, *args, **kwargs)
+
+    def max(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.max(self, *args, **kwargs)
+
+    def min(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.min(self, *args, **kwargs)
+
+    def amax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.amax(self, *args, **kwargs)
+
+    def amin(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.amin(self, *args, **kwargs)
+
+    def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.argmax(self, *args, **kwargs)
+
+    def argmin(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.argmin(self, *args, **kwargs)
+
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.var(self, *args, **kwargs)
+
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.std(self, *args, **kwargs)
+
+    def logsumexp(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.logsumexp(self, *args, **kwargs)
+
+    def norm(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.norm(self, *args, **kwargs)
+
+    def cumsum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.cumsum(self, *args, **kwargs)
+
+    def all(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.all(self, *args, **kwargs)
+
+    def any(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.any(self, *args, **kwargs)
+
+    def count_nonzero(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.count_nonzero(self, *args, **kwargs)
+
+    # -- shape (nablagrad.ops.shape) --------------------------------------------------------------
+
+    def reshape(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.reshape(self, *args, **kwargs)
+
+    def flatten(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.flatten(self, *args, **kwargs)
+
+    def unflatten(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.unflatten(self, *args, **kwargs)
+
+    def squeeze(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.squeeze(self, *args, **kwargs)
+
+    def unsqueeze(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.unsqueeze(self, *args, **kwargs)
+
+    def permute(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.permute(self, *args, **kwargs)
+
+    def transpose(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.transpose(self, *args, **kwargs)
+
+    def expand(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.expand(self, *args, **kwargs)
+
+    def repeat(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.repeat(self, *args, **kwargs)
+
+    def split(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.split(self, *args, **kwargs)
+
+    def chunk(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.chunk(self, *args, **kwargs)
+
+    def unbind(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.unbind(self, *args, **kwargs)
+
+    def narrow(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.narrow(self, *args, **kwargs)
+
+    def flip(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.flip(self, *args, **kwargs)
+
+    def movedim(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.movedim(self, *args, **kwargs)
+
+    def t(self) -> Tensor:
+        return _ops.t(self)
+
+    view = reshape
+    swapaxes = transpose
+    swapdims = transpose
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _ops.expand(self, other.shape)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - torch's name
+        return _ops.permute(self, *reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 - torch's name
+        return _ops.transpose(self, -2, -1)
+
+    # -- linear algebra and indexing (nablagrad.ops.linalg, nablagrad.ops.index) -----------------
+
+    def matmul(self, other: Tensor) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def mm(self, other: Tensor) -> Tensor:
+        return _ops.mm(self, other)
+
+    def mv(self, other: Tensor) -> Tensor:
+        return _ops.mv(self, other)
+
+    def dot(self, other: Tensor) -> Tensor:
+        return _ops.dot(self, other)
+
+    def bmm(self, other: Tensor) -> Tensor:
+        return _ops.bmm(self, other)
+
+    def outer(self, other: Tensor) -> Tensor:
+        return _ops.outer(self, other)
+
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        return _ops.gather(self, dim, index)
+
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
+        return _ops.index_select(self, dim, index)
+
+    def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
+        return _ops.masked_fill(self, mask, value)
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        return _ops.masked_select(self, mask)
+
+    def scatter(self, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
+        return _ops.scatter(self, dim, index, src, reduce)
+
+    # -- fused primitives (nablagrad.ops.fused) ---------------------------------------------------
+
+    def softmax(self, dim: int) -> Tensor:
+        return _ops.softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        return _ops.log_softmax(self, dim)
+
+    # -- factories like this tensor (nablagrad.creation) ----------------------------------------
+
+    def new_zeros(self, *size: Any, **kwargs: Any) -> Tensor:
+        return _lazy.creation.new_like(self, "zeros", size, **kwargs)
+
+    def new_ones(self, *size: Any, **kwargs: Any) -> Tensor:
+        return _lazy.creation.new_like(self, "ones", size, **kwargs)
+
+    def new_empty(self, *size: Any, **kwargs: Any) -> Tensor:
+        return _lazy.creation.new_like(self, "empty", size, **kwargs)
+
+    def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> Tensor:
+        return _lazy.creation.new_like(self, "full", (size, fill_value), **kwargs)
+
+    def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
+        return _lazy.creation.new_like(self, "tensor", (data,), **kwargs)
 
 
 def _check_grad(t: Tensor, g: Any) -> None:
@@ -586,35 +1131,56 @@ class _HookHandle:
         self.hooks.pop(self.key, None)
 
 
-class _Cast(_function.Function):
-    def forward(self, x, dtype=None):
-        self.src = x.dtype
-        return x.astype(dtype)
+# ---------------------------------------------------------------------------------------------
+# The layers above: imports flow backend -> tensor -> autograd -> ops, so this module cannot
+# import the ops while it loads.  Its methods reach them through these two namespaces, which
+# import on first use and then keep each name as a plain attribute (no per-call import cost).
+# ---------------------------------------------------------------------------------------------
 
-    def backward(self, g, out, x):
-        return (g,)  # the engine casts back to the input's dtype
-
-
-class _Clone(_function.Function):
-    def forward(self, x):
-        return x.copy()
-
-    def backward(self, g, out, x):
-        return (g,)
-
-
-class _ToDevice(_function.Function):
-    def forward(self, x, device=None):
-        self.src = backend.device_of(x)
-        return backend.to_device(x, device)
-
-    def backward(self, g, out, x):
-        if isinstance(g, Tensor):
-            return (g.to(device=self.src),)
-        return (backend.to_device(g, self.src),)
+_OPS_MODULES = (
+    "elementwise",
+    "compare",
+    "reduce",
+    "shape",
+    "linalg",
+    "index",
+    "inplace",
+    "fused",
+)
 
 
-_function.Tensor = Tensor
+class _OpsNamespace:
+    """Every public function of the ``nablagrad.ops`` modules, looked up on first use."""
 
-# Methods, operators and in-place forms are attached from the ops modules.
-from . import _tensor_methods  # noqa: E402,F401
+    def __getattr__(self, name: str) -> Any:
+        import importlib
+
+        for mod in _OPS_MODULES:
+            module = importlib.import_module(f"nablagrad.ops.{mod}")
+            if name in vars(module):
+                value = vars(module)[name]
+                setattr(self, name, value)
+                return value
+        raise AttributeError(f"nablagrad.ops has no function {name!r}")
+
+
+class _ModulesNamespace:
+    """``_lazy.engine`` is ``nablagrad.autograd.engine`` and so on, imported on first use."""
+
+    _PATHS = {
+        "engine": "nablagrad.autograd.engine",
+        "function": "nablagrad.autograd.function",
+        "printing": "nablagrad.printing",
+        "creation": "nablagrad.creation",
+    }
+
+    def __getattr__(self, name: str) -> Any:
+        import importlib
+
+        module = importlib.import_module(self._PATHS[name])
+        setattr(self, name, module)
+        return module
+
+
+_ops: Any = _OpsNamespace()
+_lazy: Any = _ModulesNamespace()

@@ -13,15 +13,14 @@ from heapq import heappop, heappush
 from typing import Any
 
 from ..backend import get_array_module
-from ..tensor import to_array
+from ..tensor import Tensor, to_array
 from . import function as _function
-from .dual import unbroadcast
+from .gradmath import ARRAY, TENSOR
 from .saved import spec_for
 
 
 def _as_grad(t: Any, g: Any, create_graph: bool) -> Any:
     """Normalise a seed gradient to what the pass works with (array, or Tensor with graph)."""
-    Tensor = _function.Tensor
     if g is None:
         if t._data.size != 1:
             raise RuntimeError(
@@ -55,7 +54,6 @@ def run_backward(
     With ``accumulate=True`` leaf gradients are added into ``.grad`` (``Tensor.backward``);
     otherwise the gradients of ``inputs`` are returned in order (``autograd.grad``).
     """
-    Tensor = _function.Tensor
     if retain_graph is None:
         retain_graph = create_graph
     for r in roots:
@@ -100,8 +98,10 @@ def run_backward(
                 _accumulate_leaf(t, g, create_graph, set())
             _check_saved(ctx, t)
             if create_graph:
+                ctx.m = TENSOR
                 in_grads = ctx.backward(g, t, *parents)
             else:
+                ctx.m = ARRAY
                 in_grads = ctx.backward(g, t._data, *ctx.inputs)
             if not retain_graph:
                 ctx.parents = None
@@ -186,7 +186,7 @@ def _fit(pg: Any, p: Any) -> Any:
     """Un-broadcast and cast a raw input gradient to its input's shape and dtype."""
     if pg.shape != p._data.shape:
         pg = unbroadcast(pg, p._data.shape)
-    if isinstance(pg, _function.Tensor):
+    if isinstance(pg, Tensor):
         if pg._data.dtype != p._data.dtype:
             pg = pg.to(dtype=p.dtype)
     elif pg.dtype != p._data.dtype:
@@ -195,7 +195,6 @@ def _fit(pg: Any, p: Any) -> Any:
 
 
 def _run_hooks(t: Any, g: Any, create_graph: bool) -> Any:
-    Tensor = _function.Tensor
     g_t = g if isinstance(g, Tensor) else Tensor._wrap(g)
     for hook in list(t._hooks.values()):
         out = hook(g_t)
@@ -208,7 +207,7 @@ def _run_hooks(t: Any, g: Any, create_graph: bool) -> Any:
 def _check_hook_result(hook: Any, g: Any, out: Any) -> None:
     """torch's checks on a gradient hook's return value: a Tensor of the same shape and dtype."""
     name = getattr(hook, "__name__", type(hook).__name__)
-    if not isinstance(out, _function.Tensor):
+    if not isinstance(out, Tensor):
         raise TypeError(
             f"expected Tensor, but hook {name!r} returned {type(out).__name__!r}: a gradient hook "
             "must return a Tensor of the gradient's shape, or None to keep the gradient"
@@ -228,7 +227,6 @@ def _check_hook_result(hook: Any, g: Any, out: Any) -> None:
 
 def _accumulate_leaf(t: Any, g: Any, create_graph: bool, handed: set) -> None:
     """Add ``g`` into ``t.grad``, never letting two gradients share one array."""
-    Tensor = _function.Tensor
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
         return
@@ -243,3 +241,82 @@ def _accumulate_leaf(t: Any, g: Any, create_graph: bool, handed: set) -> None:
         t.grad._data += g
     else:
         t.grad = Tensor._wrap(t.grad._data + g)
+
+
+def unbroadcast(g: Any, shape: tuple) -> Any:
+    """Sum ``g`` (array or Tensor) over the dimensions broadcasting added or stretched."""
+    gshape = g.shape
+    if tuple(gshape) == tuple(shape):
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
+    )
+    if axes:
+        g = g.sum(axes, keepdims=True)
+    if lead or tuple(g.shape) != tuple(shape):
+        g = g.reshape(shape)
+    return g
+
+
+def _as_list(x: Any) -> list:
+    if x is None:
+        return []
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
+) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated).
+
+    With ``create_graph=True`` the result is itself differentiable, which gives higher-order
+    derivatives and Hessian-vector products::
+
+        >>> import nablagrad as torch
+        >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+        >>> (g,) = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)
+        >>> (h,) = torch.autograd.grad(g.sum(), x)   # d/dx sum(3x^2) = 6x
+        >>> h
+        tensor([ 6., 12.])
+    """
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    seeds = _as_list(grad_outputs) or [None] * len(outs)
+    if len(seeds) != len(outs):
+        raise ValueError(f"grad: got {len(seeds)} grad_outputs for {len(outs)} outputs")
+    for i, t in enumerate(ins):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"grad: input {i} (shape {tuple(t.shape)}) does not require grad: create it with "
+                "requires_grad=True"
+            )
+    result = run_backward(outs, seeds, retain_graph, create_graph, inputs=ins, accumulate=False)
+    for i, r in enumerate(result):
+        if r is None and not (allow_unused or materialize_grads):
+            raise RuntimeError(
+                f"One of the differentiated Tensors (input {i}) appears to not have been used in "
+                "the graph. Set allow_unused=True if this is the desired behavior."
+            )
+        if r is None and materialize_grads:
+            result[i] = Tensor._wrap(get_array_module(ins[i]._data).zeros_like(ins[i]._data))
+    return tuple(result)
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
+    """Accumulate gradients of several outputs into the leaves' ``.grad``."""
+    outs = _as_list(tensors)
+    seeds = _as_list(grad_tensors) or [None] * len(outs)
+    run_backward(outs, seeds, retain_graph, create_graph)

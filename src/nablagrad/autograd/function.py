@@ -4,23 +4,27 @@ A primitive writes its forward and its backward side by side::
 
     class Exp(Function):
         def forward(self, x):
-            return xp(x).exp(x)            # raw arrays in, raw array out
+            return xp(x).exp(x)            # arrays in, array out
 
         def backward(self, g, out, x):
             return (g * out,)              # d exp(x)/dx = exp(x) = out
 
-``backward(g, out, *inputs)`` returns one raw gradient per input (``None`` where an input needs
+``backward(g, out, *inputs)`` returns one gradient per input (``None`` where an input needs
 none).  It does no bookkeeping: the engine (``engine.py``) sums broadcast dimensions away, casts
 to each input's dtype and accumulates.  In an ordinary backward pass ``g``, ``out`` and the
 inputs are arrays; under ``create_graph=True`` they are Tensors, so the same formula builds a
-differentiable graph.  Formulas therefore use operators, methods that arrays and Tensors share,
-and the functions in ``autograd.dual`` that accept either.
+differentiable graph.  Formulas use operators, methods that arrays and Tensors share, and the
+math namespace ``self.m`` (``gradmath.py``: ``m.exp``, ``m.where``, ``m.call(Primitive, ...)``),
+which the engine sets to array math or Tensor math for the pass.
 """
 
 from __future__ import annotations
 
 import itertools
 from typing import Any
+
+from ..tensor import Tensor
+from .gradmath import ARRAY
 
 _grad_enabled = True
 
@@ -36,15 +40,6 @@ def tick() -> int:
     return next(_clock)
 
 
-class VersionCounter:
-    """How many times a tensor's memory was changed in place; views share their base's counter."""
-
-    __slots__ = ("v",)
-
-    def __init__(self) -> None:
-        self.v = 0
-
-
 def _share_view(out: Any, base: Any, tensors: tuple) -> None:
     """Make ``out`` (whose array is a view) share the version counter of the input it views."""
     for t in tensors:
@@ -53,10 +48,6 @@ def _share_view(out: Any, base: Any, tensors: tuple) -> None:
             out._vc = t._counter()
             out._base = t if t._base is None else t._base
             return
-
-
-# Set by nablagrad.tensor once the Tensor class exists (the two modules need each other).
-Tensor: Any = None
 
 
 class Function:
@@ -70,6 +61,7 @@ class Function:
 
     differentiable = True
     parents: tuple | None = None
+    m: Any = ARRAY  # the backward math namespace; the engine sets it per pass (gradmath.py)
 
     def forward(self, *arrays: Any, **kwargs: Any) -> Any:  # pragma: no cover - interface
         raise NotImplementedError

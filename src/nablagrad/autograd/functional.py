@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import creation
+from ..ops.shape import stack
+from .engine import grad
+
 
 def _tuple(x: Any) -> tuple:
     return tuple(x) if isinstance(x, (list, tuple)) else (x,)
@@ -12,8 +16,6 @@ def _tuple(x: Any) -> tuple:
 
 def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) -> tuple:
     """(func(inputs), v^T J) as torch.autograd.functional.vjp."""
-    from . import grad
-
     ins = tuple(t.detach().requires_grad_() for t in _tuple(inputs))
     out = func(*ins)
     grads = grad(
@@ -31,8 +33,6 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) 
 
 def hvp(func: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tuple:
     """(func(inputs), H v) for scalar ``func``: differentiate (grad f . v) once more."""
-    from . import grad
-
     ins = tuple(t.detach().requires_grad_() for t in _tuple(inputs))
     vs = _tuple(v)
     out = func(*ins)
@@ -44,8 +44,6 @@ def hvp(func: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tupl
 
 def hessian(func: Callable, inputs: Any) -> Any:
     """Full Hessian of a scalar function of one tensor, one Hessian-vector product per entry."""
-    from .. import creation
-
     x = inputs
     n = x.numel()
     rows = []
@@ -54,17 +52,11 @@ def hessian(func: Callable, inputs: Any) -> Any:
         e._data[i] = 1
         _, hv = hvp(func, x, e.reshape(x.shape))
         rows.append(hv.reshape(-1))
-    from ..ops.shape import stack
-
     return stack(rows).reshape(tuple(x.shape) + tuple(x.shape))
 
 
 def jacobian(func: Callable, inputs: Any) -> Any:
     """Jacobian of ``func`` at one tensor input, one vector-Jacobian product per output entry."""
-    from .. import creation
-    from ..ops.shape import stack
-    from . import grad
-
     x = inputs.detach().requires_grad_()
     out = func(x)
     rows = []

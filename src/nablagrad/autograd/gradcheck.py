@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..backend import np
+from ..tensor import Tensor
+from .engine import grad as autograd_grad
 
 
 class GradcheckError(RuntimeError):
@@ -43,8 +45,6 @@ def gradcheck(
     coarse). Each output element's gradient row is compared, so ``fn`` may return any shape.
     Returns True, or raises ``GradcheckError`` naming the input and the worst entry.
     """
-    from ..tensor import Tensor
-    from . import grad as autograd_grad
 
     ins = _inputs(inputs)
     diff = [i for i, t in enumerate(ins) if getattr(t, "requires_grad", False)]
@@ -110,13 +110,11 @@ def gradgradcheck(
     fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3
 ) -> bool:
     """Check second derivatives: gradcheck of (inputs -> d(sum fn * v)/d inputs) for fixed v."""
-    from . import grad as autograd_grad
 
     ins = _inputs(inputs)
     diff = [i for i, t in enumerate(ins) if getattr(t, "requires_grad", False)]
     out0 = _outputs(fn(*ins))[0]
     rng = np.random.default_rng(0)
-    from ..tensor import Tensor
 
     v = Tensor._wrap(rng.standard_normal(out0._data.shape))
 

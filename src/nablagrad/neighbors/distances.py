@@ -34,7 +34,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module, np
 from ..tensor import Tensor
@@ -394,7 +393,7 @@ class CDist(Function):
         return out
 
     def backward(self, g, out, a, b):
-        if D.is_tensor(g):
+        if self.m.tensors:
             raise RuntimeError(
                 "cdist does not support double backward (create_graph=True); compose the "
                 "distance from elementwise ops if you need second derivatives"

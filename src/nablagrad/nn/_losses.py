@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import get_array_module, np
+from ..ops import fused as P
 from ..ops.elementwise import where
 from ..tensor import Tensor
-from . import _primitives as P
 
 _REDUCTIONS = ("mean", "sum", "none")
 

@@ -18,10 +18,12 @@ from typing import Any
 from .. import _validate
 from ..backend import get_array_module, np
 from ..ops import conv as _conv
+from ..ops import fused as P
 from ..ops.elementwise import relu, sigmoid, tanh
-from ..ops.shape import pad
+from ..ops.fused import log_softmax, softmax
+from ..ops.shape import pad, stack
+from ..random import _gen
 from ..tensor import Tensor
-from . import _primitives as P
 from ._losses import (  # noqa: F401 - re-exported
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -93,22 +95,6 @@ def _float(x: Any, name: str) -> Tensor:
 
 
 # -- activations ------------------------------------------------------------------------------
-
-
-def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
-    """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x) along ``dim``."""
-    x = _float(input if dtype is None else input.to(dtype), "softmax")
-    if x.ndim == 0:
-        return P.Softmax.apply(x.reshape(1), dim=0).reshape(())
-    return P.Softmax.apply(x, dim=_dim(dim, x.ndim, "softmax"))
-
-
-def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
-    """log_softmax(x)_i = x_i - max x - log sum_j exp(x_j - max x) along ``dim``."""
-    x = _float(input if dtype is None else input.to(dtype), "log_softmax")
-    if x.ndim == 0:
-        return P.LogSoftmax.apply(x.reshape(1), dim=0).reshape(())
-    return P.LogSoftmax.apply(x, dim=_dim(dim, x.ndim, "log_softmax"))
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -388,8 +374,6 @@ def avg_pool2d(
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Average over the windows [floor(i H / oh), ceil((i+1) H / oh)) that tile the input."""
-    from ..ops.shape import stack
-
     x, unb = _pool_check(input, "adaptive_avg_pool2d")
     h, w = x.shape[2], x.shape[3]
     if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
@@ -438,8 +422,6 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         return input * 0.0
-    from ..random import _gen
-
     keep = _gen(None).random(input.shape) >= p
     xp = get_array_module(input._data)
     mask = xp.asarray(keep, dtype=input._data.dtype) * input._data.dtype.type(1.0 / (1.0 - p))

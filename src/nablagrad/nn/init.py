@@ -19,6 +19,7 @@ from typing import Any
 
 from ..autograd import no_grad
 from ..backend import get_array_module
+from ..random import _gen
 from ..tensor import Tensor
 
 
@@ -91,8 +92,6 @@ def trunc_normal_(
     generator: Any = None,
 ) -> Tensor:
     """N(mean, std^2) truncated to [a, b] (by resampling values outside)."""
-    from ..random import _gen
-
     rng = _gen(generator)
     vals = rng.normal(mean, std, tensor.shape)
     bad = (vals < a) | (vals > b)
@@ -179,8 +178,6 @@ def lecun_normal_(tensor: Tensor, generator: Any = None) -> Tensor:
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """A (semi-)orthogonal matrix from the QR of a Gaussian matrix, sign-fixed, times ``gain``."""
-    from ..random import _gen
-
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     rows = tensor.shape[0]

@@ -17,9 +17,9 @@ from typing import Any
 
 from .. import creation
 from ..backend import to_np_dtype
+from ..ops.fused import LinearFn
 from ..tensor import Tensor
 from . import init
-from ._primitives import LinearFn
 from .module import Module
 from .parameter import Parameter
 

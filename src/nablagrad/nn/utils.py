@@ -18,6 +18,7 @@ from typing import Any
 from .. import creation
 from ..autograd import no_grad
 from ..backend import get_array_module
+from ..ops.shape import cat
 from ..tensor import Tensor
 
 
@@ -68,8 +69,6 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened and concatenated into one 1-D tensor (a copy)."""
-    from ..ops.shape import cat
-
     return cat([p.reshape(-1) for p in parameters])
 
 

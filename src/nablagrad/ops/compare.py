@@ -1,6 +1,6 @@
-"""Non-differentiable elementwise functions: comparisons, rounding, logic, closeness.
+"""Elementwise functions with bool results: comparisons, logic, closeness, bitwise.
 
-They return bool (or same-dtype) tensors with no graph, after torch's type promotion.
+They return bool (or integer) tensors, which carry no gradient, after torch's type promotion.
 """
 
 from __future__ import annotations
@@ -58,22 +58,6 @@ def _raw_unary(name: str, x: Tensor) -> Tensor:
     return Tensor._wrap(getattr(get_array_module(x._data), name)(x._data))
 
 
-def floor(x: Tensor) -> Tensor:
-    return _raw_unary("floor", x)
-
-
-def ceil(x: Tensor) -> Tensor:
-    return _raw_unary("ceil", x)
-
-
-def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
-    return Tensor._wrap(get_array_module(x._data).round(x._data, decimals))
-
-
-def trunc(x: Tensor) -> Tensor:
-    return _raw_unary("trunc", x)
-
-
 def isnan(x: Tensor) -> Tensor:
     return _raw_unary("isnan", x)
 
@@ -127,3 +111,18 @@ def isclose(
 def equal(a: Tensor, b: Tensor) -> bool:
     """True when both have the same shape and elements."""
     return tuple(a.shape) == tuple(b.shape) and bool((a._data == b._data).all())
+
+
+def bitwise_not(x: Tensor) -> Tensor:
+    """``~x``: bitwise NOT of an integer tensor, logical NOT of a bool tensor."""
+    if x._data.dtype.kind not in "biu":
+        raise TypeError(
+            f"bitwise_not is only supported for integer and bool tensors, got {x.dtype}"
+        )
+    return Tensor._wrap(get_array_module(x._data).invert(x._data))
+
+
+def contains(x: Tensor, value: Any) -> bool:
+    """``value in x``: whether some element equals ``value``."""
+    v = value._data if isinstance(value, Tensor) else value
+    return bool((x._data == v).any())

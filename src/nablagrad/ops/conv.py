@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module
 from .conv_fft import fft_conv_backward, fft_conv_forward, fft_conv_ok
@@ -204,7 +203,7 @@ class Conv2dFn(Function):
 
     def backward(self, g, out, x, w, b=None):
         gx = gw = gb = None
-        if D.is_tensor(g):  # create_graph: differentiable backward
+        if self.m.tensors:  # create_graph: the gradient through the recorded primitives
             if self.needs(0):
                 gx = Conv2dInputGrad.apply(
                     g, w, pshape=_padded_shape(x.shape, self.prm[1]), prm=self.prm
@@ -246,7 +245,7 @@ class Conv2dInputGrad(Function):
 
     def backward(self, gg, out, g, w):
         dg = dw = None
-        if D.is_tensor(gg):
+        if self.m.tensors:
             if self.needs(0):
                 dg = Conv2dFn.apply(gg, w, **_conv_kwargs(self.prm))
             if self.needs(1):
@@ -275,7 +274,7 @@ class Conv2dWeightGrad(Function):
 
     def backward(self, ggw, out, x, g):
         dx = dg = None
-        if D.is_tensor(ggw):
+        if self.m.tensors:
             if self.needs(0):
                 dx = Conv2dInputGrad.apply(
                     g, ggw, pshape=_padded_shape(x.shape, self.prm[1]), prm=self.prm
@@ -419,9 +418,7 @@ class PoolScatter(Function):
         return plan.scatter(g)
 
     def backward(self, gg, out, g):
-        if D.is_tensor(gg):
-            return (PoolGather.apply(gg, plan=self.plan),)
-        return (self.plan.gather(gg),)
+        return (self.m.call(PoolGather, gg, plan=self.plan),)
 
 
 class PoolGather(Function):
@@ -432,9 +429,7 @@ class PoolGather(Function):
         return plan.gather(x)
 
     def backward(self, gg, out, x):
-        if D.is_tensor(gg):
-            return (PoolScatter.apply(gg, plan=self.plan),)
-        return (self.plan.scatter(gg),)
+        return (self.m.call(PoolScatter, gg, plan=self.plan),)
 
 
 class MaxPool2dFn(Function):
@@ -468,9 +463,7 @@ class MaxPool2dFn(Function):
         return out
 
     def backward(self, g, out, x):
-        if D.is_tensor(g):
-            return (PoolScatter.apply(g, plan=self.plan),)
-        return (self.plan.scatter(g),)
+        return (self.m.call(PoolScatter, g, plan=self.plan),)
 
 
 class AvgPool2dFn(Function):
@@ -486,6 +479,4 @@ class AvgPool2dFn(Function):
         return self.plan.gather(x)
 
     def backward(self, g, out, x):
-        if D.is_tensor(g):
-            return (PoolScatter.apply(g, plan=self.plan),)
-        return (self.plan.scatter(g),)
+        return (self.m.call(PoolScatter, g, plan=self.plan),)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _validate
-from ..autograd import dual as D
+from .. import _validate, backend
+from ..autograd import gradmath
 from ..autograd.function import Function
 from ..backend import default_float_np, get_array_module, np
 from ..tensor import Tensor
+from .table import BINARY, UNARY, Row
 
 # ---------------------------------------------------------------------------------------------
 # operand preparation and type promotion
@@ -104,82 +105,93 @@ def _float_dtype_for(x: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# binary primitives
+# primitives made from the table (ops/table.py)
 # ---------------------------------------------------------------------------------------------
 
 
-class Add(Function):
-    def forward(self, a, b):
-        return a + b
+def function_from_row(row: Row) -> type[Function]:
+    """The ``Function`` subclass for a table row (``exp`` -> ``Exp``)."""
+    fwd = row.forward
+    if row.arity == 1:
+        (d0,) = row.grads
 
-    def backward(self, g, out, a, b):
-        return g, g
+        def forward(self: Function, x: Any) -> Any:
+            return fwd(x)
 
+        def backward(self: Function, g: Any, out: Any, x: Any) -> tuple:
+            return (d0(self.m, g, out, x),)
 
-class Sub(Function):
-    def forward(self, a, b):
-        return a - b
+    else:
+        d0, d1 = row.grads
 
-    def backward(self, g, out, a, b):
-        return g, (-g if self.needs(1) else None)
+        def forward(self: Function, a: Any, b: Any) -> Any:  # type: ignore[misc]
+            return fwd(a, b)
 
+        def backward(self: Function, g: Any, out: Any, a: Any, b: Any) -> tuple:  # type: ignore[misc]
+            return (
+                d0(self.m, g, out, a, b) if self.needs(0) else None,
+                d1(self.m, g, out, a, b) if self.needs(1) else None,
+            )
 
-class Mul(Function):
-    def forward(self, a, b):
-        return a * b
-
-    def backward(self, g, out, a, b):
-        return (g * b if self.needs(0) else None), (g * a if self.needs(1) else None)
-
-
-class Div(Function):
-    def forward(self, a, b):
-        return a / b
-
-    def backward(self, g, out, a, b):
-        ga = g / b if self.needs(0) else None
-        gb = -g * a / (b * b) if self.needs(1) else None  # torch's formula: reads a, not out
-        return ga, gb
+    name = "".join(part.capitalize() for part in row.name.split("_"))
+    return type(name, (Function,), {"forward": forward, "backward": backward, "__doc__": row.doc})
 
 
-class Pow(Function):
-    def forward(self, a, b):
-        return a**b
+def functional_from_row(row: Row, cls: type[Function]) -> Any:
+    """The public function for a table row, applying its dtype policy."""
+    apply = cls.apply
+    if row.arity == 2:
 
-    def backward(self, g, out, a, b):
-        ga = g * b * a ** (b - 1) if self.needs(0) else None
-        gb = None
-        if self.needs(1):
-            a_raw, b_raw = D.raw(a), D.raw(b)
-            zero = (a_raw == 0) & (b_raw >= 0)
-            safe_a = a if not zero.any() else _where_raw(zero, 1, a)
-            gb = g * out * D.log(safe_a)
-        return ga, gb
+        def binary(a: Any, b: Any) -> Tensor:
+            return apply(*prepare(a, b))
+
+        fn = binary
+    elif row.dtype == "float":
+
+        def unary_float(x: Tensor) -> Tensor:
+            if not isinstance(x, Tensor):
+                raise TypeError(f"{row.name}(): expected a Tensor, got {type(x).__name__}")
+            return apply(_float_dtype_for(x))
+
+        fn = unary_float
+    else:
+
+        def unary_same(x: Tensor) -> Tensor:
+            if not isinstance(x, Tensor):
+                raise TypeError(f"{row.name}(): expected a Tensor, got {type(x).__name__}")
+            return apply(x)
+
+        fn = unary_same
+    fn.__name__ = fn.__qualname__ = row.name
+    fn.__doc__ = row.doc
+    return fn
 
 
-def _where_raw(mask: Any, fill: float, x: Any) -> Any:
-    return D.where(mask, x * 0 + fill, x)
+FUNCTIONS: dict[str, type[Function]] = {r.name: function_from_row(r) for r in UNARY + BINARY}
+FUNCTIONALS: dict[str, Any] = {
+    r.name: functional_from_row(r, FUNCTIONS[r.name]) for r in UNARY + BINARY if r.functional
+}
+
+# Static names for readers and type checkers (tests/meta checks that every row has them).
+_cls, _fn = FUNCTIONS.__getitem__, FUNCTIONALS.__getitem__
+Neg, Exp, Log, Log1p, Sqrt, Abs = map(_cls, ("neg", "exp", "log", "log1p", "sqrt", "abs"))
+Sign, Floor, Ceil, Trunc, Round = map(_cls, ("sign", "floor", "ceil", "trunc", "round"))
+Sin, Cos, Tanh, Sigmoid, Relu = map(_cls, ("sin", "cos", "tanh", "sigmoid", "relu"))
+Add, Sub, Mul, Div, Pow = map(_cls, ("add", "sub", "mul", "div", "pow"))
+Maximum, Minimum = map(_cls, ("maximum", "minimum"))
+neg, exp, log, log1p, sqrt, abs = map(_fn, ("neg", "exp", "log", "log1p", "sqrt", "abs"))  # noqa: A001
+sign, floor, ceil, trunc = map(_fn, ("sign", "floor", "ceil", "trunc"))
+sin, cos, tanh, sigmoid, relu = map(_fn, ("sin", "cos", "tanh", "sigmoid", "relu"))
+mul, pow, maximum, minimum = map(_fn, ("mul", "pow", "maximum", "minimum"))  # noqa: A001
+
+# Backward formulas call the table's primitives as m.<name> (autograd/gradmath.py).
+for _row in UNARY + BINARY:
+    gradmath.register(_row.name, _row.forward, FUNCTIONS[_row.name].apply)
 
 
-class Maximum(Function):
-    def forward(self, a, b):
-        return get_array_module(a).maximum(a, b)
-
-    def backward(self, g, out, a, b):
-        ar, br = D.raw(a), D.raw(b)
-        wa = (ar > br) + 0.5 * (ar == br)  # ties share the gradient, as in torch
-        wa = wa.astype(ar.dtype)
-        return g * wa, g * (1 - wa)
-
-
-class Minimum(Function):
-    def forward(self, a, b):
-        return get_array_module(a).minimum(a, b)
-
-    def backward(self, g, out, a, b):
-        ar, br = D.raw(a), D.raw(b)
-        wa = ((ar < br) + 0.5 * (ar == br)).astype(ar.dtype)
-        return g * wa, g * (1 - wa)
+# ---------------------------------------------------------------------------------------------
+# hand-written primitives (extra state or arguments)
+# ---------------------------------------------------------------------------------------------
 
 
 class Where(Function):
@@ -189,114 +201,8 @@ class Where(Function):
 
     def backward(self, g, out, a, b):
         zero = g * 0
-        return D.where(self.cond, g, zero), D.where(self.cond, zero, g)
-
-
-# ---------------------------------------------------------------------------------------------
-# unary primitives
-# ---------------------------------------------------------------------------------------------
-
-
-class Neg(Function):
-    def forward(self, x):
-        return -x
-
-    def backward(self, g, out, x):
-        return (-g,)
-
-
-class Exp(Function):
-    def forward(self, x):
-        return get_array_module(x).exp(x)
-
-    def backward(self, g, out, x):
-        return (g * out,)
-
-
-class Log(Function):
-    def forward(self, x):
-        return get_array_module(x).log(x)
-
-    def backward(self, g, out, x):
-        return (g / x,)
-
-
-class Log1p(Function):
-    def forward(self, x):
-        return get_array_module(x).log1p(x)
-
-    def backward(self, g, out, x):
-        return (g / (x + 1),)
-
-
-class Sqrt(Function):
-    def forward(self, x):
-        return get_array_module(x).sqrt(x)
-
-    def backward(self, g, out, x):
-        return (g / (out * 2),)
-
-
-class Abs(Function):
-    def forward(self, x):
-        return get_array_module(x).abs(x)
-
-    def backward(self, g, out, x):
-        return (g * D.sign(x),)
-
-
-class Sign(Function):
-    def forward(self, x):
-        return get_array_module(x).sign(x)
-
-    def backward(self, g, out, x):
-        return (g * 0,)
-
-
-class Sin(Function):
-    def forward(self, x):
-        return get_array_module(x).sin(x)
-
-    def backward(self, g, out, x):
-        return (g * D.cos(x),)
-
-
-class Cos(Function):
-    def forward(self, x):
-        return get_array_module(x).cos(x)
-
-    def backward(self, g, out, x):
-        return (-g * D.sin(x),)
-
-
-class Tanh(Function):
-    def forward(self, x):
-        return get_array_module(x).tanh(x)
-
-    def backward(self, g, out, x):
-        return (g * (1 - out * out),)
-
-
-class Sigmoid(Function):
-    """sigma(x) = 1 / (1 + exp(-x)) = (1 + tanh(x / 2)) / 2: one transcendental, no overflow."""
-
-    def forward(self, x):
-        xp = get_array_module(x)
-        out = xp.tanh(x * x.dtype.type(0.5))
-        out *= x.dtype.type(0.5)
-        out += x.dtype.type(0.5)
-        return out
-
-    def backward(self, g, out, x):
-        return (g * out * (1 - out),)
-
-
-class Relu(Function):
-    def forward(self, x):
-        return get_array_module(x).maximum(x, 0)
-
-    def backward(self, g, out, x):
-        return (g * (D.raw(out) > 0),)
+        m = self.m
+        return m.where(self.cond, g, zero), m.where(self.cond, zero, g)
 
 
 class Clamp(Function):
@@ -305,7 +211,7 @@ class Clamp(Function):
         return get_array_module(x).clip(x, lo, hi)
 
     def backward(self, g, out, x):
-        xr = D.raw(x)
+        xr = self.m.raw(x)
         mask = True
         if self.lo is not None:
             mask = xr >= self.lo
@@ -314,9 +220,55 @@ class Clamp(Function):
         return (g * mask,)
 
 
+class Cast(Function):
+    """A float-to-float dtype change; the engine casts the gradient back to the input dtype."""
+
+    def forward(self, x, dtype=None):
+        return x.astype(dtype)
+
+    def backward(self, g, out, x):
+        return (g,)
+
+
+class Clone(Function):
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g, out, x):
+        return (g,)
+
+
+class ToDevice(Function):
+    def forward(self, x, device=None):
+        self.src = backend.device_of(x)
+        return backend.to_device(x, device)
+
+    def backward(self, g, out, x):
+        if isinstance(g, Tensor):
+            return (g.to(device=self.src),)
+        return (backend.to_device(g, self.src),)
+
+
 # ---------------------------------------------------------------------------------------------
 # public functions
 # ---------------------------------------------------------------------------------------------
+
+
+def cast(x: Tensor, dtype: Any) -> Tensor:
+    """``x`` as NumPy dtype ``dtype``: differentiable between float dtypes, a plain copy else."""
+    if dtype.kind in "fc" and x._data.dtype.kind in "fc":
+        return Cast.apply(x, dtype=dtype)
+    return Tensor._wrap(x._data.astype(dtype))
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy with its own memory; gradients flow back to ``x``."""
+    return Clone.apply(x)
+
+
+def to_device(x: Tensor, device: Any) -> Tensor:
+    """``x`` on ``device``; gradients flow back to ``x``'s device."""
+    return ToDevice.apply(x, device=device)
 
 
 def add(a: Any, b: Any, alpha: float = 1) -> Tensor:
@@ -333,11 +285,6 @@ def sub(a: Any, b: Any, alpha: float = 1) -> Tensor:
     return Sub.apply(*prepare(a, b))
 
 
-def mul(a: Any, b: Any) -> Tensor:
-    """Elementwise product with broadcasting."""
-    return Mul.apply(*prepare(a, b))
-
-
 def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
     """True division (integers give the default float dtype), or floor/trunc division."""
     a, b = prepare(a, b)
@@ -351,6 +298,9 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
         )
     if a._data.shape != b._data.shape:
         _validate.broadcast_shapes([a._data.shape, b._data.shape], "div")
+    if a._data.dtype.kind == "f":  # differentiable, with a zero gradient (as torch)
+        q = Div.apply(a, b)
+        return floor(q) if rounding_mode == "floor" else trunc(q)
     xp = get_array_module(a._data)
     if a._data.dtype.kind in "biu":
         if (b._data == 0).any():
@@ -378,6 +328,14 @@ def _quiet(xp: Any) -> Any:
     return errstate(divide="ignore", invalid="ignore") if errstate else contextlib.nullcontext()
 
 
+def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
+    """Round half to even (to ``decimals`` places); the gradient is zero, as in torch."""
+    if decimals == 0:
+        return Round.apply(x)
+    scale = 10.0**decimals
+    return div(Round.apply(mul(x, scale)), scale)
+
+
 def floor_divide(a: Any, b: Any) -> Tensor:
     return div(a, b, rounding_mode="floor")
 
@@ -388,20 +346,6 @@ def remainder(a: Any, b: Any) -> Tensor:
     return sub(a, mul(floor_divide(a, b).detach(), b))
 
 
-def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - torch's name
-    """``a ** b`` elementwise."""
-    a, b = prepare(a, b)
-    return Pow.apply(a, b)
-
-
-def maximum(a: Any, b: Any) -> Tensor:
-    return Maximum.apply(*prepare(a, b))
-
-
-def minimum(a: Any, b: Any) -> Tensor:
-    return Minimum.apply(*prepare(a, b))
-
-
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Elements of ``a`` where ``cond`` holds, else of ``b`` (all three broadcast)."""
     c = cond._data if isinstance(cond, Tensor) else cond
@@ -409,60 +353,6 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
         raise TypeError("where: condition must be a bool tensor (e.g. x > 0)")
     a, b = prepare(a, b)
     return Where.apply(a, b, cond=c)
-
-
-def neg(x: Tensor) -> Tensor:
-    return Neg.apply(x)
-
-
-def _unary(cls: type[Function], x: Any) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{cls.__name__.lower()}(): expected a Tensor, got {type(x).__name__}")
-    return cls.apply(_float_dtype_for(x))
-
-
-def exp(x: Tensor) -> Tensor:
-    return _unary(Exp, x)
-
-
-def log(x: Tensor) -> Tensor:
-    return _unary(Log, x)
-
-
-def log1p(x: Tensor) -> Tensor:
-    return _unary(Log1p, x)
-
-
-def sqrt(x: Tensor) -> Tensor:
-    return _unary(Sqrt, x)
-
-
-def sin(x: Tensor) -> Tensor:
-    return _unary(Sin, x)
-
-
-def cos(x: Tensor) -> Tensor:
-    return _unary(Cos, x)
-
-
-def tanh(x: Tensor) -> Tensor:
-    return _unary(Tanh, x)
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    return _unary(Sigmoid, x)
-
-
-def abs(x: Tensor) -> Tensor:  # noqa: A001
-    return Abs.apply(x)
-
-
-def sign(x: Tensor) -> Tensor:
-    return Sign.apply(x)
-
-
-def relu(x: Tensor) -> Tensor:
-    return Relu.apply(x)
 
 
 def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
@@ -509,3 +399,10 @@ def tan(x: Tensor) -> Tensor:
 
 def lerp(start: Tensor, end: Tensor, weight: Any) -> Tensor:
     return add(start, mul(sub(end, start), weight))
+
+
+def _where_arrays(cond: Any, a: Any, b: Any) -> Any:
+    return get_array_module(cond).where(cond, a, b)
+
+
+gradmath.register("where", _where_arrays, where)

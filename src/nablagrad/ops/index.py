@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from ..autograd import dual as D
+from ..autograd import function as fn_mod
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from .elementwise import _as_operand, where
+from .shape import broadcast_tensors, normalize_dims
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
@@ -46,7 +48,7 @@ class GetItem(Function):
         return x[index]
 
     def backward(self, g, out, x):
-        return (D.index_add_into(g, self.index, self.shape, self.basic),)
+        return (self.m.call(IndexAddInto, g, index=self.index, shape=self.shape, basic=self.basic),)
 
 
 class IndexAddInto(Function):
@@ -54,7 +56,13 @@ class IndexAddInto(Function):
 
     def forward(self, g, index=None, shape=(), basic=True):
         self.index = index
-        return D._index_add_raw(g, index, shape, basic)
+        xp = get_array_module(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        if basic:
+            out[index] = g
+        else:
+            xp.add.at(out, index, g)
+        return out
 
     def backward(self, gg, out, g):
         return (gg[self.index],)
@@ -72,7 +80,8 @@ class SetItem(Function):
     def backward(self, g, out, x, v):
         gx = None
         if self.needs(0):
-            mask = get_array_module(D.raw(g)).ones(D.raw(g).shape, dtype=bool)
+            raw = self.m.raw(g)
+            mask = get_array_module(raw).ones(raw.shape, dtype=bool)
             mask[self.index] = False
             gx = g * mask
         gv = g[self.index] if self.needs(1) else None
@@ -85,18 +94,23 @@ class Gather(Function):
         return get_array_module(x).take_along_axis(x, index, axis=axis)
 
     def backward(self, g, out, x):
-        return (D.scatter_along(g, self.index, self.axis, self.shape),)
+        return (
+            self.m.call(ScatterAddAlong, g, index=self.index, axis=self.axis, shape=self.shape),
+        )
 
 
 class ScatterAddAlong(Function):
     def forward(self, g, index=None, axis=0, shape=()):
         self.index, self.axis = index, axis
-        return D.scatter_add_along_raw(g, index, axis, shape)
+        xp = get_array_module(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        full = list(xp.indices(index.shape, sparse=True))
+        full[axis] = index
+        xp.add.at(out, tuple(full), g)
+        return out
 
     def backward(self, gg, out, g):
-        if D.is_tensor(gg):
-            return (Gather.apply(gg, index=self.index, axis=self.axis),)
-        return (get_array_module(gg).take_along_axis(gg, self.index, axis=self.axis),)
+        return (self.m.call(Gather, gg, index=self.index, axis=self.axis),)
 
 
 def getitem(x: Tensor, idx: Any) -> Tensor:
@@ -115,9 +129,6 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
 
 def setitem(x: Tensor, idx: Any, value: Any) -> None:
     """``x[idx] = value``; differentiable when ``x`` is not a leaf that requires grad."""
-    from ..autograd import function as fn_mod
-    from .elementwise import _as_operand
-
     index, _ = convert_index(idx)
     v = _as_operand(value, x, x._data.dtype)
     if fn_mod._grad_enabled and (x.requires_grad or v.requires_grad):
@@ -140,8 +151,6 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
 
 def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
     """out[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather)."""
-    from .reduce import normalize_dims
-
     if index._data.dtype.kind not in "iu":
         raise TypeError(f"gather(): index must be an integer tensor, got {index.dtype}")
     if index.ndim != x.ndim:
@@ -164,8 +173,6 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
 
 
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
-    from .reduce import normalize_dims
-
     axis = normalize_dims(dim, x.ndim)[0]
     if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
         raise TypeError(
@@ -181,8 +188,6 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
 
 
 def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
-    from .elementwise import where
-
     return where(
         mask,
         value
@@ -193,24 +198,80 @@ def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
 
 
 def masked_select(x: Tensor, mask: Tensor) -> Tensor:
-    from .shape import broadcast_tensors
-
     xb, mb = broadcast_tensors(x, mask)
     return getitem(xb, mb._data)
 
 
-def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
-    """Out-of-place torch.scatter (not differentiable): write ``src`` at ``index`` along dim."""
-    from .reduce import normalize_dims
+class Scatter(Function):
+    """``out = x.copy(); out[index along axis] = src`` (or ``+= src`` with ``reduce="add"``).
 
-    xp = get_array_module(x._data)
+    Gradients (torch's): x gets ``g`` with zeros where it was overwritten, src gets
+    ``g.gather(axis, index)``.  With ``reduce`` set, torch has no derivative, and neither has
+    this: backward raises.
+    """
+
+    def forward(self, x, src, index=None, axis=0, reduce=None):
+        xp = get_array_module(x)
+        self.index, self.axis, self.reduce = index, axis, reduce
+        out = x.copy()
+        if reduce == "add":
+            full = list(xp.indices(index.shape, sparse=True))
+            full[axis] = index
+            xp.add.at(out, tuple(full), src)
+        elif reduce == "multiply":
+            full = list(xp.indices(index.shape, sparse=True))
+            full[axis] = index
+            xp.multiply.at(out, tuple(full), src)
+        else:
+            xp.put_along_axis(out, index, src, axis=axis)
+        return out
+
+    def backward(self, g, out, x, src):
+        if self.reduce is not None:
+            raise RuntimeError(
+                f"the derivative of scatter with reduce={self.reduce!r} is not implemented (as "
+                "in torch): scatter without reduce is differentiable; or compute this one "
+                "under nablagrad.no_grad()"
+            )
+        m = self.m
+        gx = gsrc = None
+        if self.needs(0):
+            raw = m.raw(g)
+            keep = get_array_module(raw).ones(raw.shape, dtype=bool)
+            get_array_module(raw).put_along_axis(keep, self.index, False, axis=self.axis)
+            gx = g * keep
+        if self.needs(1):
+            gsrc = m.call(Gather, g, index=self.index, axis=self.axis)
+        return gx, gsrc
+
+
+def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
+    """Out-of-place torch.scatter: ``src`` written at ``index`` along ``dim`` (differentiable).
+
+    For ``dim=0``: ``out[index[i][j]][j] = src[i][j]``; ``src`` may be a number or a tensor at
+    least as large as ``index`` in every dimension (its leading ``index.shape`` block is used).
+    ``reduce="add"``/``"multiply"`` combine instead of overwriting (no derivative, as torch).
+    """
+    if reduce not in (None, "add", "multiply"):
+        raise ValueError(f"scatter: reduce must be None, 'add' or 'multiply', got {reduce!r}")
+    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
+        raise TypeError("scatter(): index must be an integer tensor (e.g. idx.long())")
+    if index.ndim != x.ndim:
+        raise RuntimeError(
+            f"scatter(): index has {index.ndim} dims but input has {x.ndim}: they must match"
+        )
     axis = normalize_dims(dim, x.ndim)[0]
-    out = x._data.copy()
-    vals = src._data if isinstance(src, Tensor) else xp.full(index.shape, src, dtype=x._data.dtype)
-    if reduce == "add":
-        full = list(xp.indices(index.shape, sparse=True))
-        full[axis] = index._data
-        xp.add.at(out, tuple(full), vals)
+    xp = get_array_module(x._data)
+    if isinstance(src, Tensor):
+        if src.ndim != x.ndim or any(i > s for i, s in zip(index.shape, src.shape)):
+            raise RuntimeError(
+                f"scatter(): src of shape {tuple(src.shape)} is smaller than index of shape "
+                f"{tuple(index.shape)}: src needs at least index's size in every dimension"
+            )
+        if tuple(src.shape) != tuple(index.shape):
+            src = getitem(src, tuple(slice(0, n) for n in index.shape))
+        if src._data.dtype != x._data.dtype:
+            src = src.to(dtype=x.dtype)
     else:
-        xp.put_along_axis(out, index._data, vals, axis=axis)
-    return Tensor._wrap(out)
+        src = Tensor._wrap(xp.full(index.shape, src, dtype=x._data.dtype))
+    return Scatter.apply(x, src, index=index._data, axis=axis, reduce=reduce)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -26,11 +25,11 @@ class MatMul(Function):
             g = g.reshape(tuple(g.shape) + (1,))
         ga = gb = None
         if self.needs(0):
-            ga = g @ D.swap_last(b2)
+            ga = g @ b2.swapaxes(-1, -2)
             if a_vec:
                 ga = ga.reshape(tuple(ga.shape[:-2]) + (ga.shape[-1],))
         if self.needs(1):
-            gb = D.swap_last(a2) @ g
+            gb = a2.swapaxes(-1, -2) @ g
             if b_vec:
                 gb = gb.reshape(tuple(gb.shape[:-1]))
         return ga, gb

@@ -6,11 +6,10 @@ import math
 from typing import Any
 
 from .. import _validate
-from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
-from .reduce import normalize_dims
+from .elementwise import result_dtype
 
 
 def _shape_args(shape: tuple) -> tuple:
@@ -28,6 +27,15 @@ def _shape_args(shape: tuple) -> tuple:
     return tuple(int(s) for s in shape)
 
 
+def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...] | None:
+    """``dim`` as a sorted tuple of non-negative axes (``None`` means all axes); the checks
+    (ints only, in range, no repeats) are ``_validate.dims``."""
+    if dim is None:
+        return None
+    out = _validate.dims(dim, ndim, name)
+    return tuple(sorted(out)) if ndim else None
+
+
 class Reshape(Function):
     def forward(self, x, shape=()):
         self.in_shape = x.shape
@@ -43,7 +51,7 @@ class Permute(Function):
         return x.transpose(axes)
 
     def backward(self, g, out, x):
-        return (D.permute(g, self.inverse),)
+        return (self.m.call(Permute, g, axes=self.inverse),)
 
 
 class Expand(Function):
@@ -68,7 +76,7 @@ class Repeat(Function):
             split += [r, n]
         g = g.reshape(tuple(split))
         axes = tuple(range(0, 2 * len(self.reps), 2))
-        g = g.sum(axes) if D.is_tensor(g) else g.sum(axis=axes)
+        g = g.sum(axes)
         return (g.reshape(self.in_shape),)
 
 
@@ -93,9 +101,7 @@ class Flip(Function):
         return get_array_module(x).flip(x, axes)
 
     def backward(self, g, out, x):
-        if D.is_tensor(g):
-            return (g.flip(self.axes),)
-        return (get_array_module(g).flip(g, self.axes),)
+        return (self.m.call(Flip, g, axes=self.axes),)
 
 
 class ConstantPad(Function):
@@ -116,9 +122,7 @@ class ConstantPad(Function):
         back = tuple((max(-lo, 0), max(-hi, 0)) for lo, hi in self.widths)
         if not any(lo or hi for lo, hi in back):
             return (g_inner,)
-        if D.is_tensor(g_inner):
-            return (pad(g_inner, _to_torch_pad(back)),)
-        return (get_array_module(g_inner).pad(g_inner, back),)
+        return (self.m.call(ConstantPad, g_inner, widths=back),)
 
 
 def _to_torch_pad(widths: tuple) -> tuple:
@@ -287,8 +291,6 @@ def cat(tensors: Any, dim: int = 0, *, axis: int | None = None) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of Tensors")
-    from .elementwise import result_dtype
-
     dt = result_dtype(*tensors) if len(tensors) > 1 else tensors[0]._data.dtype
     tensors = [t if t._data.dtype == dt else t.to(dtype=dt) for t in tensors]
     ref = tensors[0]

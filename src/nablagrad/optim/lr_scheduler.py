@@ -42,12 +42,12 @@ __all__ = [
     "ExponentialLR",
     "PolynomialLR",
     "CosineAnnealingLR",
-    "SequentialLR",
-    "ChainedScheduler",
-    "ReduceLROnPlateau",
-    "CyclicLR",
+    "SequentialLR",  # noqa: F822 - loaded by __getattr__
+    "ChainedScheduler",  # noqa: F822 - loaded by __getattr__
+    "ReduceLROnPlateau",  # noqa: F822 - loaded by __getattr__
+    "CyclicLR",  # noqa: F822 - loaded by __getattr__
     "CosineAnnealingWarmRestarts",
-    "OneCycleLR",
+    "OneCycleLR",  # noqa: F822 - loaded by __getattr__
 ]
 
 
@@ -493,5 +493,22 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = self._group_lrs()
 
 
-from .composite import ChainedScheduler, ReduceLROnPlateau, SequentialLR  # noqa: E402
-from .cyclic import CyclicLR, OneCycleLR  # noqa: E402
+# Schedulers built on the classes above live in their own modules (which import this one);
+# they are reachable here, as in torch.optim.lr_scheduler, on first use.
+_ELSEWHERE = {
+    "ChainedScheduler": "composite",
+    "ReduceLROnPlateau": "composite",
+    "SequentialLR": "composite",
+    "CyclicLR": "cyclic",
+    "OneCycleLR": "cyclic",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ELSEWHERE:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__package__}.{_ELSEWHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

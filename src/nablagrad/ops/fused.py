@@ -1,8 +1,10 @@
-"""Differentiable primitives behind ``nn.functional``: stable softmax/log-softmax, activations
-with closed-form derivatives, linear, embedding and the fused softmax cross-entropy.
+"""Fused and special primitives (hand-written ``Function`` classes beside the table in
+``ops/table.py``): stable softmax/log-softmax, activations with closed-form derivatives,
+linear, embedding and the fused softmax cross-entropy.  ``nn.functional`` wraps them.
 
-Backward formulas are written in dual form (operators, shared methods and ``autograd.dual``),
-so they run on raw arrays in a plain backward pass and build a graph under ``create_graph``.
+Backward formulas use operators, shared methods and the math namespace ``self.m``
+(``autograd/gradmath.py``), so they run on arrays in a plain backward pass and build a graph
+under ``create_graph``.
 """
 
 from __future__ import annotations
@@ -10,22 +12,18 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..autograd import dual as D
 from ..autograd.function import Function
 from ..backend import get_array_module
+from ..tensor import Tensor
+from .index import IndexAddInto
 
 
 def _sum_keep(x: Any, axis: int) -> Any:
-    return x.sum(axis, keepdim=True) if D.is_tensor(x) else x.sum(axis=axis, keepdims=True)
-
-
-def _tanh(x: Any) -> Any:
-    return x.tanh() if D.is_tensor(x) else get_array_module(x).tanh(x)
+    """Sum over ``axis`` keeping it (the spelling arrays and Tensors share)."""
+    return x.sum(axis=axis, keepdims=True)
 
 
 def _sigmoid(x: Any) -> Any:
-    if D.is_tensor(x):
-        return x.sigmoid()
     xp = get_array_module(x)
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -66,7 +64,7 @@ class LogSoftmax(Function):
         return z - xp.log(xp.exp(z).sum(axis=dim, keepdims=True))
 
     def backward(self, g, out, x):
-        return (g - D.exp(out) * _sum_keep(g, self.dim),)
+        return (g - self.m.exp(out) * _sum_keep(g, self.dim),)
 
 
 # -- activations ------------------------------------------------------------------------------
@@ -80,7 +78,8 @@ class LeakyRelu(Function):
         return get_array_module(x).where(x > 0, x, x * x.dtype.type(slope))
 
     def backward(self, g, out, x):
-        return (D.where(D.raw(x) > 0, g, g * self.slope),)
+        m = self.m
+        return (m.where(m.raw(x) > 0, g, g * self.slope),)
 
 
 class Elu(Function):
@@ -93,9 +92,10 @@ class Elu(Function):
         return (scale * xp.where(x > 0, x, neg)).astype(x.dtype, copy=False)
 
     def backward(self, g, out, x):
-        pos = D.raw(x) > 0
-        d_neg = D.exp(x) * (self.alpha * self.scale)
-        return (g * D.where(pos, self.scale, d_neg),)
+        m = self.m
+        pos = m.raw(x) > 0
+        d_neg = m.exp(x) * (self.alpha * self.scale)
+        return (g * m.where(pos, self.scale, d_neg),)
 
 
 class Erf(Function):
@@ -107,7 +107,7 @@ class Erf(Function):
         return erf(x).astype(x.dtype, copy=False)
 
     def backward(self, g, out, x):
-        return (g * (2 / math.sqrt(math.pi)) * D.exp(-(x * x)),)
+        return (g * (2 / math.sqrt(math.pi)) * self.m.exp(-(x * x)),)
 
 
 class Gelu(Function):
@@ -125,23 +125,19 @@ class Gelu(Function):
         return (0.5 * x * (1 + erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
 
     def backward(self, g, out, x):
+        m = self.m
         if self.approx == "tanh":
             k = math.sqrt(2 / math.pi)
             xc = x
-            if not D.is_tensor(x) and x.dtype.itemsize < 4:
+            if not m.tensors and x.dtype.itemsize < 4:
                 xc = x.astype("float32")  # torch computes half precision in float32 (x^3 fits)
-            t = _tanh(k * (xc + 0.044715 * xc * xc * xc))
+            t = m.tanh(k * (xc + 0.044715 * xc * xc * xc))
             d = 0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * k * (1 + 3 * 0.044715 * xc * xc)
             if xc is not x:
                 d = d.astype(x.dtype)
             return (g * d,)
-        if D.is_tensor(x):
-            cdf = 0.5 * (1 + Erf.apply(x * (1 / math.sqrt(2))))
-        else:
-            from scipy.special import erf
-
-            cdf = 0.5 * (1 + erf(x / math.sqrt(2)))
-        pdf = D.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+        cdf = 0.5 * (1 + m.call(Erf, x * (1 / math.sqrt(2))))
+        pdf = m.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
         return (g * (cdf + x * pdf),)
 
 
@@ -152,7 +148,7 @@ class Silu(Function):
         return x * _sigmoid(x)
 
     def backward(self, g, out, x):
-        s = _sigmoid(x)
+        s = self.m.sigmoid(x)
         return (g * s * (1 + x * (1 - s)),)
 
 
@@ -167,7 +163,8 @@ class Softplus(Function):
 
     def backward(self, g, out, x):
         bx = x * self.beta
-        return (g * D.where(D.raw(bx) > self.threshold, 1.0, _sigmoid(bx)),)
+        m = self.m
+        return (g * m.where(m.raw(bx) > self.threshold, 1.0, m.sigmoid(bx)),)
 
 
 class Mish(Function):
@@ -178,12 +175,9 @@ class Mish(Function):
         return x * xp.tanh(_softplus_raw(xp, x))
 
     def backward(self, g, out, x):
-        if D.is_tensor(x):
-            t = Softplus.apply(x).tanh()
-        else:
-            xp = get_array_module(x)
-            t = xp.tanh(_softplus_raw(xp, x))
-        return (g * (t + x * _sigmoid(x) * (1 - t * t)),)
+        m = self.m
+        t = m.tanh(m.call(Softplus, x))
+        return (g * (t + x * m.sigmoid(x) * (1 - t * t)),)
 
 
 class Hardtanh(Function):
@@ -194,7 +188,7 @@ class Hardtanh(Function):
         return get_array_module(x).clip(x, lo, hi)
 
     def backward(self, g, out, x):
-        xr = D.raw(x)
+        xr = self.m.raw(x)
         return (g * ((xr > self.lo) & (xr < self.hi)),)
 
 
@@ -215,10 +209,10 @@ class LinearFn(Function):
         gw = gb = None
         if self.needs(1) or (b is not None and self.needs(2)):
             k = x.shape[-1]
-            g2 = g.reshape(-1, w.shape[0]) if D.is_tensor(g) else g.reshape(-1, w.shape[0])
+            g2 = g.reshape(-1, w.shape[0])
             if self.needs(1):
                 x2 = x.reshape(-1, k)
-                gw = D.swap_last(g2) @ x2
+                gw = g2.swapaxes(-1, -2) @ x2
             if b is not None and self.needs(2):
                 gb = g2.sum(0)
         return (gx, gw) if b is None else (gx, gw, gb)
@@ -235,7 +229,7 @@ class EmbeddingFn(Function):
         if self.pad is not None:
             keep = (self.idx != self.pad)[..., None]
             g = g * keep
-        return (D.index_add_into(g, self.idx, self.shape, False),)
+        return (self.m.call(IndexAddInto, g, index=self.idx, shape=self.shape, basic=False),)
 
 
 # -- fused softmax cross-entropy -------------------------------------------------------------
@@ -266,15 +260,13 @@ class CrossEntropyFn(Function):
         return loss.astype(x.dtype, copy=False)
 
     def backward(self, g, out, x, t=None):
-        coef = self.coef
-        if D.is_tensor(x):
-            logp = x.log_softmax(1)
-            if t is not None:
-                coef = t * (1 - self.smoothing) + self.smoothing / x.shape[1]
-                if self.weight is not None:
-                    coef = coef * self.weight
-        else:
-            logp = self.logp
+        m, coef = self.m, self.coef
+        if t is not None:  # the target distribution, differentiable in t
+            coef = t * (1 - self.smoothing) + self.smoothing / x.shape[1]
+            if self.weight is not None:
+                coef = coef * self.weight
+        # a plain pass reuses forward's log-probabilities; a recorded one differentiates them
+        logp = m.call(LogSoftmax, x, dim=1) if m.tensors else self.logp
         if self.scale is not None:
             g = g * self.scale
             gcol = g
@@ -282,8 +274,40 @@ class CrossEntropyFn(Function):
             gcol = g.reshape(-1, 1)
         gx = gt = None
         if self.needs(0):
-            gx = gcol * (D.exp(logp) * _sum_keep(coef, 1) - coef)
+            gx = gcol * (m.exp(logp) * _sum_keep(coef, 1) - coef)
         if t is not None and self.needs(1):
             w = 1.0 if self.weight is None else self.weight
             gt = -gcol * (1 - self.smoothing) * w * logp
         return (gx,) if t is None else (gx, gt)
+
+
+def _float_input(x: Any, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    if x._data.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating point tensor, got {x.dtype}: call .float()")
+    return x
+
+
+def _softmax_dim(dim: int | None, ndim: int, name: str) -> int:
+    if dim is None:  # torch's legacy implicit choice
+        dim = 0 if ndim in (0, 1, 3) else 1
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(f"{name}: dim {dim} is out of range for a tensor with {ndim} dims")
+    return dim % max(ndim, 1)
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x) along ``dim``."""
+    x = _float_input(input if dtype is None else input.to(dtype), "softmax")
+    if x.ndim == 0:
+        return Softmax.apply(x.reshape(1), dim=0).reshape(())
+    return Softmax.apply(x, dim=_softmax_dim(dim, x.ndim, "softmax"))
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """log_softmax(x)_i = x_i - max x - log sum_j exp(x_j - max x) along ``dim``."""
+    x = _float_input(input if dtype is None else input.to(dtype), "log_softmax")
+    if x.ndim == 0:
+        return LogSoftmax.apply(x.reshape(1), dim=0).reshape(())
+    return LogSoftmax.apply(x, dim=_softmax_dim(dim, x.ndim, "log_softmax"))

@@ -1,0 +1,340 @@
+"""The table of elementwise primitives: one row per primitive, everything else derived.
+
+In the spirit of PyTorch's ``derivatives.yaml``, each row names a primitive and gives
+
+- ``forward``: the array function, ``forward(*arrays) -> array`` (``xp(x)`` is the array
+  module, NumPy or CuPy, that owns ``x``);
+- ``grads``: one backward formula per input, ``grad(m, g, out, *inputs) -> gradient``, written
+  with operators and the functions of the math namespace ``m`` (``m.exp``, ``m.where``,
+  ``m.sign`` ...).  The engine passes arrays and ``m`` = array math in a plain backward, and
+  Tensors and ``m`` = Tensor math under ``create_graph=True``, so the same formula is also
+  differentiable and double backward needs no extra code;
+- ``dtype``: ``"float"`` (integer and bool inputs become the default float dtype, as
+  ``torch.exp``), ``"same"`` (the input dtype is kept, as ``torch.abs``) or ``"promote"`` (binary:
+  torch's type promotion of the two operands);
+- ``domain``: where the test suite samples inputs (``(low, high)``), so that tests compare the
+  primitive against PyTorch on values where it is defined and smooth.
+
+From a row come the ``Function`` subclass (``ops.elementwise.Exp``), the functional wrapper
+(``nablagrad.exp``, ``nablagrad.ops.exp``), the export and the test rows (``tests/core``).
+Tensor methods are one-line delegations written in ``tensor.py``'s class body (so that type
+checkers see them); a meta-test fails when a row has no method or no test.
+
+Adding a primitive is one row: e.g. ``Row("atan2", lambda a, b: xp(a).arctan2(a, b),
+(lambda m, g, out, a, b: g * b / (a * a + b * b), lambda m, g, out, a, b: -g * a / (a * a + b *
+b)), "float", (-2.0, 2.0))``, plus ``def atan2(self, other)`` in ``Tensor``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..backend import get_array_module as xp
+
+__all__ = ["Row", "Reduction", "UNARY", "BINARY", "REDUCTIONS", "ROWS"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One primitive: see the module docstring for the meaning of each field."""
+
+    name: str
+    forward: Callable[..., Any]
+    grads: tuple[Callable[..., Any], ...]
+    dtype: str = "float"
+    domain: tuple[float, float] = (-2.0, 2.0)
+    doc: str = ""
+    functional: bool = True  # False: the public wrapper is hand-written (extra arguments)
+
+    @property
+    def arity(self) -> int:
+        return len(self.grads)
+
+
+def _sigmoid(x: Any) -> Any:
+    # sigma(x) = (1 + tanh(x / 2)) / 2: one transcendental, no overflow.
+    out = xp(x).tanh(x * x.dtype.type(0.5))
+    out *= x.dtype.type(0.5)
+    out += x.dtype.type(0.5)
+    return out
+
+
+def _pow_grad_exponent(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    # d(a^b)/db = a^b log(a); where a == 0 and b >= 0 the limit is 0 (torch's convention).
+    zero = (m.raw(a) == 0) & (m.raw(b) >= 0)
+    safe_a = m.where(zero, a * 0 + 1, a) if zero.any() else a
+    return g * out * m.log(safe_a)
+
+
+def _max_weight(m: Any, a: Any, b: Any) -> Any:
+    ar, br = m.raw(a), m.raw(b)
+    return ((ar > br) + 0.5 * (ar == br)).astype(ar.dtype)  # ties share the gradient
+
+
+def _min_weight(m: Any, a: Any, b: Any) -> Any:
+    ar, br = m.raw(a), m.raw(b)
+    return ((ar < br) + 0.5 * (ar == br)).astype(ar.dtype)
+
+
+UNARY: tuple[Row, ...] = (
+    Row("neg", lambda x: -x, (lambda m, g, out, x: -g,), "same", doc="-x"),
+    Row(
+        "exp",
+        lambda x: xp(x).exp(x),
+        (lambda m, g, out, x: g * out,),
+        doc="e^x; d/dx = e^x",
+    ),
+    Row(
+        "log",
+        lambda x: xp(x).log(x),
+        (lambda m, g, out, x: g / x,),
+        domain=(0.2, 3.0),
+        doc="natural logarithm; d/dx = 1/x",
+    ),
+    Row(
+        "log1p",
+        lambda x: xp(x).log1p(x),
+        (lambda m, g, out, x: g / (x + 1),),
+        domain=(-0.5, 3.0),
+        doc="log(1 + x), accurate for small x; d/dx = 1/(1 + x)",
+    ),
+    Row(
+        "sqrt",
+        lambda x: xp(x).sqrt(x),
+        (lambda m, g, out, x: g / (out * 2),),
+        domain=(0.2, 3.0),
+        doc="square root; d/dx = 1/(2 sqrt(x))",
+    ),
+    Row(
+        "abs",
+        lambda x: xp(x).abs(x),
+        (lambda m, g, out, x: g * m.sign(x),),
+        "same",
+        doc="|x|; d/dx = sign(x) (0 at 0, as torch)",
+    ),
+    Row(
+        "sign",
+        lambda x: xp(x).sign(x),
+        (lambda m, g, out, x: g * 0,),
+        "same",
+        doc="-1, 0 or 1; the gradient is zero",
+    ),
+    Row(
+        "floor",
+        lambda x: xp(x).floor(x),
+        (lambda m, g, out, x: g * 0,),
+        "same",
+        doc="largest integer <= x; the gradient is zero (as torch)",
+    ),
+    Row(
+        "ceil",
+        lambda x: xp(x).ceil(x),
+        (lambda m, g, out, x: g * 0,),
+        "same",
+        doc="smallest integer >= x; the gradient is zero",
+    ),
+    Row(
+        "trunc",
+        lambda x: xp(x).trunc(x),
+        (lambda m, g, out, x: g * 0,),
+        "same",
+        doc="x rounded toward zero; the gradient is zero",
+    ),
+    Row(
+        "round",
+        lambda x: xp(x).round(x),
+        (lambda m, g, out, x: g * 0,),
+        "same",
+        doc="x rounded half to even; the gradient is zero",
+        functional=False,
+    ),
+    Row(
+        "sin",
+        lambda x: xp(x).sin(x),
+        (lambda m, g, out, x: g * m.cos(x),),
+        doc="sine; d/dx = cos(x)",
+    ),
+    Row(
+        "cos",
+        lambda x: xp(x).cos(x),
+        (lambda m, g, out, x: -g * m.sin(x),),
+        doc="cosine; d/dx = -sin(x)",
+    ),
+    Row(
+        "tanh",
+        lambda x: xp(x).tanh(x),
+        (lambda m, g, out, x: g * (1 - out * out),),
+        doc="hyperbolic tangent; d/dx = 1 - tanh(x)^2",
+    ),
+    Row(
+        "sigmoid",
+        _sigmoid,
+        (lambda m, g, out, x: g * out * (1 - out),),
+        doc="1 / (1 + e^-x); d/dx = sigma(x) (1 - sigma(x))",
+    ),
+    Row(
+        "relu",
+        lambda x: xp(x).maximum(x, 0),
+        (lambda m, g, out, x: g * (m.raw(out) > 0),),
+        "same",
+        doc="max(x, 0); d/dx = 1 where x > 0 else 0",
+    ),
+)
+
+BINARY: tuple[Row, ...] = (
+    Row(
+        "add",
+        lambda a, b: a + b,
+        (lambda m, g, out, a, b: g, lambda m, g, out, a, b: g),
+        "promote",
+        doc="a + b",
+        functional=False,
+    ),
+    Row(
+        "sub",
+        lambda a, b: a - b,
+        (lambda m, g, out, a, b: g, lambda m, g, out, a, b: -g),
+        "promote",
+        doc="a - b",
+        functional=False,
+    ),
+    Row(
+        "mul",
+        lambda a, b: a * b,
+        (lambda m, g, out, a, b: g * b, lambda m, g, out, a, b: g * a),
+        "promote",
+        doc="a * b",
+    ),
+    Row(
+        "div",
+        lambda a, b: a / b,
+        # torch's formula for b: reads a, not out (so changing out in place is allowed)
+        (lambda m, g, out, a, b: g / b, lambda m, g, out, a, b: -g * a / (b * b)),
+        "promote",
+        domain=(0.5, 2.0),
+        doc="a / b",
+        functional=False,
+    ),
+    Row(
+        "pow",
+        lambda a, b: a**b,
+        (lambda m, g, out, a, b: g * b * a ** (b - 1), _pow_grad_exponent),
+        "promote",
+        domain=(0.5, 2.0),
+        doc="a ** b",
+    ),
+    Row(
+        "maximum",
+        lambda a, b: xp(a).maximum(a, b),
+        (
+            lambda m, g, out, a, b: g * _max_weight(m, a, b),
+            lambda m, g, out, a, b: g * (1 - _max_weight(m, a, b)),
+        ),
+        "promote",
+        doc="elementwise max; ties share the gradient",
+    ),
+    Row(
+        "minimum",
+        lambda a, b: xp(a).minimum(a, b),
+        (
+            lambda m, g, out, a, b: g * _min_weight(m, a, b),
+            lambda m, g, out, a, b: g * (1 - _min_weight(m, a, b)),
+        ),
+        "promote",
+        doc="elementwise min; ties share the gradient",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """A reduction over ``axes`` (a sorted tuple, or None for all) with ``keepdim``.
+
+    ``forward(x, axes, keepdim) -> array``; ``grad(m, g, out, x, axes) -> gradient`` receives
+    ``g`` and ``out`` already broadcast back to ``x``'s shape (``out`` only when ``uses_out``).
+    The public wrappers (``sum``, ``mean`` ...) are written in ``ops/reduce.py``, where the
+    ``dim``/``keepdim``/``dtype`` arguments are resolved.
+    """
+
+    name: str
+    forward: Callable[..., Any]
+    grad: Callable[..., Any]
+    domain: tuple[float, float] = (-2.0, 2.0)
+    doc: str = ""
+    uses_out: bool = True
+
+
+def _count(shape: tuple, axes: tuple | None) -> int:
+    """How many elements each output of a reduction over ``axes`` combines (at least 1)."""
+    n = 1
+    for i, size in enumerate(shape):
+        if axes is None or i in axes:
+            n *= size
+    return max(n, 1)
+
+
+def _mean(x: Any, axes: Any, keepdim: bool) -> Any:
+    if x.size == 0 or x.dtype.kind != "f":  # NumPy's mean gives nan for empty input
+        return x.mean(axis=axes, keepdims=keepdim)
+    total = x.sum(axis=axes, keepdims=keepdim)  # sum / n: 4x faster than ndarray.mean
+    return total / x.dtype.type(_count(x.shape, axes))
+
+
+def _logsumexp(x: Any, axes: Any, keepdim: bool) -> Any:
+    # m + log(sum(exp(x - m))) with m = max(x): no overflow; infinite maxima are left alone
+    mod = xp(x)
+    top = x.max(axis=axes, keepdims=True)
+    top = mod.where(mod.isfinite(top), top, 0)
+    out = mod.log(mod.exp(x - top).sum(axis=axes, keepdims=True)) + top
+    if keepdim:
+        return out
+    return out.reshape(
+        tuple(n for i, n in enumerate(out.shape) if axes is not None and i not in axes)
+    )
+
+
+def _extreme_grad(m: Any, g: Any, out: Any, x: Any, axes: Any) -> Any:
+    # ties share the gradient evenly (torch's amax/amin rule)
+    xr = m.raw(x)
+    mask = xr == m.raw(out)
+    return g * (mask / mask.sum(axis=axes, keepdims=True)).astype(xr.dtype)
+
+
+REDUCTIONS: tuple[Reduction, ...] = (
+    Reduction(
+        "sum",
+        lambda x, axes, keepdim: x.sum(axis=axes, keepdims=keepdim),
+        lambda m, g, out, x, axes: g,
+        doc="sum over axes; d/dx = 1",
+        uses_out=False,
+    ),
+    Reduction(
+        "mean",
+        _mean,
+        lambda m, g, out, x, axes: g / _count(tuple(x.shape), axes),
+        doc="sum / n; d/dx = 1/n",
+        uses_out=False,
+    ),
+    Reduction(
+        "amax",
+        lambda x, axes, keepdim: x.max(axis=axes, keepdims=keepdim),
+        _extreme_grad,
+        doc="largest value; the gradient is shared by the elements that reach it",
+    ),
+    Reduction(
+        "amin",
+        lambda x, axes, keepdim: x.min(axis=axes, keepdims=keepdim),
+        _extreme_grad,
+        doc="smallest value; the gradient is shared by the elements that reach it",
+    ),
+    Reduction(
+        "logsumexp",
+        _logsumexp,
+        lambda m, g, out, x, axes: g * m.exp(x - out),
+        doc="log(sum(exp(x))); d/dx = softmax(x)",
+    ),
+)
+
+ROWS: dict[str, Row] = {r.name: r for r in UNARY + BINARY}
