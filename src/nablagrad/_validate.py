@@ -92,6 +92,8 @@ def dims(d: Any, ndim: int, name: str = "dim", fn: str | None = None) -> tuple[i
 
 def shape(size: Any, fn: str, name: str = "size") -> tuple[int, ...]:
     """Sizes given as ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``: non-negative ints."""
+    if not size:
+        raise TypeError(f"{fn}() missing 1 required positional argument: 'size'")
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     elif len(size) == 1 and hasattr(size[0], "shape") and hasattr(size[0], "tolist"):

@@ -158,6 +158,11 @@ def arange(
             )
     if vals[2] == 0:
         raise RuntimeError("arange(): step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError(
+            f"arange(): upper bound and lower bound inconsistent with step sign (start="
+            f"{vals[0]}, end={vals[1]}, step={vals[2]})"
+        )
     if (vals[1] - vals[0]) / vals[2] > 2**62:
         raise RuntimeError(
             f"arange(): invalid size, possible overflow? ({vals[0]} to {vals[1]} in steps of "

@@ -27,8 +27,6 @@ from .parameter import Parameter
 
 def _tuple(v: Any, n: int, name: str = "kernel_size", fn: str = "Conv") -> tuple:
     """An int or an n-tuple of ints (values are checked when the layer runs, as in torch)."""
-    if isinstance(v, (tuple, list)) and len(v) == 1:
-        v = tuple(v) * n
     return _validate.ntuple(v, n, name, fn)
 
 

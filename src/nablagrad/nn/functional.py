@@ -81,9 +81,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def _dim(dim: int | None, ndim: int, name: str) -> int:
     if dim is None:  # torch's legacy implicit choice
         dim = 0 if ndim in (0, 1, 3) else 1
-    if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(f"{name}: dim {dim} is out of range for a tensor with {ndim} dims")
-    return dim % max(ndim, 1)
+    return _validate.dim(dim, ndim, fn=name)
 
 
 def _float(x: Any, name: str) -> Tensor:
@@ -270,6 +268,11 @@ def conv2d(
     if not isinstance(padding, str):
         _pair(padding, "padding", "conv2d", low=0)
     kernel = tuple(weight.shape[2:])
+    if min(kernel) < 1:
+        raise RuntimeError(
+            f"conv2d: kernel size should be greater than zero, but got kernel_height: "
+            f"{kernel[0]} kernel_width: {kernel[1]}"
+        )
     pad_ = _conv_padding(padding, kernel, dil, stride_)
     for ax in (0, 1):
         size = input.shape[2 + ax] + sum(pad_[ax])
@@ -529,6 +532,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             "call .long() on the class indices"
         )
     num_classes = _validate.as_int(num_classes, "num_classes", "one_hot")
+    if num_classes < -1:
+        raise RuntimeError(f"one_hot(): num_classes must be -1 (infer) or >= 0, got {num_classes}")
     if idx.size == 0 and num_classes < 0:
         raise RuntimeError("one_hot(): can not infer total number of classes from empty tensor")
     if idx.size and int(idx.min()) < 0:

@@ -25,6 +25,14 @@ def _prepare(a: Any, b: Any, fn: str) -> tuple[Tensor, Tensor]:
     return a, b
 
 
+def _same_dtype(a: Any, b: Any, fn: str) -> None:
+    """torch's isclose/allclose compare tensors of one dtype only."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype != b._data.dtype:
+        raise RuntimeError(
+            f"{fn}: {a.dtype} did not match {b.dtype}: convert one operand (b.to(a.dtype))"
+        )
+
+
 def _compare(name: str, a: Any, b: Any) -> Tensor:
     a, b = _prepare(a, b, name)
     return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
@@ -97,6 +105,7 @@ def bitwise(name: str, a: Any, b: Any) -> Tensor:
 def allclose(
     a: Tensor, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
 ) -> bool:
+    _same_dtype(a, b, "allclose")
     a, b = _prepare(a, b, "allclose")
     return bool(get_array_module(a._data).allclose(a._data, b._data, rtol, atol, equal_nan))
 
@@ -104,6 +113,7 @@ def allclose(
 def isclose(
     a: Tensor, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
 ) -> Tensor:
+    _same_dtype(a, b, "isclose")
     a, b = _prepare(a, b, "isclose")
     return Tensor._wrap(get_array_module(a._data).isclose(a._data, b._data, rtol, atol, equal_nan))
 

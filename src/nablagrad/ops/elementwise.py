@@ -280,6 +280,12 @@ def add(a: Any, b: Any, alpha: float = 1) -> Tensor:
 
 def sub(a: Any, b: Any, alpha: float = 1) -> Tensor:
     """``a - alpha * b`` with broadcasting."""
+    for v in (a, b):
+        if isinstance(v, Tensor) and v._data.dtype.kind == "b":
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
     if alpha != 1:
         b = mul(b, alpha)
     return Sub.apply(*prepare(a, b))
@@ -309,7 +315,10 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
                 "gives inf) or mask the zeros first"
             )
         if a._data.dtype.kind == "b":
-            a, b = a.to(dtype="int64"), b.to(dtype="int64")
+            raise RuntimeError(
+                "floor/trunc division (// or %) of bool tensors is not supported: convert them "
+                "first (x.long())"
+            )
         if rounding_mode == "floor":
             return Tensor._wrap(xp.floor_divide(a._data, b._data))
         q = xp.abs(a._data) // xp.abs(b._data)

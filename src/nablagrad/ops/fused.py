@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _validate
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -292,22 +293,26 @@ def _float_input(x: Any, name: str) -> Tensor:
 def _softmax_dim(dim: int | None, ndim: int, name: str) -> int:
     if dim is None:  # torch's legacy implicit choice
         dim = 0 if ndim in (0, 1, 3) else 1
-    if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(f"{name}: dim {dim} is out of range for a tensor with {ndim} dims")
-    return dim % max(ndim, 1)
+    return _validate.dim(dim, ndim, fn=name)
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
     """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x) along ``dim``."""
     x = _float_input(input if dtype is None else input.to(dtype), "softmax")
+    axis = _softmax_dim(dim, x.ndim, "softmax")
+    if x._data.size == 0:
+        return x * 1
     if x.ndim == 0:
         return Softmax.apply(x.reshape(1), dim=0).reshape(())
-    return Softmax.apply(x, dim=_softmax_dim(dim, x.ndim, "softmax"))
+    return Softmax.apply(x, dim=axis)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
     """log_softmax(x)_i = x_i - max x - log sum_j exp(x_j - max x) along ``dim``."""
     x = _float_input(input if dtype is None else input.to(dtype), "log_softmax")
+    axis = _softmax_dim(dim, x.ndim, "log_softmax")
+    if x._data.size == 0:
+        return x * 1
     if x.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), dim=0).reshape(())
-    return LogSoftmax.apply(x, dim=_softmax_dim(dim, x.ndim, "log_softmax"))
+    return LogSoftmax.apply(x, dim=axis)

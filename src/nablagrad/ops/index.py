@@ -14,7 +14,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from .elementwise import _as_operand, where
-from .shape import broadcast_tensors, normalize_dims
+from .shape import broadcast_tensors
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
@@ -157,7 +157,7 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
         raise RuntimeError(
             f"gather(): index has {index.ndim} dims but input has {x.ndim}: they must match"
         )
-    axis = normalize_dims(dim, x.ndim)[0]
+    axis = _validate.dim(dim, x.ndim)
     for d in range(x.ndim):
         if d != axis and index.shape[d] > x.shape[d]:
             raise RuntimeError(
@@ -173,7 +173,7 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
 
 
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
-    axis = normalize_dims(dim, x.ndim)[0]
+    axis = _validate.dim(dim, x.ndim)
     if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
         raise TypeError(
             "index_select(): argument 'index' must be an integer Tensor, got "
@@ -260,7 +260,7 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = N
         raise RuntimeError(
             f"scatter(): index has {index.ndim} dims but input has {x.ndim}: they must match"
         )
-    axis = normalize_dims(dim, x.ndim)[0]
+    axis = _validate.dim(dim, x.ndim)
     xp = get_array_module(x._data)
     if isinstance(src, Tensor):
         if src.ndim != x.ndim or any(i > s for i, s in zip(index.shape, src.shape)):
