@@ -48,7 +48,13 @@ def as_int(v: Any, name: str, fn: str | None = None) -> int:
     if not is_int(v):
         where = f"{fn}(): " if fn else ""
         raise TypeError(f"{where}argument '{name}' must be an int, got {type(v).__name__} ({v!r})")
-    return operator.index(v)
+    v = operator.index(v)
+    if not -_INT64_MAX - 1 <= v <= _INT64_MAX:
+        where = f"{fn}(): " if fn else ""
+        raise RuntimeError(
+            f"{where}argument '{name}' = {v} cannot be converted to int64 without overflow"
+        )
+    return v
 
 
 def dim(d: Any, ndim: int, name: str = "dim", fn: str | None = None) -> int:
@@ -105,7 +111,7 @@ def shape(size: Any, fn: str, name: str = "size") -> tuple[int, ...]:
                 f"{fn}(): argument '{name}' must be a tuple of ints, but found element of type "
                 f"{type(s).__name__} ({s!r}) in {tuple(size)!r}"
             )
-        out.append(operator.index(s))
+        out.append(as_int(s, name, fn))
     if any(s < 0 for s in out):
         neg = next(s for s in out if s < 0)
         raise RuntimeError(

@@ -337,7 +337,7 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     ax = _validate.dim(dim, x.ndim, fn="split")
     n = x.shape[ax]
     if _validate.is_int(split_size_or_sections):
-        step = int(split_size_or_sections)
+        step = _validate.as_int(split_size_or_sections, "split_size", "split")
         if step < 0:
             raise RuntimeError(f"split expects split_size be non-negative, but got {step}")
         if step == 0 and n:
@@ -349,7 +349,7 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     elif isinstance(split_size_or_sections, (list, tuple)) and all(
         _validate.is_int(v) for v in split_size_or_sections
     ):
-        sizes = [int(v) for v in split_size_or_sections]
+        sizes = [_validate.as_int(v, "split_sizes", "split") for v in split_size_or_sections]
         if any(v < 0 for v in sizes) or sum(sizes) != n:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
@@ -432,6 +432,13 @@ def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None)
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    cropped = tuple(n + min(lo, 0) + min(hi, 0) for n, (lo, hi) in zip(x.shape, widths))
+    if any(n < 0 for n in cropped):
+        d = next(i for i, n in enumerate(cropped) if n < 0)
+        raise RuntimeError(
+            f"pad(): the negative padding in {pad} crops {-cropped[d] + x.shape[d]} elements "
+            f"from dimension {d} of size {x.shape[d]}: crop at most the dimension's size"
+        )
     new_shape = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, widths))
     if any(n < 0 for n in new_shape):
         d = next(i for i, n in enumerate(new_shape) if n < 0)

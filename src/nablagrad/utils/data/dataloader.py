@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -107,7 +108,9 @@ class DataLoader:
                 "shuffle, sampler, and drop_last"
             )
         if batch_size is not None and (
-            not isinstance(batch_size, (int, np.integer)) or batch_size <= 0
+            not isinstance(batch_size, (int, np.integer))
+            or isinstance(batch_size, bool)
+            or not 0 < batch_size <= sys.maxsize
         ):
             raise ValueError(
                 f"DataLoader: batch_size should be a positive integer, got {batch_size!r}"
