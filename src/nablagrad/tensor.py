@@ -14,15 +14,22 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
 from . import _validate, backend
 from .backend import get_array_module, np
 
+# The graph clock: every recorded Function takes the next tick as its sequence number, and
+# every in-place change stamps the changed tensor's version counter with a tick, so "changed
+# after node N was recorded" is ``counter.v > N.seq`` (autograd/function.py, engine.py).
+CLOCK = itertools.count(1)
+
 
 class VersionCounter:
-    """How many times a tensor's memory was changed in place; views share their base's counter."""
+    """When a tensor's memory was last changed in place (a tick of ``CLOCK``, 0 = never);
+    views share their base's counter."""
 
     __slots__ = ("v",)
 
@@ -208,16 +215,17 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        """How often this tensor's memory was changed in place (shared with its views)."""
+        """Grows with every in-place change of this tensor's memory (shared with its views)."""
         vc = self._vc
         return 0 if vc is None else vc.v
 
     @_version.setter
     def _version(self, value: int) -> None:
-        self._counter().v = value
+        # any assignment (x._version = tick(), p._version += 1) records a change now
+        self._counter().v = max(value, next(CLOCK))
 
     def _bump_version(self) -> None:
-        self._counter().v += 1
+        self._counter().v = next(CLOCK)
 
     @property
     def grad(self) -> Tensor | None:
@@ -339,6 +347,7 @@ class Tensor:
         vc = self._counter()
         old = Tensor._wrap(self._data)
         old._requires_grad, old._ctx, old._vc = self._requires_grad, self._ctx, vc
+        vc.v = next(CLOCK)  # before make(): the new node (a later tick) may save the new value
         new = make(old)
         if new._data.shape != self._data.shape:
             raise RuntimeError(
@@ -347,11 +356,6 @@ class Tensor:
                 "use the out-of-place form (x = x + y)"
             )
         self._data, self._ctx, self._requires_grad = new._data, new._ctx, new._requires_grad
-        vc.v += 1
-        ctx = new._ctx
-        if ctx is not None and getattr(ctx, "out_vc", None) is new._vc:
-            # the node that made the new value saved it under the tensor's (now shared) counter
-            ctx.out_vc, ctx.out_version = vc, vc.v
 
     # -- basic properties ----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from ..backend import get_array_module
 from ..tensor import Tensor, to_array
 from . import function as _function
 from .gradmath import ARRAY, TENSOR
+from .saved import _cache as _specs
 from .saved import spec_for
 
 
@@ -96,7 +97,9 @@ def run_backward(
                 captured[wanted[key]] = g
             if t._retains_grad and accumulate:
                 _accumulate_leaf(t, g, create_graph, set())
-            _check_saved(ctx, t)
+            spec = _specs.get(type(ctx)) or spec_for(type(ctx))
+            if spec.checks:
+                _check_saved(ctx, t, spec)
             if create_graph:
                 ctx.m = TENSOR
                 in_grads = ctx.backward(g, t, *parents)
@@ -158,25 +161,29 @@ def _push(t: Any, heap: list, leaves: list, seen: set) -> None:
     heappush(heap, (-ctx.seq, id(t), t))
 
 
-def _check_saved(ctx: Any, t: Any) -> None:
-    """Raise torch's error when a tensor this node's backward reads was changed in place."""
-    spec = spec_for(type(ctx))
+def _check_saved(ctx: Any, t: Any, spec: Any) -> None:
+    """Raise torch's error when a tensor this node's backward reads was changed in place after
+    the node was recorded (its version counter carries a later tick than the node's ``seq``).
+    ``t`` is the node's output (after an in-place rebind, a tensor sharing its counter)."""
     parents = ctx.parents
-    versions = ctx.versions
-    for i in spec.inputs(ctx):
-        if parents[i]._version != versions[i]:
-            _raise_modified(parents[i], ctx, parents[i]._version, versions[i], None)
-    if spec.may_read_output and spec.output(ctx) and ctx.out_vc.v != ctx.out_version:
-        _raise_modified(t, ctx, ctx.out_vc.v, ctx.out_version, 0)
+    seq = ctx.seq
+    for i in range(len(parents)) if spec.all_inputs else spec.inputs(ctx):
+        vc = parents[i]._vc
+        if vc is not None and vc.v > seq:
+            _raise_modified(parents[i], ctx, None)
+    if spec.may_read_output:
+        vc = t._vc
+        if vc is not None and vc.v > seq and spec.output(ctx):
+            _raise_modified(t, ctx, 0)
 
 
-def _raise_modified(p: Any, ctx: Any, now: int, expected: int, output: int | None) -> None:
+def _raise_modified(p: Any, ctx: Any, output: int | None) -> None:
     kind = f"{p.dtype.name.capitalize()}Tensor"
     which = "" if output is None else f", which is output {output} of {ctx.name},"
     raise RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [nablagrad.{kind} {list(p.shape)}]{which} is at version {now}; expected "
-        f"version {expected} instead. Hint: {ctx.name} reads this tensor; use an out-of-place "
+        f"operation: [nablagrad.{kind} {list(p.shape)}]{which} was changed in place after "
+        f"{ctx.name} saved it. Hint: {ctx.name} reads this tensor; use an out-of-place "
         "operation (x = x * 2 instead of x.mul_(2) or x *= 2) or clone() the tensor before "
         "changing it"
     )

@@ -20,9 +20,9 @@ which the engine sets to array math or Tensor math for the pass.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
+from .. import tensor as _tensor_mod
 from ..tensor import Tensor
 from .gradmath import ARRAY
 
@@ -32,7 +32,7 @@ _grad_enabled = True
 # number (so a node is always newer than the nodes that made its inputs, and backward can visit
 # nodes newest-first), and every in-place change stamps the changed tensor's ``_version`` with a
 # tick (so backward can tell whether an input changed after the node that saved it was made).
-_clock = itertools.count(1)
+_clock = _tensor_mod.CLOCK  # shared with tensor.py, which stamps in-place changes with it
 
 
 def tick() -> int:
@@ -94,10 +94,6 @@ class Function:
                     fn.parents = tensors
                     fn.inputs = arrays
                     fn.seq = next(_clock)
-                    # versions at forward time: backward checks the saved ones (autograd/saved.py)
-                    fn.versions = [p._version for p in tensors]
-                    fn.out_vc = out._counter()
-                    fn.out_version = fn.out_vc.v
                     out._requires_grad = True
                     out._ctx = fn
                     break

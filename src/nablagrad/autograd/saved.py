@@ -90,7 +90,15 @@ SAVED: dict[str, tuple] = {
 class Spec:
     """A compiled spec: ``inputs(fn)`` lists the input indices read, ``out(fn)`` the output."""
 
-    __slots__ = ("fixed", "conditional", "out_always", "out_conditional", "all_inputs")
+    __slots__ = (
+        "fixed",
+        "conditional",
+        "out_always",
+        "out_conditional",
+        "all_inputs",
+        "may_read_output",
+        "checks",
+    )
 
     def __init__(self, entries: tuple | None) -> None:
         self.all_inputs = entries is None
@@ -109,10 +117,10 @@ class Spec:
                 self.out_conditional.append(e[1])
             else:  # pragma: no cover - table typo
                 raise ValueError(f"bad saved-tensor spec entry {e!r}")
-
-    @property
-    def may_read_output(self) -> bool:
-        return self.out_always or bool(self.out_conditional)
+        self.may_read_output = self.out_always or bool(self.out_conditional)
+        self.checks = self.all_inputs or bool(
+            self.fixed or self.conditional or self.may_read_output
+        )
 
     def inputs(self, fn: Any) -> list[int]:
         parents = fn.parents
