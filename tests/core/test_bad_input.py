@@ -575,3 +575,61 @@ def test_tanh_gelu_gradient_at_extremes_matches_torch(dtype):
         x.grad.numpy().astype(np.float64), t.grad.numpy().astype(np.float64), rtol=2e-3
     )
     assert np.isfinite(x.grad.numpy()).all()
+
+
+def _loads(code, name: str) -> bool:
+    import dis
+
+    return any(
+        ins.opname.startswith("LOAD_FAST") and name in str(ins.argval)
+        for ins in dis.get_instructions(code)
+    )
+
+
+def _all_functions() -> list[type]:
+    import nablagrad.neighbors  # noqa: F401 - CDist
+    from nablagrad.autograd.function import Function
+
+    seen, todo = [], [Function]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in seen:
+                seen.append(sub)
+                todo.append(sub)
+    return seen
+
+
+def test_every_primitive_that_reads_its_output_is_checked_for_inplace_changes():
+    """A backward that reads ``out`` must be listed in autograd/saved.py as reading it, or an
+    in-place change of the output would silently give a wrong gradient."""
+    from nablagrad.autograd.saved import spec_for
+    from nablagrad.ops import elementwise as ew
+    from nablagrad.ops import reduce as rd
+    from nablagrad.ops.table import BINARY, REDUCTIONS, UNARY
+
+    missing = []
+    for row in (*UNARY, *BINARY):
+        cls = getattr(ew, "".join(p.capitalize() for p in row.name.split("_")), None)
+        if cls is not None and any(_loads(g.__code__, "out") for g in row.grads):
+            if not spec_for(cls).may_read_output:
+                missing.append(cls.__name__)
+    for row in REDUCTIONS:
+        cls = next((c for c in _all_functions() if c.__name__.lower() == row.name.lower()), None)
+        if cls is not None and row.uses_out and not spec_for(cls).may_read_output:
+            missing.append(cls.__name__)
+    generated = {
+        c.__name__
+        for c in _all_functions()
+        if c.backward.__qualname__.startswith(("function_", "_"))
+    }
+    for cls in _all_functions():
+        if (
+            cls.__name__ in generated
+            or cls.__module__ in (ew.__name__, rd.__name__)
+            and ("backward" not in cls.__dict__)
+        ):
+            continue
+        if "backward" in cls.__dict__ and _loads(cls.backward.__code__, "out"):
+            if not spec_for(cls).may_read_output:
+                missing.append(cls.__name__)
+    assert not missing, f"list these in autograd/saved.py as reading their output: {missing}"

@@ -75,6 +75,7 @@ SAVED: dict[str, tuple] = {
     # read input and output
     "Prod": (0, "out"),
     "AMax": (0, "out"),
+    "AMin": (0, "out"),
     "LogSumExp": (0, "out"),
     "PNorm": (0, "out"),
     "Pow": (0, 1, ("out_if_needs", 1)),
