@@ -132,7 +132,8 @@ def allocation(shape_: tuple, itemsize: int, fn: str) -> None:
     """Refuse a tensor bigger than the machine's memory before NumPy tries to allocate it."""
     n = math.prod(shape_)
     nbytes = n * itemsize
-    if n > _INT64_MAX or nbytes > _INT64_MAX:
+    # NumPy also refuses shapes whose non-zero sizes overflow, even when one size is 0
+    if n > _INT64_MAX or nbytes > _INT64_MAX or math.prod(s for s in shape_ if s) > _INT64_MAX:
         raise RuntimeError(
             f"{fn}(): Storage size calculation overflowed with sizes={list(shape_)}: the tensor "
             "would have more elements than a 64-bit index can count"

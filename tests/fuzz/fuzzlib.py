@@ -75,7 +75,9 @@ def assert_deliberate(e: BaseException, what: str) -> None:
 
 def to_numpy(x: Any) -> Any:
     if isinstance(x, (ng.Tensor, torch.Tensor)):
-        return np.asarray(x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x.numpy())
+        return np.asarray(
+            x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x.detach().numpy()
+        )
     if isinstance(x, (tuple, list)):
         return [to_numpy(v) for v in x]
     return x

@@ -429,3 +429,120 @@ def test_cli_bad_options_fail_fast_with_one_deliberate_line(capsys, data):
     assert rc == 2, f"nablagrad {cmd} {opt}={value}: exit {rc}, {err[-1:]}"
     assert err and "error" in err[-1], (cmd, opt, value, err)
     assert "Error:" not in err[-1], f"an accidental exception, not a deliberate message: {err[-1]}"
+
+
+@seed(14)
+@FUZZ
+@given(st.data())
+def test_loss_and_normalization_arguments(data):
+    rows, classes = data.draw(st.integers(0, 3)), data.draw(st.integers(1, 4))
+    x = arr(data, (rows, classes))
+    gen = np.random.default_rng(rows + classes)
+    t = gen.integers(-2, classes + 1, rows)
+    red = data.draw(st.sampled_from(["mean", "sum", "none", "avg", None]), label="reduction")
+    ign = data.draw(st.sampled_from([-100, -1, 0, 1, 10]), label="ignore_index")
+    w = gen.random(data.draw(st.sampled_from([classes, classes + 1, 0]))).astype(np.float32)
+    ls = data.draw(st.sampled_from([0.0, 0.1, 1.0, -0.1, 1.5]), label="label_smoothing")
+    desc = f"({x.shape}, {t.tolist()}, reduction={red!r}, ignore_index={ign}, w{w.shape}, ls={ls})"
+
+    def ce(m):
+        return m.nn.functional.cross_entropy(
+            T(m, x), T(m, t), T(m, w), ignore_index=ign, reduction=red, label_smoothing=ls
+        )
+
+    check(ce, f"cross_entropy{desc}", rtol=1e-4, atol=1e-5)
+    check(
+        lambda m: m.nn.functional.nll_loss(T(m, x), T(m, t), ignore_index=ign, reduction=red),
+        f"nll_loss{desc}",
+        rtol=1e-4,
+    )
+    y = arr(data, data.draw(shapes))
+    for name in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"):
+        check(
+            lambda m, name=name: getattr(m.nn.functional, name)(T(m, x), T(m, y), reduction=red),
+            f"{name}({x.shape}, {y.shape}, reduction={red!r})",
+            rtol=1e-4,
+        )
+    shape = data.draw(st.one_of(bad_or_int, st.tuples(small, small)), label="normalized_shape")
+    check(
+        lambda m: m.nn.LayerNorm(shape)(T(m, x)),
+        f"LayerNorm({shape!r})(x{x.shape})",
+        rtol=1e-4,
+        atol=1e-5,
+    )
+    nf = data.draw(bad_or_int, label="num_features")
+    mom = data.draw(st.sampled_from([0.1, None, -1.0, 2.0]), label="momentum")
+    check(
+        lambda m: m.nn.BatchNorm1d(nf, momentum=mom)(T(m, x)),
+        f"BatchNorm1d({nf!r}, momentum={mom!r})(x{x.shape})",
+        rtol=1e-4,
+        atol=1e-5,
+        permissive=True,  # torch accepts momentum outside [0, 1]; so does nablagrad
+    )
+    emb_n = data.draw(st.integers(0, 4))
+    weight = arr(data, (emb_n, 2))
+    check(
+        lambda m: m.nn.functional.embedding(T(m, t), T(m, weight)),
+        f"embedding({t.tolist()}, weight ({emb_n}, 2))",
+    )
+
+
+@seed(14)
+@FUZZ
+@given(st.data())
+def test_more_schedulers_and_optimizer_params(data):
+    num = st.sampled_from([-1, 0, 1, 2, 3, 0.5, float("nan"), "a", None])
+    kind = data.draw(
+        st.sampled_from(
+            ["MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "ConstantLR",
+             "PolynomialLR", "OneCycleLR", "CyclicLR", "CosineAnnealingWarmRestarts"]
+        ),
+        label="scheduler",
+    )  # fmt: skip
+    a, b = data.draw(num, label="a"), data.draw(num, label="b")
+    args = {
+        "MultiStepLR": lambda: {"milestones": [a, b] if a is not None else a, "gamma": 0.5},
+        "ExponentialLR": lambda: {"gamma": a},
+        "CosineAnnealingLR": lambda: {"T_max": a, "eta_min": b},
+        "LinearLR": lambda: {"start_factor": a, "end_factor": b, "total_iters": 3},
+        "ConstantLR": lambda: {"factor": a, "total_iters": b},
+        "PolynomialLR": lambda: {"total_iters": a, "power": b},
+        "OneCycleLR": lambda: {"max_lr": 0.1, "total_steps": a, "pct_start": b},
+        "CyclicLR": lambda: {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": a},
+        "CosineAnnealingWarmRestarts": lambda: {"T_0": a, "T_mult": b},
+    }[kind]()
+
+    def run(m):
+        w = m.zeros(2, requires_grad=True)
+        opt = m.optim.SGD([w], lr=0.1, momentum=0.9)
+        sched = getattr(m.optim.lr_scheduler, kind)(opt, **args)
+        lrs = []
+        for _ in range(4):
+            opt.step()
+            sched.step()
+            lrs.append(sched.get_last_lr()[0])
+        return m.tensor(lrs, dtype=m.float64)
+
+    # nablagrad may refuse more (nan, non-numbers), and agree where both accept
+    check(run, f"{kind}({args})", permissive=True, rtol=1e-6, atol=1e-9)
+    params = data.draw(
+        st.sampled_from(["tensor", "list", "empty", "dicts", "int", "dup", "nograd", "gen"]),
+        label="params",
+    )
+
+    def make(m):
+        w = m.zeros(2, requires_grad=True)
+        p = {
+            "tensor": w,
+            "list": [w],
+            "empty": [],
+            "dicts": [{"params": [w], "lr": 0.5}, {"params": []}],
+            "int": 3,
+            "dup": [w, w],
+            "nograd": [m.zeros(2)],
+            "gen": (v for v in [w]),
+        }[params]
+        m.optim.Adam(p, lr=0.1)
+        return 0
+
+    check(make, f"Adam(params={params})", permissive=True)

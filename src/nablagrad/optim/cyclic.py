@@ -261,6 +261,14 @@ class OneCycleLR(LRScheduler):
                     "end_momentum": "max_momentum",
                 },
             ]
+        start = 0.0
+        for i, phase in enumerate(self._schedule_phases):
+            if phase["end_step"] == start:  # torch divides 0 by 0 when a step lands there
+                raise ValueError(
+                    f"OneCycleLR: phase {i + 1} would last 0 steps with total_steps={n} and "
+                    f"pct_start={pct_start}: use more total_steps or another pct_start"
+                )
+            start = phase["end_step"]
         max_lrs = _format_param("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for m, group in zip(max_lrs, optimizer.param_groups):

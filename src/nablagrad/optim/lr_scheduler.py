@@ -295,8 +295,12 @@ class ConstantLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        if factor > 1.0 or factor < 0:
-            raise ValueError(f"ConstantLR factor must be in [0, 1], got {factor}")
+        if not 0 < factor <= 1.0:
+            # torch accepts 0 and then divides by it at total_iters (ZeroDivisionError)
+            raise ValueError(
+                f"ConstantLR factor must be in (0, 1], got {factor}: the rate is divided by it "
+                "when total_iters is reached"
+            )
         self.factor = factor
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
@@ -374,6 +378,9 @@ class PolynomialLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
     ) -> None:
+        _validate.number(total_iters, "total_iters", "PolynomialLR", low=0, integer=True)
+        # torch accepts power < 0 and then raises 0.0 to it at total_iters (ZeroDivisionError)
+        _validate.number(power, "power", "PolynomialLR", low=0)
         self.total_iters = total_iters
         self.power = power
         super().__init__(optimizer, last_epoch)
