@@ -3,6 +3,9 @@
 ``check_op(ng_fn, torch_fn, shapes)`` builds seeded inputs, runs both libraries, compares the
 forward result (shape, dtype, values) and then the gradients of ``out.sum()`` (or of
 ``(out * w).sum()`` with a seeded weight, so every output element matters) for every input.
+With ``second_order=True`` it also compares second derivatives: the first gradients are taken
+with ``create_graph=True`` and ``sum_i (grad_i * v_i)`` (seeded ``v``) is differentiated again,
+which is a Hessian-vector product of the loss.
 """
 
 from __future__ import annotations
@@ -39,7 +42,11 @@ def to_ng(x: Any, requires_grad: bool = False) -> ng.Tensor:
 
 def assert_close(ng_val: Any, torch_val: Any, atol: float, rtol: float, what: str = "") -> None:
     a = np.asarray(ng_val._data if isinstance(ng_val, ng.Tensor) else ng_val)
-    b = torch_val.detach().numpy() if isinstance(torch_val, torch.Tensor) else np.asarray(torch_val)
+    b = (
+        torch_val.detach().numpy(force=True)  # force: torch may return a lazy ZeroTensor
+        if isinstance(torch_val, torch.Tensor)
+        else np.asarray(torch_val)
+    )
     assert a.shape == b.shape, f"{what}: shape {a.shape} != torch {b.shape}"
     np.testing.assert_allclose(a, b, atol=atol, rtol=rtol, err_msg=what, equal_nan=True)
 
@@ -77,8 +84,12 @@ def check_op(
     low: float = -2.0,
     high: float = 2.0,
     seed: int = 0,
+    second_order: bool = False,
+    grad2_atol: float | None = None,
+    grad2_rtol: float | None = None,
 ) -> None:
-    """Compare ``ng_fn(*ng_inputs)`` with ``torch_fn(*torch_inputs)``, forward and backward."""
+    """Compare ``ng_fn(*ng_inputs)`` with ``torch_fn(*torch_inputs)``, forward and backward
+    (and second derivatives with ``second_order``)."""
     torch_fn = torch_fn or ng_fn
     arrays = list(inputs) if inputs is not None else make_inputs(shapes, dtype, seed, low, high)
     diff = [grad and a.dtype.kind == "f" for a in arrays]
@@ -108,15 +119,64 @@ def check_op(
         t_loss = t_term if t_loss is None else t_loss + t_term
     if t_loss is None:
         return
-    ng_loss.backward()
-    t_loss.backward()
     ga = grad_atol if grad_atol is not None else atol
     gr = grad_rtol if grad_rtol is not None else rtol
+    if second_order:
+        _check_second_order(
+            ng_loss, t_loss, ng_in, t_in, diff, rng, grad2_atol or ga, grad2_rtol or gr
+        )
+        return
+    ng_loss.backward()
+    t_loss.backward()
     for i, (a, b) in enumerate(zip(ng_in, t_in)):
         if not diff[i]:
             continue
         if b.grad is None:
             assert a.grad is None or not np.any(a.grad._data), f"input {i}: torch has no grad"
             continue
-        assert a.grad is not None, f"input {i}: nablagrad computed no gradient"
+        if a.grad is None:  # torch may materialise a zero gradient where nablagrad has none
+            assert not np.any(b.grad.numpy()), f"input {i}: nablagrad computed no gradient"
+            continue
         assert_close(a.grad, b.grad, ga, gr, f"gradient of input {i}")
+
+
+def _check_second_order(ng_loss, t_loss, ng_in, t_in, diff, rng, atol, rtol) -> None:
+    """First gradients with create_graph, then the gradient of sum(grad * v): both libraries."""
+    idx = [i for i, d in enumerate(diff) if d]
+    ng_g = ng.autograd.grad(ng_loss, [ng_in[i] for i in idx], create_graph=True, allow_unused=True)
+    t_g = torch.autograd.grad(t_loss, [t_in[i] for i in idx], create_graph=True, allow_unused=True)
+    ng_s, t_s = None, None
+    for i, a, b in zip(idx, ng_g, t_g):
+        if b is None:
+            assert a is None or not np.any(a._data), f"input {i}: torch has no gradient"
+            continue
+        if a is None:  # torch may materialise a zero gradient where nablagrad has none
+            assert not np.any(b.detach().numpy()), f"input {i}: nablagrad computed no gradient"
+            continue
+        assert_close(a, b, atol, rtol, f"gradient of input {i}")
+        if not b.requires_grad:  # torch: the gradient does not depend on the inputs
+            continue
+        v = rng.uniform(0.5, 1.5, size=tuple(b.shape)).astype(np.asarray(a._data).dtype)
+        if a.requires_grad:  # else a gradient that is piecewise constant: torch's must be 0 below
+            ng_term = (a * ng.tensor(v)).sum()
+            ng_s = ng_term if ng_s is None else ng_s + ng_term
+        t_s = (
+            (b * torch.from_numpy(v)).sum()
+            if t_s is None
+            else t_s + (b * torch.from_numpy(v)).sum()
+        )
+    if t_s is None:
+        return
+    if ng_s is None:
+        ng_h = [None] * len(idx)
+    else:
+        ng_h = ng.autograd.grad(ng_s, [ng_in[i] for i in idx], allow_unused=True)
+    t_h = torch.autograd.grad(t_s, [t_in[i] for i in idx], allow_unused=True)
+    for i, a, b in zip(idx, ng_h, t_h):
+        if b is None:
+            assert a is None or not np.any(a._data), f"input {i}: torch has no second derivative"
+            continue
+        if a is None:  # nablagrad's gradient does not depend on this input: torch's is flat too
+            assert_close(np.zeros(tuple(b.shape)), b, atol, rtol, f"second derivative {i}")
+            continue
+        assert_close(a, b, atol, rtol, f"second derivative of input {i}")

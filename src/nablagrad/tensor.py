@@ -1159,6 +1159,8 @@ class _OpsNamespace:
     def __getattr__(self, name: str) -> Any:
         import importlib
 
+        if name.startswith("__"):
+            raise AttributeError(name)
         for mod in _OPS_MODULES:
             module = importlib.import_module(f"nablagrad.ops.{mod}")
             if name in vars(module):
@@ -1181,6 +1183,8 @@ class _ModulesNamespace:
     def __getattr__(self, name: str) -> Any:
         import importlib
 
+        if name not in self._PATHS:
+            raise AttributeError(name)
         module = importlib.import_module(self._PATHS[name])
         setattr(self, name, module)
         return module

@@ -224,3 +224,47 @@ def test_backward_on_non_scalar_needs_gradient():
         (x * 2).backward()
     with pytest.raises(RuntimeError, match="does not require grad"):
         ng.ones(2).sum().backward()
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_prod_double_backward_with_zeros_matches_torch(dim):
+    from helpers import check_op
+
+    x = np.array([[1.5, 0.0, -2.0, 0.5], [0.0, 0.0, 3.0, 1.0], [2.0, -1.0, 0.5, 1.5]])
+    for data in (x, x.astype(np.float32)):
+        check_op(
+            lambda t: t.prod() if dim is None else t.prod(dim),
+            None,
+            inputs=[data],
+            second_order=True,
+            atol=1e-5,
+            rtol=1e-5,
+        )
+
+
+def test_scatter_propagates_gradients_like_torch():
+    from helpers import check_op
+
+    index = np.array([[0, 2, 1, 0], [1, 0, 2, 2]])
+    # src larger than index: only its leading index-shaped block is written and gets gradient
+    # (torch 2.13's own backward fails on this case, so torch scatters the sliced block)
+    check_op(
+        lambda x, i, s: x.scatter(0, i, s),
+        lambda x, i, s: x.scatter(0, i, s[:2, :4]),
+        [(3, 4), index, (3, 5)],
+        second_order=True,
+    )
+    check_op(lambda x, i: x.scatter(1, i[:, :2], 2.5), None, [(3, 4), index], second_order=True)
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+def test_scatter_with_reduce_has_no_derivative_like_torch(reduce):
+    x = ng.ones(3, 4, requires_grad=True)
+    idx = ng.tensor([[0, 1, 2, 0]])
+    y = x.scatter(0, idx, 2.0, reduce=reduce)
+    assert y.requires_grad  # recorded, never silently detached
+    with pytest.raises(RuntimeError, match="not implemented"):
+        y.sum().backward()
+    with ng.no_grad():
+        expected = torch.ones(3, 4).scatter(0, torch.tensor([[0, 1, 2, 0]]), 2.0, reduce=reduce)
+        np.testing.assert_allclose(x.scatter(0, idx, 2.0, reduce=reduce).numpy(), expected.numpy())

@@ -436,9 +436,7 @@ def test_conv2d_on_an_empty_batch_matches_torch():
 def test_broadcast_mismatch_gives_nablagrad_message(call):
     with pytest.raises(RuntimeError, match="must match the size"):
         call(torch)
-    with pytest.raises(
-        RuntimeError, match=r"must match the size of tensor b .* cannot be broadcast"
-    ):
+    with pytest.raises(RuntimeError, match=r"cannot be broadcast"):
         call(ng)
 
 

@@ -220,3 +220,12 @@ def test_synthetic_geometry():
     assert sorted(np.unique(y).tolist()) == [0, 1, 2]
     x, t = make_curve(50, noise=0.0)
     np.testing.assert_allclose(t[:, 0], np.sin(3 * x[:, 0]) + 0.5 * x[:, 0], atol=1e-6)
+
+
+def test_make_moons_shuffle_and_random_state_like_sklearn():
+    X, y = make_moons(50, noise=0.05, seed=3)
+    Xs, ys = make_moons(50, noise=0.05, random_state=3, shuffle=True)
+    assert sorted(map(tuple, Xs.tolist())) == sorted(map(tuple, X.tolist()))  # same points
+    assert not (ys == y).all() and ys.sum() == y.sum() == 25  # mixed order, balanced classes
+    Xr, yr = make_moons(50, noise=0.05, random_state=3)
+    np.testing.assert_array_equal(Xr, X)

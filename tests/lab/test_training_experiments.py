@@ -4,8 +4,10 @@ import torch
 
 import nablagrad as ng
 from nablagrad import lab
-from nablagrad.lab._mlp import MLP, BatchedMLP, cross_entropy
+from nablagrad.lab._mlp import BatchedMLP
 from nablagrad.lab.experiments import capacity as cap_mod
+from nablagrad.models import MLP
+from nablagrad.nn.functional import cross_entropy
 
 
 def test_regularization_overfits_and_early_stopping_restores_best_epoch(tmp_path, check_png):
@@ -44,6 +46,7 @@ def test_l2_geometry_matches_closed_form_ridge():
 
 
 def test_cross_entropy_with_smoothing_matches_torch():
+    # the lab's classifiers train with the framework's F.cross_entropy(label_smoothing=...)
     z = np.random.default_rng(0).normal(size=(6, 3)).astype(np.float32)
     y = np.array([0, 2, 1, 1, 0, 2])
     zt = torch.tensor(z, requires_grad=True)
@@ -51,7 +54,7 @@ def test_cross_entropy_with_smoothing_matches_torch():
     for eps in (0.0, 0.2):
         zt.grad, zn.grad = None, None
         ref = torch.nn.functional.cross_entropy(zt, torch.tensor(y), label_smoothing=eps)
-        ours = cross_entropy(zn, ng.tensor(y), eps)
+        ours = cross_entropy(zn, ng.tensor(y), label_smoothing=eps)
         ref.backward()
         ours.backward()
         assert ours.item() == pytest.approx(ref.item(), rel=1e-6)
@@ -73,11 +76,13 @@ def test_batched_mlp_equals_separate_models():
 
 
 def test_mlp_dropout_only_in_training():
-    net = MLP([2, 50, 1], dropout=0.5, seed=0)
+    # the lab's models are the framework's models.MLP with nn.Dropout
+    ng.manual_seed(0)
+    net = MLP([2, 50, 1], dropout=0.5)
     x = ng.ones(4, 2)
     a, b = net(x).detach().numpy(), net(x).detach().numpy()
     assert not np.allclose(a, b)
-    net.training = False
+    net.eval()
     np.testing.assert_array_equal(net(x).detach().numpy(), net(x).detach().numpy())
 
 

@@ -125,3 +125,14 @@ def test_scratch_is_shared_per_shape_and_state_only_where_torch_has_it() -> None
     opt = ng.optim.Adam(ws, lr=0.1)
     opt.step()
     assert len(opt.state) == 3 and len(opt._scratch) == 1
+
+
+def test_one_registry_builds_optimizers_by_name():
+    import nablagrad as ng
+
+    w = ng.zeros(3, requires_grad=True)
+    for name, cls in ng.optim.OPTIMIZERS.items():
+        assert type(ng.optim.create(name.lower(), [w], lr=0.1)) is cls
+    assert "lbfgs" not in ng.optim.names(closure=False, lower=True)
+    with pytest.raises(ValueError, match="unknown optimizer 'lion'"):
+        ng.optim.create("lion", [w], lr=0.1)

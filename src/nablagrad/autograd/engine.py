@@ -15,7 +15,7 @@ from typing import Any
 from ..backend import get_array_module
 from ..tensor import Tensor, to_array
 from . import function as _function
-from .gradmath import ARRAY, TENSOR
+from .gradmath import TENSOR
 from .saved import _cache as _specs
 from .saved import spec_for
 
@@ -101,10 +101,12 @@ def run_backward(
             if spec.checks:
                 _check_saved(ctx, t, spec)
             if create_graph:
-                ctx.m = TENSOR
-                in_grads = ctx.backward(g, t, *parents)
+                ctx.m = TENSOR  # Tensor math for this call only (the class default is ARRAY)
+                try:
+                    in_grads = ctx.backward(g, t, *parents)
+                finally:
+                    del ctx.m
             else:
-                ctx.m = ARRAY
                 in_grads = ctx.backward(g, t._data, *ctx.inputs)
             if not retain_graph:
                 ctx.parents = None

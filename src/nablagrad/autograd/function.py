@@ -20,6 +20,7 @@ which the engine sets to array math or Tensor math for the pass.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from .. import tensor as _tensor_mod
@@ -50,6 +51,9 @@ def _share_view(out: Any, base: Any, tensors: tuple) -> None:
             return
 
 
+_data_of = operator.attrgetter("_data")
+
+
 class Function:
     """Base class of differentiable primitives; subclasses define ``forward`` and ``backward``.
 
@@ -61,7 +65,7 @@ class Function:
 
     differentiable = True
     parents: tuple | None = None
-    m: Any = ARRAY  # the backward math namespace; the engine sets it per pass (gradmath.py)
+    m: Any = ARRAY  # backward math (gradmath.py); the engine sets TENSOR for create_graph calls
 
     def forward(self, *arrays: Any, **kwargs: Any) -> Any:  # pragma: no cover - interface
         raise NotImplementedError
@@ -73,7 +77,7 @@ class Function:
     def apply(cls, *tensors: Any, **kwargs: Any) -> Any:
         """Run ``forward`` on the tensors' arrays and record the call when a gradient is needed."""
         fn = cls()
-        arrays = [t._data for t in tensors]
+        arrays = tuple(map(_data_of, tensors))  # (C-level; a comprehension is a Python frame)
         try:
             out = Tensor._wrap(fn.forward(*arrays, **kwargs))
         except ValueError as e:

@@ -45,12 +45,19 @@ def make_spirals(
 
 
 def make_moons(
-    n_samples: int = 200, noise: float = 0.1, seed: int = 0
+    n_samples: int = 200,
+    noise: float = 0.1,
+    seed: int = 0,
+    *,
+    shuffle: bool = False,
+    random_state: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's layout): upper ``(cos t, sin t)``, lower
-    ``(1 - cos t, 0.5 - sin t)`` for ``t`` in [0, pi], plus noise."""
+    ``(1 - cos t, 0.5 - sin t)`` for ``t`` evenly spaced in [0, pi], plus Gaussian noise of std
+    ``noise``.  ``random_state`` is scikit-learn's name for ``seed``; ``shuffle=True`` mixes
+    the two classes' rows (scikit-learn's default; here off, so the classes come in order)."""
     _check(n_samples, noise)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed if random_state is None else random_state)
     n0, n1 = _counts(n_samples, 2)
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
     X = np.concatenate(
@@ -58,6 +65,9 @@ def make_moons(
     )
     X = X + noise * rng.standard_normal(X.shape)
     y = np.concatenate([np.zeros(n0), np.ones(n1)])
+    if shuffle:
+        order = rng.permutation(n_samples)
+        X, y = X[order], y[order]
     return X.astype(np.float32), y.astype(np.int64)
 
 

@@ -1,129 +1,28 @@
-"""A small multi-layer perceptron on raw tensors, trained with the real ``nablagrad.optim``.
+"""Many small networks trained as one: ``BatchedMLP`` (the lab's ensembles and capacity sweeps).
 
-The lab's training experiments need many tiny models (ensembles, seeds, capacity sweeps); they
-are written here once: ``h = act(x W1 + b1) ... ; y = h Wn + bn``.  The weights are initialised
-like ``torch.nn.Linear`` (``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``).
+Single models in the lab are the framework's own ``nablagrad.models.MLP`` trained with
+``nablagrad.optim``; this module only adds what the framework has no layer for: ``M``
+independent one-hidden-layer networks held in stacked weight tensors, so one batched matmul
+trains them all.
 
 Example:
     >>> import nablagrad as ng
-    >>> from nablagrad.lab._mlp import MLP
-    >>> net = MLP([1, 8, 1], seed=0)
-    >>> net(ng.zeros(4, 1)).shape
-    nablagrad.Size([4, 1])
+    >>> from nablagrad.lab._mlp import BatchedMLP
+    >>> net = BatchedMLP(3, 1, [4, 8, 8], 1, seed=0)
+    >>> net(ng.zeros(3, 5, 1)).shape
+    nablagrad.Size([3, 5, 1])
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import nablagrad as ng
 from nablagrad import Tensor
 
 from ..backend import np
 
-_ACTS: dict[str, Callable[[Tensor], Tensor]] = {
-    "tanh": ng.tanh,
-    "relu": ng.relu,
-    "sigmoid": ng.sigmoid,
-}
-
-OPTIMIZERS = ("SGD", "Adam")
-
-
-class MLP:
-    """Fully connected network ``sizes[0] -> ... -> sizes[-1]`` with ``act`` between layers."""
-
-    def __init__(
-        self, sizes: Sequence[int], act: str = "tanh", seed: int = 0, dropout: float = 0.0
-    ) -> None:
-        if act not in _ACTS:
-            raise ValueError(f"MLP: unknown activation {act!r}; choose from {', '.join(_ACTS)}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"MLP: dropout must be in [0, 1), got {dropout}")
-        rng = np.random.default_rng(seed)
-        self.params: list[Tensor] = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            bound = 1.0 / np.sqrt(n_in)
-            w = rng.uniform(-bound, bound, size=(n_in, n_out)).astype(np.float32)
-            b = rng.uniform(-bound, bound, size=(n_out,)).astype(np.float32)
-            self.params += [ng.tensor(w, requires_grad=True), ng.tensor(b, requires_grad=True)]
-        self.act = _ACTS[act]
-        self.dropout = dropout
-        self.training = True
-        self._gen = ng.Generator().manual_seed(seed + 12345)
-
-    def __call__(self, x: Tensor) -> Tensor:
-        n = len(self.params) // 2
-        h = x
-        for i in range(n):
-            h = h @ self.params[2 * i] + self.params[2 * i + 1]
-            if i < n - 1:
-                h = self.act(h)
-                if self.dropout > 0 and self.training:
-                    keep = 1.0 - self.dropout
-                    mask = ng.bernoulli(ng.full(h.shape, keep), generator=self._gen)
-                    h = h * mask / keep  # inverted dropout: E[h] unchanged
-        return h
-
-    def weights(self) -> list[Tensor]:
-        """The weight matrices (not the biases): what L1/L2 penalties act on."""
-        return self.params[0::2]
-
-    def state(self) -> list[np.ndarray]:
-        return [p.detach().numpy().copy() for p in self.params]
-
-    def load(self, state: list[np.ndarray]) -> None:
-        with ng.no_grad():
-            for p, s in zip(self.params, state):
-                p.copy_(ng.tensor(s))
-
-
-def make_optimizer(name: str, params: list[Tensor], lr: float, **kwargs: Any) -> Any:
-    """An optimizer from ``nablagrad.optim`` by class name (``"SGD"``, ``"Adam"`` ...)."""
-    from nablagrad import optim
-
-    if not hasattr(optim, name):
-        raise ValueError(f"unknown optimizer {name!r} in nablagrad.optim")
-    return getattr(optim, name)(params, lr=lr, **kwargs)
-
-
-def mse(pred: Tensor, target: Tensor) -> Tensor:
-    return ((pred - target) ** 2).mean()
-
-
-def cross_entropy(logits: Tensor, labels: Tensor, smoothing: float = 0.0) -> Tensor:
-    """Mean of ``-sum_c q_c log softmax(z)_c`` with ``q = (1 - eps) onehot + eps / C``."""
-    logp = logits - ng.logsumexp(logits, 1, keepdim=True)
-    nll = -logp.gather(1, labels.reshape(-1, 1)).reshape(-1)
-    if smoothing == 0.0:
-        return nll.mean()
-    return ((1 - smoothing) * nll - smoothing * logp.mean(1)).mean()
-
-
-def fit_regression(
-    net: MLP, x: Tensor, y: Tensor, steps: int, lr: float, optimizer: str = "Adam"
-) -> list[float]:
-    """Full-batch MSE training; returns the loss after every step."""
-    opt = make_optimizer(optimizer, net.params, lr)
-    losses = []
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = mse(net(x), y)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return losses
-
-
-def predict(net: MLP, x: Tensor) -> np.ndarray:
-    """Network output in evaluation mode (no dropout, no graph)."""
-    was = net.training
-    net.training = False
-    with ng.no_grad():
-        out = net(x).numpy().copy()
-    net.training = was
-    return out
+_ACTS = {"tanh": ng.tanh, "relu": ng.relu, "sigmoid": ng.sigmoid}
 
 
 class BatchedMLP:
@@ -133,7 +32,8 @@ class BatchedMLP:
     ``x_m``; ``mask`` switches hidden units off so models of different widths share one tensor.
     Because the parameters are disjoint, minimising the *sum* of the models' losses gives every
     model exactly the gradient (and, with per-coordinate optimizers such as SGD and Adam, the
-    update) it would get if trained alone -- only faster.
+    update) it would get if trained alone -- only faster.  Weights are initialised like
+    ``nn.Linear``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``.
     """
 
     def __init__(
@@ -147,6 +47,8 @@ class BatchedMLP:
     ) -> None:
         if len(widths) != models:
             raise ValueError(f"BatchedMLP: got {len(widths)} widths for {models} models")
+        if act not in _ACTS:
+            raise ValueError(f"BatchedMLP: unknown activation {act!r}; choose from {list(_ACTS)}")
         rng = np.random.default_rng(seed)
         h = max(widths)
         w1 = np.zeros((models, n_in, h), np.float32)

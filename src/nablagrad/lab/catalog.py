@@ -36,11 +36,10 @@ register(
         "NAdam (the real nablagrad.optim classes) from one start point on a 2-D surface; contour "
         "plot with trajectories, loss vs step, optional GIF.",
         (
-            Param("surface", str, "bowl", "the 2-D loss surface", choices=SURFACES),
+            Param("surface", str, "the 2-D loss surface", choices=SURFACES),
             Param(
                 "steps",
                 int,
-                0,
                 "optimizer steps for every method (0 = the surface's default: "
                 "bowl 150, rosenbrock 1000, saddle 150, beale 400)",
                 minimum=0,
@@ -49,19 +48,17 @@ register(
             Param(
                 "optimizers",
                 tuple,
-                OPTIMIZER_NAMES,
                 "which optimizers race",
                 choices=OPTIMIZER_NAMES,
             ),
             Param(
                 "lr_scale",
                 float,
-                1.0,
                 "multiply every tuned learning rate by this",
                 minimum=1e-6,
                 maximum=100.0,
             ),
-            Param("gif", bool, False, "also write an animated GIF of the race"),
+            Param("gif", bool, "also write an animated GIF of the race"),
         ),
     )
 )
@@ -76,25 +73,21 @@ register(
             Param(
                 "counts",
                 tuple,
-                ("1", "2", "4", "8", "16", "32"),
                 "numbers of towers (per axis)",
                 item=int,
             ),
-            Param(
-                "sharpness", float, 100.0, "sigmoid steepness k = sharpness * towers", minimum=1.0
-            ),
-            Param("grid", int, 50, "2-D evaluation grid points per axis", minimum=4, maximum=200),
+            Param("sharpness", float, "sigmoid steepness k = sharpness * towers", minimum=1.0),
+            Param("grid", int, "2-D evaluation grid points per axis", minimum=4, maximum=200),
             Param(
                 "mlp_hidden",
                 int,
-                16,
                 "hidden sigmoid neurons of the trained MLP (0 steps skips)",
                 minimum=1,
                 maximum=1024,
             ),
-            Param("mlp_steps", int, 1500, "Adam steps for the MLP (0 = skip)", minimum=0),
-            Param("seed", int, 0, "random seed"),
-            Param("gif", bool, False, "also write an animated GIF (one frame per tower count)"),
+            Param("mlp_steps", int, "Adam steps for the MLP (0 = skip)", minimum=0),
+            Param("seed", int, "random seed"),
+            Param("gif", bool, "also write an animated GIF (one frame per tower count)"),
         ),
     )
 )
@@ -105,12 +98,11 @@ register(
         "Every activation function and its derivative computed by autograd, on one grid; saturated "
         "tails (vanishing gradient) shaded; sigmoid's derivative peaks at 0.25.",
         (
-            Param("points", int, 801, "points on the x axis", minimum=11, maximum=100001),
-            Param("xmax", float, 6.0, "plot x in [-xmax, xmax]", minimum=0.5, maximum=50.0),
+            Param("points", int, "points on the x axis", minimum=11, maximum=100001),
+            Param("xmax", float, "plot x in [-xmax, xmax]", minimum=0.5, maximum=50.0),
             Param(
                 "saturation",
                 float,
-                0.05,
                 "shade where |f'| < saturation * max|f'|",
                 minimum=0.0,
                 maximum=1.0,
@@ -126,9 +118,9 @@ register(
         "cosine annealing with warm restarts, one-cycle, linear warm-up), from the real "
         "nablagrad.optim.lr_scheduler classes.",
         (
-            Param("steps", int, 300, "optimizer steps to trace", minimum=10, maximum=100000),
-            Param("base_lr", float, 0.1, "the optimizer's initial learning rate", minimum=1e-8),
-            Param("schedules", tuple, SCHEDULES, "which schedules", choices=SCHEDULES),
+            Param("steps", int, "optimizer steps to trace", minimum=10, maximum=100000),
+            Param("base_lr", float, "the optimizer's initial learning rate", minimum=1e-8),
+            Param("schedules", tuple, "which schedules", choices=SCHEDULES),
         ),
     )
 )
@@ -140,19 +132,18 @@ register(
         "regularization, L2, L1, dropout, early stopping, label smoothing, input noise and data "
         "augmentation: table and train/validation curves; L2 contours for a 2-weight model.",
         (
-            Param("methods", tuple, REG_METHODS, "which methods", choices=REG_METHODS),
-            Param("epochs", int, 300, "full-batch training epochs", minimum=1, maximum=100000),
-            Param("hidden", int, 64, "hidden units per layer (2 hidden layers)", minimum=1),
-            Param("samples", int, 60, "training points (validation: 4x as many)", minimum=8),
+            Param("methods", tuple, "which methods", choices=REG_METHODS),
+            Param("epochs", int, "full-batch training epochs", minimum=1, maximum=100000),
+            Param("hidden", int, "hidden units per layer (2 hidden layers)", minimum=1),
+            Param("samples", int, "training points (validation: 4x as many)", minimum=8),
             Param(
                 "noise",
                 float,
-                0.2,
                 "label noise: share of flipped training labels (validation labels are clean)",
                 minimum=0.0,
                 maximum=0.5,
             ),
-            Param("seed", int, 0, "random seed"),
+            Param("seed", int, "random seed"),
         ),
     )
 )
@@ -163,14 +154,12 @@ register(
         "Bias-variance and capacity on a 1-D regression: training and validation error against "
         "hidden units of an MLP and against polynomial degree, averaged over seeds.",
         (
-            Param("sizes", tuple, ("1", "2", "4", "8", "16", "64"), "MLP hidden units", item=int),
-            Param(
-                "degrees", tuple, tuple(str(d) for d in range(16)), "polynomial degrees", item=int
-            ),
-            Param("samples", int, 20, "training points", minimum=4, maximum=100000),
-            Param("seeds", int, 4, "data/initialisation seeds to average over", minimum=1),
-            Param("steps", int, 2000, "Adam steps per MLP", minimum=1),
-            Param("noise", float, 0.3, "noise std of the targets", minimum=0.0),
+            Param("sizes", tuple, "MLP hidden units", item=int),
+            Param("degrees", tuple, "polynomial degrees", item=int),
+            Param("samples", int, "training points", minimum=4, maximum=100000),
+            Param("seeds", int, "data/initialisation seeds to average over", minimum=1),
+            Param("steps", int, "Adam steps per MLP", minimum=1),
+            Param("noise", float, "noise std of the targets", minimum=0.0),
         ),
     )
 )
@@ -181,19 +170,16 @@ register(
         "Batch size vs learning rate for minibatch SGD on a fixed number of epochs: a grid of "
         "final losses; the best learning rate grows about linearly with the batch size.",
         (
-            Param(
-                "batch_sizes", tuple, ("4", "8", "16", "32", "64", "128"), "batch sizes", item=int
-            ),
+            Param("batch_sizes", tuple, "batch sizes", item=int),
             Param(
                 "lrs",
                 tuple,
-                ("0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5"),
                 "learning rates",
                 item=float,
             ),
-            Param("epochs", int, 3, "epochs per run", minimum=1),
-            Param("samples", int, 1024, "training points", minimum=16),
-            Param("seed", int, 0, "random seed"),
+            Param("epochs", int, "epochs per run", minimum=1),
+            Param("samples", int, "training points", minimum=16),
+            Param("seed", int, "random seed"),
         ),
     )
 )
@@ -204,14 +190,12 @@ register(
         "Decision boundaries of k-nearest-neighbours under the L1, L2 and L_inf distances and "
         "several k on a 2-D data set, with validation accuracy.",
         (
-            Param("ks", tuple, ("1", "5", "15"), "numbers of neighbours", item=int),
-            Param(
-                "metrics", tuple, ("l1", "l2", "linf"), "distances", choices=("l1", "l2", "linf")
-            ),
-            Param("samples", int, 200, "training points", minimum=3),
-            Param("grid", int, 150, "decision-map resolution per axis", minimum=10, maximum=600),
-            Param("noise", float, 0.3, "class overlap (noise std)", minimum=0.0),
-            Param("seed", int, 0, "random seed"),
+            Param("ks", tuple, "numbers of neighbours", item=int),
+            Param("metrics", tuple, "distances", choices=("l1", "l2", "linf")),
+            Param("samples", int, "training points", minimum=3),
+            Param("grid", int, "decision-map resolution per axis", minimum=10, maximum=600),
+            Param("noise", float, "class overlap (noise std)", minimum=0.0),
+            Param("seed", int, "random seed"),
         ),
     )
 )
@@ -222,11 +206,11 @@ register(
         "Bagging: bootstrap replicas of a small MLP vs a single model on a noisy 2-D "
         "classification set: accuracy vs ensemble size and the spread of members' predictions.",
         (
-            Param("members", int, 10, "bootstrap replicas", minimum=1, maximum=1000),
-            Param("hidden", int, 32, "hidden units per member", minimum=1),
-            Param("epochs", int, 300, "full-batch Adam epochs per member", minimum=1),
-            Param("samples", int, 100, "training points", minimum=8),
-            Param("seed", int, 0, "random seed"),
+            Param("members", int, "bootstrap replicas", minimum=1, maximum=1000),
+            Param("hidden", int, "hidden units per member", minimum=1),
+            Param("epochs", int, "full-batch Adam epochs per member", minimum=1),
+            Param("samples", int, "training points", minimum=8),
+            Param("seed", int, "random seed"),
         ),
     )
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..backend import np
+from ..datasets import make_moons
 
 
 def blobs_moons(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -23,19 +24,10 @@ def blobs_moons(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray
 
 
 def two_moons(n: int, noise: float, seed: int, flip: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaved half-moons; a share ``flip`` of the labels is flipped (label noise)."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, size=n)
-    t = rng.uniform(0, np.pi, size=n)
-    x = np.where(
-        y[:, None] == 0,
-        np.stack([np.cos(t), np.sin(t)], 1),
-        np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1),
-    )
-    x = x + rng.normal(0, noise, size=x.shape)
-    flipped = rng.random(n) < flip
-    y = np.where(flipped, 1 - y, y)
-    return x.astype(np.float32), y.astype(np.int64)
+    """``datasets.make_moons`` (shuffled) with a share ``flip`` of the labels flipped."""
+    x, y = make_moons(n, noise=noise, seed=seed, shuffle=True)
+    flipped = np.random.default_rng(seed + 1).random(n) < flip
+    return x, np.where(flipped, 1 - y, y).astype(np.int64)
 
 
 def regression_1d(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -8,29 +8,38 @@ Every experiment lives in its own module with three functions:
 - ``summary(result) -> str``: the text the CLI prints, saying what the figures show.
 
 The registry validates parameters before anything runs, so a typo gives a message naming the
-experiment's valid parameters instead of a traceback.
+experiment's valid parameters instead of a traceback.  A parameter's default is written once,
+in the signature of its experiment's ``run``; the catalog (``catalog.py``) adds the type, help,
+choices and range, and ``Experiment.params`` joins the two.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+_FROM_RUN: Any = object()  # a Param's default comes from its experiment's ``run`` signature
+
 
 @dataclass(frozen=True)
 class Param:
-    """One tunable parameter of an experiment: type, default, help and optional choices/range."""
+    """One tunable parameter of an experiment: type, help and optional choices/range.
+
+    ``default`` is filled in from the experiment's ``run`` signature (``Experiment.params``).
+    """
 
     name: str
     type: type
-    default: Any
     help: str
     choices: tuple = ()
     minimum: float | None = None
     maximum: float | None = None
     item: type = str  # for tuple parameters: the type of each item (int, float or str)
+    default: Any = _FROM_RUN
 
     def parse(self, text: str, experiment: str) -> Any:
         """Convert a command-line string to this parameter's type and validate it."""
@@ -107,10 +116,15 @@ class Experiment:
     name: str
     module: str
     description: str
-    params: tuple[Param, ...] = field(default_factory=tuple)
+    declared: tuple[Param, ...] = field(default_factory=tuple)
 
     def _mod(self) -> Any:
         return importlib.import_module(f"nablagrad.lab.experiments.{self.module}")
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        """The declared parameters with their defaults, read from ``run``'s signature."""
+        return _with_defaults(self)
 
     def resolve(self, given: dict[str, Any]) -> dict[str, Any]:
         """Fill defaults and validate ``given`` (already typed) against the parameter list."""
@@ -177,6 +191,25 @@ def _single_blas_thread() -> Any:
 
         return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
+
+
+_DEFAULTS: dict[str, tuple[Param, ...]] = {}
+
+
+def _with_defaults(exp: Experiment) -> tuple[Param, ...]:
+    if exp.name not in _DEFAULTS:
+        signature = inspect.signature(exp._mod().run).parameters
+        filled = []
+        for p in exp.declared:
+            arg = signature.get(p.name)
+            if arg is None or arg.default is inspect.Parameter.empty:
+                raise TypeError(
+                    f"lab {exp.name}: run() has no default for parameter {p.name!r}: give it "
+                    "one in the signature (the single place experiment defaults live)"
+                )
+            filled.append(dataclasses.replace(p, default=arg.default))
+        _DEFAULTS[exp.name] = tuple(filled)
+    return _DEFAULTS[exp.name]
 
 
 EXPERIMENTS: dict[str, Experiment] = {}

@@ -1,5 +1,17 @@
-"""Primitive operations grouped by family; each module's Functions carry forward and backward."""
+"""Every primitive, in one home: the table (``table.py``) and the families built from it or
+written by hand (see docs/DESIGN.md, "Primitives: one home")."""
 
-from . import compare, elementwise, index, linalg, reduce, shape
+from . import compare, conv, elementwise, fused, index, inplace, linalg, reduce, shape, table
 
-__all__ = ["compare", "elementwise", "index", "linalg", "reduce", "shape"]
+__all__ = [
+    "compare",
+    "conv",
+    "elementwise",
+    "fused",
+    "index",
+    "inplace",
+    "linalg",
+    "reduce",
+    "shape",
+    "table",
+]

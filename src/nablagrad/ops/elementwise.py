@@ -111,12 +111,8 @@ def _float_dtype_for(x: Tensor) -> Tensor:
 
 def function_from_row(row: Row) -> type[Function]:
     """The ``Function`` subclass for a table row (``exp`` -> ``Exp``)."""
-    fwd = row.forward
     if row.arity == 1:
         (d0,) = row.grads
-
-        def forward(self: Function, x: Any) -> Any:
-            return fwd(x)
 
         def backward(self: Function, g: Any, out: Any, x: Any) -> tuple:
             return (d0(self.m, g, out, x),)
@@ -124,17 +120,17 @@ def function_from_row(row: Row) -> type[Function]:
     else:
         d0, d1 = row.grads
 
-        def forward(self: Function, a: Any, b: Any) -> Any:  # type: ignore[misc]
-            return fwd(a, b)
-
         def backward(self: Function, g: Any, out: Any, a: Any, b: Any) -> tuple:  # type: ignore[misc]
+            pa, pb = self.parents  # (inlined self.needs(i): this runs for every binary node)
             return (
-                d0(self.m, g, out, a, b) if self.needs(0) else None,
-                d1(self.m, g, out, a, b) if self.needs(1) else None,
+                d0(self.m, g, out, a, b) if pa._requires_grad else None,
+                d1(self.m, g, out, a, b) if pb._requires_grad else None,
             )
 
     name = "".join(part.capitalize() for part in row.name.split("_"))
-    return type(name, (Function,), {"forward": forward, "backward": backward, "__doc__": row.doc})
+    # the row's array function is the forward itself (a static method: no wrapper call)
+    body = {"forward": staticmethod(row.forward), "backward": backward, "__doc__": row.doc}
+    return type(name, (Function,), body)
 
 
 def functional_from_row(row: Row, cls: type[Function]) -> Any:
@@ -151,7 +147,9 @@ def functional_from_row(row: Row, cls: type[Function]) -> Any:
         def unary_float(x: Tensor) -> Tensor:
             if not isinstance(x, Tensor):
                 raise TypeError(f"{row.name}(): expected a Tensor, got {type(x).__name__}")
-            return apply(_float_dtype_for(x))
+            if x._data.dtype.kind in "biu":  # integers and bools compute in the default float
+                x = x.to(dtype=default_float_np())
+            return apply(x)
 
         fn = unary_float
     else:
@@ -345,14 +343,31 @@ def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
     return div(Round.apply(mul(x, scale)), scale)
 
 
+class FloorDivide(Function):
+    """``floor(a / b)``; like torch, it has no derivative: backward raises."""
+
+    def forward(self, a, b):
+        return get_array_module(a).floor(a / b)
+
+    def backward(self, g, out, a, b):
+        raise RuntimeError(
+            "derivative for floor_divide is not implemented (as in torch): use "
+            "div(a, b, rounding_mode='floor'), whose gradient is zero, or detach the operands"
+        )
+
+
 def floor_divide(a: Any, b: Any) -> Tensor:
+    """``a // b`` rounded toward minus infinity (no derivative, as torch's floor_divide)."""
+    a, b = prepare(a, b)
+    if a._data.dtype.kind == "f":
+        return FloorDivide.apply(a, b)
     return div(a, b, rounding_mode="floor")
 
 
 def remainder(a: Any, b: Any) -> Tensor:
     """Python-style modulus (sign of the divisor); gradient flows to ``a`` as identity."""
     a, b = prepare(a, b)
-    return sub(a, mul(floor_divide(a, b).detach(), b))
+    return sub(a, mul(div(a.detach(), b.detach(), rounding_mode="floor"), b))
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:

@@ -42,6 +42,15 @@ def _convert_one(i: Any) -> Any:
     return i
 
 
+def along(xp: Any, index: Any, axis: int) -> tuple:
+    """The full index of ``index`` used along ``axis`` (torch's gather/scatter addressing):
+    element ``(i, j, ...)`` of ``index`` addresses ``(i, ..., index[i, j, ...], ...)``; the
+    index may be smaller than the tensor in every dimension."""
+    full = list(xp.indices(index.shape, sparse=True))
+    full[axis] = index
+    return tuple(full)
+
+
 class GetItem(Function):
     def forward(self, x, index=None, basic=True):
         self.index, self.basic, self.shape = index, basic, x.shape
@@ -91,7 +100,7 @@ class SetItem(Function):
 class Gather(Function):
     def forward(self, x, index=None, axis=0):
         self.index, self.axis, self.shape = index, axis, x.shape
-        return get_array_module(x).take_along_axis(x, index, axis=axis)
+        return x[along(get_array_module(x), index, axis)]
 
     def backward(self, g, out, x):
         return (
@@ -104,9 +113,7 @@ class ScatterAddAlong(Function):
         self.index, self.axis = index, axis
         xp = get_array_module(g)
         out = xp.zeros(shape, dtype=g.dtype)
-        full = list(xp.indices(index.shape, sparse=True))
-        full[axis] = index
-        xp.add.at(out, tuple(full), g)
+        xp.add.at(out, along(xp, index, axis), g)
         return out
 
     def backward(self, gg, out, g):
@@ -158,18 +165,20 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
             f"gather(): index has {index.ndim} dims but input has {x.ndim}: they must match"
         )
     axis = _validate.dim(dim, x.ndim)
-    for d in range(x.ndim):
-        if d != axis and index.shape[d] > x.shape[d]:
-            raise RuntimeError(
-                f"gather(): Size does not match at dimension {d} expected index {list(index.shape)}"
-                f" to be no larger than self {list(x.shape)} apart from dimension {axis}"
-            )
-    _validate.index_range(index._data, x.shape[axis] if x.ndim else 1, "gather", axis)
-    if x.ndim and index.shape != x.shape:
-        # take_along_axis needs equal sizes off the axis; torch reads the leading corner
-        corner = tuple(slice(0, n) if d != axis else slice(None) for d, n in enumerate(index.shape))
-        x = x[corner]
+    _check_along("gather", x, index, axis)
     return Gather.apply(x, index=index._data, axis=axis)
+
+
+def _check_along(name: str, x: Tensor, index: Tensor, axis: int) -> None:
+    """torch's rule: ``index`` fits inside ``x`` in every dimension but ``axis``; its values
+    lie in ``[0, size)`` along ``axis`` (torch refuses negative indices here)."""
+    for d, (i, n) in enumerate(zip(index.shape, x.shape)):
+        if d != axis and i > n:
+            raise RuntimeError(
+                f"{name}(): index has size {i} in dimension {d} but the input only {n}: the "
+                f"index may not be larger than the input outside dim {axis}"
+            )
+    _validate.index_range(index._data, x.shape[axis] if x.ndim else 1, name, axis)
 
 
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -214,16 +223,13 @@ class Scatter(Function):
         xp = get_array_module(x)
         self.index, self.axis, self.reduce = index, axis, reduce
         out = x.copy()
+        where = along(xp, index, axis)
         if reduce == "add":
-            full = list(xp.indices(index.shape, sparse=True))
-            full[axis] = index
-            xp.add.at(out, tuple(full), src)
+            xp.add.at(out, where, src)
         elif reduce == "multiply":
-            full = list(xp.indices(index.shape, sparse=True))
-            full[axis] = index
-            xp.multiply.at(out, tuple(full), src)
+            xp.multiply.at(out, where, src)
         else:
-            xp.put_along_axis(out, index, src, axis=axis)
+            out[where] = src
         return out
 
     def backward(self, g, out, x, src):
@@ -238,7 +244,7 @@ class Scatter(Function):
         if self.needs(0):
             raw = m.raw(g)
             keep = get_array_module(raw).ones(raw.shape, dtype=bool)
-            get_array_module(raw).put_along_axis(keep, self.index, False, axis=self.axis)
+            keep[along(get_array_module(raw), self.index, self.axis)] = False
             gx = g * keep
         if self.needs(1):
             gsrc = m.call(Gather, g, index=self.index, axis=self.axis)
@@ -261,6 +267,7 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = N
             f"scatter(): index has {index.ndim} dims but input has {x.ndim}: they must match"
         )
     axis = _validate.dim(dim, x.ndim)
+    _check_along("scatter", x, index, axis)
     xp = get_array_module(x._data)
     if isinstance(src, Tensor):
         if src.ndim != x.ndim or any(i > s for i, s in zip(index.shape, src.shape)):

@@ -34,14 +34,10 @@ from ..utils.data import transforms as T
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "spirals", "moons", "xor", "circles")
 MODELS = ("mlp", "lenet5", "linear")
-OPTIMIZERS = {
-    "sgd": ("SGD", {"momentum": 0.9}),
-    "adam": ("Adam", {}),
-    "adamw": ("AdamW", {}),
-    "rmsprop": ("RMSprop", {}),
-    "adagrad": ("Adagrad", {}),
-    "nadam": ("NAdam", {}),
-}
+# the training loop's choices: the optimizer registry's names (lower case) that step without a
+# closure; plain "sgd" means SGD with momentum 0.9 here
+OPTIMIZERS = tuple(optim.names(closure=False, lower=True))
+_PRESETS = {"sgd": {"momentum": 0.9}}
 SCHEDULES = ("none", "step", "cosine", "exponential", "plateau", "onecycle")
 _SYNTHETIC = {
     "spirals": make_spirals,
@@ -137,8 +133,8 @@ def build_model(name: str, in_features: int, num_classes: int, hidden: list[int]
 def build_optimizer(name: str, params: Any, lr: float, weight_decay: float) -> optim.Optimizer:
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}: choose from {', '.join(OPTIMIZERS)}")
-    cls_name, extra = OPTIMIZERS[name]
-    return getattr(optim, cls_name)(params, lr=lr, weight_decay=weight_decay, **extra)
+    extra = _PRESETS.get(name, {})
+    return optim.create(name, params, lr=lr, weight_decay=weight_decay, **extra)
 
 
 def build_schedule(name: str, opt: optim.Optimizer, epochs: int, steps_per_epoch: int

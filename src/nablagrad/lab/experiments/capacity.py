@@ -24,8 +24,9 @@ from typing import Any
 
 import nablagrad as ng
 
+from ... import optim
 from ...backend import np
-from .._mlp import BatchedMLP, make_optimizer
+from .._mlp import BatchedMLP
 from ..datasets import regression_1d
 from ..plotting import color, figure, save_png
 
@@ -81,7 +82,7 @@ def run(
         ys = ng.tensor(np.stack([data[i % seeds][1] for i in range(len(widths))])[..., None])
         xv = ng.tensor(np.concatenate([scale(vals[i % seeds][0]) for i in range(len(widths))]))
         yv = ng.tensor(np.stack([vals[i % seeds][1] for i in range(len(widths))])[..., None])
-        opt = make_optimizer("Adam", net.params, 0.01)
+        opt = optim.create("Adam", net.params, lr=0.01)
         for _ in range(steps):
             opt.zero_grad()
             per_model = ((net(xs) - ys) ** 2).mean((1, 2))

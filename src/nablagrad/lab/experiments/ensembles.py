@@ -23,8 +23,9 @@ from typing import Any
 
 import nablagrad as ng
 
+from ... import optim
 from ...backend import np
-from .._mlp import BatchedMLP, make_optimizer
+from .._mlp import BatchedMLP
 from ..datasets import two_moons
 from ..plotting import color, figure, save_png
 
@@ -56,7 +57,7 @@ def run(
     net = BatchedMLP(models, 2, [hidden] * models, 2, act="tanh", seed=seed)
     x = ng.tensor(np.stack([xt[b] for b in boot]))
     onehot = ng.tensor(np.eye(2, dtype=np.float32)[np.stack([yt[b] for b in boot])])
-    opt = make_optimizer("Adam", net.params, lr)
+    opt = optim.create("Adam", net.params, lr=lr)
     for _ in range(epochs):
         opt.zero_grad()
         z = net(x)

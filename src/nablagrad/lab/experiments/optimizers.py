@@ -108,27 +108,32 @@ _LR: dict[str, dict[str, float]] = {
 DEFAULT_STEPS = {"bowl": 150, "rosenbrock": 1000, "saddle": 150, "beale": 400}
 
 
-def make_optimizer(name: str, params: list[Tensor], lr: float, module: Any = None) -> Any:
-    """The ``nablagrad.optim`` object for a racer name (momentum variants are SGD options).
+# each racer is an optimizer of the registry (nablagrad.optim.OPTIMIZERS) with its options
+RACERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "SGD": ("SGD", {}),
+    "Momentum": ("SGD", {"momentum": 0.9}),
+    "Nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}),
+    "AdaGrad": ("Adagrad", {}),
+    "RMSProp": ("RMSprop", {"alpha": 0.9}),
+    "AdaDelta": ("Adadelta", {"rho": 0.9}),
+    "Adam": ("Adam", {}),
+    "Adamax": ("Adamax", {}),
+    "NAdam": ("NAdam", {}),
+}
 
-    ``module`` defaults to ``nablagrad.optim``; the tests pass ``torch.optim`` to check the race
-    against PyTorch.
+
+def make_optimizer(name: str, params: list[Tensor], lr: float, module: Any = None) -> Any:
+    """The optimizer for a racer name, built through ``nablagrad.optim``'s registry.
+
+    ``module`` defaults to ``nablagrad.optim``; the tests pass ``torch.optim`` (looked up by
+    class name) to check the race against PyTorch.
     """
-    o = module or ng.optim
-    table = {
-        "SGD": lambda: o.SGD(params, lr=lr),
-        "Momentum": lambda: o.SGD(params, lr=lr, momentum=0.9),
-        "Nesterov": lambda: o.SGD(params, lr=lr, momentum=0.9, nesterov=True),
-        "AdaGrad": lambda: o.Adagrad(params, lr=lr),
-        "RMSProp": lambda: o.RMSprop(params, lr=lr, alpha=0.9),
-        "AdaDelta": lambda: o.Adadelta(params, lr=lr, rho=0.9),
-        "Adam": lambda: o.Adam(params, lr=lr),
-        "Adamax": lambda: o.Adamax(params, lr=lr),
-        "NAdam": lambda: o.NAdam(params, lr=lr),
-    }
-    if name not in table:
-        raise ValueError(f"optimizers: unknown optimizer {name!r}; choose from {', '.join(table)}")
-    return table[name]()
+    if name not in RACERS:
+        raise ValueError(f"optimizers: unknown optimizer {name!r}; choose from {', '.join(RACERS)}")
+    cls_name, options = RACERS[name]
+    if module is None:
+        return ng.optim.create(cls_name, params, lr=lr, **options)
+    return getattr(module, cls_name)(params, lr=lr, **options)
 
 
 def race(surface: str, name: str, steps: int, lr: float) -> tuple[np.ndarray, np.ndarray]:

@@ -32,8 +32,10 @@ from typing import Any
 
 import nablagrad as ng
 
+from ... import nn, optim
 from ...backend import np
-from .._mlp import MLP, cross_entropy, make_optimizer
+from ...models import MLP
+from ...nn import functional as F
 from ..datasets import two_moons
 from ..plotting import color, figure, save_png
 
@@ -45,15 +47,19 @@ def _reflect(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([1 - x[:, 0], 0.5 - x[:, 1]], 1).astype(np.float32), 1 - y
 
 
+def _copy_state(net: nn.Module) -> dict[str, Any]:
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+
 def _evaluate(net: MLP, x_all: Any, y_all: np.ndarray, n_train: int) -> tuple[float, ...]:
     """(train loss, train acc, val loss, val acc) from one no-grad forward pass over both sets.
 
     ``x_all`` holds the training inputs followed by the validation inputs.
     """
-    net.training = False
+    net.eval()
     with ng.no_grad():
         z = net(x_all).numpy().astype(np.float64)
-    net.training = True
+    net.train()
     zmax = z.max(1, keepdims=True)
     logp = z - zmax - np.log(np.exp(z - zmax).sum(1, keepdims=True))
     nll = -logp[np.arange(len(y_all)), y_all]
@@ -82,43 +88,44 @@ def train(
     if method == "augmentation":
         xa, ya = _reflect(xt, yt)
         xt, yt = np.concatenate([xt, xa]), np.concatenate([yt, ya])
+    ng.manual_seed(seed)  # initial weights (nn.Linear) and dropout masks come from it
     net = MLP(
         [2, hidden, hidden, 2],
-        act="relu",
-        seed=seed,
+        activation="relu",
         dropout=STRENGTH["dropout"] if method == "dropout" else 0.0,
     )
-    opt = make_optimizer("Adam", net.params, lr)
+    weights = [m.weight for m in net.modules() if isinstance(m, nn.Linear)]  # not the biases
+    opt = optim.create("Adam", net.parameters(), lr=lr)
     x, y = ng.tensor(xt), ng.tensor(yt)
     x_all, y_all = ng.tensor(np.concatenate([xt, xv])), np.concatenate([yt, yv])
     gen = np.random.default_rng(seed + 7)
     smoothing = STRENGTH["label_smoothing"] if method == "label_smoothing" else 0.0
     curves = {k: np.empty(epochs) for k in ("train_loss", "val_loss", "train_acc", "val_acc")}
-    best = (np.inf, 0, net.state())
+    best = (np.inf, 0, _copy_state(net))
     for epoch in range(epochs):
         inputs = x
         if method == "input_noise":
             jitter = gen.normal(0, STRENGTH["input_noise"], size=xt.shape).astype(np.float32)
             inputs = x + ng.tensor(jitter)
         opt.zero_grad()
-        loss = cross_entropy(net(inputs), y, smoothing)
+        loss = F.cross_entropy(net(inputs), y, label_smoothing=smoothing)
         if method == "l2":
-            loss = loss + 0.5 * STRENGTH["l2"] * sum((w * w).sum() for w in net.weights())
+            loss = loss + 0.5 * STRENGTH["l2"] * sum((w * w).sum() for w in weights)
         elif method == "l1":
-            loss = loss + STRENGTH["l1"] * sum(w.abs().sum() for w in net.weights())
+            loss = loss + STRENGTH["l1"] * sum(w.abs().sum() for w in weights)
         loss.backward()
         opt.step()
         tl, ta, vl, va = _evaluate(net, x_all, y_all, len(yt))
         curves["train_loss"][epoch], curves["train_acc"][epoch] = tl, ta
         curves["val_loss"][epoch], curves["val_acc"][epoch] = vl, va
         if method == "early_stopping" and vl < best[0]:
-            best = (vl, epoch, net.state())
+            best = (vl, epoch, _copy_state(net))
     best_epoch = int(np.argmin(curves["val_loss"]))
     if method == "early_stopping":
-        net.load(best[2])  # restore the best validation epoch's weights
+        net.load_state_dict(best[2])  # restore the best validation epoch's weights
         best_epoch = best[1]
     tl, ta, vl, va = _evaluate(net, x_all, y_all, len(yt))
-    zero = float(np.mean([(np.abs(w.detach().numpy()) < 1e-3).mean() for w in net.weights()]))
+    zero = float(np.mean([(np.abs(w.detach().numpy()) < 1e-3).mean() for w in weights]))
     return {
         "curves": curves,
         "train_loss": tl,
@@ -128,7 +135,7 @@ def train(
         "best_epoch": best_epoch,
         "net": net,
         "small_weights": zero,
-        "weight_norm": float(np.sqrt(sum((w.detach().numpy() ** 2).sum() for w in net.weights()))),
+        "weight_norm": float(np.sqrt(sum((w.detach().numpy() ** 2).sum() for w in weights))),
     }
 
 

@@ -27,8 +27,10 @@ from typing import Any
 import nablagrad as ng
 from nablagrad import Tensor
 
+from ... import optim
 from ...backend import np
-from .._mlp import MLP, fit_regression, predict
+from ...models import MLP
+from ...nn import functional as F
 from ..plotting import color, figure, pyplot, save_gif, save_png
 
 
@@ -142,13 +144,22 @@ def run(
         "mlp_steps": mlp_steps,
     }
     if mlp_steps > 0:
-        net = MLP([1, mlp_hidden, 1], act="sigmoid", seed=seed)
+        ng.manual_seed(seed)  # nn.Linear draws its initial weights from the global generator
+        net = MLP([1, mlp_hidden, 1], activation="sigmoid")
         # inputs standardised to [-3, 3] (as a practitioner would), so sigmoids need no huge
         # weights to bend inside the domain
         xs = ng.tensor(((x - 0.5) * 6).reshape(-1, 1).astype(np.float32))
         ys = ng.tensor(f.reshape(-1, 1).astype(np.float32))
-        losses = fit_regression(net, xs, ys, mlp_steps, lr=0.05, optimizer="Adam")
-        fit = predict(net, xs).reshape(-1)
+        opt = optim.create("Adam", net.parameters(), lr=0.05)
+        losses = []
+        for _ in range(mlp_steps):  # full-batch mean squared error
+            opt.zero_grad()
+            loss = F.mse_loss(net(xs), ys)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        with ng.no_grad():
+            fit = net(xs).numpy().reshape(-1)
         result.update(
             mlp_fit=fit,
             mlp_losses=np.array(losses),

@@ -1,0 +1,479 @@
+"""Every public name of ``nablagrad``, ``nablagrad.nn.functional`` and ``Tensor`` is compared
+with PyTorch here (forward, gradients and, where torch has them, second derivatives), is a
+table row (``test_table.py``), an alias of a compared name, or has a written reason.
+
+``test_every_public_name_is_checked`` fails when a new public name has none of these: add a
+case below (one line, ``L`` is ``nablagrad`` or ``torch``) or a reason.
+"""
+
+from __future__ import annotations
+import __future__
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as tF
+from helpers import check_op
+
+import nablagrad as ng
+import nablagrad.nn.functional as ngF
+from nablagrad.ops.table import BINARY, REDUCTIONS, UNARY
+
+TABLE = {r.name for r in UNARY + BINARY + REDUCTIONS}
+
+
+@dataclass
+class Case:
+    """``call(L, *inputs)`` on both libraries; ``inputs`` are shapes (seeded floats) or arrays."""
+
+    call: Callable[..., Any]
+    inputs: list = field(default_factory=lambda: [(3, 4)])
+    opts: dict = field(default_factory=dict)
+
+
+def I(*values: Any) -> np.ndarray:  # noqa: E743 - an integer (index) input
+    return np.array(values, dtype=np.int64)
+
+
+IDX = np.array([[0, 2, 1, 0], [1, 0, 2, 2]])  # an index along dim 0 of a (3, 4) tensor
+MASK = np.array([[True, False, True, False]] * 3)
+POS = {"low": 0.5, "high": 2.0}
+F = "F."  # nn.functional cases: key "F.name", call gets L = the functional module
+T = "T."  # Tensor-only methods: key "T.name"
+
+CASES: dict[str, Case] = {
+    # -- math beyond the table -----------------------------------------------------------------
+    "clamp": Case(lambda L, x: L.clamp(x, -0.5, 0.7)),
+    "expm1": Case(lambda L, x: L.expm1(x)),
+    "log2": Case(lambda L, x: L.log2(x), opts=POS),
+    "log10": Case(lambda L, x: L.log10(x), opts=POS),
+    "rsqrt": Case(lambda L, x: L.rsqrt(x), opts={**POS, "rtol": 1e-4}),
+    "reciprocal": Case(lambda L, x: L.reciprocal(x), opts={**POS, "rtol": 1e-4}),
+    "square": Case(lambda L, x: L.square(x)),
+    "tan": Case(lambda L, x: L.tan(x), opts={"low": -1.0, "high": 1.0, "rtol": 1e-4}),
+    "lerp": Case(lambda L, a, b: L.lerp(a, b, 0.3), [(3, 4), (4,)]),
+    "remainder": Case(lambda L, a: L.remainder(a, 0.7)),
+    "floor_divide": Case(lambda L, a: L.floor_divide(a, 0.7), opts={"grad": False}),
+    "where": Case(lambda L, a, b: L.where(a > b, a, b), [(3, 4), (4,)]),
+    "softmax": Case(lambda L, x: L.softmax(x, 1)),
+    "log_softmax": Case(lambda L, x: L.log_softmax(x, 0)),
+    # -- comparisons and logic (bool results) ---------------------------------------------------
+    "eq": Case(lambda L, a: L.eq(a, L.round(a))),
+    "ne": Case(lambda L, a: L.ne(a, L.round(a))),
+    "lt": Case(lambda L, a, b: L.lt(a, b), [(3, 4), (4,)]),
+    "le": Case(lambda L, a, b: L.le(a, b), [(3, 4), (4,)]),
+    "gt": Case(lambda L, a, b: L.gt(a, b), [(3, 4), (4,)]),
+    "ge": Case(lambda L, a, b: L.ge(a, b), [(3, 4), (4,)]),
+    "isnan": Case(lambda L, x: L.isnan(L.log(x))),
+    "isinf": Case(lambda L, x: L.isinf(1 / L.round(x))),
+    "isfinite": Case(lambda L, x: L.isfinite(L.log(x))),
+    "logical_not": Case(lambda L, x: L.logical_not(x > 0)),
+    "logical_and": Case(lambda L, a, b: L.logical_and(a > 0, b > 0), [(3, 4), (4,)]),
+    "logical_or": Case(lambda L, a, b: L.logical_or(a > 0, b > 0), [(3, 4), (4,)]),
+    "logical_xor": Case(lambda L, a, b: L.logical_xor(a > 0, b > 0), [(3, 4), (4,)]),
+    "isclose": Case(lambda L, a: L.isclose(a, a + 1e-7)),
+    "allclose": Case(lambda L, a: L.tensor(L.allclose(a, a * 1.5))),
+    "equal": Case(lambda L, a: L.tensor(L.equal(a, a.clone()))),
+    "all": Case(lambda L, x: L.all(x > -1.5)),
+    "any": Case(lambda L, x: L.any(x > 1.9)),
+    "count_nonzero": Case(lambda L, x: L.count_nonzero(L.round(x))),
+    # -- reductions beyond the table ------------------------------------------------------------
+    "prod": Case(lambda L, x: L.prod(x, 1), opts={"rtol": 1e-4}),
+    "max": Case(lambda L, x: L.max(x, 1)[0] + L.max(x)),
+    "min": Case(lambda L, x: L.min(x, 0)[0] * L.min(x)),
+    "argmax": Case(lambda L, x: L.argmax(x, 1)),
+    "argmin": Case(lambda L, x: L.argmin(x)),
+    "var": Case(lambda L, x: L.var(x, 1)),
+    "std": Case(lambda L, x: L.std(x, 0, keepdim=True), opts={"rtol": 1e-4}),
+    "norm": Case(lambda L, x: L.norm(x) + L.norm(x, 3, 1).sum(), opts={"rtol": 1e-4}),
+    "cumsum": Case(lambda L, x: L.cumsum(x, 1)),
+    # -- linear algebra -------------------------------------------------------------------------
+    "matmul": Case(lambda L, a, b: L.matmul(a, b), [(2, 3, 4), (4, 5)], {"rtol": 1e-4}),
+    "mm": Case(lambda L, a, b: L.mm(a, b), [(3, 4), (4, 2)], {"rtol": 1e-4}),
+    "mv": Case(lambda L, a, b: L.mv(a, b), [(3, 4), (4,)], {"rtol": 1e-4}),
+    "dot": Case(lambda L, a, b: L.dot(a, b), [(4,), (4,)], {"rtol": 1e-4}),
+    "bmm": Case(lambda L, a, b: L.bmm(a, b), [(2, 3, 4), (2, 4, 2)], {"rtol": 1e-4}),
+    "outer": Case(lambda L, a, b: L.outer(a, b), [(3,), (4,)]),
+    "einsum": Case(lambda L, a, b: L.einsum("ij,jk->ik", a, b), [(3, 4), (4, 2)], {"rtol": 1e-4}),
+    # -- shapes ---------------------------------------------------------------------------------
+    "reshape": Case(lambda L, x: L.reshape(x, (4, 3))),
+    "flatten": Case(lambda L, x: L.flatten(x, 1), [(2, 3, 4)]),
+    "unflatten": Case(lambda L, x: L.unflatten(x, 1, (2, 2))),
+    "squeeze": Case(lambda L, x: L.squeeze(x, 1), [(3, 1, 4)]),
+    "unsqueeze": Case(lambda L, x: L.unsqueeze(x, -1)),
+    "permute": Case(lambda L, x: L.permute(x, (2, 0, 1)), [(2, 3, 4)]),
+    "transpose": Case(lambda L, x: L.transpose(x, 0, 2), [(2, 3, 4)]),
+    "t": Case(lambda L, x: L.t(x)),
+    "movedim": Case(lambda L, x: L.movedim(x, 0, 2), [(2, 3, 4)]),
+    "broadcast_to": Case(lambda L, x: L.broadcast_to(x, (2, 3, 4)), [(3, 1)]),
+    "broadcast_tensors": Case(lambda L, a, b: L.broadcast_tensors(a, b), [(3, 1), (4,)]),
+    "repeat": Case(lambda L, x: x.repeat(2, 1, 3), [(3, 4)]),
+    "cat": Case(lambda L, a, b: L.cat([a, b], 1), [(3, 4), (3, 2)]),
+    "stack": Case(lambda L, a, b: L.stack([a, b], 1), [(3, 4), (3, 4)]),
+    "split": Case(lambda L, x: L.split(x, [1, 3], 1)),
+    "chunk": Case(lambda L, x: L.chunk(x, 2, 1)),
+    "unbind": Case(lambda L, x: L.unbind(x, 1)),
+    "narrow": Case(lambda L, x: L.narrow(x, 1, 1, 2)),
+    "flip": Case(lambda L, x: L.flip(x, (0, 1))),
+    # -- indexing -------------------------------------------------------------------------------
+    "gather": Case(lambda L, x, i: L.gather(x, 0, i), [(3, 4), IDX]),
+    "scatter": Case(lambda L, x, i, s: L.scatter(x, 0, i, s), [(3, 4), IDX, (2, 4)]),
+    "index_select": Case(lambda L, x, i: L.index_select(x, 1, i), [(3, 4), I(3, 0, 3)]),
+    "masked_fill": Case(lambda L, x, m: L.masked_fill(x, m, 0.5), [(3, 4), MASK]),
+    "masked_select": Case(lambda L, x, m: L.masked_select(x, m), [(3, 4), MASK]),
+    # -- creation (deterministic) ---------------------------------------------------------------
+    "tensor": Case(lambda L, x: L.tensor([[1.0, 2.0], [3.0, 4.0]]) * x.sum()),
+    "as_tensor": Case(lambda L, x: L.as_tensor([1, 2, 3])),
+    "from_numpy": Case(lambda L, x: L.from_numpy(np.arange(6.0).reshape(2, 3))),
+    "zeros": Case(lambda L, x: L.zeros(2, 3) + x.sum()),
+    "ones": Case(lambda L, x: L.ones((2, 3), dtype=L.int64)),
+    "full": Case(lambda L, x: L.full((2, 3), 1.5)),
+    "zeros_like": Case(lambda L, x: L.zeros_like(x)),
+    "ones_like": Case(lambda L, x: L.ones_like(x)),
+    "full_like": Case(lambda L, x: L.full_like(x, 7)),
+    "empty": Case(lambda L, x: L.empty(2, 3).shape == (2, 3) and L.ones(1)),
+    "empty_like": Case(lambda L, x: L.ones(L.empty_like(x).shape)),
+    "arange": Case(lambda L, x: L.arange(1, 7, 2) + L.arange(3.5)[1]),
+    "linspace": Case(lambda L, x: L.linspace(-1, 2, 7)),
+    "logspace": Case(lambda L, x: L.logspace(-1, 2, 5), opts={"rtol": 1e-5}),
+    "eye": Case(lambda L, x: L.eye(3, 4)),
+    # -- predicates and sizes -------------------------------------------------------------------
+    "is_tensor": Case(lambda L, x: L.tensor([L.is_tensor(x), L.is_tensor(1.0)])),
+    "is_floating_point": Case(lambda L, x: L.tensor(L.is_floating_point(x))),
+    "numel": Case(lambda L, x: L.tensor(L.numel(x))),
+    # -- nn.functional --------------------------------------------------------------------------
+    F + "relu": Case(lambda L, x: L.relu(x)),
+    F + "sigmoid": Case(lambda L, x: L.sigmoid(x)),
+    F + "tanh": Case(lambda L, x: L.tanh(x)),
+    F + "softmax": Case(lambda L, x: L.softmax(x, dim=1)),
+    F + "log_softmax": Case(lambda L, x: L.log_softmax(x, dim=0)),
+    F + "leaky_relu": Case(lambda L, x: L.leaky_relu(x, 0.2)),
+    F + "elu": Case(lambda L, x: L.elu(x, 0.8)),
+    F + "selu": Case(lambda L, x: L.selu(x)),
+    F + "gelu": Case(lambda L, x: L.gelu(x) + L.gelu(x, approximate="tanh")),
+    F + "silu": Case(lambda L, x: L.silu(x)),
+    F + "softplus": Case(lambda L, x: L.softplus(x, beta=2.0, threshold=3.0)),
+    F + "mish": Case(lambda L, x: L.mish(x), opts={"rtol": 1e-4}),
+    F + "hardtanh": Case(lambda L, x: L.hardtanh(x, -0.5, 0.8)),
+    F + "relu6": Case(lambda L, x: L.relu6(x * 4)),
+    F + "pad": Case(
+        lambda L, x: (
+            L.pad(x, (1, 2, 0, 1))[:3, 1:5]
+            + L.pad(x.unsqueeze(0), (1, 1, 1, 1), "reflect")[0, 1:4, 1:5]
+        )
+    ),
+    F + "linear": Case(lambda L, x, w, b: L.linear(x, w, b), [(2, 3, 4), (5, 4), (5,)]),
+    F + "conv1d": Case(
+        lambda L, x, w, b: L.conv1d(x, w, b, padding=1),
+        [(2, 3, 7), (4, 3, 3), (4,)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),  # fmt: skip
+    F + "conv2d": Case(
+        lambda L, x, w: L.conv2d(x, w, stride=2, padding=1),
+        [(2, 3, 6, 6), (4, 3, 3, 3)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),  # fmt: skip
+    F + "max_pool2d": Case(lambda L, x: L.max_pool2d(x, 2), [(2, 3, 4, 6)]),
+    F + "avg_pool2d": Case(lambda L, x: L.avg_pool2d(x, 3, 1, 1), [(2, 3, 4, 6)]),
+    F + "adaptive_avg_pool2d": Case(lambda L, x: L.adaptive_avg_pool2d(x, 2), [(2, 3, 4, 6)]),
+    F + "dropout": Case(lambda L, x: L.dropout(x, 0.5, training=False) + L.dropout(x, 0.0)),
+    F + "batch_norm": Case(
+        lambda L, x, w, b: L.batch_norm(x, None, None, w, b, training=True),
+        [(5, 3), (3,), (3,)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),  # fmt: skip
+    F + "layer_norm": Case(
+        lambda L, x, w, b: L.layer_norm(x, (4,), w, b),
+        [(3, 4), (4,), (4,)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),  # fmt: skip
+    F + "embedding": Case(lambda L, i, w: L.embedding(i, w), [I(0, 2, 2, 1), (3, 4)]),
+    F + "one_hot": Case(lambda L, i: L.one_hot(i, 4), [I(0, 3, 1)]),
+    F + "cross_entropy": Case(
+        lambda L, x, y: L.cross_entropy(x, y, label_smoothing=0.1),
+        [(3, 4), I(0, 3, 1)],
+        {"rtol": 1e-4},
+    ),  # fmt: skip
+    F + "nll_loss": Case(lambda L, x, y: L.nll_loss(x, y), [(3, 4), I(0, 3, 1)]),
+    F + "binary_cross_entropy": Case(
+        lambda L, p, y: L.binary_cross_entropy(p, y),
+        [(3, 4), (3, 4)],
+        {"low": 0.1, "high": 0.9, "rtol": 1e-4},
+    ),  # fmt: skip
+    F + "binary_cross_entropy_with_logits": Case(
+        lambda L, x, y: L.binary_cross_entropy_with_logits(x, y.sigmoid()),
+        [(3, 4), (3, 4)],
+        {"rtol": 1e-4},
+    ),
+    F + "kl_div": Case(
+        lambda L, x, y: L.kl_div(x.log_softmax(1), y.softmax(1), reduction="batchmean"),
+        [(3, 4), (3, 4)],
+        {"rtol": 1e-4},
+    ),
+    F + "mse_loss": Case(lambda L, x, y: L.mse_loss(x, y), [(3, 4), (3, 4)]),
+    F + "l1_loss": Case(lambda L, x, y: L.l1_loss(x, y, reduction="sum"), [(3, 4), (3, 4)]),
+    F + "huber_loss": Case(lambda L, x, y: L.huber_loss(x, y, delta=0.5), [(3, 4), (3, 4)]),
+    F + "smooth_l1_loss": Case(lambda L, x, y: L.smooth_l1_loss(x, y, beta=0.5), [(3, 4), (3, 4)]),
+    # -- Tensor-only methods and properties -----------------------------------------------------
+    T + "T": Case(lambda L, x: x.T, [(2, 3, 4)]),
+    T + "mT": Case(lambda L, x: x.mT, [(2, 3, 4)]),
+    T + "expand": Case(lambda L, x: x.expand(2, 3, 4), [(3, 1)]),
+    T + "expand_as": Case(lambda L, x, y: x.expand_as(y), [(3, 1), (3, 4)]),
+    T + "view": Case(lambda L, x: x.view(2, 6)),
+    T + "view_as": Case(lambda L, x, y: x.view_as(y), [(3, 4), (2, 6)]),
+    T + "reshape_as": Case(lambda L, x, y: x.reshape_as(y), [(3, 4), (6, 2)]),
+    T + "swapdims": Case(lambda L, x: x.swapdims(0, 1)),
+    T + "clone": Case(lambda L, x: x.clone() * 2),
+    T + "contiguous": Case(lambda L, x: x.t().contiguous()),
+    T + "is_contiguous": Case(lambda L, x: L.tensor([x.is_contiguous()])),
+    T + "detach": Case(lambda L, x: x.detach() * x),
+    T + "to": Case(lambda L, x: x.to(L.float64) * x.to(dtype=L.int64)),
+    T + "type": Case(lambda L, x: x.type(L.float64)),
+    T + "type_as": Case(lambda L, x, y: x.type_as(y.to(L.float64)), [(3, 4), (3, 4)]),
+    T + "ndim": Case(lambda L, x: L.tensor([x.ndim]), [(2, 3, 4)]),
+    T + "repeat": Case(lambda L, x: x.repeat(2, 3)),
+    T + "where": Case(lambda L, x, y: x.where(x > y, y), [(3, 4), (4,)]),
+    T + "float": Case(lambda L, x: x.double().float()),
+    T + "double": Case(lambda L, x: x.double()),
+    T + "half": Case(lambda L, x: x.half().float(), opts={"atol": 2e-3, "rtol": 2e-3}),
+    T + "long": Case(lambda L, x: (x * 3).long()),
+    T + "int": Case(lambda L, x: (x * 3).int()),
+    T + "bool": Case(lambda L, x: L.round(x).bool()),
+    T + "cpu": Case(lambda L, x: x.cpu() * 2),
+    T + "new_zeros": Case(lambda L, x: x.new_zeros(2, 3)),
+    T + "new_ones": Case(lambda L, x: x.new_ones((2,))),
+    T + "new_full": Case(lambda L, x: x.new_full((2, 2), 3.0)),
+    T + "new_empty": Case(lambda L, x: x.new_ones(x.new_empty(2, 3).shape)),
+    T + "new_tensor": Case(lambda L, x: x.new_tensor([1, 2])),
+    T + "size": Case(lambda L, x: L.tensor([x.size(1), *x.size()])),
+    T + "dim": Case(lambda L, x: L.tensor([x.dim(), x.ndim]), [(2, 3, 4)]),
+    T + "nelement": Case(lambda L, x: L.tensor([x.nelement(), x.numel()])),
+    T + "element_size": Case(lambda L, x: L.tensor([x.element_size(), x.double().element_size()])),
+    T + "item": Case(lambda L, x: L.tensor(x.sum().item())),
+    T + "tolist": Case(lambda L, x: L.tensor(x.tolist())),
+    T + "numpy": Case(lambda L, x: L.from_numpy(x.detach().numpy() * 2)),
+    T + "add_": Case(lambda L, x, y: x.clone().add_(y, alpha=2), [(3, 4), (4,)]),
+    T + "sub_": Case(lambda L, x, y: x.clone().sub_(y), [(3, 4), (4,)]),
+    T + "mul_": Case(lambda L, x, y: x.clone().mul_(y), [(3, 4), (4,)]),
+    T + "div_": Case(lambda L, x, y: x.clone().div_(y), [(3, 4), (4,)], POS),
+    T + "pow_": Case(lambda L, x: x.clone().pow_(3)),
+    T + "clamp_": Case(lambda L, x: x.clone().clamp_(-0.5, 0.5)),
+    T + "copy_": Case(lambda L, x, y: x.clone().copy_(y), [(3, 4), (4,)]),
+    T + "masked_fill_": Case(lambda L, x, m: x.clone().masked_fill_(m, 2.0), [(3, 4), MASK]),
+    T + "addcmul_": Case(lambda L, x, a, b: x.clone().addcmul_(a, b, value=0.5), [(3, 4)] * 3),
+    T + "addcdiv_": Case(lambda L, x, a, b: x.clone().addcdiv_(a, b, value=0.5), [(3, 4)] * 3, POS),
+    T + "lerp_": Case(lambda L, x, y: x.clone().lerp_(y, 0.25), [(3, 4), (3, 4)]),
+    T + "exp_": Case(lambda L, x: x.clone().exp_()),
+    T + "sqrt_": Case(lambda L, x: x.clone().sqrt_(), opts=POS),
+    T + "relu_": Case(lambda L, x: x.clone().relu_()),
+    T + "tanh_": Case(lambda L, x: x.clone().tanh_()),
+    T + "sigmoid_": Case(lambda L, x: x.clone().sigmoid_()),
+    T + "neg_": Case(lambda L, x: x.clone().neg_()),
+    T + "abs_": Case(lambda L, x: x.clone().abs_()),
+    T + "fill_": Case(lambda L, x: x.detach().clone().fill_(2.5)),
+    T + "zero_": Case(lambda L, x: x.detach().clone().zero_()),
+}
+
+# Methods whose cases are the function's case called as a method (x.name(*rest)).
+AS_METHOD = {name for name in CASES if "." not in name and name in vars(ng.Tensor)} - {
+    "broadcast_to",
+    "broadcast_tensors",
+    "tensor",
+    "where",
+    "repeat",
+}
+
+# Aliases: the same object as a checked name.
+ALIASES = {
+    "clip": "clamp", "concat": "cat", "concatenate": "cat", "divide": "div",
+    "true_divide": "div", "multiply": "mul", "negative": "neg", "subtract": "sub",
+    "swapaxes": "transpose", "greater": "gt", "less": "lt", "view": "reshape",
+}  # fmt: skip
+
+NOT_OPS = "a torch-named object, not an operation; tested in"
+REASONS: dict[str, str] = {
+    # classes and dtype/device objects
+    "Tensor": "the class itself; its methods are enumerated below",
+    "Size": f"{NOT_OPS} tests/core/test_tensor_api.py (shape, numel, repr)",
+    "Generator": "random streams differ from torch's by design; tests/core/test_tensor_api.py",
+    "device": f"{NOT_OPS} tests/core/test_tensor_api.py",
+    "dtype": f"{NOT_OPS} tests/core/test_tensor_api.py",
+    "SerializationError": "the error of nablagrad.load for malformed files (torch has none by "
+    "this name); tests/core/test_bad_input.py and tests/fuzz (mutated checkpoints)",
+    **{
+        n: f"dtype object (torch.{n}); dtypes of every case here are compared with torch's"
+        for n in (
+            "bool",
+            "bool_",
+            "float",
+            "double",
+            "half",
+            "long",
+            "int",
+            "short",
+            "uint8",
+            "int8",
+            "int16",
+            "int32",
+            "int64",
+            "float16",
+            "float32",
+            "float64",
+        )
+    },  # fmt: skip
+    # random numbers: same distributions, different streams
+    **{
+        n: "random draws: torch's generator streams differ by design; distributions, shapes "
+        "and dtypes are tested in tests/core/test_tensor_api.py and tests/data"
+        for n in (
+            "rand",
+            "randn",
+            "randint",
+            "randperm",
+            "normal",
+            "bernoulli",
+            "multinomial",
+            "rand_like",
+            "randn_like",
+            "randint_like",
+            "seed",
+            "manual_seed",
+            "initial_seed",
+            "get_rng_state",
+            "set_rng_state",
+            "T.normal_",
+            "T.uniform_",
+            "T.bernoulli_",
+            "T.random_",
+        )
+    },  # fmt: skip
+    # state and modes
+    **{
+        n: "grad mode / autograd state; torch semantics tested in tests/core/test_autograd.py"
+        for n in (
+            "no_grad",
+            "enable_grad",
+            "set_grad_enabled",
+            "is_grad_enabled",
+            "inference_mode",
+            "T.backward",
+            "T.grad",
+            "T.grad_fn",
+            "T.is_leaf",
+            "T.requires_grad",
+            "T.requires_grad_",
+            "T.register_hook",
+            "T.retain_grad",
+            "T.detach_",
+            "T.data",
+        )
+    },  # fmt: skip
+    "get_default_dtype": "global setting; tests/core/test_tensor_api.py",
+    "set_default_dtype": "global setting; tests/core/test_tensor_api.py",
+    "get_num_threads": "thread count; tests/core/test_parallel.py",
+    "set_num_threads": "thread count; tests/core/test_parallel.py",
+    "save": "file format (safetensors), not torch's pickle; tests/train/test_serialization.py",
+    "load": "file format (safetensors), not torch's pickle; tests/train/test_serialization.py",
+    "T.shape": "compared with torch's shape in every case (assert_close checks shapes)",
+    "T.dtype": "compared with torch's dtype in every case (check_op checks dtypes)",
+    "T.device": "CPU here; device handling is tested in tests/core/test_tensor_api.py",
+    "T.is_cuda": "CPU here; device handling is tested in tests/core/test_tensor_api.py",
+    "T.cuda": "needs a GPU (CuPy); device handling is tested in tests/core/test_tensor_api.py",
+}
+
+
+def _public(namespace: Any) -> list[str]:
+    names = getattr(namespace, "__all__", None) or dir(namespace)
+    out = []
+    for n in names:
+        if n.startswith("_"):
+            continue
+        value = getattr(namespace, n, None)
+        if inspect.ismodule(value) or isinstance(value, __future__._Feature):
+            continue
+        out.append(n)
+    return sorted(out)
+
+
+def _checked(key: str, name: str, namespace: Any) -> bool:
+    if key in CASES or key in REASONS:
+        return True
+    if name in TABLE and key in (name, T + name):
+        return True
+    if key.startswith(T) and name in CASES and name in AS_METHOD:
+        return True
+    if key.startswith(T) and name in ALIASES and name in vars(ng.Tensor):
+        target = ALIASES[name]
+        return vars(ng.Tensor)[name] is vars(ng.Tensor).get(target)
+    if name in ALIASES and not key.startswith((T, F)):
+        return getattr(ng, name) is getattr(ng, ALIASES[name])
+    return False
+
+
+def _all_names() -> list[tuple[str, str, Any]]:
+    names = [(n, n, ng) for n in _public(ng)]
+    names += [(F + n, n, ngF) for n in _public(ngF)]
+    names += [(T + n, n, ng.Tensor) for n in _public(ng.Tensor)]
+    return names
+
+
+def test_every_public_name_is_checked():
+    missing = [key for key, name, ns in _all_names() if not _checked(key, name, ns)]
+    assert not missing, (
+        f"public names with no torch comparison and no written reason: {missing}: add a Case "
+        "or a reason in tests/meta/test_public_api.py"
+    )
+
+
+def test_the_lists_name_only_existing_things():
+    existing = {key for key, _, _ in _all_names()}
+    stale = sorted(set(CASES) - existing) + sorted(set(REASONS) - existing - {"T.data"})
+    assert not stale, f"cases or reasons for names that do not exist: {stale}"
+
+
+def _libs(key: str) -> tuple[Any, Any]:
+    return (ngF, tF) if key.startswith(F) else (ng, torch)
+
+
+def _run(key: str, call: Callable[..., Any], case: Case) -> None:
+    ours, theirs = _libs(key)
+    opts = {"atol": 1e-5, "rtol": 1e-5, "second_order": True, **case.opts}
+    check_op(lambda *xs: call(ours, *xs), lambda *xs: call(theirs, *xs), case.inputs, **opts)
+
+
+@pytest.mark.parametrize("key", sorted(CASES))
+def test_case_against_torch(key):
+    _run(key, CASES[key].call, CASES[key])
+
+
+@pytest.mark.parametrize("name", sorted(AS_METHOD))
+def test_case_as_method_against_torch(name):
+    _run(name, _method_call(name, CASES[name]), CASES[name])
+
+
+def _method_call(name: str, case: Case) -> Callable[..., Any]:
+    """The case with ``L.name(x, *args)`` replaced by ``x.name(*args)`` (other L.* unchanged)."""
+
+    def call(L: Any, *xs: Any) -> Any:
+        class Proxy:
+            def __getattr__(self, attr: str) -> Any:
+                if attr == name:
+                    return lambda first, *args, **kw: getattr(first, name)(*args, **kw)
+                return getattr(L, attr)
+
+        return case.call(Proxy(), *xs)
+
+    return call
+
+
+@pytest.mark.parametrize("call", [lambda L, x: L.floor_divide(x, 0.7), lambda L, x: x // 0.7])
+def test_floor_divide_has_no_derivative_like_torch(call):
+    for lib in (ng, torch):
+        x = lib.tensor([1.5, -2.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="floor_divide"):
+            call(lib, x).sum().backward()
