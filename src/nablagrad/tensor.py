@@ -25,6 +25,14 @@ from .backend import get_array_module, np
 # every in-place change stamps the changed tensor's version counter with a tick, so "changed
 # after node N was recorded" is ``counter.v > N.seq`` (autograd/function.py, engine.py).
 CLOCK = itertools.count(1)
+LAST_STAMP = 0  # the latest in-place stamp: nodes recorded after it need no in-place check
+
+
+def _stamp() -> int:
+    """A new tick for an in-place change (and remember it as the latest)."""
+    global LAST_STAMP
+    LAST_STAMP = next(CLOCK)
+    return LAST_STAMP
 
 
 class VersionCounter:
@@ -222,10 +230,10 @@ class Tensor:
     @_version.setter
     def _version(self, value: int) -> None:
         # any assignment (x._version = tick(), p._version += 1) records a change now
-        self._counter().v = max(value, next(CLOCK))
+        self._counter().v = max(value, _stamp())
 
     def _bump_version(self) -> None:
-        self._counter().v = next(CLOCK)
+        self._counter().v = _stamp()
 
     @property
     def grad(self) -> Tensor | None:
@@ -347,7 +355,7 @@ class Tensor:
         vc = self._counter()
         old = Tensor._wrap(self._data)
         old._requires_grad, old._ctx, old._vc = self._requires_grad, self._ctx, vc
-        vc.v = next(CLOCK)  # before make(): the new node (a later tick) may save the new value
+        vc.v = _stamp()  # before make(): the new node (a later tick) may save the new value
         new = make(old)
         if new._data.shape != self._data.shape:
             raise RuntimeError(

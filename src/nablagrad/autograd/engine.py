@@ -12,6 +12,7 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from typing import Any
 
+from .. import tensor as _tensor_mod
 from ..backend import get_array_module
 from ..tensor import Tensor, to_array
 from . import function as _function
@@ -97,9 +98,10 @@ def run_backward(
                 captured[wanted[key]] = g
             if t._retains_grad and accumulate:
                 _accumulate_leaf(t, g, create_graph, set())
-            spec = _specs.get(type(ctx)) or spec_for(type(ctx))
-            if spec.checks:
-                _check_saved(ctx, t, spec)
+            if ctx.seq < _tensor_mod.LAST_STAMP:  # something changed in place since recording
+                spec = _specs.get(type(ctx)) or spec_for(type(ctx))
+                if spec.checks:
+                    _check_saved(ctx, t, spec)
             if create_graph:
                 ctx.m = TENSOR  # Tensor math for this call only (the class default is ARRAY)
                 try:
