@@ -140,6 +140,15 @@ def _blas_axpby(y: Any, a: float, x: Any, b: float) -> bool:
     return True
 
 
+def _multiply(x: Any, a: float, out: Any) -> Any:
+    """``out <- a * x`` with the array library that owns ``x`` (NumPy, or CuPy on a GPU)."""
+    if type(x) is np.ndarray:
+        return np.multiply(x, a, out=out)
+    from .backend import get_array_module
+
+    return get_array_module(x).multiply(x, a, out=out)
+
+
 def axpy_(y: Any, a: float, x: Any, tmp: Any = None) -> None:
     """``y <- y + a * x`` in place, in one pass where the BLAS allows (NumPy or CuPy arrays).
 
@@ -160,7 +169,7 @@ def axpy_(y: Any, a: float, x: Any, tmp: Any = None) -> None:
     if tmp is None:
         y += a * x
     else:
-        np.multiply(x, a, out=tmp)
+        _multiply(x, a, tmp)
         y += tmp
 
 
@@ -175,6 +184,30 @@ def axpby_(y: Any, a: float, x: Any, b: float, tmp: Any = None) -> None:
     if a == 1 and x is not y:
         ax = x
     else:  # a * x before y changes: x may be y
-        ax = a * x if tmp is None else np.multiply(x, a, out=tmp)
+        ax = a * x if tmp is None else _multiply(x, a, tmp)
     y *= b
     y += ax
+
+
+_set_local: Any = None  # openblas_set_num_threads_local, once looked up (False: not there)
+
+
+def set_local_threads(n: int) -> int | None:
+    """Set how many threads the BLAS of NumPy may use for calls made from the *calling* thread
+    (OpenBLAS >= 0.3.27: ``openblas_set_num_threads_local``); return the previous setting, or
+    None where that is not available.  Work already split over ``parallel.run`` threads sets 1
+    so that each thread's products do not compete for the cores with a second thread pool."""
+    global _set_local
+    if _set_local is None:
+        _set_local = False
+        for path in _numpy_blas_libraries():
+            try:
+                fn = ctypes.CDLL(path).openblas_set_num_threads_local
+            except (OSError, AttributeError):
+                continue
+            fn.restype, fn.argtypes = ctypes.c_int, [ctypes.c_int]
+            _set_local = fn
+            break
+    if not _set_local:
+        return None
+    return int(_set_local(int(n)))

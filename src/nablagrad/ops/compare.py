@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
+from ..autograd.function import same_device
 from ..backend import get_array_module
 from ..tensor import Tensor
 from .elementwise import prepare
@@ -35,7 +36,13 @@ def _same_dtype(a: Any, b: Any, fn: str) -> None:
 
 def _compare(name: str, a: Any, b: Any) -> Tensor:
     a, b = _prepare(a, b, name)
-    return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
+    try:
+        return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
+    except (TypeError, ValueError):
+        moved = same_device(name, (a, b))  # torch's error when the devices differ
+        if moved is None:
+            raise
+        return _compare(name, *moved)
 
 
 def eq(a: Any, b: Any) -> Tensor:

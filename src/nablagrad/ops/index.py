@@ -10,8 +10,8 @@ from typing import Any
 
 from .. import _validate
 from ..autograd import function as fn_mod
-from ..autograd.function import Function
-from ..backend import get_array_module
+from ..autograd.function import Function, check_same_device
+from ..backend import along_axis_index, get_array_module, np
 from ..tensor import Tensor
 from .elementwise import _as_operand, where
 from .shape import broadcast_tensors
@@ -19,16 +19,19 @@ from .shape import broadcast_tensors
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-def convert_index(idx: Any) -> tuple[Any, bool]:
-    """The index with Tensors replaced by arrays, and whether it is basic (no copy, no dupes)."""
+def convert_index(idx: Any, x: Tensor | None = None) -> tuple[Any, bool]:
+    """The index with Tensors replaced by arrays on ``x``'s device, and whether it is basic
+    (no copy, no dupes).  As in torch, CPU index tensors (and lists) may index a CUDA tensor;
+    a CUDA index tensor cannot index a CPU tensor."""
+    xp = get_array_module(x._data) if x is not None else get_array_module(None)
     if isinstance(idx, tuple):
-        parts = tuple(_convert_one(i) for i in idx)
+        parts = tuple(_convert_one(i, xp) for i in idx)
         return parts, all(isinstance(p, _BASIC) and not isinstance(p, bool) for p in parts)
-    part = _convert_one(idx)
+    part = _convert_one(idx, xp)
     return part, isinstance(part, _BASIC) and not isinstance(part, bool)
 
 
-def _convert_one(i: Any) -> Any:
+def _convert_one(i: Any, xp: Any) -> Any:
     if isinstance(i, Tensor):
         data = i._data
         if data.dtype.kind == "f":
@@ -36,9 +39,16 @@ def _convert_one(i: Any) -> Any:
                 "tensors used as indices must be long, int or bool tensors, got a float tensor: "
                 "call .long() on the index"
             )
+        if get_array_module(data) is not xp:
+            if xp is np:
+                raise RuntimeError(
+                    f"indices should be either on cpu or on the same device as the indexed "
+                    f"tensor (cpu), got an index on {i.device}: move it with .cpu()"
+                )
+            data = xp.asarray(data)  # a host index for a device tensor: copied over, as torch
         return data
     if isinstance(i, (list, range)):
-        return get_array_module(None).asarray(list(i))
+        return xp.asarray(list(i))
     return i
 
 
@@ -46,9 +56,7 @@ def along(xp: Any, index: Any, axis: int) -> tuple:
     """The full index of ``index`` used along ``axis`` (torch's gather/scatter addressing):
     element ``(i, j, ...)`` of ``index`` addresses ``(i, ..., index[i, j, ...], ...)``; the
     index may be smaller than the tensor in every dimension."""
-    full = list(xp.indices(index.shape, sparse=True))
-    full[axis] = index
-    return tuple(full)
+    return along_axis_index(index, axis)  # the backend's: CuPy has no indices(sparse=)
 
 
 class GetItem(Function):
@@ -121,7 +129,7 @@ class ScatterAddAlong(Function):
 
 
 def getitem(x: Tensor, idx: Any) -> Tensor:
-    index, basic = convert_index(idx)
+    index, basic = convert_index(idx, x)
     if basic and not (isinstance(index, tuple) and Ellipsis in index) and index is not Ellipsis:
         # x[0] of a 1-d array would be a NumPy scalar (a copy); x[0, ...] is a 0-d view, so the
         # result shares memory and version counter with x, as torch's view does
@@ -136,7 +144,9 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
 
 def setitem(x: Tensor, idx: Any, value: Any) -> None:
     """``x[idx] = value``; differentiable when ``x`` is not a leaf that requires grad."""
-    index, _ = convert_index(idx)
+    index, _ = convert_index(idx, x)
+    if isinstance(value, Tensor) and value.device != x.device:
+        value = value.to(x.device)  # torch copies across devices on assignment
     v = _as_operand(value, x, x._data.dtype)
     if fn_mod._grad_enabled and (x.requires_grad or v.requires_grad):
         if x._ctx is None and x.requires_grad:
@@ -171,7 +181,9 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
 
 def _check_along(name: str, x: Tensor, index: Tensor, axis: int) -> None:
     """torch's rule: ``index`` fits inside ``x`` in every dimension but ``axis``; its values
-    lie in ``[0, size)`` along ``axis`` (torch refuses negative indices here)."""
+    lie in ``[0, size)`` along ``axis`` (torch refuses negative indices here); both on one
+    device."""
+    check_same_device(name, x, index)
     for d, (i, n) in enumerate(zip(index.shape, x.shape)):
         if d != axis and i > n:
             raise RuntimeError(
