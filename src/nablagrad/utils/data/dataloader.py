@@ -35,6 +35,13 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if len(batch) == 0:
         raise ValueError("default_collate got an empty batch")
     first = batch[0]
+    if isinstance(first, (Tensor, np.ndarray, np.generic)):
+        shapes = {tuple(np.shape(b._data if isinstance(b, Tensor) else b)) for b in batch}
+        if len(shapes) > 1:
+            raise RuntimeError(
+                f"default_collate: stack expects each sample to be equal size, but got shapes "
+                f"{sorted(shapes)}: pad the samples or pass a collate_fn to the DataLoader"
+            )
     if isinstance(first, Tensor):
         return Tensor._wrap(get_array_module(first._data).stack([b._data for b in batch]))
     if isinstance(first, (np.ndarray, np.generic)):
