@@ -470,6 +470,11 @@ def test_broadcast_mismatch_gives_nablagrad_message(call):
         (lambda m: m.zeros(0).argmax(), IndexError),
         (lambda m: m.multinomial(m.tensor([0.0, 0.0]), 1), RuntimeError),
         (lambda m: m.nn.functional.pad(m.ones(2, 3), (-5, 0)), RuntimeError),
+        (lambda m: m.utils.data.TensorDataset(m.ones(3, 2), m.ones(3))[1.5], IndexError),
+        (
+            lambda m: list(m.utils.data.DataLoader([m.ones(2), m.ones(3)], batch_size=2)),
+            RuntimeError,
+        ),
     ],
 )
 def test_bad_arguments_raise_nablagrad_errors_like_torch(call, kind):
