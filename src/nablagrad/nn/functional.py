@@ -452,6 +452,8 @@ def batch_norm(
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, c) + (1,) * (input.ndim - 2)
     if training:
+        if not eps > 0:
+            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
         n = input.numel() // c
         if n <= 1:
             raise ValueError(
