@@ -36,7 +36,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         raise ValueError("default_collate got an empty batch")
     first = batch[0]
     if isinstance(first, (Tensor, np.ndarray, np.generic)):
-        shapes = {tuple(np.shape(b._data if isinstance(b, Tensor) else b)) for b in batch}
+        shapes = {tuple(b._data.shape if isinstance(b, Tensor) else np.shape(b)) for b in batch}
         if len(shapes) > 1:
             raise RuntimeError(
                 f"default_collate: stack expects each sample to be equal size, but got shapes "

@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ...backend import np
+from ...backend import np, to_host
 from ...random import Generator, _gen
 from ...tensor import Tensor
 
@@ -96,7 +96,7 @@ class TensorDataset(Dataset):
 
     def get_batch(self, indices: Any) -> tuple[Tensor, ...]:
         """All samples at ``indices`` at once, stacked along a new first dimension."""
-        raw = np.asarray(indices._data if isinstance(indices, Tensor) else indices)
+        raw = np.asarray(to_host(indices._data) if isinstance(indices, Tensor) else indices)
         if raw.dtype.kind not in "iu" or raw.ndim > 1:
             raise IndexError(
                 f"{type(self).__name__}: index {indices!r:.60} is not an int or a 1-d list of "
