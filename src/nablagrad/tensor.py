@@ -289,6 +289,13 @@ class Tensor:
         run_backward = _lazy.engine.run_backward
         if inputs is not None:
             ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            if not ins:
+                raise RuntimeError("`inputs` argument to `backward()` cannot be empty")
+            for t in ins:
+                if not isinstance(t, Tensor):
+                    raise TypeError(
+                        f"backward(inputs=...) takes Tensors, but got {type(t).__name__}"
+                    )
             grads = run_backward(
                 [self], [gradient], retain_graph, create_graph, inputs=ins, accumulate=False
             )
@@ -327,6 +334,11 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "can't retain_grad on Tensor that has requires_grad=False: set requires_grad=True "
+                "on the inputs it is computed from"
+            )
         if self._ctx is not None:
             self._retains_grad = True
 

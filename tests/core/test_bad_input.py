@@ -471,6 +471,9 @@ def test_broadcast_mismatch_gives_nablagrad_message(call):
         (lambda m: m.multinomial(m.tensor([0.0, 0.0]), 1), RuntimeError),
         (lambda m: m.nn.functional.pad(m.ones(2, 3), (-5, 0)), RuntimeError),
         (lambda m: m.utils.data.TensorDataset(m.ones(3, 2), m.ones(3))[1.5], IndexError),
+        (lambda m: m.ones(2).retain_grad(), RuntimeError),
+        (lambda m: m.autograd.grad((m.ones(2, requires_grad=True) * 2).sum(), []), RuntimeError),
+        (lambda m: (m.ones(2, requires_grad=True) * 2).sum().backward(inputs=[]), RuntimeError),
         (
             lambda m: list(m.utils.data.DataLoader([m.ones(2), m.ones(3)], batch_size=2)),
             RuntimeError,

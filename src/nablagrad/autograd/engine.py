@@ -367,6 +367,12 @@ def grad(
     seeds = _as_list(grad_outputs) or [None] * len(outs)
     if len(seeds) != len(outs):
         raise ValueError(f"grad: got {len(seeds)} grad_outputs for {len(outs)} outputs")
+    if not ins:
+        raise RuntimeError("grad: `inputs` argument to `grad()` cannot be empty")
+    for i, t in enumerate((*outs, *ins)):
+        if not isinstance(t, Tensor):
+            what = "outputs" if i < len(outs) else "inputs"
+            raise TypeError(f"grad: all {what} have to be Tensors, but got {type(t).__name__}")
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(
