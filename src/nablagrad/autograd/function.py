@@ -87,6 +87,17 @@ def _device_error(name: str, devices: dict) -> RuntimeError:
 _data_of = operator.attrgetter("_data")
 
 
+# A listener for tracing (``set_trace_hook``): called as hook(fn, tensors, kwargs, out) after
+# every forward while set; ``nablagrad.onnx`` uses it to record a model's operations.
+_trace_hook: Any = None
+
+
+def set_trace_hook(hook: Any) -> None:
+    """Install (or with ``None`` remove) the listener told about every primitive call."""
+    global _trace_hook
+    _trace_hook = hook
+
+
 class Function:
     """Base class of differentiable primitives; subclasses define ``forward`` and ``backward``.
 
@@ -126,6 +137,8 @@ class Function:
                 "dimension, counting from the last, the sizes must be equal or one of them 1 "
                 "(reshape or unsqueeze an operand to line its dimensions up)"
             ) from None
+        if _trace_hook is not None:
+            _trace_hook(fn, tensors, kwargs, out)
         if _grad_enabled:
             for t in tensors:
                 if t._requires_grad:
