@@ -151,6 +151,104 @@ from .ops.shape import (
     unflatten,
     unsqueeze,
 )
+from .ops.elementwise import (
+    copysign,
+    fmod,
+    xlogy,
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    cosh,
+    erf,
+    erfc,
+    erfinv,
+    lgamma,
+    sinh,
+)
+from .ops.extra import (
+    addcdiv,
+    addcmul,
+    addmm,
+    addmv,
+    argsort,
+    argwhere,
+    atan2,
+    baddbmm,
+    bincount,
+    bucketize,
+    cartesian_prod,
+    clamp_max,
+    clamp_min,
+    clone,
+    column_stack,
+    cross,
+    cumprod,
+    deg2rad,
+    diag,
+    diag_embed,
+    diagflat,
+    diagonal,
+    diff,
+    digamma,
+    dist,
+    dstack,
+    exp2,
+    finfo,
+    fliplr,
+    flipud,
+    float_power,
+    frac,
+    heaviside,
+    hstack,
+    hypot,
+    iinfo,
+    inner,
+    isin,
+    isneginf,
+    isposinf,
+    isreal,
+    kron,
+    kthvalue,
+    logaddexp,
+    logaddexp2,
+    logit,
+    median,
+    meshgrid,
+    msort,
+    nan_to_num,
+    nanmean,
+    nansum,
+    nonzero,
+    polygamma,
+    rad2deg,
+    ravel,
+    repeat_interleave,
+    roll,
+    rot90,
+    row_stack,
+    searchsorted,
+    select,
+    signbit,
+    sinc,
+    sort,
+    take,
+    take_along_dim,
+    tensordot,
+    tile,
+    topk,
+    trace,
+    tril,
+    tril_indices,
+    triu,
+    triu_indices,
+    unique,
+    unique_consecutive,
+    vdot,
+    vstack,
+)
 from .parallel import get_num_threads, set_num_threads
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
@@ -173,6 +271,24 @@ true_divide = div
 swapaxes = transpose
 greater = gt
 less = lt
+arcsin = asin
+arccos = acos
+arctan = atan
+arcsinh = asinh
+arccosh = acosh
+arctanh = atanh
+arctan2 = atan2
+absolute = abs
+sgn = sign
+fix = trunc
+swapdims = transpose
+moveaxis = movedim
+ger = outer
+inf = __import__("math").inf
+nan = __import__("math").nan
+pi = 3.141592653589793
+e = 2.718281828459045
+newaxis = None
 __version__ = "0.1.0"
 
 
@@ -214,6 +330,7 @@ from . import autograd
 from . import distributed
 from . import models, nn
 from . import optim
+from . import distributions
 from . import datasets, utils
 from .serialization import load, save
 
@@ -224,6 +341,8 @@ _LAZY_SUBPACKAGES = {
     "tuning",
     "text",
     "lab",
+    "vision",
+    "alias",
     "onnx",
     "viz",
     "ensemble",
@@ -242,3 +361,12 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | _LAZY_SUBPACKAGES)
+
+
+def install_as_torch() -> None:
+    """Register nablagrad as ``torch`` and ``torchvision`` for every later import.
+
+    Scripts and the libraries they import (such as ``d2l``) then run on nablagrad unchanged;
+    see ``nablagrad.alias`` and ``nablagrad run script.py``.
+    """
+    __getattr__("alias").install_as_torch()

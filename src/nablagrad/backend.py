@@ -425,6 +425,13 @@ def retain_freed_memory(nbytes: int = 256 << 20) -> bool:
     return bool(ok_mmap and ok_trim)
 
 
+def special_module(array: Any) -> Any:
+    """The special functions for ``array``: ``scipy.special`` or ``cupyx.scipy.special``."""
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return importlib.import_module("cupyx.scipy.special")
+    return importlib.import_module("scipy.special")
+
+
 # ---------------------------------------------------------------------------------------------
 # compiled kernels (optional Numba)
 # ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ COMMAND_MODULES: list[str] = [
     "nablagrad.tuning.cli",
     "nablagrad.text.cli",
     "nablagrad.lab.cli",
+    "nablagrad.alias",
     "nablagrad.onnx.cli",
 ]
 

@@ -39,11 +39,48 @@ def _finish(data: Any, requires_grad: bool) -> Tensor:
     return t
 
 
+def _sizes(name: str, sizes: tuple, size: Any) -> tuple:
+    """The shape from ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))`` (torch accepts all three)."""
+    if size is not None:
+        if sizes:
+            raise TypeError(f"{name}() got the size both positionally and as size=")
+        return (size,) if isinstance(size, (int, np.integer, Tensor)) else (tuple(size),)
+    return sizes
+
+
+def _into(out: Tensor | None, result: Tensor, name: str) -> Tensor:
+    """torch's ``out=``: write ``result`` into ``out`` (resized to its shape) and return ``out``."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): out must be a Tensor, got {type(out).__name__}")
+    if out.requires_grad and out.is_leaf and backend_grad_enabled():
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad."
+        )
+    out._data = result._data.astype(out._data.dtype, copy=False)
+    out._version = getattr(out, "_version", 0) + 1
+    return out
+
+
+def backend_grad_enabled() -> bool:
+    from .autograd import is_grad_enabled
+
+    return is_grad_enabled()
+
+
 def _float_or(dtype: Any) -> np.dtype:
     return backend.to_np_dtype(dtype) if dtype is not None else backend.default_float_np()
 
 
-def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
     """A new tensor holding a copy of ``data`` (lists, scalars, arrays, tensors).
 
     Python floats give ``float32``, ints give ``int64``, bools give ``bool``.
@@ -82,31 +119,75 @@ def _filled(size: tuple, value: Any, dtype: Any, device: Any, requires_grad: boo
     return _finish(xp.full(shape, value, dtype=dt), requires_grad)
 
 
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _filled(size, 0.0, _float_or(dtype), device, requires_grad)
+def zeros(
+    *sizes: Any,
+    size: Any = None,
+    out: Tensor | None = None,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """A tensor filled with 0s: ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``."""
+    shape = _sizes("zeros", sizes, size)
+    return _into(out, _filled(shape, 0.0, _float_or(dtype), device, requires_grad), "zeros")
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _filled(size, 1.0, _float_or(dtype), device, requires_grad)
+def ones(
+    *sizes: Any,
+    size: Any = None,
+    out: Tensor | None = None,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """A tensor filled with 1s: ``ones(2, 3)``, ``ones((2, 3))`` or ``ones(size=(2, 3))``."""
+    shape = _sizes("ones", sizes, size)
+    return _into(out, _filled(shape, 1.0, _float_or(dtype), device, requires_grad), "ones")
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(
+    *sizes: Any,
+    size: Any = None,
+    out: Tensor | None = None,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+    memory_format: Any = None,
+) -> Tensor:
+    """An uninitialised tensor (``empty(2, 3)``, ``empty((2, 3))``, ``empty(size=(2, 3))``)."""
     xp = backend.xp_for(device)
-    return _finish(xp.empty(_size(size), dtype=_float_or(dtype)), requires_grad)
+    shape = _size(_sizes("empty", sizes, size))
+    return _into(out, _finish(xp.empty(shape, dtype=_float_or(dtype)), requires_grad), "empty")
 
 
 def full(
-    size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    size: Any,
+    fill_value: Any,
+    *,
+    out: Tensor | None = None,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from the value)."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _filled(
+    result = _filled(
         (size,) if not isinstance(size, (tuple, list)) else (tuple(size),),
         fill_value,
         dtype,
         device,
         requires_grad,
     )
+    return _into(out, result, "full")
 
 
 def _like(kind: str) -> Any:
@@ -116,6 +197,9 @@ def _like(kind: str) -> Any:
         dtype: Any = None,
         device: Any = None,  # noqa: A002
         requires_grad: bool = False,
+        layout: Any = None,
+        memory_format: Any = None,
+        pin_memory: bool = False,
         **kwargs: Any,
     ) -> Tensor:
         dtype = dtype if dtype is not None else input.dtype
@@ -141,6 +225,9 @@ def arange(
     end: Any = None,
     step: Any = 1,
     *,
+    out: Tensor | None = None,
+    layout: Any = None,
+    pin_memory: bool = False,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
@@ -162,7 +249,7 @@ def arange(
     n = max(math.ceil((vals[1] - vals[0]) / vals[2]), 0)
     xp = backend.xp_for(device)
     data = vals[0] + vals[2] * xp.arange(n, dtype=np.float64 if dt.kind == "f" else np.int64)
-    return _finish(data.astype(dt, copy=False), requires_grad)
+    return _into(out, _finish(data.astype(dt, copy=False), requires_grad), "arange")
 
 
 def linspace(
@@ -170,6 +257,9 @@ def linspace(
     end: float,
     steps: int,
     *,
+    out: Tensor | None = None,
+    layout: Any = None,
+    pin_memory: bool = False,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
@@ -178,7 +268,8 @@ def linspace(
     if steps < 0:
         raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
     xp = backend.xp_for(device)
-    return _finish(xp.linspace(start, end, steps).astype(_float_or(dtype)), requires_grad)
+    data = xp.linspace(start, end, steps).astype(_float_or(dtype))
+    return _into(out, _finish(data, requires_grad), "linspace")
 
 
 def logspace(
@@ -187,24 +278,31 @@ def logspace(
     steps: int,
     base: float = 10.0,
     *,
+    out: Tensor | None = None,
+    layout: Any = None,
+    pin_memory: bool = False,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
     xp = backend.xp_for(device)
-    return _finish((base ** xp.linspace(start, end, steps)).astype(_float_or(dtype)), requires_grad)
+    data = (base ** xp.linspace(start, end, steps)).astype(_float_or(dtype))
+    return _into(out, _finish(data, requires_grad), "logspace")
 
 
 def eye(
     n: int,
     m: int | None = None,
     *,
+    out: Tensor | None = None,
+    layout: Any = None,
+    pin_memory: bool = False,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
     xp = backend.xp_for(device)
-    return _finish(xp.eye(n, m, dtype=_float_or(dtype)), requires_grad)
+    return _into(out, _finish(xp.eye(n, m, dtype=_float_or(dtype)), requires_grad), "eye")
 
 
 def _draw(values: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
@@ -215,25 +313,37 @@ def _draw(values: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
 
 
 def rand(
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     generator: Generator | None = None,
+    out: Tensor | None = None,
     dtype: Any = None,
+    layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
-    """Uniform samples on [0, 1)."""
-    return _draw(_gen(generator).random(_size(size)), dtype, device, requires_grad)
+    """Uniform samples on [0, 1). ``rand(2, 3)``, ``rand((2, 3))`` or ``rand(size=(2, 3))``."""
+    shape = _size(_sizes("rand", sizes, size))
+    return _into(out, _draw(_gen(generator).random(shape), dtype, device, requires_grad), "rand")
 
 
 def randn(
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     generator: Generator | None = None,
+    out: Tensor | None = None,
     dtype: Any = None,
+    layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
-    """Standard normal samples."""
-    return _draw(_gen(generator).standard_normal(_size(size)), dtype, device, requires_grad)
+    """Standard normal samples. ``randn(2, 3)``, ``randn((2, 3))`` or ``randn(size=(2, 3))``."""
+    shape = _size(_sizes("randn", sizes, size))
+    return _into(
+        out, _draw(_gen(generator).standard_normal(shape), dtype, device, requires_grad), "randn"
+    )
 
 
 def randint(
@@ -241,6 +351,9 @@ def randint(
     high: int | None = None,
     size: Any = None,
     *,
+    out: Tensor | None = None,
+    layout: Any = None,
+    pin_memory: bool = False,
     generator: Generator | None = None,
     dtype: Any = None,
     device: Any = None,
@@ -260,17 +373,26 @@ def randint(
     data = vals.astype(dt)
     if device is not None and backend.as_device(device).type != "cpu":
         data = backend.to_device(data, device)
-    return _finish(data, requires_grad)
+    return _into(out, _finish(data, requires_grad), "randint")
 
 
 def randperm(
-    n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None
+    n: int,
+    *,
+    generator: Generator | None = None,
+    out: Tensor | None = None,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64)."""
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     data = _gen(generator).permutation(n).astype(dt)
     if device is not None and backend.as_device(device).type != "cpu":
         data = backend.to_device(data, device)
-    return Tensor._wrap(data)
+    return _into(out, _finish(data, requires_grad), "randperm")
 
 
 def normal(
@@ -278,6 +400,9 @@ def normal(
     std: Any = 1.0,
     size: Any = None,
     *,
+    out: Tensor | None = None,
+    layout: Any = None,
+    pin_memory: bool = False,
     generator: Generator | None = None,
     dtype: Any = None,
     device: Any = None,
@@ -298,7 +423,7 @@ def normal(
         backend.to_host(s) if not isinstance(s, (int, float)) else s,
         shape,
     )
-    return _draw(vals, dtype, device, requires_grad)
+    return _into(out, _draw(vals, dtype, device, requires_grad), "normal")
 
 
 def bernoulli(p: Tensor, *, generator: Generator | None = None) -> Tensor:

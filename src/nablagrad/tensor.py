@@ -1025,6 +1025,358 @@ class Tensor:
     def log_softmax(self, dim: int) -> Tensor:
         return _ops.log_softmax(self, dim)
 
+    # -- more of torch's math (nablagrad.ops.extra, table rows in nablagrad.ops.table) -------
+
+    def sinh(self) -> Tensor:
+        return _ops.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return _ops.cosh(self)
+
+    def asin(self) -> Tensor:
+        return _ops.asin(self)
+
+    def acos(self) -> Tensor:
+        return _ops.acos(self)
+
+    def atan(self) -> Tensor:
+        return _ops.atan(self)
+
+    def asinh(self) -> Tensor:
+        return _ops.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return _ops.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return _ops.atanh(self)
+
+    def erf(self) -> Tensor:
+        return _ops.erf(self)
+
+    def erfc(self) -> Tensor:
+        return _ops.erfc(self)
+
+    def erfinv(self) -> Tensor:
+        return _ops.erfinv(self)
+
+    def lgamma(self) -> Tensor:
+        return _ops.lgamma(self)
+
+    def digamma(self) -> Tensor:
+        return _ops.digamma(self)
+
+    def exp2(self) -> Tensor:
+        return _ops.exp2(self)
+
+    def deg2rad(self) -> Tensor:
+        return _ops.deg2rad(self)
+
+    def rad2deg(self) -> Tensor:
+        return _ops.rad2deg(self)
+
+    def frac(self) -> Tensor:
+        return _ops.frac(self)
+
+    def sinc(self) -> Tensor:
+        return _ops.sinc(self)
+
+    def signbit(self) -> Tensor:
+        return _ops.signbit(self)
+
+    def isposinf(self) -> Tensor:
+        return _ops.isposinf(self)
+
+    def isneginf(self) -> Tensor:
+        return _ops.isneginf(self)
+
+    def isreal(self) -> Tensor:
+        return _ops.isreal(self)
+
+    def msort(self) -> Tensor:
+        return _ops.msort(self)
+
+    def ravel(self) -> Tensor:
+        return _ops.ravel(self)
+
+    def fliplr(self) -> Tensor:
+        return _ops.fliplr(self)
+
+    def flipud(self) -> Tensor:
+        return _ops.flipud(self)
+
+    def argwhere(self) -> Tensor:
+        return _ops.argwhere(self)
+
+    def atan2(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.atan2(self, *args, **kwargs)
+
+    def fmod(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.fmod(self, *args, **kwargs)
+
+    def copysign(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.copysign(self, *args, **kwargs)
+
+    def xlogy(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.xlogy(self, *args, **kwargs)
+
+    def hypot(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.hypot(self, *args, **kwargs)
+
+    def logaddexp(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.logaddexp(self, *args, **kwargs)
+
+    def logaddexp2(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.logaddexp2(self, *args, **kwargs)
+
+    def float_power(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.float_power(self, *args, **kwargs)
+
+    def logit(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.logit(self, *args, **kwargs)
+
+    def nan_to_num(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.nan_to_num(self, *args, **kwargs)
+
+    def clamp_min(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.clamp_min(self, *args, **kwargs)
+
+    def clamp_max(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.clamp_max(self, *args, **kwargs)
+
+    def heaviside(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.heaviside(self, *args, **kwargs)
+
+    def cumprod(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.cumprod(self, *args, **kwargs)
+
+    def addcmul(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.addcmul(self, *args, **kwargs)
+
+    def addcdiv(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.addcdiv(self, *args, **kwargs)
+
+    def addmm(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.addmm(self, *args, **kwargs)
+
+    def addmv(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.addmv(self, *args, **kwargs)
+
+    def baddbmm(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.baddbmm(self, *args, **kwargs)
+
+    def inner(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.inner(self, *args, **kwargs)
+
+    def cross(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.cross(self, *args, **kwargs)
+
+    def dist(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.dist(self, *args, **kwargs)
+
+    def kron(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.kron(self, *args, **kwargs)
+
+    def argsort(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.argsort(self, *args, **kwargs)
+
+    def sort(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.sort(self, *args, **kwargs)
+
+    def topk(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.topk(self, *args, **kwargs)
+
+    def kthvalue(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.kthvalue(self, *args, **kwargs)
+
+    def median(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.median(self, *args, **kwargs)
+
+    def nansum(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.nansum(self, *args, **kwargs)
+
+    def nanmean(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.nanmean(self, *args, **kwargs)
+
+    def tril(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.tril(self, *args, **kwargs)
+
+    def triu(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.triu(self, *args, **kwargs)
+
+    def diagonal(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.diagonal(self, *args, **kwargs)
+
+    def diag_embed(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.diag_embed(self, *args, **kwargs)
+
+    def diag(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.diag(self, *args, **kwargs)
+
+    def trace(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.trace(self, *args, **kwargs)
+
+    def roll(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.roll(self, *args, **kwargs)
+
+    def repeat_interleave(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.repeat_interleave(self, *args, **kwargs)
+
+    def tile(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.tile(self, *args, **kwargs)
+
+    def nonzero(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.nonzero(self, *args, **kwargs)
+
+    def unique(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.unique(self, *args, **kwargs)
+
+    def unique_consecutive(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.unique_consecutive(self, *args, **kwargs)
+
+    def bincount(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.bincount(self, *args, **kwargs)
+
+    def diff(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.diff(self, *args, **kwargs)
+
+    def rot90(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.rot90(self, *args, **kwargs)
+
+    def select(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.select(self, *args, **kwargs)
+
+    def take(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.take(self, *args, **kwargs)
+
+    def take_along_dim(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.take_along_dim(self, *args, **kwargs)
+
+    def sinh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.sinh_(self, *args, **kwargs)
+
+    def cosh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.cosh_(self, *args, **kwargs)
+
+    def asin_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.asin_(self, *args, **kwargs)
+
+    def acos_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.acos_(self, *args, **kwargs)
+
+    def atan_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.atan_(self, *args, **kwargs)
+
+    def asinh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.asinh_(self, *args, **kwargs)
+
+    def acosh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.acosh_(self, *args, **kwargs)
+
+    def atanh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.atanh_(self, *args, **kwargs)
+
+    def erf_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.erf_(self, *args, **kwargs)
+
+    def erfc_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.erfc_(self, *args, **kwargs)
+
+    def erfinv_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.erfinv_(self, *args, **kwargs)
+
+    def lgamma_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.lgamma_(self, *args, **kwargs)
+
+    def digamma_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.digamma_(self, *args, **kwargs)
+
+    def atan2_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.atan2_(self, *args, **kwargs)
+
+    def fmod_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.fmod_(self, *args, **kwargs)
+
+    def copysign_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.copysign_(self, *args, **kwargs)
+
+    def xlogy_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.xlogy_(self, *args, **kwargs)
+
+    def hypot_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.hypot_(self, *args, **kwargs)
+
+    def logit_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.logit_(self, *args, **kwargs)
+
+    def frac_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.frac_(self, *args, **kwargs)
+
+    def exp2_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.exp2_(self, *args, **kwargs)
+
+    def deg2rad_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.deg2rad_(self, *args, **kwargs)
+
+    def rad2deg_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.rad2deg_(self, *args, **kwargs)
+
+    def nan_to_num_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.nan_to_num_(self, *args, **kwargs)
+
+    def clamp_min_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.clamp_min_(self, *args, **kwargs)
+
+    def clamp_max_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.clamp_max_(self, *args, **kwargs)
+
+    def tril_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.tril_(self, *args, **kwargs)
+
+    def triu_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.triu_(self, *args, **kwargs)
+
+    def multinomial(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lazy.creation.multinomial(self, *args, **kwargs)
+
+    def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
+        probs = self if p is None else _lazy.creation.full_like(self, p)
+        return _lazy.creation.bernoulli(probs, generator=generator)
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def get_device(self) -> int:
+        """-1 on the CPU, the device index on a GPU (as torch)."""
+        return -1 if self.device.type == "cpu" else (self.device.index or 0)
+
+    def stride(self, dim: int | None = None) -> Any:
+        """Steps in elements between neighbours along each dimension."""
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[dim]
+
+    def short(self) -> Tensor:
+        return self.to(dtype=backend.int16)
+
+    def byte(self) -> Tensor:
+        return self.to(dtype=backend.uint8)
+
+    def char(self) -> Tensor:
+        return self.to(dtype=backend.int8)
+
+    is_sparse = False
+    arcsin = asin
+    arccos = acos
+    arctan = atan
+    arcsinh = asinh
+    arccosh = acosh
+    arctanh = atanh
+    arctan2 = atan2
+    fix = trunc
+    moveaxis = movedim
+    absolute = abs
+    sgn = sign
+
     # -- factories like this tensor (nablagrad.creation) ----------------------------------------
 
     def new_zeros(self, *size: Any, **kwargs: Any) -> Tensor:
@@ -1083,6 +1435,7 @@ _OPS_MODULES = (
     "index",
     "inplace",
     "fused",
+    "extra",
 )
 
 

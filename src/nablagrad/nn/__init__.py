@@ -28,8 +28,8 @@ from .activation import (
     Tanh,
 )
 from .container import ModuleDict, ModuleList, Sequential
-from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, LazyConv2d, MaxPool2d
-from .linear import Flatten, Identity, LazyLinear, Linear, Unflatten
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool2d
+from .linear import Flatten, Identity, Linear, Unflatten
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -44,8 +44,18 @@ from .loss import (
     l2_penalty,
 )
 from .module import Module
+from .parallel import DataParallel
 from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from . import parameter
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyLinear,
+    LazyModuleMixin,
+)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .sync_batchnorm import SyncBatchNorm
 from . import parallel
@@ -55,6 +65,7 @@ __all__ = [
     "init",
     "utils",
     "Module",
+    "DataParallel",
     "Parameter",
     "Sequential",
     "ModuleList",
@@ -66,7 +77,13 @@ __all__ = [
     "LazyLinear",
     "Conv1d",
     "Conv2d",
+    "LazyConv1d",
     "LazyConv2d",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyModuleMixin",
+    "UninitializedParameter",
+    "UninitializedBuffer",
     "MaxPool2d",
     "AvgPool2d",
     "AdaptiveAvgPool2d",

@@ -1,4 +1,4 @@
-"""Convolution and pooling layers: ``Conv1d``, ``Conv2d``, ``LazyConv2d``, ``MaxPool2d``,
+"""Convolution and pooling layers: ``Conv1d``, ``Conv2d`` (lazy forms in lazy.py), ``MaxPool2d``,
 ``AvgPool2d``, ``AdaptiveAvgPool2d``.
 
 Conv weights have shape (out, in/groups, *kernel) and are initialised as torch:
@@ -17,7 +17,6 @@ import math
 from typing import Any
 
 from .. import creation
-from ..backend import to_np_dtype
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -146,57 +145,6 @@ class Conv1d(_ConvNd):
         return F.conv1d(
             input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
         )
-
-
-class LazyConv2d(Conv2d):
-    """A ``Conv2d`` whose ``in_channels`` is read from the first input (as in D2L)."""
-
-    def __init__(
-        self,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            0,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-        self._lazy = (bias, device, dtype)
-
-    def forward(self, input: Tensor) -> Tensor:
-        if self.in_channels == 0:
-            if input.ndim not in (3, 4):
-                raise RuntimeError(
-                    f"LazyConv2d expected 3-D or 4-D input, got shape {tuple(input.shape)}"
-                )
-            bias, device, dtype = self._lazy
-            dtype = dtype if dtype is not None else input.dtype
-            if to_np_dtype(dtype).kind != "f":
-                raise TypeError(f"LazyConv2d: input must be floating point, got {input.dtype}")
-            self.in_channels = input.shape[-3]
-            if self.in_channels % self.groups:
-                raise ValueError(
-                    f"LazyConv2d: {self.in_channels} input channels are not "
-                    f"divisible by groups={self.groups}"
-                )
-            self._make_params(bias, device, dtype)
-        return super().forward(input)
 
 
 class MaxPool2d(Module):

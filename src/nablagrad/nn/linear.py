@@ -1,5 +1,5 @@
-"""Linear layers and shape utilities: ``Identity``, ``Linear``, ``LazyLinear``, ``Flatten``,
-``Unflatten``.
+"""Linear layers and shape utilities: ``Identity``, ``Linear``, ``Flatten``, ``Unflatten``
+(``LazyLinear`` is in ``lazy.py``).
 
 Linear: y = x W^T + b with W of shape (out_features, in_features), initialised as torch:
 W ~ kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in)), b ~ U(-1/sqrt(in), 1/sqrt(in)).
@@ -16,7 +16,6 @@ import math
 from typing import Any
 
 from .. import creation
-from ..backend import to_np_dtype
 from ..ops.fused import LinearFn
 from ..tensor import Tensor
 from . import init
@@ -85,38 +84,6 @@ class Linear(Module):
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
         )
-
-
-class LazyLinear(Linear):
-    """A ``Linear`` whose ``in_features`` is read from the first input (as in D2L)."""
-
-    def __init__(
-        self, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None
-    ) -> None:
-        Module.__init__(self)
-        self.in_features, self.out_features = 0, int(out_features)
-        self._lazy = (bias, device, dtype)
-        self.register_parameter("weight", None)
-        self.register_parameter("bias", None)
-
-    def reset_parameters(self) -> None:
-        if self.in_features:
-            super().reset_parameters()
-
-    def forward(self, input: Tensor) -> Tensor:
-        if self.in_features == 0:
-            bias, device, dtype = self._lazy
-            dtype = dtype if dtype is not None else input.dtype
-            if to_np_dtype(dtype).kind != "f":
-                raise TypeError(f"LazyLinear: input must be floating point, got {input.dtype}")
-            self.in_features = input.shape[-1]
-            self.weight = Parameter(
-                _empty(self.out_features, self.in_features, device=device, dtype=dtype)
-            )
-            if bias:
-                self.bias = Parameter(_empty(self.out_features, device=device, dtype=dtype))
-            self.reset_parameters()
-        return super().forward(input)
 
 
 class Flatten(Module):

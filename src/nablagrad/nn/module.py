@@ -30,7 +30,7 @@ from .. import backend
 from ..autograd import no_grad
 from ..backend import get_array_module, np
 from ..tensor import Tensor
-from .parameter import Parameter
+from .parameter import Parameter, is_lazy
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -252,7 +252,7 @@ class Module:
         for m in self.modules():
             for reg in (m._parameters, m._buffers):
                 for t in reg.values():
-                    if t is None or (floats_only and t._data.dtype.kind != "f"):
+                    if t is None or is_lazy(t) or (floats_only and t._data.dtype.kind != "f"):
                         continue
                     t._data = convert(t._data)
                     if t.grad is not None:
@@ -304,10 +304,10 @@ class Module:
         out = OrderedDict() if destination is None else destination
         for name, p in self._parameters.items():
             if p is not None:
-                out[prefix + name] = p if keep_vars else p.detach()
+                out[prefix + name] = p if keep_vars or is_lazy(p) else p.detach()
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent:
-                out[prefix + name] = b if keep_vars else b.detach()
+                out[prefix + name] = b if keep_vars or is_lazy(b) else b.detach()
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(out, prefix + name + ".", keep_vars)
@@ -327,6 +327,8 @@ class Module:
             if k not in state_dict:
                 continue
             arr = _as_array(state_dict[k], k)
+            if is_lazy(target):  # a lazy module takes the checkpoint's shape (as torch's hook)
+                target.materialize(tuple(arr.shape))
             if tuple(arr.shape) != tuple(target._data.shape):
                 mismatched.append(
                     f"{k}: checkpoint {tuple(arr.shape)} vs model {tuple(target._data.shape)}"

@@ -44,3 +44,140 @@ class Parameter(Tensor):
 
 def _rebuild_parameter(data: Any, requires_grad: bool) -> Parameter:
     return Parameter(Tensor._wrap(data), requires_grad)
+
+
+_DATA_SLOT = Tensor.__dict__["_data"]  # the storage slot, bypassing the guard below
+
+_UNINIT_MESSAGE = (
+    "Attempted to use an uninitialized parameter in {what}. This error happens when you are "
+    "using a `LazyModule` or explicitly manipulating `nn.parameter.UninitializedParameter` "
+    "objects. When using LazyModules call `forward` with a dummy batch to initialize the "
+    "parameters before calling functions on them"
+)
+
+
+class UninitializedTensorMixin:
+    """A parameter or buffer whose shape is not known yet (torch's lazy-module placeholder).
+
+    Any computation with it raises ``ValueError``; ``.shape`` raises ``RuntimeError``;
+    ``.data`` is an empty tensor (so ``w.data.normal_()`` does nothing, as in torch).
+    :meth:`materialize` gives it storage and turns the object itself into a ``Parameter``
+    (or plain ``Tensor``), so optimizers and modules holding it see the real values.
+    """
+
+    __slots__ = ()
+    cls_to_become: type = Tensor
+
+    @property
+    def _data(self) -> Any:
+        raise ValueError(_UNINIT_MESSAGE.format(what="a tensor operation"))
+
+    @_data.setter
+    def _data(self, value: Any) -> None:
+        _DATA_SLOT.__set__(self, value)
+
+    @property
+    def data(self) -> Tensor:
+        return Tensor._wrap(_DATA_SLOT.__get__(self))
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        raise ValueError(_UNINIT_MESSAGE.format(what="the .data setter"))
+
+    @property
+    def shape(self) -> Any:
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. This error "
+            "usually happens in `load_state_dict` when trying to load an uninitialized "
+            "parameter into an initialized one. Call `forward` to initialize the parameters "
+            "before accessing their attributes."
+        )
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.shape
+
+    @property
+    def dtype(self) -> Any:
+        from ..backend import from_np_dtype
+
+        return from_np_dtype(_DATA_SLOT.__get__(self).dtype)
+
+    @property
+    def device(self) -> Any:
+        from ..backend import device_of
+
+        return device_of(_DATA_SLOT.__get__(self))
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._requires_grad = bool(value)
+
+    def is_floating_point(self) -> bool:
+        return _DATA_SLOT.__get__(self).dtype.kind == "f"
+
+    def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
+        """Allocate storage of ``shape`` and become ``cls_to_become`` (same object)."""
+        from .. import backend
+
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        old = _DATA_SLOT.__get__(self)
+        npd = backend.to_np_dtype(dtype) if dtype is not None else old.dtype
+        dev = device if device is not None else backend.device_of(old)
+        arr = backend.xp_for(dev).empty(shape, dtype=npd)
+        _DATA_SLOT.__set__(self, arr)
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        out = type(self)(requires_grad=self._requires_grad, dtype=self.dtype)
+        memo[id(self)] = out
+        return out
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self._requires_grad,))
+
+    def __bool__(self) -> bool:
+        raise ValueError(_UNINIT_MESSAGE.format(what="bool()"))
+
+    def __len__(self) -> int:
+        raise ValueError(_UNINIT_MESSAGE.format(what="len()"))
+
+
+def _uninit_init(self: Tensor, requires_grad: bool, device: Any, dtype: Any) -> None:
+    from .. import backend
+
+    npd = backend.to_np_dtype(dtype) if dtype is not None else default_float_np()
+    _DATA_SLOT.__set__(self, backend.xp_for(device).empty((0,), dtype=npd))
+    Tensor._init_state(self, False)
+    self._requires_grad = bool(requires_grad)
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A ``Parameter`` of lazy modules (``LazyLinear`` ...) before the first forward."""
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> None:
+        _uninit_init(self, requires_grad, device, dtype)
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer of lazy modules (``LazyBatchNorm2d``'s running statistics) before materializing."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __init__(self, requires_grad: bool = False, device: Any = None, dtype: Any = None) -> None:
+        _uninit_init(self, requires_grad, device, dtype)
+
+
+def is_lazy(t: Any) -> bool:
+    """True for an uninitialized parameter or buffer."""
+    return isinstance(t, UninitializedTensorMixin)

@@ -114,6 +114,27 @@ class RNNBase(Module):
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
 
+    @property
+    def _flat_weights_names(self) -> list[str]:
+        """Parameter names in torch's order: per layer and direction w_ih, w_hh, b_ih, b_hh."""
+        return [n for names in self._names for n in names]
+
+    @property
+    def _all_weights(self) -> list[list[str]]:
+        return [list(names) for names in self._names]
+
+    @property
+    def _flat_weights(self) -> list[Tensor]:
+        """The parameters themselves, in ``_flat_weights_names`` order."""
+        return [getattr(self, n) for n in self._flat_weights_names]
+
+    @property
+    def all_weights(self) -> list[list[Tensor]]:
+        return [[getattr(self, n) for n in names] for names in self._names]
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do: torch compacts cuDNN weights here; nablagrad's are separate arrays."""
+
     def _weights(self, layer: int, d: int) -> tuple:
         names = self._names[layer * (2 if self.bidirectional else 1) + d]
         ws = [getattr(self, n) for n in names]

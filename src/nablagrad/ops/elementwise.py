@@ -177,10 +177,19 @@ Sign, Floor, Ceil, Trunc, Round = map(_cls, ("sign", "floor", "ceil", "trunc", "
 Sin, Cos, Tanh, Sigmoid, Relu = map(_cls, ("sin", "cos", "tanh", "sigmoid", "relu"))
 Add, Sub, Mul, Div, Pow = map(_cls, ("add", "sub", "mul", "div", "pow"))
 Maximum, Minimum = map(_cls, ("maximum", "minimum"))
+Sinh, Cosh, Asin, Acos, Atan, Asinh = map(_cls, ("sinh", "cosh", "asin", "acos", "atan", "asinh"))
+Acosh, Atanh, Erf, Erfc, Erfinv, Lgamma = map(
+    _cls, ("acosh", "atanh", "erf", "erfc", "erfinv", "lgamma")
+)
+Fmod, Copysign, Xlogy = map(_cls, ("fmod", "copysign", "xlogy"))
 neg, exp, log, log1p, sqrt, abs = map(_fn, ("neg", "exp", "log", "log1p", "sqrt", "abs"))  # noqa: A001
 sign, floor, ceil, trunc = map(_fn, ("sign", "floor", "ceil", "trunc"))
 sin, cos, tanh, sigmoid, relu = map(_fn, ("sin", "cos", "tanh", "sigmoid", "relu"))
 mul, pow, maximum, minimum = map(_fn, ("mul", "pow", "maximum", "minimum"))  # noqa: A001
+sinh, cosh, asin, acos, atan, asinh = map(_fn, ("sinh", "cosh", "asin", "acos", "atan", "asinh"))
+acosh, atanh, erf, erfc, erfinv, lgamma = map(
+    _fn, ("acosh", "atanh", "erf", "erfc", "erfinv", "lgamma")
+)
 
 # Backward formulas call the table's primitives as m.<name> (autograd/gradmath.py).
 for _row in UNARY + BINARY:
@@ -391,6 +400,28 @@ def tan(x: Tensor) -> Tensor:
 
 def lerp(start: Tensor, end: Tensor, weight: Any) -> Tensor:
     return add(start, mul(sub(end, start), weight))
+
+
+def _binary_float(cls: type[Function], a: Any, b: Any) -> Tensor:
+    a, b = prepare(a, b)
+    if a._data.dtype.kind != "f":
+        a, b = _float_dtype_for(a), _float_dtype_for(b)
+    return cls.apply(a, b)
+
+
+def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """C's fmod: the remainder of ``input / other`` with the sign of ``input``."""
+    return Fmod.apply(*prepare(input, other))
+
+
+def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """|input| with the sign of ``other`` (a float result, as torch)."""
+    return _binary_float(Copysign, input, other)
+
+
+def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """x * log(y), 0 where x == 0 (even for y == 0)."""
+    return _binary_float(Xlogy, input, other)
 
 
 def _where_arrays(cond: Any, a: Any, b: Any) -> Any:

@@ -143,6 +143,11 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
     if isinstance(value, Tensor) and value.device != x.device:
         value = value.to(x.device)  # torch copies across devices on assignment
     v = _as_operand(value, x, x._data.dtype)
+    if v._data.ndim and v._data.shape[0] == 1:
+        # torch drops a value's leading size-1 dims beyond the target's: t[i] = y of shape (1, 1)
+        extra = v._data.ndim - x._data[index].ndim
+        while extra > 0 and v._data.shape[0] == 1:
+            v, extra = v.reshape(v._data.shape[1:]), extra - 1
     if fn_mod._grad_enabled and (x.requires_grad or v.requires_grad):
         if x._ctx is None and x.requires_grad:
             raise RuntimeError(

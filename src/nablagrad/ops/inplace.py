@@ -15,6 +15,7 @@ from ..backend import get_array_module
 from ..random import _gen
 from ..tensor import Tensor, to_array
 from . import elementwise as ew
+from . import extra as ex
 from . import index as ix
 from . import linalg as la
 from . import shape as sh
@@ -148,3 +149,51 @@ tanh_ = _unary_inplace(ew.tanh)
 sigmoid_ = _unary_inplace(ew.sigmoid)
 neg_ = _unary_inplace(ew.neg)
 abs_ = _unary_inplace(ew.abs)
+sinh_ = _unary_inplace(ew.sinh)
+cosh_ = _unary_inplace(ew.cosh)
+asin_ = _unary_inplace(ew.asin)
+acos_ = _unary_inplace(ew.acos)
+atan_ = _unary_inplace(ew.atan)
+asinh_ = _unary_inplace(ew.asinh)
+acosh_ = _unary_inplace(ew.acosh)
+atanh_ = _unary_inplace(ew.atanh)
+erf_ = _unary_inplace(ew.erf)
+erfc_ = _unary_inplace(ew.erfc)
+erfinv_ = _unary_inplace(ew.erfinv)
+lgamma_ = _unary_inplace(ew.lgamma)
+digamma_ = _unary_inplace(ex.digamma)
+frac_ = _unary_inplace(ex.frac)
+exp2_ = _unary_inplace(ex.exp2)
+deg2rad_ = _unary_inplace(ex.deg2rad)
+rad2deg_ = _unary_inplace(ex.rad2deg)
+atan2_ = _inplace(ex.atan2)
+fmod_ = _inplace(ew.fmod)
+copysign_ = _inplace(ew.copysign)
+xlogy_ = _inplace(ew.xlogy)
+hypot_ = _inplace(ex.hypot)
+clamp_min_ = _inplace(ex.clamp_min)
+clamp_max_ = _inplace(ex.clamp_max)
+_tril_into = _inplace(ex.tril)
+_triu_into = _inplace(ex.triu)
+
+
+def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
+    return _tril_into(self, diagonal)
+
+
+def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
+    return _triu_into(self, diagonal)
+
+
+_logit_into = _inplace(ex.logit)
+_nan_to_num_into = _inplace(ex.nan_to_num)
+
+
+def logit_(self: Tensor, eps: float | None = None) -> Tensor:
+    return _logit_into(self, eps)
+
+
+def nan_to_num_(
+    self: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> Tensor:
+    return _nan_to_num_into(self, nan, posinf, neginf)

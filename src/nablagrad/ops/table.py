@@ -27,11 +27,13 @@ b)), "float", (-2.0, 2.0))``, plus ``def atan2(self, other)`` in ``Tensor``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..backend import get_array_module as xp
+from ..backend import special_module
 
 __all__ = ["Row", "Reduction", "UNARY", "BINARY", "REDUCTIONS", "ROWS"]
 
@@ -76,6 +78,46 @@ def _max_weight(m: Any, a: Any, b: Any) -> Any:
 def _min_weight(m: Any, a: Any, b: Any) -> Any:
     ar, br = m.raw(a), m.raw(b)
     return ((ar < br) + 0.5 * (ar == br)).astype(ar.dtype)
+
+
+def _sp(name: str) -> Callable[[Any], Any]:
+    """A scipy.special (cupyx on the GPU) function that keeps the input's dtype."""
+    return lambda x: getattr(special_module(x), name)(x).astype(x.dtype, copy=False)
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _fmod_grad_b(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    ar, br = m.raw(a), m.raw(b)
+    return -g * xp(ar).trunc(ar / br)
+
+
+def _copysign_grad_a(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    # out / a, 0 where a == 0 (torch's rule)
+    ar = m.raw(a)
+    mod = xp(ar)
+    ratio = mod.where(ar == 0, 0, m.raw(out) / mod.where(ar == 0, 1, ar))
+    return g * ratio.astype(ar.dtype)
+
+
+def _xlogy(x: Any, y: Any) -> Any:
+    mod = xp(y)
+    with mod.errstate(divide="ignore", invalid="ignore"):
+        out = x * mod.log(y)
+    return mod.where((x == 0) & ~mod.isnan(y), 0, out).astype(out.dtype)
+
+
+def _xlogy_grad_x(m: Any, g: Any, out: Any, x: Any, y: Any) -> Any:
+    # log y, but 0 where x == 0 and y <= 0 (torch's rule)
+    xr, yr = m.raw(x), m.raw(y)
+    dead = (xr == 0) & (yr <= 0)
+    return m.where(dead, g * 0, g * m.log(m.where(dead, y * 0 + 1, y)))
+
+
+def _xlogy_grad_y(m: Any, g: Any, out: Any, x: Any, y: Any) -> Any:
+    with xp(m.raw(y)).errstate(divide="ignore", invalid="ignore"):
+        return g * x / y
 
 
 UNARY: tuple[Row, ...] = (
@@ -181,6 +223,84 @@ UNARY: tuple[Row, ...] = (
         "same",
         doc="max(x, 0); d/dx = 1 where x > 0 else 0",
     ),
+    Row(
+        "sinh",
+        lambda x: xp(x).sinh(x),
+        (lambda m, g, out, x: g * m.cosh(x),),
+        doc="(e^x - e^-x) / 2; d/dx = cosh(x)",
+    ),
+    Row(
+        "cosh",
+        lambda x: xp(x).cosh(x),
+        (lambda m, g, out, x: g * m.sinh(x),),
+        doc="(e^x + e^-x) / 2; d/dx = sinh(x)",
+    ),
+    Row(
+        "asin",
+        lambda x: xp(x).arcsin(x),
+        (lambda m, g, out, x: g * (1 - x * x) ** -0.5,),
+        domain=(-0.9, 0.9),
+        doc="inverse sine; d/dx = 1 / sqrt(1 - x^2)",
+    ),
+    Row(
+        "acos",
+        lambda x: xp(x).arccos(x),
+        (lambda m, g, out, x: -g * (1 - x * x) ** -0.5,),
+        domain=(-0.9, 0.9),
+        doc="inverse cosine; d/dx = -1 / sqrt(1 - x^2)",
+    ),
+    Row(
+        "atan",
+        lambda x: xp(x).arctan(x),
+        (lambda m, g, out, x: g / (1 + x * x),),
+        doc="inverse tangent; d/dx = 1 / (1 + x^2)",
+    ),
+    Row(
+        "asinh",
+        lambda x: xp(x).arcsinh(x),
+        (lambda m, g, out, x: g * (x * x + 1) ** -0.5,),
+        doc="inverse hyperbolic sine; d/dx = 1 / sqrt(x^2 + 1)",
+    ),
+    Row(
+        "acosh",
+        lambda x: xp(x).arccosh(x),
+        (lambda m, g, out, x: g * (x * x - 1) ** -0.5,),
+        domain=(1.1, 4.0),
+        doc="inverse hyperbolic cosine; d/dx = 1 / sqrt(x^2 - 1)",
+    ),
+    Row(
+        "atanh",
+        lambda x: xp(x).arctanh(x),
+        (lambda m, g, out, x: g / (1 - x * x),),
+        domain=(-0.9, 0.9),
+        doc="inverse hyperbolic tangent; d/dx = 1 / (1 - x^2)",
+    ),
+    Row(
+        "erf",
+        _sp("erf"),
+        (lambda m, g, out, x: g * _TWO_OVER_SQRT_PI * m.exp(-(x * x)),),
+        doc="2/sqrt(pi) * integral_0^x e^(-t^2) dt; d/dx = 2/sqrt(pi) e^(-x^2)",
+    ),
+    Row(
+        "erfc",
+        _sp("erfc"),
+        (lambda m, g, out, x: -g * _TWO_OVER_SQRT_PI * m.exp(-(x * x)),),
+        doc="1 - erf(x); d/dx = -2/sqrt(pi) e^(-x^2)",
+    ),
+    Row(
+        "erfinv",
+        _sp("erfinv"),
+        (lambda m, g, out, x: g * (math.sqrt(math.pi) / 2) * m.exp(out * out),),
+        domain=(-0.9, 0.9),
+        doc="inverse of erf; d/dx = sqrt(pi)/2 e^(erfinv(x)^2)",
+    ),
+    Row(
+        "lgamma",
+        _sp("gammaln"),
+        (lambda m, g, out, x: g * m.digamma(x),),
+        domain=(0.2, 5.0),
+        doc="log |Gamma(x)|; d/dx = digamma(x)",
+    ),
 )
 
 BINARY: tuple[Row, ...] = (
@@ -243,6 +363,32 @@ BINARY: tuple[Row, ...] = (
         ),
         "promote",
         doc="elementwise min; ties share the gradient",
+    ),
+    Row(
+        "fmod",
+        lambda a, b: xp(a).fmod(a, b),
+        (lambda m, g, out, a, b: g, _fmod_grad_b),
+        "promote",
+        domain=(0.5, 2.0),
+        doc="C's remainder (sign of a); d/da = 1, d/db = -trunc(a / b)",
+        functional=False,
+    ),
+    Row(
+        "copysign",
+        lambda a, b: xp(a).copysign(a, b),
+        (_copysign_grad_a, lambda m, g, out, a, b: g * 0),
+        "promote",
+        doc="|a| with the sign of b; d/da = out / a (0 at a = 0), d/db = 0",
+        functional=False,
+    ),
+    Row(
+        "xlogy",
+        _xlogy,
+        (_xlogy_grad_x, _xlogy_grad_y),
+        "promote",
+        domain=(0.5, 2.0),
+        doc="x log y, 0 where x = 0; d/dx = log y, d/dy = x / y",
+        functional=False,
     ),
 )
 

@@ -177,7 +177,7 @@ class Optimizer:
                 )
             if not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor: use .detach().requires_grad_()")
-            if p._data.dtype.kind not in "fc":
+            if not p.is_floating_point():
                 raise ValueError(f"can't optimize a Tensor of dtype {p.dtype}: use a float dtype")
         if len({id(p) for p in params}) != len(params):
             raise ValueError("optimizer contains a parameter group with duplicate parameters")

@@ -1,0 +1,74 @@
+"""Bernoulli(probs or logits): 1 with probability p, else 0."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import creation
+from ..nn import functional as F
+from ..ops import elementwise as ew
+from ..tensor import Tensor
+from .distribution import Distribution, as_param, clamp_probs
+
+__all__ = ["Bernoulli"]
+
+
+class Bernoulli(Distribution):
+    """P(1) = p.  Give exactly one of ``probs`` and ``logits`` (log(p / (1 - p)))."""
+
+    arg_constraints = {"probs": "unit_interval", "logits": "real"}
+    has_enumerate_support = True
+
+    def __init__(
+        self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
+    ) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            (self.probs,) = as_param(probs)
+            p = clamp_probs(self.probs)
+            self.logits = ew.log(p) - ew.log1p(-p)
+            param = self.probs
+        else:
+            (self.logits,) = as_param(logits)
+            self.probs = ew.sigmoid(self.logits)
+            param = self.logits
+        super().__init__(param.shape, validate_args=validate_args)
+        if probs is not None:
+            ok = (self.probs >= 0) & (self.probs <= 1)
+            self._check_param("probs", ok, self.probs, "Interval(lower_bound=0.0, upper_bound=1.0)")
+
+    @property
+    def mean(self) -> Tensor:
+        return self.probs
+
+    @property
+    def mode(self) -> Tensor:
+        return (self.probs >= 0.5).to(dtype=self.probs.dtype)
+
+    @property
+    def variance(self) -> Tensor:
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        p = self.probs.detach().expand(*shape) if shape else self.probs.detach()
+        return creation.bernoulli(p.contiguous() if hasattr(p, "contiguous") else p)
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._value(value)
+        if self._validate_args:
+            self._check((value == 0) | (value == 1), value, "Boolean()")
+        logits, value = self.logits, value.to(dtype=self.logits.dtype)
+        from ..ops import shape as sh
+
+        logits, value = sh.broadcast_tensors(logits, value)
+        return -F.binary_cross_entropy_with_logits(logits, value, reduction="none")
+
+    def entropy(self) -> Tensor:
+        return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        values = creation.arange(2, dtype=self.probs.dtype)
+        values = values.reshape((-1,) + (1,) * len(self.batch_shape))
+        return values.expand(2, *self.batch_shape) if expand else values

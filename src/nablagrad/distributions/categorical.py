@@ -1,0 +1,110 @@
+"""Categorical(probs or logits): one of K categories (indices 0..K-1)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import creation
+from ..backend import np
+from ..ops import elementwise as ew
+from ..ops import index as ix
+from ..ops import reduce as rd
+from ..ops import shape as sh
+from ..tensor import Size, Tensor
+from .distribution import Distribution, as_param
+
+__all__ = ["Categorical"]
+
+
+class Categorical(Distribution):
+    """P(i) = probs[..., i] (normalised over the last dim); ``logits`` are unnormalised log-probs.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> d = torch.distributions.Categorical(probs=torch.tensor([0.25, 0.75]))
+        >>> round(d.entropy().item(), 4)
+        0.5623
+    """
+
+    arg_constraints = {"probs": "simplex", "logits": "real_vector"}
+    has_enumerate_support = True
+
+    def __init__(
+        self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
+    ) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            (probs,) = as_param(probs)
+            if probs.ndim < 1:
+                raise ValueError("`probs` parameter must be at least one-dimensional.")
+            if self._validate(validate_args):
+                ok = (probs >= 0).all() & (probs.sum(-1) > 0).all()
+                self._validate_args = True
+                self._check_param("probs", ok, probs, "Simplex()")
+            self.probs = probs / probs.sum(-1, keepdim=True)
+            p = ew.clamp(self.probs, float(np.finfo(self.probs._data.dtype).tiny), None)
+            self.logits = ew.log(p)
+        else:
+            (logits,) = as_param(logits)
+            if logits.ndim < 1:
+                raise ValueError("`logits` parameter must be at least one-dimensional.")
+            self.logits = logits - rd.logsumexp(logits, -1, keepdim=True)
+            self.probs = self.logits.softmax(-1)
+        param = self.probs if probs is not None else self.logits
+        self._num_events = int(param.shape[-1])
+        super().__init__(param.shape[:-1], validate_args=validate_args)
+
+    def _validate(self, validate_args: bool | None) -> bool:
+        return Distribution._validate_args_default if validate_args is None else validate_args
+
+    @property
+    def param_shape(self) -> Size:
+        return self.probs.shape
+
+    @property
+    def mean(self) -> Tensor:
+        return creation.full(tuple(self.batch_shape), math.nan, dtype=self.probs.dtype)
+
+    @property
+    def mode(self) -> Tensor:
+        return self.probs.argmax(-1)
+
+    @property
+    def variance(self) -> Tensor:
+        return creation.full(tuple(self.batch_shape), math.nan, dtype=self.probs.dtype)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        if isinstance(sample_shape, int):
+            sample_shape = (sample_shape,)
+        n = int(np.prod(tuple(sample_shape))) if len(tuple(sample_shape)) else 1
+        probs2d = self.probs.detach().reshape(-1, self._num_events)
+        draws = creation.multinomial(probs2d, n, True)  # (batch, n)
+        out = draws.t().reshape(tuple(sample_shape) + tuple(self.batch_shape))
+        return out
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._value(value)
+        if self._validate_args:
+            ok = (
+                (value >= 0)
+                & (value < self._num_events)
+                & (value == value.floor() if value.is_floating_point() else value >= 0)
+            )
+            self._check(
+                ok, value, f"IntegerInterval(lower_bound=0, upper_bound={self._num_events - 1})"
+            )
+        v = value.to(dtype=np.int64).unsqueeze(-1)
+        v, log_pmf = sh.broadcast_tensors(v, self.logits)
+        v = v[..., :1]
+        return ix.gather(log_pmf, -1, v).squeeze(-1)
+
+    def entropy(self) -> Tensor:
+        min_real = float(np.finfo(self.logits._data.dtype).min)
+        logits = ew.clamp(self.logits, min_real, None)
+        return -(logits * self.probs).sum(-1)
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        values = creation.arange(self._num_events).reshape((-1,) + (1,) * len(self.batch_shape))
+        return values.expand(self._num_events, *self.batch_shape) if expand else values
