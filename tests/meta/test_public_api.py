@@ -503,9 +503,9 @@ REASONS: dict[str, str] = {
     "load": "file format (safetensors), not torch's pickle; tests/train/test_serialization.py",
     "T.shape": "compared with torch's shape in every case (assert_close checks shapes)",
     "T.dtype": "compared with torch's dtype in every case (check_op checks dtypes)",
-    "T.device": "CPU here; device handling is tested in tests/core/test_tensor_api.py",
-    "T.is_cuda": "CPU here; device handling is tested in tests/core/test_tensor_api.py",
-    "T.cuda": "needs a GPU (CuPy); device handling is tested in tests/core/test_tensor_api.py",
+    "T.device": "CPU here; devices are tested on cpu and the fake CUDA device in tests/device",
+    "T.is_cuda": "CPU here; devices are tested on cpu and the fake CUDA device in tests/device",
+    "T.cuda": "torch's needs a CUDA build; tested on the fake CUDA device in tests/device",
     "T.pin_memory": "torch's needs a CUDA build; accepted as a no-op, tested in tests/device",
     "T.is_pinned": "torch's needs a CUDA build; always False here, tested in tests/device",
     **{
