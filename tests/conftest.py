@@ -12,3 +12,30 @@ for _root, _dirs, _files in os.walk(_here):
         sys.path.insert(0, _root)
 
 matplotlib.use("Agg")
+
+
+import pytest  # noqa: E402
+
+from nablagrad import backend  # noqa: E402
+
+
+@pytest.fixture(params=["cpu", "cuda"])
+def device(request):
+    """Runs a test twice: on the CPU, and on "cuda" served by the fake CuPy device.
+
+    The fake device (``backend.use_fake_cuda``, ``nablagrad.testing.fake_cupy``) is NumPy
+    underneath but refuses to mix with host arrays where CuPy does, so a host/device bug fails
+    here as it would on a GPU.
+    """
+    if request.param == "cpu":
+        yield "cpu"
+    else:
+        with backend.use_fake_cuda():
+            yield "cuda"
+
+
+@pytest.fixture
+def fake_cuda():
+    """The fake CuPy device as "cuda" for the duration of one test."""
+    with backend.use_fake_cuda():
+        yield "cuda"

@@ -142,6 +142,15 @@ def _blas_axpby(y: Any, a: float, x: Any, b: float) -> bool:
     return True
 
 
+def _multiply(x: Any, a: float, out: Any) -> Any:
+    """``out <- a * x`` with the array library that owns ``x`` (NumPy, or CuPy on a GPU)."""
+    if type(x) is np.ndarray:
+        return np.multiply(x, a, out=out)
+    from .backend import get_array_module
+
+    return get_array_module(x).multiply(x, a, out=out)
+
+
 def axpy_(y: Any, a: float, x: Any, tmp: Any = None) -> None:
     """``y <- y + a * x`` in place, in one pass where the BLAS allows (NumPy or CuPy arrays).
 
@@ -162,7 +171,7 @@ def axpy_(y: Any, a: float, x: Any, tmp: Any = None) -> None:
     if tmp is None:
         y += a * x
     else:
-        np.multiply(x, a, out=tmp)
+        _multiply(x, a, tmp)
         y += tmp
 
 
@@ -177,7 +186,7 @@ def axpby_(y: Any, a: float, x: Any, b: float, tmp: Any = None) -> None:
     if a == 1 and x is not y:
         ax = x
     else:  # a * x before y changes: x may be y
-        ax = a * x if tmp is None else np.multiply(x, a, out=tmp)
+        ax = a * x if tmp is None else _multiply(x, a, tmp)
     y *= b
     y += ax
 

@@ -34,6 +34,11 @@ __all__ = [
     "get_array_module",
     "xp_for",
     "cupy_available",
+    "use_fake_cuda",
+    "is_array",
+    "along_axis_index",
+    "erf",
+    "scipy",
     "dtype",
     "to_np_dtype",
     "from_np_dtype",
@@ -79,6 +84,72 @@ def cupy_available() -> bool:
     return _load_cupy() is not None
 
 
+class use_fake_cuda:  # noqa: N801 - used like a function, as torch.set_grad_enabled
+    """Test hook: make ``device="cuda"`` run on ``nablagrad.testing.fake_cupy`` (on the CPU).
+
+    The fake module stands in for CuPy exactly where the seam would select CuPy, and its
+    arrays refuse to mix with NumPy arrays where CuPy's do, so device bugs (a host array meeting
+    a device array, a NumPy-only call) fail on a machine without a GPU.  Calling it switches
+    the "cuda" array library; used as a context manager it switches back on exit.  Tests use
+    it through the ``device`` fixture in ``tests/conftest.py``; it is not for real work.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> from nablagrad import backend
+        >>> with backend.use_fake_cuda():
+        ...     x = torch.ones(2, device="cuda")
+        ...     (x.device, float(x.sum()))
+        (device(type='cuda', index=0), 2.0)
+    """
+
+    def __init__(self, enable: bool = True) -> None:
+        global _cupy, _cupy_checked
+        self._saved = (_cupy, _cupy_checked)
+        if enable:
+            from .testing import fake_cupy
+
+            _cupy, _cupy_checked = fake_cupy, True
+        else:
+            _cupy, _cupy_checked = None, False
+
+    def __enter__(self) -> use_fake_cuda:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        global _cupy, _cupy_checked
+        _cupy, _cupy_checked = self._saved
+
+
+def scipy(submodule: str) -> Any:
+    """``scipy.<submodule>`` (imported on first use), for host-only algorithms: the FFT fast
+    path of CPU convolutions, sparse co-occurrence matrices, word2vec's CPU kernel.  The one
+    place that imports SciPy; ``None`` when SciPy is not installed.
+
+    Example:
+        >>> from nablagrad import backend
+        >>> float(backend.scipy("special").expit(0.0))
+        0.5
+    """
+    try:
+        return importlib.import_module(f"scipy.{submodule}")
+    except ImportError:  # pragma: no cover - scipy is a dependency
+        return None
+
+
+def _special(xp: Any) -> Any:
+    """SciPy's special functions for the array namespace ``xp`` (cupyx's on CuPy)."""
+    if xp is np:
+        return scipy("special")
+    if getattr(xp, "IS_FAKE", False):
+        return xp._scipy_special()
+    return importlib.import_module("cupyx.scipy.special")
+
+
+def erf(x: Any) -> Any:
+    """The error function of an array, on its device (SciPy on NumPy, cupyx on CuPy)."""
+    return _special(get_array_module(x)).erf(x)
+
+
 def get_array_module(array: Any) -> Any:
     """The array namespace (``numpy`` or ``cupy``) that owns ``array``."""
     if type(array) is np.ndarray or _cupy is None:
@@ -86,6 +157,27 @@ def get_array_module(array: Any) -> Any:
     if isinstance(array, _cupy.ndarray):
         return _cupy
     return np
+
+
+def is_array(x: Any) -> bool:
+    """True for a NumPy array or an array of the CUDA library (CuPy)."""
+    return type(x) is np.ndarray or (_cupy is not None and isinstance(x, _cupy.ndarray))
+
+
+def along_axis_index(index: Any, axis: int) -> tuple:
+    """The advanced index that addresses ``out[i][index[i][j][k]][k]`` (for ``axis=1``): an
+    open grid of ``arange`` views with ``index`` at ``axis``, for ``xp.add.at`` and friends.
+
+    Built from ``arange`` because CuPy's ``indices`` has no ``sparse`` argument.
+    """
+    xp = get_array_module(index)
+    nd = index.ndim
+    grid = [
+        xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
+        for i, n in enumerate(index.shape)
+    ]
+    grid[axis] = index
+    return tuple(grid)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -286,14 +286,16 @@ def normal(
     """Normal samples with the given mean and std (numbers or tensors, broadcast)."""
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
+    if device is None:  # as torch: the device of a tensor mean or std
+        device = next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
     if size is None:
-        size = np.broadcast_shapes(np.shape(m), np.shape(s))
+        size = np.broadcast_shapes(getattr(m, "shape", ()), getattr(s, "shape", ()))
     shape = _size((size,) if isinstance(size, int) else (tuple(size),))
     if isinstance(s, (int, float)) and s < 0:
         raise ValueError(f"normal expects std >= 0.0, but found std {s}")
     vals = _gen(generator).normal(
-        backend.to_host(np.asarray(m)) if not isinstance(m, (int, float)) else m,
-        backend.to_host(np.asarray(s)) if not isinstance(s, (int, float)) else s,
+        backend.to_host(m) if not isinstance(m, (int, float)) else m,
+        backend.to_host(s) if not isinstance(s, (int, float)) else s,
         shape,
     )
     return _draw(vals, dtype, device, requires_grad)

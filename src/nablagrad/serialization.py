@@ -33,6 +33,7 @@ import struct
 import tempfile
 from typing import Any
 
+from . import backend
 from .backend import np, to_host
 from .tensor import Tensor
 
@@ -58,20 +59,27 @@ class SerializationError(ValueError):
 
 
 def _is_array(x: Any) -> bool:
-    return isinstance(x, (Tensor, np.ndarray))
+    return isinstance(x, Tensor) or backend.is_array(x)
+
+
+def _ref(name: str, obj: Any) -> dict[str, Any]:
+    """The JSON reference to a stored tensor; tensors off the CPU also record their device
+    (torch restores a tensor to the device it was saved from)."""
+    dev = obj.device if isinstance(obj, Tensor) else backend.device_of(obj)
+    return {"__tensor__": name} if dev.type == "cpu" else {"__tensor__": name, "device": str(dev)}
 
 
 def _flatten(obj: Any, prefix: str, tensors: dict[str, np.ndarray]) -> Any:
     """The JSON tree of ``obj``; tensors are moved into ``tensors`` under a dotted name."""
     if _is_array(obj):
-        arr = to_host(obj._data) if isinstance(obj, Tensor) else obj
+        arr = to_host(obj._data if isinstance(obj, Tensor) else obj)
         name = prefix or "tensor"
         if name in tensors:
             raise ValueError(f"save: two tensors would be stored under the name {name!r}")
         if np.dtype(arr.dtype).newbyteorder("=") not in _CODES:
             raise TypeError(f"save: tensor {name!r} has dtype {arr.dtype}, which can't be stored")
         tensors[name] = arr
-        return {"__tensor__": name}
+        return _ref(name, obj)
     if isinstance(obj, dict):
         items = []
         for k, v in obj.items():
@@ -99,7 +107,7 @@ def _encode(obj: Any) -> bytes:
     if isinstance(obj, dict) and all(isinstance(k, str) and _is_array(v) for k, v in obj.items()):
         for k, v in obj.items():  # a flat state dict: its own names, as torch expects
             _flatten(v, k, tensors)
-        tree = {"__dict__": [[k, {"__tensor__": k}] for k in obj]}
+        tree = {"__dict__": [[k, _ref(k, v)] for k, v in obj.items()]}
     else:
         tree = _flatten(obj, "", tensors)
     header: dict[str, Any] = {}
@@ -182,20 +190,20 @@ def _parse(raw: bytes, where: str) -> tuple[dict[str, np.ndarray], dict[str, str
     return tensors, meta
 
 
-def _unflatten(tree: Any, tensors: dict[str, np.ndarray], where: str) -> Any:
+def _unflatten(tree: Any, tensors: dict[str, np.ndarray], where: str, place: Any) -> Any:
     if isinstance(tree, dict):
         if "__tensor__" in tree:
             name = tree["__tensor__"]
             if name not in tensors:
                 raise SerializationError(f"{where}: the metadata names a missing tensor {name!r}")
-            return Tensor._wrap(tensors[name])
+            return place(Tensor._wrap(tensors[name]), str(tree.get("device", "cpu")))
         if "__dict__" in tree:
-            return {k: _unflatten(v, tensors, where) for k, v in tree["__dict__"]}
+            return {k: _unflatten(v, tensors, where, place) for k, v in tree["__dict__"]}
         if "__tuple__" in tree:
-            return tuple(_unflatten(v, tensors, where) for v in tree["__tuple__"])
-        return {k: _unflatten(v, tensors, where) for k, v in tree.items()}
+            return tuple(_unflatten(v, tensors, where, place) for v in tree["__tuple__"])
+        return {k: _unflatten(v, tensors, where, place) for k, v in tree.items()}
     if isinstance(tree, list):
-        return [_unflatten(v, tensors, where) for v in tree]
+        return [_unflatten(v, tensors, where, place) for v in tree]
     return tree
 
 
@@ -203,6 +211,13 @@ def load(
     f: str | os.PathLike | io.IOBase, map_location: Any = None, weights_only: bool = True
 ) -> Any:
     """Read what ``save`` wrote (or any safetensors file: then a flat ``{name: Tensor}``).
+
+    As ``torch.load``, tensors come back on the device they were saved from, unless
+    ``map_location`` says otherwise: a device (``"cpu"``, ``"cuda:0"``, ``device``) for all of
+    them, a dict from saved to new device names (``{"cuda:0": "cpu"}``), or a callable
+    ``f(tensor, saved_location) -> tensor`` given the tensor on the CPU (so
+    ``lambda t, loc: t`` keeps everything on the CPU and ``lambda t, loc: t.cuda()`` moves it).
+    Loading a CUDA checkpoint without a GPU needs ``map_location="cpu"``.
 
     Never executes code.  Raises ``FileNotFoundError`` for a missing path and
     ``SerializationError`` (a ``ValueError``) naming the problem for corrupt files.
@@ -215,28 +230,43 @@ def load(
             raise FileNotFoundError(f"load: no checkpoint at {where}")
         with open(where, "rb") as fh:
             raw = fh.read()
+    place = _placer(map_location)
     tensors, meta = _parse(raw, where)
     tree_json = meta.get("nablagrad") if isinstance(meta, dict) else None
     if tree_json is None:
-        out = {k: Tensor._wrap(v) for k, v in tensors.items()}
-    else:
-        try:
-            tree = json.loads(tree_json)
-        except json.JSONDecodeError as e:
-            raise SerializationError(
-                f"{where}: the nablagrad metadata does not parse ({e})"
-            ) from None
-        out = _unflatten(tree, tensors, where)
-    if map_location is not None:
-        out = _to_device(out, map_location)
-    return out
+        return {k: place(Tensor._wrap(v), "cpu") for k, v in tensors.items()}
+    try:
+        tree = json.loads(tree_json)
+    except json.JSONDecodeError as e:
+        raise SerializationError(f"{where}: the nablagrad metadata does not parse ({e})") from None
+    return _unflatten(tree, tensors, where, place)
 
 
-def _to_device(obj: Any, device: Any) -> Any:
-    if isinstance(obj, Tensor):
-        return obj.to(device)
-    if isinstance(obj, dict):
-        return {k: _to_device(v, device) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_to_device(v, device) for v in obj)
-    return obj
+def _placer(map_location: Any) -> Any:
+    """``place(host_tensor, saved_location) -> Tensor`` for a ``map_location``."""
+    if callable(map_location) and not isinstance(map_location, (str, backend.device)):
+        return map_location
+    if isinstance(map_location, dict):
+        table = {str(backend.as_device(k)): v for k, v in map_location.items()}
+
+        def remap(t: Tensor, loc: str) -> Tensor:
+            return _move(t, table.get(str(backend.as_device(loc)), loc))
+
+        return remap
+    if map_location is None:
+        return _move
+    dev = backend.as_device(map_location)
+    return lambda t, loc: _move(t, dev)
+
+
+def _move(t: Tensor, dev: Any) -> Tensor:
+    dev = backend.as_device(dev)
+    if dev.type == "cpu":
+        return t
+    if not backend.cupy_available():
+        raise RuntimeError(
+            f"Attempting to deserialize a tensor on device {dev} but CUDA is not available "
+            "(nablagrad.cuda.is_available() is False). On a CPU-only machine use "
+            "nablagrad.load(..., map_location='cpu')"
+        )
+    return t.to(dev)

@@ -58,7 +58,7 @@ def to_array(data: Any, dtype: Any = None, device: Any = None, copy: bool = True
         arr = np.asarray([_to_nested(v) for v in data])
         if npd is None:
             npd = _first_tensor_dtype(data)
-    elif hasattr(data, "__cuda_array_interface__") or isinstance(data, np.ndarray):
+    elif backend.is_array(data) or hasattr(data, "__cuda_array_interface__"):
         arr = data
     elif isinstance(data, np.generic):
         arr = np.asarray(data)
@@ -237,6 +237,23 @@ class Tensor:
         self._hooks[key] = hook
         return _HookHandle(self._hooks, key)
 
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        """Call ``hook(tensor)`` on this leaf once backward has added its complete gradient
+        into ``.grad`` (during the pass, as soon as no remaining node can add to it)."""
+        engine = _lazy.engine
+        if self._ctx is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors: register "
+                "on the leaf (a parameter), or use register_hook for a non-leaf's gradient"
+            )
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self.__dict__.setdefault("_post_acc_hooks", {})
+        key = object()
+        hooks[key] = hook
+        engine.post_hook_count += 1
+        return _PostHookHandle(hooks, key)
+
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
         if self._ctx is not None:
@@ -332,16 +349,35 @@ class Tensor:
 
     def numpy(self, force: bool = False) -> Any:
         """The values as a NumPy array (shared memory on the CPU, as in torch)."""
-        if self._requires_grad and not force:
+        if force:
+            return backend.to_host(self._data)
+        if self._requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
-        return backend.to_host(self._data)
+        if type(self._data) is not np.ndarray:
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first."
+            )
+        return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
-        arr = backend.to_host(self._data)
+        arr = self.numpy(force=False) if not self._requires_grad else self.detach().numpy()
         return arr if dtype is None else arr.astype(dtype)
+
+    def pin_memory(self, device: Any = None) -> Tensor:
+        """torch's page-locked copy for faster host-to-GPU transfers.  Accepted for
+        compatibility: nablagrad copies to the GPU through CuPy's own staging, so this returns
+        the tensor itself (CPU tensors only, as in torch)."""
+        if self.device.type != "cpu":
+            raise RuntimeError(f"cannot pin '{self.device}' memory: only CPU tensors can be pinned")
+        return self
+
+    def is_pinned(self, device: Any = None) -> bool:
+        """False: nablagrad does not page-lock host memory (see ``pin_memory``)."""
+        return False
 
     def item(self) -> Any:
         if self._data.size != 1:
@@ -450,7 +486,9 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __reduce__(self) -> tuple:
-        return (_rebuild, (backend.to_host(self._data), self._requires_grad))
+        dev = self.device
+        args = (backend.to_host(self._data), self._requires_grad)
+        return (_rebuild, args if dev.type == "cpu" else args + (str(dev),))
 
     def __deepcopy__(self, memo: dict) -> Tensor:
         out = Tensor._wrap(self._data.copy())
@@ -1005,8 +1043,9 @@ class Tensor:
         return _lazy.creation.new_like(self, "tensor", (data,), **kwargs)
 
 
-def _rebuild(data: Any, requires_grad: bool) -> Tensor:
-    t = Tensor._wrap(data)
+def _rebuild(data: Any, requires_grad: bool, device: str = "cpu") -> Tensor:
+    """Unpickle: host values, put back on the device they were pickled from (as torch)."""
+    t = Tensor._wrap(data if device == "cpu" else backend.to_device(data, device))
     t._requires_grad = requires_grad
     return t
 
@@ -1021,6 +1060,12 @@ class _HookHandle:
 
     def remove(self) -> None:
         self.hooks.pop(self.key, None)
+
+
+class _PostHookHandle(_HookHandle):
+    def remove(self) -> None:
+        if self.hooks.pop(self.key, None) is not None:
+            _lazy.engine.post_hook_count -= 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -53,6 +53,8 @@ def test_bagging_beats_average_member_and_reduces_spread(tmp_path, check_png):
     assert r["ensemble_acc"][-1] > r["member_acc"].mean()
     assert r["ensemble_nll"] < r["single_nll"] + 0.05
     assert r["spread"] > 0.01  # bootstrap replicas genuinely differ
+    assert 0.6 < r["oob_acc"] <= 1 and 0 < r["oob_points"] <= 80  # out-of-bag estimate
+    assert 0 < r["disagreement"] < 0.5
     (path,) = lab.plot("ensembles", r, tmp_path)
     check_png(path)
 
@@ -70,6 +72,7 @@ def test_cli_list_describes_every_experiment(capsys):
         "lr-batch",
         "knn",
         "ensembles",
+        "backprop",
     ):
         assert f"\n{name}\n" in f"\n{out}"
     assert "surface=bowl" in out

@@ -27,8 +27,9 @@ CORE = (
     "serialization",
     "models",
     "datasets",
+    "distributed",
 )
-APPS = ("neighbors", "tuning", "text", "lab", "train", "cli")
+APPS = ("neighbors", "tuning", "text", "lab", "train", "cli", "onnx", "viz", "ensemble")
 
 
 def _module_name(path: Path) -> str:

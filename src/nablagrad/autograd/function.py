@@ -24,6 +24,7 @@ import itertools
 import operator
 from typing import Any
 
+from .. import backend
 from ..tensor import Tensor
 from .gradmath import ARRAY
 
@@ -41,7 +42,60 @@ def tick() -> int:
     return next(_clock)
 
 
+def same_device(name: str, tensors: tuple, extra: Any = ()) -> tuple | None:
+    """After a failed forward: ``None`` when the tensors (and the arrays or tensors among
+    ``extra``, e.g. an index passed as a keyword) are on one device; the tensors with 0-d CPU
+    ones moved to the other device when that is the only mix (torch treats 0-d CPU tensors as
+    scalars); otherwise torch's "Expected all tensors to be on the same device"."""
+    devices = {str(t.device): t.device for t in tensors}
+    pinned_cpu = False  # a CPU array among ``extra`` cannot be moved here
+    for v in extra:
+        if isinstance(v, Tensor):
+            v = v._data
+        if backend.is_array(v):
+            d = backend.device_of(v)
+            devices.setdefault(str(d), d)
+            pinned_cpu = pinned_cpu or d.type == "cpu"
+    if len(devices) < 2:
+        return None
+    others = [d for d in devices.values() if d.type != "cpu"]
+    if (
+        len(others) == 1
+        and not pinned_cpu
+        and all(t._data.ndim == 0 for t in tensors if t.device.type == "cpu")
+    ):
+        return tuple(t if t.device == others[0] else t.to(others[0]) for t in tensors)
+    raise _device_error(name, devices)
+
+
+def check_same_device(name: str, *tensors: Any) -> None:
+    """Raise torch's "Expected all tensors to be on the same device" unless the given tensors
+    (``None`` entries skipped) share one device."""
+    devices = {str(t.device): t.device for t in tensors if t is not None}
+    if len(devices) > 1:
+        raise _device_error(name, devices)
+
+
+def _device_error(name: str, devices: dict) -> RuntimeError:
+    names = sorted(devices, key=lambda n: (n == "cpu", n))
+    return RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, "
+        f"{names[0]} and {names[1]}! ({name}: move them with .to(device))"
+    )
+
+
 _data_of = operator.attrgetter("_data")
+
+
+# A listener for tracing (``set_trace_hook``): called as hook(fn, tensors, kwargs, out) after
+# every forward while set; ``nablagrad.onnx`` uses it to record a model's operations.
+_trace_hook: Any = None
+
+
+def set_trace_hook(hook: Any) -> None:
+    """Install (or with ``None`` remove) the listener told about every primitive call."""
+    global _trace_hook
+    _trace_hook = hook
 
 
 class Function:
@@ -70,8 +124,12 @@ class Function:
         arrays = tuple(map(_data_of, tensors))  # (C-level; a comprehension is a Python frame)
         try:
             out = Tensor._wrap(fn.forward(*arrays, **kwargs))
-        except ValueError as e:
-            if "broadcast" not in str(e) or len(arrays) < 2:
+        except (TypeError, ValueError) as e:
+            # torch's error for a real mix of devices; 0-d CPU tensors moved over
+            moved = same_device(cls.__name__.lower(), tensors, kwargs.values())
+            if moved is not None:
+                return cls.apply(*moved, **kwargs)
+            if isinstance(e, TypeError) or "broadcast" not in str(e) or len(arrays) < 2:
                 raise
             shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
             raise RuntimeError(
@@ -79,6 +137,8 @@ class Function:
                 "dimension, counting from the last, the sizes must be equal or one of them 1 "
                 "(reshape or unsqueeze an operand to line its dimensions up)"
             ) from None
+        if _trace_hook is not None:
+            _trace_hook(fn, tensors, kwargs, out)
         if _grad_enabled:
             for t in tensors:
                 if t._requires_grad:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..backend import np
+from ..backend import get_array_module, np, to_device, to_host
 from ..tensor import Tensor
 from .engine import grad as autograd_grad
 
@@ -68,12 +68,14 @@ def gradcheck(
             grads = autograd_grad(
                 _outputs(fn(*ins))[o_idx],
                 [ins[i] for i in diff],
-                grad_outputs=Tensor._wrap(seed.reshape(out._data.shape).astype(out._data.dtype)),
+                grad_outputs=Tensor._wrap(
+                    to_device(seed.reshape(out._data.shape).astype(out._data.dtype), out.device)
+                ),
                 allow_unused=True,
             )
             for i, g in zip(diff, grads):
                 if g is not None:
-                    analytic[i][k] = np.asarray(g._data, dtype=np.float64).reshape(-1)
+                    analytic[i][k] = to_host(g._data).astype(np.float64).reshape(-1)
         for i in diff:
             numeric = _numerical_jacobian(fn, ins, i, o_idx, eps)
             bad = ~np.isclose(analytic[i], numeric, rtol=rtol, atol=atol)
@@ -92,15 +94,15 @@ def gradcheck(
 
 def _numerical_jacobian(fn: Callable, ins: tuple, i: int, o_idx: int, eps: float) -> np.ndarray:
     if not ins[i]._data.flags.c_contiguous:
-        ins[i]._data = np.ascontiguousarray(ins[i]._data)
+        ins[i]._data = get_array_module(ins[i]._data).ascontiguousarray(ins[i]._data)
     flat = ins[i]._data.reshape(-1)  # a view: writing into it perturbs the input
     cols = []
     for j in range(flat.size):
         orig = flat[j].copy()
         flat[j] = orig + eps
-        plus = np.array(_outputs(fn(*ins))[o_idx]._data, dtype=np.float64).reshape(-1)
+        plus = to_host(_outputs(fn(*ins))[o_idx]._data).astype(np.float64).reshape(-1)
         flat[j] = orig - eps
-        minus = np.array(_outputs(fn(*ins))[o_idx]._data, dtype=np.float64).reshape(-1)
+        minus = to_host(_outputs(fn(*ins))[o_idx]._data).astype(np.float64).reshape(-1)
         flat[j] = orig
         cols.append((plus - minus) / (2 * eps))
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
@@ -116,7 +118,7 @@ def gradgradcheck(
     out0 = _outputs(fn(*ins))[0]
     rng = np.random.default_rng(0)
 
-    v = Tensor._wrap(rng.standard_normal(out0._data.shape))
+    v = Tensor._wrap(to_device(rng.standard_normal(out0._data.shape), out0.device))
 
     def first_grads(*xs: Any) -> tuple:
         out = _outputs(fn(*xs))[0]

@@ -30,6 +30,7 @@ capacity = make_runner("capacity")
 lr_batch = make_runner("lr-batch")
 knn = make_runner("knn")
 ensembles = make_runner("ensembles")
+backprop = make_runner("backprop")
 
 
 def plot(name: str, result: dict[str, Any], out_dir: str | Path) -> list[Path]:

@@ -214,3 +214,20 @@ register(
         ),
     )
 )
+
+register(
+    Experiment(
+        "backprop",
+        "backprop",
+        "Backpropagation step by step: a 2-input, 1-output network's forward values and the "
+        "chain rule's gradients, autograd checked against the hand-derived formulas, one "
+        "gradient step, and pictures of the autograd graph (nablagrad.viz.draw_graph).",
+        (
+            Param("hidden", int, "hidden units", minimum=1, maximum=8),
+            Param("activation", str, "hidden activation", choices=("sigmoid", "tanh", "relu")),
+            Param("lr", float, "learning rate of the gradient step", minimum=0.0),
+            Param("target", float, "the target y"),
+            Param("seed", int, "random seed of the weights"),
+        ),
+    )
+)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..autograd.function import check_same_device
 from ..backend import get_array_module, np
 from ..ops import fused as P
 from ..ops.elementwise import where
@@ -31,11 +32,14 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def _check(name: str, input: Tensor, target: Any, reduction: str, same_shape: bool = True) -> None:
+def _check(
+    name: str, input: Tensor, target: Any, reduction: str, same_shape: bool = True, *weights: Any
+) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
         raise TypeError(f"{name}: input and target must be Tensors")
+    check_same_device(name, input, target, *weights)
     if same_shape and tuple(input.shape) != tuple(target.shape):
         raise ValueError(
             f"{name}: target shape {tuple(target.shape)} differs from input shape "
@@ -85,7 +89,7 @@ def binary_cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean"
 ) -> Tensor:
     """-w (y log p + (1 - y) log(1 - p)), logs clamped at -100 as in torch."""
-    _check("binary_cross_entropy", input, target, reduction)
+    _check("binary_cross_entropy", input, target, reduction, True, weight)
     p = input._data
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError(
@@ -108,7 +112,7 @@ def binary_cross_entropy_with_logits(
     pos_weight: Tensor | None = None,
 ) -> Tensor:
     """(1 - y) x + (1 + (pw - 1) y) softplus(-x): sigmoid + BCE, stable for any logit."""
-    _check("binary_cross_entropy_with_logits", input, target, reduction)
+    _check("binary_cross_entropy_with_logits", input, target, reduction, True, weight, pos_weight)
     sp = P.Softplus.apply(-input, beta=1.0, threshold=float("inf"))
     if pos_weight is not None:
         loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * sp
@@ -151,7 +155,7 @@ def cross_entropy(
     (float, same shape as ``input``).  ``mean`` divides by the summed weights of the counted
     targets (index targets) or by the number of rows (probability targets), as torch.
     """
-    _check("cross_entropy", input, target, reduction, same_shape=False)
+    _check("cross_entropy", input, target, reduction, False, weight)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if input._data.dtype.kind != "f":
@@ -210,7 +214,7 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """-w[y] x[y] for log-probabilities x; ``mean`` divides by the summed weights w[y]."""
-    _check("nll_loss", input, target, reduction, same_shape=False)
+    _check("nll_loss", input, target, reduction, False, weight)
     x, t = _flatten_classes(input, target, "nll_loss", prob=False)
     m, c = x.shape
     idx = t._data

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..autograd.function import check_same_device
 from ..backend import get_array_module, np
 from ..ops import conv as _conv
 from ..ops import fused as P
@@ -413,7 +414,8 @@ def batch_norm(
     else:
         if running_mean is None:
             raise RuntimeError("batch_norm: running statistics are required in eval mode")
-        inv = Tensor._wrap((1.0 / np.sqrt(running_var._data + eps)).astype(input._data.dtype))
+        rv = running_var._data
+        inv = Tensor._wrap((1.0 / get_array_module(rv).sqrt(rv + eps)).astype(input._data.dtype))
         y = (input - running_mean.reshape(shape)) * inv.reshape(shape)
     if weight is not None:
         y = y * weight.reshape(shape)
@@ -480,6 +482,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
         raise TypeError(
             f"embedding: indices must be an integer tensor, got {input.dtype}: call .long()"
         )
+    check_same_device("embedding", input, weight)  # as torch (CuPy would take host indices)
     idx = input._data
     num = weight.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= num):

@@ -353,11 +353,8 @@ class Module:
             )
         with no_grad():
             for k, arr in values.items():
-                t = own[k]
-                xp = get_array_module(t._data)
-                t._data[...] = xp.asarray(
-                    backend.to_device(arr, t.device) if xp is not np else arr
-                ).astype(t._data.dtype)
+                t = own[k]  # values cross devices into the module's (torch's copy_)
+                t._data[...] = backend.to_device(arr, t.device).astype(t._data.dtype, copy=False)
                 t._version += 1
         return IncompatibleKeys(missing, unexpected)
 
@@ -396,6 +393,8 @@ def _as_array(value: Any, key: str) -> Any:
         return value._data
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
         return value.detach().cpu().numpy()
+    if backend.is_array(value):  # NumPy, or CuPy on the GPU
+        return value
     try:
         return np.asarray(value)
     except Exception as e:  # noqa: BLE001

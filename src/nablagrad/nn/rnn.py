@@ -174,7 +174,7 @@ class RNNBase(Module):
     def _initial(self, hx: Any, n: int, dirs: int, unbatched: bool, x: Tensor) -> tuple:
         shape = (self.num_layers * dirs, n, self.hidden_size)
         if hx is None:
-            z = creation.zeros(*shape, dtype=x.dtype)
+            z = creation.zeros(*shape, dtype=x.dtype, device=x.device)
             return z, z
         h, c = hx if self.mode == "LSTM" else (hx, None)
         if unbatched:
@@ -345,7 +345,7 @@ class _CellBase(Module):
         unbatched = input.ndim == 1
         x = input.unsqueeze(0) if unbatched else input
         if hx is None:
-            zero = creation.zeros(x.shape[0], self.hidden_size, dtype=x.dtype)
+            zero = creation.zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
             hx = (zero, zero) if self._gates == 4 else zero
         elif unbatched:
             hx = tuple(h.unsqueeze(0) for h in hx) if self._gates == 4 else hx.unsqueeze(0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..autograd.function import same_device
 from ..backend import get_array_module
 from ..tensor import Tensor
 from .elementwise import prepare
@@ -18,7 +19,13 @@ from .elementwise import prepare
 
 def _compare(name: str, a: Any, b: Any) -> Tensor:
     a, b = prepare(a, b)
-    return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
+    try:
+        return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
+    except (TypeError, ValueError):
+        moved = same_device(name, (a, b))  # torch's error when the devices differ
+        if moved is None:
+            raise
+        return _compare(name, *moved)
 
 
 def eq(a: Any, b: Any) -> Tensor:

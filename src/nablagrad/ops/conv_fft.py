@@ -19,12 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import np, scratch_empty
+from ..backend import np, scipy, scratch_empty
 
-try:  # scipy's pocketfft keeps float32 as complex64 and is several times faster than numpy's
-    import scipy.fft as _sfft
-except ImportError:  # pragma: no cover - scipy is a dependency; without it: im2col only
-    _sfft = None
+# scipy's pocketfft keeps float32 as complex64 and is several times faster than numpy's
+_sfft = scipy("fft")  # None without scipy: im2col only
 
 
 def fft_conv_ok(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import backend
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -102,9 +103,7 @@ class Erf(Function):
     """erf(x); d/dx = 2/sqrt(pi) exp(-x^2)."""
 
     def forward(self, x):
-        from scipy.special import erf
-
-        return erf(x).astype(x.dtype, copy=False)
+        return backend.erf(x).astype(x.dtype, copy=False)
 
     def backward(self, g, out, x):
         return (g * (2 / math.sqrt(math.pi)) * self.m.exp(-(x * x)),)
@@ -119,9 +118,7 @@ class Gelu(Function):
         if approximate == "tanh":
             inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
             return (0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
-        from scipy.special import erf
-
-        return (0.5 * x * (1 + erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
+        return (0.5 * x * (1 + backend.erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
 
     def backward(self, g, out, x):
         m = self.m

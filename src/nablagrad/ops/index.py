@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import function as fn_mod
-from ..autograd.function import Function
-from ..backend import get_array_module
+from ..autograd.function import Function, check_same_device
+from ..backend import along_axis_index, get_array_module, np
 from ..tensor import Tensor
 from .elementwise import _as_operand, where
 from .shape import broadcast_tensors, normalize_dims
@@ -18,16 +18,19 @@ from .shape import broadcast_tensors, normalize_dims
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-def convert_index(idx: Any) -> tuple[Any, bool]:
-    """The index with Tensors replaced by arrays, and whether it is basic (no copy, no dupes)."""
+def convert_index(idx: Any, x: Tensor | None = None) -> tuple[Any, bool]:
+    """The index with Tensors replaced by arrays on ``x``'s device, and whether it is basic
+    (no copy, no dupes).  As in torch, CPU index tensors (and lists) may index a CUDA tensor;
+    a CUDA index tensor cannot index a CPU tensor."""
+    xp = get_array_module(x._data) if x is not None else get_array_module(None)
     if isinstance(idx, tuple):
-        parts = tuple(_convert_one(i) for i in idx)
+        parts = tuple(_convert_one(i, xp) for i in idx)
         return parts, all(isinstance(p, _BASIC) and not isinstance(p, bool) for p in parts)
-    part = _convert_one(idx)
+    part = _convert_one(idx, xp)
     return part, isinstance(part, _BASIC) and not isinstance(part, bool)
 
 
-def _convert_one(i: Any) -> Any:
+def _convert_one(i: Any, xp: Any) -> Any:
     if isinstance(i, Tensor):
         data = i._data
         if data.dtype.kind == "f":
@@ -35,9 +38,16 @@ def _convert_one(i: Any) -> Any:
                 "tensors used as indices must be long, int or bool tensors, got a float tensor: "
                 "call .long() on the index"
             )
+        if get_array_module(data) is not xp:
+            if xp is np:
+                raise RuntimeError(
+                    f"indices should be either on cpu or on the same device as the indexed "
+                    f"tensor (cpu), got an index on {i.device}: move it with .cpu()"
+                )
+            data = xp.asarray(data)  # a host index for a device tensor: copied over, as torch
         return data
     if isinstance(i, (list, range)):
-        return get_array_module(None).asarray(list(i))
+        return xp.asarray(list(i))
     return i
 
 
@@ -45,9 +55,7 @@ def along(xp: Any, index: Any, axis: int) -> tuple:
     """The full index of ``index`` used along ``axis`` (torch's gather/scatter addressing):
     element ``(i, j, ...)`` of ``index`` addresses ``(i, ..., index[i, j, ...], ...)``; the
     index may be smaller than the tensor in every dimension."""
-    full = list(xp.indices(index.shape, sparse=True))
-    full[axis] = index
-    return tuple(full)
+    return along_axis_index(index, axis)  # the backend's: CuPy has no indices(sparse=)
 
 
 class GetItem(Function):
@@ -120,7 +128,7 @@ class ScatterAddAlong(Function):
 
 
 def getitem(x: Tensor, idx: Any) -> Tensor:
-    index, basic = convert_index(idx)
+    index, basic = convert_index(idx, x)
     try:
         return GetItem.apply(x, index=index, basic=basic)
     except IndexError as e:
@@ -131,7 +139,9 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
 
 def setitem(x: Tensor, idx: Any, value: Any) -> None:
     """``x[idx] = value``; differentiable when ``x`` is not a leaf that requires grad."""
-    index, _ = convert_index(idx)
+    index, _ = convert_index(idx, x)
+    if isinstance(value, Tensor) and value.device != x.device:
+        value = value.to(x.device)  # torch copies across devices on assignment
     v = _as_operand(value, x, x._data.dtype)
     if fn_mod._grad_enabled and (x.requires_grad or v.requires_grad):
         if x._ctx is None and x.requires_grad:
@@ -166,7 +176,8 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
 
 def _check_along(name: str, x: Tensor, index: Tensor, axis: int) -> None:
     """torch's rule: ``index`` fits inside ``x`` in every dimension but ``axis``; its values
-    lie in ``[-size, size)`` along ``axis``."""
+    lie in ``[-size, size)`` along ``axis``; both on one device."""
+    check_same_device(name, x, index)
     for d, (i, n) in enumerate(zip(index.shape, x.shape)):
         if d != axis and i > n:
             raise RuntimeError(

@@ -80,7 +80,8 @@ def _write_into(self: Tensor, values: Any) -> None:
 
 def _copy_values(x: Tensor, src: Any) -> Tensor:
     src = src if isinstance(src, Tensor) else Tensor._wrap(to_array(src))
-    return sh.expand(src.to(dtype=x.dtype), x.shape).clone()
+    # torch's copy_ crosses devices: the values come over to x's device
+    return sh.expand(src.to(x.device, dtype=x.dtype), x.shape).clone()
 
 
 def _unary_inplace(op: Any) -> Any:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import axpy_, np
+from ..backend import axpy_, get_array_module
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
@@ -114,17 +114,18 @@ class Adam(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps, amsgrad = group["lr"], group["betas"], group["eps"], group["amsgrad"]
         for p, g, state, (_, t2) in self._each(group):
+            xp = get_array_module(g)
             m, v, step = self._moments(state, g, b1, b2, t2)
             if amsgrad:
                 vmax = state["max_exp_avg_sq"]._data
-                np.maximum(vmax, v, out=vmax)
+                xp.maximum(vmax, v, out=vmax)
                 v = vmax
             # w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps), with sqrt(bc2) moved into the
             # scalar factor so that each pass over the arrays does one operation fewer
             bc2_sqrt = (1 - b2**step) ** 0.5
-            np.sqrt(v, out=t2)
+            xp.sqrt(v, out=t2)
             t2 += eps * bc2_sqrt
-            np.divide(m, t2, out=t2)
+            xp.divide(m, t2, out=t2)
             axpy_(p._data, -lr * bc2_sqrt / (1 - b1**step), t2, t2)
 
 
@@ -219,13 +220,14 @@ class Adamax(Adam):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
         for p, g, state, (_, t2) in self._each(group):
+            xp = get_array_module(g)
             m, u = state["exp_avg"]._data, state["exp_inf"]._data
             ema_(m, g, b1, t2)
             u *= b2
-            np.abs(g, out=t2)
+            xp.abs(g, out=t2)
             t2 += eps
-            np.maximum(u, t2, out=u)
-            np.divide(m, u, out=t2)
+            xp.maximum(u, t2, out=u)
+            xp.divide(m, u, out=t2)
             axpy_(p._data, -lr / (1 - b1 ** float(state["step"]._data)), t2, t2)
 
 
@@ -282,6 +284,7 @@ class NAdam(Adam):
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
         psi = group["momentum_decay"]
         for p, g, state, (t1, t2) in self._each(group):
+            xp = get_array_module(g)
             m, v, step = self._moments(state, g, b1, b2, t2)
             mu = b1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
             mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
@@ -290,10 +293,10 @@ class NAdam(Adam):
             mu_prod_f = float(mu_prod)
             # d = sqrt(v / bc2) + eps = (sqrt(v) + eps * sqrt(bc2)) / sqrt(bc2)
             bc2_sqrt = (1 - b2**step) ** 0.5
-            np.sqrt(v, out=t2)
+            xp.sqrt(v, out=t2)
             t2 += eps * bc2_sqrt
-            np.divide(g, t2, out=t1)
-            np.divide(m, t2, out=t2)
+            xp.divide(g, t2, out=t1)
+            xp.divide(m, t2, out=t2)
             w = p._data
             axpy_(w, -lr * bc2_sqrt * (1.0 - mu) / (1.0 - mu_prod_f), t1, t1)
             axpy_(w, -lr * bc2_sqrt * mu_next / (1.0 - mu_prod_f * mu_next), t2, t2)
@@ -343,6 +346,7 @@ class RAdam(Adam):
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
         rho_inf = 2 / (1 - b2) - 1
         for p, g, state, (_, t2) in self._each(group):
+            xp = get_array_module(g)
             m, v, step = self._moments(state, g, b1, b2, t2)
             bc1 = 1 - b1**step
             bc2 = 1 - b2**step
@@ -351,9 +355,9 @@ class RAdam(Adam):
                 rect = (
                     (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
                 ) ** 0.5
-                np.sqrt(v, out=t2)
+                xp.sqrt(v, out=t2)
                 t2 += eps
-                np.divide(m, t2, out=t2)
+                xp.divide(m, t2, out=t2)
                 axpy_(p._data, -lr * rect * bc2**0.5 / bc1, t2, t2)
             else:
                 axpy_(p._data, -lr / bc1, m, t2)

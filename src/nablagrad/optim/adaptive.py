@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import axpby_, axpy_, np
+from ..backend import axpby_, axpy_, get_array_module
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
@@ -79,7 +79,9 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = scalar_tensor(0.0)
-        state["sum"] = Tensor._wrap(np.full_like(p._data, group["initial_accumulator_value"]))
+        state["sum"] = Tensor._wrap(
+            get_array_module(p._data).full_like(p._data, group["initial_accumulator_value"])
+        )
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])
@@ -93,13 +95,14 @@ class Adagrad(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
         for p, g, state, (_, t2) in self._each(group):
+            xp = get_array_module(g)
             clr = lr / (1 + (float(state["step"]._data) - 1) * lr_decay)
             s = state["sum"]._data
-            np.multiply(g, g, out=t2)
+            xp.multiply(g, g, out=t2)
             s += t2
-            np.sqrt(s, out=t2)
+            xp.sqrt(s, out=t2)
             t2 += eps
-            np.divide(g, t2, out=t2)
+            xp.divide(g, t2, out=t2)
             axpy_(p._data, -clr, t2, t2)
 
 
@@ -163,18 +166,19 @@ class RMSprop(Optimizer):
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
         mu, centered = group["momentum"], group["centered"]
         for p, g, state, (_, t2) in self._each(group):
+            xp = get_array_module(g)
             v = state["square_avg"]._data
             ema_sq_(v, g, alpha, t2)
             if centered:
                 a = state["grad_avg"]._data
                 ema_(a, g, alpha, t2)
-                np.multiply(a, a, out=t2)
-                np.subtract(v, t2, out=t2)
-                np.sqrt(t2, out=t2)
+                xp.multiply(a, a, out=t2)
+                xp.subtract(v, t2, out=t2)
+                xp.sqrt(t2, out=t2)
             else:
-                np.sqrt(v, out=t2)
+                xp.sqrt(v, out=t2)
             t2 += eps
-            np.divide(g, t2, out=t2)
+            xp.divide(g, t2, out=t2)
             if mu > 0:
                 b = state["momentum_buffer"]._data
                 axpby_(b, 1.0, t2, mu)
@@ -234,12 +238,13 @@ class Adadelta(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
         for p, g, state, (_, t2, t3) in self._each(group, 3):
+            xp = get_array_module(g)
             v, u = state["square_avg"]._data, state["acc_delta"]._data
             ema_sq_(v, g, rho, t2)
-            np.add(v, eps, out=t2)
-            np.sqrt(t2, out=t2)
-            np.add(u, eps, out=t3)
-            np.sqrt(t3, out=t3)
+            xp.add(v, eps, out=t2)
+            xp.sqrt(t2, out=t2)
+            xp.add(u, eps, out=t3)
+            xp.sqrt(t3, out=t3)
             t3 /= t2
             t3 *= g
             ema_sq_(u, t3, rho, t2)

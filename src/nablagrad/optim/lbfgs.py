@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..autograd import enable_grad, no_grad
-from ..backend import np
+from ..backend import get_array_module, is_array
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, check_lr
 
@@ -34,7 +34,7 @@ def _cubic_interpolate(
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     d2_square = d1**2 - g1 * g2
     if d2_square >= 0:
-        d2 = np.sqrt(d2_square)
+        d2 = d2_square**0.5
         if x1 <= x2:
             min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
         else:
@@ -68,7 +68,7 @@ def strong_wolfe(
     Wright, algorithms 3.5/3.6; the same steps as minFunc and PyTorch).  ``obj_func(x, t, d)``
     returns the loss and flat gradient at ``x + t d``.  Returns ``(f_new, g_new, t, evals)``.
     """
-    d_norm = np.abs(d).max()
+    d_norm = abs(d).max()
     g = g.copy()
     f_new, g_new = obj_func(x, t, d)
     ls_func_evals = 1
@@ -216,10 +216,12 @@ class LBFGS(Optimizer):
 
     def _gather_flat_grad(self) -> Any:
         views = [
-            np.zeros(p._data.size, p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
+            get_array_module(p._data).zeros(p._data.size, p._data.dtype)
+            if p.grad is None
+            else p.grad._data.reshape(-1)
             for p in self._params
         ]
-        return np.concatenate(views)
+        return get_array_module(views[0]).concatenate(views)
 
     def _add_grad(self, step_size: Any, update: Any) -> None:
         offset = 0
@@ -270,7 +272,7 @@ class LBFGS(Optimizer):
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._gather_flat_grad()
-        if np.abs(flat_grad).max() <= tolerance_grad:
+        if abs(flat_grad).max() <= tolerance_grad:
             return orig_loss
 
         d, t = _raw(state.get("d")), _raw(state.get("t"))
@@ -316,7 +318,7 @@ class LBFGS(Optimizer):
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
             if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr
+                t = min(1.0, 1.0 / abs(flat_grad).sum()) * lr
             else:
                 t = lr
             gtd = flat_grad.dot(d)
@@ -334,7 +336,7 @@ class LBFGS(Optimizer):
                     obj_func, x_init, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
                 )
                 self._add_grad(t, d)
-                opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                opt_cond = abs(flat_grad).max() <= tolerance_grad
             else:
                 self._add_grad(t, d)
                 opt_cond = False
@@ -342,13 +344,13 @@ class LBFGS(Optimizer):
                     with enable_grad():
                         loss = float(closure())
                     flat_grad = self._gather_flat_grad()
-                    opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                    opt_cond = abs(flat_grad).max() <= tolerance_grad
                     ls_func_evals = 1
             current_evals += ls_func_evals
             state["func_evals"] += ls_func_evals
             if n_iter == max_iter or current_evals >= max_eval or opt_cond:
                 break
-            if np.abs(d * t).max() <= tolerance_change:
+            if abs(d * t).max() <= tolerance_change:
                 break
             if abs(loss - prev_loss) < tolerance_change:
                 break
@@ -369,4 +371,4 @@ def _raw(v: Any) -> Any:
 
 
 def _wrap(v: Any) -> Any:
-    return Tensor._wrap(v) if isinstance(v, np.ndarray) else v
+    return Tensor._wrap(v) if is_array(v) else v

@@ -30,7 +30,15 @@ from typing import Any
 
 from .. import parallel
 from ..autograd import enable_grad, no_grad
-from ..backend import axpby_, get_default_dtype, np
+from ..backend import (
+    axpby_,
+    get_array_module,
+    get_default_dtype,
+    is_array,
+    np,
+    to_device,
+    to_host,
+)
 from ..tensor import Tensor
 
 # A group is updated by several threads at once (see ``nablagrad.set_num_threads``) when its
@@ -336,7 +344,7 @@ class Optimizer:
         key = (arr.shape, arr.dtype, type(arr), threading.get_ident())  # one set per thread
         bufs = self._scratch.get(key)
         if bufs is None or len(bufs) < n:
-            bufs = [np.empty_like(arr) for _ in range(n)]
+            bufs = [get_array_module(arr).empty_like(arr) for _ in range(n)]
             self._scratch[key] = bufs
         return bufs
 
@@ -416,7 +424,7 @@ class Optimizer:
 def _copy_value(v: Any) -> Any:
     if isinstance(v, Tensor):
         return Tensor._wrap(v._data.copy())
-    if isinstance(v, np.ndarray):
+    if is_array(v):
         return v.copy()
     if isinstance(v, dict):
         return {k: _copy_value(u) for k, u in v.items()}
@@ -430,7 +438,7 @@ def _copy_value(v: Any) -> Any:
 def _as_array(v: Any) -> Any:
     if isinstance(v, Tensor):
         return v._data
-    if isinstance(v, np.ndarray):
+    if is_array(v):
         return v
     if hasattr(v, "detach") and hasattr(v, "numpy"):  # a torch.Tensor
         return v.detach().cpu().numpy()
@@ -438,7 +446,8 @@ def _as_array(v: Any) -> Any:
 
 
 def _cast_state(name: str, v: Any, p: Tensor) -> Any:
-    """A copy of a saved state value; float arrays take the parameter's dtype (not ``step``)."""
+    """A copy of a saved state value on the parameter's device; float arrays take the
+    parameter's dtype.  ``step`` and ``mu_product`` stay on the host, as in torch."""
     if isinstance(v, (list, tuple)):
         out = [_cast_state(name, u, p) for u in v]
         return out if isinstance(v, list) else tuple(out)
@@ -447,8 +456,12 @@ def _cast_state(name: str, v: Any, p: Tensor) -> Any:
     arr = _as_array(v)
     if arr is None:
         return v
-    arr = np.array(arr, copy=True)
-    if name not in ("step", "mu_product") and arr.dtype.kind == "f" and arr.shape == p.shape:
+    if name in ("step", "mu_product"):
+        return Tensor._wrap(to_host(arr).copy())
+    src, arr = arr, to_device(arr, p.device)
+    if arr is src:
+        arr = arr.copy()
+    if arr.dtype.kind == "f" and arr.shape == p.shape:
         arr = arr.astype(p._data.dtype, copy=False)
     return Tensor._wrap(arr)
 
@@ -468,14 +481,14 @@ def effective_grad(w: Any, g: Any, maximize: bool, weight_decay: float, out: Any
     Returns ``g`` itself when no change is needed, else ``out`` (``g`` is never written).
     """
     if weight_decay != 0:
-        np.multiply(w, weight_decay, out=out)
+        get_array_module(w).multiply(w, weight_decay, out=out)
         if maximize:
             out -= g
         else:
             out += g
         return out
     if maximize:
-        return np.negative(g, out=out)
+        return get_array_module(g).negative(g, out=out)
     return g
 
 
@@ -487,7 +500,7 @@ def ema_(m: Any, g: Any, b: float, tmp: Any) -> None:
 
 def ema_sq_(v: Any, g: Any, b: float, tmp: Any) -> None:
     """``v <- b * v + (1 - b) * g^2`` in place (a running mean of squares; ``tmp`` scratch)."""
-    np.multiply(g, g, out=tmp)
+    get_array_module(g).multiply(g, g, out=tmp)
     axpby_(v, 1 - b, tmp, b, tmp)
 
 
@@ -499,4 +512,4 @@ def scalar_tensor(value: float) -> Tensor:
 def zeros_state(state: dict[str, Any], p: Tensor, *names: str) -> None:
     """Set ``state[name]`` to zeros shaped like ``p`` for each name (moment buffers)."""
     for name in names:
-        state[name] = Tensor._wrap(np.zeros_like(p._data))
+        state[name] = Tensor._wrap(get_array_module(p._data).zeros_like(p._data))

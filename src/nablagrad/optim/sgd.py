@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..autograd import enable_grad, no_grad
-from ..backend import axpby_, axpy_, np
+from ..backend import axpby_, axpy_, get_array_module
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
@@ -98,6 +98,7 @@ class SGD(Optimizer):
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
         nesterov = group["nesterov"]
         for p, g, state, (t1, t2) in self._each(group, 2):
+            xp = get_array_module(g)
             if mu != 0:
                 buf_t = state.get("momentum_buffer")
                 if buf_t is None:
@@ -108,7 +109,7 @@ class SGD(Optimizer):
                     axpby_(buf, 1 - tau, g, mu, t2)
                 if nesterov:
                     if g is not t1:
-                        np.copyto(t1, g)
+                        xp.copyto(t1, g)
                     axpy_(t1, mu, buf, t2)
                     g = t1
                 else:
@@ -190,7 +191,7 @@ class LineSearchSGD(Optimizer):
         params = [p for p in self._params() if p.grad is not None]
         x0 = [p._data.copy() for p in params]
         g0 = [p.grad._data.copy() for p in params]
-        gg = float(sum(np.vdot(g, g).real for g in g0))
+        gg = float(sum(get_array_module(g).vdot(g, g).real for g in g0))
         state = self.state[self._params()[0]]
         first = group["lr"]
         if group["warm_start"] and state.get("step_size"):
@@ -231,6 +232,6 @@ class LineSearchSGD(Optimizer):
     @staticmethod
     def _move(params: list[Tensor], x0: list[Any], g0: list[Any], t: float) -> None:
         for p, x, g in zip(params, x0, g0):
-            np.multiply(g, -t, out=p._data)
+            get_array_module(g).multiply(g, -t, out=p._data)
             p._data += x
             p._version += 1

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..backend import np
+from ..backend import np, scipy
 from .keyedvectors import KeyedVectors
 from .vocab import Corpus, Tokenizer, Vocab, materialize, window_pairs
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp
+    import scipy.sparse as sp  # annotations only
 
 
 class PMI(NamedTuple):
@@ -54,7 +54,7 @@ def cooccurrence_matrix(
     Out-of-vocabulary tokens are removed before windows are taken (as word2vec does).  The
     corpus is processed ``chunk_size`` tokens at a time (memory), with exact results.
     """
-    import scipy.sparse as sp
+    sp = scipy("sparse")
 
     corpus = materialize(corpus)
     if vocab is None:
@@ -80,7 +80,7 @@ def pmi_from_counts(
     counts: sp.spmatrix | np.ndarray, positive: bool = False, alpha: float | None = None
 ) -> sp.csr_matrix:
     """PMI (or PPMI with ``positive=True``) of a co-occurrence count matrix, on its nonzeros."""
-    import scipy.sparse as sp
+    sp = scipy("sparse")
 
     C = sp.csr_matrix(counts, dtype=np.float64)
     if C.shape[0] == 0 or C.nnz == 0:
@@ -137,7 +137,7 @@ def svd_embeddings(
     Columns are ordered by decreasing singular value, with a deterministic sign (each column's
     largest-magnitude entry positive).  ``power=0.5`` is the symmetric variant of Levy et al.
     """
-    import scipy.sparse as sp
+    sp = scipy("sparse")
 
     n = min(matrix.shape)
     if dim < 1:
@@ -152,7 +152,7 @@ def svd_embeddings(
         U, S, _ = np.linalg.svd(dense, full_matrices=False)
         U, S = U[:, :dim], S[:dim]
     else:
-        from scipy.sparse.linalg import svds
+        svds = scipy("sparse.linalg").svds
 
         v0 = np.random.default_rng(seed).standard_normal(n)
         U, S, _ = svds(sp.csr_matrix(matrix, dtype=np.float64), k=dim, v0=v0)

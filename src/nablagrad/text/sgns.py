@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import jit_available, np
+from ..backend import jit_available, np, scipy
 from ._sgns_jit import kernels
 
 _vecmat = getattr(np, "vecmat", None)
@@ -39,11 +39,8 @@ def _kernel() -> Any:
     """SciPy's compiled ``csc @ dense`` kernel (``Y += A @ X`` in place), or None."""
     global _csc_matvecs
     if isinstance(_csc_matvecs, str):
-        try:
-            from scipy.sparse._sparsetools import csc_matvecs
-        except ImportError:  # pragma: no cover - private API moved; use the public product
-            csc_matvecs = None
-        _csc_matvecs = csc_matvecs
+        tools = scipy("sparse._sparsetools")  # private API: None if moved (the public product)
+        _csc_matvecs = getattr(tools, "csc_matvecs", None)
     return _csc_matvecs
 
 
@@ -64,7 +61,7 @@ def scatter_add_rows(W: np.ndarray, rows: np.ndarray, coef: np.ndarray, X: np.nd
             raise IndexError(f"row index out of range for a matrix with {V} rows")
         kernel(V, B, d, indptr, indices, data, X.ravel(), W.reshape(-1))
     else:
-        import scipy.sparse as sp
+        sp = scipy("sparse")
 
         W += sp.csc_matrix((data, indices, indptr), shape=(V, B)) @ X
 
@@ -113,7 +110,7 @@ def _forward_backward(
     ws: Workspace,
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """Scores, loss, ``-lr * dL/ds`` and ``-lr * dL/dh`` for one batch."""
-    from scipy.special import expit
+    expit = scipy("special").expit
 
     B, K = negs.shape
     d = W_out.shape[1]

@@ -15,6 +15,7 @@ from .callbacks import (
     LRSchedulerStep,
     ModelCheckpoint,
     ProgressBar,
+    TensorBoard,
     WeightPenalty,
 )
 from .loop import History, Trainer, evaluate, fit
@@ -27,6 +28,7 @@ __all__ = [
     "LRSchedulerStep",
     "ModelCheckpoint",
     "ProgressBar",
+    "TensorBoard",
     "Trainer",
     "WeightPenalty",
     "evaluate",

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backend import np
 from ..nn.loss import l1_penalty, l2_penalty
+from ..random import Generator, default_generator
 from ..serialization import save
 from ..tensor import Tensor
 
@@ -37,11 +38,15 @@ __all__ = [
     "LRSchedulerStep",
     "CSVLogger",
     "WeightPenalty",
+    "TensorBoard",
 ]
 
 
 class Callback:
-    """Base class: every hook does nothing."""
+    """Base class: every hook does nothing.  ``rank_zero_only = True`` marks callbacks that
+    write files or print (they run on rank 0 only when ``fit`` runs on several ranks)."""
+
+    rank_zero_only = False
 
     def on_train_begin(self, trainer: Trainer) -> None: ...
 
@@ -80,6 +85,8 @@ class ProgressBar(Callback):
     """tqdm bars: one over epochs, one over the batches of the current epoch, with the running
     loss and the epoch's metrics as postfix.  Silent when stdout is not a terminal (or
     ``disable=True``); ``disable=False`` forces the bars on."""
+
+    rank_zero_only = True
 
     def __init__(self, disable: bool | None = None) -> None:
         self.disable = disable
@@ -187,6 +194,8 @@ class ModelCheckpoint(Callback):
     ``last.safetensors`` (everything ``fit(resume=...)`` needs: model, optimizer, scheduler,
     callback states, history, random states, epoch) into ``dirpath`` after every epoch."""
 
+    rank_zero_only = True
+
     def __init__(
         self,
         dirpath: str | os.PathLike,
@@ -264,6 +273,8 @@ class LRSchedulerStep(Callback):
 class CSVLogger(Callback):
     """Write the history to a CSV file (one row per epoch), rewritten atomically each epoch."""
 
+    rank_zero_only = True
+
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = os.fspath(path)
 
@@ -298,3 +309,89 @@ class WeightPenalty(Callback):
         if self.l2:
             loss = loss + l2_penalty(trainer.model, self.l2)
         return loss
+
+
+class TensorBoard(Callback):
+    """Log training to TensorBoard (``nablagrad.utils.tensorboard.SummaryWriter``; needs the
+    ``tensorboard`` extra): every epoch's metrics as ``<metric>/train`` and ``<metric>/val``
+    curves, the learning rate, the loss of every ``update_freq``-th batch (``batch/loss``),
+    parameter and gradient histograms every ``histogram_freq`` epochs, and the model's graph.
+
+    Example:
+        >>> cb = TensorBoard("runs/tb", histogram_freq=1)  # then fit(..., callbacks=[cb])
+        >>> cb.log_dir
+        'runs/tb'
+    """
+
+    def __init__(
+        self,
+        log_dir: str | os.PathLike | None = None,
+        update_freq: str | int = "epoch",
+        histogram_freq: int = 0,
+        write_graph: bool = True,
+    ) -> None:
+        if update_freq != "epoch" and not (isinstance(update_freq, int) and update_freq >= 1):
+            raise ValueError(
+                f"update_freq must be 'epoch' or a positive integer, got {update_freq!r}"
+            )
+        if histogram_freq < 0:
+            raise ValueError(f"histogram_freq must be >= 0, got {histogram_freq}")
+        self.log_dir = None if log_dir is None else os.fspath(log_dir)
+        self.update_freq, self.histogram_freq, self.write_graph = (
+            update_freq,
+            histogram_freq,
+            write_graph,
+        )
+        self.writer: Any = None
+        self._step = 0
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        from ..utils.tensorboard import SummaryWriter
+
+        self.writer = SummaryWriter(self.log_dir)
+        self.log_dir = self.writer.get_logdir()
+        self._step = trainer.start_epoch * trainer.batches_per_epoch
+        if self.write_graph and trainer.start_epoch == 0:
+            # a sample batch for the graph, leaving every random state as it was (so training
+            # with and without this callback is the same)
+            loader = trainer.train_loader
+            gens = [default_generator]
+            for g in (getattr(loader, "generator", None),
+                      getattr(getattr(loader, "sampler", None), "generator", None)):  # fmt: skip
+                if isinstance(g, Generator) and all(g is not h for h in gens):
+                    gens.append(g)
+            states = [g.get_state() for g in gens]
+            try:
+                batch = next(iter(loader), None)
+            finally:
+                for g, state in zip(gens, states):
+                    g.set_state(state)
+            x = batch[0] if isinstance(batch, (tuple, list)) else batch
+            if isinstance(x, Tensor):
+                self.writer.add_graph(trainer.model, trainer._to(x[:1]))
+
+    def on_batch_end(self, trainer: Trainer, batch: int, logs: dict[str, float]) -> None:
+        if self.update_freq != "epoch" and self._step % self.update_freq == 0:
+            self.writer.add_scalar("batch/loss", logs["loss"], self._step)
+        self._step += 1
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        step = epoch + 1
+        for key, value in logs.items():
+            if key.startswith("val_"):
+                tag = f"{key[4:]}/val"
+            else:
+                tag = key if key == "lr" else f"{key}/train"
+            self.writer.add_scalar(tag, value, step)
+        if "lr" not in logs:
+            self.writer.add_scalar("lr", trainer._lr(), step)
+        if self.histogram_freq and step % self.histogram_freq == 0:
+            for name, p in trainer.model.named_parameters():
+                self.writer.add_histogram(f"parameters/{name}", p, step)
+                if p.grad is not None:
+                    self.writer.add_histogram(f"gradients/{name}", p.grad, step)
+        self.writer.flush()
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self.writer is not None:
+            self.writer.close()

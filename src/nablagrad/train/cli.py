@@ -18,8 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "device": "cpu",
     "out": "runs",
     "data_dir": None,
+    "tensorboard": None,
+    "ensemble": 0,
 }
 
 
@@ -71,16 +75,29 @@ def register(sub: Any) -> None:
     p.add_argument("--out", help="parent folder of the run directory (default runs)")
     p.add_argument("--data-dir", help="data cache folder (default ~/.cache/nablagrad)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a killed run from its checkpoint")
+    p.add_argument("--tensorboard", nargs="?", const="", metavar="DIR",
+                   help="log to TensorBoard (in DIR, default RUN_DIR/tensorboard)")  # fmt: skip
+    p.add_argument("--ensemble", type=int, metavar="N",
+                   help="train N models on bootstrap samples and vote (bagging)")  # fmt: skip
+    p.add_argument(
+        "--nproc",
+        type=int,
+        default=None,
+        metavar="N",
+        help="data-parallel over N MPI ranks on this machine (batch size is global)",
+    )
     p.set_defaults(func=train_command)
 
     e = sub.add_parser("evaluate", help="test metrics, per-class accuracy, confusion matrix")
     e.add_argument("run_dir")
+    e.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     e.set_defaults(func=evaluate_command)
 
     q = sub.add_parser("predict", help="predict classes for inputs in a .npy file")
     q.add_argument("run_dir")
     q.add_argument("inputs", help=".npy file: one sample or a batch of samples")
     q.add_argument("--output", help="also save the predictions to this .npy file")
+    q.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     q.set_defaults(func=predict_command)
 
 
@@ -141,6 +158,7 @@ def _validate(cfg: dict[str, Any]) -> None:
         ("label-smoothing", 0 <= cfg["label_smoothing"] < 1, "must be in [0, 1)"),
         ("early-stopping", cfg["early_stopping"] >= 0, "must be >= 0 (0 disables it)"),
     ]
+    checks.append(("ensemble", cfg["ensemble"] >= 0, "must be >= 0 (0 or 1: one model)"))
     for name, ok, msg in checks:
         if not ok:
             raise CLIError(f"--{name} {cfg[name.replace('-', '_')]} {msg}")
@@ -150,13 +168,25 @@ def _validate(cfg: dict[str, Any]) -> None:
         raise CLIError(f"--hidden {cfg['hidden']!r} must be comma-separated integers") from None
     if any(w < 1 for w in widths):
         raise CLIError(f"--hidden {cfg['hidden']!r}: widths must be positive")
-    if cfg["device"] not in ("cpu", "cuda") and not str(cfg["device"]).startswith("cuda:"):
-        raise CLIError(f"--device {cfg['device']!r} must be cpu or cuda")
-    if str(cfg["device"]).startswith("cuda"):
+    if cfg["ensemble"] > 1:
+        for key, off in (("schedule", "none"), ("early_stopping", 0), ("augment", False)):
+            if cfg[key] != off:
+                raise CLIError(f"--ensemble trains members without --{key.replace('_', '-')}; "
+                               "drop one of the two options")  # fmt: skip
+    _check_device(cfg["device"])
+
+
+def _check_device(device: Any) -> str:
+    """``--device``: cpu, cuda or cuda:N, and CUDA only where CuPy sees a GPU."""
+    device = str(device)
+    if device not in ("cpu", "cuda") and not (device.startswith("cuda:") and device[5:].isdigit()):
+        raise CLIError(f"--device {device!r} must be cpu or cuda")
+    if device.startswith("cuda"):
         from .. import cuda
 
         if not cuda.is_available():
             raise CLIError("--device cuda: no CUDA GPU with CuPy is available; use --device cpu")
+    return device
 
 
 def _hidden(cfg: dict[str, Any]) -> list[int]:
@@ -197,7 +227,60 @@ def _data(cfg: dict[str, Any]) -> Any:
         raise CLIError(str(e)) from None
 
 
+def _strip_nproc(argv: list[str]) -> list[str]:
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--nproc":
+            skip = True
+        elif not a.startswith("--nproc="):
+            out.append(a)
+    return out
+
+
+def _join_ranks() -> tuple[int, int]:
+    """Join the process group when mpiexec started several copies; (rank, world size)."""
+    from .. import distributed as dist
+    from ..distributed.launch import launched_world_size
+
+    if launched_world_size() > 1 and not dist.is_initialized():
+        dist.init_process_group("mpi")
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
 def train_command(args: argparse.Namespace) -> int:
+    nproc = getattr(args, "nproc", None)
+    if nproc is not None:
+        from ..distributed.launch import launched_world_size, spawn
+
+        if nproc < 1:
+            raise CLIError(f"--nproc must be a positive integer, got {nproc}")
+        if nproc > 1 and launched_world_size() == 1:
+            argv = _strip_nproc(getattr(args, "argv", None) or sys.argv[1:])
+            try:
+                return spawn(nproc, argv)
+            except (ImportError, FileNotFoundError) as e:
+                raise CLIError(str(e)) from None
+    rank, world = _join_ranks()
+    if world == 1:
+        return _train(args, rank, world)
+    try:
+        return _train(args, rank, world)
+    except Exception as e:  # noqa: BLE001 - one rank failing must stop them all
+        from .. import distributed as dist
+
+        msg = str(e) if isinstance(e, CLIError) else f"{type(e).__name__}: {e}"
+        print(f"nablagrad train: error (rank {rank}): {msg}", file=sys.stderr, flush=True)
+        dist.process_group._default().abort(2 if isinstance(e, CLIError) else 1)
+        raise
+
+
+def _train(args: argparse.Namespace, rank: int, world: int) -> int:
+    if rank != 0:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - rank 0 alone reports
     import nablagrad as torch
 
     from .. import nn
@@ -223,43 +306,78 @@ def train_command(args: argparse.Namespace) -> int:
     else:
         cfg = resolve_config(args)
     splits = _data(cfg)
+    if cfg["batch_size"] % world:
+        raise CLIError(
+            f"--batch-size {cfg['batch_size']} is the global batch: it must be divisible by the "
+            f"{world} ranks"
+        )
     if not args.resume:
-        run_dir = _new_run_dir(cfg["out"])
+        run_dir = _new_run_dir(cfg["out"]) if rank == 0 else None
+        if world > 1:
+            from .. import distributed as dist
+
+            box = [run_dir]
+            dist.broadcast_object_list(box, src=0)
+            run_dir = box[0]
         in_features = prepare_inputs(splits.x_train[:1], cfg["dataset"], cfg["model"]).shape[1]
         cfg.update(
             num_classes=splits.num_classes, class_names=splits.class_names,
             input_shape=list(splits.x_train.shape[1:]), in_features=int(in_features),
         )  # fmt: skip
-        _write_json(run_dir / "config.json", cfg)
+        if rank == 0:
+            _write_json(run_dir / "config.json", cfg)
     torch.manual_seed(cfg["seed"])
     prep = lambda x: prepare_inputs(x, cfg["dataset"], cfg["model"])  # noqa: E731
     x_train, x_val, x_test = prep(splits.x_train), prep(splits.x_val), prep(splits.x_test)
     augment = build_augment(splits, cfg["model"]) if cfg["augment"] else None
     train_ds = TensorDataset(x_train, splits.y_train, transform=augment)
     gen = torch.Generator().manual_seed(cfg["seed"])
-    loader = DataLoader(train_ds, batch_size=cfg["batch_size"], shuffle=True, generator=gen)
+    per_rank = cfg["batch_size"] // world
+    loader = DataLoader(train_ds, batch_size=per_rank, shuffle=True, generator=gen)
+    shard = -(-len(train_ds) // world)  # samples per rank (DistributedSampler pads)
+    steps = -(-shard // per_rank)  # batches per epoch on each rank
     model = build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
                         cfg["dropout"]).to(cfg["device"])  # fmt: skip
     opt = build_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"], cfg["weight_decay"])
-    sched, interval = build_schedule(cfg["schedule"], opt, cfg["epochs"], len(loader))
+    sched, interval = build_schedule(cfg["schedule"], opt, cfg["epochs"], steps)
     loss = nn.CrossEntropyLoss(label_smoothing=cfg["label_smoothing"])
     callbacks: list[Any] = [CSVLogger(run_dir / "metrics.csv")]
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping("val_loss", cfg["early_stopping"],
                                        restore_best_weights=True))  # fmt: skip
     callbacks.append(ModelCheckpoint(run_dir, monitor="val_accuracy"))
+    if cfg.get("tensorboard") is not None:
+        from ..utils._extras import require
+        from .callbacks import TensorBoard
+
+        try:
+            require("tensorboard", "tensorboard", "--tensorboard")
+        except ImportError as e:
+            raise CLIError(str(e)) from None
+        tb_dir = cfg["tensorboard"] or str(run_dir / "tensorboard")
+        callbacks.append(TensorBoard(tb_dir))
+        print(f"TensorBoard logs: {tb_dir} (view with: tensorboard --logdir {tb_dir})")
+    from ..utils import summary
+
+    print(summary(model, input_data=torch.from_numpy(x_train[:1]).to(cfg["device"]), verbose=0,
+                  col_names=("output_size", "num_params", "mult_adds")))  # fmt: skip
+    if cfg.get("ensemble", 0) > 1:
+        return _train_ensemble(cfg, run_dir, splits, (x_train, x_val, x_test), loss)
     n_params = sum(p.numel() for p in model.parameters())
     sizes = f"{len(x_train)} train / {len(x_val)} val / {len(x_test)} test"
+    ranks = f" on {world} ranks" if world > 1 else ""
     print(f"training {cfg['model']} ({n_params:,} parameters) on {cfg['dataset']}: {sizes}, "
-          f"{cfg['epochs']} epochs")  # fmt: skip
+          f"{cfg['epochs']} epochs{ranks}")  # fmt: skip
     start = time.perf_counter()
     history = fit(model, loader, (x_val, splits.y_val), loss, opt, cfg["epochs"], scheduler=sched,
                   callbacks=callbacks, metrics=["accuracy"], scheduler_interval=interval,
                   monitor="val_loss", resume=resume, device=cfg["device"])  # fmt: skip
     elapsed = time.perf_counter() - start
+    if rank != 0:
+        return 0  # rank 0 writes the files
     torch.save(dict(model.state_dict()), run_dir / "model.safetensors")
     plot_curves(history.history, run_dir / "curves.png")
-    test = evaluate(model, (x_test, splits.y_test), loss, ["accuracy", "f1"])
+    test = evaluate(model, (x_test, splits.y_test), loss, ["accuracy", "f1"], device=cfg["device"])
     _write_json(run_dir / "test_metrics.json", test)
     last = history.last()
     print(f"epochs {len(history.epoch)}  train acc {last['accuracy']:.4f}  "
@@ -270,9 +388,62 @@ def train_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_run(run_dir: str) -> tuple[dict[str, Any], Any, Path]:
+def _build_ensemble(cfg: dict[str, Any]) -> Any:
+    from ..ensemble import Bagging
+    from .recipes import build_model
+
+    def member() -> Any:
+        return build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
+                           cfg["dropout"]).to(cfg["device"])  # fmt: skip
+
+    # soft voting: predict() then agrees with forward() (log of the mean probability)
+    return Bagging(member, cfg["ensemble"], task="classification", voting="soft", seed=cfg["seed"])
+
+
+def _train_ensemble(cfg: dict[str, Any], run_dir: Path, splits: Any, xs: tuple,
+                    loss: Any) -> int:  # fmt: skip
+    """``--ensemble N``: bagging of N models with the run's model, optimizer and epochs."""
     import nablagrad as torch
 
+    from .loop import evaluate
+    from .recipes import build_optimizer
+
+    x_train, x_val, x_test = xs
+    bag = _build_ensemble(cfg)
+    print(f"bagging {cfg['ensemble']} x {cfg['model']} on bootstrap samples of "
+          f"{len(x_train)} training images, {cfg['epochs']} epochs each")  # fmt: skip
+    start = time.perf_counter()
+    with warnings.catch_warnings():  # samples seen by every member: the OOB line says so
+        warnings.simplefilter("ignore", UserWarning)
+        bag.fit(x_train, splits.y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+                loss=loss, device=cfg["device"],
+                optimizer=lambda ps: build_optimizer(cfg["optimizer"], ps, cfg["lr"],
+                                                     cfg["weight_decay"]))  # fmt: skip
+    n_oob = int((bag.oob_prediction_ >= 0).sum())
+    elapsed = time.perf_counter() - start
+    torch.save(dict(bag.state_dict()), run_dir / "model.safetensors")
+    members = [float((m == splits.y_val).mean()) for m in bag.member_predictions(x_val)]
+    val_acc = bag.score(x_val, splits.y_val)
+    test = evaluate(bag, (x_test, splits.y_test), loss, ["accuracy", "f1"])
+    _write_json(run_dir / "test_metrics.json", test)
+    _write_json(run_dir / "ensemble.json", {
+        "n_models": cfg["ensemble"], "oob_accuracy": bag.oob_score_, "oob_samples": n_oob,
+        "member_val_accuracy": members, "val_accuracy": val_acc,
+        "val_disagreement": bag.disagreement(x_val),
+    })  # fmt: skip
+    print(f"members' val acc {min(members):.4f}..{max(members):.4f}  ensemble val acc "
+          f"{val_acc:.4f}  out-of-bag acc {bag.oob_score_:.4f} ({n_oob} of {len(x_train)} "
+          f"training samples have out-of-bag votes)  ({elapsed:.1f} s)")  # fmt: skip
+    print(f"test accuracy {test['accuracy']:.4f}  "
+          f"(macro F1 {test['f1']:.4f}, loss {test['loss']:.4f})")  # fmt: skip
+    print(f"run directory: {run_dir}")
+    return 0
+
+
+def _load_run(run_dir: str, device: str = "cpu") -> tuple[dict[str, Any], Any, Path]:
+    import nablagrad as torch
+
+    device = _check_device(device)
     path = Path(run_dir)
     if not (path / "config.json").is_file():
         raise CLIError(f"{path} is not a run directory (no config.json): pass runs/<timestamp>")
@@ -284,15 +455,18 @@ def _load_run(run_dir: str) -> tuple[dict[str, Any], Any, Path]:
         raise CLIError(f"{path / 'config.json'} is corrupt: {e}") from None
     from .recipes import build_model
 
-    model = build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
-                        cfg["dropout"])  # fmt: skip
+    if cfg.get("ensemble", 0) > 1:
+        model = _build_ensemble(dict(cfg, device="cpu")).build_members()
+    else:
+        model = build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
+                            cfg["dropout"])  # fmt: skip
     try:
-        model.load_state_dict(torch.load(path / "model.safetensors"))
+        model.load_state_dict(torch.load(path / "model.safetensors", map_location="cpu"))
     except (ValueError, KeyError, RuntimeError) as e:
         raise CLIError(
             f"{path / 'model.safetensors'} does not fit the model in config.json: {e}"
         ) from None
-    model.eval()
+    model.to(device).eval()
     return cfg, model, path
 
 
@@ -303,12 +477,13 @@ def evaluate_command(args: argparse.Namespace) -> int:
     from .plots import plot_confusion_matrix
     from .recipes import prepare_inputs
 
-    cfg, model, path = _load_run(args.run_dir)
+    cfg, model, path = _load_run(args.run_dir, args.device)
     splits = _data(cfg)
     x = prepare_inputs(splits.x_test, cfg["dataset"], cfg["model"])
     y = splits.y_test
-    res = evaluate(model, (x, y), nn.CrossEntropyLoss(), ["accuracy", "precision", "recall", "f1"])
-    out = _predict_scores(model, x)
+    res = evaluate(model, (x, y), nn.CrossEntropyLoss(), ["accuracy", "precision", "recall", "f1"],
+                   device=args.device)  # fmt: skip
+    out = _predict_scores(model, x, args.device)
     per_class = M.per_class_accuracy(out, y, splits.num_classes)
     cm = M.confusion_matrix(out, y, splits.num_classes)
     plot_confusion_matrix(cm, path / "confusion_matrix.png", splits.class_names)
@@ -322,7 +497,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict_scores(model: Any, x: Any) -> Any:
+def _predict_scores(model: Any, x: Any, device: str = "cpu") -> Any:
     import nablagrad as torch
 
     from ..backend import np
@@ -330,7 +505,7 @@ def _predict_scores(model: Any, x: Any) -> Any:
     outs = []
     with torch.no_grad():
         for i in range(0, len(x), 512):
-            outs.append(model(torch.tensor(x[i : i + 512])).numpy())
+            outs.append(model(torch.tensor(x[i : i + 512], device=device)).cpu().numpy())
     return np.concatenate(outs) if outs else np.zeros((0, 0))
 
 
@@ -338,7 +513,7 @@ def predict_command(args: argparse.Namespace) -> int:
     from ..backend import np
     from .recipes import prepare_inputs
 
-    cfg, model, _ = _load_run(args.run_dir)
+    cfg, model, _ = _load_run(args.run_dir, args.device)
     if not os.path.isfile(args.inputs):
         raise CLIError(f"input file {args.inputs} does not exist")
     try:
@@ -357,7 +532,7 @@ def predict_command(args: argparse.Namespace) -> int:
             f"(or {size} values each): pass one sample or a batch (N, ...)"
         )
     x = prepare_inputs(x.reshape(-1, *sample), cfg["dataset"], cfg["model"])
-    scores = _predict_scores(model, x)
+    scores = _predict_scores(model, x, args.device)
     pred = scores.argmax(axis=1)
     names = cfg.get("class_names") or [str(i) for i in range(cfg["num_classes"])]
     for i, p in enumerate(pred):

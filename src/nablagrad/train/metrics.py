@@ -44,9 +44,8 @@ __all__ = [
 
 
 def _arr(x: Any) -> np.ndarray:
-    if isinstance(x, Tensor):
-        return to_host(x._data)
-    return np.asarray(x)
+    """Host values of a Tensor (on any device), an array (NumPy or CuPy) or a list."""
+    return to_host(x._data if isinstance(x, Tensor) else x)
 
 
 def _labels(output: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:

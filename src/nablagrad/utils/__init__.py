@@ -1,5 +1,7 @@
-"""Utilities with torch's names: ``nablagrad.utils.data`` (data sets, samplers, loaders)."""
+"""Utilities with torch's names: ``nablagrad.utils.data`` (data sets, samplers, loaders),
+``summary`` (a torchinfo-style table of layers) and ``utils.tensorboard`` (loaded on use)."""
 
 from . import data
+from ._summary import summary
 
-__all__ = ["data"]
+__all__ = ["data", "summary"]

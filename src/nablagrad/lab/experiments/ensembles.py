@@ -1,13 +1,14 @@
 """Bagging: bootstrap replicas of a small MLP against a single model.
 
-Each of ``M`` members is the same ``2 -> h -> 2`` tanh MLP trained (Adam, full batch) on a
-bootstrap resample of the training set (``n`` draws with replacement, so about 63% distinct
-points); the ensemble predicts the average of the members' class probabilities,
-``p(c | x) = (1/M) sum_m softmax(f_m(x))_c``.  Averaging cancels the members' independent errors:
-the variance of the average of ``M`` predictions with variance ``s^2`` and correlation ``rho``
-is ``rho s^2 + (1 - rho) s^2 / M``.  The single model is trained on the full training set.
-
-All members (and the single model) train together as one batched model (``_mlp.BatchedMLP``).
+``nablagrad.ensemble.Bagging`` trains ``M`` copies of the same ``2 -> h -> 2`` tanh MLP
+(``models.MLP``), each with ``fit`` (Adam, full batch) on a bootstrap resample of the training
+set (``n`` draws with replacement, so about 63% distinct points); the ensemble predicts the
+average of the members' class probabilities, ``p(c | x) = (1/M) sum_m softmax(f_m(x))_c``.
+Averaging cancels the members' independent errors: the variance of the average of ``M``
+predictions with variance ``s^2`` and correlation ``rho`` is ``rho s^2 + (1 - rho) s^2 / M``.
+The single model is trained the same way on the full training set.  The points each member
+did not see give the out-of-bag accuracy, an estimate of the validation accuracy that uses no
+held-out data.
 
 Example:
     >>> from nablagrad.lab import ensembles
@@ -18,24 +19,22 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
-import nablagrad as ng
-
 from ... import optim
+from ...autograd.grad_mode import no_grad
 from ...backend import np
-from .._mlp import BatchedMLP
+from ...creation import tensor
+from ...ensemble import Bagging
+from ...models import MLP
+from ...nn import CrossEntropyLoss
+from ...ops.elementwise import sigmoid
+from ...random import manual_seed
+from ...train.loop import fit
 from ..datasets import two_moons
 from ..plotting import color, figure, save_png
-
-
-def _probs(net: BatchedMLP, x: np.ndarray, models: int) -> np.ndarray:
-    """Class-1 probabilities (models, n) of every model at points ``x``."""
-    xs = ng.tensor(np.broadcast_to(x, (models, *x.shape)).copy())
-    with ng.no_grad():
-        z = net(xs)
-        return ng.sigmoid(z[..., 1] - z[..., 0]).numpy()  # softmax over two classes
 
 
 def run(
@@ -50,46 +49,52 @@ def run(
     """Accuracy of ensembles of the first 1..M members, member spread, single-model numbers."""
     xt, yt = two_moons(samples, 0.25, seed, flip=noise)
     xv, yv = two_moons(1000, 0.25, seed + 1000)
-    rng = np.random.default_rng(seed)
-    boot = [rng.integers(0, samples, samples) for _ in range(members)]
-    boot.append(np.arange(samples))  # the last model: the single model on all the data
-    models = members + 1
-    net = BatchedMLP(models, 2, [hidden] * models, 2, act="tanh", seed=seed)
-    x = ng.tensor(np.stack([xt[b] for b in boot]))
-    onehot = ng.tensor(np.eye(2, dtype=np.float32)[np.stack([yt[b] for b in boot])])
-    opt = optim.create("Adam", net.params, lr=lr)
-    for _ in range(epochs):
-        opt.zero_grad()
-        z = net(x)
-        logp = z - ng.logsumexp(z, -1, keepdim=True)
-        (-(onehot * logp).sum(-1).mean(-1)).sum().backward()  # sum of per-model CE losses
-        opt.step()
-    pv = _probs(net, xv, models)
-    member_p, single_p = pv[:members], pv[members]
+    bag = Bagging(lambda: MLP([2, hidden, 2], activation="tanh"), members, voting="soft",
+                  seed=seed)  # fmt: skip
+    with warnings.catch_warnings():  # points seen by every member: counted in oob_points
+        warnings.simplefilter("ignore", UserWarning)
+        bag.fit(xt, yt, epochs=epochs, batch_size=samples, lr=lr)
+    manual_seed(seed + members)
+    single = MLP([2, hidden, 2], activation="tanh")
+    opt = optim.create("Adam", single.parameters(), lr=lr)
+    fit(single, (xt, yt), None, CrossEntropyLoss(), opt, epochs, batch_size=samples,
+        progress=False)  # fmt: skip
+    member_p = bag.member_proba(xv)[..., 1]  # (members, n) probabilities of class 1
+    single_p = _proba1(single, xv)
     acc_members = ((member_p > 0.5) == yv).mean(1)
     ens_acc = [float(((member_p[:m].mean(0) > 0.5) == yv).mean()) for m in range(1, members + 1)]
     lo, hi = xv.min(0) - 0.3, xv.max(0) + 0.3
     gx, gy = np.linspace(lo[0], hi[0], 100), np.linspace(lo[1], hi[1], 100)
     mesh = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2).astype(np.float32)
-    pg = _probs(net, mesh, models)
+    pg = bag.member_proba(mesh)[..., 1]
+    pg_single = _proba1(single, mesh)
+    ens_p = member_p.mean(0)
     return {
         "members": members,
         "member_acc": acc_members,
         "ensemble_acc": ens_acc,
         "single_acc": float(((single_p > 0.5) == yv).mean()),
+        "oob_acc": bag.oob_score_,
+        "oob_points": int((bag.oob_prediction_ >= 0).sum()),
+        "disagreement": bag.disagreement(xv),
         "spread": float(member_p.std(0).mean()),  # mean over points of the members' std
         "single_nll": float(-np.mean(np.log(np.where(yv == 1, single_p, 1 - single_p) + 1e-12))),
-        "ensemble_nll": float(
-            -np.mean(np.log(np.where(yv == 1, member_p.mean(0), 1 - member_p.mean(0)) + 1e-12))
-        ),
+        "ensemble_nll": float(-np.mean(np.log(np.where(yv == 1, ens_p, 1 - ens_p) + 1e-12))),
         "x": xt,
         "y": yt,
         "gx": gx,
         "gy": gy,
-        "grid_single": pg[members].reshape(100, 100),
-        "grid_ensemble": pg[:members].mean(0).reshape(100, 100),
-        "grid_std": pg[:members].std(0).reshape(100, 100),
+        "grid_single": pg_single.reshape(100, 100),
+        "grid_ensemble": pg.mean(0).reshape(100, 100),
+        "grid_std": pg.std(0).reshape(100, 100),
     }
+
+
+def _proba1(model: Any, x: np.ndarray) -> np.ndarray:
+    """The probability of class 1 (softmax over two logits) at points ``x``."""
+    with no_grad():
+        z = model(tensor(x))
+        return sigmoid(z[:, 1] - z[:, 0]).numpy()
 
 
 def summary(r: dict[str, Any]) -> str:
@@ -101,7 +106,10 @@ def summary(r: dict[str, Any]) -> str:
             f"bagged members (each alone): accuracy {ma.mean():.1%} +- {ma.std():.1%}",
             f"bagging ensemble of {r['members']}:      accuracy {r['ensemble_acc'][-1]:.1%}, NLL "
             f"{r['ensemble_nll']:.3f}",
-            f"members' predictions disagree: mean std of p(class 1) = {r['spread']:.3f}",
+            f"out-of-bag accuracy (each training point voted on by the members that did not "
+            f"see it, {r['oob_points']} points): {r['oob_acc']:.1%}",
+            f"members' predictions disagree: mean std of p(class 1) = {r['spread']:.3f}, "
+            f"{r['disagreement']:.1%} of member pairs' labels differ",
             "accuracy vs ensemble size: " + " ".join(f"{a:.1%}" for a in r["ensemble_acc"]),
             "averaging cancels the members' independent errors: the ensemble beats its average "
             "member and is better calibrated (lower NLL)",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ...backend import np
+from ...backend import get_array_module, np
 from ...random import Generator
 from ...tensor import Tensor
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -35,7 +35,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         raise ValueError("default_collate got an empty batch")
     first = batch[0]
     if isinstance(first, Tensor):
-        return Tensor._wrap(np.stack([b._data for b in batch]))
+        return Tensor._wrap(get_array_module(first._data).stack([b._data for b in batch]))
     if isinstance(first, (np.ndarray, np.generic)):
         return Tensor._wrap(np.stack([np.asarray(b) for b in batch]))
     if isinstance(first, bool):
@@ -70,8 +70,11 @@ class DataLoader:
         drop_last: drop the last batch when it is short.
         collate_fn: turns a list of samples into a batch (``default_collate``).
         generator: the seeded ``nablagrad.Generator`` for shuffling.
-        num_workers, pin_memory, ...: accepted for torch compatibility; loading is
-            single-process (batches of array-backed data sets are one vectorised gather).
+        pin_memory: accepted as in torch and kept as ``loader.pin_memory``; nablagrad does
+            not page-lock host memory (``Tensor.pin_memory()`` returns the tensor), so batches
+            are copied to the GPU by ``.to("cuda")`` as they are.
+        num_workers, ...: accepted for torch compatibility; loading is single-process
+            (batches of array-backed data sets are one vectorised gather).
     """
 
     def __init__(
@@ -119,6 +122,7 @@ class DataLoader:
         self.drop_last = drop_last
         self.generator = generator
         self.num_workers = num_workers
+        self.pin_memory = bool(pin_memory)
         if sampler is None:
             sampler = (
                 RandomSampler(dataset, generator=generator)

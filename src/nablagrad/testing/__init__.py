@@ -1,0 +1,1 @@
+"""Testing aids: ``fake_cupy``, a CPU stand-in for CuPy (``backend.use_fake_cuda``)."""
