@@ -85,10 +85,12 @@ class _Ensemble(nn.Module):
         for m in self.members:
             was = m.training
             m.eval()
+            dev = next((p.device for p in m.parameters()), None)  # the member's device
             parts = []
             with no_grad():
                 for i in range(0, len(x), batch_size):
-                    parts.append(_host(m(_tensor(x[i : i + batch_size]))))
+                    xb = _tensor(x[i : i + batch_size])
+                    parts.append(_host(m(xb if dev is None else xb.to(dev))))
             m.train(was)
             outs.append(np.concatenate(parts) if parts else np.zeros((0,)))
         return np.stack(outs)

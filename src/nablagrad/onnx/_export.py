@@ -597,7 +597,7 @@ def _perturbed(args: tuple, k: int) -> tuple:
                 y = ~x if k == 1 else x
             else:
                 y = x
-            a = Tensor._wrap(np.asarray(y).astype(x.dtype))
+            a = Tensor._wrap(np.asarray(y).astype(x.dtype)).to(a.device)
         out.append(a)
     return tuple(out)
 
