@@ -211,6 +211,7 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 # Subpackages (one line each, so that new ones merge cleanly).
 from . import autograd
+from . import distributed
 from . import models, nn
 from . import optim
 from . import datasets, utils

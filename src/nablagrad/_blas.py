@@ -187,3 +187,27 @@ def axpby_(y: Any, a: float, x: Any, b: float, tmp: Any = None) -> None:
         ax = a * x if tmp is None else _multiply(x, a, tmp)
     y *= b
     y += ax
+
+
+_set_local: Any = None  # openblas_set_num_threads_local, once looked up (False: not there)
+
+
+def set_local_threads(n: int) -> int | None:
+    """Set how many threads the BLAS of NumPy may use for calls made from the *calling* thread
+    (OpenBLAS >= 0.3.27: ``openblas_set_num_threads_local``); return the previous setting, or
+    None where that is not available.  Work already split over ``parallel.run`` threads sets 1
+    so that each thread's products do not compete for the cores with a second thread pool."""
+    global _set_local
+    if _set_local is None:
+        _set_local = False
+        for path in _numpy_blas_libraries():
+            try:
+                fn = ctypes.CDLL(path).openblas_set_num_threads_local
+            except (OSError, AttributeError):
+                continue
+            fn.restype, fn.argtypes = ctypes.c_int, [ctypes.c_int]
+            _set_local = fn
+            break
+    if not _set_local:
+        return None
+    return int(_set_local(int(n)))

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 
 from ._blas import axpby_, axpy_, blas_available
+from ._blas import set_local_threads as set_blas_local_threads
+from ._scratch import empty as scratch_empty
 
 __all__ = [
     "np",
@@ -50,6 +52,11 @@ __all__ = [
     "retain_freed_memory",
     "axpy_",
     "axpby_",
+    "scratch_empty",
+    "set_blas_local_threads",
+    "jit_available",
+    "set_jit_enabled",
+    "njit",
     "blas_available",
 ]
 
@@ -416,3 +423,53 @@ def retain_freed_memory(nbytes: int = 256 << 20) -> bool:
     ok_mmap = mallopt(m_mmap_threshold, min(nbytes, 32 << 20))
     ok_trim = mallopt(m_trim_threshold, nbytes)
     return bool(ok_mmap and ok_trim)
+
+
+# ---------------------------------------------------------------------------------------------
+# compiled kernels (optional Numba)
+# ---------------------------------------------------------------------------------------------
+
+_numba: Any = None
+_numba_checked = False
+_jit_enabled = True
+
+
+def jit_available() -> bool:
+    """Whether compiled CPU kernels can be used: Numba is installed (``pip install
+    nablagrad[jit]``), ``NABLAGRAD_JIT`` is not ``0`` and ``set_jit_enabled(False)`` is not
+    in force.  Every kernel has a NumPy fallback with the same results (to rounding)."""
+    global _numba, _numba_checked
+    if not _jit_enabled:
+        return False
+    if not _numba_checked:
+        _numba_checked = True
+        import os
+
+        if os.environ.get("NABLAGRAD_JIT", "1") != "0":
+            try:
+                _numba = importlib.import_module("numba")
+            except Exception:  # noqa: BLE001 - any import failure means "no Numba"
+                _numba = None
+    return _numba is not None
+
+
+def set_jit_enabled(enabled: bool) -> bool:
+    """Turn compiled kernels on or off for the whole process (tests compare both paths);
+    returns the previous setting."""
+    global _jit_enabled
+    old, _jit_enabled = _jit_enabled, bool(enabled)
+    return old
+
+
+# reassociation and contraction let reductions vectorise; no "no NaN / no inf" assumptions, so
+# a diverging run gives inf and NaN as NumPy does
+_FASTMATH = {"reassoc", "contract", "nsz", "arcp", "afn"}
+
+
+def njit(fn: Any) -> Any:
+    """Compile ``fn`` with Numba (``nogil``, vectorising float math, NumPy's error model,
+    cached on disk) on first call; callers check ``jit_available()`` first and keep a NumPy
+    path."""
+    if not jit_available():
+        raise RuntimeError("njit: Numba is not available (pip install numba)")
+    return _numba.njit(nogil=True, fastmath=_FASTMATH, error_model="numpy", cache=True)(fn)

@@ -237,6 +237,23 @@ class Tensor:
         self._hooks[key] = hook
         return _HookHandle(self._hooks, key)
 
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        """Call ``hook(tensor)`` on this leaf once backward has added its complete gradient
+        into ``.grad`` (during the pass, as soon as no remaining node can add to it)."""
+        engine = _lazy.engine
+        if self._ctx is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors: register "
+                "on the leaf (a parameter), or use register_hook for a non-leaf's gradient"
+            )
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self.__dict__.setdefault("_post_acc_hooks", {})
+        key = object()
+        hooks[key] = hook
+        engine.post_hook_count += 1
+        return _PostHookHandle(hooks, key)
+
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
         if self._ctx is not None:
@@ -1043,6 +1060,12 @@ class _HookHandle:
 
     def remove(self) -> None:
         self.hooks.pop(self.key, None)
+
+
+class _PostHookHandle(_HookHandle):
+    def remove(self) -> None:
+        if self.hooks.pop(self.key, None) is not None:
+            _lazy.engine.post_hook_count -= 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ CORE = (
     "serialization",
     "models",
     "datasets",
+    "distributed",
 )
 APPS = ("neighbors", "tuning", "text", "lab", "train", "cli", "onnx", "viz", "ensemble")
 

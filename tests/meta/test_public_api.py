@@ -371,6 +371,8 @@ REASONS: dict[str, str] = {
             "T.data",
         )
     },  # fmt: skip
+    "T.register_post_accumulate_grad_hook": "autograd hook: calls and gradients compared with "
+    "torch's in tests/distributed/test_single_process.py",
     "get_default_dtype": "global setting; tests/core/test_tensor_api.py",
     "set_default_dtype": "global setting; tests/core/test_tensor_api.py",
     "get_num_threads": "thread count; tests/core/test_parallel.py",

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from kernel_modes import kernel_mode  # noqa: F401 - runs every test with both kernels
 from scipy.spatial.distance import cdist as scipy_cdist
 
 import nablagrad as ng

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from kernel_modes import kernel_mode  # noqa: F401 - runs every test with both kernels
 
 import nablagrad
 import nablagrad.nn.functional as F

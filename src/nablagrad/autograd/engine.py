@@ -17,6 +17,18 @@ from ..tensor import Tensor, to_array
 from . import function as _function
 from .gradmath import TENSOR
 
+# Leaves with post-accumulate-grad hooks (``Tensor.register_post_accumulate_grad_hook``); only
+# while some exist does backward look for the moment each such leaf's gradient is complete.
+post_hook_count = 0
+# Callbacks queued during a backward pass (``queue_callback``), run when the pass ends.
+_callbacks: list = []
+
+
+def queue_callback(fn: Any) -> None:
+    """Run ``fn()`` once at the end of the current backward pass (torch's
+    ``Variable._execution_engine.queue_callback``; DDP waits for its allreduces there)."""
+    _callbacks.append(fn)
+
 
 def _as_grad(t: Any, g: Any, create_graph: bool) -> Any:
     """Normalise a seed gradient to what the pass works with (array, or Tensor with graph)."""
@@ -78,11 +90,20 @@ def run_backward(
         if id(r) not in seen:
             _push(r, heap, leaves, seen)
 
+    # Leaves with post-accumulate hooks are finished as soon as the walk passes their oldest
+    # consumer (every consumer is newer than it), so the hook can start work (DDP's allreduce)
+    # while the rest of the graph is still being differentiated.
+    early = _early_leaves(roots) if post_hook_count and accumulate else []
+    handed: set = set()
+    callbacks_before = len(_callbacks)
+
     prev_mode = _function._grad_enabled
     _function._grad_enabled = create_graph
     try:
         while heap:
-            _, _, t = heappop(heap)
+            seq_key, _, t = heappop(heap)
+            while early and early[-1][0] > -seq_key:
+                _finish_leaf(early.pop()[1], grads, create_graph, handed)
             key = id(t)
             g = grads.pop(key, None)
             ctx = t._ctx
@@ -123,7 +144,8 @@ def run_backward(
                 else:
                     grads[pk] = prev + pg
 
-        handed: set = set()
+        while early:
+            _finish_leaf(early.pop()[1], grads, create_graph, handed)
         for leaf in leaves:
             key = id(leaf)
             g = grads.pop(key, None)
@@ -135,8 +157,15 @@ def run_backward(
                 captured[wanted[key]] = g
             elif accumulate:
                 _accumulate_leaf(leaf, g, create_graph, handed)
+                if post_hook_count and leaf.__dict__.get("_post_acc_hooks"):
+                    for hook in list(leaf.__dict__["_post_acc_hooks"].values()):
+                        hook(leaf)
     finally:
         _function._grad_enabled = prev_mode
+        queued = _callbacks[callbacks_before:]
+        del _callbacks[callbacks_before:]
+    for fn in queued:
+        fn()
 
     if inputs is None:
         return None
@@ -159,6 +188,42 @@ def _push(t: Any, heap: list, leaves: list, seen: set) -> None:
             "need to backward through the graph again"
         )
     heappush(heap, (-ctx.seq, id(t), t))
+
+
+def _early_leaves(roots: list) -> list:
+    """(oldest consumer's sequence number, leaf) for every leaf with post-accumulate hooks
+    reachable from ``roots``, sorted so that ``pop()`` gives the one to finish first."""
+    first: dict[int, list] = {}
+    stack = [r for r in roots if r._ctx is not None]
+    seen = {id(r) for r in stack}
+    while stack:
+        ctx = stack.pop()._ctx
+        if ctx.parents is None:
+            continue
+        for p in ctx.parents:
+            if p._ctx is None:
+                if p.__dict__.get("_post_acc_hooks"):
+                    entry = first.get(id(p))
+                    if entry is None:
+                        first[id(p)] = [ctx.seq, p]
+                    elif ctx.seq < entry[0]:
+                        entry[0] = ctx.seq
+            elif id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    return sorted((tuple(e) for e in first.values()), key=lambda e: e[0])
+
+
+def _finish_leaf(leaf: Any, grads: dict, create_graph: bool, handed: set) -> None:
+    """Give ``leaf`` its complete gradient now and run its post-accumulate hooks."""
+    g = grads.pop(id(leaf), None)
+    if g is None:
+        return
+    if leaf._hooks is not None:
+        g = _run_hooks(leaf, g, create_graph)
+    _accumulate_leaf(leaf, g, create_graph, handed)
+    for hook in list(leaf.__dict__["_post_acc_hooks"].values()):
+        hook(leaf)
 
 
 def _raise_modified(p: Any, ctx: Any) -> None:

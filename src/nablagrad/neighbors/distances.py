@@ -16,7 +16,9 @@ Everything runs on the array namespace of the inputs (NumPy or CuPy, via
 ``max_memory`` bytes (default 256 MiB) besides the (n x m) result itself, and ``argkmin`` never
 holds more than ``max_memory`` of distances, whatever the number of queries.  L_1, L_inf and
 general L_p have no matrix-product form; they are computed over cache-sized blocks of
-(queries x references x features), in parallel threads on the CPU (NumPy releases the GIL).
+(queries x references x features) -- by a compiled kernel when Numba is installed
+(``neighbors._distances_jit``), else by NumPy blocks -- with the queries split over the
+``parallel`` threads (``set_num_threads``; both release the GIL).
 
 Example:
     >>> import nablagrad as torch
@@ -30,13 +32,13 @@ Example:
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .. import parallel
 from ..autograd.function import Function
-from ..backend import get_array_module, np
+from ..backend import get_array_module, jit_available, np, scratch_empty
 from ..tensor import Tensor
+from ._distances_jit import reduced as _jit_reduced
 
 DEFAULT_MAX_MEMORY = 256 * 2**20  # bytes of temporaries one call may hold
 _SLAB_BYTES = 256 * 2**10  # one query row against this many bytes of reference rows (CPU)
@@ -165,23 +167,24 @@ def _broadcast_block(xp: Any, a: Any, b: Any, p: float | str, out: Any) -> None:
 def _elementwise(a: Any, b: Any, p: float | str) -> Any:
     """Reduced L_p (or sum min for p="min") for all pairs; threads split the queries."""
     xp = get_array_module(a)
-    out = xp.empty((a.shape[0], b.shape[0]), dtype=a.dtype)
+    out = scratch_empty(xp, (a.shape[0], b.shape[0]), a.dtype)
     if xp is not np:
         _broadcast_block(xp, a, b, p, out)
         return out
     n = a.shape[0]
-    threads = max(min(os.cpu_count() or 1, 8), 1)
+    block = _cpu_block
+    if jit_available() and a.dtype in (np.float32, np.float64):
+        block = _jit_reduced
+        a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    threads = parallel.get_num_threads()
     if threads == 1 or n < 16 or n * b.shape[0] * a.shape[1] < 2**22:
-        _cpu_block(a, b, p, out)
+        block(a, b, p, out)
         return out
-    step = -(-n // (threads * 4))
-    with ThreadPoolExecutor(threads) as pool:
-        jobs = [
-            pool.submit(_cpu_block, a[s : s + step], b, p, out[s : s + step])
-            for s in range(0, n, step)
-        ]
-        for job in jobs:
-            job.result()
+    shards = threads * (1 if block is not _cpu_block else 4)
+    step = -(-n // shards)
+    parallel.run(
+        [lambda s=s: block(a[s : s + step], b, p, out[s : s + step]) for s in range(0, n, step)]
+    )
     return out
 
 
@@ -215,7 +218,8 @@ def ranking_distances(a: Any, b: Any, kind: float | str, b_cache: Any = None) ->
     """
     xp = get_array_module(a)
     if kind == 2.0:
-        r = (a * -2) @ b.T
+        r = scratch_empty(xp, (a.shape[0], b.shape[0]), xp.result_type(a, b))
+        xp.matmul(a * a.dtype.type(-2), b.T, out=r)
         r += (_sqnorms(xp, b) if b_cache is None else b_cache)[None, :]
         return r
     if kind == 1.0:
@@ -327,6 +331,7 @@ def _order_pairs(vals: Any, idx: Any) -> tuple[Any, Any]:
     return xp.take_along_axis(vals, order, axis=1), xp.take_along_axis(idx, order, axis=1)
 
 
+QUERY_CHUNK = 512  # queries ranked at once by kneighbors_raw
 RERANK_EXTRA = 8  # candidates beyond k re-ranked exactly after an approximate L_1/L_2 ranking
 
 
@@ -342,7 +347,9 @@ def kneighbors_raw(
     """
     xp = get_array_module(q)
     n, m = q.shape[0], ref.shape[0]
-    rows = max(int(max_memory // (3 * m * q.dtype.itemsize)), 1)
+    # chunks of at most QUERY_CHUNK rows: their distance block is reused from chunk to chunk
+    # (scratch buffers) instead of page-faulting one huge matrix in
+    rows = max(min(int(max_memory // (3 * m * q.dtype.itemsize)), QUERY_CHUNK), 1)
     dist = xp.empty((n, k), dtype=q.dtype)
     ind = xp.empty((n, k), dtype=xp.int64)
     approx = kind in (1.0, 2.0)
@@ -387,7 +394,7 @@ class CDist(Function):
         self.kind, self.max_memory = kind, max_memory
         xp = get_array_module(a)
         rows = max(int(max_memory // (2 * max(b.shape[0], 1) * a.dtype.itemsize)), 1)
-        out = xp.empty((a.shape[0], b.shape[0]), dtype=a.dtype)
+        out = scratch_empty(xp, (a.shape[0], b.shape[0]), a.dtype)
         for s in range(0, a.shape[0], rows):
             out[s : s + rows] = finish(reduced_distances(a[s : s + rows], b, kind), kind)
         return out

@@ -31,6 +31,7 @@ from typing import Any
 
 from ..backend import get_array_module, np, to_host
 from ..tensor import Tensor
+from . import sharded as _sharded
 from .distances import DEFAULT_MAX_MEMORY, kneighbors_raw, resolve_metric
 
 
@@ -121,6 +122,7 @@ class _KNeighborsBase:
 
     def _fit_X(self, X: Any, y: Any) -> Any:
         self._check_params()
+        self._sharded = False
         who = type(self).__name__
         Xa = as_2d_array(X, f"{who}.fit")
         ya = y._data if isinstance(y, Tensor) else y
@@ -160,7 +162,21 @@ class _KNeighborsBase:
             Q = Q.astype(np.promote_types(Q.dtype, self._X.dtype))
         return Q
 
-    def _neighbors(self, Q: Any, k: int, exclude_self: bool = False) -> tuple[Any, Any]:
+    def _shard(self) -> None:
+        """Make this fit one shard of a training set split across ranks (``sharded.py``)."""
+        self._sharded = True
+        _sharded.setup(self)
+
+    def _neighbors_with(self, Q: Any, k: int, values: Any) -> tuple[Any, Any, Any]:
+        """Neighbours of ``Q`` and ``values`` (labels or targets) at them."""
+        if getattr(self, "_sharded", False):
+            self._neighbors(Q, k, check_only=True)
+            return _sharded.kneighbors(self, Q, k, values)
+        dist, ind = self._neighbors(Q, k)
+        return dist, ind, values[ind]
+
+    def _neighbors(self, Q: Any, k: int, exclude_self: bool = False,
+                   check_only: bool = False) -> tuple[Any, Any]:  # fmt: skip
         who = type(self).__name__
         n_fit = self.n_samples_fit_ - (1 if exclude_self else 0)
         if k > n_fit:
@@ -169,6 +185,16 @@ class _KNeighborsBase:
                 f"{' (excluding each point itself)' if exclude_self else ''}: use "
                 f"n_neighbors <= {n_fit}"
             )
+        if check_only:
+            return None, None
+        if getattr(self, "_sharded", False):
+            if exclude_self:
+                raise NotImplementedError(
+                    f"{who}.kneighbors(X=None) is not supported on a sharded fit: pass the "
+                    "queries explicitly"
+                )
+            dist, ind, _ = _sharded.kneighbors(self, Q, k, None)
+            return dist, ind
         ref = self._X if self._X.dtype == Q.dtype else self._X.astype(Q.dtype)
         if not exclude_self:
             return kneighbors_raw(Q, ref, k, self._kind, self.max_memory)
@@ -235,14 +261,23 @@ class KNeighborsClassifier(_KNeighborsBase):
         (array(['b'], dtype='<U1'), 1.0)
     """
 
-    def fit(self, X: Any, y: Any) -> KNeighborsClassifier:
-        """Store the training rows and labels (any sortable labels: ints, strings)."""
+    def fit(self, X: Any, y: Any, *, sharded: bool = False) -> KNeighborsClassifier:
+        """Store the training rows and labels (any sortable labels: ints, strings).
+
+        ``sharded=True`` (under an initialised process group): X, y are this rank's part of
+        a training set split across the ranks in rank order; predictions then use all parts
+        (see ``neighbors.sharded``) and every rank must pass the same queries.
+        """
         ya = self._fit_X(X, y)
         if ya.ndim != 1:
             raise ValueError(
                 f"KNeighborsClassifier.fit: y must be 1-D class labels, got shape {ya.shape}"
             )
         self.classes_, codes = np.unique(ya, return_inverse=True)
+        if sharded:
+            self._shard()
+            self.classes_ = _sharded.global_classes(ya)
+            codes = np.searchsorted(self.classes_, ya)
         xp = get_array_module(self._X)
         self._codes = xp.asarray(codes.reshape(-1).astype(np.int64))
         return self
@@ -254,9 +289,8 @@ class KNeighborsClassifier(_KNeighborsBase):
 
     def _proba(self, Q: Any) -> Any:
         xp = get_array_module(Q)
-        dist, ind = self._neighbors(Q, int(self.n_neighbors))
+        dist, ind, labels = self._neighbors_with(Q, int(self.n_neighbors), self._codes)
         w = self._weights(dist)
-        labels = self._codes[ind]
         proba = xp.zeros((Q.shape[0], len(self.classes_)), dtype=w.dtype)
         rows = xp.arange(Q.shape[0])
         for j in range(labels.shape[1]):  # k is small; within one column rows are distinct
@@ -299,8 +333,8 @@ class KNeighborsRegressor(_KNeighborsBase):
         array([0.5])
     """
 
-    def fit(self, X: Any, y: Any) -> KNeighborsRegressor:
-        """Store the training rows and numeric targets."""
+    def fit(self, X: Any, y: Any, *, sharded: bool = False) -> KNeighborsRegressor:
+        """Store the training rows and numeric targets (``sharded``: as the classifier's)."""
         ya = self._fit_X(X, y)
         if ya.ndim > 2 or ya.dtype.kind not in "fiub":
             raise ValueError(
@@ -309,14 +343,15 @@ class KNeighborsRegressor(_KNeighborsBase):
             )
         xp = get_array_module(self._X)
         self._y = xp.asarray(ya.astype(np.float64))
+        if sharded:
+            self._shard()
         return self
 
     def predict(self, X: Any) -> Any:
         """Weighted mean of the neighbours' targets, shape (n,) or (n, n_outputs)."""
         Q = self._query(X, "predict")
-        dist, ind = self._neighbors(Q, int(self.n_neighbors))
-        w = self._weights(dist).astype(np.float64)
-        yn = self._y[ind]  # (n, k) or (n, k, outputs)
+        dist, ind, yn = self._neighbors_with(Q, int(self.n_neighbors), self._y)
+        w = self._weights(dist).astype(np.float64)  # yn: (n, k) or (n, k, outputs)
         if yn.ndim == 3:
             pred = (yn * w[:, :, None]).sum(axis=1) / w.sum(axis=1)[:, None]
         else:

@@ -47,6 +47,8 @@ from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
 from .parameter import Parameter
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from .sync_batchnorm import SyncBatchNorm
+from . import parallel
 
 __all__ = [
     "functional",
@@ -71,6 +73,8 @@ __all__ = [
     "Dropout",
     "BatchNorm1d",
     "BatchNorm2d",
+    "SyncBatchNorm",
+    "parallel",
     "LayerNorm",
     "Embedding",
     "RNNBase",

@@ -19,6 +19,7 @@ from ..autograd.function import check_same_device
 from ..backend import get_array_module, np
 from ..ops import conv as _conv
 from ..ops import fused as P
+from ..ops.batchnorm import BatchNormFn
 from ..ops.elementwise import relu, sigmoid, tanh
 from ..ops.fused import log_softmax, softmax
 from ..ops.shape import pad, stack
@@ -397,6 +398,8 @@ def batch_norm(
                 f"Expected more than 1 value per channel when training, got input "
                 f"size {tuple(input.shape)}"
             )
+        if input._data.dtype.kind == "f" and _fused_bn_ok(input, weight, bias):
+            return _batch_norm_fused(input, running_mean, running_var, weight, bias, momentum, eps)
         mean = input.mean(axes, keepdim=True)
         centered = input - mean
         var = (centered * centered).mean(axes, keepdim=True)
@@ -418,6 +421,32 @@ def batch_norm(
         y = y * weight.reshape(shape)
     if bias is not None:
         y = y + bias.reshape(shape)
+    return y
+
+
+def _fused_bn_ok(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> bool:
+    """The fused training-mode primitive takes float input and parameters of its dtype."""
+    dt = input._data.dtype
+    return all(p is None or p._data.dtype == dt for p in (weight, bias))
+
+
+def _batch_norm_fused(input, running_mean, running_var, weight, bias, momentum, eps) -> Tensor:
+    """Training-mode batch_norm through ``ops.batchnorm.BatchNormFn`` (one primitive)."""
+    c = input.shape[1]
+    xp = get_array_module(input._data)
+    dt = input._data.dtype
+    w = weight if weight is not None else Tensor._wrap(xp.ones(c, dtype=dt))
+    b = bias if bias is not None else Tensor._wrap(xp.zeros(c, dtype=dt))
+    stats: dict = {}
+    y = BatchNormFn.apply(input, w, b, eps=eps, stats=stats)
+    if running_mean is not None:
+        n = input.numel() // c
+        m = momentum
+        rm, rv = running_mean._data, running_var._data
+        rm *= 1 - m
+        rm += m * stats["mean"].astype(rm.dtype)
+        rv *= 1 - m
+        rv += m * stats["var"].astype(rv.dtype) * (n / (n - 1))
     return y
 
 

@@ -12,8 +12,16 @@ per kernel position: KH*KW vectorised additions) or, for stride 1 with many inpu
 a "full" correlation of ``g`` with the flipped kernel (one more im2col + GEMM).  Stride-1,
 undilated, ungrouped convolutions for which it is estimated cheaper (larger kernels on many
 channels) run instead through real FFTs (``ops.conv_fft``): forward and both gradients are
-then per-frequency channel products.  Max pooling keeps the argmax of each window; its
-backward adds ``g`` at the argmax positions.
+then per-frequency channel products; stride-1 3x3 kernels on many channels run Winograd's
+F(2x2, 3x3) (``ops.conv_winograd``).  ``choose_path`` picks the path, ``conv_path`` forces one.
+With ``set_num_threads(n > 1)`` a large convolution is split over the batch into n shards on
+the ``parallel`` pool, each with a one-thread BLAS.  Big temporaries come from
+``backend.scratch_empty`` (buffers reused across steps, no page faults).
+
+Max pooling keeps the argmax of each window; its backward adds ``g`` at the argmax positions.
+Pooling whose windows tile the input (kernel == stride, no padding or dilation) works on the
+(N, C, OH, KH, OW, KW) reshape instead: KH*KW strided maxima/sums forward, and per-slot masks
+of the first maximum (torch's tie rule) so the backward writes every input element once.
 
 Convolution supports derivatives of any order (``create_graph=True``): its backward is built
 from the primitives ``Conv2dInputGrad`` and ``Conv2dWeightGrad``, whose derivatives are again
@@ -30,11 +38,53 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from .. import parallel
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, scratch_empty, set_blas_local_threads
 from .conv_fft import fft_conv_backward, fft_conv_forward, fft_conv_ok
+from .conv_winograd import winograd_backward, winograd_forward, winograd_ok
+
+PATHS = ("im2col", "fft", "winograd")
+_forced: str | None = None
+
+
+@contextmanager
+def conv_path(name: str | None) -> Iterator[None]:
+    """Run stride-1 convolutions through one path ("im2col", "fft" or "winograd"; None: the
+    automatic choice) inside the block, where that path applies (tests and benchmarks)."""
+    global _forced
+    if name is not None and name not in PATHS:
+        raise ValueError(f"conv_path: unknown path {name!r}: choose one of {PATHS} or None")
+    old, _forced = _forced, name
+    try:
+        yield
+    finally:
+        _forced = old
+
+
+def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any) -> str:
+    """The path a convolution of these shapes takes: "winograd" for 3x3 stride-1 kernels on
+    enough channels, "fft" where ``fft_conv_ok`` estimates it cheaper, else "im2col"."""
+    if _forced == "winograd" and winograd_ok(xp, x_shape, w_shape, prm, dtype):
+        return "winograd"
+    if _forced == "fft" and fft_conv_ok(xp, x_shape, w_shape, prm, dtype, force=True):
+        return "fft"
+    if _forced is not None:
+        return "im2col"
+    if w_shape[1] >= WINOGRAD_MIN_CHANNELS and winograd_ok(xp, x_shape, w_shape, prm, dtype):
+        return "winograd"
+    if fft_conv_ok(xp, x_shape, w_shape, prm, dtype):
+        return "fft"
+    return "im2col"
+
+
+# below this many input channels a 3x3 convolution's im2col GEMM is memory-bound and Winograd's
+# transforms (4x the output's size in intermediates) cost more than the multiplications saved
+WINOGRAD_MIN_CHANNELS = 32
 
 
 def _windows(xp: Any, x: Any, kernel: tuple, stride: tuple, dilation: tuple) -> Any:
@@ -55,7 +105,11 @@ def _pad(xp: Any, x: Any, padding: tuple, value: float = 0.0) -> Any:
     if min(pt, pb, pl, pr) < 0:
         return xp.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
     n, c, h, w = x.shape
-    out = xp.full((n, c, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
+    out = scratch_empty(xp, (n, c, h + pt + pb, w + pl + pr), x.dtype)
+    out[:, :, :pt] = value  # the border only: the interior is copied once
+    out[:, :, pt + h :] = value
+    out[:, :, pt : pt + h, :pl] = value
+    out[:, :, pt : pt + h, pl + w :] = value
     out[:, :, pt : pt + h, pl : pl + w] = x
     return out
 
@@ -76,8 +130,9 @@ def _im2col_kn(
     """Columns (C*KH*KW, N*OH*OW) of NCHW ``x``: every product below is then one big GEMM."""
     win = _windows(xp, _pad(xp, x, padding), kernel, stride, dilation)  # N, C, OH, OW, KH, KW
     n, c, oh, ow, kh, kw = win.shape
-    cols = xp.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3)).reshape(c * kh * kw, n * oh * ow)
-    return cols, oh, ow
+    cols = scratch_empty(xp, (c, kh, kw, n, oh, ow), x.dtype)
+    cols[...] = win.transpose(1, 4, 5, 0, 2, 3)
+    return cols.reshape(c * kh * kw, n * oh * ow), oh, ow
 
 
 def _per_sample(cols: Any, n: int) -> Any:
@@ -96,9 +151,14 @@ def _per_sample_ok(m: int, k: int, l: int) -> bool:
 def _gemm_nml(xp: Any, a: Any, cols: Any, n: int) -> Any:
     """a (M, K) @ cols (K, N*L) laid out (N, M, L) (NCHW for a convolution output)."""
     m, (k, nl) = a.shape[0], cols.shape
+    dtype = xp.result_type(a, cols)
+    out = scratch_empty(xp, (n, m, nl // n), dtype)
     if _per_sample_ok(m, k, nl // n):
-        return xp.matmul(a, _per_sample(cols, n))
-    return xp.ascontiguousarray((a @ cols).reshape(m, n, nl // n).transpose(1, 0, 2))
+        return xp.matmul(a, _per_sample(cols, n), out=out)
+    big = scratch_empty(xp, (m, nl), dtype)
+    xp.matmul(a, cols, out=big)
+    out[...] = big.reshape(m, n, nl // n).transpose(1, 0, 2)
+    return out
 
 
 def _conv_cols(xp: Any, x: Any, kernel: tuple, prm: tuple) -> tuple:
@@ -187,19 +247,28 @@ class Conv2dFn(Function):
         self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
     ):
         xp = get_array_module(x)
-        self.prm = (stride, padding, dilation, groups)
-        self.cols = self.fft = None
-        if x.dtype == w.dtype and fft_conv_ok(xp, x.shape, w.shape, self.prm, x.dtype):
-            out, self.fft = fft_conv_forward(xp, _pad(xp, x, padding), w)
-            if b is not None:
-                out += b[:, None, None]
-            return out
-        out, self.cols = _conv_forward_raw(xp, x, w, self.prm)
+        self.prm = prm = (stride, padding, dilation, groups)
+        self.path = path = (
+            choose_path(xp, x.shape, w.shape, prm, x.dtype) if x.dtype == w.dtype else "im2col"
+        )
+        ranges = _shard_ranges(xp, x.shape, w.shape, prm)
+        if len(ranges) == 1:
+            out, state = _forward_shard(xp, path, x, w, prm)
+            self.states = [state]
+        else:
+            oh, ow = _out_hw(x.shape, w.shape, prm)
+            out = scratch_empty(xp, (x.shape[0], w.shape[0], oh, ow), xp.result_type(x, w))
+
+            def shard(n0: int, n1: int) -> Any:
+                o, st = _forward_shard(xp, path, x[n0:n1], w, prm)
+                out[n0:n1] = o
+                return st
+
+            self.states = _run_shards(ranges, shard)
+        self.ranges = ranges
         if b is not None:
-            out += b[:, None]
-        o, oh_ow = w.shape[0], out.shape[2]
-        oh = (x.shape[2] + sum(padding[0]) - dilation[0] * (w.shape[2] - 1) - 1) // stride[0] + 1
-        return out.reshape(x.shape[0], o, oh, oh_ow // oh)
+            out += b[:, None, None]
+        return out
 
     def backward(self, g, out, x, w, b=None):
         gx = gw = gb = None
@@ -212,20 +281,111 @@ class Conv2dFn(Function):
                 gw = Conv2dWeightGrad.apply(x, g, wshape=tuple(w.shape), prm=self.prm)
             if b is not None and self.needs(2):
                 gb = g.sum((0, 2, 3))
-        elif self.fft is not None:
-            xp = get_array_module(g)
-            gx, gw = fft_conv_backward(xp, g, self.fft, self.prm[1], self.needs(0), self.needs(1))
-            if b is not None and self.needs(2):
-                gb = g.sum(axis=(0, 2, 3))
+            return (gx, gw) if b is None else (gx, gw, gb)
+        xp = get_array_module(g)
+        need_x, need_w = self.needs(0), self.needs(1)
+        if len(self.ranges) == 1:
+            gx, gw = _backward_shard(
+                xp, self.path, g, self.states[0], w, x.shape, self.prm, need_x, need_w
+            )
         else:
-            xp = get_array_module(g)
-            if self.needs(1):
-                gw = _conv_weight_grad_raw(xp, g, self.cols, w.shape, self.prm[3])
-            if self.needs(0):
-                gx = _conv_input_grad_raw(xp, g, w, _padded_shape(x.shape, self.prm[1]), self.prm)
-            if b is not None and self.needs(2):
-                gb = g.sum(axis=(0, 2, 3))
+            if need_x:
+                gx = scratch_empty(xp, x.shape, g.dtype)
+            states, ranges = self.states, self.ranges
+
+            def shard(n0: int, n1: int) -> Any:
+                i = ranges.index((n0, n1))
+                gx_s, gw_s = _backward_shard(
+                    xp,
+                    self.path,
+                    g[n0:n1],
+                    states[i],
+                    w,
+                    (n1 - n0,) + x.shape[1:],
+                    self.prm,
+                    need_x,
+                    need_w,
+                )
+                if need_x:
+                    gx[n0:n1] = gx_s
+                return gw_s
+
+            parts = _run_shards(ranges, shard)
+            if need_w:
+                gw = parts[0]
+                for part in parts[1:]:
+                    gw = gw + part
+        if b is not None and self.needs(2):
+            gb = g.sum(axis=(0, 2, 3))
         return (gx, gw) if b is None else (gx, gw, gb)
+
+
+# a convolution is split over the batch between ``parallel`` threads when it has at least this
+# many multiply-adds (a hand-off costs tens of microseconds)
+SHARD_MIN_MACS = 1 << 22
+
+
+def _out_hw(x_shape: tuple, w_shape: tuple, prm: tuple) -> tuple:
+    stride, padding, dilation, _ = prm
+    return tuple(
+        (x_shape[2 + i] + sum(padding[i]) - dilation[i] * (w_shape[2 + i] - 1) - 1) // stride[i] + 1
+        for i in range(2)
+    )
+
+
+def _shard_ranges(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple) -> list:
+    """Contiguous batch ranges, one per thread, when the convolution is worth splitting."""
+    n = x_shape[0]
+    threads = min(parallel.get_num_threads(), n)
+    if threads <= 1 or xp.__name__ != "numpy":
+        return [(0, n)]
+    oh, ow = _out_hw(x_shape, w_shape, prm)
+    o, cg, kh, kw = w_shape
+    if n * o * cg * kh * kw * oh * ow < SHARD_MIN_MACS:
+        return [(0, n)]
+    bounds = [n * i // threads for i in range(threads + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _run_shards(ranges: list, fn: Any) -> list:
+    """fn(n0, n1) for every range on the ``parallel`` threads, each with a one-thread BLAS."""
+
+    def task(n0: int, n1: int) -> Any:
+        old = set_blas_local_threads(1)
+        try:
+            return fn(n0, n1)
+        finally:
+            if old is not None:
+                set_blas_local_threads(old)
+
+    return parallel.run([lambda a=a, b=b: task(a, b) for a, b in ranges])
+
+
+def _forward_shard(xp: Any, path: str, x: Any, w: Any, prm: tuple) -> tuple:
+    """(out (N, O, OH, OW), what the backward needs) by the chosen path."""
+    if path == "fft":
+        return fft_conv_forward(xp, _pad(xp, x, prm[1]), w)
+    if path == "winograd":
+        return winograd_forward(xp, _pad(xp, x, prm[1]), w)
+    out, cols = _conv_forward_raw(xp, x, w, prm)
+    oh, ow = _out_hw(x.shape, w.shape, prm)
+    return out.reshape(x.shape[0], w.shape[0], oh, ow), cols
+
+
+def _backward_shard(
+    xp: Any, path: str, g: Any, state: Any, w: Any, x_shape: tuple, prm: tuple, need_x, need_w
+) -> tuple:
+    """(dL/dx, dL/dW) of one shard; None where not needed."""
+    if path == "fft":
+        return fft_conv_backward(xp, g, state, prm[1], need_x, need_w)
+    if path == "winograd":
+        return winograd_backward(xp, g, state, prm[1], need_x, need_w)
+    gx = gw = None
+    if need_w:
+        gw = _conv_weight_grad_raw(xp, g, state, w.shape, prm[3])
+    if need_x:
+        gx = _conv_input_grad_raw(xp, g, w, _padded_shape(x_shape, prm[1]), prm)
+    return gx, gw
 
 
 def _conv_kwargs(prm: tuple) -> dict:
@@ -410,6 +570,96 @@ class _PoolPlan:
         return out
 
 
+def _blocks_ok(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> bool:
+    """Whether pooling windows tile the input without overlap (kernel == stride, no padding or
+    dilation): then a window is an axis pair of the reshape (N, C, OH, KH, OW, KW)."""
+    return (
+        tuple(kernel) == tuple(stride)
+        and tuple(padding) == (0, 0)
+        and tuple(dilation) == (1, 1)
+        and x.shape[2] >= kernel[0]
+        and x.shape[3] >= kernel[1]
+    )
+
+
+def _blocks(xp: Any, x: Any, kernel: tuple) -> Any:
+    """(N, C, OH, KH, OW, KW) view of the windows of x (a copy when H, W leave a remainder)."""
+    n, c, h, w = x.shape
+    (kh, kw) = kernel
+    oh, ow = h // kh, w // kw
+    if (oh * kh, ow * kw) != (h, w):
+        x = x[:, :, : oh * kh, : ow * kw]
+    return x.reshape(n, c, oh, kh, ow, kw)
+
+
+class _BlockPlan:
+    """Backward of non-overlapping pooling: ``first`` (KH*KW, N, C, OH, OW) bool marks, per
+    kernel slot, the windows whose first maximum sits there (max pooling), or is None
+    (average: every element gets g / div)."""
+
+    def __init__(self, x_shape: tuple, kernel: tuple, first: Any, div: float) -> None:
+        self.x_shape, self.kernel, self.first, self.div = x_shape, kernel, first, div
+
+    def scatter(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        n, c, h, w = self.x_shape
+        kh, kw = self.kernel
+        oh, ow = g.shape[2], g.shape[3]
+        gx = scratch_empty(xp, (n, c, h, w), g.dtype)
+        if (oh * kh, ow * kw) != (h, w):
+            gx[:, :, oh * kh :] = 0
+            gx[:, :, : oh * kh, ow * kw :] = 0
+        dst = gx[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow, kw)
+        if self.first is None:
+            xp.multiply(g[:, :, :, None, :, None], g.dtype.type(1.0 / self.div), out=dst)
+        else:
+            for k in range(kh * kw):
+                xp.multiply(g, self.first[k], out=dst[:, :, :, k // kw, :, k % kw])
+        return gx
+
+    def gather(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        v = _blocks(xp, x, self.kernel)
+        if self.first is None:
+            return v.sum(axis=(3, 5)) * x.dtype.type(1.0 / self.div)
+        kw = self.kernel[1]
+        out = xp.zeros(v.shape[:3] + v.shape[4:5], dtype=x.dtype)
+        for k in range(len(self.first)):
+            out += xp.where(self.first[k], v[:, :, :, k // kw, :, k % kw], x.dtype.type(0))
+        return out
+
+
+def _block_max(xp: Any, x: Any, kernel: tuple) -> tuple | None:
+    """(out, first-maximum masks) for non-overlapping max pooling, or None when a window
+    holds a NaN (the general path then picks torch's NaN position)."""
+    v = _blocks(xp, x, kernel)
+    kh, kw = kernel
+    n, c, oh, _, ow, _ = v.shape
+    out = scratch_empty(xp, (n, c, oh, ow), x.dtype)
+    views = [v[:, :, :, p, :, q] for p in range(kh) for q in range(kw)]
+    if len(views) == 1:
+        xp.copyto(out, views[0])
+    else:
+        xp.maximum(views[0], views[1], out=out)
+    for view in views[2:]:
+        xp.maximum(out, view, out=out)
+    if out.dtype.kind == "f" and xp.isnan(out).any():
+        return None
+    first = scratch_empty(xp, (len(views),) + out.shape, xp.bool_)
+    taken = scratch_empty(xp, out.shape, xp.bool_) if len(views) > 2 else None
+    for k, view in enumerate(views):
+        xp.equal(view, out, out=first[k])
+        if k == 0:
+            if taken is not None:
+                taken[...] = first[0]
+            continue
+        prev = first[0] if taken is None else taken
+        xp.greater(first[k], prev, out=first[k])  # equal and not taken: the first max wins
+        if taken is not None and k < len(views) - 1:
+            xp.logical_or(taken, first[k], out=taken)
+    return out, first
+
+
 class PoolScatter(Function):
     """x-shaped gradient of a pooling from its output gradient; linear, adjoint of PoolGather."""
 
@@ -443,6 +693,11 @@ class MaxPool2dFn(Function):
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)):
         xp = get_array_module(x)
+        if _blocks_ok(x, kernel, stride, padding, dilation):
+            res = _block_max(xp, x, kernel)
+            if res is not None:
+                self.plan = _BlockPlan(x.shape, kernel, res[1], 1.0)
+                return res[0]
         ph, pw = padding
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad(xp, x, ((ph, ph), (pw, pw)), fill)
@@ -473,6 +728,19 @@ class AvgPool2dFn(Function):
     """
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), divisor=None):
+        div = divisor or kernel[0] * kernel[1]
+        if _blocks_ok(x, kernel, stride, padding, (1, 1)):
+            xp = get_array_module(x)
+            v = _blocks(xp, x, kernel)
+            kh, kw = kernel
+            out = scratch_empty(xp, v.shape[:3] + v.shape[4:5], x.dtype)
+            views = [v[:, :, :, p, :, q] for p in range(kh) for q in range(kw)]
+            xp.add(views[0], views[1], out=out) if len(views) > 1 else xp.copyto(out, views[0])
+            for view in views[2:]:
+                out += view
+            out *= x.dtype.type(1.0 / div)
+            self.plan = _BlockPlan(x.shape, kernel, None, div)
+            return out
         pshape, out_hw = _pool_geometry(x.shape, kernel, stride, padding, (1, 1))
         slices = _kernel_slices(kernel, stride, (1, 1), out_hw)
         self.plan = _PoolPlan(slices, pshape, padding, None, divisor or kernel[0] * kernel[1])

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import np, scipy
+from ..backend import jit_available, np, scipy
+from ._sgns_jit import kernels
 
 _vecmat = getattr(np, "vecmat", None)
 _csc_matvecs: Any = "unset"  # SciPy's compiled kernel, imported on first use (fast import)
@@ -154,6 +155,8 @@ def sgns_step(
     ``max_repeat / n_r`` (see :func:`repeat_scale`).
     """
     ws = ws or Workspace()
+    if _jit_ok(W_in, W_out):
+        return _jit_step("sgns", W_in, W_out, (centres,), contexts, negatives, lr, ws, max_repeat)
     h = ws.get("h", (len(centres), W_in.shape[1]), W_in.dtype)
     np.take(W_in, centres, axis=0, out=h, mode="clip")
     loss, g, out_idx, dh = _forward_backward(h, W_out, contexts, negatives, lr, ws)
@@ -188,6 +191,9 @@ def cbow_step(
     d = W_in.shape[1]
     n = mask.sum(axis=1, keepdims=True)
     weights = (mask / n).astype(W_in.dtype)
+    if _jit_ok(W_in, W_out):
+        data = (contexts, weights, mask)
+        return _jit_step("cbow", W_in, W_out, data, centres, negatives, lr, ws, max_repeat)
     X = ws.get("X", (B, C, d), W_in.dtype)
     np.take(W_in, contexts, axis=0, out=X, mode="clip")
     h = ws.get("h", (B, d), W_in.dtype)
@@ -201,3 +207,65 @@ def cbow_step(
     in_scale = repeat_scale(contexts, W_in.shape[0], max_repeat, mask)
     scatter_add_rows(W_in, contexts, weights if in_scale is None else weights * in_scale, dh)
     return loss
+
+
+def _jit_ok(W_in: np.ndarray, W_out: np.ndarray) -> bool:
+    """Whether the compiled kernels take these weights (Numba there, C-contiguous NumPy float
+    arrays of one dtype)."""
+    return (
+        jit_available()
+        and type(W_in) is np.ndarray
+        and type(W_out) is np.ndarray
+        and W_in.dtype == W_out.dtype
+        and W_in.dtype in (np.float32, np.float64)
+        and W_in.flags.c_contiguous
+        and W_out.flags.c_contiguous
+    )
+
+
+def _jit_step(
+    kind: str,
+    W_in: np.ndarray,
+    W_out: np.ndarray,
+    data: tuple,
+    pos: np.ndarray,
+    negs: np.ndarray,
+    lr: float,
+    ws: Workspace,
+    max_repeat: int | None,
+) -> float:
+    """The batch step through the compiled kernel (same update as the NumPy path)."""
+    B, K = negs.shape
+    d = W_in.shape[1]
+    V_in, V_out = W_in.shape[0], W_out.shape[0]
+    idx = ws.get("idx", (B, K + 1), np.dtype(np.int64))
+    idx[:, 0] = pos
+    idx[:, 1:] = negs
+    if len(idx) and (idx.min() < 0 or idx.max() >= V_out):
+        raise IndexError(f"row index out of range for a matrix with {V_out} rows")
+    empty = np.empty((0, 0), W_in.dtype)
+    out_scale = repeat_scale(idx, V_out, max_repeat)
+    out_scale = empty if out_scale is None else out_scale.astype(W_in.dtype)
+    H = ws.get("h", (B, d), W_in.dtype)
+    DH = ws.get("dh", (B, d), W_in.dtype)
+    G = ws.get("g", (B, K + 1), W_in.dtype)
+    sgns_kernel, cbow_kernel = kernels()
+    if kind == "sgns":
+        centres = np.asarray(data[0], dtype=np.int64)
+        if len(centres) and (centres.min() < 0 or centres.max() >= V_in):
+            raise IndexError(f"row index out of range for a matrix with {V_in} rows")
+        in_scale = repeat_scale(centres[:, None], V_in, max_repeat)
+        in_scale = empty.ravel() if in_scale is None else in_scale.ravel().astype(W_in.dtype)
+        return float(
+            sgns_kernel(W_in, W_out, centres, idx, float(lr), out_scale, in_scale, H, DH, G)
+        )
+    contexts, weights, mask = data
+    contexts = np.asarray(contexts, dtype=np.int64)
+    if contexts.size and (contexts.min() < 0 or contexts.max() >= V_in):
+        raise IndexError(f"row index out of range for a matrix with {V_in} rows")
+    in_scale = repeat_scale(contexts, V_in, max_repeat, mask)
+    in_scale = empty if in_scale is None else in_scale.astype(W_in.dtype)
+    weights = np.ascontiguousarray(weights, dtype=W_in.dtype)
+    return float(
+        cbow_kernel(W_in, W_out, contexts, weights, idx, float(lr), out_scale, in_scale, H, DH, G)
+    )

@@ -26,11 +26,10 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
+from .. import parallel
 from ..backend import np
 from .keyedvectors import KeyedVectors
 from .sgns import Workspace, cbow_step, sgns_step
@@ -80,9 +79,10 @@ class Word2Vec:
         shrink_windows: draw each centre's window from 1..window (word2vec) or use ``window``.
         tokenizer: turns a string sentence into tokens (default: lower-case word regex).
         path: ``"fast"`` (fused NumPy) or ``"reference"`` (``nn.Embedding`` + autograd).
-        workers: threads running fast-path steps concurrently (lock-free "Hogwild" updates as
-            in word2vec/gensim; results then vary slightly from run to run).  1 is exactly
-            reproducible for a given seed.
+        workers: fast-path batches stepped concurrently (lock-free "Hogwild" updates as in
+            word2vec/gensim; results then vary slightly from run to run), on nablagrad's
+            thread pool: at most ``nablagrad.get_num_threads()`` of them run at a time.  1 is
+            exactly reproducible for a given seed.
         progress: show a progress bar with words/s.
 
     After training, ``model.wv`` holds the input vectors as :class:`KeyedVectors` and
@@ -242,32 +242,38 @@ class Word2Vec:
 
             bar = tqdm(total=self.epochs * len(ids), unit="word", unit_scale=True, desc="word2vec")
         t0 = time.perf_counter()
-        pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
         for epoch in range(self.epochs):
-            loss_sum, n_ex, last = 0.0, 0, 0
-            pending: deque[Future[float]] = deque()
-            for arrays, lr, done in prefetch(self.batches(ids, sids, epoch)):
-                if pool is None:
-                    loss_sum += step(*arrays, lr)
-                else:
-                    pending.append(pool.submit(step, *arrays, lr))
-                    while len(pending) > 2 * self.workers:
-                        loss_sum += pending.popleft().result()
-                n_ex += len(arrays[-1])
-                if bar is not None and done > last:
-                    bar.update(done - last)
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss_sum / max(n_ex, 1):.4f}")
-                    last = done
-            while pending:
-                loss_sum += pending.popleft().result()
-            if bar is not None and last < len(ids):
-                bar.update(len(ids) - last)
-            self.losses.append(loss_sum / max(n_ex, 1))
+            batches = prefetch(self.batches(ids, sids, epoch))
+            lock = threading.Lock()  # guards the batch iterator, the totals and the bar
+            totals = [0.0, 0, 0]  # loss sum, examples, raw tokens shown on the bar
+
+            def consume(batches=batches, lock=lock, totals=totals, epoch=epoch) -> None:
+                """Step batches until the epoch's iterator is exhausted (one per worker)."""
+                while True:
+                    with lock:
+                        item = next(batches, None)
+                    if item is None:
+                        return
+                    arrays, lr, done = item
+                    loss = step(*arrays, lr)
+                    with lock:
+                        totals[0] += loss
+                        totals[1] += len(arrays[-1])
+                        if bar is not None and done > totals[2]:
+                            bar.update(done - totals[2])
+                            mean = totals[0] / max(totals[1], 1)
+                            bar.set_postfix(epoch=epoch + 1, loss=f"{mean:.4f}")
+                            totals[2] = done
+
+            # workers > 1: that many consumers on the shared thread pool, each stepping whole
+            # batches (lock-free updates, as gensim); workers == 1 runs on this thread
+            parallel.run([consume] * self.workers)
+            if bar is not None and totals[2] < len(ids):
+                bar.update(len(ids) - totals[2])
+            self.losses.append(totals[0] / max(totals[1], 1))
         self._wv = None  # unit-vector cache is stale now
         self.train_seconds = time.perf_counter() - t0
         self.words_per_sec = self.epochs * len(ids) / max(self.train_seconds, 1e-9)
-        if pool is not None:
-            pool.shutdown()
         if bar is not None:
             bar.close()
         return self

@@ -43,7 +43,10 @@ __all__ = [
 
 
 class Callback:
-    """Base class: every hook does nothing."""
+    """Base class: every hook does nothing.  ``rank_zero_only = True`` marks callbacks that
+    write files or print (they run on rank 0 only when ``fit`` runs on several ranks)."""
+
+    rank_zero_only = False
 
     def on_train_begin(self, trainer: Trainer) -> None: ...
 
@@ -82,6 +85,8 @@ class ProgressBar(Callback):
     """tqdm bars: one over epochs, one over the batches of the current epoch, with the running
     loss and the epoch's metrics as postfix.  Silent when stdout is not a terminal (or
     ``disable=True``); ``disable=False`` forces the bars on."""
+
+    rank_zero_only = True
 
     def __init__(self, disable: bool | None = None) -> None:
         self.disable = disable
@@ -189,6 +194,8 @@ class ModelCheckpoint(Callback):
     ``last.safetensors`` (everything ``fit(resume=...)`` needs: model, optimizer, scheduler,
     callback states, history, random states, epoch) into ``dirpath`` after every epoch."""
 
+    rank_zero_only = True
+
     def __init__(
         self,
         dirpath: str | os.PathLike,
@@ -265,6 +272,8 @@ class LRSchedulerStep(Callback):
 
 class CSVLogger(Callback):
     """Write the history to a CSV file (one row per epoch), rewritten atomically each epoch."""
+
+    rank_zero_only = True
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = os.fspath(path)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 import warnings
@@ -78,6 +79,13 @@ def register(sub: Any) -> None:
                    help="log to TensorBoard (in DIR, default RUN_DIR/tensorboard)")  # fmt: skip
     p.add_argument("--ensemble", type=int, metavar="N",
                    help="train N models on bootstrap samples and vote (bagging)")  # fmt: skip
+    p.add_argument(
+        "--nproc",
+        type=int,
+        default=None,
+        metavar="N",
+        help="data-parallel over N MPI ranks on this machine (batch size is global)",
+    )
     p.set_defaults(func=train_command)
 
     e = sub.add_parser("evaluate", help="test metrics, per-class accuracy, confusion matrix")
@@ -219,7 +227,60 @@ def _data(cfg: dict[str, Any]) -> Any:
         raise CLIError(str(e)) from None
 
 
+def _strip_nproc(argv: list[str]) -> list[str]:
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--nproc":
+            skip = True
+        elif not a.startswith("--nproc="):
+            out.append(a)
+    return out
+
+
+def _join_ranks() -> tuple[int, int]:
+    """Join the process group when mpiexec started several copies; (rank, world size)."""
+    from .. import distributed as dist
+    from ..distributed.launch import launched_world_size
+
+    if launched_world_size() > 1 and not dist.is_initialized():
+        dist.init_process_group("mpi")
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
 def train_command(args: argparse.Namespace) -> int:
+    nproc = getattr(args, "nproc", None)
+    if nproc is not None:
+        from ..distributed.launch import launched_world_size, spawn
+
+        if nproc < 1:
+            raise CLIError(f"--nproc must be a positive integer, got {nproc}")
+        if nproc > 1 and launched_world_size() == 1:
+            argv = _strip_nproc(getattr(args, "argv", None) or sys.argv[1:])
+            try:
+                return spawn(nproc, argv)
+            except (ImportError, FileNotFoundError) as e:
+                raise CLIError(str(e)) from None
+    rank, world = _join_ranks()
+    if world == 1:
+        return _train(args, rank, world)
+    try:
+        return _train(args, rank, world)
+    except Exception as e:  # noqa: BLE001 - one rank failing must stop them all
+        from .. import distributed as dist
+
+        msg = str(e) if isinstance(e, CLIError) else f"{type(e).__name__}: {e}"
+        print(f"nablagrad train: error (rank {rank}): {msg}", file=sys.stderr, flush=True)
+        dist.process_group._default().abort(2 if isinstance(e, CLIError) else 1)
+        raise
+
+
+def _train(args: argparse.Namespace, rank: int, world: int) -> int:
+    if rank != 0:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - rank 0 alone reports
     import nablagrad as torch
 
     from .. import nn
@@ -245,25 +306,40 @@ def train_command(args: argparse.Namespace) -> int:
     else:
         cfg = resolve_config(args)
     splits = _data(cfg)
+    if cfg["batch_size"] % world:
+        raise CLIError(
+            f"--batch-size {cfg['batch_size']} is the global batch: it must be divisible by the "
+            f"{world} ranks"
+        )
     if not args.resume:
-        run_dir = _new_run_dir(cfg["out"])
+        run_dir = _new_run_dir(cfg["out"]) if rank == 0 else None
+        if world > 1:
+            from .. import distributed as dist
+
+            box = [run_dir]
+            dist.broadcast_object_list(box, src=0)
+            run_dir = box[0]
         in_features = prepare_inputs(splits.x_train[:1], cfg["dataset"], cfg["model"]).shape[1]
         cfg.update(
             num_classes=splits.num_classes, class_names=splits.class_names,
             input_shape=list(splits.x_train.shape[1:]), in_features=int(in_features),
         )  # fmt: skip
-        _write_json(run_dir / "config.json", cfg)
+        if rank == 0:
+            _write_json(run_dir / "config.json", cfg)
     torch.manual_seed(cfg["seed"])
     prep = lambda x: prepare_inputs(x, cfg["dataset"], cfg["model"])  # noqa: E731
     x_train, x_val, x_test = prep(splits.x_train), prep(splits.x_val), prep(splits.x_test)
     augment = build_augment(splits, cfg["model"]) if cfg["augment"] else None
     train_ds = TensorDataset(x_train, splits.y_train, transform=augment)
     gen = torch.Generator().manual_seed(cfg["seed"])
-    loader = DataLoader(train_ds, batch_size=cfg["batch_size"], shuffle=True, generator=gen)
+    per_rank = cfg["batch_size"] // world
+    loader = DataLoader(train_ds, batch_size=per_rank, shuffle=True, generator=gen)
+    shard = -(-len(train_ds) // world)  # samples per rank (DistributedSampler pads)
+    steps = -(-shard // per_rank)  # batches per epoch on each rank
     model = build_model(cfg["model"], cfg["in_features"], cfg["num_classes"], _hidden(cfg),
                         cfg["dropout"]).to(cfg["device"])  # fmt: skip
     opt = build_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"], cfg["weight_decay"])
-    sched, interval = build_schedule(cfg["schedule"], opt, cfg["epochs"], len(loader))
+    sched, interval = build_schedule(cfg["schedule"], opt, cfg["epochs"], steps)
     loss = nn.CrossEntropyLoss(label_smoothing=cfg["label_smoothing"])
     callbacks: list[Any] = [CSVLogger(run_dir / "metrics.csv")]
     if cfg["early_stopping"]:
@@ -289,13 +365,16 @@ def train_command(args: argparse.Namespace) -> int:
         return _train_ensemble(cfg, run_dir, splits, (x_train, x_val, x_test), loss)
     n_params = sum(p.numel() for p in model.parameters())
     sizes = f"{len(x_train)} train / {len(x_val)} val / {len(x_test)} test"
+    ranks = f" on {world} ranks" if world > 1 else ""
     print(f"training {cfg['model']} ({n_params:,} parameters) on {cfg['dataset']}: {sizes}, "
-          f"{cfg['epochs']} epochs")  # fmt: skip
+          f"{cfg['epochs']} epochs{ranks}")  # fmt: skip
     start = time.perf_counter()
     history = fit(model, loader, (x_val, splits.y_val), loss, opt, cfg["epochs"], scheduler=sched,
                   callbacks=callbacks, metrics=["accuracy"], scheduler_interval=interval,
                   monitor="val_loss", resume=resume, device=cfg["device"])  # fmt: skip
     elapsed = time.perf_counter() - start
+    if rank != 0:
+        return 0  # rank 0 writes the files
     torch.save(dict(model.state_dict()), run_dir / "model.safetensors")
     plot_curves(history.history, run_dir / "curves.png")
     test = evaluate(model, (x_test, splits.y_test), loss, ["accuracy", "f1"], device=cfg["device"])

@@ -34,6 +34,7 @@ from ..random import Generator, default_generator
 from ..serialization import load
 from ..tensor import Tensor
 from ..utils.data import DataLoader, TensorDataset
+from . import distributed as _dist
 from .callbacks import Callback, LRSchedulerStep, ProgressBar
 from .metrics import get_metric
 
@@ -116,6 +117,13 @@ class Trainer:
         self.train_loader, self.val_loader = train_loader, val_loader
         self.metrics = [get_metric(m) for m in metrics]
         self.callbacks = callbacks
+        # Several ranks: ``net`` is the DDP-wrapped model, and rank_zero_only callbacks (file
+        # writers, progress bar) run on rank 0 only (``calls``).
+        self.rank, self.world = _dist.world()
+        self.net = model
+        self.calls = [cb for cb in callbacks
+                      if self.rank == 0 or not getattr(cb, "rank_zero_only", False)]  # fmt: skip
+        self.rng_by_rank: list | None = None
         self.epochs, self.device = epochs, device
         self.history = History()
         self.stop_training = False
@@ -130,12 +138,14 @@ class Trainer:
 
     def train_epoch(self, epoch: int) -> dict[str, float]:
         self.model.train()
+        if hasattr(self.train_loader.sampler, "set_epoch"):
+            self.train_loader.sampler.set_epoch(epoch)
         total, count, outs, ys = 0.0, 0, [], []
         for b, batch in enumerate(self.train_loader):
             x, y = _split(batch)
             x, y = self._to(x), self._to(y)
             self.optimizer.zero_grad()
-            out = self.model(x)
+            out = self.net(x)
             loss = self.loss_fn(out, y)
             data_loss = loss.item()
             if not math.isfinite(data_loss):
@@ -143,7 +153,7 @@ class Trainer:
                     f"the training loss became {data_loss} in epoch {epoch + 1}, batch {b + 1}: "
                     "lower the learning rate or check the inputs for NaN/inf"
                 )
-            for cb in self.callbacks:
+            for cb in self.calls:
                 loss = cb.on_loss(self, loss)
             loss.backward()
             self.optimizer.step()
@@ -152,12 +162,22 @@ class Trainer:
             if self.metrics:
                 outs.append(to_host(out._data))
                 ys.append(to_host(y._data))
-            for cb in self.callbacks:
+            for cb in self.calls:
                 cb.on_batch_end(self, b, {"loss": data_loss})
-        logs = {"loss": total / max(count, 1)}
-        if self.metrics:
+        return self._logs("", total, count, outs, ys)
+
+    def _logs(self, prefix: str, total: float, count: int, outs: list, ys: list) -> dict:
+        """Mean loss and metrics of an epoch (over all ranks' samples when distributed)."""
+        if self.world > 1:
+            total, count = _dist.sum_over_ranks(total, count)
+            o, t = _dist.gather_arrays(outs, ys) if self.metrics else (None, None)
+        elif outs:
             o, t = np.concatenate(outs), np.concatenate(ys)
-            logs.update({name: fn(o, t) for name, fn in self.metrics})
+        else:
+            o = t = None
+        logs = {f"{prefix}loss": total / max(count, 1)}
+        if self.metrics and o is not None:
+            logs.update({f"{prefix}{name}": fn(o, t) for name, fn in self.metrics})
         return logs
 
     def evaluate(self, loader: DataLoader, prefix: str = "val_") -> dict[str, float]:
@@ -175,11 +195,7 @@ class Trainer:
                 outs.append(to_host(out._data))
                 ys.append(to_host(y._data))
         self.model.train(was_training)
-        logs = {f"{prefix}loss": total / max(count, 1)}
-        if outs:
-            o, t = np.concatenate(outs), np.concatenate(ys)
-            logs.update({f"{prefix}{name}": fn(o, t) for name, fn in self.metrics})
-        return logs
+        return self._logs(prefix, total, count, outs, ys)
 
     def checkpoint(self, epoch: int) -> dict[str, Any]:
         """Everything needed to continue after ``epoch`` exactly as an uninterrupted run."""
@@ -195,6 +211,7 @@ class Trainer:
             "history": self.history.state_dict(),
             "rng": [g.get_state() for g in _generators(self.train_loader)],
             "epoch": epoch,
+            **({"rng_by_rank": self.rng_by_rank} if self.rng_by_rank is not None else {}),
         }
 
     def restore(self, path: str | os.PathLike) -> None:
@@ -218,16 +235,20 @@ class Trainer:
                 f"{path} saved {len(ck['rng'])} random generators but this run has {len(gens)}: "
                 "resume with the same data loader setup (shuffle/generator) as the killed run"
             )
-        for g, state in zip(gens, ck["rng"]):
+        states = ck["rng"]
+        by_rank = ck.get("rng_by_rank")
+        if self.world > 1 and by_rank is not None and len(by_rank) == self.world:
+            states = by_rank[self.rank]  # each rank continues its own random streams
+        for g, state in zip(gens, states):
             g.set_state(state)
         self.start_epoch = int(ck["epoch"]) + 1
 
     def run(self) -> History:
-        for cb in self.callbacks:
+        for cb in self.calls:
             cb.on_train_begin(self)
         try:
             for epoch in range(self.start_epoch, self.epochs):
-                for cb in self.callbacks:
+                for cb in self.calls:
                     cb.on_epoch_begin(self, epoch)
                 lr = self._lr()
                 logs = self.train_epoch(epoch)
@@ -235,12 +256,15 @@ class Trainer:
                     logs.update(self.evaluate(self.val_loader))
                 logs["lr"] = lr
                 self.history.append(epoch, logs)
-                for cb in self.callbacks:
+                if self.world > 1:
+                    gens = _generators(self.train_loader)
+                    self.rng_by_rank = _dist.all_rng_states([g.get_state() for g in gens])
+                for cb in self.calls:
                     cb.on_epoch_end(self, epoch, logs)
                 if self.stop_training:
                     break
         finally:
-            for cb in self.callbacks:
+            for cb in self.calls:
                 cb.on_train_end(self)
         return self.history
 
@@ -296,13 +320,27 @@ def fit(
     if scheduler is not None:
         cbs.append(LRSchedulerStep(scheduler, scheduler_interval, monitor))
     cbs.extend(callbacks)
+    rank, world = _dist.world()
+    if world > 1:
+        train_loader = _dist.shard_train(train_loader, generator)
+        val_loader = _dist.shard_eval(val_loader)
     trainer = Trainer(model, optimizer, loss, train_loader, val_loader, metrics, cbs, epochs,
                       device)  # fmt: skip
     if resume is not None:
         if not os.path.isfile(resume):
             raise FileNotFoundError(f"fit: no checkpoint to resume from at {resume}")
         trainer.restore(resume)
-    return trainer.run()
+    if world == 1:
+        return trainer.run()
+    from ..nn.parallel import DistributedDataParallel
+
+    trainer.net = model if isinstance(model, DistributedDataParallel) else (
+        DistributedDataParallel(model))  # fmt: skip
+    try:
+        return trainer.run()
+    finally:
+        if trainer.net is not model:
+            trainer.net.remove_hooks()
 
 
 def evaluate(model: Any, data: Any, loss: Callable, metrics: Sequence[str | Callable] = (),
@@ -313,4 +351,5 @@ def evaluate(model: Any, data: Any, loss: Callable, metrics: Sequence[str | Call
     if device is None and hasattr(model, "parameters"):
         device = next((p.device for p in model.parameters()), None)
     trainer = Trainer(model, None, loss, loader, None, metrics, [], 1, device=device)
+    trainer.world = 1  # the whole of ``data`` on this process: nothing to combine
     return trainer.evaluate(loader, prefix="")

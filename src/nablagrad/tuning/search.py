@@ -26,7 +26,9 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .. import distributed as dist
 from ..backend import np
+from .parallel import spread
 from .space import sample_space
 from .splits import _scorer, _take, clone, is_classifier, make_cv
 
@@ -182,6 +184,7 @@ class _BaseSearch:
         scoring: Any = None,
         refit: bool = True,
         progress: bool = False,
+        distributed: bool | None = None,
     ) -> None:
         if not all(hasattr(estimator, m) for m in ("fit", "get_params", "set_params")):
             raise TypeError(
@@ -193,13 +196,18 @@ class _BaseSearch:
         self.scoring = scoring
         self.refit = refit
         self.progress = progress
+        self.distributed = distributed
 
     def _candidates(self) -> list[dict[str, Any]]:  # pragma: no cover - interface
         raise NotImplementedError
 
     def fit(self, X: Any, y: Any = None) -> _BaseSearch:
         """Cross-validate every candidate, fill ``results_``, ``best_params_``,
-        ``best_score_`` and (with ``refit``) ``best_estimator_`` fitted on all of X, y."""
+        ``best_score_`` and (with ``refit``) ``best_estimator_`` fitted on all of X, y.
+
+        Under an initialised multi-rank process group (``distributed=None``, the default, or
+        ``True``) the (candidate, fold) fits are spread over the ranks and every rank ends
+        with the same results; ``distributed=False`` runs them all on every rank."""
         candidates = self._candidates()
         splitter = make_cv(self.cv, y, is_classifier(self.estimator))
         folds = list(splitter.split(X, y))
@@ -208,14 +216,20 @@ class _BaseSearch:
         for c in candidates:
             names += [n for n in c if n not in names]
         rows = []
-        bar = _progress(len(candidates) * len(folds), self.progress, type(self).__name__)
-        for params in candidates:
-            scores = []
-            for train, val in folds:
-                est = clone(self.estimator).set_params(**params)
-                est.fit(_take(X, train), None if y is None else _take(y, train))
-                scores.append(score(est, _take(X, val), None if y is None else _take(y, val)))
-                bar.update(1)
+        bar = _progress(len(candidates) * len(folds), self.progress and _rank() == 0,
+                        type(self).__name__)  # fmt: skip
+
+        def evaluate(task: tuple[int, int]) -> float:
+            params, (train, val) = candidates[task[0]], folds[task[1]]
+            est = clone(self.estimator).set_params(**params)
+            est.fit(_take(X, train), None if y is None else _take(y, train))
+            return score(est, _take(X, val), None if y is None else _take(y, val))
+
+        # Every (candidate, fold) pair is a task; on several ranks they are spread round-robin.
+        tasks = [(c, f) for c in range(len(candidates)) for f in range(len(folds))]
+        flat = spread(tasks, evaluate, self.distributed, lambda: bar.update(1))
+        for c, params in enumerate(candidates):
+            scores = flat[c * len(folds) : (c + 1) * len(folds)]
             row = dict(params)
             row["mean_score"] = float(np.mean(scores))
             row["std_score"] = float(np.std(scores))
@@ -241,6 +255,10 @@ class _BaseSearch:
 
     def score(self, X: Any, y: Any = None) -> float:
         return _scorer(self.scoring)(self._fitted(), X, y)
+
+
+def _rank() -> int:
+    return dist.get_rank() if dist.is_initialized() else 0
 
 
 class _NoBar:
@@ -272,8 +290,10 @@ class GridSearch(_BaseSearch):
         scoring: Any = None,
         refit: bool = True,
         progress: bool = False,
+        distributed: bool | None = None,
     ) -> None:
-        super().__init__(estimator, cv=cv, scoring=scoring, refit=refit, progress=progress)
+        super().__init__(estimator, cv=cv, scoring=scoring, refit=refit, progress=progress,
+                         distributed=distributed)  # fmt: skip
         self.param_grid = ParameterGrid(param_grid)
 
     def _candidates(self) -> list[dict[str, Any]]:
@@ -298,8 +318,10 @@ class RandomSearch(_BaseSearch):
         refit: bool = True,
         seed: int | None = 0,
         progress: bool = False,
+        distributed: bool | None = None,
     ) -> None:
-        super().__init__(estimator, cv=cv, scoring=scoring, refit=refit, progress=progress)
+        super().__init__(estimator, cv=cv, scoring=scoring, refit=refit, progress=progress,
+                         distributed=distributed)  # fmt: skip
         if not isinstance(n_iter, int) or n_iter < 1:
             raise ValueError(f"RandomSearch: n_iter must be a positive integer, got {n_iter!r}")
         self.param_distributions = dict(param_distributions)

@@ -29,7 +29,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..backend import np
-from .search import ResultsTable, _progress
+from .parallel import spread
+from .search import ResultsTable, _progress, _rank
 from .space import sample_space
 
 
@@ -81,11 +82,14 @@ def tune(
     max_budget: int | None = None,
     eta: int = 3,
     progress: bool = False,
+    distributed: bool | None = None,
 ) -> TuneResult:
     """Random search: ``trials`` configurations from ``space``, each trained by ``train_fn``.
 
     See the module docstring for the ``train_fn`` contract and successive halving.  Returns a
     ``TuneResult`` whose table lists every trial (sorted by budget reached, then score).
+    Under an initialised multi-rank process group (or ``distributed=True``) the trials of each
+    rung are spread over the ranks and every rank returns the same result.
     """
     if not callable(train_fn):
         raise TypeError(f"tune: train_fn must be callable, got {train_fn!r}")
@@ -113,16 +117,19 @@ def tune(
             b = min(b * eta, max_budget)
         budgets.append(max_budget)
     total = sum(math.ceil(trials / eta**r) if halving else trials for r in range(len(budgets)))
-    bar = _progress(total, progress, "tune")
+    bar = _progress(total, progress and _rank() == 0, "tune")
     alive = list(range(trials))
     for r, budget in enumerate(budgets):
-        for i in alive:
+
+        def trial(i: int, budget: int | None = budget) -> dict[str, Any]:
             cfg = dict(configs[i], seed=seed + i)
             if budget is not None:
                 cfg["budget"] = budget
-            rows[i].update(_run(train_fn, cfg))
+            return _run(train_fn, cfg)
+
+        for i, metrics in zip(alive, spread(alive, trial, distributed, lambda: bar.update(1))):
+            rows[i].update(metrics)
             rows[i]["budget"] = budget
-            bar.update(1)
         if halving and r + 1 < len(budgets):
             keep = max(math.ceil(len(alive) / eta), 1)
             alive = sorted(alive, key=lambda i: (-rows[i]["val_score"], i))[:keep]

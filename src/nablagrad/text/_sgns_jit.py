@@ -1,0 +1,132 @@
+"""Compiled (Numba) versions of the skip-gram / CBOW batch steps of :mod:`.sgns`.
+
+They compute exactly the minibatch step of the NumPy kernels -- every score and input gradient
+from the weights as they were at the start of the batch, then all row updates summed -- but
+in one pass over the batch's rows with no temporaries: gather, dot products, sigmoid, the
+gradient of h, then the updates (``W_out[j] += g_j h``, ``W_in[c] += dh``).  Only the order of
+the additions differs from the NumPy path (results agree to float rounding).  The kernels
+release the GIL, so batches stepped on ``parallel`` threads run on separate cores.
+
+Used by ``sgns_step`` / ``cbow_step`` when ``backend.jit_available()``; compiled on first use
+(and cached on disk by Numba).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..backend import njit
+
+_compiled: dict[str, Any] = {}
+
+
+def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G):  # pragma: no cover
+    """Skip-gram: example b has input row centres[b], positive output row idx[b, 0] and
+    negatives idx[b, 1:] (one equal to the positive is skipped, as word2vec does).  Scalars
+    keep the arrays' dtype (float32 stays float32, so the row loops vectorise)."""
+    B, d = H.shape
+    zero = W_in[0, 0] * 0
+    loss = 0.0
+    for b in range(B):
+        c = centres[b]
+        for j in range(d):
+            H[b, j] = W_in[c, j]
+            DH[b, j] = zero
+        for k in range(idx.shape[1]):
+            row = idx[b, k]
+            if k > 0 and row == idx[b, 0]:
+                G[b, k] = zero
+                continue
+            s = zero
+            for j in range(d):
+                s += H[b, j] * W_out[row, j]
+            sig = 1.0 / (1.0 + math.exp(-s))
+            if k == 0:
+                loss -= math.log(max(sig, 1e-38))
+                coef = zero + (-lr * (sig - 1.0))
+            else:
+                loss -= math.log(max(1.0 - sig, 1e-38))
+                coef = zero + (-lr * sig)
+            G[b, k] = coef
+            for j in range(d):
+                DH[b, j] += coef * W_out[row, j]
+    for b in range(B):
+        for k in range(idx.shape[1]):
+            coef = G[b, k]
+            if out_scale.shape[0]:
+                coef = coef * out_scale[b, k]
+            if coef != 0:
+                row = idx[b, k]
+                for j in range(d):
+                    W_out[row, j] += coef * H[b, j]
+    for b in range(B):
+        c = centres[b]
+        f = in_scale[b] if in_scale.shape[0] else zero + 1
+        for j in range(d):
+            W_in[c, j] += f * DH[b, j]
+    return loss
+
+
+def _cbow(W_in, W_out, contexts, weights, idx, lr, out_scale, in_scale, H, DH, G):  # noqa: E501  # pragma: no cover
+    """CBOW: example b's input is h = sum_i weights[b, i] W_in[contexts[b, i]]; output rows
+    as in ``_sgns``; each context row then receives weights[b, i] * dh."""
+    B, d = H.shape
+    C = contexts.shape[1]
+    zero = W_in[0, 0] * 0
+    loss = 0.0
+    for b in range(B):
+        for j in range(d):
+            H[b, j] = zero
+            DH[b, j] = zero
+        for i in range(C):
+            w = weights[b, i]
+            if w != 0:
+                c = contexts[b, i]
+                for j in range(d):
+                    H[b, j] += w * W_in[c, j]
+        for k in range(idx.shape[1]):
+            row = idx[b, k]
+            if k > 0 and row == idx[b, 0]:
+                G[b, k] = zero
+                continue
+            s = zero
+            for j in range(d):
+                s += H[b, j] * W_out[row, j]
+            sig = 1.0 / (1.0 + math.exp(-s))
+            if k == 0:
+                loss -= math.log(max(sig, 1e-38))
+                coef = zero + (-lr * (sig - 1.0))
+            else:
+                loss -= math.log(max(1.0 - sig, 1e-38))
+                coef = zero + (-lr * sig)
+            G[b, k] = coef
+            for j in range(d):
+                DH[b, j] += coef * W_out[row, j]
+    for b in range(B):
+        for k in range(idx.shape[1]):
+            coef = G[b, k]
+            if out_scale.shape[0]:
+                coef = coef * out_scale[b, k]
+            if coef != 0:
+                row = idx[b, k]
+                for j in range(d):
+                    W_out[row, j] += coef * H[b, j]
+    for b in range(B):
+        for i in range(C):
+            f = weights[b, i]
+            if in_scale.shape[0]:
+                f = f * in_scale[b, i]
+            if f != 0:
+                c = contexts[b, i]
+                for j in range(d):
+                    W_in[c, j] += f * DH[b, j]
+    return loss
+
+
+def kernels() -> tuple[Any, Any]:
+    """The compiled (skip-gram, CBOW) batch kernels."""
+    if not _compiled:
+        _compiled["sgns"] = njit(_sgns)
+        _compiled["cbow"] = njit(_cbow)
+    return _compiled["sgns"], _compiled["cbow"]

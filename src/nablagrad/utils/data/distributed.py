@@ -1,0 +1,113 @@
+"""``DistributedSampler``: each rank's share of a data set, as ``torch.utils.data``'s.
+
+For a data set of n items, ``num_replicas`` = p ranks and epoch e: the order is
+``randperm(n)`` from a generator seeded with ``seed + e`` (or 0..n-1 without shuffling),
+padded by repeating its head up to p * ceil(n / p) items (or cut to p * floor(n / p) with
+``drop_last``), and rank r takes the items at positions r, r + p, r + 2p, ...  The
+permutation is torch's CPU ``randperm`` (the Mersenne Twister seeded as
+``torch.Generator().manual_seed(seed + e)``, then its swap loop), so the indices equal
+torch's ``DistributedSampler`` with the same arguments, item for item.
+
+Call ``set_epoch(e)`` at the start of every epoch (``fit`` does) or every epoch repeats the
+same order.
+
+Example:
+    >>> from nablagrad.utils.data import DistributedSampler
+    >>> list(DistributedSampler(range(10), num_replicas=3, rank=1, shuffle=False))
+    [1, 4, 7, 0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from ... import distributed as dist
+from ...backend import np
+from .sampler import Sampler
+
+__all__ = ["DistributedSampler", "torch_randperm"]
+
+_RANDOM64_FROM = 2**32 // 20  # torch switches to 64-bit draws from here on
+
+
+def torch_randperm(n: int, seed: int) -> np.ndarray:
+    """``torch.randperm(n, generator=torch.Generator().manual_seed(seed))`` on the CPU."""
+    if n >= _RANDOM64_FROM:
+        raise ValueError(
+            f"DistributedSampler: shuffling {n} items the way torch does is not supported above "
+            f"{_RANDOM64_FROM - 1} items: pass shuffle=False and shuffle the data set yourself"
+        )
+    state = np.random.RandomState(int(seed) & 0xFFFFFFFF)
+    raw = state._bit_generator.random_raw(max(n - 1, 0))
+    # z_i = raw_i mod (n - i) is vectorised; the swaps must run in order.
+    picks = (raw % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
+    picks += np.arange(len(picks), dtype=np.int64)
+    perm = list(range(n))
+    for i, z in enumerate(picks.tolist()):
+        perm[i], perm[z] = perm[z], perm[i]
+    return np.asarray(perm, dtype=np.int64)
+
+
+class DistributedSampler(Sampler):
+    """Rank ``rank``'s indices of ``dataset`` out of ``num_replicas`` ranks (defaults: the
+    initialised process group's rank and world size)."""
+
+    def __init__(
+        self,
+        dataset: Any,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> None:
+        if num_replicas is None or rank is None:
+            if not dist.is_initialized():
+                raise RuntimeError(
+                    "DistributedSampler: pass num_replicas and rank, or call "
+                    "distributed.init_process_group() first"
+                )
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
+        if not isinstance(num_replicas, int) or num_replicas < 1:
+            raise ValueError(f"num_replicas must be a positive integer, got {num_replicas!r}")
+        if not isinstance(rank, int) or not 0 <= rank < num_replicas:
+            raise ValueError(
+                f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]"
+            )
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.shuffle, self.seed, self.drop_last = shuffle, int(seed), drop_last
+        self.epoch = 0
+        n = len(dataset)
+        if drop_last and n % num_replicas:
+            self.num_samples = math.ceil((n - num_replicas) / num_replicas)
+        else:
+            self.num_samples = math.ceil(n / num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use the order of ``epoch`` (seed + epoch) on the next pass."""
+        self.epoch = int(epoch)
+
+    def indices(self) -> np.ndarray:
+        n = len(self.dataset)
+        if self.shuffle:
+            order = torch_randperm(n, self.seed + self.epoch)
+        else:
+            order = np.arange(n, dtype=np.int64)
+        if not self.drop_last:
+            pad = self.total_size - n
+            if pad > 0:
+                reps = math.ceil(pad / max(n, 1))
+                order = np.concatenate([order] + [order] * reps)[: self.total_size]
+        else:
+            order = order[: self.total_size]
+        return order[self.rank : self.total_size : self.num_replicas]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.indices().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples

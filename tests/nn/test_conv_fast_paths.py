@@ -1,0 +1,189 @@
+"""The speed paths of conv2d and pooling against torch, each path forced: Winograd F(2x2, 3x3),
+FFT and im2col for the same layers, batch shards on the thread pool, non-overlapping pooling by
+reshapes, and the fused training-mode batch norm (values, gradients, double backward)."""
+
+import numpy as np
+import pytest
+import torch
+from nnhelpers import compare_module
+
+import nablagrad as ng
+from nablagrad import nn
+from nablagrad.ops import conv as conv_ops
+from nablagrad.ops.conv import choose_path, conv_path
+
+WINO_CASES = [
+    dict(cin=4, cout=5, padding=1, hw=(8, 8), bias=True),
+    dict(cin=3, cout=2, padding=0, hw=(7, 9), bias=False),  # odd output: padded tiles
+    dict(cin=2, cout=3, padding=2, hw=(5, 6), bias=True),
+    dict(cin=5, cout=4, padding=(1, 0), hw=(3, 3), bias=True),  # 3x1 output
+]
+
+
+@pytest.mark.parametrize("path", ["winograd", "fft", "im2col"])
+@pytest.mark.parametrize("case", WINO_CASES)
+@pytest.mark.parametrize("double", [False, True])
+def test_3x3_paths_match_torch(path, case, double):
+    shape = (3, case["cin"]) + case["hw"]
+    torch.manual_seed(11)
+    kw = dict(padding=case["padding"], bias=case["bias"])
+    ng_m = nn.Conv2d(case["cin"], case["cout"], 3, **kw)
+    t_m = torch.nn.Conv2d(case["cin"], case["cout"], 3, **kw)
+    pad = case["padding"] if isinstance(case["padding"], tuple) else (case["padding"],) * 2
+    prm = ((1, 1), tuple((p, p) for p in pad), (1, 1), 1)
+    with conv_path(path):
+        assert choose_path(np, shape, (case["cout"], case["cin"], 3, 3), prm, np.float32) == path
+        if double:
+            ng_m, t_m = ng_m.double(), t_m.double()
+            x = np.random.default_rng(5).standard_normal(shape)
+            compare_module(ng_m, t_m, shape, x=x, atol=1e-11, rtol=1e-11)
+        else:
+            compare_module(ng_m, t_m, shape, atol=1e-4, rtol=1e-4)
+
+
+def test_winograd_double_backward_matches_torch():
+    """create_graph through a layer whose forward ran Winograd."""
+    rng = np.random.default_rng(6)
+    xa, wa = rng.standard_normal((2, 4, 6, 7)), rng.standard_normal((3, 4, 3, 3))
+    x, w = ng.tensor(xa, requires_grad=True), ng.tensor(wa, requires_grad=True)
+    xt, wt = torch.from_numpy(xa).requires_grad_(), torch.from_numpy(wa).requires_grad_()
+    with conv_path("winograd"):
+        (gx,) = ng.autograd.grad(
+            nn.functional.conv2d(x, w, padding=1).tanh().sum(), x, create_graph=True
+        )
+    (gxt,) = torch.autograd.grad(
+        torch.nn.functional.conv2d(xt, wt, padding=1).tanh().sum(), xt, create_graph=True
+    )
+    (gx * gx).sum().backward()
+    (gxt * gxt).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+def test_path_choice_and_forcing():
+    same3 = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    # 3x3 on many channels: Winograd; on 3 input channels: im2col (memory-bound)
+    assert choose_path(np, (64, 64, 16, 16), (128, 64, 3, 3), same3, np.float32) == "winograd"
+    assert choose_path(np, (64, 3, 32, 32), (64, 3, 3, 3), same3, np.float32) == "im2col"
+    strided = ((2, 2),) + same3[1:]
+    with conv_path("winograd"):  # forced, but strided: Winograd does not apply
+        assert choose_path(np, (2, 64, 8, 8), (8, 64, 3, 3), strided, np.float32) == "im2col"
+        assert choose_path(np, (2, 64, 8, 8), (8, 64, 5, 5), same3, np.float32) == "im2col"
+    with conv_path("fft"):
+        assert choose_path(np, (2, 1, 8, 8), (2, 1, 3, 3), same3, np.float32) == "fft"
+    with pytest.raises(ValueError, match="unknown path"):
+        with conv_path("direct"):
+            pass
+    assert conv_ops._forced is None
+
+
+@pytest.mark.parametrize("path", ["winograd", "fft", "im2col"])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_batch_shards_match_unsharded(monkeypatch, path, groups):
+    """A convolution split over the batch between threads gives torch's values and gradients
+    (every shard boundary, uneven shards, weight gradients summed over shards)."""
+    monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
+    old = ng.get_num_threads()
+    ng.set_num_threads(3)
+    try:
+        assert (
+            len(
+                conv_ops._shard_ranges(
+                    np,
+                    (7, 4, 8, 8),
+                    (4, 4 // groups, 3, 3),
+                    ((1, 1), ((1, 1), (1, 1)), (1, 1), groups),
+                )
+            )
+            == 3
+        )
+        torch.manual_seed(3)
+        with conv_path(path):
+            compare_module(
+                nn.Conv2d(4, 6, 3, padding=1, groups=groups),
+                torch.nn.Conv2d(4, 6, 3, padding=1, groups=groups),
+                (7, 4, 8, 8),
+                atol=1e-4,
+                rtol=1e-4,
+            )
+    finally:
+        ng.set_num_threads(old)
+
+
+def test_no_shards_for_small_work_or_one_thread():
+    prm = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert conv_ops._shard_ranges(np, (2, 1, 4, 4), (1, 1, 3, 3), prm) == [(0, 2)]
+    old = ng.get_num_threads()
+    ng.set_num_threads(1)
+    try:
+        assert conv_ops._shard_ranges(np, (64, 64, 32, 32), (64, 64, 3, 3), prm) == [(0, 64)]
+    finally:
+        ng.set_num_threads(old)
+
+
+@pytest.mark.parametrize(
+    "kw,shape",
+    [
+        (dict(kernel_size=2), (2, 3, 8, 8)),  # exact tiling
+        (dict(kernel_size=3), (2, 2, 10, 11)),  # remainder rows and columns dropped
+        (dict(kernel_size=(2, 3)), (1, 2, 7, 9)),
+    ],
+)
+@pytest.mark.parametrize("pool", ["max", "avg"])
+def test_block_pooling_matches_torch(kw, shape, pool):
+    k = kw["kernel_size"]
+    k = (k, k) if isinstance(k, int) else k
+    assert conv_ops._blocks_ok(np.empty(shape), k, k, (0, 0), (1, 1))
+    ng_cls, t_cls = (
+        (nn.MaxPool2d, torch.nn.MaxPool2d) if pool == "max" else (nn.AvgPool2d, torch.nn.AvgPool2d)
+    )
+    compare_module(ng_cls(**kw), t_cls(**kw), shape)
+
+
+def test_block_maxpool_ties_go_to_first_and_double_backward():
+    """Windows of equal values (ReLU zeros) give the gradient to the first position, as torch;
+    the scatter's adjoint (gather) serves second derivatives."""
+    x = np.zeros((1, 1, 6, 6))
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = 2.0  # a tie inside the first 3x3 window
+    x[0, 0, 4, 4] = -1.0
+    xn = ng.tensor(x, requires_grad=True)
+    xt = torch.from_numpy(x).requires_grad_()
+    yn, yt = nn.functional.max_pool2d(xn, 3), torch.nn.functional.max_pool2d(xt, 3)
+    (gn,) = ng.autograd.grad((yn * yn).sum(), xn, create_graph=True)
+    (gt,) = torch.autograd.grad((yt * yt).sum(), xt, create_graph=True)
+    np.testing.assert_array_equal(gn.detach().numpy(), gt.detach().numpy())
+    (gn * ng.tensor(np.arange(36.0).reshape(1, 1, 6, 6))).sum().backward()
+    (gt * torch.arange(36.0, dtype=torch.float64).reshape(1, 1, 6, 6)).sum().backward()
+    np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5), (4, 3, 5, 6)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_fused_batchnorm_matches_torch(shape, affine):
+    cls = {
+        2: (nn.BatchNorm1d, torch.nn.BatchNorm1d),
+        3: (nn.BatchNorm1d, torch.nn.BatchNorm1d),
+        4: (nn.BatchNorm2d, torch.nn.BatchNorm2d),
+    }[len(shape)]
+    torch.manual_seed(2)
+    ng_m, t_m = cls[0](3, affine=affine), cls[1](3, affine=affine)
+    if affine:
+        with torch.no_grad():
+            t_m.weight.uniform_(0.5, 1.5)
+            t_m.bias.uniform_(-0.5, 0.5)
+    compare_module(ng_m, t_m, shape, atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(ng_m.running_mean.numpy(), t_m.running_mean.numpy(), atol=1e-6)
+    np.testing.assert_allclose(ng_m.running_var.numpy(), t_m.running_var.numpy(), atol=1e-6)
+
+
+def test_fused_batchnorm_double_backward():
+    rng = np.random.default_rng(1)
+    x = ng.tensor(rng.standard_normal((4, 2, 3, 3)), requires_grad=True)
+    w = ng.tensor(rng.uniform(0.5, 1.5, 2), requires_grad=True)
+    b = ng.tensor(rng.standard_normal(2), requires_grad=True)
+
+    def fn(x, w, b):
+        return nn.functional.batch_norm(x, None, None, w, b, training=True).tanh()
+
+    assert ng.autograd.gradcheck(fn, (x, w, b))
+    assert ng.autograd.gradgradcheck(fn, (x, w, b))
