@@ -72,7 +72,10 @@ SAVED: dict[str, tuple] = {
     "Sqrt": ("out",),
     "Softmax": ("out",),
     "LogSoftmax": ("out",),
+    "Erfinv": ("out",),
     # read input and output
+    "Copysign": (0, "out"),
+    "Cumprod": (0, "out"),
     "Prod": (0, "out"),
     "AMax": (0, "out"),
     "AMin": (0, "out"),
