@@ -375,7 +375,8 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     if x.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = x.shape[_validate.dim(dim, x.ndim, fn="chunk")]
-    if n == 0:
+    if n == 0:  # torch returns `chunks` empty pieces: refuse more than memory can hold
+        _validate.allocation((chunks,), 256, "chunk")
         return split(x, [0] * chunks, dim)
     return split(x, -(-n // chunks), dim)
 
