@@ -332,7 +332,7 @@ from . import models, nn
 from . import optim
 from . import distributions
 from . import datasets, utils
-from .serialization import load, save
+from .serialization import SerializationError, load, save
 
 # Applications load when first used (``nablagrad.text``), so ``import nablagrad`` stays light and
 # the core never imports them: one name per line, so that new ones merge cleanly.

@@ -29,7 +29,9 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -189,25 +191,73 @@ def axpby_(y: Any, a: float, x: Any, b: float, tmp: Any = None) -> None:
     y += ax
 
 
-_set_local: Any = None  # openblas_set_num_threads_local, once looked up (False: not there)
+_threads_fns: Any = None  # (get, set) of NumPy's OpenBLAS thread count, once looked up
+_single_lock = threading.Lock()
+_single_depth = 0
+_single_saved: int | None = None
+
+# (get, set) symbol names, most likely first (see _SYMBOLS)
+_THREAD_SYMBOLS = [
+    ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+    ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+    ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+    ("openblas_get_num_threads", "openblas_set_num_threads"),
+]
 
 
-def set_local_threads(n: int) -> int | None:
-    """Set how many threads the BLAS of NumPy may use for calls made from the *calling* thread
-    (OpenBLAS >= 0.3.27: ``openblas_set_num_threads_local``); return the previous setting, or
-    None where that is not available.  Work already split over ``parallel.run`` threads sets 1
-    so that each thread's products do not compete for the cores with a second thread pool."""
-    global _set_local
-    if _set_local is None:
-        _set_local = False
+def _thread_functions() -> Any:
+    global _threads_fns
+    if _threads_fns is None:
+        _threads_fns = False
         for path in _numpy_blas_libraries():
             try:
-                fn = ctypes.CDLL(path).openblas_set_num_threads_local
-            except (OSError, AttributeError):
+                lib = ctypes.CDLL(path)
+            except OSError:
                 continue
-            fn.restype, fn.argtypes = ctypes.c_int, [ctypes.c_int]
-            _set_local = fn
-            break
-    if not _set_local:
-        return None
-    return int(_set_local(int(n)))
+            for get_name, set_name in _THREAD_SYMBOLS:
+                try:
+                    get, set_ = getattr(lib, get_name), getattr(lib, set_name)
+                except AttributeError:
+                    continue
+                get.restype, get.argtypes = ctypes.c_int, []
+                set_.restype, set_.argtypes = None, [ctypes.c_int]
+                _threads_fns = (get, set_)
+                break
+            if _threads_fns:
+                break
+    return _threads_fns or None
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """Run the block with NumPy's OpenBLAS on one thread (process-wide), then restore its
+    thread count.  Work already split over ``parallel.run`` threads uses this so that each
+    thread's products do not wake a second pool competing for the same cores.  Nested and
+    concurrent blocks are counted: the count is restored when the last one ends.  (OpenBLAS's
+    ``openblas_set_num_threads_local`` is process-wide too in NumPy's pthreads build, measured,
+    so there is no per-thread setting to use.)  Without that BLAS it does nothing."""
+    global _single_depth, _single_saved
+    fns = _thread_functions()
+    if fns is None:
+        yield
+        return
+    get, set_ = fns
+    with _single_lock:
+        if _single_depth == 0:
+            _single_saved = int(get())
+            if _single_saved != 1:
+                set_(1)
+        _single_depth += 1
+    try:
+        yield
+    finally:
+        with _single_lock:
+            _single_depth -= 1
+            if _single_depth == 0 and _single_saved is not None and _single_saved != 1:
+                set_(_single_saved)
+
+
+def blas_threads() -> int | None:
+    """How many threads NumPy's OpenBLAS uses now (None without that BLAS)."""
+    fns = _thread_functions()
+    return None if fns is None else int(fns[0]())

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from ._blas import axpby_, axpy_, blas_available
-from ._blas import set_local_threads as set_blas_local_threads
+from ._blas import axpby_, axpy_, blas_available, blas_threads
+from ._blas import single_threaded as single_threaded_blas
 from ._scratch import empty as scratch_empty
 
 __all__ = [
@@ -53,7 +53,8 @@ __all__ = [
     "axpy_",
     "axpby_",
     "scratch_empty",
-    "set_blas_local_threads",
+    "single_threaded_blas",
+    "blas_threads",
     "jit_available",
     "set_jit_enabled",
     "njit",

@@ -29,6 +29,19 @@ class CLIError(Exception):
     """An error meant for the user: printed as one line, exit status 2."""
 
 
+def check_output_path(path: str | None, option: str) -> None:
+    """Refuse an output path whose folder does not exist before any work is done."""
+    import os
+
+    if not path:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CLIError(f"{option} {path}: folder {folder} does not exist; create it first")
+    if os.path.isdir(path):
+        raise CLIError(f"{option} {path} is a folder; give a file name")
+
+
 def _demo(args: argparse.Namespace) -> int:
     """Fit y = 3x - 2 + noise with a hand-written linear model and plain gradient descent."""
     import nablagrad as torch

@@ -13,23 +13,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import backend
+from . import _validate, backend
 from .backend import np
 from .random import Generator, _gen
 from .tensor import Tensor, to_array
 
 
-def _size(size: tuple) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    out = []
-    for s in size:
-        if isinstance(s, Tensor):
-            s = s.item()
-        if not isinstance(s, (int, np.integer)) or s < 0:
-            raise TypeError(f"sizes must be non-negative ints, got {size!r}")
-        out.append(int(s))
-    return tuple(out)
+def _size(size: tuple, fn: str = "tensor factory", itemsize: int = 8) -> tuple:
+    """Validated sizes (``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``), refusing what can't fit."""
+    shape = _validate.shape(size, fn)
+    _validate.allocation(shape, itemsize, fn)
+    return shape
 
 
 def _finish(data: Any, requires_grad: bool) -> Tensor:
@@ -104,7 +98,12 @@ def from_numpy(array: Any) -> Tensor:
 
 
 def _filled(size: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
-    shape = _size(size)
+    shape = _size(size, "full" if value not in (0.0, 1.0) else "zeros" if value == 0 else "ones")
+    if not isinstance(value, (bool, int, float, complex, np.generic)):
+        raise TypeError(
+            f"full(): argument 'fill_value' must be a number, not {type(value).__name__} "
+            f"({value!r})"
+        )
     if dtype is None:
         dt = (
             np.dtype(np.bool_)
@@ -162,7 +161,7 @@ def empty(
 ) -> Tensor:
     """An uninitialised tensor (``empty(2, 3)``, ``empty((2, 3))``, ``empty(size=(2, 3))``)."""
     xp = backend.xp_for(device)
-    shape = _size(_sizes("empty", sizes, size))
+    shape = _size(_sizes("empty", sizes, size), "empty")
     return _into(out, _finish(xp.empty(shape, dtype=_float_or(dtype)), requires_grad), "empty")
 
 
@@ -239,14 +238,30 @@ def arange(
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    for name, v in zip(("start", "end", "step"), vals):
+        if not (_validate.is_int(v) or isinstance(v, (float, np.floating))) or not math.isfinite(v):
+            raise RuntimeError(
+                f"arange(): {name} must be a finite number, got {type(v).__name__} ({v!r})"
+            )
     if vals[2] == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise RuntimeError("arange(): step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError(
+            f"arange(): upper bound and lower bound inconsistent with step sign (start="
+            f"{vals[0]}, end={vals[1]}, step={vals[2]})"
+        )
+    if (vals[1] - vals[0]) / vals[2] > 2**62:
+        raise RuntimeError(
+            f"arange(): invalid size, possible overflow? ({vals[0]} to {vals[1]} in steps of "
+            f"{vals[2]} is too many values)"
+        )
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in vals)
         dt = np.dtype(np.int64) if is_int else backend.default_float_np()
     else:
         dt = backend.to_np_dtype(dtype)
     n = max(math.ceil((vals[1] - vals[0]) / vals[2]), 0)
+    _validate.allocation((n,), 8, "arange")
     xp = backend.xp_for(device)
     data = vals[0] + vals[2] * xp.arange(n, dtype=np.float64 if dt.kind == "f" else np.int64)
     return _into(out, _finish(data.astype(dt, copy=False), requires_grad), "arange")
@@ -265,8 +280,10 @@ def linspace(
     requires_grad: bool = False,
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    steps = _validate.as_int(steps, "steps", "linspace")
     if steps < 0:
-        raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
+        raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
+    _validate.allocation((steps,), 8, "linspace")
     xp = backend.xp_for(device)
     data = xp.linspace(start, end, steps).astype(_float_or(dtype))
     return _into(out, _finish(data, requires_grad), "linspace")
@@ -301,6 +318,11 @@ def eye(
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
+    n = _validate.as_int(n, "n", "eye")
+    m = n if m is None else _validate.as_int(m, "m", "eye")
+    if n < 0 or m < 0:
+        raise RuntimeError(f"eye(): n and m must be greater or equal to 0, got n={n}, m={m}")
+    _validate.allocation((n, m), 8, "eye")
     xp = backend.xp_for(device)
     return _into(out, _finish(xp.eye(n, m, dtype=_float_or(dtype)), requires_grad), "eye")
 
@@ -324,7 +346,7 @@ def rand(
     pin_memory: bool = False,
 ) -> Tensor:
     """Uniform samples on [0, 1). ``rand(2, 3)``, ``rand((2, 3))`` or ``rand(size=(2, 3))``."""
-    shape = _size(_sizes("rand", sizes, size))
+    shape = _size(_sizes("rand", sizes, size), "rand")
     return _into(out, _draw(_gen(generator).random(shape), dtype, device, requires_grad), "rand")
 
 
@@ -340,7 +362,7 @@ def randn(
     pin_memory: bool = False,
 ) -> Tensor:
     """Standard normal samples. ``randn(2, 3)``, ``randn((2, 3))`` or ``randn(size=(2, 3))``."""
-    shape = _size(_sizes("randn", sizes, size))
+    shape = _size(_sizes("randn", sizes, size), "randn")
     return _into(
         out, _draw(_gen(generator).standard_normal(shape), dtype, device, requires_grad), "randn"
     )
@@ -366,9 +388,13 @@ def randint(
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
+    low, high = _validate.as_int(low, "low", "randint"), _validate.as_int(high, "high", "randint")
     if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    vals = _gen(generator).integers(low, high, _size((size,)))
+        raise RuntimeError(
+            f"randint(): random_ expects 'from' to be less than 'to', but got from={low} >= "
+            f"to={high}"
+        )
+    vals = _gen(generator).integers(low, high, _size((size,), "randint"))
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     data = vals.astype(dt)
     if device is not None and backend.as_device(device).type != "cpu":
@@ -388,6 +414,7 @@ def randperm(
     pin_memory: bool = False,
 ) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64)."""
+    n = _size((_validate.as_int(n, "n", "randperm"),), "randperm")[0]
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     data = _gen(generator).permutation(n).astype(dt)
     if device is not None and backend.as_device(device).type != "cpu":
@@ -415,7 +442,7 @@ def normal(
         device = next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
     if size is None:
         size = np.broadcast_shapes(getattr(m, "shape", ()), getattr(s, "shape", ()))
-    shape = _size((size,) if isinstance(size, int) else (tuple(size),))
+    shape = _size((size,) if isinstance(size, int) else (tuple(size),), "normal")
     if isinstance(s, (int, float)) and s < 0:
         raise ValueError(f"normal expects std >= 0.0, but found std {s}")
     vals = _gen(generator).normal(
@@ -441,8 +468,28 @@ def multinomial(
 ) -> Tensor:
     """Draw category indices from (unnormalised) row probabilities."""
     rng = _gen(generator)
+    if not isinstance(probs, Tensor) or probs.ndim not in (1, 2):
+        raise RuntimeError("multinomial(): prob_dist must be a 1 or 2 dim Tensor")
+    num_samples = _validate.as_int(num_samples, "num_samples", "multinomial")
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial(): cannot sample n_sample <= 0 samples, got {num_samples}")
     p = backend.to_host(probs._data).astype(np.float64)
+    if p.shape[-1] == 0:
+        raise RuntimeError("multinomial(): number of categories cannot be zero")
+    if not np.isfinite(p).all() or (p < 0).any():
+        raise RuntimeError(
+            "multinomial(): probability tensor contains either `inf`, `nan` or element < 0"
+        )
     rows = p.reshape(-1, p.shape[-1])
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError(
+            "multinomial(): invalid multinomial distribution (sum of probabilities <= 0)"
+        )
+    if not replacement and num_samples > (rows > 0).sum(axis=1).min():
+        raise RuntimeError(
+            "multinomial(): cannot sample n_sample > prob_dist.size(-1) samples without "
+            f"replacement (num_samples={num_samples}): pass replacement=True"
+        )
     out = np.stack(
         [rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows]
     )

@@ -49,8 +49,9 @@ default_generator = Generator()
 
 def manual_seed(seed: int) -> Generator:
     """Seed the default generator (and NumPy's legacy global one, for user code that uses it)."""
+    gen = default_generator.manual_seed(seed)  # checks the seed is an int
     np.random.seed(int(seed) % (2**32))
-    return default_generator.manual_seed(seed)
+    return gen
 
 
 def seed() -> int:

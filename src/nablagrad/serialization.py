@@ -1,6 +1,7 @@
 """``nablagrad.save`` / ``nablagrad.load``: state dicts and checkpoints in safetensors format.
 
-File layout (the safetensors format, written here without extra dependencies)::
+File layout (the safetensors format, read and written by the ``safetensors`` library, which
+validates every offset, size and the header on load)::
 
     8 bytes   little-endian uint64 N: length of the JSON header
     N bytes   JSON: {"<name>": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]},
@@ -29,7 +30,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import struct
 import tempfile
 from typing import Any
 
@@ -51,7 +51,6 @@ _DTYPES = {
     "BOOL": np.dtype("?"),
 }
 _CODES = {v.newbyteorder("="): k for k, v in _DTYPES.items()}
-_MAX_HEADER = 100 * 1024 * 1024
 
 
 class SerializationError(ValueError):
@@ -110,22 +109,19 @@ def _encode(obj: Any) -> bytes:
         tree = {"__dict__": [[k, _ref(k, v)] for k, v in obj.items()]}
     else:
         tree = _flatten(obj, "", tensors)
-    header: dict[str, Any] = {}
-    offset, chunks = 0, []
-    for name, arr in tensors.items():
-        code = _CODES[np.dtype(arr.dtype).newbyteorder("=")]
-        raw = np.ascontiguousarray(arr, dtype=_DTYPES[code]).tobytes()
-        header[name] = {
-            "dtype": code,
-            "shape": list(arr.shape),
-            "data_offsets": [offset, offset + len(raw)],
-        }
-        offset += len(raw)
-        chunks.append(raw)
-    header["__metadata__"] = {"format": "pt", "nablagrad": json.dumps(tree, allow_nan=True)}
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * (-len(head) % 8)
-    return struct.pack("<Q", len(head)) + head + b"".join(chunks)
+    arrays = {
+        # np.require keeps 0-d arrays 0-d (np.ascontiguousarray would make them 1-d)
+        name: np.require(arr, _DTYPES[_CODES[np.dtype(arr.dtype).newbyteorder("=")]], "C")
+        for name, arr in tensors.items()
+    }
+    meta = {"format": "pt", "nablagrad": json.dumps(tree, allow_nan=True)}
+    return _st_numpy().save(arrays, metadata=meta)
+
+
+def _st_numpy() -> Any:
+    import safetensors.numpy
+
+    return safetensors.numpy
 
 
 def save(obj: Any, f: str | os.PathLike | io.IOBase) -> None:
@@ -155,38 +151,33 @@ def save(obj: Any, f: str | os.PathLike | io.IOBase) -> None:
 
 
 def _parse(raw: bytes, where: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The tensors and the metadata of a safetensors file, validated by the safetensors library."""
+    from safetensors import SafetensorError
+
     def bad(msg: str) -> SerializationError:
         return SerializationError(f"{where} is not a valid safetensors checkpoint: {msg}")
 
     if len(raw) < 8:
         raise bad(f"only {len(raw)} bytes (truncated or empty file)")
-    (n,) = struct.unpack("<Q", raw[:8])
-    if n > min(len(raw) - 8, _MAX_HEADER):
-        raise bad(f"header length {n} exceeds the file size {len(raw)} (truncated or corrupt)")
     try:
-        header = json.loads(raw[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        # checks the header, that every tensor's bytes lie in the file, that they neither overlap
+        # nor leave gaps, and that nothing trails the last tensor
+        arrays = _st_numpy().load(bytes(raw))
+    except SafetensorError as e:
+        raise bad(f"{e} (truncated, corrupt or not a safetensors file)") from None
+    except (ValueError, TypeError, OverflowError, MemoryError) as e:
+        raise bad(f"{type(e).__name__}: {e}") from None
+    n = int.from_bytes(raw[:8], "little")
+    try:
+        meta = json.loads(bytes(raw[8 : 8 + n]).decode("utf-8")).get("__metadata__") or {}
+    except (UnicodeDecodeError, ValueError, AttributeError) as e:  # pragma: no cover - validated
         raise bad(f"the JSON header does not parse ({e})") from None
-    if not isinstance(header, dict):
-        raise bad("the header is not a JSON object")
-    meta = header.pop("__metadata__", None) or {}
-    buf = memoryview(raw)[8 + n :]
-    tensors: dict[str, np.ndarray] = {}
-    for name, info in header.items():
-        try:
-            dtype = _DTYPES[info["dtype"]]
-            shape = tuple(int(s) for s in info["shape"])
-            begin, end = (int(v) for v in info["data_offsets"])
-        except (KeyError, TypeError, ValueError) as e:
-            raise bad(f"entry {name!r} is malformed ({e!r})") from None
-        size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        if min(shape, default=0) < 0 or not 0 <= begin <= end <= len(buf) or end - begin != size:
-            raise bad(
-                f"tensor {name!r} of shape {shape} needs {size} bytes at [{begin}, {end}) but the "
-                f"data section has {len(buf)} bytes (truncated or corrupt)"
-            )
-        arr = np.frombuffer(buf[begin:end], dtype=dtype).reshape(shape)
-        tensors[name] = arr.astype(dtype.newbyteorder("="), copy=True)
+    if not isinstance(meta, dict):
+        raise bad("the __metadata__ entry is not a JSON object")
+    tensors = {
+        k: np.array(v, dtype=np.dtype(v.dtype).newbyteorder("="), copy=True)
+        for k, v in arrays.items()
+    }
     return tensors, meta
 
 
@@ -224,6 +215,11 @@ def load(
     """
     if hasattr(f, "read"):
         raw, where = f.read(), "the stream"
+        if not isinstance(raw, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                f"load: the stream returned {type(raw).__name__}, not bytes: open the file in "
+                "binary mode ('rb')"
+            )
     else:
         where = os.fspath(f)
         if not os.path.isfile(where):
@@ -237,9 +233,16 @@ def load(
         return {k: place(Tensor._wrap(v), "cpu") for k, v in tensors.items()}
     try:
         tree = json.loads(tree_json)
-    except json.JSONDecodeError as e:
+    except (ValueError, TypeError, RecursionError) as e:
         raise SerializationError(f"{where}: the nablagrad metadata does not parse ({e})") from None
-    return _unflatten(tree, tensors, where, place)
+    try:
+        return _unflatten(tree, tensors, where, place)
+    except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as e:
+        if isinstance(e, SerializationError):
+            raise
+        raise SerializationError(
+            f"{where}: the nablagrad metadata is not a valid checkpoint tree ({e})"
+        ) from None
 
 
 def _placer(map_location: Any) -> Any:

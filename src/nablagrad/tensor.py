@@ -14,11 +14,35 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
-from . import backend
+from . import _validate, backend
 from .backend import get_array_module, np
+
+# The graph clock: every recorded Function takes the next tick as its sequence number, and
+# every in-place change stamps the changed tensor's version counter with a tick, so "changed
+# after node N was recorded" is ``counter.v > N.seq`` (autograd/function.py, engine.py).
+CLOCK = itertools.count(1)
+LAST_STAMP = 0  # the latest in-place stamp: nodes recorded after it need no in-place check
+
+
+def _stamp() -> int:
+    """A new tick for an in-place change (and remember it as the latest)."""
+    global LAST_STAMP
+    LAST_STAMP = next(CLOCK)
+    return LAST_STAMP
+
+
+class VersionCounter:
+    """When a tensor's memory was last changed in place (a tick of ``CLOCK``, 0 = never);
+    views share their base's counter."""
+
+    __slots__ = ("v",)
+
+    def __init__(self) -> None:
+        self.v = 0
 
 
 class Size(tuple):
@@ -36,15 +60,23 @@ def infer_np_dtype(data: Any) -> Any:
     flat = data
     while isinstance(flat, (list, tuple)) and flat:
         flat = flat[0]
-    arr = np.asarray(data)
+    try:
+        arr = np.asarray(data)
+    except (ValueError, TypeError, OverflowError):
+        _validate.nested_sequence(data)
+        raise
     if arr.dtype.kind == "f":
         return backend.default_float_np()
     if arr.dtype.kind in "iu":
         return np.dtype(np.int64)
     if arr.dtype.kind == "b":
         return np.dtype(np.bool_)
-    if arr.dtype.kind == "O":
-        raise TypeError(f"cannot build a tensor from {type(flat).__name__} values")
+    if arr.dtype.kind in "OUSV":
+        _validate.nested_sequence(data)
+        raise TypeError(
+            f"cannot build a tensor from {type(flat).__name__} values: numbers must fit in "
+            "int64 or float64"
+        )
     return arr.dtype
 
 
@@ -65,7 +97,11 @@ def to_array(data: Any, dtype: Any = None, device: Any = None, copy: bool = True
     else:
         if npd is None:
             npd = infer_np_dtype(data)
-        arr = np.asarray(data, dtype=npd)
+        try:
+            arr = np.asarray(data, dtype=npd)
+        except (ValueError, TypeError, OverflowError) as e:
+            _validate.nested_sequence(data)
+            raise TypeError(f"tensor(): can't convert {data!r:.60} to {npd}: {e}") from None
     if npd is None:
         npd = arr.dtype
         if npd not in backend._BY_NP:
@@ -108,12 +144,13 @@ class Tensor:
 
     __slots__ = (
         "_data",
-        "grad",
+        "_grad",
         "_requires_grad",
         "_ctx",
         "_hooks",
         "_retains_grad",
-        "_version",
+        "_vc",
+        "_base",
         "__weakref__",
         "__dict__",
     )
@@ -146,12 +183,13 @@ class Tensor:
 
     def _init_state(self, requires_grad: bool) -> None:
         """Fresh autograd state for a tensor whose ``_data`` is set (used by subclasses too)."""
-        self.grad = None
+        self._grad = None
         self._requires_grad = False
         self._ctx = None
         self._hooks = None
         self._retains_grad = False
-        self._version = 0
+        self._vc = None
+        self._base = None
         if requires_grad:
             self.requires_grad = True
 
@@ -166,13 +204,46 @@ class Tensor:
             data = np.asarray(data)
         t = _new(Tensor)
         t._data = data
-        t.grad = None
+        t._grad = None
         t._requires_grad = False
         t._ctx = None
         t._hooks = None
         t._retains_grad = False
-        t._version = 0
+        t._vc = None
+        t._base = None
         return t
+
+    # -- version counter (in-place changes; autograd/saved.py says which ones backward checks) --
+
+    def _counter(self) -> VersionCounter:
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = VersionCounter()
+        return vc
+
+    @property
+    def _version(self) -> int:
+        """Grows with every in-place change of this tensor's memory (shared with its views)."""
+        vc = self._vc
+        return 0 if vc is None else vc.v
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        # any assignment (x._version = tick(), p._version += 1) records a change now
+        self._counter().v = max(value, _stamp())
+
+    def _bump_version(self) -> None:
+        self._counter().v = _stamp()
+
+    @property
+    def grad(self) -> Tensor | None:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is not None:
+            _check_grad(self, value)
+        self._grad = value
 
     # -- autograd state ------------------------------------------------------------------------
 
@@ -218,6 +289,13 @@ class Tensor:
         run_backward = _lazy.engine.run_backward
         if inputs is not None:
             ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            if not ins:
+                raise RuntimeError("`inputs` argument to `backward()` cannot be empty")
+            for t in ins:
+                if not isinstance(t, Tensor):
+                    raise TypeError(
+                        f"backward(inputs=...) takes Tensors, but got {type(t).__name__}"
+                    )
             grads = run_backward(
                 [self], [gradient], retain_graph, create_graph, inputs=ins, accumulate=False
             )
@@ -256,12 +334,20 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "can't retain_grad on Tensor that has requires_grad=False: set requires_grad=True "
+                "on the inputs it is computed from"
+            )
         if self._ctx is not None:
             self._retains_grad = True
 
     def detach(self) -> Tensor:
-        """Same data, no history: the result does not require grad."""
-        return Tensor._wrap(self._data)
+        """Same data, no history: the result does not require grad (shares the version counter,
+        so changing it in place is caught where the original was saved for backward)."""
+        out = Tensor._wrap(self._data)
+        out._vc = self._counter()
+        return out
 
     def detach_(self) -> Tensor:
         self._ctx = None
@@ -282,11 +368,31 @@ class Tensor:
 
         Used by differentiable in-place operations on non-leaf tensors.
         """
+        if self._base is not None:
+            base = self._base
+            if base._ctx is None and base._requires_grad:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation: do the update inside `with nablagrad.no_grad():` or on a clone()"
+                )
+            raise RuntimeError(
+                "in-place operation on a view (a slice, reshape, transpose or expand of another "
+                "tensor) that is recorded for autograd is not supported: it would not change the "
+                "base tensor. Assign through the base instead (base[idx] = new_values) or use the "
+                "out-of-place operation (v = v * 2)"
+            )
+        vc = self._counter()
         old = Tensor._wrap(self._data)
-        old._requires_grad, old._ctx = self._requires_grad, self._ctx
+        old._requires_grad, old._ctx, old._vc = self._requires_grad, self._ctx, vc
+        vc.v = _stamp()  # before make(): the new node (a later tick) may save the new value
         new = make(old)
+        if new._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                f"{list(new._data.shape)}: an in-place operation cannot change a tensor's shape; "
+                "use the out-of-place form (x = x + y)"
+            )
         self._data, self._ctx, self._requires_grad = new._data, new._ctx, new._requires_grad
-        self._version = _lazy.function.tick()
 
     # -- basic properties ----------------------------------------------------------------------
 
@@ -1393,6 +1499,32 @@ class Tensor:
 
     def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
         return _lazy.creation.new_like(self, "tensor", (data,), **kwargs)
+
+
+def _check_grad(t: Tensor, g: Any) -> None:
+    """torch's checks on ``t.grad = g``: a Tensor of t's shape, dtype and device."""
+    if not isinstance(g, Tensor):
+        raise TypeError(
+            f"assigned grad expected to be a Tensor or None but got grad of type "
+            f"{type(g).__name__}: wrap it with nablagrad.tensor(...)"
+        )
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(g._data.shape)}' to a tensor of size "
+            f"'{list(t._data.shape)}'. Please ensure that the gradient and the tensor are the same "
+            "size"
+        )
+    if g._data.dtype != t._data.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{g.dtype}' to a tensor with dtype "
+            f"'{t.dtype}'. The gradient must match the tensor's dtype: convert it with "
+            f".to({t.dtype})"
+        )
+    if g.device != t.device:
+        raise RuntimeError(
+            f"attempting to assign a gradient with device '{g.device}' to a tensor with device "
+            f"'{t.device}'. Please ensure that the gradient and the tensor are on the same device"
+        )
 
 
 def _rebuild(data: Any, requires_grad: bool, device: str = "cpu") -> Tensor:

@@ -127,6 +127,13 @@ def test_voting_ensemble_hard_soft_weights():
     logits = np.array([[2, 0], [0, 0.1], [0, 0.2]])
     e = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
     np.testing.assert_allclose(p[0], e.mean(0), rtol=1e-6)
+    weighted = VotingEnsemble(models, voting="soft", weights=[3, 1, 1])
+    pw = weighted.predict_proba(X)
+    np.testing.assert_allclose(pw[0], (e * np.array([[3], [1], [1]])).sum(0) / 5, rtol=1e-6)
+    with torch.no_grad():
+        np.testing.assert_allclose(np.exp(weighted(torch.tensor(X)).numpy()), pw, rtol=1e-6)
+        reg = VotingEnsemble(models, weights=[3, 1, 1], task="regression")
+        np.testing.assert_allclose(reg(torch.tensor(X)).numpy(), reg.predict(X), rtol=1e-6)
 
 
 def test_voting_ensemble_fit_and_errors(moons):

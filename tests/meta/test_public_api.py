@@ -423,6 +423,8 @@ REASONS: dict[str, str] = {
     "Generator": "random streams differ from torch's by design; tests/core/test_tensor_api.py",
     "device": f"{NOT_OPS} tests/core/test_tensor_api.py",
     "dtype": f"{NOT_OPS} tests/core/test_tensor_api.py",
+    "SerializationError": "the error of nablagrad.load for malformed files (torch has none by "
+    "this name); tests/core/test_bad_input.py and tests/fuzz (mutated checkpoints)",
     **{
         n: f"dtype object (torch.{n}); dtypes of every case here are compared with torch's"
         for n in (

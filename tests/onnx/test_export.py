@@ -228,9 +228,9 @@ def test_unsupported_operation_names_the_op(tmp_path):
             self.fc = nn.Linear(3, 3)
 
         def forward(self, x):
-            return self.fc(x).cumsum(1)
+            return torch.gather(self.fc(x), 1, torch.tensor([[2, 0], [1, 1]]))
 
-    with pytest.raises(torch.onnx.UnsupportedOperatorError, match="'Cumsum'"):
+    with pytest.raises(torch.onnx.UnsupportedOperatorError, match="'Gather'"):
         torch.onnx.export(Net(), torch.randn(2, 3), tmp_path / "x.onnx")
     assert not (tmp_path / "x.onnx").exists()
 
@@ -297,6 +297,12 @@ def test_values_the_tracer_cannot_see_are_refused(tmp_path):
         def forward(self, x):
             return x + torch.randn(x.shape)
 
+    class InPlace(nn.Module):
+        def forward(self, x):
+            y = x * 2
+            y[:, 0] = 1.0
+            return y
+
     class ArgIndex(nn.Module):
         def forward(self, x):
             return x[:, x[0].argmax()]
@@ -307,6 +313,7 @@ def test_values_the_tracer_cannot_see_are_refused(tmp_path):
         (Branch(), "different operations"),
         (Noisy(), "input 1 of 'Add'"),
         (ArgIndex(), "arguments of 'GetItem'"),
+        (InPlace(), "changed in place"),
     ]:
         with pytest.raises(torch.onnx.UnsupportedOperatorError, match=match):
             torch.onnx.export(net, x, tmp_path / "x.onnx")
@@ -334,3 +341,35 @@ def test_fixed_mask_where(tmp_path):
 
     proto = export_and_compare(Masked(), torch.randn(2, 3), tmp_path, batches=(None, 5))
     assert "Where" in op_types(proto)
+
+
+class MoreMath(nn.Module):
+    def forward(self, x):
+        a = torch.cat(
+            [
+                x.amin(1, keepdim=True),
+                x.prod(1, keepdim=True),
+                x.norm(dim=1, keepdim=True),
+                x.norm(p=1, dim=1, keepdim=True),
+                x.norm(p=3, dim=1, keepdim=True),
+            ],
+            1,
+        )
+        b = torch.cat([(3 * x).floor(), (3 * x).ceil(), (3 * x).round(), (3 * x).trunc()], 1)
+        c = x.cumsum(1) + x.flip(1) + x.clone().double().float()
+        return torch.cat([a, b, c, x.repeat(1, 2), x[:, :1].repeat(2, 1, 1)[0]], 1)
+
+
+def test_more_operations(tmp_path):
+    x = torch.tensor([[0.5, -1.25, 2.0], [1.5, 0.2, -0.7], [-2.5, 0.1, 0.3]])
+    proto = export_and_compare(MoreMath(), x, tmp_path, batches=(None, 2, 5))
+    assert {
+        "ReduceProd",
+        "ReduceL2",
+        "ReduceL1",
+        "CumSum",
+        "Tile",
+        "Floor",
+        "Round",
+        "Cast",
+    } <= set(op_types(proto))

@@ -131,6 +131,9 @@ def test_scheduler_bad_arguments() -> None:
 
 def test_gradient_of_wrong_shape() -> None:
     w = _w()
-    w.grad = ng.zeros(4)
+    with pytest.raises(RuntimeError, match=r"gradient of size '\[4\]' to a tensor of size '\[3\]'"):
+        w.grad = ng.zeros(4)  # refused at assignment, as torch does
+    w.grad = ng.zeros(3)
+    w.grad.data = ng.zeros(4)  # .data replaces the array unchecked (as in torch)
     with pytest.raises(ValueError, match=r"shape \(3,\) has a .grad of shape \(4,\)"):
         ng.optim.Adam([w]).step()

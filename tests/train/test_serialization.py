@@ -103,7 +103,7 @@ def test_corrupt_and_missing_files_fail_clearly(tmp_path):
     with pytest.raises(SerializationError, match="truncated"):
         ng.load(tmp_path / "trunc.safetensors")
     (tmp_path / "huge.safetensors").write_bytes(struct.pack("<Q", 10**9) + raw[8:])
-    with pytest.raises(SerializationError, match="header length"):
+    with pytest.raises(SerializationError, match="header too large"):
         ng.load(tmp_path / "huge.safetensors")
     n = struct.unpack("<Q", raw[:8])[0]
     (tmp_path / "json.safetensors").write_bytes(raw[:8] + b"{" * n + raw[8 + n :])
@@ -113,7 +113,7 @@ def test_corrupt_and_missing_files_fail_clearly(tmp_path):
     header["w"]["dtype"] = "Q99"
     head = json.dumps(header).encode()
     (tmp_path / "dtype.safetensors").write_bytes(struct.pack("<Q", len(head)) + head + raw[8 + n :])
-    with pytest.raises(SerializationError, match="malformed"):
+    with pytest.raises(SerializationError, match="Q99"):
         ng.load(tmp_path / "dtype.safetensors")
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         ng.load(tmp_path / "nope.safetensors")

@@ -12,10 +12,13 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from typing import Any
 
+from .. import tensor as _tensor_mod
 from ..backend import get_array_module
 from ..tensor import Tensor, to_array
 from . import function as _function
 from .gradmath import TENSOR
+from .saved import _cache as _specs
+from .saved import spec_for
 
 # Leaves with post-accumulate-grad hooks (``Tensor.register_post_accumulate_grad_hook``); only
 # while some exist does backward look for the moment each such leaf's gradient is complete.
@@ -116,9 +119,10 @@ def run_backward(
                 captured[wanted[key]] = g
             if t._retains_grad and accumulate:
                 _accumulate_leaf(t, g, create_graph, set())
-            for p in parents:
-                if p._version > ctx.seq:
-                    _raise_modified(p, ctx)
+            if ctx.seq < _tensor_mod.LAST_STAMP:  # something changed in place since recording
+                spec = _specs.get(type(ctx)) or spec_for(type(ctx))
+                if spec.checks:
+                    _check_saved(ctx, t, spec)
             if create_graph:
                 ctx.m = TENSOR  # Tensor math for this call only (the class default is ARRAY)
                 try:
@@ -226,12 +230,31 @@ def _finish_leaf(leaf: Any, grads: dict, create_graph: bool, handed: set) -> Non
         hook(leaf)
 
 
-def _raise_modified(p: Any, ctx: Any) -> None:
+def _check_saved(ctx: Any, t: Any, spec: Any) -> None:
+    """Raise torch's error when a tensor this node's backward reads was changed in place after
+    the node was recorded (its version counter carries a later tick than the node's ``seq``).
+    ``t`` is the node's output (after an in-place rebind, a tensor sharing its counter)."""
+    parents = ctx.parents
+    seq = ctx.seq
+    for i in range(len(parents)) if spec.all_inputs else spec.inputs(ctx):
+        vc = parents[i]._vc
+        if vc is not None and vc.v > seq:
+            _raise_modified(parents[i], ctx, None)
+    if spec.may_read_output:
+        vc = t._vc
+        if vc is not None and vc.v > seq and spec.output(ctx):
+            _raise_modified(t, ctx, 0)
+
+
+def _raise_modified(p: Any, ctx: Any, output: int | None) -> None:
+    kind = f"{p.dtype.name.capitalize()}Tensor"
+    which = "" if output is None else f", which is output {output} of {ctx.name},"
     raise RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: a tensor of shape {tuple(p.shape)} used by {ctx.name} was changed in place "
-        "after it was used. Use an out-of-place operation (x = x + y instead of x += y) or "
-        "clone() the tensor before changing it"
+        f"operation: [nablagrad.{kind} {list(p.shape)}]{which} was changed in place after "
+        f"{ctx.name} saved it. Hint: {ctx.name} reads this tensor; use an out-of-place "
+        "operation (x = x * 2 instead of x.mul_(2) or x *= 2) or clone() the tensor before "
+        "changing it"
     )
 
 
@@ -252,8 +275,30 @@ def _run_hooks(t: Any, g: Any, create_graph: bool) -> Any:
     for hook in list(t._hooks.values()):
         out = hook(g_t)
         if out is not None:
-            g_t = out if isinstance(out, Tensor) else Tensor._wrap(to_array(out))
+            _check_hook_result(hook, g_t, out)
+            g_t = out
     return g_t if create_graph else g_t._data
+
+
+def _check_hook_result(hook: Any, g: Any, out: Any) -> None:
+    """torch's checks on a gradient hook's return value: a Tensor of the same shape and dtype."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(out, Tensor):
+        raise TypeError(
+            f"expected Tensor, but hook {name!r} returned {type(out).__name__!r}: a gradient hook "
+            "must return a Tensor of the gradient's shape, or None to keep the gradient"
+        )
+    if out._data.shape != g._data.shape:
+        raise RuntimeError(
+            f"hook {name!r} has changed the size of value: it returned shape "
+            f"{list(out._data.shape)} for a gradient of shape {list(g._data.shape)}; a hook must "
+            "return a gradient of the same shape"
+        )
+    if out._data.dtype != g._data.dtype:
+        raise RuntimeError(
+            f"hook {name!r} has changed the type of value (was {g.dtype} got {out.dtype}): "
+            "return the gradient in its own dtype"
+        )
 
 
 def _accumulate_leaf(t: Any, g: Any, create_graph: bool, handed: set) -> None:
@@ -322,6 +367,12 @@ def grad(
     seeds = _as_list(grad_outputs) or [None] * len(outs)
     if len(seeds) != len(outs):
         raise ValueError(f"grad: got {len(seeds)} grad_outputs for {len(outs)} outputs")
+    if not ins:
+        raise RuntimeError("grad: `inputs` argument to `grad()` cannot be empty")
+    for i, t in enumerate((*outs, *ins)):
+        if not isinstance(t, Tensor):
+            what = "outputs" if i < len(outs) else "inputs"
+            raise TypeError(f"grad: all {what} have to be Tensors, but got {type(t).__name__}")
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(

@@ -20,11 +20,11 @@ which the engine sets to array math or Tensor math for the pass.
 
 from __future__ import annotations
 
-import itertools
 import operator
 from typing import Any
 
 from .. import backend
+from .. import tensor as _tensor_mod
 from ..tensor import Tensor
 from .gradmath import ARRAY
 
@@ -34,12 +34,22 @@ _grad_enabled = True
 # number (so a node is always newer than the nodes that made its inputs, and backward can visit
 # nodes newest-first), and every in-place change stamps the changed tensor's ``_version`` with a
 # tick (so backward can tell whether an input changed after the node that saved it was made).
-_clock = itertools.count(1)
+_clock = _tensor_mod.CLOCK  # shared with tensor.py, which stamps in-place changes with it
 
 
 def tick() -> int:
     """The next value of the graph clock."""
     return next(_clock)
+
+
+def _share_view(out: Any, base: Any, tensors: tuple) -> None:
+    """Make ``out`` (whose array is a view) share the version counter of the input it views."""
+    for t in tensors:
+        d = t._data
+        if base is d or base is d.base:
+            out._vc = t._counter()
+            out._base = t if t._base is None else t._base
+            return
 
 
 def same_device(name: str, tensors: tuple, extra: Any = ()) -> tuple | None:
@@ -137,6 +147,9 @@ class Function:
                 "dimension, counting from the last, the sizes must be equal or one of them 1 "
                 "(reshape or unsqueeze an operand to line its dimensions up)"
             ) from None
+        base = out._data.base
+        if base is not None:
+            _share_view(out, base, tensors)
         if _trace_hook is not None:
             _trace_hook(fn, tensors, kwargs, out)
         if _grad_enabled:

@@ -9,13 +9,14 @@ Example:
 
 from .cifar import CIFAR10
 from .digits import load_digits
-from .download import DataUnavailableError, cache_dir
+from .download import DatasetError, DataUnavailableError, cache_dir
 from .mnist import MNIST, FashionMNIST, read_idx
 from .synthetic import make_circles, make_curve, make_moons, make_spirals, make_xor
 
 __all__ = [
     "CIFAR10",
     "DataUnavailableError",
+    "DatasetError",
     "FashionMNIST",
     "MNIST",
     "cache_dir",

@@ -24,7 +24,7 @@ from typing import Any
 from ..backend import np
 from ..tensor import Tensor
 from ..utils.data import TensorDataset
-from .download import DataUnavailableError, cache_dir, fetch
+from .download import CORRUPT_FILE_ERRORS, DatasetError, DataUnavailableError, cache_dir, fetch
 
 __all__ = ["CIFAR10", "RestrictedUnpickler", "load_cifar_batch"]
 
@@ -61,23 +61,36 @@ def load_cifar_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     try:
         with open(path, "rb") as f:
             d = RestrictedUnpickler(f, encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as e:
-        raise ValueError(
+    except FileNotFoundError:
+        raise
+    except CORRUPT_FILE_ERRORS as e:
+        raise DatasetError(
             f"{path} is not a valid CIFAR-10 batch ({e}); delete it and re-download"
         ) from e
     if not isinstance(d, dict):
-        raise ValueError(f"{path} is not a CIFAR-10 batch: expected a dict, got {type(d).__name__}")
+        raise DatasetError(
+            f"{path} is not a CIFAR-10 batch: expected a dict, got {type(d).__name__}"
+        )
     d = {k.decode() if isinstance(k, bytes) else k: v for k, v in d.items()}
     if "data" not in d or "labels" not in d:
-        raise ValueError(f"{path} is not a CIFAR-10 batch: keys {sorted(d)} lack data/labels")
-    data = np.asarray(d["data"])
-    labels = np.asarray(d["labels"], dtype=np.int64)
+        raise DatasetError(
+            f"{path} is not a CIFAR-10 batch: keys {sorted(map(str, d))} lack data/labels"
+        )
+    try:
+        data = np.asarray(d["data"])
+        labels = np.asarray(d["labels"], dtype=np.int64)
+    except CORRUPT_FILE_ERRORS as e:
+        raise DatasetError(f"{path}: data or labels are not arrays ({e}); re-download") from None
     if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
-        raise ValueError(
+        raise DatasetError(
             f"{path}: data has dtype {data.dtype} and shape {data.shape}, expected uint8 (N, 3072)"
         )
-    if len(labels) != len(data) or (len(labels) and not 0 <= labels.min() <= labels.max() <= 9):
-        raise ValueError(
+    if (
+        labels.ndim != 1
+        or len(labels) != len(data)
+        or (len(labels) and not 0 <= labels.min() <= labels.max() <= 9)
+    ):
+        raise DatasetError(
             f"{path}: {len(labels)} labels for {len(data)} images, or labels outside 0..9"
         )
     return data.reshape(-1, 3, 32, 32), labels
@@ -87,15 +100,28 @@ def _extract(archive: Path, folder: Path) -> None:
     """Extract the batch files (and nothing else) from the archive, each atomically."""
     wanted = set(TRAIN_FILES + TEST_FILES)
     folder.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive, "r:gz") as tar:
-        for member in tar.getmembers():
-            name = Path(member.name).name
-            if name in wanted and member.isfile():
-                src = tar.extractfile(member)
-                fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
-                with os.fdopen(fd, "wb") as out:
-                    out.write(src.read())
-                os.replace(tmp, folder / name)
+    tmp = None
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar.getmembers():
+                name = Path(member.name).name
+                if name in wanted and member.isfile():
+                    src = tar.extractfile(member)
+                    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+                    with os.fdopen(fd, "wb") as out:
+                        out.write(src.read())
+                    os.replace(tmp, folder / name)
+                    tmp = None
+    except FileNotFoundError:
+        raise
+    except CORRUPT_FILE_ERRORS as e:
+        raise DatasetError(
+            f"{archive} is not a readable CIFAR-10 archive ({type(e).__name__}: {e}); delete it "
+            "and download again"
+        ) from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)
 
 
 class CIFAR10(TensorDataset):

@@ -15,19 +15,45 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
+import tarfile
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["cache_dir", "sha256_of", "fetch", "DataUnavailableError"]
+__all__ = ["cache_dir", "sha256_of", "fetch", "DataUnavailableError", "DatasetError"]
 
 ENV_VAR = "NABLAGRAD_CACHE_DIR"
 
 
 class DataUnavailableError(FileNotFoundError):
     """A data file is missing and could not be downloaded (offline, or download disabled)."""
+
+
+class DatasetError(ValueError):
+    """A data file that exists but is corrupt, truncated or not of the expected format."""
+
+
+# what reading a corrupt gzip, tar or pickle file can raise from the standard library
+CORRUPT_FILE_ERRORS: tuple = (
+    OSError,
+    EOFError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    MemoryError,
+    RecursionError,
+    UnicodeDecodeError,
+    zlib.error,
+    tarfile.TarError,
+    pickle.UnpicklingError,
+)
 
 
 def cache_dir(root: str | os.PathLike | None = None) -> Path:

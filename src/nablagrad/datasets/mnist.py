@@ -20,7 +20,7 @@ from pathlib import Path
 from ..backend import np
 from ..tensor import Tensor
 from ..utils.data import TensorDataset
-from .download import cache_dir, fetch
+from .download import CORRUPT_FILE_ERRORS, DatasetError, cache_dir, fetch
 
 __all__ = ["read_idx", "MNIST", "FashionMNIST"]
 
@@ -44,23 +44,25 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as e:
-        raise ValueError(
+    except FileNotFoundError:
+        raise
+    except CORRUPT_FILE_ERRORS as e:
+        raise DatasetError(
             f"{path} is not a readable IDX file ({e}); delete it and download again"
         ) from e
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise ValueError(
+        raise DatasetError(
             f"{path} is not an IDX file: bad magic number {raw[:4].hex()} (expected 0000 + "
             "dtype code + ndim); delete it and download again"
         )
     dtype, ndim = _IDX_DTYPES[raw[2]], raw[3]
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise ValueError(f"{path} is truncated: the header promises {ndim} dims")
+        raise DatasetError(f"{path} is truncated: the header promises {ndim} dims")
     shape = tuple(int(v) for v in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(raw) - header != expected:
-        raise ValueError(
+        raise DatasetError(
             f"{path} is truncated or corrupt: header says shape {shape} ({expected} bytes of "
             f"data) but the file has {len(raw) - header}; delete it and download again"
         )

@@ -85,22 +85,34 @@ class _Ensemble(nn.Module):
         for m in self.members:
             was = m.training
             m.eval()
+            dev = next((p.device for p in m.parameters()), None)  # the member's device
             parts = []
             with no_grad():
                 for i in range(0, len(x), batch_size):
-                    parts.append(_host(m(_tensor(x[i : i + batch_size]))))
+                    xb = _tensor(x[i : i + batch_size])
+                    parts.append(_host(m(xb if dev is None else xb.to(dev))))
             m.train(was)
             outs.append(np.concatenate(parts) if parts else np.zeros((0,)))
         return np.stack(outs)
 
     def forward(self, x: Tensor) -> Tensor:
-        """log(mean of the members' softmax) for classification, the mean for regression."""
+        """log(mean of the members' softmax) for classification, the mean for regression
+        (weighted by ``weights`` where the ensemble has them)."""
         outs = stack([m(x) for m in self.members], 0)
+        w = getattr(self, "weights", None)
+        if w is None:
+            if self.task == "regression":
+                return outs.mean(0)
+            # log mean_k softmax(z_k) = logsumexp_k log_softmax(z_k) - log K
+            return nn.functional.log_softmax(outs, dim=-1).logsumexp(0) - float(
+                np.log(len(self.members))
+            )
+        shape = (len(w),) + (1,) * (outs.ndim - 1)
+        share = Tensor._wrap((w / w.sum()).reshape(shape)).to(device=outs.device, dtype=outs.dtype)
         if self.task == "regression":
-            return outs.mean(0)
-        # log mean_k softmax(z_k) = logsumexp_k log_softmax(z_k) - log K
-        logp = nn.functional.log_softmax(outs, dim=-1)
-        return logp.logsumexp(0) - float(np.log(len(self.members)))
+            return (outs * share).sum(0)
+        # log sum_k w_k softmax(z_k) = logsumexp_k (log_softmax(z_k) + log w_k)
+        return (nn.functional.log_softmax(outs, dim=-1) + share.log()).logsumexp(0)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """The members' mean class probabilities, shape (N, classes)."""
@@ -343,7 +355,9 @@ class VotingEnsemble(_Ensemble):
         if weights is not None and len(weights) != len(models):
             raise ValueError(f"{len(weights)} weights for {len(models)} models")
         self.members = nn.ModuleList(list(models))
-        self.voting, self.task = voting, _task(task, None) if task != "auto" else task
+        if task not in ("auto", "classification", "regression"):
+            raise ValueError(f"task must be 'auto', 'classification' or 'regression', got {task!r}")
+        self.voting, self.task = voting, task
         self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         self.n_classes_ = None
 

@@ -11,7 +11,7 @@ import argparse
 import math
 import time
 
-from ..cli import CLIError
+from ..cli import CLIError, check_output_path
 
 
 def _parse_ps(text: str) -> list[float]:
@@ -41,11 +41,21 @@ def _knn(args: argparse.Namespace) -> int:
         raise CLIError(f"--k-max must be >= 1, got {args.k_max}")
     if args.folds < 2:
         raise CLIError(f"--folds must be >= 2, got {args.folds}")
+    if not 0 < args.test_size < 1:
+        raise CLIError(f"--test-size must be a fraction in (0, 1), got {args.test_size}")
+    check_output_path(args.csv, "--csv")
+    check_output_path(args.plot, "--plot")
     ps = _parse_ps(args.p)
     X, y = load_digits()
     X_train, X_test, y_train, y_test = train_val_split(
         X, y, val_size=args.test_size, seed=args.seed, stratify=y
     )
+    fold_train = len(X_train) - -(-len(X_train) // args.folds)
+    if args.k_max > fold_train:
+        raise CLIError(
+            f"--k-max {args.k_max} exceeds the {fold_train} training samples of a "
+            f"cross-validation fold: use --k-max <= {fold_train}"
+        )
     grid = {"n_neighbors": list(range(1, args.k_max + 1)), "p": ps}
     print(
         f"k-NN on digits: {len(X_train)} train / {len(X_test)} test, k = 1..{args.k_max}, "

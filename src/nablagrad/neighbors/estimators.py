@@ -341,6 +341,8 @@ class KNeighborsRegressor(_KNeighborsBase):
                 "KNeighborsRegressor.fit: y must be numeric of shape (n,) or (n, n_outputs), "
                 f"got {ya.dtype} {ya.shape}"
             )
+        if not np.isfinite(ya.astype(np.float64)).all():
+            raise ValueError("KNeighborsRegressor.fit: y contains NaN or infinity: clean it first")
         xp = get_array_module(self._X)
         self._y = xp.asarray(ya.astype(np.float64))
         if sharded:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import creation
+from .. import _validate, creation
+from ..backend import to_np_dtype
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -24,8 +25,9 @@ from .module import Module
 from .parameter import Parameter
 
 
-def _tuple(v: Any, n: int) -> tuple:
-    return (v,) * n if isinstance(v, int) else tuple(v)
+def _tuple(v: Any, n: int, name: str = "kernel_size", fn: str = "Conv") -> tuple:
+    """An int or an n-tuple of ints (values are checked when the layer runs, as in torch)."""
+    return _validate.ntuple(v, n, name, fn)
 
 
 class _ConvNd(Module):
@@ -47,6 +49,15 @@ class _ConvNd(Module):
     ) -> None:
         super().__init__()
         n = self._n
+        name = type(self).__name__
+        in_channels = _validate.as_int(in_channels, "in_channels", name)
+        out_channels = _validate.as_int(out_channels, "out_channels", name)
+        groups = _validate.as_int(groups, "groups", name)
+        if in_channels < 0 or out_channels < 0:
+            raise RuntimeError(
+                f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must be "
+                ">= 0"
+            )
         if groups <= 0 or in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"in_channels ({in_channels}) and out_channels ({out_channels}) "
@@ -60,10 +71,15 @@ class _ConvNd(Module):
         if isinstance(padding, str) and padding not in ("same", "valid"):
             raise ValueError(f"padding must be 'same', 'valid' or ints, got {padding!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _tuple(kernel_size, n)
-        self.stride = _tuple(stride, n)
-        self.padding = padding if isinstance(padding, str) else _tuple(padding, n)
-        self.dilation = _tuple(dilation, n)
+        self.kernel_size = _tuple(kernel_size, n, "kernel_size", name)
+        if any(k < 0 for k in self.kernel_size):
+            raise RuntimeError(
+                f"{name}: Trying to create tensor with negative dimension: kernel_size="
+                f"{kernel_size!r} must be >= 0"
+            )
+        self.stride = _tuple(stride, n, "stride", name)
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, n, "padding", name)
+        self.dilation = _tuple(dilation, n, "dilation", name)
         self.groups = groups
         self.padding_mode = padding_mode
         if in_channels:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _validate
 from ..autograd.function import check_same_device
 from ..backend import get_array_module, np
 from ..ops import conv as _conv
@@ -82,9 +83,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def _dim(dim: int | None, ndim: int, name: str) -> int:
     if dim is None:  # torch's legacy implicit choice
         dim = 0 if ndim in (0, 1, 3) else 1
-    if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(f"{name}: dim {dim} is out of range for a tensor with {ndim} dims")
-    return dim % max(ndim, 1)
+    return _validate.dim(dim, ndim, fn=name)
 
 
 def _float(x: Any, name: str) -> Tensor:
@@ -169,15 +168,45 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return P.LinearFn.apply(input, weight, bias)
 
 
-def _pair(v: Any, name: str) -> tuple[int, int]:
-    if isinstance(v, int):
-        return (v, v)
-    t = tuple(int(u) for u in v)
-    if len(t) == 1:
-        return (t[0], t[0])
-    if len(t) != 2:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
-    return t
+_INT_MAX = 2**31 - 1  # torch stores kernel sizes, strides and paddings as C ints
+
+
+def _pair(v: Any, name: str, fn: str = "conv2d", low: int | None = None) -> tuple[int, int]:
+    """An int or a pair of ints (a 1-tuple counts for both), each in ``[low, 2**31 - 1]``."""
+    if isinstance(v, (tuple, list)) and len(v) == 1:
+        v = (v[0], v[0])
+    return _validate.ntuple(v, 2, name, fn, low=low, high=_INT_MAX)
+
+
+def _pool_params(
+    name: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any = 1
+) -> tuple:
+    """Checked kernel, stride, padding and dilation of a 2-D pooling, with torch's rules: all
+    positive (padding >= 0 and at most half the effective kernel), and at least one output."""
+    k = _pair(kernel_size, "kernel_size", name, low=1)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and not len(stride)) else None
+    if s is None:
+        s = _pair(stride, "stride", name, low=1)
+    p = _pair(padding, "padding", name, low=0)
+    d = _pair(dilation, "dilation", name, low=1)
+    for ax in (0, 1):
+        eff = d[ax] * (k[ax] - 1) + 1
+        if p[ax] > eff // 2:
+            raise RuntimeError(
+                f"{name}: pad should be at most half of effective kernel size, but got "
+                f"pad={p[ax]}, kernel_size={k[ax]} and dilation={d[ax]}"
+            )
+    c, h, w = x.shape[1:]
+    oh = (h + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (w + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    if oh < 1 or ow < 1:
+        raise RuntimeError(
+            f"{name}: Given input size: ({c}x{h}x{w}). Calculated output size: "
+            f"({c}x{max(oh, 0)}x{max(ow, 0)}). Output size is too small: use a kernel no larger "
+            "than the (padded) input"
+        )
+    _validate.allocation((x.shape[0], c, h + 2 * p[0], w + 2 * p[1]), x._data.itemsize, name)
+    return k, s, p, d
 
 
 def _conv_padding(padding: Any, kernel: tuple, dilation: tuple, stride: tuple) -> tuple:
@@ -235,8 +264,17 @@ def conv2d(
             f"conv2d: input dtype {input.dtype} differs from weight dtype "
             f"{weight.dtype}: convert the input (x.float())"
         )
-    stride_, dil = _pair(stride, "stride"), _pair(dilation, "dilation")
+    groups = _validate.as_int(groups, "groups", "conv2d")
+    stride_ = _pair(stride, "stride", "conv2d", low=1)
+    dil = _pair(dilation, "dilation", "conv2d", low=1)
+    if not isinstance(padding, str):
+        _pair(padding, "padding", "conv2d", low=0)
     kernel = tuple(weight.shape[2:])
+    if min(kernel) < 1:
+        raise RuntimeError(
+            f"conv2d: kernel size should be greater than zero, but got kernel_height: "
+            f"{kernel[0]} kernel_width: {kernel[1]}"
+        )
     pad_ = _conv_padding(padding, kernel, dil, stride_)
     for ax in (0, 1):
         size = input.shape[2 + ax] + sum(pad_[ax])
@@ -246,6 +284,15 @@ def conv2d(
                 f"than the kernel {kernel} with dilation {dil}"
             )
     kw = dict(stride=stride_, padding=pad_, dilation=dil, groups=groups)
+    if input.shape[0] == 0 or o == 0:  # an empty batch: an empty result (torch's shape)
+        oh = (input.shape[2] + sum(pad_[0]) - dil[0] * (kernel[0] - 1) - 1) // stride_[0] + 1
+        ow = (input.shape[3] + sum(pad_[1]) - dil[1] * (kernel[1] - 1) - 1) // stride_[1] + 1
+        zero = (
+            (input.sum() + weight.sum()) * 0
+            if bias is None
+            else ((input.sum() + weight.sum() + bias.sum()) * 0)
+        )
+        return zero.expand(input.shape[0], o, oh, ow)
     if bias is None:
         return _conv.Conv2dFn.apply(input, weight, **kw)
     return _conv.Conv2dFn.apply(input, weight, bias, **kw)
@@ -301,11 +348,7 @@ def max_pool2d(
     if ceil_mode or return_indices:
         raise NotImplementedError("max_pool2d: ceil_mode and return_indices are not supported")
     x, unb = _pool_check(input, "max_pool2d")
-    k = _pair(kernel_size, "kernel_size")
-    s = k if stride is None or stride == [] else _pair(stride, "stride")
-    p, d = _pair(padding, "padding"), _pair(dilation, "dilation")
-    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise ValueError(f"max_pool2d: padding {p} should be at most half the kernel size {k}")
+    k, s, p, d = _pool_params("max_pool2d", x, kernel_size, stride, padding, dilation)
     out = _conv.MaxPool2dFn.apply(x, kernel=k, stride=s, padding=p, dilation=d)
     return out.squeeze(0) if unb else out
 
@@ -325,11 +368,11 @@ def avg_pool2d(
             "avg_pool2d: ceil_mode and count_include_pad=False are not supported"
         )
     x, unb = _pool_check(input, "avg_pool2d")
-    k = _pair(kernel_size, "kernel_size")
-    s = k if stride is None or stride == [] else _pair(stride, "stride")
-    p = _pair(padding, "padding")
-    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise ValueError(f"avg_pool2d: padding {p} should be at most half the kernel size {k}")
+    k, s, p, _ = _pool_params("avg_pool2d", x, kernel_size, stride, padding)
+    if divisor_override is not None:
+        _validate.as_int(divisor_override, "divisor_override", "avg_pool2d")
+        if divisor_override == 0:
+            raise RuntimeError("avg_pool2d: divisor must be not zero")
     out = _conv.AvgPool2dFn.apply(x, kernel=k, stride=s, padding=p, divisor=divisor_override)
     return out.squeeze(0) if unb else out
 
@@ -338,8 +381,25 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Average over the windows [floor(i H / oh), ceil((i+1) H / oh)) that tile the input."""
     x, unb = _pool_check(input, "adaptive_avg_pool2d")
     h, w = x.shape[2], x.shape[3]
-    oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
-    oh, ow = oh or h, ow or w
+    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+        oh, ow = (h if v is None else v for v in output_size)
+    else:
+        oh = ow = output_size
+    oh = _validate.as_int(oh, "output_size", "adaptive_avg_pool2d")
+    ow = _validate.as_int(ow, "output_size", "adaptive_avg_pool2d")
+    if oh < 0 or ow < 0:
+        raise RuntimeError(
+            "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but "
+            f"received {{{oh}, {ow}}}"
+        )
+    if h == 0 or w == 0:
+        raise RuntimeError(
+            f"adaptive_avg_pool2d: expected input with non-zero spatial size, got shape "
+            f"{tuple(input.shape)}"
+        )
+    if oh == 0 or ow == 0:  # an empty result, still connected to the input
+        out = x.mean((2, 3), keepdim=True).expand(x.shape[0], x.shape[1], oh, ow)
+        return out.squeeze(0) if unb else out
     if h % oh == 0 and w % ow == 0:
         n, c = x.shape[:2]
         out = x.reshape(n, c, oh, h // oh, ow, w // ow).mean((3, 5))
@@ -392,6 +452,8 @@ def batch_norm(
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, c) + (1,) * (input.ndim - 2)
     if training:
+        if not eps > 0:
+            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
         n = input.numel() // c
         if n <= 1:
             raise ValueError(
@@ -498,6 +560,24 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding with a new last dim of size num_classes."""
     idx = tensor._data
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"one_hot is only applicable to index tensor of type LongTensor, got {tensor.dtype}: "
+            "call .long() on the class indices"
+        )
+    num_classes = _validate.as_int(num_classes, "num_classes", "one_hot")
+    if num_classes < -1:
+        raise RuntimeError(f"one_hot(): num_classes must be -1 (infer) or >= 0, got {num_classes}")
+    if idx.size == 0 and num_classes < 0:
+        raise RuntimeError("one_hot(): can not infer total number of classes from empty tensor")
+    if idx.size and int(idx.min()) < 0:
+        raise RuntimeError(f"one_hot(): Class values must be non-negative, got {int(idx.min())}")
     n = int(idx.max()) + 1 if num_classes < 0 else num_classes
+    if idx.size and int(idx.max()) >= n:
+        raise RuntimeError(
+            f"one_hot(): Class values must be smaller than num_classes: got class "
+            f"{int(idx.max())} with num_classes={n}"
+        )
+    _validate.allocation((*idx.shape, n), 8, "one_hot")
     xp = get_array_module(idx)
     return Tensor._wrap((idx[..., None] == xp.arange(n)).astype(np.int64))

@@ -35,6 +35,14 @@ from .parameter import Parameter, is_lazy
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
+def _check_name(name: Any, kind: str) -> None:
+    """torch's rules for parameter and buffer names (they become state_dict keys)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+    if not name or "." in name:
+        raise KeyError(f'{kind} name can\'t be empty or contain ".", got {name!r}')
+
+
 class Module:
     """Base class for layers and models: subclasses set attributes in ``__init__`` and define
     ``forward``.  Call the module (``model(x)``), not ``forward`` directly."""
@@ -101,6 +109,7 @@ class Module:
             raise TypeError(
                 f"cannot register a {type(param).__name__} as a parameter: wrap it in nn.Parameter"
             )
+        _check_name(name, "parameter")
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
@@ -110,6 +119,7 @@ class Module:
             raise TypeError(
                 f"buffer '{name}' must be a Tensor or None, got {type(tensor).__name__}"
             )
+        _check_name(name, "buffer")
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)

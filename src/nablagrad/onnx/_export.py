@@ -340,16 +340,85 @@ def _axes(a: Any) -> list[int] | None:
     return [int(a)] if isinstance(a, (int, np.integer)) else [int(v) for v in a]
 
 
-@_converter("Sum", "Mean", "AMax", "LogSumExp")
+@_converter("Sum", "Mean", "AMax", "AMin", "LogSumExp")
 def _reduce(e: _Emitter, n: Node) -> list[str]:
     kind = {
         "Sum": "ReduceSum",
         "Mean": "ReduceMean",
         "LogSumExp": "ReduceLogSumExp",
         "AMax": "ReduceMax" if n.attrs.get("largest", True) else "ReduceMin",
+        "AMin": "ReduceMin",
     }[n.kind]
     axes = _axes(n.attrs.get("axes"))
     return [e.reduce(kind, _ins(e, n)[0], axes, bool(n.attrs.get("keepdim", False)))]
+
+
+@_converter("Prod")
+def _prod(e: _Emitter, n: Node) -> list[str]:
+    axes = _axes(n.attrs.get("axis"))
+    return [e.reduce("ReduceProd", _ins(e, n)[0], axes, bool(n.attrs.get("keepdim", False)))]
+
+
+@_converter("PNorm")
+def _pnorm(e: _Emitter, n: Node) -> list[str]:
+    p, axes = float(n.attrs.get("p", 2.0)), _axes(n.attrs.get("axes"))
+    keep = bool(n.attrs.get("keepdim", False))
+    (x,) = _ins(e, n)
+    if p in (1.0, 2.0):
+        return [e.reduce("ReduceL1" if p == 1.0 else "ReduceL2", x, axes, keep)]
+    if math.isinf(p):
+        return [e.reduce("ReduceMax" if p > 0 else "ReduceMin", e.op1("Abs", [x]), axes, keep)]
+    c = lambda v: e.scalar_like(v, n.inputs[0])  # noqa: E731  (sum |x|^p)^(1/p)
+    powered = e.op1("Pow", [e.op1("Abs", [x]), c(p)])
+    return e.op("Pow", [e.reduce("ReduceSum", powered, axes, keep), c(1.0 / p)])
+
+
+@_converter("Cumsum")
+def _cumsum(e: _Emitter, n: Node) -> list[str]:
+    axis = np.asarray(int(n.attrs.get("axis", 0)), dtype=np.int64)
+    return e.op("CumSum", [_ins(e, n)[0], e.const(axis, e.fresh("axis"))])
+
+
+@_converter("Floor", "Ceil", "Round")
+def _rounding(e: _Emitter, n: Node) -> list[str]:
+    return e.op(n.kind, _ins(e, n))  # ONNX Round, like torch.round, rounds half to even
+
+
+@_converter("Trunc")
+def _trunc(e: _Emitter, n: Node) -> list[str]:
+    (x,) = _ins(e, n)  # sign(x) floor(|x|)
+    return e.op("Mul", [e.op1("Sign", [x]), e.op1("Floor", [e.op1("Abs", [x])])])
+
+
+@_converter("Clone", "ToDevice")
+def _identity(e: _Emitter, n: Node) -> list[str]:
+    return e.op("Identity", _ins(e, n))
+
+
+@_converter("Cast")
+def _cast(e: _Emitter, n: Node) -> list[str]:
+    to = e.helper.np_dtype_to_tensor_dtype(e.g.values[n.outputs[0]]._data.dtype)
+    return e.op("Cast", _ins(e, n), to=int(to))
+
+
+@_converter("Flip")
+def _flip(e: _Emitter, n: Node) -> list[str]:
+    axes = [int(a) for a in n.attrs.get("axes", ())]
+    big = np.iinfo(np.int64).max
+    k = len(axes)
+    ins = [_ins(e, n)[0], e.ints([-1] * k, "starts"), e.ints([-big] * k, "ends"),
+           e.ints(axes, "axes"), e.ints([-1] * k, "steps")]  # fmt: skip
+    return e.op("Slice", ins)
+
+
+@_converter("Repeat")
+def _repeat(e: _Emitter, n: Node) -> list[str]:
+    reps = [int(r) for r in n.attrs.get("reps", ())]
+    x = _ins(e, n)[0]
+    extra = len(reps) - len(_shape(e, n.inputs[0]))
+    if extra > 0:
+        x = e.op1("Unsqueeze", [x, e.ints(list(range(extra)), "axes")])
+    return e.op("Tile", [x, e.ints(reps, "repeats")])
 
 
 @_converter("ConstantPad")
@@ -597,7 +666,7 @@ def _perturbed(args: tuple, k: int) -> tuple:
                 y = ~x if k == 1 else x
             else:
                 y = x
-            a = Tensor._wrap(np.asarray(y).astype(x.dtype))
+            a = Tensor._wrap(np.asarray(y).astype(x.dtype)).to(a.device)
         out.append(a)
     return tuple(out)
 
@@ -621,6 +690,16 @@ def _check_trace(g: TracedGraph, g2: TracedGraph) -> None:
     """Trace again on other input values: the operations must be the same and every constant
     they read must not change, else something the tracer cannot see (control flow on values,
     comparisons, argmax, NumPy code, random numbers) would be frozen into the file."""
+    if g.modified:
+        t = g.values[g.modified[0]]
+        user = next((n for n in g.nodes if g.modified[0] in n.inputs or g.modified[0] in n.outputs),
+                    None)  # fmt: skip
+        where = f" (used by {user.kind!r} in module {user.scope!r})" if user else ""
+        raise UnsupportedOperatorError(
+            f"ONNX export: a tensor of shape {tuple(t.shape)}{where} was changed in place "
+            "after the tracer saw it (index assignment, add_, relu_ ... under no_grad are not "
+            "recorded); write the forward without in-place changes"
+        )
     where = lambda n: f" (in module {n.scope!r})" if n.scope else ""  # noqa: E731
     kinds1, kinds2 = [n.kind for n in g.nodes], [n.kind for n in g2.nodes]
     if kinds1 != kinds2:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _validate
 from ..autograd.function import same_device
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -17,8 +18,24 @@ from .elementwise import prepare
 # ---------------------------------------------------------------------------------------------
 
 
-def _compare(name: str, a: Any, b: Any) -> Tensor:
+def _prepare(a: Any, b: Any, fn: str) -> tuple[Tensor, Tensor]:
+    """Promoted operands whose shapes broadcast (nablagrad's message when they do not)."""
     a, b = prepare(a, b)
+    if a._data.shape != b._data.shape:
+        _validate.broadcast_shapes([a._data.shape, b._data.shape], fn)
+    return a, b
+
+
+def _same_dtype(a: Any, b: Any, fn: str) -> None:
+    """torch's isclose/allclose compare tensors of one dtype only."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype != b._data.dtype:
+        raise RuntimeError(
+            f"{fn}: {a.dtype} did not match {b.dtype}: convert one operand (b.to(a.dtype))"
+        )
+
+
+def _compare(name: str, a: Any, b: Any) -> Tensor:
+    a, b = _prepare(a, b, name)
     try:
         return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
     except (TypeError, ValueError):
@@ -86,7 +103,7 @@ def logical_xor(a: Any, b: Any) -> Tensor:
 
 def bitwise(name: str, a: Any, b: Any) -> Tensor:
     """``&``, ``|``, ``^`` on bool or integer tensors."""
-    a, b = prepare(a, b)
+    a, b = _prepare(a, b, name)
     if a._data.dtype.kind not in "biu":
         raise TypeError(f"{name} is only defined for bool and integer tensors, got {a.dtype}")
     return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
@@ -95,14 +112,16 @@ def bitwise(name: str, a: Any, b: Any) -> Tensor:
 def allclose(
     a: Tensor, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
 ) -> bool:
-    a, b = prepare(a, b)
+    _same_dtype(a, b, "allclose")
+    a, b = _prepare(a, b, "allclose")
     return bool(get_array_module(a._data).allclose(a._data, b._data, rtol, atol, equal_nan))
 
 
 def isclose(
     a: Tensor, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
 ) -> Tensor:
-    a, b = prepare(a, b)
+    _same_dtype(a, b, "isclose")
+    a, b = _prepare(a, b, "isclose")
     return Tensor._wrap(get_array_module(a._data).isclose(a._data, b._data, rtol, atol, equal_nan))
 
 

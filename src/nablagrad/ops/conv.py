@@ -44,7 +44,7 @@ from typing import Any
 
 from .. import parallel
 from ..autograd.function import Function
-from ..backend import get_array_module, scratch_empty, set_blas_local_threads
+from ..backend import get_array_module, scratch_empty, single_threaded_blas
 from .conv_fft import fft_conv_backward, fft_conv_forward, fft_conv_ok
 from .conv_winograd import winograd_backward, winograd_forward, winograd_ok
 
@@ -348,17 +348,9 @@ def _shard_ranges(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple) -> list:
 
 
 def _run_shards(ranges: list, fn: Any) -> list:
-    """fn(n0, n1) for every range on the ``parallel`` threads, each with a one-thread BLAS."""
-
-    def task(n0: int, n1: int) -> Any:
-        old = set_blas_local_threads(1)
-        try:
-            return fn(n0, n1)
-        finally:
-            if old is not None:
-                set_blas_local_threads(old)
-
-    return parallel.run([lambda a=a, b=b: task(a, b) for a, b in ranges])
+    """fn(n0, n1) for every range on the ``parallel`` threads, with a one-thread BLAS."""
+    with single_threaded_blas():
+        return parallel.run([lambda a=a, b=b: fn(a, b) for a, b in ranges])
 
 
 def _forward_shard(xp: Any, path: str, x: Any, w: Any, prm: tuple) -> tuple:

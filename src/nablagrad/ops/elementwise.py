@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
+from .. import _validate, backend
 from ..autograd import gradmath
 from ..autograd.function import Function
 from ..backend import default_float_np, get_array_module, np
@@ -287,6 +287,12 @@ def add(a: Any, b: Any, alpha: float = 1) -> Tensor:
 
 def sub(a: Any, b: Any, alpha: float = 1) -> Tensor:
     """``a - alpha * b`` with broadcasting."""
+    for v in (a, b):
+        if isinstance(v, Tensor) and v._data.dtype.kind == "b":
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
     if alpha != 1:
         b = mul(b, alpha)
     return Sub.apply(*prepare(a, b))
@@ -303,13 +309,39 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
         raise ValueError(
             f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}"
         )
+    if a._data.shape != b._data.shape:
+        _validate.broadcast_shapes([a._data.shape, b._data.shape], "div")
     if a._data.dtype.kind == "f":  # differentiable, with a zero gradient (as torch)
         q = Div.apply(a, b)
         return floor(q) if rounding_mode == "floor" else trunc(q)
     xp = get_array_module(a._data)
-    q = a._data / b._data
-    q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
+    if a._data.dtype.kind in "biu":
+        if (b._data == 0).any():
+            raise RuntimeError(
+                "ZeroDivisionError: integer division (// or %) by zero; use float tensors (x / y "
+                "gives inf) or mask the zeros first"
+            )
+        if a._data.dtype.kind == "b":
+            raise RuntimeError(
+                "floor/trunc division (// or %) of bool tensors is not supported: convert them "
+                "first (x.long())"
+            )
+        if rounding_mode == "floor":
+            return Tensor._wrap(xp.floor_divide(a._data, b._data))
+        q = xp.abs(a._data) // xp.abs(b._data)
+        return Tensor._wrap(xp.where((a._data < 0) != (b._data < 0), -q, q))
+    with _quiet(xp):
+        q = a._data / b._data
+        q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
     return Tensor._wrap(q.astype(a._data.dtype, copy=False))
+
+
+def _quiet(xp: Any) -> Any:
+    """NumPy's errstate for division by zero (torch gives inf/nan without a warning)."""
+    import contextlib
+
+    errstate = getattr(xp, "errstate", None)
+    return errstate(divide="ignore", invalid="ignore") if errstate else contextlib.nullcontext()
 
 
 def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import backend
+from .. import _validate, backend
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -116,16 +116,22 @@ class Gelu(Function):
         xp = get_array_module(x)
         self.approx = approximate
         if approximate == "tanh":
-            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
-            return (0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
+            xc = x.astype("float32") if x.dtype.itemsize < 4 else x  # half: float32 math
+            inner = math.sqrt(2 / math.pi) * (xc + 0.044715 * xc**3)
+            return (0.5 * xc * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
         return (0.5 * x * (1 + backend.erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
 
     def backward(self, g, out, x):
         m = self.m
         if self.approx == "tanh":
             k = math.sqrt(2 / math.pi)
-            t = m.tanh(k * (x + 0.044715 * x * x * x))
-            d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+            xc = x
+            if not m.tensors and x.dtype.itemsize < 4:
+                xc = x.astype("float32")  # torch computes half precision in float32 (x^3 fits)
+            t = m.tanh(k * (xc + 0.044715 * xc * xc * xc))
+            d = 0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * k * (1 + 3 * 0.044715 * xc * xc)
+            if xc is not x:
+                d = d.astype(x.dtype)
             return (g * d,)
         cdf = 0.5 * (1 + m.call(Erf, x * (1 / math.sqrt(2))))
         pdf = m.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
@@ -283,22 +289,26 @@ def _float_input(x: Any, name: str) -> Tensor:
 def _softmax_dim(dim: int | None, ndim: int, name: str) -> int:
     if dim is None:  # torch's legacy implicit choice
         dim = 0 if ndim in (0, 1, 3) else 1
-    if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(f"{name}: dim {dim} is out of range for a tensor with {ndim} dims")
-    return dim % max(ndim, 1)
+    return _validate.dim(dim, ndim, fn=name)
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
     """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x) along ``dim``."""
     x = _float_input(input if dtype is None else input.to(dtype), "softmax")
+    axis = _softmax_dim(dim, x.ndim, "softmax")
+    if x._data.size == 0:
+        return x * 1
     if x.ndim == 0:
         return Softmax.apply(x.reshape(1), dim=0).reshape(())
-    return Softmax.apply(x, dim=_softmax_dim(dim, x.ndim, "softmax"))
+    return Softmax.apply(x, dim=axis)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
     """log_softmax(x)_i = x_i - max x - log sum_j exp(x_j - max x) along ``dim``."""
     x = _float_input(input if dtype is None else input.to(dtype), "log_softmax")
+    axis = _softmax_dim(dim, x.ndim, "log_softmax")
+    if x._data.size == 0:
+        return x * 1
     if x.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), dim=0).reshape(())
-    return LogSoftmax.apply(x, dim=_softmax_dim(dim, x.ndim, "log_softmax"))
+    return LogSoftmax.apply(x, dim=axis)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _validate
 from ..autograd import function as fn_mod
 from ..autograd.function import Function, check_same_device
 from ..backend import along_axis_index, get_array_module, np
 from ..tensor import Tensor
 from .elementwise import _as_operand, where
-from .shape import broadcast_tensors, normalize_dims
+from .shape import broadcast_tensors
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
@@ -129,6 +130,10 @@ class ScatterAddAlong(Function):
 
 def getitem(x: Tensor, idx: Any) -> Tensor:
     index, basic = convert_index(idx, x)
+    if basic and not (isinstance(index, tuple) and Ellipsis in index) and index is not Ellipsis:
+        # x[0] of a 1-d array would be a NumPy scalar (a copy); x[0, ...] is a 0-d view, so the
+        # result shares memory and version counter with x, as torch's view does
+        index = (*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)
     try:
         return GetItem.apply(x, index=index, basic=basic)
     except IndexError as e:
@@ -174,14 +179,15 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
         raise RuntimeError(
             f"gather(): index has {index.ndim} dims but input has {x.ndim}: they must match"
         )
-    axis = normalize_dims(dim, x.ndim)[0]
+    axis = _validate.dim(dim, x.ndim)
     _check_along("gather", x, index, axis)
     return Gather.apply(x, index=index._data, axis=axis)
 
 
 def _check_along(name: str, x: Tensor, index: Tensor, axis: int) -> None:
     """torch's rule: ``index`` fits inside ``x`` in every dimension but ``axis``; its values
-    lie in ``[-size, size)`` along ``axis``; both on one device."""
+    lie in ``[0, size)`` along ``axis`` (torch refuses negative indices here); both on one
+    device."""
     check_same_device(name, x, index)
     for d, (i, n) in enumerate(zip(index.shape, x.shape)):
         if d != axis and i > n:
@@ -189,18 +195,22 @@ def _check_along(name: str, x: Tensor, index: Tensor, axis: int) -> None:
                 f"{name}(): index has size {i} in dimension {d} but the input only {n}: the "
                 f"index may not be larger than the input outside dim {axis}"
             )
-    size = x.shape[axis]
-    data = index._data
-    if data.size and (int(data.min()) < -size or int(data.max()) >= size):
-        raise IndexError(
-            f"{name}(): index {int(data.max()) if data.max() >= size else int(data.min())} is "
-            f"out of bounds for dimension {axis} with size {size}"
-        )
+    _validate.index_range(index._data, x.shape[axis] if x.ndim else 1, name, axis)
 
 
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
-    axis = normalize_dims(dim, x.ndim)[0]
-    return getitem(x, (slice(None),) * axis + (index,))
+    axis = _validate.dim(dim, x.ndim)
+    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
+        raise TypeError(
+            "index_select(): argument 'index' must be an integer Tensor, got "
+            f"{getattr(index, 'dtype', type(index).__name__)}"
+        )
+    if index.ndim > 1:
+        raise IndexError(
+            f"index_select(): Index is supposed to be a vector, got shape {tuple(index.shape)}"
+        )
+    _validate.index_range(index._data, x.shape[axis] if x.ndim else 1, "index_select", axis)
+    return getitem(x, (slice(None),) * axis + (index.reshape(-1),))
 
 
 def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
@@ -273,7 +283,7 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = N
         raise RuntimeError(
             f"scatter(): index has {index.ndim} dims but input has {x.ndim}: they must match"
         )
-    axis = normalize_dims(dim, x.ndim)[0]
+    axis = _validate.dim(dim, x.ndim)
     _check_along("scatter", x, index, axis)
     xp = get_array_module(x._data)
     if isinstance(src, Tensor):

@@ -10,6 +10,7 @@ import builtins
 from collections import namedtuple
 from typing import Any
 
+from .. import _validate
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -240,7 +241,9 @@ def prod(
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     if dtype is not None:
         x = x.to(dtype=dtype)
-    axis = None if dim is None else normalize_dims(dim, x.ndim)[0] if x.ndim else None
+    axis = None if dim is None else _validate.dim(dim, x.ndim, fn="prod")
+    if x.ndim == 0:
+        axis = None
     return Prod.apply(x, axis=axis, keepdim=keepdim)
 
 
@@ -255,11 +258,17 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, large
         return (AMax if largest else AMin).apply(x, axes=None, keepdim=False)
     if not isinstance(dim, int):
         raise TypeError(f"{name}(dim=...) takes one int dim; use amax/amin for several dims")
+    normalize_dims(dim, x.ndim)  # range and type checks (a 0-d tensor takes 0 and -1)
     if x.ndim == 0:
         return MaxResult(
             x.clone(), Tensor._wrap(get_array_module(x._data).zeros((), dtype="int64"))
         )
-    axis = normalize_dims(dim, x.ndim)[0]
+    axis = _validate.dim(dim, x.ndim)
+    if x.shape[axis] == 0:
+        raise IndexError(
+            f"{name}(): Expected reduction dim {axis} to have non-zero size (tensor of shape "
+            f"{tuple(x.shape)})"
+        )
     values = MaxDim.apply(x, axis=axis, keepdim=keepdim, largest=largest)
     if values._ctx is not None:  # recorded: the primitive kept the indices it used
         idx = values._ctx.idx
@@ -293,23 +302,44 @@ def min(
     return _extreme(x, dim, keepdim, axis, keepdims, largest=False)
 
 
+def _nonempty(x: Tensor, axes: Any, name: str) -> None:
+    """max/min have no identity: reducing an empty dimension is an error (as torch)."""
+    for a in range(x.ndim) if axes is None else axes:
+        if x.shape[a] == 0:
+            raise IndexError(
+                f"{name}(): Expected reduction dim {a} to have non-zero size (tensor of shape "
+                f"{tuple(x.shape)})"
+            )
+
+
 def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     axes = None if dim in ((), None) else normalize_dims(dim, x.ndim)
+    _nonempty(x, axes, "amax")
     return AMax.apply(x, axes=axes, keepdim=keepdim)
 
 
 def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     axes = None if dim in ((), None) else normalize_dims(dim, x.ndim)
+    _nonempty(x, axes, "amin")
     return AMin.apply(x, axes=axes, keepdim=keepdim)
 
 
 def _arg_extreme(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
     xp = get_array_module(x._data)
     find = xp.argmax if largest else xp.argmin
+    name = "argmax" if largest else "argmin"
     if dim is None:
+        if x._data.size == 0:
+            raise IndexError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+            )
         out = xp.asarray(find(x._data.reshape(-1)))
         return Tensor._wrap(out.reshape((1,) * x.ndim if keepdim else ()).astype("int64"))
-    axis = normalize_dims(dim, x.ndim)[0]
+    axis = _validate.dim(dim, x.ndim, fn=name)
+    if x.ndim and x.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    if x.ndim == 0:
+        return Tensor._wrap(xp.zeros((), dtype="int64"))
     return Tensor._wrap(find(x._data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
 
 
@@ -388,7 +418,10 @@ def std(
 def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably as m + log(sum(exp(x - m))) with m = max(x)."""
     x = _float_dtype_for(x)
-    return LogSumExp.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    axes = normalize_dims(dim, x.ndim)
+    if x._data.size == 0:  # log of an empty sum: -inf where the reduced part is empty (torch)
+        return sum(x, dim, keepdim=keepdim).log()
+    return LogSumExp.apply(x, axes=axes, keepdim=keepdim)
 
 
 def norm(
@@ -427,7 +460,10 @@ def cumsum(
         x = x.to(dtype=dtype)
     elif x._data.dtype.kind in "bu":
         x = x.long()
-    return Cumsum.apply(x, axis=normalize_dims(dim, x.ndim)[0] if x.ndim else 0)
+    axis = _validate.dim(dim, x.ndim, fn="cumsum")
+    if x.ndim == 0:
+        return x.clone()
+    return Cumsum.apply(x, axis=axis)
 
 
 def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _validate
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -13,31 +14,27 @@ from .elementwise import result_dtype
 
 def _shape_args(shape: tuple) -> tuple:
     """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
+    if not shape:
+        raise TypeError("missing 1 required positional argument: the sizes (e.g. x.view(2, 3))")
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     elif len(shape) == 1 and isinstance(shape[0], Tensor):
         shape = tuple(int(v) for v in shape[0].tolist())
+    for s in shape:
+        if not _validate.is_int(s):
+            raise TypeError(
+                f"size must be a tuple of ints, but found element of type {type(s).__name__} "
+                f"({s!r}) in {tuple(shape)!r}"
+            )
     return tuple(int(s) for s in shape)
 
 
 def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...] | None:
-    """``dim`` as a sorted tuple of non-negative axes (``None`` means all axes)."""
+    """``dim`` as a sorted tuple of non-negative axes (``None`` means all axes); the checks
+    (ints only, in range, no repeats) are ``_validate.dims``."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out = []
-    for d in dims:
-        if not isinstance(d, int):
-            raise TypeError(f"{name} must be an int or a tuple of ints, got {dim!r}")
-        lo = -max(ndim, 1)
-        if not lo <= d < max(ndim, 1):
-            raise IndexError(
-                f"Dimension out of range (expected to be in range of [{lo}, "
-                f"{max(ndim, 1) - 1}], but got {d})"
-            )
-        out.append(d % max(ndim, 1))
-    if len(set(out)) != len(out):
-        raise ValueError(f"{name} {dim!r} names a dimension twice")
+    out = _validate.dims(dim, ndim, name)
     return tuple(sorted(out)) if ndim else None
 
 
@@ -156,17 +153,20 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    s = _validate.dim(start_dim, x.ndim, "start_dim", "flatten")
+    e = _validate.dim(end_dim, x.ndim, "end_dim", "flatten")
     if x.ndim == 0:
         return reshape(x, 1)
-    s, e = start_dim % x.ndim, end_dim % x.ndim
     if s > e:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise RuntimeError(
+            f"flatten() has invalid args: start_dim {start_dim} cannot come after end_dim {end_dim}"
+        )
     shape = x.shape[:s] + (math.prod(x.shape[s : e + 1]),) + x.shape[e + 1 :]
     return reshape(x, shape)
 
 
 def unflatten(x: Tensor, dim: int, sizes: tuple) -> Tensor:
-    d = dim % x.ndim
+    d = _validate.dim(dim, x.ndim, fn="unflatten")
     sizes = tuple(sizes)
     if -1 in sizes:
         known = math.prod(s for s in sizes if s != -1)
@@ -188,28 +188,27 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dimension at ``dim`` (negative counts from the end of the result)."""
-    nd = x.ndim + 1
-    if not -nd <= dim < nd:
-        raise IndexError(f"unsqueeze: dim {dim} out of range for a result with {nd} dims")
-    d = dim % nd
+    d = _validate.dim(dim, x.ndim + 1, fn="unsqueeze")
     return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
 
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
     dims = _shape_args(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    axes = tuple(_validate.dim(d, x.ndim, "dims", "permute") for d in dims)
+    if sorted(axes) != list(range(x.ndim)):
         raise RuntimeError(
             f"permute: dims {list(dims)} must be a permutation of the {x.ndim} dims of a tensor "
             f"of shape {tuple(x.shape)}"
         )
-    return Permute.apply(x, axes=tuple(d % x.ndim for d in dims))
+    return Permute.apply(x, axes=axes)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+    a = _validate.dim(dim0, x.ndim, "dim0", "transpose")
+    b = _validate.dim(dim1, x.ndim, "dim1", "transpose")
+    if x.ndim < 2:
         return x
     axes = list(range(x.ndim))
-    a, b = normalize_dims(dim0, x.ndim)[0], normalize_dims(dim1, x.ndim)[0]
     axes[a], axes[b] = axes[b], axes[a]
     return Permute.apply(x, axes=tuple(axes))
 
@@ -224,8 +223,8 @@ def t(x: Tensor) -> Tensor:
 
 def movedim(x: Tensor, source: int, destination: int) -> Tensor:
     axes = list(range(x.ndim))
-    s = axes.pop(source % x.ndim)
-    axes.insert(destination % x.ndim, s)
+    s = axes.pop(_validate.dim(source, x.ndim, "source", "movedim"))
+    axes.insert(_validate.dim(destination, x.ndim, "destination", "movedim"), s)
     return Permute.apply(x, axes=tuple(axes))
 
 
@@ -245,6 +244,11 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
             if own is None:
                 raise RuntimeError("expand: -1 is not allowed for a new leading dimension")
             s = own
+        if s < 0:
+            raise RuntimeError(
+                f"expand: the expanded size {s} at dimension {i} is negative: sizes must be >= 0 "
+                "(or -1 to keep an existing dimension)"
+            )
         if own is not None and own != 1 and own != s:
             raise RuntimeError(
                 f"The expanded size of the tensor ({s}) must match the existing size ({own}) at "
@@ -252,6 +256,7 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
                 f"{list(x.shape)}"
             )
         shape.append(s)
+    _validate.allocation(tuple(shape), 1, "expand")
     return Expand.apply(x, shape=tuple(shape))
 
 
@@ -260,8 +265,14 @@ def broadcast_to(x: Tensor, shape: tuple) -> Tensor:
 
 
 def broadcast_tensors(*tensors: Tensor) -> tuple:
-    xp = get_array_module(tensors[0]._data)
-    shape = xp.broadcast_shapes(*(t.shape for t in tensors))
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"broadcast_tensors(): expected Tensors, got {type(t).__name__} at position {i}"
+            )
+    shape = _validate.broadcast_shapes([tuple(t.shape) for t in tensors], "broadcast_tensors")
     return tuple(expand(t, shape) for t in tensors)
 
 
@@ -273,6 +284,13 @@ def repeat(x: Tensor, *sizes: Any) -> Tensor:
             "Number of dimensions of repeat dims can not be smaller than number of dimensions "
             f"of tensor: got {len(sizes)} repeats for a tensor of shape {tuple(x.shape)}"
         )
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(
+            f"repeat(): Trying to create tensor with negative dimension: repeats {list(sizes)} "
+            "must be >= 0"
+        )
+    lead = (1,) * (len(sizes) - x.ndim) + tuple(x.shape)
+    _validate.allocation(tuple(a * b for a, b in zip(lead, sizes)), x._data.itemsize, "repeat")
     return Repeat.apply(x, reps=sizes)
 
 
@@ -286,7 +304,7 @@ def cat(tensors: Any, dim: int = 0, *, axis: int | None = None) -> Tensor:
     dt = result_dtype(*tensors) if len(tensors) > 1 else tensors[0]._data.dtype
     tensors = [t if t._data.dtype == dt else t.to(dtype=dt) for t in tensors]
     ref = tensors[0]
-    ax = normalize_dims(dim, ref.ndim)[0]
+    ax = _validate.dim(dim, ref.ndim)
     for i, t in enumerate(tensors):
         if t.ndim != ref.ndim or any(
             a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != ax
@@ -314,20 +332,34 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
 
 def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or given sizes."""
-    ax = normalize_dims(dim, x.ndim)[0]
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    ax = _validate.dim(dim, x.ndim, fn="split")
     n = x.shape[ax]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
-        if step <= 0:
-            raise ValueError(f"split: split_size must be positive, got {step}")
-        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
-    else:
-        sizes = list(split_size_or_sections)
-        if sum(sizes) != n:
+    if _validate.is_int(split_size_or_sections):
+        step = _validate.as_int(split_size_or_sections, "split_size", "split")
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got {step}")
+        if step == 0 and n:
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
+            )
+        sizes = [min(step, n - s) for s in range(0, n, step)] if step else [0]
+        sizes = sizes or [0]
+    elif isinstance(split_size_or_sections, (list, tuple)) and all(
+        _validate.is_int(v) for v in split_size_or_sections
+    ):
+        sizes = [_validate.as_int(v, "split_sizes", "split") for v in split_size_or_sections]
+        if any(v < 0 for v in sizes) or sum(sizes) != n:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                 f"at dimension {dim}), but got split_sizes={sizes}"
             )
+    else:
+        raise TypeError(
+            "split(): split_size_or_sections must be an int or a list of ints, got "
+            f"{split_size_or_sections!r}"
+        )
     out, start = [], 0
     for s in sizes:
         out.append(x[(slice(None),) * ax + (slice(start, start + s),)])
@@ -336,23 +368,49 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """At most ``chunks`` pieces of ceil(size / chunks) along ``dim`` (torch's rule)."""
+    chunks = _validate.as_int(chunks, "chunks", "chunk")
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    n = x.shape[normalize_dims(dim, x.ndim)[0]]
-    return split(x, max(-(-n // chunks), 1), dim)
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if x.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    n = x.shape[_validate.dim(dim, x.ndim, fn="chunk")]
+    if n == 0:
+        return split(x, [0] * chunks, dim)
+    return split(x, -(-n // chunks), dim)
 
 
 def unbind(x: Tensor, dim: int = 0) -> tuple:
-    ax = normalize_dims(dim, x.ndim)[0]
+    ax = _validate.dim(dim, x.ndim)
     return tuple(x[(slice(None),) * ax + (i,)] for i in range(x.shape[ax]))
 
 
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
-    ax = normalize_dims(dim, x.ndim)[0]
+    if x.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor")
+    ax = _validate.dim(dim, x.ndim, fn="narrow")
+    n = x.shape[ax]
+    start = _validate.as_int(start, "start", "narrow")
+    length = _validate.as_int(length, "length", "narrow")
+    if not -n <= start <= n:
+        raise IndexError(
+            f"narrow(): start ({start}) is out of range for dimension {ax} of size {n}: expected "
+            f"it in [{-n}, {n}]"
+        )
+    if start < 0:
+        start += n
+    if length < 0:
+        raise RuntimeError(f"narrow(): length must be non-negative, got {length}")
+    if start + length > n:
+        raise RuntimeError(
+            f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({n})"
+        )
     return x[(slice(None),) * ax + (slice(start, start + length),)]
 
 
 def flip(x: Tensor, dims: Any) -> Tensor:
+    if dims is None:
+        raise TypeError("flip(): argument 'dims' must be a tuple of ints, not None")
     axes = normalize_dims(dims, x.ndim)
     return Flip.apply(x, axes=axes)
 
@@ -362,14 +420,33 @@ def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None)
 
     Modes: ``constant`` (negative widths crop), ``reflect``, ``replicate``, ``circular``.
     """
+    if not isinstance(pad, (tuple, list)) or not all(_validate.is_int(p) for p in pad):
+        raise TypeError(f"pad(): argument 'pad' must be a tuple of ints, got {pad!r}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(
             f"pad: padding length must be even and at most 2 * ndim ({2 * x.ndim}), got {len(pad)}"
         )
+    if not any(pad):  # nothing to pad (also a 0-d tensor with pad=())
+        return x.clone()
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    cropped = tuple(n + min(lo, 0) + min(hi, 0) for n, (lo, hi) in zip(x.shape, widths))
+    if any(n < 0 for n in cropped):
+        d = next(i for i, n in enumerate(cropped) if n < 0)
+        raise RuntimeError(
+            f"pad(): the negative padding in {pad} crops {-cropped[d] + x.shape[d]} elements "
+            f"from dimension {d} of size {x.shape[d]}: crop at most the dimension's size"
+        )
+    new_shape = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, widths))
+    if any(n < 0 for n in new_shape):
+        d = next(i for i, n in enumerate(new_shape) if n < 0)
+        raise RuntimeError(
+            f"pad(): the padding {pad} would give dimension {d} (size {x.shape[d]}) a negative "
+            f"size {new_shape[d]}: crop at most the dimension's size"
+        )
+    _validate.allocation(new_shape, x._data.itemsize, "pad")
     if mode == "constant":
         return ConstantPad.apply(x, widths=tuple(widths), value=0.0 if value is None else value)
     np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}.get(mode)

@@ -330,7 +330,8 @@ BINARY: tuple[Row, ...] = (
     Row(
         "div",
         lambda a, b: a / b,
-        (lambda m, g, out, a, b: g / b, lambda m, g, out, a, b: -g * out / b),
+        # torch's formula for b: reads a, not out (so changing out in place is allowed)
+        (lambda m, g, out, a, b: g / b, lambda m, g, out, a, b: -g * a / (b * b)),
         "promote",
         domain=(0.5, 2.0),
         doc="a / b",

@@ -18,7 +18,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from .lr_scheduler import LRScheduler, _check_optimizer, _format_param
+from .lr_scheduler import LRScheduler, _check_optimizer, _check_state, _format_param
 from .optimizer import Optimizer
 
 __all__ = ["CyclicLR", "OneCycleLR"]
@@ -156,9 +156,10 @@ class CyclicLR(LRScheduler):
         return sd
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _check_state(self, state_dict)
         state_dict = dict(state_dict)
         fn = state_dict.pop("_scale_fn_custom")
-        super().load_state_dict(state_dict)
+        self.__dict__.update(state_dict)
         if fn is not None:
             self._scale_fn_custom.__dict__.update(fn)
 
@@ -260,6 +261,14 @@ class OneCycleLR(LRScheduler):
                     "end_momentum": "max_momentum",
                 },
             ]
+        start = 0.0
+        for i, phase in enumerate(self._schedule_phases):
+            if phase["end_step"] == start:  # torch divides 0 by 0 when a step lands there
+                raise ValueError(
+                    f"OneCycleLR: phase {i + 1} would last 0 steps with total_steps={n} and "
+                    f"pct_start={pct_start}: use more total_steps or another pct_start"
+                )
+            start = phase["end_step"]
         max_lrs = _format_param("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for m, group in zip(max_lrs, optimizer.param_groups):

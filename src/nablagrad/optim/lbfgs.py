@@ -168,6 +168,8 @@ class LBFGS(Optimizer):
         2.0
     """
 
+    _flat_state = True  # state holds flat vectors and histories, not per-parameter buffers
+
     def __init__(
         self,
         params: ParamsT,

@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .. import _validate
 from .optimizer import Optimizer
 
 __all__ = [
@@ -146,8 +147,22 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a ``state_dict()``."""
+        """Restore a ``state_dict()`` (checked against this scheduler's own layout first)."""
+        _check_state(self, state_dict)
         self.__dict__.update(state_dict)
+
+
+def _check_state(sched: Any, state_dict: Any) -> None:
+    """Refuse a tampered or foreign scheduler state_dict at load time (not at the next step)."""
+    name = f"{type(sched).__name__}.load_state_dict"
+    fix = "load a state_dict() saved by the same scheduler class with the same settings"
+    if not isinstance(state_dict, dict):
+        raise TypeError(f"{name}: expected a dict, got {type(state_dict).__name__}; {fix}")
+    ref = sched.state_dict()
+    unknown = sorted(str(k) for k in set(state_dict) - set(ref))
+    if unknown:
+        raise ValueError(f"{name}: unexpected key(s) {unknown}; {fix}")
+    _validate.like(state_dict, ref, name, fix)
 
 
 class _LambdaBase(LRScheduler):
@@ -169,6 +184,7 @@ class _LambdaBase(LRScheduler):
         return sd
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _check_state(self, state_dict)
         state_dict = dict(state_dict)
         lambdas = state_dict.pop("lr_lambdas")
         self.__dict__.update(state_dict)
@@ -279,8 +295,12 @@ class ConstantLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        if factor > 1.0 or factor < 0:
-            raise ValueError(f"ConstantLR factor must be in [0, 1], got {factor}")
+        if not 0 < factor <= 1.0:
+            # torch accepts 0 and then divides by it at total_iters (ZeroDivisionError)
+            raise ValueError(
+                f"ConstantLR factor must be in (0, 1], got {factor}: the rate is divided by it "
+                "when total_iters is reached"
+            )
         self.factor = factor
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
@@ -358,6 +378,9 @@ class PolynomialLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
     ) -> None:
+        _validate.number(total_iters, "total_iters", "PolynomialLR", low=0, integer=True)
+        # torch accepts power < 0 and then raises 0.0 to it at total_iters (ZeroDivisionError)
+        _validate.number(power, "power", "PolynomialLR", low=0)
         self.total_iters = total_iters
         self.power = power
         super().__init__(optimizer, last_epoch)

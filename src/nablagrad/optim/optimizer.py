@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
 
-from .. import parallel
+from .. import _validate, parallel
 from ..autograd import enable_grad, no_grad
 from ..backend import (
     axpby_,
@@ -375,12 +375,25 @@ class Optimizer:
                 "(as returned by optimizer.state_dict())"
             )
         saved = state_dict["param_groups"]
+        fix = "load a state_dict() saved by the same optimizer class over the same parameters"
+        if not isinstance(saved, (list, tuple)) or not all(isinstance(s, dict) for s in saved):
+            raise ValueError(f"optimizer state_dict['param_groups'] must be a list of dicts; {fix}")
+        if not isinstance(state_dict["state"], dict):
+            raise ValueError(f"optimizer state_dict['state'] must be a dict; {fix}")
         if len(saved) != len(self.param_groups):
             raise ValueError(
                 f"loaded state dict has {len(saved)} parameter groups but the "
                 f"optimizer has {len(self.param_groups)}"
             )
         for i, (g, s) in enumerate(zip(self.param_groups, saved)):
+            ids = s.get("params")
+            if not isinstance(ids, (list, tuple)) or not all(_validate.is_int(k) for k in ids):
+                raise ValueError(
+                    f"optimizer state_dict param_groups[{i}]['params'] must be a list of int "
+                    f"parameter ids; {fix}"
+                )
+            ref = {k: v for k, v in g.items() if k != "params"}
+            _validate.like(s, ref, f"optimizer state_dict param_groups[{i}]", fix)
             if len(g["params"]) != len(s["params"]):
                 raise ValueError(
                     f"loaded state dict contains a parameter group {i} with {len(s['params'])} "
@@ -390,11 +403,25 @@ class Optimizer:
         for g, s in zip(self.param_groups, saved):
             id_map.update(zip(s["params"], g["params"]))
         state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        saved_group = {id(p): s for g, s in zip(self.param_groups, saved) for p in g["params"]}
         for k, v in state_dict["state"].items():
-            key = int(k)
+            key = k if _validate.is_int(k) else int(k) if str(k).lstrip("-").isdigit() else None
             if key not in id_map:
-                raise ValueError(f"loaded state dict has state for parameter {k} that no group has")
+                raise ValueError(
+                    f"loaded state dict has state for parameter {k!r} that no group has"
+                )
+            if not isinstance(v, dict):
+                raise ValueError(
+                    f"optimizer state_dict['state'][{k!r}] must be a dict, got "
+                    f"{type(v).__name__}; {fix}"
+                )
             p = id_map[key]
+            if v:  # a parameter that has stepped: its buffers must be all there, shaped like it
+                ref: dict[str, Any] = {}
+                self._init_state(p, ref, dict(saved_group[id(p)]))
+                if not ref and not getattr(self, "_flat_state", False):
+                    ref = {n: p for n, u in v.items() if getattr(u, "ndim", 0)}
+                _validate.like(v, ref, f"optimizer state_dict['state'][{k!r}]", fix)
             state[p] = {name: _cast_state(name, val, p) for name, val in v.items()}
         self.state = state
         new_groups = []

@@ -77,6 +77,11 @@ def run_embed(args: argparse.Namespace) -> int:
     for name in ("dim", "window", "epochs", "negative", "min_count", "topn", "workers"):
         if getattr(args, name) < 1:
             raise CLIError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    if not args.sample >= 0:
+        raise CLIError(f"--sample must be >= 0 (0 disables subsampling), got {args.sample}")
+    from ..cli import check_output_path
+
+    check_output_path(args.save, "--save")
     t0 = time.perf_counter()
     try:
         if args.model == "ppmi-svd":

@@ -34,6 +34,8 @@ def tokenize(text: str) -> list[str]:
         >>> tokenize("Don't panic: 42 towels!")
         ["don't", 'panic', '42', 'towels']
     """
+    if not isinstance(text, str):
+        raise TypeError(f"tokenize: expected a str, got {type(text).__name__}")
     return _WORD_RE.findall(text.lower())
 
 

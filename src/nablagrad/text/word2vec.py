@@ -129,6 +129,8 @@ class Word2Vec:
             raise ValueError(f"Word2Vec: path must be 'fast' or 'reference', got {path!r}")
         if alpha is None:
             alpha = 0.025 if sg else 0.05
+        if not sample >= 0:
+            raise ValueError(f"Word2Vec: sample must be >= 0 (0 disables it), got {sample}")
         if not (alpha > 0 and 0 <= min_alpha <= alpha):
             raise ValueError(
                 f"Word2Vec: need alpha > 0 and 0 <= min_alpha <= alpha, got "

@@ -323,6 +323,8 @@ class TensorBoard(Callback):
         'runs/tb'
     """
 
+    rank_zero_only = True  # writes files: rank 0 alone when fit runs on several ranks
+
     def __init__(
         self,
         log_dir: str | os.PathLike | None = None,

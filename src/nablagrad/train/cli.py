@@ -114,7 +114,7 @@ def _load_toml(path: str) -> dict[str, Any]:
     try:
         with open(path, "rb") as f:
             cfg = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise CLIError(f"config file {path} is not valid TOML: {e}") from None
     out = {}
     for key, value in cfg.items():
@@ -142,8 +142,35 @@ def resolve_config(args: argparse.Namespace) -> dict[str, Any]:
     return cfg
 
 
+def _check_types(cfg: dict[str, Any], where: str = "") -> None:
+    """Each option has its default's type (TOML and config.json can hold anything)."""
+    import math
+
+    from .. import _validate as V
+
+    for k, default in DEFAULTS.items():
+        v = cfg.get(k, default)
+        opt = f"{where}--{k.replace('_', '-')}"
+        if default is None or k == "hidden":
+            if v is not None and not isinstance(v, (str, int)):
+                raise CLIError(f"{opt} {v!r} must be a string")
+        elif isinstance(default, bool):
+            if not isinstance(v, bool):
+                raise CLIError(f"{opt} {v!r} must be true or false")
+        elif isinstance(default, int):
+            if not V.is_int(v):
+                raise CLIError(f"{opt} {v!r} must be an integer")
+        elif isinstance(default, float):
+            if not (V.is_int(v) or isinstance(v, float)) or not math.isfinite(v):
+                raise CLIError(f"{opt} {v!r} must be a finite number")
+        elif isinstance(default, str) and not isinstance(v, str):
+            raise CLIError(f"{opt} {v!r} must be a string")
+
+
 def _validate(cfg: dict[str, Any]) -> None:
     from .recipes import DATASETS, MODELS, OPTIMIZERS, SCHEDULES
+
+    _check_types(cfg)
 
     for key, allowed in (("model", MODELS), ("dataset", DATASETS), ("optimizer", OPTIMIZERS),
                          ("schedule", SCHEDULES)):  # fmt: skip
@@ -301,7 +328,7 @@ def _train(args: argparse.Namespace, rank: int, world: int) -> int:
         run_dir = Path(args.resume)
         if not (run_dir / "config.json").is_file() or not (run_dir / "last.safetensors").is_file():
             raise CLIError(f"--resume {run_dir}: no config.json and last.safetensors there")
-        cfg = json.loads((run_dir / "config.json").read_text())
+        cfg = _read_config(run_dir)
         resume = run_dir / "last.safetensors"
     else:
         cfg = resolve_config(args)
@@ -449,10 +476,7 @@ def _load_run(run_dir: str, device: str = "cpu") -> tuple[dict[str, Any], Any, P
         raise CLIError(f"{path} is not a run directory (no config.json): pass runs/<timestamp>")
     if not (path / "model.safetensors").is_file():
         raise CLIError(f"{path} has no model.safetensors: the run did not finish")
-    try:
-        cfg = json.loads((path / "config.json").read_text())
-    except json.JSONDecodeError as e:
-        raise CLIError(f"{path / 'config.json'} is corrupt: {e}") from None
+    cfg = _read_config(path)
     from .recipes import build_model
 
     if cfg.get("ensemble", 0) > 1:
@@ -462,12 +486,39 @@ def _load_run(run_dir: str, device: str = "cpu") -> tuple[dict[str, Any], Any, P
                             cfg["dropout"])  # fmt: skip
     try:
         model.load_state_dict(torch.load(path / "model.safetensors", map_location="cpu"))
-    except (ValueError, KeyError, RuntimeError) as e:
+    except (ValueError, KeyError, RuntimeError, TypeError) as e:
         raise CLIError(
             f"{path / 'model.safetensors'} does not fit the model in config.json: {e}"
         ) from None
     model.to(device).eval()
     return cfg, model, path
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """A run's config.json, checked: every option of the right type, and the data shape keys."""
+    file = path / "config.json"
+    try:
+        cfg = json.loads(file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CLIError(f"{file} is corrupt: {e}") from None
+    if not isinstance(cfg, dict):
+        raise CLIError(f"{file} is corrupt: expected a JSON object, got {type(cfg).__name__}")
+    missing = [k for k in (*DEFAULTS, "num_classes", "in_features", "input_shape") if k not in cfg]
+    if missing:
+        raise CLIError(f"{file} lacks {', '.join(missing)}: it was not written by nablagrad train")
+    _validate(cfg)
+    shape = cfg["input_shape"]
+    from .. import _validate as V
+
+    for k in ("num_classes", "in_features"):
+        if not V.is_int(cfg[k]) or cfg[k] < 1:
+            raise CLIError(f"{file}: {k} {cfg[k]!r} must be a positive integer")
+    if not isinstance(shape, list) or not all(V.is_int(n) and n >= 1 for n in shape):
+        raise CLIError(f"{file}: input_shape {shape!r} must be a list of positive integers")
+    names = cfg.get("class_names")
+    if names is not None and (not isinstance(names, list) or len(names) != cfg["num_classes"]):
+        raise CLIError(f"{file}: class_names must list num_classes={cfg['num_classes']} names")
+    return cfg
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
@@ -514,6 +565,9 @@ def predict_command(args: argparse.Namespace) -> int:
     from .recipes import prepare_inputs
 
     cfg, model, _ = _load_run(args.run_dir, args.device)
+    out = Path(args.output) if args.output else None
+    if out is not None and not out.parent.is_dir():
+        raise CLIError(f"--output {out}: folder {out.parent} does not exist")
     if not os.path.isfile(args.inputs):
         raise CLIError(f"input file {args.inputs} does not exist")
     try:
@@ -521,7 +575,15 @@ def predict_command(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as e:
         raise CLIError(f"{args.inputs} is not a readable .npy array: {e}") from None
     if x.dtype.kind not in "fiub":
-        raise CLIError(f"{args.inputs} holds {x.dtype} values; expected numbers")
+        raise CLIError(f"{args.inputs} holds {x.dtype} values; expected real numbers")
+    if x.size == 0:
+        raise CLIError(f"{args.inputs} is empty (shape {x.shape}); pass at least one sample")
+    from .. import _validate as V
+
+    try:
+        V.finite(x, args.inputs)
+    except ValueError as e:
+        raise CLIError(str(e)) from None
     sample = tuple(cfg["input_shape"])
     size = int(np.prod(sample))
     one_sample = x.shape == sample or x.size == size
@@ -538,5 +600,13 @@ def predict_command(args: argparse.Namespace) -> int:
     for i, p in enumerate(pred):
         print(f"{i}\t{names[p]}")
     if args.output:
-        np.save(args.output, pred)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".npy")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.save(f, pred)
+            os.replace(tmp, out)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..cli import CLIError
+from ..cli import CLIError, check_output_path
 
 
 def _tune(args: argparse.Namespace) -> int:
@@ -25,6 +25,9 @@ def _tune(args: argparse.Namespace) -> int:
         )
     if args.eta < 2:
         raise CLIError(f"--eta must be >= 2, got {args.eta}")
+    if args.hidden < 1:
+        raise CLIError(f"--hidden must be >= 1, got {args.hidden}")
+    check_output_path(args.csv, "--csv")
     task = DigitsMLP(hidden=args.hidden)
     print(
         f"random search over MLP(64-{args.hidden}-10) training on digits: {args.trials} "

@@ -58,6 +58,7 @@ class TracedGraph:
     values: dict[int, Tensor]
     param_names: dict[int, str]
     output_structure: Any = None
+    modified: list[int] = field(default_factory=list)  # values changed in place after use
 
     def producer(self) -> dict[int, Node]:
         return {o: n for n in self.nodes for o in n.outputs}
@@ -84,12 +85,14 @@ class _Tracer:
     def __init__(self, leaf_filter: Callable[[str, Any], bool] | None) -> None:
         self.nodes: list[Node] = []
         self.values: dict[int, Tensor] = {}
+        self.versions: dict[int, int] = {}  # each value's in-place version when first seen
         self.scope: list[str] = []
         self.silent = 0
         self.leaf_filter = leaf_filter
 
     def keep(self, t: Tensor) -> int:
         self.values[id(t)] = t
+        self.versions.setdefault(id(t), t._version)
         return id(t)
 
     def add(self, kind: str, ins: list[Tensor], outs: list[Tensor], attrs: dict, **kw: Any) -> None:
@@ -160,6 +163,8 @@ def trace(
     for name, m in modules:
         m.__dict__["forward"] = tracer.wrap(name.rsplit(".", 1)[-1] if name else "", m)
     ins = [a for a in args if isinstance(a, Tensor)]
+    for t in ins:
+        tracer.keep(t)
     names = list(input_names or [])
     names += [f"input.{i}" if len(ins) > 1 else "input" for i in range(len(names), len(ins))]
     try:
@@ -177,8 +182,11 @@ def trace(
     outs = _flatten(out)
     if not outs:
         raise TypeError(f"the model returned {type(out).__name__}, not Tensors: nothing to trace")
+    for t in outs:
+        tracer.keep(t)
+    modified = [v for v, t in tracer.values.items() if t._version != tracer.versions[v]]
     return TracedGraph(
         inputs=[tracer.keep(t) for t in ins], input_names=names[: len(ins)],
         outputs=[tracer.keep(t) for t in outs], nodes=tracer.nodes, values=tracer.values,
-        param_names=param_names, output_structure=out,
+        param_names=param_names, output_structure=out, modified=modified,
     )  # fmt: skip

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -34,6 +35,13 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if len(batch) == 0:
         raise ValueError("default_collate got an empty batch")
     first = batch[0]
+    if isinstance(first, (Tensor, np.ndarray, np.generic)):
+        shapes = {tuple(b._data.shape if isinstance(b, Tensor) else np.shape(b)) for b in batch}
+        if len(shapes) > 1:
+            raise RuntimeError(
+                f"default_collate: stack expects each sample to be equal size, but got shapes "
+                f"{sorted(shapes)}: pad the samples or pass a collate_fn to the DataLoader"
+            )
     if isinstance(first, Tensor):
         return Tensor._wrap(get_array_module(first._data).stack([b._data for b in batch]))
     if isinstance(first, (np.ndarray, np.generic)):
@@ -110,7 +118,9 @@ class DataLoader:
                 "shuffle, sampler, and drop_last"
             )
         if batch_size is not None and (
-            not isinstance(batch_size, (int, np.integer)) or batch_size <= 0
+            not isinstance(batch_size, (int, np.integer))
+            or isinstance(batch_size, bool)
+            or not 0 < batch_size <= sys.maxsize
         ):
             raise ValueError(
                 f"DataLoader: batch_size should be a positive integer, got {batch_size!r}"

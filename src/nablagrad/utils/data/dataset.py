@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ...backend import np
+from ...backend import np, to_host
 from ...random import Generator, _gen
 from ...tensor import Tensor
 
@@ -96,7 +96,16 @@ class TensorDataset(Dataset):
 
     def get_batch(self, indices: Any) -> tuple[Tensor, ...]:
         """All samples at ``indices`` at once, stacked along a new first dimension."""
-        idx = np.asarray(indices, dtype=np.int64)
+        raw = np.asarray(to_host(indices._data) if isinstance(indices, Tensor) else indices)
+        if raw.dtype.kind not in "iu" or raw.ndim > 1:
+            raise IndexError(
+                f"{type(self).__name__}: index {indices!r:.60} is not an int or a 1-d list of "
+                "ints: index samples with integers"
+            )
+        idx = raw.astype(np.int64)
+        n = len(self)
+        if idx.size and not (-n <= int(idx.min()) and int(idx.max()) < n):
+            raise IndexError(f"indices {indices!r:.60} are out of range for a data set of {n}")
         out = tuple(Tensor._wrap(t._data[idx]) for t in self.tensors)
         if self.transform is not None:
             out = (self.transform(out[0]),) + out[1:]
