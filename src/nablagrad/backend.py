@@ -443,20 +443,17 @@ _jit_enabled = True
 
 def jit_available() -> bool:
     """Whether compiled CPU kernels can be used: Numba is installed (``pip install
-    nablagrad[jit]``), ``NABLAGRAD_JIT`` is not ``0`` and ``set_jit_enabled(False)`` is not
-    in force.  Every kernel has a NumPy fallback with the same results (to rounding)."""
+    nablagrad[jit]``) and ``set_jit_enabled(False)`` is not in force.  Every kernel has a
+    NumPy fallback with the same results (to rounding)."""
     global _numba, _numba_checked
     if not _jit_enabled:
         return False
     if not _numba_checked:
         _numba_checked = True
-        import os
-
-        if os.environ.get("NABLAGRAD_JIT", "1") != "0":
-            try:
-                _numba = importlib.import_module("numba")
-            except Exception:  # noqa: BLE001 - any import failure means "no Numba"
-                _numba = None
+        try:
+            _numba = importlib.import_module("numba")
+        except Exception:  # noqa: BLE001 - any import failure means "no Numba"
+            _numba = None
     return _numba is not None
 
 

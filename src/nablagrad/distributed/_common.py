@@ -112,12 +112,6 @@ def host_view(t: Tensor) -> tuple[Any, Callable | None]:
     return buf, back
 
 
-def wait_env_timeout(default: float | None) -> float | None:
-    """``NABLAGRAD_DIST_TIMEOUT`` (seconds) overrides the default timeout (used by tests)."""
-    v = os.environ.get("NABLAGRAD_DIST_TIMEOUT")
-    return float(v) if v else default
-
-
 def spin_wait(test: Callable[[], bool], seconds: float | None, what: str, size: int) -> None:
     """Call ``test()`` (which drives MPI's progress) until it returns True or time runs out."""
     if test():

@@ -20,7 +20,6 @@ from ._common import (
     host_view,
     require_mpi,
     spin_wait,
-    wait_env_timeout,
 )
 
 
@@ -34,7 +33,7 @@ class MPIBackend:
         self.MPI = MPI
         self.comm = MPI.COMM_WORLD.Dup()
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
-        self.timeout = wait_env_timeout(timeout)
+        self.timeout = timeout
         self._ops = {
             ReduceOp.SUM: MPI.SUM,
             ReduceOp.AVG: MPI.SUM,

@@ -17,7 +17,6 @@ import math
 from typing import Any
 
 from .. import _validate, creation
-from ..backend import to_np_dtype
 from ..tensor import Tensor
 from . import functional as F
 from . import init
