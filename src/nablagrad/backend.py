@@ -147,7 +147,7 @@ def _special(xp: Any) -> Any:
 
 def erf(x: Any) -> Any:
     """The error function of an array, on its device (SciPy on NumPy, cupyx on CuPy)."""
-    return _special(get_array_module(x)).erf(x)
+    return special_module(x).erf(x)
 
 
 def get_array_module(array: Any) -> Any:
@@ -427,10 +427,9 @@ def retain_freed_memory(nbytes: int = 256 << 20) -> bool:
 
 
 def special_module(array: Any) -> Any:
-    """The special functions for ``array``: ``scipy.special`` or ``cupyx.scipy.special``."""
-    if _cupy is not None and isinstance(array, _cupy.ndarray):
-        return importlib.import_module("cupyx.scipy.special")
-    return importlib.import_module("scipy.special")
+    """The special functions for ``array``: ``scipy.special`` or ``cupyx.scipy.special`` (the
+    fake CUDA device's stand-in under ``use_fake_cuda``)."""
+    return _special(get_array_module(array))
 
 
 # ---------------------------------------------------------------------------------------------

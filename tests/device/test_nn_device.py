@@ -196,3 +196,18 @@ def test_batchnorm_eval_dataset_collate_normal_and_gradcheck(device):
     x = ng.randn(3, dtype=ng.float64, device=device, requires_grad=True)
     assert ng.autograd.gradcheck(lambda t: (t.sin() * t).sum(), (x,))
     assert ng.autograd.gradgradcheck(lambda t: (t.tanh() ** 2).sum(), (x,))
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc", "erfinv", "lgamma", "digamma"])
+def test_special_functions_run_on_the_device(device, name):
+    """scipy.special on the CPU, cupyx.scipy.special on CUDA (through the backend)."""
+    x = np.linspace(0.1, 0.9, 7)
+    res = []
+    for dev in ("cpu", device):
+        t = ng.tensor(x, device=dev, requires_grad=True)
+        y = getattr(ng, name)(t)
+        y.sum().backward()
+        assert y.device.type == dev and t.grad.device.type == dev
+        res.append((_host(y), _host(t.grad)))
+    for a, b in zip(res[1], res[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
