@@ -1131,7 +1131,8 @@ class Tensor:
     def log_softmax(self, dim: int) -> Tensor:
         return _ops.log_softmax(self, dim)
 
-    # -- more of torch's math (nablagrad.ops.extra, table rows in nablagrad.ops.table) -------
+    # -- more of torch's math (nablagrad.ops.mathfns, sorting, matrices, arrange; table rows in
+    # nablagrad.ops.table) ------------------------------------------------------------------
 
     def sinh(self) -> Tensor:
         return _ops.sinh(self)
@@ -1567,7 +1568,11 @@ _OPS_MODULES = (
     "index",
     "inplace",
     "fused",
-    "extra",
+    "mathfns",
+    "sorting",
+    "matrices",
+    "arrange",
+    "dtypeinfo",
 )
 
 

@@ -219,7 +219,7 @@ CASES: dict[str, Case] = {
     F + "l1_loss": Case(lambda L, x, y: L.l1_loss(x, y, reduction="sum"), [(3, 4), (3, 4)]),
     F + "huber_loss": Case(lambda L, x, y: L.huber_loss(x, y, delta=0.5), [(3, 4), (3, 4)]),
     F + "smooth_l1_loss": Case(lambda L, x, y: L.smooth_l1_loss(x, y, beta=0.5), [(3, 4), (3, 4)]),
-    # -- more of torch's math, sorting, triangles and grids (ops/extra.py) ----------------------
+    # -- more of torch's math, sorting, triangles and grids (ops/mathfns.py, sorting.py ...) ----
     "digamma": Case(lambda L, x: L.digamma(x), opts={**POS, "rtol": 1e-4}),
     "polygamma": Case(lambda L, x: L.polygamma(1, x), opts={**POS, "rtol": 1e-4}),
     "atan2": Case(lambda L, a, b: L.atan2(a, b), [(3, 4), (4,)], {"rtol": 1e-4}),

@@ -7,7 +7,7 @@ from typing import Any
 from .. import creation
 from ..backend import np
 from ..ops import elementwise as ew
-from ..ops import extra as ex
+from ..ops import mathfns as mf
 from ..ops import shape as sh
 from ..random import _gen
 from ..tensor import Size, Tensor
@@ -81,7 +81,7 @@ class Multinomial(Distribution):
         logits, value = sh.broadcast_tensors(self.logits, value.to(dtype=self.logits.dtype))
         log_factorial_n = ew.lgamma(value.sum(-1) + 1)
         log_factorial_xs = ew.lgamma(value + 1).sum(-1)
-        keep = (value == 0) & ex.isneginf(logits)
+        keep = (value == 0) & mf.isneginf(logits)
         zero = Tensor._wrap(np.zeros((), dtype=logits._data.dtype))
         logits = ew.where(keep, zero, logits)
         log_powers = (logits * value).sum(-1)

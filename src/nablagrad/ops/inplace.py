@@ -15,9 +15,10 @@ from ..backend import get_array_module
 from ..random import _gen
 from ..tensor import Tensor, to_array
 from . import elementwise as ew
-from . import extra as ex
 from . import index as ix
 from . import linalg as la
+from . import mathfns as mf
+from . import matrices as mx
 from . import shape as sh
 
 # -- in-place forms -----------------------------------------------------------------------------
@@ -161,20 +162,20 @@ erf_ = _unary_inplace(ew.erf)
 erfc_ = _unary_inplace(ew.erfc)
 erfinv_ = _unary_inplace(ew.erfinv)
 lgamma_ = _unary_inplace(ew.lgamma)
-digamma_ = _unary_inplace(ex.digamma)
-frac_ = _unary_inplace(ex.frac)
-exp2_ = _unary_inplace(ex.exp2)
-deg2rad_ = _unary_inplace(ex.deg2rad)
-rad2deg_ = _unary_inplace(ex.rad2deg)
-atan2_ = _inplace(ex.atan2)
+digamma_ = _unary_inplace(mf.digamma)
+frac_ = _unary_inplace(mf.frac)
+exp2_ = _unary_inplace(mf.exp2)
+deg2rad_ = _unary_inplace(mf.deg2rad)
+rad2deg_ = _unary_inplace(mf.rad2deg)
+atan2_ = _inplace(mf.atan2)
 fmod_ = _inplace(ew.fmod)
 copysign_ = _inplace(ew.copysign)
 xlogy_ = _inplace(ew.xlogy)
-hypot_ = _inplace(ex.hypot)
-clamp_min_ = _inplace(ex.clamp_min)
-clamp_max_ = _inplace(ex.clamp_max)
-_tril_into = _inplace(ex.tril)
-_triu_into = _inplace(ex.triu)
+hypot_ = _inplace(mf.hypot)
+clamp_min_ = _inplace(mf.clamp_min)
+clamp_max_ = _inplace(mf.clamp_max)
+_tril_into = _inplace(mx.tril)
+_triu_into = _inplace(mx.triu)
 
 
 def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
@@ -185,8 +186,8 @@ def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
     return _triu_into(self, diagonal)
 
 
-_logit_into = _inplace(ex.logit)
-_nan_to_num_into = _inplace(ex.nan_to_num)
+_logit_into = _inplace(mf.logit)
+_nan_to_num_into = _inplace(mf.nan_to_num)
 
 
 def logit_(self: Tensor, eps: float | None = None) -> Tensor:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, np
 from ..tensor import Tensor
+from . import reduce as rd
+from . import shape as sh
+from .shape import _axis
 
 
 class MatMul(Function):
@@ -146,3 +150,102 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         total = x if total is None else total * x
     extra = tuple(range(len(rhs), len(order)))
     return total.sum(extra) if extra else total
+
+
+# ---------------------------------------------------------------------------------------------
+# compositions: addmm, inner, cross, tensordot, kron ...
+# ---------------------------------------------------------------------------------------------
+
+
+def addmm(
+    input: Tensor,  # noqa: A002
+    mat1: Tensor,
+    mat2: Tensor,
+    *,
+    beta: float = 1,
+    alpha: float = 1,
+) -> Tensor:
+    """beta * input + alpha * mat1 @ mat2."""
+    prod = mm(mat1, mat2)
+    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:  # noqa: A002
+    prod = mv(mat, vec)
+    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+
+
+def baddbmm(
+    input: Tensor,  # noqa: A002
+    batch1: Tensor,
+    batch2: Tensor,
+    *,
+    beta: float = 1,
+    alpha: float = 1,
+) -> Tensor:
+    prod = bmm(batch1, batch2)
+    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """Sum over the last dimension of both."""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    return _inner(input, other)
+
+
+def _inner(a: Tensor, b: Tensor) -> Tensor:
+    out_shape = tuple(a.shape[:-1]) + tuple(b.shape[:-1])
+    res = matmul(a.reshape(-1, a.shape[-1]), b.reshape(-1, b.shape[-1]).t())
+    return res.reshape(out_shape)
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return (input * other).sum()
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    """The 3-D cross product along ``dim`` (default: the first dimension of size 3)."""
+    a, b = sh.broadcast_tensors(input, other)
+    if dim is None:
+        dim = next((i for i, n in enumerate(a.shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("cross: no dimension of size 3 in input")
+    ax = _axis(dim, a.ndim)
+    if a.shape[ax] != 3:
+        raise RuntimeError(f"cross: dimension {dim} does not have size 3 (size {a.shape[ax]})")
+    a0, a1, a2 = sh.unbind(a, ax)
+    b0, b1, b2 = sh.unbind(b, ax)
+    return sh.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], ax)
+
+
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:  # noqa: A002
+    return rd.norm(input - other, p)
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    """Contract the last ``dims`` axes of ``a`` with the first of ``b`` (or listed axes)."""
+    if isinstance(dims, int):
+        da = list(range(a.ndim - dims, a.ndim))
+        db = list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    da = [d % a.ndim for d in da]
+    db = [d % b.ndim for d in db]
+    free_a = [i for i in range(a.ndim) if i not in da]
+    free_b = [i for i in range(b.ndim) if i not in db]
+    k = int(np.prod([a.shape[i] for i in da])) if da else 1
+    am = a.permute(*(free_a + da)).reshape(-1, k)
+    bm = b.permute(*(db + free_b)).reshape(k, -1)
+    shape = tuple(a.shape[i] for i in free_a) + tuple(b.shape[i] for i in free_b)
+    return matmul(am, bm).reshape(shape)
+
+
+def kron(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """The Kronecker product (both tensors brought to the same number of dimensions)."""
+    n = builtins.max(input.ndim, other.ndim)
+    a = input.reshape((1,) * (n - input.ndim) + tuple(input.shape))
+    b = other.reshape((1,) * (n - other.ndim) + tuple(other.shape))
+    ai = a.reshape(tuple(s for d in a.shape for s in (d, 1)))
+    bi = b.reshape(tuple(s for d in b.shape for s in (1, d)))
+    return (ai * bi).reshape(tuple(p * q for p, q in zip(a.shape, b.shape)))

@@ -38,6 +38,11 @@ def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...] | 
     return tuple(sorted(out)) if ndim else None
 
 
+def _axis(dim: int, ndim: int) -> int:
+    """One ``dim`` as a non-negative axis (0 for a 0-d tensor)."""
+    return normalize_dims(dim, ndim)[0] if ndim else 0
+
+
 class Reshape(Function):
     def forward(self, x, shape=()):
         self.in_shape = x.shape

@@ -1,0 +1,289 @@
+"""torch's special and elementwise functions beyond the table rows.
+
+Hyperbolic and inverse trigonometric functions, the error and gamma families, ``fmod`` and
+``copysign`` are rows of ``ops/table.py``; ``polygamma``/``digamma``, ``atan2`` and ``cumprod``
+are hand-written primitives here (forward and backward side by side, the backward written once
+for raw arrays and Tensors).  The rest (``logaddexp``, ``logit``,
+``nan_to_num`` ...) is composed from primitives, so it is differentiable wherever torch's is.
+
+Example:
+    >>> import nablagrad as torch
+    >>> torch.sinh(torch.tensor([0.0]))
+    tensor([0.])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..autograd import gradmath, is_grad_enabled
+from ..autograd.function import Function
+from ..backend import get_array_module, np, special_module
+from ..tensor import Tensor
+from . import compare as cmp
+from . import elementwise as ew
+from .elementwise import _float_dtype_for, prepare
+from .reduce import Cumsum
+from .shape import Flip, _axis
+
+
+def _t(x: Any) -> Tensor:
+    """Python numbers and arrays as constant Tensors."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor._wrap(np.asarray(x)) if not isinstance(x, (int, float, bool)) else x
+
+
+def _special(x: Any, name: str, *args: Any) -> Any:
+    out = getattr(special_module(x), name)(*args, x)
+    return out.astype(x.dtype, copy=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# hand-written primitives (the elementwise ones -- sinh, erf, atan2, xlogy ... -- are rows of
+# ops/table.py)
+# ---------------------------------------------------------------------------------------------
+
+
+class Polygamma(Function):
+    """polygamma(n, x); n = 0 is digamma.  d/dx polygamma(n, x) = polygamma(n + 1, x)."""
+
+    def forward(self, x, n=0):
+        self.n = n
+        return _special(x, "polygamma", n)
+
+    def backward(self, g, out, x):
+        return (g * self.m.call(Polygamma, x, n=self.n + 1),)
+
+
+gradmath.register(
+    "digamma", lambda x: _special(x, "polygamma", 0), lambda x: Polygamma.apply(x, n=0)
+)
+
+
+class Cumprod(Function):
+    """out_i = x_0 * ... * x_i along ``axis``."""
+
+    def forward(self, x, axis=0):
+        self.axis = axis
+        return get_array_module(x).cumprod(x, axis=axis)
+
+    def backward(self, g, out, x):
+        ax, m = self.axis, self.m
+        rx = m.raw(x)
+        xp = get_array_module(rx)
+        if not bool((rx == 0).any()):
+            # d out_j / d x_i = out_j / x_i for j >= i: a reversed cumulative sum of g * out
+            go = g * out
+            rev = m.call(Flip, m.call(Cumsum, m.call(Flip, go, axes=(ax,)), axis=ax), axes=(ax,))
+            return (rev / x,)
+        if m.tensors:
+            raise RuntimeError(
+                "cumprod: a second derivative through an input with zeros is not supported"
+            )
+        # zeros present: sum_{j >= i} g_j * prod_{k <= j, k != i} x_k, one position at a time
+        xm, gm = xp.moveaxis(rx, ax, -1), xp.moveaxis(g, ax, -1)
+        grad = xp.zeros_like(xm)
+        for i in range(xm.shape[-1]):
+            others = xm.copy()
+            others[..., i] = 1
+            grad[..., i] = (gm[..., i:] * xp.cumprod(others, axis=-1)[..., i:]).sum(-1)
+        return (xp.moveaxis(grad, -1, ax),)
+
+
+def digamma(x: Tensor) -> Tensor:
+    """d/dx log Gamma(x)."""
+    return Polygamma.apply(_float_dtype_for(x), n=0)
+
+
+def polygamma(n: int, x: Tensor) -> Tensor:
+    """The n-th derivative of digamma."""
+    return Polygamma.apply(_float_dtype_for(x), n=int(n))
+
+
+class NoDerivative(Function):
+    """Carries a precomputed result of an operation torch does not differentiate; backward
+    raises (as torch's does) instead of silently returning a result without a graph."""
+
+    def forward(self, x, value=None, name=""):
+        self.name = name
+        return value
+
+    def backward(self, g, out, x):
+        raise RuntimeError(f"the derivative for '{self.name}' is not implemented (as in torch)")
+
+
+def _no_derivative(name: str, value: Any, x: Tensor) -> Tensor:
+    if x.requires_grad and is_grad_enabled():
+        return NoDerivative.apply(x, value=value, name=name)
+    return Tensor._wrap(value)
+
+
+class Atan2(Function):
+    """The angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)."""
+
+    def forward(self, a, b):
+        return get_array_module(a).arctan2(a, b)
+
+    def backward(self, g, out, a, b):
+        r = a * a + b * b
+        return (g * b / r if self.needs(0) else None, -g * a / r if self.needs(1) else None)
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """The angle of the point (other, input): arctan(input / other) in the right quadrant."""
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError(
+            "atan2(): input and other must be Tensors (as in torch); wrap numbers with "
+            "nablagrad.tensor(...)"
+        )
+    a, b = prepare(input, other)
+    if a._data.dtype.kind != "f":
+        a, b = _float_dtype_for(a), _float_dtype_for(b)
+    return Atan2.apply(a, b)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """out_i = x_0 * x_1 * ... * x_i along ``dim``."""
+    x = input.to(dtype=dtype) if dtype is not None else input
+    if x.dtype.category < 2:
+        x = x.to(dtype=np.int64)
+    return Cumprod.apply(x, axis=_axis(dim, x.ndim))
+
+
+# ---------------------------------------------------------------------------------------------
+# composed elementwise functions
+# ---------------------------------------------------------------------------------------------
+
+
+def exp2(x: Tensor) -> Tensor:
+    return ew.pow(2.0, _float_dtype_for(x))
+
+
+def deg2rad(x: Tensor) -> Tensor:
+    return _float_dtype_for(x) * (math.pi / 180)
+
+
+def rad2deg(x: Tensor) -> Tensor:
+    return _float_dtype_for(x) * (180 / math.pi)
+
+
+def frac(x: Tensor) -> Tensor:
+    """x - trunc(x)."""
+    return x - ew.trunc(x)
+
+
+def logit(x: Tensor, eps: float | None = None) -> Tensor:
+    """log(x / (1 - x)), with x clamped to [eps, 1 - eps] when ``eps`` is given."""
+    x = _float_dtype_for(x)
+    if eps is not None:
+        x = ew.clamp(x, eps, 1 - eps)
+    return ew.log(x / (1 - x))
+
+
+def sinc(x: Tensor) -> Tensor:
+    """sin(pi x) / (pi x), 1 at 0."""
+    x = _float_dtype_for(x)
+    zero = x == 0
+    one = Tensor._wrap(get_array_module(x._data).ones((), dtype=x._data.dtype))
+    px = ew.where(zero, one, x) * math.pi
+    return ew.where(zero, one, ew.sin(px) / px)
+
+
+def hypot(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    """sqrt(a^2 + b^2)."""
+    a, b = prepare(input, other)
+    return ew.sqrt(a * a + b * b)
+
+
+def logaddexp(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    """log(e^a + e^b), computed as max(a, b) + log1p(e^-|a - b|)."""
+    a, b = prepare(input, other)
+    a, b = _float_dtype_for(a), _float_dtype_for(b)
+    m = ew.maximum(a, b)
+    return m + ew.log1p(ew.exp(-ew.abs(a - b)))
+
+
+def logaddexp2(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    """log2(2^a + 2^b)."""
+    ln2 = math.log(2.0)
+    return logaddexp(input * ln2, other * ln2) / ln2
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
+    """input ** exponent in float64."""
+    a = _t(input)
+    b = _t(exponent)
+    a = a.to(dtype=np.float64) if isinstance(a, Tensor) else float(a)
+    b = b.to(dtype=np.float64) if isinstance(b, Tensor) else float(b)
+    return ew.pow(a, b)
+
+
+def nan_to_num(
+    input: Tensor,  # noqa: A002
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Tensor:
+    """NaN -> ``nan``, +inf -> ``posinf`` (default: the dtype's max), -inf -> ``neginf``."""
+    if input._data.dtype.kind != "f":
+        return input.clone()
+    fi = np.finfo(input._data.dtype)
+    hi = fi.max if posinf is None else posinf
+    lo = fi.min if neginf is None else neginf
+    xp = get_array_module(input._data)
+    raw = input._data
+    fill = xp.where(xp.isnan(raw), nan, xp.where(raw > 0, hi, lo)).astype(raw.dtype)
+    return ew.where(cmp.isfinite(input), input, Tensor._wrap(fill))
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+    return ew.clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+    return ew.clamp(input, max=max)
+
+
+def signbit(input: Tensor) -> Tensor:  # noqa: A002
+    xp = get_array_module(input._data)
+    return Tensor._wrap(xp.signbit(input._data))
+
+
+def heaviside(input: Tensor, values: Any) -> Tensor:  # noqa: A002
+    """0 where x < 0, ``values`` where x == 0, 1 where x > 0 (not differentiable, as torch)."""
+    v = values._data if isinstance(values, Tensor) else values
+    xp = get_array_module(input._data)
+    return _no_derivative(
+        "heaviside", xp.heaviside(input._data, v).astype(input._data.dtype), input
+    )
+
+
+def isin(elements: Any, test_elements: Any, *, invert: bool = False) -> Tensor:
+    e = _t(elements)._data if not isinstance(elements, (int, float)) else np.asarray(elements)
+    t = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    xp = get_array_module(e)
+    return Tensor._wrap(xp.isin(e, t, invert=invert))
+
+
+def isposinf(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._wrap(get_array_module(input._data).isposinf(input._data))
+
+
+def isneginf(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._wrap(get_array_module(input._data).isneginf(input._data))
+
+
+def isreal(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._wrap(get_array_module(input._data).isreal(input._data))
+
+
+def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:  # noqa: A002
+    """input + value * tensor1 * tensor2."""
+    return input + value * (tensor1 * tensor2)
+
+
+def addcdiv(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:  # noqa: A002
+    """input + value * tensor1 / tensor2."""
+    return input + value * (tensor1 / tensor2)

@@ -1,0 +1,128 @@
+"""Triangles and diagonals of matrices: tril, triu, their indices, diagonal, diag, trace.
+
+Composed from ``where`` and indexing, so they are differentiable.
+
+Example:
+    >>> import nablagrad as torch
+    >>> torch.trace(torch.eye(3))
+    tensor(3.)
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from ..backend import get_array_module, np
+from ..tensor import Tensor
+from . import elementwise as ew
+from .linalg import matmul
+from .shape import _axis
+
+
+def _mask_keep(x: Tensor, mask: Any) -> Tensor:
+    zero = Tensor._wrap(get_array_module(x._data).zeros((), dtype=x._data.dtype))
+    return ew.where(Tensor._wrap(mask), x, zero)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """Lower triangle of the last two dims (on and below ``diagonal``), zeros elsewhere."""
+    if input.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    n, m = input.shape[-2:]
+    xp = get_array_module(input._data)
+    return _mask_keep(input, xp.tri(n, m, diagonal, dtype=bool))
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """Upper triangle of the last two dims (on and above ``diagonal``), zeros elsewhere."""
+    if input.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    n, m = input.shape[-2:]
+    xp = get_array_module(input._data)
+    return _mask_keep(input, ~xp.tri(n, m, diagonal - 1, dtype=bool))
+
+
+def _tri_indices(row: int, col: int, offset: int, upper: bool, dtype: Any, device: Any) -> Tensor:
+    mask = (
+        ~np.tri(row, col, offset - 1, dtype=bool) if upper else np.tri(row, col, offset, dtype=bool)
+    )
+    r, c = np.nonzero(mask)
+    out = Tensor._wrap(np.stack([r, c]).astype(np.int64))
+    return out.to(dtype=dtype) if dtype is not None else out
+
+
+def tril_indices(
+    row: int,
+    col: int,
+    offset: int = 0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    layout: Any = None,
+) -> Tensor:
+    return _tri_indices(row, col, offset, False, dtype, device)
+
+
+def triu_indices(
+    row: int,
+    col: int,
+    offset: int = 0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    layout: Any = None,
+) -> Tensor:
+    return _tri_indices(row, col, offset, True, dtype, device)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    """The diagonal of dims (dim1, dim2), moved to the last dimension."""
+    d1, d2 = _axis(dim1, input.ndim), _axis(dim2, input.ndim)
+    if d1 == d2:
+        raise RuntimeError("diagonal dimensions cannot be identical")
+    rest = [i for i in range(input.ndim) if i not in (d1, d2)]
+    x = input.permute(*rest, d1, d2)
+    n, m = x.shape[-2:]
+    if offset >= 0:
+        k = builtins.max(builtins.min(n, m - offset), 0)
+        rows, cols = np.arange(k), np.arange(k) + offset
+    else:
+        k = builtins.max(builtins.min(n + offset, m), 0)
+        rows, cols = np.arange(k) - offset, np.arange(k)
+    return x[(Ellipsis, Tensor._wrap(rows), Tensor._wrap(cols))]
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002
+    """Batched diagonal matrices with ``input``'s last dimension on the diagonal."""
+    if (dim1, dim2) != (-2, -1) and (dim1, dim2) != (input.ndim - 1, input.ndim):
+        raise NotImplementedError("diag_embed: only the default dim1=-2, dim2=-1 are supported")
+    k = input.shape[-1]
+    n = k + builtins.abs(offset)
+    xp = get_array_module(input._data)
+    cols = np.arange(k) + builtins.max(offset, 0)
+    rows = cols - offset
+    sel = xp.zeros((k, n, n), dtype=input._data.dtype)
+    sel[np.arange(k), rows, cols] = 1  # sel[k] is the one-hot matrix of the k-th diagonal slot
+    flat = matmul(input, Tensor._wrap(sel.reshape(k, n * n)))
+    return flat.reshape(*input.shape[:-1], n, n)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """1-D input: a square matrix with it on the ``diagonal``; 2-D input: that diagonal."""
+    if input.ndim == 1:
+        return diag_embed(input, diagonal)
+    if input.ndim == 2:
+        return globals()["diagonal"](input, diagonal)
+    raise RuntimeError(f"diag(): expected a 1-D or 2-D tensor, got {input.ndim}-D")
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:  # noqa: A002
+    return diag_embed(input.reshape(-1), offset)
+
+
+def trace(input: Tensor) -> Tensor:  # noqa: A002
+    """Sum of the main diagonal of a matrix."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return diagonal(input).sum()

@@ -1,0 +1,243 @@
+"""Sorting, selection and searching: sort, topk, kthvalue, median, nan-reductions, nonzero,
+unique, bincount, searchsorted.
+
+Sorted values are gathered through ``ops.index.gather``, so they are differentiable; indices,
+counts and unique values are not (``unique`` raises under autograd, as torch does).
+
+Example:
+    >>> import nablagrad as torch
+    >>> torch.sort(torch.tensor([3.0, 1.0, 2.0])).values
+    tensor([1., 2., 3.])
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+from ..backend import get_array_module, np
+from ..tensor import Tensor
+from . import compare as cmp
+from . import elementwise as ew
+from . import index as ix
+from . import reduce as rd
+from . import shape as sh
+from .mathfns import _no_derivative
+from .shape import _axis
+
+SortResult = namedtuple("SortResult", ["values", "indices"])
+TopkResult = namedtuple("TopkResult", ["values", "indices"])
+
+
+# ---------------------------------------------------------------------------------------------
+# sorting and selection
+# ---------------------------------------------------------------------------------------------
+
+
+def _argsort_raw(raw: Any, axis: int, descending: bool, stable: bool) -> Any:
+    xp = get_array_module(raw)
+    if raw.ndim == 0:
+        return xp.zeros((), dtype=np.int64)
+    if not descending:
+        return xp.argsort(raw, axis=axis, kind="stable" if stable else None).astype(np.int64)
+    key = raw.astype(np.int64) if raw.dtype.kind in "bu" else raw
+    return xp.argsort(-key, axis=axis, kind="stable").astype(np.int64)
+
+
+def argsort(
+    input: Tensor,  # noqa: A002
+    dim: int = -1,
+    descending: bool = False,
+    stable: bool = False,
+) -> Tensor:
+    """Indices that sort ``input`` along ``dim``."""
+    return Tensor._wrap(_argsort_raw(input._data, _axis(dim, input.ndim), descending, stable))
+
+
+def sort(
+    input: Tensor,  # noqa: A002
+    dim: int = -1,
+    descending: bool = False,
+    stable: bool = False,
+) -> SortResult:
+    """(values, indices) sorted along ``dim``; values are differentiable."""
+    idx = argsort(input, dim, descending, stable)
+    if input.ndim == 0:
+        return SortResult(input.clone(), idx)
+    return SortResult(ix.gather(input, dim, idx), idx)
+
+
+def msort(input: Tensor) -> Tensor:  # noqa: A002
+    return sort(input, 0).values
+
+
+def topk(
+    input: Tensor,  # noqa: A002
+    k: int,
+    dim: int = -1,
+    largest: bool = True,
+    sorted: bool = True,  # noqa: A002
+) -> TopkResult:
+    """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+    ax = _axis(dim, input.ndim)
+    n = input.shape[ax] if input.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk: k ({k}) is out of range for dimension of size {n}")
+    idx_all = _argsort_raw(input._data, ax, largest, True)
+    xp = get_array_module(idx_all)
+    idx = Tensor._wrap(xp.take(idx_all, xp.arange(k), axis=ax) if input.ndim else idx_all)
+    if input.ndim == 0:
+        return TopkResult(input.clone(), idx)
+    return TopkResult(ix.gather(input, ax, idx), idx)
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:  # noqa: A002
+    """The k-th smallest value along ``dim`` (1-based) and its index."""
+    ax = _axis(dim, input.ndim)
+    s = sort(input, ax, stable=True)
+    v = sh.narrow(s.values, ax, k - 1, 1)
+    i = sh.narrow(s.indices, ax, k - 1, 1)
+    if not keepdim:
+        v, i = v.squeeze(ax), i.squeeze(ax)
+    return SortResult(v, i)
+
+
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """The lower median (torch's): of all elements, or (values, indices) along ``dim``."""
+    if dim is None:
+        flat = input.reshape(-1)
+        return kthvalue(flat, (flat.shape[0] + 1) // 2, 0).values
+    ax = _axis(dim, input.ndim)
+    return kthvalue(input, (input.shape[ax] + 1) // 2, ax, keepdim)
+
+
+def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    zero = Tensor._wrap(np.zeros((), dtype=input._data.dtype))
+    x = ew.where(cmp.isnan(input), zero, input) if input._data.dtype.kind == "f" else input
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    return rd.sum(x, dim, keepdim) if dim is not None else rd.sum(x)
+
+
+def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    keep = cmp.logical_not(cmp.isnan(input))
+    count = rd.sum(keep.to(dtype=input.dtype), dim, keepdim) if dim is not None else keep.sum()
+    return nansum(input, dim, keepdim, dtype=dtype) / count
+
+
+# ---------------------------------------------------------------------------------------------
+# nonzero, unique, counts, searching
+# ---------------------------------------------------------------------------------------------
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:  # noqa: A002
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D ones."""
+    xp = get_array_module(input._data)
+    raw = input._data if input.ndim else input._data.reshape(1)
+    idx = xp.nonzero(raw)
+    if as_tuple:
+        return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)
+    if input.ndim == 0:
+        return Tensor._wrap(xp.zeros((int(idx[0].size), 0), dtype=np.int64))
+    return Tensor._wrap(xp.stack(idx, axis=1).astype(np.int64))
+
+
+def argwhere(input: Tensor) -> Tensor:  # noqa: A002
+    return nonzero(input)
+
+
+def unique(
+    input: Tensor,  # noqa: A002
+    sorted: bool = True,  # noqa: A002
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    """The distinct values (sorted), with the inverse indices and counts when asked."""
+    raw = input._data
+    xp = get_array_module(raw)
+    axis = None if dim is None else _axis(dim, input.ndim)
+    vals, inv, counts = xp.unique(raw, return_inverse=True, return_counts=True, axis=axis)
+    inv = inv.reshape(raw.shape if axis is None else (raw.shape[axis],)).astype(np.int64)
+    out = [_no_derivative("_unique2", vals, input)]
+    if return_inverse:
+        out.append(Tensor._wrap(inv))
+    if return_counts:
+        out.append(Tensor._wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def unique_consecutive(
+    input: Tensor,  # noqa: A002
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    if dim is not None:
+        raise NotImplementedError("unique_consecutive: dim= is not supported yet")
+    raw = input._data.reshape(-1)
+    xp = get_array_module(raw)
+    if raw.size == 0:
+        starts = xp.zeros(0, dtype=bool)
+    else:
+        starts = xp.concatenate([xp.ones(1, dtype=bool), raw[1:] != raw[:-1]])
+    vals = raw[starts]
+    out = [_no_derivative("unique_consecutive", vals, input)]
+    if return_inverse:
+        out.append(Tensor._wrap((xp.cumsum(starts) - 1).reshape(input.shape).astype(np.int64)))
+    if return_counts:
+        pos = xp.flatnonzero(starts)
+        out.append(Tensor._wrap(xp.diff(xp.append(pos, raw.size)).astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:  # noqa: A002
+    """Counts of each non-negative integer (weighted sums when ``weights`` is given)."""
+    if input.ndim != 1 or input._data.dtype.kind not in "iu":
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    xp = get_array_module(input._data)
+    w = None if weights is None else weights._data
+    out = xp.bincount(input._data, weights=w, minlength=minlength)
+    if w is None:
+        out = out.astype(np.int64)
+    elif w.dtype == np.float32:
+        out = out.astype(np.float32)
+    return Tensor._wrap(out)
+
+
+def searchsorted(
+    sorted_sequence: Tensor,
+    input: Any,  # noqa: A002
+    *,
+    out_int32: bool = False,
+    right: bool = False,
+    side: str | None = None,
+    sorter: Tensor | None = None,
+) -> Tensor:
+    side = side or ("right" if right else "left")
+    seq = sorted_sequence._data
+    vals = input._data if isinstance(input, Tensor) else np.asarray(input)
+    xp = get_array_module(seq)
+    if sorter is not None:
+        seq = xp.take_along_axis(seq, sorter._data, axis=-1)
+    if seq.ndim == 1:
+        out = xp.searchsorted(seq, vals, side=side)
+    else:
+        flat_s = seq.reshape(-1, seq.shape[-1])
+        flat_v = vals.reshape(flat_s.shape[0], -1)
+        out = xp.stack([xp.searchsorted(s, v, side=side) for s, v in zip(flat_s, flat_v)])
+        out = out.reshape(vals.shape)
+    return Tensor._wrap(xp.asarray(out).astype(np.int32 if out_int32 else np.int64))
+
+
+def bucketize(
+    input: Any,  # noqa: A002
+    boundaries: Tensor,
+    *,
+    out_int32: bool = False,
+    right: bool = False,
+) -> Tensor:
+    """The bucket of each value: ``boundaries[i-1] < x <= boundaries[i]`` (``right=False``)."""
+    return searchsorted(
+        boundaries, input, out_int32=out_int32, side="left" if not right else "right"
+    )
