@@ -422,17 +422,22 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp
     return _finish_all(g, g.reduce_scatter_flat(t, src, op, block=not async_op), async_op)
 
 
+def _root_list(tensors: Any, g: Any, t: Tensor, root: int, name: str, role: str) -> Any:
+    """``gather_list``/``scatter_list``: checked on the root rank, None or empty elsewhere."""
+    if g.rank == root:
+        return _check_list(tensors, g.size, t._data, name, f"{name}_list")
+    if tensors:
+        raise ValueError(f"{name}: {name}_list must be None (or empty) on ranks other than {role}")
+    return None
+
+
 def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int = 0,
            group: Any = None, async_op: bool = False) -> Work | None:  # fmt: skip
     """Rank ``dst`` receives every rank's ``tensor`` in ``gather_list`` (None elsewhere)."""
     _check_group(group)
     g, t = _default(), _tensor(tensor, "gather")
     dst = _check_root(dst, g, "gather", "dst")
-    outs = None
-    if g.rank == dst:
-        outs = _check_list(gather_list, g.size, t._data, "gather", "gather_list")
-    elif gather_list:
-        raise ValueError("gather: gather_list must be None (or empty) on ranks other than dst")
+    outs = _root_list(gather_list, g, t, dst, "gather", "dst")
     _check_same(g, "gather", None, dst, t._data)
     return _finish_all(g, g.gather(t, outs, dst, block=not async_op), async_op)
 
@@ -443,11 +448,7 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int =
     _check_group(group)
     g, t = _default(), _tensor(tensor, "scatter")
     src = _check_root(src, g, "scatter", "src")
-    ins = None
-    if g.rank == src:
-        ins = _check_list(scatter_list, g.size, t._data, "scatter", "scatter_list")
-    elif scatter_list:
-        raise ValueError("scatter: scatter_list must be None (or empty) on ranks other than src")
+    ins = _root_list(scatter_list, g, t, src, "scatter", "src")
     _check_same(g, "scatter", None, src, t._data)
     return _finish_all(g, g.scatter(t, ins, src, block=not async_op), async_op)
 
