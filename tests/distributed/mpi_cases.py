@@ -237,15 +237,34 @@ def _all_params_equal_across_ranks(model: nn.Module) -> None:
             assert np.array_equal(a, b), "parameters differ across ranks"
 
 
+class _iallreduce_path:
+    """DDP built inside uses MPI Iallreduce buckets instead of the shared-memory window."""
+
+    def __enter__(self):
+        nn.parallel.DistributedDataParallel._shared_memory = False
+
+    def __exit__(self, *exc):
+        nn.parallel.DistributedDataParallel._shared_memory = True
+
+
 @case
 def ddp_matches_one_process_with_the_global_batch(rank, size):
-    # several buckets / one bucket / gradients as views into the buckets
-    for cap, opt_name, as_view in ((0.0005, "sgd", False), (25, "adam", False),
-                                   (0.001, "sgd", True)):  # fmt: skip
+    # several buckets / one bucket / gradients as views into the buckets; buckets in a
+    # shared-memory window (ranks on one machine) or reduced by MPI Iallreduce
+    for cap, opt_name, as_view, shared in ((0.0005, "sgd", False, True),
+                                           (0.0005, "sgd", False, False),
+                                           (25, "adam", False, True), (25, "adam", False, False),
+                                           (0.001, "sgd", True, True),
+                                           (0.001, "sgd", True, False)):  # fmt: skip
         model = _mlp(seed=rank)  # different init per rank: DDP must broadcast rank 0's
         ref = _mlp(seed=0)
-        ddp = nn.parallel.DistributedDataParallel(model, bucket_cap_mb=cap,
-                                                  gradient_as_bucket_view=as_view)  # fmt: skip
+        nn.parallel.DistributedDataParallel._shared_memory = shared
+        try:
+            ddp = nn.parallel.DistributedDataParallel(model, bucket_cap_mb=cap,
+                                                      gradient_as_bucket_view=as_view)  # fmt: skip
+        finally:
+            nn.parallel.DistributedDataParallel._shared_memory = True
+        assert bool(ddp._reducers) == shared
         if cap < 1:
             assert len(ddp._buckets) >= 3
         _all_params_equal_across_ranks(model)
@@ -269,13 +288,19 @@ def ddp_matches_one_process_with_the_global_batch(rank, size):
             _all_params_equal_across_ranks(model)
         err = max(float((a - b).abs().max()) for a, b in zip(model.parameters(), ref.parameters()))
         assert err < 1e-10, err
+        grads = [p.grad.numpy().copy() for p in model.parameters()]
         ddp.remove_hooks()
+        # freeing the window leaves the gradients (copied out of it when they were views)
+        for p, g in zip(model.parameters(), grads):
+            assert np.array_equal(p.grad.numpy(), g)
+        assert not ddp._reducers and not ddp._group.reducers
 
 
 @case
 def ddp_buckets_start_during_backward(rank, size):
     model = _mlp(seed=0)
-    ddp = nn.parallel.DistributedDataParallel(model, bucket_cap_mb=0.0005)
+    with _iallreduce_path():
+        ddp = nn.parallel.DistributedDataParallel(model, bucket_cap_mb=0.0005)
     events = []
     launch = ddp._group.iallreduce_array
 

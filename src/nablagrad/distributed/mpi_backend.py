@@ -48,10 +48,19 @@ class MPIBackend:
             ReduceOp.MIN: MPI.MIN,
         }
         self._abandoned: list = []
+        # The ranks on this machine (DDP's shared-memory buckets need all of them on one)
+        self.node_comm = self.comm.Split_type(MPI.COMM_TYPE_SHARED)
+        self.single_node = self.node_comm.Get_size() == self.size
+        self.reducers: list = []  # live SharedReducers, freed by close()
 
     # -- plumbing ---------------------------------------------------------------------------------
 
     def close(self) -> None:
+        for reducer in list(self.reducers):
+            reducer.free()
+        if self.node_comm is not None:
+            self.node_comm.Free()
+            self.node_comm = None
         if self.comm is not None:
             self.comm.Free()
             self.comm = None
@@ -129,6 +138,15 @@ class MPIBackend:
     def iallreduce_array(self, arr: Any) -> Any:
         """SUM of a contiguous host array in place, no checks (DDP's buckets)."""
         return self.comm.Iallreduce(self.MPI.IN_PLACE, arr, op=self.MPI.SUM)
+
+    def shared_reducer(self, n: int, dtype: Any) -> Any:
+        """A ``SharedReducer`` of ``n`` elements (collective), or None when the ranks are not
+        all on one machine."""
+        if not self.single_node or self.size < 2:
+            return None
+        from .shm import SharedReducer
+
+        return SharedReducer(self, n, dtype)
 
     def allreduce_max_host(self, arr: Any) -> Any:
         """Blocking elementwise MAX of a small host array (DDP's used-parameter map)."""

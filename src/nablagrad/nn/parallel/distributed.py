@@ -53,11 +53,15 @@ class _Bucket:
         self.xp = get_array_module(params[0]._data)
         sizes = [p._data.size for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        self.buf = self.xp.zeros(int(self.offsets[-1]), dtype=dtype)
         self.pending, self.req, self.ready = len(params), None, set()
+        self.rebind(self.xp.zeros(int(self.offsets[-1]), dtype=dtype))
+
+    def rebind(self, buf: Any) -> None:
+        """Use ``buf`` (a flat array of the bucket's size) as the bucket's memory."""
+        self.buf = buf
         self.views = [
-            self.buf[self.offsets[i] : self.offsets[i + 1]].reshape(p._data.shape)
-            for i, p in enumerate(params)
+            buf[self.offsets[i] : self.offsets[i + 1]].reshape(p._data.shape)
+            for i, p in enumerate(self.params)
         ]
 
     def view(self, i: int) -> Any:
@@ -80,7 +84,18 @@ class DistributedDataParallel(Module):
     ``device_ids``, ``output_device``, ``dim``, ``check_reduction`` and ``static_graph`` are
     accepted for torch compatibility and have no effect (one device per rank, the tensors'
     own).
+
+    When every rank runs on one machine (MPI backend, NumPy parameters), the buckets live in
+    an MPI shared-memory window and are averaged there at the end of backward
+    (``distributed.shm``: ~3x less memory traffic than MPI's message-passing allreduce, and
+    no overlap: on a machine whose cores all run ranks, moving the data is CPU work either
+    way).  Across machines each bucket's ``Iallreduce`` starts as soon as it is full and
+    overlaps the rest of backward.  ``DistributedDataParallel._shared_memory = False`` (class
+    attribute, read at construction) selects the ``Iallreduce`` path on one machine too.
+    ``remove_hooks()`` is then collective (it frees the window): call it on every rank.
     """
+
+    _shared_memory = True
 
     def __init__(
         self,
@@ -124,6 +139,7 @@ class DistributedDataParallel(Module):
         self._verify_same_model(group)
         self._sync_module_states()
         d["_buckets"], d["_where"] = self._build_buckets(params, int(cap * (1 << 20)))
+        d["_reducers"] = self._shared_buckets()
         d["_hooks"] = [
             p.register_post_accumulate_grad_hook(self._make_hook(i)) for i, p in enumerate(params)
         ]
@@ -185,6 +201,38 @@ class DistributedDataParallel(Module):
                 where[i] = (bucket, j)
             out.append(bucket)
         return out, where
+
+    def _shared_buckets(self) -> list:
+        """Move the buckets into shared-memory windows (one per dtype) when every rank is on
+        this machine; the ``SharedReducer``\\ s, or [] for the ``Iallreduce`` path."""
+        make = getattr(self._group, "shared_reducer", None)
+        buckets = self._buckets
+        if (not type(self)._shared_memory or self._world < 2 or make is None or not buckets
+                or any(b.xp is not np for b in buckets)):  # fmt: skip
+            return []
+        reducers = []
+        for dtype in dict.fromkeys(b.buf.dtype for b in buckets):
+            mine = [b for b in buckets if b.buf.dtype == dtype]
+            reducer = make(sum(b.buf.size for b in mine), dtype)
+            if reducer is None:  # ranks on several machines (the same answer on every rank)
+                return []
+            start = 0
+            for b in mine:
+                b.rebind(reducer.buf[start : start + b.buf.size])
+                start += b.buf.size
+            reducer.on_free.append(self._leave_shared_memory)
+            reducers.append(reducer)
+        return reducers
+
+    def _leave_shared_memory(self) -> None:
+        """Before a window is freed: gradients that are views into it become copies, and the
+        buckets get private memory."""
+        for b in self._buckets:
+            for j, p in enumerate(b.params):
+                if p.grad is not None and p.grad._data is b.view(j):
+                    p.grad = Tensor._wrap(b.view(j).copy())
+            b.rebind(b.buf.copy())
+        self.__dict__["_reducers"] = []
 
     # -- forward / backward ---------------------------------------------------------------------
 
@@ -254,7 +302,8 @@ class DistributedDataParallel(Module):
             view[...] = grad
         bucket.ready.add(j)
         bucket.pending -= 1
-        self._launch()
+        if not self._reducers:
+            self._launch()
 
     def _launch(self) -> None:
         buckets = self._buckets
@@ -282,30 +331,41 @@ class DistributedDataParallel(Module):
         used = None
         if self.find_unused_parameters:
             used = self._group.allreduce_max_host(self._used.copy())
-        reqs = [b.req for b in self._buckets]
-        self._group.wait(reqs, self._group.timeout, "DistributedDataParallel backward")
+        averaged = bool(self._reducers)
+        if averaged:
+            for reducer in self._reducers:
+                reducer.mean_()
+        else:
+            reqs = [b.req for b in self._buckets]
+            self._group.wait(reqs, self._group.timeout, "DistributedDataParallel backward")
+        as_view = self.gradient_as_bucket_view
         for b in self._buckets:
             xp = b.xp
-            if self.gradient_as_bucket_view:
+            if as_view and not averaged:
                 xp.divide(b.buf, self._world, out=b.buf)
             for j, p in enumerate(b.params):
                 if used is not None and not used[b.idx[j]]:
                     continue  # unused on every rank: .grad stays as it was
                 view = b.view(j)
-                if self.gradient_as_bucket_view:
+                if as_view:
                     p.grad = Tensor._wrap(view)
                 elif p.grad is None or p.grad._data.shape != view.shape:
-                    p.grad = Tensor._wrap(view / self._world)
+                    p.grad = Tensor._wrap(view.copy() if averaged else view / self._world)
+                elif averaged:
+                    xp.copyto(p.grad._data, view)
                 else:
                     xp.divide(view, self._world, out=p.grad._data)  # one pass: mean into .grad
         self.__dict__["_active"] = False
         self.__dict__["_expected"] = None
 
     def remove_hooks(self) -> None:
-        """Detach from the parameters (their later backward passes are not synchronised)."""
+        """Detach from the parameters (their later backward passes are not synchronised).
+        Frees the shared-memory buckets, if any: collective, call it on every rank."""
         for h in self._hooks:
             h.remove()
         self.__dict__["_hooks"] = []
+        for reducer in list(self._reducers):
+            reducer.free()  # calls _leave_shared_memory first
 
     # -- state ----------------------------------------------------------------------------------
 
