@@ -288,6 +288,10 @@ def ddp_matches_one_process_with_the_global_batch(rank, size):
             _all_params_equal_across_ranks(model)
         err = max(float((a - b).abs().max()) for a, b in zip(model.parameters(), ref.parameters()))
         assert err < 1e-10, err
+        # gradients as bucket views: parameters and gradients are flat, the optimizer's
+        # foreach path updated the whole group at once (flat momentum buffer)
+        flat = ("flat", id(opt.param_groups[0])) in opt._scratch
+        assert flat == as_view, (flat, as_view)
         grads = [p.grad.numpy().copy() for p in model.parameters()]
         ddp.remove_hooks()
         # freeing the window leaves the gradients (copied out of it when they were views)

@@ -112,6 +112,12 @@ def host_view(t: Tensor) -> tuple[Any, Callable | None]:
     return buf, back
 
 
+# How long a waiting rank polls without giving up its CPU.  Short waits (the other ranks are a
+# few microseconds behind) are cheapest spinning; past this, each poll also yields the CPU so
+# that a rank preempted by other work on a busy machine gets it back sooner.
+SPIN_SECONDS = 0.002
+
+
 def spin_wait(test: Callable[[], bool], seconds: float | None, what: str, size: int) -> None:
     """Call ``test()`` (which drives MPI's progress) until it returns True or time runs out."""
     if test():
@@ -124,7 +130,7 @@ def spin_wait(test: Callable[[], bool], seconds: float | None, what: str, size: 
         if n & 63:
             continue
         now = time.monotonic()
-        if now - start > 0.002:
+        if now - start > SPIN_SECONDS:
             # a long wait: on a busy machine, let the rank we are waiting for run (short waits
             # keep spinning, so this rank is on a CPU the moment the others arrive)
             os.sched_yield()

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..backend import axpy_, get_array_module
 from ..tensor import Tensor
+from .flat import FlatGroup
 from .optimizer import (
     Optimizer,
     ParamsT,
@@ -25,6 +26,7 @@ from .optimizer import (
     check_lr,
     check_nonneg,
     defaults_of,
+    effective_grad,
     ema_,
     ema_sq_,
     scalar_tensor,
@@ -114,19 +116,76 @@ class Adam(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps, amsgrad = group["lr"], group["betas"], group["eps"], group["amsgrad"]
         for p, g, state, (_, t2) in self._each(group):
-            xp = get_array_module(g)
-            m, v, step = self._moments(state, g, b1, b2, t2)
-            if amsgrad:
-                vmax = state["max_exp_avg_sq"]._data
-                xp.maximum(vmax, v, out=vmax)
-                v = vmax
-            # w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps), with sqrt(bc2) moved into the
-            # scalar factor so that each pass over the arrays does one operation fewer
-            bc2_sqrt = (1 - b2**step) ** 0.5
-            xp.sqrt(v, out=t2)
-            t2 += eps * bc2_sqrt
-            xp.divide(m, t2, out=t2)
-            axpy_(p._data, -lr * bc2_sqrt / (1 - b1**step), t2, t2)
+            vmax = state["max_exp_avg_sq"]._data if amsgrad else None
+            _adam_update(p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, vmax,
+                         float(state["step"]._data), lr, b1, b2, eps, t2)  # fmt: skip
+
+    def _update_flat(self, group: dict[str, Any]) -> bool:
+        if type(self)._update_group is not Adam._update_group:
+            return False  # Adamax, NAdam, RAdam: their own rules, per parameter
+        fg = FlatGroup.find(self, group)
+        if fg is None:
+            return False
+        state_of = self.state
+        steps = [state_of.get(p, {}).get("step") for p in fg.params]
+        fresh = all(s is None for s in steps)
+        if not fresh:
+            if any(s is None for s in steps):
+                return False
+            values = {float(s._data) for s in steps}
+            if len(values) != 1:
+                return False  # parameters that skipped steps: per-parameter bias corrections
+        amsgrad = group["amsgrad"]
+        names = ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if amsgrad else [])
+        xp = get_array_module(fg.w)
+        for name in names:
+            if not fg.bind(state_of, name, lambda: xp.zeros_like(fg.w)):
+                return False
+        if fresh:
+            for p in fg.params:
+                state_of[p]["step"] = scalar_tensor(0.0)
+        for p in fg.params:
+            state_of[p]["step"]._data += 1
+        step = float(state_of[fg.params[0]]["step"]._data)
+        lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
+        maximize, wd = group["maximize"], group["weight_decay"]
+        shrink = None
+        if wd != 0 and group.get("decoupled_weight_decay", False):
+            shrink, wd = 1 - lr * wd, 0.0
+        t1, t2 = fg.scratch(2)
+        m, v = fg.state["exp_avg"], fg.state["exp_avg_sq"]
+        vmax = fg.state["max_exp_avg_sq"] if amsgrad else None
+
+        def body(c: slice) -> None:
+            w, g = fg.w[c], fg.g[c]
+            if shrink is not None:
+                w *= shrink
+            if maximize or wd != 0:
+                g = effective_grad(w, g, maximize, wd, t1[c])
+            _adam_update(w, g, m[c], v[c], None if vmax is None else vmax[c], step, lr, b1, b2,
+                         eps, t2[c])  # fmt: skip
+
+        fg.run(body, self._passes(group))
+        fg.bump_versions()
+        return True
+
+
+def _adam_update(w: Any, g: Any, m: Any, v: Any, vmax: Any, step: float, lr: float, b1: float,
+                 b2: float, eps: float, tmp: Any) -> None:  # fmt: skip
+    """One Adam step on arrays (``step`` already counts this one; ``vmax`` for amsgrad)."""
+    xp = get_array_module(g)
+    ema_(m, g, b1, tmp)
+    ema_sq_(v, g, b2, tmp)
+    if vmax is not None:
+        xp.maximum(vmax, v, out=vmax)
+        v = vmax
+    # w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps), with sqrt(bc2) moved into the scalar
+    # factor so that each pass over the arrays does one operation fewer
+    bc2_sqrt = (1 - b2**step) ** 0.5
+    xp.sqrt(v, out=tmp)
+    tmp += eps * bc2_sqrt
+    xp.divide(m, tmp, out=tmp)
+    axpy_(w, -lr * bc2_sqrt / (1 - b1**step), tmp, tmp)
 
 
 class AdamW(Adam):

@@ -206,7 +206,8 @@ class Optimizer:
             check_lr(group["lr"])
 
     def _check_flags(self, group: dict[str, Any]) -> None:
-        """Reject torch implementation flags nablagrad cannot honour (``foreach`` is a no-op)."""
+        """Reject torch implementation flags nablagrad cannot honour.  ``foreach``: None or
+        True take the flat path where the layout allows it (``optim.flat``), False never."""
         if group.get("differentiable"):
             raise ValueError(
                 f"{type(self).__name__}(differentiable=True) is not supported: "
@@ -246,6 +247,8 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
+                if self._update_flat(group):
+                    continue
                 shards = self._shards(group)
                 if shards is None:
                     self._update_group(group)
@@ -279,6 +282,11 @@ class Optimizer:
     def _passes(self, group: dict[str, Any]) -> int:
         """``passes`` plus those of the gradient preamble (``preamble_passes``)."""
         return self.passes + preamble_passes(group)
+
+    def _update_flat(self, group: dict[str, Any]) -> bool:
+        """The foreach path: update the whole group at once when its parameters and gradients
+        are views into flat arrays (``optim.flat``); False to take the per-parameter loop."""
+        return False
 
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement _update_group")

@@ -20,6 +20,7 @@ from typing import Any
 from ..autograd import enable_grad, no_grad
 from ..backend import axpby_, axpy_, get_array_module
 from ..tensor import Tensor
+from .flat import FlatGroup
 from .optimizer import (
     Optimizer,
     ParamsT,
@@ -27,6 +28,7 @@ from .optimizer import (
     check_nonneg,
     check_unit,
     defaults_of,
+    effective_grad,
     preamble_passes,
 )
 
@@ -98,23 +100,71 @@ class SGD(Optimizer):
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
         nesterov = group["nesterov"]
         for p, g, state, (t1, t2) in self._each(group, 2):
-            xp = get_array_module(g)
+            buf = None
             if mu != 0:
                 buf_t = state.get("momentum_buffer")
                 if buf_t is None:
-                    buf = g.copy()
-                    self.state[p]["momentum_buffer"] = Tensor._wrap(buf)
+                    self.state[p]["momentum_buffer"] = Tensor._wrap(g.copy())
                 else:
                     buf = buf_t._data
-                    axpby_(buf, 1 - tau, g, mu, t2)
-                if nesterov:
-                    if g is not t1:
-                        xp.copyto(t1, g)
-                    axpy_(t1, mu, buf, t2)
-                    g = t1
-                else:
-                    g = buf
-            axpy_(p._data, -lr, g, t2)
+            _sgd_update(p._data, g, buf, lr, mu, tau, nesterov, t1, t2)
+
+    def _update_flat(self, group: dict[str, Any]) -> bool:
+        fg = FlatGroup.find(self, group)
+        if fg is None:
+            return False
+        lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
+        nesterov, maximize, wd = group["nesterov"], group["maximize"], group["weight_decay"]
+        first = False
+        if mu != 0:
+            fresh = []
+
+            def init() -> Any:
+                fresh.append(True)
+                return get_array_module(fg.w).empty_like(fg.w)
+
+            if not fg.bind(self.state, "momentum_buffer", init):
+                return False
+            first = bool(fresh)
+        t1, t2 = fg.scratch(2)
+        mom = fg.state.get("momentum_buffer")
+
+        def body(c: slice) -> None:
+            w, g = fg.w[c], fg.g[c]
+            if maximize or wd != 0:
+                g = effective_grad(w, g, maximize, wd, t1[c])
+            buf = None
+            if mu != 0:
+                buf = mom[c]
+                if first:
+                    get_array_module(g).copyto(buf, g)  # the buffer starts as the gradient
+                    buf = None
+            _sgd_update(w, g, buf, lr, mu, tau, nesterov, t1[c], t2[c])
+
+        fg.run(body, self._passes(group))
+        fg.bump_versions()
+        return True
+
+
+def _sgd_update(w: Any, g: Any, buf: Any, lr: float, mu: float, tau: float, nesterov: bool,
+                t1: Any, t2: Any) -> None:  # fmt: skip
+    """One SGD step on arrays: ``buf`` (None on the first momentum step, when the buffer was
+    just set to ``g``) <- mu * buf + (1 - tau) * g; the step direction is ``buf``, or
+    ``g + mu * buf`` (Nesterov); ``w -= lr * direction``.  ``t1``/``t2`` are scratch (``g`` may
+    be ``t1``)."""
+    if mu != 0:
+        if buf is None:
+            buf = g  # the freshly set buffer holds exactly g
+        else:
+            axpby_(buf, 1 - tau, g, mu, t2)
+        if nesterov:
+            if g is not t1:
+                get_array_module(g).copyto(t1, g)
+            axpy_(t1, mu, buf, t2)
+            g = t1
+        else:
+            g = buf
+    axpy_(w, -lr, g, t2)
 
 
 class LineSearchSGD(Optimizer):

@@ -334,8 +334,10 @@ def fit(
         return trainer.run()
     from ..nn.parallel import DistributedDataParallel
 
+    # gradients as bucket views: no copy out of the buckets, and flat parameters and
+    # gradients, which the optimizers' foreach path updates in a few array operations
     trainer.net = model if isinstance(model, DistributedDataParallel) else (
-        DistributedDataParallel(model))  # fmt: skip
+        DistributedDataParallel(model, gradient_as_bucket_view=True))  # fmt: skip
     try:
         return trainer.run()
     finally:

@@ -80,6 +80,9 @@ class DistributedDataParallel(Module):
         find_unused_parameters: allow parameters that get no gradient in a step.
         gradient_as_bucket_view: make each ``.grad`` a view into its bucket after the first
             synchronised backward (saves the copy back; grads then share the bucket memory).
+            The parameters are then also moved into one flat array per dtype in the buckets'
+            layout, so that ``SGD``/``Adam``/``AdamW`` update them all at once (their foreach
+            path, ``optim.flat``).
 
     ``device_ids``, ``output_device``, ``dim``, ``check_reduction`` and ``static_graph`` are
     accepted for torch compatibility and have no effect (one device per rank, the tensors'
@@ -140,6 +143,8 @@ class DistributedDataParallel(Module):
         self._sync_module_states()
         d["_buckets"], d["_where"] = self._build_buckets(params, int(cap * (1 << 20)))
         d["_reducers"] = self._shared_buckets()
+        if gradient_as_bucket_view:
+            self._flatten_params()
         d["_hooks"] = [
             p.register_post_accumulate_grad_hook(self._make_hook(i)) for i, p in enumerate(params)
         ]
@@ -200,7 +205,36 @@ class DistributedDataParallel(Module):
             for j, i in enumerate(idx):
                 where[i] = (bucket, j)
             out.append(bucket)
+        # the buckets of one dtype are consecutive slices of one flat array (the gradients'
+        # layout that the optimizers' foreach path recognises)
+        for dtype in dict.fromkeys(b.buf.dtype for b in out):
+            mine = [b for b in out if b.buf.dtype == dtype]
+            flat = mine[0].xp.zeros(sum(b.buf.size for b in mine), dtype=dtype)
+            start = 0
+            for b in mine:
+                b.rebind(flat[start : start + b.buf.size])
+                start += b.buf.size
         return out, where
+
+    def _flatten_params(self) -> None:
+        """Move the parameters of each dtype into one flat array laid out as the gradient
+        buckets (same order and offsets), so that with gradients as bucket views an optimizer
+        updates them all in a few array operations (``optim.flat``).  Skipped for a dtype
+        whose parameters are views of other memory (they keep their own arrays)."""
+        buckets = self._buckets
+        for dtype in dict.fromkeys(b.buf.dtype for b in buckets):
+            params = [p for b in buckets if b.buf.dtype == dtype for p in b.params]
+            if any(p._base is not None or type(p._data) is not np.ndarray
+                   or p._data.base is not None for p in params):  # fmt: skip
+                continue
+            flat = np.empty(sum(p._data.size for p in params), dtype=dtype)
+            start = 0
+            for p in params:
+                n = p._data.size
+                view = flat[start : start + n].reshape(p._data.shape)
+                view[...] = p._data
+                p._data = view
+                start += n
 
     def _shared_buckets(self) -> list:
         """Move the buckets into shared-memory windows (one per dtype) when every rank is on
@@ -227,11 +261,18 @@ class DistributedDataParallel(Module):
     def _leave_shared_memory(self) -> None:
         """Before a window is freed: gradients that are views into it become copies, and the
         buckets get private memory."""
-        for b in self._buckets:
-            for j, p in enumerate(b.params):
-                if p.grad is not None and p.grad._data is b.view(j):
-                    p.grad = Tensor._wrap(b.view(j).copy())
-            b.rebind(b.buf.copy())
+        for reducer in self._reducers:
+            flat = reducer.buf.copy()
+            for b in self._buckets:
+                if b.buf.base is not reducer.buf and b.buf is not reducer.buf:
+                    continue
+                start = (b.buf.__array_interface__["data"][0]
+                         - reducer.buf.__array_interface__["data"][0]) // flat.itemsize  # fmt: skip
+                old = b.views
+                b.rebind(flat[start : start + b.buf.size])
+                for j, p in enumerate(b.params):
+                    if p.grad is not None and p.grad._data is old[j]:
+                        p.grad = Tensor._wrap(b.view(j))  # the same values, in private memory
         self.__dict__["_reducers"] = []
 
     # -- forward / backward ---------------------------------------------------------------------
