@@ -400,8 +400,16 @@ class Optimizer:
                     f"optimizer state_dict param_groups[{i}]['params'] must be a list of int "
                     f"parameter ids; {fix}"
                 )
-            ref = {k: v for k, v in g.items() if k != "params"}
+            # torch's optional flags (None = the default implementation) may differ in type
+            tri = ("foreach", "fused")
+            ref = {k: v for k, v in g.items() if k != "params" and k not in tri}
             _validate.like(s, ref, f"optimizer state_dict param_groups[{i}]", fix)
+            for k in tri:
+                if k in g and s.get(k) not in (None, True, False):
+                    raise ValueError(
+                        f"optimizer state_dict param_groups[{i}][{k!r}]: expected None, True or "
+                        f"False, got {s.get(k)!r:.40}; {fix}"
+                    )
             if len(g["params"]) != len(s["params"]):
                 raise ValueError(
                     f"loaded state dict contains a parameter group {i} with {len(s['params'])} "
