@@ -1,6 +1,6 @@
 """Data parallelism over MPI: allreduce bandwidth, a 2-rank MLP epoch and overlap.
 
-    PYTHONPATH=src python benchmarks/bench_distributed.py [--sizes 1,10,100] [--epochs 2]
+    PYTHONPATH=src python benchmarks/bench_distributed.py [--sizes 1,10,100] [--rounds 3]
         [--skip-epoch] [--bandwidth-gbs 1.25]
 
 Starts itself under ``mpiexec`` (one BLAS thread per rank) and prints:
@@ -13,13 +13,19 @@ Starts itself under ``mpiexec`` (one BLAS thread per rank) and prints:
 2. One epoch of an MLP (784-256-128-10, SGD momentum) on 60,000 x 784 synthetic samples with
    global batch 256 through ``fit``: 1 process vs 2 ranks (``DistributedDataParallel``, 128
    samples per rank), each with one BLAS thread; speed-up = t(1) / t(2) (target >= 1.7).
-   Also printed: the best of 100 whole steps in each setting (the cost of a step that no
-   other job interrupts) and the CPU seconds per epoch of the busiest rank.
-3. Overlap: per step on 2 ranks, the best time of forward + backward with the allreduce
-   (``t_sync``), without it (``no_sync``, ``t_local``) and of the same buckets reduced on their
-   own after backward (``t_comm``); hidden = 1 - (t_sync - t_local) / t_comm.  Measured with
-   ``bucket_cap_mb=0.25`` (``--bucket-mb``): with torch's default the whole 0.94 MB model is
-   one bucket that can only start when backward is over.
+   ``--rounds`` alternates 1-process and 2-rank launches (each times ``--epochs`` epochs
+   after a warm-up epoch) and keeps each setting's best epoch, so that a burst of other work
+   on a shared machine hits both settings alike.  Also printed, from the first round: the
+   time per step of each phase (data, forward + loss, backward incl. the gradient averaging,
+   optimizer) as best / median over an epoch of the same loop ``fit`` runs, and the CPU
+   seconds per epoch of the busiest rank.
+3. Overlap: per step on 2 ranks, the best time of forward + backward with the gradient
+   averaging (``t_sync``), without it (``no_sync``, ``t_local``) and of the same averaging on
+   its own after backward (``t_comm``); hidden = 1 - (t_sync - t_local) / t_comm.  Two paths:
+   the shared-memory buckets DDP uses when all ranks are on one machine (one bucket here), and
+   the ``Iallreduce`` buckets it uses across machines, with ``bucket_cap_mb=0.25``
+   (``--bucket-mb``; with torch's default the whole 0.94 MB model is one bucket that can only
+   start when backward is over).
 4. The scaling model of the README for this MLP and LeNet-5 at 2-64 ranks: per-step compute
    t_c / p (measured 1-process step at batch 256, split over p ranks) against ring allreduce
    time 2 (p - 1) / p x bytes / bandwidth (``--bandwidth-gbs``, GB/s, e.g. 1.25 for
@@ -104,7 +110,7 @@ def _mlp(ng, nn):
                          nn.Linear(128, 10))  # fmt: skip
 
 
-def worker_epoch(epochs: int, samples: int, bucket_mb: float) -> dict:
+def worker_epoch(epochs: int, samples: int, bucket_mb: float, details: bool) -> dict:
     import numpy as np
 
     import nablagrad as ng
@@ -125,54 +131,91 @@ def worker_epoch(epochs: int, samples: int, bucket_mb: float) -> dict:
                         batch_size=256 // world, shuffle=True,
                         generator=ng.Generator().manual_seed(0))  # fmt: skip
     times, cpu = [], []
-    for _ in range(epochs):
+    for i in range(epochs + 1):  # the first epoch warms up (allocations, caches)
         dist.barrier()
         start, start_cpu = time.perf_counter(), time.process_time()
         fit(model, loader, None, nn.CrossEntropyLoss(), opt, epochs=1, progress=False)
-        cpu.append(time.process_time() - start_cpu)
+        took_cpu = time.process_time() - start_cpu
         dist.barrier()
-        times.append(time.perf_counter() - start)
+        if i:
+            times.append(time.perf_counter() - start)
+            cpu.append(took_cpu)
     everyone = [None] * world
     dist.all_gather_object(everyone, min(cpu))
     out = {"world": world, "epoch_s": min(times), "all_s": times, "cpu_s": max(everyone),
            "load": os.getloadavg()[0]}  # fmt: skip
-    out["best_step"] = _best_step(ng, nn, dist, X, y, world)
-    if world > 1:
-        out.update(_overlap(ng, nn, dist, X, y, world, bucket_mb))
+    if details:
+        out["phases"] = _phases(ng, nn, dist, X, y, world)
+        if world > 1:
+            out["overlap"] = {
+                "shared memory": _overlap(ng, nn, dist, X, y, world, 25.0, True),
+                "Iallreduce": _overlap(ng, nn, dist, X, y, world, bucket_mb, False),
+            }
     return out
 
 
-def _best_step(ng, nn, dist, X, y, world) -> float:
-    """Best of 100 whole training steps (forward, backward, allreduce, SGD step) at global
-    batch 256: what a step costs when no other job interrupts either rank."""
-    from nablagrad.nn.parallel import DistributedDataParallel
+PHASES = ("data", "forward+loss", "backward+sync", "optimizer", "step")
 
+
+def _phases(ng, nn, dist, X, y, world) -> dict:
+    """Per-phase times of one epoch of the loop ``fit`` runs (its DataLoader, sampler, DDP
+    with gradients as bucket views and the flat SGD): best and median per step, ms."""
+    import numpy as np
+
+    from nablagrad.nn.parallel import DistributedDataParallel
+    from nablagrad.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+    ds = TensorDataset(ng.from_numpy(X), ng.from_numpy(y))
     model = _mlp(ng, nn)
-    net = DistributedDataParallel(model) if world > 1 else model
+    if world > 1:
+        loader = DataLoader(ds, batch_size=256 // world, sampler=DistributedSampler(ds, seed=0))
+        net = DistributedDataParallel(model, gradient_as_bucket_view=True)
+    else:
+        loader = DataLoader(ds, batch_size=256, shuffle=True,
+                            generator=ng.Generator().manual_seed(0))  # fmt: skip
+        net = model
     opt = ng.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
-    b = 256 // world
-    xb, yb = ng.from_numpy(X[:b]), ng.from_numpy(y[:b])
-    best = 1e9
-    for i in range(101):
-        dist.barrier()
-        start = time.perf_counter()
-        opt.zero_grad()
-        loss_fn(net(xb), yb).backward()
-        opt.step()
-        if i:
-            best = min(best, time.perf_counter() - start)
+    rows = []
+    for epoch in range(2):  # the first one warms up
+        if world > 1:
+            loader.sampler.set_epoch(epoch)
+        it = iter(loader)
+        while True:
+            t0 = time.perf_counter()
+            batch = next(it, None)
+            if batch is None:
+                break
+            t1 = time.perf_counter()
+            opt.zero_grad()
+            loss = loss_fn(net(batch[0]), batch[1])
+            loss.item()
+            t2 = time.perf_counter()
+            loss.backward()
+            t3 = time.perf_counter()
+            opt.step()
+            t4 = time.perf_counter()
+            if epoch:
+                rows.append((t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0))
     if world > 1:
         net.remove_hooks()
-    return best
+    a = np.array(rows) * 1e3
+    mine = {n: (float(a[:, i].min()), float(np.median(a[:, i]))) for i, n in enumerate(PHASES)}
+    everyone = [None] * world
+    dist.all_gather_object(everyone, mine)
+    return {"ranks": everyone}
 
 
-def _overlap(ng, nn, dist, X, y, world, bucket_mb) -> dict:
-    """Per-step times with and without the overlapped allreduce, and of the allreduce alone."""
+def _overlap(ng, nn, dist, X, y, world, bucket_mb, shared) -> dict:
+    """Per-step times with and without the gradient averaging, and of the averaging alone."""
     from nablagrad.nn.parallel import DistributedDataParallel
 
     model = _mlp(ng, nn)
-    ddp = DistributedDataParallel(model, bucket_cap_mb=bucket_mb)
+    DistributedDataParallel._shared_memory = shared
+    try:
+        ddp = DistributedDataParallel(model, bucket_cap_mb=bucket_mb)
+    finally:
+        DistributedDataParallel._shared_memory = True
     g = ddp._group
     loss_fn = nn.CrossEntropyLoss()
     b = 256 // world
@@ -192,16 +235,21 @@ def _overlap(ng, nn, dist, X, y, world, bucket_mb) -> dict:
     def comm_only() -> float:
         dist.barrier()
         start = time.perf_counter()
-        reqs = [g.iallreduce_array(bk.buf) for bk in ddp._buckets]
-        g.wait(reqs, None, "bench")
+        if ddp._reducers:
+            for reducer in ddp._reducers:
+                reducer.mean_()
+        else:
+            reqs = [g.iallreduce_array(bk.buf) for bk in ddp._buckets]
+            g.wait(reqs, None, "bench")
         return time.perf_counter() - start
 
     t_sync, t_local, t_comm = [], [], []
-    for _ in range(100):
+    for _ in range(150):
         t_sync.append(step(True))
         t_local.append(step(False))
         t_comm.append(comm_only())
-    # best of 100 each: on a shared machine the medians mostly measure the other rank's
+    ddp.remove_hooks()
+    # best of 150 each: on a shared machine the medians mostly measure the other rank's
     # scheduling delays, the minima the work itself
     ts, tl, tc = min(t_sync), min(t_local), min(t_comm)
     return {"t_sync": ts, "t_local": tl, "t_comm": tc,
@@ -263,7 +311,9 @@ def main() -> None:
     ap.add_argument("--worker")
     ap.add_argument("--sizes", default="1,10,100")
     ap.add_argument("--repeat", type=int, default=15)
-    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--details", action="store_true")
     ap.add_argument("--samples", type=int, default=60000)
     ap.add_argument("--skip-epoch", action="store_true")
     ap.add_argument("--bandwidth-gbs", type=float, default=1.25)
@@ -273,7 +323,7 @@ def main() -> None:
         if args.worker == "allreduce":
             res = worker_allreduce([float(s) for s in args.sizes.split(",")], args.repeat)
         elif args.worker == "epoch":
-            res = worker_epoch(args.epochs, args.samples, args.bucket_mb)
+            res = worker_epoch(args.epochs, args.samples, args.bucket_mb, args.details)
         else:
             res = worker_step_times()
         import nablagrad.distributed as dist
@@ -299,25 +349,45 @@ def main() -> None:
     if not args.skip_epoch:
         ep = ["epoch", "--epochs", str(args.epochs), "--samples", str(args.samples),
               "--bucket-mb", str(args.bucket_mb)]  # fmt: skip
-        one = _launch(1, ep)
-        two = _launch(2, ep)
-        speedup = one["epoch_s"] / two["epoch_s"]
-        measured = {"speedup": speedup, "t1": one["epoch_s"], "t2": two["epoch_s"]}
-        print(f"\nMLP epoch, {args.samples} x 784, global batch 256, 1 BLAS thread per process")
-        print(f"1 process {one['epoch_s']:.2f} s (all {[round(t, 2) for t in one['all_s']]}), "
-              f"2 ranks {two['epoch_s']:.2f} s (all {[round(t, 2) for t in two['all_s']]}): "
+        ones, twos = [], []
+        for r in range(args.rounds):
+            extra = ["--details"] if r == 0 else []
+            ones.append(_launch(1, ep + extra))
+            twos.append(_launch(2, ep + extra))
+        one, two = ones[0], twos[0]
+        t1 = min(o["epoch_s"] for o in ones)
+        t2 = min(t["epoch_s"] for t in twos)
+        speedup = t1 / t2
+        measured = {"speedup": speedup, "t1": t1, "t2": t2}
+        print(f"\nMLP epoch, {args.samples} x 784, global batch 256, 1 BLAS thread per process, "
+              f"{args.rounds} alternating rounds of {args.epochs} epoch(s)")  # fmt: skip
+        print(f"1 process {t1:.3f} s (all {[round(t, 3) for o in ones for t in o['all_s']]}), "
+              f"2 ranks {t2:.3f} s (all {[round(t, 3) for o in twos for t in o['all_s']]}): "
               f"speed-up {speedup:.2f}")  # fmt: skip
-        print(f"best whole step (forward, backward, allreduce, SGD) of 100: 1 process "
-              f"{one['best_step'] * 1e3:.2f} ms, 2 ranks {two['best_step'] * 1e3:.2f} ms: "
-              f"{one['best_step'] / two['best_step']:.2f}x")  # fmt: skip
-        print(f"CPU seconds per epoch: 1 process {one['cpu_s']:.2f}, busiest of 2 ranks "
-              f"{two['cpu_s']:.2f} (ratio {one['cpu_s'] / two['cpu_s']:.2f}, includes waiting "
-              f"spins); load average {one['load']:.1f} / {two['load']:.1f} on "
-              f"{os.cpu_count()} CPUs")  # fmt: skip
-        print(f"per step on 2 ranks: forward+backward with allreduce {two['t_sync'] * 1e3:.2f} ms, "
-              f"without {two['t_local'] * 1e3:.2f} ms, the {two['buckets']} bucket(s) "
-              f"({two['bytes'] / 1e6:.2f} MB) alone {two['t_comm'] * 1e3:.2f} ms: "
-              f"{100 * two['hidden']:.0f}% of the allreduce hidden behind backward")  # fmt: skip
+        print(f"load average during the rounds: "
+              f"{[round(x['load'], 1) for pair in zip(ones, twos) for x in pair]} on "
+              f"{os.cpu_count()} CPUs; CPU seconds per epoch: 1 process {one['cpu_s']:.2f}, "
+              f"busiest of 2 ranks {two['cpu_s']:.2f} (includes waiting spins)")  # fmt: skip
+        print("per step, ms, best / median over an epoch of fit's loop:")
+        rows = [("1 process", one["phases"]["ranks"][0])] + [
+            (f"2 ranks, rank {r}", ph) for r, ph in enumerate(two["phases"]["ranks"])
+        ]
+        print(f"{'':>18}" + "".join(f"{n:>17}" for n in PHASES))
+        for name, ph in rows:
+            print(f"{name:>18}" + "".join(f"{ph[n][0]:>8.3f} /{ph[n][1]:>7.3f}" for n in PHASES))
+        best1 = one["phases"]["ranks"][0]["step"][0]
+        best2 = min(ph["step"][0] for ph in two["phases"]["ranks"])
+        med1 = one["phases"]["ranks"][0]["step"][1]
+        med2 = max(ph["step"][1] for ph in two["phases"]["ranks"])
+        print(f"whole step: best 1 process {best1:.3f} ms, 2 ranks {best2:.3f} ms "
+              f"({best1 / best2:.2f}x); median {med1:.3f} / {med2:.3f} ms "
+              f"({med1 / med2:.2f}x)")  # fmt: skip
+        for path, ov in two["overlap"].items():
+            print(f"{path} path, per step on 2 ranks: forward+backward with averaging "
+                  f"{ov['t_sync'] * 1e3:.3f} ms, without {ov['t_local'] * 1e3:.3f} ms, the "
+                  f"{ov['buckets']} bucket(s) ({ov['bytes'] / 1e6:.2f} MB) averaged alone "
+                  f"{ov['t_comm'] * 1e3:.3f} ms: {100 * ov['hidden']:.0f}% hidden behind "
+                  f"backward")  # fmt: skip
     steps = _launch(1, ["steps"])
     print(f"\nshared-memory allreduce bandwidth measured above: {shm_bw:.2f} GB/s")
     scaling_table("MLP 784-256-128-10", steps["mlp"][0], steps["mlp"][1], args.bandwidth_gbs,
