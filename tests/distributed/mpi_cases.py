@@ -301,6 +301,32 @@ def ddp_matches_one_process_with_the_global_batch(rank, size):
 
 
 @case
+def shared_memory_mean_equals_numpy(rank, size):
+    from nablagrad.distributed.shm import SharedReducer
+
+    g = dist.process_group._default()
+    assert g.single_node  # mpiexec -n 2 on this machine
+    for n, dtype in ((1, "float64"), (7, "float32"), (40001, "float32"), (33, "float16"),
+                     (5, "complex128")):  # fmt: skip
+        red = SharedReducer(g, n, dtype)
+        for seed in range(3):  # the same window reused
+            red.buf[...] = rank_data(rank, (n,), dtype, seed)
+            red.mean_()
+            parts = [rank_data(r, (n,), dtype, seed) for r in range(size)]
+            wide = np.complex128 if np.dtype(dtype).kind == "c" else np.float64
+            want = (np.sum(parts, axis=0, dtype=wide) / size).astype(dtype)
+            assert np.array_equal(red.buf, want), (n, dtype, red.buf[:4], want[:4])
+        red.free()
+    assert not g.reducers
+    try:
+        SharedReducer(g, 4, "int64")
+    except TypeError as e:
+        assert "float" in str(e)
+    else:
+        raise AssertionError("an integer window must be refused")
+
+
+@case
 def ddp_buckets_start_during_backward(rank, size):
     model = _mlp(seed=0)
     with _iallreduce_path():

@@ -241,8 +241,8 @@ class DistributedDataParallel(Module):
         this machine; the ``SharedReducer``\\ s, or [] for the ``Iallreduce`` path."""
         make = getattr(self._group, "shared_reducer", None)
         buckets = self._buckets
-        if (not type(self)._shared_memory or self._world < 2 or make is None or not buckets
-                or any(b.xp is not np for b in buckets)):  # fmt: skip
+        plain = all(b.xp is np and b.buf.dtype.kind in "fc" for b in buckets)
+        if not (type(self)._shared_memory and self._world > 1 and make and buckets and plain):
             return []
         reducers = []
         for dtype in dict.fromkeys(b.buf.dtype for b in buckets):
