@@ -13,12 +13,12 @@ Starts itself under ``mpiexec`` (one BLAS thread per rank) and prints:
 2. One epoch of an MLP (784-256-128-10, SGD momentum) on 60,000 x 784 synthetic samples with
    global batch 256 through ``fit``: 1 process vs 2 ranks (``DistributedDataParallel``, 128
    samples per rank), each with one BLAS thread; speed-up = t(1) / t(2) (target >= 1.7).
-   ``--rounds`` alternates 1-process and 2-rank launches (each times ``--epochs`` epochs
-   after a warm-up epoch) and keeps each setting's best epoch, so that a burst of other work
-   on a shared machine hits both settings alike.  Also printed, from the first round: the
-   time per step of each phase (data, forward + loss, backward incl. the gradient averaging,
-   optimizer) as best / median over an epoch of the same loop ``fit`` runs, and the CPU
-   seconds per epoch of the busiest rank.
+   ``--rounds`` alternates 1-process and 2-rank launches (each runs one ``fit`` of a warm-up
+   epoch plus ``--epochs`` timed epochs, timed by a callback) and keeps each setting's best
+   epoch, so that a burst of other work on a shared machine hits both settings alike.  Also
+   printed, from the first round: the time per step of each phase (data, forward + loss,
+   backward incl. the gradient averaging, optimizer) as best / median over an epoch of the
+   same loop ``fit`` runs, and the CPU seconds per epoch of the busiest rank.
 3. Overlap: per step on 2 ranks, the best time of forward + backward with the gradient
    averaging (``t_sync``), without it (``no_sync``, ``t_local``) and of the same averaging on
    its own after backward (``t_comm``); hidden = 1 - (t_sync - t_local) / t_comm.  Two paths:
@@ -116,7 +116,7 @@ def worker_epoch(epochs: int, samples: int, bucket_mb: float, details: bool) -> 
     import nablagrad as ng
     import nablagrad.distributed as dist
     from nablagrad import nn
-    from nablagrad.train import fit
+    from nablagrad.train import Callback, fit
     from nablagrad.utils.data import DataLoader, TensorDataset
 
     dist.init_process_group("mpi")
@@ -131,15 +131,22 @@ def worker_epoch(epochs: int, samples: int, bucket_mb: float, details: bool) -> 
                         batch_size=256 // world, shuffle=True,
                         generator=ng.Generator().manual_seed(0))  # fmt: skip
     times, cpu = [], []
-    for i in range(epochs + 1):  # the first epoch warms up (allocations, caches)
-        dist.barrier()
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fit(model, loader, None, nn.CrossEntropyLoss(), opt, epochs=1, progress=False)
-        took_cpu = time.process_time() - start_cpu
-        dist.barrier()
-        if i:
-            times.append(time.perf_counter() - start)
-            cpu.append(took_cpu)
+
+    class EpochTimer(Callback):
+        """Wall and CPU seconds of each epoch inside one ``fit`` call (its one-time set-up,
+        e.g. wrapping the model in DDP, is not part of an epoch)."""
+
+        def on_epoch_begin(self, trainer, epoch):
+            self.start, self.start_cpu = time.perf_counter(), time.process_time()
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            if epoch:  # the first epoch warms up (allocations, caches, the JIT)
+                times.append(time.perf_counter() - self.start)
+                cpu.append(time.process_time() - self.start_cpu)
+
+    dist.barrier()
+    fit(model, loader, None, nn.CrossEntropyLoss(), opt, epochs=epochs + 1, progress=False,
+        callbacks=[EpochTimer()])  # fmt: skip
     everyone = [None] * world
     dist.all_gather_object(everyone, min(cpu))
     out = {"world": world, "epoch_s": min(times), "all_s": times, "cpu_s": max(everyone),

@@ -139,10 +139,20 @@ def test_distributed_sampler_matches_torch(n, replicas):
                     assert list(b) == list(a) and len(b) == len(a)
 
 
+@pytest.mark.parametrize("jit", [False, True])
 @pytest.mark.parametrize("n,seed", [(1, 0), (2, 1), (100, 7), (6000, 123), (2**16 + 3, 2**40)])
-def test_torch_randperm_is_torchs(n, seed):
+def test_torch_randperm_is_torchs(n, seed, jit):
+    from nablagrad.backend import jit_available, set_jit_enabled
+
+    old = set_jit_enabled(jit)
+    try:
+        if jit and not jit_available():
+            pytest.skip("Numba is not installed (the compiled swap loop is optional)")
+        got = torch_randperm(n, seed)  # n > 1000: the compiled swaps when jit, else Python's
+    finally:
+        set_jit_enabled(old)
     want = T.randperm(n, generator=T.Generator().manual_seed(seed)).numpy()
-    assert np.array_equal(torch_randperm(n, seed), want)
+    assert np.array_equal(got, want)
 
 
 def test_distributed_sampler_in_a_dataloader_and_errors():

