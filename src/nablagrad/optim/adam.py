@@ -66,6 +66,9 @@ class Adam(Optimizer):
         weight_decay: L2 penalty (default 0).
         amsgrad: use the maximum of past second moments (default False).
         maximize: maximize the objective.
+        foreach: ``None`` (default) or ``True``: update a group in one pass over flat arrays
+            when its parameters and gradients are views into them (``optim.flat``);
+            ``False``: always parameter by parameter.
         decoupled_weight_decay: AdamW's decay ``w *= 1 - lr * weight_decay`` instead of L2.
 
     Example:

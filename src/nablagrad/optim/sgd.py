@@ -58,6 +58,9 @@ class SGD(Optimizer):
         weight_decay: L2 penalty (default 0).
         nesterov: Nesterov momentum (needs momentum > 0 and dampening 0).
         maximize: maximize the objective instead of minimizing it.
+        foreach: ``None`` (default) or ``True``: update a group in one pass over flat arrays
+            when its parameters and gradients are views into them (``optim.flat``);
+            ``False``: always parameter by parameter.
 
     Example:
         >>> import nablagrad as torch
