@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ... import distributed as dist
-from ...backend import jit_available, njit, np
+from ...backend import np
 from .sampler import Sampler
 
 __all__ = ["DistributedSampler", "torch_randperm"]
@@ -41,30 +41,53 @@ def torch_randperm(n: int, seed: int) -> np.ndarray:
         )
     state = np.random.RandomState(int(seed) & 0xFFFFFFFF)
     raw = state._bit_generator.random_raw(max(n - 1, 0))
-    # z_i = raw_i mod (n - i) is vectorised; the swaps must run in order.
+    # step i swaps positions i and z_i = i + raw_i mod (n - i)
     picks = (raw % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
     picks += np.arange(len(picks), dtype=np.int64)
-    if jit_available() and n > 1000:  # compiled swaps: ~0.2 ms instead of ~7 ms for 60,000
-        if "swaps" not in _compiled:
-            _compiled["swaps"] = njit(_swaps)
-        out = np.arange(n, dtype=np.int64)
-        _compiled["swaps"](picks, out)
+    return fisher_yates(picks, n)
+
+
+def fisher_yates(z: np.ndarray, n: int) -> np.ndarray:
+    """The permutation of 0..n-1 left by the swaps ``a[i] <-> a[z[i]]`` for i = 0, 1, ...
+    (``z[i] >= i``), without a Python loop over them (~4x faster for 60,000 items).
+
+    Position i is final after step i, and holds the value found at position ``z[i]`` then:
+    the one that the previous step with the same partner moved there, or ``z[i]`` itself if
+    no earlier step touched it.  The value a step moves is ``w(i)``, what position i holds
+    just before step i: position i last changed at the latest step k < i with ``z[k] == i``
+    (then ``w(i) = w(k)``), or never (``w(i) = i``); those links form trees, resolved by
+    pointer jumping (log-depth many gathers).
+
+    Example:
+        >>> import numpy as np
+        >>> fisher_yates(np.array([2, 1]), 3).tolist()  # swap(0, 2), swap(1, 1)
+        [2, 1, 0]
+    """
+    m = len(z)
+    out = np.arange(n, dtype=np.int64)
+    if m == 0:
         return out
-    perm = list(range(n))
-    for i, z in enumerate(picks.tolist()):
-        perm[i], perm[z] = perm[z], perm[i]
-    return np.asarray(perm, dtype=np.int64)
-
-
-_compiled: dict = {}
-
-
-def _swaps(picks, perm):  # pragma: no cover - compiled by Numba
-    for i in range(picks.shape[0]):
-        z = picks[i]
-        t = perm[i]
-        perm[i] = perm[z]
-        perm[z] = t
+    steps = np.arange(m, dtype=np.int64)
+    order = np.argsort(z * m + steps)  # by partner, and by step among equal partners
+    zs = z[order]
+    same = zs[1:] == zs[:-1]
+    prev = np.full(m, -1, dtype=np.int64)  # the previous step with the same partner
+    prev[order[1:][same]] = order[:-1][same]
+    ends = np.flatnonzero(~same)
+    last = np.append(order[ends], order[-1])  # the latest step with each partner value
+    vals = np.append(zs[ends], zs[-1])
+    last = np.where(last == vals, prev[last], last)  # steps before the value's own step
+    link = out.copy()
+    has = last >= 0
+    link[vals[has]] = last[has]
+    while True:
+        nxt = link[link]
+        if np.array_equal(nxt, link):
+            break
+        link = nxt
+    out[:m] = np.where(prev >= 0, link[np.maximum(prev, 0)], z)
+    out[m:] = link[m:]
+    return out
 
 
 class DistributedSampler(Sampler):
