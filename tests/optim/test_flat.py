@@ -251,3 +251,25 @@ def test_foreach_false_never_takes_the_flat_path():
     assert on.used_flat()
     for a, b in zip(flat.values(), on.values()):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+
+
+def test_large_flat_group_split_over_threads(monkeypatch):
+    # a group whose work passes PARALLEL_MIN_WORK runs in chunks on nablagrad's threads
+    from nablagrad.optim import optimizer as base
+
+    monkeypatch.setattr(base, "PARALLEL_MIN_WORK", 1000)
+    old = ng.get_num_threads()
+    ng.set_num_threads(2)
+    try:
+        rng = np.random.default_rng(1)
+        init = [rng.standard_normal(s) for s in [(300, 70), (70,), (50, 300)]]
+        coef = [rng.uniform(0.5, 2.0, w.shape) for w in init]
+        for name, kwargs in (CONFIGS[2], CONFIGS[5]):
+            flat, ref = Flat(name, kwargs, np.float64, init), Torch(name, kwargs, init)
+            for k in range(5):
+                for runner in (flat, ref):
+                    runner.step(_grads(runner.values(), coef, k))
+                assert flat.used_flat()
+                _close(flat.values(), ref.values(), 1e-10, 1e-12, f"{name} threads, step {k}")
+    finally:
+        ng.set_num_threads(old)
