@@ -15,11 +15,11 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .. import creation
-from ..autograd import no_grad
-from ..backend import get_array_module
-from ..ops.shape import cat
-from ..tensor import Tensor
+from ... import creation
+from ...autograd import no_grad
+from ...backend import get_array_module
+from ...ops.shape import cat
+from ...tensor import Tensor
 
 
 def _as_list(parameters: Any) -> list:
@@ -90,3 +90,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
             p._data[...] = vec._data[i : i + n].reshape(p._data.shape)
             p._version += 1
             i += n
+
+
+from . import rnn  # noqa: E402  (torch.nn.utils.rnn)
