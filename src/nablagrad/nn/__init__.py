@@ -27,7 +27,7 @@ from .activation import (
     Softplus,
     Tanh,
 )
-from .container import ModuleDict, ModuleList, Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import (
     AdaptiveAvgPool2d,
     AvgPool2d,
@@ -78,6 +78,8 @@ __all__ = [
     "Sequential",
     "ModuleList",
     "ModuleDict",
+    "ParameterList",
+    "ParameterDict",
     "Identity",
     "Flatten",
     "Unflatten",

@@ -149,6 +149,12 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        pre = self.__dict__.get("_forward_pre_hooks")
+        if pre:
+            for hook in list(pre.values()):
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
@@ -162,6 +168,12 @@ class Module:
         key = object()
         self._forward_hooks[key] = hook
         return _RemovableHandle(self._forward_hooks, key)
+
+    def register_forward_pre_hook(self, hook: Callable) -> Any:
+        """Call ``hook(module, inputs)`` before every forward; it may return new inputs."""
+        key = object()
+        self.__dict__.setdefault("_forward_pre_hooks", OrderedDict())[key] = hook
+        return _RemovableHandle(self._forward_pre_hooks, key)
 
     # -- traversal -----------------------------------------------------------------------------
 
