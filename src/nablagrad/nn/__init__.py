@@ -53,12 +53,13 @@ from .loss import (
 )
 from .module import Module
 from .parallel import DataParallel
-from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout, Embedding, LayerNorm
 from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from . import parameter
 from .lazy import (
     LazyBatchNorm1d,
     LazyBatchNorm2d,
+    LazyBatchNorm3d,
     LazyConv1d,
     LazyConv2d,
     LazyLinear,
@@ -93,6 +94,7 @@ __all__ = [
     "LazyConv2d",
     "LazyBatchNorm1d",
     "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
     "LazyModuleMixin",
     "UninitializedParameter",
     "UninitializedBuffer",
@@ -102,6 +104,7 @@ __all__ = [
     "Dropout",
     "BatchNorm1d",
     "BatchNorm2d",
+    "BatchNorm3d",
     "SyncBatchNorm",
     "parallel",
     "LayerNorm",
