@@ -429,6 +429,17 @@ ALIASES = {
 
 NOT_OPS = "a torch-named object, not an operation; tested in"
 REASONS: dict[str, str] = {
+    # run-time switches (no tensor math): tests/core/test_torch_runtime.py
+    **{
+        n: "a run-time switch, not an op: tests/core/test_torch_runtime.py"
+        for n in (
+            "compile",
+            "use_deterministic_algorithms",
+            "are_deterministic_algorithms_enabled",
+            "is_deterministic_algorithms_warn_only_enabled",
+            "is_anomaly_enabled",
+        )
+    },
     # classes and dtype/device objects
     "Tensor": "the class itself; its methods are enumerated below",
     "Size": f"{NOT_OPS} tests/core/test_tensor_api.py (shape, numel, repr)",
