@@ -76,6 +76,8 @@ __all__ = [
     "mse_loss",
     "nll_loss",
     "smooth_l1_loss",
+    "scaled_dot_product_attention",
+    "multi_head_attention_forward",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -705,3 +707,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     _validate.allocation((*idx.shape, n), 8, "one_hot")
     xp = get_array_module(idx)
     return Tensor._wrap((idx[..., None] == xp.arange(n)).astype(np.int64))
+
+
+# Attention (nn/_attention.py); imported last: it reaches dropout through this module.
+from ._attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
