@@ -78,6 +78,16 @@ __all__ = [
     "smooth_l1_loss",
     "scaled_dot_product_attention",
     "multi_head_attention_forward",
+    "interpolate",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "unfold",
+    "fold",
+    "affine_grid",
+    "grid_sample",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -711,3 +721,15 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 # Attention (nn/_attention.py); imported last: it reaches dropout through this module.
 from ._attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
+from ._sampling import (  # noqa: E402
+    affine_grid,
+    fold,
+    grid_sample,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
