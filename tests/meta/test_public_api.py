@@ -275,6 +275,17 @@ CASES: dict[str, Case] = {
     F + "affine_grid": Case(
         lambda L, t: L.affine_grid(t, (2, 3, 4, 5), align_corners=False), [(2, 2, 3)]
     ),
+    F + "embedding_bag": Case(
+        lambda L, i, w, o, p: (
+            L.embedding_bag(i, w, o, mode="max")
+            + L.embedding_bag(i, w, o, mode="sum", per_sample_weights=p)
+            + L.embedding_bag(i, w, o, padding_idx=2)
+        ),
+        [I(1, 2, 0, 3, 2, 2, 1), (4, 3), I(0, 3, 3, 5), (7,)],
+        # torch has no double backward through per_sample_weights; ours is checked against
+        # torch's embedding + per-bag reductions in tests/nn/test_embedding_bag.py
+        {"second_order": False},
+    ),
     F + "grid_sample": Case(
         lambda L, x, g: (
             L.grid_sample(x, g, align_corners=False)

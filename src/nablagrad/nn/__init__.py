@@ -68,6 +68,7 @@ from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .sync_batchnorm import SyncBatchNorm
 from . import parallel
 from .attention import MultiheadAttention
+from .embedding_bag import EmbeddingBag
 from .sampling import (
     Fold,
     PixelShuffle,
@@ -163,4 +164,5 @@ __all__ = [
     "PixelUnshuffle",
     "Fold",
     "Unfold",
+    "EmbeddingBag",
 ]

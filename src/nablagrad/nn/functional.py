@@ -88,6 +88,7 @@ __all__ = [
     "fold",
     "affine_grid",
     "grid_sample",
+    "embedding_bag",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -733,3 +734,4 @@ from ._sampling import (  # noqa: E402
     upsample_bilinear,
     upsample_nearest,
 )
+from .embedding_bag import embedding_bag  # noqa: E402
