@@ -15,6 +15,7 @@ from helpers import assert_close, check_op
 import nablagrad as ng
 import nablagrad.nn.functional as F
 from nablagrad import nn
+from nablagrad.nn import _sampling as S
 
 SHAPES = {
     "nearest": [(2, 3, 5), (2, 3, 5, 4), (1, 2, 3, 4, 5)],
@@ -39,8 +40,11 @@ SIZES = [
 # gradient disagrees with its own forward; ours is the gradient of the forward.
 
 
+@pytest.mark.parametrize("path", ["matrix", "gather"])
 @pytest.mark.parametrize("mode", list(SHAPES))
-def test_interpolate_matches_torch(mode):
+def test_interpolate_matches_torch(mode, path, monkeypatch):
+    if path == "gather":  # the path for large sizes and for inputs holding inf/NaN
+        monkeypatch.setattr(S, "_DENSE_MAX", 0)
     aligns = [None] if mode in ("nearest", "nearest-exact", "area") else [False, True]
     for shape in SHAPES[mode]:
         for kw in SIZES:
@@ -74,6 +78,18 @@ def test_interpolate_per_dim_sizes_and_second_order():
     out = F.interpolate(ng.tensor(x), scale_factor=2)
     assert_close(out, tF.interpolate(torch.tensor(x), scale_factor=2), 0, 0)
     assert out.dtype == ng.uint8
+
+
+def test_interpolate_keeps_inf_local():
+    """An inf must spoil only the outputs that read it (a matrix product would spread NaN)."""
+    x = np.arange(20, dtype=np.float32).reshape(1, 1, 4, 5)
+    x[0, 0, 1, 2] = np.inf
+    for mode in ("nearest", "bilinear", "bicubic"):
+        out = F.interpolate(ng.tensor(x), scale_factor=2, mode=mode)
+        ref = tF.interpolate(torch.tensor(x), scale_factor=2, mode=mode)
+        assert_close(out, ref, 1e-5, 1e-5, mode)
+        if mode != "bicubic":  # bicubic's 4 x 4 taps spread it further, in torch too
+            assert np.isfinite(out.numpy()).sum() > 0.5 * out.numel()
 
 
 def test_interpolate_errors():

@@ -25,9 +25,9 @@ from typing import Any
 
 from .. import _validate
 from ..backend import get_array_module
-from ..ops.index import Gather, GetItem, IndexAddInto
+from ..ops.fold import Fold2d, Unfold2d
+from ..ops.index import Gather, GetItem
 from ..ops.linalg import matmul
-from ..ops.shape import pad
 from ..tensor import Tensor
 
 __all__ = [
@@ -92,41 +92,66 @@ def _cubic_weights(t: Any, dt) -> tuple:
     return far(t + 1), near(t), near(1 - t), far(2 - t)
 
 
-def _resample_dim(
-    x: Tensor, axis: int, out_size: int, mode: str, align_corners: bool, scale: float | None
-) -> Tensor:
-    in_size = x.shape[axis]
-    xp = get_array_module(x._data)
-    dt = x._data.dtype.type if x._data.dtype.kind == "f" else xp.float32
+def _taps(
+    in_size: int, out_size: int, mode: str, align_corners: bool, scale: float | None, xp, dt
+) -> list | None:
+    """[(source index array, weight array), ...] of one spatial dim; None for a plain copy."""
     if mode in ("nearest", "nearest-exact"):
         ratio = dt(1.0 / scale) if scale is not None and scale > 0 else dt(in_size) / dt(out_size)
         dst = xp.arange(out_size, dtype=dt)
         if mode == "nearest-exact":
             dst = dst + dt(0.5)
         idx = xp.minimum(xp.floor(dst * ratio).astype(xp.int64), in_size - 1)
-        return _take(x, axis, idx)
+        return [(idx, None)]
     ratio = _scale(in_size, out_size, align_corners, scale, xp, dt)
     if mode == "bicubic":
         src = _source(out_size, ratio, align_corners, True, xp, dt)
         i0 = xp.floor(src)
         ws = _cubic_weights((src - i0).astype(dt), dt)
         i0 = i0.astype(xp.int64)
-        out = None
-        for k, w in enumerate(ws):
-            idx = xp.clip(i0 - 1 + k, 0, in_size - 1)
-            term = _take(x, axis, idx) * _along(w.astype(dt), axis, x.ndim)
-            out = term if out is None else out + term
-        return out
+        return [(xp.clip(i0 - 1 + k, 0, in_size - 1), w.astype(dt)) for k, w in enumerate(ws)]
     if in_size == out_size:  # torch's linear kernels copy equal sizes whatever the scale
-        return x
+        return None
     src = _source(out_size, ratio, align_corners, False, xp, dt)
     i0 = xp.minimum(xp.floor(src).astype(xp.int64), in_size - 1)
     lam1 = xp.clip(src - i0.astype(dt), dt(0), dt(1)).astype(dt)
-    i1 = i0 + (i0 < in_size - 1)
-    lam0 = (dt(1) - lam1).astype(dt)
-    return _take(x, axis, i0) * _along(lam0, axis, x.ndim) + _take(x, axis, i1) * _along(
-        lam1, axis, x.ndim
-    )
+    return [(i0, (dt(1) - lam1).astype(dt)), (i0 + (i0 < in_size - 1), lam1)]
+
+
+_DENSE_MAX = 1 << 20  # entries of the (out, in) interpolation matrix worth a GEMM
+
+
+def _resample_dim(
+    x: Tensor, axis: int, out_size: int, mode: str, align_corners: bool, scale: float | None
+) -> Tensor:
+    """Resample dim ``axis``: out = sum over taps of w * x[idx].  Small float cases multiply by
+    the (out, in) matrix of those taps instead (one GEMM forward and backward, exact zeros off
+    the taps), unless the input holds inf/NaN, which a product with 0 would spread."""
+    in_size = x.shape[axis]
+    xp = get_array_module(x._data)
+    is_float = x._data.dtype.kind == "f"
+    dt = x._data.dtype.type if is_float else xp.float32
+    taps = _taps(in_size, out_size, mode, align_corners, scale, xp, dt)
+    if taps is None:
+        return x
+    if is_float and in_size * out_size <= _DENSE_MAX and bool(xp.isfinite(x._data).all()):
+        a = xp.zeros((out_size, in_size), dtype=dt)
+        rows = xp.arange(out_size)
+        for idx, w in taps:
+            xp.add.at(a, (rows, idx), dt(1) if w is None else w)
+        if axis == x.ndim - 1:
+            return matmul(x, Tensor._wrap(xp.ascontiguousarray(a.T)))
+        shape = tuple(x.shape)
+        rest = math.prod(shape[axis + 1 :])
+        y = matmul(Tensor._wrap(a), x.reshape(*shape[:axis], in_size, rest))
+        return y.reshape(*shape[:axis], out_size, *shape[axis + 1 :])
+    out = None
+    for idx, w in taps:
+        term = _take(x, axis, idx)
+        if w is not None:
+            term = term * _along(w, axis, x.ndim)
+        out = term if out is None else out + term
+    return out
 
 
 def interpolate(
@@ -390,13 +415,6 @@ def _blocks(size: tuple, k, d, p, s) -> tuple[int, int]:
     return tuple((size[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(2))
 
 
-def _block_index(xp: Any, k, d, s, blocks) -> tuple:
-    """Padded-input rows/cols of every (ki, kj, bi, bj): shapes (kh,1,bh,1) and (1,kw,1,bw)."""
-    hi = (xp.arange(k[0])[:, None] * d[0] + xp.arange(blocks[0])[None, :] * s[0])[:, None, :, None]
-    wi = (xp.arange(k[1])[:, None] * d[1] + xp.arange(blocks[1])[None, :] * s[1])[None, :, None, :]
-    return hi, wi
-
-
 def unfold(
     input: Tensor,  # noqa: A002
     kernel_size: Any,
@@ -430,11 +448,7 @@ def unfold(
             f"padding={p}, calculated shape of the array of sliding blocks as {blocks}, but "
             "its components must be at least one."
         )
-    if any(p):
-        x = pad(x, (p[1], p[1], p[0], p[0]))
-    hi, wi = _block_index(get_array_module(x._data), k, d, s, blocks)
-    cols = GetItem.apply(x, index=(slice(None), slice(None), hi, wi), basic=False)
-    out = cols.reshape(n, c * k[0] * k[1], blocks[0] * blocks[1])
+    out = Unfold2d.apply(x, kernel=k, dilation=d, padding=p, stride=s)
     return out.squeeze(0) if unbatched else out
 
 
@@ -488,15 +502,7 @@ def fold(
             f"of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
             f"input.size(2)={length}."
         )
-    c = ck // (k[0] * k[1])
-    cols = x.reshape(n, c, k[0], k[1], blocks[0], blocks[1])
-    hi, wi = _block_index(get_array_module(x._data), k, d, s, blocks)
-    shape = (n, c, out_hw[0] + 2 * p[0], out_hw[1] + 2 * p[1])
-    out = IndexAddInto.apply(
-        cols, index=(slice(None), slice(None), hi, wi), shape=shape, basic=False
-    )
-    if any(p):
-        out = out[:, :, p[0] : p[0] + out_hw[0], p[1] : p[1] + out_hw[1]]
+    out = Fold2d.apply(x, output_size=out_hw, kernel=k, dilation=d, padding=p, stride=s)
     return out.squeeze(0) if unbatched else out
 
 
