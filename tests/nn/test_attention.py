@@ -218,6 +218,10 @@ def test_mha_errors():
         m(x, x, x, attn_mask=ng.zeros(3, 3))
     with pytest.raises(AssertionError, match="3-D"):
         m(x, x[0], x)
+    with pytest.raises(RuntimeError, match="dtype"):
+        m(x.double(), x.double(), x.double())
+    with pytest.raises(AssertionError, match="was expecting embedding dimension of 8"):
+        m(x[..., :6], x[..., :6], x[..., :6])
     with pytest.raises(AssertionError, match="only bool and floating"):
         m(x, x, x, key_padding_mask=ng.zeros(3, 4, dtype=ng.int64))
 

@@ -250,13 +250,14 @@ def test_grid_sample_nearest_matches_torch(padding_mode):
     x = rng.standard_normal((2, 2, 5, 6)).astype(np.float32)
     g = rng.uniform(-1.3, 1.3, (2, 3, 4, 2)).astype(np.float32)
     for ac in (False, True):
-        xn = ng.tensor(x, requires_grad=True)
-        xt = torch.tensor(x, requires_grad=True)
-        out = F.grid_sample(xn, ng.tensor(g), "nearest", padding_mode, ac)
-        ref = tF.grid_sample(xt, torch.tensor(g), "nearest", padding_mode, ac)
+        xn, gn = ng.tensor(x, requires_grad=True), ng.tensor(g, requires_grad=True)
+        xt, gt = torch.tensor(x, requires_grad=True), torch.tensor(g, requires_grad=True)
+        out = F.grid_sample(xn, gn, "nearest", padding_mode, ac)
+        ref = tF.grid_sample(xt, gt, "nearest", padding_mode, ac)
         assert_close(out, ref, 1e-6, 1e-6, "forward")
         out.sum().backward(), ref.sum().backward()
         assert_close(xn.grad, xt.grad, 1e-6, 1e-6, "input gradient")
+        assert_close(gn.grad, gt.grad, 0, 0, "grid gradient (zeros)")
 
 
 def test_spatial_transformer_round_trip_and_errors():

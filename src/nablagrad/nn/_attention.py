@@ -211,6 +211,11 @@ def _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads) -> b
 
 
 def _linear(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
+    if x._data.dtype != w._data.dtype:
+        raise RuntimeError(
+            f"multi_head_attention_forward: input dtype {x.dtype} differs from the projection "
+            f"weight's {w.dtype}: convert the input (x.float()) or the module (.double())"
+        )
     return LinearFn.apply(x, w) if b is None else LinearFn.apply(x, w, b)
 
 

@@ -689,7 +689,11 @@ def grid_sample(
         cx = xp.rint(ix._data).astype(xp.int64)
         cy = xp.rint(iy._data).astype(xp.int64)
         vals, ok = sample(cx, cy)
-        return vals * Tensor._wrap(ok.astype(dt))
+        out = vals * Tensor._wrap(ok.astype(dt))
+        if grid.requires_grad:  # torch's grid gradient here is zeros, not missing
+            none = Tensor._wrap(xp.zeros((n, ho, wo), dtype=bool))
+            out = out + grid[..., 0].where(none, 0.0).unsqueeze(1)
+        return out
     x0 = xp.floor(ix._data)
     y0 = xp.floor(iy._data)
     tx = ix - Tensor._wrap(x0.astype(dt))  # differentiable in the grid
