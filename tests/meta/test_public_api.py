@@ -291,6 +291,7 @@ CASES: dict[str, Case] = {
             L.grid_sample(x, g, align_corners=False)
             + L.grid_sample(x, g, padding_mode="border", align_corners=True)
             + L.grid_sample(x, g, padding_mode="reflection", align_corners=False)
+            + L.grid_sample(x, g, "bicubic", padding_mode="border", align_corners=False)
         ),
         [(2, 3, 4, 5), (2, 3, 2, 2)],
         {"low": -1.2, "high": 1.2, "rtol": 1e-4, "atol": 1e-5, "second_order": False},

@@ -232,10 +232,11 @@ def test_affine_grid_matches_torch(align_corners):
 
 @pytest.mark.parametrize("align_corners", [False, True])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
-def test_grid_sample_bilinear_matches_torch(padding_mode, align_corners):
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_grid_sample_matches_torch(mode, padding_mode, align_corners):
     check_op(
-        lambda x, g: F.grid_sample(x, g, "bilinear", padding_mode, align_corners),
-        lambda x, g: tF.grid_sample(x, g, "bilinear", padding_mode, align_corners),
+        lambda x, g: F.grid_sample(x, g, mode, padding_mode, align_corners),
+        lambda x, g: tF.grid_sample(x, g, mode, padding_mode, align_corners),
         [(2, 2, 5, 6), (2, 3, 4, 2)],
         low=-1.3,
         high=1.3,
@@ -275,5 +276,7 @@ def test_spatial_transformer_round_trip_and_errors():
         F.grid_sample(x, grid, padding_mode="wrap", align_corners=False)
     with pytest.raises(RuntimeError, match="same batch size"):
         F.grid_sample(x, grid[:1], align_corners=False)
-    with pytest.raises(NotImplementedError, match="bicubic"):
-        F.grid_sample(x, grid, mode="bicubic", align_corners=False)
+    with pytest.raises(ValueError, match="expected mode"):
+        F.grid_sample(x, grid, mode="cubic", align_corners=False)
+    with pytest.raises(NotImplementedError, match="4-D input"):
+        F.grid_sample(x.unsqueeze(2), grid.unsqueeze(1), align_corners=False)

@@ -601,7 +601,11 @@ def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
 
 
 def _source_coord(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
-    c = _unnormalize(coord, size, align_corners)
+    return _pad_coord(_unnormalize(coord, size, align_corners), size, padding_mode, align_corners)
+
+
+def _pad_coord(c: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    """torch's compute_coordinates: ``border`` clips, ``reflection`` reflects then clips."""
     if padding_mode == "border":
         c = c.clamp(0, size - 1)
     elif padding_mode == "reflection":
@@ -621,7 +625,8 @@ def grid_sample(
     align_corners: bool | None = None,
 ) -> Tensor:
     """Sample (N, C, H, W) ``input`` at the (N, Ho, Wo, 2) ``grid`` of normalised (x, y) in
-    [-1, 1] (x: width).  ``mode``: ``bilinear`` or ``nearest`` (round half to even);
+    [-1, 1] (x: width).  ``mode``: ``bilinear``, ``nearest`` (round half to even) or
+    ``bicubic`` (A = -0.75, padding applied to each of the 4 x 4 taps);
     ``padding_mode``: ``zeros``, ``border`` or ``reflection``.  Differentiable in both
     ``input`` and ``grid``.
 
@@ -650,10 +655,6 @@ def grid_sample(
             f"grid_sample: nablagrad supports 4-D input (N, C, H, W) with a 4-D grid; got "
             f"{x.ndim}-D input and {grid.ndim}-D grid"
         )
-    if mode == "bicubic":
-        raise NotImplementedError(
-            "grid_sample(mode='bicubic') is not implemented in nablagrad: use 'bilinear'"
-        )
     if x.shape[0] != grid.shape[0]:
         raise RuntimeError(
             "grid_sampler(): expected grid and input to have same batch size, but got input "
@@ -672,8 +673,12 @@ def grid_sample(
     n, c, h, w = x.shape
     _, ho, wo, _ = grid.shape
     xp = get_array_module(x._data)
-    ix = _source_coord(grid[..., 0], w, padding_mode, align)  # (N, Ho, Wo)
-    iy = _source_coord(grid[..., 1], h, padding_mode, align)
+    if mode == "bicubic":  # padding applies to each tap, not to the sampling point
+        ix = _unnormalize(grid[..., 0], w, align)
+        iy = _unnormalize(grid[..., 1], h, align)
+    else:
+        ix = _source_coord(grid[..., 0], w, padding_mode, align)  # (N, Ho, Wo)
+        iy = _source_coord(grid[..., 1], h, padding_mode, align)
     flat = x.reshape(n, c, h * w)
 
     def sample(cx: Any, cy: Any) -> tuple[Tensor, Any]:
@@ -698,12 +703,48 @@ def grid_sample(
     y0 = xp.floor(iy._data)
     tx = ix - Tensor._wrap(x0.astype(dt))  # differentiable in the grid
     ty = iy - Tensor._wrap(y0.astype(dt))
+    if mode == "bicubic":
+        return _bicubic_taps(sample, x0, y0, tx, ty, (h, w), padding_mode, align)
     x0, y0 = x0.astype(xp.int64), y0.astype(xp.int64)
     out = None
     for dy, wy in ((0, 1 - ty), (1, ty)):
         for dx, wx in ((0, 1 - tx), (1, tx)):
             vals, ok = sample(x0 + dx, y0 + dy)
             weight = (wx * wy).unsqueeze(1) * Tensor._wrap(ok.astype(dt))
+            term = vals * weight
+            out = term if out is None else out + term
+    return out
+
+
+def _bicubic_taps(sample, x0, y0, tx, ty, hw, padding_mode, align_corners) -> Tensor:
+    """torch's bicubic grid sampling: a 4 x 4 neighbourhood of ``(x0, y0)`` weighted by the
+    cubic convolution (A = -0.75) of the fractions ``tx``/``ty``; padding maps each tap."""
+    h, w = hw
+    xp = get_array_module(x0)
+    dt = x0.dtype
+
+    def weights(t: Tensor) -> list:
+        a = -0.75
+        near = lambda v: ((a + 2) * v - (a + 3)) * v * v + 1  # noqa: E731 - |v| <= 1
+        far = lambda v: ((a * v - 5 * a) * v + 8 * a) * v - 4 * a  # noqa: E731 - 1 < |v| < 2
+        return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+    def tap(c: Any, size: int) -> Any:
+        if padding_mode == "zeros":
+            return c
+        return _pad_coord(Tensor._wrap(c.astype(dt)), size, padding_mode, align_corners)._data
+
+    wx, wy = weights(tx), weights(ty)
+    cols = [tap(x0 + (k - 1), w) for k in range(4)]
+    rows = [tap(y0 + (k - 1), h) for k in range(4)]
+    out = None
+    for i in range(4):
+        for j in range(4):
+            # after padding the coordinates are whole numbers; torch truncates them
+            cx = xp.trunc(cols[j]).astype(xp.int64)
+            cy = xp.trunc(rows[i]).astype(xp.int64)
+            vals, ok = sample(cx, cy)
+            weight = (wx[j] * wy[i]).unsqueeze(1) * Tensor._wrap(ok.astype(dt))
             term = vals * weight
             out = term if out is None else out + term
     return out
