@@ -59,6 +59,28 @@ def test_interpolate_matches_torch(mode, path, monkeypatch):
                 )
 
 
+@pytest.mark.parametrize("path", ["matrix", "gather"])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_interpolate_antialias_matches_torch(mode, path, monkeypatch):
+    if path == "gather":
+        monkeypatch.setattr(S, "_DENSE_MAX", 0)
+    sizes = [{"scale_factor": 0.3}, {"size": (5, 3)}, {"scale_factor": (0.4, 1.7)}]
+    for ac in (False, True):
+        for kw in sizes:
+            check_op(
+                lambda x, ac=ac, kw=kw: F.interpolate(
+                    x, mode=mode, align_corners=ac, antialias=True, **kw
+                ),
+                lambda x, ac=ac, kw=kw: tF.interpolate(
+                    x, mode=mode, align_corners=ac, antialias=True, **kw
+                ),
+                [(2, 3, 11, 9)],
+                atol=1e-5,
+                rtol=1e-5,
+                grad_atol=1e-4,
+            )
+
+
 def test_interpolate_per_dim_sizes_and_second_order():
     check_op(
         lambda x: F.interpolate(x, size=(7, 3), mode="bilinear", align_corners=True),
@@ -112,8 +134,10 @@ def test_interpolate_errors():
         F.interpolate(x, size=2, recompute_scale_factor=True)
     with pytest.raises(NotImplementedError, match="float"):
         F.interpolate(x.long(), scale_factor=2, mode="bilinear")
-    with pytest.raises(NotImplementedError, match="antialias"):
-        F.interpolate(x, scale_factor=2, mode="bilinear", antialias=True)
+    with pytest.raises(ValueError, match="Anti-alias option is restricted"):
+        F.interpolate(x, scale_factor=2, mode="nearest", antialias=True)
+    with pytest.raises(NotImplementedError, match="lanczos"):
+        F.interpolate(x, scale_factor=0.5, mode="lanczos", antialias=True)
 
 
 def test_upsample_modules_and_deprecated_functionals():

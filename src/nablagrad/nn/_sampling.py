@@ -118,11 +118,47 @@ def _taps(
     return [(i0, (dt(1) - lam1).astype(dt)), (i0 + (i0 < in_size - 1), lam1)]
 
 
+def _aa_taps(
+    in_size: int, out_size: int, mode: str, align_corners: bool, scale: float | None, xp, dt
+) -> list:
+    """torch's antialiased weights (``antialias=True``): output i averages the inputs within
+    ``support`` of its centre scale * (i + 0.5) with a triangle (bilinear) or cubic (A = -0.5)
+    filter stretched by the scale when downsampling, normalised to sum 1."""
+    ratio = _scale(in_size, out_size, align_corners, scale, xp, dt)
+    interp = 2 if mode == "bilinear" else 4
+    support = dt(interp * 0.5) * ratio if ratio >= 1 else dt(interp * 0.5)
+    inv = dt(1) / ratio if ratio >= 1 else dt(1)
+    center = ratio * (xp.arange(out_size, dtype=dt) + dt(0.5))
+    xmin = xp.maximum(xp.trunc(center - support + dt(0.5)).astype(xp.int64), 0)
+    xmax = xp.minimum(xp.trunc(center + support + dt(0.5)).astype(xp.int64), in_size)
+    k = int(math.ceil(float(support))) * 2 + 1
+    j = xp.arange(k)[None, :]
+    v = xp.abs((j + xmin[:, None] - center[:, None] + dt(0.5)) * inv).astype(dt)
+    if mode == "bilinear":
+        w = xp.where(v < 1, 1 - v, 0)
+    else:
+        a = dt(-0.5)
+        near = ((a + 2) * v - (a + 3)) * v * v + 1
+        far = ((a * v - 5 * a) * v + 8 * a) * v - 4 * a
+        w = xp.where(v < 1, near, xp.where(v < 2, far, 0))
+    w = xp.where(j < (xmax - xmin)[:, None], w, 0).astype(dt)
+    total = w.sum(axis=1, keepdims=True)
+    w = xp.where(total != 0, w / xp.where(total != 0, total, 1), w).astype(dt)
+    idx = xp.minimum(xmin[:, None] + j, in_size - 1)
+    return [(idx[:, t], w[:, t]) for t in range(k)]
+
+
 _DENSE_MAX = 1 << 20  # entries of the (out, in) interpolation matrix worth a GEMM
 
 
 def _resample_dim(
-    x: Tensor, axis: int, out_size: int, mode: str, align_corners: bool, scale: float | None
+    x: Tensor,
+    axis: int,
+    out_size: int,
+    mode: str,
+    align_corners: bool,
+    scale: float | None,
+    antialias: bool = False,
 ) -> Tensor:
     """Resample dim ``axis``: out = sum over taps of w * x[idx].  Small float cases multiply by
     the (out, in) matrix of those taps instead (one GEMM forward and backward, exact zeros off
@@ -131,7 +167,8 @@ def _resample_dim(
     xp = get_array_module(x._data)
     is_float = x._data.dtype.kind == "f"
     dt = x._data.dtype.type if is_float else xp.float32
-    taps = _taps(in_size, out_size, mode, align_corners, scale, xp, dt)
+    make = _aa_taps if antialias else _taps
+    taps = make(in_size, out_size, mode, align_corners, scale, xp, dt)
     if taps is None:
         return x
     if is_float and in_size * out_size <= _DENSE_MAX and bool(xp.isfinite(x._data).all()):
@@ -234,9 +271,10 @@ def interpolate(
                 "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
                 "requires a 4-D tensor as input"
             )
-        raise NotImplementedError(
-            "interpolate(antialias=True) is not implemented in nablagrad: use antialias=False"
-        )
+        if mode == "lanczos":
+            raise NotImplementedError(
+                "interpolate(mode='lanczos') is not implemented in nablagrad: use 'bicubic'"
+            )
     known = mode in ("nearest", "nearest-exact", "area") or mode in _LINEAR_RANK
     if input.ndim not in (3, 4, 5) or not known:
         raise NotImplementedError(
@@ -277,7 +315,7 @@ def interpolate(
     out = input
     for k in range(dim):
         s = None if scales is None else scales[k]
-        out = _resample_dim(out, 2 + k, out_size[k], mode, bool(align_corners), s)
+        out = _resample_dim(out, 2 + k, out_size[k], mode, bool(align_corners), s, antialias)
     return out * 1 if out is input else out
 
 
