@@ -148,6 +148,21 @@ def _aa_taps(
     return [(idx[:, t], w[:, t]) for t in range(k)]
 
 
+def _area_taps(in_size: int, out_size: int, xp, dt) -> list:
+    """Adaptive average pooling along one dim (mode "area"): output i averages inputs
+    floor(i * in / out) .. ceil((i + 1) * in / out) - 1; separable, so the N-D box average is
+    the product of these."""
+    i = xp.arange(out_size)
+    start = (i * in_size) // out_size
+    end = -((-(i + 1) * in_size) // out_size)
+    k = int((end - start).max())
+    j = xp.arange(k)[None, :]
+    inside = j < (end - start)[:, None]
+    w = xp.where(inside, dt(1) / (end - start)[:, None].astype(dt), dt(0)).astype(dt)
+    idx = xp.minimum(start[:, None] + j, in_size - 1)
+    return [(idx[:, t], w[:, t]) for t in range(k)]
+
+
 _DENSE_MAX = 1 << 20  # entries of the (out, in) interpolation matrix worth a GEMM
 
 
@@ -167,8 +182,11 @@ def _resample_dim(
     xp = get_array_module(x._data)
     is_float = x._data.dtype.kind == "f"
     dt = x._data.dtype.type if is_float else xp.float32
-    make = _aa_taps if antialias else _taps
-    taps = make(in_size, out_size, mode, align_corners, scale, xp, dt)
+    if mode == "area":
+        taps = _area_taps(in_size, out_size, xp, dt)
+    else:
+        make = _aa_taps if antialias else _taps
+        taps = make(in_size, out_size, mode, align_corners, scale, xp, dt)
     if taps is None:
         return x
     if is_float and in_size * out_size <= _DENSE_MAX and bool(xp.isfinite(x._data).all()):
@@ -205,7 +223,9 @@ def interpolate(
 
     Modes: ``nearest`` (src = floor(dst * scale)), ``nearest-exact`` (floor((dst + 0.5) *
     scale)), ``linear`` (3-D), ``bilinear`` (4-D), ``trilinear`` (5-D), ``bicubic`` (4-D,
-    A = -0.75, borders replicated) and ``area`` (adaptive average pooling, 3-D/4-D).
+    A = -0.75, borders replicated) and ``area`` (adaptive average pooling).  ``antialias``
+    (bilinear, bicubic): torch's filter stretched over the input pixels each output covers
+    when downsampling.
 
     Example:
         >>> import nablagrad as torch
@@ -300,17 +320,6 @@ def interpolate(
         raise RuntimeError(
             f"Input and output sizes should be greater than 0, but got input ({ins}) output "
             f"({outs})"
-        )
-    if mode == "area":
-        from .functional import adaptive_avg_pool2d
-
-        if input.ndim == 4:
-            return adaptive_avg_pool2d(input, tuple(out_size))
-        if input.ndim == 3:
-            return adaptive_avg_pool2d(input.unsqueeze(2), (1, out_size[0])).squeeze(2)
-        raise NotImplementedError(
-            "interpolate(mode='area') on 5-D input is not implemented in nablagrad: resize "
-            "each depth slice, or use mode='trilinear'"
         )
     out = input
     for k in range(dim):
