@@ -270,6 +270,20 @@ def test_grid_sample_matches_torch(mode, padding_mode, align_corners):
 
 
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_grid_sample_5d_trilinear_matches_torch(padding_mode):
+    for ac in (False, True):
+        check_op(
+            lambda x, g, ac=ac: F.grid_sample(x, g, "bilinear", padding_mode, ac),
+            lambda x, g, ac=ac: tF.grid_sample(x, g, "bilinear", padding_mode, ac),
+            [(2, 2, 3, 4, 5), (2, 2, 3, 2, 3)],
+            low=-1.3,
+            high=1.3,
+            atol=1e-5,
+            rtol=1e-4,
+        )
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 def test_grid_sample_nearest_matches_torch(padding_mode):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 2, 5, 6)).astype(np.float32)
@@ -302,5 +316,9 @@ def test_spatial_transformer_round_trip_and_errors():
         F.grid_sample(x, grid[:1], align_corners=False)
     with pytest.raises(ValueError, match="expected mode"):
         F.grid_sample(x, grid, mode="cubic", align_corners=False)
-    with pytest.raises(NotImplementedError, match="4-D input"):
+    with pytest.raises(RuntimeError, match="size 3 in last dimension"):
         F.grid_sample(x.unsqueeze(2), grid.unsqueeze(1), align_corners=False)
+    with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D"):
+        F.grid_sample(x.unsqueeze(2), ng.zeros(2, 1, 4, 5, 3), "bicubic", align_corners=False)
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        F.grid_sample(x, grid.unsqueeze(1), align_corners=False)

@@ -672,8 +672,9 @@ def grid_sample(
     align_corners: bool | None = None,
 ) -> Tensor:
     """Sample (N, C, H, W) ``input`` at the (N, Ho, Wo, 2) ``grid`` of normalised (x, y) in
-    [-1, 1] (x: width).  ``mode``: ``bilinear``, ``nearest`` (round half to even) or
-    ``bicubic`` (A = -0.75, padding applied to each of the 4 x 4 taps);
+    [-1, 1] (x: width), or (N, C, D, H, W) at an (N, Do, Ho, Wo, 3) grid of (x, y, z).
+    ``mode``: ``bilinear`` (trilinear on 5-D), ``nearest`` (round half to even) or
+    ``bicubic`` (4-D; A = -0.75, padding applied to each of the 4 x 4 taps);
     ``padding_mode``: ``zeros``, ``border`` or ``reflection``.  Differentiable in both
     ``input`` and ``grid``.
 
@@ -697,69 +698,78 @@ def grid_sample(
             f"'reflection', but got: '{padding_mode}'"
         )
     align = _align_default(align_corners)
-    if x.ndim != 4 or grid.ndim != 4:
-        raise NotImplementedError(
-            f"grid_sample: nablagrad supports 4-D input (N, C, H, W) with a 4-D grid; got "
-            f"{x.ndim}-D input and {grid.ndim}-D grid"
+    if x.ndim not in (4, 5) or grid.ndim != x.ndim:
+        raise RuntimeError(
+            "grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, "
+            f"but got input with sizes {list(x.shape)} and grid with sizes {list(grid.shape)}"
         )
+    k = x.ndim - 2  # spatial dims; grid[..., 0] indexes the last one (x = width)
     if x.shape[0] != grid.shape[0]:
         raise RuntimeError(
             "grid_sampler(): expected grid and input to have same batch size, but got input "
             f"with sizes {list(x.shape)} and grid with sizes {list(grid.shape)}"
         )
-    if grid.shape[-1] != 2:
+    if grid.shape[-1] != k:
         raise RuntimeError(
-            "grid_sampler(): expected grid to have size 2 in last dimension, but got grid with "
-            f"sizes {list(grid.shape)}"
+            f"grid_sampler(): expected grid to have size {k} in last dimension, but got grid "
+            f"with sizes {list(grid.shape)}"
         )
+    if mode == "bicubic" and k != 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if x._data.dtype.kind != "f" or x.dtype != grid.dtype:
         raise RuntimeError(
             "grid_sampler(): expected input and grid to have the same floating point dtype, "
             f"but input has {x.dtype} and grid has {grid.dtype}"
         )
-    n, c, h, w = x.shape
-    _, ho, wo, _ = grid.shape
+    n, c = x.shape[:2]
+    sizes = tuple(x.shape[2:])[::-1]  # W, H (, D): the order of the grid's coordinates
+    out_sp = tuple(grid.shape[1:-1])
+    length = math.prod(out_sp)
     xp = get_array_module(x._data)
     if mode == "bicubic":  # padding applies to each tap, not to the sampling point
-        ix = _unnormalize(grid[..., 0], w, align)
-        iy = _unnormalize(grid[..., 1], h, align)
+        coords = [_unnormalize(grid[..., a], sizes[a], align) for a in range(k)]
     else:
-        ix = _source_coord(grid[..., 0], w, padding_mode, align)  # (N, Ho, Wo)
-        iy = _source_coord(grid[..., 1], h, padding_mode, align)
-    flat = x.reshape(n, c, h * w)
+        coords = [_source_coord(grid[..., a], sizes[a], padding_mode, align) for a in range(k)]
+    flat = x.reshape(n, c, math.prod(sizes))
 
-    def sample(cx: Any, cy: Any) -> tuple[Tensor, Any]:
-        """Values at integer corners (N, C, Ho, Wo) and the in-bounds mask (N, 1, Ho, Wo)."""
-        ok = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-        idx = xp.clip(cy, 0, h - 1) * w + xp.clip(cx, 0, w - 1)
-        idx = xp.broadcast_to(idx.reshape(n, 1, ho * wo), (n, c, ho * wo))
-        vals = Gather.apply(flat, index=xp.ascontiguousarray(idx), axis=2).reshape(n, c, ho, wo)
-        return vals, ok[:, None]
+    def sample(*cs: Any) -> tuple[Tensor, Any]:
+        """Values at integer points (x, y (, z) index arrays) as (N, C, *out) and the
+        in-bounds mask (N, 1, *out)."""
+        ok = None
+        idx = 0
+        for a in reversed(range(k)):  # row-major: z, y, x
+            inside = (cs[a] >= 0) & (cs[a] <= sizes[a] - 1)
+            ok = inside if ok is None else ok & inside
+            idx = idx * sizes[a] + xp.clip(cs[a], 0, sizes[a] - 1)
+        idx = xp.broadcast_to(idx.reshape(n, 1, length), (n, c, length))
+        vals = Gather.apply(flat, index=xp.ascontiguousarray(idx), axis=2)
+        return vals.reshape(n, c, *out_sp), ok[:, None]
 
     dt = x._data.dtype
     if mode == "nearest":
-        cx = xp.rint(ix._data).astype(xp.int64)
-        cy = xp.rint(iy._data).astype(xp.int64)
-        vals, ok = sample(cx, cy)
+        vals, ok = sample(*(xp.rint(t._data).astype(xp.int64) for t in coords))
         out = vals * Tensor._wrap(ok.astype(dt))
         if grid.requires_grad:  # torch's grid gradient here is zeros, not missing
-            none = Tensor._wrap(xp.zeros((n, ho, wo), dtype=bool))
+            none = Tensor._wrap(xp.zeros((n, *out_sp), dtype=bool))
             out = out + grid[..., 0].where(none, 0.0).unsqueeze(1)
         return out
-    x0 = xp.floor(ix._data)
-    y0 = xp.floor(iy._data)
-    tx = ix - Tensor._wrap(x0.astype(dt))  # differentiable in the grid
-    ty = iy - Tensor._wrap(y0.astype(dt))
+    lows = [xp.floor(t._data) for t in coords]
+    fracs = [t - Tensor._wrap(lo.astype(dt)) for t, lo in zip(coords, lows)]  # grid-differentiable
     if mode == "bicubic":
-        return _bicubic_taps(sample, x0, y0, tx, ty, (h, w), padding_mode, align)
-    x0, y0 = x0.astype(xp.int64), y0.astype(xp.int64)
+        return _bicubic_taps(
+            sample, lows[0], lows[1], fracs[0], fracs[1], sizes[::-1], padding_mode, align
+        )
+    lows = [lo.astype(xp.int64) for lo in lows]
     out = None
-    for dy, wy in ((0, 1 - ty), (1, ty)):
-        for dx, wx in ((0, 1 - tx), (1, tx)):
-            vals, ok = sample(x0 + dx, y0 + dy)
-            weight = (wx * wy).unsqueeze(1) * Tensor._wrap(ok.astype(dt))
-            term = vals * weight
-            out = term if out is None else out + term
+    for corner in range(2**k):
+        offs = [(corner >> a) & 1 for a in range(k)]
+        weight = None
+        for a in range(k):
+            wa = fracs[a] if offs[a] else 1 - fracs[a]
+            weight = wa if weight is None else weight * wa
+        vals, ok = sample(*(lo + o for lo, o in zip(lows, offs)))
+        term = vals * (weight.unsqueeze(1) * Tensor._wrap(ok.astype(dt)))
+        out = term if out is None else out + term
     return out
 
 
