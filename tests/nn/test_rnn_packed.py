@@ -177,3 +177,53 @@ def test_rnn_packed_bad_hidden_shape() -> None:
         m(p, ng.zeros(1, 3, 4))
     with pytest.raises(ValueError, match="input_size"):
         ng.nn.GRU(5, 4)(p)
+
+
+SCRIPT = """
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
+
+torch.manual_seed(0)
+lengths = [5, 2, 4, 3, 1, 5]
+seqs = [torch.randn(n, 3) + (i % 2) for i, n in enumerate(lengths)]
+labels = torch.tensor([i % 2 for i in range(len(lengths))])
+x = pad_sequence(seqs, batch_first=True)
+rnn = nn.GRU(3, 8, batch_first=True, bidirectional=True)
+head = nn.Linear(16, 2)
+opt = torch.optim.Adam(list(rnn.parameters()) + list(head.parameters()), lr=0.05)
+losses = []
+for _ in range(30):
+    packed = pack_padded_sequence(x, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+    out, h = rnn(packed)
+    y, lens = pad_packed_sequence(out, batch_first=True)
+    assert y.shape == (6, 5, 16) and lens.tolist() == lengths
+    loss = nn.functional.cross_entropy(head(torch.cat([h[0], h[1]], 1)), labels)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    losses.append(loss.item())
+assert losses[-1] < 0.5 * losses[0], losses
+print("OK packed", round(losses[-1], 4))
+"""
+
+
+def test_packed_rnn_script_runs_as_torch(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(ng.__file__).resolve().parents[1])
+    script = tmp_path / "packed.py"
+    script.write_text(SCRIPT)
+    env = dict(os.environ, PYTHONPATH=src + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    res = subprocess.run(
+        [sys.executable, "-m", "nablagrad", "run", str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.splitlines()[-1].startswith("OK packed"), res.stdout
