@@ -271,3 +271,30 @@ def test_skip_init() -> None:
 
     with pytest.raises(RuntimeError, match="Module must support a 'device' arg"):
         ng.nn.utils.skip_init(NoDevice, 1)
+
+
+# -- forward pre-hooks (what weight_norm/spectral_norm build on) -----------------------------------
+
+
+def _hook_run(lib: object) -> tuple:
+    m = lib.nn.Linear(2, 2)
+    calls: list = []
+    m.register_forward_pre_hook(lambda mod, args: calls.append("a") or args[0] * 0)
+    m.register_forward_pre_hook(lambda mod, args: calls.append("first"), prepend=True)
+
+    def kw(mod, args, kwargs):  # noqa: ANN001, ANN202
+        calls.append("kw")
+        return (args[0] + 1,), kwargs
+
+    h = m.register_forward_pre_hook(kw, with_kwargs=True)
+    y = m(lib.ones(1, 2))
+    h.remove()
+    y2 = m(lib.ones(1, 2))
+    expect = (m.weight.sum(1) + m.bias).tolist()
+    assert np.allclose(y.tolist(), [expect]) and np.allclose(y2.tolist(), [m.bias.tolist()])
+    return calls
+
+
+def test_forward_pre_hooks_match_torch() -> None:
+    assert _hook_run(ng) == _hook_run(torch) == ["first", "a", "kw", "first", "a"]
+    assert isinstance(ng.nn.Linear(1, 1)._forward_pre_hooks, OrderedDict)
