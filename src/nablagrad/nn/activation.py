@@ -17,6 +17,11 @@ from .linear import Linear
 from .module import Module
 
 
+def _inplace(inplace: bool, sep: str = "") -> str:
+    """torch's repr suffix of an ``inplace=True`` activation."""
+    return f"{sep}inplace=True" if inplace else ""
+
+
 class ReLU(Module):
     """max(x, 0)."""
 
@@ -26,6 +31,9 @@ class ReLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return relu(input)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
 
 
 class Sigmoid(Module):
@@ -53,7 +61,7 @@ class LeakyReLU(Module):
         return F.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + _inplace(self.inplace, ", ")
 
 
 class ELU(Module):
@@ -67,7 +75,7 @@ class ELU(Module):
         return F.elu(input, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + _inplace(self.inplace, ", ")
 
 
 class SELU(Module):
@@ -79,6 +87,9 @@ class SELU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.selu(input)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
 
 
 class GELU(Module):
@@ -107,6 +118,9 @@ class SiLU(Module):
     def forward(self, input: Tensor) -> Tensor:
         return F.silu(input)
 
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
 
 class Softplus(Module):
     """log(1 + exp(beta x)) / beta (linear above threshold)."""
@@ -132,21 +146,25 @@ class Mish(Module):
     def forward(self, input: Tensor) -> Tensor:
         return F.mish(input)
 
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
 
 class Hardtanh(Module):
     """clip(x, min_val, max_val)."""
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        if min_val > max_val:
-            raise ValueError(f"Hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        if not max_val > min_val:  # torch asserts this
+            raise AssertionError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return F.hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"min_val={self.min_val}, max_val={self.max_val}{inplace}"
 
 
 class Softmax(Module):

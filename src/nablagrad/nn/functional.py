@@ -26,6 +26,51 @@ from ..ops.fused import log_softmax, softmax
 from ..ops.shape import pad, stack
 from ..random import _gen
 from ..tensor import Tensor
+from ._activations import (  # noqa: F401 - re-exported
+    celu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    logsigmoid,
+    prelu,
+    rrelu,
+    softmin,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
+from ._distance import bilinear, cosine_similarity, pairwise_distance, pdist  # noqa: F401
+from ._losses_extra import (  # noqa: F401 - re-exported
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+from ._normfns import (  # noqa: F401 - re-exported
+    alpha_dropout,
+    dropout1d,
+    dropout2d,
+    group_norm,
+    instance_norm,
+    local_response_norm,
+    normalize,
+)
+from ._pooling import (  # noqa: F401 - re-exported
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
+)
 from ._losses import (  # noqa: F401 - re-exported
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -76,7 +121,18 @@ __all__ = [
     "mse_loss",
     "nll_loss",
     "smooth_l1_loss",
-]
+    # nn-api-a: more activations, normalisation, distances, pooling, dropout and losses
+    "celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid", "prelu", "rrelu",
+    "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
+    "bilinear", "cosine_similarity", "pairwise_distance", "pdist",
+    "alpha_dropout", "dropout1d", "dropout2d",
+    "group_norm", "instance_norm", "local_response_norm", "normalize",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
+    "lp_pool1d", "lp_pool2d", "max_pool1d",
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss",
+    "multi_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss",
+    "triplet_margin_loss",
+]  # fmt: skip
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -141,7 +197,9 @@ def hardtanh(
 ) -> Tensor:
     """clip(x, min_val, max_val)."""
     if min_val > max_val:
-        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        raise ValueError(
+            f"min_val cannot be greater than max_val (hardtanh got {min_val} > {max_val})"
+        )
     return P.Hardtanh.apply(_float(input, "hardtanh"), lo=min_val, hi=max_val)
 
 

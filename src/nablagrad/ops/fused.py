@@ -164,6 +164,18 @@ class Softplus(Function):
         return (g * m.where(m.raw(bx) > self.threshold, 1.0, m.sigmoid(bx)),)
 
 
+class LogSigmoid(Function):
+    """log sigmoid(x) = -softplus(-x);  d = sigmoid(-x), written exp(-softplus(x)) so that
+    its own derivative -exp(-softplus(x)) sigmoid(x) keeps full precision in both tails."""
+
+    def forward(self, x):
+        return -_softplus_raw(get_array_module(x), -x)
+
+    def backward(self, g, out, x):
+        m = self.m
+        return (g * m.exp(-m.call(Softplus, x)),)
+
+
 class Mish(Function):
     """mish(x) = x tanh(softplus(x));  d = t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x))."""
 
