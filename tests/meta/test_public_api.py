@@ -292,8 +292,10 @@ CASES: dict[str, Case] = {
         [(2, 3, 8)],
     ),  # fmt: skip
     F + "avg_pool1d": Case(
-        lambda L, x: L.avg_pool1d(x, 3, 2, 1)
-        + L.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)[..., :4],
+        lambda L, x: (
+            L.avg_pool1d(x, 3, 2, 1)
+            + L.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)[..., :4]
+        ),
         [(2, 3, 7)],
     ),  # fmt: skip
     F + "adaptive_max_pool1d": Case(
@@ -330,8 +332,10 @@ CASES: dict[str, Case] = {
         {"rtol": 1e-4, "atol": 1e-5},
     ),  # fmt: skip
     F + "triplet_margin_loss": Case(
-        lambda L, a, p, n: L.triplet_margin_loss(a, p, n, margin=2.0)
-        + L.triplet_margin_loss(a, p, n, p=1, swap=True, reduction="sum"),
+        lambda L, a, p, n: (
+            L.triplet_margin_loss(a, p, n, margin=2.0)
+            + L.triplet_margin_loss(a, p, n, p=1, swap=True, reduction="sum")
+        ),
         [(5, 3), (5, 3), (5, 3)],
         {"rtol": 1e-4, "atol": 1e-5},
     ),  # fmt: skip
@@ -344,20 +348,26 @@ CASES: dict[str, Case] = {
         {"rtol": 1e-4},
     ),  # fmt: skip
     F + "multi_margin_loss": Case(
-        lambda L, x, y, w: L.multi_margin_loss(x, y, margin=2.0)
-        + L.multi_margin_loss(x, y, p=2, weight=w.detach(), reduction="sum"),
+        lambda L, x, y, w: (
+            L.multi_margin_loss(x, y, margin=2.0)
+            + L.multi_margin_loss(x, y, p=2, weight=w.detach(), reduction="sum")
+        ),
         [(3, 4), I(0, 3, 1), (4,)],
         {"rtol": 1e-4, "second_order": False},  # torch: no double backward
     ),  # fmt: skip
     F + "poisson_nll_loss": Case(
-        lambda L, x, y: L.poisson_nll_loss(x, y.abs() * 2)
-        + L.poisson_nll_loss(x.abs() + 0.1, y.abs() * 2, log_input=False, full=True),
+        lambda L, x, y: (
+            L.poisson_nll_loss(x, y.abs() * 2)
+            + L.poisson_nll_loss(x.abs() + 0.1, y.abs() * 2, log_input=False, full=True)
+        ),
         [(3, 4), (3, 4)],
         {"rtol": 1e-4, "atol": 1e-5},
     ),  # fmt: skip
     F + "gaussian_nll_loss": Case(
-        lambda L, x, y, v: L.gaussian_nll_loss(x, y, v.abs() + 0.1, full=True)
-        + L.gaussian_nll_loss(x, y, v[:, :1].abs() + 0.1, reduction="sum"),
+        lambda L, x, y, v: (
+            L.gaussian_nll_loss(x, y, v.abs() + 0.1, full=True)
+            + L.gaussian_nll_loss(x, y, v[:, :1].abs() + 0.1, reduction="sum")
+        ),
         [(3, 4), (3, 4), (3, 4)],
         {"rtol": 1e-4, "atol": 1e-5},
     ),  # fmt: skip

@@ -93,9 +93,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     return (rows_i - rows_j).norm(p, 1)
 
 
-def bilinear(
-    input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None
-) -> Tensor:
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y_o = x1^T A_o x2 + b_o with ``weight`` A of shape (out, in1, in2).
 
     Example:
@@ -110,9 +108,7 @@ def bilinear(
     if w.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be three-dimensional, got {w.ndim}D")
     if a.ndim != b.ndim:
-        raise RuntimeError(
-            f"bilinear(): input dimensions do not match: got {a.ndim} and {b.ndim}"
-        )
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {a.ndim} and {b.ndim}")
     if tuple(a.shape[:-1]) != tuple(b.shape[:-1]):
         raise RuntimeError(
             f"bilinear(): input batch dimensions do not match: got {list(a.shape[:-1])} and "

@@ -240,15 +240,11 @@ def multi_margin_loss(
     n, c = x.shape
     idx = t.reshape(-1)
     if idx.shape[0] != n:
-        raise RuntimeError(
-            f"inconsistent target size, expected {n} but got {list(target.shape)}"
-        )
+        raise RuntimeError(f"inconsistent target size, expected {n} but got {list(target.shape)}")
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= c):
         raise IndexError(f"target out of range: class indices must be in [0, {c})")
     if weight is not None and weight.shape[0] != c:
-        raise RuntimeError(
-            f"inconsistent weight size, expected {c} but got {list(weight.shape)}"
-        )
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
     xp = get_array_module(x._data)
     idx_t = Tensor._wrap(xp.asarray(idx, dtype=np.int64))
     xy = x.gather(1, idx_t.reshape(n, 1))

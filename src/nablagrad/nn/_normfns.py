@@ -56,9 +56,7 @@ def group_norm(
     """
     x = _tensor(input, "group_norm")
     if x.ndim < 2:
-        raise RuntimeError(
-            f"Expected at least 2 dimensions for input tensor but received {x.ndim}"
-        )
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {x.ndim}")
     num_groups = _validate.as_int(num_groups, "num_groups", "group_norm")
     n, c = x.shape[0], x.shape[1]
     if num_groups <= 0 or c % num_groups:
@@ -130,8 +128,7 @@ def instance_norm(
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError(
-                "Expected running_mean and running_var to be defined when use_input_stats is "
-                "false"
+                "Expected running_mean and running_var to be defined when use_input_stats is false"
             )
         y = (x - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
     return _affine(y, weight, bias)
@@ -144,9 +141,7 @@ def local_response_norm(
     ``size`` channels (zero-padded) centred on c."""
     x = _tensor(input, "local_response_norm")
     if x.ndim < 3:
-        raise ValueError(
-            f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)"
-        )
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)")
     if x.numel() == 0:
         return x
     size = _validate.as_int(size, "size", "local_response_norm")
@@ -194,7 +189,9 @@ def _feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
     return x * Tensor._wrap(keep * x._data.dtype.type(1.0 / (1.0 - p)))
 
 
-def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout1d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
     """Channel-wise dropout of (N, C, L) or (C, L) input: each channel is zeroed with
     probability p, survivors are scaled by 1 / (1 - p)."""
     x = _tensor(input, "dropout1d")
@@ -206,12 +203,16 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
             "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
             "inputs)."
         )
+    if not training or p == 0.0:
+        return x
     if x.ndim == 2:
         return _feature_dropout(x.unsqueeze(0), p, training).squeeze(0)
     return _feature_dropout(x, p, training)
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
     """Channel-wise dropout of (N, C, H, W) input (3-D input is read as (N, C, L), as torch)."""
     x = _tensor(input, "dropout2d")
     _check_p(p)
@@ -235,8 +236,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
         )
     if x.ndim < 2:
         raise RuntimeError(
-            f"dropout2d: Feature dropout requires at least 2 dimensions in the input, got "
-            f"{x.ndim}"
+            f"dropout2d: Feature dropout requires at least 2 dimensions in the input, got {x.ndim}"
         )
     return _feature_dropout(x, p, training)
 

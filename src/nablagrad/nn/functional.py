@@ -42,6 +42,17 @@ from ._activations import (  # noqa: F401 - re-exported
     threshold,
 )
 from ._distance import bilinear, cosine_similarity, pairwise_distance, pdist  # noqa: F401
+from ._losses import (  # noqa: F401 - re-exported
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from ._losses_extra import (  # noqa: F401 - re-exported
     cosine_embedding_loss,
     gaussian_nll_loss,
@@ -70,17 +81,6 @@ from ._pooling import (  # noqa: F401 - re-exported
     lp_pool1d,
     lp_pool2d,
     max_pool1d,
-)
-from ._losses import (  # noqa: F401 - re-exported
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    huber_loss,
-    kl_div,
-    l1_loss,
-    mse_loss,
-    nll_loss,
-    smooth_l1_loss,
 )
 
 __all__ = [

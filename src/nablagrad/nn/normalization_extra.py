@@ -68,9 +68,7 @@ class GroupNorm(Module):
         )
 
 
-def _affine_params(
-    mod: Module, n: int, affine: bool, bias: bool, device: Any, dtype: Any
-) -> None:
+def _affine_params(mod: Module, n: int, affine: bool, bias: bool, device: Any, dtype: Any) -> None:
     if affine:
         mod.weight = Parameter(creation.empty(n, device=device, dtype=dtype))
         if bias:

@@ -25,9 +25,7 @@ def _widths(padding: Any, n: int, name: str) -> tuple:
         return (int(padding),) * (2 * n)
     if isinstance(padding, (tuple, list)) and len(padding) == 2 * n:
         return tuple(padding)
-    raise ValueError(
-        f"{name}: padding must be an int or a tuple of {2 * n} ints, got {padding!r}"
-    )
+    raise ValueError(f"{name}: padding must be an int or a tuple of {2 * n} ints, got {padding!r}")
 
 
 class _Pad(Module):
