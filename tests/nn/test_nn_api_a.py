@@ -42,7 +42,10 @@ MODULES = [
     "HingeEmbeddingLoss()", "CosineEmbeddingLoss()", "TripletMarginLoss()", "SoftMarginLoss()",
     "MultiLabelSoftMarginLoss()", "MultiMarginLoss()", "PoissonNLLLoss()", "GaussianNLLLoss()",
     "Bilinear(2, 3, 4)", "Bilinear(2, 3, 4, bias=False)", "Identity()", "Identity(3, x=1)",
-    "Flatten()", "Flatten(0, 2)", "Unflatten(1, (2, 3))",
+    "Flatten()", "Flatten(0, 2)", "Unflatten(1, (2, 3))", "BatchNorm1d(3)",
+    "BatchNorm2d(3, affine=False)", "LayerNorm(3)", "LayerNorm((3, 4), bias=False)",
+    "LayerNorm(3, elementwise_affine=False)", "MSELoss(reduction='sum')",
+    "CrossEntropyLoss(label_smoothing=0.1)", "HuberLoss(delta=2.0)",
 ]  # fmt: skip
 
 
