@@ -42,6 +42,7 @@ MODULES = [
     "HingeEmbeddingLoss()", "CosineEmbeddingLoss()", "TripletMarginLoss()", "SoftMarginLoss()",
     "MultiLabelSoftMarginLoss()", "MultiMarginLoss()", "PoissonNLLLoss()", "GaussianNLLLoss()",
     "Bilinear(2, 3, 4)", "Bilinear(2, 3, 4, bias=False)", "Identity()", "Identity(3, x=1)",
+    "MaxPool2d(3, 2, 1, 1, True, True)", "AvgPool2d(3, 2, 1, True, False, 2)",
     "Flatten()", "Flatten(0, 2)", "Unflatten(1, (2, 3))", "BatchNorm1d(3)",
     "BatchNorm2d(3, affine=False)", "LayerNorm(3)", "LayerNorm((3, 4), bias=False)",
     "LayerNorm(3, elementwise_affine=False)", "MSELoss(reduction='sum')",
@@ -123,6 +124,23 @@ F64 = {
         [(2, 5, 7)],
     ),
     "adaptive_avg_pool1d": (lambda L, x: L.adaptive_avg_pool1d(x, 4), [(2, 3, 7)]),
+    "max_pool2d_ceil_indices": (
+        lambda L, x: L.max_pool2d(x, (3, 2), (2, 3), 1, ceil_mode=True, return_indices=True),
+        [(2, 3, 8, 7)],
+    ),
+    "max_pool2d_dilated_indices_unbatched": (
+        lambda L, x: L.max_pool2d(x, 2, 1, 1, dilation=2, return_indices=True),
+        [(3, 5, 6)],
+    ),
+    "avg_pool2d_ceil": (lambda L, x: L.avg_pool2d(x, 2, ceil_mode=True), [(2, 3, 5, 5)]),
+    "avg_pool2d_exclude_pad": (
+        lambda L, x: L.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+        [(2, 3, 6, 5)],
+    ),
+    "avg_pool2d_exclude_pad_divisor": (
+        lambda L, x: L.avg_pool2d(x, (2, 3), 1, (1, 1), False, False, divisor_override=4),
+        [(3, 4, 5)],
+    ),
     "lp_pool2d": (lambda L, x: L.lp_pool2d(x.abs() + 0.1, 1.5, (2, 3), 1), [(2, 3, 4, 5)]),
     "pad_circular": (lambda L, x: L.pad(x, (1, 2, 2, 0), mode="circular"), [(2, 3, 4, 5)]),
     "pad_replicate": (lambda L, x: L.pad(x, (3, 1), mode="replicate"), [(2, 3, 4)]),
@@ -255,6 +273,8 @@ def test_instance_norm_without_running_stats_uses_batch_stats_in_eval():
         ("Softmax2d()", (2, 3, 2, 2)),
         ("Softmax2d()", (3, 2, 2)),
         ("MaxPool1d(3, 2, 1)", (2, 3, 9)),
+        ("MaxPool2d(3, 2, ceil_mode=True)", (2, 3, 8, 8)),
+        ("AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False)", (2, 3, 6, 6)),
         ("AvgPool1d(4, 2, 2, False, False)", (2, 3, 9)),
         ("AdaptiveMaxPool2d(2)", (3, 5, 5)),
         ("AdaptiveAvgPool1d(2)", (2, 3, 5)),
@@ -438,3 +458,12 @@ def test_install_as_torch_exposes_the_new_names():
     ]  # fmt: skip
     for name in new:
         assert hasattr(tnn, name) and hasattr(ng.nn, name), name
+
+
+def test_max_pool2d_module_returns_torchs_indices():
+    x = np.random.default_rng(0).normal(size=(2, 3, 7, 7)).astype(np.float32)
+    yn, in_ = ng.nn.MaxPool2d(3, 2, 1, return_indices=True, ceil_mode=True)(ng.tensor(x))
+    yt, it = torch.nn.MaxPool2d(3, 2, 1, return_indices=True, ceil_mode=True)(torch.tensor(x))
+    assert_close(yn, yt, 0, 0, "values")
+    assert_close(in_, it, 0, 0, "indices")
+    assert in_.dtype == ng.int64

@@ -65,10 +65,7 @@ def _params1d(
             f"kernel_size={k} and dilation={d}"
         )
     length = x.shape[-1]
-    span = length + 2 * p - eff
-    out = (-(-span // s) if ceil else span // s) + 1
-    if ceil and (out - 1) * s >= length + p:
-        out -= 1
+    out = _axis_out(length, k, s, p, d, ceil)
     if out < 1:
         raise RuntimeError(
             f"{fn}: Given input size: ({x.shape[1]}x1x{length}). Calculated output size: "
@@ -76,6 +73,16 @@ def _params1d(
             "than the (padded) input"
         )
     return k, s, p, d, out
+
+
+def _axis_out(length: int, k: int, s: int, p: int, d: int, ceil: bool) -> int:
+    """torch's pooled length: floor (or ceil) of (L + 2p - d(k-1) - 1) / s, plus 1; in ceil
+    mode a last window must start inside the input or its left padding."""
+    span = length + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil else span // s) + 1
+    if ceil and (out - 1) * s >= length + p:
+        out -= 1
+    return out
 
 
 def _window_table(length: int, k: int, s: int, p: int, d: int, out: int) -> Any:
@@ -273,3 +280,76 @@ def lp_pool2d(
         kh = kw = _one(kernel_size, "kernel_size", "lp_pool2d", 1)
     out = F.avg_pool2d(input**norm_type, (kh, kw), stride, 0, ceil_mode)
     return _lp_finish(out, norm_type, kh * kw)
+
+
+def pool2d_windows(
+    x: Tensor,
+    name: str,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    kind: str,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    return_indices: bool = False,
+) -> Any:
+    """2-D max or average pooling of (N, C, H, W) input by gathering every window into a
+    trailing axis: the forms the 2-D primitives do not take (``ceil_mode``,
+    ``return_indices``, ``count_include_pad=False``).  Max indices are flat (h * W + w)."""
+    from .functional import _pair
+
+    k = _pair(kernel_size, "kernel_size", name, low=1)
+    empty = stride is None or (isinstance(stride, (list, tuple)) and not len(stride))
+    s = k if empty else _pair(stride, "stride", name, low=1)
+    p = _pair(padding, "padding", name, low=0)
+    d = _pair(dilation, "dilation", name, low=1)
+    n, c, h, w = x.shape
+    outs = []
+    for ax, size in ((0, h), (1, w)):
+        eff = d[ax] * (k[ax] - 1) + 1
+        if p[ax] > eff // 2:
+            raise RuntimeError(
+                f"{name}: pad should be at most half of effective kernel size, but got "
+                f"pad={p[ax]}, kernel_size={k[ax]} and dilation={d[ax]}"
+            )
+        outs.append(_axis_out(size, k[ax], s[ax], p[ax], d[ax], ceil_mode))
+    oh, ow = outs
+    if oh < 1 or ow < 1:
+        raise RuntimeError(
+            f"{name}: Given input size: ({c}x{h}x{w}). Calculated output size: "
+            f"({c}x{max(oh, 0)}x{max(ow, 0)}). Output size is too small: use a kernel no larger "
+            "than the (padded) input"
+        )
+    th = _window_table(h, k[0], s[0], p[0], d[0], oh)
+    tw = _window_table(w, k[1], s[1], p[1], d[1], ow)
+    lo_h, hi_h = max(0, -int(th.min())), max(0, int(th.max()) - h + 1)
+    lo_w, hi_w = max(0, -int(tw.min())), max(0, int(tw.max()) - w + 1)
+    fill = -math.inf if kind == "max" else 0.0
+    xpad = pad(x, (lo_w, hi_w, lo_h, hi_h), value=fill) if lo_h or hi_h or lo_w or hi_w else x
+    xp = get_array_module(x._data)
+    rows = xp.asarray((th + lo_h)[:, None, :, None])
+    cols = xp.asarray((tw + lo_w)[None, :, None, :])
+    windows = xpad[:, :, rows, cols].reshape(n, c, oh, ow, k[0] * k[1])
+    if kind == "avg":
+        if divisor_override is not None:
+            return windows.sum(-1) / divisor_override
+        starts_h, starts_w = th[:, 0], tw[:, 0]
+        if count_include_pad:
+            ch = np.minimum(starts_h + k[0], h + p[0]) - starts_h
+            cw = np.minimum(starts_w + k[1], w + p[1]) - starts_w
+        else:
+            ch = np.minimum(starts_h + k[0], h) - np.maximum(starts_h, 0)
+            cw = np.minimum(starts_w + k[1], w) - np.maximum(starts_w, 0)
+        count = (ch[:, None] * cw[None, :]).astype(x._data.dtype)
+        return windows.sum(-1) / Tensor._wrap(xp.asarray(count))
+    y, arg = windows.max(-1)
+    if not return_indices:
+        return y
+    a = arg._data
+    th_x, tw_x = xp.asarray(th), xp.asarray(tw)
+    i = xp.arange(oh)[:, None]
+    j = xp.arange(ow)[None, :]
+    idx = th_x[i, a // k[1]] * w + tw_x[j, a % k[1]]
+    return y, Tensor._wrap(idx.astype(np.int64))

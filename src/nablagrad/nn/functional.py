@@ -26,6 +26,7 @@ from ..ops.fused import log_softmax, softmax
 from ..ops.shape import pad, stack
 from ..random import _gen
 from ..tensor import Tensor
+from . import _pooling
 from ._activations import (  # noqa: F401 - re-exported
     celu,
     glu,
@@ -527,9 +528,15 @@ def max_pool2d(
     return_indices: bool = False,
 ) -> Tensor:
     """Maximum over each kernel window (padding counts as -inf)."""
-    if ceil_mode or return_indices:
-        raise NotImplementedError("max_pool2d: ceil_mode and return_indices are not supported")
     x, unb = _pool_check(input, "max_pool2d")
+    if ceil_mode or return_indices:  # windows gathered (nn._pooling)
+        out = _pooling.pool2d_windows(
+            x, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode, "max",
+            return_indices=return_indices,
+        )  # fmt: skip
+        if not unb:
+            return out
+        return tuple(o.squeeze(0) for o in out) if return_indices else out.squeeze(0)
     k, s, p, d = _pool_params("max_pool2d", x, kernel_size, stride, padding, dilation)
     out = _conv.MaxPool2dFn.apply(x, kernel=k, stride=s, padding=p, dilation=d)
     return out.squeeze(0) if unb else out
@@ -545,11 +552,15 @@ def avg_pool2d(
     divisor_override: int | None = None,
 ) -> Tensor:
     """Mean over each kernel window; zero padding counts in the divisor (torch's default)."""
-    if ceil_mode or not count_include_pad:
-        raise NotImplementedError(
-            "avg_pool2d: ceil_mode and count_include_pad=False are not supported"
-        )
     x, unb = _pool_check(input, "avg_pool2d")
+    if ceil_mode or not count_include_pad:  # windows gathered (nn._pooling)
+        if divisor_override is not None and divisor_override == 0:
+            raise RuntimeError("avg_pool2d: divisor must be not zero")
+        out = _pooling.pool2d_windows(
+            x, "avg_pool2d", kernel_size, stride, padding, 1, ceil_mode, "avg",
+            count_include_pad=count_include_pad, divisor_override=divisor_override,
+        )  # fmt: skip
+        return out.squeeze(0) if unb else out
     k, s, p, _ = _pool_params("avg_pool2d", x, kernel_size, stride, padding)
     if divisor_override is not None:
         _validate.as_int(divisor_override, "divisor_override", "avg_pool2d")
