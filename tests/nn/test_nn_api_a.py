@@ -467,3 +467,42 @@ def test_max_pool2d_module_returns_torchs_indices():
     assert_close(yn, yt, 0, 0, "values")
     assert_close(in_, it, 0, 0, "indices")
     assert in_.dtype == ng.int64
+
+
+INPLACE = [
+    ("relu", {}), ("relu6", {}), ("hardtanh", {"min_val": -0.5}), ("leaky_relu", {}),
+    ("elu", {"alpha": 0.5}), ("selu", {}), ("celu", {}), ("silu", {}), ("mish", {}),
+    ("hardswish", {}), ("hardsigmoid", {}), ("threshold", {"threshold": 0.2, "value": -3.0}),
+    ("rrelu", {}), ("dropout", {"training": False}), ("dropout1d", {"training": False}),
+    ("alpha_dropout", {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name, kw", INPLACE, ids=[n for n, _ in INPLACE])
+def test_inplace_true_writes_into_the_input_and_keeps_gradients(name, kw):
+    x = np.random.default_rng(0).normal(size=(2, 3, 4)).astype(np.float32)
+    outs = []
+    for lib, F in ((ng, ngF), (torch, tF)):
+        leaf = lib.tensor(x.copy(), requires_grad=True)
+        y = leaf * 2
+        z = getattr(F, name)(y, inplace=True, **kw)
+        assert z is y
+        (z * z).sum().backward()
+        outs.append((y, leaf.grad))
+    assert_close(outs[0][0], outs[1][0], 1e-5, 1e-5, "values written in place")
+    assert_close(outs[0][1], outs[1][1], 1e-5, 1e-4, "gradient through the in-place op")
+
+
+def test_inplace_on_a_leaf_that_requires_grad_raises_like_torch():
+    for lib, F in ((ng, ngF), (torch, tF)):
+        with pytest.raises(RuntimeError, match="leaf"):
+            F.relu(lib.ones(3, requires_grad=True), inplace=True)
+
+
+def test_inplace_modules_write_into_their_input_without_grad():
+    for expr in ["ReLU(True)", "Hardswish(True)", "Threshold(0.0, 5.0, True)", "CELU(1.0, True)"]:
+        x = ng.tensor([-1.0, 2.0])
+        y = eval("ng.nn." + expr)(x)
+        assert y is x
+        t = torch.tensor([-1.0, 2.0])
+        assert_close(x, eval("torch.nn." + expr)(t), 1e-6, 1e-6, expr)

@@ -18,8 +18,10 @@ from typing import Any
 from .. import _validate
 from ..backend import get_array_module
 from ..ops import fused as P
+from ..ops.elementwise import relu as _relu
 from ..ops.elementwise import sigmoid, tanh, where
 from ..ops.fused import softmax
+from ..ops.inplace import _inplace as _make_inplace
 from ..random import _gen
 from ..tensor import Tensor
 
@@ -30,6 +32,20 @@ def _float(x: Any, name: str) -> Tensor:
     if x._data.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating point tensor, got {x.dtype}: call .float()")
     return x
+
+
+def inplace_apply(input: Tensor, fn: Any) -> Tensor:
+    """torch's ``inplace=True``: ``fn(input)`` written into ``input``, which is returned (under
+    autograd recorded out of place and rebound, as ``Tensor.relu_``; a leaf that requires grad
+    raises, as torch)."""
+    return _make_inplace(lambda x, _unused: fn(x))(input, None)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
+    if inplace:
+        return input.relu_()
+    return _relu(input)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -73,6 +89,8 @@ def rrelu(
     """Randomized leaky ReLU: x if x >= 0 else a x, a ~ U(lower, upper) per element in
     training, a = (lower + upper) / 2 in eval."""
     x = _float(input, "rrelu")
+    if inplace:
+        return inplace_apply(x, lambda t: rrelu(t, lower, upper, training))
     if not training:
         return P.LeakyRelu.apply(x, slope=(lower + upper) / 2)
     if lower > upper:
@@ -90,6 +108,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     x = _float(input, "celu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    if inplace:
+        return inplace_apply(x, lambda t: celu(t, alpha))
     return P.Elu.apply(x / alpha, alpha=1.0, scale=1.0) * alpha
 
 
@@ -111,8 +131,12 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     """x if x > threshold else value."""
     if not isinstance(input, Tensor):
         raise TypeError(f"threshold(): argument 'input' must be Tensor, not {type(input).__name__}")
-    x = input
-    return where(x > threshold, x, value)
+    if inplace:
+        return inplace_apply(input, lambda t: where(t > threshold, t, value))
+    return where(input > threshold, input, value)
+
+
+_threshold = threshold  # for threshold_, whose argument shadows the name
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -138,12 +162,16 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6."""
     x = _float(input, "hardswish")
+    if inplace:
+        return inplace_apply(x, hardswish)
     return x * P.Hardtanh.apply(x + 3, lo=0.0, hi=6.0) / 6
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6."""
     x = _float(input, "hardsigmoid")
+    if inplace:
+        return inplace_apply(x, hardsigmoid)
     return P.Hardtanh.apply(x + 3, lo=0.0, hi=6.0) / 6
 
 
@@ -169,3 +197,20 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     if lambd < 0:
         raise RuntimeError(f"lambda must be in range [0, inf) for softshrink, but found {lambd}")
     return where(x > lambd, x - lambd, where(x < -lambd, x + lambd, 0.0))
+
+
+def rrelu_(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
+) -> Tensor:
+    """In-place ``rrelu``."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``celu``."""
+    return celu(input, alpha, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place ``threshold``."""
+    return _threshold(input, threshold, value, inplace=True)

@@ -21,6 +21,7 @@ from ..backend import get_array_module
 from ..ops.shape import pad
 from ..random import _gen
 from ..tensor import Tensor
+from ._activations import inplace_apply
 
 
 def _tensor(x: Any, name: str, arg: str = "input") -> Tensor:
@@ -205,6 +206,8 @@ def dropout1d(
         )
     if not training or p == 0.0:
         return x
+    if inplace:
+        return inplace_apply(x, lambda t: dropout1d(t, p, training))
     if x.ndim == 2:
         return _feature_dropout(x.unsqueeze(0), p, training).squeeze(0)
     return _feature_dropout(x, p, training)
@@ -238,6 +241,8 @@ def dropout2d(
         raise RuntimeError(
             f"dropout2d: Feature dropout requires at least 2 dimensions in the input, got {x.ndim}"
         )
+    if inplace and training and p > 0.0:
+        return inplace_apply(x, lambda t: _feature_dropout(t, p, training))
     return _feature_dropout(x, p, training)
 
 
@@ -254,6 +259,8 @@ def alpha_dropout(
     _check_p(p)
     if p == 0.0 or not training or x.numel() == 0:
         return x
+    if inplace:
+        return inplace_apply(x, lambda t: alpha_dropout(t, p, training))
     if p == 1.0:
         return x * 0.0
     xp = get_array_module(x._data)

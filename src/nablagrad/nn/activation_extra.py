@@ -62,7 +62,7 @@ class RReLU(Module):
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return A.rrelu(input, self.lower, self.upper, self.training)
+        return A.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         s = f"lower={self.lower}, upper={self.upper}"
@@ -77,7 +77,7 @@ class CELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return A.celu(input, self.alpha)
+        return A.celu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -105,7 +105,7 @@ class Threshold(Module):
         self.threshold, self.value, self.inplace = threshold, value, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return A.threshold(input, self.threshold, self.value)
+        return A.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
         s = f"threshold={self.threshold}, value={self.value}"
@@ -141,7 +141,7 @@ class Hardswish(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return A.hardswish(input)
+        return A.hardswish(input, self.inplace)
 
 
 class Hardsigmoid(Module):
@@ -152,7 +152,7 @@ class Hardsigmoid(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return A.hardsigmoid(input)
+        return A.hardsigmoid(input, self.inplace)
 
 
 class Softmin(Module):

@@ -21,7 +21,7 @@ from ..backend import get_array_module, np
 from ..ops import conv as _conv
 from ..ops import fused as P
 from ..ops.batchnorm import BatchNormFn
-from ..ops.elementwise import relu, sigmoid, tanh
+from ..ops.elementwise import sigmoid, tanh
 from ..ops.fused import log_softmax, softmax
 from ..ops.shape import pad, stack
 from ..random import _gen
@@ -29,18 +29,23 @@ from ..tensor import Tensor
 from . import _pooling
 from ._activations import (  # noqa: F401 - re-exported
     celu,
+    celu_,
     glu,
     hardshrink,
     hardsigmoid,
     hardswish,
+    inplace_apply,
     logsigmoid,
     prelu,
+    relu,
     rrelu,
+    rrelu_,
     softmin,
     softshrink,
     softsign,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from ._distance import bilinear, cosine_similarity, pairwise_distance, pdist  # noqa: F401
 from ._losses import (  # noqa: F401 - re-exported
@@ -125,6 +130,7 @@ __all__ = [
     # nn-api-a: more activations, normalisation, distances, pooling, dropout and losses
     "celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid", "prelu", "rrelu",
     "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
+    "relu_", "elu_", "selu_", "leaky_relu_", "hardtanh_", "celu_", "rrelu_", "threshold_",
     "bilinear", "cosine_similarity", "pairwise_distance", "pdist",
     "alpha_dropout", "dropout1d", "dropout2d",
     "group_norm", "instance_norm", "local_response_norm", "normalize",
@@ -158,16 +164,22 @@ def _float(x: Any, name: str) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else negative_slope * x."""
+    if inplace:
+        return inplace_apply(input, lambda t: leaky_relu(t, negative_slope))
     return P.LeakyRelu.apply(_float(input, "leaky_relu"), slope=negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1)."""
+    if inplace:
+        return inplace_apply(input, lambda t: elu(t, alpha))
     return P.Elu.apply(_float(input, "elu"), alpha=alpha, scale=1.0)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants alpha=1.6733, scale=1.0507."""
+    if inplace:
+        return inplace_apply(input, selu)
     return P.Elu.apply(_float(input, "selu"), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
@@ -180,6 +192,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (Swish)."""
+    if inplace:
+        return inplace_apply(input, silu)
     return P.Silu.apply(_float(input, "silu"))
 
 
@@ -190,6 +204,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
+    if inplace:
+        return inplace_apply(input, mish)
     return P.Mish.apply(_float(input, "mish"))
 
 
@@ -201,11 +217,39 @@ def hardtanh(
         raise ValueError(
             f"min_val cannot be greater than max_val (hardtanh got {min_val} > {max_val})"
         )
+    if inplace:
+        return inplace_apply(input, lambda t: hardtanh(t, min_val, max_val))
     return P.Hardtanh.apply(_float(input, "hardtanh"), lo=min_val, hi=max_val)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
-    return hardtanh(input, 0.0, 6.0)
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place ``relu``."""
+    return input.relu_()
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``elu``."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place ``selu``."""
+    return selu(input, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place ``leaky_relu``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place ``hardtanh``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
 
 
 # -- linear, conv, pooling ----------------------------------------------------------------------
@@ -618,6 +662,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    if inplace:
+        return inplace_apply(input, lambda t: dropout(t, p, training))
     if p == 1.0:
         return input * 0.0
     keep = _gen(None).random(input.shape) >= p

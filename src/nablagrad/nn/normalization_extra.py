@@ -194,18 +194,18 @@ class Dropout1d(Dropout):
     """Zero whole channels of (N, C, L) or (C, L) input with probability p in training."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return N.dropout1d(input, self.p, self.training)
+        return N.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(Dropout):
     """Zero whole channels of (N, C, H, W) input with probability p in training."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return N.dropout2d(input, self.p, self.training)
+        return N.dropout2d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(Dropout):
     """Dropout that keeps SELU activations' zero mean and unit variance."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return N.alpha_dropout(input, self.p, self.training)
+        return N.alpha_dropout(input, self.p, self.training, self.inplace)
