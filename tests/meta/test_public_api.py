@@ -238,6 +238,41 @@ CASES: dict[str, Case] = {
     F + "celu_": Case(lambda L, x: L.celu_(x.clone(), 0.5), opts={"rtol": 1e-4}),
     F + "rrelu_": Case(lambda L, x: L.rrelu_(x.clone(), 0.1, 0.2)),
     F + "threshold_": Case(lambda L, x: L.threshold_(x.clone(), 0.1, 3.0)),
+    F + "rms_norm": Case(
+        lambda L, x, w: L.rms_norm(x, (4,), w) + L.rms_norm(x, [3, 4], eps=0.1),
+        [(2, 3, 4), (4,)],
+        {"rtol": 1e-4, "atol": 1e-5},
+    ),  # fmt: skip
+    F + "feature_alpha_dropout": Case(
+        lambda L, x: L.feature_alpha_dropout(x, 0.3) + L.feature_alpha_dropout(x, 0.0, True)
+    ),
+    F + "multilabel_margin_loss": Case(
+        lambda L, x, y: L.multilabel_margin_loss(x, y) + L.multilabel_margin_loss(x[0], y[0]),
+        [(3, 4), np.array([[3, 0, -1, 1], [1, 1, 2, -1], [-1, 0, 1, 2]])],
+        {"second_order": False},  # torch: no double backward
+    ),  # fmt: skip
+    F + "triplet_margin_with_distance_loss": Case(
+        lambda L, a, p, n: (
+            L.triplet_margin_with_distance_loss(a, p, n, swap=True)
+            + L.triplet_margin_with_distance_loss(
+                a, p, n, distance_function=lambda u, v: (u - v).abs().sum(-1), margin=3.0
+            )
+        ),
+        [(5, 3), (5, 3), (5, 3)],
+        {"rtol": 1e-4, "atol": 1e-5},
+    ),  # fmt: skip
+    F + "max_pool1d_with_indices": Case(
+        lambda L, x: L.max_pool1d_with_indices(x, 3, 2, 1), [(2, 3, 8)]
+    ),
+    F + "max_pool2d_with_indices": Case(
+        lambda L, x: L.max_pool2d_with_indices(x, 3, 2, 1, ceil_mode=True), [(2, 3, 6, 7)]
+    ),
+    F + "adaptive_max_pool1d_with_indices": Case(
+        lambda L, x: L.adaptive_max_pool1d_with_indices(x, 3), [(2, 3, 8)]
+    ),
+    F + "adaptive_max_pool2d_with_indices": Case(
+        lambda L, x: L.adaptive_max_pool2d_with_indices(x, (2, 3)), [(2, 3, 6, 7)]
+    ),
     F + "prelu": Case(lambda L, x, w: L.prelu(x, w), [(2, 3, 4), (3,)]),
     F + "rrelu": Case(lambda L, x: L.rrelu(x, 0.1, 0.3) + L.rrelu(x, training=False)),
     F + "celu": Case(lambda L, x: L.celu(x, 0.7), opts={"rtol": 1e-4}),

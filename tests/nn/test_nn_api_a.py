@@ -42,6 +42,9 @@ MODULES = [
     "HingeEmbeddingLoss()", "CosineEmbeddingLoss()", "TripletMarginLoss()", "SoftMarginLoss()",
     "MultiLabelSoftMarginLoss()", "MultiMarginLoss()", "PoissonNLLLoss()", "GaussianNLLLoss()",
     "Bilinear(2, 3, 4)", "Bilinear(2, 3, 4, bias=False)", "Identity()", "Identity(3, x=1)",
+    "RMSNorm(4)", "RMSNorm((3, 4), 1e-3, False)", "CircularPad1d(2)", "CircularPad2d((1, 2, 3, 4))",
+    "FeatureAlphaDropout(0.2)", "MultiLabelMarginLoss()", "TripletMarginWithDistanceLoss()",
+    "TripletMarginWithDistanceLoss(margin=2.0, swap=True)",
     "MaxPool2d(3, 2, 1, 1, True, True)", "AvgPool2d(3, 2, 1, True, False, 2)",
     "Flatten()", "Flatten(0, 2)", "Unflatten(1, (2, 3))", "BatchNorm1d(3)",
     "BatchNorm2d(3, affine=False)", "LayerNorm(3)", "LayerNorm((3, 4), bias=False)",
@@ -176,9 +179,17 @@ F64 = {
         lambda L, x, y, v: L.gaussian_nll_loss(x, y, v.abs(), eps=0.3, reduction="none"),
         [(3, 4), (3, 4), (3,)],
     ),
+    "rms_norm_default_eps": (lambda L, x, w: L.rms_norm(x * 1e-9, [4], w), [(3, 4), (4,)]),
+    "multilabel_margin_float64": (
+        lambda L, x, y: L.multilabel_margin_loss(x, y, reduction="none"),
+        [(2, 5), np.array([[4, 4, 0, -1, 2], [-1, 3, 2, 1, 0]])],
+    ),
     "gaussian_nll_float_var": (lambda L, x, y: L.gaussian_nll_loss(x, y, 0.5), [(3, 4), (3, 4)]),
 }
-NO_DOUBLE_BACKWARD = {"pdist"}  # torch has no second derivative for these
+NO_DOUBLE_BACKWARD = {
+    "pdist",
+    "multilabel_margin_float64",
+}  # torch has no second derivative for these
 
 
 @pytest.mark.parametrize("name", sorted(F64))
@@ -286,6 +297,10 @@ def test_instance_norm_without_running_stats_uses_batch_stats_in_eval():
         ("ReflectionPad1d((2, 1))", (2, 3, 4)),
         ("ReflectionPad2d((1, 0, 2, 1))", (2, 3, 4, 3)),
         ("ReplicationPad1d(3)", (3, 4)),
+        ("CircularPad1d((2, 1))", (2, 3, 4)),
+        ("CircularPad2d((1, 2, 2, 0))", (3, 4, 5)),
+        ("RMSNorm((3, 4))", (2, 3, 4)),
+        ("FeatureAlphaDropout(0.3)", (2, 3, 4)),
         ("ReplicationPad2d((1, 2, 3, 0))", (2, 3, 4)),
         ("LocalResponseNorm(3)", (2, 4, 3, 3)),
         ("Identity(5)", (2, 3)),
@@ -506,3 +521,24 @@ def test_inplace_modules_write_into_their_input_without_grad():
         assert y is x
         t = torch.tensor([-1.0, 2.0])
         assert_close(x, eval("torch.nn." + expr)(t), 1e-6, 1e-6, expr)
+
+
+def test_feature_alpha_dropout_drops_whole_channels_to_one_value():
+    x = ng.randn(100, 200, 3, dtype=ng.float64)
+    y = ngF.feature_alpha_dropout(x, 0.25, training=True).numpy()
+    a, b = x.numpy(), y
+    ratio = (b - b[:, :, :1]) / np.where(a - a[:, :, :1] == 0, 1, a - a[:, :, :1])
+    dropped = np.all(b == b[:, :, :1], axis=2)  # a dropped channel is constant
+    assert abs(dropped.mean() - 0.25) < 0.02
+    kept = ratio[~dropped][:, 1:]
+    np.testing.assert_allclose(kept, kept.flat[0], rtol=1e-9)  # kept: one common scale
+
+
+def test_triplet_margin_with_distance_loss_module_takes_a_module_distance():
+    rng = np.random.default_rng(0)
+    a, p, n = (rng.normal(size=(4, 3)).astype(np.float32) for _ in range(3))
+    ours = ng.nn.TripletMarginWithDistanceLoss(distance_function=ng.nn.CosineSimilarity())
+    theirs = torch.nn.TripletMarginWithDistanceLoss(distance_function=torch.nn.CosineSimilarity())
+    assert repr(ours) == repr(theirs)
+    got = ours(*(ng.tensor(v) for v in (a, p, n)))
+    assert_close(got, theirs(*(torch.tensor(v) for v in (a, p, n))), 1e-6, 1e-5)

@@ -87,6 +87,8 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .linear import Bilinear
 from .loss_extra import (
     CosineEmbeddingLoss,
+    MultiLabelMarginLoss,
+    TripletMarginWithDistanceLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     MarginRankingLoss,
@@ -98,6 +100,8 @@ from .loss_extra import (
 )
 from .normalization_extra import (
     AlphaDropout,
+    FeatureAlphaDropout,
+    RMSNorm,
     Dropout1d,
     Dropout2d,
     GroupNorm,
@@ -106,6 +110,8 @@ from .normalization_extra import (
     LocalResponseNorm,
 )
 from .padding import (
+    CircularPad1d,
+    CircularPad2d,
     ConstantPad1d,
     ConstantPad2d,
     ReflectionPad1d,
@@ -203,5 +209,6 @@ __all__ = [
     "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
     "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d",
     "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "LPPool1d",
-    "LPPool2d", "MaxPool1d",
+    "LPPool2d", "MaxPool1d", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout", "RMSNorm",
+    "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
 ]  # fmt: skip

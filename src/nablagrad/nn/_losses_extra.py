@@ -324,3 +324,83 @@ def gaussian_nll_loss(
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction, "gaussian_nll_loss")
+
+
+def multilabel_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """sum over target classes j and non-target classes i of max(0, 1 - (x_j - x_i)) / C per
+    sample; ``target`` holds class indices, padded with -1 after the last one."""
+    name = "multilabel_margin_loss"
+    _tensors(name, input=input, target=target)
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction, name)
+    if input.ndim > 2 or input.numel() == 0:
+        raise RuntimeError(
+            "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            f"{list(input.shape)}"
+        )
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"
+        )
+    t = target._data
+    if t.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"multilabel_margin_loss: expected integer class indices, got {target.dtype}: "
+            "call .long()"
+        )
+    x = input.reshape(1, -1) if input.ndim <= 1 else input
+    n, c = x.shape
+    xp = get_array_module(x._data)
+    idx = xp.asarray(t).reshape(n, c)
+    if idx.size and (int(idx.max()) >= c or int(idx.min()) < -1):
+        raise IndexError(f"multilabel_margin_loss: target values must be in [-1, {c})")
+    listed = xp.cumprod(idx >= 0, axis=1).astype(bool)  # entries before the first -1
+    hits = (idx[:, :, None] == xp.arange(c)[None, None, :]) & listed[:, :, None]
+    counts = hits.sum(1)  # how often each class is listed as a target
+    is_target = counts > 0
+    pair = counts[:, :, None] * (~is_target)[:, None, :]  # (n, j, i) weights
+    z = (1 - x.unsqueeze(2) + x.unsqueeze(1)).clamp_min(0)
+    loss = (z * Tensor._wrap(pair.astype(x._data.dtype))).sum((1, 2)) / c
+    if input.ndim <= 1:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction, name)
+
+
+def triplet_margin_with_distance_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    *,
+    distance_function: Any = None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) with any distance function (default: pairwise
+    Euclidean); ``swap`` uses min(d(a, n), d(p, n))."""
+    name = "triplet_margin_with_distance_loss"
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    _tensors(name, anchor=anchor, positive=positive, negative=negative)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of "
+            f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
+            f"negative {negative.ndim}D inputs"
+        )
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_swap = dist(positive, negative)
+        d_neg = where(d_swap < d_neg, d_swap, d_neg)
+    loss = (margin + d_pos - d_neg).clamp_min(0)
+    return _reduce(loss, reduction, name)

@@ -17,7 +17,7 @@ import warnings
 from typing import Any
 
 from .. import _validate
-from ..backend import get_array_module
+from ..backend import get_array_module, np
 from ..ops.shape import pad
 from ..random import _gen
 from ..tensor import Tensor
@@ -133,6 +133,28 @@ def instance_norm(
             )
         y = (x - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
     return _affine(y, weight, bias)
+
+
+def rms_norm(
+    input: Tensor,
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    eps: float | None = None,
+) -> Tensor:
+    """y = x / sqrt(mean(x^2) + eps) * weight over the last len(normalized_shape) dims;
+    ``eps=None`` is the machine epsilon of the input's dtype, as torch."""
+    x = _tensor(input, "rms_norm")
+    shape = (normalized_shape,) if _validate.is_int(normalized_shape) else tuple(normalized_shape)
+    if tuple(x.shape[x.ndim - len(shape) :]) != shape or len(shape) > x.ndim:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, shape))}], but got input of size{list(x.shape)}"
+        )
+    if eps is None:
+        eps = float(np.finfo(x._data.dtype).eps)
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    y = x * ((x * x).mean(axes, keepdim=True) + eps).rsqrt()
+    return y if weight is None else y * weight
 
 
 def local_response_norm(
@@ -263,9 +285,36 @@ def alpha_dropout(
         return inplace_apply(x, lambda t: alpha_dropout(t, p, training))
     if p == 1.0:
         return x * 0.0
+    return _alpha_mask(x, p, tuple(x.shape))
+
+
+def _alpha_mask(x: Tensor, p: float, shape: tuple) -> Tensor:
+    """x a + b with a Bernoulli(1 - p) keep mask of ``shape`` (broadcast over x): kept
+    elements scaled, dropped ones set to -alpha' a + b, as torch's alpha dropout."""
     xp = get_array_module(x._data)
     dt = x._data.dtype
-    keep = xp.asarray(_gen(None).random(tuple(x.shape)) >= p, dtype=dt)
+    keep = xp.asarray(_gen(None).random(shape) >= p, dtype=dt)
     a = 1.0 / ((_ALPHA * _ALPHA * p + 1) * (1 - p)) ** 0.5
     b = (keep - 1) * (_ALPHA * a) + _ALPHA * a * p
     return x * Tensor._wrap((keep * a).astype(dt)) + Tensor._wrap(b.astype(dt))
+
+
+def feature_alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:
+    """Alpha dropout of whole channels: x[n, c, ...] all kept (scaled) or all set to the
+    dropped value together."""
+    x = _tensor(input, "feature_alpha_dropout")
+    _check_p(p)
+    if p == 0.0 or not training or x.numel() == 0:
+        return x
+    if x.ndim < 2:
+        raise RuntimeError(
+            "Feature dropout requires at least 2 dimensions in the input, got "
+            f"{x.ndim}-D input of shape {list(x.shape)}"
+        )
+    if inplace:
+        return inplace_apply(x, lambda t: feature_alpha_dropout(t, p, training))
+    if p == 1.0:
+        return x * 0.0
+    return _alpha_mask(x, p, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))

@@ -353,3 +353,45 @@ def pool2d_windows(
     j = xp.arange(ow)[None, :]
     idx = th_x[i, a // k[1]] * w + tw_x[j, a % k[1]]
     return y, Tensor._wrap(idx.astype(np.int64))
+
+
+def max_pool1d_with_indices(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = True,
+) -> tuple:
+    """``max_pool1d`` with ``return_indices=True``: (values, indices)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = True,
+) -> tuple:
+    """``max_pool2d`` with ``return_indices=True``: (values, flat h * W + w indices)."""
+    from . import functional as F
+
+    return F.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(
+    input: Tensor, output_size: Any, return_indices: bool = True
+) -> tuple:
+    """``adaptive_max_pool1d`` with ``return_indices=True``."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(
+    input: Tensor, output_size: Any, return_indices: bool = True
+) -> tuple:
+    """``adaptive_max_pool2d`` with ``return_indices=True``."""
+    return adaptive_max_pool2d(input, output_size, True)

@@ -65,28 +65,36 @@ from ._losses_extra import (  # noqa: F401 - re-exported
     hinge_embedding_loss,
     margin_ranking_loss,
     multi_margin_loss,
+    multilabel_margin_loss,
     multilabel_soft_margin_loss,
     poisson_nll_loss,
     soft_margin_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from ._normfns import (  # noqa: F401 - re-exported
     alpha_dropout,
     dropout1d,
     dropout2d,
+    feature_alpha_dropout,
     group_norm,
     instance_norm,
     local_response_norm,
     normalize,
+    rms_norm,
 )
 from ._pooling import (  # noqa: F401 - re-exported
     adaptive_avg_pool1d,
     adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
     avg_pool1d,
     lp_pool1d,
     lp_pool2d,
     max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
 )
 
 __all__ = [
@@ -130,6 +138,9 @@ __all__ = [
     # nn-api-a: more activations, normalisation, distances, pooling, dropout and losses
     "celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid", "prelu", "rrelu",
     "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
+    "rms_norm", "feature_alpha_dropout", "multilabel_margin_loss",
+    "triplet_margin_with_distance_loss", "max_pool1d_with_indices", "max_pool2d_with_indices",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
     "relu_", "elu_", "selu_", "leaky_relu_", "hardtanh_", "celu_", "rrelu_", "threshold_",
     "bilinear", "cosine_similarity", "pairwise_distance", "pdist",
     "alpha_dropout", "dropout1d", "dropout2d",

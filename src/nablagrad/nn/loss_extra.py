@@ -14,6 +14,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from . import _losses_extra as L
+from .distance import PairwiseDistance
 from .loss import _Loss
 
 
@@ -206,3 +207,39 @@ class GaussianNLLLoss(_LegacyLoss):
         return L.gaussian_nll_loss(
             input, target, var, full=self.full, eps=self.eps, reduction=self.reduction
         )
+
+
+class MultiLabelMarginLoss(_LegacyLoss):
+    """Multi-label hinge loss over target class indices (padded with -1)."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return L.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_LegacyLoss):
+    """Triplet margin loss with any distance function (default ``PairwiseDistance()``)."""
+
+    def __init__(
+        self,
+        *,
+        distance_function: Any = None,
+        margin: float = 1.0,
+        swap: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(None, None, reduction)
+        if margin <= 0:
+            raise ValueError(
+                f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got "
+                f"{margin} instead"
+            )
+        self.distance_function = (
+            distance_function if distance_function is not None else PairwiseDistance()
+        )
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return L.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction,
+        )  # fmt: skip

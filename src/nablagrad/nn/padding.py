@@ -115,3 +115,15 @@ class ReplicationPad2d(_Pad):
     """Pad the last two dimensions by repeating their edge values."""
 
     _mode, _n = "replicate", 2
+
+
+class CircularPad1d(_Pad):
+    """Pad the last dimension by wrapping around (the other end's values)."""
+
+    _mode, _n = "circular", 1
+
+
+class CircularPad2d(_Pad):
+    """Pad the last two dimensions by wrapping around."""
+
+    _mode, _n = "circular", 2
