@@ -273,6 +273,16 @@ CASES: dict[str, Case] = {
     F + "adaptive_max_pool2d_with_indices": Case(
         lambda L, x: L.adaptive_max_pool2d_with_indices(x, (2, 3)), [(2, 3, 6, 7)]
     ),
+    F + "max_unpool1d": Case(
+        lambda L, x: L.max_unpool1d(*L.max_pool1d(x, 2, return_indices=True), 2), [(2, 3, 8)]
+    ),
+    F + "max_unpool2d": Case(
+        lambda L, x: L.max_unpool2d(
+            *L.max_pool2d(x, 3, 2, 1, return_indices=True), 3, 2, 1, output_size=(6, 7)
+        ),
+        [(2, 3, 6, 7)],
+    ),  # fmt: skip
+    F + "dropout3d": Case(lambda L, x: L.dropout3d(x, 0.3, False), [(2, 3, 2, 2, 2)]),
     F + "prelu": Case(lambda L, x, w: L.prelu(x, w), [(2, 3, 4), (3,)]),
     F + "rrelu": Case(lambda L, x: L.rrelu(x, 0.1, 0.3) + L.rrelu(x, training=False)),
     F + "celu": Case(lambda L, x: L.celu(x, 0.7), opts={"rtol": 1e-4}),

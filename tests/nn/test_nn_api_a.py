@@ -45,6 +45,9 @@ MODULES = [
     "RMSNorm(4)", "RMSNorm((3, 4), 1e-3, False)", "CircularPad1d(2)", "CircularPad2d((1, 2, 3, 4))",
     "FeatureAlphaDropout(0.2)", "MultiLabelMarginLoss()", "TripletMarginWithDistanceLoss()",
     "TripletMarginWithDistanceLoss(margin=2.0, swap=True)",
+    "MaxUnpool1d(3, 2, 1)", "MaxUnpool2d(2)", "MaxUnpool2d((2, 3), 1, (1, 0))",
+    "InstanceNorm3d(3, affine=True)", "Dropout3d(0.2)", "ZeroPad3d(1)", "ConstantPad3d(1, 2.0)",
+    "ReflectionPad3d((1, 0, 1, 0, 0, 1))", "ReplicationPad3d(1)", "CircularPad3d(1)",
     "MaxPool2d(3, 2, 1, 1, True, True)", "AvgPool2d(3, 2, 1, True, False, 2)",
     "Flatten()", "Flatten(0, 2)", "Unflatten(1, (2, 3))", "BatchNorm1d(3)",
     "BatchNorm2d(3, affine=False)", "LayerNorm(3)", "LayerNorm((3, 4), bias=False)",
@@ -300,6 +303,12 @@ def test_instance_norm_without_running_stats_uses_batch_stats_in_eval():
         ("CircularPad1d((2, 1))", (2, 3, 4)),
         ("CircularPad2d((1, 2, 2, 0))", (3, 4, 5)),
         ("RMSNorm((3, 4))", (2, 3, 4)),
+        ("InstanceNorm3d(3, affine=True)", (2, 3, 2, 3, 2)),
+        ("Dropout3d(0.3)", (3, 2, 2, 2)),
+        ("ZeroPad3d((1, 0, 2, 1, 0, 1))", (2, 3, 2, 2, 2)),
+        ("ReflectionPad3d(1)", (3, 2, 3, 4)),
+        ("ReplicationPad3d((1, 2, 0, 1, 2, 0))", (1, 3, 2, 3, 4)),
+        ("CircularPad3d(1)", (1, 2, 2, 3, 4)),
         ("FeatureAlphaDropout(0.3)", (2, 3, 4)),
         ("ReplicationPad2d((1, 2, 3, 0))", (2, 3, 4)),
         ("LocalResponseNorm(3)", (2, 4, 3, 3)),
@@ -542,3 +551,26 @@ def test_triplet_margin_with_distance_loss_module_takes_a_module_distance():
     assert repr(ours) == repr(theirs)
     got = ours(*(ng.tensor(v) for v in (a, p, n)))
     assert_close(got, theirs(*(torch.tensor(v) for v in (a, p, n))), 1e-6, 1e-5)
+
+
+def test_max_unpool_modules_invert_pooling_like_torch():
+    x = np.random.default_rng(0).normal(size=(2, 3, 7, 6)).astype(np.float32)
+    for lib in (ng, torch):
+        xt = lib.tensor(x.copy(), requires_grad=True)
+        y, idx = lib.nn.MaxPool2d(2, return_indices=True)(xt)
+        out = lib.nn.MaxUnpool2d(2)(y, idx, output_size=xt.size())
+        (out * out).sum().backward()
+        if lib is ng:
+            ours = (out, xt.grad)
+        else:
+            assert_close(ours[0], out, 0, 0, "unpooled")
+            assert_close(ours[1], xt.grad, 1e-6, 1e-6, "gradient")
+
+
+def test_max_unpool_rejects_bad_indices_and_sizes_like_torch():
+    for lib, F in ((ng, ngF), (torch, tF)):
+        x = lib.ones(1, 1, 2, 2)
+        with pytest.raises(RuntimeError):
+            F.max_unpool2d(x, lib.full((1, 1, 2, 2), 99, dtype=lib.int64), 2)
+        with pytest.raises(ValueError):
+            F.max_unpool2d(x, lib.zeros(1, 1, 2, 2, dtype=lib.int64), 2, output_size=(9, 9))

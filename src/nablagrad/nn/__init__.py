@@ -100,6 +100,8 @@ from .loss_extra import (
 )
 from .normalization_extra import (
     AlphaDropout,
+    Dropout3d,
+    InstanceNorm3d,
     FeatureAlphaDropout,
     RMSNorm,
     Dropout1d,
@@ -112,6 +114,11 @@ from .normalization_extra import (
 from .padding import (
     CircularPad1d,
     CircularPad2d,
+    CircularPad3d,
+    ConstantPad3d,
+    ReflectionPad3d,
+    ReplicationPad3d,
+    ZeroPad3d,
     ConstantPad1d,
     ConstantPad2d,
     ReflectionPad1d,
@@ -129,6 +136,8 @@ from .pooling import (
     LPPool1d,
     LPPool2d,
     MaxPool1d,
+    MaxUnpool1d,
+    MaxUnpool2d,
 )
 from . import parallel
 
@@ -210,5 +219,7 @@ __all__ = [
     "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d",
     "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "LPPool1d",
     "LPPool2d", "MaxPool1d", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout", "RMSNorm",
-    "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
+    "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "Dropout3d", "InstanceNorm3d",
+    "CircularPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad3d",
+    "MaxUnpool1d", "MaxUnpool2d",
 ]  # fmt: skip

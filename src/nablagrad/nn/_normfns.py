@@ -268,6 +268,30 @@ def dropout2d(
     return _feature_dropout(x, p, training)
 
 
+def dropout3d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
+    """Channel-wise dropout of (N, C, D, H, W) or (C, D, H, W) input."""
+    x = _tensor(input, "dropout3d")
+    _check_p(p)
+    if x.ndim not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {x.ndim}-D input to dropout3d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, please use dropout instead. Note that dropout3d exists to provide "
+            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
+            "an optional batch dimension (i.e. 4D or 5D inputs).",
+            stacklevel=2,
+        )
+    if not training or p == 0.0:
+        return x
+    if inplace:
+        return inplace_apply(x, lambda t: dropout3d(t, p, training))
+    if x.ndim != 5:
+        return _feature_dropout(x.unsqueeze(0), p, training).squeeze(0)
+    return _feature_dropout(x, p, training)
+
+
 _ALPHA = 1.7580993408473766  # SELU's scale * alpha: the value SELU saturates to is -_ALPHA
 
 

@@ -395,3 +395,94 @@ def adaptive_max_pool2d_with_indices(
 ) -> tuple:
     """``adaptive_max_pool2d`` with ``return_indices=True``."""
     return adaptive_max_pool2d(input, output_size, True)
+
+
+def _max_unpool(
+    name: str, input: Tensor, indices: Tensor, k: tuple, s: tuple, p: tuple, output_size: Any
+) -> Tensor:
+    """Scatter ``input`` to the flat positions ``indices`` of a zero output (the inverse of a
+    max pooling with ``return_indices``); its gradient gathers back."""
+    nd = len(k)
+    if not isinstance(indices, Tensor) or indices._data.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}: elements in indices should be type int64")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"{name}: Expected shape of indices to be same as that of the input tensor "
+            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
+        )
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"{name}: Expected {nd + 1}D or {nd + 2}D tensor for input, got shape "
+            f"{list(input.shape)}"
+        )
+    spatial = tuple(input.shape[input.ndim - nd :])
+    default = [(spatial[d] - 1) * s[d] + k[d] - 2 * p[d] for d in range(nd)]
+    if output_size is None:
+        size = default
+    else:
+        size = list(output_size)
+        if len(size) == nd + 2:
+            size = size[2:]
+        if len(size) != nd:
+            raise ValueError(
+                f"output_size should be a sequence containing {nd} or {nd + 2} elements, but "
+                f"it has a length of '{len(size)}'"
+            )
+        for d in range(nd):
+            lo, hi = default[d] - s[d], default[d] + s[d]
+            if not lo < size[d] < hi:
+                raise ValueError(
+                    f'invalid output_size "{output_size}" (dim {d} must be between {lo} and {hi})'
+                )
+    if min(size) < 0:
+        raise ValueError(f"{name}: output_size must contain non-negative sizes, got {size}")
+    unb = input.ndim == nd + 1
+    x = input.unsqueeze(0) if unb else input
+    idx = indices._data[None] if unb else indices._data
+    n, c = x.shape[0], x.shape[1]
+    total = math.prod(size)
+    flat = idx.reshape(n, c, -1)
+    if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= total):
+        bad = int(flat.max()) if int(flat.max()) >= total else int(flat.min())
+        raise RuntimeError(
+            f"{name}: Found an invalid max index: {bad} (output volumes are of size "
+            f"{'x'.join(map(str, size))})"
+        )
+    xp = get_array_module(x._data)
+    zeros = Tensor._wrap(xp.zeros((n, c, total), dtype=x._data.dtype))
+    out = zeros.scatter(2, Tensor._wrap(flat.astype(np.int64)), x.reshape(n, c, -1))
+    out = out.reshape(n, c, *size)
+    return out.squeeze(0) if unb else out
+
+
+def max_unpool1d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
+    """Inverse of ``max_pool1d``: each value placed at its index, zeros elsewhere."""
+    k = _one(kernel_size, "kernel_size", "max_unpool1d", 1)
+    st = k if stride is None else _one(stride, "stride", "max_unpool1d", 1)
+    pd = _one(padding, "padding", "max_unpool1d", 0)
+    return _max_unpool("max_unpool1d", input, indices, (k,), (st,), (pd,), output_size)
+
+
+def max_unpool2d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
+    """Inverse of ``max_pool2d``: each value placed at its flat index h * W + w, zeros
+    elsewhere."""
+    from .functional import _pair
+
+    k = _pair(kernel_size, "kernel_size", "max_unpool2d", low=1)
+    st = k if stride is None else _pair(stride, "stride", "max_unpool2d", low=1)
+    pd = _pair(padding, "padding", "max_unpool2d", low=0)
+    return _max_unpool("max_unpool2d", input, indices, k, st, pd, output_size)

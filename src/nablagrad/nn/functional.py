@@ -76,6 +76,7 @@ from ._normfns import (  # noqa: F401 - re-exported
     alpha_dropout,
     dropout1d,
     dropout2d,
+    dropout3d,
     feature_alpha_dropout,
     group_norm,
     instance_norm,
@@ -95,6 +96,8 @@ from ._pooling import (  # noqa: F401 - re-exported
     max_pool1d,
     max_pool1d_with_indices,
     max_pool2d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
 )
 
 __all__ = [
@@ -138,6 +141,7 @@ __all__ = [
     # nn-api-a: more activations, normalisation, distances, pooling, dropout and losses
     "celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid", "prelu", "rrelu",
     "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
+    "max_unpool1d", "max_unpool2d", "dropout3d",
     "rms_norm", "feature_alpha_dropout", "multilabel_margin_loss",
     "triplet_margin_with_distance_loss", "max_pool1d_with_indices", "max_pool2d_with_indices",
     "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",

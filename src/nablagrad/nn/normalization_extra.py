@@ -176,6 +176,12 @@ class InstanceNorm2d(_InstanceNorm):
     _no_batch_dim = 3
 
 
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or (C, D, H, W) input."""
+
+    _no_batch_dim = 4
+
+
 class LocalResponseNorm(Module):
     """x_c / (k + alpha / size * sum of x^2 over ``size`` neighbouring channels)^beta."""
 
@@ -202,6 +208,13 @@ class Dropout2d(Dropout):
 
     def forward(self, input: Tensor) -> Tensor:
         return N.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return N.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(Dropout):

@@ -1,8 +1,9 @@
 """Padding modules (torch.nn's ``ZeroPad1d/2d``, ``ConstantPad1d/2d``, ``ReflectionPad1d/2d``,
 ``ReplicationPad1d/2d``): ``F.pad`` with a stored padding and mode.
 
-``padding`` is an int (every side) or a tuple ``(left, right)`` (1-D) or
-``(left, right, top, bottom)`` (2-D), as torch.
+``padding`` is an int (every side) or a tuple ``(left, right)`` (1-D),
+``(left, right, top, bottom)`` (2-D) or ``(left, right, top, bottom, front, back)`` (3-D), as
+torch.
 
 Example:
     >>> import nablagrad as torch
@@ -127,3 +128,37 @@ class CircularPad2d(_Pad):
     """Pad the last two dimensions by wrapping around."""
 
     _mode, _n = "circular", 2
+
+
+class ConstantPad3d(_ConstantPad):
+    """Pad the last three dimensions with ``value``."""
+
+    _n = 3
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dimensions with zeros."""
+
+    def __init__(self, padding: Any) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ReflectionPad3d(_Pad):
+    """Pad the last three dimensions with their reflection."""
+
+    _mode, _n = "reflect", 3
+
+
+class ReplicationPad3d(_Pad):
+    """Pad the last three dimensions by repeating their edge values."""
+
+    _mode, _n = "replicate", 3
+
+
+class CircularPad3d(_Pad):
+    """Pad the last three dimensions by wrapping around."""
+
+    _mode, _n = "circular", 3

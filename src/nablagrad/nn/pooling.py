@@ -13,6 +13,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from . import _pooling as Pl
+from .functional import _pair
 from .module import Module
 
 
@@ -152,3 +153,33 @@ class LPPool2d(_LPPool):
 
     def forward(self, input: Tensor) -> Tensor:
         return Pl.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class _MaxUnpool(Module):
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        fn = Pl.max_unpool1d if len(self.kernel_size) == 1 else Pl.max_unpool2d
+        return fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpool):
+    """Inverse of ``MaxPool1d(return_indices=True)``."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+
+
+class MaxUnpool2d(_MaxUnpool):
+    """Inverse of ``MaxPool2d(return_indices=True)``."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = _pair(kernel_size, "kernel_size", "MaxUnpool2d", low=1)
+        st = stride if stride is not None else kernel_size
+        self.stride = _pair(st, "stride", "MaxUnpool2d", low=1)
+        self.padding = _pair(padding, "padding", "MaxUnpool2d", low=0)
