@@ -130,6 +130,10 @@ F64 = {
         [(2, 5, 7)],
     ),
     "adaptive_avg_pool1d": (lambda L, x: L.adaptive_avg_pool1d(x, 4), [(2, 3, 7)]),
+    "adaptive_max_pool2d_blocks": (
+        lambda L, x: L.adaptive_max_pool2d(x, (2, 3)) + L.adaptive_max_pool2d(x, 1),
+        [(2, 3, 4, 6)],
+    ),
     "max_pool2d_ceil_indices": (
         lambda L, x: L.max_pool2d(x, (3, 2), (2, 3), 1, ceil_mode=True, return_indices=True),
         [(2, 3, 8, 7)],
@@ -138,6 +142,11 @@ F64 = {
         lambda L, x: L.max_pool2d(x, 2, 1, 1, dilation=2, return_indices=True),
         [(3, 5, 6)],
     ),
+    "max_pool2d_ceil_dilated": (
+        lambda L, x: L.max_pool2d(x, (2, 3), (3, 2), (1, 1), (2, 1), ceil_mode=True),
+        [(2, 3, 9, 8)],
+    ),
+    "max_pool1d_ceil": (lambda L, x: L.max_pool1d(x, 3, 2, 1, ceil_mode=True), [(2, 3, 8)]),
     "avg_pool2d_ceil": (lambda L, x: L.avg_pool2d(x, 2, ceil_mode=True), [(2, 3, 5, 5)]),
     "avg_pool2d_exclude_pad": (
         lambda L, x: L.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
@@ -291,6 +300,7 @@ def test_instance_norm_without_running_stats_uses_batch_stats_in_eval():
         ("AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False)", (2, 3, 6, 6)),
         ("AvgPool1d(4, 2, 2, False, False)", (2, 3, 9)),
         ("AdaptiveMaxPool2d(2)", (3, 5, 5)),
+        ("AdaptiveMaxPool2d((1, None))", (2, 3, 4, 5)),
         ("AdaptiveAvgPool1d(2)", (2, 3, 5)),
         ("LPPool1d(2, 2)", (2, 3, 6)),
         ("ZeroPad1d((2, 1))", (2, 3, 4)),

@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import _validate
 from ..backend import get_array_module, np
+from ..ops import conv as _conv
 from ..ops.shape import pad
 from ..tensor import Tensor
 
@@ -116,8 +117,9 @@ def max_pool1d(
 
     x, unb = _batched(input, "max_pool1d")
     k, s, p, d, out = _params1d("max_pool1d", x, kernel_size, stride, padding, dilation, ceil_mode)
-    if not return_indices and not ceil_mode:
-        y = F.max_pool2d(x.unsqueeze(-2), (1, k), (1, s), (0, p), (1, d)).squeeze(-2)
+    if not return_indices:
+        y = F.max_pool2d(x.unsqueeze(-2), (1, k), (1, s), (0, p), (1, d), ceil_mode)
+        y = y.squeeze(-2)
         return y.squeeze(0) if unb else y
     table = _window_table(x.shape[-1], k, s, p, d, out)
     windows, _ = _gathered(x, table, -math.inf)
@@ -225,6 +227,12 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
             f"adaptive_max_pool2d(): Expected input to have non-zero size for non-batch "
             f"dimensions, but input has sizes {list(input.shape)} with output size {(oh, ow)}"
         )
+    if not return_indices and h % oh == 0 and w % ow == 0:  # equal blocks: the 2-D primitive
+        y = _conv.MaxPool2dFn.apply(
+            x, kernel=(h // oh, w // ow), stride=(h // oh, w // ow), padding=(0, 0),
+            dilation=(1, 1),
+        )  # fmt: skip
+        return y.squeeze(0) if unb else y
     rows, cols = _adaptive_table(h, oh), _adaptive_table(w, ow)
     table = rows[:, None, :, None] * w + cols[None, :, None, :]  # (oh, ow, kh, kw)
     table = table.reshape(oh, ow, -1)
@@ -322,6 +330,16 @@ def pool2d_windows(
             f"({c}x{max(oh, 0)}x{max(ow, 0)}). Output size is too small: use a kernel no larger "
             "than the (padded) input"
         )
+    if kind == "max" and not return_indices:
+        # ceil mode: -inf on the bottom/right makes room for the last partial windows (each
+        # holds an input element, so -inf never wins); then the plain 2-D primitive
+        extra = [
+            max(0, (o - 1) * st + dd * (kk - 1) + 1 - (size + 2 * pp))
+            for o, st, dd, kk, size, pp in zip((oh, ow), s, d, k, (h, w), p)
+        ]  # fmt: skip
+        widths = (p[1], p[1] + extra[1], p[0], p[0] + extra[0])
+        xpad = pad(x, widths, value=-math.inf) if any(widths) else x
+        return _conv.MaxPool2dFn.apply(xpad, kernel=k, stride=s, padding=(0, 0), dilation=d)
     th = _window_table(h, k[0], s[0], p[0], d[0], oh)
     tw = _window_table(w, k[1], s[1], p[1], d[1], ow)
     lo_h, hi_h = max(0, -int(th.min())), max(0, int(th.max()) - h + 1)
