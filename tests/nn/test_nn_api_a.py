@@ -41,7 +41,8 @@ MODULES = [
     "AlphaDropout(0.1, True)", "MarginRankingLoss()", "MarginRankingLoss(0.5, reduction='sum')",
     "HingeEmbeddingLoss()", "CosineEmbeddingLoss()", "TripletMarginLoss()", "SoftMarginLoss()",
     "MultiLabelSoftMarginLoss()", "MultiMarginLoss()", "PoissonNLLLoss()", "GaussianNLLLoss()",
-    "Bilinear(2, 3, 4)", "Bilinear(2, 3, 4, bias=False)", "Identity()", "Identity(3, x=1)",
+    "Bilinear(2, 3, 4)", "Bilinear(2, 3, 4, bias=False)", "ZeroPad2d((1, 2))", "Identity()",
+    "Identity(3, x=1)",
     "RMSNorm(4)", "RMSNorm((3, 4), 1e-3, False)", "CircularPad1d(2)", "CircularPad2d((1, 2, 3, 4))",
     "FeatureAlphaDropout(0.2)", "MultiLabelMarginLoss()", "TripletMarginWithDistanceLoss()",
     "TripletMarginWithDistanceLoss(margin=2.0, swap=True)",
@@ -469,6 +470,17 @@ ERRORS = [
     lambda L, F: F.gaussian_nll_loss(L.ones(3, 2), L.ones(3, 2), L.ones(2, 3)),
     lambda L, F: F.poisson_nll_loss(L.ones(3), L.ones(3), reduction="avg"),
     lambda L, F: F.bilinear(L.ones(2, 3), L.ones(2, 4), L.ones(5, 2, 4)),
+    lambda L, F: F.multi_margin_loss(L.ones(2, 3), L.tensor([0, 5])),
+    lambda L, F: L.nn.ReflectionPad1d(3)(L.ones(1, 2, 3)),
+    lambda L, F: L.nn.ZeroPad2d((1, 2, 3))(L.ones(1, 2, 3)),
+    lambda L, F: F.pad(L.ones(2, 3), (1, 1), mode="bogus"),
+    lambda L, F: F.instance_norm(L.ones(2, 3, 4), L.zeros(2), L.ones(2)),
+    lambda L, F: F.cosine_similarity(L.ones(4), L.ones(4)),
+    lambda L, F: F.glu(L.ones(4), dim=2),
+    lambda L, F: F.avg_pool1d(L.ones(2, 3, 4), 5),
+    lambda L, F: F.max_pool1d(L.ones(2, 3, 4), 0),
+    lambda L, F: F.rms_norm(L.ones(2, 3), [4]),
+    lambda L, F: F.gaussian_nll_loss(L.ones(3, 2), L.ones(3, 2), L.ones(3, 2), reduction="x"),
 ]
 
 

@@ -242,7 +242,7 @@ def multi_margin_loss(
     if idx.shape[0] != n:
         raise RuntimeError(f"inconsistent target size, expected {n} but got {list(target.shape)}")
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= c):
-        raise IndexError(f"target out of range: class indices must be in [0, {c})")
+        raise RuntimeError(f"target out of range: class indices must be in [0, {c})")
     if weight is not None and weight.shape[0] != c:
         raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
     xp = get_array_module(x._data)
@@ -359,7 +359,7 @@ def multilabel_margin_loss(
     xp = get_array_module(x._data)
     idx = xp.asarray(t).reshape(n, c)
     if idx.size and (int(idx.max()) >= c or int(idx.min()) < -1):
-        raise IndexError(f"multilabel_margin_loss: target values must be in [-1, {c})")
+        raise RuntimeError(f"multilabel_margin_loss: target values must be in [-1, {c})")
     listed = xp.cumprod(idx >= 0, axis=1).astype(bool)  # entries before the first -1
     hits = (idx[:, :, None] == xp.arange(c)[None, None, :]) & listed[:, :, None]
     counts = hits.sum(1)  # how often each class is listed as a target

@@ -102,6 +102,12 @@ def instance_norm(
         )
     axes = tuple(range(2, x.ndim))
     shape = (1, -1) + (1,) * (x.ndim - 2)
+    for name, r in (("running_mean", running_mean), ("running_var", running_var)):
+        if r is not None and r.numel() != x.shape[1]:
+            raise RuntimeError(
+                f"instance_norm: {name} should contain {x.shape[1]} elements (one per channel) "
+                f"not {r.numel()}"
+            )
     if use_input_stats:
         spatial = 1
         for d in x.shape[2:]:

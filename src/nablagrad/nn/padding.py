@@ -24,9 +24,9 @@ from .module import Module
 def _widths(padding: Any, n: int, name: str) -> tuple:
     if _validate.is_int(padding):
         return (int(padding),) * (2 * n)
-    if isinstance(padding, (tuple, list)) and len(padding) == 2 * n:
+    if isinstance(padding, (tuple, list)):  # checked by F.pad at the call, as torch
         return tuple(padding)
-    raise ValueError(f"{name}: padding must be an int or a tuple of {2 * n} ints, got {padding!r}")
+    raise TypeError(f"{name}: padding must be an int or a tuple of ints, got {padding!r}")
 
 
 class _Pad(Module):
