@@ -169,11 +169,14 @@ class LogSigmoid(Function):
     its own derivative -exp(-softplus(x)) sigmoid(x) keeps full precision in both tails."""
 
     def forward(self, x):
-        return -_softplus_raw(get_array_module(x), -x)
+        xp = get_array_module(x)
+        return (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
 
     def backward(self, g, out, x):
         m = self.m
-        return (g * m.exp(-m.call(Softplus, x)),)
+        if m.tensors:  # a graph: its derivative must be as precise
+            return (g * m.exp(-m.call(Softplus, x)),)
+        return (g * _sigmoid(-x),)  # exp(-|x|) based: precise in both tails
 
 
 class Mish(Function):
