@@ -140,6 +140,24 @@ from .pooling import (
     MaxUnpool2d,
 )
 from . import parallel
+from .attention import MultiheadAttention
+from .embedding_bag import EmbeddingBag
+from .sampling import (
+    Fold,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unfold,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "functional",
@@ -222,4 +240,18 @@ __all__ = [
     "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "Dropout3d", "InstanceNorm3d",
     "CircularPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad3d",
     "MaxUnpool1d", "MaxUnpool2d",
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerEncoder",
+    "TransformerDecoder",
+    "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
+    "Upsample",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Fold",
+    "Unfold",
+    "EmbeddingBag",
 ]  # fmt: skip
