@@ -230,6 +230,201 @@ CASES: dict[str, Case] = {
     F + "l1_loss": Case(lambda L, x, y: L.l1_loss(x, y, reduction="sum"), [(3, 4), (3, 4)]),
     F + "huber_loss": Case(lambda L, x, y: L.huber_loss(x, y, delta=0.5), [(3, 4), (3, 4)]),
     F + "smooth_l1_loss": Case(lambda L, x, y: L.smooth_l1_loss(x, y, beta=0.5), [(3, 4), (3, 4)]),
+    # -- nn-api-a: more activations, normalisation, distances, pooling, dropout, losses --------
+    F + "relu_": Case(lambda L, x: L.relu_(x.clone()) + L.relu(x.clone(), inplace=True)),
+    F + "elu_": Case(lambda L, x: L.elu_(x.clone(), 0.5) + L.elu(x.clone(), inplace=True)),
+    F + "selu_": Case(lambda L, x: L.selu_(x.clone()) + L.selu(x.clone(), True)),
+    F + "leaky_relu_": Case(lambda L, x: L.leaky_relu_(x.clone(), 0.2)),
+    F + "hardtanh_": Case(lambda L, x: L.hardtanh_(x.clone(), -0.5) + L.relu6(x * 4, True)),
+    F + "celu_": Case(lambda L, x: L.celu_(x.clone(), 0.5), opts={"rtol": 1e-4}),
+    F + "rrelu_": Case(lambda L, x: L.rrelu_(x.clone(), 0.1, 0.2)),
+    F + "threshold_": Case(lambda L, x: L.threshold_(x.clone(), 0.1, 3.0)),
+    F + "rms_norm": Case(
+        lambda L, x, w: L.rms_norm(x, (4,), w) + L.rms_norm(x, [3, 4], eps=0.1),
+        [(2, 3, 4), (4,)],
+        {"rtol": 1e-4, "atol": 1e-5},
+    ),  # fmt: skip
+    F + "feature_alpha_dropout": Case(
+        lambda L, x: L.feature_alpha_dropout(x, 0.3) + L.feature_alpha_dropout(x, 0.0, True)
+    ),
+    F + "multilabel_margin_loss": Case(
+        lambda L, x, y: L.multilabel_margin_loss(x, y) + L.multilabel_margin_loss(x[0], y[0]),
+        [(3, 4), np.array([[3, 0, -1, 1], [1, 1, 2, -1], [-1, 0, 1, 2]])],
+        {"second_order": False},  # torch: no double backward
+    ),  # fmt: skip
+    F + "triplet_margin_with_distance_loss": Case(
+        lambda L, a, p, n: (
+            L.triplet_margin_with_distance_loss(a, p, n, swap=True)
+            + L.triplet_margin_with_distance_loss(
+                a, p, n, distance_function=lambda u, v: (u - v).abs().sum(-1), margin=3.0
+            )
+        ),
+        [(5, 3), (5, 3), (5, 3)],
+        {"rtol": 1e-4, "atol": 1e-5},
+    ),  # fmt: skip
+    F + "max_pool1d_with_indices": Case(
+        lambda L, x: L.max_pool1d_with_indices(x, 3, 2, 1), [(2, 3, 8)]
+    ),
+    F + "max_pool2d_with_indices": Case(
+        lambda L, x: L.max_pool2d_with_indices(x, 3, 2, 1, ceil_mode=True), [(2, 3, 6, 7)]
+    ),
+    F + "adaptive_max_pool1d_with_indices": Case(
+        lambda L, x: L.adaptive_max_pool1d_with_indices(x, 3), [(2, 3, 8)]
+    ),
+    F + "adaptive_max_pool2d_with_indices": Case(
+        lambda L, x: L.adaptive_max_pool2d_with_indices(x, (2, 3)), [(2, 3, 6, 7)]
+    ),
+    F + "max_unpool1d": Case(
+        lambda L, x: L.max_unpool1d(*L.max_pool1d(x, 2, return_indices=True), 2), [(2, 3, 8)]
+    ),
+    F + "max_unpool2d": Case(
+        lambda L, x: L.max_unpool2d(
+            *L.max_pool2d(x, 3, 2, 1, return_indices=True), 3, 2, 1, output_size=(6, 7)
+        ),
+        [(2, 3, 6, 7)],
+    ),  # fmt: skip
+    F + "dropout3d": Case(lambda L, x: L.dropout3d(x, 0.3, False), [(2, 3, 2, 2, 2)]),
+    F + "prelu": Case(lambda L, x, w: L.prelu(x, w), [(2, 3, 4), (3,)]),
+    F + "rrelu": Case(lambda L, x: L.rrelu(x, 0.1, 0.3) + L.rrelu(x, training=False)),
+    F + "celu": Case(lambda L, x: L.celu(x, 0.7), opts={"rtol": 1e-4}),
+    F + "softsign": Case(lambda L, x: L.softsign(x)),
+    F + "tanhshrink": Case(lambda L, x: L.tanhshrink(x), opts={"atol": 1e-4}),
+    F + "threshold": Case(lambda L, x: L.threshold(x, 0.3, -2.0)),
+    F + "logsigmoid": Case(lambda L, x: L.logsigmoid(x * 5), opts={"rtol": 1e-4}),
+    F + "glu": Case(lambda L, x: L.glu(x) + L.glu(x, 0).sum(0), [(4, 2)]),
+    F + "hardswish": Case(lambda L, x: L.hardswish(x * 2.5)),
+    F + "hardsigmoid": Case(
+        lambda L, x: L.hardsigmoid(x * 2.5), opts={"second_order": False}
+    ),  # torch: no double backward (ours: zero, the function is piecewise linear)
+    F + "softmin": Case(lambda L, x: L.softmin(x, 1) + L.softmin(x.double(), dim=0).float()),
+    F + "hardshrink": Case(lambda L, x: L.hardshrink(x) + L.hardshrink(x, 1.2)),
+    F + "softshrink": Case(lambda L, x: L.softshrink(x, 0.7)),
+    F + "group_norm": Case(
+        lambda L, x, w, b: L.group_norm(x, 2, w, b, eps=1e-3),
+        [(2, 4, 5), (4,), (4,)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),  # fmt: skip
+    F + "instance_norm": Case(
+        lambda L, x, w, b: L.instance_norm(x, weight=w, bias=b),
+        [(2, 3, 5), (3,), (3,)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),  # fmt: skip
+    F + "local_response_norm": Case(
+        lambda L, x: L.local_response_norm(x, 3, alpha=0.5, beta=0.7, k=2.0),
+        [(2, 5, 3, 2)],
+        {"rtol": 1e-4, "atol": 1e-5},
+    ),  # fmt: skip
+    F + "normalize": Case(
+        lambda L, x: L.normalize(x) + L.normalize(x, p=1.0, dim=0), opts={"rtol": 1e-4}
+    ),
+    F + "cosine_similarity": Case(
+        lambda L, a, b: L.cosine_similarity(a, b) + L.cosine_similarity(a, b[:1], dim=1),
+        [(3, 4), (3, 4)],
+        {"rtol": 1e-4, "atol": 1e-5},
+    ),  # fmt: skip
+    F + "pairwise_distance": Case(
+        lambda L, a, b: L.pairwise_distance(a, b) + L.pairwise_distance(a, b, p=3, keepdim=True).T,
+        [(3, 4), (3, 4)],
+        {"rtol": 1e-4, "atol": 1e-5},
+    ),  # fmt: skip
+    F + "pdist": Case(
+        lambda L, x: L.pdist(x) + L.pdist(x, p=1),
+        [(4, 3)],
+        {"rtol": 1e-4, "atol": 1e-5, "second_order": False},  # torch: no double backward
+    ),  # fmt: skip
+    F + "bilinear": Case(
+        lambda L, a, b, w, c: L.bilinear(a, b, w, c),
+        [(2, 3, 4), (2, 3, 2), (5, 4, 2), (5,)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),  # fmt: skip
+    F + "max_pool1d": Case(
+        lambda L, x: (
+            L.max_pool1d(x, 3, 2, 1),
+            *L.max_pool1d(x, 2, 2, 1, dilation=2, ceil_mode=True, return_indices=True),
+            L.max_pool1d(x[0], 2),
+        ),
+        [(2, 3, 8)],
+    ),  # fmt: skip
+    F + "avg_pool1d": Case(
+        lambda L, x: (
+            L.avg_pool1d(x, 3, 2, 1)
+            + L.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)[..., :4]
+        ),
+        [(2, 3, 7)],
+    ),  # fmt: skip
+    F + "adaptive_max_pool1d": Case(
+        lambda L, x: L.adaptive_max_pool1d(x, 3, return_indices=True), [(2, 3, 7)]
+    ),
+    F + "adaptive_max_pool2d": Case(
+        lambda L, x: (
+            *L.adaptive_max_pool2d(x, (3, None), return_indices=True),
+            L.adaptive_max_pool2d(x[0], 2),
+        ),
+        [(2, 3, 5, 2)],
+    ),  # fmt: skip
+    F + "adaptive_avg_pool1d": Case(lambda L, x: L.adaptive_avg_pool1d(x, 3), [(2, 3, 7)]),
+    F + "lp_pool1d": Case(
+        lambda L, x: L.lp_pool1d(x.abs() + 0.1, 2, 3, 2), [(2, 3, 7)], {"rtol": 1e-4}
+    ),
+    F + "lp_pool2d": Case(
+        lambda L, x: L.lp_pool2d(x.abs() + 0.1, 3, 2), [(2, 3, 4, 4)], {"rtol": 1e-4}
+    ),
+    F + "dropout1d": Case(lambda L, x: L.dropout1d(x, 0.5, training=False), [(2, 3, 4)]),
+    F + "dropout2d": Case(lambda L, x: L.dropout2d(x, 0.5, training=False), [(2, 3, 4, 2)]),
+    F + "alpha_dropout": Case(lambda L, x: L.alpha_dropout(x, 0.5) + L.alpha_dropout(x, 0.0, True)),
+    F + "margin_ranking_loss": Case(
+        lambda L, a, b, y: L.margin_ranking_loss(a, b, y.sign(), margin=0.3),
+        [(6,), (6,), (6,)],
+    ),  # fmt: skip
+    F + "hinge_embedding_loss": Case(
+        lambda L, x, y: L.hinge_embedding_loss(x, y, margin=1.5, reduction="none"),
+        [(3, 4), np.array([[1.0, -1.0, 1.0, -1.0]] * 3, dtype=np.float32)],
+    ),  # fmt: skip
+    F + "cosine_embedding_loss": Case(
+        lambda L, a, b, y: L.cosine_embedding_loss(a, b, y, margin=0.1, reduction="sum"),
+        [(4, 3), (4, 3), np.array([1.0, -1.0, -1.0, 1.0], dtype=np.float32)],
+        {"rtol": 1e-4, "atol": 1e-5},
+    ),  # fmt: skip
+    F + "triplet_margin_loss": Case(
+        lambda L, a, p, n: (
+            L.triplet_margin_loss(a, p, n, margin=2.0)
+            + L.triplet_margin_loss(a, p, n, p=1, swap=True, reduction="sum")
+        ),
+        [(5, 3), (5, 3), (5, 3)],
+        {"rtol": 1e-4, "atol": 1e-5},
+    ),  # fmt: skip
+    F + "soft_margin_loss": Case(
+        lambda L, x, y: L.soft_margin_loss(x, y.sign().detach()), [(3, 4), (3, 4)], {"rtol": 1e-4}
+    ),
+    F + "multilabel_soft_margin_loss": Case(
+        lambda L, x, y, w: L.multilabel_soft_margin_loss(x, (y > 0).float(), w),
+        [(3, 4), (3, 4), (4,)],
+        {"rtol": 1e-4},
+    ),  # fmt: skip
+    F + "multi_margin_loss": Case(
+        lambda L, x, y, w: (
+            L.multi_margin_loss(x, y, margin=2.0)
+            + L.multi_margin_loss(x, y, p=2, weight=w.detach(), reduction="sum")
+        ),
+        [(3, 4), I(0, 3, 1), (4,)],
+        {"rtol": 1e-4, "second_order": False},  # torch: no double backward
+    ),  # fmt: skip
+    F + "poisson_nll_loss": Case(
+        lambda L, x, y: (
+            L.poisson_nll_loss(x, y.abs() * 2)
+            + L.poisson_nll_loss(x.abs() + 0.1, y.abs() * 2, log_input=False, full=True)
+        ),
+        [(3, 4), (3, 4)],
+        {"rtol": 1e-4, "atol": 1e-5},
+    ),  # fmt: skip
+    F + "gaussian_nll_loss": Case(
+        lambda L, x, y, v: (
+            L.gaussian_nll_loss(x, y, v.abs() + 0.1, full=True)
+            + L.gaussian_nll_loss(x, y, v[:, :1].abs() + 0.1, reduction="sum")
+        ),
+        [(3, 4), (3, 4), (3, 4)],
+        {"rtol": 1e-4, "atol": 1e-5},
+    ),  # fmt: skip
     # -- attention and resampling (nn/_attention.py, nn/_sampling.py) -------------------------
     F + "scaled_dot_product_attention": Case(
         lambda L, q, k, v, m: (
