@@ -131,6 +131,21 @@ from .ops.linalg import (
     tensordot,
     vdot,
 )
+from .ops.linalg_fns import (
+    cholesky,
+    cholesky_inverse,
+    cholesky_solve,
+    det,
+    inverse,
+    logdet,
+    matrix_exp,
+    matrix_power,
+    pinverse,
+    qr,
+    svd,
+    vander,
+)
+from .ops.linalg_fns import linalg_slogdet as slogdet
 from .ops.reduce import (
     amax,
     amin,
@@ -347,6 +362,7 @@ from . import distributed
 from . import models, nn
 from . import optim
 from . import distributions
+from . import linalg
 from . import datasets, utils
 from .serialization import SerializationError, load, save
 

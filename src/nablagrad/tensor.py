@@ -1083,6 +1083,44 @@ class Tensor:
     def mT(self) -> Tensor:  # noqa: N802 - torch's name
         return _ops.transpose(self, -2, -1)
 
+    # -- matrix functions and decompositions (nablagrad.ops.linalg_fns) -------------------------
+
+    def det(self) -> Tensor:
+        return _ops.det(self)
+
+    def logdet(self) -> Tensor:
+        return _ops.logdet(self)
+
+    def slogdet(self) -> Any:
+        return _ops.linalg_slogdet(self)
+
+    def inverse(self) -> Tensor:
+        return _ops.inverse(self)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        return _ops.pinverse(self, rcond)
+
+    def svd(self, some: bool = True, compute_uv: bool = True) -> Any:
+        return _ops.svd(self, some, compute_uv)
+
+    def qr(self, some: bool = True) -> Any:
+        return _ops.qr(self, some)
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        return _ops.cholesky(self, upper)
+
+    def cholesky_solve(self, input2: Tensor, upper: bool = False) -> Tensor:
+        return _ops.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> Tensor:
+        return _ops.cholesky_inverse(self, upper)
+
+    def matrix_power(self, n: int) -> Tensor:
+        return _ops.matrix_power(self, n)
+
+    def matrix_exp(self) -> Tensor:
+        return _ops.matrix_exp(self)
+
     # -- linear algebra and indexing (nablagrad.ops.linalg, nablagrad.ops.index) -----------------
 
     def matmul(self, other: Tensor) -> Tensor:
@@ -1568,6 +1606,7 @@ _OPS_MODULES = (
     "matrices",
     "arrange",
     "dtypeinfo",
+    "linalg_fns",
 )
 
 

@@ -100,6 +100,28 @@ CASES: dict[str, Case] = {
     "bmm": Case(lambda L, a, b: L.bmm(a, b), [(2, 3, 4), (2, 4, 2)], {"rtol": 1e-4}),
     "outer": Case(lambda L, a, b: L.outer(a, b), [(3,), (4,)]),
     "einsum": Case(lambda L, a, b: L.einsum("ij,jk->ik", a, b), [(3, 4), (4, 2)], {"rtol": 1e-4}),
+    # -- api-c: matrix functions and decompositions (ops/decomp.py, ops/linalg_fns.py) -------
+    "det": Case(lambda L, x: L.det(x + 3 * L.eye(3)), [(2, 3, 3)], {"rtol": 1e-4}),
+    "logdet": Case(lambda L, x: L.logdet(x @ x.mT + L.eye(3)), [(3, 3)], {"rtol": 1e-4}),
+    "slogdet": Case(lambda L, x: L.slogdet(x), [(3, 3)], {"rtol": 1e-4, "atol": 1e-4}),
+    "inverse": Case(lambda L, x: L.inverse(x + 3 * L.eye(3)), [(3, 3)], {"rtol": 1e-4}),
+    "pinverse": Case(lambda L, x: L.pinverse(x), [(4, 3)], {"rtol": 1e-3, "atol": 1e-4}),
+    "svd": Case(lambda L, x: [t.abs() for t in L.svd(x)], [(4, 3)], {"rtol": 1e-3, "atol": 1e-4}),
+    "qr": Case(lambda L, x: L.qr(x), [(4, 3)], {"rtol": 1e-3, "atol": 1e-4}),
+    "cholesky": Case(lambda L, x: L.cholesky(x @ x.mT + L.eye(3)), [(3, 3)], {"rtol": 1e-4}),
+    "cholesky_solve": Case(
+        lambda L, b, x: L.cholesky_solve(b, L.linalg.cholesky(x @ x.mT + L.eye(3))),
+        [(3, 2), (3, 3)],
+        {"rtol": 1e-3, "atol": 1e-4},
+    ),
+    "cholesky_inverse": Case(
+        lambda L, x: L.cholesky_inverse(L.linalg.cholesky(x @ x.mT + L.eye(3))),
+        [(3, 3)],
+        {"rtol": 1e-3, "atol": 1e-4},
+    ),
+    "matrix_power": Case(lambda L, x: L.matrix_power(x, 3), [(2, 3, 3)], {"rtol": 1e-4}),
+    "matrix_exp": Case(lambda L, x: L.matrix_exp(x), [(3, 3)], {"rtol": 1e-4, "atol": 1e-4}),
+    "vander": Case(lambda L, x: L.vander(x, 4), [(3,)], {"grad": False}),  # torch's backward fails
     # -- shapes ---------------------------------------------------------------------------------
     "reshape": Case(lambda L, x: L.reshape(x, (4, 3))),
     "flatten": Case(lambda L, x: L.flatten(x, 1), [(2, 3, 4)]),
