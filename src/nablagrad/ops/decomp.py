@@ -169,6 +169,8 @@ class Cholesky(Function):
 class Eigh(Function):
     """Eigen-decomposition of a symmetric matrix, packed as [w, V]; ``values_only`` packs w."""
 
+    saved = (0, "out")
+
     def forward(self, a, uplo="L", values_only=False):
         xp = get_array_module(a)
         w, v = xp.linalg.eigh(a, UPLO=uplo)
@@ -195,6 +197,8 @@ class Eigh(Function):
 
 class Svd(Function):
     """Singular value decomposition packed as [U, S, Vh]; ``values_only`` packs S alone."""
+
+    saved = (0, "out")
 
     def forward(self, a, full_matrices=False, values_only=False):
         xp = get_array_module(a)
@@ -256,6 +260,8 @@ class Svd(Function):
 
 class Qr(Function):
     """QR decomposition packed as [Q, R] (``mode`` 'reduced' or 'complete')."""
+
+    saved = (0, "out")
 
     def forward(self, a, mode="reduced"):
         xp = get_array_module(a)

@@ -529,7 +529,7 @@ def index_put(
     if not isinstance(indices, (tuple, list)):
         raise TypeError("index_put(): argument 'indices' must be a tuple of Tensors")
     index, _ = convert_index(tuple(indices), input)
-    v = _as_operand(values, input, input._data.dtype)
+    v = values if isinstance(values, Tensor) else _as_operand(values, input, input._data.dtype)
     if v._data.dtype != input._data.dtype:
         raise RuntimeError(
             f"Index put requires the source and destination dtypes match, got {input.dtype} "

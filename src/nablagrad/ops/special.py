@@ -75,6 +75,8 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
 class I1(Function):
     """The modified Bessel function I1; d/dx I1 = I0 - I1 / x (1/2 at 0)."""
 
+    saved = (0, "out")
+
     def forward(self, x):
         return special_module(x).i1(x).astype(x.dtype, copy=False)
 
