@@ -80,7 +80,12 @@ def test_scatter_reduce_prod_forward_and_no_derivative():
     for include_self in (True, False):
         ours, ref = both(
             lambda L, a, b: L.scatter_reduce(
-                a, 0, L.tensor([0, 0, 2]), b, "prod", include_self=include_self
+                a,
+                0,
+                L.tensor([0, 0, 2]),
+                b,
+                "prod",
+                include_self=include_self,  # noqa: B023
             ),
             x,
             s,
@@ -98,7 +103,9 @@ def test_integer_scatter_reduce_mean_and_extremes():
     x, s = np.array([10, 20, 30]), np.array([1, 4, 7, 8])
     for reduce in ("mean", "amax", "amin", "sum"):
         ours, ref = both(
-            lambda L, a, b: L.scatter_reduce(a, 0, L.tensor([0, 0, 2, 2]), b, reduce), x, s
+            lambda L, a, b: L.scatter_reduce(a, 0, L.tensor([0, 0, 2, 2]), b, reduce),  # noqa: B023
+            x,
+            s,
         )
         same(ours, ref)
 
@@ -158,7 +165,7 @@ def test_fill_diagonal_shapes():
         ((2, 5), False),
         ((3, 3, 3), False),
     ]:
-        ours, ref = both(lambda L, x: x.clone().fill_diagonal_(4.0, wrap=wrap), np.zeros(shape))
+        ours, ref = both(lambda L, x: x.clone().fill_diagonal_(4.0, wrap=wrap), np.zeros(shape))  # noqa: B023
         same(ours, ref)
     with pytest.raises(RuntimeError, match="equal length"):
         ng.zeros(2, 3, 3).fill_diagonal_(1.0)
