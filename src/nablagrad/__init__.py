@@ -146,6 +146,8 @@ from .ops.linalg_fns import (
     vander,
 )
 from .ops.linalg_fns import linalg_slogdet as slogdet
+from .ops.linalg_fns import addbmm, addr, adjoint, cdist, chain_matmul
+from .ops.layout import diagonal_scatter, select_scatter, slice_scatter
 from .ops.index import (
     index_add,
     index_copy,

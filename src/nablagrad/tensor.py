@@ -1516,6 +1516,49 @@ class Tensor:
     def renorm_(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.renorm_(self, *args, **kwargs)
 
+    def addr(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addr(self, *args, **kwargs)
+
+    def addbmm(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addbmm(self, *args, **kwargs)
+
+    def adjoint(self) -> Tensor:
+        return _ops.adjoint(self)
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802 - torch's name
+        return _ops.transpose(self, -2, -1)
+
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - torch's name
+        if self.ndim > 2:
+            raise RuntimeError("tensor.H is only supported on matrices (2-D tensors).")
+        return _ops.permute(self, *reversed(range(self.ndim)))
+
+    def diagonal_scatter(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.diagonal_scatter(self, *args, **kwargs)
+
+    def select_scatter(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.select_scatter(self, *args, **kwargs)
+
+    def slice_scatter(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.slice_scatter(self, *args, **kwargs)
+
+    def addmm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addmm_(self, *args, **kwargs)
+
+    def addmv_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addmv_(self, *args, **kwargs)
+
+    def baddbmm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.baddbmm_(self, *args, **kwargs)
+
+    def addr_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addr_(self, *args, **kwargs)
+
+    def addbmm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addbmm_(self, *args, **kwargs)
+
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         return _ops.unfold_windows(self, dimension, size, step)
 

@@ -302,3 +302,19 @@ def test_windows_match_torch_in_float64():
             same(ours, ref, atol=1e-12)
     with pytest.raises(RuntimeError, match="floating point"):
         ng.hann_window(4, dtype=ng.int64)
+
+
+def test_cdist_zero_distances_and_errors():
+    a = np.array([[0.0, 1.0], [2.0, 2.0]])
+    for p in (1.0, 2.0, 3.0):
+        res = []
+        for L in (ng, torch):
+            x = L.tensor(a, requires_grad=True)
+            d = L.cdist(x, L.tensor(a), p=p)
+            d.sum().backward()
+            res.append((d, x.grad))
+        same(res[0], res[1], atol=1e-12)
+    with pytest.raises(RuntimeError, match="same number of columns"):
+        ng.cdist(ng.ones(2, 3), ng.ones(2, 4))
+    with pytest.raises(RuntimeError, match="floating-point"):
+        ng.cdist(ng.ones(2, 3).long(), ng.ones(2, 3).long())

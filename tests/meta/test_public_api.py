@@ -486,6 +486,33 @@ CASES: dict[str, Case] = {
     },
     T + "logical_not_": Case(lambda L, a: a.detach().round().logical_not_()),
     "relu_": Case(lambda L, x: L.relu_(x * 1)),
+    "addr": Case(lambda L, x, a, b: L.addr(x, a, b, beta=0.5, alpha=2), [(3, 4), (3,), (4,)]),
+    "addbmm": Case(lambda L, x, a, b: L.addbmm(x, a, b, alpha=0.5), [(3, 4), (2, 3, 2), (2, 2, 4)]),
+    "chain_matmul": Case(
+        lambda L, a, b, c: L.chain_matmul(a, b, c), [(2, 3), (3, 4), (4, 2)], {"rtol": 1e-4}
+    ),
+    "adjoint": Case(lambda L, x: L.adjoint(x), [(2, 3, 4)]),
+    "cdist": Case(
+        lambda L, a, b: (
+            L.cdist(a, b) + L.cdist(a, b, p=1) + L.cdist(a, b, p=float("inf")) + L.cdist(a, b, 3.0)
+        ),
+        [(2, 3, 4), (2, 5, 4)],
+        {"rtol": 1e-4, "atol": 1e-5, "second_order": False},  # torch: no double backward
+    ),
+    "diagonal_scatter": Case(lambda L, x, s: L.diagonal_scatter(x, s, 1), [(3, 4), (3,)]),
+    "select_scatter": Case(lambda L, x, s: L.select_scatter(x, s, 1, -1), [(3, 4), (3,)]),
+    "slice_scatter": Case(lambda L, x, s: L.slice_scatter(x, s, 1, 0, 4, 2), [(3, 4), (3, 2)]),
+    T + "mH": Case(lambda L, x: x.mH, [(2, 3, 4)]),
+    T + "H": Case(lambda L, x: x.H),
+    T + "addmm_": Case(
+        lambda L, x, a, b: x.clone().addmm_(a, b, beta=0.5), [(3, 4), (3, 2), (2, 4)]
+    ),
+    T + "addmv_": Case(lambda L, x, a, b: x.clone().addmv_(a, b, alpha=2), [(3,), (3, 2), (2,)]),
+    T + "baddbmm_": Case(
+        lambda L, x, a, b: x.clone().baddbmm_(a, b), [(2, 3, 4), (2, 3, 2), (2, 2, 4)]
+    ),
+    T + "addr_": Case(lambda L, x, a, b: x.clone().addr_(a, b), [(3, 4), (3,), (4,)]),
+    T + "addbmm_": Case(lambda L, x, a, b: x.clone().addbmm_(a, b), [(3, 4), (2, 3, 2), (2, 2, 4)]),
     # -- shapes ---------------------------------------------------------------------------------
     "reshape": Case(lambda L, x: L.reshape(x, (4, 3))),
     "flatten": Case(lambda L, x: L.flatten(x, 1), [(2, 3, 4)]),

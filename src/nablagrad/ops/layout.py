@@ -287,3 +287,73 @@ def empty_strided_like(
     if requires_grad:
         t.requires_grad = True
     return t
+
+
+# -- out-of-place writes into a slice, a selection or a diagonal --------------------------------
+
+
+def _scatter_into(input: Tensor, src: Tensor, index: tuple, name: str) -> Tensor:  # noqa: A002
+    target = input._data[index].shape
+    if tuple(src.shape) != target:
+        raise RuntimeError(
+            f"{name}: expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(target)}"
+        )
+    if src._data.dtype != input._data.dtype:
+        src = src.to(dtype=input.dtype)
+    return ix.SetItem.apply(input, src, index=index)
+
+
+def slice_scatter(
+    input: Tensor,  # noqa: A002
+    src: Tensor,
+    dim: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor:
+    """``input`` with ``input[..., start:end:step, ...]`` (along ``dim``) replaced by ``src``."""
+    ax = _axis(dim, input.ndim)
+    return _scatter_into(
+        input, src, (slice(None),) * ax + (slice(start, end, step),), "slice_scatter"
+    )
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+    """``input`` with the slice ``index`` along ``dim`` replaced by ``src``."""
+    ax = _axis(dim, input.ndim)
+    n = input.shape[ax]
+    if not -n <= index < n:
+        raise IndexError(
+            f"select_scatter(): index {index} out of range for tensor of size "
+            f"{list(input.shape)} at dimension {ax}"
+        )
+    return _scatter_into(input, src, (slice(None),) * ax + (index % n,), "select_scatter")
+
+
+def diagonal_scatter(
+    input: Tensor,  # noqa: A002
+    src: Tensor,
+    offset: int = 0,
+    dim1: int = 0,
+    dim2: int = 1,
+) -> Tensor:
+    """``input`` with its diagonal (``offset``, ``dim1``, ``dim2``) replaced by ``src``."""
+    from . import matrices as mx
+
+    d1, d2 = _axis(dim1, input.ndim), _axis(dim2, input.ndim)
+    want = tuple(mx.diagonal(input.detach(), offset, d1, d2).shape)
+    if tuple(src.shape) != want:
+        raise RuntimeError(
+            f"diagonal_scatter: expected src to have a size equal to the diagonal of self. "
+            f"src size = {list(src.shape)}, diagonal size = {list(want)}"
+        )
+    if src._data.dtype != input._data.dtype:
+        src = src.to(dtype=input.dtype)
+    args = (int(offset), d1, d2)
+    xp = get_array_module(input._data)
+    mask = mx.DiagonalScatter().forward(
+        xp.ones(want, dtype=bool), args=args, shape=tuple(input.shape)
+    )
+    placed = mx.DiagonalScatter.apply(src, args=args, shape=tuple(input.shape))
+    return ew.where(Tensor._wrap(mask), placed, input)

@@ -883,3 +883,84 @@ def tensorsolve(A: Tensor, B: Tensor, dims: Any = None, *, out: Any = None) -> T
     xshape = tuple(A.shape[B.ndim :])
     res = solve(A.reshape(rows, math.prod(xshape)), B.reshape(rows))
     return _out(res.reshape(xshape), out)
+
+
+# -- more products and distances ---------------------------------------------------------------
+
+
+def addr(
+    input: Tensor,  # noqa: A002
+    vec1: Tensor,
+    vec2: Tensor,
+    *,
+    beta: float = 1,
+    alpha: float = 1,
+) -> Tensor:
+    """``beta * input + alpha * outer(vec1, vec2)``."""
+    if vec1.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(
+            f"addr: Expected 1-D argument vec1 and vec2, but got {vec1.ndim}-D and {vec2.ndim}-D"
+        )
+    prod = la.outer(vec1, vec2)
+    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+
+
+def addbmm(
+    input: Tensor,  # noqa: A002
+    batch1: Tensor,
+    batch2: Tensor,
+    *,
+    beta: float = 1,
+    alpha: float = 1,
+) -> Tensor:
+    """``beta * input + alpha * sum_b batch1[b] @ batch2[b]``."""
+    prod = rd.sum(la.bmm(batch1, batch2), 0)
+    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+
+
+def chain_matmul(*matrices: Tensor, out: Any = None) -> Tensor:
+    """torch.chain_matmul (deprecated in torch): ``linalg.multi_dot`` of 2-D matrices."""
+    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    if len(matrices) == 1:
+        return _out(matrices[0].clone(), out)
+    return multi_dot(matrices, out=out)
+
+
+def adjoint(input: Tensor) -> Tensor:  # noqa: A002
+    """The conjugate transpose of the last two dims (the transpose, for real tensors)."""
+    if input.ndim < 2:
+        raise RuntimeError(
+            "tensor.adjoint() is only supported on matrices or batches of matrices. Got 1-D tensor."
+        )
+    return _mT(input)
+
+
+def cdist(
+    x1: Tensor,
+    x2: Tensor,
+    p: float = 2.0,
+    compute_mode: str = "use_mm_for_euclid_dist_if_necessary",
+) -> Tensor:
+    """The ``p``-norm distance between each row of ``x1`` (..., P, M) and each row of ``x2``
+    (..., R, M): shape (..., P, R); batch dims broadcast.  Zero distances get a zero gradient."""
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t.ndim}D")
+        if t._data.dtype.kind != "f":
+            kind = "Long" if t._data.dtype.kind in "iu" else str(t.dtype)
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {kind}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(
+            f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    if compute_mode not in (
+        "use_mm_for_euclid_dist_if_necessary",
+        "use_mm_for_euclid_dist",
+        "donot_use_mm_for_euclid_dist",
+    ):
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    diff = sh.unsqueeze(x1, -2) - sh.unsqueeze(x2, -3)
+    return vector_norm(diff, p, -1)
