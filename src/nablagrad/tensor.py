@@ -1516,6 +1516,12 @@ class Tensor:
     def renorm_(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.renorm_(self, *args, **kwargs)
 
+    def lu(self, pivot: bool = True, get_infos: bool = False) -> Any:
+        return _ops.torch_lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:  # noqa: N803
+        return _ops.torch_lu_solve(self, LU_data, LU_pivots)
+
     def addr(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.addr(self, *args, **kwargs)
 

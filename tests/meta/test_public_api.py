@@ -499,6 +499,11 @@ CASES: dict[str, Case] = {
         [(2, 3, 4), (2, 5, 4)],
         {"rtol": 1e-4, "atol": 1e-5, "second_order": False},  # torch: no double backward
     ),
+    "lu": Case(lambda L, x: L.lu(x), [(2, 4, 3)], {"rtol": 1e-4, "atol": 1e-5}),
+    "lu_unpack": Case(lambda L, x: L.lu_unpack(*L.lu(x)), [(4, 4)], {"rtol": 1e-4, "atol": 1e-5}),
+    "lu_solve": Case(
+        lambda L, b, x: L.lu_solve(b, *L.lu(x + 4 * L.eye(4))), [(4, 2), (4, 4)], {"rtol": 1e-4}
+    ),
     "diagonal_scatter": Case(lambda L, x, s: L.diagonal_scatter(x, s, 1), [(3, 4), (3,)]),
     "select_scatter": Case(lambda L, x, s: L.select_scatter(x, s, 1, -1), [(3, 4), (3,)]),
     "slice_scatter": Case(lambda L, x, s: L.slice_scatter(x, s, 1, 0, 4, 2), [(3, 4), (3, 2)]),

@@ -26,8 +26,9 @@ from typing import Any
 
 from ..autograd.function import Function
 from ..backend import get_array_module, np
+from ..tensor import Tensor
 
-__all__ = ["LinAlgError", "Inv", "Det", "LogAbsDet", "Solve", "Cholesky", "Eigh", "Svd", "Qr"]
+__all__ = ["LinAlgError", "Inv", "Det", "LogAbsDet", "Solve", "Cholesky", "Eigh", "Svd", "Qr", "Lu"]
 
 
 class LinAlgError(RuntimeError):
@@ -319,3 +320,68 @@ class _CatLast(Function):
 
     def backward(self, g, out, x, y):
         return g[..., : self.split], g[..., self.split :]
+
+
+class Lu(Function):
+    """LU decomposition with partial pivoting ``A = P L U``, packed as [P, L, U] (P carries no
+    gradient).  Backward (k = min(m, n)), as torch's:
+
+    - square: ``gA = P L^-T [tril_-1(L^T gL) + triu(gU U^T)] U^-T``;
+    - wide: ``gA = P L^-T [tril_-1(L^T gL - triu(gU) U^T) U1^-T + triu(gU1) | gU2]``;
+    - tall: ``gA = P [L1^-T triu(gU U^T - L^T tril_-1(gL)) + tril_-1(gL1) ; gL2] U^-T``.
+    """
+
+    saved = ("out",)
+
+    def forward(self, a):
+        from ..backend import scipy, to_device, to_host
+
+        p, low, up = scipy("linalg").lu(to_host(a))
+        xp = get_array_module(a)
+        parts = [to_device(x.astype(a.dtype), "cpu" if xp is np else "cuda") for x in (p, low, up)]
+        return _pack(xp, a.shape[:-2], parts)
+
+    @staticmethod
+    def shapes(m: int, n: int) -> list:
+        k = min(m, n)
+        return [(m, m), (m, k), (k, n)]
+
+    def backward(self, g, out, a):
+        m, n = a.shape[-2], a.shape[-1]
+        k = min(m, n)
+        batch = tuple(a.shape[:-2])
+        _, gl, gu = unpack(g, batch, self.shapes(m, n))
+        p, low, up = unpack(out, batch, self.shapes(m, n))
+        p = Tensor._wrap(self.m.raw(p)) if self.m.tensors else p  # a constant
+        strict = _tril_ones(a, k, -1)
+        upper = 1 - strict
+        solve = lambda A, B: self.m.call(Solve, A, B)  # noqa: E731 - A^-1 B
+        if m == n:
+            inner = (_mT(low) @ gl) * strict + (gu @ _mT(up)) * upper
+            x = solve(_mT(low), inner)  # L^-T inner
+            return (p @ _mT(solve(up, _mT(x))),)  # ... U^-T
+        if m < n:
+            u1 = up[..., :, :k]
+            inner = (_mT(low) @ gl - (gu * _triu_mask(gu)) @ _mT(up)) * strict
+            y = _mT(solve(u1, _mT(inner)))  # tril_-1(...) U1^-T
+            y = y + gu[..., :, :k] * upper
+            full = self.m.call(_CatLast, y, gu[..., :, k:])
+            return (p @ solve(_mT(low), full),)
+        l1 = low[..., :k, :]
+        inner = (gu @ _mT(up) - _mT(low) @ (gl * _tril_mask(gl, -1))) * upper
+        y = solve(_mT(l1), inner)  # L1^-T triu(...)
+        y = y + gl[..., :k, :] * strict
+        full = _mT(self.m.call(_CatLast, _mT(y), _mT(gl[..., k:, :])))
+        return (p @ _mT(solve(up, _mT(full))),)
+
+
+def _triu_mask(x: Any) -> Any:
+    raw = x._data if hasattr(x, "_data") else x
+    xp = get_array_module(raw)
+    return xp.triu(xp.ones(raw.shape[-2:], dtype=raw.dtype))
+
+
+def _tril_mask(x: Any, k: int = 0) -> Any:
+    raw = x._data if hasattr(x, "_data") else x
+    xp = get_array_module(raw)
+    return xp.tril(xp.ones(raw.shape[-2:], dtype=raw.dtype), k)

@@ -964,3 +964,131 @@ def cdist(
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     diff = sh.unsqueeze(x1, -2) - sh.unsqueeze(x2, -3)
     return vector_norm(diff, p, -1)
+
+
+# -- LU ------------------------------------------------------------------------------------------
+
+
+class LUResult(NamedTuple):
+    P: Tensor
+    L: Tensor
+    U: Tensor
+
+
+class LUFactorResult(NamedTuple):
+    LU: Tensor
+    pivots: Tensor
+
+
+def lu(A: Tensor, *, pivot: bool = True, out: Any = None) -> LUResult:
+    """``A = P L U`` with partial pivoting (L unit lower-triangular m x k, U upper k x n).
+    Differentiable in L and U (torch's formulas; U's diagonal must be nonzero)."""
+    _matrices("linalg.lu", A)
+    if not pivot:
+        raise RuntimeError(
+            "linalg.lu_factor: LU without pivoting is not implemented on the CPU (as torch)"
+        )
+    from .decomp import Lu
+
+    m, n = A.shape[-2], A.shape[-1]
+    p, low, up = unpack(Lu.apply(A), tuple(A.shape[:-2]), Lu.shapes(m, n))
+    return _out(LUResult(p.detach(), low, up), out)
+
+
+def _pivots_of(P: Any) -> Any:
+    """LAPACK's 1-based row interchanges (``ipiv``) that produce the permutation ``P``."""
+    xp = get_array_module(P)
+    m = P.shape[-1]
+    k = P.shape[-1]
+    batch = P.shape[:-2]
+    flat = P.reshape((-1, m, m))
+    piv = np.zeros((flat.shape[0], k), dtype=np.int32)
+    for b, pm in enumerate(np.asarray(flat)):
+        perm = list(np.argmax(pm, axis=0))  # row i of P^T A is row perm[i] of A
+        order = list(range(m))
+        where = list(range(m))  # where[r] = current position of original row r
+        for i in range(m):
+            j = where[perm[i]]
+            piv[b, i] = j + 1
+            ri, rj = order[i], order[j]
+            order[i], order[j] = rj, ri
+            where[ri], where[rj] = j, i
+    return xp.asarray(piv.reshape(batch + (k,)))
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True, out: Any = None) -> LUFactorResult:
+    """LAPACK's compact LU: ``LU`` holds L below the diagonal and U on and above it, and
+    ``pivots`` (int32, 1-based) the row interchanges."""
+    P, L, U = lu(A, pivot=pivot)
+    m, n = A.shape[-2], A.shape[-1]
+    k = min(m, n)
+    strict = L[..., :, :k] - Tensor._wrap(get_array_module(A._data).eye(m, k, dtype=A._data.dtype))
+    if m >= n:
+        packed = strict + sh.pad(U, (0, 0, 0, m - k)) if m > k else strict + U
+    else:
+        packed = sh.pad(strict, (0, n - k)) + U
+    piv = Tensor._wrap(_pivots_of(P._data)[..., :k])
+    return _out(LUFactorResult(packed, piv), out)
+
+
+def lu_unpack(
+    LU_data: Tensor,  # noqa: N803
+    LU_pivots: Tensor,  # noqa: N803
+    unpack_data: bool = True,
+    unpack_pivots: bool = True,
+    *,
+    out: Any = None,
+) -> LUResult:
+    """``(P, L, U)`` from ``lu_factor``'s compact form (differentiable in L and U)."""
+    m, n = LU_data.shape[-2], LU_data.shape[-1]
+    k = min(m, n)
+    xp = get_array_module(LU_data._data)
+    dt = LU_data._data.dtype
+    empty = Tensor._wrap(xp.zeros((0,), dtype=dt))
+    L = U = P = empty
+    if unpack_data:
+        L = mx.tril(LU_data[..., :, :k], -1) + Tensor._wrap(xp.eye(m, k, dtype=dt))
+        U = mx.triu(LU_data[..., :k, :])
+    if unpack_pivots:
+        piv = np.asarray(LU_pivots._data).astype(np.int64) - 1
+        batch = piv.shape[:-1]
+        flat = piv.reshape((-1, piv.shape[-1]))
+        mats = np.zeros((flat.shape[0], m, m), dtype=dt)
+        for b, row in enumerate(flat):
+            perm = np.arange(m)
+            for i, j in enumerate(row):
+                perm[i], perm[j] = perm[j], perm[i]
+            mats[b, perm, np.arange(m)] = 1  # A = P L U: row i of L U is row perm[i] of A
+        P = Tensor._wrap(xp.asarray(mats.reshape(batch + (m, m))))
+    return _out(LUResult(P, L, U), out)
+
+
+def lu_solve(
+    LU: Tensor,  # noqa: N803
+    pivots: Tensor,
+    B: Tensor,  # noqa: N803
+    *,
+    left: bool = True,
+    adjoint: bool = False,
+    out: Any = None,
+) -> Tensor:
+    """X with ``A X = B`` (``X A = B`` when not ``left``; ``A^T`` when ``adjoint``) from
+    ``lu_factor``'s output."""
+    P, L, U = lu_unpack(LU, pivots)
+    A_ = P @ L @ U
+    if adjoint:
+        A_ = _mT(A_)
+    return _out(_solve("linalg.lu_solve", A_, B, left, vectors=False), out)
+
+
+def torch_lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> Any:
+    """torch.lu (deprecated in torch): ``(LU, pivots)`` (and ``infos`` with ``get_infos``)."""
+    LU, piv = lu_factor(A, pivot=pivot)
+    if get_infos:
+        return LU, piv, _int_tensor(np.zeros(A.shape[:-2], dtype=np.int32), A)
+    return LU, piv
+
+
+def torch_lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:  # noqa: N803
+    """torch.lu_solve(b, LU_data, LU_pivots): ``linalg.lu_solve(LU_data, LU_pivots, b)``."""
+    return lu_solve(LU_data, LU_pivots, b)
