@@ -285,3 +285,15 @@ def test_linalg_is_torch_linalg_under_the_alias():
         assert fake.linalg.LinAlgError is ngl.LinAlgError
     finally:
         alias.uninstall()
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_det_gradient_of_singular_matrices(dtype):
+    """Exactly singular: zero gradient (torch 2.13's); nearly singular: the cofactor matrix."""
+    rank2 = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]], dtype=dtype)
+    zero = np.zeros((3, 3), dtype=dtype)
+    near = rank2 + np.array([[0, 0, 0], [0, 0, 3e-7], [0, 0, 0]], dtype=dtype)
+    for a in (rank2, zero, near, np.stack([rank2, np.eye(3, dtype=dtype)])):
+        check_op(
+            lambda x: ng.linalg.det(x), lambda x: torch.linalg.det(x), inputs=[a], **TOL[dtype]
+        )

@@ -98,7 +98,9 @@ class Inv(Function):
 
 
 class Det(Function):
-    """det(A).  gA = g det(A) A^-T."""
+    """det(A).  gA = g det(A) A^-T; for ill-conditioned A the same cofactor matrix from the
+    SVD, ``det(U) det(Vh) U diag(prod_{j != i} S_j) Vh``; where det(A) is exactly 0, zero (as
+    torch 2.13, whose LU-based gradient vanishes there)."""
 
     saved = (0, "out")
 
@@ -106,8 +108,26 @@ class Det(Function):
         return get_array_module(a).linalg.det(a)
 
     def backward(self, g, out, a):
-        inv = self.m.call(Inv, a, name="linalg.det (backward)")
-        return (_unsq(g * out, 2) * _mT(inv),)
+        rx = self.m.raw(a)
+        xp = get_array_module(rx)
+        n = rx.shape[-1]
+        with np.errstate(all="ignore"):
+            cond = xp.linalg.cond(rx) if n else xp.zeros(rx.shape[:-2])
+        if bool((xp.isfinite(cond) & (cond < 0.1 / np.finfo(rx.dtype).eps)).all()):
+            inv = self.m.call(Inv, a, name="linalg.det (backward)")
+            return (_unsq(g * out, 2) * _mT(inv),)
+        batch = tuple(rx.shape[:-2])
+        u, s, vh = unpack(self.m.call(Svd, a), batch, Svd.shapes(n, n, False))
+        ru, rvh = self.m.raw(u), self.m.raw(vh)
+        sign = (xp.linalg.det(ru) * xp.linalg.det(rvh)).astype(rx.dtype)
+        eye = _eye_like(a, n)
+        others = s.reshape(batch + (1, n)) * (1 - eye) + eye  # row i: S with S_i replaced by 1
+        prod = others[..., :, 0]
+        for j in range(1, n):
+            prod = prod * others[..., :, j]
+        cof = (u * prod.reshape(batch + (1, n))) @ vh
+        sign = sign * (self.m.raw(out) != 0)  # torch: no gradient where det is exactly 0
+        return (_unsq(g * sign, 2) * cof,)
 
 
 class LogAbsDet(Function):
