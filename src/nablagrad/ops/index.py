@@ -461,8 +461,10 @@ def _along_index(idx: Any, axis: int, shape: tuple) -> Any:
 def _source_for(name: str, x: Tensor, axis: int, idx: Any, source: Tensor) -> Tensor:
     want = tuple(x.shape[:axis]) + (len(idx),) + tuple(x.shape[axis + 1 :])
     if x.ndim == 0:
-        want = (len(idx),) if source.ndim else ()
-    if tuple(source.shape) != want and not (x.ndim == 0 and source.numel() == len(idx)):
+        if len(idx) != 1:
+            raise IndexError(f"{name}(): a 0-dim tensor takes exactly one index (got {len(idx)})")
+        want = ()
+    if tuple(source.shape) != want:
         raise RuntimeError(
             f"{name}(): source has shape {tuple(source.shape)} but must have shape {want} "
             f"(the input's shape with dim {axis} of the index's length {len(idx)})"

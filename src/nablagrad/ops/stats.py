@@ -204,10 +204,14 @@ def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> A
     xp = get_array_module(input._data)
     if dim is None:
         flat = input.reshape(-1)
+        if flat.shape[0] == 0:
+            return Tensor._wrap(xp.asarray(xp.nan, dtype=input._data.dtype))
         return _nanmedian_along(flat, 0, False, xp).values
     ax = _axis(dim, builtins.max(input.ndim, 1))
     if input.ndim == 0:
         return ValuesIndices(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+    if input.shape[ax] == 0:
+        raise IndexError(f"median(): Expected reduction dim {ax} to have non-zero size.")
     return _nanmedian_along(input, ax, keepdim, xp)
 
 
@@ -335,7 +339,7 @@ def cov(
     else:
         norm = ew.clamp(norm, 0.0)
     res = c / norm
-    return res.reshape(()) if input.ndim < 2 else res
+    return res.reshape(()) if input.ndim < 2 or x.shape[0] == 1 else res
 
 
 def corrcoef(input: Tensor) -> Tensor:  # noqa: A002
