@@ -205,7 +205,7 @@ def test_matrix_rank_and_lstsq_fields():
     h = a[0].T @ a[0]
     assert ngl.matrix_rank(ng.tensor(h), hermitian=True).item() == 3
     b = np.random.default_rng(1).normal(size=(2, 5, 2))
-    for driver in [None, "gelsy", "gelsd", "gelss"]:
+    for driver in [None, "gels", "gelsy", "gelsd", "gelss"]:
         ours = ngl.lstsq(ng.tensor(a[:1]), ng.tensor(b[:1]), driver=driver)
         ref = torch.linalg.lstsq(torch.tensor(a[:1]), torch.tensor(b[:1]), driver=driver)
         for o, r in zip(ours, ref):

@@ -685,8 +685,9 @@ def lstsq(
     A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None
 ) -> LstsqResult:
     """The least-squares solution of ``A X = B`` (minimum norm where underdetermined), from
-    the pseudo-inverse.  Like torch's default CPU driver 'gelsy', ``residuals`` and
-    ``singular_values`` are empty unless driver is 'gelsd' or 'gelss'."""
+    the pseudo-inverse.  As torch's CPU drivers: ``rank`` except for 'gels', ``residuals``
+    (squared, when m > n and A has full rank) for 'gels', 'gelsd' and 'gelss', and
+    ``singular_values`` for 'gelsd' and 'gelss'; the others are empty."""
     name = "torch.linalg.lstsq"
     _matrices(name, A)
     _floating(name, B)
@@ -716,11 +717,12 @@ def lstsq(
     svals, resid = empty, empty
     if driver in ("gelsd", "gelss"):
         svals = svdvals(A.detach())
-        if m > n and bool((rank._data == n).all()):
-            resid = rd.sum((A @ X - Bm) ** 2, -2)
-            resid = sh.squeeze(resid, -1) if vector else resid
-    if driver == "gels" or driver is None or driver == "gelsy":
-        rank = rank if driver != "gels" else Tensor._wrap(xp.zeros((0,), dtype="int64"))
+    full_rank = driver == "gels" or bool((rank._data == n).all())  # gels assumes full rank
+    if driver in ("gels", "gelsd", "gelss") and m > n and full_rank:
+        resid = rd.sum((A @ X - Bm) ** 2, -2)
+        resid = sh.squeeze(resid, -1) if vector else resid
+    if driver == "gels":  # no rank from gels
+        rank = Tensor._wrap(xp.zeros((0,), dtype="int64"))
     return LstsqResult(sh.squeeze(X, -1) if vector else X, resid, rank, svals)
 
 
