@@ -297,3 +297,15 @@ def test_det_gradient_of_singular_matrices(dtype):
         check_op(
             lambda x: ng.linalg.det(x), lambda x: torch.linalg.det(x), inputs=[a], **TOL[dtype]
         )
+
+
+def test_numpy_style_keywords():
+    x = np.random.default_rng(0).normal(size=(3, 4))
+    for fn in [
+        lambda L, t: L.linalg.vector_norm(t, axis=0, keepdims=True),
+        lambda L, t: L.linalg.norm(t, axis=1),
+        lambda L, t: L.linalg.vecdot(t, t, axis=0),
+        lambda L, t: L.quantile(t, 0.5, axis=1, keepdims=True),
+        lambda L, t: L.cummax(t, axis=1).values,
+    ]:
+        np.testing.assert_allclose(fn(ng, ng.tensor(x)).numpy(), fn(torch, torch.tensor(x)).numpy())

@@ -479,6 +479,7 @@ def _source_for(name: str, x: Tensor, axis: int, idx: Any, source: Tensor) -> Te
     return source
 
 
+@_validate.numpy_names
 def index_add(
     input: Tensor,  # noqa: A002
     dim: int,
@@ -498,6 +499,7 @@ def index_add(
     return input + (added if alpha == 1 else alpha * added)
 
 
+@_validate.numpy_names
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:  # noqa: A002
     """``out = input`` with ``out[..., index[i], ...] = source[..., i, ...]`` along ``dim``."""
     axis, idx = _index_vector("index_copy", input, dim, index)
@@ -508,6 +510,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     return Scatter.apply(input, src, index=full, axis=axis)
 
 
+@_validate.numpy_names
 def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  # noqa: A002
     """``out = input`` with every slice ``index[i]`` along ``dim`` set to ``value``."""
     axis, idx = _index_vector("index_fill", input, dim, index)
@@ -593,6 +596,7 @@ def _scatter_src(name: str, x: Tensor, index: Tensor, src: Tensor, axis: int) ->
     return src
 
 
+@_validate.numpy_names
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:  # noqa: A002
     """``out = input``; ``out[index[i][j]][j] += src[i][j]`` (for dim 0), differentiable in
     both ``input`` and ``src``."""
@@ -604,6 +608,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor: 
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
 
 
+@_validate.numpy_names
 def scatter_reduce(
     input: Tensor,  # noqa: A002
     dim: int,

@@ -19,6 +19,7 @@ from . import shape as sh
 from .shape import _axis
 
 
+@_validate.numpy_names
 def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple:  # noqa: A002
     """Split into ``n`` nearly equal parts (the first ``size % n`` one larger) or at the given
     indices along ``dim`` (NumPy's array_split)."""
@@ -83,6 +84,7 @@ def dsplit(input: Tensor, indices_or_sections: Any) -> tuple:  # noqa: A002
     return _split_n("dsplit", input, indices_or_sections, 2, 3)
 
 
+@_validate.numpy_names
 def split_with_sizes(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple:  # noqa: A002
     """Split into pieces of exactly ``split_sizes`` (which must sum to the size)."""
     ax = _axis(dim, input.ndim)
@@ -243,6 +245,7 @@ def unravel_index(indices: Any, shape: Any) -> tuple:
     return tuple(Tensor._wrap(xp.asarray(c, dtype=np.int64)) for c in coords)
 
 
+@_validate.numpy_names
 def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
     """Each slice along ``dim`` rescaled so that its ``p``-norm is at most ``maxnorm``."""
     if p <= 0:
@@ -304,6 +307,7 @@ def _scatter_into(input: Tensor, src: Tensor, index: tuple, name: str) -> Tensor
     return ix.SetItem.apply(input, src, index=index)
 
 
+@_validate.numpy_names
 def slice_scatter(
     input: Tensor,  # noqa: A002
     src: Tensor,
@@ -319,6 +323,7 @@ def slice_scatter(
     )
 
 
+@_validate.numpy_names
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     """``input`` with the slice ``index`` along ``dim`` replaced by ``src``."""
     ax = _axis(dim, input.ndim)

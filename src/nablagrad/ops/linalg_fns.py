@@ -474,6 +474,7 @@ def _as_float(name: str, x: Tensor, dtype: Any) -> Tensor:
     return _floating(name, x)
 
 
+@_validate.numpy_names
 def vector_norm(
     x: Tensor,
     ord: Any = 2,  # noqa: A002
@@ -516,6 +517,7 @@ def _norm2(A: Tensor, d0: int, d1: int, keepdim: bool, fn: Any) -> Tensor:
     return res
 
 
+@_validate.numpy_names
 def matrix_norm(
     A: Tensor,
     ord: Any = "fro",  # noqa: A002
@@ -565,6 +567,7 @@ def matrix_norm(
     )
 
 
+@_validate.numpy_names
 def linalg_norm(
     A: Tensor,
     ord: Any = None,  # noqa: A002
@@ -805,6 +808,7 @@ def multi_dot(tensors: Any, *, out: Any = None) -> Tensor:
     return _out(res, out)
 
 
+@_validate.numpy_names
 def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Any = None) -> Tensor:  # noqa: A002
     """The 3-D cross product along ``dim`` (default the last), with broadcasting."""
     if input.ndim != other.ndim:
@@ -821,11 +825,13 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Any = None
     return _out(la.cross(a, b, dim), out)
 
 
+@_validate.numpy_names
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Any = None) -> Tensor:
     """``sum(x * y, dim)`` with broadcasting (the dot product of vectors along ``dim``)."""
     return _out(rd.sum(x * y, dim), out)
 
 
+@_validate.numpy_names
 def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     """``torch.diagonal`` with the last two dims as default."""
     return mx.diagonal(A, offset, dim1, dim2)

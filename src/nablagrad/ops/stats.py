@@ -12,6 +12,7 @@ import builtins
 from collections import namedtuple
 from typing import Any
 
+from .. import _validate
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -57,16 +58,19 @@ def _cum_extreme(input: Tensor, dim: int, largest: bool) -> ValuesIndices:  # no
     return ValuesIndices(ix.gather(input, ax, index), index)
 
 
+@_validate.numpy_names
 def cummax(input: Tensor, dim: int) -> ValuesIndices:  # noqa: A002
     """Running maximum along ``dim`` and the index where it was attained (the latest on ties)."""
     return _cum_extreme(input, dim, True)
 
 
+@_validate.numpy_names
 def cummin(input: Tensor, dim: int) -> ValuesIndices:  # noqa: A002
     """Running minimum along ``dim`` and the index where it was attained (the latest on ties)."""
     return _cum_extreme(input, dim, False)
 
 
+@_validate.numpy_names
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     """``log(cumsum(exp(x)))`` along ``dim``, shifted by the maximum for stability."""
     _float_input("logcumsumexp", input)
@@ -174,6 +178,7 @@ def rd_sort(x: Tensor) -> Tensor:
     return sorting.sort(x, -1).values
 
 
+@_validate.numpy_names
 def quantile(
     input: Tensor,  # noqa: A002
     q: Any,
@@ -187,6 +192,7 @@ def quantile(
     return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
 
 
+@_validate.numpy_names
 def nanquantile(
     input: Tensor,  # noqa: A002
     q: Any,
@@ -199,6 +205,7 @@ def nanquantile(
     return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
 
 
+@_validate.numpy_names
 def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
     """The lower median ignoring NaN: of all elements, or ``(values, indices)`` along ``dim``."""
     xp = get_array_module(input._data)
@@ -233,6 +240,7 @@ def _nanmedian_along(x: Tensor, ax: int, keepdim: bool, xp: Any) -> ValuesIndice
     return ValuesIndices(vals, index)
 
 
+@_validate.numpy_names
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:  # noqa: A002
     """The most frequent value along ``dim`` (the smallest on ties) and the index of its last
     occurrence."""
@@ -258,6 +266,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices: 
     return ValuesIndices(vals, index)
 
 
+@_validate.numpy_names
 def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> MinMax:  # noqa: A002
     """``(min, max)`` of all elements or along ``dim``."""
     if input.numel() == 0:
@@ -358,6 +367,7 @@ def sh_diag(c: Tensor) -> Tensor:
     return matrices.diagonal(c, 0, 0, 1)
 
 
+@_validate.numpy_names
 def std_mean(
     input: Tensor,  # noqa: A002
     dim: Any = None,
@@ -373,6 +383,7 @@ def std_mean(
     )
 
 
+@_validate.numpy_names
 def var_mean(
     input: Tensor,  # noqa: A002
     dim: Any = None,
@@ -404,6 +415,7 @@ def _spacing(y: Tensor, x: Any, dx: Any, ax: int) -> Any:
     return sh.narrow(x, ax, 1, x.shape[ax] - 1) - sh.narrow(x, ax, 0, x.shape[ax] - 1)
 
 
+@_validate.numpy_names
 def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
     """``sum (y_i + y_{i+1}) / 2 * (x_{i+1} - x_i)`` along ``dim`` (spacing ``dx``, default 1)."""
     if x is not None and dx is not None:
@@ -418,11 +430,13 @@ def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Ten
     return rd.sum(mid * _spacing(y, x, dx, ax), ax)
 
 
+@_validate.numpy_names
 def trapz(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
     """Alias of ``trapezoid``."""
     return trapezoid(y, x, dx=dx, dim=dim)
 
 
+@_validate.numpy_names
 def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
     """The running trapezoid integral along ``dim`` (one element shorter than ``y``)."""
     if not isinstance(x, Tensor) and x is not None:
