@@ -455,6 +455,14 @@ from . import distributions
 from . import linalg
 from . import datasets, utils
 from .serialization import SerializationError, load, save
+from . import backends
+from .autograd.anomaly_mode import is_anomaly_enabled
+from .runtime import (
+    are_deterministic_algorithms_enabled,
+    compile,
+    is_deterministic_algorithms_warn_only_enabled,
+    use_deterministic_algorithms,
+)
 
 # Applications load when first used (``nablagrad.text``), so ``import nablagrad`` stays light and
 # the core never imports them: one name per line, so that new ones merge cleanly.
@@ -468,6 +476,8 @@ _LAZY_SUBPACKAGES = {
     "onnx",
     "viz",
     "ensemble",
+    "special",
+    "testing",
 }
 
 

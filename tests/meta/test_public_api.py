@@ -648,6 +648,73 @@ CASES: dict[str, Case] = {
     F + "l1_loss": Case(lambda L, x, y: L.l1_loss(x, y, reduction="sum"), [(3, 4), (3, 4)]),
     F + "huber_loss": Case(lambda L, x, y: L.huber_loss(x, y, delta=0.5), [(3, 4), (3, 4)]),
     F + "smooth_l1_loss": Case(lambda L, x, y: L.smooth_l1_loss(x, y, beta=0.5), [(3, 4), (3, 4)]),
+    # -- attention and resampling (nn/_attention.py, nn/_sampling.py) -------------------------
+    F + "scaled_dot_product_attention": Case(
+        lambda L, q, k, v, m: (
+            L.scaled_dot_product_attention(q, k, v, attn_mask=m)
+            + L.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.7)
+            + L.scaled_dot_product_attention(q, k, v, attn_mask=m > 0)
+        ),
+        [(2, 3, 4), (2, 3, 4), (2, 3, 5), (3, 3)],
+        # torch's CPU kernel has no double backward; ours is checked against torch's math
+        # formula in tests/nn/test_attention.py
+        {"rtol": 1e-4, "atol": 1e-5, "second_order": False},
+    ),
+    F + "multi_head_attention_forward": Case(
+        lambda L, q, w, b, wo, bo, bk, bv: (
+            L.multi_head_attention_forward(q, q, q, 4, 2, w, b, bk, bv, True, 0.0, wo, bo)[0]
+            + L.multi_head_attention_forward(
+                q, q, q, 4, 2, w, b, None, None, False, 0.0, wo, bo, need_weights=False
+            )[0]
+        ),
+        [(3, 2, 4), (12, 4), (12,), (4, 4), (4,), (1, 1, 4), (1, 1, 4)],
+        {"rtol": 1e-4, "atol": 1e-5, "second_order": False},  # as scaled_dot_product_attention
+    ),
+    F + "interpolate": Case(
+        lambda L, x: (
+            L.interpolate(x, scale_factor=2, mode="bilinear").sum((2, 3))
+            + L.interpolate(x, size=(3, 5), mode="bicubic", align_corners=True).sum((2, 3))
+            + L.interpolate(x, scale_factor=1.5, mode="nearest").sum((2, 3))
+            + L.interpolate(x, size=(2, 7), mode="nearest-exact").sum((2, 3))
+        ),
+        [(2, 3, 4, 5)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),
+    F + "upsample": Case(lambda L, x: L.upsample(x, scale_factor=2, mode="linear"), [(2, 3, 4)]),
+    F + "upsample_nearest": Case(lambda L, x: L.upsample_nearest(x, size=(3, 7)), [(1, 2, 2, 3)]),
+    F + "upsample_bilinear": Case(
+        lambda L, x: L.upsample_bilinear(x, scale_factor=2), [(1, 2, 3, 3)], {"rtol": 1e-4}
+    ),
+    F + "pixel_shuffle": Case(lambda L, x: L.pixel_shuffle(x, 2), [(2, 8, 3, 2)]),
+    F + "pixel_unshuffle": Case(lambda L, x: L.pixel_unshuffle(x, 2), [(2, 2, 4, 6)]),
+    F + "unfold": Case(
+        lambda L, x: L.unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)), [(2, 3, 5, 6)]
+    ),
+    F + "fold": Case(lambda L, x: L.fold(x, (4, 5), 2, padding=1, stride=2), [(2, 12, 9)]),
+    F + "affine_grid": Case(
+        lambda L, t: L.affine_grid(t, (2, 3, 4, 5), align_corners=False), [(2, 2, 3)]
+    ),
+    F + "embedding_bag": Case(
+        lambda L, i, w, o, p: (
+            L.embedding_bag(i, w, o, mode="max")
+            + L.embedding_bag(i, w, o, mode="sum", per_sample_weights=p)
+            + L.embedding_bag(i, w, o, padding_idx=2)
+        ),
+        [I(1, 2, 0, 3, 2, 2, 1), (4, 3), I(0, 3, 3, 5), (7,)],
+        # torch has no double backward through per_sample_weights; ours is checked against
+        # torch's embedding + per-bag reductions in tests/nn/test_embedding_bag.py
+        {"second_order": False},
+    ),
+    F + "grid_sample": Case(
+        lambda L, x, g: (
+            L.grid_sample(x, g, align_corners=False)
+            + L.grid_sample(x, g, padding_mode="border", align_corners=True)
+            + L.grid_sample(x, g, padding_mode="reflection", align_corners=False)
+            + L.grid_sample(x, g, "bicubic", padding_mode="border", align_corners=False)
+        ),
+        [(2, 3, 4, 5), (2, 3, 2, 2)],
+        {"low": -1.2, "high": 1.2, "rtol": 1e-4, "atol": 1e-5, "second_order": False},
+    ),
     # -- more of torch's math, sorting, triangles and grids (ops/mathfns.py, sorting.py ...) ----
     "digamma": Case(lambda L, x: L.digamma(x), opts={**POS, "rtol": 1e-4}),
     "polygamma": Case(lambda L, x: L.polygamma(1, x), opts={**POS, "rtol": 1e-4}),
@@ -862,6 +929,17 @@ ALIASES = {
 
 NOT_OPS = "a torch-named object, not an operation; tested in"
 REASONS: dict[str, str] = {
+    # run-time switches (no tensor math): tests/core/test_torch_runtime.py
+    **{
+        n: "a run-time switch, not an op: tests/core/test_torch_runtime.py"
+        for n in (
+            "compile",
+            "use_deterministic_algorithms",
+            "are_deterministic_algorithms_enabled",
+            "is_deterministic_algorithms_warn_only_enabled",
+            "is_anomaly_enabled",
+        )
+    },
     # classes and dtype/device objects
     "Tensor": "the class itself; its methods are enumerated below",
     "Size": f"{NOT_OPS} tests/core/test_tensor_api.py (shape, numel, repr)",

@@ -67,6 +67,24 @@ from .lazy import (
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .sync_batchnorm import SyncBatchNorm
 from . import parallel
+from .attention import MultiheadAttention
+from .embedding_bag import EmbeddingBag
+from .sampling import (
+    Fold,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unfold,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "functional",
@@ -133,4 +151,18 @@ __all__ = [
     "KLDivLoss",
     "l1_penalty",
     "l2_penalty",
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerEncoder",
+    "TransformerDecoder",
+    "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
+    "Upsample",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Fold",
+    "Unfold",
+    "EmbeddingBag",
 ]

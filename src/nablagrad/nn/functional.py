@@ -76,6 +76,19 @@ __all__ = [
     "mse_loss",
     "nll_loss",
     "smooth_l1_loss",
+    "scaled_dot_product_attention",
+    "multi_head_attention_forward",
+    "interpolate",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "unfold",
+    "fold",
+    "affine_grid",
+    "grid_sample",
+    "embedding_bag",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -705,3 +718,20 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     _validate.allocation((*idx.shape, n), 8, "one_hot")
     xp = get_array_module(idx)
     return Tensor._wrap((idx[..., None] == xp.arange(n)).astype(np.int64))
+
+
+# Attention (nn/_attention.py); imported last: it reaches dropout through this module.
+from ._attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
+from ._sampling import (  # noqa: E402
+    affine_grid,
+    fold,
+    grid_sample,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+from .embedding_bag import embedding_bag  # noqa: E402
