@@ -95,6 +95,7 @@ def _fashion_files(root: Path) -> None:
         ("rnn_lm.py", []),
         ("book_bits.py", []),
         ("attention_seq.py", []),
+        ("layer_zoo.py", []),
         ("fashion_lenet.py", None),
     ],
 )

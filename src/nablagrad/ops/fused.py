@@ -164,6 +164,21 @@ class Softplus(Function):
         return (g * m.where(m.raw(bx) > self.threshold, 1.0, m.sigmoid(bx)),)
 
 
+class LogSigmoid(Function):
+    """log sigmoid(x) = -softplus(-x);  d = sigmoid(-x), written exp(-softplus(x)) so that
+    its own derivative -exp(-softplus(x)) sigmoid(x) keeps full precision in both tails."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        return (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+
+    def backward(self, g, out, x):
+        m = self.m
+        if m.tensors:  # a graph: its derivative must be as precise
+            return (g * m.exp(-m.call(Softplus, x)),)
+        return (g * _sigmoid(-x),)  # exp(-|x|) based: precise in both tails
+
+
 class Mish(Function):
     """mish(x) = x tanh(softplus(x));  d = t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x))."""
 
