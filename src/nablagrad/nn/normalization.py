@@ -1,4 +1,4 @@
-"""``Dropout``, ``BatchNorm1d``/``BatchNorm2d``, ``LayerNorm`` and ``Embedding``.
+"""``Dropout``, ``BatchNorm1d``/``2d``/``3d``, ``LayerNorm`` and ``Embedding``.
 
 BatchNorm: y = (x - mu) / sqrt(var + eps) * gamma + beta with batch statistics in training
 (running_mean/var updated with ``momentum``; ``momentum=None`` means a cumulative average) and
@@ -35,7 +35,7 @@ class Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -113,7 +113,8 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
         )
 
 
@@ -127,6 +128,12 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalisation over (N, C, H, W) input, per channel."""
 
     _ranks = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over (N, C, D, H, W) input, per channel."""
+
+    _ranks = (5,)
 
 
 class LayerNorm(Module):
@@ -163,6 +170,7 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+            + f", bias={self.bias is not None}"
         )
 
 
