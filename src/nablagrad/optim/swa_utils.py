@@ -75,7 +75,8 @@ def get_ema_multi_avg_fn(decay: float = 0.999) -> Callable[[PARAM_LIST, PARAM_LI
                 if e.is_floating_point():
                     e._data += (1 - decay) * (c._data - e._data)
                 else:
-                    e._data[...] = e._data * decay + c._data * (1 - decay)
+                    # integer buffers: computed in the default float dtype, then truncated
+                    e._data[...] = (e * decay + c * (1 - decay))._data
                 e._version += 1
 
     return ema_update
@@ -95,10 +96,12 @@ def get_swa_multi_avg_fn() -> Callable[[PARAM_LIST, PARAM_LIST, Any], None]:
         averaged_param_list: PARAM_LIST, current_param_list: PARAM_LIST, num_averaged: Any
     ) -> None:
         n = _n(num_averaged)
+        # a tensor count gives a weight in the default dtype, as torch's 1 / (n + 1)
+        weight = float(1 / (num_averaged + 1)) if isinstance(num_averaged, Tensor) else 1 / (n + 1)
         with no_grad():
             for a, c in zip(averaged_param_list, current_param_list):
                 if a.is_floating_point():
-                    a._data += (1 / (n + 1)) * (c._data - a._data)
+                    a._data += weight * (c._data - a._data)
                 else:
                     a._data[...] = a._data + (c._data - a._data) / (n + 1)
                 a._version += 1
@@ -210,8 +213,8 @@ class AveragedModel(Module):
                 for a, c in zip(avg, cur):
                     a._data[...] = c._data
                     a._version += 1
-            elif self.multi_avg_fn is not None or self.avg_fn is None:
-                fn = self.multi_avg_fn or get_swa_multi_avg_fn()
+            elif self.multi_avg_fn is not None:  # (torch's CPU default is the per-tensor mean)
+                fn = self.multi_avg_fn
                 groups: dict[Any, tuple[list[Tensor], list[Tensor]]] = {}
                 for a, c in zip(avg, cur):
                     key = (str(a.device), str(a.dtype))
@@ -221,8 +224,9 @@ class AveragedModel(Module):
                 for a_list, c_list in groups.values():
                     fn(a_list, c_list, self.n_averaged)
             else:
+                avg_fn = self.avg_fn or get_swa_avg_fn()
                 for a, c in zip(avg, cur):
-                    out = self.avg_fn(a, c, self.n_averaged)
+                    out = avg_fn(a, c, self.n_averaged)
                     a._data[...] = out._data if isinstance(out, Tensor) else out
                     a._version += 1
             if not self.use_buffers:
