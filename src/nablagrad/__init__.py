@@ -265,6 +265,7 @@ from .ops.shape import (
 from .ops.elementwise import (
     copysign,
     fmod,
+    nextafter,
     xlogy,
     acos,
     acosh,

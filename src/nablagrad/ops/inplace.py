@@ -180,6 +180,7 @@ rad2deg_ = _unary_inplace(mf.rad2deg)
 atan2_ = _inplace(mf.atan2)
 fmod_ = _inplace(ew.fmod)
 copysign_ = _inplace(ew.copysign)
+nextafter_ = _inplace(ew.nextafter)
 xlogy_ = _inplace(ew.xlogy)
 hypot_ = _inplace(mf.hypot)
 clamp_min_ = _inplace(mf.clamp_min)
@@ -418,3 +419,17 @@ addmv_ = _method_inplace(la.addmv)
 baddbmm_ = _method_inplace(la.baddbmm)
 addr_ = _late("linalg_fns", "addr")
 addbmm_ = _late("linalg_fns", "addbmm")
+
+
+def _legacy() -> Any:
+    from . import legacy
+
+    return legacy
+
+
+put_ = _inplace(lambda x, index, source, accumulate=False: _legacy().put(x, index, source, accumulate))
+index_reduce_ = _inplace(
+    lambda x, dim, index, source, reduce, *, include_self=True: _legacy().index_reduce(
+        x, dim, index, source, reduce, include_self=include_self
+    )
+)
