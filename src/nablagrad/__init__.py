@@ -265,7 +265,6 @@ from .ops.shape import (
 from .ops.elementwise import (
     copysign,
     fmod,
-    nextafter,
     xlogy,
     acos,
     acosh,
@@ -314,6 +313,7 @@ from .ops.mathfns import (
     cumprod,
     deg2rad,
     digamma,
+    nextafter,
     exp2,
     float_power,
     frac,

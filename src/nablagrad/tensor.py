@@ -2126,6 +2126,7 @@ class Tensor:
     def diagflat(self, offset: int = 0) -> Tensor:
         return _ops.diagflat(self, offset)
 
+    @_validate.numpy_names
     def narrow_copy(self, dim: int, start: int, length: int) -> Tensor:
         return _ops.narrow_copy(self, dim, start, length)
 

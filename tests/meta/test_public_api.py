@@ -1085,6 +1085,40 @@ CASES: dict[str, Case] = {
     T + "abs_": Case(lambda L, x: x.clone().abs_()),
     T + "fill_": Case(lambda L, x: x.detach().clone().fill_(2.5)),
     T + "zero_": Case(lambda L, x: x.detach().clone().zero_()),
+    # -- api-f: less common Tensor methods (ops/legacy.py) ---------------------------------------
+    T + "new": Case(lambda L, x: x.new([1.5, 2]) * x.new(2, 3).shape[1] + x.new().numel()),
+    T + "put": Case(lambda L, x, s: x.put(L.tensor([0, -1, 5]), s, accumulate=True), [(3, 4), (3,)]),
+    T + "put_": Case(lambda L, x, s: x.clone().put_(L.tensor([1, 7]), s), [(3, 4), (2,)]),
+    T + "index_reduce": Case(
+        lambda L, x, s: x.index_reduce(0, L.tensor([0, 2, 0]), s, "mean", include_self=False)
+        + x.index_reduce(1, L.tensor([3, 3]), s[:, :2], "amax"),
+        [(3, 4), (3, 4)],
+        {"second_order": False},
+    ),
+    T + "index_reduce_": Case(
+        lambda L, x, s: x.clone().index_reduce_(0, L.tensor([1, 1]), s, "amin"), [(3, 4), (2, 4)]
+    ),
+    "nextafter": Case(lambda L, x, y: L.nextafter(x, y) * 2, [(3, 4), (4,)]),
+    T + "polygamma": Case(lambda L, x: x.polygamma(2), opts={**POS, "rtol": 1e-4}),
+    T + "nextafter_": Case(lambda L, x: x.clone().nextafter_(L.zeros(4)) * 1),
+    T + "prelu": Case(lambda L, x, w: x.prelu(w), [(2, 3, 4), (3,)]),
+    T + "hardshrink": Case(lambda L, x: x.hardshrink(0.4)),
+    T + "narrow_copy": Case(lambda L, x: x.narrow_copy(1, 1, 2)),
+    T + "resize_": Case(lambda L, x: x.detach().clone().resize_(2, 5) * 1),
+    T + "resize_as_": Case(lambda L, x, y: x.detach().clone().resize_as_(y), [(3, 4), (2, 2)]),
+    T + "apply_": Case(lambda L, x: x.detach().clone().apply_(lambda v: v * v - 1)),
+    T + "map_": Case(
+        lambda L, x, y: x.detach().clone().map_(y.detach(), lambda a, b: max(a, b)), [(3, 4), (4,)]
+    ),
+    T + "share_memory_": Case(lambda L, x: x.share_memory_() * 2),
+    T + "is_shared": Case(lambda L, x: L.tensor([x.detach().clone().is_shared()])),
+    T + "conj": Case(lambda L, x: x.conj() * L.tensor([x.conj() is x])),
+    T + "conj_physical": Case(lambda L, x: x.conj_physical() * 3),
+    T + "resolve_conj": Case(lambda L, x: x.resolve_conj() * L.tensor([x.resolve_conj() is x])),
+    T + "resolve_neg": Case(lambda L, x: x.resolve_neg() * L.tensor([x.resolve_neg() is x])),
+    T + "is_conj": Case(lambda L, x: L.tensor([x.is_conj(), x.conj().is_conj()])),
+    T + "is_neg": Case(lambda L, x: L.tensor([x.is_neg()])),
+    T + "name": Case(lambda L, x: L.tensor([x.name is None])),
 }
 
 
@@ -1109,6 +1143,7 @@ AS_METHOD = {name for name in CASES if "." not in name and name in vars(ng.Tenso
     "tensor",
     "where",
     "repeat",
+    "polygamma",  # torch.polygamma(n, x) but x.polygamma(n): T.polygamma has its own case
 }
 
 # Aliases: the same object as a checked name.

@@ -182,7 +182,6 @@ Acosh, Atanh, Erf, Erfc, Erfinv, Lgamma = map(
     _cls, ("acosh", "atanh", "erf", "erfc", "erfinv", "lgamma")
 )
 Fmod, Copysign, Xlogy = map(_cls, ("fmod", "copysign", "xlogy"))
-Nextafter = _cls("nextafter")
 neg, exp, log, log1p, sqrt, abs = map(_fn, ("neg", "exp", "log", "log1p", "sqrt", "abs"))  # noqa: A001
 sign, floor, ceil, trunc = map(_fn, ("sign", "floor", "ceil", "trunc"))
 sin, cos, tanh, sigmoid, relu = map(_fn, ("sin", "cos", "tanh", "sigmoid", "relu"))
@@ -450,23 +449,6 @@ def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
 def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002
     """|input| with the sign of ``other`` (a float result, as torch)."""
     return _binary_float(Copysign, input, other)
-
-
-def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """The next representable float after ``input`` toward ``other`` (floating inputs).
-
-    Example:
-        >>> import nablagrad as torch
-        >>> torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])) > 1
-        tensor([True])
-    """
-    a, b = prepare(input, other)
-    if a._data.dtype.kind != "f":
-        raise RuntimeError(
-            f'"nextafter_cpu" not implemented for \'{str(a.dtype).split(".")[-1].title()}\': '
-            "pass floating-point tensors"
-        )
-    return Nextafter.apply(a, b)
 
 
 def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002

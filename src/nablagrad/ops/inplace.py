@@ -180,7 +180,6 @@ rad2deg_ = _unary_inplace(mf.rad2deg)
 atan2_ = _inplace(mf.atan2)
 fmod_ = _inplace(ew.fmod)
 copysign_ = _inplace(ew.copysign)
-nextafter_ = _inplace(ew.nextafter)
 xlogy_ = _inplace(ew.xlogy)
 hypot_ = _inplace(mf.hypot)
 clamp_min_ = _inplace(mf.clamp_min)
@@ -427,6 +426,13 @@ def _legacy() -> Any:
     return legacy
 
 
+def _nextafter(x: Any, other: Any) -> Any:
+    from .mathfns import nextafter
+
+    return nextafter(x, other)
+
+
+nextafter_ = _inplace(_nextafter)
 put_ = _inplace(lambda x, index, source, accumulate=False: _legacy().put(x, index, source, accumulate))
 index_reduce_ = _inplace(
     lambda x, dim, index, source, reduce, *, include_self=True: _legacy().index_reduce(

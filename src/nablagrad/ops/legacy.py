@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import _validate
 from ..backend import get_array_module, np, to_device, to_host
 from ..tensor import Tensor
 from .index import index_put, scatter_reduce
@@ -52,6 +53,7 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     return out.reshape(input.shape)
 
 
+@_validate.numpy_names
 def index_reduce(
     input: Tensor,  # noqa: A002
     dim: int,
@@ -96,6 +98,7 @@ def index_reduce(
     return scatter_reduce(input, d, idx, source, reduce, include_self=include_self)
 
 
+@_validate.numpy_names
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
     """``input.narrow(dim, start, length)`` as a new tensor (not a view).
 

@@ -391,14 +391,6 @@ BINARY: tuple[Row, ...] = (
         doc="x log y, 0 where x = 0; d/dx = log y, d/dy = x / y",
         functional=False,
     ),
-    Row(
-        "nextafter",
-        lambda a, b: xp(a).nextafter(a, b),
-        (lambda m, g, out, a, b: g, lambda m, g, out, a, b: g * 0),
-        "promote",
-        doc="the next float after a toward b; d/da = 1, d/db = 0 (as torch)",
-        functional=False,
-    ),
 )
 
 

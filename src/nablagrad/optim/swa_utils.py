@@ -301,6 +301,8 @@ class SWALR(LRScheduler):
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
         >>> s = SWALR(opt, swa_lr=0.0, anneal_epochs=2, anneal_strategy="linear")
         >>> opt.step(); s.step(); opt.param_groups[0]["lr"]
+        0.5
+        >>> opt.step(); s.step(); opt.param_groups[0]["lr"]
         0.0
     """
 
