@@ -54,7 +54,7 @@ from .loss import (
 from .module import Module
 from .parallel import DataParallel
 from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
-from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from . import parameter
 from .lazy import (
     LazyBatchNorm1d,
@@ -166,6 +166,7 @@ __all__ = [
     "Module",
     "DataParallel",
     "Parameter",
+    "Buffer",
     "Sequential",
     "ModuleList",
     "ModuleDict",
