@@ -142,6 +142,7 @@ from .pooling import (
 from . import parallel
 from .attention import MultiheadAttention
 from .embedding_bag import EmbeddingBag
+from .api_f import ChannelShuffle, CTCLoss
 from .sampling import (
     Fold,
     PixelShuffle,
@@ -251,6 +252,8 @@ __all__ = [
     "UpsamplingNearest2d",
     "UpsamplingBilinear2d",
     "PixelShuffle",
+    "ChannelShuffle",
+    "CTCLoss",
     "PixelUnshuffle",
     "Fold",
     "Unfold",

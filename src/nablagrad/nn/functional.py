@@ -101,6 +101,9 @@ from ._pooling import (  # noqa: F401 - re-exported
 )
 
 __all__ = [
+    "gumbel_softmax",
+    "channel_shuffle",
+    "ctc_loss",
     "relu",
     "sigmoid",
     "tanh",
@@ -865,3 +868,4 @@ from ._sampling import (  # noqa: E402
     upsample_nearest,
 )
 from .embedding_bag import embedding_bag  # noqa: E402
+from ._api_f import channel_shuffle, ctc_loss, gumbel_softmax  # noqa: E402
