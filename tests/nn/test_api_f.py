@@ -106,3 +106,159 @@ def test_deprecated_init_names_warn_like_torch(name: str, args: tuple) -> None:
         warnings.simplefilter("ignore")
         d = ng.nn.init.dirac(ng.empty(2, 2, 3))
     assert float(d.sum()) == 2.0
+
+
+# -- F.ctc_loss / nn.CTCLoss ---------------------------------------------------------------------
+
+
+def _ctc_pair(x, targets, il, tl, dtype=np.float64, **kw):  # noqa: ANN001, ANN003, ANN202
+    """Loss, grad wrt the logits and wrt the log-probs (a non-leaf) in both libraries."""
+    outs = []
+    for lib in (ng, torch):
+        xl = lib.tensor(x.astype(dtype), requires_grad=True)
+        lp = lib.nn.functional.log_softmax(xl, -1)
+        lp.retain_grad()
+        loss = lib.nn.CTCLoss(**kw)(lp, lib.tensor(targets), lib.tensor(il), lib.tensor(tl))
+        weights = lib.tensor(np.arange(1.0, loss.numel() + 1).astype(dtype)).reshape(loss.shape)
+        (loss * weights).sum().backward()
+        outs.append([loss.detach().numpy(), xl.grad.numpy(), lp.grad.numpy()])
+    return outs
+
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(12, 4, 5))
+PADDED = np.array([[1, 2, 2, 3], [3, 1, 1, 1], [4, 4, 4, 1], [2, 1, 1, 1]])
+TL, IL = [3, 2, 4, 1], [12, 10, 12, 7]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("concatenated", [False, True])
+def test_ctc_loss_values_and_gradients_match_torch(reduction: str, concatenated: bool) -> None:
+    targets = np.concatenate([PADDED[i, : TL[i]] for i in range(4)]) if concatenated else PADDED
+    ours, theirs = _ctc_pair(X, targets, IL, TL, reduction=reduction)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_ctc_loss_blank_float32_and_unbatched() -> None:
+    targets = np.where(PADDED == 2, 0, PADDED)  # labels 0, 1, 3, 4 with blank=2
+    ours, theirs = _ctc_pair(X, targets, IL, TL, np.float32, blank=2)
+    for a, b in zip(ours, theirs):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    res = []
+    for lib in (ng, torch):
+        lp = lib.nn.functional.log_softmax(lib.tensor(X[:, 0]), -1)
+        res.append(
+            lib.nn.functional.ctc_loss(
+                lp, lib.tensor(PADDED[0, :3]), lib.tensor(12), lib.tensor(3), reduction="none"
+            )
+        )
+    np.testing.assert_allclose(res[0].numpy(), res[1].numpy(), rtol=1e-10)
+    assert tuple(res[0].shape) == tuple(res[1].shape)
+
+
+def test_ctc_loss_zero_infinity_like_torch() -> None:
+    il = [2, 10, 12, 7]  # 2 frames cannot emit the 3 labels 1, 2, 2 (needs 4): infinite loss
+    for zero in (False, True):
+        ours, theirs = _ctc_pair(X, PADDED, il, TL, reduction="none", zero_infinity=zero)
+        np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-9)
+        if zero:
+            for a, b in zip(ours[1:], theirs[1:]):
+                np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+        else:
+            assert np.isinf(ours[0][0])
+
+
+def test_ctc_loss_bad_input_and_repr() -> None:
+    lp = ng.nn.functional.log_softmax(ng.tensor(X), -1)
+    with pytest.raises(RuntimeError, match="input_lengths"):
+        ng.nn.functional.ctc_loss(lp, ng.tensor(PADDED), [13, 1, 1, 1], TL)
+    with pytest.raises(RuntimeError, match="size at least"):
+        ng.nn.functional.ctc_loss(lp, ng.tensor(PADDED), IL, [5, 1, 1, 1])
+    with pytest.raises(RuntimeError, match="blank"):
+        ng.nn.functional.ctc_loss(lp, ng.tensor(PADDED), IL, TL, blank=7)
+    with pytest.raises(TypeError, match="input_lengths"):
+        ng.nn.functional.ctc_loss(lp, ng.tensor(PADDED), 12, TL)
+    with pytest.raises(ValueError, match="reduction"):
+        ng.nn.functional.ctc_loss(lp, ng.tensor(PADDED), IL, TL, reduction="avg")
+    assert repr(ng.nn.CTCLoss(blank=1)) == repr(torch.nn.CTCLoss(blank=1)) == "CTCLoss()"
+
+
+# -- F.channel_shuffle / nn.ChannelShuffle, F.gumbel_softmax -------------------------------------
+
+
+def test_channel_shuffle_matches_torch() -> None:
+    x = RNG.normal(size=(2, 6, 3, 2))
+    for shape in [(2, 6, 3, 2), (2, 6, 5)]:
+        x = RNG.normal(size=shape)
+        a = ng.tensor(x, requires_grad=True)
+        b = torch.tensor(x, requires_grad=True)
+        ya, yb = ng.nn.ChannelShuffle(3)(a), torch.nn.ChannelShuffle(3)(b)
+        np.testing.assert_array_equal(ya.detach().numpy(), yb.detach().numpy())
+        w = RNG.normal(size=shape)
+        (ya * ng.tensor(w)).sum().backward()
+        (yb * torch.tensor(w)).sum().backward()
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    assert repr(ng.nn.ChannelShuffle(3)) == repr(torch.nn.ChannelShuffle(3))
+    for groups, match in [(4, "divisible"), (0, "positive")]:
+        for lib in (ng, torch):
+            with pytest.raises(RuntimeError, match=match):
+                lib.nn.functional.channel_shuffle(lib.zeros(1, 6, 2), groups)
+    for lib in (ng, torch):
+        with pytest.raises(RuntimeError, match="> 2 dims"):
+            lib.nn.functional.channel_shuffle(lib.zeros(6, 2), 2)
+
+
+@pytest.mark.parametrize("dim", [-1, 0])
+def test_gumbel_softmax_statistics_match_torch(dim: int) -> None:
+    """Draws differ between libraries; the frequencies of the argmax match softmax(logits)."""
+    logits = np.array([1.0, 0.0, -1.0, 0.5])
+    n = 20000
+    ng.manual_seed(0)
+    torch.manual_seed(0)
+    shape = (n, 4) if dim == -1 else (4, n)
+    tile = np.tile(logits, (n, 1)) if dim == -1 else np.tile(logits[:, None], (1, n))
+    freqs = []
+    for lib in (ng, torch):
+        y = lib.nn.functional.gumbel_softmax(lib.tensor(tile), tau=0.5, hard=True, dim=dim)
+        assert tuple(y.shape) == shape
+        arr = y.numpy()
+        assert set(np.unique(arr)) == {0.0, 1.0} and np.all(arr.sum(dim) == 1)
+        freqs.append(arr.mean(1 - (dim % 2)))
+    p = np.exp(logits) / np.exp(logits).sum()
+    np.testing.assert_allclose(freqs[0], p, atol=0.015)
+    np.testing.assert_allclose(freqs[1], p, atol=0.015)
+    soft = ng.nn.functional.gumbel_softmax(ng.tensor(tile), tau=1.0, dim=dim).numpy()
+    np.testing.assert_allclose(soft.sum(dim), 1.0, rtol=1e-12)
+    assert soft.min() > 0 and not np.all(np.isin(soft, [0.0, 1.0]))
+
+
+def test_gumbel_softmax_hard_gradient_is_the_soft_one() -> None:
+    """Straight-through: d(sum(w * y_hard))/dlogits equals the soft sample's gradient,
+    softmax'(z) w / tau, for the same Gumbel draw (torch's structure)."""
+    x = RNG.normal(size=(3, 5))
+    w = RNG.normal(size=(3, 5))
+    grads = []
+    for hard in (False, True):
+        ng.manual_seed(7)
+        a = ng.tensor(x, requires_grad=True)
+        y = ng.nn.functional.gumbel_softmax(a, tau=0.7, hard=hard)
+        (y * ng.tensor(w)).sum().backward()
+        grads.append((y.detach().numpy(), a.grad.numpy()))
+    (soft, g_soft), (hardy, g_hard) = grads
+    np.testing.assert_allclose(g_hard, g_soft, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(hardy.argmax(-1), soft.argmax(-1))
+    s = soft  # the soft sample's Jacobian: diag(s) - s s^T, divided by tau
+    expected = (s * w - s * (s * w).sum(-1, keepdims=True)) / 0.7
+    np.testing.assert_allclose(g_soft, expected, rtol=1e-9, atol=1e-12)
+    # the same structure in torch
+    torch.manual_seed(7)
+    t = torch.tensor(x, requires_grad=True)
+    ty = torch.nn.functional.gumbel_softmax(t, tau=0.7, hard=True)
+    (ty * torch.tensor(w)).sum().backward()
+    assert tuple(t.grad.shape) == (3, 5)
+    np.testing.assert_allclose(t.grad.numpy().sum(-1), 0.0, atol=1e-9)
+    np.testing.assert_allclose(g_hard.sum(-1), 0.0, atol=1e-9)
+    with pytest.warns(UserWarning, match="eps"):
+        ng.nn.functional.gumbel_softmax(ng.zeros(2), eps=1e-5)

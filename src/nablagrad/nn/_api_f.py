@@ -18,7 +18,6 @@ import math
 import warnings
 from typing import Any
 
-from .. import _validate
 from ..autograd.function import Function
 from ..backend import get_array_module, np, to_device, to_host
 from ..ops.fused import softmax
@@ -184,7 +183,7 @@ def _lengths(value: Any, name: str, n: int) -> Any:
         arr = to_host(value._data)
         if arr.dtype.kind not in "iu":
             raise RuntimeError(f"ctc_loss(): {name} must be integral, got dtype {value.dtype}")
-    elif isinstance(value, (list, tuple)) or _validate.is_int(value):
+    elif isinstance(value, (list, tuple)):
         arr = np.asarray(value)
         if arr.dtype.kind not in "iu":
             raise TypeError(f"ctc_loss(): {name} must be ints, got {value!r}")
