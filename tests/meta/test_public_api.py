@@ -1099,6 +1099,12 @@ CASES: dict[str, Case] = {
         lambda L, x, s: x.clone().index_reduce_(0, L.tensor([1, 1]), s, "amin"), [(3, 4), (2, 4)]
     ),
     "nextafter": Case(lambda L, x, y: L.nextafter(x, y) * 2, [(3, 4), (4,)]),
+    F + "channel_shuffle": Case(lambda L, x: L.channel_shuffle(x, 2), [(2, 4, 3)]),
+    F + "ctc_loss": Case(
+        lambda L, x, t, il, tl: L.ctc_loss(L.log_softmax(x, -1), t, il, tl),
+        [(5, 2, 3), np.array([[1, 2], [2, 2]]), I(5, 4), I(2, 2)],
+        {"second_order": False},
+    ),
     T + "polygamma": Case(lambda L, x: x.polygamma(2), opts={**POS, "rtol": 1e-4}),
     T + "nextafter_": Case(lambda L, x: x.clone().nextafter_(L.zeros(4)) * 1),
     T + "prelu": Case(lambda L, x, w: x.prelu(w), [(2, 3, 4), (3,)]),
@@ -1274,6 +1280,8 @@ REASONS: dict[str, str] = {
     "T.bernoulli": "random draws: torch's streams differ by design; tests/core/test_extra_ops.py",
     "T.get_device": "CPU here (-1, as torch); tests/core/test_extra_ops.py",
     "T.is_sparse": "always False (no sparse tensors); tests/core/test_extra_ops.py",
+    "F.gumbel_softmax": "random draws (streams differ from torch's); frequencies against "
+    "softmax and torch's, and the straight-through gradient, in tests/nn/test_api_f.py",
 }
 
 
