@@ -1087,11 +1087,15 @@ CASES: dict[str, Case] = {
     T + "zero_": Case(lambda L, x: x.detach().clone().zero_()),
     # -- api-f: less common Tensor methods (ops/legacy.py) ---------------------------------------
     T + "new": Case(lambda L, x: x.new([1.5, 2]) * x.new(2, 3).shape[1] + x.new().numel()),
-    T + "put": Case(lambda L, x, s: x.put(L.tensor([0, -1, 5]), s, accumulate=True), [(3, 4), (3,)]),
+    T + "put": Case(
+        lambda L, x, s: x.put(L.tensor([0, -1, 5]), s, accumulate=True), [(3, 4), (3,)]
+    ),
     T + "put_": Case(lambda L, x, s: x.clone().put_(L.tensor([1, 7]), s), [(3, 4), (2,)]),
     T + "index_reduce": Case(
-        lambda L, x, s: x.index_reduce(0, L.tensor([0, 2, 0]), s, "mean", include_self=False)
-        + x.index_reduce(1, L.tensor([3, 3]), s[:, :2], "amax"),
+        lambda L, x, s: (
+            x.index_reduce(0, L.tensor([0, 2, 0]), s, "mean", include_self=False)
+            + x.index_reduce(1, L.tensor([3, 3]), s[:, :2], "amax")
+        ),
         [(3, 4), (3, 4)],
         {"second_order": False},
     ),

@@ -16,7 +16,9 @@ def _pair_models(seed: int = 0):  # noqa: ANN202
     tnet = torch.nn.Sequential(
         torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(), torch.nn.Linear(4, 2)
     ).double()
-    net = ng.nn.Sequential(ng.nn.Linear(3, 4), ng.nn.BatchNorm1d(4), ng.nn.ReLU(), ng.nn.Linear(4, 2)).double()
+    net = ng.nn.Sequential(
+        ng.nn.Linear(3, 4), ng.nn.BatchNorm1d(4), ng.nn.ReLU(), ng.nn.Linear(4, 2)
+    ).double()
     net.load_state_dict({k: ng.tensor(v.numpy().copy()) for k, v in tnet.state_dict().items()})
     return net, tnet
 

@@ -87,8 +87,7 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
     n, c, *rest = input.shape
     if c % groups:
         raise RuntimeError(
-            "Number of channels must be divisible by groups. Got "
-            f"{c} channels and {groups} groups."
+            f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
         )
     x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
     return x.reshape(n, c, *rest)
@@ -193,7 +192,9 @@ def _lengths(value: Any, name: str, n: int) -> Any:
         )
     arr = arr.reshape(-1).astype(np.int64)
     if arr.size != n:
-        raise RuntimeError(f"ctc_loss(): expected {name} to have {n} entries (one per batch), got {arr.size}")
+        raise RuntimeError(
+            f"ctc_loss(): expected {name} to have {n} entries (one per batch), got {arr.size}"
+        )
     return arr
 
 

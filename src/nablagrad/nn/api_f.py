@@ -48,7 +48,9 @@ class CTCLoss(_Loss):
         0.2877
     """
 
-    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+    def __init__(
+        self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False
+    ) -> None:
         super().__init__(reduction)
         self.blank = blank
         self.zero_infinity = zero_infinity

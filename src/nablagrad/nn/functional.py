@@ -854,6 +854,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 
 # Attention (nn/_attention.py); imported last: it reaches dropout through this module.
+from ._api_f import channel_shuffle, ctc_loss, gumbel_softmax  # noqa: E402
 from ._attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
 from ._sampling import (  # noqa: E402
     affine_grid,
@@ -868,4 +869,3 @@ from ._sampling import (  # noqa: E402
     upsample_nearest,
 )
 from .embedding_bag import embedding_bag  # noqa: E402
-from ._api_f import channel_shuffle, ctc_loss, gumbel_softmax  # noqa: E402

@@ -433,7 +433,9 @@ def _nextafter(x: Any, other: Any) -> Any:
 
 
 nextafter_ = _inplace(_nextafter)
-put_ = _inplace(lambda x, index, source, accumulate=False: _legacy().put(x, index, source, accumulate))
+put_ = _inplace(
+    lambda x, index, source, accumulate=False: _legacy().put(x, index, source, accumulate)
+)
 index_reduce_ = _inplace(
     lambda x, dim, index, source, reduce, *, include_self=True: _legacy().index_reduce(
         x, dim, index, source, reduce, include_self=include_self

@@ -173,7 +173,9 @@ def map_(self: Tensor, tensor: Tensor | None, callable: Callable[[Any, Any], Any
         other = np.zeros(host.shape)
     else:
         if not isinstance(tensor, Tensor):
-            raise TypeError(f"map_(): argument 'tensor' must be Tensor, not {type(tensor).__name__}")
+            raise TypeError(
+                f"map_(): argument 'tensor' must be Tensor, not {type(tensor).__name__}"
+            )
         other = np.broadcast_to(to_host(tensor._data), host.shape)
     flat_out, flat_a, flat_b = out.reshape(-1), host.reshape(-1), other.reshape(-1)
     for i in range(flat_a.size):

@@ -351,4 +351,3 @@ class SparseAdam(Optimizer):
                 raise RuntimeError(
                     "SparseAdam does not support dense gradients, please consider Adam instead"
                 )
-
