@@ -304,6 +304,7 @@ from .ops.dtypeinfo import (
     finfo,
     iinfo,
 )
+from .ops.legacy import as_strided
 from .ops.mathfns import (
     addcdiv,
     addcmul,

@@ -2093,6 +2093,9 @@ class Tensor:
     def new(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.new(self, *args, **kwargs)
 
+    def as_strided(self, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+        return _ops.as_strided(self, size, stride, storage_offset)
+
     def put(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.put(self, *args, **kwargs)
 

@@ -1086,6 +1086,10 @@ CASES: dict[str, Case] = {
     T + "fill_": Case(lambda L, x: x.detach().clone().fill_(2.5)),
     T + "zero_": Case(lambda L, x: x.detach().clone().zero_()),
     # -- api-f: less common Tensor methods (ops/legacy.py) ---------------------------------------
+    "as_strided": Case(
+        lambda L, x: L.as_strided(x, (2, 3), (1, 2), 1) * L.as_strided(x, (2, 3), (0, 4)),
+        [(3, 4)],
+    ),
     T + "new": Case(lambda L, x: x.new([1.5, 2]) * x.new(2, 3).shape[1] + x.new().numel()),
     T + "put": Case(
         lambda L, x, s: x.put(L.tensor([0, -1, 5]), s, accumulate=True), [(3, 4), (3,)]

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _validate
+from ..autograd.function import Function
 from ..backend import get_array_module, np, to_device, to_host
 from ..tensor import Tensor
 from .index import index_put, scatter_reduce
 from .shape import narrow
 
-__all__ = ["put", "index_reduce", "narrow_copy", "resize_", "apply_", "map_", "new"]
+__all__ = ["as_strided", "put", "index_reduce", "narrow_copy", "resize_", "apply_", "map_", "new"]
 
 
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:  # noqa: A002
@@ -39,7 +40,7 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     if not isinstance(source, Tensor):
         raise TypeError(f"put(): argument 'source' must be Tensor, not {type(source).__name__}")
     if source.numel() != index.numel():
-        raise RuntimeError(
+        raise IndexError(
             "put_(): Expected source and index to have the same number of elements, but got "
             f"source.numel() = {source.numel()}, index.numel() = {index.numel()}"
         )
@@ -222,3 +223,100 @@ def new(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     if all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in args):
         return creation.zeros(tuple(int(s) for s in args), dtype=self.dtype, device=device)
     raise TypeError(f"new(): expected sizes (ints) or one data sequence, got {args!r}")
+
+
+# -------------------------------------------------------------------------------------------
+# as_strided: a view of the storage (the NumPy array that owns the memory)
+# -------------------------------------------------------------------------------------------
+
+
+def _storage_of(x: Tensor) -> tuple[Any, int, tuple[int, ...]]:
+    """(owner array, x's element offset in it, x's element strides) for a NumPy tensor."""
+    arr = x._data
+    root = arr if arr.base is None else arr.base
+    if (
+        not isinstance(root, np.ndarray)
+        or not isinstance(arr, np.ndarray)
+        or root.dtype != arr.dtype
+        or not root.flags.c_contiguous
+    ):
+        raise RuntimeError(
+            "as_strided: this tensor's memory is not a plain contiguous NumPy storage (a CuPy "
+            "array or a reinterpreted view): call .contiguous() first"
+        )
+    item = arr.itemsize
+    start = arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return root, start // item, tuple(s // item for s in arr.strides)
+
+
+def _strided_ids(n: int, size: tuple, stride: tuple, offset: int) -> Any:
+    ids = np.arange(n, dtype=np.int64)
+    return np.lib.stride_tricks.as_strided(
+        ids[offset:] if offset < n else ids[:0],
+        shape=size,
+        strides=tuple(s * ids.itemsize for s in stride),
+    )
+
+
+class AsStrided(Function):
+    """A strided view of the input's storage; the gradient is scattered back (summed where
+    the view repeats an element) onto the input elements that share those storage slots."""
+
+    def forward(self, x, size=(), stride=(), offset=0, root=None, x_off=0, x_strides=()):
+        self.n, self.size, self.stride, self.offset = root.size, size, stride, offset
+        self.x_off, self.x_strides = x_off, x_strides
+        return np.ndarray(
+            size,
+            dtype=root.dtype,
+            buffer=root,
+            offset=offset * root.itemsize,
+            strides=tuple(s * root.itemsize for s in stride),
+        )
+
+    def backward(self, g, out, x):
+        out_ids = _strided_ids(self.n, self.size, self.stride, self.offset).reshape(-1)
+        x_ids = _strided_ids(self.n, tuple(x.shape), self.x_strides, self.x_off)
+        if isinstance(g, Tensor):  # create_graph: the same scatter, recorded
+            store = Tensor._wrap(np.zeros(self.n, dtype=g._data.dtype))
+            store = index_put(store, (Tensor._wrap(out_ids),), g.reshape(-1), True)
+            return (store[Tensor._wrap(x_ids)],)
+        store = np.zeros(self.n, dtype=g.dtype)
+        np.add.at(store, out_ids, g.reshape(-1))
+        return (store[x_ids],)
+
+
+def as_strided(
+    input: Tensor,  # noqa: A002
+    size: Any,
+    stride: Any,
+    storage_offset: int | None = None,
+) -> Tensor:
+    """A view of ``input``'s storage with shape ``size`` and element strides ``stride``,
+    starting ``storage_offset`` elements into the storage (default: where ``input`` starts).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.arange(6.0).as_strided((2, 2), (1, 2), 1)
+        tensor([[1., 3.],
+                [2., 4.]])
+    """
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(
+            f"mismatch in length of strides and shape: got {len(stride)} strides for "
+            f"{len(size)} sizes"
+        )
+    if any(s < 0 for s in size) or any(s < 0 for s in stride):
+        raise RuntimeError("as_strided: sizes and strides must be non-negative")
+    root, x_off, x_strides = _storage_of(input)
+    offset = x_off if storage_offset is None else int(storage_offset)
+    need = offset + 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    if need > root.size or offset < 0:
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
+            f"and itemsize {root.itemsize} requiring a storage size of {need * root.itemsize} "
+            f"are out of bounds for storage of size {root.size * root.itemsize}"
+        )
+    return AsStrided.apply(
+        input, size=size, stride=stride, offset=offset, root=root, x_off=x_off, x_strides=x_strides
+    )
