@@ -262,8 +262,11 @@ class AsStrided(Function):
     """A strided view of the input's storage; the gradient is scattered back (summed where
     the view repeats an element) onto the input elements that share those storage slots."""
 
+    saved = ()  # the backward reads only shapes and strides kept on the node
+
     def forward(self, x, size=(), stride=(), offset=0, root=None, x_off=0, x_strides=()):
         self.n, self.size, self.stride, self.offset = root.size, size, stride, offset
+        self.x_shape = tuple(x.shape)
         self.x_off, self.x_strides = x_off, x_strides
         return np.ndarray(
             size,
@@ -274,14 +277,14 @@ class AsStrided(Function):
         )
 
     def backward(self, g, out, x):
-        out_ids = _strided_ids(self.n, self.size, self.stride, self.offset).reshape(-1)
-        x_ids = _strided_ids(self.n, tuple(x.shape), self.x_strides, self.x_off)
+        view_ids = _strided_ids(self.n, self.size, self.stride, self.offset).reshape(-1)
+        x_ids = _strided_ids(self.n, self.x_shape, self.x_strides, self.x_off)
         if isinstance(g, Tensor):  # create_graph: the same scatter, recorded
             store = Tensor._wrap(np.zeros(self.n, dtype=g._data.dtype))
-            store = index_put(store, (Tensor._wrap(out_ids),), g.reshape(-1), True)
+            store = index_put(store, (Tensor._wrap(view_ids),), g.reshape(-1), True)
             return (store[Tensor._wrap(x_ids)],)
         store = np.zeros(self.n, dtype=g.dtype)
-        np.add.at(store, out_ids, g.reshape(-1))
+        np.add.at(store, view_ids, g.reshape(-1))
         return (store[x_ids],)
 
 
