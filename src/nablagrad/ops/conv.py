@@ -601,12 +601,23 @@ class _BlockPlan:
         if (oh * kh, ow * kw) != (h, w):
             gx[:, :, oh * kh :] = 0
             gx[:, :, : oh * kh, ow * kw :] = 0
-        dst = gx[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow, kw)
+        # kernel row p of every window is a contiguous run of OW*KW elements: build that run
+        # once (KW strided writes over the whole batch), then copy it to each row, so no loop
+        # runs over a length-KW innermost axis
+        dst = gx[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow * kw)
+        run = scratch_empty(xp, (n, c, oh, ow, kw), g.dtype)
+        flat = run.reshape(n, c, oh, ow * kw)
         if self.first is None:
-            xp.multiply(g[:, :, :, None, :, None], g.dtype.type(1.0 / self.div), out=dst)
+            xp.multiply(g, g.dtype.type(1.0 / self.div), out=run[..., 0])
+            for q in range(1, kw):
+                run[..., q] = run[..., 0]
+            for p in range(kh):
+                dst[:, :, :, p] = flat
         else:
-            for k in range(kh * kw):
-                xp.multiply(g, self.first[k], out=dst[:, :, :, k // kw, :, k % kw])
+            for p in range(kh):
+                for q in range(kw):
+                    xp.multiply(g, self.first[p * kw + q], out=run[..., q])
+                dst[:, :, :, p] = flat
         return gx
 
     def gather(self, x: Any) -> Any:
@@ -619,6 +630,27 @@ class _BlockPlan:
         for k in range(len(self.first)):
             out += xp.where(self.first[k], v[:, :, :, k // kw, :, k % kw], x.dtype.type(0))
         return out
+
+
+def _block_sum(xp: Any, v: Any) -> Any:
+    """Window sums of the (N, C, OH, KH, OW, KW) view ``v``: first over KW (one strided add per
+    slot over the whole batch), then over KH (contiguous rows), so the loops run long."""
+    n, c, oh, kh, ow, kw = v.shape
+    if kw == 1:
+        rows = v[..., 0]
+    else:
+        rows = scratch_empty(xp, (n, c, oh, kh, ow), v.dtype)
+        xp.add(v[..., 0], v[..., 1], out=rows)
+        for q in range(2, kw):
+            rows += v[..., q]
+    out = scratch_empty(xp, (n, c, oh, ow), v.dtype)
+    if kh == 1:
+        xp.copyto(out, rows[:, :, :, 0])
+    else:
+        xp.add(rows[:, :, :, 0], rows[:, :, :, 1], out=out)
+        for p in range(2, kh):
+            out += rows[:, :, :, p]
+    return out
 
 
 def _block_max(xp: Any, x: Any, kernel: tuple) -> tuple | None:
@@ -723,13 +755,7 @@ class AvgPool2dFn(Function):
         div = divisor or kernel[0] * kernel[1]
         if _blocks_ok(x, kernel, stride, padding, (1, 1)):
             xp = get_array_module(x)
-            v = _blocks(xp, x, kernel)
-            kh, kw = kernel
-            out = scratch_empty(xp, v.shape[:3] + v.shape[4:5], x.dtype)
-            views = [v[:, :, :, p, :, q] for p in range(kh) for q in range(kw)]
-            xp.add(views[0], views[1], out=out) if len(views) > 1 else xp.copyto(out, views[0])
-            for view in views[2:]:
-                out += view
+            out = _block_sum(xp, _blocks(xp, x, kernel))
             out *= x.dtype.type(1.0 / div)
             self.plan = _BlockPlan(x.shape, kernel, None, div)
             return out
