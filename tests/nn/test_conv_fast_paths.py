@@ -60,6 +60,75 @@ def test_winograd_double_backward_matches_torch():
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-9)
 
 
+ROWSHIFT_CASES = [
+    dict(cin=6, cout=4, padding=0, hw=(9, 8), k=5, bias=True),  # LeNet's second conv, small
+    dict(cin=2, cout=3, padding=2, hw=(7, 7), k=5, bias=False),
+    dict(cin=3, cout=2, padding=(1, 2), hw=(5, 6), k=5, bias=True),  # asymmetric, 3x6 output
+    dict(cin=1, cout=2, padding=1, hw=(6, 5), k=3, bias=True),
+    dict(cin=2, cout=2, padding=0, hw=(5, 5), k=5, bias=True),  # 1x1 output
+]
+
+
+@pytest.mark.parametrize("path", ["rowshift", "fft", "im2col"])
+@pytest.mark.parametrize("case", ROWSHIFT_CASES)
+@pytest.mark.parametrize("double", [False, True])
+def test_5x5_paths_match_torch(path, case, double):
+    """The row-shift path (and the others, forced) against torch: output, input, weight and
+    bias gradients, float32 and float64."""
+    shape = (3, case["cin"]) + case["hw"]
+    torch.manual_seed(12)
+    k = case["k"]
+    kw = dict(padding=case["padding"], bias=case["bias"])
+    ng_m = nn.Conv2d(case["cin"], case["cout"], k, **kw)
+    t_m = torch.nn.Conv2d(case["cin"], case["cout"], k, **kw)
+    pad = case["padding"] if isinstance(case["padding"], tuple) else (case["padding"],) * 2
+    prm = ((1, 1), tuple((p, p) for p in pad), (1, 1), 1)
+    with conv_path(path):
+        assert choose_path(np, shape, (case["cout"], case["cin"], k, k), prm, np.float32) == path
+        if double:
+            ng_m, t_m = ng_m.double(), t_m.double()
+            x = np.random.default_rng(7).standard_normal(shape)
+            compare_module(ng_m, t_m, shape, x=x, atol=1e-11, rtol=1e-11)
+        else:
+            compare_module(ng_m, t_m, shape, atol=1e-4, rtol=1e-4)
+
+
+def test_rowshift_double_backward_matches_torch():
+    """create_graph through a layer whose forward ran the row-shift path."""
+    rng = np.random.default_rng(8)
+    xa, wa = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 5, 5))
+    x, w = ng.tensor(xa, requires_grad=True), ng.tensor(wa, requires_grad=True)
+    xt, wt = torch.from_numpy(xa).requires_grad_(), torch.from_numpy(wa).requires_grad_()
+    with conv_path("rowshift"):
+        (gx,) = ng.autograd.grad(
+            nn.functional.conv2d(x, w, padding=1).tanh().sum(), x, create_graph=True
+        )
+    (gxt,) = torch.autograd.grad(
+        torch.nn.functional.conv2d(xt, wt, padding=1).tanh().sum(), xt, create_graph=True
+    )
+    np.testing.assert_allclose(gx.detach().numpy(), gxt.detach().numpy(), rtol=1e-9, atol=1e-9)
+    (gx * gx).sum().backward()
+    (gxt * gxt).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+def test_rowshift_choice():
+    valid = ((1, 1), ((0, 0), (0, 0)), (1, 1), 1)
+    same = ((1, 1), ((2, 2), (2, 2)), (1, 1), 1)
+    # LeNet's 6->16 5x5: row shift; its 1-channel first layer and 3x3 kernels: not
+    assert choose_path(np, (64, 6, 14, 14), (16, 6, 5, 5), valid, np.float32) == "rowshift"
+    assert choose_path(np, (64, 1, 28, 28), (6, 1, 5, 5), same, np.float32) != "rowshift"
+    same3 = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert choose_path(np, (64, 8, 16, 16), (8, 8, 3, 3), same3, np.float32) != "rowshift"
+    with conv_path("rowshift"):  # forced, but strided, grouped or integer: does not apply
+        strided = ((2, 2),) + valid[1:]
+        assert choose_path(np, (2, 6, 9, 9), (4, 6, 5, 5), strided, np.float32) == "im2col"
+        grouped = valid[:3] + (2,)
+        assert choose_path(np, (2, 6, 9, 9), (4, 3, 5, 5), grouped, np.float32) == "im2col"
+        assert choose_path(np, (2, 6, 9, 9), (4, 6, 5, 5), valid, np.int64) == "im2col"
+
+
 def test_path_choice_and_forcing():
     same3 = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     # 3x3 on many channels: Winograd; on 3 input channels: im2col (memory-bound)
@@ -77,7 +146,7 @@ def test_path_choice_and_forcing():
     assert conv_ops._forced is None
 
 
-@pytest.mark.parametrize("path", ["winograd", "fft", "im2col"])
+@pytest.mark.parametrize("path", ["winograd", "fft", "im2col", "rowshift"])
 @pytest.mark.parametrize("groups", [1, 2])
 def test_batch_shards_match_unsharded(monkeypatch, path, groups):
     """A convolution split over the batch between threads gives torch's values and gradients
