@@ -606,12 +606,14 @@ def _blocks(xp: Any, x: Any, kernel: tuple) -> Any:
 
 
 class _BlockPlan:
-    """Backward of non-overlapping pooling: ``first`` (KH*KW, N, C, OH, OW) bool marks, per
-    kernel slot, the windows whose first maximum sits there (max pooling), or is None
-    (average: every element gets g / div)."""
+    """Backward of non-overlapping pooling.  Max pooling keeps ``idx`` = (qidx, pidx): uint8
+    (N, C, OH, KH, OW) index of the first maximum along each kernel row (the KW axis), and
+    (N, C, OH, OW) index of the first kernel row holding the window's maximum; together the
+    first maximum in row-major order (torch's tie rule).  Average pooling: ``idx`` is None and
+    every element gets g / div."""
 
-    def __init__(self, x_shape: tuple, kernel: tuple, first: Any, div: float) -> None:
-        self.x_shape, self.kernel, self.first, self.div = x_shape, kernel, first, div
+    def __init__(self, x_shape: tuple, kernel: tuple, idx: Any, div: float) -> None:
+        self.x_shape, self.kernel, self.idx, self.div = x_shape, kernel, idx, div
 
     def scatter(self, g: Any) -> Any:
         xp = get_array_module(g)
@@ -622,34 +624,43 @@ class _BlockPlan:
         if (oh * kh, ow * kw) != (h, w):
             gx[:, :, oh * kh :] = 0
             gx[:, :, : oh * kh, ow * kw :] = 0
-        # kernel row p of every window is a contiguous run of OW*KW elements: build that run
-        # once (KW strided writes over the whole batch), then copy it to each row, so no loop
-        # runs over a length-KW innermost axis
-        dst = gx[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow * kw)
-        run = scratch_empty(xp, (n, c, oh, ow, kw), g.dtype)
-        flat = run.reshape(n, c, oh, ow * kw)
-        if self.first is None:
+        if self.idx is None:
+            # kernel row p of every window is a contiguous run of OW*KW elements: build that
+            # run once (KW strided writes over the whole batch), then copy it to each row, so
+            # no loop runs over a length-KW innermost axis
+            dst = gx[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow * kw)
+            run = scratch_empty(xp, (n, c, oh, ow, kw), g.dtype)
             xp.multiply(g, g.dtype.type(1.0 / self.div), out=run[..., 0])
             for q in range(1, kw):
                 run[..., q] = run[..., 0]
+            flat = run.reshape(n, c, oh, ow * kw)
             for p in range(kh):
                 dst[:, :, :, p] = flat
-        else:
-            for p in range(kh):
-                for q in range(kw):
-                    xp.multiply(g, self.first[p * kw + q], out=run[..., q])
-                dst[:, :, :, p] = flat
+            return gx
+        # max: route g to the first maximal row of each window, then within the row to its
+        # first maximal column (each a long strided pass over the batch)
+        qidx, pidx = self.idx
+        dst = gx[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow, kw)
+        rows = scratch_empty(xp, (n, c, oh, kh, ow), g.dtype)
+        for p in range(kh):
+            xp.multiply(g, pidx == p, out=rows[:, :, :, p])
+        for q in range(kw):
+            xp.multiply(rows, qidx == q, out=dst[..., q])
         return gx
 
     def gather(self, x: Any) -> Any:
         xp = get_array_module(x)
         v = _blocks(xp, x, self.kernel)
-        if self.first is None:
+        if self.idx is None:
             return v.sum(axis=(3, 5)) * x.dtype.type(1.0 / self.div)
-        kw = self.kernel[1]
-        out = xp.zeros(v.shape[:3] + v.shape[4:5], dtype=x.dtype)
-        for k in range(len(self.first)):
-            out += xp.where(self.first[k], v[:, :, :, k // kw, :, k % kw], x.dtype.type(0))
+        qidx, pidx = self.idx
+        zero = x.dtype.type(0)
+        rows = xp.zeros(v.shape[:5], dtype=x.dtype)
+        for q in range(self.kernel[1]):
+            rows += xp.where(qidx == q, v[..., q], zero)
+        out = xp.zeros(pidx.shape, dtype=x.dtype)
+        for p in range(self.kernel[0]):
+            out += xp.where(pidx == p, rows[:, :, :, p], zero)
         return out
 
 
@@ -674,35 +685,39 @@ def _block_sum(xp: Any, v: Any) -> Any:
     return out
 
 
-def _block_max(xp: Any, x: Any, kernel: tuple) -> tuple | None:
-    """(out, first-maximum masks) for non-overlapping max pooling, or None when a window
-    holds a NaN (the general path then picks torch's NaN position)."""
-    v = _blocks(xp, x, kernel)
-    kh, kw = kernel
-    n, c, oh, _, ow, _ = v.shape
-    out = scratch_empty(xp, (n, c, oh, ow), x.dtype)
-    views = [v[:, :, :, p, :, q] for p in range(kh) for q in range(kw)]
+def _running_max(xp: Any, views: list, out: Any, idx: Any) -> None:
+    """out = the elementwise maximum of ``views``, idx = the first view holding it (a later
+    view wins only when strictly greater: torch's first-maximum rule)."""
     if len(views) == 1:
         xp.copyto(out, views[0])
-    else:
-        xp.maximum(views[0], views[1], out=out)
-    for view in views[2:]:
+        idx[...] = 0
+        return
+    xp.greater(views[1], views[0], out=idx)  # as uint8: 1 where the second is larger
+    xp.maximum(views[0], views[1], out=out)
+    for k, view in enumerate(views[2:], start=2):
+        xp.copyto(idx, k, where=view > out)
         xp.maximum(out, view, out=out)
+
+
+def _block_max(xp: Any, x: Any, kernel: tuple) -> tuple | None:
+    """(out, (qidx, pidx)) for non-overlapping max pooling (see ``_BlockPlan``), or None when
+    a window holds a NaN (the general path then picks torch's NaN position) or the kernel has
+    more than 255 rows or columns.  The maximum runs along each kernel row first (KW strided
+    passes over the whole batch), then over the KH row maxima (contiguous rows)."""
+    kh, kw = kernel
+    if kh > 255 or kw > 255:
+        return None
+    v = _blocks(xp, x, kernel)
+    n, c, oh, _, ow, _ = v.shape
+    rows = scratch_empty(xp, (n, c, oh, kh, ow), x.dtype)
+    qidx = scratch_empty(xp, rows.shape, xp.uint8)
+    _running_max(xp, [v[..., q] for q in range(kw)], rows, qidx)
+    out = scratch_empty(xp, (n, c, oh, ow), x.dtype)
+    pidx = scratch_empty(xp, out.shape, xp.uint8)
+    _running_max(xp, [rows[:, :, :, p] for p in range(kh)], out, pidx)
     if out.dtype.kind == "f" and xp.isnan(out).any():
         return None
-    first = scratch_empty(xp, (len(views),) + out.shape, xp.bool_)
-    taken = scratch_empty(xp, out.shape, xp.bool_) if len(views) > 2 else None
-    for k, view in enumerate(views):
-        xp.equal(view, out, out=first[k])
-        if k == 0:
-            if taken is not None:
-                taken[...] = first[0]
-            continue
-        prev = first[0] if taken is None else taken
-        xp.greater(first[k], prev, out=first[k])  # equal and not taken: the first max wins
-        if taken is not None and k < len(views) - 1:
-            xp.logical_or(taken, first[k], out=taken)
-    return out, first
+    return out, (qidx, pidx)
 
 
 class PoolScatter(Function):
