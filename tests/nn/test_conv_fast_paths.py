@@ -20,7 +20,7 @@ WINO_CASES = [
 ]
 
 
-@pytest.mark.parametrize("path", ["winograd", "fft", "im2col"])
+@pytest.mark.parametrize("path", ["winograd", "winograd6", "fft", "im2col"])
 @pytest.mark.parametrize("case", WINO_CASES)
 @pytest.mark.parametrize("double", [False, True])
 def test_3x3_paths_match_torch(path, case, double):
@@ -69,7 +69,7 @@ ROWSHIFT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("path", ["rowshift", "fft", "im2col"])
+@pytest.mark.parametrize("path", ["rowshift", "winograd6", "fft", "im2col"])
 @pytest.mark.parametrize("case", ROWSHIFT_CASES)
 @pytest.mark.parametrize("double", [False, True])
 def test_5x5_paths_match_torch(path, case, double):
@@ -93,13 +93,14 @@ def test_5x5_paths_match_torch(path, case, double):
             compare_module(ng_m, t_m, shape, atol=1e-4, rtol=1e-4)
 
 
-def test_rowshift_double_backward_matches_torch():
-    """create_graph through a layer whose forward ran the row-shift path."""
+@pytest.mark.parametrize("path,k", [("rowshift", 5), ("winograd6", 5), ("winograd6", 3)])
+def test_rowshift_winograd6_double_backward_matches_torch(path, k):
+    """create_graph through a layer whose forward ran the row-shift or 6x6-tile Winograd path."""
     rng = np.random.default_rng(8)
-    xa, wa = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 5, 5))
+    xa, wa = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, k, k))
     x, w = ng.tensor(xa, requires_grad=True), ng.tensor(wa, requires_grad=True)
     xt, wt = torch.from_numpy(xa).requires_grad_(), torch.from_numpy(wa).requires_grad_()
-    with conv_path("rowshift"):
+    with conv_path(path):
         (gx,) = ng.autograd.grad(
             nn.functional.conv2d(x, w, padding=1).tanh().sum(), x, create_graph=True
         )
@@ -132,7 +133,7 @@ def test_rowshift_choice():
 def test_path_choice_and_forcing():
     same3 = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     # 3x3 on many channels: Winograd; on 3 input channels: im2col (memory-bound)
-    assert choose_path(np, (64, 64, 16, 16), (128, 64, 3, 3), same3, np.float32) == "winograd"
+    assert choose_path(np, (64, 64, 16, 16), (128, 64, 3, 3), same3, np.float32) == "winograd6"
     assert choose_path(np, (64, 3, 32, 32), (64, 3, 3, 3), same3, np.float32) == "im2col"
     strided = ((2, 2),) + same3[1:]
     with conv_path("winograd"):  # forced, but strided: Winograd does not apply
@@ -146,7 +147,7 @@ def test_path_choice_and_forcing():
     assert conv_ops._forced is None
 
 
-@pytest.mark.parametrize("path", ["winograd", "fft", "im2col", "rowshift"])
+@pytest.mark.parametrize("path", ["winograd", "fft", "im2col", "rowshift", "winograd6"])
 @pytest.mark.parametrize("groups", [1, 2])
 def test_batch_shards_match_unsharded(monkeypatch, path, groups):
     """A convolution split over the batch between threads gives torch's values and gradients
