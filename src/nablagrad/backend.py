@@ -167,6 +167,14 @@ def is_array(x: Any) -> bool:
     return type(x) is np.ndarray or (_cupy is not None and isinstance(x, _cupy.ndarray))
 
 
+def data_pointer(array: Any) -> int:
+    """The address of an array's first element (NumPy's array interface, CuPy's
+    ``MemoryPointer.ptr``): how views of one memory are placed relative to each other."""
+    if type(array) is np.ndarray:
+        return array.__array_interface__["data"][0]
+    return array.data.ptr
+
+
 def along_axis_index(index: Any, axis: int) -> tuple:
     """The advanced index that addresses ``out[i][index[i][j][k]][k]`` (for ``axis=1``): an
     open grid of ``arange`` views with ``index`` at ``axis``, for ``xp.add.at`` and friends.

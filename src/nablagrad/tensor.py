@@ -363,27 +363,22 @@ class Tensor:
     def data(self, value: Any) -> None:
         self._data = value._data if isinstance(value, Tensor) else to_array(value)
 
+    def _keep_prior(self, old: Tensor) -> None:
+        """Remember ``old`` (this tensor's value and history before an in-place change): nodes
+        recorded before the change still list this tensor as an input, and the engine sends
+        their gradients to the history they saw (``autograd.engine._parents_at``)."""
+        self.__dict__.setdefault("_priors", []).append(old)
+
     def _rebind(self, make: Any) -> None:
         """Turn this tensor into ``make(old)`` where ``old`` carries its previous value and history.
 
-        Used by differentiable in-place operations on non-leaf tensors.
+        Used by differentiable in-place operations on non-leaf tensors that are not views
+        (``ops.index.rebind`` handles views, writing through to their base).
         """
-        if self._base is not None:
-            base = self._base
-            if base._ctx is None and base._requires_grad:
-                raise RuntimeError(
-                    "a view of a leaf Variable that requires grad is being used in an in-place "
-                    "operation: do the update inside `with nablagrad.no_grad():` or on a clone()"
-                )
-            raise RuntimeError(
-                "in-place operation on a view (a slice, reshape, transpose or expand of another "
-                "tensor) that is recorded for autograd is not supported: it would not change the "
-                "base tensor. Assign through the base instead (base[idx] = new_values) or use the "
-                "out-of-place operation (v = v * 2)"
-            )
         vc = self._counter()
         old = Tensor._wrap(self._data)
         old._requires_grad, old._ctx, old._vc = self._requires_grad, self._ctx, vc
+        self._keep_prior(old)
         vc.v = _stamp()  # before make(): the new node (a later tick) may save the new value
         new = make(old)
         if new._data.shape != self._data.shape:

@@ -178,6 +178,16 @@ CASES: dict[str, Case] = {
         [(2, 3, 6, 6), (4, 3, 3, 3)],
         {"rtol": 1e-4, "atol": 1e-4},
     ),  # fmt: skip
+    F + "conv_transpose2d": Case(
+        lambda L, x, w, b: L.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+        [(2, 4, 5, 5), (4, 3, 3, 3), (3,)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),  # fmt: skip
+    F + "conv_transpose1d": Case(
+        lambda L, x, w: L.conv_transpose1d(x, w, stride=3, padding=0, output_padding=2),
+        [(2, 4, 6), (4, 2, 3)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),  # fmt: skip
     F + "max_pool2d": Case(lambda L, x: L.max_pool2d(x, 2), [(2, 3, 4, 6)]),
     F + "avg_pool2d": Case(lambda L, x: L.avg_pool2d(x, 3, 1, 1), [(2, 3, 4, 6)]),
     F + "adaptive_avg_pool2d": Case(lambda L, x: L.adaptive_avg_pool2d(x, 2), [(2, 3, 4, 6)]),

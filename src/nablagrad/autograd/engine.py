@@ -113,6 +113,8 @@ def run_backward(
             parents = ctx.parents
             if g is None:
                 continue
+            if ctx.seq < _tensor_mod.LAST_STAMP:  # an input may have been changed in place since
+                parents = _parents_at(ctx)
             if t._hooks is not None:
                 g = _run_hooks(t, g, create_graph)
             if key in wanted:
@@ -176,6 +178,31 @@ def run_backward(
     return [
         None if c is None else (c if isinstance(c, Tensor) else Tensor._wrap(c)) for c in captured
     ]
+
+
+def _parents_at(ctx: Any) -> tuple:
+    """``ctx``'s inputs as they were when it was recorded.
+
+    An in-place change of a non-leaf (``x.mul_(2)``, ``view[i] = v``) gives the tensor object
+    new history; a node recorded before the change (an older node, while the tensor's new
+    history is newer) must send its gradient to the history it consumed, which the tensor
+    keeps among its priors (``Tensor._keep_prior``)."""
+    parents = ctx.parents
+    if parents is None:
+        return parents
+    seq = ctx.seq
+    out = None
+    for i, p in enumerate(parents):
+        pc = p._ctx
+        if pc is not None and pc.seq > seq:
+            for old in reversed(p.__dict__.get("_priors", ())):
+                oc = old._ctx
+                if oc is None or oc.seq < seq:
+                    if out is None:
+                        out = list(parents)
+                    out[i] = old
+                    break
+    return parents if out is None else tuple(out)
 
 
 def _push(t: Any, heap: list, leaves: list, seen: set) -> None:

@@ -1,5 +1,5 @@
-"""Convolution and pooling layers: ``Conv1d``, ``Conv2d`` (lazy forms in lazy.py), ``MaxPool2d``,
-``AvgPool2d``, ``AdaptiveAvgPool2d``.
+"""Convolution and pooling layers: ``Conv1d``, ``Conv2d`` (lazy forms in lazy.py),
+``ConvTranspose1d``, ``ConvTranspose2d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``.
 
 Conv weights have shape (out, in/groups, *kernel) and are initialised as torch:
 W ~ kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)), b ~ U(same bound).
@@ -159,6 +159,136 @@ class Conv1d(_ConvNd):
         self._check(input)
         return F.conv1d(
             input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+
+class _ConvTransposeNd(_ConvNd):
+    """Transposed convolutions: weight (in, out/groups, *kernel), ``output_padding`` and
+    ``forward(input, output_size=None)`` as torch's."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        if isinstance(padding, str):
+            raise ValueError(f'padding="{padding}" is not supported for {type(self).__name__}')
+        self.output_padding = _tuple(output_padding, self._n, "output_padding", type(self).__name__)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
+
+    def _make_params(self, bias: bool, device: Any, dtype: Any) -> None:
+        shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
+        self.weight = Parameter(creation.empty(*shape, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(creation.empty(self.out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple:
+        """torch's rule: the output padding that gives ``output_size`` (which must lie between
+        the smallest and largest size these strides can give)."""
+        if output_size is None:
+            return self.output_padding
+        n = self._n
+        size = [int(v) for v in output_size]
+        if len(size) == n + 2:
+            size = size[2:]
+        elif len(size) == n + 1:
+            size = size[1:]
+        if len(size) != n:
+            raise ValueError(
+                f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or "
+                f"{n + 2} elements (got {len(output_size)})"
+            )
+        pads = []
+        for a in range(n):
+            low = (
+                (input.shape[input.ndim - n + a] - 1) * self.stride[a]
+                - 2 * self.padding[a]
+                + self.dilation[a] * (self.kernel_size[a] - 1)
+                + 1
+            )
+            high = low + self.stride[a] - 1
+            if not low <= size[a] <= high:
+                raise ValueError(
+                    f"requested an output size of {size}, but valid sizes range from "
+                    f"{low} to {high} (for an input of {list(input.shape[2:])})"
+                )
+            pads.append(size[a] - low)
+        return tuple(pads)
+
+    def extra_repr(self) -> str:
+        s = super().extra_repr()
+        if self.output_padding != (0,) * self._n:
+            s += f", output_padding={self.output_padding}"
+        return s
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-D convolution (the gradient of Conv2d); see ``F.conv_transpose2d``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> up = torch.nn.ConvTranspose2d(8, 4, kernel_size=4, stride=2, padding=1)
+        >>> up(torch.randn(2, 8, 7, 7)).shape
+        nablagrad.Size([2, 4, 14, 14])
+    """
+
+    _n = 2
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        self._check(input)
+        return F.conv_transpose2d(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self._output_padding(input, output_size),
+            self.groups,
+            self.dilation,
+        )
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-D convolution over (N, C, L) input; see ``F.conv_transpose1d``."""
+
+    _n = 1
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        self._check(input)
+        return F.conv_transpose1d(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self._output_padding(input, output_size),
+            self.groups,
+            self.dilation,
         )
 
 

@@ -57,6 +57,8 @@ __all__ = [
     "linear",
     "conv1d",
     "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "max_pool2d",
     "avg_pool2d",
     "adaptive_avg_pool2d",
@@ -322,6 +324,128 @@ def conv1d(
     p = padding if isinstance(padding, (int, str)) else padding[0]
     p2 = p if isinstance(p, str) else (0, p)
     out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), p2, (1, d), groups)
+    return out.squeeze(2)
+
+
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """Transposed 2-D convolution: the gradient of ``conv2d`` with respect to its input.
+
+    ``weight`` is (in, out/groups, kH, kW).  Each input pixel scatters ``x[n, c, i, j] *
+    W[c, o]`` onto the output window at ``(i*stride, j*stride)``; the output has
+    ``(H - 1)*stride - 2*padding + dilation*(kH - 1) + output_padding + 1`` rows.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.nn.functional.conv_transpose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2),
+        ...                                      stride=2).shape
+        nablagrad.Size([1, 1, 4, 4])
+    """
+    name = "conv_transpose2d"
+    if weight.ndim != 4:
+        raise RuntimeError(
+            f"{name}: weight must be 4-D (in, out/groups, kH, kW), got {tuple(weight.shape)}"
+        )
+    if input.ndim == 3:
+        out = conv_transpose2d(
+            input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups, dilation
+        )
+        return out.squeeze(0)
+    if input.ndim != 4:
+        raise RuntimeError(
+            f"{name}: expected 3-D or 4-D input (N, C, H, W), got shape {tuple(input.shape)}"
+        )
+    groups = _validate.as_int(groups, "groups", name)
+    cin = weight.shape[0]
+    if groups <= 0 or cin % groups:
+        raise ValueError(f"{name}: in_channels {cin} must be divisible by groups {groups}")
+    if input.shape[1] != cin:
+        raise RuntimeError(
+            f"{name}: input of shape {tuple(input.shape)} has {input.shape[1]} channels, expected "
+            f"{cin} (weight {tuple(weight.shape)} is (in, out/groups, kH, kW))"
+        )
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(
+            f"{name}: input dtype {input.dtype} differs from weight dtype {weight.dtype}: "
+            "convert the input (x.float())"
+        )
+    s = _pair(stride, "stride", name, low=1)
+    p = _pair(padding, "padding", name, low=0)
+    op = _pair(output_padding, "output_padding", name, low=0)
+    d = _pair(dilation, "dilation", name, low=1)
+    if any(op[a] >= s[a] and op[a] >= d[a] for a in (0, 1)):
+        raise RuntimeError(
+            "output padding must be smaller than either stride or dilation, but got "
+            f"output_padding_height: {op[0]} output_padding_width: {op[1]} stride_height: "
+            f"{s[0]} stride_width: {s[1]} dilation_height: {d[0]} dilation_width: {d[1]}"
+        )
+    kernel = tuple(weight.shape[2:])
+    full = tuple((input.shape[2 + a] - 1) * s[a] + d[a] * (kernel[a] - 1) + 1 for a in (0, 1))
+    size = tuple(full[a] - 2 * p[a] + op[a] for a in (0, 1))
+    if min(size) < 1:
+        raise RuntimeError(
+            f"{name}: Given input size per channel: {tuple(input.shape[2:])}. Calculated output "
+            f"size per channel: {size}. Output size is too small: lower the padding"
+        )
+    n, cout = input.shape[0], weight.shape[1] * groups
+    if all(p[a] >= op[a] for a in (0, 1)):  # crop the padding (less the output padding)
+        crop = ((p[0], p[0] - op[0]), (p[1], p[1] - op[1]))
+        out = _conv.Conv2dInputGrad.apply(
+            input, weight, pshape=(n, cout, *full), prm=(s, crop, d, groups)
+        )
+    else:  # output padding beyond the padding: zeros added at the bottom and right
+        out = _conv.Conv2dInputGrad.apply(
+            input, weight, pshape=(n, cout, *full), prm=(s, ((0, 0), (0, 0)), d, groups)
+        )
+        out = pad(out, (0, op[1], 0, op[0]))[:, :, p[0] : p[0] + size[0], p[1] : p[1] + size[1]]
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out
+
+
+def conv_transpose1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """Transposed 1-D convolution over (N, C, L) input, run as a 2-D one of height 1."""
+    if input.ndim == 2:
+        out = conv_transpose1d(
+            input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups, dilation
+        )
+        return out.squeeze(0)
+    if input.ndim != 3 or weight.ndim != 3:
+        raise RuntimeError(
+            f"conv_transpose1d: expected input (N, C, L) and weight (in, out/groups, k), got "
+            f"{tuple(input.shape)} and {tuple(weight.shape)}"
+        )
+
+    def one(v: Any, name: str) -> int:
+        return _validate.ntuple(v, 1, name, "conv_transpose1d")[0]
+
+    out = conv_transpose2d(
+        input.unsqueeze(2),
+        weight.unsqueeze(2),
+        bias,
+        (1, one(stride, "stride")),
+        (0, one(padding, "padding")),
+        (0, one(output_padding, "output_padding")),
+        groups,
+        (1, one(dilation, "dilation")),
+    )
     return out.squeeze(2)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _validate
+from .. import _validate, backend
 from ..autograd import function as fn_mod
 from ..autograd.function import Function, check_same_device
 from ..backend import along_axis_index, get_array_module, np
@@ -105,6 +105,134 @@ class SetItem(Function):
         return gx, gv
 
 
+# -- in-place changes of views (torch's CopySlices) ----------------------------------------------
+
+
+def view_positions(base: Any, view: Any) -> Any:
+    """The C-order flat index into ``base`` of every element of ``view``, an array that views
+    ``base``'s memory (any slice, reshape, transpose or diagonal of it).
+
+    Found from the two arrays' addresses and strides, so it needs no record of how the view
+    was made.  Raises torch's error when two elements of ``view`` share one memory location
+    (an expanded view), where an in-place write has no single meaning.
+    """
+    if any(s == 0 and n > 1 for n, s in zip(view.shape, view.strides)):
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
+        )
+    offsets = _byte_offsets(view.shape, view.strides) + (
+        backend.data_pointer(view) - backend.data_pointer(base)
+    )
+    if base.flags.c_contiguous:
+        pos = offsets // base.itemsize
+        if offsets.size and (
+            pos.min() < 0 or pos.max() >= base.size or (offsets % base.itemsize).any()
+        ):
+            raise RuntimeError(
+                "in-place operation on a view whose base tensor was itself replaced by an "
+                "earlier recorded in-place operation: clone() the view, or change the base"
+            )
+    else:  # place each offset among the base's own element offsets (C order)
+        base_offsets = _byte_offsets(base.shape, base.strides).ravel()
+        order = np.argsort(base_offsets, kind="stable")
+        pos = order[np.searchsorted(base_offsets[order], offsets).clip(0, base.size - 1)]
+        if not np.array_equal(base_offsets[pos], offsets):
+            raise RuntimeError(
+                "in-place operation on a view whose base tensor was itself replaced by an "
+                "earlier recorded in-place operation: clone() the view, or change the base"
+            )
+    return get_array_module(base).asarray(pos)
+
+
+def _byte_offsets(shape: tuple, strides: tuple) -> Any:
+    """Host array of shape ``shape``: the byte offset of each element from the first."""
+    out = np.zeros(shape, dtype=np.int64)
+    for axis, (n, stride) in enumerate(zip(shape, strides)):
+        out += (np.arange(n, dtype=np.int64) * stride).reshape(
+            (1,) * axis + (n,) + (1,) * (len(shape) - axis - 1)
+        )
+    return out
+
+
+class ViewScatter(Function):
+    """``out = base`` with the elements at flat positions ``pos`` replaced by ``v``, written
+    into ``base``'s own memory through ``view`` (the recorded form of an in-place change of a
+    view).  Gradient: to ``base`` everywhere but ``pos``, to ``v`` from ``pos``."""
+
+    saved = ()  # the backward reads neither input
+
+    def forward(self, base, v, pos=None, view=None):
+        self.pos = pos
+        get_array_module(base).copyto(view, v)
+        return base
+
+    def backward(self, g, out, base, v):
+        gb = gv = None
+        if self.needs(0):
+            raw = self.m.raw(g)
+            mask = get_array_module(raw).ones(raw.size, dtype=bool)
+            mask[self.pos] = False
+            gb = g * mask.reshape(raw.shape)
+        if self.needs(1):
+            gv = g.reshape(-1)[self.pos]
+        return gb, gv
+
+
+class ViewOf(Function):
+    """The view ``view`` of ``base`` (its elements at flat positions ``pos``), recorded again
+    after an in-place change gave ``base`` new history."""
+
+    saved = ()
+
+    def forward(self, base, pos=None, view=None):
+        self.pos, self.shape = pos, base.shape
+        return view
+
+    def backward(self, g, out, base):
+        size = int(np.prod(self.shape))
+        flat = self.m.call(IndexAddInto, g, index=self.pos, shape=(size,), basic=True)
+        return (flat.reshape(self.shape),)
+
+
+def rebind(x: Tensor, make: Any) -> None:
+    """Record an in-place change of ``x`` as ``x = make(old x)`` (torch's in-place semantics).
+
+    For a view the new values are written into the base's memory, the base gets a
+    ``ViewScatter`` node (so gradients reach both the old base and the new values) and the view
+    is re-derived from the new base, as torch's CopySlices does.
+    """
+    base = x._base
+    if base is None:
+        x._rebind(make)
+        return
+    if base._ctx is None and base._requires_grad:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation: do the update inside `with nablagrad.no_grad():` or on a clone()"
+        )
+    pos = view_positions(base._data, x._data)
+    vc = x._counter()  # shared with the base and its other views
+    old = Tensor._wrap(x._data.copy())  # the node that make() records may save it
+    old._requires_grad, old._ctx, old._vc = x._requires_grad, x._ctx, vc
+    base_old = Tensor._wrap(base._data)
+    base_old._requires_grad, base_old._ctx, base_old._vc = base._requires_grad, base._ctx, vc
+    x._bump_version()  # before make(): nodes recorded before now that read x or base see it
+    new = make(old)
+    if new._data.shape != x._data.shape:
+        raise RuntimeError(
+            f"output with shape {list(x._data.shape)} doesn't match the broadcast shape "
+            f"{list(new._data.shape)}: an in-place operation cannot change a tensor's shape; "
+            "use the out-of-place form (x = x + y)"
+        )
+    base._keep_prior(base_old)
+    x._keep_prior(old)
+    base_new = ViewScatter.apply(base_old, new, pos=pos, view=x._data)
+    base._ctx, base._requires_grad = base_new._ctx, base_new._requires_grad
+    view_new = ViewOf.apply(base, pos=pos, view=x._data)
+    x._ctx, x._requires_grad = view_new._ctx, view_new._requires_grad
+
+
 class Gather(Function):
     def forward(self, x, index=None, axis=0):
         self.index, self.axis, self.shape = index, axis, x.shape
@@ -159,7 +287,7 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
                 "a leaf Variable that requires grad is being used in an in-place operation: "
                 "wrap the assignment in `with nablagrad.no_grad():` or assign into a clone()"
             )
-        x._rebind(lambda old: SetItem.apply(old, v, index=index))
+        rebind(x, lambda old: SetItem.apply(old, v, index=index))
         return
     try:
         x._data[index] = v._data

@@ -35,7 +35,7 @@ def _inplace(op: Any) -> Any:
                     "a leaf Variable that requires grad is being used in an in-place operation: "
                     "do parameter updates inside `with nablagrad.no_grad():`"
                 )
-            self._rebind(lambda old: _cast_like(op(old, other, *args, **kwargs), old))
+            ix.rebind(self, lambda old: _cast_like(op(old, other, *args, **kwargs), old))
             return self
         prev = _function._grad_enabled
         _function._grad_enabled = False

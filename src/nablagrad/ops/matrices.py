@@ -1,6 +1,7 @@
 """Triangles and diagonals of matrices: tril, triu, their indices, diagonal, diag, trace.
 
-Composed from ``where`` and indexing, so they are differentiable.
+Composed from ``where`` and indexing, so they are differentiable; ``diagonal`` is a view
+primitive (``Diagonal``) whose gradient writes onto the diagonal of zeros.
 
 Example:
     >>> import nablagrad as torch
@@ -13,6 +14,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
+from ..autograd.function import Function
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -76,21 +78,49 @@ def triu_indices(
     return _tri_indices(row, col, offset, True, dtype, device)
 
 
+class Diagonal(Function):
+    """The diagonal of dims (d1, d2) at ``offset``, moved last: a view of the input's memory,
+    as torch's (writing into it changes the input).  Gradient: ``g`` on that diagonal of
+    zeros, whose own gradient is again the diagonal."""
+
+    saved = ()
+
+    def forward(self, x, offset=0, d1=0, d2=1):
+        self.args, self.shape = (offset, d1, d2), x.shape
+        out = get_array_module(x).diagonal(x, offset, d1, d2)
+        if type(out) is np.ndarray and not out.flags.writeable and x.flags.writeable:
+            out.flags.writeable = True  # NumPy's diagonal view is read-only by default
+        return out
+
+    def backward(self, g, out, x):
+        return (self.m.call(DiagonalScatter, g, args=self.args, shape=self.shape),)
+
+
+class DiagonalScatter(Function):
+    """zeros(shape) with ``g`` written on the diagonal (the backward of ``Diagonal``)."""
+
+    saved = ()
+
+    def forward(self, g, args=(0, 0, 1), shape=()):
+        self.args = args
+        xp = get_array_module(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        view = xp.diagonal(out, *args)
+        if type(view) is np.ndarray:
+            view.flags.writeable = True  # NumPy's diagonal view is read-only by default
+        view[...] = g
+        return out
+
+    def backward(self, gg, out, g):
+        return (self.m.call(Diagonal, gg, offset=self.args[0], d1=self.args[1], d2=self.args[2]),)
+
+
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
-    """The diagonal of dims (dim1, dim2), moved to the last dimension."""
+    """The diagonal of dims (dim1, dim2), moved to the last dimension (a view, as torch's)."""
     d1, d2 = _axis(dim1, input.ndim), _axis(dim2, input.ndim)
     if d1 == d2:
         raise RuntimeError("diagonal dimensions cannot be identical")
-    rest = [i for i in range(input.ndim) if i not in (d1, d2)]
-    x = input.permute(*rest, d1, d2)
-    n, m = x.shape[-2:]
-    if offset >= 0:
-        k = builtins.max(builtins.min(n, m - offset), 0)
-        rows, cols = np.arange(k), np.arange(k) + offset
-    else:
-        k = builtins.max(builtins.min(n + offset, m), 0)
-        rows, cols = np.arange(k) - offset, np.arange(k)
-    return x[(Ellipsis, Tensor._wrap(rows), Tensor._wrap(cols))]
+    return Diagonal.apply(input, offset=int(offset), d1=d1, d2=d2)
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002

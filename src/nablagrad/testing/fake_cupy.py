@@ -175,6 +175,11 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
     def device(self) -> _Device:
         return _Device(0)
 
+    @property
+    def data(self) -> Any:
+        """CuPy's ``MemoryPointer`` of the first element (only ``.ptr`` here)."""
+        return types.SimpleNamespace(ptr=self._a.__array_interface__["data"][0])
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in _NO_ATTR:
             raise AttributeError(f"'cupy.ndarray' object has no attribute '{name}'")

@@ -1,0 +1,115 @@
+"""In-place changes of views and of tensors that earlier nodes consumed, against torch.
+
+torch records ``view.op_()`` as a change of the view's base (CopySlices) and keeps the history
+each earlier node consumed; gradients (first and second order) must equal torch's.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+import nablagrad as ng
+
+RNG = np.random.default_rng(0)
+
+
+def _pair(*shape):
+    a = RNG.standard_normal(shape)
+    return (
+        ng.tensor(a.copy(), dtype=ng.float64, requires_grad=True),
+        torch.tensor(a.copy(), dtype=torch.float64, requires_grad=True),
+    )
+
+
+def _masked_softmax(lib, x, valid):  # D2L's masked_softmax: X[~mask] = -1e6 on a reshape view
+    shape = x.shape
+    v = x.reshape(-1, shape[-1])
+    mask = lib.arange(shape[-1])[None, :] < valid[:, None]
+    v[~mask] = -1e6
+    return lib.softmax(v.reshape(shape), dim=-1)
+
+
+def _case_masked_softmax(lib, a, w):
+    x = a @ w
+    valid = lib.tensor([1, 2, 3, 1, 2, 3, 1, 2])
+    return (
+        _masked_softmax(lib, x.reshape(4, 2, 3), valid) * lib.arange(24.0).reshape(4, 2, 3)
+    ).sum()
+
+
+def _case_mul_transposed_slice(lib, a, w):
+    x = a @ w
+    x.t()[1:4].mul_(w[0, 1:4, None])
+    return (x**2).sum() + x[0].sum()
+
+
+def _case_diagonal(lib, a, w):
+    x = a[:, :4] * 2
+    d = x.diagonal()
+    d.add_(w[0, :4])
+    return x.sin().sum() + d.exp().sum()
+
+
+def _case_consumer_before_change(lib, a, w):
+    x = a @ w
+    y = x * 3  # consumed x before the change: its gradient must not see the mul_
+    x.mul_(w)
+    return y.sum() + (x * x).sum()
+
+
+def _case_sibling_views(lib, a, w):
+    x = a @ w
+    first, second = x[0], x[1]
+    first.mul_(2)
+    second.add_(first)
+    return (x.tanh() * lib.arange(36.0).reshape(6, 6)).sum()
+
+
+CASES = [
+    _case_masked_softmax,
+    _case_mul_transposed_slice,
+    _case_diagonal,
+    _case_consumer_before_change,
+    _case_sibling_views,
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__[6:])
+def test_matches_torch_first_and_second_order(case):
+    a_n, a_t = _pair(6, 6) if case is not _case_masked_softmax else _pair(4, 6)
+    w_n, w_t = _pair(6, 6)
+    out_n, out_t = case(ng, a_n, w_n), case(torch, a_t, w_t)
+    np.testing.assert_allclose(out_n.item(), out_t.item(), rtol=1e-12)
+    g_n = ng.autograd.grad(out_n, (a_n, w_n), create_graph=True)
+    g_t = torch.autograd.grad(out_t, (a_t, w_t), create_graph=True)
+    for gn, gt in zip(g_n, g_t):
+        np.testing.assert_allclose(gn.detach().numpy(), gt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    h_n = ng.autograd.grad((g_n[0] ** 2).sum() + g_n[1].sum(), (a_n, w_n))
+    h_t = torch.autograd.grad((g_t[0] ** 2).sum() + g_t[1].sum(), (a_t, w_t))
+    for hn, ht in zip(h_n, h_t):
+        np.testing.assert_allclose(hn.numpy(), ht.numpy(), rtol=1e-9, atol=1e-10)
+
+
+def test_values_reach_the_base_and_every_view():
+    base = ng.zeros(2, 3, requires_grad=True) * 1
+    v = base.reshape(-1)
+    v[1:3] = ng.tensor([5.0, 6.0], requires_grad=True)
+    assert base.tolist() == [[0.0, 5.0, 6.0], [0.0, 0.0, 0.0]]
+    assert v.tolist() == [0.0, 5.0, 6.0, 0.0, 0.0, 0.0]
+    assert base.grad_fn is not None and v.grad_fn is not None
+
+
+def test_diagonal_is_a_writable_view_like_torch():
+    x_n = ng.ones(3, 4) * 2
+    x_t = torch.ones(3, 4) * 2
+    with ng.no_grad():
+        x_n.diagonal(1).add_(1)
+    with torch.no_grad():
+        x_t.diagonal(1).add_(1)
+    np.testing.assert_array_equal(x_n.numpy(), x_t.numpy())
+
+
+def test_view_of_a_leaf_that_requires_grad_is_refused_like_torch():
+    w_n = ng.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+        w_n[:2].mul_(2)
