@@ -94,6 +94,7 @@ def _fashion_files(root: Path) -> None:
         ("linreg_lazy.py", ["1"]),
         ("rnn_lm.py", []),
         ("book_bits.py", []),
+        ("attention_seq.py", []),
         ("fashion_lenet.py", None),
     ],
 )
