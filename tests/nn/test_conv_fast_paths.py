@@ -8,7 +8,7 @@ import torch
 from nnhelpers import compare_module
 
 import nablagrad as ng
-from nablagrad import nn
+from nablagrad import backend, nn
 from nablagrad.ops import conv as conv_ops
 from nablagrad.ops.conv import choose_path, conv_path
 
@@ -60,6 +60,15 @@ def test_winograd_double_backward_matches_torch():
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-9)
 
 
+# the row-shift path needs the BLAS ?gemm that NumPy's wheels bundle (else it never applies)
+NEEDS_GEMM = pytest.mark.skipif(not backend.gemm_available(), reason="no BLAS ?gemm bound")
+
+
+def _skip_without_gemm(path: str) -> None:
+    if path == "rowshift" and not backend.gemm_available():
+        pytest.skip("no BLAS ?gemm bound: the row-shift path does not apply")
+
+
 ROWSHIFT_CASES = [
     dict(cin=6, cout=4, padding=0, hw=(9, 8), k=5, bias=True),  # LeNet's second conv, small
     dict(cin=2, cout=3, padding=2, hw=(7, 7), k=5, bias=False),
@@ -75,6 +84,7 @@ ROWSHIFT_CASES = [
 def test_5x5_paths_match_torch(path, case, double):
     """The row-shift path (and the others, forced) against torch: output, input, weight and
     bias gradients, float32 and float64."""
+    _skip_without_gemm(path)
     shape = (3, case["cin"]) + case["hw"]
     torch.manual_seed(12)
     k = case["k"]
@@ -96,6 +106,7 @@ def test_5x5_paths_match_torch(path, case, double):
 @pytest.mark.parametrize("path,k", [("rowshift", 5), ("winograd6", 5), ("winograd6", 3)])
 def test_rowshift_winograd6_double_backward_matches_torch(path, k):
     """create_graph through a layer whose forward ran the row-shift or 6x6-tile Winograd path."""
+    _skip_without_gemm(path)
     rng = np.random.default_rng(8)
     xa, wa = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, k, k))
     x, w = ng.tensor(xa, requires_grad=True), ng.tensor(wa, requires_grad=True)
@@ -114,6 +125,7 @@ def test_rowshift_winograd6_double_backward_matches_torch(path, k):
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-9)
 
 
+@NEEDS_GEMM
 def test_rowshift_choice():
     valid = ((1, 1), ((0, 0), (0, 0)), (1, 1), 1)
     same = ((1, 1), ((2, 2), (2, 2)), (1, 1), 1)
@@ -152,6 +164,7 @@ def test_path_choice_and_forcing():
 def test_batch_shards_match_unsharded(monkeypatch, path, groups):
     """A convolution split over the batch between threads gives torch's values and gradients
     (every shard boundary, uneven shards, weight gradients summed over shards)."""
+    _skip_without_gemm(path)
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
     old = ng.get_num_threads()
     ng.set_num_threads(3)
