@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from . import backend, cuda
+from . import _validate, backend, cuda
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     bool_,
@@ -284,7 +284,13 @@ subtract = sub
 divide = div
 negative = neg
 true_divide = div
-swapaxes = transpose
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:  # noqa: A002
+    """torch.swapaxes: ``transpose`` under NumPy's argument names."""
+    return input.transpose(axis0, axis1)
+
+
 greater = gt
 less = lt
 arcsin = asin
@@ -321,22 +327,27 @@ def numel(x: Tensor) -> int:
     return x.numel()
 
 
+@_validate.numpy_names
 def all(x: Tensor, dim: object = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     return x.all(dim, keepdim)
 
 
+@_validate.numpy_names
 def any(x: Tensor, dim: object = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     return x.any(dim, keepdim)
 
 
+@_validate.numpy_names
 def count_nonzero(x: Tensor, dim: object = None) -> Tensor:
     return x.count_nonzero(dim)
 
 
+@_validate.numpy_names
 def softmax(x: Tensor, dim: int) -> Tensor:
     return x.softmax(dim)
 
 
+@_validate.numpy_names
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     return x.log_softmax(dim)
 

@@ -21,14 +21,44 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from .backend import get_array_module, np
 
 _INT64_MAX = 2**63 - 1
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_NUMPY_NAMES = (("axis", "dim"), ("keepdims", "keepdim"))
+
+
+def numpy_names(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Accept torch's NumPy-compatible keyword names: ``axis=`` for ``dim=`` and ``keepdims=``
+    for ``keepdim=`` (torch's argument parser maps them for every built-in function).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.stack([torch.ones(2), torch.zeros(2)], axis=1).shape
+        nablagrad.Size([2, 2])
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        for alias, name in _NUMPY_NAMES:
+            if alias in kwargs:
+                if name in kwargs:
+                    raise TypeError(
+                        f"{fn.__name__}() got both {name}= and its alias {alias}=: pass one"
+                    )
+                kwargs[name] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def is_int(v: Any) -> bool:

@@ -395,6 +395,7 @@ class Tensor:
     def shape(self) -> Size:
         return Size(self._data.shape)
 
+    @_validate.numpy_names
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
             return Size(self._data.shape)
@@ -1063,7 +1064,10 @@ class Tensor:
         return _ops.t(self)
 
     view = reshape
-    swapaxes = transpose
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        return self.transpose(axis0, axis1)
+
     swapdims = transpose
 
     def view_as(self, other: Tensor) -> Tensor:
@@ -1103,9 +1107,11 @@ class Tensor:
     def outer(self, other: Tensor) -> Tensor:
         return _ops.outer(self, other)
 
+    @_validate.numpy_names
     def gather(self, dim: int, index: Tensor) -> Tensor:
         return _ops.gather(self, dim, index)
 
+    @_validate.numpy_names
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         return _ops.index_select(self, dim, index)
 
@@ -1115,14 +1121,17 @@ class Tensor:
     def masked_select(self, mask: Tensor) -> Tensor:
         return _ops.masked_select(self, mask)
 
+    @_validate.numpy_names
     def scatter(self, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
         return _ops.scatter(self, dim, index, src, reduce)
 
     # -- fused primitives (nablagrad.ops.fused) ---------------------------------------------------
 
+    @_validate.numpy_names
     def softmax(self, dim: int) -> Tensor:
         return _ops.softmax(self, dim)
 
+    @_validate.numpy_names
     def log_softmax(self, dim: int) -> Tensor:
         return _ops.log_softmax(self, dim)
 
@@ -1452,6 +1461,7 @@ class Tensor:
         """-1 on the CPU, the device index on a GPU (as torch)."""
         return -1 if self.device.type == "cpu" else (self.device.index or 0)
 
+    @_validate.numpy_names
     def stride(self, dim: int | None = None) -> Any:
         """Steps in elements between neighbours along each dimension."""
         st = tuple(s // self._data.itemsize for s in self._data.strides)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _validate
 from ..backend import np
 from ..tensor import Tensor
 from . import compare as cmp
@@ -41,6 +42,7 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
     return out
 
 
+@_validate.numpy_names
 def repeat_interleave(
     input: Any,  # noqa: A002
     repeats: Any = None,
@@ -103,6 +105,7 @@ def cartesian_prod(*tensors: Tensor) -> Tensor:
     return sh.stack([g.reshape(-1) for g in grids], 1)
 
 
+@_validate.numpy_names
 def diff(
     input: Tensor,  # noqa: A002
     n: int = 1,
@@ -181,6 +184,7 @@ def ravel(input: Tensor) -> Tensor:  # noqa: A002
     return input.reshape(-1)
 
 
+@_validate.numpy_names
 def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     ax = _axis(dim, input.ndim)
     return input[(slice(None),) * ax + (index,)]
@@ -190,6 +194,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:  # noqa: A002
     return input.reshape(-1)[index]
 
 
+@_validate.numpy_names
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
     if dim is None:
         return input.reshape(-1)[indices.reshape(-1)]

@@ -299,6 +299,7 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
     x._version = fn_mod.tick()
 
 
+@_validate.numpy_names
 def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
     """out[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather)."""
     if index._data.dtype.kind not in "iu":
@@ -326,6 +327,7 @@ def _check_along(name: str, x: Tensor, index: Tensor, axis: int) -> None:
     _validate.index_range(index._data, x.shape[axis] if x.ndim else 1, name, axis)
 
 
+@_validate.numpy_names
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     axis = _validate.dim(dim, x.ndim)
     if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
@@ -396,6 +398,7 @@ class Scatter(Function):
         return gx, gsrc
 
 
+@_validate.numpy_names
 def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
     """Out-of-place torch.scatter: ``src`` written at ``index`` along ``dim`` (differentiable).
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
+from .. import _validate
 from ..autograd.function import Function
 from ..backend import get_array_module, np
 from ..tensor import Tensor
@@ -204,6 +205,7 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     return (input * other).sum()
 
 
+@_validate.numpy_names
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
     """The 3-D cross product along ``dim`` (default: the first dimension of size 3)."""
     a, b = sh.broadcast_tensors(input, other)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _validate
 from ..autograd import gradmath, is_grad_enabled
 from ..autograd.function import Function
 from ..backend import get_array_module, np, special_module
@@ -144,6 +145,7 @@ def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     return Atan2.apply(a, b)
 
 
+@_validate.numpy_names
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """out_i = x_0 * x_1 * ... * x_i along ``dim``."""
     x = input.to(dtype=dtype) if dtype is not None else input

@@ -312,12 +312,14 @@ def _nonempty(x: Tensor, axes: Any, name: str) -> None:
             )
 
 
+@_validate.numpy_names
 def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     axes = None if dim in ((), None) else normalize_dims(dim, x.ndim)
     _nonempty(x, axes, "amax")
     return AMax.apply(x, axes=axes, keepdim=keepdim)
 
 
+@_validate.numpy_names
 def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     axes = None if dim in ((), None) else normalize_dims(dim, x.ndim)
     _nonempty(x, axes, "amin")
@@ -415,6 +417,7 @@ def std(
     return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
 
 
+@_validate.numpy_names
 def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably as m + log(sum(exp(x - m))) with m = max(x)."""
     x = _float_dtype_for(x)
@@ -424,6 +427,7 @@ def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return LogSumExp.apply(x, axes=axes, keepdim=keepdim)
 
 
+@_validate.numpy_names
 def norm(
     x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None
 ) -> Tensor:
@@ -466,6 +470,7 @@ def cumsum(
     return Cumsum.apply(x, axis=axis)
 
 
+@_validate.numpy_names
 def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether every element (along ``dim``) is nonzero; a bool tensor."""
     axes = normalize_dims(dim, x.ndim)
@@ -473,6 +478,7 @@ def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
     return Tensor._wrap(xp.asarray(x._data.astype(bool).all(axis=axes, keepdims=keepdim)))
 
 
+@_validate.numpy_names
 def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether some element (along ``dim``) is nonzero; a bool tensor."""
     axes = normalize_dims(dim, x.ndim)
@@ -480,6 +486,7 @@ def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
     return Tensor._wrap(xp.asarray(x._data.astype(bool).any(axis=axes, keepdims=keepdim)))
 
 
+@_validate.numpy_names
 def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
     """The number of nonzero elements (along ``dim``), int64."""
     axes = normalize_dims(dim, x.ndim)

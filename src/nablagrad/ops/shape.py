@@ -170,6 +170,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(x, shape)
 
 
+@_validate.numpy_names
 def unflatten(x: Tensor, dim: int, sizes: tuple) -> Tensor:
     d = _validate.dim(dim, x.ndim, fn="unflatten")
     sizes = tuple(sizes)
@@ -181,6 +182,7 @@ def unflatten(x: Tensor, dim: int, sizes: tuple) -> Tensor:
     return reshape(x, x.shape[:d] + sizes + x.shape[d + 1 :])
 
 
+@_validate.numpy_names
 def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     """Drop size-1 dimensions (only those in ``dim`` when given)."""
     if dim is None:
@@ -191,6 +193,7 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     return reshape(x, shape)
 
 
+@_validate.numpy_names
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dimension at ``dim`` (negative counts from the end of the result)."""
     d = _validate.dim(dim, x.ndim + 1, fn="unsqueeze")
@@ -321,6 +324,7 @@ def cat(tensors: Any, dim: int = 0, *, axis: int | None = None) -> Tensor:
     return Cat.apply(*tensors, axis=ax)
 
 
+@_validate.numpy_names
 def stack(tensors: Any, dim: int = 0) -> Tensor:
     """Join tensors of equal shape along a new dimension ``dim``."""
     tensors = list(tensors)
@@ -335,6 +339,7 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
     return cat([unsqueeze(t, dim) for t in tensors], dim=dim)
 
 
+@_validate.numpy_names
 def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or given sizes."""
     if x.ndim == 0:
@@ -372,6 +377,7 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     return tuple(out)
 
 
+@_validate.numpy_names
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     """At most ``chunks`` pieces of ceil(size / chunks) along ``dim`` (torch's rule)."""
     chunks = _validate.as_int(chunks, "chunks", "chunk")
@@ -386,11 +392,13 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     return split(x, -(-n // chunks), dim)
 
 
+@_validate.numpy_names
 def unbind(x: Tensor, dim: int = 0) -> tuple:
     ax = _validate.dim(dim, x.ndim)
     return tuple(x[(slice(None),) * ax + (i,)] for i in range(x.shape[ax]))
 
 
+@_validate.numpy_names
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     if x.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any
 
+from .. import _validate
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import compare as cmp
@@ -44,6 +45,7 @@ def _argsort_raw(raw: Any, axis: int, descending: bool, stable: bool) -> Any:
     return xp.argsort(-key, axis=axis, kind="stable").astype(np.int64)
 
 
+@_validate.numpy_names
 def argsort(
     input: Tensor,  # noqa: A002
     dim: int = -1,
@@ -54,6 +56,7 @@ def argsort(
     return Tensor._wrap(_argsort_raw(input._data, _axis(dim, input.ndim), descending, stable))
 
 
+@_validate.numpy_names
 def sort(
     input: Tensor,  # noqa: A002
     dim: int = -1,
@@ -71,6 +74,7 @@ def msort(input: Tensor) -> Tensor:  # noqa: A002
     return sort(input, 0).values
 
 
+@_validate.numpy_names
 def topk(
     input: Tensor,  # noqa: A002
     k: int,
@@ -91,6 +95,7 @@ def topk(
     return TopkResult(ix.gather(input, ax, idx), idx)
 
 
+@_validate.numpy_names
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:  # noqa: A002
     """The k-th smallest value along ``dim`` (1-based) and its index."""
     ax = _axis(dim, input.ndim)
@@ -102,6 +107,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Sor
     return SortResult(v, i)
 
 
+@_validate.numpy_names
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
     """The lower median (torch's): of all elements, or (values, indices) along ``dim``."""
     if dim is None:
@@ -111,6 +117,7 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     return kthvalue(input, (input.shape[ax] + 1) // 2, ax, keepdim)
 
 
+@_validate.numpy_names
 def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
     zero = Tensor._wrap(np.zeros((), dtype=input._data.dtype))
     x = ew.where(cmp.isnan(input), zero, input) if input._data.dtype.kind == "f" else input
@@ -119,6 +126,7 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any 
     return rd.sum(x, dim, keepdim) if dim is not None else rd.sum(x)
 
 
+@_validate.numpy_names
 def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
     keep = cmp.logical_not(cmp.isnan(input))
     count = rd.sum(keep.to(dtype=input.dtype), dim, keepdim) if dim is not None else keep.sum()
@@ -146,6 +154,7 @@ def argwhere(input: Tensor) -> Tensor:  # noqa: A002
     return nonzero(input)
 
 
+@_validate.numpy_names
 def unique(
     input: Tensor,  # noqa: A002
     sorted: bool = True,  # noqa: A002
@@ -167,6 +176,7 @@ def unique(
     return out[0] if len(out) == 1 else tuple(out)
 
 
+@_validate.numpy_names
 def unique_consecutive(
     input: Tensor,  # noqa: A002
     return_inverse: bool = False,

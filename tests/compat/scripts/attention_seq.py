@@ -61,14 +61,14 @@ weights = masked_softmax(torch.rand(2, 2, 4), torch.tensor([2, 3]))
 assert torch.allclose(weights[0, :, 2:], torch.zeros(2, 2)), weights
 assert torch.allclose(weights.sum(-1), torch.ones(2, 2))
 
-vocab, n = 10, 256
+vocab, n = 10, 128
 X = torch.randint(0, vocab, (n, 8))
 valid = torch.randint(3, 9, (n,))
 Y = X[:, :1].expand(-1, 8)
 model = CopyFirst(vocab, 32)
 opt = torch.optim.Adam(model.parameters(), lr=0.02)
 first = None
-for step in range(120):
+for _step in range(80):
     logits = model(X, valid)
     loss = F.cross_entropy(logits.reshape(-1, vocab), Y.reshape(-1))
     opt.zero_grad()
