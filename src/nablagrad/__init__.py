@@ -131,6 +131,100 @@ from .ops.linalg import (
     tensordot,
     vdot,
 )
+from .ops.linalg_fns import (
+    cholesky,
+    cholesky_inverse,
+    cholesky_solve,
+    det,
+    inverse,
+    logdet,
+    matrix_exp,
+    matrix_power,
+    pinverse,
+    qr,
+    svd,
+    vander,
+)
+from .ops.linalg_fns import linalg_slogdet as slogdet
+from .ops.linalg_fns import addbmm, addr, adjoint, cdist, chain_matmul, lu_unpack
+from .ops.linalg_fns import torch_lu as lu
+from .ops.linalg_fns import torch_lu_solve as lu_solve
+from .ops.layout import diagonal_scatter, select_scatter, slice_scatter
+from .ops.index import (
+    index_add,
+    index_copy,
+    index_fill,
+    index_put,
+    masked_scatter,
+    scatter_add,
+    scatter_reduce,
+)
+from .ops.inplace import relu_
+from .ops.dtypeinfo import can_cast, promote_types, result_type
+from .ops.layout import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block_diag,
+    broadcast_shapes,
+    combinations,
+    dsplit,
+    hsplit,
+    renorm,
+    split_with_sizes,
+    tensor_split,
+    unravel_index,
+    vsplit,
+)
+from .ops.special import (
+    bitwise_and,
+    bitwise_left_shift,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+    fmax,
+    fmin,
+    frexp,
+    gcd,
+    i0,
+    igamma,
+    igammac,
+    lcm,
+    ldexp,
+    mvlgamma,
+    positive,
+    rsub,
+)
+from .ops.compare import bitwise_not
+from .ops.stats import (
+    aminmax,
+    corrcoef,
+    cov,
+    cummax,
+    cummin,
+    cumulative_trapezoid,
+    histc,
+    logcumsumexp,
+    mode,
+    nanmedian,
+    nanquantile,
+    quantile,
+    std_mean,
+    trapezoid,
+    trapz,
+    var_mean,
+)
+from .creation import (
+    bartlett_window,
+    binomial,
+    blackman_window,
+    hamming_window,
+    hann_window,
+    kaiser_window,
+    poisson,
+    scalar_tensor,
+)
+from .printing import set_printoptions
 from .ops.reduce import (
     amax,
     amin,
@@ -358,8 +452,17 @@ from . import distributed
 from . import models, nn
 from . import optim
 from . import distributions
+from . import linalg
 from . import datasets, utils
 from .serialization import SerializationError, load, save
+from . import backends
+from .autograd.anomaly_mode import is_anomaly_enabled
+from .runtime import (
+    are_deterministic_algorithms_enabled,
+    compile,
+    is_deterministic_algorithms_warn_only_enabled,
+    use_deterministic_algorithms,
+)
 
 # Applications load when first used (``nablagrad.text``), so ``import nablagrad`` stays light and
 # the core never imports them: one name per line, so that new ones merge cleanly.
@@ -373,6 +476,8 @@ _LAZY_SUBPACKAGES = {
     "onnx",
     "viz",
     "ensemble",
+    "special",
+    "testing",
 }
 
 

@@ -523,3 +523,178 @@ def new_like(
         return full(args[0], args[1], dtype=dtype, device=device, requires_grad=requires_grad)
     make = {"zeros": zeros, "ones": ones, "empty": empty}[kind]
     return make(*args, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+# -- window functions, scalar_tensor, poisson / binomial draws (api-c) ---------------------------
+
+
+def _window(
+    name: str,
+    window_length: int,
+    periodic: bool,
+    dtype: Any,
+    device: Any,
+    requires_grad: bool,
+    formula: Any,
+) -> Tensor:
+    if window_length < 0:
+        raise RuntimeError(
+            f"{name} requires non-negative window_length, got window_length={window_length}"
+        )
+    d = _float_or(dtype)
+    if d.kind != "f":
+        raise RuntimeError(f"{name} expects floating point dtypes, got: {dtype}")
+    if window_length <= 1:
+        values = np.ones(window_length)
+    else:
+        n = window_length + 1 if periodic else window_length
+        values = formula(np.arange(n, dtype=np.float64), n)[:window_length]
+    return _draw(values, d, device, requires_grad)
+
+
+def hann_window(
+    window_length: int,
+    periodic: bool = True,
+    *,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``0.5 - 0.5 cos(2 pi n / (N - 1))``; ``periodic``: N + 1 points, the last dropped."""
+    return _window(
+        "hann_window",
+        window_length,
+        periodic,
+        dtype,
+        device,
+        requires_grad,
+        lambda k, n: 0.5 - 0.5 * np.cos(2 * np.pi * k / (n - 1)),
+    )
+
+
+def hamming_window(
+    window_length: int,
+    periodic: bool = True,
+    alpha: float = 0.54,
+    beta: float = 0.46,
+    *,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``alpha - beta cos(2 pi n / (N - 1))``."""
+    return _window(
+        "hamming_window",
+        window_length,
+        periodic,
+        dtype,
+        device,
+        requires_grad,
+        lambda k, n: alpha - beta * np.cos(2 * np.pi * k / (n - 1)),
+    )
+
+
+def blackman_window(
+    window_length: int,
+    periodic: bool = True,
+    *,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))``."""
+    return _window(
+        "blackman_window",
+        window_length,
+        periodic,
+        dtype,
+        device,
+        requires_grad,
+        lambda k, n: (
+            0.42 - 0.5 * np.cos(2 * np.pi * k / (n - 1)) + 0.08 * np.cos(4 * np.pi * k / (n - 1))
+        ),
+    )
+
+
+def bartlett_window(
+    window_length: int,
+    periodic: bool = True,
+    *,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """The triangular window ``1 - |2 n / (N - 1) - 1|``."""
+    return _window(
+        "bartlett_window",
+        window_length,
+        periodic,
+        dtype,
+        device,
+        requires_grad,
+        lambda k, n: 1 - np.abs(2 * k / (n - 1) - 1),
+    )
+
+
+def kaiser_window(
+    window_length: int,
+    periodic: bool = True,
+    beta: float = 12.0,
+    *,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``I0(beta sqrt(1 - (2 n / (N - 1) - 1)^2)) / I0(beta)``."""
+    return _window(
+        "kaiser_window",
+        window_length,
+        periodic,
+        dtype,
+        device,
+        requires_grad,
+        lambda k, n: (
+            np.i0(beta * np.sqrt(np.clip(1 - (2 * k / (n - 1) - 1) ** 2, 0, None))) / np.i0(beta)
+        ),
+    )
+
+
+def scalar_tensor(
+    s: Any,
+    *,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """A 0-d tensor holding ``s``, of the default float dtype unless ``dtype`` is given."""
+    value = s.item() if isinstance(s, Tensor) else s
+    d = backend.to_np_dtype(dtype) if dtype is not None else backend.default_float_np()
+    data = np.asarray(value, dtype=d)
+    if device is not None and backend.as_device(device).type != "cpu":
+        data = backend.to_device(data, device)
+    return _finish(data, requires_grad)
+
+
+def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:  # noqa: A002
+    """Poisson draws with rates ``input`` (same dtype and shape)."""
+    rates = backend.to_host(input._data)
+    if (rates < 0).any():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    draws = _gen(generator).poisson(rates).astype(input._data.dtype)
+    return Tensor._wrap(backend.to_device(draws, input.device))
+
+
+def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) -> Tensor:
+    """Binomial(``count``, ``prob``) draws (the dtype of ``count``)."""
+    n, p = backend.to_host(count._data), backend.to_host(prob._data)
+    if ((p < 0) | (p > 1)).any():
+        raise RuntimeError("binomial: prob must be in [0, 1]")
+    draws = _gen(generator).binomial(n.astype(np.int64), p).astype(count._data.dtype)
+    return Tensor._wrap(backend.to_device(draws, count.device))

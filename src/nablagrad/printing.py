@@ -2,30 +2,74 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from . import backend
 from .backend import np
 
+#: torch.set_printoptions's settings (its defaults).
+OPTIONS: dict[str, Any] = {
+    "precision": 4,
+    "threshold": 1000,
+    "edgeitems": 3,
+    "linewidth": 80,
+    "sci_mode": None,
+}
+_PROFILES = {
+    "default": {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80},
+    "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "linewidth": 80},
+    "full": {"precision": 4, "threshold": float("inf"), "edgeitems": 3, "linewidth": 80},
+}
+
+
+def set_printoptions(
+    precision: int | None = None,
+    threshold: float | None = None,
+    edgeitems: int | None = None,
+    linewidth: int | None = None,
+    profile: str | None = None,
+    sci_mode: bool | None = None,
+) -> None:
+    """torch.set_printoptions: digits after the point, the element count above which tensors
+    are summarized, items kept at each edge, line width, a ``profile`` ('default', 'short',
+    'full') and ``sci_mode`` (True/False forces scientific/fixed notation; None chooses)."""
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}")
+        OPTIONS.update(_PROFILES[profile])
+    for key, value in (
+        ("precision", precision),
+        ("threshold", threshold),
+        ("edgeitems", edgeitems),
+        ("linewidth", linewidth),
+    ):
+        if value is not None:
+            OPTIONS[key] = value
+    OPTIONS["sci_mode"] = sci_mode
+
 
 def _format_array(arr: np.ndarray, indent: int) -> str:
+    threshold = OPTIONS["threshold"]
     kwargs: dict[str, Any] = {
         "separator": ", ",
         "prefix": " " * indent,
-        "threshold": 1000,
-        "edgeitems": 3,
-        "max_line_width": 80,
+        "threshold": sys.maxsize if threshold == float("inf") else int(threshold),
+        "edgeitems": OPTIONS["edgeitems"],
+        "max_line_width": OPTIONS["linewidth"],
     }
+    prec = OPTIONS["precision"]
     if arr.dtype.kind == "f" and arr.size:
         finite = arr[np.isfinite(arr)]
         integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
         big = finite.size and (
             np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4)
         )
-        if big:
-            kwargs["formatter"] = {"float_kind": lambda v: f"{v:.4e}"}
+        sci = OPTIONS["sci_mode"]
+        if sci or (sci is None and big):
+            kwargs["formatter"] = {"float_kind": lambda v: f"{v:.{prec}e}"}
         elif not integral:
-            kwargs.update(precision=4, floatmode="fixed")
+            kwargs.update(precision=prec, floatmode="fixed")
     return np.array2string(arr, **kwargs)
 
 

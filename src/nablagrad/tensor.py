@@ -1087,6 +1087,586 @@ class Tensor:
     def mT(self) -> Tensor:  # noqa: N802 - torch's name
         return _ops.transpose(self, -2, -1)
 
+    # -- matrix functions and decompositions (nablagrad.ops.linalg_fns) -------------------------
+
+    def det(self) -> Tensor:
+        return _ops.det(self)
+
+    def logdet(self) -> Tensor:
+        return _ops.logdet(self)
+
+    def slogdet(self) -> Any:
+        return _ops.linalg_slogdet(self)
+
+    def inverse(self) -> Tensor:
+        return _ops.inverse(self)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        return _ops.pinverse(self, rcond)
+
+    def svd(self, some: bool = True, compute_uv: bool = True) -> Any:
+        return _ops.svd(self, some, compute_uv)
+
+    def qr(self, some: bool = True) -> Any:
+        return _ops.qr(self, some)
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        return _ops.cholesky(self, upper)
+
+    def cholesky_solve(self, input2: Tensor, upper: bool = False) -> Tensor:
+        return _ops.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> Tensor:
+        return _ops.cholesky_inverse(self, upper)
+
+    def matrix_power(self, n: int) -> Tensor:
+        return _ops.matrix_power(self, n)
+
+    def matrix_exp(self) -> Tensor:
+        return _ops.matrix_exp(self)
+
+    # -- more methods (api-c): indexing, statistics, integer math, in-place forms ----------
+
+    def index_add(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.index_add(self, *args, **kwargs)
+
+    def index_copy(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.index_copy(self, *args, **kwargs)
+
+    def index_fill(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.index_fill(self, *args, **kwargs)
+
+    def index_put(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.index_put(self, *args, **kwargs)
+
+    def scatter_add(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.scatter_add(self, *args, **kwargs)
+
+    def scatter_reduce(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.scatter_reduce(self, *args, **kwargs)
+
+    def masked_scatter(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.masked_scatter(self, *args, **kwargs)
+
+    def tensor_split(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.tensor_split(self, *args, **kwargs)
+
+    def hsplit(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.hsplit(self, *args, **kwargs)
+
+    def vsplit(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.vsplit(self, *args, **kwargs)
+
+    def dsplit(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.dsplit(self, *args, **kwargs)
+
+    def split_with_sizes(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.split_with_sizes(self, *args, **kwargs)
+
+    def cummax(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.cummax(self, *args, **kwargs)
+
+    def cummin(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.cummin(self, *args, **kwargs)
+
+    def logcumsumexp(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.logcumsumexp(self, *args, **kwargs)
+
+    def quantile(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.quantile(self, *args, **kwargs)
+
+    def nanquantile(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.nanquantile(self, *args, **kwargs)
+
+    def nanmedian(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.nanmedian(self, *args, **kwargs)
+
+    def mode(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.mode(self, *args, **kwargs)
+
+    def aminmax(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.aminmax(self, *args, **kwargs)
+
+    def fmax(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.fmax(self, *args, **kwargs)
+
+    def fmin(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.fmin(self, *args, **kwargs)
+
+    def gcd(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.gcd(self, *args, **kwargs)
+
+    def lcm(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.lcm(self, *args, **kwargs)
+
+    def bitwise_and(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.bitwise_and(self, *args, **kwargs)
+
+    def bitwise_or(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.bitwise_or(self, *args, **kwargs)
+
+    def bitwise_xor(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.bitwise_xor(self, *args, **kwargs)
+
+    def bitwise_not(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.bitwise_not(self, *args, **kwargs)
+
+    def bitwise_left_shift(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.bitwise_left_shift(self, *args, **kwargs)
+
+    def bitwise_right_shift(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.bitwise_right_shift(self, *args, **kwargs)
+
+    def histc(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.histc(self, *args, **kwargs)
+
+    def cov(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.cov(self, *args, **kwargs)
+
+    def corrcoef(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.corrcoef(self, *args, **kwargs)
+
+    def positive(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.positive(self, *args, **kwargs)
+
+    def frexp(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.frexp(self, *args, **kwargs)
+
+    def ldexp(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.ldexp(self, *args, **kwargs)
+
+    def i0(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.i0(self, *args, **kwargs)
+
+    def igamma(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.igamma(self, *args, **kwargs)
+
+    def igammac(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.igammac(self, *args, **kwargs)
+
+    def mvlgamma(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.mvlgamma(self, *args, **kwargs)
+
+    def sum_to_size(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.sum_to_size(self, *args, **kwargs)
+
+    def renorm(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.renorm(self, *args, **kwargs)
+
+    def broadcast_to(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.broadcast_to(self, *args, **kwargs)
+
+    def index_add_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.index_add_(self, *args, **kwargs)
+
+    def index_copy_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.index_copy_(self, *args, **kwargs)
+
+    def index_fill_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.index_fill_(self, *args, **kwargs)
+
+    def index_put_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.index_put_(self, *args, **kwargs)
+
+    def scatter_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.scatter_(self, *args, **kwargs)
+
+    def scatter_add_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.scatter_add_(self, *args, **kwargs)
+
+    def scatter_reduce_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.scatter_reduce_(self, *args, **kwargs)
+
+    def masked_scatter_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.masked_scatter_(self, *args, **kwargs)
+
+    def fill_diagonal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.fill_diagonal_(self, *args, **kwargs)
+
+    def sin_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.sin_(self, *args, **kwargs)
+
+    def cos_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.cos_(self, *args, **kwargs)
+
+    def tan_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.tan_(self, *args, **kwargs)
+
+    def log_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.log_(self, *args, **kwargs)
+
+    def log2_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.log2_(self, *args, **kwargs)
+
+    def log10_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.log10_(self, *args, **kwargs)
+
+    def log1p_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.log1p_(self, *args, **kwargs)
+
+    def expm1_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.expm1_(self, *args, **kwargs)
+
+    def floor_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.floor_(self, *args, **kwargs)
+
+    def ceil_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.ceil_(self, *args, **kwargs)
+
+    def round_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.round_(self, *args, **kwargs)
+
+    def trunc_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.trunc_(self, *args, **kwargs)
+
+    def fix_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.fix_(self, *args, **kwargs)
+
+    def sign_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.sign_(self, *args, **kwargs)
+
+    def sgn_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.sgn_(self, *args, **kwargs)
+
+    def reciprocal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.reciprocal_(self, *args, **kwargs)
+
+    def rsqrt_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.rsqrt_(self, *args, **kwargs)
+
+    def square_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.square_(self, *args, **kwargs)
+
+    def sinc_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.sinc_(self, *args, **kwargs)
+
+    def negative_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.negative_(self, *args, **kwargs)
+
+    def absolute_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.absolute_(self, *args, **kwargs)
+
+    def arcsin_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.arcsin_(self, *args, **kwargs)
+
+    def arccos_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.arccos_(self, *args, **kwargs)
+
+    def arctan_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.arctan_(self, *args, **kwargs)
+
+    def arcsinh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.arcsinh_(self, *args, **kwargs)
+
+    def arccosh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.arccosh_(self, *args, **kwargs)
+
+    def arctanh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.arctanh_(self, *args, **kwargs)
+
+    def arctan2_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.arctan2_(self, *args, **kwargs)
+
+    def polygamma_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.polygamma_(self, *args, **kwargs)
+
+    def clip_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.clip_(self, *args, **kwargs)
+
+    def divide_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.divide_(self, *args, **kwargs)
+
+    def true_divide_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.true_divide_(self, *args, **kwargs)
+
+    def multiply_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.multiply_(self, *args, **kwargs)
+
+    def subtract_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.subtract_(self, *args, **kwargs)
+
+    def remainder_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.remainder_(self, *args, **kwargs)
+
+    def floor_divide_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.floor_divide_(self, *args, **kwargs)
+
+    def heaviside_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.heaviside_(self, *args, **kwargs)
+
+    def cumsum_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.cumsum_(self, *args, **kwargs)
+
+    def cumprod_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.cumprod_(self, *args, **kwargs)
+
+    def float_power_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.float_power_(self, *args, **kwargs)
+
+    def eq_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.eq_(self, *args, **kwargs)
+
+    def ne_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.ne_(self, *args, **kwargs)
+
+    def lt_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.lt_(self, *args, **kwargs)
+
+    def le_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.le_(self, *args, **kwargs)
+
+    def gt_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.gt_(self, *args, **kwargs)
+
+    def ge_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.ge_(self, *args, **kwargs)
+
+    def not_equal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.not_equal_(self, *args, **kwargs)
+
+    def greater_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.greater_(self, *args, **kwargs)
+
+    def greater_equal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.greater_equal_(self, *args, **kwargs)
+
+    def less_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.less_(self, *args, **kwargs)
+
+    def less_equal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.less_equal_(self, *args, **kwargs)
+
+    def logical_and_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.logical_and_(self, *args, **kwargs)
+
+    def logical_or_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.logical_or_(self, *args, **kwargs)
+
+    def logical_xor_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.logical_xor_(self, *args, **kwargs)
+
+    def logical_not_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.logical_not_(self, *args, **kwargs)
+
+    def squeeze_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.squeeze_(self, *args, **kwargs)
+
+    def unsqueeze_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.unsqueeze_(self, *args, **kwargs)
+
+    def t_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.t_(self, *args, **kwargs)
+
+    def transpose_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.transpose_(self, *args, **kwargs)
+
+    def swapaxes_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.swapaxes_(self, *args, **kwargs)
+
+    def swapdims_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.swapdims_(self, *args, **kwargs)
+
+    def exponential_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.exponential_(self, *args, **kwargs)
+
+    def geometric_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.geometric_(self, *args, **kwargs)
+
+    def log_normal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.log_normal_(self, *args, **kwargs)
+
+    def cauchy_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.cauchy_(self, *args, **kwargs)
+
+    def gcd_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.gcd_(self, *args, **kwargs)
+
+    def lcm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.lcm_(self, *args, **kwargs)
+
+    def bitwise_and_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.bitwise_and_(self, *args, **kwargs)
+
+    def bitwise_or_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.bitwise_or_(self, *args, **kwargs)
+
+    def bitwise_xor_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.bitwise_xor_(self, *args, **kwargs)
+
+    def bitwise_not_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.bitwise_not_(self, *args, **kwargs)
+
+    def bitwise_left_shift_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.bitwise_left_shift_(self, *args, **kwargs)
+
+    def bitwise_right_shift_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.bitwise_right_shift_(self, *args, **kwargs)
+
+    def ldexp_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.ldexp_(self, *args, **kwargs)
+
+    def i0_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.i0_(self, *args, **kwargs)
+
+    def igamma_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.igamma_(self, *args, **kwargs)
+
+    def igammac_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.igammac_(self, *args, **kwargs)
+
+    def mvlgamma_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.mvlgamma_(self, *args, **kwargs)
+
+    def renorm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.renorm_(self, *args, **kwargs)
+
+    def lu(self, pivot: bool = True, get_infos: bool = False) -> Any:
+        return _ops.torch_lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:  # noqa: N803
+        return _ops.torch_lu_solve(self, LU_data, LU_pivots)
+
+    def addr(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addr(self, *args, **kwargs)
+
+    def addbmm(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addbmm(self, *args, **kwargs)
+
+    def adjoint(self) -> Tensor:
+        return _ops.adjoint(self)
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802 - torch's name
+        return _ops.transpose(self, -2, -1)
+
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - torch's name
+        if self.ndim > 2:
+            raise RuntimeError("tensor.H is only supported on matrices (2-D tensors).")
+        return _ops.permute(self, *reversed(range(self.ndim)))
+
+    def diagonal_scatter(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.diagonal_scatter(self, *args, **kwargs)
+
+    def select_scatter(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.select_scatter(self, *args, **kwargs)
+
+    def slice_scatter(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.slice_scatter(self, *args, **kwargs)
+
+    def addmm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addmm_(self, *args, **kwargs)
+
+    def addmv_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addmv_(self, *args, **kwargs)
+
+    def baddbmm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.baddbmm_(self, *args, **kwargs)
+
+    def addr_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addr_(self, *args, **kwargs)
+
+    def addbmm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.addbmm_(self, *args, **kwargs)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        return _ops.unfold_windows(self, dimension, size, step)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def greater_equal(self, other: Any) -> Tensor:
+        return _ops.ge(self, other)
+
+    def less_equal(self, other: Any) -> Tensor:
+        return _ops.le(self, other)
+
+    def not_equal(self, other: Any) -> Tensor:
+        return _ops.ne(self, other)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(other, self)
+
+    def __iand__(self, other: Any) -> Tensor:
+        return _ops.bitwise_and_(self, other)
+
+    def __ior__(self, other: Any) -> Tensor:
+        return _ops.bitwise_or_(self, other)
+
+    def __ixor__(self, other: Any) -> Tensor:
+        return _ops.bitwise_xor_(self, other)
+
+    def __ilshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift_(self, other)
+
+    def __irshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift_(self, other)
+
+    # -- storage-level facts (api-c) --------------------------------------------------------------
+
+    def data_ptr(self) -> int:
+        """The address of the first element."""
+        if self.device.type == "cpu":
+            return int(self._data.__array_interface__["data"][0])
+        return int(self._data.data.ptr)
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.nbytes)
+
+    @property
+    def itemsize(self) -> int:
+        return int(self._data.itemsize)
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind in "if"
+
+    def is_nonzero(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                "Boolean value of Tensor with more than one value is ambiguous"
+                if self._data.size
+                else "Boolean value of Tensor with no values is ambiguous"
+            )
+        return bool(self._data.reshape(-1)[0] != 0)
+
+    def is_same_size(self, other: Tensor) -> bool:
+        return tuple(self._data.shape) == tuple(other._data.shape)
+
+    def is_inference(self) -> bool:
+        return False
+
+    def storage_offset(self) -> int:
+        """Elements between the start of the underlying storage and the first element."""
+        base = self._data
+        while getattr(base, "base", None) is not None and hasattr(base.base, "__array_interface__"):
+            base = base.base
+        if base is self._data:
+            return 0
+        start = base.__array_interface__["data"][0]
+        return (self._data.__array_interface__["data"][0] - start) // self._data.itemsize
+
+    def new_empty_strided(self, size: Any, stride: Any, **kwargs: Any) -> Tensor:
+        """An uninitialised tensor of ``size`` laid out with element strides ``stride``."""
+        return _ops.empty_strided_like(self, size, stride, **kwargs)
+
     # -- linear algebra and indexing (nablagrad.ops.linalg, nablagrad.ops.index) -----------------
 
     def matmul(self, other: Tensor) -> Tensor:
@@ -1578,6 +2158,10 @@ _OPS_MODULES = (
     "matrices",
     "arrange",
     "dtypeinfo",
+    "linalg_fns",
+    "special",
+    "stats",
+    "layout",
 )
 
 

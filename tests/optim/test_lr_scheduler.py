@@ -221,3 +221,19 @@ def test_warns_when_scheduler_steps_before_optimizer() -> None:
         warnings.simplefilter("error")
         sched2.step()
     assert sched2.get_last_lr() == [0.05]
+
+
+def test_step_lr_takes_a_float_step_size_like_torch():
+    import torch
+
+    lrs = {}
+    for lib in (ng, torch):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1.0)
+        sched = lib.optim.lr_scheduler.StepLR(opt, 1.5, gamma=0.5)
+        got = []
+        for _ in range(6):
+            opt.step()
+            sched.step()
+            got.append(sched.get_last_lr()[0])
+        lrs[lib.__name__] = got
+    assert lrs["nablagrad"] == lrs["torch"]

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .anomaly_mode import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from .engine import backward, grad
 from .function import Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -21,7 +27,23 @@ __all__ = [
     "is_grad_enabled",
     "inference_mode",
     "functional",
+    "Variable",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
 ]
+
+
+def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Any:  # noqa: N802
+    """torch's legacy ``Variable(tensor)``: a new tensor sharing ``data``'s memory, without its
+    history, that requires grad when asked (Variables and Tensors have been one type since
+    torch 0.4)."""
+    from ..tensor import Tensor
+
+    if not isinstance(data, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    return data.detach().requires_grad_(requires_grad)
 
 
 def __getattr__(name: str) -> Any:

@@ -23,6 +23,8 @@ from .saved import spec_for
 # Leaves with post-accumulate-grad hooks (``Tensor.register_post_accumulate_grad_hook``); only
 # while some exist does backward look for the moment each such leaf's gradient is complete.
 post_hook_count = 0
+# Anomaly detection (``autograd.detect_anomaly``): check every node's gradients for NaN.
+anomaly_check_nan = False
 # Callbacks queued during a backward pass (``queue_callback``), run when the pass ends.
 _callbacks: list = []
 
@@ -133,6 +135,8 @@ def run_backward(
                     del ctx.m
             else:
                 in_grads = ctx.backward(g, t._data, *ctx.inputs)
+            if anomaly_check_nan:
+                _check_nan(ctx, in_grads)
             if not retain_graph:
                 ctx.parents = None
                 ctx.inputs = None
@@ -178,6 +182,16 @@ def run_backward(
     return [
         None if c is None else (c if isinstance(c, Tensor) else Tensor._wrap(c)) for c in captured
     ]
+
+
+def _check_nan(ctx: Any, in_grads: Any) -> None:
+    """Anomaly mode: torch's error for the first input gradient of ``ctx`` holding a NaN."""
+    for i, g in enumerate(in_grads):
+        if g is None:
+            continue
+        raw = g._data if isinstance(g, Tensor) else g
+        if raw.dtype.kind in "fc" and bool(get_array_module(raw).isnan(raw).any()):
+            raise RuntimeError(f"Function '{ctx.name}' returned nan values in its {i}th output.")
 
 
 def _parents_at(ctx: Any) -> tuple:

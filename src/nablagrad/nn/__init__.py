@@ -66,7 +66,98 @@ from .lazy import (
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .sync_batchnorm import SyncBatchNorm
+from .activation_extra import (
+    CELU,
+    GLU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    PReLU,
+    ReLU6,
+    RReLU,
+    Softmax2d,
+    Softmin,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+)
+from .distance import CosineSimilarity, PairwiseDistance
+from .linear import Bilinear
+from .loss_extra import (
+    CosineEmbeddingLoss,
+    MultiLabelMarginLoss,
+    TripletMarginWithDistanceLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
+from .normalization_extra import (
+    AlphaDropout,
+    Dropout3d,
+    InstanceNorm3d,
+    FeatureAlphaDropout,
+    RMSNorm,
+    Dropout1d,
+    Dropout2d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    LocalResponseNorm,
+)
+from .padding import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad3d,
+    ReflectionPad3d,
+    ReplicationPad3d,
+    ZeroPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    LPPool1d,
+    LPPool2d,
+    MaxPool1d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+)
 from . import parallel
+from .attention import MultiheadAttention
+from .embedding_bag import EmbeddingBag
+from .sampling import (
+    Fold,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unfold,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "functional",
@@ -133,4 +224,34 @@ __all__ = [
     "KLDivLoss",
     "l1_penalty",
     "l2_penalty",
-]
+    # nn-api-a: more activations, normalisation, distances, pooling, padding, dropout, losses
+    "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "PReLU", "ReLU6",
+    "RReLU", "Softmax2d", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
+    "CosineSimilarity", "PairwiseDistance", "Bilinear",
+    "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MarginRankingLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "SoftMarginLoss",
+    "TripletMarginLoss",
+    "AlphaDropout", "Dropout1d", "Dropout2d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+    "LocalResponseNorm",
+    "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
+    "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d",
+    "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "LPPool1d",
+    "LPPool2d", "MaxPool1d", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout", "RMSNorm",
+    "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "Dropout3d", "InstanceNorm3d",
+    "CircularPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad3d",
+    "MaxUnpool1d", "MaxUnpool2d",
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerEncoder",
+    "TransformerDecoder",
+    "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
+    "Upsample",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Fold",
+    "Unfold",
+    "EmbeddingBag",
+]  # fmt: skip

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ops.elementwise import relu, sigmoid, tanh
+from ..ops.elementwise import sigmoid, tanh
 from ..tensor import Tensor
 from . import functional as F
 from .linear import Linear
 from .module import Module
+
+
+def _inplace(inplace: bool, sep: str = "") -> str:
+    """torch's repr suffix of an ``inplace=True`` activation."""
+    return f"{sep}inplace=True" if inplace else ""
 
 
 class ReLU(Module):
@@ -25,7 +30,10 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return relu(input)
+        return F.relu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
 
 
 class Sigmoid(Module):
@@ -50,10 +58,10 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + _inplace(self.inplace, ", ")
 
 
 class ELU(Module):
@@ -64,10 +72,10 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + _inplace(self.inplace, ", ")
 
 
 class SELU(Module):
@@ -78,7 +86,10 @@ class SELU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.selu(input)
+        return F.selu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
 
 
 class GELU(Module):
@@ -105,7 +116,10 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input)
+        return F.silu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
 
 
 class Softplus(Module):
@@ -130,7 +144,10 @@ class Mish(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.mish(input)
+        return F.mish(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
 
 
 class Hardtanh(Module):
@@ -138,15 +155,16 @@ class Hardtanh(Module):
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        if min_val > max_val:
-            raise ValueError(f"Hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        if not max_val > min_val:  # torch asserts this
+            raise AssertionError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"min_val={self.min_val}, max_val={self.max_val}{inplace}"
 
 
 class Softmax(Module):

@@ -21,11 +21,33 @@ from ..backend import get_array_module, np
 from ..ops import conv as _conv
 from ..ops import fused as P
 from ..ops.batchnorm import BatchNormFn
-from ..ops.elementwise import relu, sigmoid, tanh
+from ..ops.elementwise import sigmoid, tanh
 from ..ops.fused import log_softmax, softmax
 from ..ops.shape import pad, stack
 from ..random import _gen
 from ..tensor import Tensor
+from . import _pooling
+from ._activations import (  # noqa: F401 - re-exported
+    celu,
+    celu_,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    inplace_apply,
+    logsigmoid,
+    prelu,
+    relu,
+    rrelu,
+    rrelu_,
+    softmin,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+    threshold_,
+)
+from ._distance import bilinear, cosine_similarity, pairwise_distance, pdist  # noqa: F401
 from ._losses import (  # noqa: F401 - re-exported
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -36,6 +58,46 @@ from ._losses import (  # noqa: F401 - re-exported
     mse_loss,
     nll_loss,
     smooth_l1_loss,
+)
+from ._losses_extra import (  # noqa: F401 - re-exported
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+from ._normfns import (  # noqa: F401 - re-exported
+    alpha_dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+    group_norm,
+    instance_norm,
+    local_response_norm,
+    normalize,
+    rms_norm,
+)
+from ._pooling import (  # noqa: F401 - re-exported
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    avg_pool1d,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
 )
 
 __all__ = [
@@ -76,7 +138,36 @@ __all__ = [
     "mse_loss",
     "nll_loss",
     "smooth_l1_loss",
-]
+    # nn-api-a: more activations, normalisation, distances, pooling, dropout and losses
+    "celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid", "prelu", "rrelu",
+    "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
+    "max_unpool1d", "max_unpool2d", "dropout3d",
+    "rms_norm", "feature_alpha_dropout", "multilabel_margin_loss",
+    "triplet_margin_with_distance_loss", "max_pool1d_with_indices", "max_pool2d_with_indices",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "relu_", "elu_", "selu_", "leaky_relu_", "hardtanh_", "celu_", "rrelu_", "threshold_",
+    "bilinear", "cosine_similarity", "pairwise_distance", "pdist",
+    "alpha_dropout", "dropout1d", "dropout2d",
+    "group_norm", "instance_norm", "local_response_norm", "normalize",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
+    "lp_pool1d", "lp_pool2d", "max_pool1d",
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss",
+    "multi_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss",
+    "triplet_margin_loss",
+    "scaled_dot_product_attention",
+    "multi_head_attention_forward",
+    "interpolate",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "unfold",
+    "fold",
+    "affine_grid",
+    "grid_sample",
+    "embedding_bag",
+]  # fmt: skip
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -101,16 +192,22 @@ def _float(x: Any, name: str) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else negative_slope * x."""
+    if inplace:
+        return inplace_apply(input, lambda t: leaky_relu(t, negative_slope))
     return P.LeakyRelu.apply(_float(input, "leaky_relu"), slope=negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1)."""
+    if inplace:
+        return inplace_apply(input, lambda t: elu(t, alpha))
     return P.Elu.apply(_float(input, "elu"), alpha=alpha, scale=1.0)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants alpha=1.6733, scale=1.0507."""
+    if inplace:
+        return inplace_apply(input, selu)
     return P.Elu.apply(_float(input, "selu"), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
@@ -123,6 +220,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (Swish)."""
+    if inplace:
+        return inplace_apply(input, silu)
     return P.Silu.apply(_float(input, "silu"))
 
 
@@ -133,6 +232,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
+    if inplace:
+        return inplace_apply(input, mish)
     return P.Mish.apply(_float(input, "mish"))
 
 
@@ -141,12 +242,42 @@ def hardtanh(
 ) -> Tensor:
     """clip(x, min_val, max_val)."""
     if min_val > max_val:
-        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        raise ValueError(
+            f"min_val cannot be greater than max_val (hardtanh got {min_val} > {max_val})"
+        )
+    if inplace:
+        return inplace_apply(input, lambda t: hardtanh(t, min_val, max_val))
     return P.Hardtanh.apply(_float(input, "hardtanh"), lo=min_val, hi=max_val)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
-    return hardtanh(input, 0.0, 6.0)
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place ``relu``."""
+    return input.relu_()
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``elu``."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place ``selu``."""
+    return selu(input, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place ``leaky_relu``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place ``hardtanh``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
 
 
 # -- linear, conv, pooling ----------------------------------------------------------------------
@@ -469,9 +600,15 @@ def max_pool2d(
     return_indices: bool = False,
 ) -> Tensor:
     """Maximum over each kernel window (padding counts as -inf)."""
-    if ceil_mode or return_indices:
-        raise NotImplementedError("max_pool2d: ceil_mode and return_indices are not supported")
     x, unb = _pool_check(input, "max_pool2d")
+    if ceil_mode or return_indices:  # windows gathered (nn._pooling)
+        out = _pooling.pool2d_windows(
+            x, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode, "max",
+            return_indices=return_indices,
+        )  # fmt: skip
+        if not unb:
+            return out
+        return tuple(o.squeeze(0) for o in out) if return_indices else out.squeeze(0)
     k, s, p, d = _pool_params("max_pool2d", x, kernel_size, stride, padding, dilation)
     out = _conv.MaxPool2dFn.apply(x, kernel=k, stride=s, padding=p, dilation=d)
     return out.squeeze(0) if unb else out
@@ -487,11 +624,15 @@ def avg_pool2d(
     divisor_override: int | None = None,
 ) -> Tensor:
     """Mean over each kernel window; zero padding counts in the divisor (torch's default)."""
-    if ceil_mode or not count_include_pad:
-        raise NotImplementedError(
-            "avg_pool2d: ceil_mode and count_include_pad=False are not supported"
-        )
     x, unb = _pool_check(input, "avg_pool2d")
+    if ceil_mode or not count_include_pad:  # windows gathered (nn._pooling)
+        if divisor_override is not None and divisor_override == 0:
+            raise RuntimeError("avg_pool2d: divisor must be not zero")
+        out = _pooling.pool2d_windows(
+            x, "avg_pool2d", kernel_size, stride, padding, 1, ceil_mode, "avg",
+            count_include_pad=count_include_pad, divisor_override=divisor_override,
+        )  # fmt: skip
+        return out.squeeze(0) if unb else out
     k, s, p, _ = _pool_params("avg_pool2d", x, kernel_size, stride, padding)
     if divisor_override is not None:
         _validate.as_int(divisor_override, "divisor_override", "avg_pool2d")
@@ -549,6 +690,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    if inplace:
+        return inplace_apply(input, lambda t: dropout(t, p, training))
     if p == 1.0:
         return input * 0.0
     keep = _gen(None).random(input.shape) >= p
@@ -705,3 +848,20 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     _validate.allocation((*idx.shape, n), 8, "one_hot")
     xp = get_array_module(idx)
     return Tensor._wrap((idx[..., None] == xp.arange(n)).astype(np.int64))
+
+
+# Attention (nn/_attention.py); imported last: it reaches dropout through this module.
+from ._attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
+from ._sampling import (  # noqa: E402
+    affine_grid,
+    fold,
+    grid_sample,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+from .embedding_bag import embedding_bag  # noqa: E402

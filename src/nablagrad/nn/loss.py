@@ -24,8 +24,8 @@ class _Loss(Module):
             raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         self.reduction = reduction
 
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+    def extra_repr(self) -> str:  # torch's losses print no arguments
+        return ""
 
 
 class MSELoss(_Loss):

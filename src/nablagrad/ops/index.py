@@ -430,3 +430,277 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = N
     else:
         src = Tensor._wrap(xp.full(index.shape, src, dtype=x._data.dtype))
     return Scatter.apply(x, src, index=index._data, axis=axis, reduce=reduce)
+
+
+# -- index_add / index_copy / index_fill / index_put / scatter_add / scatter_reduce ------------
+# composed from the primitives above (scatter-add <-> gather, Scatter, SetItem, where)
+
+
+def _index_vector(name: str, x: Tensor, dim: int, index: Any) -> tuple[int, Any]:
+    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
+        raise TypeError(f"{name}(): index must be an integer tensor (e.g. idx.long())")
+    if index.ndim > 1:
+        raise IndexError(
+            f"{name}(): Index is supposed to be a vector, got shape {tuple(index.shape)}"
+        )
+    axis = _validate.dim(dim, builtins_max(x.ndim, 1), fn=name)
+    size = x.shape[axis] if x.ndim else 1
+    _validate.index_range(index._data, size, name, axis)
+    idx = index._data.reshape(-1)
+    return axis, idx % size if size else idx
+
+
+def builtins_max(a: int, b: int) -> int:
+    return a if a > b else b
+
+
+def _along_index(idx: Any, axis: int, shape: tuple) -> Any:
+    """The 1-D ``idx`` placed along ``axis`` and broadcast to ``shape`` (a gather/scatter index)."""
+    xp = get_array_module(idx)
+    view = idx.reshape((1,) * axis + (-1,) + (1,) * (len(shape) - axis - 1))
+    return xp.ascontiguousarray(xp.broadcast_to(view, shape))
+
+
+def _source_for(name: str, x: Tensor, axis: int, idx: Any, source: Tensor) -> Tensor:
+    want = tuple(x.shape[:axis]) + (len(idx),) + tuple(x.shape[axis + 1 :])
+    if x.ndim == 0:
+        if len(idx) != 1:
+            raise IndexError(f"{name}(): a 0-dim tensor takes exactly one index (got {len(idx)})")
+        want = ()
+    if tuple(source.shape) != want:
+        raise RuntimeError(
+            f"{name}(): source has shape {tuple(source.shape)} but must have shape {want} "
+            f"(the input's shape with dim {axis} of the index's length {len(idx)})"
+        )
+    if source._data.dtype != x._data.dtype:
+        raise RuntimeError(
+            f"{name}(): self ({x.dtype}) and source ({source.dtype}) must have the same dtype"
+        )
+    return source
+
+
+@_validate.numpy_names
+def index_add(
+    input: Tensor,  # noqa: A002
+    dim: int,
+    index: Tensor,
+    source: Tensor,
+    *,
+    alpha: Any = 1,
+) -> Tensor:
+    """``out = input``; ``out[..., index[i], ...] += alpha * source[..., i, ...]`` along ``dim``
+    (repeated indices accumulate).  Gradient: ``g`` to input, ``g`` gathered to source."""
+    axis, idx = _index_vector("index_add", input, dim, index)
+    src = _source_for("index_add", input, axis, idx, source)
+    if input.ndim == 0:
+        return input + (src.sum() if alpha == 1 else alpha * src.sum())
+    full = _along_index(idx, axis, tuple(src.shape))
+    added = ScatterAddAlong.apply(src, index=full, axis=axis, shape=tuple(input.shape))
+    return input + (added if alpha == 1 else alpha * added)
+
+
+@_validate.numpy_names
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:  # noqa: A002
+    """``out = input`` with ``out[..., index[i], ...] = source[..., i, ...]`` along ``dim``."""
+    axis, idx = _index_vector("index_copy", input, dim, index)
+    src = _source_for("index_copy", input, axis, idx, source)
+    if input.ndim == 0:
+        return src.reshape(()) * 1 if src.numel() else input.clone()
+    full = _along_index(idx, axis, tuple(src.shape))
+    return Scatter.apply(input, src, index=full, axis=axis)
+
+
+@_validate.numpy_names
+def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  # noqa: A002
+    """``out = input`` with every slice ``index[i]`` along ``dim`` set to ``value``."""
+    axis, idx = _index_vector("index_fill", input, dim, index)
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s)."
+        )
+    xp = get_array_module(input._data)
+    hit = xp.zeros(input.shape[axis] if input.ndim else 1, dtype=bool)
+    hit[idx] = True
+    mask = hit.reshape((-1,) + (1,) * (input.ndim - axis - 1)) if input.ndim else hit.reshape(())
+    return masked_fill(input, Tensor._wrap(mask), value)
+
+
+def index_put(
+    input: Tensor,  # noqa: A002
+    indices: Any,
+    values: Any,
+    accumulate: bool = False,
+) -> Tensor:
+    """``out = input.clone(); out[indices] = values`` (``+=`` with ``accumulate``, repeated
+    indices adding up); ``indices`` is a tuple of index tensors, as torch's."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError("index_put(): argument 'indices' must be a tuple of Tensors")
+    index, _ = convert_index(tuple(indices), input)
+    v = values if isinstance(values, Tensor) else _as_operand(values, input, input._data.dtype)
+    if v._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got {input.dtype} "
+            f"for the destination and {v.dtype} for the source."
+        )
+    if not accumulate:
+        return SetItem.apply(input, _fit(v, input, index), index=index)
+    xp = get_array_module(input._data)
+    target_shape = input._data[index].shape
+    v = v if tuple(v.shape) == target_shape else v.expand(*target_shape)
+    if any(getattr(i, "dtype", None) is not None and i.dtype.kind == "b" for i in index):
+        index = _bool_to_int(xp, index)
+    added = IndexAddInto.apply(v, index=index, shape=tuple(input.shape), basic=False)
+    return input + added
+
+
+def _fit(v: Tensor, x: Tensor, index: Any) -> Tensor:
+    target = x._data[index].shape
+    if tuple(v.shape) == target:
+        return v
+    from .shape import expand
+
+    return expand(v, target)
+
+
+def _bool_to_int(xp: Any, index: tuple) -> tuple:
+    out: list = []
+    for i in index:
+        if getattr(i, "dtype", None) is not None and i.dtype.kind == "b":
+            out.extend(xp.nonzero(i))
+        else:
+            out.append(i)
+    return tuple(out)
+
+
+def _scatter_src(name: str, x: Tensor, index: Tensor, src: Tensor, axis: int) -> Tensor:
+    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
+        raise TypeError(f"{name}(): index must be an integer tensor (e.g. idx.long())")
+    if index.ndim != x.ndim or src.ndim != x.ndim:
+        raise RuntimeError(
+            f"{name}(): Index tensor must have the same number of dimensions as self and src "
+            f"tensors (got {index.ndim}, {x.ndim} and {src.ndim})"
+        )
+    _check_along(name, x, index, axis)
+    if any(i > s for i, s in zip(index.shape, src.shape)):
+        raise RuntimeError(
+            f"{name}(): Expected index {tuple(index.shape)} to be smaller than src "
+            f"{tuple(src.shape)} apart from dimension {axis}"
+        )
+    if src._data.dtype != x._data.dtype:
+        raise RuntimeError(
+            f"{name}(): Expected self.dtype to be equal to src.dtype ({x.dtype} vs {src.dtype})"
+        )
+    if tuple(src.shape) != tuple(index.shape):
+        src = getitem(src, tuple(slice(0, n) for n in index.shape))
+    return src
+
+
+@_validate.numpy_names
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:  # noqa: A002
+    """``out = input``; ``out[index[i][j]][j] += src[i][j]`` (for dim 0), differentiable in
+    both ``input`` and ``src``."""
+    axis = _validate.dim(dim, builtins_max(input.ndim, 1), fn="scatter_add")
+    s = _scatter_src("scatter_add", input, index, src, axis)
+    return input + ScatterAddAlong.apply(s, index=index._data, axis=axis, shape=tuple(input.shape))
+
+
+_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+@_validate.numpy_names
+def scatter_reduce(
+    input: Tensor,  # noqa: A002
+    dim: int,
+    index: Tensor,
+    src: Tensor,
+    reduce: str,
+    *,
+    include_self: bool = True,
+) -> Tensor:
+    """Reduce the ``src`` values sent to each position (``index`` along ``dim``) with
+    ``reduce`` ('sum', 'prod', 'mean', 'amax', 'amin'), together with ``input``'s own value when
+    ``include_self``; positions no index reaches keep ``input``.  Gradients as torch's (ties of
+    amax/amin share the gradient evenly); 'prod' has a forward only here."""
+    if reduce not in _REDUCES:
+        raise RuntimeError(
+            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
+        )
+    axis = _validate.dim(dim, builtins_max(input.ndim, 1), fn="scatter_reduce")
+    s = _scatter_src("scatter_reduce", input, index, src, axis)
+    xp = get_array_module(input._data)
+    shape = tuple(input.shape)
+    idx = index._data
+    where_ = along(xp, idx, axis)
+    hit_arr = xp.zeros(shape, dtype=bool)
+    hit_arr[where_] = True
+    hit = Tensor._wrap(hit_arr)
+
+    def sadd(t: Tensor) -> Tensor:
+        return ScatterAddAlong.apply(t, index=idx, axis=axis, shape=shape)
+
+    if reduce == "sum":
+        total = sadd(s)
+        return input + total if include_self else where(hit, total, input)
+    if reduce == "mean":
+        ones = xp.zeros(shape, dtype=input._data.dtype)
+        xp.add.at(ones, where_, 1)
+        count = ones + (1 if include_self else 0)
+        total = sadd(s) + (input if include_self else 0)
+        safe = xp.where(count == 0, 1, count).astype(input._data.dtype)
+        if input._data.dtype.kind in "iu":
+            return where(hit, total // Tensor._wrap(safe), input)
+        return where(hit, total / Tensor._wrap(safe), input)
+    if reduce == "prod":
+        if fn_mod._grad_enabled and (input.requires_grad or s.requires_grad):
+            raise RuntimeError(
+                "scatter_reduce with reduce='prod' has no derivative in nablagrad: use "
+                "'sum', 'mean', 'amax' or 'amin', or compute it under nablagrad.no_grad()"
+            )
+        out = input._data.copy()
+        if not include_self:
+            out[where_] = 1
+        xp.multiply.at(out, where_, s._data)
+        return Tensor._wrap(out)
+    # amax / amin: the extreme value, its gradient shared by every element equal to it
+    ufunc = xp.maximum if reduce == "amax" else xp.minimum
+    ext = input._data.copy()
+    if not include_self:
+        fill = -xp.inf if reduce == "amax" else xp.inf
+        if input._data.dtype.kind in "iu":
+            info = xp.iinfo(input._data.dtype)
+            fill = info.min if reduce == "amax" else info.max
+        ext[where_] = fill
+    ufunc.at(ext, where_, s._data)
+    src_tie = Tensor._wrap(s._data == ext[where_])
+    self_tie = Tensor._wrap((input._data == ext) & include_self)
+    zero = Tensor._wrap(xp.zeros((), dtype=input._data.dtype))
+    ties = sadd(Tensor._wrap(src_tie._data.astype(input._data.dtype))) + self_tie._data
+    picked = sadd(where(src_tie, s, zero)) + where(self_tie, input, zero)
+    if input._data.dtype.kind in "iu":
+        return where(hit, Tensor._wrap(ext), input)
+    safe = Tensor._wrap(xp.where(ties == 0, 1, ties).astype(input._data.dtype))
+    return where(hit, picked / safe, input)
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:  # noqa: A002
+    """Copy ``source``'s elements, in order, to the positions where ``mask`` is True."""
+    if not isinstance(mask, Tensor) or mask._data.dtype != bool:
+        raise RuntimeError(
+            "masked_scatter_ only supports boolean masks, but got mask with dtype "
+            f"{getattr(mask, 'dtype', type(mask).__name__)}"
+        )
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            f"masked_scatter: expected self and source to have same dtypes but got "
+            f"{input.dtype} and {source.dtype}"
+        )
+    x, m = broadcast_tensors(input, mask)
+    n = int(m._data.sum())
+    if source.numel() < n:
+        raise RuntimeError(
+            f"masked_scatter: Number of elements of source < number of ones in mask "
+            f"({source.numel()} < {n})"
+        )
+    vals = getitem(source.reshape(-1), slice(0, n))
+    return SetItem.apply(x, vals, index=m._data)

@@ -14,11 +14,13 @@ from ..autograd import function as _function
 from ..backend import get_array_module
 from ..random import _gen
 from ..tensor import Tensor, to_array
+from . import compare as cmp
 from . import elementwise as ew
 from . import index as ix
 from . import linalg as la
 from . import mathfns as mf
 from . import matrices as mx
+from . import reduce as rd
 from . import shape as sh
 
 # -- in-place forms -----------------------------------------------------------------------------
@@ -28,8 +30,11 @@ def _inplace(op: Any) -> Any:
     """In-place ``self op= other``: recorded as an out-of-place op when autograd needs it."""
 
     def method(self: Tensor, other: Any, *args: Any, **kwargs: Any) -> Tensor:
-        o_rg = isinstance(other, Tensor) and other._requires_grad
-        if _function._grad_enabled and (self._requires_grad or o_rg):
+        if _function._grad_enabled and (
+            self._requires_grad
+            or (isinstance(other, Tensor) and other._requires_grad)
+            or ((args or kwargs) and _any_requires_grad(args, kwargs))
+        ):
             if self._ctx is None and self._requires_grad:
                 raise RuntimeError(
                     "a leaf Variable that requires grad is being used in an in-place operation: "
@@ -47,6 +52,11 @@ def _inplace(op: Any) -> Any:
         return self
 
     return method
+
+
+def _any_requires_grad(args: tuple, kwargs: dict) -> bool:
+    """Whether a Tensor among the extra arguments (``addcmul_``'s tensors ...) requires grad."""
+    return any(isinstance(a, Tensor) and a._requires_grad for a in (*args, *kwargs.values()))
 
 
 def _cast_like(res: Tensor, like: Tensor) -> Tensor:
@@ -198,3 +208,213 @@ def nan_to_num_(
     self: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
 ) -> Tensor:
     return _nan_to_num_into(self, nan, posinf, neginf)
+
+
+# -- more in-place forms (api-c) ------------------------------------------------------------------
+
+
+def _method_inplace(op: Any) -> Any:
+    """In-place form of ``op(self, *args, **kwargs)`` (any argument may be a Tensor)."""
+    inner = _inplace(lambda x, _unused, *a, **k: op(x, *a, **k))
+    return lambda self, *args, **kwargs: inner(self, None, *args, **kwargs)
+
+
+def _unary(name: str, module: Any = ew) -> Any:
+    return _unary_inplace(getattr(module, name))
+
+
+sin_ = _unary("sin")
+cos_ = _unary("cos")
+tan_ = _unary("tan")
+log_ = _unary("log")
+log2_ = _unary("log2")
+log10_ = _unary("log10")
+log1p_ = _unary("log1p")
+expm1_ = _unary("expm1")
+floor_ = _unary("floor")
+ceil_ = _unary("ceil")
+trunc_ = _unary("trunc")
+fix_ = trunc_
+sign_ = _unary("sign")
+sgn_ = sign_
+reciprocal_ = _unary("reciprocal")
+rsqrt_ = _unary("rsqrt")
+square_ = _unary("square")
+sinc_ = _unary_inplace(mf.sinc)
+negative_ = neg_
+absolute_ = abs_
+arcsin_, arccos_, arctan_ = asin_, acos_, atan_
+arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
+arctan2_ = atan2_
+round_ = _method_inplace(ew.round)
+polygamma_ = _method_inplace(lambda x, n: mf.polygamma(n, x))
+clip_ = clamp_
+divide_ = _method_inplace(ew.div)
+true_divide_ = div_
+multiply_ = mul_
+subtract_ = sub_
+remainder_ = _inplace(ew.remainder)
+floor_divide_ = _inplace(ew.floor_divide)
+heaviside_ = _inplace(mf.heaviside)
+cumsum_ = _method_inplace(lambda x, dim, *, dtype=None: rd.cumsum(x, dim, dtype=dtype))
+cumprod_ = _method_inplace(lambda x, dim, *, dtype=None: mf.cumprod(x, dim, dtype=dtype))
+
+
+def float_power_(self: Tensor, exponent: Any) -> Tensor:
+    if self._data.dtype != get_array_module(self._data).float64:
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {self.dtype} but the operation's "
+            "result requires dtype Double: call .double() first"
+        )
+    return _float_power_into(self, exponent)
+
+
+_float_power_into = _inplace(mf.float_power)
+
+
+def _compare_inplace(name: str) -> Any:
+    return _inplace(getattr(cmp, name))
+
+
+eq_ = _compare_inplace("eq")
+ne_ = _compare_inplace("ne")
+lt_ = _compare_inplace("lt")
+le_ = _compare_inplace("le")
+gt_ = _compare_inplace("gt")
+ge_ = _compare_inplace("ge")
+not_equal_, greater_, greater_equal_, less_, less_equal_ = ne_, gt_, ge_, lt_, le_
+logical_and_ = _compare_inplace("logical_and")
+logical_or_ = _compare_inplace("logical_or")
+logical_xor_ = _compare_inplace("logical_xor")
+logical_not_ = _unary_inplace(cmp.logical_not)
+
+index_add_ = _method_inplace(ix.index_add)
+index_copy_ = _method_inplace(ix.index_copy)
+index_fill_ = _method_inplace(ix.index_fill)
+index_put_ = _method_inplace(ix.index_put)
+scatter_ = _method_inplace(ix.scatter)
+scatter_add_ = _method_inplace(ix.scatter_add)
+scatter_reduce_ = _method_inplace(ix.scatter_reduce)
+masked_scatter_ = _method_inplace(ix.masked_scatter)
+
+
+def _diagonal_mask(self: Tensor, wrap: bool) -> Any:
+    shape = self._data.shape
+    if self.ndim < 2:
+        raise RuntimeError("fill_diagonal_: dimensions must larger than 1")
+    if self.ndim > 2 and len(set(shape)) != 1:
+        raise RuntimeError("fill_diagonal_: all dimensions of input must be of equal length")
+    xp = get_array_module(self._data)
+    mask = xp.zeros(shape, dtype=bool)
+    if self.ndim == 2:  # NumPy's fill_diagonal addressing: every (cols + 1)-th element
+        cols = shape[1]
+        mask.reshape(-1)[: None if wrap else cols * cols : cols + 1] = True
+    else:
+        i = xp.arange(shape[0])
+        mask[(i,) * self.ndim] = True
+    return mask
+
+
+def fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """Write ``fill_value`` on the main diagonal (every ``cols + 1``-th element; with ``wrap``,
+    tall matrices restart the diagonal every ``cols + 1`` rows, as torch)."""
+    mask = Tensor._wrap(_diagonal_mask(self, wrap))
+    return masked_fill_(self, mask, fill_value)
+
+
+# -- shape-changing in-place forms (squeeze_, t_ ...): the tensor becomes a view of itself ------
+
+
+def _restride(op: Any) -> Any:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if not (_function._grad_enabled and self._requires_grad):
+            self._data = op(Tensor._wrap(self._data), *args, **kwargs)._data
+            return self
+        if self._ctx is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation: "
+                "use the out-of-place form (x = x.squeeze()) or work on x.detach()"
+            )
+        old = Tensor._wrap(self._data)
+        old._requires_grad, old._ctx, old._vc = True, self._ctx, self._counter()
+        self._keep_prior(old)
+        new = op(old, *args, **kwargs)
+        self._data, self._ctx, self._requires_grad = new._data, new._ctx, new._requires_grad
+        return self
+
+    return method
+
+
+squeeze_ = _restride(sh.squeeze)
+unsqueeze_ = _restride(sh.unsqueeze)
+t_ = _restride(sh.t)
+transpose_ = _restride(sh.transpose)
+swapaxes_ = transpose_
+swapdims_ = transpose_
+
+
+# -- random fills ---------------------------------------------------------------------------
+
+
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill with Exponential(rate ``lambd``) draws."""
+    if lambd <= 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return _fill_values(self, _gen(generator).exponential(1.0 / lambd, self._data.shape))
+
+
+def geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:
+    """Fill with the number of Bernoulli(``p``) trials up to the first success (>= 1)."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    return _fill_values(self, _gen(generator).geometric(p, self._data.shape))
+
+
+def log_normal_(
+    self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Any = None
+) -> Tensor:
+    """Fill with ``exp(N(mean, std^2))`` draws."""
+    if std <= 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    return _fill_values(self, _gen(generator).lognormal(mean, std, self._data.shape))
+
+
+def cauchy_(
+    self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None
+) -> Tensor:
+    """Fill with Cauchy(``median``, ``sigma``) draws."""
+    return _fill_values(self, median + sigma * _gen(generator).standard_cauchy(self._data.shape))
+
+
+def _late(module: str, name: str) -> Any:
+    """In-place form of ``ops.<module>.<name>`` (imported on first use: those modules sit
+    beside this one)."""
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        import importlib
+
+        op = getattr(importlib.import_module(f"nablagrad.ops.{module}"), name)
+        return _method_inplace(op)(self, *args, **kwargs)
+
+    return method
+
+
+gcd_ = _late("special", "gcd")
+lcm_ = _late("special", "lcm")
+bitwise_and_ = _late("special", "bitwise_and")
+bitwise_or_ = _late("special", "bitwise_or")
+bitwise_xor_ = _late("special", "bitwise_xor")
+bitwise_not_ = _unary_inplace(cmp.bitwise_not)
+bitwise_left_shift_ = _late("special", "bitwise_left_shift")
+bitwise_right_shift_ = _late("special", "bitwise_right_shift")
+ldexp_ = _late("special", "ldexp")
+i0_ = _late("special", "i0")
+igamma_ = _late("special", "igamma")
+igammac_ = _late("special", "igammac")
+mvlgamma_ = _late("special", "mvlgamma")
+renorm_ = _late("layout", "renorm")
+addmm_ = _method_inplace(la.addmm)
+addmv_ = _method_inplace(la.addmv)
+baddbmm_ = _method_inplace(la.baddbmm)
+addr_ = _late("linalg_fns", "addr")
+addbmm_ = _late("linalg_fns", "addbmm")

@@ -437,9 +437,10 @@ def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None)
     if not isinstance(pad, (tuple, list)) or not all(_validate.is_int(p) for p in pad):
         raise TypeError(f"pad(): argument 'pad' must be a tuple of ints, got {pad!r}")
     pad = tuple(int(p) for p in pad)
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(
-            f"pad: padding length must be even and at most 2 * ndim ({2 * x.ndim}), got {len(pad)}"
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:  # torch's RuntimeError
+        raise RuntimeError(
+            f"Padding length must be divisible by 2 and at most 2 * ndim ({2 * x.ndim}): pad() "
+            f"got {len(pad)}"
         )
     if not any(pad):  # nothing to pad (also a 0-d tensor with pad=())
         return x.clone()
@@ -465,7 +466,7 @@ def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None)
         return ConstantPad.apply(x, widths=tuple(widths), value=0.0 if value is None else value)
     np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}.get(mode)
     if np_mode is None:
-        raise ValueError(
+        raise NotImplementedError(
             f"pad: unknown mode {mode!r}: use constant, reflect, replicate or circular"
         )
     xp = get_array_module(x._data)
@@ -474,7 +475,7 @@ def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None)
         if lo < 0 or hi < 0:
             raise ValueError(f"pad: negative widths are only allowed in constant mode, got {pad}")
         if mode == "reflect" and (lo >= x.shape[d] or hi >= x.shape[d]):
-            raise ValueError(
+            raise RuntimeError(
                 f"pad: reflect padding ({lo}, {hi}) must be smaller than the dimension size "
                 f"{x.shape[d]}"
             )

@@ -243,10 +243,16 @@ class StepLR(LRScheduler):
     """
 
     def __init__(
-        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        step_size: float,
+        gamma: float = 0.1,
+        last_epoch: int = -1,
     ) -> None:
-        if not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"StepLR step_size must be an int >= 1, got {step_size!r}")
+        # torch takes any positive number (its Transformer tutorial passes 1.0): the lr decays
+        # at every epoch that is a multiple of step_size
+        if isinstance(step_size, bool) or not isinstance(step_size, (int, float)) or step_size <= 0:
+            raise ValueError(f"StepLR step_size must be a positive number, got {step_size!r}")
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)

@@ -1,1 +1,13 @@
-"""Testing aids: ``fake_cupy``, a CPU stand-in for CuPy (``backend.use_fake_cuda``)."""
+"""Testing aids: ``assert_close`` (torch.testing's), and ``fake_cupy``, a CPU stand-in for CuPy
+(``backend.use_fake_cuda``).
+
+Example:
+    >>> import nablagrad as torch
+    >>> torch.testing.assert_close(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0 + 1e-7]))
+"""
+
+from __future__ import annotations
+
+from .compare import assert_close
+
+__all__ = ["assert_close"]

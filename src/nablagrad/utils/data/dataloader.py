@@ -21,7 +21,15 @@ from typing import Any
 from ...backend import get_array_module, np
 from ...random import Generator
 from ...tensor import Tensor
+from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+
+def get_worker_info() -> None:
+    """torch's worker description inside a loader worker process; nablagrad loads in the
+    calling process, where torch also returns ``None``."""
+    return None
+
 
 __all__ = ["DataLoader", "default_collate"]
 
@@ -103,10 +111,22 @@ class DataLoader:
         persistent_workers: bool = False,
         prefetch_factor: int | None = None,
     ) -> None:
-        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            for name, value, default in (
+                ("shuffle", shuffle, None),
+                ("sampler", sampler, None),
+                ("batch_sampler", batch_sampler, None),
+            ):
+                if value not in (default, False):
+                    raise ValueError(
+                        f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                        f"but got {name}={value}"
+                    )
+        elif not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
             raise TypeError(
-                f"DataLoader needs a map-style data set with __getitem__ and __len__, got "
-                f"{type(dataset).__name__}"
+                f"DataLoader needs a map-style data set with __getitem__ and __len__ (or an "
+                f"IterableDataset), got {type(dataset).__name__}"
             )
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
@@ -133,6 +153,9 @@ class DataLoader:
         self.generator = generator
         self.num_workers = num_workers
         self.pin_memory = bool(pin_memory)
+        if self._iterable:
+            self.sampler, self.batch_sampler, self.collate_fn = None, None, collate_fn
+            return
         if sampler is None:
             sampler = (
                 RandomSampler(dataset, generator=generator)
@@ -148,7 +171,26 @@ class DataLoader:
     def _fast(self) -> bool:
         return self.collate_fn is None and bool(getattr(self.dataset, "batchable", False))
 
+    def _iter_stream(self) -> Iterator[Any]:
+        """An IterableDataset: consecutive samples batched in order."""
+        collate = self.collate_fn or default_collate
+        if self.batch_size is None:
+            for sample in self.dataset:
+                yield sample if self.collate_fn is None else self.collate_fn(sample)
+            return
+        batch: list = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield collate(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield collate(batch)
+
     def __iter__(self) -> Iterator[Any]:
+        if self._iterable:
+            yield from self._iter_stream()
+            return
         if self.batch_sampler is None:  # batch_size=None: single samples
             for i in self.sampler:
                 yield (
@@ -168,6 +210,11 @@ class DataLoader:
                 yield collate([self.dataset[int(i)] for i in idx])
 
     def __len__(self) -> int:
+        if self._iterable:  # torch: the data set's own length, batched
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         if self.batch_sampler is None:
             return len(self.sampler)
         return len(self.batch_sampler)

@@ -21,6 +21,7 @@ __all__ = [
     "RandomSampler",
     "SubsetRandomSampler",
     "BatchSampler",
+    "WeightedRandomSampler",
 ]
 
 
@@ -102,6 +103,64 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self) -> int:
         return len(self.idx)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (with or
+    without replacement), a fresh draw on every pass.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> from nablagrad.utils.data import WeightedRandomSampler
+        >>> g = torch.Generator().manual_seed(0)
+        >>> s = WeightedRandomSampler([0.0, 1.0, 0.0], 4, generator=g)
+        >>> list(s)
+        [1, 1, 1, 1]
+    """
+
+    def __init__(
+        self,
+        weights: Sequence[float] | Any,
+        num_samples: int,
+        replacement: bool = True,
+        generator: Generator | None = None,
+    ) -> None:
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got num_samples={num_samples}"
+            )
+        if not isinstance(replacement, bool):
+            raise ValueError(
+                f"replacement should be a boolean value, but got replacement={replacement}"
+            )
+        w = np.asarray(weights.tolist() if hasattr(weights, "tolist") else weights, dtype=float)
+        if w.ndim != 1:
+            raise ValueError(
+                f"weights should be a 1d sequence but given weights have shape {w.shape}"
+            )
+        if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
+            raise RuntimeError(
+                "invalid multinomial distribution (weights must be finite, non-negative and "
+                "not all zero)"
+            )
+        if not replacement and num_samples > (w > 0).sum():
+            raise RuntimeError(
+                "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+            )
+        self.weights, self.num_samples = w, num_samples
+        self.replacement, self.generator = replacement, generator
+
+    def indices(self) -> np.ndarray:
+        p = self.weights / self.weights.sum()
+        return _gen(self.generator).choice(
+            len(p), size=self.num_samples, replace=self.replacement, p=p
+        )
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.indices().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class BatchSampler(Sampler):

@@ -1,0 +1,216 @@
+"""More activations of ``torch.nn.functional`` (re-exported by ``nn.functional``).
+
+Each one is composed of differentiable primitives (``where``, ``Hardtanh``, ``Elu``,
+``Softplus``, ``sigmoid``, ``tanh``), so first and second derivatives come from those
+primitives' formulas.
+
+Example:
+    >>> import nablagrad as torch
+    >>> import nablagrad.nn.functional as F
+    >>> F.hardswish(torch.tensor([-4.0, 0.0, 1.0, 4.0]))
+    tensor([-0.0000,  0.0000,  0.6667,  4.0000])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _validate
+from ..backend import get_array_module
+from ..ops import fused as P
+from ..ops.elementwise import relu as _relu
+from ..ops.elementwise import sigmoid, tanh, where
+from ..ops.fused import softmax
+from ..ops.inplace import _inplace as _make_inplace
+from ..random import _gen
+from ..tensor import Tensor
+
+
+def _float(x: Any, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    if x._data.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating point tensor, got {x.dtype}: call .float()")
+    return x
+
+
+def inplace_apply(input: Tensor, fn: Any) -> Tensor:
+    """torch's ``inplace=True``: ``fn(input)`` written into ``input``, which is returned (under
+    autograd recorded out of place and rebound, as ``Tensor.relu_``; a leaf that requires grad
+    raises, as torch)."""
+    return _make_inplace(lambda x, _unused: fn(x))(input, None)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
+    if inplace:
+        return input.relu_()
+    return _relu(input)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x if x > 0 else a * x, with a learnable ``weight`` of 1 or C (channel dim 1) entries.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.nn.functional.prelu(torch.tensor([-2.0, 3.0]), torch.tensor([0.25]))
+        tensor([-0.5000,  3.0000])
+    """
+    x = _float(input, "prelu")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu(): argument 'weight' must be Tensor, not {type(weight).__name__}")
+    n = weight.numel()
+    if weight.ndim > 1:
+        raise RuntimeError(
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}"
+        )
+    if n != 1:
+        if x.ndim == 0:
+            raise RuntimeError("prelu: Not allow zero-dim input tensor.")
+        channels = x.shape[1] if x.ndim >= 2 else 1
+        if n != channels:
+            raise RuntimeError(
+                f"prelu: Mismatch of parameter numbers and input channel size. Found parameter "
+                f"numbers = {n} and channel size = {channels}."
+            )
+        a = weight.reshape((1, n) + (1,) * (x.ndim - 2))
+    else:
+        a = weight.reshape(())
+    return where(x > 0, x, a * x)
+
+
+def rrelu(
+    input: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Randomized leaky ReLU: x if x >= 0 else a x, a ~ U(lower, upper) per element in
+    training, a = (lower + upper) / 2 in eval."""
+    x = _float(input, "rrelu")
+    if inplace:
+        return inplace_apply(x, lambda t: rrelu(t, lower, upper, training))
+    if not training:
+        return P.LeakyRelu.apply(x, slope=(lower + upper) / 2)
+    if lower > upper:
+        raise RuntimeError(
+            "Lower bound should be less than or equal to the upper bound (rrelu got "
+            f"lower={lower}, upper={upper})"
+        )
+    xp = get_array_module(x._data)
+    slope = xp.asarray(_gen(None).uniform(lower, upper, x.shape), dtype=x._data.dtype)
+    return where(x >= 0, x, x * Tensor._wrap(slope))
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)) = alpha * elu(x / alpha)."""
+    x = _float(input, "celu")
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    if inplace:
+        return inplace_apply(x, lambda t: celu(t, alpha))
+    return P.Elu.apply(x / alpha, alpha=1.0, scale=1.0) * alpha
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"softsign(): argument 'input' must be Tensor, not {type(input).__name__}")
+    x = input if input._data.dtype.kind == "f" else input.float()
+    return x / (x.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    x = _float(input, "tanhshrink")
+    return x - tanh(x)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x if x > threshold else value."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"threshold(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if inplace:
+        return inplace_apply(input, lambda t: where(t > threshold, t, value))
+    return where(input > threshold, input, value)
+
+
+_threshold = threshold  # for threshold_, whose argument shadows the name
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), finite for every finite x."""
+    x = _float(input, "logsigmoid")
+    return P.LogSigmoid.apply(x)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b) where a, b are the two halves of ``input`` along ``dim``."""
+    x = _float(input, "glu")
+    if x.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = _validate.dim(dim, x.ndim, fn="glu")
+    if x.shape[d] % 2:
+        raise RuntimeError(
+            f"Halving dimension must be even, but dimension {d} is size {x.shape[d]}"
+        )
+    a, b = x.chunk(2, d)
+    return a * sigmoid(b)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6."""
+    x = _float(input, "hardswish")
+    if inplace:
+        return inplace_apply(x, hardswish)
+    return x * P.Hardtanh.apply(x + 3, lo=0.0, hi=6.0) / 6
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6."""
+    x = _float(input, "hardsigmoid")
+    if inplace:
+        return inplace_apply(x, hardsigmoid)
+    return P.Hardtanh.apply(x + 3, lo=0.0, hi=6.0) / 6
+
+
+def softmin(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:
+    """softmax(-x) along ``dim``."""
+    x = _float(input if dtype is None else input.to(dtype), "softmin")
+    if dim is None:  # torch's legacy implicit choice
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return softmax(-x, dim)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x if |x| > lambd else 0."""
+    x = _float(input, "hardshrink")
+    return where((x > lambd) | (x < -lambd), x, 0.0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd if x > lambd, x + lambd if x < -lambd, else 0."""
+    x = _float(input, "softshrink")
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be in range [0, inf) for softshrink, but found {lambd}")
+    return where(x > lambd, x - lambd, where(x < -lambd, x + lambd, 0.0))
+
+
+def rrelu_(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
+) -> Tensor:
+    """In-place ``rrelu``."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``celu``."""
+    return celu(input, alpha, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place ``threshold``."""
+    return _threshold(input, threshold, value, inplace=True)

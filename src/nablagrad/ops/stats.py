@@ -1,0 +1,447 @@
+"""Statistics and running reductions: cummax/cummin, logcumsumexp, quantile/nanquantile,
+nanmedian, mode, aminmax, histc, cov/corrcoef, std_mean/var_mean, trapezoid rules.
+
+Values that are elements of the input (running extrema, quantile end points, modes) are taken
+with ``gather``, so their gradients are scatter-adds and second derivatives work; the rest are
+compositions of differentiable primitives.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from typing import Any
+
+from .. import _validate
+from ..backend import get_array_module, np
+from ..tensor import Tensor
+from . import elementwise as ew
+from . import index as ix
+from . import reduce as rd
+from . import shape as sh
+from .shape import _axis
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+MinMax = namedtuple("MinMax", ["min", "max"])
+
+
+def _float_input(name: str, x: Tensor) -> None:
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{name}(): input tensor must be either float or double dtype, got {x.dtype}"
+        )
+
+
+# -- running reductions ---------------------------------------------------------------------
+
+
+def _cum_extreme(input: Tensor, dim: int, largest: bool) -> ValuesIndices:  # noqa: A002
+    if input.ndim == 0:
+        return ValuesIndices(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+    ax = _axis(dim, input.ndim)
+    raw = input._data
+    xp = get_array_module(raw)
+    moved = xp.moveaxis(raw, ax, -1)
+    n = moved.shape[-1]
+    idx = xp.zeros(moved.shape, dtype=np.int64)
+    best = moved[..., 0].copy() if n else moved[..., :0]
+    cur = xp.zeros(moved.shape[:-1], dtype=np.int64)
+    for j in range(n):  # ties move the index forward (torch's >=); NaN sticks once seen
+        v = moved[..., j]
+        better = (v >= best) if largest else (v <= best)
+        if raw.dtype.kind == "f":
+            better = xp.isnan(v) | (~xp.isnan(best) & better)
+        best = xp.where(better, v, best)
+        cur = xp.where(better, j, cur)
+        idx[..., j] = cur
+    index = Tensor._wrap(xp.ascontiguousarray(xp.moveaxis(idx, -1, ax)))
+    return ValuesIndices(ix.gather(input, ax, index), index)
+
+
+@_validate.numpy_names
+def cummax(input: Tensor, dim: int) -> ValuesIndices:  # noqa: A002
+    """Running maximum along ``dim`` and the index where it was attained (the latest on ties)."""
+    return _cum_extreme(input, dim, True)
+
+
+@_validate.numpy_names
+def cummin(input: Tensor, dim: int) -> ValuesIndices:  # noqa: A002
+    """Running minimum along ``dim`` and the index where it was attained (the latest on ties)."""
+    return _cum_extreme(input, dim, False)
+
+
+@_validate.numpy_names
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+    """``log(cumsum(exp(x)))`` along ``dim``, shifted by the maximum for stability."""
+    _float_input("logcumsumexp", input)
+    if input.ndim == 0:
+        return input.clone()
+    ax = _axis(dim, input.ndim)
+    xp = get_array_module(input._data)
+    raw = input._data
+    with np.errstate(all="ignore"):
+        shift = (
+            xp.nanmax(xp.where(xp.isinf(raw), -xp.inf, raw), axis=ax, keepdims=True)
+            if raw.size
+            else raw
+        )
+        shift = xp.where(xp.isfinite(shift), shift, 0).astype(raw.dtype)
+    c = Tensor._wrap(shift)
+    return ew.log(rd.cumsum(ew.exp(input - c), ax)) + c
+
+
+# -- quantiles, medians, modes ----------------------------------------------------------------
+
+_INTERP = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(
+    name: str,
+    input: Tensor,  # noqa: A002
+    q: Any,
+    dim: int | None,
+    keepdim: bool,
+    interpolation: str,
+    ignore_nan: bool,
+) -> Tensor:
+    _float_input(name, input)
+    if interpolation not in _INTERP:
+        raise RuntimeError(
+            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
+            f"Got {interpolation}"
+        )
+    xp = get_array_module(input._data)
+    scalar_q = not isinstance(q, Tensor)
+    qs = xp.asarray([q] if scalar_q else q._data, dtype=input._data.dtype).reshape(-1)
+    if not scalar_q and q.ndim > 1:
+        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+    if not scalar_q and q._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            f"{name}() q tensor must be same dtype as the input tensor ({input.dtype})"
+        )
+    if ((qs < 0) | (qs > 1)).any():
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+    if input.numel() == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    x = input.reshape(-1) if dim is None else input
+    ax = 0 if dim is None else _axis(dim, input.ndim)
+    if x.ndim == 0:
+        x, ax = x.reshape(1), 0
+    srt = sh.movedim(x, ax, -1)
+    vals = rd_sort(srt)
+    raw = vals._data
+    n = raw.shape[-1]
+    nan = xp.isnan(raw)
+    count = (
+        (n - nan.sum(axis=-1, keepdims=True)) if ignore_nan else xp.full(raw.shape[:-1] + (1,), n)
+    )
+    any_nan = nan.any(axis=-1, keepdims=True)
+    # positions (per row) for each q: (count - 1) * q
+    pos = (count[..., None, :] - 1) * qs.reshape((1,) * (raw.ndim - 1) + (-1, 1))
+    pos = pos[..., 0]  # (..., Q)
+    pos = xp.clip(pos, 0, None)
+    lo = xp.floor(pos).astype(np.int64)
+    hi = xp.ceil(pos).astype(np.int64)
+    frac = (pos - lo).astype(raw.dtype)
+    if interpolation == "lower":
+        hi, frac = lo, frac * 0
+    elif interpolation == "higher":
+        lo, frac = hi, frac * 0
+    elif interpolation == "nearest":
+        near = xp.round(pos).astype(np.int64)  # half to even, as torch
+        lo = hi = near
+        frac = frac * 0
+    elif interpolation == "midpoint":
+        frac = xp.where(hi > lo, 0.5, 0.0).astype(raw.dtype)
+    lo = xp.clip(lo, 0, n - 1)
+    hi = xp.clip(hi, 0, n - 1)
+    a = ix.gather(vals, -1, Tensor._wrap(lo))
+    b = ix.gather(vals, -1, Tensor._wrap(hi))
+    out = a + (b - a) * Tensor._wrap(frac) if interpolation in ("linear", "midpoint") else a
+    bad = (count == 0) if ignore_nan else any_nan
+    if bad.any():
+        nan_t = Tensor._wrap(xp.asarray(xp.nan, dtype=raw.dtype))
+        out = ew.where(Tensor._wrap(xp.broadcast_to(bad, out.shape)), nan_t, out)
+    out = sh.movedim(out, -1, 0)  # (Q, ...)
+    if keepdim:
+        if dim is None:
+            out = out.reshape((out.shape[0],) + (1,) * input.ndim)
+        else:
+            out = sh.unsqueeze(out, ax + 1)
+    return sh.squeeze(out, 0) if scalar_q else out
+
+
+def rd_sort(x: Tensor) -> Tensor:
+    """Values sorted along the last dim, NaN last (differentiable through gather)."""
+    from . import sorting
+
+    return sorting.sort(x, -1).values
+
+
+@_validate.numpy_names
+def quantile(
+    input: Tensor,  # noqa: A002
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    """The ``q``-quantiles along ``dim`` (of all elements by default), interpolating between
+    the sorted values; a tensor ``q`` adds a leading dimension.  NaN input gives NaN."""
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
+
+
+@_validate.numpy_names
+def nanquantile(
+    input: Tensor,  # noqa: A002
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    """``quantile`` ignoring NaN (a row of only NaN gives NaN)."""
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
+
+
+@_validate.numpy_names
+def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """The lower median ignoring NaN: of all elements, or ``(values, indices)`` along ``dim``."""
+    xp = get_array_module(input._data)
+    if dim is None:
+        flat = input.reshape(-1)
+        if flat.shape[0] == 0:
+            return Tensor._wrap(xp.asarray(xp.nan, dtype=input._data.dtype))
+        return _nanmedian_along(flat, 0, False, xp).values
+    ax = _axis(dim, builtins.max(input.ndim, 1))
+    if input.ndim == 0:
+        return ValuesIndices(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+    if input.shape[ax] == 0:
+        raise IndexError(f"median(): Expected reduction dim {ax} to have non-zero size.")
+    return _nanmedian_along(input, ax, keepdim, xp)
+
+
+def _nanmedian_along(x: Tensor, ax: int, keepdim: bool, xp: Any) -> ValuesIndices:
+    from . import sorting
+
+    order = sorting.argsort(x, ax, stable=True)._data  # NaN sort last
+    valid = (
+        (~xp.isnan(x._data)).sum(axis=ax, keepdims=True)
+        if x._data.dtype.kind == "f"
+        else xp.full(x._data.shape[:ax] + (1,) + x._data.shape[ax + 1 :], x._data.shape[ax])
+    )
+    k = xp.maximum((valid - 1) // 2, 0)
+    idx = xp.take_along_axis(order, k, axis=ax)
+    index = Tensor._wrap(idx)
+    vals = ix.gather(x, ax, index)
+    if not keepdim:
+        vals, index = sh.squeeze(vals, ax), sh.squeeze(index, ax)
+    return ValuesIndices(vals, index)
+
+
+@_validate.numpy_names
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:  # noqa: A002
+    """The most frequent value along ``dim`` (the smallest on ties) and the index of its last
+    occurrence."""
+    if input.ndim == 0:
+        return ValuesIndices(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+    ax = _axis(dim, input.ndim)
+    xp = get_array_module(input._data)
+    moved = xp.moveaxis(input._data, ax, -1)
+    n = moved.shape[-1]
+    if n == 0:
+        raise IndexError("mode(): Expected reduction dim to have non-zero size.")
+    srt = xp.sort(moved, axis=-1)
+    eq = srt[..., :, None] == srt[..., None, :]
+    counts = eq.sum(axis=-1)  # count of each sorted element's value
+    best = xp.argmax(counts, axis=-1)  # first maximum in sorted order: the smallest value
+    value = xp.take_along_axis(srt, best[..., None], axis=-1)
+    hits = moved == value
+    last = n - 1 - xp.argmax(hits[..., ::-1], axis=-1)
+    index = Tensor._wrap(xp.expand_dims(last.astype(np.int64), ax))
+    vals = ix.gather(input, ax, index)
+    if not keepdim:
+        vals, index = sh.squeeze(vals, ax), sh.squeeze(index, ax)
+    return ValuesIndices(vals, index)
+
+
+@_validate.numpy_names
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> MinMax:  # noqa: A002
+    """``(min, max)`` of all elements or along ``dim``."""
+    if input.numel() == 0:
+        raise RuntimeError(
+            "aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+            "identity."
+        )
+    if dim is None:
+        return MinMax(rd.amin(input, None, keepdim), rd.amax(input, None, keepdim))
+    return MinMax(rd.amin(input, dim, keepdim), rd.amax(input, dim, keepdim))
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A001,A002
+    """Counts of elements in ``bins`` equal-width bins over ``[min, max]`` (the data's range
+    when both are 0); elements outside are ignored.  Same dtype as ``input``."""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"\"histogram_cpu\" not implemented for '{input.dtype}'")
+    if bins <= 0:
+        raise RuntimeError("torch.histc: bins must be > 0")
+    xp = get_array_module(input._data)
+    raw = input._data.reshape(-1)
+    lo, hi = float(min), float(max)
+    if lo == hi and raw.size:
+        lo, hi = float(raw.min()), float(raw.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    counts, _ = xp.histogram(raw, bins=bins, range=(lo, hi))
+    return Tensor._wrap(counts.astype(input._data.dtype))
+
+
+# -- covariance and moments ---------------------------------------------------------------------
+
+
+def cov(
+    input: Tensor,  # noqa: A002
+    *,
+    correction: int = 1,
+    fweights: Tensor | None = None,
+    aweights: Tensor | None = None,
+) -> Tensor:
+    """The covariance matrix of the variables in the rows of ``input`` (observations in the
+    columns), with optional frequency and analytic weights."""
+    if input.ndim > 2:
+        raise RuntimeError(
+            "cov(): expected input to have two or fewer dimensions but got an input with "
+            f"{input.ndim} dimensions"
+        )
+    x = input.reshape(1, -1) if input.ndim < 2 else input
+    if x._data.dtype.kind in "biu":
+        x = x.to(dtype="float32")
+    n = x.shape[1]
+    w = None
+    if fweights is not None:
+        w = fweights
+    if aweights is not None:
+        w = aweights if w is None else w * aweights
+    if w is None:
+        avg = rd.mean(x, 1, True)
+        wsum = float(n)
+        norm = wsum - correction
+        xc = x - avg
+        c = xc @ xc.t()
+    else:
+        w = w.to(dtype=x.dtype)
+        wsum_t = rd.sum(w)
+        avg = rd.sum(x * w, 1, True) / wsum_t
+        xc = x - avg
+        if correction == 0:
+            norm = wsum_t
+        elif aweights is None:
+            norm = wsum_t - correction
+        else:
+            norm = wsum_t - correction * rd.sum(w * aweights.to(dtype=x.dtype)) / wsum_t
+        c = (xc * w) @ xc.t()
+    if isinstance(norm, float):
+        norm = builtins.max(norm, 0.0)
+    else:
+        norm = ew.clamp(norm, 0.0)
+    res = c / norm
+    return res.reshape(()) if input.ndim < 2 or x.shape[0] == 1 else res
+
+
+def corrcoef(input: Tensor) -> Tensor:  # noqa: A002
+    """Pearson correlation coefficients of the rows, clipped to [-1, 1]."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = ew.sqrt(sh_diag(c))
+    r = c / sh.unsqueeze(d, 1) / sh.unsqueeze(d, 0)
+    return ew.clamp(r, -1, 1)
+
+
+def sh_diag(c: Tensor) -> Tensor:
+    from . import matrices
+
+    return matrices.diagonal(c, 0, 0, 1)
+
+
+@_validate.numpy_names
+def std_mean(
+    input: Tensor,  # noqa: A002
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> tuple[Tensor, Tensor]:
+    """``(std, mean)`` over ``dim`` (all elements by default)."""
+    return (
+        rd.std(input, dim, unbiased, keepdim, correction=correction),
+        rd.mean(input, dim, keepdim) if dim is not None else rd.mean(input, None, keepdim),
+    )
+
+
+@_validate.numpy_names
+def var_mean(
+    input: Tensor,  # noqa: A002
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> tuple[Tensor, Tensor]:
+    """``(var, mean)`` over ``dim`` (all elements by default)."""
+    return (
+        rd.var(input, dim, unbiased, keepdim, correction=correction),
+        rd.mean(input, dim, keepdim) if dim is not None else rd.mean(input, None, keepdim),
+    )
+
+
+# -- trapezoid rules ----------------------------------------------------------------------
+
+
+def _spacing(y: Tensor, x: Any, dx: Any, ax: int) -> Any:
+    if x is None:
+        return 1.0 if dx is None else dx
+    if not isinstance(x, Tensor):
+        raise TypeError("trapezoid(): x must be a Tensor (or pass dx= for a constant spacing)")
+    if x.ndim == 1:
+        d = x[1:] - x[:-1]
+        shape = [1] * y.ndim
+        shape[ax] = d.shape[0]
+        return d.reshape(*shape)
+    return sh.narrow(x, ax, 1, x.shape[ax] - 1) - sh.narrow(x, ax, 0, x.shape[ax] - 1)
+
+
+@_validate.numpy_names
+def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """``sum (y_i + y_{i+1}) / 2 * (x_{i+1} - x_i)`` along ``dim`` (spacing ``dx``, default 1)."""
+    if x is not None and dx is not None:
+        raise TypeError("trapezoid() received both x and dx: pass one")
+    if not isinstance(x, Tensor) and x is not None:  # trapezoid(y, 0.5): a constant spacing
+        x, dx = None, x
+    ax = _axis(dim, y.ndim)
+    n = y.shape[ax]
+    if n == 0:
+        return rd.sum(y, ax)
+    mid = (sh.narrow(y, ax, 1, n - 1) + sh.narrow(y, ax, 0, n - 1)) / 2
+    return rd.sum(mid * _spacing(y, x, dx, ax), ax)
+
+
+@_validate.numpy_names
+def trapz(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """Alias of ``trapezoid``."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+@_validate.numpy_names
+def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """The running trapezoid integral along ``dim`` (one element shorter than ``y``)."""
+    if not isinstance(x, Tensor) and x is not None:
+        x, dx = None, x
+    ax = _axis(dim, y.ndim)
+    n = y.shape[ax]
+    mid = (sh.narrow(y, ax, 1, n - 1) + sh.narrow(y, ax, 0, n - 1)) / 2
+    return rd.cumsum(mid * _spacing(y, x, dx, ax), ax)
