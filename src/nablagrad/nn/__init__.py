@@ -158,6 +158,10 @@ from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from .conv3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d  # api-e
+from .conv3d import ConvTranspose3d, LPPool3d, MaxPool3d, MaxUnpool3d
+from .lazy3d import LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d
+from .lazy3d import LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d
 
 __all__ = [
     "functional",
@@ -254,4 +258,9 @@ __all__ = [
     "Fold",
     "Unfold",
     "EmbeddingBag",
+    # api-e: 3-D convolution and pooling, more lazy modules
+    "Conv3d", "ConvTranspose3d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+    "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+    "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d",
+    "MaxUnpool3d",
 ]  # fmt: skip

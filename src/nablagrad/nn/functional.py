@@ -47,6 +47,7 @@ from ._activations import (  # noqa: F401 - re-exported
     threshold,
     threshold_,
 )
+from ._conv3d import conv3d, conv_transpose3d  # noqa: F401 - re-exported (api-e)
 from ._distance import bilinear, cosine_similarity, pairwise_distance, pdist  # noqa: F401
 from ._losses import (  # noqa: F401 - re-exported
     binary_cross_entropy,
@@ -83,6 +84,16 @@ from ._normfns import (  # noqa: F401 - re-exported
     local_response_norm,
     normalize,
     rms_norm,
+)
+from ._pool3d import (  # noqa: F401 - re-exported (api-e)
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    lp_pool3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
 )
 from ._pooling import (  # noqa: F401 - re-exported
     adaptive_avg_pool1d,
@@ -167,6 +178,10 @@ __all__ = [
     "affine_grid",
     "grid_sample",
     "embedding_bag",
+    # api-e: 3-D convolution and pooling
+    "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
+    "lp_pool3d", "max_unpool3d",
 ]  # fmt: skip
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
