@@ -1085,6 +1085,49 @@ CASES: dict[str, Case] = {
     T + "abs_": Case(lambda L, x: x.clone().abs_()),
     T + "fill_": Case(lambda L, x: x.detach().clone().fill_(2.5)),
     T + "zero_": Case(lambda L, x: x.detach().clone().zero_()),
+    # -- api-e: 3-D convolution and pooling ---------------------------------------------------
+    F + "conv3d": Case(
+        lambda L, x, w, b: L.conv3d(x, w, b, stride=(1, 2, 1), padding=(1, 0, 1), groups=2),
+        [(2, 4, 4, 5, 4), (6, 2, 3, 2, 2), (6,)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),
+    F + "conv_transpose3d": Case(
+        lambda L, x, w, b: L.conv_transpose3d(x, w, b, stride=2, padding=1, output_padding=1),
+        [(2, 4, 3, 2, 3), (4, 3, 3, 2, 3), (3,)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),
+    F + "max_pool3d": Case(
+        lambda L, x: L.max_pool3d(x, (2, 3, 2), (1, 2, 2), (1, 1, 0), ceil_mode=True),
+        [(2, 3, 4, 5, 5)],
+    ),
+    F + "max_pool3d_with_indices": Case(
+        lambda L, x: L.max_pool3d_with_indices(x, 3, 2, 1, dilation=(1, 2, 1)), [(2, 2, 5, 6, 5)]
+    ),
+    F + "avg_pool3d": Case(
+        lambda L, x: (
+            L.avg_pool3d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+            L.avg_pool3d(x, (2, 3, 2), divisor_override=5),
+        ),
+        [(2, 3, 5, 6, 5)],
+    ),
+    F + "adaptive_avg_pool3d": Case(
+        lambda L, x: L.adaptive_avg_pool3d(x, (3, None, 2)), [(2, 3, 5, 4, 7)]
+    ),
+    F + "adaptive_max_pool3d": Case(
+        lambda L, x: L.adaptive_max_pool3d(x, (3, 2, 4), return_indices=True), [(2, 3, 5, 4, 7)]
+    ),
+    F + "adaptive_max_pool3d_with_indices": Case(
+        lambda L, x: L.adaptive_max_pool3d_with_indices(x, 2), [(3, 5, 4, 7)]
+    ),
+    F + "lp_pool3d": Case(
+        lambda L, x: L.lp_pool3d(x.abs() + 0.1, 2, (2, 3, 2), 2), [(2, 3, 4, 5, 4)], {"rtol": 1e-4}
+    ),
+    F + "max_unpool3d": Case(
+        lambda L, x: L.max_unpool3d(
+            *L.max_pool3d(x, 3, 2, 1, return_indices=True), 3, 2, 1, output_size=(5, 6, 5)
+        ),
+        [(2, 3, 5, 6, 5)],
+    ),  # fmt: skip
 }
 
 

@@ -100,7 +100,7 @@ def conv3d(
                 (d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dil)
             )
         else:
-            raise ValueError(f"Invalid padding string {padding!r}: use 'valid', 'same' or ints")
+            raise RuntimeError(f"Invalid padding string: {padding!r} (use 'valid', 'same' or ints)")
     else:
         p = _triple(padding, "padding", fn)
         if min(p) < 0:

@@ -124,13 +124,12 @@ class _ConvNd(Module):
             f"stride={self.stride}"
         )
         if self.padding != (0,) * self._n:
-            s += (
-                f", padding={self.padding!r}"
-                if isinstance(self.padding, str)
-                else f", padding={self.padding}"
-            )
+            s += f", padding={self.padding}"  # torch: padding=same, unquoted
         if self.dilation != (1,) * self._n:
             s += f", dilation={self.dilation}"
+        op = getattr(self, "output_padding", None)  # transposed convolutions (torch's order)
+        if op is not None and op != (0,) * self._n:
+            s += f", output_padding={op}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -239,12 +238,6 @@ class _ConvTransposeNd(_ConvNd):
                 )
             pads.append(size[a] - low)
         return tuple(pads)
-
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        if self.output_padding != (0,) * self._n:
-            s += f", output_padding={self.output_padding}"
-        return s
 
 
 class ConvTranspose2d(_ConvTransposeNd):
