@@ -142,6 +142,33 @@ def install_as_torch() -> None:
     _finder = _AliasFinder()
     sys.meta_path.insert(0, _finder)
     importlib.import_module("torch")
+    _patch_loaded(_finder)
+
+
+def _torch_name(name: str) -> str | None:
+    """The torch name a loaded nablagrad module stands for (``nablagrad.nn.functional`` ->
+    ``torch.nn.functional``); None for private modules and everything else."""
+    if any(part.startswith("_") for part in name.split(".")):
+        return None
+    for alias, base in sorted(ALIASES.items(), key=lambda kv: -len(kv[1])):
+        if name == base or name.startswith(base + "."):
+            return alias + name[len(base) :]
+    return None
+
+
+def _patch_loaded(finder: _AliasFinder) -> None:
+    """Give the nablagrad modules loaded before the hook (``torch.nn`` is imported by
+    ``import torch`` itself, not through the hook) the "does not implement" error for missing
+    names, so ``torch.nn.functional.missing`` says so too."""
+    for name, module in list(sys.modules.items()):
+        torch_name = _torch_name(name)
+        if torch_name is None or not isinstance(module, types.ModuleType):
+            continue
+        inner = module.__dict__.get("__getattr__")
+        if getattr(inner, "_nablagrad_alias", False):
+            continue
+        module.__getattr__ = _missing_attr(torch_name, inner)  # type: ignore[attr-defined]
+        finder.patched.append((module, inner))
 
 
 def uninstall() -> None:

@@ -63,6 +63,25 @@ def test_alias_resolves_torch_and_torchvision_modules():
     assert "does not implement" not in str(info.value)
 
 
+def test_missing_names_in_submodules_loaded_before_the_hook_say_so():
+    with alias.torch_alias():
+        import torch
+
+        for owner, name in [
+            ("torch.nn.functional", "no_such_fn"),
+            ("torch.linalg", "no_such_fn"),
+            ("torch.optim.lr_scheduler", "NoSuchLR"),
+            ("torch.utils.data", "NoSuchSampler"),
+        ]:
+            module = eval(owner, {"torch": torch})
+            with pytest.raises(AttributeError, match=f"does not implement `{owner}.{name}`"):
+                getattr(module, name)
+        assert hasattr(torch.nn.functional, "relu")
+    with pytest.raises(AttributeError) as info:
+        nablagrad.nn.functional.no_such_fn  # noqa: B018
+    assert "does not implement" not in str(info.value)
+
+
 def test_install_is_idempotent_and_uninstall_restores():
     import torch as real_torch
 
