@@ -1,10 +1,12 @@
 """3-D pooling of ``torch.nn.functional`` (re-exported by ``nn.functional``): max, average,
 adaptive, power-average pooling and max unpooling over (N, C, D, H, W) or (C, D, H, W) input.
 
-Windowed poolings gather every window's elements into one trailing axis with a single index
-table per spatial axis (out-of-range positions read the padding: -inf for max, 0 for average)
-and reduce it with ``max`` or ``sum``: differentiable primitives, so gradients and second
-derivatives follow, and the maximum's gradient goes to the first maximal element as torch's.
+Windowed poolings copy every window's elements into one trailing axis (``ops.convnd.WindowsFn``:
+a strided view of the padded input, -inf for max, 0 for average; its backward adds back one
+strided slice per kernel position) and reduce it with ``max`` or ``sum``; adaptive max pooling
+gathers its uneven windows with one index table per axis.  All are differentiable primitives,
+so gradients and second derivatives follow; the maximum's gradient goes to the first maximal
+element, as torch's.
 Adaptive average pooling is separable: three small averaging matrices applied by ``matmul``.
 
 Example:
@@ -21,6 +23,7 @@ from typing import Any
 
 from .. import _validate
 from ..backend import get_array_module, np
+from ..ops.convnd import WindowsFn
 from ..ops.shape import pad
 from ..tensor import Tensor
 from ._conv3d import _triple
@@ -86,6 +89,16 @@ def _gather(x: Tensor, tables: list, fill: float) -> Tensor:
     return xpad[(slice(None), slice(None)) + idx].reshape(n, c, *out, -1)
 
 
+def _windows(x: Tensor, k: tuple, s: tuple, p: tuple, d: tuple, out: tuple, fill: float) -> Tensor:
+    """Windows (N, C, O0, O1, O2, K0*K1*K2) of x padded by ``p`` with ``fill`` (and further at
+    the end where a ceil-mode window reaches past the padding): one strided copy."""
+    size = x.shape[2:]
+    hi = [max(p[a], (out[a] - 1) * s[a] + d[a] * (k[a] - 1) + 1 - p[a] - size[a]) for a in range(3)]
+    widths = (p[2], hi[2], p[1], hi[1], p[0], hi[0])
+    xpad = pad(x, widths, value=fill) if any(widths) else x
+    return WindowsFn.apply(xpad, kernel=k, stride=s, dilation=d, out_sp=out)
+
+
 def _flat_indices(tables: list, arg: Any, size: tuple) -> Tensor:
     """Flat positions d*H*W + h*W + w of the chosen window elements ``arg`` (N, C, O0, O1, O2)."""
     xp = get_array_module(arg)
@@ -120,7 +133,7 @@ def max_pool3d(
     k, s, p, d, out = _params(fn, x, kernel_size, stride, padding, dilation, ceil_mode)
     size = tuple(int(v) for v in x.shape[2:])
     tables = [_window_table(size[a], k[a], s[a], p[a], d[a], out[a]) for a in range(3)]
-    y, arg = _gather(x, tables, -math.inf).max(-1)
+    y, arg = _windows(x, k, s, p, d, out, -math.inf).max(-1)
     if unb:
         y = y.squeeze(0)
     if not return_indices:
@@ -170,7 +183,7 @@ def avg_pool3d(
     k, s, p, _, out = _params(fn, x, kernel_size, stride, padding, 1, ceil_mode)
     size = tuple(int(v) for v in x.shape[2:])
     tables = [_window_table(size[a], k[a], s[a], p[a], 1, out[a]) for a in range(3)]
-    total = _gather(x, tables, 0.0).sum(-1)
+    total = _windows(x, k, s, p, (1, 1, 1), out, 0.0).sum(-1)
     if divisor_override is not None:
         y = total / divisor_override
     else:

@@ -4,7 +4,7 @@ convNd:  out[n, o, i...] = b[o] + sum_{c, p...} w[o, c, p...] * xpad[n, c, i*s +
 
 The same structure as the 2-D path (``ops.conv``), written once for any spatial rank: forward
 gathers every receptive field with one ``sliding_window_view`` (a strided view), copies it
-into a ``(N, G, Cg*prod(K), L)`` column array and runs one batched GEMM per group
+into a ``(G, Cg*prod(K), N*L)`` column array and runs one GEMM per group
 ``W_g (Og, Cg*prod(K)) @ cols_g``; ``dL/dW = g @ cols^T`` reuses the columns, and ``dL/dx`` is
 col2im of ``W^T g``: one strided, vectorised addition per kernel position.  The backward is
 built from the differentiable primitives ``ConvNdInputGrad`` and ``ConvNdWeightGrad`` (each
@@ -45,9 +45,9 @@ def _pad_nd(xp: Any, x: Any, padding: tuple) -> Any:
 
 
 def _cols(xp: Any, x: Any, kernel: tuple, prm: tuple, limit: tuple | None = None) -> Any:
-    """Columns (N, G, Cg*prod(K), L) of ``x`` (N, C, *S), and the output's spatial shape
-    (the first ``limit`` positions per axis when given: the adjoint of a transposed
-    convolution whose output padding exceeds its padding reads only those)."""
+    """Columns (G, Cg*prod(K), N*L) of ``x`` (N, C, *S) (one copy of the window view), and
+    the output's spatial shape (the first ``limit`` positions per axis when given: the adjoint
+    of a transposed convolution whose output padding exceeds its padding reads only those)."""
     stride, padding, dilation, groups = prm
     nd = len(kernel)
     xpad = _pad_nd(xp, x, padding)
@@ -61,44 +61,52 @@ def _cols(xp: Any, x: Any, kernel: tuple, prm: tuple, limit: tuple | None = None
     if limit is not None:
         win = win[(slice(None), slice(None)) + tuple(slice(0, m) for m in limit)]
     n, c = win.shape[:2]
-    out_sp = win.shape[2 : 2 + nd]
-    order = (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd))
-    cols = xp.ascontiguousarray(win.transpose(order))
-    return cols.reshape(n, groups, (c // groups) * math.prod(kernel), -1), out_sp
+    out_sp = tuple(win.shape[2 : 2 + nd])
+    order = (1,) + tuple(range(2 + nd, 2 + 2 * nd)) + (0,) + tuple(range(2, 2 + nd))
+    cols = xp.ascontiguousarray(win.transpose(order))  # C, *K, N, *O
+    return cols.reshape(groups, (c // groups) * math.prod(kernel), -1), out_sp
+
+
+def _grouped(xp: Any, g: Any, groups: int) -> Any:
+    """g (N, O, *S) as one contiguous (G, O/G, N*L) matrix per group."""
+    n, o = g.shape[:2]
+    g = g.reshape(n, groups, o // groups, -1).transpose(1, 2, 0, 3)
+    return xp.ascontiguousarray(g).reshape(groups, o // groups, -1)
 
 
 def _forward_raw(xp: Any, w: Any, cols: Any, n: int, out_sp: tuple, groups: int) -> Any:
+    """One GEMM per group, W_g (Og, Cg*K) @ cols_g (Cg*K, N*L), then laid out (N, O, *O)."""
     o = w.shape[0]
-    wg = w.reshape(groups, o // groups, -1)
-    return xp.matmul(wg, cols).reshape((n, o) + tuple(out_sp))
+    out = xp.matmul(w.reshape(groups, o // groups, -1), cols)  # G, Og, N*L
+    out = out.reshape(o, n, -1).transpose(1, 0, 2)
+    return xp.ascontiguousarray(out).reshape((n, o) + tuple(out_sp))
 
 
 def _weight_grad_raw(xp: Any, g: Any, cols: Any, wshape: tuple, groups: int) -> Any:
-    n, o = g.shape[:2]
-    gg = g.reshape(n, groups, o // groups, -1)
-    return xp.matmul(gg, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(wshape)
+    """dW_g = g_g @ cols_g^T, computed as cols_g @ g_g^T (the big operand untransposed)."""
+    gt = _grouped(xp, g, groups).transpose(0, 2, 1)  # G, N*L, Og
+    return xp.matmul(cols, gt).transpose(0, 2, 1).reshape(wshape)
 
 
 def _input_grad_raw(xp: Any, g: Any, w: Any, pshape: tuple, prm: tuple) -> Any:
     """col2im of W^T g onto the padded input shape ``pshape``, then the padding cropped."""
     stride, padding, dilation, groups = prm
     n, o = g.shape[:2]
-    out_sp = g.shape[2:]
+    out_sp = tuple(g.shape[2:])
     c = pshape[1]
     kernel = tuple(w.shape[2:])
-    nd = len(kernel)
-    wg = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)  # G, Cg*K, Og
-    gcols = xp.matmul(wg, g.reshape(n, groups, o // groups, -1))
-    gcols = gcols.reshape((n, c) + kernel + tuple(out_sp))
-    gx = xp.zeros(pshape, dtype=gcols.dtype)
+    wt = xp.ascontiguousarray(w.reshape(groups, o // groups, -1).transpose(0, 2, 1))
+    gcols = xp.matmul(wt, _grouped(xp, g, groups))  # G, Cg*K, N*L
+    gcols = gcols.reshape((c,) + kernel + (n,) + out_sp)
+    gx = xp.zeros((c, n) + tuple(pshape[2:]), dtype=gcols.dtype)
     for pos in itertools.product(*(range(k) for k in kernel)):
         sl = tuple(
             slice(p * d, p * d + s * (m - 1) + 1, s)
             for p, d, s, m in zip(pos, dilation, stride, out_sp)
         )
-        gx[(slice(None), slice(None)) + sl] += gcols[(slice(None), slice(None)) + pos]
-    crop = tuple(slice(a, pshape[2 + i] - b) for i, (a, b) in enumerate(padding[:nd]))
-    return gx[(slice(None), slice(None)) + crop]
+        gx[(slice(None), slice(None)) + sl] += gcols[(slice(None),) + pos]
+    crop = tuple(slice(a, pshape[2 + i] - b) for i, (a, b) in enumerate(padding))
+    return xp.ascontiguousarray(gx[(slice(None), slice(None)) + crop].swapaxes(0, 1))
 
 
 def padded_shape(x_shape: tuple, padding: tuple) -> tuple:
@@ -213,3 +221,63 @@ class ConvNdWeightGrad(Function):
             dg = _forward_raw(xp, ggw, self.cols, x.shape[0], self.out_sp, self.prm[3])
             dg = dg.reshape(g.shape)
         return dx, dg
+
+
+def _window_slices(kernel: tuple, stride: tuple, dilation: tuple, out_sp: tuple) -> list:
+    """For each kernel position: (position, the strided slices of the input it sees)."""
+    return [
+        (
+            pos,
+            tuple(
+                slice(p * d, p * d + s * (m - 1) + 1, s)
+                for p, d, s, m in zip(pos, dilation, stride, out_sp)
+            ),
+        )
+        for pos in itertools.product(*(range(k) for k in kernel))
+    ]
+
+
+class WindowsFn(Function):
+    """Every pooling window of x (N, C, *S) as a trailing axis: (N, C, *O, prod(K)), windows
+    ``stride`` apart with ``dilation`` inside (x is already padded; the first ``out_sp``
+    windows per axis).  Linear; its adjoint is ``WindowsScatterFn``, so derivatives of any
+    order follow.  One strided view and one copy forward; one strided addition per kernel
+    position backward (no scatter by index)."""
+
+    def forward(self, x, kernel=None, stride=None, dilation=None, out_sp=None):
+        xp = get_array_module(x)
+        self.cfg = (tuple(x.shape), kernel, stride, dilation, out_sp)
+        nd = len(kernel)
+        eff = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+        win = xp.lib.stride_tricks.sliding_window_view(x, eff, axis=tuple(range(2, 2 + nd)))
+        win = win[
+            (slice(None), slice(None))
+            + tuple(slice(0, (m - 1) * s + 1, s) for m, s in zip(out_sp, stride))
+            + tuple(slice(None, None, d) for d in dilation)
+        ]
+        return xp.ascontiguousarray(win).reshape(win.shape[: 2 + nd] + (-1,))
+
+    def backward(self, g, out, x):
+        return (self.m.call(WindowsScatterFn, g, cfg=self.cfg),)
+
+
+class WindowsScatterFn(Function):
+    """The adjoint of ``WindowsFn``: each window's values added back onto x's shape."""
+
+    def forward(self, g, cfg=None):
+        self.cfg = cfg
+        xshape, kernel, stride, dilation, out_sp = cfg
+        xp = get_array_module(g)
+        gk = g.reshape(g.shape[:-1] + tuple(kernel))
+        gx = xp.zeros(xshape, dtype=g.dtype)
+        for pos, sl in _window_slices(kernel, stride, dilation, out_sp):
+            gx[(slice(None), slice(None)) + sl] += gk[(Ellipsis,) + pos]
+        return gx
+
+    def backward(self, gg, out, g):
+        _, kernel, stride, dilation, out_sp = self.cfg
+        return (
+            self.m.call(
+                WindowsFn, gg, kernel=kernel, stride=stride, dilation=dilation, out_sp=out_sp
+            ),
+        )
