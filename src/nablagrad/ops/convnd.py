@@ -184,9 +184,9 @@ class ConvNdInputGrad(Function):
                 dw = ConvNdWeightGrad.apply(gg, g, wshape=tuple(w.shape), prm=self.prm)
             return dg, dw
         xp = get_array_module(gg)
-        cols, out_sp = _cols(xp, gg, tuple(w.shape[2:]), self.prm, tuple(g.shape[2:]))
+        cols, sp = _cols(xp, gg, tuple(w.shape[2:]), self.prm, tuple(g.shape[2:]))
         if self.needs(0):
-            dg = _forward_raw(xp, w, cols, gg.shape[0], out_sp, self.prm[3]).reshape(g.shape)
+            dg = _forward_raw(xp, w, cols, gg.shape[0], sp, self.prm[3]).reshape(g.shape)
         if self.needs(1):
             dw = _weight_grad_raw(xp, g, cols, w.shape, self.prm[3])
         return dg, dw
@@ -275,9 +275,7 @@ class WindowsScatterFn(Function):
         return gx
 
     def backward(self, gg, out, g):
-        _, kernel, stride, dilation, out_sp = self.cfg
+        _, kernel, stride, dilation, sp = self.cfg
         return (
-            self.m.call(
-                WindowsFn, gg, kernel=kernel, stride=stride, dilation=dilation, out_sp=out_sp
-            ),
+            self.m.call(WindowsFn, gg, kernel=kernel, stride=stride, dilation=dilation, out_sp=sp),
         )
