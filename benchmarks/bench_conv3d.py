@@ -1,6 +1,7 @@
 """3-D convolution and pooling, forward + backward: nablagrad vs PyTorch eager (CPU).
 
-Run: ``PYTHONPATH=src python benchmarks/bench_conv3d.py [--repeats 10] [--threads 1]``.
+Run: ``PYTHONPATH=src python benchmarks/bench_conv3d.py [--repeats 10] [--threads 1]``
+(``--threads``: BLAS threads for NumPy, through threadpoolctl, and intra-op threads for torch).
 Both libraries run the same work in this one process, taking turns in every round (so machine
 load hits them alike); prints the median time per call and the ratio nablagrad / torch (lower
 is better).
@@ -63,6 +64,9 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     ng.set_num_threads(args.threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)  # NumPy's BLAS gets the same threads as torch
     print(f"threads={args.threads} repeats={args.repeats}")
     for name, make, shape in CASES:
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)

@@ -111,6 +111,9 @@ FUNCTIONALS = {
     "avg_pool3d_divisor": (lambda L, x: L.avg_pool3d(x, 3, divisor_override=5), [(3, 5, 6, 7)]),
     "adaptive_avg_pool3d": (lambda L, x: L.adaptive_avg_pool3d(x, (3, None, 4)), [(2, 3, 5, 6, 7)]),
     "adaptive_avg_pool3d_one": (lambda L, x: L.adaptive_avg_pool3d(x, 1), [(3, 5, 6, 7)]),
+    "adaptive_avg_pool3d_blocks": (
+        lambda L, x: L.adaptive_avg_pool3d(x, (2, 3, 4)), [(2, 3, 4, 6, 8)]
+    ),
     "adaptive_max_pool3d": (
         lambda L, x: L.adaptive_max_pool3d(x, (3, 2, 4), True), [(2, 3, 5, 6, 7)]
     ),
