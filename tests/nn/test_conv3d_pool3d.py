@@ -322,3 +322,33 @@ def test_conv3d_module_rejects_wrong_channels_like_torch():
         nn.Conv3d(2, 3, 2)(ng.ones(1, 3, 4, 4, 4))
     with pytest.raises(RuntimeError):
         torch.nn.Conv3d(2, 3, 2)(torch.ones(1, 3, 4, 4, 4))
+
+
+# -- padding modes (all convolutions, as torch: F.pad by the mode, then padding 0) -------------
+
+PADDING_MODES = [
+    ("Conv1d(2, 3, 3, padding=2, padding_mode='reflect')", (2, 2, 7)),
+    ("Conv1d(2, 3, 4, padding='same', padding_mode='circular')", (2, 7)),
+    ("Conv2d(2, 3, (3, 2), padding=(1, 2), padding_mode='replicate', stride=2)", (2, 2, 6, 7)),
+    ("Conv2d(2, 4, 3, padding='same', padding_mode='reflect', dilation=2, groups=2)", (1, 2, 6, 6)),
+    ("Conv3d(2, 3, 3, padding=1, padding_mode='circular')", (2, 2, 4, 5, 4)),
+    ("Conv3d(2, 3, (2, 3, 2), padding='same', padding_mode='replicate')", (2, 4, 5, 4)),
+    ("Conv3d(2, 3, 3, padding=(1, 0, 2), padding_mode='reflect', bias=False)", (1, 2, 4, 5, 4)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr,shape", PADDING_MODES, ids=[m[0] for m in PADDING_MODES])
+def test_padding_modes_match_torch(expr, shape):
+    ours, theirs = eval("ng.nn." + expr), eval("torch.nn." + expr)
+    assert repr(ours) == repr(theirs)
+    compare_module(ours, theirs, shape, atol=1e-4, rtol=1e-4)
+
+
+def test_padding_mode_errors_match_torch():
+    for lib in (torch, ng):
+        with pytest.raises(ValueError, match="padding_mode must be one of"):
+            lib.nn.Conv3d(2, 3, 3, padding_mode="wrap")
+        with pytest.raises(ValueError, match='Only "zeros" padding mode'):
+            lib.nn.ConvTranspose3d(2, 3, 3, padding_mode="reflect")
+        with pytest.raises(ValueError, match='Only "zeros" padding mode'):
+            lib.nn.LazyConvTranspose2d(3, 3, padding_mode="circular")

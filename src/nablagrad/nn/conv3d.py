@@ -31,9 +31,8 @@ class Conv3d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:
         self._check(input)
-        return conv3d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+        x, padding = self._padded(input)
+        return conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class ConvTranspose3d(_ConvTransposeNd):
