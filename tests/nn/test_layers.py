@@ -145,7 +145,12 @@ def test_maxpool_ties_go_to_first_max():
 
 @pytest.mark.parametrize(
     "cls,shape",
-    [("BatchNorm1d", (8, 3)), ("BatchNorm1d", (4, 3, 5)), ("BatchNorm2d", (4, 3, 5, 6))],
+    [
+        ("BatchNorm1d", (8, 3)),
+        ("BatchNorm1d", (4, 3, 5)),
+        ("BatchNorm2d", (4, 3, 5, 6)),
+        ("BatchNorm3d", (2, 3, 3, 4, 2)),
+    ],
 )
 @pytest.mark.parametrize("affine,momentum", [(True, 0.1), (False, None)])
 def test_batchnorm_train_then_eval(cls, shape, affine, momentum):
@@ -358,3 +363,8 @@ def test_maxpool_nan_and_ties_like_torch():
     yn.sum().backward()
     yt.sum().backward()
     np.testing.assert_array_equal(xn.grad.numpy(), xt.grad.numpy())
+
+
+def test_batchnorm3d_rejects_4d_input():
+    with pytest.raises(ValueError, match="BatchNorm3d expected 5-D input"):
+        nn.BatchNorm3d(3)(ng.zeros(2, 3, 4, 4))

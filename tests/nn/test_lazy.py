@@ -81,6 +81,7 @@ def test_lazy_linear_matches_torch_after_materializing():
         ("LazyConv2d", (5, 3), (2, 3, 8, 8)),
         ("LazyBatchNorm1d", (), (6, 4)),
         ("LazyBatchNorm2d", (), (2, 3, 5, 5)),
+        ("LazyBatchNorm3d", (), (2, 3, 2, 3, 3)),
     ],
 )
 def test_lazy_layers_match_torch(name, args, shape):

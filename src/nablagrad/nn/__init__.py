@@ -27,7 +27,7 @@ from .activation import (
     Softplus,
     Tanh,
 )
-from .container import ModuleDict, ModuleList, Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import (
     AdaptiveAvgPool2d,
     AvgPool2d,
@@ -53,12 +53,13 @@ from .loss import (
 )
 from .module import Module
 from .parallel import DataParallel
-from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout, Embedding, LayerNorm
 from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from . import parameter
 from .lazy import (
     LazyBatchNorm1d,
     LazyBatchNorm2d,
+    LazyBatchNorm3d,
     LazyConv1d,
     LazyConv2d,
     LazyLinear,
@@ -173,6 +174,8 @@ __all__ = [
     "Sequential",
     "ModuleList",
     "ModuleDict",
+    "ParameterList",
+    "ParameterDict",
     "Identity",
     "Flatten",
     "Unflatten",
@@ -186,6 +189,7 @@ __all__ = [
     "LazyConv2d",
     "LazyBatchNorm1d",
     "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
     "LazyModuleMixin",
     "UninitializedParameter",
     "UninitializedBuffer",
@@ -195,6 +199,7 @@ __all__ = [
     "Dropout",
     "BatchNorm1d",
     "BatchNorm2d",
+    "BatchNorm3d",
     "SyncBatchNorm",
     "parallel",
     "LayerNorm",

@@ -1,4 +1,4 @@
-"""Lazy modules as in PyTorch: ``LazyLinear``, ``LazyConv1d/2d``, ``LazyBatchNorm1d/2d``.
+"""Lazy modules as in PyTorch: ``LazyLinear``, ``LazyConv1d/2d``, ``LazyBatchNorm1d/2d/3d``.
 
 A lazy module holds :class:`~nablagrad.nn.parameter.UninitializedParameter` objects until its
 first call, which reads the missing size (``in_features``, ``in_channels``, ``num_features``)
@@ -24,7 +24,7 @@ from ..tensor import Tensor
 from .conv import Conv1d, Conv2d
 from .linear import Linear
 from .module import Module
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
 
@@ -288,6 +288,23 @@ class LazyBatchNorm2d(_LazyNormMixin, BatchNorm2d):
     """``BatchNorm2d`` with ``num_features`` inferred from the input's dim 1."""
 
     cls_to_become = BatchNorm2d
+
+    def __init__(
+        self,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        self._lazy_init(eps, momentum, affine, track_running_stats, device, dtype)
+
+
+class LazyBatchNorm3d(_LazyNormMixin, BatchNorm3d):
+    """``BatchNorm3d`` with ``num_features`` inferred from the input's dim 1."""
+
+    cls_to_become = BatchNorm3d
 
     def __init__(
         self,

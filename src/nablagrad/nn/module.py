@@ -59,6 +59,7 @@ class Module:
         d["_non_persistent"] = set()
         d["_modules"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
+        d["_forward_pre_hooks"] = OrderedDict()
 
     # -- attribute registration ----------------------------------------------------------------
 
@@ -149,6 +150,23 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        pre = self.__dict__.get("_forward_pre_hooks")
+        if pre:
+            with_kwargs = self.__dict__.get("_forward_pre_hooks_with_kwargs", ())
+            for key, hook in list(pre.items()):
+                if key in with_kwargs:
+                    res = hook(self, args, kwargs)
+                    if res is not None:
+                        if not (isinstance(res, tuple) and len(res) == 2):
+                            raise RuntimeError(
+                                "forward pre-hook must return None or a tuple of (new_args, "
+                                f"new_kwargs), but got {res}."
+                            )
+                        args, kwargs = res
+                else:
+                    res = hook(self, args)
+                    if res is not None:
+                        args = res if isinstance(res, tuple) else (res,)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
@@ -162,6 +180,21 @@ class Module:
         key = object()
         self._forward_hooks[key] = hook
         return _RemovableHandle(self._forward_hooks, key)
+
+    def register_forward_pre_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> Any:
+        """Call ``hook(module, args)`` before every forward; it may return new args (a tuple, or
+        one value that gets wrapped).  With ``with_kwargs`` the hook is ``hook(module, args,
+        kwargs)`` returning None or ``(args, kwargs)``; ``prepend`` runs it before the others."""
+        key = object()
+        hooks = self.__dict__.setdefault("_forward_pre_hooks", OrderedDict())
+        hooks[key] = hook
+        if prepend:
+            hooks.move_to_end(key, last=False)
+        if with_kwargs:
+            self.__dict__.setdefault("_forward_pre_hooks_with_kwargs", set()).add(key)
+        return _RemovableHandle(hooks, key)
 
     # -- traversal -----------------------------------------------------------------------------
 

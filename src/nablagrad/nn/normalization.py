@@ -1,4 +1,4 @@
-"""``Dropout``, ``BatchNorm1d``/``BatchNorm2d``, ``LayerNorm`` and ``Embedding``.
+"""``Dropout``, ``BatchNorm1d``/``2d``/``3d``, ``LayerNorm`` and ``Embedding``.
 
 BatchNorm: y = (x - mu) / sqrt(var + eps) * gamma + beta with batch statistics in training
 (running_mean/var updated with ``momentum``; ``momentum=None`` means a cumulative average) and
@@ -128,6 +128,12 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalisation over (N, C, H, W) input, per channel."""
 
     _ranks = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over (N, C, D, H, W) input, per channel."""
+
+    _ranks = (5,)
 
 
 class LayerNorm(Module):

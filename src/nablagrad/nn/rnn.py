@@ -31,6 +31,7 @@ from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
+from .utils.rnn import PackedSequence
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -143,7 +144,9 @@ class RNNBase(Module):
     def _step(self, xw: Tensor, h: Any, w_hh: Tensor, b_hh: Tensor | None) -> Any:
         raise NotImplementedError
 
-    def forward(self, input: Tensor, hx: Any = None) -> tuple:
+    def forward(self, input: Tensor | PackedSequence, hx: Any = None) -> tuple:
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if input.ndim not in (2, 3):
             raise ValueError(
                 f"{type(self).__name__}: expected 2-D (L, H_in) or 3-D input, got "
@@ -191,6 +194,78 @@ class RNNBase(Module):
             c_n = stack(cs, 0)
             return out, (h_n, c_n.squeeze(1) if unbatched else c_n)
         return out, h_n
+
+    def _forward_packed(self, packed: PackedSequence, hx: Any) -> tuple:
+        """The recurrence over a packed batch: at step t only the first ``batch_sizes[t]``
+        (longest) sequences advance, so each one's final state is taken at its own length."""
+        data, sizes = packed.data, [int(b) for b in packed.batch_sizes.tolist()]
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{type(self).__name__}(input_size={self.input_size}) got packed data of "
+                f"shape {tuple(data.shape)}: expected (sum of lengths, {self.input_size})"
+            )
+        n, dirs, lstm = sizes[0], 2 if self.bidirectional else 1, self.mode == "LSTM"
+        if hx is not None and packed.sorted_indices is not None:  # user order -> sorted order
+            idx = packed.sorted_indices.to(device=data.device)
+            hx = tuple(h.index_select(1, idx) for h in hx) if lstm else hx.index_select(1, idx)
+        h0, c0 = self._initial(hx, n, dirs, False, data)
+        offsets = [0]
+        for b in sizes:
+            offsets.append(offsets[-1] + b)
+        x, hs, cs = data, [], []
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(dirs):
+                k = layer * dirs + d
+                w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
+                xw = F.linear(x, w_ih, b_ih)  # (sum of lengths, G*H) at once
+                seq: list = [None] * len(sizes)
+                if d == 0:
+                    state = (h0[k], c0[k]) if lstm else (h0[k],)
+                    done: list = []  # states of sequences that ended, latest last
+                    for t, b in enumerate(sizes):
+                        if b < state[0].shape[0]:
+                            done.append(tuple(s[b:] for s in state))
+                            state = tuple(s[:b] for s in state)
+                        step = xw[offsets[t] : offsets[t + 1]]
+                        new = self._step(step, state if lstm else state[0], w_hh, b_hh)
+                        state = new if lstm else (new,)
+                        seq[t] = state[0]
+                    final = (
+                        [
+                            cat([state[i]] + [p[i] for p in reversed(done)], 0)
+                            for i in range(len(state))
+                        ]
+                        if done
+                        else list(state)
+                    )
+                else:  # reverse: sequences join as t goes down, each from its initial state
+                    init0 = (h0[k], c0[k]) if lstm else (h0[k],)
+                    state = tuple(s[:0] for s in init0)
+                    for t in range(len(sizes) - 1, -1, -1):
+                        b, have = sizes[t], state[0].shape[0]
+                        if b > have:
+                            state = tuple(cat([s, s0[have:b]], 0) for s, s0 in zip(state, init0))
+                        step = xw[offsets[t] : offsets[t + 1]]
+                        new = self._step(step, state if lstm else state[0], w_hh, b_hh)
+                        state = new if lstm else (new,)
+                        seq[t] = state[0]
+                    final = list(state)
+                outs.append(cat(seq, 0))
+                hs.append(final[0])
+                if lstm:
+                    cs.append(final[1])
+            x = outs[0] if dirs == 1 else cat(outs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        out = PackedSequence(x, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
+        h_n = stack(hs, 0)
+        c_n = stack(cs, 0) if lstm else None
+        if packed.unsorted_indices is not None:  # sorted order -> user order
+            idx = packed.unsorted_indices.to(device=data.device)
+            h_n = h_n.index_select(1, idx)
+            c_n = c_n.index_select(1, idx) if lstm else None
+        return (out, (h_n, c_n)) if lstm else (out, h_n)
 
     def _initial(self, hx: Any, n: int, dirs: int, unbatched: bool, x: Tensor) -> tuple:
         shape = (self.num_layers * dirs, n, self.hidden_size)

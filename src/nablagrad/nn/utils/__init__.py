@@ -1,4 +1,5 @@
-"""``nn.utils``: gradient clipping and flat parameter vectors.
+"""``nn.utils``: gradient clipping, flat parameter vectors, weight/spectral norm, ``skip_init``;
+submodules ``rnn`` (packed sequences), ``parametrize`` and ``parametrizations``.
 
 clip_grad_norm_: total = (sum_p ||g_p||_q^q)^(1/q); every g_p *= min(1, max_norm / (total + 1e-6)).
 
@@ -15,11 +16,11 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .. import creation
-from ..autograd import no_grad
-from ..backend import get_array_module
-from ..ops.shape import cat
-from ..tensor import Tensor
+from ... import creation
+from ...autograd import no_grad
+from ...backend import get_array_module
+from ...ops.shape import cat
+from ...tensor import Tensor
 
 
 def _as_list(parameters: Any) -> list:
@@ -90,3 +91,29 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
             p._data[...] = vec._data[i : i + n].reshape(p._data.shape)
             p._version += 1
             i += n
+
+
+from . import rnn  # noqa: E402  (torch.nn.utils.rnn)
+from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: E402
+
+
+def skip_init(module_cls: type, *args: Any, **kwargs: Any) -> Any:
+    """Build ``module_cls(*args, **kwargs)`` whose parameters are left for the caller to set.
+
+    torch builds on the meta device and allocates uninitialised memory; nablagrad builds the
+    module directly (its parameters hold the class's usual initial values, which the caller is
+    expected to overwrite).  As in torch, the class must accept a ``device`` keyword.
+    """
+    import inspect
+
+    if not isinstance(module_cls, type):
+        raise RuntimeError(f"Expected a Module class, but got {module_cls}")
+    if "device" not in inspect.signature(module_cls).parameters:
+        raise RuntimeError("Module must support a 'device' arg to skip initialization")
+    kwargs = dict(kwargs)
+    kwargs.setdefault("device", "cpu")
+    return module_cls(*args, **kwargs)
+
+
+from . import parametrizations, parametrize  # noqa: E402
