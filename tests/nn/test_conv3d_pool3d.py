@@ -352,3 +352,18 @@ def test_padding_mode_errors_match_torch():
             lib.nn.ConvTranspose3d(2, 3, 3, padding_mode="reflect")
         with pytest.raises(ValueError, match='Only "zeros" padding mode'):
             lib.nn.LazyConvTranspose2d(3, 3, padding_mode="circular")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L, x: L.max_pool3d(x, 3, 2, 1, ceil_mode=True),
+        lambda L, x: L.avg_pool3d(x, 3, 2, 1, count_include_pad=False),
+        lambda L, x: L.avg_pool3d(x, 2, divisor_override=3),
+    ],
+)
+def test_integer_pooling_matches_torch(call):
+    a = np.random.default_rng(0).integers(-50, 50, (2, 2, 5, 6, 5))
+    ours, theirs = call(ngF, ng.tensor(a)), call(tF, torch.tensor(a))
+    assert ours.dtype == ng.int64 and theirs.dtype == torch.int64
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

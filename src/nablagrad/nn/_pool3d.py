@@ -133,7 +133,11 @@ def max_pool3d(
     k, s, p, d, out = _params(fn, x, kernel_size, stride, padding, dilation, ceil_mode)
     size = tuple(int(v) for v in x.shape[2:])
     tables = [_window_table(size[a], k[a], s[a], p[a], d[a], out[a]) for a in range(3)]
-    y, arg = _windows(x, k, s, p, d, out, -math.inf).max(-1)
+    kind = x._data.dtype.kind
+    fill = (
+        -math.inf if kind == "f" else (False if kind == "b" else int(np.iinfo(x._data.dtype).min))
+    )
+    y, arg = _windows(x, k, s, p, d, out, fill).max(-1)
     if unb:
         y = y.squeeze(0)
     if not return_indices:
@@ -197,6 +201,8 @@ def avg_pool3d(
         count = counts[0][:, None, None] * counts[1][None, :, None] * counts[2][None, None, :]
         xp = get_array_module(x._data)
         y = total / Tensor._wrap(xp.asarray(count.astype(x._data.dtype)))
+    if x._data.dtype.kind in "iu":  # torch: integer division, truncated, in the input's dtype
+        y = y.trunc().to(x.dtype)
     return y.squeeze(0) if unb else y
 
 
