@@ -1125,7 +1125,7 @@ class Tensor:
     def matrix_exp(self) -> Tensor:
         return _ops.matrix_exp(self)
 
-    # -- more methods (api-c): indexing, statistics, integer math, in-place forms ----------
+    # -- more methods: indexing, statistics, integer math, in-place forms ----------
 
     def index_add(self, *args: Any, **kwargs: Any) -> Any:
         return _ops.index_add(self, *args, **kwargs)
@@ -1612,7 +1612,7 @@ class Tensor:
     def __irshift__(self, other: Any) -> Tensor:
         return _ops.bitwise_right_shift_(self, other)
 
-    # -- storage-level facts (api-c) --------------------------------------------------------------
+    # -- storage-level facts --------------------------------------------------------------
 
     def data_ptr(self) -> int:
         """The address of the first element."""
@@ -2088,7 +2088,7 @@ class Tensor:
     def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
         return _lazy.creation.new_like(self, "tensor", (data,), **kwargs)
 
-    # -- api-f: torch's less common methods (nablagrad.ops.legacy and friends) ---------------
+    # -- torch's less common methods (nablagrad.ops.legacy and friends) ---------------
 
     def new(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.new(self, *args, **kwargs)

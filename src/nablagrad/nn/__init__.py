@@ -88,6 +88,7 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .linear import Bilinear
 from .loss_extra import (
     CosineEmbeddingLoss,
+    CTCLoss,
     MultiLabelMarginLoss,
     TripletMarginWithDistanceLoss,
     GaussianNLLLoss,
@@ -143,8 +144,8 @@ from .pooling import (
 from . import parallel
 from .attention import MultiheadAttention
 from .embedding_bag import EmbeddingBag
-from .api_f import ChannelShuffle, CTCLoss
 from .sampling import (
+    ChannelShuffle,
     Fold,
     PixelShuffle,
     PixelUnshuffle,
@@ -160,6 +161,10 @@ from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from .conv3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d
+from .conv3d import ConvTranspose3d, LPPool3d, MaxPool3d, MaxUnpool3d
+from .lazy3d import LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d
+from .lazy3d import LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d
 
 __all__ = [
     "functional",
@@ -231,7 +236,7 @@ __all__ = [
     "KLDivLoss",
     "l1_penalty",
     "l2_penalty",
-    # nn-api-a: more activations, normalisation, distances, pooling, padding, dropout, losses
+    # more activations, normalisation, distances, pooling, padding, dropout, losses
     "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "PReLU", "ReLU6",
     "RReLU", "Softmax2d", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
     "CosineSimilarity", "PairwiseDistance", "Bilinear",
@@ -263,4 +268,9 @@ __all__ = [
     "Fold",
     "Unfold",
     "EmbeddingBag",
+    # 3-D convolution and pooling, more lazy modules
+    "Conv3d", "ConvTranspose3d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+    "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+    "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d",
+    "MaxUnpool3d",
 ]  # fmt: skip

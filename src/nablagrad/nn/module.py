@@ -300,7 +300,11 @@ class Module:
         for m in self.modules():
             for reg in (m._parameters, m._buffers):
                 for t in reg.values():
-                    if t is None or is_lazy(t) or (floats_only and t._data.dtype.kind != "f"):
+                    if t is not None and is_lazy(t):
+                        if not floats_only or t.is_floating_point():
+                            t._convert_placeholder(convert)
+                        continue
+                    if t is None or (floats_only and t._data.dtype.kind != "f"):
                         continue
                     t._data = convert(t._data)
                     if t.grad is not None:

@@ -175,11 +175,16 @@ class UninitializedTensorMixin:
         _DATA_SLOT.__set__(self, arr)
         self.__class__ = self.cls_to_become
 
+    def _convert_placeholder(self, convert: Any) -> None:
+        """``Module.to``/``.double()`` before materialization: the (empty) placeholder storage
+        takes the new device or dtype, so ``materialize`` allocates there (as torch)."""
+        _DATA_SLOT.__set__(self, convert(_DATA_SLOT.__get__(self)))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
     def __deepcopy__(self, memo: dict) -> Any:
-        out = type(self)(requires_grad=self._requires_grad, dtype=self.dtype)
+        out = type(self)(requires_grad=self._requires_grad, device=self.device, dtype=self.dtype)
         memo[id(self)] = out
         return out
 

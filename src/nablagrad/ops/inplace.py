@@ -210,7 +210,7 @@ def nan_to_num_(
     return _nan_to_num_into(self, nan, posinf, neginf)
 
 
-# -- more in-place forms (api-c) ------------------------------------------------------------------
+# -- more in-place forms ------------------------------------------------------------------
 
 
 def _method_inplace(op: Any) -> Any:

@@ -1,5 +1,5 @@
-"""api-f Tensor methods against torch: as_strided views, put errors, resize_, apply_/map_, new,
-the conj family, index_reduce and nextafter."""
+"""Less common Tensor methods against torch: as_strided views, put errors, resize_,
+apply_/map_, new, the conj family, index_reduce and nextafter."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``gumbel_softmax``, ``channel_shuffle`` and ``ctc_loss`` of ``torch.nn.functional``.
+"""``ctc_loss`` of ``torch.nn.functional``: connectionist temporal classification.
 
 ``ctc_loss`` runs the log-space alpha (forward) and beta (backward) recursions of Graves et
 al. (2006) over the extended label sequence ``blank, l1, blank, l2, ..., blank``; its gradient
@@ -7,90 +7,21 @@ beta_t(s) + nll - lp)``, which through a ``log_softmax`` gives the exact gradien
 
 Example:
     >>> import nablagrad as torch
-    >>> import nablagrad.nn.functional as F
-    >>> F.channel_shuffle(torch.arange(4.0).reshape(1, 4, 1, 1), 2).flatten()
-    tensor([0., 2., 1., 3.])
+    >>> lp = torch.full((2, 1, 2), 0.5).log()
+    >>> round(float(torch.nn.functional.ctc_loss(lp, torch.tensor([[1]]), [2], [1])), 4)
+    0.2877
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 from ..autograd.function import Function
-from ..backend import get_array_module, np, to_device, to_host
-from ..ops.fused import softmax
-from ..random import _gen
+from ..backend import np, to_device, to_host
 from ..tensor import Tensor
 
-__all__ = ["gumbel_softmax", "channel_shuffle", "ctc_loss"]
-
-
-def gumbel_softmax(
-    logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1
-) -> Tensor:
-    """A sample of the Gumbel-softmax (concrete) distribution: ``softmax((logits + g) / tau)``
-    with ``g = -log(E)``, ``E ~ Exp(1)``.  ``hard=True`` returns the one-hot of the argmax in the
-    forward pass with the soft sample's gradient (straight-through: ``y_hard - y_soft.detach() +
-    y_soft``).
-
-    Example:
-        >>> import nablagrad as torch
-        >>> y = torch.nn.functional.gumbel_softmax(torch.zeros(2, 3), hard=True)
-        >>> y.sum(-1)
-        tensor([1., 1.])
-    """
-    if not isinstance(logits, Tensor):
-        raise TypeError(
-            f"gumbel_softmax(): argument 'logits' must be Tensor, not {type(logits).__name__}"
-        )
-    if eps != 1e-10:
-        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
-    xp = get_array_module(logits._data)
-    e = _gen(None).exponential(1.0, tuple(logits.shape))
-    dtype = logits._data.dtype if logits._data.dtype.kind == "f" else np.float32
-    g = Tensor._wrap(to_device(-np.log(e).astype(dtype), logits.device))
-    y_soft = softmax((logits + g) / tau, dim)
-    if not hard:
-        return y_soft
-    index = y_soft._data.argmax(axis=dim)
-    ax = dim % max(y_soft.ndim, 1)
-    onehot = xp.zeros_like(y_soft._data)
-    xp.put_along_axis(onehot, xp.expand_dims(index, ax), 1.0, axis=ax)
-    return Tensor._wrap(onehot) - y_soft.detach() + y_soft
-
-
-def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
-    """(N, C, *) -> the channels regrouped as (N, C/g, g, *) from (N, g, C/g, *) (ShuffleNet).
-
-    Example:
-        >>> import nablagrad as torch
-        >>> torch.nn.functional.channel_shuffle(torch.arange(6.0).reshape(1, 6, 1), 3).flatten()
-        tensor([0., 2., 4., 1., 3., 5.])
-    """
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"channel_shuffle(): argument 'input' must be Tensor, not {type(input).__name__}"
-        )
-    if input.ndim <= 2:
-        raise RuntimeError(
-            "channel_shuffle expects input with > 2 dims, but got input with sizes "
-            f"{list(input.shape)}"
-        )
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
-        raise TypeError(f"channel_shuffle(): argument 'groups' must be int, not {groups!r}")
-    if groups <= 0:
-        raise RuntimeError(
-            f"Number of groups to divide channels in must be positive. Value of groups:{groups}"
-        )
-    n, c, *rest = input.shape
-    if c % groups:
-        raise RuntimeError(
-            f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
-        )
-    x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
-    return x.reshape(n, c, *rest)
+__all__ = ["ctc_loss"]
 
 
 # -------------------------------------------------------------------------------------------

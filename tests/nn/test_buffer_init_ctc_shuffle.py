@@ -1,4 +1,5 @@
-"""api-f: nn.Buffer, nn.init.dirac_/sparse_ and the deprecated init names, against torch."""
+"""nn.Buffer, nn.init.dirac_/sparse_ and the deprecated init names, CTC loss, channel shuffle and
+Gumbel-softmax, against torch."""
 
 from __future__ import annotations
 
