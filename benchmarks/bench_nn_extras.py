@@ -1,8 +1,8 @@
 """Attention, Transformer and resampling layers: nablagrad vs PyTorch eager (CPU), forward +
 backward, in one process with the libraries taking turns every round.
 
-Run: ``PYTHONPATH=src python benchmarks/bench_nn_extras.py [--repeats 10] [--threads 1]``.  Prints the median
-time per step of each library and the ratio nablagrad / torch (lower is better).
+Run: ``PYTHONPATH=src python benchmarks/bench_nn_extras.py [--repeats 10] [--threads 1]``.
+Prints the median time per step of each library and the ratio nablagrad / torch (lower is better).
 """
 
 from __future__ import annotations

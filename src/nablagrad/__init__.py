@@ -304,6 +304,7 @@ from .ops.dtypeinfo import (
     finfo,
     iinfo,
 )
+from .ops.legacy import as_strided
 from .ops.mathfns import (
     addcdiv,
     addcmul,
@@ -313,6 +314,7 @@ from .ops.mathfns import (
     cumprod,
     deg2rad,
     digamma,
+    nextafter,
     exp2,
     float_power,
     frac,

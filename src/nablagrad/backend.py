@@ -27,6 +27,7 @@ import numpy as np
 
 from ._blas import axpby_, axpy_, blas_available, blas_threads
 from ._blas import single_threaded as single_threaded_blas
+from ._gemm import gemm_, gemm_available
 from ._scratch import empty as scratch_empty
 
 __all__ = [
@@ -54,6 +55,8 @@ __all__ = [
     "axpby_",
     "scratch_empty",
     "single_threaded_blas",
+    "gemm_",
+    "gemm_available",
     "blas_threads",
     "jit_available",
     "set_jit_enabled",

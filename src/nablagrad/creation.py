@@ -525,7 +525,7 @@ def new_like(
     return make(*args, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-# -- window functions, scalar_tensor, poisson / binomial draws (api-c) ---------------------------
+# -- window functions, scalar_tensor, poisson / binomial draws ---------------------------
 
 
 def _window(

@@ -1125,7 +1125,7 @@ class Tensor:
     def matrix_exp(self) -> Tensor:
         return _ops.matrix_exp(self)
 
-    # -- more methods (api-c): indexing, statistics, integer math, in-place forms ----------
+    # -- more methods: indexing, statistics, integer math, in-place forms ----------
 
     def index_add(self, *args: Any, **kwargs: Any) -> Any:
         return _ops.index_add(self, *args, **kwargs)
@@ -1612,7 +1612,7 @@ class Tensor:
     def __irshift__(self, other: Any) -> Tensor:
         return _ops.bitwise_right_shift_(self, other)
 
-    # -- storage-level facts (api-c) --------------------------------------------------------------
+    # -- storage-level facts --------------------------------------------------------------
 
     def data_ptr(self) -> int:
         """The address of the first element."""
@@ -1686,6 +1686,8 @@ class Tensor:
 
     def outer(self, other: Tensor) -> Tensor:
         return _ops.outer(self, other)
+
+    ger = outer
 
     @_validate.numpy_names
     def gather(self, dim: int, index: Tensor) -> Tensor:
@@ -2086,6 +2088,84 @@ class Tensor:
     def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
         return _lazy.creation.new_like(self, "tensor", (data,), **kwargs)
 
+    # -- torch's less common methods (nablagrad.ops.legacy and friends) ---------------
+
+    def new(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.new(self, *args, **kwargs)
+
+    def as_strided(self, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+        return _ops.as_strided(self, size, stride, storage_offset)
+
+    def put(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.put(self, *args, **kwargs)
+
+    def put_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.put_(self, *args, **kwargs)
+
+    def index_reduce(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.index_reduce(self, *args, **kwargs)
+
+    def index_reduce_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ops.index_reduce_(self, *args, **kwargs)
+
+    def nextafter(self, other: Any) -> Tensor:
+        return _ops.nextafter(self, other)
+
+    def nextafter_(self, other: Any) -> Tensor:
+        return _ops.nextafter_(self, other)
+
+    def polygamma(self, n: int) -> Tensor:
+        return _ops.polygamma(n, self)
+
+    def prelu(self, weight: Tensor) -> Tensor:
+        return _lazy.activations.prelu(self, weight)
+
+    def hardshrink(self, lambd: float = 0.5) -> Tensor:
+        return _lazy.activations.hardshrink(self, lambd)
+
+    def vdot(self, other: Tensor) -> Tensor:
+        return _ops.vdot(self, other)
+
+    def diagflat(self, offset: int = 0) -> Tensor:
+        return _ops.diagflat(self, offset)
+
+    @_validate.numpy_names
+    def narrow_copy(self, dim: int, start: int, length: int) -> Tensor:
+        return _ops.narrow_copy(self, dim, start, length)
+
+    def resize_(self, *sizes: Any, memory_format: Any = None) -> Tensor:
+        return _ops.resize_(self, *sizes)
+
+    def resize_as_(self, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
+        return _ops.resize_(self, tuple(the_template.shape))
+
+    def apply_(self, callable: Any) -> Tensor:  # noqa: A002
+        return _ops.apply_(self, callable)
+
+    def map_(self, tensor: Tensor, callable: Any) -> Tensor:  # noqa: A002
+        return _ops.map_(self, tensor, callable)
+
+    def share_memory_(self) -> Tensor:  # one process: nothing to move (is_shared stays False)
+        return self
+
+    def is_shared(self) -> bool:
+        return False
+
+    def conj(self) -> Tensor:  # real dtypes only: torch returns the tensor itself
+        return self
+
+    conj_physical = resolve_conj = resolve_neg = conj
+
+    def is_conj(self) -> bool:
+        return False
+
+    def is_neg(self) -> bool:
+        return False
+
+    @property
+    def name(self) -> None:  # torch's named-tensor name of an unnamed tensor
+        return None
+
 
 def _check_grad(t: Tensor, g: Any) -> None:
     """torch's checks on ``t.grad = g``: a Tensor of t's shape, dtype and device."""
@@ -2162,6 +2242,7 @@ _OPS_MODULES = (
     "special",
     "stats",
     "layout",
+    "legacy",
 )
 
 
@@ -2190,6 +2271,7 @@ class _ModulesNamespace:
         "function": "nablagrad.autograd.function",
         "printing": "nablagrad.printing",
         "creation": "nablagrad.creation",
+        "activations": "nablagrad.nn._activations",
     }
 
     def __getattr__(self, name: str) -> Any:

@@ -100,7 +100,7 @@ CASES: dict[str, Case] = {
     "bmm": Case(lambda L, a, b: L.bmm(a, b), [(2, 3, 4), (2, 4, 2)], {"rtol": 1e-4}),
     "outer": Case(lambda L, a, b: L.outer(a, b), [(3,), (4,)]),
     "einsum": Case(lambda L, a, b: L.einsum("ij,jk->ik", a, b), [(3, 4), (4, 2)], {"rtol": 1e-4}),
-    # -- api-c: matrix functions and decompositions (ops/decomp.py, ops/linalg_fns.py) -------
+    # -- matrix functions and decompositions (ops/decomp.py, ops/linalg_fns.py) -------
     "det": Case(lambda L, x: L.det(x + 3 * L.eye(3)), [(2, 3, 3)], {"rtol": 1e-4}),
     "logdet": Case(lambda L, x: L.logdet(x @ x.mT + L.eye(3)), [(3, 3)], {"rtol": 1e-4}),
     "slogdet": Case(lambda L, x: L.slogdet(x), [(3, 3)], {"rtol": 1e-4, "atol": 1e-4}),
@@ -122,7 +122,7 @@ CASES: dict[str, Case] = {
     "matrix_power": Case(lambda L, x: L.matrix_power(x, 3), [(2, 3, 3)], {"rtol": 1e-4}),
     "matrix_exp": Case(lambda L, x: L.matrix_exp(x), [(3, 3)], {"rtol": 1e-4, "atol": 1e-4}),
     "vander": Case(lambda L, x: L.vander(x, 4), [(3,)], {"grad": False}),  # torch's backward fails
-    # -- api-c: indexing (ops/index.py) --------------------------------------------------------
+    # -- indexing (ops/index.py) --------------------------------------------------------
     "index_add": Case(
         lambda L, x, s: L.index_add(x, 1, L.tensor([3, 0, 3]), s, alpha=2), [(3, 4), (3, 3)]
     ),
@@ -173,7 +173,7 @@ CASES: dict[str, Case] = {
     T + "masked_scatter_": Case(
         lambda L, x, m, s: x.clone().masked_scatter_(m, s), [(3, 4), MASK, (3, 4)]
     ),
-    # -- api-c: statistics and running reductions (ops/stats.py) -------------------------------
+    # -- statistics and running reductions (ops/stats.py) -------------------------------
     "cummax": Case(lambda L, x: L.cummax(x.round(), 1)),
     "cummin": Case(lambda L, x: L.cummin(x, 0)),
     "logcumsumexp": Case(lambda L, x: L.logcumsumexp(x, 1), opts={"rtol": 1e-4}),
@@ -220,7 +220,7 @@ CASES: dict[str, Case] = {
     ),
     "trapz": Case(lambda L, y: L.trapz(y, dim=0)),
     "cumulative_trapezoid": Case(lambda L, y, x: L.cumulative_trapezoid(y, x), [(3, 4), (3, 4)]),
-    # -- api-c: special functions and integer math (ops/special.py) ----------------------------
+    # -- special functions and integer math (ops/special.py) ----------------------------
     "fmax": Case(lambda L, a, b: L.fmax(a, L.where(b > 1, L.nan, b)), [(3, 4), (4,)]),
     "fmin": Case(lambda L, a, b: L.fmin(L.where(a > 1, L.nan, a), b), [(3, 4), (4,)]),
     "frexp": Case(lambda L, x: L.frexp(x * 10)),
@@ -276,7 +276,7 @@ CASES: dict[str, Case] = {
         {**POS, "rtol": 1e-4},
     ),
     T + "mvlgamma_": Case(lambda L, x: (x + 2).mvlgamma_(2), opts={"low": 0.0, "rtol": 1e-4}),
-    # -- api-c: splitting, arranging, shapes (ops/layout.py) -----------------------------------
+    # -- splitting, arranging, shapes (ops/layout.py) -----------------------------------
     "tensor_split": Case(
         lambda L, x: (
             L.tensor_split(x, 3, 1)
@@ -317,7 +317,7 @@ CASES: dict[str, Case] = {
     T + "transpose_": Case(lambda L, x: (x * 2).transpose_(0, 2), [(2, 3, 4)]),
     T + "swapaxes_": Case(lambda L, x: (x * 2).swapaxes_(0, 1)),
     T + "swapdims_": Case(lambda L, x: (x * 2).swapdims_(1, 0)),
-    # -- api-c: type promotion, creation, printing ----------------------------------------------
+    # -- type promotion, creation, printing ----------------------------------------------
     "result_type": Case(
         lambda L, x: (
             L.zeros(2, dtype=L.result_type(x, 2))
@@ -361,7 +361,7 @@ CASES: dict[str, Case] = {
         lambda L, x: (L.kaiser_window(6), L.kaiser_window(5, False, beta=5.0)), opts={"rtol": 1e-4}
     ),
     "set_printoptions": Case(lambda L, x: L.tensor([len(_printed(L, x))])),
-    # -- api-c: Tensor facts ---------------------------------------------------------------------
+    # -- Tensor facts ---------------------------------------------------------------------
     T + "is_cpu": Case(lambda L, x: L.tensor([x.is_cpu])),
     T + "nbytes": Case(lambda L, x: L.tensor([x.nbytes, x.double().nbytes])),
     T + "itemsize": Case(lambda L, x: L.tensor([x.itemsize, x.long().itemsize])),
@@ -405,7 +405,7 @@ CASES: dict[str, Case] = {
         lambda L, x: L.tensor([bool((x.detach().clone().log_normal_() > 0).all())])
     ),
     T + "cauchy_": Case(lambda L, x: L.tensor([x.detach().clone().cauchy_().shape == x.shape])),
-    # -- api-c: in-place forms of elementwise ops (each against torch, first and second order) --
+    # -- in-place forms of elementwise ops (each against torch, first and second order) --
     **{
         T + n: Case(lambda L, x, n=n: getattr(x.clone(), n)(), opts=o)
         for n, o in [
@@ -648,7 +648,7 @@ CASES: dict[str, Case] = {
     F + "l1_loss": Case(lambda L, x, y: L.l1_loss(x, y, reduction="sum"), [(3, 4), (3, 4)]),
     F + "huber_loss": Case(lambda L, x, y: L.huber_loss(x, y, delta=0.5), [(3, 4), (3, 4)]),
     F + "smooth_l1_loss": Case(lambda L, x, y: L.smooth_l1_loss(x, y, beta=0.5), [(3, 4), (3, 4)]),
-    # -- nn-api-a: more activations, normalisation, distances, pooling, dropout, losses --------
+    # -- more activations, normalisation, distances, pooling, dropout, losses --------
     F + "relu_": Case(lambda L, x: L.relu_(x.clone()) + L.relu(x.clone(), inplace=True)),
     F + "elu_": Case(lambda L, x: L.elu_(x.clone(), 0.5) + L.elu(x.clone(), inplace=True)),
     F + "selu_": Case(lambda L, x: L.selu_(x.clone()) + L.selu(x.clone(), True)),
@@ -1085,6 +1085,97 @@ CASES: dict[str, Case] = {
     T + "abs_": Case(lambda L, x: x.clone().abs_()),
     T + "fill_": Case(lambda L, x: x.detach().clone().fill_(2.5)),
     T + "zero_": Case(lambda L, x: x.detach().clone().zero_()),
+    # -- less common Tensor methods (ops/legacy.py) ---------------------------------------
+    "as_strided": Case(
+        lambda L, x: L.as_strided(x, (2, 3), (1, 2), 1) * L.as_strided(x, (2, 3), (0, 4)),
+        [(3, 4)],
+    ),
+    T + "new": Case(lambda L, x: x.new([1.5, 2]) * x.new(2, 3).shape[1] + x.new().numel()),
+    T + "put": Case(
+        lambda L, x, s: x.put(L.tensor([0, -1, 5]), s, accumulate=True), [(3, 4), (3,)]
+    ),
+    T + "put_": Case(lambda L, x, s: x.clone().put_(L.tensor([1, 7]), s), [(3, 4), (2,)]),
+    T + "index_reduce": Case(
+        lambda L, x, s: (
+            x.index_reduce(0, L.tensor([0, 2, 0]), s, "mean", include_self=False)
+            + x.index_reduce(1, L.tensor([3, 3]), s[:, :2], "amax")
+        ),
+        [(3, 4), (3, 4)],
+        {"second_order": False},
+    ),
+    T + "index_reduce_": Case(
+        lambda L, x, s: x.clone().index_reduce_(0, L.tensor([1, 1]), s, "amin"), [(3, 4), (2, 4)]
+    ),
+    "nextafter": Case(lambda L, x, y: L.nextafter(x, y) * 2, [(3, 4), (4,)]),
+    F + "channel_shuffle": Case(lambda L, x: L.channel_shuffle(x, 2), [(2, 4, 3)]),
+    F + "ctc_loss": Case(
+        lambda L, x, t, il, tl: L.ctc_loss(L.log_softmax(x, -1), t, il, tl),
+        [(5, 2, 3), np.array([[1, 2], [2, 2]]), I(5, 4), I(2, 2)],
+        {"second_order": False},
+    ),
+    T + "polygamma": Case(lambda L, x: x.polygamma(2), opts={**POS, "rtol": 1e-4}),
+    T + "nextafter_": Case(lambda L, x: x.clone().nextafter_(L.zeros(4)) * 1),
+    T + "prelu": Case(lambda L, x, w: x.prelu(w), [(2, 3, 4), (3,)]),
+    T + "hardshrink": Case(lambda L, x: x.hardshrink(0.4)),
+    T + "narrow_copy": Case(lambda L, x: x.narrow_copy(1, 1, 2)),
+    T + "resize_": Case(lambda L, x: x.detach().clone().resize_(2, 5) * 1),
+    T + "resize_as_": Case(lambda L, x, y: x.detach().clone().resize_as_(y), [(3, 4), (2, 2)]),
+    T + "apply_": Case(lambda L, x: x.detach().clone().apply_(lambda v: v * v - 1)),
+    T + "map_": Case(
+        lambda L, x, y: x.detach().clone().map_(y.detach(), lambda a, b: max(a, b)), [(3, 4), (4,)]
+    ),
+    T + "share_memory_": Case(lambda L, x: x.share_memory_() * 2),
+    T + "is_shared": Case(lambda L, x: L.tensor([x.detach().clone().is_shared()])),
+    T + "conj": Case(lambda L, x: x.conj() * L.tensor([x.conj() is x])),
+    T + "conj_physical": Case(lambda L, x: x.conj_physical() * 3),
+    T + "resolve_conj": Case(lambda L, x: x.resolve_conj() * L.tensor([x.resolve_conj() is x])),
+    T + "resolve_neg": Case(lambda L, x: x.resolve_neg() * L.tensor([x.resolve_neg() is x])),
+    T + "is_conj": Case(lambda L, x: L.tensor([x.is_conj(), x.conj().is_conj()])),
+    T + "is_neg": Case(lambda L, x: L.tensor([x.is_neg()])),
+    T + "name": Case(lambda L, x: L.tensor([x.name is None])),
+    # -- 3-D convolution and pooling ---------------------------------------------------
+    F + "conv3d": Case(
+        lambda L, x, w, b: L.conv3d(x, w, b, stride=(1, 2, 1), padding=(1, 0, 1), groups=2),
+        [(2, 4, 4, 5, 4), (6, 2, 3, 2, 2), (6,)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),
+    F + "conv_transpose3d": Case(
+        lambda L, x, w, b: L.conv_transpose3d(x, w, b, stride=2, padding=1, output_padding=1),
+        [(2, 4, 3, 2, 3), (4, 3, 3, 2, 3), (3,)],
+        {"rtol": 1e-4, "atol": 1e-4},
+    ),
+    F + "max_pool3d": Case(
+        lambda L, x: L.max_pool3d(x, (2, 3, 2), (1, 2, 2), (1, 1, 0), ceil_mode=True),
+        [(2, 3, 4, 5, 5)],
+    ),
+    F + "max_pool3d_with_indices": Case(
+        lambda L, x: L.max_pool3d_with_indices(x, 3, 2, 1, dilation=(1, 2, 1)), [(2, 2, 5, 6, 5)]
+    ),
+    F + "avg_pool3d": Case(
+        lambda L, x: (
+            L.avg_pool3d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+            L.avg_pool3d(x, (2, 3, 2), divisor_override=5),
+        ),
+        [(2, 3, 5, 6, 5)],
+    ),
+    F + "adaptive_avg_pool3d": Case(
+        lambda L, x: L.adaptive_avg_pool3d(x, (3, None, 2)), [(2, 3, 5, 4, 7)]
+    ),
+    F + "adaptive_max_pool3d": Case(
+        lambda L, x: L.adaptive_max_pool3d(x, (3, 2, 4), return_indices=True), [(2, 3, 5, 4, 7)]
+    ),
+    F + "adaptive_max_pool3d_with_indices": Case(
+        lambda L, x: L.adaptive_max_pool3d_with_indices(x, 2), [(3, 5, 4, 7)]
+    ),
+    F + "lp_pool3d": Case(
+        lambda L, x: L.lp_pool3d(x.abs() + 0.1, 2, (2, 3, 2), 2), [(2, 3, 4, 5, 4)], {"rtol": 1e-4}
+    ),
+    F + "max_unpool3d": Case(
+        lambda L, x: L.max_unpool3d(
+            *L.max_pool3d(x, 3, 2, 1, return_indices=True), 3, 2, 1, output_size=(5, 6, 5)
+        ),
+        [(2, 3, 5, 6, 5)],
+    ),  # fmt: skip
 }
 
 
@@ -1109,6 +1200,7 @@ AS_METHOD = {name for name in CASES if "." not in name and name in vars(ng.Tenso
     "tensor",
     "where",
     "repeat",
+    "polygamma",  # torch.polygamma(n, x) but x.polygamma(n): T.polygamma has its own case
 }
 
 # Aliases: the same object as a checked name.
@@ -1233,12 +1325,17 @@ REASONS: dict[str, str] = {
     },  # fmt: skip
     "install_as_torch": "the torch alias itself; tests/compat/test_run_as_torch.py runs "
     "PyTorch scripts through it",
-    "poisson": "random draws (streams differ from torch's); moments in tests/core/test_api_c.py",
-    "binomial": "random draws (streams differ from torch's); moments in tests/core/test_api_c.py",
+    "poisson": "random draws (streams differ from torch's); moments in "
+    "tests/core/test_linalg_stats_extra.py",
+    "binomial": "random draws (streams differ from torch's); moments in "
+    "tests/core/test_linalg_stats_extra.py",
     "T.multinomial": "random draws: torch's streams differ by design; tests/core/test_extra_ops.py",
     "T.bernoulli": "random draws: torch's streams differ by design; tests/core/test_extra_ops.py",
     "T.get_device": "CPU here (-1, as torch); tests/core/test_extra_ops.py",
     "T.is_sparse": "always False (no sparse tensors); tests/core/test_extra_ops.py",
+    "F.gumbel_softmax": "random draws (streams differ from torch's); frequencies against "
+    "softmax and torch's, and the straight-through gradient, in "
+    "tests/nn/test_buffer_init_ctc_shuffle.py",
 }
 
 

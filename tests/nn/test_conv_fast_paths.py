@@ -8,7 +8,7 @@ import torch
 from nnhelpers import compare_module
 
 import nablagrad as ng
-from nablagrad import nn
+from nablagrad import backend, nn
 from nablagrad.ops import conv as conv_ops
 from nablagrad.ops.conv import choose_path, conv_path
 
@@ -20,7 +20,7 @@ WINO_CASES = [
 ]
 
 
-@pytest.mark.parametrize("path", ["winograd", "fft", "im2col"])
+@pytest.mark.parametrize("path", ["winograd", "winograd6", "fft", "im2col"])
 @pytest.mark.parametrize("case", WINO_CASES)
 @pytest.mark.parametrize("double", [False, True])
 def test_3x3_paths_match_torch(path, case, double):
@@ -60,10 +60,92 @@ def test_winograd_double_backward_matches_torch():
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-9)
 
 
+# the row-shift path needs the BLAS ?gemm that NumPy's wheels bundle (else it never applies)
+NEEDS_GEMM = pytest.mark.skipif(not backend.gemm_available(), reason="no BLAS ?gemm bound")
+
+
+def _skip_without_gemm(path: str) -> None:
+    if path == "rowshift" and not backend.gemm_available():
+        pytest.skip("no BLAS ?gemm bound: the row-shift path does not apply")
+
+
+ROWSHIFT_CASES = [
+    dict(cin=6, cout=4, padding=0, hw=(9, 8), k=5, bias=True),  # LeNet's second conv, small
+    dict(cin=2, cout=3, padding=2, hw=(7, 7), k=5, bias=False),
+    dict(cin=3, cout=2, padding=(1, 2), hw=(5, 6), k=5, bias=True),  # asymmetric, 3x6 output
+    dict(cin=1, cout=2, padding=1, hw=(6, 5), k=3, bias=True),
+    dict(cin=2, cout=2, padding=0, hw=(5, 5), k=5, bias=True),  # 1x1 output
+]
+
+
+@pytest.mark.parametrize("path", ["rowshift", "winograd6", "fft", "im2col"])
+@pytest.mark.parametrize("case", ROWSHIFT_CASES)
+@pytest.mark.parametrize("double", [False, True])
+def test_5x5_paths_match_torch(path, case, double):
+    """The row-shift path (and the others, forced) against torch: output, input, weight and
+    bias gradients, float32 and float64."""
+    _skip_without_gemm(path)
+    shape = (3, case["cin"]) + case["hw"]
+    torch.manual_seed(12)
+    k = case["k"]
+    kw = dict(padding=case["padding"], bias=case["bias"])
+    ng_m = nn.Conv2d(case["cin"], case["cout"], k, **kw)
+    t_m = torch.nn.Conv2d(case["cin"], case["cout"], k, **kw)
+    pad = case["padding"] if isinstance(case["padding"], tuple) else (case["padding"],) * 2
+    prm = ((1, 1), tuple((p, p) for p in pad), (1, 1), 1)
+    with conv_path(path):
+        assert choose_path(np, shape, (case["cout"], case["cin"], k, k), prm, np.float32) == path
+        if double:
+            ng_m, t_m = ng_m.double(), t_m.double()
+            x = np.random.default_rng(7).standard_normal(shape)
+            compare_module(ng_m, t_m, shape, x=x, atol=1e-11, rtol=1e-11)
+        else:
+            compare_module(ng_m, t_m, shape, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("path,k", [("rowshift", 5), ("winograd6", 5), ("winograd6", 3)])
+def test_rowshift_winograd6_double_backward_matches_torch(path, k):
+    """create_graph through a layer whose forward ran the row-shift or 6x6-tile Winograd path."""
+    _skip_without_gemm(path)
+    rng = np.random.default_rng(8)
+    xa, wa = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, k, k))
+    x, w = ng.tensor(xa, requires_grad=True), ng.tensor(wa, requires_grad=True)
+    xt, wt = torch.from_numpy(xa).requires_grad_(), torch.from_numpy(wa).requires_grad_()
+    with conv_path(path):
+        (gx,) = ng.autograd.grad(
+            nn.functional.conv2d(x, w, padding=1).tanh().sum(), x, create_graph=True
+        )
+    (gxt,) = torch.autograd.grad(
+        torch.nn.functional.conv2d(xt, wt, padding=1).tanh().sum(), xt, create_graph=True
+    )
+    np.testing.assert_allclose(gx.detach().numpy(), gxt.detach().numpy(), rtol=1e-9, atol=1e-9)
+    (gx * gx).sum().backward()
+    (gxt * gxt).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@NEEDS_GEMM
+def test_rowshift_choice():
+    valid = ((1, 1), ((0, 0), (0, 0)), (1, 1), 1)
+    same = ((1, 1), ((2, 2), (2, 2)), (1, 1), 1)
+    # LeNet's 6->16 5x5: row shift; its 1-channel first layer and 3x3 kernels: not
+    assert choose_path(np, (64, 6, 14, 14), (16, 6, 5, 5), valid, np.float32) == "rowshift"
+    assert choose_path(np, (64, 1, 28, 28), (6, 1, 5, 5), same, np.float32) != "rowshift"
+    same3 = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert choose_path(np, (64, 8, 16, 16), (8, 8, 3, 3), same3, np.float32) != "rowshift"
+    with conv_path("rowshift"):  # forced, but strided, grouped or integer: does not apply
+        strided = ((2, 2),) + valid[1:]
+        assert choose_path(np, (2, 6, 9, 9), (4, 6, 5, 5), strided, np.float32) == "im2col"
+        grouped = valid[:3] + (2,)
+        assert choose_path(np, (2, 6, 9, 9), (4, 3, 5, 5), grouped, np.float32) == "im2col"
+        assert choose_path(np, (2, 6, 9, 9), (4, 6, 5, 5), valid, np.int64) == "im2col"
+
+
 def test_path_choice_and_forcing():
     same3 = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     # 3x3 on many channels: Winograd; on 3 input channels: im2col (memory-bound)
-    assert choose_path(np, (64, 64, 16, 16), (128, 64, 3, 3), same3, np.float32) == "winograd"
+    assert choose_path(np, (64, 64, 16, 16), (128, 64, 3, 3), same3, np.float32) == "winograd6"
     assert choose_path(np, (64, 3, 32, 32), (64, 3, 3, 3), same3, np.float32) == "im2col"
     strided = ((2, 2),) + same3[1:]
     with conv_path("winograd"):  # forced, but strided: Winograd does not apply
@@ -77,11 +159,12 @@ def test_path_choice_and_forcing():
     assert conv_ops._forced is None
 
 
-@pytest.mark.parametrize("path", ["winograd", "fft", "im2col"])
+@pytest.mark.parametrize("path", ["winograd", "fft", "im2col", "rowshift", "winograd6"])
 @pytest.mark.parametrize("groups", [1, 2])
 def test_batch_shards_match_unsharded(monkeypatch, path, groups):
     """A convolution split over the batch between threads gives torch's values and gradients
     (every shard boundary, uneven shards, weight gradients summed over shards)."""
+    _skip_without_gemm(path)
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
     old = ng.get_num_threads()
     ng.set_num_threads(3)

@@ -54,7 +54,7 @@ from .loss import (
 from .module import Module
 from .parallel import DataParallel
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout, Embedding, LayerNorm
-from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from . import parameter
 from .lazy import (
     LazyBatchNorm1d,
@@ -88,6 +88,7 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .linear import Bilinear
 from .loss_extra import (
     CosineEmbeddingLoss,
+    CTCLoss,
     MultiLabelMarginLoss,
     TripletMarginWithDistanceLoss,
     GaussianNLLLoss,
@@ -144,6 +145,7 @@ from . import parallel
 from .attention import MultiheadAttention
 from .embedding_bag import EmbeddingBag
 from .sampling import (
+    ChannelShuffle,
     Fold,
     PixelShuffle,
     PixelUnshuffle,
@@ -159,6 +161,10 @@ from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from .conv3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d
+from .conv3d import ConvTranspose3d, LPPool3d, MaxPool3d, MaxUnpool3d
+from .lazy3d import LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d
+from .lazy3d import LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d
 
 __all__ = [
     "functional",
@@ -167,6 +173,7 @@ __all__ = [
     "Module",
     "DataParallel",
     "Parameter",
+    "Buffer",
     "Sequential",
     "ModuleList",
     "ModuleDict",
@@ -229,7 +236,7 @@ __all__ = [
     "KLDivLoss",
     "l1_penalty",
     "l2_penalty",
-    # nn-api-a: more activations, normalisation, distances, pooling, padding, dropout, losses
+    # more activations, normalisation, distances, pooling, padding, dropout, losses
     "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "PReLU", "ReLU6",
     "RReLU", "Softmax2d", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
     "CosineSimilarity", "PairwiseDistance", "Bilinear",
@@ -255,8 +262,15 @@ __all__ = [
     "UpsamplingNearest2d",
     "UpsamplingBilinear2d",
     "PixelShuffle",
+    "ChannelShuffle",
+    "CTCLoss",
     "PixelUnshuffle",
     "Fold",
     "Unfold",
     "EmbeddingBag",
+    # 3-D convolution and pooling, more lazy modules
+    "Conv3d", "ConvTranspose3d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+    "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+    "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d",
+    "MaxUnpool3d",
 ]  # fmt: skip

@@ -13,10 +13,11 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .. import _validate
-from ..backend import get_array_module
+from ..backend import get_array_module, np, to_device
 from ..ops import fused as P
 from ..ops.elementwise import relu as _relu
 from ..ops.elementwise import sigmoid, tanh, where
@@ -214,3 +215,37 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     """In-place ``threshold``."""
     return _threshold(input, threshold, value, inplace=True)
+
+
+def gumbel_softmax(
+    logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1
+) -> Tensor:
+    """A sample of the Gumbel-softmax (concrete) distribution: ``softmax((logits + g) / tau)``
+    with ``g = -log(E)``, ``E ~ Exp(1)``.  ``hard=True`` returns the one-hot of the argmax in the
+    forward pass with the soft sample's gradient (straight-through: ``y_hard - y_soft.detach() +
+    y_soft``).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> y = torch.nn.functional.gumbel_softmax(torch.zeros(2, 3), hard=True)
+        >>> y.sum(-1)
+        tensor([1., 1.])
+    """
+    if not isinstance(logits, Tensor):
+        raise TypeError(
+            f"gumbel_softmax(): argument 'logits' must be Tensor, not {type(logits).__name__}"
+        )
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    xp = get_array_module(logits._data)
+    e = _gen(None).exponential(1.0, tuple(logits.shape))
+    dtype = logits._data.dtype if logits._data.dtype.kind == "f" else np.float32
+    g = Tensor._wrap(to_device(-np.log(e).astype(dtype), logits.device))
+    y_soft = softmax((logits + g) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft._data.argmax(axis=dim)
+    ax = dim % max(y_soft.ndim, 1)
+    onehot = xp.zeros_like(y_soft._data)
+    xp.put_along_axis(onehot, xp.expand_dims(index, ax), 1.0, axis=ax)
+    return Tensor._wrap(onehot) - y_soft.detach() + y_soft

@@ -24,7 +24,7 @@ import warnings
 from typing import Any
 
 from .. import _validate
-from ..backend import get_array_module
+from ..backend import get_array_module, np
 from ..ops.fold import Fold2d, Unfold2d
 from ..ops.index import Gather, GetItem
 from ..ops.linalg import matmul
@@ -41,6 +41,7 @@ __all__ = [
     "fold",
     "affine_grid",
     "grid_sample",
+    "channel_shuffle",
 ]
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
@@ -805,3 +806,35 @@ def _bicubic_taps(sample, x0, y0, tx, ty, hw, padding_mode, align_corners) -> Te
             term = vals * weight
             out = term if out is None else out + term
     return out
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """(N, C, *) -> the channels regrouped as (N, C/g, g, *) from (N, g, C/g, *) (ShuffleNet).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.nn.functional.channel_shuffle(torch.arange(6.0).reshape(1, 6, 1), 3).flatten()
+        tensor([0., 2., 4., 1., 3., 5.])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"channel_shuffle(): argument 'input' must be Tensor, not {type(input).__name__}"
+        )
+    if input.ndim <= 2:
+        raise RuntimeError(
+            "channel_shuffle expects input with > 2 dims, but got input with sizes "
+            f"{list(input.shape)}"
+        )
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"channel_shuffle(): argument 'groups' must be int, not {groups!r}")
+    if groups <= 0:
+        raise RuntimeError(
+            f"Number of groups to divide channels in must be positive. Value of groups:{groups}"
+        )
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
+        )
+    x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
+    return x.reshape(n, c, *rest)

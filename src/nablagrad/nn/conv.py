@@ -62,10 +62,10 @@ class _ConvNd(Module):
                 f"in_channels ({in_channels}) and out_channels ({out_channels}) "
                 f"must both be divisible by groups ({groups})"
             )
-        if padding_mode != "zeros":
-            raise NotImplementedError(
-                f"padding_mode={padding_mode!r} is not supported: use "
-                "'zeros' (or pad with F.pad first)"
+        modes = {"zeros", "reflect", "replicate", "circular"}
+        if padding_mode not in modes:
+            raise ValueError(
+                f"padding_mode must be one of {modes}, but got padding_mode='{padding_mode}'"
             )
         if isinstance(padding, str) and padding not in ("same", "valid"):
             raise ValueError(f"padding must be 'same', 'valid' or ints, got {padding!r}")
@@ -81,6 +81,17 @@ class _ConvNd(Module):
         self.dilation = _tuple(dilation, n, "dilation", name)
         self.groups = groups
         self.padding_mode = padding_mode
+        if isinstance(self.padding, str):  # torch's F.pad widths, last dimension first
+            rev = [0, 0] * n
+            if self.padding == "same":
+                for d, k, i in zip(self.dilation, self.kernel_size, range(n - 1, -1, -1)):
+                    total = d * (k - 1)
+                    rev[2 * i], rev[2 * i + 1] = total // 2, total - total // 2
+            self._reversed_padding_repeated_twice = rev
+        else:
+            self._reversed_padding_repeated_twice = [
+                v for v in reversed(self.padding) for _ in range(2)
+            ]
         if in_channels:
             self._make_params(bias, device, dtype)
         else:
@@ -103,6 +114,14 @@ class _ConvNd(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in else 0
             init.uniform_(self.bias, -bound, bound)
 
+    def _padded(self, input: Tensor) -> tuple[Tensor, Any]:
+        """(input, padding) for the functional call: with a padding_mode other than 'zeros'
+        the input padded by that mode and padding 0, as torch."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        x = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+        return x, 0
+
     def _check(self, input: Tensor) -> None:
         nd = self._n + 2
         shape = tuple(input._data.shape)
@@ -124,17 +143,18 @@ class _ConvNd(Module):
             f"stride={self.stride}"
         )
         if self.padding != (0,) * self._n:
-            s += (
-                f", padding={self.padding!r}"
-                if isinstance(self.padding, str)
-                else f", padding={self.padding}"
-            )
+            s += f", padding={self.padding}"  # torch: padding=same, unquoted
         if self.dilation != (1,) * self._n:
             s += f", dilation={self.dilation}"
+        op = getattr(self, "output_padding", None)  # transposed convolutions (torch's order)
+        if op is not None and op != (0,) * self._n:
+            s += f", output_padding={op}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -145,9 +165,8 @@ class Conv2d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:
         self._check(input)
-        return F.conv2d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+        x, padding = self._padded(input)
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv1d(_ConvNd):
@@ -157,9 +176,8 @@ class Conv1d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:
         self._check(input)
-        return F.conv1d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+        x, padding = self._padded(input)
+        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -183,6 +201,8 @@ class _ConvTransposeNd(_ConvNd):
     ) -> None:
         if isinstance(padding, str):
             raise ValueError(f'padding="{padding}" is not supported for {type(self).__name__}')
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         self.output_padding = _tuple(output_padding, self._n, "output_padding", type(self).__name__)
         super().__init__(
             in_channels,
@@ -239,12 +259,6 @@ class _ConvTransposeNd(_ConvNd):
                 )
             pads.append(size[a] - low)
         return tuple(pads)
-
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        if self.output_padding != (0,) * self._n:
-            s += f", output_padding={self.output_padding}"
-        return s
 
 
 class ConvTranspose2d(_ConvTransposeNd):

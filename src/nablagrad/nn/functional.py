@@ -47,6 +47,7 @@ from ._activations import (  # noqa: F401 - re-exported
     threshold,
     threshold_,
 )
+from ._conv3d import conv3d, conv_transpose3d  # noqa: F401 - re-exported
 from ._distance import bilinear, cosine_similarity, pairwise_distance, pdist  # noqa: F401
 from ._losses import (  # noqa: F401 - re-exported
     binary_cross_entropy,
@@ -84,6 +85,16 @@ from ._normfns import (  # noqa: F401 - re-exported
     normalize,
     rms_norm,
 )
+from ._pool3d import (  # noqa: F401 - re-exported
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    lp_pool3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
+)
 from ._pooling import (  # noqa: F401 - re-exported
     adaptive_avg_pool1d,
     adaptive_max_pool1d,
@@ -101,6 +112,9 @@ from ._pooling import (  # noqa: F401 - re-exported
 )
 
 __all__ = [
+    "gumbel_softmax",
+    "channel_shuffle",
+    "ctc_loss",
     "relu",
     "sigmoid",
     "tanh",
@@ -138,7 +152,7 @@ __all__ = [
     "mse_loss",
     "nll_loss",
     "smooth_l1_loss",
-    # nn-api-a: more activations, normalisation, distances, pooling, dropout and losses
+    # more activations, normalisation, distances, pooling, dropout and losses
     "celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid", "prelu", "rrelu",
     "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
     "max_unpool1d", "max_unpool2d", "dropout3d",
@@ -167,6 +181,10 @@ __all__ = [
     "affine_grid",
     "grid_sample",
     "embedding_bag",
+    # 3-D convolution and pooling
+    "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
+    "lp_pool3d", "max_unpool3d",
 ]  # fmt: skip
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -851,9 +869,12 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 
 # Attention (nn/_attention.py); imported last: it reaches dropout through this module.
+from ._activations import gumbel_softmax  # noqa: E402
 from ._attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
+from ._ctc import ctc_loss  # noqa: E402
 from ._sampling import (  # noqa: E402
     affine_grid,
+    channel_shuffle,  # noqa: E402
     fold,
     grid_sample,
     interpolate,

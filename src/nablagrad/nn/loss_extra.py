@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
+from . import _ctc
 from . import _losses_extra as L
 from .distance import PairwiseDistance
 from .loss import _Loss
@@ -243,3 +244,34 @@ class TripletMarginWithDistanceLoss(_LegacyLoss):
             anchor, positive, negative, distance_function=self.distance_function,
             margin=self.margin, swap=self.swap, reduction=self.reduction,
         )  # fmt: skip
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss (``F.ctc_loss``).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> lp = torch.full((2, 1, 2), 0.5).log()
+        >>> round(float(torch.nn.CTCLoss()(lp, torch.tensor([[1]]), [2], [1])), 4)
+        0.2877
+    """
+
+    def __init__(
+        self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False
+    ) -> None:
+        super().__init__(reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(
+        self, log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any
+    ) -> Tensor:
+        return _ctc.ctc_loss(
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            self.blank,
+            self.reduction,
+            self.zero_infinity,
+        )

@@ -30,7 +30,7 @@ from .. import backend
 from ..autograd import no_grad
 from ..backend import get_array_module, np
 from ..tensor import Tensor
-from .parameter import Parameter, is_lazy
+from .parameter import Buffer, Parameter, is_lazy
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -93,6 +93,9 @@ class Module:
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} as child module '{name}'")
             modules[name] = None
+        elif isinstance(value, Buffer):  # torch 2.5+: self.x = nn.Buffer(t) registers a buffer
+            self.register_buffer(name, value, persistent=value.persistent)
+            return
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign {type(value).__name__} as buffer '{name}'")
@@ -124,6 +127,8 @@ class Module:
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
+        else:
+            self._non_persistent.discard(name)
         object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: Module | None) -> None:
@@ -295,7 +300,11 @@ class Module:
         for m in self.modules():
             for reg in (m._parameters, m._buffers):
                 for t in reg.values():
-                    if t is None or is_lazy(t) or (floats_only and t._data.dtype.kind != "f"):
+                    if t is not None and is_lazy(t):
+                        if not floats_only or t.is_floating_point():
+                            t._convert_placeholder(convert)
+                        continue
+                    if t is None or (floats_only and t._data.dtype.kind != "f"):
                         continue
                     t._data = convert(t._data)
                     if t.grad is not None:

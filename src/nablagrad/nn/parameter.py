@@ -42,6 +42,50 @@ class Parameter(Tensor):
         return (_rebuild_parameter, (self.detach().numpy(), self._requires_grad))
 
 
+class Buffer(Tensor):
+    """A tensor that, assigned to a module attribute, registers itself as a buffer
+    (torch 2.5+'s ``nn.Buffer``): ``self.stats = nn.Buffer(torch.zeros(3), persistent=False)``.
+
+    It shares ``data``'s memory (detached, keeping its ``requires_grad``); ``persistent=False``
+    keeps it out of ``state_dict()``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> class M(torch.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.mean = torch.nn.Buffer(torch.zeros(2))
+        >>> list(M().state_dict())
+        ['mean']
+    """
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data: Any = None, *, persistent: bool = True) -> None:
+        if data is None:
+            arr, requires_grad = to_array([], dtype=default_float_np()), False
+        elif isinstance(data, Tensor):
+            arr, requires_grad = data._data, data._requires_grad
+        else:
+            raise TypeError(f"Buffer(): data must be a Tensor, not {type(data).__name__}")
+        self._data = arr
+        self._init_state(requires_grad)
+        self.persistent = persistent
+
+    def __deepcopy__(self, memo: dict) -> Buffer:
+        out = Buffer(Tensor._wrap(self._data.copy()), persistent=self.persistent)
+        out._requires_grad = self._requires_grad
+        memo[id(self)] = out
+        return out
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild_buffer, (self.detach().numpy(), self.persistent))
+
+
+def _rebuild_buffer(data: Any, persistent: bool) -> Buffer:
+    return Buffer(Tensor._wrap(data), persistent=persistent)
+
+
 def _rebuild_parameter(data: Any, requires_grad: bool) -> Parameter:
     return Parameter(Tensor._wrap(data), requires_grad)
 
@@ -131,11 +175,16 @@ class UninitializedTensorMixin:
         _DATA_SLOT.__set__(self, arr)
         self.__class__ = self.cls_to_become
 
+    def _convert_placeholder(self, convert: Any) -> None:
+        """``Module.to``/``.double()`` before materialization: the (empty) placeholder storage
+        takes the new device or dtype, so ``materialize`` allocates there (as torch)."""
+        _DATA_SLOT.__set__(self, convert(_DATA_SLOT.__get__(self)))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
     def __deepcopy__(self, memo: dict) -> Any:
-        out = type(self)(requires_grad=self._requires_grad, dtype=self.dtype)
+        out = type(self)(requires_grad=self._requires_grad, device=self.device, dtype=self.dtype)
         memo[id(self)] = out
         return out
 

@@ -25,6 +25,7 @@ __all__ = [
     "PixelUnshuffle",
     "Fold",
     "Unfold",
+    "ChannelShuffle",
 ]
 
 
@@ -160,3 +161,23 @@ class Unfold(Module):
             f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
             f"padding={self.padding}, stride={self.stride}"
         )
+
+
+class ChannelShuffle(Module):
+    """(N, C, *) with the channels of ``groups`` groups interleaved (``F.channel_shuffle``).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.nn.ChannelShuffle(2)(torch.arange(4.0).reshape(1, 4, 1)).flatten()
+        tensor([0., 2., 1., 3.])
+    """
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return S.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

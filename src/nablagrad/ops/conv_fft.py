@@ -48,12 +48,18 @@ def fft_conv_ok(
         return True
     if kh * kw < 9:
         return False
-    fh, fw = fft_size(hp, wp)
-    nfreq = fh * (fw // 2 + 1)
     # rough single-core costs (ns), calibrated on a 2-core AMD EPYC with OpenBLAS
     gemm = 2 * n * o * c * kh * kw * oh * ow / 45.0 + 0.4 * n * c * kh * kw * oh * ow
-    fft = 2.5 * n * (c + o) * fh * fw + 8 * n * c * o * nfreq / 40.0 + 2000.0 * nfreq / 64
-    return fft < gemm
+    return fft_cost(x_shape, w_shape, padding) < gemm
+
+
+def fft_cost(x_shape: tuple, w_shape: tuple, padding: tuple) -> float:
+    """Rough single-core cost (ns) of the FFT path's forward: transforms plus products."""
+    n, c, h, w = x_shape
+    o = w_shape[0]
+    fh, fw = fft_size(h + sum(padding[0]), w + sum(padding[1]))
+    nfreq = fh * (fw // 2 + 1)
+    return 2.5 * n * (c + o) * fh * fw + 8 * n * c * o * nfreq / 40.0 + 2000.0 * nfreq / 64
 
 
 def _smooth(n: int) -> int:

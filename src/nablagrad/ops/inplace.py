@@ -210,7 +210,7 @@ def nan_to_num_(
     return _nan_to_num_into(self, nan, posinf, neginf)
 
 
-# -- more in-place forms (api-c) ------------------------------------------------------------------
+# -- more in-place forms ------------------------------------------------------------------
 
 
 def _method_inplace(op: Any) -> Any:
@@ -418,3 +418,26 @@ addmv_ = _method_inplace(la.addmv)
 baddbmm_ = _method_inplace(la.baddbmm)
 addr_ = _late("linalg_fns", "addr")
 addbmm_ = _late("linalg_fns", "addbmm")
+
+
+def _legacy() -> Any:
+    from . import legacy
+
+    return legacy
+
+
+def _nextafter(x: Any, other: Any) -> Any:
+    from .mathfns import nextafter
+
+    return nextafter(x, other)
+
+
+nextafter_ = _inplace(_nextafter)
+put_ = _inplace(
+    lambda x, index, source, accumulate=False: _legacy().put(x, index, source, accumulate)
+)
+index_reduce_ = _inplace(
+    lambda x, dim, index, source, reduce, *, include_self=True: _legacy().index_reduce(
+        x, dim, index, source, reduce, include_self=include_self
+    )
+)

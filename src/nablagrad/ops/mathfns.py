@@ -145,6 +145,37 @@ def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     return Atan2.apply(a, b)
 
 
+class Nextafter(Function):
+    """The next float after a toward b; d/da = 1, d/db = 0 (torch's formulas)."""
+
+    def forward(self, a, b):
+        return get_array_module(a).nextafter(a, b)
+
+    def backward(self, g, out, a, b):
+        return (g if self.needs(0) else None, g * 0 if self.needs(1) else None)
+
+
+def nextafter(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """The next representable float after ``input`` toward ``other`` (same float dtype).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])) > 1
+        tensor([ True])
+    """
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError(
+            "nextafter(): input and other must be Tensors (as in torch); wrap numbers with "
+            "nablagrad.tensor(...)"
+        )
+    a, b = prepare(input, other)
+    if a._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"nextafter is not implemented for {a.dtype}: pass floating-point tensors"
+        )
+    return Nextafter.apply(a, b)
+
+
 @_validate.numpy_names
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """out_i = x_0 * x_1 * ... * x_i along ``dim``."""

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..backend import get_array_module as xp
-from ..backend import special_module
+from ..backend import scratch_empty, special_module
 
 __all__ = ["Row", "Reduction", "UNARY", "BINARY", "REDUCTIONS", "ROWS"]
 
@@ -55,12 +55,70 @@ class Row:
         return len(self.grads)
 
 
+# Activations run on activation-sized arrays every training step, so their rows write into
+# pooled buffers (``backend.scratch_empty``: no fresh pages to fault in each step) and their
+# plain-backward formulas work in place in one buffer; under create_graph (``m.tensors``) the
+# same formulas run on Tensors, so double backward is unchanged.
+
+
 def _sigmoid(x: Any) -> Any:
     # sigma(x) = (1 + tanh(x / 2)) / 2: one transcendental, no overflow.
-    out = xp(x).tanh(x * x.dtype.type(0.5))
-    out *= x.dtype.type(0.5)
-    out += x.dtype.type(0.5)
+    mod, half = xp(x), x.dtype.type(0.5)
+    out = scratch_empty(mod, x.shape, x.dtype)
+    mod.multiply(x, half, out=out)
+    mod.tanh(out, out=out)
+    out *= half
+    out += half
     return out
+
+
+def _fits(g: Any, out: Any) -> bool:
+    """Whether the in-place array formula applies (same shape and dtype, no broadcasting)."""
+    return g.shape == out.shape and g.dtype == out.dtype
+
+
+def _sigmoid_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
+    # d sigma / dx = sigma (1 - sigma), from the saved output
+    if m.tensors or not _fits(g, out):
+        return g * out * (1 - out)
+    mod = xp(out)
+    r = scratch_empty(mod, out.shape, out.dtype)
+    mod.subtract(1, out, out=r)
+    r *= out
+    r *= g
+    return r
+
+
+def _tanh(x: Any) -> Any:
+    mod = xp(x)
+    return mod.tanh(x, out=scratch_empty(mod, x.shape, x.dtype))
+
+
+def _tanh_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
+    # d tanh / dx = 1 - tanh^2, from the saved output
+    if m.tensors or not _fits(g, out):
+        return g * (1 - out * out)
+    mod = xp(out)
+    r = scratch_empty(mod, out.shape, out.dtype)
+    mod.multiply(out, out, out=r)
+    mod.subtract(1, r, out=r)
+    r *= g
+    return r
+
+
+def _relu(x: Any) -> Any:
+    mod = xp(x)
+    if x.dtype.kind != "f":
+        return mod.maximum(x, 0)
+    return mod.maximum(x, 0, out=scratch_empty(mod, x.shape, x.dtype))
+
+
+def _relu_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
+    # 1 where the output is positive, else 0
+    if m.tensors or not _fits(g, out) or out.dtype.kind != "f":
+        return g * (m.raw(out) > 0)
+    mod = xp(out)
+    return mod.multiply(g, out > 0, out=scratch_empty(mod, out.shape, out.dtype))
 
 
 def _pow_grad_exponent(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
@@ -206,20 +264,20 @@ UNARY: tuple[Row, ...] = (
     ),
     Row(
         "tanh",
-        lambda x: xp(x).tanh(x),
-        (lambda m, g, out, x: g * (1 - out * out),),
+        _tanh,
+        (_tanh_grad,),
         doc="hyperbolic tangent; d/dx = 1 - tanh(x)^2",
     ),
     Row(
         "sigmoid",
         _sigmoid,
-        (lambda m, g, out, x: g * out * (1 - out),),
+        (_sigmoid_grad,),
         doc="1 / (1 + e^-x); d/dx = sigma(x) (1 - sigma(x))",
     ),
     Row(
         "relu",
-        lambda x: xp(x).maximum(x, 0),
-        (lambda m, g, out, x: g * (m.raw(out) > 0),),
+        _relu,
+        (_relu_grad,),
         "same",
         doc="max(x, 0); d/dx = 1 where x > 0 else 0",
     ),

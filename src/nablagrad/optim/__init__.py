@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adam import Adam, Adamax, AdamW, NAdam, RAdam
 from .adaptive import Adadelta, Adagrad, RMSprop
+from .extra import ASGD, Adafactor, Rprop, SparseAdam
 from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .sgd import SGD, LineSearchSGD
@@ -37,6 +38,11 @@ __all__ = [
     "NAdam",
     "RAdam",
     "LBFGS",
+    "Rprop",
+    "ASGD",
+    "Adafactor",
+    "SparseAdam",
+    "swa_utils",
     "lr_scheduler",
     "OPTIMIZERS",
     "create",

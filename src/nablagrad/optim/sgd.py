@@ -113,6 +113,8 @@ class SGD(Optimizer):
             _sgd_update(p._data, g, buf, lr, mu, tau, nesterov, t1, t2)
 
     def _update_flat(self, group: dict[str, Any]) -> bool:
+        if type(self)._update_group is not SGD._update_group:
+            return False  # a subclass with its own rule: per parameter
         fg = FlatGroup.find(self, group)
         if fg is None:
             return False

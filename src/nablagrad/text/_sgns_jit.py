@@ -44,11 +44,11 @@ def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G):  # prag
             sig = 1.0 / (1.0 + math.exp(-s))
             if k == 0:
                 loss -= math.log(max(sig, 1e-38))
-                coef = zero + (-lr * (sig - 1.0))
+                G[b, k] = -lr * (sig - 1.0)
             else:
                 loss -= math.log(max(1.0 - sig, 1e-38))
-                coef = zero + (-lr * sig)
-            G[b, k] = coef
+                G[b, k] = -lr * sig
+            coef = G[b, k]  # read back: the array's dtype, so the row loop below stays float32
             for j in range(d):
                 DH[b, j] += coef * W_out[row, j]
     for b in range(B):
@@ -96,11 +96,11 @@ def _cbow(W_in, W_out, contexts, weights, idx, lr, out_scale, in_scale, H, DH, G
             sig = 1.0 / (1.0 + math.exp(-s))
             if k == 0:
                 loss -= math.log(max(sig, 1e-38))
-                coef = zero + (-lr * (sig - 1.0))
+                G[b, k] = -lr * (sig - 1.0)
             else:
                 loss -= math.log(max(1.0 - sig, 1e-38))
-                coef = zero + (-lr * sig)
-            G[b, k] = coef
+                G[b, k] = -lr * sig
+            coef = G[b, k]  # read back: the array's dtype, so the row loop below stays float32
             for j in range(d):
                 DH[b, j] += coef * W_out[row, j]
     for b in range(B):

@@ -260,11 +260,18 @@ def window_contexts(
         eff = rng.integers(1, window + 1, size=n, dtype=np.int32)
     else:
         eff = np.full(n, window, dtype=np.int32)
-    pos = np.arange(n, dtype=np.int64)
-    offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
-    ctx = pos[:, None] + offsets[None, :]
-    inside = (ctx >= 0) & (ctx < n)
-    ctx = np.where(inside, ctx, 0)
-    mask = inside & (np.abs(offsets)[None, :] <= eff[:, None])
-    mask &= sentence_ids[ctx] == sentence_ids[:, None]
-    return ctx.astype(np.int32), mask
+    # built one offset at a time on (2*window, n) rows: each is a shifted slice (no gathers,
+    # no (n, 2*window) int64 temporaries), then one transposed copy to (n, 2*window)
+    offsets = [o for o in range(-window, window + 1) if o]
+    pos = np.arange(n, dtype=np.int32)
+    ctx_t = np.zeros((len(offsets), n), dtype=np.int32)
+    mask_t = np.zeros((len(offsets), n), dtype=bool)
+    for j, o in enumerate(offsets):
+        lo, hi = max(0, -o), min(n, n - o)  # positions i whose i + o lies inside
+        if lo >= hi:
+            continue
+        ctx_t[j, lo:hi] = pos[lo + o : hi + o]
+        m = mask_t[j, lo:hi]
+        np.equal(sentence_ids[lo + o : hi + o], sentence_ids[lo:hi], out=m)
+        m &= eff[lo:hi] >= abs(o)
+    return np.ascontiguousarray(ctx_t.T), np.ascontiguousarray(mask_t.T)

@@ -1,0 +1,325 @@
+"""Less common Tensor methods of torch: ``put``, ``index_reduce``, ``narrow_copy``, ``resize_``,
+``apply_``/``map_`` and the legacy ``Tensor.new`` constructor.
+
+``put`` and ``index_reduce`` are composed of differentiable primitives (``index_put``,
+``scatter_reduce``), so their gradients are those primitives' formulas.
+
+Example:
+    >>> import nablagrad as torch
+    >>> torch.arange(4.0).put(torch.tensor([0, -1]), torch.tensor([9.0, 8.0]))
+    tensor([9., 1., 2., 8.])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import _validate
+from ..autograd.function import Function
+from ..backend import get_array_module, np, to_device, to_host
+from ..tensor import Tensor
+from .index import index_put, scatter_reduce
+from .shape import narrow
+
+__all__ = ["as_strided", "put", "index_reduce", "narrow_copy", "resize_", "apply_", "map_", "new"]
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``input.flatten()[index] = source`` (``+=`` if ``accumulate``);
+    ``index`` addresses the flattened tensor (negative counts from the end).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.zeros(2, 2).put(torch.tensor([3]), torch.tensor([1.0]))
+        tensor([[0., 0.],
+                [0., 1.]])
+    """
+    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
+        raise TypeError("put(): argument 'index' must be a Tensor of integer (long) dtype")
+    if not isinstance(source, Tensor):
+        raise TypeError(f"put(): argument 'source' must be Tensor, not {type(source).__name__}")
+    if source.numel() != index.numel():
+        raise IndexError(
+            "put_(): Expected source and index to have the same number of elements, but got "
+            f"source.numel() = {source.numel()}, index.numel() = {index.numel()}"
+        )
+    n = input.numel()
+    idx = index._data
+    if idx.size and (int(idx.max()) >= n or int(idx.min()) < -n):
+        bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+    flat = input.reshape(-1)
+    out = index_put(flat, (index.reshape(-1),), source.reshape(-1), accumulate)
+    return out.reshape(input.shape)
+
+
+@_validate.numpy_names
+def index_reduce(
+    input: Tensor,  # noqa: A002
+    dim: int,
+    index: Tensor,
+    source: Tensor,
+    reduce: str,
+    *,
+    include_self: bool = True,
+) -> Tensor:
+    """Reduce ``source``'s slices into ``input`` at ``index`` along ``dim``: ``reduce`` is
+    ``"prod"``, ``"mean"``, ``"amax"`` or ``"amin"`` (with or without ``input``'s own value).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.ones(3)
+        >>> x.index_reduce(0, torch.tensor([0, 0, 2]), torch.tensor([2.0, 3.0, 4.0]), "prod")
+        tensor([6., 1., 4.])
+    """
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(
+            f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
+            f"{reduce}."
+        )
+    if not isinstance(index, Tensor) or index.ndim > 1 or index._data.dtype.kind not in "iu":
+        raise IndexError("index_reduce_(): Index is supposed to be a vector of integers")
+    nd = max(input.ndim, 1)
+    d = dim + nd if dim < 0 else dim
+    if not 0 <= d < nd:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})"
+        )
+    src_len = source.shape[d] if source.ndim else 1
+    if index.numel() != src_len:
+        raise IndexError(
+            "index_reduce_(): Index should have dimension 1 or 0 (got "
+            f"{index.numel()} entries for source's {src_len} slices along dim {dim})"
+        )
+    shape = [1] * source.ndim
+    if source.ndim:
+        shape[d] = -1
+    idx = index.reshape(shape).expand(*source.shape) if source.ndim else index.reshape(())
+    return scatter_reduce(input, d, idx, source, reduce, include_self=include_self)
+
+
+@_validate.numpy_names
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
+    """``input.narrow(dim, start, length)`` as a new tensor (not a view).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.arange(5).narrow_copy(0, 1, 2)
+        tensor([1, 2])
+    """
+    return narrow(input, dim, start, length).clone()
+
+
+def _sizes(args: tuple) -> tuple[int, ...]:
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in args):
+        raise TypeError(f"resize_(): sizes must be ints, got {args!r}")
+    if any(s < 0 for s in args):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(args)}")
+    return tuple(int(s) for s in args)
+
+
+def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
+    """Give ``self`` the shape ``sizes`` in place, keeping its first elements in order (new
+    elements, when it grows, are zeros here; torch leaves them uninitialized).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.arange(6.0).resize_(2, 2)
+        tensor([[0., 1.],
+                [2., 3.]])
+    """
+    if self._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    shape = _sizes(sizes)
+    xp = get_array_module(self._data)
+    flat = self._data.reshape(-1)
+    n = int(np.prod(shape, dtype=np.int64))
+    new = xp.zeros(n, dtype=self._data.dtype)
+    k = min(n, flat.size)
+    new[:k] = flat[:k]
+    self._data = new.reshape(shape)
+    self._version += 1
+    return self
+
+
+def apply_(self: Tensor, callable: Callable[[Any], Any]) -> Tensor:  # noqa: A002
+    """Replace every element ``x`` of ``self`` by ``callable(x)`` in place (a Python loop).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.tensor([1.0, 2.0]).apply_(lambda v: v * 10)
+        tensor([10., 20.])
+    """
+    return map_(self, None, lambda a, _: callable(a))
+
+
+def map_(self: Tensor, tensor: Tensor | None, callable: Callable[[Any, Any], Any]) -> Tensor:  # noqa: A002
+    """``self[i] = callable(self[i], tensor[i])`` in place, ``tensor`` broadcast to ``self``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.tensor([1.0, 2.0]).map_(torch.tensor([3.0, 4.0]), lambda a, b: a * b)
+        tensor([3., 8.])
+    """
+    if self._requires_grad and self.is_leaf:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    host = to_host(self._data)
+    out = np.empty_like(host)
+    if tensor is None:
+        other = np.zeros(host.shape)
+    else:
+        if not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"map_(): argument 'tensor' must be Tensor, not {type(tensor).__name__}"
+            )
+        other = np.broadcast_to(to_host(tensor._data), host.shape)
+    flat_out, flat_a, flat_b = out.reshape(-1), host.reshape(-1), other.reshape(-1)
+    for i in range(flat_a.size):
+        flat_out[i] = callable(flat_a[i].item(), flat_b[i].item())
+    self._data[...] = to_device(out, self.device)
+    self._version += 1
+    return self
+
+
+def new(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """torch's legacy ``Tensor.new``: ``t.new()`` (empty), ``t.new(2, 3)`` or ``t.new(size)``
+    (uninitialized, here zeros), ``t.new(data_sequence)`` (a tensor of the data) or
+    ``t.new(other)`` (``other`` itself, sharing memory); always ``self``'s dtype.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.zeros(1).new([1, 2])
+        tensor([1., 2.])
+    """
+    from .. import creation
+    from ..tensor import Size
+
+    device = kwargs.pop("device", None) or self.device
+    if kwargs:
+        raise TypeError(f"new() got unexpected keyword arguments {sorted(kwargs)}")
+    if not args:
+        return creation.zeros(0, dtype=self.dtype, device=device)
+    if len(args) == 1:
+        (a,) = args
+        if isinstance(a, Tensor):
+            if a.dtype != self.dtype:
+                raise TypeError(
+                    f"new(): expected a tensor of dtype {self.dtype}, got {a.dtype}: "
+                    f"convert it first with .to({self.dtype})"
+                )
+            return Tensor._wrap(a._data)
+        if isinstance(a, Size):
+            return creation.zeros(tuple(a), dtype=self.dtype, device=device)
+        if isinstance(a, (int, np.integer)) and not isinstance(a, bool):
+            return creation.zeros(int(a), dtype=self.dtype, device=device)
+        if isinstance(a, (list, tuple)) or hasattr(a, "__array__"):
+            return creation.tensor(a, dtype=self.dtype, device=device)
+        raise TypeError(f"new(): data must be a sequence (got {type(a).__name__})")
+    if all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in args):
+        return creation.zeros(tuple(int(s) for s in args), dtype=self.dtype, device=device)
+    raise TypeError(f"new(): expected sizes (ints) or one data sequence, got {args!r}")
+
+
+# -------------------------------------------------------------------------------------------
+# as_strided: a view of the storage (the NumPy array that owns the memory)
+# -------------------------------------------------------------------------------------------
+
+
+def _storage_of(x: Tensor) -> tuple[Any, int, tuple[int, ...]]:
+    """(owner array, x's element offset in it, x's element strides) for a NumPy tensor."""
+    arr = x._data
+    root = arr if arr.base is None else arr.base
+    if (
+        not isinstance(root, np.ndarray)
+        or not isinstance(arr, np.ndarray)
+        or root.dtype != arr.dtype
+        or not root.flags.c_contiguous
+    ):
+        raise RuntimeError(
+            "as_strided: this tensor's memory is not a plain contiguous NumPy storage (a CuPy "
+            "array or a reinterpreted view): call .contiguous() first"
+        )
+    item = arr.itemsize
+    start = arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return root, start // item, tuple(s // item for s in arr.strides)
+
+
+def _strided_ids(n: int, size: tuple, stride: tuple, offset: int) -> Any:
+    ids = np.arange(n, dtype=np.int64)
+    return np.lib.stride_tricks.as_strided(
+        ids[offset:] if offset < n else ids[:0],
+        shape=size,
+        strides=tuple(s * ids.itemsize for s in stride),
+    )
+
+
+class AsStrided(Function):
+    """A strided view of the input's storage; the gradient is scattered back (summed where
+    the view repeats an element) onto the input elements that share those storage slots."""
+
+    saved = ()  # the backward reads only shapes and strides kept on the node
+
+    def forward(self, x, size=(), stride=(), offset=0, root=None, x_off=0, x_strides=()):
+        self.n, self.size, self.stride, self.offset = root.size, size, stride, offset
+        self.x_shape = tuple(x.shape)
+        self.x_off, self.x_strides = x_off, x_strides
+        return np.ndarray(
+            size,
+            dtype=root.dtype,
+            buffer=root,
+            offset=offset * root.itemsize,
+            strides=tuple(s * root.itemsize for s in stride),
+        )
+
+    def backward(self, g, out, x):
+        view_ids = _strided_ids(self.n, self.size, self.stride, self.offset).reshape(-1)
+        x_ids = _strided_ids(self.n, self.x_shape, self.x_strides, self.x_off)
+        if isinstance(g, Tensor):  # create_graph: the same scatter, recorded
+            store = Tensor._wrap(np.zeros(self.n, dtype=g._data.dtype))
+            store = index_put(store, (Tensor._wrap(view_ids),), g.reshape(-1), True)
+            return (store[Tensor._wrap(x_ids)],)
+        store = np.zeros(self.n, dtype=g.dtype)
+        np.add.at(store, view_ids, g.reshape(-1))
+        return (store[x_ids],)
+
+
+def as_strided(
+    input: Tensor,  # noqa: A002
+    size: Any,
+    stride: Any,
+    storage_offset: int | None = None,
+) -> Tensor:
+    """A view of ``input``'s storage with shape ``size`` and element strides ``stride``,
+    starting ``storage_offset`` elements into the storage (default: where ``input`` starts).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.arange(6.0).as_strided((2, 2), (1, 2), 1)
+        tensor([[1., 3.],
+                [2., 4.]])
+    """
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(
+            f"mismatch in length of strides and shape: got {len(stride)} strides for "
+            f"{len(size)} sizes"
+        )
+    if any(s < 0 for s in size) or any(s < 0 for s in stride):
+        raise RuntimeError("as_strided: sizes and strides must be non-negative")
+    root, x_off, x_strides = _storage_of(input)
+    offset = x_off if storage_offset is None else int(storage_offset)
+    need = offset + 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    if need > root.size or offset < 0:
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
+            f"and itemsize {root.itemsize} requiring a storage size of {need * root.itemsize} "
+            f"are out of bounds for storage of size {root.size * root.itemsize}"
+        )
+    return AsStrided.apply(
+        input, size=size, stride=stride, offset=offset, root=root, x_off=x_off, x_strides=x_strides
+    )
