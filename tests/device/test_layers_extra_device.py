@@ -1,5 +1,6 @@
 """The extra layers (activations, normalisation, pooling, padding, losses) give the same
-values and gradients on the fake CUDA device as on the CPU (the CPU path is checked against torch in tests/nn/test_layers_extra.py)."""
+values and gradients on the fake CUDA device as on the CPU (the CPU path is checked against
+torch in tests/nn/test_layers_extra.py)."""
 
 import pytest
 from test_nn_device import _same_on_device

@@ -1,5 +1,6 @@
 """Fuzz the torch.linalg functions and the statistics and index-write additions with awkward
-shapes, dtypes and arguments: nablagrad must give torch's result or a deliberate error (``fuzzlib.check``)."""
+shapes, dtypes and arguments: nablagrad must give torch's result or a deliberate error
+(``fuzzlib.check``)."""
 
 from __future__ import annotations
 
