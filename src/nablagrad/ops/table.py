@@ -61,20 +61,29 @@ class Row:
 # same formulas run on Tensors, so double backward is unchanged.
 
 
+# Below this many elements a pooled buffer saves nothing (no page faults to avoid) and the
+# extra calls cost more than they save: the plain formulas run instead.
+_POOLED_MIN = 1 << 14
+
+
 def _sigmoid(x: Any) -> Any:
     # sigma(x) = (1 + tanh(x / 2)) / 2: one transcendental, no overflow.
     mod, half = xp(x), x.dtype.type(0.5)
-    out = scratch_empty(mod, x.shape, x.dtype)
-    mod.multiply(x, half, out=out)
-    mod.tanh(out, out=out)
+    if x.size < _POOLED_MIN:
+        out = mod.tanh(x * half)
+    else:
+        out = scratch_empty(mod, x.shape, x.dtype)
+        mod.multiply(x, half, out=out)
+        mod.tanh(out, out=out)
     out *= half
     out += half
     return out
 
 
 def _fits(g: Any, out: Any) -> bool:
-    """Whether the in-place array formula applies (same shape and dtype, no broadcasting)."""
-    return g.shape == out.shape and g.dtype == out.dtype
+    """Whether the in-place array formula applies (same shape and dtype, no broadcasting, big
+    enough for a pooled buffer to pay)."""
+    return g.shape == out.shape and g.dtype == out.dtype and out.size >= _POOLED_MIN
 
 
 def _sigmoid_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
@@ -91,6 +100,8 @@ def _sigmoid_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
 
 def _tanh(x: Any) -> Any:
     mod = xp(x)
+    if x.size < _POOLED_MIN:
+        return mod.tanh(x)
     return mod.tanh(x, out=scratch_empty(mod, x.shape, x.dtype))
 
 
@@ -108,7 +119,7 @@ def _tanh_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
 
 def _relu(x: Any) -> Any:
     mod = xp(x)
-    if x.dtype.kind != "f":
+    if x.dtype.kind != "f" or x.size < _POOLED_MIN:
         return mod.maximum(x, 0)
     return mod.maximum(x, 0, out=scratch_empty(mod, x.shape, x.dtype))
 
