@@ -65,12 +65,39 @@ def _case_sibling_views(lib, a, w):
     return (x.tanh() * lib.arange(36.0).reshape(6, 6)).sum()
 
 
+def _case_view_of_changed_base(lib, a, w):
+    x = a @ w
+    flat = x.reshape(-1)  # a view taken before the base changes: sees the new values
+    x[0] = w[1] * 2
+    x.mul_(w[2])
+    return (flat * lib.arange(36.0)).sum() + x.sum()
+
+
+def _case_stale_sibling_then_change(lib, a, w):
+    b = (a * 1).transpose(0, 1)
+    b[0].add_(w[0])  # b's own history is re-derived from the changed base
+    b.clamp_(-0.5, 0.5)
+    return (b.transpose(0, 1) ** 2).sum() + (b[1] * w[1]).sum()
+
+
+def _case_preallocated_output(lib, a, w):
+    out = lib.zeros(4, 6, dtype=lib.float64)
+    h = lib.zeros(6, dtype=lib.float64)
+    for t in range(4):
+        h = lib.tanh(a[t] @ w + h)
+        out[t][:] = h
+    return (out**2).sum()
+
+
 CASES = [
     _case_masked_softmax,
     _case_mul_transposed_slice,
     _case_diagonal,
     _case_consumer_before_change,
     _case_sibling_views,
+    _case_view_of_changed_base,
+    _case_stale_sibling_then_change,
+    _case_preallocated_output,
 ]
 
 

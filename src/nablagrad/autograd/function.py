@@ -21,6 +21,7 @@ which the engine sets to array math or Tensor math for the pass.
 from __future__ import annotations
 
 import operator
+import weakref
 from typing import Any
 
 from .. import backend
@@ -48,7 +49,14 @@ def _share_view(out: Any, base: Any, tensors: tuple) -> None:
         d = t._data
         if base is d or base is d.base:
             out._vc = t._counter()
-            out._base = t if t._base is None else t._base
+            root = t if t._base is None else t._base
+            out._base = root
+            # the base's live views: an in-place change of the base (or of one of them)
+            # re-derives their history from the changed base (``ops.index.rebind``)
+            views = root.__dict__.get("_views")
+            if views is None:
+                views = root.__dict__["_views"] = weakref.WeakSet()
+            views.add(out)
             return
 
 
