@@ -20,8 +20,9 @@ from typing import Any
 from ..tensor import Tensor
 from . import _pool3d as P3
 from ._conv3d import _triple, conv3d, conv_transpose3d
-from .conv import _ConvNd, _ConvTransposeNd
+from .conv import _AdaptiveMaxPool, _AdaptivePool, _ConvNd, _ConvTransposeNd, _MaxPoolNd
 from .module import Module
+from .pooling import _LPPool
 
 
 class Conv3d(_ConvNd):
@@ -61,23 +62,8 @@ class ConvTranspose3d(_ConvTransposeNd):
         )
 
 
-class MaxPool3d(Module):
+class MaxPool3d(_MaxPoolNd):
     """Maximum over (kD, kH, kW) windows (stride defaults to the kernel size)."""
-
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        dilation: Any = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input: Tensor) -> Any:
         return P3.max_pool3d(
@@ -88,12 +74,6 @@ class MaxPool3d(Module):
             self.dilation,
             ceil_mode=self.ceil_mode,
             return_indices=self.return_indices,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
 
 
@@ -130,52 +110,25 @@ class AvgPool3d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AdaptiveAvgPool3d(Module):
+class AdaptiveAvgPool3d(_AdaptivePool):
     """Average pooling to a fixed (oD, oH, oW) whatever the input size (None keeps a size)."""
-
-    def __init__(self, output_size: Any) -> None:
-        super().__init__()
-        self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:
         return P3.adaptive_avg_pool3d(input, self.output_size)
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
-
-class AdaptiveMaxPool3d(Module):
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
     """Max pooling to a fixed (oD, oH, oW) whatever the input size (None keeps a size)."""
-
-    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        super().__init__()
-        self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, input: Tensor) -> Any:
         return P3.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
-
-class LPPool3d(Module):
+class LPPool3d(_LPPool):
     """(sum over each (kD, kH, kW) window of x^p)^(1/p), p = ``norm_type``."""
-
-    def __init__(
-        self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
-    ) -> None:
-        super().__init__()
-        self.norm_type, self.kernel_size = norm_type, kernel_size
-        self.stride, self.ceil_mode = stride, ceil_mode
 
     def forward(self, input: Tensor) -> Tensor:
         return P3.lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
-
-    def extra_repr(self) -> str:
-        return (
-            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, ceil_mode={self.ceil_mode}"
-        )
 
 
 class MaxUnpool3d(Module):
