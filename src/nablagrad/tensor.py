@@ -139,6 +139,16 @@ def _first_tensor_dtype(data: Any) -> Any:
     return None
 
 
+def check_inplace_shape(x: Tensor, new: Tensor) -> None:
+    """torch's error when an in-place operation's result would change ``x``'s shape."""
+    if new._data.shape != x._data.shape:
+        raise RuntimeError(
+            f"output with shape {list(x._data.shape)} doesn't match the broadcast shape "
+            f"{list(new._data.shape)}: an in-place operation cannot change a tensor's shape; "
+            "use the out-of-place form (x = x + y)"
+        )
+
+
 class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation."""
 
@@ -369,25 +379,27 @@ class Tensor:
         their gradients to the history they saw (``autograd.engine._parents_at``)."""
         self.__dict__.setdefault("_priors", []).append(old)
 
-    def _rebind(self, make: Any) -> None:
+    def _rebind(self, make: Any, write_through: bool = False) -> None:
         """Turn this tensor into ``make(old)`` where ``old`` carries its previous value and history.
 
         Used by differentiable in-place operations on non-leaf tensors that are not views
-        (``ops.index.rebind`` handles views, writing through to their base).
+        (``ops.index.rebind`` handles views, writing through to their base).  Without views
+        the tensor simply takes the new array; with ``write_through`` (it has live views) the
+        new values are copied into its own memory, and ``old`` keeps a copy of the previous
+        ones for the node that ``make`` records.
         """
         vc = self._counter()
-        old = Tensor._wrap(self._data)
+        old = Tensor._wrap(self._data.copy() if write_through else self._data)
         old._requires_grad, old._ctx, old._vc = self._requires_grad, self._ctx, vc
         self._keep_prior(old)
         vc.v = _stamp()  # before make(): the new node (a later tick) may save the new value
         new = make(old)
-        if new._data.shape != self._data.shape:
-            raise RuntimeError(
-                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
-                f"{list(new._data.shape)}: an in-place operation cannot change a tensor's shape; "
-                "use the out-of-place form (x = x + y)"
-            )
-        self._data, self._ctx, self._requires_grad = new._data, new._ctx, new._requires_grad
+        check_inplace_shape(self, new)
+        if write_through:
+            get_array_module(self._data).copyto(self._data, new._data)
+        else:
+            self._data = new._data
+        self._ctx, self._requires_grad = new._ctx, new._requires_grad
 
     # -- basic properties ----------------------------------------------------------------------
 

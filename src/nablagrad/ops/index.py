@@ -12,7 +12,7 @@ from .. import _validate, backend
 from ..autograd import function as fn_mod
 from ..autograd.function import Function, check_same_device
 from ..backend import along_axis_index, get_array_module, np
-from ..tensor import Tensor, _stamp
+from ..tensor import Tensor, _stamp, check_inplace_shape
 from .elementwise import _as_operand, where
 from .shape import broadcast_tensors
 
@@ -205,19 +205,10 @@ def rebind(x: Tensor, make: Any) -> None:
     base = x._base
     if base is None:
         views = _live_views(x)
-        if not views:
-            x._rebind(make)
-            return
-        # views share this memory: write the new values into it so they see the change
-        old = Tensor._wrap(x._data.copy())
-        old._requires_grad, old._ctx, old._vc = x._requires_grad, x._ctx, x._counter()
-        x._keep_prior(old)
-        x._bump_version()
-        new = make(old)
-        _check_same_shape(x, new)
-        get_array_module(x._data).copyto(x._data, new._data)
-        x._ctx, x._requires_grad = new._ctx, new._requires_grad
-        _refresh_views(x, views, None)
+        # with live views the new values go into x's own memory, so the views see them
+        x._rebind(make, write_through=bool(views))
+        if views:
+            _refresh_views(x, views, None)
         return
     if base._ctx is None and base._requires_grad:
         raise RuntimeError(
@@ -232,7 +223,7 @@ def rebind(x: Tensor, make: Any) -> None:
     base_old._requires_grad, base_old._ctx, base_old._vc = base._requires_grad, base._ctx, vc
     x._bump_version()  # before make(): nodes recorded before now that read x or base see it
     new = make(old)
-    _check_same_shape(x, new)
+    check_inplace_shape(x, new)
     base._keep_prior(base_old)
     x._keep_prior(old)
     base_new = ViewScatter.apply(base_old, new, pos=pos, view=x._data)
@@ -240,15 +231,6 @@ def rebind(x: Tensor, make: Any) -> None:
     view_new = ViewOf.apply(base, pos=pos, view=x._data)
     x._ctx, x._requires_grad = view_new._ctx, view_new._requires_grad
     _refresh_views(base, _live_views(base), x)
-
-
-def _check_same_shape(x: Tensor, new: Tensor) -> None:
-    if new._data.shape != x._data.shape:
-        raise RuntimeError(
-            f"output with shape {list(x._data.shape)} doesn't match the broadcast shape "
-            f"{list(new._data.shape)}: an in-place operation cannot change a tensor's shape; "
-            "use the out-of-place form (x = x + y)"
-        )
 
 
 def _live_views(base: Tensor) -> list:
