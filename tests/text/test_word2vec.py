@@ -45,6 +45,45 @@ def test_two_workers_train_as_well(planted):
     assert precision_at_5(model.wv, clusters) >= 0.9
 
 
+@pytest.mark.parametrize("sg", [1, 0])
+def test_workers_step_every_batch_of_the_epoch_once(sg, monkeypatch):
+    """Each worker prepares whole chunks itself; together they step exactly the batches that
+    ``batches()`` (the one-worker order) yields: the same examples, negatives and rates."""
+    from nablagrad import parallel
+
+    corpus = [" ".join(f"w{(i * 7 + k) % 23}" for i in range(40)) for k in range(60)]
+    # one chunk = 8 batches: this corpus makes several chunks of several batches each
+    m = Word2Vec(sg=sg, vector_size=4, window=3, min_count=1, epochs=2, batch_size=16,
+                 workers=2, seed=5)  # fmt: skip
+    m.build_vocab(corpus)
+    ids, sids = m.vocab.encode_corpus(corpus)
+
+    def key(arrays, lr):
+        return (round(lr, 12),) + tuple(a.tobytes() for a in arrays)
+
+    expected = sorted(key(a, lr) for e in range(2) for a, lr, _ in m.batches(ids, sids, e))
+    seen = []
+    lock = __import__("threading").Lock()
+
+    def recording_step_function():
+        def step(*arrays):
+            with lock:
+                seen.append(key(arrays[:-1], arrays[-1]))
+            return 0.0
+
+        return step
+
+    monkeypatch.setattr(m, "_step_function", recording_step_function)
+    old = parallel.get_num_threads()
+    parallel.set_num_threads(2)
+    try:
+        m.train(corpus)
+    finally:
+        parallel.set_num_threads(old)
+    assert len(expected) > 16
+    assert sorted(seen) == expected
+
+
 def test_generator_corpus_is_read_twice_safely(planted):
     sents, clusters = planted
     model = Word2Vec((s for s in sents), vector_size=24, window=4, min_count=1, epochs=5)

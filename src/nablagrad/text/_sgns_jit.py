@@ -4,7 +4,8 @@ They compute exactly the minibatch step of the NumPy kernels -- every score and 
 from the weights as they were at the start of the batch, then all row updates summed -- but
 in one pass over the batch's rows with no temporaries: gather, dot products, sigmoid, the
 gradient of h, then the updates (``W_out[j] += g_j h``, ``W_in[c] += dh``).  Only the order of
-the additions differs from the NumPy path (results agree to float rounding).  The kernels
+the additions differs from the NumPy path (results agree to float rounding); the reported
+loss takes one log per example, of the product of its probabilities.  The kernels
 release the GIL, so batches stepped on ``parallel`` threads run on separate cores.
 
 Used by ``sgns_step`` / ``cbow_step`` when ``backend.jit_available()``; compiled on first use
@@ -33,6 +34,7 @@ def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G):  # prag
         for j in range(d):
             H[b, j] = W_in[c, j]
             DH[b, j] = zero
+        prob = 1.0  # the example's likelihood: one log per example instead of per score
         for k in range(idx.shape[1]):
             row = idx[b, k]
             if k > 0 and row == idx[b, 0]:
@@ -43,14 +45,18 @@ def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G):  # prag
                 s += H[b, j] * W_out[row, j]
             sig = 1.0 / (1.0 + math.exp(-s))
             if k == 0:
-                loss -= math.log(max(sig, 1e-38))
+                prob *= max(sig, 1e-38)
                 G[b, k] = -lr * (sig - 1.0)
             else:
-                loss -= math.log(max(1.0 - sig, 1e-38))
+                prob *= max(1.0 - sig, 1e-38)
                 G[b, k] = -lr * sig
+            if prob < 1e-250:  # take the log before the product underflows
+                loss -= math.log(prob)
+                prob = 1.0
             coef = G[b, k]  # read back: the array's dtype, so the row loop below stays float32
             for j in range(d):
                 DH[b, j] += coef * W_out[row, j]
+        loss -= math.log(prob)
     for b in range(B):
         for k in range(idx.shape[1]):
             coef = G[b, k]
@@ -85,6 +91,7 @@ def _cbow(W_in, W_out, contexts, weights, idx, lr, out_scale, in_scale, H, DH, G
                 c = contexts[b, i]
                 for j in range(d):
                     H[b, j] += w * W_in[c, j]
+        prob = 1.0  # the example's likelihood: one log per example instead of per score
         for k in range(idx.shape[1]):
             row = idx[b, k]
             if k > 0 and row == idx[b, 0]:
@@ -95,14 +102,18 @@ def _cbow(W_in, W_out, contexts, weights, idx, lr, out_scale, in_scale, H, DH, G
                 s += H[b, j] * W_out[row, j]
             sig = 1.0 / (1.0 + math.exp(-s))
             if k == 0:
-                loss -= math.log(max(sig, 1e-38))
+                prob *= max(sig, 1e-38)
                 G[b, k] = -lr * (sig - 1.0)
             else:
-                loss -= math.log(max(1.0 - sig, 1e-38))
+                prob *= max(1.0 - sig, 1e-38)
                 G[b, k] = -lr * sig
+            if prob < 1e-250:  # take the log before the product underflows
+                loss -= math.log(prob)
+                prob = 1.0
             coef = G[b, k]  # read back: the array's dtype, so the row loop below stays float32
             for j in range(d):
                 DH[b, j] += coef * W_out[row, j]
+        loss -= math.log(prob)
     for b in range(B):
         for k in range(idx.shape[1]):
             coef = G[b, k]

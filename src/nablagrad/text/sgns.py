@@ -251,7 +251,9 @@ def _jit_step(
     G = ws.get("g", (B, K + 1), W_in.dtype)
     sgns_kernel, cbow_kernel = kernels()
     if kind == "sgns":
-        centres = np.asarray(data[0], dtype=np.int64)
+        centres = np.asarray(data[0])
+        if centres.dtype not in (np.int32, np.int64):
+            centres = centres.astype(np.int64)
         if len(centres) and (centres.min() < 0 or centres.max() >= V_in):
             raise IndexError(f"row index out of range for a matrix with {V_in} rows")
         in_scale = repeat_scale(centres[:, None], V_in, max_repeat)
@@ -260,7 +262,9 @@ def _jit_step(
             sgns_kernel(W_in, W_out, centres, idx, float(lr), out_scale, in_scale, H, DH, G)
         )
     contexts, weights, mask = data
-    contexts = np.asarray(contexts, dtype=np.int64)
+    contexts = np.asarray(contexts)
+    if contexts.dtype not in (np.int32, np.int64):
+        contexts = contexts.astype(np.int64)
     if contexts.size and (contexts.min() < 0 or contexts.max() >= V_in):
         raise IndexError(f"row index out of range for a matrix with {V_in} rows")
     in_scale = repeat_scale(contexts, V_in, max_repeat, mask)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import repeat
 
 from ..backend import np
 
@@ -39,7 +40,7 @@ def tokenize(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower())
 
 
-def iter_sentences(corpus: Corpus, tokenizer: Tokenizer | None = None) -> Iterator[list[str]]:
+def iter_sentences(corpus: Corpus, tokenizer: Tokenizer | None = None) -> Iterator[Sequence[str]]:
     """Yield each sentence of ``corpus`` as a list of tokens.
 
     A string corpus is split into lines; string sentences go through ``tokenizer`` (default
@@ -59,7 +60,7 @@ def iter_sentences(corpus: Corpus, tokenizer: Tokenizer | None = None) -> Iterat
                     f"sentence tokens must be str, got {type(sentence[0]).__name__}: "
                     "pass a list of token lists, e.g. [['the', 'cat'], ['a', 'dog']]"
                 )
-            yield list(sentence)
+            yield sentence  # read only: the caller's list itself, not a copy
         else:
             raise TypeError(
                 f"corpus items must be str or list of str, got {type(sentence).__name__}"
@@ -154,9 +155,11 @@ class Vocab:
 
     def encode(self, tokens: Iterable[str]) -> np.ndarray:
         """Indices of the in-vocabulary tokens (out-of-vocabulary tokens are dropped)."""
-        get = self.stoi.get
-        ids = [i for i in (get(t) for t in tokens) if i is not None]
-        return np.asarray(ids, dtype=np.int32)
+        if not isinstance(tokens, (list, tuple)):
+            tokens = list(tokens)
+        # -1 for out-of-vocabulary tokens, dropped below (one C-level pass over the tokens)
+        ids = np.fromiter(map(self.stoi.get, tokens, repeat(-1)), np.int32, len(tokens))
+        return ids if ids.size == 0 or ids.min() >= 0 else ids[ids >= 0]
 
     def encode_corpus(
         self, corpus: Corpus, tokenizer: Tokenizer | None = None
@@ -165,15 +168,15 @@ class Vocab:
 
         Returns ``(ids, sentence_ids)``, both ``int32`` and of equal length.
         """
-        ids, sids = [], []
-        for k, sent in enumerate(iter_sentences(corpus, tokenizer)):
+        ids, lengths = [], []
+        for sent in iter_sentences(corpus, tokenizer):
             e = self.encode(sent)
-            if len(e):
-                ids.append(e)
-                sids.append(np.full(len(e), k, dtype=np.int32))
-        if not ids:
+            ids.append(e)
+            lengths.append(len(e))
+        if not any(lengths):
             raise ValueError("empty corpus: no in-vocabulary tokens to train on")
-        return np.concatenate(ids), np.concatenate(sids)
+        sids = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+        return np.concatenate(ids), sids
 
 
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:

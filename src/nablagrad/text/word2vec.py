@@ -186,36 +186,58 @@ class Word2Vec:
         """Yield ``(arrays, lr, raw_tokens_done)`` for one epoch.
 
         Skip-gram arrays are ``(centres, contexts, negatives)``; CBOW arrays are
-        ``(contexts, mask, centres, negatives)``.  Deterministic for a given seed and epoch.
+        ``(contexts, mask, centres, negatives)``.  Deterministic for a given seed and epoch:
+        the subsampling draws from the epoch's generator, each chunk's windows and negatives
+        from the chunk's own (so workers preparing different chunks give the same batches).
         """
+        plan = self._epoch_plan(ids, sids, epoch)
+        for chunk in range(len(plan[3])):
+            yield from self._chunk_batches(plan, epoch, chunk)
+
+    def _epoch_plan(
+        self, ids: np.ndarray, sids: np.ndarray, epoch: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, range, int]:
+        """The epoch's subsampled tokens ``(kept ids, their sentence ids, their raw positions,
+        chunk starts, raw corpus length)``; a chunk holds ``8 * batch_size`` examples' tokens."""
         rng = np.random.default_rng([self.seed, epoch])
         n_raw = len(ids)
         positions = np.arange(n_raw, dtype=np.int64)
         kept, ksids, kpos = subsample(ids, self._keep, rng, sids, positions)
         per_token = (self.window + 1) if self.sg else 1
         chunk = max(1, self.batch_size // per_token) * 8
+        return kept, ksids, kpos, range(0, len(kept), chunk), n_raw
+
+    def _chunk_batches(
+        self, plan: tuple, epoch: int, chunk: int
+    ) -> Iterator[tuple[tuple[np.ndarray, ...], float, int]]:
+        """The batches of chunk number ``chunk`` of an epoch's plan (see :meth:`batches`)."""
+        kept, ksids, kpos, starts, n_raw = plan
+        rng = np.random.default_rng([self.seed, epoch, chunk + 1])
+        start, stop = starts[chunk], min(starts[chunk] + starts.step, len(kept))
+        c_ids, c_sids = kept[start:stop], ksids[start:stop]
+        first = int(kpos[start])  # raw corpus positions spanned by this chunk
+        done = int(kpos[stop - 1]) + 1
         total = self.epochs * n_raw
         K = self.negative
-        for start in range(0, len(kept), chunk):
-            c_ids, c_sids = kept[start : start + chunk], ksids[start : start + chunk]
-            first = int(kpos[start])  # raw corpus positions spanned by this chunk
-            done = int(kpos[min(start + chunk, len(kept)) - 1]) + 1
-            if self.sg:
-                cpos, xpos = window_pairs(c_sids, self.window, rng, self.shrink_windows)
-                examples = (c_ids[cpos], c_ids[xpos])
+        if self.sg:
+            cpos, xpos = window_pairs(c_sids, self.window, rng, self.shrink_windows)
+            examples = (c_ids[cpos], c_ids[xpos])
+        else:
+            ctx, mask = window_contexts(c_sids, self.window, rng, self.shrink_windows)
+            has = mask.any(axis=1)  # a centre word needs at least one context word
+            if has.all():
+                examples = (c_ids[ctx], mask, c_ids)
             else:
-                ctx, mask = window_contexts(c_sids, self.window, rng, self.shrink_windows)
-                has = mask.any(axis=1)
                 examples = (c_ids[ctx[has]], mask[has], c_ids[has])
-            n_ex = len(examples[0])
-            for b in range(0, n_ex, self.batch_size):
-                stop = min(b + self.batch_size, n_ex)
-                # linear decay by the share of raw tokens seen (interpolated inside a chunk)
-                seen = epoch * n_raw + first + (done - first) * b / n_ex
-                lr = self.alpha - (self.alpha - self.min_alpha) * seen / total
-                draws = rng.integers(0, len(self._table), size=(stop - b, K), dtype=np.int32)
-                negs = self._table[draws]
-                yield tuple(a[b:stop] for a in examples) + (negs,), lr, done
+        n_ex = len(examples[0])
+        for b in range(0, n_ex, self.batch_size):
+            end = min(b + self.batch_size, n_ex)
+            # linear decay by the share of raw tokens seen (interpolated inside a chunk)
+            seen = epoch * n_raw + first + (done - first) * b / n_ex
+            lr = self.alpha - (self.alpha - self.min_alpha) * seen / total
+            draws = rng.integers(0, len(self._table), size=(end - b, K), dtype=np.int32)
+            negs = self._table[draws]
+            yield tuple(a[b:end] for a in examples) + (negs,), lr, done
 
     # ------------------------------------------------------------------------------ train
     def train(self, sentences: Corpus | None = None, epochs: int | None = None) -> Word2Vec:
@@ -244,32 +266,43 @@ class Word2Vec:
 
             bar = tqdm(total=self.epochs * len(ids), unit="word", unit_scale=True, desc="word2vec")
         t0 = time.perf_counter()
+        lock = threading.Lock()  # guards the chunk counter, the totals and the bar
+        totals = [0.0, 0, 0]  # this epoch's loss sum, examples, raw tokens shown on the bar
+
+        def account(loss: float, n: int, done: int, epoch: int) -> None:
+            with lock:
+                totals[0] += loss
+                totals[1] += n
+                if bar is not None and done > totals[2]:
+                    bar.update(done - totals[2])
+                    mean = totals[0] / max(totals[1], 1)
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{mean:.4f}")
+                    totals[2] = done
+
         for epoch in range(self.epochs):
-            batches = prefetch(self.batches(ids, sids, epoch))
-            lock = threading.Lock()  # guards the batch iterator, the totals and the bar
-            totals = [0.0, 0, 0]  # loss sum, examples, raw tokens shown on the bar
+            totals[:] = [0.0, 0, 0]
+            if self.workers == 1:
+                # one step thread; a background thread prepares the next batches meanwhile
+                for arrays, lr, done in prefetch(self.batches(ids, sids, epoch)):
+                    account(step(*arrays, lr), len(arrays[-1]), done, epoch)
+            else:
+                plan = self._epoch_plan(ids, sids, epoch)
+                chunks = iter(range(len(plan[3])))
 
-            def consume(batches=batches, lock=lock, totals=totals, epoch=epoch) -> None:
-                """Step batches until the epoch's iterator is exhausted (one per worker)."""
-                while True:
-                    with lock:
-                        item = next(batches, None)
-                    if item is None:
-                        return
-                    arrays, lr, done = item
-                    loss = step(*arrays, lr)
-                    with lock:
-                        totals[0] += loss
-                        totals[1] += len(arrays[-1])
-                        if bar is not None and done > totals[2]:
-                            bar.update(done - totals[2])
-                            mean = totals[0] / max(totals[1], 1)
-                            bar.set_postfix(epoch=epoch + 1, loss=f"{mean:.4f}")
-                            totals[2] = done
+                def consume(plan=plan, chunks=chunks, epoch=epoch, lock=lock) -> None:
+                    """Take the next chunk, prepare its batches and step them, until none is
+                    left (one per worker: preparation runs in parallel too)."""
+                    while True:
+                        with lock:
+                            chunk = next(chunks, None)
+                        if chunk is None:
+                            return
+                        for arrays, lr, done in self._chunk_batches(plan, epoch, chunk):
+                            account(step(*arrays, lr), len(arrays[-1]), done, epoch)
 
-            # workers > 1: that many consumers on the shared thread pool, each stepping whole
-            # batches (lock-free updates, as gensim); workers == 1 runs on this thread
-            parallel.run([consume] * self.workers)
+                # that many consumers on the shared thread pool, each stepping whole batches
+                # (lock-free updates, as gensim)
+                parallel.run([consume] * self.workers)
             if bar is not None and totals[2] < len(ids):
                 bar.update(len(ids) - totals[2])
             self.losses.append(totals[0] / max(totals[1], 1))
