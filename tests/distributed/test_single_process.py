@@ -145,8 +145,15 @@ def test_torch_randperm_is_torchs(n, seed):
     assert np.array_equal(torch_randperm(n, seed), want)
 
 
-def test_vectorised_swaps_equal_the_swap_loop():
-    from nablagrad.utils.data.distributed import fisher_yates
+@pytest.mark.parametrize("compiled", [False, True])
+def test_vectorised_swaps_equal_the_swap_loop(compiled):
+    from nablagrad import backend
+    from nablagrad.utils.data.distributed import fisher_yates, fisher_yates_numpy
+
+    if compiled and not backend.jit_available():
+        pytest.skip("Numba is not installed (pip install -e '.[test]' brings it)")
+    if not compiled:
+        fisher_yates = fisher_yates_numpy  # noqa: F811
 
     rng = np.random.default_rng(0)
     for n in [1, 2, 3, 4, 5, 8, 13, 100, 5000]:

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ... import distributed as dist
-from ...backend import np
+from ...backend import jit_available, njit, np
 from .sampler import Sampler
 
 __all__ = ["DistributedSampler", "torch_randperm"]
@@ -47,9 +47,37 @@ def torch_randperm(n: int, seed: int) -> np.ndarray:
     return fisher_yates(picks, n)
 
 
+_compiled: dict[str, Any] = {}
+
+
+def _swap_loop(z: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    for i in range(len(z)):
+        k = z[i]
+        out[i], out[k] = out[k], out[i]
+
+
 def fisher_yates(z: np.ndarray, n: int) -> np.ndarray:
     """The permutation of 0..n-1 left by the swaps ``a[i] <-> a[z[i]]`` for i = 0, 1, ...
-    (``z[i] >= i``), without a Python loop over them (~4x faster for 60,000 items).
+    (``z[i] >= i``): the swap loop compiled by Numba when it is there (0.1 ms for 60,000
+    items), else :func:`fisher_yates_numpy`.
+
+    Example:
+        >>> import numpy as np
+        >>> fisher_yates(np.array([2, 1]), 3).tolist()  # swap(0, 2), swap(1, 1)
+        [2, 1, 0]
+    """
+    if not jit_available():
+        return fisher_yates_numpy(z, n)
+    if "swap" not in _compiled:
+        _compiled["swap"] = njit(_swap_loop)
+    out = np.arange(n, dtype=np.int64)
+    _compiled["swap"](np.ascontiguousarray(z, dtype=np.int64), out)
+    return out
+
+
+def fisher_yates_numpy(z: np.ndarray, n: int) -> np.ndarray:
+    """:func:`fisher_yates` without a Python loop over the swaps (~4x faster than one for
+    60,000 items, ~40x slower than the compiled loop).
 
     Position i is final after step i, and holds the value found at position ``z[i]`` then:
     the one that the previous step with the same partner moved there, or ``z[i]`` itself if
@@ -60,7 +88,7 @@ def fisher_yates(z: np.ndarray, n: int) -> np.ndarray:
 
     Example:
         >>> import numpy as np
-        >>> fisher_yates(np.array([2, 1]), 3).tolist()  # swap(0, 2), swap(1, 1)
+        >>> fisher_yates_numpy(np.array([2, 1]), 3).tolist()  # swap(0, 2), swap(1, 1)
         [2, 1, 0]
     """
     m = len(z)
