@@ -347,17 +347,17 @@ def _accumulate_leaf(t: Any, g: Any, create_graph: bool, handed: set) -> None:
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
         return
-    if t.grad is None:
+    # ``g`` already has t's shape and dtype (``_fit``): set ``_grad`` without the setter's checks
+    grad = t._grad
+    if grad is None:
         if g.base is not None or id(g) in handed:
             g = g.copy()
         handed.add(id(g))
-        t.grad = Tensor._wrap(g)
-    elif (
-        t.grad._data.shape == g.shape and t.grad._data.dtype == g.dtype and not t.grad.requires_grad
-    ):
-        t.grad._data += g
+        t._grad = Tensor._wrap(g)
+    elif grad._data.shape == g.shape and grad._data.dtype == g.dtype and not grad._requires_grad:
+        grad._data += g
     else:
-        t.grad = Tensor._wrap(t.grad._data + g)
+        t._grad = Tensor._wrap(grad._data + g)
 
 
 def unbroadcast(g: Any, shape: tuple) -> Any:

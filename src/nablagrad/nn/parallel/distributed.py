@@ -387,11 +387,11 @@ class DistributedDataParallel(Module):
             for j, p in enumerate(b.params):
                 if used is not None and not used[b.idx[j]]:
                     continue  # unused on every rank: .grad stays as it was
-                view = b.view(j)
+                view = b.view(j)  # shaped and typed like p: set _grad without the setter's checks
                 if as_view:
-                    p.grad = Tensor._wrap(view)
+                    p._grad = Tensor._wrap(view)
                 elif p.grad is None or p.grad._data.shape != view.shape:
-                    p.grad = Tensor._wrap(view.copy() if averaged else view / self._world)
+                    p._grad = Tensor._wrap(view.copy() if averaged else view / self._world)
                 elif averaged:
                     xp.copyto(p.grad._data, view)
                 else:
