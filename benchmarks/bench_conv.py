@@ -1,7 +1,7 @@
 """Conv2d / MaxPool2d / LeNet-5 training step: nablagrad vs PyTorch eager (CPU) vs NumPy.
 
 Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 20] [--threads 1] [--stat min]
-[--retain-memory] [--clock cpu]``.
+[--retain-memory] [--clock cpu] [--block 4]``.
 Every case runs the same work in each library in this one process (the libraries take turns
 in every round, so machine load hits them alike) and prints the median (or best) time per call
 and the ratio nablagrad / peer (lower is better).  ``--retain-memory`` calls
@@ -27,18 +27,29 @@ STAT: Callable[[list], float] = statistics.median
 CLOCK: Callable[[], float] = time.perf_counter
 
 
+BLOCK = 1  # calls per library per turn (--block)
+
+
 def timeit(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 3) -> dict:
     """Median (``--stat min``: best) seconds per call of each function; the functions take
-    turns in every round so a busy machine slows them alike."""
+    turns in every round so a busy machine slows them alike.
+
+    With ``--block K > 1`` each turn is K consecutive calls of one library and the first of
+    them is not timed: with several threads, the worker threads a library leaves spinning
+    after its calls (OpenMP's in PyTorch, OpenBLAS's in NumPy) occupy the cores the other
+    library's next call needs, which a program using only one of them never sees."""
     for _ in range(warmup):
         for fn in fns.values():
             fn()
     times: dict[str, list] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
-            t0 = CLOCK()
-            fn()
-            times[name].append(CLOCK() - t0)
+            if BLOCK > 1:
+                fn()  # the switch-in call: the other library's threads may still spin
+            for _ in range(max(BLOCK - 1, 1)):
+                t0 = CLOCK()
+                fn()
+                times[name].append(CLOCK() - t0)
     return {name: STAT(ts) for name, ts in times.items()}
 
 
@@ -322,10 +333,20 @@ def main() -> None:
         "with --threads 1 every library computes on the calling thread, so this is robust "
         "to other processes loading a shared machine (1 thread only)",
     )
+    ap.add_argument(
+        "--block",
+        type=int,
+        default=1,
+        help="calls per library per turn; K > 1 leaves the first call of each turn untimed "
+        "(with several threads: the other library's spinning worker threads), see timeit",
+    )
     args = ap.parse_args()
+    if args.block < 1:
+        ap.error("--block must be >= 1")
     if args.clock == "cpu" and args.threads != 1:
         ap.error("--clock cpu counts only the calling thread: use it with --threads 1")
-    global STAT, CLOCK
+    global STAT, CLOCK, BLOCK
+    BLOCK = args.block
     STAT = min if args.stat == "min" else statistics.median
     CLOCK = time.thread_time if args.clock == "cpu" else time.perf_counter
     if args.retain_memory:

@@ -166,6 +166,7 @@ def test_batch_shards_match_unsharded(monkeypatch, path, groups):
     (every shard boundary, uneven shards, weight gradients summed over shards)."""
     _skip_without_gemm(path)
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
+    monkeypatch.setattr(conv_ops, "SHARDED_PATHS", conv_ops.PATHS)
     old = ng.get_num_threads()
     ng.set_num_threads(3)
     try:
@@ -189,6 +190,25 @@ def test_batch_shards_match_unsharded(monkeypatch, path, groups):
                 atol=1e-4,
                 rtol=1e-4,
             )
+    finally:
+        ng.set_num_threads(old)
+
+
+def test_only_paths_outside_the_blas_are_split():
+    """The 5x5 FFT / row-shift layers are split over the batch on 2 threads; im2col's and
+    Winograd's large GEMMs are left to the BLAS's threads."""
+    old = ng.get_num_threads()
+    ng.set_num_threads(2)
+    try:
+        p5 = ((1, 1), ((2, 2), (2, 2)), (1, 1), 1)
+        shape, wshape = (64, 16, 14, 14), (16, 16, 5, 5)
+        assert choose_path(np, shape, wshape, p5, np.float32) == "fft"
+        assert len(conv_ops._shard_ranges(np, shape, wshape, p5, "fft")) == 2
+        p3 = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+        shape, wshape = (64, 64, 16, 16), (128, 64, 3, 3)
+        assert choose_path(np, shape, wshape, p3, np.float32) == "winograd6"
+        assert conv_ops._shard_ranges(np, shape, wshape, p3, "winograd6") == [(0, 64)]
+        assert conv_ops._shard_ranges(np, shape, wshape, p3, "im2col") == [(0, 64)]
     finally:
         ng.set_num_threads(old)
 

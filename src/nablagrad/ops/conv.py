@@ -267,7 +267,7 @@ class Conv2dFn(Function):
         self.path = path = (
             choose_path(xp, x.shape, w.shape, prm, x.dtype) if x.dtype == w.dtype else "im2col"
         )
-        ranges = _shard_ranges(xp, x.shape, w.shape, prm)
+        ranges = _shard_ranges(xp, x.shape, w.shape, prm, path)
         if len(ranges) == 1:
             out, state = _forward_shard(xp, path, x, w, prm)
             self.states = [state]
@@ -349,6 +349,12 @@ def _bias_grad(xp: Any, g: Any) -> Any:
 # a convolution is split over the batch between ``parallel`` threads when it has at least this
 # many multiply-adds (a hand-off costs tens of microseconds)
 SHARD_MIN_MACS = 1 << 22
+# ... and when its path does most of its work outside the BLAS: FFTs (single-threaded in
+# SciPy) and the row-shift path's small GEMMs.  im2col's and Winograd's large GEMMs run faster
+# on the BLAS's own threads than split over the batch with a one-thread BLAS (measured on 2
+# cores: CIFAR's 64->128 3x3 layer 31 ms unsplit vs 40 ms split, LeNet's 1->6 layer 4.5 vs
+# 5.0 ms; the 5x5 FFT and row-shift layers 3.1 and 1.2 ms split vs 4.6-5.1 and 1.4-1.5 ms)
+SHARDED_PATHS: tuple[str, ...] = ("fft", "rowshift")
 
 
 def _out_hw(x_shape: tuple, w_shape: tuple, prm: tuple) -> tuple:
@@ -359,11 +365,16 @@ def _out_hw(x_shape: tuple, w_shape: tuple, prm: tuple) -> tuple:
     )
 
 
-def _shard_ranges(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple) -> list:
-    """Contiguous batch ranges, one per thread, when the convolution is worth splitting."""
+def _shard_ranges(
+    xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, path: str | None = None
+) -> list:
+    """Contiguous batch ranges, one per thread, when the convolution is worth splitting
+    (``path``: the path it takes; only those in ``SHARDED_PATHS`` are split)."""
     n = x_shape[0]
     threads = min(parallel.get_num_threads(), n)
     if threads <= 1 or xp.__name__ != "numpy":
+        return [(0, n)]
+    if path is not None and path not in SHARDED_PATHS:
         return [(0, n)]
     oh, ow = _out_hw(x_shape, w_shape, prm)
     o, cg, kh, kw = w_shape
