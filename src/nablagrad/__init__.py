@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from . import _validate, backend, cuda
+from . import _validate, accelerator, backend, cuda
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     bool_,
@@ -128,6 +128,7 @@ from .ops.linalg import (
     mm,
     mv,
     outer,
+    spmm,
     tensordot,
     vdot,
 )
@@ -364,6 +365,17 @@ from .ops.sorting import (
 from .parallel import get_num_threads, set_num_threads
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
+from .tensortypes import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 
 bool = bool_  # noqa: A001 - torch.bool
 float = float32  # noqa: A001 - torch.float

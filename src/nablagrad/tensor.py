@@ -554,9 +554,20 @@ class Tensor:
             out = self.clone()
         return out
 
-    def type(self, dtype: Any = None) -> Any:
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """Without an argument, the legacy type name (``nablagrad.FloatTensor`` for float32, as
+        torch's ``torch.FloatTensor``); with a dtype, a legacy class (``LongTensor``) or its name
+        (``"torch.LongTensor"``), the tensor converted to it."""
+        from .tensortypes import NAMES, TYPES
+
         if dtype is None:
-            return f"nablagrad.{self.dtype.name.capitalize()}Tensor"
+            return f"nablagrad.{NAMES.get(self.dtype.name, self.dtype.name)}"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            name = dtype.rpartition(".")[2]
+            if name not in TYPES:
+                raise TypeError(f"invalid type {dtype!r}: use e.g. 'torch.FloatTensor'")
+            dtype = TYPES[name]
+        dtype = getattr(dtype, "dtype", dtype) if isinstance(dtype, type) else dtype
         return self.to(dtype=dtype)
 
     def type_as(self, other: Tensor) -> Tensor:

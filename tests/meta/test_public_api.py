@@ -95,6 +95,7 @@ CASES: dict[str, Case] = {
     # -- linear algebra -------------------------------------------------------------------------
     "matmul": Case(lambda L, a, b: L.matmul(a, b), [(2, 3, 4), (4, 5)], {"rtol": 1e-4}),
     "mm": Case(lambda L, a, b: L.mm(a, b), [(3, 4), (4, 2)], {"rtol": 1e-4}),
+    "spmm": Case(lambda L, a, b: L.spmm(a, b), [(3, 4), (4, 2)], {"rtol": 1e-4}),
     "mv": Case(lambda L, a, b: L.mv(a, b), [(3, 4), (4,)], {"rtol": 1e-4}),
     "dot": Case(lambda L, a, b: L.dot(a, b), [(4,), (4,)], {"rtol": 1e-4}),
     "bmm": Case(lambda L, a, b: L.bmm(a, b), [(2, 3, 4), (2, 4, 2)], {"rtol": 1e-4}),
@@ -1216,6 +1217,15 @@ ALIASES = {
 
 NOT_OPS = "a torch-named object, not an operation; tested in"
 REASONS: dict[str, str] = {
+    "BoolTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
+    "ByteTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
+    "CharTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
+    "DoubleTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
+    "FloatTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
+    "HalfTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
+    "IntTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
+    "LongTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
+    "ShortTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
     # run-time switches (no tensor math): tests/core/test_torch_runtime.py
     **{
         n: "a run-time switch, not an op: tests/core/test_torch_runtime.py"

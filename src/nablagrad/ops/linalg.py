@@ -77,6 +77,15 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
     return matmul(a, b)
 
 
+def spmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """``torch.spmm``: the matrix product ``input @ mat2`` of two 2-D tensors.
+
+    nablagrad has no sparse layout, so both operands are dense (as torch allows) and this is
+    :func:`mm`.
+    """
+    return mm(input, mat2)
+
+
 def mv(a: Tensor, v: Tensor) -> Tensor:
     """Matrix-vector product."""
     if a.ndim != 2 or v.ndim != 1:

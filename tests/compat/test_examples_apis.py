@@ -1,0 +1,79 @@
+"""torch APIs that the scripts of pytorch/examples use, each compared with torch itself.
+
+Found by running those scripts (MNIST, VAE, GCN/GAT, word language model, ...) with nablagrad
+standing in for torch; every test here is a minimal reproduction of one gap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import nablagrad as ng
+
+
+def test_accelerator_matches_torch_without_a_gpu():
+    if ng.cuda.is_available():
+        pytest.skip("this machine has a GPU: torch (CPU build) and nablagrad disagree by design")
+    assert ng.accelerator.is_available() is torch.accelerator.is_available() is False
+    assert ng.accelerator.current_accelerator() is torch.accelerator.current_accelerator() is None
+    assert ng.accelerator.device_count() == torch.accelerator.device_count() == 0
+    for name in ("current_device_index", "synchronize"):
+        with pytest.raises(RuntimeError, match="none is available"):
+            getattr(torch.accelerator, name)()
+        with pytest.raises(RuntimeError, match="none is available"):
+            getattr(ng.accelerator, name)()
+    # the examples' device choice
+    lib_devices = []
+    for lib in (torch, ng):
+        use = lib.accelerator.is_available()
+        lib_devices.append(str(lib.accelerator.current_accelerator() if use else lib.device("cpu")))
+    assert lib_devices == ["cpu", "cpu"]
+
+
+@pytest.mark.parametrize(
+    "name", ["FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor"]
+)
+def test_legacy_tensor_classes_build_like_torch(name):
+    data = np.array([[1, 0, 2], [3, 4, 0]], dtype=np.int32)
+    for args in [(data,), ([1.7, 2.2, 0.0],), (2, 3), (torch.Size([4]),), ()]:
+        t = getattr(torch, name)(*args)
+        nargs = tuple(ng.Size(a) if isinstance(a, torch.Size) else a for a in args)
+        n = getattr(ng, name)(*nargs)
+        assert str(n.dtype).split(".")[1] == str(t.dtype).split(".")[1]
+        assert tuple(n.shape) == tuple(t.shape)
+        if args and not isinstance(args[0], int) and not isinstance(args[0], torch.Size):
+            np.testing.assert_array_equal(n.numpy(), t.numpy())
+
+
+def test_legacy_tensor_classes_isinstance_and_type():
+    x, tx = ng.zeros(2), torch.zeros(2)
+    assert isinstance(x, ng.FloatTensor) and isinstance(tx, torch.FloatTensor)
+    assert not isinstance(x, ng.LongTensor) and not isinstance(tx, torch.LongTensor)
+    assert x.type() == "nablagrad.FloatTensor" and tx.type() == "torch.FloatTensor"
+    assert x.long().type().endswith("LongTensor")
+    assert x.type(ng.LongTensor).dtype == ng.int64
+    assert x.type("torch.DoubleTensor").dtype == ng.float64
+    assert x.type(ng.float64).dtype == ng.float64
+    # a tensor of another dtype is refused, as in torch
+    with pytest.raises(TypeError):
+        torch.FloatTensor(torch.zeros(2, dtype=torch.int64))
+    with pytest.raises(TypeError, match="int64"):
+        ng.FloatTensor(ng.zeros(2, dtype=ng.int64))
+    same = ng.zeros(3)
+    assert ng.FloatTensor(same) is same
+
+
+def test_spmm_on_dense_matrices_is_mm():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 5)).astype(np.float32)
+    b = rng.standard_normal((5, 3)).astype(np.float32)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    na, nb = ng.tensor(a, requires_grad=True), ng.tensor(b, requires_grad=True)
+    t, n = torch.spmm(ta, tb), ng.spmm(na, nb)
+    np.testing.assert_allclose(n.detach().numpy(), t.detach().numpy(), rtol=1e-5, atol=1e-6)
+    t.sum().backward()
+    n.sum().backward()
+    np.testing.assert_allclose(na.grad.numpy(), ta.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(nb.grad.numpy(), tb.grad.numpy(), rtol=1e-5, atol=1e-6)
