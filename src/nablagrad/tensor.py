@@ -777,8 +777,9 @@ class Tensor:
     def lerp_(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.lerp_(self, *args, **kwargs)
 
-    def clamp_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _ops.clamp_(self, *args, **kwargs)
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """In place: ``self = min(max(self, min), max)`` (either bound may be given by keyword)."""
+        return _ops.clamp_(self, min, max)
 
     def exp_(self) -> Tensor:
         return _ops.exp_(self)
@@ -1393,8 +1394,8 @@ class Tensor:
     def polygamma_(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.polygamma_(self, *args, **kwargs)
 
-    def clip_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _ops.clip_(self, *args, **kwargs)
+    def clip_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _ops.clip_(self, min, max)
 
     def divide_(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.divide_(self, *args, **kwargs)

@@ -77,3 +77,25 @@ def test_spmm_on_dense_matrices_is_mm():
     n.sum().backward()
     np.testing.assert_allclose(na.grad.numpy(), ta.grad.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(nb.grad.numpy(), tb.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"min": 0.0}, {"max": 1.0}, {"min": -1.0, "max": 1.0}, {"min": [0.0, 1.0, 0.0, 0.0]}],
+)
+@pytest.mark.parametrize("name", ["clamp_", "clip_"])
+def test_in_place_clamp_takes_keyword_bounds(name, kwargs):
+    # torchvision's make_grid normalises with img.clamp_(min=low, max=high)
+    x = np.array([-2.0, 0.5, 3.0, 0.9], dtype=np.float32)
+    kt = {k: torch.tensor(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+    kn = {k: ng.tensor(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+    t, n = torch.tensor(x), ng.tensor(x)
+    assert getattr(n, name)(**kn) is n
+    getattr(t, name)(**kt)
+    np.testing.assert_array_equal(n.numpy(), t.numpy())
+    # and through autograd: the in-place result's gradient
+    tl = torch.tensor(x, requires_grad=True)
+    nl = ng.tensor(x, requires_grad=True)
+    getattr(tl * 1, name)(**kt).sum().backward()
+    getattr(nl * 1, name)(**kn).sum().backward()
+    np.testing.assert_array_equal(nl.grad.numpy(), tl.grad.numpy())

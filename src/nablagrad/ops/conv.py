@@ -85,9 +85,13 @@ def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any)
         return "im2col"
     if w_shape[1] >= WINOGRAD_MIN_CHANNELS and tuple(w_shape[2:]) == (3, 3):
         # F(4x4, 3x3) on 6x6 tiles: 4x fewer multiplications than im2col (F(2x2, 3x3): 2.25x)
-        # for about the same transform passes; measured faster on every such layer tried
+        # for about the same transform passes; measured faster on every such layer tried with
+        # enough output tiles.  On fewer, im2col (FFT's transforms cost more still: 2 x 64 x
+        # 14 x 14, 5.4 ms vs 0.3 ms)
         if winograd6_ok(xp, x_shape, w_shape, prm, dtype):
-            return "winograd6"
+            if _winograd6_tiles(x_shape, prm) >= WINOGRAD_MIN_TILES:
+                return "winograd6"
+            return "im2col"
         if winograd_ok(xp, x_shape, w_shape, prm, dtype):
             return "winograd"
     fft = fft_conv_ok(xp, x_shape, w_shape, prm, dtype)
@@ -101,6 +105,18 @@ def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any)
 # below this many input channels a 3x3 convolution's im2col GEMM is memory-bound and Winograd's
 # transforms (4x the output's size in intermediates) cost more than the multiplications saved
 WINOGRAD_MIN_CHANNELS = 32
+# Winograd transforms the whole (Cout, Cin, 3, 3) weight to (36, Cout, Cin) on every call, which
+# costs as much as the GEMMs of about a hundred 4x4 output tiles, whatever the channel counts: on
+# fewer tiles (small images or batches: ResNet's last stages on 28x28 MNIST, 2 x 512 x 1 x 1) it
+# ran 2-50x slower than im2col (2 x 512 x 1 x 1: 425 ms vs 8 ms), so im2col takes those.
+WINOGRAD_MIN_TILES = 128
+
+
+def _winograd6_tiles(x_shape: tuple, prm: tuple) -> int:
+    """How many 4x4 output tiles F(4x4, 3x3) computes for a stride-1 3x3 convolution."""
+    (pt, pb), (pl, pr) = prm[1]
+    oh, ow = x_shape[2] + pt + pb - 2, x_shape[3] + pl + pr - 2
+    return x_shape[0] * -(-oh // 4) * -(-ow // 4)
 
 
 def _windows(xp: Any, x: Any, kernel: tuple, stride: tuple, dilation: tuple) -> Any:

@@ -16,8 +16,8 @@ Example:
 
 from __future__ import annotations
 
-from . import datasets, transforms
+from . import datasets, models, transforms, utils
 
 __version__ = "0.28.0+nablagrad"
 
-__all__ = ["datasets", "transforms"]
+__all__ = ["datasets", "models", "transforms", "utils"]
