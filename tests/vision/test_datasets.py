@@ -80,3 +80,32 @@ def test_cifar10_layout(tmp_path):
     np.testing.assert_allclose(x._data * 255, data[2].reshape(3, 32, 32), atol=1e-3)
     raw, _ = datasets.CIFAR10(str(tmp_path), train=False)[0]
     assert isinstance(raw, Image.Image) and raw.mode == "RGB"
+
+
+@pytest.mark.parametrize("image_size", [(3, 6, 5), (1, 4, 4)])
+def test_fakedata_serves_like_torchvision(image_size):
+    tv = import_torchvision()
+    t = tv.datasets.FakeData(size=5, image_size=image_size, num_classes=3)
+    n = datasets.FakeData(size=5, image_size=image_size, num_classes=3)
+    assert len(n) == len(t) == 5
+    for i in range(5):
+        (ti, tt), (ni, nt) = t[i], n[i]
+        assert (ni.size, ni.mode) == (ti.size, ti.mode)
+        assert type(nt) is type(tt) is int and 0 <= nt < 3
+    # one image per index, and the global random state is left alone
+    ng.manual_seed(7)
+    expect = ng.rand(3)
+    ng.manual_seed(7)
+    first = np.asarray(n[2][0])
+    np.testing.assert_array_equal(ng.rand(3).numpy(), expect.numpy())
+    np.testing.assert_array_equal(np.asarray(n[2][0]), first)
+    assert not np.array_equal(np.asarray(n[1][0]), first)
+    with pytest.raises(IndexError, match="index out of range"):
+        n[5]
+    with pytest.raises(IndexError, match="index out of range"):
+        t[5]
+    # as dcgan's --dataset fake uses it: transforms and a DataLoader
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+    batch, targets = next(iter(DataLoader(datasets.FakeData(4, image_size, 3, tf), batch_size=4)))
+    assert tuple(batch.shape) == (4, *image_size) and tuple(targets.shape) == (4,)
+    assert float(batch.min()) >= -1 and float(batch.max()) <= 1

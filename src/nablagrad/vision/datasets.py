@@ -1,11 +1,12 @@
-"""torchvision-compatible data sets: ``MNIST``, ``FashionMNIST``, ``CIFAR10``.
+"""torchvision-compatible data sets: ``MNIST``, ``FashionMNIST``, ``CIFAR10`` and ``FakeData``.
 
 Files are found where torchvision puts them: ``root/MNIST/raw/``,
 ``root/FashionMNIST/raw/`` (IDX files, plain or ``.gz``) and ``root/cifar-10-batches-py/``.
 With ``download=True`` missing files are fetched by nablagrad's SHA-256-verified downloader
 (``nablagrad.datasets``); without it a missing data set raises torchvision's error.  Samples are
 ``(image, target)``: a PIL image (mode ``L`` or ``RGB``) passed through ``transform`` and an
-``int`` passed through ``target_transform``.
+``int`` passed through ``target_transform``.  ``FakeData`` needs no files: random images
+(the same image for the same index, drawn without disturbing the global random state).
 
 Example:
     >>> from nablagrad.vision import datasets, transforms
@@ -29,7 +30,7 @@ from ..datasets.download import fetch
 from ..tensor import Tensor
 from ..utils.data import Dataset
 
-__all__ = ["VisionDataset", "MNIST", "FashionMNIST", "CIFAR10"]
+__all__ = ["VisionDataset", "MNIST", "FashionMNIST", "CIFAR10", "FakeData"]
 
 
 def _pil() -> Any:
@@ -192,3 +193,58 @@ class CIFAR10(VisionDataset):
         if self.target_transform is not None:
             target = self.target_transform(target)
         return img, target
+
+
+class FakeData(VisionDataset):
+    """``size`` random PIL images of ``image_size`` (C, H, W) with random targets in
+    ``[0, num_classes)``, as torchvision's ``FakeData`` (scripts' ``--dummy`` data).
+
+    Sample ``i`` is drawn from ``N(0, 1)`` after seeding with ``i + random_offset`` (the global
+    random state is saved and restored), then converted like ``transforms.ToPILImage``; so
+    the same index always gives the same sample (not torchvision's pixels: the generators differ).
+
+    Example:
+        >>> from nablagrad.vision import datasets
+        >>> img, target = datasets.FakeData(size=4, image_size=(3, 8, 8))[1]
+        >>> img.size, img.mode, 0 <= target < 10
+        ((8, 8), 'RGB', True)
+    """
+
+    def __init__(
+        self,
+        size: int = 1000,
+        image_size: tuple[int, int, int] = (3, 224, 224),
+        num_classes: int = 10,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+        random_offset: int = 0,
+    ) -> None:
+        super().__init__(None, transform=transform, target_transform=target_transform)
+        self.size = size
+        self.num_classes = num_classes
+        self.image_size = image_size
+        self.random_offset = random_offset
+
+    def __getitem__(self, index: int) -> tuple:
+        from .. import random
+        from ..creation import randint, randn
+        from .transforms import ToPILImage
+
+        if index >= len(self):
+            raise IndexError(f"{type(self).__name__} index out of range")
+        state = random.get_rng_state()
+        try:
+            random.manual_seed(int(index) + self.random_offset)
+            img = randn(*self.image_size)
+            target = randint(0, self.num_classes, size=(1,))[0]
+        finally:
+            random.set_rng_state(state)
+        img = ToPILImage()(img)
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target.item()
+
+    def __len__(self) -> int:
+        return self.size
