@@ -99,3 +99,35 @@ def test_in_place_clamp_takes_keyword_bounds(name, kwargs):
     getattr(tl * 1, name)(**kt).sum().backward()
     getattr(nl * 1, name)(**kn).sum().backward()
     np.testing.assert_array_equal(nl.grad.numpy(), tl.grad.numpy())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_cross_entropy_saturated_probabilities_match_torch(reduction):
+    # a sigmoid that saturates to exactly 0 or 1 (the siamese network example): torch clamps
+    # the logs at -100 and the input gradient's denominator at 1e-12, so nothing is nan
+    p = np.array([0.0, 1.0, 0.5, 1e-30, 0.3, 1.0], dtype=np.float32)
+    y = np.array([1.0, 0.0, 1.0, 1.0, 0.2, 1.0], dtype=np.float32)
+    w = np.array([1.0, 2.0, 0.5, 1.0, 3.0, 1.0], dtype=np.float32)
+    res = []
+    for lib in (torch, ng):
+        pt = lib.tensor(p, requires_grad=True)
+        yt = lib.tensor(y, requires_grad=True)
+        loss = lib.nn.functional.binary_cross_entropy(pt, yt, lib.tensor(w), reduction=reduction)
+        loss.backward(lib.ones_like(loss))
+        res.append([loss.detach().numpy(), pt.grad.numpy(), yt.grad.numpy()])
+    for a, b in zip(res[1], res[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)  # inf (target at p = 0, 1) too
+    # the module form, in a training step, stays finite
+    out = ng.nn.Sigmoid()(ng.tensor([[40.0], [-120.0]], requires_grad=True)).squeeze()
+    loss = ng.nn.BCELoss()(out, ng.tensor([0.0, 1.0]))
+    loss.backward()
+    assert np.isfinite(loss.item()) and loss.item() == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("a, b", [(1, 0), (1.0, 0), (True, False), (2.5, -1.5), (3, True)])
+def test_where_with_two_python_scalars(a, b):
+    cond = np.array([0.2, 0.7, 0.9]) > 0.5
+    t = torch.where(torch.tensor(cond), a, b)
+    n = ng.where(ng.tensor(cond), a, b)
+    assert str(n.dtype).split(".")[1] == str(t.dtype).split(".")[1]
+    np.testing.assert_array_equal(n.numpy(), t.numpy())

@@ -96,9 +96,9 @@ def binary_cross_entropy(
             "binary_cross_entropy: input probabilities must lie in [0, 1]: apply "
             "sigmoid first, or use binary_cross_entropy_with_logits on raw scores"
         )
-    loss = -(
-        target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100)
-    )
+    if target.dtype != input.dtype:
+        target = target.to(input.dtype)
+    loss = P.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

@@ -384,6 +384,18 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     c = cond._data if isinstance(cond, Tensor) else cond
     if getattr(c, "dtype", None) is None or c.dtype.kind != "b":
         raise TypeError("where: condition must be a bool tensor (e.g. x > 0)")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        # two Python scalars (where(x > 0.5, 1, 0)): torch's type of the pair, on cond's device
+        kinds = {type(v) for v in (a, b)}
+        if kinds <= {bool}:
+            dt = np.dtype(np.bool_)
+        elif float in kinds or not kinds <= {bool, int}:
+            dt = backend.get_default_dtype().np
+        else:
+            dt = np.dtype(np.int64)
+        xp = get_array_module(c)
+        a = Tensor._wrap(xp.asarray(a, dtype=dt))
+        b = Tensor._wrap(xp.asarray(b, dtype=dt))
     a, b = prepare(a, b)
     return Where.apply(a, b, cond=c)
 

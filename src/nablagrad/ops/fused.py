@@ -156,6 +156,42 @@ class Silu(Function):
         return (g * s * (1 + x * (1 - s)),)
 
 
+class BinaryCrossEntropy(Function):
+    """Elementwise BCE as torch computes it, on probabilities ``p`` and targets ``y``::
+
+        l = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100))
+        dl/dp = (p - y) / max(p (1 - p), 1e-12)
+        dl/dy = log(1 - p) - log p          (not clamped, as in torch: infinite at p = 0, 1)
+
+    The clamps keep the loss and the input's gradient finite at p = 0 and p = 1 (a saturated
+    sigmoid), where the composed logs would give inf and nan.
+    """
+
+    def forward(self, p, y):
+        lp, l1p = _clamped_logs(p)
+        return -(y * lp + (1 - y) * l1p)
+
+    def backward(self, g, out, p, y):
+        gp = g * (p - y) / ((1 - p) * p).clip(1e-12) if self.needs(0) else None
+        gy = None
+        if self.needs(1):
+            if self.m.tensors:
+                gy = g * (self.m.log(1 - p) - self.m.log(p))
+            else:
+                with get_array_module(p).errstate(divide="ignore"):
+                    gy = g * (get_array_module(p).log(1 - p) - get_array_module(p).log(p))
+        return gp, gy
+
+
+def _clamped_logs(p: Any) -> tuple:
+    """max(log p, -100) and max(log(1 - p), -100) on arrays, without log(0) warnings."""
+    xp = get_array_module(p)
+    with xp.errstate(divide="ignore"):
+        lp = xp.maximum(xp.log(p), p.dtype.type(-100))
+        l1p = xp.maximum(xp.log(1 - p), p.dtype.type(-100))
+    return lp, l1p
+
+
 class Softplus(Function):
     """softplus(x) = log(1 + exp(beta x)) / beta (x above ``threshold``); d = sigmoid(beta x)."""
 
