@@ -1648,6 +1648,15 @@ class Tensor:
     def is_cpu(self) -> bool:
         return self.device.type == "cpu"
 
+    # torch's other device and layout flags: nablagrad tensors are dense, on "cpu" or "cuda"
+    # (scripts test ``input.is_cuda or input.is_xpu`` before multi-device paths)
+    is_xpu = is_mps = is_meta = is_ipu = is_xla = is_maia = is_mtia = is_vulkan = property(
+        lambda self: False, doc="False: nablagrad has no such device."
+    )
+    is_mkldnn = is_quantized = is_sparse_csr = is_nested = property(
+        lambda self: False, doc="False: nablagrad tensors are dense, strided and unquantized."
+    )
+
     @property
     def nbytes(self) -> int:
         return int(self._data.nbytes)

@@ -131,3 +131,12 @@ def test_where_with_two_python_scalars(a, b):
     n = ng.where(ng.tensor(cond), a, b)
     assert str(n.dtype).split(".")[1] == str(t.dtype).split(".")[1]
     np.testing.assert_array_equal(n.numpy(), t.numpy())
+
+
+def test_device_and_layout_flags_are_those_of_a_dense_cpu_tensor():
+    t, n = torch.zeros(2), ng.zeros(2)
+    names = ["is_cpu", "is_cuda", "is_xpu", "is_mps", "is_meta", "is_ipu", "is_xla", "is_maia"]
+    names += ["is_mtia", "is_vulkan", "is_mkldnn", "is_quantized", "is_sparse", "is_nested"]
+    names += ["is_sparse_csr"]
+    for name in names:
+        assert getattr(n, name) is getattr(t, name), name

@@ -1343,6 +1343,18 @@ REASONS: dict[str, str] = {
     "T.bernoulli": "random draws: torch's streams differ by design; tests/core/test_extra_ops.py",
     "T.get_device": "CPU here (-1, as torch); tests/core/test_extra_ops.py",
     "T.is_sparse": "always False (no sparse tensors); tests/core/test_extra_ops.py",
+    "T.is_ipu": "always False; tests/compat/test_examples_apis.py",
+    "T.is_maia": "always False; tests/compat/test_examples_apis.py",
+    "T.is_meta": "always False; tests/compat/test_examples_apis.py",
+    "T.is_mkldnn": "always False; tests/compat/test_examples_apis.py",
+    "T.is_mps": "always False; tests/compat/test_examples_apis.py",
+    "T.is_mtia": "always False; tests/compat/test_examples_apis.py",
+    "T.is_nested": "always False; tests/compat/test_examples_apis.py",
+    "T.is_quantized": "always False; tests/compat/test_examples_apis.py",
+    "T.is_sparse_csr": "always False; tests/compat/test_examples_apis.py",
+    "T.is_vulkan": "always False; tests/compat/test_examples_apis.py",
+    "T.is_xla": "always False; tests/compat/test_examples_apis.py",
+    "T.is_xpu": "always False; tests/compat/test_examples_apis.py",
     "F.gumbel_softmax": "random draws (streams differ from torch's); frequencies against "
     "softmax and torch's, and the straight-through gradient, in "
     "tests/nn/test_buffer_init_ctc_shuffle.py",
