@@ -64,6 +64,8 @@ def _is_array(x: Any) -> bool:
 def _ref(name: str, obj: Any) -> dict[str, Any]:
     """The JSON reference to a stored tensor; tensors off the CPU also record their device
     (torch restores a tensor to the device it was saved from)."""
+    if isinstance(obj, np.ndarray):  # a NumPy array comes back as one, as from torch.load
+        return {"__tensor__": name, "numpy": True}
     dev = obj.device if isinstance(obj, Tensor) else backend.device_of(obj)
     return {"__tensor__": name} if dev.type == "cpu" else {"__tensor__": name, "device": str(dev)}
 
@@ -187,6 +189,8 @@ def _unflatten(tree: Any, tensors: dict[str, np.ndarray], where: str, place: Any
             name = tree["__tensor__"]
             if name not in tensors:
                 raise SerializationError(f"{where}: the metadata names a missing tensor {name!r}")
+            if tree.get("numpy") is True:
+                return tensors[name]
             return place(Tensor._wrap(tensors[name]), str(tree.get("device", "cpu")))
         if "__dict__" in tree:
             return {k: _unflatten(v, tensors, where, place) for k, v in tree["__dict__"]}

@@ -140,3 +140,24 @@ def test_device_and_layout_flags_are_those_of_a_dense_cpu_tensor():
     names += ["is_sparse_csr"]
     for name in names:
         assert getattr(n, name) is getattr(t, name), name
+
+
+def test_save_load_keeps_numpy_arrays_numpy(tmp_path):
+    # time_sequence_prediction saves a NumPy array and calls torch.from_numpy on what it loads
+    data = np.sin(np.arange(12.0).reshape(3, 4))
+    obj = {"arr": data, "t": np.float32(2.0), "x": [data[0], 3]}
+    torch.save(obj, tmp_path / "t.pt")
+    expect = torch.load(tmp_path / "t.pt", weights_only=False)
+    ng.save(obj, tmp_path / "n.pt")
+    got = ng.load(tmp_path / "n.pt")
+    assert type(got["arr"]) is type(expect["arr"]) is np.ndarray
+    assert type(got["x"][0]) is type(expect["x"][0]) is np.ndarray
+    np.testing.assert_array_equal(got["arr"], data)
+    assert got["arr"].dtype == np.float64
+    ng.save(data, tmp_path / "a.pt")
+    loaded = ng.load(tmp_path / "a.pt")
+    assert type(loaded) is np.ndarray
+    np.testing.assert_array_equal(ng.from_numpy(loaded[1:, :-1]).numpy(), data[1:, :-1])
+    # tensors still come back as tensors
+    ng.save({"w": ng.ones(2)}, tmp_path / "w.pt")
+    assert isinstance(ng.load(tmp_path / "w.pt")["w"], ng.Tensor)
