@@ -161,3 +161,16 @@ def test_save_load_keeps_numpy_arrays_numpy(tmp_path):
     # tensors still come back as tensors
     ng.save({"w": ng.ones(2)}, tmp_path / "w.pt")
     assert isinstance(ng.load(tmp_path / "w.pt")["w"], ng.Tensor)
+
+
+def test_module_list_repr_folds_repeated_entries_like_torch():
+    def build(lib):
+        layer = lib.nn.TransformerEncoderLayer(8, 2, 16)
+        enc = lib.nn.TransformerEncoder(layer, 3, enable_nested_tensor=False)
+        mixed = lib.nn.ModuleList(
+            [lib.nn.Linear(2, 2), lib.nn.Linear(2, 2), lib.nn.ReLU(), lib.nn.Linear(2, 2)]
+        )
+        return [enc, mixed, lib.nn.ModuleList(), lib.nn.ModuleList([lib.nn.Tanh()])]
+
+    for t, n in zip(build(torch), build(ng)):
+        assert repr(n) == repr(t)
