@@ -174,3 +174,36 @@ def test_module_list_repr_folds_repeated_entries_like_torch():
 
     for t, n in zip(build(torch), build(ng)):
         assert repr(n) == repr(t)
+
+
+def test_torch_nn_modules_paths_hold_the_same_classes():
+    import importlib
+    import importlib.util
+    import pkgutil
+
+    import torch.nn.modules as tm
+
+    import nablagrad.nn.modules as nm
+
+    checked = 0
+    for info in pkgutil.iter_modules(tm.__path__):
+        if importlib.util.find_spec(f"nablagrad.nn.modules.{info.name}") is None:
+            continue
+        ours = importlib.import_module(f"nablagrad.nn.modules.{info.name}")
+        theirs = importlib.import_module(f"torch.nn.modules.{info.name}")
+        for name in ours.__all__:
+            assert hasattr(theirs, name), f"torch.nn.modules.{info.name} has no {name}"
+            if not name.startswith("_"):
+                assert getattr(ours, name) is getattr(ng.nn, name)
+            checked += 1
+    assert checked > 150
+    assert issubclass(ng.nn.BatchNorm2d, nm.batchnorm._BatchNorm)
+    assert issubclass(ng.nn.MSELoss, nm.loss._Loss) and issubclass(ng.nn.Conv2d, nm.conv._ConvNd)
+    assert nm.Linear is ng.nn.Linear and nm.module.Module is ng.nn.Module
+    # the spellings of pytorch/examples' word_language_model, through the torch alias
+    with ng.alias.torch_alias():
+        import torch as aliased
+
+        names = [aliased.nn.modules.dropout.Dropout, aliased.nn.modules.linear.Linear]
+        names += [aliased.nn.modules.rnn.LSTM, aliased.nn.modules.sparse.Embedding]
+        assert names == [ng.nn.Dropout, ng.nn.Linear, ng.nn.LSTM, ng.nn.Embedding]

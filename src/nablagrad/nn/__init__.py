@@ -274,3 +274,5 @@ __all__ = [
     "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d",
     "MaxUnpool3d",
 ]  # fmt: skip
+
+from . import modules  # noqa: E402 - torch.nn.modules: the layers under torch's module paths

@@ -1,0 +1,13 @@
+"""``torch.nn.modules.container``: the classes torch defines there, from ``nablagrad.nn``."""
+
+from __future__ import annotations
+
+from .. import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
+
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]

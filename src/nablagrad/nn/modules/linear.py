@@ -1,0 +1,12 @@
+"""``torch.nn.modules.linear``: the classes torch defines there, from ``nablagrad.nn``."""
+
+from __future__ import annotations
+
+from .. import (
+    Bilinear,
+    Identity,
+    LazyLinear,
+    Linear,
+)
+
+__all__ = ["Bilinear", "Identity", "LazyLinear", "Linear"]
