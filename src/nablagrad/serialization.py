@@ -12,7 +12,10 @@ A flat state dict (``{"fc.weight": tensor, ...}``) is stored under its own names
 ``safetensors.torch.load_file(path)`` gives PyTorch the same dict.  Anything else (nested
 dicts such as an optimizer's ``state_dict()``, numbers, strings, lists: epoch, config, learning
 rates) goes into the JSON tree in the metadata, with each tensor replaced by a reference to
-its stored name.  Loading parses JSON and raw bytes only: no pickle, no code is run.  Files are
+its stored name.  Loading such a tree parses JSON and raw bytes only: no pickle, no code is run.
+Any other object (``save(model, f)``, as ``torch.save``) is pickled into one uint8 tensor;
+``load`` unpickles it only through an allowlist (``add_safe_globals``/``safe_globals``, torch's
+``weights_only`` rule) unless ``weights_only=False``.  Files are
 written to a temp file and renamed into place (``os.replace``), so a crash never leaves half a
 file under the real name.
 
@@ -27,17 +30,30 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import pickle
 import tempfile
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import backend
 from .backend import np, to_host
 from .tensor import Tensor
 
-__all__ = ["save", "load", "SerializationError"]
+__all__ = [
+    "save",
+    "load",
+    "SerializationError",
+    "add_safe_globals",
+    "safe_globals",
+    "get_safe_globals",
+    "clear_safe_globals",
+]
+
+_PICKLE = "__nablagrad_pickle__"
 
 _DTYPES = {
     "F64": np.dtype("<f8"),
@@ -55,6 +71,10 @@ _CODES = {v.newbyteorder("="): k for k, v in _DTYPES.items()}
 
 class SerializationError(ValueError):
     """A file that is not a valid nablagrad/safetensors checkpoint."""
+
+
+class _NotATree(TypeError):
+    """An object that the JSON tree cannot hold (a whole ``nn.Module``, a custom class)."""
 
 
 def _is_array(x: Any) -> bool:
@@ -97,13 +117,29 @@ def _flatten(obj: Any, prefix: str, tensors: dict[str, np.ndarray]) -> Any:
         return obj.item()
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    raise TypeError(
-        f"save: can't store a {type(obj).__name__} (at {prefix or 'top level'}); checkpoints "
-        "hold tensors, numbers, strings, lists and dicts - store state_dict(), not the object"
+    raise _NotATree(
+        f"save: can't store a {type(obj).__name__} (at {prefix or 'top level'}) in the tree"
     )
 
 
 def _encode(obj: Any) -> bytes:
+    try:
+        return _encode_tree(obj)
+    except _NotATree:
+        pass
+    # any other object (torch.save(model)): pickled, and stored as one uint8 tensor
+    try:
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as e:
+        raise TypeError(
+            f"save: can't store a {type(obj).__name__}: it is not a tree of tensors, numbers, "
+            f"strings, lists and dicts, and it does not pickle ({e}); save state_dict() instead"
+        ) from None
+    arrays = {_PICKLE: np.frombuffer(data, dtype=np.uint8)}
+    return _st_numpy().save(arrays, metadata={"format": "pt", "nablagrad_pickle": "1"})
+
+
+def _encode_tree(obj: Any) -> bytes:
     tensors: dict[str, np.ndarray] = {}
     if isinstance(obj, dict) and all(isinstance(k, str) and _is_array(v) for k, v in obj.items()):
         for k, v in obj.items():  # a flat state dict: its own names, as torch expects
@@ -214,7 +250,12 @@ def load(
     ``lambda t, loc: t`` keeps everything on the CPU and ``lambda t, loc: t.cuda()`` moves it).
     Loading a CUDA checkpoint without a GPU needs ``map_location="cpu"``.
 
-    Never executes code.  Raises ``FileNotFoundError`` for a missing path and
+    A whole object saved with ``save(model, f)`` is stored pickled.  With ``weights_only=True``
+    (the default, as in torch) it is unpickled only from tensors, containers and the classes
+    and functions allowed by :func:`add_safe_globals` / :func:`safe_globals`; anything else
+    raises ``pickle.UnpicklingError`` naming it.  ``weights_only=False`` unpickles anything:
+    only for files you trust, since unpickling can run code.  Tree checkpoints (state dicts and
+    dicts of them) never execute code.  Raises ``FileNotFoundError`` for a missing path and
     ``SerializationError`` (a ``ValueError``) naming the problem for corrupt files.
     """
     if hasattr(f, "read"):
@@ -232,6 +273,8 @@ def load(
             raw = fh.read()
     place = _placer(map_location)
     tensors, meta = _parse(raw, where)
+    if isinstance(meta, dict) and meta.get("nablagrad_pickle") == "1" and _PICKLE in tensors:
+        return _unpickle(tensors[_PICKLE].tobytes(), weights_only, where)
     tree_json = meta.get("nablagrad") if isinstance(meta, dict) else None
     if tree_json is None:
         return {k: place(Tensor._wrap(v), "cpu") for k, v in tensors.items()}
@@ -277,3 +320,98 @@ def _move(t: Tensor, dev: Any) -> Tensor:
             "nablagrad.load(..., map_location='cpu')"
         )
     return t.to(dev)
+
+
+# -- whole objects: pickled, and unpickled with an allowlist ----------------------------------
+
+#: what any weights-only load may rebuild: tensors, NumPy arrays and plain containers
+_BASE_GLOBALS = {
+    ("nablagrad.tensor", "_rebuild"),
+    ("nablagrad.nn.parameter", "_rebuild_parameter"),
+    ("nablagrad.nn.parameter", "_rebuild_buffer"),
+    ("numpy", "dtype"),
+    ("numpy", "ndarray"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.multiarray", "scalar"),
+    ("collections", "OrderedDict"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+    ("builtins", "complex"),
+    ("builtins", "slice"),
+}
+_USER_GLOBALS: list[Any] = []
+
+
+def _global_name(obj: Any) -> tuple[str, str]:
+    return (getattr(obj, "__module__", ""), getattr(obj, "__qualname__", ""))
+
+
+def add_safe_globals(safe_globals: Iterable[Any]) -> None:
+    """Allow weights-only ``load`` to rebuild these classes and functions (``torch`` API).
+
+    Example:
+        >>> import nablagrad
+        >>> nablagrad.serialization.add_safe_globals([nablagrad.nn.Linear])
+        >>> nablagrad.nn.Linear in nablagrad.serialization.get_safe_globals()
+        True
+        >>> nablagrad.serialization.clear_safe_globals()
+    """
+    for g in safe_globals:
+        if isinstance(g, tuple):  # torch's (object, "module.name") form
+            g = g[0]
+        if g not in _USER_GLOBALS:
+            _USER_GLOBALS.append(g)
+
+
+def get_safe_globals() -> list[Any]:
+    """The classes and functions that :func:`add_safe_globals` allowed."""
+    return list(_USER_GLOBALS)
+
+
+def clear_safe_globals() -> None:
+    """Forget every :func:`add_safe_globals` entry."""
+    _USER_GLOBALS.clear()
+
+
+@contextlib.contextmanager
+def safe_globals(safe_globals: Iterable[Any]) -> Iterator[None]:
+    """Within the block, weights-only ``load`` may also rebuild ``safe_globals``."""
+    saved = list(_USER_GLOBALS)
+    add_safe_globals(safe_globals)
+    try:
+        yield
+    finally:
+        _USER_GLOBALS[:] = saved
+
+
+class _WeightsOnlyUnpickler(pickle.Unpickler):
+    """Resolves only allowlisted globals, by name, before importing anything."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        allowed = (module, name) in _BASE_GLOBALS or any(
+            _global_name(g) == (module, name) for g in _USER_GLOBALS
+        )
+        if not allowed:
+            raise pickle.UnpicklingError(
+                f"Weights only load failed: unsupported global {module}.{name}, which is not "
+                f"allowed by default. If you trust this file, allow it with "
+                f"torch.serialization.add_safe_globals([{name}]) or the "
+                f"torch.serialization.safe_globals([{name}]) context manager, or load with "
+                "weights_only=False (unpickling can run code: only for trusted files)."
+            )
+        return super().find_class(module, name)
+
+
+def _unpickle(data: bytes, weights_only: bool, where: str) -> Any:
+    if not weights_only:
+        return pickle.loads(data)  # noqa: S301 - asked for with weights_only=False
+    try:
+        return _WeightsOnlyUnpickler(io.BytesIO(data)).load()
+    except pickle.UnpicklingError:
+        raise
+    except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError) as e:
+        raise SerializationError(f"{where}: the pickled object does not load ({e})") from None

@@ -207,3 +207,57 @@ def test_torch_nn_modules_paths_hold_the_same_classes():
         names = [aliased.nn.modules.dropout.Dropout, aliased.nn.modules.linear.Linear]
         names += [aliased.nn.modules.rnn.LSTM, aliased.nn.modules.sparse.Embedding]
         assert names == [ng.nn.Dropout, ng.nn.Linear, ng.nn.LSTM, ng.nn.Embedding]
+
+
+class _TorchNet(torch.nn.Module):  # module level: pickled by name
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(3, 2)
+        self.drop = torch.nn.Dropout(0.1)
+        self.register_buffer("steps", torch.tensor(4))
+
+
+class _NgNet(ng.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = ng.nn.Linear(3, 2)
+        self.drop = ng.nn.Dropout(0.1)
+        self.register_buffer("steps", ng.tensor(4))
+
+
+def test_save_whole_module_and_load_it_as_torch_does(tmp_path):
+    # torch.save(model, f) (word_language_model, super_resolution); torch 2.13's load is
+    # weights-only by default, so the classes must be allowlisted or weights_only=False passed
+    import pickle
+
+    for lib, cls in ((torch, _TorchNet), (ng, _NgNet)):
+        model = cls()
+        path = tmp_path / f"{lib.__name__}.pt"
+        lib.save(model, path)
+        with pytest.raises(pickle.UnpicklingError, match=cls.__name__):
+            lib.load(path)
+        allowed = [cls, lib.nn.Linear, lib.nn.Dropout]
+        before = {id(g) for g in lib.serialization.get_safe_globals()}
+        with lib.serialization.safe_globals(allowed):
+            back = lib.load(path)
+        after = {id(g) for g in lib.serialization.get_safe_globals()}
+        assert after == before  # the block's entries are gone
+        assert type(back) is cls and type(back.fc) is lib.nn.Linear
+        np.testing.assert_array_equal(
+            back.fc.weight.detach().numpy(), model.fc.weight.detach().numpy()
+        )
+        assert back.fc.weight.requires_grad and int(back.steps) == 4 and back.drop.p == 0.1
+        assert sorted(back.state_dict()) == sorted(model.state_dict())
+        assert type(lib.load(path, weights_only=False)) is cls
+        if lib is ng:  # (torch's list holds torch's own entries: not cleared here)
+            lib.serialization.add_safe_globals(allowed)
+            try:
+                assert type(lib.load(path)) is cls
+            finally:
+                lib.serialization.clear_safe_globals()
+    # an object that does not pickle still fails at save, with a pointer to state_dict()
+    with pytest.raises(TypeError, match="state_dict"):
+        ng.save({"f": lambda x: x}, tmp_path / "bad.pt")
+    # a state dict is still the plain tree format (no pickle involved)
+    ng.save(_NgNet().state_dict(), tmp_path / "sd.pt")
+    assert sorted(ng.load(tmp_path / "sd.pt")) == ["fc.bias", "fc.weight", "steps"]
