@@ -8,5 +8,6 @@ from .. import (
     LazyLinear,
     Linear,
 )
+from ..attention import NonDynamicallyQuantizableLinear
 
-__all__ = ["Bilinear", "Identity", "LazyLinear", "Linear"]
+__all__ = ["NonDynamicallyQuantizableLinear", "Bilinear", "Identity", "LazyLinear", "Linear"]
