@@ -5,7 +5,8 @@ Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 8] [--block 8] 
 Every case runs the same work in each library in this one process (the libraries take turns
 of ``--block`` calls, the first of each turn untimed, so machine load hits them alike) and
 prints the median (or best) time per call and the ratio nablagrad / peer (lower is better).
-``--retain-memory`` calls ``nablagrad.backend.retain_freed_memory()`` first (process-wide: it applies to every library).
+``--retain-memory`` calls ``nablagrad.backend.retain_freed_memory()`` first (process-wide: it
+applies to every library).
 The NumPy peer is a hand-written im2col LeNet-5 training step (forward, backward, SGD) with no
 framework overhead at all.
 """
