@@ -263,3 +263,24 @@ def test_save_whole_module_and_load_it_as_torch_does(tmp_path):
     # a state dict is still the plain tree format (no pickle involved)
     ng.save(_NgNet().state_dict(), tmp_path / "sd.pt")
     assert sorted(ng.load(tmp_path / "sd.pt")) == ["fc.bias", "fc.weight", "steps"]
+
+
+def test_log_of_zero_is_silent_minus_inf_as_in_torch():
+    # word_language_model's causal mask: torch.log(torch.tril(torch.ones(n, n)))
+    import warnings
+
+    x = np.array([0.0, 1.0, -1.0, 2.0], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's RuntimeWarning would fail here
+        mask = ng.log(ng.tril(ng.ones(4, 4)))
+        np.testing.assert_array_equal(mask.numpy(), torch.log(torch.tril(torch.ones(4, 4))).numpy())
+        for name, shift in (("log", 0.0), ("log1p", -1.0)):
+            t = torch.tensor(x, requires_grad=True)
+            n = ng.tensor(x, requires_grad=True)
+            getattr(torch, name)(t + shift).sum().backward()
+            out = getattr(ng, name)(n + shift)
+            out.sum().backward()
+            np.testing.assert_array_equal(
+                out.detach().numpy(), getattr(torch, name)(t + shift).detach().numpy()
+            )
+            np.testing.assert_array_equal(n.grad.numpy(), t.grad.numpy())

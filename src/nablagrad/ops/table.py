@@ -170,6 +170,21 @@ def _copysign_grad_a(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
     return g * ratio.astype(ar.dtype)
 
 
+def _quietly(fn: Any, x: Any) -> Any:
+    """``fn(x)`` without NumPy's divide/invalid warnings: log(0) = -inf and log(-1) = nan, as
+    torch gives them, silently."""
+    with xp(x).errstate(divide="ignore", invalid="ignore"):
+        return fn(x)
+
+
+def _quiet_div(m: Any, g: Any, d: Any) -> Any:
+    """g / d; on arrays without the division-by-zero warning (torch gives inf silently)."""
+    if m.tensors:
+        return g / d
+    with xp(d).errstate(divide="ignore", invalid="ignore"):
+        return g / d
+
+
 def _xlogy(x: Any, y: Any) -> Any:
     mod = xp(y)
     with mod.errstate(divide="ignore", invalid="ignore"):
@@ -199,15 +214,15 @@ UNARY: tuple[Row, ...] = (
     ),
     Row(
         "log",
-        lambda x: xp(x).log(x),
-        (lambda m, g, out, x: g / x,),
+        lambda x: _quietly(xp(x).log, x),
+        (lambda m, g, out, x: _quiet_div(m, g, x),),
         domain=(0.2, 3.0),
         doc="natural logarithm; d/dx = 1/x",
     ),
     Row(
         "log1p",
-        lambda x: xp(x).log1p(x),
-        (lambda m, g, out, x: g / (x + 1),),
+        lambda x: _quietly(xp(x).log1p, x),
+        (lambda m, g, out, x: _quiet_div(m, g, x + 1),),
         domain=(-0.5, 3.0),
         doc="log(1 + x), accurate for small x; d/dx = 1/(1 + x)",
     ),
