@@ -176,12 +176,14 @@ class Tensor:
     ) -> None:
         """torch.Tensor's legacy constructor: ``Tensor(data)`` copies ``data`` into the default
         float dtype (``Tensor([1, 2])`` is float32, as in torch); ``Tensor(2, 3)`` allocates a
-        2x3 tensor (zero-filled here).  Prefer ``nablagrad.tensor(data)``, which infers dtypes.
+        2x3 tensor (zero-filled here), as does ``Tensor(x.size())``.  Prefer ``nablagrad.tensor(data)``, which infers dtypes.
         """
         if dtype is None:
             dtype = backend.get_default_dtype()
         if not args:
             args = (0,)
+        if len(args) == 1 and isinstance(args[0], Size):  # Tensor(x.size()): a shape, as torch
+            args = tuple(args[0])
         if len(args) == 1 and not isinstance(args[0], int):
             self._data = to_array(args[0], dtype=dtype, device=device, copy=True)
         else:

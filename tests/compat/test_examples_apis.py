@@ -284,3 +284,13 @@ def test_log_of_zero_is_silent_minus_inf_as_in_torch():
                 out.detach().numpy(), getattr(torch, name)(t + shift).detach().numpy()
             )
             np.testing.assert_array_equal(n.grad.numpy(), t.grad.numpy())
+
+
+def test_legacy_tensor_constructor_takes_a_size_as_a_shape():
+    # torch.Tensor(x.size()) (gcn's torch.Tensor(input_dim, output_dim) spelled with a Size)
+    for shape in [(2, 3), (4,), ()]:
+        t = torch.Tensor(torch.Size(shape))
+        n = ng.Tensor(ng.Size(shape))
+        assert tuple(n.shape) == tuple(t.shape) == shape and n.dtype == ng.float32
+    assert tuple(ng.Tensor(ng.zeros(4, 5).size()).shape) == (4, 5)
+    np.testing.assert_array_equal(ng.Tensor([2, 3]).numpy(), torch.Tensor([2, 3]).numpy())
