@@ -176,7 +176,8 @@ class Tensor:
     ) -> None:
         """torch.Tensor's legacy constructor: ``Tensor(data)`` copies ``data`` into the default
         float dtype (``Tensor([1, 2])`` is float32, as in torch); ``Tensor(2, 3)`` allocates a
-        2x3 tensor (zero-filled here), as does ``Tensor(x.size())``.  Prefer ``nablagrad.tensor(data)``, which infers dtypes.
+        2x3 tensor (zero-filled here), as does ``Tensor(x.size())``.  Prefer
+        ``nablagrad.tensor(data)``, which infers dtypes.
         """
         if dtype is None:
             dtype = backend.get_default_dtype()
