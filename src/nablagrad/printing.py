@@ -56,18 +56,29 @@ def _format_array(arr: np.ndarray, indent: int) -> str:
         "prefix": " " * indent,
         "threshold": sys.maxsize if threshold == float("inf") else int(threshold),
         "edgeitems": OPTIONS["edgeitems"],
-        "max_line_width": OPTIONS["linewidth"],
+        # torch fits floor((linewidth - indent - (ndim - 1)) / (width + 2)) elements on a line;
+        # NumPy's rule reserves one ']' per level and the prefix+brackets, so widen by ndim - 1
+        "max_line_width": OPTIONS["linewidth"] + max(arr.ndim - 1, 0),
     }
     prec = OPTIONS["precision"]
     if arr.dtype.kind == "f" and arr.size:
         finite = arr[np.isfinite(arr)]
         integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-        big = finite.size and (
-            np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4)
+        # torch's _Formatter: scientific when the nonzero finite magnitudes span more than
+        # 1000x, exceed 1e8, or (non-integral values only) go below 1e-4
+        mags = np.abs(finite[finite != 0]).astype(np.float64)
+        big = mags.size > 0 and (
+            mags.max() / mags.min() > 1000.0
+            or mags.max() > 1e8
+            or (not integral and mags.min() < 1e-4)
         )
         sci = OPTIONS["sci_mode"]
         if sci or (sci is None and big):
-            kwargs["formatter"] = {"float_kind": lambda v: f"{v:.{prec}e}"}
+            # one width for every element, as torch pads (sign column, 3-digit exponents)
+            probes = [finite.max(), finite.min(), *(mags.min(initial=1), mags.max(initial=1))]
+            probes += [v for v in (np.nan, np.inf, -np.inf) if np.any(arr == v) or v != v]
+            width = max(len(f"{v:.{prec}e}") for v in probes)
+            kwargs["formatter"] = {"float_kind": lambda v: f"{v:.{prec}e}".rjust(width)}
         elif not integral:
             kwargs.update(precision=prec, floatmode="fixed")
     return np.array2string(arr, **kwargs)

@@ -20,6 +20,7 @@ which the engine sets to array math or Tensor math for the pass.
 
 from __future__ import annotations
 
+import inspect
 import operator
 import weakref
 from typing import Any
@@ -129,6 +130,24 @@ class Function:
     parents: tuple | None = None
     m: Any = ARRAY  # backward math (gradmath.py); the engine sets TENSOR for create_graph calls
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # torch-style user Functions (staticmethod ``backward(ctx, grad)``): ``apply`` runs
+        # ``forward(ctx, ...)`` on Tensors and records one node (``custom.py``); primitives are
+        # untouched, so the hot ``apply`` below pays nothing for this
+        super().__init_subclass__(**kwargs)
+        if isinstance(inspect.getattr_static(cls, "backward"), staticmethod) and not getattr(
+            cls, "_is_custom_node", False
+        ):
+            from .custom import custom_apply
+
+            cls.apply = classmethod(custom_apply)  # type: ignore[method-assign,assignment]
+
+    @property
+    def next_functions(self) -> tuple:
+        """torch's ``grad_fn.next_functions``: per input ``(node, 0)``, the input's ``grad_fn``,
+        an ``AccumulateGrad`` for a leaf that requires grad, or ``None``."""
+        return tuple((_next_node(p), 0) for p in (self.parents or ()))
+
     def forward(self, *arrays: Any, **kwargs: Any) -> Any:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -178,3 +197,24 @@ class Function:
     @property
     def name(self) -> str:
         return type(self).__name__ + "Backward"
+
+
+class AccumulateGrad:
+    """torch's leaf node in ``next_functions``: accumulates into ``variable.grad``."""
+
+    name = "AccumulateGrad"
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _next_node(t: Any) -> Any:
+    if not isinstance(t, Tensor):
+        return None
+    if t._ctx is not None:
+        return t._ctx
+    return AccumulateGrad(t) if t._requires_grad else None

@@ -1,0 +1,179 @@
+"""APIs the official PyTorch tutorials use, each compared against torch (minimal reproductions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import nablagrad as ng
+
+
+@pytest.mark.parametrize("shape", [(20,), (3, 20), (2, 3, 20), (2, 2, 2, 12), (5, 13), (4, 9)])
+@pytest.mark.parametrize("scale", [0.5, 5.0, 500.0])
+def test_repr_wraps_lines_like_torch(shape, scale):
+    rng = np.random.default_rng(len(shape) * 7 + int(scale))
+    a = (rng.standard_normal(shape) * scale).astype(np.float32)
+    for arr in (a, np.abs(a), np.round(a)):
+        assert repr(ng.from_numpy(arr)) == repr(torch.from_numpy(arr))
+
+
+def test_repr_scientific_mode_like_torch():
+    for v in (
+        [1e9, 1.0],
+        [1e-5, 1.0],
+        [-1e-5, 2.0],
+        [1234.5, 0.5],
+        [1e-5, float("nan")],
+        [3.0, 0.0],
+    ):
+        assert repr(ng.tensor(v)) == repr(torch.tensor(v))
+
+
+def test_out_keyword_like_torch():
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    for lib in (ng, torch):
+        a, b = lib.tensor(x), lib.tensor(x + 1)
+        r = lib.empty(2, 3)
+        assert lib.add(a, b, out=r) is r
+        m = lib.zeros(3, 5)
+        lib.matmul(a.T, b[:, :2], out=m[:, 1:3])  # a view of out receives the values
+        z = lib.rand_like(a)
+        lib.mul(a, a, out=z)
+        vals, idx = lib.empty(0), lib.empty(0, dtype=lib.long)
+        lib.max(a, 1, out=(vals, idx))
+        resized = lib.empty(0)
+        lib.cat([a, b], dim=0, out=resized)
+        got = [t.numpy().copy() for t in (r, m, z, vals, idx, resized)]
+        if lib is ng:
+            ours = got
+    np.testing.assert_array_equal(ours[1], got[1])
+    for o, t in zip(ours, got):
+        np.testing.assert_allclose(o, t, rtol=1e-6)
+    assert ng.multiply is ng.mul
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        ng.add(ng.ones(2), ng.ones(2), out=ng.empty(2, dtype=ng.long))
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        ng.mul(ng.ones(2, requires_grad=True), 2.0, out=ng.empty(2))
+
+
+def _legendre(lib):
+    class LegendrePolynomial3(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return 0.5 * (5 * x**3 - 3 * x)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * x**2 - 1)
+
+    return LegendrePolynomial3
+
+
+def _scaled_split(lib):
+    class ScaledSplit(lib.autograd.Function):  # two outputs, a non-Tensor argument, an index
+        @staticmethod
+        def forward(ctx, a, k, b):
+            ctx.k = k
+            ctx.save_for_backward(a, b)
+            idx = a.argmax(dim=-1)
+            ctx.mark_non_differentiable(idx)
+            return a * b * k, a + b, idx
+
+        @staticmethod
+        def backward(ctx, g1, g2, g_idx):
+            a, b = ctx.saved_tensors
+            assert ctx.needs_input_grad == (True, False, True)
+            return g1 * b * ctx.k + g2, None, g1 * a * ctx.k + g2
+
+    return ScaledSplit
+
+
+def test_custom_function_ctx_like_torch():
+    rng = np.random.default_rng(0)
+    x, a, b = (rng.standard_normal(s).astype(np.float32) for s in ((7,), (3, 4), (3, 4)))
+    res = {}
+    for lib in (ng, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        y = _legendre(lib).apply(0.2 + 0.7 * xt)
+        assert type(y.grad_fn).__name__ == "LegendrePolynomial3Backward"
+        (y * y).sum().backward()
+        at, bt = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        p, q, idx = _scaled_split(lib).apply(at, 3.0, bt)
+        assert not idx.requires_grad and p.requires_grad and q.requires_grad
+        (p.sum() + (q * q).sum()).backward()
+        at2 = lib.tensor(a, requires_grad=True)
+        p2, _, _ = _scaled_split(lib).apply(at2, 2.0, lib.tensor(b, requires_grad=True))
+        p2.sum().backward()  # an unused output gets a zero gradient
+        res[lib.__name__] = [t.detach().numpy() for t in (y, xt.grad, p, q, at.grad, bt.grad)]
+        res[lib.__name__] += [idx.numpy(), at2.grad.numpy()]
+    for o, t in zip(res["nablagrad"], res["torch"]):
+        np.testing.assert_allclose(o, t, rtol=1e-5, atol=1e-6)
+
+
+def test_custom_function_double_backward_and_setup_context():
+    x = np.array([0.5, -1.0, 2.0])
+    res = {}
+    for lib in (ng, torch):
+
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(t):
+                return t**3
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.save_for_backward(inputs[0])
+
+            @staticmethod
+            def backward(ctx, g):
+                (t,) = ctx.saved_tensors
+                return g * 3 * t**2
+
+        xt = lib.tensor(x, requires_grad=True)
+        (g,) = lib.autograd.grad(Cube.apply(xt).sum(), xt, create_graph=True)
+        (gg,) = lib.autograd.grad(g.sum(), xt)
+        res[lib.__name__] = (g.detach().numpy(), gg.numpy())
+    for o, t in zip(res["nablagrad"], res["torch"]):
+        np.testing.assert_allclose(o, t, rtol=1e-12)
+
+
+def test_custom_function_errors_like_torch():
+    class Wrong(ng.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x = ng.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+        Wrong.apply(x, x).sum().backward()
+
+    y = _legendre(ng).apply(ng.ones(2, requires_grad=True)).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+
+
+def test_next_functions_walk_like_torch():
+    # the graph walk of the "Neural Networks" tutorial: loss -> linear -> ...; leaves end in
+    # AccumulateGrad whose .variable is the parameter
+    w = ng.ones(3, requires_grad=True)
+    c = ng.ones(3)
+    loss = ((w * 2 + c).relu() * c).sum()
+    chain = []
+    node = loss.grad_fn
+    while node is not None:
+        chain.append(node)
+        nxt = [n for n, _ in node.next_functions if n is not None]
+        node = nxt[0] if nxt else None
+    assert type(chain[-1]).__name__ == "AccumulateGrad" and chain[-1].variable is w
+    assert chain[-1].next_functions == ()
+    assert all(i == 0 for n in chain[:-1] for _, i in n.next_functions)
+    mul = (w * c).grad_fn
+    assert mul.next_functions[1] == (None, 0)  # an input without grad, as in torch
