@@ -177,3 +177,20 @@ def test_next_functions_walk_like_torch():
     assert all(i == 0 for n in chain[:-1] for _, i in n.next_functions)
     mul = (w * c).grad_fn
     assert mul.next_functions[1] == (None, 0)  # an input without grad, as in torch
+
+
+def test_repr_of_summarized_tensor_and_suffix_line_like_torch():
+    # the "Build the Neural Network" tutorial prints param[:2] of a 512x784 weight: torch picks
+    # the format from the printed corner only and puts grad_fn on its own line when too long
+    rng = np.random.default_rng(3)
+    w = (rng.standard_normal((2, 784)) * 0.03).astype(np.float32)
+    w[1, 400] = 1e-7  # not printed, so it must not switch the format to scientific
+    for req in (False, True):
+        a, b = ng.tensor(w, requires_grad=req), torch.tensor(w, requires_grad=req)
+        assert repr(a) == repr(b)
+        assert repr(a * 2) == repr(b * 2)  # ..., grad_fn=<MulBackward0>) wrapped as torch
+    small = np.array([[0.5, -1.25], [2.0, 3.0]], dtype=np.float32)
+    assert repr(ng.tensor(small, requires_grad=True) + 1) == repr(
+        torch.tensor(small, requires_grad=True) + 1
+    )
+    assert repr((ng.ones(2, requires_grad=True) * 2).grad_fn).startswith("<MulBackward0 object")

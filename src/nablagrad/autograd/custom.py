@@ -1,4 +1,4 @@
-"""torch-style custom autograd Functions: ``forward(ctx, ...)``/``backward(ctx, ...)`` staticmethods.
+"""torch-style custom autograd Functions: ``forward(ctx, ...)``, ``backward(ctx, ...)``.
 
 A subclass of ``nablagrad.autograd.Function`` whose ``backward`` is a staticmethod is a user
 Function in torch's style (``Function.__init_subclass__`` routes its ``apply`` here)::
@@ -111,21 +111,21 @@ class CustomNode(_function.Function):
     def backward(self, g: Any, out: Any, *inputs: Any) -> tuple:
         arrays = not isinstance(g, Tensor)  # ordinary pass: arrays; create_graph: Tensors
         gt = Tensor._wrap(g) if arrays else g
-        grads_out: list = []
+        per_output: list = []
         off = 0
         xp = backend.get_array_module(gt._data)
         for kind, shape, dtype, size in self._outs:
             if kind == "diff":
                 piece = gt.reshape(-1)[off : off + size].reshape(shape)
-                grads_out.append(piece if piece.dtype == dtype else piece.to(dtype))
+                per_output.append(piece if piece.dtype == dtype else piece.to(dtype))
                 off += size
             elif kind == "zero":  # torch hands zeros for a non-differentiable Tensor output
-                grads_out.append(Tensor._wrap(xp.zeros(shape, dtype=dtype)))
+                per_output.append(Tensor._wrap(xp.zeros(shape, dtype=dtype)))
             else:  # and None for an output that is not a Tensor
-                grads_out.append(None)
+                per_output.append(None)
         if not self._outs:
-            grads_out = [gt]
-        res = self._fn_cls.backward(self, *grads_out)
+            per_output = [gt]
+        res = self._fn_cls.backward(self, *per_output)
         if not isinstance(res, tuple):
             res = (res,)
         n_args = len(self.needs_input_grad)

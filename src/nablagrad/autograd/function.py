@@ -196,7 +196,11 @@ class Function:
 
     @property
     def name(self) -> str:
-        return type(self).__name__ + "Backward"
+        # torch numbers its backward nodes by overload: ``AddBackward0`` for the common one
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self) -> str:
+        return f"<{self.name} object at {hex(id(self))}>"
 
 
 class AccumulateGrad:
