@@ -111,21 +111,21 @@ class CustomNode(_function.Function):
     def backward(self, g: Any, out: Any, *inputs: Any) -> tuple:
         arrays = not isinstance(g, Tensor)  # ordinary pass: arrays; create_graph: Tensors
         gt = Tensor._wrap(g) if arrays else g
-        per_output: list = []
+        upstream: list = []
         off = 0
         xp = backend.get_array_module(gt._data)
         for kind, shape, dtype, size in self._outs:
             if kind == "diff":
                 piece = gt.reshape(-1)[off : off + size].reshape(shape)
-                per_output.append(piece if piece.dtype == dtype else piece.to(dtype))
+                upstream.append(piece if piece.dtype == dtype else piece.to(dtype))
                 off += size
             elif kind == "zero":  # torch hands zeros for a non-differentiable Tensor output
-                per_output.append(Tensor._wrap(xp.zeros(shape, dtype=dtype)))
+                upstream.append(Tensor._wrap(xp.zeros(shape, dtype=dtype)))
             else:  # and None for an output that is not a Tensor
-                per_output.append(None)
+                upstream.append(None)
         if not self._outs:
-            per_output = [gt]
-        res = self._fn_cls.backward(self, *per_output)
+            upstream = [gt]
+        res = self._fn_cls.backward(self, *upstream)
         if not isinstance(res, tuple):
             res = (res,)
         n_args = len(self.needs_input_grad)
