@@ -194,3 +194,17 @@ def test_repr_of_summarized_tensor_and_suffix_line_like_torch():
         torch.tensor(small, requires_grad=True) + 1
     )
     assert repr((ng.ones(2, requires_grad=True) * 2).grad_fn).startswith("<MulBackward0 object")
+
+
+def test_tensor_dataset_slices_like_torch():
+    # "What is torch.nn really?": xb, yb = train_ds[i * bs : i * bs + bs]
+    x = np.arange(20, dtype=np.float32).reshape(10, 2)
+    y = np.arange(10)
+    ours = ng.utils.data.TensorDataset(ng.tensor(x), ng.tensor(y))
+    theirs = torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y))
+    mask = y % 3 == 0
+    for index in (slice(2, 6), slice(8, 14), slice(None, None, 3), [1, 4], 3):
+        for a, b in zip(ours[index], theirs[index]):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    for a, b in zip(ours[ng.tensor(mask)], theirs[torch.tensor(mask)]):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
