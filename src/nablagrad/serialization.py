@@ -124,12 +124,36 @@ def _st_numpy() -> Any:
     return safetensors.numpy
 
 
+#: first bytes of a pickled whole object (``torch.save(model)``); a safetensors file starts
+#: with its 8-byte header length, which is never this
+_PICKLE_MAGIC = b"NABLAGRAD-PICKLE\n"
+
+
+def _pickled(obj: Any) -> bytes:
+    import pickle
+
+    try:
+        return _PICKLE_MAGIC + pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as e:
+        raise TypeError(
+            f"save: can't store a {type(obj).__name__}: it is neither a checkpoint of tensors, "
+            f"numbers, strings, lists and dicts nor picklable ({e}); store state_dict() instead"
+        ) from None
+
+
 def save(obj: Any, f: str | os.PathLike | io.IOBase) -> None:
     """Write ``obj`` (a state dict, or a dict of state dicts, numbers, strings, lists) to ``f``.
 
-    Paths are written atomically (temp file in the same folder, then ``os.replace``).
+    Anything else (``torch.save(model)``: a whole module) is pickled, as torch does; such a
+    file loads only with ``load(f, weights_only=False)``, again as in torch.  Paths are written
+    atomically (temp file in the same folder, then ``os.replace``).
     """
-    data = _encode(obj)
+    try:
+        data = _encode(obj)
+    except TypeError as e:
+        if "can't store a" not in str(e):
+            raise
+        data = _pickled(obj)
     if hasattr(f, "write"):
         f.write(data)
         return
@@ -227,6 +251,8 @@ def load(
         with open(where, "rb") as fh:
             raw = fh.read()
     place = _placer(map_location)
+    if bytes(raw[: len(_PICKLE_MAGIC)]) == _PICKLE_MAGIC:
+        return _unpickle(raw, where, weights_only, place if map_location is not None else None)
     tensors, meta = _parse(raw, where)
     tree_json = meta.get("nablagrad") if isinstance(meta, dict) else None
     if tree_json is None:
@@ -243,6 +269,33 @@ def load(
         raise SerializationError(
             f"{where}: the nablagrad metadata is not a valid checkpoint tree ({e})"
         ) from None
+
+
+def _unpickle(raw: Any, where: str, weights_only: bool, place: Any) -> Any:
+    """A pickled whole object: torch's ``weights_only=False`` contract (it runs code)."""
+    import pickle
+
+    if weights_only:
+        raise pickle.UnpicklingError(
+            f"Weights only load failed: {where} holds a pickled object (saved with "
+            "torch.save(obj) of something other than tensors and containers), and unpickling "
+            "can run arbitrary code. Re-running torch.load with weights_only=False will likely "
+            "succeed, but it can result in arbitrary code execution: do it only if you got the "
+            "file from a trusted source."
+        )
+    obj = pickle.loads(bytes(raw[len(_PICKLE_MAGIC) :]))
+    if place is not None:
+        _place_tensors(obj, place)
+    return obj
+
+
+def _place_tensors(obj: Any, place: Any) -> None:
+    """Apply ``map_location`` to a module's parameters and buffers (in place)."""
+    if callable(getattr(obj, "parameters", None)) and callable(getattr(obj, "buffers", None)):
+        for t in list(obj.parameters()) + list(obj.buffers()):
+            moved = place(Tensor._wrap(t._data), str(t.device))
+            if moved._data is not t._data:
+                t._data = moved._data
 
 
 def _placer(map_location: Any) -> Any:

@@ -208,3 +208,36 @@ def test_tensor_dataset_slices_like_torch():
             np.testing.assert_array_equal(a.numpy(), b.numpy())
     for a, b in zip(ours[ng.tensor(mask)], theirs[torch.tensor(mask)]):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_save_whole_model_needs_weights_only_false_like_torch(tmp_path):
+    # "Save and Load the Model": torch.save(model, path); torch.load(path, weights_only=False)
+    import pickle
+
+    model = ng.nn.Sequential(ng.nn.Linear(3, 2), ng.nn.ReLU())
+    path = tmp_path / "model.pth"
+    ng.save(model, path)
+    with pytest.raises(pickle.UnpicklingError, match="weights_only=False"):
+        ng.load(path)
+    loaded = ng.load(path, weights_only=False, map_location="cpu")
+    x = ng.ones(4, 3)
+    np.testing.assert_array_equal(loaded(x).detach().numpy(), model(x).detach().numpy())
+    assert loaded[0].weight.requires_grad
+    ng.save({"w": ng.ones(2)}, path)  # checkpoints of tensors stay safetensors
+    assert ng.load(path)["w"].tolist() == [1.0, 1.0]
+
+
+def test_load_state_dict_result_and_optimizer_defaults_print_like_torch():
+    res = {}
+    for lib in (ng, torch):
+        a, b = lib.nn.Linear(2, 2), lib.nn.Sequential(lib.nn.Linear(2, 2))
+        res[lib.__name__] = [
+            repr(a.load_state_dict(a.state_dict())),
+            repr(b.load_state_dict({"0.weight": a.weight.detach()}, strict=False)),
+        ]
+        for opt in ("SGD", "Adam", "RMSprop", "Adagrad"):
+            group = getattr(lib.optim, opt)(a.parameters(), lr=0.1).state_dict()["param_groups"]
+            # the recipes print param_groups: same values and types (0, not 0.0), and for
+            # SGD and Adam the same key order
+            res[lib.__name__].append(repr(group) if opt in ("SGD", "Adam") else group)
+    assert res["nablagrad"] == res["torch"]
