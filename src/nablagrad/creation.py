@@ -756,3 +756,60 @@ def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) ->
         raise RuntimeError("binomial: prob must be in [0, 1]")
     draws = _gen(generator).binomial(n.astype(np.int64), p).astype(count._data.dtype)
     return Tensor._wrap(backend.to_device(draws, count.device))
+
+
+class _LegacyTensorType(type):
+    """Metaclass of ``torch.FloatTensor`` & co: a constructor, and an ``isinstance`` test."""
+
+    _legacy_np_dtype: Any
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return (
+            isinstance(obj, Tensor)
+            and obj._data.dtype == cls._legacy_np_dtype
+            and obj.device.type == "cpu"
+        )
+
+    def __call__(cls, *args: Any, device: Any = None) -> Tensor:  # type: ignore[override]
+        dt = cls._legacy_np_dtype
+        if not args:
+            return empty(0, dtype=dt, device=device)
+        first = args[0]
+        if len(args) == 1 and isinstance(first, Tensor):
+            if first._data.dtype != dt:
+                raise TypeError(
+                    f"expected {cls.__name__} (got {first.type()}): convert with "
+                    f"x.type(torch.{cls.__name__}) or x.to(dtype)"
+                )
+            return first
+        if (
+            len(args) == 1
+            and not isinstance(first, (int, np.integer))
+            and not (type(first).__name__ == "Size")
+        ):
+            return tensor(first, dtype=dt, device=device)  # data: a list, an array ...
+        return empty(*args, dtype=dt, device=device)  # sizes: uninitialized, as torch
+
+    def __repr__(cls) -> str:
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _legacy_type(name: str) -> type:
+    doc = (
+        f"torch's legacy ``torch.{name}``: ``{name}([1, 2])`` makes a tensor of that dtype from "
+        f"data, ``{name}(2, 3)`` an uninitialized one of that size; ``isinstance(x, {name})`` "
+        "tests the dtype of a CPU tensor."
+    )
+    dt = np.dtype(backend.LEGACY_TENSOR_TYPES[name])
+    return _LegacyTensorType(name, (), {"__doc__": doc, "_legacy_np_dtype": dt})
+
+
+FloatTensor = _legacy_type("FloatTensor")
+DoubleTensor = _legacy_type("DoubleTensor")
+HalfTensor = _legacy_type("HalfTensor")
+LongTensor = _legacy_type("LongTensor")
+IntTensor = _legacy_type("IntTensor")
+ShortTensor = _legacy_type("ShortTensor")
+CharTensor = _legacy_type("CharTensor")
+ByteTensor = _legacy_type("ByteTensor")
+BoolTensor = _legacy_type("BoolTensor")

@@ -555,8 +555,10 @@ class Tensor:
         return out
 
     def type(self, dtype: Any = None) -> Any:
+        """torch's ``x.type()``: the legacy type name (``'torch.FloatTensor'``); with an
+        argument (a dtype, ``torch.LongTensor`` or ``'torch.LongTensor'``), the converted tensor."""
         if dtype is None:
-            return f"nablagrad.{self.dtype.name.capitalize()}Tensor"
+            return backend.legacy_type_name(self._data.dtype, self.device.type == "cuda")
         return self.to(dtype=dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
@@ -737,9 +739,13 @@ class Tensor:
         return _ops.matmul_(self, other)
 
     def add_(self, *args: Any, **kwargs: Any) -> Tensor:
+        if len(args) == 2 and isinstance(args[1], Tensor) and not isinstance(args[0], Tensor):
+            args, kwargs = _legacy_alpha("add_", args, kwargs)
         return _ops.add_(self, *args, **kwargs)
 
     def sub_(self, *args: Any, **kwargs: Any) -> Tensor:
+        if len(args) == 2 and isinstance(args[1], Tensor) and not isinstance(args[0], Tensor):
+            args, kwargs = _legacy_alpha("sub_", args, kwargs)
         return _ops.sub_(self, *args, **kwargs)
 
     def mul_(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -928,9 +934,15 @@ class Tensor:
         return _ops.floor_divide(self, other)
 
     def add(self, other: Any, alpha: Any = 1) -> Tensor:
+        if isinstance(alpha, Tensor) and not isinstance(other, Tensor):  # add(Number, Tensor)
+            (other,), kw = _legacy_alpha("add", (other, alpha), {})
+            alpha = kw["alpha"]
         return _ops.add(self, other, alpha)
 
     def sub(self, other: Any, alpha: Any = 1) -> Tensor:
+        if isinstance(alpha, Tensor) and not isinstance(other, Tensor):  # sub(Number, Tensor)
+            (other,), kw = _legacy_alpha("sub", (other, alpha), {})
+            alpha = kw["alpha"]
         return _ops.sub(self, other, alpha)
 
     def mul(self, other: Any) -> Tensor:
@@ -2298,3 +2310,20 @@ class _ModulesNamespace:
 
 _ops: Any = _OpsNamespace()
 _lazy: Any = _ModulesNamespace()
+
+
+def _legacy_alpha(name: str, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """torch's deprecated ``x.add_(Number alpha, Tensor other)`` overload (old tutorials'
+    ``p.data.add_(-lr, p.grad.data)``): the same as ``x.add_(other, alpha=alpha)``."""
+    import warnings
+
+    if "alpha" in kwargs:
+        raise TypeError(f"{name}(): alpha given both positionally (first) and as alpha=")
+    warnings.warn(
+        f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor other)\n"
+        f"Consider using one of the following signatures instead:\n\t{name}(Tensor other, "
+        "*, Number alpha = 1)",
+        UserWarning,
+        stacklevel=3,
+    )
+    return (args[1],), {**kwargs, "alpha": args[0]}
