@@ -277,3 +277,49 @@ def test_deprecated_add_alpha_first_overload_like_torch():
         res[lib.__name__] = (x.numpy().copy(), y.numpy())
     for o, t in zip(res["nablagrad"], res["torch"]):
         np.testing.assert_array_equal(o, t)
+
+
+def test_module_list_repr_groups_repeats_like_torch():
+    # the transformer tutorial prints its TransformerEncoder: "(0-1): 2 x TransformerEncoderLayer"
+    def build(lib):
+        layer = lib.nn.TransformerEncoderLayer(8, 2, 16, 0.0)
+        lst = lib.nn.ModuleList([lib.nn.Linear(2, 2), lib.nn.Linear(2, 2), lib.nn.ReLU()])
+        lst.append(lib.nn.Linear(2, 2))
+        return [lib.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False), lst,
+                lib.nn.ModuleList()]  # fmt: skip
+
+    for ours, theirs in zip(build(ng), build(torch)):
+        assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L, F, x: x + 1,
+        lambda L, F, x: (x * 2).mean(),
+        lambda L, F, x: F.relu(x),
+        lambda L, F, x: F.softmax(x, 1),
+        lambda L, F, x: x[:2],
+        lambda L, F, x: x[0],
+        lambda L, F, x: x[:, 0],
+        lambda L, F, x: x[[0, 1]],
+        lambda L, F, x: x.view(-1),
+        lambda L, F, x: x @ x.T,
+        lambda L, F, x: x[0] @ x,
+        lambda L, F, x: F.linear(x, x, x[0]),
+        lambda L, F, x: F.linear(x, x),
+        lambda L, F, x: F.linear(x[None], x, x[0]),
+        lambda L, F, x: F.cross_entropy(x, L.tensor([0, 1, 2])),
+    ],
+)
+def test_grad_fn_names_like_torch(call):
+    # tutorials print losses and activations: tensor(2.3, grad_fn=<NllLossBackward0>)
+    import torch.nn.functional as tF
+
+    import nablagrad.nn.functional as nF
+
+    x = np.random.default_rng(0).standard_normal((3, 3)).astype(np.float32)
+    ours = call(ng, nF, ng.tensor(x, requires_grad=True)).grad_fn
+    theirs = call(torch, tF, torch.tensor(x, requires_grad=True)).grad_fn
+    assert ours.name == theirs.name()
+    assert repr(ours).startswith(f"<{theirs.name()} object at 0x")

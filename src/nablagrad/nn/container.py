@@ -118,6 +118,23 @@ class ModuleList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
+    def __repr__(self) -> str:
+        """torch's: runs of identical modules print once, as ``(0-1): 2 x Layer(...)``."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return type(self).__name__ + "()"
+        blocks: list[list] = []  # [start, end, repr]
+        for i, r in enumerate(reprs):
+            if blocks and blocks[-1][2] == r:
+                blocks[-1][1] = i
+            else:
+                blocks.append([i, i, r])
+        lines = []
+        for start, end, r in blocks:
+            head = f"({start})" if start == end else f"({start}-{end}): {end - start + 1} x"
+            lines.append((f"{head}: {r}" if start == end else f"{head} {r}").replace("\n", "\n  "))
+        return type(self).__name__ + "(\n  " + "\n  ".join(lines) + "\n)"
+
     def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self)), _check(module, "ModuleList.append"))
         return self

@@ -223,6 +223,20 @@ class LinearFn(Function):
             out += b
         return out
 
+    @property
+    def name(self) -> str:
+        """torch's node: ``AddmmBackward0`` (2-D input with bias), ``MmBackward0``, or
+        ``ViewBackward0`` for batched input (its linear is a matrix product then a view)."""
+        arrays = getattr(self, "inputs", None)
+        if not arrays:
+            return "LinearFnBackward0"
+        if arrays[0].ndim > 2:
+            return "ViewBackward0"
+        bias = len(arrays) > 2 and arrays[2] is not None
+        if arrays[0].ndim == 1:
+            return "ViewBackward0" if bias else "SqueezeBackward4"
+        return "AddmmBackward0" if len(arrays) > 2 and arrays[2] is not None else "MmBackward0"
+
     def backward(self, g, out, x, w, b=None):
         gx = g @ w if self.needs(0) else None
         gw = gb = None
@@ -261,6 +275,13 @@ class CrossEntropyFn(Function):
     is built from the class indices, for probability targets the target tensor is a second input.
     dL/dx_i = g_i (softmax(x_i) sum_c A_ic - A_i);  dL/dtarget = -g_i w_c (1 - eps) log p_ic.
     """
+
+    @property
+    def name(self) -> str:
+        """torch's node: ``NllLossBackward0`` for class-index targets (log_softmax + nll),
+        ``DivBackward1`` for probability targets (the mean of a sum)."""
+        parents = self.parents or ()
+        return "NllLossBackward0" if len(parents) < 2 else "DivBackward1"
 
     def forward(self, x, t=None, coef=None, weight=None, smoothing=0.0, scale=None):
         xp = get_array_module(x)

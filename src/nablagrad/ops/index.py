@@ -67,6 +67,24 @@ class GetItem(Function):
     def backward(self, g, out, x):
         return (self.m.call(IndexAddInto, g, index=self.index, shape=self.shape, basic=self.basic),)
 
+    @property
+    def name(self) -> str:
+        """torch's node name for the last indexing step: ``SelectBackward0`` (an int),
+        ``SliceBackward0`` (a slice), ``UnsqueezeBackward0`` (None), ``IndexBackward0``."""
+        if not self.basic:
+            return "IndexBackward0"
+        items = self.index if isinstance(self.index, tuple) else (self.index,)
+        last = "AliasBackward0"
+        for item, size in zip(items, (*self.shape, *([None] * len(items)))):
+            if item is None:
+                last = "UnsqueezeBackward0"
+            elif isinstance(item, slice):
+                if item != slice(None) and (size is None or range(size)[item] != range(size)):
+                    last = "SliceBackward0"
+            elif item is not Ellipsis:
+                last = "SelectBackward0"
+        return last
+
 
 class IndexAddInto(Function):
     """zeros(shape) with ``g`` added at ``index`` (the backward of GetItem)."""
