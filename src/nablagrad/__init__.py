@@ -467,19 +467,6 @@ from .runtime import (
 )
 
 
-from .creation import (  # torch's legacy tensor types: torch.LongTensor([1, 2]), x.type()
-    BoolTensor,
-    ByteTensor,
-    CharTensor,
-    DoubleTensor,
-    FloatTensor,
-    HalfTensor,
-    IntTensor,
-    LongTensor,
-    ShortTensor,
-)
-
-
 # torch's ``out=`` keyword on the functions that take it in torch (creation.accepts_out); aliases
 # (``multiply = mul``) keep pointing at the same wrapper.
 def _add_out_keyword() -> None:

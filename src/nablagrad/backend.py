@@ -250,28 +250,6 @@ def _dtype_by_name(name: str) -> dtype:
     return _BY_NAME[name]
 
 
-#: torch's legacy tensor type names (``torch.FloatTensor``, ``x.type()``) and their dtypes
-LEGACY_TENSOR_TYPES = {
-    "FloatTensor": "float32",
-    "DoubleTensor": "float64",
-    "HalfTensor": "float16",
-    "LongTensor": "int64",
-    "IntTensor": "int32",
-    "ShortTensor": "int16",
-    "CharTensor": "int8",
-    "ByteTensor": "uint8",
-    "BoolTensor": "bool",
-}
-
-
-def legacy_type_name(arr_dtype: Any, on_cuda: bool = False) -> str:
-    """torch's ``x.type()`` string for an array dtype: ``'torch.FloatTensor'``."""
-    name = {np.dtype(v): k for k, v in LEGACY_TENSOR_TYPES.items()}.get(np.dtype(arr_dtype))
-    if name is None:
-        name = np.dtype(arr_dtype).name.capitalize() + "Tensor"
-    return ("torch.cuda." if on_cuda else "torch.") + name
-
-
 def to_np_dtype(d: Any) -> np.dtype:
     """The NumPy dtype for a nablagrad dtype, a NumPy dtype, a Python type or a name.
 
@@ -285,15 +263,10 @@ def to_np_dtype(d: Any) -> np.dtype:
         return np.dtype(np.int64)
     if d is bool:
         return np.dtype(np.bool_)
-    legacy = getattr(d, "_legacy_np_dtype", None)  # torch.FloatTensor and the like
-    if legacy is not None:
-        return legacy
     if isinstance(d, str):
-        name = d.removeprefix("torch.").removeprefix("nablagrad.").removeprefix("cuda.")
+        name = d.removeprefix("torch.").removeprefix("nablagrad.")
         if name in _BY_NAME:
             return _BY_NAME[name].np
-        if name in LEGACY_TENSOR_TYPES:
-            return np.dtype(LEGACY_TENSOR_TYPES[name])
         raise TypeError(
             f"unknown dtype {d!r}: use one of "
             + ", ".join(sorted(k for k in _BY_NAME if "_" not in k))

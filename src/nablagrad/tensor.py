@@ -555,10 +555,8 @@ class Tensor:
         return out
 
     def type(self, dtype: Any = None) -> Any:
-        """torch's ``x.type()``: the legacy type name (``'torch.FloatTensor'``); with an
-        argument (a dtype, ``torch.LongTensor`` or ``'torch.LongTensor'``), the converted tensor."""
         if dtype is None:
-            return backend.legacy_type_name(self._data.dtype, self.device.type == "cuda")
+            return f"nablagrad.{self.dtype.name.capitalize()}Tensor"
         return self.to(dtype=dtype)
 
     def type_as(self, other: Tensor) -> Tensor:

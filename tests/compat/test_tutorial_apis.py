@@ -243,28 +243,6 @@ def test_load_state_dict_result_and_optimizer_defaults_print_like_torch():
     assert res["nablagrad"] == res["torch"]
 
 
-def test_legacy_tensor_types_like_torch():
-    # char_rnn tutorials: Variable(torch.LongTensor([i])); older code: x.type(), FloatTensor(n)
-    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor"):
-        ours, theirs = getattr(ng, name), getattr(torch, name)
-        a, b = ours([1, 2, 3]), theirs([1, 2, 3])
-        assert str(a.dtype).split(".")[1] == str(b.dtype).split(".")[1]
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
-        assert tuple(ours(2, 3).shape) == tuple(theirs(2, 3).shape) == (2, 3)
-        assert tuple(ours(ng.Size([4])).shape) == (4,) and tuple(ours().shape) == (0,)
-        assert a.type() == b.type() == f"torch.{name}"
-        assert isinstance(a, ours) and isinstance(b, theirs)
-        assert not isinstance(ng.ones(1, dtype=ng.bool), ours)
-    x, y = ng.tensor([1.5, 2.5]), torch.tensor([1.5, 2.5])
-    for spec in ("LongTensor", "torch.DoubleTensor"):
-        a = x.type(getattr(ng, spec) if "." not in spec else spec)
-        b = y.type(getattr(torch, spec) if "." not in spec else spec)
-        assert a.type() == b.type()
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
-    var = ng.autograd.Variable(ng.LongTensor([3]))
-    assert var.tolist() == [3] and var.dtype == ng.int64
-
-
 def test_deprecated_add_alpha_first_overload_like_torch():
     # the classic char_rnn tutorial: p.data.add_(-learning_rate, p.grad.data)
     res = {}

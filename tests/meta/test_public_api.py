@@ -1231,14 +1231,6 @@ REASONS: dict[str, str] = {
     "Tensor": "the class itself; its methods are enumerated below",
     "Size": f"{NOT_OPS} tests/core/test_tensor_api.py (shape, numel, repr)",
     "Generator": "random streams differ from torch's by design; tests/core/test_tensor_api.py",
-    **{
-        legacy: "legacy tensor type (constructor, isinstance, x.type()); compared with torch in "
-        "tests/compat/test_tutorial_apis.py"
-        for legacy in (
-            "FloatTensor DoubleTensor HalfTensor LongTensor IntTensor ShortTensor CharTensor "
-            "ByteTensor BoolTensor"
-        ).split()
-    },
     "device": f"{NOT_OPS} tests/core/test_tensor_api.py",
     "dtype": f"{NOT_OPS} tests/core/test_tensor_api.py",
     "SerializationError": "the error of nablagrad.load for malformed files (torch has none by "
