@@ -301,3 +301,33 @@ def test_grad_fn_names_like_torch(call):
     theirs = call(torch, tF, torch.tensor(x, requires_grad=True)).grad_fn
     assert ours.name == theirs.name()
     assert repr(ours).startswith(f"<{theirs.name()} object at 0x")
+
+
+def test_torchvision_io_read_image(tmp_path):
+    # "Datasets & DataLoaders": a custom Dataset reads its files with torchvision.io.read_image
+    from PIL import Image
+
+    from nablagrad import alias
+
+    rgb = (np.arange(2 * 4 * 3).reshape(2, 4, 3) * 10).astype(np.uint8)
+    gray = rgb[:, :, 0].copy()
+    Image.fromarray(rgb).save(tmp_path / "rgb.png")
+    Image.fromarray(gray).save(tmp_path / "gray.png")
+    Image.fromarray(np.dstack([rgb, np.full((2, 4), 200, np.uint8)])).save(tmp_path / "a.png")
+    with alias.torch_alias():
+        from torchvision.io import ImageReadMode, read_image
+
+        img = read_image(str(tmp_path / "rgb.png"))
+        assert img.dtype == ng.uint8 and tuple(img.shape) == (3, 2, 4)
+        np.testing.assert_array_equal(img.numpy(), rgb.transpose(2, 0, 1))
+        g = read_image(tmp_path / "gray.png")
+        np.testing.assert_array_equal(g.numpy(), gray[None])
+        g3 = read_image(tmp_path / "gray.png", ImageReadMode.RGB)
+        np.testing.assert_array_equal(g3.numpy(), np.stack([gray] * 3))
+        a = read_image(tmp_path / "a.png")
+        assert tuple(a.shape) == (4, 2, 4)
+        np.testing.assert_array_equal(read_image(tmp_path / "a.png", "RGB").numpy(), img.numpy())
+        with pytest.raises(RuntimeError, match="color image to gray"):
+            read_image(tmp_path / "rgb.png", ImageReadMode.GRAY)
+        with pytest.raises(FileNotFoundError, match="no image file"):
+            read_image(tmp_path / "missing.png")
