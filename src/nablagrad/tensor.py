@@ -1726,8 +1726,16 @@ class Tensor:
         return _ops.masked_select(self, mask)
 
     @_validate.numpy_names
-    def scatter(self, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
-        return _ops.scatter(self, dim, index, src, reduce)
+    def scatter(
+        self,
+        dim: int,
+        index: Tensor,
+        src: Any = None,
+        reduce: str | None = None,
+        *,
+        value: Any = None,
+    ) -> Tensor:
+        return _ops.scatter(self, dim, index, src, reduce, value=value)
 
     # -- fused primitives (nablagrad.ops.fused) ---------------------------------------------------
 

@@ -331,3 +331,18 @@ def test_torchvision_io_read_image(tmp_path):
             read_image(tmp_path / "rgb.png", ImageReadMode.GRAY)
         with pytest.raises(FileNotFoundError, match="no image file"):
             read_image(tmp_path / "missing.png")
+
+
+def test_scatter_value_keyword_and_0d_index_like_torch():
+    # "Transforms": Lambda(lambda y: torch.zeros(10).scatter_(0, torch.tensor(y), value=1))
+    res = {}
+    for lib in (ng, torch):
+        one_hot = lib.zeros(10, dtype=lib.float).scatter_(0, lib.tensor(7), value=1)
+        kw = lib.zeros(10).scatter_(dim=0, index=lib.tensor(3), value=1)
+        two_d = lib.zeros(2, 3).scatter(1, lib.tensor([[0], [2]]), value=5.0)
+        src0 = lib.zeros(4).scatter(0, lib.tensor(2), lib.tensor(3.0))
+        res[lib.__name__] = [t.numpy() for t in (one_hot, kw, two_d, src0)]
+    for o, t in zip(res["nablagrad"], res["torch"]):
+        np.testing.assert_array_equal(o, t)
+    with pytest.raises(TypeError, match="either src or value"):
+        ng.zeros(3).scatter(0, ng.tensor([1]), ng.ones(1), value=2.0)

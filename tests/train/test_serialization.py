@@ -2,6 +2,7 @@
 
 import io
 import json
+import pickle
 import struct
 
 import numpy as np
@@ -117,6 +118,9 @@ def test_corrupt_and_missing_files_fail_clearly(tmp_path):
         ng.load(tmp_path / "dtype.safetensors")
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         ng.load(tmp_path / "nope.safetensors")
-    with pytest.raises(TypeError, match="state_dict"):
-        ng.save({"obj": object()}, tmp_path / "o.safetensors")
+    with pytest.raises(TypeError, match="state_dict"):  # neither a checkpoint nor picklable
+        ng.save({"obj": lambda: 0}, tmp_path / "o.safetensors")
+    ng.save({"obj": object()}, tmp_path / "p.pt")  # other objects are pickled, as torch does,
+    with pytest.raises(pickle.UnpicklingError, match="weights_only=False"):  # and load only
+        ng.load(tmp_path / "p.pt")  # when asked to run pickle
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
