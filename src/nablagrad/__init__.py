@@ -22,11 +22,13 @@ from .backend import (
     float16,
     float32,
     float64,
+    get_default_device,
     get_default_dtype,
     int8,
     int16,
     int32,
     int64,
+    set_default_device,
     set_default_dtype,
     uint8,
 )

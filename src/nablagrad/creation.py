@@ -137,6 +137,8 @@ def tensor(
 
     Python floats give ``float32``, ints give ``int64``, bools give ``bool``.
     """
+    if device is None and backend.get_default_device().type != "cpu":
+        device = backend.get_default_device()  # torch.set_default_device / with device(...)
     return _finish(to_array(data, dtype=dtype, device=device, copy=True), requires_grad)
 
 
@@ -387,7 +389,7 @@ def eye(
 
 def _draw(values: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     data = values.astype(_float_or(dtype), copy=False)
-    if device is not None and backend.as_device(device).type != "cpu":
+    if backend.as_device(device).type != "cpu":  # (None: the default device)
         data = backend.to_device(data, device)
     return _finish(data, requires_grad)
 
@@ -455,7 +457,7 @@ def randint(
     vals = _gen(generator).integers(low, high, _size((size,), "randint"))
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     data = vals.astype(dt)
-    if device is not None and backend.as_device(device).type != "cpu":
+    if backend.as_device(device).type != "cpu":  # (None: the default device)
         data = backend.to_device(data, device)
     return _into(out, _finish(data, requires_grad), "randint")
 
@@ -475,7 +477,7 @@ def randperm(
     n = _size((_validate.as_int(n, "n", "randperm"),), "randperm")[0]
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     data = _gen(generator).permutation(n).astype(dt)
-    if device is not None and backend.as_device(device).type != "cpu":
+    if backend.as_device(device).type != "cpu":  # (None: the default device)
         data = backend.to_device(data, device)
     return _into(out, _finish(data, requires_grad), "randperm")
 
@@ -735,7 +737,7 @@ def scalar_tensor(
     value = s.item() if isinstance(s, Tensor) else s
     d = backend.to_np_dtype(dtype) if dtype is not None else backend.default_float_np()
     data = np.asarray(value, dtype=d)
-    if device is not None and backend.as_device(device).type != "cpu":
+    if backend.as_device(device).type != "cpu":  # (None: the default device)
         data = backend.to_device(data, device)
     return _finish(data, requires_grad)
 

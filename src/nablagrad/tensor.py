@@ -443,8 +443,12 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
-    def contiguous(self) -> Tensor:
-        return self
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """``self`` when its memory is already C-ordered, else a C-ordered copy (differentiable),
+        as torch: writing into the result of ``x.t().contiguous()`` leaves ``x`` alone."""
+        if self._data.flags.c_contiguous:
+            return self
+        return _ops.clone(self)
 
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)

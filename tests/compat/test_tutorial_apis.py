@@ -346,3 +346,48 @@ def test_scatter_value_keyword_and_0d_index_like_torch():
         np.testing.assert_array_equal(o, t)
     with pytest.raises(TypeError, match="either src or value"):
         ng.zeros(3).scatter(0, ng.tensor([1]), ng.ones(1), value=2.0)
+
+
+def test_contiguous_copies_non_contiguous_tensors_like_torch():
+    # the transformer tutorials: data.view(bsz, seq_len).t().contiguous()
+    for lib in (ng, torch):
+        x = lib.arange(6.0).reshape(2, 3)
+        y = x.t().contiguous()
+        assert y.is_contiguous() and tuple(y.stride()) == (2, 1)
+        y[0, 0] = 100.0  # a copy: x is untouched
+        assert x[0, 0].item() == 0.0
+        assert x.contiguous() is x
+    w = ng.ones(2, 3, requires_grad=True)
+    (w.t().contiguous() * ng.arange(6.0).reshape(3, 2)).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.arange(6.0).reshape(3, 2).T)
+
+
+def test_default_device_context_and_load_state_dict_assign_like_torch():
+    # "Reasoning about shapes" / "changing default device": with torch.device(...): factories
+    # there; module_load_state_dict_tips: load_state_dict(sd, assign=True) takes the tensors
+    for lib in (ng, torch):
+        with lib.device("cpu"):
+            t = lib.zeros(2)
+        assert t.device == lib.device("cpu")
+        assert lib.get_default_device() == lib.device("cpu")
+        lib.set_default_device("cpu")
+        m = lib.nn.Linear(3, 2)
+        sd = {k: v.detach().clone() * 0 + 2 for k, v in m.state_dict().items()}
+        assert repr(m.load_state_dict(sd, assign=True)) == "<All keys matched successfully>"
+        sd["weight"][0, 0] = 7.0  # the module now holds the given memory
+        assert m.weight[0, 0].item() == 7.0 and isinstance(m.weight, lib.nn.Parameter)
+        lib.set_default_device(None)
+
+
+def test_default_device_applies_to_factories(device):
+    with ng.device(device):
+        made = [ng.zeros(2), ng.ones(1, 2), ng.randn(3), ng.arange(3), ng.tensor([1.0])]
+        made.append(ng.nn.Linear(2, 2).weight)
+    assert all(t.device == ng.device(device) for t in made)
+    assert ng.zeros(1).device == ng.device("cpu")  # restored on exit
+    ng.set_default_device(device)
+    try:
+        assert ng.empty(2).device == ng.device(device)
+    finally:
+        ng.set_default_device(None)
+    assert ng.get_default_device() == ng.device("cpu")

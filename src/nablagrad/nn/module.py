@@ -379,11 +379,14 @@ class Module:
                 m.state_dict(out, prefix + name + ".", keep_vars)
         return out
 
-    def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: Any, strict: bool = True, assign: bool = False
+    ) -> IncompatibleKeys:
         """Copy values from ``state_dict`` (Tensors, NumPy arrays or torch tensors) in place.
 
         Missing or unexpected keys raise when ``strict``; a shape mismatch always raises.  The
-        error lists every offending key.
+        error lists every offending key.  ``assign=True`` (torch's) makes each parameter and
+        buffer hold the given tensor's memory (and dtype) instead of copying into its own.
         """
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
@@ -419,6 +422,12 @@ class Module:
                     else ""
                 )
             )
+        if assign:
+            for k, arr in values.items():
+                t, v = own[k], state_dict[k]
+                t._data = v._data if isinstance(v, Tensor) else arr
+                t._version += 1
+            return IncompatibleKeys(missing, unexpected)
         with no_grad():
             for k, arr in values.items():
                 t = own[k]  # values cross devices into the module's (torch's copy_)
