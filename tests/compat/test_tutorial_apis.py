@@ -391,3 +391,51 @@ def test_default_device_applies_to_factories(device):
     finally:
         ng.set_default_device(None)
     assert ng.get_default_device() == ng.device("cpu")
+
+
+def test_grad_wrt_non_leaf_leaves_the_rest_of_the_graph_like_torch():
+    # autograd.grad(out, intermediate) runs only the graph between them: a later backward
+    # through the part before the intermediate still works (torch frees only what ran)
+    for lib in (ng, torch):
+        w = lib.ones(2, requires_grad=True)
+        y = w * 3
+        (g,) = lib.autograd.grad((y**2).sum(), y)
+        assert g.tolist() == [6.0, 6.0]
+        (y**2).sum().backward()
+        assert w.grad.tolist() == [18.0, 18.0]
+        a, b = lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True)
+        ga, gb = lib.autograd.grad((a * 2).sum(), [a, b], allow_unused=True)
+        assert ga.tolist() == [2.0, 2.0] and gb is None
+
+
+def test_custom_function_saved_outputs_double_backward_like_torch():
+    # "Double Backward with Custom Functions": intermediates returned as outputs and saved
+    def sinh_fn(lib):
+        class Sinh(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                expx, expnegx = lib.exp(x), lib.exp(-x)
+                ctx.save_for_backward(expx, expnegx)
+                return (expx - expnegx) / 2, expx, expnegx
+
+            @staticmethod
+            def backward(ctx, grad_out, grad_exp, grad_negexp):
+                expx, expnegx = ctx.saved_tensors
+                grad_input = grad_out * (expx + expnegx) / 2
+                grad_input += grad_exp * expx
+                grad_input -= grad_negexp * expnegx
+                return grad_input
+
+        return Sinh
+
+    x0 = np.array([[0.1, 0.5], [0.9, 0.3]])
+    res = {}
+    for lib in (ng, torch):
+        x = lib.tensor(x0, requires_grad=True).clone()  # a non-leaf input, as the tutorial's
+        sinh = sinh_fn(lib)
+        assert lib.autograd.gradgradcheck(lambda t, s=sinh: s.apply(t)[0], (x,))
+        (g,) = lib.autograd.grad(sinh.apply(x)[0].sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad(g.sum(), x)
+        res[lib.__name__] = (g.detach().numpy(), gg.numpy())
+    for o, t in zip(res["nablagrad"], res["torch"]):
+        np.testing.assert_allclose(o, t, rtol=1e-12)

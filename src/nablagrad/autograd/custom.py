@@ -211,11 +211,16 @@ def custom_apply(cls: type, *args: Any, **kwargs: Any) -> Any:
     packed._requires_grad = True
     packed._ctx = ctx
     off = 0
+    originals = {}
     for i in diff:
         _, shape, odt, size = ctx._outs[i]
         piece = packed[off : off + size].reshape(shape)
-        outs[i] = piece if piece.dtype == odt else piece.to(odt)
+        piece = piece if piece.dtype == odt else piece.to(odt)
+        originals[id(outs[i])] = piece
+        outs[i] = piece
         off += size
+    if ctx._saved:  # a saved output is the returned one (with its grad_fn), as in torch
+        ctx._saved = tuple(originals.get(id(t), t) for t in ctx._saved)
     return outs[0] if single else tuple(outs)
 
 
