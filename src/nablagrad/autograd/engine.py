@@ -232,22 +232,25 @@ def _needed(roots: list, wanted: dict) -> set:
     needed: set = set()
     done: set = set()
     stack = [(r, False) for r in roots]
+
+    def parents_of(t: Any) -> tuple:  # as the walk below will see them (in-place history too)
+        ctx = t._ctx
+        if ctx is None or not ctx.parents:
+            return ()
+        return _parents_at(ctx) if ctx.seq < _tensor_mod.LAST_STAMP else ctx.parents
+
     while stack:
         t, expanded = stack.pop()
         key = id(t)
         if expanded:
-            ctx = t._ctx
-            parents = (ctx.parents or ()) if ctx is not None else ()
-            if key in wanted or any(id(p) in needed for p in parents if isinstance(p, Tensor)):
+            if key in wanted or any(id(p) in needed for p in parents_of(t)):
                 needed.add(key)
             continue
         if key in done:
             continue
         done.add(key)
         stack.append((t, True))
-        ctx = t._ctx
-        if ctx is not None and ctx.parents:
-            stack.extend((p, False) for p in ctx.parents if isinstance(p, Tensor))
+        stack.extend((p, False) for p in parents_of(t) if isinstance(p, Tensor))
     return needed
 
 
