@@ -469,6 +469,10 @@ from .runtime import (
 )
 
 
+from . import amp  # torch.amp.GradScaler / autocast (and the legacy torch.cuda.amp)
+from .amp import autocast
+
+
 # torch's ``out=`` keyword on the functions that take it in torch (creation.accepts_out); aliases
 # (``multiply = mul``) keep pointing at the same wrapper.
 def _add_out_keyword() -> None:

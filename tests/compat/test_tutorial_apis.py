@@ -439,3 +439,55 @@ def test_custom_function_saved_outputs_double_backward_like_torch():
         res[lib.__name__] = (g.detach().numpy(), gg.numpy())
     for o, t in zip(res["nablagrad"], res["torch"]):
         np.testing.assert_allclose(o, t, rtol=1e-12)
+
+
+def test_grad_scaler_like_torch():
+    # the AMP recipe's loop: scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
+    import warnings
+
+    res = {}
+    for lib in (ng, torch):
+        w = lib.nn.Parameter(lib.ones(2))
+        opt = lib.optim.SGD([w], lr=0.5)
+        scaler = lib.amp.GradScaler("cpu", init_scale=1024.0, growth_interval=2)
+        trace = []
+        for i in range(5):
+            opt.zero_grad()
+            loss = (w * (float("inf") if i == 2 else 3.0)).sum()  # one overflow: step skipped
+            scaler.scale(loss).backward()
+            if i == 3:
+                scaler.unscale_(opt)  # clipping between unscale_ and step, as the recipe
+                lib.nn.utils.clip_grad_norm_([w], max_norm=1.0)
+            scaler.step(opt)
+            scaler.update()
+            trace.append((scaler.get_scale(), w.tolist()))
+        res[lib.__name__] = (trace, scaler.state_dict())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            off = lib.amp.GradScaler("cuda", enabled=not lib.cuda.is_available())
+        assert off.is_enabled() is False and off.get_scale() == 1.0 and off.state_dict() == {}
+        x = lib.ones(1)
+        assert off.scale(x) is x
+    assert res["nablagrad"] == res["torch"]
+    with pytest.raises(RuntimeError, match="already been called"):
+        s = ng.amp.GradScaler("cpu")
+        opt = ng.optim.SGD([ng.nn.Parameter(ng.ones(1))], lr=0.1)
+        s.unscale_(opt)
+        s.unscale_(opt)
+
+
+def test_autocast_disabled_forms_run_and_enabled_ones_refuse():
+    with pytest.warns(UserWarning, match="CUDA is not available"):
+        with ng.autocast(device_type="cuda", dtype=ng.float16):
+            y = ng.ones(2, 2) @ ng.ones(2, 2)
+    assert y.dtype == ng.float32
+    with ng.cuda.amp.autocast(enabled=False):
+        pass
+    with ng.amp.autocast("cpu", enabled=False):
+        pass
+    with pytest.raises(NotImplementedError, match="enabled=False"):
+        ng.autocast("cpu", dtype=ng.float16)
+    from nablagrad import alias
+
+    with alias.torch_alias():
+        from torch.cuda.amp import GradScaler, autocast  # noqa: F401 - the legacy spelling
