@@ -1,11 +1,12 @@
 """Conv2d / MaxPool2d / LeNet-5 training step: nablagrad vs PyTorch eager (CPU) vs NumPy.
 
-Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 20] [--threads 1] [--stat min]
-[--retain-memory] [--clock cpu] [--block 4]``.
+Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 8] [--block 8] [--threads 1]
+[--stat min] [--retain-memory] [--clock cpu]``.
 Every case runs the same work in each library in this one process (the libraries take turns
-in every round, so machine load hits them alike) and prints the median (or best) time per call
-and the ratio nablagrad / peer (lower is better).  ``--retain-memory`` calls
-``nablagrad.backend.retain_freed_memory()`` first (process-wide: it applies to every library).
+of ``--block`` calls, the first of each turn untimed, so machine load hits them alike) and
+prints the median (or best) time per call and the ratio nablagrad / peer (lower is better).
+``--retain-memory`` calls ``nablagrad.backend.retain_freed_memory()`` first (process-wide: it
+applies to every library).
 The NumPy peer is a hand-written im2col LeNet-5 training step (forward, backward, SGD) with no
 framework overhead at all.
 """
@@ -27,7 +28,7 @@ STAT: Callable[[list], float] = statistics.median
 CLOCK: Callable[[], float] = time.perf_counter
 
 
-BLOCK = 1  # calls per library per turn (--block)
+BLOCK = 8  # calls per library per turn (--block)
 
 
 def timeit(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 3) -> dict:
@@ -311,7 +312,7 @@ def report(name: str, times: dict[str, float]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--repeats", type=int, default=8, help="turns per library")
     ap.add_argument(
         "--threads",
         type=int,
@@ -336,7 +337,7 @@ def main() -> None:
     ap.add_argument(
         "--block",
         type=int,
-        default=1,
+        default=8,
         help="calls per library per turn; K > 1 leaves the first call of each turn untimed "
         "(with several threads: the other library's spinning worker threads), see timeit",
     )

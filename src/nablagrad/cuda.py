@@ -20,7 +20,9 @@ def device_count() -> int:
     return int(backend.xp_for("cuda").cuda.runtime.getDeviceCount())
 
 
-def synchronize() -> None:
+def synchronize(device: object = None) -> None:
+    """Wait for the GPU's queued work (``device``: torch's argument; the current device is the
+    one CuPy runs on).  Without a GPU there is nothing to wait for."""
     if is_available():
         backend.xp_for("cuda").cuda.Stream.null.synchronize()
 
