@@ -491,3 +491,36 @@ def test_autocast_disabled_forms_run_and_enabled_ones_refuse():
 
     with alias.torch_alias():
         from torch.cuda.amp import GradScaler, autocast  # noqa: F401 - the legacy spelling
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss_is_one_node_like_torch(reduction):
+    # "Neural Networks" tutorial: loss.grad_fn (MseLossBackward0) -> next_functions[0][0]
+    # (AddmmBackward0) -> next_functions[0][0] (the bias' AccumulateGrad)
+    rng = np.random.default_rng(1)
+    xs, ts = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((4, 2))
+    res = {}
+    for lib in (ng, torch):
+        lib.manual_seed(0)
+        lin = lib.nn.Linear(3, 2)
+        with lib.no_grad():
+            lin.weight.copy_(lib.tensor(np.arange(6.0).reshape(2, 3) / 10))
+            lin.bias.fill_(0.5)
+        x = lib.tensor(xs, requires_grad=True)
+        loss = lib.nn.functional.mse_loss(lin(x.relu()), lib.tensor(ts, dtype=lib.float32),
+                                          reduction=reduction)  # fmt: skip
+        node = loss.grad_fn
+        names = [node.name if lib is ng else node.name()]
+        node = node.next_functions[0][0]
+        names.append(node.name if lib is ng else node.name())
+        names.append(type(node.next_functions[0][0]).__name__)
+        assert node.next_functions[0][0].variable is lin.bias
+        g = lib.autograd.grad(loss.sum(), (x, lin.weight), create_graph=True)
+        h = lib.autograd.grad((g[0] ** 2).sum() + g[1].sum(), x)[0]
+        res[lib.__name__] = (names, [t.detach().numpy() for t in (loss, *g, h)])
+    assert res["nablagrad"][0] == res["torch"][0]
+    for o, t in zip(res["nablagrad"][1], res["torch"][1]):
+        np.testing.assert_allclose(o, t, rtol=1e-5, atol=1e-6)
+    # an integer target promotes to the input's dtype, as torch
+    lt = ng.nn.functional.mse_loss(ng.tensor([[1.5, 2.0]]), ng.arange(1, 3).view(1, -1))
+    assert lt.dtype == ng.float32 and abs(lt.item() - 0.125) < 1e-7

@@ -214,6 +214,28 @@ class Hardtanh(Function):
 # -- linear and embedding ---------------------------------------------------------------------
 
 
+class MseLoss(Function):
+    """loss = reduce((x - t)^2) over ``reduction`` (``mean``, ``sum``, ``none``): one node, as
+    torch's ``MseLossBackward0``.  dL/dx = 2 (x - t) g / n (n = elements for ``mean``, else 1),
+    dL/dt = -dL/dx."""
+
+    name = "MseLossBackward0"
+
+    def forward(self, x, t, reduction="mean"):
+        d = x - t
+        sq = d * d
+        self.reduction, self.n = reduction, d.size
+        if reduction == "none":
+            return sq
+        xp = get_array_module(sq)
+        return xp.asarray(sq.mean() if reduction == "mean" else sq.sum(), dtype=sq.dtype)
+
+    def backward(self, g, out, x, t):
+        k = 2.0 / self.n if self.reduction == "mean" else 2.0
+        gx = g * (x - t) * k
+        return (gx if self.needs(0) else None, -gx if self.needs(1) else None)
+
+
 class LinearFn(Function):
     """y = x W^T + b for x of shape (..., in).  dx = g W, dW = g^T x, db = sum g."""
 
@@ -236,6 +258,12 @@ class LinearFn(Function):
         if arrays[0].ndim == 1:
             return "ViewBackward0" if bias else "SqueezeBackward4"
         return "AddmmBackward0" if len(arrays) > 2 and arrays[2] is not None else "MmBackward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """In torch's addmm order (bias, input, weight) when there is a bias."""
+        nxt = super().next_functions
+        return (nxt[2], nxt[0], nxt[1]) if len(nxt) == 3 else nxt
 
     def backward(self, g, out, x, w, b=None):
         gx = g @ w if self.needs(0) else None
