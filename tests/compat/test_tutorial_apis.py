@@ -524,3 +524,25 @@ def test_mse_loss_is_one_node_like_torch(reduction):
     # an integer target promotes to the input's dtype, as torch
     lt = ng.nn.functional.mse_loss(ng.tensor([[1.5, 2.0]]), ng.arange(1, 3).view(1, -1))
     assert lt.dtype == ng.float32 and abs(lt.item() - 0.125) < 1e-7
+
+
+def test_checkpoint_gives_torchs_values_and_gradients():
+    import torch.utils.checkpoint as tcp
+
+    from nablagrad.utils import checkpoint as ncp
+
+    w0 = np.random.default_rng(2).standard_normal((3, 3)).astype(np.float32)
+    res = {}
+    for lib, cp in ((ng, ncp), (torch, tcp)):
+        seq = lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.Tanh(), lib.nn.Linear(3, 3))
+        with lib.no_grad():
+            for m in (seq[0], seq[2]):
+                m.weight.copy_(lib.tensor(w0))
+                m.bias.fill_(0.1)
+        x = lib.tensor(w0 * 2, requires_grad=True)
+        y = cp.checkpoint(seq, x, use_reentrant=False)
+        z = cp.checkpoint_sequential(seq, 2, x, use_reentrant=False)
+        (y.sum() + (z**2).sum()).backward()
+        res[lib.__name__] = [t.detach().numpy() for t in (y, z, x.grad, seq[0].weight.grad)]
+    for o, t in zip(res["nablagrad"], res["torch"]):
+        np.testing.assert_allclose(o, t, rtol=1e-5, atol=2e-5)  # sums of products ~10
