@@ -546,3 +546,35 @@ def test_checkpoint_gives_torchs_values_and_gradients():
         res[lib.__name__] = [t.detach().numpy() for t in (y, z, x.grad, seq[0].weight.grad)]
     for o, t in zip(res["nablagrad"], res["torch"]):
         np.testing.assert_allclose(o, t, rtol=1e-5, atol=2e-5)  # sums of products ~10
+
+
+def test_full_backward_hook_like_torch():
+    # gradient-visualisation code: module.register_full_backward_hook(hook(m, gin, gout))
+    res = {}
+    for lib in (ng, torch):
+        lin = lib.nn.Linear(3, 2)
+        with lib.no_grad():
+            lin.weight.copy_(lib.tensor(np.arange(6.0).reshape(2, 3) / 10, dtype=lib.float32))
+            lin.bias.fill_(0.1)
+        got = []
+
+        def hook(m, gin, gout, got=got):
+            got.append([None if g is None else g.numpy().copy() for g in (*gin, *gout)])
+            return None if gin[0] is None else (gin[0] * 2,)  # may replace grad_input
+
+        handle = lin.register_full_backward_hook(hook)
+        x = lib.ones(2, 3, requires_grad=True)
+        (lin(x) ** 2).sum().backward()
+        (lin(lib.ones(2, 3)) ** 2).sum().backward()  # no input gradient: gin is (None,)
+        handle.remove()
+        lin(x).sum().backward()  # removed: not called
+        res[lib.__name__] = (got, x.grad.numpy(), lin.weight.grad.numpy())
+    ours, theirs = res["nablagrad"], res["torch"]
+    assert len(ours[0]) == len(theirs[0]) == 2
+    for o, t in zip(ours[0], theirs[0]):
+        for a, b in zip(o, t):
+            assert (a is None) == (b is None)
+            if a is not None:
+                np.testing.assert_allclose(a, b, rtol=1e-6)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+    np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-6)
