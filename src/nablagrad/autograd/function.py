@@ -117,6 +117,16 @@ def set_trace_hook(hook: Any) -> None:
     _trace_hook = hook
 
 
+class NodeName(str):
+    """A node's name: a string (``f"<{fn.name}>"``) that can also be called as torch's
+    ``grad_fn.name()`` method."""
+
+    __slots__ = ()
+
+    def __call__(self) -> str:
+        return str(self)
+
+
 class Function:
     """Base class of differentiable primitives; subclasses define ``forward`` and ``backward``.
 
@@ -135,6 +145,12 @@ class Function:
         # ``forward(ctx, ...)`` on Tensors and records one node (``custom.py``); primitives are
         # untouched, so the hot ``apply`` below pays nothing for this
         super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("name")
+        if isinstance(own, str) and not isinstance(own, NodeName):
+            cls.name = NodeName(own)  # type: ignore[assignment]
+        elif isinstance(own, property) and own.fget is not None:
+            fget = own.fget
+            cls.name = property(lambda self: NodeName(fget(self)), doc=own.__doc__)  # type: ignore[assignment]
         if isinstance(inspect.getattr_static(cls, "backward"), staticmethod) and not getattr(
             cls, "_is_custom_node", False
         ):
@@ -197,7 +213,7 @@ class Function:
     @property
     def name(self) -> str:
         # torch numbers its backward nodes by overload: ``AddBackward0`` for the common one
-        return type(self).__name__ + "Backward0"
+        return NodeName(type(self).__name__ + "Backward0")
 
     def __repr__(self) -> str:
         return f"<{self.name} object at {hex(id(self))}>"
@@ -206,7 +222,7 @@ class Function:
 class AccumulateGrad:
     """torch's leaf node in ``next_functions``: accumulates into ``variable.grad``."""
 
-    name = "AccumulateGrad"
+    name = NodeName("torch::autograd::AccumulateGrad")  # torch's name() of this node
     next_functions: tuple = ()
 
     def __init__(self, variable: Tensor) -> None:
