@@ -22,11 +22,13 @@ from .backend import (
     float16,
     float32,
     float64,
+    get_default_device,
     get_default_dtype,
     int8,
     int16,
     int32,
     int64,
+    set_default_device,
     set_default_dtype,
     uint8,
 )
@@ -477,6 +479,49 @@ from .runtime import (
     is_deterministic_algorithms_warn_only_enabled,
     use_deterministic_algorithms,
 )
+
+
+from . import amp  # torch.amp.GradScaler / autocast (and the legacy torch.cuda.amp)
+from .amp import autocast
+
+
+# torch's ``out=`` keyword on the functions that take it in torch (creation.accepts_out); aliases
+# (``multiply = mul``) keep pointing at the same wrapper.
+def _add_out_keyword() -> None:
+    import inspect
+
+    from .creation import accepts_out
+
+    wrapped: dict[int, object] = {}
+    g = globals()
+    for name in _OUT_FUNCTIONS.split():
+        fn = g[name]
+        if "out" in inspect.signature(fn).parameters:
+            continue
+        if id(fn) not in wrapped:
+            wrapped[id(fn)] = accepts_out(fn)
+        g[name] = wrapped[id(fn)]
+    for name, fn in list(g.items()):  # other aliases of a wrapped function
+        if callable(fn) and id(fn) in wrapped and not name.startswith("_"):
+            g[name] = wrapped[id(fn)]
+
+
+_OUT_FUNCTIONS = """
+abs acos acosh add addbmm addcdiv addcmul addmm addmv addr all amax amin aminmax any asin asinh
+atan atan2 atanh baddbmm bitwise_and bitwise_left_shift bitwise_not bitwise_or
+bitwise_right_shift bitwise_xor bmm bucketize cat ceil clamp clip column_stack concat concatenate
+copysign cos cosh cross cummax cummin cumprod cumsum deg2rad diag diff digamma div divide dot
+dstack eq erf erfc erfinv exp exp2 expm1 fix float_power floor floor_divide fmax fmin fmod frac
+frexp gather gcd ge ger greater gt heaviside histc hstack hypot i0 igamma igammac index_select
+inner isneginf isposinf kron kthvalue lcm ldexp le lerp less lgamma log log10 log1p log2
+logaddexp logaddexp2 logcumsumexp logical_and logical_not logical_or logical_xor logit logsumexp
+lt masked_select matmul max maximum mean min minimum mm mode msort mul multiply mv mvlgamma
+nan_to_num nanmean nanquantile ne neg negative nextafter nonzero norm outer polygamma pow
+quantile rad2deg reciprocal remainder renorm round row_stack rsqrt searchsorted sgn sigmoid sign
+signbit sin sinc sinh sort sqrt square stack std sub subtract take_along_dim tan tanh topk tril
+triu trunc var vdot vstack where xlogy
+"""
+_add_out_keyword()
 
 # Applications load when first used (``nablagrad.text``), so ``import nablagrad`` stays light and
 # the core never imports them: one name per line, so that new ones merge cleanly.

@@ -352,14 +352,35 @@ class device:  # noqa: N801 - named like torch.device
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
+    def __enter__(self) -> device:
+        """``with torch.device("cuda"):``: factories without ``device=`` create tensors here."""
+        _DEVICE_STACK.append(_default_device[0])
+        _default_device[0] = self
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _default_device[0] = _DEVICE_STACK.pop()
+
 
 CPU = device("cpu")
+_default_device = [CPU]  # torch.set_default_device; `with device(...)` pushes onto the stack
+_DEVICE_STACK: list = []
+
+
+def set_default_device(d: Any) -> None:
+    """torch's ``set_default_device``: where factories put tensors when not told (None: CPU)."""
+    _default_device[0] = CPU if d is None else as_device(d)
+
+
+def get_default_device() -> device:
+    """The device factories use when no ``device=`` is given (``torch.get_default_device``)."""
+    return _default_device[0]
 
 
 def as_device(d: Any) -> device:
     """Normalise a device spelling (``None``, ``"cpu"``, ``"cuda:0"``, ``device``)."""
     if d is None:
-        return CPU
+        return _default_device[0]
     return d if isinstance(d, device) else device(d)
 
 

@@ -53,9 +53,67 @@ def _into(out: Tensor | None, result: Tensor, name: str) -> Tensor:
             f"{name}(): functions with out=... arguments don't support automatic "
             "differentiation, but one of the arguments requires grad."
         )
-    out._data = result._data.astype(out._data.dtype, copy=False)
+    if out._data.shape == result._data.shape and out._data.flags.writeable:
+        # in place, so that views of ``out`` (and ``out`` as a view) see the values, as in torch
+        xp = backend.get_array_module(out._data)
+        xp.copyto(out._data, result._data, casting="unsafe")
+    else:  # torch resizes ``out`` to the result's shape
+        out._data = result._data.astype(out._data.dtype, copy=True)
     out._version = getattr(out, "_version", 0) + 1
     return out
+
+
+def _out_castable(src: Any, dst: Any) -> bool:
+    """torch's ``canCast`` for ``out=``: no float -> integer, complex -> real, or -> bool."""
+    if src.kind == "c" and dst.kind != "c":
+        return False
+    if src.kind == "f" and dst.kind in "biu":
+        return False
+    return not (src.kind != "b" and dst.kind == "b")
+
+
+def _write_out(out: Any, result: Any, name: str) -> Any:
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(
+                f"{name}(): out must be a tuple of {len(result)} Tensors, got {type(out).__name__}"
+            )
+        written = [_write_out(o, r, name) for o, r in zip(out, result)]
+        return type(result)(*written) if hasattr(result, "_fields") else tuple(written)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): out must be a Tensor, got {type(out).__name__}")
+    if result.requires_grad and backend_grad_enabled():
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad; call it under "
+            "torch.no_grad() or drop out= and assign the result"
+        )
+    if not _out_castable(result._data.dtype, out._data.dtype):
+        raise RuntimeError(
+            f"{name}(): result type {result.dtype} can't be cast to the desired output type "
+            f"{out.dtype}; pass an out tensor of dtype {result.dtype}"
+        )
+    return _into(out, result, name)
+
+
+def accepts_out(fn: Any) -> Any:
+    """Wrap ``fn`` to take torch's keyword ``out=``: the result is written into ``out``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> r = torch.empty(2)
+        >>> _ = torch.add(torch.ones(2), torch.ones(2), out=r)
+        >>> r
+        tensor([2., 2.])
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        return result if out is None else _write_out(out, result, fn.__name__)
+
+    return with_out
 
 
 def backend_grad_enabled() -> bool:
@@ -79,6 +137,8 @@ def tensor(
 
     Python floats give ``float32``, ints give ``int64``, bools give ``bool``.
     """
+    if device is None and backend.get_default_device().type != "cpu":
+        device = backend.get_default_device()  # torch.set_default_device / with device(...)
     return _finish(to_array(data, dtype=dtype, device=device, copy=True), requires_grad)
 
 
@@ -329,7 +389,7 @@ def eye(
 
 def _draw(values: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     data = values.astype(_float_or(dtype), copy=False)
-    if device is not None and backend.as_device(device).type != "cpu":
+    if backend.as_device(device).type != "cpu":  # (None: the default device)
         data = backend.to_device(data, device)
     return _finish(data, requires_grad)
 
@@ -397,7 +457,7 @@ def randint(
     vals = _gen(generator).integers(low, high, _size((size,), "randint"))
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     data = vals.astype(dt)
-    if device is not None and backend.as_device(device).type != "cpu":
+    if backend.as_device(device).type != "cpu":  # (None: the default device)
         data = backend.to_device(data, device)
     return _into(out, _finish(data, requires_grad), "randint")
 
@@ -417,7 +477,7 @@ def randperm(
     n = _size((_validate.as_int(n, "n", "randperm"),), "randperm")[0]
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     data = _gen(generator).permutation(n).astype(dt)
-    if device is not None and backend.as_device(device).type != "cpu":
+    if backend.as_device(device).type != "cpu":  # (None: the default device)
         data = backend.to_device(data, device)
     return _into(out, _finish(data, requires_grad), "randperm")
 
@@ -677,7 +737,7 @@ def scalar_tensor(
     value = s.item() if isinstance(s, Tensor) else s
     d = backend.to_np_dtype(dtype) if dtype is not None else backend.default_float_np()
     data = np.asarray(value, dtype=d)
-    if device is not None and backend.as_device(device).type != "cpu":
+    if backend.as_device(device).type != "cpu":  # (None: the default device)
         data = backend.to_device(data, device)
     return _finish(data, requires_grad)
 

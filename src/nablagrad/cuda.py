@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from . import backend
 
+# a package path, so that ``import torch.cuda.amp`` finds the legacy namespace that
+# ``nablagrad.amp`` registers as ``nablagrad.cuda.amp``
+__path__: list[str] = []
+
 
 def is_available() -> bool:
     """True when CuPy is installed and sees an NVIDIA GPU."""

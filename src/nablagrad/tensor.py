@@ -446,8 +446,12 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
-    def contiguous(self) -> Tensor:
-        return self
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """``self`` when its memory is already C-ordered, else a C-ordered copy (differentiable),
+        as torch: writing into the result of ``x.t().contiguous()`` leaves ``x`` alone."""
+        if self._data.flags.c_contiguous:
+            return self
+        return _ops.clone(self)
 
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
@@ -751,9 +755,13 @@ class Tensor:
         return _ops.matmul_(self, other)
 
     def add_(self, *args: Any, **kwargs: Any) -> Tensor:
+        if len(args) == 2 and isinstance(args[1], Tensor) and not isinstance(args[0], Tensor):
+            args, kwargs = _legacy_alpha("add_", args, kwargs)
         return _ops.add_(self, *args, **kwargs)
 
     def sub_(self, *args: Any, **kwargs: Any) -> Tensor:
+        if len(args) == 2 and isinstance(args[1], Tensor) and not isinstance(args[0], Tensor):
+            args, kwargs = _legacy_alpha("sub_", args, kwargs)
         return _ops.sub_(self, *args, **kwargs)
 
     def mul_(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -943,9 +951,15 @@ class Tensor:
         return _ops.floor_divide(self, other)
 
     def add(self, other: Any, alpha: Any = 1) -> Tensor:
+        if isinstance(alpha, Tensor) and not isinstance(other, Tensor):  # add(Number, Tensor)
+            (other,), kw = _legacy_alpha("add", (other, alpha), {})
+            alpha = kw["alpha"]
         return _ops.add(self, other, alpha)
 
     def sub(self, other: Any, alpha: Any = 1) -> Tensor:
+        if isinstance(alpha, Tensor) and not isinstance(other, Tensor):  # sub(Number, Tensor)
+            (other,), kw = _legacy_alpha("sub", (other, alpha), {})
+            alpha = kw["alpha"]
         return _ops.sub(self, other, alpha)
 
     def mul(self, other: Any) -> Tensor:
@@ -1740,8 +1754,16 @@ class Tensor:
         return _ops.masked_select(self, mask)
 
     @_validate.numpy_names
-    def scatter(self, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
-        return _ops.scatter(self, dim, index, src, reduce)
+    def scatter(
+        self,
+        dim: int,
+        index: Tensor,
+        src: Any = None,
+        reduce: str | None = None,
+        *,
+        value: Any = None,
+    ) -> Tensor:
+        return _ops.scatter(self, dim, index, src, reduce, value=value)
 
     # -- fused primitives (nablagrad.ops.fused) ---------------------------------------------------
 
@@ -2322,3 +2344,20 @@ class _ModulesNamespace:
 
 _ops: Any = _OpsNamespace()
 _lazy: Any = _ModulesNamespace()
+
+
+def _legacy_alpha(name: str, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """torch's deprecated ``x.add_(Number alpha, Tensor other)`` overload (old tutorials'
+    ``p.data.add_(-lr, p.grad.data)``): the same as ``x.add_(other, alpha=alpha)``."""
+    import warnings
+
+    if "alpha" in kwargs:
+        raise TypeError(f"{name}(): alpha given both positionally (first) and as alpha=")
+    warnings.warn(
+        f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor other)\n"
+        f"Consider using one of the following signatures instead:\n\t{name}(Tensor other, "
+        "*, Number alpha = 1)",
+        UserWarning,
+        stacklevel=3,
+    )
+    return (args[1],), {**kwargs, "alpha": args[0]}

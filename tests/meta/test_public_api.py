@@ -1241,6 +1241,10 @@ REASONS: dict[str, str] = {
     "Tensor": "the class itself; its methods are enumerated below",
     "Size": f"{NOT_OPS} tests/core/test_tensor_api.py (shape, numel, repr)",
     "Generator": "random streams differ from torch's by design; tests/core/test_tensor_api.py",
+    "autocast": "a context manager (its disabled forms; enabled ones refuse); "
+    "tests/compat/test_tutorial_apis.py",
+    "set_default_device": "a global setting, not an op; tests/compat/test_tutorial_apis.py",
+    "get_default_device": "a global setting, not an op; tests/compat/test_tutorial_apis.py",
     "device": f"{NOT_OPS} tests/core/test_tensor_api.py",
     "dtype": f"{NOT_OPS} tests/core/test_tensor_api.py",
     "SerializationError": "the error of nablagrad.load for malformed files (torch has none by "

@@ -7,7 +7,7 @@ Example:
     >>> with torch.autograd.detect_anomaly():
     ...     x.sqrt().sum().backward()
     Traceback (most recent call last):
-    RuntimeError: Function 'SqrtBackward' returned nan values in its 0th output.
+    RuntimeError: Function 'SqrtBackward0' returned nan values in its 0th output.
 """
 
 from __future__ import annotations

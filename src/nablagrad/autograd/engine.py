@@ -91,8 +91,11 @@ def run_backward(
     heap: list = []
     leaves: list = []
     seen: set = set()
+    # autograd.grad(out, inputs): only the part of the graph between the outputs and the inputs
+    # runs (as torch), so what lies before an input (a non-leaf) is neither computed nor freed
+    needed = _needed(roots, wanted) if wanted and not accumulate else None
     for r in roots:
-        if id(r) not in seen:
+        if id(r) not in seen and (needed is None or id(r) in needed):
             _push(r, heap, leaves, seen)
 
     # Leaves with post-accumulate hooks are finished as soon as the walk passes their oldest
@@ -123,6 +126,8 @@ def run_backward(
                 captured[wanted[key]] = g
             if t._retains_grad and accumulate:
                 _accumulate_leaf(t, g, create_graph, set())
+            if needed is not None and not any(id(p) in needed for p in parents):
+                continue  # an input (or a dead end): nothing before it is wanted
             if ctx.seq < _tensor_mod.LAST_STAMP:  # something changed in place since recording
                 spec = _specs.get(type(ctx)) or spec_for(type(ctx))
                 if spec.checks:
@@ -142,6 +147,8 @@ def run_backward(
                 ctx.inputs = None
             for p, pg in zip(parents, in_grads):
                 if pg is None or not p._requires_grad:
+                    continue
+                if needed is not None and id(p) not in needed:
                     continue
                 if pg.shape != p._data.shape or pg.dtype != p._data.dtype:
                     pg = _fit(pg, p)
@@ -217,6 +224,34 @@ def _parents_at(ctx: Any) -> tuple:
                     out[i] = old
                     break
     return parents if out is None else tuple(out)
+
+
+def _needed(roots: list, wanted: dict) -> set:
+    """Ids of the tensors from which some tensor in ``wanted`` can be reached (iterative, as
+    graphs of long loops are deep)."""
+    needed: set = set()
+    done: set = set()
+    stack = [(r, False) for r in roots]
+
+    def parents_of(t: Any) -> tuple:  # as the walk below will see them (in-place history too)
+        ctx = t._ctx
+        if ctx is None or not ctx.parents:
+            return ()
+        return _parents_at(ctx) if ctx.seq < _tensor_mod.LAST_STAMP else ctx.parents
+
+    while stack:
+        t, expanded = stack.pop()
+        key = id(t)
+        if expanded:
+            if key in wanted or any(id(p) in needed for p in parents_of(t)):
+                needed.add(key)
+            continue
+        if key in done:
+            continue
+        done.add(key)
+        stack.append((t, True))
+        stack.extend((p, False) for p in parents_of(t) if isinstance(p, Tensor))
+    return needed
 
 
 def _push(t: Any, heap: list, leaves: list, seen: set) -> None:

@@ -20,6 +20,7 @@ which the engine sets to array math or Tensor math for the pass.
 
 from __future__ import annotations
 
+import inspect
 import operator
 import weakref
 from typing import Any
@@ -116,6 +117,16 @@ def set_trace_hook(hook: Any) -> None:
     _trace_hook = hook
 
 
+class NodeName(str):
+    """A node's name: a string (``f"<{fn.name}>"``) that can also be called as torch's
+    ``grad_fn.name()`` method."""
+
+    __slots__ = ()
+
+    def __call__(self) -> str:
+        return str(self)
+
+
 class Function:
     """Base class of differentiable primitives; subclasses define ``forward`` and ``backward``.
 
@@ -128,6 +139,30 @@ class Function:
     differentiable = True
     parents: tuple | None = None
     m: Any = ARRAY  # backward math (gradmath.py); the engine sets TENSOR for create_graph calls
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # torch-style user Functions (staticmethod ``backward(ctx, grad)``): ``apply`` runs
+        # ``forward(ctx, ...)`` on Tensors and records one node (``custom.py``); primitives are
+        # untouched, so the hot ``apply`` below pays nothing for this
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("name")
+        if isinstance(own, str) and not isinstance(own, NodeName):
+            cls.name = NodeName(own)  # type: ignore[assignment]
+        elif isinstance(own, property) and own.fget is not None:
+            fget = own.fget
+            cls.name = property(lambda self: NodeName(fget(self)), doc=own.__doc__)  # type: ignore[assignment]
+        if isinstance(inspect.getattr_static(cls, "backward"), staticmethod) and not getattr(
+            cls, "_is_custom_node", False
+        ):
+            from .custom import custom_apply
+
+            cls.apply = classmethod(custom_apply)  # type: ignore[method-assign,assignment]
+
+    @property
+    def next_functions(self) -> tuple:
+        """torch's ``grad_fn.next_functions``: per input ``(node, 0)``, the input's ``grad_fn``,
+        an ``AccumulateGrad`` for a leaf that requires grad, or ``None``."""
+        return tuple((_next_node(p), 0) for p in (self.parents or ()))
 
     def forward(self, *arrays: Any, **kwargs: Any) -> Any:  # pragma: no cover - interface
         raise NotImplementedError
@@ -177,4 +212,29 @@ class Function:
 
     @property
     def name(self) -> str:
-        return type(self).__name__ + "Backward"
+        # torch numbers its backward nodes by overload: ``AddBackward0`` for the common one
+        return NodeName(type(self).__name__ + "Backward0")
+
+    def __repr__(self) -> str:
+        return f"<{self.name} object at {hex(id(self))}>"
+
+
+class AccumulateGrad:
+    """torch's leaf node in ``next_functions``: accumulates into ``variable.grad``."""
+
+    name = NodeName("torch::autograd::AccumulateGrad")  # torch's name() of this node
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _next_node(t: Any) -> Any:
+    if not isinstance(t, Tensor):
+        return None
+    if t._ctx is not None:
+        return t._ctx
+    return AccumulateGrad(t) if t._requires_grad else None

@@ -50,6 +50,19 @@ def _check(
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """mean((x - y)^2)."""
     _check("mse_loss", input, target, reduction)
+    if (
+        isinstance(target, Tensor)
+        and input._data.dtype.kind == "f"
+        and target._data.dtype.kind in "biu"
+    ):
+        target = target.to(dtype=input.dtype)  # torch's promotion: the float input's dtype
+    if (
+        isinstance(target, Tensor)
+        and input._data.dtype == target._data.dtype
+        and input._data.dtype.kind == "f"
+        and reduction in ("mean", "sum", "none")
+    ):
+        return P.MseLoss.apply(input, target, reduction=reduction)  # one node: MseLossBackward0
     d = input - target
     return _reduce(d * d, reduction)
 

@@ -32,7 +32,21 @@ from ..backend import get_array_module, np
 from ..tensor import Tensor
 from .parameter import Buffer, Parameter, is_lazy
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """``load_state_dict``'s result, printed as torch's ``_IncompatibleKeys``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (
+            f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, "
+            f"unexpected_keys={self.unexpected_keys!r})"
+        )
+
+    __str__ = __repr__
 
 
 def _check_name(name: Any, kind: str) -> None:
@@ -172,13 +186,29 @@ class Module:
                     res = hook(self, args)
                     if res is not None:
                         args = res if isinstance(res, tuple) else (res,)
+        bw = self.__dict__.get("_backward_hooks")
+        if bw:
+            args, state = _hook_inputs(self, args)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 res = hook(self, args, out)
                 if res is not None:
                     out = res
+        if bw:
+            out = _hook_outputs(out, state)
         return out
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> Any:
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients with respect to the
+        module's tensor inputs are computed (tuples, ``None`` for inputs without gradient); it
+        may return new ``grad_input`` (torch's ``register_full_backward_hook``)."""
+        key = object()
+        hooks = self.__dict__.setdefault("_backward_hooks", OrderedDict())
+        hooks[key] = hook
+        if prepend:
+            hooks.move_to_end(key, last=False)
+        return _RemovableHandle(hooks, key)
 
     def register_forward_hook(self, hook: Callable) -> Any:
         """Call ``hook(module, inputs, output)`` after every forward; it may return a new output."""
@@ -365,11 +395,14 @@ class Module:
                 m.state_dict(out, prefix + name + ".", keep_vars)
         return out
 
-    def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: Any, strict: bool = True, assign: bool = False
+    ) -> IncompatibleKeys:
         """Copy values from ``state_dict`` (Tensors, NumPy arrays or torch tensors) in place.
 
         Missing or unexpected keys raise when ``strict``; a shape mismatch always raises.  The
-        error lists every offending key.
+        error lists every offending key.  ``assign=True`` (torch's) makes each parameter and
+        buffer hold the given tensor's memory (and dtype) instead of copying into its own.
         """
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
@@ -405,6 +438,12 @@ class Module:
                     else ""
                 )
             )
+        if assign:
+            for k, arr in values.items():
+                t, v = own[k], state_dict[k]
+                t._data = v._data if isinstance(v, Tensor) else arr
+                t._version += 1
+            return IncompatibleKeys(missing, unexpected)
         with no_grad():
             for k, arr in values.items():
                 t = own[k]  # values cross devices into the module's (torch's copy_)
@@ -463,3 +502,82 @@ class _RemovableHandle:
 
     def remove(self) -> None:
         self.hooks.pop(self.key, None)
+
+
+def _run_backward_hooks(module: Module, grad_input: tuple, grad_output: tuple) -> tuple:
+    for hook in list(module.__dict__.get("_backward_hooks", {}).values()):
+        res = hook(module, grad_input, grad_output)
+        if res is not None:
+            res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+            if len(res) != len(grad_input):
+                raise RuntimeError(
+                    f"backward hook returned {len(res)} gradients, expected {len(grad_input)} "
+                    "(one per tensor input of the module, None where there is none)"
+                )
+            grad_input = res
+    return grad_input
+
+
+def _identity_function(name: str, on_backward: Callable) -> type:
+    from ..autograd import Function
+
+    def forward(ctx: Any, *xs: Any) -> Any:
+        outs = tuple(x.view_as(x) for x in xs)
+        return outs if len(outs) > 1 else outs[0]
+
+    def backward(ctx: Any, *grads: Any) -> Any:
+        res = on_backward(ctx, grads)
+        return res if len(res) > 1 else res[0]
+
+    return type(name, (Function,), {"forward": staticmethod(forward),
+                                    "backward": staticmethod(backward)})  # fmt: skip
+
+
+def _hook_inputs(module: Module, args: tuple) -> tuple[tuple, dict]:
+    """Route the module's tensor inputs through one identity node whose backward calls the
+    hooks with every input's gradient at once (torch's BackwardHook)."""
+    state: dict[str, Any] = {"module": module, "grad_output": None}
+    pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    state["n_inputs"] = len(pos)
+    wanted = [i for i in pos if args[i].requires_grad]
+    state["inputs_need_grad"] = bool(wanted)
+    if not wanted:
+        return args, state
+
+    def on_backward(ctx: Any, grads: tuple) -> tuple:
+        full = [None] * len(pos)
+        for k, i in enumerate(wanted):
+            full[pos.index(i)] = grads[k]
+        new = _run_backward_hooks(module, tuple(full), state["grad_output"] or ())
+        return tuple(new[pos.index(i)] for i in wanted)
+
+    fn = _identity_function("BackwardHookFunction", on_backward)
+    through = fn.apply(*(args[i] for i in wanted))
+    through = through if isinstance(through, tuple) else (through,)
+    args = list(args)
+    for i, t in zip(wanted, through):
+        args[i] = t
+    return tuple(args), state
+
+
+def _hook_outputs(out: Any, state: dict) -> Any:
+    """Capture the gradients reaching the module's outputs (and call the hooks from here when
+    no input needs a gradient)."""
+    outs = out if isinstance(out, tuple) else (out,)
+    tensors = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
+    if not tensors:
+        return out
+
+    def on_backward(ctx: Any, grads: tuple) -> tuple:
+        state["grad_output"] = tuple(grads)
+        if not state["inputs_need_grad"]:
+            _run_backward_hooks(state["module"], (None,) * max(state["n_inputs"], 1), grads)
+        return grads
+
+    fn = _identity_function("BackwardHookFunction", on_backward)
+    through = fn.apply(*(outs[i] for i in tensors))
+    through = through if isinstance(through, tuple) else (through,)
+    new = list(outs)
+    for i, t in zip(tensors, through):
+        new[i] = t
+    return tuple(new) if isinstance(out, tuple) else new[0]

@@ -250,6 +250,28 @@ class Hardtanh(Function):
 # -- linear and embedding ---------------------------------------------------------------------
 
 
+class MseLoss(Function):
+    """loss = reduce((x - t)^2) over ``reduction`` (``mean``, ``sum``, ``none``): one node, as
+    torch's ``MseLossBackward0``.  dL/dx = 2 (x - t) g / n (n = elements for ``mean``, else 1),
+    dL/dt = -dL/dx."""
+
+    name = "MseLossBackward0"
+
+    def forward(self, x, t, reduction="mean"):
+        d = x - t
+        sq = d * d
+        self.reduction, self.n = reduction, d.size
+        if reduction == "none":
+            return sq
+        xp = get_array_module(sq)
+        return xp.asarray(sq.mean() if reduction == "mean" else sq.sum(), dtype=sq.dtype)
+
+    def backward(self, g, out, x, t):
+        k = 2.0 / self.n if self.reduction == "mean" else 2.0
+        gx = g * (x - t) * k
+        return (gx if self.needs(0) else None, -gx if self.needs(1) else None)
+
+
 class LinearFn(Function):
     """y = x W^T + b for x of shape (..., in).  dx = g W, dW = g^T x, db = sum g."""
 
@@ -258,6 +280,26 @@ class LinearFn(Function):
         if b is not None:
             out += b
         return out
+
+    @property
+    def name(self) -> str:
+        """torch's node: ``AddmmBackward0`` (2-D input with bias), ``MmBackward0``, or
+        ``ViewBackward0`` for batched input (its linear is a matrix product then a view)."""
+        arrays = getattr(self, "inputs", None)
+        if not arrays:
+            return "LinearFnBackward0"
+        if arrays[0].ndim > 2:
+            return "ViewBackward0"
+        bias = len(arrays) > 2 and arrays[2] is not None
+        if arrays[0].ndim == 1:
+            return "ViewBackward0" if bias else "SqueezeBackward4"
+        return "AddmmBackward0" if len(arrays) > 2 and arrays[2] is not None else "MmBackward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """In torch's addmm order (bias, input, weight) when there is a bias."""
+        nxt = super().next_functions
+        return (nxt[2], nxt[0], nxt[1]) if len(nxt) == 3 else nxt
 
     def backward(self, g, out, x, w, b=None):
         gx = g @ w if self.needs(0) else None
@@ -297,6 +339,13 @@ class CrossEntropyFn(Function):
     is built from the class indices, for probability targets the target tensor is a second input.
     dL/dx_i = g_i (softmax(x_i) sum_c A_ic - A_i);  dL/dtarget = -g_i w_c (1 - eps) log p_ic.
     """
+
+    @property
+    def name(self) -> str:
+        """torch's node: ``NllLossBackward0`` for class-index targets (log_softmax + nll),
+        ``DivBackward1`` for probability targets (the mean of a sum)."""
+        parents = self.parents or ()
+        return "NllLossBackward0" if len(parents) < 2 else "DivBackward1"
 
     def forward(self, x, t=None, coef=None, weight=None, smoothing=0.0, scale=None):
         xp = get_array_module(x)

@@ -67,6 +67,24 @@ class GetItem(Function):
     def backward(self, g, out, x):
         return (self.m.call(IndexAddInto, g, index=self.index, shape=self.shape, basic=self.basic),)
 
+    @property
+    def name(self) -> str:
+        """torch's node name for the last indexing step: ``SelectBackward0`` (an int),
+        ``SliceBackward0`` (a slice), ``UnsqueezeBackward0`` (None), ``IndexBackward0``."""
+        if not self.basic:
+            return "IndexBackward0"
+        items = self.index if isinstance(self.index, tuple) else (self.index,)
+        last = "AliasBackward0"
+        for item, size in zip(items, (*self.shape, *([None] * len(items)))):
+            if item is None:
+                last = "UnsqueezeBackward0"
+            elif isinstance(item, slice):
+                if item != slice(None) and (size is None or range(size)[item] != range(size)):
+                    last = "SliceBackward0"
+            elif item is not Ellipsis:
+                last = "SelectBackward0"
+        return last
+
 
 class IndexAddInto(Function):
     """zeros(shape) with ``g`` added at ``index`` (the backward of GetItem)."""
@@ -427,17 +445,37 @@ class Scatter(Function):
 
 
 @_validate.numpy_names
-def scatter(x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
+def scatter(
+    x: Tensor,
+    dim: int,
+    index: Tensor,
+    src: Any = None,
+    reduce: str | None = None,
+    *,
+    value: Any = None,
+) -> Tensor:
     """Out-of-place torch.scatter: ``src`` written at ``index`` along ``dim`` (differentiable).
 
     For ``dim=0``: ``out[index[i][j]][j] = src[i][j]``; ``src`` may be a number or a tensor at
-    least as large as ``index`` in every dimension (its leading ``index.shape`` block is used).
+    least as large as ``index`` in every dimension (its leading ``index.shape`` block is used);
+    torch's ``value=`` overload takes the number by keyword.  A 0-d index (or src) counts as
+    1-d, as in torch (``torch.zeros(10).scatter_(0, torch.tensor(y), value=1)``: one-hot).
     ``reduce="add"``/``"multiply"`` combine instead of overwriting (no derivative, as torch).
     """
+    if value is not None:
+        if src is not None:
+            raise TypeError("scatter(): give either src or value=, not both")
+        src = value
+    if src is None:
+        raise TypeError("scatter(): missing the values to write: pass src (a tensor) or value=")
     if reduce not in (None, "add", "multiply"):
         raise ValueError(f"scatter: reduce must be None, 'add' or 'multiply', got {reduce!r}")
     if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
         raise TypeError("scatter(): index must be an integer tensor (e.g. idx.long())")
+    if index.ndim == 0 and x.ndim == 1:  # torch's ensure_nonempty_dim
+        index = index.reshape(1)
+        if isinstance(src, Tensor) and src.ndim == 0:
+            src = src.reshape(1)
     if index.ndim != x.ndim:
         raise RuntimeError(
             f"scatter(): index has {index.ndim} dims but input has {x.ndim}: they must match"

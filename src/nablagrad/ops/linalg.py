@@ -20,6 +20,14 @@ class MatMul(Function):
     def forward(self, a, b):
         return get_array_module(a).matmul(a, b)
 
+    @property
+    def name(self) -> str:
+        """torch's node for the operands' ranks: ``MmBackward0``, ``BmmBackward0`` ..."""
+        arrays = getattr(self, "inputs", None) or ()
+        ranks = tuple(a.ndim for a in arrays)
+        names = {(2, 2): "Mm", (2, 1): "Mv", (1, 1): "Dot", (1, 2): "Squeeze"}
+        return names.get(ranks, "UnsafeView") + ("Backward4" if ranks == (1, 2) else "Backward0")
+
     def backward(self, g, out, a, b):
         a_vec, b_vec = a.ndim == 1, b.ndim == 1
         a2 = a.reshape((1, a.shape[0])) if a_vec else a

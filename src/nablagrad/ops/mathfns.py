@@ -161,7 +161,7 @@ def nextafter(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     Example:
         >>> import nablagrad as torch
         >>> torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])) > 1
-        tensor([ True])
+        tensor([True])
     """
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError(

@@ -44,6 +44,8 @@ def _axis(dim: int, ndim: int) -> int:
 
 
 class Reshape(Function):
+    name = "ViewBackward0"  # torch's node for view/reshape/flatten of a contiguous tensor
+
     def forward(self, x, shape=()):
         self.in_shape = x.shape
         return x.reshape(shape)

@@ -161,6 +161,11 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
     def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+        if isinstance(index, slice):  # torch: tensor[index] of each tensor, so a slice works
+            out = tuple(Tensor._wrap(t._data[index]) for t in self.tensors)
+            if self.transform is not None:
+                out = (self.transform(out[0]),) + out[1:]
+            return out
         if not isinstance(index, (int, np.integer)):
             return self.get_batch(index)
         n = len(self)
@@ -175,6 +180,8 @@ class TensorDataset(Dataset):
     def get_batch(self, indices: Any) -> tuple[Tensor, ...]:
         """All samples at ``indices`` at once, stacked along a new first dimension."""
         raw = np.asarray(to_host(indices._data) if isinstance(indices, Tensor) else indices)
+        if raw.dtype.kind == "b" and raw.shape == (len(self),):  # a boolean mask, as torch
+            raw = np.flatnonzero(raw)
         if raw.dtype.kind not in "iu" or raw.ndim > 1:
             raise IndexError(
                 f"{type(self).__name__}: index {indices!r:.60} is not an int or a 1-d list of "
