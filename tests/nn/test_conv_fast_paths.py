@@ -296,10 +296,10 @@ def test_winograd6_needs_enough_output_tiles():
     """Winograd transforms the whole weight on every call: on a few output tiles (ResNet's last
     stages on small images) im2col is chosen, not Winograd and not FFT."""
     same3 = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
-    for x_shape in [(2, 512, 1, 1), (2, 512, 2, 2), (8, 256, 8, 8), (2, 64, 14, 14)]:
+    for x_shape in [(2, 512, 1, 1), (8, 512, 2, 2), (4, 256, 8, 8), (1, 64, 14, 14)]:
         w_shape = (x_shape[1], x_shape[1], 3, 3)
         assert choose_path(np, x_shape, w_shape, same3, np.float32) == "im2col", x_shape
-    for x_shape in [(8, 64, 32, 32), (2, 64, 32, 32), (128, 128, 16, 16)]:  # 128+ tiles
+    for x_shape in [(8, 256, 8, 8), (12, 64, 8, 8), (2, 64, 32, 32), (128, 128, 16, 16)]:  # 32+
         w_shape = (x_shape[1], x_shape[1], 3, 3)
         assert choose_path(np, x_shape, w_shape, same3, np.float32) == "winograd6", x_shape
     assert (

@@ -105,11 +105,13 @@ def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any)
 # below this many input channels a 3x3 convolution's im2col GEMM is memory-bound and Winograd's
 # transforms (4x the output's size in intermediates) cost more than the multiplications saved
 WINOGRAD_MIN_CHANNELS = 32
-# Winograd transforms the whole (Cout, Cin, 3, 3) weight to (36, Cout, Cin) on every call, which
-# costs as much as the GEMMs of about a hundred 4x4 output tiles, whatever the channel counts: on
-# fewer tiles (small images or batches: ResNet's last stages on 28x28 MNIST, 2 x 512 x 1 x 1) it
-# ran 2-50x slower than im2col (2 x 512 x 1 x 1: 425 ms vs 8 ms), so im2col takes those.
-WINOGRAD_MIN_TILES = 128
+# Winograd transforms the whole (Cout, Cin, 3, 3) weight to (36, Cout, Cin) on every call; both
+# that cost and the saving per 4x4 output tile grow with Cout x Cin, so the break-even is a tile
+# count whatever the channels.  Measured on a quiet machine (1 thread, fwd + bwd, im2col vs
+# Winograd): 2 x 512 x 1 x 1 (2 tiles) 7.5 vs 59 ms, 8 x 512 x 2 x 2 (8) 12 vs 61 ms,
+# 2 x 256 x 16 x 16 (32) 17.2 vs 17.3 ms, 8 x 64 x 8 x 8 (32) 1.70 vs 1.62 ms, 12 x 256 x 8 x 8
+# (48) 27 vs 17 ms, 16 x 64 x 8 x 8 (64) 3.2 vs 2.1 ms: from 32 tiles on, Winograd.
+WINOGRAD_MIN_TILES = 32
 
 
 def _winograd6_tiles(x_shape: tuple, prm: tuple) -> int:
