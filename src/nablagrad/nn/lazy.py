@@ -98,18 +98,18 @@ class LazyLinear(LazyModuleMixin, Linear):
 class _LazyConvMixin(LazyModuleMixin):
     _n = 2
 
-    def _lazy_init(
+    def __init__(
         self,
         out_channels: int,
         kernel_size: Any,
-        stride: Any,
-        padding: Any,
-        dilation: Any,
-        groups: int,
-        bias: bool,
-        padding_mode: str,
-        device: Any,
-        dtype: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         type(self).cls_to_become.__init__(  # type: ignore[union-attr]
             self,
@@ -125,6 +125,9 @@ class _LazyConvMixin(LazyModuleMixin):
             device,
             dtype,
         )
+        self._uninitialized_weight(bias, device, dtype)
+
+    def _uninitialized_weight(self, bias: bool, device: Any, dtype: Any) -> None:
         self.weight = UninitializedParameter(device=device, dtype=dtype)
         if bias:
             self.bias = UninitializedParameter(device=device, dtype=dtype)
@@ -164,32 +167,6 @@ class LazyConv1d(_LazyConvMixin, Conv1d):
     cls_to_become = Conv1d
     _n = 1
 
-    def __init__(
-        self,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        self._lazy_init(
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-
 
 class LazyConv2d(_LazyConvMixin, Conv2d):
     """``Conv2d`` with ``in_channels`` inferred from the input."""
@@ -197,42 +174,16 @@ class LazyConv2d(_LazyConvMixin, Conv2d):
     cls_to_become = Conv2d
     _n = 2
 
-    def __init__(
-        self,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        self._lazy_init(
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-
 
 class _LazyNormMixin(LazyModuleMixin):
-    def _lazy_init(
+    def __init__(
         self,
-        eps: float,
-        momentum: float | None,
-        affine: bool,
-        track_running_stats: bool,
-        device: Any,
-        dtype: Any,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         type(self).cls_to_become.__init__(  # type: ignore[union-attr]
             self, 0, eps, momentum, False, track_running_stats, device, dtype
@@ -272,47 +223,14 @@ class LazyBatchNorm1d(_LazyNormMixin, BatchNorm1d):
 
     cls_to_become = BatchNorm1d
 
-    def __init__(
-        self,
-        eps: float = 1e-5,
-        momentum: float | None = 0.1,
-        affine: bool = True,
-        track_running_stats: bool = True,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        self._lazy_init(eps, momentum, affine, track_running_stats, device, dtype)
-
 
 class LazyBatchNorm2d(_LazyNormMixin, BatchNorm2d):
     """``BatchNorm2d`` with ``num_features`` inferred from the input's dim 1."""
 
     cls_to_become = BatchNorm2d
 
-    def __init__(
-        self,
-        eps: float = 1e-5,
-        momentum: float | None = 0.1,
-        affine: bool = True,
-        track_running_stats: bool = True,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        self._lazy_init(eps, momentum, affine, track_running_stats, device, dtype)
-
 
 class LazyBatchNorm3d(_LazyNormMixin, BatchNorm3d):
     """``BatchNorm3d`` with ``num_features`` inferred from the input's dim 1."""
 
     cls_to_become = BatchNorm3d
-
-    def __init__(
-        self,
-        eps: float = 1e-5,
-        momentum: float | None = 0.1,
-        affine: bool = True,
-        track_running_stats: bool = True,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        self._lazy_init(eps, momentum, affine, track_running_stats, device, dtype)

@@ -30,32 +30,6 @@ class LazyConv3d(_LazyConvMixin, Conv3d):
     cls_to_become = Conv3d
     _n = 3
 
-    def __init__(
-        self,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        self._lazy_init(
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-
 
 class _LazyConvTransposeMixin(_LazyConvMixin):
     """Transposed forms: weight (in, out/groups, *kernel), torch's argument order."""
@@ -89,11 +63,7 @@ class _LazyConvTransposeMixin(_LazyConvMixin):
             device,
             dtype,
         )
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        self._uninitialized_weight(bias, device, dtype)
 
     def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None:
         nd = self._n + 2
