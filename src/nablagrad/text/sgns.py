@@ -241,8 +241,7 @@ def _jit_step(
     idx = ws.get("idx", (B, K + 1), np.dtype(np.int64))
     idx[:, 0] = pos
     idx[:, 1:] = negs
-    if len(idx) and (idx.min() < 0 or idx.max() >= V_out):
-        raise IndexError(f"row index out of range for a matrix with {V_out} rows")
+    _check_rows(idx, V_out)
     empty = np.empty((0, 0), W_in.dtype)
     out_scale = repeat_scale(idx, V_out, max_repeat)
     out_scale = empty if out_scale is None else out_scale.astype(W_in.dtype)
@@ -251,25 +250,28 @@ def _jit_step(
     G = ws.get("g", (B, K + 1), W_in.dtype)
     sgns_kernel, cbow_kernel = kernels()
     if kind == "sgns":
-        centres = np.asarray(data[0])
-        if centres.dtype not in (np.int32, np.int64):
-            centres = centres.astype(np.int64)
-        if len(centres) and (centres.min() < 0 or centres.max() >= V_in):
-            raise IndexError(f"row index out of range for a matrix with {V_in} rows")
+        centres = _check_rows(data[0], V_in)
         in_scale = repeat_scale(centres[:, None], V_in, max_repeat)
         in_scale = empty.ravel() if in_scale is None else in_scale.ravel().astype(W_in.dtype)
         return float(
             sgns_kernel(W_in, W_out, centres, idx, float(lr), out_scale, in_scale, H, DH, G)
         )
     contexts, weights, mask = data
-    contexts = np.asarray(contexts)
-    if contexts.dtype not in (np.int32, np.int64):
-        contexts = contexts.astype(np.int64)
-    if contexts.size and (contexts.min() < 0 or contexts.max() >= V_in):
-        raise IndexError(f"row index out of range for a matrix with {V_in} rows")
+    contexts = _check_rows(contexts, V_in)
     in_scale = repeat_scale(contexts, V_in, max_repeat, mask)
     in_scale = empty if in_scale is None else in_scale.astype(W_in.dtype)
     weights = np.ascontiguousarray(weights, dtype=W_in.dtype)
     return float(
         cbow_kernel(W_in, W_out, contexts, weights, idx, float(lr), out_scale, in_scale, H, DH, G)
     )
+
+
+def _check_rows(rows: Any, n_rows: int) -> np.ndarray:
+    """``rows`` as an int32/int64 array (the kernels' index types; others are converted),
+    after checking every entry indexes a matrix of ``n_rows`` rows."""
+    rows = np.asarray(rows)
+    if rows.dtype not in (np.int32, np.int64):
+        rows = rows.astype(np.int64)
+    if rows.size and (rows.min() < 0 or rows.max() >= n_rows):
+        raise IndexError(f"row index out of range for a matrix with {n_rows} rows")
+    return rows

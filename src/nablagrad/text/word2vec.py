@@ -27,7 +27,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from .. import parallel
 from ..backend import np
@@ -45,6 +45,16 @@ from .vocab import (
 )
 
 T = TypeVar("T")
+
+
+class _EpochPlan(NamedTuple):
+    """An epoch's subsampled tokens and where its chunks start."""
+
+    ids: np.ndarray  # the kept token ids
+    sids: np.ndarray  # their sentence ids
+    positions: np.ndarray  # their positions in the raw corpus
+    starts: range  # the first kept token of every chunk
+    n_raw: int  # the raw corpus length
 
 
 def negative_table(counts: np.ndarray, power: float = 0.75, size: int | None = None) -> np.ndarray:
@@ -191,24 +201,22 @@ class Word2Vec:
         from the chunk's own (so workers preparing different chunks give the same batches).
         """
         plan = self._epoch_plan(ids, sids, epoch)
-        for chunk in range(len(plan[3])):
+        for chunk in range(len(plan.starts)):
             yield from self._chunk_batches(plan, epoch, chunk)
 
-    def _epoch_plan(
-        self, ids: np.ndarray, sids: np.ndarray, epoch: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, range, int]:
-        """The epoch's subsampled tokens ``(kept ids, their sentence ids, their raw positions,
-        chunk starts, raw corpus length)``; a chunk holds ``8 * batch_size`` examples' tokens."""
+    def _epoch_plan(self, ids: np.ndarray, sids: np.ndarray, epoch: int) -> _EpochPlan:
+        """The epoch's subsampled tokens, split into chunks of ``8 * batch_size`` examples'
+        tokens."""
         rng = np.random.default_rng([self.seed, epoch])
         n_raw = len(ids)
         positions = np.arange(n_raw, dtype=np.int64)
         kept, ksids, kpos = subsample(ids, self._keep, rng, sids, positions)
         per_token = (self.window + 1) if self.sg else 1
         chunk = max(1, self.batch_size // per_token) * 8
-        return kept, ksids, kpos, range(0, len(kept), chunk), n_raw
+        return _EpochPlan(kept, ksids, kpos, range(0, len(kept), chunk), n_raw)
 
     def _chunk_batches(
-        self, plan: tuple, epoch: int, chunk: int
+        self, plan: _EpochPlan, epoch: int, chunk: int
     ) -> Iterator[tuple[tuple[np.ndarray, ...], float, int]]:
         """The batches of chunk number ``chunk`` of an epoch's plan (see :meth:`batches`)."""
         kept, ksids, kpos, starts, n_raw = plan
@@ -287,7 +295,7 @@ class Word2Vec:
                     account(step(*arrays, lr), len(arrays[-1]), done, epoch)
             else:
                 plan = self._epoch_plan(ids, sids, epoch)
-                chunks = iter(range(len(plan[3])))
+                chunks = iter(range(len(plan.starts)))
 
                 def consume(plan=plan, chunks=chunks, epoch=epoch, lock=lock) -> None:
                     """Take the next chunk, prepare its batches and step them, until none is
