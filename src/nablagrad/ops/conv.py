@@ -86,8 +86,8 @@ def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any)
     if w_shape[1] >= WINOGRAD_MIN_CHANNELS and tuple(w_shape[2:]) == (3, 3):
         # F(4x4, 3x3) on 6x6 tiles: 4x fewer multiplications than im2col (F(2x2, 3x3): 2.25x)
         # for about the same transform passes; measured faster on every such layer tried with
-        # enough output tiles.  On fewer, im2col (FFT's transforms cost more still: 2 x 64 x
-        # 14 x 14, 5.4 ms vs 0.3 ms)
+        # enough output tiles (WINOGRAD_MIN_TILES).  On fewer, im2col (FFT's transforms cost
+        # more still)
         if winograd6_ok(xp, x_shape, w_shape, prm, dtype):
             if _winograd6_tiles(x_shape, prm) >= WINOGRAD_MIN_TILES:
                 return "winograd6"

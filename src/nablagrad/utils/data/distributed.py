@@ -58,8 +58,8 @@ def _swap_loop(z: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - co
 
 def fisher_yates(z: np.ndarray, n: int) -> np.ndarray:
     """The permutation of 0..n-1 left by the swaps ``a[i] <-> a[z[i]]`` for i = 0, 1, ...
-    (``z[i] >= i``): the swap loop compiled by Numba when it is there (0.1 ms for 60,000
-    items), else :func:`fisher_yates_numpy`.
+    (``z[i] >= i``): the swap loop compiled by Numba when it is there (``torch_randperm`` of
+    60,000 items: 0.4 ms with it, 4.6 ms with the fallback), else :func:`fisher_yates_numpy`.
 
     Example:
         >>> import numpy as np
