@@ -551,13 +551,7 @@ def _hook_inputs(module: Module, args: tuple) -> tuple[tuple, dict]:
         new = _run_backward_hooks(module, tuple(full), state["grad_output"] or ())
         return tuple(new[pos.index(i)] for i in wanted)
 
-    fn = _identity_function("BackwardHookFunction", on_backward)
-    through = fn.apply(*(args[i] for i in wanted))
-    through = through if isinstance(through, tuple) else (through,)
-    args = list(args)
-    for i, t in zip(wanted, through):
-        args[i] = t
-    return tuple(args), state
+    return _through_identity(args, wanted, on_backward), state
 
 
 def _hook_outputs(out: Any, state: dict) -> Any:
@@ -574,10 +568,17 @@ def _hook_outputs(out: Any, state: dict) -> Any:
             _run_backward_hooks(state["module"], (None,) * max(state["n_inputs"], 1), grads)
         return grads
 
+    new = _through_identity(outs, tensors, on_backward)
+    return new if isinstance(out, tuple) else new[0]
+
+
+def _through_identity(items: tuple, positions: list, on_backward: Callable) -> tuple:
+    """``items`` with the tensors at ``positions`` passed through one identity node whose
+    backward calls ``on_backward`` (torch's ``BackwardHookFunction``)."""
     fn = _identity_function("BackwardHookFunction", on_backward)
-    through = fn.apply(*(outs[i] for i in tensors))
+    through = fn.apply(*(items[i] for i in positions))
     through = through if isinstance(through, tuple) else (through,)
-    new = list(outs)
-    for i, t in zip(tensors, through):
+    new = list(items)
+    for i, t in zip(positions, through):
         new[i] = t
-    return tuple(new) if isinstance(out, tuple) else new[0]
+    return tuple(new)
