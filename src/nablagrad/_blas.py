@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["axpy_", "axpby_", "blas_available"]
+__all__ = ["axpy_", "axpby_", "blas_available", "matmul"]
 
 # Below this many elements NumPy's passes are cheaper than a foreign call.
 BLAS_MIN_NUMEL = 16384
@@ -261,3 +261,37 @@ def blas_threads() -> int | None:
     """How many threads NumPy's OpenBLAS uses now (None without that BLAS)."""
     fns = _thread_functions()
     return None if fns is None else int(fns[0]())
+
+
+# OpenBLAS runs a product on its own thread pool from about this many multiply-adds on (its
+# GEMM_MULTITHREAD_THRESHOLD); after each such call the pool's workers spin for ~0.1 s
+# (measured: ~100 ms of CPU after one 256x784x256 product)
+_BLAS_THREADED_MACS = 1 << 18
+# ... and products below this many multiply-adds run on one BLAS thread instead (see matmul)
+PRODUCT_THREADS_MIN_MACS = 1 << 23
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b``, with NumPy products of mid size kept on one BLAS thread.
+
+    For a product of ``2**18`` to ``PRODUCT_THREADS_MIN_MACS`` multiply-adds OpenBLAS would wake
+    its thread pool to save a few tens of microseconds (LeNet-5's 64x400x120 layer: 52 against
+    32 us), and the woken workers then spin for ~0.1 s on the cores that nablagrad's own threads
+    (convolution shards, optimizer steps) need: on 2 cores, a LeNet-5 training step took
+    4.6-4.9 ms with them spinning against 3.5 ms without.  Larger products keep the BLAS's
+    threads (a 128x784x256 product: 415 us on one, 221 us on two).  Operands other than NumPy
+    arrays (CuPy arrays, Tensors under ``create_graph``) take their own ``@``.
+
+    Example:
+        >>> import numpy as np
+        >>> matmul(np.ones((2, 3)), np.arange(3.0))
+        array([3., 3.])
+    """
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim and b.ndim:
+        m = a.shape[-2] if a.ndim > 1 else 1
+        n = b.shape[-1] if b.ndim > 1 else 1
+        macs = max(a.size * n, b.size * m)
+        if _BLAS_THREADED_MACS <= macs < PRODUCT_THREADS_MIN_MACS:
+            with single_threaded():
+                return a @ b
+    return a @ b

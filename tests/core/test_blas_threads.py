@@ -37,3 +37,50 @@ def test_one_thread_inside_restored_after_nested_and_concurrent_blocks():
         with pytest.raises(RuntimeError, match="inside"), single_threaded_blas():
             raise RuntimeError("an error inside the block")
         assert blas_threads() == 2  # restored after an exception inside
+
+
+@pytest.mark.parametrize(
+    "sa, sb, single",
+    [
+        ((4, 8), (8, 5), False),  # OpenBLAS keeps this on one thread itself
+        ((64, 400), (400, 120), True),  # mid-size (LeNet-5's first linear layer)
+        ((8, 64, 100), (100, 64), True),  # batched, mid-size in all
+        ((1000,), (1000, 300), True),  # vector @ matrix
+        ((128, 784), (784, 256), False),  # large: the BLAS's threads pay
+    ],
+)
+def test_matmul_keeps_mid_size_products_on_one_blas_thread(monkeypatch, sa, sb, single):
+    """backend.matmul gives a @ b and runs exactly the mid-size NumPy products inside
+    single_threaded_blas (OpenBLAS's woken workers would spin on nablagrad's cores)."""
+    import contextlib
+
+    import numpy as np
+
+    from nablagrad import _blas, backend
+
+    entered = []
+
+    @contextlib.contextmanager
+    def recording():
+        entered.append(True)
+        yield
+
+    monkeypatch.setattr(_blas, "single_threaded", recording)
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(sa).astype(np.float32)
+    b = rng.standard_normal(sb).astype(np.float32)
+    np.testing.assert_allclose(backend.matmul(a, b), a @ b, rtol=1e-5, atol=1e-4)
+    assert bool(entered) == single
+
+
+def test_matmul_of_tensors_is_their_product():
+    """Under create_graph the backward's operands are Tensors: backend.matmul records the
+    differentiable product."""
+    import nablagrad as ng
+    from nablagrad import backend
+
+    a = ng.randn(64, 400, requires_grad=True)
+    b = ng.randn(400, 120)
+    out = backend.matmul(a, b)
+    assert isinstance(out, ng.Tensor) and out.requires_grad
+    ng.testing.assert_close(out, a @ b)

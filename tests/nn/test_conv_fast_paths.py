@@ -166,7 +166,6 @@ def test_batch_shards_match_unsharded(monkeypatch, path, groups):
     (every shard boundary, uneven shards, weight gradients summed over shards)."""
     _skip_without_gemm(path)
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
-    monkeypatch.setattr(conv_ops, "SHARDED_PATHS", conv_ops.PATHS)
     old = ng.get_num_threads()
     ng.set_num_threads(3)
     try:
@@ -194,21 +193,24 @@ def test_batch_shards_match_unsharded(monkeypatch, path, groups):
         ng.set_num_threads(old)
 
 
-def test_only_paths_outside_the_blas_are_split():
-    """The 5x5 FFT / row-shift layers are split over the batch on 2 threads; im2col's and
-    Winograd's large GEMMs are left to the BLAS's threads."""
+@pytest.mark.parametrize(
+    "shape, wshape, padding, path",
+    [
+        ((64, 16, 14, 14), (16, 16, 5, 5), 2, "fft"),
+        ((64, 64, 16, 16), (128, 64, 3, 3), 1, "winograd6"),
+        ((64, 1, 28, 28), (6, 1, 5, 5), 2, "im2col"),
+    ],
+)
+def test_every_path_is_split_over_the_batch(shape, wshape, padding, path):
+    """On 2 threads a large enough convolution is split in two whatever its path (each shard
+    with a one-thread BLAS); with a single image it is not."""
     old = ng.get_num_threads()
     ng.set_num_threads(2)
     try:
-        p5 = ((1, 1), ((2, 2), (2, 2)), (1, 1), 1)
-        shape, wshape = (64, 16, 14, 14), (16, 16, 5, 5)
-        assert choose_path(np, shape, wshape, p5, np.float32) == "fft"
-        assert len(conv_ops._shard_ranges(np, shape, wshape, p5, "fft")) == 2
-        p3 = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
-        shape, wshape = (64, 64, 16, 16), (128, 64, 3, 3)
-        assert choose_path(np, shape, wshape, p3, np.float32) == "winograd6"
-        assert conv_ops._shard_ranges(np, shape, wshape, p3, "winograd6") == [(0, 64)]
-        assert conv_ops._shard_ranges(np, shape, wshape, p3, "im2col") == [(0, 64)]
+        prm = ((1, 1), ((padding, padding), (padding, padding)), (1, 1), 1)
+        assert choose_path(np, shape, wshape, prm, np.float32) == path
+        assert conv_ops._shard_ranges(np, shape, wshape, prm) == [(0, 32), (32, 64)]
+        assert conv_ops._shard_ranges(np, (1,) + shape[1:], wshape, prm) == [(0, 1)]
     finally:
         ng.set_num_threads(old)
 

@@ -44,7 +44,7 @@ from typing import Any
 
 from .. import parallel
 from ..autograd.function import Function
-from ..backend import get_array_module, scratch_empty, single_threaded_blas
+from ..backend import get_array_module, matmul, scratch_empty, single_threaded_blas
 from .conv_fft import fft_conv_backward, fft_conv_forward, fft_conv_ok, fft_cost
 from .conv_rowshift import rowshift_backward, rowshift_forward, rowshift_ok, rowshift_pays
 from .conv_winograd import winograd_backward, winograd_forward, winograd_ok
@@ -251,11 +251,16 @@ def _conv_input_grad_raw(xp: Any, g: Any, w: Any, pshape: tuple, prm: tuple) -> 
         if stride == (1, 1) and c * oh * ow > 2 * o * pshape[2] * pshape[3]:
             return _input_grad_full_corr(xp, g, w, pshape, padding, dilation)
         wt = w.reshape(o, c * kh * kw).T
+        dtype = xp.result_type(g, w)
         if _per_sample_ok(c * kh * kw, o, oh * ow):
-            gcols = xp.matmul(wt, g.reshape(n, o, oh * ow)).reshape(n, c, kh, kw, oh, ow)
+            gcols = scratch_empty(xp, (n, c * kh * kw, oh * ow), dtype)
+            xp.matmul(wt, g.reshape(n, o, oh * ow), out=gcols)
+            gcols = gcols.reshape(n, c, kh, kw, oh, ow)
             return _col2im(xp, gcols, pshape, stride, dilation, padding)
         g_on = xp.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, n * oh * ow)
-        gcols = (wt @ g_on).reshape(c, kh, kw, n, oh, ow)
+        gcols = scratch_empty(xp, (c * kh * kw, n * oh * ow), dtype)
+        xp.matmul(wt, g_on, out=gcols)
+        gcols = gcols.reshape(c, kh, kw, n, oh, ow)
         return _col2im_cn(xp, gcols, pshape, stride, dilation, padding)
     og, k = o // groups, cg * kh * kw
     wg = w.reshape(groups, og, k).transpose(0, 2, 1)
@@ -285,7 +290,7 @@ class Conv2dFn(Function):
         self.path = path = (
             choose_path(xp, x.shape, w.shape, prm, x.dtype) if x.dtype == w.dtype else "im2col"
         )
-        ranges = _shard_ranges(xp, x.shape, w.shape, prm, path)
+        ranges = _shard_ranges(xp, x.shape, w.shape, prm)
         if len(ranges) == 1:
             out, state = _forward_shard(xp, path, x, w, prm)
             self.states = [state]
@@ -361,18 +366,15 @@ def _bias_grad(xp: Any, g: Any) -> Any:
     if xp.__name__ != "numpy" or not g.flags.c_contiguous or g.dtype.kind != "f" or not g.size:
         return g.sum(axis=(0, 2, 3))
     ones = xp.ones(g.shape[2] * g.shape[3], dtype=g.dtype)
-    return (g.reshape(n * o, -1) @ ones).reshape(n, o).sum(axis=0)
+    return matmul(g.reshape(n * o, -1), ones).reshape(n, o).sum(axis=0)
 
 
 # a convolution is split over the batch between ``parallel`` threads when it has at least this
-# many multiply-adds (a hand-off costs tens of microseconds)
+# many multiply-adds (a hand-off costs tens of microseconds).  Every path is split, each shard
+# with NumPy's BLAS on one thread (measured on 2 cores against splitting only the FFT and
+# row-shift paths and leaving im2col's and Winograd's GEMMs to the BLAS's threads: LeNet-5 step
+# 3.5 vs 4.9 ms, CIFAR block 68 vs 72 ms; the BLAS's spinning workers slowed the split layers)
 SHARD_MIN_MACS = 1 << 22
-# ... and when its path does most of its work outside the BLAS: FFTs (single-threaded in
-# SciPy) and the row-shift path's small GEMMs.  im2col's and Winograd's large GEMMs run faster
-# on the BLAS's own threads than split over the batch with a one-thread BLAS (measured on 2
-# cores: CIFAR's 64->128 3x3 layer 31 ms unsplit vs 40 ms split, LeNet's 1->6 layer 4.5 vs
-# 5.0 ms; the 5x5 FFT and row-shift layers 3.1 and 1.2 ms split vs 4.6-5.1 and 1.4-1.5 ms)
-SHARDED_PATHS: tuple[str, ...] = ("fft", "rowshift")
 
 
 def _out_hw(x_shape: tuple, w_shape: tuple, prm: tuple) -> tuple:
@@ -383,16 +385,11 @@ def _out_hw(x_shape: tuple, w_shape: tuple, prm: tuple) -> tuple:
     )
 
 
-def _shard_ranges(
-    xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, path: str | None = None
-) -> list:
-    """Contiguous batch ranges, one per thread, when the convolution is worth splitting
-    (``path``: the path it takes; only those in ``SHARDED_PATHS`` are split)."""
+def _shard_ranges(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple) -> list:
+    """Contiguous batch ranges, one per thread, when the convolution is worth splitting."""
     n = x_shape[0]
     threads = min(parallel.get_num_threads(), n)
     if threads <= 1 or xp.__name__ != "numpy":
-        return [(0, n)]
-    if path is not None and path not in SHARDED_PATHS:
         return [(0, n)]
     oh, ow = _out_hw(x_shape, w_shape, prm)
     o, cg, kh, kw = w_shape
@@ -511,7 +508,8 @@ def _col2im_cn(
     """col2im for gcols (C, KH, KW, N, OH, OW): accumulate in (C, N, H, W), return NCHW."""
     c, kh, kw, n, oh, ow = gcols.shape
     (sh, sw), (dh, dw) = stride, dilation
-    gx = xp.zeros((c, n, pshape[2], pshape[3]), dtype=gcols.dtype)
+    gx = scratch_empty(xp, (c, n, pshape[2], pshape[3]), gcols.dtype)
+    gx[...] = 0
     for p in range(kh):
         r0 = p * dh
         for q in range(kw):
@@ -521,7 +519,9 @@ def _col2im_cn(
             ]
     (pt, pb), (pl, pr) = padding
     gx = gx[:, :, pt : pshape[2] - pb, pl : pshape[3] - pr]
-    return xp.ascontiguousarray(gx.transpose(1, 0, 2, 3))
+    out = scratch_empty(xp, (n, c) + gx.shape[2:], gx.dtype)
+    out[...] = gx.transpose(1, 0, 2, 3)
+    return out
 
 
 def _col2im(
@@ -531,7 +531,8 @@ def _col2im(
     kernel position (KH*KW vectorised additions), then crop the padding."""
     n, c, kh, kw, oh, ow = gcols.shape
     (sh, sw), (dh, dw) = stride, dilation
-    gx = xp.zeros(pshape, dtype=gcols.dtype)
+    gx = scratch_empty(xp, pshape, gcols.dtype)
+    gx[...] = 0
     for p in range(kh):
         r0 = p * dh
         for q in range(kw):
