@@ -292,6 +292,8 @@ def matmul(a: Any, b: Any) -> Any:
         n = b.shape[-1] if b.ndim > 1 else 1
         macs = max(a.size * n, b.size * m)
         if _BLAS_THREADED_MACS <= macs < PRODUCT_THREADS_MIN_MACS:
-            with single_threaded():
-                return a @ b
+            fns = _thread_functions()
+            if fns is not None and fns[0]() != 1:  # (on one thread already: nothing to do)
+                with single_threaded():
+                    return a @ b
     return a @ b
