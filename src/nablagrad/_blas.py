@@ -267,8 +267,11 @@ def blas_threads() -> int | None:
 # GEMM_MULTITHREAD_THRESHOLD); after each such call the pool's workers spin for ~0.1 s
 # (measured: ~100 ms of CPU after one 256x784x256 product)
 _BLAS_THREADED_MACS = 1 << 18
-# ... and products below this many multiply-adds run on one BLAS thread instead (see matmul)
-PRODUCT_THREADS_MIN_MACS = 1 << 23
+# ... and products below this many multiply-adds (~65 us on one thread) run on one BLAS thread
+# instead (see matmul).  Measured on 2 cores, one MLP epoch (784-256-128-10, batch 128): 0.42 s
+# with 2**22 as without the rule, 0.47 s with 2**23 (its 128x256x128 products, 2**22
+# multiply-adds, then lost the second thread)
+PRODUCT_THREADS_MIN_MACS = 1 << 22
 
 
 def matmul(a: Any, b: Any) -> Any:
@@ -279,7 +282,8 @@ def matmul(a: Any, b: Any) -> Any:
     32 us), and the woken workers then spin for ~0.1 s on the cores that nablagrad's own threads
     (convolution shards, optimizer steps) need: on 2 cores, a LeNet-5 training step took
     4.6-4.9 ms with them spinning against 3.5 ms without.  Larger products keep the BLAS's
-    threads (a 128x784x256 product: 415 us on one, 221 us on two).  Operands other than NumPy
+    threads (a 128x784x256 product: 415 us on one, 221 us on two; a 128x256x128 one, 68 against
+    39 us).  Operands other than NumPy
     arrays (CuPy arrays, Tensors under ``create_graph``) take their own ``@``.
 
     Example:
