@@ -540,3 +540,24 @@ def test_exports_like_torch() -> None:
         "vmap",
         "stack_module_state",
     }
+
+
+def test_module_to_meta_keeps_shapes_and_runs_through_functional_call() -> None:
+    import copy
+
+    nm, tm = _same_weights()
+    x = arr(4, 5, seed=8)
+
+    def run(lib, F, model):
+        base = copy.deepcopy(model).to("meta")
+        w = base[0].weight
+        info = (tuple(w.shape), str(w.dtype).split(".")[-1], str(w.device), w.requires_grad)
+        params = {k: v.detach() for k, v in model.named_parameters()}
+        return info, F.functional_call(base, params, (to(lib, x),)), model[0].weight.device.type
+
+    a, b = run(ng, ngf, nm), run(torch, torch.func, tm)
+    assert a[0] == b[0] and a[2] == b[2] == "cpu"
+    same(a[1], b[1])
+    base = copy.deepcopy(nm).to("meta")
+    with pytest.raises(NotImplementedError, match="functional_call"):
+        base(ng.ones(1, 5))  # a meta module has no values to compute with
