@@ -546,3 +546,18 @@ def test_failed_pruning_leaves_the_module_as_it_was() -> None:
     (hook,) = m._forward_pre_hooks.values()
     assert len(hook) == 3
     assert int((m.weight == 0).sum()) == 5
+
+
+def test_container_needs_the_pruning_type_like_torch() -> None:
+    def no_type(lib: Any) -> type:
+        class NoType(lib.BasePruningMethod):
+            def compute_mask(self, t: Any, default_mask: Any) -> Any:
+                return default_mask
+
+        return NoType
+
+    for p, lib in ((prune, ng), (tprune, torch)):
+        m = lib.nn.Linear(2, 3)
+        no_type(p).apply(m, "weight")  # the first method needs no PRUNING_TYPE
+        with pytest.raises(AttributeError, match="PRUNING_TYPE"):
+            no_type(p).apply(m, "weight")

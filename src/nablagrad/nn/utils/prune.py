@@ -440,7 +440,13 @@ class PruningContainer(BasePruningMethod):
         method = self._pruning_methods[-1]
         mask = default_mask
         new_mask = mask if mask.dtype == t.dtype else mask.to(dtype=t.dtype)
-        kind = getattr(method, "PRUNING_TYPE", None)
+        if not hasattr(method, "PRUNING_TYPE"):
+            raise AttributeError(
+                f"'{type(method).__name__}' object has no attribute 'PRUNING_TYPE': a pruning "
+                "method applied after another one must set PRUNING_TYPE = 'unstructured', "
+                "'structured' or 'global' (it tells which part of the tensor it acts on)"
+            )
+        kind = method.PRUNING_TYPE
         if kind == "unstructured":
             slc: Any = mask == 1
         elif kind == "structured":
