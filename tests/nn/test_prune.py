@@ -1,9 +1,9 @@
 """``nn.utils.prune`` against torch.nn.utils.prune: masks, reparametrisation, state_dict,
 gradients, iterative and global pruning, remove, errors.
 
-Deterministic methods (L1, Ln, custom, global) must give torch's masks exactly.  The weights
-are tie-free (distinct absolute values and channel norms): torch's ``topk`` breaks ties in an
-unspecified order, nablagrad takes the lowest index first.  Random methods draw from
+Deterministic methods (L1, Ln, custom, global) must give torch's masks exactly, with
+tie-free weights (most tests) and with ties (zeros, repeated values, equal channel norms:
+nablagrad replays the selection order of torch's CPU ``topk``).  Random methods draw from
 nablagrad's generator, so only their counts and structure are compared.
 """
 
@@ -561,3 +561,76 @@ def test_container_needs_the_pruning_type_like_torch() -> None:
         no_type(p).apply(m, "weight")  # the first method needs no PRUNING_TYPE
         with pytest.raises(AttributeError, match="PRUNING_TYPE"):
             no_type(p).apply(m, "weight")
+
+
+def test_hook_ids_never_collide_with_keys_a_loaded_module_holds() -> None:
+    m = ng.nn.Linear(2, 2)
+    prune.identity(m, "weight")
+    (key,) = m._forward_pre_hooks
+    from nablagrad.nn.module import _RemovableHandle
+
+    _RemovableHandle.next_id = key  # as in a fresh process that unpickled ``m``
+    h = m.register_forward_pre_hook(lambda mod, a: None)
+    assert h.id != key and len(m._forward_pre_hooks) == 2
+
+
+# -- ties: the entries torch's topk picks ------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.sampled_from([1, 3, 4, 9, 17, 64, 65, 130, 700]),
+    levels=st.integers(1, 4),
+    nan=st.booleans(),
+    frac=st.floats(0.0, 1.0),
+    largest=st.booleans(),
+    seed=st.integers(0, 10_000),
+)
+def test_tied_selection_is_torchs(
+    n: int, levels: int, nan: bool, frac: float, largest: bool, seed: int
+) -> None:
+    from nablagrad.nn.utils._topk_order import select
+
+    rng = np.random.default_rng(seed)
+    v = (rng.integers(0, levels, n) * rng.choice([-1.0, 1.0], n)).astype(np.float32)
+    if nan:
+        v[rng.random(n) < 0.2] = np.nan
+    k = int(frac * n)
+    want = torch.topk(torch.from_numpy(v), k, largest=largest).indices.tolist()
+    assert sorted(select(v, k, largest).tolist()) == sorted(want)
+
+
+@pytest.mark.parametrize("amount", [3, 9, 0.5, 0.8])
+def test_l1_unstructured_with_ties_like_torch(amount: Any) -> None:
+    tm, nm = _pair("conv")
+    w = (np.random.default_rng(2).integers(-2, 3, (4, 2, 3, 3))).astype(np.float32)
+    with torch.no_grad():
+        tm.weight.copy_(torch.from_numpy(w))
+    nm.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+    prune.l1_unstructured(nm, "weight", amount=amount)
+    tprune.l1_unstructured(tm, "weight", amount=amount)
+    np.testing.assert_array_equal(_np(nm.weight_mask), _np(tm.weight_mask))
+    # again on the rest, and globally with another layer (ties across tensors)
+    prune.l1_unstructured(nm, "weight", amount=5)
+    tprune.l1_unstructured(tm, "weight", amount=5)
+    np.testing.assert_array_equal(_np(nm.weight_mask), _np(tm.weight_mask))
+    t2, n2 = torch.nn.Linear(4, 3), ng.nn.Linear(4, 3)
+    with torch.no_grad():
+        t2.weight.copy_(torch.from_numpy(np.random.default_rng(3).integers(-2, 3, (3, 4))))
+    n2.load_state_dict({k: v.detach().numpy() for k, v in t2.state_dict().items()})
+    prune.global_unstructured([(nm, "weight"), (n2, "weight")], prune.L1Unstructured, amount=7)
+    tprune.global_unstructured([(tm, "weight"), (t2, "weight")], tprune.L1Unstructured, amount=7)
+    np.testing.assert_array_equal(_np(nm.weight_mask), _np(tm.weight_mask))
+    np.testing.assert_array_equal(_np(n2.weight_mask), _np(t2.weight_mask))
+
+
+@pytest.mark.parametrize("n", [-1, float("-inf"), 0, 1])
+def test_ln_structured_with_tied_norms_like_torch(n: Any) -> None:
+    # after unstructured pruning every channel has zeros: -inf / negative norms are all 0
+    tm, nm = _pair("conv")
+    prune.l1_unstructured(nm, "weight", amount=0.5)
+    tprune.l1_unstructured(tm, "weight", amount=0.5)
+    for dim in (1, 0):
+        prune.ln_structured(nm, "weight", amount=1, n=n, dim=dim)
+        tprune.ln_structured(tm, "weight", amount=1, n=n, dim=dim)
+        np.testing.assert_array_equal(_np(nm.weight_mask), _np(tm.weight_mask))

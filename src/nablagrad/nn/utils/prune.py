@@ -37,6 +37,7 @@ from ...backend import get_array_module, np
 from ...tensor import Tensor
 from ..module import Module
 from ..parameter import Parameter
+from ._topk_order import select as _topk_select
 
 __all__ = [
     "BasePruningMethod",
@@ -67,22 +68,6 @@ def _copy_c(t: Tensor) -> Tensor:
     ``clone(memory_format=torch.contiguous_format)`` of a mask)."""
     xp = get_array_module(t._data)
     return Tensor._wrap(xp.array(t._data, copy=True, order="C"))
-
-
-def _smallest(scores: Any, k: int) -> Any:
-    """Indices of the ``k`` smallest entries of the 1-D array ``scores``.
-
-    Equal scores are taken lowest index first (a stable sort).  torch's ``topk`` breaks ties
-    its own way (an unspecified partial sort), so only tie-free scores give torch's masks.
-    """
-    xp = get_array_module(scores)
-    return xp.argsort(scores, kind="stable")[:k]
-
-
-def _largest(scores: Any, k: int) -> Any:
-    """Indices of the ``k`` largest entries of the 1-D array ``scores`` (ties: lowest index)."""
-    xp = get_array_module(scores)
-    return xp.argsort(-scores, kind="stable")[:k]
 
 
 def _channel_index(ndim: int, dim: int, index: Any) -> tuple:
@@ -505,7 +490,7 @@ class RandomUnstructured(BasePruningMethod):
         if k != 0:
             # as torch: one uniform draw per entry, the k largest draws are pruned
             prob = creation.rand_like(t)
-            mask._data.reshape(-1)[_largest(prob._data.reshape(-1), k)] = 0
+            mask._data.reshape(-1)[_topk_select(prob._data.reshape(-1), k, largest=True)] = 0
         return mask
 
     @classmethod
@@ -530,7 +515,7 @@ class L1Unstructured(BasePruningMethod):
         if k != 0:
             xp = get_array_module(t._data)
             scores = xp.abs(t._data).reshape(-1)
-            mask._data.reshape(-1)[_smallest(scores, k)] = 0
+            mask._data.reshape(-1)[_topk_select(scores, k, largest=False)] = 0
         return mask
 
     @classmethod
@@ -573,12 +558,12 @@ class RandomStructured(BasePruningMethod):
         _validate_pruning_amount(k, size)
         if k == 0:
             return default_mask
-        # as torch: one uniform draw per channel; the k smallest draws are pruned
+        # as torch: one uniform draw per channel; the channels whose draw is at most the k-th
+        # smallest one are pruned
         prob = creation.rand(size, device=t.device)._data
         xp = get_array_module(prob)
-        keep = xp.ones(size, dtype=bool)
-        keep[_smallest(prob, k)] = False
-        return _channels_mask(t, dim, keep, default_mask)
+        threshold = xp.sort(prob)[k - 1]
+        return _channels_mask(t, dim, prob > threshold, default_mask)
 
     @classmethod
     def apply(  # type: ignore[override]
@@ -608,7 +593,7 @@ class LnStructured(BasePruningMethod):
         norm = _compute_norm(t, self.n, dim)
         if k == 0:
             return default_mask
-        return _channels_mask(t, dim, _largest(norm, size - k), default_mask)
+        return _channels_mask(t, dim, _topk_select(norm, size - k, largest=True), default_mask)
 
     @classmethod
     def apply(  # type: ignore[override]
