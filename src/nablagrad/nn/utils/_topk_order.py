@@ -4,7 +4,7 @@ torch's CPU ``topk`` (``ATen/native/TopKImpl.h``) puts ``(value, index)`` pairs 
 and runs ``std::partial_sort`` when ``k * 64 <= n``, else ``std::nth_element`` (libstdc++'s
 introselect), then keeps the first ``k`` pairs.  Without ties any selection gives the same set;
 with ties at the k-th value the set depends on those algorithms' swaps.  ``select`` takes a
-fast path (a stable sort) when the k-th and (k+1)-th values differ, and otherwise replays
+fast path (a partition) when the k-th and (k+1)-th values differ, and otherwise replays
 libstdc++'s algorithms step by step on the pairs, so pruning masks equal torch's also when
 scores tie (exact zeros, equal channel norms).
 
@@ -49,11 +49,14 @@ def select(values: Any, k: int, largest: bool) -> Any:
         return xp.arange(n)
     if k <= 0:
         return xp.zeros(0, dtype=np.int64)
-    r = _ranks(backend.to_host(values), largest)
-    order = np.argsort(r, kind="stable")
-    if r[order[k - 1]] != r[order[k]]:  # no tie across the boundary: the set is unique
-        chosen = order[:k]
+    v = np.asarray(backend.to_host(values), dtype=np.float64)
+    # a monotone key (NaN joins +-inf there, which only sends such ties to the exact path)
+    key = np.where(np.isnan(v), -np.inf if largest else np.inf, -v if largest else v)
+    a, b = np.partition(key, (k - 1, k))[k - 1 : k + 1]
+    if a < b:  # no tie across the boundary: the set is unique (O(n))
+        chosen = np.flatnonzero(key <= a)
     else:
+        r = _ranks(v, largest)
         q = list(zip(r.tolist(), range(n)))
         if k * 64 <= n:
             _heap_select(q, 0, k, n)  # std::partial_sort (its sort_heap only reorders)
