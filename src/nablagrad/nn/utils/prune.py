@@ -114,7 +114,7 @@ def _compute_nparams_toprune(amount: Any, tensor_size: int) -> int:
     """An int amount is a count; a float is a fraction, rounded as Python's ``round``."""
     if isinstance(amount, numbers.Integral):
         return int(amount)
-    return round(amount * tensor_size)
+    return int(round(amount * tensor_size))
 
 
 def _validate_pruning_amount(amount: int, tensor_size: int) -> None:
