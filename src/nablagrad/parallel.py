@@ -2,9 +2,12 @@
 
 nablagrad's array work runs in NumPy (whose BLAS has its own threads).  Where independent
 pieces of work are large enough, nablagrad spreads them over a small pool of its own threads:
-NumPy's elementwise loops release the GIL, so two threads on two cores do twice the work.  Today
-this covers optimizer steps (parameters are split between threads).  ``set_num_threads(1)``
-turns it off; the default is the number of CPUs (at most 8).
+NumPy's elementwise loops release the GIL, so two threads on two cores do twice the work.  This
+covers optimizer steps (parameters are split between threads), convolutions (the batch is
+split, each shard with a one-thread BLAS), ``cdist`` blocks and word2vec's workers; mid-size
+matrix products stay on one BLAS thread (``backend.matmul``) so that OpenBLAS's own pool does
+not spin on the cores these threads use.  ``set_num_threads(1)`` turns it off; the default is
+the number of CPUs (at most 8).
 
 The pool is built for hand-offs of a few hundred microseconds of work: each worker thread
 sleeps on a lock of its own, the caller releases it with the task in place and takes the

@@ -203,8 +203,8 @@ class Module:
         """Call ``hook(module, grad_input, grad_output)`` once the gradients with respect to the
         module's tensor inputs are computed (tuples, ``None`` for inputs without gradient); it
         may return new ``grad_input`` (torch's ``register_full_backward_hook``)."""
-        key = object()
         hooks = self.__dict__.setdefault("_backward_hooks", OrderedDict())
+        key = _RemovableHandle.new_key(hooks)
         hooks[key] = hook
         if prepend:
             hooks.move_to_end(key, last=False)
@@ -212,7 +212,7 @@ class Module:
 
     def register_forward_hook(self, hook: Callable) -> Any:
         """Call ``hook(module, inputs, output)`` after every forward; it may return a new output."""
-        key = object()
+        key = _RemovableHandle.new_key(self._forward_hooks)
         self._forward_hooks[key] = hook
         return _RemovableHandle(self._forward_hooks, key)
 
@@ -222,8 +222,8 @@ class Module:
         """Call ``hook(module, args)`` before every forward; it may return new args (a tuple, or
         one value that gets wrapped).  With ``with_kwargs`` the hook is ``hook(module, args,
         kwargs)`` returning None or ``(args, kwargs)``; ``prepend`` runs it before the others."""
-        key = object()
         hooks = self.__dict__.setdefault("_forward_pre_hooks", OrderedDict())
+        key = _RemovableHandle.new_key(hooks)
         hooks[key] = hook
         if prepend:
             hooks.move_to_end(key, last=False)
@@ -512,11 +512,36 @@ def _as_array(value: Any, key: str) -> Any:
 
 
 class _RemovableHandle:
-    def __init__(self, hooks: dict, key: object) -> None:
+    """Removes one hook; ``id`` is its key in the hook dict, an int from a process-wide counter
+    (torch's ``RemovableHandle``: ``module._forward_pre_hooks`` prints as ``{0: hook}``)."""
+
+    next_id: int = 0
+
+    def __init__(self, hooks: dict, key: int) -> None:
         self.hooks, self.key = hooks, key
+
+    @property
+    def id(self) -> int:
+        return self.key
+
+    @classmethod
+    def new_key(cls, hooks: dict) -> int:
+        """The next id, skipping keys ``hooks`` holds already (a module unpickled from another
+        process keeps that process's ids)."""
+        key = cls.next_id
+        while key in hooks:
+            key += 1
+        cls.next_id = key + 1
+        return key
 
     def remove(self) -> None:
         self.hooks.pop(self.key, None)
+
+    def __enter__(self) -> _RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
 
 
 def _run_backward_hooks(module: Module, grad_input: tuple, grad_output: tuple) -> tuple:

@@ -1,5 +1,5 @@
 """``nn.utils``: gradient clipping, flat parameter vectors, weight/spectral norm, ``skip_init``;
-submodules ``rnn`` (packed sequences), ``parametrize`` and ``parametrizations``.
+submodules ``rnn`` (packed sequences), ``parametrize``, ``parametrizations`` and ``prune``.
 
 clip_grad_norm_: total = (sum_p ||g_p||_q^q)^(1/q); every g_p *= min(1, max_norm / (total + 1e-6)).
 
@@ -116,4 +116,4 @@ def skip_init(module_cls: type, *args: Any, **kwargs: Any) -> Any:
     return module_cls(*args, **kwargs)
 
 
-from . import parametrizations, parametrize  # noqa: E402
+from . import parametrizations, parametrize, prune  # noqa: E402
