@@ -561,3 +561,51 @@ def test_module_to_meta_keeps_shapes_and_runs_through_functional_call() -> None:
     base = copy.deepcopy(nm).to("meta")
     with pytest.raises(NotImplementedError, match="functional_call"):
         base(ng.ones(1, 5))  # a meta module has no values to compute with
+
+
+def test_ntk_pattern_vjp_inside_vmap_feeding_jvp() -> None:
+    # the neural-tangent-kernel tutorial's composition on a small MLP: per pair of inputs, a
+    # vjp's function is vmapped over basis cotangents and its results are jvp tangents
+    nm, tm = _same_weights()
+    x1, x2 = arr(2, 5, seed=11), arr(3, 5, seed=12)
+
+    def run(lib, F, model):
+        params = {k: v.detach() for k, v in model.named_parameters()}
+
+        def fnet(p, x):
+            return F.functional_call(model, p, (x.unsqueeze(0),)).squeeze(0)
+
+        def get_ntk(a, b):
+            out, vjp_fn = F.vjp(lambda p: fnet(p, a), params)
+
+            def ntk_slice(vec):
+                (vjps,) = vjp_fn(vec)
+                return F.jvp(lambda p: fnet(p, b), (params,), (vjps,))[1]
+
+            return F.vmap(ntk_slice)(lib.eye(out.numel()))
+
+        by_vps = F.vmap(F.vmap(get_ntk, (None, 0)), (0, None))(to(lib, x1), to(lib, x2))
+        jac = F.vmap(F.jacrev(fnet), (None, 0))(params, to(lib, x1))
+        return by_vps, jac
+
+    a, b = run(ng, ngf, nm), run(torch, torch.func, tm)
+    same(a, b, atol=1e-5, rtol=1e-4)
+
+
+def test_vmap_of_grad_with_aux_and_parameters_that_require_grad() -> None:
+    nm, tm = _same_weights()
+    x = arr(4, 5, seed=13)
+
+    def run(lib, F, model):
+        params = dict(model.named_parameters())  # not detached: results keep a graph
+
+        def loss(p, sample):
+            out = F.functional_call(model, p, (sample,))
+            return (out**2).sum(), out.detach()
+
+        g, aux = F.vmap(F.grad(loss, has_aux=True), in_dims=(None, 0))(params, to(lib, x))
+        (second,) = lib.autograd.grad(g["0.weight"].sum(), model[0].weight)
+        return g, aux, second
+
+    a, b = run(ng, ngf, nm), run(torch, torch.func, tm)
+    same(a, b, atol=1e-5, rtol=1e-4)
