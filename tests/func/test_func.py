@@ -529,6 +529,10 @@ def test_exports_like_torch() -> None:
 
     assert ng.func is mod and ng.vmap is vmap
     assert set(mod.__all__) >= {
+        "linearize",
+        "functionalize",
+        "replace_all_batch_norm_modules_",
+        "debug_unwrap",
         "functional_call",
         "grad",
         "grad_and_value",
@@ -609,3 +613,25 @@ def test_vmap_of_grad_with_aux_and_parameters_that_require_grad() -> None:
 
     a, b = run(ng, ngf, nm), run(torch, torch.func, tm)
     same(a, b, atol=1e-5, rtol=1e-4)
+
+
+def test_linearize_functionalize_and_batch_norm_replacement_like_torch() -> None:
+    x, t1, t2 = arr(2, 3, seed=14), arr(2, 3, seed=15), arr(2, 3, seed=16)
+
+    def run(lib, F):
+        f = lambda a: {"s": a.sin() * a.sum(), "e": a.exp()}  # noqa: E731
+        out, jvp_fn = F.linearize(f, to(lib, x))
+        fz = F.functionalize(lambda a: a.clone().mul_(3) + a)(to(lib, x))
+        nn = tnn if lib is torch else nnn
+        bn = nn.Sequential(nn.Linear(3, 3), nn.BatchNorm1d(3))
+        F.replace_all_batch_norm_modules_(bn)
+        flags = (bn[1].running_mean is None, bn[1].running_var is None, bn[1].track_running_stats)
+        return out, jvp_fn(to(lib, t1)), jvp_fn(to(lib, t2)), fz, flags
+
+    a, b = both(run)
+    same(a, b)
+    errors_alike(lambda lib, F: F.linearize(lib.sin, to(lib, x))[1](lib.ones(3)), "shape")
+    errors_alike(
+        lambda lib, F: F.linearize(lib.sin, to(lib, x))[1](to(lib, x), to(lib, x)), "argspec"
+    )
+    errors_alike(lambda lib, F: F.functionalize(lib.sin, remove="x"), "remove")

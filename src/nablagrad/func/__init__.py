@@ -16,18 +16,23 @@ torch's checks and errors.
 
 from __future__ import annotations
 
-from ._autodiff import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, vjp
+from ._autodiff import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, linearize, vjp
+from ._extras import debug_unwrap, functionalize, replace_all_batch_norm_modules_
 from ._module import functional_call, stack_module_state
 from ._vmap import vmap
 
 __all__ = [
+    "debug_unwrap",
     "functional_call",
+    "functionalize",
     "grad",
     "grad_and_value",
     "hessian",
     "jacfwd",
     "jacrev",
     "jvp",
+    "linearize",
+    "replace_all_batch_norm_modules_",
     "stack_module_state",
     "vjp",
     "vmap",

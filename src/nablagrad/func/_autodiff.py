@@ -372,10 +372,14 @@ def jvp(
 
 
 def _jvp_double_vjp(outs: list, aliases: list, tangents: list, keep: bool) -> list:
+    return _double_vjp_apply(outs, _double_vjp_graph(outs, aliases), tangents, keep, keep)
+
+
+def _double_vjp_graph(outs: list, aliases: list) -> tuple:
+    """``J^T u`` recorded with ``create_graph`` for dummy cotangents ``u`` (linear in ``u``)."""
     live = [i for i, o in enumerate(outs) if o.requires_grad]
-    result = [_zeros_like(o) for o in outs]
     if not live:
-        return result
+        return live, [], []
     us = [_zeros_like(outs[i]).requires_grad_() for i in live]
     vjps = _autograd_grad(
         [outs[i] for i in live],
@@ -385,6 +389,13 @@ def _jvp_double_vjp(outs: list, aliases: list, tangents: list, keep: bool) -> li
         retain_graph=True,
         allow_unused=True,
     )
+    return live, us, list(vjps)
+
+
+def _double_vjp_apply(outs: list, graph: tuple, tangents: list, keep: bool, retain: bool) -> list:
+    """``J t`` = the vjp of ``J^T u`` with respect to ``u``, seeded with the tangents."""
+    live, us, vjps = graph
+    result = [_zeros_like(o) for o in outs]
     pairs = [(g, t) for g, t in zip(vjps, tangents) if g is not None and g.requires_grad]
     if not pairs:
         return result
@@ -393,13 +404,62 @@ def _jvp_double_vjp(outs: list, aliases: list, tangents: list, keep: bool) -> li
         us,
         grad_outputs=[t.to(g.dtype) for g, t in pairs],
         create_graph=keep,
-        retain_graph=keep,
+        retain_graph=retain or keep,
         allow_unused=True,
         materialize_grads=True,
     )
     for i, j in zip(live, jv):
         result[i] = j
     return result
+
+
+def linearize(func: Callable, *primals: Any) -> tuple:
+    """``(func(*primals), jvp_fn)``, as ``torch.func.linearize``: ``jvp_fn(*tangents)`` is the
+    Jacobian-vector product at ``primals``, reusing one recorded graph (the double-vjp graph of
+    :func:`jvp`, built once) for every call.
+
+    >>> import nablagrad as torch
+    >>> out, jvp_fn = torch.func.linearize(torch.sin, torch.tensor([0.0, 1.0]))
+    >>> jvp_fn(torch.ones(2))
+    tensor([1.0000, 0.5403])
+    """
+    p_leaves, p_spec = _tree.flatten(primals)
+    for x in p_leaves:
+        _check_tensor(x)
+    outer = _function._grad_enabled
+    with enable_grad():
+        aliases = [_alias(x, outer) for x in p_leaves]
+        out = func(*_tree.unflatten(aliases, p_spec))
+        out_leaves, out_spec = _tree.flatten(out)
+        for o in out_leaves:
+            if not isinstance(o, Tensor):
+                raise RuntimeError(
+                    f"linearize(f, *primals): expected f(*primals) to return only tensors, got "
+                    f"unsupported type {type(o)}"
+                )
+        keep = outer and _reaches_other(out_leaves, _fresh(aliases))
+        graph = _double_vjp_graph(out_leaves, aliases)
+
+    def jvp_fn(*tangents: Any) -> Any:
+        t_leaves, t_spec = _tree.flatten(tangents)
+        if t_spec != p_spec:
+            raise RuntimeError(
+                f"Expected the tangents {_tree.describe(t_spec)} to have the same argspec as "
+                f"the primals {_tree.describe(p_spec)}"
+            )
+        for i, (t, p) in enumerate(zip(t_leaves, p_leaves)):
+            if not isinstance(t, Tensor) or tuple(t.shape) != tuple(p.shape):
+                shape = t.shape if isinstance(t, Tensor) else type(t)
+                raise RuntimeError(
+                    f"tangent:{i} with shape {shape} in flattened pytree doesn't match the "
+                    f"shape {p.shape} of the corresponding primal."
+                )
+        graph_needed = keep or (_function._grad_enabled and any(t.requires_grad for t in t_leaves))
+        with enable_grad():
+            res = _double_vjp_apply(out_leaves, graph, t_leaves, graph_needed, True)
+        return _tree.unflatten(res, out_spec)
+
+    return _tree.unflatten([_finish(o, keep) for o in out_leaves], out_spec), jvp_fn
 
 
 # -- Jacobians ----------------------------------------------------------------------------------
