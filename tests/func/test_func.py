@@ -89,6 +89,7 @@ def test_grad_values_argnums_pytrees_and_aux() -> None:
             F.grad(f)(*args),
             F.grad(f, argnums=(0, 2))(*args),
             F.grad(f, argnums=-1)(*args),
+            F.grad(f, argnums=(1,))(*args),
             F.grad_and_value(f, argnums=1)(*args),
             F.grad(lambda a: ((a**2).sum(), {"aux": a * 2}), has_aux=True)(args[0]),
             F.grad_and_value(lambda a: ((a**2).sum(), a.cos()), has_aux=True)(args[0]),
@@ -231,6 +232,7 @@ def test_jacrev_jacfwd_multi_input_multi_output_pytrees() -> None:
         return (
             F.jacrev(f)(*args),
             F.jacrev(f, argnums=(0, 1))(*args),
+            F.jacrev(f, argnums=(0,))(*args),
             F.jacfwd(f, argnums=1)(*args),
             F.jacrev(lambda a: (a.sin(), a.sum()), has_aux=True)(args[0]),
             F.jacfwd(lambda a: (a.sin(), {"k": a}), has_aux=True)(args[0]),
@@ -635,3 +637,30 @@ def test_linearize_functionalize_and_batch_norm_replacement_like_torch() -> None
         lambda lib, F: F.linearize(lib.sin, to(lib, x))[1](to(lib, x), to(lib, x)), "argspec"
     )
     errors_alike(lambda lib, F: F.functionalize(lib.sin, remove="x"), "remove")
+
+
+def test_edge_cases_like_torch() -> None:
+    x = arr(2, seed=17)
+
+    def run(lib, F):
+        a = to(lib, x)
+
+        def no_grad_inside(v):
+            with lib.no_grad():
+                w = v * 2
+            return (v * w).sum()
+
+        return (
+            F.grad(lambda v: lib.tensor(3.0))(a),  # output independent of the input: zeros
+            F.grad(no_grad_inside)(a),
+            F.jacrev(lambda v: lib.ones(3))(a),
+            F.jvp(lambda v: lib.ones(3), (a,), (a,)),
+            F.vjp(lambda v: lib.ones(3), a)[1](lib.ones(3)),
+            F.hessian(lambda v: (v**2).prod())(a),
+            F.vmap(F.vmap(lambda v: v.sum() * 2))(lib.ones(2, 3, 4)),
+            F.vmap(lambda m, v: m @ v, in_dims=(None, 1))(lib.ones(2, 3), lib.ones(3, 4)),
+            F.vmap(lib.sum, in_dims=1)(lib.ones(2, 3)),
+        )
+
+    a, b = both(run)
+    same(a, b)

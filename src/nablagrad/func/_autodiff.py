@@ -117,16 +117,19 @@ def _finish(t: Any, keep: bool) -> Any:
     return t
 
 
-def _prepare(args: tuple, argnums: tuple, outer: bool) -> tuple[list, list, Any, tuple]:
-    """Aliases of the leaves of ``args[argnums]`` and the arguments with them substituted."""
-    chosen = args[argnums[0]] if len(argnums) == 1 else tuple(args[a] for a in argnums)
+def _prepare(
+    args: tuple, argnums: tuple, outer: bool, single: bool
+) -> tuple[list, list, Any, tuple]:
+    """Aliases of the leaves of ``args[argnums]`` and the arguments with them substituted
+    (``single``: argnums was an int, so the results are not wrapped in a tuple)."""
+    chosen = args[argnums[0]] if single else tuple(args[a] for a in argnums)
     leaves, spec = _tree.flatten(chosen)
     for x in leaves:
         _check_tensor(x)
     aliases = [_alias(x, outer) for x in leaves]
     sub = _tree.unflatten(aliases, spec)
     new_args = list(args)
-    if len(argnums) == 1:
+    if single:
         new_args[argnums[0]] = sub
     else:
         for a, s in zip(argnums, sub):
@@ -184,7 +187,7 @@ def grad_and_value(func: Callable, argnums: Any = 0, has_aux: bool = False) -> C
         nums = _check_argnums(argnums, len(args))
         outer = _function._grad_enabled
         with enable_grad():
-            _, aliases, spec, new_args = _prepare(args, nums, outer)
+            _, aliases, spec, new_args = _prepare(args, nums, outer, not isinstance(argnums, tuple))
             out, aux = _split_aux(func(*new_args, **kwargs), has_aux, api)
             if not isinstance(out, Tensor):
                 raise RuntimeError(f"{api}: Expected f(*args) to return a Tensor, got {type(out)}")
@@ -251,7 +254,9 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         raise RuntimeError(f"{api}: expected at least one primal to differentiate with respect to")
     outer = _function._grad_enabled
     with enable_grad():
-        _, aliases, spec, new_primals = _prepare(primals, tuple(range(len(primals))), outer)
+        _, aliases, spec, new_primals = _prepare(
+            primals, tuple(range(len(primals))), outer, len(primals) == 1
+        )
         out, aux = _split_aux(func(*new_primals), has_aux, api)
         out_leaves, out_spec = _tree.flatten(out)
         for o in out_leaves:
@@ -471,7 +476,9 @@ def _jacobian(
     nums = _check_argnums(argnums, len(args))
     outer = _function._grad_enabled
     with enable_grad():
-        leaves, aliases, spec, new_args = _prepare(args, nums, outer)
+        leaves, aliases, spec, new_args = _prepare(
+            args, nums, outer, not isinstance(argnums, tuple)
+        )
         out, aux = _split_aux(func(*new_args, **kwargs), has_aux, api)
         out_leaves, out_spec = _tree.flatten(out)
         for o in out_leaves:
