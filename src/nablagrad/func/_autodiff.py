@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -470,6 +471,40 @@ def linearize(func: Callable, *primals: Any) -> tuple:
 # -- Jacobians ----------------------------------------------------------------------------------
 
 
+# A Jacobian block built with a graph (an inner jacrev under an outer transform) is the stack
+# of one gradient per output element; the outer Jacobian seeds each of its elements in turn,
+# and seeding the stacked block would walk every row's graph (all but one with a zero
+# gradient).  So each such block remembers its rows, and an element's seed goes to its row:
+# same gradient, a graph one row long (a Hessian costs O(n) row walks instead of O(n^2)).
+_ROWS: dict[int, tuple] = {}
+
+
+def _remember_rows(block: Tensor, rows: list) -> None:
+    key = id(block)
+    _ROWS[key] = (weakref.ref(block), rows, block._ctx, _version(block))
+    weakref.finalize(block, _ROWS.pop, key, None)
+
+
+def _version(t: Tensor) -> int:
+    vc = t._vc
+    return vc.v if vc is not None else 0
+
+
+def _row_seed(o: Tensor, k: int) -> tuple[Tensor, Tensor]:
+    """(tensor to differentiate, one-hot seed) for element ``k`` of the output ``o``."""
+    entry = _ROWS.get(id(o))
+    # the block itself, unchanged since (an in-place op rebinds its node or stamps its version)
+    if entry is not None and entry[0]() is o and o._ctx is entry[2] and _version(o) == entry[3]:
+        rows = entry[1]
+        size = rows[0].numel()
+        root, k = rows[k // size], k % size
+    else:
+        root = o
+    e = get_array_module(root._data).zeros(root.numel(), dtype=root._data.dtype)
+    e[k] = 1
+    return root, Tensor._wrap(e.reshape(root._data.shape))
+
+
 def _jacobian(
     func: Callable, argnums: Any, has_aux: bool, api: str, args: tuple, kwargs: dict
 ) -> Any:
@@ -501,18 +536,18 @@ def _jacobian(
                     for a in aliases
                 ]
             else:
-                xp = get_array_module(o._data)
                 rows: list[list] = [[] for _ in aliases]
                 for k in range(n):
-                    e = xp.zeros(n, dtype=o._data.dtype)
-                    e[k] = 1
-                    seed = Tensor._wrap(e.reshape(o._data.shape))
-                    gs = _grads([o], aliases, [seed], keep)
+                    root, seed = _row_seed(o, k)
+                    gs = _grads([root], aliases, [seed], keep)
                     for r, g in zip(rows, gs):
                         r.append(g)
                 blocks = [
                     stack(r).reshape(tuple(o.shape) + tuple(a.shape)) for r, a in zip(rows, aliases)
                 ]
+                if keep:
+                    for block, r in zip(blocks, rows):
+                        _remember_rows(block, r)
             per_out.append(_tree.unflatten(blocks, spec))
     jac = _tree.unflatten(per_out, out_spec)
     if has_aux:
