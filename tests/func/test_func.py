@@ -325,6 +325,8 @@ def test_vmap_errors_like_torch() -> None:
     E(lambda lib, F: F.vmap(lambda a: a.item())(to(lib, x)), r"\.item\(\)")
     E(lambda lib, F: F.vmap(lambda a: float(a))(to(lib, x)), r"\.item\(\)")
     E(lambda lib, F: F.vmap(lambda a: a if a > 0 else -a)(to(lib, x)), "control flow")
+    E(lambda lib, F: F.vmap(lambda a: a if a.isnan().any() else -a)(to(lib, x)), "control flow")
+    E(lambda lib, F: F.vmap(lambda a: a[a.argmax().item()])(to(lib, np.ones((2, 3)))), "item")
     E(lambda lib, F: F.vmap(lambda a: lib.rand(()) + a)(to(lib, x)), "randomness error mode")
 
     # in-place write of batched values into a captured (unbatched) tensor

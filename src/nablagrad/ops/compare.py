@@ -74,7 +74,10 @@ def ge(a: Any, b: Any) -> Tensor:
 
 
 def _raw_unary(name: str, x: Tensor) -> Tensor:
-    return Tensor._wrap(getattr(get_array_module(x._data), name)(x._data))
+    out = Tensor._wrap(getattr(get_array_module(x._data), name)(x._data))
+    if _function._result_hook is not None:
+        _function._result_hook((x,), out)
+    return out
 
 
 def isnan(x: Tensor) -> Tensor:

@@ -357,7 +357,10 @@ def argmax(
     """Index of the largest element (the first one on ties); over the flattened tensor when
     ``dim`` is None."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    return _arg_extreme(x, dim, keepdim, largest=True)
+    out = _arg_extreme(x, dim, keepdim, largest=True)
+    if _function._result_hook is not None:
+        _function._result_hook((x,), out)
+    return out
 
 
 def argmin(
@@ -370,7 +373,10 @@ def argmin(
 ) -> Tensor:
     """Index of the smallest element (the first one on ties), as ``argmax``."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    return _arg_extreme(x, dim, keepdim, largest=False)
+    out = _arg_extreme(x, dim, keepdim, largest=False)
+    if _function._result_hook is not None:
+        _function._result_hook((x,), out)
+    return out
 
 
 def var(
