@@ -336,6 +336,27 @@ def test_vmap_errors_like_torch() -> None:
 
     E(captured_add_)
 
+    def captured_setitem(lib, F):
+        c = lib.zeros(3)
+
+        def f(a):
+            c[0] = a[0]
+            return a
+
+        return F.vmap(f)(to(lib, np.ones((2, 3), np.float32)))
+
+    E(captured_setitem, "vmapped over")
+
+    def local_setitem(lib, F):
+        def f(a):
+            z = lib.zeros(3)
+            z[1] = a[0]
+            return z
+
+        return F.vmap(f)(to(lib, np.ones((2, 3), np.float32)))
+
+    E(local_setitem, "vmapped over")
+
 
 def test_vmap_allows_what_torch_allows() -> None:
     x = arr(2, 3)
@@ -345,7 +366,14 @@ def test_vmap_allows_what_torch_allows() -> None:
         c = lib.tensor([2.0, 1.0, 0.5])
         unbatched_item = F.vmap(lambda p: p * c.sum().item())(a)  # .item() of a captured tensor
         inplace_own = F.vmap(lambda p: p.clone().mul_(c))(a)  # in-place on a batched value
-        return unbatched_item, inplace_own
+
+        def set_own(p):
+            q = p.clone()
+            q[0] = 5.0
+            return q
+
+        setitem_own = F.vmap(set_own)(a)
+        return unbatched_item, inplace_own, setitem_own
 
     a, b = both(run)
     same(a, b)

@@ -1,12 +1,12 @@
 """torch.func (functorch's API): composable function transforms on nablagrad's engine.
 
 ``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``linearize``, ``jacrev``, ``jacfwd``,
-``hessian`` and ``vmap`` transform Python functions of tensors (and of tuples/lists/dicts of tensors) into new
-functions, and compose: ``vmap(grad(loss), in_dims=(None, 0, 0))`` gives per-sample
-gradients, ``jacfwd(jacrev(f))`` a Hessian.  ``functional_call`` runs an ``nn.Module`` with
-other tensors in place of its parameters and buffers; ``stack_module_state`` stacks the
-states of several models for ``vmap``; ``functionalize``, ``replace_all_batch_norm_modules_``
-and ``debug_unwrap`` complete torch.func's names.
+``hessian`` and ``vmap`` transform Python functions of tensors (and of tuples/lists/dicts
+of tensors) into new functions, and compose: ``vmap(grad(loss), in_dims=(None, 0, 0))``
+gives per-sample gradients, ``jacfwd(jacrev(f))`` a Hessian.  ``functional_call`` runs an
+``nn.Module`` with other tensors in place of its parameters and buffers;
+``stack_module_state`` stacks the states of several models for ``vmap``; ``functionalize``,
+``replace_all_batch_norm_modules_`` and ``debug_unwrap`` complete torch.func's names.
 
 How they are computed: reverse-mode transforms call ``autograd.grad`` on a recorded graph
 (with ``create_graph`` when an outer transform differentiates again); forward-mode ones

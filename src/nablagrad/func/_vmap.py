@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..autograd import function as _function
+from ..ops import index as _index
 from ..ops import inplace as _inplace
 from ..ops.shape import stack
 from ..tensor import Tensor
@@ -103,6 +104,7 @@ def _enter(randomness: str) -> None:
         _function._result_hook = _pass_marks
         _tensor_mod._vmap_guard = _scalar_guard
         _inplace._vmap_guard = _inplace_guard
+        _index._vmap_guard = _inplace_guard
         _random._draw_guard = _draw_guard
     _depth += 1
     _modes.append(randomness)
@@ -118,6 +120,7 @@ def _exit() -> None:
         _saved_hook = None
         _tensor_mod._vmap_guard = None
         _inplace._vmap_guard = None
+        _index._vmap_guard = None
         _random._draw_guard = None
         _marks.clear()
 
