@@ -185,15 +185,12 @@ def _run(func: Any, in_dims: Any, out_dims: Any, randomness: str, args: tuple, k
             f"vmap({name})(<inputs>): got no inputs. Maybe you forgot to add inputs, or you are "
             "trying to vmap over a function with no inputs. The latter is unsupported."
         )
-    if not (_is_dim(in_dims) or isinstance(in_dims, tuple)):
+    if in_dims is None or not (_is_dim(in_dims) or isinstance(in_dims, tuple)):
         raise ValueError(
             f"{where}: expected `in_dims` to be int or a (potentially nested) tuple matching the "
-            f"structure of inputs, got: {type(in_dims)}."
-        )
-    if in_dims is None:
-        raise ValueError(
-            f"{where}: expected `in_dims` to be int or a (potentially nested) tuple matching the "
-            f"structure of inputs, got: {type(in_dims)}."
+            f"structure of inputs, got: {type(in_dims)}. (Use one int for every input, or a "
+            "tuple with one entry per positional input: an int, or None for an input passed "
+            "whole.)"
         )
     leaves, spec = _tree.flatten(args)
     dims = _tree.broadcast_prefix(in_dims, args, _is_dim)
