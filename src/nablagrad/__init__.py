@@ -482,6 +482,8 @@ from .runtime import (
 
 
 from . import amp  # torch.amp.GradScaler / autocast (and the legacy torch.cuda.amp)
+from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call
+from .func import vmap
 from .amp import autocast
 
 

@@ -70,8 +70,15 @@ def set_rng_state(state: dict) -> None:
     default_generator.set_state(state)
 
 
+# Set by ``nablagrad.func.vmap(randomness=...)`` while it runs: called before every draw (it
+# refuses draws in randomness="error" mode); None otherwise.
+_draw_guard: Any = None
+
+
 def _gen(generator: Generator | None) -> np.random.Generator:
     """The NumPy generator to draw from."""
+    if _draw_guard is not None:
+        _draw_guard()
     if generator is None:
         return default_generator._rng
     if not isinstance(generator, Generator):

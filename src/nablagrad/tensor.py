@@ -26,6 +26,9 @@ from .backend import get_array_module, np
 # after node N was recorded" is ``counter.v > N.seq`` (autograd/function.py, engine.py).
 CLOCK = itertools.count(1)
 LAST_STAMP = 0  # the latest in-place stamp: nodes recorded after it need no in-place check
+# Set by ``nablagrad.func.vmap`` while it runs: ``guard(tensor, what)`` refuses ``.item()`` and
+# ``bool()`` on a value that is batched (torch's vmap errors); None otherwise.
+_vmap_guard: Any = None
 
 
 def _stamp() -> int:
@@ -501,6 +504,8 @@ class Tensor:
         return False
 
     def item(self) -> Any:
+        if _vmap_guard is not None:
+            _vmap_guard(self, "item")
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar: "
@@ -509,6 +514,8 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
+        if _vmap_guard is not None:
+            _vmap_guard(self, "item")
         return backend.to_host(self._data).tolist()
 
     def __float__(self) -> float:
@@ -523,6 +530,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        if _vmap_guard is not None:
+            _vmap_guard(self, "bool")
         if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with {self._data.size} values is ambiguous: use "

@@ -1226,6 +1226,7 @@ REASONS: dict[str, str] = {
     "IntTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
     "LongTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
     "ShortTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
+    "vmap": "a function transform (torch.vmap = torch.func.vmap): tests/func/test_func.py",
     # run-time switches (no tensor math): tests/core/test_torch_runtime.py
     **{
         n: "a run-time switch, not an op: tests/core/test_torch_runtime.py"

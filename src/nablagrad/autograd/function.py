@@ -111,6 +111,11 @@ _data_of = operator.attrgetter("_data")
 _trace_hook: Any = None
 
 
+# Told as hook(inputs, out) about the results of non-differentiable ops that bypass ``apply``
+# (comparisons, any/all): ``nablagrad.func.vmap`` passes its batched marks through them.
+_result_hook: Any = None
+
+
 def set_trace_hook(hook: Any) -> None:
     """Install (or with ``None`` remove) the listener told about every primitive call."""
     global _trace_hook

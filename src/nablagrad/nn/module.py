@@ -345,13 +345,15 @@ class Module:
         """Move parameters and buffers in place: ``model.to("cuda")``, ``model.to(float64)``."""
         for a in args:
             if isinstance(a, backend.device) or (
-                isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda")
+                isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "meta")
             ):
                 device = a
             elif isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
             else:
                 dtype = a
+        if device is not None and str(device) == "meta":
+            return self._to_meta()
         if device is not None:
             dev = backend.as_device(device)
             self._apply_arrays(lambda arr: backend.to_device(arr, dev), floats_only=False)
@@ -360,6 +362,19 @@ class Module:
             if npd.kind != "f":
                 raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
             self._apply_arrays(lambda arr: arr.astype(npd), floats_only=True)
+        return self
+
+    def _to_meta(self) -> Module:
+        """``to("meta")``: every parameter and buffer becomes a shape-and-dtype placeholder
+        (``nn.parameter.MetaParameter``), usable through ``torch.func.functional_call``."""
+        from .parameter import to_meta
+
+        for m in self.modules():
+            for reg in (m._parameters, m._buffers):
+                for name, t in list(reg.items()):
+                    if t is not None:
+                        reg[name] = to_meta(t)
+                        object.__setattr__(m, name, reg[name])
         return self
 
     def cpu(self) -> Module:

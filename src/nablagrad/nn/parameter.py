@@ -230,3 +230,136 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
 def is_lazy(t: Any) -> bool:
     """True for an uninitialized parameter or buffer."""
     return isinstance(t, UninitializedTensorMixin)
+
+
+# -- the meta device (``module.to("meta")``) ----------------------------------------------------
+
+_META_MESSAGE = (
+    "{what}: this tensor is a placeholder of a module moved to the meta device "
+    "(module.to('meta')), which keeps only shapes and dtypes; nablagrad has no meta tensors to "
+    "compute with. Give the module real tensors for every parameter and buffer with "
+    "torch.func.functional_call(module, tensors, args), or keep the module on 'cpu'"
+)
+
+
+class MetaDevice:
+    """``x.device`` of a meta placeholder: prints and compares as torch's ``device('meta')``."""
+
+    type = "meta"
+    index = None
+
+    def __str__(self) -> str:
+        return "meta"
+
+    def __repr__(self) -> str:
+        return "device(type='meta')"
+
+    def __eq__(self, other: object) -> bool:
+        return str(other) == "meta" or getattr(other, "type", None) == "meta"
+
+    def __hash__(self) -> int:
+        return hash("meta")
+
+
+class MetaTensorMixin:
+    """A parameter or buffer of a module moved to the meta device: shape, dtype and
+    requires_grad without values; any computation raises ``NotImplementedError`` naming the
+    fix (``functional_call`` with real tensors)."""
+
+    __slots__ = ()
+
+    @property
+    def _data(self) -> Any:
+        raise NotImplementedError(_META_MESSAGE.format(what="Tensor data used"))
+
+    @_data.setter
+    def _data(self, value: Any) -> None:
+        _DATA_SLOT.__set__(self, value)
+
+    @property
+    def data(self) -> Tensor:
+        raise NotImplementedError(_META_MESSAGE.format(what=".data read"))
+
+    @property
+    def shape(self) -> Any:
+        from ..tensor import Size
+
+        return Size(_DATA_SLOT.__get__(self).shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return len(_DATA_SLOT.__get__(self).shape)
+
+    @property
+    def ndim(self) -> int:
+        return self.dim()
+
+    def numel(self) -> int:
+        return int(_DATA_SLOT.__get__(self).size)
+
+    @property
+    def dtype(self) -> Any:
+        from ..backend import from_np_dtype
+
+        return from_np_dtype(_DATA_SLOT.__get__(self).dtype)
+
+    @property
+    def device(self) -> Any:
+        return MetaDevice()
+
+    @property
+    def is_meta(self) -> bool:
+        return True
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._requires_grad = bool(value)
+
+    def is_floating_point(self) -> bool:
+        return _DATA_SLOT.__get__(self).dtype.kind == "f"
+
+    def __repr__(self) -> str:
+        size = tuple(_DATA_SLOT.__get__(self).shape)
+        grad = ", requires_grad=True" if self._requires_grad else ""
+        text = f"tensor(..., device='meta', size={size}{grad})"
+        return ("Parameter containing:\n" + text) if isinstance(self, Parameter) else text
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        out = to_meta(self)
+        memo[id(self)] = out
+        return out
+
+    def __bool__(self) -> bool:
+        raise NotImplementedError(_META_MESSAGE.format(what="bool()"))
+
+
+class MetaParameter(MetaTensorMixin, Parameter):
+    """A ``Parameter`` of a module on the meta device."""
+
+    __slots__ = ()
+
+
+class MetaBuffer(MetaTensorMixin, Tensor):
+    """A buffer of a module on the meta device."""
+
+    __slots__ = ()
+
+
+def to_meta(t: Tensor) -> Tensor:
+    """A meta placeholder with ``t``'s shape, dtype and requires_grad (no memory: its storage
+    slot holds a zero-strided view of one element, for the shape and dtype only)."""
+    from ..backend import np
+
+    arr = _DATA_SLOT.__get__(t)
+    cls = MetaParameter if isinstance(t, Parameter) else MetaBuffer
+    out = object.__new__(cls)
+    _DATA_SLOT.__set__(out, np.broadcast_to(np.zeros((), dtype=arr.dtype), arr.shape))
+    Tensor._init_state(out, False)
+    out._requires_grad = bool(t._requires_grad)
+    return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
+from ..autograd import function as _function
 from ..autograd.function import same_device
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -37,7 +38,10 @@ def _same_dtype(a: Any, b: Any, fn: str) -> None:
 def _compare(name: str, a: Any, b: Any) -> Tensor:
     a, b = _prepare(a, b, name)
     try:
-        return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
+        out = Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
+        if _function._result_hook is not None:
+            _function._result_hook((a, b), out)
+        return out
     except (TypeError, ValueError):
         moved = same_device(name, (a, b))  # torch's error when the devices differ
         if moved is None:
@@ -70,7 +74,10 @@ def ge(a: Any, b: Any) -> Tensor:
 
 
 def _raw_unary(name: str, x: Tensor) -> Tensor:
-    return Tensor._wrap(getattr(get_array_module(x._data), name)(x._data))
+    out = Tensor._wrap(getattr(get_array_module(x._data), name)(x._data))
+    if _function._result_hook is not None:
+        _function._result_hook((x,), out)
+    return out
 
 
 def isnan(x: Tensor) -> Tensor:

@@ -316,8 +316,15 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
         ) from None
 
 
+# Set by ``nablagrad.func.vmap`` while it runs: ``guard(x, value, (), {})`` refuses writing
+# batched values into an unbatched tensor (``x[i] = batched``); None otherwise.
+_vmap_guard: Any = None
+
+
 def setitem(x: Tensor, idx: Any, value: Any) -> None:
     """``x[idx] = value``; differentiable when ``x`` is not a leaf that requires grad."""
+    if _vmap_guard is not None:
+        _vmap_guard(x, value, (), {})
     index, _ = convert_index(idx, x)
     if isinstance(value, Tensor) and value.device != x.device:
         value = value.to(x.device)  # torch copies across devices on assignment

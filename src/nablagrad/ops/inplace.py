@@ -23,6 +23,10 @@ from . import matrices as mx
 from . import reduce as rd
 from . import shape as sh
 
+# Set by ``nablagrad.func.vmap`` while it runs: ``guard(self, other, args, kwargs)`` refuses an
+# in-place op that would write batched values into an unbatched tensor; None otherwise.
+_vmap_guard: Any = None
+
 # -- in-place forms -----------------------------------------------------------------------------
 
 
@@ -30,6 +34,8 @@ def _inplace(op: Any) -> Any:
     """In-place ``self op= other``: recorded as an out-of-place op when autograd needs it."""
 
     def method(self: Tensor, other: Any, *args: Any, **kwargs: Any) -> Tensor:
+        if _vmap_guard is not None:
+            _vmap_guard(self, other, args, kwargs)
         if _function._grad_enabled and (
             self._requires_grad
             or (isinstance(other, Tensor) and other._requires_grad)

@@ -11,6 +11,7 @@ from collections import namedtuple
 from typing import Any
 
 from .. import _validate
+from ..autograd import function as _function
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -356,7 +357,10 @@ def argmax(
     """Index of the largest element (the first one on ties); over the flattened tensor when
     ``dim`` is None."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    return _arg_extreme(x, dim, keepdim, largest=True)
+    out = _arg_extreme(x, dim, keepdim, largest=True)
+    if _function._result_hook is not None:
+        _function._result_hook((x,), out)
+    return out
 
 
 def argmin(
@@ -369,7 +373,10 @@ def argmin(
 ) -> Tensor:
     """Index of the smallest element (the first one on ties), as ``argmax``."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
-    return _arg_extreme(x, dim, keepdim, largest=False)
+    out = _arg_extreme(x, dim, keepdim, largest=False)
+    if _function._result_hook is not None:
+        _function._result_hook((x,), out)
+    return out
 
 
 def var(
@@ -475,7 +482,10 @@ def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
     """Whether every element (along ``dim``) is nonzero; a bool tensor."""
     axes = normalize_dims(dim, x.ndim)
     xp = get_array_module(x._data)
-    return Tensor._wrap(xp.asarray(x._data.astype(bool).all(axis=axes, keepdims=keepdim)))
+    out = Tensor._wrap(xp.asarray(x._data.astype(bool).all(axis=axes, keepdims=keepdim)))
+    if _function._result_hook is not None:
+        _function._result_hook((x,), out)
+    return out
 
 
 @_validate.numpy_names
@@ -483,7 +493,10 @@ def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
     """Whether some element (along ``dim``) is nonzero; a bool tensor."""
     axes = normalize_dims(dim, x.ndim)
     xp = get_array_module(x._data)
-    return Tensor._wrap(xp.asarray(x._data.astype(bool).any(axis=axes, keepdims=keepdim)))
+    out = Tensor._wrap(xp.asarray(x._data.astype(bool).any(axis=axes, keepdims=keepdim)))
+    if _function._result_hook is not None:
+        _function._result_hook((x,), out)
+    return out
 
 
 @_validate.numpy_names
