@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import _validate, backend
 from ..autograd.function import Function
-from ..backend import get_array_module, np
+from ..backend import np
 from ..tensor import Tensor
 from . import reduce as rd
 from . import shape as sh
