@@ -539,6 +539,7 @@ _LAZY_SUBPACKAGES = {
     "ensemble",
     "special",
     "testing",
+    "multiprocessing",
 }
 
 

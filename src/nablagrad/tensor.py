@@ -2231,6 +2231,7 @@ class Tensor:
                 "the CPU first: t = t.cpu().share_memory_()"
             )
         shm = _lazy.shm
+        _lazy.mp_reductions.init_reductions()  # multiprocessing then sends handles, not copies
         base = self._base
         if (
             base is not None
@@ -2372,6 +2373,7 @@ class _ModulesNamespace:
         "creation": "nablagrad.creation",
         "activations": "nablagrad.nn._activations",
         "shm": "nablagrad._shm",
+        "mp_reductions": "nablagrad.multiprocessing.reductions",
     }
 
     def __getattr__(self, name: str) -> Any:

@@ -334,3 +334,14 @@ def test_optimizer_steps_write_into_the_shared_memory(name, kwargs):
     for p, (block, addr), b in zip(m.parameters(), where, before):
         assert p.is_shared() and _shm.block_of(p._data) is block
         assert _shm.address(p._data) == addr and not ng.equal(p, b)
+
+
+def test_stdlib_multiprocessing_sends_shared_tensors_as_handles():
+    """Without importing nablagrad.multiprocessing: share_memory_() registers the reducers."""
+    import multiprocessing as stdlib_mp
+
+    t = ng.zeros(2).share_memory_()
+    q = stdlib_mp.get_context("fork").SimpleQueue()
+    q.put(t)
+    q.get().add_(1)
+    assert t.tolist() == [1.0, 1.0]
