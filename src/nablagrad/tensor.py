@@ -631,6 +631,10 @@ class Tensor:
 
     def __reduce__(self) -> tuple:
         dev = self.device
+        if type(self._data) is COOArray:
+            a = self._data
+            parts = (backend.to_host(a.indices), backend.to_host(a.values), a.shape, a.coalesced)
+            return (_rebuild_sparse, (*parts, self._requires_grad, str(dev)))
         args = (backend.to_host(self._data), self._requires_grad)
         return (_rebuild, args if dev.type == "cpu" else args + (str(dev),))
 
@@ -2313,6 +2317,17 @@ def _check_grad(t: Tensor, g: Any) -> None:
 def _rebuild(data: Any, requires_grad: bool, device: str = "cpu") -> Tensor:
     """Unpickle: host values, put back on the device they were pickled from (as torch)."""
     t = Tensor._wrap(data if device == "cpu" else backend.to_device(data, device))
+    t._requires_grad = requires_grad
+    return t
+
+
+def _rebuild_sparse(
+    indices: Any, values: Any, shape: tuple, coalesced: bool, requires_grad: bool, device: str
+) -> Tensor:
+    """Unpickle a sparse COO tensor on the device it was pickled from."""
+    if device != "cpu":
+        indices, values = backend.to_device(indices, device), backend.to_device(values, device)
+    t = Tensor._wrap(COOArray(indices, values, tuple(shape), coalesced))
     t._requires_grad = requires_grad
     return t
 
