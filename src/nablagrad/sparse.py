@@ -14,7 +14,9 @@ Example:
 from __future__ import annotations
 
 from .ops.sparse import sparse_addmm as addmm
+from .ops.sparse import sparse_log_softmax as log_softmax
 from .ops.sparse import sparse_mm as mm
+from .ops.sparse import sparse_softmax as softmax
 from .ops.sparse import sparse_sum as sum  # noqa: A004
 
-__all__ = ["addmm", "mm", "sum"]
+__all__ = ["addmm", "log_softmax", "mm", "softmax", "sum"]

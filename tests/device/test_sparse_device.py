@@ -27,6 +27,7 @@ def _run(where):
         "t_mm": ng.mm(s.detach().t(), ng.ones(3, 2, device=where)),
         "sum": ng.sparse.sum(s.detach(), 1).to_dense(),
         "moved": moved.to_dense(),
+        "softmax": ng.sparse.softmax(s.detach(), 1).to_dense(),
     }
     assert s.grad.is_sparse and s.grad._data.values.__class__ is s._data.values.__class__
     return res

@@ -308,3 +308,30 @@ def test_double_backward_through_the_sparse_values_matches_the_dense_product():
     same(ng_g, tg, 1e-10, 1e-10)
     same(nd.grad, td.grad, 1e-10, 1e-10)
     same(nv.grad, tv.grad, 1e-10, 1e-10)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("log", [False, True])
+def test_sparse_softmax_matches_torch_values_and_gradients(dim, log):
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal(SHAPE)
+    tv = torch.tensor(VAL, dtype=torch.float64, requires_grad=True)
+    nv = ng.tensor(VAL, dtype=ng.float64, requires_grad=True)
+    ts = torch.sparse_coo_tensor(torch.tensor(IDX), tv, SHAPE)
+    ns = ng.sparse_coo_tensor(ng.tensor(IDX), nv, SHAPE)
+    tf = torch.sparse.log_softmax if log else torch.sparse.softmax
+    nf = ng.sparse.log_softmax if log else ng.sparse.softmax
+    to, no = tf(ts, dim), nf(ns, dim)
+    assert no.is_coalesced()
+    np.testing.assert_array_equal(no.indices().numpy(), to.indices().numpy())
+    same(no, to, 1e-12, 1e-12)
+    (to.to_dense() * torch.tensor(w)).sum().backward()
+    (no.to_dense() * ng.tensor(w)).sum().backward()
+    same(nv.grad, tv.grad, 1e-12, 1e-12)
+
+
+def test_sparse_softmax_over_a_dense_dimension_matches_torch():
+    vals = np.array([[1.0, 2.0], [3.0, -4.0]])
+    th = torch.sparse_coo_tensor(torch.tensor([[0, 2]]), torch.tensor(vals), (3, 2))
+    nh = ng.sparse_coo_tensor(ng.tensor([[0, 2]]), ng.tensor(vals), (3, 2))
+    same(ng.sparse.softmax(nh, 1), torch.sparse.softmax(th, 1), 1e-12, 1e-12)

@@ -37,6 +37,8 @@ __all__ = [
     "sparse_mm",
     "sparse_addmm",
     "sparse_sum",
+    "sparse_softmax",
+    "sparse_log_softmax",
     "is_sparse",
 ]
 
@@ -519,6 +521,64 @@ def sparse_sum(s: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
     shape = tuple(a.shape[d] for d in keep) + a.shape[a.sparse_dim :]
     part = SparseCreate.apply(vals, indices=s._data.indices[keep], shape=shape)
     return coalesce(part)
+
+
+def _sparse_softmax(s: Tensor, dim: int, dtype: Any, log: bool) -> Tensor:
+    from .elementwise import exp
+    from .elementwise import log as _log
+    from .fused import log_softmax, softmax
+    from .index import index_add
+
+    name = "sparse.log_softmax" if log else "sparse.softmax"
+    _need_sparse(s, name)
+    if dtype is not None:
+        s = map_values(s, lambda v: v.to(dtype=dtype))
+    if s._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}: expected a floating point tensor, got {s.dtype}")
+    c = coalesce(s)
+    a = c._data
+    nd, sd = a.ndim, a.sparse_dim
+    if not -nd <= dim < nd:
+        raise IndexError(f"{name}: dim {dim} is out of range for a {nd}-D tensor")
+    dim %= nd
+    vals = SparseValues.apply(c)
+    if dim >= sd:  # a dense dimension: the softmax of each stored slice
+        out = (log_softmax if log else softmax)(vals, dim - sd + 1)
+    else:
+        # entries that differ only along ``dim`` form a group; unstored entries count as -inf
+        xp = get_array_module(a.values)
+        others = [d for d in range(sd) if d != dim]
+        keys = _keys(a.indices[others], tuple(a.shape[d] for d in others))
+        _, gid = xp.unique(keys, return_inverse=True)
+        gid = gid.reshape(-1).astype(np.int64)
+        groups = int(gid.max()) + 1 if gid.size else 0
+        top = xp.full((groups,) + a.values.shape[1:], -np.inf, dtype=a.values.dtype)
+        xp.maximum.at(top, gid, a.values)  # a shift per group (constant for autograd)
+        gidt = _idx_tensor(gid)
+        shifted = vals - Tensor._wrap(top[gid])
+        e = exp(shifted)
+        zeros = Tensor._wrap(xp.zeros_like(top))
+        total = index_add(zeros, 0, gidt, e).index_select(0, gidt)
+        out = shifted - _log(total) if log else e / total
+    return SparseCreate.apply(out, indices=a.indices, shape=a.shape, coalesced=True)
+
+
+def sparse_softmax(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """``torch.sparse.softmax``: softmax along ``dim`` over the stored entries, unstored ones
+    counting as -inf (they stay unstored); the result is coalesced.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> s = torch.sparse_coo_tensor([[0, 0, 1], [0, 2, 1]], [0.0, 0.0, 5.0], (2, 3))
+        >>> torch.sparse.softmax(s, 1).to_dense().tolist()
+        [[0.5, 0.0, 0.5], [0.0, 1.0, 0.0]]
+    """
+    return _sparse_softmax(input, dim, dtype, log=False)
+
+
+def sparse_log_softmax(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """``torch.sparse.log_softmax``: the logarithm of :func:`sparse_softmax`, computed stably."""
+    return _sparse_softmax(input, dim, dtype, log=True)
 
 
 # -- the dispatch of dense primitives reached with a sparse operand ---------------------------
