@@ -163,6 +163,9 @@ from .ops.index import (
     scatter_reduce,
 )
 from .ops.inplace import relu_
+from ._coo import layout, sparse_coo, strided
+from .ops.sparse import sparse_coo_tensor
+from . import sparse
 from .ops.dtypeinfo import can_cast, promote_types, result_type
 from .ops.layout import (
     atleast_1d,

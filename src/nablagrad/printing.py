@@ -160,7 +160,51 @@ def _torch_body(arr: np.ndarray, indent: int) -> str:
     return rec(arr, indent)
 
 
+def _inner_repr(arr: np.ndarray, indent: int) -> str:
+    """``tensor([...])`` of an array without dtype/device suffixes (a part of a sparse repr)."""
+    if not arr.size:
+        return f"tensor([], size={tuple(arr.shape)})"
+    body = _torch_body(arr, indent + len("tensor(")) if arr.ndim else _format_array(arr, indent)
+    return "tensor(" + body + ")"
+
+
+def sparse_repr(t: Any) -> str:
+    """torch's print of a sparse COO tensor: its indices, values, size, nnz and layout."""
+    a = t._data
+    head = "tensor(indices="
+    vals_head = " " * len("tensor(") + "values="
+    parts = [
+        head + _inner_repr(backend.to_host(a.indices), len(head)),
+        vals_head + _inner_repr(backend.to_host(a.values), len(vals_head)),
+    ]
+    size = tuple(a.shape)
+    tail = [f"size={size}", f"nnz={a.nnz}"]
+    if t.device.type != "cpu":
+        tail.append(f"device='{t.device}'")
+    if a.dtype not in (backend.default_float_np(), np.dtype(np.int64), np.dtype(np.bool_)):
+        tail.append(f"dtype={t.dtype}")
+    tail.append("layout=nablagrad.sparse_coo")
+    if t._ctx is not None:
+        tail.append(f"grad_fn=<{t._ctx.name}>")
+    elif t._requires_grad:
+        tail.append("requires_grad=True")
+    # torch's _add_suffixes: a suffix that would pass the line width goes on its own line
+    pad = " " * len("tensor(")
+    text = ",\n".join(parts) + ",\n" + pad + tail[0]
+    last = len(pad) + len(tail[0])
+    for suffix in tail[1:]:
+        if last + len(suffix) + 2 > OPTIONS["linewidth"]:
+            text += ",\n" + pad + suffix
+            last = len(pad) + len(suffix)
+        else:
+            text += ", " + suffix
+            last += len(suffix) + 2
+    return text + ")"
+
+
 def tensor_repr(t: Any) -> str:
+    if t.is_sparse:
+        return sparse_repr(t)
     arr = backend.to_host(t._data)
     if arr.size and arr.dtype.kind in "biuf" and arr.ndim:
         body = _torch_body(arr, len("tensor("))

@@ -92,6 +92,8 @@ def _ref(name: str, obj: Any) -> dict[str, Any]:
 
 def _flatten(obj: Any, prefix: str, tensors: dict[str, np.ndarray]) -> Any:
     """The JSON tree of ``obj``; tensors are moved into ``tensors`` under a dotted name."""
+    if isinstance(obj, Tensor) and obj.is_sparse:
+        raise _NotATree("a sparse tensor is pickled (its indices, values and size)")
     if _is_array(obj):
         arr = to_host(obj._data if isinstance(obj, Tensor) else obj)
         name = prefix or "tensor"
@@ -327,6 +329,7 @@ def _move(t: Tensor, dev: Any) -> Tensor:
 #: what any weights-only load may rebuild: tensors, NumPy arrays and plain containers
 _BASE_GLOBALS = {
     ("nablagrad.tensor", "_rebuild"),
+    ("nablagrad.tensor", "_rebuild_sparse"),
     ("nablagrad.nn.parameter", "_rebuild_parameter"),
     ("nablagrad.nn.parameter", "_rebuild_buffer"),
     ("numpy", "dtype"),

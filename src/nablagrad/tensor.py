@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 from . import _validate, backend
+from ._coo import COOArray, sparse_coo, strided
 from .backend import get_array_module, np
 
 # The graph clock: every recorded Function takes the next tick as its sequence number, and
@@ -473,6 +474,8 @@ class Tensor:
 
     def numpy(self, force: bool = False) -> Any:
         """The values as a NumPy array (shared memory on the CPU, as in torch)."""
+        if type(self._data) is COOArray:
+            raise TypeError("can't convert Sparse layout tensor to numpy: call .to_dense() first")
         if force:
             return backend.to_host(self._data)
         if self._requires_grad:
@@ -628,6 +631,10 @@ class Tensor:
 
     def __reduce__(self) -> tuple:
         dev = self.device
+        if type(self._data) is COOArray:
+            a = self._data
+            parts = (backend.to_host(a.indices), backend.to_host(a.values), a.shape, a.coalesced)
+            return (_rebuild_sparse, (*parts, self._requires_grad, str(dev)))
         args = (backend.to_host(self._data), self._requires_grad)
         return (_rebuild, args if dev.type == "cpu" else args + (str(dev),))
 
@@ -2125,7 +2132,54 @@ class Tensor:
     def char(self) -> Tensor:
         return self.to(dtype=backend.int8)
 
-    is_sparse = False
+    # -- sparse COO layout (nablagrad.ops.sparse; ``_data`` is a ``COOArray``) -----------------
+
+    @property
+    def is_sparse(self) -> bool:
+        return type(self._data) is COOArray
+
+    @property
+    def layout(self) -> Any:
+        """``nablagrad.sparse_coo`` for a sparse tensor, else ``nablagrad.strided``."""
+        return sparse_coo if type(self._data) is COOArray else strided
+
+    def to_dense(self, dtype: Any = None, *, masked_grad: bool | None = None) -> Tensor:
+        return _ops.to_dense(self, dtype)
+
+    def to_sparse(self, sparse_dim: int | None = None, *, layout: Any = None) -> Tensor:
+        return _ops.to_sparse(self, sparse_dim, layout=layout)
+
+    def to_sparse_coo(self) -> Tensor:
+        return _ops.to_sparse(self)
+
+    def coalesce(self) -> Tensor:
+        return _ops.coalesce(self)
+
+    def is_coalesced(self) -> bool:
+        _ops.raw_indices(self)  # the layout check
+        return self._data.coalesced
+
+    def indices(self) -> Tensor:
+        return _ops.indices(self)
+
+    def values(self) -> Tensor:
+        return _ops.values(self)
+
+    def _indices(self) -> Tensor:
+        return _ops.raw_indices(self)
+
+    def _values(self) -> Tensor:
+        return _ops.raw_values(self)
+
+    def _nnz(self) -> int:
+        return self._indices().shape[1]
+
+    def sparse_dim(self) -> int:
+        return self._data.sparse_dim if type(self._data) is COOArray else 0
+
+    def dense_dim(self) -> int:
+        return self._data.ndim - self.sparse_dim()
+
     arcsin = asin
     arccos = acos
     arctan = atan
@@ -2300,6 +2354,17 @@ def _rebuild(data: Any, requires_grad: bool, device: str = "cpu") -> Tensor:
     return t
 
 
+def _rebuild_sparse(
+    indices: Any, values: Any, shape: tuple, coalesced: bool, requires_grad: bool, device: str
+) -> Tensor:
+    """Unpickle a sparse COO tensor on the device it was pickled from."""
+    if device != "cpu":
+        indices, values = backend.to_device(indices, device), backend.to_device(values, device)
+    t = Tensor._wrap(COOArray(indices, values, tuple(shape), coalesced))
+    t._requires_grad = requires_grad
+    return t
+
+
 _new = object.__new__
 _np_scalar = np.generic
 
@@ -2343,6 +2408,7 @@ _OPS_MODULES = (
     "stats",
     "layout",
     "legacy",
+    "sparse",
 )
 
 

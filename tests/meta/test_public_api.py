@@ -1227,6 +1227,26 @@ REASONS: dict[str, str] = {
     "LongTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
     "ShortTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
     "vmap": "a function transform (torch.vmap = torch.func.vmap): tests/func/test_func.py",
+    # sparse COO layout: compared with torch in tests/sparse/test_sparse.py
+    **{
+        k: "sparse COO layout: tests/sparse/test_sparse.py"
+        for k in (
+            "layout",
+            "sparse_coo",
+            "sparse_coo_tensor",
+            "strided",
+            "T.coalesce",
+            "T.dense_dim",
+            "T.indices",
+            "T.is_coalesced",
+            "T.layout",
+            "T.sparse_dim",
+            "T.to_dense",
+            "T.to_sparse",
+            "T.to_sparse_coo",
+            "T.values",
+        )
+    },
     # run-time switches (no tensor math): tests/core/test_torch_runtime.py
     **{
         n: "a run-time switch, not an op: tests/core/test_torch_runtime.py"

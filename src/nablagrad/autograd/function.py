@@ -27,6 +27,7 @@ from typing import Any
 
 from .. import backend
 from .. import tensor as _tensor_mod
+from .._coo import COOArray
 from ..tensor import Tensor
 from .gradmath import ARRAY
 
@@ -182,7 +183,17 @@ class Function:
         arrays = tuple(map(_data_of, tensors))  # (C-level; a comprehension is a Python frame)
         try:
             out = Tensor._wrap(fn.forward(*arrays, **kwargs))
-        except (TypeError, ValueError) as e:
+        except Exception as e:
+            # a sparse operand: its own version of the op, or an error naming the fix
+            if any(type(a) is COOArray for a in arrays):
+                from ..ops.sparse import dispatch
+
+                try:
+                    return dispatch(cls, tensors, kwargs)
+                except Exception as err:
+                    raise err from None
+            if not isinstance(e, (TypeError, ValueError)):
+                raise
             # torch's error for a real mix of devices; 0-d CPU tensors moved over
             moved = same_device(cls.__name__.lower(), tensors, kwargs.values())
             if moved is not None:

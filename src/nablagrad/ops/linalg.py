@@ -86,11 +86,8 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
 
 
 def spmm(input: Tensor, mat2: Tensor) -> Tensor:
-    """``torch.spmm``: the matrix product ``input @ mat2`` of two 2-D tensors.
-
-    nablagrad has no sparse layout, so both operands are dense (as torch allows) and this is
-    :func:`mm`.
-    """
+    """``torch.spmm``: the matrix product ``input @ mat2`` of two 2-D tensors, ``input``
+    sparse COO (``ops/sparse.py`` takes it from :func:`mm`) or dense (as torch allows)."""
     return mm(input, mat2)
 
 
