@@ -542,6 +542,7 @@ _LAZY_SUBPACKAGES = {
     "ensemble",
     "special",
     "testing",
+    "multiprocessing",
 }
 
 

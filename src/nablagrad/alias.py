@@ -143,6 +143,44 @@ def install_as_torch() -> None:
     sys.meta_path.insert(0, _finder)
     importlib.import_module("torch")
     _patch_loaded(_finder)
+    _patch_spawn()
+
+
+_PRELUDE = (
+    "import sys; sys.path.append({path!r}); import nablagrad.alias as _a; _a.install_as_torch(); "
+)
+_spawn_command_line: Any = None
+
+
+def _patch_spawn() -> None:
+    """Processes started with the spawn/forkserver methods run a fresh interpreter that
+    re-imports the main script (``torch.multiprocessing`` programs): make that interpreter
+    install the alias first, so the script's ``import torch`` gives nablagrad there too."""
+    global _spawn_command_line
+    import multiprocessing.spawn as mspawn
+
+    if _spawn_command_line is not None:
+        return
+    original = _spawn_command_line = mspawn.get_command_line
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def get_command_line(**kwds: Any) -> list:
+        cmd = list(original(**kwds))
+        if "-c" in cmd:
+            i = cmd.index("-c") + 1
+            cmd[i] = _PRELUDE.format(path=root) + cmd[i]
+        return cmd
+
+    mspawn.get_command_line = get_command_line
+
+
+def _unpatch_spawn() -> None:
+    global _spawn_command_line
+    if _spawn_command_line is not None:
+        import multiprocessing.spawn as mspawn
+
+        mspawn.get_command_line = _spawn_command_line
+        _spawn_command_line = None
 
 
 def _torch_name(name: str) -> str | None:
@@ -177,6 +215,7 @@ def uninstall() -> None:
     if _finder is None:
         return
     sys.meta_path.remove(_finder)
+    _unpatch_spawn()
     for module, inner in _finder.patched:
         attr = module.__dict__.get("__getattr__")
         if getattr(attr, "_nablagrad_alias", False):

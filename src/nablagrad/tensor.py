@@ -2266,11 +2266,44 @@ class Tensor:
     def map_(self, tensor: Tensor, callable: Any) -> Tensor:  # noqa: A002
         return _ops.map_(self, tensor, callable)
 
-    def share_memory_(self) -> Tensor:  # one process: nothing to move (is_shared stays False)
+    def share_memory_(self) -> Tensor:
+        """Move this tensor's data into shared memory (no-op if it is there already), so that
+        sending it to another process (``nablagrad.multiprocessing``) shares rather than copies
+        it: in-place changes on either side are seen by the other.  A view moves the tensor it
+        views (its ``_base``) along with it; other views of that memory keep the old memory.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> t = torch.zeros(3).share_memory_()
+            >>> t.is_shared()
+            True
+        """
+        if type(self._data) is not np.ndarray:
+            raise RuntimeError(
+                f"share_memory_(): nablagrad shares CPU tensors only; this tensor is on "
+                f"{self.device} (its memory cannot be mapped into another process). Move it to "
+                "the CPU first: t = t.cpu().share_memory_()"
+            )
+        shm = _lazy.shm
+        _lazy.mp_reductions.init_reductions()  # multiprocessing then sends handles, not copies
+        base = self._base
+        if (
+            base is not None
+            and shm.block_of(self._data) is None
+            and type(base._data) is np.ndarray
+            and base._data.flags.c_contiguous
+            and shm.within(self._data, base._data)
+        ):  # a view: move the tensor it views, as torch moves the whole storage
+            old = base._data
+            base.share_memory_()
+            self._data = shm.rebase(self._data, old, base._data)
+        else:
+            self._data = shm.share(self._data)
         return self
 
     def is_shared(self) -> bool:
-        return False
+        """True if this tensor's data lives in shared memory (``share_memory_()``)."""
+        return type(self._data) is np.ndarray and _lazy.shm.block_of(self._data) is not None
 
     def conj(self) -> Tensor:  # real dtypes only: torch returns the tensor itself
         return self
@@ -2405,6 +2438,8 @@ class _ModulesNamespace:
         "printing": "nablagrad.printing",
         "creation": "nablagrad.creation",
         "activations": "nablagrad.nn._activations",
+        "shm": "nablagrad._shm",
+        "mp_reductions": "nablagrad.multiprocessing.reductions",
     }
 
     def __getattr__(self, name: str) -> Any:

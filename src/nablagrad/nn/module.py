@@ -377,6 +377,32 @@ class Module:
                         object.__setattr__(m, name, reg[name])
         return self
 
+    def share_memory(self) -> Module:
+        """Move every parameter and buffer (and existing ``.grad``) into shared memory in place
+        (``Tensor.share_memory_``), so that processes given this module train the same weights
+        (Hogwild).  Returns self.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> m = torch.nn.Linear(2, 1).share_memory()
+            >>> m.weight.is_shared()
+            True
+        """
+        for m in self.modules():
+            for reg in (m._parameters, m._buffers):
+                for t in reg.values():
+                    if t is None:
+                        continue
+                    if is_lazy(t):
+                        raise RuntimeError(
+                            "share_memory(): the module has uninitialized (lazy) parameters; run "
+                            "a forward pass on a sample batch first, then call share_memory()"
+                        )
+                    t.share_memory_()
+                    if t.grad is not None:
+                        t.grad.share_memory_()
+        return self
+
     def cpu(self) -> Module:
         return self.to("cpu")
 
