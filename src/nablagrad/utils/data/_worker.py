@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import pickle
 import queue
 import random
 import sys
 import traceback
 import weakref
 from collections.abc import Callable
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from ...backend import np
@@ -187,7 +189,7 @@ def _worker_loop(
                     it = iter(dataset)
                 except Exception as e:
                     init_error = _ExceptionWrapper(e, where)
-            result_queue.put((None, ("resume", worker_id)))
+            result_queue.put(bytes(ForkingPickler.dumps((None, ("resume", worker_id)))))
             continue
         if ended:
             continue
@@ -209,11 +211,12 @@ def _worker_loop(
                     ended = True
             except Exception as e:
                 data = _ExceptionWrapper(e, where)
-        try:
-            result_queue.put((idx, data))
+        try:  # pickled here, not in the queue's feeder thread, so that a failure is reported
+            payload = bytes(ForkingPickler.dumps((idx, data)))
         except Exception as e:  # the batch cannot be sent (e.g. a CUDA tensor, unpicklable)
-            result_queue.put((idx, _ExceptionWrapper(e, where)))
-        del data
+            payload = bytes(ForkingPickler.dumps((idx, _ExceptionWrapper(e, where))))
+        result_queue.put(payload)
+        del data, payload
     result_queue.cancel_join_thread()
     result_queue.close()
 
@@ -330,7 +333,7 @@ class _MultiProcessingIter:
             if self._timeout > 0:
                 step = min(step, self._timeout - waited)
             try:
-                return self._result_queue.get(timeout=step)
+                return pickle.loads(self._result_queue.get(timeout=step))
             except queue.Empty:
                 waited += step
             dead = [w for w in self._workers if not w.is_alive()]
