@@ -107,9 +107,14 @@ class _TRange(torch.utils.data.IterableDataset):
 
 @pytest.mark.parametrize("shard", [False, True])
 def test_iterable_dataset_copies_and_sharding_as_torch(shard):
-    got = _tolist(DataLoader(_Range(7, shard), batch_size=2, num_workers=2))
-    want = _tolist(torch.utils.data.DataLoader(_TRange(7, shard), batch_size=2, num_workers=2))
-    assert got == want
+    kw = dict(batch_size=2, num_workers=2, persistent_workers=shard)
+    loader = DataLoader(_Range(7, shard), **kw)
+    t_loader = torch.utils.data.DataLoader(_TRange(7, shard), **kw)
+    for _ in range(2):  # persistent workers restart their iterators each epoch
+        assert _tolist(loader) == _tolist(t_loader)
+    # in_order=False: every batch once, in the order workers finish them
+    got = _tolist(DataLoader(_slow_dataset(Dataset), batch_size=2, num_workers=2, in_order=False))
+    assert sorted(got) == [[i, i + 1] for i in range(0, 10, 2)] + [[10]]
 
 
 class _Bad(Dataset):
