@@ -543,6 +543,7 @@ _LAZY_SUBPACKAGES = {
     "special",
     "testing",
     "multiprocessing",
+    "profiler",
 }
 
 
