@@ -95,9 +95,10 @@ _ATEN = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _op_name(cls: type) -> str:
-    """``aten::<op>`` for a primitive with an obvious torch counterpart, else ``nablagrad::<op>``."""
+    """``aten::<op>`` for a primitive with an obvious torch counterpart, else
+    ``nablagrad::<op>``."""
     from ..tensor import Tensor
 
     name = cls.__name__
@@ -200,7 +201,8 @@ class FunctionEvent:
 
     def __repr__(self) -> str:
         return (
-            f"<FunctionEvent id={self.id} name={self.name} cpu_time={_fmt_time(self.cpu_time_total)}"
+            f"<FunctionEvent id={self.id} name={self.name}"
+            f" cpu_time={_fmt_time(self.cpu_time_total)}"
             f" start_us={self._start / 1e3:.3f} end_us={self._end / 1e3:.3f}"
             f" input_shapes={self.input_shapes} cpu_memory_usage={self.cpu_memory_usage}>"
         )
@@ -704,8 +706,7 @@ def _flops(name: str, tensors: tuple, out: Any) -> int:
     """Floating-point operations of the matrix-product ops (torch counts mm/addmm/conv only)."""
     try:
         if name in ("MatMul", "LinearFn"):
-            a, b = tensors[0].shape, tensors[1].shape
-            k = a[-1]
+            k = tensors[0].shape[-1]
             return 2 * k * int(out._data.size)
         if name in ("Conv2dFn", "ConvNdFn"):
             w = tensors[1].shape
