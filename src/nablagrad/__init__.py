@@ -544,6 +544,7 @@ _LAZY_SUBPACKAGES = {
     "testing",
     "multiprocessing",
     "profiler",
+    "xpu",
 }
 
 

@@ -115,7 +115,7 @@ _trace_hook: Any = None
 _listeners: list = []
 
 # Told as hook(fn) before a primitive's forward runs (``nablagrad.profiler`` starts its clock
-# here); ``None`` unless a profiler is recording.
+# here), and as hook(fn, True) when that forward raised; ``None`` unless a profiler records.
 _enter_hook: Any = None
 
 
@@ -224,6 +224,8 @@ class Function:
         try:
             out = Tensor._wrap(fn.forward(*arrays, **kwargs))
         except Exception as e:
+            if _enter_hook is not None:
+                _enter_hook(fn, True)  # the profiler ends the failed call's range
             # a sparse operand: its own version of the op, or an error naming the fix
             if any(type(a) is COOArray for a in arrays):
                 from ..ops.sparse import dispatch

@@ -247,8 +247,6 @@ class FunctionEventAvg:
             self.input_shapes = other.input_shapes
             self.stack = list(other.stack)
             self.is_user_annotation = other.is_user_annotation
-        elif other.key != self.key:
-            raise ValueError(f"add: keys differ ({self.key!r} and {other.key!r})")
         self.count += other.count
         self.cpu_time_total += other.cpu_time_total
         self.self_cpu_time_total += other.self_cpu_time_total
@@ -338,10 +336,18 @@ class EventList(list):
             raise ValueError(f"group_by_stack_n must be >= 0, got {group_by_stack_n}")
         stats: dict = {}
         for e in self:
-            key = (e.key, str(e.input_shapes) if group_by_input_shapes else "")
+            name = "ProfilerStep*" if e.key.startswith("ProfilerStep#") else e.key  # as torch
+            key = (name, str(e.input_shapes) if group_by_input_shapes else "")
             if group_by_stack_n:
                 key += tuple(e.stack[:group_by_stack_n])
-            stats.setdefault(key, FunctionEventAvg()).add(e)
+            avg = stats.get(key)
+            if avg is None:
+                avg = stats[key] = FunctionEventAvg()
+                avg.key = name
+                avg.input_shapes = e.input_shapes
+                avg.stack = list(e.stack)
+                avg.is_user_annotation = e.is_user_annotation
+            avg.add(e)
         out = EventList(
             stats.values(), profile_memory=self._profile_memory, with_flops=self._with_flops
         )
@@ -640,7 +646,15 @@ class Recorder:
                 break
 
     # ------------------------------------------------------------------ primitive hooks
-    def _on_enter(self, fn: Any) -> None:
+    def _on_enter(self, fn: Any, failed: bool = False) -> None:
+        if failed:
+            stack = self._stacks.get(threading.get_ident()) or ()
+            for e in reversed(stack):
+                if e._fn is fn:
+                    e._fn = None
+                    self.close(e)
+                    break
+            return
         e = self.open(_op_name(type(fn)))
         e._fn = fn
 
@@ -664,9 +678,7 @@ class Recorder:
                 _shape_of(v) for v in kwargs.values()
             ]
         if self.profile_memory:
-            data = out._data
-            if getattr(data, "base", None) is None:
-                e._self_mem = int(getattr(data, "nbytes", 0))
+            e._self_mem = _fresh_bytes(out._data, tensors)
         if self.with_flops:
             e.flops = _flops(type(fn).__name__, tensors, out)
 
@@ -690,13 +702,34 @@ class Recorder:
         self.close(outer)
 
 
+def _root(a: Any) -> Any:
+    while getattr(a, "base", None) is not None:
+        a = a.base
+    return a
+
+
+def _fresh_bytes(data: Any, tensors: tuple) -> int:
+    """Bytes of ``data`` when it is newly allocated memory (not a view into an input's)."""
+    root = _root(data)
+    for t in tensors:
+        if _root(getattr(t, "_data", None)) is root:
+            return 0
+    return int(getattr(root, "nbytes", 0))
+
+
+_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# frames of the profiler's own plumbing and of the command line's runner: left out of stacks
+_HIDDEN = tuple(
+    os.path.join(_PKG, p) for p in ("autograd" + os.sep, "cli.py", "alias.py", "__main__.py")
+)
+
+
 def _python_stack() -> list[str]:
-    """The caller's Python frames, innermost first, outside nablagrad (as torch's
-    ``with_stack``: ``file(line): function``)."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    """The Python frames that led to the event, innermost first (torch's ``with_stack``:
+    ``file(line): function``), without the autograd machinery's own frames."""
     frames = []
     for f in reversed(traceback.extract_stack()[:-3]):
-        if f.filename.startswith(here):
+        if f.filename.startswith(_HIDDEN) or f.filename.startswith("<frozen "):
             continue
         frames.append(f"{f.filename}({f.lineno}): {f.name}")
     return frames

@@ -146,10 +146,11 @@ def tensorboard_trace_handler(
     def handler_fn(prof: profile) -> None:
         os.makedirs(dir_name, exist_ok=True)
         name = worker_name or f"{socket.gethostname()}_{os.getpid()}"
-        file_name = f"{name}.{time.time_ns() // 1_000_000}.pt.trace.json"
-        if use_gzip:
-            file_name += ".gz"
-        prof.export_chrome_trace(os.path.join(dir_name, file_name))
+        stamp = time.time_ns() // 1_000_000
+        suffix = ".pt.trace.json.gz" if use_gzip else ".pt.trace.json"
+        while os.path.exists(os.path.join(dir_name, f"{name}.{stamp}{suffix}")):
+            stamp += 1  # two windows in one millisecond: keep both files
+        prof.export_chrome_trace(os.path.join(dir_name, f"{name}.{stamp}{suffix}"))
 
     return handler_fn
 
