@@ -814,7 +814,9 @@ class profile:
 
         >>> import nablagrad as torch
         >>> with profile(record_shapes=True) as prof:
-        ...     torch.ones(2, 3).sum()
+        ...     s = torch.ones(2, 3).sum()
+        >>> [(e.key, e.count) for e in prof.key_averages()]
+        [('aten::sum', 1)]
         >>> print(prof.key_averages().table(sort_by="self_cpu_time_total"))  # doctest: +SKIP
     """
 
