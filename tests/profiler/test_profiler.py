@@ -408,3 +408,20 @@ def test_torch_names_via_alias() -> None:
     with profile() as prof:
         ng.nn.functional.conv2d(ng.ones(1, 1, 4, 4), ng.ones(1, 1, 3, 3))
     assert set(_counts(prof)) == {"aten::conv2d"}
+
+
+def test_with_flops_counts_matmul_like_torch() -> None:
+    with profile(with_flops=True) as prof:
+        ng.ones(8, 16) @ ng.ones(16, 4)
+    with tprof.profile(with_flops=True) as tp:
+        torch.ones(8, 16) @ torch.ones(16, 4)
+    ours = {a.key: a.flops for a in prof.key_averages()}
+    theirs = {a.key: a.flops for a in tp.key_averages()}
+    assert ours["aten::matmul"] == theirs["aten::mm"] == 2 * 8 * 16 * 4
+    ours_cols, theirs_cols = (
+        _columns(prof.key_averages().table()),
+        _columns(tp.key_averages().table()),
+    )
+    assert ours_cols == theirs_cols and ours_cols[-1] == "Total KFLOPs"
+    row = next(ln for ln in prof.key_averages().table().splitlines() if "aten::matmul" in ln)
+    assert row.split()[-1] == "1.024"

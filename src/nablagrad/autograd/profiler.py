@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import re
 import tempfile
@@ -382,7 +383,7 @@ class EventList(list):
     ) -> str:
         """torch's table: one row per event (sorted descending by ``sort_by``), columns Name,
         Self CPU %, Self CPU, CPU total %, CPU total, CPU time avg, [CPU Mem, Self CPU Mem],
-        # of Calls, [Input Shapes], [Source Location], [Total MFLOPs]; then the self CPU total."""
+        # of Calls, [Input Shapes], [Source Location], [Total FLOPs (scaled)]; then the self CPU total."""
         return _build_table(
             self,
             sort_by=sort_by,
@@ -438,7 +439,12 @@ def _build_table(events: EventList, **kw: Any) -> str:
     unit = kw["time_unit"]
     has_shapes = any(e.input_shapes for e in events)
     has_stack = any(e.stack for e in events)
-    has_flops = kw["with_flops"] and any(e.flops for e in events)
+    raw_flops = [e.flops for e in all_events if e.flops > 0] if kw["with_flops"] else []
+    has_flops = bool(raw_flops)
+    if has_flops:  # torch's header scale: FLOPs, KFLOPs, ... chosen by the smallest count
+        level = int(max(0.0, min(math.log10(min(raw_flops)) / 3, 5.0)))
+        flops_scale = 10.0 ** (-3 * level)
+        flops_header = ("FLOPs", "KFLOPs", "MFLOPs", "GFLOPs", "TFLOPs", "PFLOPs")[level]
     name_w = max(len(e.key) for e in all_events) + 4
     if kw["max_name_column_width"] is not None:
         name_w = min(name_w, kw["max_name_column_width"])
@@ -459,7 +465,7 @@ def _build_table(events: EventList, **kw: Any) -> str:
     if has_stack:
         cols.append(("Source Location", src_w))
     if has_flops:
-        cols.append(("Total MFLOPs", w))
+        cols.append((f"Total {flops_header}", w))
 
     def line(cells: Iterable[str]) -> str:
         return "".join(c.rjust(width) + "  " for c, (_, width) in zip(cells, cols))
@@ -495,7 +501,7 @@ def _build_table(events: EventList, **kw: Any) -> str:
             src = e.stack[0] if e.stack else ""
             cells.append(src[: src_w - 3 - 3] + "..." if len(src) >= src_w - 3 else src)
         if has_flops:
-            cells.append(f"{e.flops / 1e6:.3f}" if e.flops else "--")
+            cells.append(f"{e.flops * flops_scale:8.3f}" if e.flops > 0 else "--")
         out.append(line(cells))
         for frame in e.stack[1:] if has_stack else ():
             empty = [""] * (len(cols) - (2 if has_flops else 1))
