@@ -383,7 +383,8 @@ class EventList(list):
     ) -> str:
         """torch's table: one row per event (sorted descending by ``sort_by``), columns Name,
         Self CPU %, Self CPU, CPU total %, CPU total, CPU time avg, [CPU Mem, Self CPU Mem],
-        # of Calls, [Input Shapes], [Source Location], [Total FLOPs (scaled)]; then the self CPU total."""
+        # of Calls, [Input Shapes], [Source Location], [Total FLOPs (scaled)]; then the self
+        CPU total."""
         return _build_table(
             self,
             sort_by=sort_by,
