@@ -543,6 +543,8 @@ _LAZY_SUBPACKAGES = {
     "special",
     "testing",
     "multiprocessing",
+    "profiler",
+    "xpu",
 }
 
 

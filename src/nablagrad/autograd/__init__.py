@@ -14,6 +14,7 @@ from .engine import backward, grad
 from .function import Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import gradcheck, gradgradcheck
+from . import profiler  # noqa: E402  (torch.autograd.profiler)
 
 __all__ = [
     "Function",

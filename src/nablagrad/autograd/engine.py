@@ -57,6 +57,11 @@ def _as_grad(t: Any, g: Any, create_graph: bool) -> Any:
     return g_t._data.astype(t._data.dtype, copy=True)
 
 
+# ``(begin(node), end(node, grads))`` while a profiler records: told around each node's backward
+# (``nablagrad.profiler`` records them as ``autograd::engine::evaluate_function: <node>``).
+_node_hooks: Any = None
+
+
 def run_backward(
     roots: list,
     seeds: list,
@@ -132,6 +137,9 @@ def run_backward(
                 spec = _specs.get(type(ctx)) or spec_for(type(ctx))
                 if spec.checks:
                     _check_saved(ctx, t, spec)
+            prof = _node_hooks
+            if prof is not None:
+                prof[0](ctx)
             if create_graph:
                 ctx.m = TENSOR  # Tensor math for this call only (the class default is ARRAY)
                 try:
@@ -140,6 +148,8 @@ def run_backward(
                     del ctx.m
             else:
                 in_grads = ctx.backward(g, t._data, *ctx.inputs)
+            if prof is not None:
+                prof[1](ctx, in_grads)
             if anomaly_check_nan:
                 _check_nan(ctx, in_grads)
             if not retain_graph:

@@ -107,9 +107,16 @@ def _device_error(name: str, devices: dict) -> RuntimeError:
 _data_of = operator.attrgetter("_data")
 
 
-# A listener for tracing (``set_trace_hook``): called as hook(fn, tensors, kwargs, out) after
-# every forward while set; ``nablagrad.onnx`` uses it to record a model's operations.
+# The listener told about every primitive call: called as hook(fn, tensors, kwargs, out) after
+# every forward while set.  Several features listen at once (``utils.tracing`` / ``onnx``,
+# ``func.vmap``, ``profiler``): each registers with ``add_trace_listener``, and this slot holds
+# the only listener or a fan-out over the list; ``None`` (no listener) costs ``apply`` one check.
 _trace_hook: Any = None
+_listeners: list = []
+
+# Told as hook(fn) before a primitive's forward runs (``nablagrad.profiler`` starts its clock
+# here), and as hook(fn, True) when that forward raised; ``None`` unless a profiler records.
+_enter_hook: Any = None
 
 
 # Told as hook(inputs, out) about the results of non-differentiable ops that bypass ``apply``
@@ -117,10 +124,41 @@ _trace_hook: Any = None
 _result_hook: Any = None
 
 
-def set_trace_hook(hook: Any) -> None:
-    """Install (or with ``None`` remove) the listener told about every primitive call."""
+def _fan_out(fn: Any, tensors: tuple, kwargs: dict, out: Any) -> None:
+    for hook in tuple(_listeners):
+        hook(fn, tensors, kwargs, out)
+
+
+def _refresh_hook() -> None:
     global _trace_hook
-    _trace_hook = hook
+    _trace_hook = None if not _listeners else _listeners[0] if len(_listeners) == 1 else _fan_out
+
+
+def add_trace_listener(hook: Any) -> None:
+    """Add a listener told ``hook(fn, tensors, kwargs, out)`` after every primitive call; the
+    listeners run in the order they were added (remove with ``remove_trace_listener``)."""
+    _listeners.append(hook)
+    _refresh_hook()
+
+
+def remove_trace_listener(hook: Any) -> None:
+    """Remove a listener added with ``add_trace_listener`` (the latest entry if added twice)."""
+    for i in range(len(_listeners) - 1, -1, -1):
+        if _listeners[i] is hook:
+            del _listeners[i]
+            break
+    else:
+        raise ValueError("remove_trace_listener: that hook is not listening (add it first)")
+    _refresh_hook()
+
+
+def set_trace_hook(hook: Any) -> None:
+    """Replace every listener by ``hook`` (with ``None``: remove them all).  Features that may
+    run together use ``add_trace_listener`` / ``remove_trace_listener`` instead."""
+    _listeners.clear()
+    if hook is not None:
+        _listeners.append(hook)
+    _refresh_hook()
 
 
 class NodeName(str):
@@ -180,10 +218,14 @@ class Function:
     def apply(cls, *tensors: Any, **kwargs: Any) -> Any:
         """Run ``forward`` on the tensors' arrays and record the call when a gradient is needed."""
         fn = cls()
+        if _enter_hook is not None:
+            _enter_hook(fn)
         arrays = tuple(map(_data_of, tensors))  # (C-level; a comprehension is a Python frame)
         try:
             out = Tensor._wrap(fn.forward(*arrays, **kwargs))
         except Exception as e:
+            if _enter_hook is not None:
+                _enter_hook(fn, True)  # the profiler ends the failed call's range
             # a sparse operand: its own version of the op, or an error naming the fix
             if any(type(a) is COOArray for a in arrays):
                 from ..ops.sparse import dispatch

@@ -33,7 +33,6 @@ _RANDOMNESS = ("error", "different", "same")
 _marks: dict[int, tuple[Tensor, int]] = {}
 _depth = 0  # number of vmaps running (level n has the bit 1 << n)
 _modes: list[str] = []  # randomness of each running level, innermost last
-_saved_hook: Any = None
 
 
 def _mask(t: Any) -> int:
@@ -44,8 +43,6 @@ def _mask(t: Any) -> int:
 def _listen(fn: Any, tensors: tuple, kwargs: dict, out: Any) -> None:
     """Trace hook: an op's output is batched at every level one of its inputs is."""
     _pass_marks(tensors, out)
-    if _saved_hook is not None:
-        _saved_hook(fn, tensors, kwargs, out)
 
 
 def _pass_marks(tensors: tuple, out: Any) -> None:
@@ -97,10 +94,9 @@ def _draw_guard() -> None:
 
 
 def _enter(randomness: str) -> None:
-    global _depth, _saved_hook
+    global _depth
     if _depth == 0:
-        _saved_hook = _function._trace_hook
-        _function.set_trace_hook(_listen)
+        _function.add_trace_listener(_listen)
         _function._result_hook = _pass_marks
         _tensor_mod._vmap_guard = _scalar_guard
         _inplace._vmap_guard = _inplace_guard
@@ -111,13 +107,12 @@ def _enter(randomness: str) -> None:
 
 
 def _exit() -> None:
-    global _depth, _saved_hook
+    global _depth
     _depth -= 1
     _modes.pop()
     if _depth == 0:
-        _function.set_trace_hook(_saved_hook)
+        _function.remove_trace_listener(_listen)
         _function._result_hook = None
-        _saved_hook = None
         _tensor_mod._vmap_guard = None
         _inplace._vmap_guard = None
         _index._vmap_guard = None

@@ -3,7 +3,7 @@
 ``trace(model, args)`` runs ``model(*args)`` once, in eval mode and without gradients, with
 two listeners switched on:
 
-* the primitive hook of ``autograd.function`` (``set_trace_hook``): every ``Function.apply``
+* the primitive hook of ``autograd.function`` (``add_trace_listener``): every ``Function.apply``
   reports its class, input Tensors, keyword arguments and output;
 * a wrapper around each submodule's ``forward`` that keeps the module path (the node's scope)
   and, for layers that map to one standard operator as a whole (``LEAF_MODULES``: LSTM/GRU/RNN,
@@ -160,6 +160,7 @@ def trace(
             if isinstance(v, Tensor):
                 param_names.setdefault(id(v), k)
     training = [(m, m.training) for _, m in modules]
+    listen = tracer.on_apply  # one bound method, so that removing finds the one added
     for name, m in modules:
         m.__dict__["forward"] = tracer.wrap(name.rsplit(".", 1)[-1] if name else "", m)
     ins = [a for a in args if isinstance(a, Tensor)]
@@ -170,11 +171,11 @@ def trace(
     try:
         for _, m in modules:
             m.training = False
-        _function.set_trace_hook(tracer.on_apply)
+        _function.add_trace_listener(listen)
         with no_grad():
             out = model(*args)
     finally:
-        _function.set_trace_hook(None)
+        _function.remove_trace_listener(listen)
         for _, m in modules:
             m.__dict__.pop("forward", None)
         for m, t in training:
