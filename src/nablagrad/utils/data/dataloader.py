@@ -21,17 +21,11 @@ from typing import Any
 from ...backend import get_array_module, np
 from ...random import Generator
 from ...tensor import Tensor
+from ._worker import _MultiProcessingIter, get_worker_info
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
-
-def get_worker_info() -> None:
-    """torch's worker description inside a loader worker process; nablagrad loads in the
-    calling process, where torch also returns ``None``."""
-    return None
-
-
-__all__ = ["DataLoader", "default_collate"]
+__all__ = ["DataLoader", "default_collate", "get_worker_info"]
 
 
 def default_collate(batch: Sequence[Any]) -> Any:
@@ -89,8 +83,16 @@ class DataLoader:
         pin_memory: accepted as in torch and kept as ``loader.pin_memory``; nablagrad does
             not page-lock host memory (``Tensor.pin_memory()`` returns the tensor), so batches
             are copied to the GPU by ``.to("cuda")`` as they are.
-        num_workers, ...: accepted for torch compatibility; loading is single-process
-            (batches of array-backed data sets are one vectorised gather).
+        num_workers: ``0`` loads in the calling process (batches of array-backed data sets
+            are one vectorised gather); ``N > 0`` starts N worker processes that build the
+            batches (``dataset[i]`` + ``collate_fn``) and send them back as shared memory,
+            yielded in sampler order (``in_order=True``), as torch.
+        timeout: seconds to wait for a worker's batch before raising (0: forever).
+        worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker after seeding.
+        multiprocessing_context: a start method name or context (default: the platform's).
+        prefetch_factor: batches in flight per worker (default 2 with workers).
+        persistent_workers: keep the workers alive between epochs.
+        in_order: ``False`` yields batches as workers finish them.
     """
 
     def __init__(
@@ -106,10 +108,13 @@ class DataLoader:
         drop_last: bool = False,
         timeout: float = 0,
         worker_init_fn: Callable | None = None,
-        *,
+        multiprocessing_context: Any = None,
         generator: Generator | None = None,
-        persistent_workers: bool = False,
+        *,
         prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
     ) -> None:
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
@@ -145,14 +150,56 @@ class DataLoader:
             raise ValueError(
                 f"DataLoader: batch_size should be a positive integer, got {batch_size!r}"
             )
-        if num_workers < 0:
-            raise ValueError("DataLoader: num_workers option should be non-negative")
+        if not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
+            raise ValueError(
+                f"num_workers option should be non-negative; use num_workers=0 to disable "
+                f"multiprocessing (got {num_workers!r})"
+            )
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing. "
+                "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor "
+                "to None."
+            )
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        if prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if multiprocessing_context is not None:
+            if num_workers == 0:
+                raise ValueError(
+                    "multiprocessing_context can only be used with multi-process loading "
+                    f"(num_workers > 0), but got num_workers={num_workers}"
+                )
+            if isinstance(multiprocessing_context, str):
+                import multiprocessing
+
+                valid = multiprocessing.get_all_start_methods()
+                if multiprocessing_context not in valid:
+                    raise ValueError(
+                        "multiprocessing_context option should specify a valid start method "
+                        f"in {valid!r}, but got multiprocessing_context="
+                        f"{multiprocessing_context!r}"
+                    )
+                multiprocessing_context = multiprocessing.get_context(multiprocessing_context)
         self.dataset = dataset
         self.batch_size = None if batch_size is None else int(batch_size)
         self.drop_last = drop_last
         self.generator = generator
-        self.num_workers = num_workers
+        self.num_workers = int(num_workers)
         self.pin_memory = bool(pin_memory)
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = bool(persistent_workers)
+        self.in_order = bool(in_order)
+        self._iterator: _MultiProcessingIter | None = None
         if self._iterable:
             self.sampler, self.batch_sampler, self.collate_fn = None, None, collate_fn
             return
@@ -188,6 +235,17 @@ class DataLoader:
             yield collate(batch)
 
     def __iter__(self) -> Iterator[Any]:
+        if self.num_workers == 0:
+            return self._iter_single()
+        if self.persistent_workers:
+            if self._iterator is None:
+                self._iterator = _MultiProcessingIter(self)
+            else:
+                self._iterator._reset(self)
+            return self._iterator
+        return _MultiProcessingIter(self)
+
+    def _iter_single(self) -> Iterator[Any]:
         if self._iterable:
             yield from self._iter_stream()
             return
