@@ -335,3 +335,19 @@ def test_sparse_softmax_over_a_dense_dimension_matches_torch():
     th = torch.sparse_coo_tensor(torch.tensor([[0, 2]]), torch.tensor(vals), (3, 2))
     nh = ng.sparse_coo_tensor(ng.tensor([[0, 2]]), ng.tensor(vals), (3, 2))
     same(ng.sparse.softmax(nh, 1), torch.sparse.softmax(th, 1), 1e-12, 1e-12)
+
+
+@pytest.mark.parametrize(
+    "op, name",
+    [
+        (lambda s: s == s, "eq"),
+        (lambda s: s < 1, "lt"),
+        (lambda s: ng.isnan(s), "isnan"),
+    ],
+)
+def test_comparisons_on_sparse_name_the_fix(op, name):
+    """Comparisons bypass the primitive table's sparse dispatch: they still refuse a sparse
+    operand with the op's name and the fix (torch: NotImplementedError for SparseCPU)."""
+    s = ng.tensor([[0.0, 1.0]]).to_sparse()
+    with pytest.raises(RuntimeError, match=rf"^{name} is not supported.*\.to_dense\(\)"):
+        op(s)

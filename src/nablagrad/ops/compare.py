@@ -43,10 +43,30 @@ def _compare(name: str, a: Any, b: Any) -> Tensor:
             _function._result_hook((a, b), out)
         return out
     except (TypeError, ValueError):
+        _refuse_sparse(name, (a, b))
         moved = same_device(name, (a, b))  # torch's error when the devices differ
         if moved is None:
             raise
         return _compare(name, *moved)
+
+
+def _refuse_sparse(name: str, tensors: tuple) -> None:
+    """The error for a comparison with a sparse COO operand (NumPy's own names no fix)."""
+    if any(t.is_sparse for t in tensors):
+        op = _TORCH_NAMES.get(name, name)
+        raise RuntimeError(
+            f"{op} is not supported for sparse COO tensors: call .to_dense() first"
+        ) from None
+
+
+_TORCH_NAMES = {
+    "equal": "eq",
+    "not_equal": "ne",
+    "less": "lt",
+    "less_equal": "le",
+    "greater": "gt",
+    "greater_equal": "ge",
+}
 
 
 def eq(a: Any, b: Any) -> Tensor:
@@ -74,7 +94,12 @@ def ge(a: Any, b: Any) -> Tensor:
 
 
 def _raw_unary(name: str, x: Tensor) -> Tensor:
-    out = Tensor._wrap(getattr(get_array_module(x._data), name)(x._data))
+    try:
+        data = getattr(get_array_module(x._data), name)(x._data)
+    except TypeError:
+        _refuse_sparse(name, (x,))
+        raise
+    out = Tensor._wrap(data)
     if _function._result_hook is not None:
         _function._result_hook((x,), out)
     return out
