@@ -459,6 +459,20 @@ class PruningContainer(BasePruningMethod):
         return new_mask
 
 
+def _unstructured_mask(
+    t: Tensor, amount: int | float, default_mask: Tensor, scores: Any, largest: bool
+) -> Tensor:
+    """A copy of ``default_mask`` with the ``amount`` entries picked by ``scores()`` (an array
+    shaped like ``t``: its ``largest`` or smallest values, in torch's ``topk`` order) set to 0."""
+    size = t.numel()
+    k = _compute_nparams_toprune(amount, size)
+    _validate_pruning_amount(k, size)
+    mask = _copy_c(default_mask)
+    if k != 0:
+        mask._data.reshape(-1)[_topk_select(scores().reshape(-1), k, largest=largest)] = 0
+    return mask
+
+
 class Identity(BasePruningMethod):
     """Prunes nothing: the mask is all ones (reparametrises the tensor only)."""
 
@@ -483,15 +497,10 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        size = t.numel()
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
-        mask = _copy_c(default_mask)
-        if k != 0:
-            # as torch: one uniform draw per entry, the k largest draws are pruned
-            prob = creation.rand_like(t)
-            mask._data.reshape(-1)[_topk_select(prob._data.reshape(-1), k, largest=True)] = 0
-        return mask
+        # as torch: one uniform draw per entry, the k largest draws are pruned
+        return _unstructured_mask(
+            t, self.amount, default_mask, lambda: creation.rand_like(t)._data, largest=True
+        )
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: int | float) -> BasePruningMethod:  # type: ignore[override]
@@ -508,15 +517,10 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        size = t.numel()
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
-        mask = _copy_c(default_mask)
-        if k != 0:
-            xp = get_array_module(t._data)
-            scores = xp.abs(t._data).reshape(-1)
-            mask._data.reshape(-1)[_topk_select(scores, k, largest=False)] = 0
-        return mask
+        xp = get_array_module(t._data)
+        return _unstructured_mask(
+            t, self.amount, default_mask, lambda: xp.abs(t._data), largest=False
+        )
 
     @classmethod
     def apply(  # type: ignore[override]
