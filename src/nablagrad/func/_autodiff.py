@@ -67,6 +67,18 @@ def _check_tensor(x: Any) -> None:
         )
 
 
+def _output_leaves(out: Any, api: str, call: str) -> tuple:
+    """The tensor leaves of ``func``'s output and its structure (torch's error for a leaf that
+    is not a tensor)."""
+    leaves, spec = _tree.flatten(out)
+    for o in leaves:
+        if not isinstance(o, Tensor):
+            raise RuntimeError(
+                f"{api}: expected {call} to return only tensors, got unsupported type {type(o)}"
+            )
+    return leaves, spec
+
+
 def _alias(x: Tensor, outer: bool) -> Tensor:
     """The tensor this level differentiates with respect to (see the module docstring)."""
     if not x.is_floating_point():
@@ -259,13 +271,7 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
             primals, tuple(range(len(primals))), outer, len(primals) == 1
         )
         out, aux = _split_aux(func(*new_primals), has_aux, api)
-        out_leaves, out_spec = _tree.flatten(out)
-        for o in out_leaves:
-            if not isinstance(o, Tensor):
-                raise RuntimeError(
-                    f"{api}: expected f(*primals) to return only tensors, got unsupported type "
-                    f"{type(o)}"
-                )
+        out_leaves, out_spec = _output_leaves(out, api, "f(*primals)")
         keep = outer and _reaches_other(out_leaves, _fresh(aliases))
 
     def vjp_fn(
@@ -357,13 +363,7 @@ def jvp(
     with enable_grad():
         aliases = [_alias(x, outer) for x in p_leaves]
         out, aux = _split_aux(func(*_tree.unflatten(aliases, p_spec)), has_aux, api)
-        out_leaves, out_spec = _tree.flatten(out)
-        for o in out_leaves:
-            if not isinstance(o, Tensor):
-                raise RuntimeError(
-                    f"{api}: expected f(*primals) to return only tensors, got unsupported type "
-                    f"{type(o)}"
-                )
+        out_leaves, out_spec = _output_leaves(out, api, "f(*primals)")
         keep = outer and (
             _reaches_other(out_leaves, _fresh(aliases)) or any(t.requires_grad for t in t_leaves)
         )
@@ -436,13 +436,7 @@ def linearize(func: Callable, *primals: Any) -> tuple:
     with enable_grad():
         aliases = [_alias(x, outer) for x in p_leaves]
         out = func(*_tree.unflatten(aliases, p_spec))
-        out_leaves, out_spec = _tree.flatten(out)
-        for o in out_leaves:
-            if not isinstance(o, Tensor):
-                raise RuntimeError(
-                    f"linearize(f, *primals): expected f(*primals) to return only tensors, got "
-                    f"unsupported type {type(o)}"
-                )
+        out_leaves, out_spec = _output_leaves(out, "linearize(f, *primals)", "f(*primals)")
         keep = outer and _reaches_other(out_leaves, _fresh(aliases))
         graph = _double_vjp_graph(out_leaves, aliases)
 
@@ -515,13 +509,7 @@ def _jacobian(
             args, nums, outer, not isinstance(argnums, tuple)
         )
         out, aux = _split_aux(func(*new_args, **kwargs), has_aux, api)
-        out_leaves, out_spec = _tree.flatten(out)
-        for o in out_leaves:
-            if not isinstance(o, Tensor):
-                raise RuntimeError(
-                    f"{api}: expected f(*args) to return only tensors, got unsupported type "
-                    f"{type(o)}"
-                )
+        out_leaves, out_spec = _output_leaves(out, api, "f(*args)")
         keep = outer and _reaches_other(out_leaves, _fresh(aliases))
         per_out = []
         for o in out_leaves:
