@@ -172,6 +172,11 @@ def einsum(equation: str, *operands: Any) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 
 
+def scaled_sum(input: Tensor, beta: float, prod: Tensor, alpha: float) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * prod`` (the add*mm family), without a multiply for 1."""
+    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+
+
 def addmm(
     input: Tensor,  # noqa: A002
     mat1: Tensor,
@@ -182,12 +187,12 @@ def addmm(
 ) -> Tensor:
     """beta * input + alpha * mat1 @ mat2."""
     prod = mm(mat1, mat2)
-    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+    return scaled_sum(input, beta, prod, alpha)
 
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:  # noqa: A002
     prod = mv(mat, vec)
-    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+    return scaled_sum(input, beta, prod, alpha)
 
 
 def baddbmm(
@@ -199,7 +204,7 @@ def baddbmm(
     alpha: float = 1,
 ) -> Tensor:
     prod = bmm(batch1, batch2)
-    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+    return scaled_sum(input, beta, prod, alpha)
 
 
 def inner(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002

@@ -910,7 +910,7 @@ def addr(
             f"addr: Expected 1-D argument vec1 and vec2, but got {vec1.ndim}-D and {vec2.ndim}-D"
         )
     prod = la.outer(vec1, vec2)
-    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+    return la.scaled_sum(input, beta, prod, alpha)
 
 
 def addbmm(
@@ -923,7 +923,7 @@ def addbmm(
 ) -> Tensor:
     """``beta * input + alpha * sum_b batch1[b] @ batch2[b]``."""
     prod = rd.sum(la.bmm(batch1, batch2), 0)
-    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+    return la.scaled_sum(input, beta, prod, alpha)
 
 
 def chain_matmul(*matrices: Tensor, out: Any = None) -> Tensor:

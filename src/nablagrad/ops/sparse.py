@@ -28,6 +28,7 @@ from .._coo import SPARSE_FIX, COOArray
 from ..autograd.function import Function
 from ..backend import get_array_module, np
 from ..tensor import Tensor, to_array
+from .linalg import scaled_sum
 
 __all__ = [
     "sparse_coo_tensor",
@@ -495,7 +496,7 @@ def sparse_addmm(
 ) -> Tensor:
     """``torch.sparse.addmm``: ``beta * input + alpha * (mat1 @ mat2)``, mat1 sparse."""
     prod = _matmul(mat1, mat2, dense_grad=False, name="sparse.addmm")
-    return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
+    return scaled_sum(input, beta, prod, alpha)
 
 
 def sparse_sum(s: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
