@@ -257,6 +257,20 @@ def single_threaded() -> Iterator[None]:
                 set_(_single_saved)
 
 
+def set_threads(n: int) -> None:
+    """Run NumPy's OpenBLAS on ``n`` threads from now on (process-wide; nothing without that
+    BLAS).  Inside ``single_threaded`` blocks the count takes effect when the last one ends."""
+    global _single_saved
+    fns = _thread_functions()
+    if fns is None:
+        return
+    with _single_lock:
+        if _single_depth:
+            _single_saved = n
+        else:
+            fns[1](n)
+
+
 def blas_threads() -> int | None:
     """How many threads NumPy's OpenBLAS uses now (None without that BLAS)."""
     fns = _thread_functions()

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ._blas import axpby_, axpy_, blas_available, blas_threads, matmul
+from ._blas import set_threads as set_blas_threads
 from ._blas import single_threaded as single_threaded_blas
 from ._gemm import gemm_, gemm_available
 from ._scratch import empty as scratch_empty
@@ -55,6 +56,7 @@ __all__ = [
     "axpby_",
     "scratch_empty",
     "single_threaded_blas",
+    "set_blas_threads",
     "matmul",
     "gemm_",
     "gemm_available",

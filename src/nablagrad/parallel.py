@@ -7,7 +7,8 @@ covers optimizer steps (parameters are split between threads), convolutions (the
 split, each shard with a one-thread BLAS), ``cdist`` blocks and word2vec's workers; mid-size
 matrix products stay on one BLAS thread (``backend.matmul``) so that OpenBLAS's own pool does
 not spin on the cores these threads use.  ``set_num_threads(1)`` turns it off; the default is
-the number of CPUs (at most 8).
+the number of CPUs (at most 8).  As torch's sets its BLAS's threads too, ``set_num_threads(n)``
+also runs NumPy's OpenBLAS on ``n`` threads (process-wide).
 
 The pool is built for hand-offs of a few hundred microseconds of work: each worker thread
 sleeps on a lock of its own, the caller releases it with the task in place and takes the
@@ -27,6 +28,8 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from .backend import set_blas_threads
 
 _num_threads = max(1, min(os.cpu_count() or 1, 8))
 
@@ -88,10 +91,12 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads (``n >= 1``) for work nablagrad splits itself."""
+    """Use ``n`` threads (``n >= 1``) for work nablagrad splits itself and for NumPy's BLAS
+    (OpenBLAS, process-wide), as ``torch.set_num_threads`` sets both for torch."""
     global _num_threads
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"set_num_threads expects a positive int, got {n!r}")
+    set_blas_threads(n)
     with _busy:
         _num_threads = n
         while len(_workers) > n - 1:

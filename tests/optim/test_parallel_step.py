@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nablagrad as ng
-from nablagrad import optim
+from nablagrad import backend, optim
 from nablagrad.optim import optimizer as optimizer_module
 
 
@@ -51,3 +51,22 @@ def test_threaded_step_equals_sequential(opt_cls, kw, monkeypatch):
 def test_set_num_threads_validates():
     with pytest.raises(ValueError, match="positive int"):
         ng.set_num_threads(0)
+
+
+def test_set_num_threads_sets_numpys_blas_threads():
+    """As torch.set_num_threads sets its BLAS's threads, ours sets NumPy's OpenBLAS (where it
+    is found), also from inside a one-thread-BLAS block (applied when the block ends)."""
+    if backend.blas_threads() is None:
+        pytest.skip("NumPy's OpenBLAS thread functions not found")
+    before = ng.get_num_threads()
+    try:
+        ng.set_num_threads(1)
+        assert backend.blas_threads() == 1
+        ng.set_num_threads(2)
+        assert backend.blas_threads() == 2
+        with backend.single_threaded_blas():
+            ng.set_num_threads(3)
+            assert backend.blas_threads() == 1
+        assert backend.blas_threads() == 3
+    finally:
+        ng.set_num_threads(before)

@@ -44,20 +44,21 @@ from typing import Any
 
 from .. import parallel
 from ..autograd.function import Function
-from ..backend import get_array_module, matmul, scratch_empty, single_threaded_blas
+from ..backend import get_array_module, scratch_empty, single_threaded_blas
+from .conv_direct import direct_backward, direct_forward, direct_ok, direct_pays
 from .conv_fft import fft_conv_backward, fft_conv_forward, fft_conv_ok, fft_cost
 from .conv_rowshift import rowshift_backward, rowshift_forward, rowshift_ok, rowshift_pays
 from .conv_winograd import winograd_backward, winograd_forward, winograd_ok
 from .conv_winograd6 import winograd6_backward, winograd6_forward, winograd6_ok
 
-PATHS = ("im2col", "fft", "winograd", "rowshift", "winograd6")
+PATHS = ("im2col", "fft", "winograd", "rowshift", "winograd6", "direct")
 _forced: str | None = None
 
 
 @contextmanager
 def conv_path(name: str | None) -> Iterator[None]:
-    """Run stride-1 convolutions through one path ("im2col", "fft" or "winograd"; None: the
-    automatic choice) inside the block, where that path applies (tests and benchmarks)."""
+    """Run stride-1 convolutions through one path (one of ``PATHS``; None: the automatic
+    choice) inside the block, where that path applies (tests and benchmarks)."""
     global _forced
     if name is not None and name not in PATHS:
         raise ValueError(f"conv_path: unknown path {name!r}: choose one of {PATHS} or None")
@@ -70,8 +71,9 @@ def conv_path(name: str | None) -> Iterator[None]:
 
 def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any) -> str:
     """The path a convolution of these shapes takes: "winograd6" (F(4x4, 3x3)) for 3x3
-    stride-1 kernels on enough channels, "rowshift" for 5x5 kernels on few channels where
-    ``rowshift_pays``, "fft" where ``fft_conv_ok`` estimates it cheaper than im2col, else
+    stride-1 kernels on enough channels, "direct" (compiled) for 5-wide kernels on 1 to 3
+    input channels, "rowshift" for 5x5 kernels on more channels where ``rowshift_pays``,
+    "fft" where ``fft_conv_ok`` estimates it cheaper than im2col, else
     "im2col" ("winograd", F(2x2, 3x3), only when forced)."""
     if _forced == "winograd" and winograd_ok(xp, x_shape, w_shape, prm, dtype):
         return "winograd"
@@ -81,6 +83,8 @@ def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any)
         return "rowshift"
     if _forced == "winograd6" and winograd6_ok(xp, x_shape, w_shape, prm, dtype):
         return "winograd6"
+    if _forced == "direct" and direct_ok(xp, x_shape, w_shape, prm, dtype):
+        return "direct"
     if _forced is not None:
         return "im2col"
     if w_shape[1] >= WINOGRAD_MIN_CHANNELS and tuple(w_shape[2:]) == (3, 3):
@@ -94,6 +98,8 @@ def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any)
             return "im2col"
         if winograd_ok(xp, x_shape, w_shape, prm, dtype):
             return "winograd"
+    if direct_ok(xp, x_shape, w_shape, prm, dtype) and direct_pays(x_shape, w_shape):
+        return "direct"
     fft = fft_conv_ok(xp, x_shape, w_shape, prm, dtype)
     if rowshift_ok(xp, x_shape, w_shape, prm, dtype) and rowshift_pays(
         x_shape, w_shape, prm, fft_cost(x_shape, w_shape, prm[1]) if fft else None
@@ -361,12 +367,16 @@ class Conv2dFn(Function):
 
 def _bias_grad(xp: Any, g: Any) -> Any:
     """dL/db = g summed over (N, H, W): a matrix-vector product with ones for contiguous float
-    NumPy g (3x faster than NumPy's strided reduction), else the plain sum."""
+    NumPy g (3x faster than NumPy's strided reduction), else the plain sum.  The product runs
+    on one BLAS thread: it is memory-bound, and a woken OpenBLAS pool spins for ~0.1 s on the
+    cores the next layer's batch shards need (the 2-thread CIFAR block of ``bench_conv.py``:
+    86 ms with its 64x64x32x32 bias gradient on OpenBLAS's two threads, 64 ms on one)."""
     n, o = g.shape[:2]
     if xp.__name__ != "numpy" or not g.flags.c_contiguous or g.dtype.kind != "f" or not g.size:
         return g.sum(axis=(0, 2, 3))
     ones = xp.ones(g.shape[2] * g.shape[3], dtype=g.dtype)
-    return matmul(g.reshape(n * o, -1), ones).reshape(n, o).sum(axis=0)
+    with single_threaded_blas():
+        return (g.reshape(n * o, -1) @ ones).reshape(n, o).sum(axis=0)
 
 
 # a convolution is split over the batch between ``parallel`` threads when it has at least this
@@ -415,6 +425,8 @@ def _forward_shard(xp: Any, path: str, x: Any, w: Any, prm: tuple) -> tuple:
         return rowshift_forward(xp, _pad(xp, x, prm[1]), w)
     if path == "winograd6":
         return winograd6_forward(xp, _pad(xp, x, prm[1]), w)
+    if path == "direct":
+        return direct_forward(xp, _pad(xp, x, prm[1]), w)
     out, cols = _conv_forward_raw(xp, x, w, prm)
     oh, ow = _out_hw(x.shape, w.shape, prm)
     return out.reshape(x.shape[0], w.shape[0], oh, ow), cols
@@ -432,6 +444,8 @@ def _backward_shard(
         return rowshift_backward(xp, g, state, prm[1], need_x, need_w)
     if path == "winograd6":
         return winograd6_backward(xp, g, state, prm[1], need_x, need_w)
+    if path == "direct":
+        return direct_backward(xp, g, state, prm[1], need_x, need_w)
     gx = gw = None
     if need_w:
         gw = _conv_weight_grad_raw(xp, g, state, w.shape, prm[3])

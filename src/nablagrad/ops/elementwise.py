@@ -288,7 +288,7 @@ def add(a: Any, b: Any, alpha: float = 1) -> Tensor:
 def sub(a: Any, b: Any, alpha: float = 1) -> Tensor:
     """``a - alpha * b`` with broadcasting."""
     for v in (a, b):
-        if isinstance(v, Tensor) and v._data.dtype.kind == "b":
+        if (isinstance(v, Tensor) and v._data.dtype.kind == "b") or isinstance(v, bool):
             raise RuntimeError(
                 "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
                 "trying to invert a mask, use the `~` or `logical_not()` operator instead."

@@ -30,8 +30,13 @@ _vmap_guard: Any = None
 # -- in-place forms -----------------------------------------------------------------------------
 
 
-def _inplace(op: Any) -> Any:
-    """In-place ``self op= other``: recorded as an out-of-place op when autograd needs it."""
+def _inplace(op: Any, ufunc: str | None = None) -> Any:
+    """In-place ``self op= other``: recorded as an out-of-place op when autograd needs it.
+
+    ``ufunc``: the array function computing ``op`` elementwise (``"subtract"`` ...), which then
+    writes straight into ``self``'s memory when nothing is recorded and ``other`` is a tensor of
+    ``self``'s dtype or a Python number with a floating ``self`` (an optimizer's
+    ``p -= lr * p.grad``: one pass instead of a new array and a copy)."""
 
     def method(self: Tensor, other: Any, *args: Any, **kwargs: Any) -> Tensor:
         if _vmap_guard is not None:
@@ -48,6 +53,8 @@ def _inplace(op: Any) -> Any:
                 )
             ix.rebind(self, lambda old: _cast_like(op(old, other, *args, **kwargs), old))
             return self
+        if ufunc is not None and not args and not kwargs and _write_elementwise(self, other, ufunc):
+            return self
         prev = _function._grad_enabled
         _function._grad_enabled = False
         try:
@@ -58,6 +65,33 @@ def _inplace(op: Any) -> Any:
         return self
 
     return method
+
+
+def _write_elementwise(self: Tensor, other: Any, ufunc: str) -> bool:
+    """``self.data = ufunc(self.data, other)`` in place where that is exactly the op's result
+    (same dtype, no broadcasting of ``self``, same array module); False (nothing written)
+    otherwise, and the general path runs."""
+    data = self._data
+    if data.dtype.kind != "f":
+        return False
+    if isinstance(other, Tensor):
+        value = other._data
+        if value.dtype != data.dtype or type(value) is not type(data):
+            return False
+        if value.shape != data.shape and not _broadcasts_into(value.shape, data.shape):
+            return False
+    elif type(other) in (float, int):
+        value = data.dtype.type(other)
+    else:
+        return False
+    getattr(get_array_module(data), ufunc)(data, value, out=data)
+    self._version = _function.tick()
+    return True
+
+
+def _broadcasts_into(a: tuple, b: tuple) -> bool:
+    """Whether shape ``a`` broadcasts to shape ``b`` without changing ``b``."""
+    return len(a) <= len(b) and all(x in (y, 1) for x, y in zip(reversed(a), reversed(b)))
 
 
 def _any_requires_grad(args: tuple, kwargs: dict) -> bool:
@@ -147,10 +181,10 @@ def random_(
     return _fill_values(self, _gen(generator).integers(low, high, self._data.shape))
 
 
-add_ = _inplace(ew.add)
-sub_ = _inplace(ew.sub)
-mul_ = _inplace(ew.mul)
-div_ = _inplace(ew.div)
+add_ = _inplace(ew.add, "add")
+sub_ = _inplace(ew.sub, "subtract")
+mul_ = _inplace(ew.mul, "multiply")
+div_ = _inplace(ew.div, "true_divide")
 pow_ = _inplace(ew.pow)
 matmul_ = _inplace(la.matmul)
 clamp_ = _inplace(lambda x, min=None, max=None: ew.clamp(x, min, max))  # noqa: A002

@@ -105,9 +105,12 @@ class Cat(Function):
 
 
 class Flip(Function):
+    """Reversal along ``axes``: a new tensor, as torch's (a NumPy flip is a view, which a later
+    in-place change of ``x`` would show through)."""
+
     def forward(self, x, axes=()):
         self.axes = axes
-        return get_array_module(x).flip(x, axes)
+        return get_array_module(x).flip(x, axes).copy()
 
     def backward(self, g, out, x):
         return (self.m.call(Flip, g, axes=self.axes),)

@@ -1,0 +1,156 @@
+"""The compiled direct convolution path (``ops/conv_direct.py``) against torch: values, input,
+weight and bias gradients in float32 and float64, batch shards, double backward, where it is
+chosen and where it does not apply.  Without Numba the path never applies (tested too)."""
+
+import numpy as np
+import pytest
+import torch
+from nnhelpers import compare_module
+
+import nablagrad as ng
+from nablagrad import backend, nn
+from nablagrad.ops import conv as conv_ops
+from nablagrad.ops.conv import choose_path, conv_path
+
+# torch warns that it copies the input for padding="same" with an even kernel height (case 3)
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+
+NEEDS_JIT = pytest.mark.skipif(
+    not backend.jit_available(), reason="Numba is not installed: the direct path never applies"
+)
+
+
+def _prm(pad: int) -> tuple:
+    """(stride, padding, dilation, groups) of a stride-1 convolution padded ``pad`` all round."""
+    return ((1, 1), ((pad, pad), (pad, pad)), (1, 1), 1)
+
+
+CASES = [
+    dict(cin=1, cout=6, kernel=5, padding=2, hw=(12, 10), bias=True),  # LeNet's first layer
+    dict(cin=3, cout=5, kernel=5, padding=0, hw=(9, 8), bias=False),  # odd channel count
+    dict(cin=2, cout=1, kernel=(3, 5), padding=(1, 2), hw=(5, 7), bias=True),  # 3x5 kernel
+    dict(cin=1, cout=2, kernel=(4, 5), padding="same", hw=(4, 6), bias=True),  # pads 1 over 2
+    dict(cin=4, cout=3, kernel=5, padding=0, hw=(5, 5), bias=True),  # 1x1 output, 4 channels
+]
+
+
+def _modules(case: dict) -> tuple:
+    torch.manual_seed(21)
+    kw = dict(padding=case["padding"], bias=case["bias"])
+    t_m = torch.nn.Conv2d(case["cin"], case["cout"], case["kernel"], **kw)
+    return nn.Conv2d(case["cin"], case["cout"], case["kernel"], **kw), t_m
+
+
+@NEEDS_JIT
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("double", [False, True])
+def test_direct_path_matches_torch(case, double):
+    shape = (3, case["cin"]) + case["hw"]
+    ng_m, t_m = _modules(case)
+    with conv_path("direct"):
+        if double:
+            ng_m, t_m = ng_m.double(), t_m.double()
+            x = np.random.default_rng(22).standard_normal(shape)
+            compare_module(ng_m, t_m, shape, x=x, atol=1e-11, rtol=1e-11)
+        else:
+            compare_module(ng_m, t_m, shape, atol=1e-4, rtol=1e-4)
+
+
+@NEEDS_JIT
+def test_direct_path_is_the_one_that_ran(monkeypatch):
+    """The forced path really is the direct kernels (not a silent fallback)."""
+    calls = []
+    real = conv_ops.direct_forward
+    monkeypatch.setattr(conv_ops, "direct_forward", lambda *a: calls.append(1) or real(*a))
+    with conv_path("direct"):
+        nn.Conv2d(1, 2, 5)(ng.randn(2, 1, 6, 6))
+    assert calls == [1]
+
+
+@NEEDS_JIT
+def test_direct_path_without_input_gradient_and_weight_only():
+    """LeNet's first layer: the input needs no gradient; only dW and db are computed."""
+    torch.manual_seed(23)
+    t_m = torch.nn.Conv2d(1, 6, 5, padding=2)
+    ng_m = nn.Conv2d(1, 6, 5, padding=2)
+    with conv_path("direct"):
+        compare_module(ng_m, t_m, (4, 1, 8, 8), atol=1e-4, rtol=1e-4, input_grad=False)
+
+
+@NEEDS_JIT
+def test_direct_path_batch_shards(monkeypatch):
+    """Split over the batch between 3 threads (uneven shards, weight gradients summed)."""
+    monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
+    old = ng.get_num_threads()
+    ng.set_num_threads(3)
+    try:
+        assert len(conv_ops._shard_ranges(np, (7, 2, 8, 8), (3, 2, 5, 5), _prm(2))) == 3
+        torch.manual_seed(24)
+        with conv_path("direct"):
+            compare_module(
+                nn.Conv2d(2, 3, 5, padding=2),
+                torch.nn.Conv2d(2, 3, 5, padding=2),
+                (7, 2, 8, 8),
+                atol=1e-4,
+                rtol=1e-4,
+            )
+    finally:
+        ng.set_num_threads(old)
+
+
+@NEEDS_JIT
+def test_direct_path_double_backward_matches_torch():
+    rng = np.random.default_rng(25)
+    xa, wa = rng.standard_normal((2, 2, 7, 6)), rng.standard_normal((3, 2, 5, 5))
+    x, w = ng.tensor(xa, requires_grad=True), ng.tensor(wa, requires_grad=True)
+    xt, wt = torch.from_numpy(xa).requires_grad_(), torch.from_numpy(wa).requires_grad_()
+    with conv_path("direct"):
+        (gx,) = ng.autograd.grad(
+            nn.functional.conv2d(x, w, padding=2).tanh().sum(), x, create_graph=True
+        )
+    (gxt,) = torch.autograd.grad(
+        torch.nn.functional.conv2d(xt, wt, padding=2).tanh().sum(), xt, create_graph=True
+    )
+    np.testing.assert_allclose(gx.detach().numpy(), gxt.detach().numpy(), rtol=1e-9, atol=1e-9)
+    (gx * gx).sum().backward()
+    (gxt * gxt).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@NEEDS_JIT
+def test_direct_choice():
+    same = _prm(2)
+    valid = _prm(0)
+    # 1 to 3 input channels with 5-wide kernels: direct; 6 channels: row shift; 3x3: not
+    assert choose_path(np, (64, 1, 28, 28), (6, 1, 5, 5), same, np.float32) == "direct"
+    assert choose_path(np, (8, 3, 32, 32), (6, 3, 5, 5), valid, np.float64) == "direct"
+    assert choose_path(np, (64, 6, 14, 14), (16, 6, 5, 5), valid, np.float32) != "direct"
+    assert choose_path(np, (64, 3, 32, 32), (64, 3, 3, 3), _prm(1), np.float32) != ("direct")
+    with conv_path("direct"):  # forced, but strided, dilated, grouped, 3 wide or integer: no
+        strided = ((2, 2),) + valid[1:]
+        assert choose_path(np, (2, 2, 9, 9), (4, 2, 5, 5), strided, np.float32) == "im2col"
+        dilated = valid[:2] + ((2, 2), 1)
+        assert choose_path(np, (2, 2, 9, 9), (4, 2, 5, 5), dilated, np.float32) == "im2col"
+        grouped = valid[:3] + (2,)
+        assert choose_path(np, (2, 2, 9, 9), (4, 1, 5, 5), grouped, np.float32) == "im2col"
+        assert choose_path(np, (2, 2, 9, 9), (4, 2, 5, 3), valid, np.float32) == "im2col"
+        assert choose_path(np, (2, 2, 9, 9), (4, 2, 5, 5), valid, np.int64) == "im2col"
+
+
+def test_no_direct_path_without_compiled_kernels():
+    """With the compiled kernels off (or Numba missing) LeNet's first layer takes im2col, and
+    gives torch's values."""
+    old = backend.set_jit_enabled(False)
+    try:
+        assert choose_path(np, (64, 1, 28, 28), (6, 1, 5, 5), _prm(2), np.float32) == ("im2col")
+        torch.manual_seed(26)
+        compare_module(
+            nn.Conv2d(1, 6, 5, padding=2),
+            torch.nn.Conv2d(1, 6, 5, padding=2),
+            (2, 1, 8, 8),
+            atol=1e-4,
+            rtol=1e-4,
+        )
+    finally:
+        backend.set_jit_enabled(old)
