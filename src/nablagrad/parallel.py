@@ -150,6 +150,44 @@ def run(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
         _busy.release()
 
 
+# below this many elements a pass over an array stays on the calling thread: a hand-off costs
+# tens of microseconds, a pass over 2**20 float32 elements ~0.3 ms (ReLU on 4M elements:
+# 1.24 ms on one thread, 0.69 ms split in two, measured on the 2-core development VM)
+SPLIT_MIN_ELEMENTS = 1 << 20
+
+
+def batch_ranges(xp: Any, n: int, work: int, min_work: int = SPLIT_MIN_ELEMENTS) -> list:
+    """Contiguous ranges (start, stop) of a first axis of length ``n``, one per thread, when
+    ``work`` (elements, multiply-adds ...) reaches ``min_work`` and ``xp`` is NumPy (CuPy
+    kernels run on the device); else the one range (0, n)."""
+    threads = min(_num_threads, n)
+    if threads <= 1 or work < min_work or xp.__name__ != "numpy":
+        return [(0, n)]
+    bounds = [n * i // threads for i in range(threads + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def over_ranges(ranges: list, fn: Callable[[int, int], Any]) -> list[Any]:
+    """``fn(start, stop)`` for every range on the pool's threads; the results in order."""
+    if len(ranges) == 1:
+        return [fn(*ranges[0])]
+    return run([lambda a=a, b=b: fn(a, b) for a, b in ranges])
+
+
+def over_batch(xp: Any, n: int, work: int, fn: Callable[[int, int], Any]) -> list[Any]:
+    """``fn(start, stop)`` over ``batch_ranges(xp, n, work)``: the pattern of an op that splits
+    its first axis (pooling, batch norm, elementwise passes), each shard writing its own slice
+    of preallocated outputs; returns the shards' results in order (e.g. partial sums).
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.arange(6.0).reshape(3, 2)
+        >>> sum(over_batch(np, 3, x.size, lambda a, b: x[a:b].sum(axis=0)))
+        array([6., 9.])
+    """
+    return over_ranges(batch_ranges(xp, n, work), fn)
+
+
 def balanced_shards(sizes: Sequence[int], n: int) -> list[list[int]]:
     """Split item indices into at most ``n`` lists of nearly equal total size (largest first)."""
     shards: list[list[int]] = [[] for _ in range(n)]

@@ -307,3 +307,29 @@ def test_winograd6_needs_enough_output_tiles():
     assert (
         conv_ops._winograd6_tiles((3, 8, 9, 6), ((1, 1), ((1, 1), (0, 0)), (1, 1), 1)) == 3 * 3 * 1
     )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.nn.BatchNorm2d(4),
+        lambda lib: lib.nn.MaxPool2d(2),
+        lambda lib: lib.nn.AvgPool2d(2),
+        lambda lib: lib.nn.ReLU(),
+    ],
+    ids=["batchnorm", "maxpool", "avgpool", "relu"],
+)
+def test_batch_split_passes_match_torch(monkeypatch, make):
+    """Batch norm, block pooling and ReLU split their passes over the batch between threads
+    (uneven shards, partial per-channel sums added up): torch's values and gradients."""
+    from nablagrad import parallel
+
+    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))  # split even tiny work
+    old = ng.get_num_threads()
+    ng.set_num_threads(3)
+    try:
+        assert len(parallel.batch_ranges(np, 7, 10)) == 3
+        torch.manual_seed(5)
+        compare_module(make(ng), make(torch), (7, 4, 6, 8), atol=1e-5, rtol=1e-5)
+    finally:
+        ng.set_num_threads(old)

@@ -12,7 +12,9 @@ m = N * L values per channel:
 Composed from primitives this takes about a dozen passes over x-sized arrays forward and as many
 backward, each allocating; fused, the forward reads x twice and writes two arrays (the centred
 input, kept for backward, and y), and the backward makes two reductions and three passes.
-Per-channel sums run over the contiguous L axis (NumPy's fastest reduction).  Under
+Per-channel sums run over the contiguous L axis (NumPy's fastest reduction).  On big inputs
+every pass is split over the batch between ``nablagrad.set_num_threads`` threads (partial
+per-channel sums added up in batch order between passes).  Under
 ``create_graph`` the backward is the same formula in differentiable operations.
 
 Example:
@@ -29,6 +31,7 @@ from typing import Any
 
 from ..autograd.function import Function
 from ..backend import get_array_module, scratch_empty
+from ..parallel import batch_ranges, over_ranges
 
 
 def _channel_sums(xp: Any, a: Any) -> Any:
@@ -45,14 +48,25 @@ class BatchNormFn(Function):
         n, c = x.shape[:2]
         x3 = x.reshape(n, c, -1)
         m = x3.shape[0] * x3.shape[2]
-        mean = _channel_sums(xp, x3) / x.dtype.type(m)
+        ranges = batch_ranges(xp, n, x.size)  # each pass split over the batch on big inputs
+        mean = sum(over_ranges(ranges, lambda i, j: _channel_sums(xp, x3[i:j])))
+        mean = mean / x.dtype.type(m)
         centered = scratch_empty(xp, x3.shape, x.dtype)
-        xp.subtract(x3, mean[:, None], out=centered)
-        var = xp.einsum("ncl,ncl->c", centered, centered) / x.dtype.type(m)
+
+        def center(i: int, j: int) -> Any:  # the centred input and its partial squared sums
+            xp.subtract(x3[i:j], mean[:, None], out=centered[i:j])
+            return xp.einsum("ncl,ncl->c", centered[i:j], centered[i:j])
+
+        var = sum(over_ranges(ranges, center)) / x.dtype.type(m)
         s = (1.0 / xp.sqrt(var + eps)).astype(x.dtype)
         y = scratch_empty(xp, x3.shape, x.dtype)
-        xp.multiply(centered, (s * w)[:, None], out=y)
-        y += b[:, None]
+        scale = (s * w)[:, None]
+
+        def normalize(i: int, j: int) -> None:
+            xp.multiply(centered[i:j], scale, out=y[i:j])
+            y[i:j] += b[:, None]
+
+        over_ranges(ranges, normalize)
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
         self.centered, self.s, self.count, self.eps = centered, s, m, eps
@@ -65,19 +79,28 @@ class BatchNormFn(Function):
         n, c = g.shape[:2]
         g3 = g.reshape(n, c, -1)
         centered, s, m = self.centered, self.s, self.count
-        sg = _channel_sums(xp, g3)
-        sgc = xp.einsum("ncl,ncl->c", g3, centered)
+        ranges = batch_ranges(xp, n, g.size)
+
+        def sums(i: int, j: int) -> tuple:
+            return _channel_sums(xp, g3[i:j]), xp.einsum("ncl,ncl->c", g3[i:j], centered[i:j])
+
+        parts = over_ranges(ranges, sums)
+        sg, sgc = sum(p[0] for p in parts), sum(p[1] for p in parts)
         gx = gw = gb = None
         if self.needs(0):
             a = w * s
-            k = -a * s * s * sgc / g.dtype.type(m)
-            const = -a * sg / g.dtype.type(m)
+            k = (-a * s * s * sgc / g.dtype.type(m))[:, None]
+            const = (-a * sg / g.dtype.type(m))[:, None]
             gx = scratch_empty(xp, g3.shape, g.dtype)
-            xp.multiply(centered, k[:, None], out=gx)
-            gx += const[:, None]
-            tmp = scratch_empty(xp, g3.shape, g.dtype)
-            xp.multiply(g3, a[:, None], out=tmp)
-            gx += tmp
+
+            def input_grad(i: int, j: int) -> None:
+                xp.multiply(centered[i:j], k, out=gx[i:j])
+                gx[i:j] += const
+                tmp = scratch_empty(xp, g3[i:j].shape, g.dtype)
+                xp.multiply(g3[i:j], a[:, None], out=tmp)
+                gx[i:j] += tmp
+
+            over_ranges(ranges, input_grad)
             gx = gx.reshape(g.shape)
         if self.needs(1):
             gw = sgc * s

@@ -397,22 +397,16 @@ def _out_hw(x_shape: tuple, w_shape: tuple, prm: tuple) -> tuple:
 
 def _shard_ranges(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple) -> list:
     """Contiguous batch ranges, one per thread, when the convolution is worth splitting."""
-    n = x_shape[0]
-    threads = min(parallel.get_num_threads(), n)
-    if threads <= 1 or xp.__name__ != "numpy":
-        return [(0, n)]
     oh, ow = _out_hw(x_shape, w_shape, prm)
     o, cg, kh, kw = w_shape
-    if n * o * cg * kh * kw * oh * ow < SHARD_MIN_MACS:
-        return [(0, n)]
-    bounds = [n * i // threads for i in range(threads + 1)]
-    return list(zip(bounds[:-1], bounds[1:]))
+    macs = x_shape[0] * o * cg * kh * kw * oh * ow
+    return parallel.batch_ranges(xp, x_shape[0], macs, SHARD_MIN_MACS)
 
 
 def _run_shards(ranges: list, fn: Any) -> list:
     """fn(n0, n1) for every range on the ``parallel`` threads, with a one-thread BLAS."""
     with single_threaded_blas():
-        return parallel.run([lambda a=a, b=b: fn(a, b) for a, b in ranges])
+        return parallel.over_ranges(ranges, fn)
 
 
 def _forward_shard(xp: Any, path: str, x: Any, w: Any, prm: tuple) -> tuple:
@@ -686,23 +680,32 @@ class _BlockPlan:
             # run once (KW strided writes over the whole batch), then copy it to each row, so
             # no loop runs over a length-KW innermost axis
             dst = gx[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow * kw)
-            run = scratch_empty(xp, (n, c, oh, ow, kw), g.dtype)
-            xp.multiply(g, g.dtype.type(1.0 / self.div), out=run[..., 0])
-            for q in range(1, kw):
-                run[..., q] = run[..., 0]
-            flat = run.reshape(n, c, oh, ow * kw)
-            for p in range(kh):
-                dst[:, :, :, p] = flat
+            scale = g.dtype.type(1.0 / self.div)
+
+            def avg_shard(a: int, b: int) -> None:
+                run = scratch_empty(xp, (b - a, c, oh, ow, kw), g.dtype)
+                xp.multiply(g[a:b], scale, out=run[..., 0])
+                for q in range(1, kw):
+                    run[..., q] = run[..., 0]
+                flat = run.reshape(b - a, c, oh, ow * kw)
+                for p in range(kh):
+                    dst[a:b, :, :, p] = flat
+
+            parallel.over_batch(xp, n, gx.size, avg_shard)
             return gx
         # max: route g to the first maximal row of each window, then within the row to its
         # first maximal column (each a long strided pass over the batch)
         qidx, pidx = self.idx
         dst = gx[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow, kw)
-        rows = scratch_empty(xp, (n, c, oh, kh, ow), g.dtype)
-        for p in range(kh):
-            xp.multiply(g, pidx == p, out=rows[:, :, :, p])
-        for q in range(kw):
-            xp.multiply(rows, qidx == q, out=dst[..., q])
+
+        def max_shard(a: int, b: int) -> None:
+            rows = scratch_empty(xp, (b - a, c, oh, kh, ow), g.dtype)
+            for p in range(kh):
+                xp.multiply(g[a:b], pidx[a:b] == p, out=rows[:, :, :, p])
+            for q in range(kw):
+                xp.multiply(rows, qidx[a:b] == q, out=dst[a:b, ..., q])
+
+        parallel.over_batch(xp, n, gx.size, max_shard)
         return gx
 
     def gather(self, x: Any) -> Any:
@@ -766,13 +769,17 @@ def _block_max(xp: Any, x: Any, kernel: tuple) -> tuple | None:
         return None
     v = _blocks(xp, x, kernel)
     n, c, oh, _, ow, _ = v.shape
-    rows = scratch_empty(xp, (n, c, oh, kh, ow), x.dtype)
-    qidx = scratch_empty(xp, rows.shape, xp.uint8)
-    _running_max(xp, [v[..., q] for q in range(kw)], rows, qidx)
+    qidx = scratch_empty(xp, (n, c, oh, kh, ow), xp.uint8)
     out = scratch_empty(xp, (n, c, oh, ow), x.dtype)
     pidx = scratch_empty(xp, out.shape, xp.uint8)
-    _running_max(xp, [rows[:, :, :, p] for p in range(kh)], out, pidx)
-    if out.dtype.kind == "f" and xp.isnan(out).any():
+
+    def shard(a: int, b: int) -> bool:  # batch rows [a, b); False where a maximum is NaN
+        rows = scratch_empty(xp, (b - a, c, oh, kh, ow), x.dtype)
+        _running_max(xp, [v[a:b, ..., q] for q in range(kw)], rows, qidx[a:b])
+        _running_max(xp, [rows[:, :, :, p] for p in range(kh)], out[a:b], pidx[a:b])
+        return not (out.dtype.kind == "f" and xp.isnan(out[a:b]).any())
+
+    if not all(parallel.over_batch(xp, n, x.size, shard)):
         return None
     return out, (qidx, pidx)
 

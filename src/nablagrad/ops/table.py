@@ -34,6 +34,7 @@ from typing import Any
 
 from ..backend import get_array_module as xp
 from ..backend import scratch_empty, special_module
+from ..parallel import over_batch
 
 __all__ = ["Row", "Reduction", "UNARY", "BINARY", "REDUCTIONS", "ROWS"]
 
@@ -121,7 +122,9 @@ def _relu(x: Any) -> Any:
     mod = xp(x)
     if x.dtype.kind != "f" or x.size < _POOLED_MIN:
         return mod.maximum(x, 0)
-    return mod.maximum(x, 0, out=scratch_empty(mod, x.shape, x.dtype))
+    r = scratch_empty(mod, x.shape, x.dtype)
+    over_batch(mod, x.shape[0], x.size, lambda a, b: mod.maximum(x[a:b], 0, out=r[a:b]))
+    return r
 
 
 def _relu_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
@@ -129,7 +132,15 @@ def _relu_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     if m.tensors or not _fits(g, out) or out.dtype.kind != "f":
         return g * (m.raw(out) > 0)
     mod = xp(out)
-    return mod.multiply(g, out > 0, out=scratch_empty(mod, out.shape, out.dtype))
+    r = scratch_empty(mod, out.shape, out.dtype)
+
+    def shard(a: int, b: int) -> None:  # the mask from the pool too (no page faults)
+        mask = scratch_empty(mod, out[a:b].shape, mod.bool_)
+        mod.greater(out[a:b], 0, out=mask)
+        mod.multiply(g[a:b], mask, out=r[a:b])
+
+    over_batch(mod, out.shape[0], out.size, shard)
+    return r
 
 
 def _pow_grad_exponent(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
