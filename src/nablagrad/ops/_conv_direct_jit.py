@@ -16,35 +16,56 @@ from ..backend import njit
 
 
 def _forward(x: Any, w: Any, out: Any, acc: Any, zero: Any) -> None:
-    """out[n, o] = correlation of padded x[n] (N, C, Hp, Wp) with w[o] (O, C, KH, 5)."""
+    """out[n, o] = correlation of padded x[n] (N, C, Hp, Wp) with w[o] (O, C, KH, 5).
+
+    Four output channels at a time share the reads of x (``acc``: four runs); the channels
+    left over go one at a time."""
     n_, c_, hp, wp = x.shape
     o_, _, kh_, _ = w.shape
     oh, ow = out.shape[2], out.shape[3]
     run = (oh - 1) * wp + ow
     xf = x.reshape(n_, c_, hp * wp)
+    a0, a1, a2, a3 = acc[0], acc[1], acc[2], acc[3]
     for n in range(n_):
-        for o in range(o_):
+        o = 0
+        while o < o_:
+            block = 4 if o + 4 <= o_ else 1
             for t in range(run):
-                acc[t] = zero
+                a0[t] = zero
+            if block == 4:
+                for t in range(run):
+                    a1[t] = zero
+                    a2[t] = zero
+                    a3[t] = zero
             for c in range(c_):
                 plane = xf[n, c]
                 for p in range(kh_):
                     r = plane[p * wp : p * wp + run + 4]
-                    w0, w1, w2 = w[o, c, p, 0], w[o, c, p, 1], w[o, c, p, 2]
-                    w3, w4 = w[o, c, p, 3], w[o, c, p, 4]
-                    for t in range(run):
-                        acc[t] += (
-                            w0 * r[t]
-                            + w1 * r[t + 1]
-                            + w2 * r[t + 2]
-                            + w3 * r[t + 3]
-                            + w4 * r[t + 4]
-                        )
-            for i in range(oh):
-                dst = out[n, o, i]
-                src = acc[i * wp : i * wp + ow]
-                for j in range(ow):
-                    dst[j] = src[j]
+                    w0 = w[o, c, p]
+                    if block == 4:
+                        w1, w2, w3 = w[o + 1, c, p], w[o + 2, c, p], w[o + 3, c, p]
+                        for t in range(run):
+                            x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
+                            a0[t] += w0[0] * x0 + w0[1] * x1 + w0[2] * x2 + w0[3] * x3 + w0[4] * x4
+                            a1[t] += w1[0] * x0 + w1[1] * x1 + w1[2] * x2 + w1[3] * x3 + w1[4] * x4
+                            a2[t] += w2[0] * x0 + w2[1] * x1 + w2[2] * x2 + w2[3] * x3 + w2[4] * x4
+                            a3[t] += w3[0] * x0 + w3[1] * x1 + w3[2] * x2 + w3[3] * x3 + w3[4] * x4
+                    else:
+                        for t in range(run):
+                            a0[t] += (
+                                w0[0] * r[t]
+                                + w0[1] * r[t + 1]
+                                + w0[2] * r[t + 2]
+                                + w0[3] * r[t + 3]
+                                + w0[4] * r[t + 4]
+                            )
+            for k in range(block):
+                for i in range(oh):
+                    dst = out[n, o + k, i]
+                    src = acc[k, i * wp : i * wp + ow]
+                    for j in range(ow):
+                        dst[j] = src[j]
+            o += block
 
 
 def _weight_grad(x: Any, gm: Any, dw: Any, zero: Any) -> None:
