@@ -31,6 +31,7 @@ CASES = [
     dict(cin=2, cout=1, kernel=(3, 5), padding=(1, 2), hw=(5, 7), bias=True),  # 3x5 kernel
     dict(cin=1, cout=2, kernel=(4, 5), padding="same", hw=(4, 6), bias=True),  # pads 1 over 2
     dict(cin=4, cout=3, kernel=5, padding=0, hw=(5, 5), bias=True),  # 1x1 output, 4 channels
+    dict(cin=6, cout=9, kernel=5, padding=1, hw=(7, 9), bias=True),  # blocks of 4 and leftovers
 ]
 
 
@@ -122,15 +123,13 @@ def test_direct_path_double_backward_matches_torch():
 def test_direct_choice():
     same = _prm(2)
     valid = _prm(0)
-    # 1 to 3 input channels with 5-wide kernels: direct; up to 8 on output planes of 8x8 and
-    # more (LeNet's second layer: 10x10): direct; smaller planes, more channels, 3x3: not
+    # up to 16 input channels with 5-wide kernels: direct; more channels, 3x3: not
     assert choose_path(np, (64, 1, 28, 28), (6, 1, 5, 5), same, np.float32) == "direct"
     assert choose_path(np, (8, 3, 32, 32), (6, 3, 5, 5), valid, np.float64) == "direct"
     assert choose_path(np, (2, 3, 5, 5), (6, 3, 5, 5), valid, np.float32) == "direct"
     assert choose_path(np, (64, 6, 14, 14), (16, 6, 5, 5), valid, np.float32) == "direct"
-    assert choose_path(np, (64, 8, 12, 12), (16, 8, 5, 5), valid, np.float32) == "direct"
-    assert choose_path(np, (64, 6, 11, 11), (16, 6, 5, 5), valid, np.float32) != "direct"
-    assert choose_path(np, (64, 12, 14, 14), (16, 12, 5, 5), valid, np.float32) != "direct"
+    assert choose_path(np, (64, 16, 14, 14), (16, 16, 5, 5), same, np.float32) == "direct"
+    assert choose_path(np, (64, 24, 14, 14), (32, 24, 5, 5), same, np.float32) != "direct"
     assert choose_path(np, (64, 3, 32, 32), (64, 3, 3, 3), _prm(1), np.float32) != ("direct")
     with conv_path("direct"):  # forced, but strided, dilated, grouped, 3 wide or integer: no
         strided = ((2, 2),) + valid[1:]

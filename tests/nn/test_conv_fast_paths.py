@@ -129,11 +129,15 @@ def test_rowshift_winograd6_double_backward_matches_torch(path, k):
 def test_rowshift_choice():
     valid = ((1, 1), ((0, 0), (0, 0)), (1, 1), 1)
     same = ((1, 1), ((2, 2), (2, 2)), (1, 1), 1)
-    # 6->16 5x5 on small planes: row shift (LeNet's own 14x14 ones: the compiled direct path
-    # where Numba is installed, else row shift); its 1-channel first layer and 3x3: not
-    assert choose_path(np, (64, 6, 10, 10), (16, 6, 5, 5), valid, np.float32) == "rowshift"
+    # LeNet's 6->16 5x5: row shift without Numba (with it: the compiled direct path); its
+    # 1-channel first layer and 3x3 kernels: not
     lenet2 = choose_path(np, (64, 6, 14, 14), (16, 6, 5, 5), valid, np.float32)
     assert lenet2 == ("direct" if backend.jit_available() else "rowshift")
+    old = backend.set_jit_enabled(False)
+    try:
+        assert choose_path(np, (64, 6, 14, 14), (16, 6, 5, 5), valid, np.float32) == "rowshift"
+    finally:
+        backend.set_jit_enabled(old)
     assert choose_path(np, (64, 1, 28, 28), (6, 1, 5, 5), same, np.float32) != "rowshift"
     same3 = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     assert choose_path(np, (64, 8, 16, 16), (8, 8, 3, 3), same3, np.float32) != "rowshift"
@@ -199,7 +203,7 @@ def test_batch_shards_match_unsharded(monkeypatch, path, groups):
 @pytest.mark.parametrize(
     "shape, wshape, padding, path",
     [
-        ((64, 16, 14, 14), (16, 16, 5, 5), 2, "fft"),
+        ((64, 24, 14, 14), (16, 24, 5, 5), 2, "fft"),
         ((64, 64, 16, 16), (128, 64, 3, 3), 1, "winograd6"),
         ((64, 1, 28, 28), (6, 1, 5, 5), 2, "direct" if backend.jit_available() else "im2col"),
     ],

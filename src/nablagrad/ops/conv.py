@@ -421,7 +421,7 @@ def _forward_shard(xp: Any, path: str, x: Any, w: Any, prm: tuple) -> tuple:
     if path == "winograd6":
         return winograd6_forward(xp, _pad(xp, x, prm[1]), w)
     if path == "direct":
-        return direct_forward(xp, _pad(xp, x, prm[1]), w)
+        return direct_forward(xp, x, w, prm[1])
     out, cols = _conv_forward_raw(xp, x, w, prm)
     oh, ow = _out_hw(x.shape, w.shape, prm)
     return out.reshape(x.shape[0], w.shape[0], oh, ow), cols

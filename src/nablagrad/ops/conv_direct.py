@@ -1,30 +1,30 @@
-"""Stride-1 convolution computed directly by compiled kernels, for 5-wide kernels on few
-input channels (both LeNet-5 convolutions, 1 or 3 channel images).
+"""Stride-1 convolution computed directly by compiled kernels, for 5-wide kernels on up to
+16 input channels (both LeNet-5 convolutions, 1 or 3 channel images, small CNNs).
 
-On such a layer im2col's GEMM has a tiny inner dimension (C*KH*KW = 25 for one channel): it
-is bound by building and reading the column matrix (KH*KW copies of the input), and OpenBLAS
-runs its few-row products far below peak; the row-shift path's products are small too.
-Here nothing is unrolled.  Flatten a padded input plane ``x[n, c]`` (Hp rows of Wp) and an
-output plane at the same row length: output pixel (i, j) sits at t = i*Wp + j, and kernel tap
-(p, q) reads ``x[p*Wp + q + t]``.  So every output pixel of the plane is one run of
-L = (OH - 1)*Wp + OW positions (the Wp - OW positions between two rows are computed and
-dropped), and
+On such layers im2col's GEMM has a small inner dimension (C*KH*KW = 25 for one channel): it is
+bound by building and reading the column matrix (KH*KW copies of the input), and OpenBLAS runs
+its few-row products far below peak; the row-shift and FFT paths pay their transforms.  Here
+nothing is unrolled.  Lay every channel out as one flat run over the batch: row c of ``xc``
+holds the padded planes (Hp rows of Wp) of all N images back to back.  Output pixel (n, i, j)
+sits at t = (n*Hp + i)*Wp + j, and kernel tap (p, q) reads ``xc[c, p*Wp + q + t]``, so
 
-    out[n, o] (t) = sum_{c, p, q} w[o, c, p, q] * x[n, c] (p*Wp + q + t),   t in [0, L)
+    acc[o, t] = sum_{c, p, q} w[o, c, p, q] * xc[c, p*Wp + q + t],   t in [0, N*Hp*Wp)
 
-is a sum of long contiguous multiply-adds, which the compiler vectorises.  The backward is the
-same runs read the other way, with the output gradient laid out at the padded width (zeros in
-the gaps, 4 zeros either side: ``gm``):
+is a sum of long contiguous multiply-adds, which the compiler vectorises; the positions that
+are no output pixel (the last KH - 1 rows and KW - 1 columns of each plane) are computed and
+dropped.  The backward reads the same runs the other way, with the output gradient ``gm`` laid
+out at the run's positions (zeros elsewhere, and zeros before the run for the taps that reach
+back):
 
-    dW[o, c, p, q] = sum_n sum_t gm[n, o] (t) * x[n, c] (p*Wp + q + t)
-    dxpad[n, c] (p*Wp + s) += sum_{o, q} w[o, c, p, q] * gm[n, o] (s - q)
+    dW[o, c, p, q] = sum_t gm[o, t] * xc[c, p*Wp + q + t]
+    dxc[c, s]      = sum_{o, p, q} w[o, c, p, q] * gm[o, s - p*Wp - q]
 
-Measured on LeNet-5's 1 -> 6 channel 5x5 layer (batch 64, 1 thread): forward 0.20 ms against
-im2col's 0.55, weight gradient 0.17 ms against 0.44 (``benchmarks/bench_conv.py``).  On more
-input channels the row-shift path's GEMMs win (the kernels read every input plane once per
-output channel), so the choice stops at ``C * KW < 16``, where ``rowshift_pays`` begins.
-Needs Numba (``backend.jit_available()``); without it the layer takes im2col as before.
-``create_graph`` backward goes through the im2col primitives, as for every path.
+Four output channels (input channels for dx) share each read of the run, in tiles of ``TILE``
+positions, and the weight gradient takes two output channels per pass; one run over the whole
+batch keeps the loops long (one run per image was 25-30% slower on 6 and 16 channels).  Where
+it is chosen: ``direct_pays``.  Needs Numba (``backend.jit_available()``); without it those
+layers take the other paths as before.  ``create_graph`` backward goes through the im2col
+primitives, as for every path.
 """
 
 from __future__ import annotations
@@ -50,65 +50,93 @@ def direct_ok(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any) -
 
 
 def direct_pays(x_shape: tuple, w_shape: tuple, prm: tuple) -> bool:
-    """Whether to prefer the direct path (given it applies): 1 to 3 input channels, or up to 8
-    with output planes of at least 8x8.  Measured (batch 64, fwd + bwd, ms, 1 thread / 2
-    threads; direct, row shift, FFT, im2col): 1->6 28x28 pad 2: 0.54 / 0.51 against at best
-    1.21 / 0.93 (im2col); 6->16 14x14: 1.46 / 0.95 against 1.67 / 1.18 (row shift); 8->16
-    28x28 pad 2: 9.7 / 5.2 against 10.2 / 6.2 (FFT); 6->16 10x10 (6x6 output): 0.97 / 0.68
-    against 0.86 / 0.85 (row shift); 12->16 14x14: 2.8 / 1.6 against 2.6 / 1.8 (FFT, row
-    shift); 16->16 14x14 pad 2: 5.8 / 3.2 against 4.6 / 2.9 (FFT)."""
-    c = x_shape[1]
-    (pt, pb), (pl, pr) = prm[1]
-    oh = x_shape[2] + pt + pb - w_shape[2] + 1
-    ow = x_shape[3] + pl + pr - w_shape[3] + 1
-    return c <= 3 or (c <= 8 and oh * ow >= 64)
+    """Whether to prefer the direct path (given it applies): up to 16 input channels.
+    Measured (batch 64, fwd + bwd, ms on 1 thread / 2 threads; direct against the best other
+    path): 1->6 28x28 pad 2 (no input gradient): 0.66 / 0.61 against 1.24 / 0.93 (im2col);
+    6->16 14x14: 1.21 / 0.84 against 1.70 / 1.19 (row shift); 16->16 14x14 pad 2: 4.25 /
+    2.31 against 4.50 / 2.84 (FFT); 6->16 10x10: 0.66 / 0.56 against 0.91 / 0.90; 16->32
+    10x10 pad 2: 4.93 / 2.82 against 4.80 / 2.99 (FFT); 3->64 32x32 pad 2: 17.7 / 10.7
+    against 18.5 / 11.5 (im2col); but 24->32 14x14 pad 2: 12.8 / 6.7 against 9.7 / 5.6 and
+    32->64 8x8 pad 2: 16.4 / 7.7 against 8.8 / 5.6 (FFT)."""
+    return x_shape[1] <= 16
+
+
+# positions per tile of the forward and input-gradient kernels: four accumulator tiles of 2048
+# float32 stay in the first-level cache (measured: 16->16 14x14 forward 1.12 ms tiled at 2048,
+# 1.16 at 4096, 1.13 untiled; 3->6 32x32: 0.44 / 0.46 / 0.50)
+TILE = 2048
 
 
 class DirectState:
-    """What the backward needs: the padded input (contiguous) and the weights."""
+    """What the backward needs: the folded input ``xc`` (C, N*Hp*Wp + slack), the weights and
+    the geometry."""
 
-    def __init__(self, xpad: Any, w: Any) -> None:
-        self.xpad, self.w = xpad, w
+    def __init__(self, xc: Any, w: Any, x_shape: tuple, hw: tuple) -> None:
+        self.xc, self.w, self.x_shape, self.hw = xc, w, x_shape, hw
 
 
-def direct_forward(xp: Any, xpad: Any, w: Any) -> tuple:
-    """(out (N, O, OH, OW), state) for the stride-1 correlation of padded x with w."""
-    dtype = xp.result_type(xpad, w)
-    xpad = xp.ascontiguousarray(xpad, dtype=dtype)
+def _fold_input(xp: Any, x: Any, padding: tuple, kh: int, dtype: Any) -> tuple:
+    """x (N, C, H, W) as (C, N*Hp*Wp + slack): each channel's padded planes back to back, zeros
+    in the padding and in the (KH - 1)*Wp + 4 positions the last taps read past the run."""
+    n, c, h, w = x.shape
+    (pt, pb), (pl, pr) = padding
+    hp, wp = h + pt + pb, w + pl + pr
+    run = n * hp * wp
+    xc = scratch_empty(xp, (c, run + (kh - 1) * wp + 4), dtype)
+    xc[:, run:] = 0
+    planes = xc[:, :run].reshape(c, n, hp, wp)
+    if pt or pb or pl or pr:
+        planes[:, :, :pt] = 0
+        planes[:, :, hp - pb :] = 0
+        planes[:, :, pt : hp - pb, :pl] = 0
+        planes[:, :, pt : hp - pb, wp - pr :] = 0
+    planes[:, :, pt : pt + h, pl : pl + w] = x.transpose(1, 0, 2, 3)
+    return xc, (hp, wp)
+
+
+def direct_forward(xp: Any, x: Any, w: Any, padding: tuple) -> tuple:
+    """(out (N, O, OH, OW), state) for the stride-1 correlation of x padded by ``padding``."""
+    dtype = xp.result_type(x, w)
     w = xp.ascontiguousarray(w, dtype=dtype)
-    n, _, hp, wp = xpad.shape
+    n = x.shape[0]
     o, _, kh, kw = w.shape
+    xc, (hp, wp) = _fold_input(xp, x, padding, kh, dtype)
     oh, ow = hp - kh + 1, wp - kw + 1
+    acc = scratch_empty(xp, (o, n * hp * wp), dtype)
+    kernels()["forward"](xc, w, acc, wp, TILE, dtype.type(0))
     out = scratch_empty(xp, (n, o, oh, ow), dtype)
-    acc = xp.empty((4, (oh - 1) * wp + ow), dtype=dtype)
-    kernels()["forward"](xpad, w, out, acc, dtype.type(0))
-    return out, DirectState(xpad, w)
-
-
-def _gradient_runs(xp: Any, g: Any, wp: int) -> Any:
-    """g (N, O, OH, OW) at the padded row length Wp, zeros in the gaps and 4 on either side:
-    (N, O, OH*Wp + 8)."""
-    n, o, oh, ow = g.shape
-    gm = xp.zeros((n, o, oh * wp + 8), dtype=g.dtype)
-    gm[:, :, 4 : 4 + oh * wp].reshape(n, o, oh, wp)[..., :ow] = g
-    return gm
+    out[...] = acc.reshape(o, n, hp, wp)[:, :, :oh, :ow].transpose(1, 0, 2, 3)
+    return out, DirectState(xc, w, x.shape, (hp, wp))
 
 
 def direct_backward(
     xp: Any, g: Any, state: DirectState, padding: tuple, need_x: bool, need_w: bool
 ) -> tuple:
     """(dL/dx (N, C, H, W), dL/dW (O, C, KH, KW)) from g (N, O, OH, OW); None where not needed."""
-    xpad, w = state.xpad, state.w
-    n, c, hp, wp = xpad.shape
-    gm = _gradient_runs(xp, xp.asarray(g, dtype=xpad.dtype), wp)
-    zero = xpad.dtype.type(0)
+    xc, w = state.xc, state.w
+    n, c, h, wd = state.x_shape
+    hp, wp = state.hw
+    o, _, kh, _ = w.shape
+    oh, ow = g.shape[2], g.shape[3]
+    dtype, run = xc.dtype, n * hp * wp
+    zero = dtype.type(0)
+    # g at the run's positions (zeros where no output pixel is), after `start` zeros that the
+    # input gradient's taps read before the run
+    start = (kh - 1) * wp + 4
+    gm = scratch_empty(xp, (o, start + run), dtype)
+    gm[:, :start] = 0
+    gplanes = gm[:, start:].reshape(o, n, hp, wp)
+    gplanes[:, :, oh:] = 0
+    gplanes[:, :, :oh, ow:] = 0
+    gplanes[:, :, :oh, :ow] = g.transpose(1, 0, 2, 3)
     gx = gw = None
     if need_w:
-        gw = xp.empty(w.shape, dtype=xpad.dtype)
-        kernels()["weight_grad"](xpad, gm, gw, zero)
+        gw = xp.empty(w.shape, dtype=dtype)
+        kernels()["weight_grad"](xc, gm, start, run, gw, wp, zero)
     if need_x:
-        (pt, pb), (pl, pr) = padding
-        gx = scratch_empty(xp, (n, c, hp - pt - pb, wp - pl - pr), xpad.dtype)
-        acc = xp.empty(hp * wp, dtype=xpad.dtype)
-        kernels()["input_grad"](gm, w, gx, acc, pt, pl, wp, zero)
+        dxc = scratch_empty(xp, (c, run), dtype)
+        kernels()["input_grad"](gm, start, w, dxc, wp, TILE, zero)
+        (pt, _), (pl, _) = padding
+        gx = scratch_empty(xp, (n, c, h, wd), dtype)
+        gx[...] = dxc.reshape(c, n, hp, wp)[:, :, pt : pt + h, pl : pl + wd].transpose(1, 0, 2, 3)
     return gx, gw
