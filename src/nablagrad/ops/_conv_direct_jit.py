@@ -6,7 +6,8 @@ adds ``w[p, q] * xc[c, p*wp + q + t]`` to ``acc[o, t]`` for every position ``t``
 innermost loops are long, contiguous and vectorised.  The five taps of a kernel row are one
 statement (one read-modify-write of the accumulator per five multiply-adds), so the kernels
 take kernels five wide; four output channels (input channels for the input gradient) share
-each read of the run, in tiles of ``tile`` positions that keep the four accumulators in cache.
+each read of the run, in tiles of ``tile`` positions that keep the four accumulators in
+cache; the weight gradient takes four output channels per pass, then two.
 Compiled on first use through ``backend.njit``; the caller checks ``backend.jit_available()``.
 """
 
@@ -66,43 +67,89 @@ def _weight_grad(xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero:
     """dw[o, c, p, q] = sum over t < run of gm[o, start + t] * xc[c, p*wp + q + t].
 
     ``gm`` holds the output gradient at the run's positions (zeros where no output pixel is)
-    from column ``start`` on.  Two output channels at a time share the reads of xc (ten sums
-    per pass; an odd last channel is paired with itself and written once)."""
+    from column ``start`` on.  Four output channels at a time share the reads of xc (twenty
+    sums per pass), the rest two at a time (``_weight_grad_pair``)."""
     c_ = xc.shape[0]
     o_, _, kh_, _ = dw.shape
-    for oa in range(0, o_, 2):
-        ob = min(oa + 1, o_ - 1)
-        ga = gm[oa, start : start + run]
-        gb = gm[ob, start : start + run]
+    o = 0
+    while o + 4 <= o_:
+        g0, g1 = gm[o, start : start + run], gm[o + 1, start : start + run]
+        g2, g3 = gm[o + 2, start : start + run], gm[o + 3, start : start + run]
         for c in range(c_):
             for p in range(kh_):
                 r = xc[c, p * wp : p * wp + run + 4]
                 a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
                 b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
+                c0, c1, c2, c3, c4 = zero, zero, zero, zero, zero
+                d0, d1, d2, d3, d4 = zero, zero, zero, zero, zero
                 for t in range(run):
                     x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
-                    u, v = ga[t], gb[t]
-                    a0 += u * x0
-                    a1 += u * x1
-                    a2 += u * x2
-                    a3 += u * x3
-                    a4 += u * x4
-                    b0 += v * x0
-                    b1 += v * x1
-                    b2 += v * x2
-                    b3 += v * x3
-                    b4 += v * x4
-                dw[oa, c, p, 0] = a0
-                dw[oa, c, p, 1] = a1
-                dw[oa, c, p, 2] = a2
-                dw[oa, c, p, 3] = a3
-                dw[oa, c, p, 4] = a4
-                if ob != oa:
-                    dw[ob, c, p, 0] = b0
-                    dw[ob, c, p, 1] = b1
-                    dw[ob, c, p, 2] = b2
-                    dw[ob, c, p, 3] = b3
-                    dw[ob, c, p, 4] = b4
+                    u, v, y, z = g0[t], g1[t], g2[t], g3[t]
+                    a0, a1, a2, a3, a4 = (
+                        a0 + u * x0,
+                        a1 + u * x1,
+                        a2 + u * x2,
+                        a3 + u * x3,
+                        a4 + u * x4,
+                    )
+                    b0, b1, b2, b3, b4 = (
+                        b0 + v * x0,
+                        b1 + v * x1,
+                        b2 + v * x2,
+                        b3 + v * x3,
+                        b4 + v * x4,
+                    )
+                    c0, c1, c2, c3, c4 = (
+                        c0 + y * x0,
+                        c1 + y * x1,
+                        c2 + y * x2,
+                        c3 + y * x3,
+                        c4 + y * x4,
+                    )
+                    d0, d1, d2, d3, d4 = (
+                        d0 + z * x0,
+                        d1 + z * x1,
+                        d2 + z * x2,
+                        d3 + z * x3,
+                        d4 + z * x4,
+                    )
+                dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
+                dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
+                dw[o + 1, c, p, 0], dw[o + 1, c, p, 1], dw[o + 1, c, p, 2] = b0, b1, b2
+                dw[o + 1, c, p, 3], dw[o + 1, c, p, 4] = b3, b4
+                dw[o + 2, c, p, 0], dw[o + 2, c, p, 1], dw[o + 2, c, p, 2] = c0, c1, c2
+                dw[o + 2, c, p, 3], dw[o + 2, c, p, 4] = c3, c4
+                dw[o + 3, c, p, 0], dw[o + 3, c, p, 1], dw[o + 3, c, p, 2] = d0, d1, d2
+                dw[o + 3, c, p, 3], dw[o + 3, c, p, 4] = d3, d4
+        o += 4
+    for oa in range(o, o_, 2):
+        _weight_grad_pair(xc, gm, start, run, dw, wp, zero, oa, min(oa + 1, o_ - 1))
+
+
+def _weight_grad_pair(
+    xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero: Any, oa: int, ob: int
+) -> None:
+    """``_weight_grad`` for output channels ``oa`` and ``ob`` (ten sums per pass; ``ob`` may
+    equal ``oa``, which is then written once)."""
+    c_ = xc.shape[0]
+    kh_ = dw.shape[2]
+    ga = gm[oa, start : start + run]
+    gb = gm[ob, start : start + run]
+    for c in range(c_):
+        for p in range(kh_):
+            r = xc[c, p * wp : p * wp + run + 4]
+            a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
+            b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
+            for t in range(run):
+                x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
+                u, v = ga[t], gb[t]
+                a0, a1, a2, a3, a4 = a0 + u * x0, a1 + u * x1, a2 + u * x2, a3 + u * x3, a4 + u * x4
+                b0, b1, b2, b3, b4 = b0 + v * x0, b1 + v * x1, b2 + v * x2, b3 + v * x3, b4 + v * x4
+            dw[oa, c, p, 0], dw[oa, c, p, 1], dw[oa, c, p, 2] = a0, a1, a2
+            dw[oa, c, p, 3], dw[oa, c, p, 4] = a3, a4
+            if ob != oa:
+                dw[ob, c, p, 0], dw[ob, c, p, 1], dw[ob, c, p, 2] = b0, b1, b2
+                dw[ob, c, p, 3], dw[ob, c, p, 4] = b3, b4
 
 
 def _input_grad(gm: Any, start: int, w: Any, dxc: Any, wp: int, tile: int, zero: Any) -> None:
@@ -156,8 +203,12 @@ _compiled: dict[str, Any] = {}
 
 
 def kernels() -> dict[str, Any]:
-    """The compiled kernels ("forward", "weight_grad", "input_grad"), compiled on first use."""
+    """The compiled kernels ("forward", "weight_grad", "input_grad"), compiled on first use.
+    ``_weight_grad_pair``, which the weight gradient calls, is compiled first and takes its own
+    name's place in this module (compiled code calls only compiled functions)."""
+    global _weight_grad_pair
     if not _compiled:
+        _weight_grad_pair = njit(_weight_grad_pair)
         _compiled["forward"] = njit(_forward)
         _compiled["weight_grad"] = njit(_weight_grad)
         _compiled["input_grad"] = njit(_input_grad)
