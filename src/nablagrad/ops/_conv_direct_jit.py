@@ -13,6 +13,7 @@ Compiled on first use through ``backend.njit``; the caller checks ``backend.jit_
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from ..backend import njit
@@ -200,6 +201,7 @@ def _input_grad(gm: Any, start: int, w: Any, dxc: Any, wp: int, tile: int, zero:
 
 
 _compiled: dict[str, Any] = {}
+_compiling = threading.Lock()  # batch shards on several threads may ask first at once
 
 
 def kernels() -> dict[str, Any]:
@@ -207,9 +209,10 @@ def kernels() -> dict[str, Any]:
     ``_weight_grad_pair``, which the weight gradient calls, is compiled first and takes its own
     name's place in this module (compiled code calls only compiled functions)."""
     global _weight_grad_pair
-    if not _compiled:
-        _weight_grad_pair = njit(_weight_grad_pair)
-        _compiled["forward"] = njit(_forward)
-        _compiled["weight_grad"] = njit(_weight_grad)
-        _compiled["input_grad"] = njit(_input_grad)
+    with _compiling:
+        if not _compiled:
+            _weight_grad_pair = njit(_weight_grad_pair)
+            _compiled["forward"] = njit(_forward)
+            _compiled["weight_grad"] = njit(_weight_grad)
+            _compiled["input_grad"] = njit(_input_grad)
     return _compiled
