@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import parallel
+from ..backend import blas_threads, set_blas_threads
 
 __all__ = ["Measurement", "Timer", "select_unit"]
 
@@ -231,8 +232,10 @@ class _Threads:
         self.n = n
 
     def __enter__(self) -> None:
-        self.prev = parallel.get_num_threads()
-        parallel.set_num_threads(self.n)
+        self.prev, self.prev_blas = parallel.get_num_threads(), blas_threads()
+        parallel.set_num_threads(self.n)  # (also NumPy's BLAS threads)
 
     def __exit__(self, *exc: Any) -> None:
         parallel.set_num_threads(self.prev)
+        if self.prev_blas is not None:
+            set_blas_threads(self.prev_blas)
