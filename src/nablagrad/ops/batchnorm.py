@@ -30,8 +30,26 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd.function import Function
-from ..backend import get_array_module, scratch_empty
+from ..backend import get_array_module, jit_available, scratch_empty
 from ..parallel import batch_ranges, over_ranges
+from ._batchnorm_jit import kernels
+
+# below this many elements per plane (L) the compiled kernels' inner loops are too short to
+# pay: BatchNorm1d's (N, C) input keeps the NumPy passes
+COMPILED_MIN_PLANE = 16
+
+
+def _compiled_ok(xp: Any, x3: Any, w: Any, b: Any) -> bool:
+    """Whether the compiled kernels apply: Numba, NumPy float32/float64 input with planes of at
+    least ``COMPILED_MIN_PLANE`` elements, weights and bias of the same dtype."""
+    return (
+        xp.__name__ == "numpy"
+        and x3.dtype in (xp.float32, xp.float64)
+        and x3.shape[2] >= COMPILED_MIN_PLANE
+        and w.dtype == x3.dtype
+        and b.dtype == x3.dtype
+        and jit_available()
+    )
 
 
 def _channel_sums(xp: Any, a: Any) -> Any:
@@ -48,6 +66,9 @@ class BatchNormFn(Function):
         n, c = x.shape[:2]
         x3 = x.reshape(n, c, -1)
         m = x3.shape[0] * x3.shape[2]
+        if _compiled_ok(xp, x3, w, b):
+            return self._forward_compiled(xp, x3, w, b, eps, stats).reshape(x.shape)
+        self.mean = None
         ranges = batch_ranges(xp, n, x.size)  # each pass split over the batch on big inputs
         mean = sum(over_ranges(ranges, lambda i, j: _channel_sums(xp, x3[i:j])))
         mean = mean / x.dtype.type(m)
@@ -75,6 +96,8 @@ class BatchNormFn(Function):
     def backward(self, g, out, x, w, b):
         if self.m.tensors:
             return self._backward_graph(g, x, w)
+        if self.mean is not None:
+            return self._backward_compiled(g, x, w)
         xp = get_array_module(g)
         n, c = g.shape[:2]
         g3 = g.reshape(n, c, -1)
@@ -101,6 +124,72 @@ class BatchNormFn(Function):
                 gx[i:j] += tmp
 
             over_ranges(ranges, input_grad)
+            gx = gx.reshape(g.shape)
+        if self.needs(1):
+            gw = sgc * s
+        if self.needs(2):
+            gb = sg
+        return gx, gw, gb
+
+    def _forward_compiled(self, xp: Any, x3: Any, w: Any, b: Any, eps: float, stats: Any) -> Any:
+        """The forward by the compiled kernels: two reading passes for the statistics (sums in
+        float64 across planes), one for y; x itself, not a centred copy, serves the backward."""
+        k = kernels()
+        n, c, _ = x3.shape
+        x3 = xp.ascontiguousarray(x3)
+        m, zero = n * x3.shape[2], x3.dtype.type(0)
+        ranges = batch_ranges(xp, n, x3.size)
+
+        def sums(i: int, j: int) -> Any:
+            part = xp.zeros(c)
+            k["sums"](x3[i:j], part, zero)
+            return part
+
+        mean = (sum(over_ranges(ranges, sums)) / m).astype(x3.dtype)
+
+        def square_deviations(i: int, j: int) -> Any:
+            part = xp.zeros(c)
+            k["square_deviation_sums"](x3[i:j], mean, part, zero)
+            return part
+
+        var = (sum(over_ranges(ranges, square_deviations)) / m).astype(x3.dtype)
+        s = (1.0 / xp.sqrt(var + eps)).astype(x3.dtype)
+        scale = xp.ascontiguousarray(s * w, dtype=x3.dtype)
+        shift = xp.ascontiguousarray(b, dtype=x3.dtype)
+        y = scratch_empty(xp, x3.shape, x3.dtype)
+        over_ranges(ranges, lambda i, j: k["normalize"](x3[i:j], mean, scale, shift, y[i:j]))
+        if stats is not None:
+            stats["mean"], stats["var"] = mean, var
+        self.centered, self.mean, self.s, self.count, self.eps = None, mean, s, m, eps
+        return y
+
+    def _backward_compiled(self, g: Any, x: Any, w: Any) -> tuple:
+        xp = get_array_module(g)
+        k = kernels()
+        n, c = g.shape[:2]
+        g3 = xp.ascontiguousarray(g.reshape(n, c, -1), dtype=self.mean.dtype)
+        x3 = xp.ascontiguousarray(x.reshape(n, c, -1))
+        mean, s, m = self.mean, self.s, self.count
+        zero = g3.dtype.type(0)
+        ranges = batch_ranges(xp, n, g3.size)
+
+        def gradient_sums(i: int, j: int) -> tuple:
+            sg, sgc = xp.zeros(c), xp.zeros(c)
+            k["gradient_sums"](g3[i:j], x3[i:j], mean, sg, sgc, zero)
+            return sg, sgc
+
+        parts = over_ranges(ranges, gradient_sums)
+        sg = sum(p[0] for p in parts).astype(g3.dtype)
+        sgc = sum(p[1] for p in parts).astype(g3.dtype)
+        gx = gw = gb = None
+        if self.needs(0):
+            a = xp.ascontiguousarray(w * s, dtype=g3.dtype)
+            kk = (-a * s * s * sgc / g3.dtype.type(m)).astype(g3.dtype)
+            const = (-a * sg / g3.dtype.type(m)).astype(g3.dtype)
+            gx = scratch_empty(xp, g3.shape, g3.dtype)
+            over_ranges(
+                ranges, lambda i, j: k["input_grad"](g3[i:j], x3[i:j], mean, a, kk, const, gx[i:j])
+            )
             gx = gx.reshape(g.shape)
         if self.needs(1):
             gw = sgc * s
