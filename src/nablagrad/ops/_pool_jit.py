@@ -1,8 +1,11 @@
-"""Compiled kernels of 2x2 non-overlapping pooling (``pool_2x2``): Numba, float32/float64.
+"""Compiled kernels of pooling (``pool_compiled``): Numba, float32/float64.
 
-One pass over the input per call: each output pixel reads its window's four values (two
-from each of two input rows) and the backward writes all four positions of each window, so
-nothing is written twice and no temporaries are made.  Compiled on first use through
+2x2 windows with stride 2: one pass over the input per call, each output pixel reading its
+window's four values (two from each of two input rows), and a backward that writes all four
+positions of each window, so nothing is written twice and no temporaries are made.  Max
+pooling of any other geometry (overlapping 3x3 windows with stride 2, padding, dilation):
+a running maximum over the kernel positions, one output row at a time, and a backward that
+adds each output gradient at its window's maximum.  Compiled on first use through
 ``backend.njit``; the caller checks ``backend.jit_available()``.
 """
 
@@ -89,14 +92,58 @@ def _avg_scatter(g: Any, gx: Any, scale: Any) -> None:
                     bottom[2 * j + 1] = v
 
 
+def _max_forward_general(
+    xpad: Any, out: Any, idx: Any, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int
+) -> None:
+    """out[n, c, i, j] = the maximum of the window at (i*sh, j*sw) of the padded input (KH x
+    KW positions dh, dw apart), idx = its kernel position p*KW + q, by torch's rule (a later
+    value replaces the running maximum when greater or NaN), kept in registers per window."""
+    n_, c_, oh, ow = out.shape
+    for n in range(n_):
+        for c in range(c_):
+            plane = xpad[n, c]
+            for i in range(oh):
+                dst, arg = out[n, c, i], idx[n, c, i]
+                for j in range(ow):
+                    best, k = plane[i * sh, j * sw], 0
+                    for p in range(kh):
+                        row = i * sh + p * dh
+                        for q in range(kw):
+                            v = plane[row, j * sw + q * dw]
+                            take = (v > best) | (v != v)  # no branch: random data mispredicts
+                            best = v if take else best
+                            k = p * kw + q if take else k
+                    dst[j] = best
+                    arg[j] = k
+
+
+def _max_scatter_general(
+    g: Any, idx: Any, gxpad: Any, kw: int, sh: int, sw: int, dh: int, dw: int
+) -> None:
+    """gxpad (zeroed by the caller) += g at each window's maximum (overlapping windows add)."""
+    n_, c_, oh, ow = g.shape
+    for n in range(n_):
+        for c in range(c_):
+            plane = gxpad[n, c]
+            for i in range(oh):
+                src, arg = g[n, c, i], idx[n, c, i]
+                for j in range(ow):
+                    k = arg[j]
+                    p, q = k // kw, k - (k // kw) * kw
+                    plane[i * sh + p * dh, j * sw + q * dw] += src[j]
+
+
 _compiled: dict[str, Any] = {}
 _compiling = threading.Lock()  # batch shards on several threads may ask first at once
 
 
 def kernels() -> dict[str, Any]:
-    """The compiled kernels ("max_forward", "max_scatter", "avg_forward", "avg_scatter")."""
+    """The compiled kernels ("max_forward", "max_scatter", "avg_forward", "avg_scatter" for 2x2
+    windows; "max_forward_general", "max_scatter_general")."""
     with _compiling:
         if not _compiled:
+            _compiled["max_forward_general"] = njit(_max_forward_general)
+            _compiled["max_scatter_general"] = njit(_max_scatter_general)
             _compiled["max_forward"] = njit(_max_forward)
             _compiled["max_scatter"] = njit(_max_scatter)
             _compiled["avg_forward"] = njit(_avg_forward)

@@ -50,7 +50,14 @@ from .conv_fft import fft_conv_backward, fft_conv_forward, fft_conv_ok, fft_cost
 from .conv_rowshift import rowshift_backward, rowshift_forward, rowshift_ok, rowshift_pays
 from .conv_winograd import winograd_backward, winograd_forward, winograd_ok
 from .conv_winograd6 import winograd6_backward, winograd6_forward, winograd6_ok
-from .pool_2x2 import avg_pool_2x2, max_pool_2x2, pool_2x2_ok
+from .pool_compiled import (
+    avg_pool_2x2,
+    max_pool_2x2,
+    max_pool_general,
+    max_pool_general_ok,
+    max_scatter_general,
+    pool_2x2_ok,
+)
 
 PATHS = ("im2col", "fft", "winograd", "rowshift", "winograd6", "direct")
 _forced: str | None = None
@@ -596,7 +603,9 @@ def _pool_geometry(
 class _PoolPlan:
     """What a pooling backward needs: the kernel slices, shapes, and (max) the argmax slot."""
 
-    def __init__(self, slices: list, pshape: tuple, padding: tuple, arg: Any, div: float) -> None:
+    def __init__(
+        self, slices: list, pshape: tuple, padding: tuple, arg: Any, div: float, compiled=None
+    ) -> None:
         self.slices, self.pshape, self.padding, self.arg, self.div = (
             slices,
             pshape,
@@ -604,10 +613,15 @@ class _PoolPlan:
             arg,
             div,
         )
+        self.compiled = compiled  # (kernel, stride, dilation) where the compiled kernels ran
 
     def scatter(self, g: Any) -> Any:
         """dL/dx from dL/dout: add g (max: at the argmax slot; avg: g/div) under every window."""
         xp = get_array_module(g)
+        if self.compiled is not None and g.dtype.kind == "f":
+            gx = max_scatter_general(xp, g, self.arg, self.pshape, *self.compiled)
+            ph, pw = self.padding
+            return gx[:, :, ph : self.pshape[2] - ph, pw : self.pshape[3] - pw]
         gx = xp.zeros(self.pshape, dtype=g.dtype)
         if self.arg is None:
             gs = g * g.dtype.type(1.0 / self.div)
@@ -832,6 +846,11 @@ class MaxPool2dFn(Function):
         xpad = _pad(xp, x, ((ph, ph), (pw, pw)), fill)
         pshape, out_hw = _pool_geometry(x.shape, kernel, stride, padding, dilation)
         slices = _kernel_slices(kernel, stride, dilation, out_hw)
+        if max_pool_general_ok(xp, xpad):
+            out, arg = max_pool_general(xp, xpad, kernel, stride, dilation, out_hw)
+            geometry = (tuple(kernel), tuple(stride), tuple(dilation))
+            self.plan = _PoolPlan(slices, pshape, padding, arg, 1.0, compiled=geometry)
+            return out
         views = [xpad[:, :, rs, cs] for rs, cs in slices]
         out = views[0].copy()
         for v in views[1:]:

@@ -1,4 +1,4 @@
-"""The compiled 2x2 pooling path (``ops/pool_2x2.py``) against torch: values and gradients in
+"""The compiled 2x2 pooling path (``ops/pool_compiled.py``) against torch: values and gradients in
 float32 and float64, ties, NaN windows, odd sizes, non-contiguous input, batch shards, second
 derivatives, and the NumPy fallback without Numba."""
 
@@ -9,7 +9,7 @@ from nnhelpers import compare_module
 
 import nablagrad as ng
 from nablagrad import backend, nn
-from nablagrad.ops import pool_2x2
+from nablagrad.ops import pool_compiled as pool_2x2
 
 NEEDS_JIT = pytest.mark.skipif(
     not backend.jit_available(), reason="Numba is not installed: the 2x2 path never applies"
@@ -115,3 +115,79 @@ def test_2x2_path_applies_only_to_its_case():
     assert not ok(np, x32, (2, 2), (2, 2), (0, 0), (2, 2))
     assert not ok(np, np.zeros((2, 3, 6, 6), np.int64), (2, 2), (2, 2), (0, 0), (1, 1))
     assert not ok(np, np.zeros((2, 3, 1, 6), np.float32), (2, 2), (2, 2), (0, 0), (1, 1))
+
+
+GENERAL = [
+    dict(kernel_size=3, stride=2, padding=1),  # ResNet's stem
+    dict(kernel_size=3, stride=2),  # AlexNet, GoogLeNet
+    dict(kernel_size=(2, 3), stride=(1, 2), padding=(1, 0)),
+    dict(kernel_size=3, stride=1, padding=1, dilation=2),
+    dict(kernel_size=2, stride=1),  # overlapping 2x2
+]
+
+
+@NEEDS_JIT
+@pytest.mark.parametrize("kw", GENERAL)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_general_max_pooling_matches_torch(kw, dtype, monkeypatch):
+    calls = []
+    real = pool_2x2.max_pool_general
+    monkeypatch.setattr(
+        "nablagrad.ops.conv.max_pool_general", lambda *a: calls.append(1) or real(*a)
+    )
+    shape = (2, 3, 9, 11)
+    x = np.random.default_rng(6).standard_normal(shape).astype(dtype)
+    compare_module(nn.MaxPool2d(**kw), torch.nn.MaxPool2d(**kw), shape, x=x, atol=1e-6, rtol=1e-6)
+    assert calls
+
+
+@NEEDS_JIT
+def test_general_max_pooling_ties_nans_and_second_derivatives_like_torch():
+    x = np.zeros((1, 2, 7, 7))
+    x[0, 0, 1, 1] = x[0, 0, 2, 3] = 4.0  # ties inside overlapping windows
+    x[0, 1, 3, 3] = np.nan
+    x[0, 1, 0, 0] = x[0, 1, 1, 1] = np.nan  # two NaNs in one window: the last is picked
+    xn, xt = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yn = nn.functional.max_pool2d(xn, 3, stride=2, padding=1)
+    yt = torch.nn.functional.max_pool2d(xt, 3, stride=2, padding=1)
+    np.testing.assert_array_equal(yn.detach().numpy(), yt.detach().numpy())
+    g = np.arange(1.0, 1.0 + yt.numel()).reshape(tuple(yt.shape))
+    (gn,) = ng.autograd.grad(yn, xn, ng.tensor(g), create_graph=True)
+    (gt,) = torch.autograd.grad(yt, xt, torch.tensor(g), create_graph=True)
+    np.testing.assert_array_equal(gn.detach().numpy(), gt.detach().numpy())
+    a = np.random.default_rng(7).standard_normal((2, 3, 8, 8))
+    xn, xt = ng.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    yn = nn.functional.max_pool2d(xn, 3, stride=2, padding=1)
+    yt = torch.nn.functional.max_pool2d(xt, 3, stride=2, padding=1)
+    (gn,) = ng.autograd.grad((yn**3).sum(), xn, create_graph=True)
+    (gt,) = torch.autograd.grad((yt**3).sum(), xt, create_graph=True)
+    (gn * gn).sum().backward()
+    (gt * gt).sum().backward()
+    np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@NEEDS_JIT
+def test_general_max_pooling_batch_shards_match_torch(monkeypatch):
+    from nablagrad import parallel
+
+    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))  # split even tiny work
+    old = ng.get_num_threads()
+    ng.set_num_threads(3)
+    try:
+        kw = dict(kernel_size=3, stride=2, padding=1)
+        compare_module(
+            nn.MaxPool2d(**kw), torch.nn.MaxPool2d(**kw), (7, 2, 9, 8), atol=1e-6, rtol=1e-6
+        )
+    finally:
+        ng.set_num_threads(old)
+
+
+def test_general_max_pooling_without_compiled_kernels_matches_torch():
+    old = backend.set_jit_enabled(False)
+    try:
+        kw = dict(kernel_size=3, stride=2, padding=1)
+        compare_module(
+            nn.MaxPool2d(**kw), torch.nn.MaxPool2d(**kw), (2, 3, 9, 8), atol=1e-6, rtol=1e-6
+        )
+    finally:
+        backend.set_jit_enabled(old)
