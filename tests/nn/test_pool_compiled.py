@@ -142,14 +142,15 @@ def test_general_max_pooling_matches_torch(kw, dtype, monkeypatch):
 
 
 @NEEDS_JIT
-def test_general_max_pooling_ties_nans_and_second_derivatives_like_torch():
+@pytest.mark.parametrize("stride", [2, 1])  # the separable stride-2 kernel and the general one
+def test_general_max_pooling_ties_nans_and_second_derivatives_like_torch(stride):
     x = np.zeros((1, 2, 7, 7))
     x[0, 0, 1, 1] = x[0, 0, 2, 3] = 4.0  # ties inside overlapping windows
     x[0, 1, 3, 3] = np.nan
     x[0, 1, 0, 0] = x[0, 1, 1, 1] = np.nan  # two NaNs in one window: the last is picked
     xn, xt = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    yn = nn.functional.max_pool2d(xn, 3, stride=2, padding=1)
-    yt = torch.nn.functional.max_pool2d(xt, 3, stride=2, padding=1)
+    yn = nn.functional.max_pool2d(xn, 3, stride=stride, padding=1)
+    yt = torch.nn.functional.max_pool2d(xt, 3, stride=stride, padding=1)
     np.testing.assert_array_equal(yn.detach().numpy(), yt.detach().numpy())
     g = np.arange(1.0, 1.0 + yt.numel()).reshape(tuple(yt.shape))
     (gn,) = ng.autograd.grad(yn, xn, ng.tensor(g), create_graph=True)
@@ -157,8 +158,8 @@ def test_general_max_pooling_ties_nans_and_second_derivatives_like_torch():
     np.testing.assert_array_equal(gn.detach().numpy(), gt.detach().numpy())
     a = np.random.default_rng(7).standard_normal((2, 3, 8, 8))
     xn, xt = ng.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
-    yn = nn.functional.max_pool2d(xn, 3, stride=2, padding=1)
-    yt = torch.nn.functional.max_pool2d(xt, 3, stride=2, padding=1)
+    yn = nn.functional.max_pool2d(xn, 3, stride=stride, padding=1)
+    yt = torch.nn.functional.max_pool2d(xt, 3, stride=stride, padding=1)
     (gn,) = ng.autograd.grad((yn**3).sum(), xn, create_graph=True)
     (gt,) = torch.autograd.grad((yt**3).sum(), xt, create_graph=True)
     (gn * gn).sum().backward()
