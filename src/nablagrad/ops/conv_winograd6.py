@@ -5,7 +5,7 @@ Both use the interpolation points 0, 1, -1, 2, -2 and infinity, so they share th
 transform B^T (6x6); the kernel transform G (6 x r) and the output transform A^T (m x 6) follow
 from the points (Lavin & Gray, 2015; here m = 7 - r outputs per tile side).  Every output tile
 is ``Y = A^T [ sum_c (G g G^T) * (B^T d B) ] A`` for the 6x6 input patch ``d`` at (m i, m j):
-36 GEMMs M[t] (P, O) = V[t] (P, C) @ U[t] (C, O) over the P = N * tiles patches, with 36
+36 GEMMs M[t] (P, O) = V[t] (P, C) @ U[t]^T (C, O) over the P = N * tiles patches, with 36
 multiplications per m*m outputs instead of r*r*m*m (4x fewer for F(4x4, 3x3), 2.8x for
 F(2x2, 5x5)).  The price is larger transform coefficients (up to 8), so float32 results differ
 from im2col's by a few units in the 5th-6th significant digit (tested against torch).
@@ -220,11 +220,27 @@ def _input_transform(xp: Any, xpad: Any, r: int) -> tuple:
     return v.reshape(_ALPHA * _ALPHA, th * tw * n, c), (th, tw)
 
 
+def _kron_g(xp: Any, r: int, dtype: Any) -> Any:
+    """(G kron G) (36, r*r): row u*6 + v, column a*r + b holds G[u, a] G[v, b]."""
+    gm = xp.asarray(_G[r], dtype=dtype)
+    return xp.ascontiguousarray(xp.kron(gm, gm))
+
+
 def _kernel_transform(xp: Any, w: Any) -> Any:
-    """U (36, C, O) = G g G^T for every (O, C) kernel g."""
-    gm = xp.asarray(_G[w.shape[2]], dtype=w.dtype)
-    u = xp.einsum("ua,ocab,vb->uvco", gm, w, gm, optimize=True)
-    return xp.ascontiguousarray(u.reshape(_ALPHA * _ALPHA, w.shape[1], w.shape[0]))
+    """U (36, O, C) = G g G^T for every (O, C) kernel g: one GEMM (G kron G) @ w^T (36 x r*r
+    times r*r x O*C) straight into this layout; the products read U[t] transposed.  (An
+    einsum to (36, C, O) took 40 ms for 512 x 512 kernels, most of a Winograd layer's time.)"""
+    o, c, r, _ = w.shape
+    u = _kron_g(xp, r, w.dtype) @ w.reshape(o * c, r * r).T
+    return u.reshape(_ALPHA * _ALPHA, o, c)
+
+
+def _weight_grad_from_transformed(xp: Any, du: Any, r: int, dtype: Any) -> Any:
+    """dW (O, C, r, r) = G^T dU G for dU (36, O, C) (the adjoint of ``_kernel_transform``):
+    (G kron G)^T @ dU, then one small transposed copy."""
+    _, o, c = du.shape
+    gw = _kron_g(xp, r, du.dtype).T @ du.reshape(_ALPHA * _ALPHA, o * c)  # (r*r, O*C)
+    return xp.ascontiguousarray(gw.reshape(r, r, o, c).transpose(2, 3, 0, 1), dtype=dtype)
 
 
 def winograd6_forward(xp: Any, xpad: Any, w: Any) -> tuple:
@@ -235,7 +251,7 @@ def winograd6_forward(xp: Any, xpad: Any, w: Any) -> tuple:
     v, (th, tw) = _input_transform(xp, xpad, r)
     u = _kernel_transform(xp, w)
     mm = scratch_empty(xp, (_ALPHA * _ALPHA, v.shape[1], o), xpad.dtype)
-    xp.matmul(v, u, out=mm)
+    xp.matmul(v, u.transpose(0, 2, 1), out=mm)
     # Y = A^T M A: first along the tile rows (s[a, v]), then along the columns
     at = _AT[r]
     m5 = mm.reshape(_ALPHA, _ALPHA, th, tw, n * o)
@@ -304,15 +320,12 @@ def winograd6_backward(
     dm = dm.reshape(_ALPHA * _ALPHA, th * tw * n, o)
     gx = gw = None
     if need_w:
-        c = cache.v.shape[2]
-        du = xp.matmul(cache.v.transpose(0, 2, 1), dm)  # 36, C, O
-        gm = xp.asarray(_G[r], dtype=du.dtype)
-        gw = xp.einsum("ua,uvco,vb->ocab", gm, du.reshape(_ALPHA, _ALPHA, c, o), gm, optimize=True)
-        gw = xp.ascontiguousarray(gw, dtype=g.dtype)
+        du = xp.matmul(dm.transpose(0, 2, 1), cache.v)  # 36, O, C
+        gw = _weight_grad_from_transformed(xp, du, r, g.dtype)
     if need_x:
-        c = cache.u.shape[1]
+        c = cache.u.shape[2]
         dv = scratch_empty(xp, (_ALPHA * _ALPHA, dm.shape[1], c), g.dtype)
-        xp.matmul(dm, cache.u.transpose(0, 2, 1), out=dv)  # 36, P, C
+        xp.matmul(dm, cache.u, out=dv)  # 36, P, C
         d5 = dv.reshape(_ALPHA, _ALPHA, th, tw, n * c)
         rb = scratch_empty(xp, (_ALPHA, _ALPHA, th, tw, n * c), g.dtype)
         tmp = scratch_empty(xp, (th, tw, n * c), g.dtype)
