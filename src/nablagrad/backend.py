@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import threading
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,7 @@ __all__ = [
     "scratch_empty",
     "single_threaded_blas",
     "set_blas_threads",
+    "LazyKernel",
     "matmul",
     "gemm_",
     "gemm_available",
@@ -512,3 +514,33 @@ def njit(fn: Any) -> Any:
     if not jit_available():
         raise RuntimeError("njit: Numba is not available (pip install numba)")
     return _numba.njit(nogil=True, fastmath=_FASTMATH, error_model="numpy", cache=True)(fn)
+
+
+_compile_lock = threading.Lock()
+
+
+class LazyKernel:
+    """``fn`` compiled by ``njit`` on its first call, so a kernel module imports without Numba
+    (callers check ``jit_available()`` before calling).  Compiled once, under a lock: batch
+    shards on several threads may make the first call at once.
+
+    Example (nothing is compiled until the first call):
+        >>> def double(a):
+        ...     return a * 2
+        >>> kernel = LazyKernel(double)
+        >>> kernel.fn is double
+        True
+    """
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self._compiled: Any = None
+
+    def __call__(self, *args: Any) -> Any:
+        compiled = self._compiled
+        if compiled is None:
+            with _compile_lock:
+                if self._compiled is None:
+                    self._compiled = njit(self.fn)
+                compiled = self._compiled
+        return compiled(*args)

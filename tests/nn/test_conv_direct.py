@@ -1,6 +1,7 @@
 """The compiled direct convolution path (``ops/conv_direct.py``) against torch: values, input,
-weight and bias gradients in float32 and float64, batch shards, double backward, where it is
-chosen and where it does not apply.  Without Numba the path never applies (tested too)."""
+weight and bias gradients in float32 and float64, batch shards, where it is chosen and where
+it does not apply (double backward: ``test_conv_fast_paths``).  Without Numba the path never
+applies (tested too)."""
 
 import numpy as np
 import pytest
@@ -97,26 +98,6 @@ def test_direct_path_batch_shards(monkeypatch):
             )
     finally:
         ng.set_num_threads(old)
-
-
-@NEEDS_JIT
-def test_direct_path_double_backward_matches_torch():
-    rng = np.random.default_rng(25)
-    xa, wa = rng.standard_normal((2, 2, 7, 6)), rng.standard_normal((3, 2, 5, 5))
-    x, w = ng.tensor(xa, requires_grad=True), ng.tensor(wa, requires_grad=True)
-    xt, wt = torch.from_numpy(xa).requires_grad_(), torch.from_numpy(wa).requires_grad_()
-    with conv_path("direct"):
-        (gx,) = ng.autograd.grad(
-            nn.functional.conv2d(x, w, padding=2).tanh().sum(), x, create_graph=True
-        )
-    (gxt,) = torch.autograd.grad(
-        torch.nn.functional.conv2d(xt, wt, padding=2).tanh().sum(), xt, create_graph=True
-    )
-    np.testing.assert_allclose(gx.detach().numpy(), gxt.detach().numpy(), rtol=1e-9, atol=1e-9)
-    (gx * gx).sum().backward()
-    (gxt * gxt).sum().backward()
-    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-9)
 
 
 @NEEDS_JIT

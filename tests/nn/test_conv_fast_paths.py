@@ -103,10 +103,15 @@ def test_5x5_paths_match_torch(path, case, double):
             compare_module(ng_m, t_m, shape, atol=1e-4, rtol=1e-4)
 
 
-@pytest.mark.parametrize("path,k", [("rowshift", 5), ("winograd6", 5), ("winograd6", 3)])
+@pytest.mark.parametrize(
+    "path,k", [("rowshift", 5), ("winograd6", 5), ("winograd6", 3), ("direct", 5)]
+)
 def test_rowshift_winograd6_double_backward_matches_torch(path, k):
-    """create_graph through a layer whose forward ran the row-shift or 6x6-tile Winograd path."""
+    """create_graph through a layer whose forward ran the row-shift, 6x6-tile Winograd or
+    compiled direct path."""
     _skip_without_gemm(path)
+    if path == "direct" and not backend.jit_available():
+        pytest.skip("Numba is not installed: the direct path does not apply")
     rng = np.random.default_rng(8)
     xa, wa = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, k, k))
     x, w = ng.tensor(xa, requires_grad=True), ng.tensor(wa, requires_grad=True)

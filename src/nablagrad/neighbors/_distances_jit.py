@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import njit
-
-_compiled: dict[str, Any] = {}
+from ..backend import LazyKernel
 
 MODES = {1.0: 0, float("inf"): 1, "min": 3}  # anything else: 2 (general p)
 _BLOCK_BYTES = 128 * 2**10  # reference rows per block: about this many bytes
@@ -43,15 +41,16 @@ def _lp(a, b, mode, p, block, out):  # pragma: no cover - compiled by Numba
                 out[i, j] = s
 
 
+_lp_kernel = LazyKernel(_lp)
+
+
 def reduced(a: Any, b: Any, kind: float | str, out: Any) -> None:
     """out[:] = the reduced distances between the rows of a and b (C-contiguous NumPy arrays
     of one float dtype; out (n, m) of that dtype)."""
     if a.shape[1] == 0 or a.shape[0] == 0 or b.shape[0] == 0:
         out[...] = 0
         return
-    if "lp" not in _compiled:
-        _compiled["lp"] = njit(_lp)
     mode = MODES.get(kind, 2)
     p = float(kind) if mode == 2 else 1.0
     block = max(_BLOCK_BYTES // max(a.shape[1] * a.dtype.itemsize, 1), 1)
-    _compiled["lp"](a, b, mode, p, block, out)
+    _lp_kernel(a, b, mode, p, block, out)

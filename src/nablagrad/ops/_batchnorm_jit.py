@@ -2,16 +2,15 @@
 
 Every kernel walks x (or g) viewed as (N, C, L) plane by plane with the innermost loop over
 the contiguous L axis (vectorised); per-channel sums are accumulated per plane in the array's
-dtype and across planes in float64 (the caller's ``out`` arrays).  Compiled on first use
-through ``backend.njit``; the caller checks ``backend.jit_available()``.
+dtype and across planes in float64 (the caller's ``out`` arrays).  Compiled on first call
+(``backend.LazyKernel``); the caller checks ``backend.jit_available()``.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from ..backend import njit
+from ..backend import LazyKernel
 
 
 def _sums(x: Any, out: Any, zero: Any) -> None:
@@ -75,17 +74,8 @@ def _input_grad(g: Any, x: Any, mean: Any, a: Any, k: Any, const: Any, gx: Any) 
                 dst[t] = ac * gp[t] + kc * (xp_[t] - mu) + cc
 
 
-_compiled: dict[str, Any] = {}
-_compiling = threading.Lock()  # batch shards on several threads may ask first at once
-
-
-def kernels() -> dict[str, Any]:
-    """The compiled kernels, compiled on first use."""
-    with _compiling:
-        if not _compiled:
-            _compiled["sums"] = njit(_sums)
-            _compiled["square_deviation_sums"] = njit(_square_deviation_sums)
-            _compiled["normalize"] = njit(_normalize)
-            _compiled["gradient_sums"] = njit(_gradient_sums)
-            _compiled["input_grad"] = njit(_input_grad)
-    return _compiled
+sums = LazyKernel(_sums)
+square_deviation_sums = LazyKernel(_square_deviation_sums)
+normalize = LazyKernel(_normalize)
+gradient_sums = LazyKernel(_gradient_sums)
+input_grad = LazyKernel(_input_grad)

@@ -5,16 +5,15 @@ window's four values (two from each of two input rows), and a backward that writ
 positions of each window, so nothing is written twice and no temporaries are made.  Max
 pooling of any other geometry (overlapping 3x3 windows with stride 2, padding, dilation):
 a running maximum over the kernel positions, one output row at a time, and a backward that
-adds each output gradient at its window's maximum.  Compiled on first use through
-``backend.njit``; the caller checks ``backend.jit_available()``.
+adds each output gradient at its window's maximum.  Compiled on first call
+(``backend.LazyKernel``); the caller checks ``backend.jit_available()``.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from ..backend import njit
+from ..backend import LazyKernel
 
 
 def _max_forward(x: Any, out: Any, idx: Any) -> None:
@@ -174,20 +173,10 @@ def _max_scatter_general(
                     plane[i * sh + p * dh, j * sw + q * dw] += src[j]
 
 
-_compiled: dict[str, Any] = {}
-_compiling = threading.Lock()  # batch shards on several threads may ask first at once
-
-
-def kernels() -> dict[str, Any]:
-    """The compiled kernels ("max_forward", "max_scatter", "avg_forward", "avg_scatter" for 2x2
-    windows; "max_forward_general", "max_scatter_general")."""
-    with _compiling:
-        if not _compiled:
-            _compiled["max_forward_general"] = njit(_max_forward_general)
-            _compiled["max_forward_stride2"] = njit(_max_forward_stride2)
-            _compiled["max_scatter_general"] = njit(_max_scatter_general)
-            _compiled["max_forward"] = njit(_max_forward)
-            _compiled["max_scatter"] = njit(_max_scatter)
-            _compiled["avg_forward"] = njit(_avg_forward)
-            _compiled["avg_scatter"] = njit(_avg_scatter)
-    return _compiled
+max_forward = LazyKernel(_max_forward)
+max_scatter = LazyKernel(_max_scatter)
+avg_forward = LazyKernel(_avg_forward)
+avg_scatter = LazyKernel(_avg_scatter)
+max_forward_general = LazyKernel(_max_forward_general)
+max_forward_stride2 = LazyKernel(_max_forward_stride2)
+max_scatter_general = LazyKernel(_max_scatter_general)

@@ -32,7 +32,7 @@ from typing import Any
 from ..autograd.function import Function
 from ..backend import get_array_module, jit_available, scratch_empty
 from ..parallel import batch_ranges, over_ranges
-from ._batchnorm_jit import kernels
+from . import _batchnorm_jit as kernels
 
 # below this many elements per plane (L) the compiled kernels' inner loops are too short to
 # pay: BatchNorm1d's (N, C) input keeps the NumPy passes
@@ -57,139 +57,136 @@ def _channel_sums(xp: Any, a: Any) -> Any:
     return a.sum(axis=2).sum(axis=0)
 
 
+def _statistics(xp: Any, x3: Any, ranges: list) -> tuple:
+    """(mean, biased var, centred x) of (N, C, L) x by NumPy passes (sums in x's dtype)."""
+    m = x3.shape[0] * x3.shape[2]
+    mean = sum(over_ranges(ranges, lambda i, j: _channel_sums(xp, x3[i:j])))
+    mean = mean / x3.dtype.type(m)
+    centered = scratch_empty(xp, x3.shape, x3.dtype)
+
+    def center(i: int, j: int) -> Any:  # the centred input and its partial squared sums
+        xp.subtract(x3[i:j], mean[:, None], out=centered[i:j])
+        return xp.einsum("ncl,ncl->c", centered[i:j], centered[i:j])
+
+    return mean, sum(over_ranges(ranges, center)) / x3.dtype.type(m), centered
+
+
+def _statistics_compiled(xp: Any, x3: Any, ranges: list) -> tuple:
+    """(mean, biased var, None) of contiguous (N, C, L) x by the compiled kernels: two reading
+    passes, plane sums added up in float64."""
+    c, m, zero = x3.shape[1], x3.shape[0] * x3.shape[2], x3.dtype.type(0)
+
+    def sums(i: int, j: int) -> Any:
+        part = xp.zeros(c)
+        kernels.sums(x3[i:j], part, zero)
+        return part
+
+    mean = (sum(over_ranges(ranges, sums)) / m).astype(x3.dtype)
+
+    def square_deviations(i: int, j: int) -> Any:
+        part = xp.zeros(c)
+        kernels.square_deviation_sums(x3[i:j], mean, part, zero)
+        return part
+
+    return mean, (sum(over_ranges(ranges, square_deviations)) / m).astype(x3.dtype), None
+
+
+def _gradient_sums_compiled(xp: Any, g3: Any, x3: Any, mean: Any, ranges: list) -> tuple:
+    """(sum of g, sum of g (x - mean)) per channel by the compiled kernels."""
+    c, zero = g3.shape[1], g3.dtype.type(0)
+
+    def gradient_sums(i: int, j: int) -> tuple:
+        sg, sgc = xp.zeros(c), xp.zeros(c)
+        kernels.gradient_sums(g3[i:j], x3[i:j], mean, sg, sgc, zero)
+        return sg, sgc
+
+    parts = over_ranges(ranges, gradient_sums)
+    return sum(p[0] for p in parts).astype(g3.dtype), sum(p[1] for p in parts).astype(g3.dtype)
+
+
 class BatchNormFn(Function):
     """y = (x - mean) / sqrt(var + eps) * w + b with the batch's statistics (biased variance);
-    ``stats`` (a dict) receives the batch ``mean`` and ``var`` (C,) for the running averages."""
+    ``stats`` (a dict) receives the batch ``mean`` and ``var`` (C,) for the running averages.
+
+    Each pass runs by the compiled kernels where ``_compiled_ok`` (x itself, not a centred
+    copy, then serves the backward) or by NumPy; the formulas around them are shared."""
 
     def forward(self, x, w, b, eps=1e-5, stats=None):
         xp = get_array_module(x)
         n, c = x.shape[:2]
         x3 = x.reshape(n, c, -1)
-        m = x3.shape[0] * x3.shape[2]
-        if _compiled_ok(xp, x3, w, b):
-            return self._forward_compiled(xp, x3, w, b, eps, stats).reshape(x.shape)
-        self.mean = None
-        ranges = batch_ranges(xp, n, x.size)  # each pass split over the batch on big inputs
-        mean = sum(over_ranges(ranges, lambda i, j: _channel_sums(xp, x3[i:j])))
-        mean = mean / x.dtype.type(m)
-        centered = scratch_empty(xp, x3.shape, x.dtype)
+        self.compiled = _compiled_ok(xp, x3, w, b)
+        if self.compiled:
+            x3 = xp.ascontiguousarray(x3)
+        m = n * x3.shape[2]
+        ranges = batch_ranges(xp, n, x3.size)  # each pass split over the batch on big inputs
+        if self.compiled:
+            mean, var, centered = _statistics_compiled(xp, x3, ranges)
+        else:
+            mean, var, centered = _statistics(xp, x3, ranges)
+        s = (1.0 / xp.sqrt(var + eps)).astype(x3.dtype)
+        y = scratch_empty(xp, x3.shape, x3.dtype)
+        scale = xp.ascontiguousarray(s * w, dtype=x3.dtype)
+        if self.compiled:
+            shift = xp.ascontiguousarray(b, dtype=x3.dtype)
+            over_ranges(ranges, lambda i, j: kernels.normalize(x3[i:j], mean, scale, shift, y[i:j]))
+        else:
 
-        def center(i: int, j: int) -> Any:  # the centred input and its partial squared sums
-            xp.subtract(x3[i:j], mean[:, None], out=centered[i:j])
-            return xp.einsum("ncl,ncl->c", centered[i:j], centered[i:j])
+            def normalize(i: int, j: int) -> None:
+                xp.multiply(centered[i:j], scale[:, None], out=y[i:j])
+                y[i:j] += b[:, None]
 
-        var = sum(over_ranges(ranges, center)) / x.dtype.type(m)
-        s = (1.0 / xp.sqrt(var + eps)).astype(x.dtype)
-        y = scratch_empty(xp, x3.shape, x.dtype)
-        scale = (s * w)[:, None]
-
-        def normalize(i: int, j: int) -> None:
-            xp.multiply(centered[i:j], scale, out=y[i:j])
-            y[i:j] += b[:, None]
-
-        over_ranges(ranges, normalize)
+            over_ranges(ranges, normalize)
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
-        self.centered, self.s, self.count, self.eps = centered, s, m, eps
+        self.centered, self.mean, self.s, self.count, self.eps = centered, mean, s, m, eps
         return y.reshape(x.shape)
 
     def backward(self, g, out, x, w, b):
         if self.m.tensors:
             return self._backward_graph(g, x, w)
-        if self.mean is not None:
-            return self._backward_compiled(g, x, w)
         xp = get_array_module(g)
         n, c = g.shape[:2]
         g3 = g.reshape(n, c, -1)
-        centered, s, m = self.centered, self.s, self.count
-        ranges = batch_ranges(xp, n, g.size)
-
-        def sums(i: int, j: int) -> tuple:
-            return _channel_sums(xp, g3[i:j]), xp.einsum("ncl,ncl->c", g3[i:j], centered[i:j])
-
-        parts = over_ranges(ranges, sums)
-        sg, sgc = sum(p[0] for p in parts), sum(p[1] for p in parts)
-        gx = gw = gb = None
-        if self.needs(0):
-            a = w * s
-            k = (-a * s * s * sgc / g.dtype.type(m))[:, None]
-            const = (-a * sg / g.dtype.type(m))[:, None]
-            gx = scratch_empty(xp, g3.shape, g.dtype)
-
-            def input_grad(i: int, j: int) -> None:
-                xp.multiply(centered[i:j], k, out=gx[i:j])
-                gx[i:j] += const
-                tmp = scratch_empty(xp, g3[i:j].shape, g.dtype)
-                xp.multiply(g3[i:j], a[:, None], out=tmp)
-                gx[i:j] += tmp
-
-            over_ranges(ranges, input_grad)
-            gx = gx.reshape(g.shape)
-        if self.needs(1):
-            gw = sgc * s
-        if self.needs(2):
-            gb = sg
-        return gx, gw, gb
-
-    def _forward_compiled(self, xp: Any, x3: Any, w: Any, b: Any, eps: float, stats: Any) -> Any:
-        """The forward by the compiled kernels: two reading passes for the statistics (sums in
-        float64 across planes), one for y; x itself, not a centred copy, serves the backward."""
-        k = kernels()
-        n, c, _ = x3.shape
-        x3 = xp.ascontiguousarray(x3)
-        m, zero = n * x3.shape[2], x3.dtype.type(0)
-        ranges = batch_ranges(xp, n, x3.size)
-
-        def sums(i: int, j: int) -> Any:
-            part = xp.zeros(c)
-            k["sums"](x3[i:j], part, zero)
-            return part
-
-        mean = (sum(over_ranges(ranges, sums)) / m).astype(x3.dtype)
-
-        def square_deviations(i: int, j: int) -> Any:
-            part = xp.zeros(c)
-            k["square_deviation_sums"](x3[i:j], mean, part, zero)
-            return part
-
-        var = (sum(over_ranges(ranges, square_deviations)) / m).astype(x3.dtype)
-        s = (1.0 / xp.sqrt(var + eps)).astype(x3.dtype)
-        scale = xp.ascontiguousarray(s * w, dtype=x3.dtype)
-        shift = xp.ascontiguousarray(b, dtype=x3.dtype)
-        y = scratch_empty(xp, x3.shape, x3.dtype)
-        over_ranges(ranges, lambda i, j: k["normalize"](x3[i:j], mean, scale, shift, y[i:j]))
-        if stats is not None:
-            stats["mean"], stats["var"] = mean, var
-        self.centered, self.mean, self.s, self.count, self.eps = None, mean, s, m, eps
-        return y
-
-    def _backward_compiled(self, g: Any, x: Any, w: Any) -> tuple:
-        xp = get_array_module(g)
-        k = kernels()
-        n, c = g.shape[:2]
-        g3 = xp.ascontiguousarray(g.reshape(n, c, -1), dtype=self.mean.dtype)
-        x3 = xp.ascontiguousarray(x.reshape(n, c, -1))
-        mean, s, m = self.mean, self.s, self.count
-        zero = g3.dtype.type(0)
+        x3 = x.reshape(n, c, -1)
+        if self.compiled:
+            g3 = xp.ascontiguousarray(g3, dtype=self.mean.dtype)
+            x3 = xp.ascontiguousarray(x3)
+        mean, centered, s, m = self.mean, self.centered, self.s, self.count
         ranges = batch_ranges(xp, n, g3.size)
+        if self.compiled:
+            sg, sgc = _gradient_sums_compiled(xp, g3, x3, mean, ranges)
+        else:
 
-        def gradient_sums(i: int, j: int) -> tuple:
-            sg, sgc = xp.zeros(c), xp.zeros(c)
-            k["gradient_sums"](g3[i:j], x3[i:j], mean, sg, sgc, zero)
-            return sg, sgc
+            def sums(i: int, j: int) -> tuple:
+                gi = g3[i:j]
+                return _channel_sums(xp, gi), xp.einsum("ncl,ncl->c", gi, centered[i:j])
 
-        parts = over_ranges(ranges, gradient_sums)
-        sg = sum(p[0] for p in parts).astype(g3.dtype)
-        sgc = sum(p[1] for p in parts).astype(g3.dtype)
+            parts = over_ranges(ranges, sums)
+            sg, sgc = sum(p[0] for p in parts), sum(p[1] for p in parts)
         gx = gw = gb = None
         if self.needs(0):
-            a = xp.ascontiguousarray(w * s, dtype=g3.dtype)
-            kk = (-a * s * s * sgc / g3.dtype.type(m)).astype(g3.dtype)
-            const = (-a * sg / g3.dtype.type(m)).astype(g3.dtype)
-            gx = scratch_empty(xp, g3.shape, g3.dtype)
-            over_ranges(
-                ranges, lambda i, j: k["input_grad"](g3[i:j], x3[i:j], mean, a, kk, const, gx[i:j])
-            )
+            # dL/dx = a g + k (x - mean) + const, per channel
+            dtype = g3.dtype
+            a = xp.ascontiguousarray(w * s, dtype=dtype)
+            k = (-a * s * s * sgc / dtype.type(m)).astype(dtype)
+            const = (-a * sg / dtype.type(m)).astype(dtype)
+            gx = scratch_empty(xp, g3.shape, dtype)
+            if self.compiled:
+                over_ranges(
+                    ranges,
+                    lambda i, j: kernels.input_grad(g3[i:j], x3[i:j], mean, a, k, const, gx[i:j]),
+                )
+            else:
+
+                def input_grad(i: int, j: int) -> None:
+                    xp.multiply(centered[i:j], k[:, None], out=gx[i:j])
+                    gx[i:j] += const[:, None]
+                    tmp = scratch_empty(xp, g3[i:j].shape, dtype)
+                    xp.multiply(g3[i:j], a[:, None], out=tmp)
+                    gx[i:j] += tmp
+
+                over_ranges(ranges, input_grad)
             gx = gx.reshape(g.shape)
         if self.needs(1):
             gw = sgc * s

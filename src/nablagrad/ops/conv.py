@@ -107,7 +107,7 @@ def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any)
             return "im2col"
         if winograd_ok(xp, x_shape, w_shape, prm, dtype):
             return "winograd"
-    if direct_ok(xp, x_shape, w_shape, prm, dtype) and direct_pays(x_shape, w_shape, prm):
+    if direct_ok(xp, x_shape, w_shape, prm, dtype) and direct_pays(x_shape):
         return "direct"
     fft = fft_conv_ok(xp, x_shape, w_shape, prm, dtype)
     if rowshift_ok(xp, x_shape, w_shape, prm, dtype) and rowshift_pays(
@@ -606,7 +606,13 @@ class _PoolPlan:
     """What a pooling backward needs: the kernel slices, shapes, and (max) the argmax slot."""
 
     def __init__(
-        self, slices: list, pshape: tuple, padding: tuple, arg: Any, div: float, compiled=None
+        self,
+        slices: list,
+        pshape: tuple,
+        padding: tuple,
+        arg: Any,
+        div: float,
+        compiled: tuple | None = None,
     ) -> None:
         self.slices, self.pshape, self.padding, self.arg, self.div = (
             slices,

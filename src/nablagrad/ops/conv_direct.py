@@ -19,8 +19,9 @@ back):
     dW[o, c, p, q] = sum_t gm[o, t] * xc[c, p*Wp + q + t]
     dxc[c, s]      = sum_{o, p, q} w[o, c, p, q] * gm[o, s - p*Wp - q]
 
-Four output channels (input channels for dx) share each read of the run, in tiles of ``TILE``
-positions, and the weight gradient takes two output channels per pass; one run over the whole
+The second is the forward's correlation again, of ``gm`` with the kernels flipped and
+transposed, so one kernel serves both.  Four output channels share each read of the run, in
+tiles of ``TILE`` positions, and the weight gradient takes four per pass; one run over the whole
 batch keeps the loops long (one run per image was 25-30% slower on 6 and 16 channels).  Where
 it is chosen: ``direct_pays``.  Needs Numba (``backend.jit_available()``); without it those
 layers take the other paths as before.  ``create_graph`` backward goes through the im2col
@@ -32,7 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import jit_available, scratch_empty
-from ._conv_direct_jit import kernels
+from . import _conv_direct_jit as kernels
 
 
 def direct_ok(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any) -> bool:
@@ -49,7 +50,7 @@ def direct_ok(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any) -
     return hp >= w_shape[2] and wp >= 5 and min(x_shape[0], x_shape[1], w_shape[0]) > 0
 
 
-def direct_pays(x_shape: tuple, w_shape: tuple, prm: tuple) -> bool:
+def direct_pays(x_shape: tuple) -> bool:
     """Whether to prefer the direct path (given it applies): up to 16 input channels.
     Measured (batch 64, fwd + bwd, ms on 1 thread / 2 threads; direct against the best other
     path): 1->6 28x28 pad 2 (no input gradient): 0.66 / 0.61 against 1.24 / 0.93 (im2col);
@@ -103,7 +104,7 @@ def direct_forward(xp: Any, x: Any, w: Any, padding: tuple) -> tuple:
     xc, (hp, wp) = _fold_input(xp, x, padding, kh, dtype)
     oh, ow = hp - kh + 1, wp - kw + 1
     acc = scratch_empty(xp, (o, n * hp * wp), dtype)
-    kernels()["forward"](xc, w, acc, wp, TILE, dtype.type(0))
+    kernels.forward(xc, w, acc, wp, TILE, dtype.type(0))
     out = scratch_empty(xp, (n, o, oh, ow), dtype)
     out[...] = acc.reshape(o, n, hp, wp)[:, :, :oh, :ow].transpose(1, 0, 2, 3)
     return out, DirectState(xc, w, x.shape, (hp, wp))
@@ -132,10 +133,13 @@ def direct_backward(
     gx = gw = None
     if need_w:
         gw = xp.empty(w.shape, dtype=dtype)
-        kernels()["weight_grad"](xc, gm, start, run, gw, wp, zero)
+        kernels.weight_grad(xc, gm, start, run, gw, wp, zero)
     if need_x:
+        # dxc[c, s] = sum over o, p, q of w[o, c, p, q] * gm[o, start + s - p*Wp - q]: the
+        # forward's correlation of gm with the kernels flipped and transposed
+        flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         dxc = scratch_empty(xp, (c, run), dtype)
-        kernels()["input_grad"](gm, start, w, dxc, wp, TILE, zero)
+        kernels.forward(gm, flipped, dxc, wp, TILE, zero)
         (pt, _), (pl, _) = padding
         gx = scratch_empty(xp, (n, c, h, wd), dtype)
         gx[...] = dxc.reshape(c, n, hp, wp)[:, :, pt : pt + h, pl : pl + wd].transpose(1, 0, 2, 3)

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..backend import get_array_module, jit_available, scratch_empty
 from ..parallel import over_batch
-from ._pool_jit import kernels
+from . import _pool_jit as kernels
 
 
 def pool_2x2_ok(
@@ -65,10 +65,10 @@ class Pool2x2Plan:
             gx[:, :, : 2 * oh, 2 * ow :] = 0
         g = xp.ascontiguousarray(g)
         if self.idx is None:
-            scale, scatter = g.dtype.type(self.scale), kernels()["avg_scatter"]
+            scale, scatter = g.dtype.type(self.scale), kernels.avg_scatter
             over_batch(xp, n, gx.size, lambda a, b: scatter(g[a:b], gx[a:b], scale))
         else:
-            idx, scatter = self.idx, kernels()["max_scatter"]
+            idx, scatter = self.idx, kernels.max_scatter
             over_batch(xp, n, gx.size, lambda a, b: scatter(g[a:b], idx[a:b], gx[a:b]))
         return gx
 
@@ -89,7 +89,7 @@ def max_pool_2x2(xp: Any, x: Any) -> tuple:
     n, c, h, w = x.shape
     out = scratch_empty(xp, (n, c, h // 2, w // 2), x.dtype)
     idx = scratch_empty(xp, out.shape, xp.uint8)
-    forward = kernels()["max_forward"]
+    forward = kernels.max_forward
     over_batch(xp, n, x.size, lambda a, b: forward(x[a:b], out[a:b], idx[a:b]))
     return out, Pool2x2Plan(x.shape, idx, None)
 
@@ -100,7 +100,7 @@ def avg_pool_2x2(xp: Any, x: Any, div: float) -> tuple:
     n, c, h, w = x.shape
     out = scratch_empty(xp, (n, c, h // 2, w // 2), x.dtype)
     scale = x.dtype.type(1.0 / div)
-    forward = kernels()["avg_forward"]
+    forward = kernels.avg_forward
     over_batch(xp, n, x.size, lambda a, b: forward(x[a:b], out[a:b], scale))
     return out, Pool2x2Plan(x.shape, None, 1.0 / div)
 
@@ -126,7 +126,7 @@ def max_pool_general(
     out = scratch_empty(xp, (n, c) + tuple(out_hw), xpad.dtype)
     arg = scratch_empty(xp, out.shape, xp.int32)
     if stride[1] == 2:  # separable, vectorised (see _pool_jit._max_forward_stride2)
-        forward = kernels()["max_forward_stride2"]
+        forward = kernels.max_forward_stride2
         rows = (xpad.shape[2], out_hw[1])
         geometry = (kernel[0], kernel[1], stride[0], dilation[0], dilation[1])
 
@@ -135,7 +135,7 @@ def max_pool_general(
             forward(xpad[a:b], out[a:b], arg[a:b], hbuf, harg, *geometry)
 
     else:
-        forward = kernels()["max_forward_general"]
+        forward = kernels.max_forward_general
         geometry = (*kernel, *stride, *dilation)
 
         def shard(a: int, b: int) -> None:
@@ -152,7 +152,7 @@ def max_scatter_general(
     window's maximum."""
     g = xp.ascontiguousarray(g)
     gxpad = xp.zeros(pshape, dtype=g.dtype)
-    scatter = kernels()["max_scatter_general"]
+    scatter = kernels.max_scatter_general
     geometry = (kernel[1], *stride, *dilation)
     over_batch(
         xp, g.shape[0], gxpad.size, lambda a, b: scatter(g[a:b], arg[a:b], gxpad[a:b], *geometry)

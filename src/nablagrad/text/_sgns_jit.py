@@ -17,9 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..backend import njit
-
-_compiled: dict[str, Any] = {}
+from ..backend import LazyKernel
 
 
 def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G):  # pragma: no cover
@@ -135,9 +133,9 @@ def _cbow(W_in, W_out, contexts, weights, idx, lr, out_scale, in_scale, H, DH, G
     return loss
 
 
+_kernels = (LazyKernel(_sgns), LazyKernel(_cbow))
+
+
 def kernels() -> tuple[Any, Any]:
     """The compiled (skip-gram, CBOW) batch kernels."""
-    if not _compiled:
-        _compiled["sgns"] = njit(_sgns)
-        _compiled["cbow"] = njit(_cbow)
-    return _compiled["sgns"], _compiled["cbow"]
+    return _kernels

@@ -533,6 +533,16 @@ class L1Unstructured(BasePruningMethod):
         return super().apply(module, name, amount=amount, importance_scores=importance_scores)
 
 
+def _structured_count(t: Tensor, amount: int | float, dim: int) -> tuple:
+    """(dim, its size, how many channels to prune) of a structured method, checked as torch's."""
+    _validate_structured_pruning(t)
+    dim = _normalize_dim(t, dim)
+    size = t.shape[dim]
+    k = _compute_nparams_toprune(amount, size)
+    _validate_pruning_amount(k, size)
+    return dim, size, k
+
+
 def _channels_mask(t: Tensor, dim: int, keep: Any, default_mask: Tensor) -> Tensor:
     """Ones on the kept channels along ``dim`` (an index or boolean array), times the old mask."""
     xp = get_array_module(t._data)
@@ -555,11 +565,7 @@ class RandomStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        _validate_structured_pruning(t)
-        dim = _normalize_dim(t, self.dim)
-        size = t.shape[dim]
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
+        dim, size, k = _structured_count(t, self.amount, self.dim)
         if k == 0:
             return default_mask
         # as torch: one uniform draw per channel; the channels whose draw is at most the k-th
@@ -589,11 +595,7 @@ class LnStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        _validate_structured_pruning(t)
-        dim = _normalize_dim(t, self.dim)
-        size = t.shape[dim]
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
+        dim, size, k = _structured_count(t, self.amount, self.dim)
         norm = _compute_norm(t, self.n, dim)
         if k == 0:
             return default_mask

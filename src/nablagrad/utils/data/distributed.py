@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ... import distributed as dist
-from ...backend import jit_available, njit, np
+from ...backend import LazyKernel, jit_available, np
 from .sampler import Sampler
 
 __all__ = ["DistributedSampler", "torch_randperm"]
@@ -47,13 +47,13 @@ def torch_randperm(n: int, seed: int) -> np.ndarray:
     return fisher_yates(picks, n)
 
 
-_compiled: dict[str, Any] = {}
-
-
 def _swap_loop(z: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
     for i in range(len(z)):
         k = z[i]
         out[i], out[k] = out[k], out[i]
+
+
+_swap_kernel = LazyKernel(_swap_loop)
 
 
 def fisher_yates(z: np.ndarray, n: int) -> np.ndarray:
@@ -68,10 +68,8 @@ def fisher_yates(z: np.ndarray, n: int) -> np.ndarray:
     """
     if not jit_available():
         return fisher_yates_numpy(z, n)
-    if "swap" not in _compiled:
-        _compiled["swap"] = njit(_swap_loop)
     out = np.arange(n, dtype=np.int64)
-    _compiled["swap"](np.ascontiguousarray(z, dtype=np.int64), out)
+    _swap_kernel(np.ascontiguousarray(z, dtype=np.int64), out)
     return out
 
 
