@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import sys
 import threading
 import time
@@ -101,3 +102,29 @@ def test_forked_child_gets_fresh_workers(threads):
     proc.join(timeout=30)
     assert proc.exitcode == 0
     assert queue.get(timeout=5) == [1, 2]
+
+
+@pytest.mark.skipif(
+    parallel._current_cpu is None or len(os.sched_getaffinity(0)) < 2,
+    reason="needs Linux thread affinities and two CPUs",
+)
+def test_workers_are_kept_off_the_callers_cpu(threads):
+    """A hand-off keeps the workers off the CPU the caller runs on, so the halves of a split
+    do not share one core while another idles; the worker may use every other CPU."""
+    threads(2)
+    cpus = os.sched_getaffinity(0)
+    for _ in range(3):
+        caller, (worker_cpus, worker_cpu) = parallel.run(
+            [parallel._current_cpu, lambda: (os.sched_getaffinity(0), parallel._current_cpu())]
+        )
+        # the caller may have moved since the hand-off; the worker avoids where it was then
+        avoided = parallel._workers[0]._avoiding
+        assert avoided in cpus
+        assert worker_cpus == cpus - {avoided} and worker_cpu != avoided
+
+
+def test_affinity_is_left_alone_without_cpu_query(threads, monkeypatch):
+    """Where the CPU cannot be asked (not Linux), hand-offs work as before."""
+    threads(2)
+    monkeypatch.setattr(parallel, "_current_cpu", None)
+    assert parallel.run([lambda: 1, lambda: 2]) == [1, 2]

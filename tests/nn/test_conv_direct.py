@@ -33,6 +33,9 @@ CASES = [
     dict(cin=1, cout=2, kernel=(4, 5), padding="same", hw=(4, 6), bias=True),  # pads 1 over 2
     dict(cin=4, cout=3, kernel=5, padding=0, hw=(5, 5), bias=True),  # 1x1 output, 4 channels
     dict(cin=6, cout=9, kernel=5, padding=1, hw=(7, 9), bias=True),  # blocks of 4 and leftovers
+    # padding wider than the kernel: rows and images are further apart than the shared padding
+    dict(cin=2, cout=3, kernel=5, padding=6, hw=(3, 4), bias=True),
+    dict(cin=2, cout=4, kernel=5, padding=(0, 3), hw=(6, 5), bias=False),  # padded columns only
 ]
 
 
@@ -139,3 +142,18 @@ def test_no_direct_path_without_compiled_kernels():
         )
     finally:
         backend.set_jit_enabled(old)
+
+
+def test_direct_layout_shares_padding_and_staggers_rows():
+    """Neighbouring rows and images share their zeros (14-wide planes padded by 2: 16
+    positions per row, not 18), every output pixel still has its own position, and the
+    accumulator rows start 1 KiB apart modulo 4 KiB (no 4K aliasing between them)."""
+    from nablagrad.ops.conv_direct import _pitches, _row_stride
+
+    assert _pitches(14, 14, ((2, 2), (2, 2)), 5) == (16, 16)
+    assert _pitches(14, 14, ((0, 0), (0, 0)), 5) == (14, 14)
+    assert _pitches(3, 4, ((6, 6), (6, 6)), 5) == (11, 12)  # the output is 11x12
+    for run in (16384, 20736, 1000, 1):
+        for dtype in (np.dtype(np.float32), np.dtype(np.float64)):
+            stride = _row_stride(run, dtype)
+            assert run <= stride < run + 4096 and stride * dtype.itemsize % 4096 == 1024

@@ -19,13 +19,14 @@ from typing import Any
 from ..backend import LazyKernel
 
 
-def _forward(xc: Any, w: Any, acc: Any, wp: int, tile: int, zero: Any) -> None:
-    """acc[o, t] = sum over c, p, q of w[o, c, p, q] * xc[c, p*wp + q + t], t < acc.shape[1].
+def _forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, zero: Any) -> None:
+    """acc[o, t] = sum over c, p, q of w[o, c, p, q] * xc[c, p*wp + q + t], t < run.
 
-    ``xc`` (C, T + slack) with at least (KH - 1)*wp + 4 readable positions after the run."""
+    ``xc`` (C, run + slack) with at least (KH - 1)*wp + 4 readable positions after the run;
+    ``acc`` (O, >= run) contiguous (its rows may be longer than the run: see
+    ``conv_direct._row_stride``)."""
     c_ = xc.shape[0]
     o_, _, kh_, _ = w.shape
-    run = acc.shape[1]
     for t0 in range(0, run, tile):
         n = min(tile, run - t0)
         o = 0
