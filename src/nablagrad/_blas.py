@@ -30,6 +30,7 @@ import ctypes
 import glob
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -287,12 +288,29 @@ _BLAS_THREADED_MACS = 1 << 18
 # multiply-adds, then lost the second thread)
 PRODUCT_THREADS_MIN_MACS = 1 << 22
 
+# ... and while nablagrad's own threads run batch shards (convolutions, batch norm, pooling:
+# ``parallel.over_ranges``), every product stays on one BLAS thread: the spinning workers of a
+# threaded product take the cores the next layer's shards need.  Measured on 2 cores, D2L's
+# LeNet-5 (batch 256, its 256x400x120 layer above the bound) on 2 threads: 12.0 ms a step with
+# threaded products, 8.1-8.2 ms without (1 thread: 11.2-11.6 ms).  "While" = within
+# ``SHARDS_WINDOW_S`` seconds of the last split, i.e. in every step of a model that has such
+# layers; an MLP's products keep the BLAS's threads.
+SHARDS_WINDOW_S = 1.0
+_last_shards = -SHARDS_WINDOW_S
+
+
+def note_shards() -> None:
+    """Record that nablagrad's threads are running batch shards now (see ``matmul``)."""
+    global _last_shards
+    _last_shards = time.perf_counter()
+
 
 def matmul(a: Any, b: Any) -> Any:
     """``a @ b``, with NumPy products of mid size kept on one BLAS thread.
 
-    For a product of ``2**18`` to ``PRODUCT_THREADS_MIN_MACS`` multiply-adds OpenBLAS would wake
-    its thread pool to save a few tens of microseconds (LeNet-5's 64x400x120 layer: 52 against
+    For a product of ``2**18`` to ``PRODUCT_THREADS_MIN_MACS`` multiply-adds (of any size while
+    batch shards run: ``note_shards``) OpenBLAS would wake its thread pool to save a few tens of
+    microseconds (LeNet-5's 64x400x120 layer: 52 against
     32 us), and the woken workers then spin for ~0.1 s on the cores that nablagrad's own threads
     (convolution shards, optimizer steps) need: on 2 cores, a LeNet-5 training step took
     4.6-4.9 ms with them spinning against 3.5 ms without.  Larger products keep the BLAS's
@@ -309,7 +327,9 @@ def matmul(a: Any, b: Any) -> Any:
         m = a.shape[-2] if a.ndim > 1 else 1
         n = b.shape[-1] if b.ndim > 1 else 1
         macs = max(a.size * n, b.size * m)
-        if _BLAS_THREADED_MACS <= macs < PRODUCT_THREADS_MIN_MACS:
+        if _BLAS_THREADED_MACS <= macs and (
+            macs < PRODUCT_THREADS_MIN_MACS or time.perf_counter() - _last_shards < SHARDS_WINDOW_S
+        ):
             fns = _thread_functions()
             if fns is not None and fns[0]() != 1:  # (on one thread already: nothing to do)
                 with single_threaded():

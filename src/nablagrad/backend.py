@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._blas import axpby_, axpy_, blas_available, blas_threads, matmul
+from ._blas import axpby_, axpy_, blas_available, blas_threads, matmul, note_shards
 from ._blas import set_threads as set_blas_threads
 from ._blas import single_threaded as single_threaded_blas
 from ._gemm import gemm_, gemm_available
@@ -60,6 +60,7 @@ __all__ = [
     "set_blas_threads",
     "LazyKernel",
     "matmul",
+    "note_shards",
     "gemm_",
     "gemm_available",
     "blas_threads",

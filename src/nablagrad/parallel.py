@@ -37,7 +37,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .backend import set_blas_threads
+from .backend import note_shards, set_blas_threads
 
 _num_threads = max(1, min(os.cpu_count() or 1, 8))
 
@@ -213,6 +213,7 @@ def over_ranges(ranges: list, fn: Callable[[int, int], Any]) -> list[Any]:
     """``fn(start, stop)`` for every range on the pool's threads; the results in order."""
     if len(ranges) == 1:
         return [fn(*ranges[0])]
+    note_shards()  # matrix products keep off OpenBLAS's threads meanwhile (backend.matmul)
     return run([lambda a=a, b=b: fn(a, b) for a, b in ranges])
 
 

@@ -68,6 +68,7 @@ def test_matmul_keeps_mid_size_products_on_one_blas_thread(monkeypatch, sa, sb, 
     if blas_threads() is None:
         pytest.skip("NumPy's BLAS is not an OpenBLAS with thread controls")
     monkeypatch.setattr(_blas, "single_threaded", recording)
+    monkeypatch.setattr(_blas, "_last_shards", -float("inf"))  # no batch shards ran lately
     rng = np.random.default_rng(0)
     a = rng.standard_normal(sa).astype(np.float32)
     b = rng.standard_normal(sb).astype(np.float32)
@@ -78,6 +79,43 @@ def test_matmul_keeps_mid_size_products_on_one_blas_thread(monkeypatch, sa, sb, 
     with threadpool_limits(1):  # on one BLAS thread already: nothing to switch
         backend.matmul(a, b)
     assert not entered
+
+
+def test_large_products_stay_on_one_blas_thread_while_batch_shards_run(monkeypatch):
+    """Right after nablagrad's threads ran batch shards (a convolution split over the batch),
+    even a large product stays on one BLAS thread: OpenBLAS's workers would spin on the cores
+    the next shards need.  Long after, it takes the BLAS's threads again."""
+    import contextlib
+
+    import numpy as np
+
+    import nablagrad as ng
+    from nablagrad import _blas, backend, parallel
+
+    if blas_threads() is None:
+        pytest.skip("NumPy's BLAS is not an OpenBLAS with thread controls")
+    entered = []
+
+    @contextlib.contextmanager
+    def recording():
+        entered.append(True)
+        yield
+
+    monkeypatch.setattr(_blas, "single_threaded", recording)
+    before = ng.get_num_threads()
+    a = np.ones((128, 784), np.float32)
+    b = np.ones((784, 256), np.float32)
+    try:
+        ng.set_num_threads(2)
+        assert parallel.over_ranges([(0, 1), (1, 2)], lambda i, j: i) == [0, 1]
+        with threadpool_limits(2):
+            backend.matmul(a, b)
+            assert entered == [True]
+            monkeypatch.setattr(_blas, "_last_shards", -float("inf"))
+            backend.matmul(a, b)
+            assert entered == [True]
+    finally:
+        ng.set_num_threads(before)
 
 
 def test_matmul_of_tensors_is_their_product():

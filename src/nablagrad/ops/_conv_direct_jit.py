@@ -163,4 +163,6 @@ def forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, zero: Any) 
         _forward_fours(xc, w[:fours], acc[:fours], run, wp, tile, zero)
     if fours < w.shape[0]:
         _forward_rest(xc, w[fours:], acc[fours:], run, wp, tile, zero)
+
+
 weight_grad = LazyKernel(_weight_grad)
