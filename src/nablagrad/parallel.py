@@ -5,8 +5,9 @@ pieces of work are large enough, nablagrad spreads them over a small pool of its
 NumPy's elementwise loops release the GIL, so two threads on two cores do twice the work.  This
 covers optimizer steps (parameters are split between threads), convolutions (the batch is
 split, each shard with a one-thread BLAS), ``cdist`` blocks and word2vec's workers; mid-size
-matrix products stay on one BLAS thread (``backend.matmul``) so that OpenBLAS's own pool does
-not spin on the cores these threads use.  ``set_num_threads(1)`` turns it off; the default is
+matrix products (and every product while batch shards run: ``over_ranges`` notes them) stay on
+one BLAS thread (``backend.matmul``) so that OpenBLAS's own pool does not spin on the cores
+these threads use.  ``set_num_threads(1)`` turns it off; the default is
 the number of CPUs (at most 8).  As torch's sets its BLAS's threads too, ``set_num_threads(n)``
 also runs NumPy's OpenBLAS on ``n`` threads (process-wide).
 
