@@ -6,9 +6,10 @@ adds ``w[p, q] * xc[c, p*wp + q + t]`` to ``acc[o, t]`` for every position ``t``
 innermost loops are long, contiguous and vectorised.  The five taps of a kernel row are one
 statement (one read-modify-write of the accumulator per five multiply-adds), so the kernels
 take kernels five wide; four output channels share each read of the run, in tiles of
-``tile`` positions that keep the four accumulators in cache (the input gradient is this same
-correlation of the output gradient with the flipped kernels); the weight gradient takes four
-output channels per pass.  Compiled on first call (``backend.LazyKernel``); the caller checks
+``tile`` positions that keep the four accumulators in cache, and one to three leftover
+channels go by pairs (the input gradient is this same correlation of the output gradient with
+the flipped kernels); the weight gradient takes four output channels per pass.  Rows of
+``acc`` may be longer than the run (``conv_direct._row_stride``).  Compiled on first call (``backend.LazyKernel``); the caller checks
 ``backend.jit_available()``.
 """
 
