@@ -9,8 +9,8 @@ take kernels five wide; four output channels share each read of the run, in tile
 ``tile`` positions that keep the four accumulators in cache, and one to three leftover
 channels go by pairs (the input gradient is this same correlation of the output gradient with
 the flipped kernels); the weight gradient takes four output channels per pass.  Rows of
-``acc`` may be longer than the run (``conv_direct._row_stride``).  Compiled on first call (``backend.LazyKernel``); the caller checks
-``backend.jit_available()``.
+``acc`` may be longer than the run (``conv_direct._row_stride``).  Compiled on first call
+(``backend.LazyKernel``); the caller checks ``backend.jit_available()``.
 """
 
 from __future__ import annotations
