@@ -305,6 +305,11 @@ def note_shards() -> None:
     _last_shards = time.perf_counter()
 
 
+def shards_running() -> bool:
+    """Whether nablagrad's threads ran batch shards within the last ``SHARDS_WINDOW_S``."""
+    return time.perf_counter() - _last_shards < SHARDS_WINDOW_S
+
+
 def matmul(a: Any, b: Any) -> Any:
     """``a @ b``, with NumPy products of mid size kept on one BLAS thread.
 
@@ -327,9 +332,7 @@ def matmul(a: Any, b: Any) -> Any:
         m = a.shape[-2] if a.ndim > 1 else 1
         n = b.shape[-1] if b.ndim > 1 else 1
         macs = max(a.size * n, b.size * m)
-        if _BLAS_THREADED_MACS <= macs and (
-            macs < PRODUCT_THREADS_MIN_MACS or time.perf_counter() - _last_shards < SHARDS_WINDOW_S
-        ):
+        if _BLAS_THREADED_MACS <= macs and (macs < PRODUCT_THREADS_MIN_MACS or shards_running()):
             fns = _thread_functions()
             if fns is not None and fns[0]() != 1:  # (on one thread already: nothing to do)
                 with single_threaded():

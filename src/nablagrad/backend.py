@@ -33,7 +33,16 @@ from typing import Any
 
 import numpy as np
 
-from ._blas import axpby_, axpy_, blas_available, blas_threads, matmul, note_shards
+from ._blas import (
+    PRODUCT_THREADS_MIN_MACS,
+    axpby_,
+    axpy_,
+    blas_available,
+    blas_threads,
+    matmul,
+    note_shards,
+    shards_running,
+)
 from ._blas import set_threads as set_blas_threads
 from ._blas import single_threaded as single_threaded_blas
 from ._gemm import gemm_, gemm_available
@@ -83,6 +92,8 @@ __all__ = [
     "LazyKernel",
     "matmul",
     "note_shards",
+    "shards_running",
+    "PRODUCT_THREADS_MIN_MACS",
     "ignore_float_warnings",
     "gemm_",
     "gemm_available",

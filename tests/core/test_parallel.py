@@ -128,3 +128,30 @@ def test_affinity_is_left_alone_without_cpu_query(threads, monkeypatch):
     threads(2)
     monkeypatch.setattr(parallel, "_current_cpu", None)
     assert parallel.run([lambda: 1, lambda: 2]) == [1, 2]
+
+
+@pytest.mark.parametrize("shape_a, shape_b", [((301, 700), (700, 90)), ((40, 900), (900, 333))])
+def test_matmul_splits_large_products_while_shards_run(threads, monkeypatch, shape_a, shape_b):
+    """parallel.matmul: while batch shards run, a large product is split over the threads
+    (row blocks, or column blocks when b is the wider), each block on one BLAS thread; the
+    result is a @ b.  Otherwise it is backend.matmul's."""
+    import numpy as np
+
+    threads(3)
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape_a)
+    b = rng.standard_normal(shape_b)
+    calls = []
+    real_run = parallel.run
+    monkeypatch.setattr(parallel, "run", lambda tasks: calls.append(len(tasks)) or real_run(tasks))
+    monkeypatch.setattr(parallel, "shards_running", lambda: True)
+    np.testing.assert_allclose(parallel.matmul(a, b), a @ b, rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(parallel.matmul(a.T.copy().T, b), a @ b, rtol=1e-12, atol=1e-10)
+    assert calls == [3, 3]
+    monkeypatch.setattr(parallel, "shards_running", lambda: False)
+    np.testing.assert_allclose(parallel.matmul(a, b), a @ b, rtol=1e-12, atol=1e-10)
+    assert calls == [3, 3]  # not split: no shards running
+    threads(1)
+    monkeypatch.setattr(parallel, "shards_running", lambda: True)
+    parallel.matmul(a, b)
+    assert calls == [3, 3]  # not split: one thread

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _validate, backend
+from .. import _validate, backend, parallel
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -276,7 +276,7 @@ class LinearFn(Function):
     """y = x W^T + b for x of shape (..., in).  dx = g W, dW = g^T x, db = sum g."""
 
     def forward(self, x, w, b=None):
-        out = backend.matmul(x, w.T)
+        out = parallel.matmul(x, w.T)
         if b is not None:
             out += b
         return out
@@ -302,14 +302,14 @@ class LinearFn(Function):
         return (nxt[2], nxt[0], nxt[1]) if len(nxt) == 3 else nxt
 
     def backward(self, g, out, x, w, b=None):
-        gx = backend.matmul(g, w) if self.needs(0) else None
+        gx = parallel.matmul(g, w) if self.needs(0) else None
         gw = gb = None
         if self.needs(1) or (b is not None and self.needs(2)):
             k = x.shape[-1]
             g2 = g.reshape(-1, w.shape[0])
             if self.needs(1):
                 x2 = x.reshape(-1, k)
-                gw = backend.matmul(g2.swapaxes(-1, -2), x2)
+                gw = parallel.matmul(g2.swapaxes(-1, -2), x2)
             if b is not None and self.needs(2):
                 gb = g2.sum(0)
         return (gx, gw) if b is None else (gx, gw, gb)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from .. import _validate, backend
+from .. import _validate, parallel
 from ..autograd.function import Function
 from ..backend import np
 from ..tensor import Tensor
@@ -18,7 +18,7 @@ class MatMul(Function):
     """out = a @ b.  For 2-D: dL/da = g @ b^T, dL/db = a^T @ g; 1-D operands are promoted."""
 
     def forward(self, a, b):
-        return backend.matmul(a, b)
+        return parallel.matmul(a, b)
 
     @property
     def name(self) -> str:
@@ -38,11 +38,11 @@ class MatMul(Function):
             g = g.reshape(tuple(g.shape) + (1,))
         ga = gb = None
         if self.needs(0):
-            ga = backend.matmul(g, b2.swapaxes(-1, -2))
+            ga = parallel.matmul(g, b2.swapaxes(-1, -2))
             if a_vec:
                 ga = ga.reshape(tuple(ga.shape[:-2]) + (ga.shape[-1],))
         if self.needs(1):
-            gb = backend.matmul(a2.swapaxes(-1, -2), g)
+            gb = parallel.matmul(a2.swapaxes(-1, -2), g)
             if b_vec:
                 gb = gb.reshape(tuple(gb.shape[:-1]))
         return ga, gb
