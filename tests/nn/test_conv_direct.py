@@ -36,6 +36,7 @@ CASES = [
     # padding wider than the kernel: rows and images are further apart than the shared padding
     dict(cin=2, cout=3, kernel=5, padding=6, hw=(3, 4), bias=True),
     dict(cin=2, cout=4, kernel=5, padding=(0, 3), hw=(6, 5), bias=False),  # padded columns only
+    dict(cin=20, cout=5, kernel=5, padding=2, hw=(6, 7), bias=True),  # 20 channels, "same"
 ]
 
 
@@ -107,12 +108,15 @@ def test_direct_path_batch_shards(monkeypatch):
 def test_direct_choice():
     same = _prm(2)
     valid = _prm(0)
-    # up to 16 input channels with 5-wide kernels: direct; more channels, 3x3: not
+    # up to 16 input channels with 5-wide kernels: direct; many more channels, 3x3: not
     assert choose_path(np, (64, 1, 28, 28), (6, 1, 5, 5), same, np.float32) == "direct"
     assert choose_path(np, (8, 3, 32, 32), (6, 3, 5, 5), valid, np.float64) == "direct"
     assert choose_path(np, (2, 3, 5, 5), (6, 3, 5, 5), valid, np.float32) == "direct"
     assert choose_path(np, (64, 6, 14, 14), (16, 6, 5, 5), valid, np.float32) == "direct"
     assert choose_path(np, (64, 16, 14, 14), (16, 16, 5, 5), same, np.float32) == "direct"
+    # 17-20 channels only when the padding keeps the size ("same")
+    assert choose_path(np, (64, 20, 14, 14), (32, 20, 5, 5), same, np.float32) == "direct"
+    assert choose_path(np, (64, 20, 14, 14), (32, 20, 5, 5), valid, np.float32) != "direct"
     assert choose_path(np, (64, 24, 14, 14), (32, 24, 5, 5), same, np.float32) != "direct"
     assert choose_path(np, (64, 3, 32, 32), (64, 3, 3, 3), _prm(1), np.float32) != ("direct")
     with conv_path("direct"):  # forced, but strided, dilated, grouped, 3 wide or integer: no

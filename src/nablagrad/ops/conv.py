@@ -79,10 +79,10 @@ def conv_path(name: str | None) -> Iterator[None]:
 
 def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any) -> str:
     """The path a convolution of these shapes takes: "winograd6" (F(4x4, 3x3)) for 3x3
-    stride-1 kernels on enough channels, "direct" (compiled) for 5-wide kernels on up to 8
-    input channels where ``direct_pays``, "rowshift" for 5x5 kernels on more channels where
-    ``rowshift_pays``,
-    "fft" where ``fft_conv_ok`` estimates it cheaper than im2col, else
+    stride-1 kernels on enough channels, "direct" (compiled) for 5-wide kernels on up to 16
+    input channels (20 with "same" padding: ``direct_pays``), "rowshift" for 5x5 kernels on
+    more channels where ``rowshift_pays``, "fft" where ``fft_conv_ok`` estimates it cheaper
+    than im2col, else
     "im2col" ("winograd", F(2x2, 3x3), only when forced)."""
     if _forced == "winograd" and winograd_ok(xp, x_shape, w_shape, prm, dtype):
         return "winograd"
@@ -107,7 +107,7 @@ def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any)
             return "im2col"
         if winograd_ok(xp, x_shape, w_shape, prm, dtype):
             return "winograd"
-    if direct_ok(xp, x_shape, w_shape, prm, dtype) and direct_pays(x_shape):
+    if direct_ok(xp, x_shape, w_shape, prm, dtype) and direct_pays(x_shape, w_shape, prm[1]):
         return "direct"
     fft = fft_conv_ok(xp, x_shape, w_shape, prm, dtype)
     if rowshift_ok(xp, x_shape, w_shape, prm, dtype) and rowshift_pays(

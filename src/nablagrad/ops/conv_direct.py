@@ -1,5 +1,6 @@
 """Stride-1 convolution computed directly by compiled kernels, for 5-wide kernels on up to
-16 input channels (both LeNet-5 convolutions, 1 or 3 channel images, small CNNs).
+16 input channels, 20 with "same" padding (both LeNet-5 convolutions, 1 or 3 channel images,
+small CNNs).
 
 On such layers im2col's GEMM has a small inner dimension (C*KH*KW = 25 for one channel): it is
 bound by building and reading the column matrix (KH*KW copies of the input), and OpenBLAS runs
@@ -50,16 +51,26 @@ def direct_ok(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any) -
     return hp >= w_shape[2] and wp >= 5 and min(x_shape[0], x_shape[1], w_shape[0]) > 0
 
 
-def direct_pays(x_shape: tuple) -> bool:
-    """Whether to prefer the direct path (given it applies): up to 16 input channels.
-    Measured (batch 64, fwd + bwd, ms on 1 thread / 2 threads; direct against the best other
-    path): 1->6 28x28 pad 2 (no input gradient): 0.66 / 0.61 against 1.24 / 0.93 (im2col);
-    6->16 14x14: 1.21 / 0.84 against 1.70 / 1.19 (row shift); 16->16 14x14 pad 2: 4.25 /
-    2.31 against 4.50 / 2.84 (FFT); 6->16 10x10: 0.66 / 0.56 against 0.91 / 0.90; 16->32
-    10x10 pad 2: 4.93 / 2.82 against 4.80 / 2.99 (FFT); 3->64 32x32 pad 2: 17.7 / 10.7
-    against 18.5 / 11.5 (im2col); but 24->32 14x14 pad 2: 12.8 / 6.7 against 9.7 / 5.6 and
-    32->64 8x8 pad 2: 16.4 / 7.7 against 8.8 / 5.6 (FFT)."""
-    return x_shape[1] <= 16
+def direct_pays(x_shape: tuple, w_shape: tuple, padding: tuple) -> bool:
+    """Whether to prefer the direct path (given it applies): up to 16 input channels, and up
+    to 20 when the padding keeps the image size ("same": the flat run then wastes only the
+    shared padding, 1.3x for 14x14 planes; a valid 14x14 -> 10x10 one wastes 2x).
+    Measured (batch 64 unless said, fwd + bwd, ms on 1 thread / 2 threads; direct against the
+    best other path): 1->6 28x28 pad 2 (no input gradient): 0.66 / 0.61 against 1.24 / 0.93
+    (im2col); 6->16 14x14: 1.21 / 0.84 against 1.70 / 1.19 (row shift); 16->16 14x14 pad 2:
+    3.2 / 1.9 against 4.5 / 2.8 (FFT); 3->64 32x32 pad 2: 17.7 / 10.7 against 18.5 / 11.5
+    (im2col); same-padded 20->32 14x14: 7.7 / 4.3 against 9.1 / 5.4 (FFT), 20->20 14x14:
+    4.6 / 2.7 against 6.4 / 4.0, 20->32 28x28: 28.9 / 15.8 against 29.1 / 16.8, 20->64 7x7:
+    4.8 / 2.7 against 6.4 / 4.1, 18->48 14x14: 10.8 / 6.0 against 12.3 / 7.4; but same-padded
+    24->32 28x28: 38.0 / 18.6 against 34.0 / 19.4, 32->32 14x14: 12.5 / 6.5 against 12.1 /
+    7.1, and valid 24->64 14x14: 14.5 / 8.9 against 11.3 / 6.9, valid 20->40 10x10 (batch
+    128): 7.5 / 4.2 against 6.5 / 3.9 (FFT)."""
+    channels = x_shape[1]
+    if channels <= 16:
+        return True
+    (pt, pb), (pl, pr) = padding
+    same = pt + pb == w_shape[2] - 1 and pl + pr == w_shape[3] - 1
+    return channels <= 20 and same
 
 
 # positions per tile of the forward and input-gradient kernels: four accumulator tiles of 2048
