@@ -328,12 +328,16 @@ def test_winograd6_needs_enough_output_tiles():
         lambda lib: lib.nn.MaxPool2d(2),
         lambda lib: lib.nn.AvgPool2d(2),
         lambda lib: lib.nn.ReLU(),
+        lambda lib: lib.nn.Sigmoid(),
+        lambda lib: lib.nn.Tanh(),
     ],
-    ids=["batchnorm", "maxpool", "avgpool", "relu"],
+    ids=["batchnorm", "maxpool", "avgpool", "relu", "sigmoid", "tanh"],
 )
 def test_batch_split_passes_match_torch(monkeypatch, make):
-    """Batch norm, block pooling and ReLU split their passes over the batch between threads
-    (uneven shards, partial per-channel sums added up): torch's values and gradients."""
+    """Batch norm, block pooling, ReLU, sigmoid and tanh split their passes over the batch
+    between threads (uneven shards, partial per-channel sums added up): torch's values and
+    gradients.  The input is large enough (21,504 elements) for the activations' pooled,
+    split formulas rather than their small-array ones."""
     from nablagrad import parallel
 
     monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))  # split even tiny work
@@ -342,6 +346,6 @@ def test_batch_split_passes_match_torch(monkeypatch, make):
     try:
         assert len(parallel.batch_ranges(np, 7, 10)) == 3
         torch.manual_seed(5)
-        compare_module(make(ng), make(torch), (7, 4, 6, 8), atol=1e-5, rtol=1e-5)
+        compare_module(make(ng), make(torch), (7, 4, 24, 32), atol=1e-5, rtol=1e-5)
     finally:
         ng.set_num_threads(old)

@@ -70,6 +70,15 @@ class Row:
 _POOLED_MIN = 1 << 14
 
 
+def _pooled_pass(like: Any, fn: Any) -> Any:
+    """A pooled buffer shaped like ``like``, filled by ``fn(a, b, out[a:b])`` for every batch
+    shard ``like[a:b]`` (``parallel.over_batch``: split between threads when large)."""
+    mod = xp(like)
+    out = scratch_empty(mod, like.shape, like.dtype)
+    over_batch(mod, like.shape[0], like.size, lambda a, b: fn(a, b, out[a:b]))
+    return out
+
+
 def _sigmoid(x: Any) -> Any:
     # sigma(x) = (1 + tanh(x / 2)) / 2: one transcendental, no overflow.
     mod, half = xp(x), x.dtype.type(0.5)
@@ -78,17 +87,14 @@ def _sigmoid(x: Any) -> Any:
         out *= half
         out += half
         return out
-    out = scratch_empty(mod, x.shape, x.dtype)
 
-    def shard(a: int, b: int) -> None:
-        o = out[a:b]
+    def shard(a: int, b: int, o: Any) -> None:
         mod.multiply(x[a:b], half, out=o)
         mod.tanh(o, out=o)
         o *= half
         o += half
 
-    over_batch(mod, x.shape[0], x.size, shard)
-    return out
+    return _pooled_pass(x, shard)
 
 
 def _fits(g: Any, out: Any) -> bool:
@@ -102,25 +108,20 @@ def _sigmoid_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     if m.tensors or not _fits(g, out):
         return g * out * (1 - out)
     mod = xp(out)
-    r = scratch_empty(mod, out.shape, out.dtype)
 
-    def shard(a: int, b: int) -> None:
-        ra = r[a:b]
-        mod.subtract(1, out[a:b], out=ra)
-        ra *= out[a:b]
-        ra *= g[a:b]
+    def shard(a: int, b: int, r: Any) -> None:
+        mod.subtract(1, out[a:b], out=r)
+        r *= out[a:b]
+        r *= g[a:b]
 
-    over_batch(mod, out.shape[0], out.size, shard)
-    return r
+    return _pooled_pass(out, shard)
 
 
 def _tanh(x: Any) -> Any:
     mod = xp(x)
     if x.size < _POOLED_MIN:
         return mod.tanh(x)
-    r = scratch_empty(mod, x.shape, x.dtype)
-    over_batch(mod, x.shape[0], x.size, lambda a, b: mod.tanh(x[a:b], out=r[a:b]))
-    return r
+    return _pooled_pass(x, lambda a, b, r: mod.tanh(x[a:b], out=r))
 
 
 def _tanh_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
@@ -128,25 +129,20 @@ def _tanh_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     if m.tensors or not _fits(g, out):
         return g * (1 - out * out)
     mod = xp(out)
-    r = scratch_empty(mod, out.shape, out.dtype)
 
-    def shard(a: int, b: int) -> None:
-        ra = r[a:b]
-        mod.multiply(out[a:b], out[a:b], out=ra)
-        mod.subtract(1, ra, out=ra)
-        ra *= g[a:b]
+    def shard(a: int, b: int, r: Any) -> None:
+        mod.multiply(out[a:b], out[a:b], out=r)
+        mod.subtract(1, r, out=r)
+        r *= g[a:b]
 
-    over_batch(mod, out.shape[0], out.size, shard)
-    return r
+    return _pooled_pass(out, shard)
 
 
 def _relu(x: Any) -> Any:
     mod = xp(x)
     if x.dtype.kind != "f" or x.size < _POOLED_MIN:
         return mod.maximum(x, 0)
-    r = scratch_empty(mod, x.shape, x.dtype)
-    over_batch(mod, x.shape[0], x.size, lambda a, b: mod.maximum(x[a:b], 0, out=r[a:b]))
-    return r
+    return _pooled_pass(x, lambda a, b, r: mod.maximum(x[a:b], 0, out=r))
 
 
 def _relu_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
@@ -154,15 +150,13 @@ def _relu_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     if m.tensors or not _fits(g, out) or out.dtype.kind != "f":
         return g * (m.raw(out) > 0)
     mod = xp(out)
-    r = scratch_empty(mod, out.shape, out.dtype)
 
-    def shard(a: int, b: int) -> None:  # the mask from the pool too (no page faults)
-        mask = scratch_empty(mod, out[a:b].shape, mod.bool_)
+    def shard(a: int, b: int, r: Any) -> None:  # the mask from the pool too (no page faults)
+        mask = scratch_empty(mod, r.shape, mod.bool_)
         mod.greater(out[a:b], 0, out=mask)
-        mod.multiply(g[a:b], mask, out=r[a:b])
+        mod.multiply(g[a:b], mask, out=r)
 
-    over_batch(mod, out.shape[0], out.size, shard)
-    return r
+    return _pooled_pass(out, shard)
 
 
 def _pow_grad_exponent(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
