@@ -207,7 +207,12 @@ def batch_ranges(xp: Any, n: int, work: int, min_work: int = SPLIT_MIN_ELEMENTS)
     threads = min(_num_threads, n)
     if threads <= 1 or work < min_work or xp.__name__ != "numpy":
         return [(0, n)]
-    bounds = [n * i // threads for i in range(threads + 1)]
+    return _even_ranges(n, threads)
+
+
+def _even_ranges(n: int, parts: int) -> list:
+    """``parts`` contiguous ranges (start, stop) covering 0..n, sizes differing by at most 1."""
+    bounds = [n * i // parts for i in range(parts + 1)]
     return list(zip(bounds[:-1], bounds[1:]))
 
 
@@ -281,9 +286,7 @@ def matmul(a: Any, b: Any) -> Any:
             def block(r0: int, r1: int) -> None:
                 np_.matmul(a, b[:, r0:r1], out=out[:, r0:r1])
 
-        size = max(m, n)
-        bounds = [size * i // threads for i in range(threads + 1)]
         with single_threaded_blas():
-            run([lambda r0=r0, r1=r1: block(r0, r1) for r0, r1 in zip(bounds[:-1], bounds[1:])])
+            over_ranges(_even_ranges(max(m, n), threads), block)
         return out
     return backend.matmul(a, b)
