@@ -82,8 +82,7 @@ def choose_path(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple, dtype: Any)
     stride-1 kernels on enough channels, "direct" (compiled) for 5-wide kernels on up to 16
     input channels (20 with "same" padding: ``direct_pays``), "rowshift" for 5x5 kernels on
     more channels where ``rowshift_pays``, "fft" where ``fft_conv_ok`` estimates it cheaper
-    than im2col, else
-    "im2col" ("winograd", F(2x2, 3x3), only when forced)."""
+    than im2col, else "im2col" ("winograd", F(2x2, 3x3), only when forced)."""
     if _forced == "winograd" and winograd_ok(xp, x_shape, w_shape, prm, dtype):
         return "winograd"
     if _forced == "fft" and fft_conv_ok(xp, x_shape, w_shape, prm, dtype, force=True):
