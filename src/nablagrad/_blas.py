@@ -315,12 +315,12 @@ def matmul(a: Any, b: Any) -> Any:
 
     For a product of ``2**18`` to ``PRODUCT_THREADS_MIN_MACS`` multiply-adds (of any size while
     batch shards run: ``note_shards``) OpenBLAS would wake its thread pool to save a few tens of
-    microseconds (LeNet-5's 64x400x120 layer: 52 against 32 us), and the woken workers then spin for ~0.1 s on the cores that nablagrad's own threads
-    (convolution shards, optimizer steps) need: on 2 cores, a LeNet-5 training step took
-    4.6-4.9 ms with them spinning against 3.5 ms without.  Larger products keep the BLAS's
-    threads (a 128x784x256 product: 415 us on one, 221 us on two; a 128x256x128 one, 68 against
-    39 us).  Operands other than NumPy
-    arrays (CuPy arrays, Tensors under ``create_graph``) take their own ``@``.
+    microseconds (LeNet-5's 64x400x120 layer: 52 against 32 us), and the woken workers then
+    spin for ~0.1 s on the cores that nablagrad's own threads (convolution shards, optimizer
+    steps) need: on 2 cores, a LeNet-5 training step took 4.6-4.9 ms with them spinning against
+    3.5 ms without.  Larger products keep the BLAS's threads (a 128x784x256 product: 415 us on
+    one, 221 us on two; a 128x256x128 one, 68 against 39 us).  Operands other than NumPy arrays
+    (CuPy arrays, Tensors under ``create_graph``) take their own ``@``.
 
     Example:
         >>> import numpy as np
