@@ -50,7 +50,12 @@ def _modules(case: dict) -> tuple:
 @NEEDS_JIT
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("double", [False, True])
-def test_direct_path_matches_torch(case, double):
+@pytest.mark.parametrize("layout", ["flat", "chunked"])
+def test_direct_path_matches_torch(case, double, layout, monkeypatch):
+    """Both layouts (``conv_direct._chunked`` chooses by shape) on every case."""
+    from nablagrad.ops import conv_direct
+
+    monkeypatch.setattr(conv_direct, "_chunked", lambda *a: layout == "chunked")
     shape = (3, case["cin"]) + case["hw"]
     ng_m, t_m = _modules(case)
     with conv_path("direct"):
@@ -60,6 +65,36 @@ def test_direct_path_matches_torch(case, double):
             compare_module(ng_m, t_m, shape, x=x, atol=1e-11, rtol=1e-11)
         else:
             compare_module(ng_m, t_m, shape, atol=1e-4, rtol=1e-4)
+
+
+@NEEDS_JIT
+@pytest.mark.parametrize("batch", [32, 45, 60, 64, 90])
+def test_chunked_layout_batches(batch):
+    """LeNet's second layer (valid: chunks by shape) on whole chunks of 32 images (32, 64), a
+    last chunk filled with empty images (60, 90), and a batch left to the flat run (45)."""
+    from nablagrad.ops import conv_direct
+
+    torch.manual_seed(27)
+    t_m = torch.nn.Conv2d(6, 16, 5)
+    ng_m = nn.Conv2d(6, 16, 5)
+    chunked = conv_direct._chunked((batch, 6, 14, 14), (16, 6, 5, 5), ((0, 0), (0, 0)))
+    assert chunked == (batch != 45)
+    with conv_path("direct"):  # weight gradients: sums of 4,500+ float32 products up to ~16
+        compare_module(ng_m, t_m, (batch, 6, 14, 14), atol=1e-3, rtol=1e-4)
+
+
+@NEEDS_JIT
+def test_chunked_choice():
+    """Chunks where the flat run wastes 1.5x or more and the last chunk is mostly full."""
+    from nablagrad.ops.conv_direct import _chunked
+
+    valid, same = ((0, 0), (0, 0)), ((2, 2), (2, 2))
+    assert _chunked((64, 6, 14, 14), (16, 6, 5, 5), valid)  # 196 positions per 100 pixels
+    assert _chunked((60, 6, 14, 14), (16, 6, 5, 5), valid)  # 64 <= 1.25 * 60
+    assert not _chunked((40, 6, 14, 14), (16, 6, 5, 5), valid)  # 64 > 1.25 * 40
+    assert not _chunked((8, 6, 14, 14), (16, 6, 5, 5), valid)
+    assert not _chunked((64, 16, 14, 14), (16, 16, 5, 5), same)  # 256 per 196: 1.3x
+    assert not _chunked((64, 1, 28, 28), (6, 1, 5, 5), same)
 
 
 @NEEDS_JIT
