@@ -1,0 +1,76 @@
+"""ReLU's pooled passes (arrays of 2**14 elements or more) with the compiled kernels
+(``ops/_activation_jit.py``) and with the NumPy fallback: torch's values and gradients,
+including NaN, infinities and signed zeros, float32 and float64, batch shards, and arrays the
+kernels do not take (non-contiguous, float16)."""
+
+import numpy as np
+import pytest
+import torch
+from helpers import assert_close
+from kernel_modes import kernel_mode  # noqa: F401 - runs every test with both kernels
+
+import nablagrad as ng
+
+SHAPE = (8, 4, 32, 24)  # 24,576 elements: the pooled path
+
+
+def _input(dtype) -> np.ndarray:
+    x = np.random.default_rng(3).standard_normal(SHAPE).astype(dtype)
+    x.reshape(-1)[:6] = [np.nan, -0.0, 0.0, np.inf, -np.inf, -np.nan]
+    return x
+
+
+def _both(x: np.ndarray, g: np.ndarray) -> tuple:
+    xn = ng.tensor(x, requires_grad=True)
+    yn = ng.relu(xn)
+    yn.backward(ng.tensor(g))
+    xt = torch.tensor(x, requires_grad=True)
+    yt = torch.relu(xt)
+    yt.backward(torch.tensor(g))
+    return yn, xn.grad, yt, xt.grad
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_matches_torch(dtype, kernel_mode):  # noqa: F811 - the fixture's value
+    x = _input(dtype)
+    g = np.random.default_rng(4).standard_normal(SHAPE).astype(dtype)
+    g.reshape(-1)[7] = np.nan  # a NaN gradient passes where the output is positive
+    x.reshape(-1)[7] = 1.0
+    yn, gn, yt, gt = _both(x, g)
+    assert_close(yn, yt.detach(), 0, 0, "relu")
+    assert_close(gn, gt, 0, 0, "relu gradient")
+    # the compiled kernel keeps -0.0 as torch does (NumPy's maximum gives +0.0 there)
+    if kernel_mode == "compiled":
+        from nablagrad.ops import _activation_jit
+
+        assert _activation_jit.relu._compiled is not None  # it ran (no silent fallback)
+        assert _activation_jit.relu_grad._compiled is not None
+        assert np.array_equal(np.signbit(yn.detach().numpy()), np.signbit(yt.detach().numpy()))
+
+
+def test_relu_non_contiguous_and_float16():
+    """Inputs the kernels do not take go through NumPy: same results."""
+    x = _input(np.float32)[:, :, :, ::2]
+    g = np.ones(x.shape, np.float32)
+    yn, gn, yt, gt = _both(x, g)
+    assert_close(yn, yt.detach(), 0, 0, "strided relu")
+    assert_close(gn, gt, 0, 0, "strided relu gradient")
+    h = np.random.default_rng(5).standard_normal(SHAPE).astype(np.float16)
+    assert_close(ng.relu(ng.tensor(h)), torch.relu(torch.tensor(h)), 0, 0, "float16 relu")
+
+
+def test_relu_batch_shards(monkeypatch):
+    """Split over three threads (uneven shards): the same values."""
+    from nablagrad import parallel
+
+    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))
+    old = ng.get_num_threads()
+    ng.set_num_threads(3)
+    try:
+        x = _input(np.float32)[:7]
+        g = np.random.default_rng(6).standard_normal(x.shape).astype(np.float32)
+        yn, gn, yt, gt = _both(x, g)
+        assert_close(yn, yt.detach(), 0, 0, "relu")
+        assert_close(gn, gt, 0, 0, "relu gradient")
+    finally:
+        ng.set_num_threads(old)
