@@ -89,11 +89,16 @@ def _sigmoid(x: Any) -> Any:
         out += half
         return out
 
+    compiled = _compiled(x)
+
     def shard(a: int, b: int, o: Any) -> None:
         mod.multiply(x[a:b], half, out=o)
         mod.tanh(o, out=o)
-        o *= half
-        o += half
+        if compiled:
+            jit.half_plus_half(o.reshape(-1))
+        else:
+            o *= half
+            o += half
 
     return _pooled_pass(x, shard)
 
@@ -109,6 +114,8 @@ def _sigmoid_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     if m.tensors or not _fits(g, out):
         return g * out * (1 - out)
     mod = xp(out)
+    if _compiled(g, out):
+        return _pooled_pass(out, _rows(jit.sigmoid_grad, g, out))
 
     def shard(a: int, b: int, r: Any) -> None:
         mod.subtract(1, out[a:b], out=r)
@@ -116,6 +123,15 @@ def _sigmoid_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
         r *= g[a:b]
 
     return _pooled_pass(out, shard)
+
+
+def _rows(kernel: Any, g: Any, out: Any) -> Any:
+    """A ``_pooled_pass`` shard running ``kernel(g, out, result)`` on its rows, flattened."""
+
+    def shard(a: int, b: int, r: Any) -> None:
+        kernel(g[a:b].reshape(-1), out[a:b].reshape(-1), r.reshape(-1))
+
+    return shard
 
 
 def _tanh(x: Any) -> Any:
@@ -130,6 +146,8 @@ def _tanh_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     if m.tensors or not _fits(g, out):
         return g * (1 - out * out)
     mod = xp(out)
+    if _compiled(g, out):
+        return _pooled_pass(out, _rows(jit.tanh_grad, g, out))
 
     def shard(a: int, b: int, r: Any) -> None:
         mod.multiply(out[a:b], out[a:b], out=r)
@@ -168,11 +186,7 @@ def _relu_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
         return g * ~(m.raw(out) <= 0)
     mod = xp(out)
     if _compiled(g, out):
-
-        def compiled(a: int, b: int, r: Any) -> None:
-            jit.relu_grad(g[a:b].reshape(-1), out[a:b].reshape(-1), r.reshape(-1))
-
-        return _pooled_pass(out, compiled)
+        return _pooled_pass(out, _rows(jit.relu_grad, g, out))
 
     def shard(a: int, b: int, r: Any) -> None:  # the mask from the pool too (no page faults)
         mask = scratch_empty(mod, r.shape, mod.bool_)

@@ -1,7 +1,7 @@
-"""ReLU's pooled passes (arrays of 2**14 elements or more) with the compiled kernels
-(``ops/_activation_jit.py``) and with the NumPy fallback: torch's values and gradients,
-including NaN, infinities and signed zeros, float32 and float64, batch shards, and arrays the
-kernels do not take (non-contiguous, float16)."""
+"""ReLU's, sigmoid's and tanh's pooled passes (arrays of 2**14 elements or more) with the
+compiled kernels (``ops/_activation_jit.py``) and with the NumPy fallback: torch's values and
+gradients, including NaN, infinities and signed zeros, float32 and float64, batch shards, and
+arrays the kernels do not take (non-contiguous, float16)."""
 
 import numpy as np
 import pytest
@@ -20,12 +20,12 @@ def _input(dtype) -> np.ndarray:
     return x
 
 
-def _both(x: np.ndarray, g: np.ndarray) -> tuple:
+def _both(x: np.ndarray, g: np.ndarray, name: str = "relu") -> tuple:
     xn = ng.tensor(x, requires_grad=True)
-    yn = ng.relu(xn)
+    yn = getattr(ng, name)(xn)
     yn.backward(ng.tensor(g))
     xt = torch.tensor(x, requires_grad=True)
-    yt = torch.relu(xt)
+    yt = getattr(torch, name)(xt)
     yt.backward(torch.tensor(g))
     return yn, xn.grad, yt, xt.grad
 
@@ -74,3 +74,23 @@ def test_relu_batch_shards(monkeypatch):
         assert_close(gn, gt, 0, 0, "relu gradient")
     finally:
         ng.set_num_threads(old)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_tanh_match_torch(name, dtype, kernel_mode):  # noqa: F811 - the fixture's value
+    """Values and gradients to a few units in the last place (sigmoid is computed as
+    (1 + tanh(x/2)) / 2, torch's directly), NaN and infinities included."""
+    x = _input(dtype) * 4
+    g = np.random.default_rng(7).standard_normal(SHAPE).astype(dtype)
+    yn, gn, yt, gt = _both(x, g, name)
+    tol = 2e-7 if dtype == np.float32 else 1e-15
+    assert_close(yn, yt.detach(), tol, tol, name)
+    # 1 - t^2 and s (1 - s) cancel near saturation: absolute errors of a few float32 units
+    # of the gradient's scale (|g| ~ 1)
+    assert_close(gn, gt, 5 * tol, tol, f"{name} gradient")
+    if kernel_mode == "compiled":
+        from nablagrad.ops import _activation_jit
+
+        assert _activation_jit.tanh_grad._compiled is not None or name == "sigmoid"
+        assert _activation_jit.sigmoid_grad._compiled is not None or name == "tanh"
