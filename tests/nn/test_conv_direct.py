@@ -50,12 +50,12 @@ def _modules(case: dict) -> tuple:
 @NEEDS_JIT
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("double", [False, True])
-@pytest.mark.parametrize("layout", ["flat", "chunked"])
+@pytest.mark.parametrize("layout", [0, 32, 64], ids=["flat", "chunks32", "chunks64"])
 def test_direct_path_matches_torch(case, double, layout, monkeypatch):
-    """Both layouts (``conv_direct._chunked`` chooses by shape) on every case."""
+    """Every layout (``conv_direct._chunk_size`` chooses by shape) on every case."""
     from nablagrad.ops import conv_direct
 
-    monkeypatch.setattr(conv_direct, "_chunked", lambda *a: layout == "chunked")
+    monkeypatch.setattr(conv_direct, "_chunk_size", lambda *a: layout)
     shape = (3, case["cin"]) + case["hw"]
     ng_m, t_m = _modules(case)
     with conv_path("direct"):
@@ -68,33 +68,37 @@ def test_direct_path_matches_torch(case, double, layout, monkeypatch):
 
 
 @NEEDS_JIT
-@pytest.mark.parametrize("batch", [32, 45, 60, 64, 90])
-def test_chunked_layout_batches(batch):
-    """LeNet's second layer (valid: chunks by shape) on whole chunks of 32 images (32, 64), a
-    last chunk filled with empty images (60, 90), and a batch left to the flat run (45)."""
+@pytest.mark.parametrize("batch,chunk", [(32, 32), (45, 0), (60, 64), (64, 64), (90, 32)])
+def test_chunked_layout_batches(batch, chunk):
+    """LeNet-5's second layer (valid: chunks by shape) on whole chunks (32, 64), a last chunk
+    filled with empty images (60 in one of 64, 90 in three of 32), and a batch left to the flat
+    run (45: 64 images would add over a quarter)."""
     from nablagrad.ops import conv_direct
 
     torch.manual_seed(27)
     t_m = torch.nn.Conv2d(6, 16, 5)
     ng_m = nn.Conv2d(6, 16, 5)
-    chunked = conv_direct._chunked((batch, 6, 14, 14), (16, 6, 5, 5), ((0, 0), (0, 0)))
-    assert chunked == (batch != 45)
+    assert conv_direct._chunk_size((batch, 6, 14, 14), (16, 6, 5, 5), ((0, 0), (0, 0))) == chunk
     with conv_path("direct"):  # weight gradients: sums of 4,500+ float32 products up to ~16
         compare_module(ng_m, t_m, (batch, 6, 14, 14), atol=1e-3, rtol=1e-4)
 
 
 @NEEDS_JIT
-def test_chunked_choice():
-    """Chunks where the flat run wastes 1.5x or more and the last chunk is mostly full."""
-    from nablagrad.ops.conv_direct import _chunked
+def test_chunk_size_choice():
+    """Chunks where the flat run wastes 1.5x or more (64 or 32 images) or, for chunks of 64,
+    on small "same"-padded planes; never when the last chunk would be mostly empty or a
+    chunk's output row is long."""
+    from nablagrad.ops.conv_direct import _chunk_size
 
     valid, same = ((0, 0), (0, 0)), ((2, 2), (2, 2))
-    assert _chunked((64, 6, 14, 14), (16, 6, 5, 5), valid)  # 196 positions per 100 pixels
-    assert _chunked((60, 6, 14, 14), (16, 6, 5, 5), valid)  # 64 <= 1.25 * 60
-    assert not _chunked((40, 6, 14, 14), (16, 6, 5, 5), valid)  # 64 > 1.25 * 40
-    assert not _chunked((8, 6, 14, 14), (16, 6, 5, 5), valid)
-    assert not _chunked((64, 16, 14, 14), (16, 16, 5, 5), same)  # 256 per 196: 1.3x
-    assert not _chunked((64, 1, 28, 28), (6, 1, 5, 5), same)
+    assert _chunk_size((64, 6, 14, 14), (16, 6, 5, 5), valid) == 64  # 196 positions per 100
+    assert _chunk_size((32, 6, 14, 14), (16, 6, 5, 5), valid) == 32
+    assert _chunk_size((40, 6, 14, 14), (16, 6, 5, 5), valid) == 0  # 64 > 1.25 * 40
+    assert _chunk_size((8, 6, 14, 14), (16, 6, 5, 5), valid) == 0
+    assert _chunk_size((64, 16, 14, 14), (16, 16, 5, 5), same) == 64  # 256 per 196, short rows
+    assert _chunk_size((32, 16, 14, 14), (16, 16, 5, 5), same) == 0  # only 64s beat the flat run
+    assert _chunk_size((64, 1, 28, 28), (6, 1, 5, 5), same) == 0  # rows of 28 x 64: too long
+    assert _chunk_size((64, 3, 16, 16), (8, 3, 5, 5), same) == 0
 
 
 @NEEDS_JIT

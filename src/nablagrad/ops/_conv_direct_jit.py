@@ -171,78 +171,59 @@ weight_grad = LazyKernel(_weight_grad)
 
 # -- chunked layout: the batch innermost ----------------------------------------------------------
 #
-# ``src`` (B, C, rows, cols * CHUNK): CHUNK images side by side at every pixel (chunk b, channel
-# c, row i, column j, image k at [b, c, i, j*CHUNK + k]), so output row i of every image in the
-# chunk is one run of OW*CHUNK positions and kernel tap (p, q) reads the run of row i + p shifted
-# by q*CHUNK: no position is wasted.  Rows above and below the stored ones read as zeros (the
-# vertical padding is not stored: ``shift`` is the top padding).  CHUNK is a compile-time
-# constant: with the offsets q*CHUNK known the compiler vectorises the runs (16 GMAC/s with the
-# chunk size as an argument, ~100 with it fixed); a ``range`` over only the rows present, instead
-# of skipping the missing ones, cost 2.6x as well.
+# ``src`` (B, C, rows, cols * chunk): ``chunk`` images side by side at every pixel (chunk b,
+# channel c, row i, column j, image k at [b, c, i, j*chunk + k]), so output row i of every image
+# in the chunk is one run of OW*chunk positions and kernel tap (p, q) reads the run of row i + p
+# shifted by q*chunk: no position is wasted.  Rows above and below the stored ones read as zeros
+# (the vertical padding is not stored: ``shift`` is the top padding).  The chunk size is a
+# compile-time constant of each kernel (``_chunk_kernels`` makes one set per size): with the
+# offsets q*chunk known the compiler vectorises the runs (16 GMAC/s with the chunk size as an
+# argument, ~100 with it fixed); a ``range`` over only the rows present, instead of skipping the
+# missing ones, cost 2.6x as well.
 
-CHUNK = 32
-
-
-def _chunk_corr4(src: Any, w: Any, acc: Any, o_hi: int, shift: int, col0: int, zero: Any) -> None:
-    """acc[b, o, i, t] = sum over c, p, q of w[o, c, p, q] * src[b, c, i + p - shift,
-    col0 + t + q*CHUNK] (rows outside ``src`` read as zeros), t < acc.shape[3], for output
-    channels o < o_hi (a multiple of four)."""
-    nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
-    kh_ = w.shape[2]
-    oh, run = acc.shape[2], acc.shape[3]
-    s = CHUNK
-    for b in range(nb):
-        for i in range(oh):
-            p0, p1 = max(0, shift - i), min(kh_, nr + shift - i)
-            for o in range(0, o_hi, 4):
-                a0, a1, a2, a3 = acc[b, o, i], acc[b, o + 1, i], acc[b, o + 2, i], acc[b, o + 3, i]
-                for t in range(run):
-                    a0[t] = zero
-                    a1[t] = zero
-                    a2[t] = zero
-                    a3[t] = zero
-                for c in range(c_):
-                    for p in range(kh_):
-                        if p < p0 or p >= p1:
-                            continue
-                        r = src[b, c, i + p - shift, col0:]
-                        w0, w1, w2, w3 = w[o, c, p], w[o + 1, c, p], w[o + 2, c, p], w[o + 3, c, p]
-                        for t in range(run):
-                            x0, x1, x2 = r[t], r[t + s], r[t + 2 * s]
-                            x3, x4 = r[t + 3 * s], r[t + 4 * s]
-                            a0[t] += w0[0] * x0 + w0[1] * x1 + w0[2] * x2 + w0[3] * x3 + w0[4] * x4
-                            a1[t] += w1[0] * x0 + w1[1] * x1 + w1[2] * x2 + w1[3] * x3 + w1[4] * x4
-                            a2[t] += w2[0] * x0 + w2[1] * x1 + w2[2] * x2 + w2[3] * x3 + w2[4] * x4
-                            a3[t] += w3[0] * x0 + w3[1] * x1 + w3[2] * x2 + w3[3] * x3 + w3[4] * x4
+CHUNKS = (64, 32)
 
 
-def _chunk_corr_few(
-    src: Any, w: Any, acc: Any, o_lo: int, shift: int, col0: int, zero: Any
-) -> None:
-    """``_chunk_corr4`` for the output channels from o_lo on: a pair per pass, then one."""
-    nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
-    o_, _, kh_, _ = w.shape
-    oh, run = acc.shape[2], acc.shape[3]
-    s = CHUNK
-    for b in range(nb):
-        for i in range(oh):
-            p0, p1 = max(0, shift - i), min(kh_, nr + shift - i)
-            o = o_lo
-            while o < o_:
-                pair = o + 2 <= o_
-                a0 = acc[b, o, i]
-                a1 = acc[b, o + 1, i] if pair else a0
-                for t in range(run):
-                    a0[t] = zero
-                    a1[t] = zero
-                for c in range(c_):
-                    for p in range(kh_):
-                        if p < p0 or p >= p1:
-                            continue
-                        r = src[b, c, i + p - shift, col0:]
-                        w0 = w[o, c, p]
-                        if pair:
-                            w1 = w[o + 1, c, p]
+def _chunk_kernels(chunk: int) -> dict:
+    """The chunked layout's kernels for chunks of ``chunk`` images (closures over the size,
+    which Numba compiles as a constant), not compiled until first called."""
+
+    def _chunk_corr4(
+        src: Any, w: Any, acc: Any, o_hi: int, shift: int, col0: int, zero: Any
+    ) -> None:
+        """acc[b, o, i, t] = sum over c, p, q of w[o, c, p, q] * src[b, c, i + p - shift,
+        col0 + t + q*chunk] (rows outside ``src`` read as zeros), t < acc.shape[3], for output
+        channels o < o_hi (a multiple of four)."""
+        nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
+        kh_ = w.shape[2]
+        oh, run = acc.shape[2], acc.shape[3]
+        s = chunk
+        for b in range(nb):
+            for i in range(oh):
+                p0, p1 = max(0, shift - i), min(kh_, nr + shift - i)
+                for o in range(0, o_hi, 4):
+                    a0, a1, a2, a3 = (
+                        acc[b, o, i],
+                        acc[b, o + 1, i],
+                        acc[b, o + 2, i],
+                        acc[b, o + 3, i],
+                    )
+                    for t in range(run):
+                        a0[t] = zero
+                        a1[t] = zero
+                        a2[t] = zero
+                        a3[t] = zero
+                    for c in range(c_):
+                        for p in range(kh_):
+                            if p < p0 or p >= p1:
+                                continue
+                            r = src[b, c, i + p - shift, col0:]
+                            w0, w1, w2, w3 = (
+                                w[o, c, p],
+                                w[o + 1, c, p],
+                                w[o + 2, c, p],
+                                w[o + 3, c, p],
+                            )
                             for t in range(run):
                                 x0, x1, x2 = r[t], r[t + s], r[t + 2 * s]
                                 x3, x4 = r[t + 3 * s], r[t + 4 * s]
@@ -252,118 +233,171 @@ def _chunk_corr_few(
                                 a1[t] += (
                                     w1[0] * x0 + w1[1] * x1 + w1[2] * x2 + w1[3] * x3 + w1[4] * x4
                                 )
-                        else:
-                            for t in range(run):
-                                a0[t] += (
-                                    w0[0] * r[t]
-                                    + w0[1] * r[t + s]
-                                    + w0[2] * r[t + 2 * s]
-                                    + w0[3] * r[t + 3 * s]
-                                    + w0[4] * r[t + 4 * s]
+                                a2[t] += (
+                                    w2[0] * x0 + w2[1] * x1 + w2[2] * x2 + w2[3] * x3 + w2[4] * x4
                                 )
-                o += 2 if pair else 1
+                                a3[t] += (
+                                    w3[0] * x0 + w3[1] * x1 + w3[2] * x2 + w3[3] * x3 + w3[4] * x4
+                                )
+
+    def _chunk_corr_few(
+        src: Any, w: Any, acc: Any, o_lo: int, shift: int, col0: int, zero: Any
+    ) -> None:
+        """``_chunk_corr4`` for the output channels from o_lo on: a pair per pass, then one."""
+        nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
+        o_, _, kh_, _ = w.shape
+        oh, run = acc.shape[2], acc.shape[3]
+        s = chunk
+        for b in range(nb):
+            for i in range(oh):
+                p0, p1 = max(0, shift - i), min(kh_, nr + shift - i)
+                o = o_lo
+                while o < o_:
+                    pair = o + 2 <= o_
+                    a0 = acc[b, o, i]
+                    a1 = acc[b, o + 1, i] if pair else a0
+                    for t in range(run):
+                        a0[t] = zero
+                        a1[t] = zero
+                    for c in range(c_):
+                        for p in range(kh_):
+                            if p < p0 or p >= p1:
+                                continue
+                            r = src[b, c, i + p - shift, col0:]
+                            w0 = w[o, c, p]
+                            if pair:
+                                w1 = w[o + 1, c, p]
+                                for t in range(run):
+                                    x0, x1, x2 = r[t], r[t + s], r[t + 2 * s]
+                                    x3, x4 = r[t + 3 * s], r[t + 4 * s]
+                                    a0[t] += (
+                                        w0[0] * x0
+                                        + w0[1] * x1
+                                        + w0[2] * x2
+                                        + w0[3] * x3
+                                        + w0[4] * x4
+                                    )
+                                    a1[t] += (
+                                        w1[0] * x0
+                                        + w1[1] * x1
+                                        + w1[2] * x2
+                                        + w1[3] * x3
+                                        + w1[4] * x4
+                                    )
+                            else:
+                                for t in range(run):
+                                    a0[t] += (
+                                        w0[0] * r[t]
+                                        + w0[1] * r[t + s]
+                                        + w0[2] * r[t + 2 * s]
+                                        + w0[3] * r[t + 3 * s]
+                                        + w0[4] * r[t + 4 * s]
+                                    )
+                    o += 2 if pair else 1
+
+    def _chunk_weight_grad3(
+        src: Any, g: Any, dw: Any, o_hi: int, shift: int, gcol0: int, zero: Any
+    ) -> None:
+        """dw[o, c, p, q] = sum over b, i, t of g[b, o, i, gcol0 + t] * src[b, c, i + p - shift,
+        t + q*chunk] for t < g.shape[3] - 2*gcol0 and the rows present, three output channels per
+        pass (four kept twenty sums and spilled registers: 1.7x slower) up to o_hi."""
+        nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
+        kh_ = dw.shape[2]
+        oh, run = g.shape[2], g.shape[3] - 2 * gcol0
+        s = chunk
+        for o in range(0, o_hi, 3):
+            for c in range(c_):
+                for p in range(kh_):
+                    a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
+                    b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
+                    c0, c1, c2, c3, c4 = zero, zero, zero, zero, zero
+                    i0, i1 = max(0, shift - p), min(oh, nr + shift - p)
+                    for b in range(nb):
+                        for i in range(oh):
+                            if i < i0 or i >= i1:
+                                continue
+                            r = src[b, c, i + p - shift]
+                            g0, g1 = g[b, o, i, gcol0:], g[b, o + 1, i, gcol0:]
+                            g2 = g[b, o + 2, i, gcol0:]
+                            for t in range(run):
+                                x0, x1, x2 = r[t], r[t + s], r[t + 2 * s]
+                                x3, x4 = r[t + 3 * s], r[t + 4 * s]
+                                u, v, y = g0[t], g1[t], g2[t]
+                                a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
+                                a3, a4 = a3 + u * x3, a4 + u * x4
+                                b0, b1, b2 = b0 + v * x0, b1 + v * x1, b2 + v * x2
+                                b3, b4 = b3 + v * x3, b4 + v * x4
+                                c0, c1, c2 = c0 + y * x0, c1 + y * x1, c2 + y * x2
+                                c3, c4 = c3 + y * x3, c4 + y * x4
+                    dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
+                    dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
+                    dw[o + 1, c, p, 0], dw[o + 1, c, p, 1], dw[o + 1, c, p, 2] = b0, b1, b2
+                    dw[o + 1, c, p, 3], dw[o + 1, c, p, 4] = b3, b4
+                    dw[o + 2, c, p, 0], dw[o + 2, c, p, 1], dw[o + 2, c, p, 2] = c0, c1, c2
+                    dw[o + 2, c, p, 3], dw[o + 2, c, p, 4] = c3, c4
+
+    def _chunk_weight_grad2(
+        src: Any, g: Any, dw: Any, o_lo: int, shift: int, gcol0: int, zero: Any
+    ) -> None:
+        """``_chunk_weight_grad3`` for the output channels from o_lo on, two per pass (a lone last
+        one is computed twice)."""
+        nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
+        o_, _, kh_, _ = dw.shape
+        oh, run = g.shape[2], g.shape[3] - 2 * gcol0
+        s = chunk
+        for o in range(o_lo, o_, 2):
+            o1 = min(o + 1, o_ - 1)
+            for c in range(c_):
+                for p in range(kh_):
+                    a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
+                    b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
+                    i0, i1 = max(0, shift - p), min(oh, nr + shift - p)
+                    for b in range(nb):
+                        for i in range(oh):
+                            if i < i0 or i >= i1:
+                                continue
+                            r = src[b, c, i + p - shift]
+                            g0, g1 = g[b, o, i, gcol0:], g[b, o1, i, gcol0:]
+                            for t in range(run):
+                                x0, x1, x2 = r[t], r[t + s], r[t + 2 * s]
+                                x3, x4 = r[t + 3 * s], r[t + 4 * s]
+                                u, v = g0[t], g1[t]
+                                a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
+                                a3, a4 = a3 + u * x3, a4 + u * x4
+                                b0, b1, b2 = b0 + v * x0, b1 + v * x1, b2 + v * x2
+                                b3, b4 = b3 + v * x3, b4 + v * x4
+                    dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
+                    dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
+                    dw[o1, c, p, 0], dw[o1, c, p, 1], dw[o1, c, p, 2] = b0, b1, b2
+                    dw[o1, c, p, 3], dw[o1, c, p, 4] = b3, b4
+
+    return {
+        "corr4": LazyKernel(_chunk_corr4),
+        "corr_few": LazyKernel(_chunk_corr_few),
+        "weight_grad3": LazyKernel(_chunk_weight_grad3),
+        "weight_grad2": LazyKernel(_chunk_weight_grad2),
+    }
 
 
-def _chunk_weight_grad3(
-    src: Any, g: Any, dw: Any, o_hi: int, shift: int, gcol0: int, zero: Any
-) -> None:
-    """dw[o, c, p, q] = sum over b, i, t of g[b, o, i, gcol0 + t] * src[b, c, i + p - shift,
-    t + q*CHUNK] for t < g.shape[3] - 2*gcol0 and the rows present, three output channels per
-    pass (four kept twenty sums and spilled registers: 1.7x slower) up to o_hi."""
-    nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
-    kh_ = dw.shape[2]
-    oh, run = g.shape[2], g.shape[3] - 2 * gcol0
-    s = CHUNK
-    for o in range(0, o_hi, 3):
-        for c in range(c_):
-            for p in range(kh_):
-                a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
-                b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
-                c0, c1, c2, c3, c4 = zero, zero, zero, zero, zero
-                i0, i1 = max(0, shift - p), min(oh, nr + shift - p)
-                for b in range(nb):
-                    for i in range(oh):
-                        if i < i0 or i >= i1:
-                            continue
-                        r = src[b, c, i + p - shift]
-                        g0, g1 = g[b, o, i, gcol0:], g[b, o + 1, i, gcol0:]
-                        g2 = g[b, o + 2, i, gcol0:]
-                        for t in range(run):
-                            x0, x1, x2 = r[t], r[t + s], r[t + 2 * s]
-                            x3, x4 = r[t + 3 * s], r[t + 4 * s]
-                            u, v, y = g0[t], g1[t], g2[t]
-                            a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
-                            a3, a4 = a3 + u * x3, a4 + u * x4
-                            b0, b1, b2 = b0 + v * x0, b1 + v * x1, b2 + v * x2
-                            b3, b4 = b3 + v * x3, b4 + v * x4
-                            c0, c1, c2 = c0 + y * x0, c1 + y * x1, c2 + y * x2
-                            c3, c4 = c3 + y * x3, c4 + y * x4
-                dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
-                dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
-                dw[o + 1, c, p, 0], dw[o + 1, c, p, 1], dw[o + 1, c, p, 2] = b0, b1, b2
-                dw[o + 1, c, p, 3], dw[o + 1, c, p, 4] = b3, b4
-                dw[o + 2, c, p, 0], dw[o + 2, c, p, 1], dw[o + 2, c, p, 2] = c0, c1, c2
-                dw[o + 2, c, p, 3], dw[o + 2, c, p, 4] = c3, c4
+_CHUNK_KERNELS = {chunk: _chunk_kernels(chunk) for chunk in CHUNKS}
 
 
-def _chunk_weight_grad2(
-    src: Any, g: Any, dw: Any, o_lo: int, shift: int, gcol0: int, zero: Any
-) -> None:
-    """``_chunk_weight_grad3`` for the output channels from o_lo on, two per pass (a lone last
-    one is computed twice)."""
-    nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
-    o_, _, kh_, _ = dw.shape
-    oh, run = g.shape[2], g.shape[3] - 2 * gcol0
-    s = CHUNK
-    for o in range(o_lo, o_, 2):
-        o1 = min(o + 1, o_ - 1)
-        for c in range(c_):
-            for p in range(kh_):
-                a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
-                b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
-                i0, i1 = max(0, shift - p), min(oh, nr + shift - p)
-                for b in range(nb):
-                    for i in range(oh):
-                        if i < i0 or i >= i1:
-                            continue
-                        r = src[b, c, i + p - shift]
-                        g0, g1 = g[b, o, i, gcol0:], g[b, o1, i, gcol0:]
-                        for t in range(run):
-                            x0, x1, x2 = r[t], r[t + s], r[t + 2 * s]
-                            x3, x4 = r[t + 3 * s], r[t + 4 * s]
-                            u, v = g0[t], g1[t]
-                            a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
-                            a3, a4 = a3 + u * x3, a4 + u * x4
-                            b0, b1, b2 = b0 + v * x0, b1 + v * x1, b2 + v * x2
-                            b3, b4 = b3 + v * x3, b4 + v * x4
-                dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
-                dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
-                dw[o1, c, p, 0], dw[o1, c, p, 1], dw[o1, c, p, 2] = b0, b1, b2
-                dw[o1, c, p, 3], dw[o1, c, p, 4] = b3, b4
-
-
-_chunk_corr_fours = LazyKernel(_chunk_corr4)
-_chunk_corr_rest = LazyKernel(_chunk_corr_few)
-_chunk_weight_grad_threes = LazyKernel(_chunk_weight_grad3)
-_chunk_weight_grad_rest = LazyKernel(_chunk_weight_grad2)
-
-
-def chunk_corr(src: Any, w: Any, acc: Any, shift: int, col0: int) -> None:
+def chunk_corr(src: Any, w: Any, acc: Any, shift: int, col0: int, chunk: int) -> None:
     """``_chunk_corr4`` for any number of output channels (the leftovers by
-    ``_chunk_corr_few``, a separate kernel as for ``forward``)."""
-    zero = acc.dtype.type(0)
+    ``_chunk_corr_few``, a separate kernel as for ``forward``), chunks of ``chunk`` images."""
+    kernels, zero = _CHUNK_KERNELS[chunk], acc.dtype.type(0)
     fours = w.shape[0] // 4 * 4
     if fours:
-        _chunk_corr_fours(src, w, acc, fours, shift, col0, zero)
+        kernels["corr4"](src, w, acc, fours, shift, col0, zero)
     if fours < w.shape[0]:
-        _chunk_corr_rest(src, w, acc, fours, shift, col0, zero)
+        kernels["corr_few"](src, w, acc, fours, shift, col0, zero)
 
 
-def chunk_weight_grad(src: Any, g: Any, dw: Any, shift: int, gcol0: int) -> None:
-    """``_chunk_weight_grad3`` for any number of output channels."""
-    zero = dw.dtype.type(0)
+def chunk_weight_grad(src: Any, g: Any, dw: Any, shift: int, gcol0: int, chunk: int) -> None:
+    """``_chunk_weight_grad3`` for any number of output channels, chunks of ``chunk`` images."""
+    kernels, zero = _CHUNK_KERNELS[chunk], dw.dtype.type(0)
     threes = dw.shape[0] // 3 * 3
     if threes:
-        _chunk_weight_grad_threes(src, g, dw, threes, shift, gcol0, zero)
+        kernels["weight_grad3"](src, g, dw, threes, shift, gcol0, zero)
     if threes < dw.shape[0]:
-        _chunk_weight_grad_rest(src, g, dw, threes, shift, gcol0, zero)
+        kernels["weight_grad2"](src, g, dw, threes, shift, gcol0, zero)

@@ -27,11 +27,12 @@ batch keeps the loops long (one run per image was 25-30% slower on 6 and 16 chan
 it is chosen: ``direct_pays``.
 
 The flat run computes every position of the padded planes, 1.3x the output pixels for a
-"same"-padded 14x14 plane but 1.96x for a valid one (14x14 -> 10x10).  There, with at least
-32 images (``_chunked``), the batch goes innermost instead: chunks of ``CHUNK`` = 32 images side
-by side at every pixel, so an output row of all 32 images is one run of OW*32 positions and tap
-(p, q) reads input row i + p shifted by q*32, with nothing wasted (LeNet-5's second layer, fwd +
-bwd on 1 thread: 0.79 against 0.94 ms).  Needs Numba (``backend.jit_available()``); without it those
+"same"-padded 14x14 plane but 1.96x for a valid one (14x14 -> 10x10).  On small planes, with
+enough images (``_chunk_size``), the batch goes innermost instead: chunks of 64 or 32 images
+side by side at every pixel, so an output row of a chunk's images is one run of OW*64 (or 32)
+positions and tap (p, q) reads input row i + p shifted by q*64, with nothing wasted (LeNet-5's
+second layer, fwd + bwd on 1 thread: 0.75-0.80 against 0.94 ms; the 16->16 14x14 layer padded
+by 2: 2.37-2.60 against 2.87-2.98).  Needs Numba (``backend.jit_available()``); without it those
 layers take the other paths as before.  ``create_graph`` backward goes through the im2col
 primitives, as for every path.
 """
@@ -133,37 +134,48 @@ def _fold_input(xp: Any, x: Any, padding: tuple, kh: int, dtype: Any) -> tuple:
     return xc, (hp, wp)
 
 
-def _chunked(x_shape: tuple, w_shape: tuple, padding: tuple) -> bool:
-    """Whether to lay the batch out in chunks of ``kernels.CHUNK`` images, batch innermost
-    (``_chunked_forward``), rather than as one flat run: when the flat run would waste at least
-    half as many positions again as there are output pixels (valid convolutions: 14x14 planes
-    give 10x10 outputs, 1.96x) and the last chunk's padding with empty images adds at most a
-    quarter.  Chunks waste nothing, but their runs are one output row long (OW*CHUNK), and
-    on "same"-padded layers, where the flat run wastes 1.3x, the two measured alike.
-    Measured (batch 64, 1 thread, fwd + bwd kernels and copies): 6->16 14x14 valid 0.79 ms
-    against 0.94 flat; 16->16 14x14 padded by 2: 2.85 against 2.87; 1->6 28x28 padded by 2:
-    0.57 against 0.55."""
+# the longest output row of a chunk (OW * chunk positions) the chunked layout takes
+CHUNK_ROW_MAX = 896
+
+
+def _chunk_size(x_shape: tuple, w_shape: tuple, padding: tuple) -> int:
+    """Images per chunk when the batch goes innermost (``_chunked_forward``), or 0 for the flat
+    run.  A chunk size qualifies when filling the last chunk with empty images adds at most a
+    quarter to the batch and an output row of the chunk (OW*chunk positions) fits the first-level
+    cache beside its inputs (up to 896).  Chunks of 64 or 32 when the flat run would waste half
+    as many positions again as there are output pixels (valid convolutions: 14x14 planes give
+    10x10 outputs, 1.96x); chunks of 64 only where it wastes less ("same" padding, 1.3x for
+    14x14 planes), which they beat there by their longer rows.  Measured (batch 64, 1 thread,
+    fwd + bwd, ms, chunked against flat): valid 6->16 14x14 0.75-0.80 (chunks of 64), 0.81-0.86
+    (of 32) against 0.94; padded by 2: 16->16 14x14 2.37-2.60 against 2.87-2.98, 20->32 14x14
+    6.6 / 8.0, 6->16 10x10 0.61 / 0.77, 1->6 14x14 0.17 / 0.20; but 1->6 28x28 0.62 / 0.57,
+    3->8 16x16 0.72 / 0.54, 8->16 28x28 7.1 / 6.3 (rows too long)."""
     n, _, h, w = x_shape
     (pt, pb), (pl, pr) = padding
     oh, ow = h + pt + pb - w_shape[2] + 1, w + pl + pr - w_shape[3] + 1
     hp, wp = _pitches(h, w, padding, w_shape[2])
-    chunks = -(-n // kernels.CHUNK)
-    return hp * wp >= 1.5 * oh * ow and chunks * kernels.CHUNK <= 1.25 * n
+    wasteful = hp * wp >= 1.5 * oh * ow
+    for chunk in kernels.CHUNKS:
+        if -(-n // chunk) * chunk > 1.25 * n or ow * chunk > CHUNK_ROW_MAX:
+            continue
+        if wasteful or chunk == 64:
+            return chunk
+    return 0
 
 
 class ChunkState:
-    """What the chunked backward needs: the input in chunks, the weights, the input's shape."""
+    """What the chunked backward needs: the input in chunks, the weights, the input's shape
+    and the chunk size."""
 
-    def __init__(self, xr: Any, w: Any, x_shape: tuple) -> None:
-        self.xr, self.w, self.x_shape = xr, w, x_shape
+    def __init__(self, xr: Any, w: Any, x_shape: tuple, chunk: int) -> None:
+        self.xr, self.w, self.x_shape, self.chunk = xr, w, x_shape, chunk
 
 
-def _to_chunks(xp: Any, a: Any, left: int, right: int, dtype: Any) -> Any:
-    """a (N, C, H, W) as (B, C, H, (left + W + right) * CHUNK): image k of chunk b at column
-    j*CHUNK + k of every row, ``left`` and ``right`` zero columns on either side, and zero
-    images after the last one to fill its chunk."""
+def _to_chunks(xp: Any, a: Any, left: int, right: int, dtype: Any, s: int) -> Any:
+    """a (N, C, H, W) as (B, C, H, (left + W + right) * s), chunks of s images: image k of
+    chunk b at column j*s + k of every row, ``left`` and ``right`` zero columns on either
+    side, and zero images after the last one to fill its chunk."""
     n, c, h, w = a.shape
-    s = kernels.CHUNK
     nb, full = -(-n // s), n // s
     out = scratch_empty(xp, (nb, c, h, (left + w + right) * s), dtype)
     cols = out.reshape(nb, c, h, left + w + right, s)
@@ -178,10 +190,10 @@ def _to_chunks(xp: Any, a: Any, left: int, right: int, dtype: Any) -> Any:
     return out
 
 
-def _from_chunks(xp: Any, acc: Any, n: int, w: int) -> Any:
-    """(N, C, H, W) from chunks (B, C, H, W * CHUNK) (the inverse of ``_to_chunks``)."""
+def _from_chunks(xp: Any, acc: Any, n: int, w: int, s: int) -> Any:
+    """(N, C, H, W) from chunks of s images (B, C, H, W * s) (the inverse of
+    ``_to_chunks``)."""
     nb, c, h, _ = acc.shape
-    s = kernels.CHUNK
     full = n // s
     out = scratch_empty(xp, (n, c, h, w), acc.dtype)
     cols = acc.reshape(nb, c, h, w, s)
@@ -192,17 +204,17 @@ def _from_chunks(xp: Any, acc: Any, n: int, w: int) -> Any:
     return out
 
 
-def _chunked_forward(xp: Any, x: Any, w: Any, padding: tuple, dtype: Any) -> tuple:
-    """``direct_forward`` in chunks: the rows padded left and right, not above and below (the
-    kernels read missing rows as zeros)."""
+def _chunked_forward(xp: Any, x: Any, w: Any, padding: tuple, dtype: Any, chunk: int) -> tuple:
+    """``direct_forward`` in chunks of ``chunk`` images: the rows padded left and right, not
+    above and below (the kernels read missing rows as zeros)."""
     (pt, pb), (pl, pr) = padding
     n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh, ow = h + pt + pb - kh + 1, wd + pl + pr - kw + 1
-    xr = _to_chunks(xp, x, pl, pr, dtype)
-    acc = scratch_empty(xp, (xr.shape[0], o, oh, ow * kernels.CHUNK), dtype)
-    kernels.chunk_corr(xr, w, acc, pt, 0)
-    return _from_chunks(xp, acc, n, ow), ChunkState(xr, w, x.shape)
+    xr = _to_chunks(xp, x, pl, pr, dtype, chunk)
+    acc = scratch_empty(xp, (xr.shape[0], o, oh, ow * chunk), dtype)
+    kernels.chunk_corr(xr, w, acc, pt, 0, chunk)
+    return _from_chunks(xp, acc, n, ow, chunk), ChunkState(xr, w, x.shape, chunk)
 
 
 def _chunked_backward(
@@ -215,21 +227,20 @@ def _chunked_backward(
         dx[c, i, j] = sum_{o, p, q} w[o, c, KH-1-p, KW-1-q] * g[o, i + pt - (KH-1) + p,
                                                                j + pl - (KW-1) + q]
     """
-    xr, w = state.xr, state.w
+    xr, w, s = state.xr, state.w, state.chunk
     n, c, h, wd = state.x_shape
     o, _, kh, kw = w.shape
     (pt, _), (pl, _) = padding
-    s = kernels.CHUNK
-    gr = _to_chunks(xp, g, kw - 1, kw - 1, xr.dtype)
+    gr = _to_chunks(xp, g, kw - 1, kw - 1, xr.dtype, s)
     gx = gw = None
     if need_w:
         gw = xp.empty(w.shape, dtype=xr.dtype)
-        kernels.chunk_weight_grad(xr, gr, gw, pt, (kw - 1) * s)
+        kernels.chunk_weight_grad(xr, gr, gw, pt, (kw - 1) * s, s)
     if need_x:
         flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), xr.dtype)
-        kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s)
-        gx = _from_chunks(xp, acc, n, wd)
+        kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s, s)
+        gx = _from_chunks(xp, acc, n, wd, s)
     return gx, gw
 
 
@@ -237,8 +248,9 @@ def direct_forward(xp: Any, x: Any, w: Any, padding: tuple) -> tuple:
     """(out (N, O, OH, OW), state) for the stride-1 correlation of x padded by ``padding``."""
     dtype = xp.result_type(x, w)
     w = xp.ascontiguousarray(w, dtype=dtype)
-    if _chunked(x.shape, w.shape, padding):
-        return _chunked_forward(xp, x, w, padding, dtype)
+    chunk = _chunk_size(x.shape, w.shape, padding)
+    if chunk:
+        return _chunked_forward(xp, x, w, padding, dtype, chunk)
     n = x.shape[0]
     o, _, kh, kw = w.shape
     xc, (hp, wp) = _fold_input(xp, x, padding, kh, dtype)
