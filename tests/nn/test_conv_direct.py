@@ -102,6 +102,46 @@ def test_chunk_size_choice():
 
 
 @NEEDS_JIT
+@pytest.mark.parametrize("cin,cout,threads", [(8, 8, 2), (9, 11, 2), (13, 17, 3), (16, 16, 2)])
+def test_channel_split_matches_torch(cin, cout, threads, monkeypatch):
+    """A batch of 64 on 2-3 threads: the chunks of 64 stay whole and the threads split the
+    output channels (forward, weight gradient) and the input channels (input gradient),
+    leftover channels in the last part."""
+    from nablagrad.ops.conv_direct import splits_channels
+
+    monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
+    old = ng.get_num_threads()
+    ng.set_num_threads(threads)
+    try:
+        assert splits_channels((64, cin, 10, 10), (cout, cin, 5, 5), _prm(2)[1], threads)
+        torch.manual_seed(28)
+        with conv_path("direct"):
+            compare_module(
+                nn.Conv2d(cin, cout, 5, padding=2),
+                torch.nn.Conv2d(cin, cout, 5, padding=2),
+                (64, cin, 10, 10),
+                atol=1e-3,
+                rtol=1e-4,
+            )
+    finally:
+        ng.set_num_threads(old)
+
+
+def test_channel_parts_cover_the_channels_in_kernel_blocks():
+    from nablagrad.ops.conv_direct import _channel_parts
+
+    for count in range(1, 40):
+        for step in (3, 4):
+            for parts in (1, 2, 3):
+                ranges = _channel_parts(count, step, parts)
+                assert ranges[0][0] == 0 and ranges[-1][1] == count
+                assert all(a < b for a, b in ranges) and len(ranges) <= parts
+                assert all(b == c for (_, b), (c, _) in zip(ranges, ranges[1:]))
+                assert all(b % step == 0 for _, b in ranges[:-1])
+    assert _channel_parts(16, 3, 2) == [(0, 9), (9, 16)]
+
+
+@NEEDS_JIT
 def test_direct_path_is_the_one_that_ran(monkeypatch):
     """The forced path really is the direct kernels (not a silent fallback)."""
     calls = []

@@ -189,7 +189,7 @@ def _chunk_kernels(chunk: int) -> dict:
     which Numba compiles as a constant), not compiled until first called."""
 
     def _chunk_corr4(
-        src: Any, w: Any, acc: Any, o_hi: int, shift: int, col0: int, zero: Any
+        src: Any, w: Any, acc: Any, o_lo: int, o_hi: int, shift: int, col0: int, zero: Any
     ) -> None:
         """acc[b, o, i, t] = sum over c, p, q of w[o, c, p, q] * src[b, c, i + p - shift,
         col0 + t + q*chunk] (rows outside ``src`` read as zeros), t < acc.shape[3], for output
@@ -201,7 +201,7 @@ def _chunk_kernels(chunk: int) -> dict:
         for b in range(nb):
             for i in range(oh):
                 p0, p1 = max(0, shift - i), min(kh_, nr + shift - i)
-                for o in range(0, o_hi, 4):
+                for o in range(o_lo, o_hi, 4):
                     a0, a1, a2, a3 = (
                         acc[b, o, i],
                         acc[b, o + 1, i],
@@ -296,7 +296,7 @@ def _chunk_kernels(chunk: int) -> dict:
                     o += 2 if pair else 1
 
     def _chunk_weight_grad3(
-        src: Any, g: Any, dw: Any, o_hi: int, shift: int, gcol0: int, zero: Any
+        src: Any, g: Any, dw: Any, o_lo: int, o_hi: int, shift: int, gcol0: int, zero: Any
     ) -> None:
         """dw[o, c, p, q] = sum over b, i, t of g[b, o, i, gcol0 + t] * src[b, c, i + p - shift,
         t + q*chunk] for t < g.shape[3] - 2*gcol0 and the rows present, three output channels per
@@ -305,7 +305,7 @@ def _chunk_kernels(chunk: int) -> dict:
         kh_ = dw.shape[2]
         oh, run = g.shape[2], g.shape[3] - 2 * gcol0
         s = chunk
-        for o in range(0, o_hi, 3):
+        for o in range(o_lo, o_hi, 3):
             for c in range(c_):
                 for p in range(kh_):
                     a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
@@ -382,22 +382,33 @@ def _chunk_kernels(chunk: int) -> dict:
 _CHUNK_KERNELS = {chunk: _chunk_kernels(chunk) for chunk in CHUNKS}
 
 
-def chunk_corr(src: Any, w: Any, acc: Any, shift: int, col0: int, chunk: int) -> None:
-    """``_chunk_corr4`` for any number of output channels (the leftovers by
-    ``_chunk_corr_few``, a separate kernel as for ``forward``), chunks of ``chunk`` images."""
+def chunk_corr(
+    src: Any, w: Any, acc: Any, shift: int, col0: int, chunk: int, channels: tuple = (0, None)
+) -> None:
+    """``_chunk_corr4`` for the output channels [o_lo, o_hi) of ``channels`` (o_lo a multiple
+    of four; o_hi too, or None for all the rest, the leftovers by ``_chunk_corr_few``, a
+    separate kernel as for ``forward``), chunks of ``chunk`` images."""
     kernels, zero = _CHUNK_KERNELS[chunk], acc.dtype.type(0)
+    o_lo, o_hi = channels
     fours = w.shape[0] // 4 * 4
-    if fours:
-        kernels["corr4"](src, w, acc, fours, shift, col0, zero)
-    if fours < w.shape[0]:
+    end = fours if o_hi is None else min(o_hi, fours)
+    if o_lo < end:
+        kernels["corr4"](src, w, acc, o_lo, end, shift, col0, zero)
+    if o_hi is None and fours < w.shape[0]:
         kernels["corr_few"](src, w, acc, fours, shift, col0, zero)
 
 
-def chunk_weight_grad(src: Any, g: Any, dw: Any, shift: int, gcol0: int, chunk: int) -> None:
-    """``_chunk_weight_grad3`` for any number of output channels, chunks of ``chunk`` images."""
+def chunk_weight_grad(
+    src: Any, g: Any, dw: Any, shift: int, gcol0: int, chunk: int, channels: tuple = (0, None)
+) -> None:
+    """``_chunk_weight_grad3`` for the output channels [o_lo, o_hi) of ``channels`` (o_lo a
+    multiple of three; o_hi too, or None for all the rest, by pairs past the last three),
+    chunks of ``chunk`` images."""
     kernels, zero = _CHUNK_KERNELS[chunk], dw.dtype.type(0)
+    o_lo, o_hi = channels
     threes = dw.shape[0] // 3 * 3
-    if threes:
-        kernels["weight_grad3"](src, g, dw, threes, shift, gcol0, zero)
-    if threes < dw.shape[0]:
+    end = threes if o_hi is None else min(o_hi, threes)
+    if o_lo < end:
+        kernels["weight_grad3"](src, g, dw, o_lo, end, shift, gcol0, zero)
+    if o_hi is None and threes < dw.shape[0]:
         kernels["weight_grad2"](src, g, dw, threes, shift, gcol0, zero)

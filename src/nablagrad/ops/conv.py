@@ -45,7 +45,13 @@ from typing import Any
 from .. import parallel
 from ..autograd.function import Function
 from ..backend import get_array_module, scratch_empty, single_threaded_blas
-from .conv_direct import direct_backward, direct_forward, direct_ok, direct_pays
+from .conv_direct import (
+    direct_backward,
+    direct_forward,
+    direct_ok,
+    direct_pays,
+    splits_channels,
+)
 from .conv_fft import fft_conv_backward, fft_conv_forward, fft_conv_ok, fft_cost
 from .conv_rowshift import rowshift_backward, rowshift_forward, rowshift_ok, rowshift_pays
 from .conv_winograd import winograd_backward, winograd_forward, winograd_ok
@@ -307,8 +313,11 @@ class Conv2dFn(Function):
             choose_path(xp, x.shape, w.shape, prm, x.dtype) if x.dtype == w.dtype else "im2col"
         )
         ranges = _shard_ranges(xp, x.shape, w.shape, prm)
+        parts = 1
+        if path == "direct" and splits_channels(x.shape, w.shape, prm[1], len(ranges)):
+            ranges, parts = [(0, x.shape[0])], len(ranges)  # the threads split the channels
         if len(ranges) == 1:
-            out, state = _forward_shard(xp, path, x, w, prm, b)
+            out, state = _forward_shard(xp, path, x, w, prm, b, parts=parts)
             self.states = [state]
         else:
             oh, ow = _out_hw(x.shape, w.shape, prm)
@@ -426,12 +435,20 @@ def _run_shards(ranges: list, fn: Any) -> list:
 
 
 def _forward_shard(
-    xp: Any, path: str, x: Any, w: Any, prm: tuple, b: Any = None, out: Any = None
+    xp: Any,
+    path: str,
+    x: Any,
+    w: Any,
+    prm: tuple,
+    b: Any = None,
+    out: Any = None,
+    parts: int = 1,
 ) -> tuple:
     """(out (N, O, OH, OW) plus the bias ``b`` when given, what the backward needs) by the
-    chosen path, written into ``out`` when given (a batch shard's rows of the whole output)."""
+    chosen path, written into ``out`` when given (a batch shard's rows of the whole output);
+    the direct path's chunked layout splits its channels between ``parts`` threads."""
     if path == "direct":
-        o, state = direct_forward(xp, x, w, prm[1])
+        o, state = direct_forward(xp, x, w, prm[1], parts)
     elif path == "fft":
         o, state = fft_conv_forward(xp, _pad(xp, x, prm[1]), w)
     elif path == "winograd":
