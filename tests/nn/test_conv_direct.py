@@ -102,18 +102,20 @@ def test_chunk_size_choice():
 
 
 @NEEDS_JIT
-@pytest.mark.parametrize("cin,cout,threads", [(8, 8, 2), (9, 11, 2), (13, 17, 3), (16, 16, 2)])
-def test_channel_split_matches_torch(cin, cout, threads, monkeypatch):
+@pytest.mark.parametrize(
+    "cin,cout,threads", [(8, 8, 2), (9, 11, 2), (13, 17, 3), (16, 16, 2), (1, 6, 2), (6, 16, 3)]
+)
+def test_split_within_a_chunk_matches_torch(cin, cout, threads, monkeypatch):
     """A batch of 64 on 2-3 threads: the chunks of 64 stay whole and the threads split the
-    output channels (forward, weight gradient) and the input channels (input gradient),
-    leftover channels in the last part."""
-    from nablagrad.ops.conv_direct import splits_channels
+    output rows (forward, input gradient) and the output channels (weight gradient, leftover
+    channels in the last part)."""
+    from nablagrad.ops.conv_direct import splits_within
 
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
     old = ng.get_num_threads()
     ng.set_num_threads(threads)
     try:
-        assert splits_channels((64, cin, 10, 10), (cout, cin, 5, 5), _prm(2)[1], threads)
+        assert splits_within((64, cin, 10, 10), (cout, cin, 5, 5), _prm(2)[1], threads)
         torch.manual_seed(28)
         with conv_path("direct"):
             compare_module(

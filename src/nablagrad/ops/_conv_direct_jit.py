@@ -189,7 +189,16 @@ def _chunk_kernels(chunk: int) -> dict:
     which Numba compiles as a constant), not compiled until first called."""
 
     def _chunk_corr4(
-        src: Any, w: Any, acc: Any, o_lo: int, o_hi: int, shift: int, col0: int, zero: Any
+        src: Any,
+        w: Any,
+        acc: Any,
+        o_lo: int,
+        o_hi: int,
+        i_lo: int,
+        i_hi: int,
+        shift: int,
+        col0: int,
+        zero: Any,
     ) -> None:
         """acc[b, o, i, t] = sum over c, p, q of w[o, c, p, q] * src[b, c, i + p - shift,
         col0 + t + q*chunk] (rows outside ``src`` read as zeros), t < acc.shape[3], for output
@@ -200,6 +209,8 @@ def _chunk_kernels(chunk: int) -> dict:
         s = chunk
         for b in range(nb):
             for i in range(oh):
+                if i < i_lo or i >= i_hi:
+                    continue
                 p0, p1 = max(0, shift - i), min(kh_, nr + shift - i)
                 for o in range(o_lo, o_hi, 4):
                     a0, a1, a2, a3 = (
@@ -241,7 +252,15 @@ def _chunk_kernels(chunk: int) -> dict:
                                 )
 
     def _chunk_corr_few(
-        src: Any, w: Any, acc: Any, o_lo: int, shift: int, col0: int, zero: Any
+        src: Any,
+        w: Any,
+        acc: Any,
+        o_lo: int,
+        i_lo: int,
+        i_hi: int,
+        shift: int,
+        col0: int,
+        zero: Any,
     ) -> None:
         """``_chunk_corr4`` for the output channels from o_lo on: a pair per pass, then one."""
         nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
@@ -250,6 +269,8 @@ def _chunk_kernels(chunk: int) -> dict:
         s = chunk
         for b in range(nb):
             for i in range(oh):
+                if i < i_lo or i >= i_hi:
+                    continue
                 p0, p1 = max(0, shift - i), min(kh_, nr + shift - i)
                 o = o_lo
                 while o < o_:
@@ -383,19 +404,28 @@ _CHUNK_KERNELS = {chunk: _chunk_kernels(chunk) for chunk in CHUNKS}
 
 
 def chunk_corr(
-    src: Any, w: Any, acc: Any, shift: int, col0: int, chunk: int, channels: tuple = (0, None)
+    src: Any,
+    w: Any,
+    acc: Any,
+    shift: int,
+    col0: int,
+    chunk: int,
+    channels: tuple = (0, None),
+    rows: tuple = (0, None),
 ) -> None:
     """``_chunk_corr4`` for the output channels [o_lo, o_hi) of ``channels`` (o_lo a multiple
     of four; o_hi too, or None for all the rest, the leftovers by ``_chunk_corr_few``, a
-    separate kernel as for ``forward``), chunks of ``chunk`` images."""
+    separate kernel as for ``forward``) and the output rows [i_lo, i_hi) of ``rows`` (None:
+    to the last), chunks of ``chunk`` images."""
     kernels, zero = _CHUNK_KERNELS[chunk], acc.dtype.type(0)
     o_lo, o_hi = channels
+    i_lo, i_hi = rows[0], acc.shape[2] if rows[1] is None else rows[1]
     fours = w.shape[0] // 4 * 4
     end = fours if o_hi is None else min(o_hi, fours)
     if o_lo < end:
-        kernels["corr4"](src, w, acc, o_lo, end, shift, col0, zero)
+        kernels["corr4"](src, w, acc, o_lo, end, i_lo, i_hi, shift, col0, zero)
     if o_hi is None and fours < w.shape[0]:
-        kernels["corr_few"](src, w, acc, fours, shift, col0, zero)
+        kernels["corr_few"](src, w, acc, fours, i_lo, i_hi, shift, col0, zero)
 
 
 def chunk_weight_grad(

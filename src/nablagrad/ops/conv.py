@@ -50,7 +50,7 @@ from .conv_direct import (
     direct_forward,
     direct_ok,
     direct_pays,
-    splits_channels,
+    splits_within,
 )
 from .conv_fft import fft_conv_backward, fft_conv_forward, fft_conv_ok, fft_cost
 from .conv_rowshift import rowshift_backward, rowshift_forward, rowshift_ok, rowshift_pays
@@ -314,8 +314,8 @@ class Conv2dFn(Function):
         )
         ranges = _shard_ranges(xp, x.shape, w.shape, prm)
         parts = 1
-        if path == "direct" and splits_channels(x.shape, w.shape, prm[1], len(ranges)):
-            ranges, parts = [(0, x.shape[0])], len(ranges)  # the threads split the channels
+        if path == "direct" and splits_within(x.shape, w.shape, prm[1], len(ranges)):
+            ranges, parts = [(0, x.shape[0])], len(ranges)  # the threads split rows and channels
         if len(ranges) == 1:
             out, state = _forward_shard(xp, path, x, w, prm, b, parts=parts)
             self.states = [state]
@@ -446,7 +446,7 @@ def _forward_shard(
 ) -> tuple:
     """(out (N, O, OH, OW) plus the bias ``b`` when given, what the backward needs) by the
     chosen path, written into ``out`` when given (a batch shard's rows of the whole output);
-    the direct path's chunked layout splits its channels between ``parts`` threads."""
+    the direct path's chunked layout splits its work between ``parts`` threads."""
     if path == "direct":
         o, state = direct_forward(xp, x, w, prm[1], parts)
     elif path == "fft":

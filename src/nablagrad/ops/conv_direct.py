@@ -166,7 +166,7 @@ def _chunk_size(x_shape: tuple, w_shape: tuple, padding: tuple) -> int:
 
 class ChunkState:
     """What the chunked backward needs: the input in chunks, the weights, the input's shape,
-    the chunk size and how many threads split the channels."""
+    the chunk size and how many threads split the work."""
 
     def __init__(self, xr: Any, w: Any, x_shape: tuple, chunk: int, parts: int) -> None:
         self.xr, self.w, self.x_shape, self.chunk, self.parts = xr, w, x_shape, chunk, parts
@@ -206,15 +206,18 @@ def _from_chunks(xp: Any, acc: Any, n: int, w: int, s: int, out: Any = None) -> 
     return out
 
 
-def splits_channels(x_shape: tuple, w_shape: tuple, padding: tuple, shards: int) -> bool:
+def splits_within(x_shape: tuple, w_shape: tuple, padding: tuple, shards: int) -> bool:
     """Whether a convolution that ``shards`` threads would split over the batch should rather
-    split its channels (``direct_forward(..., parts=shards)``): the whole batch fills chunks of
-    64 images, its batch shards would not (a batch of 64 on 2 threads), and there are four
-    channels per thread at least.  The chunks of 64 then pay for the layout copies made on one
-    thread: the 16->16 14x14 layer padded by 2 on 2 threads, fwd + bwd, 1.66-1.71 ms against
-    1.84-1.85 over the batch (chunks of 32 or the flat run)."""
-    if shards < 2 or min(x_shape[1], w_shape[0]) < 4 * shards:
-        return False  # too few blocks of channels to go round (LeNet-5's 6->16: 0.78 against 0.66)
+    keep its batch whole and split the work inside (``direct_forward(..., parts=shards)``):
+    when the whole batch fills chunks of 64 images and its batch shards would not (a batch of
+    64 on 2 threads).  The threads then split the output rows (forward, input gradient) and
+    the output channels (weight gradient), and the chunks of 64 pay for the layout copies
+    made on one thread: on 2 threads, fwd + bwd, LeNet-5's 6->16 layer 0.69-0.74 -> 0.67-0.70
+    ms, 16->16 14x14 padded by 2 1.89-1.98 -> 1.64-1.67 ms (chunks of 32 and the flat run
+    before; splitting the channels of the forward and the input gradient instead of their
+    rows: 1.68-1.76 ms, and LeNet-5's 6->16, six input channels, slower than before)."""
+    if shards < 2 or w_shape[0] < 3 * shards:
+        return False  # too few blocks of output channels to share the weight gradient
     if _chunk_size(x_shape, w_shape, padding) != 64:
         return False
     shard = (-(-x_shape[0] // shards),) + tuple(x_shape[1:])
@@ -240,7 +243,7 @@ def _chunked_forward(
     xp: Any, x: Any, w: Any, padding: tuple, dtype: Any, chunk: int, parts: int = 1
 ) -> tuple:
     """``direct_forward`` in chunks of ``chunk`` images: the rows padded left and right, not
-    above and below (the kernels read missing rows as zeros); output channels split between
+    above and below (the kernels read missing rows as zeros); output rows split between
     ``parts`` threads."""
     (pt, pb), (pl, pr) = padding
     n, _, h, wd = x.shape
@@ -250,12 +253,18 @@ def _chunked_forward(
     acc = scratch_empty(xp, (xr.shape[0], o, oh, ow * chunk), dtype)
     out = scratch_empty(xp, (n, o, oh, ow), dtype)
 
-    def part(lo: int, hi: int) -> None:
-        kernels.chunk_corr(xr, w, acc, pt, 0, chunk, _open(lo, hi, o))
-        _from_chunks(xp, acc[:, lo:hi], n, ow, chunk, out[:, lo:hi])
+    def part(lo: int, hi: int) -> None:  # output rows [lo, hi)
+        kernels.chunk_corr(xr, w, acc, pt, 0, chunk, rows=(lo, hi))
+        _from_chunks(xp, acc[:, :, lo:hi], n, ow, chunk, out[:, :, lo:hi])
 
-    parallel.over_ranges(_channel_parts(o, 4, parts), part)
+    parallel.over_ranges(_row_parts(oh, parts), part)
     return out, ChunkState(xr, w, x.shape, chunk, parts)
+
+
+def _row_parts(rows: int, parts: int) -> list:
+    """Up to ``parts`` even ranges (lo, hi) of ``rows`` output rows."""
+    parts = max(1, min(parts, rows))
+    return [(rows * i // parts, rows * (i + 1) // parts) for i in range(parts)]
 
 
 def _chunked_backward(
@@ -277,8 +286,8 @@ def _chunked_backward(
     gx = scratch_empty(xp, (n, c, h, wd), xr.dtype) if need_x else None
     flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
     acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), xr.dtype) if need_x else None
-    # thread i: its output channels' weight gradient, then its input channels' gradient
-    w_parts, x_parts = _channel_parts(o, 3, state.parts), _channel_parts(c, 4, state.parts)
+    # thread i: its output channels' weight gradient, then its rows of the input gradient
+    w_parts, x_parts = _channel_parts(o, 3, state.parts), _row_parts(h, state.parts)
 
     def part(i: int, _: int) -> None:
         if need_w and i < len(w_parts):
@@ -286,8 +295,8 @@ def _chunked_backward(
             kernels.chunk_weight_grad(xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
         if need_x and i < len(x_parts):
             lo, hi = x_parts[i]
-            kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s, s, _open(lo, hi, c))
-            _from_chunks(xp, acc[:, lo:hi], n, wd, s, gx[:, lo:hi])
+            kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s, s, rows=(lo, hi))
+            _from_chunks(xp, acc[:, :, lo:hi], n, wd, s, gx[:, :, lo:hi])
 
     parallel.over_ranges([(i, i + 1) for i in range(max(len(w_parts), len(x_parts)))], part)
     return gx, gw
@@ -295,8 +304,8 @@ def _chunked_backward(
 
 def direct_forward(xp: Any, x: Any, w: Any, padding: tuple, parts: int = 1) -> tuple:
     """(out (N, O, OH, OW), state) for the stride-1 correlation of x padded by ``padding``;
-    in the chunked layout the channels are split between ``parts`` threads (forward and
-    backward), see ``splits_channels``."""
+    in the chunked layout the work is split between ``parts`` threads (forward and
+    backward), see ``splits_within``."""
     dtype = xp.result_type(x, w)
     w = xp.ascontiguousarray(w, dtype=dtype)
     chunk = _chunk_size(x.shape, w.shape, padding)
