@@ -1,7 +1,7 @@
 """Conv2d / MaxPool2d / LeNet-5 training step: nablagrad vs PyTorch eager (CPU) vs NumPy.
 
 Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 8] [--block 8] [--threads 1]
-[--stat min] [--retain-memory] [--clock cpu]``.
+[--settle 0.05] [--stat min] [--retain-memory] [--clock cpu]``.
 Every case runs the same work in each library in this one process (the libraries take turns
 of ``--block`` calls, the first of each turn untimed, so machine load hits them alike) and
 prints the median (or best) time per call and the ratio nablagrad / peer (lower is better).
@@ -29,6 +29,7 @@ CLOCK: Callable[[], float] = time.perf_counter
 
 
 BLOCK = 8  # calls per library per turn (--block)
+SETTLE = 0.0  # seconds of sleep before each turn (--settle)
 
 
 def timeit(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 3) -> dict:
@@ -38,13 +39,17 @@ def timeit(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 3) 
     With ``--block K > 1`` each turn is K consecutive calls of one library and the first of
     them is not timed: with several threads, the worker threads a library leaves spinning
     after its calls (OpenMP's in PyTorch, OpenBLAS's in NumPy) occupy the cores the other
-    library's next call needs, which a program using only one of them never sees."""
+    library's next call needs, which a program using only one of them never sees.  With
+    ``--settle S`` each turn starts after S seconds of sleep, long enough for those threads to
+    stop spinning (PyTorch's spin for ~10 ms)."""
     for _ in range(warmup):
         for fn in fns.values():
             fn()
     times: dict[str, list] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
+            if SETTLE:
+                time.sleep(SETTLE)
             if BLOCK > 1:
                 fn()  # the switch-in call: the other library's threads may still spin
             for _ in range(max(BLOCK - 1, 1)):
@@ -341,13 +346,19 @@ def main() -> None:
         help="calls per library per turn; K > 1 leaves the first call of each turn untimed "
         "(with several threads: the other library's spinning worker threads), see timeit",
     )
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds to sleep before each turn, so the other library's threads stop spinning",
+    )
     args = ap.parse_args()
     if args.block < 1:
         ap.error("--block must be >= 1")
     if args.clock == "cpu" and args.threads != 1:
         ap.error("--clock cpu counts only the calling thread: use it with --threads 1")
-    global STAT, CLOCK, BLOCK
-    BLOCK = args.block
+    global STAT, CLOCK, BLOCK, SETTLE
+    BLOCK, SETTLE = args.block, args.settle
     STAT = min if args.stat == "min" else statistics.median
     CLOCK = time.thread_time if args.clock == "cpu" else time.perf_counter
     if args.retain_memory:
