@@ -192,7 +192,6 @@ def _chunk_kernels(chunk: int) -> dict:
         src: Any,
         w: Any,
         acc: Any,
-        o_lo: int,
         o_hi: int,
         i_lo: int,
         i_hi: int,
@@ -212,7 +211,7 @@ def _chunk_kernels(chunk: int) -> dict:
                 if i < i_lo or i >= i_hi:
                     continue
                 p0, p1 = max(0, shift - i), min(kh_, nr + shift - i)
-                for o in range(o_lo, o_hi, 4):
+                for o in range(0, o_hi, 4):
                     a0, a1, a2, a3 = (
                         acc[b, o, i],
                         acc[b, o + 1, i],
@@ -404,27 +403,17 @@ _CHUNK_KERNELS = {chunk: _chunk_kernels(chunk) for chunk in CHUNKS}
 
 
 def chunk_corr(
-    src: Any,
-    w: Any,
-    acc: Any,
-    shift: int,
-    col0: int,
-    chunk: int,
-    channels: tuple = (0, None),
-    rows: tuple = (0, None),
+    src: Any, w: Any, acc: Any, shift: int, col0: int, chunk: int, rows: tuple = (0, None)
 ) -> None:
-    """``_chunk_corr4`` for the output channels [o_lo, o_hi) of ``channels`` (o_lo a multiple
-    of four; o_hi too, or None for all the rest, the leftovers by ``_chunk_corr_few``, a
-    separate kernel as for ``forward``) and the output rows [i_lo, i_hi) of ``rows`` (None:
-    to the last), chunks of ``chunk`` images."""
+    """``_chunk_corr4`` for any number of output channels (the leftovers by
+    ``_chunk_corr_few``, a separate kernel as for ``forward``), on the output rows [i_lo,
+    i_hi) of ``rows`` (None: to the last), chunks of ``chunk`` images."""
     kernels, zero = _CHUNK_KERNELS[chunk], acc.dtype.type(0)
-    o_lo, o_hi = channels
     i_lo, i_hi = rows[0], acc.shape[2] if rows[1] is None else rows[1]
     fours = w.shape[0] // 4 * 4
-    end = fours if o_hi is None else min(o_hi, fours)
-    if o_lo < end:
-        kernels["corr4"](src, w, acc, o_lo, end, i_lo, i_hi, shift, col0, zero)
-    if o_hi is None and fours < w.shape[0]:
+    if fours:
+        kernels["corr4"](src, w, acc, fours, i_lo, i_hi, shift, col0, zero)
+    if fours < w.shape[0]:
         kernels["corr_few"](src, w, acc, fours, i_lo, i_hi, shift, col0, zero)
 
 

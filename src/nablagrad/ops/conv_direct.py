@@ -283,9 +283,11 @@ def _chunked_backward(
     (pt, _), (pl, _) = padding
     gr = _to_chunks(xp, g, kw - 1, kw - 1, xr.dtype, s)
     gw = xp.empty(w.shape, dtype=xr.dtype) if need_w else None
-    gx = scratch_empty(xp, (n, c, h, wd), xr.dtype) if need_x else None
-    flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-    acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), xr.dtype) if need_x else None
+    gx = flipped = acc = None
+    if need_x:
+        gx = scratch_empty(xp, (n, c, h, wd), xr.dtype)
+        flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), xr.dtype)
     # thread i: its output channels' weight gradient, then its rows of the input gradient
     w_parts, x_parts = _channel_parts(o, 3, state.parts), _row_parts(h, state.parts)
 

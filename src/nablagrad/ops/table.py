@@ -63,7 +63,8 @@ class Row:
 # same formulas run on Tensors, so double backward is unchanged.  ReLU, sigmoid and tanh split
 # their passes over the batch between ``set_num_threads`` threads (``parallel.over_batch``,
 # from 2**20 elements): D2L's LeNet-5 (batch 256) on 2 threads 8.2 -> 7.8 ms a step, at twice
-# the width (batch 128) 12.1 -> 10.7 ms.
+# the width (batch 128) 12.1 -> 10.7 ms.  With Numba, ReLU and the three gradients run as
+# one-pass compiled kernels (``_activation_jit``; ``_compiled`` says where).
 
 
 # Below this many elements a pooled buffer saves nothing (no page faults to avoid) and the
@@ -158,7 +159,7 @@ def _tanh_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
 
 
 def _compiled(*arrays: Any) -> bool:
-    """Whether the compiled ReLU kernels (``_activation_jit``) take these arrays: Numba
+    """Whether the compiled activation kernels (``_activation_jit``) take these arrays: Numba
     available, C-contiguous NumPy float32 / float64 arrays of one dtype."""
     mod, first = xp(arrays[0]), arrays[0]
     return (
