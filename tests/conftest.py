@@ -39,3 +39,14 @@ def fake_cuda():
     """The fake CuPy device as "cuda" for the duration of one test."""
     with backend.use_fake_cuda():
         yield "cuda"
+
+
+@pytest.fixture
+def num_threads():
+    """``num_threads(n)`` sets nablagrad's thread count for one test; the old count comes back
+    afterwards."""
+    import nablagrad
+
+    old = nablagrad.get_num_threads()
+    yield nablagrad.set_num_threads
+    nablagrad.set_num_threads(old)

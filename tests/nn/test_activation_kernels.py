@@ -59,21 +59,17 @@ def test_relu_non_contiguous_and_float16():
     assert_close(ng.relu(ng.tensor(h)), torch.relu(torch.tensor(h)), 0, 0, "float16 relu")
 
 
-def test_relu_batch_shards(monkeypatch):
+def test_relu_batch_shards(monkeypatch, num_threads):
     """Split over three threads (uneven shards): the same values."""
     from nablagrad import parallel
 
     monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))
-    old = ng.get_num_threads()
-    ng.set_num_threads(3)
-    try:
-        x = _input(np.float32)[:7]
-        g = np.random.default_rng(6).standard_normal(x.shape).astype(np.float32)
-        yn, gn, yt, gt = _both(x, g)
-        assert_close(yn, yt.detach(), 0, 0, "relu")
-        assert_close(gn, gt, 0, 0, "relu gradient")
-    finally:
-        ng.set_num_threads(old)
+    num_threads(3)
+    x = _input(np.float32)[:7]
+    g = np.random.default_rng(6).standard_normal(x.shape).astype(np.float32)
+    yn, gn, yt, gt = _both(x, g)
+    assert_close(yn, yt.detach(), 0, 0, "relu")
+    assert_close(gn, gt, 0, 0, "relu gradient")
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh"])

@@ -76,16 +76,10 @@ def test_second_derivatives_and_strided_input_match_torch(mode):
     np.testing.assert_allclose(mn.weight.grad.numpy(), mt.weight.grad.numpy(), rtol=1e-9, atol=1e-9)
 
 
-def test_batch_shards_match_torch(mode, monkeypatch):
+def test_batch_shards_match_torch(mode, monkeypatch, num_threads):
     from nablagrad import parallel
 
     monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))  # split even tiny work
-    old = ng.get_num_threads()
-    ng.set_num_threads(3)
-    try:
-        torch.manual_seed(10)
-        compare_module(
-            nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4), (7, 4, 4, 5), atol=1e-5, rtol=1e-5
-        )
-    finally:
-        ng.set_num_threads(old)
+    num_threads(3)
+    torch.manual_seed(10)
+    compare_module(nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4), (7, 4, 4, 5), atol=1e-5, rtol=1e-5)

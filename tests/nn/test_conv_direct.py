@@ -105,28 +105,24 @@ def test_chunk_size_choice():
 @pytest.mark.parametrize(
     "cin,cout,threads", [(8, 8, 2), (9, 11, 2), (13, 17, 3), (16, 16, 2), (1, 6, 2), (6, 16, 3)]
 )
-def test_split_within_a_chunk_matches_torch(cin, cout, threads, monkeypatch):
+def test_split_within_a_chunk_matches_torch(cin, cout, threads, monkeypatch, num_threads):
     """A batch of 64 on 2-3 threads: the chunks of 64 stay whole and the threads split the
     output rows (forward, input gradient) and the output channels (weight gradient, leftover
     channels in the last part)."""
     from nablagrad.ops.conv_direct import splits_within
 
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
-    old = ng.get_num_threads()
-    ng.set_num_threads(threads)
-    try:
-        assert splits_within((64, cin, 10, 10), (cout, cin, 5, 5), _prm(2)[1], threads)
-        torch.manual_seed(28)
-        with conv_path("direct"):
-            compare_module(
-                nn.Conv2d(cin, cout, 5, padding=2),
-                torch.nn.Conv2d(cin, cout, 5, padding=2),
-                (64, cin, 10, 10),
-                atol=1e-3,
-                rtol=1e-4,
-            )
-    finally:
-        ng.set_num_threads(old)
+    num_threads(threads)
+    assert splits_within((64, cin, 10, 10), (cout, cin, 5, 5), _prm(2)[1], threads)
+    torch.manual_seed(28)
+    with conv_path("direct"):
+        compare_module(
+            nn.Conv2d(cin, cout, 5, padding=2),
+            torch.nn.Conv2d(cin, cout, 5, padding=2),
+            (64, cin, 10, 10),
+            atol=1e-3,
+            rtol=1e-4,
+        )
 
 
 def test_channel_parts_cover_the_channels_in_kernel_blocks():
@@ -165,24 +161,20 @@ def test_direct_path_without_input_gradient_and_weight_only():
 
 
 @NEEDS_JIT
-def test_direct_path_batch_shards(monkeypatch):
+def test_direct_path_batch_shards(monkeypatch, num_threads):
     """Split over the batch between 3 threads (uneven shards, weight gradients summed)."""
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
-    old = ng.get_num_threads()
-    ng.set_num_threads(3)
-    try:
-        assert len(conv_ops._shard_ranges(np, (7, 2, 8, 8), (3, 2, 5, 5), _prm(2))) == 3
-        torch.manual_seed(24)
-        with conv_path("direct"):
-            compare_module(
-                nn.Conv2d(2, 3, 5, padding=2),
-                torch.nn.Conv2d(2, 3, 5, padding=2),
-                (7, 2, 8, 8),
-                atol=1e-4,
-                rtol=1e-4,
-            )
-    finally:
-        ng.set_num_threads(old)
+    num_threads(3)
+    assert len(conv_ops._shard_ranges(np, (7, 2, 8, 8), (3, 2, 5, 5), _prm(2))) == 3
+    torch.manual_seed(24)
+    with conv_path("direct"):
+        compare_module(
+            nn.Conv2d(2, 3, 5, padding=2),
+            torch.nn.Conv2d(2, 3, 5, padding=2),
+            (7, 2, 8, 8),
+            atol=1e-4,
+            rtol=1e-4,
+        )
 
 
 @NEEDS_JIT

@@ -173,36 +173,32 @@ def test_path_choice_and_forcing():
 
 @pytest.mark.parametrize("path", ["winograd", "fft", "im2col", "rowshift", "winograd6"])
 @pytest.mark.parametrize("groups", [1, 2])
-def test_batch_shards_match_unsharded(monkeypatch, path, groups):
+def test_batch_shards_match_unsharded(monkeypatch, path, groups, num_threads):
     """A convolution split over the batch between threads gives torch's values and gradients
     (every shard boundary, uneven shards, weight gradients summed over shards)."""
     _skip_without_gemm(path)
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
-    old = ng.get_num_threads()
-    ng.set_num_threads(3)
-    try:
-        assert (
-            len(
-                conv_ops._shard_ranges(
-                    np,
-                    (7, 4, 8, 8),
-                    (4, 4 // groups, 3, 3),
-                    ((1, 1), ((1, 1), (1, 1)), (1, 1), groups),
-                )
-            )
-            == 3
-        )
-        torch.manual_seed(3)
-        with conv_path(path):
-            compare_module(
-                nn.Conv2d(4, 6, 3, padding=1, groups=groups),
-                torch.nn.Conv2d(4, 6, 3, padding=1, groups=groups),
+    num_threads(3)
+    assert (
+        len(
+            conv_ops._shard_ranges(
+                np,
                 (7, 4, 8, 8),
-                atol=1e-4,
-                rtol=1e-4,
+                (4, 4 // groups, 3, 3),
+                ((1, 1), ((1, 1), (1, 1)), (1, 1), groups),
             )
-    finally:
-        ng.set_num_threads(old)
+        )
+        == 3
+    )
+    torch.manual_seed(3)
+    with conv_path(path):
+        compare_module(
+            nn.Conv2d(4, 6, 3, padding=1, groups=groups),
+            torch.nn.Conv2d(4, 6, 3, padding=1, groups=groups),
+            (7, 4, 8, 8),
+            atol=1e-4,
+            rtol=1e-4,
+        )
 
 
 @pytest.mark.parametrize(
@@ -213,29 +209,21 @@ def test_batch_shards_match_unsharded(monkeypatch, path, groups):
         ((64, 1, 28, 28), (6, 1, 5, 5), 2, "direct" if backend.jit_available() else "im2col"),
     ],
 )
-def test_every_path_is_split_over_the_batch(shape, wshape, padding, path):
+def test_every_path_is_split_over_the_batch(shape, wshape, padding, path, num_threads):
     """On 2 threads a large enough convolution is split in two whatever its path (each shard
     with a one-thread BLAS); with a single image it is not."""
-    old = ng.get_num_threads()
-    ng.set_num_threads(2)
-    try:
-        prm = ((1, 1), ((padding, padding), (padding, padding)), (1, 1), 1)
-        assert choose_path(np, shape, wshape, prm, np.float32) == path
-        assert conv_ops._shard_ranges(np, shape, wshape, prm) == [(0, 32), (32, 64)]
-        assert conv_ops._shard_ranges(np, (1,) + shape[1:], wshape, prm) == [(0, 1)]
-    finally:
-        ng.set_num_threads(old)
+    num_threads(2)
+    prm = ((1, 1), ((padding, padding), (padding, padding)), (1, 1), 1)
+    assert choose_path(np, shape, wshape, prm, np.float32) == path
+    assert conv_ops._shard_ranges(np, shape, wshape, prm) == [(0, 32), (32, 64)]
+    assert conv_ops._shard_ranges(np, (1,) + shape[1:], wshape, prm) == [(0, 1)]
 
 
-def test_no_shards_for_small_work_or_one_thread():
+def test_no_shards_for_small_work_or_one_thread(num_threads):
     prm = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     assert conv_ops._shard_ranges(np, (2, 1, 4, 4), (1, 1, 3, 3), prm) == [(0, 2)]
-    old = ng.get_num_threads()
-    ng.set_num_threads(1)
-    try:
-        assert conv_ops._shard_ranges(np, (64, 64, 32, 32), (64, 64, 3, 3), prm) == [(0, 64)]
-    finally:
-        ng.set_num_threads(old)
+    num_threads(1)
+    assert conv_ops._shard_ranges(np, (64, 64, 32, 32), (64, 64, 3, 3), prm) == [(0, 64)]
 
 
 @pytest.mark.parametrize(
@@ -333,7 +321,7 @@ def test_winograd6_needs_enough_output_tiles():
     ],
     ids=["batchnorm", "maxpool", "avgpool", "relu", "sigmoid", "tanh"],
 )
-def test_batch_split_passes_match_torch(monkeypatch, make):
+def test_batch_split_passes_match_torch(monkeypatch, make, num_threads):
     """Batch norm, block pooling, ReLU, sigmoid and tanh split their passes over the batch
     between threads (uneven shards, partial per-channel sums added up): torch's values and
     gradients.  The input is large enough (21,504 elements) for the activations' pooled,
@@ -341,11 +329,7 @@ def test_batch_split_passes_match_torch(monkeypatch, make):
     from nablagrad import parallel
 
     monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))  # split even tiny work
-    old = ng.get_num_threads()
-    ng.set_num_threads(3)
-    try:
-        assert len(parallel.batch_ranges(np, 7, 10)) == 3
-        torch.manual_seed(5)
-        compare_module(make(ng), make(torch), (7, 4, 24, 32), atol=1e-5, rtol=1e-5)
-    finally:
-        ng.set_num_threads(old)
+    num_threads(3)
+    assert len(parallel.batch_ranges(np, 7, 10)) == 3
+    torch.manual_seed(5)
+    compare_module(make(ng), make(torch), (7, 4, 24, 32), atol=1e-5, rtol=1e-5)

@@ -74,21 +74,15 @@ def test_2x2_second_derivatives_and_strided_input(pool):
 
 @NEEDS_JIT
 @pytest.mark.parametrize("pool", ["max", "avg"])
-def test_2x2_batch_shards_match_torch(monkeypatch, pool):
+def test_2x2_batch_shards_match_torch(monkeypatch, pool, num_threads):
     from nablagrad import parallel
 
     monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))  # split even tiny work
-    old = ng.get_num_threads()
-    ng.set_num_threads(3)
-    try:
-        cls = (
-            (nn.MaxPool2d, torch.nn.MaxPool2d)
-            if pool == "max"
-            else (nn.AvgPool2d, torch.nn.AvgPool2d)
-        )
-        compare_module(cls[0](2), cls[1](2), (7, 2, 6, 5), atol=1e-6, rtol=1e-6)
-    finally:
-        ng.set_num_threads(old)
+    num_threads(3)
+    cls = (
+        (nn.MaxPool2d, torch.nn.MaxPool2d) if pool == "max" else (nn.AvgPool2d, torch.nn.AvgPool2d)
+    )
+    compare_module(cls[0](2), cls[1](2), (7, 2, 6, 5), atol=1e-6, rtol=1e-6)
 
 
 def test_2x2_pooling_without_compiled_kernels_matches_torch():
@@ -168,19 +162,13 @@ def test_general_max_pooling_ties_nans_and_second_derivatives_like_torch(stride)
 
 
 @NEEDS_JIT
-def test_general_max_pooling_batch_shards_match_torch(monkeypatch):
+def test_general_max_pooling_batch_shards_match_torch(monkeypatch, num_threads):
     from nablagrad import parallel
 
     monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))  # split even tiny work
-    old = ng.get_num_threads()
-    ng.set_num_threads(3)
-    try:
-        kw = dict(kernel_size=3, stride=2, padding=1)
-        compare_module(
-            nn.MaxPool2d(**kw), torch.nn.MaxPool2d(**kw), (7, 2, 9, 8), atol=1e-6, rtol=1e-6
-        )
-    finally:
-        ng.set_num_threads(old)
+    num_threads(3)
+    kw = dict(kernel_size=3, stride=2, padding=1)
+    compare_module(nn.MaxPool2d(**kw), torch.nn.MaxPool2d(**kw), (7, 2, 9, 8), atol=1e-6, rtol=1e-6)
 
 
 def test_general_max_pooling_without_compiled_kernels_matches_torch():
