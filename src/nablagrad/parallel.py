@@ -207,11 +207,18 @@ def batch_ranges(xp: Any, n: int, work: int, min_work: int = SPLIT_MIN_ELEMENTS)
     threads = min(_num_threads, n)
     if threads <= 1 or work < min_work or xp.__name__ != "numpy":
         return [(0, n)]
-    return _even_ranges(n, threads)
+    return even_ranges(n, threads)
 
 
-def _even_ranges(n: int, parts: int) -> list:
-    """``parts`` contiguous ranges (start, stop) covering 0..n, sizes differing by at most 1."""
+def even_ranges(n: int, parts: int) -> list:
+    """``parts`` contiguous ranges (start, stop) covering 0..n, sizes differing by at most 1
+    (at most n ranges, at least one).
+
+    Example:
+        >>> even_ranges(5, 2), even_ranges(2, 4)
+        ([(0, 2), (2, 5)], [(0, 1), (1, 2)])
+    """
+    parts = max(1, min(parts, n))
     bounds = [n * i // parts for i in range(parts + 1)]
     return list(zip(bounds[:-1], bounds[1:]))
 
@@ -287,6 +294,6 @@ def matmul(a: Any, b: Any) -> Any:
                 np_.matmul(a, b[:, r0:r1], out=out[:, r0:r1])
 
         with single_threaded_blas():
-            over_ranges(_even_ranges(max(m, n), threads), block)
+            over_ranges(even_ranges(max(m, n), threads), block)
         return out
     return backend.matmul(a, b)

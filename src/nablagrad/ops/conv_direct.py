@@ -257,14 +257,8 @@ def _chunked_forward(
         kernels.chunk_corr(xr, w, acc, pt, 0, chunk, rows=(lo, hi))
         _from_chunks(xp, acc[:, :, lo:hi], n, ow, chunk, out[:, :, lo:hi])
 
-    parallel.over_ranges(_row_parts(oh, parts), part)
+    parallel.over_ranges(parallel.even_ranges(oh, parts), part)
     return out, ChunkState(xr, w, x.shape, chunk, parts)
-
-
-def _row_parts(rows: int, parts: int) -> list:
-    """Up to ``parts`` even ranges (lo, hi) of ``rows`` output rows."""
-    parts = max(1, min(parts, rows))
-    return [(rows * i // parts, rows * (i + 1) // parts) for i in range(parts)]
 
 
 def _chunked_backward(
@@ -289,7 +283,7 @@ def _chunked_backward(
         flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), xr.dtype)
     # thread i: its output channels' weight gradient, then its rows of the input gradient
-    w_parts, x_parts = _channel_parts(o, 3, state.parts), _row_parts(h, state.parts)
+    w_parts, x_parts = _channel_parts(o, 3, state.parts), parallel.even_ranges(h, state.parts)
 
     def part(i: int, _: int) -> None:
         if need_w and i < len(w_parts):
