@@ -27,8 +27,10 @@ changed): 0.79 ms there.
 
 Example:
     >>> import nablagrad as torch
+    >>> before = torch.get_num_threads()
     >>> torch.set_num_threads(1); torch.get_num_threads()
     1
+    >>> torch.set_num_threads(before)
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ from nablagrad import parallel
 from nablagrad.backend import blas_threads, single_threaded_blas
 
 
-def test_one_thread_inside_restored_after_nested_and_concurrent_blocks():
+def test_one_thread_inside_restored_after_nested_and_concurrent_blocks(num_threads):
     if blas_threads() is None:
         pytest.skip("NumPy's BLAS is not an OpenBLAS with thread controls")
+    num_threads(2)
     with threadpool_limits(2):
         assert blas_threads() == 2
         inside = []
@@ -25,12 +26,7 @@ def test_one_thread_inside_restored_after_nested_and_concurrent_blocks():
                 with single_threaded_blas():
                     inside.append(blas_threads())
 
-        old = parallel.get_num_threads()
-        parallel.set_num_threads(2)
-        try:
-            parallel.run([task, task])
-        finally:
-            parallel.set_num_threads(old)
+        parallel.run([task, task])
         assert inside == [1, 1, 1, 1]
         assert blas_threads() == 2  # the last block to end restored the count
     with threadpool_limits(2):
@@ -81,7 +77,7 @@ def test_matmul_keeps_mid_size_products_on_one_blas_thread(monkeypatch, sa, sb, 
     assert not entered
 
 
-def test_large_products_stay_on_one_blas_thread_while_batch_shards_run(monkeypatch):
+def test_large_products_stay_on_one_blas_thread_while_batch_shards_run(monkeypatch, num_threads):
     """Right after nablagrad's threads ran batch shards (a convolution split over the batch),
     even a large product stays on one BLAS thread: OpenBLAS's workers would spin on the cores
     the next shards need.  Long after, it takes the BLAS's threads again."""
@@ -89,7 +85,6 @@ def test_large_products_stay_on_one_blas_thread_while_batch_shards_run(monkeypat
 
     import numpy as np
 
-    import nablagrad as ng
     from nablagrad import _blas, backend, parallel
 
     if blas_threads() is None:
@@ -102,20 +97,16 @@ def test_large_products_stay_on_one_blas_thread_while_batch_shards_run(monkeypat
         yield
 
     monkeypatch.setattr(_blas, "single_threaded", recording)
-    before = ng.get_num_threads()
     a = np.ones((128, 784), np.float32)
     b = np.ones((784, 256), np.float32)
-    try:
-        ng.set_num_threads(2)
-        assert parallel.over_ranges([(0, 1), (1, 2)], lambda i, j: i) == [0, 1]
-        with threadpool_limits(2):
-            backend.matmul(a, b)
-            assert entered == [True]
-            monkeypatch.setattr(_blas, "_last_shards", -float("inf"))
-            backend.matmul(a, b)
-            assert entered == [True]
-    finally:
-        ng.set_num_threads(before)
+    num_threads(2)
+    assert parallel.over_ranges([(0, 1), (1, 2)], lambda i, j: i) == [0, 1]
+    with threadpool_limits(2):
+        backend.matmul(a, b)
+        assert entered == [True]
+        monkeypatch.setattr(_blas, "_last_shards", -float("inf"))
+        backend.matmul(a, b)
+        assert entered == [True]
 
 
 def test_matmul_of_tensors_is_their_product():

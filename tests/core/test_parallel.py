@@ -14,23 +14,16 @@ import nablagrad as ng
 from nablagrad import parallel
 
 
-@pytest.fixture
-def threads():
-    before = ng.get_num_threads()
-    yield lambda n: ng.set_num_threads(n)
-    ng.set_num_threads(before)
-
-
-def test_results_in_order_on_distinct_threads(threads):
-    threads(3)
+def test_results_in_order_on_distinct_threads(num_threads):
+    num_threads(3)
     idents = parallel.run([lambda i=i: (i, threading.get_ident()) for i in range(3)])
     assert [i for i, _ in idents] == [0, 1, 2]
     assert idents[0][1] == threading.get_ident()  # the first task runs on the caller
     assert len({t for _, t in idents}) == 3
 
 
-def test_more_tasks_than_threads_run_in_batches(threads):
-    threads(2)
+def test_more_tasks_than_threads_run_in_batches(num_threads):
+    num_threads(2)
     running, peak, lock = [0], [0], threading.Lock()
 
     def task(i):
@@ -46,8 +39,8 @@ def test_more_tasks_than_threads_run_in_batches(threads):
     assert peak[0] == 2
 
 
-def test_first_error_is_raised_after_all_tasks_and_pool_survives(threads):
-    threads(2)
+def test_first_error_is_raised_after_all_tasks_and_pool_survives(num_threads):
+    num_threads(2)
     done = []
 
     def bad():
@@ -65,8 +58,8 @@ def test_first_error_is_raised_after_all_tasks_and_pool_survives(threads):
     assert parallel.run([lambda: 1, lambda: 2]) == [1, 2]
 
 
-def test_nested_run_falls_back_to_the_calling_thread(threads):
-    threads(2)
+def test_nested_run_falls_back_to_the_calling_thread(num_threads):
+    num_threads(2)
 
     def outer():
         return parallel.run([lambda: threading.get_ident(), lambda: threading.get_ident()])
@@ -75,13 +68,13 @@ def test_nested_run_falls_back_to_the_calling_thread(threads):
     assert len(set(inner_a)) == 1 and len(set(inner_b)) == 1  # no deadlock, no extra threads
 
 
-def test_shrinking_stops_workers(threads):
-    threads(4)
+def test_shrinking_stops_workers(num_threads):
+    num_threads(4)
     parallel.run([lambda: None] * 4)
     assert len(parallel._workers) == 3
-    threads(2)
+    num_threads(2)
     assert len(parallel._workers) == 1
-    threads(1)
+    num_threads(1)
     assert parallel._workers == []
     assert parallel.run([lambda: 5, lambda: 6]) == [5, 6]
 
@@ -92,8 +85,8 @@ def _child(queue):
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
-def test_forked_child_gets_fresh_workers(threads):
-    threads(2)
+def test_forked_child_gets_fresh_workers(num_threads):
+    num_threads(2)
     parallel.run([lambda: None, lambda: None])  # the parent has a worker thread
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
@@ -108,10 +101,10 @@ def test_forked_child_gets_fresh_workers(threads):
     parallel._current_cpu is None or len(os.sched_getaffinity(0)) < 2,
     reason="needs Linux thread affinities and two CPUs",
 )
-def test_workers_are_kept_off_the_callers_cpu(threads):
+def test_workers_are_kept_off_the_callers_cpu(num_threads):
     """A hand-off keeps the workers off the CPU the caller runs on, so the halves of a split
     do not share one core while another idles; the worker may use every other CPU."""
-    threads(2)
+    num_threads(2)
     cpus = os.sched_getaffinity(0)
     for _ in range(3):
         caller, (worker_cpus, worker_cpu) = parallel.run(
@@ -123,21 +116,21 @@ def test_workers_are_kept_off_the_callers_cpu(threads):
         assert worker_cpus == cpus - {avoided} and worker_cpu != avoided
 
 
-def test_affinity_is_left_alone_without_cpu_query(threads, monkeypatch):
+def test_affinity_is_left_alone_without_cpu_query(num_threads, monkeypatch):
     """Where the CPU cannot be asked (not Linux), hand-offs work as before."""
-    threads(2)
+    num_threads(2)
     monkeypatch.setattr(parallel, "_current_cpu", None)
     assert parallel.run([lambda: 1, lambda: 2]) == [1, 2]
 
 
 @pytest.mark.parametrize("shape_a, shape_b", [((301, 700), (700, 90)), ((40, 900), (900, 333))])
-def test_matmul_splits_large_products_while_shards_run(threads, monkeypatch, shape_a, shape_b):
+def test_matmul_splits_large_products_while_shards_run(num_threads, monkeypatch, shape_a, shape_b):
     """parallel.matmul: while batch shards run, a large product is split over the threads
     (row blocks, or column blocks when b is the wider), each block on one BLAS thread; the
     result is a @ b.  Otherwise it is backend.matmul's."""
     import numpy as np
 
-    threads(3)
+    num_threads(3)
     rng = np.random.default_rng(0)
     a = rng.standard_normal(shape_a)
     b = rng.standard_normal(shape_b)
@@ -151,7 +144,7 @@ def test_matmul_splits_large_products_while_shards_run(threads, monkeypatch, sha
     monkeypatch.setattr(parallel, "shards_running", lambda: False)
     np.testing.assert_allclose(parallel.matmul(a, b), a @ b, rtol=1e-12, atol=1e-10)
     assert calls == [3, 3]  # not split: no shards running
-    threads(1)
+    num_threads(1)
     monkeypatch.setattr(parallel, "shards_running", lambda: True)
     parallel.matmul(a, b)
     assert calls == [3, 3]  # not split: one thread
