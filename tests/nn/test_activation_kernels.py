@@ -75,8 +75,7 @@ def test_relu_batch_shards(monkeypatch, num_threads):
 @pytest.mark.parametrize("name", ["sigmoid", "tanh"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sigmoid_tanh_match_torch(name, dtype, kernel_mode):  # noqa: F811 - the fixture's value
-    """Values and gradients to a few units in the last place (sigmoid is computed as
-    (1 + tanh(x/2)) / 2, torch's directly), NaN and infinities included."""
+    """Values and gradients to a few units in the last place, NaN and infinities included."""
     x = _input(dtype) * 4
     g = np.random.default_rng(7).standard_normal(SHAPE).astype(dtype)
     yn, gn, yt, gt = _both(x, g, name)
@@ -90,3 +89,37 @@ def test_sigmoid_tanh_match_torch(name, dtype, kernel_mode):  # noqa: F811 - the
 
         assert _activation_jit.tanh_grad._compiled is not None or name == "sigmoid"
         assert _activation_jit.sigmoid_grad._compiled is not None or name == "tanh"
+
+
+@pytest.mark.parametrize("size", [5, 70_000])  # the plain formula and the pooled pass
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_tails_keep_relative_precision(size, dtype, kernel_mode):  # noqa: F811
+    """sigmoid(x) for x from -800 to 40 to a few units in the last place relative to torch's,
+    however small: (1 + tanh(x/2)) / 2 gave 0 at x = -20 (torch 2.1e-9) and a 2e-4 relative
+    error at -10.  Where e^-x overflows (x < -88.72 in float32) both give 0; torch's float32
+    results between -88.72 and -87.3 are subnormal (fewer digits): matched to 1e-5 relative."""
+    x = np.linspace(-800, 40, size).astype(dtype)
+    x[:4] = [np.nan, np.inf, -np.inf, -0.0]
+    x[4] = -20.0
+    g = np.ones_like(x)
+    yn, gn, yt, gt = _both(x, g, "sigmoid")
+    yn, yt = yn.detach().numpy(), yt.detach().numpy()
+    assert np.array_equal(np.isnan(yn), np.isnan(yt))
+    tiny = np.finfo(dtype).tiny
+    normal = yt >= tiny
+    rel = np.abs(yn[normal] - yt[normal]) / yt[normal]
+    assert rel.max() <= (8e-7 if dtype == np.float32 else 4e-15), rel.max()
+    sub = ~normal & ~np.isnan(yt)
+    assert np.all(
+        np.abs(yn[sub] - yt[sub]) <= 1e-5 * yt[sub] + 4 * np.finfo(dtype).smallest_subnormal
+    )
+    assert yn[4] > 0 and abs(yn[4] - 2.0611536e-9) / 2.0611536e-9 < 1e-6
+    # the gradient s (1 - s) keeps the same relative precision in the left tail
+    grad_rel = np.abs(gn.numpy()[normal] - gt.numpy()[normal]) / np.maximum(
+        gt.numpy()[normal], tiny
+    )
+    assert grad_rel[yt[normal] < 0.5].max() <= (2e-6 if dtype == np.float32 else 1e-14)
+    if kernel_mode == "compiled" and size > 5 and dtype == np.float32:
+        from nablagrad.ops import _activation_jit
+
+        assert _activation_jit.sigmoid32._compiled is not None  # it ran (no silent fallback)

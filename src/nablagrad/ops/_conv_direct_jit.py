@@ -20,9 +20,9 @@ from typing import Any
 from ..backend import LazyKernel
 
 
-def _forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, zero: Any) -> None:
-    """acc[o, t] = sum over c, p, q of w[o, c, p, q] * xc[c, p*wp + q + t], t < run, for a
-    multiple of four output channels (``forward`` below takes any number).
+def _forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
+    """acc[o, t] = bias[o] + sum over c, p, q of w[o, c, p, q] * xc[c, p*wp + q + t], t < run,
+    for a multiple of four output channels (``forward`` below takes any number).
 
     ``xc`` (C, run + slack) with at least (KH - 1)*wp + 4 readable positions after the run;
     ``acc`` (O, >= run) contiguous (its rows may be longer than the run: see
@@ -34,11 +34,12 @@ def _forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, zero: Any)
         for o in range(0, o_, 4):
             a0, a1 = acc[o, t0 : t0 + n], acc[o + 1, t0 : t0 + n]
             a2, a3 = acc[o + 2, t0 : t0 + n], acc[o + 3, t0 : t0 + n]
+            b0, b1, b2, b3 = bias[o], bias[o + 1], bias[o + 2], bias[o + 3]
             for t in range(n):
-                a0[t] = zero
-                a1[t] = zero
-                a2[t] = zero
-                a3[t] = zero
+                a0[t] = b0
+                a1[t] = b1
+                a2[t] = b2
+                a3[t] = b3
             for c in range(c_):
                 for p in range(kh_):
                     r = xc[c, t0 + p * wp : t0 + p * wp + n + 4]
@@ -51,7 +52,7 @@ def _forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, zero: Any)
                         a3[t] += w3[0] * x0 + w3[1] * x1 + w3[2] * x2 + w3[3] * x3 + w3[4] * x4
 
 
-def _forward_few(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, zero: Any) -> None:
+def _forward_few(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
     """``_forward`` for one to three output channels: a pair per pass, then one."""
     c_ = xc.shape[0]
     o_, _, kh_, _ = w.shape
@@ -62,9 +63,10 @@ def _forward_few(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, zero: 
             pair = o + 2 <= o_
             a0 = acc[o, t0 : t0 + n]
             a1 = acc[o + 1, t0 : t0 + n] if pair else a0
+            b0, b1 = bias[o], bias[o + 1] if pair else bias[o]
             for t in range(n):
-                a0[t] = zero
-                a1[t] = zero
+                a0[t] = b0
+                a1[t] = b1
             for c in range(c_):
                 for p in range(kh_):
                     r = xc[c, t0 + p * wp : t0 + p * wp + n + 4]
@@ -155,15 +157,15 @@ _forward_fours = LazyKernel(_forward)
 _forward_rest = LazyKernel(_forward_few)
 
 
-def forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, zero: Any) -> None:
+def forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
     """``_forward`` for any number of output channels: blocks of four, then the rest (a
     separate kernel: with the pairs in the same loop nest the compiler made the blocks of
-    four ~1.8x slower)."""
+    four ~1.8x slower).  ``bias`` (O,) starts every accumulator (zeros for none)."""
     fours = w.shape[0] // 4 * 4
     if fours:
-        _forward_fours(xc, w[:fours], acc[:fours], run, wp, tile, zero)
+        _forward_fours(xc, w[:fours], acc[:fours], run, wp, tile, bias[:fours])
     if fours < w.shape[0]:
-        _forward_rest(xc, w[fours:], acc[fours:], run, wp, tile, zero)
+        _forward_rest(xc, w[fours:], acc[fours:], run, wp, tile, bias[fours:])
 
 
 weight_grad = LazyKernel(_weight_grad)
@@ -197,9 +199,9 @@ def _chunk_kernels(chunk: int) -> dict:
         i_hi: int,
         shift: int,
         col0: int,
-        zero: Any,
+        bias: Any,
     ) -> None:
-        """acc[b, o, i, t] = sum over c, p, q of w[o, c, p, q] * src[b, c, i + p - shift,
+        """acc[b, o, i, t] = bias[o] + sum over c, p, q of w[o, c, p, q] * src[b, c, i + p - shift,
         col0 + t + q*chunk] (rows outside ``src`` read as zeros), t < acc.shape[3], for output
         channels o < o_hi (a multiple of four)."""
         nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
@@ -218,11 +220,12 @@ def _chunk_kernels(chunk: int) -> dict:
                         acc[b, o + 2, i],
                         acc[b, o + 3, i],
                     )
+                    b0, b1, b2, b3 = bias[o], bias[o + 1], bias[o + 2], bias[o + 3]
                     for t in range(run):
-                        a0[t] = zero
-                        a1[t] = zero
-                        a2[t] = zero
-                        a3[t] = zero
+                        a0[t] = b0
+                        a1[t] = b1
+                        a2[t] = b2
+                        a3[t] = b3
                     for c in range(c_):
                         for p in range(kh_):
                             if p < p0 or p >= p1:
@@ -259,7 +262,7 @@ def _chunk_kernels(chunk: int) -> dict:
         i_hi: int,
         shift: int,
         col0: int,
-        zero: Any,
+        bias: Any,
     ) -> None:
         """``_chunk_corr4`` for the output channels from o_lo on: a pair per pass, then one."""
         nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
@@ -276,9 +279,10 @@ def _chunk_kernels(chunk: int) -> dict:
                     pair = o + 2 <= o_
                     a0 = acc[b, o, i]
                     a1 = acc[b, o + 1, i] if pair else a0
+                    b0, b1 = bias[o], bias[o + 1] if pair else bias[o]
                     for t in range(run):
-                        a0[t] = zero
-                        a1[t] = zero
+                        a0[t] = b0
+                        a1[t] = b1
                     for c in range(c_):
                         for p in range(kh_):
                             if p < p0 or p >= p1:
@@ -403,18 +407,26 @@ _CHUNK_KERNELS = {chunk: _chunk_kernels(chunk) for chunk in CHUNKS}
 
 
 def chunk_corr(
-    src: Any, w: Any, acc: Any, shift: int, col0: int, chunk: int, rows: tuple = (0, None)
+    src: Any,
+    w: Any,
+    acc: Any,
+    shift: int,
+    col0: int,
+    chunk: int,
+    bias: Any,
+    rows: tuple = (0, None),
 ) -> None:
     """``_chunk_corr4`` for any number of output channels (the leftovers by
     ``_chunk_corr_few``, a separate kernel as for ``forward``), on the output rows [i_lo,
-    i_hi) of ``rows`` (None: to the last), chunks of ``chunk`` images."""
-    kernels, zero = _CHUNK_KERNELS[chunk], acc.dtype.type(0)
+    i_hi) of ``rows`` (None: to the last), chunks of ``chunk`` images; ``bias`` (O,) starts
+    every accumulator (zeros for none)."""
+    kernels = _CHUNK_KERNELS[chunk]
     i_lo, i_hi = rows[0], acc.shape[2] if rows[1] is None else rows[1]
     fours = w.shape[0] // 4 * 4
     if fours:
-        kernels["corr4"](src, w, acc, fours, i_lo, i_hi, shift, col0, zero)
+        kernels["corr4"](src, w, acc, fours, i_lo, i_hi, shift, col0, bias)
     if fours < w.shape[0]:
-        kernels["corr_few"](src, w, acc, fours, i_lo, i_hi, shift, col0, zero)
+        kernels["corr_few"](src, w, acc, fours, i_lo, i_hi, shift, col0, bias)
 
 
 def chunk_weight_grad(

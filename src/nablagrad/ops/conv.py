@@ -447,9 +447,9 @@ def _forward_shard(
     """(out (N, O, OH, OW) plus the bias ``b`` when given, what the backward needs) by the
     chosen path, written into ``out`` when given (a batch shard's rows of the whole output);
     the direct path's chunked layout splits its work between ``parts`` threads."""
-    if path == "direct":
-        o, state = direct_forward(xp, x, w, prm[1], parts)
-    elif path == "fft":
+    if path == "direct":  # the kernels add the bias and write into ``out``
+        return direct_forward(xp, x, w, prm[1], parts, b, out)
+    if path == "fft":
         o, state = fft_conv_forward(xp, _pad(xp, x, prm[1]), w)
     elif path == "winograd":
         o, state = winograd_forward(xp, _pad(xp, x, prm[1]), w)

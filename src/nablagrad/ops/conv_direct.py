@@ -240,8 +240,15 @@ def _open(lo: int, hi: int, count: int) -> tuple:
 
 
 def _chunked_forward(
-    xp: Any, x: Any, w: Any, padding: tuple, dtype: Any, chunk: int, parts: int = 1
-) -> tuple:
+    xp: Any,
+    x: Any,
+    w: Any,
+    padding: tuple,
+    chunk: int,
+    parts: int,
+    bias: Any,
+    out: Any,
+) -> ChunkState:
     """``direct_forward`` in chunks of ``chunk`` images: the rows padded left and right, not
     above and below (the kernels read missing rows as zeros); output rows split between
     ``parts`` threads."""
@@ -249,16 +256,15 @@ def _chunked_forward(
     n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh, ow = h + pt + pb - kh + 1, wd + pl + pr - kw + 1
-    xr = _to_chunks(xp, x, pl, pr, dtype, chunk)
-    acc = scratch_empty(xp, (xr.shape[0], o, oh, ow * chunk), dtype)
-    out = scratch_empty(xp, (n, o, oh, ow), dtype)
+    xr = _to_chunks(xp, x, pl, pr, w.dtype, chunk)
+    acc = scratch_empty(xp, (xr.shape[0], o, oh, ow * chunk), w.dtype)
 
     def part(lo: int, hi: int) -> None:  # output rows [lo, hi)
-        kernels.chunk_corr(xr, w, acc, pt, 0, chunk, rows=(lo, hi))
+        kernels.chunk_corr(xr, w, acc, pt, 0, chunk, bias, rows=(lo, hi))
         _from_chunks(xp, acc[:, :, lo:hi], n, ow, chunk, out[:, :, lo:hi])
 
     parallel.over_ranges(parallel.even_ranges(oh, parts), part)
-    return out, ChunkState(xr, w, x.shape, chunk, parts)
+    return ChunkState(xr, w, x.shape, chunk, parts)
 
 
 def _chunked_backward(
@@ -277,9 +283,10 @@ def _chunked_backward(
     (pt, _), (pl, _) = padding
     gr = _to_chunks(xp, g, kw - 1, kw - 1, xr.dtype, s)
     gw = xp.empty(w.shape, dtype=xr.dtype) if need_w else None
-    gx = flipped = acc = None
+    gx = flipped = acc = no_bias = None
     if need_x:
         gx = scratch_empty(xp, (n, c, h, wd), xr.dtype)
+        no_bias = xp.zeros(c, xr.dtype)
         flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), xr.dtype)
     # thread i: its output channels' weight gradient, then its rows of the input gradient
@@ -291,31 +298,36 @@ def _chunked_backward(
             kernels.chunk_weight_grad(xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
         if need_x and i < len(x_parts):
             lo, hi = x_parts[i]
-            kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s, s, rows=(lo, hi))
+            kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s, s, no_bias, rows=(lo, hi))
             _from_chunks(xp, acc[:, :, lo:hi], n, wd, s, gx[:, :, lo:hi])
 
     parallel.over_ranges([(i, i + 1) for i in range(max(len(w_parts), len(x_parts)))], part)
     return gx, gw
 
 
-def direct_forward(xp: Any, x: Any, w: Any, padding: tuple, parts: int = 1) -> tuple:
-    """(out (N, O, OH, OW), state) for the stride-1 correlation of x padded by ``padding``;
-    in the chunked layout the work is split between ``parts`` threads (forward and
-    backward), see ``splits_within``."""
+def direct_forward(
+    xp: Any, x: Any, w: Any, padding: tuple, parts: int = 1, bias: Any = None, out: Any = None
+) -> tuple:
+    """(out (N, O, OH, OW), state) for the stride-1 correlation of x padded by ``padding``,
+    plus ``bias`` (O,) when given (the kernels start their sums from it: no pass over the
+    output to add it), written into ``out`` when given; in the chunked layout the work is
+    split between ``parts`` threads (forward and backward), see ``splits_within``."""
     dtype = xp.result_type(x, w)
     w = xp.ascontiguousarray(w, dtype=dtype)
-    chunk = _chunk_size(x.shape, w.shape, padding)
-    if chunk:
-        return _chunked_forward(xp, x, w, padding, dtype, chunk, parts)
-    n = x.shape[0]
     o, _, kh, kw = w.shape
-    xc, (hp, wp) = _fold_input(xp, x, padding, kh, dtype)
     (pt, pb), (pl, pr) = padding
     oh, ow = x.shape[2] + pt + pb - kh + 1, x.shape[3] + pl + pr - kw + 1
+    n = x.shape[0]
+    bias = xp.zeros(o, dtype) if bias is None else xp.ascontiguousarray(bias, dtype=dtype)
+    if out is None:
+        out = scratch_empty(xp, (n, o, oh, ow), dtype)
+    chunk = _chunk_size(x.shape, w.shape, padding)
+    if chunk:
+        return out, _chunked_forward(xp, x, w, padding, chunk, parts, bias, out)
+    xc, (hp, wp) = _fold_input(xp, x, padding, kh, dtype)
     run = n * hp * wp
     acc = scratch_empty(xp, (o, _row_stride(run, dtype)), dtype)
-    kernels.forward(xc, w, acc, run, wp, TILE, dtype.type(0))
-    out = scratch_empty(xp, (n, o, oh, ow), dtype)
+    kernels.forward(xc, w, acc, run, wp, TILE, bias)
     out[...] = acc[:, :run].reshape(o, n, hp, wp)[:, :, :oh, :ow].transpose(1, 0, 2, 3)
     return out, DirectState(xc, w, x.shape, (hp, wp))
 
@@ -351,7 +363,7 @@ def direct_backward(
         # forward's correlation of gm with the kernels flipped and transposed
         flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         dxc = scratch_empty(xp, (c, _row_stride(run, dtype)), dtype)
-        kernels.forward(gm, flipped, dxc, run, wp, TILE, zero)
+        kernels.forward(gm, flipped, dxc, run, wp, TILE, xp.zeros(c, dtype))
         (pt, _), (pl, _) = padding
         gx = scratch_empty(xp, (n, c, h, wd), dtype)
         gx[...] = (
