@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from helpers import check_op, make_inputs
+from helpers import check_op, check_tails, make_inputs
 from hypothesis import given, settings
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
@@ -315,3 +315,27 @@ def test_comparisons_and_logic():
     m1, m2 = ng.tensor(a) > 0, ng.tensor(a) < 1
     np.testing.assert_array_equal((m1 & m2).numpy(), (a > 0) & (a < 1))
     np.testing.assert_array_equal((~m1).numpy(), ~(a > 0))
+
+
+# -- tails: relative precision on extreme inputs (an atol hides 0 instead of 2e-9) ----------
+
+TAIL_TOL = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_expm1_keeps_relative_precision_near_zero(dtype):
+    # exp(x) - 1 gave 0 for |x| < 6e-8 in float32 and 8e-8 relative error at 1e-10 in float64
+    x = np.array([1e-30, -1e-20, 1e-10, -1e-7, 1e-5, -1e-3, 0.5, -3.0, 20.0, -0.0], dtype)
+    check_tails(ng.expm1, torch.expm1, [x], TAIL_TOL[dtype])
+    check_tails(lambda t: t.expm1(), lambda t: t.expm1(), [x], TAIL_TOL[dtype])
+
+
+def test_sigmoid_of_zero_dim_tensor():
+    # the in-place small-array path got a NumPy scalar from negative() on a 0-d array and failed
+    x = ng.tensor(-20.0, requires_grad=True)
+    y = ng.sigmoid(x)
+    y.backward()
+    want = torch.sigmoid(torch.tensor(-20.0, dtype=torch.float32))
+    np.testing.assert_allclose(y.detach().numpy(), want.numpy(), rtol=1e-6, atol=0)
+    assert y.shape == ()
+    assert x.grad is not None

@@ -87,7 +87,7 @@ def _sigmoid(x: Any) -> Any:
     # cancels for negative x: 2e-4 relative error at x = -10, 0 at x = -20 (torch: 2.1e-9).
     mod = xp(x)
     if x.size < _POOLED_MIN:
-        out = mod.negative(x)
+        out = mod.negative(x, out=mod.empty_like(x))  # out=: an array for 0-d x (not a scalar)
         mod.exp(out, out=out)
         out += 1
         return mod.reciprocal(out, out=out)
@@ -279,6 +279,13 @@ UNARY: tuple[Row, ...] = (
         lambda x: xp(x).exp(x),
         (lambda m, g, out, x: g * out,),
         doc="e^x; d/dx = e^x",
+    ),
+    Row(
+        "expm1",
+        lambda x: xp(x).expm1(x),
+        # e^x, not torch's out + 1, which loses the relative precision below x ~ -15
+        (lambda m, g, out, x: g * m.exp(x),),
+        doc="e^x - 1, accurate for small x (exp(x) - 1 gives 0 below |x| ~ 1e-8); d/dx = e^x",
     ),
     Row(
         "log",
