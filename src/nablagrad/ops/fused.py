@@ -101,7 +101,7 @@ class Elu(Function):
 
     def backward(self, g, out, x):
         m = self.m
-        pos = m.raw(x) > 0
+        pos = ~(m.raw(x) <= 0)  # torch's rule: a NaN input takes the positive branch (g scale)
         d_neg = m.exp(x) * (self.alpha * self.scale)
         return (g * m.where(pos, self.scale, d_neg),)
 
