@@ -1,10 +1,12 @@
 """torch's special and elementwise functions beyond the table rows.
 
 Hyperbolic and inverse trigonometric functions, the error and gamma families, ``fmod`` and
-``copysign`` are rows of ``ops/table.py``; ``polygamma``/``digamma``, ``atan2`` and ``cumprod``
-are hand-written primitives here (forward and backward side by side, the backward written once
-for raw arrays and Tensors).  The rest (``logaddexp``, ``logit``,
-``nan_to_num`` ...) is composed from primitives, so it is differentiable wherever torch's is.
+``copysign`` are rows of ``ops/table.py``; ``polygamma``/``digamma``, ``atan2``, ``cumprod``,
+``logit``, ``sinc``, ``hypot``, ``logaddexp``, ``log_ndtr``, ``ndtri`` and ``xlog1py`` are
+hand-written primitives here (forward and backward side by side, the backward written once for
+raw arrays and Tensors; torch's formulas, which keep the tails and edges that the composed
+forms lost).  The rest (``logaddexp2``, ``nan_to_num`` ...) is composed from primitives, so it
+is differentiable wherever torch's is.
 
 Example:
     >>> import nablagrad as torch
