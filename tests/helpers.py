@@ -180,3 +180,33 @@ def _check_second_order(ng_loss, t_loss, ng_in, t_in, diff, rng, atol, rtol) -> 
             assert_close(np.zeros(tuple(b.shape)), b, atol, rtol, f"second derivative {i}")
             continue
         assert_close(a, b, atol, rtol, f"second derivative of input {i}")
+
+
+def check_tails(
+    ng_fn: Callable[..., Any],
+    torch_fn: Callable[..., Any],
+    inputs: Sequence[Any],
+    rtol: float,
+    grad: bool = True,
+    value: bool = True,
+) -> None:
+    """``ng_fn(*inputs)`` against ``torch_fn`` with a purely RELATIVE tolerance (no ``atol``,
+    which would hide wrong tails: 0 instead of 2e-9 passes any ``atol=1e-5``), and the gradients
+    of ``sum(out * w)`` for a seeded weight ``w`` the same way; NaN and inf must match exactly.
+    Meant for extreme inputs: tails, values near 0, overflow edges."""
+    arrays = [np.asarray(x) for x in inputs]
+    diff = [grad and a.dtype.kind == "f" for a in arrays]
+    ng_in = [to_ng(a, requires_grad=d) for a, d in zip(arrays, diff)]
+    t_in = [to_torch(a, requires_grad=d) for a, d in zip(arrays, diff)]
+    ours, theirs = ng_fn(*ng_in), torch_fn(*t_in)
+    if value:
+        assert_close(ours, theirs, atol=0, rtol=rtol, what="value")
+    if not any(diff):
+        return
+    w = np.random.default_rng(0).uniform(0.5, 1.5, tuple(theirs.shape))
+    w = w.astype(theirs.detach().numpy().dtype)
+    (ours * ng.tensor(w)).sum().backward()
+    (theirs * torch.from_numpy(w)).sum().backward()
+    for i, (a, b) in enumerate(zip(ng_in, t_in)):
+        if diff[i]:
+            assert_close(a.grad, b.grad, atol=0, rtol=rtol, what=f"gradient of input {i}")

@@ -16,6 +16,7 @@ from typing import Any
 
 import nablagrad as _ops  # the package (loaded before this lazy module)
 
+from .ops import mathfns as _mathfns
 from .tensor import Tensor
 
 expit = _ops.sigmoid
@@ -54,13 +55,13 @@ def ndtr(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def log_ndtr(input: Tensor) -> Tensor:  # noqa: A002
-    """log Phi(x)."""
-    return _ops.log(ndtr(input))
+    """log Phi(x), finite in both tails."""
+    return _mathfns.log_ndtr(input)
 
 
 def ndtri(input: Tensor) -> Tensor:  # noqa: A002
-    """The standard normal quantile: Phi^-1(p) = sqrt(2) erfinv(2p - 1)."""
-    return _ops.erfinv(input * 2 - 1) * math.sqrt(2)
+    """The standard normal quantile: Phi^-1(p)."""
+    return _mathfns.ndtri(input)
 
 
 def entr(input: Tensor) -> Tensor:  # noqa: A002
@@ -74,6 +75,4 @@ def entr(input: Tensor) -> Tensor:  # noqa: A002
 def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
     """x * log1p(y), with 0 where x == 0 (y not NaN)."""
     x = input if isinstance(input, Tensor) else _ops.tensor(input)
-    y = other if isinstance(other, Tensor) else _ops.tensor(other, dtype=x.dtype)
-    safe = _ops.where(x == 0, y * 0, y)
-    return _ops.where((x == 0) & ~_ops.isnan(y), x * 0, x * _ops.log1p(safe))
+    return _mathfns.xlog1py(x, other)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from helpers import check_op
+from helpers import check_op, check_tails
 
 import nablagrad as ng
 
@@ -55,6 +55,19 @@ F64 = {"dtype": np.float64, "atol": 1e-10, "rtol": 1e-9, "second_order": True}
 )
 def test_float64_first_and_second_derivatives(fn, shapes):
     check_op(lambda *a: fn(ng, *a), lambda *a: fn(torch, *a), shapes, **F64)
+
+
+@pytest.mark.parametrize("dtype,rtol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_logcumsumexp_of_widely_spread_values(dtype, rtol):
+    # shifting by the row maximum gave -inf (and NaN gradients) for values ~100 below it in
+    # float32, ~750 in float64; a running log-add-exp is exact at any spread
+    x = np.array(
+        [[-78.0, -25.7, 0.8, -27.5, 3.0, -1e30], [8.0, 7.0, 0.0, -800.0, 1.0, 2.0],
+         [-2711.0, -1889.0, -174.7, -422.0, 5.0, 1e-30], [0.0, 1e-30, -1e-30, 20.0, 40.0, -40.0]],
+        dtype,
+    )  # fmt: skip
+    check_tails(lambda t: ng.logcumsumexp(t, 1), lambda t: torch.logcumsumexp(t, 1), [x], rtol)
+    check_tails(lambda t: ng.logcumsumexp(t, 0), lambda t: torch.logcumsumexp(t, 0), [x], rtol)
 
 
 def test_scatter_reduce_ties_share_the_gradient_like_torch():

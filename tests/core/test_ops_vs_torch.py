@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from helpers import check_op, make_inputs
+from helpers import check_op, check_tails, make_inputs
 from hypothesis import given, settings
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
@@ -315,3 +315,110 @@ def test_comparisons_and_logic():
     m1, m2 = ng.tensor(a) > 0, ng.tensor(a) < 1
     np.testing.assert_array_equal((m1 & m2).numpy(), (a > 0) & (a < 1))
     np.testing.assert_array_equal((~m1).numpy(), ~(a > 0))
+
+
+# -- tails: relative precision on extreme inputs (an atol hides 0 instead of 2e-9) ----------
+
+TAIL_TOL = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_expm1_keeps_relative_precision_near_zero(dtype):
+    # exp(x) - 1 gave 0 for |x| < 6e-8 in float32 and 8e-8 relative error at 1e-10 in float64
+    x = np.array([1e-30, -1e-20, 1e-10, -1e-7, 1e-5, -1e-3, 0.5, -3.0, 20.0, -0.0], dtype)
+    check_tails(ng.expm1, torch.expm1, [x], TAIL_TOL[dtype])
+    check_tails(lambda t: t.expm1(), lambda t: t.expm1(), [x], TAIL_TOL[dtype])
+
+
+def test_sigmoid_of_zero_dim_tensor():
+    # the in-place small-array path got a NumPy scalar from negative() on a 0-d array and failed
+    x = ng.tensor(-20.0, requires_grad=True)
+    y = ng.sigmoid(x)
+    y.backward()
+    want = torch.sigmoid(torch.tensor(-20.0, dtype=torch.float32))
+    np.testing.assert_allclose(y.detach().numpy(), want.numpy(), rtol=1e-6, atol=0)
+    assert y.shape == ()
+    assert x.grad is not None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logit_gradient_at_and_outside_the_ends(dtype):
+    # torch: g / (x (1 - x)), +-inf at 0 and 1, NaN outside [0, 1] (0 there with eps); the
+    # composed log(x / (1 - x)) gave NaN at 0 and 1 and finite values outside
+    x = np.array([0.0, 1.0, 1e-30, 1e-7, 0.3, 0.999, 1.5, -2.0], dtype)
+    check_tails(ng.logit, torch.logit, [x], TAIL_TOL[dtype])
+    check_tails(lambda t: ng.logit(t, 1e-3), lambda t: torch.logit(t, 1e-3), [x], TAIL_TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sinc_gradient_near_zero(dtype):
+    # the composed sin(pi x) / (pi x) gave a gradient of 800 at x = 1e-10 and inf at 1e-30
+    x = np.array([0.0, 1e-30, -1e-20, 1e-10, 0.3, -2.5, 7.25], dtype)
+    check_tails(ng.sinc, torch.sinc, [x], TAIL_TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_hypot_neither_overflows_nor_underflows(dtype):
+    # sqrt(a * a + b * b) gave inf for 1e20 and 0 (NaN gradients) for 1e-30 in float32
+    big, tiny = (1e20, 1e-30) if dtype == np.float32 else (1e200, 1e-200)
+    a = np.array([big, tiny, 3.0, -big, tiny, 0.0], dtype)
+    b = np.array([0.0, tiny, -4.0, big, 2 * tiny, 2.0], dtype)
+    check_tails(ng.hypot, torch.hypot, [a, b], TAIL_TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logaddexp_of_equal_infinities(dtype):
+    # max + log1p(exp(-|a - b|)) gave NaN for a = b = +-inf (inf - inf)
+    a = np.array([np.inf, -np.inf, -np.inf, 30.0, -1e30, 1.0], dtype)
+    b = np.array([np.inf, -np.inf, 3.0, -30.0, -1e30, 1.0], dtype)
+    check_tails(ng.logaddexp, torch.logaddexp, [a, b], TAIL_TOL[dtype], grad=False)
+    check_tails(ng.logaddexp2, torch.logaddexp2, [a, b], TAIL_TOL[dtype], grad=False)
+    check_tails(ng.logaddexp, torch.logaddexp, [a[3:], b[3:]], TAIL_TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_division_gradient_for_tiny_and_huge_divisors(dtype):
+    # -g a / (b * b): b * b underflowed (-inf at a = b = 1e-30 in float32) or overflowed
+    big = 1e20 if dtype == np.float32 else 1e160
+    a = np.array([1e-30, 100.0, 0.0, 3.0, -1e-20], dtype)
+    b = np.array([1e-30, big, 1e-30, -2.0, 1e-20], dtype)
+    check_tails(lambda x, y: x / y, lambda x, y: x / y, [a, b], TAIL_TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow_base_gradient_with_zero_and_huge_exponents(dtype):
+    # torch: b a^(b-1), 0 where b == 0 (was NaN at a = b = 0); g * b overflowed first
+    a = np.array([0.0, 0.0, 2.0, 0.5, 0.5, 3.0], dtype)
+    b = np.array([0.0, 2.0, 0.0, 3e38 if dtype == np.float32 else 1e300, 3.0, -1.5], dtype)
+    check_tails(ng.pow, torch.pow, [a, b], TAIL_TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_ndtr_and_ndtri_tails(dtype):
+    # log(ndtr(x)) gave -inf below x = -14 (float32) and 0 above 6; sqrt(2) erfinv(2p - 1)
+    # gave -inf for p < 6e-8 in float32
+    x = np.array([-30.0, -15.0, -5.0, -1.0, 0.0, 2.0, 5.0, 9.0], dtype)
+    check_tails(ng.special.log_ndtr, torch.special.log_ndtr, [x], TAIL_TOL[dtype])
+    p = np.array([1e-30, 1e-10, 1e-5, 0.3, 0.5, 0.9, 1 - 1e-6], dtype)
+    check_tails(ng.special.ndtri, torch.special.ndtri, [p], TAIL_TOL[dtype], grad=False)
+    check_tails(
+        ng.special.ndtri, torch.special.ndtri, [p[2:]], 1e-4 if dtype == np.float32 else 1e-10
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_xlog1py_gradient_at_zero(dtype):
+    # d/dx = log1p(y) also where x == 0 (0 only there and y <= -1); the composed form gave 0
+    x = np.array([0.0, 0.0, 0.0, 2.0, -1.5, 0.0], dtype)
+    y = np.array([1e-10, 0.5, -1.0, 3.0, 1e-20, -np.inf], dtype)
+    check_tails(ng.special.xlog1py, torch.special.xlog1py, [x, y], TAIL_TOL[dtype])
+
+
+def test_igamma_with_a_differentiable_input_raises_on_backward_only():
+    # the not-implemented node set the read-only ``name`` property and failed in the forward
+    a = ng.tensor([1.5, 2.0], requires_grad=True)
+    out = ng.igamma(a, ng.tensor([0.5, 3.0]))
+    want = torch.igamma(torch.tensor([1.5, 2.0]), torch.tensor([0.5, 3.0]))
+    np.testing.assert_allclose(out.detach().numpy(), want.numpy(), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="not implemented"):
+        out.sum().backward()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from helpers import check_op
+from helpers import check_op, check_tails
 
 import nablagrad as ng
 from nablagrad import nn
@@ -128,3 +128,21 @@ def test_bad_activation_arguments():
         F.softmax(ng.tensor([1, 2]), 0)
     with pytest.raises(IndexError, match="out of range"):
         F.softmax(ng.randn(2, 3), 2)
+
+
+NAN_CASES = [
+    ("elu", {}),
+    ("selu", {}),
+    ("celu", {"alpha": 2.0}),
+    ("hardshrink", {}),
+    ("threshold", {"threshold": 0.5, "value": -1.0}),
+]
+
+
+@pytest.mark.parametrize("name,kw", NAN_CASES)
+def test_nan_inputs_follow_torch(name, kw):
+    # torch tests x <= 0 (ELU family: a NaN takes the linear branch's gradient) and
+    # |x| <= lambd / x <= threshold (hardshrink, threshold: a NaN stays NaN, gradient passed on)
+    x = np.array([np.nan, -2.0, 0.25, 3.0], np.float32)
+    check_tails(lambda t: getattr(F, name)(t, **kw),
+                lambda t: getattr(torch.nn.functional, name)(t, **kw), [x], 1e-6)  # fmt: skip

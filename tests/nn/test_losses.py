@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from helpers import check_op
+from helpers import check_op, check_tails
 
 import nablagrad as ng
 from nablagrad import nn
@@ -67,6 +67,46 @@ def test_bce_with_logits_stable(reduction, pos_weight):
         atol=1e-4,
         rtol=1e-5,
     )
+
+
+TAIL_TOL = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("pos_weight", [None, 3.0])
+def test_bce_with_logits_gradient_tails(dtype, pos_weight):
+    # for y = 0 the gradient is sigmoid(x): the composed loss's 1 - sigmoid(-x) gave 0 below
+    # x = -17 in float32 (torch 3e-8) and a 20% error at -15
+    x = np.array([-1e4, -100.0, -40.0, -20.0, -17.0, -15.0, -10.0, -3.0, 0.0, 2.0], dtype)
+    y = np.zeros_like(x)
+    pw = None if pos_weight is None else np.full_like(x, pos_weight)
+
+    def loss(lib, a, b):
+        w = None if pw is None else (ng.tensor(pw) if lib is F else torch.from_numpy(pw))
+        return lib.binary_cross_entropy_with_logits(a, b, pos_weight=w, reduction="none")
+
+    check_tails(lambda a, b: loss(F, a, b), lambda a, b: loss(torch.nn.functional, a, b),
+                [x, y], TAIL_TOL[dtype], value=False)  # fmt: skip
+    # for y = 1, -pw sigmoid(-x) (torch's sigmoid(x) - 1 cancels there: the reference is
+    # computed directly)
+    a = ng.tensor(-x, requires_grad=True)
+    loss(F, a, ng.tensor(np.ones_like(x))).sum().backward()
+    want = -torch.sigmoid(torch.from_numpy(x)).numpy() * (1.0 if pw is None else pw)
+    np.testing.assert_allclose(a.grad.numpy(), want, rtol=TAIL_TOL[dtype], atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_small_probabilities_keep_relative_precision(dtype):
+    # -log(1 - p) as log1p(-p), as torch: log(1 - p) gave 0 for p = 1e-10 in float32
+    p = np.array([1e-30, 1e-20, 1e-10, 1e-5, 0.1, 0.5, 0.9], dtype)
+    for y in (0.0, 0.3):
+        check_tails(
+            lambda a, b: F.binary_cross_entropy(a, b, reduction="none"),
+            lambda a, b: torch.nn.functional.binary_cross_entropy(a, b, reduction="none"),
+            [p, np.full_like(p, y)],
+            TAIL_TOL[dtype],
+            grad=False,
+        )
 
 
 CE_CASES = [

@@ -73,6 +73,7 @@ SAVED: dict[str, tuple] = {
     "Softmax": ("out",),
     "LogSoftmax": ("out",),
     "Erfinv": ("out",),
+    "SpecialNdtri": ("out",),
     # read input and output
     "Copysign": (0, "out"),
     "Cumprod": (0, "out"),
@@ -80,6 +81,9 @@ SAVED: dict[str, tuple] = {
     "AMax": (0, "out"),
     "AMin": (0, "out"),
     "LogSumExp": (0, "out"),
+    "Logcumsumexp": (0, "out"),
+    "SpecialLogNdtr": (0, "out"),
+    "Hypot": (0, 1, "out"),
     "PNorm": (0, "out"),
     "Pow": (0, 1, ("out_if_needs", 1)),
     # read one input for the other's gradient

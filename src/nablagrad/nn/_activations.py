@@ -133,8 +133,8 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     if not isinstance(input, Tensor):
         raise TypeError(f"threshold(): argument 'input' must be Tensor, not {type(input).__name__}")
     if inplace:
-        return inplace_apply(input, lambda t: where(t > threshold, t, value))
-    return where(input > threshold, input, value)
+        return inplace_apply(input, lambda t: where(t <= threshold, value, t))
+    return where(input <= threshold, value, input)  # (torch's test: NaN stays NaN)
 
 
 _threshold = threshold  # for threshold_, whose argument shadows the name
@@ -189,7 +189,7 @@ def softmin(
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x if |x| > lambd else 0."""
     x = _float(input, "hardshrink")
-    return where((x > lambd) | (x < -lambd), x, 0.0)
+    return where((x >= -lambd) & (x <= lambd), 0.0, x)  # (torch's test: NaN stays NaN)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:

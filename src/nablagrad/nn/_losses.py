@@ -1,8 +1,9 @@
 """Loss functions (``nn.functional`` forms), each with ``reduction="mean"|"sum"|"none"``.
 
 Cross-entropy is one fused primitive (``_primitives.CrossEntropyFn``: log-sum-exp, never
-softmax-then-log); BCE-with-logits uses the stable softplus form
-``(1 - y) x + (1 + (pw - 1) y) softplus(-x)``.  The others are composed of differentiable ops.
+softmax-then-log); BCE-with-logits is one primitive too, the stable softplus form
+``(1 - y) x + (1 + (pw - 1) y) softplus(-x)`` with a tail-precise gradient.  The others are
+composed of differentiable ops.
 
 Example:
     >>> import nablagrad as torch
@@ -124,13 +125,17 @@ def binary_cross_entropy_with_logits(
     reduction: str = "mean",
     pos_weight: Tensor | None = None,
 ) -> Tensor:
-    """(1 - y) x + (1 + (pw - 1) y) softplus(-x): sigmoid + BCE, stable for any logit."""
+    """(1 - y) x + (1 + (pw - 1) y) softplus(-x): sigmoid + BCE, stable for any logit, and its
+    gradient precise in both tails (``fused.BinaryCrossEntropyWithLogits``)."""
     _check("binary_cross_entropy_with_logits", input, target, reduction, True, weight, pos_weight)
-    sp = P.Softplus.apply(-input, beta=1.0, threshold=float("inf"))
+    if target.dtype != input.dtype:
+        target = target.to(input.dtype)
     if pos_weight is not None:
-        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * sp
+        if pos_weight.dtype != input.dtype:
+            pos_weight = pos_weight.to(input.dtype)
+        loss = P.BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
     else:
-        loss = (1 - target) * input + sp
+        loss = P.BinaryCrossEntropyWithLogits.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

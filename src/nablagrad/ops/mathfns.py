@@ -1,10 +1,12 @@
 """torch's special and elementwise functions beyond the table rows.
 
 Hyperbolic and inverse trigonometric functions, the error and gamma families, ``fmod`` and
-``copysign`` are rows of ``ops/table.py``; ``polygamma``/``digamma``, ``atan2`` and ``cumprod``
-are hand-written primitives here (forward and backward side by side, the backward written once
-for raw arrays and Tensors).  The rest (``logaddexp``, ``logit``,
-``nan_to_num`` ...) is composed from primitives, so it is differentiable wherever torch's is.
+``copysign`` are rows of ``ops/table.py``; ``polygamma``/``digamma``, ``atan2``, ``cumprod``,
+``logit``, ``sinc``, ``hypot``, ``logaddexp``, ``log_ndtr``, ``ndtri`` and ``xlog1py`` are
+hand-written primitives here (forward and backward side by side, the backward written once for
+raw arrays and Tensors; torch's formulas, which keep the tails and edges that the composed
+forms lost).  The rest (``logaddexp2``, ``nan_to_num`` ...) is composed from primitives, so it
+is differentiable wherever torch's is.
 
 Example:
     >>> import nablagrad as torch
@@ -108,11 +110,11 @@ class NoDerivative(Function):
     raises (as torch's does) instead of silently returning a result without a graph."""
 
     def forward(self, x, value=None, name=""):
-        self.name = name
+        self.op = name  # (``name`` is the node's name, a read-only property)
         return value
 
     def backward(self, g, out, x):
-        raise RuntimeError(f"the derivative for '{self.name}' is not implemented (as in torch)")
+        raise RuntimeError(f"the derivative for '{self.op}' is not implemented (as in torch)")
 
 
 def _no_derivative(name: str, value: Any, x: Tensor) -> Tensor:
@@ -190,6 +192,70 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A
 # ---------------------------------------------------------------------------------------------
 
 
+_SQRT_2PI = math.sqrt(2 * math.pi)
+
+
+class SpecialLogNdtr(Function):
+    """log Phi(x), the log of the standard normal CDF, in both tails (SciPy's log_ndtr; the
+    composed log(ndtr(x)) gave -inf below x = -14 in float32 and 0 above x = 6).
+    d/dx = phi(x) / Phi(x) = 1 / (sqrt(2 pi) e^(out + x^2 / 2)) (torch's)."""
+
+    def forward(self, x):
+        return _special(x, "log_ndtr")
+
+    def backward(self, g, out, x):
+        return (g / (_SQRT_2PI * self.m.exp(out + x * x * 0.5)),)
+
+
+class SpecialNdtri(Function):
+    """Phi^-1(p), the standard normal quantile (SciPy's ndtri: sqrt(2) erfinv(2p - 1) gave -inf
+    for p < 6e-8 in float32, where 2p - 1 rounds to -1).  d/dp = sqrt(2 pi) e^(out^2 / 2)."""
+
+    def forward(self, x):
+        return _special(x, "ndtri")
+
+    def backward(self, g, out, x):
+        return (g * _SQRT_2PI * self.m.exp(out * out * 0.5),)
+
+
+class Xlog1py(Function):
+    """x log1p(y), 0 where x == 0 (y not NaN).  d/dx = log1p(y) (0 where x == 0 and y <= -1),
+    d/dy = x / (1 + y) (torch's; the composed form had no gradient for x at x == 0)."""
+
+    def forward(self, x, y):
+        xp = get_array_module(x)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            out = x * xp.log1p(y)
+        return xp.where((x == 0) & ~xp.isnan(y), 0, out).astype(out.dtype, copy=False)
+
+    def backward(self, g, out, x, y):
+        m = self.m
+        gx = gy = None
+        if self.needs(0):
+            dead = (m.raw(x) == 0) & (m.raw(y) <= -1)
+            safe = m.where(dead, x * 0, y) if dead.any() else y  # (x is 0 there; y may be inf)
+            gx = g * m.log1p(safe)
+        if self.needs(1):
+            gy = g * x / (1 + y)
+        return gx, gy
+
+
+def log_ndtr(x: Tensor) -> Tensor:
+    """log Phi(x), finite in both tails."""
+    return SpecialLogNdtr.apply(_float_dtype_for(x))
+
+
+def ndtri(x: Tensor) -> Tensor:
+    """The standard normal quantile Phi^-1(p)."""
+    return SpecialNdtri.apply(_float_dtype_for(x))
+
+
+def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """x * log1p(y), 0 where x == 0 (y not NaN)."""
+    a, b = prepare(input, other)
+    return Xlog1py.apply(_float_dtype_for(a), _float_dtype_for(b))
+
+
 def exp2(x: Tensor) -> Tensor:
     return ew.pow(2.0, _float_dtype_for(x))
 
@@ -207,35 +273,102 @@ def frac(x: Tensor) -> Tensor:
     return x - ew.trunc(x)
 
 
+class Logit(Function):
+    """log(x / (1 - x)), x clamped to [eps, 1 - eps] when ``eps`` is given.
+
+    Backward (torch's): g / (x (1 - x)): +-inf at 0 and 1, NaN outside [0, 1]; with ``eps``, 0
+    outside [eps, 1 - eps].  (Differentiating the composed log(x / (1 - x)) gave NaN at 0 and
+    1 and finite values outside [0, 1].)
+    """
+
+    def forward(self, x, eps=None):
+        xp = get_array_module(x)
+        self.eps = eps
+        if eps is not None:
+            x = xp.clip(x, eps, 1 - eps)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return xp.log(x / (1 - x))
+
+    def backward(self, g, out, x):
+        m = self.m
+        xr = m.raw(x)
+        d = g / (x * (1 - x))
+        if self.eps is None:
+            beyond = (xr < 0) | (xr > 1)
+            fill = g * math.nan
+        else:
+            beyond = (xr < self.eps) | (xr > 1 - self.eps)
+            fill = g * 0
+        return (m.where(beyond, fill, d) if beyond.any() else d,)
+
+
 def logit(x: Tensor, eps: float | None = None) -> Tensor:
     """log(x / (1 - x)), with x clamped to [eps, 1 - eps] when ``eps`` is given."""
-    x = _float_dtype_for(x)
-    if eps is not None:
-        x = ew.clamp(x, eps, 1 - eps)
-    return ew.log(x / (1 - x))
+    return Logit.apply(_float_dtype_for(x), eps=eps)
+
+
+class Sinc(Function):
+    """sin(pi x) / (pi x), 1 at 0.  Backward: torch's (pi x cos(pi x) - sin(pi x)) / (pi x^2),
+    dividing by pi x and x in turn (pi x^2 underflows to 0 at x = 1e-30 and overflows at 1e20
+    in float32), 0 at 0; the two terms cancel exactly for tiny x (differentiating the composed
+    quotient gave 800 at x = 1e-10 and inf at 1e-30 in float32)."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        zero = x == 0
+        px = xp.where(zero, 1, x) * math.pi
+        return xp.where(zero, 1, xp.sin(px) / px).astype(x.dtype, copy=False)
+
+    def backward(self, g, out, x):
+        m = self.m
+        zero = m.raw(x) == 0
+        safe = m.where(zero, x * 0 + 1, x) if zero.any() else x
+        px = safe * math.pi
+        d = (px * m.cos(px) - m.sin(px)) / px / safe
+        return (g * (m.where(zero, d * 0, d) if zero.any() else d),)
 
 
 def sinc(x: Tensor) -> Tensor:
     """sin(pi x) / (pi x), 1 at 0."""
-    x = _float_dtype_for(x)
-    zero = x == 0
-    one = Tensor._wrap(get_array_module(x._data).ones((), dtype=x._data.dtype))
-    px = ew.where(zero, one, x) * math.pi
-    return ew.where(zero, one, ew.sin(px) / px)
+    return Sinc.apply(_float_dtype_for(x))
+
+
+class Hypot(Function):
+    """sqrt(a^2 + b^2) without overflow or underflow (NumPy's hypot: sqrt(a * a + b * b) gave
+    inf for 1e20 and 0 for 1e-30 in float32); d/da = a / out, d/db = b / out (torch's)."""
+
+    def forward(self, a, b):
+        return get_array_module(a).hypot(a, b)
+
+    def backward(self, g, out, a, b):
+        return (g * a / out if self.needs(0) else None, g * b / out if self.needs(1) else None)
 
 
 def hypot(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     """sqrt(a^2 + b^2)."""
     a, b = prepare(input, other)
-    return ew.sqrt(a * a + b * b)
+    return Hypot.apply(a, b)
+
+
+class Logaddexp(Function):
+    """log(e^a + e^b) (NumPy's logaddexp: max(a, b) + log1p(e^-|a - b|), and a == b = +-inf
+    gives +-inf, where the composed formula gave NaN from inf - inf).
+    d/da = 1 / (1 + e^(b - a)), d/db = 1 / (1 + e^(a - b)) (torch's)."""
+
+    def forward(self, a, b):
+        return get_array_module(a).logaddexp(a, b)
+
+    def backward(self, g, out, a, b):
+        m = self.m
+        ga = g / (1 + m.exp(b - a)) if self.needs(0) else None
+        gb = g / (1 + m.exp(a - b)) if self.needs(1) else None
+        return ga, gb
 
 
 def logaddexp(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     """log(e^a + e^b), computed as max(a, b) + log1p(e^-|a - b|)."""
     a, b = prepare(input, other)
-    a, b = _float_dtype_for(a), _float_dtype_for(b)
-    m = ew.maximum(a, b)
-    return m + ew.log1p(ew.exp(-ew.abs(a - b)))
+    return Logaddexp.apply(_float_dtype_for(a), _float_dtype_for(b))
 
 
 def logaddexp2(input: Tensor, other: Any) -> Tensor:  # noqa: A002

@@ -2,8 +2,9 @@
 nanmedian, mode, aminmax, histc, cov/corrcoef, std_mean/var_mean, trapezoid rules.
 
 Values that are elements of the input (running extrema, quantile end points, modes) are taken
-with ``gather``, so their gradients are scatter-adds and second derivatives work; the rest are
-compositions of differentiable primitives.
+with ``gather``, so their gradients are scatter-adds and second derivatives work;
+logcumsumexp is a primitive (a running log-add-exp); the rest are compositions of
+differentiable primitives.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import namedtuple
 from typing import Any
 
 from .. import _validate
+from ..autograd.function import Function
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -70,24 +72,54 @@ def cummin(input: Tensor, dim: int) -> ValuesIndices:  # noqa: A002
     return _cum_extreme(input, dim, False)
 
 
+def _running_logaddexp(x: Any, axis: int) -> Any:
+    """log(e^x_0 + ... + e^x_j) for every j along ``axis``: a running log-add-exp, exact
+    whatever the spread of the values (NumPy's ``logaddexp.accumulate``; position by position
+    on other array modules)."""
+    xp = get_array_module(x)
+    if xp is np:
+        return np.logaddexp.accumulate(x, axis=axis)
+    moved = xp.moveaxis(x, axis, -1)
+    out = xp.empty_like(moved)
+    for j in range(moved.shape[-1]):
+        out[..., j] = moved[..., j] if j == 0 else xp.logaddexp(out[..., j - 1], moved[..., j])
+    return xp.moveaxis(out, -1, axis)
+
+
+class Logcumsumexp(Function):
+    """out_j = log sum_{i <= j} e^x_i along ``axis``.
+
+    Backward (torch's formula): dx_i = sum_{j >= i} g_j e^(x_i - out_j), summed in log space
+    for the positive and the negative parts of g (reversed logcumsumexp), so that neither the
+    terms nor the sums overflow.
+    """
+
+    def forward(self, x, axis=0):
+        self.axis = axis
+        return _running_logaddexp(x, axis)
+
+    def backward(self, g, out, x):
+        m, ax = self.m, self.axis
+        lowest = float(np.finfo(m.raw(x).dtype).min)
+        gr = m.raw(g)
+
+        def part(mask: Any) -> Any:  # e^(x_i + log sum_{j >= i} e^(log|g_j| - out_j)), mask only
+            log_g = m.where(mask, m.log(m.where(mask, m.abs(g), g * 0 + 1)), g * 0 + lowest)
+            flipped = m.call(sh.Flip, log_g - out, axes=(ax,))
+            rev = m.call(sh.Flip, m.call(Logcumsumexp, flipped, axis=ax), axes=(ax,))
+            return m.exp(rev + x)
+
+        return (part(gr > 0) - part(gr < 0),)
+
+
 @_validate.numpy_names
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
-    """``log(cumsum(exp(x)))`` along ``dim``, shifted by the maximum for stability."""
+    """``log(cumsum(exp(x)))`` along ``dim``, as a running log-add-exp: exact for values of any
+    spread (shifting by the maximum, as before, gave -inf for values ~100 below it in float32)."""
     _float_input("logcumsumexp", input)
     if input.ndim == 0:
         return input.clone()
-    ax = _axis(dim, input.ndim)
-    xp = get_array_module(input._data)
-    raw = input._data
-    with np.errstate(all="ignore"):
-        shift = (
-            xp.nanmax(xp.where(xp.isinf(raw), -xp.inf, raw), axis=ax, keepdims=True)
-            if raw.size
-            else raw
-        )
-        shift = xp.where(xp.isfinite(shift), shift, 0).astype(raw.dtype)
-    c = Tensor._wrap(shift)
-    return ew.log(rd.cumsum(ew.exp(input - c), ax)) + c
+    return Logcumsumexp.apply(input, axis=_axis(dim, input.ndim))
 
 
 # -- quantiles, medians, modes ----------------------------------------------------------------

@@ -87,7 +87,7 @@ def _sigmoid(x: Any) -> Any:
     # cancels for negative x: 2e-4 relative error at x = -10, 0 at x = -20 (torch: 2.1e-9).
     mod = xp(x)
     if x.size < _POOLED_MIN:
-        out = mod.negative(x)
+        out = mod.negative(x, out=mod.empty_like(x))  # out=: an array for 0-d x (not a scalar)
         mod.exp(out, out=out)
         out += 1
         return mod.reciprocal(out, out=out)
@@ -200,6 +200,14 @@ def _relu_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     return _pooled_pass(out, shard)
 
 
+def _pow_grad_base(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    # d(a^b)/da = b a^(b-1), 0 where b == 0 (torch's rule: 0 * 0^-1 would be NaN at a = 0);
+    # g times the product, not g * b first (which overflows for a huge b whose a^(b-1) is 0)
+    grad = g * (b * a ** (b - 1))
+    zero = m.raw(b) == 0
+    return m.where(zero, g * 0, grad) if zero.any() else grad
+
+
 def _pow_grad_exponent(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
     # d(a^b)/db = a^b log(a); where a == 0 and b >= 0 the limit is 0 (torch's convention).
     zero = (m.raw(a) == 0) & (m.raw(b) >= 0)
@@ -279,6 +287,13 @@ UNARY: tuple[Row, ...] = (
         lambda x: xp(x).exp(x),
         (lambda m, g, out, x: g * out,),
         doc="e^x; d/dx = e^x",
+    ),
+    Row(
+        "expm1",
+        lambda x: xp(x).expm1(x),
+        # e^x, not torch's out + 1, which loses the relative precision below x ~ -15
+        (lambda m, g, out, x: g * m.exp(x),),
+        doc="e^x - 1, accurate for small x (exp(x) - 1 gives 0 below |x| ~ 1e-8); d/dx = e^x",
     ),
     Row(
         "log",
@@ -482,8 +497,9 @@ BINARY: tuple[Row, ...] = (
     Row(
         "div",
         lambda a, b: a / b,
-        # torch's formula for b: reads a, not out (so changing out in place is allowed)
-        (lambda m, g, out, a, b: g / b, lambda m, g, out, a, b: -g * a / (b * b)),
+        # torch's formula for b: reads a, not out (so changing out in place is allowed), and
+        # divides twice: b * b overflows / underflows (-inf at a = b = 1e-30 in float32)
+        (lambda m, g, out, a, b: g / b, lambda m, g, out, a, b: -g * (a / b / b)),
         "promote",
         domain=(0.5, 2.0),
         doc="a / b",
@@ -492,7 +508,7 @@ BINARY: tuple[Row, ...] = (
     Row(
         "pow",
         lambda a, b: a**b,
-        (lambda m, g, out, a, b: g * b * a ** (b - 1), _pow_grad_exponent),
+        (_pow_grad_base, _pow_grad_exponent),
         "promote",
         domain=(0.5, 2.0),
         doc="a ** b",
