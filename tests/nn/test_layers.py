@@ -133,7 +133,7 @@ def test_avgpool2d(kw):
     compare_module(nn.AvgPool2d(**kw), torch.nn.AvgPool2d(**kw), (2, 3, 8, 9))
 
 
-@pytest.mark.parametrize("size", [1, (2, 3), (3, 3), (4, 2)])
+@pytest.mark.parametrize("size", [1, (2, 3), (3, 3), (4, 2), (None, None), (3, None), (None, 2)])
 def test_adaptive_avgpool2d(size):
     compare_module(nn.AdaptiveAvgPool2d(size), torch.nn.AdaptiveAvgPool2d(size), (2, 3, 8, 7))
 
@@ -194,6 +194,26 @@ def test_embedding(padding_idx):
     t_m = torch.nn.Embedding(10, 4, padding_idx=padding_idx)
     idx = np.array([[0, 3, 9, 3], [9, 0, 1, 1]], dtype=np.int64)
     compare_module(nn.Embedding(10, 4, padding_idx=padding_idx), t_m, (), x=idx)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(max_norm=1.0),
+        dict(max_norm=0.5, norm_type=1.0, padding_idx=2),
+        dict(scale_grad_by_freq=True),
+        dict(scale_grad_by_freq=True, max_norm=2.0, norm_type=3.0, padding_idx=0),
+    ],
+)
+def test_embedding_max_norm_and_scale_grad_by_freq(kw):
+    """As torch: the rows looked up are renormalised in place to max_norm before the lookup,
+    and each row's gradient is divided by its index's count in the input."""
+    t_m = torch.nn.Embedding(10, 4, **kw)
+    ng_m = nn.Embedding(10, 4, **kw)
+    assert repr(ng_m) == repr(t_m)
+    idx = np.array([[0, 3, 9, 3], [9, 0, 1, 3]], dtype=np.int64)
+    compare_module(ng_m, t_m, (), x=idx)
+    np.testing.assert_allclose(ng_m.weight.detach().numpy(), t_m.weight.detach().numpy(), rtol=1e-6)
 
 
 def test_dropout_train_and_eval():
@@ -368,3 +388,38 @@ def test_maxpool_nan_and_ties_like_torch():
 def test_batchnorm3d_rejects_4d_input():
     with pytest.raises(ValueError, match="BatchNorm3d expected 5-D input"):
         nn.BatchNorm3d(3)(ng.zeros(2, 3, 4, 4))
+
+
+def test_conv_transposed_and_output_padding_attributes():
+    """torch's conv modules carry ``transposed`` and ``output_padding`` (read by fusion code)."""
+    for t_m, ng_m in [
+        (torch.nn.Conv2d(2, 3, 3), nn.Conv2d(2, 3, 3)),
+        (torch.nn.Conv1d(2, 3, 3), nn.Conv1d(2, 3, 3)),
+        (torch.nn.Conv3d(2, 3, 3), nn.Conv3d(2, 3, 3)),
+        (
+            torch.nn.ConvTranspose2d(2, 3, 3, 2, output_padding=1),
+            nn.ConvTranspose2d(2, 3, 3, 2, output_padding=1),
+        ),
+    ]:
+        assert ng_m.transposed == t_m.transposed
+        assert ng_m.output_padding == t_m.output_padding
+        assert repr(ng_m) == repr(t_m)
+
+
+def test_conv_same_padding_with_stride_is_refused():
+    with pytest.raises(ValueError, match="strided"):
+        torch.nn.Conv2d(2, 3, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="strided"):
+        nn.Conv2d(2, 3, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="strided"):
+        nn.Conv1d(2, 3, 3, stride=(2,), padding="same")
+
+
+def test_group_norm_one_value_per_group_is_refused():
+    """torch refuses a group norm over single values (in train and eval mode alike)."""
+    for shape in [(1, 2, 1), (1, 2)]:
+        with pytest.raises(ValueError, match="more than 1 value"):
+            torch.nn.GroupNorm(2, 2).eval()(torch.zeros(shape))
+        with pytest.raises(ValueError, match="more than 1 value"):
+            nn.GroupNorm(2, 2).eval()(ng.zeros(shape))
+    compare_module(nn.GroupNorm(1, 2), torch.nn.GroupNorm(1, 2), (1, 2, 1), atol=1e-4)
