@@ -256,6 +256,82 @@ def test_recurrent(cls, kw):
         np.testing.assert_allclose(hn.numpy(force=True), ht.detach().numpy(), atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    "kw,packed",
+    [
+        (dict(proj_size=2), False),
+        (dict(proj_size=3, num_layers=2, bidirectional=True, batch_first=True), False),
+        (dict(proj_size=1, num_layers=2, bias=False), True),
+    ],
+)
+def test_lstm_proj_size(kw, packed):
+    """LSTM with projections (h = W_hr (o * tanh(c))): parameters, repr, outputs, final states
+    and every gradient as torch's, given and default initial states, padded and packed."""
+    torch.manual_seed(6)
+    t_m = torch.nn.LSTM(3, 5, **kw)
+    ng_m = nn.LSTM(3, 5, **kw)
+    assert repr(ng_m) == repr(t_m) and ng_m.proj_size == t_m.proj_size
+    assert list(ng_m.state_dict()) == list(t_m.state_dict())
+    ng_m.load_state_dict({k: v.detach().numpy() for k, v in t_m.state_dict().items()})
+    dirs, layers = 1 + kw.get("bidirectional", False), kw.get("num_layers", 1)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 4, 3))
+    h0 = rng.standard_normal((layers * dirs, 3 if kw.get("batch_first") else 4, kw["proj_size"]))
+    c0 = rng.standard_normal((layers * dirs, h0.shape[1], 5))
+    for state in (False, True):
+        xs = [
+            ng.tensor(x.astype(np.float32), requires_grad=True),
+            torch.tensor(x, dtype=torch.float32, requires_grad=True),
+        ]
+        outs = []
+        for lib, m, xi in ((ng, ng_m, xs[0]), (torch, t_m, xs[1])):
+            hc = (
+                (lib.tensor(h0, dtype=lib.float32), lib.tensor(c0, dtype=lib.float32))
+                if state
+                else None
+            )
+            inp = xi
+            if packed:
+                rnn_utils = ng.nn.utils.rnn if lib is ng else torch.nn.utils.rnn
+                inp = rnn_utils.pack_padded_sequence(
+                    xi, lib.tensor([3, 1, 2, 3]), enforce_sorted=False
+                )
+            out, (h, c) = m(inp) if hc is None else m(inp, hc)
+            if packed:
+                out = rnn_utils.pad_packed_sequence(out)[0]
+            (out.sum() + (h * h).sum() + (c * c).sum()).backward()
+            outs.append((out, h, c))
+        for a, b in zip(outs[0], outs[1]):
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(xs[0].grad.numpy(), xs[1].grad.numpy(), rtol=1e-4, atol=1e-5)
+        tp = dict(t_m.named_parameters())
+        for name, p in ng_m.named_parameters():
+            np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), rtol=1e-4, atol=1e-5)
+        ng_m.zero_grad()
+        t_m.zero_grad()
+
+
+def test_recurrent_argument_and_input_errors_as_torch():
+    for kw in (dict(proj_size=5), dict(proj_size=-1), dict(dropout=True)):
+        with pytest.raises(ValueError):
+            torch.nn.LSTM(3, 5, **kw)
+        with pytest.raises(ValueError):
+            nn.LSTM(3, 5, **kw)
+    # a wrong feature size is a RuntimeError, a wrong number of dimensions a ValueError
+    for t_m, ng_m, shape, err in [
+        (torch.nn.GRU(3, 4), nn.GRU(3, 4), (5, 2, 4), RuntimeError),
+        (torch.nn.GRUCell(3, 4), nn.GRUCell(3, 4), (2, 4), RuntimeError),
+        (torch.nn.GRUCell(3, 4), nn.GRUCell(3, 4), (2, 1, 3), ValueError),
+    ]:
+        with pytest.raises(err):
+            t_m(torch.zeros(shape))
+        with pytest.raises(err):
+            ng_m(ng.zeros(shape))
+    assert repr(nn.RNNCell(2, 3, nonlinearity="relu")) == repr(
+        torch.nn.RNNCell(2, 3, nonlinearity="relu")
+    )
+
+
 def test_rnn_relu_unbatched_with_h0():
     torch.manual_seed(5)
     t_m = torch.nn.RNN(3, 4, nonlinearity="relu")
