@@ -276,7 +276,7 @@ def test_pointwise_losses_broadcast_a_target_of_another_shape(name, shapes):
     np.testing.assert_allclose(ln.item(), lt.item(), rtol=1e-12)
     np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
     with pytest.raises(RuntimeError):
-        getattr(F, name)(ng.zeros(3, 2), ng.zeros(3, 4))
+        getattr(F, name)(ng.zeros(3, 2), ng.zeros(3, 4), **kw)
 
 
 def test_loss_error_types_as_torch():
