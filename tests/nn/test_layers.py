@@ -133,7 +133,7 @@ def test_avgpool2d(kw):
     compare_module(nn.AvgPool2d(**kw), torch.nn.AvgPool2d(**kw), (2, 3, 8, 9))
 
 
-@pytest.mark.parametrize("size", [1, (2, 3), (3, 3), (4, 2)])
+@pytest.mark.parametrize("size", [1, (2, 3), (3, 3), (4, 2), (None, None), (3, None), (None, 2)])
 def test_adaptive_avgpool2d(size):
     compare_module(nn.AdaptiveAvgPool2d(size), torch.nn.AdaptiveAvgPool2d(size), (2, 3, 8, 7))
 
@@ -196,6 +196,26 @@ def test_embedding(padding_idx):
     compare_module(nn.Embedding(10, 4, padding_idx=padding_idx), t_m, (), x=idx)
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(max_norm=1.0),
+        dict(max_norm=0.5, norm_type=1.0, padding_idx=2),
+        dict(scale_grad_by_freq=True),
+        dict(scale_grad_by_freq=True, max_norm=2.0, norm_type=3.0, padding_idx=0),
+    ],
+)
+def test_embedding_max_norm_and_scale_grad_by_freq(kw):
+    """As torch: the rows looked up are renormalised in place to max_norm before the lookup,
+    and each row's gradient is divided by its index's count in the input."""
+    t_m = torch.nn.Embedding(10, 4, **kw)
+    ng_m = nn.Embedding(10, 4, **kw)
+    assert repr(ng_m) == repr(t_m)
+    idx = np.array([[0, 3, 9, 3], [9, 0, 1, 3]], dtype=np.int64)
+    compare_module(ng_m, t_m, (), x=idx)
+    np.testing.assert_allclose(ng_m.weight.detach().numpy(), t_m.weight.detach().numpy(), rtol=1e-6)
+
+
 def test_dropout_train_and_eval():
     ng.manual_seed(0)
     d = nn.Dropout(0.3)
@@ -234,6 +254,82 @@ def test_recurrent(cls, kw):
             np.testing.assert_allclose(a.numpy(force=True), b.detach().numpy(), atol=1e-5)
     else:
         np.testing.assert_allclose(hn.numpy(force=True), ht.detach().numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kw,packed",
+    [
+        (dict(proj_size=2), False),
+        (dict(proj_size=3, num_layers=2, bidirectional=True, batch_first=True), False),
+        (dict(proj_size=1, num_layers=2, bias=False), True),
+    ],
+)
+def test_lstm_proj_size(kw, packed):
+    """LSTM with projections (h = W_hr (o * tanh(c))): parameters, repr, outputs, final states
+    and every gradient as torch's, given and default initial states, padded and packed."""
+    torch.manual_seed(6)
+    t_m = torch.nn.LSTM(3, 5, **kw)
+    ng_m = nn.LSTM(3, 5, **kw)
+    assert repr(ng_m) == repr(t_m) and ng_m.proj_size == t_m.proj_size
+    assert list(ng_m.state_dict()) == list(t_m.state_dict())
+    ng_m.load_state_dict({k: v.detach().numpy() for k, v in t_m.state_dict().items()})
+    dirs, layers = 1 + kw.get("bidirectional", False), kw.get("num_layers", 1)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 4, 3))
+    h0 = rng.standard_normal((layers * dirs, 3 if kw.get("batch_first") else 4, kw["proj_size"]))
+    c0 = rng.standard_normal((layers * dirs, h0.shape[1], 5))
+    for state in (False, True):
+        xs = [
+            ng.tensor(x.astype(np.float32), requires_grad=True),
+            torch.tensor(x, dtype=torch.float32, requires_grad=True),
+        ]
+        outs = []
+        for lib, m, xi in ((ng, ng_m, xs[0]), (torch, t_m, xs[1])):
+            hc = (
+                (lib.tensor(h0, dtype=lib.float32), lib.tensor(c0, dtype=lib.float32))
+                if state
+                else None
+            )
+            inp = xi
+            if packed:
+                rnn_utils = ng.nn.utils.rnn if lib is ng else torch.nn.utils.rnn
+                inp = rnn_utils.pack_padded_sequence(
+                    xi, lib.tensor([3, 1, 2, 3]), enforce_sorted=False
+                )
+            out, (h, c) = m(inp) if hc is None else m(inp, hc)
+            if packed:
+                out = rnn_utils.pad_packed_sequence(out)[0]
+            (out.sum() + (h * h).sum() + (c * c).sum()).backward()
+            outs.append((out, h, c))
+        for a, b in zip(outs[0], outs[1]):
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(xs[0].grad.numpy(), xs[1].grad.numpy(), rtol=1e-4, atol=1e-5)
+        tp = dict(t_m.named_parameters())
+        for name, p in ng_m.named_parameters():
+            np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), rtol=1e-4, atol=1e-5)
+        ng_m.zero_grad()
+        t_m.zero_grad()
+
+
+def test_recurrent_argument_and_input_errors_as_torch():
+    for kw in (dict(proj_size=5), dict(proj_size=-1), dict(dropout=True)):
+        with pytest.raises(ValueError):
+            torch.nn.LSTM(3, 5, **kw)
+        with pytest.raises(ValueError):
+            nn.LSTM(3, 5, **kw)
+    # a wrong feature size is a RuntimeError, a wrong number of dimensions a ValueError
+    for t_m, ng_m, shape, err in [
+        (torch.nn.GRU(3, 4), nn.GRU(3, 4), (5, 2, 4), RuntimeError),
+        (torch.nn.GRUCell(3, 4), nn.GRUCell(3, 4), (2, 4), RuntimeError),
+        (torch.nn.GRUCell(3, 4), nn.GRUCell(3, 4), (2, 1, 3), ValueError),
+    ]:
+        with pytest.raises(err):
+            t_m(torch.zeros(shape))
+        with pytest.raises(err):
+            ng_m(ng.zeros(shape))
+    assert repr(nn.RNNCell(2, 3, nonlinearity="relu")) == repr(
+        torch.nn.RNNCell(2, 3, nonlinearity="relu")
+    )
 
 
 def test_rnn_relu_unbatched_with_h0():
@@ -368,3 +464,38 @@ def test_maxpool_nan_and_ties_like_torch():
 def test_batchnorm3d_rejects_4d_input():
     with pytest.raises(ValueError, match="BatchNorm3d expected 5-D input"):
         nn.BatchNorm3d(3)(ng.zeros(2, 3, 4, 4))
+
+
+def test_conv_transposed_and_output_padding_attributes():
+    """torch's conv modules carry ``transposed`` and ``output_padding`` (read by fusion code)."""
+    for t_m, ng_m in [
+        (torch.nn.Conv2d(2, 3, 3), nn.Conv2d(2, 3, 3)),
+        (torch.nn.Conv1d(2, 3, 3), nn.Conv1d(2, 3, 3)),
+        (torch.nn.Conv3d(2, 3, 3), nn.Conv3d(2, 3, 3)),
+        (
+            torch.nn.ConvTranspose2d(2, 3, 3, 2, output_padding=1),
+            nn.ConvTranspose2d(2, 3, 3, 2, output_padding=1),
+        ),
+    ]:
+        assert ng_m.transposed == t_m.transposed
+        assert ng_m.output_padding == t_m.output_padding
+        assert repr(ng_m) == repr(t_m)
+
+
+def test_conv_same_padding_with_stride_is_refused():
+    with pytest.raises(ValueError, match="strided"):
+        torch.nn.Conv2d(2, 3, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="strided"):
+        nn.Conv2d(2, 3, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="strided"):
+        nn.Conv1d(2, 3, 3, stride=(2,), padding="same")
+
+
+def test_group_norm_one_value_per_group_is_refused():
+    """torch refuses a group norm over single values (in train and eval mode alike)."""
+    for shape in [(1, 2, 1), (1, 2)]:
+        with pytest.raises(ValueError, match="more than 1 value"):
+            torch.nn.GroupNorm(2, 2).eval()(torch.zeros(shape))
+        with pytest.raises(ValueError, match="more than 1 value"):
+            nn.GroupNorm(2, 2).eval()(ng.zeros(shape))
+    compare_module(nn.GroupNorm(1, 2), torch.nn.GroupNorm(1, 2), (1, 2, 1), atol=1e-4)

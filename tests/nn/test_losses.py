@@ -1,5 +1,7 @@
 """Losses vs torch: every reduction, weights, ignore_index, label smoothing, pos_weight."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -240,9 +242,66 @@ def test_weight_penalties():
 def test_loss_errors_are_clear():
     with pytest.raises(ValueError, match="reduction"):
         nn.MSELoss(reduction="avg")
-    with pytest.raises(ValueError, match="target shape"):
+    with pytest.warns(UserWarning, match="different to the input size"):  # as torch
         F.mse_loss(ng.randn(4, 1), ng.randn(4))
     with pytest.raises(IndexError, match="out of bounds for 3 classes"):
         F.cross_entropy(ng.randn(2, 3), ng.tensor([0, 3]))
-    with pytest.raises(ValueError, match="probabilities must lie in"):
+    with pytest.raises(RuntimeError, match="probabilities must lie in"):
         F.binary_cross_entropy(ng.tensor([1.5]), ng.tensor([1.0]))
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div"])
+@pytest.mark.parametrize("shapes", [((3, 1), (3, 4)), ((4,), (2, 4))])
+def test_pointwise_losses_broadcast_a_target_of_another_shape(name, shapes):
+    """As torch: the regression losses broadcast (with torch's UserWarning) instead of
+    raising; kl_div broadcasts silently; values and input gradients equal torch's."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal(shapes[0]), rng.random(shapes[1])
+    kw = {"reduction": "sum"}
+    xt = torch.tensor(x, requires_grad=True)
+    xn = ng.tensor(x, requires_grad=True)
+    outs = []
+    for lib, xi in ((torch, xt), (ng, xn)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            outs.append(getattr(lib.nn.functional, name)(xi, lib.tensor(y), **kw))
+        messages = [str(w.message) for w in caught]
+        if name == "kl_div":
+            assert not messages
+        else:
+            assert len(messages) == 1 and "different to the input size" in messages[0]
+    lt, ln = outs
+    lt.backward()
+    ln.backward()
+    np.testing.assert_allclose(ln.item(), lt.item(), rtol=1e-12)
+    np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError):
+        getattr(F, name)(ng.zeros(3, 2), ng.zeros(3, 4), **kw)
+
+
+def test_loss_error_types_as_torch():
+    cases = [
+        lambda L: L.nn.functional.huber_loss(L.zeros(3), L.zeros(3), delta=-1.0),
+        lambda L: L.nn.functional.smooth_l1_loss(L.zeros(3), L.zeros(3), beta=-1.0),
+        lambda L: L.nn.functional.cross_entropy(
+            L.zeros(3, 4), L.tensor([0, 1, 2]), weight=L.ones(3)
+        ),
+        lambda L: L.nn.functional.cross_entropy(L.zeros(3, 4), L.zeros(3, 4), ignore_index=1),
+        lambda L: L.nn.functional.cross_entropy(L.zeros(3, 4), L.tensor([0.0, 1.0, 2.0])),
+        lambda L: L.nn.functional.cross_entropy(L.zeros(3, 4), L.zeros(3, 4, dtype=L.int64)),
+        lambda L: L.nn.functional.cross_entropy(
+            L.zeros(3, 4), L.tensor([0, 1, 2]), label_smoothing=2.0
+        ),
+        lambda L: L.nn.functional.nll_loss(L.zeros(3, 4), L.tensor([0.0, 1.0, 2.0])),
+        lambda L: L.nn.functional.binary_cross_entropy(L.tensor([1.5]), L.tensor([1.0])),
+    ]
+    for f in cases:
+        with pytest.raises(RuntimeError):
+            f(torch)
+        with pytest.raises(RuntimeError):
+            f(ng)
+    for lib in (torch, ng):
+        with pytest.raises(ValueError, match="1 or more dimensions"):
+            lib.nn.functional.nll_loss(lib.zeros(()), lib.tensor(1))
+        with pytest.warns(UserWarning, match="batchmean"):
+            lib.nn.KLDivLoss()(lib.zeros(2, 3), lib.ones(2, 3))

@@ -175,7 +175,7 @@ def test_rnn_packed_bad_hidden_shape() -> None:
     p = ngr.pack_sequence([ng.zeros(3, 3), ng.zeros(2, 3)])
     with pytest.raises(RuntimeError, match="hidden state"):
         m(p, ng.zeros(1, 3, 4))
-    with pytest.raises(ValueError, match="input_size"):
+    with pytest.raises(RuntimeError, match="input_size"):
         ng.nn.GRU(5, 4)(p)
 
 

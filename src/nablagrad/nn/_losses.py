@@ -14,12 +14,14 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ..autograd.function import check_same_device
 from ..backend import get_array_module, np
 from ..ops import fused as P
 from ..ops.elementwise import where
+from ..ops.shape import broadcast_tensors
 from ..tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -48,9 +50,31 @@ def _check(
         )
 
 
+def _broadcast(name: str, input: Tensor, target: Tensor, reduction: str) -> tuple:
+    """torch's pointwise regression losses: a target of another shape is broadcast against the
+    input, with torch's UserWarning (a RuntimeError when the shapes do not broadcast)."""
+    _check(name, input, target, reduction, False)
+    if tuple(input.shape) == tuple(target.shape):
+        return input, target
+    warnings.warn(
+        f"Using a target size ({target.shape}) that is different to the input size "
+        f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+        "Please ensure they have the same size.",
+        UserWarning,
+        stacklevel=3,
+    )
+    try:
+        return broadcast_tensors(input, target)
+    except (RuntimeError, ValueError) as e:
+        raise RuntimeError(
+            f"{name}: input of shape {tuple(input.shape)} and target of shape "
+            f"{tuple(target.shape)} do not broadcast"
+        ) from e
+
+
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """mean((x - y)^2)."""
-    _check("mse_loss", input, target, reduction)
+    input, target = _broadcast("mse_loss", input, target, reduction)
     if (
         isinstance(target, Tensor)
         and input._data.dtype.kind == "f"
@@ -70,7 +94,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """mean(|x - y|)."""
-    _check("l1_loss", input, target, reduction)
+    input, target = _broadcast("l1_loss", input, target, reduction)
     return _reduce((input - target).abs(), reduction)
 
 
@@ -78,9 +102,11 @@ def huber_loss(
     input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0
 ) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d = x - y."""
-    _check("huber_loss", input, target, reduction)
+    input, target = _broadcast("huber_loss", input, target, reduction)
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        raise RuntimeError(
+            f"huber_loss does not support non-positive values for delta, got {delta}"
+        )
     d = input - target
     a = d.abs()
     loss = where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
@@ -91,7 +117,9 @@ def smooth_l1_loss(
     input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0
 ) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (plain L1 when beta = 0)."""
-    _check("smooth_l1_loss", input, target, reduction)
+    input, target = _broadcast("smooth_l1_loss", input, target, reduction)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
     d = input - target
     a = d.abs()
     if beta == 0:
@@ -106,7 +134,7 @@ def binary_cross_entropy(
     _check("binary_cross_entropy", input, target, reduction, True, weight)
     p = input._data
     if p.size and (p.min() < 0 or p.max() > 1):
-        raise ValueError(
+        raise RuntimeError(
             "binary_cross_entropy: input probabilities must lie in [0, 1]: apply "
             "sigmoid first, or use binary_cross_entropy_with_logits on raw scores"
         )
@@ -175,17 +203,39 @@ def cross_entropy(
     """
     _check("cross_entropy", input, target, reduction, False, weight)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise RuntimeError(
+            f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
+        )
     if input._data.dtype.kind != "f":
         raise TypeError(f"cross_entropy: input must be floating point logits, got {input.dtype}")
-    prob = target._data.dtype.kind == "f"
+    if input.ndim == 0:
+        raise ValueError("cross_entropy: Expected 1 or more dimensions (got 0)")
+    # torch's rule: a target of the input's shape holds probabilities, any other class indices
+    prob = tuple(target.shape) == tuple(input.shape)
+    kind = target._data.dtype.kind
+    if prob and kind != "f":
+        raise RuntimeError(
+            f"cross_entropy: Expected floating point type for target with class probabilities, "
+            f"got {target.dtype}"
+        )
+    if not prob and kind not in "iu":
+        raise RuntimeError(
+            f"cross_entropy: expected target dtype to be Long or Byte (class indices), but got "
+            f"{target.dtype} for a target of shape {tuple(target.shape)} and input of shape "
+            f"{tuple(input.shape)}"
+        )
     x, t = _flatten_classes(input, target, "cross_entropy", prob)
     m, c = x.shape
     xp = get_array_module(x._data)
     w = None if weight is None else weight._data.astype(x._data.dtype)
     if w is not None and w.shape != (c,):
-        raise ValueError(f"cross_entropy: weight must have shape ({c},), got {tuple(w.shape)}")
+        raise RuntimeError(f"cross_entropy: weight must have shape ({c},), got {tuple(w.shape)}")
     eps = label_smoothing
+    if prob and ignore_index >= 0:
+        raise RuntimeError(
+            f"cross_entropy: ignore_index is not supported for floating point target (got "
+            f"ignore_index={ignore_index} with class-probability targets)"
+        )
     if prob:
         scale = (1.0 / m) if reduction == "mean" else (1.0 if reduction == "sum" else None)
         out = P.CrossEntropyFn.apply(x, t.to(dtype=x.dtype), weight=w, smoothing=eps, scale=scale)
@@ -233,6 +283,13 @@ def nll_loss(
 ) -> Tensor:
     """-w[y] x[y] for log-probabilities x; ``mean`` divides by the summed weights w[y]."""
     _check("nll_loss", input, target, reduction, False, weight)
+    if input.ndim == 0:
+        raise ValueError("nll_loss: Expected 1 or more dimensions (got 0)")
+    if target._data.dtype.kind not in "iu":
+        raise RuntimeError(
+            "nll_loss: expected target dtype to be Long or Byte (class indices), got "
+            f"{target.dtype}"
+        )
     x, t = _flatten_classes(input, target, "nll_loss", prob=False)
     m, c = x.shape
     idx = t._data
@@ -269,7 +326,18 @@ def kl_div(
         raise ValueError(
             f"kl_div: reduction must be mean, batchmean, sum or none, got {reduction!r}"
         )
-    _check("kl_div", input, target, "none")
+    _check("kl_div", input, target, "none", False)
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.",
+            UserWarning,
+            stacklevel=2,
+        )
+    if tuple(input.shape) != tuple(target.shape):  # torch broadcasts them, without a warning
+        input, target = broadcast_tensors(input, target)
     if log_target:
         loss = target.exp() * (target - input)
     else:

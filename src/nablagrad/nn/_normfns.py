@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -65,6 +66,11 @@ def group_norm(
         raise RuntimeError(
             "Expected number of channels in input to be divisible by num_groups, but got input "
             f"of shape {list(x.shape)} and num_groups={num_groups}"
+        )
+    size = [n * c // num_groups, num_groups, *x.shape[2:]]  # torch's _verify_batch_size
+    if math.prod(size) // num_groups == 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {size}"
         )
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and (p.ndim != 1 or p.shape[0] != c):

@@ -31,6 +31,7 @@ def _tuple(v: Any, n: int, name: str = "kernel_size", fn: str = "Conv") -> tuple
 
 class _ConvNd(Module):
     _n = 2
+    _transposed = False
 
     def __init__(
         self,
@@ -77,10 +78,15 @@ class _ConvNd(Module):
                 f"{kernel_size!r} must be >= 0"
             )
         self.stride = _tuple(stride, n, "stride", name)
+        if padding == "same" and any(v != 1 for v in self.stride):
+            raise ValueError("padding='same' is not supported for strided convolutions")
         self.padding = padding if isinstance(padding, str) else _tuple(padding, n, "padding", name)
         self.dilation = _tuple(dilation, n, "dilation", name)
         self.groups = groups
         self.padding_mode = padding_mode
+        self.transposed = self._transposed  # torch's attributes, read by fusion and summary code
+        if not self._transposed:
+            self.output_padding = (0,) * n
         if isinstance(self.padding, str):  # torch's F.pad widths, last dimension first
             rev = [0, 0] * n
             if self.padding == "same":
@@ -146,9 +152,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"  # torch: padding=same, unquoted
         if self.dilation != (1,) * self._n:
             s += f", dilation={self.dilation}"
-        op = getattr(self, "output_padding", None)  # transposed convolutions (torch's order)
-        if op is not None and op != (0,) * self._n:
-            s += f", output_padding={op}"
+        if self.output_padding != (0,) * self._n:  # transposed convolutions (torch's order)
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -183,6 +188,8 @@ class Conv1d(_ConvNd):
 class _ConvTransposeNd(_ConvNd):
     """Transposed convolutions: weight (in, out/groups, *kernel), ``output_padding`` and
     ``forward(input, output_size=None)`` as torch's."""
+
+    _transposed = True
 
     def __init__(
         self,

@@ -665,7 +665,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     x, unb = _pool_check(input, "adaptive_avg_pool2d")
     h, w = x.shape[2], x.shape[3]
     if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
-        oh, ow = (h if v is None else v for v in output_size)
+        oh, ow = (size if v is None else v for v, size in zip(output_size, (h, w)))
     else:
         oh = ow = output_size
     oh = _validate.as_int(oh, "output_size", "adaptive_avg_pool2d")
@@ -823,8 +823,23 @@ def layer_norm(
     return y
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
-    """Rows of ``weight`` at the integer indices ``input``; the padding row gets no gradient."""
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Rows of ``weight`` at the integer indices ``input``; the padding row gets no gradient.
+
+    With ``max_norm`` the rows looked up whose ``norm_type``-norm exceeds it are first scaled
+    down to it in place (torch's embedding_renorm_); ``scale_grad_by_freq`` divides each row's
+    gradient by the number of times its index occurs in ``input``.
+    """
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported in nablagrad")
     if input._data.dtype.kind not in "iu":
         raise TypeError(
             f"embedding: indices must be an integer tensor, got {input.dtype}: call .long()"
@@ -839,7 +854,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
         )
     if padding_idx is not None and padding_idx < 0:
         padding_idx += num
-    return P.EmbeddingFn.apply(weight, idx=idx, padding_idx=padding_idx)
+    if max_norm is not None:
+        _renorm_(weight, idx, float(max_norm), float(norm_type))
+    return P.EmbeddingFn.apply(
+        weight, idx=idx, padding_idx=padding_idx, scale_grad_by_freq=bool(scale_grad_by_freq)
+    )
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -885,4 +904,4 @@ from ._sampling import (  # noqa: E402
     upsample_bilinear,
     upsample_nearest,
 )
-from .embedding_bag import embedding_bag  # noqa: E402
+from .embedding_bag import _renorm_, embedding_bag  # noqa: E402

@@ -70,22 +70,33 @@ class RNNBase(Module):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
         device: Any = None,
         dtype: Any = None,
     ) -> None:
         super().__init__()
         if num_layers < 1 or hidden_size < 1:
             raise ValueError("num_layers and hidden_size must be positive")
-        if not 0 <= dropout <= 1:
+        if isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(f"dropout should be a number in range [0, 1], got {dropout}")
+        if proj_size < 0:
+            raise ValueError(
+                "proj_size should be a positive integer or zero to disable projections"
+            )
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = proj_size
+        out_size = proj_size or hidden_size  # the size of h (LSTM: h = W_hr (o * tanh(c)))
         g = _GATES[mode] * hidden_size
         dirs = 2 if bidirectional else 1
         self._names = []
         for layer in range(num_layers):
-            in_size = input_size if layer == 0 else hidden_size * dirs
+            in_size = input_size if layer == 0 else out_size * dirs
             for d in range(dirs):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
                 names = [f"weight_ih{sfx}", f"weight_hh{sfx}"]
@@ -97,7 +108,7 @@ class RNNBase(Module):
                 setattr(
                     self,
                     names[1],
-                    Parameter(creation.empty(g, hidden_size, device=device, dtype=dtype)),
+                    Parameter(creation.empty(g, out_size, device=device, dtype=dtype)),
                 )
                 if bias:
                     names += [f"bias_ih{sfx}", f"bias_hh{sfx}"]
@@ -107,6 +118,10 @@ class RNNBase(Module):
                     setattr(
                         self, names[3], Parameter(creation.empty(g, device=device, dtype=dtype))
                     )
+                if proj_size:
+                    names.append(f"weight_hr{sfx}")
+                    w_hr = creation.empty(proj_size, hidden_size, device=device, dtype=dtype)
+                    setattr(self, names[-1], Parameter(w_hr))
                 self._names.append(names)
         self.reset_parameters()
 
@@ -117,7 +132,8 @@ class RNNBase(Module):
 
     @property
     def _flat_weights_names(self) -> list[str]:
-        """Parameter names in torch's order: per layer and direction w_ih, w_hh, b_ih, b_hh."""
+        """Parameter names in torch's order: per layer and direction w_ih, w_hh, b_ih, b_hh
+        (and w_hr with a projection)."""
         return [n for names in self._names for n in names]
 
     @property
@@ -137,11 +153,16 @@ class RNNBase(Module):
         """Nothing to do: torch compacts cuDNN weights here; nablagrad's are separate arrays."""
 
     def _weights(self, layer: int, d: int) -> tuple:
+        """(w_ih, w_hh, b_ih, b_hh, w_hr) of one layer and direction (None where absent)."""
         names = self._names[layer * (2 if self.bidirectional else 1) + d]
         ws = [getattr(self, n) for n in names]
-        return (ws[0], ws[1], ws[2], ws[3]) if self.bias else (ws[0], ws[1], None, None)
+        w_hr = ws.pop() if self.proj_size else None
+        biases = (ws[2], ws[3]) if self.bias else (None, None)
+        return ws[0], ws[1], *biases, w_hr
 
-    def _step(self, xw: Tensor, h: Any, w_hh: Tensor, b_hh: Tensor | None) -> Any:
+    def _step(
+        self, xw: Tensor, h: Any, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None
+    ) -> Any:
         raise NotImplementedError
 
     def forward(self, input: Tensor | PackedSequence, hx: Any = None) -> tuple:
@@ -153,7 +174,7 @@ class RNNBase(Module):
                 f"shape {tuple(input.shape)}"
             )
         if input.shape[-1] != self.input_size:
-            raise ValueError(
+            raise RuntimeError(
                 f"{type(self).__name__}(input_size={self.input_size}) got input of "
                 f"shape {tuple(input.shape)}: expected last dim {self.input_size}"
             )
@@ -172,13 +193,13 @@ class RNNBase(Module):
             outs = []
             for d in range(dirs):
                 k = layer * dirs + d
-                w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, d)
                 xw = F.linear(x, w_ih, b_ih)  # (L, N, G*H): the whole sequence at once
                 state = (h0[k], c0[k]) if lstm else h0[k]
                 steps = range(x.shape[0] - 1, -1, -1) if d else range(x.shape[0])
                 seq = [None] * x.shape[0]
                 for t in steps:
-                    state = self._step(xw[t], state, w_hh, b_hh)
+                    state = self._step(xw[t], state, w_hh, b_hh, w_hr)
                     seq[t] = state[0] if lstm else state
                 outs.append(stack(seq, 0))
                 hs.append(state[0] if lstm else state)
@@ -200,7 +221,7 @@ class RNNBase(Module):
         (longest) sequences advance, so each one's final state is taken at its own length."""
         data, sizes = packed.data, [int(b) for b in packed.batch_sizes.tolist()]
         if data.ndim != 2 or data.shape[-1] != self.input_size:
-            raise ValueError(
+            raise RuntimeError(
                 f"{type(self).__name__}(input_size={self.input_size}) got packed data of "
                 f"shape {tuple(data.shape)}: expected (sum of lengths, {self.input_size})"
             )
@@ -217,7 +238,7 @@ class RNNBase(Module):
             outs = []
             for d in range(dirs):
                 k = layer * dirs + d
-                w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, d)
                 xw = F.linear(x, w_ih, b_ih)  # (sum of lengths, G*H) at once
                 seq: list = [None] * len(sizes)
                 if d == 0:
@@ -228,7 +249,7 @@ class RNNBase(Module):
                             done.append(tuple(s[b:] for s in state))
                             state = tuple(s[:b] for s in state)
                         step = xw[offsets[t] : offsets[t + 1]]
-                        new = self._step(step, state if lstm else state[0], w_hh, b_hh)
+                        new = self._step(step, state if lstm else state[0], w_hh, b_hh, w_hr)
                         state = new if lstm else (new,)
                         seq[t] = state[0]
                     final = (
@@ -247,7 +268,7 @@ class RNNBase(Module):
                         if b > have:
                             state = tuple(cat([s, s0[have:b]], 0) for s, s0 in zip(state, init0))
                         step = xw[offsets[t] : offsets[t + 1]]
-                        new = self._step(step, state if lstm else state[0], w_hh, b_hh)
+                        new = self._step(step, state if lstm else state[0], w_hh, b_hh, w_hr)
                         state = new if lstm else (new,)
                         seq[t] = state[0]
                     final = list(state)
@@ -268,15 +289,18 @@ class RNNBase(Module):
         return (out, (h_n, c_n)) if lstm else (out, h_n)
 
     def _initial(self, hx: Any, n: int, dirs: int, unbatched: bool, x: Tensor) -> tuple:
-        shape = (self.num_layers * dirs, n, self.hidden_size)
+        c_shape = (self.num_layers * dirs, n, self.hidden_size)  # (and h's without proj)
+        h_shape = (self.num_layers * dirs, n, self.proj_size or self.hidden_size)
         if hx is None:
-            z = creation.zeros(*shape, dtype=x.dtype, device=x.device)
+            z = creation.zeros(*c_shape, dtype=x.dtype, device=x.device)
+            if self.proj_size:
+                return creation.zeros(*h_shape, dtype=x.dtype, device=x.device), z
             return z, z
         h, c = hx if self.mode == "LSTM" else (hx, None)
         if unbatched:
             h = h.unsqueeze(1)
             c = c.unsqueeze(1) if c is not None else None
-        for t in (h, c):
+        for t, shape in ((h, h_shape), (c, c_shape)):
             if t is not None and tuple(t.shape) != shape:
                 raise RuntimeError(
                     f"{type(self).__name__}: expected hidden state of shape "
@@ -286,6 +310,8 @@ class RNNBase(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if not self.bias:
@@ -327,17 +353,21 @@ class RNN(RNNBase):
             batch_first,
             dropout,
             bidirectional,
+            0,
             device,
             dtype,
         )
 
-    def _step(self, xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    def _step(
+        self, xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None
+    ) -> Tensor:
         z = xw + F.linear(h, w_hh, b_hh)
         return tanh(z) if self.nonlinearity == "tanh" else relu(z)
 
 
 class LSTM(RNNBase):
-    """Long short-term memory; returns ``output, (h_n, c_n)``."""
+    """Long short-term memory; returns ``output, (h_n, c_n)``.  With ``proj_size`` P > 0 the
+    hidden state is projected, h = (o * tanh(c)) W_hr^T, and h, the output and W_hh have size P."""
 
     def __init__(
         self,
@@ -352,8 +382,6 @@ class LSTM(RNNBase):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        if proj_size:
-            raise NotImplementedError("LSTM: proj_size is not supported")
         super().__init__(
             "LSTM",
             input_size,
@@ -363,12 +391,21 @@ class LSTM(RNNBase):
             batch_first,
             dropout,
             bidirectional,
+            proj_size,
             device,
             dtype,
         )
 
-    def _step(self, xw: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -> tuple:
-        return _lstm_step(xw, state, w_hh, b_hh, self.hidden_size)
+    def _step(
+        self,
+        xw: Tensor,
+        state: tuple,
+        w_hh: Tensor,
+        b_hh: Tensor | None,
+        w_hr: Tensor | None = None,
+    ) -> tuple:
+        h, c = _lstm_step(xw, state, w_hh, b_hh, self.hidden_size)
+        return (h, c) if w_hr is None else (F.linear(h, w_hr), c)
 
 
 class GRU(RNNBase):
@@ -395,11 +432,14 @@ class GRU(RNNBase):
             batch_first,
             dropout,
             bidirectional,
+            0,
             device,
             dtype,
         )
 
-    def _step(self, xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    def _step(
+        self, xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None
+    ) -> Tensor:
         return _gru_step(xw, h, w_hh, b_hh, self.hidden_size)
 
 
@@ -432,8 +472,12 @@ class _CellBase(Module):
             init.uniform_(p, -bound, bound)
 
     def _prepare(self, input: Tensor, hx: Any) -> tuple:
-        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+        if input.ndim not in (1, 2):
             raise ValueError(
+                f"{type(self).__name__}: Expected input to be 1D or 2D, got {input.ndim}D input"
+            )
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(
                 f"{type(self).__name__}(input_size={self.input_size}) got input of "
                 f"shape {tuple(input.shape)}: expected (N, {self.input_size}) or "
                 f"({self.input_size},)"
@@ -467,6 +511,10 @@ class RNNCell(_CellBase):
             raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}: use tanh or relu")
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, bias, device, dtype)
+
+    def extra_repr(self) -> str:
+        s = super().extra_repr()
+        return s if self.nonlinearity == "tanh" else s + f", nonlinearity={self.nonlinearity}"
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, h, unbatched = self._prepare(input, hx)

@@ -561,6 +561,9 @@ def _reorder(a: np.ndarray, kind: str, hidden: int) -> np.ndarray:
 @_converter("LSTM", "GRU", "RNN")
 def _recurrent(e: _Emitter, n: Node) -> list[str]:
     m, kind = n.module, n.kind
+    if getattr(m, "proj_size", 0):
+        raise UnsupportedOperatorError("ONNX export: LSTM with proj_size (ONNX's LSTM has no "
+                                       "projection)")  # fmt: skip
     hidden, dirs = m.hidden_size, 2 if m.bidirectional else 1
     gates = len(_GATE_ORDER[kind])
     x_shape = _shape(e, n.inputs[0])
@@ -585,7 +588,7 @@ def _recurrent(e: _Emitter, n: Node) -> list[str]:
     for layer in range(m.num_layers):
         ws, rs, bs = [], [], []
         for d in range(dirs):
-            w_ih, w_hh, b_ih, b_hh = m._weights(layer, d)
+            w_ih, w_hh, b_ih, b_hh, _ = m._weights(layer, d)
             ws.append(_reorder(_host(w_ih), kind, hidden))
             rs.append(_reorder(_host(w_hh), kind, hidden))
             if b_ih is not None:

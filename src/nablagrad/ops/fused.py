@@ -353,16 +353,22 @@ class LinearFn(Function):
 
 
 class EmbeddingFn(Function):
-    """out = W[idx]; dW = sum of g rows at idx (the padding row gets none)."""
+    """out = W[idx]; dW = sum of g rows at idx (the padding row gets none); with
+    ``scale_grad_by_freq`` each row's sum is divided by how often its index occurs in idx."""
 
-    def forward(self, w, idx=None, padding_idx=None):
+    def forward(self, w, idx=None, padding_idx=None, scale_grad_by_freq=False):
         self.idx, self.pad, self.shape = idx, padding_idx, w.shape
+        self.by_freq = scale_grad_by_freq
         return w[idx]
 
     def backward(self, g, out, w):
         if self.pad is not None:
             keep = (self.idx != self.pad)[..., None]
             g = g * keep
+        if self.by_freq:
+            xp = get_array_module(g)
+            counts = xp.bincount(self.idx.reshape(-1), minlength=self.shape[0])
+            g = g / counts[self.idx][..., None].astype(g.dtype)
         return (self.m.call(IndexAddInto, g, index=self.idx, shape=self.shape, basic=False),)
 
 
