@@ -128,6 +128,11 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any 
 
 @_validate.numpy_names
 def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """The mean of the non-NaN elements (NaN where there are none); floating inputs only."""
+    if input._data.dtype.kind in "biu":
+        raise RuntimeError(
+            f"nanmean(): expected input to have floating point dtype but got {input.dtype}"
+        )
     keep = cmp.logical_not(cmp.isnan(input))
     count = rd.sum(keep.to(dtype=input.dtype), dim, keepdim) if dim is not None else keep.sum()
     return nansum(input, dim, keepdim, dtype=dtype) / count
