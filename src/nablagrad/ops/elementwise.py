@@ -22,6 +22,7 @@ from .table import BINARY, UNARY, Row
 # ---------------------------------------------------------------------------------------------
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_NO_VALUE: Any = object()  # where(cond) without input and other
 
 
 def _scalar_category(v: Any) -> int:
@@ -405,11 +406,26 @@ def remainder(a: Any, b: Any) -> Tensor:
     return sub(a, mul(div(a.detach(), b.detach(), rounding_mode="floor"), b))
 
 
-def where(cond: Any, a: Any, b: Any) -> Tensor:
-    """Elements of ``a`` where ``cond`` holds, else of ``b`` (all three broadcast)."""
+def where(cond: Any, a: Any = _NO_VALUE, b: Any = _NO_VALUE) -> Tensor:
+    """Elements of ``a`` where ``cond`` holds, else of ``b`` (all three broadcast);
+    ``where(cond)`` alone is ``nonzero(cond, as_tuple=True)``."""
     c = cond._data if isinstance(cond, Tensor) else cond
     if getattr(c, "dtype", None) is None or c.dtype.kind != "b":
-        raise TypeError("where: condition must be a bool tensor (e.g. x > 0)")
+        if getattr(c, "dtype", None) == np.uint8:  # accepted by torch (deprecated)
+            c = c.astype(bool)
+        elif getattr(c, "dtype", None) is not None:
+            raise RuntimeError(
+                f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                f"{cond.dtype if isinstance(cond, Tensor) else c.dtype}: compare it (x > 0)"
+            )
+        else:
+            raise TypeError("where: condition must be a bool tensor (e.g. x > 0)")
+    if a is _NO_VALUE or b is _NO_VALUE:
+        if a is not _NO_VALUE or b is not _NO_VALUE:
+            raise TypeError("where() takes a condition alone, or a condition, input and other")
+        from .sorting import nonzero
+
+        return nonzero(Tensor._wrap(c), as_tuple=True)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         # two Python scalars (where(x > 0.5, 1, 0)): torch's type of the pair, on cond's device
         kinds = {type(v) for v in (a, b)}
