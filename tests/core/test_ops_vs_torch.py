@@ -479,3 +479,32 @@ def test_igamma_with_a_differentiable_input_raises_on_backward_only():
     np.testing.assert_allclose(out.detach().numpy(), want.numpy(), rtol=1e-6)
     with pytest.raises(RuntimeError, match="not implemented"):
         out.sum().backward()
+
+
+def test_max_and_min_of_all_with_nan_share_the_gradient_among_the_nans():
+    grads = {}
+    for L in (ng, torch):
+        for name in ("max", "min", "amax"):
+            x = L.tensor([[1.0, float("nan"), float("nan")], [2.0, 3.0, 3.0]], requires_grad=True)
+            out = getattr(x, name)() if name != "amax" else x.amax(1).sum()
+            out.backward()
+            grads[L.__name__, name] = x.grad.numpy()
+            assert np.isnan(out.item())
+    for name in ("max", "min", "amax"):
+        np.testing.assert_array_equal(grads["nablagrad", name], grads["torch", name])
+
+
+def test_sort_is_stable_and_puts_nan_largest_as_torch():
+    nan = float("nan")
+    cases = [
+        lambda L: L.sort(L.tensor([[3.0, nan, 1, 3, nan, 0]]), descending=True),
+        lambda L: L.sort(L.tensor([[3.0, nan, 1, 3, nan, 0]])),
+        lambda L: L.sort(L.tensor([2, 2, 0, 1, 0])),
+        lambda L: L.argsort(L.tensor([[2.0, 2, 0, 1], [5, 5, 5, -1]]), dim=1),
+        lambda L: L.argsort(L.tensor([2, 2, 0, 1]), descending=True),
+        lambda L: L.tensor([1.0, nan, 2.0]).sort(descending=True).values,
+    ]
+    for case in cases:
+        a, b = case(ng), case(torch)
+        for u, v in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
+            np.testing.assert_array_equal(u.numpy(), v.numpy())

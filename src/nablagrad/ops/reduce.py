@@ -259,6 +259,10 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, large
     if dim is None:
         if x._data.size == 0:
             raise RuntimeError(f"{name}(): expected a non-empty tensor")
+        if x._data.dtype.kind == "f" and x.requires_grad:
+            nan = get_array_module(x._data).isnan(x._data)
+            if nan.any():  # NaN, its gradient shared by the NaN elements (torch; amax's is NaN)
+                return x.reshape(-1)[Tensor._wrap(nan.reshape(-1))].mean()
         return (AMax if largest else AMin).apply(x, axes=None, keepdim=False)
     if not isinstance(dim, int):
         raise TypeError(f"{name}(dim=...) takes one int dim; use amax/amin for several dims")

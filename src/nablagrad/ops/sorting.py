@@ -39,10 +39,16 @@ def _argsort_raw(raw: Any, axis: int, descending: bool, stable: bool) -> Any:
     xp = get_array_module(raw)
     if raw.ndim == 0:
         return xp.zeros((), dtype=np.int64)
+    # always stable: torch's CPU sort keeps equal elements in order with stable=False too
     if not descending:
-        return xp.argsort(raw, axis=axis, kind="stable" if stable else None).astype(np.int64)
+        return xp.argsort(raw, axis=axis, kind="stable").astype(np.int64)
     key = raw.astype(np.int64) if raw.dtype.kind in "bu" else raw
-    return xp.argsort(-key, axis=axis, kind="stable").astype(np.int64)
+    idx = xp.argsort(-key, axis=axis, kind="stable")
+    if raw.dtype.kind == "f":  # NaN is the largest: first when descending (last from -key)
+        nan = xp.isnan(xp.take_along_axis(raw, idx, axis=axis))
+        if nan.any():
+            idx = xp.take_along_axis(idx, xp.argsort(~nan, axis=axis, kind="stable"), axis=axis)
+    return idx.astype(np.int64)
 
 
 @_validate.numpy_names
