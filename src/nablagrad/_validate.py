@@ -208,8 +208,16 @@ def ntuple(
     return vals
 
 
-def index_range(index: Any, size: int, fn: str, axis: int, allow_negative: bool = False) -> None:
-    """Every entry of an integer index array lies in ``[0, size)`` (or ``[-size, size)``)."""
+def index_range(
+    index: Any,
+    size: int,
+    fn: str,
+    axis: int,
+    allow_negative: bool = False,
+    error: type[Exception] = RuntimeError,
+) -> None:
+    """Every entry of an integer index array lies in ``[0, size)`` (or ``[-size, size)``);
+    else ``error`` (torch's type for ``fn``: IndexError for index_select, index_copy ...)."""
     if index.size == 0:
         return
     xp = get_array_module(index)
@@ -217,7 +225,7 @@ def index_range(index: Any, size: int, fn: str, axis: int, allow_negative: bool 
     low = -size if allow_negative else 0
     bad = lo if lo < low else hi if hi >= size else None
     if bad is not None:
-        raise RuntimeError(
+        raise error(
             f"{fn}(): index {bad} is out of bounds for dimension {axis} with size {size}: "
             f"indices must be in [{low}, {size})"
         )

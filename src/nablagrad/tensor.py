@@ -105,7 +105,9 @@ def to_array(data: Any, dtype: Any = None, device: Any = None, copy: bool = True
             arr = np.asarray(data, dtype=npd)
         except (ValueError, TypeError, OverflowError) as e:
             _validate.nested_sequence(data)
-            raise TypeError(f"tensor(): can't convert {data!r:.60} to {npd}: {e}") from None
+            arr = _wrapped_ints(data, npd)
+            if arr is None:
+                raise TypeError(f"tensor(): can't convert {data!r:.60} to {npd}: {e}") from None
     if npd is None:
         npd = arr.dtype
         if npd not in backend._BY_NP:
@@ -119,6 +121,23 @@ def to_array(data: Any, dtype: Any = None, device: Any = None, copy: bool = True
     if copy:
         return xp.array(arr, dtype=npd, copy=True)
     return xp.asarray(arr, dtype=npd)
+
+
+def _wrapped_ints(data: Any, npd: Any) -> Any:
+    """Python ints that NumPy refuses to store in an integer dtype, as torch checks them: an
+    unsigned dtype takes negative values down to -max, wrapped (``tensor([-1], dtype=uint8)``
+    holds 255), any other value out of range raises.  None when ``data`` is not such ints."""
+    if npd is None or np.dtype(npd).kind not in "iu":
+        return None
+    try:
+        wide = np.asarray(data, dtype=np.int64)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    info = np.iinfo(npd)
+    low = -int(info.max) if info.kind == "u" else int(info.min)
+    if wide.size and (int(wide.min()) < low or int(wide.max()) > info.max):
+        raise RuntimeError(f"value cannot be converted to type {npd} without overflow")
+    return wide.astype(npd)
 
 
 def _flat(data: Any) -> list:
@@ -741,6 +760,9 @@ class Tensor:
     def __xor__(self, other: Any) -> Tensor:
         return _ops.bitwise("bitwise_xor", self, other)
 
+    def __rxor__(self, other: Any) -> Tensor:
+        return _ops.bitwise("bitwise_xor", other, self)
+
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
 
@@ -766,6 +788,12 @@ class Tensor:
 
     def __ipow__(self, other: Any) -> Tensor:
         return _ops.pow_(self, other)
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide_(self, other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        return _ops.remainder_(self, other)
 
     def __imatmul__(self, other: Any) -> Tensor:
         return _ops.matmul_(self, other)

@@ -239,6 +239,63 @@ def test_tensor_index_and_gather():
     check_op(lambda x: x.masked_fill(x > 0.5, 0.0), None, [(3, 4)], **TOL)
 
 
+SELECT_THEN_ADVANCED = [
+    lambda L: (1, slice(None), [0, 1]),
+    lambda L: (L.tensor(1), slice(None), L.tensor([[0, 1], [2, 2]])),
+    lambda L: (None, 1, slice(None), [0, 1]),
+    lambda L: (1, None, Ellipsis, [3, 0]),
+    lambda L: (None, slice(1, 3), 2, None, [0, 0]),
+    lambda L: (1, slice(None), L.tensor([True, False, True, False, True, False])),
+    lambda L: ([0, 1], 1, slice(None)),  # the two agree here
+]
+
+
+@pytest.mark.parametrize("k", range(len(SELECT_THEN_ADVANCED)))
+def test_ints_select_before_advanced_indices_as_torch(k):
+    """torch applies ints as selects first: x[1, :, [0, 1]] has shape (5, 2), not NumPy's
+    (2, 5); reading (with gradients) and assigning (a full and a broadcast value)."""
+    index = SELECT_THEN_ADVANCED[k]
+    check_op(lambda x: x[index(_lib(x))], None, [(4, 5, 6)], **TOL)
+    out = {}
+    for L in (ng, torch):
+        x = L.arange(120.0).reshape(4, 5, 6)
+        shape = tuple(x[index(L)].shape)
+        full = L.arange(float(np.prod(shape))).reshape(shape)
+        for name, value in [("full", full), ("broadcast", full[..., :1])]:
+            y = x.clone()
+            y[index(L)] = value
+            out[L.__name__, name] = y.numpy()
+    for name in ("full", "broadcast"):
+        np.testing.assert_array_equal(out["nablagrad", name], out["torch", name])
+
+
+def test_index_errors_as_torch():
+    for L in (ng, torch):
+        x = L.zeros(3, 4)
+        with pytest.raises(ValueError, match="step must be greater than zero"):
+            x[::-1]
+        with pytest.raises(IndexError):
+            x.index_select(0, L.tensor([3]))
+        with pytest.raises(IndexError):
+            x.index_copy(0, L.tensor([-1]), L.ones(1, 4))
+        with pytest.raises(RuntimeError):
+            x.index_add(0, L.tensor([3]), L.ones(1, 4))
+        assert x.index_fill(0, L.tensor([-1]), 1.0)[2].tolist() == [1.0] * 4
+        with pytest.raises(RuntimeError, match="boolean"):
+            x.masked_fill(L.ones(3, 4, dtype=L.int64), 1.0)
+        with pytest.raises(RuntimeError, match="0-dimensional"):
+            x.masked_fill(x > 0, L.tensor([1.0]))
+        with pytest.raises(RuntimeError, match="boolean"):
+            L.where(L.ones(3, 4, dtype=L.int64), x, 0.0)
+        with pytest.raises(RuntimeError):
+            L.take_along_dim(x, L.zeros(3, 3, dtype=L.int64), dim=0)
+    m = [[True, False], [False, True]]
+    for a, b in zip(ng.where(ng.tensor(m)), torch.where(torch.tensor(m))):
+        assert a.tolist() == b.tolist() and a.dtype == ng.int64
+    u8 = ng.tensor(m).to(ng.uint8)
+    assert ng.where(u8, 1.0, 0.0).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
 def test_index_assignment_differentiable():
     def fn(x, v):
         y = x * 1
@@ -422,3 +479,32 @@ def test_igamma_with_a_differentiable_input_raises_on_backward_only():
     np.testing.assert_allclose(out.detach().numpy(), want.numpy(), rtol=1e-6)
     with pytest.raises(RuntimeError, match="not implemented"):
         out.sum().backward()
+
+
+def test_max_and_min_of_all_with_nan_share_the_gradient_among_the_nans():
+    grads = {}
+    for L in (ng, torch):
+        for name in ("max", "min", "amax"):
+            x = L.tensor([[1.0, float("nan"), float("nan")], [2.0, 3.0, 3.0]], requires_grad=True)
+            out = getattr(x, name)() if name != "amax" else x.amax(1).sum()
+            out.backward()
+            grads[L.__name__, name] = x.grad.numpy()
+            assert np.isnan(out.item())
+    for name in ("max", "min", "amax"):
+        np.testing.assert_array_equal(grads["nablagrad", name], grads["torch", name])
+
+
+def test_sort_is_stable_and_puts_nan_largest_as_torch():
+    nan = float("nan")
+    cases = [
+        lambda L: L.sort(L.tensor([[3.0, nan, 1, 3, nan, 0]]), descending=True),
+        lambda L: L.sort(L.tensor([[3.0, nan, 1, 3, nan, 0]])),
+        lambda L: L.sort(L.tensor([2, 2, 0, 1, 0])),
+        lambda L: L.argsort(L.tensor([[2.0, 2, 0, 1], [5, 5, 5, -1]]), dim=1),
+        lambda L: L.argsort(L.tensor([2, 2, 0, 1]), descending=True),
+        lambda L: L.tensor([1.0, nan, 2.0]).sort(descending=True).values,
+    ]
+    for case in cases:
+        a, b = case(ng), case(torch)
+        for u, v in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
+            np.testing.assert_array_equal(u.numpy(), v.numpy())

@@ -213,3 +213,139 @@ def test_zero_dim_results_are_writable_arrays():
     total += 1
     total[()] = 7.0
     assert total.item() == 7.0
+
+
+def _same_or_same_error(fn):
+    """``fn(torch)`` and ``fn(nablagrad)``: equal results, or the same exception type."""
+    try:
+        want = fn(torch)
+    except Exception as e:  # noqa: BLE001
+        with pytest.raises(type(e) if not isinstance(e, NotImplementedError) else RuntimeError):
+            fn(ng)
+        return
+    same(fn(ng), want)
+
+
+@pytest.mark.parametrize("dt", ["uint8", "int8", "int16", "int32", "int64"])
+@pytest.mark.parametrize("v", [-1, 300, -300, 2**40, 2**63])
+@pytest.mark.parametrize(
+    "op", ["+", "-", "*", "//", "%", "<", "==", "&", "^", "<<", "rsub", "rxor"]
+)
+def test_python_int_out_of_the_dtype_range_wraps_like_torch(dt, v, op):
+    def fn(L):
+        x = L.tensor([1, 2, 7], dtype=getattr(L, dt))
+        if op == "rsub":
+            return v - x
+        if op == "rxor":
+            return v ^ x
+        return eval(f"x {op} v")  # noqa: S307
+
+    _same_or_same_error(fn)
+
+
+@pytest.mark.parametrize("v", [-1, 300, -300, 7])
+def test_true_division_by_a_python_int_does_not_wrap_it(v):
+    for dt in ["uint8", "int8", "int64", "bool"]:
+        same(
+            ng.tensor([1, 0, 1], dtype=getattr(ng, dt)) / v,
+            torch.tensor([1, 0, 1], dtype=getattr(torch, dt)) / v,
+        )
+        same(
+            v / ng.tensor([1, 2, 1], dtype=getattr(ng, dt)),
+            v / torch.tensor([1, 2, 1], dtype=getattr(torch, dt)),
+        )
+
+
+def test_integer_pow_with_negative_exponents_like_torch():
+    a, b = [-5, 5, 3, -3, 1, -1, -1, 0, 2, -1], [-1, -2, 0, -3, -7, -3, -4, -1, 3, 2]
+    for dt in ["int8", "int32", "int64"]:
+        same(
+            ng.tensor(a, dtype=getattr(ng, dt)) ** ng.tensor(b, dtype=getattr(ng, dt)),
+            torch.tensor(a, dtype=getattr(torch, dt)) ** torch.tensor(b, dtype=getattr(torch, dt)),
+        )
+    same(ng.tensor(a) ** ng.tensor(-3), torch.tensor(a) ** torch.tensor(-3))
+    same(2 ** ng.tensor([-1, 2]), 2 ** torch.tensor([-1, 2]))
+    for fn in [
+        lambda L: L.tensor([2]) ** -1,
+        lambda L: L.pow(L.tensor([2]), -2),
+        lambda L: L.tensor([2]).pow_(-1),
+        lambda L: L.tensor([True]) ** -1,
+    ]:
+        with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
+            fn(ng)
+    same(ng.tensor([2]) ** -1.0, torch.tensor([2]) ** -1.0)
+
+
+@pytest.mark.parametrize("dt", ["uint8", "int8", "int32", "int64"])
+@pytest.mark.parametrize("op", ["<<", ">>"])
+def test_shifts_out_of_range_like_torch(dt, op):
+    def fn(L):
+        x = L.tensor([1, 100, 3, 0, 5, 7], dtype=getattr(L, dt))
+        if dt != "uint8":
+            x = x * L.tensor([1, -1, 1, -1, -1, 1], dtype=getattr(L, dt))
+        n = L.tensor([1, 2, 8, 70, -1, -3], dtype=L.int64)
+        return x << n if op == "<<" else x >> n
+
+    same(fn(ng), fn(torch))
+    same(ng.tensor([200, 3], dtype=ng.uint8) >> 8, torch.tensor([200, 3], dtype=torch.uint8) >> 8)
+    same(ng.tensor([-8, 8]) >> -1, torch.tensor([-8, 8]) >> -1)
+
+
+def test_bitwise_ops_on_floats_raise_a_runtime_error_like_torch():
+    for fn in [lambda L: L.ones(2) & L.ones(2), lambda L: L.ones(2) | 1, lambda L: 1 ^ L.ones(2)]:
+        with pytest.raises(RuntimeError):
+            fn(torch)
+        with pytest.raises(RuntimeError):
+            fn(ng)
+
+
+def test_inplace_floor_division_and_modulo_stay_in_place():
+    for L in (ng, torch):
+        x = L.tensor([7, -7])
+        y = x
+        x //= 2
+        x %= 3
+        assert y is x and x.tolist() == [0, 2]
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            x //= 2.5
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            x %= 1.5
+
+
+def test_reduction_dtypes_of_integer_inputs_like_torch():
+    u8 = [200, 2, 3]
+    same(ng.tensor(u8, dtype=ng.uint8).prod(), torch.tensor(u8, dtype=torch.uint8).prod())
+    same(ng.tensor(u8, dtype=ng.uint8).prod(0), torch.tensor(u8, dtype=torch.uint8).prod(0))
+    same(ng.tensor([True, True]).prod(), torch.tensor([True, True]).prod())
+    for fn in ["all", "any"]:
+        for dt in ["uint8", "int8", "bool"]:
+            a = getattr(ng.tensor([3, 0], dtype=getattr(ng, dt)), fn)()
+            b = getattr(torch.tensor([3, 0], dtype=getattr(torch, dt)), fn)()
+            same(a, b)
+        same(
+            ng.tensor([[3, 2]], dtype=ng.uint8).all(1, keepdim=True),
+            torch.tensor([[3, 2]], dtype=torch.uint8).all(1, keepdim=True),
+        )
+    for fn in [
+        lambda L: L.tensor([1, 2, 3]).std(),
+        lambda L: L.tensor([1, 2]).var(0),
+        lambda L: L.tensor([True, False]).var(),
+        lambda L: L.std_mean(L.tensor([1, 2])),
+        lambda L: L.tensor([1, 2]).norm(),
+        lambda L: L.norm(L.tensor([1, 2]), dtype=L.float32),
+        lambda L: L.nanmean(L.tensor([1, 2])),
+    ]:
+        with pytest.raises(RuntimeError):
+            fn(torch)
+        with pytest.raises(RuntimeError):
+            fn(ng)
+
+
+def test_tensor_of_out_of_range_ints_like_torch():
+    for v, dt in [([-1], "uint8"), ([-200, 255], "uint8"), ([127, -128], "int8")]:
+        same(ng.tensor(v, dtype=getattr(ng, dt)), torch.tensor(v, dtype=getattr(torch, dt)))
+    for v, dt in [([300], "uint8"), ([-256], "uint8"), ([128], "int8"), ([2**40], "int32")]:
+        with pytest.raises(RuntimeError, match="without overflow"):
+            torch.tensor(v, dtype=getattr(torch, dt))
+        with pytest.raises(RuntimeError, match="without overflow"):
+            ng.tensor(v, dtype=getattr(ng, dt))

@@ -202,7 +202,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     ax = _axis(dim, a.ndim)
     sa, si = list(a.shape), list(i.shape)
     sa[ax] = si[ax] = 1  # every dimension but ``dim`` broadcasts (torch's rule)
-    shape = list(np.broadcast_shapes(tuple(sa), tuple(si)))
+    shape = list(_validate.broadcast_shapes([tuple(sa), tuple(si)], "take_along_dim"))
     shape_a, shape_i = list(shape), list(shape)
     shape_a[ax], shape_i[ax] = a.shape[ax], i.shape[ax]
     return ix.gather(a.expand(*shape_a), ax, Tensor._wrap(np.broadcast_to(i._data, shape_i)))

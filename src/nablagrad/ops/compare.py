@@ -137,7 +137,10 @@ def bitwise(name: str, a: Any, b: Any) -> Tensor:
     """``&``, ``|``, ``^`` on bool or integer tensors."""
     a, b = _prepare(a, b, name)
     if a._data.dtype.kind not in "biu":
-        raise TypeError(f"{name} is only defined for bool and integer tensors, got {a.dtype}")
+        raise NotImplementedError(
+            f"\"{name}_cpu\" not implemented for '{a.dtype}': {name} is only defined for bool "
+            "and integer tensors"
+        )
     return Tensor._wrap(getattr(get_array_module(a._data), name)(a._data, b._data))
 
 

@@ -22,6 +22,7 @@ from .table import BINARY, UNARY, Row
 # ---------------------------------------------------------------------------------------------
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_NO_VALUE: Any = object()  # where(cond) without input and other
 
 
 def _scalar_category(v: Any) -> int:
@@ -62,7 +63,19 @@ def result_dtype(*operands: Any) -> np.dtype:
 def _as_operand(v: Any, like: Tensor, dtype: np.dtype) -> Tensor:
     if isinstance(v, Tensor):
         return v if v._data.dtype == dtype else v.to(dtype=dtype)
-    return Tensor._wrap(get_array_module(like._data).asarray(v, dtype=dtype))
+    xp = get_array_module(like._data)
+    try:
+        return Tensor._wrap(xp.asarray(v, dtype=dtype))
+    except OverflowError:
+        return Tensor._wrap(xp.asarray(wrap_int(v), dtype=np.uint64).astype(dtype))
+
+
+def wrap_int(v: int) -> int:
+    """A Python int outside an integer dtype's range, as torch converts it: its low 64 bits
+    (``uint8_tensor - 1`` subtracts 255, ``+ 300`` adds 44).  Cast the result from uint64."""
+    if not -(2**63) <= v < 2**64:
+        raise OverflowError(f"int too big to convert: {v} does not fit in 64 bits")
+    return v & (2**64 - 1)
 
 
 def _const(v: Any) -> Any:
@@ -187,7 +200,18 @@ neg, exp, expm1, log, log1p = map(_fn, ("neg", "exp", "expm1", "log", "log1p"))
 sqrt, abs = map(_fn, ("sqrt", "abs"))  # noqa: A001
 sign, floor, ceil, trunc = map(_fn, ("sign", "floor", "ceil", "trunc"))
 sin, cos, tanh, sigmoid, relu = map(_fn, ("sin", "cos", "tanh", "sigmoid", "relu"))
-mul, pow, maximum, minimum = map(_fn, ("mul", "pow", "maximum", "minimum"))  # noqa: A001
+mul, maximum, minimum = map(_fn, ("mul", "maximum", "minimum"))
+_pow = _fn("pow")
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
+    """``a ** b`` after torch's type promotion.  An integer tensor to a negative Python int
+    raises, as in torch (a negative integer exponent tensor truncates elementwise)."""
+    if type(b) is int and b < 0 and isinstance(a, Tensor) and a._data.dtype.kind in "biu":
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return _pow(a, b)
+
+
 sinh, cosh, asin, acos, atan, asinh = map(_fn, ("sinh", "cosh", "asin", "acos", "atan", "asinh"))
 acosh, atanh, erf, erfc, erfinv, lgamma = map(
     _fn, ("acosh", "atanh", "erf", "erfc", "erfinv", "lgamma")
@@ -302,8 +326,8 @@ def sub(a: Any, b: Any, alpha: float = 1) -> Tensor:
 
 def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
     """True division (integers give the default float dtype), or floor/trunc division."""
-    a, b = prepare(a, b)
     if rounding_mode is None:
+        a, b = prepare(_float_scalar(a), _float_scalar(b))
         if a._data.dtype.kind in "biu":
             a, b = _float_dtype_for(a), _float_dtype_for(b)
         return Div.apply(a, b)
@@ -311,6 +335,7 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
         raise ValueError(
             f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}"
         )
+    a, b = prepare(a, b)
     if a._data.shape != b._data.shape:
         _validate.broadcast_shapes([a._data.shape, b._data.shape], "div")
     if a._data.dtype.kind == "f":  # differentiable, with a zero gradient (as torch)
@@ -381,11 +406,26 @@ def remainder(a: Any, b: Any) -> Tensor:
     return sub(a, mul(div(a.detach(), b.detach(), rounding_mode="floor"), b))
 
 
-def where(cond: Any, a: Any, b: Any) -> Tensor:
-    """Elements of ``a`` where ``cond`` holds, else of ``b`` (all three broadcast)."""
+def where(cond: Any, a: Any = _NO_VALUE, b: Any = _NO_VALUE) -> Tensor:
+    """Elements of ``a`` where ``cond`` holds, else of ``b`` (all three broadcast);
+    ``where(cond)`` alone is ``nonzero(cond, as_tuple=True)``."""
     c = cond._data if isinstance(cond, Tensor) else cond
     if getattr(c, "dtype", None) is None or c.dtype.kind != "b":
-        raise TypeError("where: condition must be a bool tensor (e.g. x > 0)")
+        if getattr(c, "dtype", None) == np.uint8:  # accepted by torch (deprecated)
+            c = c.astype(bool)
+        elif getattr(c, "dtype", None) is not None:
+            raise RuntimeError(
+                f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                f"{cond.dtype if isinstance(cond, Tensor) else c.dtype}: compare it (x > 0)"
+            )
+        else:
+            raise TypeError("where: condition must be a bool tensor (e.g. x > 0)")
+    if a is _NO_VALUE or b is _NO_VALUE:
+        if a is not _NO_VALUE or b is not _NO_VALUE:
+            raise TypeError("where() takes a condition alone, or a condition, input and other")
+        from .sorting import nonzero
+
+        return nonzero(Tensor._wrap(c), as_tuple=True)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         # two Python scalars (where(x > 0.5, 1, 0)): torch's type of the pair, on cond's device
         kinds = {type(v) for v in (a, b)}
@@ -444,8 +484,14 @@ def lerp(start: Tensor, end: Tensor, weight: Any) -> Tensor:
     return add(start, mul(sub(end, start), weight))
 
 
+def _float_scalar(v: Any) -> Any:
+    """A Python int or bool operand of a float-valued op as a float: ``int8_tensor / 300``
+    divides by 300.0 (the promoted dtype is the same), not by 300 wrapped into int8."""
+    return float(v) if type(v) is int or type(v) is bool else v
+
+
 def _binary_float(cls: type[Function], a: Any, b: Any) -> Tensor:
-    a, b = prepare(a, b)
+    a, b = prepare(_float_scalar(a), _float_scalar(b))
     if a._data.dtype.kind != "f":
         a, b = _float_dtype_for(a), _float_dtype_for(b)
     return cls.apply(a, b)

@@ -14,7 +14,7 @@ from ..autograd.function import Function, check_same_device
 from ..backend import along_axis_index, get_array_module, np
 from ..tensor import Tensor, _stamp, check_inplace_shape
 from .elementwise import _as_operand, where
-from .shape import broadcast_tensors
+from .shape import Permute, broadcast_tensors
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
@@ -49,7 +49,77 @@ def _convert_one(i: Any, xp: Any) -> Any:
         return data
     if isinstance(i, (list, range)):
         return xp.asarray(list(i))
+    if type(i) is slice and i.step is not None and i.step <= 0:
+        raise ValueError(f"step must be greater than zero, got {i!r}: use flip() to reverse")
     return i
+
+
+def _is_select(i: Any) -> bool:
+    """An int or a 0-d integer array: torch selects with it before indexing with the rest."""
+    if type(i) is int:
+        return True
+    dtype = getattr(i, "dtype", None)
+    return dtype is not None and dtype.kind in "iu" and i.ndim == 0
+
+
+def torch_advanced_axes(index: Any, ndim: int) -> tuple[int, int] | None:
+    """``(first, rest)`` when torch and NumPy place the dimensions of a tuple index's advanced
+    indices apart: NumPy puts them first, torch at ``first``; ``rest`` is the number of the
+    result's other dimensions.  None when the two agree (the common case).
+
+    torch selects with ints (and 0-d integer tensors) before it indexes with the advanced
+    indices, so in ``x[1, :, [0, 1]]`` the list's dimension stays after the slice's: shape
+    (5, 2) for ``x`` of shape (4, 5, 6).  NumPy counts the 1 as an advanced index separated
+    from the list by the slice, and puts the list's dimension first: (2, 5)."""
+    kinds = ""  # s: select, a: advanced, b: basic (slice, None, Ellipsis)
+    for i in index:
+        if isinstance(i, bool):
+            return None  # a bool scalar is advanced in both (rare): NumPy's order
+        if _is_select(i):
+            kinds += "s"
+        elif i is None or i is Ellipsis or type(i) is slice:
+            kinds += "b"
+        else:
+            kinds += "a"
+    if "s" not in kinds or "a" not in kinds:
+        return None
+    numpy_adjacent = "b" not in kinds.strip("b")
+    torch_adjacent = "b" not in kinds.replace("s", "").strip("b")
+    if numpy_adjacent or not torch_adjacent:
+        return None
+    used = 0  # the dimensions of x that the index consumes
+    for i in index:
+        if i is not None and i is not Ellipsis:
+            dtype = getattr(i, "dtype", None)
+            used += i.ndim if dtype is not None and dtype.kind == "b" else 1
+    spread = ndim - used  # covered by the Ellipsis, or trailing
+    first = 0
+    for i, k in zip(index, kinds):
+        if k == "a":
+            break
+        if k == "b":
+            first += spread if i is Ellipsis else 1
+    rest = spread + sum(1 for i in index if i is None or type(i) is slice)
+    return first, rest
+
+
+def _advanced_to_numpy(v: Tensor, target: tuple, moved: tuple[int, int]) -> Tensor:
+    """A value for an index whose advanced dimensions torch and NumPy place apart, broadcast
+    to torch's shape of the indexed part and reordered to NumPy's ``target`` shape."""
+    first, rest = moved
+    k = len(target) - rest
+    torch_shape = (*target[k : k + first], *target[:k], *target[k + first :])
+    v = v.expand(*torch_shape) if tuple(v.shape) != torch_shape else v
+    axes = list(range(first, first + k)) + list(range(first)) + list(range(first + k, len(target)))
+    return Permute.apply(v, axes=tuple(axes))
+
+
+def _advanced_to_torch(out: Tensor, moved: tuple[int, int]) -> Tensor:
+    """NumPy's result of an index whose advanced dimensions came first, in torch's order."""
+    first, rest = moved
+    k = out.ndim - rest
+    axes = list(range(k, k + first)) + list(range(k)) + list(range(k + first, out.ndim))
+    return Permute.apply(out, axes=tuple(axes))
 
 
 def along(xp: Any, index: Any, axis: int) -> tuple:
@@ -309,11 +379,16 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
         # result shares memory and version counter with x, as torch's view does
         index = (*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)
     try:
-        return GetItem.apply(x, index=index, basic=basic)
+        out = GetItem.apply(x, index=index, basic=basic)
     except IndexError as e:
         raise IndexError(
             f"index {idx!r} is invalid for a tensor of shape {tuple(x.shape)}: {e}"
         ) from None
+    if not basic and isinstance(index, tuple):
+        moved = torch_advanced_axes(index, x._data.ndim)
+        if moved is not None:
+            return _advanced_to_torch(out, moved)
+    return out
 
 
 # Set by ``nablagrad.func.vmap`` while it runs: ``guard(x, value, (), {})`` refuses writing
@@ -334,6 +409,10 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
         extra = v._data.ndim - x._data[index].ndim
         while extra > 0 and v._data.shape[0] == 1:
             v, extra = v.reshape(v._data.shape[1:]), extra - 1
+    if isinstance(index, tuple):
+        moved = torch_advanced_axes(index, x._data.ndim)
+        if moved is not None:
+            v = _advanced_to_numpy(v, x._data[index].shape, moved)
     if fn_mod._grad_enabled and (x.requires_grad or v.requires_grad):
         if x._ctx is None and x.requires_grad:
             raise RuntimeError(
@@ -392,11 +471,22 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
         raise IndexError(
             f"index_select(): Index is supposed to be a vector, got shape {tuple(index.shape)}"
         )
-    _validate.index_range(index._data, x.shape[axis] if x.ndim else 1, "index_select", axis)
+    size = x.shape[axis] if x.ndim else 1
+    _validate.index_range(index._data, size, "index_select", axis, error=IndexError)
     return getitem(x, (slice(None),) * axis + (index.reshape(-1),))
 
 
 def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """``x`` with ``value`` where the bool ``mask`` (broadcast to ``x``) holds."""
+    if isinstance(mask, Tensor) and mask._data.dtype.kind != "b":
+        raise RuntimeError(
+            f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}"
+        )
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s)."
+        )
     return where(
         mask,
         value
@@ -518,7 +608,15 @@ def _index_vector(name: str, x: Tensor, dim: int, index: Any) -> tuple[int, Any]
         )
     axis = _validate.dim(dim, builtins_max(x.ndim, 1), fn=name)
     size = x.shape[axis] if x.ndim else 1
-    _validate.index_range(index._data, size, name, axis)
+    # torch: index_fill takes negative indices; index_copy and index_fill raise IndexError
+    _validate.index_range(
+        index._data,
+        size,
+        name,
+        axis,
+        allow_negative=name == "index_fill",
+        error=RuntimeError if name == "index_add" else IndexError,
+    )
     idx = index._data.reshape(-1)
     return axis, idx % size if size else idx
 

@@ -239,9 +239,12 @@ def prod(
     axis: int | None = None,
     keepdims: Any = None,
 ) -> Tensor:
+    """Product over ``dim`` (all elements when None); bool and integer inputs give int64."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     if dtype is not None:
         x = x.to(dtype=dtype)
+    elif x._data.dtype.kind in "biu":
+        x = x.long()
     axis = None if dim is None else _validate.dim(dim, x.ndim, fn="prod")
     if x.ndim == 0:
         axis = None
@@ -256,6 +259,10 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, large
     if dim is None:
         if x._data.size == 0:
             raise RuntimeError(f"{name}(): expected a non-empty tensor")
+        if x._data.dtype.kind == "f" and x.requires_grad:
+            nan = get_array_module(x._data).isnan(x._data)
+            if nan.any():  # NaN, its gradient shared by the NaN elements (torch; amax's is NaN)
+                return x.reshape(-1)[Tensor._wrap(nan.reshape(-1))].mean()
         return (AMax if largest else AMin).apply(x, axes=None, keepdim=False)
     if not isinstance(dim, int):
         raise TypeError(f"{name}(dim=...) takes one int dim; use amax/amin for several dims")
@@ -395,12 +402,20 @@ def var(
         correction = 1 if unbiased else 0
     elif correction is None:
         correction = 1
-    x = _float_dtype_for(x)
+    _floating_only(x, "std and var")
     axes = normalize_dims(dim, x.ndim)
     n = x._data.size if axes is None else int(_numel(x.shape, axes))
     centred = sub(x, mean(x, axes, keepdim=True))
     total = Sum.apply(mul(centred, centred), axes=axes, keepdim=keepdim)
     return div(total, builtins.max(n - correction, 0))
+
+
+def _floating_only(x: Tensor, fn: str) -> None:
+    """torch's refusal of a bool or integer input to a floating reduction (var, norm)."""
+    if x._data.dtype.kind in "biu":
+        raise RuntimeError(
+            f"{fn}: expected a floating point input, got {x.dtype} (convert it first: x.float())"
+        )
 
 
 def _numel(shape: tuple, axes: tuple) -> int:
@@ -439,9 +454,9 @@ def norm(
     x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None
 ) -> Tensor:
     """Vector p-norm (any p > 0, ``inf``, ``-inf``, 0) or Frobenius norm (``'fro'`` = 2)."""
+    _floating_only(x, "norm")
     if dtype is not None:
         x = x.to(dtype=dtype)
-    x = _float_dtype_for(x)
     if p == "fro" or p is None:
         p = 2.0
     if isinstance(p, str):
@@ -479,10 +494,12 @@ def cumsum(
 
 @_validate.numpy_names
 def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    """Whether every element (along ``dim``) is nonzero; a bool tensor."""
+    """Whether every element (along ``dim``) is nonzero; a bool tensor (uint8 for a uint8 input,
+    as torch)."""
     axes = normalize_dims(dim, x.ndim)
     xp = get_array_module(x._data)
-    out = Tensor._wrap(xp.asarray(x._data.astype(bool).all(axis=axes, keepdims=keepdim)))
+    out = xp.asarray(x._data.astype(bool).all(axis=axes, keepdims=keepdim))
+    out = Tensor._wrap(out if x._data.dtype != xp.uint8 else out.astype(xp.uint8))
     if _function._result_hook is not None:
         _function._result_hook((x,), out)
     return out
@@ -490,10 +507,12 @@ def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
 
 @_validate.numpy_names
 def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    """Whether some element (along ``dim``) is nonzero; a bool tensor."""
+    """Whether some element (along ``dim``) is nonzero; a bool tensor (uint8 for a uint8 input,
+    as torch)."""
     axes = normalize_dims(dim, x.ndim)
     xp = get_array_module(x._data)
-    out = Tensor._wrap(xp.asarray(x._data.astype(bool).any(axis=axes, keepdims=keepdim)))
+    out = xp.asarray(x._data.astype(bool).any(axis=axes, keepdims=keepdim))
+    out = Tensor._wrap(out if x._data.dtype != xp.uint8 else out.astype(xp.uint8))
     if _function._result_hook is not None:
         _function._result_hook((x,), out)
     return out

@@ -39,10 +39,16 @@ def _argsort_raw(raw: Any, axis: int, descending: bool, stable: bool) -> Any:
     xp = get_array_module(raw)
     if raw.ndim == 0:
         return xp.zeros((), dtype=np.int64)
+    # always stable: torch's CPU sort keeps equal elements in order with stable=False too
     if not descending:
-        return xp.argsort(raw, axis=axis, kind="stable" if stable else None).astype(np.int64)
+        return xp.argsort(raw, axis=axis, kind="stable").astype(np.int64)
     key = raw.astype(np.int64) if raw.dtype.kind in "bu" else raw
-    return xp.argsort(-key, axis=axis, kind="stable").astype(np.int64)
+    idx = xp.argsort(-key, axis=axis, kind="stable")
+    if raw.dtype.kind == "f":  # NaN is the largest: first when descending (last from -key)
+        nan = xp.isnan(xp.take_along_axis(raw, idx, axis=axis))
+        if nan.any():
+            idx = xp.take_along_axis(idx, xp.argsort(~nan, axis=axis, kind="stable"), axis=axis)
+    return idx.astype(np.int64)
 
 
 @_validate.numpy_names
@@ -128,6 +134,11 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any 
 
 @_validate.numpy_names
 def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """The mean of the non-NaN elements (NaN where there are none); floating inputs only."""
+    if input._data.dtype.kind in "biu":
+        raise RuntimeError(
+            f"nanmean(): expected input to have floating point dtype but got {input.dtype}"
+        )
     keep = cmp.logical_not(cmp.isnan(input))
     count = rd.sum(keep.to(dtype=input.dtype), dim, keepdim) if dim is not None else keep.sum()
     return nansum(input, dim, keepdim, dtype=dtype) / count

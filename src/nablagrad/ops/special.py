@@ -205,13 +205,18 @@ def _shift(name: str, a: Any, b: Any) -> Tensor:
     if a._data.dtype.kind not in "iu":
         raise RuntimeError(f"\"{name}_cpu\" not implemented for '{a.dtype}' (integer tensors only)")
     xp = get_array_module(a._data)
-    bits = a._data.dtype.itemsize * 8
+    x, n = a._data, b._data
+    # torch reads a shift by a negative amount or by >= the width as a shift out of range:
+    # << gives 0, >> the sign (0, or -1 for a negative signed value)
+    bits = x.dtype.itemsize * 8
+    wide = (n < 0) | (n >= bits)
     if name == "lshift":
-        out = xp.where(b._data >= bits, 0, xp.left_shift(a._data, xp.clip(b._data, 0, bits - 1)))
-    else:  # arithmetic shift; shifting by >= the width gives the sign (0 or -1)
-        out = xp.right_shift(a._data, xp.clip(b._data, 0, bits - 1))
-    out = xp.where(b._data < 0, 0, out)
-    return Tensor._wrap(out.astype(a._data.dtype, copy=False))
+        out = xp.where(wide, 0, xp.left_shift(x, xp.where(wide, 0, n)))
+    else:  # an arithmetic shift by width - 1 leaves the sign
+        out = xp.right_shift(x, xp.where(wide, bits - 1, n))
+        if x.dtype.kind == "u":
+            out = xp.where(wide, 0, out)
+    return Tensor._wrap(out.astype(x.dtype, copy=False))
 
 
 def bitwise_left_shift(input: Any, other: Any) -> Tensor:  # noqa: A002

@@ -200,6 +200,19 @@ def _relu_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     return _pooled_pass(out, shard)
 
 
+def _pow(a: Any, b: Any) -> Any:
+    """``a ** b``; an integer base to a negative integer exponent truncates as in torch (1 for
+    a base of 1, -1 or 1 for -1 by the exponent's parity, else 0), where NumPy raises."""
+    try:
+        return a**b
+    except ValueError:  # only integer arrays with a negative exponent
+        mod = xp(a)
+        negative = b < 0
+        out = a ** mod.where(negative, 0, b)
+        unit = mod.where(a == 1, 1, mod.where((a == -1) & (b % 2 == 0), 1, a * (a == -1)))
+        return mod.where(negative, unit, out).astype(out.dtype, copy=False)
+
+
 def _pow_grad_base(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
     # d(a^b)/da = b a^(b-1), 0 where b == 0 (torch's rule: 0 * 0^-1 would be NaN at a = 0);
     # g times the product, not g * b first (which overflows for a huge b whose a^(b-1) is 0)
@@ -507,7 +520,7 @@ BINARY: tuple[Row, ...] = (
     ),
     Row(
         "pow",
-        lambda a, b: a**b,
+        _pow,
         (_pow_grad_base, _pow_grad_exponent),
         "promote",
         domain=(0.5, 2.0),
