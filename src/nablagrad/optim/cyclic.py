@@ -18,7 +18,13 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from .lr_scheduler import LRScheduler, _check_optimizer, _check_state, _format_param
+from .lr_scheduler import (
+    LRScheduler,
+    _check_optimizer,
+    _check_state,
+    _format_param,
+    _warn_get_lr_outside_step,
+)
 from .optimizer import Optimizer
 
 __all__ = ["CyclicLR", "OneCycleLR"]
@@ -132,6 +138,7 @@ class CyclicLR(LRScheduler):
         return self.gamma**x
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle
         if x <= self.step_ratio:
@@ -286,6 +293,7 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(

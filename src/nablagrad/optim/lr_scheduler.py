@@ -70,10 +70,33 @@ def _check_optimizer(optimizer: Any) -> None:
         )
 
 
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
+    "possible: call `scheduler.step()` without it (as in PyTorch; when an epoch is given, the "
+    "closed form is used where there is one)"
+)
+
+
+def _warn_get_lr_outside_step(sched: Any) -> None:
+    """torch's warning when ``get_lr()`` is called by user code rather than by ``step()``."""
+    if not sched._get_lr_called_within_step:
+        warnings.warn(
+            "To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 class LRScheduler:
-    """Base class: ``step()`` sets every group's ``lr`` to ``get_lr()`` for the next epoch."""
+    """Base class: ``step()`` sets every group's ``lr`` to ``get_lr()`` for the next epoch.
+
+    ``get_lr()`` is the schedule's rule, meant to be called by ``step()`` (which raises
+    ``_get_lr_called_within_step`` around the call, as torch does); called from outside it
+    warns, as torch's built-in schedulers do: ``get_last_lr()`` is the public reading.
+    """
 
     _is_initial = False
+    _get_lr_called_within_step = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
@@ -120,21 +143,21 @@ class LRScheduler:
             )
         self._step_count += 1
         if epoch is not None:
-            warnings.warn(
-                "passing epoch to scheduler.step() is deprecated (as in PyTorch)",
-                UserWarning,
-                stacklevel=2,
-            )
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self._update_lr(epoch)
 
     def _update_lr(self, epoch: int | None = None) -> None:
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            closed = getattr(self, "_get_closed_form_lr", None)
-            values = closed() if closed is not None else self.get_lr()
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed = getattr(self, "_get_closed_form_lr", None)
+                values = closed() if closed is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -162,6 +185,9 @@ def _check_state(sched: Any, state_dict: Any) -> None:
     unknown = sorted(str(k) for k in set(state_dict) - set(ref))
     if unknown:
         raise ValueError(f"{name}: unexpected key(s) {unknown}; {fix}")
+    # flags with a class-level default (``_is_initial``, ``_get_lr_called_within_step``) may be
+    # absent: state dicts saved before torch (or nablagrad) added them load as in torch
+    ref = {k: v for k, v in ref.items() if k in state_dict or not hasattr(type(sched), k)}
     _validate.like(state_dict, ref, name, fix)
 
 
@@ -210,6 +236,7 @@ class LambdaLR(_LambdaBase):
         super().__init__(optimizer, lr_lambda, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
 
@@ -222,6 +249,7 @@ class MultiplicativeLR(_LambdaBase):
         super().__init__(optimizer, lr_lambda, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self._is_initial:
             return self._group_lrs()
         return [
@@ -258,6 +286,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._group_lrs()
         return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
@@ -281,6 +310,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self.last_epoch not in self.milestones:
             return self._group_lrs()
         k = self.milestones[self.last_epoch]
@@ -312,6 +342,7 @@ class ConstantLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self.last_epoch == 0:
             return [g["lr"] * self.factor for g in self.optimizer.param_groups]
         if self.last_epoch != self.total_iters:
@@ -349,6 +380,7 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self.last_epoch == 0:
             return [g["lr"] * self.start_factor for g in self.optimizer.param_groups]
         if self._is_initial or self.last_epoch > self.total_iters:
@@ -370,6 +402,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self._is_initial:
             return self._group_lrs()
         return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
@@ -392,6 +425,7 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._group_lrs()
         t, e = self.total_iters, self.last_epoch
@@ -427,6 +461,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         e, t, lo = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._group_lrs()
@@ -464,6 +499,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
         if not isinstance(T_mult, int) or T_mult < 1:
             raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if isinstance(eta_min, bool) or not isinstance(eta_min, (float, int)):
+            raise ValueError(
+                f"Expected float or int eta_min, but got {eta_min!r} of type {type(eta_min)}"
+            )
         self.T_0 = T_0
         self.T_i = T_0
         self.T_mult = T_mult
@@ -472,6 +511,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         lo = self.eta_min
         c = math.cos(math.pi * self.T_cur / self.T_i)
         return [lo + (b - lo) * (1 + c) / 2 for b in self.base_lrs]
@@ -501,7 +541,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_i = self.T_0
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        self._get_lr_called_within_step = True
+        try:
+            values = self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = self._group_lrs()
 
