@@ -177,3 +177,38 @@ def test_trajectory_through_blas_path(
     assert calls and min(calls) >= _blas.BLAS_MIN_NUMEL
     tol = dict(rtol=1e-8, atol=1e-9) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-5)
     _assert_params(pair, **tol)
+
+
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("NAdam", dict(lr=1e-2)),
+        ("ASGD", dict(lr=0.05, t0=5)),
+        ("Adafactor", dict(lr=0.05)),
+        ("Adam", dict(lr=1e-2)),
+    ],
+)
+def test_load_state_dict_casts_state_like_torch(name: str, kwargs: dict) -> None:
+    """torch's load_state_dict casts every float state value but ``step`` to the parameter's
+    dtype, 0-d ones included (NAdam's mu_product, ASGD's eta and mu were kept float32 for
+    float64 parameters); the reloaded runs keep matching torch's step by step."""
+    pair = Pair(name, kwargs, np.float64)
+    pair.step_ng(10)
+    pair.step_torch(10)
+    pair.ng_opt.load_state_dict(pair.ng_opt.state_dict())
+    pair.t_opt.load_state_dict(pair.t_opt.state_dict())
+    ours, theirs = pair.ng_opt.state_dict()["state"], pair.t_opt.state_dict()["state"]
+    for k in theirs:
+        for key, value in theirs[k].items():
+            got = np.asarray(ours[k][key]._data)
+            assert got.dtype == value.numpy().dtype, (k, key)
+    for _ in range(20):
+        pair.step_ng()
+        pair.step_torch()
+        _assert_params(pair, rtol=1e-12, atol=1e-14)
+    ours, theirs = pair.ng_opt.state_dict()["state"], pair.t_opt.state_dict()["state"]
+    for k in theirs:
+        for key, value in theirs[k].items():
+            np.testing.assert_allclose(
+                np.asarray(ours[k][key]._data), value.numpy(), rtol=1e-12, atol=1e-15
+            )

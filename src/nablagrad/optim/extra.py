@@ -21,6 +21,7 @@ from .optimizer import (
     check_lr,
     check_nonneg,
     defaults_of,
+    scalar_np_dtype,
     scalar_tensor,
     zeros_state,
 )
@@ -189,9 +190,12 @@ class ASGD(Optimizer):
                 ax += t2
             else:
                 ax[...] = w
+            # torch computes these as default-dtype scalars (torch.as_tensor of a float), so a
+            # float64 eta/mu (loaded from a state dict) holds the rounded value, as there
             step = float(state["step"]._data)
-            state["eta"]._data[...] = lr / ((1 + lambd * lr * step) ** alpha)
-            state["mu"]._data[...] = 1 / max(1, step - t0)
+            scalar = scalar_np_dtype()
+            state["eta"]._data[...] = scalar(lr / ((1 + lambd * lr * step) ** alpha))
+            state["mu"]._data[...] = scalar(1 / max(1, step - t0))
 
 
 class Adafactor(Optimizer):

@@ -489,8 +489,10 @@ def _as_array(v: Any) -> Any:
 
 
 def _cast_state(name: str, v: Any, p: Tensor) -> Any:
-    """A copy of a saved state value on the parameter's device; float arrays take the
-    parameter's dtype.  ``step`` and ``mu_product`` stay on the host, as in torch."""
+    """A copy of a saved state value, as torch's ``load_state_dict`` casts it: ``step`` is kept
+    as saved (on the host); every other value goes to the parameter's device, and a float one
+    takes the parameter's float dtype whatever its shape (NAdam's ``mu_product``, ASGD's
+    ``eta`` and ``mu``, Adafactor's row and column variances, L-BFGS's flat vectors)."""
     if isinstance(v, (list, tuple)):
         out = [_cast_state(name, u, p) for u in v]
         return out if isinstance(v, list) else tuple(out)
@@ -499,12 +501,12 @@ def _cast_state(name: str, v: Any, p: Tensor) -> Any:
     arr = _as_array(v)
     if arr is None:
         return v
-    if name in ("step", "mu_product"):
+    if name == "step":
         return Tensor._wrap(to_host(arr).copy())
     src, arr = arr, to_device(arr, p.device)
     if arr is src:
         arr = arr.copy()
-    if arr.dtype.kind == "f" and arr.shape == p.shape:
+    if arr.dtype.kind == "f" and p._data.dtype.kind == "f":
         arr = arr.astype(p._data.dtype, copy=False)
     return Tensor._wrap(arr)
 
