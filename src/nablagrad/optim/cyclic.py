@@ -23,6 +23,7 @@ from .lr_scheduler import (
     _check_optimizer,
     _check_state,
     _format_param,
+    _set_group_value,
     _warn_get_lr_outside_step,
 )
 from .optimizer import Optimizer
@@ -91,7 +92,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
+                _set_group_value(group, "lr", lr)
         self.max_lrs = _format_param("max_lr", optimizer, max_lr)
         if not step_size_up > 0 or (step_size_down is not None and not step_size_down > 0):
             raise ValueError(

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import _validate
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 __all__ = [
@@ -60,6 +61,21 @@ def _format_param(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
             )
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def _clone(value: Any) -> Any:
+    """``value``, or a copy of it when it is a Tensor (a learning rate may be one)."""
+    return value.clone() if isinstance(value, Tensor) else value
+
+
+def _set_group_value(group: dict[str, Any], key: str, value: Any) -> None:
+    """``group[key] = value``, except that a Tensor there is updated in place, as torch does:
+    a Tensor learning rate stays the same object, so whoever holds it sees the schedule."""
+    current = group.get(key)
+    if isinstance(current, Tensor):
+        current.fill_(value.item() if isinstance(value, Tensor) else value)
+    else:
+        group[key] = value
 
 
 def _check_optimizer(optimizer: Any) -> None:
@@ -103,7 +119,7 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", _clone(group["lr"]))
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -112,7 +128,7 @@ class LRScheduler:
                         "when resuming a scheduler with last_epoch >= 0: load the "
                         "optimizer's state_dict first"
                     )
-        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs: list[float] = [_clone(g["initial_lr"]) for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._initial_step()
 
@@ -159,11 +175,12 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            _set_group_value(group, "lr", lr)
+        self._last_lr = self._group_lrs()
 
     def _group_lrs(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
+        """Every group's ``lr`` (Tensor ones copied, so a later step does not change them)."""
+        return [_clone(group["lr"]) for group in self.optimizer.param_groups]
 
     def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer (functions are stored as their ``__dict__`` or None)."""
@@ -547,7 +564,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            _set_group_value(group, "lr", lr)
         self._last_lr = self._group_lrs()
 
 

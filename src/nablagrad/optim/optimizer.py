@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -69,11 +70,24 @@ def scalar_np_dtype() -> Any:
 
 
 def check_lr(lr: Any, name: str = "lr") -> None:
-    """Raise ``ValueError`` unless ``lr`` is a finite number >= 0."""
-    if not isinstance(lr, (int, float)) or isinstance(lr, bool):
+    """Raise ``ValueError`` unless ``lr`` is a finite number >= 0: a Python or NumPy number, or
+    (as torch allows) a one-element Tensor, which the group keeps and a scheduler updates in
+    place; updates read it through ``lr_value``."""
+    if isinstance(lr, Tensor):
+        if lr.numel() != 1:
+            raise ValueError(f"Tensor lr must be 1-element: got {name} of shape {tuple(lr.shape)}")
+        lr = lr.item()
+    if not isinstance(lr, numbers.Real) or isinstance(lr, bool):
         raise TypeError(f"Invalid learning rate: {name}={lr!r}: expected a float >= 0")
     if not (lr >= 0.0) or math.isinf(lr):
         raise ValueError(f"Invalid learning rate: {name}={lr}: expected a finite float >= 0")
+
+
+def lr_value(group: dict[str, Any]) -> float:
+    """A group's learning rate as a Python number (``group["lr"]`` may be a one-element Tensor,
+    read as torch reads it, with ``item()``)."""
+    lr = group["lr"]
+    return lr.item() if isinstance(lr, Tensor) else lr
 
 
 def check_nonneg(value: Any, name: str) -> None:
@@ -315,7 +329,7 @@ class Optimizer:
         maximize = group.get("maximize", False)
         wd = group.get("weight_decay", 0.0)
         if wd != 0 and group.get("decoupled_weight_decay", False):
-            shrink, wd = 1 - group["lr"] * wd, 0.0
+            shrink, wd = 1 - lr_value(group) * wd, 0.0
         else:
             shrink = None
         state_of = self.state
@@ -400,10 +414,14 @@ class Optimizer:
                     f"optimizer state_dict param_groups[{i}]['params'] must be a list of int "
                     f"parameter ids; {fix}"
                 )
-            # torch's optional flags (None = the default implementation) may differ in type
-            tri = ("foreach", "fused")
-            ref = {k: v for k, v in g.items() if k != "params" and k not in tri}
+            # torch's optional flags (None = the default implementation) may differ in type, and
+            # a learning rate may be a number or a one-element Tensor (either way round)
+            tri, rates = ("foreach", "fused"), ("lr", "initial_lr")
+            ref = {k: v for k, v in g.items() if k != "params" and k not in tri + rates}
             _validate.like(s, ref, f"optimizer state_dict param_groups[{i}]", fix)
+            for k in rates:
+                if k in s:
+                    check_lr(_load_rate(s[k]), f"state_dict param_groups[{i}][{k!r}]")
             for k in tri:
                 if k in g and s.get(k) not in (None, True, False):
                     raise ValueError(
@@ -434,7 +452,8 @@ class Optimizer:
             p = id_map[key]
             if v:  # a parameter that has stepped: its buffers must be all there, shaped like it
                 ref: dict[str, Any] = {}
-                self._init_state(p, ref, dict(saved_group[id(p)]))
+                group = dict(saved_group[id(p)], lr=_load_rate(saved_group[id(p)].get("lr")))
+                self._init_state(p, ref, group)
                 if not ref and not getattr(self, "_flat_state", False):
                     ref = {n: p for n, u in v.items() if getattr(u, "ndim", 0)}
                 _validate.like(v, ref, f"optimizer state_dict['state'][{k!r}]", fix)
@@ -442,7 +461,7 @@ class Optimizer:
         self.state = state
         new_groups = []
         for g, s in zip(self.param_groups, saved):
-            ng = {k: v for k, v in s.items() if k != "params"}
+            ng = {k: _load_rate(v) if k in ("lr", "initial_lr") else v for k, v in s.items()}
             ng["params"] = g["params"]
             new_groups.append(ng)
         self.param_groups = new_groups
@@ -476,6 +495,13 @@ def _copy_value(v: Any) -> Any:
     if isinstance(v, tuple):
         return tuple(_copy_value(u) for u in v)
     return v
+
+
+def _load_rate(v: Any) -> Any:
+    """A saved learning rate: a number as it is, a Tensor (nablagrad's or torch's) copied into a
+    nablagrad Tensor (torch's ``load_state_dict`` works on a deep copy too)."""
+    arr = _as_array(v)
+    return v if arr is None else Tensor._wrap(to_host(arr).copy())
 
 
 def _as_array(v: Any) -> Any:
