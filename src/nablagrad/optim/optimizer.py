@@ -220,17 +220,20 @@ class Optimizer:
             check_lr(group["lr"])
 
     def _check_flags(self, group: dict[str, Any]) -> None:
-        """Reject torch implementation flags nablagrad cannot honour.  ``foreach``: None or
-        True take the flat path where the layout allows it (``optim.flat``), False never."""
+        """Check torch's implementation flags.  ``foreach``: None or True take the flat path
+        where the layout allows it (``optim.flat``), False never.  ``fused=True`` is accepted,
+        as torch accepts it on the CPU, and takes the same path as the default (the NumPy
+        update already makes one pass per operation), with torch's checks of the
+        combinations it refuses.  ``differentiable=True`` cannot be honoured: refused."""
+        if group.get("fused"):
+            if group.get("differentiable"):
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if group.get("foreach"):
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
         if group.get("differentiable"):
             raise ValueError(
                 f"{type(self).__name__}(differentiable=True) is not supported: "
                 "nablagrad updates parameters in place outside autograd"
-            )
-        if group.get("fused"):
-            raise ValueError(
-                f"{type(self).__name__}(fused=True) is not supported: leave "
-                "fused=None (the NumPy update is already one pass per operation)"
             )
 
     # -- gradients and steps -------------------------------------------------------------------
