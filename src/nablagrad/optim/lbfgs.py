@@ -250,8 +250,8 @@ class LBFGS(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
         """Run up to ``max_iter`` L-BFGS iterations; ``closure`` (required) returns the loss."""
-        if closure is None:
-            raise ValueError(
+        if closure is None:  # torch's step(closure) has no default: a TypeError there too
+            raise TypeError(
                 "LBFGS.step needs a closure that clears the gradients, recomputes "
                 "the loss, calls backward() and returns the loss: opt.step(closure)"
             )

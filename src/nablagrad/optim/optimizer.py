@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 import threading
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -152,11 +153,8 @@ class Optimizer:
                 "params argument given to the optimizer should be an iterable of Tensors or "
                 f"dicts, but got a Tensor: wrap it in a list, e.g. {type(self).__name__}([w])"
             )
-        if isinstance(params, (set, frozenset)):
-            raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, "
-                "but the ordering of sets changes between runs: use a list"
-            )
+        # a set of parameters is taken in its iteration order, as torch takes it (a set as a
+        # group's "params" is refused, as torch refuses it)
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list: pass model.parameters()")
@@ -171,9 +169,9 @@ class Optimizer:
         """Add a group ``{"params": [...], ...}``; unset hyperparameters take the defaults."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
-        params = param_group.get("params")
-        if params is None:
-            raise ValueError("param_group is missing its 'params' entry")
+        if "params" not in param_group:
+            raise KeyError("params: a parameter group needs its 'params' entry (as in torch)")
+        params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set):
@@ -194,7 +192,13 @@ class Optimizer:
             if not p.is_floating_point():
                 raise ValueError(f"can't optimize a Tensor of dtype {p.dtype}: use a float dtype")
         if len({id(p) for p in params}) != len(params):
-            raise ValueError("optimizer contains a parameter group with duplicate parameters")
+            warnings.warn(  # torch's warning; the parameter is then updated once per listing
+                "optimizer contains a parameter group with duplicate parameters; in future, "
+                "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for "
+                "more information",
+                UserWarning,
+                stacklevel=3,
+            )
         group = dict(param_group)
         group["params"] = params
         for name, default in self.defaults.items():
