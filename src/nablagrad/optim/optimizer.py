@@ -428,7 +428,14 @@ class Optimizer:
             _validate.like(s, ref, f"optimizer state_dict param_groups[{i}]", fix)
             for k in rates:
                 if k in s:
-                    check_lr(_load_rate(s[k]), f"state_dict param_groups[{i}][{k!r}]")
+                    where = f"optimizer state_dict param_groups[{i}][{k!r}]"
+                    try:
+                        check_lr(_load_rate(s[k]), where)
+                    except TypeError:
+                        raise ValueError(
+                            f"{where}: expected a number or a one-element Tensor, got "
+                            f"{type(s[k]).__name__} ({s[k]!r:.40}); {fix}"
+                        ) from None
             for k in tri:
                 if k in g and s.get(k) not in (None, True, False):
                     raise ValueError(
