@@ -70,9 +70,25 @@ def test_unsupported_flags_raise() -> None:
     w = ng.tensor([1.0], requires_grad=True)
     with pytest.raises(ValueError, match="differentiable"):
         ng.optim.Adam([w], differentiable=True)
-    with pytest.raises(ValueError, match="fused"):
-        ng.optim.SGD([w], lr=0.1, fused=True)
     ng.optim.Adam([w], foreach=True)  # accepted: no-op
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad"])
+def test_fused_is_accepted_like_torch(name: str) -> None:
+    """torch takes fused=True on the CPU (it was refused with a ValueError): the run is the
+    default one, and torch's refusals of fused with foreach / differentiable are kept."""
+    import torch
+    from optim_common import Pair
+
+    pair = Pair(name, dict(lr=1e-2, fused=True), np.float64)
+    pair.step_ng(20)
+    pair.step_torch(20)
+    for a, b in zip(pair.ng_values(), pair.t_values()):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    for lib in (ng, torch):
+        w = lib.zeros(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="`fused` and `foreach` cannot be `True`"):
+            getattr(lib.optim, name)([w], lr=0.1, fused=True, foreach=True)
 
 
 def test_line_search_sgd_armijo_step() -> None:

@@ -61,8 +61,22 @@ def test_parameter_in_two_groups() -> None:
     opt = ng.optim.Adam([w])
     with pytest.raises(ValueError, match="more than one parameter group"):
         opt.add_param_group({"params": w})
-    with pytest.raises(ValueError, match="duplicate"):
-        ng.optim.SGD([w, w], lr=0.1)
+
+
+def test_duplicate_parameter_in_a_group_warns_like_torch() -> None:
+    """torch warns and updates the parameter once per listing (nablagrad raised ValueError)."""
+    import torch
+
+    got = {}
+    for lib in (ng, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.warns(UserWarning, match="duplicate parameters"):
+            opt = lib.optim.SGD([w, w], lr=0.1)
+        for _ in range(3):
+            w.grad = lib.tensor([1.0, -1.0])
+            opt.step()
+        got[lib.__name__] = w.tolist()
+    assert got["nablagrad"] == pytest.approx(got["torch"], rel=1e-6)
 
 
 def test_bad_params() -> None:
@@ -71,7 +85,11 @@ def test_bad_params() -> None:
     with pytest.raises(TypeError, match="iterable"):
         ng.optim.SGD(_w(), lr=0.1)
     with pytest.raises(TypeError, match="sets"):
-        ng.optim.SGD({_w()}, lr=0.1)
+        ng.optim.SGD([{"params": {_w()}}], lr=0.1)
+    with pytest.raises(KeyError, match="params"):  # torch's KeyError (was a ValueError)
+        ng.optim.SGD([{"lr": 0.1}])
+    w = _w()
+    assert ng.optim.SGD({w}, lr=0.1).param_groups[0]["params"] == [w]  # as torch takes a set
     with pytest.raises(TypeError, match="Tensors"):
         ng.optim.SGD([1.0, 2.0], lr=0.1)
     with pytest.raises(ValueError, match="non-leaf"):
@@ -79,9 +97,10 @@ def test_bad_params() -> None:
 
 
 def test_closure_required() -> None:
-    for opt in (ng.optim.LBFGS([_w()]), ng.optim.LineSearchSGD([_w()])):
-        with pytest.raises(ValueError, match="closure"):
-            opt.step()
+    with pytest.raises(ValueError, match="closure"):
+        ng.optim.LineSearchSGD([_w()]).step()
+    with pytest.raises(TypeError, match="closure"):  # torch's TypeError (was a ValueError)
+        ng.optim.LBFGS([_w()]).step()
 
 
 def test_lbfgs_single_group() -> None:

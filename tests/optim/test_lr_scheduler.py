@@ -237,3 +237,69 @@ def test_step_lr_takes_a_float_step_size_like_torch():
             got.append(sched.get_last_lr()[0])
         lrs[lib.__name__] = got
     assert lrs["nablagrad"] == lrs["torch"]
+
+
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_loads_a_state_dict_saved_by_torch(name: str) -> None:
+    # torch's state dicts carry ``_get_lr_called_within_step``: a checkpoint saved with torch
+    # loads and continues as torch does (was refused as an unexpected key)
+    ng_opt, t_opt = _optimizers("SGD")
+    ng_s, t_s = SCHEDULES[name](ng, ng_opt), SCHEDULES[name](torch, t_opt)
+    for _ in range(37):
+        t_opt.step()
+        t_s.step()
+    ng_opt.load_state_dict(t_opt.state_dict())
+    ng_s.load_state_dict(t_s.state_dict())
+    for step in range(40):
+        ng_opt.step()
+        t_opt.step()
+        ng_s.step()
+        t_s.step()
+        np.testing.assert_allclose(
+            ng_s.get_last_lr(), t_s.get_last_lr(), rtol=1e-12, err_msg=f"step {step}"
+        )
+    assert sorted(ng_s.state_dict()) == sorted(t_s.state_dict())
+
+
+def test_state_dict_without_torch_flags_loads() -> None:
+    # older checkpoints lack ``_is_initial`` / ``_get_lr_called_within_step``: torch loads them
+    opt = ng.optim.SGD([ng.zeros(1, requires_grad=True)], lr=0.1)
+    sched = ng.optim.lr_scheduler.StepLR(opt, step_size=2)
+    sd = sched.state_dict()
+    del sd["_is_initial"], sd["_get_lr_called_within_step"]
+    sched.load_state_dict(sd)
+
+
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_get_lr_outside_step_warns_like_torch(name: str) -> None:
+    if name in ("sequential", "chained"):
+        pytest.skip("torch's composite schedulers have no get_lr of their own")
+    ng_opt, t_opt = _optimizers("SGD")
+    for lib, opt in ((ng, ng_opt), (torch, t_opt)):
+        sched = SCHEDULES[name](lib, opt)
+        with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`"):
+            sched.get_lr()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            opt.step()
+            sched.step()  # within step: silent
+
+
+def test_epoch_argument_warns_like_torch() -> None:
+    for lib in (ng, torch):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1)
+        plateau = lib.optim.lr_scheduler.ReduceLROnPlateau(opt)
+        with pytest.warns(UserWarning, match="epoch parameter in `scheduler.step\\(\\)`"):
+            plateau.step(1.0, 5)
+        assert plateau.last_epoch == 5
+        step = lib.optim.lr_scheduler.StepLR(opt, step_size=2)
+        opt.step()
+        with pytest.warns(UserWarning, match="epoch parameter in `scheduler.step\\(\\)`"):
+            step.step(3)
+
+
+def test_warm_restarts_eta_min_must_be_a_number() -> None:
+    for lib in (ng, torch):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1)
+        with pytest.raises(ValueError, match="Expected float or int eta_min"):
+            lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3, eta_min="0.1")

@@ -177,3 +177,108 @@ def test_trajectory_through_blas_path(
     assert calls and min(calls) >= _blas.BLAS_MIN_NUMEL
     tol = dict(rtol=1e-8, atol=1e-9) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-5)
     _assert_params(pair, **tol)
+
+
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("NAdam", dict(lr=1e-2)),
+        ("ASGD", dict(lr=0.05, t0=5)),
+        ("Adafactor", dict(lr=0.05)),
+        ("Adam", dict(lr=1e-2)),
+    ],
+)
+def test_load_state_dict_casts_state_like_torch(name: str, kwargs: dict) -> None:
+    """torch's load_state_dict casts every float state value but ``step`` to the parameter's
+    dtype, 0-d ones included (NAdam's mu_product, ASGD's eta and mu were kept float32 for
+    float64 parameters); the reloaded runs keep matching torch's step by step."""
+    pair = Pair(name, kwargs, np.float64)
+    pair.step_ng(10)
+    pair.step_torch(10)
+    pair.ng_opt.load_state_dict(pair.ng_opt.state_dict())
+    pair.t_opt.load_state_dict(pair.t_opt.state_dict())
+    ours, theirs = pair.ng_opt.state_dict()["state"], pair.t_opt.state_dict()["state"]
+    for k in theirs:
+        for key, value in theirs[k].items():
+            got = np.asarray(ours[k][key]._data)
+            assert got.dtype == value.numpy().dtype, (k, key)
+    for _ in range(20):
+        pair.step_ng()
+        pair.step_torch()
+        _assert_params(pair, rtol=1e-12, atol=1e-14)
+    ours, theirs = pair.ng_opt.state_dict()["state"], pair.t_opt.state_dict()["state"]
+    for k in theirs:
+        for key, value in theirs[k].items():
+            np.testing.assert_allclose(
+                np.asarray(ours[k][key]._data), value.numpy(), rtol=1e-12, atol=1e-15
+            )
+
+
+TENSOR_LR_CASES = [
+    ("SGD", dict(momentum=0.9, weight_decay=1e-2)),
+    ("Adam", dict()),
+    ("AdamW", dict(amsgrad=True)),
+    ("Adamax", dict()),
+    ("NAdam", dict()),
+    ("RAdam", dict()),
+    ("Adagrad", dict(lr_decay=1e-2)),
+    ("RMSprop", dict(momentum=0.5)),
+    ("Adadelta", dict()),
+    ("Rprop", dict()),
+    ("ASGD", dict(t0=5)),
+    ("LBFGS", dict(max_iter=5)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", TENSOR_LR_CASES, ids=[c[0] for c in TENSOR_LR_CASES])
+def test_tensor_lr_like_torch(name: str, kwargs: dict) -> None:
+    """torch takes a one-element Tensor lr (the group keeps that very tensor); it was refused
+    with a TypeError.  A schedule updates it in place, and the runs follow torch's."""
+    import torch
+
+    import nablagrad as ng
+
+    lrs = {"ng": ng.tensor(0.01), "torch": torch.tensor(0.01)}
+    pair = Pair(name, dict(kwargs, lr=0.01), np.float64)
+    pair.ng_opt = getattr(ng.optim, name)(pair.ng_params, **dict(kwargs, lr=lrs["ng"]))
+    pair.t_opt = getattr(torch.optim, name)(pair.t_params, **dict(kwargs, lr=lrs["torch"]))
+    assert pair.ng_opt.param_groups[0]["lr"] is lrs["ng"]
+    # torch's L-BFGS keeps the lr tensor itself as its last step size, so a schedule that
+    # changes it in place changes the previous step too: not followed, L-BFGS runs unscheduled
+    scheduled = name != "LBFGS"
+    ng_s = ng.optim.lr_scheduler.StepLR(pair.ng_opt, step_size=3, gamma=0.5)
+    t_s = torch.optim.lr_scheduler.StepLR(pair.t_opt, step_size=3, gamma=0.5)
+    for step in range(10):
+        pair.step_ng()
+        pair.step_torch()
+        if scheduled:
+            ng_s.step()
+            t_s.step()
+        assert pair.ng_opt.param_groups[0]["lr"] is lrs["ng"]  # updated in place, as torch's
+        assert float(lrs["ng"]) == float(lrs["torch"]), step
+        assert [float(v) for v in ng_s.get_last_lr()] == [float(v) for v in t_s.get_last_lr()]
+    # torch's Adam, AdamW, NAdam and ASGD compute the factors that involve the lr (step size,
+    # AdamW's 1 - lr * weight_decay, ASGD's eta) in the float32 lr's precision, nablagrad in
+    # float64
+    lr_in_float32 = name in ("Adam", "AdamW", "NAdam", "ASGD")
+    _assert_params(pair, rtol=2e-5 if lr_in_float32 else 1e-9, atol=1e-9)
+    saved = pair.t_opt.state_dict()  # torch's state dict, with its Tensor lr, loads too
+    pair.ng_opt.load_state_dict(saved)
+    assert float(pair.ng_opt.param_groups[0]["lr"]) == float(saved["param_groups"][0]["lr"])
+
+
+def test_tensor_lr_errors_like_torch() -> None:
+    import torch
+
+    import nablagrad as ng
+
+    for lib in (ng, torch):
+        w = lib.zeros(3, requires_grad=True)
+        with pytest.raises(ValueError, match="Tensor lr must be 1-element"):
+            lib.optim.SGD([w], lr=lib.tensor([0.1, 0.2]))
+        with pytest.raises(ValueError, match="lr as a Tensor is not supported"):
+            lib.optim.Adam([w], lr=lib.tensor(0.1), foreach=True)
+        with pytest.raises(ValueError, match="Invalid learning rate"):
+            lib.optim.Adam([w], lr=lib.tensor(-0.1))
+        lib.optim.Adamax([w], lr=lib.tensor(0.1), foreach=True)  # only Adam and AdamW refuse
+        lib.optim.SGD([w], lr=lib.tensor([0.1]))

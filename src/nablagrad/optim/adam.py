@@ -29,6 +29,7 @@ from .optimizer import (
     effective_grad,
     ema_,
     ema_sq_,
+    lr_value,
     scalar_tensor,
     zeros_state,
 )
@@ -99,6 +100,12 @@ class Adam(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         _check_adam_group(group)
+        tensor_lr = isinstance(group["lr"], Tensor)
+        if tensor_lr and type(self)._update_group is Adam._update_group:  # Adam, AdamW
+            if group["foreach"] and not group["capturable"]:
+                raise ValueError(
+                    "lr as a Tensor is not supported for capturable=False and foreach=True"
+                )
 
     def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = scalar_tensor(0.0)
@@ -117,7 +124,7 @@ class Adam(Optimizer):
     passes = 18  # m, v: one pass each (3 + 5); sqrt, + eps, m / d (7); w += a * d (3)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, (b1, b2), eps, amsgrad = group["lr"], group["betas"], group["eps"], group["amsgrad"]
+        lr, (b1, b2), eps, amsgrad = lr_value(group), group["betas"], group["eps"], group["amsgrad"]
         for p, g, state, (_, t2) in self._each(group):
             vmax = state["max_exp_avg_sq"]._data if amsgrad else None
             _adam_update(p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, vmax,
@@ -150,7 +157,7 @@ class Adam(Optimizer):
         for p in fg.params:
             state_of[p]["step"]._data += 1
         step = float(state_of[fg.params[0]]["step"]._data)
-        lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
+        lr, (b1, b2), eps = lr_value(group), group["betas"], group["eps"]
         maximize, wd = group["maximize"], group["weight_decay"]
         shrink = None
         if wd != 0 and group.get("decoupled_weight_decay", False):
@@ -280,7 +287,7 @@ class Adamax(Adam):
     passes = 18  # m (3); u: scale, |g|, + eps, max (9); m / u (3); w += a * x (3)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
+        lr, (b1, b2), eps = lr_value(group), group["betas"], group["eps"]
         for p, g, state, (_, t2) in self._each(group):
             xp = get_array_module(g)
             m, u = state["exp_avg"]._data, state["exp_inf"]._data
@@ -343,7 +350,7 @@ class NAdam(Adam):
     passes = 24  # Adam's m and v (8); sqrt, + eps (4); g / d, m / d (6); two updates (6)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
+        lr, (b1, b2), eps = lr_value(group), group["betas"], group["eps"]
         psi = group["momentum_decay"]
         for p, g, state, (t1, t2) in self._each(group):
             xp = get_array_module(g)
@@ -405,7 +412,7 @@ class RAdam(Adam):
     passes = 18  # as Adam
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
+        lr, (b1, b2), eps = lr_value(group), group["betas"], group["eps"]
         rho_inf = 2 / (1 - b2) - 1
         for p, g, state, (_, t2) in self._each(group):
             xp = get_array_module(g)

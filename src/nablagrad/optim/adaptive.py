@@ -24,6 +24,7 @@ from .optimizer import (
     defaults_of,
     ema_,
     ema_sq_,
+    lr_value,
     scalar_tensor,
     zeros_state,
 )
@@ -93,7 +94,7 @@ class Adagrad(Optimizer):
     passes = 15  # g * g, s += (5); sqrt, + eps, g / d (7); w += a * x (3)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+        lr, lr_decay, eps = lr_value(group), group["lr_decay"], group["eps"]
         for p, g, state, (_, t2) in self._each(group):
             xp = get_array_module(g)
             clr = lr / (1 + (float(state["step"]._data) - 1) * lr_decay)
@@ -163,7 +164,7 @@ class RMSprop(Optimizer):
     passes = 15  # v (5); sqrt, + eps, g / d (7); w += a * x (3)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+        lr, alpha, eps = lr_value(group), group["alpha"], group["eps"]
         mu, centered = group["momentum"], group["centered"]
         for p, g, state, (_, t2) in self._each(group):
             xp = get_array_module(g)
@@ -236,7 +237,7 @@ class Adadelta(Optimizer):
     passes = 27  # v (5); two sqrt(. + eps) (8); ratio, * g (5); u (5); w += a * x (3)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, rho, eps = group["lr"], group["rho"], group["eps"]
+        lr, rho, eps = lr_value(group), group["rho"], group["eps"]
         for p, g, state, (_, t2, t3) in self._each(group, 3):
             xp = get_array_module(g)
             v, u = state["square_avg"]._data, state["acc_delta"]._data

@@ -18,7 +18,14 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from .lr_scheduler import LRScheduler, _check_optimizer, _check_state, _format_param
+from .lr_scheduler import (
+    LRScheduler,
+    _check_optimizer,
+    _check_state,
+    _format_param,
+    _set_group_value,
+    _warn_get_lr_outside_step,
+)
 from .optimizer import Optimizer
 
 __all__ = ["CyclicLR", "OneCycleLR"]
@@ -85,7 +92,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
+                _set_group_value(group, "lr", lr)
         self.max_lrs = _format_param("max_lr", optimizer, max_lr)
         if not step_size_up > 0 or (step_size_down is not None and not step_size_down > 0):
             raise ValueError(
@@ -132,6 +139,7 @@ class CyclicLR(LRScheduler):
         return self.gamma**x
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle
         if x <= self.step_ratio:
@@ -286,6 +294,7 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(

@@ -21,6 +21,8 @@ from .optimizer import (
     check_lr,
     check_nonneg,
     defaults_of,
+    lr_value,
+    scalar_np_dtype,
     scalar_tensor,
     zeros_state,
 )
@@ -94,7 +96,7 @@ class Rprop(Optimizer):
         xp = get_array_module(p._data)
         state["step"] = scalar_tensor(0.0)
         zeros_state(state, p, "prev")
-        state["step_size"] = Tensor._wrap(xp.full_like(p._data, group["lr"]))
+        state["step_size"] = Tensor._wrap(xp.full_like(p._data, lr_value(group)))
 
     passes = 16
 
@@ -168,14 +170,14 @@ class ASGD(Optimizer):
 
     def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = scalar_tensor(0.0)
-        state["eta"] = scalar_tensor(group["lr"])
+        state["eta"] = scalar_tensor(lr_value(group))
         state["mu"] = scalar_tensor(1.0)
         zeros_state(state, p, "ax")
 
     passes = 10
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, lambd, alpha, t0 = group["lr"], group["lambd"], group["alpha"], group["t0"]
+        lr, lambd, alpha, t0 = lr_value(group), group["lambd"], group["alpha"], group["t0"]
         for p, g, state, (_, t2) in self._each(group):
             w = p._data
             eta = float(state["eta"]._data)
@@ -189,9 +191,12 @@ class ASGD(Optimizer):
                 ax += t2
             else:
                 ax[...] = w
+            # torch computes these as default-dtype scalars (torch.as_tensor of a float), so a
+            # float64 eta/mu (loaded from a state dict) holds the rounded value, as there
             step = float(state["step"]._data)
-            state["eta"]._data[...] = lr / ((1 + lambd * lr * step) ** alpha)
-            state["mu"]._data[...] = 1 / max(1, step - t0)
+            scalar = scalar_np_dtype()
+            state["eta"]._data[...] = scalar(lr / ((1 + lambd * lr * step) ** alpha))
+            state["mu"]._data[...] = scalar(1 / max(1, step - t0))
 
 
 class Adafactor(Optimizer):
@@ -239,8 +244,7 @@ class Adafactor(Optimizer):
         super().__init__(params, defaults_of(locals()))
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        lr = group["lr"]
-        check_lr(lr)
+        check_lr(group["lr"])
         if not 0.0 >= group["beta2_decay"]:
             raise ValueError(f"beta2_decay should be <= 0 but is: {group['beta2_decay']}")
         eps1, eps2 = _pair(group["eps"], "eps")
@@ -269,7 +273,7 @@ class Adafactor(Optimizer):
     passes = 16
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, decay, d, wd = group["lr"], group["beta2_decay"], group["d"], group["weight_decay"]
+        lr, decay, d, wd = lr_value(group), group["beta2_decay"], group["d"], group["weight_decay"]
         eps1, eps2 = group["eps"]
         for p, g, state, (_, t2) in self._each({**group, "weight_decay": 0.0}):
             xp = get_array_module(g)
@@ -332,8 +336,8 @@ class SparseAdam(Optimizer):
         super().__init__(params, defaults_of(locals()))
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        lr, eps = group["lr"], group["eps"]
-        check_lr(lr)
+        check_lr(group["lr"])
+        lr, eps = lr_value(group), group["eps"]
         if not 0.0 < lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         check_nonneg(eps, "eps")

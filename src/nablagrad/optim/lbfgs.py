@@ -18,7 +18,7 @@ from typing import Any
 from ..autograd import enable_grad, no_grad
 from ..backend import get_array_module, is_array
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_lr
+from .optimizer import Optimizer, ParamsT, check_lr, lr_value
 
 __all__ = ["LBFGS"]
 
@@ -250,8 +250,8 @@ class LBFGS(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
         """Run up to ``max_iter`` L-BFGS iterations; ``closure`` (required) returns the loss."""
-        if closure is None:
-            raise ValueError(
+        if closure is None:  # torch's step(closure) has no default: a TypeError there too
+            raise TypeError(
                 "LBFGS.step needs a closure that clears the gradients, recomputes "
                 "the loss, calls backward() and returns the loss: opt.step(closure)"
             )
@@ -261,7 +261,7 @@ class LBFGS(Optimizer):
 
     def _step(self, closure: Callable[[], Any]) -> Any:
         group = self.param_groups[0]
-        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        lr, max_iter, max_eval = lr_value(group), group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         line_search_fn, history_size = group["line_search_fn"], group["history_size"]
 

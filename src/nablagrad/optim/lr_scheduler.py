@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import _validate
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 __all__ = [
@@ -62,6 +63,21 @@ def _format_param(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
     return [value] * len(optimizer.param_groups)
 
 
+def _clone(value: Any) -> Any:
+    """``value``, or a copy of it when it is a Tensor (a learning rate may be one)."""
+    return value.clone() if isinstance(value, Tensor) else value
+
+
+def _set_group_value(group: dict[str, Any], key: str, value: Any) -> None:
+    """``group[key] = value``, except that a Tensor there is updated in place, as torch does:
+    a Tensor learning rate stays the same object, so whoever holds it sees the schedule."""
+    current = group.get(key)
+    if isinstance(current, Tensor):
+        current.fill_(value.item() if isinstance(value, Tensor) else value)
+    else:
+        group[key] = value
+
+
 def _check_optimizer(optimizer: Any) -> None:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(
@@ -70,17 +86,40 @@ def _check_optimizer(optimizer: Any) -> None:
         )
 
 
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
+    "possible: call `scheduler.step()` without it (as in PyTorch; when an epoch is given, the "
+    "closed form is used where there is one)"
+)
+
+
+def _warn_get_lr_outside_step(sched: Any) -> None:
+    """torch's warning when ``get_lr()`` is called by user code rather than by ``step()``."""
+    if not sched._get_lr_called_within_step:
+        warnings.warn(
+            "To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 class LRScheduler:
-    """Base class: ``step()`` sets every group's ``lr`` to ``get_lr()`` for the next epoch."""
+    """Base class: ``step()`` sets every group's ``lr`` to ``get_lr()`` for the next epoch.
+
+    ``get_lr()`` is the schedule's rule, meant to be called by ``step()`` (which raises
+    ``_get_lr_called_within_step`` around the call, as torch does); called from outside it
+    warns, as torch's built-in schedulers do: ``get_last_lr()`` is the public reading.
+    """
 
     _is_initial = False
+    _get_lr_called_within_step = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", _clone(group["lr"]))
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -89,7 +128,7 @@ class LRScheduler:
                         "when resuming a scheduler with last_epoch >= 0: load the "
                         "optimizer's state_dict first"
                     )
-        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs: list[float] = [_clone(g["initial_lr"]) for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._initial_step()
 
@@ -120,27 +159,28 @@ class LRScheduler:
             )
         self._step_count += 1
         if epoch is not None:
-            warnings.warn(
-                "passing epoch to scheduler.step() is deprecated (as in PyTorch)",
-                UserWarning,
-                stacklevel=2,
-            )
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self._update_lr(epoch)
 
     def _update_lr(self, epoch: int | None = None) -> None:
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            closed = getattr(self, "_get_closed_form_lr", None)
-            values = closed() if closed is not None else self.get_lr()
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed = getattr(self, "_get_closed_form_lr", None)
+                values = closed() if closed is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            _set_group_value(group, "lr", lr)
+        self._last_lr = self._group_lrs()
 
     def _group_lrs(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
+        """Every group's ``lr`` (Tensor ones copied, so a later step does not change them)."""
+        return [_clone(group["lr"]) for group in self.optimizer.param_groups]
 
     def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer (functions are stored as their ``__dict__`` or None)."""
@@ -162,6 +202,9 @@ def _check_state(sched: Any, state_dict: Any) -> None:
     unknown = sorted(str(k) for k in set(state_dict) - set(ref))
     if unknown:
         raise ValueError(f"{name}: unexpected key(s) {unknown}; {fix}")
+    # flags with a class-level default (``_is_initial``, ``_get_lr_called_within_step``) may be
+    # absent: state dicts saved before torch (or nablagrad) added them load as in torch
+    ref = {k: v for k, v in ref.items() if k in state_dict or not hasattr(type(sched), k)}
     _validate.like(state_dict, ref, name, fix)
 
 
@@ -210,6 +253,7 @@ class LambdaLR(_LambdaBase):
         super().__init__(optimizer, lr_lambda, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
 
@@ -222,6 +266,7 @@ class MultiplicativeLR(_LambdaBase):
         super().__init__(optimizer, lr_lambda, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self._is_initial:
             return self._group_lrs()
         return [
@@ -258,6 +303,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._group_lrs()
         return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
@@ -281,6 +327,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self.last_epoch not in self.milestones:
             return self._group_lrs()
         k = self.milestones[self.last_epoch]
@@ -312,6 +359,7 @@ class ConstantLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self.last_epoch == 0:
             return [g["lr"] * self.factor for g in self.optimizer.param_groups]
         if self.last_epoch != self.total_iters:
@@ -349,6 +397,7 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self.last_epoch == 0:
             return [g["lr"] * self.start_factor for g in self.optimizer.param_groups]
         if self._is_initial or self.last_epoch > self.total_iters:
@@ -370,6 +419,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self._is_initial:
             return self._group_lrs()
         return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
@@ -392,6 +442,7 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._group_lrs()
         t, e = self.total_iters, self.last_epoch
@@ -427,6 +478,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         e, t, lo = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._group_lrs()
@@ -464,6 +516,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
         if not isinstance(T_mult, int) or T_mult < 1:
             raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if isinstance(eta_min, bool) or not isinstance(eta_min, (float, int)):
+            raise ValueError(
+                f"Expected float or int eta_min, but got {eta_min!r} of type {type(eta_min)}"
+            )
         self.T_0 = T_0
         self.T_i = T_0
         self.T_mult = T_mult
@@ -472,6 +528,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        _warn_get_lr_outside_step(self)
         lo = self.eta_min
         c = math.cos(math.pi * self.T_cur / self.T_i)
         return [lo + (b - lo) * (1 + c) / 2 for b in self.base_lrs]
@@ -501,8 +558,13 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_i = self.T_0
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            group["lr"] = lr
+        self._get_lr_called_within_step = True
+        try:
+            values = self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, values):
+            _set_group_value(group, "lr", lr)
         self._last_lr = self._group_lrs()
 
 

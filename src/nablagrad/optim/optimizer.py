@@ -22,7 +22,9 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 import threading
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -69,11 +71,24 @@ def scalar_np_dtype() -> Any:
 
 
 def check_lr(lr: Any, name: str = "lr") -> None:
-    """Raise ``ValueError`` unless ``lr`` is a finite number >= 0."""
-    if not isinstance(lr, (int, float)) or isinstance(lr, bool):
+    """Raise ``ValueError`` unless ``lr`` is a finite number >= 0: a Python or NumPy number, or
+    (as torch allows) a one-element Tensor, which the group keeps and a scheduler updates in
+    place; updates read it through ``lr_value``."""
+    if isinstance(lr, Tensor):
+        if lr.numel() != 1:
+            raise ValueError(f"Tensor lr must be 1-element: got {name} of shape {tuple(lr.shape)}")
+        lr = lr.item()
+    if not isinstance(lr, numbers.Real) or isinstance(lr, bool):
         raise TypeError(f"Invalid learning rate: {name}={lr!r}: expected a float >= 0")
     if not (lr >= 0.0) or math.isinf(lr):
         raise ValueError(f"Invalid learning rate: {name}={lr}: expected a finite float >= 0")
+
+
+def lr_value(group: dict[str, Any]) -> float:
+    """A group's learning rate as a Python number (``group["lr"]`` may be a one-element Tensor,
+    read as torch reads it, with ``item()``)."""
+    lr = group["lr"]
+    return lr.item() if isinstance(lr, Tensor) else lr
 
 
 def check_nonneg(value: Any, name: str) -> None:
@@ -138,11 +153,8 @@ class Optimizer:
                 "params argument given to the optimizer should be an iterable of Tensors or "
                 f"dicts, but got a Tensor: wrap it in a list, e.g. {type(self).__name__}([w])"
             )
-        if isinstance(params, (set, frozenset)):
-            raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, "
-                "but the ordering of sets changes between runs: use a list"
-            )
+        # a set of parameters is taken in its iteration order, as torch takes it (a set as a
+        # group's "params" is refused, as torch refuses it)
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list: pass model.parameters()")
@@ -157,9 +169,9 @@ class Optimizer:
         """Add a group ``{"params": [...], ...}``; unset hyperparameters take the defaults."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
-        params = param_group.get("params")
-        if params is None:
-            raise ValueError("param_group is missing its 'params' entry")
+        if "params" not in param_group:
+            raise KeyError("params: a parameter group needs its 'params' entry (as in torch)")
+        params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set):
@@ -180,7 +192,13 @@ class Optimizer:
             if not p.is_floating_point():
                 raise ValueError(f"can't optimize a Tensor of dtype {p.dtype}: use a float dtype")
         if len({id(p) for p in params}) != len(params):
-            raise ValueError("optimizer contains a parameter group with duplicate parameters")
+            warnings.warn(  # torch's warning; the parameter is then updated once per listing
+                "optimizer contains a parameter group with duplicate parameters; in future, "
+                "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for "
+                "more information",
+                UserWarning,
+                stacklevel=3,
+            )
         group = dict(param_group)
         group["params"] = params
         for name, default in self.defaults.items():
@@ -206,17 +224,20 @@ class Optimizer:
             check_lr(group["lr"])
 
     def _check_flags(self, group: dict[str, Any]) -> None:
-        """Reject torch implementation flags nablagrad cannot honour.  ``foreach``: None or
-        True take the flat path where the layout allows it (``optim.flat``), False never."""
+        """Check torch's implementation flags.  ``foreach``: None or True take the flat path
+        where the layout allows it (``optim.flat``), False never.  ``fused=True`` is accepted,
+        as torch accepts it on the CPU, and takes the same path as the default (the NumPy
+        update already makes one pass per operation), with torch's checks of the
+        combinations it refuses.  ``differentiable=True`` cannot be honoured: refused."""
+        if group.get("fused"):
+            if group.get("differentiable"):
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if group.get("foreach"):
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
         if group.get("differentiable"):
             raise ValueError(
                 f"{type(self).__name__}(differentiable=True) is not supported: "
                 "nablagrad updates parameters in place outside autograd"
-            )
-        if group.get("fused"):
-            raise ValueError(
-                f"{type(self).__name__}(fused=True) is not supported: leave "
-                "fused=None (the NumPy update is already one pass per operation)"
             )
 
     # -- gradients and steps -------------------------------------------------------------------
@@ -315,7 +336,7 @@ class Optimizer:
         maximize = group.get("maximize", False)
         wd = group.get("weight_decay", 0.0)
         if wd != 0 and group.get("decoupled_weight_decay", False):
-            shrink, wd = 1 - group["lr"] * wd, 0.0
+            shrink, wd = 1 - lr_value(group) * wd, 0.0
         else:
             shrink = None
         state_of = self.state
@@ -400,10 +421,21 @@ class Optimizer:
                     f"optimizer state_dict param_groups[{i}]['params'] must be a list of int "
                     f"parameter ids; {fix}"
                 )
-            # torch's optional flags (None = the default implementation) may differ in type
-            tri = ("foreach", "fused")
-            ref = {k: v for k, v in g.items() if k != "params" and k not in tri}
+            # torch's optional flags (None = the default implementation) may differ in type, and
+            # a learning rate may be a number or a one-element Tensor (either way round)
+            tri, rates = ("foreach", "fused"), ("lr", "initial_lr")
+            ref = {k: v for k, v in g.items() if k != "params" and k not in tri + rates}
             _validate.like(s, ref, f"optimizer state_dict param_groups[{i}]", fix)
+            for k in rates:
+                if k in s:
+                    where = f"optimizer state_dict param_groups[{i}][{k!r}]"
+                    try:
+                        check_lr(_load_rate(s[k]), where)
+                    except TypeError:
+                        raise ValueError(
+                            f"{where}: expected a number or a one-element Tensor, got "
+                            f"{type(s[k]).__name__} ({s[k]!r:.40}); {fix}"
+                        ) from None
             for k in tri:
                 if k in g and s.get(k) not in (None, True, False):
                     raise ValueError(
@@ -434,7 +466,8 @@ class Optimizer:
             p = id_map[key]
             if v:  # a parameter that has stepped: its buffers must be all there, shaped like it
                 ref: dict[str, Any] = {}
-                self._init_state(p, ref, dict(saved_group[id(p)]))
+                group = dict(saved_group[id(p)], lr=_load_rate(saved_group[id(p)].get("lr")))
+                self._init_state(p, ref, group)
                 if not ref and not getattr(self, "_flat_state", False):
                     ref = {n: p for n, u in v.items() if getattr(u, "ndim", 0)}
                 _validate.like(v, ref, f"optimizer state_dict['state'][{k!r}]", fix)
@@ -442,7 +475,7 @@ class Optimizer:
         self.state = state
         new_groups = []
         for g, s in zip(self.param_groups, saved):
-            ng = {k: v for k, v in s.items() if k != "params"}
+            ng = {k: _load_rate(v) if k in ("lr", "initial_lr") else v for k, v in s.items()}
             ng["params"] = g["params"]
             new_groups.append(ng)
         self.param_groups = new_groups
@@ -478,6 +511,13 @@ def _copy_value(v: Any) -> Any:
     return v
 
 
+def _load_rate(v: Any) -> Any:
+    """A saved learning rate: a number as it is, a Tensor (nablagrad's or torch's) copied into a
+    nablagrad Tensor (torch's ``load_state_dict`` works on a deep copy too)."""
+    arr = _as_array(v)
+    return v if arr is None else Tensor._wrap(to_host(arr).copy())
+
+
 def _as_array(v: Any) -> Any:
     if isinstance(v, Tensor):
         return v._data
@@ -489,8 +529,10 @@ def _as_array(v: Any) -> Any:
 
 
 def _cast_state(name: str, v: Any, p: Tensor) -> Any:
-    """A copy of a saved state value on the parameter's device; float arrays take the
-    parameter's dtype.  ``step`` and ``mu_product`` stay on the host, as in torch."""
+    """A copy of a saved state value, as torch's ``load_state_dict`` casts it: ``step`` is kept
+    as saved (on the host); every other value goes to the parameter's device, and a float one
+    takes the parameter's float dtype whatever its shape (NAdam's ``mu_product``, ASGD's
+    ``eta`` and ``mu``, Adafactor's row and column variances, L-BFGS's flat vectors)."""
     if isinstance(v, (list, tuple)):
         out = [_cast_state(name, u, p) for u in v]
         return out if isinstance(v, list) else tuple(out)
@@ -499,12 +541,12 @@ def _cast_state(name: str, v: Any, p: Tensor) -> Any:
     arr = _as_array(v)
     if arr is None:
         return v
-    if name in ("step", "mu_product"):
+    if name == "step":
         return Tensor._wrap(to_host(arr).copy())
     src, arr = arr, to_device(arr, p.device)
     if arr is src:
         arr = arr.copy()
-    if arr.dtype.kind == "f" and arr.shape == p.shape:
+    if arr.dtype.kind == "f" and p._data.dtype.kind == "f":
         arr = arr.astype(p._data.dtype, copy=False)
     return Tensor._wrap(arr)
 

@@ -29,6 +29,7 @@ from .optimizer import (
     check_unit,
     defaults_of,
     effective_grad,
+    lr_value,
     preamble_passes,
 )
 
@@ -100,7 +101,7 @@ class SGD(Optimizer):
         return passes + preamble_passes(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
+        lr, mu, tau = lr_value(group), group["momentum"], group["dampening"]
         nesterov = group["nesterov"]
         for p, g, state, (t1, t2) in self._each(group, 2):
             buf = None
@@ -118,7 +119,7 @@ class SGD(Optimizer):
         fg = FlatGroup.find(self, group)
         if fg is None:
             return False
-        lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
+        lr, mu, tau = lr_value(group), group["momentum"], group["dampening"]
         nesterov, maximize, wd = group["nesterov"], group["maximize"], group["weight_decay"]
         first = False
         if mu != 0:
@@ -248,7 +249,7 @@ class LineSearchSGD(Optimizer):
         g0 = [p.grad._data.copy() for p in params]
         gg = float(sum(get_array_module(g).vdot(g, g).real for g in g0))
         state = self.state[self._params()[0]]
-        first = group["lr"]
+        first = lr_value(group)
         if group["warm_start"] and state.get("step_size"):
             first = min(first, state["step_size"] / group["shrink"])
         sizes = group["step_sizes"] or [
