@@ -322,24 +322,10 @@ class Tensor:
         inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (torch semantics)."""
-        run_backward = _lazy.engine.run_backward
         if inputs is not None:
-            ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            if not ins:
-                raise RuntimeError("`inputs` argument to `backward()` cannot be empty")
-            for t in ins:
-                if not isinstance(t, Tensor):
-                    raise TypeError(
-                        f"backward(inputs=...) takes Tensors, but got {type(t).__name__}"
-                    )
-            grads = run_backward(
-                [self], [gradient], retain_graph, create_graph, inputs=ins, accumulate=False
-            )
-            for t, g in zip(ins, grads):
-                if g is not None:
-                    t.grad = g if t.grad is None else t.grad + g
+            _lazy.engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
             return
-        run_backward([self], [gradient], retain_graph, create_graph)
+        _lazy.engine.run_backward([self], [gradient], retain_graph, create_graph)
 
     def register_hook(self, hook: Any) -> Any:
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""

@@ -268,3 +268,68 @@ def test_scatter_with_reduce_has_no_derivative_like_torch(reduce):
     with ng.no_grad():
         expected = torch.ones(3, 4).scatter(0, torch.tensor([[0, 1, 2, 0]]), 2.0, reduce=reduce)
         np.testing.assert_allclose(x.scatter(0, idx, 2.0, reduce=reduce).numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("lib", [torch, ng])
+def test_autograd_backward_inputs_only_fill_those_grads(lib):
+    # torch.autograd.backward(..., inputs=[x]) leaves y.grad untouched, as Tensor.backward does
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = lib.tensor([3.0, 4.0], requires_grad=True)
+    lib.autograd.backward((x * y).sum(), inputs=[x])
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 4.0])
+    assert y.grad is None
+    (x * y).sum().backward(inputs=[x, x])  # an input listed twice accumulates once
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 8.0])
+
+
+def test_grad_input_listed_twice_gets_its_gradient_twice():
+    got = []
+    for lib in (torch, ng):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        got.append([g.numpy() for g in lib.autograd.grad((x * x).sum(), [x, x])])
+    np.testing.assert_allclose(got[1], got[0])
+
+
+def test_grad_inputs_dict_and_grads_batched_match_torch():
+    res = {}
+    for lib in (torch, ng):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = lib.tensor(3.0, requires_grad=True)
+        d = lib.autograd.grad((x * y).sum(), {"x": x, "y": y})
+        seeds = [lib.ones(4, 2), lib.arange(4.0)]
+        b = lib.autograd.grad(
+            [x * y, (x**2).sum()], [x, y], grad_outputs=seeds, is_grads_batched=True
+        )
+        res[lib] = (sorted(d), d["x"].numpy(), d["y"].numpy(), [g.numpy() for g in b])
+    t, n = res[torch], res[ng]
+    assert n[0] == t[0]
+    for a, b in zip(n[1:3] + tuple(n[3]), t[1:3] + tuple(t[3])):
+        np.testing.assert_allclose(a, b)
+
+
+@pytest.mark.parametrize(
+    "call, exc",
+    [
+        # materialize_grads with an explicit allow_unused=False is refused
+        (lambda lib, x: lib.autograd.grad(x.sum(), x, allow_unused=False, materialize_grads=True),
+         ValueError),
+        # fewer grad_outputs than outputs
+        (lambda lib, x: lib.autograd.grad([x.sum(), x.sum()], x, grad_outputs=[lib.tensor(1.0)]),
+         RuntimeError),
+        # a grad_outputs entry that is not a Tensor
+        (lambda lib, x: lib.autograd.grad(x.sum(), x, grad_outputs=[[1.0]]), TypeError),
+        (lambda lib, x: lib.autograd.backward([x.sum(), x.sum()], [lib.tensor(1.0)]),
+         RuntimeError),
+    ],
+)  # fmt: skip
+def test_grad_argument_errors_match_torch(call, exc):
+    for lib in (torch, ng):
+        with pytest.raises(exc):
+            call(lib, lib.tensor([1.0, 2.0], requires_grad=True))
+
+
+def test_grad_materialized_zeros_follow_create_graph():
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    z = ng.tensor([1.0], requires_grad=True)
+    _, gz = ng.autograd.grad((x * 2).sum(), [x, z], create_graph=True, materialize_grads=True)
+    assert gz.requires_grad  # torch: zeros_like(input, requires_grad=create_graph)

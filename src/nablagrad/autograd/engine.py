@@ -9,6 +9,7 @@ away, casts to the input's dtype and accumulates.  Leaves receive their total gr
 
 from __future__ import annotations
 
+import warnings
 from heapq import heappop, heappush
 from typing import Any
 
@@ -433,10 +434,17 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    only_inputs: bool = True,
     allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
     materialize_grads: bool = False,
-) -> tuple:
+) -> Any:
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated).
+
+    ``inputs`` may be a Tensor, a sequence of Tensors (an input listed twice gets its gradient
+    twice) or a dict of them (the result is then a dict with the same keys).  With
+    ``is_grads_batched=True`` the first dimension of every ``grad_outputs`` entry is a batch of
+    seeds, and each result gains that leading dimension (one vector-Jacobian product per seed).
 
     With ``create_graph=True`` the result is itself differentiable, which gives higher-order
     derivatives and Hessian-vector products::
@@ -448,24 +456,54 @@ def grad(
         >>> h
         tensor([ 6., 12.])
     """
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
+    if not only_inputs:
+        warnings.warn(
+            "only_inputs argument is deprecated and is ignored now (defaults to True). To "
+            "accumulate gradient for other parts of the graph, please use "
+            "torch.autograd.backward.",
+            FutureWarning,
+            stacklevel=2,
+        )
+    keys = list(inputs) if type(inputs) is dict else None
     outs = _as_list(outputs)
-    ins = _as_list(inputs)
-    seeds = _as_list(grad_outputs) or [None] * len(outs)
-    if len(seeds) != len(outs):
-        raise ValueError(f"grad: got {len(seeds)} grad_outputs for {len(outs)} outputs")
+    ins = list(inputs.values()) if keys is not None else _as_list(inputs)
     if not ins:
         raise RuntimeError("grad: `inputs` argument to `grad()` cannot be empty")
     for i, t in enumerate((*outs, *ins)):
         if not isinstance(t, Tensor):
             what = "outputs" if i < len(outs) else "inputs"
             raise TypeError(f"grad: all {what} have to be Tensors, but got {type(t).__name__}")
+    seeds = _as_list(grad_outputs) or [None] * len(outs)
+    if len(seeds) < len(outs):  # extra entries are ignored, as torch's zip does
+        raise RuntimeError(
+            f"got {len(outs)} tensors and {len(seeds)} gradients: pass one grad_outputs entry "
+            "(a Tensor, or None for a scalar output) per output"
+        )
+    seeds = seeds[: len(outs)]
+    for s in seeds:
+        if s is not None and not isinstance(s, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(s).__name__}")
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(
                 f"grad: input {i} (shape {tuple(t.shape)}) does not require grad: create it with "
                 "requires_grad=True"
             )
-    result = run_backward(outs, seeds, retain_graph, create_graph, inputs=ins, accumulate=False)
+    # an input listed twice is differentiated once and its gradient handed out twice
+    unique = list({id(t): t for t in ins}.values())
+    if is_grads_batched:
+        result = _batched_grads(outs, seeds, unique, retain_graph, create_graph)
+    else:
+        result = run_backward(
+            outs, seeds, retain_graph, create_graph, inputs=unique, accumulate=False
+        )
+    by_id = {id(t): r for t, r in zip(unique, result)}
+    result = [by_id[id(t)] for t in ins]
     for i, r in enumerate(result):
         if r is None and not (allow_unused or materialize_grads):
             raise RuntimeError(
@@ -473,8 +511,48 @@ def grad(
                 "the graph. Set allow_unused=True if this is the desired behavior."
             )
         if r is None and materialize_grads:
-            result[i] = Tensor._wrap(get_array_module(ins[i]._data).zeros_like(ins[i]._data))
+            zeros = get_array_module(ins[i]._data).zeros_like(ins[i]._data)
+            result[i] = Tensor._wrap(zeros).requires_grad_(create_graph)
+    if keys is not None:
+        return dict(zip(keys, result))
     return tuple(result)
+
+
+def _batched_grads(
+    outs: list, seeds: list, ins: list, retain_graph: bool | None, create_graph: bool
+) -> list:
+    """``is_grads_batched``: one backward pass per seed along the seeds' first dimension, the
+    results stacked (an input no pass reaches stays ``None``)."""
+    from ..ops.shape import stack
+
+    sizes = {int(s.shape[0]) for s in seeds if s is not None and s.ndim > 0}
+    if not sizes or len(sizes) > 1 or any(s is not None and s.ndim == 0 for s in seeds):
+        raise RuntimeError(
+            "is_grads_batched=True needs every grad_outputs entry to be a Tensor with the same "
+            "batch size as its first dimension"
+        )
+    (n,) = sizes
+    per_input: list = [[] for _ in ins]
+    for b in range(n):
+        keep = True if b < n - 1 else retain_graph
+        res = run_backward(
+            outs,
+            [None if s is None else s[b] for s in seeds],
+            keep,
+            create_graph,
+            inputs=ins,
+            accumulate=False,
+        )
+        for acc, r in zip(per_input, res):
+            acc.append(r)
+    out = []
+    for t, acc in zip(ins, per_input):
+        if all(r is None for r in acc):
+            out.append(None)
+            continue
+        zero = get_array_module(t._data).zeros_like(t._data)
+        out.append(stack([Tensor._wrap(zero) if r is None else r for r in acc]))
+    return out
 
 
 def backward(
@@ -482,9 +560,35 @@ def backward(
     grad_tensors: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    grad_variables: Any = None,
     inputs: Any = None,
 ) -> None:
-    """Accumulate gradients of several outputs into the leaves' ``.grad``."""
+    """Accumulate gradients of several outputs into the leaves' ``.grad`` (with ``inputs``:
+    only into those tensors' ``.grad``, leaves or not)."""
     outs = _as_list(tensors)
+    if grad_tensors is None:
+        grad_tensors = grad_variables
     seeds = _as_list(grad_tensors) or [None] * len(outs)
-    run_backward(outs, seeds, retain_graph, create_graph)
+    if len(seeds) < len(outs):
+        raise RuntimeError(
+            f"got {len(outs)} tensors and {len(seeds)} gradients: pass one grad_tensors entry "
+            "(a Tensor, or None for a scalar output) per tensor"
+        )
+    seeds = seeds[: len(outs)]
+    for s in seeds:
+        if s is not None and not isinstance(s, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(s).__name__}")
+    if inputs is None:
+        run_backward(outs, seeds, retain_graph, create_graph)
+        return
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not ins:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty")
+    for t in ins:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward(inputs=...) takes Tensors, but got {type(t).__name__}")
+    unique = list({id(t): t for t in ins}.values())
+    grads = run_backward(outs, seeds, retain_graph, create_graph, inputs=unique, accumulate=False)
+    for t, g in zip(unique, grads):
+        if g is not None:
+            t.grad = g if t.grad is None else t.grad + g
