@@ -333,3 +333,55 @@ def test_grad_materialized_zeros_follow_create_graph():
     z = ng.tensor([1.0], requires_grad=True)
     _, gz = ng.autograd.grad((x * 2).sum(), [x, z], create_graph=True, materialize_grads=True)
     assert gz.requires_grad  # torch: zeros_like(input, requires_grad=create_graph)
+
+
+def _functional_cases(lib):
+    F = lib.autograd.functional
+    x, y, v = lib.tensor([1.0, 2.0, 3.0]), lib.tensor([0.5, -1.0, 2.0]), lib.tensor([1.0, 0.0, 2.0])
+
+    def f(a, b):
+        return (a * b**2).sum()
+
+    return [
+        F.jacobian(lambda a, b: (a * b, (a + b).sum()), (x, y)),
+        F.jacobian(lambda a: a**2, x, create_graph=True),
+        F.jacobian(lambda a: lib.ones(3), x),  # an output not depending on the input: zeros
+        F.hessian(f, (x, y)),
+        F.jvp(lambda a: a**3, x, v),
+        F.jvp(lambda a, b: a * b, (x, y), (v, v)),
+        F.vhp(f, (x, y), (v, v)),
+        F.hvp(f, (x, y), (v, v)),
+        F.vjp(lambda a: (a * 2, a.sum()), x, (v, lib.tensor(2.0))),
+    ]
+
+
+def test_autograd_functional_matches_torch():
+    def flat(r):
+        if isinstance(r, tuple):
+            return [a for el in r for a in flat(el)]
+        return [(r.detach().numpy(), r.requires_grad)]
+
+    for got, want in zip(_functional_cases(ng), _functional_cases(torch)):
+        g, w = flat(got), flat(want)
+        assert len(g) == len(w)
+        for (ga, grg), (wa, wrg) in zip(g, w):
+            np.testing.assert_allclose(ga, wa, rtol=1e-6)
+            assert grg == wrg
+
+
+@pytest.mark.parametrize(
+    "call, exc",
+    [
+        (lambda lib, F, x: F.jacobian(lambda a: lib.ones(3), x, strict=True), RuntimeError),
+        (lambda lib, F, x: F.jacobian(lambda a: a, [x]), TypeError),
+        (lambda lib, F, x: F.jvp(lambda a: a, x), RuntimeError),  # v needed for 3 elements
+        (lambda lib, F, x: F.hvp(lambda a: a.sum(), x, lib.ones(3), strict=True), RuntimeError),
+        (lambda lib, F, x: F.hessian(lambda a: a * 2, x), RuntimeError),
+        (lambda lib, F, x: F.jacobian(lambda a: a, x, strategy="forward-mode"),
+         NotImplementedError),
+    ],
+)  # fmt: skip
+def test_autograd_functional_errors_match_torch(call, exc):
+    for lib in (torch, ng):
+        with pytest.raises(exc):
+            call(lib, lib.autograd.functional, lib.tensor([1.0, 2.0, 3.0]))
