@@ -385,3 +385,111 @@ def test_autograd_functional_errors_match_torch(call, exc):
     for lib in (torch, ng):
         with pytest.raises(exc):
             call(lib, lib.autograd.functional, lib.tensor([1.0, 2.0, 3.0]))
+
+
+def _custom_fn(lib, grads):
+    """A Function of (x, k) whose backward returns ``grads(g)``."""
+
+    class F(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return grads(lib, g)
+
+    return F
+
+
+@pytest.mark.parametrize(
+    "grads",
+    [
+        lambda lib, g: (g, None, g),  # too many gradients
+        lambda lib, g: (g, g),  # a gradient for the non-Tensor argument k
+        lambda lib, g: (lib.ones(5), None),  # a gradient of the wrong shape
+        lambda lib, g: (5, None),  # not a Tensor
+    ],
+)
+def test_custom_function_bad_gradients_raise_runtime_error(grads):
+    for lib in (torch, ng):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(RuntimeError):
+            _custom_fn(lib, grads).apply(x, 2.0).sum().backward()
+
+
+def test_custom_function_trailing_none_and_broadcast_gradient_accepted():
+    got = []
+    for lib in (torch, ng):
+        x = lib.tensor([[1.0, 2.0]], requires_grad=True)
+        fn = _custom_fn(lib, lambda lib, g: (g.sum(0, keepdim=True) * 0 + lib.ones(3, 1, 2), None))
+        fn.apply(x, 2.0).sum().backward()
+        got.append(x.grad.numpy())
+    np.testing.assert_allclose(got[1], got[0])
+
+
+def test_custom_function_without_backward_raises_not_implemented():
+    for lib in (torch, ng):
+
+        class F(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+        y = F.apply(lib.tensor([1.0, 2.0], requires_grad=True))
+        assert y.requires_grad
+        with pytest.raises(NotImplementedError):
+            y.sum().backward()
+
+
+def _dirty_fn(lib):
+    class Double(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    return Double
+
+
+def test_mark_dirty_returns_the_input_with_new_history():
+    res = []
+    for lib in (torch, ng):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        z = x * 1
+        w = z * 3  # consumed z before the in-place change
+        y = _dirty_fn(lib).apply(z)
+        assert y is z and not y.is_leaf and y.grad_fn.name() == "DoubleBackward"
+        (y.sum() + w.sum()).backward()
+        res.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(res[1][0], res[0][0])
+    np.testing.assert_allclose(res[1][1], res[0][1])
+    for lib in (torch, ng):  # a leaf that requires grad cannot be changed in place
+        with pytest.raises(RuntimeError):
+            _dirty_fn(lib).apply(lib.tensor([1.0], requires_grad=True))
+
+
+def test_custom_function_misc_torch_behaviour():
+    for lib in (torch, ng):
+
+        class F(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return (x * 2,)
+
+            @staticmethod
+            @lib.autograd.function.once_differentiable
+            def backward(ctx, g):
+                return g * 2
+
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (y,) = F.apply(x)  # a 1-tuple stays a tuple
+        y.sum().backward()
+        with pytest.raises(RuntimeError):  # saved tensors are freed with the graph
+            _ = y.grad_fn.saved_tensors

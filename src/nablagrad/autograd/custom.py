@@ -44,6 +44,7 @@ from typing import Any
 from .. import backend
 from ..tensor import Tensor
 from . import function as _function
+from .function import once_differentiable  # noqa: F401  (its former home)
 
 _NODE_CLASSES: dict[type, type] = {}
 
@@ -71,6 +72,17 @@ class CustomNode(_function.Function):
     @property
     def name(self) -> str:
         return type(self).__name__
+
+    @property
+    def inputs(self) -> tuple | None:
+        return self.__dict__.get("_inputs")
+
+    @inputs.setter
+    def inputs(self, value: tuple | None) -> None:
+        # the engine frees a node by clearing its inputs: the saved tensors go with them
+        if value is None and "_inputs" in self.__dict__:
+            self._saved = None
+        self.__dict__["_inputs"] = value
 
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep ``tensors`` (or ``None``) for ``backward``; read back as ``ctx.saved_tensors``."""
@@ -125,25 +137,70 @@ class CustomNode(_function.Function):
                 upstream.append(None)
         if not self._outs:
             upstream = [gt]
-        res = self._fn_cls.backward(self, *upstream)
+        backward = _user_backward(self._fn_cls)
+        if backward is None:
+            raise NotImplementedError(
+                "You must implement either the backward or vjp method for your custom "
+                "autograd.Function to use it with backward mode AD."
+            )
+        res = backward(self, *upstream)
         if not isinstance(res, tuple):
             res = (res,)
+        name = type(self).__name__
         n_args = len(self.needs_input_grad)
-        if len(res) < n_args:
+        if len(res) > n_args and all(r is None for r in res[n_args:]):
+            res = res[:n_args]  # trailing Nones are allowed, as in torch
+        if len(res) != n_args:
             raise RuntimeError(
-                f"function {type(self).__name__} returned an incorrect number of gradients "
-                f"(expected {n_args}, got {len(res)}): return one gradient (or None) per "
-                "argument of forward"
+                f"function {name} returned an incorrect number of gradients (expected {n_args}, "
+                f"got {len(res)}): return one gradient (or None) per argument of forward"
             )
+        tensor_pos = set(self._arg_tensor_pos)
+        for pos, r in enumerate(res):
+            if r is None:
+                continue
+            if not isinstance(r, Tensor):
+                raise RuntimeError(f"expected Variable or None (got {type(r).__name__})")
+            if pos not in tensor_pos:
+                raise RuntimeError(
+                    f"function {name} returned a gradient different than None at position "
+                    f"{pos + 1}, but the corresponding forward input was not a Variable"
+                )
         picked = []
         for pos in self._arg_tensor_pos:
             r = res[pos]
-            if r is not None and not isinstance(r, Tensor):
-                r = Tensor._wrap(backend.np.asarray(r, dtype=inputs[len(picked)].dtype))
+            if r is not None:
+                want = tuple(inputs[len(picked)].shape)
+                if not _expandable(want, tuple(r.shape)):
+                    raise RuntimeError(
+                        f"Function {name} returned an invalid gradient at index {len(picked)} - "
+                        f"got {list(r.shape)} but expected shape compatible with {list(want)}"
+                    )
             picked.append(None if r is None else (r._data if arrays else r))
-        if arrays:
-            self._saved = None if self.parents is None else self._saved
         return tuple(picked)
+
+
+def _is_dirty_input(out: Any, ctx: CustomNode, parents: tuple) -> bool:
+    return any(out is d for d in ctx.dirty_tensors) and any(out is p for p in parents)
+
+
+def _user_backward(cls: type) -> Any:
+    """The Function's ``backward`` (or its alias ``vjp``), ``None`` when it defines neither."""
+    for name in ("backward", "vjp"):
+        for klass in cls.__mro__:
+            if klass is _function.Function or klass is CustomNode:
+                break
+            fn = klass.__dict__.get(name)
+            if fn is not None:
+                return fn.__func__ if isinstance(fn, staticmethod) else fn
+    return None
+
+
+def _expandable(shape: tuple, desired: tuple) -> bool:
+    """Whether ``shape`` broadcasts to ``desired`` (a gradient of that shape sums back)."""
+    if len(shape) > len(desired):
+        return False
+    return all(s == d or s == 1 for s, d in zip(reversed(shape), reversed(desired)))
 
 
 def _node_class(cls: type) -> type:
@@ -180,6 +237,14 @@ def custom_apply(cls: type, *args: Any, **kwargs: Any) -> Any:
         for i, o in enumerate(outs)
         if isinstance(o, Tensor) and _is_float(o) and id(o) not in ctx._non_diff
     ]
+    if prev:
+        for d in ctx.dirty_tensors:
+            if d._ctx is None and d._requires_grad:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad has been used in an in-place operation.: "
+                    "mark_dirty an input that is not a leaf (e.g. x.clone()), or call the "
+                    "Function under no_grad()"
+                )
     if not record or not diff:
         if uses_setup is False and not record:
             ctx._saved = None
@@ -188,6 +253,17 @@ def custom_apply(cls: type, *args: Any, **kwargs: Any) -> Any:
     ctx.parents = parents
     ctx.inputs = tuple(p._data for p in parents)
     ctx.seq = next(_function._clock)
+    if len(diff) == 1 and len(outs) == 1 and _is_dirty_input(outs[0], ctx, parents):
+        # an input changed in place (mark_dirty) and returned: the same object, with this node
+        # as its new history; the node's input is its previous value and history
+        out = outs[0]
+        old = Tensor._wrap(out._data)
+        old._requires_grad, old._ctx, old._vc = out._requires_grad, out._ctx, out._counter()
+        out._keep_prior(old)
+        ctx.parents = tuple(old if p is out else p for p in parents)
+        out._requires_grad = True
+        out._ctx = ctx
+        return outputs
     for i, o in enumerate(outs):  # an input returned as is becomes a new tensor on its memory
         if isinstance(o, Tensor) and any(o is p for p in parents):
             outs[i] = Tensor._wrap(o._data)
@@ -195,7 +271,7 @@ def custom_apply(cls: type, *args: Any, **kwargs: Any) -> Any:
         out = outs[0]
         out._requires_grad = True
         out._ctx = ctx
-        return out
+        return out if single else (out,)
     xp = backend.get_array_module(outs[diff[0]]._data)
     dtype = backend.np.result_type(*(outs[i]._data.dtype for i in diff))
     for i, o in enumerate(outs):
@@ -229,20 +305,3 @@ def _no_setup(ctx: Any, inputs: tuple, output: Any) -> None:
 
 
 _NO_SETUP = _no_setup
-
-
-def once_differentiable(fn: Any) -> Any:
-    """torch's decorator for a ``backward`` that is not itself differentiable: runs it without
-    recording, so ``create_graph=True`` through it gives gradients without a graph."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(ctx: Any, *args: Any) -> Any:
-        prev = _function._grad_enabled
-        _function._grad_enabled = False
-        try:
-            return fn(ctx, *args)
-        finally:
-            _function._grad_enabled = prev
-
-    return wrapper

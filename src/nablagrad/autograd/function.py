@@ -20,6 +20,7 @@ which the engine sets to array math or Tensor math for the pass.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import operator
 import weakref
@@ -195,9 +196,15 @@ class Function:
         elif isinstance(own, property) and own.fget is not None:
             fget = own.fget
             cls.name = property(lambda self: NodeName(fget(self)), doc=own.__doc__)  # type: ignore[assignment]
-        if isinstance(inspect.getattr_static(cls, "backward"), staticmethod) and not getattr(
-            cls, "_is_custom_node", False
-        ):
+        # (a Function defining forward alone is one too: torch raises at backward time)
+        backward = inspect.getattr_static(cls, "backward")
+        user_style = (
+            isinstance(backward, staticmethod)
+            or isinstance(inspect.getattr_static(cls, "vjp", None), staticmethod)
+            or backward is Function.__dict__["backward"]
+            and isinstance(inspect.getattr_static(cls, "forward"), staticmethod)
+        )
+        if user_style and not getattr(cls, "_is_custom_node", False):
             from .custom import custom_apply
 
             cls.apply = classmethod(custom_apply)  # type: ignore[method-assign,assignment]
@@ -296,3 +303,21 @@ def _next_node(t: Any) -> Any:
     if t._ctx is not None:
         return t._ctx
     return AccumulateGrad(t) if t._requires_grad else None
+
+
+def once_differentiable(fn: Any) -> Any:
+    """torch's decorator for a ``backward`` that is not itself differentiable: runs it without
+    recording, so ``create_graph=True`` through it gives gradients without a graph
+    (``torch.autograd.function.once_differentiable``)."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx: Any, *args: Any) -> Any:
+        global _grad_enabled
+        prev = _grad_enabled
+        _grad_enabled = False
+        try:
+            return fn(ctx, *args)
+        finally:
+            _grad_enabled = prev
+
+    return wrapper
