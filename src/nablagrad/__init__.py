@@ -14,7 +14,14 @@ Example:
 from __future__ import annotations
 
 from . import _validate, accelerator, backend, cuda
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import (
     bool_,
     device,

@@ -493,3 +493,42 @@ def test_custom_function_misc_torch_behaviour():
         y.sum().backward()
         with pytest.raises(RuntimeError):  # saved tensors are freed with the graph
             _ = y.grad_fn.saved_tensors
+
+
+def _grad_mode_observations(lib):
+    x = lib.tensor([1.0], requires_grad=True)
+
+    @lib.no_grad
+    def bare(a):
+        return a * 2
+
+    @lib.inference_mode
+    def bare_inference(a):
+        return (a * 2, lib.is_inference_mode_enabled())
+
+    @lib.no_grad()
+    def gen():
+        yield lib.is_grad_enabled()
+        yield lib.is_grad_enabled()
+
+    g = gen()
+    steps = (next(g), lib.is_grad_enabled(), next(g))
+    with lib.no_grad(), lib.inference_mode(False):
+        reenabled = (lib.is_grad_enabled(), lib.is_inference_mode_enabled())
+    with lib.inference_mode():
+        inside = (lib.is_grad_enabled(), lib.is_inference_mode_enabled())
+    y, flag = bare_inference(x)
+    return (
+        bare(x).requires_grad,
+        y.requires_grad,
+        flag,
+        steps,
+        reenabled,
+        inside,
+        lib.is_inference_mode_enabled(),
+        lib.is_grad_enabled(),
+    )
+
+
+def test_grad_mode_decorators_and_inference_flag_match_torch():
+    assert _grad_mode_observations(ng) == _grad_mode_observations(torch)

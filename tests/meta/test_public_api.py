@@ -1326,6 +1326,7 @@ REASONS: dict[str, str] = {
             "set_grad_enabled",
             "is_grad_enabled",
             "inference_mode",
+            "is_inference_mode_enabled",
             "T.backward",
             "T.grad",
             "T.grad_fn",

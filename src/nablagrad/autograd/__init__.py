@@ -12,7 +12,14 @@ from .anomaly_mode import (
 )
 from .engine import backward, grad
 from .function import Function
-from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import gradcheck, gradgradcheck
 from . import profiler  # noqa: E402  (torch.autograd.profiler)
 
@@ -27,6 +34,7 @@ __all__ = [
     "set_grad_enabled",
     "is_grad_enabled",
     "inference_mode",
+    "is_inference_mode_enabled",
     "functional",
     "Variable",
     "detect_anomaly",
