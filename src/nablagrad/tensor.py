@@ -2384,11 +2384,19 @@ _np_scalar = np.generic
 
 
 class _HookHandle:
+    """Removes one tensor hook (torch's ``RemovableHandle``; also a context manager)."""
+
     def __init__(self, hooks: dict, key: object) -> None:
         self.hooks, self.key = hooks, key
 
     def remove(self) -> None:
         self.hooks.pop(self.key, None)
+
+    def __enter__(self) -> _HookHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
 
 
 class _PostHookHandle(_HookHandle):

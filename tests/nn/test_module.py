@@ -259,3 +259,42 @@ def test_clip_grad_and_vectors():
     np.testing.assert_array_equal(b.numpy(force=True), [3.0])
     with pytest.raises(ValueError, match="parameters need 3"):
         nn.utils.vector_to_parameters(ng.tensor([1.0]), [a, b])
+
+
+def _forward_hook_log(lib):
+    log = []
+
+    class Boom(lib.nn.Module):
+        def forward(self, x, fail=False):
+            if fail:
+                raise ValueError("boom")
+            return x * 2
+
+    m = Boom()
+    m.register_forward_hook(
+        lambda mod, a, kw, out: log.append(("kw", sorted(kw))), with_kwargs=True
+    )
+    m.register_forward_hook(lambda mod, a, out: log.append("first"), prepend=True)
+    m.register_forward_hook(
+        lambda mod, a, out: log.append(("always", out is None)), always_call=True
+    )
+    with m.register_forward_hook(lambda mod, a, out: out + 1) as h:
+        log.append(m(lib.ones(1), fail=False).tolist())
+    assert h.id not in m._forward_hooks
+    log.append(m(lib.ones(1)).tolist())
+    with pytest.raises(ValueError):
+        m(lib.ones(1), fail=True)
+    return log
+
+
+def test_forward_hook_kwargs_prepend_always_call_like_torch():
+    assert _forward_hook_log(ng) == _forward_hook_log(torch)
+
+
+def test_tensor_hook_handle_is_a_context_manager():
+    for lib in (torch, ng):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with x.register_hook(lambda g: g * 10):
+            (x * 2).sum().backward()
+        (x * 2).sum().backward()  # hook removed on exit
+        np.testing.assert_allclose(x.grad.numpy(), [22.0, 22.0])

@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -189,14 +190,44 @@ class Module:
         bw = self.__dict__.get("_backward_hooks")
         if bw:
             args, state = _hook_inputs(self, args)
-        out = self.forward(*args, **kwargs)
-        if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
-                res = hook(self, args, out)
-                if res is not None:
-                    out = res
+        if not self._forward_hooks:
+            out = self.forward(*args, **kwargs)
+        else:
+            out = self._forward_with_hooks(args, kwargs)
         if bw:
             out = _hook_outputs(out, state)
+        return out
+
+    def _forward_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """``forward`` followed by the forward hooks; ``always_call`` hooks also run (with
+        output ``None``) when forward raises, before the error propagates."""
+        d = self.__dict__
+        with_kwargs = d.get("_forward_hooks_with_kwargs", ())
+        always = d.get("_forward_hooks_always_called", ())
+        try:
+            out = self.forward(*args, **kwargs)
+        except Exception:
+            for key, hook in list(self._forward_hooks.items()):
+                if key in always:
+                    try:
+                        if key in with_kwargs:
+                            hook(self, args, kwargs, None)
+                        else:
+                            hook(self, args, None)
+                    except Exception as e:
+                        warnings.warn(
+                            "forward hook with ``always_call=True`` raised an exception that was "
+                            f"silenced as another error was raised in forward: {e}",
+                            stacklevel=2,
+                        )
+            raise
+        for key, hook in list(self._forward_hooks.items()):
+            if key in with_kwargs:
+                res = hook(self, args, kwargs, out)
+            else:
+                res = hook(self, args, out)
+            if res is not None:
+                out = res
         return out
 
     def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> Any:
@@ -210,11 +241,28 @@ class Module:
             hooks.move_to_end(key, last=False)
         return _RemovableHandle(hooks, key)
 
-    def register_forward_hook(self, hook: Callable) -> Any:
-        """Call ``hook(module, inputs, output)`` after every forward; it may return a new output."""
-        key = _RemovableHandle.new_key(self._forward_hooks)
-        self._forward_hooks[key] = hook
-        return _RemovableHandle(self._forward_hooks, key)
+    def register_forward_hook(
+        self,
+        hook: Callable,
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> Any:
+        """Call ``hook(module, args, output)`` after every forward; it may return a new output.
+        With ``with_kwargs`` the hook is ``hook(module, args, kwargs, output)``; ``prepend`` runs
+        it before the others; ``always_call`` runs it (with output ``None``) even when forward
+        raised."""
+        hooks = self._forward_hooks
+        key = _RemovableHandle.new_key(hooks)
+        hooks[key] = hook
+        if prepend:
+            hooks.move_to_end(key, last=False)
+        if with_kwargs:
+            self.__dict__.setdefault("_forward_hooks_with_kwargs", set()).add(key)
+        if always_call:
+            self.__dict__.setdefault("_forward_hooks_always_called", set()).add(key)
+        return _RemovableHandle(hooks, key)
 
     def register_forward_pre_hook(
         self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
