@@ -140,3 +140,52 @@ def test_view_of_a_leaf_that_requires_grad_is_refused_like_torch():
     w_n = ng.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="view of a leaf Variable"):
         w_n[:2].mul_(2)
+
+
+def _grad_after(lib, body):
+    a = lib.arange(6.0, dtype=lib.float64, requires_grad=True)
+    b = a * 2
+    body(b)
+    (b * b).sum().backward()
+    return a.grad.numpy(), b.detach().numpy()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda b: b.zero_(),
+        lambda b: b.fill_(3.0),
+        lambda b: b[1:3].fill_(1.0),
+        lambda b: b.view(2, 3).diagonal().zero_(),
+        lambda b: b.add_(b),
+        lambda b: b.view(2, 3)[0].sub_(b.view(2, 3)[0] * 0.5),
+        lambda b: b.lerp_(b, 0.5),
+        lambda b: b.addcdiv_(b, b.detach() + 1),
+    ],
+    ids=[
+        "zero_",
+        "fill_",
+        "fill_view",
+        "zero_diagonal",
+        "add_self",
+        "sub_view",
+        "lerp_self",
+        "addcdiv_self",
+    ],
+)
+def test_fill_on_a_non_leaf_and_ops_reading_self_match_torch(body):
+    # fill_/zero_ on a tensor with history is recorded (zero gradient to the old values), and
+    # ``b.add_(b)`` reads the old b for both operands: gradients as torch's
+    g_n, v_n = _grad_after(ng, body)
+    g_t, v_t = _grad_after(torch, body)
+    np.testing.assert_allclose(v_n, v_t)
+    np.testing.assert_allclose(g_n, g_t)
+
+
+def test_random_fill_of_a_non_leaf_keeps_requires_grad_like_torch():
+    a = ng.ones(3, requires_grad=True)
+    b = a * 2
+    b.uniform_()
+    assert b.requires_grad
+    b.sum().backward()
+    assert a.grad.tolist() == [0.0, 0.0, 0.0]
