@@ -3,34 +3,12 @@ dtype and shape, or the same exception type."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 import pytest
 import torch
+from helpers import assert_like_torch
 
 import nablagrad as ng
-
-
-def _outcome(fn: Callable[[Any], Any], lib: Any) -> Any:
-    try:
-        out = fn(lib)
-    except Exception as e:  # noqa: BLE001 - the exception type is what is compared
-        return type(e)
-    outs = out if isinstance(out, (tuple, list)) else (out,)
-    return [
-        (str(o.dtype).split(".")[-1], tuple(o.shape), o.detach().numpy().tolist()) for o in outs
-    ]
-
-
-def assert_like_torch(fn: Callable[[Any], Any]) -> None:
-    want, got = _outcome(fn, torch), _outcome(fn, ng)
-    if isinstance(want, type) or isinstance(got, type):
-        assert got is want, f"torch: {want}, nablagrad: {got}"
-    else:
-        assert got == want
-
 
 CAT_CASES = {
     "empty_1d_then_2d": lambda L: L.cat([L.tensor([]), L.ones(2, 3)]),
