@@ -373,3 +373,24 @@ def test_einsum_errors_are_runtime_errors_like_torch(eq, shapes, dtypes):
         ops = [lib.ones(s, dtype=getattr(lib, d)) for s, d in zip(shapes, dtypes)]
         with pytest.raises(RuntimeError):
             lib.einsum(eq, *ops)
+
+
+_BETA0_CASES = {
+    "addmm": lambda L, x: L.addmm(x, L.ones(2, 3), L.ones(3, 4), beta=0),
+    "addmm_row": lambda L, x: L.addmm(x[0], L.ones(2, 3), L.ones(3, 4), beta=0, alpha=2),
+    "baddbmm": lambda L, x: L.baddbmm(x, L.ones(3, 2, 3), L.ones(3, 3, 4), beta=0),
+    "addmv": lambda L, x: L.addmv(x[:, 0], L.ones(2, 3), L.ones(3), beta=0),
+    "addr": lambda L, x: L.addr(x, L.ones(2), L.ones(4), beta=0, alpha=0.5),
+}
+
+
+@pytest.mark.parametrize("fn", _BETA0_CASES.values(), ids=_BETA0_CASES.keys())
+def test_beta_zero_ignores_nan_and_inf_in_input_like_torch(fn):
+    bad = np.array([[np.nan, np.inf, 1.0, -np.inf], [2.0, np.nan, 0.0, 1.0]])
+    x_t = torch.tensor(bad, dtype=torch.float32, requires_grad=True)
+    x_n = ng.tensor(bad, dtype=ng.float32, requires_grad=True)
+    out_t, out_n = fn(torch, x_t), fn(ng, x_n)
+    np.testing.assert_array_equal(out_n.detach().numpy(), out_t.detach().numpy())
+    out_t.sum().backward()
+    out_n.sum().backward()
+    np.testing.assert_array_equal(x_n.grad.numpy(), x_t.grad.numpy())

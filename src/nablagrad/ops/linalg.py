@@ -10,6 +10,7 @@ from .. import _validate, parallel
 from ..autograd.function import Function
 from ..backend import get_array_module, np
 from ..tensor import Tensor
+from . import elementwise as ew
 from . import reduce as rd
 from . import shape as sh
 from .shape import _axis
@@ -319,7 +320,11 @@ def einsum(*args: Any) -> Tensor:
 
 
 def scaled_sum(input: Tensor, beta: float, prod: Tensor, alpha: float) -> Tensor:  # noqa: A002
-    """``beta * input + alpha * prod`` (the add*mm family), without a multiply for 1."""
+    """``beta * input + alpha * prod`` (the add*mm family), without a multiply for 1; with
+    ``beta=0`` ``input`` is ignored (NaN and inf in it do not propagate), as torch does."""
+    if beta == 0:  # input only broadcasts and gets a zero gradient
+        never = Tensor._wrap(get_array_module(prod._data).zeros((), dtype=bool))
+        return ew.where(never, input, prod if alpha == 1 else alpha * prod)
     return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
 
 
