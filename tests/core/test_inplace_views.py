@@ -189,3 +189,34 @@ def test_random_fill_of_a_non_leaf_keeps_requires_grad_like_torch():
     assert b.requires_grad
     b.sum().backward()
     assert a.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda lib, x: x.add_(1),
+        lambda lib, x: x.mul_(lib.ones(2, 3)),
+        lambda lib, x: x.clamp_(1, 2),
+        lambda lib, x: x.exp_(),
+        lambda lib, x: x.__setitem__(Ellipsis, 5.0),
+    ],
+    ids=["add_", "mul_", "clamp_", "exp_", "setitem"],
+)
+def test_writing_into_an_expanded_tensor_raises_torchs_runtime_error(write):
+    for lib in (torch, ng):
+        x = lib.zeros(3).expand(2, 3)
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            write(lib, x)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [slice(None, 2), [0, 1]],
+    ids=["slice", "advanced"],
+)
+def test_setitem_shape_mismatch_is_a_runtime_error_like_torch(index):
+    for lib in (torch, ng):
+        x = lib.zeros(3)
+        idx = lib.tensor(index) if isinstance(index, list) else index
+        with pytest.raises(RuntimeError):
+            x[idx] = lib.ones(3)
