@@ -210,3 +210,26 @@ def check_tails(
     for i, (a, b) in enumerate(zip(ng_in, t_in)):
         if diff[i]:
             assert_close(a.grad, b.grad, atol=0, rtol=rtol, what=f"gradient of input {i}")
+
+
+def _outcome(fn: Callable[[Any], Any], lib: Any) -> Any:
+    try:
+        out = fn(lib)
+    except Exception as e:  # noqa: BLE001 - the exception type is what is compared
+        return type(e)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    return [
+        (str(o.dtype).split(".")[-1], tuple(o.shape), np.array(o.detach().numpy())) for o in outs
+    ]
+
+
+def assert_like_torch(fn: Callable[[Any], Any]) -> None:
+    """``fn(torch)`` and ``fn(nablagrad)`` give the same dtypes, shapes and values (a Tensor or
+    a tuple of them; NaN equals NaN), or raise the same exception type."""
+    want, got = _outcome(fn, torch), _outcome(fn, ng)
+    if isinstance(want, type) or isinstance(got, type):
+        assert got is want, f"torch: {want}, nablagrad: {got}"
+        return
+    assert [w[:2] for w in want] == [g[:2] for g in got]
+    for w, g in zip(want, got):
+        np.testing.assert_array_equal(g[2], w[2])

@@ -527,10 +527,21 @@ class Tensor:
         return backend.to_host(self._data).tolist()
 
     def __float__(self) -> float:
+        self._check_one_element()
         return float(self.item())
 
     def __int__(self) -> int:
+        self._check_one_element()
         return int(self.item())
+
+    def _check_one_element(self) -> None:
+        """``float(x)``/``int(x)`` of a tensor with more or fewer than one element: torch's
+        ValueError (``x.item()`` raises a RuntimeError instead, as torch's does)."""
+        if self._data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars (this one has "
+                f"{self._data.size}): index one element or reduce it first"
+            )
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub":
@@ -547,7 +558,8 @@ class Tensor:
             )
         return bool(self._data.reshape(()))
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        return id(self)  # torch's: identity, whatever the values
 
     def to(
         self,
@@ -714,22 +726,40 @@ class Tensor:
         return _ops.bitwise_not(self)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ops.eq(self, other)
+        try:
+            return _ops.eq(self, other)
+        except TypeError:
+            return _not_comparable(other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ops.ne(self, other)
+        try:
+            return _ops.ne(self, other)
+        except TypeError:
+            return _not_comparable(other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return _ops.lt(self, other)
+        try:
+            return _ops.lt(self, other)
+        except TypeError:
+            return _not_comparable(other)
 
     def __le__(self, other: Any) -> Tensor:
-        return _ops.le(self, other)
+        try:
+            return _ops.le(self, other)
+        except TypeError:
+            return _not_comparable(other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return _ops.gt(self, other)
+        try:
+            return _ops.gt(self, other)
+        except TypeError:
+            return _not_comparable(other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return _ops.ge(self, other)
+        try:
+            return _ops.ge(self, other)
+        except TypeError:
+            return _not_comparable(other)
 
     def __and__(self, other: Any) -> Tensor:
         return _ops.bitwise("bitwise_and", self, other)
@@ -2359,6 +2389,15 @@ def _check_grad(t: Tensor, g: Any) -> None:
             f"attempting to assign a gradient with device '{g.device}' to a tensor with device "
             f"'{t.device}'. Please ensure that the gradient and the tensor are on the same device"
         )
+
+
+def _not_comparable(other: Any) -> Any:
+    """After a comparison with ``other`` raised TypeError: ``NotImplemented`` when ``other`` is
+    not a Tensor, number or array (None, a str, a list ...), as torch's comparisons return, so
+    ``x == None`` is False and ``x < None`` raises Python's TypeError; else re-raise."""
+    if isinstance(other, (Tensor, int, float, complex)) or hasattr(other, "__array__"):
+        raise  # noqa: PLE0704 - re-raises the TypeError being handled
+    return NotImplemented
 
 
 def _rebuild(data: Any, requires_grad: bool, device: str = "cpu") -> Tensor:

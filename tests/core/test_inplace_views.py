@@ -140,3 +140,83 @@ def test_view_of_a_leaf_that_requires_grad_is_refused_like_torch():
     w_n = ng.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="view of a leaf Variable"):
         w_n[:2].mul_(2)
+
+
+def _grad_after(lib, body):
+    a = lib.arange(6.0, dtype=lib.float64, requires_grad=True)
+    b = a * 2
+    body(b)
+    (b * b).sum().backward()
+    return a.grad.numpy(), b.detach().numpy()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda b: b.zero_(),
+        lambda b: b.fill_(3.0),
+        lambda b: b[1:3].fill_(1.0),
+        lambda b: b.view(2, 3).diagonal().zero_(),
+        lambda b: b.add_(b),
+        lambda b: b.view(2, 3)[0].sub_(b.view(2, 3)[0] * 0.5),
+        lambda b: b.lerp_(b, 0.5),
+        lambda b: b.addcdiv_(b, b.detach() + 1),
+    ],
+    ids=[
+        "zero_",
+        "fill_",
+        "fill_view",
+        "zero_diagonal",
+        "add_self",
+        "sub_view",
+        "lerp_self",
+        "addcdiv_self",
+    ],
+)
+def test_fill_on_a_non_leaf_and_ops_reading_self_match_torch(body):
+    # fill_/zero_ on a tensor with history is recorded (zero gradient to the old values), and
+    # ``b.add_(b)`` reads the old b for both operands: gradients as torch's
+    g_n, v_n = _grad_after(ng, body)
+    g_t, v_t = _grad_after(torch, body)
+    np.testing.assert_allclose(v_n, v_t)
+    np.testing.assert_allclose(g_n, g_t)
+
+
+def test_random_fill_of_a_non_leaf_keeps_requires_grad_like_torch():
+    a = ng.ones(3, requires_grad=True)
+    b = a * 2
+    b.uniform_()
+    assert b.requires_grad
+    b.sum().backward()
+    assert a.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda lib, x: x.add_(1),
+        lambda lib, x: x.mul_(lib.ones(2, 3)),
+        lambda lib, x: x.clamp_(1, 2),
+        lambda lib, x: x.exp_(),
+        lambda lib, x: x.__setitem__(Ellipsis, 5.0),
+    ],
+    ids=["add_", "mul_", "clamp_", "exp_", "setitem"],
+)
+def test_writing_into_an_expanded_tensor_raises_torchs_runtime_error(write):
+    for lib in (torch, ng):
+        x = lib.zeros(3).expand(2, 3)
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            write(lib, x)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [slice(None, 2), [0, 1]],
+    ids=["slice", "advanced"],
+)
+def test_setitem_shape_mismatch_is_a_runtime_error_like_torch(index):
+    for lib in (torch, ng):
+        x = lib.zeros(3)
+        idx = lib.tensor(index) if isinstance(index, list) else index
+        with pytest.raises(RuntimeError):
+            x[idx] = lib.ones(3)

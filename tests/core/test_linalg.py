@@ -309,3 +309,88 @@ def test_numpy_style_keywords():
         lambda L, t: L.cummax(t, axis=1).values,
     ]:
         np.testing.assert_allclose(fn(ng, ng.tensor(x)).numpy(), fn(torch, torch.tensor(x)).numpy())
+
+
+EINSUM_CASES = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("ij,jk", [(2, 3), (3, 4)]),  # implicit output
+    ("ii", [(3, 3)]),  # trace
+    ("ii->i", [(3, 3)]),  # diagonal
+    ("iij->j", [(3, 3, 2)]),
+    ("ijj,jk->ik", [(2, 3, 3), (3, 4)]),
+    ("ij->", [(2, 3)]),
+    ("...j,jk->...k", [(2, 3, 4), (4, 5)]),  # leading ellipsis
+    ("b...,b...->b", [(2, 3, 4), (2, 3, 4)]),
+    ("...ij->...ji", [(2, 3, 4)]),
+    ("...id,...jd->...ij", [(2, 3, 4), (1, 5, 4)]),  # ellipsis dims broadcast
+    ("ij,ij->i", [(3, 1), (3, 4)]),  # a size-1 dim broadcasts
+    ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
+    ("ijk,ikl,ilm->jm", [(2, 3, 4), (2, 4, 5), (2, 5, 3)]),
+    ("ii,ij->j", [(3, 3), (3, 4)]),
+    ("i j , j k -> i k", [(2, 3), (3, 4)]),
+]
+
+
+@pytest.mark.parametrize("eq,shapes", EINSUM_CASES, ids=[c[0] for c in EINSUM_CASES])
+def test_einsum_matches_torch_with_second_derivatives(eq, shapes):
+    check_op(
+        lambda *xs: ng.einsum(eq, *xs),
+        lambda *xs: torch.einsum(eq, *xs),
+        shapes,
+        dtype=np.float64,
+        atol=1e-10,
+        rtol=1e-10,
+        second_order=len(shapes) > 1,
+    )
+
+
+def test_einsum_sublist_format_matches_torch():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    for args in (([0, 1], [1, 2], [0, 2]), ([0, 1], [1, 2]), ([Ellipsis, 1], [1, 2])):
+        want = torch.einsum(torch.tensor(a), args[0], torch.tensor(b), *args[1:])
+        got = ng.einsum(ng.tensor(a), args[0], ng.tensor(b), *args[1:])
+        np.testing.assert_allclose(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize(
+    "eq,shapes,dtypes",
+    [
+        ("ij->ij", [(2, 3), (3, 4)], None),  # more operands than the equation has
+        ("ij,jk->ik", [(2, 3)], None),  # fewer
+        ("ij,jk->ikk", [(2, 3), (3, 4)], None),  # repeated output subscript
+        ("ij,jk->il", [(2, 3), (3, 4)], None),  # output subscript in no operand
+        ("ii->i", [(2, 3)], None),  # a diagonal of unequal sizes
+        ("ij,jk->ik", [(2, 3), (4, 2)], None),  # sizes that do not broadcast
+        ("ijk", [(2, 3)], None),  # wrong number of subscripts
+        ("i.j", [(2, 3)], None),
+        ("i...j...", [(2, 3)], None),
+        ("ij,jk->ik", [(2, 3), (3, 4)], ("float32", "float64")),  # mixed dtypes
+    ],
+)
+def test_einsum_errors_are_runtime_errors_like_torch(eq, shapes, dtypes):
+    dtypes = dtypes or ("float32",) * len(shapes)
+    for lib in (torch, ng):
+        ops = [lib.ones(s, dtype=getattr(lib, d)) for s, d in zip(shapes, dtypes)]
+        with pytest.raises(RuntimeError):
+            lib.einsum(eq, *ops)
+
+
+_BETA0_CASES = {
+    "addmm": lambda L, x: L.addmm(x, L.ones(2, 3), L.ones(3, 4), beta=0),
+    "addmm_row": lambda L, x: L.addmm(x[0], L.ones(2, 3), L.ones(3, 4), beta=0, alpha=2),
+    "baddbmm": lambda L, x: L.baddbmm(x, L.ones(3, 2, 3), L.ones(3, 3, 4), beta=0),
+    "addmv": lambda L, x: L.addmv(x[:, 0], L.ones(2, 3), L.ones(3), beta=0),
+    "addr": lambda L, x: L.addr(x, L.ones(2), L.ones(4), beta=0, alpha=0.5),
+}
+
+
+@pytest.mark.parametrize("fn", _BETA0_CASES.values(), ids=_BETA0_CASES.keys())
+def test_beta_zero_ignores_nan_and_inf_in_input_like_torch(fn):
+    bad = np.array([[np.nan, np.inf, 1.0, -np.inf], [2.0, np.nan, 0.0, 1.0]])
+    x_t = torch.tensor(bad, dtype=torch.float32, requires_grad=True)
+    x_n = ng.tensor(bad, dtype=ng.float32, requires_grad=True)
+    out_t, out_n = fn(torch, x_t), fn(ng, x_n)
+    np.testing.assert_array_equal(out_n.detach().numpy(), out_t.detach().numpy())
+    out_t.sum().backward()
+    out_n.sum().backward()
+    np.testing.assert_array_equal(x_n.grad.numpy(), x_t.grad.numpy())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from helpers import check_op, check_tails
+from helpers import assert_like_torch, check_op, check_tails
 
 import nablagrad as ng
 
@@ -331,3 +331,44 @@ def test_cdist_zero_distances_and_errors():
         ng.cdist(ng.ones(2, 3), ng.ones(2, 4))
     with pytest.raises(RuntimeError, match="floating-point"):
         ng.cdist(ng.ones(2, 3).long(), ng.ones(2, 3).long())
+
+
+_NAN = float("nan")
+REDUCTION_EDGE_CASES = {
+    "median_dim_nan": lambda L: L.tensor(
+        [[1.0, _NAN, 3.0], [2.0, 5.0, 4.0], [_NAN, _NAN, 1]]
+    ).median(1),
+    "median_dim0_nan": lambda L: L.tensor(
+        [[1.0, _NAN, 3.0], [2.0, 5.0, 4.0], [_NAN, _NAN, 1]]
+    ).median(0),
+    "median_all_nan": lambda L: L.tensor([1.0, _NAN, 3.0]).median(),
+    "nanmedian_dim": lambda L: L.tensor([[1.0, _NAN, 3.0], [_NAN, _NAN, 1]]).nanmedian(1),
+    "median_empty": lambda L: L.tensor([]).median(),
+    "median_empty_2d": lambda L: L.zeros(0, 3).median(),
+    "median_empty_int": lambda L: L.tensor([], dtype=L.int64).median(),
+    "amax_empty_no_dim": lambda L: L.tensor([]).amax(),
+    "amin_empty_no_dim": lambda L: L.zeros(0, 3).amin(),
+    "amax_empty_dim": lambda L: L.zeros(0, 3).amax(0),
+    "nansum_keepdim": lambda L: L.tensor([[1.0, _NAN], [2.0, 3.0]]).nansum(dim=None, keepdim=True),
+    "nanmean_keepdim": lambda L: L.tensor([[1.0, _NAN], [2.0, 3.0]]).nanmean(keepdim=True),
+    "sum_empty_dims_all": lambda L: L.ones(2, 3).sum(dim=()),
+    "sum_empty_dims_keepdim": lambda L: L.ones(2, 3).sum(dim=[], keepdim=True),
+    "mean_empty_dims": lambda L: L.ones(2, 3).mean(dim=[]),
+    "amax_empty_dims": lambda L: L.arange(6.0).reshape(2, 3).amax(dim=[]),
+    "var_empty_dims": lambda L: L.arange(6.0).reshape(2, 3).var(dim=()),
+    "norm_empty_dims": lambda L: L.ones(2, 3).norm(dim=()),
+    "count_nonzero_empty_dims": lambda L: L.ones(2, 3).count_nonzero(dim=()),
+    "any_empty_dims_is_identity": lambda L: L.ones(2, 3).any(dim=()),
+}
+
+
+@pytest.mark.parametrize("fn", REDUCTION_EDGE_CASES.values(), ids=REDUCTION_EDGE_CASES.keys())
+def test_reduction_edge_cases_like_torch(fn):
+    assert_like_torch(fn)
+
+
+def test_median_gradient_goes_to_the_nan():
+    for lib in (torch, ng):
+        x = lib.tensor([[1.0, _NAN, 3.0], [2.0, 5.0, 4.0]], requires_grad=True)
+        x.median(1).values.sum().backward()
+        assert x.grad.tolist() == [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]

@@ -349,3 +349,32 @@ def test_tensor_of_out_of_range_ints_like_torch():
             torch.tensor(v, dtype=getattr(torch, dt))
         with pytest.raises(RuntimeError, match="without overflow"):
             ng.tensor(v, dtype=getattr(ng, dt))
+
+
+@pytest.mark.parametrize("other", [None, "a", [1, 2], (1, 2), object()])
+def test_equality_with_a_non_tensor_is_python_identity_like_torch(other):
+    # torch's comparisons return NotImplemented for these: == is False, != True, < TypeError
+    for lib in (torch, ng):
+        t = lib.tensor([1, 2])
+        assert (t == other) is False
+        assert (t != other) is True
+        assert t.__eq__(other) is NotImplemented
+        with pytest.raises(TypeError):
+            t < other  # noqa: B015
+
+
+def test_membership_errors_and_scalar_conversions_match_torch():
+    for lib in (torch, ng):
+        t = lib.arange(4)
+        assert (2 in t) and (lib.tensor(3) in t) and (5 not in t)
+        with pytest.raises(RuntimeError, match="only supports Tensor or scalar"):
+            "a" in t  # noqa: B015
+        with pytest.raises(RuntimeError):
+            lib.tensor([2, 3]) in t  # noqa: B015 - shapes do not broadcast
+        with pytest.raises(ValueError, match="only one element tensors"):
+            float(lib.tensor([1.0, 2.0]))
+        with pytest.raises(ValueError, match="only one element tensors"):
+            int(lib.tensor([1, 2]))
+        with pytest.raises(RuntimeError):
+            lib.tensor([1.0, 2.0]).item()
+        assert hash(t) == id(t)

@@ -156,13 +156,21 @@ def _atleast(t: Tensor, n: int) -> Tensor:
     return t.reshape(1, -1, 1) if t.ndim == 1 else t.reshape(*t.shape, 1)
 
 
+def _non_empty(tensors: Any, name: str) -> list:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return tensors
+
+
 def hstack(tensors: Any) -> Tensor:
-    ts = [t.reshape(1) if t.ndim == 0 else t for t in tensors]
+    ts = [t.reshape(1) if t.ndim == 0 else t for t in _non_empty(tensors, "hstack")]
     return sh.cat(ts, 0 if ts[0].ndim == 1 else 1)
 
 
 def vstack(tensors: Any) -> Tensor:
-    return sh.cat([_atleast(t.reshape(1) if t.ndim == 0 else t, 2) for t in tensors], 0)
+    ts = _non_empty(tensors, "vstack")
+    return sh.cat([_atleast(t.reshape(1) if t.ndim == 0 else t, 2) for t in ts], 0)
 
 
 row_stack = vstack
@@ -170,14 +178,15 @@ row_stack = vstack
 
 def dstack(tensors: Any) -> Tensor:
     ts = []
-    for t in tensors:
+    for t in _non_empty(tensors, "dstack"):
         t = t.reshape(1) if t.ndim == 0 else t
         ts.append(t.reshape(1, -1, 1) if t.ndim == 1 else (t.unsqueeze(-1) if t.ndim == 2 else t))
     return sh.cat(ts, 2)
 
 
 def column_stack(tensors: Any) -> Tensor:
-    return sh.cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
+    ts = _non_empty(tensors, "column_stack")
+    return sh.cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in ts], 1)
 
 
 def ravel(input: Tensor) -> Tensor:  # noqa: A002

@@ -175,6 +175,11 @@ def bitwise_not(x: Tensor) -> Tensor:
 
 
 def contains(x: Tensor, value: Any) -> bool:
-    """``value in x``: whether some element equals ``value``."""
-    v = value._data if isinstance(value, Tensor) else value
-    return bool((x._data == v).any())
+    """``value in x``: whether some element equals ``value`` (a Tensor that broadcasts with
+    ``x``, or a number)."""
+    if not isinstance(value, (Tensor, int, float, complex)):
+        raise RuntimeError(
+            "Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+            f"{type(value)}."
+        )
+    return bool(eq(x, value).any())

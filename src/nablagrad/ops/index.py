@@ -196,6 +196,12 @@ class SetItem(Function):
 # -- in-place changes of views (torch's CopySlices) ----------------------------------------------
 
 
+_OVERLAP_MESSAGE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
+
+
 def view_positions(base: Any, view: Any) -> Any:
     """The C-order flat index into ``base`` of every element of ``view``, an array that views
     ``base``'s memory (any slice, reshape, transpose or diagonal of it).
@@ -205,10 +211,7 @@ def view_positions(base: Any, view: Any) -> Any:
     (an expanded view), where an in-place write has no single meaning.
     """
     if any(s == 0 and n > 1 for n, s in zip(view.shape, view.strides)):
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a "
-            "single memory location. Please clone() the tensor before performing the operation."
-        )
+        raise RuntimeError(_OVERLAP_MESSAGE)
     offsets = _byte_offsets(view.shape, view.strides) + (
         backend.data_pointer(view) - backend.data_pointer(base)
     )
@@ -424,9 +427,11 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
     try:
         x._data[index] = v._data
     except ValueError as e:
-        raise ValueError(
-            f"cannot assign a value of shape {tuple(v.shape)} to x[{idx!r}] of a tensor of "
-            f"shape {tuple(x.shape)}: {e}"
+        if not x._data.flags.writeable:  # an expanded tensor: one memory slot, many elements
+            raise RuntimeError(_OVERLAP_MESSAGE) from None
+        raise RuntimeError(
+            f"shape mismatch: cannot assign a value of shape {tuple(v.shape)} to x[{idx!r}] of "
+            f"a tensor of shape {tuple(x.shape)}: {e}"
         ) from None
     x._version = fn_mod.tick()
 

@@ -51,7 +51,15 @@ def _inplace(op: Any, ufunc: str | None = None) -> Any:
                     "a leaf Variable that requires grad is being used in an in-place operation: "
                     "do parameter updates inside `with nablagrad.no_grad():`"
                 )
-            ix.rebind(self, lambda old: _cast_like(op(old, other, *args, **kwargs), old))
+            if other is self or any(
+                a is self for a in args
+            ):  # ``b.add_(b)``: both operands are the old b
+                ix.rebind(
+                    self,
+                    lambda old: _cast_like(_op_on_old(op, self, old, other, args, kwargs), old),
+                )
+            else:
+                ix.rebind(self, lambda old: _cast_like(op(old, other, *args, **kwargs), old))
             return self
         if ufunc is not None and not args and not kwargs and _write_elementwise(self, other, ufunc):
             return self
@@ -65,6 +73,13 @@ def _inplace(op: Any, ufunc: str | None = None) -> Any:
         return self
 
     return method
+
+
+def _op_on_old(op: Any, self: Tensor, old: Tensor, other: Any, args: tuple, kwargs: dict) -> Tensor:
+    """``op(self, other, *args)`` with every operand that is ``self`` read as ``old`` (its value
+    and history before the change), so ``x.add_(x)`` records ``old + old``."""
+    swap = lambda a: old if a is self else a  # noqa: E731
+    return op(old, swap(other), *map(swap, args), **kwargs)
 
 
 def _write_elementwise(self: Tensor, other: Any, ufunc: str) -> bool:
@@ -83,6 +98,8 @@ def _write_elementwise(self: Tensor, other: Any, ufunc: str) -> bool:
     elif type(other) in (float, int):
         value = data.dtype.type(other)
     else:
+        return False
+    if not data.flags.writeable:  # an expanded tensor: the general path raises torch's error
         return False
     getattr(get_array_module(data), ufunc)(data, value, out=data)
     self._version = _function.tick()
@@ -124,6 +141,8 @@ def _write_into(self: Tensor, values: Any) -> None:
     try:
         xp.copyto(self._data, values, casting="unsafe")
     except ValueError as e:
+        if not self._data.flags.writeable:
+            raise RuntimeError(ix._OVERLAP_MESSAGE) from None
         raise RuntimeError(
             f"cannot write in place into this tensor ({e}): clone() it first"
         ) from None
@@ -142,13 +161,20 @@ def _unary_inplace(op: Any) -> Any:
 
 
 def _fill_values(self: Tensor, values: Any) -> Tensor:
-    """Overwrite every element (not recorded); refused on a leaf that requires grad under grad."""
+    """Overwrite every element; refused on a leaf that requires grad under grad.  On a tensor
+    with history (or a view of one) the change is recorded, as torch does: the old values get
+    a zero gradient."""
+    values = get_array_module(self._data).asarray(values, dtype=self._data.dtype)
     if _function._grad_enabled and self._requires_grad:
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation: use "
-            "`with nablagrad.no_grad():` or write into x.data"
-        )
-    _write_into(self, get_array_module(self._data).asarray(values, dtype=self._data.dtype))
+        if self._ctx is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation: use "
+                "`with nablagrad.no_grad():` or write into x.data"
+            )
+        keep = Tensor._wrap(get_array_module(values).zeros(values.shape, dtype=bool))
+        ix.rebind(self, lambda old: ew.where(keep, old, Tensor._wrap(values)))
+        return self
+    _write_into(self, values)
     return self
 
 

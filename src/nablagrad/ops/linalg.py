@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import builtins
+import string
 from typing import Any
 
 from .. import _validate, parallel
 from ..autograd.function import Function
-from ..backend import np
+from ..backend import get_array_module, np
 from ..tensor import Tensor
+from . import elementwise as ew
 from . import reduce as rd
 from . import shape as sh
 from .shape import _axis
@@ -130,41 +132,186 @@ def outer(a: Tensor, b: Tensor) -> Tensor:
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
-def einsum(equation: str, *operands: Any) -> Tensor:
-    """Einstein summation over two operands, composed from permute, reshape and matmul-free ops.
-
-    Differentiable through broadcasting multiply and sum; suitable for small contractions.
+class Einsum(Function):
+    """``out = einsum(equation, *operands)`` for the equations :func:`einsum` reduces every
+    call to: an explicit ``->``, distinct subscripts within each operand, equal sizes for a
+    shared subscript, and every input subscript in the output or in another operand.  The
+    gradient of an operand is then the einsum of the output gradient with the other operands.
     """
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    lhs, _, rhs = equation.replace(" ", "").partition("->")
+
+    def forward(self, *arrays, equation=""):
+        self.equation = equation
+        # optimize: a contraction of two or more operands goes through tensordot (BLAS)
+        return get_array_module(arrays[0]).einsum(equation, *arrays, optimize=len(arrays) > 1)
+
+    def backward(self, g, out, *inputs):
+        lhs, rhs = self.equation.split("->")
+        specs = lhs.split(",")
+        grads = []
+        for i, spec in enumerate(specs):
+            if not self.needs(i):
+                grads.append(None)
+                continue
+            others = [j for j in range(len(specs)) if j != i]
+            eq = ",".join([rhs, *(specs[j] for j in others)]) + "->" + spec
+            grads.append(self.m.call(Einsum, g, *(inputs[j] for j in others), equation=eq))
+        return tuple(grads)
+
+
+def _einsum_sublists(args: tuple) -> tuple:
+    """``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (the sublist format) as an equation string
+    and its operands; ``Ellipsis`` in a sublist stands for ``...``."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def spec(sub: Any) -> str:
+        out = []
+        for v in sub:
+            if v is Ellipsis:
+                out.append("...")
+            elif isinstance(v, int) and 0 <= v < len(letters):
+                out.append(letters[v])
+            else:
+                raise RuntimeError(
+                    f"einsum(): expected subscript to be within the range [0, 52), but got {v}"
+                )
+        return "".join(out)
+
+    operands, specs = list(args[0::2]), [spec(s) for s in args[1::2]]
+    rhs = None
+    if len(operands) > len(specs):  # an odd count: the last item is the output sublist
+        rhs = spec(operands.pop())
+    eq = ",".join(specs) + ("" if rhs is None else "->" + rhs)
+    return eq, operands
+
+
+def _einsum_parse(equation: str, operands: tuple) -> tuple:
+    """The operands' subscripts (ellipses spelled out as letters the equation does not use)
+    and the output's, after torch's checks."""
+    lhs, arrow, rhs = equation.replace(" ", "").partition("->")
     ins = lhs.split(",")
     if len(ins) != len(operands):
-        raise ValueError(f"einsum: equation has {len(ins)} operands but {len(operands)} were given")
-    letters = sorted(set("".join(ins)))
-    if not _:
-        rhs = "".join(c for c in letters if "".join(ins).count(c) == 1)
-    order = list(rhs) + [c for c in letters if c not in rhs]
-    total = None
-    for spec, op in zip(ins, operands):
-        if len(spec) != op.ndim:
-            raise ValueError(
-                f"einsum: operand with shape {tuple(op.shape)} does not match {spec!r}"
+        which = "more" if len(operands) > len(ins) else "fewer"
+        raise RuntimeError(
+            f"einsum(): {which} operands were provided than specified in the equation"
+        )
+    for part in (*ins, rhs):
+        for c in part.replace("...", ""):
+            if c == ".":
+                raise RuntimeError("einsum(): found '.' that is not part of any ellipsis")
+            if not c.isalpha() or not c.isascii():
+                raise RuntimeError(f"einsum(): invalid subscript given at index of {c!r}")
+    unused = iter(c for c in string.ascii_letters if c not in equation)
+    ell_ndim = 0
+    for i, (spec, op) in enumerate(zip(ins, operands)):
+        named = len(spec.replace("...", ""))
+        if spec.count("...") > 1:
+            raise RuntimeError(
+                f"einsum(): found '.' for operand {i} for which an ellipsis was already found"
             )
-        perm = sorted(range(len(spec)), key=lambda i: order.index(spec[i]))
-        x = op.permute(*perm) if perm else op
-        present = [spec[i] for i in perm]
-        shape, j = [], 0
-        for c in order:
-            if j < len(present) and present[j] == c:
-                shape.append(x.shape[j])
-                j += 1
-            else:
-                shape.append(1)
-        x = x.reshape(*shape)
-        total = x if total is None else total * x
-    extra = tuple(range(len(rhs), len(order)))
-    return total.sum(extra) if extra else total
+        if "..." in spec:
+            if op.ndim < named:
+                raise RuntimeError(
+                    f"einsum(): the number of subscripts in the equation ({named}) is more than "
+                    f"the number of dimensions ({op.ndim}) for operand {i}"
+                )
+            ell_ndim = builtins.max(ell_ndim, op.ndim - named)
+        elif named != op.ndim:
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({named}) does not match "
+                f"the number of dimensions ({op.ndim}) for operand {i} and no ellipsis was given"
+            )
+    ell = "".join(next(unused) for _ in range(ell_ndim))
+    specs = []
+    for spec, op in zip(ins, operands):
+        n = op.ndim - len(spec.replace("...", ""))
+        specs.append(spec.replace("...", ell[ell_ndim - n :] if n else ""))
+    if arrow:
+        if rhs.count("...") > 1:
+            raise RuntimeError("einsum(): found '.' for output that is not part of any ellipsis")
+        out = rhs.replace("...", ell)
+        seen = "".join(specs)
+        for c in out:
+            if out.count(c) > 1:
+                raise RuntimeError(
+                    f"einsum(): output subscript {c} appears more than once in the output"
+                )
+            if c not in seen:
+                raise RuntimeError(
+                    f"einsum(): output subscript {c} does not appear in the equation for any "
+                    "input operand"
+                )
+    else:  # implicit output: the ellipsis dims, then the subscripts seen once, sorted
+        joined = "".join(specs)
+        out = ell + "".join(sorted(c for c in set(joined) if joined.count(c) == 1 and c not in ell))
+    return specs, out
+
+
+def einsum(*args: Any) -> Tensor:
+    """Einstein summation (torch.einsum): ``einsum("bij,bjk->bik", a, b)``, implicit output,
+    ellipses (``"...ij,...jk"``, broadcast like matmul's batch dims), repeated subscripts
+    within an operand (``"ii->i"`` is the diagonal, ``"ii"`` the trace), size-1 dims that
+    broadcast, and the sublist format ``einsum(a, [0, 1], b, [1, 2], [0, 2])``.
+
+    Each operand is first reduced on its own (diagonals taken, subscripts that nothing else
+    uses summed out, broadcast size-1 dims dropped); one ``Einsum`` node then contracts them.
+    """
+    if not args:
+        raise TypeError("einsum(): must specify the equation string and at least one operand")
+    if isinstance(args[0], str):
+        equation, operands = args[0], args[1:]
+        if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+            operands = tuple(operands[0])
+    else:
+        equation, operands = _einsum_sublists(args)
+    operands = tuple(operands)
+    for op in operands:
+        if not isinstance(op, Tensor):
+            raise TypeError(f"einsum(): expected Tensor operands, got {type(op).__name__}")
+    if not operands:
+        raise RuntimeError("einsum(): must provide at least one operand")
+    for op in operands[1:]:
+        if op._data.dtype != operands[0]._data.dtype:
+            raise RuntimeError(
+                f"expected scalar type {operands[0].dtype} but found {op.dtype}: einsum needs "
+                "operands of one dtype (convert with .to(...))"
+            )
+    specs, out = _einsum_parse(equation, operands)
+    ops = list(operands)
+    for i, (spec, x) in enumerate(zip(specs, ops)):  # repeated subscripts: the diagonal
+        while len(set(spec)) < len(spec):
+            c = next(c for c in spec if spec.count(c) > 1)
+            a, b = spec.index(c), spec.index(c, spec.index(c) + 1)
+            if x.shape[a] != x.shape[b]:
+                raise RuntimeError(
+                    f"einsum(): subscript {c} is repeated for operand {i} but the sizes don't "
+                    f"match, {x.shape[a]} != {x.shape[b]}"
+                )
+            x = x.diagonal(0, a, b)  # the diagonal becomes the last dim
+            spec = spec[:a] + spec[a + 1 : b] + spec[b + 1 :] + c
+        specs[i], ops[i] = spec, x
+    sizes: dict = {}
+    for i, (spec, x) in enumerate(zip(specs, ops)):
+        for c, n in zip(spec, x.shape):
+            if sizes.get(c, 1) not in (1, n) and n != 1:
+                raise RuntimeError(
+                    f"einsum(): subscript {c} has size {n} for operand {i} which does not "
+                    f"broadcast with previously seen size {sizes[c]}"
+                )
+            if n != 1 or c not in sizes:
+                sizes[c] = n
+    for i, (spec, x) in enumerate(zip(specs, ops)):
+        elsewhere = out + "".join(s for j, s in enumerate(specs) if j != i)
+        # a size-1 dim broadcast against a bigger one, and a subscript nothing else uses
+        drop = [k for k, c in enumerate(spec) if x.shape[k] == 1 and sizes[c] != 1]
+        alone = [k for k, c in enumerate(spec) if c not in elsewhere and k not in drop]
+        if alone:
+            x = x.sum(tuple(alone), keepdim=True)
+        if drop or alone:
+            keep = [k for k in range(len(spec)) if k not in drop and k not in alone]
+            x = x.reshape(tuple(x.shape[k] for k in keep))
+            spec = "".join(spec[k] for k in keep)
+        specs[i], ops[i] = spec, x
+    return Einsum.apply(*ops, equation=",".join(specs) + "->" + out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,7 +320,11 @@ def einsum(equation: str, *operands: Any) -> Tensor:
 
 
 def scaled_sum(input: Tensor, beta: float, prod: Tensor, alpha: float) -> Tensor:  # noqa: A002
-    """``beta * input + alpha * prod`` (the add*mm family), without a multiply for 1."""
+    """``beta * input + alpha * prod`` (the add*mm family), without a multiply for 1; with
+    ``beta=0`` ``input`` is ignored (NaN and inf in it do not propagate), as torch does."""
+    if beta == 0:  # input only broadcasts and gets a zero gradient
+        never = Tensor._wrap(get_array_module(prod._data).zeros((), dtype=bool))
+        return ew.where(never, input, prod if alpha == 1 else alpha * prod)
     return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
 
 

@@ -191,6 +191,15 @@ class Cumsum(Function):
 # ---------------------------------------------------------------------------------------------
 
 
+def reduced_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
+    """The axes a reduction runs over: ``normalize_dims``, except that an empty list of dims
+    means every dim (None), as torch's sum, mean, amax, std, var, norm and count_nonzero take
+    ``dim=()`` or ``dim=[]``."""
+    if dim is None:
+        return None
+    return normalize_dims(dim, ndim) or None
+
+
 def sum(
     x: Tensor,
     dim: Any = None,
@@ -206,7 +215,7 @@ def sum(
         x = x.to(dtype=dtype)
     elif x._data.dtype.kind in "biu":
         x = x.long()
-    return Sum.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return Sum.apply(x, axes=reduced_dims(dim, x.ndim), keepdim=keepdim)
 
 
 def mean(
@@ -227,7 +236,7 @@ def mean(
             f"mean(): could not infer output dtype. Input dtype must be floating point, got "
             f"{x.dtype}: call x.float().mean() or pass dtype=nablagrad.float32"
         )
-    return Mean.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return Mean.apply(x, axes=reduced_dims(dim, x.ndim), keepdim=keepdim)
 
 
 def prod(
@@ -311,7 +320,13 @@ def min(
 
 
 def _nonempty(x: Tensor, axes: Any, name: str) -> None:
-    """max/min have no identity: reducing an empty dimension is an error (as torch)."""
+    """max/min have no identity: reducing an empty dimension is an error (as torch: an
+    IndexError naming the dim, or a RuntimeError when no dim was given)."""
+    if axes is None and x._data.size == 0:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+            "the reduction dim with the 'dim' argument."
+        )
     for a in range(x.ndim) if axes is None else axes:
         if x.shape[a] == 0:
             raise IndexError(
@@ -322,14 +337,14 @@ def _nonempty(x: Tensor, axes: Any, name: str) -> None:
 
 @_validate.numpy_names
 def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
-    axes = None if dim in ((), None) else normalize_dims(dim, x.ndim)
+    axes = reduced_dims(dim, x.ndim)
     _nonempty(x, axes, "amax")
     return AMax.apply(x, axes=axes, keepdim=keepdim)
 
 
 @_validate.numpy_names
 def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
-    axes = None if dim in ((), None) else normalize_dims(dim, x.ndim)
+    axes = reduced_dims(dim, x.ndim)
     _nonempty(x, axes, "amin")
     return AMin.apply(x, axes=axes, keepdim=keepdim)
 
@@ -403,7 +418,7 @@ def var(
     elif correction is None:
         correction = 1
     _floating_only(x, "std and var")
-    axes = normalize_dims(dim, x.ndim)
+    axes = reduced_dims(dim, x.ndim)
     n = x._data.size if axes is None else int(_numel(x.shape, axes))
     centred = sub(x, mean(x, axes, keepdim=True))
     total = Sum.apply(mul(centred, centred), axes=axes, keepdim=keepdim)
@@ -461,7 +476,7 @@ def norm(
         p = 2.0
     if isinstance(p, str):
         raise ValueError(f"norm: unsupported p={p!r}; use a number, inf or 'fro'")
-    axes = normalize_dims(dim, x.ndim)
+    axes = reduced_dims(dim, x.ndim)
     p = float(p)
     if p == float("inf"):
         return AMax.apply(abs(x), axes=axes, keepdim=keepdim)
@@ -521,6 +536,6 @@ def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
 @_validate.numpy_names
 def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
     """The number of nonzero elements (along ``dim``), int64."""
-    axes = normalize_dims(dim, x.ndim)
+    axes = reduced_dims(dim, x.ndim)
     xp = get_array_module(x._data)
     return Tensor._wrap(xp.asarray((x._data != 0).sum(axis=axes)).astype("int64"))

@@ -234,10 +234,32 @@ def t(x: Tensor) -> Tensor:
     return transpose(x, 0, 1) if x.ndim == 2 else x
 
 
-def movedim(x: Tensor, source: int, destination: int) -> Tensor:
-    axes = list(range(x.ndim))
-    s = axes.pop(_validate.dim(source, x.ndim, "source", "movedim"))
-    axes.insert(_validate.dim(destination, x.ndim, "destination", "movedim"), s)
+def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
+    """Move dimension(s) ``source`` to position(s) ``destination`` (ints or equally long
+    sequences of ints); the other dimensions keep their order."""
+    if isinstance(source, int) and isinstance(destination, int):
+        axes = list(range(x.ndim))
+        s = axes.pop(_validate.dim(source, x.ndim, "source", "movedim"))
+        axes.insert(_validate.dim(destination, x.ndim, "destination", "movedim"), s)
+        return Permute.apply(x, axes=tuple(axes))
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({src} dims) should contain "
+            f"the same number of dims as destination ({dst} dims)"
+        )
+    src = [_validate.dim(d, x.ndim, "source", "movedim") for d in src]
+    dst = [_validate.dim(d, x.ndim, "destination", "movedim") for d in dst]
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({src})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
+    axes: list = [None] * x.ndim
+    for s, d in zip(src, dst):
+        axes[d] = s
+    rest = iter(a for a in range(x.ndim) if a not in src)
+    axes = [next(rest) if a is None else a for a in axes]
     return Permute.apply(x, axes=tuple(axes))
 
 
@@ -313,9 +335,11 @@ def cat(tensors: Any, dim: int = 0, *, axis: int | None = None) -> Tensor:
         dim = axis
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("cat: expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     dt = result_dtype(*tensors) if len(tensors) > 1 else tensors[0]._data.dtype
     tensors = [t if t._data.dtype == dt else t.to(dtype=dt) for t in tensors]
+    if any(t.ndim < 2 and t._data.size == 0 or t.ndim == 0 for t in tensors):
+        tensors = _legacy_cat_operands(tensors)
     ref = tensors[0]
     ax = _validate.dim(dim, ref.ndim)
     for i, t in enumerate(tensors):
@@ -329,12 +353,23 @@ def cat(tensors: Any, dim: int = 0, *, axis: int | None = None) -> Tensor:
     return Cat.apply(*tensors, axis=ax)
 
 
+def _legacy_cat_operands(tensors: list) -> list:
+    """torch's rules for odd ``cat`` operands: a 0-d tensor is refused, and a 1-D empty tensor
+    (``torch.tensor([])``, the usual start of an accumulating loop) is skipped whatever the
+    other shapes (it still took part in the dtype promotion)."""
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    kept = [t for t in tensors if t.ndim != 1 or t.shape[0]]
+    return kept or tensors[:1]
+
+
 @_validate.numpy_names
 def stack(tensors: Any, dim: int = 0) -> Tensor:
     """Join tensors of equal shape along a new dimension ``dim``."""
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("stack: expected a non-empty list of Tensors")
+        raise RuntimeError("stack expects a non-empty TensorList")
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise RuntimeError(

@@ -115,12 +115,11 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Sor
 
 @_validate.numpy_names
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
-    """The lower median (torch's): of all elements, or (values, indices) along ``dim``."""
-    if dim is None:
-        flat = input.reshape(-1)
-        return kthvalue(flat, (flat.shape[0] + 1) // 2, 0).values
-    ax = _axis(dim, input.ndim)
-    return kthvalue(input, (input.shape[ax] + 1) // 2, ax, keepdim)
+    """The lower median (torch's): of all elements, or (values, indices) along ``dim``; NaN
+    where the elements include NaN (``nanmedian`` skips them)."""
+    from . import stats
+
+    return stats.lower_median(input, dim, keepdim, skip_nan=False)
 
 
 @_validate.numpy_names
@@ -129,7 +128,7 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any 
     x = ew.where(cmp.isnan(input), zero, input) if input._data.dtype.kind == "f" else input
     if dtype is not None:
         x = x.to(dtype=dtype)
-    return rd.sum(x, dim, keepdim) if dim is not None else rd.sum(x)
+    return rd.sum(x, dim, keepdim)
 
 
 @_validate.numpy_names
@@ -140,7 +139,7 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
             f"nanmean(): expected input to have floating point dtype but got {input.dtype}"
         )
     keep = cmp.logical_not(cmp.isnan(input))
-    count = rd.sum(keep.to(dtype=input.dtype), dim, keepdim) if dim is not None else keep.sum()
+    count = rd.sum(keep.to(dtype=input.dtype), dim, keepdim)
     return nansum(input, dim, keepdim, dtype=dtype) / count
 
 

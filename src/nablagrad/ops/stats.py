@@ -240,30 +240,44 @@ def nanquantile(
 @_validate.numpy_names
 def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
     """The lower median ignoring NaN: of all elements, or ``(values, indices)`` along ``dim``."""
+    return lower_median(input, dim, keepdim, skip_nan=True)
+
+
+def lower_median(input: Tensor, dim: int | None, keepdim: bool, skip_nan: bool) -> Any:  # noqa: A002
+    """torch's median (``skip_nan=False``: NaN, at its first position, wherever the elements
+    include one) and nanmedian: of all elements (NaN for none), or ``(values, indices)``
+    along ``dim``."""
     xp = get_array_module(input._data)
     if dim is None:
         flat = input.reshape(-1)
-        if flat.shape[0] == 0:
-            return Tensor._wrap(xp.asarray(xp.nan, dtype=input._data.dtype))
-        return _nanmedian_along(flat, 0, False, xp).values
+        if flat.shape[0] == 0:  # torch: NaN, or the smallest integer for an integer dtype
+            kind = input._data.dtype.kind
+            empty = (
+                xp.nan if kind == "f" else (np.iinfo(input._data.dtype).min if kind in "iu" else 0)
+            )
+            return Tensor._wrap(xp.asarray(empty, dtype=input._data.dtype))
+        return _median_along(flat, 0, False, xp, skip_nan).values
     ax = _axis(dim, builtins.max(input.ndim, 1))
     if input.ndim == 0:
         return ValuesIndices(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
     if input.shape[ax] == 0:
         raise IndexError(f"median(): Expected reduction dim {ax} to have non-zero size.")
-    return _nanmedian_along(input, ax, keepdim, xp)
+    return _median_along(input, ax, keepdim, xp, skip_nan)
 
 
-def _nanmedian_along(x: Tensor, ax: int, keepdim: bool, xp: Any) -> ValuesIndices:
+def _median_along(x: Tensor, ax: int, keepdim: bool, xp: Any, skip_nan: bool) -> ValuesIndices:
     from . import sorting
 
-    order = sorting.argsort(x, ax, stable=True)._data  # NaN sort last
+    order = sorting.argsort(x, ax, stable=True)._data  # NaN sort last, in their order
+    n = x._data.shape[ax]
     valid = (
         (~xp.isnan(x._data)).sum(axis=ax, keepdims=True)
         if x._data.dtype.kind == "f"
-        else xp.full(x._data.shape[:ax] + (1,) + x._data.shape[ax + 1 :], x._data.shape[ax])
+        else xp.full(x._data.shape[:ax] + (1,) + x._data.shape[ax + 1 :], n)
     )
     k = xp.maximum((valid - 1) // 2, 0)
+    if not skip_nan:  # a slice with NaN: its first NaN, just after the numbers in the order
+        k = xp.where(valid < n, valid, k)
     idx = xp.take_along_axis(order, k, axis=ax)
     index = Tensor._wrap(idx)
     vals = ix.gather(x, ax, index)
