@@ -24,6 +24,9 @@ from .autograd import (
 )
 from .backend import (
     bool_,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
     device,
     dtype,
     float16,
@@ -35,6 +38,8 @@ from .backend import (
     int16,
     int32,
     int64,
+    memory_format,
+    preserve_format,
     set_default_device,
     set_default_dtype,
     uint8,

@@ -349,6 +349,40 @@ def default_float_np() -> np.dtype:
 
 
 # ---------------------------------------------------------------------------------------------
+# memory formats
+# ---------------------------------------------------------------------------------------------
+
+
+class memory_format:  # noqa: N801 - named like torch.memory_format
+    """How a tensor's elements are laid out in memory, as torch's: ``contiguous_format``
+    (row-major), ``channels_last`` (a 4-D tensor's strides in N, H, W, C order),
+    ``channels_last_3d`` (5-D: N, D, H, W, C) and ``preserve_format`` (the source's layout,
+    for ``clone`` and ``to``).  The values never change, only the strides.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.zeros(2, 3, 4, 5).contiguous(memory_format=torch.channels_last)
+        >>> x.stride(), x.is_contiguous(memory_format=torch.channels_last)
+        ((60, 1, 15, 3), True)
+    """
+
+    __slots__ = ("name", "axes")
+
+    def __init__(self, name: str, axes: tuple | None) -> None:
+        self.name = name
+        self.axes = axes  # the axes from outermost to innermost in memory, for channels_last*
+
+    def __repr__(self) -> str:
+        return f"nablagrad.{self.name}"
+
+
+contiguous_format = memory_format("contiguous_format", None)
+preserve_format = memory_format("preserve_format", None)
+channels_last = memory_format("channels_last", (0, 2, 3, 1))
+channels_last_3d = memory_format("channels_last_3d", (0, 2, 3, 4, 1))
+
+
+# ---------------------------------------------------------------------------------------------
 # devices
 # ---------------------------------------------------------------------------------------------
 

@@ -456,14 +456,26 @@ class Tensor:
         return self._data.dtype.kind == "f"
 
     def contiguous(self, memory_format: Any = None) -> Tensor:
-        """``self`` when its memory is already C-ordered, else a C-ordered copy (differentiable),
-        as torch: writing into the result of ``x.t().contiguous()`` leaves ``x`` alone."""
-        if self._data.flags.c_contiguous:
+        """``self`` when its memory is already laid out as ``memory_format`` asks (row-major by
+        default; ``channels_last``: N, H, W, C), else such a copy (differentiable), as torch:
+        writing into the result of ``x.t().contiguous()`` leaves ``x`` alone."""
+        if self.is_contiguous(memory_format=memory_format):
             return self
-        return _ops.clone(self)
+        if memory_format is backend.preserve_format:
+            raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+        return _ops.clone(self, _ops.layout_axes(self._data, memory_format))
 
-    def is_contiguous(self) -> bool:
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """Whether the elements lie in memory in ``memory_format``'s order without gaps
+        (row-major by default; ``channels_last`` for a 4-D tensor: N, H, W, C)."""
+        if memory_format is not None and not isinstance(memory_format, backend.memory_format):
+            raise TypeError(
+                f"memory_format must be a nablagrad.memory_format, got {memory_format!r}"
+            )
+        if memory_format is None or memory_format.axes is None:  # contiguous / preserve
+            return bool(self._data.flags.c_contiguous)
+        axes = memory_format.axes
+        return self._data.ndim == len(axes) and self._data.transpose(axes).flags.c_contiguous
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -568,8 +580,10 @@ class Tensor:
         device: Any = None,
         non_blocking: bool = False,
         copy: bool = False,
+        memory_format: Any = None,
     ) -> Tensor:
-        """Convert dtype and/or device: ``x.to(float64)``, ``x.to("cuda")``, ``x.to(other)``."""
+        """Convert dtype and/or device: ``x.to(float64)``, ``x.to("cuda")``, ``x.to(other)``;
+        ``memory_format=channels_last`` lays the result out as N, H, W, C."""
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
@@ -586,6 +600,8 @@ class Tensor:
             npd = backend.to_np_dtype(dtype)
             if npd != out._data.dtype:
                 out = _ops.cast(out, npd)
+        if memory_format is not None and memory_format is not backend.preserve_format:
+            out = out.contiguous(memory_format=memory_format)
         if copy and out is self:
             out = self.clone()
         return out
@@ -634,8 +650,12 @@ class Tensor:
         return self.to(device="cuda" if device is None else f"cuda:{int(device)}")
 
     def clone(self, *, memory_format: Any = None) -> Tensor:
-        """A copy with its own memory; gradients flow back to the original."""
-        return _ops.clone(self)
+        """A copy with its own memory; gradients flow back to the original.  By default
+        (``preserve_format``) a dense tensor keeps its layout (a transposed or channels-last
+        tensor's copy has the same strides), others are copied row-major, as torch."""
+        if memory_format is None:
+            memory_format = backend.preserve_format
+        return _ops.clone(self, _ops.layout_axes(self._data, memory_format))
 
     def __repr__(self) -> str:
         return _lazy.printing.tensor_repr(self)

@@ -218,4 +218,4 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
 
 
 def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:  # noqa: A002
-    return input.clone()
+    return input.clone(memory_format=memory_format)

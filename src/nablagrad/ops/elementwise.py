@@ -264,8 +264,15 @@ class Cast(Function):
 
 
 class Clone(Function):
-    def forward(self, x):
-        return x.copy()
+    """A copy, row-major or with its axes laid out in the order ``axes`` (outermost first:
+    (0, 2, 3, 1) is channels_last); the gradient passes through unchanged."""
+
+    def forward(self, x, axes=None):
+        if axes is None:
+            return x.copy()
+        xp = backend.get_array_module(x)
+        inverse = sorted(range(len(axes)), key=axes.__getitem__)
+        return xp.ascontiguousarray(x.transpose(axes)).transpose(inverse)
 
     def backward(self, g, out, x):
         return (g,)
@@ -294,9 +301,42 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
     return Tensor._wrap(x._data.astype(dtype))
 
 
-def clone(x: Tensor) -> Tensor:
-    """A copy with its own memory; gradients flow back to ``x``."""
-    return Clone.apply(x)
+def clone(x: Tensor, axes: tuple | None = None) -> Tensor:
+    """A copy with its own memory, row-major or laid out in the axis order ``axes``;
+    gradients flow back to ``x``."""
+    return Clone.apply(x) if axes is None else Clone.apply(x, axes=tuple(axes))
+
+
+def layout_axes(x: Any, fmt: Any) -> tuple | None:
+    """The axis order (outermost first) that memory format ``fmt`` asks for the array ``x``,
+    or None for row-major.  ``preserve_format`` keeps the order of ``x``'s strides when its
+    elements are dense and do not overlap (a transposed or channels-last tensor), as torch's
+    clone does; other arrays (broadcast, sliced) are copied row-major."""
+    if fmt is None or fmt is backend.contiguous_format:
+        return None
+    if fmt is backend.preserve_format:
+        if x.flags.c_contiguous or not _dense(x):
+            return None
+        return tuple(sorted(range(x.ndim), key=lambda a: -x.strides[a]))
+    if not isinstance(fmt, backend.memory_format):
+        raise TypeError(f"memory_format must be a nablagrad.memory_format, got {fmt!r}")
+    if x.ndim != len(fmt.axes):
+        raise RuntimeError(f"required rank {len(fmt.axes)} tensor to use {fmt.name} format")
+    return fmt.axes
+
+
+def _dense(x: Any) -> bool:
+    """Whether ``x``'s elements fill a block of memory without gaps or overlaps."""
+    if x.size <= 1:
+        return True
+    step = x.itemsize
+    for a in sorted(range(x.ndim), key=lambda a: x.strides[a]):
+        if x.shape[a] == 1:
+            continue
+        if x.strides[a] != step:
+            return False
+        step *= x.shape[a]
+    return True
 
 
 def to_device(x: Tensor, device: Any) -> Tensor:

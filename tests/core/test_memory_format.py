@@ -1,0 +1,95 @@
+"""Memory formats (``contiguous_format``, ``channels_last``, ``channels_last_3d``,
+``preserve_format``) against torch: strides, values and gradients of ``contiguous``, ``clone``
+and ``to``, ``is_contiguous``, and the errors."""
+
+import numpy as np
+import pytest
+import torch
+
+import nablagrad as ng
+
+
+def _both(fn):
+    x = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+    return fn(ng, ng.tensor(x)), fn(torch, torch.tensor(x))
+
+
+CASES = {
+    "contiguous channels_last": lambda L, x: x.contiguous(memory_format=L.channels_last),
+    "contiguous of transposed": lambda L, x: x.transpose(1, 2).contiguous(),
+    "contiguous contiguous_format": lambda L, x: x.permute(0, 2, 3, 1).contiguous(
+        memory_format=L.contiguous_format
+    ),
+    "to channels_last": lambda L, x: x.to(memory_format=L.channels_last),
+    "to float64 channels_last": lambda L, x: x.to(L.float64, memory_format=L.channels_last),
+    "clone keeps a transposed layout": lambda L, x: x.transpose(1, 3).clone(),
+    "clone keeps channels_last": lambda L, x: x.contiguous(memory_format=L.channels_last).clone(),
+    "clone of a slice is row-major": lambda L, x: x[:, :, ::2].clone(),
+    "clone of a broadcast is row-major": lambda L, x: x[:, :1].expand(2, 3, 4, 5).clone(),
+    "clone contiguous_format": lambda L, x: x.transpose(1, 3).clone(
+        memory_format=L.contiguous_format
+    ),
+    "clone channels_last": lambda L, x: x.clone(memory_format=L.channels_last),
+    "torch.clone preserve": lambda L, x: L.clone(x.permute(3, 2, 1, 0)),
+    "channels_last_3d": lambda L, x: x.reshape(2, 3, 2, 2, 5).contiguous(
+        memory_format=L.channels_last_3d
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_layout_matches_torch(name):
+    n, t = _both(CASES[name])
+    assert n.stride() == t.stride(), name
+    assert n.shape == tuple(t.shape)
+    np.testing.assert_array_equal(n.numpy(), t.numpy())
+    assert n.is_contiguous() == t.is_contiguous()
+    for fmt in ("channels_last", "contiguous_format", "preserve_format"):
+        if n.ndim == 4 or fmt != "channels_last":
+            assert n.is_contiguous(memory_format=getattr(ng, fmt)) == t.is_contiguous(
+                memory_format=getattr(torch, fmt)
+            ), (name, fmt)
+
+
+def test_contiguous_returns_self_when_already_laid_out():
+    x = ng.zeros(2, 3, 4, 5).contiguous(memory_format=ng.channels_last)
+    assert x.contiguous(memory_format=ng.channels_last) is x
+    y = ng.zeros(2, 3)
+    assert y.contiguous() is y and y.contiguous(memory_format=ng.preserve_format) is y
+
+
+def test_gradients_pass_through_a_layout_change():
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 5)).astype(np.float32)
+    xn = ng.tensor(x, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True)
+    w = np.arange(120, dtype=np.float32).reshape(2, 3, 4, 5)
+    (xn.contiguous(memory_format=ng.channels_last) * ng.tensor(w)).sum().backward()
+    (xt.contiguous(memory_format=torch.channels_last) * torch.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(xn.grad.numpy(), xt.grad.numpy())
+    # a channels-last input through a convolution: torch's values
+    conv_t = torch.nn.Conv2d(3, 4, 3)
+    conv_n = ng.nn.Conv2d(3, 4, 3)
+    conv_n.load_state_dict({k: v.detach().numpy() for k, v in conv_t.state_dict().items()})
+    out_n = conv_n(ng.tensor(x).contiguous(memory_format=ng.channels_last))
+    out_t = conv_t(torch.tensor(x).contiguous(memory_format=torch.channels_last))
+    np.testing.assert_allclose(out_n.detach().numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_errors_match_torch():
+    for lib in (ng, torch):
+        x = lib.zeros(3, 4, 5)
+        with pytest.raises(RuntimeError, match="required rank 4 tensor to use channels_last"):
+            x.contiguous(memory_format=lib.channels_last)
+        with pytest.raises(RuntimeError, match="required rank 5 tensor to use channels_last_3d"):
+            x.clone(memory_format=lib.channels_last_3d)
+        with pytest.raises(RuntimeError, match="preserve memory format is unsupported"):
+            x.transpose(0, 1).contiguous(memory_format=lib.preserve_format)
+    with pytest.raises(TypeError, match="memory_format"):
+        ng.zeros(2, 2).is_contiguous(memory_format="channels_last")
+
+
+def test_repr_and_module_to():
+    assert repr(ng.channels_last) == "nablagrad.channels_last"
+    assert isinstance(ng.preserve_format, ng.memory_format)
+    m = ng.nn.Conv2d(3, 4, 3)
+    assert m.to(memory_format=ng.channels_last) is m  # accepted, as torch's
