@@ -135,7 +135,9 @@ def test_bad_arguments_are_clear():
         DataLoader(ng_ds, batch_size=0)
     with pytest.raises(ValueError, match="mutually exclusive"):
         DataLoader(ng_ds, shuffle=True, sampler=[0, 1])
-    with pytest.raises(AssertionError, match="Size mismatch"):  # torch's type
+    with pytest.raises(AssertionError, match="Size mismatch"):  # torch's type ...
+        TensorDataset(ng.zeros(3, 2), ng.zeros(4))
+    with pytest.raises(ValueError, match="first dimension"):  # ... and still a ValueError
         TensorDataset(ng.zeros(3, 2), ng.zeros(4))
     with pytest.raises(IndexError, match="out of range"):
         ng_ds[4]

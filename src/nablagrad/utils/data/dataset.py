@@ -39,6 +39,11 @@ __all__ = [
 ]
 
 
+class DataSetError(ValueError, AssertionError):
+    """A badly built data set.  torch raises ``AssertionError`` for these; this is both that
+    and a ``ValueError`` (nablagrad's type for bad configuration), so either catches it."""
+
+
 class Dataset:
     """Base class of map-style data sets: override ``__getitem__`` and (usually) ``__len__``.
 
@@ -93,14 +98,14 @@ class ChainDataset(IterableDataset):
     def __iter__(self) -> Any:
         for d in self.datasets:
             if not isinstance(d, IterableDataset):  # torch checks (and fails) while iterating
-                raise AssertionError("ChainDataset only supports IterableDataset")
+                raise DataSetError("ChainDataset only supports IterableDataset")
             yield from d
 
     def __len__(self) -> int:
         total = 0
         for d in self.datasets:
             if not isinstance(d, IterableDataset):
-                raise AssertionError("ChainDataset only supports IterableDataset")
+                raise DataSetError("ChainDataset only supports IterableDataset")
             total += len(d)
         return total
 
@@ -156,7 +161,7 @@ class TensorDataset(Dataset):
             )
         if len({t.shape[0] for t in self.tensors}) > 1:
             shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)
-            raise AssertionError(
+            raise DataSetError(
                 f"Size mismatch between tensors: all tensors need the same first dimension "
                 f"(one row per sample), got shapes {shapes}"
             )
@@ -248,9 +253,9 @@ class ConcatDataset(Dataset):
     def __init__(self, datasets: Sequence[Any]) -> None:
         self.datasets = list(datasets)
         if not self.datasets:  # torch's errors are AssertionErrors
-            raise AssertionError("datasets should not be an empty iterable")
+            raise DataSetError("datasets should not be an empty iterable")
         if any(isinstance(d, IterableDataset) for d in self.datasets):
-            raise AssertionError("ConcatDataset does not support IterableDataset")
+            raise DataSetError("ConcatDataset does not support IterableDataset")
         self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]).tolist())
 
     def __len__(self) -> int:
