@@ -519,6 +519,20 @@ def bernoulli(p: Tensor, *, generator: Generator | None = None) -> Tensor:
     return Tensor._wrap(backend.to_device(draws.astype(p._data.dtype), p.device))
 
 
+def _multinomial_row(rng: Any, p: Any, num_samples: int, replacement: bool) -> Any:
+    """``num_samples`` category indices of one row of non-negative weights ``p``.
+
+    Without replacement, as torch, more samples than there are positive weights may be
+    drawn: the positive-weight categories come first (in weighted random order), then the
+    zero-weight ones."""
+    positive = np.flatnonzero(p > 0)
+    if replacement or num_samples <= len(positive):
+        return rng.choice(len(p), num_samples, replace=replacement, p=p / p.sum())
+    first = rng.choice(len(p), len(positive), replace=False, p=p / p.sum())
+    rest = rng.permutation(np.flatnonzero(p <= 0))[: num_samples - len(positive)]
+    return np.concatenate([first, rest])
+
+
 def multinomial(
     probs: Tensor,
     num_samples: int,
@@ -545,14 +559,12 @@ def multinomial(
         raise RuntimeError(
             "multinomial(): invalid multinomial distribution (sum of probabilities <= 0)"
         )
-    if not replacement and num_samples > (rows > 0).sum(axis=1).min():
+    if not replacement and num_samples > p.shape[-1]:
         raise RuntimeError(
             "multinomial(): cannot sample n_sample > prob_dist.size(-1) samples without "
             f"replacement (num_samples={num_samples}): pass replacement=True"
         )
-    out = np.stack(
-        [rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows]
-    )
+    out = np.stack([_multinomial_row(rng, r, num_samples, replacement) for r in rows])
     return Tensor._wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))
 
 

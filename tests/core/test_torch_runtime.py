@@ -192,5 +192,9 @@ def test_weighted_random_sampler_follows_the_weights():
     for bad in (dict(weights=[1.0], num_samples=0), dict(weights=[[1.0]], num_samples=1)):
         with pytest.raises(ValueError):
             ndata.WeightedRandomSampler(**bad)
+    # as torch: a zero weight is drawn last without replacement, and too many draws raise
+    # when iterating (torch.multinomial's check), not at construction
+    assert list(ndata.WeightedRandomSampler([1.0, 0.0], 2, replacement=False)) == [0, 1]
+    too_many = ndata.WeightedRandomSampler([1.0, 0.0], 3, replacement=False)
     with pytest.raises(RuntimeError, match="without replacement"):
-        ndata.WeightedRandomSampler([1.0, 0.0], 2, replacement=False)
+        list(too_many)

@@ -57,7 +57,12 @@ def test_normal_validates_scale_and_python_numbers():
     with pytest.raises(ValueError, match="scale"):
         nd.Normal(0.0, -1.0)
     d = nd.Normal(0.0, 1.0)
-    assert d.batch_shape == () and d.log_prob(0.0).item() == pytest.approx(-0.9189385)
+    assert d.batch_shape == () and d.log_prob(ng.tensor(0.0)).item() == pytest.approx(-0.9189385)
+    # torch: a number is refused when validating, accepted without validation
+    with pytest.raises(ValueError, match="must be a Tensor"):
+        d.log_prob(0.0)
+    lenient = nd.Normal(0.0, 1.0, validate_args=False)
+    assert lenient.log_prob(0.0).item() == pytest.approx(-0.9189385)
 
 
 def test_uniform_matches_torch():
@@ -146,8 +151,10 @@ def test_multinomial_matches_torch():
         d2.log_prob(ng.tensor([[3.0, 0.0], [1.0, 2.0]])),
         t2.log_prob(torch.tensor([[3.0, 0.0], [1.0, 2.0]])),
     )
+    with pytest.raises(ValueError):  # torch's support: counts summing to at most total_count
+        d.log_prob(ng.tensor([2.0, 2.0, 1.0]))
     with pytest.raises(ValueError):
-        d.log_prob(ng.tensor([1.0, 1.0, 1.0]))  # does not sum to total_count
+        t.log_prob(torch.tensor([2.0, 2.0, 1.0]))
 
 
 def test_multinomial_sampling_as_in_the_book():
@@ -169,3 +176,90 @@ def test_distributions_submodules_exist_like_torch():
 
     for name in ("Normal", "Uniform", "Bernoulli", "Categorical", "Multinomial", "Distribution"):
         assert hasattr(ng.distributions, name) and hasattr(td, name)
+
+
+# -- differential checks against torch.distributions (diff-data) -------------------------------
+
+
+def _both(fn):
+    return fn(torch, torch.distributions), fn(ng, nd)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda t, D: D.Normal(float("nan"), 1.0),
+        lambda t, D: D.Bernoulli(logits=float("nan")),
+        lambda t, D: D.Categorical(logits=t.tensor([float("nan"), 0.0])),
+        lambda t, D: D.Normal(0.0, 1.0).log_prob(t.tensor(float("nan"))),
+        lambda t, D: D.Normal(0.0, 1.0).cdf(t.tensor(float("nan"))),
+        lambda t, D: D.Normal(t.zeros(3), 1.0).log_prob(t.zeros(2)),
+        lambda t, D: D.Uniform(0.0, 1.0).cdf(t.tensor(1.5)),
+        lambda t, D: D.Uniform(t.tensor([0.0, 1.0]), t.tensor([1.0, 3.0])).cdf(t.tensor(0.3)),
+        lambda t, D: D.Multinomial(2, probs=t.tensor([0.5, 0.5])).log_prob(t.tensor([1.0, 2.0])),
+    ],
+)
+def test_validation_errors_match_torch(make):
+    for t, D in ((torch, torch.distributions), (ng, nd)):
+        with pytest.raises(ValueError):
+            make(t, D)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # the closed support: value == high is valid (density 0), as torch
+        lambda t, D: D.Uniform(0.0, 1.0).log_prob(t.tensor([0.0, 1.0])),
+        # a count vector summing to less than total_count is inside torch's support
+        lambda t, D: D.Multinomial(2, probs=t.tensor([0.5, 0.5])).log_prob(t.tensor([1.0, 0.0])),
+        # zero probabilities log to log(eps), not log(tiny)
+        lambda t, D: D.Categorical(t.tensor([0.0, 1.0])).log_prob(t.tensor(0)),
+        # a 0-d Bernoulli's entropy and an unvalidated log_prob of a non-binary value
+        lambda t, D: D.Bernoulli(0.3).entropy(),
+        lambda t, D: D.Bernoulli(0.3, validate_args=False).log_prob(t.tensor(0.5)),
+        lambda t, D: D.Bernoulli(t.tensor([0.2, 0.7])).param_shape,
+        lambda t, D: D.kl_divergence(D.Normal(0.0, 1.0), D.Normal(1.0, 2.0)),
+        lambda t, D: D.kl_divergence(D.Uniform(0.0, 1.0), D.Uniform(-1.0, 2.0)),
+        lambda t, D: D.kl_divergence(D.Uniform(-1.0, 2.0), D.Uniform(0.0, 1.0)),
+        lambda t, D: D.kl_divergence(D.Bernoulli(t.tensor([0.3, 0.0])), D.Bernoulli(0.6)),
+        lambda t, D: D.kl_divergence(
+            D.Categorical(t.tensor([0.3, 0.7, 0.0])), D.Categorical(t.tensor([0.5, 0.25, 0.25]))
+        ),
+        lambda t, D: D.kl_divergence(D.Normal(0.0, 1.0), D.Uniform(0.0, 1.0)),
+        lambda t, D: D.kl_divergence(D.Uniform(0.0, 1.0), D.Normal(0.3, 2.0)),
+        lambda t, D: D.Normal(t.tensor([0.0, 1.0]), 1.0).expand((3, 2)).sample().shape,
+        lambda t, D: D.Categorical(t.tensor([0.2, 0.8])).expand((4,)).log_prob(t.arange(4) % 2),
+        lambda t, D: D.Multinomial(3, t.tensor([0.2, 0.8])).expand((5,)).sample((2,)).shape,
+        lambda t, D: D.Bernoulli(t.tensor([0.2])).expand((3,)).mean,
+    ],
+)
+def test_values_match_torch(make):
+    theirs, ours = _both(make)
+    if isinstance(theirs, torch.Tensor):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+    else:
+        assert tuple(ours) == tuple(theirs)
+
+
+def test_api_errors_match_torch():
+    for t, D in ((torch, torch.distributions), (ng, nd)):
+        with pytest.raises(TypeError):  # sample_shape must be a shape, not an int
+            D.Normal(0.0, 1.0).sample(3)
+        with pytest.raises(TypeError):
+            D.Categorical(t.tensor([0.5, 0.5])).sample(3)
+        with pytest.raises(NotImplementedError):
+            D.Normal(0.0, 1.0).enumerate_support()
+        with pytest.raises(NotImplementedError):
+            D.kl_divergence(D.Categorical(t.tensor([0.5, 0.5])), D.Normal(0.0, 1.0))
+        with pytest.raises(RuntimeError):
+            D.Normal(t.zeros(2), 1.0).expand((4,))
+
+
+def test_multinomial_entropy_gradient_matches_torch_at_even_odds():
+    """At p = 1/2 the logit is 0, where torch's max(logit, 0) has gradient 1/2."""
+    grads = []
+    for t, D in ((torch, torch.distributions), (ng, nd)):
+        p = t.tensor([0.2, 0.3, 0.5], dtype=t.float64, requires_grad=True)
+        D.Multinomial(4, probs=p).entropy().backward()
+        grads.append(p.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)

@@ -4,6 +4,9 @@ init and nn.utils."""
 import copy
 import math
 import pickle
+import signal
+import warnings
+from contextlib import nullcontext
 
 import numpy as np
 import pytest
@@ -234,6 +237,52 @@ def test_init_functions():
     assert w.numpy().min() >= -2 and w.numpy().max() <= -1
     with pytest.raises(ValueError, match="fewer than 2"):
         nn.init.xavier_uniform_(ng.empty(3))
+
+
+def test_orthogonal_of_an_empty_tensor_is_a_no_op_as_torch():
+    for lib in (torch, ng):
+        w = lib.empty(0, 3)
+        assert lib.nn.init.orthogonal_(w) is w and tuple(w.shape) == (0, 3)
+
+
+@pytest.mark.parametrize(
+    "mean, std, a, b", [(10.0, 1.0, -2.0, 2.0), (0.0, 1.0, 2.0, 3.0), (0.0, 1.0, -10.0, -9.0)]
+)
+def test_trunc_normal_far_from_the_mean_is_torchs_truncated_normal(mean, std, a, b):
+    """A window in the normal's far tail: torch samples it by uniform proposals; redrawing
+    from the normal until every value lands inside never finishes."""
+
+    def stuck(*_):
+        raise TimeoutError("trunc_normal_ did not finish")
+
+    old = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(20)
+    try:
+        far = mean > b + 2 * std
+        with pytest.warns(UserWarning, match="more than 2 std") if far else nullcontext():
+            ours = nn.init.trunc_normal_(ng.empty(100_000), mean, std, a, b).numpy()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = torch.nn.init.trunc_normal_(torch.empty(100_000), mean, std, a, b).numpy()
+    assert ours.min() >= a and ours.max() <= b
+    np.testing.assert_allclose(ours.mean(), theirs.mean(), atol=0.01 * (b - a))
+    np.testing.assert_allclose(ours.std(), theirs.std(), rtol=0.03)
+
+
+def test_random_fill_argument_errors_match_torch():
+    for lib in (torch, ng):
+        with pytest.raises(RuntimeError):
+            lib.nn.init.uniform_(lib.empty(3), 2.0, 1.0)
+        with pytest.raises(RuntimeError):
+            lib.nn.init.normal_(lib.empty(3), 0.0, -1.0)
+        for dtype in (lib.int64, lib.bool, lib.uint8):
+            with pytest.raises(NotImplementedError):
+                lib.empty(3, dtype=dtype).uniform_()
+            with pytest.raises(NotImplementedError):
+                lib.empty(3, dtype=dtype).normal_()
 
 
 def test_clip_grad_and_vectors():

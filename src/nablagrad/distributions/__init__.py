@@ -13,12 +13,22 @@ Example:
 
 from __future__ import annotations
 
-from . import bernoulli, categorical, distribution, multinomial, normal, uniform
+from . import bernoulli, categorical, distribution, kl, multinomial, normal, uniform
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .distribution import Distribution
+from .kl import kl_divergence, register_kl
 from .multinomial import Multinomial
 from .normal import Normal
 from .uniform import Uniform
 
-__all__ = ["Distribution", "Normal", "Uniform", "Bernoulli", "Categorical", "Multinomial"]
+__all__ = [
+    "Distribution",
+    "Normal",
+    "Uniform",
+    "Bernoulli",
+    "Categorical",
+    "Multinomial",
+    "kl_divergence",
+    "register_kl",
+]

@@ -7,7 +7,7 @@ from typing import Any
 from .. import creation
 from ..nn import functional as F
 from ..ops import elementwise as ew
-from ..tensor import Tensor
+from ..tensor import Size, Tensor
 from .distribution import Distribution, as_param, clamp_probs
 
 __all__ = ["Bernoulli"]
@@ -18,6 +18,7 @@ class Bernoulli(Distribution):
 
     arg_constraints = {"probs": "unit_interval", "logits": "real"}
     has_enumerate_support = True
+    _params = ("probs", "logits")
 
     def __init__(
         self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
@@ -37,6 +38,13 @@ class Bernoulli(Distribution):
         if probs is not None:
             ok = (self.probs >= 0) & (self.probs <= 1)
             self._check_param("probs", ok, self.probs, "Interval(lower_bound=0.0, upper_bound=1.0)")
+        else:
+            self._check_param("logits", self.logits == self.logits, self.logits, "Real()")
+
+    @property
+    def param_shape(self) -> Size:
+        """The shape of ``probs`` (and ``logits``)."""
+        return self.probs.shape
 
     @property
     def mean(self) -> Tensor:
@@ -55,10 +63,11 @@ class Bernoulli(Distribution):
         p = self.probs.detach().expand(*shape) if shape else self.probs.detach()
         return creation.bernoulli(p.contiguous() if hasattr(p, "contiguous") else p)
 
+    def _support_check(self, value: Tensor) -> tuple[Tensor, str]:
+        return (value == 0) | (value == 1), "Boolean()"
+
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)
-        if self._validate_args:
-            self._check((value == 0) | (value == 1), value, "Boolean()")
         logits, value = self.logits, value.to(dtype=self.logits.dtype)
         from ..ops import shape as sh
 

@@ -12,7 +12,7 @@ from ..ops import index as ix
 from ..ops import reduce as rd
 from ..ops import shape as sh
 from ..tensor import Size, Tensor
-from .distribution import Distribution, as_param
+from .distribution import Distribution, as_param, clamp_probs
 
 __all__ = ["Categorical"]
 
@@ -29,6 +29,8 @@ class Categorical(Distribution):
 
     arg_constraints = {"probs": "simplex", "logits": "real_vector"}
     has_enumerate_support = True
+    _params = ("probs", "logits")
+    _param_event_dims = 1
 
     def __init__(
         self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
@@ -44,12 +46,16 @@ class Categorical(Distribution):
                 self._validate_args = True
                 self._check_param("probs", ok, probs, "Simplex()")
             self.probs = probs / probs.sum(-1, keepdim=True)
-            p = ew.clamp(self.probs, float(np.finfo(self.probs._data.dtype).tiny), None)
-            self.logits = ew.log(p)
+            self.logits = ew.log(clamp_probs(self.probs))  # torch: zero probs log to log(eps)
         else:
             (logits,) = as_param(logits)
             if logits.ndim < 1:
                 raise ValueError("`logits` parameter must be at least one-dimensional.")
+            if self._validate(validate_args):
+                self._validate_args = True
+                self._check_param(
+                    "logits", logits == logits, logits, "IndependentConstraint(Real(), 1)"
+                )
             self.logits = logits - rd.logsumexp(logits, -1, keepdim=True)
             self.probs = self.logits.softmax(-1)
         param = self.probs if probs is not None else self.logits
@@ -76,25 +82,23 @@ class Categorical(Distribution):
         return creation.full(tuple(self.batch_shape), math.nan, dtype=self.probs.dtype)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
-        if isinstance(sample_shape, int):
-            sample_shape = (sample_shape,)
+        self._extended_shape(sample_shape)  # torch's check of sample_shape
         n = int(np.prod(tuple(sample_shape))) if len(tuple(sample_shape)) else 1
         probs2d = self.probs.detach().reshape(-1, self._num_events)
         draws = creation.multinomial(probs2d, n, True)  # (batch, n)
         out = draws.t().reshape(tuple(sample_shape) + tuple(self.batch_shape))
         return out
 
+    def _support_check(self, value: Tensor) -> tuple[Tensor, str]:
+        ok = (
+            (value >= 0)
+            & (value < self._num_events)
+            & (value == value.floor() if value.is_floating_point() else value >= 0)
+        )
+        return ok, f"IntegerInterval(lower_bound=0, upper_bound={self._num_events - 1})"
+
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)
-        if self._validate_args:
-            ok = (
-                (value >= 0)
-                & (value < self._num_events)
-                & (value == value.floor() if value.is_floating_point() else value >= 0)
-            )
-            self._check(
-                ok, value, f"IntegerInterval(lower_bound=0, upper_bound={self._num_events - 1})"
-            )
         v = value.to(dtype=np.int64).unsqueeze(-1)
         v, log_pmf = sh.broadcast_tensors(v, self.logits)
         v = v[..., :1]

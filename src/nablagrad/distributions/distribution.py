@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -42,6 +43,7 @@ class Distribution:
 
     has_rsample = False
     has_enumerate_support = False
+    _params: tuple[str, ...] = ()  # the parameter tensors expand() broadcasts
     _validate_args_default = True
     arg_constraints: dict[str, Any] = {}
 
@@ -61,6 +63,20 @@ class Distribution:
     def set_default_validate_args(value: bool) -> None:
         Distribution._validate_args_default = bool(value)
 
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
+        """A new distribution with its parameters broadcast (as views) to ``batch_shape``;
+        a size that cannot be broadcast is a RuntimeError, as ``Tensor.expand``."""
+        batch_shape = Size(tuple(batch_shape))
+        new = copy.copy(self)
+        for name in self._params:
+            param = getattr(self, name)
+            trailing = tuple(param.shape[param.ndim - self._param_event_dims :])
+            setattr(new, name, param.expand(*(tuple(batch_shape) + trailing)))
+        new._batch_shape = batch_shape
+        return new
+
+    _param_event_dims = 0  # trailing parameter dims that are not batch dims (categories)
+
     @property
     def batch_shape(self) -> Size:
         return self._batch_shape
@@ -70,8 +86,11 @@ class Distribution:
         return self._event_shape
 
     def _extended_shape(self, sample_shape: Any = ()) -> tuple:
-        if isinstance(sample_shape, int):
-            sample_shape = (sample_shape,)
+        if isinstance(sample_shape, int):  # torch.Size(3) is a TypeError too
+            raise TypeError(
+                f"sample_shape must be a tuple or Size of ints, got the int {sample_shape}: "
+                f"write ({sample_shape},)"
+            )
         return tuple(sample_shape) + tuple(self._batch_shape) + tuple(self._event_shape)
 
     @property
@@ -108,6 +127,9 @@ class Distribution:
     def entropy(self) -> Tensor:
         raise NotImplementedError
 
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no finite support to enumerate")
+
     def perplexity(self) -> Tensor:
         return ew.exp(self.entropy())
 
@@ -117,10 +139,37 @@ class Distribution:
     def icdf(self, value: Tensor) -> Tensor:
         raise NotImplementedError
 
-    def _value(self, value: Any) -> Tensor:
+    def _value(self, value: Any, check: bool = True) -> Tensor:
+        """``value`` checked as torch's ``_validate_sample`` does when validating (a Tensor,
+        broadcastable with ``batch_shape + event_shape``, inside the support: ValueError
+        otherwise); without validation (or ``check=False``, for ``icdf``), numbers are
+        accepted and made tensors."""
         if not isinstance(value, Tensor):
-            value = creation.tensor(value, dtype=get_default_dtype())
+            if self._validate_args and check:
+                raise ValueError("The value argument to log_prob must be a Tensor")
+            return creation.tensor(value, dtype=get_default_dtype())
+        if self._validate_args and check:
+            event = tuple(self._event_shape)
+            actual = tuple(value.shape)
+            if actual[len(actual) - len(event) :] != event or len(actual) < len(event):
+                raise ValueError(
+                    f"The right-most size of value must match event_shape: {actual} vs {event}."
+                )
+            expected = tuple(self._batch_shape) + event
+            for i, j in zip(reversed(actual), reversed(expected)):
+                if i != 1 and j != 1 and i != j:
+                    raise ValueError(
+                        "Value is not broadcastable with batch_shape+event_shape: "
+                        f"{actual} vs {expected}."
+                    )
+            checked = self._support_check(value)
+            if checked is not None:
+                self._check(checked[0], value, checked[1])
         return value
+
+    def _support_check(self, value: Tensor) -> tuple[Tensor, str] | None:
+        """``(inside, support name)`` for ``value``; subclasses with a support override it."""
+        return None
 
     def _check(self, ok: Any, value: Tensor, support: str) -> None:
         if self._validate_args and not bool(ok.all()):

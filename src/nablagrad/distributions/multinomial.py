@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .. import creation
@@ -44,6 +45,13 @@ class Multinomial(Distribution):
         event_shape = self._categorical.param_shape[-1:]
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Multinomial:
+        """A new Multinomial whose category probabilities are broadcast to ``batch_shape``."""
+        new = copy.copy(self)
+        new._categorical = self._categorical.expand(batch_shape)
+        new._batch_shape = new._categorical.batch_shape
+        return new
+
     @property
     def probs(self) -> Tensor:
         return self._categorical.probs
@@ -65,19 +73,19 @@ class Multinomial(Distribution):
         return self.total_count * self.probs * (1 - self.probs)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
-        if isinstance(sample_shape, int):
-            sample_shape = (sample_shape,)
-        shape = tuple(sample_shape) + tuple(self.batch_shape)
+        shape = self._extended_shape(sample_shape)[:-1]
         p = self.probs.detach().numpy().astype(np.float64)
         p = p / p.sum(-1, keepdims=True)
         counts = _gen(None).multinomial(self.total_count, p, size=shape)
         return Tensor._wrap(np.asarray(counts).astype(self.probs._data.dtype))
 
+    def _support_check(self, value: Tensor) -> tuple[Tensor, str]:
+        # torch's multinomial constraint: non-negative counts summing to at most total_count
+        ok = (value >= 0).all(-1) & (value.sum(-1) <= self.total_count)
+        return ok, f"Multinomial(upper_bound={self.total_count})"
+
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)
-        if self._validate_args:
-            ok = (value >= 0).all() & (value.sum(-1) == self.total_count).all()
-            self._check(ok, value, f"Multinomial support (total_count={self.total_count})")
         logits, value = sh.broadcast_tensors(self.logits, value.to(dtype=self.logits.dtype))
         log_factorial_n = ew.lgamma(value.sum(-1) + 1)
         log_factorial_xs = ew.lgamma(value + 1).sum(-1)
@@ -97,7 +105,9 @@ class Multinomial(Distribution):
         p = clamp_probs(self.probs)
         logits = ew.log(p) - ew.log1p(-p)
         log_fact_n = ew.lgamma(creation.tensor(n + 1, dtype=self.probs.dtype))
-        normalize = n * ew.clamp(logits, 0, None) + n * ew.log1p(ew.exp(-ew.abs(logits)))
+        # max(logits, 0) written as torch's _clamp_by_zero, whose gradient at 0 is 1/2
+        clamped = (ew.clamp(logits, 0, None) + logits - ew.clamp(logits, None, 0)) / 2
+        normalize = n * clamped + n * ew.log1p(ew.exp(-ew.abs(logits)))
         normalize = normalize - log_fact_n
         log_binom = k * logits - ew.lgamma(k + 1) - ew.lgamma(n - k + 1) - normalize
         weights = ew.lgamma(k + 1)

@@ -25,10 +25,12 @@ class Normal(Distribution):
 
     arg_constraints = {"loc": "real", "scale": "positive"}
     has_rsample = True
+    _params = ("loc", "scale")
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
         self.loc, self.scale = as_param(loc, scale)
         super().__init__(self.loc.shape, validate_args=validate_args)
+        self._check_param("loc", self.loc == self.loc, self.loc, "Real()")
         self._check_param("scale", self.scale > 0, self.scale, "GreaterThan(lower_bound=0.0)")
 
     @property
@@ -52,6 +54,9 @@ class Normal(Distribution):
         eps = creation.randn(shape, dtype=self.loc.dtype)
         return self.loc + eps * self.scale
 
+    def _support_check(self, value: Tensor) -> tuple[Tensor, str]:
+        return value == value, "Real()"
+
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)
         var = self.scale**2
@@ -65,5 +70,5 @@ class Normal(Distribution):
         return 0.5 * (1 + ew.erf((value - self.loc) / (self.scale * math.sqrt(2))))
 
     def icdf(self, value: Any) -> Tensor:
-        value = self._value(value)
+        value = self._value(value, check=False)
         return self.loc + self.scale * ew.erfinv(2 * value - 1) * math.sqrt(2)

@@ -17,6 +17,7 @@ class Uniform(Distribution):
 
     arg_constraints = {"low": "dependent", "high": "dependent"}
     has_rsample = True
+    _params = ("low", "high")
 
     def __init__(self, low: Any, high: Any, validate_args: bool | None = None) -> None:
         self.low, self.high = as_param(low, high)
@@ -44,14 +45,15 @@ class Uniform(Distribution):
         u = creation.rand(shape, dtype=self.low.dtype)
         return self.low + u * (self.high - self.low)
 
+    def _support_check(self, value: Tensor) -> tuple[Tensor, str]:
+        # torch's support is the closed interval (value == high is valid, with density 0)
+        inside = (self.low <= value) & (value <= self.high)
+        return inside, f"Interval(lower_bound={self.low}, upper_bound={self.high})"
+
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)
         lb = (self.low <= value).to(dtype=self.low.dtype)
         ub = (self.high > value).to(dtype=self.low.dtype)
-        if self._validate_args:
-            self._check(
-                lb * ub > 0, value, f"Interval(lower_bound={self.low}, upper_bound={self.high})"
-            )
         return ew.log(lb * ub) - ew.log(self.high - self.low)
 
     def entropy(self) -> Tensor:
@@ -62,5 +64,5 @@ class Uniform(Distribution):
         return ew.clamp((value - self.low) / (self.high - self.low), 0, 1)
 
     def icdf(self, value: Any) -> Tensor:
-        value = self._value(value)
+        value = self._value(value, check=False)
         return value * (self.high - self.low) + self.low

@@ -93,14 +93,48 @@ def trunc_normal_(
     b: float = 2.0,
     generator: Any = None,
 ) -> Tensor:
-    """N(mean, std^2) truncated to [a, b] (by resampling values outside)."""
+    """N(mean, std^2) truncated to [a, b], by rejection sampling as torch.
+
+    When [a, b] holds more than 30% of the normal's mass, values outside are redrawn from
+    the normal; otherwise (a window in the tail, or a narrow one) candidates are drawn
+    uniformly on [a, b] and accepted with probability ``exp(-z^2 / 2)`` relative to the
+    density's peak on [a, b], which never stalls however far the window is from ``mean``.
+    """
+
+    def norm_cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
     rng = _gen(generator)
-    vals = rng.normal(mean, std, tensor.shape)
-    bad = (vals < a) | (vals > b)
-    while bad.any():
-        vals[bad] = rng.normal(mean, std, int(bad.sum()))
+    shape = tuple(tensor.shape)
+    if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+        vals = rng.normal(mean, std, shape)
         bad = (vals < a) | (vals > b)
+        while bad.any():
+            vals[bad] = rng.normal(mean, std, int(bad.sum()))
+            bad = (vals < a) | (vals > b)
+        return _assign(tensor, vals)
+    log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+    vals = rng.uniform(a, b, shape)
+    pending = rng.uniform(0.0, 1.0, shape) > _accept(vals, mean, std, log_peak)
+    while pending.any():
+        n = int(pending.sum())
+        cand = rng.uniform(a, b, n)
+        vals[pending] = cand
+        still = rng.uniform(0.0, 1.0, n) > _accept(cand, mean, std, log_peak)
+        pending[pending] = still
     return _assign(tensor, vals)
+
+
+def _accept(x: Any, mean: float, std: float, log_peak: float) -> Any:
+    """The acceptance probability of uniform candidates ``x`` for the truncated normal."""
+    xp = get_array_module(x)
+    return xp.exp(-0.5 * ((x - mean) / std) ** 2 - log_peak)
 
 
 def _assign(tensor: Tensor, values: Any) -> Tensor:
@@ -182,6 +216,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
     """A (semi-)orthogonal matrix from the QR of a Gaussian matrix, sign-fixed, times ``gain``."""
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:  # torch: a no-op
+        return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     flat = _gen(generator).normal(0.0, 1.0, (rows, cols))

@@ -33,7 +33,9 @@ def _sigmoid(x: Any) -> Any:
 def _softplus_raw(xp: Any, x: Any) -> Any:
     """log(1 + e^x) = max(x, 0) + log1p(e^-|x|): exact in both tails, and ~15x faster than
     NumPy's logaddexp (which has no SIMD loop) in float32."""
-    out = xp.abs(x)
+    # written into a fresh array: for a 0-d input, abs() would return a scalar, which the
+    # in-place steps below cannot write into
+    out = xp.abs(x, out=xp.empty(xp.shape(x), dtype=x.dtype))
     xp.negative(out, out=out)
     xp.exp(out, out=out)
     xp.log1p(out, out=out)

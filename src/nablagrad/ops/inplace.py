@@ -187,11 +187,29 @@ def zero_(self: Tensor) -> Tensor:
     return fill_(self, 0)
 
 
+def _float_only(self: Tensor, op: str) -> None:
+    """torch's continuous fills are not implemented for integer and bool tensors."""
+    if self._data.dtype.kind in "biu":
+        raise NotImplementedError(
+            f"{op} is not implemented for {self.dtype} tensors: use a floating-point tensor"
+        )
+
+
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill with N(``mean``, ``std``^2) draws."""
+    _float_only(self, "normal_")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     return _fill_values(self, _gen(generator).normal(mean, std, self._data.shape))
 
 
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill with U(``a``, ``b``) draws."""
+    _float_only(self, "uniform_")
+    if a > b:
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+        )
     return _fill_values(self, _gen(generator).uniform(a, b, self._data.shape))
 
 

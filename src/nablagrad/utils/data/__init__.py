@@ -10,7 +10,7 @@ Example:
 """
 
 from . import transforms
-from .dataloader import DataLoader, default_collate
+from .dataloader import DataLoader, default_collate, default_convert
 from .dataloader import get_worker_info
 from .dataset import (
     ChainDataset,
@@ -49,6 +49,7 @@ __all__ = [
     "TensorDataset",
     "WeightedRandomSampler",
     "default_collate",
+    "default_convert",
     "get_worker_info",
     "random_split",
     "transforms",

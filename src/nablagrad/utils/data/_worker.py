@@ -114,27 +114,33 @@ def _numpy_seed(base_seed: int, worker_id: int) -> list[int]:
     return [int(v) for v in np.random.SeedSequence(entropy).generate_state(4)]
 
 
-def _fetch_map(dataset: Any, index: Any, auto_collation: bool, collate: Callable | None) -> Any:
+def _fetch_map(dataset: Any, index: Any, auto_collation: bool, collate: Callable) -> Any:
+    """One batch (or, without automatic batching, one sample) of a map-style data set.
+
+    As torch's fetcher: the samples come from ``dataset.__getitems__(index)`` where the data
+    set has one, else from ``dataset[i]`` each.  With ``default_collate`` an array-backed
+    data set (``batchable``) gathers the whole batch at once instead, as a list like torch's
+    collated tuples.
+    """
     if not auto_collation:
-        sample = dataset[index]
-        return sample if collate is None else collate(sample)
-    if collate is None and bool(getattr(dataset, "batchable", False)):
-        return dataset.get_batch(np.asarray(index, dtype=np.int64))
+        return collate(dataset[index])
     from .dataloader import default_collate
 
-    return (collate or default_collate)([dataset[int(i)] for i in index])
+    if collate is default_collate and bool(getattr(dataset, "batchable", False)):
+        return list(dataset.get_batch(np.asarray(index, dtype=np.int64)))
+    if isinstance(index, np.ndarray):
+        index = index.tolist()
+    getitems = getattr(dataset, "__getitems__", None)
+    return collate(getitems(index) if getitems else [dataset[i] for i in index])
 
 
-def _fetch_iter(it: Any, batch_size: int | None, drop_last: bool, collate: Callable | None) -> Any:
+def _fetch_iter(it: Any, batch_size: int | None, drop_last: bool, collate: Callable) -> Any:
     if batch_size is None:
-        sample = next(it)
-        return sample if collate is None else collate(sample)
+        return collate(next(it))
     batch = list(itertools.islice(it, batch_size))
     if not batch or (drop_last and len(batch) < batch_size):
         raise StopIteration
-    from .dataloader import default_collate
-
-    return (collate or default_collate)(batch)
+    return collate(batch)
 
 
 def _worker_loop(

@@ -14,59 +14,130 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    MutableSequence,
+    Sequence,
+)
 from typing import Any
 
-from ...backend import get_array_module, np
+from ...backend import float64, np
+from ...creation import as_tensor, tensor
+from ...ops.shape import stack
 from ...random import Generator
 from ...tensor import Tensor
-from ._worker import _MultiProcessingIter, get_worker_info
+from ._worker import _fetch_map, _MultiProcessingIter, get_worker_info
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
-__all__ = ["DataLoader", "default_collate", "get_worker_info"]
+__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
+
+
+_NOT_NUMERIC = ("U", "S", "O")  # NumPy kinds default_collate/default_convert leave alone
+
+
+def _collate_error(what: Any) -> TypeError:
+    return TypeError(
+        "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+        f"found {what} (pass a collate_fn to the DataLoader to batch other types)"
+    )
+
+
+def _rebuild_sequence(elem: Any, items: list) -> Any:
+    """``items`` in a container like ``elem``: a tuple becomes a list and a namedtuple stays
+    one (torch's rules); other sequences keep their type where it can be rebuilt."""
+    if isinstance(elem, tuple):
+        return type(elem)(*items) if hasattr(elem, "_fields") else items
+    try:
+        if isinstance(elem, MutableSequence):
+            clone = copy.copy(elem)
+            for i, item in enumerate(items):
+                clone[i] = item
+            return clone
+        return type(elem)(items)
+    except TypeError:
+        return items
+
+
+def _rebuild_mapping(elem: Mapping, values: dict) -> Any:
+    """``values`` in a mapping like ``elem`` (a copy for mutable ones, as torch)."""
+    try:
+        if isinstance(elem, MutableMapping):
+            clone = copy.copy(elem)
+            clone.update(values)
+            return clone
+        return type(elem)(values)
+    except TypeError:
+        return values
+
+
+def default_convert(data: Any) -> Any:
+    """Turn the NumPy arrays and scalars in one sample into tensors, recursing into mappings
+    and sequences (tuples become lists); everything else is returned as is.
+
+    The ``DataLoader``'s conversion when automatic batching is off (``batch_size=None``).
+
+    Example:
+        >>> import numpy as np
+        >>> default_convert((np.arange(2), 3))
+        [tensor([0, 1]), 3]
+    """
+    if isinstance(data, Tensor):
+        return data
+    if isinstance(data, np.ndarray):
+        return data if data.dtype.kind in _NOT_NUMERIC else as_tensor(data)
+    if isinstance(data, np.generic) and not isinstance(data, (np.str_, np.bytes_)):
+        return as_tensor(data)
+    if isinstance(data, Mapping):
+        return _rebuild_mapping(data, {k: default_convert(data[k]) for k in data})
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        return _rebuild_sequence(data, [default_convert(d) for d in data])
+    return data
 
 
 def default_collate(batch: Sequence[Any]) -> Any:
-    """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
+    """Stack a list of samples into a batch, recursing into mappings and sequences.
 
-    Tensors and arrays are stacked along a new first dimension; Python ints become an int64
-    tensor, floats a float64 tensor (as torch); strings stay a list.
+    As torch: tensors are stacked along a new first dimension, NumPy arrays and scalars
+    become tensors first; Python ints become an int64 tensor (bools a bool one), floats a
+    float64 one; strings stay as they are; tuples become lists, namedtuples stay namedtuples.
     """
-    if len(batch) == 0:
-        raise ValueError("default_collate got an empty batch")
-    first = batch[0]
-    if isinstance(first, (Tensor, np.ndarray, np.generic)):
-        shapes = {tuple(b._data.shape if isinstance(b, Tensor) else np.shape(b)) for b in batch}
+    elem = batch[0]
+    if isinstance(elem, Tensor):
+        shapes = {tuple(b.shape) for b in batch}
         if len(shapes) > 1:
             raise RuntimeError(
                 f"default_collate: stack expects each sample to be equal size, but got shapes "
                 f"{sorted(shapes)}: pad the samples or pass a collate_fn to the DataLoader"
             )
-    if isinstance(first, Tensor):
-        return Tensor._wrap(get_array_module(first._data).stack([b._data for b in batch]))
-    if isinstance(first, (np.ndarray, np.generic)):
-        return Tensor._wrap(np.stack([np.asarray(b) for b in batch]))
-    if isinstance(first, bool):
-        return Tensor._wrap(np.asarray(batch, dtype=np.bool_))
-    if isinstance(first, int):
-        return Tensor._wrap(np.asarray(batch, dtype=np.int64))
-    if isinstance(first, float):
-        return Tensor._wrap(np.asarray(batch, dtype=np.float64))
-    if isinstance(first, (str, bytes)):
-        return list(batch)
-    if isinstance(first, Mapping):
-        return {k: default_collate([b[k] for b in batch]) for k in first}
-    if isinstance(first, (tuple, list)):
-        if any(len(b) != len(first) for b in batch):
-            raise ValueError("default_collate: every sample in a batch needs the same length")
-        cols = [default_collate(list(col)) for col in zip(*batch)]
-        return type(first)(*cols) if hasattr(first, "_fields") else cols  # torch: a list
-    raise TypeError(
-        f"default_collate: can't batch samples of type {type(first).__name__}; pass a "
-        "collate_fn to the DataLoader"
-    )
+        return stack(list(batch), 0)
+    if isinstance(elem, np.ndarray):
+        if elem.dtype.kind in _NOT_NUMERIC:
+            raise _collate_error(elem.dtype)
+        return default_collate([as_tensor(b) for b in batch])
+    if isinstance(elem, (np.bool_, np.number, np.object_)):
+        return as_tensor(np.asarray(batch))
+    if isinstance(elem, float):
+        return tensor(batch, dtype=float64)
+    if isinstance(elem, int):
+        return tensor(batch)
+    if isinstance(elem, (str, bytes)):
+        return batch
+    if isinstance(elem, Mapping):
+        return _rebuild_mapping(elem, {k: default_collate([d[k] for d in batch]) for k in elem})
+    if isinstance(elem, Sequence):
+        size = len(elem)
+        if any(len(b) != size for b in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        if isinstance(elem, tuple) and hasattr(elem, "_fields"):
+            return type(elem)(*(default_collate(s) for s in zip(*batch)))
+        return _rebuild_sequence(elem, [default_collate(s) for s in zip(*batch)])
+    raise _collate_error(type(elem))
 
 
 class DataLoader:
@@ -128,19 +199,19 @@ class DataLoader:
                         f"DataLoader with IterableDataset: expected unspecified {name} option, "
                         f"but got {name}={value}"
                     )
-        elif not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
-            raise TypeError(
-                f"DataLoader needs a map-style data set with __getitem__ and __len__ (or an "
-                f"IterableDataset), got {type(dataset).__name__}"
-            )
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
-        if batch_sampler is not None and (
-            batch_size != 1 or shuffle or sampler is not None or drop_last
-        ):
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(
+                    "DataLoader: batch_sampler option is mutually exclusive with batch_size, "
+                    "shuffle, sampler, and drop_last"
+                )
+            batch_size, drop_last = None, False  # torch: the batch sampler decides both
+        elif batch_size is None and drop_last:
             raise ValueError(
-                "DataLoader: batch_sampler option is mutually exclusive with batch_size, "
-                "shuffle, sampler, and drop_last"
+                "DataLoader: batch_size=None option disables auto-batching and is mutually "
+                "exclusive with drop_last"
             )
         if batch_size is not None and (
             not isinstance(batch_size, (int, np.integer))
@@ -148,7 +219,8 @@ class DataLoader:
             or not 0 < batch_size <= sys.maxsize
         ):
             raise ValueError(
-                f"DataLoader: batch_size should be a positive integer, got {batch_size!r}"
+                "DataLoader: batch_size should be a positive integer value, but got "
+                f"batch_size={batch_size!r}"
             )
         if not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
             raise ValueError(
@@ -201,38 +273,54 @@ class DataLoader:
         self.in_order = bool(in_order)
         self._iterator: _MultiProcessingIter | None = None
         if self._iterable:
-            self.sampler, self.batch_sampler, self.collate_fn = None, None, collate_fn
-            return
-        if sampler is None:
-            sampler = (
-                RandomSampler(dataset, generator=generator)
-                if shuffle
-                else (SequentialSampler(dataset))
-            )
-        self.sampler = sampler
-        if batch_sampler is None and self.batch_size is not None:
-            batch_sampler = BatchSampler(sampler, self.batch_size, drop_last)
-        self.batch_sampler = batch_sampler
+            self.sampler, self.batch_sampler = None, None
+        else:
+            if sampler is None:
+                sampler = (
+                    RandomSampler(dataset, generator=generator)
+                    if shuffle
+                    else SequentialSampler(dataset)
+                )
+            self.sampler = sampler
+            if batch_sampler is None and self.batch_size is not None:
+                batch_sampler = BatchSampler(sampler, self.batch_size, drop_last)
+            self.batch_sampler = batch_sampler
+        if collate_fn is None:  # torch: stack batches, or only convert unbatched samples
+            auto = self.batch_sampler is not None or self.batch_size is not None
+            collate_fn = default_collate if auto else default_convert
         self.collate_fn = collate_fn
+        self._initialized = True
 
-    def _fast(self) -> bool:
-        return self.collate_fn is None and bool(getattr(self.dataset, "batchable", False))
+    _FROZEN = (
+        "batch_size",
+        "batch_sampler",
+        "sampler",
+        "drop_last",
+        "dataset",
+        "persistent_workers",
+    )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._FROZEN and self.__dict__.get("_initialized", False):
+            raise ValueError(
+                f"{name} attribute should not be set after {type(self).__name__} is initialized"
+            )
+        super().__setattr__(name, value)
 
     def _iter_stream(self) -> Iterator[Any]:
         """An IterableDataset: consecutive samples batched in order."""
-        collate = self.collate_fn or default_collate
         if self.batch_size is None:
             for sample in self.dataset:
-                yield sample if self.collate_fn is None else self.collate_fn(sample)
+                yield self.collate_fn(sample)
             return
         batch: list = []
         for sample in self.dataset:
             batch.append(sample)
             if len(batch) == self.batch_size:
-                yield collate(batch)
+                yield self.collate_fn(batch)
                 batch = []
         if batch and not self.drop_last:
-            yield collate(batch)
+            yield self.collate_fn(batch)
 
     def __iter__(self) -> Iterator[Any]:
         if self.num_workers == 0:
@@ -251,21 +339,14 @@ class DataLoader:
             return
         if self.batch_sampler is None:  # batch_size=None: single samples
             for i in self.sampler:
-                yield (
-                    self.dataset[i] if self.collate_fn is None else self.collate_fn(self.dataset[i])
-                )
+                yield _fetch_map(self.dataset, i, False, self.collate_fn)
             return
-        collate = self.collate_fn or default_collate
-        fast = self._fast()
         if isinstance(self.batch_sampler, BatchSampler):
             batches: Any = self.batch_sampler.batches()
         else:
             batches = self.batch_sampler
         for idx in batches:
-            if fast:
-                yield self.dataset.get_batch(idx)
-            else:
-                yield collate([self.dataset[int(i)] for i in idx])
+            yield _fetch_map(self.dataset, idx, True, self.collate_fn)
 
     def __len__(self) -> int:
         if self._iterable:  # torch: the data set's own length, batched

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,14 +39,21 @@ __all__ = [
 ]
 
 
+class DataSetError(ValueError, AssertionError):
+    """A badly built data set.  torch raises ``AssertionError`` for these; this is both that
+    and a ``ValueError`` (nablagrad's type for bad configuration), so either catches it."""
+
+
 class Dataset:
-    """Base class of map-style data sets: override ``__getitem__`` and ``__len__``."""
+    """Base class of map-style data sets: override ``__getitem__`` and (usually) ``__len__``.
+
+    As torch's, the base defines no ``__len__``: ``len()`` of a data set without one is a
+    ``TypeError``, which is also what tells ``list()`` and the ``DataLoader`` that an
+    ``IterableDataset`` has no length.
+    """
 
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
-
-    def __len__(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__} must implement __len__")
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
@@ -77,9 +85,6 @@ class IterableDataset(Dataset):
     def __iter__(self) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
 
-    def __getitem__(self, index: int) -> Any:
-        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it")
-
     def __add__(self, other: Any) -> ChainDataset:
         return ChainDataset([self, other])
 
@@ -88,17 +93,21 @@ class ChainDataset(IterableDataset):
     """Several iterable data sets one after another."""
 
     def __init__(self, datasets: Any) -> None:
-        self.datasets = list(datasets)
-        for d in self.datasets:
-            if not isinstance(d, IterableDataset):
-                raise TypeError("ChainDataset only supports IterableDataset")
+        self.datasets = datasets
 
     def __iter__(self) -> Any:
         for d in self.datasets:
+            if not isinstance(d, IterableDataset):  # torch checks (and fails) while iterating
+                raise DataSetError("ChainDataset only supports IterableDataset")
             yield from d
 
     def __len__(self) -> int:
-        return sum(len(d) for d in self.datasets)
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise DataSetError("ChainDataset only supports IterableDataset")
+            total += len(d)
+        return total
 
 
 class StackDataset(Dataset):
@@ -143,21 +152,26 @@ class TensorDataset(Dataset):
     """
 
     def __init__(self, *tensors: Any, transform: Callable | None = None) -> None:
-        if not tensors:
-            raise ValueError("TensorDataset needs at least one tensor")
+        # torch's errors: IndexError for a 0-d tensor, AssertionError when the first
+        # dimensions differ (and, without tensors, IndexError from len())
         self.tensors = tuple(_as_tensor(t) for t in tensors)
-        n = [t.shape[0] if t.ndim else None for t in self.tensors]
-        if None in n or len(set(n)) != 1:
+        if any(t.ndim == 0 for t in self.tensors):
+            raise IndexError(
+                "TensorDataset: a 0-d tensor has no first dimension to index samples by"
+            )
+        if len({t.shape[0] for t in self.tensors}) > 1:
             shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)
-            raise ValueError(
-                f"TensorDataset: all tensors need the same first dimension (one row per "
-                f"sample), got shapes {shapes}"
+            raise DataSetError(
+                f"Size mismatch between tensors: all tensors need the same first dimension "
+                f"(one row per sample), got shapes {shapes}"
             )
         self.transform = transform
 
     batchable = True
 
     def __len__(self) -> int:
+        if not self.tensors:
+            raise IndexError("TensorDataset without tensors has no length")
         return self.tensors[0].shape[0]
 
     def __getitem__(self, index: int) -> tuple[Tensor, ...]:
@@ -198,16 +212,23 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices``, in that order."""
+    """The samples of ``dataset`` at ``indices`` (kept as given), in that order."""
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
         self.dataset = dataset
-        self.indices = [int(i) for i in indices]
+        self.indices = indices
 
-    def __getitem__(self, index: int) -> Any:
-        if isinstance(index, (list, tuple, np.ndarray)):
-            return [self.dataset[self.indices[i]] for i in index]
+    def __getitem__(self, index: int | list[int]) -> Any:
+        if isinstance(index, list):  # torch: the parent indexed by the list
+            return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
+
+    def __getitems__(self, indices: list[int]) -> list[Any]:
+        """The samples at ``indices``, by the parent's ``__getitems__`` where it has one (the
+        ``DataLoader`` fetches batches this way, as torch's)."""
+        if callable(getattr(self.dataset, "__getitems__", None)):
+            return self.dataset.__getitems__([self.indices[i] for i in indices])
+        return [self.dataset[self.indices[i]] for i in indices]
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -219,7 +240,10 @@ class Subset(Dataset):
 
     def get_batch(self, indices: Any) -> Any:
         """The samples at ``indices`` by one call to the parent's ``get_batch``."""
-        ind = np.asarray(self.indices, dtype=np.int64)
+        ind = self.indices
+        if isinstance(ind, Tensor):
+            ind = to_host(ind._data)
+        ind = np.asarray(ind, dtype=np.int64)
         return self.dataset.get_batch(ind[np.asarray(indices, dtype=np.int64)])
 
 
@@ -228,8 +252,10 @@ class ConcatDataset(Dataset):
 
     def __init__(self, datasets: Sequence[Any]) -> None:
         self.datasets = list(datasets)
-        if not self.datasets:
-            raise ValueError("ConcatDataset needs at least one data set")
+        if not self.datasets:  # torch's errors are AssertionErrors
+            raise DataSetError("datasets should not be an empty iterable")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise DataSetError("ConcatDataset does not support IterableDataset")
         self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]).tolist())
 
     def __len__(self) -> int:
@@ -238,8 +264,11 @@ class ConcatDataset(Dataset):
     def __getitem__(self, index: int) -> Any:
         n = len(self)
         if index < 0:
-            if -index > n:
-                raise IndexError(f"index {index} is out of range for {n} samples")
+            if -index > n:  # torch: a ValueError for negative indices, IndexError above
+                raise ValueError(
+                    f"absolute value of index should not exceed dataset length ({index} for "
+                    f"{n} samples)"
+                )
             index += n
         if index >= n:
             raise IndexError(f"index {index} is out of range for {n} samples")
@@ -259,18 +288,32 @@ def random_split(
     n = len(dataset)
     lengths = list(lengths)
     if lengths and math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
         counts = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
         lengths = counts
-    if any(int(v) != v or v < 0 for v in lengths) or sum(lengths) != n:
+        for i, length in enumerate(lengths):
+            if length == 0:
+                warnings.warn(
+                    f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                    stacklevel=2,
+                )
+    if sum(lengths) != n:
         raise ValueError(
-            f"random_split: lengths {lengths} must be non-negative integers summing to the data "
-            f"set's length {n}, or fractions summing to 1"
+            f"Sum of input lengths does not equal the length of the input dataset! (lengths "
+            f"{lengths} summing to {sum(lengths)}, the data set has {n} samples; pass counts "
+            "or fractions summing to 1)"
         )
-    perm = _gen(generator).permutation(n)
+    if any(isinstance(v, float) for v in lengths):  # torch: randperm(float) fails
+        raise TypeError(f"random_split: lengths {lengths} must be integers (or fractions)")
+    if any(v < 0 for v in lengths):
+        raise ValueError(f"random_split: lengths {lengths} must not be negative")
+    perm = _gen(generator).permutation(n).tolist()
     out, start = [], 0
     for length in lengths:
-        out.append(Subset(dataset, perm[start : start + int(length)].tolist()))
+        out.append(Subset(dataset, perm[start : start + int(length)]))
         start += int(length)
     return out

@@ -157,7 +157,7 @@ class DistributedSampler(Sampler):
         """Use the order of ``epoch`` (seed + epoch) on the next pass."""
         self.epoch = int(epoch)
 
-    def indices(self) -> np.ndarray:
+    def _index_array(self) -> np.ndarray:
         n = len(self.dataset)
         if self.shuffle:
             order = torch_randperm(n, self.seed + self.epoch)
@@ -173,7 +173,7 @@ class DistributedSampler(Sampler):
         return order[self.rank : self.total_size : self.num_replicas]
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self.indices().tolist())
+        return iter(self._index_array().tolist())
 
     def __len__(self) -> int:
         return self.num_samples

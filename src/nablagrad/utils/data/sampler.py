@@ -9,10 +9,12 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ...backend import np
+from ...backend import float64, np
+from ...creation import as_tensor, multinomial
 from ...random import Generator, _gen
 
 __all__ = [
@@ -26,12 +28,15 @@ __all__ = [
 
 
 class Sampler:
-    """Base class: iterate over indices of a data set."""
+    """Base class: iterate over indices of a data set.
+
+    Subclasses override ``__iter__`` and may define ``__len__`` (the base has none, as torch,
+    so ``len()`` of a sampler without one is a ``TypeError``).  Samplers that can draw a
+    whole pass at once also define ``_index_array()``, which ``BatchSampler`` uses to cut the
+    pass into batches without a Python loop.
+    """
 
     def __iter__(self) -> Iterator[int]:
-        raise NotImplementedError
-
-    def __len__(self) -> int:
         raise NotImplementedError
 
 
@@ -41,7 +46,7 @@ class SequentialSampler(Sampler):
     def __init__(self, data_source: Any) -> None:
         self.data_source = data_source
 
-    def indices(self) -> np.ndarray:
+    def _index_array(self) -> np.ndarray:
         return np.arange(len(self.data_source))
 
     def __iter__(self) -> Iterator[int]:
@@ -65,14 +70,21 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
-        if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
-            raise ValueError(f"num_samples should be a positive integer, got {num_samples}")
+        if not isinstance(replacement, bool):
+            raise TypeError(
+                f"replacement should be a boolean value, but got replacement={replacement}"
+            )
+        if not isinstance(self.num_samples, int) or self.num_samples <= 0:  # an empty data set
+            raise ValueError(
+                "num_samples should be a positive integer value, but got "
+                f"num_samples={self.num_samples}"
+            )
 
     @property
     def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def indices(self) -> np.ndarray:
+    def _index_array(self) -> np.ndarray:
         n, rng = len(self.data_source), _gen(self.generator)
         if self.replacement:
             return rng.integers(0, n, size=self.num_samples)
@@ -82,27 +94,25 @@ class RandomSampler(Sampler):
         ]
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self.indices().tolist())
+        return iter(self._index_array().tolist())
 
     def __len__(self) -> int:
         return self.num_samples
 
 
 class SubsetRandomSampler(Sampler):
-    """The given indices in a random order, redrawn every pass."""
+    """The elements of ``indices`` in a random order, redrawn every pass."""
 
     def __init__(self, indices: Sequence[int], generator: Generator | None = None) -> None:
-        self.idx = np.asarray(indices, dtype=np.int64)
+        self.indices = indices
         self.generator = generator
 
-    def indices(self) -> np.ndarray:
-        return self.idx[_gen(self.generator).permutation(len(self.idx))]
-
     def __iter__(self) -> Iterator[int]:
-        return iter(self.indices().tolist())
+        for i in _gen(self.generator).permutation(len(self.indices)).tolist():
+            yield self.indices[i]
 
     def __len__(self) -> int:
-        return len(self.idx)
+        return len(self.indices)
 
 
 class WeightedRandomSampler(Sampler):
@@ -133,31 +143,21 @@ class WeightedRandomSampler(Sampler):
             raise ValueError(
                 f"replacement should be a boolean value, but got replacement={replacement}"
             )
-        w = np.asarray(weights.tolist() if hasattr(weights, "tolist") else weights, dtype=float)
+        w = as_tensor(weights, dtype=float64)
         if w.ndim != 1:
             raise ValueError(
-                f"weights should be a 1d sequence but given weights have shape {w.shape}"
-            )
-        if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
-            raise RuntimeError(
-                "invalid multinomial distribution (weights must be finite, non-negative and "
-                "not all zero)"
-            )
-        if not replacement and num_samples > (w > 0).sum():
-            raise RuntimeError(
-                "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+                f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}"
             )
         self.weights, self.num_samples = w, num_samples
         self.replacement, self.generator = replacement, generator
 
-    def indices(self) -> np.ndarray:
-        p = self.weights / self.weights.sum()
-        return _gen(self.generator).choice(
-            len(p), size=self.num_samples, replace=self.replacement, p=p
-        )
-
     def __iter__(self) -> Iterator[int]:
-        return iter(self.indices().tolist())
+        # torch.multinomial's checks (non-negative finite weights, not all zero, at most
+        # len(weights) draws without replacement) raise RuntimeError here, as in torch
+        draws = multinomial(
+            self.weights, self.num_samples, self.replacement, generator=self.generator
+        )
+        return iter(draws.tolist())
 
     def __len__(self) -> int:
         return self.num_samples
@@ -168,24 +168,37 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler: Any, batch_size: int, drop_last: bool) -> None:
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive integer, got {batch_size!r}")
+            raise ValueError(
+                f"batch_size should be a positive integer value, but got batch_size={batch_size!r}"
+            )
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
         self.sampler = sampler
         self.batch_size = batch_size
         self.drop_last = drop_last
 
-    def batches(self) -> list[np.ndarray]:
-        """All batches of one pass as index arrays (vectorised when the sampler allows)."""
-        if hasattr(self.sampler, "indices") and callable(self.sampler.indices):
-            idx = np.asarray(self.sampler.indices(), dtype=np.int64)
-        else:
-            idx = np.fromiter(iter(self.sampler), dtype=np.int64)
+    def batches(self) -> list[Any]:
+        """All batches of one pass: index arrays, cut without a Python loop, when the sampler
+        has ``_index_array()``; else lists of what the sampler yields."""
         bs = self.batch_size
-        stop = len(idx) - len(idx) % bs if self.drop_last else len(idx)
-        return [idx[i : i + bs] for i in range(0, stop, bs)]
+        if callable(getattr(self.sampler, "_index_array", None)):
+            idx = np.asarray(self.sampler._index_array(), dtype=np.int64)
+            stop = len(idx) - len(idx) % bs if self.drop_last else len(idx)
+            return [idx[i : i + bs] for i in range(0, stop, bs)]
+        return list(self._group(iter(self.sampler)))
+
+    def _group(self, it: Iterator[Any]) -> Iterator[list[Any]]:
+        batch = list(itertools.islice(it, self.batch_size))
+        while batch and (len(batch) == self.batch_size or not self.drop_last):
+            yield batch
+            batch = list(itertools.islice(it, self.batch_size))
 
     def __iter__(self) -> Iterator[list[int]]:
-        for b in self.batches():
-            yield b.tolist()
+        if callable(getattr(self.sampler, "_index_array", None)):
+            for b in self.batches():
+                yield b.tolist()
+        else:
+            yield from self._group(iter(self.sampler))
 
     def __len__(self) -> int:
         n = len(self.sampler)
