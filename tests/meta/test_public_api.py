@@ -1227,6 +1227,16 @@ REASONS: dict[str, str] = {
     "LongTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
     "ShortTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
     "vmap": "a function transform (torch.vmap = torch.func.vmap): tests/func/test_func.py",
+    **{
+        k: "memory format: strides compared with torch in tests/core/test_memory_format.py"
+        for k in (
+            "channels_last",
+            "channels_last_3d",
+            "contiguous_format",
+            "memory_format",
+            "preserve_format",
+        )
+    },
     # sparse COO layout: compared with torch in tests/sparse/test_sparse.py
     **{
         k: "sparse COO layout: tests/sparse/test_sparse.py"

@@ -315,7 +315,8 @@ def layout_axes(x: Any, fmt: Any) -> tuple | None:
     if fmt is None or fmt is backend.contiguous_format:
         return None
     if fmt is backend.preserve_format:
-        if x.flags.c_contiguous or not _dense(x):
+        flags = getattr(x, "flags", None)  # sparse arrays have no strides: copied as they are
+        if flags is None or flags.c_contiguous or not _dense(x):
             return None
         return tuple(sorted(range(x.ndim), key=lambda a: -x.strides[a]))
     if not isinstance(fmt, backend.memory_format):
