@@ -50,6 +50,73 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
     __str__ = __repr__
 
 
+# Hooks every module runs before its own (torch.nn.modules.module's register_module_* hooks).
+_global_forward_pre_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks_with_kwargs: set = set()
+_global_forward_hooks_always_called: set = set()
+_global_backward_pre_hooks: OrderedDict = OrderedDict()
+_global_backward_hooks: OrderedDict = OrderedDict()
+_global_is_full_backward_hook: list = [None]  # True (full), False (deprecated) or None
+
+
+def register_module_forward_pre_hook(hook: Callable) -> _RemovableHandle:
+    """Call ``hook(module, args)`` before every module's forward, before the module's own
+    pre-hooks; it may return new args (torch's ``register_module_forward_pre_hook``).
+
+    Example:
+        >>> h = torch.nn.modules.module.register_module_forward_pre_hook(lambda m, a: None)
+        >>> h.remove()
+    """
+    return _add_hook(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(
+    hook: Callable, *, with_kwargs: bool = False, always_call: bool = False
+) -> _RemovableHandle:
+    """Call ``hook(module, args, output)`` after every module's forward, before the module's
+    own forward hooks; it may return a new output (torch's ``register_module_forward_hook``).
+
+    Example:
+        >>> h = torch.nn.modules.module.register_module_forward_hook(lambda m, a, o: None)
+        >>> h.remove()
+    """
+    handle = _add_hook(_global_forward_hooks, hook)
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs.add(handle.id)
+    if always_call:
+        _global_forward_hooks_always_called.add(handle.id)
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook: Callable) -> _RemovableHandle:
+    """``Module.register_full_backward_pre_hook`` for every module, run before the module's
+    own (torch's ``register_module_full_backward_pre_hook``)."""
+    return _add_hook(_global_backward_pre_hooks, hook)
+
+
+def register_module_full_backward_hook(hook: Callable) -> _RemovableHandle:
+    """``Module.register_full_backward_hook`` for every module, run before the module's own
+    (torch's ``register_module_full_backward_hook``).
+
+    Example:
+        >>> h = torch.nn.modules.module.register_module_full_backward_hook(lambda m, gi, go: None)
+        >>> h.remove()
+    """
+    if _global_is_full_backward_hook[0] is False:
+        raise RuntimeError(_MIXED_BACKWARD_HOOKS)
+    _global_is_full_backward_hook[0] = True
+    return _add_hook(_global_backward_hooks, hook)
+
+
+def register_module_backward_hook(hook: Callable) -> _RemovableHandle:
+    """Deprecated global form of ``Module.register_backward_hook`` (torch's)."""
+    if _global_is_full_backward_hook[0] is True:
+        raise RuntimeError(_MIXED_BACKWARD_HOOKS)
+    _global_is_full_backward_hook[0] = False
+    return _add_hook(_global_backward_hooks, hook)
+
+
 def _check_name(name: Any, kind: str) -> None:
     """torch's rules for parameter and buffer names (they become state_dict keys)."""
     if not isinstance(name, str):
@@ -170,44 +237,85 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        pre = self.__dict__.get("_forward_pre_hooks")
-        if pre:
-            with_kwargs = self.__dict__.get("_forward_pre_hooks_with_kwargs", ())
-            for key, hook in list(pre.items()):
-                if key in with_kwargs:
-                    res = hook(self, args, kwargs)
-                    if res is not None:
-                        if not (isinstance(res, tuple) and len(res) == 2):
-                            raise RuntimeError(
-                                "forward pre-hook must return None or a tuple of (new_args, "
-                                f"new_kwargs), but got {res}."
-                            )
-                        args, kwargs = res
-                else:
-                    res = hook(self, args)
-                    if res is not None:
-                        args = res if isinstance(res, tuple) else (res,)
-        bw = self.__dict__.get("_backward_hooks")
-        if bw:
-            args, state = _hook_inputs(self, args)
-        if not self._forward_hooks:
+        d = self.__dict__
+        if not (
+            d.get("_forward_pre_hooks")
+            or self._forward_hooks
+            or d.get("_backward_hooks")
+            or d.get("_backward_pre_hooks")
+            or _global_forward_pre_hooks
+            or _global_forward_hooks
+            or _global_backward_hooks
+            or _global_backward_pre_hooks
+        ):
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """``forward`` wrapped in the global hooks (``register_module_*``) and then the module's
+        own, in torch's order."""
+        d = self.__dict__
+        with_kwargs = d.get("_forward_pre_hooks_with_kwargs", ())
+        pre = [*_global_forward_pre_hooks.items(), *d.get("_forward_pre_hooks", {}).items()]
+        for key, hook in pre:
+            if key in with_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError(
+                            "forward pre-hook must return None or a tuple of (new_args, "
+                            f"new_kwargs), but got {res}."
+                        )
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        full, non_full = self._get_backward_hooks()
+        pre_bw = [*_global_backward_pre_hooks.values(), *d.get("_backward_pre_hooks", {}).values()]
+        hooks = full + non_full  # non-full (deprecated) hooks run as full ones, see below
+        if hooks or pre_bw:
+            original_args = args
+            args, state = _hook_inputs(self, args, hooks, pre_bw)
+        if not (self._forward_hooks or _global_forward_hooks):
             out = self.forward(*args, **kwargs)
         else:
             out = self._forward_with_hooks(args, kwargs)
-        if bw:
+        if hooks or pre_bw:
+            if non_full:
+                _warn_non_full_backward_hook(original_args, out)
             out = _hook_outputs(out, state)
         return out
 
+    def _get_backward_hooks(self) -> tuple[list, list]:
+        """The full and the non-full (``register_backward_hook``) backward hooks, global first."""
+        full: list[Callable] = []
+        non_full: list[Callable] = []
+        if _global_backward_hooks:
+            (full if _global_is_full_backward_hook[0] else non_full).extend(
+                _global_backward_hooks.values()
+            )
+        own = self.__dict__.get("_backward_hooks")
+        if own:
+            is_full = self.__dict__.get("_is_full_backward_hook") is not False
+            (full if is_full else non_full).extend(own.values())
+        return full, non_full
+
     def _forward_with_hooks(self, args: tuple, kwargs: dict) -> Any:
-        """``forward`` followed by the forward hooks; ``always_call`` hooks also run (with
-        output ``None``) when forward raises, before the error propagates."""
+        """``forward`` followed by the forward hooks (global ones first); ``always_call`` hooks
+        also run (with output ``None``) when forward raises, before the error propagates."""
         d = self.__dict__
-        with_kwargs = d.get("_forward_hooks_with_kwargs", ())
-        always = d.get("_forward_hooks_always_called", ())
+        with_kwargs = (
+            set(d.get("_forward_hooks_with_kwargs", ())) | _global_forward_hooks_with_kwargs
+        )
+        always = (
+            set(d.get("_forward_hooks_always_called", ())) | _global_forward_hooks_always_called
+        )
+        hooks = [*_global_forward_hooks.items(), *self._forward_hooks.items()]
         try:
             out = self.forward(*args, **kwargs)
         except Exception:
-            for key, hook in list(self._forward_hooks.items()):
+            for key, hook in hooks:
                 if key in always:
                     try:
                         if key in with_kwargs:
@@ -221,7 +329,7 @@ class Module:
                             stacklevel=2,
                         )
             raise
-        for key, hook in list(self._forward_hooks.items()):
+        for key, hook in hooks:
             if key in with_kwargs:
                 res = hook(self, args, kwargs, out)
             else:
@@ -234,12 +342,41 @@ class Module:
         """Call ``hook(module, grad_input, grad_output)`` once the gradients with respect to the
         module's tensor inputs are computed (tuples, ``None`` for inputs without gradient); it
         may return new ``grad_input`` (torch's ``register_full_backward_hook``)."""
-        hooks = self.__dict__.setdefault("_backward_hooks", OrderedDict())
-        key = _RemovableHandle.new_key(hooks)
-        hooks[key] = hook
-        if prepend:
-            hooks.move_to_end(key, last=False)
-        return _RemovableHandle(hooks, key)
+        if self.__dict__.get("_is_full_backward_hook") is False:
+            raise RuntimeError(_MIXED_BACKWARD_HOOKS)
+        self.__dict__["_is_full_backward_hook"] = True
+        return _add_hook(self.__dict__.setdefault("_backward_hooks", OrderedDict()), hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> Any:
+        """Deprecated form of ``register_full_backward_hook`` (torch's); mixing the two on one
+        module raises.
+
+        torch attaches this hook to the autograd node that made the output, so its
+        ``grad_input`` is that node's (for ``Linear``: bias, input and weight gradients).
+        nablagrad calls it as a full backward hook, which agrees with torch when the module's
+        forward is one elementwise op on its inputs; like torch, calling the module warns
+        (FutureWarning) where the two differ.
+
+        Example:
+            >>> m = torch.nn.ReLU()
+            >>> h = m.register_backward_hook(lambda mod, gi, go: None)
+        """
+        if self.__dict__.get("_is_full_backward_hook") is True:
+            raise RuntimeError(_MIXED_BACKWARD_HOOKS)
+        self.__dict__["_is_full_backward_hook"] = False
+        return _add_hook(self.__dict__.setdefault("_backward_hooks", OrderedDict()), hook, False)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> Any:
+        """Call ``hook(module, grad_output)`` when the gradients reach the module's outputs,
+        before its input gradients are computed; it may return a new ``grad_output`` tuple
+        (torch's ``register_full_backward_pre_hook``).
+
+        Example:
+            >>> m = torch.nn.Linear(3, 2)
+            >>> h = m.register_full_backward_pre_hook(lambda mod, go: (go[0] * 2,))
+        """
+        hooks = self.__dict__.setdefault("_backward_pre_hooks", OrderedDict())
+        return _add_hook(hooks, hook, prepend)
 
     def register_forward_hook(
         self,
@@ -471,8 +608,20 @@ class Module:
     def state_dict(
         self, destination: Any = None, prefix: str = "", keep_vars: bool = False
     ) -> OrderedDict:
-        """Parameters and persistent buffers by dotted name (detached, sharing memory)."""
-        out = OrderedDict() if destination is None else destination
+        """Parameters and persistent buffers by dotted name (detached, sharing memory).
+
+        The state-dict pre-hooks run first, the post-hooks after the submodules' entries are in
+        (torch's order); the result carries torch's ``_metadata`` (each module's version)."""
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        local_metadata = {"version": getattr(type(self), "_version", 1)}
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
+        d = self.__dict__
+        for hook in list(d.get("_state_dict_pre_hooks", {}).values()):
+            hook(self, prefix, keep_vars)
+        out = destination
         for name, p in self._parameters.items():
             if p is not None:
                 out[prefix + name] = p if keep_vars or is_lazy(p) else p.detach()
@@ -482,7 +631,73 @@ class Module:
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(out, prefix + name + ".", keep_vars)
-        return out
+        for hook in list(d.get("_state_dict_hooks", {}).values()):
+            res = hook(self, destination, prefix, local_metadata)
+            if not getattr(hook, "_from_public_api", False):
+                if res is not None:  # the private ``_register_state_dict_hook`` may replace it
+                    destination = res
+            elif res is not None:
+                raise RuntimeError("state_dict post-hook must return None")
+        return destination
+
+    def register_state_dict_pre_hook(self, hook: Callable) -> _RemovableHandle:
+        """Call ``hook(module, prefix, keep_vars)`` before ``state_dict`` collects this module's
+        entries (torch's ``register_state_dict_pre_hook``).
+
+        Example:
+            >>> m = torch.nn.Linear(2, 2)
+            >>> h = m.register_state_dict_pre_hook(lambda mod, prefix, keep_vars: None)
+        """
+        return _add_hook(self.__dict__.setdefault("_state_dict_pre_hooks", OrderedDict()), hook)
+
+    def register_state_dict_post_hook(self, hook: Callable) -> _RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` once ``state_dict`` has
+        this module's and its submodules' entries; it may change ``state_dict`` in place and
+        must return None (torch's ``register_state_dict_post_hook``).
+
+        Example:
+            >>> m = torch.nn.Linear(2, 2)
+            >>> h = m.register_state_dict_post_hook(lambda mod, sd, prefix, meta: sd.pop("bias"))
+        """
+        hook._from_public_api = True
+        return _add_hook(self.__dict__.setdefault("_state_dict_hooks", OrderedDict()), hook)
+
+    def _register_state_dict_hook(self, hook: Callable) -> _RemovableHandle:
+        """torch's older private form: ``hook(module, state_dict, prefix, local_metadata)`` may
+        also return a new state dict, which replaces it."""
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError(
+                "Cannot register the same function as the state dict post hook that was "
+                "previously registered via register_state_dict_post_hook"
+            )
+        return _add_hook(self.__dict__.setdefault("_state_dict_hooks", OrderedDict()), hook)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> _RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before ``load_state_dict`` loads this module's entries;
+        it may change ``state_dict`` (rename keys, convert values) and the lists in place
+        (torch's ``register_load_state_dict_pre_hook``).
+
+        Example:
+            >>> m = torch.nn.Linear(2, 2)
+            >>> h = m.register_load_state_dict_pre_hook(lambda mod, sd, *rest: None)
+        """
+        hooks = self.__dict__.setdefault("_load_state_dict_pre_hooks", OrderedDict())
+        return _add_hook(hooks, hook)
+
+    def register_load_state_dict_post_hook(self, hook: Callable) -> _RemovableHandle:
+        """Call ``hook(module, incompatible_keys)`` once this module and its submodules are
+        loaded; changing ``incompatible_keys.missing_keys``/``unexpected_keys`` in place changes
+        what ``load_state_dict`` returns and whether ``strict`` raises.  It must return None
+        (torch's ``register_load_state_dict_post_hook``).
+
+        Example:
+            >>> m = torch.nn.Linear(2, 2)
+            >>> clear = lambda mod, keys: keys.missing_keys.clear()
+            >>> h = m.register_load_state_dict_post_hook(clear)
+        """
+        hooks = self.__dict__.setdefault("_load_state_dict_post_hooks", OrderedDict())
+        return _add_hook(hooks, hook)
 
     def load_state_dict(
         self, state_dict: Any, strict: bool = True, assign: bool = False
@@ -492,23 +707,63 @@ class Module:
         Missing or unexpected keys raise when ``strict``; a shape mismatch always raises.  The
         error lists every offending key.  ``assign=True`` (torch's) makes each parameter and
         buffer hold the given tensor's memory (and dtype) instead of copying into its own.
+        Each module's load-state-dict pre-hooks run before its entries are read (on a copy of
+        ``state_dict``), its post-hooks after its submodules are loaded, as in torch.
         """
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        mismatched, values = [], {}
-        for k, target in own.items():
-            if k not in state_dict:
-                continue
-            arr = _as_array(state_dict[k], k)
-            if is_lazy(target):  # a lazy module takes the checkpoint's shape (as torch's hook)
-                target.materialize(tuple(arr.shape))
-            if tuple(arr.shape) != tuple(target._data.shape):
-                mismatched.append(
-                    f"{k}: checkpoint {tuple(arr.shape)} vs model {tuple(target._data.shape)}"
-                )
-            else:
-                values[k] = arr
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)
+        missing: list[str] = []
+        unexpected: list[str] = []
+        error_msgs: list[str] = []
+        mismatched: list[str] = []
+        own: dict[str, Any] = {}
+        values: dict[str, Any] = {}
+
+        def load(module: Module, local: dict, prefix: str) -> None:
+            meta = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+            if assign:
+                meta["assign_to_params_buffers"] = assign
+            for hook in list(module.__dict__.get("_load_state_dict_pre_hooks", {}).values()):
+                hook(module, local, prefix, meta, strict, missing, unexpected, error_msgs)
+            names = [n for n, p in module._parameters.items() if p is not None] + [
+                n
+                for n, b in module._buffers.items()
+                if b is not None and n not in module._non_persistent
+            ]
+            for name in names:
+                k, target = prefix + name, getattr(module, name)
+                own[k] = target
+                if k not in local:
+                    missing.append(k)
+                    continue
+                arr = _as_array(local[k], k)
+                if is_lazy(target):  # a lazy module takes the checkpoint's shape (torch's hook)
+                    target.materialize(tuple(arr.shape))
+                if tuple(arr.shape) != tuple(target._data.shape):
+                    mismatched.append(
+                        f"{k}: checkpoint {tuple(arr.shape)} vs model {tuple(target._data.shape)}"
+                    )
+                else:
+                    values[k] = (arr, local[k])
+            for k in local:
+                if k.startswith(prefix):
+                    first, *rest = k[len(prefix) :].split(".", 1)
+                    if (first not in module._modules) if rest else (first not in names):
+                        unexpected.append(k)
+            for name, child in module._modules.items():
+                if child is not None:
+                    cp = prefix + name + "."
+                    load(child, {k: v for k, v in local.items() if k.startswith(cp)}, cp)
+            keys = IncompatibleKeys(missing, unexpected)
+            for hook in list(module.__dict__.get("_load_state_dict_post_hooks", {}).values()):
+                if hook(module, keys) is not None:
+                    raise AssertionError(
+                        "Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                        "expected to return new values, if incompatible_keys need to be "
+                        "modified, it should be done inplace."
+                    )
+
+        load(self, state_dict, "")
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(missing))
@@ -516,6 +771,7 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if mismatched:
             problems.append("size mismatch for " + "; ".join(mismatched))
+        problems += error_msgs
         if problems:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__}: "
@@ -528,13 +784,13 @@ class Module:
                 )
             )
         if assign:
-            for k, arr in values.items():
-                t, v = own[k], state_dict[k]
+            for k, (arr, v) in values.items():
+                t = own[k]
                 t._data = v._data if isinstance(v, Tensor) else arr
                 t._version += 1
             return IncompatibleKeys(missing, unexpected)
         with no_grad():
-            for k, arr in values.items():
+            for k, (arr, _) in values.items():
                 t = own[k]  # values cross devices into the module's (torch's copy_)
                 t._data[...] = backend.to_device(arr, t.device).astype(t._data.dtype, copy=False)
                 t._version += 1
@@ -618,8 +874,25 @@ class _RemovableHandle:
         self.remove()
 
 
-def _run_backward_hooks(module: Module, grad_input: tuple, grad_output: tuple) -> tuple:
-    for hook in list(module.__dict__.get("_backward_hooks", {}).values()):
+_MIXED_BACKWARD_HOOKS = (
+    "Cannot use both regular backward hooks and full backward hooks on a single Module. "
+    "Please use only one of them."
+)
+
+
+def _add_hook(hooks: OrderedDict, hook: Callable, prepend: bool = False) -> _RemovableHandle:
+    """Store ``hook`` under a new id (first when ``prepend``) and return its handle."""
+    key = _RemovableHandle.new_key(hooks)
+    hooks[key] = hook
+    if prepend:
+        hooks.move_to_end(key, last=False)
+    return _RemovableHandle(hooks, key)
+
+
+def _run_backward_hooks(
+    module: Module, hooks: list, grad_input: tuple, grad_output: tuple
+) -> tuple:
+    for hook in hooks:
         res = hook(module, grad_input, grad_output)
         if res is not None:
             res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
@@ -630,6 +903,50 @@ def _run_backward_hooks(module: Module, grad_input: tuple, grad_output: tuple) -
                 )
             grad_input = res
     return grad_input
+
+
+def _run_backward_pre_hooks(module: Module, hooks: list, grad_output: tuple) -> tuple:
+    for hook in hooks:
+        res = hook(module, grad_output)
+        if res is None:
+            continue
+        n = len(res)
+        if n != len(grad_output):
+            raise RuntimeError(
+                f"Backward pre hook returned an invalid number of grad_output, got {n}, but "
+                f"expected {len(grad_output)}"
+            )
+        grad_output = tuple(res)
+    return grad_output
+
+
+def _warn_non_full_backward_hook(inputs: tuple, out: Any) -> None:
+    """torch's FutureWarning for a ``register_backward_hook`` hook whose ``grad_input`` (the
+    output node's) may differ from the module's input gradients."""
+    grad_fn = out.grad_fn if isinstance(out, Tensor) else None
+    if isinstance(out, tuple) and out and all(isinstance(o, Tensor) for o in out):
+        fns = {o.grad_fn for o in out if o.grad_fn is not None}
+        grad_fn = next(iter(fns)) if len(fns) == 1 else None
+    if grad_fn is None or not all(isinstance(a, Tensor) for a in inputs):
+        what = "the forward contains multiple autograd Nodes"
+    else:
+        inputs_fns = {a.grad_fn for a in inputs if a.grad_fn is not None}
+        nexts = set()
+        for node, _ in grad_fn.next_functions:  # look through the hook's identity node
+            if type(node).__name__ == "BackwardHookFunctionBackward":
+                nexts.update(n for n, _ in node.next_functions)
+            else:
+                nexts.add(node)
+        if inputs_fns == nexts:
+            return
+        what = "the forward contains multiple autograd Nodes"
+    warnings.warn(
+        f"Using a non-full backward hook when {what} is deprecated and will be removed in "
+        "future versions. This hook will be missing some grad_input. Please use "
+        "register_full_backward_hook to get the documented behavior.",
+        FutureWarning,
+        stacklevel=3,
+    )
 
 
 def _identity_function(name: str, on_backward: Callable) -> type:
@@ -647,10 +964,12 @@ def _identity_function(name: str, on_backward: Callable) -> type:
                                     "backward": staticmethod(backward)})  # fmt: skip
 
 
-def _hook_inputs(module: Module, args: tuple) -> tuple[tuple, dict]:
+def _hook_inputs(module: Module, args: tuple, hooks: list, pre_hooks: list) -> tuple[tuple, dict]:
     """Route the module's tensor inputs through one identity node whose backward calls the
     hooks with every input's gradient at once (torch's BackwardHook)."""
-    state: dict[str, Any] = {"module": module, "grad_output": None}
+    state: dict[str, Any] = {
+        "module": module, "hooks": hooks, "pre_hooks": pre_hooks, "grad_output": None
+    }  # fmt: skip
     pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     state["n_inputs"] = len(pos)
     wanted = [i for i in pos if args[i].requires_grad]
@@ -662,24 +981,26 @@ def _hook_inputs(module: Module, args: tuple) -> tuple[tuple, dict]:
         full = [None] * len(pos)
         for k, i in enumerate(wanted):
             full[pos.index(i)] = grads[k]
-        new = _run_backward_hooks(module, tuple(full), state["grad_output"] or ())
+        new = _run_backward_hooks(module, hooks, tuple(full), state["grad_output"] or ())
         return tuple(new[pos.index(i)] for i in wanted)
 
     return _through_identity(args, wanted, on_backward), state
 
 
 def _hook_outputs(out: Any, state: dict) -> Any:
-    """Capture the gradients reaching the module's outputs (and call the hooks from here when
-    no input needs a gradient)."""
+    """Capture the gradients reaching the module's outputs, after the backward pre-hooks may
+    replace them (and call the hooks from here when no input needs a gradient)."""
     outs = out if isinstance(out, tuple) else (out,)
     tensors = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
     if not tensors:
         return out
 
     def on_backward(ctx: Any, grads: tuple) -> tuple:
-        state["grad_output"] = tuple(grads)
+        grads = _run_backward_pre_hooks(state["module"], state["pre_hooks"], tuple(grads))
+        state["grad_output"] = grads
         if not state["inputs_need_grad"]:
-            _run_backward_hooks(state["module"], (None,) * max(state["n_inputs"], 1), grads)
+            n = max(state["n_inputs"], 1)
+            _run_backward_hooks(state["module"], state["hooks"], (None,) * n, grads)
         return grads
 
     new = _through_identity(outs, tensors, on_backward)

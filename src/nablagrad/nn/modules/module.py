@@ -1,9 +1,21 @@
-"""``torch.nn.modules.module``: the classes torch defines there, from ``nablagrad.nn``."""
+"""``torch.nn.modules.module``: ``Module`` and the global module hooks, from ``nablagrad.nn``."""
 
 from __future__ import annotations
 
-from .. import (
+from ..module import (
     Module,
+    register_module_backward_hook,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+    register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
 )
 
-__all__ = ["Module"]
+__all__ = [
+    "Module",
+    "register_module_backward_hook",
+    "register_module_forward_hook",
+    "register_module_forward_pre_hook",
+    "register_module_full_backward_hook",
+    "register_module_full_backward_pre_hook",
+]
