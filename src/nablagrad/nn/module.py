@@ -65,6 +65,7 @@ def register_module_forward_pre_hook(hook: Callable) -> _RemovableHandle:
     pre-hooks; it may return new args (torch's ``register_module_forward_pre_hook``).
 
     Example:
+        >>> import nablagrad as torch
         >>> h = torch.nn.modules.module.register_module_forward_pre_hook(lambda m, a: None)
         >>> h.remove()
     """
@@ -78,6 +79,7 @@ def register_module_forward_hook(
     own forward hooks; it may return a new output (torch's ``register_module_forward_hook``).
 
     Example:
+        >>> import nablagrad as torch
         >>> h = torch.nn.modules.module.register_module_forward_hook(lambda m, a, o: None)
         >>> h.remove()
     """
@@ -100,6 +102,7 @@ def register_module_full_backward_hook(hook: Callable) -> _RemovableHandle:
     (torch's ``register_module_full_backward_hook``).
 
     Example:
+        >>> import nablagrad as torch
         >>> h = torch.nn.modules.module.register_module_full_backward_hook(lambda m, gi, go: None)
         >>> h.remove()
     """
@@ -358,6 +361,7 @@ class Module:
         (FutureWarning) where the two differ.
 
         Example:
+            >>> import nablagrad as torch
             >>> m = torch.nn.ReLU()
             >>> h = m.register_backward_hook(lambda mod, gi, go: None)
         """
@@ -372,6 +376,7 @@ class Module:
         (torch's ``register_full_backward_pre_hook``).
 
         Example:
+            >>> import nablagrad as torch
             >>> m = torch.nn.Linear(3, 2)
             >>> h = m.register_full_backward_pre_hook(lambda mod, go: (go[0] * 2,))
         """
@@ -645,6 +650,7 @@ class Module:
         entries (torch's ``register_state_dict_pre_hook``).
 
         Example:
+            >>> import nablagrad as torch
             >>> m = torch.nn.Linear(2, 2)
             >>> h = m.register_state_dict_pre_hook(lambda mod, prefix, keep_vars: None)
         """
@@ -656,6 +662,7 @@ class Module:
         must return None (torch's ``register_state_dict_post_hook``).
 
         Example:
+            >>> import nablagrad as torch
             >>> m = torch.nn.Linear(2, 2)
             >>> h = m.register_state_dict_post_hook(lambda mod, sd, prefix, meta: sd.pop("bias"))
         """
@@ -679,6 +686,7 @@ class Module:
         (torch's ``register_load_state_dict_pre_hook``).
 
         Example:
+            >>> import nablagrad as torch
             >>> m = torch.nn.Linear(2, 2)
             >>> h = m.register_load_state_dict_pre_hook(lambda mod, sd, *rest: None)
         """
@@ -692,6 +700,7 @@ class Module:
         (torch's ``register_load_state_dict_post_hook``).
 
         Example:
+            >>> import nablagrad as torch
             >>> m = torch.nn.Linear(2, 2)
             >>> clear = lambda mod, keys: keys.missing_keys.clear()
             >>> h = m.register_load_state_dict_post_hook(clear)
