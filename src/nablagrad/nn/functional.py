@@ -319,6 +319,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input dtype {input.dtype} differs from weight dtype {weight.dtype}: "
             "convert the input (x.float()) or the model (model.double())"
         )
+    if weight.ndim == 1:  # torch: x @ w, the last dim contracted away (LinearFn wants 2-D W)
+        out = input.matmul(weight)
+        return out if bias is None else out + bias
     if bias is None:
         return P.LinearFn.apply(input, weight)
     return P.LinearFn.apply(input, weight, bias)
