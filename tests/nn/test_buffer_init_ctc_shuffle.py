@@ -263,3 +263,14 @@ def test_gumbel_softmax_hard_gradient_is_the_soft_one() -> None:
     np.testing.assert_allclose(g_hard.sum(-1), 0.0, atol=1e-9)
     with pytest.warns(UserWarning, match="eps"):
         ng.nn.functional.gumbel_softmax(ng.zeros(2), eps=1e-5)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("concatenated", [False, True])
+def test_ctc_loss_empty_target_matches_torch(reduction: str, concatenated: bool) -> None:
+    # a zero target length: the all-blank path (the recursion crashed on a one-state lattice)
+    tl = [0, 2, 0, 1]
+    targets = np.array([1, 2, 3]) if concatenated else PADDED[:, :2]
+    ours, theirs = _ctc_pair(X, targets, IL, tl, reduction=reduction)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8)

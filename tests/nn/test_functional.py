@@ -122,8 +122,8 @@ def test_maxout():
 
 
 def test_bad_activation_arguments():
-    with pytest.raises(ValueError, match="approximate"):
-        nn.GELU("fast")
+    with pytest.raises(RuntimeError, match="approximate"):  # torch: in forward
+        nn.GELU("fast")(ng.randn(2))
     with pytest.raises(TypeError, match="floating point"):
         F.softmax(ng.tensor([1, 2]), 0)
     with pytest.raises(IndexError, match="out of range"):
@@ -146,3 +146,76 @@ def test_nan_inputs_follow_torch(name, kw):
     x = np.array([np.nan, -2.0, 0.25, 3.0], np.float32)
     check_tails(lambda t: getattr(F, name)(t, **kw),
                 lambda t: getattr(torch.nn.functional, name)(t, **kw), [x], 1e-6)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "ng_fn,torch_fn",
+    [
+        (F.softmax, torch.nn.functional.softmax),
+        (F.log_softmax, torch.nn.functional.log_softmax),
+        (F.softmin, torch.nn.functional.softmin),
+        (nn.Softmax(), torch.nn.Softmax()),
+        (nn.LogSoftmax(), torch.nn.LogSoftmax()),
+        (nn.Softmin(), torch.nn.Softmin()),
+    ],
+)
+def test_implicit_softmax_dim_warns_as_torch(ng_fn, torch_fn):
+    x = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
+    with pytest.warns(UserWarning, match="Implicit dimension choice") as wt:
+        expected = torch_fn(torch.tensor(x))
+    with pytest.warns(UserWarning, match="Implicit dimension choice") as wn:
+        got = ng_fn(ng.tensor(x))
+    assert str(wn[0].message) == str(wt[0].message)
+    assert wn[0].filename == __file__  # points at the caller
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+
+
+INT_UNSUPPORTED = ["leaky_relu", "elu", "celu", "selu", "gelu", "silu", "mish", "hardswish",
+                   "hardsigmoid", "hardshrink", "softshrink", "softplus", "logsigmoid", "rrelu",
+                   "softmax", "softmin", "log_softmax", "glu"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", INT_UNSUPPORTED)
+def test_integer_input_raises_not_implemented_as_torch(name):
+    args = (0,) if name in ("softmax", "softmin", "log_softmax", "glu") else ()
+    with pytest.raises(NotImplementedError):
+        getattr(torch.nn.functional, name)(torch.tensor([1, -2]), *args)
+    with pytest.raises(NotImplementedError):
+        getattr(F, name)(ng.tensor([1, -2]), *args)
+    with pytest.raises(TypeError):  # (as nablagrad raised before: both catch it)
+        getattr(F, name)(ng.tensor([1, -2]), *args)
+
+
+def test_integer_hardtanh_relu6_tanhshrink_as_torch():
+    for dtype, ng_dtype in ((torch.int64, ng.int64), (torch.uint8, ng.uint8)):
+        x = [5, 0, 200] if dtype == torch.uint8 else [5, -5, 0]
+        t, n = torch.tensor(x, dtype=dtype), ng.tensor(x, dtype=ng_dtype)
+        for kw in ({}, {"min_val": -1.5, "max_val": 2.5}) if dtype == torch.int64 else ():
+            e, g = torch.nn.functional.hardtanh(t, **kw), F.hardtanh(n, **kw)
+            assert str(g.dtype).split(".")[-1] == str(e.dtype).split(".")[-1]
+            np.testing.assert_array_equal(g.numpy(), e.numpy())
+        np.testing.assert_array_equal(F.relu6(n).numpy(), torch.nn.functional.relu6(t).numpy())
+        F.relu6(n, inplace=True)
+        torch.nn.functional.relu6(t, inplace=True)
+        np.testing.assert_array_equal(n.numpy(), t.numpy())
+    with pytest.raises(RuntimeError, match="unsigned type with negative limits"):
+        F.hardtanh(ng.tensor([1], dtype=ng.uint8))
+    with pytest.raises(RuntimeError, match="Bool"):
+        F.hardtanh(ng.tensor([True, False]))
+    e = torch.nn.functional.tanhshrink(torch.tensor([1, 2], dtype=torch.int32))
+    g = F.tanhshrink(ng.tensor([1, 2], dtype=ng.int32))
+    assert g.dtype == ng.float32
+    np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-6)
+
+
+def test_gelu_bad_approximate_and_rrelu_bounds_as_torch():
+    x = ng.randn(3)
+    m = nn.GELU(approximate="x")  # torch builds it and raises in forward
+    assert repr(m) == repr(torch.nn.GELU(approximate="x"))
+    with pytest.raises(RuntimeError, match="approximate argument must be either none or tanh"):
+        m(x)
+    with pytest.raises(RuntimeError, match="approximate argument"):
+        F.gelu(x, approximate="x")
+    for training in (False, True):
+        with pytest.raises(RuntimeError, match="Lower bound should be less than or equal"):
+            F.rrelu(x, 0.5, 0.1, training=training)

@@ -499,3 +499,21 @@ def test_group_norm_one_value_per_group_is_refused():
         with pytest.raises(ValueError, match="more than 1 value"):
             nn.GroupNorm(2, 2).eval()(ng.zeros(shape))
     compare_module(nn.GroupNorm(1, 2), torch.nn.GroupNorm(1, 2), (1, 2, 1), atol=1e-4)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("shape", [(5,), (3, 5), (2, 3, 5)])
+def test_linear_one_dimensional_weight_gradients_match_torch(shape, bias):
+    # F.linear with a 1-D weight contracts the last dim; its backward crashed
+    if shape == (3, 5) and bias:
+        pytest.skip("torch's addmm path rejects a 1-D weight with a bias on 2-D input")
+    rng = np.random.default_rng(0)
+    arrs = [rng.standard_normal(shape), rng.standard_normal(5)] + ([np.array(0.5)] if bias else [])
+    grads = []
+    for lib in (torch, ng):
+        ts = [lib.tensor(a, requires_grad=True) for a in arrs]
+        out = lib.nn.functional.linear(*ts)
+        (out * 2).sum().backward()
+        grads.append([out.detach().numpy()] + [t.grad.numpy() for t in ts])
+    for e, g in zip(*grads):
+        np.testing.assert_allclose(g, e, rtol=1e-10)

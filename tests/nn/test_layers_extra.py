@@ -600,3 +600,11 @@ def test_max_unpool_rejects_bad_indices_and_sizes_like_torch():
             F.max_unpool2d(x, lib.full((1, 1, 2, 2), 99, dtype=lib.int64), 2)
         with pytest.raises(ValueError):
             F.max_unpool2d(x, lib.zeros(1, 1, 2, 2, dtype=lib.int64), 2, output_size=(9, 9))
+
+
+def test_bilinear_zero_in1_features_raises_as_torch():
+    with pytest.raises(ValueError, match="in1_features must be > 0"):
+        torch.nn.Bilinear(0, 5, 3)
+    with pytest.raises(ValueError, match=r"in1_features must be > 0, but got \(in1_features=0\)"):
+        ng.nn.Bilinear(0, 5, 3)
+    ng.nn.Bilinear(4, 0, 3), ng.nn.Bilinear(4, 5, 0)  # torch accepts these

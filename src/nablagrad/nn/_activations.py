@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import _validate
 from ..backend import get_array_module, np, to_device
+from ..backend import get_default_dtype as _get_default_dtype
 from ..ops import fused as P
 from ..ops.elementwise import relu as _relu
 from ..ops.elementwise import sigmoid, tanh, where
@@ -31,7 +32,9 @@ def _float(x: Any, name: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
     if x._data.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating point tensor, got {x.dtype}: call .float()")
+        raise P.DtypeNotImplementedError(
+            f"{name}: expected a floating point tensor, got {x.dtype}: call .float()"
+        )
     return x
 
 
@@ -90,15 +93,15 @@ def rrelu(
     """Randomized leaky ReLU: x if x >= 0 else a x, a ~ U(lower, upper) per element in
     training, a = (lower + upper) / 2 in eval."""
     x = _float(input, "rrelu")
-    if inplace:
-        return inplace_apply(x, lambda t: rrelu(t, lower, upper, training))
-    if not training:
-        return P.LeakyRelu.apply(x, slope=(lower + upper) / 2)
-    if lower > upper:
+    if lower > upper:  # (torch checks in eval mode too)
         raise RuntimeError(
             "Lower bound should be less than or equal to the upper bound (rrelu got "
             f"lower={lower}, upper={upper})"
         )
+    if inplace:
+        return inplace_apply(x, lambda t: rrelu(t, lower, upper, training))
+    if not training:
+        return P.LeakyRelu.apply(x, slope=(lower + upper) / 2)
     xp = get_array_module(x._data)
     slope = xp.asarray(_gen(None).uniform(lower, upper, x.shape), dtype=x._data.dtype)
     return where(x >= 0, x, x * Tensor._wrap(slope))
@@ -123,7 +126,9 @@ def softsign(input: Tensor) -> Tensor:
 
 
 def tanhshrink(input: Tensor) -> Tensor:
-    """x - tanh(x)."""
+    """x - tanh(x); an integer or bool input is computed in the default float dtype, as torch."""
+    if isinstance(input, Tensor) and input._data.dtype.kind in "biu":
+        input = input.to(_get_default_dtype())
     x = _float(input, "tanhshrink")
     return x - tanh(x)
 
@@ -181,8 +186,8 @@ def softmin(
 ) -> Tensor:
     """softmax(-x) along ``dim``."""
     x = _float(input if dtype is None else input.to(dtype), "softmin")
-    if dim is None:  # torch's legacy implicit choice
-        dim = 0 if x.ndim in (0, 1, 3) else 1
+    if dim is None:  # torch's legacy implicit choice, with its deprecation warning
+        dim = P._softmax_dim(None, x.ndim, "softmin", _stacklevel)
     return softmax(-x, dim)
 
 

@@ -58,7 +58,8 @@ def _ctc_one(lp: Any, labels: Any, blank: int) -> tuple[float, Any]:
     for t in range(1, t_len):
         prev = la[t - 1]
         one = np.concatenate(([ninf], prev[:-1]))
-        two = np.where(skip, np.concatenate(([ninf, ninf], prev[:-2])), ninf)
+        two = np.full(s_len, ninf)  # (shifted by two; an empty target has s_len == 1)
+        two[2:] = np.where(skip[2:], prev[:-2], ninf)
         la[t] = _lse(prev, one, two) + y[t]
     ends = la[-1, -2:] if s_len > 1 else la[-1, -1:]
     nll = -float(_lse(*ends))
@@ -71,7 +72,8 @@ def _ctc_one(lp: Any, labels: Any, blank: int) -> tuple[float, Any]:
     for t in range(t_len - 2, -1, -1):
         nxt = lb[t + 1]
         one = np.concatenate((nxt[1:], [ninf]))
-        two = np.where(skip_next, np.concatenate((nxt[2:], [ninf, ninf])), ninf)
+        two = np.full(s_len, ninf)
+        two[:-2] = np.where(skip_next[:-2], nxt[2:], ninf)
         lb[t] = _lse(nxt, one, two) + y[t]
     ab = la + lb  # (T, S): log alpha_t(s) beta_t(s) (y_t counted twice)
     lcab = np.full((t_len, n_cls), ninf)

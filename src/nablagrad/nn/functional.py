@@ -197,12 +197,7 @@ def _dim(dim: int | None, ndim: int, name: str) -> int:
     return _validate.dim(dim, ndim, fn=name)
 
 
-def _float(x: Any, name: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
-    if x._data.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating point tensor, got {x.dtype}: call .float()")
-    return x
+_float = P._float_input  # TypeError for a non-tensor; torch's NotImplementedError for an int one
 
 
 # -- activations ------------------------------------------------------------------------------
@@ -232,7 +227,9 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) (``approximate="none"``) or its tanh approximation (``"tanh"``)."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise RuntimeError(
+            f"approximate argument must be either none or tanh (gelu got {approximate!r})."
+        )
     return P.Gelu.apply(_float(input, "gelu"), approximate=approximate)
 
 
@@ -263,6 +260,14 @@ def hardtanh(
         raise ValueError(
             f"min_val cannot be greater than max_val (hardtanh got {min_val} > {max_val})"
         )
+    if isinstance(input, Tensor) and input._data.dtype.kind in "iu":
+        # torch clamps an integer tensor to the bounds truncated to integers, keeping its dtype
+        if input._data.dtype.kind == "u" and (min_val < 0 or max_val < 0):
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+        lo, hi = int(min_val), int(max_val)
+        return input.clamp_(lo, hi) if inplace else input.clamp(lo, hi)
+    if isinstance(input, Tensor) and input._data.dtype.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
     if inplace:
         return inplace_apply(input, lambda t: hardtanh(t, min_val, max_val))
     return P.Hardtanh.apply(_float(input, "hardtanh"), lo=min_val, hi=max_val)
@@ -314,6 +319,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input dtype {input.dtype} differs from weight dtype {weight.dtype}: "
             "convert the input (x.float()) or the model (model.double())"
         )
+    if weight.ndim == 1:  # torch: x @ w, the last dim contracted away (LinearFn wants 2-D W)
+        out = input.matmul(weight)
+        return out if bias is None else out + bias
     if bias is None:
         return P.LinearFn.apply(input, weight)
     return P.LinearFn.apply(input, weight, bias)

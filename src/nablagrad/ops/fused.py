@@ -10,6 +10,7 @@ under ``create_graph``.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from .. import _validate, backend, parallel
@@ -430,24 +431,41 @@ class CrossEntropyFn(Function):
         return (gx,) if t is None else (gx, gt)
 
 
+class DtypeNotImplementedError(NotImplementedError, TypeError):
+    """A floating-point kernel given an integer or bool tensor: torch's NotImplementedError
+    ("... not implemented for 'Long'"), and a TypeError as nablagrad raised before."""
+
+
 def _float_input(x: Any, name: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
     if x._data.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating point tensor, got {x.dtype}: call .float()")
+        raise DtypeNotImplementedError(
+            f"{name}: expected a floating point tensor, got {x.dtype}: call .float()"
+        )
     return x
 
 
-def _softmax_dim(dim: int | None, ndim: int, name: str) -> int:
-    if dim is None:  # torch's legacy implicit choice
+def _softmax_dim(dim: int | None, ndim: int, name: str, stacklevel: int = 3) -> int:
+    if dim is None:  # torch's legacy implicit choice, with its deprecation warning
+        warnings.warn(
+            f"Implicit dimension choice for {name} has been deprecated. "
+            "Change the call to include dim=X as an argument.",
+            stacklevel=stacklevel,
+        )
         dim = 0 if ndim in (0, 1, 3) else 1
     return _validate.dim(dim, ndim, fn=name)
 
 
-def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+def softmax(
+    input: Tensor,  # noqa: A002
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+) -> Tensor:
     """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x) along ``dim``."""
     x = _float_input(input if dtype is None else input.to(dtype), "softmax")
-    axis = _softmax_dim(dim, x.ndim, "softmax")
+    axis = _softmax_dim(dim, x.ndim, "softmax", _stacklevel)
     if x._data.size == 0:
         return x * 1
     if x.ndim == 0:
@@ -455,10 +473,15 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     return Softmax.apply(x, dim=axis)
 
 
-def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+def log_softmax(
+    input: Tensor,  # noqa: A002
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+) -> Tensor:
     """log_softmax(x)_i = x_i - max x - log sum_j exp(x_j - max x) along ``dim``."""
     x = _float_input(input if dtype is None else input.to(dtype), "log_softmax")
-    axis = _softmax_dim(dim, x.ndim, "log_softmax")
+    axis = _softmax_dim(dim, x.ndim, "log_softmax", _stacklevel)
     if x._data.size == 0:
         return x * 1
     if x.ndim == 0:
