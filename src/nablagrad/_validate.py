@@ -314,12 +314,20 @@ def nested_sequence(data: Any, fn: str = "tensor") -> None:
                     )
             else:
                 expect.append(None)
+            if isinstance(x, (str, bytes)):
+                # torch reads a string that leads the data as one more dimension
+                if first is x and depth:
+                    raise ValueError(f"too many dimensions '{type(x).__name__}'")
+                raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
             if not (isinstance(x, (bool, int, float, complex, np.generic)) or hasattr(x, "item")):
-                raise TypeError(
-                    f"{fn}(): can't convert a {type(x).__name__} ({x!r:.40}) to a number: "
-                    "tensor data must be numbers or nested lists of numbers"
+                raise RuntimeError(
+                    f"Could not infer dtype of {type(x).__name__}: {fn}() data must be numbers "
+                    "or nested lists of numbers"
                 )
 
+    first = data
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
     walk(data, 0, [])
 
 

@@ -293,11 +293,13 @@ def arange(
 ) -> Tensor:
     """Values from ``start`` (default 0) up to but excluding ``end`` in steps of ``step``.
 
-    Integers give int64; any float argument gives the default float dtype.
+    Integers (and bools) give int64; any float argument gives the default float dtype.  With
+    an integer ``dtype``, float bounds and step are truncated to ints as torch does.
     """
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    vals = [int(v) if isinstance(v, (bool, np.bool_)) else v for v in vals]
     for name, v in zip(("start", "end", "step"), vals):
         if not (_validate.is_int(v) or isinstance(v, (float, np.floating))) or not math.isfinite(v):
             raise RuntimeError(
@@ -320,11 +322,28 @@ def arange(
         dt = np.dtype(np.int64) if is_int else backend.default_float_np()
     else:
         dt = backend.to_np_dtype(dtype)
+        if dt.kind == "b":
+            raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     n = max(math.ceil((vals[1] - vals[0]) / vals[2]), 0)
+    if dt.kind in "iu" and not all(isinstance(v, (int, np.integer)) for v in vals):
+        n, vals = _int_arange_size(n, vals, dt)
     _validate.allocation((n,), 8, "arange")
     xp = backend.xp_for(device)
     data = vals[0] + vals[2] * xp.arange(n, dtype=np.float64 if dt.kind == "f" else np.int64)
     return _into(out, _finish(data.astype(dt, copy=False), requires_grad), "arange")
+
+
+def _int_arange_size(n: int, vals: list, dt: np.dtype) -> tuple[int, list]:
+    """torch's integer arange with a float bound or step: start, end and step are truncated
+    to int64; for int64 the length is computed from the truncated values (a step that
+    truncates to 0 raises ValueError), for narrower ints from the original ones."""
+    ivals = [int(v) for v in vals]
+    if dt == np.int64:
+        start, end, step = ivals
+        if step == 0:
+            raise ValueError("step must be nonzero")
+        n = max((end - start + step - (1 if step > 0 else -1)) // step, 0)
+    return n, ivals
 
 
 def linspace(
@@ -387,6 +406,18 @@ def eye(
     return _into(out, _finish(xp.eye(n, m, dtype=_float_or(dtype)), requires_grad), "eye")
 
 
+_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte"}
+
+
+def _float_only(dtype: Any, kernel: str) -> None:
+    """Raise as torch's ``kernel`` does when asked to sample an integer or bool ``dtype``."""
+    if dtype is not None:
+        dt = backend.to_np_dtype(dtype)
+        if dt.kind in "biu":
+            name = "Bool" if dt.kind == "b" else _TORCH_NAMES.get(dt.name, dt.name)
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
+
+
 def _draw(values: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     data = values.astype(_float_or(dtype), copy=False)
     if backend.as_device(device).type != "cpu":  # (None: the default device)
@@ -407,6 +438,7 @@ def rand(
 ) -> Tensor:
     """Uniform samples on [0, 1). ``rand(2, 3)``, ``rand((2, 3))`` or ``rand(size=(2, 3))``."""
     shape = _size(_sizes("rand", sizes, size), "rand")
+    _float_only(dtype, "check_uniform_bounds")
     return _into(out, _draw(_gen(generator).random(shape), dtype, device, requires_grad), "rand")
 
 
@@ -423,6 +455,7 @@ def randn(
 ) -> Tensor:
     """Standard normal samples. ``randn(2, 3)``, ``randn((2, 3))`` or ``randn(size=(2, 3))``."""
     shape = _size(_sizes("randn", sizes, size), "randn")
+    _float_only(dtype, "normal_kernel_cpu")
     return _into(
         out, _draw(_gen(generator).standard_normal(shape), dtype, device, requires_grad), "randn"
     )

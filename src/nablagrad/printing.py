@@ -213,8 +213,14 @@ def tensor_repr(t: Any) -> str:
     extras = []
     if t.device.type != "cpu":
         extras.append(f"device='{t.device}'")
-    default_dtypes = (backend.default_float_np(), np.dtype(np.int64), np.dtype(np.bool_))
-    if arr.dtype not in default_dtypes:
+    if not arr.size:
+        # torch: an empty tensor shows its shape unless 1-D, and any non-default-float dtype
+        # (nothing in it tells an int64 from a float)
+        if arr.ndim != 1:
+            extras.append(f"size={tuple(arr.shape)}")
+        if arr.dtype != backend.default_float_np():
+            extras.append(f"dtype={t.dtype}")
+    elif arr.dtype not in (backend.default_float_np(), np.dtype(np.int64), np.dtype(np.bool_)):
         extras.append(f"dtype={t.dtype}")
     if t._ctx is not None:
         extras.append(f"grad_fn=<{t._ctx.name}>")

@@ -72,11 +72,18 @@ def infer_np_dtype(data: Any) -> Any:
     if arr.dtype.kind == "f":
         return backend.default_float_np()
     if arr.dtype.kind in "iu":
+        if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise ValueError("Overflow when unpacking long long: ints must fit in int64")
         return np.dtype(np.int64)
     if arr.dtype.kind == "b":
         return np.dtype(np.bool_)
     if arr.dtype.kind in "OUSV":
         _validate.nested_sequence(data)
+        leaves = _flat(data) if isinstance(data, (list, tuple)) else [data]
+        if all(isinstance(v, (int, float)) for v in leaves):  # Python ints beyond 64 bits
+            if any(isinstance(v, float) for v in leaves):
+                return backend.default_float_np()  # a float among them: all become floats
+            raise ValueError("Overflow when unpacking long long: ints must fit in int64")
         raise TypeError(
             f"cannot build a tensor from {type(flat).__name__} values: numbers must fit in "
             "int64 or float64"
@@ -1051,7 +1058,7 @@ class Tensor:
     def pow(self, exponent: Any) -> Tensor:
         return _ops.pow(self, exponent)
 
-    def round(self, decimals: int = 0) -> Tensor:
+    def round(self, decimals: int | None = None) -> Tensor:
         return _ops.round(self, decimals)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
@@ -1176,6 +1183,9 @@ class Tensor:
         return _ops.narrow(self, *args, **kwargs)
 
     def flip(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``x.flip(0, 1)`` or ``x.flip((0, 1))``; only the keyword ``dims`` must be a tuple."""
+        if args and (len(args) > 1 or _validate.is_int(args[0])):
+            args = (args,)
         return _ops.flip(self, *args, **kwargs)
 
     def movedim(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -1184,7 +1194,30 @@ class Tensor:
     def t(self) -> Tensor:
         return _ops.t(self)
 
-    view = reshape
+    def view(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``view(shape)`` reshapes; ``view(dtype)`` reinterprets the bits (no gradient)."""
+        if len(args) == 1 and isinstance(args[0], backend.dtype):
+            return self._view_as_dtype(args[0])
+        if "dtype" in kwargs and not args:
+            return self._view_as_dtype(kwargs["dtype"])
+        return _ops.reshape(self, *args, **kwargs)
+
+    def _view_as_dtype(self, dtype: backend.dtype) -> Tensor:
+        # torch records no gradient through view(dtype), even to the same dtype
+        try:
+            data = self._data.view(backend.to_np_dtype(dtype))
+        except ValueError as e:
+            raise RuntimeError(f"view(dtype): cannot view {self.dtype} as {dtype}: {e}") from None
+        return Tensor._wrap(data)
+
+    @property
+    def real(self) -> Tensor:
+        """The tensor itself (nablagrad tensors are real)."""
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
 
     def swapaxes(self, axis0: int, axis1: int) -> Tensor:
         return self.transpose(axis0, axis1)

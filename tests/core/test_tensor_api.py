@@ -378,3 +378,60 @@ def test_membership_errors_and_scalar_conversions_match_torch():
         with pytest.raises(RuntimeError):
             lib.tensor([1.0, 2.0]).item()
         assert hash(t) == id(t)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L: L.zeros(0, 3),
+        lambda L: L.zeros(2, 0),
+        lambda L: L.zeros(0, 3, dtype=L.int32),
+        lambda L: L.zeros(0, 3, dtype=L.int64),
+        lambda L: L.zeros(0, 3, dtype=L.bool),
+        lambda L: L.zeros(0),
+        lambda L: L.zeros(0, dtype=L.float64),
+        lambda L: L.zeros(0, dtype=L.int64),
+        lambda L: L.zeros(0, 3, requires_grad=True),
+        lambda L: L.zeros(2, 0, 4, dtype=L.float64, requires_grad=True),
+    ],
+)
+def test_empty_tensors_print_as_torch(make):
+    want = repr(make(torch)).replace("torch.", "nablagrad.")
+    assert repr(make(ng)) == want
+    assert str(make(ng)) == want
+
+
+def test_t_of_a_vector_is_a_recorded_view():
+    x = ng.arange(3.0, requires_grad=True)
+    y = x.t()
+    assert y.grad_fn is not None
+    (y * ng.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_real_is_the_tensor_and_imag_raises():
+    x = ng.ones(3)
+    assert x.real is x
+    with pytest.raises(RuntimeError, match="imag is not implemented"):
+        x.imag  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "src,dst",
+    [("float32", "int32"), ("int32", "float32"), ("float32", "float64"), ("float32", "int16")],
+)
+def test_view_dtype_reinterprets_the_bits(src, dst):
+    t = torch.arange(8).reshape(2, 4).to(getattr(torch, src)).view(getattr(torch, dst))
+    n = ng.arange(8).reshape(2, 4).to(getattr(ng, src)).view(getattr(ng, dst))
+    assert str(n.dtype).split(".")[-1] == dst
+    np.testing.assert_array_equal(n.numpy(), t.numpy())
+
+
+def test_view_dtype_shares_memory_and_records_no_gradient():
+    x = ng.tensor([1.0, 2.0], requires_grad=True)
+    assert not x.view(ng.float32).requires_grad
+    y = ng.zeros(2)
+    y.view(ng.int32)[0] = 1065353216
+    assert y.tolist() == [1.0, 0.0]
+    with pytest.raises(RuntimeError):
+        ng.ones(2, 4).t().view(ng.float64)

@@ -367,6 +367,7 @@ CASES: dict[str, Case] = {
     T + "nbytes": Case(lambda L, x: L.tensor([x.nbytes, x.double().nbytes])),
     T + "itemsize": Case(lambda L, x: L.tensor([x.itemsize, x.long().itemsize])),
     T + "is_complex": Case(lambda L, x: L.tensor([x.is_complex()])),
+    T + "real": Case(lambda L, x: x.real * L.tensor([x.real is x])),
     T + "is_signed": Case(
         lambda L, x: L.tensor(
             [x.is_signed(), x.long().is_signed(), x.bool().is_signed(), x.byte().is_signed()]
@@ -1217,6 +1218,7 @@ ALIASES = {
 
 NOT_OPS = "a torch-named object, not an operation; tested in"
 REASONS: dict[str, str] = {
+    T + "imag": "raises RuntimeError for every real tensor, as torch (test_tensor_api.py)",
     "BoolTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
     "ByteTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
     "CharTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",

@@ -52,17 +52,41 @@ def repeat_interleave(
 ) -> Tensor:
     """Repeat each element ``repeats`` times (an int or one count per element along ``dim``)."""
     if repeats is None:  # repeat_interleave(counts): indices repeated by counts
-        counts = input._data
+        counts = _repeat_counts(input)
         return Tensor._wrap(np.repeat(np.arange(len(counts), dtype=np.int64), counts))
     x = input if dim is not None else input.reshape(-1)
     ax = _axis(dim, x.ndim) if dim is not None else 0
     n = x.shape[ax] if x.ndim else 1
-    r = repeats._data if isinstance(repeats, Tensor) else repeats
-    r = np.asarray(r).reshape(-1) if not isinstance(r, int) else r
+    r = _repeat_counts(repeats)
+    r = r.reshape(-1) if not isinstance(r, int) else r
     if not isinstance(r, int) and r.size not in (1, n):
         raise RuntimeError(f"repeat_interleave: repeats must have {n} elements, got {r.size}")
     idx = np.repeat(np.arange(n, dtype=np.int64), r)
     return x[(slice(None),) * ax + (Tensor._wrap(idx),)]
+
+
+def _repeat_counts(repeats: Any) -> Any:
+    """``repeats`` checked as torch does: a non-negative int, or an integer tensor (or list)
+    of non-negative counts, returned as an int or an array."""
+    if isinstance(repeats, (bool, float)):
+        raise TypeError(
+            f"repeat_interleave(): repeats must be an int or a Tensor, not {type(repeats).__name__}"
+        )
+    if isinstance(repeats, int):
+        if repeats < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        return repeats
+    if isinstance(repeats, Tensor):
+        r = repeats._data
+        if r.dtype.kind not in "iu":
+            raise NotImplementedError(
+                f"\"repeat_interleave_cpu\" not implemented for '{repeats.dtype}'"
+            )
+    else:
+        r = np.asarray(repeats)
+    if r.size and r.min() < 0:
+        raise RuntimeError("repeats can not be negative")
+    return r
 
 
 def tile(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
@@ -129,15 +153,31 @@ def diff(
 
 
 def flipud(input: Tensor) -> Tensor:  # noqa: A002
+    """Reverse the first dimension (the input must be at least 1-D)."""
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
     return sh.flip(input, (0,))
 
 
 def fliplr(input: Tensor) -> Tensor:  # noqa: A002
+    """Reverse the second dimension (the input must be at least 2-D)."""
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
     return sh.flip(input, (1,))
 
 
 def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:  # noqa: A002
+    """Rotate by ``k`` quarter turns in the plane of ``dims``, from its first axis to its second."""
+    dims = list(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
     d0, d1 = dims
+    if d0 == d1 or _axis(d0, input.ndim) == _axis(d1, input.ndim):
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}"
+        )
     k %= 4
     if k == 1:
         return sh.flip(input, (d1,)).transpose(d0, d1)

@@ -412,9 +412,16 @@ def _quiet(xp: Any) -> Any:
     return errstate(divide="ignore", invalid="ignore") if errstate else contextlib.nullcontext()
 
 
-def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
-    """Round half to even (to ``decimals`` places); the gradient is zero, as in torch."""
-    if decimals == 0:
+def round(x: Tensor, decimals: int | None = None) -> Tensor:  # noqa: A001
+    """Round half to even (to ``decimals`` places); the gradient is zero, as in torch.
+
+    As in torch, an integer tensor rounds to itself only without ``decimals`` (even
+    ``decimals=0`` selects the float-only kernel and raises), and a bool tensor never rounds."""
+    kind = x._data.dtype.kind
+    if kind == "b" or (kind in "iu" and decimals is not None):
+        kernel = "round_vml_cpu" if not decimals else "round_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{x.dtype}'")
+    if not decimals:
         return Round.apply(x)
     scale = 10.0**decimals
     return div(Round.apply(mul(x, scale)), scale)
@@ -486,7 +493,9 @@ def where(cond: Any, a: Any = _NO_VALUE, b: Any = _NO_VALUE) -> Tensor:
 def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
     """Limit values to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if x._data.dtype.kind in "biu" and (isinstance(min, float) or isinstance(max, float)):
+        x = x.to(backend.get_default_dtype())  # torch: an int tensor, a float bound -> float
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = x
         if min is not None:

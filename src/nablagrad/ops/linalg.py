@@ -128,7 +128,10 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
 
 
 def outer(a: Tensor, b: Tensor) -> Tensor:
-    """Outer product of two vectors."""
+    """Outer product of two vectors (1-D only, as in torch)."""
+    for name, v in (("self", a), ("vec2", b)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
@@ -321,7 +324,10 @@ def einsum(*args: Any) -> Tensor:
 
 def scaled_sum(input: Tensor, beta: float, prod: Tensor, alpha: float) -> Tensor:  # noqa: A002
     """``beta * input + alpha * prod`` (the add*mm family), without a multiply for 1; with
-    ``beta=0`` ``input`` is ignored (NaN and inf in it do not propagate), as torch does."""
+    ``beta=0`` ``input`` is ignored (NaN and inf in it do not propagate), as torch does.
+    For integer operands torch truncates ``alpha`` and ``beta`` to ints (the result stays int)."""
+    if prod._data.dtype.kind in "iu":
+        beta, alpha = int(beta), int(alpha)
     if beta == 0:  # input only broadcasts and gets a zero gradient
         never = Tensor._wrap(get_array_module(prod._data).zeros((), dtype=bool))
         return ew.where(never, input, prod if alpha == 1 else alpha * prod)
@@ -372,6 +378,19 @@ def _inner(a: Tensor, b: Tensor) -> Tensor:
 
 
 def vdot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """Inner product of two 1-D tensors of equal length and the same dtype (real only)."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.shape != other.shape:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+            f"[{other.shape[0]}] to have the same number of elements"
+        )
+    if input.dtype != other.dtype:
+        raise RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found {input.dtype} and "
+            f"{other.dtype}"
+        )
     return (input * other).sum()
 
 

@@ -46,6 +46,9 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
 
 
 def _tri_indices(row: int, col: int, offset: int, upper: bool, dtype: Any, device: Any) -> Tensor:
+    for name, n in (("row", row), ("col", col)):
+        if n < 0:
+            raise RuntimeError(f"{name} must be non-negative, got{n}")  # (sic: torch's text)
     mask = (
         ~np.tri(row, col, offset - 1, dtype=bool) if upper else np.tri(row, col, offset, dtype=bool)
     )

@@ -231,7 +231,9 @@ def t(x: Tensor) -> Tensor:
         raise RuntimeError(
             f"t() expects a tensor with <= 2 dimensions, got {x.ndim}: use transpose"
         )
-    return transpose(x, 0, 1) if x.ndim == 2 else x
+    if x.ndim == 2:
+        return transpose(x, 0, 1)
+    return Permute.apply(x, axes=tuple(range(x.ndim)))  # a recorded view, as torch's
 
 
 def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
@@ -463,8 +465,9 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 
 def flip(x: Tensor, dims: Any) -> Tensor:
-    if dims is None:
-        raise TypeError("flip(): argument 'dims' must be a tuple of ints, not None")
+    """Reverse the order along ``dims`` (a tuple or list; ``Tensor.flip`` also takes ints)."""
+    if dims is None or _validate.is_int(dims):
+        raise TypeError(f"flip(): argument 'dims' must be tuple of ints, not {type(dims).__name__}")
     axes = normalize_dims(dims, x.ndim)
     return Flip.apply(x, axes=axes)
 
