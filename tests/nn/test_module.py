@@ -310,6 +310,70 @@ def test_clip_grad_and_vectors():
         nn.utils.vector_to_parameters(ng.tensor([1.0]), [a, b])
 
 
+def _params_with_grads(lib, values):
+    params = []
+    for v in values:
+        p = lib.nn.Parameter(lib.tensor(v))
+        p.grad = lib.tensor(v)
+        params.append(p)
+    return params
+
+
+@pytest.mark.parametrize("norm_type", [0, -math.inf, math.inf, 1, 2, 3, 0.5, -1])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [[1.0, 0.0, -3.0], [0.0, 2.0]],
+        [[0.1, 0.0], [0.2]],
+        [[0.0, 0.0], [0.5]],
+        [[math.nan, 1.0], [2.0]],
+        [[math.inf, 1.0], [2.0]],
+    ],
+)
+@pytest.mark.parametrize("foreach", [None, False, True])
+def test_clip_grad_norm_matches_torch(values, norm_type, foreach):
+    results = {}
+    for lib in (ng, torch):
+        params = _params_with_grads(lib, values)
+        total = lib.nn.utils.clip_grad_norm_(params, 1.0, norm_type=norm_type, foreach=foreach)
+        errors = []
+        try:
+            lib.nn.utils.clip_grad_norm_(
+                _params_with_grads(lib, values), 1.0, norm_type, error_if_nonfinite=True
+            )
+        except RuntimeError as e:
+            errors.append(str(e))
+        results[lib] = (total.item(), [p.grad.tolist() for p in params], errors)
+    (n_total, n_grads, n_errors), (t_total, t_grads, t_errors) = results[ng], results[torch]
+    np.testing.assert_allclose(n_total, t_total, rtol=1e-5)
+    for n, t in zip(n_grads, t_grads):
+        np.testing.assert_allclose(n, t, rtol=1e-5)
+    assert n_errors == t_errors
+
+
+def test_get_total_norm_and_clip_grads_with_norm_match_torch():
+    for norm_type in (0, 2, -math.inf):
+        n = nn.utils.get_total_norm([ng.tensor([3.0, 0.0]), ng.tensor([4.0])], norm_type)
+        t = torch.nn.utils.get_total_norm(
+            [torch.tensor([3.0, 0.0]), torch.tensor([4.0])], norm_type
+        )
+        np.testing.assert_allclose(n.item(), t.item(), rtol=1e-6)
+    single = nn.utils.get_total_norm(ng.tensor([3.0, 4.0], dtype=ng.float64))
+    assert single.dtype == ng.float64 and single.item() == 5.0
+    assert nn.utils.get_total_norm([]).item() == 0.0
+    grads = {}
+    for lib in (ng, torch):
+        params = _params_with_grads(lib, [[3.0, 4.0], [0.0]])
+        lib.nn.utils.clip_grads_with_norm_(params, 1.0, lib.tensor(5.0), foreach=False)
+        grads[lib] = [p.grad.tolist() for p in params]
+    np.testing.assert_allclose(grads[ng][0], grads[torch][0], rtol=1e-6)
+    with pytest.warns(UserWarning, match="empty generator"):
+        nn.utils.clip_grad_norm_((p for p in []), 1.0)
+    with pytest.warns(FutureWarning, match="deprecated"):
+        nn.utils.clip_grad_norm(_params_with_grads(ng, [[1.0]]), 1.0)
+    nn.utils.clip_grad_value_(_params_with_grads(ng, [[1.0]]), 1.0, foreach=None)
+
+
 def _forward_hook_log(lib):
     log = []
 

@@ -15,7 +15,18 @@ from ..autograd import function as _function
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
-from .elementwise import _float_dtype_for, abs, div, maximum, minimum, mul, sign, sqrt, sub
+from .elementwise import (
+    _float_dtype_for,
+    abs,
+    div,
+    maximum,
+    minimum,
+    mul,
+    sign,
+    sqrt,
+    sub,
+    where,
+)
 from .index import ScatterAddAlong
 from .shape import Expand, Flip, Permute, normalize_dims
 from .table import REDUCTIONS, Reduction
@@ -483,7 +494,9 @@ def norm(
     if p == float("-inf"):
         return AMin.apply(abs(x), axes=axes, keepdim=keepdim)
     if p == 0:
-        # the number of nonzeros, kept in the graph with a zero gradient (as torch)
+        # the number of nonzeros (a NaN counts, as torch), kept in the graph with a zero gradient
+        xp = get_array_module(x._data)
+        x = where(xp.isnan(x._data), 1.0, x)
         return Sum.apply(abs(sign(x)), axes=axes, keepdim=keepdim)
     if p < 0:
         raise ValueError(f"norm: p must be > 0, inf, -inf or 0, got {p}")

@@ -13,13 +13,17 @@ Example:
 from __future__ import annotations
 
 import math
+import types
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
 from ... import creation
 from ...autograd import no_grad
 from ...backend import get_array_module
-from ...ops.shape import cat
+from ...ops.elementwise import clamp
+from ...ops.linalg_fns import vector_norm
+from ...ops.shape import cat, stack
 from ...tensor import Tensor
 
 
@@ -29,39 +33,111 @@ def _as_list(parameters: Any) -> list:
     return list(parameters)
 
 
+def get_total_norm(
+    tensors: Iterable[Tensor] | Tensor,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
+    """The ``norm_type``-norm of all ``tensors`` viewed as one vector (as torch).
+
+    Each tensor's ``linalg.vector_norm`` is taken, then the norm of those norms, so ``0``
+    counts the non-zero elements and ``-inf`` takes the smallest absolute value.  ``foreach``
+    is accepted for torch compatibility; nablagrad has a single implementation.
+    """
+    del foreach
+    tensors = _as_list(tensors)
+    norm_type = float(norm_type)
+    if not tensors:
+        return creation.tensor(0.0)
+    with no_grad():
+        norms = [vector_norm(t, norm_type) for t in tensors]
+        total = vector_norm(stack(norms), norm_type)
+    if error_if_nonfinite and not math.isfinite(total.item()):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from "
+            "`parameters` is non-finite, so it cannot be clipped. To disable "
+            "this error and scale the gradients by the non-finite norm anyway, "
+            "set `error_if_nonfinite=False`"
+        )
+    return total
+
+
+def clip_grads_with_norm_(
+    parameters: Iterable[Tensor] | Tensor,
+    max_norm: float,
+    total_norm: Tensor,
+    foreach: bool | None = None,
+) -> None:
+    """Scale every gradient in place by ``min(max_norm / (total_norm + 1e-6), 1)`` (as torch).
+
+    The scale is always applied, so a non-finite ``total_norm`` propagates into the gradients.
+    """
+    del foreach
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    if not grads:
+        return
+    max_norm = float(max_norm)
+    with no_grad():
+        coef = clamp(max_norm / (total_norm + 1e-6), max=1.0)
+        for g in grads:
+            g.mul_(coef)
+
+
 def clip_grad_norm_(
     parameters: Iterable[Tensor] | Tensor,
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
     """Scale all gradients together so their joint ``norm_type``-norm is at most ``max_norm``.
 
-    Returns the total norm before clipping (as torch).
+    ``get_total_norm`` followed by ``clip_grads_with_norm_``; returns the total norm before
+    clipping (as torch).
     """
-    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
-    if not grads:
-        return creation.tensor(0.0)
-    xp = get_array_module(grads[0]._data)
-    norm_type = float(norm_type)
-    if math.isinf(norm_type):
-        total = max(float(xp.abs(g._data).max()) for g in grads)
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
     else:
-        total = sum(float((xp.abs(g._data) ** norm_type).sum()) for g in grads) ** (1 / norm_type)
-    if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(
-            f"The total norm of order {norm_type} for gradients is non-finite, so "
-            "it cannot be clipped: pass error_if_nonfinite=False to skip this check"
-        )
-    coef = max_norm / (total + 1e-6)
-    if coef < 1:
-        for g in grads:
-            g._data *= g._data.dtype.type(coef)
-    return creation.tensor(total)
+        is_generator = isinstance(parameters, types.GeneratorType)
+        parameters = list(parameters)
+        if is_generator and not parameters:
+            warnings.warn(
+                "`parameters` is an empty generator, no gradient clipping will occur.",
+                stacklevel=2,
+            )
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
+    clip_grads_with_norm_(parameters, max_norm, total, foreach)
+    return total
 
 
-def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:
-    """Clamp every gradient element into [-clip_value, clip_value] in place."""
+def clip_grad_norm(
+    parameters: Iterable[Tensor] | Tensor,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
+    """Deprecated alias of ``clip_grad_norm_`` (warns with a FutureWarning, as torch)."""
+    warnings.warn(
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
+        "`torch.nn.utils.clip_grad_norm_`.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
+def clip_grad_value_(
+    parameters: Iterable[Tensor] | Tensor, clip_value: float, foreach: bool | None = None
+) -> None:
+    """Clamp every gradient element into [-clip_value, clip_value] in place.
+
+    ``foreach`` is accepted for torch compatibility.
+    """
+    del foreach
+    clip_value = float(clip_value)
     for p in _as_list(parameters):
         if p.grad is not None:
             xp = get_array_module(p.grad._data)
