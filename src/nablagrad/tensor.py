@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from typing import Any
 
 from . import _validate, backend
@@ -47,6 +48,16 @@ class VersionCounter:
 
     def __init__(self) -> None:
         self.v = 0
+
+
+# torch's text (TensorBody.h), for reading ``.grad`` of a non-leaf that does not retain it
+_NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
 
 
 class Size(tuple):
@@ -280,7 +291,12 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        return self._grad
+        """The accumulated gradient; reading it unset on a non-leaf that does not retain its
+        gradient warns, as torch."""
+        g = self._grad
+        if g is None and self._ctx is not None and not self._retains_grad:
+            warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return g
 
     @grad.setter
     def grad(self, value: Any) -> None:
@@ -685,8 +701,8 @@ class Tensor:
     def __deepcopy__(self, memo: dict) -> Tensor:
         out = Tensor._wrap(self._data.copy())
         out._requires_grad = self._requires_grad
-        if self.grad is not None:
-            out.grad = Tensor._wrap(self.grad._data.copy())
+        if self._grad is not None:
+            out.grad = Tensor._wrap(self._grad._data.copy())
         memo[id(self)] = out
         return out
 
@@ -2573,8 +2589,6 @@ _lazy: Any = _ModulesNamespace()
 def _legacy_alpha(name: str, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     """torch's deprecated ``x.add_(Number alpha, Tensor other)`` overload (old tutorials'
     ``p.data.add_(-lr, p.grad.data)``): the same as ``x.add_(other, alpha=alpha)``."""
-    import warnings
-
     if "alpha" in kwargs:
         raise TypeError(f"{name}(): alpha given both positionally (first) and as alpha=")
     warnings.warn(

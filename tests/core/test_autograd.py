@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -532,3 +534,29 @@ def _grad_mode_observations(lib):
 
 def test_grad_mode_decorators_and_inference_flag_match_torch():
     assert _grad_mode_observations(ng) == _grad_mode_observations(torch)
+
+
+def _non_leaf_grad_warnings(lib):
+    """The UserWarnings each ``.grad`` read raises, in order, as lists of messages."""
+    x = lib.ones(2, requires_grad=True)
+    reads = []
+    y = x * 2
+    retained = x * 3
+    retained.retain_grad()
+    assigned = x * 4
+    assigned.grad = lib.ones(2)
+    plain = lib.ones(2) * 2  # no graph: a leaf
+    for t in (y, retained, assigned, plain, x):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _ = t.grad
+        reads.append([str(w.message) for w in caught if w.category is UserWarning])
+    return reads
+
+
+def test_non_leaf_grad_read_warns_like_torch():
+    ours, theirs = _non_leaf_grad_warnings(ng), _non_leaf_grad_warnings(torch)
+    assert [len(r) for r in ours] == [len(r) for r in theirs] == [1, 0, 0, 0, 0]
+    prefix = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"
+    assert ours[0][0].startswith(prefix) and theirs[0][0].startswith(prefix)
+    assert theirs[0][0].startswith(ours[0][0])  # torch adds where it was triggered

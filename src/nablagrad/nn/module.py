@@ -527,8 +527,8 @@ class Module:
                     if t is None or (floats_only and t._data.dtype.kind != "f"):
                         continue
                     t._data = convert(t._data)
-                    if t.grad is not None:
-                        t.grad._data = convert(t.grad._data)
+                    if t._grad is not None:
+                        t._grad._data = convert(t._grad._data)
         return self
 
     def to(self, *args: Any, device: Any = None, dtype: Any = None, **kwargs: Any) -> Module:
@@ -589,8 +589,8 @@ class Module:
                             "a forward pass on a sample batch first, then call share_memory()"
                         )
                     t.share_memory_()
-                    if t.grad is not None:
-                        t.grad.share_memory_()
+                    if t._grad is not None:
+                        t._grad.share_memory_()
         return self
 
     def cpu(self) -> Module:

@@ -109,10 +109,10 @@ def _describe(t: Tensor, max_values: int) -> list[str]:
     lines = [f"{tuple(t.shape)}" if t.ndim else "scalar"]
     if t.numel() <= max_values:
         lines.append("value " + _fmt(to_host(t._data)))
-        if t.grad is not None:
-            lines.append("grad " + _fmt(to_host(t.grad._data)))
-    elif t.grad is not None:
-        lines.append(f"grad |max| {float(np.abs(to_host(t.grad._data)).max()):.3g}")
+        if t._grad is not None:
+            lines.append("grad " + _fmt(to_host(t._grad._data)))
+    elif t._grad is not None:
+        lines.append(f"grad |max| {float(np.abs(to_host(t._grad._data)).max()):.3g}")
     return lines
 
 
