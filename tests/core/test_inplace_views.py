@@ -220,3 +220,54 @@ def test_setitem_shape_mismatch_is_a_runtime_error_like_torch(index):
         idx = lib.tensor(index) if isinstance(index, list) else index
         with pytest.raises(RuntimeError):
             x[idx] = lib.ones(3)
+
+
+def _unfold_facts(lib, shape, dim, size, step, transpose):
+    """Values, shape, strides, a write through the view, and first/second-order gradients."""
+    base = lib.arange(float(np.prod(shape)), dtype=lib.float64).reshape(*shape)
+    if transpose:
+        base = base.transpose(0, -1)
+    u = base.unfold(dim, size, step)
+    facts = [u.tolist(), tuple(u.shape), u.stride()]
+    written = base.clone()
+    view = written.unfold(dim, size, step)
+    if view.numel():
+        view[(0,) * view.ndim] = -100.0
+    facts.append(written.tolist())
+    x = base.detach().clone().requires_grad_()
+    weights = lib.arange(float(u.numel()), dtype=lib.float64).reshape(u.shape)
+    loss = (x.unfold(dim, size, step) ** 2 * weights).sum()
+    (g,) = lib.autograd.grad(loss, x, create_graph=True)
+    (gg,) = lib.autograd.grad((g * x).sum(), x)
+    facts += [g.tolist(), gg.tolist()]
+    if size:
+        y = x * 1
+        y.unfold(dim, size, step).select(-1, 0).mul_(3)  # in place through the view
+        y.sum().backward()
+        facts.append(x.grad.tolist())
+    return facts
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize(
+    ("shape", "dim", "size", "step"),
+    [
+        ((8,), 0, 3, 2),
+        ((8,), 0, 3, 1),
+        ((8,), 0, 2, 3),
+        ((3, 8), 1, 3, 2),
+        ((3, 8), 0, 2, 1),
+        ((4, 5, 6), 1, 2, 2),
+        ((4, 5, 6), -1, 4, 1),
+        ((4, 5, 6), 2, 1, 4),
+        ((6, 7), 1, 5, 1),
+        ((5,), 0, 0, 1),
+    ],
+)
+def test_unfold_is_a_view_like_torch(shape, dim, size, step, transpose):
+    """Tensor.unfold is a strided view (torch's strides; writes reach the base); overlapping
+    windows (step < size) add their gradients back."""
+    ours = _unfold_facts(ng, shape, dim, size, step, transpose)
+    theirs = _unfold_facts(torch, shape, dim, size, step, transpose)
+    for a, b in zip(ours, theirs):
+        assert a == b

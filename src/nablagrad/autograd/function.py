@@ -48,9 +48,12 @@ def tick() -> int:
 
 def _share_view(out: Any, base: Any, tensors: tuple) -> None:
     """Make ``out`` (whose array is a view) share the version counter of the input it views."""
+    # a stride_tricks view (as_strided, sliding_window_view) hangs off a holder object whose
+    # ``base`` is the array it views
+    holder_of = getattr(base, "base", None)
     for t in tensors:
         d = t._data
-        if base is d or base is d.base:
+        if base is d or base is d.base or holder_of is d:
             out._vc = t._counter()
             root = t if t._base is None else t._base
             out._base = root

@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from .. import _validate
+from ..autograd.function import Function
 from ..backend import get_array_module, np
 from ..tensor import Size, Tensor
 from . import elementwise as ew
@@ -168,9 +169,58 @@ def broadcast_shapes(*shapes: Any) -> Size:
     return Size(_validate.broadcast_shapes(norm, "broadcast_shapes"))
 
 
+class Unfold(Function):
+    """Sliding windows along ``axis`` as a strided view (torch's strides): the window axis
+    steps ``step`` elements, a new last axis walks each window.  The gradient adds every
+    window back onto the elements it covers (``UnfoldBackward``)."""
+
+    saved = ()  # the backward reads only shapes
+
+    def forward(self, x, axis=0, size=1, step=1):
+        self.x_shape, self.axis, self.size, self.step = tuple(x.shape), axis, size, step
+        shape = list(x.shape)
+        shape[axis] = (shape[axis] - size) // step + 1
+        strides = list(x.strides)
+        strides[axis] *= step
+        stride_tricks = get_array_module(x).lib.stride_tricks
+        return stride_tricks.as_strided(
+            x, (*shape, size), (*strides, x.strides[axis]), writeable=True
+        )
+
+    def backward(self, g, out, x):
+        kw = {"x_shape": self.x_shape, "axis": self.axis, "size": self.size, "step": self.step}
+        return (self.m.call(UnfoldBackward, g, **kw),)
+
+
+class UnfoldBackward(Function):
+    """The adjoint of ``Unfold``: windows (last axis) summed back into a tensor of
+    ``x_shape``, overlapping windows adding up."""
+
+    saved = ()
+
+    def forward(self, g, x_shape=(), axis=0, size=1, step=1):
+        self.axis, self.size, self.step = axis, size, step
+        out = get_array_module(g).zeros(x_shape, dtype=g.dtype)
+        count = g.shape[axis]
+        lead = (slice(None),) * axis
+        if size <= count:  # one strided slice of ``out`` per position within a window
+            for j in range(size):
+                out[(*lead, slice(j, j + step * (count - 1) + 1, step))] += g[..., j]
+        else:  # one contiguous slice of ``out`` per window
+            for i in range(count):
+                window = g[(*lead, i)]
+                out[(*lead, slice(i * step, i * step + size))] += window.swapaxes(-1, axis)
+        return out
+
+    def backward(self, g, out, x):
+        kw = {"axis": self.axis, "size": self.size, "step": self.step}
+        return (self.m.call(Unfold, g, **kw),)
+
+
 def unfold_windows(input: Tensor, dimension: int, size: int, step: int) -> Tensor:  # noqa: A002
     """Tensor.unfold: every window of ``size`` elements along ``dimension`` (windows start
-    ``step`` apart) as a new last dimension; the unfolded dimension becomes the window count."""
+    ``step`` apart) as a new last dimension; the unfolded dimension becomes the window count.
+    A view of ``input`` with torch's strides, as torch."""
     nd = max(input.ndim, 1)
     ax = _axis(dimension, nd)
     length = input.shape[ax] if input.ndim else 1
@@ -182,16 +232,10 @@ def unfold_windows(input: Tensor, dimension: int, size: int, step: int) -> Tenso
         raise RuntimeError(f"step is {step} but must be > 0")
     if size < 0:
         raise RuntimeError(f"size is {size} but must be >= 0")
-    x = input.reshape(1) if input.ndim == 0 else input
-    count = (length - size) // step + 1
-    xp = get_array_module(x._data)
-    idx = (xp.arange(count)[:, None] * step + xp.arange(size)[None, :]).reshape(-1)
-    taken = ix.getitem(x, (slice(None),) * ax + (Tensor._wrap(idx),))
-    shape = list(x.shape)
-    shape[ax : ax + 1] = [count, size]
-    windows = taken.reshape(*shape)
-    out = sh.movedim(windows, ax + 1, -1)
-    return out.reshape(size) if input.ndim == 0 else out
+    if input.ndim == 0:
+        windows = Unfold.apply(input.reshape(1), axis=0, size=size, step=step)
+        return windows.reshape(size)
+    return Unfold.apply(input, axis=ax, size=size, step=step)
 
 
 def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:  # noqa: A002
