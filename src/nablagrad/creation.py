@@ -174,6 +174,13 @@ def _filled(size: tuple, value: Any, dtype: Any, device: Any, requires_grad: boo
         )
     else:
         dt = backend.to_np_dtype(dtype)
+    real = isinstance(value, (int, float, np.integer, np.floating))
+    if dt.kind in "iu" and real and not isinstance(value, (bool, np.bool_)):
+        info = np.iinfo(dt)
+        # torch lets an integer reach down to -max in an unsigned dtype (it wraps)
+        low = -info.max if dt.kind == "u" and isinstance(value, (int, np.integer)) else info.min
+        if value != value or not low <= value <= info.max:  # NaN, inf, out of range
+            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
     xp = backend.xp_for(device)
     return _finish(xp.full(shape, value, dtype=dt), requires_grad)
 

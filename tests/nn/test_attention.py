@@ -345,3 +345,80 @@ def test_transformer_init_and_errors():
     with pytest.raises(RuntimeError, match="feature number"):
         m(ng.randn(3, 2, 8), ng.randn(3, 2, 4))
     copy.deepcopy(m)  # modules deep-copy (TransformerEncoder clones its layer this way)
+
+
+def _nested_warnings(lib, **layer_kw):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        enc = lib.nn.TransformerEncoder(lib.nn.TransformerEncoderLayer(8, 2, 16, **layer_kw), 1)
+    return enc.use_nested_tensor, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize(
+    "layer_kw",
+    [
+        {},
+        {"batch_first": True},
+        {"batch_first": True, "norm_first": True},
+        {"batch_first": True, "bias": False},
+        {"batch_first": True, "activation": F.tanh},
+    ],
+)
+def test_encoder_warns_when_nested_tensor_is_refused_as_torch(layer_kw):
+    torch_kw = dict(layer_kw)
+    if "activation" in torch_kw:
+        torch_kw["activation"] = torch.tanh
+    assert _nested_warnings(ng, **layer_kw) == _nested_warnings(torch, **torch_kw)
+
+
+def test_transformer_warns_about_its_encoders_nested_tensor_as_torch():
+    for lib in (torch, ng):
+        with pytest.warns(UserWarning, match="enable_nested_tensor is True"):
+            lib.nn.Transformer(8, 2, 1, 1, 16)
+
+
+@pytest.mark.parametrize("which", ["mha", "encoder_layer", "encoder"])
+def test_mismatched_mask_dtypes_warn_as_torch(which):
+    def run(lib):
+        lib.manual_seed(0)
+        x = lib.zeros(3, 2, 8)
+        kpm = lib.zeros(2, 3, dtype=lib.bool)
+        mask = lib.zeros(3, 3)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if which == "mha":
+                lib.nn.MultiheadAttention(8, 2)(x, x, x, key_padding_mask=kpm, attn_mask=mask)
+            elif which == "encoder_layer":
+                lib.nn.TransformerEncoderLayer(8, 2, 16)(x, src_mask=mask, src_key_padding_mask=kpm)
+            else:
+                layer = lib.nn.TransformerEncoderLayer(8, 2, 16)
+                enc = lib.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+                enc(x, mask=mask, src_key_padding_mask=kpm)
+        return [str(w.message) for w in caught if "mismatched" in str(w.message)]
+
+    theirs = run(torch)
+    assert theirs and run(ng) == theirs
+
+
+def test_transformer_stacks_without_layers_raise_index_error_as_torch():
+    for lib in (torch, ng):
+        enc = lib.nn.TransformerEncoder(
+            lib.nn.TransformerEncoderLayer(8, 2, 16), 0, enable_nested_tensor=False
+        )
+        dec = lib.nn.TransformerDecoder(lib.nn.TransformerDecoderLayer(8, 2, 16), 0)
+        with pytest.raises(IndexError):
+            enc(lib.zeros(3, 2, 8))
+        with pytest.raises(IndexError):
+            dec(lib.zeros(3, 2, 8), lib.zeros(4, 2, 8))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
+def test_square_subsequent_mask_in_an_integer_dtype_raises_as_torch(dtype):
+    for lib in (torch, ng):
+        with pytest.raises(RuntimeError, match="cannot be converted"):
+            lib.nn.Transformer.generate_square_subsequent_mask(3, dtype=getattr(lib, dtype))
+    with pytest.raises(RuntimeError, match="cannot be converted"):
+        ng.full((2,), 300, dtype=ng.uint8)
+    np.testing.assert_array_equal(
+        ng.full((2,), 1.5, dtype=ng.int64).numpy(), torch.full((2,), 1.5, dtype=torch.int64)
+    )

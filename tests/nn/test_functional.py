@@ -219,3 +219,58 @@ def test_gelu_bad_approximate_and_rrelu_bounds_as_torch():
     for training in (False, True):
         with pytest.raises(RuntimeError, match="Lower bound should be less than or equal"):
             F.rrelu(x, 0.5, 0.1, training=training)
+
+
+@pytest.mark.parametrize(
+    "shape,pad",
+    [
+        ((2, 3, 6), (-1, 2)),
+        ((2, 3, 6), (2, -3)),
+        ((2, 3, 6), (-3, 2)),
+        ((3, 6), (-2, -1)),
+        ((1, 2, 5, 6), (-1, 2, 1, -2)),
+        ((1, 2, 4, 5, 6), (2, -3, -1, 1, 1, -2)),
+    ],
+)
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_pad_negative_widths_crop_as_torch(shape, pad, mode):
+    x = np.random.default_rng(0).standard_normal(shape)
+    g = np.random.default_rng(1)
+    tx = torch.tensor(x, requires_grad=True)
+    nx = ng.tensor(x, requires_grad=True)
+    ty = torch.nn.functional.pad(tx, pad, mode=mode)
+    ny = F.pad(nx, pad, mode=mode)
+    assert tuple(ny.shape) == tuple(ty.shape)
+    np.testing.assert_allclose(ny.detach().numpy(), ty.detach().numpy())
+    grad = g.standard_normal(tuple(ty.shape))
+    ty.backward(torch.tensor(grad))
+    ny.backward(ng.tensor(grad))
+    np.testing.assert_allclose(nx.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize(
+    "shape,pad,mode,exc",
+    [
+        ((1, 1, 4, 5), (1, 1), "reflect", NotImplementedError),
+        ((1, 1, 1, 4, 5), (1, 1, 1, 1), "replicate", NotImplementedError),
+        ((5,), (1, 1), "circular", NotImplementedError),
+        ((1, 2, 5), (-3, -3), "reflect", RuntimeError),
+        ((1, 2, 5), (0, -5), "replicate", RuntimeError),
+        ((1, 2, 5), (-1, 5), "reflect", RuntimeError),
+        ((1, 2, 3), (4, -1), "circular", RuntimeError),
+        ((1, 2, 5), (-3, -3), "circular", RuntimeError),
+    ],
+)
+def test_pad_non_constant_errors_as_torch(shape, pad, mode, exc):
+    with pytest.raises(exc):
+        torch.nn.functional.pad(torch.zeros(shape), pad, mode=mode)
+    with pytest.raises(exc):
+        F.pad(ng.zeros(shape), pad, mode=mode)
+
+
+def test_pad_replicate_and_circular_may_empty_one_dim_as_torch():
+    x = np.arange(24.0).reshape(1, 2, 3, 4)
+    for mode, pad in [("replicate", (-4, 1, 1, -4)), ("circular", (0, -4, 0, 0))]:
+        ty = torch.nn.functional.pad(torch.tensor(x), pad, mode=mode)
+        ny = F.pad(ng.tensor(x), pad, mode=mode)
+        assert tuple(ny.shape) == tuple(ty.shape)

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from ..backend import get_array_module
@@ -145,8 +146,18 @@ def scaled_dot_product_attention(
     return matmul(weights, value)
 
 
-def _canonical_mask(mask: Tensor | None, name: str, dtype: Any) -> Tensor | None:
-    """torch's ``_canonical_mask``: a bool mask (True = masked out) becomes 0 / -inf floats."""
+def _canonical_mask(
+    mask: Tensor | None,
+    name: str,
+    dtype: Any,
+    other: Tensor | None = None,
+    other_name: str = "",
+) -> Tensor | None:
+    """torch's ``_canonical_mask``: a bool mask (True = masked out) becomes 0 / -inf floats.
+
+    Like torch, a UserWarning when ``other`` (the companion mask, before its own conversion)
+    has a different dtype.
+    """
     if mask is None:
         return None
     if not isinstance(mask, Tensor):
@@ -154,6 +165,12 @@ def _canonical_mask(mask: Tensor | None, name: str, dtype: Any) -> Tensor | None
     kind = mask._data.dtype.kind
     if kind != "b" and kind != "f":
         raise AssertionError(f"only bool and floating types of {name} are supported")
+    if isinstance(other, Tensor) and other._data.dtype != mask._data.dtype:
+        warnings.warn(
+            f"Support for mismatched {name} and {other_name} is deprecated. Use same type for "
+            "both instead.",
+            stacklevel=2,
+        )
     if kind == "b":
         xp = get_array_module(mask._data)
         arr = xp.zeros(mask.shape, dtype=dtype)
@@ -264,7 +281,9 @@ def multi_head_attention_forward(
     tgt_len, bsz, embed_dim = query.shape
     src_len = key.shape[0]
     dtype = query._data.dtype
-    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", dtype)
+    key_padding_mask = _canonical_mask(
+        key_padding_mask, "key_padding_mask", dtype, attn_mask, "attn_mask"
+    )
     if is_causal and attn_mask is None:
         raise RuntimeError(
             "Need attn_mask if specifying the is_causal hint. You may use the Transformer "

@@ -133,7 +133,9 @@ class MultiheadAttention(Module):
                 raise TypeError(f"MultiheadAttention: {n} must be a Tensor, got {type(t).__name__}")
         is_batched = query.ndim == 3
         dtype = query._data.dtype
-        key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", dtype)
+        key_padding_mask = _canonical_mask(
+            key_padding_mask, "key_padding_mask", dtype, attn_mask, "attn_mask"
+        )
         attn_mask = _canonical_mask(attn_mask, "attn_mask", dtype)
         if self.batch_first and is_batched:
             query, key, value = (x.transpose(1, 0) for x in (query, key, value))

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -143,7 +144,9 @@ class TransformerEncoderLayer(Module):
     ) -> Tensor:
         """src: (S, N, E) ((N, S, E) with batch_first, or (S, E)); masks as MultiheadAttention."""
         dtype = src._data.dtype
-        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", dtype)
+        src_key_padding_mask = _canonical_mask(
+            src_key_padding_mask, "src_key_padding_mask", dtype, src_mask, "src_mask"
+        )
         src_mask = _canonical_mask(src_mask, "src_mask", dtype)
         x = src
         if self.norm_first:
@@ -303,8 +306,16 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
-        self.use_nested_tensor = enable_nested_tensor and _nested_ok(encoder_layer)
+        self.use_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
+        why_not = _why_not_nested(encoder_layer)
+        if enable_nested_tensor and why_not:
+            warnings.warn(
+                "enable_nested_tensor is True, but self.use_nested_tensor is False because "
+                + why_not,
+                stacklevel=2,
+            )
+            self.use_nested_tensor = False
 
     def forward(
         self,
@@ -315,9 +326,11 @@ class TransformerEncoder(Module):
     ) -> Tensor:
         """Run every layer with the same ``mask``/``src_key_padding_mask``."""
         dtype = src._data.dtype
-        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", dtype)
+        src_key_padding_mask = _canonical_mask(
+            src_key_padding_mask, "src_key_padding_mask", dtype, mask, "mask"
+        )
         mask = _canonical_mask(mask, "mask", dtype)
-        first = self.layers[0] if len(self.layers) else None
+        first = self.layers[0]  # an IndexError without layers, as torch
         batch_first = bool(getattr(getattr(first, "self_attn", None), "batch_first", False))
         seq_len = _get_seq_len(src, batch_first)
         is_causal = _detect_is_causal_mask(mask, is_causal, seq_len)
@@ -356,19 +369,27 @@ class TransformerEncoder(Module):
         return Tensor._wrap(keep[..., None].astype(src._data.dtype))
 
 
-def _nested_ok(layer: Any) -> bool:
-    """torch's conditions (TransformerEncoder.__init__) for its nested-tensor fast path."""
-    if not isinstance(layer, TransformerEncoderLayer) or layer.norm_first:
-        return False
+def _why_not_nested(layer: Any) -> str:
+    """Why torch's TransformerEncoder.__init__ refuses its nested-tensor fast path for
+    ``layer`` (its wording), or "" when it takes it."""
+    name = "encoder_layer"
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f"{name} was not TransformerEncoderLayer"
     attn = layer.self_attn
-    return bool(
-        attn.batch_first
-        and attn._qkv_same_embed_dim
-        and attn.in_proj_bias is not None
-        and layer.activation_relu_or_gelu
-        and layer.norm1.eps == layer.norm2.eps
-        and attn.num_heads % 2 == 0
-    )
+    checks = [
+        (layer.norm_first, f"{name}.norm_first was True"),
+        (
+            not attn.batch_first,
+            f"{name}.self_attn.batch_first was not True"
+            "(use batch_first for better inference performance)",
+        ),
+        (not attn._qkv_same_embed_dim, f"{name}.self_attn._qkv_same_embed_dim was not True"),
+        (attn.in_proj_bias is None, f"{name}.self_attn was passed bias=False"),
+        (not layer.activation_relu_or_gelu, f"{name}.activation_relu_or_gelu was not True"),
+        (layer.norm1.eps != layer.norm2.eps, f"{name}.norm1.eps was not equal to {name}.norm2.eps"),
+        (attn.num_heads % 2 == 1, f"{name}.self_attn.num_heads is odd"),
+    ]
+    return next((why for failed, why in checks if failed), "")
 
 
 class TransformerDecoder(Module):
@@ -397,7 +418,7 @@ class TransformerDecoder(Module):
     ) -> Tensor:
         """Run every layer on ``tgt`` attending to ``memory``."""
         output = tgt
-        first = self.layers[0] if len(self.layers) else None
+        first = self.layers[0]  # an IndexError without layers, as torch
         batch_first = bool(getattr(getattr(first, "self_attn", None), "batch_first", False))
         seq_len = _get_seq_len(tgt, batch_first)
         tgt_is_causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal, seq_len)

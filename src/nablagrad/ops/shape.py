@@ -491,7 +491,7 @@ def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None)
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     cropped = tuple(n + min(lo, 0) + min(hi, 0) for n, (lo, hi) in zip(x.shape, widths))
-    if any(n < 0 for n in cropped):
+    if mode == "constant" and any(n < 0 for n in cropped):
         d = next(i for i, n in enumerate(cropped) if n < 0)
         raise RuntimeError(
             f"pad(): the negative padding in {pad} crops {-cropped[d] + x.shape[d]} elements "
@@ -504,23 +504,58 @@ def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None)
             f"pad(): the padding {pad} would give dimension {d} (size {x.shape[d]}) a negative "
             f"size {new_shape[d]}: crop at most the dimension's size"
         )
-    _validate.allocation(new_shape, x._data.itemsize, "pad")
     if mode == "constant":
+        _validate.allocation(new_shape, x._data.itemsize, "pad")
         return ConstantPad.apply(x, widths=tuple(widths), value=0.0 if value is None else value)
     np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}.get(mode)
     if np_mode is None:
         raise NotImplementedError(
             f"pad: unknown mode {mode!r}: use constant, reflect, replicate or circular"
         )
+    _check_non_constant_pad(x.shape, widths, len(pad), mode)
+    _validate.allocation(new_shape, x._data.itemsize, "pad")
     xp = get_array_module(x._data)
     index = []
     for d, (lo, hi) in enumerate(widths):
-        if lo < 0 or hi < 0:
-            raise ValueError(f"pad: negative widths are only allowed in constant mode, got {pad}")
-        if mode == "reflect" and (lo >= x.shape[d] or hi >= x.shape[d]):
-            raise RuntimeError(
-                f"pad: reflect padding ({lo}, {hi}) must be smaller than the dimension size "
-                f"{x.shape[d]}"
-            )
-        index.append(xp.pad(xp.arange(x.shape[d]), (lo, hi), mode=np_mode))
+        idx, grow = xp.arange(x.shape[d]), (max(lo, 0), max(hi, 0))
+        crop = slice(-min(lo, 0), x.shape[d] + min(hi, 0))
+        if mode == "circular" and idx[crop].shape[0]:
+            # torch crops by the negative widths first, then wraps what is left
+            index.append(xp.pad(idx[crop], grow, mode=np_mode))
+        else:  # torch reflects / replicates the whole input, then crops
+            idx = xp.pad(idx, grow, mode=np_mode)
+            index.append(idx[-min(lo, 0) : idx.shape[0] + min(hi, 0)])
     return x[xp.ix_(*index)]
+
+
+def _check_non_constant_pad(
+    shape: tuple[int, ...], widths: list[tuple[int, int]], n_pad: int, mode: str
+) -> None:
+    """torch's checks for reflect/replicate/circular padding: 1 to 3 padded dims behind one
+    or two leading (batch, channel) dims, and the mode's limits on each padded dim's size."""
+    ndim, k = len(shape), n_pad // 2
+    if not k + 1 <= ndim <= k + 2:
+        raise NotImplementedError(
+            f"Padding size {n_pad} is not supported for {ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
+    outs = [shape[d] + sum(widths[d]) for d in range(ndim - k, ndim)]
+    if mode != "circular" and all(n < 1 for n in outs):  # torch checks "any", not "every"
+        raise RuntimeError(
+            f"input {list(shape)} is too small: calculated output sizes {outs} for the padded "
+            "dimensions"
+        )
+    for d, out in zip(range(ndim - k, ndim), outs):
+        (lo, hi), size = widths[d], shape[d]
+        if mode == "reflect" and (lo >= size or hi >= size):
+            raise RuntimeError(
+                f"Padding size should be less than the corresponding input dimension, but got: "
+                f"padding ({lo}, {hi}) at dimension {d} of input {list(shape)}"
+            )
+        if mode == "circular" and (lo > size or hi > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if mode == "circular" and out < 0:
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
