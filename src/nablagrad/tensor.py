@@ -482,6 +482,8 @@ class Tensor:
         """``self`` when its memory is already laid out as ``memory_format`` asks (row-major by
         default; ``channels_last``: N, H, W, C), else such a copy (differentiable), as torch:
         writing into the result of ``x.t().contiguous()`` leaves ``x`` alone."""
+        if memory_format is None and self._data.flags.c_contiguous:
+            return self  # the common call, without the format checks
         if self.is_contiguous(memory_format=memory_format):
             return self
         if memory_format is backend.preserve_format:

@@ -478,16 +478,7 @@ def grad(
         if not isinstance(t, Tensor):
             what = "outputs" if i < len(outs) else "inputs"
             raise TypeError(f"grad: all {what} have to be Tensors, but got {type(t).__name__}")
-    seeds = _as_list(grad_outputs) or [None] * len(outs)
-    if len(seeds) < len(outs):  # extra entries are ignored, as torch's zip does
-        raise RuntimeError(
-            f"got {len(outs)} tensors and {len(seeds)} gradients: pass one grad_outputs entry "
-            "(a Tensor, or None for a scalar output) per output"
-        )
-    seeds = seeds[: len(outs)]
-    for s in seeds:
-        if s is not None and not isinstance(s, Tensor):
-            raise TypeError(f"gradients can be either Tensors or None, but got {type(s).__name__}")
+    seeds = _seeds(grad_outputs, outs, "grad_outputs")
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(
@@ -516,6 +507,22 @@ def grad(
     if keys is not None:
         return dict(zip(keys, result))
     return tuple(result)
+
+
+def _seeds(given: Any, outs: list, name: str) -> list:
+    """One seed per output from ``grad_outputs`` / ``grad_tensors`` (None: all None), as torch:
+    extra entries are ignored (torch zips them), too few or a non-Tensor entry raise."""
+    seeds = _as_list(given) or [None] * len(outs)
+    if len(seeds) < len(outs):
+        raise RuntimeError(
+            f"got {len(outs)} tensors and {len(seeds)} gradients: pass one {name} entry "
+            "(a Tensor, or None for a scalar output) per output"
+        )
+    seeds = seeds[: len(outs)]
+    for s in seeds:
+        if s is not None and not isinstance(s, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(s).__name__}")
+    return seeds
 
 
 def _batched_grads(
@@ -568,16 +575,7 @@ def backward(
     outs = _as_list(tensors)
     if grad_tensors is None:
         grad_tensors = grad_variables
-    seeds = _as_list(grad_tensors) or [None] * len(outs)
-    if len(seeds) < len(outs):
-        raise RuntimeError(
-            f"got {len(outs)} tensors and {len(seeds)} gradients: pass one grad_tensors entry "
-            "(a Tensor, or None for a scalar output) per tensor"
-        )
-    seeds = seeds[: len(outs)]
-    for s in seeds:
-        if s is not None and not isinstance(s, Tensor):
-            raise TypeError(f"gradients can be either Tensors or None, but got {type(s).__name__}")
+    seeds = _seeds(grad_tensors, outs, "grad_tensors")
     if inputs is None:
         run_backward(outs, seeds, retain_graph, create_graph)
         return

@@ -81,27 +81,29 @@ def _pooled_pass(like: Any, fn: Any) -> Any:
     return out
 
 
+def _sigmoid_into(mod: Any, x: Any, out: Any) -> Any:
+    """out = 1 / (1 + e^-x) in four in-place passes (the formula without compiled kernels)."""
+    mod.negative(x, out=out)
+    mod.exp(out, out=out)
+    out += 1
+    return mod.reciprocal(out, out=out)
+
+
 def _sigmoid(x: Any) -> Any:
     # sigma(x) = 1 / (1 + e^-x): full relative precision in both tails (e^-x overflows to inf
     # below x = -88.72 in float32, giving 0 as torch does).  (1 + tanh(x/2)) / 2, used before,
     # cancels for negative x: 2e-4 relative error at x = -10, 0 at x = -20 (torch: 2.1e-9).
     mod = xp(x)
-    if x.size < _POOLED_MIN:
-        out = mod.negative(x, out=mod.empty_like(x))  # out=: an array for 0-d x (not a scalar)
-        mod.exp(out, out=out)
-        out += 1
-        return mod.reciprocal(out, out=out)
+    if x.size < _POOLED_MIN:  # out= an array, also for 0-d x (negative(x) would be a scalar)
+        return _sigmoid_into(mod, x, mod.empty_like(x))
 
     compiled = x.dtype == mod.float32 and _compiled(x)
 
     def shard(a: int, b: int, o: Any) -> None:
         if compiled:
             jit.sigmoid32(x[a:b].reshape(-1), o.reshape(-1))
-            return
-        mod.negative(x[a:b], out=o)
-        mod.exp(o, out=o)
-        o += 1
-        mod.reciprocal(o, out=o)
+        else:
+            _sigmoid_into(mod, x[a:b], o)
 
     return _pooled_pass(x, shard)
 
