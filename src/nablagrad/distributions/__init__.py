@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from . import bernoulli, categorical, distribution, kl, multinomial, normal, uniform
+from . import bernoulli, categorical, constraints, distribution, kl, multinomial, normal, uniform
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .distribution import Distribution

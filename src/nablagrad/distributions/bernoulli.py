@@ -8,6 +8,7 @@ from .. import creation
 from ..nn import functional as F
 from ..ops import elementwise as ew
 from ..tensor import Size, Tensor
+from . import constraints
 from .distribution import Distribution, as_param, clamp_probs
 
 __all__ = ["Bernoulli"]
@@ -16,7 +17,8 @@ __all__ = ["Bernoulli"]
 class Bernoulli(Distribution):
     """P(1) = p.  Give exactly one of ``probs`` and ``logits`` (log(p / (1 - p)))."""
 
-    arg_constraints = {"probs": "unit_interval", "logits": "real"}
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
     has_enumerate_support = True
     _params = ("probs", "logits")
 
@@ -35,11 +37,7 @@ class Bernoulli(Distribution):
             self.probs = ew.sigmoid(self.logits)
             param = self.logits
         super().__init__(param.shape, validate_args=validate_args)
-        if probs is not None:
-            ok = (self.probs >= 0) & (self.probs <= 1)
-            self._check_param("probs", ok, self.probs, "Interval(lower_bound=0.0, upper_bound=1.0)")
-        else:
-            self._check_param("logits", self.logits == self.logits, self.logits, "Real()")
+        self._validate_params("probs" if probs is not None else "logits")
 
     @property
     def param_shape(self) -> Size:
@@ -62,9 +60,6 @@ class Bernoulli(Distribution):
         shape = self._extended_shape(sample_shape)
         p = self.probs.detach().expand(*shape) if shape else self.probs.detach()
         return creation.bernoulli(p.contiguous() if hasattr(p, "contiguous") else p)
-
-    def _support_check(self, value: Tensor) -> tuple[Tensor, str]:
-        return (value == 0) | (value == 1), "Boolean()"
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)

@@ -12,6 +12,7 @@ from ..ops import index as ix
 from ..ops import reduce as rd
 from ..ops import shape as sh
 from ..tensor import Size, Tensor
+from . import constraints
 from .distribution import Distribution, as_param, clamp_probs
 
 __all__ = ["Categorical"]
@@ -27,7 +28,7 @@ class Categorical(Distribution):
         0.5623
     """
 
-    arg_constraints = {"probs": "simplex", "logits": "real_vector"}
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_enumerate_support = True
     _params = ("probs", "logits")
     _param_event_dims = 1
@@ -89,13 +90,10 @@ class Categorical(Distribution):
         out = draws.t().reshape(tuple(sample_shape) + tuple(self.batch_shape))
         return out
 
-    def _support_check(self, value: Tensor) -> tuple[Tensor, str]:
-        ok = (
-            (value >= 0)
-            & (value < self._num_events)
-            & (value == value.floor() if value.is_floating_point() else value >= 0)
-        )
-        return ok, f"IntegerInterval(lower_bound=0, upper_bound={self._num_events - 1})"
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self) -> constraints.Constraint:
+        """The integers 0 .. K - 1."""
+        return constraints.integer_interval(0, self._num_events - 1)
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)

@@ -167,9 +167,32 @@ class Distribution:
                 self._check(checked[0], value, checked[1])
         return value
 
+    @property
+    def support(self) -> Any:
+        """The constraint the values lie in (``constraints.real``, ``constraints.simplex`` ...)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define its support")
+
     def _support_check(self, value: Tensor) -> tuple[Tensor, str] | None:
-        """``(inside, support name)`` for ``value``; subclasses with a support override it."""
-        return None
+        """``(inside, support repr)`` for ``value``, from ``self.support`` (None without one)."""
+        try:
+            support = self.support
+        except NotImplementedError:
+            return None
+        return support.check(value), repr(support)
+
+    def _validate_params(self, *names: str) -> None:
+        """torch's check of the parameters against ``arg_constraints`` (when validating): a
+        ValueError naming the first parameter outside its constraint.  ``names`` limits the
+        check to the parameters the caller gave (the others are derived from them)."""
+        if not self._validate_args:
+            return
+        from .constraints import is_dependent
+
+        for name, constraint in self.arg_constraints.items():
+            if is_dependent(constraint) or (names and name not in names):
+                continue
+            value = getattr(self, name)
+            self._check_param(name, constraint.check(value), value, repr(constraint))
 
     def _check(self, ok: Any, value: Tensor, support: str) -> None:
         if self._validate_args and not bool(ok.all()):

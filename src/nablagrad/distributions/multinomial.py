@@ -13,6 +13,7 @@ from ..ops import shape as sh
 from ..random import _gen
 from ..tensor import Size, Tensor
 from .categorical import Categorical
+from . import constraints
 from .distribution import Distribution, clamp_probs
 
 __all__ = ["Multinomial"]
@@ -28,7 +29,7 @@ class Multinomial(Distribution):
         10.0
     """
 
-    arg_constraints = {"probs": "simplex", "logits": "real_vector"}
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
 
     def __init__(
         self,
@@ -79,10 +80,10 @@ class Multinomial(Distribution):
         counts = _gen(None).multinomial(self.total_count, p, size=shape)
         return Tensor._wrap(np.asarray(counts).astype(self.probs._data.dtype))
 
-    def _support_check(self, value: Tensor) -> tuple[Tensor, str]:
-        # torch's multinomial constraint: non-negative counts summing to at most total_count
-        ok = (value >= 0).all(-1) & (value.sum(-1) <= self.total_count)
-        return ok, f"Multinomial(upper_bound={self.total_count})"
+    @constraints.dependent_property(is_discrete=True, event_dim=1)
+    def support(self) -> constraints.Constraint:
+        """Non-negative counts summing to at most ``total_count`` (torch's check)."""
+        return constraints.multinomial(self.total_count)
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)

@@ -8,6 +8,7 @@ from typing import Any
 from .. import creation
 from ..ops import elementwise as ew
 from ..tensor import Tensor
+from . import constraints
 from .distribution import LOG_SQRT_2PI, Distribution, as_param
 
 __all__ = ["Normal"]
@@ -23,15 +24,15 @@ class Normal(Distribution):
         -1.6121
     """
 
-    arg_constraints = {"loc": "real", "scale": "positive"}
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
     has_rsample = True
     _params = ("loc", "scale")
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
         self.loc, self.scale = as_param(loc, scale)
         super().__init__(self.loc.shape, validate_args=validate_args)
-        self._check_param("loc", self.loc == self.loc, self.loc, "Real()")
-        self._check_param("scale", self.scale > 0, self.scale, "GreaterThan(lower_bound=0.0)")
+        self._validate_params()
 
     @property
     def mean(self) -> Tensor:
@@ -53,9 +54,6 @@ class Normal(Distribution):
         shape = self._extended_shape(sample_shape)
         eps = creation.randn(shape, dtype=self.loc.dtype)
         return self.loc + eps * self.scale
-
-    def _support_check(self, value: Tensor) -> tuple[Tensor, str]:
-        return value == value, "Real()"
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)

@@ -7,6 +7,7 @@ from typing import Any
 from .. import creation
 from ..ops import elementwise as ew
 from ..tensor import Tensor
+from . import constraints
 from .distribution import Distribution, as_param
 
 __all__ = ["Uniform"]
@@ -15,14 +16,21 @@ __all__ = ["Uniform"]
 class Uniform(Distribution):
     """The continuous uniform distribution; ``rsample`` = low + u (high - low), u ~ U[0, 1)."""
 
-    arg_constraints = {"low": "dependent", "high": "dependent"}
+    @property
+    def arg_constraints(self) -> dict[str, constraints.Constraint]:  # type: ignore[override]
+        """``low < high``, as torch's (each bound constrained by the other)."""
+        return {
+            "low": constraints.less_than(self.high),
+            "high": constraints.greater_than(self.low),
+        }
+
     has_rsample = True
     _params = ("low", "high")
 
     def __init__(self, low: Any, high: Any, validate_args: bool | None = None) -> None:
         self.low, self.high = as_param(low, high)
         super().__init__(self.low.shape, validate_args=validate_args)
-        self._check_param("low", self.low < self.high, self.low, "LessThan(high)")
+        self._validate_params()
 
     @property
     def mean(self) -> Tensor:
@@ -45,10 +53,10 @@ class Uniform(Distribution):
         u = creation.rand(shape, dtype=self.low.dtype)
         return self.low + u * (self.high - self.low)
 
-    def _support_check(self, value: Tensor) -> tuple[Tensor, str]:
-        # torch's support is the closed interval (value == high is valid, with density 0)
-        inside = (self.low <= value) & (value <= self.high)
-        return inside, f"Interval(lower_bound={self.low}, upper_bound={self.high})"
+    @constraints.dependent_property(is_discrete=False, event_dim=0)
+    def support(self) -> constraints.Constraint:
+        """The closed interval [low, high] (torch's: ``value == high`` is valid, density 0)."""
+        return constraints.interval(self.low, self.high)
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)
