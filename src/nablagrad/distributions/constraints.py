@@ -139,8 +139,10 @@ def is_dependent(constraint: Any) -> bool:
 
     Example:
         >>> from nablagrad.distributions import constraints
-        >>> constraints.is_dependent(constraints.dependent), constraints.is_dependent(constraints.real)
-        (True, False)
+        >>> constraints.is_dependent(constraints.dependent)
+        True
+        >>> constraints.is_dependent(constraints.real)
+        False
     """
     return isinstance(constraint, _Dependent)
 

@@ -12,8 +12,8 @@ from ..ops import mathfns as mf
 from ..ops import shape as sh
 from ..random import _gen
 from ..tensor import Size, Tensor
-from .categorical import Categorical
 from . import constraints
+from .categorical import Categorical
 from .distribution import Distribution, clamp_probs
 
 __all__ = ["Multinomial"]
