@@ -13,13 +13,36 @@ Example:
 
 from __future__ import annotations
 
-from . import bernoulli, categorical, constraints, distribution, kl, multinomial, normal, uniform
+from . import (
+    bernoulli,
+    binomial,
+    categorical,
+    constraints,
+    distribution,
+    exponential,
+    geometric,
+    independent,
+    kl,
+    laplace,
+    multinomial,
+    normal,
+    one_hot_categorical,
+    poisson,
+    uniform,
+)
 from .bernoulli import Bernoulli
+from .binomial import Binomial
 from .categorical import Categorical
 from .distribution import Distribution
+from .exponential import Exponential
+from .geometric import Geometric
+from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .laplace import Laplace
 from .multinomial import Multinomial
 from .normal import Normal
+from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
 from .uniform import Uniform
 
 __all__ = [
@@ -29,6 +52,13 @@ __all__ = [
     "Bernoulli",
     "Categorical",
     "Multinomial",
+    "Exponential",
+    "Laplace",
+    "Poisson",
+    "Geometric",
+    "Binomial",
+    "OneHotCategorical",
+    "Independent",
     "kl_divergence",
     "register_kl",
 ]

@@ -27,6 +27,7 @@ class Bernoulli(Distribution):
     ) -> None:
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        self._derived = ("logits",) if probs is not None else ("probs",)
         if probs is not None:
             (self.probs,) = as_param(probs)
             p = clamp_probs(self.probs)

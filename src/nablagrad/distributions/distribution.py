@@ -211,7 +211,9 @@ class Distribution:
             )
 
     def __repr__(self) -> str:
-        names = [k for k in self.arg_constraints if k in self.__dict__]
+        # torch shows the parameters given (probs or logits), not the ones derived from them
+        derived = self.__dict__.get("_derived", ())
+        names = [k for k in self.arg_constraints if k in self.__dict__ and k not in derived]
         shown = {k: self.__dict__[k] for k in names}
         args = ", ".join(
             f"{k}: {v if v.numel() == 1 else tuple(v.shape)}" for k, v in shown.items()
