@@ -25,6 +25,7 @@ from . import (
     kl,
     laplace,
     multinomial,
+    multivariate_normal,
     normal,
     one_hot_categorical,
     poisson,
@@ -40,6 +41,7 @@ from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .multinomial import Multinomial
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .poisson import Poisson
@@ -59,6 +61,7 @@ __all__ = [
     "Binomial",
     "OneHotCategorical",
     "Independent",
+    "MultivariateNormal",
     "kl_divergence",
     "register_kl",
 ]

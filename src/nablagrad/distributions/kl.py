@@ -27,6 +27,7 @@ from .exponential import Exponential
 from .geometric import Geometric
 from .independent import Independent, sum_rightmost
 from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal, batch_mahalanobis
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .poisson import Poisson
@@ -254,3 +255,28 @@ def _kl_laplace_infinity(p: Laplace, q: Distribution) -> Tensor:
 @register_kl(Poisson, Binomial)
 def _kl_poisson_infinity(p: Poisson, q: Distribution) -> Tensor:
     return _infinite_like(p.rate)
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(
+    p: MultivariateNormal, q: MultivariateNormal
+) -> Tensor:
+    """(tr(Sq^-1 Sp) + (mq - mp)^T Sq^-1 (mq - mp) - k + log det Sq - log det Sp) / 2."""
+    from ..ops import layout as lo
+    from ..ops import linalg_fns as la
+
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            "KL-divergence between two Multivariate Normals with different event shapes "
+            "cannot be computed"
+        )
+    p_l, q_l = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    half_term1 = ew.log(q_l.diagonal(dim1=-2, dim2=-1)).sum(-1) - ew.log(
+        p_l.diagonal(dim1=-2, dim2=-1)
+    ).sum(-1)
+    n = p.event_shape[0]
+    batch = tuple(lo.broadcast_shapes(tuple(q_l.shape[:-2]), tuple(p_l.shape[:-2])))
+    q_full, p_full = q_l.expand(*(batch + (n, n))), p_l.expand(*(batch + (n, n)))
+    term2 = la.solve_triangular(q_full, p_full, upper=False).pow(2).sum((-2, -1))
+    term3 = batch_mahalanobis(q_l, q.loc - p.loc)
+    return half_term1 + 0.5 * (term2 + term3 - n)
