@@ -799,7 +799,7 @@ def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:  # noq
     rates = backend.to_host(input._data)
     if (rates < 0).any():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    draws = _gen(generator).poisson(rates).astype(input._data.dtype)
+    draws = np.asarray(_gen(generator).poisson(rates)).astype(input._data.dtype)  # 0-d too
     return Tensor._wrap(backend.to_device(draws, input.device))
 
 
@@ -808,5 +808,5 @@ def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) ->
     n, p = backend.to_host(count._data), backend.to_host(prob._data)
     if ((p < 0) | (p > 1)).any():
         raise RuntimeError("binomial: prob must be in [0, 1]")
-    draws = _gen(generator).binomial(n.astype(np.int64), p).astype(count._data.dtype)
+    draws = np.asarray(_gen(generator).binomial(n.astype(np.int64), p)).astype(count._data.dtype)
     return Tensor._wrap(backend.to_device(draws, count.device))

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 from . import (
     bernoulli,
+    beta,
     binomial,
     categorical,
+    chi2,
     constraints,
+    dirichlet,
     distribution,
     exponential,
+    gamma,
     geometric,
     independent,
     kl,
@@ -32,10 +36,14 @@ from . import (
     uniform,
 )
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical
+from .chi2 import Chi2
+from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
+from .gamma import Gamma
 from .geometric import Geometric
 from .independent import Independent
 from .kl import kl_divergence, register_kl
@@ -62,6 +70,10 @@ __all__ = [
     "OneHotCategorical",
     "Independent",
     "MultivariateNormal",
+    "Gamma",
+    "Chi2",
+    "Beta",
+    "Dirichlet",
     "kl_divergence",
     "register_kl",
 ]

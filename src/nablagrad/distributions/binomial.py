@@ -8,7 +8,7 @@ from .. import creation
 from ..ops import elementwise as ew
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, as_param, clamp_probs
+from .distribution import Distribution, as_param, clamp_probs, expand_to
 
 __all__ = ["Binomial"]
 
@@ -76,8 +76,8 @@ class Binomial(Distribution):
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        n = self.total_count.detach().expand(*shape).contiguous()
-        p = self.probs.detach().expand(*shape).contiguous()
+        n = expand_to(self.total_count.detach(), shape).contiguous()
+        p = expand_to(self.probs.detach(), shape).contiguous()
         return creation.binomial(n, p)
 
     def log_prob(self, value: Any) -> Tensor:

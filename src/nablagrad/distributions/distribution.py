@@ -30,6 +30,12 @@ def as_param(*values: Any) -> tuple[Tensor, ...]:
     return tuple(sh.broadcast_tensors(*ts)) if len(ts) > 1 else (ts[0],)
 
 
+def expand_to(t: Tensor, shape: Any) -> Tensor:
+    """``t`` broadcast (as a view) to ``shape``, which may be ``()``."""
+    shape = tuple(shape)
+    return t if tuple(t.shape) == shape else t.expand(*shape)
+
+
 def clamp_probs(probs: Tensor) -> Tensor:
     eps = float(np.finfo(probs._data.dtype).eps)
     return ew.clamp(probs, eps, 1 - eps)

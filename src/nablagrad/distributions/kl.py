@@ -18,12 +18,16 @@ from typing import Any
 from .. import creation
 from ..nn import functional as F
 from ..ops import elementwise as ew
+from ..ops import mathfns as mf
 from ..tensor import Tensor
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical
+from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
+from .gamma import Gamma
 from .geometric import Geometric
 from .independent import Independent, sum_rightmost
 from .laplace import Laplace
@@ -235,17 +239,22 @@ def _kl_bernoulli_poisson(p: Bernoulli, q: Poisson) -> Tensor:
     return -p.entropy() - (p.probs * ew.log(q.rate) - q.rate)
 
 
+@register_kl(Exponential, Beta)
 @register_kl(Exponential, Uniform)
 def _kl_exponential_infinity(p: Exponential, q: Distribution) -> Tensor:
     return _infinite_like(p.rate)
 
 
+@register_kl(Normal, Beta)
 @register_kl(Normal, Exponential)
+@register_kl(Normal, Gamma)
 def _kl_normal_infinity(p: Normal, q: Distribution) -> Tensor:
     return _infinite_like(p.loc)
 
 
+@register_kl(Laplace, Beta)
 @register_kl(Laplace, Exponential)
+@register_kl(Laplace, Gamma)
 @register_kl(Laplace, Uniform)
 def _kl_laplace_infinity(p: Laplace, q: Distribution) -> Tensor:
     return _infinite_like(p.loc)
@@ -280,3 +289,140 @@ def _kl_multivariatenormal_multivariatenormal(
     term2 = la.solve_triangular(q_full, p_full, upper=False).pow(2).sum((-2, -1))
     term3 = batch_mahalanobis(q_l, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - n)
+
+
+_EULER_GAMMA = 0.57721566490153286060
+
+
+def _x_log_x(t: Tensor) -> Tensor:
+    return t * ew.log(t)
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
+    t1 = q.concentration * ew.log(p.rate / q.rate)
+    t2 = ew.lgamma(q.concentration) - ew.lgamma(p.concentration)
+    t3 = (p.concentration - q.concentration) * mf.digamma(p.concentration)
+    t4 = (q.rate - p.rate) * (p.concentration / p.rate)
+    return t1 + t2 + t3 + t4
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
+    sum_p = p.concentration1 + p.concentration0
+    sum_q = q.concentration1 + q.concentration0
+    t1 = ew.lgamma(q.concentration1) + ew.lgamma(q.concentration0) + ew.lgamma(sum_p)
+    t2 = ew.lgamma(p.concentration1) + ew.lgamma(p.concentration0) + ew.lgamma(sum_q)
+    t3 = (p.concentration1 - q.concentration1) * mf.digamma(p.concentration1)
+    t4 = (p.concentration0 - q.concentration0) * mf.digamma(p.concentration0)
+    t5 = (sum_q - sum_p) * mf.digamma(sum_p)
+    return t1 - t2 + t3 + t4 + t5
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    sum_p = p.concentration.sum(-1)
+    sum_q = q.concentration.sum(-1)
+    t1 = ew.lgamma(sum_p) - ew.lgamma(sum_q)
+    t2 = (ew.lgamma(p.concentration) - ew.lgamma(q.concentration)).sum(-1)
+    t3 = p.concentration - q.concentration
+    t4 = mf.digamma(p.concentration) - mf.digamma(sum_p).unsqueeze(-1)
+    return t1 - t2 + (t3 * t4).sum(-1)
+
+
+@register_kl(Exponential, Gamma)
+def _kl_exponential_gamma(p: Exponential, q: Gamma) -> Tensor:
+    ratio = q.rate / p.rate
+    t1 = -q.concentration * ew.log(ratio)
+    return (
+        t1
+        + ratio
+        + ew.lgamma(q.concentration)
+        + q.concentration * _EULER_GAMMA
+        - (1 + _EULER_GAMMA)
+    )
+
+
+@register_kl(Gamma, Exponential)
+def _kl_gamma_exponential(p: Gamma, q: Exponential) -> Tensor:
+    return -p.entropy() - ew.log(q.rate) + q.rate * p.concentration / p.rate
+
+
+@register_kl(Gamma, Normal)
+def _kl_gamma_normal(p: Gamma, q: Normal) -> Tensor:
+    var_normal = q.scale.pow(2)
+    beta_sqr = p.rate.pow(2)
+    t1 = (
+        0.5 * ew.log(beta_sqr * var_normal * 2 * math.pi)
+        - p.concentration
+        - ew.lgamma(p.concentration)
+    )
+    t2 = 0.5 * (p.concentration.pow(2) + p.concentration) / beta_sqr
+    t3 = q.loc * p.concentration / p.rate
+    t4 = 0.5 * q.loc.pow(2)
+    return t1 + (p.concentration - 1) * mf.digamma(p.concentration) + (t2 - t3 + t4) / var_normal
+
+
+@register_kl(Gamma, Beta)
+@register_kl(Gamma, Uniform)
+def _kl_gamma_infinity(p: Gamma, q: Distribution) -> Tensor:
+    return _infinite_like(p.concentration)
+
+
+@register_kl(Beta, Exponential)
+def _kl_beta_exponential(p: Beta, q: Exponential) -> Tensor:
+    mean = p.concentration1 / (p.concentration1 + p.concentration0)
+    return -p.entropy() - ew.log(q.rate) + q.rate * mean
+
+
+@register_kl(Beta, Gamma)
+def _kl_beta_gamma(p: Beta, q: Gamma) -> Tensor:
+    total = p.concentration1 + p.concentration0
+    t1 = -p.entropy()
+    t2 = ew.lgamma(q.concentration) - q.concentration * ew.log(q.rate)
+    t3 = (q.concentration - 1) * (mf.digamma(p.concentration1) - mf.digamma(total))
+    t4 = q.rate * p.concentration1 / total
+    return t1 + t2 - t3 + t4
+
+
+@register_kl(Beta, Normal)
+def _kl_beta_normal(p: Beta, q: Normal) -> Tensor:
+    total = p.concentration1 + p.concentration0
+    e_beta = p.concentration1 / total
+    var_normal = q.scale.pow(2)
+    t1 = -p.entropy()
+    t2 = 0.5 * ew.log(var_normal * 2 * math.pi)
+    t3 = (e_beta * (1 - e_beta) / (total + 1) + e_beta.pow(2)) * 0.5
+    t4 = q.loc * e_beta
+    t5 = q.loc.pow(2) * 0.5
+    return t1 + t2 + (t3 - t4 + t5) / var_normal
+
+
+@register_kl(Beta, Uniform)
+def _kl_beta_uniform(p: Beta, q: Uniform) -> Tensor:
+    result = -p.entropy() + ew.log(q.high - q.low)
+    return _inf_where((q.low > 0.0) | (q.high < 1.0), result)
+
+
+@register_kl(Uniform, Beta)
+def _kl_uniform_beta(p: Uniform, q: Beta) -> Tensor:
+    width = p.high - p.low
+    t1 = ew.log(width)
+    t2 = (q.concentration1 - 1) * (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    t3 = (q.concentration0 - 1) * (_x_log_x(1 - p.high) - _x_log_x(1 - p.low) + width) / width
+    t4 = (
+        ew.lgamma(q.concentration1)
+        + ew.lgamma(q.concentration0)
+        - ew.lgamma(q.concentration1 + q.concentration0)
+    )
+    return _inf_where((p.high > 1.0) | (p.low < 0.0), t3 + t4 - t1 - t2)
+
+
+@register_kl(Uniform, Gamma)
+def _kl_uniform_gamma(p: Uniform, q: Gamma) -> Tensor:
+    width = p.high - p.low
+    t1 = ew.log(width)
+    t2 = ew.lgamma(q.concentration) - q.concentration * ew.log(q.rate)
+    t3 = (1 - q.concentration) * (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    t4 = q.rate * (p.high + p.low) / 2
+    return _inf_where(p.low < 0.0, -t1 + t2 + t3 + t4)

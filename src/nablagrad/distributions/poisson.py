@@ -8,7 +8,7 @@ from .. import creation
 from ..ops import elementwise as ew
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, as_param
+from .distribution import Distribution, as_param, expand_to
 
 __all__ = ["Poisson"]
 
@@ -46,7 +46,7 @@ class Poisson(Distribution):
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        return creation.poisson(self.rate.detach().expand(*shape).contiguous())
+        return creation.poisson(expand_to(self.rate.detach(), shape).contiguous())
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)
