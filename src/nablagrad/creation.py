@@ -605,7 +605,8 @@ def multinomial(
             f"replacement (num_samples={num_samples}): pass replacement=True"
         )
     out = np.stack([_multinomial_row(rng, r, num_samples, replacement) for r in rows])
-    return Tensor._wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))
+    out = out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64)
+    return Tensor._wrap(backend.to_device(out, probs.device))  # on probs' device, as torch
 
 
 zeros_like = _like("zeros")

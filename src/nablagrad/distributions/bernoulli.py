@@ -74,6 +74,6 @@ class Bernoulli(Distribution):
         return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
-        values = creation.arange(2, dtype=self.probs.dtype)
+        values = creation.arange(2, dtype=self.probs.dtype, device=self.probs.device)
         values = values.reshape((-1,) + (1,) * len(self.batch_shape))
         return values.expand(2, *self.batch_shape) if expand else values

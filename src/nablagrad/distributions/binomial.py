@@ -104,6 +104,6 @@ class Binomial(Distribution):
             raise NotImplementedError(
                 "Inhomogeneous total count not supported by `enumerate_support`."
             )
-        values = creation.arange(1 + total, dtype=self.probs.dtype)
+        values = creation.arange(1 + total, dtype=self.probs.dtype, device=self.probs.device)
         values = values.reshape((-1,) + (1,) * len(self.batch_shape))
         return values.expand(1 + total, *self.batch_shape) if expand else values

@@ -72,7 +72,9 @@ class Categorical(Distribution):
 
     @property
     def mean(self) -> Tensor:
-        return creation.full(tuple(self.batch_shape), math.nan, dtype=self.probs.dtype)
+        return creation.full(
+            tuple(self.batch_shape), math.nan, dtype=self.probs.dtype, device=self.probs.device
+        )
 
     @property
     def mode(self) -> Tensor:
@@ -80,7 +82,9 @@ class Categorical(Distribution):
 
     @property
     def variance(self) -> Tensor:
-        return creation.full(tuple(self.batch_shape), math.nan, dtype=self.probs.dtype)
+        return creation.full(
+            tuple(self.batch_shape), math.nan, dtype=self.probs.dtype, device=self.probs.device
+        )
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         self._extended_shape(sample_shape)  # torch's check of sample_shape
@@ -108,5 +112,7 @@ class Categorical(Distribution):
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
-        values = creation.arange(self._num_events).reshape((-1,) + (1,) * len(self.batch_shape))
+        values = creation.arange(self._num_events, device=self.probs.device).reshape(
+            (-1,) + (1,) * len(self.batch_shape)
+        )
         return values.expand(self._num_events, *self.batch_shape) if expand else values

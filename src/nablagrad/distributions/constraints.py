@@ -420,7 +420,7 @@ class _Square(Constraint):
 
     def check(self, value: Tensor) -> Tensor:
         square = value.shape[-2] == value.shape[-1]
-        return creation.full(tuple(value.shape[:-2]), square, dtype=np.bool_)
+        return creation.full(tuple(value.shape[:-2]), square, dtype=np.bool_, device=value.device)
 
 
 class _Symmetric(_Square):

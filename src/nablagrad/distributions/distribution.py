@@ -19,11 +19,13 @@ __all__ = ["Distribution"]
 def as_param(*values: Any) -> tuple[Tensor, ...]:
     """Parameters as float tensors broadcast to one shape (numbers become default-float)."""
     ts = []
+    # numbers go to the device of the tensors among them (torch's broadcast_all)
+    device = next((v.device for v in values if isinstance(v, Tensor)), None)
     for v in values:
         if isinstance(v, Tensor):
             ts.append(v if v.is_floating_point() else v.to(dtype=get_default_dtype()))
         else:
-            ts.append(creation.tensor(float(v), dtype=get_default_dtype()))
+            ts.append(creation.tensor(float(v), dtype=get_default_dtype(), device=device))
     dts = [t.dtype for t in ts if t.ndim or not isinstance(t, Tensor)]
     dt = ts[0].dtype if not dts else dts[0]
     ts = [t if t.dtype == dt else t.to(dtype=dt) for t in ts]

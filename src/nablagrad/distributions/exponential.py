@@ -50,7 +50,9 @@ class Exponential(Distribution):
         return self.rate.pow(-2)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        u = creation.rand(self._extended_shape(sample_shape), dtype=self.rate.dtype)
+        u = creation.rand(
+            self._extended_shape(sample_shape), dtype=self.rate.dtype, device=self.rate.device
+        )
         return -ew.log1p(-u) / self.rate
 
     def log_prob(self, value: Any) -> Tensor:

@@ -71,7 +71,7 @@ class Geometric(Distribution):
         shape = self._extended_shape(sample_shape)
         tiny = float(np.finfo(self.probs._data.dtype).tiny)
         p = self.probs.detach()
-        u = ew.clamp(creation.rand(shape, dtype=p.dtype), tiny, None)
+        u = ew.clamp(creation.rand(shape, dtype=p.dtype, device=p.device), tiny, None)
         return (ew.log(u) / ew.log1p(-p)).floor()
 
     def log_prob(self, value: Any) -> Tensor:

@@ -54,7 +54,9 @@ class Laplace(Distribution):
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         eps = float(np.finfo(self.loc._data.dtype).eps)
-        u = creation.rand(self._extended_shape(sample_shape), dtype=self.loc.dtype)
+        u = creation.rand(
+            self._extended_shape(sample_shape), dtype=self.loc.dtype, device=self.loc.device
+        )
         u = u * (2 - eps) + (eps - 1)  # U[-1 + eps, 1), as torch's uniform_(eps - 1, 1)
         return self.loc - self.scale * ew.sign(u) * ew.log1p(-ew.abs(u))
 

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from .. import creation
-from ..backend import np
+from ..backend import np, to_device, to_host
 from ..ops import elementwise as ew
 from ..ops import mathfns as mf
 from ..ops import shape as sh
@@ -75,10 +75,11 @@ class Multinomial(Distribution):
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)[:-1]
-        p = self.probs.detach().numpy().astype(np.float64)
+        p = to_host(self.probs.detach()._data).astype(np.float64)
         p = p / p.sum(-1, keepdims=True)
         counts = _gen(None).multinomial(self.total_count, p, size=shape)
-        return Tensor._wrap(np.asarray(counts).astype(self.probs._data.dtype))
+        counts = np.asarray(counts).astype(self.probs._data.dtype)
+        return Tensor._wrap(to_device(counts, self.probs.device))
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self) -> constraints.Constraint:
@@ -99,13 +100,19 @@ class Multinomial(Distribution):
     def entropy(self) -> Tensor:
         n = float(self.total_count)
         cat_entropy = self._categorical.entropy()
-        term1 = n * cat_entropy - ew.lgamma(creation.tensor(n + 1, dtype=self.probs.dtype))
+        term1 = n * cat_entropy - ew.lgamma(
+            creation.tensor(n + 1, dtype=self.probs.dtype, device=self.probs.device)
+        )
         # binomial(n, p_i) probabilities of k = 1..n, weighted by log k!
-        k = creation.arange(1, self.total_count + 1, dtype=self.probs.dtype)
+        k = creation.arange(
+            1, self.total_count + 1, dtype=self.probs.dtype, device=self.probs.device
+        )
         k = k.reshape((-1,) + (1,) * self.probs.ndim)
         p = clamp_probs(self.probs)
         logits = ew.log(p) - ew.log1p(-p)
-        log_fact_n = ew.lgamma(creation.tensor(n + 1, dtype=self.probs.dtype))
+        log_fact_n = ew.lgamma(
+            creation.tensor(n + 1, dtype=self.probs.dtype, device=self.probs.device)
+        )
         # max(logits, 0) written as torch's _clamp_by_zero, whose gradient at 0 is 1/2
         clamped = (ew.clamp(logits, 0, None) + logits - ew.clamp(logits, None, 0)) / 2
         normalize = n * clamped + n * ew.log1p(ew.exp(-ew.abs(logits)))

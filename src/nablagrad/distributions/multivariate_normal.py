@@ -46,7 +46,7 @@ def _precision_to_scale_tril(precision: Tensor) -> Tensor:
     L^-1 = flip(Lf)^T is lower triangular."""
     lf = la.linalg_cholesky(sh.flip(precision, (-2, -1)))
     l_inv = sh.flip(lf, (-2, -1)).transpose(-2, -1)
-    eye = creation.eye(precision.shape[-1], dtype=precision.dtype)
+    eye = creation.eye(precision.shape[-1], dtype=precision.dtype, device=precision.device)
     eye = eye.expand(*tuple(l_inv.shape))
     return la.solve_triangular(l_inv, eye, upper=False)
 
@@ -187,7 +187,7 @@ class MultivariateNormal(Distribution):
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        eps = creation.randn(shape, dtype=self.loc.dtype)
+        eps = creation.randn(shape, dtype=self.loc.dtype, device=self.loc.device)
         return self._transform(eps)
 
     def _transform(self, eps: Tensor) -> Tensor:

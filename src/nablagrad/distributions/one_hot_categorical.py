@@ -86,6 +86,6 @@ class OneHotCategorical(Distribution):
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         n = int(self.event_shape[0])
-        values = creation.eye(n, dtype=self.probs.dtype)
+        values = creation.eye(n, dtype=self.probs.dtype, device=self.probs.device)
         values = values.reshape((n,) + (1,) * len(self.batch_shape) + (n,))
         return values.expand(n, *self.batch_shape, n) if expand else values

@@ -50,7 +50,7 @@ class Uniform(Distribution):
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        u = creation.rand(shape, dtype=self.low.dtype)
+        u = creation.rand(shape, dtype=self.low.dtype, device=self.low.device)
         return self.low + u * (self.high - self.low)
 
     @constraints.dependent_property(is_discrete=False, event_dim=0)

@@ -448,6 +448,15 @@ cuda = types.SimpleNamespace(
 )
 
 
+def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> ndarray:
+    """CuPy's ``diagonal``: a view that can be written through (NumPy's is read-only)."""
+    arr = _unwrap(a)
+    view = _np.diagonal(arr, offset, axis1, axis2)
+    if arr.flags.writeable:
+        view.flags.writeable = True
+    return _wrap(view)
+
+
 def _scipy_special() -> Any:
     import scipy.special
 
