@@ -28,6 +28,7 @@ from . import (
     independent,
     kl,
     laplace,
+    lowrank_multivariate_normal,
     multinomial,
     multivariate_normal,
     normal,
@@ -48,6 +49,7 @@ from .geometric import Geometric
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
@@ -70,6 +72,7 @@ __all__ = [
     "OneHotCategorical",
     "Independent",
     "MultivariateNormal",
+    "LowRankMultivariateNormal",
     "Gamma",
     "Chi2",
     "Beta",

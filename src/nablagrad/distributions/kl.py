@@ -31,6 +31,11 @@ from .gamma import Gamma
 from .geometric import Geometric
 from .independent import Independent, sum_rightmost
 from .laplace import Laplace
+from .lowrank_multivariate_normal import (
+    LowRankMultivariateNormal,
+    lowrank_logdet,
+    lowrank_mahalanobis,
+)
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
@@ -426,3 +431,78 @@ def _kl_uniform_gamma(p: Uniform, q: Gamma) -> Tensor:
     t3 = (1 - q.concentration) * (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
     t4 = q.rate * (p.high + p.low) / 2
     return _inf_where(p.low < 0.0, -t1 + t2 + t3 + t4)
+
+
+def _trace_xxt(x: Tensor) -> Tensor:
+    """tr(X X^T) over the last two dims: the sum of squares."""
+    return x.pow(2).sum((-2, -1))
+
+
+def _lowrank_terms(q: LowRankMultivariateNormal) -> tuple[Tensor, Tensor, Tensor]:
+    """q's W, D and A = L_C^-1 W^T D^-1 (so q's precision is D^-1 - A^T A)."""
+    from ..ops import linalg_fns as la
+
+    W, D = q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag  # noqa: N806
+    a = la.solve_triangular(q._capacitance_tril, W.mT / D.unsqueeze(-2), upper=False)
+    return W, D, a
+
+
+def _same_event(p: Distribution, q: Distribution, what: str) -> None:
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            f"KL-divergence between two {what} with different event shapes cannot be computed"
+        )
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrank_lowrank(p: LowRankMultivariateNormal, q: LowRankMultivariateNormal) -> Tensor:
+    """(tr(Sq^-1 Sp) + Mahalanobis + log det Sq - log det Sp - k) / 2, with
+    Sq^-1 = Dq^-1 - A^T A expanded against Sp = Wp Wp^T + Dp."""
+    _same_event(p, q, "Low Rank Multivariate Normals")
+    pw, pd = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag
+    qw, qd, a = _lowrank_terms(q)
+    term1 = lowrank_logdet(qw, qd, q._capacitance_tril) - lowrank_logdet(
+        pw, pd, p._capacitance_tril
+    )
+    term3 = lowrank_mahalanobis(qw, qd, q.loc - p.loc, q._capacitance_tril)
+    term21 = (pd / qd).sum(-1)
+    term22 = _trace_xxt(pw * ew.rsqrt(qd).unsqueeze(-1))
+    term23 = _trace_xxt(a * ew.sqrt(pd).unsqueeze(-2))
+    term24 = _trace_xxt(a @ pw)
+    return 0.5 * (term1 + term21 + term22 - term23 - term24 + term3 - p.event_shape[0])
+
+
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_mvn_lowrank(p: MultivariateNormal, q: LowRankMultivariateNormal) -> Tensor:
+    _same_event(p, q, "(Low Rank) Multivariate Normals")
+    p_l = p._unbroadcasted_scale_tril
+    qw, qd, a = _lowrank_terms(q)
+    term1 = lowrank_logdet(qw, qd, q._capacitance_tril) - 2 * ew.log(
+        p_l.diagonal(dim1=-2, dim2=-1)
+    ).sum(-1)
+    term3 = lowrank_mahalanobis(qw, qd, q.loc - p.loc, q._capacitance_tril)
+    term21 = _trace_xxt(p_l * ew.rsqrt(qd).unsqueeze(-1))
+    term22 = _trace_xxt(a @ p_l)
+    return 0.5 * (term1 + term21 - term22 + term3 - p.event_shape[0])
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrank_mvn(p: LowRankMultivariateNormal, q: MultivariateNormal) -> Tensor:
+    from ..ops import layout as lo
+    from ..ops import linalg_fns as la
+    from ..ops import matrices as mx
+
+    _same_event(p, q, "(Low Rank) Multivariate Normals")
+    q_l = q._unbroadcasted_scale_tril
+    pw, pd = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag
+    term1 = 2 * ew.log(q_l.diagonal(dim1=-2, dim2=-1)).sum(-1) - lowrank_logdet(
+        pw, pd, p._capacitance_tril
+    )
+    term3 = batch_mahalanobis(q_l, q.loc - p.loc)
+    n, r = p.event_shape[0], pw.shape[-1]
+    batch = tuple(lo.broadcast_shapes(tuple(q_l.shape[:-2]), tuple(pw.shape[:-2])))
+    q_full = q_l.expand(*(batch + (n, n)))
+    term21 = _trace_xxt(la.solve_triangular(q_full, pw.expand(*(batch + (n, r))), upper=False))
+    p_sqrt_d = mx.diag_embed(ew.sqrt(pd)).expand(*(batch + (n, n)))
+    term22 = _trace_xxt(la.solve_triangular(q_full, p_sqrt_d, upper=False))
+    return 0.5 * (term1 + term21 + term22 + term3 - p.event_shape[0])

@@ -276,6 +276,8 @@ class StandardGamma(Function):
     normal number as torch's); the gradient is the implicit one of ``standard_gamma_grad``.
     Its own derivative is not implemented, as in torch."""
 
+    saved = (0, "out")  # the backward reads alpha and the draw (torch saves both)
+
     def forward(self, alpha, generator=None):
         from ..backend import to_device, to_host
         from ..random import _gen
