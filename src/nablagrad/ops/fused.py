@@ -276,7 +276,8 @@ class Mish(Function):
 
 
 class Hardtanh(Function):
-    """clip(x, lo, hi); gradient 1 strictly inside (lo, hi), as torch."""
+    """clip(x, lo, hi); gradient 0 where x <= lo or x >= hi, else 1 (NaN included, as torch's
+    ``hardtanh_backward``)."""
 
     def forward(self, x, lo=-1.0, hi=1.0):
         self.lo, self.hi = lo, hi
@@ -284,7 +285,40 @@ class Hardtanh(Function):
 
     def backward(self, g, out, x):
         xr = self.m.raw(x)
-        return (g * ((xr > self.lo) & (xr < self.hi)),)
+        return (g * ~((xr <= self.lo) | (xr >= self.hi)),)
+
+
+class Hardsigmoid(Function):
+    """clip(x + 3, 0, 6) / 6; gradient 1/6 strictly inside (-3, 3), else 0 (NaN included)."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        out = xp.clip(x + 3, 0, 6)
+        out /= 6
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g, out, x):
+        xr = self.m.raw(x)
+        return (g * ((xr > -3) & (xr < 3)) / 6,)
+
+
+class Hardswish(Function):
+    """x * clip(x + 3, 0, 6) / 6.  Gradient (torch's ``hardswish_backward``): 0 for x <= -3,
+    x/3 + 1/2 for -3 < x < 3, and 1 elsewhere (x >= 3 and NaN)."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        out = xp.clip(x + 3, 0, 6)
+        out *= x
+        out /= 6
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g, out, x):
+        m = self.m
+        xr = m.raw(x)
+        mid = (xr > -3) & (xr < 3)
+        rest = ~(mid | (xr <= -3))  # x >= 3, or NaN
+        return (g * m.where(mid, x / 3 + 0.5, rest.astype(xr.dtype)),)
 
 
 # -- linear and embedding ---------------------------------------------------------------------
