@@ -427,7 +427,7 @@ class CrossEntropyFn(Function):
         parents = self.parents or ()
         return "NllLossBackward0" if len(parents) < 2 else "DivBackward1"
 
-    def forward(self, x, t=None, coef=None, weight=None, smoothing=0.0, scale=None):
+    def forward(self, x, t=None, coef=None, weight=None, smoothing=0.0, scale=None, keep=None):
         xp = get_array_module(x)
         z = x - x.max(axis=1, keepdims=True)
         logp = z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
@@ -437,8 +437,13 @@ class CrossEntropyFn(Function):
             if weight is not None:
                 coef = coef * weight
         self.coef, self.weight, self.smoothing, self.scale = coef, weight, smoothing, scale
-        self.logp = logp
-        loss = -(coef * logp).sum(axis=1)
+        self.logp, self.keep = logp, keep
+        terms = coef * logp
+        if t is None and not smoothing:
+            # class indices pick one log-probability per row, as torch's nll_loss: a masked
+            # (-inf) logit of another class adds nothing, not 0 * -inf = NaN
+            terms[coef == 0] = 0
+        loss = -terms.sum(axis=1)
         if scale is not None:
             return xp.asarray(loss.sum() * scale, dtype=x.dtype)
         return loss.astype(x.dtype, copy=False)
@@ -459,6 +464,9 @@ class CrossEntropyFn(Function):
         gx = gt = None
         if self.needs(0):
             gx = gcol * (m.exp(logp) * _sum_keep(coef, 1) - coef)
+            if self.keep is not None and self.scale != self.scale:
+                # a NaN mean (total weight 0): torch still gives ignored rows a zero gradient
+                gx = m.where(self.keep[:, None], gx, get_array_module(coef).zeros_like(coef))
         if t is not None and self.needs(1):
             w = 1.0 if self.weight is None else self.weight
             gt = -gcol * (1 - self.smoothing) * w * logp

@@ -124,14 +124,21 @@ def _no_derivative(name: str, value: Any, x: Tensor) -> Tensor:
 
 
 class Atan2(Function):
-    """The angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)."""
+    """The angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2), with
+    1 / (a^2 + b^2) taken as 0 at the origin (torch's gradient there is 0, not NaN)."""
 
     def forward(self, a, b):
         return get_array_module(a).arctan2(a, b)
 
     def backward(self, g, out, a, b):
+        m = self.m
         r = a * a + b * b
-        return (g * b / r if self.needs(0) else None, -g * a / r if self.needs(1) else None)
+        origin = m.raw(r) == 0
+        if origin.any():
+            inv = m.where(origin, r * 0, 1 / m.where(origin, r * 0 + 1, r))
+        else:
+            inv = 1 / r
+        return (g * b * inv if self.needs(0) else None, -g * a * inv if self.needs(1) else None)
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
