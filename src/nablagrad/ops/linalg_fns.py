@@ -21,7 +21,7 @@ from . import mathfns as mf
 from . import matrices as mx
 from . import reduce as rd
 from . import shape as sh
-from .decomp import Cholesky, Det, Eigh, Inv, LinAlgError, LogAbsDet, Qr, Solve, Svd, unpack
+from .decomp import Cholesky, CholeskySolve, Det, Eigh, Inv, LinAlgError, LogAbsDet, Qr, Solve, Svd, unpack
 
 INF = float("inf")
 
@@ -322,11 +322,14 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out: Any = None
     """X with ``A X = B`` where ``A = L L^T`` (``U^T U`` with ``upper``)."""
     _matrices("cholesky_solve", B, "B")
     _square("cholesky_solve", L, "L")
-    if upper:
-        y = solve_triangular(_mT(L), B, upper=False)
-        return _out(solve_triangular(L, y, upper=True), out)
-    y = solve_triangular(L, B, upper=False)
-    return _out(solve_triangular(_mT(L), y, upper=True), out)
+    _same_dtype("cholesky_solve", L, B)
+    if B.shape[-2] != L.shape[-1]:
+        raise RuntimeError(
+            f"cholesky_solve: Incompatible shapes of A and B for the equation AX = B "
+            f"({L.shape[-2]}x{L.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})"
+        )
+    L2, B2 = _broadcast_batch(L, B)
+    return _out(CholeskySolve.apply(B2, L2, upper=upper), out)
 
 
 def cholesky_inverse(L: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:  # noqa: N803
