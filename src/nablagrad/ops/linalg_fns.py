@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from typing import Any, NamedTuple
 
 from .. import _validate
@@ -21,7 +22,19 @@ from . import mathfns as mf
 from . import matrices as mx
 from . import reduce as rd
 from . import shape as sh
-from .decomp import Cholesky, CholeskySolve, Det, Eigh, Inv, LinAlgError, LogAbsDet, Qr, Solve, Svd, unpack
+from .decomp import (
+    Cholesky,
+    CholeskySolve,
+    Det,
+    Eigh,
+    Inv,
+    LinAlgError,
+    LogAbsDet,
+    Qr,
+    Solve,
+    Svd,
+    unpack,
+)
 
 INF = float("inf")
 
@@ -69,6 +82,11 @@ class CholeskyExResult(NamedTuple):
 class SolveExResult(NamedTuple):
     result: Tensor
     info: Tensor
+
+
+class TriangularSolveResult(NamedTuple):
+    solution: Tensor
+    cloned_coefficient: Tensor
 
 
 class LstsqResult(NamedTuple):
@@ -330,6 +348,38 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out: Any = None
         )
     L2, B2 = _broadcast_batch(L, B)
     return _out(CholeskySolve.apply(B2, L2, upper=upper), out)
+
+
+def triangular_solve(
+    input: Tensor,  # noqa: A002
+    A: Tensor,  # noqa: N803
+    upper: bool = True,
+    transpose: bool = False,
+    unitriangular: bool = False,
+    *,
+    out: Any = None,
+) -> TriangularSolveResult:
+    """torch's deprecated ``triangular_solve``: X with ``A X = input`` (``A^T X = input`` with
+    ``transpose``) for the ``upper`` (or lower) triangle of A, returned with a copy of A.
+    Prefer ``linalg.solve_triangular(A, input, upper=...)``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> A = torch.tensor([[2.0, 1.0], [0.0, 4.0]])
+        >>> torch.triangular_solve(torch.tensor([[3.0], [4.0]]), A).solution
+        tensor([[1.],
+                [1.]])
+    """
+    warnings.warn(
+        "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular and "
+        "will be removed in a future PyTorch release: X = torch.triangular_solve(B, A).solution "
+        "should be replaced with X = torch.linalg.solve_triangular(A, B).",
+        UserWarning,
+        stacklevel=2,
+    )
+    T = _mT(A) if transpose else A
+    X = solve_triangular(T, input, upper=upper != transpose, unitriangular=unitriangular)
+    return _out(TriangularSolveResult(X, A.clone()), out)
 
 
 def cholesky_inverse(L: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:  # noqa: N803
