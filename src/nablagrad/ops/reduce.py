@@ -88,7 +88,6 @@ def function_from_reduction(row: Reduction) -> type[Function]:
 _NODE_NAMES = {
     "sum": ("SumBackward0", "SumBackward1"),
     "mean": ("MeanBackward0", "MeanBackward1"),
-    "prod": ("ProdBackward0", "ProdBackward1"),
     "amax": ("MaxBackward1", "AmaxBackward0"),
     "amin": ("MinBackward1", "AminBackward0"),
     "logsumexp": ("LogsumexpBackward0", "LogsumexpBackward0"),
@@ -101,6 +100,12 @@ Sum, Mean, AMax, AMin, LogSumExp = REDUCTION_FUNCTIONS.values()
 
 
 class Prod(Function):
+    """Product over one axis (all elements when None); zeros handled in the backward."""
+
+    @property
+    def name(self) -> str:
+        return "ProdBackward0" if self.axis is None else "ProdBackward1"  # torch's nodes
+
     def forward(self, x, axis=None, keepdim=False):
         self.axis, self.keepdim, self.shape = axis, keepdim, x.shape
         return x.prod(axis=axis, keepdims=keepdim)
