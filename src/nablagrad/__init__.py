@@ -557,6 +557,7 @@ _LAZY_SUBPACKAGES = {
     "multiprocessing",
     "profiler",
     "xpu",
+    "jit",
 }
 
 
