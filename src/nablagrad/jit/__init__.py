@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -176,7 +177,14 @@ def ignore(drop: Any = False, **kwargs: Any) -> Any:
         raise RuntimeError(
             f"Argument to @torch.jit.ignore must be a bool or a function but got {drop}"
         )
-    if drop or kwargs.get("drop_on_export"):
+    if kwargs.get("drop_on_export") or drop:
+        which = "drop_on_export=True" if kwargs.get("drop_on_export") else "True"
+        warnings.warn(  # torch's text, its stray "{}" included
+            f"ignore({which}) has been deprecated. TorchScript will now drop the function call "
+            "on compilation. Use torch.jit.unused now. {}",
+            FutureWarning,
+            stacklevel=2,
+        )
         return unused
     return ignore
 
