@@ -113,11 +113,11 @@ def export(fn: Callable) -> Callable:
         >>> import nablagrad as torch
         >>> class M(torch.nn.Module):
         ...     @torch.jit.export
-        ...     def double(self, x):
+        ...     def twice(self, x):
         ...         return 2 * x
         ...     def forward(self, x):
         ...         return x
-        >>> torch.jit.script(M()).double(torch.tensor(3.0)).item()
+        >>> torch.jit.script(M()).twice(torch.tensor(3.0)).item()
         6.0
     """
     fn._torchscript_modifier = "export (compile this function even if nothing calls it)"  # type: ignore[attr-defined]
