@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import pickle
@@ -131,6 +132,24 @@ def test_types_and_repr_like_torch():
     assert len(s) == 5 and len(list(s)) == 5 and isinstance(s[0], jit.RecursiveScriptModule)
 
 
+def test_scripted_submodules_hooks_and_copies():
+    lin = ng.nn.Linear(2, 2)
+    calls = []
+    lin.register_forward_hook(lambda m, i, o: calls.append(m))
+    inner = jit.script(lin)
+    outer = jit.script(ng.nn.Sequential(inner, ng.nn.ReLU()))
+    assert outer[0] is inner  # an already scripted submodule is kept, as torch keeps it
+    outer(ng.ones(1, 2))
+    assert calls == [inner]  # the original's hook runs once, given the scripted module
+    inner.register_forward_pre_hook(lambda m, i: (i[0] * 0,))
+    assert bool((outer(ng.ones(1, 2)) == lin.bias.relu()).all())
+    twin = copy.deepcopy(outer)
+    assert isinstance(twin, jit.RecursiveScriptModule) and twin[0].weight is not lin.weight
+    _close(twin(ng.ones(1, 2)), outer(ng.ones(1, 2)), tol=0)
+    outer.double()
+    assert lin.weight.dtype == ng.float64  # moved in place: the same Parameter objects
+
+
 def test_attributes_are_read_and_written_through():
     lin = ng.nn.Linear(3, 2)
     s = jit.script(lin)
@@ -141,11 +160,11 @@ def test_attributes_are_read_and_written_through():
     assert bool((s(ng.ones(1, 3)) == lin.bias).all())  # the new weight is used
     assert lin.weight is not s.weight  # the original keeps its own
     with pytest.raises(AttributeError, match="no TorchScript compiler"):
-        s.code
+        _ = s.code
     with pytest.raises(AttributeError, match="no TorchScript compiler"):
-        jit.script(_mul).graph
+        _ = jit.script(_mul).graph
     with pytest.raises(AttributeError, match="'RecursiveScriptModule' object has no attribute"):
-        s.nothing_here
+        _ = s.nothing_here
 
 
 def test_script_of_a_lazy_module_is_refused_like_torch():
@@ -592,7 +611,7 @@ def test_fork_wait_future_like_torch():
 def test_small_helpers_like_torch():
     assert jit.Final is torch.jit.Final is typing.Final
     for lib in (ng, torch):
-        assert lib.jit.annotate(typing.List[int], []) == []
+        assert lib.jit.annotate(list[int], []) == []
         assert lib.jit.is_scripting() is False and lib.jit.is_tracing() is False
         with pytest.warns(DeprecationWarning, match="`torch.jit.script` is deprecated"):
             lib.jit.script(lib.nn.ReLU())

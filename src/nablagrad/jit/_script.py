@@ -127,6 +127,8 @@ class _EagerModule(ScriptModule):
         for name, child in d["_modules"].items():
             if child is None:
                 continue
+            if isinstance(child, ScriptModule):  # already scripted: used as it is, as torch
+                memo.setdefault(id(child), child)
             if id(child) not in memo:
                 type(self)._child_class()(child, memo, stub_unused)
             d["_modules"][name] = memo[id(child)]
