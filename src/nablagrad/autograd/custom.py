@@ -40,7 +40,6 @@ Example:
 from __future__ import annotations
 
 import functools
-
 from typing import Any
 
 from .. import backend
