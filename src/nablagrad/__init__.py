@@ -558,6 +558,7 @@ _LAZY_SUBPACKAGES = {
     "multiprocessing",
     "profiler",
     "xpu",
+    "jit",
 }
 
 
