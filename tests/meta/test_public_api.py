@@ -551,6 +551,18 @@ CASES: dict[str, Case] = {
     "tensor": Case(lambda L, x: L.tensor([[1.0, 2.0], [3.0, 4.0]]) * x.sum()),
     "as_tensor": Case(lambda L, x: L.as_tensor([1, 2, 3])),
     "from_numpy": Case(lambda L, x: L.from_numpy(np.arange(6.0).reshape(2, 3))),
+    "asarray": Case(
+        lambda L, x: (
+            L.asarray(x, dtype=L.float64, requires_grad=None) * 2,
+            L.asarray(np.arange(6.0).reshape(2, 3), requires_grad=True),
+            L.asarray([1, 2]),
+        )
+    ),
+    "frombuffer": Case(
+        lambda L, x: (
+            L.frombuffer(bytearray(np.arange(6.0, dtype=np.float32)), dtype=L.float32) * x.sum()
+        )
+    ),
     "zeros": Case(lambda L, x: L.zeros(2, 3) + x.sum()),
     "ones": Case(lambda L, x: L.ones((2, 3), dtype=L.int64)),
     "full": Case(lambda L, x: L.full((2, 3), 1.5)),
@@ -1371,6 +1383,8 @@ REASONS: dict[str, str] = {
         "tests/core/test_extra_ops.py"
         for n in ("e", "pi", "inf", "nan", "newaxis", "finfo", "iinfo")
     },  # fmt: skip
+    "typename": "a type's name, not an op; compared with torch's in "
+    "tests/core/test_asarray_frombuffer.py",
     "install_as_torch": "the torch alias itself; tests/compat/test_run_as_torch.py runs "
     "PyTorch scripts through it",
     "poisson": "random draws (streams differ from torch's); moments in "
