@@ -257,8 +257,9 @@ def asarray(
 
     - a Tensor or NumPy array: same dtype, device and memory (a Tensor keeps its history and,
       with ``requires_grad=None``, its ``requires_grad``; torch 2.13 warns when a tensor that
-      requires grad comes without ``requires_grad`` passed, and so does this); another ``dtype`` or ``device``, or
-      ``copy=True``, makes a copy (differentiable for a Tensor), and ``copy=False`` then raises;
+      requires grad comes without ``requires_grad`` passed, and so does this); another
+      ``dtype`` or ``device``, or ``copy=True``, makes a copy (differentiable for a Tensor),
+      and ``copy=False`` then raises;
     - an object with the buffer protocol (bytes, bytearray, memoryview, array.array): its bytes
       read as ``dtype`` (default: the default float dtype), shared as in ``frombuffer``;
     - a NumPy scalar, a Python scalar or a (nested) sequence: a new tensor, as
