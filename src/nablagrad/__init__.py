@@ -224,6 +224,7 @@ from .ops.stats import (
     cummin,
     cumulative_trapezoid,
     histc,
+    histogram,
     logcumsumexp,
     mode,
     nanmedian,

@@ -1392,6 +1392,9 @@ class Tensor:
     def histc(self, *args: Any, **kwargs: Any) -> Any:
         return _ops.histc(self, *args, **kwargs)
 
+    def histogram(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.histogram(self, *args, **kwargs)
+
     def cov(self, *args: Any, **kwargs: Any) -> Any:
         return _ops.cov(self, *args, **kwargs)
 

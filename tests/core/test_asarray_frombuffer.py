@@ -90,7 +90,8 @@ def test_tensor_history_is_kept_or_dropped(L):
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         assert L.asarray(y) is y
-    assert any("unspecified requires_grad" in str(m.message) for m in w)
+    if L is ng:  # (torch warns once per process, so its warning may have gone already)
+        assert any("unspecified requires_grad" in str(m.message) for m in w)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # passing requires_grad (even None) silences it
         assert L.asarray(y, requires_grad=None) is y
@@ -120,7 +121,7 @@ def test_tensor_history_is_kept_or_dropped(L):
         (lambda L: L.asarray(b"abc"), ValueError, "multiple of element size"),
         (lambda L: L.asarray(bytearray()), ValueError, "must not be 0"),
         (lambda L: L.asarray(np.arange(4.0).astype(">f8")), ValueError, "byte order"),
-        (lambda L: L.asarray(None), (RuntimeError, TypeError), ""),
+        (lambda L: L.asarray(None), (RuntimeError, TypeError), None),
         (lambda L: L.asarray("abc"), TypeError, "str"),
         (lambda L: L.asarray(np.ones(2), foo=1), TypeError, "foo"),
     ],

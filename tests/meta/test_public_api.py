@@ -551,6 +551,13 @@ CASES: dict[str, Case] = {
     "tensor": Case(lambda L, x: L.tensor([[1.0, 2.0], [3.0, 4.0]]) * x.sum()),
     "as_tensor": Case(lambda L, x: L.as_tensor([1, 2, 3])),
     "from_numpy": Case(lambda L, x: L.from_numpy(np.arange(6.0).reshape(2, 3))),
+    "histogram": Case(
+        lambda L, x: (
+            *L.histogram(x, 5),
+            *L.histogram(x, L.tensor([-1.0, 0.0, 0.5, 2.0]), weight=x.abs(), density=True),
+        ),
+        opts={"grad": False},  # not differentiable in torch either
+    ),
     "asarray": Case(
         lambda L, x: (
             L.asarray(x, dtype=L.float64, requires_grad=None) * 2,

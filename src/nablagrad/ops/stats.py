@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections import namedtuple
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import _validate
 from ..autograd.function import Function
@@ -21,6 +21,7 @@ from . import elementwise as ew
 from . import index as ix
 from . import reduce as rd
 from . import shape as sh
+from .mathfns import _no_derivative
 from .shape import _axis
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -343,6 +344,161 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         raise RuntimeError("torch.histc: max must be larger than min")
     counts, _ = xp.histogram(raw, bins=bins, range=(lo, hi))
     return Tensor._wrap(counts.astype(input._data.dtype))
+
+
+class HistogramResult(NamedTuple):
+    """torch.return_types.histogram: the counts (or densities) and the bin edges."""
+
+    hist: Tensor
+    bin_edges: Tensor
+
+
+_TORCH_TYPE_NAMES = {"f": "Float", "d": "Double", "e": "Half"}
+
+
+def _type_name(arr: Any) -> str:
+    """torch's scalar-type name for an array's dtype ('Float', 'Long' ...)."""
+    return _TORCH_TYPE_NAMES.get(arr.dtype.char) or {"b": "Bool", "u": "Byte"}.get(
+        arr.dtype.kind, {1: "Char", 2: "Short", 4: "Int", 8: "Long"}[arr.dtype.itemsize]
+    )
+
+
+def _linspace_like_torch(lo: Any, hi: Any, steps: int, dtype: Any) -> Any:
+    """torch's CPU linspace: ``start + step * i`` for the first half and ``end - step * (n - 1
+    - i)`` for the second, each a fused multiply-add rounded once to ``dtype`` (histogram's
+    bin edges are exactly these values)."""
+    wide = np.longdouble if np.dtype(dtype).itemsize >= 8 else np.float64
+    lo, hi = np.dtype(dtype).type(lo), np.dtype(dtype).type(hi)
+    step = np.dtype(dtype).type((hi - lo) / np.dtype(dtype).type(steps - 1)) if steps > 1 else 0
+    i = np.arange(steps)
+    first = wide(lo) + wide(step) * i.astype(wide)
+    second = wide(hi) - wide(step) * (steps - 1 - i).astype(wide)
+    return np.where(i < steps // 2, first, second).astype(dtype)
+
+
+def histogram(
+    input: Tensor,  # noqa: A002
+    bins: Any = 100,
+    *,
+    range: Any = None,  # noqa: A002
+    weight: Tensor | None = None,
+    density: bool = False,
+) -> HistogramResult:
+    """The histogram of ``input``'s values (torch.histogram): ``bins`` equal-width bins over
+    ``range`` (default: the data's min and max), or the given increasing 1-D tensor of edges.
+
+    Bin ``i`` counts (or sums ``weight`` over) the values in ``[edges[i], edges[i+1])``, the
+    last bin also its right edge; values outside the edges are ignored.  With
+    ``density=True`` the result is ``hist / (hist.sum() * edges.diff())``.  Returns
+    ``(hist, bin_edges)`` as a named tuple; not differentiable (as in torch).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> hist, edges = torch.histogram(torch.tensor([1.0, 2.0, 1.0]), bins=4, range=(0.0, 3.0))
+        >>> hist
+        tensor([0., 2., 0., 1.])
+        >>> edges
+        tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"histogram(): input must be a Tensor, not {type(input).__name__}")
+    data = input._data
+    if data.dtype.kind != "f" or data.dtype.itemsize < 4:
+        raise NotImplementedError(
+            f"\"histogramdd\" not implemented for '{_type_name(data)}': pass a float32 or "
+            "float64 tensor (x.float())"
+        )
+    xp = get_array_module(data)
+    flat = data.reshape(-1)
+    if isinstance(bins, Tensor):
+        if range is not None:
+            raise TypeError(
+                "histogram(): range= goes with an int number of bins; a tensor of bin edges "
+                "fixes the range itself"
+            )
+        edges = bins._data
+        if edges.ndim != 1:
+            raise RuntimeError(
+                "torch.histogramdd: bins tensor should have one dimension, but got "
+                f"{edges.ndim} dimensions in the bins tensor for dimension 0"
+            )
+        if edges.size < 2:
+            raise RuntimeError(
+                f"torch.histogram(): bins must be > 0, but got {edges.size - 1} for dimension 0 "
+                "(a tensor of edges needs at least two)"
+            )
+        if edges.dtype != data.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: input tensor and bins tensors should have the same dtype, "
+                f"but got input with dtype {_type_name(data).lower()} and bins for dimension 0 "
+                f"with dtype {_type_name(edges).lower()}"
+            )
+        edges = edges.copy()
+    else:
+        if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)):
+            raise TypeError(
+                f"histogram(): bins must be an int or a 1-D tensor of edges, not "
+                f"{type(bins).__name__}"
+            )
+        n = int(bins)
+        if n <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {n} for dimension 0")
+        if range is not None:
+            rng = list(range)
+            if len(rng) != 2:
+                raise RuntimeError(
+                    "torch.histogramdd: for a 1-dimensional histogram range should have 2 "
+                    f"elements, but got {len(rng)}"
+                )
+            lo, hi = float(rng[0]), float(rng[1])
+        elif flat.size:
+            lo, hi = float(flat.min()), float(flat.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if lo > hi:
+            raise RuntimeError(
+                f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} "
+                "for dimension 0"
+            )
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(
+                f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is not finite: pass "
+                "range=(min, max) or drop the NaN/infinite values"
+            )
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = _linspace_like_torch(lo, hi, n + 1, data.dtype)
+        if xp is not np:
+            edges = xp.asarray(edges)
+    nbins = edges.size - 1
+    if weight is not None:
+        if not isinstance(weight, Tensor):
+            raise TypeError(f"histogram(): weight must be a Tensor, not {type(weight).__name__}")
+        if tuple(weight.shape) != tuple(data.shape):
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided it should have the same shape "
+                "as the input tensor excluding its innermost dimension, but got input with shape "
+                f"{[data.size, 1]} and weight with shape {list(weight.shape)}"
+            )
+        if weight._data.dtype != data.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided, input tensor and weight tensor "
+                f"should have the same dtype, but got input({_type_name(data).lower()}), and "
+                f"weight({_type_name(weight._data).lower()})"
+            )
+    with np.errstate(invalid="ignore"):
+        inside = (flat >= edges[0]) & (flat <= edges[-1])  # NaN is never inside
+    vals = flat[inside]
+    pos = xp.minimum(xp.searchsorted(edges, vals, side="right") - 1, nbins - 1)
+    pos = xp.maximum(pos, 0)
+    w = None if weight is None else weight._data.reshape(-1)[inside].astype(np.float64)
+    hist = xp.bincount(pos, weights=w, minlength=nbins)[:nbins].astype(data.dtype)
+    if density:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hist = (hist / (hist.sum() * xp.diff(edges))).astype(data.dtype)
+    return HistogramResult(
+        _no_derivative("histogram", hist, input), _no_derivative("histogram", edges, input)
+    )
 
 
 # -- covariance and moments ---------------------------------------------------------------------
