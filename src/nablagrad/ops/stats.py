@@ -396,7 +396,7 @@ def histogram(
         >>> import nablagrad as torch
         >>> hist, edges = torch.histogram(torch.tensor([1.0, 2.0, 1.0]), bins=4, range=(0.0, 3.0))
         >>> hist
-        tensor([0., 2., 0., 1.])
+        tensor([0., 2., 1., 0.])
         >>> edges
         tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000])
     """
