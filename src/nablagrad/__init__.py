@@ -223,6 +223,7 @@ from .ops.stats import (
     cummax,
     cummin,
     cumulative_trapezoid,
+    gradient,
     histc,
     histogram,
     logcumsumexp,

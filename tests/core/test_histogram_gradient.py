@@ -125,3 +125,110 @@ def test_histogram_is_not_differentiable_like_torch():
             hist.sum().backward()
         with L.no_grad():
             assert not L.histogram(x, 2).hist.requires_grad
+
+
+# -- gradient ------------------------------------------------------------------------------------
+
+COORDS = np.array([0.0, 0.5, 1.5, 1.75, 3.0, 4.5], dtype=np.float32)
+
+
+def _coords(L, n, dtype=None):
+    t = L.tensor(COORDS[:n])
+    return t if dtype is None else t.to(getattr(L, dtype))
+
+
+GRADIENT_CASES = {
+    "1d": (lambda L, x: L.gradient(x), [(6,)]),
+    "1d order 2": (lambda L, x: L.gradient(x, edge_order=2), [(6,)]),
+    "scalar spacing": (lambda L, x: L.gradient(x, spacing=0.5), [(3, 4)]),
+    "0-d tensor spacing": (lambda L, x: L.gradient(x, spacing=L.tensor(0.5)), [(3, 4)]),
+    "int spacing": (lambda L, x: L.gradient(x, spacing=2, edge_order=2), [(3, 4)]),
+    "spacing per dim": (lambda L, x: L.gradient(x, spacing=[2.0, 0.25]), [(3, 4)]),
+    "spacing tuple": (lambda L, x: L.gradient(x, spacing=(3,), dim=1, edge_order=2), [(3, 4)]),
+    "dim int": (lambda L, x: L.gradient(x, dim=-1), [(2, 3, 4)]),
+    "dims": (lambda L, x: L.gradient(x, dim=(2, 0), edge_order=2), [(3, 2, 4)]),
+    "coords": (lambda L, x: L.gradient(x, spacing=[_coords(L, 6)]), [(6,)]),
+    "coords order 2": (lambda L, x: L.gradient(x, spacing=[_coords(L, 6)], edge_order=2), [(6,)]),
+    "coords 2d": (
+        lambda L, x: L.gradient(x, spacing=[_coords(L, 3), _coords(L, 5)], edge_order=2),
+        [(3, 5)],
+    ),
+    "coords with dim": (lambda L, x: L.gradient(x, spacing=[_coords(L, 4)], dim=0), [(4, 3)]),
+    "float64 coords": (
+        lambda L, x: L.gradient(x, spacing=[_coords(L, 3, "float64"), _coords(L, 4)]),
+        [(3, 4)],
+    ),
+    "0-d": (lambda L, x: L.gradient(x) + (x * 1,), [()]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADIENT_CASES))
+def test_gradient_values_and_derivatives_match_torch(name):
+    from helpers import check_op
+
+    call, shapes = GRADIENT_CASES[name]
+    check_op(
+        lambda *xs: call(ng, *xs),
+        lambda *xs: call(torch, *xs),
+        shapes,
+        rtol=1e-5,
+        atol=1e-5,
+        second_order=True,
+    )
+
+
+def test_gradient_of_samples_of_a_smooth_function():
+    # second-order formulas are exact for a quadratic, on uneven samples too
+    x = np.array([0.0, 0.3, 1.0, 1.2, 2.5, 3.0])
+    f = 3 * x**2 - x + 1
+    (g,) = ng.gradient(ng.tensor(f), spacing=[ng.tensor(x)], edge_order=2)
+    np.testing.assert_allclose(g.numpy(), 6 * x - 1, rtol=1e-10)
+    np.testing.assert_allclose(g.numpy(), np.gradient(f, x, edge_order=2), rtol=1e-12)
+
+
+def test_gradient_of_integers_and_coordinate_gradients():
+    ours, theirs = _both(lambda L, x: L.gradient(x, spacing=[L.tensor([0, 1, 3])]), [1, 2, 4])
+    assert ours[0].dtype == ng.float32 and theirs[0].dtype == torch.float32
+    np.testing.assert_allclose(_np(ours[0]), _np(theirs[0]))
+    # the coordinates are differentiable too
+    grads = []
+    for L in LIBS:
+        t = L.tensor(COORDS[:5].astype(np.float64), requires_grad=True)
+        f = L.tensor([1.0, 2.0, 4.0, 8.0, 10.0], dtype=L.float64)
+        (g,) = L.gradient(f, spacing=[t], edge_order=2)
+        (g * L.arange(5.0, dtype=L.float64)).sum().backward()
+        grads.append(t.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "call, err, match",
+    [
+        (lambda L, y: L.gradient(y, spacing=[2.0]), RuntimeError, "self.dim\\(\\) = 2"),
+        (lambda L, y: L.gradient(y, spacing=[2.0, 3.0, 4.0]), RuntimeError, "length 3"),
+        (lambda L, y: L.gradient(y, spacing=[2.0, 3.0], dim=1), RuntimeError, "same length"),
+        (lambda L, y: L.gradient(y, edge_order=3), RuntimeError, "edge_order=1 and edge_order=2"),
+        (lambda L, y: L.gradient(y, edge_order=0), RuntimeError, "edge_order=1 and edge_order=2"),
+        (lambda L, y: L.gradient(y[:2], edge_order=2), RuntimeError, "at least edge_order\\+1"),
+        (lambda L, y: L.gradient(y[:1]), RuntimeError, "at least edge_order\\+1"),
+        (lambda L, y: L.gradient(y, dim=2), IndexError, "Dimension out of range"),
+        (lambda L, y: L.gradient(y, dim=[1, 1]), RuntimeError, "dim"),
+        (lambda L, y: L.gradient(y, spacing=[L.ones(3, 1)], dim=0), RuntimeError, "one dim"),
+        (lambda L, y: L.gradient(y, spacing=[L.tensor(2.0)] * 2), RuntimeError, "one dim"),
+        (lambda L, y: L.gradient(y, spacing=[L.arange(3.0), 2.0]), TypeError, None),
+        (lambda L, y: L.gradient(y, spacing=L.tensor([2.0])), TypeError, None),
+        (lambda L, y: L.gradient(y, edge_order=2.0), TypeError, None),
+        (lambda L, y: L.gradient(y, dim=1.0), TypeError, None),
+        (lambda L, y: L.gradient(y > 0), RuntimeError, None),
+    ],
+)
+def test_gradient_errors_like_torch(call, err, match):
+    for L in LIBS:
+        with pytest.raises(err, match=match):
+            call(L, L.arange(12.0).reshape(3, 4))
+
+
+def test_gradient_coordinates_of_the_wrong_length_raise():
+    # torch computes a result of the wrong shape here; nablagrad names the problem
+    with pytest.raises(RuntimeError, match="one coordinate per sample"):
+        ng.gradient(ng.ones(3, 4), spacing=[ng.arange(4.0)], dim=0)

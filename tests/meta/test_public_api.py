@@ -551,6 +551,13 @@ CASES: dict[str, Case] = {
     "tensor": Case(lambda L, x: L.tensor([[1.0, 2.0], [3.0, 4.0]]) * x.sum()),
     "as_tensor": Case(lambda L, x: L.as_tensor([1, 2, 3])),
     "from_numpy": Case(lambda L, x: L.from_numpy(np.arange(6.0).reshape(2, 3))),
+    "gradient": Case(
+        lambda L, x, t: (
+            *L.gradient(x, spacing=[2.0, 0.5], edge_order=2),
+            *L.gradient(x, spacing=[t.sort().values], dim=1),
+        ),
+        [(3, 4), (4,)],
+    ),
     "histogram": Case(
         lambda L, x: (
             *L.histogram(x, 5),

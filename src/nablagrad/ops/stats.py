@@ -501,6 +501,158 @@ def histogram(
     )
 
 
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+def gradient(
+    input: Tensor,  # noqa: A002
+    *,
+    spacing: Any = 1,
+    dim: Any = None,
+    edge_order: int = 1,
+) -> tuple[Tensor, ...]:
+    """Estimates of the derivatives of ``input`` along ``dim`` (all dimensions by default), one
+    tensor per dimension, by finite differences (torch.gradient, NumPy's ``gradient``).
+
+    With sample spacing ``h`` (``spacing``: one number for every dimension, or one per
+    dimension), inside ``(f[i+1] - f[i-1]) / (2h)``; at the ends ``(f[1] - f[0]) / h`` and
+    ``(f[-1] - f[-2]) / h`` (``edge_order=1``) or the second-order one-sided
+    ``(-3f[0] + 4f[1] - f[2]) / (2h)`` and ``(3f[-1] - 4f[-2] + f[-3]) / (2h)``.
+    ``spacing`` may instead be a list of 1-D coordinate tensors, one per dimension: with the
+    steps ``hd = x[i] - x[i-1]`` and ``hs = x[i+1] - x[i]``, inside
+    ``(hd^2 f[i+1] + (hs^2 - hd^2) f[i] - hs^2 f[i-1]) / (hd hs (hd + hs))``, the second-order
+    formula for uneven samples.  Composed of differentiable ops, so it has gradients.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.gradient(torch.tensor([1.0, 2.0, 4.0, 8.0]))
+        (tensor([1.0000, 1.5000, 3.0000, 4.0000]),)
+        >>> t = torch.tensor([0.0, 1.0, 1.5, 3.5])
+        >>> torch.gradient(torch.tensor([1.0, 2.0, 4.0, 8.0]), spacing=[t])
+        (tensor([1.0000, 3.0000, 3.6000, 2.0000]),)
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"gradient(): input must be a Tensor, not {type(input).__name__}")
+    if isinstance(edge_order, bool) or not isinstance(edge_order, (int, np.integer)):
+        raise TypeError(f"gradient(): edge_order must be an int (1 or 2), not {edge_order!r}")
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    ndim = input.ndim
+    dims = tuple(builtins.range(ndim)) if dim is None else _validate.dims(dim, ndim, fn="gradient")
+    if isinstance(spacing, Tensor) and spacing.ndim == 0:
+        spacing = spacing.item()  # a 0-d tensor is a number, as torch's argument parser reads it
+    if isinstance(spacing, Tensor):
+        raise TypeError(
+            "gradient(): spacing must be a number or a list (of numbers, or of 1-D coordinate "
+            "tensors), not a Tensor: pass spacing=[t] for coordinates t"
+        )
+    if _is_number(spacing):
+        steps: list = [spacing] * len(dims)
+    elif isinstance(spacing, (list, tuple)):
+        steps = list(spacing)
+        if len(steps) != len(dims):
+            if dim is None:
+                raise RuntimeError(
+                    "torch.gradient expected spacing to be unspecified, a scalar, or a list of "
+                    f"length equal to 'self.dim() = {ndim}', since dim argument was not given, "
+                    f"but got a list of length {len(steps)}"
+                )
+            raise RuntimeError(
+                "torch.gradient expected spacing to be unspecified, a scalar or it's spacing and "
+                "dim arguments to have the same length, but got a spacing argument of length "
+                f"{len(steps)} and a dim argument of length {len(dims)}."
+            )
+        tensors = [isinstance(v, Tensor) for v in steps]
+        if any(tensors) and not builtins.all(tensors):
+            bad = tensors.index(False) if tensors[0] else tensors.index(True)
+            raise TypeError(
+                f"gradient(): spacing mixes numbers and tensors (element {bad}): pass all "
+                "numbers or all 1-D coordinate tensors"
+            )
+        if not any(tensors) and not builtins.all(_is_number(v) for v in steps):
+            raise TypeError(
+                f"gradient(): spacing must hold numbers or 1-D tensors, got {spacing!r}"
+            )
+        for v in steps:
+            if isinstance(v, Tensor) and v.ndim != 1:
+                raise RuntimeError(
+                    "torch.gradient expected each element of spacing to have one dimension, but "
+                    f"got an element with {v.ndim} dimensions!"
+                )
+    else:
+        raise TypeError(
+            f"gradient(): spacing must be a number or a list, not {type(spacing).__name__}"
+        )
+    for d in dims:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError(
+                "torch.gradient expected each dimension size to be at least edge_order+1 "
+                f"(dimension {d} has size {input.shape[d]}, edge_order is {edge_order})"
+            )
+    for d, v in zip(dims, steps):
+        if isinstance(v, Tensor) and v.shape[0] != input.shape[d]:
+            raise RuntimeError(
+                f"torch.gradient: the coordinates for dimension {d} have {v.shape[0]} entries "
+                f"but the dimension has size {input.shape[d]}: pass one coordinate per sample"
+            )
+    return tuple(
+        _gradient_along(input, d, v, edge_order)
+        if isinstance(v, Tensor)
+        else _gradient_uniform(input, d, v, edge_order)
+        for d, v in zip(dims, steps)
+    )
+
+
+def _gradient_uniform(f: Tensor, d: int, h: Any, edge_order: int) -> Tensor:
+    n = f.shape[d]
+
+    def part(start: int, length: int) -> Tensor:
+        return f.narrow(d, start, length)
+
+    center = (part(2, n - 2) - part(0, n - 2)) / h
+    if edge_order == 1:
+        first = (part(1, 1) - part(0, 1)) / h
+        last = (part(n - 1, 1) - part(n - 2, 1)) / h
+    else:
+        first = (-1.5 * part(0, 1) + 2 * part(1, 1) - 0.5 * part(2, 1)) / h
+        last = (0.5 * part(n - 3, 1) - 2 * part(n - 2, 1) + 1.5 * part(n - 1, 1)) / h
+    return sh.cat([first, center / 2, last], d)
+
+
+def _gradient_along(f: Tensor, d: int, x: Tensor, edge_order: int) -> Tensor:
+    n = f.shape[d]
+    shape = [1] * f.ndim
+    shape[d] = n - 2
+
+    def part(start: int, length: int) -> Tensor:
+        return f.narrow(d, start, length)
+
+    dx = x[1:] - x[:-1]
+    hd, hs = dx[:-1], dx[1:]
+    a = (-hs / (hd * (hd + hs))).reshape(shape)
+    b = ((hs - hd) / (hd * hs)).reshape(shape)
+    c = (hd / (hs * (hd + hs))).reshape(shape)
+    center = a * part(0, n - 2) + b * part(1, n - 2) + c * part(2, n - 2)
+    if edge_order == 1:
+        first = (part(1, 1) - part(0, 1)) / dx[0]
+        last = (part(n - 1, 1) - part(n - 2, 1)) / dx[-1]
+    else:
+        h0, h1 = dx[0], dx[1]
+        first = (
+            -(2.0 * h0 + h1) / (h0 * (h0 + h1)) * part(0, 1)
+            + (h0 + h1) / (h0 * h1) * part(1, 1)
+            - h0 / (h1 * (h0 + h1)) * part(2, 1)
+        )
+        h0, h1 = dx[-1], dx[-2]
+        last = (
+            h0 / (h1 * (h0 + h1)) * part(n - 3, 1)
+            - (h0 + h1) / (h0 * h1) * part(n - 2, 1)
+            + (2 * h0 + h1) / (h0 * (h0 + h1)) * part(n - 1, 1)
+        )
+    return sh.cat([first, center, last], d)
+
+
 # -- covariance and moments ---------------------------------------------------------------------
 
 
