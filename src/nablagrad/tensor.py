@@ -21,6 +21,7 @@ from typing import Any
 
 from . import _validate, backend
 from ._coo import COOArray, sparse_coo, strided
+from ._hooks import RemovableHandle
 from .backend import get_array_module, np
 
 # The graph clock: every recorded Function takes the next tick as its sequence number, and
@@ -2496,20 +2497,7 @@ _new = object.__new__
 _np_scalar = np.generic
 
 
-class _HookHandle:
-    """Removes one tensor hook (torch's ``RemovableHandle``; also a context manager)."""
-
-    def __init__(self, hooks: dict, key: object) -> None:
-        self.hooks, self.key = hooks, key
-
-    def remove(self) -> None:
-        self.hooks.pop(self.key, None)
-
-    def __enter__(self) -> _HookHandle:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
+_HookHandle = RemovableHandle  # tensor hooks return torch's handle class too
 
 
 class _PostHookHandle(_HookHandle):
