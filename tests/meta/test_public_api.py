@@ -1135,6 +1135,18 @@ CASES: dict[str, Case] = {
         lambda L, x, s: x.clone().index_reduce_(0, L.tensor([1, 1]), s, "amin"), [(3, 4), (2, 4)]
     ),
     "nextafter": Case(lambda L, x, y: L.nextafter(x, y) * 2, [(3, 4), (4,)]),
+    F + "fractional_max_pool2d": Case(
+        lambda L, x: L.fractional_max_pool2d(
+            x, (2, 3), (4, 2), _random_samples=x.detach()[:, :, 0, :2] * 0 + 0.37
+        ),
+        [(2, 3, 7, 6)],
+    ),
+    F + "fractional_max_pool2d_with_indices": Case(
+        lambda L, x: L.fractional_max_pool2d_with_indices(
+            x, 2, output_ratio=(0.5, 0.7), _random_samples=x.detach()[:, :, 0, :2] * 0 + 0.81
+        ),
+        [(2, 3, 7, 6)],
+    ),
     F + "channel_shuffle": Case(lambda L, x: L.channel_shuffle(x, 2), [(2, 4, 3)]),
     F + "ctc_loss": Case(
         lambda L, x, t, il, tl: L.ctc_loss(L.log_softmax(x, -1), t, il, tl),
