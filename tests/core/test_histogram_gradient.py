@@ -146,6 +146,7 @@ GRADIENT_CASES = {
     "spacing per dim": (lambda L, x: L.gradient(x, spacing=[2.0, 0.25]), [(3, 4)]),
     "spacing tuple": (lambda L, x: L.gradient(x, spacing=(3,), dim=1, edge_order=2), [(3, 4)]),
     "dim int": (lambda L, x: L.gradient(x, dim=-1), [(2, 3, 4)]),
+    "axis": (lambda L, x: L.gradient(x, axis=1), [(2, 3, 4)]),
     "dims": (lambda L, x: L.gradient(x, dim=(2, 0), edge_order=2), [(3, 2, 4)]),
     "coords": (lambda L, x: L.gradient(x, spacing=[_coords(L, 6)]), [(6,)]),
     "coords order 2": (lambda L, x: L.gradient(x, spacing=[_coords(L, 6)], edge_order=2), [(6,)]),

@@ -583,9 +583,9 @@ def fractional_max_pool2d_with_indices(
         >>> y, idx = F.fractional_max_pool2d(x, 2, output_size=3, return_indices=True,
         ...                                  _random_samples=u)
         >>> idx
-        tensor([[[[ 6,  7,  9],
-                  [11, 12, 14],
-                  [21, 22, 24]]]])
+        tensor([[[[ 6,  8,  9],
+                  [16, 18, 19],
+                  [21, 23, 24]]]])
     """
     fn = "fractional_max_pool2d"
     if not isinstance(input, Tensor):

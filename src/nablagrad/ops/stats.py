@@ -505,6 +505,7 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
+@_validate.numpy_names
 def gradient(
     input: Tensor,  # noqa: A002
     *,
