@@ -160,6 +160,7 @@ from .ops.linalg_fns import (
     pinverse,
     qr,
     svd,
+    triangular_solve,
     vander,
 )
 from .ops.linalg_fns import linalg_slogdet as slogdet

@@ -1289,6 +1289,11 @@ class Tensor:
     def cholesky_solve(self, input2: Tensor, upper: bool = False) -> Tensor:
         return _ops.cholesky_solve(self, input2, upper)
 
+    def triangular_solve(
+        self, A: Tensor, upper: bool = True, transpose: bool = False, unitriangular: bool = False
+    ) -> Any:
+        return _ops.triangular_solve(self, A, upper, transpose, unitriangular)
+
     def cholesky_inverse(self, upper: bool = False) -> Tensor:
         return _ops.cholesky_inverse(self, upper)
 

@@ -394,3 +394,32 @@ def test_beta_zero_ignores_nan_and_inf_in_input_like_torch(fn):
     out_t.sum().backward()
     out_n.sum().backward()
     np.testing.assert_array_equal(x_n.grad.numpy(), x_t.grad.numpy())
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_and_inverse_gradient_wrt_the_factor_is_torchs(upper: bool) -> None:
+    # torch's gradient for the factor is the full -(S + S^T) L, not masked to its triangle
+    # (torch's own gradcheck of it fails for that reason): match it, with a leaf factor
+    import torch
+
+    import nablagrad as ng
+
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((2, 3, 3))
+    fac = np.linalg.cholesky(a @ a.transpose(0, 2, 1) + 3 * np.eye(3))
+    if upper:
+        fac = fac.transpose(0, 2, 1).copy()
+    b = rng.standard_normal((3, 2))  # broadcast against the batch of factors
+    w = rng.standard_normal((2, 3, 2))
+    wi = rng.standard_normal((2, 3, 3))
+    lt, bt = torch.tensor(fac, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ln, bn = ng.tensor(fac, requires_grad=True), ng.tensor(b, requires_grad=True)
+    yt = torch.cholesky_solve(bt, lt, upper)
+    yn = ng.cholesky_solve(bn, ln, upper)
+    np.testing.assert_allclose(yn.detach().numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    (
+        (yt * torch.tensor(w)).sum() + (torch.cholesky_inverse(lt, upper) * torch.tensor(wi)).sum()
+    ).backward()
+    ((yn * ng.tensor(w)).sum() + (ng.cholesky_inverse(ln, upper) * ng.tensor(wi)).sum()).backward()
+    np.testing.assert_allclose(ln.grad.numpy(), lt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(bn.grad.numpy(), bt.grad.numpy(), rtol=1e-10, atol=1e-12)

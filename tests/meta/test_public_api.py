@@ -110,6 +110,18 @@ CASES: dict[str, Case] = {
     "svd": Case(lambda L, x: [t.abs() for t in L.svd(x)], [(4, 3)], {"rtol": 1e-3, "atol": 1e-4}),
     "qr": Case(lambda L, x: L.qr(x), [(4, 3)], {"rtol": 1e-3, "atol": 1e-4}),
     "cholesky": Case(lambda L, x: L.cholesky(x @ x.mT + L.eye(3)), [(3, 3)], {"rtol": 1e-4}),
+    "triangular_solve": Case(
+        lambda L, b, x: L.triangular_solve(b, L.triu(x) + 3 * L.eye(3), upper=True).solution,
+        [(3, 2), (3, 3)],
+    ),
+    "T.triangular_solve": Case(
+        lambda L, b, x: (
+            b.triangular_solve(
+                L.tril(x) + 3 * L.eye(3), upper=False, transpose=True, unitriangular=True
+            ).solution
+        ),
+        [(3, 2), (3, 3)],
+    ),
     "cholesky_solve": Case(
         lambda L, b, x: L.cholesky_solve(b, L.linalg.cholesky(x @ x.mT + L.eye(3))),
         [(3, 2), (3, 3)],

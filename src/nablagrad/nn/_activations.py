@@ -170,7 +170,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     x = _float(input, "hardswish")
     if inplace:
         return inplace_apply(x, hardswish)
-    return x * P.Hardtanh.apply(x + 3, lo=0.0, hi=6.0) / 6
+    return P.Hardswish.apply(x)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -178,7 +178,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     x = _float(input, "hardsigmoid")
     if inplace:
         return inplace_apply(x, hardsigmoid)
-    return P.Hardtanh.apply(x + 3, lo=0.0, hi=6.0) / 6
+    return P.Hardsigmoid.apply(x)
 
 
 def softmin(
@@ -202,7 +202,10 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     x = _float(input, "softshrink")
     if lambd < 0:
         raise RuntimeError(f"lambda must be in range [0, inf) for softshrink, but found {lambd}")
-    return where(x > lambd, x - lambd, where(x < -lambd, x + lambd, 0.0))
+    # torch (float32): x * 0 inside [-lambd, lambd] (-0.0 stays -0.0), else x - lambd or
+    # x + lambd; NaN stays NaN with gradient 1
+    shift = where(x > lambd, lambd, -lambd)
+    return where((x >= -lambd) & (x <= lambd), x * 0, x - shift)
 
 
 def rrelu_(

@@ -20,7 +20,7 @@ from typing import Any
 from ..autograd.function import check_same_device
 from ..backend import get_array_module, np
 from ..ops import fused as P
-from ..ops.elementwise import where
+from ..ops.elementwise import where, xlogy
 from ..ops.shape import broadcast_tensors
 from ..tensor import Tensor
 
@@ -109,7 +109,9 @@ def huber_loss(
         )
     d = input - target
     a = d.abs()
-    loss = where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+    inside = ~(a >= delta)  # (NaN inside: its gradient is NaN, as torch's)
+    dq = where(inside, d, 0.0)  # (so an infinite d's square sends no NaN gradient back)
+    loss = where(inside, 0.5 * dq * dq, delta * (a - 0.5 * delta))
     return _reduce(loss, reduction)
 
 
@@ -124,7 +126,9 @@ def smooth_l1_loss(
     a = d.abs()
     if beta == 0:
         return _reduce(a, reduction)
-    return _reduce(where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta), reduction)
+    inside = ~(a >= beta)
+    dq = where(inside, d, 0.0)  # (as in huber_loss: no NaN gradient from an infinite d)
+    return _reduce(where(inside, 0.5 * dq * dq / beta, a - 0.5 * beta), reduction)
 
 
 def binary_cross_entropy(
@@ -133,10 +137,11 @@ def binary_cross_entropy(
     """-w (y log p + (1 - y) log(1 - p)), logs clamped at -100 as in torch."""
     _check("binary_cross_entropy", input, target, reduction, True, weight)
     p = input._data
-    if p.size and (p.min() < 0 or p.max() > 1):
+    if p.size and not (p.min() >= 0 and p.max() <= 1):  # (NaN fails too, as in torch)
         raise RuntimeError(
-            "binary_cross_entropy: input probabilities must lie in [0, 1]: apply "
-            "sigmoid first, or use binary_cross_entropy_with_logits on raw scores"
+            "binary_cross_entropy: all elements of input should be between 0 and 1 (found "
+            "values outside [0, 1] or NaN): apply sigmoid first, or use "
+            "binary_cross_entropy_with_logits on raw scores"
         )
     if target.dtype != input.dtype:
         target = target.to(input.dtype)
@@ -265,7 +270,7 @@ def cross_entropy(
             scale = 1.0 / float(denom) if denom else float("nan")
         elif reduction == "sum":
             scale = 1.0
-        out = P.CrossEntropyFn.apply(x, coef=coef, weight=w, smoothing=eps, scale=scale)
+        out = P.CrossEntropyFn.apply(x, coef=coef, weight=w, smoothing=eps, scale=scale, keep=valid)
     if reduction == "none" and input.ndim > 2:
         n = input.shape[0]
         out = out.reshape((n,) + tuple(input.shape[2:]))
@@ -309,7 +314,12 @@ def nll_loss(
     picked = x.gather(1, Tensor._wrap(safe.reshape(-1, 1).astype(np.int64))).reshape(-1)
     loss = -picked * Tensor._wrap(wv)
     if reduction == "mean":
-        return loss.sum() / float(wv.sum()) if wv.sum() else loss.sum() * float("nan")
+        if wv.sum():
+            return loss.sum() / float(wv.sum())
+        # total weight 0: torch's NaN loss, whose gradient is NaN for the counted rows (0/0)
+        # and 0 for the ignored ones
+        nan_where_valid = Tensor._wrap(xp.where(valid, np.nan, 0.0).astype(x._data.dtype))
+        return (loss * nan_where_valid).sum() + float("nan")
     if reduction == "sum":
         return loss.sum()
     if input.ndim > 2:
@@ -340,10 +350,8 @@ def kl_div(
         input, target = broadcast_tensors(input, target)
     if log_target:
         loss = target.exp() * (target - input)
-    else:
-        mask = Tensor._wrap(target._data > 0)
-        safe = where(mask, target, 1.0)
-        loss = where(mask, target * (safe.log() - input), 0.0)
+    else:  # torch's xlogy(t, t) - t * x: 0 log 0 = 0, but 0 * -inf is NaN as in torch
+        loss = xlogy(target, target) - target * input
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)

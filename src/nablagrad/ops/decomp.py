@@ -163,6 +163,34 @@ class Solve(Function):
         return ga, gb
 
 
+class CholeskySolve(Function):
+    """X = (L L^T)^-1 B from a lower Cholesky factor L (``upper``: (U^T U)^-1 B), by two
+    triangular solves that read only L's triangle.  Backward as torch's
+    ``cholesky_solve_backward``: gB = (L L^T)^-1 g, and with S = gB X^T + X gB^T,
+    gL = -S L (``upper``: -U S).  ``a`` and ``b`` have the same batch shape."""
+
+    saved = (1, "out")
+
+    def forward(self, b, a, upper=False):
+        self.upper = upper
+        xp = get_array_module(a)
+        t = xp.triu(a) if upper else xp.tril(a)
+        first, second = (_mT(t), t) if upper else (t, _mT(t))
+        try:
+            return xp.linalg.solve(second, xp.linalg.solve(first, b))
+        except np.linalg.LinAlgError:
+            raise _singular("cholesky_solve") from None
+
+    def backward(self, g, out, b, a):
+        gb = self.m.call(CholeskySolve, g, a, upper=self.upper)
+        ga = None
+        if self.needs(1):
+            s = gb @ _mT(out)
+            s = s + _mT(s)
+            ga = -(a @ s) if self.upper else -(s @ a)
+        return gb, ga
+
+
 class Cholesky(Function):
     """Lower factor L of A = L L^T.  gA = sym(L^-T Phi(L^T gL) L^-1)."""
 

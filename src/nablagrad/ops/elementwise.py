@@ -239,6 +239,10 @@ class Where(Function):
 
 
 class Clamp(Function):
+    """clip(x, lo, hi) with number bounds; the gradient passes where lo <= x <= hi."""
+
+    name = "ClampBackward1"  # torch's node for number bounds
+
     def forward(self, x, lo=None, hi=None):
         self.lo, self.hi = lo, hi
         return get_array_module(x).clip(x, lo, hi)
@@ -251,6 +255,41 @@ class Clamp(Function):
         if self.hi is not None:
             mask = mask & (xr <= self.hi)
         return (g * mask,)
+
+
+class ClampTensor(Function):
+    """clamp(x, lo, hi) with tensor bounds: min(max(x, lo), hi), NaN from any operand.
+    Gradients as torch's ``clamp_backward`` / ``clamp_backward_min_max``: x's where
+    lo <= x <= hi (0 where NaN), lo's where x < lo < hi, hi's where x > hi or hi < lo (at
+    lo > hi the result is hi)."""
+
+    name = "ClampBackward0"  # torch's node for tensor bounds
+
+    def forward(self, x, *bounds, lo=False, hi=False):
+        xp = get_array_module(x)
+        self.has_lo, self.has_hi = lo, hi
+        out = x
+        if lo:
+            out = xp.maximum(out, bounds[0])
+        if hi:
+            out = xp.minimum(out, bounds[-1])
+        return out
+
+    def backward(self, g, out, x, *bounds):
+        xr = self.m.raw(x)
+        lo = self.m.raw(bounds[0]) if self.has_lo else None
+        hi = self.m.raw(bounds[-1]) if self.has_hi else None
+        inside = True
+        if lo is not None:
+            inside = xr >= lo
+        if hi is not None:
+            inside = inside & (xr <= hi)
+        grads = [g * inside]
+        if lo is not None:
+            grads.append(g * ((xr < lo) & (lo < hi)) if hi is not None else g * (xr < lo))
+        if hi is not None:
+            grads.append(g * ((xr > hi) | (hi < lo)) if lo is not None else g * (xr > hi))
+        return tuple(grads)
 
 
 class Cast(Function):
@@ -497,12 +536,13 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     if x._data.dtype.kind in "biu" and (isinstance(min, float) or isinstance(max, float)):
         x = x.to(backend.get_default_dtype())  # torch: an int tensor, a float bound -> float
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+        # the bounds promote with x as in a binary op, then broadcast together
+        bounds = []
+        for b in (min, max):
+            if b is not None:
+                x, b = prepare(x, b)
+                bounds.append(b)
+        return ClampTensor.apply(x, *bounds, lo=min is not None, hi=max is not None)
     return Clamp.apply(x, lo=min, hi=max)
 
 

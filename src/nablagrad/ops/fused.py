@@ -276,7 +276,8 @@ class Mish(Function):
 
 
 class Hardtanh(Function):
-    """clip(x, lo, hi); gradient 1 strictly inside (lo, hi), as torch."""
+    """clip(x, lo, hi); gradient 0 where x <= lo or x >= hi, else 1 (NaN included, as torch's
+    ``hardtanh_backward``)."""
 
     def forward(self, x, lo=-1.0, hi=1.0):
         self.lo, self.hi = lo, hi
@@ -284,7 +285,40 @@ class Hardtanh(Function):
 
     def backward(self, g, out, x):
         xr = self.m.raw(x)
-        return (g * ((xr > self.lo) & (xr < self.hi)),)
+        return (g * ~((xr <= self.lo) | (xr >= self.hi)),)
+
+
+class Hardsigmoid(Function):
+    """clip(x + 3, 0, 6) / 6; gradient 1/6 strictly inside (-3, 3), else 0 (NaN included)."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        out = xp.clip(x + 3, 0, 6)
+        out /= 6
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g, out, x):
+        xr = self.m.raw(x)
+        return (g * ((xr > -3) & (xr < 3)) / 6,)
+
+
+class Hardswish(Function):
+    """x * clip(x + 3, 0, 6) / 6.  Gradient (torch's ``hardswish_backward``): 0 for x <= -3,
+    x/3 + 1/2 for -3 < x < 3, and 1 elsewhere (x >= 3 and NaN)."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        out = xp.clip(x + 3, 0, 6)
+        out *= x
+        out /= 6
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g, out, x):
+        m = self.m
+        xr = m.raw(x)
+        mid = (xr > -3) & (xr < 3)
+        rest = ~(mid | (xr <= -3))  # x >= 3, or NaN
+        return (g * m.where(mid, x / 3 + 0.5, rest.astype(xr.dtype)),)
 
 
 # -- linear and embedding ---------------------------------------------------------------------
@@ -393,7 +427,7 @@ class CrossEntropyFn(Function):
         parents = self.parents or ()
         return "NllLossBackward0" if len(parents) < 2 else "DivBackward1"
 
-    def forward(self, x, t=None, coef=None, weight=None, smoothing=0.0, scale=None):
+    def forward(self, x, t=None, coef=None, weight=None, smoothing=0.0, scale=None, keep=None):
         xp = get_array_module(x)
         z = x - x.max(axis=1, keepdims=True)
         logp = z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
@@ -403,8 +437,13 @@ class CrossEntropyFn(Function):
             if weight is not None:
                 coef = coef * weight
         self.coef, self.weight, self.smoothing, self.scale = coef, weight, smoothing, scale
-        self.logp = logp
-        loss = -(coef * logp).sum(axis=1)
+        self.logp, self.keep = logp, keep
+        terms = coef * logp
+        if t is None and not smoothing:
+            # class indices pick one log-probability per row, as torch's nll_loss: a masked
+            # (-inf) logit of another class adds nothing, not 0 * -inf = NaN
+            terms[coef == 0] = 0
+        loss = -terms.sum(axis=1)
         if scale is not None:
             return xp.asarray(loss.sum() * scale, dtype=x.dtype)
         return loss.astype(x.dtype, copy=False)
@@ -425,6 +464,9 @@ class CrossEntropyFn(Function):
         gx = gt = None
         if self.needs(0):
             gx = gcol * (m.exp(logp) * _sum_keep(coef, 1) - coef)
+            if self.keep is not None and self.scale != self.scale:
+                # a NaN mean (total weight 0): torch still gives ignored rows a zero gradient
+                gx = m.where(self.keep[:, None], gx, get_array_module(coef).zeros_like(coef))
         if t is not None and self.needs(1):
             w = 1.0 if self.weight is None else self.weight
             gt = -gcol * (1 - self.smoothing) * w * logp

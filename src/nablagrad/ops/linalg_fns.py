@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from typing import Any, NamedTuple
 
 from .. import _validate
@@ -21,7 +22,19 @@ from . import mathfns as mf
 from . import matrices as mx
 from . import reduce as rd
 from . import shape as sh
-from .decomp import Cholesky, Det, Eigh, Inv, LinAlgError, LogAbsDet, Qr, Solve, Svd, unpack
+from .decomp import (
+    Cholesky,
+    CholeskySolve,
+    Det,
+    Eigh,
+    Inv,
+    LinAlgError,
+    LogAbsDet,
+    Qr,
+    Solve,
+    Svd,
+    unpack,
+)
 
 INF = float("inf")
 
@@ -69,6 +82,11 @@ class CholeskyExResult(NamedTuple):
 class SolveExResult(NamedTuple):
     result: Tensor
     info: Tensor
+
+
+class TriangularSolveResult(NamedTuple):
+    solution: Tensor
+    cloned_coefficient: Tensor
 
 
 class LstsqResult(NamedTuple):
@@ -322,11 +340,46 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out: Any = None
     """X with ``A X = B`` where ``A = L L^T`` (``U^T U`` with ``upper``)."""
     _matrices("cholesky_solve", B, "B")
     _square("cholesky_solve", L, "L")
-    if upper:
-        y = solve_triangular(_mT(L), B, upper=False)
-        return _out(solve_triangular(L, y, upper=True), out)
-    y = solve_triangular(L, B, upper=False)
-    return _out(solve_triangular(_mT(L), y, upper=True), out)
+    _same_dtype("cholesky_solve", L, B)
+    if B.shape[-2] != L.shape[-1]:
+        raise RuntimeError(
+            f"cholesky_solve: Incompatible shapes of A and B for the equation AX = B "
+            f"({L.shape[-2]}x{L.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})"
+        )
+    L2, B2 = _broadcast_batch(L, B)
+    return _out(CholeskySolve.apply(B2, L2, upper=upper), out)
+
+
+def triangular_solve(
+    input: Tensor,  # noqa: A002
+    A: Tensor,  # noqa: N803
+    upper: bool = True,
+    transpose: bool = False,
+    unitriangular: bool = False,
+    *,
+    out: Any = None,
+) -> TriangularSolveResult:
+    """torch's deprecated ``triangular_solve``: X with ``A X = input`` (``A^T X = input`` with
+    ``transpose``) for the ``upper`` (or lower) triangle of A, returned with a copy of A.
+    Prefer ``linalg.solve_triangular(A, input, upper=...)``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> A = torch.tensor([[2.0, 1.0], [0.0, 4.0]])
+        >>> torch.triangular_solve(torch.tensor([[3.0], [4.0]]), A).solution
+        tensor([[1.],
+                [1.]])
+    """
+    warnings.warn(
+        "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular and "
+        "will be removed in a future PyTorch release: X = torch.triangular_solve(B, A).solution "
+        "should be replaced with X = torch.linalg.solve_triangular(A, B).",
+        UserWarning,
+        stacklevel=2,
+    )
+    T = _mT(A) if transpose else A
+    X = solve_triangular(T, input, upper=upper != transpose, unitriangular=unitriangular)
+    return _out(TriangularSolveResult(X, A.clone()), out)
 
 
 def cholesky_inverse(L: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:  # noqa: N803

@@ -124,14 +124,21 @@ def _no_derivative(name: str, value: Any, x: Tensor) -> Tensor:
 
 
 class Atan2(Function):
-    """The angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)."""
+    """The angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2), with
+    1 / (a^2 + b^2) taken as 0 at the origin (torch's gradient there is 0, not NaN)."""
 
     def forward(self, a, b):
         return get_array_module(a).arctan2(a, b)
 
     def backward(self, g, out, a, b):
+        m = self.m
         r = a * a + b * b
-        return (g * b / r if self.needs(0) else None, -g * a / r if self.needs(1) else None)
+        origin = m.raw(r) == 0
+        if origin.any():
+            inv = m.where(origin, r * 0, 1 / m.where(origin, r * 0 + 1, r))
+        else:
+            inv = 1 / r
+        return (g * b * inv if self.needs(0) else None, -g * a * inv if self.needs(1) else None)
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
@@ -328,6 +335,32 @@ class Sinc(Function):
         return (g * (m.where(zero, d * 0, d) if zero.any() else d),)
 
 
+class Entr(Function):
+    """Elementwise entropy, torch's ``special.entr``: -x log x for x > 0, 0 at 0, -inf for
+    x < 0 and NaN for NaN.  d/dx = -(1 + log x) everywhere, as torch (inf at 0, NaN for
+    x < 0)."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            value = -x * xp.log(x)
+        out = xp.where(x > 0, value, xp.where(x < 0, -xp.inf, xp.where(x == 0, 0, x)))
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g, out, x):
+        m = self.m
+        if m.tensors:
+            return (-g * (m.log(x) + 1),)
+        xp = get_array_module(x)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return (-g * (xp.log(x) + 1),)
+
+
+def entr(x: Tensor) -> Tensor:
+    """-x log x (0 at 0, -inf below 0); see ``Entr``."""
+    return Entr.apply(_float_dtype_for(x))
+
+
 def sinc(x: Tensor) -> Tensor:
     """sin(pi x) / (pi x), 1 at 0."""
     return Sinc.apply(_float_dtype_for(x))
@@ -418,12 +451,12 @@ def signbit(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def heaviside(input: Tensor, values: Any) -> Tensor:  # noqa: A002
-    """0 where x < 0, ``values`` where x == 0, 1 where x > 0 (not differentiable, as torch)."""
+    """``values`` where x == 0, else 1 where x > 0 and 0 elsewhere (NaN included, as torch;
+    not differentiable, as torch)."""
     v = values._data if isinstance(values, Tensor) else values
-    xp = get_array_module(input._data)
-    return _no_derivative(
-        "heaviside", xp.heaviside(input._data, v).astype(input._data.dtype), input
-    )
+    x = input._data
+    xp = get_array_module(x)
+    return _no_derivative("heaviside", xp.where(x == 0, v, x > 0).astype(x.dtype), input)
 
 
 def isin(elements: Any, test_elements: Any, *, invert: bool = False) -> Tensor:

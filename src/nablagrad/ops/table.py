@@ -28,6 +28,7 @@ b)), "float", (-2.0, 2.0))``, plus ``def atan2(self, other)`` in ``Tensor``.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -230,14 +231,11 @@ def _pow_grad_exponent(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
     return g * out * m.log(safe_a)
 
 
-def _max_weight(m: Any, a: Any, b: Any) -> Any:
+def _extremum_weight(m: Any, a: Any, b: Any, loses: Any) -> Any:
+    """torch's weight of ``a`` in max(a, b) / min(a, b): 0 where ``loses(a, b)``, 1/2 at ties
+    and 1 elsewhere, so where the result is NaN both operands get the whole gradient."""
     ar, br = m.raw(a), m.raw(b)
-    return ((ar > br) + 0.5 * (ar == br)).astype(ar.dtype)  # ties share the gradient
-
-
-def _min_weight(m: Any, a: Any, b: Any) -> Any:
-    ar, br = m.raw(a), m.raw(b)
-    return ((ar < br) + 0.5 * (ar == br)).astype(ar.dtype)
+    return ((ar == br) * -0.5 + 1 - loses(ar, br)).astype(ar.dtype)
 
 
 def _sp(name: str) -> Callable[[Any], Any]:
@@ -259,6 +257,22 @@ def _copysign_grad_a(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
     mod = xp(ar)
     ratio = mod.where(ar == 0, 0, m.raw(out) / mod.where(ar == 0, 1, ar))
     return g * ratio.astype(ar.dtype)
+
+
+def _sign(x: Any) -> Any:
+    # torch's sign is (0 < x) - (x < 0): 0 for NaN, where NumPy's sign gives NaN (|x|'s
+    # gradient at NaN is then 0, as torch's)
+    out = xp(x).sign(x)
+    if out.dtype.kind != "f":
+        return out
+    return xp(x).nan_to_num(out, copy=out.ndim == 0, nan=0.0)  # (a scalar for 0-d x)
+
+
+def _lgamma(x: Any) -> Any:
+    # log|Gamma(x)|; scipy gives -inf at -inf, torch (and the limit of log|Gamma|) +inf
+    mod = xp(x)
+    out = _sp("gammaln")(x)
+    return mod.where(mod.isneginf(x), mod.inf, out).astype(out.dtype, copy=False)
 
 
 def _quietly(fn: Any, x: Any) -> Any:
@@ -340,10 +354,10 @@ UNARY: tuple[Row, ...] = (
     ),
     Row(
         "sign",
-        lambda x: xp(x).sign(x),
+        lambda x: _sign(x),
         (lambda m, g, out, x: g * 0,),
         "same",
-        doc="-1, 0 or 1; the gradient is zero",
+        doc="-1, 0 or 1 (0 for NaN, as torch); the gradient is zero",
     ),
     Row(
         "floor",
@@ -420,16 +434,16 @@ UNARY: tuple[Row, ...] = (
     Row(
         "asin",
         lambda x: xp(x).arcsin(x),
-        (lambda m, g, out, x: g * (1 - x * x) ** -0.5,),
+        (lambda m, g, out, x: _quiet_div(m, g, m.sqrt(1 - x * x)),),
         domain=(-0.9, 0.9),
-        doc="inverse sine; d/dx = 1 / sqrt(1 - x^2)",
+        doc="inverse sine; d/dx = 1 / sqrt(1 - x^2) (NaN beyond [-1, 1], inf included)",
     ),
     Row(
         "acos",
         lambda x: xp(x).arccos(x),
-        (lambda m, g, out, x: -g * (1 - x * x) ** -0.5,),
+        (lambda m, g, out, x: _quiet_div(m, -g, m.sqrt(1 - x * x)),),
         domain=(-0.9, 0.9),
-        doc="inverse cosine; d/dx = -1 / sqrt(1 - x^2)",
+        doc="inverse cosine; d/dx = -1 / sqrt(1 - x^2) (NaN beyond [-1, 1], inf included)",
     ),
     Row(
         "atan",
@@ -478,7 +492,7 @@ UNARY: tuple[Row, ...] = (
     ),
     Row(
         "lgamma",
-        _sp("gammaln"),
+        lambda x: _lgamma(x),
         (lambda m, g, out, x: g * m.digamma(x),),
         domain=(0.2, 5.0),
         doc="log |Gamma(x)|; d/dx = digamma(x)",
@@ -530,23 +544,23 @@ BINARY: tuple[Row, ...] = (
     ),
     Row(
         "maximum",
-        lambda a, b: xp(a).maximum(a, b),
+        lambda a, b: xp(a).maximum(b, a),  # NumPy returns its second operand at ties, torch a
         (
-            lambda m, g, out, a, b: g * _max_weight(m, a, b),
-            lambda m, g, out, a, b: g * (1 - _max_weight(m, a, b)),
+            lambda m, g, out, a, b: g * _extremum_weight(m, a, b, operator.lt),
+            lambda m, g, out, a, b: g * _extremum_weight(m, b, a, operator.lt),
         ),
         "promote",
-        doc="elementwise max; ties share the gradient",
+        doc="elementwise max; ties share the gradient (both get all of it where NaN)",
     ),
     Row(
         "minimum",
-        lambda a, b: xp(a).minimum(a, b),
+        lambda a, b: xp(a).minimum(b, a),
         (
-            lambda m, g, out, a, b: g * _min_weight(m, a, b),
-            lambda m, g, out, a, b: g * (1 - _min_weight(m, a, b)),
+            lambda m, g, out, a, b: g * _extremum_weight(m, a, b, operator.gt),
+            lambda m, g, out, a, b: g * _extremum_weight(m, b, a, operator.gt),
         ),
         "promote",
-        doc="elementwise min; ties share the gradient",
+        doc="elementwise min; ties share the gradient (both get all of it where NaN)",
     ),
     Row(
         "fmod",
