@@ -174,9 +174,9 @@ class CheckpointFunction(Function):
         if isinstance(outputs, Tensor):
             outputs = (outputs,)
         with_grad, seeds = [], []
-        for out, g in zip(outputs, grads):
-            if isinstance(out, Tensor) and out.requires_grad:
-                with_grad.append(out)
+        for res, g in zip(outputs, grads):
+            if isinstance(res, Tensor) and res.requires_grad:
+                with_grad.append(res)
                 seeds.append(g)
         if not with_grad:
             raise RuntimeError(
@@ -215,21 +215,23 @@ class CheckpointFunctionNonReentrant(Function):
         with _RngFork(state.rng), enable_grad(), recompute_ctx:
             again = state.function(*state.args, **state.kwargs)
         leaves, _ = _flatten(again)
-        outs = []
+        results = []
         for pos, shape in zip(state.diff_pos, state.shapes):
-            out = leaves[pos] if pos < len(leaves) else None
+            res = leaves[pos] if pos < len(leaves) else None
             if state.determinism_check != "none" and (
-                not isinstance(out, Tensor) or tuple(out.shape) != shape
+                not isinstance(res, Tensor) or tuple(res.shape) != shape
             ):
-                got = "no tensor" if not isinstance(out, Tensor) else f"shape {tuple(out.shape)}"
+                got = "no tensor" if not isinstance(res, Tensor) else f"shape {tuple(res.shape)}"
                 raise CheckpointError(
                     "torch.utils.checkpoint: Recomputed values for the checkpointed function "
                     f"differ from the first forward: output {pos} had shape {shape}, the "
                     f"recomputation gave {got}. Make the function deterministic (same shapes "
                     "and control flow on every call), or pass determinism_check='none'."
                 )
-            outs.append(out)
-        pairs = [(o, g) for o, g in zip(outs, grads) if isinstance(o, Tensor) and o.requires_grad]
+            results.append(res)
+        pairs = [
+            (o, g) for o, g in zip(results, grads) if isinstance(o, Tensor) and o.requires_grad
+        ]
         if not pairs or not outside:
             return (None,) * (1 + len(outside))
         create_graph = _function._grad_enabled  # the outer pass records (create_graph=True)
