@@ -170,11 +170,11 @@ class CheckpointFunction(Function):
             for a in ctx.args
         )
         with _RngFork(ctx.rng), enable_grad():
-            outputs = ctx.run_function(*detached)
-        if isinstance(outputs, Tensor):
-            outputs = (outputs,)
+            recomputed = ctx.run_function(*detached)
+        if isinstance(recomputed, Tensor):
+            recomputed = (recomputed,)
         with_grad, seeds = [], []
-        for res, g in zip(outputs, grads):
+        for res, g in zip(recomputed, grads):
             if isinstance(res, Tensor) and res.requires_grad:
                 with_grad.append(res)
                 seeds.append(g)
@@ -198,19 +198,20 @@ class _Recompute:
 
 
 class CheckpointFunctionNonReentrant(Function):
-    """The node of ``checkpoint(..., use_reentrant=False)``: inputs are the outside tensors the
-    first forward reached; outputs are its differentiable outputs."""
+    """The node of ``checkpoint(..., use_reentrant=False)``: its inputs are the outside tensors
+    the first forward reached (the edge of the dropped graph); its outputs are that forward's
+    differentiable outputs."""
 
     @staticmethod
-    def forward(ctx: Any, state: _Recompute, *outside: Tensor) -> Any:
+    def forward(ctx: Any, state: _Recompute, *edge: Tensor) -> Any:
         ctx.state = state
-        ctx.outside = outside
+        ctx.edge = edge
         return tuple(state.outputs)
 
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> tuple:
         state: _Recompute = ctx.state
-        outside = ctx.outside
+        edge = ctx.edge
         _, recompute_ctx = state.context_fn()
         with _RngFork(state.rng), enable_grad(), recompute_ctx:
             again = state.function(*state.args, **state.kwargs)
@@ -232,15 +233,15 @@ class CheckpointFunctionNonReentrant(Function):
         pairs = [
             (o, g) for o, g in zip(results, grads) if isinstance(o, Tensor) and o.requires_grad
         ]
-        if not pairs or not outside:
-            return (None,) * (1 + len(outside))
+        if not pairs or not edge:
+            return (None,) * (1 + len(edge))
         create_graph = _function._grad_enabled  # the outer pass records (create_graph=True)
         got = _engine.run_backward(
             [o for o, _ in pairs],
             [g if create_graph else (g._data if isinstance(g, Tensor) else g) for _, g in pairs],
             retain_graph=create_graph,
             create_graph=create_graph,
-            inputs=list(outside),
+            inputs=list(edge),
             accumulate=False,
             boundary=True,
         )
