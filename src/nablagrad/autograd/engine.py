@@ -112,7 +112,7 @@ def run_backward(
     seen: set = set()
     # autograd.grad(out, inputs): only the part of the graph between the outputs and the inputs
     # runs (as torch), so what lies before an input (a non-leaf) is neither computed nor freed
-    needed = _needed(roots, wanted) if wanted and not accumulate else None
+    needed = _needed(roots, wanted, boundary) if wanted and not accumulate else None
     for r in roots:
         if id(r) not in seen and (needed is None or id(r) in needed):
             _push(r, heap, leaves, seen)
@@ -254,9 +254,9 @@ def _parents_at(ctx: Any) -> tuple:
     return parents if out is None else tuple(out)
 
 
-def _needed(roots: list, wanted: dict) -> set:
+def _needed(roots: list, wanted: dict, boundary: bool = False) -> set:
     """Ids of the tensors from which some tensor in ``wanted`` can be reached (iterative, as
-    graphs of long loops are deep)."""
+    graphs of long loops are deep); with ``boundary`` the walk stops at the wanted tensors."""
     needed: set = set()
     done: set = set()
     stack = [(r, False) for r in roots]
@@ -278,6 +278,8 @@ def _needed(roots: list, wanted: dict) -> set:
             continue
         done.add(key)
         stack.append((t, True))
+        if boundary and key in wanted:
+            continue
         stack.extend((p, False) for p in parents_of(t) if isinstance(p, Tensor))
     return needed
 
