@@ -73,3 +73,9 @@ def test_the_module_hook_handle_is_the_public_class():
     assert _RemovableHandle is nhooks.RemovableHandle
     with pytest.raises(TypeError, match="extra_dict"):
         nhooks.RemovableHandle(OrderedDict(), extra_dict=3)
+
+
+def test_reached_as_attributes_like_torch():
+    for L in (ng, torch):
+        assert L.utils.hooks.RemovableHandle is not None
+        assert callable(L.utils.checkpoint.checkpoint)
