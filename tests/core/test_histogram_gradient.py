@@ -125,6 +125,11 @@ def test_histogram_is_not_differentiable_like_torch():
             hist.sum().backward()
         with L.no_grad():
             assert not L.histogram(x, 2).hist.requires_grad
+        w = L.ones(3, requires_grad=True)  # a weight that requires grad records the node too
+        hist, edges = L.histogram(x.detach(), 2, weight=w)
+        assert hist.requires_grad and edges.requires_grad
+        with pytest.raises(RuntimeError, match="not implemented"):
+            hist.sum().backward()
 
 
 # -- gradient ------------------------------------------------------------------------------------

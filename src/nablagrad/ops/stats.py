@@ -496,8 +496,10 @@ def histogram(
     if density:
         with np.errstate(invalid="ignore", divide="ignore"):
             hist = (hist / (hist.sum() * xp.diff(edges))).astype(data.dtype)
+    # torch records a node that refuses backward when the input or the weight requires grad
+    src = weight if weight is not None and weight.requires_grad else input
     return HistogramResult(
-        _no_derivative("histogram", hist, input), _no_derivative("histogram", edges, input)
+        _no_derivative("histogram", hist, src), _no_derivative("histogram", edges, src)
     )
 
 
