@@ -589,6 +589,7 @@ _LAZY_SUBPACKAGES = {
     "multiprocessing",
     "profiler",
     "xpu",
+    "jit",
 }
 
 

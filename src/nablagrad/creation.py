@@ -16,6 +16,7 @@ from typing import Any
 
 from . import _validate, backend
 from .backend import np
+from .ops.elementwise import layout_axes
 from .random import Generator, _gen
 from .tensor import Tensor, to_array
 
@@ -478,14 +479,20 @@ def _like(kind: str) -> Any:
         device = device if device is not None else input.device
         fn = globals()[kind]
         if kind == "full":
-            return full(
-                tuple(input.shape), args[0], dtype=dtype, device=device, requires_grad=requires_grad
-            )
-        if kind == "randint":
-            return randint(*args, size=tuple(input.shape), dtype=dtype, device=device, **kwargs)
-        return fn(
-            tuple(input.shape), dtype=dtype, device=device, requires_grad=requires_grad, **kwargs
-        )
+            out = full(tuple(input.shape), args[0], dtype=dtype, device=device)
+        elif kind == "randint":
+            out = randint(*args, size=tuple(input.shape), dtype=dtype, device=device, **kwargs)
+        else:
+            out = fn(tuple(input.shape), dtype=dtype, device=device, **kwargs)
+        # torch's default preserve_format: a dense non-row-major input (transposed,
+        # channels-last) gives a result with the same strides
+        fmt = backend.preserve_format if memory_format is None else memory_format
+        axes = layout_axes(to_array(input), fmt)
+        if axes is not None:
+            xp = backend.get_array_module(out._data)
+            inverse = sorted(range(len(axes)), key=axes.__getitem__)
+            out = Tensor._wrap(xp.ascontiguousarray(out._data.transpose(axes)).transpose(inverse))
+        return out.requires_grad_(requires_grad) if requires_grad else out
 
     make.__name__ = f"{kind}_like"
     make.__doc__ = f"``{kind}`` with the shape, dtype and device of ``input``."

@@ -169,7 +169,11 @@ def save(obj: Any, f: str | os.PathLike | io.IOBase) -> None:
 
     Paths are written atomically (temp file in the same folder, then ``os.replace``).
     """
-    data = _encode(obj)
+    _write(_encode(obj), f)
+
+
+def _write(data: bytes, f: str | os.PathLike | io.IOBase) -> None:
+    """Write ``data`` to a stream, or atomically to a path (temp file, fsync, ``os.replace``)."""
     if hasattr(f, "write"):
         f.write(data)
         return

@@ -560,3 +560,37 @@ def test_non_leaf_grad_read_warns_like_torch():
     prefix = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"
     assert ours[0][0].startswith(prefix) and theirs[0][0].startswith(prefix)
     assert theirs[0][0].startswith(ours[0][0])  # torch adds where it was triggered
+
+
+def test_set_materialize_grads_false_hands_none_for_unused_outputs():
+    # torch: with ctx.set_materialize_grads(False), backward gets None (not zeros) for the
+    # outputs the loss did not use, and for non-differentiable outputs
+    def run(lib):
+        seen = []
+
+        class TwoOut(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(False)
+                idx = (x > 1).long()
+                ctx.mark_non_differentiable(idx)
+                return x * 2, x * 3, idx
+
+            @staticmethod
+            def backward(ctx, g1, g2, g3):
+                seen.append(tuple(None if g is None else g.tolist() for g in (g1, g2, g3)))
+                out = 0
+                if g1 is not None:
+                    out = out + g1 * 2
+                if g2 is not None:
+                    out = out + g2 * 3
+                return out
+
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        a, b, _ = TwoOut.apply(x)
+        a.sum().backward(retain_graph=True)
+        (b * 2).sum().backward(retain_graph=True)
+        (gx,) = lib.autograd.grad((a + b).sum(), x)
+        return seen, x.grad.tolist(), gx.tolist()
+
+    assert run(ng) == run(torch)

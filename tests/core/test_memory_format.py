@@ -93,3 +93,25 @@ def test_repr_and_module_to():
     assert isinstance(ng.preserve_format, ng.memory_format)
     m = ng.nn.Conv2d(3, 4, 3)
     assert m.to(memory_format=ng.channels_last) is m  # accepted, as torch's
+
+
+@pytest.mark.parametrize(
+    "name", ["zeros_like", "ones_like", "empty_like", "rand_like", "randn_like", "full_like"]
+)
+def test_like_factories_preserve_strides_as_torch(name: str) -> None:
+    def make(L, x, **kw):
+        fn = getattr(L, name)
+        return fn(x, 2.0, **kw) if name == "full_like" else fn(x, **kw)
+
+    cases = [
+        lambda L: L.rand(2, 3, 4, 5).to(memory_format=L.channels_last),
+        lambda L: L.rand(3, 4).t(),
+        lambda L: L.rand(3, 4)[:, ::2],  # not dense: row-major
+        lambda L: L.rand(2, 3),
+    ]
+    for case in cases:
+        want = make(torch, case(torch))
+        got = make(ng, case(ng))
+        assert got.stride() == want.stride()
+        assert make(ng, case(ng), memory_format=ng.contiguous_format).is_contiguous()
+    assert make(ng, cases[0](ng), requires_grad=True).requires_grad

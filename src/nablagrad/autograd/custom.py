@@ -39,6 +39,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from .. import backend
@@ -64,6 +65,7 @@ class CustomNode(_function.Function):
         self._saved: tuple | None = ()
         self._non_diff: set = set()
         self.materialize_grads = True
+        self._got: set = set()  # outputs whose gradient arrived (without materialize_grads)
         self.needs_input_grad: tuple = ()
         self.dirty_tensors: tuple = ()
         self._arg_tensor_pos: list = []
@@ -126,15 +128,21 @@ class CustomNode(_function.Function):
         upstream: list = []
         off = 0
         xp = backend.get_array_module(gt._data)
-        for kind, shape, dtype, size in self._outs:
+        for i, (kind, shape, dtype, size) in enumerate(self._outs):
             if kind == "diff":
                 piece = gt.reshape(-1)[off : off + size].reshape(shape)
-                upstream.append(piece if piece.dtype == dtype else piece.to(dtype))
+                if not self.materialize_grads and i not in self._got:
+                    piece = None  # an output the loss did not use: None, not zeros
+                elif piece.dtype != dtype:
+                    piece = piece.to(dtype)
+                upstream.append(piece)
                 off += size
-            elif kind == "zero":  # torch hands zeros for a non-differentiable Tensor output
+            elif kind == "zero" and self.materialize_grads:
+                # torch hands zeros for a non-differentiable Tensor output
                 upstream.append(Tensor._wrap(xp.zeros(shape, dtype=dtype)))
-            else:  # and None for an output that is not a Tensor
+            else:  # and None for an output that is not a Tensor (or without materializing)
                 upstream.append(None)
+        self._got = set()
         if not self._outs:
             upstream = [gt]
         backward = _user_backward(self._fn_cls)
@@ -292,12 +300,19 @@ def custom_apply(cls: type, *args: Any, **kwargs: Any) -> Any:
         _, shape, odt, size = ctx._outs[i]
         piece = packed[off : off + size].reshape(shape)
         piece = piece if piece.dtype == odt else piece.to(odt)
+        if not ctx.materialize_grads:  # note which outputs get a gradient: the others get None
+            piece.register_hook(functools.partial(_got_gradient, ctx, i))
         originals[id(outs[i])] = piece
         outs[i] = piece
         off += size
     if ctx._saved:  # a saved output is the returned one (with its grad_fn), as in torch
         ctx._saved = tuple(originals.get(id(t), t) for t in ctx._saved)
     return outs[0] if single else tuple(outs)
+
+
+def _got_gradient(ctx: Any, i: int, grad: Any) -> None:
+    """Hook on output ``i``: its gradient reached the node (``set_materialize_grads(False)``)."""
+    ctx._got.add(i)
 
 
 def _no_setup(ctx: Any, inputs: tuple, output: Any) -> None:

@@ -811,6 +811,10 @@ class Module:
     def extra_repr(self) -> str:
         return ""
 
+    def _get_name(self) -> str:
+        """The name ``repr`` prints (torch's hook: traced modules print their original class)."""
+        return type(self).__name__
+
     def __repr__(self) -> str:
         lines = []
         extra = self.extra_repr()
@@ -819,7 +823,7 @@ class Module:
         for name, m in self._modules.items():
             body = repr(m).replace("\n", "\n  ")
             lines.append(f"({name}): {body}")
-        main = type(self).__name__ + "("
+        main = self._get_name() + "("
         if not lines:
             return main + ")"
         if len(lines) == 1 and not self._modules:

@@ -304,6 +304,8 @@ class Conv2dFn(Function):
     ``Conv2dWeightGrad``, whose own derivatives are again convolutions, so any order works.
     """
 
+    name = "ConvolutionBackward0"  # torch's node
+
     def forward(
         self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
     ):
@@ -873,6 +875,8 @@ class MaxPool2dFn(Function):
     (``PoolScatter``, itself differentiable, so higher-order gradients work).
     """
 
+    name = "MaxPool2DWithIndicesBackward0"  # torch's node
+
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)):
         xp = get_array_module(x)
         if pool_2x2_ok(xp, x, kernel, stride, padding, dilation):
@@ -916,6 +920,8 @@ class AvgPool2dFn(Function):
 
     Forward adds KH*KW strided slices of the padded batch; backward adds g/div back the same way.
     """
+
+    name = "AvgPool2DBackward0"  # torch's node
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), divisor=None):
         div = divisor or kernel[0] * kernel[1]

@@ -295,6 +295,8 @@ class ClampTensor(Function):
 class Cast(Function):
     """A float-to-float dtype change; the engine casts the gradient back to the input dtype."""
 
+    name = "ToCopyBackward0"  # torch's node for .to(dtype)
+
     def forward(self, x, dtype=None):
         return x.astype(dtype)
 

@@ -393,6 +393,8 @@ class EmbeddingFn(Function):
     """out = W[idx]; dW = sum of g rows at idx (the padding row gets none); with
     ``scale_grad_by_freq`` each row's sum is divided by how often its index occurs in idx."""
 
+    name = "EmbeddingBackward0"  # torch's node
+
     def forward(self, w, idx=None, padding_idx=None, scale_grad_by_freq=False):
         self.idx, self.pad, self.shape = idx, padding_idx, w.shape
         self.by_freq = scale_grad_by_freq

@@ -76,7 +76,22 @@ def function_from_reduction(row: Reduction) -> type[Function]:
     name = {"amax": "AMax", "amin": "AMin", "logsumexp": "LogSumExp"}.get(
         row.name, row.name.capitalize()
     )
-    return type(name, (Function,), {"forward": forward, "backward": backward, "__doc__": row.doc})
+    body = {"forward": forward, "backward": backward, "__doc__": row.doc}
+    if row.name in _NODE_NAMES:
+        whole, along = _NODE_NAMES[row.name]
+        body["name"] = property(lambda self: whole if self.axes is None else along)
+    return type(name, (Function,), body)
+
+
+# torch's node names of reductions over everything / along dims (x.max() is MaxBackward1,
+# x.amax(0) AmaxBackward0, x.sum() SumBackward0, x.sum(0) SumBackward1)
+_NODE_NAMES = {
+    "sum": ("SumBackward0", "SumBackward1"),
+    "mean": ("MeanBackward0", "MeanBackward1"),
+    "amax": ("MaxBackward1", "AmaxBackward0"),
+    "amin": ("MinBackward1", "AminBackward0"),
+    "logsumexp": ("LogsumexpBackward0", "LogsumexpBackward0"),
+}
 
 
 REDUCTION_FUNCTIONS = {r.name: function_from_reduction(r) for r in REDUCTIONS}
@@ -85,6 +100,12 @@ Sum, Mean, AMax, AMin, LogSumExp = REDUCTION_FUNCTIONS.values()
 
 
 class Prod(Function):
+    """Product over one axis (all elements when None); zeros handled in the backward."""
+
+    @property
+    def name(self) -> str:
+        return "ProdBackward0" if self.axis is None else "ProdBackward1"  # torch's nodes
+
     def forward(self, x, axis=None, keepdim=False):
         self.axis, self.keepdim, self.shape = axis, keepdim, x.shape
         return x.prod(axis=axis, keepdims=keepdim)
@@ -142,7 +163,12 @@ def _prod_of_others(x: Any, axis: int) -> Any:
 class MaxDim(Function):
     """max/min along one dim returning values; the gradient goes to the chosen index."""
 
+    @property
+    def name(self) -> str:
+        return "MaxBackward0" if self.largest else "MinBackward0"  # torch's nodes
+
     def forward(self, x, axis=0, keepdim=False, largest=True):
+        self.largest = largest
         xp = get_array_module(x)
         idx = (xp.argmax if largest else xp.argmin)(x, axis=axis, keepdims=True)
         self.idx, self.axis, self.keepdim, self.shape = idx, axis, keepdim, x.shape

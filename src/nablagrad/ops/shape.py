@@ -117,6 +117,10 @@ class Flip(Function):
 
 
 class ConstantPad(Function):
+    """x padded with ``value`` (negative widths crop)."""
+
+    name = "ConstantPadNdBackward0"  # torch's node
+
     def forward(self, x, widths=(), value=0.0):
         xp = get_array_module(x)
         crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, x.shape))
