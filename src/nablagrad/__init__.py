@@ -47,11 +47,13 @@ from .backend import (
 from .creation import (
     arange,
     as_tensor,
+    asarray,
     bernoulli,
     empty,
     empty_like,
     eye,
     from_numpy,
+    frombuffer,
     full,
     full_like,
     linspace,
@@ -222,7 +224,9 @@ from .ops.stats import (
     cummax,
     cummin,
     cumulative_trapezoid,
+    gradient,
     histc,
+    histogram,
     logcumsumexp,
     mode,
     nanmedian,
@@ -443,6 +447,33 @@ __version__ = "0.1.0"
 def is_tensor(obj: object) -> bool:
     """True when ``obj`` is a nablagrad Tensor."""
     return isinstance(obj, Tensor)
+
+
+def typename(obj: object, /) -> str:
+    """The fully qualified name of ``obj``'s type (torch.typename): a tensor's legacy type
+    name (``x.type()``), else ``module.QualifiedName`` of a class or of an object's class
+    (builtins without the module).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.typename(torch.tensor([1, 2]))
+        'nablagrad.LongTensor'
+        >>> torch.typename(3), torch.typename(torch.nn.Linear)
+        ('int', 'nablagrad.nn.linear.Linear')
+    """
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module = type(obj).__module__ or ""
+        qualname = type(obj).__qualname__
+    if module in ("", "builtins"):
+        return qualname
+    return f"{module}.{qualname}"
 
 
 def is_floating_point(x: Tensor) -> bool:

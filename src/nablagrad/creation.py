@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from . import _validate, backend
@@ -148,6 +149,211 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
     return Tensor._wrap(to_array(data, dtype=dtype, device=device, copy=False))
+
+
+_UNSET: Any = object()  # ``asarray``'s requires_grad when the caller did not pass it
+
+
+def _dtype_name(npd: Any) -> str:
+    """torch's scalar-type name of a dtype in its aliasing errors ('Float', 'Double' ...)."""
+    return {"f": "Float", "d": "Double", "e": "Half", "q": "Long", "l": "Long", "i": "Int"}.get(
+        np.dtype(npd).char, backend.from_np_dtype(np.dtype(npd)).name.capitalize()
+    )
+
+
+def _require_grad(t: Tensor, requires_grad: Any) -> Tensor:
+    if requires_grad and not t.dtype.is_floating_point:
+        raise RuntimeError(
+            "Only Tensors of floating point and complex dtype can require gradients: pass a "
+            f"floating dtype (dtype=nablagrad.float32) instead of {t.dtype}"
+        )
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _buffer_array(buffer: Any, npd: Any, count: int, offset: int, name: str) -> Any:
+    """A 1-D array over the bytes of ``buffer`` (shared, not copied), with torch's checks."""
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError(
+            f"object does not implement Python buffer protocol: {name}() takes bytes, "
+            f"bytearray, memoryview, array.array or a NumPy array, not {type(buffer).__name__}"
+        ) from None
+    if not view.c_contiguous:
+        raise RuntimeError(
+            f"could not retrieve buffer from object: {name}() needs a contiguous buffer "
+            "(copy a strided view first, e.g. bytes(view))"
+        )
+    length, size = view.nbytes, np.dtype(npd).itemsize
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if offset < 0 or offset >= length:
+        raise ValueError(
+            f"offset ({offset} bytes) must be non-negative and no greater than buffer length "
+            f"({length} bytes) minus 1"
+        )
+    if count < 0:
+        if (length - offset) % size:
+            raise ValueError(
+                f"buffer length ({length - offset} bytes) after offset ({offset} bytes) must be "
+                f"a multiple of element size ({size}): pass count= or an offset that leaves "
+                "whole elements"
+            )
+        count = (length - offset) // size
+    elif offset + count * size > length:
+        raise ValueError(
+            f"requested buffer length ({count} * {size} bytes) after offset ({offset} bytes) "
+            f"must not be greater than actual buffer length ({length} bytes)"
+        )
+    if view.readonly:
+        warnings.warn(
+            "The given buffer is not writable: the tensor shares its memory read-only, so "
+            "in-place changes of it will fail (copy the buffer, e.g. bytearray(data), to get "
+            "a writable tensor).",
+            UserWarning,
+            stacklevel=3,
+        )
+    flat = view.cast("B") if view.ndim != 1 or view.format != "B" else view
+    return np.frombuffer(flat, dtype=npd, count=count, offset=offset)
+
+
+def frombuffer(
+    buffer: Any,
+    *,
+    dtype: Any,
+    count: int = -1,
+    offset: int = 0,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A 1-D tensor over the bytes of an object with the buffer protocol, sharing its memory
+    (torch.frombuffer): ``count`` elements of ``dtype`` from byte ``offset`` (all whole
+    elements that follow with ``count=-1``).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> buf = bytearray([1, 0, 2, 0, 3, 0])
+        >>> t = torch.frombuffer(buf, dtype=torch.int16, offset=2)
+        >>> t
+        tensor([2, 3], dtype=nablagrad.int16)
+        >>> t[0] = 7
+        >>> buf[2]
+        7
+    """
+    npd = backend.to_np_dtype(dtype)
+    arr = _buffer_array(buffer, npd, int(count), int(offset), "frombuffer")
+    return _require_grad(Tensor._wrap(arr), requires_grad)
+
+
+def asarray(
+    obj: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    copy: bool | None = None,
+    requires_grad: bool | None = _UNSET,
+) -> Tensor:
+    """``obj`` as a tensor, sharing memory when it can (torch.asarray).
+
+    - a Tensor or NumPy array: same dtype, device and memory (a Tensor keeps its history and,
+      with ``requires_grad=None``, its ``requires_grad``; torch 2.13 warns when a tensor that
+      requires grad comes without ``requires_grad`` passed, and so does this); another
+      ``dtype`` or ``device``, or ``copy=True``, makes a copy (differentiable for a Tensor),
+      and ``copy=False`` then raises;
+    - an object with the buffer protocol (bytes, bytearray, memoryview, array.array): its bytes
+      read as ``dtype`` (default: the default float dtype), shared as in ``frombuffer``;
+    - a NumPy scalar, a Python scalar or a (nested) sequence: a new tensor, as
+      ``tensor(obj)`` (``copy=False`` raises).
+
+    Example:
+        >>> import numpy as np
+        >>> import nablagrad as torch
+        >>> a = np.array([1.0, 2.0])
+        >>> t = torch.asarray(a)
+        >>> a[0] = 5.0
+        >>> t
+        tensor([5., 2.], dtype=nablagrad.float64)
+        >>> torch.asarray([1, 2], dtype=torch.float32, requires_grad=True)
+        tensor([1., 2.], requires_grad=True)
+    """
+    unset = requires_grad is _UNSET
+    if unset:
+        requires_grad = None
+    npd = backend.to_np_dtype(dtype) if dtype is not None else None
+    if isinstance(obj, Tensor):
+        convert = (npd is not None and npd != obj._data.dtype) or (
+            device is not None and backend.device(device) != obj.device
+        )
+        if convert and copy is False:
+            what = (
+                f"dtype '{_dtype_name(obj._data.dtype)}' into dtype '{_dtype_name(npd)}'"
+                if npd is not None and npd != obj._data.dtype
+                else f"device {obj.device} onto device {backend.device(device)}"
+            )
+            raise ValueError(f"can't alias tensor with {what}: pass copy=None or copy=True")
+        if requires_grad is None:
+            if unset and obj.requires_grad:
+                warnings.warn(
+                    "torch.asarray: unspecified requires_grad now defaults to "
+                    "obj.requires_grad instead of False. Pass requires_grad=False explicitly "
+                    "to get the old behavior and silence this warning.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            requires_grad = obj.requires_grad
+        out = obj
+        if convert:
+            out = obj.to(device=device, dtype=dtype)
+        elif copy:
+            out = obj.clone()
+        if not requires_grad and out.requires_grad:
+            return out.detach()
+        return _require_grad(out, requires_grad)
+    if requires_grad is None:
+        requires_grad = False
+    if backend.is_array(obj):
+        if getattr(obj, "dtype", None) is not None and not obj.dtype.isnative:
+            raise ValueError(
+                "given numpy array has byte order different from the native byte order. "
+                "Conversion between byte orders is currently not supported: convert it first "
+                "(array.astype(array.dtype.newbyteorder('=')))"
+            )
+        convert = (npd is not None and npd != obj.dtype) or (
+            device is not None and backend.device(device) != backend.device_of(obj)
+        )
+        if convert and copy is False:
+            raise ValueError(
+                f"can't alias NumPy array with dtype '{obj.dtype}' into dtype "
+                f"'{_dtype_name(npd) if npd is not None else obj.dtype}': pass copy=None or "
+                "copy=True"
+            )
+        arr = to_array(obj, dtype=dtype, device=device, copy=bool(copy) or convert)
+        return _require_grad(Tensor._wrap(arr), requires_grad)
+    if isinstance(obj, np.generic):
+        if copy is False:
+            raise RuntimeError(
+                "can't alias NumPy scalars. Either remove copy=False or transform it in a ndarray."
+            )
+        return _require_grad(Tensor._wrap(to_array(obj, dtype=dtype, device=device)), requires_grad)
+    if not isinstance(obj, (str, list, tuple)):
+        try:
+            memoryview(obj)
+        except TypeError:
+            pass
+        else:
+            arr = _buffer_array(obj, npd or backend.default_float_np(), -1, 0, "asarray")
+            if copy or (device is not None and backend.device(device).type != "cpu"):
+                arr = to_array(arr, device=device, copy=True)
+            return _require_grad(Tensor._wrap(arr), requires_grad)
+    if copy is False:
+        raise ValueError(
+            "can't alias arbitrary sequence into a tensor: pass a Tensor or NumPy array to "
+            "share memory, or copy=None"
+        )
+    if isinstance(obj, str):
+        raise TypeError(f"new(): invalid data type 'str': asarray takes numbers, not {obj!r:.40}")
+    return tensor(obj, dtype=dtype, device=device, requires_grad=bool(requires_grad))
 
 
 def from_numpy(array: Any) -> Tensor:

@@ -21,6 +21,7 @@ from typing import Any
 
 from . import _validate, backend
 from ._coo import COOArray, sparse_coo, strided
+from ._hooks import RemovableHandle
 from .backend import get_array_module, np
 
 # The graph clock: every recorded Function takes the next tick as its sequence number, and
@@ -1397,6 +1398,9 @@ class Tensor:
     def histc(self, *args: Any, **kwargs: Any) -> Any:
         return _ops.histc(self, *args, **kwargs)
 
+    def histogram(self, *args: Any, **kwargs: Any) -> Any:
+        return _ops.histogram(self, *args, **kwargs)
+
     def cov(self, *args: Any, **kwargs: Any) -> Any:
         return _ops.cov(self, *args, **kwargs)
 
@@ -2498,20 +2502,7 @@ _new = object.__new__
 _np_scalar = np.generic
 
 
-class _HookHandle:
-    """Removes one tensor hook (torch's ``RemovableHandle``; also a context manager)."""
-
-    def __init__(self, hooks: dict, key: object) -> None:
-        self.hooks, self.key = hooks, key
-
-    def remove(self) -> None:
-        self.hooks.pop(self.key, None)
-
-    def __enter__(self) -> _HookHandle:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
+_HookHandle = RemovableHandle  # tensor hooks return torch's handle class too
 
 
 class _PostHookHandle(_HookHandle):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import gzip
+import inspect
 import io
 import json
 import pickle
@@ -634,6 +635,8 @@ def test_every_primitive_that_reads_its_output_is_checked_for_inplace_changes():
         if c.backward.__qualname__.startswith(("function_", "_"))
     }
     for cls in _all_functions():
+        if isinstance(inspect.getattr_static(cls, "backward", None), staticmethod):
+            continue  # a torch-style custom Function: its node (CustomNode) reads no output
         if (
             cls.__name__ in generated
             or cls.__module__ in (ew.__name__, rd.__name__)

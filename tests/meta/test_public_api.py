@@ -563,6 +563,32 @@ CASES: dict[str, Case] = {
     "tensor": Case(lambda L, x: L.tensor([[1.0, 2.0], [3.0, 4.0]]) * x.sum()),
     "as_tensor": Case(lambda L, x: L.as_tensor([1, 2, 3])),
     "from_numpy": Case(lambda L, x: L.from_numpy(np.arange(6.0).reshape(2, 3))),
+    "gradient": Case(
+        lambda L, x, t: (
+            *L.gradient(x, spacing=[2.0, 0.5], edge_order=2),
+            *L.gradient(x, spacing=[t.sort().values], dim=1),
+        ),
+        [(3, 4), (4,)],
+    ),
+    "histogram": Case(
+        lambda L, x: (
+            *L.histogram(x, 5),
+            *L.histogram(x, L.tensor([-1.0, 0.0, 0.5, 2.0]), weight=x.abs(), density=True),
+        ),
+        opts={"grad": False},  # not differentiable in torch either
+    ),
+    "asarray": Case(
+        lambda L, x: (
+            L.asarray(x, dtype=L.float64, requires_grad=None) * 2,
+            L.asarray(np.arange(6.0).reshape(2, 3), requires_grad=True),
+            L.asarray([1, 2]),
+        )
+    ),
+    "frombuffer": Case(
+        lambda L, x: (
+            L.frombuffer(bytearray(np.arange(6.0, dtype=np.float32)), dtype=L.float32) * x.sum()
+        )
+    ),
     "zeros": Case(lambda L, x: L.zeros(2, 3) + x.sum()),
     "ones": Case(lambda L, x: L.ones((2, 3), dtype=L.int64)),
     "full": Case(lambda L, x: L.full((2, 3), 1.5)),
@@ -1121,6 +1147,18 @@ CASES: dict[str, Case] = {
         lambda L, x, s: x.clone().index_reduce_(0, L.tensor([1, 1]), s, "amin"), [(3, 4), (2, 4)]
     ),
     "nextafter": Case(lambda L, x, y: L.nextafter(x, y) * 2, [(3, 4), (4,)]),
+    F + "fractional_max_pool2d": Case(
+        lambda L, x: L.fractional_max_pool2d(
+            x, (2, 3), (4, 2), _random_samples=x.detach()[:, :, 0, :2] * 0 + 0.37
+        ),
+        [(2, 3, 7, 6)],
+    ),
+    F + "fractional_max_pool2d_with_indices": Case(
+        lambda L, x: L.fractional_max_pool2d_with_indices(
+            x, 2, output_ratio=(0.5, 0.7), _random_samples=x.detach()[:, :, 0, :2] * 0 + 0.81
+        ),
+        [(2, 3, 7, 6)],
+    ),
     F + "channel_shuffle": Case(lambda L, x: L.channel_shuffle(x, 2), [(2, 4, 3)]),
     F + "ctc_loss": Case(
         lambda L, x, t, il, tl: L.ctc_loss(L.log_softmax(x, -1), t, il, tl),
@@ -1383,6 +1421,8 @@ REASONS: dict[str, str] = {
         "tests/core/test_extra_ops.py"
         for n in ("e", "pi", "inf", "nan", "newaxis", "finfo", "iinfo")
     },  # fmt: skip
+    "typename": "a type's name, not an op; compared with torch's in "
+    "tests/core/test_asarray_frombuffer.py",
     "install_as_torch": "the torch alias itself; tests/compat/test_run_as_torch.py runs "
     "PyTorch scripts through it",
     "poisson": "random draws (streams differ from torch's); moments in "

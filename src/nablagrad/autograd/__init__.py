@@ -11,6 +11,7 @@ from .anomaly_mode import (
     set_detect_anomaly,
 )
 from .engine import backward, grad
+from .engine import is_checkpoint_valid as _is_checkpoint_valid  # noqa: F401  (torch.autograd._is_checkpoint_valid)
 from .function import Function
 from .grad_mode import (
     enable_grad,

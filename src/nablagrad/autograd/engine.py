@@ -28,6 +28,15 @@ post_hook_count = 0
 anomaly_check_nan = False
 # Callbacks queued during a backward pass (``queue_callback``), run when the pass ends.
 _callbacks: list = []
+# One entry per backward pass in progress (passes nest when a backward runs a backward, as
+# ``utils.checkpoint`` does): whether that pass accumulates into every leaf (no ``inputs``).
+_passes: list = []
+
+
+def is_checkpoint_valid() -> bool:
+    """torch's ``autograd._is_checkpoint_valid``: False inside a pass that ``autograd.grad`` or
+    ``backward(inputs=...)`` started (a reentrant checkpoint cannot serve those)."""
+    return _passes[-1] if _passes else True
 
 
 def queue_callback(fn: Any) -> None:
@@ -70,11 +79,15 @@ def run_backward(
     create_graph: bool = False,
     inputs: list | None = None,
     accumulate: bool = True,
+    boundary: bool = False,
 ) -> list | None:
     """Backpropagate from ``roots`` seeded with ``seeds``.
 
     With ``accumulate=True`` leaf gradients are added into ``.grad`` (``Tensor.backward``);
     otherwise the gradients of ``inputs`` are returned in order (``autograd.grad``).
+    ``boundary=True`` treats ``inputs`` as the edge of the graph: their partial gradients are
+    returned, their hooks left to a later pass and nothing before them walked
+    (``utils.checkpoint`` hands these gradients on to the enclosing pass).
     """
     if retain_graph is None:
         retain_graph = create_graph
@@ -99,7 +112,7 @@ def run_backward(
     seen: set = set()
     # autograd.grad(out, inputs): only the part of the graph between the outputs and the inputs
     # runs (as torch), so what lies before an input (a non-leaf) is neither computed nor freed
-    needed = _needed(roots, wanted) if wanted and not accumulate else None
+    needed = _needed(roots, wanted, boundary) if wanted and not accumulate else None
     for r in roots:
         if id(r) not in seen and (needed is None or id(r) in needed):
             _push(r, heap, leaves, seen)
@@ -113,6 +126,7 @@ def run_backward(
 
     prev_mode = _function._grad_enabled
     _function._grad_enabled = create_graph
+    _passes.append(inputs is None)
     try:
         while heap:
             seq_key, _, t = heappop(heap)
@@ -126,10 +140,12 @@ def run_backward(
                 continue
             if ctx.seq < _tensor_mod.LAST_STAMP:  # an input may have been changed in place since
                 parents = _parents_at(ctx)
-            if t._hooks is not None:
+            if t._hooks is not None and (not boundary or key not in wanted):
                 g = _run_hooks(t, g, create_graph)
             if key in wanted:
                 captured[wanted[key]] = g
+                if boundary:
+                    continue
             if t._retains_grad and accumulate:
                 _accumulate_leaf(t, g, create_graph, set())
             if needed is not None and not any(id(p) in needed for p in parents):
@@ -179,7 +195,7 @@ def run_backward(
             g = grads.pop(key, None)
             if g is None:
                 continue
-            if leaf._hooks is not None:
+            if leaf._hooks is not None and (not boundary or key not in wanted):
                 g = _run_hooks(leaf, g, create_graph)
             if key in wanted:
                 captured[wanted[key]] = g
@@ -190,6 +206,7 @@ def run_backward(
                         hook(leaf)
     finally:
         _function._grad_enabled = prev_mode
+        _passes.pop()
         queued = _callbacks[callbacks_before:]
         del _callbacks[callbacks_before:]
     for fn in queued:
@@ -237,9 +254,9 @@ def _parents_at(ctx: Any) -> tuple:
     return parents if out is None else tuple(out)
 
 
-def _needed(roots: list, wanted: dict) -> set:
+def _needed(roots: list, wanted: dict, boundary: bool = False) -> set:
     """Ids of the tensors from which some tensor in ``wanted`` can be reached (iterative, as
-    graphs of long loops are deep)."""
+    graphs of long loops are deep); with ``boundary`` the walk stops at the wanted tensors."""
     needed: set = set()
     done: set = set()
     stack = [(r, False) for r in roots]
@@ -261,6 +278,8 @@ def _needed(roots: list, wanted: dict) -> set:
             continue
         done.add(key)
         stack.append((t, True))
+        if boundary and key in wanted:
+            continue
         stack.extend((p, False) for p in parents_of(t) if isinstance(p, Tensor))
     return needed
 

@@ -504,3 +504,185 @@ def max_unpool2d(
     st = k if stride is None else _pair(stride, "stride", "max_unpool2d", low=1)
     pd = _pair(padding, "padding", "max_unpool2d", low=0)
     return _max_unpool("max_unpool2d", input, indices, k, st, pd, output_size)
+
+
+def _fractional_starts(samples: Any, size: int, out: int, k: int) -> Any:
+    """Window starts of fractional max pooling along one axis, per plane, from the samples
+    ``u`` in [0, 1) (Graham's pseudo-random sequence, as torch computes it in the input's
+    dtype): ``int((i + u) a) - int(u a)`` with ``a = (size - k) / (out - 1)``, the last window
+    ending at the input's end."""
+    dt = samples.dtype.type
+    starts = np.empty(samples.shape + (out,), dtype=np.int64)
+    if out > 1:
+        alpha = dt(size - k) / dt(out - 1)
+        i = np.arange(out - 1, dtype=samples.dtype)
+        u = samples[..., None]
+        starts[..., :-1] = ((i + u) * alpha).astype(np.int64) - (u * alpha).astype(np.int64)
+    if out > 0:
+        starts[..., -1] = size - k
+    return starts
+
+
+def _fractional_sizes(
+    x: Tensor, kernel_size: Any, output_size: Any, output_ratio: Any, fn: str
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    kh, kw = _validate.ntuple(kernel_size, 2, "kernel_size", fn, low=1, high=_INT_MAX)
+    if output_size is None and output_ratio is None:
+        raise ValueError(
+            "fractional_max_pool2d requires specifying either an output_size or an output_ratio"
+        )
+    if output_size is None:
+        ratio = output_ratio if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * 2
+        if len(ratio) > 2:
+            raise ValueError(
+                "fractional_max_pool2d requires output_ratio to either be a single Int or tuple "
+                "of Ints."
+            )
+        if len(ratio) == 1:
+            ratio = (ratio[0], ratio[0])
+        output_size = (int(x.shape[-2] * ratio[0]), int(x.shape[-1] * ratio[1]))
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != 2:
+            raise RuntimeError(
+                "fractional_max_pool2d: output_size must either be a single Int or tuple of Ints"
+            )
+        oh, ow = output_size
+    else:
+        oh = ow = output_size
+    for v in (oh, ow):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{fn}(): output_size must be ints, got {output_size!r}")
+        if v < 0:
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {v}: "
+                f"{list(x.shape[:-2]) + [oh, ow]}"
+            )
+    return (kh, kw), (int(oh), int(ow))
+
+
+def fractional_max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Fractional max pooling (Graham, 2014): the maximum over ``kernel_size`` windows whose
+    starts follow a pseudo-random sequence per channel, so that (H, W) shrinks to
+    ``output_size`` (or ``output_ratio`` of it) by a fractional factor.  ``_random_samples``
+    (N, C, 2) in [0, 1) fixes the sequences (column starts from ``[..., 0]``, row starts from
+    ``[..., 1]``); by default it is drawn with ``rand``.  Returns the output and each
+    maximum's flat position ``h * W + w`` in its channel; the gradient goes to those positions.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> import nablagrad.nn.functional as F
+        >>> x = torch.arange(25.0).reshape(1, 1, 5, 5)
+        >>> u = torch.tensor([[[0.5, 0.5]]])
+        >>> y, idx = F.fractional_max_pool2d(x, 2, output_size=3, return_indices=True,
+        ...                                  _random_samples=u)
+        >>> idx
+        tensor([[[[ 6,  8,  9],
+                  [16, 18, 19],
+                  [21, 23, 24]]]])
+    """
+    fn = "fractional_max_pool2d"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    (kh, kw), (oh, ow) = _fractional_sizes(input, kernel_size, output_size, output_ratio, fn)
+    x, unb = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
+    n, c, h, w = x.shape
+    for d in (1, 2, 3):
+        if x.shape[d] == 0:
+            raise RuntimeError(
+                f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but "
+                f"got{list(input.shape)} with dimension {d - (1 if unb else 0)} being empty."
+            )
+    if x._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"{fn}\" not implemented for '{x.dtype}': pass a floating-point tensor (x.float())"
+        )
+    if oh + kh - 1 > h:
+        raise RuntimeError(f"{fn}(): pool height {kh} too large relative to input height {h}")
+    if ow + kw - 1 > w:
+        raise RuntimeError(f"{fn}(): pool width {kw} too large relative to input width {w}")
+    if _random_samples is None:
+        from ..creation import rand
+
+        samples = rand(n, c, 2, dtype=x.dtype)
+    else:
+        samples = _random_samples
+        if not isinstance(samples, Tensor):
+            raise TypeError(f"{fn}(): _random_samples must be a Tensor, not {type(samples)}")
+        if samples.ndim != 3:
+            raise RuntimeError(
+                f"Expect _random_samples to have 3 dimensions, got {samples.ndim}: pass an "
+                "(N, C, 2) tensor"
+            )
+        if samples.shape[2] != 2:
+            raise RuntimeError(
+                f"Expect _random_samples.size(2) equals to 2; got {samples.shape[2]}."
+            )
+        if samples.shape[0] < n:
+            raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+        if samples.shape[1] != c:
+            raise RuntimeError(
+                f"Expect _random_samples.size(1) equals to input channel size. (got "
+                f"{samples.shape[1]} for {c} channels)"
+            )
+        if samples.dtype != x.dtype:
+            raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    u = np.asarray(samples.detach().cpu().numpy()[:n])
+    cols = _fractional_starts(u[..., 0], w, ow, kw)  # (n, c, ow)
+    rows = _fractional_starts(u[..., 1], h, oh, kh)  # (n, c, oh)
+    # (n, c, oh, ow, kh * kw): each window's flat positions, row by row as torch scans them
+    rpos = rows[:, :, :, None, None, None] + np.arange(kh)[:, None]  # (n, c, oh, 1, kh, 1)
+    cpos = cols[:, :, None, :, None, None] + np.arange(kw)  # (n, c, 1, ow, 1, kw)
+    table = (rpos * w + cpos).reshape(n, c, oh, ow, kh * kw)
+    xp = get_array_module(x._data)
+    t = xp.asarray(table)
+    if oh == 0 or ow == 0 or n == 0:  # an empty result (still connected to the input)
+        y = x.reshape(n, c, h * w)[..., :0].reshape(n, c, oh, ow)
+        idx = Tensor._wrap(xp.zeros((n, c, oh, ow), dtype=np.int64))
+    else:
+        windows = x.reshape(n, c, 1, h * w).expand(n, c, oh, h * w)
+        windows = windows.gather(3, Tensor._wrap(t.reshape(n, c, oh, ow * kh * kw)))
+        windows = windows.reshape(n, c, oh, ow, kh * kw)
+        # torch keeps the first maximum, or the last NaN of a window
+        raw = windows._data
+        nan = xp.isnan(raw)
+        last_nan = (kh * kw - 1) - xp.argmax(nan[..., ::-1], axis=-1)
+        first_max = xp.argmax(xp.where(nan, -xp.inf, raw), axis=-1)
+        # a window of -inf only: its first element, as torch's scan starts from it
+        arg = xp.where(nan.any(-1), last_nan, first_max)
+        idx = Tensor._wrap(xp.take_along_axis(t, arg[..., None], -1)[..., 0])
+        y = windows.gather(4, Tensor._wrap(arg[..., None])).squeeze(4)
+    if unb:
+        y, idx = y.squeeze(0), idx.squeeze(0)
+    return y, idx
+
+
+def fractional_max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> Any:
+    """Fractional max pooling over (H, W): see ``fractional_max_pool2d_with_indices``; the
+    indices come back too with ``return_indices=True``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> import nablagrad.nn.functional as F
+        >>> F.fractional_max_pool2d(torch.randn(2, 3, 10, 9), 3, output_ratio=(0.5, 0.7)).shape
+        nablagrad.Size([2, 3, 5, 6])
+    """
+    y, idx = fractional_max_pool2d_with_indices(
+        input, kernel_size, output_size, output_ratio, return_indices, _random_samples
+    )
+    return (y, idx) if return_indices else y

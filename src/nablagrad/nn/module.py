@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import backend
+from .._hooks import RemovableHandle as _RemovableHandle
 from ..autograd import no_grad
 from ..backend import get_array_module, np
 from ..tensor import Tensor
@@ -852,39 +853,6 @@ def _as_array(value: Any, key: str) -> Any:
         raise TypeError(
             f"state_dict entry '{key}' is a {type(value).__name__}, not an array"
         ) from e
-
-
-class _RemovableHandle:
-    """Removes one hook; ``id`` is its key in the hook dict, an int from a process-wide counter
-    (torch's ``RemovableHandle``: ``module._forward_pre_hooks`` prints as ``{0: hook}``)."""
-
-    next_id: int = 0
-
-    def __init__(self, hooks: dict, key: int) -> None:
-        self.hooks, self.key = hooks, key
-
-    @property
-    def id(self) -> int:
-        return self.key
-
-    @classmethod
-    def new_key(cls, hooks: dict) -> int:
-        """The next id, skipping keys ``hooks`` holds already (a module unpickled from another
-        process keeps that process's ids)."""
-        key = cls.next_id
-        while key in hooks:
-            key += 1
-        cls.next_id = key + 1
-        return key
-
-    def remove(self) -> None:
-        self.hooks.pop(self.key, None)
-
-    def __enter__(self) -> _RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
 
 
 _MIXED_BACKWARD_HOOKS = (

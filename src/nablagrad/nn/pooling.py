@@ -146,3 +146,56 @@ class MaxUnpool2d(_MaxUnpool):
         st = stride if stride is not None else kernel_size
         self.stride = _pair(st, "stride", "MaxUnpool2d", low=1)
         self.padding = _pair(padding, "padding", "MaxUnpool2d", low=0)
+
+
+def _two(v: Any) -> tuple:
+    """torch's ``_pair`` without checks (a value for both dimensions, or the pair itself)."""
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+class FractionalMaxPool2d(Module):
+    """Fractional max pooling over (H, W) (``F.fractional_max_pool2d``): ``kernel_size``
+    windows at pseudo-random starts shrink the input to ``output_size`` or ``output_ratio``
+    (each in (0, 1)) of it; a ``_random_samples`` (N, C, 2) buffer fixes the windows.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> pool = torch.nn.FractionalMaxPool2d(3, output_ratio=(0.5, 0.5))
+        >>> pool(torch.randn(2, 4, 12, 10)).shape
+        nablagrad.Size([2, 4, 6, 5])
+    """
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        output_size: Any = None,
+        output_ratio: Any = None,
+        return_indices: bool = False,
+        _random_samples: Tensor | None = None,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = _two(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _two(output_size) if output_size is not None else None
+        self.output_ratio = _two(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(
+                "FractionalMaxPool2d requires specifying either an output size, or a pooling ratio"
+            )
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not (
+            0 < self.output_ratio[0] < 1 and 0 < self.output_ratio[1] < 1
+        ):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input: Tensor) -> Any:
+        return Pl.fractional_max_pool2d(
+            input,
+            self.kernel_size,
+            self.output_size,
+            self.output_ratio,
+            self.return_indices,
+            _random_samples=self._random_samples,
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections import namedtuple
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import _validate
 from ..autograd.function import Function
@@ -21,6 +21,7 @@ from . import elementwise as ew
 from . import index as ix
 from . import reduce as rd
 from . import shape as sh
+from .mathfns import _no_derivative
 from .shape import _axis
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -343,6 +344,316 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         raise RuntimeError("torch.histc: max must be larger than min")
     counts, _ = xp.histogram(raw, bins=bins, range=(lo, hi))
     return Tensor._wrap(counts.astype(input._data.dtype))
+
+
+class HistogramResult(NamedTuple):
+    """torch.return_types.histogram: the counts (or densities) and the bin edges."""
+
+    hist: Tensor
+    bin_edges: Tensor
+
+
+_TORCH_TYPE_NAMES = {"f": "Float", "d": "Double", "e": "Half"}
+
+
+def _type_name(arr: Any) -> str:
+    """torch's scalar-type name for an array's dtype ('Float', 'Long' ...)."""
+    return _TORCH_TYPE_NAMES.get(arr.dtype.char) or {"b": "Bool", "u": "Byte"}.get(
+        arr.dtype.kind, {1: "Char", 2: "Short", 4: "Int", 8: "Long"}[arr.dtype.itemsize]
+    )
+
+
+def _linspace_like_torch(lo: Any, hi: Any, steps: int, dtype: Any) -> Any:
+    """torch's CPU linspace: ``start + step * i`` for the first half and ``end - step * (n - 1
+    - i)`` for the second, each a fused multiply-add rounded once to ``dtype`` (histogram's
+    bin edges are exactly these values)."""
+    wide = np.longdouble if np.dtype(dtype).itemsize >= 8 else np.float64
+    lo, hi = np.dtype(dtype).type(lo), np.dtype(dtype).type(hi)
+    step = np.dtype(dtype).type((hi - lo) / np.dtype(dtype).type(steps - 1)) if steps > 1 else 0
+    i = np.arange(steps)
+    first = wide(lo) + wide(step) * i.astype(wide)
+    second = wide(hi) - wide(step) * (steps - 1 - i).astype(wide)
+    return np.where(i < steps // 2, first, second).astype(dtype)
+
+
+def histogram(
+    input: Tensor,  # noqa: A002
+    bins: Any = 100,
+    *,
+    range: Any = None,  # noqa: A002
+    weight: Tensor | None = None,
+    density: bool = False,
+) -> HistogramResult:
+    """The histogram of ``input``'s values (torch.histogram): ``bins`` equal-width bins over
+    ``range`` (default: the data's min and max), or the given increasing 1-D tensor of edges.
+
+    Bin ``i`` counts (or sums ``weight`` over) the values in ``[edges[i], edges[i+1])``, the
+    last bin also its right edge; values outside the edges are ignored.  With
+    ``density=True`` the result is ``hist / (hist.sum() * edges.diff())``.  Returns
+    ``(hist, bin_edges)`` as a named tuple; not differentiable (as in torch).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> hist, edges = torch.histogram(torch.tensor([1.0, 2.0, 1.0]), bins=4, range=(0.0, 3.0))
+        >>> hist
+        tensor([0., 2., 1., 0.])
+        >>> edges
+        tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"histogram(): input must be a Tensor, not {type(input).__name__}")
+    data = input._data
+    if data.dtype.kind != "f" or data.dtype.itemsize < 4:
+        raise NotImplementedError(
+            f"\"histogramdd\" not implemented for '{_type_name(data)}': pass a float32 or "
+            "float64 tensor (x.float())"
+        )
+    xp = get_array_module(data)
+    flat = data.reshape(-1)
+    if isinstance(bins, Tensor):
+        if range is not None:
+            raise TypeError(
+                "histogram(): range= goes with an int number of bins; a tensor of bin edges "
+                "fixes the range itself"
+            )
+        edges = bins._data
+        if edges.ndim != 1:
+            raise RuntimeError(
+                "torch.histogramdd: bins tensor should have one dimension, but got "
+                f"{edges.ndim} dimensions in the bins tensor for dimension 0"
+            )
+        if edges.size < 2:
+            raise RuntimeError(
+                f"torch.histogram(): bins must be > 0, but got {edges.size - 1} for dimension 0 "
+                "(a tensor of edges needs at least two)"
+            )
+        if edges.dtype != data.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: input tensor and bins tensors should have the same dtype, "
+                f"but got input with dtype {_type_name(data).lower()} and bins for dimension 0 "
+                f"with dtype {_type_name(edges).lower()}"
+            )
+        edges = edges.copy()
+    else:
+        if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)):
+            raise TypeError(
+                f"histogram(): bins must be an int or a 1-D tensor of edges, not "
+                f"{type(bins).__name__}"
+            )
+        n = int(bins)
+        if n <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {n} for dimension 0")
+        if range is not None:
+            rng = list(range)
+            if len(rng) != 2:
+                raise RuntimeError(
+                    "torch.histogramdd: for a 1-dimensional histogram range should have 2 "
+                    f"elements, but got {len(rng)}"
+                )
+            lo, hi = float(rng[0]), float(rng[1])
+        elif flat.size:
+            lo, hi = float(flat.min()), float(flat.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if lo > hi:
+            raise RuntimeError(
+                f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} "
+                "for dimension 0"
+            )
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(
+                f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is not finite: pass "
+                "range=(min, max) or drop the NaN/infinite values"
+            )
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = _linspace_like_torch(lo, hi, n + 1, data.dtype)
+        if xp is not np:
+            edges = xp.asarray(edges)
+    nbins = edges.size - 1
+    if weight is not None:
+        if not isinstance(weight, Tensor):
+            raise TypeError(f"histogram(): weight must be a Tensor, not {type(weight).__name__}")
+        if tuple(weight.shape) != tuple(data.shape):
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided it should have the same shape "
+                "as the input tensor excluding its innermost dimension, but got input with shape "
+                f"{[data.size, 1]} and weight with shape {list(weight.shape)}"
+            )
+        if weight._data.dtype != data.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided, input tensor and weight tensor "
+                f"should have the same dtype, but got input({_type_name(data).lower()}), and "
+                f"weight({_type_name(weight._data).lower()})"
+            )
+    with np.errstate(invalid="ignore"):
+        inside = (flat >= edges[0]) & (flat <= edges[-1])  # NaN is never inside
+    vals = flat[inside]
+    pos = xp.minimum(xp.searchsorted(edges, vals, side="right") - 1, nbins - 1)
+    pos = xp.maximum(pos, 0)
+    w = None if weight is None else weight._data.reshape(-1)[inside].astype(np.float64)
+    hist = xp.bincount(pos, weights=w, minlength=nbins)[:nbins].astype(data.dtype)
+    if density:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hist = (hist / (hist.sum() * xp.diff(edges))).astype(data.dtype)
+    # torch records a node that refuses backward when the input or the weight requires grad
+    src = weight if weight is not None and weight.requires_grad else input
+    return HistogramResult(
+        _no_derivative("histogram", hist, src), _no_derivative("histogram", edges, src)
+    )
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+@_validate.numpy_names
+def gradient(
+    input: Tensor,  # noqa: A002
+    *,
+    spacing: Any = 1,
+    dim: Any = None,
+    edge_order: int = 1,
+) -> tuple[Tensor, ...]:
+    """Estimates of the derivatives of ``input`` along ``dim`` (all dimensions by default), one
+    tensor per dimension, by finite differences (torch.gradient, NumPy's ``gradient``).
+
+    With sample spacing ``h`` (``spacing``: one number for every dimension, or one per
+    dimension), inside ``(f[i+1] - f[i-1]) / (2h)``; at the ends ``(f[1] - f[0]) / h`` and
+    ``(f[-1] - f[-2]) / h`` (``edge_order=1``) or the second-order one-sided
+    ``(-3f[0] + 4f[1] - f[2]) / (2h)`` and ``(3f[-1] - 4f[-2] + f[-3]) / (2h)``.
+    ``spacing`` may instead be a list of 1-D coordinate tensors, one per dimension: with the
+    steps ``hd = x[i] - x[i-1]`` and ``hs = x[i+1] - x[i]``, inside
+    ``(hd^2 f[i+1] + (hs^2 - hd^2) f[i] - hs^2 f[i-1]) / (hd hs (hd + hs))``, the second-order
+    formula for uneven samples.  Composed of differentiable ops, so it has gradients.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.gradient(torch.tensor([1.0, 2.0, 4.0, 8.0]))
+        (tensor([1.0000, 1.5000, 3.0000, 4.0000]),)
+        >>> t = torch.tensor([0.0, 1.0, 1.5, 3.5])
+        >>> torch.gradient(torch.tensor([1.0, 2.0, 4.0, 8.0]), spacing=[t])
+        (tensor([1.0000, 3.0000, 3.6000, 2.0000]),)
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"gradient(): input must be a Tensor, not {type(input).__name__}")
+    if isinstance(edge_order, bool) or not isinstance(edge_order, (int, np.integer)):
+        raise TypeError(f"gradient(): edge_order must be an int (1 or 2), not {edge_order!r}")
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    ndim = input.ndim
+    dims = tuple(builtins.range(ndim)) if dim is None else _validate.dims(dim, ndim, fn="gradient")
+    if isinstance(spacing, Tensor) and spacing.ndim == 0:
+        spacing = spacing.item()  # a 0-d tensor is a number, as torch's argument parser reads it
+    if isinstance(spacing, Tensor):
+        raise TypeError(
+            "gradient(): spacing must be a number or a list (of numbers, or of 1-D coordinate "
+            "tensors), not a Tensor: pass spacing=[t] for coordinates t"
+        )
+    if _is_number(spacing):
+        steps: list = [spacing] * len(dims)
+    elif isinstance(spacing, (list, tuple)):
+        steps = list(spacing)
+        if len(steps) != len(dims):
+            if dim is None:
+                raise RuntimeError(
+                    "torch.gradient expected spacing to be unspecified, a scalar, or a list of "
+                    f"length equal to 'self.dim() = {ndim}', since dim argument was not given, "
+                    f"but got a list of length {len(steps)}"
+                )
+            raise RuntimeError(
+                "torch.gradient expected spacing to be unspecified, a scalar or it's spacing and "
+                "dim arguments to have the same length, but got a spacing argument of length "
+                f"{len(steps)} and a dim argument of length {len(dims)}."
+            )
+        tensors = [isinstance(v, Tensor) for v in steps]
+        if any(tensors) and not builtins.all(tensors):
+            bad = tensors.index(False) if tensors[0] else tensors.index(True)
+            raise TypeError(
+                f"gradient(): spacing mixes numbers and tensors (element {bad}): pass all "
+                "numbers or all 1-D coordinate tensors"
+            )
+        if not any(tensors) and not builtins.all(_is_number(v) for v in steps):
+            raise TypeError(
+                f"gradient(): spacing must hold numbers or 1-D tensors, got {spacing!r}"
+            )
+        for v in steps:
+            if isinstance(v, Tensor) and v.ndim != 1:
+                raise RuntimeError(
+                    "torch.gradient expected each element of spacing to have one dimension, but "
+                    f"got an element with {v.ndim} dimensions!"
+                )
+    else:
+        raise TypeError(
+            f"gradient(): spacing must be a number or a list, not {type(spacing).__name__}"
+        )
+    for d in dims:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError(
+                "torch.gradient expected each dimension size to be at least edge_order+1 "
+                f"(dimension {d} has size {input.shape[d]}, edge_order is {edge_order})"
+            )
+    for d, v in zip(dims, steps):
+        if isinstance(v, Tensor) and v.shape[0] != input.shape[d]:
+            raise RuntimeError(
+                f"torch.gradient: the coordinates for dimension {d} have {v.shape[0]} entries "
+                f"but the dimension has size {input.shape[d]}: pass one coordinate per sample"
+            )
+    return tuple(
+        _gradient_along(input, d, v, edge_order)
+        if isinstance(v, Tensor)
+        else _gradient_uniform(input, d, v, edge_order)
+        for d, v in zip(dims, steps)
+    )
+
+
+def _gradient_uniform(f: Tensor, d: int, h: Any, edge_order: int) -> Tensor:
+    n = f.shape[d]
+
+    def part(start: int, length: int) -> Tensor:
+        return f.narrow(d, start, length)
+
+    center = (part(2, n - 2) - part(0, n - 2)) / h
+    if edge_order == 1:
+        first = (part(1, 1) - part(0, 1)) / h
+        last = (part(n - 1, 1) - part(n - 2, 1)) / h
+    else:
+        first = (-1.5 * part(0, 1) + 2 * part(1, 1) - 0.5 * part(2, 1)) / h
+        last = (0.5 * part(n - 3, 1) - 2 * part(n - 2, 1) + 1.5 * part(n - 1, 1)) / h
+    return sh.cat([first, center / 2, last], d)
+
+
+def _gradient_along(f: Tensor, d: int, x: Tensor, edge_order: int) -> Tensor:
+    n = f.shape[d]
+    shape = [1] * f.ndim
+    shape[d] = n - 2
+
+    def part(start: int, length: int) -> Tensor:
+        return f.narrow(d, start, length)
+
+    dx = x[1:] - x[:-1]
+    hd, hs = dx[:-1], dx[1:]
+    a = (-hs / (hd * (hd + hs))).reshape(shape)
+    b = ((hs - hd) / (hd * hs)).reshape(shape)
+    c = (hd / (hs * (hd + hs))).reshape(shape)
+    center = a * part(0, n - 2) + b * part(1, n - 2) + c * part(2, n - 2)
+    if edge_order == 1:
+        first = (part(1, 1) - part(0, 1)) / dx[0]
+        last = (part(n - 1, 1) - part(n - 2, 1)) / dx[-1]
+    else:
+        h0, h1 = dx[0], dx[1]
+        first = (
+            -(2.0 * h0 + h1) / (h0 * (h0 + h1)) * part(0, 1)
+            + (h0 + h1) / (h0 * h1) * part(1, 1)
+            - h0 / (h1 * (h0 + h1)) * part(2, 1)
+        )
+        h0, h1 = dx[-1], dx[-2]
+        last = (
+            h0 / (h1 * (h0 + h1)) * part(n - 3, 1)
+            - (h0 + h1) / (h0 * h1) * part(n - 2, 1)
+            + (2 * h0 + h1) / (h0 * (h0 + h1)) * part(n - 1, 1)
+        )
+    return sh.cat([first, center, last], d)
 
 
 # -- covariance and moments ---------------------------------------------------------------------
