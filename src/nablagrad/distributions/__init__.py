@@ -19,6 +19,7 @@ from . import (
     binomial,
     categorical,
     chi2,
+    constraint_registry,
     constraints,
     dirichlet,
     distribution,
@@ -34,6 +35,8 @@ from . import (
     normal,
     one_hot_categorical,
     poisson,
+    transformed_distribution,
+    transforms,
     uniform,
 )
 from .bernoulli import Bernoulli
@@ -41,6 +44,7 @@ from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical
 from .chi2 import Chi2
+from .constraint_registry import biject_to, transform_to
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
@@ -55,6 +59,7 @@ from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .poisson import Poisson
+from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
 
 __all__ = [
@@ -77,6 +82,9 @@ __all__ = [
     "Chi2",
     "Beta",
     "Dirichlet",
+    "TransformedDistribution",
+    "biject_to",
+    "transform_to",
     "kl_divergence",
     "register_kl",
 ]
