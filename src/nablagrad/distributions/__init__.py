@@ -18,6 +18,7 @@ from . import (
     beta,
     binomial,
     categorical,
+    cauchy,
     chi2,
     constraint_registry,
     constraints,
@@ -26,23 +27,33 @@ from . import (
     exponential,
     gamma,
     geometric,
+    gumbel,
+    half_cauchy,
+    half_normal,
     independent,
     kl,
+    kumaraswamy,
     laplace,
+    logistic_normal,
+    lognormal,
     lowrank_multivariate_normal,
     multinomial,
     multivariate_normal,
     normal,
     one_hot_categorical,
+    pareto,
     poisson,
+    studentT,
     transformed_distribution,
     transforms,
     uniform,
+    weibull,
 )
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical
+from .cauchy import Cauchy
 from .chi2 import Chi2
 from .constraint_registry import biject_to, transform_to
 from .dirichlet import Dirichlet
@@ -50,17 +61,26 @@ from .distribution import Distribution
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
+from .gumbel import Gumbel
+from .half_cauchy import HalfCauchy
+from .half_normal import HalfNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
+from .logistic_normal import LogisticNormal
+from .lognormal import LogNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .pareto import Pareto
 from .poisson import Poisson
+from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
+from .weibull import Weibull
 
 __all__ = [
     "Distribution",
@@ -83,6 +103,16 @@ __all__ = [
     "Beta",
     "Dirichlet",
     "TransformedDistribution",
+    "Cauchy",
+    "Gumbel",
+    "HalfCauchy",
+    "HalfNormal",
+    "Kumaraswamy",
+    "LogisticNormal",
+    "LogNormal",
+    "Pareto",
+    "StudentT",
+    "Weibull",
     "biject_to",
     "transform_to",
     "kl_divergence",

@@ -26,7 +26,9 @@ def as_param(*values: Any) -> tuple[Tensor, ...]:
             ts.append(v if v.is_floating_point() else v.to(dtype=get_default_dtype()))
         else:
             ts.append(creation.tensor(float(v), dtype=get_default_dtype(), device=device))
-    dts = [t.dtype for t in ts if t.ndim or not isinstance(t, Tensor)]
+    # the dtype of the tensors given (a dimensioned one first); numbers follow it
+    given = [t for t, v in zip(ts, values) if isinstance(v, Tensor)]
+    dts = [t.dtype for t in given if t.ndim] or [t.dtype for t in given]
     dt = ts[0].dtype if not dts else dts[0]
     ts = [t if t.dtype == dt else t.to(dtype=dt) for t in ts]
     return tuple(sh.broadcast_tensors(*ts)) if len(ts) > 1 else (ts[0],)

@@ -86,6 +86,9 @@ class TransformedDistribution(Distribution):
         base_batch = shape[: len(shape) - len(self.base_dist.event_shape)]
         new.base_dist = self.base_dist.expand(base_batch)
         new._batch_shape = batch_shape
+        for name in self._params:  # a subclass's own parameter tensors
+            if name in self.__dict__:
+                setattr(new, name, getattr(self, name).expand(*batch_shape))
         return new
 
     @constraints.dependent_property(is_discrete=False)

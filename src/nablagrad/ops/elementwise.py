@@ -233,7 +233,7 @@ class Where(Function):
         return get_array_module(a).where(cond, a, b)
 
     def backward(self, g, out, a, b):
-        zero = g * 0
+        zero = get_array_module(g).zeros_like(g)  # not g * 0: a NaN gradient is not selected
         m = self.m
         return m.where(self.cond, g, zero), m.where(self.cond, zero, g)
 
@@ -254,7 +254,8 @@ class Clamp(Function):
             mask = xr >= self.lo
         if self.hi is not None:
             mask = mask & (xr <= self.hi)
-        return (g * mask,)
+        # a select, not a product: a NaN or inf gradient outside the range is dropped (torch)
+        return (get_array_module(g).where(mask, g, g.dtype.type(0)),)
 
 
 class ClampTensor(Function):
@@ -284,11 +285,14 @@ class ClampTensor(Function):
             inside = xr >= lo
         if hi is not None:
             inside = inside & (xr <= hi)
-        grads = [g * inside]
+        xp, zero = get_array_module(g), g.dtype.type(0)
+        grads = [xp.where(inside, g, zero)]  # selects: NaN outside the range is dropped (torch)
         if lo is not None:
-            grads.append(g * ((xr < lo) & (lo < hi)) if hi is not None else g * (xr < lo))
+            low = ((xr < lo) & (lo < hi)) if hi is not None else (xr < lo)
+            grads.append(xp.where(low, g, zero))
         if hi is not None:
-            grads.append(g * ((xr > hi) | (hi < lo)) if lo is not None else g * (xr > hi))
+            high = ((xr > hi) | (hi < lo)) if lo is not None else (xr > hi)
+            grads.append(xp.where(high, g, zero))
         return tuple(grads)
 
 
