@@ -233,9 +233,8 @@ class Where(Function):
         return get_array_module(a).where(cond, a, b)
 
     def backward(self, g, out, a, b):
-        zero = get_array_module(g).zeros_like(g)  # not g * 0: a NaN gradient is not selected
-        m = self.m
-        return m.where(self.cond, g, zero), m.where(self.cond, zero, g)
+        m = self.m  # selects with 0.0, not g * 0: a NaN gradient is not selected (torch)
+        return m.where(self.cond, g, 0.0), m.where(self.cond, 0.0, g)
 
 
 class Clamp(Function):
@@ -254,8 +253,10 @@ class Clamp(Function):
             mask = xr >= self.lo
         if self.hi is not None:
             mask = mask & (xr <= self.hi)
+        if mask is True:
+            return (g,)
         # a select, not a product: a NaN or inf gradient outside the range is dropped (torch)
-        return (get_array_module(g).where(mask, g, g.dtype.type(0)),)
+        return (self.m.where(mask, g, 0.0),)
 
 
 class ClampTensor(Function):
@@ -285,14 +286,14 @@ class ClampTensor(Function):
             inside = xr >= lo
         if hi is not None:
             inside = inside & (xr <= hi)
-        xp, zero = get_array_module(g), g.dtype.type(0)
-        grads = [xp.where(inside, g, zero)]  # selects: NaN outside the range is dropped (torch)
+        m = self.m
+        grads = [m.where(inside, g, 0.0)]  # selects: NaN outside the range is dropped (torch)
         if lo is not None:
             low = ((xr < lo) & (lo < hi)) if hi is not None else (xr < lo)
-            grads.append(xp.where(low, g, zero))
+            grads.append(m.where(low, g, 0.0))
         if hi is not None:
             high = ((xr > hi) | (hi < lo)) if lo is not None else (xr > hi)
-            grads.append(xp.where(high, g, zero))
+            grads.append(m.where(high, g, 0.0))
         return tuple(grads)
 
 
