@@ -22,6 +22,7 @@ from . import (
     chi2,
     constraint_registry,
     constraints,
+    continuous_bernoulli,
     dirichlet,
     distribution,
     exponential,
@@ -37,16 +38,21 @@ from . import (
     logistic_normal,
     lognormal,
     lowrank_multivariate_normal,
+    mixture_same_family,
     multinomial,
     multivariate_normal,
+    negative_binomial,
     normal,
     one_hot_categorical,
     pareto,
     poisson,
+    relaxed_bernoulli,
+    relaxed_categorical,
     studentT,
     transformed_distribution,
     transforms,
     uniform,
+    von_mises,
     weibull,
 )
 from .bernoulli import Bernoulli
@@ -56,6 +62,7 @@ from .categorical import Categorical
 from .cauchy import Cauchy
 from .chi2 import Chi2
 from .constraint_registry import biject_to, transform_to
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
@@ -71,15 +78,20 @@ from .laplace import Laplace
 from .logistic_normal import LogisticNormal
 from .lognormal import LogNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .mixture_same_family import MixtureSameFamily
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
+from .negative_binomial import NegativeBinomial
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .pareto import Pareto
 from .poisson import Poisson
+from .relaxed_bernoulli import RelaxedBernoulli
+from .relaxed_categorical import RelaxedOneHotCategorical
 from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
+from .von_mises import VonMises
 from .weibull import Weibull
 
 __all__ = [
@@ -113,6 +125,12 @@ __all__ = [
     "Pareto",
     "StudentT",
     "Weibull",
+    "ContinuousBernoulli",
+    "MixtureSameFamily",
+    "NegativeBinomial",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
+    "VonMises",
     "biject_to",
     "transform_to",
     "kl_divergence",
