@@ -24,11 +24,15 @@ from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical
+from .cauchy import Cauchy
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
+from .gumbel import EULER_GAMMA, Gumbel
+from .half_normal import HalfNormal
 from .independent import Independent, sum_rightmost
 from .laplace import Laplace
 from .lowrank_multivariate_normal import (
@@ -39,7 +43,9 @@ from .lowrank_multivariate_normal import (
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .pareto import Pareto
 from .poisson import Poisson
+from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
 
 __all__ = ["kl_divergence", "register_kl"]
@@ -506,3 +512,245 @@ def _kl_lowrank_mvn(p: LowRankMultivariateNormal, q: MultivariateNormal) -> Tens
     p_sqrt_d = mx.diag_embed(ew.sqrt(pd)).expand(*(batch + (n, n)))
     term22 = _trace_xxt(la.solve_triangular(q_full, p_sqrt_d, upper=False))
     return 0.5 * (term1 + term21 + term22 + term3 - p.event_shape[0])
+
+
+# --------------------------------------------------------------------------------------------
+# the families built on transforms, and the rarer closed forms (torch's registrations)
+# --------------------------------------------------------------------------------------------
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p: TransformedDistribution, q: TransformedDistribution) -> Tensor:
+    """The KL of the base distributions, when both push them through the same transforms."""
+    if p.transforms != q.transforms:
+        raise NotImplementedError(
+            "KL between TransformedDistributions is implemented only for equal transforms"
+        )
+    if p.event_shape != q.event_shape:
+        raise NotImplementedError(
+            "KL between TransformedDistributions needs equal event shapes, got "
+            f"{tuple(p.event_shape)} and {tuple(q.event_shape)}"
+        )
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> Tensor:
+    # log(((s_p + s_q)^2 + (l_p - l_q)^2) / (4 s_p s_q)) (Chyzak and Nielsen, 2019)
+    t1 = ew.log((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2))
+    t2 = ew.log(4 * p.scale * q.scale)
+    return t1 - t2
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
+    ct1 = p.scale / q.scale
+    ct2 = q.loc / q.scale
+    ct3 = p.loc / q.scale
+    t1 = -ew.log(ct1) - ct2 + ct3
+    t2 = ct1 * EULER_GAMMA
+    t3 = ew.exp(ct2 + ew.lgamma(1 + ct1) - ct3)
+    return t1 + t2 + t3 - (1 + EULER_GAMMA)
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p: Pareto, q: Pareto) -> Tensor:
+    # alpha_q log(s_p / s_q) - log(alpha_q / alpha_p) + alpha_q / alpha_p - 1 (s_p >= s_q)
+    scale_ratio = p.scale / q.scale
+    alpha_ratio = q.alpha / p.alpha
+    result = q.alpha * ew.log(scale_ratio) - ew.log(alpha_ratio) + alpha_ratio - 1
+    return _inf_where(p.scale < q.scale, result)
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(
+    p: ContinuousBernoulli, q: ContinuousBernoulli
+) -> Tensor:
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p._log_norm() + ew.log1p(-p.probs)
+    t3 = -q._log_norm() - ew.log1p(-q.probs)
+    return t1 + t2 + t3
+
+
+def _cross_continuous_bernoulli(mean: Tensor, q: ContinuousBernoulli) -> Tensor:
+    """-E_p[log q(x)] for a p on [0, 1] with mean ``mean``."""
+    return -mean * q.logits - ew.log1p(-q.probs) - q._log_norm()
+
+
+@register_kl(Beta, ContinuousBernoulli)
+def _kl_beta_continuous_bernoulli(p: Beta, q: ContinuousBernoulli) -> Tensor:
+    return -p.entropy() + _cross_continuous_bernoulli(p.mean, q)
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_continuous_bernoulli(p: Uniform, q: ContinuousBernoulli) -> Tensor:
+    result = -p.entropy() + _cross_continuous_bernoulli(p.mean, q)
+    return _inf_where((p.high >= 1.0) | (p.low <= 0.0), result)
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_continuous_bernoulli_exponential(p: ContinuousBernoulli, q: Exponential) -> Tensor:
+    return -p.entropy() - ew.log(q.rate) + q.rate * p.mean
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_continuous_bernoulli_normal(p: ContinuousBernoulli, q: Normal) -> Tensor:
+    t1 = -p.entropy()
+    t2 = 0.5 * (math.log(2.0 * math.pi) + (q.loc / q.scale).pow(2)) + ew.log(q.scale)
+    t3 = (p.variance + p.mean.pow(2) - 2.0 * q.loc * p.mean) / (2.0 * q.scale.pow(2))
+    return t1 + t2 + t3
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_continuous_bernoulli_uniform(p: ContinuousBernoulli, q: Uniform) -> Tensor:
+    result = -p.entropy() + ew.log(q.high - q.low)
+    return _inf_where((q.low >= 0.0) | (q.high <= 1.0), result)
+
+
+@register_kl(Exponential, Gumbel)
+def _kl_exponential_gumbel(p: Exponential, q: Gumbel) -> Tensor:
+    scale_rate_prod = p.rate * q.scale
+    loc_scale_ratio = q.loc / q.scale
+    t1 = ew.log(scale_rate_prod) - 1
+    t2 = ew.exp(loc_scale_ratio) * scale_rate_prod / (scale_rate_prod + 1)
+    t3 = scale_rate_prod.reciprocal()
+    return t1 - loc_scale_ratio + t2 + t3
+
+
+@register_kl(Gamma, Gumbel)
+def _kl_gamma_gumbel(p: Gamma, q: Gumbel) -> Tensor:
+    a = p.concentration
+    beta_scale_prod = p.rate * q.scale
+    loc_scale_ratio = q.loc / q.scale
+    t1 = (a - 1) * mf.digamma(a) - ew.lgamma(a) - a
+    t2 = ew.log(beta_scale_prod) + a / beta_scale_prod
+    t3 = ew.exp(loc_scale_ratio) * (1 + beta_scale_prod.reciprocal()).pow(-a) - loc_scale_ratio
+    return t1 + t2 + t3
+
+
+@register_kl(Gumbel, Normal)
+def _kl_gumbel_normal(p: Gumbel, q: Normal) -> Tensor:
+    param_ratio = p.scale / q.scale
+    t1 = ew.log(param_ratio / math.sqrt(2 * math.pi))
+    t2 = (math.pi * param_ratio).pow(2) / 12
+    t3 = ((p.loc + p.scale * EULER_GAMMA - q.loc) / q.scale).pow(2) / 2
+    return -t1 + t2 + t3 - (EULER_GAMMA + 1)
+
+
+@register_kl(Normal, Gumbel)
+def _kl_normal_gumbel(p: Normal, q: Gumbel) -> Tensor:
+    mean_scale_ratio = p.loc / q.scale
+    var_scale_sqr_ratio = (p.scale / q.scale).pow(2)
+    loc_scale_ratio = q.loc / q.scale
+    t1 = 0.5 * ew.log(var_scale_sqr_ratio)
+    t2 = mean_scale_ratio - loc_scale_ratio
+    t3 = ew.exp(-mean_scale_ratio + 0.5 * var_scale_sqr_ratio + loc_scale_ratio)
+    return -t1 + t2 + t3 - 0.5 * (1 + math.log(2 * math.pi))
+
+
+@register_kl(Uniform, Gumbel)
+def _kl_uniform_gumbel(p: Uniform, q: Gumbel) -> Tensor:
+    common_term = q.scale / (p.high - p.low)
+    high_loc_diff = (p.high - q.loc) / q.scale
+    low_loc_diff = (p.low - q.loc) / q.scale
+    t1 = ew.log(common_term) + 0.5 * (high_loc_diff + low_loc_diff)
+    t2 = common_term * (ew.exp(-high_loc_diff) - ew.exp(-low_loc_diff))
+    return t1 - t2
+
+
+@register_kl(Uniform, Pareto)
+def _kl_uniform_pareto(p: Uniform, q: Pareto) -> Tensor:
+    # -H(U) - E_U[log alpha + alpha log s - (alpha + 1) log x]
+    width = p.high - p.low
+    t1 = ew.log(q.alpha * q.scale.pow(q.alpha) * width)
+    t2 = (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    return _inf_where(p.low < q.scale, t2 * (q.alpha + 1) - t1)
+
+
+@register_kl(Pareto, Exponential)
+def _kl_pareto_exponential(p: Pareto, q: Exponential) -> Tensor:
+    scale_rate_prod = p.scale * q.rate
+    t1 = ew.log(p.alpha / scale_rate_prod)
+    t2 = p.alpha.reciprocal()
+    safe = ew.where(p.alpha > 1, p.alpha, 2.0)  # the mean is infinite for alpha <= 1
+    t3 = safe * scale_rate_prod / (safe - 1)
+    return _inf_where(p.alpha <= 1, t1 - t2 + t3 - 1)
+
+
+@register_kl(Pareto, Gamma)
+def _kl_pareto_gamma(p: Pareto, q: Gamma) -> Tensor:
+    common_term = ew.log(p.scale) + p.alpha.reciprocal()  # E[log x]
+    t1 = ew.log(p.alpha) - common_term
+    t2 = ew.lgamma(q.concentration) - q.concentration * ew.log(q.rate)
+    t3 = (1 - q.concentration) * common_term
+    safe = ew.where(p.alpha > 1, p.alpha, 2.0)
+    t4 = q.rate * safe * p.scale / (safe - 1)
+    return _inf_where(p.alpha <= 1, t1 + t2 + t3 + t4 - 1)
+
+
+@register_kl(Pareto, Normal)
+def _kl_pareto_normal(p: Pareto, q: Normal) -> Tensor:
+    var_normal = 2 * q.scale.pow(2)
+    safe = ew.where(p.alpha > 2, p.alpha, 3.0)  # the variance is infinite for alpha <= 2
+    common_term = p.scale / (safe - 1)
+    t1 = ew.log(math.sqrt(2 * math.pi) * q.scale * p.alpha / p.scale)
+    t2 = p.alpha.reciprocal()
+    t3 = safe * common_term.pow(2) / (safe - 2)
+    t4 = (safe * common_term - q.loc).pow(2)
+    return _inf_where(p.alpha <= 2, t1 - t2 + (t3 + t4) / var_normal - 1)
+
+
+@register_kl(Beta, Pareto)
+def _kl_beta_infinity(p: Beta, q: Distribution) -> Tensor:
+    return _infinite_like(p.concentration1)
+
+
+@register_kl(ContinuousBernoulli, Pareto)
+def _kl_continuous_bernoulli_infinity(p: ContinuousBernoulli, q: Distribution) -> Tensor:
+    return _infinite_like(p.probs)
+
+
+@register_kl(Exponential, Pareto)
+@register_kl(Exponential, ContinuousBernoulli)
+def _kl_exponential_infinity_new(p: Exponential, q: Distribution) -> Tensor:
+    return _infinite_like(p.rate)
+
+
+@register_kl(Gamma, Pareto)
+@register_kl(Gamma, ContinuousBernoulli)
+def _kl_gamma_infinity_new(p: Gamma, q: Distribution) -> Tensor:
+    return _infinite_like(p.concentration)
+
+
+@register_kl(Gumbel, Beta)
+@register_kl(Gumbel, ContinuousBernoulli)
+@register_kl(Gumbel, Exponential)
+@register_kl(Gumbel, Gamma)
+@register_kl(Gumbel, Pareto)
+@register_kl(Gumbel, Uniform)
+def _kl_gumbel_infinity(p: Gumbel, q: Distribution) -> Tensor:
+    return _infinite_like(p.loc)
+
+
+@register_kl(Laplace, Pareto)
+@register_kl(Laplace, ContinuousBernoulli)
+def _kl_laplace_infinity_new(p: Laplace, q: Distribution) -> Tensor:
+    return _infinite_like(p.loc)
+
+
+@register_kl(Normal, Pareto)
+@register_kl(Normal, ContinuousBernoulli)
+def _kl_normal_infinity_new(p: Normal, q: Distribution) -> Tensor:
+    return _infinite_like(p.loc)
+
+
+@register_kl(Pareto, Beta)
+@register_kl(Pareto, ContinuousBernoulli)
+@register_kl(Pareto, Uniform)
+def _kl_pareto_infinity(p: Pareto, q: Distribution) -> Tensor:
+    return _infinite_like(p.scale)
