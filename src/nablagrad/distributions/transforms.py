@@ -15,7 +15,7 @@ Example:
     >>> t(x)
     tensor([1.0000, 2.7183])
     >>> t.inv(t(x))
-    tensor([0., 1.])
+    tensor([0.0000, 1.0000])
     >>> AffineTransform(1.0, 2.0).log_abs_det_jacobian(x, 1 + 2 * x)
     tensor([0.6931, 0.6931])
 """
