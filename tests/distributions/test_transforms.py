@@ -62,6 +62,15 @@ CASES = {
         X,
     ),
     "inverse": (lambda T, t: T.ExpTransform().inv, POS),
+    "corrcholesky": (lambda T, t: T.CorrCholeskyTransform(), X),
+    "cdf_transform": (
+        lambda T, t: T.CumulativeDistributionTransform(
+            (td if T is tT else nd).Normal(
+                t(np.array([0.5, 1.0, -1.0])), t(np.array([1.0, 2.0, 0.5]))
+            )
+        ),
+        X,
+    ),
     "inverse_sigmoid": (lambda T, t: T.SigmoidTransform().inv, 1 / (1 + np.exp(-X))),
     "cat": (
         lambda T, t: T.CatTransform(
@@ -242,6 +251,7 @@ CONSTRAINTS = [
     lambda C: C.positive_semidefinite,
     lambda C: C.cat([C.real, C.positive], 1, [1, 2]),
     lambda C: C.stack([C.real, C.unit_interval], 0),
+    lambda C: C.corr_cholesky,
 ]
 
 
@@ -258,7 +268,7 @@ def test_biject_to_and_transform_to_match_torch(i, registry):
         return
     ours = ours_reg(ours_c)
     assert repr(ours) == repr(theirs)
-    x = SQ[0] if ours_c.event_dim == 2 else X
+    x = SQ[0] if ours.domain.event_dim == 2 else X
     nx, tx = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     ny, ty = ours(nx), theirs(tx)
     _close(ny, ty, "forward")

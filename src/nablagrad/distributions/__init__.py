@@ -26,12 +26,14 @@ from . import (
     dirichlet,
     distribution,
     exponential,
+    fishersnedecor,
     gamma,
     geometric,
     gumbel,
     half_cauchy,
     half_normal,
     independent,
+    inverse_gamma,
     kl,
     kumaraswamy,
     laplace,
@@ -66,12 +68,14 @@ from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
+from .fishersnedecor import FisherSnedecor
 from .gamma import Gamma
 from .geometric import Geometric
 from .gumbel import Gumbel
 from .half_cauchy import HalfCauchy
 from .half_normal import HalfNormal
 from .independent import Independent
+from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
 from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
@@ -83,7 +87,7 @@ from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .negative_binomial import NegativeBinomial
 from .normal import Normal
-from .one_hot_categorical import OneHotCategorical
+from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from .pareto import Pareto
 from .poisson import Poisson
 from .relaxed_bernoulli import RelaxedBernoulli
@@ -131,6 +135,9 @@ __all__ = [
     "RelaxedBernoulli",
     "RelaxedOneHotCategorical",
     "VonMises",
+    "FisherSnedecor",
+    "InverseGamma",
+    "OneHotCategoricalStraightThrough",
     "biject_to",
     "transform_to",
     "kl_divergence",

@@ -12,7 +12,7 @@ from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
 
-__all__ = ["OneHotCategorical"]
+__all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
 class OneHotCategorical(Distribution):
@@ -89,3 +89,26 @@ class OneHotCategorical(Distribution):
         values = creation.eye(n, dtype=self.probs.dtype, device=self.probs.device)
         values = values.reshape((n,) + (1,) * len(self.batch_shape) + (n,))
         return values.expand(n, *self.batch_shape, n) if expand else values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical with the straight-through gradient estimator (Bengio et al., 2013):
+    ``rsample`` returns a one-hot draw whose gradient is that of ``probs``
+    (draw + probs - probs.detach()).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> from nablagrad.distributions import OneHotCategoricalStraightThrough
+        >>> p = torch.tensor([0.2, 0.8], requires_grad=True)
+        >>> x = OneHotCategoricalStraightThrough(probs=p).rsample()
+        >>> (x * torch.tensor([1.0, 2.0])).sum().backward()
+        >>> p.grad
+        tensor([1., 2.])
+    """
+
+    has_rsample = True
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs  # cached: the normalised probs
+        return samples + (probs - probs.detach())

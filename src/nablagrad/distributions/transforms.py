@@ -43,6 +43,8 @@ __all__ = [
     "AffineTransform",
     "CatTransform",
     "ComposeTransform",
+    "CorrCholeskyTransform",
+    "CumulativeDistributionTransform",
     "ExpTransform",
     "IndependentTransform",
     "LowerCholeskyTransform",
@@ -1016,3 +1018,142 @@ class StackTransform(Transform):
     @constraints.dependent_property
     def codomain(self) -> Any:
         return constraints.stack([t.codomain for t in self.transforms], self.dim)
+
+
+def _tril_positions(n: int, diag: int) -> Any:
+    """Flat positions (row-major) of the entries of an n x n matrix on or below diagonal
+    ``diag`` (-1: strictly below), in torch's order for these vectors."""
+    rows, cols = np.tril_indices(n, diag)
+    return rows * n + cols
+
+
+def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
+    """The n x n matrix whose entries on and below diagonal ``diag`` are ``vec`` (row-major),
+    zeros elsewhere; n is found from ``vec``'s length."""
+    length = vec.shape[-1]
+    # n (n + 1) / 2 + diag-corrections = length, solved for n
+    b = 1 + 2 * diag
+    n = (-b + math.sqrt(b * b + 8 * length + 4 * abs(diag) * (diag + 1))) / 2
+    if abs(round(n) - n) > 1e-6:
+        raise ValueError(
+            f"The size of last dimension is {length} which cannot be expressed as "
+            "the lower triangular part of a square D x D matrix."
+        )
+    n = round(n)
+    positions = _tril_positions(n, diag)
+    index = np.full(n * n, len(positions), dtype=np.int64)
+    index[positions] = np.arange(len(positions))
+    padded = sh.cat([vec, vec.new_zeros(tuple(vec.shape[:-1]) + (1,))], -1)
+    picked = padded.index_select(-1, creation.tensor(index, device=vec.device))
+    return picked.reshape(tuple(vec.shape[:-1]) + (n, n))
+
+
+def tril_matrix_to_vec(mat: Tensor, diag: int = 0) -> Tensor:
+    """The entries of ``mat`` on and below diagonal ``diag``, row-major."""
+    n = mat.shape[-1]
+    flat = mat.reshape(tuple(mat.shape[:-2]) + (n * n,))
+    index = creation.tensor(_tril_positions(n, diag).astype(np.int64), device=mat.device)
+    return flat.index_select(-1, index)
+
+
+class CorrCholeskyTransform(Transform):
+    """R^(D(D-1)/2) onto the Cholesky factors of D x D correlation matrices (unit-norm rows,
+    positive diagonal), as for the LKJ distribution: the vector goes through tanh into the
+    strict lower triangle, and each row is then stick-broken so its squares sum to 1:
+    y_ij = r_ij sqrt(1 - sum_{k<j} y_ik^2), y_ii = sqrt(1 - sum_{k<i} y_ik^2).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> from nablagrad.distributions.transforms import CorrCholeskyTransform
+        >>> y = CorrCholeskyTransform()(torch.tensor([0.5, -1.0, 2.0]))
+        >>> y.shape, torch.allclose((y * y).sum(-1), torch.ones(3))
+        (nablagrad.Size([3, 3]), True)
+    """
+
+    domain = constraints.real_vector
+    codomain = constraints.corr_cholesky
+    bijective = True
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CorrCholeskyTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x: Tensor) -> Tensor:
+        eps = float(np.finfo(x._data.dtype).eps)
+        r = vec_to_tril_matrix(ew.clamp(ew.tanh(x), -1 + eps, 1 - eps), diag=-1)
+        # the stick left before column j: prod_{k<j} sqrt(1 - r_ik^2)
+        left = ew.sqrt(1 - r * r).cumprod(-1)
+        n = r.shape[-1]
+        eye = creation.eye(n, dtype=r.dtype, device=r.device)
+        return (r + eye) * F.pad(left[..., :-1], [1, 0], value=1.0)
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        left = 1 - (y * y).cumsum(-1)
+        left = F.pad(left[..., :-1], [1, 0], value=1.0)
+        t = tril_matrix_to_vec(y, diag=-1) / ew.sqrt(tril_matrix_to_vec(left, diag=-1))
+        return (ew.log1p(t) - ew.log1p(-t)) / 2  # atanh
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        # the stick-breaking part: 1/2 sum of the log sticks left (below the diagonal), and
+        # tanh's: sum log(1 - tanh(x)^2) = -2 sum (x + softplus(-2x) - log 2)
+        left = tril_matrix_to_vec(1 - (y * y).cumsum(-1), diag=-2)
+        stick = 0.5 * ew.log(left).sum(-1)
+        tanh = -2 * (x + F.softplus(-2 * x) - math.log(2.0)).sum(-1)
+        return stick + tanh
+
+    def forward_shape(self, shape: Any) -> Any:
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        n = shape[-1]
+        d = round((0.25 + 2 * n) ** 0.5 + 0.5)
+        if d * (d - 1) // 2 != n:
+            raise ValueError("Input is not a flattend lower-diagonal number")
+        return tuple(shape[:-1]) + (d, d)
+
+    def inverse_shape(self, shape: Any) -> Any:
+        if len(shape) < 2:
+            raise ValueError("Too few dimensions on input")
+        if shape[-2] != shape[-1]:
+            raise ValueError("Input is not square")
+        d = shape[-1]
+        return tuple(shape[:-2]) + (d * (d - 1) // 2,)
+
+
+class CumulativeDistributionTransform(Transform):
+    """y = F(x), the cdf of a univariate ``distribution`` (its ``icdf`` the inverse);
+    log |dy/dx| = log p(x).  Maps the distribution onto U(0, 1) (a copula's margins).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> from nablagrad.distributions import Normal
+        >>> from nablagrad.distributions.transforms import CumulativeDistributionTransform
+        >>> CumulativeDistributionTransform(Normal(0.0, 1.0))(torch.tensor(0.0))
+        tensor(0.5000)
+    """
+
+    bijective = True
+    codomain = constraints.unit_interval
+    sign = +1
+
+    def __init__(self, distribution: Any, cache_size: int = 0) -> None:
+        super().__init__(cache_size=cache_size)
+        self.distribution = distribution
+
+    @property
+    def domain(self) -> Any:  # type: ignore[override]
+        return self.distribution.support
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return type(self)(self.distribution, cache_size=cache_size)
+
+    def _call(self, x: Tensor) -> Tensor:
+        return self.distribution.cdf(x)
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return self.distribution.icdf(y)
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        return self.distribution.log_prob(x)
