@@ -28,6 +28,7 @@ from . import (
     exponential,
     fishersnedecor,
     gamma,
+    generalized_pareto,
     geometric,
     gumbel,
     half_cauchy,
@@ -70,6 +71,7 @@ from .distribution import Distribution
 from .exponential import Exponential
 from .fishersnedecor import FisherSnedecor
 from .gamma import Gamma
+from .generalized_pareto import GeneralizedPareto
 from .geometric import Geometric
 from .gumbel import Gumbel
 from .half_cauchy import HalfCauchy
@@ -137,6 +139,7 @@ __all__ = [
     "VonMises",
     "FisherSnedecor",
     "InverseGamma",
+    "GeneralizedPareto",
     "OneHotCategoricalStraightThrough",
     "biject_to",
     "transform_to",
