@@ -721,7 +721,7 @@ class Tensor:
         return _ops.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops.sub(other, self)
+        return _ops.rsub(self, other)
 
     def __mul__(self, other: Any) -> Tensor:
         return _ops.mul(self, other)
