@@ -37,6 +37,7 @@ from . import (
     inverse_gamma,
     kl,
     kumaraswamy,
+    lkj_cholesky,
     laplace,
     logistic_normal,
     lognormal,
@@ -80,6 +81,7 @@ from .independent import Independent
 from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
 from .kumaraswamy import Kumaraswamy
+from .lkj_cholesky import LKJCholesky
 from .laplace import Laplace
 from .logistic_normal import LogisticNormal
 from .lognormal import LogNormal
@@ -140,6 +142,7 @@ __all__ = [
     "FisherSnedecor",
     "InverseGamma",
     "GeneralizedPareto",
+    "LKJCholesky",
     "OneHotCategoricalStraightThrough",
     "biject_to",
     "transform_to",
