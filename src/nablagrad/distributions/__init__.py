@@ -57,6 +57,7 @@ from . import (
     transforms,
     uniform,
     von_mises,
+    wishart,
     weibull,
 )
 from .bernoulli import Bernoulli
@@ -100,6 +101,7 @@ from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
 from .von_mises import VonMises
+from .wishart import Wishart
 from .weibull import Weibull
 
 __all__ = [
@@ -143,6 +145,7 @@ __all__ = [
     "InverseGamma",
     "GeneralizedPareto",
     "LKJCholesky",
+    "Wishart",
     "OneHotCategoricalStraightThrough",
     "biject_to",
     "transform_to",
