@@ -102,8 +102,8 @@ class OneHotCategoricalStraightThrough(OneHotCategorical):
         >>> p = torch.tensor([0.2, 0.8], requires_grad=True)
         >>> x = OneHotCategoricalStraightThrough(probs=p).rsample()
         >>> (x * torch.tensor([1.0, 2.0])).sum().backward()
-        >>> p.grad
-        tensor([1., 2.])
+        >>> p.grad  # w through the normalisation p / sum(p): w - (w . p)
+        tensor([-0.8000,  0.2000])
     """
 
     has_rsample = True
