@@ -357,3 +357,10 @@ def test_reprs_match_torch():
         assert repr(make(ng, nd)).replace("tensor(", "") == repr(make(torch, td)).replace(
             "tensor(", ""
         )
+
+
+def test_von_mises_sampler_stops_on_a_nan_concentration():
+    with np.errstate(all="ignore"):
+        d = nd.VonMises(0.0, float("nan"), validate_args=False)
+        with pytest.raises(RuntimeError, match="accepted nothing"):
+            d.sample()

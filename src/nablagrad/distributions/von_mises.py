@@ -133,7 +133,14 @@ class VonMises(Distribution):
             r = self._proposal_r(k)
             x = creation.zeros(shape, dtype=np.float64, device=self.loc.device)
             done = creation.zeros(shape, dtype=np.bool_, device=self.loc.device)
+            rounds = 0
             while not bool(done.all()):
+                rounds += 1
+                if rounds > 1000:  # each round accepts with probability > 1/2 for valid k
+                    raise RuntimeError(
+                        "VonMises.sample: the rejection sampler accepted nothing in 1000 "
+                        "rounds; is the concentration finite and positive?"
+                    )
                 u1, u2, u3 = creation.rand((3,) + shape, dtype=np.float64).unbind(0)
                 z = ew.cos(math.pi * u1)
                 f = (1 + r * z) / (r + z)
