@@ -572,6 +572,175 @@ triu trunc var vdot vstack where xlogy
 """
 _add_out_keyword()
 
+
+# torch's keyword names for the first arguments (``torch.abs(input=x)``, ``torch.mm(input=a,
+# mat2=b)``): per line a function, then ``ours:torch's`` for each renamed parameter (several
+# torch names after commas where torch's overloads name it differently).  The list is checked
+# against torch's signatures by tests/meta/test_signatures.py.
+def _add_torch_keywords() -> None:
+    wrapped: dict[tuple, object] = {}
+    g = globals()
+    for line in _TORCH_KEYWORDS.strip().splitlines():
+        name, *pairs = line.split()
+        names = {ours: tuple(th.split(",")) for ours, th in (pr.split(":") for pr in pairs)}
+        key = (id(g[name]), line.partition(" ")[2])
+        if key not in wrapped:
+            wrapped[key] = _validate.torch_keywords(g[name], names)
+        g[name] = wrapped[key]
+
+
+_TORCH_KEYWORDS = """
+abs x:input
+absolute x:input
+acos x:input
+acosh x:input
+add a:input b:other
+all x:input
+allclose a:input b:other
+amax x:input
+amin x:input
+any x:input
+arccos x:input
+arccosh x:input
+arcsin x:input
+arcsinh x:input
+arctan x:input
+arctanh x:input
+argmax x:input
+argmin x:input
+asin x:input
+asinh x:input
+atan x:input
+atanh x:input
+bitwise_not x:input
+bmm a:input b:mat2
+broadcast_to x:input shape:size
+ceil x:input
+cholesky_inverse L:input
+cholesky_solve B:input L:input2
+chunk x:input
+clamp x:input
+clip x:input
+cos x:input
+cosh x:input
+count_nonzero x:input
+cumsum x:input
+deg2rad x:input
+det A:input
+digamma x:input
+div a:input b:other
+divide a:input b:other
+dot a:input b:tensor
+dsplit indices_or_sections:sections,indices
+equal a:input b:other
+erf x:input
+erfc x:input
+erfinv x:input
+exp x:input
+exp2 x:input
+expm1 x:input
+fix x:input
+flatten x:input
+flip x:input
+floor x:input
+floor_divide a:input b:other
+frac x:input
+gather x:input
+ge a:input b:other
+ger a:input b:vec2
+greater a:input b:other
+gt a:input b:other
+hsplit indices_or_sections:sections,indices
+index_select x:input
+is_floating_point x:input
+isclose a:input b:other
+isfinite x:input
+isinf x:input
+isnan x:input
+le a:input b:other
+lerp start:input
+less a:input b:other
+lgamma x:input
+log x:input
+log10 x:input
+log1p x:input
+log2 x:input
+log_softmax x:input
+logical_and a:input b:other
+logical_not x:input
+logical_or a:input b:other
+logical_xor a:input b:other
+logit x:input
+logsumexp x:input
+lt a:input b:other
+lu_solve b:input
+masked_fill x:input
+masked_select x:input
+matmul a:input b:other
+matrix_exp A:input
+matrix_power A:input
+max x:input
+maximum a:input b:other
+mean x:input
+min x:input
+minimum a:input b:other
+mm a:input b:mat2
+moveaxis x:input
+movedim x:input
+mul a:input b:other
+multinomial probs:input
+multiply a:input b:other
+mv a:input v:vec
+narrow x:input
+neg x:input
+negative x:input
+numel x:input
+outer a:input b:vec2
+permute x:input
+polygamma x:input
+pow a:input b:exponent
+prod x:input
+rad2deg x:input
+reciprocal x:input
+relu x:input
+relu_ self:input
+remainder a:input b:other
+reshape x:input
+round x:input
+rsqrt x:input
+scatter x:input
+sgn x:input
+sigmoid x:input
+sign x:input
+sin x:input
+sinc x:input
+sinh x:input
+slogdet A:input
+softmax x:input
+sqrt x:input
+square x:input
+squeeze x:input
+std x:input
+sub a:input b:other
+subtract a:input b:other
+sum x:input
+swapdims x:input
+t x:input
+tan x:input
+tanh x:input
+tensor_split indices_or_sections:sections,indices,tensor_indices_or_sections
+transpose x:input
+true_divide a:input b:other
+trunc x:input
+unbind x:input
+unflatten x:input
+unsqueeze x:input
+var x:input
+vsplit indices_or_sections:sections,indices
+where cond:condition a:input b:other
+"""
+_add_torch_keywords()
+
 # Applications load when first used (``nablagrad.text``), so ``import nablagrad`` stays light and
 # the core never imports them: one name per line, so that new ones merge cleanly.
 _LAZY_SUBPACKAGES = {

@@ -437,8 +437,14 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
 
 
 @_validate.numpy_names
-def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
-    """out[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather)."""
+def gather(x: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """out[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather).  ``sparse_grad=True``
+    (torch's sparse gradient for ``x``) is not supported: the gradient is always dense."""
+    if sparse_grad:
+        raise NotImplementedError(
+            "gather(): sparse_grad=True is not supported (nablagrad gives gather a dense "
+            "gradient): call gather without sparse_grad"
+        )
     if index._data.dtype.kind not in "iu":
         raise TypeError(f"gather(): index must be an integer tensor, got {index.dtype}")
     if index.ndim != x.ndim:
