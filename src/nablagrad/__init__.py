@@ -500,13 +500,13 @@ def count_nonzero(x: Tensor, dim: object = None) -> Tensor:
 
 
 @_validate.numpy_names
-def softmax(x: Tensor, dim: int) -> Tensor:
-    return x.softmax(dim)
+def softmax(x: Tensor, dim: int, dtype: object = None) -> Tensor:  # noqa: F811
+    return x.softmax(dim, dtype)
 
 
 @_validate.numpy_names
-def log_softmax(x: Tensor, dim: int) -> Tensor:
-    return x.log_softmax(dim)
+def log_softmax(x: Tensor, dim: int, dtype: object = None) -> Tensor:  # noqa: F811
+    return x.log_softmax(dim, dtype)
 
 
 # Subpackages (one line each, so that new ones merge cleanly).
@@ -567,8 +567,8 @@ logaddexp logaddexp2 logcumsumexp logical_and logical_not logical_or logical_xor
 lt masked_select matmul max maximum mean min minimum mm mode msort mul multiply mv mvlgamma
 nan_to_num nanmean nanquantile ne neg negative nextafter nonzero norm outer polygamma pow
 quantile rad2deg reciprocal remainder renorm round row_stack rsqrt searchsorted sgn sigmoid sign
-signbit sin sinc sinh sort sqrt square stack std sub subtract take_along_dim tan tanh topk tril
-triu trunc var vdot vstack where xlogy
+signbit sin sinc sinh sort sqrt square stack std sub subtract take_along_dim tan tanh tensordot
+topk tril triu trunc var vdot vstack where xlogy
 """
 _add_out_keyword()
 
@@ -590,39 +590,23 @@ def _add_torch_keywords() -> None:
 
 
 _TORCH_KEYWORDS = """
-abs x:input
-absolute x:input
-acos x:input
-acosh x:input
 add a:input b:other
 all x:input
 allclose a:input b:other
 amax x:input
 amin x:input
 any x:input
-arccos x:input
-arccosh x:input
-arcsin x:input
-arcsinh x:input
-arctan x:input
-arctanh x:input
 argmax x:input
 argmin x:input
-asin x:input
-asinh x:input
-atan x:input
-atanh x:input
+bernoulli p:input
 bitwise_not x:input
 bmm a:input b:mat2
-broadcast_to x:input shape:size
-ceil x:input
+broadcast_to x:input
 cholesky_inverse L:input
 cholesky_solve B:input L:input2
 chunk x:input
 clamp x:input
 clip x:input
-cos x:input
-cosh x:input
 count_nonzero x:input
 cumsum x:input
 deg2rad x:input
@@ -631,18 +615,11 @@ digamma x:input
 div a:input b:other
 divide a:input b:other
 dot a:input b:tensor
-dsplit indices_or_sections:sections,indices
+eq a:input b:other
 equal a:input b:other
-erf x:input
-erfc x:input
-erfinv x:input
-exp x:input
 exp2 x:input
-expm1 x:input
-fix x:input
 flatten x:input
 flip x:input
-floor x:input
 floor_divide a:input b:other
 frac x:input
 gather x:input
@@ -650,7 +627,6 @@ ge a:input b:other
 ger a:input b:vec2
 greater a:input b:other
 gt a:input b:other
-hsplit indices_or_sections:sections,indices
 index_select x:input
 is_floating_point x:input
 isclose a:input b:other
@@ -660,10 +636,7 @@ isnan x:input
 le a:input b:other
 lerp start:input
 less a:input b:other
-lgamma x:input
-log x:input
 log10 x:input
-log1p x:input
 log2 x:input
 log_softmax x:input
 logical_and a:input b:other
@@ -680,20 +653,16 @@ matmul a:input b:other
 matrix_exp A:input
 matrix_power A:input
 max x:input
-maximum a:input b:other
 mean x:input
 min x:input
-minimum a:input b:other
 mm a:input b:mat2
 moveaxis x:input
 movedim x:input
-mul a:input b:other
 multinomial probs:input
-multiply a:input b:other
 mv a:input v:vec
 narrow x:input
-neg x:input
-negative x:input
+ne a:input b:other
+norm x:input
 numel x:input
 outer a:input b:vec2
 permute x:input
@@ -702,22 +671,18 @@ pow a:input b:exponent
 prod x:input
 rad2deg x:input
 reciprocal x:input
-relu x:input
 relu_ self:input
 remainder a:input b:other
 reshape x:input
 round x:input
 rsqrt x:input
 scatter x:input
-sgn x:input
-sigmoid x:input
-sign x:input
-sin x:input
+set_default_device d:device
+set_rng_state state:new_state
 sinc x:input
-sinh x:input
 slogdet A:input
 softmax x:input
-sqrt x:input
+split x:tensor
 square x:input
 squeeze x:input
 std x:input
@@ -727,16 +692,12 @@ sum x:input
 swapdims x:input
 t x:input
 tan x:input
-tanh x:input
-tensor_split indices_or_sections:sections,indices,tensor_indices_or_sections
 transpose x:input
 true_divide a:input b:other
-trunc x:input
 unbind x:input
 unflatten x:input
 unsqueeze x:input
 var x:input
-vsplit indices_or_sections:sections,indices
 where cond:condition a:input b:other
 """
 _add_torch_keywords()

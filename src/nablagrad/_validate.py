@@ -91,6 +91,7 @@ def torch_keywords(fn: Callable[_P, _R], names: dict[str, tuple[str, ...]]) -> C
         p.replace(name=names[p.name][0]) if p.name in names else p for p in sig.parameters.values()
     ]
     wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__torch_keywords__ = alias  # type: ignore[attr-defined]
     return wrapper
 
 

@@ -1193,6 +1193,8 @@ class Tensor:
         return _ops.repeat(self, *args, **kwargs)
 
     def split(self, *args: Any, **kwargs: Any) -> Any:
+        if "split_size" in kwargs:  # torch's name for the method's first argument
+            kwargs["split_size_or_sections"] = kwargs.pop("split_size")
         return _ops.split(self, *args, **kwargs)
 
     def chunk(self, *args: Any, **kwargs: Any) -> Any:
@@ -1216,13 +1218,13 @@ class Tensor:
     def t(self) -> Tensor:
         return _ops.t(self)
 
-    def view(self, *args: Any, **kwargs: Any) -> Tensor:
+    def view(self, *args: Any, size: Any = None, dtype: Any = None) -> Tensor:
         """``view(shape)`` reshapes; ``view(dtype)`` reinterprets the bits (no gradient)."""
         if len(args) == 1 and isinstance(args[0], backend.dtype):
             return self._view_as_dtype(args[0])
-        if "dtype" in kwargs and not args:
-            return self._view_as_dtype(kwargs["dtype"])
-        return _ops.reshape(self, *args, **kwargs)
+        if dtype is not None and not args and size is None:
+            return self._view_as_dtype(dtype)
+        return _ops.reshape(self, *args, shape=size)
 
     def _view_as_dtype(self, dtype: backend.dtype) -> Tensor:
         # torch records no gradient through view(dtype), even to the same dtype
@@ -2381,7 +2383,11 @@ class Tensor:
     def narrow_copy(self, dim: int, start: int, length: int) -> Tensor:
         return _ops.narrow_copy(self, dim, start, length)
 
-    def resize_(self, *sizes: Any, memory_format: Any = None) -> Tensor:
+    def resize_(self, *sizes: Any, size: Any = None, memory_format: Any = None) -> Tensor:
+        if size is not None:
+            if sizes:
+                raise TypeError("resize_() got the sizes both positionally and as size=: pass one")
+            sizes = (size,)
         return _ops.resize_(self, *sizes)
 
     def resize_as_(self, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
