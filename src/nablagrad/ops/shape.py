@@ -487,11 +487,17 @@ def flip(x: Tensor, dims: Any) -> Tensor:
     return Flip.apply(x, axes=axes)
 
 
-def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+def pad(
+    input: Tensor,  # noqa: A002 (torch's name)
+    pad: Any,
+    mode: str = "constant",
+    value: float | None = None,
+) -> Tensor:
     """torch.nn.functional.pad: ``pad`` lists (left, right) widths from the last dim backwards.
 
     Modes: ``constant`` (negative widths crop), ``reflect``, ``replicate``, ``circular``.
     """
+    x = input
     if not isinstance(pad, (tuple, list)) or not all(_validate.is_int(p) for p in pad):
         raise TypeError(f"pad(): argument 'pad' must be a tuple of ints, got {pad!r}")
     pad = tuple(int(p) for p in pad)
