@@ -651,29 +651,32 @@ class Tensor:
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(dtype=other.dtype)
 
-    def float(self, memory_format: Any = None) -> Tensor:
+    def float(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(dtype=np.float32, memory_format=memory_format)
 
-    def double(self, memory_format: Any = None) -> Tensor:
+    def double(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(dtype=np.float64, memory_format=memory_format)
 
-    def half(self, memory_format: Any = None) -> Tensor:
+    def half(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(dtype=np.float16, memory_format=memory_format)
 
-    def long(self, memory_format: Any = None) -> Tensor:
+    def long(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(dtype=np.int64, memory_format=memory_format)
 
-    def int(self, memory_format: Any = None) -> Tensor:
+    def int(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(dtype=np.int32, memory_format=memory_format)
 
-    def bool(self, memory_format: Any = None) -> Tensor:
+    def bool(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(dtype=np.bool_, memory_format=memory_format)
 
-    def cpu(self, memory_format: Any = None) -> Tensor:
+    def cpu(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(device="cpu", memory_format=memory_format)
 
     def cuda(
-        self, device: Any = None, non_blocking: bool = False, memory_format: Any = None
+        self,
+        device: Any = None,
+        non_blocking: bool = False,
+        memory_format: Any = backend.preserve_format,
     ) -> Tensor:
         device = "cuda" if device is None else f"cuda:{int(device)}"
         return self.to(device=device, non_blocking=non_blocking, memory_format=memory_format)
@@ -1192,10 +1195,9 @@ class Tensor:
     def repeat(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.repeat(self, *args, **kwargs)
 
-    def split(self, *args: Any, **kwargs: Any) -> Any:
-        if "split_size" in kwargs:  # torch's name for the method's first argument
-            kwargs["split_size_or_sections"] = kwargs.pop("split_size")
-        return _ops.split(self, *args, **kwargs)
+    @_validate.numpy_names
+    def split(self, split_size: Any, dim: int = 0) -> Any:
+        return _ops.split(self, split_size, dim)
 
     def chunk(self, *args: Any, **kwargs: Any) -> Any:
         return _ops.chunk(self, *args, **kwargs)
@@ -2252,13 +2254,13 @@ class Tensor:
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[dim]
 
-    def short(self, memory_format: Any = None) -> Tensor:
+    def short(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(dtype=backend.int16, memory_format=memory_format)
 
-    def byte(self, memory_format: Any = None) -> Tensor:
+    def byte(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(dtype=backend.uint8, memory_format=memory_format)
 
-    def char(self, memory_format: Any = None) -> Tensor:
+    def char(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(dtype=backend.int8, memory_format=memory_format)
 
     # -- sparse COO layout (nablagrad.ops.sparse; ``_data`` is a ``COOArray``) -----------------
