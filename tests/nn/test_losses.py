@@ -192,9 +192,9 @@ def test_nll_loss(reduction, weighted, ignore):
     t[0] = 0
     w = rng.uniform(0.5, 2, 5).astype(np.float32)
     check_op(
-        lambda a, b: nn.NLLLoss(
-            ng.tensor(w) if weighted else None, None, ignore, None, reduction
-        )(a, b),
+        lambda a, b: nn.NLLLoss(ng.tensor(w) if weighted else None, None, ignore, None, reduction)(
+            a, b
+        ),
         lambda a, b: torch.nn.NLLLoss(
             torch.from_numpy(w) if weighted else None, None, ignore, None, reduction
         )(a, b),
