@@ -166,7 +166,9 @@ def _to_torch_pad(widths: tuple) -> tuple:
 
 def reshape(x: Tensor, *sizes: Any, shape: Any = None) -> Tensor:
     """Same elements in a new shape; one entry may be -1 (inferred)."""
-    shape = _shape_args(_sizes_or_keyword(sizes, shape, "shape", "reshape"))
+    if shape is not None:  # torch.reshape(x, shape=...)
+        sizes = _sizes_or_keyword(sizes, shape, "shape", "reshape")
+    shape = _shape_args(sizes)
     n = x._data.size
     if shape.count(-1) > 1:
         raise RuntimeError(f"reshape: only one dimension can be inferred (-1), got {list(shape)}")
@@ -220,7 +222,9 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 
 def permute(x: Tensor, *args: Any, dims: Any = None) -> Tensor:
-    dims = _shape_args(_sizes_or_keyword(args, dims, "dims", "permute"))
+    if dims is not None:
+        args = _sizes_or_keyword(args, dims, "dims", "permute")
+    dims = _shape_args(args)
     axes = tuple(_validate.dim(d, x.ndim, "dims", "permute") for d in dims)
     if sorted(axes) != list(range(x.ndim)):
         raise RuntimeError(
@@ -282,7 +286,9 @@ def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
 def expand(x: Tensor, *sizes: Any, size: Any = None, implicit: bool = False) -> Tensor:
     """View with size-1 dimensions stretched to ``sizes`` (-1 keeps a dimension); torch's
     ``implicit`` only marks expansions it made itself and changes nothing."""
-    sizes = _shape_args(_sizes_or_keyword(sizes, size, "size", "expand"))
+    if size is not None:
+        sizes = _sizes_or_keyword(sizes, size, "size", "expand")
+    sizes = _shape_args(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
         raise RuntimeError(
@@ -330,7 +336,9 @@ def broadcast_tensors(*tensors: Tensor) -> tuple:
 
 def repeat(x: Tensor, *sizes: Any, repeats: Any = None) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along each dimension (torch's ``repeat``)."""
-    sizes = _shape_args(_sizes_or_keyword(sizes, repeats, "repeats", "repeat"))
+    if repeats is not None:
+        sizes = _sizes_or_keyword(sizes, repeats, "repeats", "repeat")
+    sizes = _shape_args(sizes)
     if len(sizes) < x.ndim:
         raise RuntimeError(
             "Number of dimensions of repeat dims can not be smaller than number of dimensions "
