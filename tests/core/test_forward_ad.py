@@ -90,7 +90,12 @@ CASES = {
     ),
     "clamp": (lambda x: x.clamp(-0.5, 0.5), lambda x: x.clamp(-0.5, 0.5), [(10,)], None),
     "sum_dim": (lambda x: x.sum(1), lambda x: x.sum(1), [(3, 4)], None),
-    "mean_keepdim": (lambda x: x.mean(0, keepdim=True), lambda x: x.mean(0, keepdim=True), [(3, 4)], None),
+    "mean_keepdim": (
+        lambda x: x.mean(0, keepdim=True),
+        lambda x: x.mean(0, keepdim=True),
+        [(3, 4)],
+        None,
+    ),
     "var": (lambda x: x.var(1), lambda x: x.var(1), [(3, 5)], None),
     "std": (lambda x: x.std(), lambda x: x.std(), [(3, 5)], None),
     "amax": (lambda x: x.amax(1), lambda x: x.amax(1), [(3, 5)], None),
@@ -130,7 +135,12 @@ CASES = {
         [(6, 4)],
         None,
     ),
-    "transpose_view": (lambda x: x.transpose(0, 1).view(-1) if False else x.t().reshape(-1), lambda x: x.t().reshape(-1), [(3, 4)], None),
+    "transpose_view": (
+        lambda x: x.transpose(0, 1).view(-1) if False else x.t().reshape(-1),
+        lambda x: x.t().reshape(-1),
+        [(3, 4)],
+        None,
+    ),
     "squeeze_unsqueeze": (
         lambda x: x.unsqueeze(0).squeeze(1),
         lambda x: x.unsqueeze(0).squeeze(1),
@@ -172,8 +182,18 @@ CASES = {
         [(2, 3, 8), (4, 3, 3)],
         None,
     ),
-    "max_pool2d": (lambda x: F.max_pool2d(x, 2), lambda x: TF.max_pool2d(x, 2), [(2, 3, 6, 6)], None),
-    "avg_pool2d": (lambda x: F.avg_pool2d(x, 2), lambda x: TF.avg_pool2d(x, 2), [(2, 3, 6, 6)], None),
+    "max_pool2d": (
+        lambda x: F.max_pool2d(x, 2),
+        lambda x: TF.max_pool2d(x, 2),
+        [(2, 3, 6, 6)],
+        None,
+    ),
+    "avg_pool2d": (
+        lambda x: F.avg_pool2d(x, 2),
+        lambda x: TF.avg_pool2d(x, 2),
+        [(2, 3, 6, 6)],
+        None,
+    ),
     "adaptive_avg_pool2d": (
         lambda x: F.adaptive_avg_pool2d(x, 1),
         lambda x: TF.adaptive_avg_pool2d(x, 1),
@@ -228,19 +248,33 @@ def test_mlp_jvp_matches_torch():
         ng.nn.Linear(5, 16), ng.nn.Tanh(), ng.nn.Linear(16, 8), ng.nn.ReLU(), ng.nn.Linear(8, 3)
     )
     tmodel = torch.nn.Sequential(
-        torch.nn.Linear(5, 16), torch.nn.Tanh(), torch.nn.Linear(16, 8), torch.nn.ReLU(),
+        torch.nn.Linear(5, 16),
+        torch.nn.Tanh(),
+        torch.nn.Linear(16, 8),
+        torch.nn.ReLU(),
         torch.nn.Linear(8, 3),
     )
     tmodel.load_state_dict({k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()})
     with torch.no_grad():
-        check_jvp(lambda x: F.log_softmax(model(x), 1), lambda x: TF.log_softmax(tmodel(x), 1),
-                  [(4, 5)], tol=1e-3)
+        check_jvp(
+            lambda x: F.log_softmax(model(x), 1),
+            lambda x: TF.log_softmax(tmodel(x), 1),
+            [(4, 5)],
+            tol=1e-3,
+        )
 
 
 def _cnn(nn):
     return nn.Sequential(
-        nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(4, 6, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(6, 3),
+        nn.Conv2d(2, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(4, 6, 3),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(6, 3),
     )
 
 
@@ -258,7 +292,9 @@ def test_cnn_jvp_matches_torch(train):
     np.testing.assert_allclose(p_ng, p_t, atol=1e-3, rtol=1e-3)
     np.testing.assert_allclose(t_ng, t_t, atol=1e-3, rtol=1e-3)
     # the running statistics are updated from the primal only, as torch's
-    np.testing.assert_allclose(model[1].running_mean.numpy(), tmodel[1].running_mean.numpy(), atol=1e-5)
+    np.testing.assert_allclose(
+        model[1].running_mean.numpy(), tmodel[1].running_mean.numpy(), atol=1e-5
+    )
     assert fwAD.unpack_dual(model[1].running_mean).tangent is None
 
 
@@ -416,3 +452,48 @@ def test_unsupported_op_raises_naming_it():
         d = fwAD.make_dual(ng.randn(3), ng.randn(3))
         with pytest.raises(NotImplementedError, match="Opaque"):
             Opaque.apply(d)
+
+
+def test_custom_function_uses_its_jvp_as_torch():
+    def make(base):
+        class Mul(base):
+            @staticmethod
+            def forward(ctx, x, y):
+                ctx.save_for_forward(x, y)
+                return x * y, x + 1
+
+            @staticmethod
+            def jvp(ctx, xt, yt):
+                x, y = ctx.saved_tensors
+                return xt * y + x * yt, xt
+
+            @staticmethod
+            def backward(ctx, g, g2):
+                return g, g
+
+        class NoJvp(base):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return 2 * g
+
+        return Mul, NoJvp
+
+    xs, vs = _inputs([(3,), (3,)], 4)
+    results = []
+    for mod, tensor, base in (
+        (fwAD, ng.tensor, ng.autograd.Function),
+        (tfw, torch.tensor, torch.autograd.Function),
+    ):
+        Mul, NoJvp = make(base)
+        with mod.dual_level():
+            d = mod.make_dual(tensor(xs[0]), tensor(vs[0]))
+            a, b = Mul.apply(d, tensor(xs[1]))  # the plain input's tangent is zeros
+            results.append([mod.unpack_dual(t).tangent.numpy() for t in (a, b)])
+            with pytest.raises(NotImplementedError, match="jvp"):
+                NoJvp.apply(d)
+    for g, w in zip(*results):
+        np.testing.assert_allclose(g, w, atol=1e-6)

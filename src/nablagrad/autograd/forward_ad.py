@@ -424,8 +424,67 @@ def _setitem_hook(setitem: Any, x: Tensor, index: Any, value: Any) -> bool:
     return True
 
 
+def _custom_hook(cls: type, args: tuple, kwargs: dict) -> tuple | None:
+    """A torch-style custom ``Function`` applied to a dual argument: forward on the primals,
+    then the Function's ``jvp(ctx, *tangents)`` (zeros for tensor arguments that are not dual,
+    ``ctx.saved_tensors`` reads what ``save_for_forward`` kept), as torch does."""
+    if _busy or not (
+        any(_has_tangent(a) for a in args) or any(_has_tangent(a) for a in kwargs.values())
+    ):
+        return None
+    from .custom import _node_class, apply_with
+
+    jvp = getattr(cls, "jvp", None)
+    if jvp is None:
+        raise NotImplementedError(
+            f"{cls.__name__}: You must implement the jvp function for custom autograd.Function "
+            "to use it with forward mode AD (a staticmethod jvp(ctx, *input_tangents) returning "
+            "one tangent per output)."
+        )
+    tangents = []
+    for a in args:
+        if isinstance(a, Tensor):
+            t = _tangent_of(a, cls.__name__)
+            if t is None:
+                t = Tensor._wrap(backend.get_array_module(a._data).zeros_like(a._data))
+            tangents.append(t)
+    ctx = _node_class(cls)()
+    outputs = _quiet(lambda: apply_with(ctx, cls, args, kwargs))
+    saved_backward = ctx._saved
+    forward_saved = ctx.__dict__.get("_saved_forward")
+    if forward_saved is not None:
+        ctx._saved = forward_saved
+    try:
+        out_tangents = _quiet(lambda: jvp(ctx, *tangents))
+    finally:
+        ctx._saved = saved_backward
+    single = not isinstance(outputs, tuple)
+    outs = (outputs,) if single else outputs
+    if not isinstance(out_tangents, tuple):
+        out_tangents = (out_tangents,)
+    if len(out_tangents) != len(outs):
+        raise RuntimeError(
+            f"{cls.__name__}.jvp returned {len(out_tangents)} tangents for {len(outs)} outputs "
+            "(return one per output, None for an output without tangent)"
+        )
+    for o, t in zip(outs, out_tangents):
+        if t is None or not isinstance(o, Tensor) or not _is_float(o):
+            continue
+        if tuple(t.shape) != tuple(o.shape):
+            raise RuntimeError(
+                f"{cls.__name__}.jvp returned a tangent of shape {tuple(t.shape)} for an output "
+                f"of shape {tuple(o.shape)}: they must match"
+            )
+        o.__dict__.pop(_KEY, None)
+        _attach(o, t)
+    return (outputs,)
+
+
 def _set_inplace_hooks(inplace: Any, setitem: Any) -> None:
-    from ..ops import index, inplace as inplace_mod
+    from ..ops import index
+    from ..ops import inplace as inplace_mod
+    from . import custom
 
     inplace_mod._dual_hook = inplace
     index._dual_hook = setitem
+    custom._dual_hook = None if inplace is None else _custom_hook
