@@ -53,6 +53,7 @@ _KEY = "_fw_tangent"  # a dual tensor's __dict__ entry: (tangent, version of its
 _level: int | None = None  # the active level (torch numbers it 0), None outside one
 _busy = False  # set while a tangent is computed: the primitives that run then carry none
 _duals: list = []  # weak references to the tensors given a tangent at this level
+_prune_at = 4096  # prune _duals of dead references when it grows past this
 
 
 class UnpackedDualTensor(NamedTuple):
@@ -242,8 +243,12 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
 
 
 def _attach(t: Tensor, tangent: Tensor) -> None:
+    global _prune_at
     t.__dict__[_KEY] = (tangent, t._version)
     _duals.append(weakref.ref(t))
+    if len(_duals) > _prune_at:  # a long loop inside one level: drop the dead references
+        _duals[:] = [r for r in _duals if r() is not None]
+        _prune_at = max(4096, 2 * len(_duals))
 
 
 def _tangent_of(t: Tensor, op: str) -> Tensor | None:
