@@ -293,8 +293,8 @@ def nested_sequence(data: Any, fn: str = "tensor") -> None:
         if isinstance(x, (list, tuple)):
             if len(expect) <= depth:
                 expect.append(len(x))
-            elif expect[depth] is None:
-                raise ValueError(
+            elif expect[depth] is None:  # (torch: TypeError "must be real number")
+                raise TypeError(
                     f"{fn}(): expected a number at dim {depth} (got a sequence of length "
                     f"{len(x)}): nested lists must be rectangular"
                 )
@@ -307,8 +307,8 @@ def nested_sequence(data: Any, fn: str = "tensor") -> None:
                 walk(v, depth + 1, expect)
         else:
             if len(expect) > depth:
-                if expect[depth] is not None:
-                    raise ValueError(
+                if expect[depth] is not None:  # (torch: TypeError "not a sequence")
+                    raise TypeError(
                         f"{fn}(): expected sequence of length {expect[depth]} at dim {depth} "
                         f"(got a {type(x).__name__}): nested lists must be rectangular"
                     )

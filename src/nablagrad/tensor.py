@@ -71,8 +71,54 @@ class Size(tuple):
         return f"nablagrad.Size({list(self)})"
 
 
+def _leaf_types(data: list | tuple) -> set:
+    """The types of the leaves of nested lists/tuples (one ``map(type, ...)`` per container)."""
+    types: set = set()
+    stack = [data]
+    while stack:
+        seq = stack.pop()
+        found = set(map(type, seq))
+        if list in found or tuple in found:
+            stack.extend(v for v in seq if isinstance(v, (list, tuple)))
+            found -= {list, tuple}
+        types |= found
+    return types
+
+
+def _numpy_scalar_dtype(types: set) -> Any:
+    """torch.tensor's dtype for leaves that include NumPy scalars: each leaf has its own dtype
+    (a NumPy scalar its own, a Python float the default float, an int int64) and they promote
+    by category: the widest float if any, else the promoted integers, else bool
+    (``tensor([1.0, np.float64(2)])`` is float64, ``tensor([np.uint8(3)])`` uint8).  None when
+    a leaf is not a number."""
+    dtypes = []
+    for t in types:
+        if t is bool:
+            dtypes.append(np.dtype(np.bool_))
+        elif t is int:
+            dtypes.append(np.dtype(np.int64))
+        elif t is float:
+            dtypes.append(np.dtype(backend.default_float_np()))
+        elif issubclass(t, np.generic) and np.dtype(t).kind in "biuf":
+            dtypes.append(np.dtype(t))
+        else:
+            return None
+    for kinds in ("f", "iu", "b"):
+        picked = [d for d in dtypes if d.kind in kinds]
+        if picked:
+            return np.result_type(*picked)
+    return None
+
+
 def infer_np_dtype(data: Any) -> Any:
-    """torch.tensor's dtype inference for Python data: bool, int64 or the default float."""
+    """torch.tensor's dtype inference for Python data: bool, int64 or the default float (NumPy
+    scalars among the values keep their own dtypes: ``_numpy_scalar_dtype``)."""
+    if isinstance(data, (list, tuple)) and data:
+        types = _leaf_types(data)
+        if not types <= {float, int, bool}:
+            special = _numpy_scalar_dtype(types)
+            if special is not None:
+                return special
     flat = data
     while isinstance(flat, (list, tuple)) and flat:
         flat = flat[0]
@@ -721,7 +767,7 @@ class Tensor:
         return _ops.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops.sub(other, self)
+        return _ops.rsub(self, other)
 
     def __mul__(self, other: Any) -> Tensor:
         return _ops.mul(self, other)

@@ -17,6 +17,8 @@ def _f(L):
 CASES = {
     "add": lambda L, x: x + x,
     "mul": lambda L, x: x * 2,
+    "rsub": lambda L, x: 1 - x,
+    "torch.rsub": lambda L, x: L.rsub(x, 2.0, alpha=3),
     "sum": lambda L, x: x.sum(),
     "sum(dim)": lambda L, x: x.sum(0),
     "sum(keepdim)": lambda L, x: x.sum(1, keepdim=True),

@@ -69,6 +69,9 @@ def test_mlp_with_every_activation(tmp_path):
         nn.SiLU(),
         nn.Mish(),
         nn.Hardtanh(-0.5, 0.5),
+        nn.Hardswish(),
+        nn.Hardsigmoid(),
+        nn.ReLU6(),
     ]
     layers = []
     for a in acts:
@@ -87,6 +90,7 @@ def test_mlp_with_every_activation(tmp_path):
         "Erf",
         "Softplus",
         "Clip",
+        "HardSigmoid",
         "LogSoftmax",
     } <= types
     assert "Dropout" not in types  # eval mode: identity
@@ -209,6 +213,7 @@ class Functional(nn.Module):
         z = torch.cat([a * self.scale + 1, (b - a).abs().sqrt(), torch.exp(-(b**2))], dim=1)
         z = self.norm(z[:, :12]) + z[:, 12:24].mean(dim=1, keepdim=True) / 2
         z = z.clamp(-2, 2) + torch.maximum(z, torch.zeros(1)) + z.sum(1, keepdim=True) ** 2
+        z = (1 - z).clamp(z * 0 - 1.5, z * 0 + 1.5)  # rsub; clamp with tensor bounds
         w = F.pad(z[:, None, :], (1, 2)).squeeze(1)
         return F.softmax(w.unsqueeze(-1).expand(-1, -1, 3).permute(0, 2, 1), dim=-1)
 

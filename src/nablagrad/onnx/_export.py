@@ -129,7 +129,7 @@ def _shape(e: _Emitter, vid: int) -> tuple:
     return tuple(e.g.values[vid].shape)
 
 
-_BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow",
+_BINARY = {"Add": "Add", "Sub": "Sub", "Rsub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow",
            "Maximum": "Max", "Minimum": "Min", "MatMul": "MatMul"}  # fmt: skip
 _UNARY = {"Neg": "Neg", "Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Abs": "Abs", "Sign": "Sign",
           "Sin": "Sin", "Cos": "Cos", "Tanh": "Tanh", "Sigmoid": "Sigmoid", "Relu": "Relu",
@@ -176,6 +176,28 @@ def _clamp(e: _Emitter, n: Node) -> list[str]:
         if isinstance(n.attrs.get(k), Tensor):
             raise UnsupportedOperatorError("ONNX export: clamp with tensor bounds is not supported")
     return _clip(e, n, n.attrs.get("lo"), n.attrs.get("hi"))
+
+
+@_converter("ClampTensor")
+def _clamp_tensor(e: _Emitter, n: Node) -> list[str]:
+    x, *bounds = _ins(e, n)
+    if n.attrs.get("lo"):
+        x = e.op1("Max", [x, bounds[0]])
+    if n.attrs.get("hi"):
+        x = e.op1("Min", [x, bounds[-1]])
+    return [x]
+
+
+@_converter("Hardsigmoid")
+def _hardsigmoid(e: _Emitter, n: Node) -> list[str]:
+    return e.op("HardSigmoid", _ins(e, n), alpha=1.0 / 6, beta=0.5)
+
+
+@_converter("Hardswish")
+def _hardswish(e: _Emitter, n: Node) -> list[str]:
+    # x * hardsigmoid(x): ONNX's HardSwish needs opset 14, this works from 13
+    (x,) = _ins(e, n)
+    return e.op("Mul", [x, e.op1("HardSigmoid", [x], alpha=1.0 / 6, beta=0.5)])
 
 
 @_converter("Hardtanh")

@@ -190,6 +190,15 @@ Sqrt, Abs = map(_cls, ("sqrt", "abs"))
 Sign, Floor, Ceil, Trunc, Round = map(_cls, ("sign", "floor", "ceil", "trunc", "round"))
 Sin, Cos, Tanh, Sigmoid, Relu = map(_cls, ("sin", "cos", "tanh", "sigmoid", "relu"))
 Add, Sub, Mul, Div, Pow = map(_cls, ("add", "sub", "mul", "div", "pow"))
+
+
+class Rsub(Sub):  # type: ignore[valid-type,misc]
+    """``other - input`` as ``torch.rsub`` and ``number - tensor`` record it: Sub's formula
+    with torch's node name."""
+
+    name = "RsubBackward1"
+
+
 Maximum, Minimum = map(_cls, ("maximum", "minimum"))
 Sinh, Cosh, Asin, Acos, Atan, Asinh = map(_cls, ("sinh", "cosh", "asin", "acos", "atan", "asinh"))
 Acosh, Atanh, Erf, Erfc, Erfinv, Lgamma = map(
@@ -393,7 +402,7 @@ def add(a: Any, b: Any, alpha: float = 1) -> Tensor:
     return Add.apply(*prepare(a, b))
 
 
-def sub(a: Any, b: Any, alpha: float = 1) -> Tensor:
+def sub(a: Any, b: Any, alpha: float = 1, *, _node: type = Sub) -> Tensor:
     """``a - alpha * b`` with broadcasting."""
     for v in (a, b):
         if (isinstance(v, Tensor) and v._data.dtype.kind == "b") or isinstance(v, bool):
@@ -403,7 +412,12 @@ def sub(a: Any, b: Any, alpha: float = 1) -> Tensor:
             )
     if alpha != 1:
         b = mul(b, alpha)
-    return Sub.apply(*prepare(a, b))
+    return _node.apply(*prepare(a, b))
+
+
+def rsub(input: Any, other: Any, alpha: float = 1) -> Tensor:  # noqa: A002
+    """``other - alpha * input`` (torch.rsub; also ``number - tensor``)."""
+    return sub(other, input, alpha, _node=Rsub)
 
 
 def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:

@@ -154,7 +154,7 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:  # noqa: A002
 
 def rsub(input: Any, other: Any, alpha: Any = 1) -> Tensor:  # noqa: A002
     """``other - alpha * input``."""
-    return ew.sub(other, input, alpha=alpha)
+    return ew.rsub(input, other, alpha)
 
 
 def positive(input: Tensor) -> Tensor:  # noqa: A002
