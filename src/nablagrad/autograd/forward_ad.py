@@ -22,10 +22,12 @@ recorded when a primal or a tangent requires grad (reverse over forward), and pr
 are recorded as usual, so ``backward`` through code that used duals works.
 
 The tangent lives on the tensor (with the version of its memory when it was set).  In-place
-arithmetic (``add_``, ``mul_``, ``relu_`` ... and ``x[i] = y``) updates it; a dual whose memory
-changed through another in-place path (a view written to, ``fill_``) raises when its tangent is
-read again, rather than using a stale one.  As in torch 2.13 only one level exists at a time
-(nested levels raise), ``detach()`` drops the tangent, ``no_grad`` does not affect it, and
+arithmetic (``add_``, ``mul_``, ``relu_`` ... and ``x[i] = y``) updates it, also through views:
+as in torch, the tensors sharing the changed memory (the base and its live views) have their
+tangents brought up to date.  A dual whose memory changed through another in-place path
+(``fill_``, ``zero_``, ``normal_``) raises when its tangent is read again, rather than using a
+stale one.  As in torch 2.13 only one level exists at a time (nested levels raise),
+``detach()`` drops the tangent, ``no_grad`` does not affect it, and
 non-float outputs (``argmax``, comparisons, integer casts) have none.
 """
 
@@ -50,6 +52,7 @@ __all__ = [
 ]
 
 _KEY = "_fw_tangent"  # a dual tensor's __dict__ entry: (tangent, version of its memory then)
+_DUAL = "_fw_made_dual"  # marks a make_dual result: it, not its primal's base, owns the tangent
 _level: int | None = None  # the active level (torch numbers it 0), None outside one
 _busy = False  # set while a tangent is computed: the primitives that run then carry none
 _duals: list = []  # weak references to the tensors given a tangent at this level
@@ -120,6 +123,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
         t = ref()
         if t is not None:
             t.__dict__.pop(_KEY, None)
+            t.__dict__.pop(_DUAL, None)
     _duals.clear()
 
 
@@ -217,6 +221,7 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
             f"the same level {_level} is not supported (unpack_dual(x).primal is its value)."
         )
     out = _quiet(lambda: tensor.view_as(tensor))
+    out.__dict__[_DUAL] = True
     _attach(out, tangent)
     return out
 
@@ -396,12 +401,9 @@ def _inplace_hook(method: Any, op: Any, self: Tensor, other: Any, args: tuple, k
         return None
     res = op(self, other, *args, **kwargs)
     tangent = _tangent_of(res, "in-place op")
+    before = _sharers(self)
     _quiet(lambda: method(self, other, *args, **kwargs))
-    self.__dict__.pop(_KEY, None)
-    if tangent is not None and _is_float(self):
-        if tangent._data.dtype != self._data.dtype:
-            tangent = _quiet(lambda: tangent.to(self.dtype))
-        _attach(self, tangent)
+    _after_write(self, tangent, before)
     return self
 
 
@@ -422,11 +424,98 @@ def _setitem_hook(setitem: Any, x: Tensor, index: Any, value: Any) -> bool:
         return new
 
     tangent = _quiet(update)
+    before = _sharers(x)
     _quiet(lambda: setitem(x, index, value))
-    x.__dict__.pop(_KEY, None)
-    if _is_float(x):
-        _attach(x, tangent)
+    _after_write(x, tangent, before)
     return True
+
+
+def _sharers(x: Tensor) -> list:
+    """Before an in-place write into ``x``: ``(tensor, tangent)`` for ``x``'s root and every
+    live view of it (they share its memory), tangent ``None`` where it has none (or a stale
+    one, which stays stale)."""
+    from ..ops.index import _live_views
+
+    root = x if x._base is None else x._base
+    out = []
+    for t in [root, *_live_views(root)]:
+        entry = t.__dict__.get(_KEY)
+        out.append((t, entry[0] if entry is not None and entry[1] == t._version else None))
+    return out
+
+
+def _after_write(x: Tensor, tangent: Tensor | None, sharers: list) -> None:
+    """After an in-place write into ``x`` whose new tangent is ``tangent`` (``None``: zero):
+    attach it, then carry it to the tensors sharing ``x``'s memory, as torch's views of a dual
+    tensor share its tangent.  The carrier is the ``make_dual`` result holding ``x`` (its
+    primal's base keeps no tangent, as in torch), else the root; the carrier's tangent takes
+    ``tangent`` at ``x``'s elements, and every view inside the carrier is re-read from it.  A
+    view the positions cannot place keeps its stale tangent, which raises when read."""
+    x.__dict__.pop(_KEY, None)
+    if tangent is not None and _is_float(x):
+        if tangent._data.dtype != x._data.dtype:
+            tangent = _quiet(lambda: tangent.to(x.dtype))
+        _attach(x, tangent)
+    if len(sharers) < 2 and sharers[0][0] is x:
+        return
+    _quiet(lambda: _carry(x, tangent, sharers))
+
+
+def _carry(x: Tensor, tangent: Tensor | None, sharers: list) -> None:
+    from ..ops.index import view_positions
+
+    root = sharers[0][0]
+    base = root._data
+    xp = backend.get_array_module(base)
+    try:
+        px = view_positions(base, x._data).reshape(-1)
+    except RuntimeError:
+        return
+    carrier, old = root, sharers[0][1]
+    for t, tt in sharers[1:]:
+        if t.__dict__.get(_DUAL) and t is not x:
+            try:
+                pt = view_positions(base, t._data).reshape(-1)
+            except RuntimeError:
+                continue
+            if bool(xp.isin(px, pt).all()):
+                carrier, old = t, tt
+                break
+    if x.__dict__.get(_DUAL):
+        carrier = x
+    pc = view_positions(base, carrier._data).reshape(-1)
+    if carrier is x:
+        new = tangent
+    else:
+        # the carrier's tangent with x's elements replaced by x's new tangent
+        inv = xp.full(base.size, -1, dtype=xp.int64)
+        inv[px] = xp.arange(px.size)
+        idx = inv[pc]
+        hit = Tensor._wrap((idx >= 0).reshape(carrier._data.shape))
+        if old is None:
+            old = Tensor._wrap(xp.zeros_like(carrier._data))
+        if tangent is None:
+            tangent = Tensor._wrap(xp.zeros_like(x._data))
+        taken = tangent.reshape(-1)[Tensor._wrap(xp.maximum(idx, 0))].reshape(carrier.shape)
+        new = taken.where(hit, old).to(carrier.dtype)
+        carrier.__dict__.pop(_KEY, None)
+        _attach(carrier, new)
+    if new is None:
+        new = Tensor._wrap(xp.zeros_like(carrier._data))
+    inv = xp.full(base.size, -1, dtype=xp.int64)
+    inv[pc] = xp.arange(pc.size)
+    flat = new.reshape(-1)
+    for t, _ in sharers:
+        if t is x or t is carrier or (t is root and carrier is not root) or not _is_float(t):
+            continue
+        try:
+            idx = inv[view_positions(base, t._data).reshape(-1)]
+        except RuntimeError:
+            continue
+        if bool((idx < 0).any()):
+            continue
+        t.__dict__.pop(_KEY, None)
+        _attach(t, flat[Tensor._wrap(idx)].reshape(t.shape).to(t.dtype))
 
 
 def _custom_hook(cls: type, args: tuple, kwargs: dict) -> tuple | None:
