@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import warnings
 from typing import Any
 
@@ -252,8 +253,33 @@ class Tensor:
         "__weakref__",
         "__dict__",
     )
-    __array_ufunc__ = None  # make NumPy defer to our reflected operators
     __array_priority__ = 1000
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy ufuncs on tensors, as torch: ``np.exp(t)`` or ``np.maximum(t, 0.5)`` compute
+        on the arrays and return a Tensor (bool results as uint8, torch's legacy wrap; no
+        gradient is recorded), and with ``out=`` NumPy's own result.  The ufuncs of Python's
+        operators (``a * t`` with a NumPy array or scalar ``a`` becomes ``np.multiply(a, t)``)
+        are the tensor operations instead, recorded for autograd as ``t * a`` is."""
+        op = _UFUNC_OPERATORS.get(ufunc)
+        if op is not None and method == "__call__" and not kwargs and len(inputs) == 2:
+            a, b = (_operand(v) for v in inputs)
+            return op(a, b)
+        arrays = [np.asarray(v) if isinstance(v, Tensor) else v for v in inputs]
+        if "out" in kwargs:
+            out = kwargs["out"]
+            if any(isinstance(o, Tensor) for o in (out if isinstance(out, tuple) else (out,))):
+                raise TypeError(f"{ufunc.__name__}: out= must be NumPy arrays, not tensors")
+            return getattr(ufunc, method)(*arrays, **kwargs)
+        result = getattr(ufunc, method)(*arrays, **kwargs)
+
+        def wrap(r: Any) -> Any:
+            if isinstance(r, (np.ndarray, np.generic)):
+                arr = np.asarray(r)
+                return Tensor._wrap(arr.astype(np.uint8) if arr.dtype == np.bool_ else arr)
+            return r
+
+        return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
 
     def __init__(
         self,
@@ -2643,3 +2669,36 @@ def _legacy_alpha(name: str, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
         stacklevel=3,
     )
     return (args[1],), {**kwargs, "alpha": args[0]}
+
+
+# NumPy ufuncs that an operator between a NumPy array and a tensor becomes (see
+# ``Tensor.__array_ufunc__``): done as the tensor operation
+_UFUNC_OPERATORS = {
+    np.add: operator.add,
+    np.subtract: operator.sub,
+    np.multiply: operator.mul,
+    np.true_divide: operator.truediv,
+    np.floor_divide: operator.floordiv,
+    np.remainder: operator.mod,
+    np.power: operator.pow,
+    np.matmul: operator.matmul,
+    np.less: operator.lt,
+    np.less_equal: operator.le,
+    np.greater: operator.gt,
+    np.greater_equal: operator.ge,
+    np.equal: operator.eq,
+    np.not_equal: operator.ne,
+    np.bitwise_and: operator.and_,
+    np.bitwise_or: operator.or_,
+    np.bitwise_xor: operator.xor,
+}
+
+
+def _operand(v: Any) -> Any:
+    """A NumPy array as a Tensor and a NumPy scalar as a Python number (so ``np.float64(2) * t``
+    keeps ``t``'s dtype, as torch), for the tensor operation of an operator ufunc."""
+    if isinstance(v, np.ndarray):
+        return Tensor._wrap(v)
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
