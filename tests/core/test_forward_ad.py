@@ -358,6 +358,8 @@ def test_levels_unpack_and_named_tuple():
         assert fwAD.unpack_dual(d.detach()).tangent is None
         with ng.no_grad():
             np.testing.assert_allclose(fwAD.unpack_dual(d * 2).tangent.numpy(), 2 * v.numpy())
+        # a plain jvp records nothing (no primal or tangent requires grad)
+        assert not fwAD.unpack_dual(d * 2).tangent.requires_grad
         # a non-dual operand contributes nothing
         np.testing.assert_allclose(fwAD.unpack_dual(x + d).tangent.numpy(), v.numpy())
     # after the level, every tangent is gone
