@@ -22,12 +22,12 @@ recorded when a primal or a tangent requires grad (reverse over forward), and pr
 are recorded as usual, so ``backward`` through code that used duals works.
 
 The tangent lives on the tensor (with the version of its memory when it was set).  In-place
-arithmetic (``add_``, ``mul_``, ``relu_`` ... and ``x[i] = y``) updates it, also through views:
-as in torch, the tensors sharing the changed memory (the base and its live views) have their
-tangents brought up to date.  A dual whose memory changed through another in-place path
-(``fill_``, ``zero_``, ``normal_``) raises when its tangent is read again, rather than using a
-stale one.  As in torch 2.13 only one level exists at a time (nested levels raise),
-``detach()`` drops the tangent, ``no_grad`` does not affect it, and
+arithmetic (``add_``, ``mul_``, ``relu_`` ..., ``fill_``, ``zero_`` and ``x[i] = y``) updates
+it, also through views: as in torch, the tensors sharing the changed memory (the base and its
+live views) have their tangents brought up to date.  A dual whose memory changed through
+another in-place path (``normal_`` and the other random fills) raises when its tangent is read
+again, rather than using a stale one.  As in torch 2.13 only one level exists at a time
+(nested levels raise), ``detach()`` drops the tangent, ``no_grad`` does not affect it, and
 non-float outputs (``argmax``, comparisons, integer casts) have none.
 """
 

@@ -187,7 +187,19 @@ def _fill_values(self: Tensor, values: Any) -> Tensor:
     return self
 
 
+def _fill_op(x: Tensor, value: Any) -> Tensor:
+    """``fill_``'s value as an out-of-place op (forward AD reads its tangent: ``value``'s)."""
+    if not isinstance(value, Tensor):
+        value = Tensor._wrap(get_array_module(x._data).asarray(value, dtype=x._data.dtype))
+    keep = Tensor._wrap(get_array_module(x._data).zeros(x._data.shape, dtype=bool))
+    return ew.where(keep, x, value)
+
+
 def fill_(self: Tensor, value: Any) -> Tensor:
+    if _dual_hook is not None:
+        done = _dual_hook(fill_, _fill_op, self, value, (), {})
+        if done is not None:
+            return done
     v = value.item() if isinstance(value, Tensor) else value
     return _fill_values(self, get_array_module(self._data).full(self._data.shape, v))
 
