@@ -398,11 +398,17 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
 # batched values into an unbatched tensor (``x[i] = batched``); None otherwise.
 _vmap_guard: Any = None
 
+# Set by ``autograd.forward_ad`` while a dual level is active: ``hook(setitem, x, idx, value)``
+# updates ``x``'s tangent and writes (returns True) when ``x`` or ``value`` is dual; else None.
+_dual_hook: Any = None
+
 
 def setitem(x: Tensor, idx: Any, value: Any) -> None:
     """``x[idx] = value``; differentiable when ``x`` is not a leaf that requires grad."""
     if _vmap_guard is not None:
         _vmap_guard(x, value, (), {})
+    if _dual_hook is not None and _dual_hook(setitem, x, idx, value):
+        return
     index, _ = convert_index(idx, x)
     if isinstance(value, Tensor) and value.device != x.device:
         value = value.to(x.device)  # torch copies across devices on assignment
