@@ -500,13 +500,13 @@ def count_nonzero(x: Tensor, dim: object = None) -> Tensor:
 
 
 @_validate.numpy_names
-def softmax(x: Tensor, dim: int) -> Tensor:
-    return x.softmax(dim)
+def softmax(x: Tensor, dim: int, dtype: object = None) -> Tensor:  # noqa: F811
+    return x.softmax(dim, dtype)
 
 
 @_validate.numpy_names
-def log_softmax(x: Tensor, dim: int) -> Tensor:
-    return x.log_softmax(dim)
+def log_softmax(x: Tensor, dim: int, dtype: object = None) -> Tensor:  # noqa: F811
+    return x.log_softmax(dim, dtype)
 
 
 # Subpackages (one line each, so that new ones merge cleanly).
@@ -567,10 +567,140 @@ logaddexp logaddexp2 logcumsumexp logical_and logical_not logical_or logical_xor
 lt masked_select matmul max maximum mean min minimum mm mode msort mul multiply mv mvlgamma
 nan_to_num nanmean nanquantile ne neg negative nextafter nonzero norm outer polygamma pow
 quantile rad2deg reciprocal remainder renorm round row_stack rsqrt searchsorted sgn sigmoid sign
-signbit sin sinc sinh sort sqrt square stack std sub subtract take_along_dim tan tanh topk tril
-triu trunc var vdot vstack where xlogy
+signbit sin sinc sinh sort sqrt square stack std sub subtract take_along_dim tan tanh tensordot
+topk tril triu trunc var vdot vstack where xlogy
 """
 _add_out_keyword()
+
+
+# torch's keyword names for the first arguments (``torch.abs(input=x)``, ``torch.mm(input=a,
+# mat2=b)``): per line a function, then ``ours:torch's`` for each renamed parameter (several
+# torch names after commas where torch's overloads name it differently).  The list is checked
+# against torch's signatures by tests/meta/test_signatures.py.
+def _add_torch_keywords() -> None:
+    wrapped: dict[tuple, object] = {}
+    g = globals()
+    for line in _TORCH_KEYWORDS.strip().splitlines():
+        name, *pairs = line.split()
+        names = {ours: tuple(th.split(",")) for ours, th in (pr.split(":") for pr in pairs)}
+        key = (id(g[name]), line.partition(" ")[2])
+        if key not in wrapped:
+            wrapped[key] = _validate.torch_keywords(g[name], names)
+        g[name] = wrapped[key]
+
+
+_TORCH_KEYWORDS = """
+add a:input b:other
+all x:input
+allclose a:input b:other
+amax x:input
+amin x:input
+any x:input
+argmax x:input
+argmin x:input
+bernoulli p:input
+bitwise_not x:input
+bmm a:input b:mat2
+broadcast_to x:input
+cholesky_inverse L:input
+cholesky_solve B:input L:input2
+chunk x:input
+clamp x:input
+clip x:input
+count_nonzero x:input
+cumsum x:input
+deg2rad x:input
+det A:input
+digamma x:input
+div a:input b:other
+divide a:input b:other
+dot a:input b:tensor
+eq a:input b:other
+equal a:input b:other
+exp2 x:input
+flatten x:input
+flip x:input
+floor_divide a:input b:other
+frac x:input
+gather x:input
+ge a:input b:other
+ger a:input b:vec2
+greater a:input b:other
+gt a:input b:other
+index_select x:input
+is_floating_point x:input
+isclose a:input b:other
+isfinite x:input
+isinf x:input
+isnan x:input
+le a:input b:other
+lerp start:input
+less a:input b:other
+log10 x:input
+log2 x:input
+log_softmax x:input
+logical_and a:input b:other
+logical_not x:input
+logical_or a:input b:other
+logical_xor a:input b:other
+logit x:input
+logsumexp x:input
+lt a:input b:other
+lu_solve b:input
+masked_fill x:input
+masked_select x:input
+matmul a:input b:other
+matrix_exp A:input
+matrix_power A:input
+max x:input
+mean x:input
+min x:input
+mm a:input b:mat2
+moveaxis x:input
+movedim x:input
+multinomial probs:input
+mv a:input v:vec
+narrow x:input
+ne a:input b:other
+norm x:input
+numel x:input
+outer a:input b:vec2
+permute x:input
+polygamma x:input
+pow a:input b:exponent
+prod x:input
+rad2deg x:input
+reciprocal x:input
+relu_ self:input
+remainder a:input b:other
+reshape x:input
+round x:input
+rsqrt x:input
+scatter x:input
+set_default_device d:device
+set_rng_state state:new_state
+sinc x:input
+slogdet A:input
+softmax x:input
+split x:tensor
+square x:input
+squeeze x:input
+std x:input
+sub a:input b:other
+subtract a:input b:other
+sum x:input
+swapdims x:input
+t x:input
+tan x:input
+transpose x:input
+true_divide a:input b:other
+unbind x:input
+unflatten x:input
+unsqueeze x:input
+var x:input
+where cond:condition a:input b:other
+"""
+_add_torch_keywords()
 
 # Applications load when first used (``nablagrad.text``), so ``import nablagrad`` stays light and
 # the core never imports them: one name per line, so that new ones merge cleanly.

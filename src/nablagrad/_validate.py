@@ -61,6 +61,40 @@ def numpy_names(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     return wrapper
 
 
+def torch_keywords(fn: Callable[_P, _R], names: dict[str, tuple[str, ...]]) -> Callable[_P, _R]:
+    """Accept torch's keyword names for ``fn``'s parameters: ``names`` maps a parameter of
+    ``fn`` to the names torch's signature gives it (``torch.abs(input=x)``,
+    ``torch.mm(input=a, mat2=b)``); the signature shown is torch's.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.mm(input=torch.eye(2), mat2=torch.ones(2, 2))
+        tensor([[1., 1.],
+                [1., 1.]])
+    """
+    import inspect
+
+    alias = {t: ours for ours, theirs in names.items() for t in theirs}
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if kwargs:
+            for t in alias.keys() & kwargs.keys():
+                ours = alias[t]
+                if ours in kwargs:
+                    raise TypeError(f"{fn.__name__}() got both {ours}= and {t}=: pass one")
+                kwargs[ours] = kwargs.pop(t)
+        return fn(*args, **kwargs)
+
+    sig = inspect.signature(fn)
+    params = [
+        p.replace(name=names[p.name][0]) if p.name in names else p for p in sig.parameters.values()
+    ]
+    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__torch_keywords__ = alias  # type: ignore[attr-defined]
+    return wrapper
+
+
 def is_int(v: Any) -> bool:
     """An integer that is not a bool (Python int, NumPy integer, or anything with ``__index__``
     such as a 0-d integer tensor)."""

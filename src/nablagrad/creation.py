@@ -109,12 +109,21 @@ def accepts_out(fn: Any) -> Any:
         tensor([2., 2.])
     """
     import functools
+    import inspect
 
     @functools.wraps(fn)
     def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         result = fn(*args, **kwargs)
         return result if out is None else _write_out(out, result, fn.__name__)
 
+    try:  # the signature shown is fn's with torch's keyword-only ``out=None``
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return with_out
+    params = list(sig.parameters.values())
+    if not any(p.kind is p.VAR_KEYWORD for p in params):
+        params.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+        with_out.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
     return with_out
 
 

@@ -89,3 +89,35 @@ __all__ = [
     "vecdot",
     "vector_norm",
 ]
+
+
+def _add_torch_keywords() -> None:
+    """torch.linalg's bindings name the first argument ``input`` (``torch.linalg.norm(input=A)``;
+    ``A=`` is refused by torch); these accept torch's names besides their own."""
+    from . import _validate
+
+    g = globals()
+    for name, pairs in _TORCH_KEYWORDS.items():
+        g[name] = _validate.torch_keywords(g[name], pairs)
+
+
+_TORCH_KEYWORDS = {
+    "cholesky": {"A": ("input",)},
+    "cholesky_ex": {"A": ("input",)},
+    "cond": {"A": ("input",)},
+    "eigh": {"A": ("input",)},
+    "eigvalsh": {"A": ("input",)},
+    "lstsq": {"A": ("input",), "B": ("b",)},
+    "matmul": {"a": ("input",), "b": ("other",)},
+    "matrix_exp": {"A": ("input",)},
+    "matrix_norm": {"A": ("input",)},
+    "matrix_power": {"A": ("input",)},
+    "matrix_rank": {"A": ("input",)},
+    "norm": {"A": ("input",)},
+    "pinv": {"A": ("input",)},
+    "solve_triangular": {"A": ("input",)},
+    "tensorinv": {"A": ("input",)},
+    "tensorsolve": {"A": ("input",), "B": ("other",)},
+    "vector_norm": {"x": ("input",)},
+}
+_add_torch_keywords()

@@ -551,11 +551,11 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
-    def contiguous(self, memory_format: Any = None) -> Tensor:
+    def contiguous(self, memory_format: Any = backend.contiguous_format) -> Tensor:
         """``self`` when its memory is already laid out as ``memory_format`` asks (row-major by
         default; ``channels_last``: N, H, W, C), else such a copy (differentiable), as torch:
         writing into the result of ``x.t().contiguous()`` leaves ``x`` alone."""
-        if memory_format is None and self._data.flags.c_contiguous:
+        if memory_format is backend.contiguous_format and self._data.flags.c_contiguous:
             return self  # the common call, without the format checks
         if self.is_contiguous(memory_format=memory_format):
             return self
@@ -563,7 +563,7 @@ class Tensor:
             raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
         return _ops.clone(self, _ops.layout_axes(self._data, memory_format))
 
-    def is_contiguous(self, memory_format: Any = None) -> bool:
+    def is_contiguous(self, memory_format: Any = backend.contiguous_format) -> bool:
         """Whether the elements lie in memory in ``memory_format``'s order without gaps
         (row-major by default; ``channels_last`` for a 4-D tensor: N, H, W, C)."""
         if memory_format is not None and not isinstance(memory_format, backend.memory_format):
@@ -723,29 +723,35 @@ class Tensor:
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(dtype=other.dtype)
 
-    def float(self) -> Tensor:
-        return self.to(dtype=np.float32)
+    def float(self, memory_format: Any = backend.preserve_format) -> Tensor:
+        return self.to(dtype=np.float32, memory_format=memory_format)
 
-    def double(self) -> Tensor:
-        return self.to(dtype=np.float64)
+    def double(self, memory_format: Any = backend.preserve_format) -> Tensor:
+        return self.to(dtype=np.float64, memory_format=memory_format)
 
-    def half(self) -> Tensor:
-        return self.to(dtype=np.float16)
+    def half(self, memory_format: Any = backend.preserve_format) -> Tensor:
+        return self.to(dtype=np.float16, memory_format=memory_format)
 
-    def long(self) -> Tensor:
-        return self.to(dtype=np.int64)
+    def long(self, memory_format: Any = backend.preserve_format) -> Tensor:
+        return self.to(dtype=np.int64, memory_format=memory_format)
 
-    def int(self) -> Tensor:
-        return self.to(dtype=np.int32)
+    def int(self, memory_format: Any = backend.preserve_format) -> Tensor:
+        return self.to(dtype=np.int32, memory_format=memory_format)
 
-    def bool(self) -> Tensor:
-        return self.to(dtype=np.bool_)
+    def bool(self, memory_format: Any = backend.preserve_format) -> Tensor:
+        return self.to(dtype=np.bool_, memory_format=memory_format)
 
-    def cpu(self) -> Tensor:
-        return self.to(device="cpu")
+    def cpu(self, memory_format: Any = backend.preserve_format) -> Tensor:
+        return self.to(device="cpu", memory_format=memory_format)
 
-    def cuda(self, device: Any = None) -> Tensor:
-        return self.to(device="cuda" if device is None else f"cuda:{int(device)}")
+    def cuda(
+        self,
+        device: Any = None,
+        non_blocking: bool = False,
+        memory_format: Any = backend.preserve_format,
+    ) -> Tensor:
+        device = "cuda" if device is None else f"cuda:{int(device)}"
+        return self.to(device=device, non_blocking=non_blocking, memory_format=memory_format)
 
     def clone(self, *, memory_format: Any = None) -> Tensor:
         """A copy with its own memory; gradients flow back to the original.  By default
@@ -1261,8 +1267,9 @@ class Tensor:
     def repeat(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.repeat(self, *args, **kwargs)
 
-    def split(self, *args: Any, **kwargs: Any) -> Any:
-        return _ops.split(self, *args, **kwargs)
+    @_validate.numpy_names
+    def split(self, split_size: Any, dim: int = 0) -> Any:
+        return _ops.split(self, split_size, dim)
 
     def chunk(self, *args: Any, **kwargs: Any) -> Any:
         return _ops.chunk(self, *args, **kwargs)
@@ -1285,13 +1292,13 @@ class Tensor:
     def t(self) -> Tensor:
         return _ops.t(self)
 
-    def view(self, *args: Any, **kwargs: Any) -> Tensor:
+    def view(self, *args: Any, size: Any = None, dtype: Any = None) -> Tensor:
         """``view(shape)`` reshapes; ``view(dtype)`` reinterprets the bits (no gradient)."""
         if len(args) == 1 and isinstance(args[0], backend.dtype):
             return self._view_as_dtype(args[0])
-        if "dtype" in kwargs and not args:
-            return self._view_as_dtype(kwargs["dtype"])
-        return _ops.reshape(self, *args, **kwargs)
+        if dtype is not None and not args and size is None:
+            return self._view_as_dtype(dtype)
+        return _ops.reshape(self, *args, shape=size)
 
     def _view_as_dtype(self, dtype: backend.dtype) -> Tensor:
         # torch records no gradient through view(dtype), even to the same dtype
@@ -1934,26 +1941,26 @@ class Tensor:
     def matmul(self, other: Tensor) -> Tensor:
         return _ops.matmul(self, other)
 
-    def mm(self, other: Tensor) -> Tensor:
-        return _ops.mm(self, other)
+    def mm(self, mat2: Tensor) -> Tensor:
+        return _ops.mm(self, mat2)
 
-    def mv(self, other: Tensor) -> Tensor:
-        return _ops.mv(self, other)
+    def mv(self, vec: Tensor) -> Tensor:
+        return _ops.mv(self, vec)
 
-    def dot(self, other: Tensor) -> Tensor:
-        return _ops.dot(self, other)
+    def dot(self, tensor: Tensor) -> Tensor:
+        return _ops.dot(self, tensor)
 
-    def bmm(self, other: Tensor) -> Tensor:
-        return _ops.bmm(self, other)
+    def bmm(self, mat2: Tensor) -> Tensor:
+        return _ops.bmm(self, mat2)
 
-    def outer(self, other: Tensor) -> Tensor:
-        return _ops.outer(self, other)
+    def outer(self, vec2: Tensor) -> Tensor:
+        return _ops.outer(self, vec2)
 
     ger = outer
 
     @_validate.numpy_names
-    def gather(self, dim: int, index: Tensor) -> Tensor:
-        return _ops.gather(self, dim, index)
+    def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+        return _ops.gather(self, dim, index, sparse_grad=sparse_grad)
 
     @_validate.numpy_names
     def index_select(self, dim: int, index: Tensor) -> Tensor:
@@ -1980,12 +1987,12 @@ class Tensor:
     # -- fused primitives (nablagrad.ops.fused) ---------------------------------------------------
 
     @_validate.numpy_names
-    def softmax(self, dim: int) -> Tensor:
-        return _ops.softmax(self, dim)
+    def softmax(self, dim: int, dtype: Any = None) -> Tensor:
+        return _ops.softmax(self if dtype is None else self.to(dtype=dtype), dim)
 
     @_validate.numpy_names
-    def log_softmax(self, dim: int) -> Tensor:
-        return _ops.log_softmax(self, dim)
+    def log_softmax(self, dim: int, dtype: Any = None) -> Tensor:
+        return _ops.log_softmax(self if dtype is None else self.to(dtype=dtype), dim)
 
     # -- more of torch's math (nablagrad.ops.mathfns, sorting, matrices, arrange; table rows in
     # nablagrad.ops.table) ------------------------------------------------------------------
@@ -2319,14 +2326,14 @@ class Tensor:
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[dim]
 
-    def short(self) -> Tensor:
-        return self.to(dtype=backend.int16)
+    def short(self, memory_format: Any = backend.preserve_format) -> Tensor:
+        return self.to(dtype=backend.int16, memory_format=memory_format)
 
-    def byte(self) -> Tensor:
-        return self.to(dtype=backend.uint8)
+    def byte(self, memory_format: Any = backend.preserve_format) -> Tensor:
+        return self.to(dtype=backend.uint8, memory_format=memory_format)
 
-    def char(self) -> Tensor:
-        return self.to(dtype=backend.int8)
+    def char(self, memory_format: Any = backend.preserve_format) -> Tensor:
+        return self.to(dtype=backend.int8, memory_format=memory_format)
 
     # -- sparse COO layout (nablagrad.ops.sparse; ``_data`` is a ``COOArray``) -----------------
 
@@ -2450,7 +2457,11 @@ class Tensor:
     def narrow_copy(self, dim: int, start: int, length: int) -> Tensor:
         return _ops.narrow_copy(self, dim, start, length)
 
-    def resize_(self, *sizes: Any, memory_format: Any = None) -> Tensor:
+    def resize_(self, *sizes: Any, size: Any = None, memory_format: Any = None) -> Tensor:
+        if size is not None:
+            if sizes:
+                raise TypeError("resize_() got the sizes both positionally and as size=: pass one")
+            sizes = (size,)
         return _ops.resize_(self, *sizes)
 
     def resize_as_(self, the_template: Tensor, *, memory_format: Any = None) -> Tensor:

@@ -192,7 +192,9 @@ def test_nll_loss(reduction, weighted, ignore):
     t[0] = 0
     w = rng.uniform(0.5, 2, 5).astype(np.float32)
     check_op(
-        lambda a, b: nn.NLLLoss(ng.tensor(w) if weighted else None, ignore, reduction)(a, b),
+        lambda a, b: nn.NLLLoss(ng.tensor(w) if weighted else None, None, ignore, None, reduction)(
+            a, b
+        ),
         lambda a, b: torch.nn.NLLLoss(
             torch.from_numpy(w) if weighted else None, None, ignore, None, reduction
         )(a, b),
@@ -211,7 +213,7 @@ def test_kl_div(reduction, log_target):
     if log_target:
         t = np.log(t + 0.1).astype(np.float32)
     check_op(
-        lambda a, b: nn.KLDivLoss(reduction, log_target=log_target)(a, b),
+        lambda a, b: nn.KLDivLoss(reduction=reduction, log_target=log_target)(a, b),
         lambda a, b: torch.nn.KLDivLoss(reduction=reduction, log_target=log_target)(a, b),
         inputs=[x, t],
         atol=1e-5,

@@ -23,6 +23,7 @@ from .grad_mode import (
 )
 from .gradcheck import gradcheck, gradgradcheck
 from . import profiler  # noqa: E402  (torch.autograd.profiler)
+from . import forward_ad  # noqa: E402  (torch.autograd.forward_ad)
 
 __all__ = [
     "Function",
@@ -37,6 +38,7 @@ __all__ = [
     "inference_mode",
     "is_inference_mode_enabled",
     "functional",
+    "forward_ad",
     "Variable",
     "detect_anomaly",
     "set_detect_anomaly",

@@ -219,9 +219,22 @@ def _node_class(cls: type) -> type:
     return node
 
 
+# Set by ``autograd.forward_ad`` while a dual level is active: ``hook(cls, args, kwargs)``
+# returns ``(outputs,)`` when an argument is dual (it runs the Function's ``jvp``), else None.
+_dual_hook: Any = None
+
+
 def custom_apply(cls: type, *args: Any, **kwargs: Any) -> Any:
     """``apply`` of a torch-style Function: run forward untracked, then record one node."""
-    ctx = _node_class(cls)()
+    if _dual_hook is not None:
+        handled = _dual_hook(cls, args, kwargs)
+        if handled is not None:
+            return handled[0]
+    return apply_with(_node_class(cls)(), cls, args, kwargs)
+
+
+def apply_with(ctx: Any, cls: type, args: tuple, kwargs: dict) -> Any:
+    """``custom_apply`` with the node ``ctx`` given (forward AD reads it for ``jvp``)."""
     ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
     setup = getattr(cls, "setup_context", None)
     uses_setup = setup is not None and getattr(setup, "__func__", setup) is not _NO_SETUP

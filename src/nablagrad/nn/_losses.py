@@ -23,6 +23,7 @@ from ..ops import fused as P
 from ..ops.elementwise import where, xlogy
 from ..ops.shape import broadcast_tensors
 from ..tensor import Tensor
+from ._losses_extra import _legacy
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -50,6 +51,22 @@ def _check(
         )
 
 
+def _weighted(name: str, loss: Tensor, weight: Tensor, input: Tensor, reduction: str) -> Tensor:
+    """torch's elementwise ``weight`` of the regression losses: ``mean`` is ``sum(w l) / sum(w)``
+    (``huber_loss``: the mean of ``w l``)."""
+    if not isinstance(weight, Tensor) or tuple(weight.shape) != tuple(input.shape):
+        shape = tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
+        raise ValueError(
+            f"{name}: Weights and input must have the same size (weight {shape}, input "
+            f"{tuple(input.shape)})"
+        )
+    check_same_device(name, input, weight)
+    loss = loss * weight
+    if reduction == "mean" and name != "huber_loss":
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
 def _broadcast(name: str, input: Tensor, target: Tensor, reduction: str) -> tuple:
     """torch's pointwise regression losses: a target of another shape is broadcast against the
     input, with torch's UserWarning (a RuntimeError when the shapes do not broadcast)."""
@@ -72,9 +89,21 @@ def _broadcast(name: str, input: Tensor, target: Tensor, reduction: str) -> tupl
         ) from e
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """mean((x - y)^2)."""
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """mean((x - y)^2); with ``weight`` (input's shape), sum(w (x - y)^2) / sum(w)."""
+    reduction = _legacy(size_average, reduce, reduction)
+    shape_in = input
     input, target = _broadcast("mse_loss", input, target, reduction)
+    if weight is not None:
+        d = input - target
+        return _weighted("mse_loss", d * d, weight, shape_in, reduction)
     if (
         isinstance(target, Tensor)
         and input._data.dtype.kind == "f"
@@ -92,16 +121,33 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return _reduce(d * d, reduction)
 
 
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """mean(|x - y|)."""
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """mean(|x - y|); with ``weight`` (input's shape), sum(w |x - y|) / sum(w)."""
+    reduction = _legacy(size_average, reduce, reduction)
+    shape_in = input
     input, target = _broadcast("l1_loss", input, target, reduction)
+    if weight is not None:
+        return _weighted("l1_loss", (input - target).abs(), weight, shape_in, reduction)
     return _reduce((input - target).abs(), reduction)
 
 
 def huber_loss(
-    input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
 ) -> Tensor:
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d = x - y."""
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d = x - y; ``weight`` (input's
+    shape) multiplies each term before the reduction."""
+    shape_in = input
     input, target = _broadcast("huber_loss", input, target, reduction)
     if delta <= 0:
         raise RuntimeError(
@@ -112,13 +158,21 @@ def huber_loss(
     inside = ~(a >= delta)  # (NaN inside: its gradient is NaN, as torch's)
     dq = where(inside, d, 0.0)  # (so an infinite d's square sends no NaN gradient back)
     loss = where(inside, 0.5 * dq * dq, delta * (a - 0.5 * delta))
+    if weight is not None:
+        return _weighted("huber_loss", loss, weight, shape_in, reduction)
     return _reduce(loss, reduction)
 
 
 def smooth_l1_loss(
-    input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
 ) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (plain L1 when beta = 0)."""
+    reduction = _legacy(size_average, reduce, reduction)
     input, target = _broadcast("smooth_l1_loss", input, target, reduction)
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
@@ -132,9 +186,15 @@ def smooth_l1_loss(
 
 
 def binary_cross_entropy(
-    input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean"
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
 ) -> Tensor:
     """-w (y log p + (1 - y) log(1 - p)), logs clamped at -100 as in torch."""
+    reduction = _legacy(size_average, reduce, reduction)
     _check("binary_cross_entropy", input, target, reduction, True, weight)
     p = input._data
     if p.size and not (p.min() >= 0 and p.max() <= 1):  # (NaN fails too, as in torch)
@@ -155,11 +215,14 @@ def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
     pos_weight: Tensor | None = None,
 ) -> Tensor:
     """(1 - y) x + (1 + (pw - 1) y) softplus(-x): sigmoid + BCE, stable for any logit, and its
     gradient precise in both tails (``fused.BinaryCrossEntropyWithLogits``)."""
+    reduction = _legacy(size_average, reduce, reduction)
     _check("binary_cross_entropy_with_logits", input, target, reduction, True, weight, pos_weight)
     if target.dtype != input.dtype:
         target = target.to(input.dtype)
@@ -196,7 +259,9 @@ def cross_entropy(
     input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
+    size_average: bool | None = None,
     ignore_index: int = -100,
+    reduce: bool | None = None,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
@@ -206,6 +271,7 @@ def cross_entropy(
     (float, same shape as ``input``).  ``mean`` divides by the summed weights of the counted
     targets (index targets) or by the number of rows (probability targets), as torch.
     """
+    reduction = _legacy(size_average, reduce, reduction)
     _check("cross_entropy", input, target, reduction, False, weight)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(
@@ -283,10 +349,13 @@ def nll_loss(
     input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
+    size_average: bool | None = None,
     ignore_index: int = -100,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """-w[y] x[y] for log-probabilities x; ``mean`` divides by the summed weights w[y]."""
+    reduction = _legacy(size_average, reduce, reduction)
     _check("nll_loss", input, target, reduction, False, weight)
     if input.ndim == 0:
         raise ValueError("nll_loss: Expected 1 or more dimensions (got 0)")
@@ -328,16 +397,23 @@ def nll_loss(
 
 
 def kl_div(
-    input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
 ) -> Tensor:
     """target * (log target - input) pointwise (0 where target = 0); ``batchmean`` divides the
     sum by the batch size (the true KL divergence; ``mean`` divides by every element)."""
+    legacy = size_average is not None or reduce is not None
+    reduction = _legacy(size_average, reduce, reduction)
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(
             f"kl_div: reduction must be mean, batchmean, sum or none, got {reduction!r}"
         )
     _check("kl_div", input, target, "none", False)
-    if reduction == "mean":
+    if reduction == "mean" and not legacy:
         warnings.warn(
             "reduction: 'mean' divides the total loss by both the batch size and the support "
             "size.'batchmean' divides only by the batch size, and aligns with the KL div math "

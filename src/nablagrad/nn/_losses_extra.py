@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from ..autograd.function import check_same_device
@@ -31,8 +32,15 @@ def _legacy(size_average: bool | None, reduce: bool | None, reduction: str) -> s
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     if size_average and reduce:
-        return "mean"
-    return "sum" if reduce else "none"
+        ret = "mean"
+    else:
+        ret = "sum" if reduce else "none"
+    warnings.warn(
+        f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return ret
 
 
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:

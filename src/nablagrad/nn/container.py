@@ -78,8 +78,8 @@ class Sequential(Module):
         self.add_module(str(len(self)), _check(module, "Sequential.append"))
         return self
 
-    def extend(self, modules: Iterable[Module]) -> Sequential:
-        for m in modules:
+    def extend(self, sequential: Iterable[Module]) -> Sequential:
+        for m in sequential:
             self.append(m)
         return self
 

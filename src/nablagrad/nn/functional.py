@@ -872,8 +872,9 @@ def embedding(
     )
 
 
-def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:  # noqa: A002 (torch's name)
     """int64 one-hot encoding with a new last dim of size num_classes."""
+    tensor = input
     idx = tensor._data
     if idx.dtype.kind not in "iu":
         raise RuntimeError(

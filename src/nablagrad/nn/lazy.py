@@ -184,6 +184,8 @@ class _LazyNormMixin(LazyModuleMixin):
         track_running_stats: bool = True,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         type(self).cls_to_become.__init__(  # type: ignore[union-attr]
             self, 0, eps, momentum, False, track_running_stats, device, dtype
@@ -191,7 +193,8 @@ class _LazyNormMixin(LazyModuleMixin):
         self.affine = affine
         if affine:
             self.weight = UninitializedParameter(device=device, dtype=dtype)
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
         if track_running_stats:
             self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
             self.running_var = UninitializedBuffer(device=device, dtype=dtype)

@@ -25,7 +25,7 @@ class _LegacyLoss(_Loss):
     def __init__(
         self, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
     ) -> None:
-        super().__init__(L._legacy(size_average, reduce, reduction))
+        super().__init__(size_average, reduce, reduction)
 
     def extra_repr(self) -> str:  # torch's losses print no arguments
         return ""
@@ -259,7 +259,7 @@ class CTCLoss(_Loss):
     def __init__(
         self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False
     ) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.blank = blank
         self.zero_infinity = zero_infinity
 

@@ -46,8 +46,12 @@ class SyncBatchNorm(_BatchNorm):
         process_group: Any = None,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
         self.process_group = process_group
 
     def forward(self, input: Tensor) -> Tensor:
@@ -97,7 +101,9 @@ class SyncBatchNorm(_BatchNorm):
             rv += m * (m2._data / (total - 1)).astype(rv.dtype)
         y = (input - mean.reshape(bshape)) * (var.reshape(bshape) + self.eps).rsqrt()
         if self.weight is not None:
-            y = y * self.weight.reshape(bshape) + self.bias.reshape(bshape)
+            y = y * self.weight.reshape(bshape)
+        if self.bias is not None:
+            y = y + self.bias.reshape(bshape)
         return y
 
     @classmethod

@@ -151,26 +151,26 @@ def functional_from_row(row: Row, cls: type[Function]) -> Any:
     apply = cls.apply
     if row.arity == 2:
 
-        def binary(a: Any, b: Any) -> Tensor:
-            return apply(*prepare(a, b))
+        def binary(input: Any, other: Any) -> Tensor:  # noqa: A002 (torch's names)
+            return apply(*prepare(input, other))
 
         fn = binary
     elif row.dtype == "float":
 
-        def unary_float(x: Tensor) -> Tensor:
-            if not isinstance(x, Tensor):
-                raise TypeError(f"{row.name}(): expected a Tensor, got {type(x).__name__}")
-            if x._data.dtype.kind in "biu":  # integers and bools compute in the default float
-                x = x.to(dtype=default_float_np())
-            return apply(x)
+        def unary_float(input: Tensor) -> Tensor:  # noqa: A002
+            if not isinstance(input, Tensor):
+                raise TypeError(f"{row.name}(): expected a Tensor, got {type(input).__name__}")
+            if input._data.dtype.kind in "biu":  # integers and bools compute in the default float
+                input = input.to(dtype=default_float_np())
+            return apply(input)
 
         fn = unary_float
     else:
 
-        def unary_same(x: Tensor) -> Tensor:
-            if not isinstance(x, Tensor):
-                raise TypeError(f"{row.name}(): expected a Tensor, got {type(x).__name__}")
-            return apply(x)
+        def unary_same(input: Tensor) -> Tensor:  # noqa: A002
+            if not isinstance(input, Tensor):
+                raise TypeError(f"{row.name}(): expected a Tensor, got {type(input).__name__}")
+            return apply(input)
 
         fn = unary_same
     fn.__name__ = fn.__qualname__ = row.name

@@ -398,11 +398,17 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
 # batched values into an unbatched tensor (``x[i] = batched``); None otherwise.
 _vmap_guard: Any = None
 
+# Set by ``autograd.forward_ad`` while a dual level is active: ``hook(setitem, x, idx, value)``
+# updates ``x``'s tangent and writes (returns True) when ``x`` or ``value`` is dual; else None.
+_dual_hook: Any = None
+
 
 def setitem(x: Tensor, idx: Any, value: Any) -> None:
     """``x[idx] = value``; differentiable when ``x`` is not a leaf that requires grad."""
     if _vmap_guard is not None:
         _vmap_guard(x, value, (), {})
+    if _dual_hook is not None and _dual_hook(setitem, x, idx, value):
+        return
     index, _ = convert_index(idx, x)
     if isinstance(value, Tensor) and value.device != x.device:
         value = value.to(x.device)  # torch copies across devices on assignment
@@ -437,8 +443,14 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
 
 
 @_validate.numpy_names
-def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
-    """out[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather)."""
+def gather(x: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """out[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather).  ``sparse_grad=True``
+    (torch's sparse gradient for ``x``) is not supported: the gradient is always dense."""
+    if sparse_grad:
+        raise NotImplementedError(
+            "gather(): sparse_grad=True is not supported (nablagrad gives gather a dense "
+            "gradient): call gather without sparse_grad"
+        )
     if index._data.dtype.kind not in "iu":
         raise TypeError(f"gather(): index must be an integer tensor, got {index.dtype}")
     if index.ndim != x.ndim:

@@ -27,6 +27,11 @@ from . import shape as sh
 # in-place op that would write batched values into an unbatched tensor; None otherwise.
 _vmap_guard: Any = None
 
+# Set by ``autograd.forward_ad`` while a dual level is active:
+# ``hook(method, op, self, other, args, kwargs)`` carries the tangent of a dual operand through
+# the in-place op (returns ``self``), or returns None when no operand is dual; None otherwise.
+_dual_hook: Any = None
+
 # -- in-place forms -----------------------------------------------------------------------------
 
 
@@ -41,6 +46,10 @@ def _inplace(op: Any, ufunc: str | None = None) -> Any:
     def method(self: Tensor, other: Any, *args: Any, **kwargs: Any) -> Tensor:
         if _vmap_guard is not None:
             _vmap_guard(self, other, args, kwargs)
+        if _dual_hook is not None:
+            done = _dual_hook(method, op, self, other, args, kwargs)
+            if done is not None:
+                return done
         if _function._grad_enabled and (
             self._requires_grad
             or (isinstance(other, Tensor) and other._requires_grad)
@@ -178,7 +187,19 @@ def _fill_values(self: Tensor, values: Any) -> Tensor:
     return self
 
 
+def _fill_op(x: Tensor, value: Any) -> Tensor:
+    """``fill_``'s value as an out-of-place op (forward AD reads its tangent: ``value``'s)."""
+    if not isinstance(value, Tensor):
+        value = Tensor._wrap(get_array_module(x._data).asarray(value, dtype=x._data.dtype))
+    keep = Tensor._wrap(get_array_module(x._data).zeros(x._data.shape, dtype=bool))
+    return ew.where(keep, x, value)
+
+
 def fill_(self: Tensor, value: Any) -> Tensor:
+    if _dual_hook is not None:
+        done = _dual_hook(fill_, _fill_op, self, value, (), {})
+        if done is not None:
+            return done
     v = value.item() if isinstance(value, Tensor) else value
     return _fill_values(self, get_array_module(self._data).full(self._data.shape, v))
 

@@ -5,6 +5,7 @@ unravel_index, renorm.  All compositions of differentiable primitives (slices, g
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any
@@ -19,7 +20,10 @@ from . import reduce as rd
 from . import shape as sh
 from .shape import _axis
 
+_SECTIONS = {"indices_or_sections": ("sections", "indices", "tensor_indices_or_sections")}
 
+
+@functools.partial(_validate.torch_keywords, names=_SECTIONS)
 @_validate.numpy_names
 def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple:  # noqa: A002
     """Split into ``n`` nearly equal parts (the first ``size % n`` one larger) or at the given
@@ -70,16 +74,19 @@ def _split_n(name: str, input: Tensor, ios: Any, ax: int, min_dim: int) -> tuple
     return tensor_split(input, ios, ax)
 
 
+@functools.partial(_validate.torch_keywords, names=_SECTIONS)
 def hsplit(input: Tensor, indices_or_sections: Any) -> tuple:  # noqa: A002
     """Split along dim 1 (dim 0 for 1-D tensors); sections must divide the size."""
     return _split_n("hsplit", input, indices_or_sections, 0 if input.ndim == 1 else 1, 1)
 
 
+@functools.partial(_validate.torch_keywords, names=_SECTIONS)
 def vsplit(input: Tensor, indices_or_sections: Any) -> tuple:  # noqa: A002
     """Split along dim 0 (at least 2-D)."""
     return _split_n("vsplit", input, indices_or_sections, 0, 2)
 
 
+@functools.partial(_validate.torch_keywords, names=_SECTIONS)
 def dsplit(input: Tensor, indices_or_sections: Any) -> tuple:  # noqa: A002
     """Split along dim 2 (at least 3-D)."""
     return _split_n("dsplit", input, indices_or_sections, 2, 3)
@@ -255,8 +262,9 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     return ix.getitem(input, Tensor._wrap(idx))
 
 
-def sum_to_size(input: Tensor, *size: Any) -> Tensor:  # noqa: A002
+def sum_to_size(input: Tensor, *sizes: Any, size: Any = None) -> Tensor:  # noqa: A002
     """Sum ``input`` down to ``size`` (which it must be expandable from)."""
+    size = sh._sizes_or_keyword(sizes, size, "size", "sum_to_size")
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
         size = tuple(size[0])
     size = tuple(int(s) for s in size)

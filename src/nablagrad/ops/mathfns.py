@@ -459,11 +459,13 @@ def heaviside(input: Tensor, values: Any) -> Tensor:  # noqa: A002
     return _no_derivative("heaviside", xp.where(x == 0, v, x > 0).astype(x.dtype), input)
 
 
-def isin(elements: Any, test_elements: Any, *, invert: bool = False) -> Tensor:
+def isin(
+    elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False
+) -> Tensor:
     e = _t(elements)._data if not isinstance(elements, (int, float)) else np.asarray(elements)
     t = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     xp = get_array_module(e)
-    return Tensor._wrap(xp.isin(e, t, invert=invert))
+    return Tensor._wrap(xp.isin(e, t, assume_unique=assume_unique, invert=invert))
 
 
 def isposinf(input: Tensor) -> Tensor:  # noqa: A002

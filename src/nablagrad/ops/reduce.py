@@ -337,10 +337,15 @@ def max(
     dim: Any = None,
     keepdim: bool = False,
     *,
+    other: Any = None,
     axis: Any = None,  # noqa: A001
     keepdims: Any = None,
 ) -> Any:
     """Largest element; with ``dim``, a ``(values, indices)`` pair. ``max(a, b)`` is maximum."""
+    if other is not None:  # torch.max(input, other=...): elementwise
+        if dim is not None or not isinstance(other, Tensor):
+            raise TypeError("max()/min(): other= takes a Tensor, and not together with dim=")
+        dim = other
     return _extreme(x, dim, keepdim, axis, keepdims, largest=True)
 
 
@@ -349,10 +354,15 @@ def min(
     dim: Any = None,
     keepdim: bool = False,
     *,
+    other: Any = None,
     axis: Any = None,  # noqa: A001
     keepdims: Any = None,
 ) -> Any:
     """Smallest element; with ``dim``, a ``(values, indices)`` pair. ``min(a, b)`` is minimum."""
+    if other is not None:  # torch.max(input, other=...): elementwise
+        if dim is not None or not isinstance(other, Tensor):
+            raise TypeError("max()/min(): other= takes a Tensor, and not together with dim=")
+        dim = other
     return _extreme(x, dim, keepdim, axis, keepdims, largest=False)
 
 

@@ -12,6 +12,16 @@ from ..tensor import Tensor
 from .elementwise import result_dtype
 
 
+def _sizes_or_keyword(args: tuple, value: Any, keyword: str, fn: str) -> tuple:
+    """torch's sizes come as varargs (``x.view(2, 3)``) or as one keyword (``x.view(size=(2,
+    3))``, ``torch.reshape(x, shape=(2, 3))``): the varargs, or the keyword's value."""
+    if value is None:
+        return args
+    if args:
+        raise TypeError(f"{fn}() got the sizes both positionally and as {keyword}=: pass one")
+    return (value,)
+
+
 def _shape_args(shape: tuple) -> tuple:
     """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
     if not shape:
@@ -154,9 +164,11 @@ def _to_torch_pad(widths: tuple) -> tuple:
 # ---------------------------------------------------------------------------------------------
 
 
-def reshape(x: Tensor, *shape: Any) -> Tensor:
+def reshape(x: Tensor, *sizes: Any, shape: Any = None) -> Tensor:
     """Same elements in a new shape; one entry may be -1 (inferred)."""
-    shape = _shape_args(shape)
+    if shape is not None:  # torch.reshape(x, shape=...)
+        sizes = _sizes_or_keyword(sizes, shape, "shape", "reshape")
+    shape = _shape_args(sizes)
     n = x._data.size
     if shape.count(-1) > 1:
         raise RuntimeError(f"reshape: only one dimension can be inferred (-1), got {list(shape)}")
@@ -209,8 +221,10 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
 
 
-def permute(x: Tensor, *dims: Any) -> Tensor:
-    dims = _shape_args(dims)
+def permute(x: Tensor, *args: Any, dims: Any = None) -> Tensor:
+    if dims is not None:
+        args = _sizes_or_keyword(args, dims, "dims", "permute")
+    dims = _shape_args(args)
     axes = tuple(_validate.dim(d, x.ndim, "dims", "permute") for d in dims)
     if sorted(axes) != list(range(x.ndim)):
         raise RuntimeError(
@@ -269,8 +283,11 @@ def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
     return Permute.apply(x, axes=tuple(axes))
 
 
-def expand(x: Tensor, *sizes: Any) -> Tensor:
-    """View with size-1 dimensions stretched to ``sizes`` (-1 keeps a dimension)."""
+def expand(x: Tensor, *sizes: Any, size: Any = None, implicit: bool = False) -> Tensor:
+    """View with size-1 dimensions stretched to ``sizes`` (-1 keeps a dimension); torch's
+    ``implicit`` only marks expansions it made itself and changes nothing."""
+    if size is not None:
+        sizes = _sizes_or_keyword(sizes, size, "size", "expand")
     sizes = _shape_args(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
@@ -301,8 +318,8 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     return Expand.apply(x, shape=tuple(shape))
 
 
-def broadcast_to(x: Tensor, shape: tuple) -> Tensor:
-    return expand(x, tuple(shape))
+def broadcast_to(x: Tensor, size: tuple) -> Tensor:
+    return expand(x, tuple(size))
 
 
 def broadcast_tensors(*tensors: Tensor) -> tuple:
@@ -317,8 +334,10 @@ def broadcast_tensors(*tensors: Tensor) -> tuple:
     return tuple(expand(t, shape) for t in tensors)
 
 
-def repeat(x: Tensor, *sizes: Any) -> Tensor:
+def repeat(x: Tensor, *sizes: Any, repeats: Any = None) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along each dimension (torch's ``repeat``)."""
+    if repeats is not None:
+        sizes = _sizes_or_keyword(sizes, repeats, "repeats", "repeat")
     sizes = _shape_args(sizes)
     if len(sizes) < x.ndim:
         raise RuntimeError(
@@ -476,11 +495,17 @@ def flip(x: Tensor, dims: Any) -> Tensor:
     return Flip.apply(x, axes=axes)
 
 
-def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+def pad(
+    input: Tensor,  # noqa: A002 (torch's name)
+    pad: Any,
+    mode: str = "constant",
+    value: float | None = None,
+) -> Tensor:
     """torch.nn.functional.pad: ``pad`` lists (left, right) widths from the last dim backwards.
 
     Modes: ``constant`` (negative widths crop), ``reflect``, ``replicate``, ``circular``.
     """
+    x = input
     if not isinstance(pad, (tuple, list)) or not all(_validate.is_int(p) for p in pad):
         raise TypeError(f"pad(): argument 'pad' must be a tuple of ints, got {pad!r}")
     pad = tuple(int(p) for p in pad)
