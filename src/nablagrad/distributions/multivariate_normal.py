@@ -15,7 +15,7 @@ from ..ops import linalg_fns as la
 from ..ops import shape as sh
 from ..tensor import Size, Tensor
 from . import constraints
-from .distribution import Distribution
+from .distribution import Distribution, expand_to
 
 __all__ = ["MultivariateNormal"]
 
@@ -51,7 +51,56 @@ def _precision_to_scale_tril(precision: Tensor) -> Tensor:
     return la.solve_triangular(l_inv, eye, upper=False)
 
 
-class MultivariateNormal(Distribution):
+class CholeskyMatrices:
+    """The matrix parameters of a distribution stored as its lower Cholesky factor
+    ``_unbroadcasted_scale_tril`` L (MultivariateNormal, Wishart): ``scale_tril``,
+    ``covariance_matrix`` (L L^T) and ``precision_matrix`` ((L L^T)^-1), each the matrix the
+    user gave if any (stored on assignment), else derived from L, broadcast to
+    ``batch_shape + (n, n)``."""
+
+    _unbroadcasted_scale_tril: Tensor
+    batch_shape: Any
+
+    def _full(self, m: Tensor) -> Tensor:
+        n = self._unbroadcasted_scale_tril.shape[-1]
+        return expand_to(m, tuple(self.batch_shape) + (n, n))
+
+    @property
+    def scale_tril(self) -> Tensor:
+        """The lower Cholesky factor L (Sigma = L L^T)."""
+        if "scale_tril" in self.__dict__:
+            return self.__dict__["scale_tril"]
+        return self._full(self._unbroadcasted_scale_tril)
+
+    @scale_tril.setter
+    def scale_tril(self, value: Tensor) -> None:
+        self.__dict__["scale_tril"] = value
+
+    @property
+    def covariance_matrix(self) -> Tensor:
+        """Sigma = L L^T."""
+        if "covariance_matrix" in self.__dict__:
+            return self.__dict__["covariance_matrix"]
+        L = self._unbroadcasted_scale_tril
+        return self._full(L @ L.mT)
+
+    @covariance_matrix.setter
+    def covariance_matrix(self, value: Tensor) -> None:
+        self.__dict__["covariance_matrix"] = value
+
+    @property
+    def precision_matrix(self) -> Tensor:
+        """Sigma^-1, from the Cholesky factor."""
+        if "precision_matrix" in self.__dict__:
+            return self.__dict__["precision_matrix"]
+        return self._full(la.cholesky_inverse(self._unbroadcasted_scale_tril))
+
+    @precision_matrix.setter
+    def precision_matrix(self, value: Tensor) -> None:
+        self.__dict__["precision_matrix"] = value
+
+
+class MultivariateNormal(CholeskyMatrices, Distribution):
     """The multivariate normal, parameterised by ``loc`` and exactly one of
     ``covariance_matrix`` (Sigma), ``precision_matrix`` (Sigma^-1) or ``scale_tril`` (the
     lower Cholesky factor L with Sigma = L L^T); ``rsample`` = loc + L eps, eps ~ N(0, I).
@@ -133,44 +182,6 @@ class MultivariateNormal(Distribution):
         setattr(new, name, getattr(self, name).expand(*(batch_shape + (n, n))))
         new._batch_shape = Size(batch_shape)
         return new
-
-    def _full(self, m: Tensor) -> Tensor:
-        n = self.event_shape[0]
-        return m.expand(*(tuple(self.batch_shape) + (n, n)))
-
-    @property
-    def scale_tril(self) -> Tensor:  # type: ignore[override]
-        """The lower Cholesky factor L of the covariance (Sigma = L L^T)."""
-        if "scale_tril" in self.__dict__:
-            return self.__dict__["scale_tril"]
-        return self._full(self._unbroadcasted_scale_tril)
-
-    @scale_tril.setter
-    def scale_tril(self, value: Tensor) -> None:
-        self.__dict__["scale_tril"] = value
-
-    @property
-    def covariance_matrix(self) -> Tensor:
-        """Sigma = L L^T."""
-        if "covariance_matrix" in self.__dict__:
-            return self.__dict__["covariance_matrix"]
-        L = self._unbroadcasted_scale_tril
-        return self._full(L @ L.mT)
-
-    @covariance_matrix.setter
-    def covariance_matrix(self, value: Tensor) -> None:
-        self.__dict__["covariance_matrix"] = value
-
-    @property
-    def precision_matrix(self) -> Tensor:
-        """Sigma^-1, from the Cholesky factor."""
-        if "precision_matrix" in self.__dict__:
-            return self.__dict__["precision_matrix"]
-        return self._full(la.cholesky_inverse(self._unbroadcasted_scale_tril))
-
-    @precision_matrix.setter
-    def precision_matrix(self, value: Tensor) -> None:
-        self.__dict__["precision_matrix"] = value
 
     @property
     def mean(self) -> Tensor:

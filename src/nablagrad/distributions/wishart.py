@@ -20,7 +20,7 @@ from ..tensor import Size, Tensor
 from . import constraints
 from .chi2 import Chi2
 from .distribution import Distribution, expand_to
-from .multivariate_normal import _as_float, _precision_to_scale_tril
+from .multivariate_normal import CholeskyMatrices, _as_float, _precision_to_scale_tril
 from .transforms import vec_to_tril_matrix
 
 __all__ = ["Wishart"]
@@ -44,7 +44,7 @@ def _mvdigamma(a: Tensor, p: int) -> Tensor:
     return out
 
 
-class Wishart(Distribution):
+class Wishart(CholeskyMatrices, Distribution):
     """The Wishart distribution with ``df`` > p - 1 degrees of freedom and scale Sigma (given
     as exactly one of ``covariance_matrix``, ``precision_matrix``, ``scale_tril``).
 
@@ -147,43 +147,6 @@ class Wishart(Distribution):
         new._dist_chi2 = self._make_chi2(new.df, batch_shape)
         new._batch_shape = Size(batch_shape)
         return new
-
-    def _full(self, m: Tensor) -> Tensor:
-        return expand_to(m, tuple(self.batch_shape) + tuple(self.event_shape))
-
-    @property
-    def scale_tril(self) -> Tensor:  # type: ignore[override]
-        """The lower Cholesky factor L of Sigma."""
-        if "scale_tril" in self.__dict__:
-            return self.__dict__["scale_tril"]
-        return self._full(self._unbroadcasted_scale_tril)
-
-    @scale_tril.setter
-    def scale_tril(self, value: Tensor) -> None:
-        self.__dict__["scale_tril"] = value
-
-    @property
-    def covariance_matrix(self) -> Tensor:
-        """Sigma = L L^T."""
-        if "covariance_matrix" in self.__dict__:
-            return self.__dict__["covariance_matrix"]
-        L = self._unbroadcasted_scale_tril
-        return self._full(L @ L.mT)
-
-    @covariance_matrix.setter
-    def covariance_matrix(self, value: Tensor) -> None:
-        self.__dict__["covariance_matrix"] = value
-
-    @property
-    def precision_matrix(self) -> Tensor:
-        """Sigma^-1, from the Cholesky factor."""
-        if "precision_matrix" in self.__dict__:
-            return self.__dict__["precision_matrix"]
-        return self._full(la.cholesky_inverse(self._unbroadcasted_scale_tril))
-
-    @precision_matrix.setter
-    def precision_matrix(self, value: Tensor) -> None:
-        self.__dict__["precision_matrix"] = value
 
     def _df_matrix(self) -> Tensor:
         return expand_to(self.df, self.batch_shape).reshape(tuple(self.batch_shape) + (1, 1))

@@ -138,6 +138,15 @@ def l1_loss(
     return _reduce((input - target).abs(), reduction)
 
 
+def _quadratic_zone(d: Tensor, k: float) -> tuple:
+    """For the Huber-type losses: |d|, where the quadratic branch applies (|d| < k, NaN
+    included: its gradient is NaN, as torch's), and d there (0 elsewhere, so an infinite d's
+    square sends no NaN gradient back through the branch not taken)."""
+    a = d.abs()
+    inside = ~(a >= k)
+    return a, inside, where(inside, d, 0.0)
+
+
 def huber_loss(
     input: Tensor,
     target: Tensor,
@@ -153,10 +162,7 @@ def huber_loss(
         raise RuntimeError(
             f"huber_loss does not support non-positive values for delta, got {delta}"
         )
-    d = input - target
-    a = d.abs()
-    inside = ~(a >= delta)  # (NaN inside: its gradient is NaN, as torch's)
-    dq = where(inside, d, 0.0)  # (so an infinite d's square sends no NaN gradient back)
+    a, inside, dq = _quadratic_zone(input - target, delta)
     loss = where(inside, 0.5 * dq * dq, delta * (a - 0.5 * delta))
     if weight is not None:
         return _weighted("huber_loss", loss, weight, shape_in, reduction)
@@ -176,12 +182,9 @@ def smooth_l1_loss(
     input, target = _broadcast("smooth_l1_loss", input, target, reduction)
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
-    d = input - target
-    a = d.abs()
     if beta == 0:
-        return _reduce(a, reduction)
-    inside = ~(a >= beta)
-    dq = where(inside, d, 0.0)  # (as in huber_loss: no NaN gradient from an infinite d)
+        return _reduce((input - target).abs(), reduction)
+    a, inside, dq = _quadratic_zone(input - target, beta)
     return _reduce(where(inside, 0.5 * dq * dq / beta, a - 0.5 * beta), reduction)
 
 

@@ -407,8 +407,18 @@ def add(a: Any, b: Any, alpha: float = 1) -> Tensor:
     return Add.apply(*prepare(a, b))
 
 
-def sub(a: Any, b: Any, alpha: float = 1, *, _node: type = Sub) -> Tensor:
+def sub(a: Any, b: Any, alpha: float = 1) -> Tensor:
     """``a - alpha * b`` with broadcasting."""
+    return _subtract(a, b, alpha, Sub)
+
+
+def rsub(input: Any, other: Any, alpha: float = 1) -> Tensor:  # noqa: A002
+    """``other - alpha * input`` (torch.rsub; also ``number - tensor``)."""
+    return _subtract(other, input, alpha, Rsub)
+
+
+def _subtract(a: Any, b: Any, alpha: Any, node: type) -> Tensor:
+    """``a - alpha * b`` recorded as ``node`` (``Sub``, or ``Rsub`` for torch's node name)."""
     for v in (a, b):
         if (isinstance(v, Tensor) and v._data.dtype.kind == "b") or isinstance(v, bool):
             raise RuntimeError(
@@ -417,12 +427,7 @@ def sub(a: Any, b: Any, alpha: float = 1, *, _node: type = Sub) -> Tensor:
             )
     if alpha != 1:
         b = mul(b, alpha)
-    return _node.apply(*prepare(a, b))
-
-
-def rsub(input: Any, other: Any, alpha: float = 1) -> Tensor:  # noqa: A002
-    """``other - alpha * input`` (torch.rsub; also ``number - tensor``)."""
-    return sub(other, input, alpha, _node=Rsub)
+    return node.apply(*prepare(a, b))
 
 
 def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:

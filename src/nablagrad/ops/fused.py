@@ -440,12 +440,14 @@ class CrossEntropyFn(Function):
                 coef = coef * weight
         self.coef, self.weight, self.smoothing, self.scale = coef, weight, smoothing, scale
         self.logp, self.keep = logp, keep
-        terms = coef * logp
+        loss = -(coef * logp).sum(axis=1)
         if t is None and not smoothing:
-            # class indices pick one log-probability per row, as torch's nll_loss: a masked
-            # (-inf) logit of another class adds nothing, not 0 * -inf = NaN
-            terms[coef == 0] = 0
-        loss = -terms.sum(axis=1)
+            bad = loss != loss  # (a pass over the rows only, not over every class)
+            if bad.any():
+                # class indices pick one log-probability per row, as torch's nll_loss: a
+                # masked (-inf) logit of another class adds nothing, not 0 * -inf = NaN
+                c, lp = coef[bad], logp[bad]
+                loss[bad] = -xp.where(c != 0, c * lp, 0).sum(axis=1)
         if scale is not None:
             return xp.asarray(loss.sum() * scale, dtype=x.dtype)
         return loss.astype(x.dtype, copy=False)
