@@ -395,7 +395,62 @@ def _chunk_kernels(chunk: int) -> dict:
                     dw[o1, c, p, 0], dw[o1, c, p, 1], dw[o1, c, p, 2] = b0, b1, b2
                     dw[o1, c, p, 3], dw[o1, c, p, 4] = b3, b4
 
+    def _to_chunks(a: Any, out: Any, left: int) -> None:
+        """out[b, c, i, (left + j)*chunk + k] = a[b*chunk + k, c, i, j], zeros in the other
+        columns of every row and for the images past the last: eight images per pass, so each
+        read of a row of ``a`` is contiguous and each write eight consecutive positions (NumPy's
+        strided copy: 0.061 -> 0.047 ms for 64x16x14x14 float32)."""
+        n, c_, h, w = a.shape
+        nb, row = out.shape[0], out.shape[3]
+        s = chunk
+        for b in range(nb):
+            kmax = min(s, n - b * s)
+            for c in range(c_):
+                for i in range(h):
+                    r = out[b, c, i]
+                    for t in range(left * s):
+                        r[t] = 0
+                    for t in range((left + w) * s, row):
+                        r[t] = 0
+                    k0 = 0
+                    while k0 + 8 <= kmax:
+                        for j in range(w):
+                            for kk in range(8):
+                                r[(left + j) * s + k0 + kk] = a[b * s + k0 + kk, c, i, j]
+                        k0 += 8
+                    for k in range(k0, kmax):
+                        for j in range(w):
+                            r[(left + j) * s + k] = a[b * s + k, c, i, j]
+                    for k in range(kmax, s):
+                        for j in range(w):
+                            r[(left + j) * s + k] = 0
+
+    def _from_chunks(acc: Any, out: Any, i_lo: int, i_hi: int) -> None:
+        """out[b*chunk + k, c, i, j] = acc[b, c, i, j*chunk + k] for the rows i_lo <= i < i_hi
+        (``_to_chunks`` backwards, without its padding): eight columns per pass, each write
+        eight consecutive positions (NumPy's strided copy: 0.105 -> 0.058 ms for 64x16x14x14
+        float32)."""
+        nb, c_ = acc.shape[0], acc.shape[1]
+        n, w = out.shape[0], out.shape[3]
+        s = chunk
+        for b in range(nb):
+            kmax = min(s, n - b * s)
+            for c in range(c_):
+                for i in range(i_lo, i_hi):
+                    a = acc[b, c, i]
+                    j0 = 0
+                    while j0 + 8 <= w:
+                        for k in range(kmax):
+                            for jj in range(8):
+                                out[b * s + k, c, i, j0 + jj] = a[(j0 + jj) * s + k]
+                        j0 += 8
+                    for k in range(kmax):
+                        for j in range(j0, w):
+                            out[b * s + k, c, i, j] = a[j * s + k]
+
     return {
+        "to_chunks": LazyKernel(_to_chunks),
+        "from_chunks": LazyKernel(_from_chunks),
         "corr4": LazyKernel(_chunk_corr4),
         "corr_few": LazyKernel(_chunk_corr_few),
         "weight_grad3": LazyKernel(_chunk_weight_grad3),
@@ -443,3 +498,14 @@ def chunk_weight_grad(
         kernels["weight_grad3"](src, g, dw, o_lo, end, shift, gcol0, zero)
     if o_hi is None and threes < dw.shape[0]:
         kernels["weight_grad2"](src, g, dw, threes, shift, gcol0, zero)
+
+
+def to_chunks(a: Any, out: Any, left: int, chunk: int) -> None:
+    """``a`` (N, C, H, W) into ``out`` (B, C, H, cols * chunk) in chunks of ``chunk`` images,
+    ``left`` zero columns before each row's pixels and zeros elsewhere (``_to_chunks``)."""
+    _CHUNK_KERNELS[chunk]["to_chunks"](a, out, left)
+
+
+def from_chunks(acc: Any, out: Any, i_lo: int, i_hi: int, chunk: int) -> None:
+    """Rows [i_lo, i_hi) of ``out`` (N, C, H, W) from ``acc`` (B, C, H, W * chunk)."""
+    _CHUNK_KERNELS[chunk]["from_chunks"](acc, out, i_lo, i_hi)

@@ -177,32 +177,8 @@ def _to_chunks(xp: Any, a: Any, left: int, right: int, dtype: Any, s: int) -> An
     chunk b at column j*s + k of every row, ``left`` and ``right`` zero columns on either
     side, and zero images after the last one to fill its chunk."""
     n, c, h, w = a.shape
-    nb, full = -(-n // s), n // s
-    out = scratch_empty(xp, (nb, c, h, (left + w + right) * s), dtype)
-    cols = out.reshape(nb, c, h, left + w + right, s)
-    cols[:, :, :, :left] = 0
-    cols[:, :, :, left + w :] = 0
-    inner = cols[:, :, :, left : left + w]
-    if full:
-        inner[:full] = a[: full * s].reshape(full, s, c, h, w).transpose(0, 2, 3, 4, 1)
-    if full < nb:
-        inner[full, ..., n - full * s :] = 0
-        inner[full, ..., : n - full * s] = a[full * s :].transpose(1, 2, 3, 0)
-    return out
-
-
-def _from_chunks(xp: Any, acc: Any, n: int, w: int, s: int, out: Any = None) -> Any:
-    """(N, C, H, W) from chunks of s images (B, C, H, W * s) (the inverse of
-    ``_to_chunks``), into ``out`` when given."""
-    nb, c, h, _ = acc.shape
-    full = n // s
-    if out is None:
-        out = scratch_empty(xp, (n, c, h, w), acc.dtype)
-    cols = acc.reshape(nb, c, h, w, s)
-    if full:
-        out[: full * s].reshape(full, s, c, h, w)[...] = cols[:full].transpose(0, 4, 1, 2, 3)
-    if full < nb:
-        out[full * s :] = cols[full, ..., : n - full * s].transpose(3, 0, 1, 2)
+    out = scratch_empty(xp, (-(-n // s), c, h, (left + w + right) * s), dtype)
+    kernels.to_chunks(xp.asarray(a, dtype=dtype), out, left, s)
     return out
 
 
@@ -261,7 +237,7 @@ def _chunked_forward(
 
     def part(lo: int, hi: int) -> None:  # output rows [lo, hi)
         kernels.chunk_corr(xr, w, acc, pt, 0, chunk, bias, rows=(lo, hi))
-        _from_chunks(xp, acc[:, :, lo:hi], n, ow, chunk, out[:, :, lo:hi])
+        kernels.from_chunks(acc, out, lo, hi, chunk)
 
     parallel.over_ranges(parallel.even_ranges(oh, parts), part)
     return ChunkState(xr, w, x.shape, chunk, parts)
@@ -299,7 +275,7 @@ def _chunked_backward(
         if need_x and i < len(x_parts):
             lo, hi = x_parts[i]
             kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s, s, no_bias, rows=(lo, hi))
-            _from_chunks(xp, acc[:, :, lo:hi], n, wd, s, gx[:, :, lo:hi])
+            kernels.from_chunks(acc, gx, lo, hi, s)
 
     parallel.over_ranges([(i, i + 1) for i in range(max(len(w_parts), len(x_parts)))], part)
     return gx, gw
