@@ -42,3 +42,23 @@ def test_non_numpy_namespace_gets_a_fresh_array():
             return ("fresh", shape, dtype)
 
     assert scratch_empty(FakeXp, (1024, 1024), np.float32)[0] == "fresh"
+
+
+def test_pooled_buffers_start_on_a_cache_line():
+    """Every pooled buffer starts on a 64-byte boundary (NumPy's own large arrays start 16
+    bytes past one), also when reused for another dtype and shape."""
+    _scratch.clear()
+    held = [
+        scratch_empty(np, shape, dt)
+        for shape, dt in [
+            ((1 << 16,), np.float32),
+            ((300, 301), np.float64),
+            ((3, 70001), np.uint8),
+        ]
+    ]
+    assert all(a.ctypes.data % 64 == 0 for a in held)
+    assert all(a.flags.c_contiguous and a.flags.writeable for a in held)
+    ptr = held[0].ctypes.data
+    del held
+    again = scratch_empty(np, (1 << 15,), np.float64)  # the first one's bytes, reused
+    assert again.ctypes.data == ptr and again.ctypes.data % 64 == 0

@@ -351,8 +351,8 @@ class Conv2dFn(Function):
         need_x, need_w = self.needs(0), self.needs(1)
         need_b = b is not None and self.needs(2)
         if len(self.ranges) == 1:
-            gx, gw = _backward_shard(
-                xp, self.path, g, self.states[0], w, x.shape, self.prm, need_x, need_w
+            gx, gw, gb = _backward_shard(
+                xp, self.path, g, self.states[0], w, x.shape, self.prm, need_x, need_w, need_b
             )
         else:
             if need_x:
@@ -361,8 +361,7 @@ class Conv2dFn(Function):
 
             def shard(n0: int, n1: int) -> Any:
                 i = ranges.index((n0, n1))
-                gb_s = _bias_grad(xp, g[n0:n1]) if need_b else None
-                gx_s, gw_s = _backward_shard(
+                gx_s, gw_s, gb_s = _backward_shard(
                     xp,
                     self.path,
                     g[n0:n1],
@@ -372,7 +371,10 @@ class Conv2dFn(Function):
                     self.prm,
                     need_x,
                     need_w,
+                    need_b,
                 )
+                if need_b and gb_s is None:
+                    gb_s = _bias_grad(xp, g[n0:n1])
                 if need_x:
                     gx[n0:n1] = gx_s
                 return gw_s, gb_s
@@ -387,7 +389,7 @@ class Conv2dFn(Function):
                 for part in parts[1:]:
                     gb = gb + part[1]
             return (gx, gw) if b is None else (gx, gw, gb)
-        if need_b:
+        if need_b and gb is None:
             gb = _bias_grad(xp, g)
         return (gx, gw) if b is None else (gx, gw, gb)
 
@@ -474,25 +476,35 @@ def _forward_shard(
 
 
 def _backward_shard(
-    xp: Any, path: str, g: Any, state: Any, w: Any, x_shape: tuple, prm: tuple, need_x, need_w
+    xp: Any,
+    path: str,
+    g: Any,
+    state: Any,
+    w: Any,
+    x_shape: tuple,
+    prm: tuple,
+    need_x: bool,
+    need_w: bool,
+    need_b: bool,
 ) -> tuple:
-    """(dL/dx, dL/dW) of one shard; None where not needed."""
-    if path == "fft":
-        return fft_conv_backward(xp, g, state, prm[1], need_x, need_w)
-    if path == "winograd":
-        return winograd_backward(xp, g, state, prm[1], need_x, need_w)
-    if path == "rowshift":
-        return rowshift_backward(xp, g, state, prm[1], need_x, need_w)
-    if path == "winograd6":
-        return winograd6_backward(xp, g, state, prm[1], need_x, need_w)
+    """(dL/dx, dL/dW, dL/db) of one shard; None where not needed, and dL/db only from a path
+    that sums it on the way (None: the caller sums ``g``)."""
     if path == "direct":
-        return direct_backward(xp, g, state, prm[1], need_x, need_w)
+        return direct_backward(xp, g, state, prm[1], need_x, need_w, need_b)
+    if path == "fft":
+        return fft_conv_backward(xp, g, state, prm[1], need_x, need_w) + (None,)
+    if path == "winograd":
+        return winograd_backward(xp, g, state, prm[1], need_x, need_w) + (None,)
+    if path == "rowshift":
+        return rowshift_backward(xp, g, state, prm[1], need_x, need_w) + (None,)
+    if path == "winograd6":
+        return winograd6_backward(xp, g, state, prm[1], need_x, need_w) + (None,)
     gx = gw = None
     if need_w:
         gw = _conv_weight_grad_raw(xp, g, state, w.shape, prm[3])
     if need_x:
         gx = _conv_input_grad_raw(xp, g, w, _padded_shape(x_shape, prm[1]), prm)
-    return gx, gw
+    return gx, gw, None
 
 
 def _conv_kwargs(prm: tuple) -> dict:

@@ -172,13 +172,16 @@ class ChunkState:
         self.xr, self.w, self.x_shape, self.chunk, self.parts = xr, w, x_shape, chunk, parts
 
 
-def _to_chunks(xp: Any, a: Any, left: int, right: int, dtype: Any, s: int) -> Any:
+def _to_chunks(xp: Any, a: Any, left: int, right: int, dtype: Any, s: int, sums: Any = None) -> Any:
     """a (N, C, H, W) as (B, C, H, (left + W + right) * s), chunks of s images: image k of
     chunk b at column j*s + k of every row, ``left`` and ``right`` zero columns on either
-    side, and zero images after the last one to fill its chunk."""
+    side, and zero images after the last one to fill its chunk; each channel's sum into
+    ``sums`` (C,) when given."""
     n, c, h, w = a.shape
     out = scratch_empty(xp, (-(-n // s), c, h, (left + w + right) * s), dtype)
-    kernels.to_chunks(xp.asarray(a, dtype=dtype), out, left, s)
+    if sums is None:
+        sums = xp.empty(0, dtype)
+    kernels.to_chunks(xp.asarray(a, dtype=dtype), out, left, s, sums)
     return out
 
 
@@ -244,7 +247,7 @@ def _chunked_forward(
 
 
 def _chunked_backward(
-    xp: Any, g: Any, state: ChunkState, padding: tuple, need_x: bool, need_w: bool
+    xp: Any, g: Any, state: ChunkState, padding: tuple, need_x: bool, need_w: bool, need_b: bool
 ) -> tuple:
     """``direct_backward`` in chunks.  The output gradient gets KW - 1 zero columns on either
     side; the input gradient is the forward's correlation of it with the kernels flipped and
@@ -257,7 +260,8 @@ def _chunked_backward(
     n, c, h, wd = state.x_shape
     o, _, kh, kw = w.shape
     (pt, _), (pl, _) = padding
-    gr = _to_chunks(xp, g, kw - 1, kw - 1, xr.dtype, s)
+    gb = xp.empty(o, xr.dtype) if need_b else None
+    gr = _to_chunks(xp, g, kw - 1, kw - 1, xr.dtype, s, gb)
     gw = xp.empty(w.shape, dtype=xr.dtype) if need_w else None
     gx = flipped = acc = no_bias = None
     if need_x:
@@ -278,7 +282,7 @@ def _chunked_backward(
             kernels.from_chunks(acc, gx, lo, hi, s)
 
     parallel.over_ranges([(i, i + 1) for i in range(max(len(w_parts), len(x_parts)))], part)
-    return gx, gw
+    return gx, gw, gb
 
 
 def direct_forward(
@@ -309,11 +313,19 @@ def direct_forward(
 
 
 def direct_backward(
-    xp: Any, g: Any, state: DirectState, padding: tuple, need_x: bool, need_w: bool
+    xp: Any,
+    g: Any,
+    state: DirectState,
+    padding: tuple,
+    need_x: bool,
+    need_w: bool,
+    need_b: bool = False,
 ) -> tuple:
-    """(dL/dx (N, C, H, W), dL/dW (O, C, KH, KW)) from g (N, O, OH, OW); None where not needed."""
+    """(dL/dx (N, C, H, W), dL/dW (O, C, KH, KW), dL/db (O,)) from g (N, O, OH, OW); None
+    where not needed, and the bias gradient only where the layout copy sums it on the way (the
+    chunked layout; else None, for the caller to sum)."""
     if isinstance(state, ChunkState):
-        return _chunked_backward(xp, g, state, padding, need_x, need_w)
+        return _chunked_backward(xp, g, state, padding, need_x, need_w, need_b)
     xc, w = state.xc, state.w
     n, c, h, wd = state.x_shape
     hp, wp = state.hw
@@ -347,4 +359,4 @@ def direct_backward(
             .reshape(c, n, hp, wp)[:, :, pt : pt + h, pl : pl + wd]
             .transpose(1, 0, 2, 3)
         )
-    return gx, gw
+    return gx, gw, None
