@@ -281,6 +281,20 @@ class Tensor:
 
         return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
 
+    def __array_wrap__(self, array: Any, context: Any = None, return_scalar: bool = False) -> Any:
+        """The result of a NumPy function that went through ``np.asarray(t)`` (``np.clip(t, 0,
+        1)``, ``np.round(t)``, ``np.transpose(t)``, ``np.argmax(t)``) as a Tensor, as torch
+        does: bool results as uint8, scalars as 0-d tensors, no gradient recorded.
+
+        Example:
+            >>> import numpy as np
+            >>> import nablagrad as torch
+            >>> np.clip(torch.tensor([-1.0, 0.5, 2.0]), 0, 1)
+            tensor([0.0000, 0.5000, 1.0000])
+        """
+        arr = np.asarray(array)
+        return Tensor._wrap(arr.astype(np.uint8) if arr.dtype == np.bool_ else arr)
+
     def __init__(
         self,
         *args: Any,

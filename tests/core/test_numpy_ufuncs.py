@@ -10,6 +10,9 @@ import torch
 
 import nablagrad as ng
 
+# torch's own __array_wrap__ takes only the array, which NumPy 2 deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:__array_wrap__ must accept context")
+
 
 @pytest.mark.parametrize(
     "fn",
@@ -45,3 +48,28 @@ def test_operators_with_numpy_values_are_recorded() -> None:
     y.sum().backward()
     np.testing.assert_allclose(t.grad.numpy(), [5.0, 6.0])
     assert (np.float64(2.0) * ng.tensor([1.0])).dtype == ng.float32
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L: np.clip(L.tensor([-1.0, 0.5, 2.0]), 0, 1),
+        lambda L: np.round(L.tensor([1.26, -0.44]), 1),
+        lambda L: np.transpose(L.ones(2, 3)),
+        lambda L: np.cumsum(L.tensor([1, 2, 3])),
+        lambda L: np.argmax(L.tensor([1, 3, 2])),  # a 0-d tensor, not a NumPy integer
+        lambda L: np.sort(L.tensor([3, 1, 2])),  # NumPy's own array: np.sort does not wrap
+        lambda L: np.where(L.tensor([True, False]), 1, 2),
+    ],
+)
+def test_numpy_functions_wrap_results_as_torch(fn) -> None:
+    """Functions that convert their argument with ``np.asarray`` hand the result to the
+    tensor's ``__array_wrap__``: torch returns a Tensor there (and a plain array where NumPy
+    does not wrap)."""
+    want, got = fn(torch), fn(ng)
+    assert isinstance(want, torch.Tensor) == isinstance(got, ng.Tensor)
+    assert type(got) in (ng.Tensor, np.ndarray)
+    got_a = got.numpy() if isinstance(got, ng.Tensor) else got
+    want_a = want.numpy() if isinstance(want, torch.Tensor) else want
+    assert got_a.shape == want_a.shape
+    np.testing.assert_allclose(got_a, want_a, rtol=1e-6)
