@@ -860,15 +860,21 @@ def scatter_reduce(
             fill = info.min if reduce == "amax" else info.max
         ext[where_] = fill
     ufunc.at(ext, where_, s._data)
-    src_tie = Tensor._wrap(s._data == ext[where_])
-    self_tie = Tensor._wrap((input._data == ext) & include_self)
-    zero = Tensor._wrap(xp.zeros((), dtype=input._data.dtype))
-    ties = sadd(Tensor._wrap(src_tie._data.astype(input._data.dtype))) + self_tie._data
-    picked = sadd(where(src_tie, s, zero)) + where(self_tie, input, zero)
     if input._data.dtype.kind in "iu":
         return where(hit, Tensor._wrap(ext), input)
+    # the gradient of each position is shared by the values equal to its result: the sources
+    # and, as torch counts it, the position's own value, even when it is not included (it then
+    # gets no gradient itself)
+    src_tie = Tensor._wrap(s._data == ext[where_])
+    self_equal = input._data == ext
+    self_tie = Tensor._wrap(self_equal & include_self)
+    zero = Tensor._wrap(xp.zeros((), dtype=input._data.dtype))
+    ties = sadd(Tensor._wrap(src_tie._data.astype(input._data.dtype))) + self_equal
+    picked = sadd(where(src_tie, s, zero)) + where(self_tie, input, zero)
     safe = Tensor._wrap(xp.where(ties == 0, 1, ties).astype(input._data.dtype))
-    return where(hit, picked / safe, input)
+    shared = picked / safe  # the extreme value where every tie is included, else a part of it
+    exact = Tensor._wrap(ext) + (shared - shared.detach())  # the value, with shared's gradient
+    return where(hit, exact, input)
 
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:  # noqa: A002

@@ -7,6 +7,7 @@ Every reduction takes ``dim`` (int, tuple or None) and ``keepdim`` and also acce
 from __future__ import annotations
 
 import builtins
+import warnings
 from collections import namedtuple
 from typing import Any
 
@@ -23,7 +24,6 @@ from .elementwise import (
     minimum,
     mul,
     sign,
-    sqrt,
     sub,
     where,
 )
@@ -459,6 +459,24 @@ def var(
     keepdims: Any = None,
 ) -> Tensor:
     """Variance: sum((x - mean)^2) / (N - correction); correction defaults to 1 (Bessel)."""
+    centred, axes, keepdim, dof = _centred(
+        "var", x, dim, unbiased, keepdim, correction, axis, keepdims
+    )
+    return div(Sum.apply(mul(centred, centred), axes=axes, keepdim=keepdim), dof)
+
+
+def _centred(
+    fn: str,
+    x: Tensor,
+    dim: Any,
+    unbiased: bool | None,
+    keepdim: bool,
+    correction: float | None,
+    axis: Any,
+    keepdims: Any,
+) -> tuple[Tensor, Any, bool, float]:
+    """(x - mean over the reduced dims, those dims, keepdim, N - correction clipped at 0): the
+    common part of ``var`` and ``std``, which warn as torch's do when N - correction <= 0."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     if isinstance(unbiased, bool) and correction is None:
         correction = 1 if unbiased else 0
@@ -467,9 +485,14 @@ def var(
     _floating_only(x, "std and var")
     axes = reduced_dims(dim, x.ndim)
     n = x._data.size if axes is None else int(_numel(x.shape, axes))
-    centred = sub(x, mean(x, axes, keepdim=True))
-    total = Sum.apply(mul(centred, centred), axes=axes, keepdim=keepdim)
-    return div(total, builtins.max(n - correction, 0))
+    if n - correction <= 0:
+        warnings.warn(
+            f"{fn}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            "reduction factor (input numel divided by output numel).",
+            UserWarning,
+            stacklevel=3,
+        )
+    return sub(x, mean(x, axes, keepdim=True)), axes, keepdim, builtins.max(n - correction, 0)
 
 
 def _floating_only(x: Tensor, fn: str) -> None:
@@ -497,8 +520,20 @@ def std(
     axis: Any = None,
     keepdims: Any = None,
 ) -> Tensor:
-    """Standard deviation: sqrt of ``var`` with the same arguments."""
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
+    """Standard deviation: sqrt of ``var`` with the same arguments, computed as ||x - mean|| /
+    sqrt(N - correction) so that, as in torch, a zero standard deviation has a zero gradient
+    (sqrt's derivative there is infinite).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.tensor([2.0, 2.0, 2.0], requires_grad=True)
+        >>> x.std().backward(); x.grad
+        tensor([0., 0., 0.])
+    """
+    centred, axes, keepdim, dof = _centred(
+        "std", x, dim, unbiased, keepdim, correction, axis, keepdims
+    )
+    return div(PNorm.apply(centred, p=2.0, axes=axes, keepdim=keepdim), builtins.float(dof) ** 0.5)
 
 
 @_validate.numpy_names
