@@ -528,6 +528,28 @@ from .runtime import (
 )
 
 
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, set_anomaly_enabled
+from .runtime import (
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    is_warn_always_enabled,
+    set_float32_matmul_precision,
+    set_flush_denormal,
+    set_num_interop_threads,
+    set_warn_always,
+)
+from .creation import empty_strided
+from .creation import torch_range as range  # noqa: A001 - torch.range (deprecated)
+from .ops.mathfns import angle
+from .ops.toplevel import *  # noqa: F403 - torch's top-level forms of methods and views
+from .ops.toplevel import INPLACE_METHODS as _INPLACE_METHODS
+from .nn._toplevel import *  # noqa: F403 - torch's top-level nn functions (ATen signatures)
+
+greater_equal = ge
+less_equal = le
+not_equal = ne
+
+
 from . import amp  # torch.amp.GradScaler / autocast (and the legacy torch.cuda.amp)
 from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call
 from .func import vmap
@@ -626,6 +648,7 @@ gather x:input
 ge a:input b:other
 ger a:input b:vec2
 greater a:input b:other
+greater_equal a:input b:other
 gt a:input b:other
 index_select x:input
 is_floating_point x:input
@@ -636,6 +659,7 @@ isnan x:input
 le a:input b:other
 lerp start:input
 less a:input b:other
+less_equal a:input b:other
 log10 x:input
 log2 x:input
 log_softmax x:input
@@ -662,6 +686,7 @@ multinomial probs:input
 mv a:input v:vec
 narrow x:input
 ne a:input b:other
+not_equal a:input b:other
 norm x:input
 numel x:input
 outer a:input b:vec2

@@ -17,6 +17,7 @@ from typing import Any
 from . import _validate, backend
 from .backend import np
 from .ops.elementwise import layout_axes
+from .ops.legacy import as_strided
 from .random import Generator, _gen
 from .tensor import Tensor, to_array
 
@@ -573,6 +574,90 @@ def _int_arange_size(n: int, vals: list, dt: np.dtype) -> tuple[int, list]:
             raise ValueError("step must be nonzero")
         n = max((end - start + step - (1 if step > 0 else -1)) // step, 0)
     return n, ivals
+
+
+def torch_range(
+    start: Any,
+    end: Any,
+    step: Any = 1,
+    *,
+    out: Tensor | None = None,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """torch.range (deprecated): ``start, start + step, ...`` up to and INCLUDING ``end``:
+    ``floor((end - start) / step) + 1`` values, in the default float dtype unless ``dtype`` is
+    given.  Warns (UserWarning) as torch does: ``arange`` excludes ``end``.
+
+    Example:
+        >>> import warnings
+        >>> import nablagrad as torch
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     torch.range(1, 4)
+        tensor([1., 2., 3., 4.])
+    """
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its "
+        "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, which "
+        "produces values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    for name, v in zip(("start", "end", "step"), vals):
+        if not (_validate.is_int(v) or isinstance(v, (float, np.floating))) or not math.isfinite(v):
+            raise RuntimeError(f"range(): {name} must be a finite number, got {v!r}")
+    if vals[2] == 0:
+        raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = int(math.floor((vals[1] - vals[0]) / vals[2])) + 1
+    _validate.allocation((n,), 8, "range")
+    dt = _float_or(dtype)
+    xp = backend.xp_for(device)
+    data = vals[0] + vals[2] * xp.arange(n, dtype=np.float64)
+    return _into(out, _finish(data.astype(dt, copy=False), requires_grad), "range")
+
+
+torch_range.__name__ = torch_range.__qualname__ = "range"
+
+
+def empty_strided(
+    size: Any,
+    stride: Any,
+    *,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """An uninitialised tensor of shape ``size`` whose ``stride()`` is ``stride``: a view of
+    just enough fresh storage (``1 + sum((size_i - 1) * stride_i)`` elements).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.empty_strided((2, 3), (1, 2)).stride()
+        (1, 2)
+    """
+    size = _size(tuple(size), "empty_strided")
+    stride = tuple(_validate.as_int(s, "stride", "empty_strided") for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(
+            f"empty_strided: mismatch in length of strides and shape ({len(size)} sizes, "
+            f"{len(stride)} strides)"
+        )
+    need = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    xp = backend.xp_for(device)
+    base = Tensor._wrap(xp.empty((need,), dtype=_float_or(dtype)))
+    view = as_strided(base, size, stride, 0)
+    if requires_grad:
+        view.requires_grad = True
+    return view
 
 
 def linspace(

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .parallel import get_num_threads
+
 _deterministic = {"mode": False, "warn_only": False}
 
 
@@ -53,3 +55,125 @@ def are_deterministic_algorithms_enabled() -> bool:
 
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
     return _deterministic["warn_only"]
+
+
+# -- torch's other global switches -------------------------------------------------------------
+
+_switches: dict[str, Any] = {
+    "float32_matmul_precision": "highest",
+    "warn_always": False,
+    "flush_denormal": False,
+    "interop_threads": None,
+}
+
+
+def get_float32_matmul_precision() -> str:
+    """The float32 matmul precision last set (``"highest"`` by default); NumPy's matmuls
+    always run at full float32 precision.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.get_float32_matmul_precision()
+        'highest'
+    """
+    return _switches["float32_matmul_precision"]
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Record ``"highest"``, ``"high"`` or ``"medium"`` (torch's TF32/bfloat16 hints for CUDA
+    matmuls; nablagrad computes float32 matmuls in float32 regardless).  Another value warns
+    and changes nothing, as torch does.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.set_float32_matmul_precision("high")
+        >>> torch.get_float32_matmul_precision()
+        'high'
+        >>> torch.set_float32_matmul_precision("highest")
+    """
+    if precision not in ("highest", "high", "medium"):
+        import warnings
+
+        warnings.warn(
+            f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+            "setFloat32MatmulPrecision call has no effect.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return
+    _switches["float32_matmul_precision"] = precision
+
+
+def set_flush_denormal(mode: bool) -> bool:
+    """torch.set_flush_denormal: whether denormal floats may be flushed to zero.  NumPy has no
+    such switch, so the request is recorded and True returned (torch returns whether the CPU
+    supports it); computations keep denormals.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.set_flush_denormal(False)
+        True
+    """
+    _switches["flush_denormal"] = bool(mode)
+    return True
+
+
+def set_warn_always(b: bool) -> None:
+    """torch.set_warn_always: warnings torch issues once per process are issued every time
+    when True (nablagrad's warnings go through Python's ``warnings`` filters).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.set_warn_always(False)
+        >>> torch.is_warn_always_enabled()
+        False
+    """
+    _switches["warn_always"] = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    """Whether ``set_warn_always(True)`` is in effect.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.is_warn_always_enabled()
+        False
+    """
+    return _switches["warn_always"]
+
+
+def get_num_interop_threads() -> int:
+    """The number of threads for inter-op parallelism: nablagrad runs one op at a time, so the
+    value last set, else ``get_num_threads()`` (torch's default is the core count).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.get_num_interop_threads() >= 1
+        True
+    """
+    if _switches["interop_threads"] is not None:
+        return _switches["interop_threads"]
+    return get_num_threads()
+
+
+def set_num_interop_threads(num: int) -> None:
+    """Record the inter-op thread count (a positive int).  As torch, it can be set once.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.set_num_interop_threads(0)
+        Traceback (most recent call last):
+        RuntimeError: set_num_interop_threads expects a positive integer, got 0
+    """
+    if isinstance(num, bool) or not isinstance(num, int):
+        raise TypeError(
+            f"set_num_interop_threads(): argument must be int, not {type(num).__name__}"
+        )
+    if num <= 0:
+        raise RuntimeError(f"set_num_interop_threads expects a positive integer, got {num}")
+    if _switches["interop_threads"] is not None:
+        raise RuntimeError(
+            "Error: cannot set number of interop threads after parallel work has started or "
+            "set_num_interop_threads called"
+        )
+    _switches["interop_threads"] = num

@@ -2458,6 +2458,9 @@ class Tensor:
     def prelu(self, weight: Tensor) -> Tensor:
         return _lazy.activations.prelu(self, weight)
 
+    def angle(self) -> Tensor:
+        return _ops.angle(self)
+
     def hardshrink(self, lambd: float = 0.5) -> Tensor:
         return _lazy.activations.hardshrink(self, lambd)
 

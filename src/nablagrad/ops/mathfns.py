@@ -419,6 +419,33 @@ def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
     return ew.pow(a, b)
 
 
+class Angle(Function):
+    """The argument of a real number: pi for x < 0, 0 for x >= 0 (and -0.0), NaN for NaN;
+    the gradient is zero, as torch's for real inputs."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        out = xp.where(x < 0, math.pi, 0.0).astype(x.dtype, copy=False)
+        return xp.where(xp.isnan(x), x, out)
+
+    def backward(self, g, out, x):
+        return (g * 0,)
+
+
+def angle(input: Tensor) -> Tensor:  # noqa: A002
+    """torch.angle for real tensors: ``pi`` where ``input < 0``, else 0; NaN stays NaN and
+    integers give the default float dtype.  The gradient is zero.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.angle(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([3.1416, 0.0000, 0.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"angle(): argument 'input' must be Tensor, not {type(input).__name__}")
+    return Angle.apply(_float_dtype_for(input))
+
+
 def nan_to_num(
     input: Tensor,  # noqa: A002
     nan: float = 0.0,

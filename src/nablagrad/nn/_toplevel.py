@@ -1,0 +1,1014 @@
+"""The neural-network functions torch exposes at top level (``torch.conv2d``,
+``torch.batch_norm``, ``torch.embedding`` ...), with torch's OWN signatures, which are ATen's
+and often differ from ``torch.nn.functional``'s: losses take ``reduction`` as an int
+(0 none, 1 mean, 2 sum), dropouts take ``train`` positionally, ``batch_norm`` and
+``instance_norm`` take the affine weights before the running statistics, ``embedding`` takes
+the weight first, and the cuDNN switches are accepted and ignored.
+
+Each function checks its arguments, maps them to the ``nn.functional`` form and calls it, so
+values and gradients are those of the functionals.
+
+Example:
+    >>> import nablagrad as torch
+    >>> w = torch.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+    >>> torch.embedding(w, torch.tensor([2, 0]))
+    tensor([[4., 5.],
+            [0., 1.]])
+    >>> torch.hinge_embedding_loss(torch.tensor([0.5, 2.0]), torch.tensor([1.0, -1.0]), 1.0, 0)
+    tensor([0.5000, 0.0000])
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ..backend import get_array_module
+from ..ops.elementwise import relu, tanh
+from ..tensor import Tensor
+from . import functional as F
+from ._activations import inplace_apply
+from .embedding_bag import _renorm_
+from .rnn import _gru_step, _lstm_step
+
+_REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
+
+
+def _reduction(fn: str, reduction: Any) -> str:
+    """torch's top-level losses take ATen's int enum: 0 none, 1 mean, 2 sum."""
+    if isinstance(reduction, bool) or reduction not in _REDUCTIONS:
+        raise RuntimeError(
+            f"{fn}(): reduction must be 0 (none), 1 (mean) or 2 (sum) at top level, got "
+            f"{reduction!r}; torch.nn.functional.{fn} takes the strings 'none', 'mean', 'sum'"
+        )
+    return _REDUCTIONS[reduction]
+
+
+def _stride(stride: Any) -> Any:
+    """ATen's empty stride (``[]``, the default) means the kernel size."""
+    if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
+        return None
+    return stride
+
+
+# -- convolution ------------------------------------------------------------------------------
+
+conv1d = F.conv1d
+conv2d = F.conv2d
+conv3d = F.conv3d
+conv_transpose1d = F.conv_transpose1d
+conv_transpose2d = F.conv_transpose2d
+conv_transpose3d = F.conv_transpose3d
+
+
+def convolution(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    transposed: bool,
+    output_padding: Any,
+    groups: int,
+) -> Tensor:
+    """ATen's general convolution: ``conv{1,2,3}d`` or, with ``transposed``,
+    ``conv_transpose{1,2,3}d``, the number of spatial dims being ``weight.dim() - 2``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x, w = torch.ones(1, 1, 4), torch.ones(1, 1, 2)
+        >>> torch.convolution(x, w, None, [1], [0], [1], False, [0], 1)
+        tensor([[[2., 2., 2.]]])
+    """
+    if not isinstance(weight, Tensor) or weight.dim() not in (3, 4, 5):
+        raise RuntimeError(
+            "convolution(): weight must be a 3-, 4- or 5-D tensor (out, in / groups, *kernel), "
+            f"got {getattr(weight, 'shape', type(weight).__name__)}"
+        )
+    n = weight.dim() - 2
+    if transposed:
+        fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[n - 1]
+        return fn(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    if any(
+        int(p)
+        for p in (output_padding if isinstance(output_padding, (list, tuple)) else [output_padding])
+    ):
+        raise RuntimeError("convolution(): output_padding is only used with transposed=True")
+    fn = (F.conv1d, F.conv2d, F.conv3d)[n - 1]
+    return fn(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:  # noqa: A002
+    """1-D convolution in time-batch-channel layout: ``input`` (time, batch, in), ``weight``
+    (kernel, in, out), ``bias`` (out), ``pad`` zeros at both ends of time; the result is
+    (time_out, batch, out): ``out[t] = bias + sum_k input[t + k - pad] @ weight[k]``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.conv_tbc(torch.ones(3, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).flatten()
+        tensor([2., 2.])
+    """
+    if input.dim() != 3 or weight.dim() != 3 or bias.dim() != 1:
+        raise RuntimeError(
+            "conv_tbc(): input must be 3-D (time, batch, channels), weight 3-D (kernel, in, out) "
+            f"and bias 1-D, got {tuple(input.shape)}, {tuple(weight.shape)}, {tuple(bias.shape)}"
+        )
+    if input.shape[2] != weight.shape[1] or bias.shape[0] != weight.shape[2]:
+        raise RuntimeError(
+            f"conv_tbc(): input has {input.shape[2]} channels and bias {bias.shape[0]} entries, "
+            f"but weight {tuple(weight.shape)} expects {weight.shape[1]} and {weight.shape[2]}"
+        )
+    out = F.conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, 1, int(pad))
+    return out.permute(2, 0, 1)
+
+
+# -- pooling ------------------------------------------------------------------------------------
+
+
+def max_pool1d(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = (),
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """Max over sliding windows along the last dim (``stride`` defaults to the kernel).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.max_pool1d(torch.tensor([[1.0, 3.0, 2.0, 0.0]]), 2)
+        tensor([[3., 2.]])
+    """
+    return F.max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+
+def max_pool1d_with_indices(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = (),
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> tuple:
+    """``max_pool1d`` and the position of each maximum along the last dim.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.max_pool1d_with_indices(torch.tensor([[1.0, 3.0, 2.0, 0.0]]), 2)[1]
+        tensor([[1, 2]])
+    """
+    return F.max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode, True)
+
+
+def max_pool2d(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = (),
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """Max over sliding 2-D windows of the last two dims (``stride`` defaults to the kernel).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.max_pool2d(torch.arange(16.0).reshape(1, 4, 4), 2)
+        tensor([[[ 5.,  7.],
+                 [13., 15.]]])
+    """
+    return F.max_pool2d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+
+def max_pool3d(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = (),
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """Max over sliding 3-D windows of the last three dims (``stride`` defaults to the kernel).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.max_pool3d(torch.arange(8.0).reshape(1, 2, 2, 2), 2).flatten()
+        tensor([7.])
+    """
+    return F.max_pool3d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+
+def avg_pool1d(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = (),
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """Mean over sliding windows along the last dim (``stride`` defaults to the kernel).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.avg_pool1d(torch.tensor([[1.0, 3.0, 2.0, 0.0]]), 2)
+        tensor([[2., 1.]])
+    """
+    return F.avg_pool1d(input, kernel_size, _stride(stride), padding, ceil_mode, count_include_pad)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    """Means over ``output_size`` near-equal windows of the last dim.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.adaptive_avg_pool1d(torch.tensor([[1.0, 3.0, 2.0, 0.0]]), 1)
+        tensor([[1.5000]])
+    """
+    return F.adaptive_avg_pool1d(input, output_size)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any) -> tuple:  # noqa: A002
+    """Maxima over ``output_size`` near-equal windows of the last dim, and their indices
+    (torch's top-level form always returns both).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.adaptive_max_pool1d(torch.tensor([[1.0, 3.0, 2.0, 0.0]]), 2)
+        (tensor([[3., 2.]]), tensor([[1, 2]]))
+    """
+    return F.adaptive_max_pool1d(input, output_size, True)
+
+
+# -- dropout --------------------------------------------------------------------------------------
+
+
+def dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """Inverted dropout when ``train``: each element zeroed with probability ``p``, the rest
+    scaled by 1/(1-p); the input itself otherwise.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.dropout(torch.ones(3), 0.5, False)
+        tensor([1., 1., 1.])
+    """
+    return F.dropout(input, p, train)
+
+
+def dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """``dropout`` written into ``input``, which is returned.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.dropout_(torch.ones(2), 0.0, True)
+        tensor([1., 1.])
+    """
+    return F.dropout(input, p, train, inplace=True)
+
+
+def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """Alpha dropout (keeps SELU's zero mean and unit variance) when ``train``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.alpha_dropout(torch.ones(2), 0.5, False)
+        tensor([1., 1.])
+    """
+    return F.alpha_dropout(input, p, train)
+
+
+def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """``alpha_dropout`` written into ``input``, which is returned.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.alpha_dropout_(torch.ones(2), 0.5, False)
+        tensor([1., 1.])
+    """
+    return F.alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """Alpha dropout of whole channels (``input[n, c]`` dropped together) when ``train``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.feature_alpha_dropout(torch.ones(1, 2, 2), 0.5, False).shape
+        nablagrad.Size([1, 2, 2])
+    """
+    return F.feature_alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """``feature_alpha_dropout`` written into ``input``, which is returned.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.feature_alpha_dropout_(torch.ones(1, 2), 0.5, False)
+        tensor([[1., 1.]])
+    """
+    return F.feature_alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """Dropout of whole channels when ``train``: ``input[n, c, ...]`` is zeroed with
+    probability ``p`` (one draw per batch entry and channel) or scaled by 1/(1-p).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.feature_dropout(torch.ones(1, 2, 3), 0.5, False)
+        tensor([[[1., 1., 1.],
+                 [1., 1., 1.]]])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"feature_dropout(): input must be a Tensor, got {type(input).__name__}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if not train or p == 0.0:
+        return input
+    xp = get_array_module(input._data)
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
+    ones = Tensor._wrap(xp.ones(shape, dtype=input._data.dtype))
+    return input * F.dropout(ones, p, True)  # each (n, c) mask: 0 or 1 / (1 - p)
+
+
+def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """``feature_dropout`` written into ``input``, which is returned.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.feature_dropout_(torch.ones(1, 2), 0.5, False)
+        tensor([[1., 1.]])
+    """
+    if not train or p == 0.0:
+        return feature_dropout(input, p, train)  # checks only
+    return inplace_apply(input, lambda t: feature_dropout(t, p, train))
+
+
+# -- normalisation ----------------------------------------------------------------------------
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002
+    weight: Tensor | None,
+    bias: Tensor | None,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    training: bool,
+    momentum: float,
+    eps: float,
+    cudnn_enabled: bool,
+) -> Tensor:
+    """``F.batch_norm`` with ATen's argument order (affine weights first);
+    ``cudnn_enabled`` has no effect.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.tensor([[1.0], [3.0]])
+        >>> torch.batch_norm(x, None, None, None, None, True, 0.1, 1e-12, True)
+        tensor([[-1.],
+                [ 1.]])
+    """
+    return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(
+    input: Tensor,  # noqa: A002
+    weight: Tensor | None,
+    bias: Tensor | None,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    use_input_stats: bool,
+    momentum: float,
+    eps: float,
+    cudnn_enabled: bool,
+) -> Tensor:
+    """``F.instance_norm`` with ATen's argument order (affine weights first);
+    ``cudnn_enabled`` has no effect.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.tensor([[[1.0, 3.0]]])
+        >>> torch.instance_norm(x, None, None, None, None, True, 0.1, 0.0, True)
+        tensor([[[-1.,  1.]]])
+    """
+    return F.instance_norm(
+        input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps
+    )
+
+
+def layer_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+    cudnn_enable: bool = True,
+) -> Tensor:
+    """``F.layer_norm``; ``cudnn_enable`` (torch's spelling) has no effect.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.layer_norm(torch.tensor([[1.0, 3.0]]), [2], eps=0.0)
+        tensor([[-1.,  1.]])
+    """
+    return F.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(
+    input: Tensor,  # noqa: A002
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+    cudnn_enabled: bool = True,
+) -> Tensor:
+    """``F.group_norm``; ``cudnn_enabled`` has no effect.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.group_norm(torch.tensor([[[1.0], [3.0]]]), 1, eps=0.0).flatten()
+        tensor([-1.,  1.])
+    """
+    return F.group_norm(input, num_groups, weight, bias, eps)
+
+
+rms_norm = F.rms_norm
+
+
+# -- embeddings -----------------------------------------------------------------------------
+
+
+def embedding(
+    weight: Tensor,
+    indices: Tensor,
+    padding_idx: int = -1,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Rows of ``weight`` at ``indices`` (note: weight first, as ATen's); the row
+    ``padding_idx`` gets no gradient (a negative ``padding_idx`` means none, unlike
+    ``F.embedding``, which counts it from the end).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.embedding(torch.eye(3), torch.tensor([[1, 1]]))
+        tensor([[[0., 1., 0.],
+                 [0., 1., 0.]]])
+    """
+    pad = None if padding_idx is None or padding_idx < 0 else int(padding_idx)
+    return F.embedding(indices, weight, pad, None, 2.0, scale_grad_by_freq, sparse)
+
+
+def embedding_renorm_(
+    input: Tensor,  # noqa: A002
+    indices: Tensor,
+    max_norm: float,
+    norm_type: float,
+) -> Tensor:
+    """Rows of ``input`` (an embedding matrix) named in ``indices`` whose ``norm_type``-norm
+    exceeds ``max_norm`` are scaled in place to ``max_norm / (norm + 1e-7)`` times themselves;
+    returns ``input``.  Not differentiable (torch's is not either).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = torch.tensor([[3.0, 4.0], [0.3, 0.4]])
+        >>> torch.embedding_renorm_(w, torch.tensor([0, 1]), 1.0, 2.0)
+        tensor([[0.6000, 0.8000],
+                [0.3000, 0.4000]])
+    """
+    if not isinstance(indices, Tensor) or indices._data.dtype.kind not in "iu":
+        raise TypeError("embedding_renorm_(): indices must be an integer (long) tensor")
+    if input.dim() != 2:
+        raise RuntimeError(f"embedding_renorm_(): input must be 2-D, got {input.dim()}-D")
+    idx = indices._data.reshape(-1)
+    num = input.shape[0]
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
+        raise IndexError(
+            f"embedding_renorm_(): indices must be in [0, {num}), got min {int(idx.min())}, "
+            f"max {int(idx.max())}"
+        )
+    _renorm_(input, idx, float(max_norm), float(norm_type))
+    return input
+
+
+bilinear = F.bilinear
+
+
+# -- activations (ATen's signatures: no ``inplace`` flag; the ``_`` forms are in place) -------
+
+
+def celu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.celu(torch.tensor([1.0, 0.0]))
+        tensor([1., 0.])
+    """
+    return F.celu(input, alpha)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """``celu`` written into ``input``, which is returned.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.celu_(torch.tensor([2.0]))
+        tensor([2.])
+    """
+    return F.celu_(input, alpha)
+
+
+def selu(input: Tensor) -> Tensor:  # noqa: A002
+    """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))) with SELU's constants.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.selu(torch.tensor([0.0]))
+        tensor([0.])
+    """
+    return F.selu(input)
+
+
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    """``selu`` written into ``input``, which is returned.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.selu_(torch.tensor([0.0]))
+        tensor([0.])
+    """
+    return F.selu_(input)
+
+
+def rrelu(
+    input: Tensor,  # noqa: A002
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    generator: Any = None,
+) -> Tensor:
+    """Randomised leaky ReLU: negative slope drawn from U(lower, upper) per element when
+    ``training``, else (lower + upper) / 2.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.rrelu(torch.tensor([-1.0, 2.0]), 0.1, 0.3)
+        tensor([-0.2000,  2.0000])
+    """
+    if generator is not None:
+        raise NotImplementedError("rrelu(): a generator= is not supported; seed with manual_seed")
+    return F.rrelu(input, lower, upper, training)
+
+
+def rrelu_(
+    input: Tensor,  # noqa: A002
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    generator: Any = None,
+) -> Tensor:
+    """``rrelu`` written into ``input``, which is returned.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.rrelu_(torch.tensor([-1.0]), 0.1, 0.3)
+        tensor([-0.2000])
+    """
+    if generator is not None:
+        raise NotImplementedError("rrelu_(): a generator= is not supported; seed with manual_seed")
+    return F.rrelu_(input, lower, upper, training)
+
+
+hardshrink = F.hardshrink
+prelu = F.prelu
+
+
+def threshold(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """x where x > threshold, else ``value``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.threshold(torch.tensor([0.5, 2.0]), 1.0, -1.0)
+        tensor([-1.,  2.])
+    """
+    return F.threshold(input, threshold, value)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """``threshold`` written into ``input``, which is returned.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.threshold_(torch.tensor([0.5, 2.0]), 1.0, 0.0)
+        tensor([0., 2.])
+    """
+    return F.threshold_(input, threshold, value)
+
+
+# -- shuffles, distances, padding, sampling -------------------------------------------------
+
+pixel_shuffle = F.pixel_shuffle
+pixel_unshuffle = F.pixel_unshuffle
+channel_shuffle = F.channel_shuffle
+native_channel_shuffle = F.channel_shuffle
+pdist = F.pdist
+cosine_similarity = F.cosine_similarity
+pairwise_distance = F.pairwise_distance
+
+
+def constant_pad_nd(input: Tensor, pad: Any, value: float = 0) -> Tensor:  # noqa: A002
+    """``F.pad(input, pad, "constant", value)``: ``pad`` gives (left, right) counts for the
+    last dims, last dim first; negative counts crop.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.constant_pad_nd(torch.tensor([1, 2]), [1, 2], 9)
+        tensor([9, 1, 2, 9, 9])
+    """
+    return F.pad(input, tuple(pad), "constant", value)
+
+
+_INTERPOLATION = {0: "bilinear", 1: "nearest", 2: "bicubic"}
+_PADDING = {0: "zeros", 1: "border", 2: "reflection"}
+
+
+def grid_sampler(
+    input: Tensor,  # noqa: A002
+    grid: Tensor,
+    interpolation_mode: int,
+    padding_mode: int,
+    align_corners: bool,
+) -> Tensor:
+    """``F.grid_sample`` with ATen's int modes: interpolation 0 bilinear, 1 nearest,
+    2 bicubic; padding 0 zeros, 1 border, 2 reflection.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.arange(4.0).reshape(1, 1, 2, 2)
+        >>> torch.grid_sampler(x, torch.zeros(1, 1, 1, 2), 0, 0, False)
+        tensor([[[[1.5000]]]])
+    """
+    if interpolation_mode not in _INTERPOLATION or padding_mode not in _PADDING:
+        raise RuntimeError(
+            "grid_sampler(): interpolation_mode must be 0 (bilinear), 1 (nearest) or 2 (bicubic) "
+            "and padding_mode 0 (zeros), 1 (border) or 2 (reflection), got "
+            f"{interpolation_mode!r} and {padding_mode!r}"
+        )
+    return F.grid_sample(
+        input, grid, _INTERPOLATION[interpolation_mode], _PADDING[padding_mode], align_corners
+    )
+
+
+def affine_grid_generator(theta: Tensor, size: Any, align_corners: bool) -> Tensor:
+    """``F.affine_grid(theta, size, align_corners)``: the sampling grid of the affine maps
+    ``theta`` (N, 2, 3) or (N, 3, 4) for an output of ``size``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> theta = torch.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+        >>> torch.affine_grid_generator(theta, [1, 1, 1, 2], False)
+        tensor([[[[-0.5000,  0.0000],
+                  [ 0.5000,  0.0000]]]])
+    """
+    return F.affine_grid(theta, list(size), align_corners)
+
+
+# -- losses (reduction: 0 none, 1 mean, 2 sum) ----------------------------------------------
+
+
+def cosine_embedding_loss(
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: int = 1
+) -> Tensor:
+    """1 - cos(x1, x2) where target = 1, max(0, cos(x1, x2) - margin) where target = -1.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> a = torch.tensor([[1.0, 0.0]])
+        >>> torch.cosine_embedding_loss(a, a, torch.tensor([1.0]))
+        tensor(0.)
+    """
+    red = _reduction("cosine_embedding_loss", reduction)
+    return F.cosine_embedding_loss(input1, input2, target, margin, reduction=red)
+
+
+def margin_ranking_loss(
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: int = 1
+) -> Tensor:
+    """max(0, -target * (x1 - x2) + margin).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.margin_ranking_loss(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([1.0]))
+        tensor(1.)
+    """
+    red = _reduction("margin_ranking_loss", reduction)
+    return F.margin_ranking_loss(input1, input2, target, margin, reduction=red)
+
+
+def hinge_embedding_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    margin: float = 1.0,
+    reduction: int = 1,
+) -> Tensor:
+    """x where target = 1, max(0, margin - x) where target = -1.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.hinge_embedding_loss(torch.tensor([0.5]), torch.tensor([-1.0]))
+        tensor(0.5000)
+    """
+    red = _reduction("hinge_embedding_loss", reduction)
+    return F.hinge_embedding_loss(input, target, margin, reduction=red)
+
+
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2.0,
+    eps: float = 1e-6,
+    swap: bool = False,
+    reduction: int = 1,
+) -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0) with the ``p``-norm distance (``swap``: the
+    smaller of d(a, n) and d(p, n)).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> a = torch.tensor([[0.0, 0.0]])
+        >>> torch.triplet_margin_loss(a, a, a + 3.0)
+        tensor(0.)
+    """
+    red = _reduction("triplet_margin_loss", reduction)
+    return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction=red)
+
+
+def poisson_nll_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    log_input: bool,
+    full: bool,
+    eps: float,
+    reduction: int,
+) -> Tensor:
+    """Poisson negative log-likelihood: exp(x) - t x (``log_input``) or x - t log(x + eps),
+    plus Stirling's term with ``full``.  Every argument is required, as in ATen.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.poisson_nll_loss(torch.tensor([0.0]), torch.tensor([1.0]), True, False, 1e-8, 1)
+        tensor(1.)
+    """
+    red = _reduction("poisson_nll_loss", reduction)
+    return F.poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=red)
+
+
+def kl_div(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    reduction: int = 1,
+    *,
+    log_target: bool = False,
+) -> Tensor:
+    """target * (log(target) - input) pointwise (``input`` holds log-probabilities); with
+    reduction 1 the mean over every element (ATen's, without F.kl_div's batchmean warning).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.kl_div(torch.tensor([0.0]), torch.tensor([1.0]))
+        tensor(0.)
+    """
+    red = _reduction("kl_div", reduction)
+    with warnings.catch_warnings():  # F.kl_div's advice to use 'batchmean' is not ATen's
+        warnings.simplefilter("ignore", UserWarning)
+        return F.kl_div(input, target, reduction=red, log_target=log_target)
+
+
+def ctc_loss(
+    log_probs: Tensor,
+    targets: Tensor,
+    input_lengths: Any,
+    target_lengths: Any,
+    blank: int = 0,
+    reduction: int = 1,
+    zero_infinity: bool = False,
+) -> Tensor:
+    """Connectionist temporal classification loss (``F.ctc_loss``; reduction 1 divides each
+    sequence's loss by its target length, then averages).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> lp = torch.zeros(1, 1, 2).log_softmax(2)
+        >>> torch.ctc_loss(lp, torch.tensor([[1]]), [1], [1])
+        tensor(0.6931)
+    """
+    red = _reduction("ctc_loss", reduction)
+    return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, red, zero_infinity)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    weight: Tensor | None = None,
+    pos_weight: Tensor | None = None,
+    reduction: int = 1,
+) -> Tensor:
+    """-w [pos_weight * t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))] (ATen's order:
+    ``weight``, then ``pos_weight``, then the int ``reduction``).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.binary_cross_entropy_with_logits(torch.tensor([0.0]), torch.tensor([1.0]))
+        tensor(0.6931)
+    """
+    red = _reduction("binary_cross_entropy_with_logits", reduction)
+    return F.binary_cross_entropy_with_logits(
+        input, target, weight, reduction=red, pos_weight=pos_weight
+    )
+
+
+# -- recurrent cells (one time step; gate order as nn.RNNCell, LSTMCell, GRUCell) -------------
+
+
+def _cell_args(fn: str, input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, gates: int) -> int:  # noqa: A002
+    hs = w_hh.shape[1] if w_hh.dim() == 2 else -1
+    if (
+        w_ih.dim() != 2
+        or w_hh.dim() != 2
+        or w_ih.shape[0] != gates * hs
+        or w_hh.shape[0] != gates * hs
+    ):
+        raise RuntimeError(
+            f"{fn}(): w_ih must be ({gates} * hidden, input) and w_hh ({gates} * hidden, hidden), "
+            f"got {tuple(w_ih.shape)} and {tuple(w_hh.shape)}"
+        )
+    if input.shape[-1] != w_ih.shape[1] or hx.shape[-1] != hs:
+        raise RuntimeError(
+            f"{fn}(): input has {input.shape[-1]} features and hx {hx.shape[-1]}, but the "
+            f"weights expect {w_ih.shape[1]} and {hs}"
+        )
+    return hs
+
+
+def rnn_tanh_cell(
+    input: Tensor,  # noqa: A002
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = torch.zeros(1, 1)
+        >>> torch.rnn_tanh_cell(torch.ones(1, 1), torch.ones(1, 1), w, w, torch.ones(1))
+        tensor([[0.7616]])
+    """
+    _cell_args("rnn_tanh_cell", input, hx, w_ih, w_hh, 1)
+    return tanh(F.linear(input, w_ih, b_ih) + F.linear(hx, w_hh, b_hh))
+
+
+def rnn_relu_cell(
+    input: Tensor,  # noqa: A002
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
+    """h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = torch.ones(1, 1)
+        >>> torch.rnn_relu_cell(torch.ones(1, 1), -torch.ones(1, 1), w, w, torch.ones(1))
+        tensor([[1.]])
+    """
+    _cell_args("rnn_relu_cell", input, hx, w_ih, w_hh, 1)
+    return relu(F.linear(input, w_ih, b_ih) + F.linear(hx, w_hh, b_hh))
+
+
+def lstm_cell(
+    input: Tensor,  # noqa: A002
+    hx: Any,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> tuple:
+    """(h', c') of one LSTM step from ``hx = (h, c)``; gates i, f, g, o of
+    x W_ih^T + b_ih + h W_hh^T + b_hh: c' = f c + i g, h' = o tanh(c').
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = torch.zeros(4, 1)
+        >>> h, c = torch.lstm_cell(torch.ones(1, 1), [torch.zeros(1, 1), torch.ones(1, 1)], w, w)
+        >>> c
+        tensor([[0.5000]])
+    """
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise RuntimeError("lstm_cell(): hx must be a pair of tensors (h, c)")
+    hs = _cell_args("lstm_cell", input, hx[0], w_ih, w_hh, 4)
+    batched = input.dim() == 2
+    x, h, c = (t if batched else t.unsqueeze(0) for t in (input, hx[0], hx[1]))
+    h, c = _lstm_step(F.linear(x, w_ih, b_ih), (h, c), w_hh, b_hh, hs)
+    return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+
+
+def gru_cell(
+    input: Tensor,  # noqa: A002
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
+    """h' of one GRU step: r, z = sigmoid of their gates, n = tanh(x_n + r * h_n),
+    h' = (1 - z) n + z h (gates r, z, n of x W_ih^T + b_ih and h W_hh^T + b_hh).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = torch.zeros(3, 1)
+        >>> torch.gru_cell(torch.ones(1, 1), torch.ones(1, 1), w, w)
+        tensor([[0.5000]])
+    """
+    hs = _cell_args("gru_cell", input, hx, w_ih, w_hh, 3)
+    batched = input.dim() == 2
+    x, h = (t if batched else t.unsqueeze(0) for t in (input, hx))
+    out = _gru_step(F.linear(x, w_ih, b_ih), h, w_hh, b_hh, hs)
+    return out if batched else out.squeeze(0)
+
+
+__all__ = [
+    "convolution",
+    "conv_tbc",
+    "max_pool1d",
+    "max_pool1d_with_indices",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "adaptive_avg_pool1d",
+    "adaptive_max_pool1d",
+    "dropout",
+    "dropout_",
+    "alpha_dropout",
+    "alpha_dropout_",
+    "feature_alpha_dropout",
+    "feature_alpha_dropout_",
+    "feature_dropout",
+    "feature_dropout_",
+    "batch_norm",
+    "instance_norm",
+    "layer_norm",
+    "group_norm",
+    "embedding",
+    "embedding_renorm_",
+    "celu",
+    "celu_",
+    "selu",
+    "selu_",
+    "rrelu",
+    "rrelu_",
+    "threshold",
+    "threshold_",
+    "constant_pad_nd",
+    "grid_sampler",
+    "affine_grid_generator",
+    "cosine_embedding_loss",
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "triplet_margin_loss",
+    "poisson_nll_loss",
+    "kl_div",
+    "ctc_loss",
+    "binary_cross_entropy_with_logits",
+    "rnn_tanh_cell",
+    "rnn_relu_cell",
+    "lstm_cell",
+    "gru_cell",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "rms_norm",
+    "bilinear",
+    "hardshrink",
+    "prelu",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "channel_shuffle",
+    "native_channel_shuffle",
+    "pdist",
+    "cosine_similarity",
+    "pairwise_distance",
+]
