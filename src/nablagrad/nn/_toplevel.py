@@ -677,18 +677,18 @@ def affine_grid_generator(theta: Tensor, size: Any, align_corners: bool) -> Tens
     return F.affine_grid(theta, list(size), align_corners)
 
 
-# -- losses (reduction: 0 none, 1 mean, 2 sum) ----------------------------------------------
+# -- losses (reduction: 0 none, 1 mean, 2 sum; 0 by default at top level, as torch) ----------
 
 
 def cosine_embedding_loss(
-    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: int = 1
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: int = 0
 ) -> Tensor:
     """1 - cos(x1, x2) where target = 1, max(0, cos(x1, x2) - margin) where target = -1.
 
     Example:
         >>> import nablagrad as torch
         >>> a = torch.tensor([[1.0, 0.0]])
-        >>> torch.cosine_embedding_loss(a, a, torch.tensor([1.0]))
+        >>> torch.cosine_embedding_loss(a, a, torch.tensor([1.0]), 0.0, 1)
         tensor(0.)
     """
     red = _reduction("cosine_embedding_loss", reduction)
@@ -696,14 +696,15 @@ def cosine_embedding_loss(
 
 
 def margin_ranking_loss(
-    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: int = 1
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: int = 0
 ) -> Tensor:
     """max(0, -target * (x1 - x2) + margin).
 
     Example:
         >>> import nablagrad as torch
-        >>> torch.margin_ranking_loss(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([1.0]))
-        tensor(1.)
+        >>> x1, x2, y = torch.tensor([1.0, 3.0]), torch.tensor([2.0, 2.0]), torch.tensor([1.0, 1.0])
+        >>> torch.margin_ranking_loss(x1, x2, y)
+        tensor([1., 0.])
     """
     red = _reduction("margin_ranking_loss", reduction)
     return F.margin_ranking_loss(input1, input2, target, margin, reduction=red)
@@ -713,13 +714,13 @@ def hinge_embedding_loss(
     input: Tensor,  # noqa: A002
     target: Tensor,
     margin: float = 1.0,
-    reduction: int = 1,
+    reduction: int = 0,
 ) -> Tensor:
     """x where target = 1, max(0, margin - x) where target = -1.
 
     Example:
         >>> import nablagrad as torch
-        >>> torch.hinge_embedding_loss(torch.tensor([0.5]), torch.tensor([-1.0]))
+        >>> torch.hinge_embedding_loss(torch.tensor([0.5]), torch.tensor([-1.0]), 1.0, 1)
         tensor(0.5000)
     """
     red = _reduction("hinge_embedding_loss", reduction)
@@ -734,7 +735,7 @@ def triplet_margin_loss(
     p: float = 2.0,
     eps: float = 1e-6,
     swap: bool = False,
-    reduction: int = 1,
+    reduction: int = 0,
 ) -> Tensor:
     """max(d(a, p) - d(a, n) + margin, 0) with the ``p``-norm distance (``swap``: the
     smaller of d(a, n) and d(p, n)).
@@ -743,7 +744,7 @@ def triplet_margin_loss(
         >>> import nablagrad as torch
         >>> a = torch.tensor([[0.0, 0.0]])
         >>> torch.triplet_margin_loss(a, a, a + 3.0)
-        tensor(0.)
+        tensor([0.])
     """
     red = _reduction("triplet_margin_loss", reduction)
     return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction=red)
@@ -772,7 +773,7 @@ def poisson_nll_loss(
 def kl_div(
     input: Tensor,  # noqa: A002
     target: Tensor,
-    reduction: int = 1,
+    reduction: int = 0,
     *,
     log_target: bool = False,
 ) -> Tensor:
@@ -781,8 +782,8 @@ def kl_div(
 
     Example:
         >>> import nablagrad as torch
-        >>> torch.kl_div(torch.tensor([0.0]), torch.tensor([1.0]))
-        tensor(0.)
+        >>> torch.kl_div(torch.tensor([0.0, 0.0]), torch.tensor([1.0, 0.5]), 2)
+        tensor(-0.3466)
     """
     red = _reduction("kl_div", reduction)
     with warnings.catch_warnings():  # F.kl_div's advice to use 'batchmean' is not ATen's
@@ -796,7 +797,7 @@ def ctc_loss(
     input_lengths: Any,
     target_lengths: Any,
     blank: int = 0,
-    reduction: int = 1,
+    reduction: int = 0,
     zero_infinity: bool = False,
 ) -> Tensor:
     """Connectionist temporal classification loss (``F.ctc_loss``; reduction 1 divides each
@@ -805,7 +806,7 @@ def ctc_loss(
     Example:
         >>> import nablagrad as torch
         >>> lp = torch.zeros(1, 1, 2).log_softmax(2)
-        >>> torch.ctc_loss(lp, torch.tensor([[1]]), [1], [1])
+        >>> torch.ctc_loss(lp, torch.tensor([[1]]), [1], [1], 0, 1)
         tensor(0.6931)
     """
     red = _reduction("ctc_loss", reduction)
@@ -817,7 +818,7 @@ def binary_cross_entropy_with_logits(
     target: Tensor,
     weight: Tensor | None = None,
     pos_weight: Tensor | None = None,
-    reduction: int = 1,
+    reduction: int = 0,
 ) -> Tensor:
     """-w [pos_weight * t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))] (ATen's order:
     ``weight``, then ``pos_weight``, then the int ``reduction``).
@@ -825,7 +826,7 @@ def binary_cross_entropy_with_logits(
     Example:
         >>> import nablagrad as torch
         >>> torch.binary_cross_entropy_with_logits(torch.tensor([0.0]), torch.tensor([1.0]))
-        tensor(0.6931)
+        tensor([0.6931])
     """
     red = _reduction("binary_cross_entropy_with_logits", reduction)
     return F.binary_cross_entropy_with_logits(
@@ -847,6 +848,11 @@ def _cell_args(fn: str, input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, g
         raise RuntimeError(
             f"{fn}(): w_ih must be ({gates} * hidden, input) and w_hh ({gates} * hidden, hidden), "
             f"got {tuple(w_ih.shape)} and {tuple(w_hh.shape)}"
+        )
+    if input.dim() != 2 or hx.dim() != 2:
+        raise RuntimeError(
+            f"{fn}(): input and hx must be 2-D (batch, features), got {input.dim()}-D and "
+            f"{hx.dim()}-D: unsqueeze(0) a single sample (torch's top-level cells take batches)"
         )
     if input.shape[-1] != w_ih.shape[1] or hx.shape[-1] != hs:
         raise RuntimeError(
@@ -917,10 +923,7 @@ def lstm_cell(
     if not isinstance(hx, (tuple, list)) or len(hx) != 2:
         raise RuntimeError("lstm_cell(): hx must be a pair of tensors (h, c)")
     hs = _cell_args("lstm_cell", input, hx[0], w_ih, w_hh, 4)
-    batched = input.dim() == 2
-    x, h, c = (t if batched else t.unsqueeze(0) for t in (input, hx[0], hx[1]))
-    h, c = _lstm_step(F.linear(x, w_ih, b_ih), (h, c), w_hh, b_hh, hs)
-    return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+    return _lstm_step(F.linear(input, w_ih, b_ih), (hx[0], hx[1]), w_hh, b_hh, hs)
 
 
 def gru_cell(
@@ -941,10 +944,7 @@ def gru_cell(
         tensor([[0.5000]])
     """
     hs = _cell_args("gru_cell", input, hx, w_ih, w_hh, 3)
-    batched = input.dim() == 2
-    x, h = (t if batched else t.unsqueeze(0) for t in (input, hx))
-    out = _gru_step(F.linear(x, w_ih, b_ih), h, w_hh, b_hh, hs)
-    return out if batched else out.squeeze(0)
+    return _gru_step(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh, hs)
 
 
 __all__ = [

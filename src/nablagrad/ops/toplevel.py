@@ -449,30 +449,6 @@ def split_with_sizes_copy(input: Tensor, split_sizes: Any, dim: int = 0) -> tupl
     )
 
 
-def indices_copy(input: Tensor) -> Tensor:  # noqa: A002
-    """The indices of a sparse COO tensor (``input.indices()``) as a new tensor.
-
-    Example:
-        >>> import nablagrad as torch
-        >>> s = torch.tensor([[0.0, 2.0], [3.0, 0.0]]).to_sparse()
-        >>> torch.indices_copy(s)
-        tensor([[0, 1],
-                [1, 0]])
-    """
-    return _copy(_tensor_arg("indices_copy", input).indices())
-
-
-def values_copy(input: Tensor) -> Tensor:  # noqa: A002
-    """The values of a sparse COO tensor (``input.values()``) as a new tensor.
-
-    Example:
-        >>> import nablagrad as torch
-        >>> torch.values_copy(torch.tensor([[0.0, 2.0], [3.0, 0.0]]).to_sparse())
-        tensor([2., 3.])
-    """
-    return _copy(_tensor_arg("values_copy", input).values())
-
-
 # -- unsafe_ splits (torch's forms without view tracking: here the plain splits) --------------
 
 
@@ -715,8 +691,6 @@ __all__ = [
     "unbind_copy",
     "split_copy",
     "split_with_sizes_copy",
-    "indices_copy",
-    "values_copy",
     "unsafe_chunk",
     "unsafe_split",
     "unsafe_split_with_sizes",
