@@ -586,7 +586,7 @@ def torch_range(
     layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
-    pin_memory: bool = False,
+    pin_memory: bool | None = None,
 ) -> Tensor:
     """torch.range (deprecated): ``start, start + step, ...`` up to and INCLUDING ``end``:
     ``floor((end - start) / step) + 1`` values, in the default float dtype unless ``dtype`` is
@@ -634,7 +634,7 @@ def empty_strided(
     layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
-    pin_memory: bool = False,
+    pin_memory: bool | None = None,
 ) -> Tensor:
     """An uninitialised tensor of shape ``size`` whose ``stride()`` is ``stride``: a view of
     just enough fresh storage (``1 + sum((size_i - 1) * stride_i)`` elements).

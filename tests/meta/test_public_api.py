@@ -22,6 +22,8 @@ from helpers import check_op
 
 import nablagrad as ng
 import nablagrad.nn.functional as ngF
+from nablagrad.nn import _toplevel as _nn_toplevel
+from nablagrad.ops import toplevel as _ops_toplevel
 from nablagrad.ops.table import BINARY, REDUCTIONS, UNARY
 
 TABLE = {r.name for r in UNARY + BINARY + REDUCTIONS}
@@ -1264,6 +1266,7 @@ ALIASES = {
     "arccosh": "acosh", "arctanh": "atanh", "arctan2": "atan2", "absolute": "abs",
     "sgn": "sign", "fix": "trunc", "swapdims": "transpose", "moveaxis": "movedim",
     "ger": "outer",
+    "greater_equal": "ge", "less_equal": "le", "not_equal": "ne",
 }  # fmt: skip
 
 NOT_OPS = "a torch-named object, not an operation; tested in"
@@ -1445,6 +1448,29 @@ REASONS: dict[str, str] = {
     "T.is_vulkan": "always False; tests/compat/test_examples_apis.py",
     "T.is_xla": "always False; tests/compat/test_examples_apis.py",
     "T.is_xpu": "always False; tests/compat/test_examples_apis.py",
+    # torch's top-level forms of methods, views and nn functions (ATen signatures), predicates
+    # and switches: each compared with torch in tests/core/test_toplevel_torch_functions.py
+    **{
+        n: "torch's top-level form: values, gradients and errors compared with torch in "
+        "tests/core/test_toplevel_torch_functions.py"
+        for n in (
+            *_ops_toplevel.__all__,
+            *_nn_toplevel.__all__,
+            "angle",
+            "T.angle",
+            "range",
+            "empty_strided",
+            "get_float32_matmul_precision",
+            "set_float32_matmul_precision",
+            "set_flush_denormal",
+            "get_num_interop_threads",
+            "set_num_interop_threads",
+            "set_warn_always",
+            "is_warn_always_enabled",
+            "set_anomaly_enabled",
+            "is_anomaly_check_nan_enabled",
+        )
+    },
     "F.gumbel_softmax": "random draws (streams differ from torch's); frequencies against "
     "softmax and torch's, and the straight-through gradient, in "
     "tests/nn/test_buffer_init_ctc_shuffle.py",

@@ -57,6 +57,24 @@ tril tril_indices triu triu_indices true_divide trunc unbind unflatten unsqueeze
 vsplit vstack where xlogy zeros zeros_like
 """.split()
 
+# torch's top-level forms of methods, views and nn functions (nablagrad/ops/toplevel.py,
+# nablagrad/nn/_toplevel.py)
+TORCH_FUNCTIONS += """
+adaptive_avg_pool1d adaptive_max_pool1d affine_grid_generator alias_copy alpha_dropout angle
+as_strided_copy avg_pool1d batch_norm bilinear binary_cross_entropy_with_logits celu
+channel_shuffle constant_pad_nd conv1d conv2d conv3d conv_tbc conv_transpose1d conv_transpose2d
+conv_transpose3d convolution cosine_embedding_loss cosine_similarity ctc_loss detach detach_copy
+diagonal_copy dropout embedding embedding_renorm_ empty_strided expand_copy feature_alpha_dropout
+feature_dropout fill frobenius_norm greater_equal grid_sampler group_norm gru_cell hardshrink
+hinge_embedding_loss instance_norm is_nonzero is_same_size is_signed kl_div layer_norm less_equal
+lstm_cell margin_ranking_loss max_pool1d max_pool1d_with_indices max_pool2d max_pool3d
+narrow_copy native_channel_shuffle norm_except_dim not_equal nuclear_norm pairwise_distance pdist
+permute_copy pixel_shuffle pixel_unshuffle poisson_nll_loss prelu range rms_norm rnn_relu_cell
+rnn_tanh_cell rrelu select_copy selu slice_copy split_copy split_with_sizes_copy squeeze_copy
+t_copy threshold transpose_copy triplet_margin_loss unbind_copy unfold_copy unsafe_chunk
+unsafe_split unsafe_split_with_sizes unsqueeze_copy view_copy zero_
+""".split()
+
 TENSOR_METHODS = """
 abs abs_ add add_ addbmm addcdiv addcdiv_ addcmul addcmul_ addmm addmv all allclose amax amin
 aminmax any argmax argmin argsort argwhere bernoulli bernoulli_ bmm bool broadcast_to byte ceil
@@ -183,6 +201,21 @@ ALLOWED = {
     "torch.randperm:dtype": "see torch.randint:dtype",
     "torch.tril_indices:dtype": "see torch.randint:dtype",
     "torch.triu_indices:dtype": "see torch.randint:dtype",
+    # torch's Python binding of the top-level losses defaults reduction to 0 (none), although
+    # the aten schema reads 1 (at::Reduction::Mean): measured, and nablagrad follows the binding
+    **{
+        f"torch.{name}:reduction": "the binding's default is 0 (none), not the schema's 1: "
+        "torch.kl_div(x, t) is unreduced (tests/core/test_toplevel_torch_functions.py)"
+        for name in (
+            "binary_cross_entropy_with_logits",
+            "cosine_embedding_loss",
+            "ctc_loss",
+            "hinge_embedding_loss",
+            "kl_div",
+            "margin_ranking_loss",
+            "triplet_margin_loss",
+        )
+    },
     # torch.linalg
     "linalg.pinv:rcond": "deprecated alias of rtol= (use rtol=)",
     "linalg.matrix_rank:tol": "deprecated alias of atol= (use atol=)",

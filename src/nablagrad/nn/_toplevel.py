@@ -23,6 +23,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from .. import _validate
 from ..backend import get_array_module
 from ..ops.elementwise import relu, tanh
 from ..tensor import Tensor
@@ -616,7 +617,7 @@ pixel_unshuffle = F.pixel_unshuffle
 channel_shuffle = F.channel_shuffle
 native_channel_shuffle = F.channel_shuffle
 pdist = F.pdist
-cosine_similarity = F.cosine_similarity
+cosine_similarity = _validate.numpy_names(F.cosine_similarity)  # torch's takes axis=
 pairwise_distance = F.pairwise_distance
 
 

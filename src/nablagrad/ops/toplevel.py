@@ -28,6 +28,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from .. import _validate
 from ..backend import get_array_module
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -226,8 +227,9 @@ def _copies(views: Any) -> tuple:
     return tuple(v.clone() for v in views)
 
 
-def view_copy(input: Tensor, size: Any) -> Tensor:  # noqa: A002
-    """``input.view(size)`` (or ``input.view(dtype)``) as a new tensor.
+def view_copy(input: Tensor, size: Any = None, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """``input.view(size)`` or ``input.view(dtype)`` (the bits reinterpreted) as a new tensor;
+    torch's overloads take either.
 
     Example:
         >>> import nablagrad as torch
@@ -235,7 +237,10 @@ def view_copy(input: Tensor, size: Any) -> Tensor:  # noqa: A002
         tensor([[0, 1, 2],
                 [3, 4, 5]])
     """
-    return _copy(_tensor_arg("view_copy", input).view(size))
+    x = _tensor_arg("view_copy", input)
+    if (size is None) == (dtype is None):
+        raise TypeError("view_copy(): pass a size or a dtype (one of them)")
+    return _copy(x.view(size if dtype is None else dtype))
 
 
 def permute_copy(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
@@ -249,6 +254,7 @@ def permute_copy(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
     return _copy(sh.permute(_tensor_arg("permute_copy", input), dims=tuple(dims)))
 
 
+@_validate.numpy_names
 def transpose_copy(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     """``input.transpose(dim0, dim1)`` as a new tensor.
 
@@ -285,6 +291,7 @@ def expand_copy(input: Tensor, size: Any, *, implicit: bool = False) -> Tensor: 
     return _copy(_tensor_arg("expand_copy", input).expand(tuple(size)))
 
 
+@_validate.numpy_names
 def squeeze_copy(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
     """``input.squeeze(dim)`` (all size-1 dimensions without ``dim``) as a new tensor.
 
@@ -296,6 +303,7 @@ def squeeze_copy(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
     return _copy(sh.squeeze(_tensor_arg("squeeze_copy", input), dim))
 
 
+@_validate.numpy_names
 def unsqueeze_copy(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     """``input.unsqueeze(dim)`` as a new tensor.
 
@@ -307,6 +315,7 @@ def unsqueeze_copy(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     return _copy(sh.unsqueeze(_tensor_arg("unsqueeze_copy", input), dim))
 
 
+@_validate.numpy_names
 def select_copy(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     """``input.select(dim, index)`` as a new tensor.
 
@@ -318,6 +327,7 @@ def select_copy(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     return _copy(_tensor_arg("select_copy", input).select(dim, index))
 
 
+@_validate.numpy_names
 def slice_copy(
     input: Tensor,  # noqa: A002
     dim: int = 0,
@@ -341,6 +351,7 @@ def slice_copy(
     return _copy(x[index])
 
 
+@_validate.numpy_names
 def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
     """``input.diagonal(offset, dim1, dim2)`` as a new tensor.
 
@@ -352,6 +363,7 @@ def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) 
     return _copy(_tensor_arg("diagonal_copy", input).diagonal(offset, dim1, dim2))
 
 
+@_validate.numpy_names
 def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor:  # noqa: A002
     """``input.unfold(dimension, size, step)`` (sliding windows) as a new tensor.
 
@@ -364,6 +376,7 @@ def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor: 
     return _copy(_tensor_arg("unfold_copy", input).unfold(dimension, size, step))
 
 
+@_validate.numpy_names
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
     """``input.narrow(dim, start, length)`` as a new tensor.
 
@@ -414,6 +427,7 @@ def as_strided_copy(
     return _copy(as_strided(_tensor_arg("as_strided_copy", input), size, stride, storage_offset))
 
 
+@_validate.numpy_names
 def unbind_copy(input: Tensor, dim: int = 0) -> tuple:  # noqa: A002
     """``input.unbind(dim)``, each slice a new tensor.
 
@@ -425,6 +439,7 @@ def unbind_copy(input: Tensor, dim: int = 0) -> tuple:  # noqa: A002
     return _copies(sh.unbind(_tensor_arg("unbind_copy", input), dim))
 
 
+@_validate.numpy_names
 def split_copy(input: Tensor, split_size: int, dim: int = 0) -> tuple:  # noqa: A002
     """``input.split(split_size, dim)``, each piece a new tensor.
 
@@ -436,6 +451,7 @@ def split_copy(input: Tensor, split_size: int, dim: int = 0) -> tuple:  # noqa: 
     return _copies(sh.split(_tensor_arg("split_copy", input), split_size, dim))
 
 
+@_validate.numpy_names
 def split_with_sizes_copy(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple:  # noqa: A002
     """``input.split_with_sizes(split_sizes, dim)``, each piece a new tensor.
 
@@ -452,6 +468,7 @@ def split_with_sizes_copy(input: Tensor, split_sizes: Any, dim: int = 0) -> tupl
 # -- unsafe_ splits (torch's forms without view tracking: here the plain splits) --------------
 
 
+@_validate.numpy_names
 def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:  # noqa: A002
     """``torch.chunk`` (torch's form whose pieces are not tracked as views).
 
@@ -463,6 +480,7 @@ def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:  # noqa: A0
     return sh.chunk(_tensor_arg("unsafe_chunk", input), chunks, dim)
 
 
+@_validate.numpy_names
 def unsafe_split(input: Tensor, split_size: int, dim: int = 0) -> tuple:  # noqa: A002
     """``torch.split`` with an int size (torch's form whose pieces are not tracked as views).
 
@@ -474,6 +492,7 @@ def unsafe_split(input: Tensor, split_size: int, dim: int = 0) -> tuple:  # noqa
     return sh.split(_tensor_arg("unsafe_split", input), split_size, dim)
 
 
+@_validate.numpy_names
 def unsafe_split_with_sizes(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple:  # noqa: A002
     """``torch.split_with_sizes`` (torch's form whose pieces are not tracked as views).
 
@@ -488,6 +507,7 @@ def unsafe_split_with_sizes(input: Tensor, split_sizes: Any, dim: int = 0) -> tu
 # -- norms torch keeps for JIT compatibility ---------------------------------------------------
 
 
+@_validate.numpy_names
 def frobenius_norm(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
     """sqrt(sum x^2) over ``dim`` (one or two dims); deprecated in torch, which warns and
     points to ``linalg.vector_norm(A, 2, dim, keepdim)`` -- so does this.
@@ -515,6 +535,7 @@ def frobenius_norm(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  #
     return vector_norm(_tensor_arg("frobenius_norm", input), 2, dims, keepdim)
 
 
+@_validate.numpy_names
 def nuclear_norm(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
     """The sum of the singular values of the matrices over ``dim`` (two dims; the last two
     of a 2-D ``input`` by default): ``torch.linalg.matrix_norm(input, "nuc", dim, keepdim)``.
@@ -541,6 +562,7 @@ def nuclear_norm(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tenso
     return matrix_norm(x, "nuc", dims, keepdim)
 
 
+@_validate.numpy_names
 def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A002
     """The ``pow``-norm of ``v`` over every dimension but ``dim``, kept as size-1 dimensions
     (the norm weight normalisation divides by); ``dim=-1`` is the norm of the whole tensor.
