@@ -530,9 +530,11 @@ from .runtime import (
 
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, set_anomaly_enabled
 from .runtime import (
+    get_deterministic_debug_mode,
     get_float32_matmul_precision,
     get_num_interop_threads,
     is_warn_always_enabled,
+    set_deterministic_debug_mode,
     set_float32_matmul_precision,
     set_flush_denormal,
     set_num_interop_threads,

@@ -57,6 +57,50 @@ def is_deterministic_algorithms_warn_only_enabled() -> bool:
     return _deterministic["warn_only"]
 
 
+_DEBUG_MODES = {"default": 0, "warn": 1, "error": 2}
+
+
+def set_deterministic_debug_mode(debug_mode: str | int) -> None:
+    """torch.set_deterministic_debug_mode: ``"default"``/0 turns deterministic algorithms off,
+    ``"warn"``/1 on with ``warn_only``, ``"error"``/2 on (nablagrad's ops are deterministic,
+    so only the flags change).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.set_deterministic_debug_mode("warn")
+        >>> torch.get_deterministic_debug_mode()
+        1
+        >>> torch.set_deterministic_debug_mode(0)
+    """
+    if isinstance(debug_mode, str):
+        if debug_mode not in _DEBUG_MODES:
+            raise RuntimeError(
+                "invalid value of debug_mode, expected one of `default`, `warn`, `error`, but got "
+                f"{debug_mode}"
+            )
+        debug_mode = _DEBUG_MODES[debug_mode]
+    elif isinstance(debug_mode, bool) or not isinstance(debug_mode, int):
+        raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode).__name__}")
+    if debug_mode not in (0, 1, 2):
+        raise RuntimeError(
+            f"invalid value of debug_mode, expected 0, 1, or 2, but got {debug_mode}"
+        )
+    _deterministic.update(mode=debug_mode != 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode() -> int:
+    """0 (deterministic algorithms off), 1 (on, warn only) or 2 (on).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.get_deterministic_debug_mode()
+        0
+    """
+    if not _deterministic["mode"]:
+        return 0
+    return 1 if _deterministic["warn_only"] else 2
+
+
 # -- torch's other global switches -------------------------------------------------------------
 
 _switches: dict[str, Any] = {

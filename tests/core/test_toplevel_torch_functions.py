@@ -746,3 +746,38 @@ def test_every_new_name_is_covered():
     for name in names | BEHAVIOUR:
         assert hasattr(torch, name), f"torch has no {name}"
         assert getattr(ng, name) is not None
+
+
+@covers("get_device", "nonzero_static")
+def test_get_device_and_nonzero_static():
+    assert ng.get_device(ng.ones(2)) == torch.get_device(torch.ones(2)) == -1
+    arrays = [np.array([[0, 1], [2, 0]]), np.array([0.0, 1.5, -2.0, 3.0]), np.array(5.0)]
+    for a in arrays:
+        for size, fill in [(4, -1), (2, 7), (0, -1)]:
+            ours = ng.nonzero_static(ng.tensor(a), size=size, fill_value=fill)
+            theirs = torch.nonzero_static(torch.tensor(a), size=size, fill_value=fill)
+            assert ours.dtype == ng.int64
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(RuntimeError, match="size"):
+        ng.nonzero_static(ng.ones(2), size=-1)
+
+
+@covers("set_deterministic_debug_mode", "get_deterministic_debug_mode")
+def test_deterministic_debug_mode_follows_torch():
+    try:
+        for mode in ("warn", 2, "default", 1, 0, "error"):
+            ng.set_deterministic_debug_mode(mode)
+            torch.set_deterministic_debug_mode(mode)
+            for name in (
+                "get_deterministic_debug_mode",
+                "are_deterministic_algorithms_enabled",
+                "is_deterministic_algorithms_warn_only_enabled",
+            ):
+                assert getattr(ng, name)() == getattr(torch, name)(), (mode, name)
+        for bad, err in (("x", RuntimeError), (3, RuntimeError), (1.0, TypeError)):
+            for lib in (ng, torch):
+                with pytest.raises(err, match="debug_mode"):
+                    lib.set_deterministic_debug_mode(bad)
+    finally:
+        ng.set_deterministic_debug_mode(0)
+        torch.set_deterministic_debug_mode(0)

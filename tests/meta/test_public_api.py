@@ -1467,6 +1467,8 @@ REASONS: dict[str, str] = {
             "set_num_interop_threads",
             "set_warn_always",
             "is_warn_always_enabled",
+            "set_deterministic_debug_mode",
+            "get_deterministic_debug_mode",
             "set_anomaly_enabled",
             "is_anomaly_check_nan_enabled",
         )

@@ -36,6 +36,7 @@ from . import layout as lay
 from . import shape as sh
 from .legacy import as_strided
 from .linalg_fns import matrix_norm, vector_norm
+from .sorting import nonzero
 
 # -- predicates ---------------------------------------------------------------------------------
 
@@ -214,6 +215,38 @@ def _inplace_function(name: str) -> Any:
 for _name in INPLACE_METHODS:
     globals()[_name] = _inplace_function(_name)
 del _name
+
+
+def get_device(input: Tensor) -> int:  # noqa: A002
+    """``input.get_device()``: the CUDA device index, -1 on the CPU.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.get_device(torch.ones(2))
+        -1
+    """
+    return _tensor_arg("get_device", input).get_device()
+
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:  # noqa: A002
+    """``torch.nonzero(input)`` with exactly ``size`` rows: cut to the first ``size``
+    nonzero positions, or padded with rows of ``fill_value``; int64, (size, input.dim()).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.nonzero_static(torch.tensor([0, 3, 0, 5]), size=3)
+        tensor([[ 1],
+                [ 3],
+                [-1]])
+    """
+    x = _tensor_arg("nonzero_static", input)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be a non-negative int, got {size!r}")
+    found = nonzero(x)._data[:size]
+    xp = get_array_module(found)
+    out = xp.full((size, x.dim()), fill_value, dtype=found.dtype)
+    out[: found.shape[0]] = found
+    return Tensor._wrap(out)
 
 
 # -- *_copy: the view, as a new tensor ---------------------------------------------------------
@@ -692,6 +725,8 @@ __all__ = [
     "is_conj",
     "is_neg",
     "fill",
+    "get_device",
+    "nonzero_static",
     "zero_",
     "detach",
     "detach_",
