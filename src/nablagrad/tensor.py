@@ -699,10 +699,8 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
-            elif isinstance(a, backend.device) or (
-                isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda")
-            ):
-                device = a
+            elif isinstance(a, backend.device) or (isinstance(a, str) and not _dtype_name(a)):
+                device = a  # a string that names no dtype is a device (or the device error)
             else:
                 dtype = a
         out = self
@@ -2742,6 +2740,15 @@ def _dims_by_stride(t: Tensor) -> tuple[list, bool]:
                 break
     ambiguous = any(inner_first(perm[i], perm[i + 1]) != -1 for i in range(n - 1))
     return list(reversed(perm)), ambiguous
+
+
+def _dtype_name(name: str) -> bool:
+    """Whether ``name`` names a dtype (``x.to("float64")``) rather than a device."""
+    try:
+        backend.to_np_dtype(name)
+    except TypeError:
+        return False
+    return True
 
 
 class _OpsNamespace:
