@@ -200,14 +200,39 @@ sinh_ sqrt_ square_ tan_ tanh_ trunc_ xlogy_
 """.split()
 
 
+# the arguments after ``input`` in each function's docstring example (none where absent)
+_EXAMPLE_ARGS = {
+    "addmv_": "torch.ones(1, 1), torch.ones(1)",
+    "clamp_": "0.0, 1.0",
+    "clip_": "0.0, 1.0",
+    "clamp_max_": "0.25",
+    "clamp_min_": "0.75",
+    "fill_": "2.0",
+    "gcd_": "torch.tensor([6])",
+    "lcm_": "torch.tensor([6])",
+    "index_put_": "(torch.tensor([0]),), torch.tensor([1.0])",
+    "ldexp_": "torch.tensor([1])",
+    "resize_as_": "torch.ones(1)",
+    "xlogy_": "2.0",
+}
+_INT_EXAMPLES = {"gcd_", "lcm_"}
+
+
 def _inplace_function(name: str) -> Any:
     def fn(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A002
         return getattr(_tensor_arg(name, input), name)(*args, **kwargs)
 
+    value = "torch.tensor([4])" if name in _INT_EXAMPLES else "torch.tensor([0.5])"
+    args = _EXAMPLE_ARGS.get(name)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (
         f"torch.{name}(input, ...): ``input.{name}(...)``, ``{name[:-1]}`` written into "
-        "``input``, which is returned (recorded for autograd as the method is)."
+        "``input``, which is returned (recorded for autograd as the method is).\n\n"
+        "    Example:\n"
+        "        >>> import nablagrad as torch\n"
+        f"        >>> x = {value}\n"
+        f"        >>> torch.{name}(x{', ' + args if args else ''}) is x\n"
+        "        True\n"
     )
     return fn
 
