@@ -151,3 +151,11 @@ def test_dotted_path_accessors_match_torch():
         return out
 
     assert run(ng) == run(torch)
+
+
+def test_module_type_and_compile_as_torch():
+    for mod in (torch, ng):
+        m = mod.nn.Linear(2, 2)
+        assert m.type(mod.float64) is m and m.weight.dtype == mod.float64
+        assert m.compile() is None  # in place; nablagrad runs it eagerly
+        assert m(mod.ones(1, 2, dtype=mod.float64)).shape == (1, 2)

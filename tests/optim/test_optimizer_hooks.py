@@ -56,8 +56,8 @@ def test_a_subclass_step_runs_the_hooks_and_a_pre_hook_can_change_arguments():
     for mod in (torch, ng):
         w = mod.tensor([2.0], requires_grad=True)
         opt = _subclass(mod)([w])
-        seen = []
-        opt.register_step_post_hook(lambda o, a, k: seen.append(k))
+        seen: list = []
+        opt.register_step_post_hook(lambda o, a, k, seen=seen: seen.append(k))
         opt.register_step_pre_hook(lambda o, a, k: (a, {"closure": None}))
         w.grad = mod.tensor([1.0])
         opt.step()
@@ -75,15 +75,17 @@ def test_state_dict_hooks():
         opt = mod.optim.Adam([w], lr=0.01)
         w.grad = mod.tensor([0.5, -0.5])
         opt.step()
-        calls = []
-        opt.register_state_dict_pre_hook(lambda o: calls.append("pre"))
+        calls: list = []
+        opt.register_state_dict_pre_hook(lambda o, calls=calls: calls.append("pre"))
         opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
-        opt.register_state_dict_post_hook(lambda o, sd: calls.append(sorted(sd)), prepend=False)
+        opt.register_state_dict_post_hook(
+            lambda o, sd, calls=calls: calls.append(sorted(sd)), prepend=False
+        )
         sd = opt.state_dict()
         opt.register_load_state_dict_pre_hook(
             lambda o, sd: {k: v for k, v in sd.items() if k != "extra"}
         )
-        opt.register_load_state_dict_post_hook(lambda o: calls.append("loaded"))
+        opt.register_load_state_dict_post_hook(lambda o, calls=calls: calls.append("loaded"))
         opt.load_state_dict(sd)
         results.append((calls, sorted(sd)))
     assert results[1] == results[0]

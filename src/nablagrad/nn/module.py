@@ -684,6 +684,23 @@ class Module:
     def half(self) -> Module:
         return self.to(dtype=np.float16)
 
+    def type(self, dst_type: Any) -> Module:
+        """Cast every parameter and buffer to ``dst_type`` (a dtype), as torch's ``Module.type``.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.nn.Linear(2, 2).type(torch.float64).weight.dtype
+            nablagrad.float64
+        """
+        return self.to(dtype=dst_type)
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """torch's in-place ``Module.compile``: nablagrad runs eagerly (see
+        ``nablagrad.compile``), so the module is left as it is; the arguments are accepted."""
+        from ..runtime import compile as compile_fn
+
+        compile_fn(self, *args, **kwargs)
+
     # -- state dict ----------------------------------------------------------------------------
 
     def state_dict(
