@@ -720,6 +720,8 @@ _LAZY_SUBPACKAGES = {
     "profiler",
     "xpu",
     "jit",
+    "compiler",
+    "types",
 }
 
 
