@@ -1159,6 +1159,21 @@ CASES: dict[str, Case] = {
         ),
         [(2, 3, 7, 6)],
     ),
+    F + "fractional_max_pool3d": Case(
+        lambda L, x: L.fractional_max_pool3d(
+            x, (2, 3, 2), (3, 2, 2), _random_samples=x.detach()[:, :, 0, 0, :3] * 0 + 0.37
+        ),
+        [(2, 3, 5, 6, 4)],
+    ),
+    F + "fractional_max_pool3d_with_indices": Case(
+        lambda L, x: L.fractional_max_pool3d_with_indices(
+            x,
+            2,
+            output_ratio=(0.5, 0.6, 0.5),
+            _random_samples=x.detach()[:, :, 0, 0, :3] * 0 + 0.81,
+        ),
+        [(2, 3, 6, 7, 6)],
+    ),
     F + "channel_shuffle": Case(lambda L, x: L.channel_shuffle(x, 2), [(2, 4, 3)]),
     F + "ctc_loss": Case(
         lambda L, x, t, il, tl: L.ctc_loss(L.log_softmax(x, -1), t, il, tl),
