@@ -175,3 +175,32 @@ def test_linear_backward_through_a_zero_width_layer_like_torch():
         grads.append([x.grad.numpy(), net[0].weight.grad.numpy(), net[1].bias.grad.numpy()])
     for a, b in zip(*grads):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("size", [2, 3, 4, 5, 7])
+@pytest.mark.parametrize("channels", [1, 3, 6])
+def test_cross_map_lrn2d_matches_torch(size, channels):
+    # torch's forward never drops channel 0 from its running sum and its backward is its own
+    # hand-written formula: both are matched, not the symmetric LocalResponseNorm
+    rng = np.random.default_rng(size * 10 + channels)
+    x, g = rng.normal(size=(2, channels, 3, 4)), rng.normal(size=(2, channels, 3, 4))
+    res = []
+    for L in (ng, torch):
+        xt = L.tensor(x, requires_grad=True)
+        m = L.nn.CrossMapLRN2d(size, alpha=0.3, beta=0.6, k=1.5)
+        y = m(xt)
+        (y * L.tensor(g)).sum().backward()
+        res.append((y.detach().numpy(), xt.grad.numpy(), repr(m)))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-12, atol=1e-14)
+    assert res[0][2] == res[1][2]
+
+
+def test_cross_map_lrn2d_errors_like_torch():
+    for L in (ng, torch):
+        with pytest.raises(ValueError, match="Expected input to be 4D, got 3D"):
+            L.nn.CrossMapLRN2d(3)(L.zeros(2, 3, 4))
+    x = ng.ones(1, 3, 2, 2, requires_grad=True)
+    (g,) = ng.autograd.grad(ng.nn.CrossMapLRN2d(3)(x).sum(), x, create_graph=False)
+    with pytest.raises(NotImplementedError, match="not differentiable"):
+        ng.autograd.grad(ng.nn.CrossMapLRN2d(3)(x).sum(), x, create_graph=True)

@@ -112,6 +112,7 @@ from .normalization_extra import (
     GroupNorm,
     InstanceNorm1d,
     InstanceNorm2d,
+    CrossMapLRN2d,
     LocalResponseNorm,
 )
 from .padding import (
@@ -277,7 +278,7 @@ __all__ = [
     "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
     "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d",
     "MaxUnpool3d",
-    "AdaptiveLogSoftmaxWithLoss", "RNNCellBase", "NLLLoss2d", "Container",
+    "AdaptiveLogSoftmaxWithLoss", "RNNCellBase", "NLLLoss2d", "Container", "CrossMapLRN2d",
 ]  # fmt: skip
 
 from . import modules  # noqa: E402 - torch.nn.modules: the layers under torch's module paths
