@@ -13,7 +13,9 @@ NS(U): X = U / max(||U||_F, eps) (transposed when U has more rows than columns),
 ``G = X X^T; X <- a X + (b G + c G G) X`` with (a, b, c) = ``ns_coefficients``.  torch runs
 this in bfloat16; NumPy has no bfloat16, so each of those steps is computed in float32 and
 rounded to bfloat16's 8-bit mantissa (round to nearest even) where torch's result is a
-bfloat16 tensor, which reproduces torch's updates (bit for bit on the cases in the tests).
+bfloat16 tensor.  That reproduces torch's update almost everywhere bit for bit; where a
+float32 product summed in another order rounds to the other side, an entry is one bfloat16
+step away (``tests/optim/test_muon.py`` bounds both).
 
 Example:
     >>> import nablagrad as torch
