@@ -170,8 +170,8 @@ class NLLLoss2d(NLLLoss):
         >>> with warnings.catch_warnings():
         ...     warnings.simplefilter("ignore")
         ...     loss = torch.nn.NLLLoss2d()
-        >>> loss(torch.zeros(1, 2, 2, 2), torch.zeros(1, 2, 2, dtype=torch.long))
-        tensor(-0.)
+        >>> loss(torch.full((1, 2, 2, 2), 0.5).log(), torch.zeros(1, 2, 2, dtype=torch.long))
+        tensor(0.6931)
     """
 
     def __init__(
