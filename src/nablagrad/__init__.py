@@ -327,7 +327,7 @@ from .ops.dtypeinfo import (
     finfo,
     iinfo,
 )
-from .ops.legacy import as_strided
+from .ops.legacy import as_strided, index_reduce, put
 from .ops.mathfns import (
     addcdiv,
     addcmul,

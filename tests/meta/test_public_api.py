@@ -155,6 +155,8 @@ CASES: dict[str, Case] = {
             + L.scatter_reduce(x, 0, i, s, "mean", include_self=False)
             + L.scatter_reduce(x, 0, i, s.round(), "amax")
             + L.scatter_reduce(x, 0, i, s, "amin", include_self=False)
+            + L.scatter_reduce(x, 0, i, s, "prod")
+            + L.scatter_reduce(x, 0, i, s, "prod", include_self=False)
         ),
         [(3, 4), IDX, (2, 4)],
     ),
@@ -1143,6 +1145,14 @@ CASES: dict[str, Case] = {
         [(3, 4), (3, 4)],
         {"second_order": False},
     ),
+    "index_reduce": Case(
+        lambda L, x, s: (
+            L.index_reduce(x, 0, L.tensor([0, 2, 0]), s, "prod", include_self=False)
+            + L.index_reduce(x, 1, L.tensor([3, 0, 3]), s[:, :3], "amin")
+        ),
+        [(3, 4), (3, 4)],
+    ),
+    "put": Case(lambda L, x, s: L.put(x, L.tensor([0, -1, 5]), s), [(3, 4), (3,)]),
     T + "index_reduce_": Case(
         lambda L, x, s: x.clone().index_reduce_(0, L.tensor([1, 1]), s, "amin"), [(3, 4), (2, 4)]
     ),
