@@ -1152,6 +1152,12 @@ CASES: dict[str, Case] = {
         ),
         [(3, 4), (3, 4)],
     ),
+    "geqrf": Case(lambda L, x: L.geqrf(x), [(4, 3)], {"grad": False}),
+    "orgqr": Case(lambda L, x, t: L.orgqr(x, t), [(4, 3), (2,)]),
+    "ormqr": Case(
+        lambda L, x, t, c: L.ormqr(x, t, c) + L.ormqr(x, t, c.mT, False, True).mT,
+        [(4, 3), (3,), (4, 2)],
+    ),
     "put": Case(lambda L, x, s: L.put(x, L.tensor([0, -1, 5]), s), [(3, 4), (3,)]),
     T + "index_reduce_": Case(
         lambda L, x, s: x.clone().index_reduce_(0, L.tensor([1, 1]), s, "amin"), [(3, 4), (2, 4)]

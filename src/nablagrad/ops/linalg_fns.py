@@ -1079,7 +1079,33 @@ def _pivots_of(P: Any) -> Any:
 
 def lu_factor(A: Tensor, *, pivot: bool = True, out: Any = None) -> LUFactorResult:
     """LAPACK's compact LU: ``LU`` holds L below the diagonal and U on and above it, and
-    ``pivots`` (int32, 1-based) the row interchanges."""
+    ``pivots`` (int32, 1-based) the row interchanges; raises, as torch, when a diagonal
+    element of U is exactly zero (``lu_factor_ex`` returns it in ``info``)."""
+    LU, piv, _ = _lu_factor_info("torch.linalg.lu_factor", A, pivot, True)
+    return _out(LUFactorResult(LU, piv), out)
+
+
+def _lu_factor_info(name: str, A: Tensor, pivot: bool, check_errors: bool) -> tuple:
+    """``(LU, pivots, info)``: info is 0 or the 1-based index of U's first zero pivot."""
+    LU, piv = _lu_factor(A, pivot)
+    xp = get_array_module(LU._data)
+    diag = xp.diagonal(LU._data, 0, -2, -1)
+    zero = diag == 0
+    info = xp.where(zero.any(-1), xp.argmax(zero, -1) + 1, 0).astype(xp.int32)
+    if check_errors and bool(info.any()):
+        flat = info.reshape(-1)
+        b = int(xp.argmax(flat > 0))
+        i = int(flat[b])
+        where = f"(Batch element {b}): " if info.ndim else ""
+        raise RuntimeError(
+            f"{name}: {where}U[{i},{i}] is zero and using it on lu_solve would result in a "
+            "division by zero. If you still want to perform the factorization, consider "
+            "calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
+        )
+    return LU, piv, Tensor._wrap(info)
+
+
+def _lu_factor(A: Tensor, pivot: bool) -> tuple:
     P, L, U = lu(A, pivot=pivot)
     m, n = A.shape[-2], A.shape[-1]
     k = min(m, n)
@@ -1089,7 +1115,7 @@ def lu_factor(A: Tensor, *, pivot: bool = True, out: Any = None) -> LUFactorResu
     else:
         packed = sh.pad(strict, (0, n - k)) + U
     piv = Tensor._wrap(_pivots_of(P._data)[..., :k])
-    return _out(LUFactorResult(packed, piv), out)
+    return packed, piv
 
 
 def lu_unpack(
@@ -1144,9 +1170,9 @@ def lu_solve(
 
 def torch_lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> Any:
     """torch.lu (deprecated in torch): ``(LU, pivots)`` (and ``infos`` with ``get_infos``)."""
-    LU, piv = lu_factor(A, pivot=pivot)
+    LU, piv, info = _lu_factor_info("torch.lu", A, pivot, False)
     if get_infos:
-        return LU, piv, _int_tensor(np.zeros(A.shape[:-2], dtype=np.int32), A)
+        return LU, piv, info
     return LU, piv
 
 
