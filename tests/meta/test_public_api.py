@@ -1152,6 +1152,13 @@ CASES: dict[str, Case] = {
         ),
         [(3, 4), (3, 4)],
     ),
+    "histogramdd": Case(
+        lambda L, x, w: (lambda r: (r.hist, *r.bin_edges))(
+            L.histogramdd(x, bins=[2, 3], weight=w, density=True)
+        ),
+        [(5, 2), (5,)],
+        {"grad": False},
+    ),
     "geqrf": Case(lambda L, x: L.geqrf(x), [(4, 3)], {"grad": False}),
     "orgqr": Case(lambda L, x, t: L.orgqr(x, t), [(4, 3), (2,)]),
     "ormqr": Case(
@@ -1284,6 +1291,10 @@ ALIASES = {
 
 NOT_OPS = "a torch-named object, not an operation; tested in"
 REASONS: dict[str, str] = {
+    "svd_lowrank": "randomized (its draws are not torch's): against the exact SVD in "
+    "tests/core/test_lowrank_histogramdd.py",
+    "pca_lowrank": "randomized (its draws are not torch's): against the exact PCA and torch's "
+    "singular values in tests/core/test_lowrank_histogramdd.py",
     T + "imag": "raises RuntimeError for every real tensor, as torch (test_tensor_api.py)",
     "BoolTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
     "ByteTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",

@@ -10,7 +10,7 @@
   (LAPACK's ``?sytrf``/``?sytrs`` through SciPy, on the host), in LAPACK's format as torch.
 
 ``geqrf``, ``ldl_factor(_ex)`` and ``ldl_solve`` have no derivative in torch: their outputs
-carry a node whose backward raises torch's error (``NoDerivative``).
+carry a node whose backward raises torch's error (``mathfns.NoDerivative``).
 
 Example:
     >>> import nablagrad as torch
@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from ..autograd.function import Function
 from ..backend import get_array_module, np, scipy, to_device, to_host
 from ..tensor import Tensor
 from . import elementwise as ew
 from .decomp import LinAlgError
+from .mathfns import NoDerivative
 
 __all__ = [
     "GeqrfResult",
@@ -69,21 +69,9 @@ class LDLFactorExResult(NamedTuple):
     info: Tensor
 
 
-class NoDerivative(Function):
-    """``value`` (an array computed from ``x``) as an output of ``x`` whose backward raises
-    ``error(message)``: torch records such outputs and refuses at ``backward()``."""
-
-    saved = ()
-
-    def forward(self, x, value=None, error=RuntimeError, message=""):
-        self.error, self.message = error, message
-        return value
-
-    def backward(self, g, out, x):
-        raise self.error(self.message)
-
-
 def _no_derivative(x: Tensor, value: Any, error: type, message: str) -> Tensor:
+    """``value`` as an output of ``x`` whose backward raises ``error(message)`` (torch records
+    such outputs and refuses at ``backward()``)."""
     return NoDerivative.apply(x, value=value, error=error, message=message)
 
 
