@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate, backend
+from ..autograd import forward_ad
 from ..autograd import function as fn_mod
 from ..autograd.function import Function, check_same_device
 from ..backend import along_axis_index, get_array_module, np
@@ -852,7 +853,8 @@ class ScatterProd(Function):
                 gsrc = m.where(single, m.call(Gather, g * others, **kw2), plain)
             else:
                 gsrc = plain
-            if m.tensors and (count > 1).any():
+            # (forward-mode AD transposes this backward once: that is no double backward)
+            if m.tensors and (count > 1).any() and not forward_ad._busy:
                 gsrc = DelayedError.apply(
                     gsrc,
                     message="scatter_reduce(): Double backward is unsupported for src when "

@@ -127,7 +127,13 @@ def geqrf(input: Tensor, *, out: Any = None) -> GeqrfResult:  # noqa: A002
     if A.size == 0:
         a, tau = A.copy(), xp.zeros(A.shape[:-2] + (k,), dtype=A.dtype)
     else:
-        h, tau = xp.linalg.qr(A, mode="raw")  # LAPACK's ?geqrf, the matrix transposed
+        if xp is np or A.ndim == 2:
+            h, tau = xp.linalg.qr(A, mode="raw")  # LAPACK's ?geqrf, the matrix transposed
+        else:  # CuPy's raw mode takes one matrix at a time
+            flat = A.reshape((-1, m, n))
+            pairs = [xp.linalg.qr(flat[i], mode="raw") for i in range(flat.shape[0])]
+            h = xp.stack([p[0] for p in pairs]).reshape(A.shape[:-2] + (n, m))
+            tau = xp.stack([p[1] for p in pairs]).reshape(A.shape[:-2] + (k,))
         a = xp.ascontiguousarray(xp.swapaxes(h, -1, -2)).astype(A.dtype, copy=False)
         tau = tau.astype(A.dtype, copy=False)
     msg = "the derivative for 'geqrf' is not implemented."

@@ -14,7 +14,7 @@ import warnings
 from typing import Any, NamedTuple
 
 from .. import _validate
-from ..backend import get_array_module, np
+from ..backend import get_array_module, np, to_host
 from ..tensor import Tensor
 from . import elementwise as ew
 from . import linalg as la
@@ -1064,7 +1064,7 @@ def _pivots_of(P: Any) -> Any:
     batch = P.shape[:-2]
     flat = P.reshape((-1, m, m))
     piv = np.zeros((flat.shape[0], k), dtype=np.int32)
-    for b, pm in enumerate(np.asarray(flat)):
+    for b, pm in enumerate(to_host(flat)):  # a host loop over the permutations
         perm = list(np.argmax(pm, axis=0))  # row i of P^T A is row perm[i] of A
         order = list(range(m))
         where = list(range(m))  # where[r] = current position of original row r
@@ -1137,7 +1137,7 @@ def lu_unpack(
         L = mx.tril(LU_data[..., :, :k], -1) + Tensor._wrap(xp.eye(m, k, dtype=dt))
         U = mx.triu(LU_data[..., :k, :])
     if unpack_pivots:
-        piv = np.asarray(LU_pivots._data).astype(np.int64) - 1
+        piv = to_host(LU_pivots._data).astype(np.int64) - 1
         batch = piv.shape[:-1]
         flat = piv.reshape((-1, piv.shape[-1]))
         mats = np.zeros((flat.shape[0], m, m), dtype=dt)
