@@ -107,14 +107,18 @@ def polygamma(n: int, x: Tensor) -> Tensor:
 
 class NoDerivative(Function):
     """Carries a precomputed result of an operation torch does not differentiate; backward
-    raises (as torch's does) instead of silently returning a result without a graph."""
+    raises (as torch's does) instead of silently returning a result without a graph:
+    ``error(message)``, by default torch's RuntimeError naming ``name``."""
 
-    def forward(self, x, value=None, name=""):
+    def forward(self, x, value=None, name="", error=RuntimeError, message=None):
         self.op = name  # (``name`` is the node's name, a read-only property)
+        self.error, self.message = error, message
         return value
 
     def backward(self, g, out, x):
-        raise RuntimeError(f"the derivative for '{self.op}' is not implemented (as in torch)")
+        raise self.error(
+            self.message or f"the derivative for '{self.op}' is not implemented (as in torch)"
+        )
 
 
 def _no_derivative(name: str, value: Any, x: Tensor) -> Tensor:
