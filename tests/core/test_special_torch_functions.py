@@ -327,3 +327,16 @@ def test_top_level_i0_in_place_matches_torch():
     b = ng.tensor(x)
     b.i0_()
     _close(b, t, 1e-6)
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_forward_mode_tangents_match_torch(name):
+    x = np.array([-3.0, -0.5, 0.0, 0.7, 2.0, 30.0])
+    v = np.linspace(0.5, 1.5, x.size)
+    tangents = []
+    for L in (ng, torch):
+        fw = L.autograd.forward_ad
+        with fw.dual_level():
+            d = fw.make_dual(L.tensor(x), L.tensor(v))
+            tangents.append(fw.unpack_dual(getattr(L.special, name)(d)).tangent)
+    _close(*tangents, 1e-10, name)
