@@ -196,6 +196,20 @@ def test_first_argument_has_no_derivative_as_in_torch(name, torch_name):
             y.sum().backward()
 
 
+@pytest.mark.parametrize("name", ["gammainc", "gammaincc", "zeta"])
+def test_gradient_of_the_second_argument_alone_works_as_in_torch(name):
+    # torch raises for the first argument only when its gradient is asked for: autograd.grad
+    # with respect to the second argument works although the first requires grad
+    grads = []
+    for L in (ng, torch):
+        a = L.tensor([2.5, 3.0], requires_grad=True)
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        grads.append(L.autograd.grad(getattr(L.special, name)(a * 1, x).sum(), x)[0])
+        with pytest.raises(NotImplementedError):
+            L.autograd.grad(getattr(L.special, name)(a * 1, x).sum(), [x, a])
+    _close(*grads, 1e-6, name)
+
+
 def test_incomplete_gamma_node_names_match_torch():
     for name in ("gammainc", "gammaincc", "zeta"):
         x = ng.tensor([1.5], requires_grad=True)
@@ -340,3 +354,15 @@ def test_forward_mode_tangents_match_torch(name):
             d = fw.make_dual(L.tensor(x), L.tensor(v))
             tangents.append(fw.unpack_dual(getattr(L.special, name)(d)).tangent)
     _close(*tangents, 1e-10, name)
+
+
+@pytest.mark.parametrize("name", [p for p in POLYS if "laguerre" not in p and "legendre" not in p])
+def test_polynomials_at_huge_degrees_take_the_closed_forms_or_stop_at_nan(name):
+    # torch: cos(n arccos x) and friends for |x| < 1; elsewhere its loop stops once the value
+    # is NaN (overflow, then inf - inf).  Neither may run 10^12 steps here either.
+    x = np.array([-0.9, -0.3, 0.4, 0.95, 0.2, 0.6, 1.2, -2.0, 40.0], np.float64)
+    ours = getattr(ng.special, name)(ng.tensor(x), 10**12)
+    theirs = getattr(torch.special, name)(torch.tensor(x), 10**12)
+    # cos(n theta) at n = 1e12 turns theta's last-bit rounding (arccos: NumPy's vs torch's)
+    # into ~3e-4 absolute; the values are bounded (the NaN positions must agree exactly)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=3e-3, rtol=0, equal_nan=True)

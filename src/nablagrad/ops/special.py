@@ -264,7 +264,7 @@ class Igamma(Function):
         return _cases(xp, out, cases)
 
     def backward(self, g, out, a, x):
-        if self.needs(0):
+        if self.wanted(0):
             raise NotImplementedError(
                 f"the derivative for '{type(self).__name__.lower()}: input' is not implemented "
                 "(as in torch: detach the first argument)"
@@ -325,7 +325,7 @@ class SpecialZeta(Function):
         return xp.where(bad, xp.nan, out).astype(out.dtype, copy=False) if bad.any() else out
 
     def backward(self, g, out, x, q):
-        if self.needs(0):
+        if self.wanted(0):
             raise NotImplementedError("the derivative for 'zeta' is not implemented (as in torch)")
         with _quiet():
             return None, -g * x * self.m.call(SpecialZeta, x + 1, q)
@@ -422,7 +422,9 @@ def _cases(xp: Any, x: Any, cases: list) -> Any:
 def polynomial_array(kind: str, x: Any, n: Any) -> Any:
     """torch's ``special.<kind>_polynomial_*`` on arrays ``x`` (float) and ``n`` (x's dtype or
     integer, broadcast with x): the special cases, then the closed forms or the three-term
-    recurrence, as torch's CPU kernels evaluate them.  ``kind`` is one of ``POLYNOMIALS``."""
+    recurrence, as torch's CPU kernels evaluate them.  ``kind`` is one of ``POLYNOMIALS``.
+    Only the elements that reach the recurrence run it, one array pass per degree until
+    their degree or a NaN (so |x| < 1 with a huge n costs one closed form, as in torch)."""
     xp = get_array_module(x)
     x, n = xp.broadcast_arrays(x, n)
     k = _degree(n)
@@ -430,38 +432,42 @@ def polynomial_array(kind: str, x: Any, n: Any) -> Any:
     one = xp.ones_like(x)
     odd = (k % 2) != 0
     sgn = xp.where(odd, -one, one)  # (-1)^n
+    low = [(k < 0, 0 * one)]  # negative degrees (and NaN, inf) give 0
     with np.errstate(all="ignore"):
-        if kind.startswith("shifted_chebyshev"):
-            t = x + x - 1  # the shifted polynomials are the others at 2x - 1
-            at_one, at_minus = x == 1, x == 0
-            inside = xp.abs(t) < 1
-            lo = 4 if kind.endswith("w") else 6
-        else:
-            t = x
-            at_one, at_minus = x == 1, x == -1
-            inside = xp.abs(x) < 1
-            lo = 6 if kind.endswith("t") else 8
         if "chebyshev" in kind:
+            shifted = kind.startswith("shifted")
+            if shifted:  # the shifted polynomials are the others at 2x - 1
+                t = x + x - 1
+                at_one, at_minus = x == 1, x == 0
+                inside = xp.abs(t) < 1
+                lo = 4 if kind.endswith("w") else 6
+            else:
+                t = x
+                at_one, at_minus = x == 1, x == -1
+                inside = xp.abs(x) < 1
+                lo = 6 if kind.endswith("t") else 8
             theta = xp.arccos(xp.where(inside, t, 0))
             c = kind[-1]
-            closed = {
-                "t": xp.cos(kf * theta),
-                "u": xp.where(
+            if c == "t":
+                closed = xp.cos(kf * theta)
+            elif c == "u":
+                closed = xp.where(
                     xp.sin(theta) != 0,
                     xp.sin((kf + 1) * theta) / xp.sin(theta),
                     (kf + 1) * xp.cos((kf + 1) * theta) / t,
-                ),
-                "v": xp.where(
+                )
+            elif c == "v":
+                closed = xp.where(
                     xp.sin(theta / 2) != 1,
                     xp.cos((kf + 0.5) * theta) / xp.cos(theta / 2),
                     sgn * (kf + kf + 1),
-                ),
-                "w": xp.where(
+                )
+            else:
+                closed = xp.where(
                     xp.cos(theta / 2) != 1,
                     xp.sin((kf + 0.5) * theta) / xp.sin(theta / 2),
-                    (sgn if kind.startswith("shifted") else xp.where(t > 0, kf + kf + 1, sgn)),
-                ),
-            }[c]
+                    sgn if shifted else xp.where(t > 0, kf + kf + 1, sgn),
+                )
             ends = {  # the values at t = 1 and t = -1
                 "t": (one, sgn),
                 "u": (kf + 1, sgn * (kf + 1)),
@@ -469,48 +475,53 @@ def polynomial_array(kind: str, x: Any, n: Any) -> Any:
                 "w": (kf + kf + 1, sgn),
             }[c]
             q1 = {"t": t, "u": t + t, "v": t + t - 1, "w": t + t + 1}[c]
-            shifted = kind.startswith("shifted")
 
             def step(xs: Any, j: int, p: Any, q: Any) -> Any:
                 ts = xs + xs - 1 if shifted else xs
                 return (ts + ts) * q - p
 
-            rec = _recurrence(xp, x, k, q1, step)
-            cases = [
-                (k < 0, 0 * one),
+            cases = low + [
                 (at_one, ends[0]),
                 (at_minus, ends[1]),
                 ((k > lo) & inside, closed),
                 (k == 0, one),
                 (k == 1, q1),
-                (None, rec),
             ]
         elif kind == "hermite_h":
-            rec = _recurrence(xp, x, k, x + x, lambda xs, j, p, q: (xs + xs) * q - 2 * (j - 1) * p)
-            cases = [(k < 0, 0 * one), (k == 0, one), (k == 1, x + x), (None, rec)]
+            q1 = x + x
+            cases = low + [(k == 0, one), (k == 1, q1)]
+
+            def step(xs: Any, j: int, p: Any, q: Any) -> Any:
+                return (xs + xs) * q - 2 * (j - 1) * p
+
         elif kind == "hermite_he":
-            rec = _recurrence(xp, x, k, x, lambda xs, j, p, q: xs * q - (j - 1) * p)
-            cases = [(k < 0, 0 * one), (k == 0, one), (k == 1, x), (None, rec)]
+            q1 = x
+            cases = low + [(k == 0, one), (k == 1, q1)]
+
+            def step(xs: Any, j: int, p: Any, q: Any) -> Any:
+                return xs * q - (j - 1) * p
+
         elif kind == "laguerre_l":
-            rec = _recurrence(
-                xp, x, k, 1 - x, lambda xs, j, p, q: ((2 * j - 2 + (1 - xs)) * q - (j - 1) * p) / j
-            )
-            cases = [(k < 0, 0 * one), (x == 0, one), (k == 0, one), (k == 1, 1 - x), (None, rec)]
+            q1 = 1 - x
+            cases = low + [(x == 0, one), (k == 0, one), (k == 1, q1)]
+
+            def step(xs: Any, j: int, p: Any, q: Any) -> Any:
+                return ((2 * j - 2 + (1 - xs)) * q - (j - 1) * p) / j
+
         elif kind == "legendre_p":
-            rec = _recurrence(
-                xp, x, k, x, lambda xs, j, p, q: ((2 * j - 1) * xs * q - (j - 1) * p) / j
-            )
-            cases = [
-                (k < 0, 0 * one),
-                (x == 1, one),
-                (x == -1, sgn),
-                (k == 0, one),
-                (k == 1, x),
-                (None, rec),
-            ]
+            q1 = x
+            cases = low + [(x == 1, one), (x == -1, sgn), (k == 0, one), (k == 1, q1)]
+
+            def step(xs: Any, j: int, p: Any, q: Any) -> Any:
+                return ((2 * j - 1) * xs * q - (j - 1) * p) / j
+
         else:
             raise ValueError(f"unknown polynomial {kind!r}: one of {POLYNOMIALS}")
-        return _cases(xp, x, cases)
+        covered = xp.zeros(x.shape, dtype=bool)
+        for mask, _ in cases:
+            covered |= mask
+        rec = _recurrence(xp, x, xp.where(covered, 0, k), q1, step)
+        return _cases(xp, x, [*cases, (None, rec)])
 
 
 POLYNOMIALS = (
