@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from typing import Any
 
@@ -418,3 +420,35 @@ def legendre_polynomial_p(x: Any, n: Any) -> Tensor:
         tensor([-0.1250,  5.5000])
     """
     return _special.polynomial("legendre_p", x, n)
+
+
+# -- torch's ``out=`` keyword (every torch.special function but softmax and log_softmax) --------
+
+
+def _accepts_out(fn: Any) -> Any:
+    """``fn`` with torch's keyword-only ``out=``: the result is written into ``out`` (a
+    wrapper defined here, so the docstring examples stay this module's)."""
+    from .creation import _write_out
+
+    @functools.wraps(fn)
+    def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        return result if out is None else _write_out(out, result, f"special.{fn.__name__}")
+
+    sig = inspect.signature(fn)
+    keyword = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
+    with_out.__signature__ = sig.replace(parameters=[*sig.parameters.values(), keyword])  # type: ignore[attr-defined]
+    return with_out
+
+
+def _add_out_keyword() -> None:
+    g = globals()
+    for name, fn in list(g.items()):
+        if name.startswith("_") or name in ("softmax", "log_softmax") or not callable(fn):
+            continue
+        if isinstance(fn, type) or "out" in inspect.signature(fn).parameters:
+            continue
+        g[name] = _accepts_out(fn)
+
+
+_add_out_keyword()

@@ -366,3 +366,23 @@ def test_polynomials_at_huge_degrees_take_the_closed_forms_or_stop_at_nan(name):
     # cos(n theta) at n = 1e12 turns theta's last-bit rounding (arccos: NumPy's vs torch's)
     # into ~3e-4 absolute; the values are bounded (the NaN positions must agree exactly)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=3e-3, rtol=0, equal_nan=True)
+
+
+def test_out_keyword_as_torch():
+    calls = [
+        lambda L, out: L.special.bessel_j0(L.tensor([0.0, 1.0]), out=out),
+        lambda L, out: L.special.i1e(L.tensor([0.0, 1.0]), out=out),
+        lambda L, out: L.special.zeta(L.tensor([2.0, 3.0]), 1.0, out=out),
+        lambda L, out: L.special.chebyshev_polynomial_t(L.tensor([0.5, 2.0]), 3, out=out),
+        lambda L, out: L.special.multigammaln(L.tensor([2.5, 3.0]), 2, out=out),
+        lambda L, out: L.special.expit(L.tensor([0.0, 1.0]), out=out),
+    ]
+    for call in calls:
+        results = []
+        for L in (ng, torch):
+            out = L.empty(2)
+            assert call(L, out) is out
+            results.append(out)
+        _close(*results, 1e-6)
+    with pytest.raises(RuntimeError, match="out="):
+        ng.special.i0e(ng.tensor([1.0], requires_grad=True), out=ng.empty(1))
