@@ -398,13 +398,18 @@ class device:  # noqa: N801 - named like torch.device
             return
         if not isinstance(type, str):
             raise TypeError(f"device must be a string like 'cpu' or 'cuda:0', got {type!r}")
+        if not type:
+            raise RuntimeError("Device string must not be empty")
         if ":" in type:
-            type, idx = type.split(":", 1)
+            kind, idx = type.split(":", 1)
             if not idx.isdigit():
-                raise ValueError(f"bad device index in {type}:{idx}: expected e.g. 'cuda:0'")
-            index = int(idx)
+                raise RuntimeError(f"Invalid device string: '{type}': expected e.g. 'cuda:0'")
+            type, index = kind, int(idx)
         if type not in ("cpu", "cuda"):
-            raise ValueError(f"unknown device type {type!r}: use 'cpu' or 'cuda'")
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type} "
+                "(nablagrad runs on 'cpu' and, with CuPy, 'cuda')"
+            )
         self.type = type
         self.index = index
 

@@ -699,10 +699,8 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
-            elif isinstance(a, backend.device) or (
-                isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda")
-            ):
-                device = a
+            elif isinstance(a, backend.device) or (isinstance(a, str) and not _dtype_name(a)):
+                device = a  # a string that names no dtype is a device (or the device error)
             else:
                 dtype = a
         out = self
@@ -1894,6 +1892,10 @@ class Tensor:
             return int(self._data.__array_interface__["data"][0])
         return int(self._data.data.ptr)
 
+    def const_data_ptr(self) -> int:
+        """``data_ptr()`` (torch's read-only variant)."""
+        return self.data_ptr()
+
     @property
     def is_cpu(self) -> bool:
         return self.device.type == "cpu"
@@ -2487,6 +2489,66 @@ class Tensor:
     def map_(self, tensor: Tensor, callable: Any) -> Tensor:  # noqa: A002
         return _ops.map_(self, tensor, callable)
 
+    def map2_(self, x: Tensor, y: Tensor, callable: Any) -> Tensor:  # noqa: A002
+        return _ops.map2_(self, x, y, callable)
+
+    def resize(self, *sizes: Any) -> Tensor:
+        """torch's deprecated out-of-place ``resize``: ``reshape`` to ``sizes`` with the same
+        number of elements (differentiable), with torch's deprecation warning."""
+        warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+        return self._autograd_resize(sizes[0] if len(sizes) == 1 else sizes)
+
+    def resize_as(self, tensor: Tensor) -> Tensor:
+        """torch's deprecated out-of-place ``resize_as``: ``resize(tensor.shape)``."""
+        warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=2)
+        return self._autograd_resize(tuple(tensor.shape))
+
+    def _autograd_resize(self, sizes: Any) -> Tensor:
+        shape = tuple(sizes) if isinstance(sizes, (tuple, list, Size)) else (sizes,)
+        numel = 1
+        for n in shape:
+            numel *= int(n)
+        if numel != self._data.size:
+            raise RuntimeError(
+                f"requested resize to {'x'.join(str(n) for n in shape)} ({numel} elements in "
+                f"total), but the given tensor has a size of "
+                f"{'x'.join(str(n) for n in self.shape)} ({self._data.size} elements). "
+                "autograd's resize can only change the shape of a given tensor, while "
+                "preserving the number of elements. "
+            )
+        return self.reshape(shape)
+
+    def dim_order(self, *, ambiguity_check: Any = False) -> tuple:
+        """The dims from the outermost to the innermost in memory, as torch's: contiguous
+        tensors give ``(0, 1, ...)``, channels-last ones ``(0, 2, ..., 1)``; otherwise dims
+        with larger strides come first (stride-0 dims and equal strides leave the order as
+        it was).  ``ambiguity_check=True`` raises when more than one order fits (a size-1 dim
+        or two equal strides); a list of memory formats raises unless the tensor is
+        contiguous in exactly one of them or its order is unique.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.zeros(2, 3, 4).permute(2, 0, 1).dim_order()
+            (1, 2, 0)
+        """
+        if not isinstance(ambiguity_check, (bool, list)):
+            raise TypeError("The ambiguity_check must be a bool or a list of memory formats.")
+        sizes, strides = tuple(self.shape), self.stride()
+        formats = ambiguity_check if isinstance(ambiguity_check, list) else []
+        several_orders = any(n == 1 for n in sizes) or any(
+            a == b for a, b in zip(strides, strides[1:])
+        )
+        fitting_formats = sum(self.is_contiguous(memory_format=f) for f in formats)
+        if (ambiguity_check is not False) and several_orders and fitting_formats != 1:
+            raise RuntimeError(
+                "The tensor does not have unique dim order, or cannot map to exact one of the "
+                "given memory formats."
+            )
+        order, ambiguous = _dims_by_stride(self)
+        if ambiguous and ambiguity_check:
+            raise RuntimeError("The tensor does not have unique dim order.")
+        return tuple(order)
+
     def share_memory_(self) -> Tensor:
         """Move this tensor's data into shared memory (no-op if it is there already), so that
         sending it to another process (``nablagrad.multiprocessing``) shares rather than copies
@@ -2635,6 +2697,58 @@ _OPS_MODULES = (
     "legacy",
     "sparse",
 )
+
+
+def _dims_by_stride(t: Tensor) -> tuple[list, bool]:
+    """(dims from outermost to innermost, whether that order is not unique) of ``t``, as
+    torch's ``dim_order`` finds them: contiguous and channels-last layouts directly, else an
+    insertion sort by stride that leaves dims it cannot order (a stride of 0; equal strides
+    unless the first dim is the longer) where they are."""
+    n = t.ndim
+    if n <= 1:
+        return list(range(n)), False
+    contiguous = t.is_contiguous()
+    channels_last = n == 4 and t.is_contiguous(memory_format=backend.channels_last)
+    if contiguous and not channels_last:
+        return list(range(n)), False
+    if channels_last and not contiguous:
+        return [0, *range(2, n), 1], False
+    sizes, strides = tuple(t.shape), t.stride()
+
+    def at_least(x: int, y: int) -> bool:  # torch's "ge" for sizes and strides
+        return y == 0 or (x != 0 and (x >= y or x % y == 0))
+
+    def inner_first(a: int, b: int) -> int:
+        """1 if dim ``a`` must move inside dim ``b``, -1 if it stays outside, 0 if unknown."""
+        sa, sb = strides[a], strides[b]
+        if sa == 0 or sb == 0:
+            return 0
+        if sa == sb:
+            return 0 if at_least(sizes[b], sizes[a]) else 1
+        return -1 if at_least(sb, sa) else 1
+
+    # innermost first (the order sorted), then reversed
+    perm = list(reversed(range(n)))
+    for i in range(1, n):
+        j = i
+        for k in reversed(range(i)):
+            c = inner_first(perm[k], perm[j])
+            if c > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif c < 0:
+                break
+    ambiguous = any(inner_first(perm[i], perm[i + 1]) != -1 for i in range(n - 1))
+    return list(reversed(perm)), ambiguous
+
+
+def _dtype_name(name: str) -> bool:
+    """Whether ``name`` names a dtype (``x.to("float64")``) rather than a device."""
+    try:
+        backend.to_np_dtype(name)
+    except TypeError:
+        return False
+    return True
 
 
 class _OpsNamespace:

@@ -12,6 +12,7 @@ import inspect
 import io
 import json
 import pickle
+import re
 import struct
 import threading
 
@@ -647,3 +648,34 @@ def test_every_primitive_that_reads_its_output_is_checked_for_inplace_changes():
             if not spec_for(cls).may_read_output:
                 missing.append(cls.__name__)
     assert not missing, f"list these in autograd/saved.py as reading their output: {missing}"
+
+
+@pytest.mark.parametrize(
+    "input_shape,target_shape,error",
+    [
+        ((4, 3), (3,), ValueError),  # batch sizes differ
+        ((2, 3, 4), (3, 4), ValueError),
+        ((2, 3, 4), (2, 5), RuntimeError),  # the spatial dims differ
+        ((2, 3, 4), (2, 3, 5), RuntimeError),  # the class dim kept
+        ((4, 3), (4, 1), RuntimeError),
+    ],
+)
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+def test_index_target_shape_errors_as_torch(input_shape, target_shape, error, fn) -> None:
+    """The error type torch raises, and a message naming the shapes as the caller passed
+    them (not the flattened rows used inside)."""
+    for mod in (torch, ng):
+        loss = getattr(mod.nn.functional, fn)
+        with pytest.raises(error):
+            loss(mod.zeros(input_shape), mod.zeros(target_shape, dtype=mod.long))
+    with pytest.raises(error, match=rf"input of shape {re.escape(str(input_shape))}"):
+        getattr(ng.nn.functional, fn)(ng.zeros(input_shape), ng.zeros(target_shape, dtype=ng.long))
+
+
+@pytest.mark.parametrize("spec", ["tpu", "cuda:x", "", "floaty"])
+def test_bad_device_strings_raise_runtime_error_as_torch(spec: str) -> None:
+    for make in (lambda m: m.device(spec), lambda m: m.zeros(2).to(spec)):
+        with pytest.raises(RuntimeError):
+            make(torch)
+        with pytest.raises(RuntimeError, match="[Dd]evice string"):
+            make(ng)

@@ -276,6 +276,29 @@ def test_integer_pow_with_negative_exponents_like_torch():
     same(ng.tensor([2]) ** -1.0, torch.tensor([2]) ** -1.0)
 
 
+def test_bool_powers_as_torch():
+    """torch has no bool power kernel: a bool tensor to a Python bool stays bool, a bool
+    exponent tensor with a bool base raises, other exponents promote."""
+    for fn in [
+        lambda L: L.tensor([True, False]) ** True,
+        lambda L: L.tensor([True, False]) ** False,
+        lambda L: L.tensor([True, False]) ** 2,
+        lambda L: L.tensor([True, False]) ** 2.5,
+        lambda L: 2 ** L.tensor([True, False]),
+    ]:
+        want, got = fn(torch), fn(ng)
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    for fn in [
+        lambda L: L.tensor([True, False]) ** L.tensor([True, True]),
+        lambda L: True ** L.tensor([True, False]),
+        lambda L: L.pow(True, L.tensor([False])),
+    ]:
+        for mod in (torch, ng):
+            with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
+                fn(mod)
+
+
 @pytest.mark.parametrize("dt", ["uint8", "int8", "int32", "int64"])
 @pytest.mark.parametrize("op", ["<<", ">>"])
 def test_shifts_out_of_range_like_torch(dt, op):

@@ -245,16 +245,22 @@ def _flatten_classes(input: Tensor, target: Tensor, name: str, prob: bool) -> tu
     if input.ndim == 1:
         input = input.unsqueeze(0)
         target = target.unsqueeze(0)
+    shape, t_shape = tuple(input.shape), tuple(target.shape)
+    expected = shape if prob else shape[:1] + shape[2:]
+    if t_shape != expected:
+        hint = f"{name}: input of shape {shape} needs a target of shape {expected} " + (
+            "(class probabilities)" if prob else "(class indices, the class dim removed)"
+        )
+        if not prob and t_shape[:1] != shape[:1]:  # torch's two messages
+            raise ValueError(
+                f"Expected input batch_size ({shape[0]}) to match target batch_size "
+                f"({t_shape[0] if t_shape else 0}). {hint}"
+            )
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(t_shape)}. {hint}")
     if input.ndim > 2:
         c = input.shape[1]
         input = input.movedim(1, -1).reshape(-1, c)
         target = target.movedim(1, -1).reshape(-1, c) if prob else target.reshape(-1)
-    exp_t = tuple(input.shape) if prob else (input.shape[0],)
-    if tuple(target.shape) != exp_t:
-        raise ValueError(
-            f"{name}: target of shape {tuple(target.shape)} does not fit input rows "
-            f"{tuple(input.shape)}: expected {exp_t}"
-        )
     return input, target
 
 

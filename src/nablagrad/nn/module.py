@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
@@ -226,12 +227,74 @@ class Module:
     register_module = add_module
 
     def get_submodule(self, target: str) -> Module:
+        """The submodule at the dotted path ``target`` ("" is the module itself), with torch's
+        errors for a missing name or one that is not a module."""
         mod = self
         for part in target.split(".") if target else []:
-            if part not in mod._modules:
-                raise AttributeError(f"{type(mod).__name__} has no submodule '{part}'")
+            if not hasattr(mod, part):
+                raise AttributeError(f"{mod._get_name()} has no attribute `{part}`")
+            if part not in mod._modules or not isinstance(mod._modules[part], Module):
+                raise AttributeError(f"`{part}` is not an nn.Module")
             mod = mod._modules[part]
         return mod
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target``: the parent path must exist; the last
+        name may be new unless ``strict`` (torch's ``set_submodule``).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2))
+            >>> net.set_submodule("0", torch.nn.ReLU()); net
+            Sequential(
+              (0): ReLU()
+            )
+        """
+        if not target:
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        *path, name = target.split(".")
+        parent = self.get_submodule(".".join(path))
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        parent.add_module(name, module)
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (``"0.weight"``), with torch's errors.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.nn.Sequential(torch.nn.Linear(2, 3)).get_parameter("0.weight").shape
+            nablagrad.Size([3, 2])
+        """
+        module, name = self._owner_of(target)
+        if name not in module._parameters:
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return module._parameters[name]
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` (``"1.running_mean"``), with torch's errors.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.nn.BatchNorm1d(2).get_buffer("running_var")
+            tensor([1., 1.])
+        """
+        module, name = self._owner_of(target)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return module._buffers[name]
+
+    def _owner_of(self, target: str) -> tuple[Module, str]:
+        """(the module that holds the dotted path's last name, that name)."""
+        *path, name = target.split(".")
+        module = self.get_submodule(".".join(path))
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        return module, name
 
     # -- calling -------------------------------------------------------------------------------
 
@@ -621,6 +684,23 @@ class Module:
     def half(self) -> Module:
         return self.to(dtype=np.float16)
 
+    def type(self, dst_type: Any) -> Module:
+        """Cast every parameter and buffer to ``dst_type`` (a dtype), as torch's ``Module.type``.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.nn.Linear(2, 2).type(torch.float64).weight.dtype
+            nablagrad.float64
+        """
+        return self.to(dtype=dst_type)
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """torch's in-place ``Module.compile``: nablagrad runs eagerly (see
+        ``nablagrad.compile``), so the module is left as it is; the arguments are accepted."""
+        from ..runtime import compile as compile_fn
+
+        compile_fn(self, *args, **kwargs)
+
     # -- state dict ----------------------------------------------------------------------------
 
     def state_dict(
@@ -639,16 +719,10 @@ class Module:
         d = self.__dict__
         for hook in list(d.get("_state_dict_pre_hooks", {}).values()):
             hook(self, prefix, keep_vars)
-        out = destination
-        for name, p in self._parameters.items():
-            if p is not None:
-                out[prefix + name] = p if keep_vars or is_lazy(p) else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent:
-                out[prefix + name] = b if keep_vars or is_lazy(b) else b.detach()
+        self._save_to_state_dict(destination, prefix, keep_vars)
         for name, m in self._modules.items():
             if m is not None:
-                m.state_dict(out, prefix + name + ".", keep_vars)
+                m.state_dict(destination, prefix + name + ".", keep_vars)
         for hook in list(d.get("_state_dict_hooks", {}).values()):
             res = hook(self, destination, prefix, local_metadata)
             if not getattr(hook, "_from_public_api", False):
@@ -657,6 +731,35 @@ class Module:
             elif res is not None:
                 raise RuntimeError("state_dict post-hook must return None")
         return destination
+
+    def _save_to_state_dict(self, destination: Any, prefix: str, keep_vars: bool) -> None:
+        """Put this module's own entries (not its submodules') into ``destination``: its
+        parameters, its persistent buffers and, when the class defines ``get_extra_state``,
+        ``prefix + "_extra_state"``.  Subclasses override it to change what they save, as in
+        torch (``state_dict`` calls it for every module)."""
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars or is_lazy(p) else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent:
+                destination[prefix + name] = b if keep_vars or is_lazy(b) else b.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
+
+    def get_extra_state(self) -> Any:
+        """Extra (picklable) state for ``state_dict``: a class that defines it (and
+        ``set_extra_state``) gets a ``_extra_state`` entry, as in torch."""
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called: "
+            "define get_extra_state() in the module class to save extra state"
+        )
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore what ``get_extra_state`` returned (called by ``load_state_dict``)."""
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called: "
+            "define set_extra_state() in the module class to load extra state"
+        )
 
     def register_state_dict_pre_hook(self, hook: Callable) -> _RemovableHandle:
         """Call ``hook(module, prefix, keep_vars)`` before ``state_dict`` collects this module's
@@ -729,49 +832,22 @@ class Module:
         Missing or unexpected keys raise when ``strict``; a shape mismatch always raises.  The
         error lists every offending key.  ``assign=True`` (torch's) makes each parameter and
         buffer hold the given tensor's memory (and dtype) instead of copying into its own.
-        Each module's load-state-dict pre-hooks run before its entries are read (on a copy of
-        ``state_dict``), its post-hooks after its submodules are loaded, as in torch.
+        Every module's ``_load_from_state_dict`` reads its own entries (running its
+        load-state-dict pre-hooks first), then its submodules are loaded and its post-hooks
+        run, as in torch; unlike torch, nothing is copied into the model unless the whole load
+        succeeds.
         """
         metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)
         missing: list[str] = []
         unexpected: list[str] = []
         error_msgs: list[str] = []
-        mismatched: list[str] = []
-        own: dict[str, Any] = {}
-        values: dict[str, Any] = {}
 
         def load(module: Module, local: dict, prefix: str) -> None:
             meta = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
             if assign:
                 meta["assign_to_params_buffers"] = assign
-            for hook in list(module.__dict__.get("_load_state_dict_pre_hooks", {}).values()):
-                hook(module, local, prefix, meta, strict, missing, unexpected, error_msgs)
-            names = [n for n, p in module._parameters.items() if p is not None] + [
-                n
-                for n, b in module._buffers.items()
-                if b is not None and n not in module._non_persistent
-            ]
-            for name in names:
-                k, target = prefix + name, getattr(module, name)
-                own[k] = target
-                if k not in local:
-                    missing.append(k)
-                    continue
-                arr = _as_array(local[k], k)
-                if is_lazy(target):  # a lazy module takes the checkpoint's shape (torch's hook)
-                    target.materialize(tuple(arr.shape))
-                if tuple(arr.shape) != tuple(target._data.shape):
-                    mismatched.append(
-                        f"{k}: checkpoint {tuple(arr.shape)} vs model {tuple(target._data.shape)}"
-                    )
-                else:
-                    values[k] = (arr, local[k])
-            for k in local:
-                if k.startswith(prefix):
-                    first, *rest = k[len(prefix) :].split(".", 1)
-                    if (first not in module._modules) if rest else (first not in names):
-                        unexpected.append(k)
+            module._load_from_state_dict(local, prefix, meta, True, missing, unexpected, error_msgs)
             for name, child in module._modules.items():
                 if child is not None:
                     cp = prefix + name + "."
@@ -785,38 +861,94 @@ class Module:
                         "modified, it should be done inplace."
                     )
 
-        load(self, state_dict, "")
+        copies: list = []
+        outer, _load_plan.copies = _load_plan.copies, copies  # applied once all is checked
+        try:
+            load(self, state_dict, "")
+        finally:
+            _load_plan.copies = outer
         problems = []
         if strict and missing:
-            problems.append("missing keys: " + ", ".join(missing))
+            problems.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
         if strict and unexpected:
-            problems.append("unexpected keys: " + ", ".join(unexpected))
-        if mismatched:
-            problems.append("size mismatch for " + "; ".join(mismatched))
+            problems.append(
+                "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)
+            )
         problems += error_msgs
         if problems:
             raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}: "
-                + " | ".join(problems)
-                + ". Check that the checkpoint was saved from the same architecture"
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(problems)
+                + "\nCheck that the checkpoint was saved from the same architecture"
                 + (
                     " (or pass strict=False to skip missing/unexpected keys)"
-                    if not mismatched
+                    if not error_msgs
                     else ""
                 )
+                + "; nothing was loaded."
             )
-        if assign:
-            for k, (arr, v) in values.items():
-                t = own[k]
-                t._data = v._data if isinstance(v, Tensor) else arr
-                t._version += 1
-            return IncompatibleKeys(missing, unexpected)
-        with no_grad():
-            for k, (arr, _) in values.items():
-                t = own[k]  # values cross devices into the module's (torch's copy_)
-                t._data[...] = backend.to_device(arr, t.device).astype(t._data.dtype, copy=False)
-                t._version += 1
+        for copy in copies:
+            copy()
         return IncompatibleKeys(missing, unexpected)
+
+    def _load_from_state_dict(
+        self,
+        state_dict: dict,
+        prefix: str,
+        local_metadata: dict,
+        strict: bool,
+        missing_keys: list,
+        unexpected_keys: list,
+        error_msgs: list,
+    ) -> None:
+        """Load this module's own entries (not its submodules') from ``state_dict``, torch's
+        hook for subclasses: the load-state-dict pre-hooks run first, then each parameter and
+        persistent buffer takes ``state_dict[prefix + name]`` (a missing one is added to
+        ``missing_keys``, a shape mismatch to ``error_msgs``), ``set_extra_state`` gets the
+        ``_extra_state`` entry, and with ``strict`` keys under ``prefix`` that name nothing
+        go to ``unexpected_keys``.  Inside ``load_state_dict`` the copies wait until the
+        whole load has succeeded."""
+        for hook in list(self.__dict__.get("_load_state_dict_pre_hooks", {}).values()):
+            hook(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                 unexpected_keys, error_msgs)  # fmt: skip
+        own = {n: p for n, p in self._parameters.items() if p is not None}
+        own.update(
+            (n, b)
+            for n, b in self._buffers.items()
+            if b is not None and n not in self._non_persistent
+        )
+        assign = bool(local_metadata.get("assign_to_params_buffers", False))
+        for name, target in own.items():
+            key = prefix + name
+            if key not in state_dict:
+                if strict:
+                    missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            arr = _as_array(value, key)
+            if is_lazy(target):  # a lazy module takes the checkpoint's shape (torch's hook)
+                target.materialize(tuple(arr.shape))
+            if tuple(arr.shape) != tuple(target._data.shape):
+                error_msgs.append(
+                    f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} "
+                    f"from checkpoint, the shape in current model is {tuple(target._data.shape)}."
+                )
+                continue
+            _copy_into(target, arr, value, assign)
+        extra = prefix + _EXTRA_STATE
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra in state_dict:
+                self.set_extra_state(state_dict[extra])
+            elif strict:
+                missing_keys.append(extra)
+        elif strict and extra in state_dict:
+            unexpected_keys.append(extra)
+        if strict:
+            for key in state_dict:
+                if key.startswith(prefix) and key != extra:
+                    first, *rest = key[len(prefix) :].split(".", 1)
+                    if (first not in self._modules) if rest else (first not in own):
+                        unexpected_keys.append(key)
 
     # -- printing ------------------------------------------------------------------------------
 
@@ -865,6 +997,39 @@ def _as_array(value: Any, key: str) -> Any:
         raise TypeError(
             f"state_dict entry '{key}' is a {type(value).__name__}, not an array"
         ) from e
+
+
+_EXTRA_STATE = "_extra_state"  # torch's key for get_extra_state()'s value
+
+
+class _LoadPlan(threading.local):
+    """The copies ``load_state_dict`` defers until the whole load has succeeded (None
+    outside it: ``_load_from_state_dict`` called directly copies at once)."""
+
+    copies: list | None = None
+
+
+_load_plan = _LoadPlan()
+
+
+def _copy_into(target: Tensor, arr: Any, value: Any, assign: bool) -> None:
+    """Give ``target`` the checkpoint's values: its memory and dtype with ``assign``, else a
+    copy into its own memory (across devices, in its dtype, as torch's ``copy_``)."""
+
+    def copy() -> None:
+        if assign:
+            target._data = value._data if isinstance(value, Tensor) else arr
+        else:
+            with no_grad():
+                target._data[...] = backend.to_device(arr, target.device).astype(
+                    target._data.dtype, copy=False
+                )
+        target._version += 1
+
+    if _load_plan.copies is None:
+        copy()
+    else:
+        _load_plan.copies.append(copy)
 
 
 _MIXED_BACKWARD_HOOKS = (

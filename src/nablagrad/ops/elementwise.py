@@ -215,10 +215,22 @@ _pow = _fn("pow")
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
     """``a ** b`` after torch's type promotion.  An integer tensor to a negative Python int
-    raises, as in torch (a negative integer exponent tensor truncates elementwise)."""
+    raises, as in torch (a negative integer exponent tensor truncates elementwise).  torch has
+    no bool power: a bool tensor to a Python bool is the tensor (``x ** True``) or ones (``x **
+    False``), and a bool base with a bool tensor exponent raises."""
     if type(b) is int and b < 0 and isinstance(a, Tensor) and a._data.dtype.kind in "biu":
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    a_bool = isinstance(a, bool) or (isinstance(a, Tensor) and a._data.dtype.kind == "b")
+    if a_bool and isinstance(b, Tensor) and b._data.dtype.kind == "b":
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if isinstance(a, Tensor) and a._data.dtype.kind == "b" and isinstance(b, bool):
+        return a.clone() if b else _ones_like_bool(a)
     return _pow(a, b)
+
+
+def _ones_like_bool(a: Tensor) -> Tensor:
+    """A bool tensor of ``a``'s shape, all True (``x ** False``)."""
+    return Tensor._wrap(get_array_module(a._data).ones(a.shape, dtype=bool))
 
 
 sinh, cosh, asin, acos, atan, asinh = map(_fn, ("sinh", "cosh", "asin", "acos", "atan", "asinh"))

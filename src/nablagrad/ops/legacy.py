@@ -22,7 +22,17 @@ from ..tensor import Tensor
 from .index import index_put, scatter_reduce
 from .shape import narrow
 
-__all__ = ["as_strided", "put", "index_reduce", "narrow_copy", "resize_", "apply_", "map_", "new"]
+__all__ = [
+    "as_strided",
+    "put",
+    "index_reduce",
+    "narrow_copy",
+    "resize_",
+    "apply_",
+    "map_",
+    "map2_",
+    "new",
+]
 
 
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:  # noqa: A002
@@ -164,23 +174,48 @@ def map_(self: Tensor, tensor: Tensor | None, callable: Callable[[Any, Any], Any
         >>> torch.tensor([1.0, 2.0]).map_(torch.tensor([3.0, 4.0]), lambda a, b: a * b)
         tensor([3., 8.])
     """
+    if tensor is None:
+        return _map_elements("map_", self, (), lambda a: callable(a, 0.0))
+    return _map_elements("map_", self, (tensor,), callable)
+
+
+def map2_(
+    self: Tensor,
+    x: Tensor,
+    y: Tensor,
+    callable: Callable[[Any, Any, Any], Any],  # noqa: A002
+) -> Tensor:
+    """``self[i] = callable(self[i], x[i], y[i])`` in place, ``x`` and ``y`` broadcast to
+    ``self`` (a Python loop, as torch's; CPU tensors).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> t = torch.tensor([1.0, 2.0])
+        >>> t.map2_(torch.tensor([3.0, 4.0]), torch.tensor(10.0), lambda a, b, c: a + b * c)
+        tensor([31., 42.])
+    """
+    return _map_elements("map2_", self, (x, y), callable)
+
+
+def _map_elements(name: str, self: Tensor, others: tuple, fn: Callable[..., Any]) -> Tensor:
+    """``self[i] = fn(self[i], *(o[i] for o in others))`` in place, one Python call per
+    element, the others broadcast to ``self``."""
     if self._requires_grad and self.is_leaf:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation."
         )
     host = to_host(self._data)
-    out = np.empty_like(host)
-    if tensor is None:
-        other = np.zeros(host.shape)
-    else:
-        if not isinstance(tensor, Tensor):
+    columns = [host.reshape(-1)]
+    for i, other in enumerate(others):
+        if not isinstance(other, Tensor):
             raise TypeError(
-                f"map_(): argument 'tensor' must be Tensor, not {type(tensor).__name__}"
+                f"{name}(): argument {i + 1} must be Tensor, not {type(other).__name__}"
             )
-        other = np.broadcast_to(to_host(tensor._data), host.shape)
-    flat_out, flat_a, flat_b = out.reshape(-1), host.reshape(-1), other.reshape(-1)
-    for i in range(flat_a.size):
-        flat_out[i] = callable(flat_a[i].item(), flat_b[i].item())
+        columns.append(np.broadcast_to(to_host(other._data), host.shape).reshape(-1))
+    out = np.empty_like(host)
+    flat_out = out.reshape(-1)
+    for i in range(flat_out.size):
+        flat_out[i] = fn(*(c[i].item() for c in columns))
     self._data[...] = to_device(out, self.device)
     self._version += 1
     return self

@@ -107,17 +107,19 @@ def polygamma(n: int, x: Tensor) -> Tensor:
 
 class NoDerivative(Function):
     """Carries a precomputed result of an operation torch does not differentiate; backward
-    raises (as torch's does) instead of silently returning a result without a graph.  ``error``
-    is the exception class (torch's ``not_implemented`` formulas raise NotImplementedError, a
-    RuntimeError)."""
+    raises (as torch's does) instead of silently returning a result without a graph:
+    ``error(message)``, by default torch's RuntimeError naming ``name`` (its ``not_implemented``
+    formulas raise NotImplementedError, a RuntimeError).  Any number of inputs."""
 
-    def forward(self, *xs, value=None, name="", error=RuntimeError):
+    def forward(self, *xs, value=None, name="", error=RuntimeError, message=None):
         self.op = name  # (``name`` is the node's name, a read-only property)
-        self.error = error
+        self.error, self.message = error, message
         return value
 
     def backward(self, g, out, *xs):
-        raise self.error(f"the derivative for '{self.op}' is not implemented (as in torch)")
+        raise self.error(
+            self.message or f"the derivative for '{self.op}' is not implemented (as in torch)"
+        )
 
 
 def _no_derivative(

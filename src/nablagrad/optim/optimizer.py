@@ -21,16 +21,19 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import numbers
 import threading
 import warnings
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
 
 from .. import _validate, parallel
+from .._hooks import RemovableHandle
 from ..autograd import enable_grad, no_grad
 from ..backend import (
     axpby_,
@@ -50,9 +53,85 @@ from ..tensor import Tensor
 # momentum (6 passes) gains from threads from ~2M parameters, Adam (18 passes) from ~700k.
 PARALLEL_MIN_WORK = 12_000_000
 
-__all__ = ["Optimizer", "ParamsT"]
+__all__ = [
+    "Optimizer",
+    "ParamsT",
+    "register_optimizer_step_pre_hook",
+    "register_optimizer_step_post_hook",
+]
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+
+# hooks every optimizer's step runs (torch.optim.optimizer's global step hooks)
+_global_optimizer_pre_hooks: OrderedDict = OrderedDict()
+_global_optimizer_post_hooks: OrderedDict = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Call ``hook(optimizer, args, kwargs)`` before every optimizer's ``step``; it may return
+    ``(new_args, new_kwargs)`` (torch's global optimizer step pre-hook).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> h = torch.optim.optimizer.register_optimizer_step_pre_hook(lambda opt, a, k: None)
+        >>> h.remove()
+    """
+    return _add_hook(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Call ``hook(optimizer, args, kwargs)`` after every optimizer's ``step`` (torch's global
+    optimizer step post-hook).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> h = torch.optim.optimizer.register_optimizer_step_post_hook(lambda opt, a, k: None)
+        >>> h.remove()
+    """
+    return _add_hook(_global_optimizer_post_hooks, hook)
+
+
+def _add_hook(
+    hooks: OrderedDict, hook: Callable[..., Any], prepend: bool = False
+) -> RemovableHandle:
+    key = RemovableHandle.new_key(hooks)
+    hooks[key] = hook
+    if prepend:
+        hooks.move_to_end(key, last=False)
+    return RemovableHandle(hooks, key)
+
+
+def _hooked_step(step: Callable[..., Any]) -> Callable[..., Any]:
+    """``step`` with the global and the optimizer's own step hooks around it (torch wraps
+    every optimizer class's ``step`` this way, so a subclass that defines its own ``step``
+    runs the hooks too); it also tells a scheduler that the optimizer has stepped."""
+
+    @functools.wraps(step)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        self = args[0]
+        own = self.__dict__
+        for hook in itertools.chain(
+            _global_optimizer_pre_hooks.values(), own.get("_optimizer_step_pre_hooks", {}).values()
+        ):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        f"{step} must return None or a tuple of (new_args, new_kwargs), but got "
+                        f"{result}."
+                    )
+                args, kwargs = result
+        out = step(*args, **kwargs)
+        self._opt_called = True
+        for hook in itertools.chain(
+            own.get("_optimizer_step_post_hooks", {}).values(),
+            _global_optimizer_post_hooks.values(),
+        ):
+            hook(self, args, kwargs)
+        return out
+
+    wrapper.hooked = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 class _RequiredParameter:
@@ -148,6 +227,9 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         self._scratch: dict[tuple[Any, ...], list[Any]] = {}
         self._opt_called = False  # lets a scheduler warn when it steps before the optimizer
+        cls = type(self)
+        if not getattr(cls.step, "hooked", False):
+            cls.step = _hooked_step(cls.step)  # type: ignore[method-assign]
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or "
@@ -379,8 +461,96 @@ class Optimizer:
 
     # -- state dicts ---------------------------------------------------------------------------
 
+    def register_step_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step``; it may return
+        ``(new_args, new_kwargs)`` to replace the step's arguments.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+            >>> h = opt.register_step_pre_hook(lambda opt, args, kwargs: None)
+        """
+        return _add_hook(self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict()), hook)
+
+    def register_step_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step``.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+            >>> h = opt.register_step_post_hook(lambda opt, args, kwargs: None)
+        """
+        hooks = self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
+        return _add_hook(hooks, hook)
+
+    def register_state_dict_pre_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(optimizer)`` before ``state_dict`` builds its result.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+            >>> h = opt.register_state_dict_pre_hook(lambda opt: None)
+        """
+        hooks = self.__dict__.setdefault("_optimizer_state_dict_pre_hooks", OrderedDict())
+        return _add_hook(hooks, hook, prepend)
+
+    def register_state_dict_post_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(optimizer, state_dict)`` on ``state_dict``'s result; a returned dict
+        replaces it.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+            >>> h = opt.register_state_dict_post_hook(lambda opt, sd: sd)
+        """
+        hooks = self.__dict__.setdefault("_optimizer_state_dict_post_hooks", OrderedDict())
+        return _add_hook(hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(optimizer, state_dict)`` before ``load_state_dict`` reads it; a returned
+        dict is loaded instead.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+            >>> h = opt.register_load_state_dict_pre_hook(lambda opt, sd: None)
+        """
+        hooks = self.__dict__.setdefault("_optimizer_load_state_dict_pre_hooks", OrderedDict())
+        return _add_hook(hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(optimizer)`` once ``load_state_dict`` has loaded.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+            >>> h = opt.register_load_state_dict_post_hook(lambda opt: None)
+        """
+        hooks = self.__dict__.setdefault("_optimizer_load_state_dict_post_hooks", OrderedDict())
+        return _add_hook(hooks, hook, prepend)
+
     def state_dict(self) -> dict[str, Any]:
-        """The optimizer state in torch's layout (a copy: later steps do not change it)."""
+        """The optimizer state in torch's layout (a copy: later steps do not change it); the
+        state-dict pre-hooks run first, and each post-hook may replace the result."""
+        own = self.__dict__
+        for hook in list(own.get("_optimizer_state_dict_pre_hooks", {}).values()):
+            hook(self)
+        result = self._state_dict()
+        for hook in list(own.get("_optimizer_state_dict_post_hooks", {}).values()):
+            replaced = hook(self, result)
+            if replaced is not None:
+                result = replaced
+        return result
+
+    def _state_dict(self) -> dict[str, Any]:
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -393,7 +563,19 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a ``state_dict()`` (from this or another optimizer over the same layout)."""
+        """Restore a ``state_dict()`` (from this or another optimizer over the same layout);
+        a load-state-dict pre-hook may hand back a replacement to load, the post-hooks run
+        after."""
+        own = self.__dict__
+        for hook in list(own.get("_optimizer_load_state_dict_pre_hooks", {}).values()):
+            replaced = hook(self, state_dict)
+            if replaced is not None:
+                state_dict = replaced
+        self._load_state_dict(state_dict)
+        for hook in list(own.get("_optimizer_load_state_dict_post_hooks", {}).values()):
+            hook(self)
+
+    def _load_state_dict(self, state_dict: dict[str, Any]) -> None:
         if (
             not isinstance(state_dict, dict)
             or "state" not in state_dict
