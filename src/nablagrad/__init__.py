@@ -179,7 +179,7 @@ from .ops.index import (
     scatter_add,
     scatter_reduce,
 )
-from .ops.inplace import relu_
+from .ops.inplace import i0_, relu_
 from ._coo import layout, sparse_coo, strided
 from .ops.sparse import sparse_coo_tensor
 from . import sparse
