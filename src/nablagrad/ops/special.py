@@ -351,7 +351,7 @@ def _no_grad_unary(name: str, input: Any, compute: Any) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"special.{name}(): expected a Tensor, got {type(input).__name__}")
     x = _float_dtype_for(input)
-    return _no_derivative(f"special_{name}", compute(x._data), x)
+    return Tensor._wrap(compute(x._data))  # torch's result has no grad_fn: a constant
 
 
 def _bessel(name: str, scipy_name: str) -> Any:
@@ -551,9 +551,7 @@ def polynomial(kind: str, x: Any, n: Any) -> Tensor:
         )
     a, b = prepare(x, n)
     a, b = _float_dtype_for(a), _float_dtype_for(b)
-    value = polynomial_array(kind, a._data, b._data)
-    name = kind.rsplit("_", 1)
-    return _no_derivative(f"special_{name[0]}_polynomial_{name[1]}", value, a, b)
+    return Tensor._wrap(polynomial_array(kind, a._data, b._data))  # no grad_fn, as torch's
 
 
 def mvlgamma(input: Tensor, p: int) -> Tensor:  # noqa: A002
