@@ -165,6 +165,8 @@ from .ops.linalg_fns import (
 )
 from .ops.linalg_fns import linalg_slogdet as slogdet
 from .ops.linalg_fns import addbmm, addr, adjoint, cdist, chain_matmul, lu_unpack
+from .ops.lapack_forms import geqrf, orgqr, ormqr
+from .ops.lowrank import pca_lowrank, svd_lowrank
 from .ops.linalg_fns import torch_lu as lu
 from .ops.linalg_fns import torch_lu_solve as lu_solve
 from .ops.layout import diagonal_scatter, select_scatter, slice_scatter
@@ -177,7 +179,7 @@ from .ops.index import (
     scatter_add,
     scatter_reduce,
 )
-from .ops.inplace import relu_
+from .ops.inplace import i0_, relu_
 from ._coo import layout, sparse_coo, strided
 from .ops.sparse import sparse_coo_tensor
 from . import sparse
@@ -227,6 +229,7 @@ from .ops.stats import (
     gradient,
     histc,
     histogram,
+    histogramdd,
     logcumsumexp,
     mode,
     nanmedian,
@@ -327,7 +330,7 @@ from .ops.dtypeinfo import (
     finfo,
     iinfo,
 )
-from .ops.legacy import as_strided
+from .ops.legacy import as_strided, index_reduce, put
 from .ops.mathfns import (
     addcdiv,
     addcmul,
@@ -747,6 +750,8 @@ _LAZY_SUBPACKAGES = {
     "profiler",
     "xpu",
     "jit",
+    "compiler",
+    "types",
 }
 
 

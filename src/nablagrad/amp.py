@@ -34,11 +34,11 @@ import types
 import warnings
 from typing import Any
 
-from . import backend, cuda
+from . import backend, cpu, cuda
 from .autograd import no_grad
 from .tensor import Tensor
 
-__all__ = ["GradScaler", "autocast", "is_autocast_available"]
+__all__ = ["GradScaler", "autocast", "custom_bwd", "custom_fwd", "is_autocast_available"]
 
 
 def is_autocast_available(device_type: str) -> bool:
@@ -90,6 +90,79 @@ class autocast:  # noqa: N801 - torch's name
                 return fn(*args, **kwargs)
 
         return wrapper
+
+
+def _autocast_dtype(device_type: str) -> Any:
+    """The dtype an enabled ``autocast`` would use on ``device_type`` (torch's defaults:
+    float16 on GPUs; bfloat16 on the CPU, which nablagrad lacks, hence ``None``)."""
+    return backend.float16 if device_type in ("cuda", "xpu", "mps", "mtia") else None
+
+
+def _check_device_type(device_type: Any) -> None:
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+
+
+def custom_fwd(fwd: Any = None, *, device_type: str, cast_inputs: Any = None) -> Any:
+    """Decorator for the ``forward`` of a custom ``autograd.Function``, as ``torch.amp.custom_fwd``.
+
+    torch records on ``ctx`` whether autocast was on (``ctx._fwd_used_autocast``) and its
+    dtype (``ctx._dtype``), and with ``cast_inputs`` casts floating-point inputs and runs
+    ``forward`` with autocast off -- but only inside an enabled autocast region.  nablagrad's
+    autocast is never enabled (see the module docstring), so ``forward`` runs unchanged, as
+    torch's does outside such a region, and ``cast_inputs`` has no effect.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> class Square(torch.autograd.Function):
+        ...     @staticmethod
+        ...     @torch.amp.custom_fwd(device_type="cpu", cast_inputs=torch.float32)
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     @torch.amp.custom_bwd(device_type="cpu")
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * g
+        >>> x = torch.tensor([3.0], requires_grad=True)
+        >>> Square.apply(x).backward()
+        >>> x.grad
+        tensor([6.])
+    """
+    _check_device_type(device_type)
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+
+    @functools.wraps(fwd)
+    def decorate_fwd(*args: Any, **kwargs: Any) -> Any:
+        args[0]._dtype = _autocast_dtype(device_type)
+        args[0]._fwd_used_autocast = False  # autocast is never enabled in nablagrad
+        return fwd(*args, **kwargs)
+
+    return decorate_fwd
+
+
+def custom_bwd(bwd: Any = None, *, device_type: str) -> Any:
+    """Decorator for the ``backward`` of a custom ``autograd.Function``, as
+    ``torch.amp.custom_bwd``: runs it under the autocast state its ``forward`` saw (with
+    :func:`custom_fwd`; never enabled in nablagrad).  See :func:`custom_fwd` for an example."""
+    _check_device_type(device_type)
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+
+    @functools.wraps(bwd)
+    def decorate_bwd(*args: Any, **kwargs: Any) -> Any:
+        ctx = args[0]
+        if not hasattr(ctx, "_fwd_used_autocast"):
+            raise AttributeError(
+                "custom_bwd: the Function's forward was not decorated with "
+                "torch.amp.custom_fwd (ctx has no attribute '_fwd_used_autocast')"
+            )
+        with autocast(device_type=device_type, enabled=ctx._fwd_used_autocast, dtype=ctx._dtype):
+            return bwd(*args, **kwargs)
+
+    return decorate_bwd
 
 
 _READY, _UNSCALED, _STEPPED = 0, 1, 2
@@ -245,12 +318,23 @@ class GradScaler:
         self._growth_tracker = int(state_dict["_growth_tracker"])
 
 
+def _deprecated(kind: str, device_type: str) -> None:
+    warnings.warn(
+        f"`torch.{device_type}.amp.{kind}(args...)` is deprecated. Please use "
+        f"`torch.amp.{kind}('{device_type}', args...)` instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
+
+
 def _device_namespace(name: str, device_type: str) -> types.ModuleType:
-    """``torch.cuda.amp`` / ``torch.cpu.amp``: the legacy spellings, fixed to one device."""
+    """``torch.cuda.amp`` / ``torch.cpu.amp``: the legacy spellings, fixed to one device, which
+    warn (FutureWarning) as torch's do."""
     mod = types.ModuleType(name, f"torch's legacy ``{name.replace('nablagrad', 'torch')}``.")
 
     class _Autocast(autocast):
         def __init__(self, enabled: bool = True, dtype: Any = None, cache_enabled: Any = None):
+            _deprecated("autocast", device_type)
             super().__init__(device_type, dtype=dtype, enabled=enabled)
 
     class _Scaler(GradScaler):
@@ -262,6 +346,7 @@ def _device_namespace(name: str, device_type: str) -> types.ModuleType:
             growth_interval: int = 2000,
             enabled: bool = True,
         ) -> None:
+            _deprecated("GradScaler", device_type)
             super().__init__(
                 device_type, init_scale, growth_factor, backoff_factor, growth_interval, enabled
             )
@@ -270,9 +355,37 @@ def _device_namespace(name: str, device_type: str) -> types.ModuleType:
     _Scaler.__name__ = _Scaler.__qualname__ = "GradScaler"
     mod.autocast = _Autocast  # type: ignore[attr-defined]
     mod.GradScaler = _Scaler  # type: ignore[attr-defined]
+    if device_type == "cuda":
+
+        def _fwd(fwd: Any = None, *, cast_inputs: Any = None) -> Any:
+            """torch's deprecated ``torch.cuda.amp.custom_fwd``: :func:`custom_fwd` on cuda."""
+            warnings.warn(
+                "`torch.cuda.amp.custom_fwd(args...)` is deprecated. Please use "
+                "`torch.amp.custom_fwd(args..., device_type='cuda')` instead.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            return custom_fwd(fwd, device_type="cuda", cast_inputs=cast_inputs)
+
+        def _bwd(bwd: Any = None) -> Any:
+            """torch's deprecated ``torch.cuda.amp.custom_bwd``: :func:`custom_bwd` on cuda."""
+            warnings.warn(
+                "`torch.cuda.amp.custom_bwd(args...)` is deprecated. Please use "
+                "`torch.amp.custom_bwd(args..., device_type='cuda')` instead.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            return custom_bwd(bwd, device_type="cuda")
+
+        _fwd.__name__ = _fwd.__qualname__ = "custom_fwd"
+        _bwd.__name__ = _bwd.__qualname__ = "custom_bwd"
+        mod.custom_fwd = _fwd  # type: ignore[attr-defined]
+        mod.custom_bwd = _bwd  # type: ignore[attr-defined]
     sys.modules[name] = mod
     return mod
 
 
 cuda_amp = _device_namespace("nablagrad.cuda.amp", "cuda")
 cuda.amp = cuda_amp  # type: ignore[attr-defined]
+cpu_amp = _device_namespace("nablagrad.cpu.amp", "cpu")
+cpu.amp = cpu_amp  # type: ignore[attr-defined]

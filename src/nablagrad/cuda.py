@@ -29,3 +29,29 @@ def synchronize(device: object = None) -> None:
 
 def manual_seed(seed: int) -> None:
     """GPU random numbers are drawn on the host from the default generator; nothing to seed."""
+
+
+def _lazy_init() -> None:
+    if not is_available():
+        raise AssertionError(
+            "Torch not compiled with CUDA enabled: nablagrad's CUDA device needs CuPy and an "
+            "NVIDIA GPU (pip install cupy-cuda12x)"
+        )
+
+
+def get_rng_state(device: object = "cuda") -> dict:
+    """The state of the generator CUDA tensors draw from: nablagrad draws them on the host from
+    the default generator, so this is ``nablagrad.get_rng_state()`` (raises without a GPU, as
+    torch's)."""
+    _lazy_init()
+    from . import random
+
+    return random.get_rng_state()
+
+
+def set_rng_state(new_state: dict, device: object = "cuda") -> None:
+    """Restore a state from :func:`get_rng_state` (the default generator's, see there)."""
+    _lazy_init()
+    from . import random
+
+    random.set_rng_state(new_state)

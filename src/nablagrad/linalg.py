@@ -15,6 +15,13 @@ Example:
 from __future__ import annotations
 
 from .ops.decomp import LinAlgError
+from .ops.lapack_forms import (
+    householder_product,
+    ldl_factor,
+    ldl_factor_ex,
+    ldl_solve,
+    lu_factor_ex,
+)
 from .ops.linalg import matmul
 from .ops.linalg_fns import (
     cholesky_ex,
@@ -62,11 +69,16 @@ __all__ = [
     "diagonal",
     "eigh",
     "eigvalsh",
+    "householder_product",
     "inv",
     "inv_ex",
+    "ldl_factor",
+    "ldl_factor_ex",
+    "ldl_solve",
     "lstsq",
     "lu",
     "lu_factor",
+    "lu_factor_ex",
     "lu_solve",
     "matmul",
     "matrix_exp",
@@ -107,6 +119,7 @@ _TORCH_KEYWORDS = {
     "cond": {"A": ("input",)},
     "eigh": {"A": ("input",)},
     "eigvalsh": {"A": ("input",)},
+    "householder_product": {"A": ("input",)},
     "lstsq": {"A": ("input",), "B": ("b",)},
     "matmul": {"a": ("input",), "b": ("other",)},
     "matrix_exp": {"A": ("input",)},

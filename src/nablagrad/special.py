@@ -11,12 +11,15 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from typing import Any
 
 import nablagrad as _ops  # the package (loaded before this lazy module)
 
 from .ops import mathfns as _mathfns
+from .ops import special as _special
 from .tensor import Tensor
 
 expit = _ops.sigmoid
@@ -35,6 +38,12 @@ expm1 = _ops.expm1
 exp2 = _ops.exp2
 round = _ops.round  # noqa: A001 - torch's name
 logsumexp = _ops.logsumexp
+i0 = _ops.i0
+i0e = _special.i0e
+i1 = _special.i1
+i1e = _special.i1e
+erfcx = _special.erfcx
+zeta = _special.zeta
 
 
 def softmax(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
@@ -79,3 +88,367 @@ def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
     """x * log1p(y), with 0 where x == 0 (y not NaN)."""
     x = input if isinstance(input, Tensor) else _ops.tensor(input)
     return _mathfns.xlog1py(x, other)
+
+
+def gammainc(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """The regularized lower incomplete gamma function
+    P(a, x) = 1/Gamma(a) integral_0^x t^(a-1) e^-t dt (a = input, x = other); d/dx =
+    x^(a-1) e^-x / Gamma(a); no derivative in a (NotImplementedError, as torch's).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.gammainc(ng.tensor([1.0, 2.0]), ng.tensor([1.0, 1.0]))
+        tensor([0.6321, 0.2642])
+    """
+    return _special.igamma(input, other)
+
+
+def gammaincc(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x); d/dx =
+    -x^(a-1) e^-x / Gamma(a); no derivative in a.
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.gammaincc(ng.tensor([1.0, 2.0]), ng.tensor([1.0, 1.0]))
+        tensor([0.3679, 0.7358])
+    """
+    return _special.igammac(input, other)
+
+
+def multigammaln(input: Tensor, p: int) -> Tensor:  # noqa: A002
+    """The multivariate log-gamma function of dimension p:
+    log Gamma_p(x) = p(p-1)/4 log(pi) + sum_{i<p} lgamma(x - i/2) (``torch.mvlgamma``);
+    every element must exceed (p - 1)/2.
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.multigammaln(ng.tensor([2.5, 3.0]), 2)
+        tensor([0.8570, 1.5502])
+    """
+    return _ops.mvlgamma(input, p)
+
+
+# -- Bessel and Airy functions: no derivative in torch (backward raises here) ------------------
+
+
+def _unary(name: str, input: Any, compute: Any) -> Tensor:
+    return _special._no_grad_unary(name, input, compute)
+
+
+def bessel_j0(input: Tensor) -> Tensor:  # noqa: A002
+    """The Bessel function of the first kind of order 0,
+    J0(x) = sum_k (-1)^k (x/2)^(2k) / (k!)^2 (no derivative, as in torch).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.bessel_j0(ng.tensor([0.0, 1.0]))
+        tensor([1.0000, 0.7652])
+    """
+    return _unary("bessel_j0", input, lambda a: _special._special_array(a, "j0"))
+
+
+def bessel_j1(input: Tensor) -> Tensor:  # noqa: A002
+    """The Bessel function of the first kind of order 1,
+    J1(x) = sum_k (-1)^k (x/2)^(2k+1) / (k! (k+1)!) (no derivative, as in torch).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.bessel_j1(ng.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.4401])
+    """
+    return _unary("bessel_j1", input, lambda a: _special._special_array(a, "j1"))
+
+
+def bessel_y0(input: Tensor) -> Tensor:  # noqa: A002
+    """The Bessel function of the second kind of order 0,
+    Y0(x) = (2/pi) (log(x/2) + gamma) J0(x) + ... (-inf at 0, NaN for x < 0; no derivative).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.bessel_y0(ng.tensor([1.0, 0.0]))
+        tensor([0.0883,   -inf])
+    """
+    return _unary("bessel_y0", input, lambda a: _special._special_array(a, "y0"))
+
+
+def bessel_y1(input: Tensor) -> Tensor:  # noqa: A002
+    """The Bessel function of the second kind of order 1, Y1(x) ~ -2/(pi x) near 0
+    (-inf at 0, NaN for x < 0; no derivative).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.bessel_y1(ng.tensor([1.0, 0.0]))
+        tensor([-0.7812,    -inf])
+    """
+    return _unary("bessel_y1", input, lambda a: _special._special_array(a, "y1"))
+
+
+def modified_bessel_i0(input: Tensor) -> Tensor:  # noqa: A002
+    """The modified Bessel function of the first kind of order 0,
+    I0(x) = sum_k (x^2/4)^k / (k!)^2 (``i0``'s values; no derivative, as in torch).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.modified_bessel_i0(ng.tensor([0.0, 1.0]))
+        tensor([1.0000, 1.2661])
+    """
+    return _unary("modified_bessel_i0", input, lambda a: _special._special_array(a, "i0"))
+
+
+def modified_bessel_i1(input: Tensor) -> Tensor:  # noqa: A002
+    """The modified Bessel function of the first kind of order 1,
+    I1(x) = (x/2) sum_k (x^2/4)^k / (k! (k+1)!) (no derivative, as in torch).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.modified_bessel_i1(ng.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.5652])
+    """
+    return _unary("modified_bessel_i1", input, lambda a: _special._special_array(a, "i1"))
+
+
+def modified_bessel_k0(input: Tensor) -> Tensor:  # noqa: A002
+    """The modified Bessel function of the second kind of order 0,
+    K0(x) = integral_0^inf e^(-x cosh t) dt (inf at 0, NaN for x < 0; no derivative).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.modified_bessel_k0(ng.tensor([1.0, 0.0]))
+        tensor([0.4210,    inf])
+    """
+    return _unary("modified_bessel_k0", input, lambda a: _special._special_array(a, "k0"))
+
+
+def modified_bessel_k1(input: Tensor) -> Tensor:  # noqa: A002
+    """The modified Bessel function of the second kind of order 1,
+    K1(x) = integral_0^inf e^(-x cosh t) cosh t dt (inf at 0, NaN for x < 0; no derivative).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.modified_bessel_k1(ng.tensor([1.0, 0.0]))
+        tensor([0.6019,    inf])
+    """
+    return _unary("modified_bessel_k1", input, lambda a: _special._special_array(a, "k1"))
+
+
+def scaled_modified_bessel_k0(x: Tensor) -> Tensor:
+    """The exponentially scaled K0: e^x K0(x), finite where K0 underflows (no derivative).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.scaled_modified_bessel_k0(ng.tensor([1.0, 800.0]))
+        tensor([1.1445, 0.0443])
+    """
+    return _unary("scaled_modified_bessel_k0", x, lambda a: _special._special_array(a, "k0e"))
+
+
+def scaled_modified_bessel_k1(x: Tensor) -> Tensor:
+    """The exponentially scaled K1: e^x K1(x), finite where K1 underflows (no derivative).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.scaled_modified_bessel_k1(ng.tensor([1.0, 800.0]))
+        tensor([1.6362, 0.0443])
+    """
+    return _unary("scaled_modified_bessel_k1", x, lambda a: _special._special_array(a, "k1e"))
+
+
+def spherical_bessel_j0(x: Tensor) -> Tensor:
+    """The spherical Bessel function of the first kind of order 0, j0(x) = sin(x) / x
+    (1 at 0, 0 at +-inf; no derivative, as in torch).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.spherical_bessel_j0(ng.tensor([0.0, 3.0]))
+        tensor([1.0000, 0.0470])
+    """
+    return _unary("spherical_bessel_j0", x, _special.spherical_j0_array)
+
+
+def airy_ai(x: Tensor) -> Tensor:
+    """The Airy function Ai(x), the solution of y'' = x y that decays as x -> inf:
+    Ai(x) = 1/pi integral_0^inf cos(t^3/3 + x t) dt (no derivative, as in torch).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.airy_ai(ng.tensor([0.0, 1.0]))
+        tensor([0.3550, 0.1353])
+    """
+    return _unary("airy_ai", x, _special._airy_ai_array)
+
+
+# -- orthogonal polynomials of degree n (truncated toward zero; 0 for n < 0), no derivative -----
+
+
+def chebyshev_polynomial_t(x: Any, n: Any) -> Tensor:
+    """The Chebyshev polynomial of the first kind T_n(x): T_0 = 1, T_1 = x,
+    T_{k+1} = 2x T_k - T_{k-1}; cos(n arccos x) for |x| < 1 and n > 6, as torch.
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.chebyshev_polynomial_t(ng.tensor([0.5, 2.0]), 3)
+        tensor([-1., 26.])
+    """
+    return _special.polynomial("chebyshev_t", x, n)
+
+
+def chebyshev_polynomial_u(x: Any, n: Any) -> Tensor:
+    """The Chebyshev polynomial of the second kind U_n(x): U_0 = 1, U_1 = 2x,
+    U_{k+1} = 2x U_k - U_{k-1}; sin((n+1) theta) / sin(theta), theta = arccos x, for |x| < 1
+    and n > 8.
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.chebyshev_polynomial_u(ng.tensor([0.5, 2.0]), 3)
+        tensor([-1., 56.])
+    """
+    return _special.polynomial("chebyshev_u", x, n)
+
+
+def chebyshev_polynomial_v(x: Any, n: Any) -> Tensor:
+    """The Chebyshev polynomial of the third kind V_n(x): V_0 = 1, V_1 = 2x - 1,
+    V_{k+1} = 2x V_k - V_{k-1}; cos((n + 1/2) theta) / cos(theta/2) for |x| < 1 and n > 8.
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.chebyshev_polynomial_v(ng.tensor([0.5, 2.0]), 3)
+        tensor([-1., 41.])
+    """
+    return _special.polynomial("chebyshev_v", x, n)
+
+
+def chebyshev_polynomial_w(x: Any, n: Any) -> Tensor:
+    """The Chebyshev polynomial of the fourth kind W_n(x): W_0 = 1, W_1 = 2x + 1,
+    W_{k+1} = 2x W_k - W_{k-1}; sin((n + 1/2) theta) / sin(theta/2) for |x| < 1 and n > 8.
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.chebyshev_polynomial_w(ng.tensor([0.5, 2.0]), 3)
+        tensor([-1., 71.])
+    """
+    return _special.polynomial("chebyshev_w", x, n)
+
+
+def shifted_chebyshev_polynomial_t(x: Any, n: Any) -> Tensor:
+    """The shifted Chebyshev polynomial of the first kind T*_n(x) = T_n(2x - 1), orthogonal
+    on [0, 1].
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.shifted_chebyshev_polynomial_t(ng.tensor([0.25, 1.5]), 3)
+        tensor([ 1., 26.])
+    """
+    return _special.polynomial("shifted_chebyshev_t", x, n)
+
+
+def shifted_chebyshev_polynomial_u(x: Any, n: Any) -> Tensor:
+    """The shifted Chebyshev polynomial of the second kind U*_n(x) = U_n(2x - 1).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.shifted_chebyshev_polynomial_u(ng.tensor([0.25, 1.5]), 3)
+        tensor([ 1., 56.])
+    """
+    return _special.polynomial("shifted_chebyshev_u", x, n)
+
+
+def shifted_chebyshev_polynomial_v(x: Any, n: Any) -> Tensor:
+    """The shifted Chebyshev polynomial of the third kind V*_n(x) = V_n(2x - 1).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.shifted_chebyshev_polynomial_v(ng.tensor([0.25, 1.5]), 3)
+        tensor([ 1., 41.])
+    """
+    return _special.polynomial("shifted_chebyshev_v", x, n)
+
+
+def shifted_chebyshev_polynomial_w(x: Any, n: Any) -> Tensor:
+    """The shifted Chebyshev polynomial of the fourth kind W*_n(x) = W_n(2x - 1).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.shifted_chebyshev_polynomial_w(ng.tensor([0.25, 1.5]), 3)
+        tensor([ 1., 71.])
+    """
+    return _special.polynomial("shifted_chebyshev_w", x, n)
+
+
+def hermite_polynomial_h(x: Any, n: Any) -> Tensor:
+    """The physicists' Hermite polynomial H_n(x): H_0 = 1, H_1 = 2x,
+    H_{k+1} = 2x H_k - 2k H_{k-1}.
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.hermite_polynomial_h(ng.tensor([0.5, 2.0]), 3)
+        tensor([-5., 40.])
+    """
+    return _special.polynomial("hermite_h", x, n)
+
+
+def hermite_polynomial_he(x: Any, n: Any) -> Tensor:
+    """The probabilists' Hermite polynomial He_n(x): He_0 = 1, He_1 = x,
+    He_{k+1} = x He_k - k He_{k-1}.
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.hermite_polynomial_he(ng.tensor([0.5, 2.0]), 3)
+        tensor([-1.3750,  2.0000])
+    """
+    return _special.polynomial("hermite_he", x, n)
+
+
+def laguerre_polynomial_l(x: Any, n: Any) -> Tensor:
+    """The Laguerre polynomial L_n(x): L_0 = 1, L_1 = 1 - x,
+    L_{k+1} = ((2k + 1 - x) L_k - k L_{k-1}) / (k + 1).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.laguerre_polynomial_l(ng.tensor([0.5, 2.0]), 2)
+        tensor([ 0.1250, -1.0000])
+    """
+    return _special.polynomial("laguerre_l", x, n)
+
+
+def legendre_polynomial_p(x: Any, n: Any) -> Tensor:
+    """The Legendre polynomial P_n(x): P_0 = 1, P_1 = x,
+    P_{k+1} = ((2k + 1) x P_k - k P_{k-1}) / (k + 1).
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.legendre_polynomial_p(ng.tensor([0.5, 2.0]), 2)
+        tensor([-0.1250,  5.5000])
+    """
+    return _special.polynomial("legendre_p", x, n)
+
+
+# -- torch's ``out=`` keyword (every torch.special function but softmax and log_softmax) --------
+
+
+def _accepts_out(fn: Any) -> Any:
+    """``fn`` with torch's keyword-only ``out=``: the result is written into ``out`` (a
+    wrapper defined here, so the docstring examples stay this module's)."""
+    from .creation import _write_out
+
+    @functools.wraps(fn)
+    def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        return result if out is None else _write_out(out, result, f"special.{fn.__name__}")
+
+    sig = inspect.signature(fn)
+    keyword = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
+    with_out.__signature__ = sig.replace(parameters=[*sig.parameters.values(), keyword])  # type: ignore[attr-defined]
+    return with_out
+
+
+def _add_out_keyword() -> None:
+    g = globals()
+    for name, fn in list(g.items()):
+        if name.startswith("_") or name in ("softmax", "log_softmax") or not callable(fn):
+            continue
+        if isinstance(fn, type) or "out" in inspect.signature(fn).parameters:
+            continue
+        g[name] = _accepts_out(fn)
+
+
+_add_out_keyword()

@@ -157,6 +157,8 @@ CASES: dict[str, Case] = {
             + L.scatter_reduce(x, 0, i, s, "mean", include_self=False)
             + L.scatter_reduce(x, 0, i, s.round(), "amax")
             + L.scatter_reduce(x, 0, i, s, "amin", include_self=False)
+            + L.scatter_reduce(x, 0, i, s, "prod")
+            + L.scatter_reduce(x, 0, i, s, "prod", include_self=False)
         ),
         [(3, 4), IDX, (2, 4)],
     ),
@@ -241,6 +243,7 @@ CASES: dict[str, Case] = {
     "frexp": Case(lambda L, x: L.frexp(x * 10)),
     "ldexp": Case(lambda L, x: L.ldexp(x, L.tensor([1.0, -2.0, 0.0, 3.0]))),
     "i0": Case(lambda L, x: L.i0(x), opts={"rtol": 1e-4}),
+    "i0_": Case(lambda L, x: L.i0_(x.clone()) * 1, opts={"rtol": 1e-4}),
     "igamma": Case(
         lambda L, a, x: L.igamma(a.detach(), x),
         [(3, 4), (3, 4)],
@@ -1145,6 +1148,27 @@ CASES: dict[str, Case] = {
         [(3, 4), (3, 4)],
         {"second_order": False},
     ),
+    "index_reduce": Case(
+        lambda L, x, s: (
+            L.index_reduce(x, 0, L.tensor([0, 2, 0]), s, "prod", include_self=False)
+            + L.index_reduce(x, 1, L.tensor([3, 0, 3]), s[:, :3], "amin")
+        ),
+        [(3, 4), (3, 4)],
+    ),
+    "histogramdd": Case(
+        lambda L, x, w: (lambda r: (r.hist, *r.bin_edges))(
+            L.histogramdd(x, bins=[2, 3], weight=w, density=True)
+        ),
+        [(5, 2), (5,)],
+        {"grad": False},
+    ),
+    "geqrf": Case(lambda L, x: L.geqrf(x), [(4, 3)], {"grad": False}),
+    "orgqr": Case(lambda L, x, t: L.orgqr(x, t), [(4, 3), (2,)]),
+    "ormqr": Case(
+        lambda L, x, t, c: L.ormqr(x, t, c) + L.ormqr(x, t, c.mT, False, True).mT,
+        [(4, 3), (3,), (4, 2)],
+    ),
+    "put": Case(lambda L, x, s: L.put(x, L.tensor([0, -1, 5]), s), [(3, 4), (3,)]),
     T + "index_reduce_": Case(
         lambda L, x, s: x.clone().index_reduce_(0, L.tensor([1, 1]), s, "amin"), [(3, 4), (2, 4)]
     ),
@@ -1160,6 +1184,21 @@ CASES: dict[str, Case] = {
             x, 2, output_ratio=(0.5, 0.7), _random_samples=x.detach()[:, :, 0, :2] * 0 + 0.81
         ),
         [(2, 3, 7, 6)],
+    ),
+    F + "fractional_max_pool3d": Case(
+        lambda L, x: L.fractional_max_pool3d(
+            x, (2, 3, 2), (3, 2, 2), _random_samples=x.detach()[:, :, 0, 0, :3] * 0 + 0.37
+        ),
+        [(2, 3, 5, 6, 4)],
+    ),
+    F + "fractional_max_pool3d_with_indices": Case(
+        lambda L, x: L.fractional_max_pool3d_with_indices(
+            x,
+            2,
+            output_ratio=(0.5, 0.6, 0.5),
+            _random_samples=x.detach()[:, :, 0, 0, :3] * 0 + 0.81,
+        ),
+        [(2, 3, 6, 7, 6)],
     ),
     F + "channel_shuffle": Case(lambda L, x: L.channel_shuffle(x, 2), [(2, 4, 3)]),
     F + "ctc_loss": Case(
@@ -1275,6 +1314,10 @@ ALIASES = {
 
 NOT_OPS = "a torch-named object, not an operation; tested in"
 REASONS: dict[str, str] = {
+    "svd_lowrank": "randomized (its draws are not torch's): against the exact SVD in "
+    "tests/core/test_lowrank_histogramdd.py",
+    "pca_lowrank": "randomized (its draws are not torch's): against the exact PCA and torch's "
+    "singular values in tests/core/test_lowrank_histogramdd.py",
     T
     + "dim_order": "tuples compared with torch's on several layouts: test_tensor_methods_extra.py",
     T + "resize": "deprecated reshape, warning and error compared: test_tensor_methods_extra.py",

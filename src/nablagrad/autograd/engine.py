@@ -124,8 +124,9 @@ def run_backward(
     handed: set = set()
     callbacks_before = len(_callbacks)
 
-    prev_mode = _function._grad_enabled
+    prev_mode, prev_wanted = _function._grad_enabled, _function._wanted_ids
     _function._grad_enabled = create_graph
+    _function._wanted_ids = needed
     _passes.append(inputs is None)
     try:
         while heap:
@@ -206,6 +207,7 @@ def run_backward(
                         hook(leaf)
     finally:
         _function._grad_enabled = prev_mode
+        _function._wanted_ids = prev_wanted
         _passes.pop()
         queued = _callbacks[callbacks_before:]
         del _callbacks[callbacks_before:]

@@ -33,6 +33,9 @@ from ..tensor import Tensor
 from .gradmath import ARRAY
 
 _grad_enabled = True
+# In ``autograd.grad(out, inputs)``: the ids of the tensors from which an input can be reached
+# (set by the engine for the pass; None in a full backward).  ``Function.wanted`` reads it.
+_wanted_ids: set | None = None
 
 # A clock for graph bookkeeping: every recorded Function takes the next tick as its sequence
 # number (so a node is always newer than the nodes that made its inputs, and backward can visit
@@ -277,6 +280,14 @@ class Function:
     def needs(self, i: int) -> bool:
         """Whether input ``i`` wants a gradient (lets backward skip work)."""
         return self.parents[i]._requires_grad
+
+    def wanted(self, i: int) -> bool:
+        """``needs(i)``, narrowed in ``autograd.grad(out, inputs)`` to the inputs from which one
+        of ``inputs`` can be reached: a formula torch does not implement raises only when its
+        gradient is asked for (``igamma``'s first argument, ``zeta``'s)."""
+        if not self.needs(i):
+            return False
+        return _wanted_ids is None or id(self.parents[i]) in _wanted_ids
 
     @property
     def name(self) -> str:

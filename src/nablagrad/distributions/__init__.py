@@ -25,6 +25,7 @@ from . import (
     continuous_bernoulli,
     dirichlet,
     distribution,
+    exp_family,
     exponential,
     fishersnedecor,
     gamma,
@@ -70,6 +71,7 @@ from .constraint_registry import biject_to, transform_to
 from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .fishersnedecor import FisherSnedecor
 from .gamma import Gamma
@@ -99,6 +101,7 @@ from .relaxed_bernoulli import RelaxedBernoulli
 from .relaxed_categorical import RelaxedOneHotCategorical
 from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
+from .transforms import *  # noqa: F403 - torch re-exports the transforms at package level
 from .uniform import Uniform
 from .von_mises import VonMises
 from .wishart import Wishart
@@ -151,4 +154,6 @@ __all__ = [
     "transform_to",
     "kl_divergence",
     "register_kl",
+    "ExponentialFamily",
 ]
+__all__ += transforms.__all__

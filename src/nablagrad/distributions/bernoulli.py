@@ -7,14 +7,16 @@ from typing import Any
 from .. import creation
 from ..nn import functional as F
 from ..ops import elementwise as ew
+from ..ops import mathfns as mf
 from ..tensor import Size, Tensor
 from . import constraints
-from .distribution import Distribution, as_param, clamp_probs
+from .distribution import as_param, clamp_probs
+from .exp_family import ExponentialFamily
 
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
     """P(1) = p.  Give exactly one of ``probs`` and ``logits`` (log(p / (1 - p)))."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -77,3 +79,12 @@ class Bernoulli(Distribution):
         values = creation.arange(2, dtype=self.probs.dtype, device=self.probs.device)
         values = values.reshape((-1,) + (1,) * len(self.batch_shape))
         return values.expand(2, *self.batch_shape) if expand else values
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (mf.logit(self.probs),)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return ew.log1p(ew.exp(x))
+
+    _mean_carrier_measure = 0

@@ -8,16 +8,18 @@ from typing import Any
 
 from .. import creation
 from ..backend import get_default_dtype
+from ..ops import elementwise as ew
 from ..ops import shape as sh
 from ..tensor import Size, Tensor
 from . import constraints
 from .dirichlet import Dirichlet
-from .distribution import Distribution, as_param
+from .distribution import as_param
+from .exp_family import ExponentialFamily
 
 __all__ = ["Beta"]
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
     """The beta distribution, the two-category Dirichlet (as torch builds it): a =
     ``concentration1``, b = ``concentration0``; ``rsample`` = G_a / (G_a + G_b) of standard
     gamma draws, differentiable with respect to both.
@@ -90,3 +92,10 @@ class Beta(Distribution):
 
     def _validate_params(self, *names: str) -> None:  # checked by the inner Dirichlet
         return None
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return (self.concentration1, self.concentration0)
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return ew.lgamma(x) + ew.lgamma(y) - ew.lgamma(x + y)

@@ -13,11 +13,12 @@ from ..ops import shape as sh
 from ..tensor import Size, Tensor
 from . import constraints
 from .distribution import Distribution, as_param, clamp_probs
+from .exp_family import ExponentialFamily
 
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(Distribution):
+class ContinuousBernoulli(ExponentialFamily):
     """The continuous Bernoulli distribution; ``rsample`` = icdf(u), u ~ U[0, 1).
 
     Near p = 1/2 (inside ``lims``) the normaliser, mean, variance, cdf and icdf switch to
@@ -136,3 +137,19 @@ class ContinuousBernoulli(Distribution):
         log0 = ew.log1p(-self.probs)
         log1 = ew.log(self.probs)
         return self.mean * (log0 - log1) - self._log_norm() - log0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.logits,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        """log C as a function of the natural parameter x (the logits): log(|expm1(x)| / |x|),
+        a Taylor series near x = 0 (torch's unstable region)."""
+        lo_x, hi_x = self._lims[0] - 0.5, self._lims[1] - 0.5
+        outside = (x <= lo_x) | (x > hi_x)
+        cut = ew.where(outside, x, lo_x * creation.ones_like(x))
+        log_norm = ew.log(ew.abs(ew.expm1(cut))) - ew.log(ew.abs(cut))
+        taylor = 0.5 * x + x**2 / 24.0 - x**4 / 2880.0
+        return ew.where(outside, log_norm, taylor)
+
+    _mean_carrier_measure = 0

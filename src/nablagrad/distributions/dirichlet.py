@@ -12,12 +12,13 @@ from ..ops import mathfns as mf
 from ..ops import special as sp
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, as_param, expand_to
+from .distribution import as_param, expand_to
+from .exp_family import ExponentialFamily
 
 __all__ = ["Dirichlet"]
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """The Dirichlet distribution over probability vectors.
 
     ``rsample`` normalises independent Gamma(a_i, 1) draws, each differentiable by implicit
@@ -94,3 +95,10 @@ class Dirichlet(Distribution):
             - (k - a0) * mf.digamma(a0)
             - ((c - 1.0) * mf.digamma(c)).sum(-1)
         )
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.concentration,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return ew.lgamma(x).sum(-1) - ew.lgamma(x.sum(-1))

@@ -8,12 +8,13 @@ from .. import creation
 from ..ops import elementwise as ew
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, as_param
+from .distribution import as_param
+from .exp_family import ExponentialFamily
 
 __all__ = ["Exponential"]
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """The exponential distribution; ``rsample`` = -log(1 - u) / rate with u ~ U[0, 1).
 
     Example:
@@ -69,3 +70,12 @@ class Exponential(Distribution):
 
     def entropy(self) -> Tensor:
         return 1.0 - ew.log(self.rate)
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (-self.rate,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return -ew.log(-x)
+
+    _mean_carrier_measure = 0

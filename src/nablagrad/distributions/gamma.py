@@ -9,12 +9,13 @@ from ..ops import mathfns as mf
 from ..ops import special as sp
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, as_param, expand_to
+from .distribution import as_param, expand_to
+from .exp_family import ExponentialFamily
 
 __all__ = ["Gamma"]
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """The gamma distribution with shape ``concentration`` (a) and ``rate`` (b).
 
     ``rsample`` divides a standard Gamma(a, 1) draw by the rate; its gradient with respect to
@@ -67,3 +68,12 @@ class Gamma(Distribution):
     def cdf(self, value: Any) -> Tensor:
         value = self._value(value)
         return sp.igamma(self.concentration, self.rate * value)
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return (self.concentration - 1, -self.rate)
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return ew.lgamma(x + 1) + (x + 1) * ew.log(-ew.reciprocal(y))
+
+    _mean_carrier_measure = 0

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import creation
+from ..autograd import grad
 from ..nn import functional as F
 from ..ops import elementwise as ew
 from ..ops import mathfns as mf
@@ -28,6 +29,7 @@ from .cauchy import Cauchy
 from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
@@ -96,6 +98,27 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
             f"{type(q).__name__}"
         )
     return fn(p, q)
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p: ExponentialFamily, q: ExponentialFamily) -> Tensor:
+    """Two members of one exponential family without a closed-form rule: the Bregman
+    divergence of the log normalizer F, F(theta_q) - F(theta_p) - <theta_q - theta_p,
+    grad F(theta_p)> (summed over the event dimensions)."""
+    if type(p) is not type(q):
+        raise NotImplementedError(
+            "The cross KL-divergence between different exponential families cannot be "
+            f"computed using Bregman divergences (p is {type(p).__name__}, q is "
+            f"{type(q).__name__})"
+        )
+    p_nparams = [t.detach().requires_grad_() for t in p._natural_params]
+    q_nparams = q._natural_params
+    lg_normal = p._log_normalizer(*p_nparams)
+    gradients = grad(lg_normal.sum(), p_nparams, create_graph=True)
+    result = q._log_normalizer(*q_nparams) - lg_normal
+    for pnp, qnp, g in zip(p_nparams, q_nparams, gradients):
+        result = result - sum_rightmost((qnp - pnp) * g, len(q.event_shape))
+    return result
 
 
 def _inf_where(mask: Tensor, t: Tensor) -> Tensor:

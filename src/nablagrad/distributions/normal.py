@@ -9,12 +9,13 @@ from .. import creation
 from ..ops import elementwise as ew
 from ..tensor import Tensor
 from . import constraints
-from .distribution import LOG_SQRT_2PI, Distribution, as_param
+from .distribution import LOG_SQRT_2PI, as_param
+from .exp_family import ExponentialFamily
 
 __all__ = ["Normal"]
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
     """The normal distribution; ``rsample`` = loc + scale * eps with eps ~ N(0, 1).
 
     Example:
@@ -70,3 +71,12 @@ class Normal(Distribution):
     def icdf(self, value: Any) -> Tensor:
         value = self._value(value, check=False)
         return self.loc + self.scale * ew.erfinv(2 * value - 1) * math.sqrt(2)
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return (self.loc / self.scale**2, -0.5 * ew.reciprocal(self.scale**2))
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return -0.25 * x**2 / y + 0.5 * ew.log(-math.pi / y)
+
+    _mean_carrier_measure = 0

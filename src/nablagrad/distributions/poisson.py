@@ -8,12 +8,13 @@ from .. import creation
 from ..ops import elementwise as ew
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, as_param, expand_to
+from .distribution import as_param, expand_to
+from .exp_family import ExponentialFamily
 
 __all__ = ["Poisson"]
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """The Poisson distribution (not reparameterizable; torch defines no entropy for it).
 
     Example:
@@ -51,3 +52,10 @@ class Poisson(Distribution):
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)
         return ew.xlogy(value, self.rate) - self.rate - ew.lgamma(value + 1)
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (ew.log(self.rate),)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return ew.exp(x)

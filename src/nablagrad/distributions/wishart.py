@@ -19,7 +19,8 @@ from ..ops import mathfns as mf
 from ..tensor import Size, Tensor
 from . import constraints
 from .chi2 import Chi2
-from .distribution import Distribution, expand_to
+from .distribution import expand_to
+from .exp_family import ExponentialFamily
 from .multivariate_normal import CholeskyMatrices, _as_float, _precision_to_scale_tril
 from .transforms import vec_to_tril_matrix
 
@@ -44,7 +45,7 @@ def _mvdigamma(a: Tensor, p: int) -> Tensor:
     return out
 
 
-class Wishart(CholeskyMatrices, Distribution):
+class Wishart(CholeskyMatrices, ExponentialFamily):
     """The Wishart distribution with ``df`` > p - 1 degrees of freedom and scale Sigma (given
     as exactly one of ``covariance_matrix``, ``precision_matrix``, ``scale_tril``).
 
@@ -220,3 +221,15 @@ class Wishart(CholeskyMatrices, Distribution):
             - (nu - p - 1) / 2 * _mvdigamma(nu / 2, p)
             + nu * p / 2
         )
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        p = self.event_shape[-1]
+        return -self.precision_matrix / 2, (self.df - p - 1) / 2
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        p = self.event_shape[-1]
+        logdet = la.linalg_slogdet(-2 * x)[1]
+        return (y + (p + 1) / 2) * (-logdet + math.log(2) * p) + _mvlgamma(y + (p + 1) / 2, p)
+
+    _mean_carrier_measure = 0

@@ -27,7 +27,7 @@ from .activation import (
     Softplus,
     Tanh,
 )
-from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .container import Container, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import (
     AdaptiveAvgPool2d,
     AvgPool2d,
@@ -47,6 +47,7 @@ from .loss import (
     L1Loss,
     MSELoss,
     NLLLoss,
+    NLLLoss2d,
     SmoothL1Loss,
     l1_penalty,
     l2_penalty,
@@ -65,7 +66,7 @@ from .lazy import (
     LazyLinear,
     LazyModuleMixin,
 )
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sync_batchnorm import SyncBatchNorm
 from .activation_extra import (
     CELU,
@@ -111,6 +112,7 @@ from .normalization_extra import (
     GroupNorm,
     InstanceNorm1d,
     InstanceNorm2d,
+    CrossMapLRN2d,
     LocalResponseNorm,
 )
 from .padding import (
@@ -136,6 +138,7 @@ from .pooling import (
     AdaptiveMaxPool2d,
     AvgPool1d,
     FractionalMaxPool2d,
+    FractionalMaxPool3d,
     LPPool1d,
     LPPool2d,
     MaxPool1d,
@@ -162,6 +165,7 @@ from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .conv3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d
 from .conv3d import ConvTranspose3d, LPPool3d, MaxPool3d, MaxUnpool3d
 from .lazy3d import LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d
@@ -252,7 +256,7 @@ __all__ = [
     "LPPool2d", "MaxPool1d", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout", "RMSNorm",
     "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "Dropout3d", "InstanceNorm3d",
     "CircularPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad3d",
-    "MaxUnpool1d", "MaxUnpool2d", "FractionalMaxPool2d",
+    "MaxUnpool1d", "MaxUnpool2d", "FractionalMaxPool2d", "FractionalMaxPool3d",
     "MultiheadAttention",
     "Transformer",
     "TransformerEncoder",
@@ -274,6 +278,7 @@ __all__ = [
     "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
     "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d",
     "MaxUnpool3d",
+    "AdaptiveLogSoftmaxWithLoss", "RNNCellBase", "NLLLoss2d", "Container", "CrossMapLRN2d",
 ]  # fmt: skip
 
 from . import modules  # noqa: E402 - torch.nn.modules: the layers under torch's module paths

@@ -686,3 +686,172 @@ def fractional_max_pool2d(
         input, kernel_size, output_size, output_ratio, return_indices, _random_samples
     )
     return (y, idx) if return_indices else y
+
+
+def _fractional_sizes3d(
+    x: Tensor, kernel_size: Any, output_size: Any, output_ratio: Any, fn: str
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    k = _validate.ntuple(kernel_size, 3, "kernel_size", fn, low=1, high=_INT_MAX)
+    if output_size is None and output_ratio is None:
+        raise ValueError(
+            "fractional_max_pool3d requires specifying either an output_size or an output_ratio"
+        )
+    if output_size is None:
+        ratio = output_ratio if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * 3
+        if len(ratio) == 1:
+            ratio = (ratio[0],) * 3
+        if len(ratio) != 3:
+            raise IndexError(
+                f"fractional_max_pool3d: output_ratio must be one float or three, got {ratio!r}"
+            )
+        output_size = tuple(int(x.shape[d - 3] * ratio[d]) for d in range(3))
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != 3:
+            raise RuntimeError(
+                "fractional_max_pool3d: output_size must either be a single Int or tuple of "
+                "three Ints"
+            )
+        out = tuple(output_size)
+    else:
+        out = (output_size,) * 3
+    for v in out:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{fn}(): output_size must be ints, got {output_size!r}")
+        if v < 0:
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {v}: "
+                f"{list(x.shape[:-3]) + list(out)}"
+            )
+    return k, tuple(int(v) for v in out)
+
+
+def fractional_max_pool3d_with_indices(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Fractional max pooling over (T, H, W), as ``fractional_max_pool2d_with_indices`` over
+    (H, W): ``kernel_size`` windows whose starts follow a pseudo-random sequence per channel
+    and dimension shrink the input to ``output_size`` (or ``output_ratio`` of it).
+    ``_random_samples`` (N, C, 3) in [0, 1) fixes the sequences (time starts from ``[..., 0]``,
+    rows from ``[..., 1]``, columns from ``[..., 2]``).  Returns the output and each maximum's
+    flat position ``(t * H + h) * W + w`` in its channel; the gradient goes to those positions.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> import nablagrad.nn.functional as F
+        >>> x = torch.arange(64.0).reshape(1, 1, 4, 4, 4)
+        >>> y, idx = F.fractional_max_pool3d(x, 2, output_size=2, return_indices=True,
+        ...                                  _random_samples=torch.tensor([[[0.5, 0.5, 0.5]]]))
+        >>> idx.flatten()
+        tensor([21, 23, 29, 31, 53, 55, 61, 63])
+    """
+    fn = "fractional_max_pool3d"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input.ndim not in (4, 5):
+        raise IndexError(
+            f"{fn}(): expected a 4-D (C, T, H, W) or 5-D (N, C, T, H, W) input, got shape "
+            f"{list(input.shape)}"
+        )
+    (kt, kh, kw), (ot, oh, ow) = _fractional_sizes3d(
+        input, kernel_size, output_size, output_ratio, fn
+    )
+    x, unb = (input.unsqueeze(0), True) if input.ndim == 4 else (input, False)
+    n, c, t, h, w = x.shape
+    for d in (1, 2, 3, 4):
+        if x.shape[d] == 0:
+            raise RuntimeError(
+                f"{fn}_out(): Expected input to have non-zero size for non-batch dimensions, "
+                f"but got{list(input.shape)} with dimension {d - (1 if unb else 0)} being empty."
+            )
+    if x._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"{fn}\" not implemented for '{x.dtype}': pass a floating-point tensor (x.float())"
+        )
+    for name, k, o, size in (("time", kt, ot, t), ("height", kh, oh, h), ("width", kw, ow, w)):
+        if o + k - 1 >= size:  # torch's 3-d check is strict (its 2-d one is not)
+            raise RuntimeError(
+                f"{fn}_out(): pool {name} {k} too large relative to input {name} {size}"
+            )
+    if _random_samples is None:
+        from ..creation import rand
+
+        samples = rand(n, c, 3, dtype=x.dtype, device=x.device)
+    else:
+        samples = _random_samples
+        if not isinstance(samples, Tensor):
+            raise TypeError(f"{fn}(): _random_samples must be a Tensor, not {type(samples)}")
+        if samples.ndim != 3:
+            raise RuntimeError(
+                f"Expect _random_samples to have 3 dimensions, got {samples.ndim}: pass an "
+                "(N, C, 3) tensor"
+            )
+        if samples.shape[2] != 3:
+            raise RuntimeError(
+                f"Expect _random_samples.size(2) equals to 3; got {samples.shape[2]}."
+            )
+        if samples.shape[0] < n:
+            raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+        if samples.shape[1] != c:
+            raise RuntimeError(
+                f"Expect _random_samples.size(1) equals to input channel size. (got "
+                f"{samples.shape[1]} for {c} channels)"
+            )
+        if samples.dtype != x.dtype:
+            raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    u = np.asarray(samples.detach().cpu().numpy()[:n])
+    ts = _fractional_starts(u[..., 0], t, ot, kt)  # (n, c, ot)
+    rs = _fractional_starts(u[..., 1], h, oh, kh)  # (n, c, oh)
+    cs = _fractional_starts(u[..., 2], w, ow, kw)  # (n, c, ow)
+    kk = kt * kh * kw
+    # (n, c, ot, oh, ow, kt, kh, kw): each window's flat positions, in torch's scan order
+    tpos = (ts[:, :, :, None, None, None, None, None] + np.arange(kt)[:, None, None]) * (h * w)
+    rpos = (rs[:, :, None, :, None, None, None, None] + np.arange(kh)[:, None]) * w
+    cpos = cs[:, :, None, None, :, None, None, None] + np.arange(kw)
+    table = (tpos + rpos + cpos).reshape(n, c, ot, oh, ow, kk)
+    xp = get_array_module(x._data)
+    tab = xp.asarray(table)
+    if 0 in (n, ot, oh, ow):  # an empty result (still connected to the input)
+        y = x.reshape(n, c, t * h * w)[..., :0].reshape(n, c, ot, oh, ow)
+        idx = Tensor._wrap(xp.zeros((n, c, ot, oh, ow), dtype=np.int64))
+    else:
+        windows = x.reshape(n, c, 1, t * h * w).expand(n, c, ot, t * h * w)
+        windows = windows.gather(3, Tensor._wrap(tab.reshape(n, c, ot, oh * ow * kk)))
+        windows = windows.reshape(n, c, ot, oh, ow, kk)
+        raw = windows._data
+        nan = xp.isnan(raw)
+        last_nan = (kk - 1) - xp.argmax(nan[..., ::-1], axis=-1)
+        first_max = xp.argmax(xp.where(nan, -xp.inf, raw), axis=-1)
+        arg = xp.where(nan.any(-1), last_nan, first_max)
+        idx = Tensor._wrap(xp.take_along_axis(tab, arg[..., None], -1)[..., 0])
+        y = windows.gather(5, Tensor._wrap(arg[..., None])).squeeze(5)
+    if unb:
+        y, idx = y.squeeze(0), idx.squeeze(0)
+    return y, idx
+
+
+def fractional_max_pool3d(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> Any:
+    """Fractional max pooling over (T, H, W): see ``fractional_max_pool3d_with_indices``; the
+    indices come back too with ``return_indices=True``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> import nablagrad.nn.functional as F
+        >>> F.fractional_max_pool3d(torch.randn(1, 2, 8, 9, 7), 2, output_ratio=0.5).shape
+        nablagrad.Size([1, 2, 4, 4, 3])
+    """
+    y, idx = fractional_max_pool3d_with_indices(
+        input, kernel_size, output_size, output_ratio, return_indices, _random_samples
+    )
+    return (y, idx) if return_indices else y

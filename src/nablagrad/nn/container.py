@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -26,6 +27,32 @@ def _check(m: Any, where: str) -> Module:
     if not isinstance(m, Module):
         raise TypeError(f"{where}: {type(m).__name__} is not a Module subclass")
     return m
+
+
+class Container(Module):
+    """torch's deprecated ``nn.Container``: a ``Module`` whose keyword arguments become named
+    submodules (subclass ``Module`` instead), with torch's FutureWarning.
+
+    Example:
+        >>> import warnings
+        >>> import nablagrad as torch
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     c = torch.nn.Container(fc=torch.nn.Linear(2, 3))
+        >>> [name for name, _ in c.named_children()]
+        ['fc']
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        warnings.warn(
+            "`nn.Container` is deprecated. All of its functionality is now implemented in "
+            "`nn.Module`. Subclass that instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)
 
 
 class Sequential(Module):

@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -157,6 +158,38 @@ class NLLLoss(_Loss):
         return L.nll_loss(
             input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
         )
+
+
+class NLLLoss2d(NLLLoss):
+    """torch's deprecated ``NLLLoss2d``: ``NLLLoss`` (which takes (N, C, d1, ...) inputs),
+    with torch's FutureWarning.
+
+    Example:
+        >>> import warnings
+        >>> import nablagrad as torch
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     loss = torch.nn.NLLLoss2d()
+        >>> loss(torch.full((1, 2, 2, 2), 0.5).log(), torch.zeros(1, 2, 2, dtype=torch.long))
+        tensor(0.6931)
+    """
+
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        size_average: bool | None = None,
+        ignore_index: int = -100,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        warnings.warn(
+            "`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in "
+            "replacement and see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for "
+            "more details.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
 class KLDivLoss(_Loss):

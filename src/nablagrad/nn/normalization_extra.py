@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import creation
 from ..backend import np
+from ..ops.legacy import cross_map_lrn2d
 from ..tensor import Tensor
 from . import _normfns as N
 from . import init
@@ -191,6 +192,28 @@ class LocalResponseNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return N.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """torch's legacy cross-channel local response norm of (N, C, H, W) input, with torch's
+    exact forward and hand-written gradient (``ops.legacy.cross_map_lrn2d``); prefer
+    ``LocalResponseNorm``, whose channel window is symmetric.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.nn.CrossMapLRN2d(3, alpha=1.0, beta=1.0)(torch.ones(1, 3, 1, 1)).flatten()
+        tensor([0.6000, 0.5000, 0.5000])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return cross_map_lrn2d(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

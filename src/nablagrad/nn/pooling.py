@@ -153,6 +153,11 @@ def _two(v: Any) -> tuple:
     return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
 
+def _three(v: Any) -> tuple:
+    """torch's ``_triple`` without checks (a value for all three dimensions, or the triple)."""
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v, v)
+
+
 class FractionalMaxPool2d(Module):
     """Fractional max pooling over (H, W) (``F.fractional_max_pool2d``): ``kernel_size``
     windows at pseudo-random starts shrink the input to ``output_size`` or ``output_ratio``
@@ -192,6 +197,56 @@ class FractionalMaxPool2d(Module):
 
     def forward(self, input: Tensor) -> Any:
         return Pl.fractional_max_pool2d(
+            input,
+            self.kernel_size,
+            self.output_size,
+            self.output_ratio,
+            self.return_indices,
+            _random_samples=self._random_samples,
+        )
+
+
+class FractionalMaxPool3d(Module):
+    """Fractional max pooling over (T, H, W) (``F.fractional_max_pool3d``): ``kernel_size``
+    windows at pseudo-random starts shrink the input to ``output_size`` or ``output_ratio``
+    (each in (0, 1)) of it; a ``_random_samples`` (N, C, 3) buffer fixes the windows.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> pool = torch.nn.FractionalMaxPool3d(2, output_ratio=0.5)
+        >>> pool(torch.randn(1, 3, 8, 6, 10)).shape
+        nablagrad.Size([1, 3, 4, 3, 5])
+    """
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        output_size: Any = None,
+        output_ratio: Any = None,
+        return_indices: bool = False,
+        _random_samples: Tensor | None = None,
+    ) -> None:
+        super().__init__()
+        if (isinstance(kernel_size, int) and kernel_size <= 0) or (
+            isinstance(kernel_size, (tuple, list)) and not all(k > 0 for k in kernel_size)
+        ):
+            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        self.kernel_size = _three(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _three(output_size) if output_size is not None else None
+        self.output_ratio = _three(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(
+                "FractionalMaxPool3d requires specifying either an output size, or a pooling ratio"
+            )
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input: Tensor) -> Any:
+        return Pl.fractional_max_pool3d(
             input,
             self.kernel_size,
             self.output_size,

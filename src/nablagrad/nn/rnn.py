@@ -443,10 +443,55 @@ class GRU(RNNBase):
         return _gru_step(xw, h, w_hh, b_hh, self.hidden_size)
 
 
-class _CellBase(Module):
-    """One time step of a recurrent layer; parameters weight_ih, weight_hh, bias_ih, bias_hh."""
+class RNNCellBase(Module):
+    """Base of the one-step recurrent cells (torch's ``nn.RNNCellBase``): parameters
+    ``weight_ih`` (num_chunks * hidden_size, input_size), ``weight_hh`` (num_chunks *
+    hidden_size, hidden_size) and, with ``bias``, ``bias_ih``/``bias_hh``, all drawn from
+    U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) (``reset_parameters``).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> cell = torch.nn.RNNCellBase(3, 2, bias=False, num_chunks=4)
+        >>> cell.weight_ih.shape, cell.bias_ih
+        (nablagrad.Size([8, 3]), None)
+    """
 
     _gates = 1
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool,
+        num_chunks: int,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        g = num_chunks * hidden_size
+        self.weight_ih = Parameter(creation.empty(g, input_size, device=device, dtype=dtype))
+        self.weight_hh = Parameter(creation.empty(g, hidden_size, device=device, dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(creation.empty(g, device=device, dtype=dtype))
+            self.bias_hh = Parameter(creation.empty(g, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) (0 if empty)."""
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class _CellBase(RNNCellBase):
+    """The cells' shared constructor (``_gates`` chunks) and input checks."""
 
     def __init__(
         self,
@@ -456,20 +501,7 @@ class _CellBase(Module):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__()
-        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        g = self._gates * hidden_size
-        self.weight_ih = Parameter(creation.empty(g, input_size, device=device, dtype=dtype))
-        self.weight_hh = Parameter(creation.empty(g, hidden_size, device=device, dtype=dtype))
-        if bias:
-            self.bias_ih = Parameter(creation.empty(g, device=device, dtype=dtype))
-            self.bias_hh = Parameter(creation.empty(g, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        bound = 1.0 / math.sqrt(hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        super().__init__(input_size, hidden_size, bias, self._gates, device, dtype)
 
     def _prepare(self, input: Tensor, hx: Any) -> tuple:
         if input.ndim not in (1, 2):
@@ -490,9 +522,6 @@ class _CellBase(Module):
         elif unbatched:
             hx = tuple(h.unsqueeze(0) for h in hx) if self._gates == 4 else hx.unsqueeze(0)
         return x, hx, unbatched
-
-    def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
 class RNNCell(_CellBase):

@@ -380,9 +380,10 @@ class LinearFn(Function):
         gw = gb = None
         if self.needs(1) or (b is not None and self.needs(2)):
             k = x.shape[-1]
-            g2 = g.reshape(-1, w.shape[0])
+            rows = math.prod(x.shape[:-1])  # not -1: a zero-size feature dim leaves it ambiguous
+            g2 = g.reshape(rows, w.shape[0])
             if self.needs(1):
-                x2 = x.reshape(-1, k)
+                x2 = x.reshape(rows, k)
                 gw = parallel.matmul(g2.swapaxes(-1, -2), x2)
             if b is not None and self.needs(2):
                 gb = g2.sum(0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate, backend
+from ..autograd import forward_ad
 from ..autograd import function as fn_mod
 from ..autograd.function import Function, check_same_device
 from ..backend import along_axis_index, get_array_module, np
@@ -793,6 +794,90 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor: 
     return input + ScatterAddAlong.apply(s, index=index._data, axis=axis, shape=tuple(input.shape))
 
 
+class ScatterProd(Function):
+    """``out = input``; ``out[p] = input[p]^include_self * prod(src sent to p)`` for every
+    position ``p`` that ``index`` (along ``axis``) reaches (torch's scatter_reduce "prod").
+
+    Gradients (torch's formulas, written with this primitive, gather and scatter-add, so they
+    can be differentiated again): for ``input``, ``g * P(input with zeros set to 1) / (input
+    with zeros set to 1)``, the product of everything else sent to ``p`` (0 where ``p`` is
+    reached and ``include_self`` is False); for ``src[i]``, sent to ``p``, ``g[p] * out[p] /
+    src[i]`` when ``src[i] != 0``, and, when ``src[i]`` is the only zero sent to ``p``,
+    ``g[p]`` times the product at ``p`` with ``src[i]`` set to 1.  When two or more zeros are
+    sent to one position the first derivative is exact (0 for all of them) and, as in torch,
+    differentiating it again raises.
+    """
+
+    saved = (0, 1, "out")
+
+    def forward(self, x, src, index=None, axis=0, include_self=True):
+        self.index, self.axis, self.include_self = index, axis, include_self
+        xp = get_array_module(x)
+        out = x.copy()
+        where_ = along(xp, index, axis)
+        if not include_self:
+            out[where_] = 1
+        xp.multiply.at(out, where_, src)
+        return out
+
+    def backward(self, g, out, x, src):
+        m = self.m
+        kw = {"index": self.index, "axis": self.axis, "include_self": self.include_self}
+        xr, sr = m.raw(x), m.raw(src)
+        xp = get_array_module(xr)
+        one = xp.ones((), dtype=xr.dtype)
+        if m.tensors:
+            one = Tensor._wrap(one)
+        gx = gsrc = None
+        if self.needs(0):
+            self_zero = xr == 0
+            masked_self = m.where(self_zero, one, x) if self_zero.any() else x
+            rest = m.call(ScatterProd, masked_self, src, **kw) if self_zero.any() else out
+            gx = g * rest / masked_self
+            if not self.include_self:
+                keep = xp.ones(xr.shape, dtype=bool)
+                keep[along(xp, self.index, self.axis)] = False
+                gx = gx * keep
+        if self.needs(1):
+            src_zero = sr == 0
+            zeros = xp.zeros(xr.shape, dtype=xr.dtype)
+            xp.add.at(zeros, along(xp, self.index, self.axis), src_zero.astype(xr.dtype))
+            count = zeros[along(xp, self.index, self.axis)]
+            single = src_zero & (count == 1)
+            kw2 = {"index": self.index, "axis": self.axis}
+            plain = m.call(Gather, g * out, **kw2) / (
+                m.where(src_zero, one, src) if src_zero.any() else src
+            )
+            if single.any():
+                others = m.call(ScatterProd, x, m.where(single, one, src), **kw)
+                gsrc = m.where(single, m.call(Gather, g * others, **kw2), plain)
+            else:
+                gsrc = plain
+            # (forward-mode AD transposes this backward once: that is no double backward)
+            if m.tensors and (count > 1).any() and not forward_ad._busy:
+                gsrc = DelayedError.apply(
+                    gsrc,
+                    message="scatter_reduce(): Double backward is unsupported for src when "
+                    ">1 zeros in src are scattered to the same position in self (as in torch): "
+                    "differentiate once, or avoid repeated zeros",
+                )
+        return gx, gsrc
+
+
+class DelayedError(Function):
+    """The identity whose backward raises ``message`` (torch's DelayedError node): marks a
+    gradient that is right as a value but cannot be differentiated again."""
+
+    saved = ()
+
+    def forward(self, x, message=""):
+        self.message = message
+        return x
+
+    def backward(self, g, out, x):
+        raise RuntimeError(self.message)
+
+
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
 
 
@@ -809,7 +894,8 @@ def scatter_reduce(
     """Reduce the ``src`` values sent to each position (``index`` along ``dim``) with
     ``reduce`` ('sum', 'prod', 'mean', 'amax', 'amin'), together with ``input``'s own value when
     ``include_self``; positions no index reaches keep ``input``.  Gradients as torch's (ties of
-    amax/amin share the gradient evenly); 'prod' has a forward only here."""
+    amax/amin share the gradient evenly); 'prod' as torch's too
+    (see ``ScatterProd``: zeros in ``input`` or ``src`` get their exclusive products)."""
     if reduce not in _REDUCES:
         raise RuntimeError(
             f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
@@ -840,16 +926,7 @@ def scatter_reduce(
             return where(hit, total // Tensor._wrap(safe), input)
         return where(hit, total / Tensor._wrap(safe), input)
     if reduce == "prod":
-        if fn_mod._grad_enabled and (input.requires_grad or s.requires_grad):
-            raise RuntimeError(
-                "scatter_reduce with reduce='prod' has no derivative in nablagrad: use "
-                "'sum', 'mean', 'amax' or 'amin', or compute it under nablagrad.no_grad()"
-            )
-        out = input._data.copy()
-        if not include_self:
-            out[where_] = 1
-        xp.multiply.at(out, where_, s._data)
-        return Tensor._wrap(out)
+        return ScatterProd.apply(input, s, index=idx, axis=axis, include_self=include_self)
     # amax / amin: the extreme value, its gradient shared by every element equal to it
     ufunc = xp.maximum if reduce == "amax" else xp.minimum
     ext = input._data.copy()

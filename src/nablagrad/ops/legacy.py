@@ -358,3 +358,76 @@ def as_strided(
     return AsStrided.apply(
         input, size=size, stride=stride, offset=offset, root=root, x_off=x_off, x_strides=x_strides
     )
+
+
+def _channel_windows(c: int, size: int, xp: Any, dtype: Any) -> tuple[Any, Any]:
+    """The (C, C) 0/1 matrices of torch's legacy ``CrossMapLRN2d``: ``A[c, j]`` marks the
+    squares its forward sums for channel c, ``B[c, j]`` the ratios its backward sums.
+
+    The forward's running sum starts with channels [0, pre_pad) (pre_pad = (size - 1) // 2 +
+    1), adds channel c + pre_pad - 1 at each later c and drops channel c - pre_pad only for
+    c > pre_pad, so channel 0 is never dropped (torch's quirk, kept: it is what torch
+    computes).  The backward sums channels [c - q, c + size - 1 - q] with q = size - (size -
+    1) // 2 (torch's ``inversePrePad``), which is not that forward's exact derivative."""
+    pre_pad = int((size - 1) / 2 + 1)
+    a = np.zeros((c, c))
+    for ch in range(c):
+        a[ch, : min(ch + pre_pad - 1, c - 1) + 1] = 1.0
+        if ch > pre_pad:
+            a[ch, 1 : ch - pre_pad + 1] = 0.0
+    a[0] = 0.0
+    a[0, : min(pre_pad, c)] = 1.0
+    q = int(size - (size - 1) / 2)
+    b = np.zeros((c, c))
+    for ch in range(c):
+        lo, hi = max(ch - q, 0), min(ch + size - 1 - q, c - 1)
+        if lo <= hi:
+            b[ch, lo : hi + 1] = 1.0
+    return xp.asarray(a.astype(dtype)), xp.asarray(b.astype(dtype))
+
+
+class CrossMapLRN2dFn(Function):
+    """torch's legacy cross-channel LRN of (N, C, H, W) input: y = x * scale^-beta with
+    scale = k + alpha / size * (A x^2 over channels) (A: ``_channel_windows``), and torch's
+    hand-written gradient dx = scale^-beta g - 2 alpha beta / size * x * (B (g y / scale)).
+    Its backward is not itself differentiable (as torch's)."""
+
+    saved = (0, "out")  # torch saves the input and the output
+
+    def forward(self, x, size=5, alpha=1e-4, beta=0.75, k=1.0):
+        xp = get_array_module(x)
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+        a, self.b = _channel_windows(x.shape[1], size, xp, x.dtype)
+        sums = xp.einsum("cj,njhw->nchw", a, x * x)
+        self.scale = (sums * (alpha / size) + k).astype(x.dtype, copy=False)
+        return (x * self.scale ** (-beta)).astype(x.dtype, copy=False)
+
+    def backward(self, g, out, x):
+        if self.m.tensors:
+            raise NotImplementedError(
+                "CrossMapLRN2d's backward is not differentiable (as torch's legacy function): "
+                "use nn.LocalResponseNorm for double backward"
+            )
+        xp = get_array_module(g)
+        ratio = g * out / self.scale
+        accum = xp.einsum("cj,njhw->nchw", self.b, ratio)
+        coeff = 2 * self.alpha * self.beta / self.size
+        gx = g * self.scale ** (-self.beta) - coeff * x * accum
+        return (gx.astype(x.dtype, copy=False),)
+
+
+def cross_map_lrn2d(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """torch's legacy ``CrossMapLRN2d`` function (see :class:`CrossMapLRN2dFn`); a 4-D input
+    is required, as torch's.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> from nablagrad.ops.legacy import cross_map_lrn2d
+        >>> cross_map_lrn2d(torch.ones(1, 3, 1, 1), 3, alpha=1.0, beta=1.0).flatten()
+        tensor([0.6000, 0.5000, 0.5000])
+    """
+    if input.ndim != 4:
+        raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D instead.")
+    return CrossMapLRN2dFn.apply(input, size=size, alpha=alpha, beta=beta, k=k)

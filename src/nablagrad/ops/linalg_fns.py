@@ -14,7 +14,7 @@ import warnings
 from typing import Any, NamedTuple
 
 from .. import _validate
-from ..backend import get_array_module, np
+from ..backend import get_array_module, np, to_host
 from ..tensor import Tensor
 from . import elementwise as ew
 from . import linalg as la
@@ -1064,7 +1064,7 @@ def _pivots_of(P: Any) -> Any:
     batch = P.shape[:-2]
     flat = P.reshape((-1, m, m))
     piv = np.zeros((flat.shape[0], k), dtype=np.int32)
-    for b, pm in enumerate(np.asarray(flat)):
+    for b, pm in enumerate(to_host(flat)):  # a host loop over the permutations
         perm = list(np.argmax(pm, axis=0))  # row i of P^T A is row perm[i] of A
         order = list(range(m))
         where = list(range(m))  # where[r] = current position of original row r
@@ -1079,7 +1079,33 @@ def _pivots_of(P: Any) -> Any:
 
 def lu_factor(A: Tensor, *, pivot: bool = True, out: Any = None) -> LUFactorResult:
     """LAPACK's compact LU: ``LU`` holds L below the diagonal and U on and above it, and
-    ``pivots`` (int32, 1-based) the row interchanges."""
+    ``pivots`` (int32, 1-based) the row interchanges; raises, as torch, when a diagonal
+    element of U is exactly zero (``lu_factor_ex`` returns it in ``info``)."""
+    LU, piv, _ = _lu_factor_info("torch.linalg.lu_factor", A, pivot, True)
+    return _out(LUFactorResult(LU, piv), out)
+
+
+def _lu_factor_info(name: str, A: Tensor, pivot: bool, check_errors: bool) -> tuple:
+    """``(LU, pivots, info)``: info is 0 or the 1-based index of U's first zero pivot."""
+    LU, piv = _lu_factor(A, pivot)
+    xp = get_array_module(LU._data)
+    diag = xp.diagonal(LU._data, 0, -2, -1)
+    zero = diag == 0
+    info = xp.where(zero.any(-1), xp.argmax(zero, -1) + 1, 0).astype(xp.int32)
+    if check_errors and bool(info.any()):
+        flat = info.reshape(-1)
+        b = int(xp.argmax(flat > 0))
+        i = int(flat[b])
+        where = f"(Batch element {b}): " if info.ndim else ""
+        raise RuntimeError(
+            f"{name}: {where}U[{i},{i}] is zero and using it on lu_solve would result in a "
+            "division by zero. If you still want to perform the factorization, consider "
+            "calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
+        )
+    return LU, piv, Tensor._wrap(info)
+
+
+def _lu_factor(A: Tensor, pivot: bool) -> tuple:
     P, L, U = lu(A, pivot=pivot)
     m, n = A.shape[-2], A.shape[-1]
     k = min(m, n)
@@ -1089,7 +1115,7 @@ def lu_factor(A: Tensor, *, pivot: bool = True, out: Any = None) -> LUFactorResu
     else:
         packed = sh.pad(strict, (0, n - k)) + U
     piv = Tensor._wrap(_pivots_of(P._data)[..., :k])
-    return _out(LUFactorResult(packed, piv), out)
+    return packed, piv
 
 
 def lu_unpack(
@@ -1111,7 +1137,7 @@ def lu_unpack(
         L = mx.tril(LU_data[..., :, :k], -1) + Tensor._wrap(xp.eye(m, k, dtype=dt))
         U = mx.triu(LU_data[..., :k, :])
     if unpack_pivots:
-        piv = np.asarray(LU_pivots._data).astype(np.int64) - 1
+        piv = to_host(LU_pivots._data).astype(np.int64) - 1
         batch = piv.shape[:-1]
         flat = piv.reshape((-1, piv.shape[-1]))
         mats = np.zeros((flat.shape[0], m, m), dtype=dt)
@@ -1144,9 +1170,9 @@ def lu_solve(
 
 def torch_lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> Any:
     """torch.lu (deprecated in torch): ``(LU, pivots)`` (and ``infos`` with ``get_infos``)."""
-    LU, piv = lu_factor(A, pivot=pivot)
+    LU, piv, info = _lu_factor_info("torch.lu", A, pivot, False)
     if get_infos:
-        return LU, piv, _int_tensor(np.zeros(A.shape[:-2], dtype=np.int32), A)
+        return LU, piv, info
     return LU, piv
 
 

@@ -107,19 +107,27 @@ def polygamma(n: int, x: Tensor) -> Tensor:
 
 class NoDerivative(Function):
     """Carries a precomputed result of an operation torch does not differentiate; backward
-    raises (as torch's does) instead of silently returning a result without a graph."""
+    raises (as torch's does) instead of silently returning a result without a graph:
+    ``error(message)``, by default torch's RuntimeError naming ``name`` (its ``not_implemented``
+    formulas raise NotImplementedError, a RuntimeError).  Any number of inputs."""
 
-    def forward(self, x, value=None, name=""):
+    def forward(self, *xs, value=None, name="", error=RuntimeError, message=None):
         self.op = name  # (``name`` is the node's name, a read-only property)
+        self.error, self.message = error, message
         return value
 
-    def backward(self, g, out, x):
-        raise RuntimeError(f"the derivative for '{self.op}' is not implemented (as in torch)")
+    def backward(self, g, out, *xs):
+        raise self.error(
+            self.message or f"the derivative for '{self.op}' is not implemented (as in torch)"
+        )
 
 
-def _no_derivative(name: str, value: Any, x: Tensor) -> Tensor:
-    if x.requires_grad and is_grad_enabled():
-        return NoDerivative.apply(x, value=value, name=name)
+def _no_derivative(
+    name: str, value: Any, x: Tensor, *others: Tensor, error: type = RuntimeError
+) -> Tensor:
+    """``value`` as a Tensor; under autograd a node whose backward raises ``error``."""
+    if is_grad_enabled() and (x.requires_grad or any(t.requires_grad for t in others)):
+        return NoDerivative.apply(x, *others, value=value, name=name, error=error)
     return Tensor._wrap(value)
 
 

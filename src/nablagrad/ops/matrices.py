@@ -18,7 +18,6 @@ from ..autograd.function import Function
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import elementwise as ew
-from .linalg import matmul
 from .shape import _axis
 
 
@@ -122,23 +121,35 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     """The diagonal of dims (dim1, dim2), moved to the last dimension (a view, as torch's)."""
     d1, d2 = _axis(dim1, input.ndim), _axis(dim2, input.ndim)
     if d1 == d2:
-        raise RuntimeError("diagonal dimensions cannot be identical")
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     return Diagonal.apply(input, offset=int(offset), d1=d1, d2=d2)
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002
-    """Batched diagonal matrices with ``input``'s last dimension on the diagonal."""
-    if (dim1, dim2) != (-2, -1) and (dim1, dim2) != (input.ndim - 1, input.ndim):
-        raise NotImplementedError("diag_embed: only the default dim1=-2, dim2=-1 are supported")
-    k = input.shape[-1]
-    n = k + builtins.abs(offset)
-    xp = get_array_module(input._data)
-    cols = np.arange(k) + builtins.max(offset, 0)
-    rows = cols - offset
-    sel = xp.zeros((k, n, n), dtype=input._data.dtype)
-    sel[np.arange(k), rows, cols] = 1  # sel[k] is the one-hot matrix of the k-th diagonal slot
-    flat = matmul(input, Tensor._wrap(sel.reshape(k, n * n)))
-    return flat.reshape(*input.shape[:-1], n, n)
+    """Diagonal matrices from ``input``'s last dimension: ``out`` has one more dimension,
+    ``out.diagonal(offset, dim1, dim2) = input`` and zeros elsewhere; ``dim1``/``dim2`` (of the
+    output) take size ``n = input.size(-1) + |offset|`` and the other dimensions are
+    ``input``'s leading ones, in order.  The gradient is ``g.diagonal(offset, dim1, dim2)``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.diag_embed(torch.tensor([[1, 2], [3, 4]]), dim1=0, dim2=2)
+        tensor([[[1, 0],
+                 [3, 0]],
+        <BLANKLINE>
+                [[0, 2],
+                 [0, 4]]])
+    """
+    if input.ndim == 0:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got -2)")
+    nd = input.ndim + 1
+    d1, d2 = _axis(dim1, nd), _axis(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    n = input.shape[-1] + builtins.abs(int(offset))
+    batch = iter(input.shape[:-1])
+    shape = tuple(n if d in (d1, d2) else next(batch) for d in range(nd))
+    return DiagonalScatter.apply(input, args=(int(offset), d1, d2), shape=shape)
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002

@@ -510,6 +510,176 @@ def histogram(
     )
 
 
+class HistogramddResult(NamedTuple):
+    """torch.return_types.histogramdd: the counts (or densities) and a tuple of edges."""
+
+    hist: Tensor
+    bin_edges: tuple
+
+
+def _dd_edges(col: Any, bins: Any, rng: Any, d: int, dtype: Any, xp: Any) -> Any:
+    """Dimension ``d``'s bin edges: ``bins`` given edges (a 1-D tensor), or that many
+    equal-width bins over ``rng`` (default: the column's min and max, widened by 0.5 on each
+    side when they are equal; [0, 1] when there are no points), as torch computes them."""
+    if isinstance(bins, Tensor):
+        edges = bins._data
+        if edges.ndim != 1:
+            raise RuntimeError(
+                "torch.histogramdd: bins tensor should have one dimension, but got "
+                f"{edges.ndim} dimensions in the bins tensor for dimension {d}"
+            )
+        if edges.size < 2:
+            raise RuntimeError(
+                f"torch.histogramdd: bins must be > 0, but got {edges.size - 1} for dimension "
+                f"{d} (a tensor of edges needs at least two)"
+            )
+        if edges.dtype != dtype:
+            raise RuntimeError(
+                "torch.histogramdd: input tensor and bins tensors should have the same dtype, "
+                f"but got input with dtype {_type_name(col).lower()} and bins for dimension {d} "
+                f"with dtype {_type_name(edges).lower()}"
+            )
+        return edges.copy()
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)):
+        raise TypeError(
+            "histogramdd(): bins must be an int, a list of ints or a list of 1-D tensors of "
+            f"edges, got {type(bins).__name__} for dimension {d}"
+        )
+    n = int(bins)
+    if n <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {n} for dimension {d}")
+    if rng is not None:
+        lo, hi = float(rng[0]), float(rng[1])
+    elif col.size:
+        lo, hi = float(col.min()), float(col.max())
+    else:
+        lo, hi = 0.0, 1.0
+    if lo > hi:
+        raise RuntimeError(
+            f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} for "
+            f"dimension {d}"
+        )
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(
+            f"torch.histogramdd: dimension {d}'s range [{lo:g}, {hi:g}] is not finite: pass "
+            "range= or drop the NaN/infinite values"
+        )
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = _linspace_like_torch(lo, hi, n + 1, dtype)
+    return edges if xp is np else xp.asarray(edges)
+
+
+def histogramdd(
+    input: Tensor,  # noqa: A002
+    bins: Any,
+    *,
+    range: Any = None,  # noqa: A002
+    weight: Tensor | None = None,
+    density: bool = False,
+) -> HistogramddResult:
+    """The D-dimensional histogram of the points ``input[..., :]`` (the innermost dimension,
+    of size D, holds each point's coordinates).
+
+    ``bins``: an int (that many equal-width bins in every dimension), a list of D ints, or a
+    list of D increasing 1-D tensors of edges.  With int bins, dimension ``d`` spans
+    ``range[2d], range[2d + 1]`` (default: the points' min and max).  A point falls in bin
+    ``(i_0, ..., i_{D-1})`` when ``edges_d[i_d] <= x_d < edges_d[i_d + 1]`` for every ``d``
+    (the last bin of a dimension also holds its right edge); points outside are ignored.
+    ``hist`` counts the points (or sums ``weight``, of shape ``input.shape[:-1]``); with
+    ``density=True`` it is ``hist / (hist.sum() * bin volume)``.  Not differentiable (as torch).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> points = torch.tensor([[0.0, 1.0], [1.0, 2.0], [2.0, 2.0], [0.5, 1.5]])
+        >>> hist, edges = torch.histogramdd(points, bins=[2, 3])
+        >>> hist
+        tensor([[1., 1., 0.],
+                [0., 0., 2.]])
+        >>> edges
+        (tensor([0., 1., 2.]), tensor([1.0000, 1.3333, 1.6667, 2.0000]))
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"histogramdd(): input must be a Tensor, not {type(input).__name__}")
+    data = input._data
+    if data.dtype.kind != "f" or data.dtype.itemsize < 4:
+        raise NotImplementedError(
+            f"\"histogramdd\" not implemented for '{_type_name(data)}': pass a float32 or "
+            "float64 tensor (x.float())"
+        )
+    if data.ndim < 2:
+        raise RuntimeError(
+            "torch.histogramdd: input tensor should have at least 2 dimensions (points of "
+            "D coordinates along the last one)"
+        )
+    xp = get_array_module(data)
+    D = data.shape[-1]
+    points = data.reshape(-1, D)
+    if isinstance(bins, (list, tuple)):
+        per_dim = list(bins)
+        if len(per_dim) != D:
+            raise RuntimeError(
+                "histogramdd: The size of bins must be equal to the innermost dimension of the "
+                f"input ({len(per_dim)} given for {D}-dimensional points)."
+            )
+    else:
+        per_dim = [bins] * D
+    tensors = [isinstance(b, Tensor) for b in per_dim]
+    if any(tensors) and not all(tensors):
+        raise TypeError("histogramdd(): bins must be all ints or all tensors of edges")
+    pairs: list = [None] * D
+    if range is not None and not all(tensors):  # torch ignores range with given edges
+        flat_range = [float(v) for v in range]
+        if len(flat_range) != 2 * D:
+            raise RuntimeError(
+                f"torch.histogramdd: for a {D}-dimensional histogram range should have {2 * D} "
+                f"elements, but got {len(flat_range)}"
+            )
+        pairs = [flat_range[2 * d : 2 * d + 2] for d in builtins.range(D)]
+    edges = [
+        _dd_edges(points[:, d], per_dim[d], pairs[d], d, data.dtype, xp) for d in builtins.range(D)
+    ]
+    if weight is not None:
+        if not isinstance(weight, Tensor):
+            raise TypeError(f"histogramdd(): weight must be a Tensor, not {type(weight).__name__}")
+        if tuple(weight.shape) != tuple(data.shape[:-1]):
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided it should have the same shape "
+                "as the input tensor excluding its innermost dimension, but got input with shape "
+                f"{list(data.shape)} and weight with shape {list(weight.shape)}"
+            )
+        if weight._data.dtype != data.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided, input tensor and weight tensor "
+                f"should have the same dtype, but got input({_type_name(data).lower()}), and "
+                f"weight({_type_name(weight._data).lower()})"
+            )
+    nbins = [int(e.size) - 1 for e in edges]
+    inside = xp.ones(points.shape[0], dtype=bool)
+    flat_pos = xp.zeros(points.shape[0], dtype=xp.int64)
+    for d, e in enumerate(edges):
+        col = points[:, d]
+        with np.errstate(invalid="ignore"):
+            inside &= (col >= e[0]) & (col <= e[-1])  # NaN is never inside
+        pos = xp.minimum(xp.searchsorted(e, col, side="right") - 1, nbins[d] - 1)
+        flat_pos = flat_pos * nbins[d] + xp.clip(pos, 0, nbins[d] - 1)
+    total = int(np.prod(nbins))
+    w = None if weight is None else weight._data.reshape(-1)[inside].astype(np.float64)
+    hist = xp.bincount(flat_pos[inside], weights=w, minlength=total)[:total]
+    hist = hist.astype(data.dtype).reshape(nbins)
+    if density:
+        volume = xp.ones((), dtype=data.dtype)
+        for e in edges:
+            volume = volume[..., None] * xp.diff(e)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hist = (hist / (hist.sum() * volume)).astype(data.dtype)
+    src = weight if weight is not None and weight.requires_grad else input
+    return HistogramddResult(
+        _no_derivative("_histogramdd_from_bin_cts", hist, src),
+        tuple(_no_derivative("_histogramdd_bin_edges", e, src) for e in edges),
+    )
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 

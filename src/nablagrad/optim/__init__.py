@@ -22,6 +22,7 @@ from .adam import Adam, Adamax, AdamW, NAdam, RAdam
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .extra import ASGD, Adafactor, Rprop, SparseAdam
 from .lbfgs import LBFGS
+from .muon import Muon
 from .optimizer import Optimizer
 from .sgd import SGD, LineSearchSGD
 
@@ -42,6 +43,7 @@ __all__ = [
     "ASGD",
     "Adafactor",
     "SparseAdam",
+    "Muon",
     "swa_utils",
     "lr_scheduler",
     "OPTIMIZERS",

@@ -1,4 +1,5 @@
-"""Testing aids: ``assert_close`` (torch.testing's), and ``fake_cupy``, a CPU stand-in for CuPy
+"""Testing aids: ``assert_close``, ``make_tensor`` and the deprecated ``assert_allclose``
+(torch.testing's), and ``fake_cupy``, a CPU stand-in for CuPy
 (``backend.use_fake_cuda``).
 
 Example:
@@ -8,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from .compare import assert_close
+from .compare import assert_allclose, assert_close
+from .creation import make_tensor
 
-__all__ = ["assert_close"]
+__all__ = ["assert_allclose", "assert_close", "make_tensor"]

@@ -4,12 +4,14 @@ them) with dtype-dependent default tolerances: |actual - expected| <= atol + rto
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..backend import to_host
+from ..creation import tensor
 from ..tensor import Tensor
 
 # torch's defaults (rtol, atol) by dtype; integers and bools compare exactly
@@ -43,6 +45,59 @@ def assert_close(
             f"{'rtol' if rtol is None else 'atol'}."
         )
     _compare(actual, expected, rtol, atol, equal_nan, check_device, check_dtype, msg, ())
+
+
+def assert_allclose(
+    actual: Any,
+    expected: Any,
+    rtol: float | None = None,
+    atol: float | None = None,
+    equal_nan: bool = True,
+    msg: str = "",
+) -> None:
+    """torch's deprecated ``assert_allclose`` (FutureWarning: use :func:`assert_close`):
+    non-tensors become tensors (``expected`` in ``actual``'s dtype), dtypes and strides are not
+    compared, NaNs compare equal by default, and the default tolerances are its own: (rtol,
+    atol) = (1e-3, 1e-3) for float16, (1e-4, 1e-5) for float32, (1e-5, 1e-8) for float64, the
+    loosest of the two inputs' (0 for integers).
+
+    Example:
+        >>> import warnings
+        >>> import nablagrad as torch
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     torch.testing.assert_allclose(torch.tensor([1.0, float("nan")]), [1.00001, 2e308])
+        Traceback (most recent call last):
+        ...
+        AssertionError: ...
+    """
+    warnings.warn(
+        "`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a "
+        "future release. Please use `torch.testing.assert_close()` instead. You can find "
+        "detailed upgrade instructions in https://github.com/pytorch/pytorch/issues/61844.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    if not isinstance(actual, Tensor):
+        actual = tensor(actual)
+    if not isinstance(expected, Tensor):
+        expected = tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        own = {np.dtype(np.float16): (1e-3, 1e-3), np.dtype(np.float32): (1e-4, 1e-5),
+               np.dtype(np.float64): (1e-5, 1e-8)}  # fmt: skip
+        pairs = [own.get(np.dtype(t._data.dtype), (0.0, 0.0)) for t in (actual, expected)]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
+    assert_close(
+        actual,
+        expected,
+        rtol=rtol,
+        atol=atol,
+        equal_nan=equal_nan,
+        check_device=True,
+        check_dtype=False,
+        check_stride=False,
+        msg=msg or None,
+    )
 
 
 def _compare(actual, expected, rtol, atol, equal_nan, check_device, check_dtype, msg, path):
@@ -90,6 +145,7 @@ def _compare(actual, expected, rtol, atol, equal_nan, check_device, check_dtype,
         return
     bad = int((~ok).sum())
     diff = np.where(np.isnan(diff), np.inf, diff)
+    diff = np.where(ok, 0.0, diff)  # as torch: the greatest differences among the mismatches
     rel = diff / np.where(e64 == 0, np.nan, np.abs(e64))
     rel = np.where(np.isnan(rel), np.where(diff == 0, 0, np.inf), rel)
     ia = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()

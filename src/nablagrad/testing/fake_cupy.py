@@ -90,6 +90,8 @@ def _wrap(r: Any) -> Any:
         return ndarray._of(_np.asarray(r))
     if tr is tuple or tr is list:
         return tr(_wrap(u) for u in r)
+    if isinstance(r, tuple):  # NumPy 2's named results (linalg.qr, eigh, svd): CuPy's are tuples
+        return tuple(_wrap(u) for u in r)
     return r
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import (
+    Container,
     ModuleDict,
     ModuleList,
     ParameterDict,
@@ -10,4 +11,4 @@ from .. import (
     Sequential,
 )
 
-__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Container", "Sequential"]

@@ -10,6 +10,7 @@ from .. import (
     LSTMCell,
     RNNBase,
     RNNCell,
+    RNNCellBase,
 )
 
-__all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell"]
+__all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase"]

@@ -193,3 +193,14 @@ def skip_init(module_cls: type, *args: Any, **kwargs: Any) -> Any:
 
 
 from . import parametrizations, parametrize, prune  # noqa: E402
+from . import fusion, memory_format  # noqa: E402
+from .fusion import (  # noqa: E402
+    fuse_conv_bn_eval,
+    fuse_conv_bn_weights,
+    fuse_linear_bn_eval,
+    fuse_linear_bn_weights,
+)
+from .memory_format import (  # noqa: E402
+    convert_conv2d_weight_memory_format,
+    convert_conv3d_weight_memory_format,
+)
