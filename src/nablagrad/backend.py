@@ -382,6 +382,105 @@ channels_last = memory_format("channels_last", (0, 2, 3, 1))
 channels_last_3d = memory_format("channels_last_3d", (0, 2, 3, 4, 1))
 
 
+def format_strides(shape: tuple, fmt: memory_format) -> tuple:
+    """The element strides torch gives a new tensor of ``shape`` in memory format ``fmt``,
+    size-1 and size-0 dims included: row-major (a dim of size 0 counts as 1), or
+    channels-last (the raw products of the inner sizes, as torch's
+    ``get_channels_last_strides_2d``: ``(2, 3, 1, 1)`` gives ``(3, 1, 3, 3)``)."""
+    shape = tuple(int(n) for n in shape)
+    axes = fmt.axes
+    if axes is None:
+        axes, grow = tuple(range(len(shape))), lambda n: max(n, 1)
+    else:
+        if len(shape) != len(axes):
+            raise RuntimeError(f"required rank {len(axes)} tensor to use {fmt.name} format")
+        grow = int
+    strides = [0] * len(shape)
+    step = 1
+    for a in reversed(axes):
+        strides[a] = step
+        step *= grow(shape[a])
+    return tuple(strides)
+
+
+def is_contiguous_as(shape: tuple, strides: tuple, fmt: memory_format) -> bool:
+    """torch's ``is_contiguous(memory_format=fmt)`` for a channels-last format: walking the
+    dims from innermost to outermost, every dim whose size is not 1 has the stride of the
+    elements inside it (no shortcut for zero-size tensors, unlike row-major)."""
+    axes = fmt.axes
+    if axes is None or len(shape) != len(axes):
+        return False
+    expected = 1
+    for a in reversed(axes):
+        if shape[a] != 1:
+            if strides[a] != expected:
+                return False
+            expected *= shape[a]
+    return True
+
+
+def suggest_memory_format(shape: tuple, strides: tuple) -> memory_format:
+    """torch's ``suggest_memory_format``: ``channels_last`` (4-D) or ``channels_last_3d``
+    (5-D) when the strides rank the dims as that format does (no size-0 dim; a stride-0 or
+    ambiguous channel dim, as in N111, counts as row-major), else ``contiguous_format``."""
+    for fmt in (channels_last, channels_last_3d):
+        axes = fmt.axes
+        if len(shape) != len(axes) or strides[1] == 0:
+            continue
+        least, like = 0, True
+        for a in reversed(axes):
+            if shape[a] == 0 or strides[a] < least or (a == 0 and least == strides[1]):
+                like = False
+                break
+            least = strides[a] * (shape[a] if shape[a] > 1 else 1)
+        if like:
+            return fmt
+    return contiguous_format
+
+
+def dense_strides(shape: tuple, strides: tuple) -> tuple:
+    """Strides of a gap-free layout that keeps the order of ``strides`` (torch's
+    ``infer_dense_strides``, used to copy a sliced or expanded tensor with
+    ``preserve_format``): an insertion sort of the dims by stride that leaves stride-0 dims
+    and ties in place (a tie puts the smaller dim inside)."""
+    n = len(shape)
+    perm = list(reversed(range(n)))  # innermost first
+
+    def after(d0: int, d1: int) -> int:
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return 1 if s0 > s1 else -1
+        return 1 if shape[d0] > shape[d1] else 0
+
+    for i in range(1, n):
+        d1 = i
+        for d0 in reversed(range(i)):
+            c = after(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    out, step = [0] * n, 1
+    for a in perm:
+        out[a] = step
+        if shape[a] > 1:
+            step *= shape[a]
+    return tuple(out)
+
+
+def empty_strided(xp: Any, shape: tuple, strides: tuple, dtype: Any) -> Any:
+    """An uninitialised array of ``shape`` with element ``strides`` over a fresh buffer just
+    large enough for them (NumPy or CuPy, as ``xp``)."""
+    dtype = np.dtype(dtype)
+    shape = tuple(int(n) for n in shape)
+    span = 1 + sum((n - 1) * s for n, s in zip(shape, strides)) if all(shape) else 0
+    buf = xp.empty(span, dtype=dtype)
+    return xp.lib.stride_tricks.as_strided(buf, shape, tuple(s * dtype.itemsize for s in strides))
+
+
 # ---------------------------------------------------------------------------------------------
 # devices
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import _validate, backend
 from .backend import np
-from .ops.elementwise import layout_axes
+from .ops.elementwise import layout_strides
 from .ops.legacy import as_strided
 from .random import Generator, _gen
 from .tensor import Tensor, to_array
@@ -443,10 +443,27 @@ def empty(
     pin_memory: bool = False,
     memory_format: Any = None,
 ) -> Tensor:
-    """An uninitialised tensor (``empty(2, 3)``, ``empty((2, 3))``, ``empty(size=(2, 3))``)."""
+    """An uninitialised tensor (``empty(2, 3)``, ``empty((2, 3))``, ``empty(size=(2, 3))``);
+    ``memory_format=channels_last`` gives torch's channels-last strides for every dim.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.empty(2, 3, 1, 1, memory_format=torch.channels_last).stride()
+        (3, 1, 3, 3)
+    """
     xp = backend.xp_for(device)
     shape = _size(_sizes("empty", sizes, size), "empty")
-    return _into(out, _finish(xp.empty(shape, dtype=_float_or(dtype)), requires_grad), "empty")
+    fmt = backend.contiguous_format if memory_format is None else memory_format
+    if not isinstance(fmt, backend.memory_format):
+        raise TypeError(f"memory_format must be a nablagrad.memory_format, got {fmt!r}")
+    if fmt is backend.preserve_format:
+        raise RuntimeError("unsupported memory format Preserve: use contiguous_format")
+    dt = _float_or(dtype)
+    if fmt.axes is None and all(shape):
+        arr = xp.empty(shape, dtype=dt)
+    else:
+        arr = backend.empty_strided(xp, shape, backend.format_strides(shape, fmt), dt)
+    return _into(out, _finish(arr, requires_grad), "empty")
 
 
 def full(
@@ -497,11 +514,14 @@ def _like(kind: str) -> Any:
         # torch's default preserve_format: a dense non-row-major input (transposed,
         # channels-last) gives a result with the same strides
         fmt = backend.preserve_format if memory_format is None else memory_format
-        axes = layout_axes(to_array(input), fmt)
-        if axes is not None:
-            xp = backend.get_array_module(out._data)
-            inverse = sorted(range(len(axes)), key=axes.__getitem__)
-            out = Tensor._wrap(xp.ascontiguousarray(out._data.transpose(axes)).transpose(inverse))
+        strides = layout_strides(input._data, fmt)
+        if strides is not None:
+            arr = out._data
+            laid = backend.empty_strided(
+                backend.get_array_module(arr), arr.shape, strides, arr.dtype
+            )
+            laid[...] = arr
+            out = Tensor._wrap(laid)
         return out.requires_grad_(requires_grad) if requires_grad else out
 
     make.__name__ = f"{kind}_like"

@@ -568,26 +568,43 @@ class Tensor:
     def contiguous(self, memory_format: Any = backend.contiguous_format) -> Tensor:
         """``self`` when its memory is already laid out as ``memory_format`` asks (row-major by
         default; ``channels_last``: N, H, W, C), else such a copy (differentiable), as torch:
-        writing into the result of ``x.t().contiguous()`` leaves ``x`` alone."""
+        writing into the result of ``x.t().contiguous()`` leaves ``x`` alone.  A copy gets the
+        format's strides for every dim, size 1 included.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.zeros(2, 3, 1, 1).contiguous(memory_format=torch.channels_last).stride()
+            (3, 1, 1, 1)
+            >>> torch.zeros(2, 3, 4, 1).contiguous(memory_format=torch.channels_last).stride()
+            (12, 1, 3, 3)
+        """
         if memory_format is backend.contiguous_format and self._data.flags.c_contiguous:
             return self  # the common call, without the format checks
         if self.is_contiguous(memory_format=memory_format):
             return self
         if memory_format is backend.preserve_format:
             raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
-        return _ops.clone(self, _ops.layout_axes(self._data, memory_format))
+        return _ops.clone(self, _ops.layout_strides(self._data, memory_format))
 
     def is_contiguous(self, memory_format: Any = backend.contiguous_format) -> bool:
-        """Whether the elements lie in memory in ``memory_format``'s order without gaps
-        (row-major by default; ``channels_last`` for a 4-D tensor: N, H, W, C)."""
+        """Whether the elements lie in memory in ``memory_format``'s order without gaps, as
+        torch decides it: dims of size 1 may have any stride, and a tensor without elements
+        is row-major contiguous (``channels_last``: the 4-D N, H, W, C order; a tensor of
+        another rank is never channels-last contiguous).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> x = torch.zeros(2, 4, 5, 3).permute(0, 3, 1, 2)  # N, C, H, W over N, H, W, C
+            >>> x.is_contiguous(), x.is_contiguous(memory_format=torch.channels_last)
+            (False, True)
+        """
         if memory_format is not None and not isinstance(memory_format, backend.memory_format):
             raise TypeError(
                 f"memory_format must be a nablagrad.memory_format, got {memory_format!r}"
             )
         if memory_format is None or memory_format.axes is None:  # contiguous / preserve
             return bool(self._data.flags.c_contiguous)
-        axes = memory_format.axes
-        return self._data.ndim == len(axes) and self._data.transpose(axes).flags.c_contiguous
+        return backend.is_contiguous_as(tuple(self._data.shape), self.stride(), memory_format)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -711,10 +728,31 @@ class Tensor:
             if npd != out._data.dtype:
                 out = _ops.cast(out, npd)
         if memory_format is not None and memory_format is not backend.preserve_format:
-            out = out.contiguous(memory_format=memory_format)
+            out = out._laid_out(memory_format, out is self)
         if copy and out is self:
             out = self.clone()
         return out
+
+    def _laid_out(self, memory_format: Any, original: bool) -> Tensor:
+        """``to(memory_format=...)``'s layout step, as torch's: the tensor itself when
+        torch's suggested memory format of its strides is already ``memory_format`` (even if
+        it is not contiguous in it), else a copy with that format's strides (``original``:
+        this is still the caller's tensor, not a fresh conversion)."""
+        if not isinstance(memory_format, backend.memory_format):
+            raise TypeError(
+                f"memory_format must be a nablagrad.memory_format, got {memory_format!r}"
+            )
+        if type(self._data) is COOArray:
+            return self
+        shape = tuple(self._data.shape)
+        if original:
+            suggested = backend.suggest_memory_format(shape, self.stride())
+            if suggested is memory_format:
+                return self
+        elif self.stride() == backend.format_strides(shape, memory_format):
+            return self  # a fresh copy already laid out as asked
+        strides = _ops.layout_strides(self._data, memory_format)
+        return _ops.clone(self, strides)
 
     def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
         """Without an argument, the legacy type name (``nablagrad.FloatTensor`` for float32, as
@@ -771,7 +809,7 @@ class Tensor:
         tensor's copy has the same strides), others are copied row-major, as torch."""
         if memory_format is None:
             memory_format = backend.preserve_format
-        return _ops.clone(self, _ops.layout_axes(self._data, memory_format))
+        return _ops.clone(self, _ops.layout_strides(self._data, memory_format))
 
     def __repr__(self) -> str:
         return _lazy.printing.tensor_repr(self)

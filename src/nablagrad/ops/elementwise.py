@@ -324,22 +324,40 @@ class Cast(Function):
     name = "ToCopyBackward0"  # torch's node for .to(dtype)
 
     def forward(self, x, dtype=None):
-        return x.astype(dtype)
+        return astype_preserving(x, dtype)
 
     def backward(self, g, out, x):
         return (g,)
 
 
-class Clone(Function):
-    """A copy, row-major or with its axes laid out in the order ``axes`` (outermost first:
-    (0, 2, 3, 1) is channels_last); the gradient passes through unchanged."""
+def astype_preserving(x: Any, dtype: Any) -> Any:
+    """``x`` converted to ``dtype`` with torch's ``preserve_format`` strides (those of ``x``
+    when dense, size-1 dims included; else a gap-free layout in the order of its strides)."""
+    out = x.astype(dtype)
+    flags = getattr(x, "flags", None)
+    if flags is None or x.ndim == 0:
+        return out
+    if all(a // x.itemsize == b // out.itemsize for a, b in zip(x.strides, out.strides)):
+        if x.size or flags.c_contiguous:
+            return out
+    strides = layout_strides(x, backend.preserve_format)
+    if strides is None:
+        return x.astype(dtype, order="C")
+    laid = backend.empty_strided(backend.get_array_module(x), x.shape, strides, out.dtype)
+    laid[...] = out
+    return laid
 
-    def forward(self, x, axes=None):
-        if axes is None:
+
+class Clone(Function):
+    """A copy, row-major or laid out with the element ``strides`` given (``(3, 1, 3, 3)`` is
+    a channels-last ``(2, 3, 1, 1)``); the gradient passes through unchanged."""
+
+    def forward(self, x, strides=None):
+        if strides is None:
             return x.copy()
-        xp = backend.get_array_module(x)
-        inverse = sorted(range(len(axes)), key=axes.__getitem__)
-        return xp.ascontiguousarray(x.transpose(axes)).transpose(inverse)
+        out = backend.empty_strided(backend.get_array_module(x), x.shape, strides, x.dtype)
+        out[...] = x
+        return out
 
     def backward(self, g, out, x):
         return (g,)
@@ -365,32 +383,45 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
     """``x`` as NumPy dtype ``dtype``: differentiable between float dtypes, a plain copy else."""
     if dtype.kind in "fc" and x._data.dtype.kind in "fc":
         return Cast.apply(x, dtype=dtype)
-    return Tensor._wrap(x._data.astype(dtype))
+    return Tensor._wrap(astype_preserving(x._data, dtype))
 
 
-def clone(x: Tensor, axes: tuple | None = None) -> Tensor:
-    """A copy with its own memory, row-major or laid out in the axis order ``axes``;
+def clone(x: Tensor, strides: tuple | None = None) -> Tensor:
+    """A copy with its own memory, row-major or with the element ``strides`` given;
     gradients flow back to ``x``."""
-    return Clone.apply(x) if axes is None else Clone.apply(x, axes=tuple(axes))
+    if strides is None:
+        return Clone.apply(x)
+    return Clone.apply(x, strides=tuple(int(s) for s in strides))
 
 
-def layout_axes(x: Any, fmt: Any) -> tuple | None:
-    """The axis order (outermost first) that memory format ``fmt`` asks for the array ``x``,
-    or None for row-major.  ``preserve_format`` keeps the order of ``x``'s strides when its
-    elements are dense and do not overlap (a transposed or channels-last tensor), as torch's
-    clone does; other arrays (broadcast, sliced) are copied row-major."""
-    if fmt is None or fmt is backend.contiguous_format:
+def layout_strides(x: Any, fmt: Any) -> tuple | None:
+    """The element strides that memory format ``fmt`` asks for a copy of the array ``x``, as
+    torch's ``clone``, ``empty_like`` and ``to`` lay it out, or None for a plain row-major
+    copy.  ``channels_last``/``channels_last_3d`` (and ``contiguous_format``) give the
+    format's strides for every dim, size 1 included; ``preserve_format`` keeps ``x``'s own
+    strides when its elements are dense and do not overlap (transposed, channels-last),
+    else a gap-free layout in the order of its strides (sliced; a broadcast dim keeps its
+    place)."""
+    if fmt is None:
+        fmt = backend.contiguous_format
+    if not isinstance(fmt, backend.memory_format):
+        raise TypeError(f"memory_format must be a nablagrad.memory_format, got {fmt!r}")
+    if fmt is backend.contiguous_format and x.size:
         return None
     if fmt is backend.preserve_format:
         flags = getattr(x, "flags", None)  # sparse arrays have no strides: copied as they are
-        if flags is None or flags.c_contiguous or not _dense(x):
+        if flags is None or x.ndim == 0:
             return None
-        return tuple(sorted(range(x.ndim), key=lambda a: -x.strides[a]))
-    if not isinstance(fmt, backend.memory_format):
-        raise TypeError(f"memory_format must be a nablagrad.memory_format, got {fmt!r}")
-    if x.ndim != len(fmt.axes):
-        raise RuntimeError(f"required rank {len(fmt.axes)} tensor to use {fmt.name} format")
-    return fmt.axes
+        strides = tuple(s // x.itemsize for s in x.strides)
+        if any(s < 0 for s in strides):  # a flipped NumPy view: torch has none
+            return None
+        if not _dense(x):
+            strides = backend.dense_strides(tuple(x.shape), strides)
+    else:
+        strides = backend.format_strides(tuple(x.shape), fmt)
+    if x.size and strides == backend.format_strides(tuple(x.shape), backend.contiguous_format):
+        return None  # NumPy's own row-major copy (its strides differ only without elements)
+    return strides
 
 
 def _dense(x: Any) -> bool:
