@@ -390,6 +390,8 @@ from .ops.sorting import (
 from .parallel import get_num_threads, set_num_threads
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
+from .storage import TypedStorage, UntypedStorage
+from . import storage
 from .tensortypes import (
     BoolTensor,
     ByteTensor,

@@ -207,6 +207,56 @@ def is_array(x: Any) -> bool:
     return type(x) is np.ndarray or (_cupy is not None and isinstance(x, _cupy.ndarray))
 
 
+def storage_root(array: Any) -> Any:
+    """The array that owns ``array``'s memory: its ``base`` chain followed up through views
+    (and through the holder object NumPy's ``as_strided`` puts between a view and its array),
+    stopping at an array whose base is not an array (a shared-memory block, bytes)."""
+    root = array
+    while True:
+        base = getattr(root, "base", None)
+        if is_array(base):
+            root = base
+        elif hasattr(base, "__array_interface__") and is_array(getattr(base, "base", None)):
+            root = base.base
+        else:
+            return root
+
+
+def storage_bytes(array: Any) -> Any:
+    """The whole memory of ``array``'s owner (``storage_root``) as a 1-D uint8 array: the
+    bytes torch's ``untyped_storage()`` covers."""
+    root = storage_root(array)
+    if not root.flags.c_contiguous:
+        if not root.flags.f_contiguous:
+            raise RuntimeError(
+                "untyped_storage(): this tensor's memory is owned by an array with gaps (a "
+                "strided view made outside nablagrad): call .contiguous() first"
+            )
+        root = root.T
+    return root.reshape(-1).view(np.uint8)
+
+
+def view_bytes(data: Any, dtype: Any, shape: tuple, strides: tuple, offset: int) -> Any:
+    """An array of ``dtype`` over the uint8 array ``data`` (a storage's bytes), starting
+    ``offset`` elements in, with element ``strides``; raises when it does not fit."""
+    dtype = np.dtype(dtype)
+    item = dtype.itemsize
+    need = offset + 1 + sum((n - 1) * st for n, st in zip(shape, strides)) if all(shape) else 0
+    if offset < 0 or any(n < 0 for n in shape) or any(st < 0 for st in strides):
+        raise RuntimeError("set_: sizes, strides and the storage offset must be non-negative")
+    if need * item > data.size:
+        raise RuntimeError(
+            f"setStorage: sizes {list(shape)}, strides {list(strides)}, storage offset "
+            f"{offset}, and itemsize {item} requiring a storage size of {need * item} are out "
+            f"of bounds for storage of size {data.size} (nablagrad does not grow a storage)"
+        )
+    start = min(offset * item, data.size)
+    count = (data.size - start) // item
+    typed = data[start : start + count * item].view(dtype)
+    xp = get_array_module(data)
+    return xp.lib.stride_tricks.as_strided(typed, shape, tuple(st * item for st in strides))
+
+
 def data_pointer(array: Any) -> int:
     """The address of an array's first element (NumPy's array interface, CuPy's
     ``MemoryPointer.ptr``): how views of one memory are placed relative to each other."""

@@ -1986,6 +1986,148 @@ class Tensor:
         start = base.__array_interface__["data"][0]
         return (self._data.__array_interface__["data"][0] - start) // self._data.itemsize
 
+    def untyped_storage(self) -> Any:
+        """The memory this tensor lives in, as bytes (a ``nablagrad.UntypedStorage``): its
+        owner's whole memory, so every view of one tensor has the same storage.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> x = torch.zeros(2, 3)
+            >>> x.t().untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+            True
+        """
+        if type(self._data) is COOArray:
+            raise RuntimeError("Cannot access storage of SparseTensorImpl")
+        return _lazy.storage.UntypedStorage._of(self._data)
+
+    def storage(self) -> Any:
+        """torch's deprecated ``TypedStorage`` of this tensor (with torch's warning): the
+        ``untyped_storage()`` seen as elements of the tensor's dtype."""
+        _lazy.storage._warn_typed()
+        return _lazy.storage.TypedStorage(
+            wrap_storage=self.untyped_storage(), dtype=self.dtype, _internal=True
+        )
+
+    def _check_rebind(self, name: str) -> None:
+        if self._requires_grad and _lazy.function._grad_enabled:
+            if self._ctx is None:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place operation."
+                )
+            raise RuntimeError(
+                f"{name}() of a tensor that is part of an autograd graph is not supported: call "
+                "it on .detach() or under no_grad()"
+            )
+
+    def set_(
+        self,
+        source: Any = None,
+        storage_offset: int = 0,
+        size: Any = None,
+        stride: Any = None,
+    ) -> Tensor:
+        """Point this tensor at other memory, in place: ``set_(t)`` shares tensor ``t``'s
+        storage, offset, size and strides; ``set_(storage, offset, size, stride)`` views a
+        storage (``size`` defaults to the whole storage, ``stride`` to row-major);
+        ``set_()`` leaves it empty.  The dtype must match.  A storage too small raises
+        (torch would grow it).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> x = torch.arange(6.0)
+            >>> torch.empty(0).set_(x.untyped_storage(), 1, (2, 2), (1, 2))
+            tensor([[1., 3.],
+                    [2., 4.]])
+        """
+        self._check_rebind("set_")
+        np_dtype = self._data.dtype
+        if source is None:
+            data = backend.empty_strided(get_array_module(self._data), (0,), (1,), np_dtype)
+        elif isinstance(source, Tensor):
+            if source._data.dtype != np_dtype:
+                raise RuntimeError(
+                    f"Could not set tensor of type {_dtype_word(source._data.dtype)} to a tensor "
+                    f"of type {_dtype_word(np_dtype)}"
+                )
+            if type(source._data) is COOArray:
+                raise RuntimeError("set_(): the source must be a dense tensor")
+            data = source._data.view()
+        elif isinstance(source, (_lazy.storage.UntypedStorage, _lazy.storage.TypedStorage)):
+            if isinstance(source, _lazy.storage.TypedStorage):
+                if backend.to_np_dtype(source.dtype) != np_dtype:
+                    raise RuntimeError(
+                        f"Expected a Storage of type {_dtype_word(np_dtype)} but got type "
+                        f"{_dtype_word(backend.to_np_dtype(source.dtype))}"
+                    )
+                source = source.untyped()
+            offset = int(storage_offset)
+            if size is None:
+                shape: tuple = (max(source.nbytes() // np_dtype.itemsize - offset, 0),)
+            else:
+                shape = tuple(int(n) for n in size)
+            if stride is None or len(tuple(stride)) == 0:
+                strides = backend.format_strides(shape, backend.contiguous_format)
+            else:
+                strides = tuple(int(st) for st in stride)
+                if len(strides) != len(shape):
+                    raise RuntimeError(
+                        f"mismatch in length of strides and shape: {len(shape)} sizes, "
+                        f"{len(strides)} strides"
+                    )
+            data = backend.view_bytes(source._bytes, np_dtype, shape, strides, offset)
+        else:
+            raise TypeError(
+                "set_(): source must be a Tensor, an UntypedStorage or a TypedStorage, got "
+                f"{type(source).__name__}"
+            )
+        self._data = data
+        self._version += 1
+        return self
+
+    def is_set_to(self, tensor: Tensor) -> bool:
+        """Whether both tensors view the same storage with the same offset, size and strides.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> x = torch.zeros(2, 3)
+            >>> torch.empty(0).set_(x).is_set_to(x), x.is_set_to(x.t())
+            (True, False)
+        """
+        if type(self._data) is COOArray or type(tensor._data) is COOArray:
+            return False
+        mine, theirs = backend.storage_root(self._data), backend.storage_root(tensor._data)
+        return (
+            backend.data_pointer(mine) == backend.data_pointer(theirs)
+            and mine.nbytes == theirs.nbytes
+            and backend.data_pointer(self._data) == backend.data_pointer(tensor._data)
+            and tuple(self._data.shape) == tuple(tensor._data.shape)
+            and self._data.strides == tensor._data.strides
+        )
+
+    def as_strided_(self, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+        """``as_strided`` in place: this tensor becomes the view of its storage with shape
+        ``size`` and element strides ``stride`` (from ``storage_offset``, default its own).
+        Not recorded for autograd: a tensor that requires grad raises.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.arange(6.0).as_strided_((2, 2), (1, 2), 1)
+            tensor([[1., 3.],
+                    [2., 4.]])
+        """
+        self._check_rebind("as_strided_")
+        shape, strides = tuple(int(n) for n in size), tuple(int(st) for st in stride)
+        if len(shape) != len(strides):
+            raise RuntimeError(
+                f"mismatch in length of strides and shape: {len(shape)} sizes, "
+                f"{len(strides)} strides"
+            )
+        offset = self.storage_offset() if storage_offset is None else int(storage_offset)
+        store = self.untyped_storage()
+        self._data = backend.view_bytes(store._bytes, self._data.dtype, shape, strides, offset)
+        self._version += 1
+        return self
+
     def new_empty_strided(self, size: Any, stride: Any, **kwargs: Any) -> Tensor:
         """An uninitialised tensor of ``size`` laid out with element strides ``stride``."""
         return _ops.empty_strided_like(self, size, stride, **kwargs)
@@ -2783,6 +2925,12 @@ def _dims_by_stride(t: Tensor) -> tuple[list, bool]:
     return list(reversed(perm)), ambiguous
 
 
+def _dtype_word(np_dtype: Any) -> str:
+    """torch's scalar-type word in messages: ``float`` for float32, ``double``, ``long`` ..."""
+    words = {"float32": "float", "float64": "double", "int64": "long", "int32": "int"}
+    return words.get(str(np_dtype), str(np_dtype))
+
+
 def _dtype_name(name: str) -> bool:
     """Whether ``name`` names a dtype (``x.to("float64")``) rather than a device."""
     try:
@@ -2819,6 +2967,7 @@ class _ModulesNamespace:
         "creation": "nablagrad.creation",
         "activations": "nablagrad.nn._activations",
         "shm": "nablagrad._shm",
+        "storage": "nablagrad.storage",
         "mp_reductions": "nablagrad.multiprocessing.reductions",
     }
 

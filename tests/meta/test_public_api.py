@@ -406,6 +406,33 @@ CASES: dict[str, Case] = {
             [x[1].data_ptr() - x.data_ptr(), x.data_ptr() == x.view(-1).data_ptr()]
         )
     ),
+    T + "untyped_storage": Case(
+        lambda L, x: L.tensor(
+            [
+                x.untyped_storage().nbytes(),
+                x.t().untyped_storage().data_ptr() == x.untyped_storage().data_ptr(),
+                x[1:].untyped_storage().data_ptr() == x.untyped_storage().data_ptr(),
+            ]
+        ),
+        opts={"grad": False},
+    ),
+    T + "set_": Case(
+        lambda L, x: L.empty(0).set_(x.detach().untyped_storage(), 1, (2, 2), (1, 2)),
+        opts={"grad": False},
+    ),
+    T + "is_set_to": Case(
+        lambda L, x: L.tensor(
+            [
+                L.empty(0).set_(x.detach()).is_set_to(x.detach()),
+                x.is_set_to(x.t()),
+                x.is_set_to(x.view(12).view(3, 4)),
+            ]
+        ),
+        opts={"grad": False},
+    ),
+    T + "as_strided_": Case(
+        lambda L, x: x.detach().clone().as_strided_((2, 3), (1, 2), 1), opts={"grad": False}
+    ),
     T + "new_empty_strided": Case(
         lambda L, x: L.tensor(
             x.new_empty_strided((2, 3), (1, 2)).stride() + x.new_empty_strided((2, 3), (1, 2)).shape
@@ -1323,6 +1350,10 @@ REASONS: dict[str, str] = {
     T + "resize": "deprecated reshape, warning and error compared: test_tensor_methods_extra.py",
     T + "resize_as": "deprecated reshape, warning and error compared: test_tensor_methods_extra.py",
     T + "const_data_ptr": "an address (data_ptr): test_tensor_methods_extra.py",
+    T + "storage": "deprecated TypedStorage (torch's warning): tests/core/test_storage.py",
+    "UntypedStorage": "a storage class; its methods compared with torch's in "
+    "tests/core/test_storage.py",
+    "TypedStorage": "deprecated storage class; compared with torch's in tests/core/test_storage.py",
     T + "imag": "raises RuntimeError for every real tensor, as torch (test_tensor_api.py)",
     "BoolTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
     "ByteTensor": "legacy typed-tensor class; tests/compat/test_examples_apis.py",
