@@ -67,11 +67,11 @@ conv_transpose3d convolution cosine_embedding_loss cosine_similarity ctc_loss de
 diagonal_copy dropout embedding embedding_renorm_ empty_strided expand_copy feature_alpha_dropout
 feature_dropout fill frobenius_norm greater_equal grid_sampler group_norm gru_cell hardshrink
 hinge_embedding_loss instance_norm is_nonzero is_same_size is_signed kl_div layer_norm less_equal
-lstm_cell margin_ranking_loss max_pool1d max_pool1d_with_indices max_pool2d max_pool3d
+gru lstm lstm_cell margin_ranking_loss max_pool1d max_pool1d_with_indices max_pool2d max_pool3d
 narrow_copy native_channel_shuffle nonzero_static norm_except_dim not_equal nuclear_norm
 pairwise_distance pdist
 permute_copy pixel_shuffle pixel_unshuffle poisson_nll_loss prelu range rms_norm rnn_relu_cell
-rnn_tanh_cell rrelu select_copy selu slice_copy split_copy split_with_sizes_copy squeeze_copy
+rnn_relu rnn_tanh rnn_tanh_cell rrelu select_copy selu slice_copy split_copy split_with_sizes_copy squeeze_copy
 t_copy threshold transpose_copy triplet_margin_loss unbind_copy unfold_copy unsafe_chunk
 unsafe_split unsafe_split_with_sizes unsqueeze_copy view_copy zero_
 """.split()
