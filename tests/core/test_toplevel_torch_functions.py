@@ -979,3 +979,62 @@ def test_full_rnn_functions_errors():
             lib.rnn_tanh(
                 lib.zeros(5, 3, 4), None, [lib.zeros(6, 4)] * 2, False, 1, 0.0, False, False, False
             )
+
+
+# -- embedding_bag: ATen's 4-tuple -------------------------------------------------------------
+
+
+@covers("embedding_bag")
+@pytest.mark.parametrize("grad", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_embedding_bag_four_results_match_torch(dtype, grad):
+    w = np.random.default_rng(0).normal(size=(6, 2)).astype(dtype)
+    bags = [
+        ([1, 2, 4, 5, 4, 3], [0, 2, 2], False),
+        ([1, 2, 4, 5, 4, 3], [0, 2, 2, 6], True),
+        ([0, 0, 1], [0, 0, 0, 3], False),
+        ([], [0, 0], False),
+    ]
+    for idx, off, last in bags:
+        for idt in (np.int64, np.int32):
+            for mode in (0, 1, 2):
+                for pad in (None, 3, -1):
+                    res = {}
+                    for L in (ng, torch):
+                        wt = L.tensor(w, requires_grad=grad)
+                        i, o = L.tensor(np.array(idx, idt)), L.tensor(np.array(off, idt))
+                        out = L.embedding_bag(wt, i, o, False, mode, False, None, last, pad)
+                        res[L] = [t.detach().numpy() for t in out]
+                        if grad:
+                            (out[0] * L.tensor(np.arange(out[0].numel(), dtype=dtype).reshape(
+                                tuple(out[0].shape)))).sum().backward()  # fmt: skip
+                            res[L].append(wt.grad.numpy())
+                    where = (idx, off, idt, mode, pad)
+                    for a, b in zip(res[ng], res[torch]):
+                        assert a.shape == b.shape and a.dtype == b.dtype, where
+                        np.testing.assert_allclose(a, b, rtol=1e-6, err_msg=str(where))
+
+
+def test_embedding_bag_per_sample_weights_and_errors():
+    rng = np.random.default_rng(1)
+    w, psw = rng.normal(size=(5, 3)), rng.normal(size=4)
+    res = {}
+    for L in (ng, torch):
+        wt, pt = L.tensor(w, requires_grad=True), L.tensor(psw, requires_grad=True)
+        out = L.embedding_bag(wt, L.tensor([0, 4, 4, 2]), L.tensor([0, 3]), False, 0, False, pt)
+        out[0].pow(2).sum().backward()
+        res[L] = [t.detach().numpy() for t in out] + [wt.grad.numpy(), pt.grad.numpy()]
+    for a, b in zip(res[ng], res[torch]):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+    w, i = ng.ones(4, 2), ng.tensor([0, 1])
+    with pytest.raises(RuntimeError, match="`mode` must be sum, mean, or max"):
+        ng.embedding_bag(w, i, ng.tensor([0]), False, 3)
+    with pytest.raises(RuntimeError, match="`mode`"):
+        ng.embedding_bag(w, i, ng.tensor([0]), False, "sum")
+    for lib in (ng, torch):
+        with pytest.raises(TypeError, match="offsets"):
+            lib.embedding_bag(lib.ones(4, 2), lib.tensor([[0, 1]]), None)
+    with pytest.raises(RuntimeError, match="padding_idx"):
+        ng.embedding_bag(w, i, ng.tensor([0]), False, 0, False, None, False, 4)
+    with pytest.raises(NotImplementedError, match="per_sample_weights"):
+        ng.embedding_bag(w, i, ng.tensor([0]), False, 2, False, ng.ones(2))

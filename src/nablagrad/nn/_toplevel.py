@@ -23,13 +23,14 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from .. import _validate
+from .. import _validate, backend
+from ..autograd.grad_mode import is_grad_enabled
 from ..backend import get_array_module
 from ..ops.elementwise import relu, tanh
 from ..tensor import Tensor
 from . import functional as F
 from ._activations import inplace_apply
-from .embedding_bag import _renorm_
+from .embedding_bag import _bags, _renorm_
 from .rnn import _FlatWeightsRNN, _gru_step, _lstm_step
 from .utils.rnn import PackedSequence
 
@@ -1191,6 +1192,107 @@ def gru(*args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]:
     return _rnn_full("gru", "GRU", args, kwargs)  # type: ignore[return-value]
 
 
+# -- embedding_bag (ATen's 4-tuple form) -------------------------------------------------------
+
+_BAG_MODES = {0: "sum", 1: "mean", 2: "max"}
+
+
+def embedding_bag(
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scale_grad_by_freq: bool = False,
+    mode: int = 0,
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """torch's top-level ``embedding_bag``: weight first, ``mode`` an int (0 sum, 1 mean,
+    2 max), ``offsets`` required, and ATen's four results ``(output, offset2bag, bag_size,
+    max_indices)``.
+
+    ``output`` is ``F.embedding_bag``'s (sum, mean or max of ``weight``'s rows over each bag).
+    The other three are what torch's CPU kernel returns, in the dtype of ``indices``:
+    ``offset2bag`` the bag of each index (empty in sum mode on float32 weights without
+    ``padding_idx``, torch's fast kernel),
+    ``bag_size`` the number of non-padding indices per bag (zeros in sum mode),
+    ``max_indices`` the row of ``weight`` that gave each maximum (max mode; ``bag_size`` in
+    mean mode, zeros in sum mode).  ``padding_idx`` is None (no padding) or a row, negative
+    counting from the end as torch's (-1 is the last row, not "none").
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = torch.tensor([[0.0, 5.0], [1.0, 1.0], [2.0, 0.0]])
+        >>> out, offset2bag, bag_size, arg = torch.embedding_bag(
+        ...     w, torch.tensor([0, 1, 2]), torch.tensor([0, 1]), False, 2)
+        >>> out
+        tensor([[0., 5.],
+                [2., 1.]])
+        >>> offset2bag, bag_size, arg
+        (tensor([0, 1, 1]), tensor([1, 2]), tensor([[0, 0],
+                [2, 1]]))
+    """
+    if isinstance(mode, bool) or mode not in _BAG_MODES:
+        raise RuntimeError(
+            f"`mode` must be sum, mean, or max: 0, 1 or 2 at top level, got {mode!r}"
+        )
+    if not isinstance(offsets, Tensor):
+        raise TypeError(
+            "embedding_bag(): argument 'offsets' (position 3) must be Tensor, not "
+            f"{type(offsets).__name__} (the top-level form takes 1-D indices with offsets)"
+        )
+    if not isinstance(weight, Tensor) or weight.ndim != 2:
+        raise ValueError("embedding_bag(): weight has to be a 2-D Tensor")
+    num = weight.shape[0]
+    if padding_idx is not None:
+        if isinstance(padding_idx, bool) or not -num <= int(padding_idx) < num:
+            raise RuntimeError(
+                f"embedding_bag(): padding_idx must be within [-{num}, {num}), got {padding_idx}"
+            )
+        padding_idx = int(padding_idx) % num
+    name = _BAG_MODES[mode]
+    output = F.embedding_bag(
+        indices,
+        weight,
+        offsets,
+        scale_grad_by_freq=scale_grad_by_freq,
+        mode=name,
+        sparse=sparse,
+        per_sample_weights=per_sample_weights,
+        include_last_offset=include_last_offset,
+        padding_idx=padding_idx,
+    )
+    idx, bag, valid, n_bags = _bags(indices, offsets, include_last_offset)
+    xp = get_array_module(idx)
+    dt = idx.dtype
+    keep = xp.ones(idx.shape, dtype=bool) if padding_idx is None else idx != padding_idx
+    if name == "sum":
+        # torch's fast float32 sum kernel leaves offset2bag empty; its general kernel fills it
+        fast = padding_idx is None and weight.dtype == backend.float32
+        o2b = xp.zeros((0,), dtype=dt) if fast else bag
+        # torch's forward-only sum kernel sizes these per offset, its autograd one per bag
+        grad = weight.requires_grad and is_grad_enabled()
+        size = xp.zeros((n_bags if grad else offsets.shape[0],), dtype=dt)
+        return output, *(Tensor._wrap(a.astype(dt)) for a in (o2b, size, size))  # type: ignore[return-value]
+    size = xp.bincount(bag[keep], minlength=n_bags)[:n_bags]
+    if name == "mean":
+        arg = size
+    else:  # the first row (in bag order) holding each bag's maximum; 0 for an empty bag
+        pos = xp.nonzero(keep & valid)[0]
+        rows = weight._data[idx[pos]]
+        dim, k = weight.shape[1], pos.shape[0]
+        arg = xp.zeros((n_bags, dim), dtype=xp.int64)
+        if k:
+            mx = xp.full((n_bags, dim), -xp.inf, dtype=rows.dtype)
+            xp.maximum.at(mx, bag[pos], rows)
+            cand = xp.where(rows == mx[bag[pos]], xp.arange(k)[:, None], k)
+            first = xp.full((n_bags, dim), k, dtype=xp.int64)
+            xp.minimum.at(first, bag[pos], cand)
+            arg = xp.where(first < k, idx[pos][xp.minimum(first, k - 1)], 0)
+    return output, *(Tensor._wrap(a.astype(dt)) for a in (bag, size, arg))  # type: ignore[return-value]
+
+
 __all__ = [
     "convolution",
     "conv_tbc",
@@ -1242,6 +1344,7 @@ __all__ = [
     "rnn_relu",
     "lstm",
     "gru",
+    "embedding_bag",
     "conv1d",
     "conv2d",
     "conv3d",
