@@ -1038,3 +1038,63 @@ def test_embedding_bag_per_sample_weights_and_errors():
         ng.embedding_bag(w, i, ng.tensor([0]), False, 0, False, None, False, 4)
     with pytest.raises(NotImplementedError, match="per_sample_weights"):
         ng.embedding_bag(w, i, ng.tensor([0]), False, 2, False, ng.ones(2))
+
+
+# -- segment_reduce -----------------------------------------------------------------------------
+
+_SEGMENTS = [
+    ((7, 3), {"lengths": I(2, 0, 4, 1)}),
+    ((7, 3), {"offsets": I(1, 3, 3, 6)}),
+    ((3, 7), {"lengths": np.array([[3, 4], [0, 7], [7, 0]]), "axis": 1}),
+    ((7, 3), {"lengths": I(2, 3), "unsafe": True}),
+    ((2, 5, 3), {"offsets": np.array([[0, 2, 5], [1, 1, 4]]), "axis": -2}),
+    ((9,), {"lengths": I(2, 3, 2, 2), "ties": [1.0, 0.0, 0.0, 2.0, 3.0, 1.0, 1.0, 2.0, 2.0]}),
+]
+
+
+@covers("segment_reduce")
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min", "prod", "amax", "amin"])
+@pytest.mark.parametrize("initial", [None, 0.5])
+def test_segment_reduce_matches_torch(reduce, initial):
+    rng = np.random.default_rng(0)
+    for shape, kw in _SEGMENTS:
+        kw = dict(kw)
+        data = np.array(kw.pop("ties")) if "ties" in kw else rng.normal(size=shape)
+        res, weight = {}, None
+        for L in (ng, torch):
+            d = L.tensor(data, requires_grad=True)
+            args = {k: L.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+            out = L.segment_reduce(d, reduce, initial=initial, **args)
+            if weight is None:  # positive: torch 2.13 splits tied extrema only for grad > 0
+                weight = rng.uniform(0.5, 2.0, size=tuple(out.shape))
+            (out.nan_to_num(0.0, 0.0, 0.0) * L.tensor(weight)).sum().backward()
+            res[L] = out.detach().numpy(), d.grad.numpy()
+        for a, b in zip(res[ng], res[torch]):
+            assert a.shape == b.shape and a.dtype == b.dtype, (shape, kw)
+            np.testing.assert_allclose(a, b, rtol=1e-10, err_msg=f"{shape} {kw}")
+
+
+def test_segment_reduce_errors_match_torch():
+    x = ng.ones(5, 2)
+    for lib in (ng, torch):
+        d = lib.ones(5, 2)
+        with pytest.raises(RuntimeError, match="sum to data.size"):
+            lib.segment_reduce(d, "sum", lengths=lib.tensor([2, 2]))
+        with pytest.raises(RuntimeError, match="reduce argument must be"):
+            lib.segment_reduce(d, "foo", lengths=lib.tensor([5]))
+        with pytest.raises(RuntimeError, match="Either lengths or offsets"):
+            lib.segment_reduce(d, "sum")
+        with pytest.raises(RuntimeError, match="negative"):
+            lib.segment_reduce(d, "sum", lengths=lib.tensor([2, -1, 4]))
+        with pytest.raises(RuntimeError, match="indices based reduction is not supported"):
+            lib.segment_reduce(d, "sum", indices=lib.tensor([0, 0, 1, 1, 1]))
+        with pytest.raises(RuntimeError, match="Expected axis to be the last dimension"):
+            lib.segment_reduce(d, "sum", lengths=lib.tensor([5]), axis=1)
+        with pytest.raises(NotImplementedError):
+            lib.segment_reduce(lib.tensor([1, 2]), "sum", lengths=lib.tensor([2]))
+    with pytest.raises(RuntimeError, match="integer"):
+        ng.segment_reduce(x, "sum", lengths=ng.tensor([5.0]))
+    with pytest.raises(RuntimeError, match="non-decreasing"):
+        ng.segment_reduce(x, "sum", offsets=ng.tensor([0, 3, 1]))
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        ng.segment_reduce(x, "sum", lengths=ng.tensor([5]), axis=2)
