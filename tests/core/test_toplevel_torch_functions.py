@@ -1098,3 +1098,84 @@ def test_segment_reduce_errors_match_torch():
         ng.segment_reduce(x, "sum", offsets=ng.tensor([0, 3, 1]))
     with pytest.raises(IndexError, match="Dimension out of range"):
         ng.segment_reduce(x, "sum", lengths=ng.tensor([5]), axis=2)
+
+
+# -- run-time predicates, legacy default type, DLPack -------------------------------------------
+
+
+@covers("is_distributed")
+def test_is_storage_distributed_vulkan_init_threads_follow_torch():
+    for lib in (ng, torch):
+        assert lib.is_storage(lib.ones(2)) is False
+        assert lib.is_storage([1.0]) is False
+        assert lib.is_distributed(lib.ones(2)) is False
+        assert lib.is_vulkan_available() is False
+        with pytest.raises(TypeError, match="Tensor"):
+            lib.is_distributed(3)
+    import threading
+
+    before = ng.get_num_threads()
+    seen = []
+    try:
+        ng.set_num_threads(1)
+        worker = threading.Thread(
+            target=lambda: seen.append((ng.init_num_threads(), ng.get_num_threads()))
+        )
+        worker.start()
+        worker.join()
+    finally:
+        ng.set_num_threads(before)
+    assert seen == [(None, 1)]
+
+
+def test_set_default_tensor_type_warns_and_sets_dtype():
+    try:
+        for t in (ng.DoubleTensor, "torch.DoubleTensor", ng.FloatTensor, "torch.HalfTensor"):
+            with pytest.warns(UserWarning, match="deprecated as of PyTorch 2.1"):
+                ng.set_default_tensor_type(t)
+            name = t if isinstance(t, str) else "torch." + t.__name__
+            expect = {"torch.DoubleTensor": "float64", "torch.FloatTensor": "float32"}
+            want = expect.get(name, "float16")
+            assert str(ng.get_default_dtype()) == f"nablagrad.{want}"
+            assert ng.tensor([1.5]).dtype == getattr(ng, want)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ng.set_default_tensor_type(ng.FloatTensor)
+            for lib in (ng, torch):
+                for bad in ("torch.IntTensor", lib.LongTensor, 3, "torch.cuda.FloatTensor"):
+                    with pytest.raises(TypeError):
+                        lib.set_default_tensor_type(bad)
+                assert lib.get_default_dtype() == lib.float32
+            with pytest.raises(TypeError, match="CUDA"):
+                ng.set_default_tensor_type("torch.cuda.DoubleTensor")
+    finally:
+        ng.set_default_dtype(ng.float32)
+
+
+@covers("from_dlpack", "to_dlpack")
+def test_dlpack_round_trip_with_torch_shares_memory():
+    x = ng.arange(6.0).reshape(2, 3)
+    t = torch.from_dlpack(x)  # torch reads nablagrad's __dlpack__ / __dlpack_device__
+    t[0, 0] = 7.0
+    assert x[0, 0].item() == 7.0 and t.dtype == torch.float32
+    assert x.__dlpack_device__() == (1, 0) == tuple(int(v) for v in t.__dlpack_device__())
+    src = torch.arange(6, dtype=torch.int32).reshape(3, 2).t()  # strided, int32
+    y = ng.from_dlpack(src)
+    src[1, 2] = 40
+    assert y.dtype == ng.int32 and y.tolist() == src.tolist() and y[1, 2].item() == 40
+    for lib_in, lib_out in ((ng, torch), (torch, ng), (ng, ng)):
+        cap = lib_in.to_dlpack(lib_in.tensor([1.0, 2.0]))
+        assert lib_out.from_dlpack(cap).tolist() == [1.0, 2.0]
+    b = ng.from_dlpack(np.array([True, False]))
+    c = ng.from_dlpack(b)
+    c[0] = False
+    assert b.dtype == c.dtype == ng.bool and b.tolist() == [False, False]
+    with pytest.raises(BufferError, match="require gradient"):
+        torch.from_dlpack(ng.ones(2, requires_grad=True))
+    with pytest.raises(TypeError, match="__dlpack__"):
+        ng.from_dlpack(3)
+    with pytest.raises(RuntimeError, match="bfloat16"):
+        ng.from_dlpack(torch.ones(2, dtype=torch.bfloat16))
+    with pytest.raises(RuntimeError, match="cuda"):
+        ng.from_dlpack(np.ones(2), device="cuda")
+    assert ng.from_dlpack(np.ones(2), copy=True).tolist() == [1.0, 1.0]

@@ -67,7 +67,8 @@ conv_transpose3d convolution cosine_embedding_loss cosine_similarity ctc_loss de
 diagonal_copy dropout embedding embedding_bag embedding_renorm_ empty_strided expand_copy
 feature_alpha_dropout
 feature_dropout fill frobenius_norm greater_equal grid_sampler group_norm gru_cell hardshrink
-hinge_embedding_loss instance_norm is_nonzero is_same_size is_signed kl_div layer_norm less_equal
+hinge_embedding_loss instance_norm is_distributed is_nonzero is_same_size is_signed kl_div
+layer_norm less_equal
 gru lstm lstm_cell margin_ranking_loss max_pool1d max_pool1d_with_indices max_pool2d max_pool3d
 narrow_copy native_channel_shuffle nonzero_static norm_except_dim not_equal nuclear_norm
 pairwise_distance pdist

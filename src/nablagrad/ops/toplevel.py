@@ -742,6 +742,19 @@ def matrix_rank(
     )
 
 
+def is_distributed(input: Tensor) -> bool:  # noqa: A002
+    """False: a nablagrad tensor is never a distributed (sharded) one, as torch's for every
+    ordinary tensor.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.is_distributed(torch.ones(2))
+        False
+    """
+    _tensor_arg("is_distributed", input)
+    return False
+
+
 # -- segment_reduce -----------------------------------------------------------------------------
 
 _SEGMENT_REDUCE = {"sum": "sum", "prod": "prod", "mean": "mean", "max": "amax", "amax": "amax"}
@@ -874,6 +887,7 @@ def segment_reduce(
 
 
 __all__ = [
+    "is_distributed",
     "segment_reduce",
     "is_nonzero",
     "is_same_size",
