@@ -545,6 +545,8 @@ from .runtime import (
     set_num_interop_threads,
     set_warn_always,
 )
+from .runtime import init_num_threads, is_storage, is_vulkan_available, set_default_tensor_type
+from .utils.dlpack import from_dlpack, to_dlpack
 from .creation import empty_strided
 from .creation import torch_range as range  # noqa: A001 - torch.range (deprecated)
 from .ops.mathfns import angle

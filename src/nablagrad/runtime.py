@@ -221,3 +221,108 @@ def set_num_interop_threads(num: int) -> None:
             "set_num_interop_threads called"
         )
     _switches["interop_threads"] = num
+
+
+def is_vulkan_available() -> bool:
+    """False: nablagrad has no Vulkan backend.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.is_vulkan_available()
+        False
+    """
+    return False
+
+
+def init_num_threads() -> None:
+    """torch propagates ``set_num_threads`` to a newly started thread with this call.
+    nablagrad's thread count (``get_num_threads``) and BLAS's are process-wide, so every
+    thread already sees the value set: there is nothing to propagate.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.init_num_threads() is None
+        True
+    """
+    return None
+
+
+def is_storage(obj: Any) -> bool:
+    """True when ``obj`` is a storage object (``torch.UntypedStorage`` / ``TypedStorage``
+    in torch); a tensor is not one.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.is_storage(torch.ones(2))
+        False
+    """
+    import nablagrad
+
+    classes = tuple(
+        c
+        for c in (getattr(nablagrad, n, None) for n in ("UntypedStorage", "TypedStorage"))
+        if isinstance(c, type)
+    )
+    return bool(classes) and isinstance(obj, classes)
+
+
+_LEGACY_FLOAT_TYPES = {
+    "FloatTensor": "float32",
+    "DoubleTensor": "float64",
+    "HalfTensor": "float16",
+    "BFloat16Tensor": "bfloat16",
+}
+
+
+def set_default_tensor_type(t: Any, /) -> None:
+    """Deprecated (torch 2.1): sets the default floating dtype from a legacy tensor type,
+    ``torch.DoubleTensor`` or the string ``'torch.DoubleTensor'`` (FloatTensor, DoubleTensor,
+    HalfTensor); use ``set_default_dtype`` instead.  Warns as torch; non-float types raise
+    TypeError; ``torch.cuda.*Tensor`` raises TypeError as torch built without CUDA does
+    (nablagrad keeps the default device apart: ``set_default_device``).
+
+    Example:
+        >>> import warnings
+        >>> import nablagrad as torch
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     torch.set_default_tensor_type(torch.DoubleTensor)
+        >>> torch.tensor([1.5]).dtype
+        nablagrad.float64
+        >>> torch.set_default_dtype(torch.float32)
+    """
+    import warnings
+
+    from . import backend
+
+    warnings.warn(
+        "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+        "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if isinstance(t, str):
+        name = t
+        if name.startswith("torch.cuda."):
+            raise TypeError(
+                f"type {name} not available. Torch not compiled with CUDA enabled. "
+                "(nablagrad: call set_default_dtype() and set_default_device('cuda'))"
+            )
+        if not name.startswith("torch.") or name.count(".") != 1:
+            raise TypeError(
+                f"set_default_tensor_type(): unknown type {name!r}: expected a name like "
+                "'torch.DoubleTensor'"
+            )
+        name = name[len("torch.") :]
+    elif isinstance(t, type) and getattr(t, "__name__", "").endswith("Tensor"):
+        name = t.__name__
+    else:
+        raise TypeError(
+            "invalid type object: only floating-point types are supported as the default type"
+        )
+    if name not in _LEGACY_FLOAT_TYPES:
+        raise TypeError("only floating-point types are supported as the default type")
+    dt = _LEGACY_FLOAT_TYPES[name]
+    if not hasattr(backend, dt):
+        raise TypeError(f"set_default_tensor_type(): nablagrad has no {dt} dtype")
+    backend.set_default_dtype(getattr(backend, dt))

@@ -640,6 +640,34 @@ class Tensor:
         arr = self.numpy(force=False) if not self._requires_grad else self.detach().numpy()
         return arr if dtype is None else arr.astype(dtype)
 
+    def __dlpack__(
+        self,
+        *,
+        stream: Any = None,
+        max_version: tuple[int, int] | None = None,
+        dl_device: Any = None,
+        copy: bool | None = None,
+    ) -> Any:
+        """A DLPack capsule of the values (shared memory), from the backing NumPy or CuPy
+        array's own ``__dlpack__``; the arguments are the DLPack protocol's.  As torch, a
+        tensor that requires grad is refused (BufferError): export ``tensor.detach()``."""
+        if self._requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        if type(self._data) is COOArray:
+            raise BufferError("can't export a sparse tensor through DLPack: call .to_dense()")
+        kwargs: dict = {"stream": stream}
+        for name, value in (("max_version", max_version), ("dl_device", dl_device)):
+            if value is not None:
+                kwargs[name] = value
+        if copy is not None:
+            kwargs["copy"] = copy
+        return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """(DLPack device type, index): (1, 0) on the CPU, (2, n) on CUDA device n."""
+        kind, index = self._data.__dlpack_device__()
+        return int(kind), int(index)
+
     def pin_memory(self, device: Any = None) -> Tensor:
         """torch's page-locked copy for faster host-to-GPU transfers.  Accepted for
         compatibility: nablagrad copies to the GPU through CuPy's own staging, so this returns

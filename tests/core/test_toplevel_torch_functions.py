@@ -781,3 +781,401 @@ def test_deterministic_debug_mode_follows_torch():
     finally:
         ng.set_deterministic_debug_mode(0)
         torch.set_deterministic_debug_mode(0)
+
+
+# -- full recurrent networks: torch.rnn_tanh / rnn_relu / lstm / gru ---------------------------
+
+_GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
+
+
+def _rnn_weights(rng, name, in_size, hid, layers, dirs, bias, proj=0) -> list:
+    g, out = _GATES[name] * hid, proj or hid
+    ws = []
+    for layer in range(layers):
+        for _ in range(dirs):
+            ws += [rng.uniform(-0.6, 0.6, (g, in_size if layer == 0 else out * dirs))]
+            ws += [rng.uniform(-0.6, 0.6, (g, out))]
+            if bias:
+                ws += [rng.uniform(-0.6, 0.6, (g,)), rng.uniform(-0.6, 0.6, (g,))]
+            if proj:
+                ws += [rng.uniform(-0.6, 0.6, (proj, hid))]
+    return ws
+
+
+def _rnn_compare(name, x, hx, ws, call, atol=1e-10):
+    """Run ``call(L, x, hx, ws)`` in float64 with both libraries; compare every output and the
+    gradients of x, each state tensor and each weight for a random weighting of the outputs."""
+    res = {}
+    for L in (ng, torch):
+        xt = L.tensor(x, requires_grad=True)
+        ht = [L.tensor(h, requires_grad=True) for h in hx]
+        wt = [L.tensor(w, requires_grad=True) for w in ws]
+        outs = call(L, xt, ht, wt)
+        rng = np.random.default_rng(5)
+        loss = sum((o * L.tensor(rng.normal(size=tuple(o.shape)))).sum() for o in outs)
+        loss.backward()
+        res[L] = [o.detach().numpy() for o in outs], [t.grad.numpy() for t in [xt, *ht, *wt]]
+    for a, b in zip(res[ng][0], res[torch][0]):
+        np.testing.assert_allclose(a, b, atol=atol, err_msg=f"{name} output")
+    assert len(res[ng][0]) == len(res[torch][0])
+    for i, (a, b) in enumerate(zip(res[ng][1], res[torch][1])):
+        np.testing.assert_allclose(a, b, atol=atol, err_msg=f"{name} gradient {i}")
+
+
+@covers("rnn_tanh", "rnn_relu", "lstm", "gru")
+@pytest.mark.parametrize("name", sorted(_GATES))
+@pytest.mark.parametrize(
+    "layers,bidir,batch_first,bias",
+    [
+        (1, False, False, True),
+        (2, True, False, True),
+        (2, False, True, False),
+        (1, True, True, True),
+    ],
+)
+def test_full_rnn_functions_match_torch(name, layers, bidir, batch_first, bias):
+    rng = np.random.default_rng(layers * 7 + bidir * 3 + batch_first)
+    dirs, hid, in_size, seq, batch = 1 + bidir, 3, 2, 4, 2
+    x = rng.normal(size=(batch, seq, in_size) if batch_first else (seq, batch, in_size))
+    hx = [rng.normal(size=(layers * dirs, batch, hid)) for _ in range(2 if name == "lstm" else 1)]
+    ws = _rnn_weights(rng, name, in_size, hid, layers, dirs, bias)
+
+    def call(L, x, hx, ws):
+        state = hx if name == "lstm" else hx[0]
+        out = getattr(L, name)(x, state, ws, bias, layers, 0.0, False, bidir, batch_first)
+        return list(out)
+
+    _rnn_compare(name, x, hx, ws, call)
+
+    def by_keyword(L, x, hx, ws):  # the keyword form, and train=True without dropout
+        state = tuple(hx) if name == "lstm" else hx[0]
+        out = getattr(L, name)(
+            input=x, hx=state, params=ws, has_biases=bias, num_layers=layers, dropout=0.0,
+            train=True, bidirectional=bidir, batch_first=batch_first,
+        )  # fmt: skip
+        return list(out)
+
+    _rnn_compare(name, x, hx, ws, by_keyword)
+
+
+@pytest.mark.parametrize("name", sorted(_GATES))
+@pytest.mark.parametrize("layers,bidir", [(1, False), (2, True)])
+def test_full_rnn_functions_packed_overload_match_torch(name, layers, bidir):
+    rng = np.random.default_rng(11 + layers)
+    dirs, hid, in_size = 1 + bidir, 3, 2
+    sizes = [3, 3, 2, 1]
+    x = rng.normal(size=(sum(sizes), in_size))
+    hx = [rng.normal(size=(layers * dirs, 3, hid)) for _ in range(2 if name == "lstm" else 1)]
+    ws = _rnn_weights(rng, name, in_size, hid, layers, dirs, True)
+
+    def call(L, x, hx, ws):
+        state = hx if name == "lstm" else hx[0]
+        b = L.tensor(sizes)
+        return list(getattr(L, name)(x, b, state, ws, True, layers, 0.0, False, bidir))
+
+    _rnn_compare(name, x, hx, ws, call)
+
+    def by_keyword(L, x, hx, ws):
+        state = hx if name == "lstm" else hx[0]
+        out = getattr(L, name)(
+            data=x, batch_sizes=L.tensor(sizes), hx=state, params=ws, has_biases=True,
+            num_layers=layers, dropout=0.0, train=False, bidirectional=bidir,
+        )  # fmt: skip
+        return list(out)
+
+    _rnn_compare(name, x, hx, ws, by_keyword)
+
+
+def test_full_lstm_projection_and_unbatched_match_torch():
+    T, F = True, False
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 2, 3))
+    hx = [rng.normal(size=(4, 2, 2)), rng.normal(size=(4, 2, 5))]  # h: proj_size 2, c: hidden 5
+    ws = _rnn_weights(rng, "lstm", 3, 5, 2, 2, True, proj=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch: "LSTM with projections is not supported with
+        _rnn_compare(  # oneDNN"
+            "lstm",
+            x,
+            hx,
+            ws,
+            lambda L, x, h, w: list(L.lstm(x, h, w, True, 2, 0.0, False, True, F)),
+        )
+    # 2-D input is one unbatched sequence, as nn.RNN's; states are (layers * dirs, hidden)
+    # (torch's top-level rnn_tanh/rnn_relu take it; its gru/lstm raise IndexError, ours run)
+    x2 = rng.normal(size=(5, 3))
+    h2 = [rng.normal(size=(2, 4))]
+    w2 = _rnn_weights(rng, "rnn_tanh", 3, 4, 1, 2, True)
+    _rnn_compare(
+        "rnn_tanh", x2, h2, w2, lambda L, x, h, w: list(L.rnn_tanh(x, h[0], w, T, 1, 0.0, F, T, F))
+    )
+
+
+def test_full_rnn_functions_use_module_weights_and_dropout():
+    ng.manual_seed(0)
+    net = ng.nn.LSTM(3, 4, num_layers=2, dropout=0.5, bidirectional=True)
+    x = ng.randn(5, 2, 3)
+    h0 = (ng.randn(4, 2, 4), ng.randn(4, 2, 4))
+    net.eval()
+    out, (h, c) = net(x, h0)
+    top = ng.lstm(x, h0, net._flat_weights, True, 2, 0.5, False, True, False)
+    for a, b in zip((out, h, c), top):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-6)
+    # train=True drops between layers: outputs differ from eval's, and p=1 zeroes layer 2's input
+    ng.manual_seed(1)
+    trained = ng.lstm(x, h0, net._flat_weights, True, 2, 0.5, True, True, False)[0]
+    assert not np.allclose(trained.detach().numpy(), out.detach().numpy())
+    w = net._flat_weights
+    zero_in = ng.lstm(x, h0, w, True, 2, 1.0, True, True, False)[0]
+    ref = ng.lstm(
+        ng.zeros(5, 2, 8), [h0[0][2:], h0[1][2:]], w[8:], True, 1, 0.0, False, True, False
+    )[0]
+    np.testing.assert_allclose(zero_in.detach().numpy(), ref.detach().numpy(), atol=1e-6)
+
+
+def test_full_rnn_functions_errors():
+    x, h = ng.zeros(5, 3, 4), ng.zeros(1, 3, 6)
+    ps = [ng.zeros(6, 4), ng.zeros(6, 6), ng.zeros(6), ng.zeros(6)]
+    with pytest.raises(RuntimeError, match="incorrect number of RNN parameters"):
+        ng.rnn_tanh(x, h, ps[:3], True, 1, 0.0, False, False, False)
+    with pytest.raises(TypeError, match="hx"):
+        ng.rnn_tanh(x, None, ps, True, 1, 0.0, False, False, False)
+    with pytest.raises(RuntimeError, match="two hidden states"):
+        ng.lstm(x, [h], [ng.zeros(24, 4), ng.zeros(24, 6)], False, 1, 0.0, False, False, False)
+    with pytest.raises(RuntimeError, match=r"4 features .* w_ih of layer 0 .*\(6, 5\)"):
+        ng.rnn_tanh(x, h, [ng.zeros(6, 5), *ps[1:]], True, 1, 0.0, False, False, False)
+    with pytest.raises(RuntimeError, match="b_hh of layer 1 .reverse. has shape"):
+        l1 = [ng.zeros(6, 12), ng.zeros(6, 6), ng.zeros(6)]
+        ws = ps * 2 + l1 + [ng.zeros(6)] + l1 + [ng.zeros(5)]
+        ng.rnn_tanh(x, ng.zeros(4, 3, 6), ws, True, 2, 0.0, False, True, False)
+    with pytest.raises(RuntimeError, match="w_hh of layer 0 has shape"):
+        ng.rnn_relu(x, h, [ps[0], ng.zeros(6, 5), *ps[2:]], True, 1, 0.0, False, False, False)
+    with pytest.raises(RuntimeError, match=r"hx has shape \(1, 2, 6\), expected \(1, 3, 6\)"):
+        ng.gru(
+            x,
+            ng.zeros(1, 2, 6),
+            [ng.zeros(18, 4), ng.zeros(18, 6)],
+            False,
+            1,
+            0,
+            False,
+            False,
+            False,
+        )
+    with pytest.raises(RuntimeError, match="dropout probability"):
+        ng.rnn_tanh(x, h, ps, True, 1, 1.5, True, False, False)
+    with pytest.raises(RuntimeError, match="num_layers"):
+        ng.rnn_tanh(x, h, ps, True, 0, 0.0, False, False, False)
+    with pytest.raises(RuntimeError, match="non-increasing"):
+        ng.rnn_tanh(ng.zeros(6, 4), ng.tensor([2, 3, 1]), h, ps, True, 1, 0.0, False, False)
+    with pytest.raises(RuntimeError, match="sum"):
+        ng.rnn_tanh(ng.zeros(6, 4), ng.tensor([3, 2]), h, ps, True, 1, 0.0, False, False)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        ng.rnn_tanh(x, h, ps, True, 1, 0.0, False, False, batch_firs=False)
+    with pytest.raises(TypeError, match="missing"):
+        ng.gru(x, h, ps, True, 1)
+    for lib in (ng, torch):  # torch refuses a None state too
+        with pytest.raises(TypeError):
+            lib.rnn_tanh(
+                lib.zeros(5, 3, 4), None, [lib.zeros(6, 4)] * 2, False, 1, 0.0, False, False, False
+            )
+
+
+# -- embedding_bag: ATen's 4-tuple -------------------------------------------------------------
+
+
+@covers("embedding_bag")
+@pytest.mark.parametrize("grad", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_embedding_bag_four_results_match_torch(dtype, grad):
+    w = np.random.default_rng(0).normal(size=(6, 2)).astype(dtype)
+    bags = [
+        ([1, 2, 4, 5, 4, 3], [0, 2, 2], False),
+        ([1, 2, 4, 5, 4, 3], [0, 2, 2, 6], True),
+        ([0, 0, 1], [0, 0, 0, 3], False),
+        ([], [0, 0], False),
+    ]
+    for idx, off, last in bags:
+        for idt in (np.int64, np.int32):
+            for mode in (0, 1, 2):
+                for pad in (None, 3, -1):
+                    res = {}
+                    for L in (ng, torch):
+                        wt = L.tensor(w, requires_grad=grad)
+                        i, o = L.tensor(np.array(idx, idt)), L.tensor(np.array(off, idt))
+                        out = L.embedding_bag(wt, i, o, False, mode, False, None, last, pad)
+                        res[L] = [t.detach().numpy() for t in out]
+                        if grad:
+                            (out[0] * L.tensor(np.arange(out[0].numel(), dtype=dtype).reshape(
+                                tuple(out[0].shape)))).sum().backward()  # fmt: skip
+                            res[L].append(wt.grad.numpy())
+                    where = (idx, off, idt, mode, pad)
+                    for a, b in zip(res[ng], res[torch]):
+                        assert a.shape == b.shape and a.dtype == b.dtype, where
+                        np.testing.assert_allclose(a, b, rtol=1e-6, err_msg=str(where))
+
+
+def test_embedding_bag_per_sample_weights_and_errors():
+    rng = np.random.default_rng(1)
+    w, psw = rng.normal(size=(5, 3)), rng.normal(size=4)
+    res = {}
+    for L in (ng, torch):
+        wt, pt = L.tensor(w, requires_grad=True), L.tensor(psw, requires_grad=True)
+        out = L.embedding_bag(wt, L.tensor([0, 4, 4, 2]), L.tensor([0, 3]), False, 0, False, pt)
+        out[0].pow(2).sum().backward()
+        res[L] = [t.detach().numpy() for t in out] + [wt.grad.numpy(), pt.grad.numpy()]
+    for a, b in zip(res[ng], res[torch]):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+    w, i = ng.ones(4, 2), ng.tensor([0, 1])
+    with pytest.raises(RuntimeError, match="`mode` must be sum, mean, or max"):
+        ng.embedding_bag(w, i, ng.tensor([0]), False, 3)
+    with pytest.raises(RuntimeError, match="`mode`"):
+        ng.embedding_bag(w, i, ng.tensor([0]), False, "sum")
+    for lib in (ng, torch):
+        with pytest.raises(TypeError, match="offsets"):
+            lib.embedding_bag(lib.ones(4, 2), lib.tensor([[0, 1]]), None)
+    with pytest.raises(RuntimeError, match="padding_idx"):
+        ng.embedding_bag(w, i, ng.tensor([0]), False, 0, False, None, False, 4)
+    with pytest.raises(NotImplementedError, match="per_sample_weights"):
+        ng.embedding_bag(w, i, ng.tensor([0]), False, 2, False, ng.ones(2))
+
+
+# -- segment_reduce -----------------------------------------------------------------------------
+
+_SEGMENTS = [
+    ((7, 3), {"lengths": I(2, 0, 4, 1)}),
+    ((7, 3), {"offsets": I(1, 3, 3, 6)}),
+    ((3, 7), {"lengths": np.array([[3, 4], [0, 7], [7, 0]]), "axis": 1}),
+    ((7, 3), {"lengths": I(2, 3), "unsafe": True}),
+    ((2, 5, 3), {"offsets": np.array([[0, 2, 5], [1, 1, 4]]), "axis": -2}),
+    ((9,), {"lengths": I(2, 3, 2, 2), "ties": [1.0, 0.0, 0.0, 2.0, 3.0, 1.0, 1.0, 2.0, 2.0]}),
+]
+
+
+@covers("segment_reduce")
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min", "prod", "amax", "amin"])
+@pytest.mark.parametrize("initial", [None, 0.5])
+def test_segment_reduce_matches_torch(reduce, initial):
+    rng = np.random.default_rng(0)
+    for shape, kw in _SEGMENTS:
+        kw = dict(kw)
+        data = np.array(kw.pop("ties")) if "ties" in kw else rng.normal(size=shape)
+        res, weight = {}, None
+        for L in (ng, torch):
+            d = L.tensor(data, requires_grad=True)
+            args = {k: L.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+            out = L.segment_reduce(d, reduce, initial=initial, **args)
+            if weight is None:  # positive: torch 2.13 splits tied extrema only for grad > 0
+                weight = rng.uniform(0.5, 2.0, size=tuple(out.shape))
+            (out.nan_to_num(0.0, 0.0, 0.0) * L.tensor(weight)).sum().backward()
+            res[L] = out.detach().numpy(), d.grad.numpy()
+        for a, b in zip(res[ng], res[torch]):
+            assert a.shape == b.shape and a.dtype == b.dtype, (shape, kw)
+            np.testing.assert_allclose(a, b, rtol=1e-10, err_msg=f"{shape} {kw}")
+
+
+def test_segment_reduce_errors_match_torch():
+    x = ng.ones(5, 2)
+    for lib in (ng, torch):
+        d = lib.ones(5, 2)
+        with pytest.raises(RuntimeError, match="sum to data.size"):
+            lib.segment_reduce(d, "sum", lengths=lib.tensor([2, 2]))
+        with pytest.raises(RuntimeError, match="reduce argument must be"):
+            lib.segment_reduce(d, "foo", lengths=lib.tensor([5]))
+        with pytest.raises(RuntimeError, match="Either lengths or offsets"):
+            lib.segment_reduce(d, "sum")
+        with pytest.raises(RuntimeError, match="negative"):
+            lib.segment_reduce(d, "sum", lengths=lib.tensor([2, -1, 4]))
+        with pytest.raises(RuntimeError, match="indices based reduction is not supported"):
+            lib.segment_reduce(d, "sum", indices=lib.tensor([0, 0, 1, 1, 1]))
+        with pytest.raises(RuntimeError, match="Expected axis to be the last dimension"):
+            lib.segment_reduce(d, "sum", lengths=lib.tensor([5]), axis=1)
+        with pytest.raises(NotImplementedError):
+            lib.segment_reduce(lib.tensor([1, 2]), "sum", lengths=lib.tensor([2]))
+    with pytest.raises(RuntimeError, match="integer"):
+        ng.segment_reduce(x, "sum", lengths=ng.tensor([5.0]))
+    with pytest.raises(RuntimeError, match="non-decreasing"):
+        ng.segment_reduce(x, "sum", offsets=ng.tensor([0, 3, 1]))
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        ng.segment_reduce(x, "sum", lengths=ng.tensor([5]), axis=2)
+
+
+# -- run-time predicates, legacy default type, DLPack -------------------------------------------
+
+
+@covers("is_distributed")
+def test_is_storage_distributed_vulkan_init_threads_follow_torch():
+    for lib in (ng, torch):
+        assert lib.is_storage(lib.ones(2)) is False
+        assert lib.is_storage([1.0]) is False
+        assert lib.is_distributed(lib.ones(2)) is False
+        assert lib.is_vulkan_available() is False
+        with pytest.raises(TypeError, match="Tensor"):
+            lib.is_distributed(3)
+    import threading
+
+    before = ng.get_num_threads()
+    seen = []
+    try:
+        ng.set_num_threads(1)
+        worker = threading.Thread(
+            target=lambda: seen.append((ng.init_num_threads(), ng.get_num_threads()))
+        )
+        worker.start()
+        worker.join()
+    finally:
+        ng.set_num_threads(before)
+    assert seen == [(None, 1)]
+
+
+def test_set_default_tensor_type_warns_and_sets_dtype():
+    try:
+        for t in (ng.DoubleTensor, "torch.DoubleTensor", ng.FloatTensor, "torch.HalfTensor"):
+            with pytest.warns(UserWarning, match="deprecated as of PyTorch 2.1"):
+                ng.set_default_tensor_type(t)
+            name = t if isinstance(t, str) else "torch." + t.__name__
+            expect = {"torch.DoubleTensor": "float64", "torch.FloatTensor": "float32"}
+            want = expect.get(name, "float16")
+            assert str(ng.get_default_dtype()) == f"nablagrad.{want}"
+            assert ng.tensor([1.5]).dtype == getattr(ng, want)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ng.set_default_tensor_type(ng.FloatTensor)
+            for lib in (ng, torch):
+                for bad in ("torch.IntTensor", lib.LongTensor, 3, "torch.cuda.FloatTensor"):
+                    with pytest.raises(TypeError):
+                        lib.set_default_tensor_type(bad)
+                assert lib.get_default_dtype() == lib.float32
+            with pytest.raises(TypeError, match="CUDA"):
+                ng.set_default_tensor_type("torch.cuda.DoubleTensor")
+    finally:
+        ng.set_default_dtype(ng.float32)
+
+
+@covers("from_dlpack", "to_dlpack")
+def test_dlpack_round_trip_with_torch_shares_memory():
+    x = ng.arange(6.0).reshape(2, 3)
+    t = torch.from_dlpack(x)  # torch reads nablagrad's __dlpack__ / __dlpack_device__
+    t[0, 0] = 7.0
+    assert x[0, 0].item() == 7.0 and t.dtype == torch.float32
+    assert x.__dlpack_device__() == (1, 0) == tuple(int(v) for v in t.__dlpack_device__())
+    src = torch.arange(6, dtype=torch.int32).reshape(3, 2).t()  # strided, int32
+    y = ng.from_dlpack(src)
+    src[1, 2] = 40
+    assert y.dtype == ng.int32 and y.tolist() == src.tolist() and y[1, 2].item() == 40
+    for lib_in, lib_out in ((ng, torch), (torch, ng), (ng, ng)):
+        cap = lib_in.to_dlpack(lib_in.tensor([1.0, 2.0]))
+        assert lib_out.from_dlpack(cap).tolist() == [1.0, 2.0]
+    b = ng.from_dlpack(np.array([True, False]))
+    c = ng.from_dlpack(b)
+    c[0] = False
+    assert b.dtype == c.dtype == ng.bool and b.tolist() == [False, False]
+    with pytest.raises(BufferError, match="require gradient"):
+        torch.from_dlpack(ng.ones(2, requires_grad=True))
+    with pytest.raises(TypeError, match="__dlpack__"):
+        ng.from_dlpack(3)
+    with pytest.raises(RuntimeError, match="bfloat16"):
+        ng.from_dlpack(torch.ones(2, dtype=torch.bfloat16))
+    with pytest.raises(RuntimeError, match="cuda"):
+        ng.from_dlpack(np.ones(2), device="cuda")
+    assert ng.from_dlpack(np.ones(2), copy=True).tolist() == [1.0, 1.0]

@@ -1554,6 +1554,12 @@ REASONS: dict[str, str] = {
             "get_deterministic_debug_mode",
             "set_anomaly_enabled",
             "is_anomaly_check_nan_enabled",
+            "is_storage",
+            "is_vulkan_available",
+            "init_num_threads",
+            "set_default_tensor_type",
+            "from_dlpack",
+            "to_dlpack",
         )
     },
     "F.gumbel_softmax": "random draws (streams differ from torch's); frequencies against "

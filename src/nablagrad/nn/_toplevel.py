@@ -23,14 +23,16 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from .. import _validate
+from .. import _validate, backend
+from ..autograd.grad_mode import is_grad_enabled
 from ..backend import get_array_module
 from ..ops.elementwise import relu, tanh
 from ..tensor import Tensor
 from . import functional as F
 from ._activations import inplace_apply
-from .embedding_bag import _renorm_
-from .rnn import _gru_step, _lstm_step
+from .embedding_bag import _bags, _renorm_
+from .rnn import _FlatWeightsRNN, _gru_step, _lstm_step
+from .utils.rnn import PackedSequence
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -948,6 +950,349 @@ def gru_cell(
     return _gru_step(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh, hs)
 
 
+# -- full recurrent networks (torch.rnn_tanh / rnn_relu / lstm / gru, both overloads) ---------
+
+_RNN_PLAIN = ("input", "hx", "params", "has_biases", "num_layers", "dropout", "train")
+_RNN_PLAIN += ("bidirectional", "batch_first")
+_RNN_PACKED = ("data", "batch_sizes", "hx", "params", "has_biases", "num_layers", "dropout")
+_RNN_PACKED += ("train", "bidirectional")
+
+
+def _rnn_bind(fn: str, lstm: bool, args: tuple, kwargs: dict) -> tuple[dict, bool]:
+    """Torch's two overloads, ``(input, hx, params, ...,  batch_first)`` and the packed
+    ``(data, batch_sizes, hx, params, ..., bidirectional)``: the arguments by name, and
+    whether the call is the packed one."""
+    if "data" in kwargs or "batch_sizes" in kwargs:
+        packed = True
+    elif lstm:  # plain: hx is a list of two tensors; packed: batch_sizes is a tensor
+        packed = len(args) >= 2 and isinstance(args[1], Tensor)
+    else:  # plain: params (a list) third; packed: hx (a tensor) third
+        packed = len(args) >= 3 and isinstance(args[2], Tensor)
+    names = _RNN_PACKED if packed else _RNN_PLAIN
+    if len(args) > len(names):
+        raise TypeError(f"{fn}() takes {len(names)} arguments, got {len(args)}")
+    bound = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if k not in names:
+            raise TypeError(
+                f"{fn}() got an unexpected keyword argument {k!r}; torch's overloads are "
+                f"{fn}({', '.join(_RNN_PLAIN)}) and {fn}({', '.join(_RNN_PACKED)})"
+            )
+        if k in bound:
+            raise TypeError(f"{fn}() got multiple values for argument {k!r}")
+        bound[k] = v
+    missing = [n for n in names if n not in bound]
+    if missing:
+        raise TypeError(f"{fn}() missing required arguments: {', '.join(missing)}")
+    return bound, packed
+
+
+def _rnn_weights_check(
+    fn: str, mode: str, params: list, has_biases: bool, layers: int, dirs: int, proj: int
+) -> None:
+    """torch's count check, then each weight's shape (named), so a mismatch is not a matmul
+    error deep inside the recurrence."""
+    per = 2 + 2 * bool(has_biases) + (1 if proj else 0)
+    if len(params) != layers * dirs * per or not params:
+        raise RuntimeError(
+            f"{fn}(): got an incorrect number of RNN parameters: {len(params)}, expected "
+            f"num_layers * directions * {per} = {layers * dirs * per} (per layer and direction "
+            "w_ih, w_hh" + (", b_ih, b_hh" if has_biases else "") + (", w_hr" if proj else "") + ")"
+        )
+    for p in params:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{fn}(): params must be tensors, got {type(p).__name__}")
+    g = params[0].shape[0] if params[0].ndim == 2 else 0
+    gates = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}[mode]
+    if g == 0 or g % gates:
+        raise RuntimeError(
+            f"{fn}(): w_ih of layer 0 has shape {tuple(params[0].shape)}: expected "
+            f"({gates} * hidden_size, input_size)"
+        )
+    hid = g // gates
+    out = proj or hid
+    for k in range(layers * dirs):
+        ws = params[k * per : (k + 1) * per]
+        in_size = params[0].shape[1] if k < dirs else out * dirs
+        want = [("w_ih", (g, in_size)), ("w_hh", (g, out))]
+        if has_biases:
+            want += [("b_ih", (g,)), ("b_hh", (g,))]
+        if proj:
+            want.append(("w_hr", (proj, hid)))
+        for (name, shape), w in zip(want, ws):
+            if tuple(w.shape) != shape:
+                raise RuntimeError(
+                    f"{fn}(): {name} of layer {k // dirs}"
+                    + (" (reverse)" if k % dirs else "")
+                    + f" has shape {tuple(w.shape)}, expected {shape}"
+                )
+
+
+def _rnn_full(fn: str, mode: str, args: tuple, kwargs: dict) -> tuple:
+    lstm = mode == "LSTM"
+    a, packed = _rnn_bind(fn, lstm, args, kwargs)
+    hx, params = a["hx"], a["params"]
+    if lstm:
+        if not isinstance(hx, (list, tuple)) or len(hx) != 2:
+            raise RuntimeError(f"{fn}(): lstm expects two hidden states: hx = [h0, c0]")
+        h0, c0 = hx
+        if not isinstance(h0, Tensor) or not isinstance(c0, Tensor):
+            raise TypeError(f"{fn}(): hx must hold two tensors (h0, c0)")
+        proj = h0.shape[-1] if h0.shape[-1] != c0.shape[-1] else 0
+    else:
+        if not isinstance(hx, Tensor):
+            raise TypeError(
+                f"{fn}(): hx must be a tensor of shape (num_layers * directions, batch, hidden), "
+                f"got {type(hx).__name__} (torch's top-level form has no default state)"
+            )
+        proj = 0
+    if isinstance(params, Tensor) or not isinstance(params, (list, tuple)):
+        raise TypeError(f"{fn}(): params must be a list or tuple of tensors")
+    layers = a["num_layers"]
+    if isinstance(layers, bool) or not isinstance(layers, int) or layers < 1:
+        raise RuntimeError(f"{fn}(): num_layers must be a positive int, got {layers!r}")
+    dropout = float(a["dropout"])
+    if not 0.0 <= dropout <= 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout}")
+    dirs = 2 if a["bidirectional"] else 1
+    _rnn_weights_check(fn, mode, list(params), a["has_biases"], layers, dirs, proj)
+    net = _FlatWeightsRNN(
+        mode,
+        list(params),
+        a["has_biases"],
+        layers,
+        dropout,
+        a["train"],
+        a["bidirectional"],
+        False if packed else a["batch_first"],
+        proj,
+    )
+    state = (h0, c0) if lstm else hx
+    x = a["data"] if packed else a["input"]
+    if not isinstance(x, Tensor) or x.ndim not in ((2,) if packed else (2, 3)):
+        raise RuntimeError(
+            f"{fn}(): expected "
+            + ("packed data (sum(batch_sizes), input_size)" if packed else "input (L, N, H_in)")
+            + f", got {tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__}"
+        )
+    if x.shape[-1] != params[0].shape[1]:
+        raise RuntimeError(
+            f"{fn}(): input has {x.shape[-1]} features (last size) but w_ih of layer 0 has "
+            f"shape {tuple(params[0].shape)}: input_size {params[0].shape[1]}"
+        )
+    if packed:
+        sizes = a["batch_sizes"]
+        if not isinstance(sizes, Tensor) or sizes.ndim != 1 or sizes.is_floating_point():
+            raise RuntimeError(f"{fn}(): batch_sizes must be a 1-D integer tensor")
+        b = [int(v) for v in sizes.tolist()]
+        if not b or b[-1] < 1 or any(u < v for u, v in zip(b, b[1:])):
+            raise RuntimeError(f"{fn}(): batch_sizes must be positive and non-increasing, got {b}")
+        if x.shape[0] != sum(b):
+            raise RuntimeError(
+                f"{fn}(): packed data has shape {tuple(x.shape)}: expected "
+                f"(sum(batch_sizes) = {sum(b)}, input_size)"
+            )
+        batch: tuple = (b[0],)
+    else:
+        batch = () if x.ndim == 2 else (x.shape[0 if a["batch_first"] else 1],)
+    hid = params[0].shape[0] // {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}[mode]
+    for what, t, size in (
+        (("h0", state[0], proj or hid), ("c0", state[1], hid)) if lstm else (("hx", state, hid),)
+    ):
+        want = (layers * dirs, *batch, size)
+        if tuple(t.shape) != want:
+            raise RuntimeError(
+                f"{fn}(): {what} has shape {tuple(t.shape)}, expected {want} = "
+                "(num_layers * directions, batch, hidden)"
+            )
+    if packed:
+        data, sizes = a["data"], a["batch_sizes"]
+        out, hn = net(PackedSequence(data, sizes), state)
+        out = out.data
+    else:
+        out, hn = net(a["input"], state)
+    return (out, *hn) if lstm else (out, hn)
+
+
+def rnn_tanh(*args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]:
+    """A whole Elman network with tanh, torch's top-level form of ``nn.RNN``:
+    ``rnn_tanh(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+    batch_first)`` or, on packed data, ``rnn_tanh(data, batch_sizes, hx, params, has_biases,
+    num_layers, dropout, train, bidirectional)``; returns ``(output, h_n)``.
+
+    h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), layer after layer; ``params`` lists
+    per layer and direction w_ih, w_hh (and b_ih, b_hh when ``has_biases``), the order of
+    ``nn.RNN._flat_weights``; ``hx`` is required, (num_layers * directions, batch, hidden).
+    Dropout (probability ``dropout``) acts between layers when ``train``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = [torch.full((1, 1), 0.5), torch.ones(1, 1)]
+        >>> out, h = torch.rnn_tanh(torch.ones(2, 1, 1), torch.zeros(1, 1, 1), w, False, 1,
+        ...                         0.0, False, False, False)
+        >>> out.flatten()
+        tensor([0.4621, 0.7452])
+    """
+    return _rnn_full("rnn_tanh", "RNN_TANH", args, kwargs)  # type: ignore[return-value]
+
+
+def rnn_relu(*args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]:
+    """``rnn_tanh`` with relu: h_t = relu(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh); the same
+    two overloads (``input, hx, params, ...`` or packed ``data, batch_sizes, hx, params, ...``),
+    returns ``(output, h_n)``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = [torch.ones(1, 1), torch.ones(1, 1)]
+        >>> out, h = torch.rnn_relu(torch.ones(3, 1, 1), torch.zeros(1, 1, 1), w, False, 1,
+        ...                         0.0, False, False, False)
+        >>> out.flatten()
+        tensor([1., 2., 3.])
+    """
+    return _rnn_full("rnn_relu", "RNN_RELU", args, kwargs)  # type: ignore[return-value]
+
+
+def lstm(*args: Any, **kwargs: Any) -> tuple[Tensor, Tensor, Tensor]:
+    """A whole LSTM, torch's top-level form of ``nn.LSTM``: ``lstm(input, hx, params,
+    has_biases, num_layers, dropout, train, bidirectional, batch_first)`` or packed
+    ``lstm(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train,
+    bidirectional)``; ``hx = [h0, c0]``; returns ``(output, h_n, c_n)``.
+
+    i, f, g, o = sig, sig, tanh, sig of (x W_ih^T + b_ih + h W_hh^T + b_hh); c' = f c + i g;
+    h' = o tanh(c').  ``params`` per layer and direction: w_ih, w_hh[, b_ih, b_hh][, w_hr];
+    a projection (w_hr, h = h' W_hr^T) is used when h0's last size differs from c0's, as torch.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = [torch.zeros(4, 1), torch.zeros(4, 1)]
+        >>> out, h, c = torch.lstm(torch.ones(1, 1, 1), [torch.zeros(1, 1, 1),
+        ...                        torch.ones(1, 1, 1)], w, False, 1, 0.0, False, False, False)
+        >>> c.flatten(), h.flatten()
+        (tensor([0.5000]), tensor([0.2311]))
+    """
+    return _rnn_full("lstm", "LSTM", args, kwargs)  # type: ignore[return-value]
+
+
+def gru(*args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]:
+    """A whole GRU, torch's top-level form of ``nn.GRU``: ``gru(input, hx, params, has_biases,
+    num_layers, dropout, train, bidirectional, batch_first)`` or packed ``gru(data,
+    batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)``; returns
+    ``(output, h_n)``.
+
+    r, z = sig(.); n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)); h' = (1 - z) n + z h.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = [torch.zeros(3, 1), torch.zeros(3, 1)]
+        >>> out, h = torch.gru(torch.ones(1, 1, 1), torch.ones(1, 1, 1), w, False, 1, 0.0,
+        ...                    False, False, False)
+        >>> h.flatten()
+        tensor([0.5000])
+    """
+    return _rnn_full("gru", "GRU", args, kwargs)  # type: ignore[return-value]
+
+
+# -- embedding_bag (ATen's 4-tuple form) -------------------------------------------------------
+
+_BAG_MODES = {0: "sum", 1: "mean", 2: "max"}
+
+
+def embedding_bag(
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scale_grad_by_freq: bool = False,
+    mode: int = 0,
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """torch's top-level ``embedding_bag``: weight first, ``mode`` an int (0 sum, 1 mean,
+    2 max), ``offsets`` required, and ATen's four results ``(output, offset2bag, bag_size,
+    max_indices)``.
+
+    ``output`` is ``F.embedding_bag``'s (sum, mean or max of ``weight``'s rows over each bag).
+    The other three are what torch's CPU kernel returns, in the dtype of ``indices``:
+    ``offset2bag`` the bag of each index (empty in sum mode on float32 weights without
+    ``padding_idx``, torch's fast kernel),
+    ``bag_size`` the number of non-padding indices per bag (zeros in sum mode),
+    ``max_indices`` the row of ``weight`` that gave each maximum (max mode; ``bag_size`` in
+    mean mode, zeros in sum mode).  ``padding_idx`` is None (no padding) or a row, negative
+    counting from the end as torch's (-1 is the last row, not "none").
+
+    Example:
+        >>> import nablagrad as torch
+        >>> w = torch.tensor([[0.0, 5.0], [1.0, 1.0], [2.0, 0.0]])
+        >>> out, offset2bag, bag_size, arg = torch.embedding_bag(
+        ...     w, torch.tensor([0, 1, 2]), torch.tensor([0, 1]), False, 2)
+        >>> out
+        tensor([[0., 5.],
+                [2., 1.]])
+        >>> offset2bag, bag_size, arg
+        (tensor([0, 1, 1]), tensor([1, 2]), tensor([[0, 0],
+                [2, 1]]))
+    """
+    if isinstance(mode, bool) or mode not in _BAG_MODES:
+        raise RuntimeError(
+            f"`mode` must be sum, mean, or max: 0, 1 or 2 at top level, got {mode!r}"
+        )
+    if not isinstance(offsets, Tensor):
+        raise TypeError(
+            "embedding_bag(): argument 'offsets' (position 3) must be Tensor, not "
+            f"{type(offsets).__name__} (the top-level form takes 1-D indices with offsets)"
+        )
+    if not isinstance(weight, Tensor) or weight.ndim != 2:
+        raise ValueError("embedding_bag(): weight has to be a 2-D Tensor")
+    num = weight.shape[0]
+    if padding_idx is not None:
+        if isinstance(padding_idx, bool) or not -num <= int(padding_idx) < num:
+            raise RuntimeError(
+                f"embedding_bag(): padding_idx must be within [-{num}, {num}), got {padding_idx}"
+            )
+        padding_idx = int(padding_idx) % num
+    name = _BAG_MODES[mode]
+    output = F.embedding_bag(
+        indices,
+        weight,
+        offsets,
+        scale_grad_by_freq=scale_grad_by_freq,
+        mode=name,
+        sparse=sparse,
+        per_sample_weights=per_sample_weights,
+        include_last_offset=include_last_offset,
+        padding_idx=padding_idx,
+    )
+    idx, bag, valid, n_bags = _bags(indices, offsets, include_last_offset)
+    xp = get_array_module(idx)
+    dt = idx.dtype
+    keep = xp.ones(idx.shape, dtype=bool) if padding_idx is None else idx != padding_idx
+    if name == "sum":
+        # torch's fast float32 sum kernel leaves offset2bag empty; its general kernel fills it
+        fast = padding_idx is None and weight.dtype == backend.float32
+        o2b = xp.zeros((0,), dtype=dt) if fast else bag
+        # torch's forward-only sum kernel sizes these per offset, its autograd one per bag
+        grad = weight.requires_grad and is_grad_enabled()
+        size = xp.zeros((n_bags if grad else offsets.shape[0],), dtype=dt)
+        return output, *(Tensor._wrap(a.astype(dt)) for a in (o2b, size, size))  # type: ignore[return-value]
+    size = xp.bincount(bag[keep], minlength=n_bags)[:n_bags]
+    if name == "mean":
+        arg = size
+    else:  # the first row (in bag order) holding each bag's maximum; 0 for an empty bag
+        pos = xp.nonzero(keep & valid)[0]
+        rows = weight._data[idx[pos]]
+        dim, k = weight.shape[1], pos.shape[0]
+        arg = xp.zeros((n_bags, dim), dtype=xp.int64)
+        if k:
+            mx = xp.full((n_bags, dim), -xp.inf, dtype=rows.dtype)
+            xp.maximum.at(mx, bag[pos], rows)
+            cand = xp.where(rows == mx[bag[pos]], xp.arange(k)[:, None], k)
+            first = xp.full((n_bags, dim), k, dtype=xp.int64)
+            xp.minimum.at(first, bag[pos], cand)
+            arg = xp.where(first < k, idx[pos][xp.minimum(first, k - 1)], 0)
+    return output, *(Tensor._wrap(a.astype(dt)) for a in (bag, size, arg))  # type: ignore[return-value]
+
+
 __all__ = [
     "convolution",
     "conv_tbc",
@@ -995,6 +1340,11 @@ __all__ = [
     "rnn_relu_cell",
     "lstm_cell",
     "gru_cell",
+    "rnn_tanh",
+    "rnn_relu",
+    "lstm",
+    "gru",
+    "embedding_bag",
     "conv1d",
     "conv2d",
     "conv3d",

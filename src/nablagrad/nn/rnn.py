@@ -574,3 +574,52 @@ class GRUCell(_CellBase):
         xw = F.linear(x, self.weight_ih, self.bias_ih)
         h = _gru_step(xw, h, self.weight_hh, self.bias_hh, self.hidden_size)
         return h.squeeze(0) if unbatched else h
+
+
+class _FlatWeightsRNN(RNNBase):
+    """RNNBase's recurrence over a flat list of weights in torch's order (per layer and
+    direction w_ih, w_hh[, b_ih, b_hh][, w_hr]) instead of registered parameters: the engine
+    of the top-level ``torch.rnn_tanh`` / ``rnn_relu`` / ``lstm`` / ``gru``."""
+
+    def __init__(
+        self,
+        mode: str,
+        params: list,
+        has_biases: bool,
+        num_layers: int,
+        dropout: float,
+        train: bool,
+        bidirectional: bool,
+        batch_first: bool,
+        proj_size: int,
+    ) -> None:
+        Module.__init__(self)
+        self.mode, self.bias, self.num_layers = mode, bool(has_biases), num_layers
+        self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        self.batch_first, self.proj_size = bool(batch_first), proj_size
+        self.nonlinearity = "relu" if mode == "RNN_RELU" else "tanh"
+        self.training = bool(train)
+        self.hidden_size = params[0].shape[0] // _GATES[mode]
+        self.input_size = params[0].shape[1]
+        per = 2 + 2 * self.bias + (1 if proj_size else 0)
+        self._params = list(params)
+        self._names = [
+            [str(i) for i in range(k * per, (k + 1) * per)] for k in range(len(params) // per)
+        ]
+
+    def _weights(self, layer: int, d: int) -> tuple:
+        k = layer * (2 if self.bidirectional else 1) + d
+        per = len(self._names[0])
+        ws = self._params[k * per : (k + 1) * per]
+        w_hr = ws.pop() if self.proj_size else None
+        biases = (ws[2], ws[3]) if self.bias else (None, None)
+        return ws[0], ws[1], *biases, w_hr
+
+    def _step(
+        self, xw: Tensor, h: Any, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None
+    ) -> Any:
+        if self.mode == "LSTM":
+            return LSTM._step(self, xw, h, w_hh, b_hh, w_hr)  # type: ignore[arg-type]
+        if self.mode == "GRU":
+            return GRU._step(self, xw, h, w_hh, b_hh)  # type: ignore[arg-type]
+        return RNN._step(self, xw, h, w_hh, b_hh)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -741,7 +742,153 @@ def matrix_rank(
     )
 
 
+def is_distributed(input: Tensor) -> bool:  # noqa: A002
+    """False: a nablagrad tensor is never a distributed (sharded) one, as torch's for every
+    ordinary tensor.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.is_distributed(torch.ones(2))
+        False
+    """
+    _tensor_arg("is_distributed", input)
+    return False
+
+
+# -- segment_reduce -----------------------------------------------------------------------------
+
+_SEGMENT_REDUCE = {"sum": "sum", "prod": "prod", "mean": "mean", "max": "amax", "amax": "amax"}
+_SEGMENT_REDUCE.update(min="amin", amin="amin")
+
+
+def _segment_offsets(fn: str, data: Tensor, t: Tensor, what: str, ax: int, unsafe: bool) -> Any:
+    """(rows over data's leading dims, S + 1) segment boundaries from ``lengths``/``offsets``."""
+    xp = get_array_module(data._data)
+    if not isinstance(t, Tensor) or t._data.dtype.kind not in "iu":
+        raise RuntimeError(f"{fn}(): {what} must be an integer tensor (int64 or int32)")
+    if t.ndim - 1 != ax:
+        raise RuntimeError(
+            f"{fn}(): Expected axis to be the last dimension of {what} but got {ax}: {what} "
+            f"has {t.ndim} dims, so axis must be {t.ndim - 1}"
+        )
+    if tuple(t.shape[:-1]) != tuple(data.shape[:ax]):
+        raise RuntimeError(
+            f"{fn}(): {what} of shape {tuple(t.shape)} must match data's leading dims "
+            f"{tuple(data.shape[:ax])}"
+        )
+    size = data.shape[ax]
+    a = xp.asarray(t._data, dtype=xp.int64).reshape(-1, t.shape[-1])
+    if what == "lengths":
+        if (a < 0).any():
+            raise RuntimeError(f"{fn}(): lengths contains negative value!")
+        total = a.sum(axis=1)
+        if (total > size).any() or (not unsafe and (total != size).any()):
+            raise RuntimeError(
+                f"{fn}(): Expected all rows of lengths along axis to sum to data.size(axis) = "
+                f"{size} when !unsafe, got {total.tolist()}"
+            )
+        return xp.concatenate([xp.zeros((a.shape[0], 1), dtype=xp.int64), a.cumsum(1)], 1)
+    if a.shape[1] < 1 or (xp.diff(a, axis=1) < 0).any() or (a < 0).any() or (a > size).any():
+        raise RuntimeError(
+            f"{fn}(): offsets must be non-decreasing and within [0, {size}] (data.size(axis)), "
+            f"got {a.tolist()}"
+        )
+    return a
+
+
+def segment_reduce(
+    data: Tensor,
+    reduce: str,
+    *,
+    lengths: Tensor | None = None,
+    indices: Tensor | None = None,
+    offsets: Tensor | None = None,
+    axis: int = 0,
+    unsafe: bool = False,
+    initial: float | None = None,
+) -> Tensor:
+    """Reduce ``data`` over consecutive segments along ``axis``: segment j is positions
+    ``offsets[j] <= p < offsets[j + 1]`` (or the j-th run of ``lengths``).
+
+    out[j] = reduce(data[segment j]) with reduce in sum, mean, prod, max/amax, min/amin; an
+    empty segment gives ``initial`` or 0, nan, 1, -inf, +inf.  With ``initial`` a sum adds it,
+    a prod multiplies by it, max/min compare with it and mean is (sum + initial) / count, as
+    torch's.  ``lengths``/``offsets`` have ``axis + 1`` dims, the leading ones matching
+    ``data``'s; ``unsafe`` skips the check that ``lengths`` covers the whole axis.  Gradients:
+    sum 1, mean 1/count, prod the product of the others, max/min shared by the tied maxima.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])
+        >>> torch.segment_reduce(x, "sum", lengths=torch.tensor([2, 0, 3]))
+        tensor([ 3.,  0., 12.])
+        >>> torch.segment_reduce(x, "max", offsets=torch.tensor([0, 1, 5]), initial=3.0)
+        tensor([3., 5.])
+    """
+    fn = "segment_reduce"
+    _tensor_arg(fn, data, "data")
+    if reduce not in _SEGMENT_REDUCE:
+        raise RuntimeError(
+            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
+        )
+    if indices is not None:
+        raise RuntimeError(f"{fn}(): indices based reduction is not supported yet (as torch's)")
+    if (lengths is None) == (offsets is None):
+        raise RuntimeError(
+            f"{fn}(): Either lengths or offsets must be defined"
+            + (" (not both)." if lengths is not None else ".")
+        )
+    if not data.is_floating_point():
+        raise NotImplementedError(
+            f"{fn}(): data must be floating point, got {data.dtype}: call .float() or .double()"
+        )
+    nd = max(data.ndim, 1)
+    if not -nd <= axis < nd:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {axis})"
+        )
+    ax = axis % nd
+    xp = get_array_module(data._data)
+    what, t = ("lengths", lengths) if lengths is not None else ("offsets", offsets)
+    off = _segment_offsets(fn, data, t, what, ax, unsafe)  # type: ignore[arg-type]
+    n_seg = off.shape[1] - 1
+    size = data.shape[ax]
+    pos = xp.arange(size)
+    seg = xp.stack([xp.searchsorted(o, pos, side="right") - 1 for o in off])  # (rows, size)
+    outside = (pos[None, :] < off[:, :1]) | (pos[None, :] >= off[:, -1:])
+    seg = xp.where(outside, n_seg, seg)  # positions outside every segment go to a dropped one
+    lead, trail = tuple(data.shape[:ax]), tuple(data.shape[ax + 1 :])
+    seg = seg.reshape(lead + (size,) + (1,) * len(trail))
+    index = Tensor._wrap(xp.ascontiguousarray(xp.broadcast_to(seg, tuple(data.shape))))
+    count = xp.zeros(lead + (n_seg + 1,), dtype=xp.int64).reshape(-1, n_seg + 1)
+    for r in range(count.shape[0]):
+        count[r] = xp.bincount(seg.reshape(-1, size)[r], minlength=n_seg + 1)
+    count = count[:, :n_seg].reshape(lead + (n_seg,) + (1,) * len(trail))
+    out_shape = lead + (n_seg + 1,) + trail
+    op = _SEGMENT_REDUCE[reduce]
+    ident = {"sum": 0.0, "mean": 0.0, "prod": 1.0, "amax": -math.inf, "amin": math.inf}[op]
+    base = data.new_full(out_shape, ident)
+    red = base.scatter_reduce(ax, index, data, "sum" if op == "mean" else op, include_self=False)
+    out = sh.narrow(red, ax, 0, n_seg)
+    empty = Tensor._wrap(xp.broadcast_to(count == 0, tuple(out.shape)))
+    if op == "mean":
+        denom = Tensor._wrap(xp.maximum(count, 1).astype(data._data.dtype))
+        top = out if initial is None else out + initial
+        out = ew.where(empty, math.nan if initial is None else float(initial), top / denom)
+    elif initial is not None:
+        if op == "sum":
+            out = out + initial
+        elif op == "prod":
+            out = out * initial
+        else:  # ties with initial keep the data's gradient, as torch's
+            keep = out >= initial if op == "amax" else out <= initial
+            out = ew.where(keep, out, float(initial))
+    return out
+
+
 __all__ = [
+    "is_distributed",
+    "segment_reduce",
     "is_nonzero",
     "is_same_size",
     "is_signed",
