@@ -256,14 +256,9 @@ def is_storage(obj: Any) -> bool:
         >>> torch.is_storage(torch.ones(2))
         False
     """
-    import nablagrad
+    from .storage import TypedStorage, UntypedStorage
 
-    classes = tuple(
-        c
-        for c in (getattr(nablagrad, n, None) for n in ("UntypedStorage", "TypedStorage"))
-        if isinstance(c, type)
-    )
-    return bool(classes) and isinstance(obj, classes)
+    return isinstance(obj, (UntypedStorage, TypedStorage))
 
 
 _LEGACY_FLOAT_TYPES = {
