@@ -562,7 +562,7 @@ not_equal = ne
 from . import amp  # torch.amp.GradScaler / autocast (and the legacy torch.cuda.amp)
 from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call
 from .func import vmap
-from .amp import autocast
+from .amp import autocast, is_autocast_enabled
 
 
 # torch's ``out=`` keyword on the functions that take it in torch (creation.accepts_out); aliases

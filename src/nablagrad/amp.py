@@ -38,11 +38,32 @@ from . import backend, cpu, cuda
 from .autograd import no_grad
 from .tensor import Tensor
 
-__all__ = ["GradScaler", "autocast", "custom_bwd", "custom_fwd", "is_autocast_available"]
+__all__ = [
+    "GradScaler",
+    "autocast",
+    "custom_bwd",
+    "custom_fwd",
+    "is_autocast_available",
+    "is_autocast_enabled",
+]
 
 
 def is_autocast_available(device_type: str) -> bool:
     """Whether ``autocast`` can run on ``device_type`` here: never (see the module docstring)."""
+    return False
+
+
+def is_autocast_enabled(device_type: str | None = None) -> bool:
+    """torch's ``torch.is_autocast_enabled([device_type])``: whether an enabled ``autocast``
+    region is active, which is never the case here (only its disabled forms run).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.is_autocast_enabled(), torch.is_autocast_enabled("cpu")
+        (False, False)
+    """
+    if device_type is not None and not isinstance(device_type, str):
+        raise TypeError(f"is_autocast_enabled(): device_type must be a str, got {device_type!r}")
     return False
 
 

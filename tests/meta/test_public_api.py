@@ -395,6 +395,9 @@ CASES: dict[str, Case] = {
     ),
     T + "is_same_size": Case(lambda L, x: L.tensor([x.is_same_size(x * 2), x.is_same_size(x.t())])),
     T + "is_inference": Case(lambda L, x: L.tensor([x.is_inference()])),
+    "is_autocast_enabled": Case(
+        lambda L, x: x * L.tensor([L.is_autocast_enabled(), L.is_autocast_enabled("cpu")]).sum()
+    ),
     T + "retains_grad": Case(lambda L, x: L.tensor([(x * 2).retains_grad, _retained(x * 2)])),
     T + "storage_offset": Case(
         lambda L, x: L.tensor(
