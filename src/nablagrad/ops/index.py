@@ -855,27 +855,17 @@ class ScatterProd(Function):
                 gsrc = plain
             # (forward-mode AD transposes this backward once: that is no double backward)
             if m.tensors and (count > 1).any() and not forward_ad._busy:
-                gsrc = DelayedError.apply(
+                from .mathfns import NoDerivative  # (mathfns imports reduce, which imports us)
+
+                # right as a value, but it cannot be differentiated again (torch's DelayedError)
+                gsrc = NoDerivative.apply(
                     gsrc,
+                    value=gsrc._data,
                     message="scatter_reduce(): Double backward is unsupported for src when "
                     ">1 zeros in src are scattered to the same position in self (as in torch): "
                     "differentiate once, or avoid repeated zeros",
                 )
         return gx, gsrc
-
-
-class DelayedError(Function):
-    """The identity whose backward raises ``message`` (torch's DelayedError node): marks a
-    gradient that is right as a value but cannot be differentiated again."""
-
-    saved = ()
-
-    def forward(self, x, message=""):
-        self.message = message
-        return x
-
-    def backward(self, g, out, x):
-        raise RuntimeError(self.message)
 
 
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
