@@ -297,6 +297,18 @@ def prod(
     return Prod.apply(x, axis=axis, keepdim=keepdim)
 
 
+def shared_evenly_at(x: Tensor, value: Any) -> Tensor:
+    """``value``, one of ``x``'s elements, with its gradient shared evenly between the elements
+    of ``x`` equal to it, the NaN ones when it is NaN (torch's rule for ``max()``, ``min()``,
+    ``median()`` and ``nanmedian()`` over all elements): the mean of the NaN elements, or the
+    largest of the equal ones (``amax`` shares its gradient between ties)."""
+    xp = get_array_module(x._data)
+    flat = x.reshape(-1)
+    if xp.isnan(value):
+        return flat[Tensor._wrap(xp.isnan(flat._data))].mean()
+    return AMax.apply(flat[Tensor._wrap(flat._data == value)], axes=None, keepdim=False)
+
+
 def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, largest: bool) -> Any:
     if isinstance(dim, Tensor):  # max(a, b) / min(a, b): elementwise
         return (maximum if largest else minimum)(x, dim)
@@ -306,9 +318,8 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, large
         if x._data.size == 0:
             raise RuntimeError(f"{name}(): expected a non-empty tensor")
         if x._data.dtype.kind == "f" and x.requires_grad:
-            nan = get_array_module(x._data).isnan(x._data)
-            if nan.any():  # NaN, its gradient shared by the NaN elements (torch; amax's is NaN)
-                return x.reshape(-1)[Tensor._wrap(nan.reshape(-1))].mean()
+            if get_array_module(x._data).isnan(x._data).any():  # (amax's gradient is NaN here)
+                return shared_evenly_at(x, float("nan"))
         return (AMax if largest else AMin).apply(x, axes=None, keepdim=False)
     if not isinstance(dim, int):
         raise TypeError(f"{name}(dim=...) takes one int dim; use amax/amin for several dims")

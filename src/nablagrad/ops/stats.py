@@ -260,11 +260,7 @@ def lower_median(input: Tensor, dim: int | None, keepdim: bool, skip_nan: bool) 
         value = _median_along(flat, 0, False, xp, skip_nan).values
         if not flat.requires_grad:
             return value
-        # torch shares the gradient evenly between the elements equal to the median (the NaN
-        # ones when it is NaN): the largest of those elements, or the mean of the NaN ones
-        if xp.isnan(value._data):
-            return flat[Tensor._wrap(xp.isnan(flat._data))].mean()
-        return rd.amax(flat[Tensor._wrap(flat._data == value._data)])
+        return rd.shared_evenly_at(flat, value._data)
     ax = _axis(dim, builtins.max(input.ndim, 1))
     if input.ndim == 0:
         return ValuesIndices(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
