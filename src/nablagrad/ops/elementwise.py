@@ -224,13 +224,10 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
     if a_bool and isinstance(b, Tensor) and b._data.dtype.kind == "b":
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if isinstance(a, Tensor) and a._data.dtype.kind == "b" and isinstance(b, bool):
-        return a.clone() if b else _ones_like_bool(a)
+        if b:
+            return a.clone()
+        return Tensor._wrap(get_array_module(a._data).ones(a.shape, dtype=bool))  # x ** False
     return _pow(a, b)
-
-
-def _ones_like_bool(a: Tensor) -> Tensor:
-    """A bool tensor of ``a``'s shape, all True (``x ** False``)."""
-    return Tensor._wrap(get_array_module(a._data).ones(a.shape, dtype=bool))
 
 
 sinh, cosh, asin, acos, atan, asinh = map(_fn, ("sinh", "cosh", "asin", "acos", "atan", "asinh"))
