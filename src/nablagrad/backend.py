@@ -488,15 +488,15 @@ def suggest_memory_format(shape: tuple, strides: tuple) -> memory_format:
     return contiguous_format
 
 
-def dense_strides(shape: tuple, strides: tuple) -> tuple:
-    """Strides of a gap-free layout that keeps the order of ``strides`` (torch's
-    ``infer_dense_strides``, used to copy a sliced or expanded tensor with
-    ``preserve_format``): an insertion sort of the dims by stride that leaves stride-0 dims
-    and ties in place (a tie puts the smaller dim inside)."""
+def stride_order(shape: tuple, strides: tuple) -> tuple[list, bool]:
+    """(the dims from innermost to outermost, whether that order is not unique): torch's
+    insertion sort of the dims by stride, which leaves stride-0 dims and equal strides in
+    place (a tie puts the smaller dim inside).  ``dense_strides`` and ``Tensor.dim_order``
+    (torch's ``infer_dense_strides`` and ``dim_order``) share it."""
     n = len(shape)
     perm = list(reversed(range(n)))  # innermost first
 
-    def after(d0: int, d1: int) -> int:
+    def after(d0: int, d1: int) -> int:  # 1: d0 lies outside d1, -1: inside, 0: unknown
         s0, s1 = strides[d0], strides[d1]
         if s0 == 0 or s1 == 0:
             return 0
@@ -513,8 +513,15 @@ def dense_strides(shape: tuple, strides: tuple) -> tuple:
                 d1 = d0
             elif c < 0:
                 break
-    out, step = [0] * n, 1
-    for a in perm:
+    return perm, any(after(perm[i], perm[i + 1]) != -1 for i in range(n - 1))
+
+
+def dense_strides(shape: tuple, strides: tuple) -> tuple:
+    """Strides of a gap-free layout that keeps the order of ``strides`` (torch's
+    ``infer_dense_strides``, used to copy a sliced or expanded tensor with
+    ``preserve_format``): the dims in ``stride_order``, packed."""
+    out, step = [0] * len(shape), 1
+    for a in stride_order(shape, strides)[0]:
         out[a] = step
         if shape[a] > 1:
             step *= shape[a]

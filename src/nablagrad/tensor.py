@@ -2912,9 +2912,8 @@ _OPS_MODULES = (
 
 def _dims_by_stride(t: Tensor) -> tuple[list, bool]:
     """(dims from outermost to innermost, whether that order is not unique) of ``t``, as
-    torch's ``dim_order`` finds them: contiguous and channels-last layouts directly, else an
-    insertion sort by stride that leaves dims it cannot order (a stride of 0; equal strides
-    unless the first dim is the longer) where they are."""
+    torch's ``dim_order`` finds them: contiguous and channels-last layouts directly, else
+    ``backend.stride_order``."""
     n = t.ndim
     if n <= 1:
         return list(range(n)), False
@@ -2924,32 +2923,7 @@ def _dims_by_stride(t: Tensor) -> tuple[list, bool]:
         return list(range(n)), False
     if channels_last and not contiguous:
         return [0, *range(2, n), 1], False
-    sizes, strides = tuple(t.shape), t.stride()
-
-    def at_least(x: int, y: int) -> bool:  # torch's "ge" for sizes and strides
-        return y == 0 or (x != 0 and (x >= y or x % y == 0))
-
-    def inner_first(a: int, b: int) -> int:
-        """1 if dim ``a`` must move inside dim ``b``, -1 if it stays outside, 0 if unknown."""
-        sa, sb = strides[a], strides[b]
-        if sa == 0 or sb == 0:
-            return 0
-        if sa == sb:
-            return 0 if at_least(sizes[b], sizes[a]) else 1
-        return -1 if at_least(sb, sa) else 1
-
-    # innermost first (the order sorted), then reversed
-    perm = list(reversed(range(n)))
-    for i in range(1, n):
-        j = i
-        for k in reversed(range(i)):
-            c = inner_first(perm[k], perm[j])
-            if c > 0:
-                perm[k], perm[j] = perm[j], perm[k]
-                j = k
-            elif c < 0:
-                break
-    ambiguous = any(inner_first(perm[i], perm[i + 1]) != -1 for i in range(n - 1))
+    perm, ambiguous = backend.stride_order(tuple(t.shape), t.stride())
     return list(reversed(perm)), ambiguous
 
 
