@@ -506,6 +506,36 @@ def max_unpool2d(
     return _max_unpool("max_unpool2d", input, indices, k, st, pd, output_size)
 
 
+def _fractional_samples(fn: str, x: Tensor, n: int, c: int, dims: int, samples: Any) -> Any:
+    """The (n, c, dims) uniform draws that place fractional pooling's windows, on the host:
+    ``samples`` (torch's ``_random_samples``, checked with torch's errors) or fresh ones."""
+    if samples is None:
+        from ..creation import rand
+
+        samples = rand(n, c, dims, dtype=x.dtype, device=x.device)
+    if not isinstance(samples, Tensor):
+        raise TypeError(f"{fn}(): _random_samples must be a Tensor, not {type(samples)}")
+    if samples.ndim != 3:
+        raise RuntimeError(
+            f"Expect _random_samples to have 3 dimensions, got {samples.ndim}: pass an "
+            f"(N, C, {dims}) tensor"
+        )
+    if samples.shape[2] != dims:
+        raise RuntimeError(
+            f"Expect _random_samples.size(2) equals to {dims}; got {samples.shape[2]}."
+        )
+    if samples.shape[0] < n:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if samples.shape[1] != c:
+        raise RuntimeError(
+            f"Expect _random_samples.size(1) equals to input channel size. (got "
+            f"{samples.shape[1]} for {c} channels)"
+        )
+    if samples.dtype != x.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    return np.asarray(samples.detach().cpu().numpy()[:n])
+
+
 def _fractional_starts(samples: Any, size: int, out: int, k: int) -> Any:
     """Window starts of fractional max pooling along one axis, per plane, from the samples
     ``u`` in [0, 1) (Graham's pseudo-random sequence, as torch computes it in the input's
@@ -609,33 +639,7 @@ def fractional_max_pool2d_with_indices(
         raise RuntimeError(f"{fn}(): pool height {kh} too large relative to input height {h}")
     if ow + kw - 1 > w:
         raise RuntimeError(f"{fn}(): pool width {kw} too large relative to input width {w}")
-    if _random_samples is None:
-        from ..creation import rand
-
-        samples = rand(n, c, 2, dtype=x.dtype)
-    else:
-        samples = _random_samples
-        if not isinstance(samples, Tensor):
-            raise TypeError(f"{fn}(): _random_samples must be a Tensor, not {type(samples)}")
-        if samples.ndim != 3:
-            raise RuntimeError(
-                f"Expect _random_samples to have 3 dimensions, got {samples.ndim}: pass an "
-                "(N, C, 2) tensor"
-            )
-        if samples.shape[2] != 2:
-            raise RuntimeError(
-                f"Expect _random_samples.size(2) equals to 2; got {samples.shape[2]}."
-            )
-        if samples.shape[0] < n:
-            raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
-        if samples.shape[1] != c:
-            raise RuntimeError(
-                f"Expect _random_samples.size(1) equals to input channel size. (got "
-                f"{samples.shape[1]} for {c} channels)"
-            )
-        if samples.dtype != x.dtype:
-            raise RuntimeError("Expect _random_samples to have the same dtype as input")
-    u = np.asarray(samples.detach().cpu().numpy()[:n])
+    u = _fractional_samples(fn, x, n, c, 2, _random_samples)
     cols = _fractional_starts(u[..., 0], w, ow, kw)  # (n, c, ow)
     rows = _fractional_starts(u[..., 1], h, oh, kh)  # (n, c, oh)
     # (n, c, oh, ow, kh * kw): each window's flat positions, row by row as torch scans them
@@ -777,33 +781,7 @@ def fractional_max_pool3d_with_indices(
             raise RuntimeError(
                 f"{fn}_out(): pool {name} {k} too large relative to input {name} {size}"
             )
-    if _random_samples is None:
-        from ..creation import rand
-
-        samples = rand(n, c, 3, dtype=x.dtype, device=x.device)
-    else:
-        samples = _random_samples
-        if not isinstance(samples, Tensor):
-            raise TypeError(f"{fn}(): _random_samples must be a Tensor, not {type(samples)}")
-        if samples.ndim != 3:
-            raise RuntimeError(
-                f"Expect _random_samples to have 3 dimensions, got {samples.ndim}: pass an "
-                "(N, C, 3) tensor"
-            )
-        if samples.shape[2] != 3:
-            raise RuntimeError(
-                f"Expect _random_samples.size(2) equals to 3; got {samples.shape[2]}."
-            )
-        if samples.shape[0] < n:
-            raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
-        if samples.shape[1] != c:
-            raise RuntimeError(
-                f"Expect _random_samples.size(1) equals to input channel size. (got "
-                f"{samples.shape[1]} for {c} channels)"
-            )
-        if samples.dtype != x.dtype:
-            raise RuntimeError("Expect _random_samples to have the same dtype as input")
-    u = np.asarray(samples.detach().cpu().numpy()[:n])
+    u = _fractional_samples(fn, x, n, c, 3, _random_samples)
     ts = _fractional_starts(u[..., 0], t, ot, kt)  # (n, c, ot)
     rs = _fractional_starts(u[..., 1], h, oh, kh)  # (n, c, oh)
     cs = _fractional_starts(u[..., 2], w, ow, kw)  # (n, c, ow)
