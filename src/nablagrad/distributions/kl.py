@@ -274,21 +274,27 @@ def _kl_bernoulli_poisson(p: Bernoulli, q: Poisson) -> Tensor:
 
 
 @register_kl(Exponential, Beta)
+@register_kl(Exponential, ContinuousBernoulli)
+@register_kl(Exponential, Pareto)
 @register_kl(Exponential, Uniform)
 def _kl_exponential_infinity(p: Exponential, q: Distribution) -> Tensor:
     return _infinite_like(p.rate)
 
 
 @register_kl(Normal, Beta)
+@register_kl(Normal, ContinuousBernoulli)
 @register_kl(Normal, Exponential)
 @register_kl(Normal, Gamma)
+@register_kl(Normal, Pareto)
 def _kl_normal_infinity(p: Normal, q: Distribution) -> Tensor:
     return _infinite_like(p.loc)
 
 
 @register_kl(Laplace, Beta)
+@register_kl(Laplace, ContinuousBernoulli)
 @register_kl(Laplace, Exponential)
 @register_kl(Laplace, Gamma)
+@register_kl(Laplace, Pareto)
 @register_kl(Laplace, Uniform)
 def _kl_laplace_infinity(p: Laplace, q: Distribution) -> Tensor:
     return _infinite_like(p.loc)
@@ -398,6 +404,8 @@ def _kl_gamma_normal(p: Gamma, q: Normal) -> Tensor:
 
 
 @register_kl(Gamma, Beta)
+@register_kl(Gamma, ContinuousBernoulli)
+@register_kl(Gamma, Pareto)
 @register_kl(Gamma, Uniform)
 def _kl_gamma_infinity(p: Gamma, q: Distribution) -> Tensor:
     return _infinite_like(p.concentration)
@@ -738,18 +746,6 @@ def _kl_continuous_bernoulli_infinity(p: ContinuousBernoulli, q: Distribution) -
     return _infinite_like(p.probs)
 
 
-@register_kl(Exponential, Pareto)
-@register_kl(Exponential, ContinuousBernoulli)
-def _kl_exponential_infinity_new(p: Exponential, q: Distribution) -> Tensor:
-    return _infinite_like(p.rate)
-
-
-@register_kl(Gamma, Pareto)
-@register_kl(Gamma, ContinuousBernoulli)
-def _kl_gamma_infinity_new(p: Gamma, q: Distribution) -> Tensor:
-    return _infinite_like(p.concentration)
-
-
 @register_kl(Gumbel, Beta)
 @register_kl(Gumbel, ContinuousBernoulli)
 @register_kl(Gumbel, Exponential)
@@ -757,18 +753,6 @@ def _kl_gamma_infinity_new(p: Gamma, q: Distribution) -> Tensor:
 @register_kl(Gumbel, Pareto)
 @register_kl(Gumbel, Uniform)
 def _kl_gumbel_infinity(p: Gumbel, q: Distribution) -> Tensor:
-    return _infinite_like(p.loc)
-
-
-@register_kl(Laplace, Pareto)
-@register_kl(Laplace, ContinuousBernoulli)
-def _kl_laplace_infinity_new(p: Laplace, q: Distribution) -> Tensor:
-    return _infinite_like(p.loc)
-
-
-@register_kl(Normal, Pareto)
-@register_kl(Normal, ContinuousBernoulli)
-def _kl_normal_infinity_new(p: Normal, q: Distribution) -> Tensor:
     return _infinite_like(p.loc)
 
 
