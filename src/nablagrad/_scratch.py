@@ -9,9 +9,9 @@ step.  A buffer is reused only when nothing references it any more: every NumPy 
 holds a reference to it, so ``sys.getrefcount`` tells whether one is still in use (a column
 matrix kept for backward, an output wrapped in a Tensor), and no caller has to give buffers
 back.  The pool keeps at most ``LIMIT_BYTES`` of buffers (free ones are dropped, oldest first,
-beyond that) and serves only NumPy requests of at least ``MIN_BYTES``; everything else gets a
-fresh ``xp.empty``.  Unlike ``backend.retain_freed_memory`` it changes nothing outside
-nablagrad.
+beyond that) and serves only NumPy requests of at least ``MIN_BYTES``; smaller NumPy requests
+get a fresh buffer, aligned alike, and other array libraries a fresh ``xp.empty``.  Unlike
+``backend.retain_freed_memory`` it changes nothing outside nablagrad.
 
 Only ``backend`` imports this module; op code calls ``backend.scratch_empty``.
 
@@ -93,8 +93,12 @@ def empty(xp: Any, shape: tuple, dtype: Any) -> Any:
     n = dtype.itemsize
     for s in shape:
         n *= s
-    if xp is not np or n < MIN_BYTES:
+    if xp is not np:
         return xp.empty(shape, dtype=dtype)
+    if n < MIN_BYTES:  # not pooled, but aligned as well (a kernel's per-thread accumulators)
+        root = np.empty(n + ALIGN, dtype=np.uint8)
+        start = -root.ctypes.data % ALIGN
+        return root[start : start + n].view(dtype).reshape(shape)
     with _lock:
         root = _take(n)
         start = -root.ctypes.data % ALIGN

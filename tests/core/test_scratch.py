@@ -25,7 +25,9 @@ def test_free_buffer_is_reused_and_busy_one_is_not():
 def test_small_requests_and_limit_bypass_the_pool(monkeypatch):
     _scratch.clear()
     small = scratch_empty(np, (4, 4), np.float64)
-    assert small.base is None and small.shape == (4, 4)
+    assert small.shape == (4, 4) and small.flags.c_contiguous and _scratch._total == 0
+    for n in range(1, 40):  # not pooled, but aligned as pooled buffers are (kernels' scratch)
+        assert scratch_empty(np, (n, 3), np.float32).ctypes.data % _scratch.ALIGN == 0
     monkeypatch.setattr(_scratch, "LIMIT_BYTES", 1 << 20)
     keep = [scratch_empty(np, (1 << 17,), np.float32) for _ in range(3)]  # 512 kB each
     assert _scratch._total <= 1 << 20  # the third lives outside the pool

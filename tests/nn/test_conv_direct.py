@@ -234,3 +234,75 @@ def test_direct_layout_shares_padding_and_staggers_rows():
         for dtype in (np.dtype(np.float32), np.dtype(np.float64)):
             stride = _row_stride(run, dtype)
             assert run <= stride < run + 4096 and stride * dtype.itemsize % 4096 == 1024
+
+
+def test_winograd_matrices_give_the_correlation():
+    """F(4, 5): WINO_A @ ((WINO_G @ g) * (WINO_B @ d)) is y[j] = sum_q g[q] d[j + q] for the
+    four outputs of eight inputs (float64, to rounding); the kernels write WINO_B and WINO_A
+    out term by term, so the path's tests against torch check those copies."""
+    from nablagrad.ops.conv_direct import WINO_A, WINO_B, WINO_G
+
+    a, b, g_mat = (np.array(m, dtype=np.float64) for m in (WINO_A, WINO_B, WINO_G))
+    assert a.shape == (4, 8) and b.shape == (8, 8) and g_mat.shape == (8, 5)
+    rng = np.random.default_rng(30)
+    for _ in range(20):
+        d, g = rng.standard_normal(8), rng.standard_normal(5)
+        want = np.array([g @ d[j : j + 5] for j in range(4)])
+        np.testing.assert_allclose(a @ ((g_mat @ g) * (b @ d)), want, rtol=1e-12, atol=1e-12)
+
+
+def test_winograd_choice():
+    """Winograd F(4, 5) for 5x5 kernels with blocks of four output channels, enough channel
+    pairs and at most four padding rows; the direct kernels otherwise."""
+    from nablagrad.ops.conv_direct import wino_fits
+
+    assert wino_fits((16, 16, 5, 5), 4)  # 16->16 "same": forward and input gradient
+    assert wino_fits((16, 12, 5, 5), 0)
+    assert not wino_fits((16, 16, 5, 5), 8)  # the input gradient of a valid convolution
+    assert not wino_fits((16, 6, 5, 5), 0)  # LeNet-5's 6->16: 96 channel pairs
+    assert not wino_fits((6, 16, 5, 5), 4)  # ... and its input gradient: 6 outputs
+    assert not wino_fits((18, 20, 5, 5), 4)  # not a multiple of four
+    assert not wino_fits((16, 16, 3, 5), 2)  # 3x5 kernels
+
+
+# passes: the correlations that go by Winograd (the forward; the input gradient where it
+# reads at most four padding rows, 8 - 2 * padding above and below)
+WINO_CASES = [
+    dict(cin=16, cout=16, padding=2, hw=(14, 14), passes=2),  # 16->16 "same" (bench_conv.py)
+    dict(cin=12, cout=16, padding=(2, 1), hw=(9, 13), passes=2),  # 11 columns: a partial tile
+    dict(cin=16, cout=12, padding=(1, 3), hw=(7, 6), passes=1),  # 1 above and below, 3 beside
+    dict(cin=16, cout=16, padding=0, hw=(11, 10), passes=1),  # valid
+]
+
+
+@NEEDS_JIT
+@pytest.mark.parametrize("case", WINO_CASES)
+@pytest.mark.parametrize("double", [False, True])
+@pytest.mark.parametrize("layout,threads", [(64, 1), (32, 1), (64, 2)])
+def test_winograd_path_matches_torch(case, double, layout, threads, monkeypatch, num_threads):
+    """The chunked correlation by Winograd F(4, 5) (forward and input gradient; the weight
+    gradient stays direct) against torch, on whole and split rows; the kernels are counted so
+    the test fails if the path did not run."""
+    from nablagrad.ops import _conv_direct_jit, conv_direct
+
+    monkeypatch.setattr(conv_direct, "_chunk_size", lambda *a: layout)
+    monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
+    monkeypatch.setattr(conv_ops, "splits_within", lambda *a: True)  # the threads split rows
+    num_threads(threads)
+    calls = []
+    real = _conv_direct_jit.wino_corr
+    monkeypatch.setattr(_conv_direct_jit, "wino_corr", lambda *a: calls.append(a[4]) or real(*a))
+    torch.manual_seed(31)
+    kw = dict(padding=case["padding"])
+    t_m = torch.nn.Conv2d(case["cin"], case["cout"], 5, **kw)
+    ng_m = nn.Conv2d(case["cin"], case["cout"], 5, **kw)
+    shape = (layout, case["cin"]) + case["hw"]
+    with conv_path("direct"):
+        if double:
+            x = np.random.default_rng(32).standard_normal(shape)
+            compare_module(ng_m.double(), t_m.double(), shape, x=x, atol=1e-10, rtol=1e-10)
+        else:  # weight gradients: sums of ~10,000 float32 products
+            compare_module(ng_m, t_m, shape, atol=2e-3, rtol=1e-4)
+    passes = case["passes"]
+    assert len(calls) == passes * threads  # each thread's rows, from row 0 and further down
+    assert calls.count(0) == passes and all(row > 0 for row in calls if row)

@@ -32,9 +32,10 @@ enough images (``_chunk_size``), the batch goes innermost instead: chunks of 64 
 side by side at every pixel, so an output row of a chunk's images is one run of OW*64 (or 32)
 positions and tap (p, q) reads input row i + p shifted by q*64, with nothing wasted (LeNet-5's
 second layer, fwd + bwd on 1 thread: 0.75-0.80 against 0.94 ms; the 16->16 14x14 layer padded
-by 2: 2.37-2.60 against 2.87-2.98).  Needs Numba (``backend.jit_available()``); without it those
-layers take the other paths as before.  ``create_graph`` backward goes through the im2col
-primitives, as for every path.
+by 2: 2.37-2.60 against 2.87-2.98).  There, with enough channels, the forward and the input
+gradient go by a 1-D Winograd F(4, 5) along the width (``wino_fits``, ``_winograd``).  Needs
+Numba (``backend.jit_available()``); without it those layers take the other paths as before.
+``create_graph`` backward goes through the im2col primitives, as for every path.
 """
 
 from __future__ import annotations
@@ -218,6 +219,91 @@ def _open(lo: int, hi: int, count: int) -> tuple:
     return lo, None if hi == count else hi
 
 
+# Winograd F(4, 5) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016) with
+# the interpolation points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity: four outputs of a five-tap
+# correlation y[j] = sum_q g[q] d[j + q] from eight multiplications, y = WINO_A @ ((WINO_G @ g)
+# * (WINO_B @ d)) for the eight inputs d of the tile.  WINO_B and WINO_A are written out in the
+# kernels (``_conv_direct_jit``: the input and output transforms); WINO_G transforms the
+# kernels' rows here.  The matrices come from the Vandermonde matrix V of the points (rows
+# [1, a, ..., a^7], and [0, ..., 0, 1] for infinity): WINO_B = D^-1 V^-T scaled by D so its
+# entries are small integers, WINO_G = D V[:, :5] and WINO_A = V[:, :4]^T.
+WINO_B = (
+    (4, 0, -21, 0, 21, 0, -4, 0),
+    (0, -4, -4, 17, 17, -4, -4, 0),
+    (0, 4, -4, -17, 17, 4, -4, 0),
+    (0, 2, 1, -10, -5, 8, 4, 0),
+    (0, -2, 1, 10, -5, -8, 4, 0),
+    (0, 4, 8, -5, -10, 1, 2, 0),
+    (0, -4, 8, 5, -10, -1, 2, 0),
+    (0, -4, 0, 21, 0, -21, 0, 4),
+)
+WINO_G = (
+    (1 / 4, 0, 0, 0, 0),
+    (1 / 18, 1 / 18, 1 / 18, 1 / 18, 1 / 18),
+    (1 / 18, -1 / 18, 1 / 18, -1 / 18, 1 / 18),
+    (1 / 360, 2 / 360, 4 / 360, 8 / 360, 16 / 360),
+    (1 / 360, -2 / 360, 4 / 360, -8 / 360, 16 / 360),
+    (16 / 45, 8 / 45, 4 / 45, 2 / 45, 1 / 45),
+    (16 / 45, -8 / 45, 4 / 45, -2 / 45, 1 / 45),
+    (0, 0, 0, 0, 1 / 4),
+)
+WINO_A = (
+    (1, 1, 1, 1, 1, 1, 1, 0),
+    (0, 1, -1, 2, -2, 1 / 2, -1 / 2, 0),
+    (0, 1, 1, 4, 4, 1 / 4, 1 / 4, 0),
+    (0, 1, -1, 8, -8, 1 / 8, -1 / 8, 1),
+)
+
+
+def wino_fits(w_shape: tuple, zero_rows: int) -> bool:
+    """Whether a chunked correlation with ``w_shape`` (O, C, KH, KW) goes by Winograd F(4, 5)
+    (``_winograd``), given how many of the rows it reads are padding (``zero_rows``): 5x5
+    kernels, a multiple of four output channels (the kernel's blocks), at least 192 channel
+    pairs O*C, and at most four padding rows (the products run over them, which the direct
+    kernel skips).  Measured (batch 64, 1 thread, ms, direct against Winograd; forward,
+    input gradient): 16->16 14x14 padded by 2 0.76 / 0.69, 0.78 / 0.69; 12->16 0.60 / 0.53,
+    0.61 / 0.55; valid 16->16 14x14 forward 0.45 / 0.42, but its input gradient (eight
+    padding rows) 0.62 / 0.66; 8->16 0.42 / 0.40 and 16->8 0.41 / 0.42 (too close), 6->16
+    valid (LeNet-5) 0.20 / 0.21-0.28, 4->8 0.14 / 0.17."""
+    o, c, kh, kw = w_shape
+    return kh == 5 and kw == 5 and o % 4 == 0 and o * c >= 192 and zero_rows <= 4
+
+
+def _winograd(xp: Any, src: Any, w: Any, ow: int, shift: int, col0: int, chunk: int) -> Any:
+    """The chunked correlation of ``src`` (B, C, NR, cols * chunk) with ``w`` (O, C, 5, 5) as
+    ``kernels.chunk_corr`` computes it (source row i + p - shift, column col0 + j + q for
+    output pixel (i, j)), by Winograd F(4, 5): 8 multiplications per 4 output columns instead
+    of 20.  Returns ``corr(acc, rows, bias)``, which fills the output rows [lo, hi) of ``acc``
+    (B, O, OH, ow * chunk): it transforms the input rows they read (lo - shift ... hi + 3 -
+    shift) into a buffer of its own, so threads that split the rows need no hand-off between
+    the transform and the products (each transforms four rows twice).
+
+    Measured (16->16 14x14 padded by 2, batch 64, 1 thread, ms): forward 0.74 -> 0.66-0.68,
+    input gradient 0.75 -> 0.64-0.68 (the products 0.61 -> 0.44 with the output transform,
+    the input transform 0.07).  The weight gradient stays direct: by Winograd (the transposed
+    algorithm, ``WINO_G.T`` over the products of ``WINO_A.T @ g`` and the forward's
+    transformed input) its kernel took 0.50 against 0.70 ms alone, but keeping the
+    transformed input (2.4 MB against 1.1 MB in chunks) slowed every other kernel of the step,
+    and the whole layer was no faster.  The transforms' extra rounding leaves the float32 error
+    ~1.3x that of the direct sum (max 1.9e-5 against float64 where PyTorch's float32
+    convolution is off by 1.4e-5, outputs up to 26)."""
+    g = xp.asarray(WINO_G, dtype=xp.float64)
+    o, c, kh, kw = w.shape
+    u = (xp.asarray(w, dtype=xp.float64).reshape(-1, kw) @ g.T).reshape(o, c, kh, 8)
+    u = xp.ascontiguousarray(u.transpose(3, 0, 1, 2), dtype=src.dtype)
+    ts = -(-ow // 4) * chunk
+
+    def corr(acc: Any, rows: tuple, bias: Any) -> None:
+        lo, hi = rows
+        v = scratch_empty(xp, (src.shape[0], src.shape[1], hi - lo + kh - 1, 8, ts), src.dtype)
+        window = scratch_empty(xp, (8 * chunk,), src.dtype)
+        kernels.wino_in(src, v, window, shift - lo, col0, (0, v.shape[2]), chunk)
+        mbuf = scratch_empty(xp, (4, 8, ts), src.dtype)
+        kernels.wino_corr(v, u, acc, mbuf, lo, chunk, bias)
+
+    return corr
+
+
 def _chunked_forward(
     xp: Any,
     x: Any,
@@ -235,11 +321,18 @@ def _chunked_forward(
     n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh, ow = h + pt + pb - kh + 1, wd + pl + pr - kw + 1
-    xr = _to_chunks(xp, x, pl, pr, w.dtype, chunk)
+    wino = wino_fits(w.shape, pt + pb)
+    # Winograd reads windows of eight columns every four: room for the last one
+    right = max(pr, 4 * -(-ow // 4) + 4 - pl - wd) if wino else pr
+    xr = _to_chunks(xp, x, pl, right, w.dtype, chunk)
     acc = scratch_empty(xp, (xr.shape[0], o, oh, ow * chunk), w.dtype)
+    corr = _winograd(xp, xr, w, ow, pt, 0, chunk) if wino else None
 
     def part(lo: int, hi: int) -> None:  # output rows [lo, hi)
-        kernels.chunk_corr(xr, w, acc, pt, 0, chunk, bias, rows=(lo, hi))
+        if corr is None:
+            kernels.chunk_corr(xr, w, acc, pt, 0, chunk, bias, rows=(lo, hi))
+        else:
+            corr(acc, (lo, hi), bias)
         kernels.from_chunks(acc, out, lo, hi, chunk)
 
     parallel.over_ranges(parallel.even_ranges(oh, parts), part)
@@ -259,16 +352,19 @@ def _chunked_backward(
     xr, w, s = state.xr, state.w, state.chunk
     n, c, h, wd = state.x_shape
     o, _, kh, kw = w.shape
-    (pt, _), (pl, _) = padding
-    gb = xp.empty(o, xr.dtype) if need_b else None
-    gr = _to_chunks(xp, g, kw - 1, kw - 1, xr.dtype, s, gb)
-    gw = xp.empty(w.shape, dtype=xr.dtype) if need_w else None
-    gx = flipped = acc = no_bias = None
+    (pt, pb), (pl, _) = padding
+    dtype = w.dtype
+    gb = xp.empty(o, dtype) if need_b else None
+    gr = _to_chunks(xp, g, kw - 1, kw - 1, dtype, s, gb)
+    gw = xp.empty(w.shape, dtype=dtype) if need_w else None
+    gx = flipped = acc = no_bias = corr = None
     if need_x:
-        gx = scratch_empty(xp, (n, c, h, wd), xr.dtype)
-        no_bias = xp.zeros(c, xr.dtype)
+        gx = scratch_empty(xp, (n, c, h, wd), dtype)
+        no_bias = xp.zeros(c, dtype)
         flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-        acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), xr.dtype)
+        acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), dtype)
+        if wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):
+            corr = _winograd(xp, gr, flipped, wd, kh - 1 - pt, pl, s)
     # thread i: its output channels' weight gradient, then its rows of the input gradient
     w_parts, x_parts = _channel_parts(o, 3, state.parts), parallel.even_ranges(h, state.parts)
 
@@ -278,7 +374,10 @@ def _chunked_backward(
             kernels.chunk_weight_grad(xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
         if need_x and i < len(x_parts):
             lo, hi = x_parts[i]
-            kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s, s, no_bias, rows=(lo, hi))
+            if corr is None:
+                kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s, s, no_bias, rows=(lo, hi))
+            else:
+                corr(acc, (lo, hi), no_bias)
             kernels.from_chunks(acc, gx, lo, hi, s)
 
     parallel.over_ranges([(i, i + 1) for i in range(max(len(w_parts), len(x_parts)))], part)
