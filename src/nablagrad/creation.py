@@ -773,7 +773,8 @@ def rand(
     """Uniform samples on [0, 1). ``rand(2, 3)``, ``rand((2, 3))`` or ``rand(size=(2, 3))``."""
     shape = _size(_sizes("rand", sizes, size), "rand")
     _float_only(dtype, "check_uniform_bounds")
-    return _into(out, _draw(_gen(generator).random(shape), dtype, device, requires_grad), "rand")
+    values = _gen(generator).torch_uniform(shape, _float_or(dtype))
+    return _into(out, _draw(values, dtype, device, requires_grad), "rand")
 
 
 def randn(
@@ -790,9 +791,8 @@ def randn(
     """Standard normal samples. ``randn(2, 3)``, ``randn((2, 3))`` or ``randn(size=(2, 3))``."""
     shape = _size(_sizes("randn", sizes, size), "randn")
     _float_only(dtype, "normal_kernel_cpu")
-    return _into(
-        out, _draw(_gen(generator).standard_normal(shape), dtype, device, requires_grad), "randn"
-    )
+    values = _gen(generator).torch_normal(shape, _float_or(dtype))
+    return _into(out, _draw(values, dtype, device, requires_grad), "randn")
 
 
 def randint(
@@ -821,9 +821,8 @@ def randint(
             f"randint(): random_ expects 'from' to be less than 'to', but got from={low} >= "
             f"to={high}"
         )
-    vals = _gen(generator).integers(low, high, _size((size,), "randint"))
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
-    data = vals.astype(dt)
+    data = _gen(generator).torch_randint(low, high, _size((size,), "randint"), dt)
     if backend.as_device(device).type != "cpu":  # (None: the default device)
         data = backend.to_device(data, device)
     return _into(out, _finish(data, requires_grad), "randint")
@@ -843,7 +842,7 @@ def randperm(
     """A random permutation of ``0 .. n-1`` (int64)."""
     n = _size((_validate.as_int(n, "n", "randperm"),), "randperm")[0]
     dt = backend.to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
-    data = _gen(generator).permutation(n).astype(dt)
+    data = _gen(generator).randperm(n).astype(dt)
     if backend.as_device(device).type != "cpu":  # (None: the default device)
         data = backend.to_device(data, device)
     return _into(out, _finish(data, requires_grad), "randperm")
@@ -872,17 +871,33 @@ def normal(
     shape = _size((size,) if isinstance(size, int) else (tuple(size),), "normal")
     if isinstance(s, (int, float)) and s < 0:
         raise ValueError(f"normal expects std >= 0.0, but found std {s}")
-    vals = _gen(generator).normal(
+    vals = _normal_values(
+        _gen(generator),
         backend.to_host(m) if not isinstance(m, (int, float)) else m,
         backend.to_host(s) if not isinstance(s, (int, float)) else s,
         shape,
+        _float_or(dtype),
     )
     return _into(out, _draw(vals, dtype, device, requires_grad), "normal")
 
 
+def _normal_values(stream: Any, m: Any, s: Any, shape: tuple, dt: np.dtype) -> Any:
+    """torch's ``normal(mean, std)`` on the CPU: numbers fill with ``normal_(mean, std)``; a
+    tensor std scales standard draws (``normal_(0, 1).mul_(std).add_(mean)``); a tensor mean
+    with a number std shifts ``normal_(0, std)`` draws (``.add_(mean)``)."""
+    scalar_m, scalar_s = isinstance(m, (int, float)), isinstance(s, (int, float))
+    if scalar_m and scalar_s:
+        return stream.torch_normal(shape, dt, float(m), float(s))
+    if scalar_s:
+        return stream.torch_normal(shape, dt, 0.0, float(s)) + np.asarray(m).astype(dt)
+    return stream.torch_normal(shape, dt) * np.asarray(s).astype(dt) + np.asarray(m).astype(dt)
+
+
 def bernoulli(p: Tensor, *, generator: Generator | None = None) -> Tensor:
     """0/1 samples with probabilities ``p`` (same dtype as ``p``)."""
-    draws = _gen(generator).random(p.shape) < backend.to_host(p._data)
+    host = backend.to_host(p._data)
+    pd = np.float64 if host.dtype == np.float64 else np.float32
+    draws = _gen(generator).torch_bernoulli(host, tuple(p.shape), pd)
     return Tensor._wrap(backend.to_device(draws.astype(p._data.dtype), p.device))
 
 

@@ -1,7 +1,20 @@
 """Random numbers: ``Generator`` and the default generator behind ``manual_seed``.
 
-nablagrad draws from NumPy's PCG64; a seed gives the same numbers on every run and platform
-(they are not torch's numbers, which come from a different generator).
+The CPU generators are PyTorch's: a 32-bit Mersenne Twister seeded as torch seeds it, and
+ATen's CPU formulas for uniform, normal, integer, permutation, Bernoulli and exponential
+draws (``nablagrad._mt19937``), so that ``manual_seed(s)`` followed by ``rand``, ``randn``,
+``randint``, ``randperm``, ``normal_``, ``uniform_``, ``nn.init`` fills, a layer's default
+initialisation, dropout or a ``DataLoader``'s shuffle gives torch 2.13's CPU numbers
+(uniforms, integers and permutations bit for bit; float32 normals to the last bit or so).
+``get_rng_state`` returns torch's 5056-byte layout.  Distributions without a torch formula
+here (gamma, Poisson, binomial, multinomial ...) draw from NumPy's samplers on the same
+engine: seeded and repeatable, but not torch's numbers.
+
+Example:
+    >>> import nablagrad as torch
+    >>> _ = torch.manual_seed(0)
+    >>> torch.rand(3)  # torch's numbers for seed 0
+    tensor([0.4963, 0.7682, 0.0885])
 """
 
 from __future__ import annotations
@@ -11,40 +24,75 @@ import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ._mt19937 import MTStream
 from .backend import np
 
 
+def _check_seed(seed: Any) -> int:
+    """torch's seed rules: an int (a float is truncated) in [-2^63, 2^64); negative seeds wrap
+    modulo 2^64."""
+    if not isinstance(seed, (int, float, np.integer, np.floating, np.bool_)):
+        raise TypeError(f"manual_seed expects an int, got {type(seed).__name__}")
+    value = int(seed)
+    if not -(2**63) <= value < 2**64:
+        raise ValueError(
+            f"Overflow when unpacking long long: seed {value} is outside [-2**63, 2**64)"
+        )
+    return value % 2**64
+
+
+def _fresh_seed() -> int:
+    return int(np.random.SeedSequence().entropy % (2**63))
+
+
 class Generator:
-    """A seeded random source, as ``torch.Generator``: ``g = Generator().manual_seed(0)``."""
+    """A seeded random source, as ``torch.Generator``: ``g = Generator().manual_seed(0)``.
+
+    On the CPU it is torch's Mersenne Twister, so ``Generator().manual_seed(s)`` draws the
+    numbers ``torch.Generator().manual_seed(s)`` does.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> g = torch.Generator().manual_seed(42)
+        >>> torch.randint(0, 10, (4,), generator=g).tolist()
+        [2, 7, 6, 4]
+    """
 
     def __init__(self, device: Any = "cpu") -> None:
-        self._seed = int(np.random.SeedSequence().entropy % (2**63))
-        self._rng = np.random.default_rng(self._seed)
+        self._stream = MTStream(_fresh_seed())
 
     def manual_seed(self, seed: int) -> Generator:
-        if not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"manual_seed expects an int, got {type(seed).__name__}")
-        self._seed = int(seed) % (2**64)
-        self._rng = np.random.default_rng(self._seed)
+        self._stream.reseed(_check_seed(seed))
         return self
 
     def seed(self) -> int:
-        self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))
-        return self._seed
+        self._stream.reseed(_fresh_seed())
+        return self._stream.seed
 
     def initial_seed(self) -> int:
-        return self._seed
+        return self._stream.seed
 
-    def get_state(self) -> dict:
-        return self._rng.bit_generator.state
+    def get_state(self) -> Any:
+        """The state as a uint8 tensor of torch's 5056-byte layout."""
+        from .tensor import Tensor
 
-    def set_state(self, state: dict) -> Generator:
-        self._rng.bit_generator.state = state
+        return Tensor._wrap(self._stream.get_state())
+
+    def set_state(self, state: Any) -> Generator:
+        """Restore a state from :meth:`get_state` (a uint8 tensor of 5056 bytes)."""
+        data = getattr(state, "_data", state)
+        if not hasattr(data, "dtype"):
+            raise TypeError(
+                f"set_state expects a uint8 tensor from get_state(), got {type(state).__name__}"
+            )
+        from .backend import to_host
+
+        self._stream.set_state(to_host(data))
         return self
 
     @property
-    def rng(self) -> np.random.Generator:
-        return self._rng
+    def rng(self) -> MTStream:
+        return self._stream
 
 
 default_generator = Generator()
@@ -53,7 +101,7 @@ default_generator = Generator()
 def manual_seed(seed: int) -> Generator:
     """Seed the default generator (and NumPy's legacy global one, for user code that uses it)."""
     gen = default_generator.manual_seed(seed)  # checks the seed is an int
-    np.random.seed(int(seed) % (2**32))
+    np.random.seed(gen.initial_seed() % (2**32))
     return gen
 
 
@@ -65,11 +113,11 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def get_rng_state() -> dict:
+def get_rng_state() -> Any:
     return default_generator.get_state()
 
 
-def set_rng_state(state: dict) -> None:
+def set_rng_state(state: Any) -> None:
     default_generator.set_state(state)
 
 
@@ -180,12 +228,13 @@ def thread_safe_generator() -> Generator | None:
 _draw_guard: Any = None
 
 
-def _gen(generator: Generator | None) -> np.random.Generator:
-    """The NumPy generator to draw from."""
+def _gen(generator: Generator | None) -> MTStream:
+    """The stream to draw from: torch's formulas as its own methods (``uniform``, ``normal``,
+    ``randint``, ``randperm`` ...), NumPy's samplers on the same engine as the rest."""
     if _draw_guard is not None:
         _draw_guard()
     if generator is None:
-        return default_generator._rng
+        return default_generator._stream
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be a nablagrad.Generator, got {type(generator).__name__}")
-    return generator._rng
+    return generator._stream

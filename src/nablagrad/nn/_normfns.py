@@ -239,8 +239,8 @@ def _feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
         return x * 0.0
     shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
     xp = get_array_module(x._data)
-    keep = xp.asarray(_gen(None).random(shape) >= p, dtype=x._data.dtype)
-    return x * Tensor._wrap(keep * x._data.dtype.type(1.0 / (1.0 - p)))
+    keep = xp.asarray(_gen(None).torch_bernoulli(1.0 - p, shape), dtype=x._data.dtype)
+    return x * Tensor._wrap(keep / x._data.dtype.type(1.0 - p))
 
 
 def dropout1d(
@@ -348,7 +348,7 @@ def _alpha_mask(x: Tensor, p: float, shape: tuple) -> Tensor:
     elements scaled, dropped ones set to -alpha' a + b, as torch's alpha dropout."""
     xp = get_array_module(x._data)
     dt = x._data.dtype
-    keep = xp.asarray(_gen(None).random(shape) >= p, dtype=dt)
+    keep = xp.asarray(_gen(None).torch_bernoulli(1.0 - p, tuple(shape)), dtype=dt)
     a = 1.0 / ((_ALPHA * _ALPHA * p + 1) * (1 - p)) ** 0.5
     b = (keep - 1) * (_ALPHA * a) + _ALPHA * a * p
     return x * Tensor._wrap((keep * a).astype(dt)) + Tensor._wrap(b.astype(dt))

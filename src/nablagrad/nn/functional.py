@@ -726,9 +726,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return inplace_apply(input, lambda t: dropout(t, p, training))
     if p == 1.0:
         return input * 0.0
-    keep = _gen(None).random(input.shape) >= p
+    keep = _gen(None).torch_bernoulli(1.0 - p, tuple(input.shape))  # torch's bernoulli_(1 - p)
     xp = get_array_module(input._data)
-    mask = xp.asarray(keep, dtype=input._data.dtype) * input._data.dtype.type(1.0 / (1.0 - p))
+    dt = input._data.dtype
+    mask = xp.asarray(keep, dtype=dt) / dt.type(1.0 - p)  # noise.div_(1 - p), as torch
     return input * Tensor._wrap(mask)
 
 

@@ -220,7 +220,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _gen(generator).normal(0.0, 1.0, (rows, cols))
+    flat = _gen(generator).torch_normal((rows, cols), tensor._data.dtype)
     if rows < cols:
         flat = flat.T
     q, r = get_array_module(flat).linalg.qr(flat)
@@ -271,9 +271,9 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any =
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)
     rng = _gen(generator)
-    values = rng.normal(0.0, std, (rows, cols))
+    values = rng.torch_normal((rows, cols), tensor._data.dtype, 0.0, std)
     for col in range(cols):
-        values[rng.permutation(rows)[:num_zeros], col] = 0
+        values[rng.randperm(rows)[:num_zeros], col] = 0
     return _assign(tensor, values)
 
 

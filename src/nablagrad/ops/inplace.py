@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import function as _function
-from ..backend import get_array_module
+from .. import backend
+from ..backend import get_array_module, np
 from ..random import _gen
 from ..tensor import Tensor, to_array
 from . import compare as cmp
@@ -221,7 +222,9 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any
     _float_only(self, "normal_")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill_values(self, _gen(generator).normal(mean, std, self._data.shape))
+    stream = _gen(generator)
+    shape, dt = tuple(self._data.shape), self._data.dtype
+    return _fill_values(self, stream.torch_normal(shape, dt, mean, std, not self.is_contiguous()))
 
 
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -231,19 +234,34 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
         raise RuntimeError(
             f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
         )
-    return _fill_values(self, _gen(generator).uniform(a, b, self._data.shape))
+    return _fill_values(self, _gen(generator).torch_uniform(self._data.shape, self._data.dtype, a, b))
 
 
-def bernoulli_(self: Tensor, p: float = 0.5, *, generator: Any = None) -> Tensor:
-    return _fill_values(self, _gen(generator).random(self._data.shape) < p)
+def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+    """Fill with 0/1 draws: 1 where a uniform u < ``p`` (float64 u for a number or a float64
+    tensor ``p``, float32 u otherwise), as torch's CPU kernel."""
+    if isinstance(p, Tensor):
+        host = backend.to_host(p._data)
+        pd = np.float64 if host.dtype == np.float64 else np.float32
+        draws = _gen(generator).torch_bernoulli(host, tuple(self._data.shape), pd)
+    else:
+        draws = _gen(generator).torch_bernoulli(float(p), tuple(self._data.shape))
+    return _fill_values(self, draws)
 
 
 def random_(
     self: Tensor, low: int = 0, high: int | None = None, *, generator: Any = None
 ) -> Tensor:
+    shape, dt = tuple(self._data.shape), self._data.dtype
+    if high is None and not low:  # random_(): the dtype's whole range, as torch's
+        return _fill_values(self, _gen(generator).torch_random(shape, dt))
     if high is None:
-        low, high = 0, low if low else 2**24
-    return _fill_values(self, _gen(generator).integers(low, high, self._data.shape))
+        low, high = 0, low
+    if high <= low:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
+    return _fill_values(self, _gen(generator).torch_randint(low, high, shape, dt))
 
 
 add_ = _inplace(ew.add, "add")
@@ -465,7 +483,8 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> 
     """Fill with Exponential(rate ``lambd``) draws."""
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return _fill_values(self, _gen(generator).exponential(1.0 / lambd, self._data.shape))
+    stream = _gen(generator)
+    return _fill_values(self, stream.torch_exponential(self._data.shape, self._data.dtype, lambd))
 
 
 def geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:

@@ -245,7 +245,7 @@ class _MultiProcessingIter:
         self._prefetch = loader.prefetch_factor * loader.num_workers
         self._in_order = loader.in_order
         self._shutdown = False
-        self._base_seed = int(_gen(loader.generator).integers(0, 2**63 - 1))
+        self._base_seed = _gen(loader.generator).int64_seed()  # torch's random_() on int64
         self._result_queue = ctx.Queue()
         self._done = ctx.Event()  # set at shutdown: workers also stop if a None is lost
         self._index_queues: list[Any] = []

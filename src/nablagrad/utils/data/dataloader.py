@@ -29,7 +29,7 @@ from typing import Any
 from ...backend import float64, np
 from ...creation import as_tensor, tensor
 from ...ops.shape import stack
-from ...random import Generator
+from ...random import Generator, _gen
 from ...tensor import Tensor
 from ._worker import _fetch_map, _MultiProcessingIter, get_worker_info
 from .dataset import IterableDataset
@@ -324,6 +324,9 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         if self.num_workers == 0:
+            # torch draws the workers' base seed from the loader's generator even without
+            # workers: the draw keeps the generator's stream (and so the shuffle) torch's
+            _gen(self.generator).int64_seed()
             return self._iter_single()
         if self.persistent_workers:
             if self._iterator is None:

@@ -311,7 +311,7 @@ def random_split(
         raise TypeError(f"random_split: lengths {lengths} must be integers (or fractions)")
     if any(v < 0 for v in lengths):
         raise ValueError(f"random_split: lengths {lengths} must not be negative")
-    perm = _gen(generator).permutation(n).tolist()
+    perm = _gen(generator).randperm(n).tolist()
     out, start = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[start : start + int(length)]))

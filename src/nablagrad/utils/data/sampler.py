@@ -15,6 +15,7 @@ from typing import Any
 
 from ...backend import float64, np
 from ...creation import as_tensor, multinomial
+from ..._mt19937 import MTStream
 from ...random import Generator, _gen
 
 __all__ = [
@@ -86,10 +87,14 @@ class RandomSampler(Sampler):
 
     def _index_array(self) -> np.ndarray:
         n, rng = len(self.data_source), _gen(self.generator)
-        if self.replacement:
-            return rng.integers(0, n, size=self.num_samples)
-        reps = -(-self.num_samples // n) if n else 0
-        return np.concatenate([rng.permutation(n) for _ in range(reps)] or [np.arange(0)])[
+        if self.generator is None:  # torch: a fresh generator seeded from the default one
+            rng = MTStream(rng.int64_seed())
+        if self.replacement:  # torch draws 32 at a time: the same words in the same order
+            return rng.torch_randint(0, n, (self.num_samples,), np.int64)
+        # torch: num_samples // n permutations, then one more cut to num_samples % n items
+        # (drawn even when that is none)
+        reps = self.num_samples // n + 1 if n else 0
+        return np.concatenate([rng.randperm(n) for _ in range(reps)] or [np.arange(0)])[
             : self.num_samples
         ]
 
@@ -108,7 +113,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        for i in _gen(self.generator).permutation(len(self.indices)).tolist():
+        for i in _gen(self.generator).randperm(len(self.indices)).tolist():
             yield self.indices[i]
 
     def __len__(self) -> int:
