@@ -48,10 +48,32 @@ _STATE_BYTES = 5056
 # torch's CPUGeneratorImplState: the legacy THGeneratorState then the float normal cache.
 _STATE_DTYPE = np.dtype(
     {
-        "names": ["seed", "left", "seeded", "next", "key", "nx", "ny", "nrho", "nvalid", "f",
-                  "fvalid"],
-        "formats": ["<u8", "<i4", "<i4", "<u8", ("<u8", _N), "<f8", "<f8", "<f8", "<i4", "<f4",
-                    "u1"],
+        "names": [
+            "seed",
+            "left",
+            "seeded",
+            "next",
+            "key",
+            "nx",
+            "ny",
+            "nrho",
+            "nvalid",
+            "f",
+            "fvalid",
+        ],
+        "formats": [
+            "<u8",
+            "<i4",
+            "<i4",
+            "<u8",
+            ("<u8", _N),
+            "<f8",
+            "<f8",
+            "<f8",
+            "<i4",
+            "<f4",
+            "u1",
+        ],
         "offsets": [0, 8, 12, 16, 24, 5016, 5024, 5032, 5040, 5048, 5052],
         "itemsize": _STATE_BYTES,
     }
@@ -342,8 +364,7 @@ class MTStream:
         """``empty(shape, dtype).random_(low, high)``: ``w mod (high - low) + low``."""
         n = int(np.prod(shape, dtype=np.int64))
         span = int(high) - int(low)
-        wide = span >= 2**32 and np.dtype(dtype).name in ("int64", "float64", "float32",
-                                                          "bfloat16")
+        wide = span >= 2**32 and np.dtype(dtype).name in ("int64", "float64", "float32", "bfloat16")
         w = self.u64(n) if wide else self.u32(n)
         v = (w % np.uint64(span)).astype(np.int64) + np.int64(low)
         return v.astype(dtype).reshape(shape)
@@ -430,8 +451,10 @@ class MTStream:
         rec = np.frombuffer(raw.tobytes(), dtype=_STATE_DTYPE)[0]
         left = int(rec["left"])
         if not 1 <= left <= _N:
-            raise RuntimeError(f"The initial seed or left count of the RNG state is invalid: "
-                               f"left = {left}, expected 1..{_N}")
+            raise RuntimeError(
+                f"The initial seed or left count of the RNG state is invalid: "
+                f"left = {left}, expected 1..{_N}"
+            )
         pos = _N if left == 1 else int(rec["next"])
         self.seed = int(rec["seed"])
         self.bits = np.random.MT19937()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import function as _function
 from .. import backend
+from ..autograd import function as _function
 from ..backend import get_array_module, np
 from ..random import _gen
 from ..tensor import Tensor, to_array
@@ -234,7 +234,9 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
         raise RuntimeError(
             f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
         )
-    return _fill_values(self, _gen(generator).torch_uniform(self._data.shape, self._data.dtype, a, b))
+    return _fill_values(
+        self, _gen(generator).torch_uniform(self._data.shape, self._data.dtype, a, b)
+    )
 
 
 def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:

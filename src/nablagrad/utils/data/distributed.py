@@ -30,6 +30,7 @@ from .sampler import Sampler
 
 __all__ = ["DistributedSampler", "fisher_yates", "fisher_yates_numpy", "torch_randperm"]
 
+
 def torch_randperm(n: int, seed: int) -> np.ndarray:
     """``torch.randperm(n, generator=torch.Generator().manual_seed(seed))`` on the CPU.
 

@@ -13,9 +13,9 @@ import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ..._mt19937 import MTStream
 from ...backend import float64, np
 from ...creation import as_tensor, multinomial
-from ..._mt19937 import MTStream
 from ...random import Generator, _gen
 
 __all__ = [

@@ -1,0 +1,233 @@
+"""Seeded draws equal torch 2.13's CPU generator: uniforms, integers, permutations and
+Bernoulli/dropout masks bit for bit, normals to 1e-6 (float32's log/sincos differ from ATen's
+AVX kernels in the last bit), layer initialisation, DataLoader shuffles and the state bytes."""
+
+import numpy as np
+import pytest
+import torch as T
+
+import nablagrad as ng
+from nablagrad._mt19937 import MTStream, fma
+
+SEEDS = [0, 1, 12345, 2**40 + 7]
+SIZES = [0, 1, 15, 16, 17, 33, 1000]
+DTYPES = [("float32", T.float32, ng.float32), ("float64", T.float64, ng.float64)]
+
+
+def _both(seed):
+    T.manual_seed(seed)
+    ng.manual_seed(seed)
+
+
+def _np(t):
+    return t.detach().numpy() if isinstance(t, T.Tensor) else t.detach().numpy()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name,tdt,ndt", DTYPES)
+def test_rand_randn_randint_interleaved(seed, name, tdt, ndt):
+    _both(seed)
+    for n in SIZES:
+        assert np.array_equal(_np(T.rand(n, dtype=tdt)), _np(ng.rand(n, dtype=ndt))), n
+        want, got = _np(T.randn(n, dtype=tdt)), _np(ng.randn(n, dtype=ndt))
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+        assert np.array_equal(_np(T.randint(-3, 100, (n,))), _np(ng.randint(-3, 100, (n,))))
+    # 2-D shapes and a 64-bit integer range
+    assert np.array_equal(_np(T.rand(7, 9, dtype=tdt)), _np(ng.rand(7, 9, dtype=ndt)))
+    np.testing.assert_allclose(
+        _np(ng.randn(5, 8, dtype=ndt)), _np(T.randn(5, 8, dtype=tdt)), rtol=1e-6, atol=1e-6
+    )
+    assert np.array_equal(_np(T.randint(0, 2**40, (50,))), _np(ng.randint(0, 2**40, (50,))))
+    assert np.array_equal(_np(T.rand(3, dtype=tdt)), _np(ng.rand(3, dtype=ndt)))
+
+
+def test_small_normal_cache_carries_over():
+    # fewer than 16 normals: Box-Muller pairs, the second value kept for the next call
+    _both(3)
+    for n in (1, 3, 2, 5, 20, 1):
+        np.testing.assert_allclose(
+            _np(ng.randn(n, dtype=ng.float64)), _np(T.randn(n, dtype=T.float64)), rtol=1e-12
+        )
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+@pytest.mark.parametrize("name,tdt,ndt", DTYPES)
+def test_inplace_fills(seed, name, tdt, ndt):
+    _both(seed)
+    for n in (5, 16, 33, 1000):
+        for lo, hi in ((-0.3, 1.7), (100.0, 100.001), (0.5, 1e9)):
+            want = _np(T.empty(n, dtype=tdt).uniform_(lo, hi))
+            assert np.array_equal(_np(ng.empty(n, dtype=ndt).uniform_(lo, hi)), want)
+        want = _np(T.empty(n, dtype=tdt).normal_(0.3, 1.7))
+        got = _np(ng.empty(n, dtype=ndt).normal_(0.3, 1.7))
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=2e-6)
+        want = _np(T.empty(n, dtype=tdt).exponential_(2.0))
+        np.testing.assert_allclose(_np(ng.empty(n, dtype=ndt).exponential_(2.0)), want, rtol=1e-6)
+        assert np.array_equal(
+            _np(ng.empty(n, dtype=ndt).bernoulli_(0.3)), _np(T.empty(n, dtype=tdt).bernoulli_(0.3))
+        )
+        p = T.rand(n, dtype=tdt)
+        pn = ng.rand(n, dtype=ndt)
+        assert np.array_equal(_np(ng.bernoulli(pn)), _np(T.bernoulli(p)))
+    assert np.array_equal(_np(ng.rand(4)), _np(T.rand(4)))
+
+
+@pytest.mark.parametrize(
+    "tdt,ndt",
+    [
+        (T.float32, ng.float32),
+        (T.float64, ng.float64),
+        (T.int64, ng.int64),
+        (T.int32, ng.int32),
+        (T.uint8, ng.uint8),
+        (T.bool, ng.bool),
+    ],
+)
+def test_random_(tdt, ndt):
+    _both(5)
+    assert np.array_equal(
+        _np(ng.empty(50, dtype=ndt).random_()), _np(T.empty(50, dtype=tdt).random_())
+    )
+    if tdt != T.bool:
+        assert np.array_equal(
+            _np(ng.empty(50, dtype=ndt).random_(3, 9)), _np(T.empty(50, dtype=tdt).random_(3, 9))
+        )
+        assert np.array_equal(
+            _np(ng.empty(50, dtype=ndt).random_(7)), _np(T.empty(50, dtype=tdt).random_(7))
+        )
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 10, 1000, 60000])
+def test_randperm_and_generator(n):
+    _both(11)
+    assert np.array_equal(_np(ng.randperm(n)), _np(T.randperm(n)))
+    assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))
+    g, h = T.Generator().manual_seed(n), ng.Generator().manual_seed(n)
+    assert np.array_equal(_np(ng.randperm(n, generator=h)), _np(T.randperm(n, generator=g)))
+    assert np.array_equal(_np(ng.rand(5, generator=h)), _np(T.rand(5, generator=g)))
+
+
+def test_seeds_wrap_as_torchs():
+    for s in (-1, -5, 2**64 - 1, 2**63, 1.5):
+        _both(s)
+        assert ng.initial_seed() == T.initial_seed()
+        assert np.array_equal(_np(ng.rand(3)), _np(T.rand(3)))
+
+
+def test_normal_with_tensor_arguments():
+    _both(2)
+    mean, std = T.linspace(-1, 1, 20), T.linspace(0.5, 2, 20)
+    m, s = ng.tensor(mean.numpy()), ng.tensor(std.numpy())
+    for args_t, args_n in (((mean, std), (m, s)), ((mean, 2.0), (m, 2.0)), ((0.5, std), (0.5, s))):
+        np.testing.assert_allclose(
+            _np(ng.normal(*args_n)), _np(T.normal(*args_t)), rtol=1e-6, atol=1e-6
+        )
+    np.testing.assert_allclose(
+        _np(ng.normal(1.0, 2.0, (30,))), _np(T.normal(1.0, 2.0, (30,))), rtol=1e-6, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_default_layer_init_and_nn_init(seed):
+    _both(seed)
+    pairs = [
+        (T.nn.Linear(20, 7), ng.nn.Linear(20, 7)),
+        (T.nn.Conv2d(3, 8, 3), ng.nn.Conv2d(3, 8, 3)),
+        (T.nn.Linear(5, 3, bias=False), ng.nn.Linear(5, 3, bias=False)),
+    ]
+    for tl, nl in pairs:
+        for (name, tp), (_, np_) in zip(tl.named_parameters(), nl.named_parameters()):
+            assert np.array_equal(_np(np_), _np(tp)), name
+    w, wn = T.empty(6, 9), ng.empty(6, 9)
+    for tf, nf in (
+        (lambda: T.nn.init.kaiming_uniform_(w), lambda: ng.nn.init.kaiming_uniform_(wn)),
+        (lambda: T.nn.init.xavier_uniform_(w), lambda: ng.nn.init.xavier_uniform_(wn)),
+        (lambda: T.nn.init.uniform_(w, -2, 3), lambda: ng.nn.init.uniform_(wn, -2, 3)),
+    ):
+        tf()
+        nf()
+        assert np.array_equal(_np(wn), _np(w))
+    for tf, nf in (
+        (lambda: T.nn.init.normal_(w, 0, 0.02), lambda: ng.nn.init.normal_(wn, 0, 0.02)),
+        (lambda: T.nn.init.kaiming_normal_(w), lambda: ng.nn.init.kaiming_normal_(wn)),
+        (lambda: T.nn.init.orthogonal_(w), lambda: ng.nn.init.orthogonal_(wn)),
+    ):
+        tf()
+        nf()
+        np.testing.assert_allclose(_np(wn), _np(w), rtol=1e-5, atol=1e-6)
+    assert np.array_equal(_np(ng.rand(3)), _np(T.rand(3)))
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5])
+def test_dropout_masks(p):
+    x = T.randn(4, 50)
+    xn = ng.tensor(x.numpy())
+    _both(9)
+    assert np.array_equal(_np(ng.nn.functional.dropout(xn, p)), _np(T.nn.functional.dropout(x, p)))
+    assert np.array_equal(_np(ng.nn.Dropout(p)(xn)), _np(T.nn.Dropout(p)(x)))
+    assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))
+
+
+@pytest.mark.parametrize("with_generator", [False, True])
+def test_dataloader_shuffle_order(with_generator):
+    _both(0)
+    data = list(range(23))
+    kt = {"generator": T.Generator().manual_seed(5)} if with_generator else {}
+    kn = {"generator": ng.Generator().manual_seed(5)} if with_generator else {}
+    tdl = T.utils.data.DataLoader(data, batch_size=4, shuffle=True, **kt)
+    ndl = ng.utils.data.DataLoader(data, batch_size=4, shuffle=True, **kn)
+    for _ in range(3):
+        assert [b.tolist() for b in ndl] == [b.tolist() for b in tdl]
+    assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))
+    split_t = T.utils.data.random_split(range(10), [3, 7], generator=T.Generator().manual_seed(1))
+    split_n = ng.utils.data.random_split(range(10), [3, 7], generator=ng.Generator().manual_seed(1))
+    assert [s.indices for s in split_n] == [s.indices for s in split_t]
+
+
+def test_state_bytes_round_trip_and_match_torch():
+    _both(3)
+    T.rand(5)
+    ng.rand(5)
+    T.randn(3, dtype=T.float64)  # leaves a cached normal in the state
+    ng.randn(3, dtype=ng.float64)
+    ts, ns = T.get_rng_state(), ng.get_rng_state()
+    assert ns.dtype == ng.uint8 and tuple(ns.shape) == (5056,)
+    keep = np.ones(5056, bool)
+    keep[5024:5032] = False  # the cached normal: equal to ~1 ulp
+    assert np.array_equal(_np(ns)[keep], ts.numpy()[keep])
+    a = ng.randn(7)
+    ng.set_rng_state(ns)
+    assert ng.equal(a, ng.randn(7))
+    # torch's own state bytes load too
+    ng.set_rng_state(ng.tensor(ts.numpy()))
+    assert np.array_equal(_np(ng.rand(4)), _np(T.rand(4)))
+    g = ng.Generator().manual_seed(4)
+    st = g.get_state()
+    b = ng.rand(3, generator=g)
+    assert ng.equal(b, ng.rand(3, generator=g.set_state(st)))
+    with pytest.raises(RuntimeError, match="5056"):
+        ng.set_rng_state(ng.zeros(10, dtype=ng.uint8))
+
+
+def test_fma_is_fused():
+    rng = np.random.default_rng(0)
+    for dt in (np.float32, np.float64):
+        a = rng.standard_normal(500).astype(dt)
+        b = (rng.standard_normal(500) * 10 ** rng.uniform(-5, 5, 500)).astype(dt)
+        c = (rng.standard_normal(500) * 10 ** rng.uniform(-8, 8, 500)).astype(dt)
+        from fractions import Fraction
+
+        want = [
+            dt(float(Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z))))
+            if dt == np.float64
+            else np.float32(Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z)))
+            for x, y, z in zip(a, b, c)
+        ]
+        assert np.array_equal(fma(a, b, c, dt), np.array(want, dtype=dt))
+
+
+def test_stream_passes_numpy_samplers_through():
+    s = MTStream(0)
+    before = s.get_state().copy()
+    assert s.standard_gamma(np.ones(3)).shape == (3,)
+    assert not np.array_equal(s.get_state(), before)  # the same engine moved on
