@@ -300,15 +300,18 @@ class MTStream:
         d = _digits(dt)
         return (self.u32(n) & np.uint64(2**d - 1)).astype(np.float32) * np.float32(2.0**-d)
 
-    def torch_uniform(self, shape: tuple, dtype: Any, low: float = 0.0, high: float = 1.0) -> Any:
-        """``empty(shape, dtype).uniform_(low, high)``."""
+    def torch_uniform(
+        self, shape: tuple, dtype: Any, low: float = 0.0, high: float = 1.0, fused: bool = True
+    ) -> Any:
+        """``empty(shape, dtype).uniform_(low, high)``; ``fused=False``: ``u * (high - low) +
+        low`` rounded twice, as ATen's kernels outside its per-CPU builds (RReLU's) compute it."""
         dt = np.dtype(dtype)
         n = int(np.prod(shape, dtype=np.int64))
         acc = np.float64 if dt == np.float64 else np.float32
         u = self._unit(n, dt)
         if (low, high) != (0.0, 1.0):
             lo, hi = acc(low), acc(high)
-            u = affine(u, acc(hi - lo), lo, acc, unit=True)
+            u = affine(u, acc(hi - lo), lo, acc, unit=True) if fused else u * (hi - lo) + lo
             u[u >= hi] = lo  # a sum rounded up to ``high``: torch gives ``low``
         return u.astype(dt, copy=False).reshape(shape)
 
@@ -403,6 +406,26 @@ class MTStream:
         n = int(np.prod(shape, dtype=np.int64))
         u = self._unit(n, np.dtype(np.float64))
         return ((-1.0 / lambd) * np.log1p(-u)).astype(dtype).reshape(shape)
+
+    def torch_geometric(self, shape: tuple, dtype: Any, p: float) -> Any:
+        """``empty(shape, dtype).geometric_(p)``: ``ceil(log(u) / log1p(-p))``, float64 u."""
+        n = int(np.prod(shape, dtype=np.int64))
+        u = self._unit(n, np.dtype(np.float64))
+        with np.errstate(divide="ignore"):
+            return np.ceil(np.log(u) / np.log1p(-p)).astype(dtype).reshape(shape)
+
+    def torch_log_normal(self, shape: tuple, dtype: Any, mean: float, std: float) -> Any:
+        """``empty(shape, dtype).log_normal_(mean, std)``: ``exp`` of the serial normal."""
+        n = int(np.prod(shape, dtype=np.int64))
+        z = affine(self._box_muller(n), float(std), float(mean), np.float64)
+        return np.exp(z).astype(dtype).reshape(shape)
+
+    def torch_cauchy(self, shape: tuple, dtype: Any, median: float, sigma: float) -> Any:
+        """``empty(shape, dtype).cauchy_(median, sigma)``: ``median + sigma tan(pi (u - 1/2))``
+        with float64 u."""
+        n = int(np.prod(shape, dtype=np.int64))
+        t = np.tan(np.pi * (self._unit(n, np.dtype(np.float64)) - 0.5))
+        return fma(t, float(sigma), float(median), np.float64).astype(dtype).reshape(shape)
 
     def randperm(self, n: int) -> np.ndarray:
         """``randperm(n)`` (int64): swaps of positions i and ``i + w_i mod (n - i)``."""

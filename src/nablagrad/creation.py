@@ -901,18 +901,31 @@ def bernoulli(p: Tensor, *, generator: Generator | None = None) -> Tensor:
     return Tensor._wrap(backend.to_device(draws.astype(p._data.dtype), p.device))
 
 
-def _multinomial_row(rng: Any, p: Any, num_samples: int, replacement: bool) -> Any:
-    """``num_samples`` category indices of one row of non-negative weights ``p``.
+def _torch_multinomial(stream: Any, rows: Any, num_samples: int, replacement: bool) -> Any:
+    """torch's CPU multinomial on (rows, categories) weights in their dtype.
 
-    Without replacement, as torch, more samples than there are positive weights may be
-    drawn: the positive-weight categories come first (in weighted random order), then the
-    zero-weight ones."""
-    positive = np.flatnonzero(p > 0)
-    if replacement or num_samples <= len(positive):
-        return rng.choice(len(p), num_samples, replace=replacement, p=p / p.sum())
-    first = rng.choice(len(p), len(positive), replace=False, p=p / p.sum())
-    rest = rng.permutation(np.flatnonzero(p <= 0))[: num_samples - len(positive)]
-    return np.concatenate([first, rest])
+    Without replacement (or one sample): ``q = exponential_(1)`` draws of the weights' shape,
+    then the indices of the largest ``w / q`` per row (argmax, or topk in descending order).
+    With replacement: per row, the running sum of the weights divided by the total, and per
+    sample a float64 uniform u placed at the first category whose cumulative weight is >= u.
+    """
+    if not replacement or num_samples == 1:
+        q = stream.torch_exponential(rows.shape, rows.dtype, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = rows / q
+        if num_samples == 1:
+            return np.argmax(ratio, axis=-1)[:, None]
+        return np.argsort(-ratio, axis=-1, kind="stable")[:, :num_samples]
+    out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
+    for i, row in enumerate(rows):  # one row at a time: torch draws row by row
+        cum = np.cumsum(row, dtype=row.dtype)
+        total = cum[-1]
+        if total > 0:
+            cum = cum / total
+        u = stream.torch_uniform((num_samples,), np.float64)
+        idx = np.searchsorted(cum.astype(np.float64), u, side="left")
+        out[i] = np.minimum(idx, len(row) - 1)
+    return out
 
 
 def multinomial(
@@ -946,7 +959,9 @@ def multinomial(
             "multinomial(): cannot sample n_sample > prob_dist.size(-1) samples without "
             f"replacement (num_samples={num_samples}): pass replacement=True"
         )
-    out = np.stack([_multinomial_row(rng, r, num_samples, replacement) for r in rows])
+    host = backend.to_host(probs._data)
+    dt = host.dtype if host.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    out = _torch_multinomial(rng, host.astype(dt).reshape(rows.shape), num_samples, replacement)
     out = out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64)
     return Tensor._wrap(backend.to_device(out, probs.device))  # on probs' device, as torch
 

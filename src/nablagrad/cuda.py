@@ -39,7 +39,7 @@ def _lazy_init() -> None:
         )
 
 
-def get_rng_state(device: object = "cuda") -> dict:
+def get_rng_state(device: object = "cuda") -> object:
     """The state of the generator CUDA tensors draw from: nablagrad draws them on the host from
     the default generator, so this is ``nablagrad.get_rng_state()`` (raises without a GPU, as
     torch's)."""
@@ -49,7 +49,7 @@ def get_rng_state(device: object = "cuda") -> dict:
     return random.get_rng_state()
 
 
-def set_rng_state(new_state: dict, device: object = "cuda") -> None:
+def set_rng_state(new_state: object, device: object = "cuda") -> None:
     """Restore a state from :func:`get_rng_state` (the default generator's, see there)."""
     _lazy_init()
     from . import random

@@ -231,3 +231,83 @@ def test_stream_passes_numpy_samplers_through():
     before = s.get_state().copy()
     assert s.standard_gamma(np.ones(3)).shape == (3,)
     assert not np.array_equal(s.get_state(), before)  # the same engine moved on
+
+
+@pytest.mark.parametrize("name,tdt,ndt", DTYPES)
+def test_geometric_log_normal_cauchy(name, tdt, ndt):
+    _both(6)
+    for n in (5, 100):
+        want = _np(T.empty(n, dtype=tdt).geometric_(0.3))
+        assert np.array_equal(_np(ng.empty(n, dtype=ndt).geometric_(0.3)), want)
+        want = _np(T.empty(n, dtype=tdt).log_normal_(0.5, 0.7))
+        np.testing.assert_allclose(
+            _np(ng.empty(n, dtype=ndt).log_normal_(0.5, 0.7)), want, rtol=1e-12
+        )
+        want = _np(T.empty(n, dtype=tdt).cauchy_(0.5, 2.0))
+        np.testing.assert_allclose(_np(ng.empty(n, dtype=ndt).cauchy_(0.5, 2.0)), want, rtol=1e-12)
+    assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))
+
+
+@pytest.mark.parametrize("name,tdt,ndt", DTYPES)
+def test_multinomial(name, tdt, ndt):
+    w = T.rand(3, 7, dtype=tdt)
+    w[0, 2] = 0
+    wn = ng.tensor(w.numpy())
+    _both(0)
+    for n, rep in [(1, False), (4, False), (7, False), (1, True), (20, True)]:
+        assert np.array_equal(_np(ng.multinomial(wn, n, rep)), _np(T.multinomial(w, n, rep)))
+    assert np.array_equal(_np(ng.multinomial(wn[1], 5, True)), _np(T.multinomial(w[1], 5, True)))
+    assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (100,)])
+@pytest.mark.parametrize(
+    "kw", [{"std": 0.02}, {"a": -0.5, "b": 0.5}, {"a": 2.0, "b": 3.0}, {"mean": 0.3, "a": -1.0}]
+)
+def test_trunc_normal(shape, kw):
+    _both(1)
+    w, wn = T.empty(*shape), ng.empty(*shape)
+    T.nn.init.trunc_normal_(w, **kw)
+    ng.nn.init.trunc_normal_(wn, **kw)
+    np.testing.assert_allclose(_np(wn), _np(w), rtol=1e-6, atol=1e-6)
+    assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))
+
+
+@pytest.mark.parametrize("name,tdt,ndt", DTYPES)
+def test_rrelu_and_gumbel_softmax(name, tdt, ndt):
+    x = T.randn(4, 30, dtype=tdt)
+    xn = ng.tensor(x.numpy())
+    _both(2)
+    want = T.nn.functional.rrelu(x, 0.1, 0.4, training=True)
+    assert np.array_equal(_np(ng.nn.functional.rrelu(xn, 0.1, 0.4, training=True)), _np(want))
+    want = T.nn.functional.gumbel_softmax(x, tau=0.5)
+    np.testing.assert_allclose(
+        _np(ng.nn.functional.gumbel_softmax(xn, tau=0.5)), _np(want), rtol=1e-5, atol=1e-6
+    )
+    assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("Normal", (np.zeros(20), np.full(20, 2.0))),
+        ("Uniform", (np.zeros(20), np.full(20, 2.0))),
+        ("Bernoulli", (np.full(20, 0.3),)),
+        ("Categorical", (np.ones((4, 5)),)),
+        ("Exponential", (np.full(20, 2.0),)),
+        ("Cauchy", (np.ones(20), np.full(20, 3.0))),
+        ("Laplace", (np.zeros(20), np.ones(20))),
+        ("Gumbel", (np.zeros(20), np.ones(20))),
+        ("LogNormal", (np.zeros(20), np.ones(20))),
+        ("Geometric", (np.full(20, 0.3),)),
+        ("MultivariateNormal", (np.zeros(3), np.eye(3))),
+    ],
+)
+def test_distribution_samples(name, args):
+    targs = [T.tensor(a, dtype=T.float32) for a in args]
+    nargs = [ng.tensor(a, dtype=ng.float32) for a in args]
+    _both(0)
+    want = getattr(T.distributions, name)(*targs).sample((2,))
+    got = getattr(ng.distributions, name)(*nargs).sample((2,))
+    np.testing.assert_allclose(_np(got), _np(want), rtol=1e-5, atol=1e-6)
+    assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))

@@ -53,8 +53,8 @@ class Cauchy(Distribution):
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        u = creation.rand(shape, dtype=self.loc.dtype, device=self.loc.device)
-        return self.loc + self.scale * ew.tan(math.pi * (u - 0.5))
+        eps = creation.empty(shape, dtype=self.loc.dtype, device=self.loc.device).cauchy_()
+        return self.loc + eps * self.scale  # torch's draws: cauchy_ then loc + eps * scale
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)

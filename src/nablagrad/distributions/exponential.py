@@ -51,10 +51,10 @@ class Exponential(ExponentialFamily):
         return self.rate.pow(-2)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        u = creation.rand(
+        e = creation.empty(
             self._extended_shape(sample_shape), dtype=self.rate.dtype, device=self.rate.device
         )
-        return -ew.log1p(-u) / self.rate
+        return e.exponential_() / self.rate  # torch's draws: exponential_ then / rate
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)

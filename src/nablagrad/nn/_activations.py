@@ -17,7 +17,7 @@ import warnings
 from typing import Any
 
 from .. import _validate
-from ..backend import get_array_module, np, to_device
+from ..backend import get_array_module, np, to_device, to_host
 from ..backend import get_default_dtype as _get_default_dtype
 from ..ops import fused as P
 from ..ops.elementwise import relu as _relu
@@ -102,9 +102,16 @@ def rrelu(
         return inplace_apply(x, lambda t: rrelu(t, lower, upper, training))
     if not training:
         return P.LeakyRelu.apply(x, slope=(lower + upper) / 2)
+    # torch: one float64 uniform on [lower, upper) (bounds rounded to x's dtype first) per
+    # element <= 0, in order, then rounded to x's dtype
     xp = get_array_module(x._data)
-    slope = xp.asarray(_gen(None).uniform(lower, upper, x.shape), dtype=x._data.dtype)
-    return where(x >= 0, x, x * Tensor._wrap(slope))
+    dt = x._data.dtype
+    low = np.asarray(to_host(x._data) <= 0)
+    slope = np.ones(low.shape, dtype=dt)
+    lo, hi = float(dt.type(lower)), float(dt.type(upper))
+    stream = _gen(None)
+    slope[low] = stream.torch_uniform((int(low.sum()),), np.float64, lo, hi, False).astype(dt)
+    return where(x > 0, x, x * Tensor._wrap(xp.asarray(slope)))
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -246,9 +253,9 @@ def gumbel_softmax(
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     xp = get_array_module(logits._data)
-    e = _gen(None).exponential(1.0, tuple(logits.shape))
     dtype = logits._data.dtype if logits._data.dtype.kind == "f" else np.float32
-    g = Tensor._wrap(to_device(-np.log(e).astype(dtype), logits.device))
+    e = _gen(None).torch_exponential(tuple(logits.shape), dtype, 1.0)  # torch's exponential_()
+    g = Tensor._wrap(to_device(-np.log(e), logits.device))
     y_soft = softmax((logits + g) / tau, dim)
     if not hard:
         return y_soft

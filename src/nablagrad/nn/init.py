@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..autograd import no_grad
-from ..backend import get_array_module
+from ..backend import get_array_module, np
 from ..random import _gen
 from ..tensor import Tensor
 
@@ -111,30 +111,34 @@ def trunc_normal_(
             stacklevel=2,
         )
     rng = _gen(generator)
-    shape = tuple(tensor.shape)
+    shape, dt = tuple(tensor.shape), tensor._data.dtype
     if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
-        vals = rng.normal(mean, std, shape)
-        bad = (vals < a) | (vals > b)
+        # torch: normal_ draws, and the out-of-range ones replaced from fresh full-size draws
+        lo, hi = dt.type(a), dt.type(b)
+        vals = rng.torch_normal(shape, dt, mean, std)
+        bad = (vals < lo) | (vals > hi)
         while bad.any():
-            vals[bad] = rng.normal(mean, std, int(bad.sum()))
-            bad = (vals < a) | (vals > b)
+            vals = np.where(bad, rng.torch_normal(shape, dt, mean, std), vals)
+            bad = (vals < lo) | (vals > hi)
         return _assign(tensor, vals)
+    # uniform candidates on [a, b], accepted where log(u) <= -z^2 / 2 - log_peak; every round
+    # draws full-size candidates and uniforms, as torch
     log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
-    vals = rng.uniform(a, b, shape)
-    pending = rng.uniform(0.0, 1.0, shape) > _accept(vals, mean, std, log_peak)
+    vals = rng.torch_uniform(shape, dt, a, b)
+    pending = np.log(rng.torch_uniform(shape, dt)) > _log_accept(vals, mean, std, log_peak)
     while pending.any():
-        n = int(pending.sum())
-        cand = rng.uniform(a, b, n)
-        vals[pending] = cand
-        still = rng.uniform(0.0, 1.0, n) > _accept(cand, mean, std, log_peak)
-        pending[pending] = still
+        cand = rng.torch_uniform(shape, dt, a, b)
+        vals = np.where(pending, cand, vals)
+        again = np.log(rng.torch_uniform(shape, dt)) > _log_accept(cand, mean, std, log_peak)
+        pending = np.where(pending, again, pending)
     return _assign(tensor, vals)
 
 
-def _accept(x: Any, mean: float, std: float, log_peak: float) -> Any:
-    """The acceptance probability of uniform candidates ``x`` for the truncated normal."""
-    xp = get_array_module(x)
-    return xp.exp(-0.5 * ((x - mean) / std) ** 2 - log_peak)
+def _log_accept(x: Any, mean: float, std: float, log_peak: float) -> Any:
+    """``-0.5 ((x - mean) / std)^2 - log_peak`` in x's dtype, step by step as torch's."""
+    t = x.dtype.type
+    z = (x - t(mean)) / t(std)
+    return (z * z) * t(-0.5) - t(log_peak)
 
 
 def _assign(tensor: Tensor, values: Any) -> Tensor:

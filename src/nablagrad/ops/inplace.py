@@ -493,7 +493,9 @@ def geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:
     """Fill with the number of Bernoulli(``p``) trials up to the first success (>= 1)."""
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    return _fill_values(self, _gen(generator).geometric(p, self._data.shape))
+    return _fill_values(
+        self, _gen(generator).torch_geometric(self._data.shape, self._data.dtype, p)
+    )
 
 
 def log_normal_(
@@ -502,14 +504,18 @@ def log_normal_(
     """Fill with ``exp(N(mean, std^2))`` draws."""
     if std <= 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    return _fill_values(self, _gen(generator).lognormal(mean, std, self._data.shape))
+    stream = _gen(generator)
+    shape, dt = self._data.shape, self._data.dtype
+    return _fill_values(self, stream.torch_log_normal(shape, dt, mean, std))
 
 
 def cauchy_(
     self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None
 ) -> Tensor:
     """Fill with Cauchy(``median``, ``sigma``) draws."""
-    return _fill_values(self, median + sigma * _gen(generator).standard_cauchy(self._data.shape))
+    stream = _gen(generator)
+    shape, dt = self._data.shape, self._data.dtype
+    return _fill_values(self, stream.torch_cauchy(shape, dt, median, sigma))
 
 
 def _late(module: str, name: str) -> Any:

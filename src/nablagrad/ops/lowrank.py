@@ -4,8 +4,8 @@ Halko, Martinsson and Tropp (2009), "Finding structure with randomness", algorit
 5.1: a Gaussian test matrix ``R`` (``n x q``) samples the range of ``A``, a few power
 iterations sharpen it, ``Q`` is an orthonormal basis of the sample, and the small matrix
 ``Q^T A`` is decomposed exactly.  Composed of ``matmul``, ``linalg.qr`` and ``linalg.svd``, so
-differentiable through them; ``R`` comes from nablagrad's generator (``manual_seed`` makes
-results repeatable, though not equal to torch's draws).
+differentiable through them; ``R`` is ``randn(n, q)`` from the default generator, the draws
+torch makes after the same ``manual_seed``.
 
 Example:
     >>> import nablagrad as torch
@@ -40,7 +40,7 @@ def _range_basis(A: Tensor, q: int, niter: int, M: Tensor | None) -> Tensor:
     ``(A - M) R`` for a Gaussian ``R``, refined by ``niter`` power iterations (each one
     re-orthonormalised, for stability)."""
     xp = get_array_module(A._data)
-    draw = _gen(None).standard_normal((A.shape[-1], q)).astype(A._data.dtype)
+    draw = _gen(None).torch_normal((A.shape[-1], q), A._data.dtype)  # torch.randn(n, q)
     R = Tensor._wrap(draw if xp is np else to_device(draw, "cuda"))
 
     def times(B: Tensor, transpose: bool) -> Tensor:
