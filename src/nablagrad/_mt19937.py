@@ -130,7 +130,7 @@ def fma(a: Any, b: Any, c: Any, dtype: Any) -> Any:
 
     Example:
         >>> x = np.array([1 + 2.0**-30])
-        >>> float(fma(x, x, -np.ones(1), np.float64) - (x * x - 1)[0])  # the lost 2^-60
+        >>> float(fma(x, x, -np.ones(1), np.float64)[0] - (x * x - 1)[0])  # the lost 2^-60
         8.673617379884035e-19
     """
     dt = np.dtype(dtype)

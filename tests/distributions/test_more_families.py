@@ -290,6 +290,8 @@ def test_sample_statistics(case, mean, var):
     np.testing.assert_allclose(s.mean(0), mean, rtol=0.05 if finite_tail(case) else 0.1, atol=0.03)
     var = d.variance.detach().numpy()
     finite = np.isfinite(var)  # (infinite or undefined variances are not compared)
+    if case == "studentt_df":  # df <= 4: infinite fourth moment, the sample variance of even
+        finite &= d.df.detach().numpy() > 4  # 40,000 draws strays by +-50% from seed to seed
     if case != "lognormal":  # heavy right tail: the sample variance is too noisy
         np.testing.assert_allclose(s.var(0)[finite], var[finite], rtol=0.15, atol=0.03)
     assert np.isfinite(s).all() and bool(d.support.check(ng.tensor(s)).all())
