@@ -292,15 +292,16 @@ def _winograd(xp: Any, src: Any, w: Any, ow: int, shift: int, col0: int, chunk: 
     o, c, kh, kw = w.shape
     u = (xp.asarray(w, dtype=xp.float64).reshape(-1, kw) @ g.T).reshape(o, c, kh, 8)
     u = xp.ascontiguousarray(u.transpose(3, 0, 1, 2), dtype=src.dtype)
-    ts = -(-ow // 4) * chunk
+    tiles = -(-ow // 4)
+    ts = tiles * chunk
 
     def corr(acc: Any, rows: tuple, bias: Any) -> None:
         lo, hi = rows
         v = scratch_empty(xp, (src.shape[0], src.shape[1], 8, hi - lo + kh - 1, ts), src.dtype)
         window = scratch_empty(xp, (8 * chunk,), src.dtype)
-        kernels.wino_in(src, v, window, shift - lo, col0, (0, v.shape[3]), chunk)
-        mbuf = scratch_empty(xp, (4, 8, ts), src.dtype)
-        kernels.wino_corr(v, u, acc, mbuf, lo, chunk, bias)
+        kernels.wino_in(src, v, window, shift - lo, col0, (0, v.shape[3]), tiles)
+        mbuf = scratch_empty(xp, (8, 4 * ts), src.dtype)
+        kernels.wino_corr(v.reshape(v.shape[:3] + (-1,)), u, acc, mbuf, lo, bias, chunk)
 
     return corr
 
@@ -308,20 +309,21 @@ def _winograd(xp: Any, src: Any, w: Any, ow: int, shift: int, col0: int, chunk: 
 def _wino_weight_grad_inputs(
     xp: Any, xr: Any, gr: Any, w_shape: tuple, g_hw: tuple, pt: int, chunk: int
 ) -> tuple:
-    """(vx, gh) for the weight gradient by Winograd: the input ``xr`` transformed again as the
-    forward did (``WINO_B``) and the output gradient in chunks ``gr`` transformed by
-    ``WINO_A.T``.  The forward's own transform is
-    not kept for this: holding it (2.4 MB against the chunks' 1.1 MB for 16->16) from the
-    forward to the backward slowed every other kernel of the step."""
+    """(vx, gh, tiles) for the weight gradient by Winograd: the input ``xr`` transformed again
+    as the forward did (``WINO_B``) and the output gradient in chunks ``gr`` transformed by
+    ``WINO_A.T``, both with their rows flat (``_conv_direct_jit``), and the tiles per row.
+    The forward's own transform is not kept for this: holding it (2.4 MB against the chunks'
+    1.1 MB for 16->16) from the forward to the backward slowed every other kernel of the
+    step."""
     o, c, kh, kw = w_shape
     oh, ow = g_hw
-    ts = -(-ow // 4) * chunk
-    vx = scratch_empty(xp, (xr.shape[0], c, 8, oh + kh - 1, ts), xr.dtype)
+    tiles = -(-ow // 4)
+    vx = scratch_empty(xp, (xr.shape[0], c, 8, oh + kh - 1, tiles * chunk), xr.dtype)
     window = scratch_empty(xp, (8 * chunk,), xr.dtype)
-    kernels.wino_in(xr, vx, window, pt, 0, (0, vx.shape[3]), chunk)
-    gh = scratch_empty(xp, (gr.shape[0], o, 8, oh, ts), xr.dtype)
-    kernels.wino_grad_in(gr, gh, kw - 1, (0, o), chunk)
-    return vx, gh
+    kernels.wino_in(xr, vx, window, pt, 0, (0, vx.shape[3]), tiles)
+    gh = scratch_empty(xp, (gr.shape[0], o, 8, oh, tiles * chunk), xr.dtype)
+    kernels.wino_grad_in(gr, gh, kw - 1, tiles, chunk)
+    return vx.reshape(vx.shape[:3] + (-1,)), gh.reshape(gh.shape[:3] + (-1,)), tiles
 
 
 def _chunked_forward(
@@ -397,8 +399,8 @@ def _chunked_backward(
         if need_w and i < len(w_parts):
             lo, hi = w_parts[i]
             if wino:
-                vx, gh = _wino_weight_grad_inputs(xp, xr, gr, w.shape, g.shape[2:], pt, s)
-                kernels.wino_weight_grad(vx, gh, dwh, (lo, hi), s)
+                vx, gh, tiles = _wino_weight_grad_inputs(xp, xr, gr, w.shape, g.shape[2:], pt, s)
+                kernels.wino_weight_grad(vx, gh, dwh, (lo, hi), tiles, s)
             else:
                 kernels.chunk_weight_grad(xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
 
