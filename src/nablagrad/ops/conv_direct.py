@@ -387,9 +387,11 @@ def _chunked_backward(
         acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), dtype)
         if wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):
             corr = _winograd(xp, gr, flipped, wd, kh - 1 - pt, pl, s)
-    # the weight gradient by Winograd on one thread; split between threads its transforms would
-    # need a hand-off of their own (~0.05 ms), and on 2 threads it measured 0.55 against the
-    # direct kernels' 0.46 ms (16->16; on 1 thread 0.66-0.69 against 0.76-0.78)
+    # the weight gradient by Winograd on one thread; split between threads (components k) its
+    # transforms need a hand-off of their own: on 2 threads it measured 0.55 against the direct
+    # kernels' 0.46 ms (16->16; on 1 thread 0.66-0.69 against 0.76-0.78), and with other
+    # processes loading the cores each hand-off waits for a descheduled worker (the backward
+    # 4.0-4.9 ms against 0.8-1.3)
     wino = need_w and state.wino and state.parts == 1
     w_parts = [(0, 8)] if wino else _channel_parts(o, 3, state.parts)  # Winograd: components k
     x_parts = parallel.even_ranges(h, state.parts)
