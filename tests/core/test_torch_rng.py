@@ -311,3 +311,20 @@ def test_distribution_samples(name, args):
     got = getattr(ng.distributions, name)(*nargs).sample((2,))
     np.testing.assert_allclose(_np(got), _np(want), rtol=1e-5, atol=1e-6)
     assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))
+
+
+@pytest.mark.parametrize("fill", ["normal_", "uniform_", "bernoulli_", "random_", "exponential_"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L: L.empty(20, 30).t(),  # draws in memory order, as TensorIterator's
+        lambda L: L.empty(20, 30)[:, ::2],  # a strided view: the serial normal kernel
+        lambda L: L.empty(4, 5, 6).permute(2, 0, 1),
+        lambda L: L.empty(3, 4).t(),
+    ],
+)
+def test_fills_of_non_contiguous_views(fill, make):
+    _both(0)
+    want, got = getattr(make(T), fill)(), getattr(make(ng), fill)()
+    np.testing.assert_allclose(_np(got), _np(want), rtol=1e-6, atol=1e-6)
+    assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))

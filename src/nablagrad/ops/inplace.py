@@ -217,14 +217,29 @@ def _float_only(self: Tensor, op: str) -> None:
         )
 
 
+def _random_fill(self: Tensor, draw: Any) -> Tensor:
+    """Overwrite ``self`` with ``draw(shape)`` (row-major values of ``shape``) taken in torch's
+    element order: memory order, i.e. the dims sorted by stride as TensorIterator sorts them
+    (so a transposed tensor receives its draws as its contiguous base would)."""
+    shape = tuple(self._data.shape)
+    order = None
+    if not self.is_contiguous():
+        perm, _ = backend.stride_order(shape, self.stride())
+        order = list(reversed(perm))  # outermost first
+    if order is None or order == list(range(len(shape))):
+        return _fill_values(self, draw(shape))
+    values = draw(tuple(shape[d] for d in order))
+    return _fill_values(self, values.transpose(np.argsort(order)))
+
+
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
-    """Fill with N(``mean``, ``std``^2) draws."""
+    """Fill with N(``mean``, ``std``^2) draws (torch's: 16-element Box-Muller blocks for a
+    contiguous tensor of 16 or more elements, the element-by-element kernel otherwise)."""
     _float_only(self, "normal_")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    stream = _gen(generator)
-    shape, dt = tuple(self._data.shape), self._data.dtype
-    return _fill_values(self, stream.torch_normal(shape, dt, mean, std, not self.is_contiguous()))
+    stream, dt, serial = _gen(generator), self._data.dtype, not self.is_contiguous()
+    return _random_fill(self, lambda shape: stream.torch_normal(shape, dt, mean, std, serial))
 
 
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -234,36 +249,40 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
         raise RuntimeError(
             f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
         )
-    return _fill_values(
-        self, _gen(generator).torch_uniform(self._data.shape, self._data.dtype, a, b)
-    )
+    stream, dt = _gen(generator), self._data.dtype
+    return _random_fill(self, lambda shape: stream.torch_uniform(shape, dt, a, b))
 
 
 def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     """Fill with 0/1 draws: 1 where a uniform u < ``p`` (float64 u for a number or a float64
     tensor ``p``, float32 u otherwise), as torch's CPU kernel."""
+    stream = _gen(generator)
     if isinstance(p, Tensor):
-        host = backend.to_host(p._data)
+        host = np.broadcast_to(backend.to_host(p._data), tuple(self._data.shape))
         pd = np.float64 if host.dtype == np.float64 else np.float32
-        draws = _gen(generator).torch_bernoulli(host, tuple(self._data.shape), pd)
-    else:
-        draws = _gen(generator).torch_bernoulli(float(p), tuple(self._data.shape))
-    return _fill_values(self, draws)
+        shape = tuple(self._data.shape)
+        return _fill_values(self, stream.torch_bernoulli(host, shape, pd))
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    return _random_fill(self, lambda shape: stream.torch_bernoulli(float(p), shape))
 
 
 def random_(
     self: Tensor, low: int = 0, high: int | None = None, *, generator: Any = None
 ) -> Tensor:
-    shape, dt = tuple(self._data.shape), self._data.dtype
+    """Fill with integers: ``random_(low, high)`` from [low, high), ``random_(high)`` from
+    [0, high), ``random_()`` from [0, 2^mantissa] for floats and [0, max] for integers (torch's
+    ``w mod range + low`` on 32- or 64-bit draws)."""
+    stream, dt = _gen(generator), self._data.dtype
     if high is None and not low:  # random_(): the dtype's whole range, as torch's
-        return _fill_values(self, _gen(generator).torch_random(shape, dt))
+        return _random_fill(self, lambda shape: stream.torch_random(shape, dt))
     if high is None:
         low, high = 0, low
     if high <= low:
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
-    return _fill_values(self, _gen(generator).torch_randint(low, high, shape, dt))
+    return _random_fill(self, lambda shape: stream.torch_randint(low, high, shape, dt))
 
 
 add_ = _inplace(ew.add, "add")
@@ -485,17 +504,16 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> 
     """Fill with Exponential(rate ``lambd``) draws."""
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    stream = _gen(generator)
-    return _fill_values(self, stream.torch_exponential(self._data.shape, self._data.dtype, lambd))
+    stream, dt = _gen(generator), self._data.dtype
+    return _random_fill(self, lambda shape: stream.torch_exponential(shape, dt, lambd))
 
 
 def geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:
     """Fill with the number of Bernoulli(``p``) trials up to the first success (>= 1)."""
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    return _fill_values(
-        self, _gen(generator).torch_geometric(self._data.shape, self._data.dtype, p)
-    )
+    stream, dt = _gen(generator), self._data.dtype
+    return _random_fill(self, lambda shape: stream.torch_geometric(shape, dt, p))
 
 
 def log_normal_(
@@ -504,18 +522,16 @@ def log_normal_(
     """Fill with ``exp(N(mean, std^2))`` draws."""
     if std <= 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    stream = _gen(generator)
-    shape, dt = self._data.shape, self._data.dtype
-    return _fill_values(self, stream.torch_log_normal(shape, dt, mean, std))
+    stream, dt = _gen(generator), self._data.dtype
+    return _random_fill(self, lambda shape: stream.torch_log_normal(shape, dt, mean, std))
 
 
 def cauchy_(
     self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None
 ) -> Tensor:
     """Fill with Cauchy(``median``, ``sigma``) draws."""
-    stream = _gen(generator)
-    shape, dt = self._data.shape, self._data.dtype
-    return _fill_values(self, stream.torch_cauchy(shape, dt, median, sigma))
+    stream, dt = _gen(generator), self._data.dtype
+    return _random_fill(self, lambda shape: stream.torch_cauchy(shape, dt, median, sigma))
 
 
 def _late(module: str, name: str) -> Any:
