@@ -8,7 +8,8 @@ bits, ``key[0] = seed & 0xffffffff``, ``key[j] = 1812433253 * (key[j-1] ^ (key[j
 
 - uniform (``rand``, ``uniform_``): per element one word ``w`` for float32, half and bfloat16
   (``(w mod 2^d) * 2^-d`` with d = 24, 11, 8 mantissa digits) or one 64-bit draw for float64
-  (d = 53), then ``fma(u, to - from, from)`` in the tensor's dtype;
+  (d = 53), then ``fma(u, to - from, from)`` in the tensor's dtype, a result that rounds up
+  to ``to`` replaced by ``from`` (RReLU's slopes: the unfused ``u * (to - from) + from``);
 - normal of 16 or more elements (``randn``, ``normal_``): every element a uniform first, then
   per block of 16, for j < 8: ``r = sqrt(-2 log(1 - u[j]))``, ``t = 2 pi u[j+8]``,
   ``u[j] = r cos t``, ``u[j+8] = r sin t`` (float32 in float32 arithmetic with the float32
@@ -19,10 +20,12 @@ bits, ``key[0] = seed & 0xffffffff``, ``key[j] = 1812433253 * (key[j-1] ^ (key[j
   ``r = sqrt(-2 log1p(-u2))``, returning ``r cos(2 pi u1)`` and keeping ``r sin(2 pi u1)``
   for the next such draw (the cache lives in the generator, cleared by ``manual_seed``);
 - integers in [lo, hi): ``w mod (hi - lo) + lo`` with a 32-bit word when the range is below
-  2^32, else a 64-bit draw; ``random_()`` without bounds: ``w mod 2^d + 1`` for floats,
+  2^32, else a 64-bit draw; ``random_()`` without bounds: ``w mod (2^d + 1)`` for floats,
   ``w mod (max + 1)`` for integers (64-bit draws for int64 and float64), ``w & 1`` for bool;
 - bernoulli: ``u < p`` with a float64 uniform for a scalar p or a float64 p tensor, a float32
-  uniform for a float32 p tensor; exponential: ``-log1p(-u) / lambda`` with float64 u;
+  uniform for a float32 p tensor; exponential: ``-log1p(-u) / lambda``, geometric:
+  ``ceil(log(u) / log1p(-p))``, Cauchy: ``median + sigma tan(pi (u - 1/2))``, all with float64
+  u; log-normal: ``exp`` of the serial normal above;
 - ``randperm(n)``: for i = 0 .. n-2, swap positions i and ``i + w_i mod (n - i)``.
 
 Every formula was checked element by element against torch 2.13's CPU build.  Other
