@@ -281,7 +281,15 @@ class MTStream:
         self.next_float: float | None = None
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name in MTStream.__slots__:  # (unset slots, pickle hooks)
+            raise AttributeError(name)
         return getattr(self.gen, name)
+
+    def __getstate__(self) -> np.ndarray:
+        return self.get_state()
+
+    def __setstate__(self, state: np.ndarray) -> None:
+        self.set_state(state)
 
     # -- raw words ----------------------------------------------------------------------------
 

@@ -328,3 +328,17 @@ def test_fills_of_non_contiguous_views(fill, make):
     want, got = getattr(make(T), fill)(), getattr(make(ng), fill)()
     np.testing.assert_allclose(_np(got), _np(want), rtol=1e-6, atol=1e-6)
     assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))
+
+
+def test_generators_pickle_and_copy_with_their_state():
+    import copy
+    import pickle
+
+    g = ng.Generator().manual_seed(3)
+    ng.rand(2, generator=g)
+    ng.randn(3, generator=g, dtype=ng.float64)  # a cached normal travels too
+    copies = [pickle.loads(pickle.dumps(g)), copy.deepcopy(g)]
+    want = ng.randn(5, generator=g, dtype=ng.float64)
+    for h in copies:
+        assert h.initial_seed() == 3
+        assert ng.equal(ng.randn(5, generator=h, dtype=ng.float64), want)
