@@ -7,15 +7,17 @@ bits, ``key[0] = seed & 0xffffffff``, ``key[j] = 1812433253 * (key[j-1] ^ (key[j
 + j``.  A 64-bit draw is two 32-bit words, the first one high.  On top of it:
 
 - uniform (``rand``, ``uniform_``): per element one word ``w`` for float32, half and bfloat16
-  (``(w mod 2^d) * 2^-d`` with d = 24, 11, 8 mantissa digits) or one 64-bit draw for float64
-  (d = 53), then ``fma(u, to - from, from)`` in the tensor's dtype, a result that rounds up
-  to ``to`` replaced by ``from`` (RReLU's slopes: the unfused ``u * (to - from) + from``);
+  (``(w mod 2^24) * 2^-24`` in float32, rounded to half or bfloat16 at the end) or one 64-bit
+  draw for float64 (``(w mod 2^53) * 2^-53``), then ``fma(u, to - from, from)`` in float32 or
+  float64, a result that rounds up to ``to`` replaced by ``from`` (RReLU's slopes: the unfused
+  ``u * (to - from) + from``);
 - normal of 16 or more elements (``randn``, ``normal_``): every element a uniform first, then
   per block of 16, for j < 8: ``r = sqrt(-2 log(1 - u[j]))``, ``t = 2 pi u[j+8]``,
   ``u[j] = r cos t``, ``u[j+8] = r sin t`` (float32 in float32 arithmetic with the float32
   2 pi, as ATen's AVX2 kernel; its log/sincos polynomials differ from NumPy's in the last
   bit of about one value in seven); a ragged tail redraws the last 16 uniforms and redoes
-  that block; then ``fma(n, std, mean)``;
+  that block (half and bfloat16: uniforms for the whole blocks only, then the 16 fresh ones);
+  then ``fma(n, std, mean)``;
 - normal of fewer than 16 elements: Box-Muller in float64 from two 64-bit uniforms u1, u2,
   ``r = sqrt(-2 log1p(-u2))``, returning ``r cos(2 pi u1)`` and keeping ``r sin(2 pi u1)``
   for the next such draw (the cache lives in the generator, cleared by ``manual_seed``);
@@ -305,11 +307,11 @@ class MTStream:
     # -- distributions ------------------------------------------------------------------------
 
     def _unit(self, n: int, dt: np.dtype) -> np.ndarray:
-        """``n`` uniforms on [0, 1) in ``dt`` (float64 for float64, else float32)."""
+        """``n`` uniforms on [0, 1): float64 ones for float64, else float32 ones (half and
+        bfloat16 draw float32 uniforms too, rounded at the end)."""
         if dt == np.float64:
             return (self.u64(n) & np.uint64(2**53 - 1)).astype(np.float64) * 2.0**-53
-        d = _digits(dt)
-        return (self.u32(n) & np.uint64(2**d - 1)).astype(np.float32) * np.float32(2.0**-d)
+        return (self.u32(n) & np.uint64(2**24 - 1)).astype(np.float32) * np.float32(2.0**-24)
 
     def torch_uniform(
         self, shape: tuple, dtype: Any, low: float = 0.0, high: float = 1.0, fused: bool = True
@@ -320,11 +322,13 @@ class MTStream:
         n = int(np.prod(shape, dtype=np.int64))
         acc = np.float64 if dt == np.float64 else np.float32
         u = self._unit(n, dt)
-        if (low, high) != (0.0, 1.0):
-            lo, hi = acc(low), acc(high)
-            u = affine(u, acc(hi - lo), lo, acc, unit=True) if fused else u * (hi - lo) + lo
-            u[u >= hi] = lo  # a sum rounded up to ``high``: torch gives ``low``
-        return u.astype(dt, copy=False).reshape(shape)
+        if (low, high) == (0.0, 1.0):
+            return u.astype(dt, copy=False).reshape(shape)
+        lo, hi = acc(low), acc(high)
+        u = affine(u, acc(hi - lo), lo, acc, unit=True) if fused else u * (hi - lo) + lo
+        out = u.astype(dt, copy=False)
+        out[out >= dt.type(high)] = dt.type(low)  # rounded up to ``high`` (in the output dtype)
+        return out.reshape(shape)
 
     def _box_muller(self, n: int) -> np.ndarray:
         """``n`` float64 draws of ATen's serial normal distribution (with its cache)."""
@@ -365,8 +369,12 @@ class MTStream:
                 z = affine(z, float(std), float(mean), np.float64)
             return z.astype(dt).reshape(shape)
         acc = np.float64 if dt == np.float64 else np.float32
-        d = self._unit(n, dt)
         whole = n // 16 * 16
+        if dt.itemsize == 2:  # half, bfloat16: torch draws uniforms for the whole blocks only
+            d = np.empty(n, dtype=np.float32)
+            d[:whole] = self._unit(whole, dt)
+        else:
+            d = self._unit(n, dt)
         d[:whole] = self._blocks(d[:whole], acc)
         if n % 16:
             d[n - 16 :] = self._blocks(self._unit(16, dt), acc)

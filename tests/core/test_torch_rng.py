@@ -342,3 +342,19 @@ def test_generators_pickle_and_copy_with_their_state():
     for h in copies:
         assert h.initial_seed() == 3
         assert ng.equal(ng.randn(5, generator=h, dtype=ng.float64), want)
+
+
+@pytest.mark.parametrize("n", [5, 16, 17, 33, 100])
+def test_float16_draws(n):
+    # half: float32 uniforms rounded; normals from whole 16-blocks plus 16 fresh for the tail
+    _both(0)
+    assert np.array_equal(_np(ng.rand(n, dtype=ng.float16)), _np(T.rand(n, dtype=T.float16)))
+    assert np.array_equal(_np(ng.randn(n, dtype=ng.float16)), _np(T.randn(n, dtype=T.float16)))
+    want = _np(T.empty(n, dtype=T.float16).normal_(0.5, 2.0))
+    assert np.array_equal(_np(ng.empty(n, dtype=ng.float16).normal_(0.5, 2.0)), want)
+    want = _np(T.empty(n, dtype=T.float16).uniform_(-1.3, 2.1))
+    assert np.array_equal(_np(ng.empty(n, dtype=ng.float16).uniform_(-1.3, 2.1)), want)
+    assert np.array_equal(
+        _np(ng.empty(n, dtype=ng.float16).random_()), _np(T.empty(n, dtype=T.float16).random_())
+    )
+    assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))
