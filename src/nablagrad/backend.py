@@ -453,6 +453,34 @@ def format_strides(shape: tuple, fmt: memory_format) -> tuple:
     return tuple(strides)
 
 
+def element_strides(shape: tuple, strides: tuple, itemsize: int) -> tuple:
+    """The element strides torch reports for an array of ``shape`` with byte ``strides``
+    (``Tensor.stride()``).  They are the array's own, except where NumPy's choice for a dim
+    that addresses no second element differs from torch's: NumPy gives a new axis
+    (``x[:, None]``, ``broadcast_to``) stride 0 and an array without elements all-zero
+    strides, where torch gives a size-1 dim the extent of the dim inside it (its size times
+    its stride, 1 for the last dim: ``unsqueeze``'s rule) and a new tensor without elements
+    row-major strides (a size-0 dim counting as 1).  A size-1 dim whose stride torch itself
+    left at 0 (slicing one row of an expanded tensor) reads as the extent too.
+
+    Example:
+        >>> from nablagrad import backend
+        >>> backend.element_strides((3, 1, 4), (32, 0, 8), 8)  # x[:, None] of a (3, 4) array
+        (4, 4, 1)
+        >>> backend.element_strides((2, 0), (0, 0), 8)
+        (1, 1)
+    """
+    st = [s // itemsize for s in strides]
+    if 1 not in shape and 0 not in shape:
+        return tuple(st)
+    if 0 in shape and not any(st):
+        return format_strides(shape, contiguous_format)
+    for d in reversed(range(len(st))):
+        if shape[d] == 1 and st[d] == 0:
+            st[d] = shape[d + 1] * st[d + 1] if d + 1 < len(st) else 1
+    return tuple(st)
+
+
 def is_contiguous_as(shape: tuple, strides: tuple, fmt: memory_format) -> bool:
     """torch's ``is_contiguous(memory_format=fmt)`` for a channels-last format: walking the
     dims from innermost to outermost, every dim whose size is not 1 has the stride of the

@@ -2546,9 +2546,25 @@ class Tensor:
 
     @_validate.numpy_names
     def stride(self, dim: int | None = None) -> Any:
-        """Steps in elements between neighbours along each dimension."""
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
-        return st if dim is None else st[dim]
+        """Steps in elements between neighbours along each dimension, as torch reports them
+        (``backend.element_strides``: a size-1 dim made by ``unsqueeze``, ``None`` indexing
+        or ``expand`` spans the dim inside it; a new tensor without elements is row-major).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.zeros(3, 4)[:, None].stride(), torch.zeros(2, 0).stride()
+            ((4, 4, 1), (1, 1))
+        """
+        a = self._data
+        if type(a) is COOArray:
+            st = (0,) * a.ndim  # torch reports zeros for a sparse tensor
+        else:
+            st = backend.element_strides(a.shape, a.strides, a.itemsize)
+        if dim is None:
+            return st
+        if not a.ndim and _validate.is_int(dim):
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return st[_validate.dim(dim, a.ndim, fn="stride")]
 
     def short(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(dtype=backend.int16, memory_format=memory_format)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _validate
+from .. import _validate, backend
 from ..autograd import gradmath, is_grad_enabled
 from ..autograd.function import Function
 from ..backend import get_array_module, np, special_module
@@ -100,8 +100,30 @@ def digamma(x: Tensor) -> Tensor:
     return Polygamma.apply(_float_dtype_for(x), n=0)
 
 
+_INT_DTYPES = (backend.uint8, backend.int8, backend.int16, backend.int32, backend.int64)
+
+
 def polygamma(n: int, x: Tensor) -> Tensor:
-    """The n-th derivative of digamma."""
+    """The n-th derivative of digamma, psi^(n)(x) = d^n/dx^n digamma(x) (``n`` a
+    non-negative int, as torch's; a one-element integer tensor counts as one).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.polygamma(1, torch.tensor([1.0, 2.0]))
+        tensor([1.6449, 0.6449])
+    """
+    if isinstance(n, Tensor) and n.numel() == 1 and n.dtype in _INT_DTYPES:
+        n = int(n.item())
+    if not _validate.is_int(n) or isinstance(n, Tensor):
+        raise TypeError(
+            f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}"
+        )
+    if not isinstance(x, Tensor):
+        raise TypeError(
+            f"polygamma(): argument 'input' (position 2) must be Tensor, not {type(x).__name__}"
+        )
+    if n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n, got n = {n}")
     return Polygamma.apply(_float_dtype_for(x), n=int(n))
 
 
