@@ -2103,6 +2103,7 @@ class Tensor:
                         f"{len(strides)} strides"
                     )
             data = backend.view_bytes(source._bytes, np_dtype, shape, strides, offset)
+            source._pin()
         else:
             raise TypeError(
                 "set_(): source must be a Tensor, an UntypedStorage or a TypedStorage, got "

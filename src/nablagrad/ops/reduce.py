@@ -23,9 +23,7 @@ from .elementwise import (
     maximum,
     minimum,
     mul,
-    sign,
     sub,
-    where,
 )
 from .index import ScatterAddAlong
 from .shape import Expand, Flip, Permute, normalize_dims
@@ -190,6 +188,8 @@ def _drop(shape: tuple, axes: tuple | None) -> tuple:
 class PNorm(Function):
     """(sum |x|^p)^(1/p) for finite p > 0; zero vectors get a zero (sub)gradient, as in torch."""
 
+    name = "LinalgVectorNormBackward0"  # torch's node for every vector norm
+
     def forward(self, x, p=2.0, axes=None, keepdim=False):
         xp = get_array_module(x)
         self.p, self.axes, self.keepdim, self.shape = p, axes, keepdim, x.shape
@@ -209,6 +209,21 @@ class PNorm(Function):
         else:
             grad = m.sign(x) * m.abs(x) ** (p - 1) / safe ** (p - 1)
         return (m.where(zero, g_full * 0, g_full * grad),)
+
+
+class ZeroNorm(Function):
+    """The "0-norm": the number of nonzero elements (a NaN counts).  torch records the node
+    but its gradient is undefined, so the input's ``.grad`` stays None (``backward`` gives
+    None, which the engine skips; ``autograd.grad`` needs ``allow_unused=True``)."""
+
+    name = "LinalgVectorNormBackward0"
+
+    def forward(self, x, axes=None, keepdim=False):
+        xp = get_array_module(x)
+        return xp.asarray((x != 0).sum(axis=axes, keepdims=keepdim), dtype=x.dtype)
+
+    def backward(self, g, out, x):
+        return (None,)
 
 
 class Cumsum(Function):
@@ -576,10 +591,7 @@ def norm(
     if p == float("-inf"):
         return AMin.apply(abs(x), axes=axes, keepdim=keepdim)
     if p == 0:
-        # the number of nonzeros (a NaN counts, as torch), kept in the graph with a zero gradient
-        xp = get_array_module(x._data)
-        x = where(xp.isnan(x._data), 1.0, x)
-        return Sum.apply(abs(sign(x)), axes=axes, keepdim=keepdim)
+        return ZeroNorm.apply(x, axes=axes, keepdim=keepdim)
     if p < 0:
         raise ValueError(f"norm: p must be > 0, inf, -inf or 0, got {p}")
     return PNorm.apply(x, p=p, axes=axes, keepdim=keepdim)
