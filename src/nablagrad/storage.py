@@ -334,12 +334,12 @@ class TypedStorage:
     def resizable(self) -> bool:
         return self._untyped_storage.resizable()
 
-    def resize_(self, size: int) -> TypedStorage:
-        """Reallocate to ``size`` elements (``UntypedStorage.resize_``); returns this storage."""
+    def resize_(self, size: int) -> None:
+        """Reallocate to ``size`` elements (``UntypedStorage.resize_``); returns None, as
+        torch's ``TypedStorage.resize_``."""
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
             raise RuntimeError(f"resize_ expects an int, but got {type(size).__name__}")
         self._untyped_storage.resize_(int(size) * self.element_size())
-        return self
 
     def share_memory_(self) -> TypedStorage:
         """Move the bytes underneath into shared memory (``UntypedStorage.share_memory_``)."""
