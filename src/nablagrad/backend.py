@@ -481,6 +481,39 @@ def element_strides(shape: tuple, strides: tuple, itemsize: int) -> tuple:
     return tuple(st)
 
 
+def view_strides(shape: tuple, strides: tuple, new_shape: tuple) -> tuple | None:
+    """The strides of ``new_shape`` viewing the elements of a tensor of ``shape`` and element
+    ``strides`` without a copy, or None when no view can (torch's ``computeStride``, which
+    decides whether ``Tensor.view`` works: each run of dims that is contiguous in memory must
+    split into whole dims of the new shape).
+
+    Example:
+        >>> from nablagrad import backend
+        >>> backend.view_strides((2, 3), (3, 1), (3, 2)), backend.view_strides((3, 2), (1, 3), (6,))
+        ((2, 1), None)
+    """
+    if not shape:
+        return (1,) * len(new_shape)
+    if 0 in shape:
+        return tuple(strides) if tuple(new_shape) == tuple(shape) else None
+    out = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    base = strides[-1]  # the stride of the innermost dim of the current contiguous run
+    tensor_numel = view_numel = 1
+    for d in reversed(range(len(shape))):
+        tensor_numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                out[view_d] = view_numel * base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                base, tensor_numel, view_numel = strides[d - 1], 1, 1
+    return tuple(out) if view_d == -1 else None
+
+
 def is_contiguous_as(shape: tuple, strides: tuple, fmt: memory_format) -> bool:
     """torch's ``is_contiguous(memory_format=fmt)`` for a channels-last format: walking the
     dims from innermost to outermost, every dim whose size is not 1 has the stride of the

@@ -1376,7 +1376,21 @@ class Tensor:
             return self._view_as_dtype(args[0])
         if dtype is not None and not args and size is None:
             return self._view_as_dtype(dtype)
-        return _ops.reshape(self, *args, shape=size)
+        out = _ops.reshape(self, *args, shape=size)
+        self._check_viewable(tuple(out.shape))
+        return out
+
+    def _check_viewable(self, shape: tuple) -> None:
+        """torch's refusal to ``view`` a tensor whose memory layout needs a copy for
+        ``shape`` (``backend.view_strides``); a contiguous tensor always passes."""
+        flags = getattr(self._data, "flags", None)
+        if flags is None or flags.c_contiguous:
+            return
+        if backend.view_strides(tuple(self._data.shape), self.stride(), shape) is None:
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+            )
 
     def _view_as_dtype(self, dtype: backend.dtype) -> Tensor:
         # torch records no gradient through view(dtype), even to the same dtype
@@ -1401,7 +1415,7 @@ class Tensor:
     swapdims = transpose
 
     def view_as(self, other: Tensor) -> Tensor:
-        return _ops.reshape(self, other.shape)
+        return self.view(tuple(other.shape))
 
     def reshape_as(self, other: Tensor) -> Tensor:
         return _ops.reshape(self, other.shape)

@@ -45,6 +45,8 @@ SAVED: dict[str, tuple] = {
     "Mean": _NOTHING,
     "Cumsum": _NOTHING,
     "Reshape": _NOTHING,
+    "Squeeze": _NOTHING,
+    "Unsqueeze": _NOTHING,
     "Permute": _NOTHING,
     "Expand": _NOTHING,
     "Repeat": _NOTHING,

@@ -200,6 +200,11 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         done = _dual_hook(fill_, _fill_op, self, value, (), {})
         if done is not None:
             return done
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            "fill_ only supports 0-dimension value tensor but got tensor with "
+            f"{value.ndim} dimensions."
+        )
     v = value.item() if isinstance(value, Tensor) else value
     return _fill_values(self, get_array_module(self._data).full(self._data.shape, v))
 

@@ -306,7 +306,14 @@ def rad2deg(x: Tensor) -> Tensor:
 
 
 def frac(x: Tensor) -> Tensor:
-    """x - trunc(x)."""
+    """x - trunc(x) (floating tensors only, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.frac(torch.tensor([1.5, -2.25]))
+        tensor([ 0.5000, -0.2500])
+    """
+    ew.float_kernel_only(x, "frac_cpu")
     return x - ew.trunc(x)
 
 
@@ -408,8 +415,15 @@ class Hypot(Function):
 
 
 def hypot(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """sqrt(a^2 + b^2)."""
+    """sqrt(a^2 + b^2) (an integer or bool result type is refused, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.hypot(torch.tensor([3.0]), torch.tensor([4.0]))
+        tensor([5.])
+    """
     a, b = prepare(input, other)
+    ew.float_kernel_only(a, "hypot_cpu")
     return Hypot.apply(a, b)
 
 
@@ -429,13 +443,28 @@ class Logaddexp(Function):
 
 
 def logaddexp(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """log(e^a + e^b), computed as max(a, b) + log1p(e^-|a - b|)."""
+    """log(e^a + e^b), computed as max(a, b) + log1p(e^-|a - b|) (an integer or bool
+    result type is refused, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.logaddexp(torch.tensor([0.0]), torch.tensor([0.0]))
+        tensor([0.6931])
+    """
     a, b = prepare(input, other)
+    ew.float_kernel_only(a, "logaddexp_cpu")
     return Logaddexp.apply(_float_dtype_for(a), _float_dtype_for(b))
 
 
 def logaddexp2(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """log2(2^a + 2^b)."""
+    """log2(2^a + 2^b) (floating result types only, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.logaddexp2(torch.tensor([1.0]), torch.tensor([1.0]))
+        tensor([2.])
+    """
+    ew.float_kernel_only(prepare(input, other)[0], "logaddexp2_cpu")
     ln2 = math.log(2.0)
     return logaddexp(input * ln2, other * ln2) / ln2
 
@@ -543,5 +572,22 @@ def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> T
 
 
 def addcdiv(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:  # noqa: A002
-    """input + value * tensor1 / tensor2."""
+    """input + value * tensor1 / tensor2 (true division; two integer tensors are refused,
+    as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> t1, t2 = torch.tensor([1.0, 2.0]), torch.tensor([4.0, 4.0])
+        >>> torch.addcdiv(torch.zeros(2), t1, t2, value=2)
+        tensor([0.5000, 1.0000])
+    """
+    if all(isinstance(t, Tensor) and t._data.dtype.kind in "biu" for t in (tensor1, tensor2)):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+            "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+            "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+            "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes."
+        )
     return input + value * (tensor1 / tensor2)

@@ -582,8 +582,17 @@ def norm(
         x = x.to(dtype=dtype)
     if p == "fro" or p is None:
         p = 2.0
-    if isinstance(p, str):
-        raise ValueError(f"norm: unsupported p={p!r}; use a number, inf or 'fro'")
+    if isinstance(p, str):  # 'nuc' and torch's refusals: torch.linalg.matrix_norm's
+        from .linalg_fns import matrix_norm
+
+        if dim is None:
+            dim = tuple(range(x.ndim))
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dims) != 2:
+            raise RuntimeError(
+                f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dims))}"
+            )
+        return matrix_norm(x, p, dims, keepdim)
     axes = reduced_dims(dim, x.ndim)
     p = float(p)
     if p == float("inf"):

@@ -302,6 +302,12 @@ def t(x: Tensor) -> Tensor:
 def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
     """Move dimension(s) ``source`` to position(s) ``destination`` (ints or equally long
     sequences of ints); the other dimensions keep their order."""
+    if x.ndim == 0:  # torch: only dim 0 (or -1) of a scalar, which stays where it is
+        for name, dims in (("source", source), ("destination", destination)):
+            seq = [dims] if isinstance(dims, int) else list(dims)
+            if len({_validate.dim(d, 0, name, "movedim") for d in seq}) != len(seq):
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({seq})")
+        return Permute.apply(x, axes=())
     if isinstance(source, int) and isinstance(destination, int):
         axes = list(range(x.ndim))
         s = axes.pop(_validate.dim(source, x.ndim, "source", "movedim"))

@@ -103,8 +103,21 @@ def topk(
 
 @_validate.numpy_names
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:  # noqa: A002
-    """The k-th smallest value along ``dim`` (1-based) and its index."""
-    ax = _axis(dim, input.ndim)
+    """The k-th smallest value along ``dim`` (1-based) and its index (a 0-d tensor is its
+    own first value, at index 0).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> values, indices = torch.kthvalue(torch.tensor([3.0, 1.0, 2.0]), 2)
+        >>> values, indices
+        (tensor(2.), tensor(2))
+    """
+    ax = _validate.dim(dim, input.ndim, fn="kthvalue")
+    if not 1 <= k <= (input.shape[ax] if input.ndim else 1):
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {ax}")
+    if input.ndim == 0:
+        index = Tensor._wrap(get_array_module(input._data).zeros((), dtype=np.int64))
+        return SortResult(input.clone(), index)
     s = sort(input, ax, stable=True)
     v = sh.narrow(s.values, ax, k - 1, 1)
     i = sh.narrow(s.indices, ax, k - 1, 1)
