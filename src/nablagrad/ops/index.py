@@ -509,7 +509,7 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     _validate.index_range(index._data, size, "index_select", axis, error=IndexError)
     if x.ndim == 0:  # torch: one index into the scalar gives the scalar
         if index.numel() != 1:
-            raise IndexError(
+            raise RuntimeError(
                 f"index_select(): Index to scalar can have only 1 value, got {index.numel()} "
                 "value(s)"
             )

@@ -1,0 +1,143 @@
+"""Edge cases of common functions against torch: bool and integer tensors in math ops, 0-d
+tensors, ``add``/``sub``'s ``alpha``, indexing with empty lists and byte masks, ``view`` of
+layouts that need a copy.  Each expression runs on both libraries (``L`` is torch or
+nablagrad); values, dtype and shape must match, or both must raise the same error type."""
+
+import math
+import warnings
+
+import pytest
+import torch
+
+import nablagrad as ng
+
+EXPRESSIONS = [
+    # bool tensors
+    "-L.tensor([True, False])",
+    "L.tensor([True, False]).neg()",
+    "L.tensor([True, False]).abs()",
+    "L.tensor([True, False]).relu()",
+    "L.nn.functional.relu(L.tensor([True, False]))",
+    "L.tensor([True, False]).sign()",
+    "L.tensor([True, False]).sgn()",
+    "L.square(L.tensor([True, False]))",
+    # integer tensors in floating-point kernels
+    "L.tensor([1, 2]).frac()",
+    "L.tensor([1.5, -2.25]).frac()",
+    "L.tensor([1, 2]).hypot(L.tensor([1, 1]))",
+    "L.tensor([1.0, 2]).hypot(L.tensor([1, 1]))",
+    "L.logaddexp(L.tensor([1, 2]), L.tensor([1, 2]))",
+    "L.logaddexp(L.tensor([1, 2]), L.tensor([1.0, 2]))",
+    "L.logaddexp2(L.tensor([1, 2]), L.tensor([1, 2]))",
+    "L.tensor([1, 2]).lerp(L.tensor([3, 4]), 0.5)",
+    "L.lerp(L.tensor([1.0, 2]), L.tensor([3.0, 4], dtype=L.float64), 0.5)",
+    "L.lerp(L.tensor([1.0, 2]), L.tensor([3.0, 4]), L.tensor([0.5, 0.5], dtype=L.float64))",
+    "L.lerp(L.tensor([1.0, 2]), L.tensor([3.0, 4]), L.tensor(0.5, dtype=L.float64))",
+    "L.addcdiv(L.zeros(2), L.tensor([1, 2]), L.tensor([3, 4]))",
+    "L.addcdiv(L.zeros(2), L.tensor([1.0, 2]), L.tensor([3, 4]))",
+    # alpha
+    "L.sub(L.tensor([1, 2]), 1, alpha=2)",
+    "L.add(L.tensor([1, 2]), 1, alpha=3)",
+    "L.rsub(L.tensor([1, 2]), 1, alpha=2)",
+    "L.add(L.tensor([1, 2]), L.tensor([3, 4]), alpha=2.5)",
+    "L.add(L.tensor([1.0, 2]), L.tensor([3, 4]), alpha=2.5)",
+    "L.tensor([1, 2]).add_(1, alpha=2.5)",
+    "L.sub(L.tensor([1, 2]), 1.0, alpha=2.5)",
+    # 0-d tensors
+    "L.tensor(3.0).kthvalue(1)",
+    "L.tensor(3.0).kthvalue(2)",
+    "L.tensor(3.0).kthvalue(1, 1)",
+    "L.tensor(3.0).index_select(0, L.tensor([0]))",
+    "L.tensor(3.0).index_select(0, L.tensor(0))",
+    "L.tensor(3.0).index_select(0, L.tensor([0, 0]))",
+    "L.tensor(3.0).gather(0, L.tensor(0))",
+    "L.tensor(3.0).gather(0, L.tensor([0, 0]))",
+    "L.tensor(3.0).gather(0, L.tensor([1]))",
+    "L.tensor(3.0).movedim(0, 0)",
+    "L.tensor(3.0).movedim(-1, 0)",
+    "L.tensor(3.0).movedim(1, 0)",
+    # where with a condition alone
+    "L.where(L.tensor([[1, 0], [0, 2]]))",
+    "L.where(L.tensor([0.5, 0.0]))",
+    "L.where(L.tensor(1))",
+    # norms, fills, indexing, views
+    "L.norm(L.tensor([[1.0, 2], [3, 5]]), p='nuc')",
+    "L.norm(L.ones(2, 3), p='nuc', keepdim=True)",
+    "L.norm(L.ones(2, 3, 4), p='nuc', dim=(1, 2))",
+    "L.norm(L.ones(2, 3, 4), p='nuc')",
+    "L.tensor([1.0, 2]).fill_(L.tensor([3.0]))",
+    "L.tensor([1.0, 2]).fill_(L.tensor(3.0))",
+    "L.arange(6.0).reshape(2, 3)[[]]",
+    "L.arange(6.0).reshape(2, 3)[L.tensor([0, 1], dtype=L.uint8)]",
+    "L.arange(6.0).reshape(2, 3)[:, L.tensor([1, 0, 1], dtype=L.uint8)]",
+    "L.arange(6.0).reshape(2, 3).t().view(-1)",
+    "L.arange(6.0).reshape(2, 3).t().view(3, 2)",
+    "L.arange(6.0).reshape(2, 3).t().view(3, 1, 2)",
+    "L.arange(24.0).reshape(2, 3, 4).permute(1, 0, 2).view(3, 8)",
+    "L.arange(24.0).reshape(2, 3, 4).permute(1, 0, 2).view(6, 4)",
+    "L.arange(24.0).reshape(4, 6)[:, :3].view(2, 2, 3)",
+    "L.arange(24.0).reshape(4, 6)[:, :3].view(12)",
+    "L.arange(6.0).reshape(1, 6).expand(4, 6).view(4, 2, 3)",
+    "L.arange(6.0).reshape(1, 6).expand(4, 6).view(24)",
+    "L.tensor(1.0).view(1, 1)",
+    "L.arange(6.0).reshape(2, 3).t().view_as(L.zeros(6))",
+]
+
+
+def _summary(r):
+    if isinstance(r, (tuple, list)):
+        return tuple(_summary(v) for v in r)
+    if isinstance(r, (torch.Tensor, ng.Tensor)):
+        vals = [
+            v if not (isinstance(v, float) and math.isnan(v)) else "nan"
+            for v in r.reshape(-1).tolist()
+        ]
+        return str(r.dtype).split(".")[-1], tuple(r.shape), vals
+    return r
+
+
+def _run(L, expr):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return _summary(eval(expr, {"L": L}))
+        except Exception as e:  # noqa: BLE001 - the error type is what is compared
+            return e
+
+
+@pytest.mark.parametrize("expr", EXPRESSIONS)
+def test_as_torch(expr):
+    t, n = _run(torch, expr), _run(ng, expr)
+    if isinstance(t, Exception):
+        assert isinstance(n, type(t)), f"torch raised {t!r}, nablagrad gave {n!r}"
+        return
+    assert not isinstance(n, Exception), f"torch gave {t}, nablagrad raised {n!r}"
+    _same(n, t)
+
+
+def _same(n, t):
+    if isinstance(t, tuple) and len(t) == 3 and isinstance(t[2], list):  # one tensor
+        assert n[:2] == t[:2]
+        assert n[2] == pytest.approx(t[2], rel=1e-6, abs=1e-6)
+    elif isinstance(t, tuple):
+        assert len(n) == len(t)
+        for a, b in zip(n, t):
+            _same(a, b)
+    else:
+        assert n == t
+
+
+def test_byte_mask_warns_as_torch():
+    for L in (torch, ng):
+        with pytest.warns(UserWarning, match="uint8"):
+            L.arange(3)[L.tensor([1, 0, 1], dtype=L.uint8)]
+
+
+def test_zero_d_gather_and_index_select_gradients_as_torch():
+    grads = []
+    for L in (torch, ng):
+        x = L.tensor(3.0, requires_grad=True)
+        y = x.gather(0, L.tensor([0, 0])).sum() + x.index_select(0, L.tensor([0])) * 3
+        y.backward()
+        grads.append(x.grad.item())
+    assert grads[0] == grads[1] == 5.0
