@@ -86,6 +86,10 @@ def test_node_names_as_torch():
             x.squeeze().grad_fn.name(),
             x.squeeze(1).grad_fn.name(),
             x.squeeze((1,)).grad_fn.name(),
+            x.transpose(0, 2).grad_fn.name(),
+            x.permute(2, 1, 0).grad_fn.name(),
+            x[0].t().grad_fn.name(),
+            L.zeros(3, requires_grad=True).t().grad_fn.name(),
         ]
         assert names == [
             "UnsqueezeBackward0",

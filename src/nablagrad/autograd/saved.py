@@ -48,6 +48,8 @@ SAVED: dict[str, tuple] = {
     "Squeeze": _NOTHING,
     "Unsqueeze": _NOTHING,
     "Permute": _NOTHING,
+    "Transpose": _NOTHING,
+    "TransposeT": _NOTHING,
     "Expand": _NOTHING,
     "Repeat": _NOTHING,
     "Flip": _NOTHING,

@@ -338,7 +338,7 @@ def _reshape(e: _Emitter, n: Node) -> list[str]:
     return e.op("Reshape", [x, e.ints(out_shape)])
 
 
-@_converter("Permute")
+@_converter("Permute", "Transpose", "TransposeT")
 def _permute(e: _Emitter, n: Node) -> list[str]:
     return e.op("Transpose", _ins(e, n), perm=[int(a) for a in n.attrs.get("axes", ())])
 

@@ -115,6 +115,18 @@ class Permute(Function):
         return (self.m.call(Permute, g, axes=self.inverse),)
 
 
+class Transpose(Permute):
+    """``Permute`` of two dims, named as torch's ``transpose`` node."""
+
+    name = "TransposeBackward0"
+
+
+class TransposeT(Permute):
+    """``Permute`` by ``t()``, named as torch's node."""
+
+    name = "TBackward0"
+
+
 class Expand(Function):
     """Broadcast to a bigger shape (a view); the engine sums the gradient back."""
 
@@ -286,7 +298,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
         return x
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
-    return Permute.apply(x, axes=tuple(axes))
+    return Transpose.apply(x, axes=tuple(axes))
 
 
 def t(x: Tensor) -> Tensor:
@@ -294,9 +306,7 @@ def t(x: Tensor) -> Tensor:
         raise RuntimeError(
             f"t() expects a tensor with <= 2 dimensions, got {x.ndim}: use transpose"
         )
-    if x.ndim == 2:
-        return transpose(x, 0, 1)
-    return Permute.apply(x, axes=tuple(range(x.ndim)))  # a recorded view, as torch's
+    return TransposeT.apply(x, axes=tuple(reversed(range(x.ndim))))  # a view, as torch's
 
 
 def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
