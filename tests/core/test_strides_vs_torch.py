@@ -96,6 +96,10 @@ def test_node_names_as_torch():
             "SqueezeBackward0",
             "SqueezeBackward1",
             "SqueezeBackward2",
+            "TransposeBackward0",
+            "PermuteBackward0",
+            "TBackward0",
+            "TBackward0",
         ]
 
 
