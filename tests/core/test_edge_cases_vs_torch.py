@@ -141,3 +141,35 @@ def test_zero_d_gather_and_index_select_gradients_as_torch():
         y.backward()
         grads.append(x.grad.item())
     assert grads[0] == grads[1] == 5.0
+
+
+OUT_CALLS = {
+    "sum": lambda L, x: L.sum(x, 1, out=L.empty(2)),
+    "prod": lambda L, x: L.prod(x, 1, out=L.empty(2)),
+    "argmax": lambda L, x: L.argmax(x, 1, out=L.empty(2, dtype=L.int64)),
+    "argmin": lambda L, x: L.argmin(x, 0, out=L.empty(2, dtype=L.int64)),
+    "nansum": lambda L, x: L.nansum(x, 1, out=L.empty(2)),
+    "median": lambda L, x: L.median(x, 1, out=(L.empty(2), L.empty(2, dtype=L.int64))),
+    "nanmedian": lambda L, x: L.nanmedian(x, 1, out=(L.empty(2), L.empty(2, dtype=L.int64))),
+    "softmax": lambda L, x: L.softmax(x, 1, out=L.empty(2, 2)),
+    "log_softmax": lambda L, x: L.log_softmax(x, 1, out=L.empty(2, 2)),
+    "index_add": lambda L, x: L.index_add(x, 0, L.tensor([0]), x[:1], out=L.empty(2, 2)),
+    "angle": lambda L, x: L.angle(x - 2, out=L.empty(2, 2)),
+    "narrow_copy": lambda L, x: L.narrow_copy(x, 0, 0, 1, out=L.empty(1, 2)),
+    "take": lambda L, x: L.take(x, L.tensor([0, 3]), out=L.empty(2)),
+    "scatter": lambda L, x: L.scatter(x, 0, L.tensor([[0]]), 5.0, out=L.empty(2, 2)),
+    "scatter_add": lambda L, x: L.scatter_add(x, 0, L.tensor([[0]]), x, out=L.empty(2, 2)),
+}
+
+
+@pytest.mark.parametrize("name", list(OUT_CALLS))
+def test_out_keyword_as_torch(name):
+    results = []
+    for L in (torch, ng):
+        x = L.tensor([[1.0, 2.0], [3.0, 4.0]])
+        r = OUT_CALLS[name](L, x)
+        r = r if isinstance(r, tuple) else (r,)
+        results.append([(str(v.dtype).split(".")[-1], v.reshape(-1).tolist()) for v in r])
+    assert [d for d, _ in results[1]] == [d for d, _ in results[0]]
+    for (_, a), (_, b) in zip(results[1], results[0]):
+        assert a == pytest.approx(b, rel=1e-6)
