@@ -1429,6 +1429,11 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:  # noqa: N802 - torch's name
+        if self.ndim < 2:
+            raise RuntimeError(
+                "tensor.mT is only supported on matrices or batches of matrices. Got "
+                f"{self.ndim}-D tensor."
+            )
         return _ops.transpose(self, -2, -1)
 
     # -- matrix functions and decompositions (nablagrad.ops.linalg_fns) -------------------------
@@ -1889,13 +1894,26 @@ class Tensor:
 
     @property
     def mH(self) -> Tensor:  # noqa: N802 - torch's name
+        if self.ndim < 2:
+            raise RuntimeError(
+                "tensor.mH is only supported on matrices or batches of matrices. Got "
+                f"{self.ndim}-D tensor."
+            )
         return _ops.transpose(self, -2, -1)
 
     @property
     def H(self) -> Tensor:  # noqa: N802 - torch's name
-        if self.ndim > 2:
-            raise RuntimeError("tensor.H is only supported on matrices (2-D tensors).")
-        return _ops.permute(self, *reversed(range(self.ndim)))
+        if self.ndim not in (0, 2):
+            raise RuntimeError(
+                f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D "
+                "tensor."
+                + (" For batches of matrices, consider using tensor.mH" if self.ndim > 2 else "")
+            )
+        if self.ndim == 0:
+            warnings.warn(
+                "Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning
+            )
+        return _ops.permute(self, tuple(reversed(range(self.ndim))))
 
     def diagonal_scatter(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.diagonal_scatter(self, *args, **kwargs)

@@ -173,3 +173,21 @@ def test_out_keyword_as_torch(name):
     assert [d for d, _ in results[1]] == [d for d, _ in results[0]]
     for (_, a), (_, b) in zip(results[1], results[0]):
         assert a == pytest.approx(b, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "L.tensor([1, 2]).fmod(0)",
+        "L.tensor([1, 2]).fmod(L.tensor([0, 1]))",
+        "L.tensor([1.0, 2]).fmod(0)",
+        "L.tensor([1.0, 2]).H",
+        "L.zeros(2, 3, 4).H",
+        "L.zeros(2, 3).H",
+        "L.zeros(2).mT",
+        "L.zeros(2).mH",
+        "L.zeros(2, 3, 4).mT",
+    ],
+)
+def test_more_as_torch(expr):
+    test_as_torch(expr)

@@ -737,8 +737,21 @@ def _binary_float(cls: type[Function], a: Any, b: Any) -> Tensor:
 
 
 def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """C's fmod: the remainder of ``input / other`` with the sign of ``input``."""
-    return Fmod.apply(*prepare(input, other))
+    """C's fmod: the remainder of ``input / other`` with the sign of ``input`` (an integer
+    divisor of zero raises, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.fmod(torch.tensor([-3.0, 3.0]), 2)
+        tensor([-1.,  1.])
+    """
+    a, b = prepare(input, other)
+    if a._data.dtype.kind in "biu" and (b._data == 0).any():
+        raise RuntimeError(
+            "ZeroDivisionError: integer fmod by zero; use float tensors (fmod gives NaN) or "
+            "mask the zeros first"
+        )
+    return Fmod.apply(a, b)
 
 
 def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002
