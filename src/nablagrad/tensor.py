@@ -1911,7 +1911,9 @@ class Tensor:
             )
         if self.ndim == 0:
             warnings.warn(
-                "Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning
+                "Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                UserWarning,
+                stacklevel=2,
             )
         return _ops.permute(self, tuple(reversed(range(self.ndim))))
 
