@@ -187,6 +187,10 @@ def test_out_keyword_as_torch(name):
         "L.zeros(2).mT",
         "L.zeros(2).mH",
         "L.zeros(2, 3, 4).mT",
+        "L.linspace(L.tensor(0.0), L.tensor(1.0), 3)",
+        "L.linspace(0, L.tensor(2.0), 5)",
+        "L.linspace(L.tensor([0.0, 1]), 1, 3)",
+        "L.logspace(L.tensor(0), L.tensor(1), 2)",
     ],
 )
 def test_more_as_torch(expr):
