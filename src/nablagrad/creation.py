@@ -971,11 +971,17 @@ def new_like(
     kind: str,
     args: tuple,
     *,
+    size: Any = None,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """``like.new_zeros(*args)`` and friends: ``kind`` made with ``like``'s dtype and device."""
+    """``like.new_zeros(*args)`` and friends: ``kind`` made with ``like``'s dtype and device
+    (the sizes positionally or as torch's ``size=``)."""
+    if size is not None:
+        if args:
+            raise TypeError(f"new_{kind}() got the sizes both positionally and as size=")
+        args = (size,)
     dtype = dtype or like.dtype
     device = device or like.device
     if kind == "tensor":

@@ -195,3 +195,23 @@ def test_out_keyword_as_torch(name):
 )
 def test_more_as_torch(expr):
     test_as_torch(expr)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "L.tensor([[1.0, 2]]).new_zeros(size=(2,))",
+        "L.tensor([[1.0, 2]]).new_ones(size=(2,))",
+        "L.tensor([[1.0, 2]]).new_empty(size=(2,)).shape",
+        "L.tensor([[1.0, 2]]).masked_fill_(mask=L.tensor([[True, False]]), value=0)",
+        "L.tensor([[1.0, 2]]).put_(index=L.tensor([0]), source=L.tensor([3.0]))",
+        "L.tensor([[1.0, 2]]).lerp_(end=L.ones(1, 2), weight=0.5)",
+        "L.tensor([[1.0, 2]]).pow_(exponent=2)",
+        "L.tensor([[1.0, 2]]).addcmul_(tensor1=L.ones(1, 2), tensor2=L.ones(1, 2), value=2)",
+        "L.tensor([[1.0, 2]]).addcdiv_(tensor1=L.ones(1, 2), tensor2=L.ones(1, 2), value=2)",
+        "L.tensor([[1.0, 2]]).pow_()",
+        "L.tensor([[1.0, 2]]).pow_(2)",
+    ],
+)
+def test_in_place_and_new_keywords_as_torch(expr):
+    test_as_torch(expr)
