@@ -211,6 +211,12 @@ def test_more_as_torch(expr):
         "L.tensor([[1.0, 2]]).addcdiv_(tensor1=L.ones(1, 2), tensor2=L.ones(1, 2), value=2)",
         "L.tensor([[1.0, 2]]).pow_()",
         "L.tensor([[1.0, 2]]).pow_(2)",
+        "L.tensor([1.0, 2]).var(unbiased=True, correction=1)",
+        "L.tensor([[1.0, 3]]).std(0, True, correction=1)",
+        "L.std_mean(L.tensor([1.0, 2]), unbiased=False, correction=0)",
+        "L.tensor([1.0, 2]).var(correction=0)",
+        "L.tensor([1.0, 2]).renorm(2, 0, 1)",
+        "L.tensor([[3.0, 4.0], [0.3, 0.4]]).renorm(2, 0, 1)",
     ],
 )
 def test_in_place_and_new_keywords_as_torch(expr):

@@ -504,6 +504,11 @@ def _centred(
     """(x - mean over the reduced dims, those dims, keepdim, N - correction clipped at 0): the
     common part of ``var`` and ``std``, which warn as torch's do when N - correction <= 0."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
+    if unbiased is not None and correction is not None:
+        raise TypeError(
+            f"{fn}() got both unbiased= and correction=, which torch refuses: pass one "
+            "(unbiased=True is correction=1, unbiased=False is correction=0)"
+        )
     if isinstance(unbiased, bool) and correction is None:
         correction = 1 if unbiased else 0
     elif correction is None:
