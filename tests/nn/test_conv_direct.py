@@ -280,18 +280,21 @@ WINO_CASES = [
 @pytest.mark.parametrize("double", [False, True])
 @pytest.mark.parametrize("layout,threads", [(64, 1), (32, 1), (64, 2)])
 def test_winograd_path_matches_torch(case, double, layout, threads, monkeypatch, num_threads):
-    """The chunked correlation by Winograd F(4, 5) (forward and input gradient; the weight
-    gradient stays direct) against torch, on whole and split rows; the kernels are counted so
-    the test fails if the path did not run."""
+    """The chunked convolution by Winograd F(4, 5) (forward, input gradient, and on one thread
+    the weight gradient) against torch, on whole and split rows; the kernels are counted so the
+    test fails if the path did not run."""
     from nablagrad.ops import _conv_direct_jit, conv_direct
 
     monkeypatch.setattr(conv_direct, "_chunk_size", lambda *a: layout)
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
     monkeypatch.setattr(conv_ops, "splits_within", lambda *a: True)  # the threads split rows
     num_threads(threads)
-    calls = []
-    real = _conv_direct_jit.wino_corr
+    calls, weight_calls = [], []
+    real, real_w = _conv_direct_jit.wino_corr, _conv_direct_jit.wino_weight_grad
     monkeypatch.setattr(_conv_direct_jit, "wino_corr", lambda *a: calls.append(a[4]) or real(*a))
+    monkeypatch.setattr(
+        _conv_direct_jit, "wino_weight_grad", lambda *a: weight_calls.append(1) or real_w(*a)
+    )
     torch.manual_seed(31)
     kw = dict(padding=case["padding"])
     t_m = torch.nn.Conv2d(case["cin"], case["cout"], 5, **kw)
@@ -306,3 +309,4 @@ def test_winograd_path_matches_torch(case, double, layout, threads, monkeypatch,
     passes = case["passes"]
     assert len(calls) == passes * threads  # each thread's rows, from row 0 and further down
     assert calls.count(0) == passes and all(row > 0 for row in calls if row)
+    assert len(weight_calls) == (threads == 1)  # the weight gradient: on one thread only

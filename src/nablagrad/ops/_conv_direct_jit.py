@@ -181,8 +181,7 @@ weight_grad = LazyKernel(_weight_grad)
 # compile-time constant of each kernel (``_chunk_kernels`` makes one set per size): with the
 # offsets q*chunk known the compiler vectorises the runs (16 GMAC/s with the chunk size as an
 # argument, ~100 with it fixed); a ``range`` over only the rows present, instead of skipping the
-# missing ones, cost 2.6x as well.  ``_wino_in`` and ``_wino_corr4`` compute the same
-# correlation by Winograd F(4, 5) along the width (``conv_direct._winograd``).
+# missing ones, cost 2.6x as well.
 
 CHUNKS = (64, 32)
 
@@ -457,130 +456,7 @@ def _chunk_kernels(chunk: int) -> dict:
                         for k in range(kmax):
                             out[b * s + k, c, i, j] = a[j * s + k]
 
-    def _wino_in(
-        src: Any, v: Any, window: Any, shift: int, col0: int, r_lo: int, r_hi: int
-    ) -> None:
-        """Winograd F(4, 5) input transform (``WINO_B``): ``v`` (B, C, R, 8, T * chunk) for its
-        rows r_lo <= r < r_hi from ``src`` (B, C, NR, cols * chunk).  Row r of ``v`` transforms
-        source row r - ``shift`` (zeros where that is no row of ``src``); v[b, c, r, k,
-        t*chunk + m] is the value k of ``WINO_B @ d`` for image m, d the eight source columns
-        col0 + 4t ... col0 + 4t + 7 (zeros past the last one: the windows that reach past it
-        are copied into ``window``, 8 * chunk long).  Every index in the loops is a sum of
-        loop counters and compile-time constants: an offset the compiler cannot prove
-        non-negative (col0 * chunk, or k * ts for a run-time ts) adds NumPy's negative-index
-        wraparound to every access and stops the vectorisation (0.25-0.31 against 0.07 ms)."""
-        nb, c_, nr, cols = src.shape[0], src.shape[1], src.shape[2], src.shape[3]
-        s = chunk
-        t_, ncol = v.shape[4] // s, cols // s
-        for b in range(nb):
-            for c in range(c_):
-                for r in range(r_lo, r_hi):
-                    vr, sr = v[b, c, r], r - shift
-                    if sr < 0 or sr >= nr:
-                        for k in range(8):
-                            for t in range(t_ * s):
-                                vr[k, t] = 0
-                        continue
-                    for t in range(t_):
-                        c0 = col0 + 4 * t
-                        d = src[b, c, sr, c0 * s :]
-                        if c0 + 8 > ncol:
-                            inside = max(0, ncol - c0) * s
-                            for m in range(inside):
-                                window[m] = d[m]
-                            for m in range(inside, 8 * s):
-                                window[m] = 0
-                            d = window
-                        for m in range(s):
-                            d0, d1, d2, d3 = d[m], d[m + s], d[m + 2 * s], d[m + 3 * s]
-                            d4, d5, d6, d7 = d[m + 4 * s], d[m + 5 * s], d[m + 6 * s], d[m + 7 * s]
-                            o = t * s + m
-                            vr[0, o] = 4 * (d0 - d6) + 21 * (d4 - d2)
-                            even, odd = 17 * d4 - 4 * (d2 + d6), 17 * d3 - 4 * (d1 + d5)
-                            vr[1, o], vr[2, o] = even + odd, even - odd
-                            even, odd = d2 - 5 * d4 + 4 * d6, 2 * d1 - 10 * d3 + 8 * d5
-                            vr[3, o], vr[4, o] = even + odd, even - odd
-                            even, odd = 8 * d2 - 10 * d4 + 2 * d6, 4 * d1 - 5 * d3 + d5
-                            vr[5, o], vr[6, o] = even + odd, even - odd
-                            vr[7, o] = 4 * (d7 - d1) + 21 * (d3 - d5)
-
-    def _wino_corr4(v: Any, u: Any, acc: Any, mbuf: Any, a_off: int, bias: Any) -> None:
-        """acc[b, o, a_off + i, j*chunk + m] = bias[o] + the correlation at output row i,
-        column j, image m by Winograd F(4, 5), for the rows i < R - 4 of ``v`` (B, C, R, 8, T *
-        chunk) and every output channel (a multiple of four): for four output channels at once
-        and each k,
-
-            M[o, k] = sum over c, p of u[k, o, c, p] * v[b, c, i + p, k]
-
-        (the five kernel rows p in one statement, as ``_chunk_corr4``'s five taps), then the
-        output transform ``WINO_A @ M`` gives the four columns of each tile.  ``mbuf`` (4, 8,
-        T * chunk) holds M for the four channels (first-level cache)."""
-        nb, c_ = v.shape[0], v.shape[1]
-        o_, ts = u.shape[1], v.shape[4]
-        s = chunk
-        t_, ow = ts // s, acc.shape[3] // s
-        for b in range(nb):
-            for i in range(v.shape[2] - 4):
-                for o in range(0, o_, 4):
-                    for k in range(8):
-                        m0, m1, m2, m3 = mbuf[0, k], mbuf[1, k], mbuf[2, k], mbuf[3, k]
-                        for t in range(ts):
-                            m0[t] = 0
-                            m1[t] = 0
-                            m2[t] = 0
-                            m3[t] = 0
-                        for c in range(c_):
-                            r0, r1, r2 = v[b, c, i, k], v[b, c, i + 1, k], v[b, c, i + 2, k]
-                            r3, r4 = v[b, c, i + 3, k], v[b, c, i + 4, k]
-                            w0, w1, w2, w3 = (
-                                u[k, o, c],
-                                u[k, o + 1, c],
-                                u[k, o + 2, c],
-                                u[k, o + 3, c],
-                            )
-                            for t in range(ts):
-                                x0, x1, x2, x3, x4 = r0[t], r1[t], r2[t], r3[t], r4[t]
-                                m0[t] += (
-                                    w0[0] * x0 + w0[1] * x1 + w0[2] * x2 + w0[3] * x3 + w0[4] * x4
-                                )
-                                m1[t] += (
-                                    w1[0] * x0 + w1[1] * x1 + w1[2] * x2 + w1[3] * x3 + w1[4] * x4
-                                )
-                                m2[t] += (
-                                    w2[0] * x0 + w2[1] * x1 + w2[2] * x2 + w2[3] * x3 + w2[4] * x4
-                                )
-                                m3[t] += (
-                                    w3[0] * x0 + w3[1] * x1 + w3[2] * x2 + w3[3] * x3 + w3[4] * x4
-                                )
-                    for j in range(4):
-                        a, mm, bj = acc[b, o + j, a_off + i], mbuf[j], bias[o + j]
-                        for t in range(t_):
-                            cols = min(4, ow - 4 * t)
-                            if cols == 4:
-                                for m in range(s):
-                                    q, y = t * s + m, 4 * t * s + m
-                                    s12, d12 = mm[1, q] + mm[2, q], mm[1, q] - mm[2, q]
-                                    s34, d34 = mm[3, q] + mm[4, q], mm[3, q] - mm[4, q]
-                                    s56, d56 = mm[5, q] + mm[6, q], mm[5, q] - mm[6, q]
-                                    a[y] = mm[0, q] + s12 + s34 + s56 + bj
-                                    a[y + s] = d12 + 2 * d34 + 0.5 * d56 + bj
-                                    a[y + 2 * s] = s12 + 4 * s34 + 0.25 * s56 + bj
-                                    a[y + 3 * s] = d12 + 8 * d34 + 0.125 * d56 + mm[7, q] + bj
-                                continue
-                            for m in range(s):  # the last tile, past the last column
-                                q, y = t * s + m, 4 * t * s + m
-                                s12, d12 = mm[1, q] + mm[2, q], mm[1, q] - mm[2, q]
-                                s34, d34 = mm[3, q] + mm[4, q], mm[3, q] - mm[4, q]
-                                s56, d56 = mm[5, q] + mm[6, q], mm[5, q] - mm[6, q]
-                                a[y] = mm[0, q] + s12 + s34 + s56 + bj
-                                if cols > 1:
-                                    a[y + s] = d12 + 2 * d34 + 0.5 * d56 + bj
-                                if cols > 2:
-                                    a[y + 2 * s] = s12 + 4 * s34 + 0.25 * s56 + bj
-
     return {
-        "wino_in": LazyKernel(_wino_in),
-        "wino_corr4": LazyKernel(_wino_corr4),
         "to_chunks": LazyKernel(_to_chunks),
         "from_chunks": LazyKernel(_from_chunks),
         "corr4": LazyKernel(_chunk_corr4),
@@ -648,11 +524,249 @@ def from_chunks(acc: Any, out: Any, i_lo: int, i_hi: int, chunk: int) -> None:
     _CHUNK_KERNELS[chunk]["from_chunks"](acc, out, i_lo, i_hi)
 
 
-def wino_in(src: Any, v: Any, window: Any, shift: int, col0: int, rows: tuple, chunk: int) -> None:
-    """``_wino_in`` on the rows [r_lo, r_hi) of ``v``, chunks of ``chunk`` images."""
-    _CHUNK_KERNELS[chunk]["wino_in"](src, v, window, shift, col0, rows[0], rows[1])
+# -- Winograd F(4, 5) along the width, in the chunked layout -----------------------------------
+#
+# ``conv_direct._winograd``: the input rows of a chunk transformed by ``WINO_B`` in tiles of
+# four output columns (eight values k per tile and image), the products summed over channels
+# and kernel rows for each k, and ``WINO_A`` back to four columns.  Transformed rows are laid
+# out (B, C, 8, R, ts), ts = tiles * chunk positions per row (the transforms write them so; the
+# products read (B, C, 8, R * ts), the same memory), and the kernels are compiled per
+# (chunk, tiles): with ts a compile-time constant, the five kernel rows p of a product statement
+# are reads at t + p*ts from one array and the four accumulators writes at t + j*ts into one
+# (four arrays each: 0.38 against 0.33 ms for the 16->16 products; eight output channels per
+# pass: 0.45).  Every index is a sum of loop counters and constants: an offset the compiler
+# cannot prove non-negative (col0 * chunk, or k * ts for a run-time ts) adds NumPy's
+# negative-index wraparound to every access and stops the vectorisation (transform 0.25-0.31
+# against 0.07 ms).
 
 
-def wino_corr(v: Any, u: Any, acc: Any, mbuf: Any, a_off: int, chunk: int, bias: Any) -> None:
-    """``_wino_corr4`` into the output rows from ``a_off`` on, chunks of ``chunk`` images."""
-    _CHUNK_KERNELS[chunk]["wino_corr4"](v, u, acc, mbuf, a_off, bias)
+def _wino_kernels(chunk: int, tiles: int) -> dict:
+    """The Winograd kernels for chunks of ``chunk`` images and rows of ``tiles`` tiles
+    (closures over both, which Numba compiles as constants), not compiled until first
+    called."""
+    s = chunk
+    ts = tiles * chunk
+
+    def _wino_in(
+        src: Any, v: Any, window: Any, shift: int, col0: int, r_lo: int, r_hi: int
+    ) -> None:
+        """The input transform (``WINO_B``): ``v`` (B, C, 8, R, ts) for its rows r_lo <= r <
+        r_hi from ``src`` (B, C, NR, cols * chunk).  Row r of ``v`` transforms source row r -
+        ``shift`` (zeros where that is no row of ``src``); v[b, c, k, r, t*chunk + m] is the
+        value k of ``WINO_B @ d`` for image m, d the eight source columns col0 + 4t ... col0 +
+        4t + 7 (zeros past the last one: the windows that reach past it are copied into
+        ``window``, 8 * chunk long).  The other kernels read ``v`` as (B, C, 8, R * ts)."""
+        nb, c_, nr, cols = src.shape[0], src.shape[1], src.shape[2], src.shape[3]
+        ncol = cols // s
+        for b in range(nb):
+            for c in range(c_):
+                for r in range(r_lo, r_hi):
+                    vb, sr = v[b, c], r - shift
+                    if sr < 0 or sr >= nr:
+                        for k in range(8):
+                            for t in range(ts):
+                                vb[k, r, t] = 0
+                        continue
+                    for t in range(tiles):
+                        c0 = col0 + 4 * t
+                        d = src[b, c, sr, c0 * s :]
+                        if c0 + 8 > ncol:
+                            inside = max(0, ncol - c0) * s
+                            for m in range(inside):
+                                window[m] = d[m]
+                            for m in range(inside, 8 * s):
+                                window[m] = 0
+                            d = window
+                        for m in range(s):
+                            d0, d1, d2, d3 = d[m], d[m + s], d[m + 2 * s], d[m + 3 * s]
+                            d4, d5, d6, d7 = d[m + 4 * s], d[m + 5 * s], d[m + 6 * s], d[m + 7 * s]
+                            o = t * s + m
+                            vb[0, r, o] = 4 * (d0 - d6) + 21 * (d4 - d2)
+                            even, odd = 17 * d4 - 4 * (d2 + d6), 17 * d3 - 4 * (d1 + d5)
+                            vb[1, r, o], vb[2, r, o] = even + odd, even - odd
+                            even, odd = d2 - 5 * d4 + 4 * d6, 2 * d1 - 10 * d3 + 8 * d5
+                            vb[3, r, o], vb[4, r, o] = even + odd, even - odd
+                            even, odd = 8 * d2 - 10 * d4 + 2 * d6, 4 * d1 - 5 * d3 + d5
+                            vb[5, r, o], vb[6, r, o] = even + odd, even - odd
+                            vb[7, r, o] = 4 * (d7 - d1) + 21 * (d3 - d5)
+
+    def _wino_corr4(v: Any, u: Any, acc: Any, mbuf: Any, a_off: int, bias: Any) -> None:
+        """acc[b, o, a_off + i, j*chunk + m] = bias[o] + the correlation at output row i,
+        column j, image m, for the rows i < R - 4 of ``v`` (B, C, 8, R * ts) and every output
+        channel (a multiple of four): for four output channels at once and each k,
+
+            M[o, k] = sum over c, p of u[k, o, c, p] * (row i + p of v[b, c, k])
+
+        (the five kernel rows p in one statement, as ``_chunk_corr4``'s five taps), then the
+        output transform ``WINO_A @ M`` gives the four columns of each tile.  ``mbuf`` (8, 4 *
+        ts) holds M for the four channels (first-level cache)."""
+        nb, c_ = v.shape[0], v.shape[1]
+        o_, ow = u.shape[1], acc.shape[3] // s
+        for b in range(nb):
+            for i in range(v.shape[3] // ts - 4):
+                for o in range(0, o_, 4):
+                    for k in range(8):
+                        mk = mbuf[k]
+                        for t in range(4 * ts):
+                            mk[t] = 0
+                        for c in range(c_):
+                            r = v[b, c, k, i * ts :]
+                            w0, w1, w2, w3 = (
+                                u[k, o, c],
+                                u[k, o + 1, c],
+                                u[k, o + 2, c],
+                                u[k, o + 3, c],
+                            )
+                            for t in range(ts):
+                                x0, x1, x2 = r[t], r[t + ts], r[t + 2 * ts]
+                                x3, x4 = r[t + 3 * ts], r[t + 4 * ts]
+                                mk[t] += (
+                                    w0[0] * x0 + w0[1] * x1 + w0[2] * x2 + w0[3] * x3 + w0[4] * x4
+                                )
+                                mk[t + ts] += (
+                                    w1[0] * x0 + w1[1] * x1 + w1[2] * x2 + w1[3] * x3 + w1[4] * x4
+                                )
+                                mk[t + 2 * ts] += (
+                                    w2[0] * x0 + w2[1] * x1 + w2[2] * x2 + w2[3] * x3 + w2[4] * x4
+                                )
+                                mk[t + 3 * ts] += (
+                                    w3[0] * x0 + w3[1] * x1 + w3[2] * x2 + w3[3] * x3 + w3[4] * x4
+                                )
+                    for j in range(4):
+                        a, bj = acc[b, o + j, a_off + i], bias[o + j]
+                        m0, m1, m2, m3 = (
+                            mbuf[0, j * ts :],
+                            mbuf[1, j * ts :],
+                            mbuf[2, j * ts :],
+                            mbuf[3, j * ts :],
+                        )
+                        m4, m5, m6, m7 = (
+                            mbuf[4, j * ts :],
+                            mbuf[5, j * ts :],
+                            mbuf[6, j * ts :],
+                            mbuf[7, j * ts :],
+                        )
+                        for t in range(tiles):
+                            cols = min(4, ow - 4 * t)
+                            if cols == 4:
+                                for m in range(s):
+                                    q, y = t * s + m, 4 * t * s + m
+                                    s12, d12 = m1[q] + m2[q], m1[q] - m2[q]
+                                    s34, d34 = m3[q] + m4[q], m3[q] - m4[q]
+                                    s56, d56 = m5[q] + m6[q], m5[q] - m6[q]
+                                    a[y] = m0[q] + s12 + s34 + s56 + bj
+                                    a[y + s] = d12 + 2 * d34 + 0.5 * d56 + bj
+                                    a[y + 2 * s] = s12 + 4 * s34 + 0.25 * s56 + bj
+                                    a[y + 3 * s] = d12 + 8 * d34 + 0.125 * d56 + m7[q] + bj
+                                continue
+                            for m in range(s):  # the last tile, past the last column
+                                q, y = t * s + m, 4 * t * s + m
+                                s12, d12 = m1[q] + m2[q], m1[q] - m2[q]
+                                s34, d34 = m3[q] + m4[q], m3[q] - m4[q]
+                                s56, d56 = m5[q] + m6[q], m5[q] - m6[q]
+                                a[y] = m0[q] + s12 + s34 + s56 + bj
+                                if cols > 1:
+                                    a[y + s] = d12 + 2 * d34 + 0.5 * d56 + bj
+                                if cols > 2:
+                                    a[y + 2 * s] = s12 + 4 * s34 + 0.25 * s56 + bj
+
+    def _wino_grad_in(src: Any, gh: Any, col0: int, o_lo: int, o_hi: int) -> None:
+        """The weight gradient's transform of the output gradient ``src`` (B, O, OH, cols *
+        chunk) for the channels o_lo <= o < o_hi: gh[b, o, k, i, t*chunk + m] is the value k
+        of ``WINO_A.T @ g`` for image m, g the four source columns col0 + 4t ... col0 + 4t + 3
+        of row i (which ``src`` must hold: zeros past the output's last column).
+        ``_wino_weight_grad3`` reads ``gh`` as (B, O, 8, OH * ts)."""
+        nb, oh = src.shape[0], src.shape[2]
+        for b in range(nb):
+            for o in range(o_lo, o_hi):
+                gb = gh[b, o]
+                for i in range(oh):
+                    row = src[b, o, i, col0 * s :]
+                    for t in range(tiles):
+                        for m in range(s):
+                            y, q = 4 * t * s + m, t * s + m
+                            g0, g1, g2, g3 = row[y], row[y + s], row[y + 2 * s], row[y + 3 * s]
+                            gb[0, i, q], gb[7, i, q] = g0, g3
+                            even, odd = g0 + g2, g1 + g3
+                            gb[1, i, q], gb[2, i, q] = even + odd, even - odd
+                            even, odd = g0 + 4 * g2, 2 * g1 + 8 * g3
+                            gb[3, i, q], gb[4, i, q] = even + odd, even - odd
+                            even, odd = g0 + 0.25 * g2, 0.5 * g1 + 0.125 * g3
+                            gb[5, i, q], gb[6, i, q] = even + odd, even - odd
+
+    def _wino_weight_grad3(v: Any, gh: Any, dwh: Any, k_lo: int, k_hi: int, zero: Any) -> None:
+        """dwh[k, o, c, p] = sum over b, i, t of gh[b, o, k, i*ts + t] * v[b, c, k, (i + p)*ts
+        + t] for k_lo <= k < k_hi and every o and c: the weight gradient by Winograd is
+        ``WINO_G.T @ dwh`` over k.  Three output channels per pass, as
+        ``_chunk_weight_grad3`` (the last pass repeats the last channel where fewer are left,
+        and writes only its own); each sum runs over all the rows at once (one loop per row
+        was 6% slower)."""
+        nb, c_, o_ = v.shape[0], v.shape[1], gh.shape[1]
+        n = gh.shape[3]
+        for k in range(k_lo, k_hi):
+            for o in range(0, o_, 3):
+                o1, o2 = min(o + 1, o_ - 1), min(o + 2, o_ - 1)
+                for c in range(c_):
+                    a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
+                    b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
+                    c0, c1, c2, c3, c4 = zero, zero, zero, zero, zero
+                    for b in range(nb):
+                        r = v[b, c, k]
+                        g0, g1, g2 = gh[b, o, k], gh[b, o1, k], gh[b, o2, k]
+                        for t in range(n):
+                            x0, x1, x2 = r[t], r[t + ts], r[t + 2 * ts]
+                            x3, x4 = r[t + 3 * ts], r[t + 4 * ts]
+                            u, w, y = g0[t], g1[t], g2[t]
+                            a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
+                            a3, a4 = a3 + u * x3, a4 + u * x4
+                            b0, b1, b2 = b0 + w * x0, b1 + w * x1, b2 + w * x2
+                            b3, b4 = b3 + w * x3, b4 + w * x4
+                            c0, c1, c2 = c0 + y * x0, c1 + y * x1, c2 + y * x2
+                            c3, c4 = c3 + y * x3, c4 + y * x4
+                    dwh[k, o, c, 0], dwh[k, o, c, 1], dwh[k, o, c, 2] = a0, a1, a2
+                    dwh[k, o, c, 3], dwh[k, o, c, 4] = a3, a4
+                    if o + 1 < o_:
+                        dwh[k, o1, c, 0], dwh[k, o1, c, 1], dwh[k, o1, c, 2] = b0, b1, b2
+                        dwh[k, o1, c, 3], dwh[k, o1, c, 4] = b3, b4
+                    if o + 2 < o_:
+                        dwh[k, o2, c, 0], dwh[k, o2, c, 1], dwh[k, o2, c, 2] = c0, c1, c2
+                        dwh[k, o2, c, 3], dwh[k, o2, c, 4] = c3, c4
+
+    return {
+        "in": LazyKernel(_wino_in),
+        "corr4": LazyKernel(_wino_corr4),
+        "grad_in": LazyKernel(_wino_grad_in),
+        "weight_grad3": LazyKernel(_wino_weight_grad3),
+    }
+
+
+_WINO_KERNELS: dict = {}  # (chunk, tiles) -> kernels, made on first use
+
+
+def _wino(chunk: int, tiles: int) -> dict:
+    key = (chunk, tiles)
+    if key not in _WINO_KERNELS:
+        _WINO_KERNELS[key] = _wino_kernels(chunk, tiles)
+    return _WINO_KERNELS[key]
+
+
+def wino_in(src: Any, v: Any, window: Any, shift: int, col0: int, rows: tuple, tiles: int) -> None:
+    """``_wino_in`` on the rows [r_lo, r_hi) of ``v``: the chunk size is ``window``'s eighth."""
+    kernels = _wino(window.shape[0] // 8, tiles)
+    kernels["in"](src, v, window, shift, col0, rows[0], rows[1])
+
+
+def wino_corr(v: Any, u: Any, acc: Any, mbuf: Any, a_off: int, bias: Any, chunk: int) -> None:
+    """``_wino_corr4`` into the output rows from ``a_off`` on; ``mbuf`` is (8, 4 * ts)."""
+    _wino(chunk, mbuf.shape[1] // 4 // chunk)["corr4"](v, u, acc, mbuf, a_off, bias)
+
+
+def wino_grad_in(src: Any, gh: Any, col0: int, tiles: int, chunk: int) -> None:
+    """``_wino_grad_in`` for every output channel."""
+    _wino(chunk, tiles)["grad_in"](src, gh, col0, 0, gh.shape[1])
+
+
+def wino_weight_grad(v: Any, gh: Any, dwh: Any, ks: tuple, tiles: int, chunk: int) -> None:
+    """``_wino_weight_grad3`` for the transformed components [k_lo, k_hi) of ``ks``."""
+    zero = dwh.dtype.type(0)
+    _wino(chunk, tiles)["weight_grad3"](v, gh, dwh, ks[0], ks[1], zero)

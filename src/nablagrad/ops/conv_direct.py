@@ -167,10 +167,14 @@ def _chunk_size(x_shape: tuple, w_shape: tuple, padding: tuple) -> int:
 
 class ChunkState:
     """What the chunked backward needs: the input in chunks, the weights, the input's shape,
-    the chunk size and how many threads split the work."""
+    the chunk size, how many threads split the work and whether the forward went by Winograd
+    (then so does the weight gradient)."""
 
-    def __init__(self, xr: Any, w: Any, x_shape: tuple, chunk: int, parts: int) -> None:
+    def __init__(
+        self, xr: Any, w: Any, x_shape: tuple, chunk: int, parts: int, wino: bool = False
+    ) -> None:
         self.xr, self.w, self.x_shape, self.chunk, self.parts = xr, w, x_shape, chunk, parts
+        self.wino = wino
 
 
 def _to_chunks(xp: Any, a: Any, left: int, right: int, dtype: Any, s: int, sums: Any = None) -> Any:
@@ -278,30 +282,48 @@ def _winograd(xp: Any, src: Any, w: Any, ow: int, shift: int, col0: int, chunk: 
     shift) into a buffer of its own, so threads that split the rows need no hand-off between
     the transform and the products (each transforms four rows twice).
 
-    Measured (16->16 14x14 padded by 2, batch 64, 1 thread, ms): forward 0.74 -> 0.66-0.68,
-    input gradient 0.75 -> 0.64-0.68 (the products 0.61 -> 0.44 with the output transform,
-    the input transform 0.07).  The weight gradient stays direct: by Winograd (the transposed
-    algorithm, ``WINO_G.T`` over the products of ``WINO_A.T @ g`` and the forward's
-    transformed input) its kernel took 0.50 against 0.70 ms alone, but keeping the
-    transformed input (2.4 MB against 1.1 MB in chunks) slowed every other kernel of the step,
-    and the whole layer was no faster.  The transforms' extra rounding leaves the float32 error
-    ~1.3x that of the direct sum (max 1.9e-5 against float64 where PyTorch's float32
-    convolution is off by 1.4e-5, outputs up to 26)."""
+    Measured (16->16 14x14 padded by 2, batch 64, 1 thread, ms): forward 0.74-0.77 ->
+    0.65-0.68, input gradient 0.75-0.79 -> 0.64-0.68 (the products 0.61 -> 0.37, ~100 G
+    multiply-adds/s, plus the output transform 0.07; the input transform 0.07).  On one thread
+    the weight gradient goes by Winograd too (``_chunked_backward``).  The transforms' extra
+    rounding leaves the float32 error ~1.3x that of the direct sum (max 1.9e-5 against float64
+    where PyTorch's float32 convolution is off by 1.4e-5, outputs up to 26)."""
     g = xp.asarray(WINO_G, dtype=xp.float64)
     o, c, kh, kw = w.shape
     u = (xp.asarray(w, dtype=xp.float64).reshape(-1, kw) @ g.T).reshape(o, c, kh, 8)
     u = xp.ascontiguousarray(u.transpose(3, 0, 1, 2), dtype=src.dtype)
-    ts = -(-ow // 4) * chunk
+    tiles = -(-ow // 4)
+    ts = tiles * chunk
 
     def corr(acc: Any, rows: tuple, bias: Any) -> None:
         lo, hi = rows
-        v = scratch_empty(xp, (src.shape[0], src.shape[1], hi - lo + kh - 1, 8, ts), src.dtype)
+        v = scratch_empty(xp, (src.shape[0], src.shape[1], 8, hi - lo + kh - 1, ts), src.dtype)
         window = scratch_empty(xp, (8 * chunk,), src.dtype)
-        kernels.wino_in(src, v, window, shift - lo, col0, (0, v.shape[2]), chunk)
-        mbuf = scratch_empty(xp, (4, 8, ts), src.dtype)
-        kernels.wino_corr(v, u, acc, mbuf, lo, chunk, bias)
+        kernels.wino_in(src, v, window, shift - lo, col0, (0, v.shape[3]), tiles)
+        mbuf = scratch_empty(xp, (8, 4 * ts), src.dtype)
+        kernels.wino_corr(v.reshape(v.shape[:3] + (-1,)), u, acc, mbuf, lo, bias, chunk)
 
     return corr
+
+
+def _wino_weight_grad_inputs(
+    xp: Any, xr: Any, gr: Any, w_shape: tuple, g_hw: tuple, pt: int, chunk: int
+) -> tuple:
+    """(vx, gh, tiles) for the weight gradient by Winograd: the input ``xr`` transformed again
+    as the forward did (``WINO_B``) and the output gradient in chunks ``gr`` transformed by
+    ``WINO_A.T``, both with their rows flat (``_conv_direct_jit``), and the tiles per row.
+    The forward's own transform is not kept for this: holding it (2.4 MB against the chunks'
+    1.1 MB for 16->16) from the forward to the backward slowed every other kernel of the
+    step."""
+    o, c, kh, kw = w_shape
+    oh, ow = g_hw
+    tiles = -(-ow // 4)
+    vx = scratch_empty(xp, (xr.shape[0], c, 8, oh + kh - 1, tiles * chunk), xr.dtype)
+    window = scratch_empty(xp, (8 * chunk,), xr.dtype)
+    kernels.wino_in(xr, vx, window, pt, 0, (0, vx.shape[3]), tiles)
+    gh = scratch_empty(xp, (gr.shape[0], o, 8, oh, tiles * chunk), xr.dtype)
+    kernels.wino_grad_in(gr, gh, kw - 1, tiles, chunk)
+    return vx.reshape(vx.shape[:3] + (-1,)), gh.reshape(gh.shape[:3] + (-1,)), tiles
 
 
 def _chunked_forward(
@@ -336,7 +358,7 @@ def _chunked_forward(
         kernels.from_chunks(acc, out, lo, hi, chunk)
 
     parallel.over_ranges(parallel.even_ranges(oh, parts), part)
-    return ChunkState(xr, w, x.shape, chunk, parts)
+    return ChunkState(xr, w, x.shape, chunk, parts, wino)
 
 
 def _chunked_backward(
@@ -365,13 +387,26 @@ def _chunked_backward(
         acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), dtype)
         if wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):
             corr = _winograd(xp, gr, flipped, wd, kh - 1 - pt, pl, s)
-    # thread i: its output channels' weight gradient, then its rows of the input gradient
-    w_parts, x_parts = _channel_parts(o, 3, state.parts), parallel.even_ranges(h, state.parts)
+    # the weight gradient by Winograd on one thread; split between threads (components k) its
+    # transforms need a hand-off of their own: on 2 threads it measured 0.55 against the direct
+    # kernels' 0.46 ms (16->16; on 1 thread 0.66-0.69 against 0.76-0.78), and with other
+    # processes loading the cores each hand-off waits for a descheduled worker (the backward
+    # 4.0-4.9 ms against 0.8-1.3)
+    wino = need_w and state.wino and state.parts == 1
+    w_parts = [(0, 8)] if wino else _channel_parts(o, 3, state.parts)  # Winograd: components k
+    x_parts = parallel.even_ranges(h, state.parts)
+    dwh = xp.empty((8, o, c, kh), dtype) if wino else None
 
-    def part(i: int, _: int) -> None:
+    def weight_part(i: int) -> None:
         if need_w and i < len(w_parts):
             lo, hi = w_parts[i]
-            kernels.chunk_weight_grad(xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
+            if wino:
+                vx, gh, tiles = _wino_weight_grad_inputs(xp, xr, gr, w.shape, g.shape[2:], pt, s)
+                kernels.wino_weight_grad(vx, gh, dwh, (lo, hi), tiles, s)
+            else:
+                kernels.chunk_weight_grad(xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
+
+    def input_part(i: int) -> None:
         if need_x and i < len(x_parts):
             lo, hi = x_parts[i]
             if corr is None:
@@ -380,7 +415,19 @@ def _chunked_backward(
                 corr(acc, (lo, hi), no_bias)
             kernels.from_chunks(acc, gx, lo, hi, s)
 
+    def part(i: int, _: int) -> None:
+        # thread i: its share of the weight gradient and its rows of the input gradient; by
+        # Winograd the input gradient goes first, so that the weight gradient's transforms are
+        # made just before their use (16->16 backward on 1 thread: 1.32-1.45 ms, against
+        # 1.42-1.50 with them made first)
+        first, second = (input_part, weight_part) if wino else (weight_part, input_part)
+        first(i)
+        second(i)
+
     parallel.over_ranges([(i, i + 1) for i in range(max(len(w_parts), len(x_parts)))], part)
+    if wino:  # dW[o, c, p, q] = sum over k of WINO_G[k, q] * dwh[k, o, c, p]
+        wg = xp.asarray(WINO_G, dtype=xp.float64)
+        gw[...] = xp.tensordot(xp.asarray(dwh, dtype=xp.float64), wg, axes=(0, 0))
     return gx, gw, gb
 
 
