@@ -217,6 +217,14 @@ def test_more_as_torch(expr):
         "L.tensor([1.0, 2]).var(correction=0)",
         "L.tensor([1.0, 2]).renorm(2, 0, 1)",
         "L.tensor([[3.0, 4.0], [0.3, 0.4]]).renorm(2, 0, 1)",
+        "L.tensor(2.0).cumprod(0)",
+        "L.tensor(3).cumprod(-1)",
+        "L.tensor(2.0).cumprod(1)",
+        "L.floor(L.tensor([True]))",
+        "L.ceil(L.tensor([True]))",
+        "L.trunc(L.tensor([True]))",
+        "L.fix(L.tensor([True]))",
+        "L.floor(L.tensor([1, 2]))",
     ],
 )
 def test_in_place_and_new_keywords_as_torch(expr):

@@ -155,6 +155,9 @@ _BOOL_REFUSED: dict[str, tuple[type, str]] = {
     ),
     "abs": (NotImplementedError, "\"abs_cpu\" not implemented for 'Bool'"),
     "relu": (RuntimeError, "Boolean inputs not supported for relu"),
+    "floor": (NotImplementedError, "\"floor_vml_cpu\" not implemented for 'Bool'"),
+    "ceil": (NotImplementedError, "\"ceil_vml_cpu\" not implemented for 'Bool'"),
+    "trunc": (NotImplementedError, "\"trunc_vml_cpu\" not implemented for 'Bool'"),
 }
 
 

@@ -217,11 +217,20 @@ def nextafter(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 @_validate.numpy_names
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
-    """out_i = x_0 * x_1 * ... * x_i along ``dim``."""
+    """out_i = x_0 * x_1 * ... * x_i along ``dim`` (a 0-d tensor is its own product).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.cumprod(torch.tensor([1.0, 2.0, 3.0]), 0)
+        tensor([1., 2., 6.])
+    """
     x = input.to(dtype=dtype) if dtype is not None else input
     if x.dtype.category < 2:
         x = x.to(dtype=np.int64)
-    return Cumprod.apply(x, axis=_axis(dim, x.ndim))
+    axis = _validate.dim(dim, x.ndim, fn="cumprod")
+    if x.ndim == 0:
+        return Cumprod.apply(x.reshape(1), axis=0).reshape(())
+    return Cumprod.apply(x, axis=axis)
 
 
 # ---------------------------------------------------------------------------------------------
