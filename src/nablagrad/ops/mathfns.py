@@ -28,7 +28,7 @@ from . import compare as cmp
 from . import elementwise as ew
 from .elementwise import _float_dtype_for, prepare
 from .reduce import Cumsum
-from .shape import Flip, _axis
+from .shape import Flip
 
 
 def _t(x: Any) -> Tensor:
