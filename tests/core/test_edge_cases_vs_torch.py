@@ -229,3 +229,34 @@ def test_more_as_torch(expr):
 )
 def test_in_place_and_new_keywords_as_torch(expr):
     test_as_torch(expr)
+
+
+RESULT_CALLS = {
+    "max": lambda L, x: x.max(1),
+    "min": lambda L, x: L.min(x, 0, keepdim=True),
+    "sort": lambda L, x: x.sort(1, descending=True),
+    "topk": lambda L, x: x.topk(1),
+    "kthvalue": lambda L, x: x.kthvalue(1, 0),
+    "median": lambda L, x: x.median(1),
+    "nanmedian": lambda L, x: x.nanmedian(0),
+    "mode": lambda L, x: x.mode(1),
+    "cummax": lambda L, x: x.cummax(1),
+    "cummin": lambda L, x: L.cummin(x, 0),
+    "aminmax": lambda L, x: x.aminmax(dim=1),
+    "max 0-d": lambda L, x: x[0, 0].max(0),
+    "median 0-d": lambda L, x: x[0, 0].median(0),
+    "cummax 0-d": lambda L, x: x[0, 0].cummax(0),
+}
+
+
+@pytest.mark.parametrize("name", list(RESULT_CALLS))
+def test_return_types_as_torch(name):
+    import pickle
+
+    t = RESULT_CALLS[name](torch, torch.tensor([[3.0, 1.0], [2.0, 2.0]]))
+    n = RESULT_CALLS[name](ng, ng.tensor([[3.0, 1.0], [2.0, 2.0]]))
+    assert type(n).__name__ == type(t).__name__
+    assert repr(n).replace("nablagrad", "torch") == repr(t)
+    assert isinstance(n, tuple) and len(n) == 2
+    back = pickle.loads(pickle.dumps(n))
+    assert type(back) is type(n) and back[0].tolist() == n[0].tolist()

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import builtins
 import warnings
-from collections import namedtuple
 from typing import Any
 
-from .. import _validate
+from .. import _validate, return_types
 from ..autograd import function as _function
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -29,7 +28,7 @@ from .index import ScatterAddAlong
 from .shape import Expand, Flip, Permute, normalize_dims
 from .table import REDUCTIONS, Reduction
 
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
+MaxResult = return_types.max  # (return_types.min for min: the same fields)
 
 
 def resolve(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
@@ -340,7 +339,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, large
         raise TypeError(f"{name}(dim=...) takes one int dim; use amax/amin for several dims")
     normalize_dims(dim, x.ndim)  # range and type checks (a 0-d tensor takes 0 and -1)
     if x.ndim == 0:
-        return MaxResult(
+        return (return_types.max if largest else return_types.min)(
             x.clone(), Tensor._wrap(get_array_module(x._data).zeros((), dtype="int64"))
         )
     axis = _validate.dim(dim, x.ndim)
@@ -355,7 +354,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, large
         idx = Tensor._wrap((idx if keepdim else idx.squeeze(axis)).astype("int64", copy=False))
     else:
         idx = _arg_extreme(x, axis, keepdim, largest)
-    return MaxResult(values, idx)
+    return (return_types.max if largest else return_types.min)(values, idx)
 
 
 def max(

@@ -12,10 +12,9 @@ Example:
 
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
-from .. import _validate
+from .. import _validate, return_types
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import compare as cmp
@@ -26,8 +25,8 @@ from . import shape as sh
 from .mathfns import _no_derivative
 from .shape import _axis
 
-SortResult = namedtuple("SortResult", ["values", "indices"])
-TopkResult = namedtuple("TopkResult", ["values", "indices"])
+SortResult = return_types.sort
+TopkResult = return_types.topk
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,13 +116,13 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Sor
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {ax}")
     if input.ndim == 0:
         index = Tensor._wrap(get_array_module(input._data).zeros((), dtype=np.int64))
-        return SortResult(input.clone(), index)
+        return return_types.kthvalue(input.clone(), index)
     s = sort(input, ax, stable=True)
     v = sh.narrow(s.values, ax, k - 1, 1)
     i = sh.narrow(s.indices, ax, k - 1, 1)
     if not keepdim:
         v, i = v.squeeze(ax), i.squeeze(ax)
-    return SortResult(v, i)
+    return return_types.kthvalue(v, i)
 
 
 @_validate.numpy_names
