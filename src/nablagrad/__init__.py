@@ -600,6 +600,8 @@ nan_to_num nanmean nanquantile ne neg negative nextafter nonzero norm outer poly
 quantile rad2deg reciprocal remainder renorm round row_stack rsqrt searchsorted sgn sigmoid sign
 signbit sin sinc sinh sort sqrt square stack std sub subtract take_along_dim tan tanh tensordot
 topk tril triu trunc var vdot vstack where xlogy
+sum prod argmax argmin nansum median nanmedian softmax log_softmax index_add angle narrow_copy
+take scatter scatter_add
 """
 _add_out_keyword()
 

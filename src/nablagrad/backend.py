@@ -453,6 +453,67 @@ def format_strides(shape: tuple, fmt: memory_format) -> tuple:
     return tuple(strides)
 
 
+def element_strides(shape: tuple, strides: tuple, itemsize: int) -> tuple:
+    """The element strides torch reports for an array of ``shape`` with byte ``strides``
+    (``Tensor.stride()``).  They are the array's own, except where NumPy's choice for a dim
+    that addresses no second element differs from torch's: NumPy gives a new axis
+    (``x[:, None]``, ``broadcast_to``) stride 0 and an array without elements all-zero
+    strides, where torch gives a size-1 dim the extent of the dim inside it (its size times
+    its stride, 1 for the last dim: ``unsqueeze``'s rule) and a new tensor without elements
+    row-major strides (a size-0 dim counting as 1).  A size-1 dim whose stride torch itself
+    left at 0 (slicing one row of an expanded tensor) reads as the extent too.
+
+    Example:
+        >>> from nablagrad import backend
+        >>> backend.element_strides((3, 1, 4), (32, 0, 8), 8)  # x[:, None] of a (3, 4) array
+        (4, 4, 1)
+        >>> backend.element_strides((2, 0), (0, 0), 8)
+        (1, 1)
+    """
+    st = [s // itemsize for s in strides]
+    if 1 not in shape and 0 not in shape:
+        return tuple(st)
+    if 0 in shape and not any(st):
+        return format_strides(shape, contiguous_format)
+    for d in reversed(range(len(st))):
+        if shape[d] == 1 and st[d] == 0:
+            st[d] = shape[d + 1] * st[d + 1] if d + 1 < len(st) else 1
+    return tuple(st)
+
+
+def view_strides(shape: tuple, strides: tuple, new_shape: tuple) -> tuple | None:
+    """The strides of ``new_shape`` viewing the elements of a tensor of ``shape`` and element
+    ``strides`` without a copy, or None when no view can (torch's ``computeStride``, which
+    decides whether ``Tensor.view`` works: each run of dims that is contiguous in memory must
+    split into whole dims of the new shape).
+
+    Example:
+        >>> from nablagrad import backend
+        >>> backend.view_strides((2, 3), (3, 1), (3, 2)), backend.view_strides((3, 2), (1, 3), (6,))
+        ((2, 1), None)
+    """
+    if not shape:
+        return (1,) * len(new_shape)
+    if 0 in shape:
+        return tuple(strides) if tuple(new_shape) == tuple(shape) else None
+    out = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    base = strides[-1]  # the stride of the innermost dim of the current contiguous run
+    tensor_numel = view_numel = 1
+    for d in reversed(range(len(shape))):
+        tensor_numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                out[view_d] = view_numel * base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                base, tensor_numel, view_numel = strides[d - 1], 1, 1
+    return tuple(out) if view_d == -1 else None
+
+
 def is_contiguous_as(shape: tuple, strides: tuple, fmt: memory_format) -> bool:
     """torch's ``is_contiguous(memory_format=fmt)`` for a channels-last format: walking the
     dims from innermost to outermost, every dim whose size is not 1 has the stride of the

@@ -680,6 +680,18 @@ def empty_strided(
     return view
 
 
+def _endpoint(v: Any, name: str, fn: str) -> Any:
+    """A range end of linspace/logspace: a number, or a 0-d tensor's value (as torch's)."""
+    if isinstance(v, Tensor):
+        if v.ndim:
+            raise RuntimeError(
+                f"{fn} only supports 0-dimensional start and end tensors, but got {name} with "
+                f"{v.ndim} dimension(s)."
+            )
+        return v.item()
+    return v
+
+
 def linspace(
     start: float,
     end: float,
@@ -692,7 +704,15 @@ def linspace(
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (numbers or 0-d
+    tensors).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.linspace(torch.tensor(0.0), 1, 3)
+        tensor([0.0000, 0.5000, 1.0000])
+    """
+    start, end = _endpoint(start, "start", "linspace"), _endpoint(end, "end", "linspace")
     steps = _validate.as_int(steps, "steps", "linspace")
     if steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
@@ -715,6 +735,7 @@ def logspace(
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
+    start, end = _endpoint(start, "start", "logspace"), _endpoint(end, "end", "logspace")
     xp = backend.xp_for(device)
     data = (base ** xp.linspace(start, end, steps)).astype(_float_or(dtype))
     return _into(out, _finish(data, requires_grad), "logspace")
@@ -980,11 +1001,17 @@ def new_like(
     kind: str,
     args: tuple,
     *,
+    size: Any = None,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """``like.new_zeros(*args)`` and friends: ``kind`` made with ``like``'s dtype and device."""
+    """``like.new_zeros(*args)`` and friends: ``kind`` made with ``like``'s dtype and device
+    (the sizes positionally or as torch's ``size=``)."""
+    if size is not None:
+        if args:
+            raise TypeError(f"new_{kind}() got the sizes both positionally and as size=")
+        args = (size,)
     dtype = dtype or like.dtype
     device = device or like.device
     if kind == "tensor":

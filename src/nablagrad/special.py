@@ -27,7 +27,6 @@ logit = _ops.logit
 erf = _ops.erf
 erfc = _ops.erfc
 erfinv = _ops.erfinv
-xlogy = _ops.xlogy
 gammaln = _ops.lgamma
 digamma = _ops.digamma
 psi = _ops.digamma
@@ -43,7 +42,31 @@ i0e = _special.i0e
 i1 = _special.i1
 i1e = _special.i1e
 erfcx = _special.erfcx
-zeta = _special.zeta
+
+
+def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """x * log(y), 0 where x == 0 (even for y == 0); one of the two may be a Python number.
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.xlogy(ng.tensor([0.0, 2.0]), 0.5)
+        tensor([ 0.0000, -1.3863])
+    """
+    _one_tensor("xlogy", input, other)
+    return _ops.xlogy(input, other)
+
+
+def zeta(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The Hurwitz zeta function zeta(x, q) = sum_{k >= 0} (k + q)^-x (x = input, q = other;
+    the Riemann zeta function at q = 1); one of the two may be a Python number.
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.zeta(2.0, ng.tensor([1.0, 2.0]))
+        tensor([1.6449, 0.6449])
+    """
+    _one_tensor("zeta", input, other)
+    return _special.zeta(input, other)
 
 
 def softmax(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
@@ -85,9 +108,33 @@ def entr(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """x * log1p(y), with 0 where x == 0 (y not NaN)."""
-    x = input if isinstance(input, Tensor) else _ops.tensor(input)
-    return _mathfns.xlog1py(x, other)
+    """x * log1p(y), with 0 where x == 0 (y not NaN); one of the two may be a Python number.
+
+    Example:
+        >>> import nablagrad as ng
+        >>> ng.special.xlog1py(2.0, ng.tensor([0.0, 1.0]))
+        tensor([0.0000, 1.3863])
+    """
+    _one_tensor("xlog1py", input, other)
+    return _mathfns.xlog1py(input, other)
+
+
+def _one_tensor(fn: str, input: Any, other: Any) -> None:  # noqa: A002
+    """torch's (Tensor, Tensor), (Number, Tensor) and (Tensor, Number) overloads: refuse two
+    numbers."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(
+            f"special.{fn}(): expected a Tensor for input or other, got "
+            f"{type(input).__name__} and {type(other).__name__}: wrap one in torch.tensor(...)"
+        )
+
+
+def _tensor_arg(fn: str, name: str, position: int, value: Any) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(
+            f"special_{fn}(): argument '{name}' (position {position}) must be Tensor, not "
+            f"{type(value).__name__}"
+        )
 
 
 def gammainc(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
@@ -100,6 +147,8 @@ def gammainc(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
         >>> ng.special.gammainc(ng.tensor([1.0, 2.0]), ng.tensor([1.0, 1.0]))
         tensor([0.6321, 0.2642])
     """
+    _tensor_arg("gammainc", "input", 1, input)
+    _tensor_arg("gammainc", "other", 2, other)
     return _special.igamma(input, other)
 
 
@@ -112,6 +161,8 @@ def gammaincc(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
         >>> ng.special.gammaincc(ng.tensor([1.0, 2.0]), ng.tensor([1.0, 1.0]))
         tensor([0.3679, 0.7358])
     """
+    _tensor_arg("gammaincc", "input", 1, input)
+    _tensor_arg("gammaincc", "other", 2, other)
     return _special.igammac(input, other)
 
 
@@ -125,6 +176,7 @@ def multigammaln(input: Tensor, p: int) -> Tensor:  # noqa: A002
         >>> ng.special.multigammaln(ng.tensor([2.5, 3.0]), 2)
         tensor([0.8570, 1.5502])
     """
+    _tensor_arg("multigammaln", "input", 1, input)
     return _ops.mvlgamma(input, p)
 
 
@@ -422,19 +474,62 @@ def legendre_polynomial_p(x: Any, n: Any) -> Tensor:
     return _special.polynomial("legendre_p", x, n)
 
 
-# -- torch's ``out=`` keyword (every torch.special function but softmax and log_softmax) --------
+# -- torch's argument parser: ``out=`` (every function but softmax and log_softmax), NumPy's
+# keyword names (``x=``, ``a=``, ``x1=`` for ``input``, ``x2=`` for ``other``) and ``self=``
+# for a Python number in the first place of xlogy, xlog1py and zeta (their Scalar overload)
 
 
-def _accepts_out(fn: Any) -> Any:
+_NUMPY_KEYWORDS = {"x": "input", "a": "input", "x1": "input", "x2": "other"}
+_SCALAR_SELF = ("xlogy", "xlog1py", "zeta")
+
+
+def _torch_keywords(name: str, params: Any, kwargs: dict) -> dict:
+    """``kwargs`` with torch's aliases renamed to ``fn``'s parameter names."""
+    for alias in _NUMPY_KEYWORDS.keys() & kwargs.keys():
+        target = _NUMPY_KEYWORDS[alias]
+        if target in params and alias not in params:
+            if target in kwargs:
+                raise TypeError(f"special.{name}() got both {target}= and its alias {alias}=")
+            kwargs[target] = kwargs.pop(alias)
+    if name in _SCALAR_SELF:
+        first = kwargs.get("input")
+        if "input" in kwargs and not isinstance(first, Tensor):
+            raise TypeError(
+                f"special.{name}(): input= takes a Tensor; pass a Python number as self= "
+                f"(torch's Scalar overload), got input={type(first).__name__}"
+            )
+        if "self" in kwargs:
+            if isinstance(kwargs["self"], Tensor) or "input" in kwargs:
+                raise TypeError(
+                    f"special.{name}(): self= takes a Python number; pass a Tensor as input="
+                )
+            kwargs["input"] = kwargs.pop("self")
+    return kwargs
+
+
+def _accepts_out(fn: Any, with_out_keyword: bool = True) -> Any:
     """``fn`` with torch's keyword-only ``out=``: the result is written into ``out`` (a
-    wrapper defined here, so the docstring examples stay this module's)."""
+    wrapper defined here, so the docstring examples stay this module's), and torch's other
+    keyword names (``_torch_keywords``)."""
     from .creation import _write_out
+
+    params = tuple(inspect.signature(fn).parameters)
+    name = fn.__name__
 
     @functools.wraps(fn)
     def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        if kwargs:
+            kwargs = _torch_keywords(name, params, kwargs)
         result = fn(*args, **kwargs)
         return result if out is None else _write_out(out, result, f"special.{fn.__name__}")
 
+    if not with_out_keyword:
+
+        @functools.wraps(fn)
+        def renamed(*args: Any, **kwargs: Any) -> Any:
+            return fn(*args, **_torch_keywords(name, params, kwargs) if kwargs else kwargs)
+
+        return renamed
     sig = inspect.signature(fn)
     keyword = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
     with_out.__signature__ = sig.replace(parameters=[*sig.parameters.values(), keyword])  # type: ignore[attr-defined]
@@ -444,11 +539,10 @@ def _accepts_out(fn: Any) -> Any:
 def _add_out_keyword() -> None:
     g = globals()
     for name, fn in list(g.items()):
-        if name.startswith("_") or name in ("softmax", "log_softmax") or not callable(fn):
+        if name.startswith("_") or not callable(fn) or isinstance(fn, type):
             continue
-        if isinstance(fn, type) or "out" in inspect.signature(fn).parameters:
-            continue
-        g[name] = _accepts_out(fn)
+        has_out = "out" in inspect.signature(fn).parameters
+        g[name] = _accepts_out(fn, not has_out and name not in ("softmax", "log_softmax"))
 
 
 _add_out_keyword()

@@ -66,7 +66,7 @@ class UntypedStorage:
         ([1, 0, 2, 0], 4, 1)
     """
 
-    __slots__ = ("_bytes",)
+    __slots__ = ("_bytes", "_own")
 
     def __init__(self, size: int = 0, *, device: Any = None) -> None:
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
@@ -74,13 +74,90 @@ class UntypedStorage:
                 f"UntypedStorage(size): size must be a non-negative int of bytes, got {size!r}"
             )
         self._bytes = backend.xp_for(device).zeros(int(size), dtype=np.uint8)
+        self._own = True  # its own memory, which no tensor views yet: resizable
 
     @classmethod
     def _of(cls, array: Any) -> UntypedStorage:
         """The storage of the memory ``array`` lives in (its owner's whole memory)."""
         out = cls.__new__(cls)
         out._bytes = backend.storage_bytes(array)
+        out._own = False
         return out
+
+    def _pin(self) -> None:
+        """A tensor now views this memory (``Tensor.set_``): it can no longer be resized, as
+        the tensor would keep the old memory."""
+        self._own = False
+
+    def resizable(self) -> bool:
+        """Whether ``resize_`` may reallocate this storage: a storage made by
+        ``UntypedStorage(n)`` that no tensor views.  A tensor's memory is a NumPy array, which
+        nablagrad cannot move under the tensor, so its storage is not resizable (as torch's
+        ``from_numpy`` storages).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.UntypedStorage(4).resizable(), torch.zeros(2).untyped_storage().resizable()
+            (True, False)
+        """
+        return self._own
+
+    def resize_(self, size: int) -> UntypedStorage:
+        """Reallocate to ``size`` bytes, keeping the first ``min(old, new)`` bytes (the new
+        ones are zero here; torch leaves them uninitialised); returns this storage.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> s = torch.UntypedStorage(2).fill_(7)
+            >>> s.resize_(4).tolist()
+            [7, 7, 0, 0]
+        """
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+            raise RuntimeError(f"resize_ expects an int, but got {type(size).__name__}")
+        if size < 0:
+            raise RuntimeError(
+                f"resize_: the size must be a non-negative number of bytes, got {size}"
+            )
+        if not self._own:
+            raise RuntimeError(
+                "Trying to resize storage that is not resizable: it is a tensor's memory (a "
+                "NumPy array in nablagrad, which cannot be reallocated under the tensor). "
+                "Resize the tensor instead (t.resize_(...)) or copy into a new storage"
+            )
+        if self.is_shared():
+            raise RuntimeError(
+                "resize_: a storage in shared memory cannot be resized (other processes map "
+                "it): make a new storage and share that"
+            )
+        old = self._bytes
+        new = backend.get_array_module(old).zeros(int(size), dtype=np.uint8)
+        keep = min(old.size, new.size)
+        new[:keep] = old[:keep]
+        self._bytes = new
+        return self
+
+    def share_memory_(self) -> UntypedStorage:
+        """Move this storage into shared memory (no-op if it is there, or on a GPU, as torch),
+        so that tensors on it are shared, not copied, when sent to another process; the bytes
+        are kept and ``data_ptr()`` changes.  Returns this storage.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> s = torch.UntypedStorage(4).fill_(3).share_memory_()
+            >>> s.is_shared(), s.tolist()
+            (True, [3, 3, 3, 3])
+        """
+        if self.is_shared() or self.device.type != "cpu":
+            return self
+        if not self._own:
+            raise RuntimeError(
+                "share_memory_(): this storage is a tensor's memory, which nablagrad moves "
+                "with the tensor: call tensor.share_memory_() (every view of it follows)"
+            )
+        from . import _shm
+
+        self._bytes = _shm.share(self._bytes)
+        return self
 
     def data_ptr(self) -> int:
         """The address of the first byte."""
@@ -117,6 +194,7 @@ class UntypedStorage:
                 raise RuntimeError("slices of a storage must have step 1")
             out = type(self).__new__(type(self))
             out._bytes = self._bytes[i]
+            out._own = False  # a view of this storage's memory
             return out
         return int(self._bytes[_index(i, self._bytes.size)])
 
@@ -143,6 +221,7 @@ class UntypedStorage:
             return self
         out = type(self).__new__(type(self))
         out._bytes = backend.to_host(self._bytes)
+        out._own = True
         return out
 
     def untyped(self) -> UntypedStorage:
@@ -251,6 +330,21 @@ class TypedStorage:
 
     def is_shared(self) -> bool:
         return self._untyped_storage.is_shared()
+
+    def resizable(self) -> bool:
+        return self._untyped_storage.resizable()
+
+    def resize_(self, size: int) -> None:
+        """Reallocate to ``size`` elements (``UntypedStorage.resize_``); returns None, as
+        torch's ``TypedStorage.resize_``."""
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+            raise RuntimeError(f"resize_ expects an int, but got {type(size).__name__}")
+        self._untyped_storage.resize_(int(size) * self.element_size())
+
+    def share_memory_(self) -> TypedStorage:
+        """Move the bytes underneath into shared memory (``UntypedStorage.share_memory_``)."""
+        self._untyped_storage.share_memory_()
+        return self
 
     def cpu(self) -> TypedStorage:
         if self.device.type == "cpu":

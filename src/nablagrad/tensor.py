@@ -1376,7 +1376,21 @@ class Tensor:
             return self._view_as_dtype(args[0])
         if dtype is not None and not args and size is None:
             return self._view_as_dtype(dtype)
-        return _ops.reshape(self, *args, shape=size)
+        out = _ops.reshape(self, *args, shape=size)
+        self._check_viewable(tuple(out.shape))
+        return out
+
+    def _check_viewable(self, shape: tuple) -> None:
+        """torch's refusal to ``view`` a tensor whose memory layout needs a copy for
+        ``shape`` (``backend.view_strides``); a contiguous tensor always passes."""
+        flags = getattr(self._data, "flags", None)
+        if flags is None or flags.c_contiguous:
+            return
+        if backend.view_strides(tuple(self._data.shape), self.stride(), shape) is None:
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+            )
 
     def _view_as_dtype(self, dtype: backend.dtype) -> Tensor:
         # torch records no gradient through view(dtype), even to the same dtype
@@ -1401,7 +1415,7 @@ class Tensor:
     swapdims = transpose
 
     def view_as(self, other: Tensor) -> Tensor:
-        return _ops.reshape(self, other.shape)
+        return self.view(tuple(other.shape))
 
     def reshape_as(self, other: Tensor) -> Tensor:
         return _ops.reshape(self, other.shape)
@@ -1415,6 +1429,11 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:  # noqa: N802 - torch's name
+        if self.ndim < 2:
+            raise RuntimeError(
+                "tensor.mT is only supported on matrices or batches of matrices. Got "
+                f"{self.ndim}-D tensor."
+            )
         return _ops.transpose(self, -2, -1)
 
     # -- matrix functions and decompositions (nablagrad.ops.linalg_fns) -------------------------
@@ -1875,13 +1894,28 @@ class Tensor:
 
     @property
     def mH(self) -> Tensor:  # noqa: N802 - torch's name
+        if self.ndim < 2:
+            raise RuntimeError(
+                "tensor.mH is only supported on matrices or batches of matrices. Got "
+                f"{self.ndim}-D tensor."
+            )
         return _ops.transpose(self, -2, -1)
 
     @property
     def H(self) -> Tensor:  # noqa: N802 - torch's name
-        if self.ndim > 2:
-            raise RuntimeError("tensor.H is only supported on matrices (2-D tensors).")
-        return _ops.permute(self, *reversed(range(self.ndim)))
+        if self.ndim not in (0, 2):
+            raise RuntimeError(
+                f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D "
+                "tensor."
+                + (" For batches of matrices, consider using tensor.mH" if self.ndim > 2 else "")
+            )
+        if self.ndim == 0:
+            warnings.warn(
+                "Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                UserWarning,
+                stacklevel=2,
+            )
+        return _ops.permute(self, tuple(reversed(range(self.ndim))))
 
     def diagonal_scatter(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.diagonal_scatter(self, *args, **kwargs)
@@ -2103,6 +2137,7 @@ class Tensor:
                         f"{len(strides)} strides"
                     )
             data = backend.view_bytes(source._bytes, np_dtype, shape, strides, offset)
+            source._pin()
         else:
             raise TypeError(
                 "set_(): source must be a Tensor, an UntypedStorage or a TypedStorage, got "
@@ -2546,9 +2581,25 @@ class Tensor:
 
     @_validate.numpy_names
     def stride(self, dim: int | None = None) -> Any:
-        """Steps in elements between neighbours along each dimension."""
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
-        return st if dim is None else st[dim]
+        """Steps in elements between neighbours along each dimension, as torch reports them
+        (``backend.element_strides``: a size-1 dim made by ``unsqueeze``, ``None`` indexing
+        or ``expand`` spans the dim inside it; a new tensor without elements is row-major).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.zeros(3, 4)[:, None].stride(), torch.zeros(2, 0).stride()
+            ((4, 4, 1), (1, 1))
+        """
+        a = self._data
+        if type(a) is COOArray:
+            st = (0,) * a.ndim  # torch reports zeros for a sparse tensor
+        else:
+            st = backend.element_strides(a.shape, a.strides, a.itemsize)
+        if dim is None:
+            return st
+        if not a.ndim and _validate.is_int(dim):
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return st[_validate.dim(dim, a.ndim, fn="stride")]
 
     def short(self, memory_format: Any = backend.preserve_format) -> Tensor:
         return self.to(dtype=backend.int16, memory_format=memory_format)

@@ -423,3 +423,39 @@ def test_cholesky_solve_and_inverse_gradient_wrt_the_factor_is_torchs(upper: boo
     ((yn * ng.tensor(w)).sum() + (ng.cholesky_inverse(ln, upper) * ng.tensor(wi)).sum()).backward()
     np.testing.assert_allclose(ln.grad.numpy(), lt.grad.numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(bn.grad.numpy(), bt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L, x: L.linalg.vector_norm(x, ord=0),
+        lambda L, x: L.linalg.vector_norm(x, 0, dim=1, keepdim=True),
+        lambda L, x: L.linalg.norm(x.reshape(-1), ord=0),
+        lambda L, x: x.norm(p=0),
+        lambda L, x: L.norm(x, p=0, dim=0),
+    ],
+)
+def test_zero_norm_counts_and_leaves_grad_undefined_as_torch(call):
+    # torch records LinalgVectorNormBackward0 with an undefined gradient: .grad stays None
+    vals = [[1.0, 0.0, float("nan")], [0.0, 0.0, -2.0]]
+    results = []
+    for L in (torch, ng):
+        x = L.tensor(vals, requires_grad=True)
+        y = call(L, x)
+        assert y.grad_fn.name() == "LinalgVectorNormBackward0"
+        y.sum().backward()
+        assert x.grad is None
+        (call(L, x).sum() + x.sum()).backward()  # other paths still reach x
+        assert x.grad.tolist() == [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+        assert L.autograd.grad(call(L, x).sum(), x, allow_unused=True) == (None,)
+        with pytest.raises(RuntimeError, match="allow_unused"):
+            L.autograd.grad(call(L, x).sum(), x)
+        results.append((y.tolist(), str(y.dtype).split(".")[-1]))
+    assert results[0] == results[1]
+
+
+def test_vector_norm_node_name_as_torch():
+    for L in (torch, ng):
+        x = L.tensor([1.0, -2.0], requires_grad=True)
+        assert L.linalg.vector_norm(x, 3).grad_fn.name() == "LinalgVectorNormBackward0"
+        assert L.norm(x).grad_fn.name() == "LinalgVectorNormBackward0"

@@ -193,3 +193,65 @@ def test_storage_on_a_device(device):
     y = ng.empty(0, device=device).set_(u, 1, (2, 2), (1, 2))
     np.testing.assert_array_equal(y.cpu().numpy(), [[1.0, 3.0], [2.0, 4.0]])
     assert u.cpu().tolist()[4:8] == [0, 0, 128, 63]
+
+
+def test_resize_keeps_bytes_as_torch():
+    for L in (torch, ng):
+        s = L.UntypedStorage(4).fill_(7)
+        assert s.resizable()
+        assert s.resize_(8) is s
+        assert (s.size(), s.nbytes(), s.tolist()[:4]) == (8, 8, [7, 7, 7, 7])
+        s.resize_(2)
+        assert s.tolist() == [7, 7]
+        s.resize_(0)
+        assert (s.size(), s.tolist()) == (0, [])
+
+
+@pytest.mark.parametrize("size", [2.0, "a", True, -1])
+def test_resize_refuses_as_torch(size):
+    for L in (torch, ng):
+        with pytest.raises(RuntimeError):
+            L.UntypedStorage(4).resize_(size)
+
+
+def test_resize_of_numpy_backed_storage_refused_as_torch_from_numpy():
+    # nablagrad's tensors live in NumPy arrays, like torch.from_numpy's
+    t = torch.from_numpy(np.zeros(3)).untyped_storage()
+    n = ng.zeros(3, dtype=ng.float64).untyped_storage()
+    assert n.resizable() == t.resizable() is False
+    for s in (t, n):
+        with pytest.raises(RuntimeError, match="not resizable"):
+            s.resize_(8)
+    s = ng.UntypedStorage(16)
+    ng.empty(0).set_(s)  # a tensor now views it
+    assert not s.resizable()
+
+
+def test_typed_storage_resize_and_share():
+    for L in (torch, ng):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s = L.TypedStorage(3, dtype=L.float32)
+        assert s.resize_(5) is None
+        assert (s.size(), s.nbytes()) == (5, 20)
+        assert s.share_memory_() is s and s.is_shared()
+
+
+def test_share_memory_keeps_bytes_as_torch():
+    for L in (torch, ng):
+        s = L.UntypedStorage(4).fill_(3)
+        assert not s.is_shared()
+        assert s.share_memory_() is s
+        assert s.is_shared() and s.tolist() == [3, 3, 3, 3] and s.size() == 4
+        assert L.UntypedStorage(0).share_memory_().is_shared()
+        x = L.zeros(3)
+        x.share_memory_()
+        assert x.untyped_storage().is_shared()
+        assert x.untyped_storage().share_memory_().is_shared()
+
+
+def test_share_memory_of_tensor_storage_points_at_the_tensor():
+    with pytest.raises(RuntimeError, match="tensor.share_memory_"):
+        ng.zeros(3).untyped_storage().share_memory_()
+    with pytest.raises(RuntimeError, match="shared memory cannot be resized"):
+        ng.UntypedStorage(4).share_memory_().resize_(8)

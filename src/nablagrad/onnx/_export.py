@@ -317,7 +317,7 @@ def _avgpool(e: _Emitter, n: Node) -> list[str]:
     )  # fmt: skip
 
 
-@_converter("Reshape")
+@_converter("Reshape", "Squeeze", "Unsqueeze")
 def _reshape(e: _Emitter, n: Node) -> list[str]:
     # The leading dimension is usually the batch: copy it from the input (0) when it is
     # unchanged, else infer it (-1), so the model also runs at other batch sizes.
@@ -338,7 +338,7 @@ def _reshape(e: _Emitter, n: Node) -> list[str]:
     return e.op("Reshape", [x, e.ints(out_shape)])
 
 
-@_converter("Permute")
+@_converter("Permute", "Transpose", "TransposeT")
 def _permute(e: _Emitter, n: Node) -> list[str]:
     return e.op("Transpose", _ins(e, n), perm=[int(a) for a in n.attrs.get("axes", ())])
 

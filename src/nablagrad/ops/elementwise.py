@@ -146,6 +146,21 @@ def function_from_row(row: Row) -> type[Function]:
     return type(name, (Function,), body)
 
 
+# "same"-dtype rows that torch refuses for bool tensors: (error type, torch's message)
+_BOOL_REFUSED: dict[str, tuple[type, str]] = {
+    "neg": (
+        RuntimeError,
+        "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+        "invert a mask, use the `~` or `logical_not()` operator instead.",
+    ),
+    "abs": (NotImplementedError, "\"abs_cpu\" not implemented for 'Bool'"),
+    "relu": (RuntimeError, "Boolean inputs not supported for relu"),
+    "floor": (NotImplementedError, "\"floor_vml_cpu\" not implemented for 'Bool'"),
+    "ceil": (NotImplementedError, "\"ceil_vml_cpu\" not implemented for 'Bool'"),
+    "trunc": (NotImplementedError, "\"trunc_vml_cpu\" not implemented for 'Bool'"),
+}
+
+
 def functional_from_row(row: Row, cls: type[Function]) -> Any:
     """The public function for a table row, applying its dtype policy."""
     apply = cls.apply
@@ -165,6 +180,17 @@ def functional_from_row(row: Row, cls: type[Function]) -> Any:
             return apply(input)
 
         fn = unary_float
+    elif row.name in _BOOL_REFUSED:
+        error, message = _BOOL_REFUSED[row.name]
+
+        def unary_no_bool(input: Tensor) -> Tensor:  # noqa: A002
+            if not isinstance(input, Tensor):
+                raise TypeError(f"{row.name}(): expected a Tensor, got {type(input).__name__}")
+            if input._data.dtype.kind == "b":
+                raise error(message)
+            return apply(input)
+
+        fn = unary_no_bool
     else:
 
         def unary_same(input: Tensor) -> Tensor:  # noqa: A002
@@ -440,10 +466,28 @@ def to_device(x: Tensor, device: Any) -> Tensor:
     return ToDevice.apply(x, device=device)
 
 
+def _times_alpha(a: Any, b: Any, alpha: Any) -> Any:
+    """``alpha * b`` for add/sub: a Python number stays one (so ``sub(x, 1, alpha=2)`` works);
+    a float ``alpha`` is refused for an integer result, as torch's."""
+
+    def integral(v: Any) -> bool:
+        if isinstance(v, Tensor):
+            return v._data.dtype.kind in "biu"
+        return isinstance(v, (int, np.integer))
+
+    if isinstance(alpha, (float, np.floating)) and integral(a) and integral(b):
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
+    if isinstance(b, Tensor):
+        return mul(b, alpha)
+    return b * alpha
+
+
 def add(a: Any, b: Any, alpha: float = 1) -> Tensor:
     """``a + alpha * b`` with broadcasting."""
     if alpha != 1:
-        b = mul(b, alpha)
+        b = _times_alpha(a, b, alpha)
     return Add.apply(*prepare(a, b))
 
 
@@ -466,7 +510,7 @@ def _subtract(a: Any, b: Any, alpha: Any, node: type) -> Tensor:
                 "trying to invert a mask, use the `~` or `logical_not()` operator instead."
             )
     if alpha != 1:
-        b = mul(b, alpha)
+        b = _times_alpha(a, b, alpha)
     return node.apply(*prepare(a, b))
 
 
@@ -563,6 +607,10 @@ def where(cond: Any, a: Any = _NO_VALUE, b: Any = _NO_VALUE) -> Tensor:
     """Elements of ``a`` where ``cond`` holds, else of ``b`` (all three broadcast);
     ``where(cond)`` alone is ``nonzero(cond, as_tuple=True)``."""
     c = cond._data if isinstance(cond, Tensor) else cond
+    if a is _NO_VALUE and b is _NO_VALUE and isinstance(cond, Tensor):
+        from .sorting import nonzero
+
+        return nonzero(cond, as_tuple=True)  # any dtype: the nonzero elements, as torch's
     if getattr(c, "dtype", None) is None or c.dtype.kind != "b":
         if getattr(c, "dtype", None) == np.uint8:  # accepted by torch (deprecated)
             c = c.astype(bool)
@@ -621,6 +669,15 @@ def reciprocal(x: Tensor) -> Tensor:
 
 
 def square(x: Tensor) -> Tensor:
+    """x * x (a bool tensor squares to int64, as torch's ``pow(x, 2)``).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.square(torch.tensor([True, False]))
+        tensor([1, 0])
+    """
+    if isinstance(x, Tensor) and x._data.dtype.kind == "b":
+        x = x.long()
     return mul(x, x)
 
 
@@ -636,7 +693,36 @@ def tan(x: Tensor) -> Tensor:
     return div(sin(x), cos(x))
 
 
+class DtypeNotImplementedError(NotImplementedError, TypeError):
+    """A floating-point kernel given an integer or bool tensor: torch's NotImplementedError
+    ("... not implemented for 'Long'"), and a TypeError as nablagrad raised before."""
+
+
+def float_kernel_only(x: Tensor, kernel: str) -> None:
+    """torch's refusal of an integer or bool tensor by a floating-point-only kernel
+    (``"frac_cpu" not implemented for 'Long'``)."""
+    if x._data.dtype.kind in "biu":
+        raise DtypeNotImplementedError(
+            f'"{kernel}" not implemented for {x.dtype}: convert the tensor first, e.g. x.float()'
+        )
+
+
 def lerp(start: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """start + weight * (end - start); ``start`` and ``end`` (and a ``weight`` tensor with
+    dims) must share one floating dtype, as torch's.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.lerp(torch.tensor([0.0, 2.0]), torch.tensor([1.0, 4.0]), 0.5)
+        tensor([0.5000, 3.0000])
+    """
+    if isinstance(start, Tensor):
+        float_kernel_only(start, "lerp_kernel_scalar")
+        for name, t in (("end", end), ("weight", weight)):
+            if isinstance(t, Tensor) and (name == "end" or t.ndim) and t.dtype != start.dtype:
+                raise RuntimeError(
+                    f"expected dtype {start.dtype} for `{name}` but got dtype {t.dtype}"
+                )
     return add(start, mul(sub(end, start), weight))
 
 
@@ -654,8 +740,21 @@ def _binary_float(cls: type[Function], a: Any, b: Any) -> Tensor:
 
 
 def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """C's fmod: the remainder of ``input / other`` with the sign of ``input``."""
-    return Fmod.apply(*prepare(input, other))
+    """C's fmod: the remainder of ``input / other`` with the sign of ``input`` (an integer
+    divisor of zero raises, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.fmod(torch.tensor([-3.0, 3.0]), 2)
+        tensor([-1.,  1.])
+    """
+    a, b = prepare(input, other)
+    if a._data.dtype.kind in "biu" and (b._data == 0).any():
+        raise RuntimeError(
+            "ZeroDivisionError: integer fmod by zero; use float tensors (fmod gives NaN) or "
+            "mask the zeros first"
+        )
+    return Fmod.apply(a, b)
 
 
 def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002

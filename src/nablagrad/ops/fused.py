@@ -17,6 +17,7 @@ from .. import _validate, backend, parallel
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from .elementwise import DtypeNotImplementedError
 from .index import IndexAddInto
 
 
@@ -476,11 +477,6 @@ class CrossEntropyFn(Function):
             w = 1.0 if self.weight is None else self.weight
             gt = -gcol * (1 - self.smoothing) * w * logp
         return (gx,) if t is None else (gx, gt)
-
-
-class DtypeNotImplementedError(NotImplementedError, TypeError):
-    """A floating-point kernel given an integer or bool tensor: torch's NotImplementedError
-    ("... not implemented for 'Long'"), and a TypeError as nablagrad raised before."""
 
 
 def _float_input(x: Any, name: str) -> Tensor:

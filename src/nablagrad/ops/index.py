@@ -6,6 +6,7 @@ gather, so each pair is the other's backward and double backward works.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .. import _validate, backend
@@ -47,8 +48,18 @@ def _convert_one(i: Any, xp: Any) -> Any:
                     f"tensor (cpu), got an index on {i.device}: move it with .cpu()"
                 )
             data = xp.asarray(data)  # a host index for a device tensor: copied over, as torch
+        if data.dtype == np.uint8:  # torch's deprecated byte mask
+            warnings.warn(
+                "indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                "torch.bool instead.",
+                UserWarning,
+                stacklevel=4,
+            )
+            data = data.astype(bool)
         return data
     if isinstance(i, (list, range)):
+        if not len(i):  # an empty list selects nothing (NumPy would make it a float array)
+            return xp.zeros(0, dtype=np.int64)
         return xp.asarray(list(i))
     if type(i) is slice and i.step is not None and i.step <= 0:
         raise ValueError(f"step must be greater than zero, got {i!r}: use flip() to reverse")
@@ -454,6 +465,11 @@ def gather(x: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> 
         )
     if index._data.dtype.kind not in "iu":
         raise TypeError(f"gather(): index must be an integer tensor, got {index.dtype}")
+    if x.ndim == 0 and index.ndim <= 1:  # torch: a 0-d input gathers from its one element
+        _validate.index_range(index._data, 1, "gather", 0)
+        flat = index.reshape(-1)
+        out = Gather.apply(x.reshape(1), index=flat._data, axis=0)
+        return out.reshape(tuple(index.shape))
     if index.ndim != x.ndim:
         raise RuntimeError(
             f"gather(): index has {index.ndim} dims but input has {x.ndim}: they must match"
@@ -491,6 +507,13 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
         )
     size = x.shape[axis] if x.ndim else 1
     _validate.index_range(index._data, size, "index_select", axis, error=IndexError)
+    if x.ndim == 0:  # torch: one index into the scalar gives the scalar
+        if index.numel() != 1:
+            raise RuntimeError(
+                f"index_select(): Index to scalar can have only 1 value, got {index.numel()} "
+                "value(s)"
+            )
+        return getitem(x.reshape(1), index.reshape(-1)).reshape(())
     return getitem(x, (slice(None),) * axis + (index.reshape(-1),))
 
 
@@ -591,6 +614,11 @@ def scatter(
         index = index.reshape(1)
         if isinstance(src, Tensor) and src.ndim == 0:
             src = src.reshape(1)
+    if x.ndim == 0 and index.ndim <= 1:  # torch: a 0-d input gathers from its one element
+        _validate.index_range(index._data, 1, "gather", 0)
+        flat = index.reshape(-1)
+        out = Gather.apply(x.reshape(1), index=flat._data, axis=0)
+        return out.reshape(tuple(index.shape))
     if index.ndim != x.ndim:
         raise RuntimeError(
             f"scatter(): index has {index.ndim} dims but input has {x.ndim}: they must match"

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from .. import backend
@@ -36,6 +37,9 @@ _dual_hook: Any = None
 # -- in-place forms -----------------------------------------------------------------------------
 
 
+_MISSING: Any = object()  # ``other`` not given positionally (then it comes by its keyword)
+
+
 def _inplace(op: Any, ufunc: str | None = None) -> Any:
     """In-place ``self op= other``: recorded as an out-of-place op when autograd needs it.
 
@@ -44,7 +48,18 @@ def _inplace(op: Any, ufunc: str | None = None) -> Any:
     ``self``'s dtype or a Python number with a floating ``self`` (an optimizer's
     ``p -= lr * p.grad``: one pass instead of a new array and a copy)."""
 
-    def method(self: Tensor, other: Any, *args: Any, **kwargs: Any) -> Tensor:
+    try:  # the name of ``op``'s second parameter: torch's keyword for ``other`` (pow_(exponent=))
+        keyword = list(inspect.signature(op).parameters)[1]
+    except (TypeError, ValueError, IndexError):
+        keyword = "other"
+
+    def method(self: Tensor, other: Any = _MISSING, *args: Any, **kwargs: Any) -> Tensor:
+        if other is _MISSING:
+            if keyword not in kwargs:
+                raise TypeError(
+                    f"{getattr(op, '__name__', 'in-place op')}_() missing the argument '{keyword}'"
+                )
+            other = kwargs.pop(keyword)
         if _vmap_guard is not None:
             _vmap_guard(self, other, args, kwargs)
         if _dual_hook is not None:
@@ -201,6 +216,11 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         done = _dual_hook(fill_, _fill_op, self, value, (), {})
         if done is not None:
             return done
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            "fill_ only supports 0-dimension value tensor but got tensor with "
+            f"{value.ndim} dimensions."
+        )
     v = value.item() if isinstance(value, Tensor) else value
     return _fill_values(self, get_array_module(self._data).full(self._data.shape, v))
 
@@ -289,13 +309,13 @@ add_ = _inplace(ew.add, "add")
 sub_ = _inplace(ew.sub, "subtract")
 mul_ = _inplace(ew.mul, "multiply")
 div_ = _inplace(ew.div, "true_divide")
-pow_ = _inplace(ew.pow)
+pow_ = _inplace(lambda x, exponent: ew.pow(x, exponent))
 matmul_ = _inplace(la.matmul)
 clamp_ = _inplace(lambda x, min=None, max=None: ew.clamp(x, min, max))  # noqa: A002
 copy_ = _inplace(_copy_values)
 masked_fill_ = _inplace(lambda x, mask, value: ix.masked_fill(x, mask, value))
-addcmul_ = _inplace(lambda x, t1, t2, value=1: x + value * t1 * t2)
-addcdiv_ = _inplace(lambda x, t1, t2, value=1: x + value * t1 / t2)
+addcmul_ = _inplace(lambda x, tensor1, tensor2, value=1: x + value * tensor1 * tensor2)
+addcdiv_ = _inplace(lambda x, tensor1, tensor2, value=1: x + value * tensor1 / tensor2)
 lerp_ = _inplace(lambda x, end, weight: ew.lerp(x, end, weight))
 exp_ = _unary_inplace(ew.exp)
 sqrt_ = _unary_inplace(ew.sqrt)

@@ -299,7 +299,19 @@ def unravel_index(indices: Any, shape: Any) -> tuple:
 
 @_validate.numpy_names
 def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
-    """Each slice along ``dim`` rescaled so that its ``p``-norm is at most ``maxnorm``."""
+    """Each slice along ``dim`` rescaled so that its ``p``-norm is at most ``maxnorm`` (a
+    tensor of at least 2 dims, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.renorm(torch.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0)
+        tensor([[0.6000, 0.8000],
+                [0.3000, 0.4000]])
+    """
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions"
+        )
     if p <= 0:
         raise RuntimeError(f"renorm: non-positive-norm not supported (p={p})")
     if maxnorm < 0:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _validate
+from .. import _validate, backend
 from ..autograd import gradmath, is_grad_enabled
 from ..autograd.function import Function
 from ..backend import get_array_module, np, special_module
@@ -28,7 +28,7 @@ from . import compare as cmp
 from . import elementwise as ew
 from .elementwise import _float_dtype_for, prepare
 from .reduce import Cumsum
-from .shape import Flip, _axis
+from .shape import Flip
 
 
 def _t(x: Any) -> Tensor:
@@ -100,8 +100,30 @@ def digamma(x: Tensor) -> Tensor:
     return Polygamma.apply(_float_dtype_for(x), n=0)
 
 
+_INT_DTYPES = (backend.uint8, backend.int8, backend.int16, backend.int32, backend.int64)
+
+
 def polygamma(n: int, x: Tensor) -> Tensor:
-    """The n-th derivative of digamma."""
+    """The n-th derivative of digamma, psi^(n)(x) = d^n/dx^n digamma(x) (``n`` a
+    non-negative int, as torch's; a one-element integer tensor counts as one).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.polygamma(1, torch.tensor([1.0, 2.0]))
+        tensor([1.6449, 0.6449])
+    """
+    if isinstance(n, Tensor) and n.numel() == 1 and n.dtype in _INT_DTYPES:
+        n = int(n.item())
+    if not _validate.is_int(n) or isinstance(n, Tensor):
+        raise TypeError(
+            f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}"
+        )
+    if not isinstance(x, Tensor):
+        raise TypeError(
+            f"polygamma(): argument 'input' (position 2) must be Tensor, not {type(x).__name__}"
+        )
+    if n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n, got n = {n}")
     return Polygamma.apply(_float_dtype_for(x), n=int(n))
 
 
@@ -195,11 +217,20 @@ def nextafter(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 @_validate.numpy_names
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
-    """out_i = x_0 * x_1 * ... * x_i along ``dim``."""
+    """out_i = x_0 * x_1 * ... * x_i along ``dim`` (a 0-d tensor is its own product).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.cumprod(torch.tensor([1.0, 2.0, 3.0]), 0)
+        tensor([1., 2., 6.])
+    """
     x = input.to(dtype=dtype) if dtype is not None else input
     if x.dtype.category < 2:
         x = x.to(dtype=np.int64)
-    return Cumprod.apply(x, axis=_axis(dim, x.ndim))
+    axis = _validate.dim(dim, x.ndim, fn="cumprod")
+    if x.ndim == 0:
+        return Cumprod.apply(x.reshape(1), axis=0).reshape(())
+    return Cumprod.apply(x, axis=axis)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,7 +315,14 @@ def rad2deg(x: Tensor) -> Tensor:
 
 
 def frac(x: Tensor) -> Tensor:
-    """x - trunc(x)."""
+    """x - trunc(x) (floating tensors only, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.frac(torch.tensor([1.5, -2.25]))
+        tensor([ 0.5000, -0.2500])
+    """
+    ew.float_kernel_only(x, "frac_cpu")
     return x - ew.trunc(x)
 
 
@@ -386,8 +424,15 @@ class Hypot(Function):
 
 
 def hypot(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """sqrt(a^2 + b^2)."""
+    """sqrt(a^2 + b^2) (an integer or bool result type is refused, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.hypot(torch.tensor([3.0]), torch.tensor([4.0]))
+        tensor([5.])
+    """
     a, b = prepare(input, other)
+    ew.float_kernel_only(a, "hypot_cpu")
     return Hypot.apply(a, b)
 
 
@@ -407,13 +452,28 @@ class Logaddexp(Function):
 
 
 def logaddexp(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """log(e^a + e^b), computed as max(a, b) + log1p(e^-|a - b|)."""
+    """log(e^a + e^b), computed as max(a, b) + log1p(e^-|a - b|) (an integer or bool
+    result type is refused, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.logaddexp(torch.tensor([0.0]), torch.tensor([0.0]))
+        tensor([0.6931])
+    """
     a, b = prepare(input, other)
+    ew.float_kernel_only(a, "logaddexp_cpu")
     return Logaddexp.apply(_float_dtype_for(a), _float_dtype_for(b))
 
 
 def logaddexp2(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """log2(2^a + 2^b)."""
+    """log2(2^a + 2^b) (floating result types only, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.logaddexp2(torch.tensor([1.0]), torch.tensor([1.0]))
+        tensor([2.])
+    """
+    ew.float_kernel_only(prepare(input, other)[0], "logaddexp2_cpu")
     ln2 = math.log(2.0)
     return logaddexp(input * ln2, other * ln2) / ln2
 
@@ -521,5 +581,22 @@ def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> T
 
 
 def addcdiv(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:  # noqa: A002
-    """input + value * tensor1 / tensor2."""
+    """input + value * tensor1 / tensor2 (true division; two integer tensors are refused,
+    as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> t1, t2 = torch.tensor([1.0, 2.0]), torch.tensor([4.0, 4.0])
+        >>> torch.addcdiv(torch.zeros(2), t1, t2, value=2)
+        tensor([0.5000, 1.0000])
+    """
+    if all(isinstance(t, Tensor) and t._data.dtype.kind in "biu" for t in (tensor1, tensor2)):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+            "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+            "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+            "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes."
+        )
     return input + value * (tensor1 / tensor2)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import builtins
 import warnings
-from collections import namedtuple
 from typing import Any
 
-from .. import _validate
+from .. import _validate, return_types
 from ..autograd import function as _function
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -23,15 +22,13 @@ from .elementwise import (
     maximum,
     minimum,
     mul,
-    sign,
     sub,
-    where,
 )
 from .index import ScatterAddAlong
 from .shape import Expand, Flip, Permute, normalize_dims
 from .table import REDUCTIONS, Reduction
 
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
+MaxResult = return_types.max  # (return_types.min for min: the same fields)
 
 
 def resolve(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
@@ -190,6 +187,8 @@ def _drop(shape: tuple, axes: tuple | None) -> tuple:
 class PNorm(Function):
     """(sum |x|^p)^(1/p) for finite p > 0; zero vectors get a zero (sub)gradient, as in torch."""
 
+    name = "LinalgVectorNormBackward0"  # torch's node for every vector norm
+
     def forward(self, x, p=2.0, axes=None, keepdim=False):
         xp = get_array_module(x)
         self.p, self.axes, self.keepdim, self.shape = p, axes, keepdim, x.shape
@@ -209,6 +208,21 @@ class PNorm(Function):
         else:
             grad = m.sign(x) * m.abs(x) ** (p - 1) / safe ** (p - 1)
         return (m.where(zero, g_full * 0, g_full * grad),)
+
+
+class ZeroNorm(Function):
+    """The "0-norm": the number of nonzero elements (a NaN counts).  torch records the node
+    but its gradient is undefined, so the input's ``.grad`` stays None (``backward`` gives
+    None, which the engine skips; ``autograd.grad`` needs ``allow_unused=True``)."""
+
+    name = "LinalgVectorNormBackward0"
+
+    def forward(self, x, axes=None, keepdim=False):
+        xp = get_array_module(x)
+        return xp.asarray((x != 0).sum(axis=axes, keepdims=keepdim), dtype=x.dtype)
+
+    def backward(self, g, out, x):
+        return (None,)
 
 
 class Cumsum(Function):
@@ -325,7 +339,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, large
         raise TypeError(f"{name}(dim=...) takes one int dim; use amax/amin for several dims")
     normalize_dims(dim, x.ndim)  # range and type checks (a 0-d tensor takes 0 and -1)
     if x.ndim == 0:
-        return MaxResult(
+        return (return_types.max if largest else return_types.min)(
             x.clone(), Tensor._wrap(get_array_module(x._data).zeros((), dtype="int64"))
         )
     axis = _validate.dim(dim, x.ndim)
@@ -340,7 +354,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, large
         idx = Tensor._wrap((idx if keepdim else idx.squeeze(axis)).astype("int64", copy=False))
     else:
         idx = _arg_extreme(x, axis, keepdim, largest)
-    return MaxResult(values, idx)
+    return (return_types.max if largest else return_types.min)(values, idx)
 
 
 def max(
@@ -489,6 +503,11 @@ def _centred(
     """(x - mean over the reduced dims, those dims, keepdim, N - correction clipped at 0): the
     common part of ``var`` and ``std``, which warn as torch's do when N - correction <= 0."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
+    if unbiased is not None and correction is not None:
+        raise TypeError(
+            f"{fn}() got both unbiased= and correction=, which torch refuses: pass one "
+            "(unbiased=True is correction=1, unbiased=False is correction=0)"
+        )
     if isinstance(unbiased, bool) and correction is None:
         correction = 1 if unbiased else 0
     elif correction is None:
@@ -567,8 +586,17 @@ def norm(
         x = x.to(dtype=dtype)
     if p == "fro" or p is None:
         p = 2.0
-    if isinstance(p, str):
-        raise ValueError(f"norm: unsupported p={p!r}; use a number, inf or 'fro'")
+    if isinstance(p, str):  # 'nuc' and torch's refusals: torch.linalg.matrix_norm's
+        from .linalg_fns import matrix_norm
+
+        if dim is None:
+            dim = tuple(range(x.ndim))
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dims) != 2:
+            raise RuntimeError(
+                f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dims))}"
+            )
+        return matrix_norm(x, p, dims, keepdim)
     axes = reduced_dims(dim, x.ndim)
     p = float(p)
     if p == float("inf"):
@@ -576,10 +604,7 @@ def norm(
     if p == float("-inf"):
         return AMin.apply(abs(x), axes=axes, keepdim=keepdim)
     if p == 0:
-        # the number of nonzeros (a NaN counts, as torch), kept in the graph with a zero gradient
-        xp = get_array_module(x._data)
-        x = where(xp.isnan(x._data), 1.0, x)
-        return Sum.apply(abs(sign(x)), axes=axes, keepdim=keepdim)
+        return ZeroNorm.apply(x, axes=axes, keepdim=keepdim)
     if p < 0:
         raise ValueError(f"norm: p must be > 0, inf, -inf or 0, got {p}")
     return PNorm.apply(x, p=p, axes=axes, keepdim=keepdim)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _validate
+from .. import _validate, backend
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -64,19 +64,75 @@ class Reshape(Function):
         return (g.reshape(self.in_shape),)
 
 
+class Squeeze(Reshape):
+    """``Reshape`` dropping size-1 dims, named as torch's node: ``SqueezeBackward0`` for all
+    dims, ``1`` for one dim, ``2`` for a tuple of dims."""
+
+    node = 0
+
+    @property
+    def name(self) -> str:
+        return f"SqueezeBackward{self.node}"
+
+    def forward(self, x, shape=(), node=0):
+        self.node = node
+        return super().forward(x, shape=shape)
+
+
+class Unsqueeze(Function):
+    """A new size-1 axis at ``axis`` (a NumPy new axis, whose stride 0 ``Tensor.stride()``
+    reports as torch's: the extent of the dim inside it)."""
+
+    def forward(self, x, axis=0):
+        self.in_shape = x.shape
+        return x[(slice(None),) * axis + (None,)]
+
+    def backward(self, g, out, x):
+        return (g.reshape(self.in_shape),)
+
+
+def _torch_strided(x: Any, shape: tuple, strides: tuple) -> Any:
+    """A view of ``x`` with the element ``strides`` torch reports (only for dims that address
+    no second element, so the memory read is the same)."""
+    xp = get_array_module(x)
+    return xp.lib.stride_tricks.as_strided(x, shape, tuple(s * x.itemsize for s in strides))
+
+
 class Permute(Function):
     def forward(self, x, axes=()):
         self.inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
-        return x.transpose(axes)
+        out = x.transpose(axes)
+        if 1 in x.shape or 0 in x.shape:
+            # NumPy's stride 0 of a new axis (or of an empty array) would move with its dim;
+            # torch's reported stride moves instead (``backend.element_strides``)
+            item = x.itemsize
+            torch_st = backend.element_strides(x.shape, x.strides, item)
+            if torch_st != tuple(s // item for s in x.strides):
+                out = _torch_strided(x, out.shape, tuple(torch_st[a] for a in axes))
+        return out
 
     def backward(self, g, out, x):
         return (self.m.call(Permute, g, axes=self.inverse),)
+
+
+class Transpose(Permute):
+    """``Permute`` of two dims, named as torch's ``transpose`` node."""
+
+    name = "TransposeBackward0"
+
+
+class TransposeT(Permute):
+    """``Permute`` by ``t()``, named as torch's node."""
+
+    name = "TBackward0"
 
 
 class Expand(Function):
     """Broadcast to a bigger shape (a view); the engine sums the gradient back."""
 
     def forward(self, x, shape=()):
+        if shape == x.shape:  # torch keeps every stride (NumPy would zero a size-1 dim's)
+            return x[...]
         return get_array_module(x).broadcast_to(x, shape)
 
     def backward(self, g, out, x):
@@ -211,14 +267,15 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     else:
         axes = normalize_dims(dim, x.ndim) or ()
         shape = tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1))
-    return reshape(x, shape)
+    node = 0 if dim is None else 1 if _validate.is_int(dim) else 2
+    return Squeeze.apply(x, shape=shape, node=node)
 
 
 @_validate.numpy_names
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dimension at ``dim`` (negative counts from the end of the result)."""
     d = _validate.dim(dim, x.ndim + 1, fn="unsqueeze")
-    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+    return Unsqueeze.apply(x, axis=d)
 
 
 def permute(x: Tensor, *args: Any, dims: Any = None) -> Tensor:
@@ -241,7 +298,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
         return x
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
-    return Permute.apply(x, axes=tuple(axes))
+    return Transpose.apply(x, axes=tuple(axes))
 
 
 def t(x: Tensor) -> Tensor:
@@ -249,14 +306,18 @@ def t(x: Tensor) -> Tensor:
         raise RuntimeError(
             f"t() expects a tensor with <= 2 dimensions, got {x.ndim}: use transpose"
         )
-    if x.ndim == 2:
-        return transpose(x, 0, 1)
-    return Permute.apply(x, axes=tuple(range(x.ndim)))  # a recorded view, as torch's
+    return TransposeT.apply(x, axes=tuple(reversed(range(x.ndim))))  # a view, as torch's
 
 
 def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
     """Move dimension(s) ``source`` to position(s) ``destination`` (ints or equally long
     sequences of ints); the other dimensions keep their order."""
+    if x.ndim == 0:  # torch: only dim 0 (or -1) of a scalar, which stays where it is
+        for name, dims in (("source", source), ("destination", destination)):
+            seq = [dims] if isinstance(dims, int) else list(dims)
+            if len({_validate.dim(d, 0, name, "movedim") for d in seq}) != len(seq):
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({seq})")
+        return Permute.apply(x, axes=())
     if isinstance(source, int) and isinstance(destination, int):
         axes = list(range(x.ndim))
         s = axes.pop(_validate.dim(source, x.ndim, "source", "movedim"))

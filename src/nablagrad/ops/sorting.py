@@ -12,10 +12,9 @@ Example:
 
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
-from .. import _validate
+from .. import _validate, return_types
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import compare as cmp
@@ -26,8 +25,8 @@ from . import shape as sh
 from .mathfns import _no_derivative
 from .shape import _axis
 
-SortResult = namedtuple("SortResult", ["values", "indices"])
-TopkResult = namedtuple("TopkResult", ["values", "indices"])
+SortResult = return_types.sort
+TopkResult = return_types.topk
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,14 +102,27 @@ def topk(
 
 @_validate.numpy_names
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:  # noqa: A002
-    """The k-th smallest value along ``dim`` (1-based) and its index."""
-    ax = _axis(dim, input.ndim)
+    """The k-th smallest value along ``dim`` (1-based) and its index (a 0-d tensor is its
+    own first value, at index 0).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> values, indices = torch.kthvalue(torch.tensor([3.0, 1.0, 2.0]), 2)
+        >>> values, indices
+        (tensor(2.), tensor(2))
+    """
+    ax = _validate.dim(dim, input.ndim, fn="kthvalue")
+    if not 1 <= k <= (input.shape[ax] if input.ndim else 1):
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {ax}")
+    if input.ndim == 0:
+        index = Tensor._wrap(get_array_module(input._data).zeros((), dtype=np.int64))
+        return return_types.kthvalue(input.clone(), index)
     s = sort(input, ax, stable=True)
     v = sh.narrow(s.values, ax, k - 1, 1)
     i = sh.narrow(s.indices, ax, k - 1, 1)
     if not keepdim:
         v, i = v.squeeze(ax), i.squeeze(ax)
-    return SortResult(v, i)
+    return return_types.kthvalue(v, i)
 
 
 @_validate.numpy_names

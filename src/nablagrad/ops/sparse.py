@@ -624,7 +624,7 @@ def dispatch(cls: type, tensors: tuple, kwargs: dict) -> Tensor:
         return map_values(tensors[0], lambda v: -v)
     if name == "MatMul":
         return _matmul(tensors[0], tensors[1], dense_grad=True, name="mm")
-    if name == "Permute":
+    if name in ("Permute", "Transpose", "TransposeT"):
         axes = kwargs.get("axes", ())
         moved = [i for i, ax in enumerate(axes) if ax != i]
         if len(moved) == 2 and len(axes) == tensors[0].ndim:

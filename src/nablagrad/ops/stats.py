@@ -13,7 +13,7 @@ import builtins
 from collections import namedtuple
 from typing import Any, NamedTuple
 
-from .. import _validate
+from .. import _validate, return_types
 from ..autograd.function import Function
 from ..backend import get_array_module, np
 from ..tensor import Tensor
@@ -25,7 +25,7 @@ from .mathfns import _no_derivative
 from .shape import _axis
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
-MinMax = namedtuple("MinMax", ["min", "max"])
+MinMax = return_types.aminmax
 
 
 def _float_input(name: str, x: Tensor) -> None:
@@ -39,8 +39,9 @@ def _float_input(name: str, x: Tensor) -> None:
 
 
 def _cum_extreme(input: Tensor, dim: int, largest: bool) -> ValuesIndices:  # noqa: A002
+    result = return_types.cummax if largest else return_types.cummin
     if input.ndim == 0:
-        return ValuesIndices(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+        return result(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
     ax = _axis(dim, input.ndim)
     raw = input._data
     xp = get_array_module(raw)
@@ -58,7 +59,7 @@ def _cum_extreme(input: Tensor, dim: int, largest: bool) -> ValuesIndices:  # no
         cur = xp.where(better, j, cur)
         idx[..., j] = cur
     index = Tensor._wrap(xp.ascontiguousarray(xp.moveaxis(idx, -1, ax)))
-    return ValuesIndices(ix.gather(input, ax, index), index)
+    return result(ix.gather(input, ax, index), index)
 
 
 @_validate.numpy_names
@@ -263,7 +264,8 @@ def lower_median(input: Tensor, dim: int | None, keepdim: bool, skip_nan: bool) 
         return rd.shared_evenly_at(flat, value._data)
     ax = _axis(dim, builtins.max(input.ndim, 1))
     if input.ndim == 0:
-        return ValuesIndices(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+        result = return_types.nanmedian if skip_nan else return_types.median
+        return result(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
     if input.shape[ax] == 0:
         raise IndexError(f"median(): Expected reduction dim {ax} to have non-zero size.")
     return _median_along(input, ax, keepdim, xp, skip_nan)
@@ -287,7 +289,7 @@ def _median_along(x: Tensor, ax: int, keepdim: bool, xp: Any, skip_nan: bool) ->
     vals = ix.gather(x, ax, index)
     if not keepdim:
         vals, index = sh.squeeze(vals, ax), sh.squeeze(index, ax)
-    return ValuesIndices(vals, index)
+    return (return_types.nanmedian if skip_nan else return_types.median)(vals, index)
 
 
 @_validate.numpy_names
@@ -295,7 +297,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices: 
     """The most frequent value along ``dim`` (the smallest on ties) and the index of its last
     occurrence."""
     if input.ndim == 0:
-        return ValuesIndices(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+        return return_types.mode(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
     ax = _axis(dim, input.ndim)
     xp = get_array_module(input._data)
     moved = xp.moveaxis(input._data, ax, -1)
@@ -313,7 +315,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices: 
     vals = ix.gather(input, ax, index)
     if not keepdim:
         vals, index = sh.squeeze(vals, ax), sh.squeeze(index, ax)
-    return ValuesIndices(vals, index)
+    return return_types.mode(vals, index)
 
 
 @_validate.numpy_names

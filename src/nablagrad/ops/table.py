@@ -262,6 +262,8 @@ def _copysign_grad_a(m: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
 def _sign(x: Any) -> Any:
     # torch's sign is (0 < x) - (x < 0): 0 for NaN, where NumPy's sign gives NaN (|x|'s
     # gradient at NaN is then 0, as torch's)
+    if x.dtype.kind == "b":  # torch: a bool tensor is its own sign
+        return x.copy()
     out = xp(x).sign(x)
     if out.dtype.kind != "f":
         return out
