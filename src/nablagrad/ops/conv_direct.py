@@ -282,12 +282,13 @@ def _winograd(xp: Any, src: Any, w: Any, ow: int, shift: int, col0: int, chunk: 
     shift) into a buffer of its own, so threads that split the rows need no hand-off between
     the transform and the products (each transforms four rows twice).
 
-    Measured (16->16 14x14 padded by 2, batch 64, 1 thread, ms): forward 0.74-0.77 ->
-    0.65-0.68, input gradient 0.75-0.79 -> 0.64-0.68 (the products 0.61 -> 0.37, ~100 G
-    multiply-adds/s, plus the output transform 0.07; the input transform 0.07).  On one thread
-    the weight gradient goes by Winograd too (``_chunked_backward``).  The transforms' extra
-    rounding leaves the float32 error ~1.3x that of the direct sum (max 1.9e-5 against float64
-    where PyTorch's float32 convolution is off by 1.4e-5, outputs up to 26)."""
+    Measured (16->16 14x14 padded by 2, batch 64, 1 thread, ms): forward 0.74-0.77 -> 0.61,
+    input gradient 0.75-0.79 -> 0.61 (the products 0.61 -> 0.33, ~110 G multiply-adds/s, plus
+    the output transform ~0.05; the input transform 0.07).  On one thread the weight gradient
+    goes by Winograd too (``_chunked_backward``).  The transforms' extra rounding leaves the
+    float32 error against float64 ~1.3x PyTorch's on the forward (max 1.9e-5 where PyTorch's
+    float32 convolution is off by 1.4e-5, outputs up to 26) and ~2.4x on the input
+    gradient."""
     o, c, kh, kw = w.shape
     # (8, O * C * KH) in float64: rounded once (in float32 the input gradient's error grew 10%)
     u = xp.asarray(WINO_G, dtype=xp.float64) @ xp.asarray(w, dtype=xp.float64).reshape(-1, kw).T
@@ -389,7 +390,7 @@ def _chunked_backward(
             corr = _winograd(xp, gr, flipped, wd, kh - 1 - pt, pl, s)
     # the weight gradient by Winograd on one thread; split between threads (components k) its
     # transforms need a hand-off of their own: on 2 threads it measured 0.55 against the direct
-    # kernels' 0.46 ms (16->16; on 1 thread 0.66-0.69 against 0.76-0.78), and with other
+    # kernels' 0.46 ms (16->16; on 1 thread 0.56 against 0.76-0.78), and with other
     # processes loading the cores each hand-off waits for a descheduled worker (the backward
     # 4.0-4.9 ms against 0.8-1.3)
     wino = need_w and state.wino and state.parts == 1
