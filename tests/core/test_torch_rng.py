@@ -358,3 +358,14 @@ def test_float16_draws(n):
         _np(ng.empty(n, dtype=ng.float16).random_()), _np(T.empty(n, dtype=T.float16).random_())
     )
     assert np.array_equal(_np(ng.rand(2)), _np(T.rand(2)))
+
+
+def test_random_with_an_empty_range_raises_as_torch():
+    """``random_(0)`` is the empty range [0, 0), not ``random_()``: torch raises."""
+    with pytest.raises(RuntimeError) as theirs:
+        T.empty(3).random_(0)
+    with pytest.raises(RuntimeError, match="from=0 >= to=0") as ours:
+        ng.empty(3).random_(0)
+    assert str(ours.value) == str(theirs.value)
+    with pytest.raises(RuntimeError, match="from=3 >= to=2"):
+        ng.empty(3).random_(3, 2)

@@ -288,14 +288,17 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
 
 
 def random_(
-    self: Tensor, low: int = 0, high: int | None = None, *, generator: Any = None
+    self: Tensor, low: int | None = None, high: int | None = None, *, generator: Any = None
 ) -> Tensor:
     """Fill with integers: ``random_(low, high)`` from [low, high), ``random_(high)`` from
     [0, high), ``random_()`` from [0, 2^mantissa] for floats and [0, max] for integers (torch's
-    ``w mod range + low`` on 32- or 64-bit draws)."""
+    ``w mod range + low`` on 32- or 64-bit draws); an empty range (``random_(0)``) raises, as
+    in torch."""
     stream, dt = _gen(generator), self._data.dtype
-    if high is None and not low:  # random_(): the dtype's whole range, as torch's
+    if high is None and low is None:  # random_(): the dtype's whole range, as torch's
         return _random_fill(self, lambda shape: stream.torch_random(shape, dt))
+    if low is None:
+        low = 0
     if high is None:
         low, high = 0, low
     if high <= low:
