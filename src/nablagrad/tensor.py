@@ -157,9 +157,17 @@ def to_array(data: Any, dtype: Any = None, device: Any = None, copy: bool = True
     if isinstance(data, Tensor):
         arr = data._data
     elif isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(data)):
-        arr = np.asarray([_to_nested(v) for v in data])
+        # torch reads each tensor in a list as one number (``tensor([tensor([1.]), x])`` has
+        # shape (2,)); the dtype promotes over the elements, a tensor counting with its own
+        found: list = []
+        values = [_to_nested(v, found) for v in data]
         if npd is None:
-            npd = _first_tensor_dtype(data)
+            npd = _promoted(found)
+        try:
+            arr = np.asarray(values, dtype=npd)
+        except (ValueError, TypeError):
+            _validate.nested_sequence(values)
+            raise
     elif backend.is_array(data) or hasattr(data, "__cuda_array_interface__"):
         arr = data
     elif isinstance(data, np.generic):
@@ -213,19 +221,52 @@ def _flat(data: Any) -> list:
     return out
 
 
-def _to_nested(v: Any) -> Any:
-    if isinstance(v, Tensor):
-        return backend.to_host(v._data)
+def _to_nested(v: Any, found: list) -> Any:
+    """Nested lists of Python numbers for ``tensor(data)``: a one-element tensor becomes its
+    number (torch refuses larger ones); ``found`` collects each element's dtype."""
     if isinstance(v, (list, tuple)):
-        return [_to_nested(u) for u in v]
+        return [_to_nested(u, found) for u in v]
+    if isinstance(v, Tensor):
+        if v._data.size != 1:
+            if v._data.dtype.kind in "biu":
+                raise TypeError(
+                    "only integer tensors of a single element can be converted to an index: "
+                    "tensor(list) reads each tensor as one number; use torch.stack for tensors"
+                )
+            raise ValueError(
+                "only one element tensors can be converted to Python scalars: tensor(list) "
+                "reads each tensor as one number; use torch.stack for tensors"
+            )
+        if v._requires_grad:
+            warnings.warn(
+                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                "behavior. Consider using tensor.detach() first.",
+                UserWarning,
+                stacklevel=4,
+            )
+        found.append(v._data.dtype)
+        return backend.to_host(v._data).reshape(()).item()
+    if isinstance(v, bool):
+        found.append(np.dtype(np.bool_))
+    elif isinstance(v, int):
+        found.append(np.dtype(np.int64))
+    elif isinstance(v, float):
+        found.append(backend.default_float_np())
     return v
 
 
-def _first_tensor_dtype(data: Any) -> Any:
-    for v in _flat(data):
-        if isinstance(v, Tensor):
-            return v._data.dtype
-    return None
+def _promoted(dtypes: list) -> Any:
+    """torch's promotion of the elements' dtypes: a floating dtype wins over integers whole
+    (an int64 and a float16 give float16), otherwise NumPy's promotion."""
+    out = None
+    for d in dtypes:
+        if out is None:
+            out = d
+        elif (out.kind == "f") != (d.kind == "f"):
+            out = out if out.kind == "f" else d
+        else:
+            out = np.promote_types(out, d)
+    return out
 
 
 def check_inplace_shape(x: Tensor, new: Tensor) -> None:
@@ -2854,6 +2895,9 @@ class Tensor:
         return self
 
     conj_physical = resolve_conj = resolve_neg = conj
+
+    def conj_physical_(self) -> Tensor:  # real dtypes: nothing to conjugate
+        return self
 
     def is_conj(self) -> bool:
         return False

@@ -235,7 +235,81 @@ neg, exp, expm1, log, log1p = map(_fn, ("neg", "exp", "expm1", "log", "log1p"))
 sqrt, abs = map(_fn, ("sqrt", "abs"))  # noqa: A001
 sign, floor, ceil, trunc = map(_fn, ("sign", "floor", "ceil", "trunc"))
 sin, cos, tanh, sigmoid, relu = map(_fn, ("sin", "cos", "tanh", "sigmoid", "relu"))
-mul, maximum, minimum = map(_fn, ("mul", "maximum", "minimum"))
+maximum, minimum = map(_fn, ("maximum", "minimum"))
+_mul = _fn("mul")
+_HALF = np.dtype(np.float16)
+_OPMATH = np.dtype(np.float32)
+
+
+def _opmath_operands(a: Any, b: Any) -> tuple[Tensor, Tensor] | None:
+    """torch's CPU ``mul``/``div`` of a float16 tensor by a scalar operand (a Python number or
+    a 0-d tensor of another dtype) compute in float32, its "opmath" type, with the scalar's
+    float32 value, and round the product once: ``half_x * 1e5`` multiplies by 1e5, not by
+    float16(1e5) = inf.  The operands for that (the scalar as float32), or None when this is
+    not such a pair (the ordinary path, where NumPy's float16 arithmetic is torch's)."""
+    for t, v in ((a, b), (b, a)):
+        if not (isinstance(t, Tensor) and t._data.dtype == _HALF):
+            continue
+        if type(v) in (float, int, bool):
+            if type(v) is int and not -(2**63) <= v < 2**64:
+                return None  # the ordinary path raises its overflow error
+            s = Tensor._wrap(get_array_module(t._data).asarray(float(v), dtype=_OPMATH))
+        elif isinstance(v, Tensor) and v._data.ndim == 0 and v._data.dtype != _HALF:
+            if result_dtype(t, v) != _HALF or v._data.dtype.kind == "c":
+                return None
+            s = v if v._data.dtype == _OPMATH else v.to(dtype=_OPMATH)
+        else:
+            continue
+        return (t, s) if t is a else (s, t)
+    return None
+
+
+def _rounded(out: Tensor) -> Tensor:
+    """An opmath result rounded to float16 (the node keeps its formula; the engine casts the
+    gradients to each input's dtype)."""
+    with _quiet(get_array_module(out._data)):  # overflow to inf, as torch (no warning)
+        out._data = out._data.astype(_HALF)
+    return out
+
+
+def value_magnitude(value: float) -> float:
+    return value if value >= 0 else -value
+
+
+def check_half_scalar(x: Any, value: Any) -> None:
+    """torch's refusal of a Python number outside float16's range as a float16 tensor's
+    bound, fill value, exponent or ``alpha`` (``x.clamp(max=1e5)``): a RuntimeError, where
+    NumPy would silently make it inf.  Infinities and NaN pass, as in torch."""
+    if (
+        isinstance(x, Tensor)
+        and x._data.dtype == _HALF
+        and type(value) in (float, int)
+        and 65504 < value_magnitude(value) < float("inf")
+    ):
+        raise RuntimeError(
+            f"value cannot be converted to type Half without overflow: {value} is outside "
+            "float16's range (+-65504); use a float32 tensor (x.float()) or a smaller value"
+        )
+
+
+def mul(input: Any, other: Any) -> Tensor:  # noqa: A002 (torch's names)
+    """``input * other`` after torch's type promotion.  A float16 tensor times a Python
+    number or a 0-d tensor computes in float32 and rounds once, as torch's CPU kernel.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.mul(torch.tensor([0.0, 1e-3], dtype=torch.float16), 1e5).tolist()
+        [0.0, 100.0625]
+    """
+    if (isinstance(input, Tensor) and input._data.dtype == _HALF) or (
+        isinstance(other, Tensor) and other._data.dtype == _HALF
+    ):
+        pair = _opmath_operands(input, other)
+        if pair is not None:
+            return _rounded(Mul.apply(*pair))
+    return _mul(input, other)
+
+
 _pow = _fn("pow")
 
 
@@ -246,6 +320,7 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
     False``), and a bool base with a bool tensor exponent raises."""
     if type(b) is int and b < 0 and isinstance(a, Tensor) and a._data.dtype.kind in "biu":
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    check_half_scalar(a, b)
     a_bool = isinstance(a, bool) or (isinstance(a, Tensor) and a._data.dtype.kind == "b")
     if a_bool and isinstance(b, Tensor) and b._data.dtype.kind == "b":
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
@@ -487,6 +562,7 @@ def _times_alpha(a: Any, b: Any, alpha: Any) -> Any:
 def add(a: Any, b: Any, alpha: float = 1) -> Tensor:
     """``a + alpha * b`` with broadcasting."""
     if alpha != 1:
+        check_half_scalar(a, alpha)
         b = _times_alpha(a, b, alpha)
     return Add.apply(*prepare(a, b))
 
@@ -510,6 +586,7 @@ def _subtract(a: Any, b: Any, alpha: Any, node: type) -> Tensor:
                 "trying to invert a mask, use the `~` or `logical_not()` operator instead."
             )
     if alpha != 1:
+        check_half_scalar(a, alpha)
         b = _times_alpha(a, b, alpha)
     return node.apply(*prepare(a, b))
 
@@ -517,6 +594,16 @@ def _subtract(a: Any, b: Any, alpha: Any, node: type) -> Tensor:
 def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
     """True division (integers give the default float dtype), or floor/trunc division."""
     if rounding_mode is None:
+        if (isinstance(a, Tensor) and a._data.dtype == _HALF) or (
+            isinstance(b, Tensor) and b._data.dtype == _HALF
+        ):
+            pair = _opmath_operands(a, b)  # float16 by a scalar: in float32, as torch
+            if pair is not None:
+                if pair[0] is a:
+                    return _rounded(Div.apply(*pair))
+                # number / float16 tensor: torch's __rtruediv__, reciprocal(x) * number
+                one = Tensor._wrap(get_array_module(b._data).asarray(1.0, dtype=_HALF))
+                return mul(Div.apply(one, b), a)
         a, b = prepare(_float_scalar(a), _float_scalar(b))
         if a._data.dtype.kind in "biu":
             a, b = _float_dtype_for(a), _float_dtype_for(b)
@@ -529,8 +616,9 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
     if a._data.shape != b._data.shape:
         _validate.broadcast_shapes([a._data.shape, b._data.shape], "div")
     if a._data.dtype.kind == "f":  # differentiable, with a zero gradient (as torch)
-        q = Div.apply(a, b)
-        return floor(q) if rounding_mode == "floor" else trunc(q)
+        if rounding_mode == "floor":
+            return DivFloor.apply(a, b)
+        return trunc(Div.apply(a, b))
     xp = get_array_module(a._data)
     if a._data.dtype.kind in "biu":
         if (b._data == 0).any():
@@ -554,11 +642,14 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
 
 
 def _quiet(xp: Any) -> Any:
-    """NumPy's errstate for division by zero (torch gives inf/nan without a warning)."""
+    """NumPy's errstate for division by zero and overflow (torch gives inf/nan without a
+    warning)."""
     import contextlib
 
     errstate = getattr(xp, "errstate", None)
-    return errstate(divide="ignore", invalid="ignore") if errstate else contextlib.nullcontext()
+    if not errstate:
+        return contextlib.nullcontext()
+    return errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def round(x: Tensor, decimals: int | None = None) -> Tensor:  # noqa: A001
@@ -576,11 +667,69 @@ def round(x: Tensor, decimals: int | None = None) -> Tensor:  # noqa: A001
     return div(Round.apply(mul(x, scale)), scale)
 
 
+def _floor_quotient(a: Any, b: Any) -> Any:
+    """Python's ``a // b`` on float arrays, as torch's ``div_floor`` (``1.0 // 0.1`` is 9.0,
+    where ``floor(1.0 / 0.1)`` is 10.0; ``-2.0 // inf`` is -1.0); float16 computes in float32
+    and rounds, as torch."""
+    xp = get_array_module(a)
+    with _quiet(xp):
+        if a.dtype == _HALF and b.dtype == _HALF:
+            return _floor_quotient_half(xp, a, b)
+        if a.dtype == _HALF:  # by a float32 scalar (torch's opmath path)
+            return xp.floor_divide(a.astype(_OPMATH), b).astype(_HALF)
+        return xp.floor_divide(a, b)
+
+
+def _floor_quotient_half(xp: Any, a: Any, b: Any) -> Any:
+    """torch's ``div_floor`` of two float16 operands, each step rounded to float16 as its
+    kernel does: ``mod = fmod(a, b)``, ``q = (a - mod) / b``, one less when ``mod`` and ``b``
+    differ in sign, then the nearest integer below (or above, past a half)."""
+    mod = xp.fmod(a, b)
+    q = (a - mod) / b
+    q = xp.where((mod != 0) & ((b < 0) != (mod < 0)), q - xp.float16(1), q)
+    fl = xp.floor(q)
+    fl = xp.where(q - fl > 0.5, fl + xp.float16(1), fl)
+    out = xp.where(q != 0, fl, xp.copysign(xp.zeros_like(q), a / b))
+    return xp.where(b == 0, a / b, out).astype(_HALF, copy=False)
+
+
+class DivFloor(Function):
+    """``div(a, b, rounding_mode='floor')`` of float tensors: Python's ``a // b``; the
+    gradient is zero, as torch's."""
+
+    name = "DivBackward2"
+
+    def forward(self, a, b):
+        return _floor_quotient(a, b)
+
+    def backward(self, g, out, a, b):
+        return (g * 0, g * 0)
+
+
+class Remainder(Function):
+    """Python's ``a % b`` (sign of the divisor) of float tensors; the gradients are torch's:
+    ``g`` for ``a``, ``-g * (a // b)`` for ``b``."""
+
+    @property
+    def name(self) -> str:  # torch: RemainderBackward0 for a number, 1 for a tensor divisor
+        return "RemainderBackward0" if self.scalar else "RemainderBackward1"
+
+    def forward(self, a, b, scalar=False):
+        self.scalar = scalar
+        xp = get_array_module(a)
+        with _quiet(xp):
+            return xp.remainder(a, b)
+
+    def backward(self, g, out, a, b):
+        q = self.m.call(DivFloor, a, b) if self.needs(1) else None
+        return (g, None if q is None else -g * q)
+
+
 class FloorDivide(Function):
     """``floor(a / b)``; like torch, it has no derivative: backward raises."""
 
     def forward(self, a, b):
-        return get_array_module(a).floor(a / b)
+        return _floor_quotient(a, b)
 
     def backward(self, g, out, a, b):
         raise RuntimeError(
@@ -591,6 +740,12 @@ class FloorDivide(Function):
 
 def floor_divide(a: Any, b: Any) -> Tensor:
     """``a // b`` rounded toward minus infinity (no derivative, as torch's floor_divide)."""
+    if (isinstance(a, Tensor) and a._data.dtype == _HALF) or (
+        isinstance(b, Tensor) and b._data.dtype == _HALF
+    ):
+        pair = _opmath_operands(a, b)  # float16 by a scalar divisor: in float32, as torch
+        if pair is not None and pair[0] is a:
+            return _rounded(FloorDivide.apply(*pair))
     a, b = prepare(a, b)
     if a._data.dtype.kind == "f":
         return FloorDivide.apply(a, b)
@@ -599,7 +754,10 @@ def floor_divide(a: Any, b: Any) -> Tensor:
 
 def remainder(a: Any, b: Any) -> Tensor:
     """Python-style modulus (sign of the divisor); gradient flows to ``a`` as identity."""
+    scalar = not isinstance(b, Tensor)
     a, b = prepare(a, b)
+    if a._data.dtype.kind == "f":
+        return Remainder.apply(a, b, scalar=scalar)
     return sub(a, mul(div(a.detach(), b.detach(), rounding_mode="floor"), b))
 
 
@@ -647,6 +805,8 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     """Limit values to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    check_half_scalar(x, min)
+    check_half_scalar(x, max)
     if x._data.dtype.kind in "biu" and (isinstance(min, float) or isinstance(max, float)):
         x = x.to(backend.get_default_dtype())  # torch: an int tensor, a float bound -> float
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -723,7 +883,36 @@ def lerp(start: Tensor, end: Tensor, weight: Any) -> Tensor:
                 raise RuntimeError(
                     f"expected dtype {start.dtype} for `{name}` but got dtype {t.dtype}"
                 )
-    return add(start, mul(sub(end, start), weight))
+    if (
+        isinstance(start, Tensor)
+        and start._data.dtype == _HALF
+        and isinstance(end, Tensor)
+        and end._data.dtype == _HALF
+    ):  # float16 computes in float32 and rounds once, as torch's
+        # the difference in float32, then the fused multiply-add of torch's kernel (exact
+        # in float64 for float32 values) rounded to float32, then to float16
+        s32, e32 = start.float(), end.float()
+        diff = sub(e32, s32).double()
+        if isinstance(weight, Tensor):
+            w = weight.float().double()
+            low = add(s32.double(), mul(w, diff))
+            high = sub(e32.double(), mul(diff, rsub(w, 1.0).float().double()))
+            return where(w.abs() < 0.5, low, high).float().half()
+        w32 = np.float32(weight)
+        if value_magnitude(float(w32)) < 0.5:
+            return add(s32.double(), mul(diff, float(w32))).float().half()
+        return sub(e32.double(), mul(diff, float(np.float32(1) - w32))).float().half()
+    # torch's two-sided formula: exact at both ends (lerp(a, b, 1.0) is b)
+    diff = sub(end, start)
+    if isinstance(weight, Tensor):
+        low = weight.abs() < 0.5
+        return where(low, add(start, mul(weight, diff)), sub(end, mul(diff, rsub(weight, 1))))
+    if value_magnitude(weight) < 0.5:
+        return add(start, mul(weight, diff))
+    if isinstance(start, Tensor) and start._data.dtype.kind == "f":
+        one = start._data.dtype.type(1)  # 1 - weight in the tensors' precision, as torch
+        return sub(end, mul(diff, float(one - start._data.dtype.type(weight))))
+    return sub(end, mul(diff, 1 - weight))
 
 
 def _float_scalar(v: Any) -> Any:

@@ -15,7 +15,7 @@ from ..autograd import function as fn_mod
 from ..autograd.function import Function, check_same_device
 from ..backend import along_axis_index, get_array_module, np
 from ..tensor import Tensor, _stamp, check_inplace_shape
-from .elementwise import _as_operand, where
+from .elementwise import _as_operand, check_half_scalar, where
 from .shape import Permute, broadcast_tensors
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
@@ -528,6 +528,7 @@ def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
             "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
             f"{value.ndim} dimension(s)."
         )
+    check_half_scalar(x, value)
     return where(
         mask,
         value

@@ -121,6 +121,8 @@ def _write_elementwise(self: Tensor, other: Any, ufunc: str) -> bool:
         if value.shape != data.shape and not _broadcasts_into(value.shape, data.shape):
             return False
     elif type(other) in (float, int):
+        if data.dtype.char == "e" and ufunc in ("multiply", "true_divide"):
+            return False  # float16 by a number: torch's float32 opmath (ops.elementwise.mul)
         value = data.dtype.type(other)
     else:
         return False
@@ -222,6 +224,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
             f"{value.ndim} dimensions."
         )
     v = value.item() if isinstance(value, Tensor) else value
+    ew.check_half_scalar(self, v)
     return _fill_values(self, get_array_module(self._data).full(self._data.shape, v))
 
 
@@ -317,8 +320,8 @@ matmul_ = _inplace(la.matmul)
 clamp_ = _inplace(lambda x, min=None, max=None: ew.clamp(x, min, max))  # noqa: A002
 copy_ = _inplace(_copy_values)
 masked_fill_ = _inplace(lambda x, mask, value: ix.masked_fill(x, mask, value))
-addcmul_ = _inplace(lambda x, tensor1, tensor2, value=1: x + value * tensor1 * tensor2)
-addcdiv_ = _inplace(lambda x, tensor1, tensor2, value=1: x + value * tensor1 / tensor2)
+addcmul_ = _inplace(lambda x, tensor1, tensor2, value=1: mf.addcmul(x, tensor1, tensor2, value=value))
+addcdiv_ = _inplace(lambda x, tensor1, tensor2, value=1: mf.addcdiv(x, tensor1, tensor2, value=value))
 lerp_ = _inplace(lambda x, end, weight: ew.lerp(x, end, weight))
 exp_ = _unary_inplace(ew.exp)
 sqrt_ = _unary_inplace(ew.sqrt)

@@ -575,8 +575,33 @@ def isreal(input: Tensor) -> Tensor:  # noqa: A002
     return Tensor._wrap(get_array_module(input._data).isreal(input._data))
 
 
+def _opmath(*operands: Any) -> bool:
+    """Whether an op of these operands gives float16: torch computes the fused ops
+    (addcmul, addcdiv, lerp) of float16 tensors in float32 and rounds once."""
+    tensors = [t for t in operands if isinstance(t, Tensor)]
+    return (
+        bool(tensors)
+        and tensors[0]._data.dtype == np.float16
+        and ew.result_dtype(*operands) == np.float16
+    )
+
+
+def _widened(*operands: Any) -> list:
+    return [t.float() if isinstance(t, Tensor) else t for t in operands]
+
+
 def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:  # noqa: A002
-    """input + value * tensor1 * tensor2."""
+    """input + value * tensor1 * tensor2 (float16 operands compute in float32 and round once,
+    as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.addcmul(torch.ones(2), torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]), value=2)
+        tensor([ 7., 17.])
+    """
+    if _opmath(input, tensor1, tensor2):
+        x, t1, t2 = _widened(input, tensor1, tensor2)
+        return (x + value * (t1 * t2)).half()
     return input + value * (tensor1 * tensor2)
 
 
@@ -599,4 +624,7 @@ def addcdiv(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> T
             "tensor2) for float inputs. The future addcdiv behavior is just the latter "
             "implementation: (input + value * tensor1 / tensor2), for all dtypes."
         )
+    if _opmath(input, tensor1, tensor2):
+        x, t1, t2 = _widened(input, tensor1, tensor2)
+        return (x + value * (t1 / t2)).half()
     return input + value * (tensor1 / tensor2)

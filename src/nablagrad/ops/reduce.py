@@ -228,6 +228,8 @@ class ZeroNorm(Function):
 class Cumsum(Function):
     def forward(self, x, axis=0):
         self.axis = axis
+        if x.dtype.char == "e":  # float16 accumulates in float32, as torch's
+            return x.cumsum(axis=axis, dtype="f4").astype(x.dtype)
         return x.cumsum(axis=axis)
 
     def backward(self, g, out, x):
@@ -484,6 +486,9 @@ def var(
     keepdims: Any = None,
 ) -> Tensor:
     """Variance: sum((x - mean)^2) / (N - correction); correction defaults to 1 (Bessel)."""
+    if isinstance(x, Tensor) and x._data.dtype.char == "e":  # in float32, as torch's
+        return var(x.float(), dim, unbiased, keepdim, correction=correction, axis=axis,
+                   keepdims=keepdims).half()
     centred, axes, keepdim, dof = _centred(
         "var", x, dim, unbiased, keepdim, correction, axis, keepdims
     )
@@ -560,6 +565,9 @@ def std(
         >>> x.std().backward(); x.grad
         tensor([0., 0., 0.])
     """
+    if isinstance(x, Tensor) and x._data.dtype.char == "e":  # in float32, as torch's
+        return std(x.float(), dim, unbiased, keepdim, correction=correction, axis=axis,
+                   keepdims=keepdims).half()
     centred, axes, keepdim, dof = _centred(
         "std", x, dim, unbiased, keepdim, correction, axis, keepdims
     )

@@ -620,9 +620,18 @@ def _count(shape: tuple, axes: tuple | None) -> int:
     return max(n, 1)
 
 
+def _sum(x: Any, axes: Any, keepdim: bool) -> Any:
+    if x.dtype.char == "e":  # float16 accumulates in float32 and rounds once, as torch's
+        return x.sum(axis=axes, keepdims=keepdim, dtype="f4").astype(x.dtype)
+    return x.sum(axis=axes, keepdims=keepdim)
+
+
 def _mean(x: Any, axes: Any, keepdim: bool) -> Any:
     if x.size == 0 or x.dtype.kind != "f":  # NumPy's mean gives nan for empty input
         return x.mean(axis=axes, keepdims=keepdim)
+    if x.dtype.char == "e":  # float16: in float32 (60000 and 40000 average to 50000)
+        total = x.sum(axis=axes, keepdims=keepdim, dtype="f4")
+        return (total / total.dtype.type(_count(x.shape, axes))).astype(x.dtype)
     total = x.sum(axis=axes, keepdims=keepdim)  # sum / n: 4x faster than ndarray.mean
     return total / x.dtype.type(_count(x.shape, axes))
 
@@ -650,7 +659,7 @@ def _extreme_grad(m: Any, g: Any, out: Any, x: Any, axes: Any) -> Any:
 REDUCTIONS: tuple[Reduction, ...] = (
     Reduction(
         "sum",
-        lambda x, axes, keepdim: x.sum(axis=axes, keepdims=keepdim),
+        _sum,
         lambda m, g, out, x, axes: g,
         doc="sum over axes; d/dx = 1",
         uses_out=False,

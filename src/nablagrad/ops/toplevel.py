@@ -128,6 +128,70 @@ def is_neg(input: Tensor) -> bool:  # noqa: A002
     return _tensor_arg("is_neg", input).is_neg()
 
 
+def conj(input: Tensor) -> Tensor:  # noqa: A002
+    """The complex conjugate of ``input``: the tensor itself for nablagrad's real dtypes, as
+    torch returns a real tensor unchanged (same object, same graph).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.tensor([1.0, -2.0])
+        >>> torch.conj(x) is x
+        True
+    """
+    return _tensor_arg("conj", input).conj()
+
+
+def conj_physical(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The conjugate, materialised: for a real tensor ``input`` itself (``out=`` receives a
+    copy), as torch.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.conj_physical(torch.tensor([1.0, -2.0]))
+        tensor([ 1., -2.])
+    """
+    x = _tensor_arg("conj_physical", input).conj_physical()
+    if out is not None:
+        return out.copy_(x)
+    return x
+
+
+def conj_physical_(input: Tensor) -> Tensor:  # noqa: A002
+    """In-place conjugate: a real tensor is left as it is and returned.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.ones(2)
+        >>> torch.conj_physical_(x) is x
+        True
+    """
+    return _tensor_arg("conj_physical_", input)
+
+
+def resolve_conj(input: Tensor) -> Tensor:  # noqa: A002
+    """``input`` with its conjugate bit applied: the tensor itself for a real tensor.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.ones(2)
+        >>> torch.resolve_conj(x) is x
+        True
+    """
+    return _tensor_arg("resolve_conj", input).resolve_conj()
+
+
+def resolve_neg(input: Tensor) -> Tensor:  # noqa: A002
+    """``input`` with its negative bit applied: the tensor itself for a real tensor.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.ones(2)
+        >>> torch.resolve_neg(x) is x
+        True
+    """
+    return _tensor_arg("resolve_neg", input).resolve_neg()
+
+
 # -- fill, zero_, detach --------------------------------------------------------------------------
 
 
@@ -896,6 +960,11 @@ __all__ = [
     "is_inference",
     "is_conj",
     "is_neg",
+    "conj",
+    "conj_physical",
+    "conj_physical_",
+    "resolve_conj",
+    "resolve_neg",
     "fill",
     "get_device",
     "nonzero_static",
