@@ -478,10 +478,15 @@ def full(
     pin_memory: bool = False,
 ) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from the value)."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(
+            f"full(): argument 'size' (position 1) must be tuple of ints, not "
+            f"{type(size).__name__}: write full(({size!r},), value) for a 1-d tensor"
+        )
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     result = _filled(
-        (size,) if not isinstance(size, (tuple, list)) else (tuple(size),),
+        (tuple(size),),
         fill_value,
         dtype,
         device,

@@ -497,6 +497,24 @@ def test_predicates_match_torch():
             lib.is_nonzero(lib.tensor([]))
 
 
+@covers("conj", "conj_physical", "conj_physical_", "resolve_conj", "resolve_neg")
+def test_conjugates_of_real_tensors_match_torch():
+    for lib in (ng, torch):
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        i = lib.tensor([1, 2])
+        for name in ("conj", "conj_physical", "resolve_conj", "resolve_neg"):
+            fn = getattr(lib, name)
+            assert fn(x) is x and getattr(x, name)() is x, name
+            assert fn(i) is i and fn(i).dtype == lib.int64
+        y = lib.ones(2)
+        assert lib.conj_physical_(y) is y and y.conj_physical_() is y
+        out = lib.empty(2)
+        assert lib.conj_physical(y, out=out) is out and out.tolist() == [1.0, 1.0]
+        assert not lib.conj(x).is_conj()
+        with pytest.raises(TypeError, match="Tensor"):
+            lib.conj(3.0)
+
+
 @covers("angle")
 def test_angle_real_values_dtype_and_zero_gradient():
     values = [-2.0, -0.0, 0.0, 3.0, math.nan, math.inf, -math.inf]

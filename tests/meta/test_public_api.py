@@ -1259,6 +1259,7 @@ CASES: dict[str, Case] = {
     T + "resolve_neg": Case(lambda L, x: x.resolve_neg() * L.tensor([x.resolve_neg() is x])),
     T + "is_conj": Case(lambda L, x: L.tensor([x.is_conj(), x.conj().is_conj()])),
     T + "is_neg": Case(lambda L, x: L.tensor([x.is_neg()])),
+    T + "conj_physical_": Case(lambda L, x: x.detach().clone().conj_physical_() * 2),
     T + "name": Case(lambda L, x: L.tensor([x.name is None])),
     # -- 3-D convolution and pooling ---------------------------------------------------
     F + "conv3d": Case(

@@ -169,4 +169,8 @@ def trace(input: Tensor) -> Tensor:  # noqa: A002
     """Sum of the main diagonal of a matrix."""
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError(
+            "\"trace\" not implemented for 'Bool': convert the matrix first (x.int())"
+        )
     return diagonal(input).sum()

@@ -244,6 +244,27 @@ class Cumsum(Function):
 # ---------------------------------------------------------------------------------------------
 
 
+class _NoDim:
+    """The default of ``sum``/``mean``'s ``dim`` when it is not passed (``None`` passed
+    explicitly reduces every dim too, and then ``keepdim`` is allowed, as torch's)."""
+
+    def __repr__(self) -> str:
+        return "None"
+
+
+NO_DIM: Any = _NoDim()
+
+
+def keepdim_needs_dim(fn: str, dim: Any, keepdim: Any, axis: Any = None) -> None:
+    """torch's refusal of ``keepdim=True`` without ``dim`` (``x.mean(keepdim=True)``,
+    ``x.max(keepdim=True)``): its overload without ``dim`` takes no ``keepdim``."""
+    if keepdim is True and axis is None and (dim is NO_DIM or dim is None):
+        raise TypeError(
+            f"{fn}() received an invalid combination of arguments - got keepdim=True without "
+            f"dim: pass the dims to keep (x.{fn}(dim=0, keepdim=True)), or drop keepdim"
+        )
+
+
 def reduced_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
     """The axes a reduction runs over: ``normalize_dims``, except that an empty list of dims
     means every dim (None), as torch's sum, mean, amax, std, var, norm and count_nonzero take
@@ -255,7 +276,7 @@ def reduced_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
 
 def sum(
     x: Tensor,
-    dim: Any = None,
+    dim: Any = NO_DIM,
     keepdim: bool = False,
     *,
     dtype: Any = None,  # noqa: A001
@@ -263,6 +284,9 @@ def sum(
     keepdims: Any = None,
 ) -> Tensor:
     """Sum over ``dim`` (all dims when None). Bool and integer inputs sum to int64, as in torch."""
+    if dim is NO_DIM:
+        keepdim_needs_dim("sum", dim, keepdim, axis)
+        dim = None
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     if dtype is not None:
         x = x.to(dtype=dtype)
@@ -273,7 +297,7 @@ def sum(
 
 def mean(
     x: Tensor,
-    dim: Any = None,
+    dim: Any = NO_DIM,
     keepdim: bool = False,
     *,
     dtype: Any = None,
@@ -281,6 +305,9 @@ def mean(
     keepdims: Any = None,
 ) -> Tensor:
     """Arithmetic mean over ``dim``; integer tensors need ``dtype`` (torch refuses them)."""
+    if dim is NO_DIM:
+        keepdim_needs_dim("mean", dim, keepdim, axis)
+        dim = None
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     if dtype is not None:
         x = x.to(dtype=dtype)
@@ -302,6 +329,7 @@ def prod(
     keepdims: Any = None,
 ) -> Tensor:
     """Product over ``dim`` (all elements when None); bool and integer inputs give int64."""
+    keepdim_needs_dim("prod", dim, keepdim, axis)
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     if dtype is not None:
         x = x.to(dtype=dtype)
@@ -328,8 +356,9 @@ def shared_evenly_at(x: Tensor, value: Any) -> Tensor:
 def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, largest: bool) -> Any:
     if isinstance(dim, Tensor):  # max(a, b) / min(a, b): elementwise
         return (maximum if largest else minimum)(x, dim)
-    dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     name = "max" if largest else "min"
+    keepdim_needs_dim(name, dim, keepdim, axis)
+    dim, keepdim = resolve(dim, keepdim, axis, keepdims)
     if dim is None:
         if x._data.size == 0:
             raise RuntimeError(f"{name}(): expected a non-empty tensor")
@@ -442,6 +471,13 @@ def _arg_extreme(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
     return Tensor._wrap(find(x._data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
 
 
+def _no_bool(x: Tensor, name: str) -> None:
+    if x._data.dtype.kind == "b":
+        raise RuntimeError(
+            f"{name}(): does not support bool input: convert it first ({name} of x.int())"
+        )
+
+
 def argmax(
     x: Tensor,
     dim: int | None = None,
@@ -453,6 +489,7 @@ def argmax(
     """Index of the largest element (the first one on ties); over the flattened tensor when
     ``dim`` is None."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
+    _no_bool(x, "argmax")
     out = _arg_extreme(x, dim, keepdim, largest=True)
     if _function._result_hook is not None:
         _function._result_hook((x,), out)
@@ -469,6 +506,7 @@ def argmin(
 ) -> Tensor:
     """Index of the smallest element (the first one on ties), as ``argmax``."""
     dim, keepdim = resolve(dim, keepdim, axis, keepdims)
+    _no_bool(x, "argmin")
     out = _arg_extreme(x, dim, keepdim, largest=False)
     if _function._result_hook is not None:
         _function._result_hook((x,), out)
@@ -577,6 +615,11 @@ def std(
 @_validate.numpy_names
 def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably as m + log(sum(exp(x - m))) with m = max(x)."""
+    if dim is None:  # torch has no overload without dim (all dims: logsumexp(x, range(x.ndim)))
+        raise TypeError(
+            'logsumexp() missing 1 required positional arguments: "dim" (pass the dims to '
+            "reduce, e.g. tuple(range(x.ndim)) for all)"
+        )
     x = _float_dtype_for(x)
     axes = normalize_dims(dim, x.ndim)
     if x._data.size == 0:  # log of an empty sum: -inf where the reduced part is empty (torch)

@@ -88,6 +88,8 @@ def topk(
     sorted: bool = True,  # noqa: A002
 ) -> TopkResult:
     """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU: convert first (x.int())")
     ax = _axis(dim, input.ndim)
     n = input.shape[ax] if input.ndim else 1
     if not 0 <= k <= n:
@@ -111,6 +113,10 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Sor
         >>> values, indices
         (tensor(2.), tensor(2))
     """
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError(
+            "\"kthvalue_cpu\" not implemented for 'Bool': convert the tensor first (x.int())"
+        )
     ax = _validate.dim(dim, input.ndim, fn="kthvalue")
     if not 1 <= k <= (input.shape[ax] if input.ndim else 1):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {ax}")
@@ -248,6 +254,10 @@ def searchsorted(
 ) -> Tensor:
     side = side or ("right" if right else "left")
     seq = sorted_sequence._data
+    if seq.dtype.kind == "b" or (isinstance(input, Tensor) and input._data.dtype.kind == "b"):
+        raise NotImplementedError(
+            "\"searchsorted_out_cpu\" not implemented for 'Bool': convert first (x.int())"
+        )
     vals = input._data if isinstance(input, Tensor) else np.asarray(input)
     xp = get_array_module(seq)
     if sorter is not None:

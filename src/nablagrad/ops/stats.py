@@ -118,7 +118,11 @@ class Logcumsumexp(Function):
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     """``log(cumsum(exp(x)))`` along ``dim``, as a running log-add-exp: exact for values of any
     spread (shifting by the maximum, as before, gave -inf for values ~100 below it in float32)."""
-    _float_input("logcumsumexp", input)
+    if input._data.dtype.kind != "f":  # (a NotImplementedError is a RuntimeError)
+        raise NotImplementedError(
+            f"\"logcumsumexp_out_cpu\" not implemented for {input.dtype}: convert first "
+            "(x.float())"
+        )
     if input.ndim == 0:
         return input.clone()
     return Logcumsumexp.apply(input, axis=_axis(dim, input.ndim))
@@ -249,6 +253,17 @@ def lower_median(input: Tensor, dim: int | None, keepdim: bool, skip_nan: bool) 
     """torch's median (``skip_nan=False``: NaN, at its first position, wherever the elements
     include one) and nanmedian: of all elements (NaN for none), or ``(values, indices)``
     along ``dim``."""
+    fn = "nanmedian" if skip_nan else "median"
+    if input._data.dtype.kind == "b":  # torch's kernels have no bool version
+        kernel = "median_cpu" if dim is None else "median_out"
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for 'Bool': {fn} of a bool tensor (convert: x.int())"
+        )
+    if keepdim is True and dim is None:
+        raise TypeError(
+            f"{fn}() missing 1 required positional arguments: \"dim\" (keepdim=True needs a "
+            "dim)"
+        )
     xp = get_array_module(input._data)
     if dim is None:
         flat = input.reshape(-1)
@@ -335,7 +350,9 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     """Counts of elements in ``bins`` equal-width bins over ``[min, max]`` (the data's range
     when both are 0); elements outside are ignored.  Same dtype as ``input``."""
     if input._data.dtype.kind != "f":
-        raise RuntimeError(f"\"histogram_cpu\" not implemented for '{input.dtype}'")
+        raise NotImplementedError(
+            f"\"histogram_cpu\" not implemented for '{input.dtype}': convert first (x.float())"
+        )
     if bins <= 0:
         raise RuntimeError("torch.histc: bins must be > 0")
     xp = get_array_module(input._data)
