@@ -193,8 +193,13 @@ def test_floor_division_examples_and_remainder_gradient_as_torch():
         q = L.div(a, b, rounding_mode="floor")
         (r * L.tensor([1.0, 2.0, 3.0])).sum().backward()
         res.append(
-            (a.grad.tolist(), b.grad.tolist(), r.grad_fn.name(), L.remainder(a, 2.0).grad_fn.name(),
-             q.grad_fn.name())
+            (
+                a.grad.tolist(),
+                b.grad.tolist(),
+                r.grad_fn.name(),
+                L.remainder(a, 2.0).grad_fn.name(),
+                q.grad_fn.name(),
+            )
         )
     assert res[0] == res[1]
 
@@ -203,6 +208,9 @@ def test_lerp_reaches_end_exactly_as_torch():
     for L in (torch, ng):
         a, b = L.tensor([0.1, 0.3]), L.tensor([0.7, 0.9])
         assert L.equal(L.lerp(a, b, 1.0), b)
-        assert L.lerp(a, b, L.tensor([1.0, 0.7])).tolist() == torch.lerp(
-            torch.tensor([0.1, 0.3]), torch.tensor([0.7, 0.9]), torch.tensor([1.0, 0.7])
-        ).tolist()
+        assert (
+            L.lerp(a, b, L.tensor([1.0, 0.7])).tolist()
+            == torch.lerp(
+                torch.tensor([0.1, 0.3]), torch.tensor([0.7, 0.9]), torch.tensor([1.0, 0.7])
+            ).tolist()
+        )

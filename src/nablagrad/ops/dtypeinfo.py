@@ -8,46 +8,96 @@ from ..backend import np
 
 
 class finfo:  # noqa: N801 - torch's name
-    """Machine limits of a floating dtype (``bits``, ``eps``, ``max``, ``min``, ``tiny``, ...)."""
+    """Machine limits of a floating dtype, as torch.finfo: ``bits``, ``eps`` (the gap above
+    1), ``max``, ``min``, ``tiny`` = ``smallest_normal``, ``resolution`` (``10 ** -digits``,
+    0.001 for float16), ``dtype`` (its name); printed with 6 significant digits, equal when the
+    dtypes are.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.finfo(torch.float16)
+        finfo(resolution=0.001, min=-65504, max=65504, eps=0.000976562, smallest_normal=6.10352e-05, tiny=6.10352e-05, dtype=float16)
+    """
+
+    __hash__ = None  # type: ignore[assignment]  # torch's finfo is unhashable
 
     def __init__(self, type: Any = None) -> None:  # noqa: A002
         from ..backend import get_default_dtype, to_np_dtype
 
+        _require_dtype("finfo", type)
         d = to_np_dtype(type if type is not None else get_default_dtype())
         if d.kind != "f":
-            raise TypeError(f"finfo: {type} is not a floating point dtype")
+            raise TypeError(
+                "torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                f"'torch.finfo' ({type} is not floating)"
+            )
         fi = np.finfo(d)
-        self.bits = fi.bits
+        self.bits = int(fi.bits)
         self.eps = float(fi.eps)
         self.max = float(fi.max)
         self.min = float(fi.min)
         self.tiny = float(fi.tiny)
         self.smallest_normal = float(fi.smallest_normal)
-        self.resolution = float(fi.resolution)
+        self.resolution = float(10.0 ** -int(fi.precision))
         self.dtype = d.name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, finfo) and other.dtype == self.dtype
 
     def __repr__(self) -> str:
         return (
-            f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, "
-            f"eps={self.eps}, smallest_normal={self.smallest_normal}, tiny={self.tiny}, "
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
             f"dtype={self.dtype})"
         )
 
 
 class iinfo:  # noqa: N801 - torch's name
-    """Limits of an integer dtype (``bits``, ``max``, ``min``)."""
+    """Limits of an integer dtype, as torch.iinfo: ``bits``, ``max``, ``min`` (ints),
+    ``dtype`` (its name); printed as torch's, with 6 significant digits.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.iinfo(torch.int32)
+        iinfo(min=-2.14748e+09, max=2.14748e+09, dtype=int32)
+    """
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __init__(self, type: Any) -> None:  # noqa: A002
         from ..backend import to_np_dtype
 
+        _require_dtype("iinfo", type)
         d = to_np_dtype(type)
-        if d.kind not in "iub":
-            raise TypeError(f"iinfo: {type} is not an integer dtype")
-        ii = np.iinfo(d if d.kind != "b" else np.uint8)
-        self.bits, self.max, self.min, self.dtype = ii.bits, int(ii.max), int(ii.min), d.name
+        if d.kind == "b":
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if d.kind not in "iu":
+            raise TypeError(
+                "torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                f"'torch.iinfo' ({type} is not an integer dtype)"
+            )
+        ii = np.iinfo(d)
+        self.bits, self.max, self.min, self.dtype = int(ii.bits), int(ii.max), int(ii.min), d.name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, iinfo) and other.dtype == self.dtype
 
     def __repr__(self) -> str:
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={float(self.min):g}, max={float(self.max):g}, dtype={self.dtype})"
+
+
+def _require_dtype(fn: str, type: Any) -> None:  # noqa: A002
+    """torch's finfo/iinfo take a dtype (or, finfo, nothing), not a string or a NumPy type."""
+    from ..backend import dtype as dtype_class
+
+    if type is not None and not isinstance(type, dtype_class):
+        raise TypeError(
+            f"{fn}(): argument 'type' (position 1) must be torch.dtype, not "
+            f"{builtins_type(type).__name__} (pass e.g. torch.float32)"
+        )
+
+
+builtins_type = type
 
 
 # -- type promotion: torch.result_type, promote_types, can_cast --------------------------------

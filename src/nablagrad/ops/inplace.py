@@ -320,8 +320,12 @@ matmul_ = _inplace(la.matmul)
 clamp_ = _inplace(lambda x, min=None, max=None: ew.clamp(x, min, max))  # noqa: A002
 copy_ = _inplace(_copy_values)
 masked_fill_ = _inplace(lambda x, mask, value: ix.masked_fill(x, mask, value))
-addcmul_ = _inplace(lambda x, tensor1, tensor2, value=1: mf.addcmul(x, tensor1, tensor2, value=value))
-addcdiv_ = _inplace(lambda x, tensor1, tensor2, value=1: mf.addcdiv(x, tensor1, tensor2, value=value))
+addcmul_ = _inplace(
+    lambda x, tensor1, tensor2, value=1: mf.addcmul(x, tensor1, tensor2, value=value)
+)
+addcdiv_ = _inplace(
+    lambda x, tensor1, tensor2, value=1: mf.addcdiv(x, tensor1, tensor2, value=value)
+)
 lerp_ = _inplace(lambda x, end, weight: ew.lerp(x, end, weight))
 exp_ = _unary_inplace(ew.exp)
 sqrt_ = _unary_inplace(ew.sqrt)

@@ -525,8 +525,9 @@ def var(
 ) -> Tensor:
     """Variance: sum((x - mean)^2) / (N - correction); correction defaults to 1 (Bessel)."""
     if isinstance(x, Tensor) and x._data.dtype.char == "e":  # in float32, as torch's
-        return var(x.float(), dim, unbiased, keepdim, correction=correction, axis=axis,
-                   keepdims=keepdims).half()
+        return var(
+            x.float(), dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        ).half()
     centred, axes, keepdim, dof = _centred(
         "var", x, dim, unbiased, keepdim, correction, axis, keepdims
     )
@@ -604,8 +605,9 @@ def std(
         tensor([0., 0., 0.])
     """
     if isinstance(x, Tensor) and x._data.dtype.char == "e":  # in float32, as torch's
-        return std(x.float(), dim, unbiased, keepdim, correction=correction, axis=axis,
-                   keepdims=keepdims).half()
+        return std(
+            x.float(), dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        ).half()
     centred, axes, keepdim, dof = _centred(
         "std", x, dim, unbiased, keepdim, correction, axis, keepdims
     )

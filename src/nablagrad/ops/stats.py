@@ -120,8 +120,7 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     spread (shifting by the maximum, as before, gave -inf for values ~100 below it in float32)."""
     if input._data.dtype.kind != "f":  # (a NotImplementedError is a RuntimeError)
         raise NotImplementedError(
-            f"\"logcumsumexp_out_cpu\" not implemented for {input.dtype}: convert first "
-            "(x.float())"
+            f'"logcumsumexp_out_cpu" not implemented for {input.dtype}: convert first (x.float())'
         )
     if input.ndim == 0:
         return input.clone()
@@ -261,8 +260,7 @@ def lower_median(input: Tensor, dim: int | None, keepdim: bool, skip_nan: bool) 
         )
     if keepdim is True and dim is None:
         raise TypeError(
-            f"{fn}() missing 1 required positional arguments: \"dim\" (keepdim=True needs a "
-            "dim)"
+            f'{fn}() missing 1 required positional arguments: "dim" (keepdim=True needs a dim)'
         )
     xp = get_array_module(input._data)
     if dim is None:

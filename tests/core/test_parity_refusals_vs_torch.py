@@ -1,0 +1,160 @@
+"""More calls compared with torch 2.13: ``tensor(list)`` with tensors inside (each read as one
+number), calls torch refuses (``keepdim=True`` without ``dim``, ``full(int, v)``, bool
+tensors in median/argmax/topk ...), and ``finfo``/``iinfo`` attributes and printing.  Each
+expression runs on both libraries (``L`` is torch or nablagrad): values, dtype and shape must
+match, or both must raise the same error type."""
+
+import math
+import warnings
+
+import pytest
+import torch
+
+import nablagrad as ng
+
+EXPRESSIONS = [
+    # tensor(list) with tensors: each is one number; dtype promotes over the elements
+    "L.tensor([L.tensor([1.]), L.tensor([2.])])",
+    "L.tensor([L.tensor(1.), L.tensor(2.)])",
+    "L.tensor([L.tensor(1), 2.5])",
+    "L.tensor([L.tensor(True), 2])",
+    "L.tensor([L.tensor(True), True])",
+    "L.tensor([L.tensor([[1.]]), L.tensor([[2.]])])",
+    "L.tensor([L.tensor([1.], dtype=L.float16), 2])",
+    "L.tensor([L.tensor(1., dtype=L.float16), 2.5])",
+    "L.tensor([2.5, L.tensor(1., dtype=L.float64)])",
+    "L.tensor([L.tensor(1, dtype=L.int8), 2])",
+    "L.tensor([L.tensor(1, dtype=L.int8), L.tensor(2, dtype=L.uint8)])",
+    "L.tensor([[L.tensor(1), 2], [3, L.tensor(4.)]])",
+    "L.tensor([[L.tensor(1)], [2]])",
+    "L.tensor((L.tensor(1.), L.tensor(2.)))",
+    "L.tensor([L.tensor(1.), L.tensor(2.)], dtype=L.float64)",
+    "L.tensor([L.tensor([1., 2.]), [3, 4]])",
+    "L.tensor([L.tensor([1, 2]), L.tensor([3, 4])])",
+    "L.tensor([L.tensor([1.]), L.tensor([2., 3.])])",
+    "L.tensor([L.tensor([]), L.tensor([])])",
+    # keepdim without dim, dims that torch requires
+    "L.ones(2, 2).mean(keepdim=True)",
+    "L.mean(L.ones(2, 2), keepdim=True)",
+    "L.ones(2, 2).sum(keepdim=True)",
+    "L.sum(L.ones(2, 2), keepdim=True)",
+    "L.ones(2, 2).sum(None, keepdim=True)",
+    "L.ones(2, 2).mean(None, True)",
+    "L.ones(2, 2).sum(dim=None, keepdim=True)",
+    "L.ones(2, 2).sum()",
+    "L.ones(2, 2).prod(keepdim=True)",
+    "L.ones(2, 2).max(keepdim=True)",
+    "L.ones(2, 2).min(keepdim=True)",
+    "L.ones(2, 2).median(keepdim=True)",
+    "L.ones(2, 2).amax(keepdim=True)",
+    "L.ones(2, 2).std(keepdim=True)",
+    "L.ones(2, 2).argmax(keepdim=True)",
+    "L.ones(2, 2).logsumexp()",
+    "L.ones(2, 2).logsumexp((0, 1))",
+    # size arguments
+    "L.full(2, 3)",
+    "L.full(2, 3.0)",
+    "L.full(size=2, fill_value=3)",
+    "L.full((2,), 3)",
+    "L.full([2, 1], 3.0)",
+    # bool tensors torch refuses
+    "L.tensor([True, False, True]).median()",
+    "L.tensor([True, False, True]).median(0)",
+    "L.tensor([True, False, True]).nanmedian()",
+    "L.tensor([True, False, True]).argmax()",
+    "L.tensor([True, False, True]).argmin()",
+    "L.tensor([True, False, True]).argmax(0)",
+    "L.tensor([True, False, True]).topk(1)",
+    "L.tensor([True, False, True]).kthvalue(1)",
+    "L.tensor([[True]]).trace()",
+    "L.searchsorted(L.tensor([False, True]), L.tensor([True]))",
+    "L.tensor([True, False]).histc()",
+    "L.tensor([1, 2]).histc()",
+    "L.tensor([1, 2]).logcumsumexp(0)",
+    # bool tensors torch accepts
+    "L.tensor([True, False, True]).max()",
+    "L.tensor([True, False, True]).max(0)",
+    "L.tensor([True, False, True]).sort()",
+    "L.tensor([True, False, True]).amax()",
+]
+
+
+def _summary(r):
+    if isinstance(r, (tuple, list)):
+        return tuple(_summary(v) for v in r)
+    if isinstance(r, (torch.Tensor, ng.Tensor)):
+        vals = [
+            v if not (isinstance(v, float) and math.isnan(v)) else "nan"
+            for v in r.reshape(-1).tolist()
+        ]
+        return str(r.dtype).split(".")[-1], tuple(r.shape), vals
+    return r
+
+
+def _run(L, expr):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return _summary(eval(expr, {"L": L}))
+        except Exception as e:  # noqa: BLE001 - the error type is what is compared
+            return e
+
+
+@pytest.mark.parametrize("expr", EXPRESSIONS)
+def test_as_torch(expr):
+    t, n = _run(torch, expr), _run(ng, expr)
+    if isinstance(t, Exception):
+        assert type(n) is type(t) or (isinstance(n, type(t)) and type(t) is not Exception), (
+            f"torch raised {t!r}, nablagrad gave {n!r}"
+        )
+        return
+    assert not isinstance(n, Exception), f"torch gave {t}, nablagrad raised {n!r}"
+    assert n == t
+
+
+def test_tensor_of_a_tensor_requiring_grad_warns_as_torch():
+    for L in (torch, ng):
+        with pytest.warns(UserWarning, match="requires_grad=True to a scalar"):
+            r = L.tensor([L.tensor([1.0], requires_grad=True), 2.0])
+        assert r.shape == (2,) and not r.requires_grad
+
+
+@pytest.mark.parametrize("name", ["float16", "float32", "float64"])
+def test_finfo_as_torch(name):
+    t, n = torch.finfo(getattr(torch, name)), ng.finfo(getattr(ng, name))
+    assert repr(n) == repr(t) and str(n) == str(t)
+    for attr in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
+        a, b = getattr(n, attr), getattr(t, attr)
+        assert type(a) is type(b) and a == b, attr
+    assert n == ng.finfo(getattr(ng, name)) and n != ng.finfo(
+        ng.float16 if name != "float16" else ng.float32
+    )
+
+
+@pytest.mark.parametrize("name", ["uint8", "int8", "int16", "int32", "int64"])
+def test_iinfo_as_torch(name):
+    t, n = torch.iinfo(getattr(torch, name)), ng.iinfo(getattr(ng, name))
+    assert repr(n) == repr(t) and str(n) == str(t)
+    for attr in ("bits", "max", "min", "dtype"):
+        a, b = getattr(n, attr), getattr(t, attr)
+        assert type(a) is type(b) and a == b, attr
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "L.iinfo(L.bool)",
+        "L.finfo(L.int64)",
+        "L.iinfo(L.float32)",
+        "L.finfo('float32')",
+        "hash(L.finfo(L.float32))",
+    ],
+)
+def test_finfo_iinfo_refusals_as_torch(expr):
+    for L in (torch, ng):
+        with pytest.raises(TypeError):
+            eval(expr, {"L": L})
+
+
+def test_default_finfo_is_the_default_dtype():
+    assert repr(ng.finfo()) == repr(torch.finfo())
