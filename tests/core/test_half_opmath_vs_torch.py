@@ -56,7 +56,7 @@ OPS = {
 
 def _both(f, *args):
     out = []
-    for L, x in ((torch, torch.from_numpy(_X)), (ng, ng.tensor(_X))):
+    for x in (torch.from_numpy(_X), ng.tensor(_X)):
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:

@@ -596,7 +596,8 @@ def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> T
 
     Example:
         >>> import nablagrad as torch
-        >>> torch.addcmul(torch.ones(2), torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]), value=2)
+        >>> t1, t2 = torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])
+        >>> torch.addcmul(torch.ones(2), t1, t2, value=2)
         tensor([ 7., 17.])
     """
     if _opmath(input, tensor1, tensor2):
