@@ -71,6 +71,13 @@ EXPRESSIONS = [
     "L.tensor([True, False]).histc()",
     "L.tensor([1, 2]).histc()",
     "L.tensor([1, 2]).logcumsumexp(0)",
+    "L.tensor([True, False]) // L.tensor([True, True])",
+    "L.tensor([True, False]) % L.tensor([True, True])",
+    "L.tensor([True, False]).div(L.tensor([True, True]), rounding_mode='trunc')",
+    # unique keeps each NaN, as torch's
+    "L.unique(L.tensor([1., float('nan'), float('nan')]))",
+    "L.unique(L.tensor([float('nan'), 1., float('nan')]), return_inverse=True, return_counts=True)",
+    "L.unique(L.tensor([3, 1, 3, 2]), return_inverse=True, return_counts=True)",
     # bool tensors torch accepts
     "L.tensor([True, False, True]).max()",
     "L.tensor([True, False, True]).max(0)",
@@ -158,3 +165,19 @@ def test_finfo_iinfo_refusals_as_torch(expr):
 
 def test_default_finfo_is_the_default_dtype():
     assert repr(ng.finfo()) == repr(torch.finfo())
+
+
+@pytest.mark.parametrize(
+    "expr, names",
+    [
+        ("L.tensor([1, 2]).add_(1.5)", ("Float", "Long")),
+        ("L.tensor([True]).add_(1)", ("Long", "Bool")),
+        ("L.tensor([1, 2]).exp_()", ("Float", "Long")),
+        ("L.tensor([1], dtype=L.int8).mul_(L.tensor([1.0], dtype=L.float64))", ("Double", "Char")),
+    ],
+)
+def test_inplace_cast_refusal_names_dtypes_as_torch(expr, names):
+    message = "result type {} can't be cast to the desired output type {}".format(*names)
+    for L in (torch, ng):
+        with pytest.raises(RuntimeError, match=message):
+            eval(expr, {"L": L})

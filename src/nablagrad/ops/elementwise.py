@@ -620,6 +620,11 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
             return DivFloor.apply(a, b)
         return trunc(Div.apply(a, b))
     xp = get_array_module(a._data)
+    if a._data.dtype.kind == "b":
+        raise NotImplementedError(
+            f"\"div_{rounding_mode}_cpu\" not implemented for 'Bool': floor/trunc division "
+            "(// or %) of bool tensors; convert them first (x.long())"
+        )
     if a._data.dtype.kind in "biu":
         if (b._data == 0).any():
             raise RuntimeError(

@@ -148,11 +148,25 @@ def _cast_like(res: Tensor, like: Tensor) -> Tensor:
     return res if res._data.dtype == like._data.dtype else res.to(dtype=like._data.dtype)
 
 
+_SCALAR_TYPE = {
+    "bool": "Bool",
+    "uint8": "Byte",
+    "int8": "Char",
+    "int16": "Short",
+    "int32": "Int",
+    "int64": "Long",
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+}
+
+
 def _check_cast(src: Any, dst: Any) -> None:
     rank = {"b": 0, "u": 1, "i": 1, "f": 2}
     if rank[src.kind] > rank[dst.kind]:
+        a, b = (_SCALAR_TYPE.get(np.dtype(d).name, str(d)) for d in (src, dst))
         raise RuntimeError(
-            f"result type {src} can't be cast to the desired output type {dst}: convert the "
+            f"result type {a} can't be cast to the desired output type {b}: convert the "
             "tensor first (e.g. x = x.float()) or use the out-of-place operator"
         )
 

@@ -194,7 +194,10 @@ def unique(
     raw = input._data
     xp = get_array_module(raw)
     axis = None if dim is None else _axis(dim, input.ndim)
-    vals, inv, counts = xp.unique(raw, return_inverse=True, return_counts=True, axis=axis)
+    if axis is None and raw.dtype.kind == "f":  # each NaN is its own value, as torch's
+        vals, inv, counts = xp.unique(raw, return_inverse=True, return_counts=True, equal_nan=False)
+    else:
+        vals, inv, counts = xp.unique(raw, return_inverse=True, return_counts=True, axis=axis)
     inv = inv.reshape(raw.shape if axis is None else (raw.shape[axis],)).astype(np.int64)
     out = [_no_derivative("_unique2", vals, input)]
     if return_inverse:
