@@ -723,7 +723,12 @@ class Remainder(Function):
         self.scalar = scalar
         xp = get_array_module(a)
         with _quiet(xp):
-            return xp.remainder(a, b)
+            if a.dtype == _HALF:  # in float32, rounded once
+                return self.forward(a.astype(_OPMATH), b.astype(_OPMATH)).astype(_HALF)
+            # torch's formula: fmod, moved by b where its sign differs from b's (-0.0 % 2 is
+            # -0.0, where NumPy's remainder gives 0.0)
+            m = xp.fmod(a, b)
+            return xp.where((m != 0) & ((b < 0) != (m < 0)), m + b, m)
 
     def backward(self, g, out, a, b):
         q = self.m.call(DivFloor, a, b) if self.needs(1) else None

@@ -57,6 +57,8 @@ class Softmax(Function):
     def forward(self, x, dim=-1):
         xp = get_array_module(x)
         self.dim = dim
+        if x.dtype.char == "e":  # float16 in float32, rounded once (torch's opmath)
+            return self.forward(x.astype(xp.float32), dim).astype(x.dtype)
         e = xp.exp(x - x.max(axis=dim, keepdims=True))
         e /= e.sum(axis=dim, keepdims=True)
         return e

@@ -239,6 +239,16 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         )
     v = value.item() if isinstance(value, Tensor) else value
     ew.check_half_scalar(self, v)
+    kind = self._data.dtype.kind
+    if kind in "iu" and type(v) in (int, float):
+        info = np.iinfo(self._data.dtype)
+        low = -int(info.max) if kind == "u" else int(info.min)  # uint8 takes -1 as 255
+        finite = v == v and abs(v) != float("inf")
+        if not finite or not low <= int(v) <= int(info.max):
+            raise RuntimeError(
+                f"value cannot be converted to type {self._data.dtype} without overflow: {v} is "
+                f"outside [{info.min}, {info.max}]"
+            )
     return _fill_values(self, get_array_module(self._data).full(self._data.shape, v))
 
 

@@ -105,6 +105,10 @@ class Prod(Function):
 
     def forward(self, x, axis=None, keepdim=False):
         self.axis, self.keepdim, self.shape = axis, keepdim, x.shape
+        if x.dtype.char == "e" or (x.dtype.kind in "iub" and x.dtype.itemsize < 8):
+            # float16 accumulates in float32 (torch); prod(dtype=int8) stays int8
+            wide = "f4" if x.dtype.char == "e" else x.dtype
+            return x.prod(axis=axis, keepdims=keepdim, dtype=wide).astype(x.dtype)
         return x.prod(axis=axis, keepdims=keepdim)
 
     def backward(self, g, out, x):

@@ -95,6 +95,8 @@ def _sigmoid(x: Any) -> Any:
     # below x = -88.72 in float32, giving 0 as torch does).  (1 + tanh(x/2)) / 2, used before,
     # cancels for negative x: 2e-4 relative error at x = -10, 0 at x = -20 (torch: 2.1e-9).
     mod = xp(x)
+    if x.dtype.char == "e":  # float16 in float32, rounded once (torch's opmath)
+        return _sigmoid(x.astype(mod.float32)).astype(x.dtype)
     if x.size < _POOLED_MIN:  # out= an array, also for 0-d x (negative(x) would be a scalar)
         return _sigmoid_into(mod, x, mod.empty_like(x))
 
@@ -623,6 +625,8 @@ def _count(shape: tuple, axes: tuple | None) -> int:
 def _sum(x: Any, axes: Any, keepdim: bool) -> Any:
     if x.dtype.char == "e":  # float16 accumulates in float32 and rounds once, as torch's
         return x.sum(axis=axes, keepdims=keepdim, dtype="f4").astype(x.dtype)
+    if x.dtype.kind in "iub" and x.dtype.itemsize < 8:  # sum(dtype=int8): int8, wrapping
+        return x.sum(axis=axes, keepdims=keepdim, dtype=x.dtype)
     return x.sum(axis=axes, keepdims=keepdim)
 
 
