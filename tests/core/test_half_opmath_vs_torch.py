@@ -214,3 +214,31 @@ def test_lerp_reaches_end_exactly_as_torch():
                 torch.tensor([0.1, 0.3]), torch.tensor([0.7, 0.9]), torch.tensor([1.0, 0.7])
             ).tolist()
         )
+
+
+@pytest.mark.parametrize("weight", [0.3, 0.75, "tensor", "tensor0d"])
+def test_lerp_values_gradients_and_node_as_torch(weight):
+    rng = np.random.default_rng(3)
+    s, e = rng.standard_normal((3, 4)), rng.standard_normal((4,))
+    w = rng.uniform(-0.5, 1.5, (3, 4))
+    res = []
+    for L in (torch, ng):
+        a = L.tensor(s, requires_grad=True)
+        b = L.tensor(e, requires_grad=True)
+        if weight == "tensor":
+            wt = L.tensor(w, requires_grad=True)
+        elif weight == "tensor0d":
+            wt = L.tensor(0.6, dtype=L.float64, requires_grad=True)
+        else:
+            wt = weight
+        out = L.lerp(a, b, wt)
+        (g,) = L.autograd.grad((out * out).sum(), [a], create_graph=True)
+        g.sum().backward()
+        grads = [a.grad.numpy(), b.grad.numpy()]
+        if not isinstance(wt, float):
+            grads.append(wt.grad.numpy())
+        res.append((out.detach().numpy(), grads, out.grad_fn.name()))
+    np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-12)
+    for x, y in zip(res[1][1], res[0][1]):
+        np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
+    assert res[1][2] == res[0][2]

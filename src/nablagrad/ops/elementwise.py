@@ -682,7 +682,18 @@ def _floor_quotient(a: Any, b: Any) -> Any:
             return _floor_quotient_half(xp, a, b)
         if a.dtype == _HALF:  # by a float32 scalar (torch's opmath path)
             return xp.floor_divide(a.astype(_OPMATH), b).astype(_HALF)
-        return xp.floor_divide(a, b)
+        # floor(a / b) is exact unless the quotient rounded up onto an integer (1.0 / 0.1 is
+        # 10.0): only those elements take NumPy's (slower, exact) floor_divide
+        d = a / b
+        q = xp.floor(d)
+        maybe = q == d
+        if not maybe.any():
+            return q
+        if 2 * int(maybe.sum()) > maybe.size or q.ndim == 0:
+            return xp.floor_divide(a, b)
+        a_, b_ = xp.broadcast_to(a, q.shape), xp.broadcast_to(b, q.shape)
+        q[maybe] = xp.floor_divide(a_[maybe], b_[maybe])
+        return q
 
 
 def _floor_quotient_half(xp: Any, a: Any, b: Any) -> Any:
@@ -877,6 +888,37 @@ def float_kernel_only(x: Tensor, kernel: str) -> None:
         )
 
 
+class Lerp(Function):
+    """``start + weight * (end - start)`` by torch's two-sided formula: ``start + w * diff``
+    where ``|w| < 0.5``, else ``end - diff * (1 - w)`` (exact at both ends: ``lerp(a, b, 1.0)``
+    is ``b``).  Gradients: ``g * (1 - w)``, ``g * w``, and ``g * (end - start)`` for a weight
+    tensor."""
+
+    @property
+    def name(self) -> str:  # torch: LerpBackward0 for a number weight, 1 for a tensor
+        return "LerpBackward1" if self.tensor_weight else "LerpBackward0"
+
+    def forward(self, s, e, w=None, weight=0.0):
+        xp = get_array_module(s)
+        diff = e - s
+        self.tensor_weight = w is not None
+        if w is None:
+            self.weight = weight
+            one, wt = s.dtype.type(1), s.dtype.type(weight)  # 1 - w in the tensors' precision
+            return s + diff * wt if value_magnitude(weight) < 0.5 else e - diff * (one - wt)
+        if w.dtype != s.dtype:
+            w = w.astype(s.dtype)
+        return xp.where(xp.abs(w) < 0.5, s + w * diff, e - diff * (1 - w))
+
+    def backward(self, g, out, s, e, w=None):
+        wt = w if self.tensor_weight else self.weight
+        gs = g * (1 - wt) if self.needs(0) else None
+        ge = g * wt if self.needs(1) else None
+        if not self.tensor_weight:
+            return (gs, ge)
+        return (gs, ge, g * (e - s) if self.needs(2) else None)
+
+
 def lerp(start: Tensor, end: Tensor, weight: Any) -> Tensor:
     """start + weight * (end - start); ``start`` and ``end`` (and a ``weight`` tensor with
     dims) must share one floating dtype, as torch's.
@@ -912,13 +954,24 @@ def lerp(start: Tensor, end: Tensor, weight: Any) -> Tensor:
         if value_magnitude(float(w32)) < 0.5:
             return add(s32.double(), mul(diff, float(w32))).float().half()
         return sub(e32.double(), mul(diff, float(np.float32(1) - w32))).float().half()
+    if isinstance(start, Tensor) and isinstance(end, Tensor):
+        if isinstance(weight, Tensor):
+            return Lerp.apply(start, end, weight)
+        if type(weight) in (float, int):
+            return Lerp.apply(start, end, weight=weight)
     # torch's two-sided formula: exact at both ends (lerp(a, b, 1.0) is b)
     diff = sub(end, start)
     if isinstance(weight, Tensor):
-        low = weight.abs() < 0.5
-        return where(low, add(start, mul(weight, diff)), sub(end, mul(diff, rsub(weight, 1))))
+        w = weight._data
+        low = get_array_module(w).abs(w) < 0.5
+        if low.all():  # one side of torch's formula for every element: no select
+            return add(start, mul(diff, weight))
+        high = sub(end, mul(diff, rsub(weight, 1)))
+        if not low.any():
+            return high
+        return where(Tensor._wrap(low), add(start, mul(diff, weight)), high)
     if value_magnitude(weight) < 0.5:
-        return add(start, mul(weight, diff))
+        return add(start, mul(diff, weight))
     if isinstance(start, Tensor) and start._data.dtype.kind == "f":
         one = start._data.dtype.type(1)  # 1 - weight in the tensors' precision, as torch
         return sub(end, mul(diff, float(one - start._data.dtype.type(weight))))
