@@ -278,7 +278,7 @@ def broadcast_shapes(shapes: list[tuple], fn: str) -> tuple[int, ...]:
                 listed = " and ".join(str(tuple(t)) for t in shapes)
                 raise RuntimeError(
                     f"{fn}: The size of tensor a ({out[j]}) must match the size of tensor b "
-                    f"({n}) at non-singleton dimension {i}: shapes {listed} cannot be broadcast "
+                    f"({n}) at non-singleton dimension {j}: shapes {listed} cannot be broadcast "
                     "together (in each dimension, counting from the last, the sizes must be "
                     "equal or one of them 1; reshape or unsqueeze an operand to line them up)"
                 )

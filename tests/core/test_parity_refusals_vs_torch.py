@@ -196,3 +196,27 @@ def test_inplace_cast_refusal_names_dtypes_as_torch(expr, names):
     for L in (torch, ng):
         with pytest.raises(RuntimeError, match=message):
             eval(expr, {"L": L})
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "L.ones(2, 3) + L.ones(2)",
+        "L.ones(4, 2, 3) * L.ones(5, 1, 3)",
+        "L.ones(2, 3).add_(L.ones(2, 3, 1))",
+        "L.ones(3, 2, 2) - L.ones(4, 2)",
+    ],
+)
+def test_broadcast_errors_name_the_dimension_as_torch(expr):
+    import re
+
+    messages = []
+    for L in (torch, ng):
+        with pytest.raises(RuntimeError) as info:
+            eval(expr, {"L": L})
+        found = re.search(
+            r"The size of tensor a \(\d+\) must match .* dimension \d+", str(info.value)
+        )
+        assert found, str(info.value)
+        messages.append(found.group(0))
+    assert messages[0] == messages[1]

@@ -255,6 +255,9 @@ class Function:
                 return cls.apply(*moved, **kwargs)
             if isinstance(e, TypeError) or "broadcast" not in str(e) or len(arrays) < 2:
                 raise
+            from .. import _validate  # torch's message naming the mismatching dimension
+
+            _validate.broadcast_shapes([tuple(a.shape) for a in arrays], cls.__name__.lower())
             shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
             raise RuntimeError(
                 f"{cls.__name__.lower()}: shapes {shapes} cannot be broadcast together: in each "
