@@ -175,7 +175,9 @@ def test_clear_errors():
         ng.arange(6).reshape(4, 2)
     with pytest.raises(TypeError, match="unknown dtype 'floaty'"):
         ng.zeros(2, dtype="floaty")
-    with pytest.raises(RuntimeError, match=r"add: shapes \(2, 3\) and \(4,\) cannot be broadcast"):
+    with pytest.raises(
+        RuntimeError, match=r"add: .*shapes \(2, 3\) and \(4,\) cannot be broadcast"
+    ):
         ng.ones(2, 3) + ng.ones(4)
     with pytest.raises(RuntimeError, match="Mismatch in shape"):
         (ng.ones(3, requires_grad=True) * 2).backward(ng.ones(2))
