@@ -7,6 +7,7 @@ import pytest
 import torch as T
 
 import nablagrad as ng
+from nablagrad import backend
 from nablagrad._mt19937 import MTStream, fma
 
 SEEDS = [0, 1, 12345, 2**40 + 7]
@@ -209,7 +210,18 @@ def test_state_bytes_round_trip_and_match_torch():
         ng.set_rng_state(ng.zeros(10, dtype=ng.uint8))
 
 
-def test_fma_is_fused():
+@pytest.fixture(params=["numpy", "compiled"])
+def jit_mode(request):
+    """Runs a test with the Numba kernels and with the NumPy fallback."""
+    old = backend.set_jit_enabled(request.param == "compiled")
+    if request.param == "compiled" and not backend.jit_available():
+        backend.set_jit_enabled(old)
+        pytest.skip("Numba is not installed")
+    yield request.param
+    backend.set_jit_enabled(old)
+
+
+def test_fma_is_fused(jit_mode):
     rng = np.random.default_rng(0)
     for dt in (np.float32, np.float64):
         a = rng.standard_normal(500).astype(dt)
@@ -369,3 +381,50 @@ def test_random_with_an_empty_range_raises_as_torch():
     assert str(ours.value) == str(theirs.value)
     with pytest.raises(RuntimeError, match="from=3 >= to=2"):
         ng.empty(3).random_(3, 2)
+
+
+def test_fma_kernel_equals_the_emulation_bit_for_bit():
+    # the compiled fused multiply-add against the exact NumPy emulation, over wide exponents
+    if not backend.jit_available():
+        pytest.skip("Numba is not installed")
+    rng = np.random.default_rng(5)
+    n = 20000
+    a = rng.random(n) * 2.0 ** rng.integers(-30, 30, n)
+    b = rng.standard_normal(n) * 2.0 ** rng.integers(-30, 30, n)
+    c = rng.standard_normal(n) * 2.0 ** rng.integers(-60, 60, n)
+    for dt in (np.float32, np.float64):
+        for args in ((a, b, c), (a, 1.7, -3.3), (a, b, 0.25)):
+            fast = fma(*args, dt)
+            old = backend.set_jit_enabled(False)
+            try:
+                slow = fma(*args, dt)
+            finally:
+                backend.set_jit_enabled(old)
+            assert fast.dtype == slow.dtype == dt
+            assert np.array_equal(fast.view(f"i{fast.itemsize}"), slow.view(f"i{slow.itemsize}"))
+
+
+_FLOAT64_DRAWS = [
+    ("rand", lambda m, n: m.rand(n, dtype=m.float64)),
+    ("randn", lambda m, n: m.randn(n, dtype=m.float64)),
+    ("uniform_", lambda m, n: m.empty(n, dtype=m.float64).uniform_(-2.5, 3.7)),
+    ("normal_", lambda m, n: m.empty(n, dtype=m.float64).normal_(1.3, 2.1)),
+    ("exponential_", lambda m, n: m.empty(n, dtype=m.float64).exponential_(1.7)),
+    ("log_normal_", lambda m, n: m.empty(n, dtype=m.float64).log_normal_(0.3, 0.7)),
+    ("cauchy_", lambda m, n: m.empty(n, dtype=m.float64).cauchy_(0.3, 0.7)),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 2**40 + 7])
+def test_float64_draws(seed, jit_mode):
+    # compiled: libm's log/log1p/sin/cos/tan/exp, as ATen's scalar double kernels, so every
+    # float64 draw is torch's bit for bit; NumPy's vectorised functions differ in the last bit
+    _both(seed)
+    for n in (1, 15, 16, 17, 1000, 4099):
+        for name, f in _FLOAT64_DRAWS:
+            want, got = _np(f(T, n)), _np(f(ng, n))
+            if jit_mode == "compiled" or name in ("rand", "uniform_"):
+                assert np.array_equal(got, want), (name, n)
+            else:
+                np.testing.assert_allclose(got, want, rtol=4e-16, atol=1e-15, err_msg=name)
+    assert np.array_equal(_np(T.rand(3)), _np(ng.rand(3)))
