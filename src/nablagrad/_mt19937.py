@@ -199,6 +199,155 @@ def _libm(kernel: LazyKernel, x: np.ndarray, *args: Any) -> np.ndarray:
     return out
 
 
+def _gamma_loop(alpha: Any, single: bool, words: Any, out: Any, st: Any) -> None:
+    """ATen's serial ``sample_gamma`` over the 32-bit ``words``, from element ``st[0]`` at word
+    ``st[1]`` with the cached normal ``st[3]`` (valid if ``st[2]``); stops before an element
+    the words left cannot finish, and writes back where it stopped.  Compiled by Numba, or run
+    as it is in Python (the fallback: same operations, same libm, same bits)."""
+    mask = np.uint64(0x1FFFFF)
+    shift = np.uint64(32)
+    third = np.float32(1.0) / np.float32(3.0)  # ATen's 1.0f / 3.0f
+    k = float(np.float32(0.0331))  # 0.0331f
+    twopi = 2.0 * math.pi
+    i, p, has, cache = int(st[0]), int(st[1]), st[2] != 0, st[3]
+    nw = words.size
+    while i < alpha.size:
+        p0, has0, cache0 = p, has, cache
+        a = alpha[i]
+        if not a >= 0.0:  # NaN or negative (refused by the callers): no draws
+            out[i] = math.nan
+            i += 1
+            continue
+        if a == 0.0:
+            out[i] = 0.0
+            i += 1
+            continue
+        scale = 1.0
+        ok = True
+        if a < 1.0:  # the boost: Gamma(a) = Gamma(a + 1) U^(1/a)
+            if p + 2 > nw:
+                break
+            w = ((words[p] & mask) << shift) | words[p + 1]
+            p += 2
+            if single:
+                e = float(np.float32(1.0) / np.float32(a))
+                a = float(np.float32(a) + np.float32(1.0))
+            else:
+                e = 1.0 / a
+                a = a + 1.0
+            scale = math.pow(1.0 - np.float64(w) * 1.1102230246251565e-16, e)
+        d = float(np.float32(a) - third) if single else a - float(third)
+        c = 1.0 / math.sqrt(9.0 * d)
+        res = 0.0
+        while True:
+            if has:  # the serial normal: Box-Muller with the generator's cached second value
+                x = cache
+                has = False
+            else:
+                if p + 4 > nw:
+                    ok = False
+                    break
+                w1 = ((words[p] & mask) << shift) | words[p + 1]
+                w2 = ((words[p + 2] & mask) << shift) | words[p + 3]
+                p += 4
+                u1 = np.float64(w1) * 1.1102230246251565e-16
+                u2 = np.float64(w2) * 1.1102230246251565e-16
+                r = math.sqrt(-2.0 * math.log1p(-u2))
+                t = twopi * u1
+                cache = r * math.sin(t)
+                has = True
+                x = r * math.cos(t)
+            y = 1.0 + c * x
+            if y <= 0.0:
+                continue
+            v = y * y * y
+            if p + 2 > nw:
+                ok = False
+                break
+            w = ((words[p] & mask) << shift) | words[p + 1]
+            p += 2
+            u = 1.0 - np.float64(w) * 1.1102230246251565e-16
+            xx = x * x
+            if u < 1.0 - k * xx * xx or math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+                res = scale * d * v
+                break
+        if not ok:
+            p, has, cache = p0, has0, cache0
+            break
+        out[i] = res
+        i += 1
+    st[0], st[1], st[2], st[3] = i, p, 1.0 if has else 0.0, cache
+
+
+def _poisson_loop(lam: Any, words: Any, out: Any, st: Any) -> None:
+    """ATen's serial Poisson sampler over the 32-bit ``words`` (``_gamma_loop``'s protocol;
+    no normal draws, the cache in ``st`` passes through): for a rate below 10, multiply
+    float64 uniforms until the product falls to ``exp(-rate)`` or below (the count of
+    factors before that); from 10 on, Hoermann's transformed rejection (PTRS, 1993)."""
+    mask = np.uint64(0x1FFFFF)
+    shift = np.uint64(32)
+    i, p = int(st[0]), int(st[1])
+    nw = words.size
+    while i < lam.size:
+        p0 = p
+        lm = lam[i]
+        ok = True
+        res = 0.0
+        if lm >= 10.0:
+            slam = math.sqrt(lm)
+            loglam = math.log(lm)
+            b = 0.931 + 2.53 * slam
+            a = -0.059 + 0.02483 * b
+            invalpha = 1.1239 + 1.1328 / (b - 3.4)
+            vr = 0.9277 - 3.6224 / (b - 2.0)
+            while True:
+                if p + 4 > nw:
+                    ok = False
+                    break
+                w1 = ((words[p] & mask) << shift) | words[p + 1]
+                w2 = ((words[p + 2] & mask) << shift) | words[p + 3]
+                p += 4
+                u = np.float64(w1) * 1.1102230246251565e-16 - 0.5
+                v = np.float64(w2) * 1.1102230246251565e-16
+                us = 0.5 - abs(u)
+                k = math.floor((2.0 * a / us + b) * u + lm + 0.43)
+                if us >= 0.07 and v <= vr:
+                    res = k
+                    break
+                if k < 0.0 or (us < 0.013 and v > us):
+                    continue
+                lhs = math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)
+                if lhs <= -lm + k * loglam - math.lgamma(k + 1.0):
+                    res = k
+                    break
+        elif lm > 0.0:
+            enlam = math.exp(-lm)
+            x = 0.0
+            prod = 1.0
+            while True:
+                if p + 2 > nw:
+                    ok = False
+                    break
+                w = ((words[p] & mask) << shift) | words[p + 1]
+                p += 2
+                prod *= np.float64(w) * 1.1102230246251565e-16
+                if prod > enlam:
+                    x += 1.0
+                else:
+                    res = x
+                    break
+        elif not lm == 0.0:  # NaN (refused by the callers): no draws
+            res = math.nan
+        if not ok:
+            p = p0
+            break
+        out[i] = res
+        i += 1
+    st[0], st[1] = i, p
+
+
+_poisson_kernel = LazyKernel(_poisson_loop, exact=True)
+_gamma_kernel = LazyKernel(_gamma_loop, exact=True)
 _unit64_kernel = LazyKernel(_unit64_loop, exact=True)
 _exponential_kernel = LazyKernel(_exponential_loop, exact=True)
 _tan_pi_kernel = LazyKernel(_tan_pi_loop, exact=True)
@@ -555,6 +704,70 @@ class MTStream:
         u = self._unit(n, np.dtype(np.float64))
         t = _libm(_tan_pi_kernel, u) if _jit() else np.tan(np.pi * (u - 0.5))
         return fma(t, float(sigma), float(median), np.float64).astype(dtype).reshape(shape)
+
+    def _serial(self, kernel: LazyKernel, params: np.ndarray, words_each: int, *args: Any) -> Any:
+        """Run a serial sampling loop (``_gamma_loop``'s protocol) over this engine's words:
+        draw a chunk of words, let the loop consume what whole elements need, rewind the
+        engine to just after them, repeat; the normal cache goes in and comes back."""
+        n = params.size
+        out = np.empty(n, dtype=np.float64)
+        st = np.zeros(4, dtype=np.float64)
+        if self.next_double is not None:
+            st[2], st[3] = 1.0, self.next_double
+        run = kernel if _jit() else kernel.fn
+        chunk = words_each * n + 64
+        while True:
+            saved = self.bits.state
+            done = int(st[0])
+            st[1] = 0.0
+            run(params, *args, self.u32(chunk), out, st)
+            self.bits.state = saved
+            used = int(st[1])
+            self.u32(used)  # the words used, drawn again to move the engine on
+            if st[0] >= n:
+                break
+            made, left = int(st[0]) - done, n - int(st[0])
+            # an element that did not fit: twice the words; else the rate seen so far
+            chunk = 2 * chunk if made == 0 else int(1.25 * used / made * left) + 64
+        self.next_double = float(st[3]) if st[2] else None
+        return out
+
+    def torch_standard_gamma(self, alpha: Any, dtype: Any) -> np.ndarray:
+        """``torch._standard_gamma(alpha)`` (``alpha`` of ``dtype``, float32 or float64):
+        element by element in row-major order, Marsaglia and Tsang's method with float64
+        uniforms and serial normals (below: ``d = alpha - 1/3`` with ATen's float constant,
+        ``c = 1 / sqrt(9 d)``); ``alpha < 1`` boosted to ``alpha + 1`` with the factor
+        ``(1 - u)^(1/alpha)`` drawn first; float32 does the boost's ``1/alpha``, ``alpha + 1``
+        and ``alpha - 1/3`` in float32.  A draw ``x = 1 + c z`` (z normal) with ``x > 0`` gives
+        ``v = x^3``, then ``u = 1 - uniform`` accepts ``d v`` if ``u < 1 - 0.0331 z^4`` or
+        ``log u < z^2 / 2 + d (1 - v + log v)``, else a new z.  Results at least the dtype's
+        smallest normal number."""
+        dt = np.dtype(dtype)
+        a = np.ascontiguousarray(np.asarray(alpha, dtype=dt), dtype=np.float64).reshape(-1)
+        out = self._serial(_gamma_kernel, a, 8, dt == np.float32)
+        tiny = np.finfo(dt).tiny
+        return np.maximum(out.astype(dt), tiny).reshape(np.shape(alpha))
+
+    def torch_poisson(self, rate: Any, dtype: Any) -> np.ndarray:
+        """``torch.poisson(rate)`` (``rate`` of ``dtype``): each rate as float64, element by
+        element in row-major order (:func:`_poisson_loop`), the counts in ``dtype``."""
+        dt = np.dtype(dtype)
+        r = np.ascontiguousarray(np.asarray(rate, dtype=dt), dtype=np.float64).reshape(-1)
+        return self._serial(_poisson_kernel, r, 6).astype(dt).reshape(np.shape(rate))
+
+    def torch_dirichlet(self, alpha: Any, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``torch._sample_dirichlet(alpha)``: float64 gamma draws of ``alpha`` (the float64
+        algorithm of :meth:`torch_standard_gamma` whatever the dtype, at least float64's
+        smallest normal), divided by their sum over the last axis, clamped into
+        [smallest normal, 1 - eps/2] of ``dtype``.  Returns (the sample, the gamma draws)."""
+        dt = np.dtype(dtype)
+        shape = np.shape(alpha)
+        a = np.ascontiguousarray(np.asarray(alpha, dtype=dt), dtype=np.float64).reshape(-1)
+        g = np.maximum(self._serial(_gamma_kernel, a, 8, False), np.finfo(np.float64).tiny)
+        g = g.reshape(shape)
+        x = (g / g.sum(-1, keepdims=True)).astype(dt)
+        top = np.nextafter(dt.type(1), dt.type(0))
+        return np.clip(x, np.finfo(dt).tiny, top), g
 
     def randperm(self, n: int) -> np.ndarray:
         """``randperm(n)`` (int64): swaps of positions i and ``i + w_i mod (n - i)``."""
