@@ -346,6 +346,144 @@ def _poisson_loop(lam: Any, words: Any, out: Any, st: Any) -> None:
     st[0], st[1] = i, p
 
 
+# log(k!) - ((k + 1/2) log(k + 1) - (k + 1) + log(2 pi) / 2) for k = 0..9 (Stirling's
+# formula's error, the table of Hoermann's BTRS binomial sampler)
+_STIRLING_TAIL = np.array(
+    [
+        0.0810614667953272,
+        0.0413406959554092,
+        0.0276779256849983,
+        0.02079067210376509,
+        0.0166446911898211,
+        0.0138761288230707,
+        0.0118967099458917,
+        0.0104112652619720,
+        0.00925546218271273,
+        0.00833056343336287,
+    ]
+)
+
+
+def _binomial_loop(  # pragma: no cover - compiled
+    count: Any, prob: Any, single: bool, tail: Any, words: Any, out: Any, st: Any
+) -> None:
+    """ATen's serial binomial sampler over the 32-bit ``words`` (``_poisson_loop``'s protocol),
+    for p above 1/2 ``n - Binomial(n, 1 - p)``: with ``n p < 10`` inversion (geometric gaps
+    ``ceil(log u / log1p(-p))`` summed while they stay within n), else Hoermann's BTRS with a
+    Stirling-tail bound.  ``single``: the steps torch takes in float32 for float32 tensors
+    are rounded to float32 (n p, 1 - p, n p (1 - p) and its square root, p / (1 - p),
+    (n + 1) p, n - k + 1, k + 1, k, log1p(-p))."""
+    mask = np.uint64(0x1FFFFF)
+    shift = np.uint64(32)
+    i, p = int(st[0]), int(st[1])
+    nw = words.size
+    while i < count.size:
+        p0 = p
+        n, pr = count[i], prob[i]
+        ok = True
+        res = 0.0
+        if n <= 0.0 or pr <= 0.0:
+            res = 0.0
+        elif not (n == n and pr == pr):  # NaN (no draws)
+            res = math.nan
+        elif pr >= 1.0:
+            res = n
+        else:
+            flip = pr > 0.5
+            if flip:
+                pr = float(np.float32(1.0 - pr)) if single else 1.0 - pr
+            np_ = float(np.float32(n * pr)) if single else n * pr
+            k = 0.0
+            if np_ < 10.0:  # inversion
+                lq = float(np.log1p(np.float32(-pr))) if single else math.log1p(-pr)
+                total = 0.0
+                while True:
+                    if p + 2 > nw:
+                        ok = False
+                        break
+                    w = ((words[p] & mask) << shift) | words[p + 1]
+                    p += 2
+                    total += math.ceil(math.log(np.float64(w) * 1.1102230246251565e-16) / lq)
+                    if total > n:
+                        break
+                    k += 1.0
+            else:  # BTRS
+                one_m = float(np.float32(1.0 - pr)) if single else 1.0 - pr
+                var = float(np.float32(np_ * one_m)) if single else np_ * one_m
+                sd = float(np.sqrt(np.float32(var))) if single else math.sqrt(var)
+                b = 1.15 + 2.53 * sd
+                a = -0.0873 + 0.0248 * b + 0.01 * pr
+                c = np_ + 0.5
+                v_r = 0.92 - 4.2 / b
+                r = float(np.float32(pr / one_m)) if single else pr / one_m
+                alpha = (2.83 + 5.1 / b) * sd
+                n1 = float(np.float32(n + 1.0)) if single else n + 1.0
+                m = math.floor(float(np.float32(n1 * pr)) if single else n1 * pr)
+                while True:
+                    if p + 4 > nw:
+                        ok = False
+                        break
+                    w1 = ((words[p] & mask) << shift) | words[p + 1]
+                    w2 = ((words[p + 2] & mask) << shift) | words[p + 3]
+                    p += 4
+                    u = np.float64(w1) * 1.1102230246251565e-16 - 0.5
+                    v = np.float64(w2) * 1.1102230246251565e-16
+                    us = 0.5 - abs(u)
+                    k = float(math.floor((2.0 * a / us + b) * u + c))
+                    if single:
+                        k = float(np.float32(k))
+                    if k < 0.0 or k > n:
+                        continue
+                    if us >= 0.07 and v <= v_r:
+                        break
+                    v = math.log(v * alpha / (a / (us * us) + b))
+                    nk1 = (
+                        float(np.float32(np.float32(n - k) + np.float32(1.0)))
+                        if single
+                        else n - k + 1.0
+                    )
+                    lr = math.log(r * nk1 / (float(np.float32(k + 1.0)) if single else k + 1.0))
+                    tm = tail[int(m)] if m <= 9.0 else 0.0
+                    if m > 9.0:
+                        sq = (m + 1.0) * (m + 1.0)
+                        tm = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / sq) / sq) / (m + 1.0)
+                    t2 = n - m
+                    tnm = tail[int(t2)] if t2 <= 9.0 else 0.0
+                    if t2 > 9.0:
+                        sq = (t2 + 1.0) * (t2 + 1.0)
+                        tnm = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / sq) / sq) / (t2 + 1.0)
+                    tk = tail[int(k)] if k <= 9.0 else 0.0
+                    if k > 9.0:
+                        sq = (k + 1.0) * (k + 1.0)
+                        tk = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / sq) / sq) / (k + 1.0)
+                    t3 = n - k
+                    tnk = tail[int(t3)] if t3 <= 9.0 else 0.0
+                    if t3 > 9.0:
+                        sq = (t3 + 1.0) * (t3 + 1.0)
+                        tnk = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / sq) / sq) / (t3 + 1.0)
+                    bound = (
+                        (m + 0.5) * math.log((m + 1.0) / (r * (n - m + 1.0)))
+                        + n1 * math.log((n - m + 1.0) / nk1)
+                        + (k + 0.5) * lr
+                        + tm
+                        + tnm
+                        - tk
+                        - tnk
+                    )
+                    if v <= bound:
+                        break
+            if flip:
+                k = float(np.float32(n - k)) if single else n - k
+            res = k
+        if not ok:
+            p = p0
+            break
+        out[i] = res
+        i += 1
+    st[0], st[1] = i, p
+
+
+_binomial_kernel = LazyKernel(_binomial_loop, exact=True)
 _poisson_kernel = LazyKernel(_poisson_loop, exact=True)
 _gamma_kernel = LazyKernel(_gamma_loop, exact=True)
 _unit64_kernel = LazyKernel(_unit64_loop, exact=True)
@@ -754,6 +892,20 @@ class MTStream:
         dt = np.dtype(dtype)
         r = np.ascontiguousarray(np.asarray(rate, dtype=dt), dtype=np.float64).reshape(-1)
         return self._serial(_poisson_kernel, r, 6).astype(dt).reshape(np.shape(rate))
+
+    def torch_binomial(self, count: Any, prob: Any, dtype: Any) -> np.ndarray:
+        """``torch.binomial(count, prob)`` (both of ``dtype``, float32 or float64, one
+        shape): element by element in row-major order (:func:`_binomial_loop`)."""
+        dt = np.dtype(dtype)
+        shape = np.broadcast_shapes(np.shape(count), np.shape(prob))
+        n, q = (
+            np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=dt), shape), dtype=np.float64)
+            for v in (count, prob)
+        )
+        out = self._serial(
+            _binomial_kernel, n.reshape(-1), 6, q.reshape(-1), dt == np.float32, _STIRLING_TAIL
+        )
+        return out.astype(dt).reshape(shape)
 
     def torch_dirichlet(self, alpha: Any, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
         """``torch._sample_dirichlet(alpha)``: float64 gamma draws of ``alpha`` (the float64

@@ -525,3 +525,36 @@ def test_poisson_family_samples(name, args):
             got = getattr(ng.distributions, name)(*(ng.tensor(a) for a in args)).sample(shape)
             assert np.array_equal(_np(got), _np(want)), (seed, shape)
         assert np.array_equal(_np(T.rand(3)), _np(ng.rand(3)))
+
+
+@pytest.mark.parametrize("seed", [0, 2**40 + 7])
+@pytest.mark.parametrize("name,tdt,ndt", DTYPES)
+def test_binomial(seed, name, tdt, ndt, jit_mode):
+    # inversion below n p = 10, BTRS above (float32's steps in float32), p > 1/2 flipped;
+    # counts up to ~1e6 exercise the float32 rounding of k and n - k + 1
+    rng = np.random.default_rng(seed)
+    _both(seed)
+    for shape in ((6,), (3, 80)):
+        n = np.floor(np.exp(rng.uniform(0, 14, shape))).astype(name)
+        p = rng.uniform(0, 1, shape).astype(name)
+        n.flat[:6] = [0, 5, 100, 1e6, 3e5, 50]
+        p.flat[:6] = [0.5, 0, 1.0, 0.3, 0.6, 0.99]
+        want = _np(T.binomial(T.tensor(n), T.tensor(p)))
+        got = _np(ng.binomial(ng.tensor(n), ng.tensor(p)))
+        assert got.dtype == want.dtype
+        assert np.array_equal(got, want), shape
+    np.testing.assert_allclose(_np(ng.randn(1, dtype=ndt)), _np(T.randn(1, dtype=tdt)), rtol=1e-12)
+    assert np.array_equal(_np(T.rand(3)), _np(ng.rand(3)))
+    with pytest.raises(ValueError, match="floating-point"):
+        ng.binomial(ng.tensor([1, 2]), ng.tensor([0.5, 0.5]))
+
+
+def test_binomial_distribution_samples():
+    for seed in (0, 3):
+        _both(seed)
+        for shape in ((), (4,), (2, 3)):
+            args = ([3.0, 40.0, 500.0], [0.2, 0.7, 0.45])
+            want = T.distributions.Binomial(*(T.tensor(a) for a in args)).sample(shape)
+            got = ng.distributions.Binomial(*(ng.tensor(a) for a in args)).sample(shape)
+            assert np.array_equal(_np(got), _np(want)), (seed, shape)
+        assert np.array_equal(_np(T.rand(3)), _np(ng.rand(3)))
