@@ -558,3 +558,16 @@ def test_binomial_distribution_samples():
             got = ng.distributions.Binomial(*(ng.tensor(a) for a in args)).sample(shape)
             assert np.array_equal(_np(got), _np(want)), (seed, shape)
         assert np.array_equal(_np(T.rand(3)), _np(ng.rand(3)))
+
+
+@pytest.mark.parametrize("probs", [[0.2, 0.3, 0.5], [[0.1, 0.9], [0.5, 0.5]]])
+def test_multinomial_distribution_samples(probs):
+    # torch counts total_count categorical draws (torch.multinomial with replacement)
+    for seed in (0, 4):
+        _both(seed)
+        for n, shape in ((1, ()), (10, (3,)), (7, (2, 2))):
+            want = T.distributions.Multinomial(n, T.tensor(probs)).sample(shape)
+            got = ng.distributions.Multinomial(n, ng.tensor(probs)).sample(shape)
+            assert got.shape == want.shape
+            assert np.array_equal(_np(got), _np(want)), (seed, n, shape)
+        assert np.array_equal(_np(T.rand(3)), _np(ng.rand(3)))
