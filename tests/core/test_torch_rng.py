@@ -571,3 +571,23 @@ def test_multinomial_distribution_samples(probs):
             assert got.shape == want.shape
             assert np.array_equal(_np(got), _np(want)), (seed, n, shape)
         assert np.array_equal(_np(T.rand(3)), _np(ng.rand(3)))
+
+
+@pytest.mark.parametrize("seed", [0, 2**40 + 7])
+def test_large_draws_and_state_bytes(seed, jit_mode):
+    # from 8192 words the compiled Mersenne Twister runs on a copy of the engine's state and
+    # writes it back; the state afterwards is torch's byte for byte (the cached normal too
+    # with the compiled, libm-exact Box-Muller)
+    _both(seed)
+    for n, tdt, ndt in ((20000, T.float32, ng.float32), (9000, T.float64, ng.float64)):
+        assert np.array_equal(_np(T.rand(n, dtype=tdt)), _np(ng.rand(n, dtype=ndt)))
+        assert np.array_equal(_np(T.randint(0, 7, (n,))), _np(ng.randint(0, 7, (n,))))
+    np.testing.assert_allclose(
+        _np(ng.randn(5, dtype=ng.float64)), _np(T.randn(5, dtype=T.float64)), rtol=1e-15
+    )
+    ts, ns = T.get_rng_state().numpy(), _np(ng.get_rng_state())
+    keep = np.ones(5056, bool)
+    if jit_mode == "numpy":
+        keep[5024:5032] = False  # the cached normal: NumPy's sin, to 1 ulp
+    assert np.array_equal(ns[keep], ts[keep])
+    assert np.array_equal(_np(T.rand(3)), _np(ng.rand(3)))
