@@ -30,10 +30,15 @@ bits, ``key[0] = seed & 0xffffffff``, ``key[j] = 1812433253 * (key[j-1] ^ (key[j
   u; log-normal: ``exp`` of the serial normal above;
 - ``randperm(n)``: for i = 0 .. n-2, swap positions i and ``i + w_i mod (n - i)``.
 
-Every formula was checked element by element against torch 2.13's CPU build.  Other
-distributions (gamma, Poisson, binomial ...) come from ``numpy.random.Generator`` methods on
-the same bit generator (``MTStream`` passes unknown attributes to it): they consume the
-stream deterministically, but their numbers are not torch's.
+- gamma, Dirichlet, Poisson, binomial: ATen's serial samplers (rejection loops), element by
+  element over the words (``_gamma_loop``, ``_poisson_loop``, ``_binomial_loop``).
+
+Every formula was checked element by element against torch 2.13's CPU build.  With Numba the
+transforms are compiled without fast-math and call libm as ATen does (float64 results
+bit for bit); without it NumPy's functions differ from libm in the last bit of a few values.
+Other samplers come from ``numpy.random.Generator`` methods on the same bit generator
+(``MTStream`` passes unknown attributes to it): they consume the stream deterministically,
+but their numbers are not torch's.
 
 Example:
     >>> s = MTStream(0)
