@@ -552,7 +552,8 @@ def fma(a: Any, b: Any, c: Any, dtype: Any) -> Any:
             out = np.empty(x.shape, dtype=dt)
             _fma_kernel(x.reshape(-1), dt.type(b), dt.type(c), out.reshape(-1))
             return out
-        args = [np.ascontiguousarray(v, dtype=dt) for v in np.broadcast_arrays(a, b, c)]
+        shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
+        args = [np.array(np.broadcast_to(np.asarray(v, dtype=dt), shape)) for v in (a, b, c)]
         out = np.empty(args[0].shape, dtype=dt)
         _fma3_kernel(*(v.reshape(-1) for v in args), out.reshape(-1))
         return out
