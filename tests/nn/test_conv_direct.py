@@ -299,7 +299,7 @@ def test_winograd_path_matches_torch(case, double, layout, threads, monkeypatch,
     kw = dict(padding=case["padding"])
     t_m = torch.nn.Conv2d(case["cin"], case["cout"], 5, **kw)
     ng_m = nn.Conv2d(case["cin"], case["cout"], 5, **kw)
-    shape = (layout, case["cin"]) + case["hw"]
+    shape = (layout - 3, case["cin"]) + case["hw"]  # the last chunk with 3 empty images
     with conv_path("direct"):
         if double:
             x = np.random.default_rng(32).standard_normal(shape)
