@@ -798,13 +798,53 @@ def set_jit_enabled(enabled: bool) -> bool:
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp", "afn"}
 
 
-def njit(fn: Any) -> Any:
+def njit(fn: Any, exact: bool = False) -> Any:
     """Compile ``fn`` with Numba (``nogil``, vectorising float math, NumPy's error model,
     cached on disk) on first call; callers check ``jit_available()`` first and keep a NumPy
-    path."""
+    path.  ``exact``: no fast-math flags (every operation rounded as written, libm's
+    functions), for kernels that must give the same bits as another implementation."""
     if not jit_available():
         raise RuntimeError("njit: Numba is not available (pip install numba)")
-    return _numba.njit(nogil=True, fastmath=_FASTMATH, error_model="numpy", cache=True)(fn)
+    fastmath: Any = False if exact else _FASTMATH
+    return _numba.njit(nogil=True, fastmath=fastmath, error_model="numpy", cache=True)(fn)
+
+
+_llvm_fma: Any = None
+
+
+def llvm_fma() -> Any:
+    """A Numba intrinsic ``fma(a, b, c)``: ``a * b + c`` rounded once (LLVM's ``llvm.fma``,
+    the CPU's fused multiply-add instruction or libm's ``fma``) for three float32 or three
+    float64 values, callable from compiled kernels only (set it as a module global before the
+    kernel's first call).  Python 3.11's ``math`` has no ``fma``, and Numba does not lower one.
+
+    Example (one intrinsic, built once):
+        >>> not jit_available() or llvm_fma() is llvm_fma()
+        True
+    """
+    global _llvm_fma
+    if _llvm_fma is None:
+        if not jit_available():
+            raise RuntimeError("llvm_fma: Numba is not available (pip install numba)")
+        from llvmlite import ir
+        from numba.core import types
+        from numba.extending import intrinsic
+
+        @intrinsic
+        def fma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
+            if not (a == b == c and a in (types.float32, types.float64)):
+                return None
+            lt = ir.FloatType() if a == types.float32 else ir.DoubleType()
+
+            def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+                fnty = ir.FunctionType(lt, [lt, lt, lt])
+                f = builder.module.declare_intrinsic("llvm.fma", [lt], fnty)
+                return builder.call(f, args)
+
+            return a(a, b, c), codegen
+
+        _llvm_fma = fma
+    return _llvm_fma
 
 
 _compile_lock = threading.Lock()
@@ -813,7 +853,8 @@ _compile_lock = threading.Lock()
 class LazyKernel:
     """``fn`` compiled by ``njit`` on its first call, so a kernel module imports without Numba
     (callers check ``jit_available()`` before calling).  Compiled once, under a lock: batch
-    shards on several threads may make the first call at once.
+    shards on several threads may make the first call at once.  ``exact``: compiled without
+    fast-math (see :func:`njit`).
 
     Example (nothing is compiled until the first call):
         >>> def double(a):
@@ -823,8 +864,9 @@ class LazyKernel:
         True
     """
 
-    def __init__(self, fn: Any) -> None:
+    def __init__(self, fn: Any, exact: bool = False) -> None:
         self.fn = fn
+        self.exact = exact
         self._compiled: Any = None
 
     def __call__(self, *args: Any) -> Any:
@@ -832,6 +874,6 @@ class LazyKernel:
         if compiled is None:
             with _compile_lock:
                 if self._compiled is None:
-                    self._compiled = njit(self.fn)
+                    self._compiled = njit(self.fn, self.exact)
                 compiled = self._compiled
         return compiled(*args)

@@ -1185,18 +1185,54 @@ def scalar_tensor(
 
 
 def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:  # noqa: A002
-    """Poisson draws with rates ``input`` (same dtype and shape)."""
+    """Poisson draws with rates ``input`` (same dtype and shape): torch's CPU numbers after
+    the same seed (element by element: below a rate of 10 the number of float64 uniforms
+    whose running product stays above e^-rate, from 10 on Hoermann's transformed rejection).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> _ = torch.manual_seed(0)
+        >>> torch.poisson(torch.tensor([0.0, 4.0, 50.0])).tolist()
+        [0.0, 7.0, 52.0]
+    """
     rates = backend.to_host(input._data)
-    if (rates < 0).any():
+    if not input.is_floating_point():
+        raise NotImplementedError(
+            f'"poisson_cpu" not implemented for \'{str(input.dtype).replace("nablagrad.", "")}'
+            "': pass floating-point rates (rates.float())"
+        )
+    if not (rates >= 0).all():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    draws = np.asarray(_gen(generator).poisson(rates)).astype(input._data.dtype)  # 0-d too
+    acc = rates.dtype if rates.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    draws = _gen(generator).torch_poisson(rates.astype(acc), acc).astype(rates.dtype)
     return Tensor._wrap(backend.to_device(draws, input.device))
 
 
 def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) -> Tensor:
-    """Binomial(``count``, ``prob``) draws (the dtype of ``count``)."""
+    """Binomial(``count``, ``prob``) draws of the broadcast shape, in ``count``'s dtype:
+    torch's CPU numbers after the same seed (element by element: for ``p > 1/2`` the count
+    minus a draw with ``1 - p``; inversion by geometric gaps when ``n p < 10``, else
+    Hoermann's BTRS rejection).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> _ = torch.manual_seed(0)
+        >>> torch.binomial(torch.tensor([10.0, 20.0]), torch.tensor(0.5)).tolist()
+        [7.0, 11.0]
+    """
     n, p = backend.to_host(count._data), backend.to_host(prob._data)
+    if not count.is_floating_point():
+        raise ValueError(
+            f"binomial only supports floating-point dtypes for count, got: {count.dtype} "
+            "(pass count.float())"
+        )
+    if prob.dtype != count.dtype:
+        raise RuntimeError(
+            f"binomial: found dtype {prob.dtype} for prob but expected {count.dtype} (the "
+            "dtype of count): convert one of them"
+        )
     if ((p < 0) | (p > 1)).any():
         raise RuntimeError("binomial: prob must be in [0, 1]")
-    draws = np.asarray(_gen(generator).binomial(n.astype(np.int64), p)).astype(count._data.dtype)
+    acc = n.dtype if n.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    draws = _gen(generator).torch_binomial(n.astype(acc), p.astype(acc), acc).astype(n.dtype)
     return Tensor._wrap(backend.to_device(draws, count.device))

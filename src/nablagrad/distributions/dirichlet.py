@@ -24,7 +24,8 @@ class Dirichlet(ExponentialFamily):
     ``rsample`` normalises independent Gamma(a_i, 1) draws, each differentiable by implicit
     reparameterisation, so the sample is a differentiable function of the concentration (a
     pathwise gradient through the gammas; torch differentiates its draw another way, so the
-    two agree in expectation, not draw by draw).
+    two agree in expectation, not draw by draw).  The sample itself is torch's after the same
+    seed (``_sample_dirichlet``: float64 gammas normalised in float64).
 
     Example:
         >>> import nablagrad as torch
@@ -72,13 +73,20 @@ class Dirichlet(ExponentialFamily):
         return c * (con0 - c) / (con0.pow(2) * (con0 + 1))
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
+        from ..backend import to_device, to_host
+        from ..random import _gen
+
         shape = self._extended_shape(sample_shape)
-        gammas = sp.standard_gamma(expand_to(self.concentration, shape).contiguous())
+        c = expand_to(self.concentration, shape).contiguous()
+        # torch's _sample_dirichlet: float64 gammas, normalised in float64, clamped inside
+        # (0, 1); the gradient is the pathwise one through the gammas (the value's own)
+        host = to_host(c._data)
+        acc = host.dtype if host.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        value, g64 = _gen(None).torch_dirichlet(host.astype(acc), acc)
+        gammas = sp.standard_gamma(c, draws=g64)
         x = gammas / gammas.sum(-1, keepdim=True)
-        # kept inside (0, 1) as torch's draws are; the clamp moves the value, not the gradient
-        finfo = np.finfo(x._data.dtype)
-        inside = ew.clamp(x.detach(), float(finfo.tiny), 1 - float(finfo.eps))
-        return x + (inside - x.detach())
+        exact = Tensor._wrap(to_device(value.astype(host.dtype), c.device.type))
+        return x + (exact - x.detach())
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)

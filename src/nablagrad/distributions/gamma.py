@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend import np
 from ..ops import elementwise as ew
 from ..ops import mathfns as mf
 from ..ops import special as sp
@@ -54,7 +55,10 @@ class Gamma(ExponentialFamily):
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         value = sp.standard_gamma(expand_to(self.concentration, shape).contiguous())
-        return value / expand_to(self.rate, shape)
+        value = value / expand_to(self.rate, shape)
+        # at least the smallest normal number, as torch's (the value moves, not the gradient)
+        tiny = float(np.finfo(value._data.dtype).tiny)
+        return value + (ew.clamp(value.detach(), tiny, None) - value.detach())
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value)

@@ -10,7 +10,6 @@ from ..backend import np, to_device, to_host
 from ..ops import elementwise as ew
 from ..ops import mathfns as mf
 from ..ops import shape as sh
-from ..random import _gen
 from ..tensor import Size, Tensor
 from . import constraints
 from .categorical import Categorical
@@ -74,11 +73,14 @@ class Multinomial(Distribution):
         return self.total_count * self.probs * (1 - self.probs)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
-        shape = self._extended_shape(sample_shape)[:-1]
-        p = to_host(self.probs.detach()._data).astype(np.float64)
-        p = p / p.sum(-1, keepdims=True)
-        counts = _gen(None).multinomial(self.total_count, p, size=shape)
-        counts = np.asarray(counts).astype(self.probs._data.dtype)
+        # torch's way (and numbers): total_count categorical draws per sample, counted
+        shape = tuple(self._extended_shape(sample_shape))
+        k = shape[-1]
+        draws = self._categorical.sample((self.total_count, *tuple(sample_shape)))
+        idx = np.moveaxis(to_host(draws._data), 0, -1).reshape(-1, self.total_count)
+        rows = np.arange(idx.shape[0], dtype=np.int64)[:, None] * k
+        counts = np.bincount((rows + idx).ravel(), minlength=idx.shape[0] * k)
+        counts = counts.reshape(shape).astype(self.probs._data.dtype)
         return Tensor._wrap(to_device(counts, self.probs.device))
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)

@@ -670,18 +670,18 @@ def _wino_kernels(chunk: int, tiles: int) -> dict:
                                 if cols > 2:
                                     a[y + 2 * s] = s12 + 4 * s34 + 0.25 * s56 + bj
 
-    def _wino_grad_in(src: Any, gh: Any, col0: int, o_lo: int, o_hi: int) -> None:
+    def _wino_grad_in(src: Any, gh: Any, col0: int, i0: int) -> None:
         """The weight gradient's transform of the output gradient ``src`` (B, O, OH, cols *
-        chunk) for the channels o_lo <= o < o_hi: gh[b, o, k, i, t*chunk + m] is the value k
-        of ``WINO_A.T @ g`` for image m, g the four source columns col0 + 4t ... col0 + 4t + 3
-        of row i (which ``src`` must hold: zeros past the output's last column).
-        ``_wino_weight_grad3`` reads ``gh`` as (B, O, 8, OH * ts)."""
-        nb, oh = src.shape[0], src.shape[2]
+        chunk), rows i0 ... i0 + R - 1: gh[b, o, k, i, t*chunk + m] (B, O, 8, R, ts) is the
+        value k of ``WINO_A.T @ g`` for image m, g the four source columns col0 + 4t ... col0
+        + 4t + 3 of row i0 + i (which ``src`` must hold: zeros past the output's last
+        column).  ``_wino_weight_grad3`` reads ``gh`` as (B, O, 8, R * ts)."""
+        nb, o_ = src.shape[0], src.shape[1]
         for b in range(nb):
-            for o in range(o_lo, o_hi):
+            for o in range(o_):
                 gb = gh[b, o]
-                for i in range(oh):
-                    row = src[b, o, i, col0 * s :]
+                for i in range(gh.shape[3]):
+                    row = src[b, o, i0 + i, col0 * s :]
                     for t in range(tiles):
                         for m in range(s):
                             y, q = 4 * t * s + m, t * s + m
@@ -761,9 +761,9 @@ def wino_corr(v: Any, u: Any, acc: Any, mbuf: Any, a_off: int, bias: Any, chunk:
     _wino(chunk, mbuf.shape[1] // 4 // chunk)["corr4"](v, u, acc, mbuf, a_off, bias)
 
 
-def wino_grad_in(src: Any, gh: Any, col0: int, tiles: int, chunk: int) -> None:
-    """``_wino_grad_in`` for every output channel."""
-    _wino(chunk, tiles)["grad_in"](src, gh, col0, 0, gh.shape[1])
+def wino_grad_in(src: Any, gh: Any, col0: int, i0: int, tiles: int, chunk: int) -> None:
+    """``_wino_grad_in``: the rows from ``i0`` on of ``src``, as many as ``gh`` holds."""
+    _wino(chunk, tiles)["grad_in"](src, gh, col0, i0)
 
 
 def wino_weight_grad(v: Any, gh: Any, dwh: Any, ks: tuple, tiles: int, chunk: int) -> None:

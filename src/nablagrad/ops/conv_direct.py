@@ -284,8 +284,8 @@ def _winograd(xp: Any, src: Any, w: Any, ow: int, shift: int, col0: int, chunk: 
 
     Measured (16->16 14x14 padded by 2, batch 64, 1 thread, ms): forward 0.74-0.77 -> 0.61,
     input gradient 0.75-0.79 -> 0.61 (the products 0.61 -> 0.33, ~110 G multiply-adds/s, plus
-    the output transform ~0.05; the input transform 0.07).  On one thread the weight gradient
-    goes by Winograd too (``_chunked_backward``).  The transforms' extra rounding leaves the
+    the output transform ~0.05; the input transform 0.07).  The weight gradient goes by
+    Winograd too (``_chunked_backward``).  The transforms' extra rounding leaves the
     float32 error against float64 ~1.3x PyTorch's on the forward (max 1.9e-5 where PyTorch's
     float32 convolution is off by 1.4e-5, outputs up to 26) and ~2.4x on the input
     gradient."""
@@ -307,24 +307,29 @@ def _winograd(xp: Any, src: Any, w: Any, ow: int, shift: int, col0: int, chunk: 
     return corr
 
 
-def _wino_weight_grad_inputs(
-    xp: Any, xr: Any, gr: Any, w_shape: tuple, g_hw: tuple, pt: int, chunk: int
-) -> tuple:
-    """(vx, gh, tiles) for the weight gradient by Winograd: the input ``xr`` transformed again
-    as the forward did (``WINO_B``) and the output gradient in chunks ``gr`` transformed by
-    ``WINO_A.T``, both with their rows flat (``_conv_direct_jit``), and the tiles per row.
-    The forward's own transform is not kept for this: holding it (2.4 MB against the chunks'
-    1.1 MB for 16->16) from the forward to the backward slowed every other kernel of the
-    step."""
+def _wino_weight_grad_rows(
+    xp: Any, xr: Any, gr: Any, w_shape: tuple, ow: int, pt: int, chunk: int, rows: tuple
+) -> Any:
+    """The weight gradient's sums by Winograd over the output rows [lo, hi) of ``rows``: dwh
+    (8, O, C, KH), ``WINO_G.T @ dwh`` over k being their share of the weight gradient.  The
+    input ``xr`` is transformed again as the forward did (``WINO_B``; the input rows lo - pt
+    ... hi + 3 - pt) and the output gradient in chunks ``gr`` by ``WINO_A.T`` (rows lo ...
+    hi - 1), into buffers of their own: threads that split the rows need no hand-off between
+    the transforms and the sums.  The forward's own transform is not kept for this: holding
+    it (2.4 MB against the chunks' 1.1 MB for 16->16) from the forward to the backward slowed
+    every other kernel of the step."""
     o, c, kh, kw = w_shape
-    oh, ow = g_hw
+    lo, hi = rows
     tiles = -(-ow // 4)
-    vx = scratch_empty(xp, (xr.shape[0], c, 8, oh + kh - 1, tiles * chunk), xr.dtype)
+    vx = scratch_empty(xp, (xr.shape[0], c, 8, hi - lo + kh - 1, tiles * chunk), xr.dtype)
     window = scratch_empty(xp, (8 * chunk,), xr.dtype)
-    kernels.wino_in(xr, vx, window, pt, 0, (0, vx.shape[3]), tiles)
-    gh = scratch_empty(xp, (gr.shape[0], o, 8, oh, tiles * chunk), xr.dtype)
-    kernels.wino_grad_in(gr, gh, kw - 1, tiles, chunk)
-    return vx.reshape(vx.shape[:3] + (-1,)), gh.reshape(gh.shape[:3] + (-1,)), tiles
+    kernels.wino_in(xr, vx, window, pt - lo, 0, (0, vx.shape[3]), tiles)
+    gh = scratch_empty(xp, (gr.shape[0], o, 8, hi - lo, tiles * chunk), xr.dtype)
+    kernels.wino_grad_in(gr, gh, kw - 1, lo, tiles, chunk)
+    dwh = xp.empty((8, o, c, kh), xr.dtype)
+    flat = vx.reshape(vx.shape[:3] + (-1,)), gh.reshape(gh.shape[:3] + (-1,))
+    kernels.wino_weight_grad(flat[0], flat[1], dwh, (0, 8), tiles, chunk)
+    return dwh
 
 
 def _chunked_forward(
@@ -388,22 +393,22 @@ def _chunked_backward(
         acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), dtype)
         if wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):
             corr = _winograd(xp, gr, flipped, wd, kh - 1 - pt, pl, s)
-    # the weight gradient by Winograd on one thread; split between threads (components k) its
-    # transforms need a hand-off of their own: on 2 threads it measured 0.55 against the direct
-    # kernels' 0.46 ms (16->16; on 1 thread 0.56 against 0.76-0.78), and with other
-    # processes loading the cores each hand-off waits for a descheduled worker (the backward
-    # 4.0-4.9 ms against 0.8-1.3)
-    wino = need_w and state.wino and state.parts == 1
-    w_parts = [(0, 8)] if wino else _channel_parts(o, 3, state.parts)  # Winograd: components k
+    # the weight gradient by Winograd where the forward went so: each thread sums over its own
+    # output rows (2 threads, 16->16 with the bias: 0.43-0.45 against the direct kernels'
+    # 0.48-0.49 ms; split by the components k instead, the transforms needed a hand-off of
+    # their own: 0.55 ms, and with other processes loading the cores each hand-off waits for a
+    # descheduled worker)
+    wino = need_w and state.wino
+    oh = g.shape[2]
+    w_parts = parallel.even_ranges(oh, state.parts) if wino else _channel_parts(o, 3, state.parts)
     x_parts = parallel.even_ranges(h, state.parts)
-    dwh = xp.empty((8, o, c, kh), dtype) if wino else None
+    sums: list = [None] * len(w_parts)
 
     def weight_part(i: int) -> None:
         if need_w and i < len(w_parts):
             lo, hi = w_parts[i]
             if wino:
-                vx, gh, tiles = _wino_weight_grad_inputs(xp, xr, gr, w.shape, g.shape[2:], pt, s)
-                kernels.wino_weight_grad(vx, gh, dwh, (lo, hi), tiles, s)
+                sums[i] = _wino_weight_grad_rows(xp, xr, gr, w.shape, g.shape[3], pt, s, (lo, hi))
             else:
                 kernels.chunk_weight_grad(xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
 
@@ -427,6 +432,7 @@ def _chunked_backward(
 
     parallel.over_ranges([(i, i + 1) for i in range(max(len(w_parts), len(x_parts)))], part)
     if wino:  # dW[o, c, p, q] = sum over k of WINO_G[k, q] * dwh[k, o, c, p]
+        dwh = sums[0] if len(sums) == 1 else sum(sums[1:], sums[0])
         wg = xp.asarray(WINO_G, dtype=dtype)
         gw[...] = (dwh.reshape(8, -1).T @ wg).reshape(w.shape)
     return gx, gw, gb

@@ -696,20 +696,24 @@ def standard_gamma_grad(alpha: Any, x: Any) -> Any:
 
 
 class StandardGamma(Function):
-    """Gamma(alpha, 1) draws (NumPy's generator, in float64, clamped to the dtype's smallest
-    normal number as torch's); the gradient is the implicit one of ``standard_gamma_grad``.
-    Its own derivative is not implemented, as in torch."""
+    """Gamma(alpha, 1) draws, torch's CPU numbers (``MTStream.torch_standard_gamma``: float32
+    alpha with torch's float32 algorithm, any other dtype through float64), at least the
+    dtype's smallest normal number; ``draws``: values already drawn (Dirichlet's float64
+    gammas).  The gradient is the implicit one of ``standard_gamma_grad``; its own derivative
+    is not implemented, as in torch."""
 
     saved = (0, "out")  # the backward reads alpha and the draw (torch saves both)
 
-    def forward(self, alpha, generator=None):
+    def forward(self, alpha, generator=None, draws=None):
         from ..backend import to_device, to_host
         from ..random import _gen
 
-        host = to_host(alpha).astype("float64")
-        draws = _gen(generator).standard_gamma(host)
+        if draws is None:
+            host = to_host(alpha)
+            acc = np.float32 if host.dtype == np.float32 else np.float64
+            draws = _gen(generator).torch_standard_gamma(host.astype(acc), acc)
         tiny = float(np.finfo(alpha.dtype).tiny)
-        draws = np.maximum(draws, tiny).astype(alpha.dtype)
+        draws = np.maximum(np.asarray(draws).astype(alpha.dtype), tiny)
         xp = get_array_module(alpha)
         return draws if xp is np else to_device(draws, "cuda")
 
@@ -721,9 +725,11 @@ class StandardGamma(Function):
         return (g * d,)
 
 
-def standard_gamma(concentration: Tensor, generator: Any = None) -> Tensor:
+def standard_gamma(concentration: Tensor, generator: Any = None, draws: Any = None) -> Tensor:
     """Gamma(concentration, 1) draws of ``concentration``'s shape, differentiable with respect
-    to ``concentration`` by implicit reparameterisation (torch's ``_standard_gamma``).
+    to ``concentration`` by implicit reparameterisation (torch's ``_standard_gamma``, the same
+    numbers after the same seed); ``draws``: use these values (an array of the shape) instead
+    of drawing.
 
     Example:
         >>> import nablagrad as torch
@@ -736,4 +742,4 @@ def standard_gamma(concentration: Tensor, generator: Any = None) -> Tensor:
         raise TypeError("standard_gamma expects a floating-point Tensor of concentrations")
     if bool((concentration <= 0).any()):
         raise ValueError("standard_gamma: the concentration must be positive")
-    return StandardGamma.apply(concentration, generator=generator)
+    return StandardGamma.apply(concentration, generator=generator, draws=draws)
