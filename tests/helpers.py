@@ -10,6 +10,8 @@ which is a Hessian-vector product of the loss.
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -233,3 +235,28 @@ def assert_like_torch(fn: Callable[[Any], Any]) -> None:
     assert [w[:2] for w in want] == [g[:2] for g in got]
     for w, g in zip(want, got):
         np.testing.assert_array_equal(g[2], w[2])
+
+
+def _summary(result: Any) -> Any:
+    """A comparable form of a result: (dtype name, shape, values with NaN as "nan") for a
+    tensor, tuples of those for tuples and lists, the value itself otherwise."""
+    if isinstance(result, (tuple, list)):
+        return tuple(_summary(v) for v in result)
+    if isinstance(result, (torch.Tensor, ng.Tensor)):
+        vals = [
+            v if not (isinstance(v, float) and math.isnan(v)) else "nan"
+            for v in result.reshape(-1).tolist()
+        ]
+        return str(result.dtype).split(".")[-1], tuple(result.shape), vals
+    return result
+
+
+def run_expression(lib: Any, expr: str) -> Any:
+    """``expr`` evaluated with ``L`` bound to ``lib`` (torch or nablagrad), warnings silenced:
+    its summary (``_summary``), or the exception it raised."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return _summary(eval(expr, {"L": lib}))
+        except Exception as e:  # noqa: BLE001 - the error type is what is compared
+            return e

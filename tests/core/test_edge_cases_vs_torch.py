@@ -3,11 +3,9 @@ tensors, ``add``/``sub``'s ``alpha``, indexing with empty lists and byte masks, 
 layouts that need a copy.  Each expression runs on both libraries (``L`` is torch or
 nablagrad); values, dtype and shape must match, or both must raise the same error type."""
 
-import math
-import warnings
-
 import pytest
 import torch
+from helpers import run_expression
 
 import nablagrad as ng
 
@@ -84,30 +82,9 @@ EXPRESSIONS = [
 ]
 
 
-def _summary(r):
-    if isinstance(r, (tuple, list)):
-        return tuple(_summary(v) for v in r)
-    if isinstance(r, (torch.Tensor, ng.Tensor)):
-        vals = [
-            v if not (isinstance(v, float) and math.isnan(v)) else "nan"
-            for v in r.reshape(-1).tolist()
-        ]
-        return str(r.dtype).split(".")[-1], tuple(r.shape), vals
-    return r
-
-
-def _run(L, expr):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return _summary(eval(expr, {"L": L}))
-        except Exception as e:  # noqa: BLE001 - the error type is what is compared
-            return e
-
-
 @pytest.mark.parametrize("expr", EXPRESSIONS)
 def test_as_torch(expr):
-    t, n = _run(torch, expr), _run(ng, expr)
+    t, n = run_expression(torch, expr), run_expression(ng, expr)
     if isinstance(t, Exception):
         assert isinstance(n, type(t)), f"torch raised {t!r}, nablagrad gave {n!r}"
         return
