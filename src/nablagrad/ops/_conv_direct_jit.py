@@ -750,10 +750,11 @@ def _wino(chunk: int, tiles: int) -> dict:
     return _WINO_KERNELS[key]
 
 
-def wino_in(src: Any, v: Any, window: Any, shift: int, col0: int, rows: tuple, tiles: int) -> None:
-    """``_wino_in`` on the rows [r_lo, r_hi) of ``v``: the chunk size is ``window``'s eighth."""
-    kernels = _wino(window.shape[0] // 8, tiles)
-    kernels["in"](src, v, window, shift, col0, rows[0], rows[1])
+def wino_in(
+    src: Any, v: Any, window: Any, shift: int, col0: int, rows: tuple, tiles: int, chunk: int
+) -> None:
+    """``_wino_in`` on the rows [r_lo, r_hi) of ``v``."""
+    _wino(chunk, tiles)["in"](src, v, window, shift, col0, rows[0], rows[1])
 
 
 def wino_corr(v: Any, u: Any, acc: Any, mbuf: Any, a_off: int, bias: Any, chunk: int) -> None:

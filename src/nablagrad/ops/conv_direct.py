@@ -300,7 +300,7 @@ def _winograd(xp: Any, src: Any, w: Any, ow: int, shift: int, col0: int, chunk: 
         lo, hi = rows
         v = scratch_empty(xp, (src.shape[0], src.shape[1], 8, hi - lo + kh - 1, ts), src.dtype)
         window = scratch_empty(xp, (8 * chunk,), src.dtype)
-        kernels.wino_in(src, v, window, shift - lo, col0, (0, v.shape[3]), tiles)
+        kernels.wino_in(src, v, window, shift - lo, col0, (0, v.shape[3]), tiles, chunk)
         mbuf = scratch_empty(xp, (8, 4 * ts), src.dtype)
         kernels.wino_corr(v.reshape(v.shape[:3] + (-1,)), u, acc, mbuf, lo, bias, chunk)
 
@@ -323,7 +323,7 @@ def _wino_weight_grad_rows(
     tiles = -(-ow // 4)
     vx = scratch_empty(xp, (xr.shape[0], c, 8, hi - lo + kh - 1, tiles * chunk), xr.dtype)
     window = scratch_empty(xp, (8 * chunk,), xr.dtype)
-    kernels.wino_in(xr, vx, window, pt - lo, 0, (0, vx.shape[3]), tiles)
+    kernels.wino_in(xr, vx, window, pt - lo, 0, (0, vx.shape[3]), tiles, chunk)
     gh = scratch_empty(xp, (gr.shape[0], o, 8, hi - lo, tiles * chunk), xr.dtype)
     kernels.wino_grad_in(gr, gh, kw - 1, lo, tiles, chunk)
     dwh = xp.empty((8, o, c, kh), xr.dtype)
