@@ -185,6 +185,60 @@ def test_dataloader_shuffle_order(with_generator):
     assert [s.indices for s in split_n] == [s.indices for s in split_t]
 
 
+def _stopped_pass(lib, case: dict) -> list:
+    """Draws from the loader's generator (or the default one) between ``iter(loader)`` and the
+    first batch, after a pass stopped after ``stop`` batches and after a whole pass; the
+    batches seen.  torch draws each permutation (or each 32 indices with replacement) only
+    when the indices before it are used up, the last one even when it gives no index."""
+    lib.manual_seed(0)
+    g = lib.Generator().manual_seed(5) if case["gen"] else None
+    data, D = list(range(case["n"])), lib.utils.data
+    kw = dict(batch_size=case["bs"], drop_last=case["drop_last"], generator=g)
+    if "num_samples" in case:
+        replacement = case.get("replacement", False)
+        sampler = D.RandomSampler(data, replacement, case["num_samples"], generator=g)
+        loader = D.DataLoader(data, sampler=sampler, **kw)
+    else:
+        loader = D.DataLoader(data, shuffle=True, **kw)
+
+    def draw() -> float:
+        return lib.rand(1, generator=g).item()
+
+    it = iter(loader)
+    seen: list = [draw()]
+    for k, b in enumerate(it):
+        seen.append(b.tolist())
+        if k + 1 == case["stop"]:
+            break
+    seen += [draw(), [b.tolist() for b in loader], draw()]
+    if "num_samples" in case:  # the sampler alone, stopped after three indices
+        it = iter(sampler)
+        seen += [[next(it) for _ in range(3)], draw()]
+    return seen
+
+
+@pytest.mark.parametrize("gen", [False, True])
+@pytest.mark.parametrize(
+    "case",
+    [
+        dict(n=12, bs=4, drop_last=False, stop=3),  # stopped after the last full batch
+        dict(n=12, bs=4, drop_last=False, stop=1),
+        dict(n=12, bs=4, drop_last=True, stop=3),
+        dict(n=13, bs=4, drop_last=False, stop=3),  # ... before the short one
+        dict(n=13, bs=4, drop_last=True, stop=3),
+        dict(n=13, bs=4, drop_last=False, stop=99),  # not stopped
+        dict(n=10, bs=4, drop_last=False, stop=3, num_samples=25),  # 2 permutations and 5
+        dict(n=10, bs=4, drop_last=False, stop=4, num_samples=25),
+        dict(n=10, bs=4, drop_last=True, stop=2, num_samples=20),
+        dict(n=10, bs=4, drop_last=False, stop=5, num_samples=70, replacement=True),
+        dict(n=10, bs=4, drop_last=False, stop=9, num_samples=70, replacement=True),
+    ],
+)
+def test_a_stopped_pass_leaves_the_generator_where_torch_does(case, gen):
+    case = dict(case, gen=gen)
+    assert _stopped_pass(ng, case) == _stopped_pass(T, case)
+
+
 def test_state_bytes_round_trip_and_match_torch():
     _both(3)
     T.rand(5)

@@ -97,6 +97,9 @@ class DistributedSampler(Sampler):
             order = order[: self.total_size]
         return order[self.rank : self.total_size : self.num_replicas]
 
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        return iter([self._index_array()])
+
     def __iter__(self) -> Iterator[int]:
         return iter(self._index_array().tolist())
 

@@ -32,9 +32,11 @@ class Sampler:
     """Base class: iterate over indices of a data set.
 
     Subclasses override ``__iter__`` and may define ``__len__`` (the base has none, as torch,
-    so ``len()`` of a sampler without one is a ``TypeError``).  Samplers that can draw a
-    whole pass at once also define ``_index_array()``, which ``BatchSampler`` uses to cut the
-    pass into batches without a Python loop.
+    so ``len()`` of a sampler without one is a ``TypeError``).  Samplers that draw a pass in
+    a few arrays also define ``_index_chunks()``, an iterator of int64 index arrays that
+    draws each array only when it is asked for (as torch's ``__iter__`` draws each
+    permutation only when the one before is used up), which ``BatchSampler`` cuts into
+    batches without a Python loop over the indices.
     """
 
     def __iter__(self) -> Iterator[int]:
@@ -47,8 +49,8 @@ class SequentialSampler(Sampler):
     def __init__(self, data_source: Any) -> None:
         self.data_source = data_source
 
-    def _index_array(self) -> np.ndarray:
-        return np.arange(len(self.data_source))
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        return iter([np.arange(len(self.data_source), dtype=np.int64)])
 
     def __iter__(self) -> Iterator[int]:
         return iter(range(len(self.data_source)))
@@ -85,21 +87,29 @@ class RandomSampler(Sampler):
     def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def _index_array(self) -> np.ndarray:
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        """torch's draws, each when the indices before it are used up (a generator: nothing
+        is drawn before the first index is asked for): with replacement ``num_samples // 32``
+        draws of 32 indices and one of the rest; without, ``num_samples // n`` permutations
+        and one more cut to ``num_samples % n`` items, drawn even when that is none (so a
+        pass stopped early leaves a shared generator where torch's would be)."""
         n, rng = len(self.data_source), _gen(self.generator)
         if self.generator is None:  # torch: a fresh generator seeded from the default one
             rng = MTStream(rng.int64_seed())
-        if self.replacement:  # torch draws 32 at a time: the same words in the same order
-            return rng.torch_randint(0, n, (self.num_samples,), np.int64)
-        # torch: num_samples // n permutations, then one more cut to num_samples % n items
-        # (drawn even when that is none)
-        reps = self.num_samples // n + 1 if n else 0
-        return np.concatenate([rng.randperm(n) for _ in range(reps)] or [np.arange(0)])[
-            : self.num_samples
-        ]
+        if self.replacement:
+            for _ in range(self.num_samples // 32):
+                yield rng.torch_randint(0, n, (32,), np.int64)
+            yield rng.torch_randint(0, n, (self.num_samples % 32,), np.int64)
+            return
+        if n == 0:
+            return
+        for _ in range(self.num_samples // n):
+            yield rng.randperm(n)
+        yield rng.randperm(n)[: self.num_samples % n]
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._index_array().tolist())
+        for chunk in self._index_chunks():
+            yield from chunk.tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -182,15 +192,26 @@ class BatchSampler(Sampler):
         self.batch_size = batch_size
         self.drop_last = drop_last
 
-    def batches(self) -> list[Any]:
-        """All batches of one pass: index arrays, cut without a Python loop, when the sampler
-        has ``_index_array()``; else lists of what the sampler yields."""
+    def batches(self) -> Iterator[Any]:
+        """The batches of one pass, each made when asked for: index arrays cut from the
+        sampler's ``_index_chunks()`` without a Python loop over the indices, where it has
+        them; else lists of what the sampler yields.  The sampler's next array is drawn when
+        a batch needs it, or at the end of the pass, where torch's ``BatchSampler`` asks for
+        the index after the last."""
+        chunks = getattr(self.sampler, "_index_chunks", None)
+        if not callable(chunks):
+            yield from self._group(iter(self.sampler))
+            return
         bs = self.batch_size
-        if callable(getattr(self.sampler, "_index_array", None)):
-            idx = np.asarray(self.sampler._index_array(), dtype=np.int64)
-            stop = len(idx) - len(idx) % bs if self.drop_last else len(idx)
-            return [idx[i : i + bs] for i in range(0, stop, bs)]
-        return list(self._group(iter(self.sampler)))
+        pending = np.empty(0, dtype=np.int64)
+        for chunk in chunks():
+            pending = np.concatenate([pending, np.asarray(chunk, dtype=np.int64)])
+            full = len(pending) - len(pending) % bs
+            for i in range(0, full, bs):
+                yield pending[i : i + bs]
+            pending = pending[full:]
+        if len(pending) and not self.drop_last:
+            yield pending
 
     def _group(self, it: Iterator[Any]) -> Iterator[list[Any]]:
         batch = list(itertools.islice(it, self.batch_size))
@@ -199,7 +220,7 @@ class BatchSampler(Sampler):
             batch = list(itertools.islice(it, self.batch_size))
 
     def __iter__(self) -> Iterator[list[int]]:
-        if callable(getattr(self.sampler, "_index_array", None)):
+        if callable(getattr(self.sampler, "_index_chunks", None)):
             for b in self.batches():
                 yield b.tolist()
         else:
