@@ -809,6 +809,28 @@ def njit(fn: Any, exact: bool = False) -> Any:
     return _numba.njit(nogil=True, fastmath=fastmath, error_model="numpy", cache=True)(fn)
 
 
+def jitable(fn: Any) -> Any:
+    """``fn`` callable from Python and, inlined, from compiled kernels (Numba's
+    ``register_jitable``): helpers that several kernels share, which also run as plain Python
+    (on NumPy arrays or lists) where Numba is missing.  Registered whenever Numba is installed,
+    also while ``set_jit_enabled(False)`` is in force, so a kernel compiled later finds it.
+
+    Example:
+        >>> def twice(a):
+        ...     return 2 * a
+        >>> jitable(twice)(3)
+        6
+    """
+    enabled = set_jit_enabled(True)
+    try:
+        available = jit_available()
+    finally:
+        set_jit_enabled(enabled)
+    if not available:
+        return fn
+    return importlib.import_module("numba.extending").register_jitable(fn)
+
+
 _llvm_fma: Any = None
 
 

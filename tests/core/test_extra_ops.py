@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import torch
 from helpers import check_op, to_torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nablagrad as ng
 
@@ -153,6 +155,75 @@ def test_stable_sort_keeps_order_of_ties():
         a = ng.sort(ng.tensor(x), stable=True, descending=desc).indices
         b = torch.sort(torch.tensor(x), stable=True, descending=desc).indices
         assert a.tolist() == b.tolist()
+
+
+# torch's CPU sort (stable=False), topk, kthvalue and mode give tied values in the order of
+# libstdc++'s introsort / heap select / introselect and Torch7's quickselect
+# (``ops/_cpu_order.py``, which replays them with Numba; without it the order is NumPy's stable
+# one, which equals torch's only for sort up to 16 elements)
+TIED_OPS = {
+    "sort": lambda L, x, k, d: L.sort(x, d).indices,
+    "sort_descending": lambda L, x, k, d: L.sort(x, d, descending=True).indices,
+    "argsort": lambda L, x, k, d: L.argsort(x, d, descending=k % 2 == 0),
+    "msort": lambda L, x, k, d: L.argsort(x, 0) if d == 0 else L.sort(x, d).indices,
+    "topk": lambda L, x, k, d: L.topk(x, k, d).indices,
+    "topk_smallest": lambda L, x, k, d: L.topk(x, k, d, largest=False).indices,
+    "topk_unsorted": lambda L, x, k, d: L.topk(x, k, d, sorted=False).indices,
+    "kthvalue": lambda L, x, k, d: L.kthvalue(x, k, d).indices,
+    "mode": lambda L, x, k, d: L.mode(x, d).indices,
+    "sort_values": lambda L, x, k, d: L.sort(x, d).values,
+}
+
+
+@pytest.mark.skipif(not ng.backend.jit_available(), reason="the replays need Numba")
+@pytest.mark.parametrize("name", list(TIED_OPS))
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    levels=st.integers(1, 6),
+    dtype=st.sampled_from(["float32", "float64", "float16", "int64", "uint8"]),
+    nan=st.booleans(),
+    frac=st.floats(0.0, 1.0),
+    dim=st.integers(0, 1),
+    seed=st.integers(0, 10_000),
+)
+def test_tied_values_come_in_torchs_order(name, n, levels, dtype, nan, frac, dim, seed):
+    """Indices of tied values as torch's CPU kernels give them: shapes from 1 to 300 along the
+    dim (both sides of 16, of k * 64 <= n for topk), NaNs, every real dtype torch sorts."""
+    rng = np.random.default_rng(seed)
+    shape = (n, 3) if dim == 0 else (3, n)
+    x = rng.integers(0, levels, shape).astype(dtype)
+    if nan and dtype.startswith("float"):
+        x[rng.random(shape) < 0.1] = np.nan
+    k = max(1, int(frac * n))
+    if name == "mode" and nan:
+        x[np.isnan(x)] = 0  # torch's mode compares NaN by < (left to its own test)
+    ours = TIED_OPS[name](ng, ng.tensor(x), k, dim)
+    theirs = TIED_OPS[name](torch, torch.from_numpy(x), k, dim)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.skipif(not ng.backend.jit_available(), reason="the replays need Numba")
+def test_tied_orders_edge_cases():
+    """An expanded dim sorts as arange (torch checks the stride), NaN in mode, sort of bool,
+    topk with k = n and k = 0, and a 1-D sort past the heapsort depth."""
+    for make in (
+        lambda L: L.sort(L.tensor(1.0).expand(40)).indices,
+        lambda L: L.sort(L.tensor([[1.0], [2.0]]).expand(2, 30), 1).indices,
+        lambda L: L.mode(L.tensor([np.nan, 1.0, np.nan, 1.0, 2.0] * 5)).indices,
+        lambda L: L.sort(L.tensor([True, False] * 12)).indices,
+        lambda L: L.topk(L.tensor([1.0, 0.0] * 20), 40).indices,
+        lambda L: L.topk(L.tensor([1.0, 0.0] * 20), 0).indices,
+        lambda L: (
+            L.sort(L.tensor(np.tile([2.0, 1.0, 1.0, 0.0], 2000) * 0 + np.arange(8000) % 3)).indices
+        ),
+    ):
+        assert make(ng).tolist() == make(torch).tolist()
+    lens = [3, 5, 3, 3, 5, 2, 3, 3, 5, 5, 3, 3, 2, 2, 3, 5, 5, 3, 4, 4, 3]  # 21 sequences
+    x = np.zeros((5, len(lens), 2), np.float32)
+    a = torch.nn.utils.rnn.pack_padded_sequence(torch.tensor(x), lens, enforce_sorted=False)
+    b = ng.nn.utils.rnn.pack_padded_sequence(ng.tensor(x), lens, enforce_sorted=False)
+    assert a.sorted_indices.tolist() == b.sorted_indices.tolist()
 
 
 @pytest.mark.parametrize("diagonal", [-1, 0, 2])

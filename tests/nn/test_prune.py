@@ -589,7 +589,7 @@ def test_hook_ids_never_collide_with_keys_a_loaded_module_holds() -> None:
 def test_tied_selection_is_torchs(
     n: int, levels: int, nan: bool, frac: float, largest: bool, seed: int
 ) -> None:
-    from nablagrad.nn.utils._topk_order import select
+    from nablagrad.ops._cpu_order import select
 
     rng = np.random.default_rng(seed)
     v = (rng.integers(0, levels, n) * rng.choice([-1.0, 1.0], n)).astype(np.float32)

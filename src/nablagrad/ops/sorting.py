@@ -34,11 +34,41 @@ TopkResult = return_types.topk
 # ---------------------------------------------------------------------------------------------
 
 
+def _replayed(raw: Any, axis: int, indices: Any) -> Any:
+    """``indices(rows)`` (``_cpu_order``) for the rows of ``raw`` along ``axis``, the results
+    put back along ``axis`` (a 2-D result) or in its place (a 1-D one)."""
+    moved = np.moveaxis(raw, axis, -1)
+    out = indices(moved.reshape(-1, moved.shape[-1]))
+    if out.ndim == 1:
+        return out.reshape(moved.shape[:-1])
+    return np.moveaxis(out.reshape(moved.shape[:-1] + out.shape[-1:]), -1, axis)
+
+
+def _cpu_order(raw: Any) -> Any:
+    """``ops._cpu_order`` where its replays of torch's CPU algorithms apply to ``raw`` (a
+    NumPy array of a real dtype, with Numba), else None (imported on first use: it registers
+    compiled helpers)."""
+    if get_array_module(raw) is not np or raw.size == 0:
+        return None
+    from . import _cpu_order
+
+    return _cpu_order if _cpu_order.applies(raw) else None
+
+
 def _argsort_raw(raw: Any, axis: int, descending: bool, stable: bool) -> Any:
     xp = get_array_module(raw)
     if raw.ndim == 0:
         return xp.zeros((), dtype=np.int64)
-    # always stable: torch's CPU sort keeps equal elements in order with stable=False too
+    # up to 16 elements std::sort is an insertion sort: stable, no replay needed
+    replay = None if stable or raw.shape[axis] <= 16 else _cpu_order(raw)
+    if replay is not None:
+        n = raw.shape[axis]
+        if raw.strides[axis] == 0 and n > 1:  # torch: equal elements (an expanded dim) keep
+            shape = [1] * raw.ndim  # their order
+            shape[axis] = n
+            return np.ascontiguousarray(np.broadcast_to(np.arange(n).reshape(shape), raw.shape))
+        return _replayed(raw, axis, lambda rows: replay.sort_indices(rows, descending))
+    # stable (torch's merge sort), or NumPy's stable order where the replay does not apply
     if not descending:
         return xp.argsort(raw, axis=axis, kind="stable").astype(np.int64)
     key = raw.astype(np.int64) if raw.dtype.kind in "bu" else raw
@@ -94,9 +124,16 @@ def topk(
     n = input.shape[ax] if input.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension of size {n}")
-    idx_all = _argsort_raw(input._data, ax, largest, True)
-    xp = get_array_module(idx_all)
-    idx = Tensor._wrap(xp.take(idx_all, xp.arange(k), axis=ax) if input.ndim else idx_all)
+    replay = _cpu_order(input._data) if input.ndim else None
+    if replay is not None:
+        rows = input._data
+        idx = Tensor._wrap(
+            _replayed(rows, ax, lambda r: replay.topk_indices(r, k, largest, bool(sorted)))
+        )
+    else:
+        idx_all = _argsort_raw(input._data, ax, largest, True)
+        xp = get_array_module(idx_all)
+        idx = Tensor._wrap(xp.take(idx_all, xp.arange(k), axis=ax) if input.ndim else idx_all)
     if input.ndim == 0:
         return TopkResult(input.clone(), idx)
     return TopkResult(ix.gather(input, ax, idx), idx)
@@ -123,9 +160,15 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Sor
     if input.ndim == 0:
         index = Tensor._wrap(get_array_module(input._data).zeros((), dtype=np.int64))
         return return_types.kthvalue(input.clone(), index)
-    s = sort(input, ax, stable=True)
-    v = sh.narrow(s.values, ax, k - 1, 1)
-    i = sh.narrow(s.indices, ax, k - 1, 1)
+    replay = _cpu_order(input._data)
+    if replay is not None:
+        at = _replayed(input._data, ax, lambda rows: replay.kth_indices(rows, k - 1))
+        i = Tensor._wrap(np.expand_dims(at, ax))
+        v = ix.gather(input, ax, i)
+    else:
+        s = sort(input, ax, stable=True)
+        v = sh.narrow(s.values, ax, k - 1, 1)
+        i = sh.narrow(s.indices, ax, k - 1, 1)
     if not keepdim:
         v, i = v.squeeze(ax), i.squeeze(ax)
     return return_types.kthvalue(v, i)

@@ -307,8 +307,9 @@ def _median_along(x: Tensor, ax: int, keepdim: bool, xp: Any, skip_nan: bool) ->
 
 @_validate.numpy_names
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:  # noqa: A002
-    """The most frequent value along ``dim`` (the smallest on ties) and the index of its last
-    occurrence."""
+    """The most frequent value along ``dim`` (the smallest on ties) and an index of it: the
+    one torch's CPU kernel gives (the last occurrence in runs of up to 16 elements; with
+    Numba, torch's algorithm decides beyond, else the last occurrence again)."""
     if input.ndim == 0:
         return return_types.mode(input.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
     ax = _axis(dim, input.ndim)
@@ -317,13 +318,19 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices: 
     n = moved.shape[-1]
     if n == 0:
         raise IndexError("mode(): Expected reduction dim to have non-zero size.")
-    srt = xp.sort(moved, axis=-1)
-    eq = srt[..., :, None] == srt[..., None, :]
-    counts = eq.sum(axis=-1)  # count of each sorted element's value
-    best = xp.argmax(counts, axis=-1)  # first maximum in sorted order: the smallest value
-    value = xp.take_along_axis(srt, best[..., None], axis=-1)
-    hits = moved == value
-    last = n - 1 - xp.argmax(hits[..., ::-1], axis=-1)
+    from .sorting import _cpu_order, _replayed
+
+    replay = _cpu_order(input._data)
+    if replay is not None:  # torch's algorithm: which of the tied values' indices it gives
+        last = _replayed(input._data, ax, replay.mode_indices)
+    else:
+        srt = xp.sort(moved, axis=-1)
+        eq = srt[..., :, None] == srt[..., None, :]
+        counts = eq.sum(axis=-1)  # count of each sorted element's value
+        best = xp.argmax(counts, axis=-1)  # first maximum in sorted order: the smallest value
+        value = xp.take_along_axis(srt, best[..., None], axis=-1)
+        hits = moved == value
+        last = n - 1 - xp.argmax(hits[..., ::-1], axis=-1)
     index = Tensor._wrap(xp.expand_dims(last.astype(np.int64), ax))
     vals = ix.gather(input, ax, index)
     if not keepdim:

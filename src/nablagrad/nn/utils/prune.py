@@ -37,7 +37,14 @@ from ...backend import get_array_module, np
 from ...tensor import Tensor
 from ..module import Module
 from ..parameter import Parameter
-from ._topk_order import select as _topk_select
+
+
+def _topk_select(values: Any, k: int, largest: bool) -> Any:
+    """``ops._cpu_order.select`` (imported on first use: it registers compiled helpers)."""
+    from ...ops._cpu_order import select
+
+    return select(values, k, largest)
+
 
 __all__ = [
     "BasePruningMethod",

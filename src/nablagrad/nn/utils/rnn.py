@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from ... import backend, creation
+from ...ops import sorting
 from ...ops.shape import cat, stack
 from ...tensor import Tensor
 
@@ -149,8 +150,11 @@ def pack_padded_sequence(
             )
         sorted_indices = None
     else:
-        order = sorted(range(len(lens)), key=lambda i: -lens[i])  # stable, as torch's sort
-        sorted_indices = creation.tensor(order, dtype=backend.int64)
+        # torch.sort(lengths, descending=True): not stable past 16 sequences (ops.sorting)
+        sorted_indices = sorting.argsort(
+            creation.tensor(lens, dtype=backend.int64), descending=True
+        )
+        order = sorted_indices.tolist()
         input = input.index_select(1, sorted_indices.to(device=input.device))
         lens = [lens[i] for i in order]
     if lens and lens[-1] <= 0:
