@@ -278,10 +278,11 @@ WINO_CASES = [
 @NEEDS_JIT
 @pytest.mark.parametrize("case", WINO_CASES)
 @pytest.mark.parametrize("double", [False, True])
-@pytest.mark.parametrize("layout,threads", [(64, 1), (32, 1), (64, 2)])
+@pytest.mark.parametrize("layout,threads", [(64, 1), (32, 1), (64, 2), (64, 3)])
 def test_winograd_path_matches_torch(case, double, layout, threads, monkeypatch, num_threads):
     """The chunked convolution by Winograd F(4, 5) (forward, input gradient, weight gradient)
-    against torch, on one thread and with the output rows split between two; the kernels are
+    against torch, on one thread and with the output rows split between two or three (each
+    thread with its own copy of the rows it reads); the kernels are
     counted so the test fails if the path did not run."""
     from nablagrad.ops import _conv_direct_jit, conv_direct
 
@@ -310,3 +311,41 @@ def test_winograd_path_matches_torch(case, double, layout, threads, monkeypatch,
     assert len(calls) == passes * threads  # each thread's rows, from row 0 and further down
     assert calls.count(0) == passes and all(row > 0 for row in calls if row)
     assert len(weight_calls) == threads  # the weight gradient: each thread sums its rows
+
+
+@NEEDS_JIT
+@pytest.mark.parametrize("case", WINO_CASES + [dict(cin=6, cout=16, padding=0, hw=(14, 14))])
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_threads_read_only_rows_they_put_into_chunks(case, threads, input_grad, monkeypatch):
+    """Threads that split the rows by Winograd copy the rows they read into chunks of their
+    own: run their parts one at a time, the last first, on buffers that start as NaN, and
+    every value and gradient still matches torch (a part that read rows another part copies
+    would read NaN); with and without the input gradient (then the weight gradient's rows
+    alone decide which rows of the output gradient a part copies); 6->16 takes the direct
+    kernels and the shared copy."""
+    from nablagrad import parallel
+    from nablagrad.ops import conv_direct
+
+    def nan_buffer(xp, shape, dtype):
+        return xp.full(shape, np.nan, dtype)
+
+    def last_first(ranges, fn):
+        return [fn(a, b) for a, b in ranges[::-1]][::-1]
+
+    monkeypatch.setattr(conv_direct, "scratch_empty", nan_buffer)
+    monkeypatch.setattr(parallel, "over_ranges", last_first)
+    monkeypatch.setattr(conv_direct, "_chunk_size", lambda *a: 64)
+    monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
+    monkeypatch.setattr(conv_ops, "splits_within", lambda *a: True)
+    monkeypatch.setattr(parallel, "_num_threads", threads)
+    torch.manual_seed(33)
+    kw = dict(padding=case["padding"])
+    t_m = torch.nn.Conv2d(case["cin"], case["cout"], 5, **kw)
+    ng_m = nn.Conv2d(case["cin"], case["cout"], 5, **kw)
+    shape = (61, case["cin"]) + case["hw"]
+    x = np.random.default_rng(34).standard_normal(shape)
+    with conv_path("direct"):
+        compare_module(
+            ng_m.double(), t_m.double(), shape, x=x, atol=1e-10, rtol=1e-10, input_grad=input_grad
+        )

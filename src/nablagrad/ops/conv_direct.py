@@ -166,27 +166,45 @@ def _chunk_size(x_shape: tuple, w_shape: tuple, padding: tuple) -> int:
 
 
 class ChunkState:
-    """What the chunked backward needs: the input in chunks, the weights, the input's shape,
-    the chunk size, how many threads split the work and whether the forward went by Winograd
-    (then so does the weight gradient)."""
+    """What the chunked backward needs: the input in chunks (``xr``, or None where each thread
+    kept its own rows), the weights, the input's shape, the chunk size, how many threads split
+    the work, whether the forward went by Winograd (then so does the weight gradient) and, per
+    thread, the chunks it read and the input row they start at (``x_rows``)."""
 
     def __init__(
-        self, xr: Any, w: Any, x_shape: tuple, chunk: int, parts: int, wino: bool = False
+        self,
+        xr: Any,
+        w: Any,
+        x_shape: tuple,
+        chunk: int,
+        parts: int,
+        wino: bool = False,
+        x_rows: list | None = None,
     ) -> None:
         self.xr, self.w, self.x_shape, self.chunk, self.parts = xr, w, x_shape, chunk, parts
         self.wino = wino
+        self.x_rows = x_rows if x_rows is not None else [(xr, 0)] * parts
 
 
-def _to_chunks(xp: Any, a: Any, left: int, right: int, dtype: Any, s: int, sums: Any = None) -> Any:
+def _to_chunks(
+    xp: Any,
+    a: Any,
+    left: int,
+    right: int,
+    dtype: Any,
+    s: int,
+    sums: Any = None,
+    summed: tuple = (0, None),
+) -> Any:
     """a (N, C, H, W) as (B, C, H, (left + W + right) * s), chunks of s images: image k of
     chunk b at column j*s + k of every row, ``left`` and ``right`` zero columns on either
-    side, and zero images after the last one to fill its chunk; each channel's sum into
-    ``sums`` (C,) when given."""
+    side, and zero images after the last one to fill its chunk; each channel's sum over the
+    rows [lo, hi) of ``summed`` (None: to the last) into ``sums`` (C,) when given."""
     n, c, h, w = a.shape
     out = scratch_empty(xp, (-(-n // s), c, h, (left + w + right) * s), dtype)
     if sums is None:
         sums = xp.empty(0, dtype)
-    kernels.to_chunks(xp.asarray(a, dtype=dtype), out, left, s, sums)
+    kernels.to_chunks(xp.asarray(a, dtype=dtype), out, left, s, sums, summed)
     return out
 
 
@@ -273,12 +291,14 @@ def wino_fits(w_shape: tuple, zero_rows: int) -> bool:
     return kh == 5 and kw == 5 and o % 4 == 0 and o * c >= 192 and zero_rows <= 4
 
 
-def _winograd(xp: Any, src: Any, w: Any, ow: int, shift: int, col0: int, chunk: int) -> Any:
-    """The chunked correlation of ``src`` (B, C, NR, cols * chunk) with ``w`` (O, C, 5, 5) as
+def _winograd(xp: Any, w: Any, ow: int, shift: int, col0: int, chunk: int) -> Any:
+    """The chunked correlation of a source (B, C, NR, cols * chunk) with ``w`` (O, C, 5, 5) as
     ``kernels.chunk_corr`` computes it (source row i + p - shift, column col0 + j + q for
     output pixel (i, j)), by Winograd F(4, 5): 8 multiplications per 4 output columns instead
-    of 20.  Returns ``corr(acc, rows, bias)``, which fills the output rows [lo, hi) of ``acc``
-    (B, O, OH, ow * chunk): it transforms the input rows they read (lo - shift ... hi + 3 -
+    of 20.  Returns ``corr(acc, rows, bias, src, src_row)``, which fills the output rows [lo,
+    hi) of ``acc`` (B, O, OH, ow * chunk) from ``src``, whose first row is source row
+    ``src_row`` (a thread's own copy of the rows it reads, or all of them from row 0; rows
+    outside it read as zeros): it transforms the rows they read (lo - shift ... hi + 3 -
     shift) into a buffer of its own, so threads that split the rows need no hand-off between
     the transform and the products (each transforms four rows twice).
 
@@ -292,15 +312,16 @@ def _winograd(xp: Any, src: Any, w: Any, ow: int, shift: int, col0: int, chunk: 
     o, c, kh, kw = w.shape
     # (8, O * C * KH) in float64: rounded once (in float32 the input gradient's error grew 10%)
     u = xp.asarray(WINO_G, dtype=xp.float64) @ xp.asarray(w, dtype=xp.float64).reshape(-1, kw).T
-    u = u.astype(src.dtype).reshape(8, o, c, kh)
+    u = u.astype(w.dtype).reshape(8, o, c, kh)
     tiles = -(-ow // 4)
     ts = tiles * chunk
 
-    def corr(acc: Any, rows: tuple, bias: Any) -> None:
+    def corr(acc: Any, rows: tuple, bias: Any, src: Any, src_row: int = 0) -> None:
         lo, hi = rows
         v = scratch_empty(xp, (src.shape[0], src.shape[1], 8, hi - lo + kh - 1, ts), src.dtype)
         window = scratch_empty(xp, (8 * chunk,), src.dtype)
-        kernels.wino_in(src, v, window, shift - lo, col0, (0, v.shape[3]), tiles, chunk)
+        at = shift - lo + src_row
+        kernels.wino_in(src, v, window, at, col0, (0, v.shape[3]), tiles, chunk)
         mbuf = scratch_empty(xp, (8, 4 * ts), src.dtype)
         kernels.wino_corr(v.reshape(v.shape[:3] + (-1,)), u, acc, mbuf, lo, bias, chunk)
 
@@ -308,7 +329,14 @@ def _winograd(xp: Any, src: Any, w: Any, ow: int, shift: int, col0: int, chunk: 
 
 
 def _wino_weight_grad_rows(
-    xp: Any, xr: Any, gr: Any, w_shape: tuple, ow: int, pt: int, chunk: int, rows: tuple
+    xp: Any,
+    xr: tuple,
+    gr: tuple,
+    w_shape: tuple,
+    ow: int,
+    pt: int,
+    chunk: int,
+    rows: tuple,
 ) -> Any:
     """The weight gradient's sums by Winograd over the output rows [lo, hi) of ``rows``: dwh
     (8, O, C, KH), ``WINO_G.T @ dwh`` over k being their share of the weight gradient.  The
@@ -317,15 +345,17 @@ def _wino_weight_grad_rows(
     hi - 1), into buffers of their own: threads that split the rows need no hand-off between
     the transforms and the sums.  The forward's own transform is not kept for this: holding
     it (2.4 MB against the chunks' 1.1 MB for 16->16) from the forward to the backward slowed
-    every other kernel of the step."""
+    every other kernel of the step.  ``xr`` and ``gr`` are (chunks, first row held) pairs.
+    """
     o, c, kh, kw = w_shape
     lo, hi = rows
+    (xr, x_row), (gr, g_row) = xr, gr
     tiles = -(-ow // 4)
     vx = scratch_empty(xp, (xr.shape[0], c, 8, hi - lo + kh - 1, tiles * chunk), xr.dtype)
     window = scratch_empty(xp, (8 * chunk,), xr.dtype)
-    kernels.wino_in(xr, vx, window, pt - lo, 0, (0, vx.shape[3]), tiles, chunk)
+    kernels.wino_in(xr, vx, window, pt - lo + x_row, 0, (0, vx.shape[3]), tiles, chunk)
     gh = scratch_empty(xp, (gr.shape[0], o, 8, hi - lo, tiles * chunk), xr.dtype)
-    kernels.wino_grad_in(gr, gh, kw - 1, lo, tiles, chunk)
+    kernels.wino_grad_in(gr, gh, kw - 1, lo - g_row, tiles, chunk)
     dwh = xp.empty((8, o, c, kh), xr.dtype)
     flat = vx.reshape(vx.shape[:3] + (-1,)), gh.reshape(gh.shape[:3] + (-1,))
     kernels.wino_weight_grad(flat[0], flat[1], dwh, (0, 8), tiles, chunk)
@@ -352,19 +382,31 @@ def _chunked_forward(
     wino = wino_fits(w.shape, pt + pb)
     # Winograd reads windows of eight columns every four: room for the last one
     right = max(pr, 4 * -(-ow // 4) + 4 - pl - wd) if wino else pr
-    xr = _to_chunks(xp, x, pl, right, w.dtype, chunk)
-    acc = scratch_empty(xp, (xr.shape[0], o, oh, ow * chunk), w.dtype)
-    corr = _winograd(xp, xr, w, ow, pt, 0, chunk) if wino else None
+    ranges = parallel.even_ranges(oh, parts)
+    # By Winograd on several threads, each thread puts the input rows it reads into chunks of
+    # its own (the weight gradient reads the same rows again): no layout copy before the
+    # threads start, and no rows that two threads write (16->16 14x14 padded by 2 on 2
+    # threads: the copy took 0.08 ms before the threads started, now ~0.05 on each)
+    private = wino and len(ranges) > 1
+    xr = None if private else _to_chunks(xp, x, pl, right, w.dtype, chunk)
+    x_rows: list = [(xr, 0)] * len(ranges)
+    acc = scratch_empty(xp, (-(-n // chunk), o, oh, ow * chunk), w.dtype)
+    corr = _winograd(xp, w, ow, pt, 0, chunk) if wino else None
 
-    def part(lo: int, hi: int) -> None:  # output rows [lo, hi)
+    def part(i: int, _: int) -> None:  # output rows ranges[i]
+        lo, hi = ranges[i]
+        if private:
+            first, last = max(0, lo - pt), min(h, hi + kh - 1 - pt)
+            x_rows[i] = _to_chunks(xp, x[:, :, first:last], pl, right, w.dtype, chunk), first
+        src, src_row = x_rows[i]
         if corr is None:
-            kernels.chunk_corr(xr, w, acc, pt, 0, chunk, bias, rows=(lo, hi))
+            kernels.chunk_corr(src, w, acc, pt, 0, chunk, bias, rows=(lo, hi))
         else:
-            corr(acc, (lo, hi), bias)
+            corr(acc, (lo, hi), bias, src, src_row)
         kernels.from_chunks(acc, out, lo, hi, chunk)
 
-    parallel.over_ranges(parallel.even_ranges(oh, parts), part)
-    return ChunkState(xr, w, x.shape, chunk, parts, wino)
+    parallel.over_ranges([(i, i + 1) for i in range(len(ranges))], part)
+    return ChunkState(xr, w, x.shape, chunk, parts, wino, x_rows)
 
 
 def _chunked_backward(
@@ -377,22 +419,11 @@ def _chunked_backward(
         dx[c, i, j] = sum_{o, p, q} w[o, c, KH-1-p, KW-1-q] * g[o, i + pt - (KH-1) + p,
                                                                j + pl - (KW-1) + q]
     """
-    xr, w, s = state.xr, state.w, state.chunk
+    w, s = state.w, state.chunk
     n, c, h, wd = state.x_shape
     o, _, kh, kw = w.shape
     (pt, pb), (pl, _) = padding
     dtype = w.dtype
-    gb = xp.empty(o, dtype) if need_b else None
-    gr = _to_chunks(xp, g, kw - 1, kw - 1, dtype, s, gb)
-    gw = xp.empty(w.shape, dtype=dtype) if need_w else None
-    gx = flipped = acc = no_bias = corr = None
-    if need_x:
-        gx = scratch_empty(xp, (n, c, h, wd), dtype)
-        no_bias = xp.zeros(c, dtype)
-        flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-        acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), dtype)
-        if wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):
-            corr = _winograd(xp, gr, flipped, wd, kh - 1 - pt, pl, s)
     # the weight gradient by Winograd where the forward went so: each thread sums over its own
     # output rows (2 threads, 16->16 with the bias: 0.43-0.45 against the direct kernels'
     # 0.48-0.49 ms; split by the components k instead, the transforms needed a hand-off of
@@ -402,23 +433,59 @@ def _chunked_backward(
     oh = g.shape[2]
     w_parts = parallel.even_ranges(oh, state.parts) if wino else _channel_parts(o, 3, state.parts)
     x_parts = parallel.even_ranges(h, state.parts)
+    threads = max(len(w_parts), len(x_parts))
+    gb = xp.empty(o, dtype) if need_b else None
+    # as the forward's input: by Winograd on several threads each thread puts the rows of g it
+    # reads into chunks of its own, and sums the bias gradient over its own rows
+    private = wino and threads > 1
+    gr = None if private else _to_chunks(xp, g, kw - 1, kw - 1, dtype, s, gb)
+    g_rows: list = [(gr, 0)] * threads
+    partial = xp.zeros((threads, o if need_b else 0), dtype)
+    gw = xp.empty(w.shape, dtype=dtype) if need_w else None
+    gx = flipped = acc = no_bias = corr = None
+    if need_x:
+        gx = scratch_empty(xp, (n, c, h, wd), dtype)
+        no_bias = xp.zeros(c, dtype)
+        flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        acc = scratch_empty(xp, (-(-n // s), c, h, wd * s), dtype)
+        if wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):
+            corr = _winograd(xp, flipped, wd, kh - 1 - pt, pl, s)
     sums: list = [None] * len(w_parts)
+
+    def own_rows(i: int) -> None:
+        """Thread i's rows of g: those its input gradient reads (x_parts[i] reads rows lo -
+        (KH-1-pt) ... hi - 1 + pt) and its weight gradient's (w_parts[i])."""
+        spans = [w_parts[i]] if i < len(w_parts) else []
+        if need_x and i < len(x_parts):
+            spans.append((x_parts[i][0] - (kh - 1 - pt), x_parts[i][1] + pt))
+        if not spans:
+            return
+        first = max(0, min(lo for lo, _ in spans))
+        last = min(oh, max(hi for _, hi in spans))
+        own = w_parts[i] if i < len(w_parts) else (first, first)
+        summed = own[0] - first, own[1] - first
+        rows = g[:, :, first:last]
+        g_rows[i] = _to_chunks(xp, rows, kw - 1, kw - 1, dtype, s, partial[i], summed), first
 
     def weight_part(i: int) -> None:
         if need_w and i < len(w_parts):
             lo, hi = w_parts[i]
             if wino:
-                sums[i] = _wino_weight_grad_rows(xp, xr, gr, w.shape, g.shape[3], pt, s, (lo, hi))
+                sums[i] = _wino_weight_grad_rows(
+                    xp, state.x_rows[i], g_rows[i], w.shape, g.shape[3], pt, s, (lo, hi)
+                )
             else:
-                kernels.chunk_weight_grad(xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
+                kernels.chunk_weight_grad(state.xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
 
     def input_part(i: int) -> None:
         if need_x and i < len(x_parts):
             lo, hi = x_parts[i]
+            src, src_row = g_rows[i]
             if corr is None:
-                kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s, s, no_bias, rows=(lo, hi))
+                shift = kh - 1 - pt + src_row
+                kernels.chunk_corr(src, flipped, acc, shift, pl * s, s, no_bias, rows=(lo, hi))
             else:
-                corr(acc, (lo, hi), no_bias)
+                corr(acc, (lo, hi), no_bias, src, src_row)
             kernels.from_chunks(acc, gx, lo, hi, s)
 
     def part(i: int, _: int) -> None:
@@ -426,11 +493,15 @@ def _chunked_backward(
         # Winograd the input gradient goes first, so that the weight gradient's transforms are
         # made just before their use (16->16 backward on 1 thread: 1.32-1.45 ms, against
         # 1.42-1.50 with them made first)
+        if private:
+            own_rows(i)
         first, second = (input_part, weight_part) if wino else (weight_part, input_part)
         first(i)
         second(i)
 
-    parallel.over_ranges([(i, i + 1) for i in range(max(len(w_parts), len(x_parts)))], part)
+    parallel.over_ranges([(i, i + 1) for i in range(threads)], part)
+    if private and need_b:
+        gb[...] = partial.sum(axis=0)
     if wino:  # dW[o, c, p, q] = sum over k of WINO_G[k, q] * dwh[k, o, c, p]
         dwh = sums[0] if len(sums) == 1 else sum(sums[1:], sums[0])
         wg = xp.asarray(WINO_G, dtype=dtype)
