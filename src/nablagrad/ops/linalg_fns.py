@@ -14,6 +14,7 @@ import warnings
 from typing import Any, NamedTuple
 
 from .. import _validate
+from ..autograd.function import torch_node
 from ..backend import get_array_module, np, to_host
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -949,6 +950,7 @@ def tensorsolve(A: Tensor, B: Tensor, dims: Any = None, *, out: Any = None) -> T
 # -- more products and distances ---------------------------------------------------------------
 
 
+@torch_node("AddrBackward0")
 def addr(
     input: Tensor,  # noqa: A002
     vec1: Tensor,
@@ -997,6 +999,7 @@ def adjoint(input: Tensor) -> Tensor:  # noqa: A002
     return _mT(input)
 
 
+@torch_node("CdistBackward0")
 def cdist(
     x1: Tensor,
     x2: Tensor,
