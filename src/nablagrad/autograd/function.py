@@ -207,10 +207,11 @@ def torch_node(name: Any) -> Any:
     returned tuple or list) came out of prints as torch's single node for the op, ``name``
     (``grad_fn.name()``: ``torch.stack`` gives ``StackBackward0``, not the ``CatBackward0`` of
     the primitive it ends with).  ``name`` is a string, or a function of the op's arguments
-    returning one where torch's node depends on them (``SplitWithSizesBackward0`` for a list of
-    sizes).  Only the name changes: the graph, its values and gradients stay the primitives'.
-    A node the op did not make (it returned an input unchanged) keeps its name; with an outer
-    and an inner labelled op, the outer one's name wins.
+    returning one (or ``None``: the primitives' names stay) where torch's node depends on them
+    (``SplitWithSizesBackward0`` for a list of sizes).  Only the name changes: the graph, its
+    values and gradients stay the primitives'.  A node the op did not make (it returned an
+    input unchanged) keeps its name; with an outer and an inner labelled op, the outer one's
+    name wins (``msort`` calls ``sort``: both ``SortBackward0``).
 
     >>> import nablagrad as ng
     >>> @torch_node("TwiceBackward0")
@@ -229,7 +230,9 @@ def torch_node(name: Any) -> Any:
                 return op(*args, **kwargs)
             start = next(_clock)
             out = op(*args, **kwargs)
-            _label(out, fixed or NodeName(name(*args, **kwargs)), start)
+            label = fixed or name(*args, **kwargs)
+            if label is not None:
+                _label(out, NodeName(label), start)
             return out
 
         return labelled

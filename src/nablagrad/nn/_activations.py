@@ -53,6 +53,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return _relu(input)
 
 
+@torch_node("PreluKernelBackward0")
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x if x > 0 else a * x, with a learnable ``weight`` of 1 or C (channel dim 1) entries.
 
@@ -84,6 +85,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return where(x > 0, x, a * x)
 
 
+@torch_node("RreluWithNoiseBackward0")
 def rrelu(
     input: Tensor,
     lower: float = 1.0 / 8,

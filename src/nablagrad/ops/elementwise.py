@@ -318,6 +318,14 @@ def mul(input: Any, other: Any) -> Tensor:  # noqa: A002 (torch's names)
 _pow = _fn("pow")
 
 
+def _pow_node(a: Any, b: Any) -> str:
+    """torch's node of ``a ** b`` by overload: a number exponent, two tensors, a number base."""
+    if not isinstance(b, Tensor):
+        return "PowBackward0"
+    return "PowBackward1" if isinstance(a, Tensor) else "PowBackward2"
+
+
+@torch_node(_pow_node)
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
     """``a ** b`` after torch's type promotion.  An integer tensor to a negative Python int
     raises, as in torch (a negative integer exponent tensor truncates elementwise).  torch has
@@ -856,6 +864,7 @@ def reciprocal(x: Tensor) -> Tensor:
     return div(1.0, x)
 
 
+@torch_node("PowBackward0")
 def square(x: Tensor) -> Tensor:
     """x * x (a bool tensor squares to int64, as torch's ``pow(x, 2)``).
 

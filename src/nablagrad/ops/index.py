@@ -591,6 +591,11 @@ class Scatter(Function):
 
 
 @_validate.numpy_names
+@torch_node(
+    lambda x, dim, index, src=None, reduce=None, *, value=None: (
+        None if reduce else "ScatterBackward0" if isinstance(src, Tensor) else "ScatterBackward1"
+    )
+)
 def scatter(
     x: Tensor,
     dim: int,

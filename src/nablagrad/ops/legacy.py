@@ -111,6 +111,7 @@ def index_reduce(
 
 
 @_validate.numpy_names
+@torch_node("NarrowCopyBackward0")
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
     """``input.narrow(dim, start, length)`` as a new tensor (not a view).
 

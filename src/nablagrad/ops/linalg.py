@@ -399,6 +399,7 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 
 @_validate.numpy_names
+@torch_node("LinalgCrossBackward0")
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
     """The 3-D cross product along ``dim`` (default: the first dimension of size 3)."""
     a, b = sh.broadcast_tensors(input, other)

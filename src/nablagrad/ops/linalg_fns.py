@@ -157,6 +157,7 @@ def _int_tensor(values: Any, like: Tensor, dtype: str = "int32") -> Tensor:
 # -- inverses, determinants, solves ------------------------------------------------------------
 
 
+@torch_node("LinalgInvExBackward0")
 def inv(A: Tensor, *, out: Any = None) -> Tensor:
     """The inverse of a square matrix (or batch): ``A @ inv(A) = I``.
 
@@ -188,6 +189,7 @@ def _singular_mask(A: Tensor) -> Any:
     return ~xp.isfinite(cond)
 
 
+@torch_node("LinalgInvExBackward0")
 def inv_ex(A: Tensor, *, check_errors: bool = False, out: Any = None) -> InvExResult:
     """``inv`` that reports singular matrices in ``info`` (nonzero) instead of raising.
 
@@ -211,12 +213,14 @@ def inv_ex(A: Tensor, *, check_errors: bool = False, out: Any = None) -> InvExRe
     return _out(InvExResult(res, info), out)
 
 
+@torch_node("LinalgInvExBackward0")
 def inverse(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
     """torch.inverse: the same as ``linalg.inv``."""
     _square("inverse", input)
     return _out(Inv.apply(input, name="inverse"), out)
 
 
+@torch_node("LinalgDetBackward0")
 def det(A: Tensor, *, out: Any = None) -> Tensor:
     """The determinant; gradient ``det(A) * A^-T``.
 
@@ -229,6 +233,7 @@ def det(A: Tensor, *, out: Any = None) -> Tensor:
     return _out(Det.apply(A), out)
 
 
+@torch_node("LinalgSlogdetBackward0")
 def linalg_slogdet(A: Tensor, *, out: Any = None) -> SlogdetResult:
     """``(sign, log|det|)``: the determinant without overflow; ``logabsdet``'s gradient is
     ``A^-T``."""
@@ -283,6 +288,7 @@ def _solve(name: str, A: Tensor, B: Tensor, left: bool, vectors: bool = True) ->
     return sh.squeeze(X, -1) if vector else X
 
 
+@torch_node("LinalgSolveExBackward0")
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Any = None) -> Tensor:
     """X with ``A X = B`` (``X A = B`` when ``left=False``); ``B`` may be a (batch of) vectors.
 
@@ -294,6 +300,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Any = None) -> Tensor
     return _out(_solve("linalg.solve", A, B, left), out)
 
 
+@torch_node("LinalgSolveExBackward0")
 def solve_ex(
     A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out: Any = None
 ) -> SolveExResult:
@@ -394,6 +401,7 @@ def cholesky_inverse(L: Tensor, upper: bool = False, *, out: Any = None) -> Tens
 # -- factorizations ------------------------------------------------------------------------------
 
 
+@torch_node("LinalgCholeskyExBackward0")
 def linalg_cholesky(A: Tensor, *, upper: bool = False, out: Any = None) -> Tensor:
     """The Cholesky factor ``L`` (lower, ``A = L L^T``; ``U = L^T`` with ``upper``) of a
     symmetric positive-definite matrix; only the lower triangle of ``A`` is read."""
@@ -402,6 +410,7 @@ def linalg_cholesky(A: Tensor, *, upper: bool = False, out: Any = None) -> Tenso
     return _out(_mT(L) if upper else L, out)
 
 
+@torch_node("LinalgCholeskyExBackward0")
 def cholesky_ex(
     A: Tensor, *, upper: bool = False, check_errors: bool = False, out: Any = None
 ) -> CholeskyExResult:
@@ -430,11 +439,13 @@ def cholesky_ex(
     )
 
 
+@torch_node("CholeskyBackward0")
 def cholesky(input: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:  # noqa: A002
     """torch.cholesky (deprecated in torch, still present): ``linalg.cholesky``."""
     return linalg_cholesky(input, upper=upper, out=out)
 
 
+@torch_node("LinalgQrBackward0")
 def linalg_qr(A: Tensor, mode: str = "reduced", *, out: Any = None) -> QRResult:
     """``A = Q R``; ``mode`` 'reduced' (Q m x k), 'complete' (Q m x m) or 'r' (R only, Q empty)."""
     _matrices("linalg.qr", A)
@@ -452,11 +463,13 @@ def linalg_qr(A: Tensor, mode: str = "reduced", *, out: Any = None) -> QRResult:
     return _out(QRResult(q, r), out)
 
 
+@torch_node("LinalgQrBackward0")
 def qr(input: Tensor, some: bool = True, *, out: Any = None) -> QRResult:  # noqa: A002
     """torch.qr: ``linalg.qr`` with ``some=False`` meaning mode 'complete'."""
     return linalg_qr(input, "reduced" if some else "complete", out=out)
 
 
+@torch_node("LinalgEighBackward0")
 def eigh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> EighResult:  # noqa: N803
     """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix; only the
     ``UPLO`` triangle is read.  Gradients need distinct eigenvalues."""
@@ -473,6 +486,7 @@ def _uplo(UPLO: Any) -> None:  # noqa: N803
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
 
 
+@torch_node("LinalgEighBackward0")
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Tensor:  # noqa: N803
     """The eigenvalues (ascending) of a symmetric matrix."""
     _square("linalg.eigvalsh", A)
@@ -480,6 +494,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Tensor:  # noqa:
     return _out(Eigh.apply(A, uplo=UPLO, values_only=True), out)
 
 
+@torch_node("LinalgSvdBackward0")
 def linalg_svd(
     A: Tensor, full_matrices: bool = True, *, driver: Any = None, out: Any = None
 ) -> SVDResult:
@@ -493,12 +508,14 @@ def linalg_svd(
     return _out(SVDResult(u, s, vh), out)
 
 
+@torch_node("LinalgSvdBackward0")
 def svdvals(A: Tensor, *, driver: Any = None, out: Any = None) -> Tensor:
     """The singular values, descending (gradient ``U diag(gS) Vh``, defined everywhere)."""
     _matrices("linalg.svdvals", A)
     return _out(Svd.apply(A, values_only=True), out)
 
 
+@torch_node("LinalgSvdBackward0")
 def svd(
     input: Tensor,  # noqa: A002
     some: bool = True,
@@ -684,6 +701,7 @@ def _is_zero(v: Any) -> bool:
     return not isinstance(v, Tensor) and v == 0
 
 
+@torch_node("LinalgPinvBackward0")
 def pinv(
     A: Tensor,
     *,
@@ -711,6 +729,7 @@ def pinv(
     return _out((_mT(vh) * sh.unsqueeze(sinv, -2)) @ _mT(u), out)
 
 
+@torch_node("LinalgPinvBackward0")
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
     """torch.pinverse: ``linalg.pinv(input, rtol=rcond)``."""
     return pinv(input, rtol=rcond)
@@ -738,6 +757,7 @@ def matrix_rank(
     return _out(Tensor._wrap(xp.asarray((s > tol).sum(axis=-1), dtype="int64")), out)
 
 
+@torch_node("LinalgLstsqBackward0")
 def lstsq(
     A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None
 ) -> LstsqResult:
@@ -812,6 +832,7 @@ def matrix_power(A: Tensor, n: int, *, out: Any = None) -> Tensor:
     return _out(result, out)
 
 
+@torch_node("LinalgMatrixExpBackward0")
 def matrix_exp(A: Tensor) -> Tensor:
     """``exp(A) = sum_k A^k / k!`` by scaling and squaring: a Taylor polynomial of
     ``A / 2^s`` (norm <= 1/2), squared ``s`` times; differentiable (twice) through matmuls."""
@@ -863,6 +884,7 @@ def multi_dot(tensors: Any, *, out: Any = None) -> Tensor:
 
 
 @_validate.numpy_names
+@torch_node("LinalgCrossBackward0")
 def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Any = None) -> Tensor:  # noqa: A002
     """The 3-D cross product along ``dim`` (default the last), with broadcasting."""
     if input.ndim != other.ndim:

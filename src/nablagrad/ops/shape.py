@@ -566,6 +566,14 @@ def flip(x: Tensor, dims: Any) -> Tensor:
     return Flip.apply(x, axes=axes)
 
 
+def _pad_node(input: Tensor, pad: Any, mode: str = "constant", value: Any = None) -> str | None:  # noqa: A002
+    """torch's node of a reflect or replicate pad (``ReflectionPad2DBackward0``); a constant
+    pad's is its primitive's, a circular one's torch's internal ``CopySlices``, not matched."""
+    kind = {"reflect": "Reflection", "replicate": "Replication"}.get(mode)
+    return f"{kind}Pad{len(pad) // 2}DBackward0" if kind else None
+
+
+@torch_node(_pad_node)
 def pad(
     input: Tensor,  # noqa: A002 (torch's name)
     pad: Any,

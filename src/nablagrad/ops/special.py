@@ -556,6 +556,7 @@ def polynomial(kind: str, x: Any, n: Any) -> Tensor:
     return Tensor._wrap(polynomial_array(kind, a._data, b._data))  # no grad_fn, as torch's
 
 
+@torch_node("MvlgammaBackward0")
 def mvlgamma(input: Tensor, p: int) -> Tensor:  # noqa: A002
     """The multivariate log-gamma ``p(p-1)/4 log(pi) + sum_i lgamma(x - i/2)``, i < p (torch
     2.13 no longer refuses elements <= (p-1)/2: lgamma is log|Gamma| there, inf at the poles).
