@@ -18,6 +18,7 @@ from typing import Any
 
 import nablagrad as _ops  # the package (loaded before this lazy module)
 
+from .autograd.function import torch_node
 from .ops import mathfns as _mathfns
 from .ops import special as _special
 from .tensor import Tensor
@@ -96,6 +97,7 @@ def ndtri(input: Tensor) -> Tensor:  # noqa: A002
     return _mathfns.ndtri(input)
 
 
+@torch_node("SpecialEntrBackward0")
 def entr(input: Tensor) -> Tensor:  # noqa: A002
     """Elementwise entropy: -x log x for x > 0, 0 at 0, -inf for x < 0; d/dx = -(1 + log x).
 
@@ -107,6 +109,7 @@ def entr(input: Tensor) -> Tensor:  # noqa: A002
     return _mathfns.entr(input)
 
 
+@torch_node("SpecialXlog1PyBackward0")
 def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
     """x * log1p(y), with 0 where x == 0 (y not NaN); one of the two may be a Python number.
 
@@ -166,6 +169,7 @@ def gammaincc(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     return _special.igammac(input, other)
 
 
+@torch_node("MvlgammaBackward0")
 def multigammaln(input: Tensor, p: int) -> Tensor:  # noqa: A002
     """The multivariate log-gamma function of dimension p:
     log Gamma_p(x) = p(p-1)/4 log(pi) + sum_{i<p} lgamma(x - i/2) (``torch.mvlgamma``);

@@ -178,6 +178,68 @@ class NodeName(str):
         return str(self)
 
 
+class _ComputedName:
+    """A node's name computed from the node (``Function.name``, or a subclass's ``name``
+    property).  Unlike a property it yields to a name set on the node itself, which is how a
+    composed op labels the node its result came out of (``torch_node``)."""
+
+    def __init__(self, fget: Any, doc: str | None = None) -> None:
+        self.fget = fget
+        self.__doc__ = doc
+
+    def __get__(self, node: Any, owner: Any = None) -> Any:
+        return self if node is None else NodeName(self.fget(node))
+
+
+def _label(out: Any, name: NodeName, start: int) -> None:
+    if isinstance(out, Tensor):
+        node = out._ctx
+        # only a node this op made (newer than its start): never an input's node
+        if node is not None and getattr(node, "seq", 0) > start:
+            node.__dict__["name"] = name
+    elif isinstance(out, (tuple, list)):
+        for o in out:
+            _label(o, name, start)
+
+
+def torch_node(name: Any) -> Any:
+    """Decorator for an op composed of primitives: the node its result (each Tensor of a
+    returned tuple or list) came out of prints as torch's single node for the op, ``name``
+    (``grad_fn.name()``: ``torch.stack`` gives ``StackBackward0``, not the ``CatBackward0`` of
+    the primitive it ends with).  ``name`` is a string, or a function of the op's arguments
+    returning one (or ``None``: the primitives' names stay) where torch's node depends on them
+    (``SplitWithSizesBackward0`` for a list of sizes).  Only the name changes: the graph, its
+    values and gradients stay the primitives'.  A node the op did not make (it returned an
+    input unchanged) keeps its name; with an outer and an inner labelled op, the outer one's
+    name wins (``msort`` calls ``sort``: both ``SortBackward0``).
+
+    >>> import nablagrad as ng
+    >>> @torch_node("TwiceBackward0")
+    ... def twice(x):
+    ...     return x * 2
+    >>> twice(ng.ones(2, requires_grad=True)).grad_fn.name()
+    'TwiceBackward0'
+    """
+
+    def decorate(op: Any) -> Any:
+        fixed = None if callable(name) else NodeName(name)
+
+        @functools.wraps(op)
+        def labelled(*args: Any, **kwargs: Any) -> Any:
+            if not _grad_enabled:
+                return op(*args, **kwargs)
+            start = next(_clock)
+            out = op(*args, **kwargs)
+            label = fixed or name(*args, **kwargs)
+            if label is not None:
+                _label(out, NodeName(label), start)
+            return out
+
+        return labelled
+
+    return decorate
+
+
 class Function:
     """Base class of differentiable primitives; subclasses define ``forward`` and ``backward``.
 
@@ -200,8 +262,7 @@ class Function:
         if isinstance(own, str) and not isinstance(own, NodeName):
             cls.name = NodeName(own)  # type: ignore[assignment]
         elif isinstance(own, property) and own.fget is not None:
-            fget = own.fget
-            cls.name = property(lambda self: NodeName(fget(self)), doc=own.__doc__)  # type: ignore[assignment]
+            cls.name = _ComputedName(own.fget, own.__doc__)  # type: ignore[assignment]
         # (a Function defining forward alone is one too: torch raises at backward time)
         backward = inspect.getattr_static(cls, "backward")
         user_style = (
@@ -292,10 +353,8 @@ class Function:
             return False
         return _wanted_ids is None or id(self.parents[i]) in _wanted_ids
 
-    @property
-    def name(self) -> str:
-        # torch numbers its backward nodes by overload: ``AddBackward0`` for the common one
-        return NodeName(type(self).__name__ + "Backward0")
+    # torch numbers its backward nodes by overload: ``AddBackward0`` for the common one
+    name = _ComputedName(lambda self: type(self).__name__ + "Backward0")
 
     def __repr__(self) -> str:
         return f"<{self.name} object at {hex(id(self))}>"

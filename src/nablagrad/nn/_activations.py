@@ -17,6 +17,7 @@ import warnings
 from typing import Any
 
 from .. import _validate
+from ..autograd.function import torch_node
 from ..backend import get_array_module, np, to_device, to_host
 from ..backend import get_default_dtype as _get_default_dtype
 from ..ops import fused as P
@@ -52,6 +53,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return _relu(input)
 
 
+@torch_node("PreluKernelBackward0")
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x if x > 0 else a * x, with a learnable ``weight`` of 1 or C (channel dim 1) entries.
 
@@ -83,6 +85,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return where(x > 0, x, a * x)
 
 
+@torch_node("RreluWithNoiseBackward0")
 def rrelu(
     input: Tensor,
     lower: float = 1.0 / 8,
@@ -114,6 +117,7 @@ def rrelu(
     return where(x > 0, x, x * Tensor._wrap(xp.asarray(slope)))
 
 
+@torch_node("CeluBackward0")
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha (exp(x / alpha) - 1)) = alpha * elu(x / alpha)."""
     x = _float(input, "celu")
@@ -140,6 +144,7 @@ def tanhshrink(input: Tensor) -> Tensor:
     return x - tanh(x)
 
 
+@torch_node("ThresholdBackward0")
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x if x > threshold else value."""
     if not isinstance(input, Tensor):
@@ -158,6 +163,7 @@ def logsigmoid(input: Tensor) -> Tensor:
     return P.LogSigmoid.apply(x)
 
 
+@torch_node("GluBackward0")
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a * sigmoid(b) where a, b are the two halves of ``input`` along ``dim``."""
     x = _float(input, "glu")
@@ -198,12 +204,14 @@ def softmin(
     return softmax(-x, dim)
 
 
+@torch_node("HardshrinkBackward0")
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x if |x| > lambd else 0."""
     x = _float(input, "hardshrink")
     return where((x >= -lambd) & (x <= lambd), 0.0, x)  # (torch's test: NaN stays NaN)
 
 
+@torch_node("SoftshrinkBackward0")
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd if x > lambd, x + lambd if x < -lambd, else 0."""
     x = _float(input, "softshrink")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
+from ..autograd.function import torch_node
 from ..backend import get_array_module, np
 from ..ops.shape import broadcast_tensors
 from ..tensor import Tensor
@@ -73,6 +74,7 @@ def pairwise_distance(
     return diff.norm(p, out_dim - 1, keepdim=keepdim)
 
 
+@torch_node("PdistBackward0")
 def pdist(input: Tensor, p: float = 2) -> Tensor:
     """||x_i - x_j||_p for every row pair i < j of an (N, M) input, in row-major order:
     a vector of N (N - 1) / 2 distances."""

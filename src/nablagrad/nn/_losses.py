@@ -17,7 +17,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ..autograd.function import check_same_device
+from ..autograd.function import check_same_device, torch_node
 from ..backend import get_array_module, np
 from ..ops import fused as P
 from ..ops.elementwise import where, xlogy
@@ -147,6 +147,7 @@ def _quadratic_zone(d: Tensor, k: float) -> tuple:
     return a, inside, where(inside, d, 0.0)
 
 
+@torch_node("HuberLossBackward0")
 def huber_loss(
     input: Tensor,
     target: Tensor,
@@ -169,6 +170,7 @@ def huber_loss(
     return _reduce(loss, reduction)
 
 
+@torch_node("SmoothL1LossBackward0")
 def smooth_l1_loss(
     input: Tensor,
     target: Tensor,
@@ -188,6 +190,7 @@ def smooth_l1_loss(
     return _reduce(where(inside, 0.5 * dq * dq / beta, a - 0.5 * beta), reduction)
 
 
+@torch_node("BinaryCrossEntropyBackward0")
 def binary_cross_entropy(
     input: Tensor,
     target: Tensor,
@@ -214,6 +217,7 @@ def binary_cross_entropy(
     return _reduce(loss, reduction)
 
 
+@torch_node("BinaryCrossEntropyWithLogitsBackward0")
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Tensor,
@@ -354,6 +358,7 @@ def cross_entropy(
     return out
 
 
+@torch_node("NllLossBackward0")
 def nll_loss(
     input: Tensor,
     target: Tensor,

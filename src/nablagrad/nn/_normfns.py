@@ -18,6 +18,7 @@ import warnings
 from typing import Any
 
 from .. import _validate
+from ..autograd.function import torch_node
 from ..backend import get_array_module, np
 from ..ops.batchnorm import BatchNormFn
 from ..ops.shape import pad
@@ -41,6 +42,7 @@ def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
     return y
 
 
+@torch_node("NativeGroupNormBackward0")
 def group_norm(
     input: Tensor,
     num_groups: int,

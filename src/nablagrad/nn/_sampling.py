@@ -24,6 +24,7 @@ import warnings
 from typing import Any
 
 from .. import _validate
+from ..autograd.function import torch_node
 from ..backend import get_array_module, np
 from ..ops.fold import Fold2d, Unfold2d
 from ..ops.index import Gather, GetItem
@@ -210,6 +211,22 @@ def _resample_dim(
     return out
 
 
+_UPSAMPLE = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear",
+             "bilinear": "Bilinear", "bicubic": "Bicubic", "trilinear": "Trilinear"}  # fmt: skip
+
+
+def _upsample_node(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                   align_corners: Any = None, recompute_scale_factor: Any = None,
+                   antialias: bool = False) -> str | None:  # noqa: A002  # fmt: skip
+    """torch's node of ``interpolate`` (``UpsampleBilinear2DBackward0``; ``area`` keeps the
+    adaptive pooling's)."""
+    kind = _UPSAMPLE.get(mode)
+    if kind is None or not isinstance(input, Tensor):
+        return None
+    return f"Upsample{kind}{input.ndim - 2}D{'Aa' if antialias else ''}Backward0"
+
+
+@torch_node(_upsample_node)
 def interpolate(
     input: Tensor,  # noqa: A002
     size: Any = None,

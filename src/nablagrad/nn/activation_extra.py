@@ -4,7 +4,7 @@
 Example:
     >>> import nablagrad as torch
     >>> torch.nn.PReLU()(torch.tensor([-2.0, 3.0]))
-    tensor([-0.5000,  3.0000], grad_fn=<WhereBackward0>)
+    tensor([-0.5000,  3.0000], grad_fn=<PreluKernelBackward0>)
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from ..autograd.function import check_same_device
+from ..autograd.function import check_same_device, torch_node
 from ..backend import get_array_module, np
 from ..ops import conv as _conv
 from ..ops import fused as P
@@ -812,6 +812,7 @@ def _batch_norm_fused(input, running_mean, running_var, weight, bias, momentum, 
     return y
 
 
+@torch_node("NativeLayerNormBackward0")
 def layer_norm(
     input: Tensor,
     normalized_shape: Any,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
+from ..autograd.function import torch_node
 from ..backend import np
 from ..tensor import Tensor
 from . import compare as cmp
@@ -23,6 +24,7 @@ from . import shape as sh
 from .shape import _axis
 
 
+@torch_node("RollBackward0")
 def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
     """Shift elements cyclically along ``dims`` (the flattened tensor when ``dims`` is None)."""
     if dims is None:
@@ -166,6 +168,7 @@ def fliplr(input: Tensor) -> Tensor:  # noqa: A002
     return sh.flip(input, (1,))
 
 
+@torch_node("Rot90Backward0")
 def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:  # noqa: A002
     """Rotate by ``k`` quarter turns in the plane of ``dims``, from its first axis to its second."""
     dims = list(dims)
@@ -239,6 +242,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     return input[(slice(None),) * ax + (index,)]
 
 
+@torch_node("TakeBackward0")
 def take(input: Tensor, index: Tensor) -> Tensor:  # noqa: A002
     return input.reshape(-1)[index]
 

@@ -8,11 +8,12 @@ primitive.  Backward formulas return raw gradients; the engine un-broadcasts the
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .. import _validate, backend
 from ..autograd import gradmath
-from ..autograd.function import Function
+from ..autograd.function import Function, torch_node
 from ..backend import default_float_np, get_array_module, np
 from ..tensor import Tensor
 from .table import BINARY, UNARY, Row
@@ -143,6 +144,10 @@ def function_from_row(row: Row) -> type[Function]:
     name = "".join(part.capitalize() for part in row.name.split("_"))
     # the row's array function is the forward itself (a static method: no wrapper call)
     body = {"forward": staticmethod(row.forward), "backward": backward, "__doc__": row.doc}
+    # torch's node capitalizes a letter after a digit: ``Log1PBackward0``, ``Xlog1PyBackward0``
+    torch_name = re.sub(r"(?<=\d)[a-z]", lambda c: c.group().upper(), name)
+    if torch_name != name:
+        body["name"] = torch_name + "Backward0"
     return type(name, (Function,), body)
 
 
@@ -313,6 +318,14 @@ def mul(input: Any, other: Any) -> Tensor:  # noqa: A002 (torch's names)
 _pow = _fn("pow")
 
 
+def _pow_node(a: Any, b: Any) -> str:
+    """torch's node of ``a ** b`` by overload: a number exponent, two tensors, a number base."""
+    if not isinstance(b, Tensor):
+        return "PowBackward0"
+    return "PowBackward1" if isinstance(a, Tensor) else "PowBackward2"
+
+
+@torch_node(_pow_node)
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
     """``a ** b`` after torch's type promotion.  An integer tensor to a negative Python int
     raises, as in torch (a negative integer exponent tensor truncates elementwise).  torch has
@@ -841,14 +854,17 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     return Clamp.apply(x, lo=min, hi=max)
 
 
+@torch_node("RsqrtBackward0")
 def rsqrt(x: Tensor) -> Tensor:
     return div(1.0, sqrt(x))
 
 
+@torch_node("ReciprocalBackward0")
 def reciprocal(x: Tensor) -> Tensor:
     return div(1.0, x)
 
 
+@torch_node("PowBackward0")
 def square(x: Tensor) -> Tensor:
     """x * x (a bool tensor squares to int64, as torch's ``pow(x, 2)``).
 
@@ -862,14 +878,17 @@ def square(x: Tensor) -> Tensor:
     return mul(x, x)
 
 
+@torch_node("Log2Backward0")
 def log2(x: Tensor) -> Tensor:
     return div(log(x), float(np.log(2.0)))
 
 
+@torch_node("Log10Backward0")
 def log10(x: Tensor) -> Tensor:
     return div(log(x), float(np.log(10.0)))
 
 
+@torch_node("TanBackward0")
 def tan(x: Tensor) -> Tensor:
     return div(sin(x), cos(x))
 

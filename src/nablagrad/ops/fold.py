@@ -33,6 +33,7 @@ def _blocks(hw: tuple, kernel: tuple, dilation: tuple, padding: tuple, stride: t
 class Unfold2d(Function):
     """cols = im2col(x); its gradient is col2im(g) (``Fold2d``)."""
 
+    name = "Im2ColBackward0"  # torch's node
     saved = ()  # the backward reads no tensor, only the geometry kept on the node
 
     def forward(self, x, kernel=(1, 1), dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
@@ -72,6 +73,7 @@ class Unfold2d(Function):
 class Fold2d(Function):
     """out = col2im(cols); its gradient is im2col(g) (``Unfold2d``)."""
 
+    name = "Col2ImBackward0"  # torch's node
     saved = ()
 
     def forward(

@@ -12,7 +12,7 @@ from typing import Any
 from .. import _validate, backend
 from ..autograd import forward_ad
 from ..autograd import function as fn_mod
-from ..autograd.function import Function, check_same_device
+from ..autograd.function import Function, check_same_device, torch_node
 from ..backend import along_axis_index, get_array_module, np
 from ..tensor import Tensor, _stamp, check_inplace_shape
 from .elementwise import _as_operand, check_half_scalar, where
@@ -494,6 +494,7 @@ def _check_along(name: str, x: Tensor, index: Tensor, axis: int) -> None:
 
 
 @_validate.numpy_names
+@torch_node("IndexSelectBackward0")
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     axis = _validate.dim(dim, x.ndim)
     if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
@@ -517,6 +518,11 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     return getitem(x, (slice(None),) * axis + (index.reshape(-1),))
 
 
+@torch_node(
+    lambda x, mask, value: (
+        "MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0"
+    )
+)
 def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
     """``x`` with ``value`` where the bool ``mask`` (broadcast to ``x``) holds."""
     if isinstance(mask, Tensor) and mask._data.dtype.kind != "b":
@@ -538,6 +544,7 @@ def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
     )
 
 
+@torch_node("MaskedSelectBackward0")
 def masked_select(x: Tensor, mask: Tensor) -> Tensor:
     xb, mb = broadcast_tensors(x, mask)
     return getitem(xb, mb._data)
@@ -584,6 +591,11 @@ class Scatter(Function):
 
 
 @_validate.numpy_names
+@torch_node(
+    lambda x, dim, index, src=None, reduce=None, *, value=None: (
+        None if reduce else "ScatterBackward0" if isinstance(src, Tensor) else "ScatterBackward1"
+    )
+)
 def scatter(
     x: Tensor,
     dim: int,
@@ -698,6 +710,7 @@ def _source_for(name: str, x: Tensor, axis: int, idx: Any, source: Tensor) -> Te
 
 
 @_validate.numpy_names
+@torch_node("IndexAddBackward0")
 def index_add(
     input: Tensor,  # noqa: A002
     dim: int,
@@ -718,6 +731,7 @@ def index_add(
 
 
 @_validate.numpy_names
+@torch_node("IndexCopyBackward0")
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:  # noqa: A002
     """``out = input`` with ``out[..., index[i], ...] = source[..., i, ...]`` along ``dim``."""
     axis, idx = _index_vector("index_copy", input, dim, index)
@@ -729,6 +743,11 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
 
 
 @_validate.numpy_names
+@torch_node(
+    lambda input, dim, index, value: (
+        "IndexFillBackward1" if isinstance(value, Tensor) else "IndexFillBackward0"
+    )
+)
 def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  # noqa: A002
     """``out = input`` with every slice ``index[i]`` along ``dim`` set to ``value``."""
     axis, idx = _index_vector("index_fill", input, dim, index)
@@ -744,6 +763,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  #
     return masked_fill(input, Tensor._wrap(mask), value)
 
 
+@torch_node("IndexPutBackward0")
 def index_put(
     input: Tensor,  # noqa: A002
     indices: Any,
@@ -815,6 +835,7 @@ def _scatter_src(name: str, x: Tensor, index: Tensor, src: Tensor, axis: int) ->
 
 
 @_validate.numpy_names
+@torch_node("ScatterAddBackward0")
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:  # noqa: A002
     """``out = input``; ``out[index[i][j]][j] += src[i][j]`` (for dim 0), differentiable in
     both ``input`` and ``src``."""
@@ -973,6 +994,7 @@ def scatter_reduce(
     return where(hit, exact, input)
 
 
+@torch_node("MaskedScatterBackward0")
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:  # noqa: A002
     """Copy ``source``'s elements, in order, to the positions where ``mask`` is True."""
     if not isinstance(mask, Tensor) or mask._data.dtype != bool:

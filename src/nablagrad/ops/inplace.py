@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import backend
 from ..autograd import function as _function
+from ..autograd.function import torch_node
 from ..backend import get_array_module, np
 from ..random import _gen
 from ..tensor import Tensor, to_array
@@ -227,6 +228,7 @@ def _fill_op(x: Tensor, value: Any) -> Tensor:
     return ew.where(keep, x, value)
 
 
+@torch_node(lambda self, value: "FillBackward3" if isinstance(value, Tensor) else "FillBackward2")
 def fill_(self: Tensor, value: Any) -> Tensor:
     if _dual_hook is not None:
         done = _dual_hook(fill_, _fill_op, self, value, (), {})
@@ -252,6 +254,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
     return _fill_values(self, get_array_module(self._data).full(self._data.shape, v))
 
 
+@torch_node("ZeroBackward0")
 def zero_(self: Tensor) -> Tensor:
     return fill_(self, 0)
 
@@ -279,6 +282,7 @@ def _random_fill(self: Tensor, draw: Any) -> Tensor:
     return _fill_values(self, values.transpose(np.argsort(order)))
 
 
+@torch_node("NormalBackward0")
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
     """Fill with N(``mean``, ``std``^2) draws (torch's: 16-element Box-Muller blocks for a
     contiguous tensor of 16 or more elements, the element-by-element kernel otherwise)."""
@@ -289,6 +293,7 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any
     return _random_fill(self, lambda shape: stream.torch_normal(shape, dt, mean, std, serial))
 
 
+@torch_node("UniformBackward0")
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
     """Fill with U(``a``, ``b``) draws."""
     _float_only(self, "uniform_")
@@ -554,6 +559,7 @@ swapdims_ = transpose_
 # -- random fills ---------------------------------------------------------------------------
 
 
+@torch_node("ExponentialBackward0")
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
     """Fill with Exponential(rate ``lambd``) draws."""
     if lambd <= 0:

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from .. import _validate
-from ..autograd.function import Function
+from ..autograd.function import Function, torch_node
 from ..backend import get_array_module, np
 from ..tensor import Size, Tensor
 from . import elementwise as ew
@@ -137,6 +137,7 @@ def atleast_3d(*tensors: Any) -> Any:
     return _atleast(tensors, 3)
 
 
+@torch_node("BlockDiagBackward0")
 def block_diag(*tensors: Tensor) -> Tensor:
     """The block-diagonal matrix of the (0-, 1- or 2-D) inputs, zeros elsewhere."""
     mats = []
@@ -298,6 +299,7 @@ def unravel_index(indices: Any, shape: Any) -> tuple:
 
 
 @_validate.numpy_names
+@torch_node("RenormBackward0")
 def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
     """Each slice along ``dim`` rescaled so that its ``p``-norm is at most ``maxnorm`` (a
     tensor of at least 2 dims, as torch's).
@@ -372,6 +374,7 @@ def _scatter_into(input: Tensor, src: Tensor, index: tuple, name: str) -> Tensor
 
 
 @_validate.numpy_names
+@torch_node("SliceScatterBackward0")
 def slice_scatter(
     input: Tensor,  # noqa: A002
     src: Tensor,
@@ -388,6 +391,7 @@ def slice_scatter(
 
 
 @_validate.numpy_names
+@torch_node("SelectScatterBackward0")
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     """``input`` with the slice ``index`` along ``dim`` replaced by ``src``."""
     ax = _axis(dim, input.ndim)
@@ -400,6 +404,7 @@ def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor: 
     return _scatter_into(input, src, (slice(None),) * ax + (index % n,), "select_scatter")
 
 
+@torch_node("DiagonalScatterBackward0")
 def diagonal_scatter(
     input: Tensor,  # noqa: A002
     src: Tensor,

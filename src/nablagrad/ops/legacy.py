@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _validate
-from ..autograd.function import Function
+from ..autograd.function import Function, torch_node
 from ..backend import get_array_module, np, to_device, to_host
 from ..tensor import Tensor
 from .index import index_put, scatter_reduce
@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 
+@torch_node("PutBackward0")
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:  # noqa: A002
     """A copy of ``input`` with ``input.flatten()[index] = source`` (``+=`` if ``accumulate``);
     ``index`` addresses the flattened tensor (negative counts from the end).
@@ -110,6 +111,7 @@ def index_reduce(
 
 
 @_validate.numpy_names
+@torch_node("NarrowCopyBackward0")
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
     """``input.narrow(dim, start, length)`` as a new tensor (not a view).
 

@@ -7,7 +7,7 @@ import string
 from typing import Any
 
 from .. import _validate, parallel
-from ..autograd.function import Function
+from ..autograd.function import Function, torch_node
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -117,6 +117,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     return matmul(a, b)
 
 
+@torch_node("BmmBackward0")
 def bmm(a: Tensor, b: Tensor) -> Tensor:
     """Batched matrix product of (B, n, k) and (B, k, m)."""
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
@@ -334,6 +335,7 @@ def scaled_sum(input: Tensor, beta: float, prod: Tensor, alpha: float) -> Tensor
     return (input if beta == 1 else beta * input) + (prod if alpha == 1 else alpha * prod)
 
 
+@torch_node("AddmmBackward0")
 def addmm(
     input: Tensor,  # noqa: A002
     mat1: Tensor,
@@ -347,11 +349,13 @@ def addmm(
     return scaled_sum(input, beta, prod, alpha)
 
 
+@torch_node("AddmvBackward0")
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:  # noqa: A002
     prod = mv(mat, vec)
     return scaled_sum(input, beta, prod, alpha)
 
 
+@torch_node("BaddbmmBackward0")
 def baddbmm(
     input: Tensor,  # noqa: A002
     batch1: Tensor,
@@ -395,6 +399,7 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 
 @_validate.numpy_names
+@torch_node("LinalgCrossBackward0")
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
     """The 3-D cross product along ``dim`` (default: the first dimension of size 3)."""
     a, b = sh.broadcast_tensors(input, other)
@@ -410,6 +415,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # no
     return sh.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], ax)
 
 
+@torch_node("DistBackward0")
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:  # noqa: A002
     return rd.norm(input - other, p)
 

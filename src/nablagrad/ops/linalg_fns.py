@@ -14,6 +14,7 @@ import warnings
 from typing import Any, NamedTuple
 
 from .. import _validate
+from ..autograd.function import torch_node
 from ..backend import get_array_module, np, to_host
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -156,6 +157,7 @@ def _int_tensor(values: Any, like: Tensor, dtype: str = "int32") -> Tensor:
 # -- inverses, determinants, solves ------------------------------------------------------------
 
 
+@torch_node("LinalgInvExBackward0")
 def inv(A: Tensor, *, out: Any = None) -> Tensor:
     """The inverse of a square matrix (or batch): ``A @ inv(A) = I``.
 
@@ -187,6 +189,7 @@ def _singular_mask(A: Tensor) -> Any:
     return ~xp.isfinite(cond)
 
 
+@torch_node("LinalgInvExBackward0")
 def inv_ex(A: Tensor, *, check_errors: bool = False, out: Any = None) -> InvExResult:
     """``inv`` that reports singular matrices in ``info`` (nonzero) instead of raising.
 
@@ -210,12 +213,14 @@ def inv_ex(A: Tensor, *, check_errors: bool = False, out: Any = None) -> InvExRe
     return _out(InvExResult(res, info), out)
 
 
+@torch_node("LinalgInvExBackward0")
 def inverse(input: Tensor, *, out: Any = None) -> Tensor:  # noqa: A002
     """torch.inverse: the same as ``linalg.inv``."""
     _square("inverse", input)
     return _out(Inv.apply(input, name="inverse"), out)
 
 
+@torch_node("LinalgDetBackward0")
 def det(A: Tensor, *, out: Any = None) -> Tensor:
     """The determinant; gradient ``det(A) * A^-T``.
 
@@ -228,6 +233,7 @@ def det(A: Tensor, *, out: Any = None) -> Tensor:
     return _out(Det.apply(A), out)
 
 
+@torch_node("LinalgSlogdetBackward0")
 def linalg_slogdet(A: Tensor, *, out: Any = None) -> SlogdetResult:
     """``(sign, log|det|)``: the determinant without overflow; ``logabsdet``'s gradient is
     ``A^-T``."""
@@ -282,6 +288,7 @@ def _solve(name: str, A: Tensor, B: Tensor, left: bool, vectors: bool = True) ->
     return sh.squeeze(X, -1) if vector else X
 
 
+@torch_node("LinalgSolveExBackward0")
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Any = None) -> Tensor:
     """X with ``A X = B`` (``X A = B`` when ``left=False``); ``B`` may be a (batch of) vectors.
 
@@ -293,6 +300,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Any = None) -> Tensor
     return _out(_solve("linalg.solve", A, B, left), out)
 
 
+@torch_node("LinalgSolveExBackward0")
 def solve_ex(
     A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out: Any = None
 ) -> SolveExResult:
@@ -393,6 +401,7 @@ def cholesky_inverse(L: Tensor, upper: bool = False, *, out: Any = None) -> Tens
 # -- factorizations ------------------------------------------------------------------------------
 
 
+@torch_node("LinalgCholeskyExBackward0")
 def linalg_cholesky(A: Tensor, *, upper: bool = False, out: Any = None) -> Tensor:
     """The Cholesky factor ``L`` (lower, ``A = L L^T``; ``U = L^T`` with ``upper``) of a
     symmetric positive-definite matrix; only the lower triangle of ``A`` is read."""
@@ -401,6 +410,7 @@ def linalg_cholesky(A: Tensor, *, upper: bool = False, out: Any = None) -> Tenso
     return _out(_mT(L) if upper else L, out)
 
 
+@torch_node("LinalgCholeskyExBackward0")
 def cholesky_ex(
     A: Tensor, *, upper: bool = False, check_errors: bool = False, out: Any = None
 ) -> CholeskyExResult:
@@ -429,11 +439,13 @@ def cholesky_ex(
     )
 
 
+@torch_node("CholeskyBackward0")
 def cholesky(input: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:  # noqa: A002
     """torch.cholesky (deprecated in torch, still present): ``linalg.cholesky``."""
     return linalg_cholesky(input, upper=upper, out=out)
 
 
+@torch_node("LinalgQrBackward0")
 def linalg_qr(A: Tensor, mode: str = "reduced", *, out: Any = None) -> QRResult:
     """``A = Q R``; ``mode`` 'reduced' (Q m x k), 'complete' (Q m x m) or 'r' (R only, Q empty)."""
     _matrices("linalg.qr", A)
@@ -451,11 +463,13 @@ def linalg_qr(A: Tensor, mode: str = "reduced", *, out: Any = None) -> QRResult:
     return _out(QRResult(q, r), out)
 
 
+@torch_node("LinalgQrBackward0")
 def qr(input: Tensor, some: bool = True, *, out: Any = None) -> QRResult:  # noqa: A002
     """torch.qr: ``linalg.qr`` with ``some=False`` meaning mode 'complete'."""
     return linalg_qr(input, "reduced" if some else "complete", out=out)
 
 
+@torch_node("LinalgEighBackward0")
 def eigh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> EighResult:  # noqa: N803
     """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix; only the
     ``UPLO`` triangle is read.  Gradients need distinct eigenvalues."""
@@ -472,6 +486,7 @@ def _uplo(UPLO: Any) -> None:  # noqa: N803
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
 
 
+@torch_node("LinalgEighBackward0")
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Tensor:  # noqa: N803
     """The eigenvalues (ascending) of a symmetric matrix."""
     _square("linalg.eigvalsh", A)
@@ -479,6 +494,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Tensor:  # noqa:
     return _out(Eigh.apply(A, uplo=UPLO, values_only=True), out)
 
 
+@torch_node("LinalgSvdBackward0")
 def linalg_svd(
     A: Tensor, full_matrices: bool = True, *, driver: Any = None, out: Any = None
 ) -> SVDResult:
@@ -492,12 +508,14 @@ def linalg_svd(
     return _out(SVDResult(u, s, vh), out)
 
 
+@torch_node("LinalgSvdBackward0")
 def svdvals(A: Tensor, *, driver: Any = None, out: Any = None) -> Tensor:
     """The singular values, descending (gradient ``U diag(gS) Vh``, defined everywhere)."""
     _matrices("linalg.svdvals", A)
     return _out(Svd.apply(A, values_only=True), out)
 
 
+@torch_node("LinalgSvdBackward0")
 def svd(
     input: Tensor,  # noqa: A002
     some: bool = True,
@@ -683,6 +701,7 @@ def _is_zero(v: Any) -> bool:
     return not isinstance(v, Tensor) and v == 0
 
 
+@torch_node("LinalgPinvBackward0")
 def pinv(
     A: Tensor,
     *,
@@ -710,6 +729,7 @@ def pinv(
     return _out((_mT(vh) * sh.unsqueeze(sinv, -2)) @ _mT(u), out)
 
 
+@torch_node("LinalgPinvBackward0")
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
     """torch.pinverse: ``linalg.pinv(input, rtol=rcond)``."""
     return pinv(input, rtol=rcond)
@@ -737,6 +757,7 @@ def matrix_rank(
     return _out(Tensor._wrap(xp.asarray((s > tol).sum(axis=-1), dtype="int64")), out)
 
 
+@torch_node("LinalgLstsqBackward0")
 def lstsq(
     A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None
 ) -> LstsqResult:
@@ -811,6 +832,7 @@ def matrix_power(A: Tensor, n: int, *, out: Any = None) -> Tensor:
     return _out(result, out)
 
 
+@torch_node("LinalgMatrixExpBackward0")
 def matrix_exp(A: Tensor) -> Tensor:
     """``exp(A) = sum_k A^k / k!`` by scaling and squaring: a Taylor polynomial of
     ``A / 2^s`` (norm <= 1/2), squared ``s`` times; differentiable (twice) through matmuls."""
@@ -862,6 +884,7 @@ def multi_dot(tensors: Any, *, out: Any = None) -> Tensor:
 
 
 @_validate.numpy_names
+@torch_node("LinalgCrossBackward0")
 def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Any = None) -> Tensor:  # noqa: A002
     """The 3-D cross product along ``dim`` (default the last), with broadcasting."""
     if input.ndim != other.ndim:
@@ -949,6 +972,7 @@ def tensorsolve(A: Tensor, B: Tensor, dims: Any = None, *, out: Any = None) -> T
 # -- more products and distances ---------------------------------------------------------------
 
 
+@torch_node("AddrBackward0")
 def addr(
     input: Tensor,  # noqa: A002
     vec1: Tensor,
@@ -997,6 +1021,7 @@ def adjoint(input: Tensor) -> Tensor:  # noqa: A002
     return _mT(input)
 
 
+@torch_node("CdistBackward0")
 def cdist(
     x1: Tensor,
     x2: Tensor,

@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import _validate, backend
 from ..autograd import gradmath, is_grad_enabled
-from ..autograd.function import Function
+from ..autograd.function import Function, torch_node
 from ..backend import get_array_module, np, special_module
 from ..tensor import Tensor
 from . import compare as cmp
@@ -95,6 +95,7 @@ class Cumprod(Function):
         return (xp.moveaxis(grad, -1, ax),)
 
 
+@torch_node("DigammaBackward0")
 def digamma(x: Tensor) -> Tensor:
     """d/dx log Gamma(x)."""
     return Polygamma.apply(_float_dtype_for(x), n=0)
@@ -302,18 +303,22 @@ def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
     return Xlog1py.apply(_float_dtype_for(a), _float_dtype_for(b))
 
 
+@torch_node("Exp2Backward0")
 def exp2(x: Tensor) -> Tensor:
     return ew.pow(2.0, _float_dtype_for(x))
 
 
+@torch_node("Deg2RadBackward0")
 def deg2rad(x: Tensor) -> Tensor:
     return _float_dtype_for(x) * (math.pi / 180)
 
 
+@torch_node("Rad2DegBackward0")
 def rad2deg(x: Tensor) -> Tensor:
     return _float_dtype_for(x) * (180 / math.pi)
 
 
+@torch_node("FracBackward0")
 def frac(x: Tensor) -> Tensor:
     """x - trunc(x) (floating tensors only, as torch's).
 
@@ -465,6 +470,7 @@ def logaddexp(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     return Logaddexp.apply(_float_dtype_for(a), _float_dtype_for(b))
 
 
+@torch_node("Logaddexp2Backward0")
 def logaddexp2(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     """log2(2^a + 2^b) (floating result types only, as torch's).
 
@@ -514,6 +520,7 @@ def angle(input: Tensor) -> Tensor:  # noqa: A002
     return Angle.apply(_float_dtype_for(input))
 
 
+@torch_node("NanToNumBackward0")
 def nan_to_num(
     input: Tensor,  # noqa: A002
     nan: float = 0.0,
@@ -532,10 +539,16 @@ def nan_to_num(
     return ew.where(cmp.isfinite(input), input, Tensor._wrap(fill))
 
 
+@torch_node(
+    lambda input, min: "ClampMinBackward1" if isinstance(min, Tensor) else "ClampMinBackward0"
+)
 def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
     return ew.clamp(input, min=min)
 
 
+@torch_node(
+    lambda input, max: "ClampMaxBackward1" if isinstance(max, Tensor) else "ClampMaxBackward0"
+)
 def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
     return ew.clamp(input, max=max)
 
@@ -590,6 +603,7 @@ def _widened(*operands: Any) -> list:
     return [t.float() if isinstance(t, Tensor) else t for t in operands]
 
 
+@torch_node("AddcmulBackward0")
 def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:  # noqa: A002
     """input + value * tensor1 * tensor2 (float16 operands compute in float32 and round once,
     as torch's).
@@ -606,6 +620,7 @@ def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> T
     return input + value * (tensor1 * tensor2)
 
 
+@torch_node("AddcdivBackward0")
 def addcdiv(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:  # noqa: A002
     """input + value * tensor1 / tensor2 (true division; two integer tensors are refused,
     as torch's).

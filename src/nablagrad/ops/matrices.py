@@ -14,7 +14,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from ..autograd.function import Function
+from ..autograd.function import Function, torch_node
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -26,6 +26,7 @@ def _mask_keep(x: Tensor, mask: Any) -> Tensor:
     return ew.where(Tensor._wrap(mask), x, zero)
 
 
+@torch_node("TrilBackward0")
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
     """Lower triangle of the last two dims (on and below ``diagonal``), zeros elsewhere."""
     if input.ndim < 2:
@@ -35,6 +36,7 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
     return _mask_keep(input, xp.tri(n, m, diagonal, dtype=bool))
 
 
+@torch_node("TriuBackward0")
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
     """Upper triangle of the last two dims (on and above ``diagonal``), zeros elsewhere."""
     if input.ndim < 2:
@@ -125,6 +127,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     return Diagonal.apply(input, offset=int(offset), d1=d1, d2=d2)
 
 
+@torch_node("DiagEmbedBackward0")
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002
     """Diagonal matrices from ``input``'s last dimension: ``out`` has one more dimension,
     ``out.diagonal(offset, dim1, dim2) = input`` and zeros elsewhere; ``dim1``/``dim2`` (of the
@@ -165,6 +168,7 @@ def diagflat(input: Tensor, offset: int = 0) -> Tensor:  # noqa: A002
     return diag_embed(input.reshape(-1), offset)
 
 
+@torch_node("TraceBackward0")
 def trace(input: Tensor) -> Tensor:  # noqa: A002
     """Sum of the main diagonal of a matrix."""
     if input.ndim != 2:

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import _validate, return_types
 from ..autograd import function as _function
-from ..autograd.function import Function
+from ..autograd.function import Function, torch_node
 from ..backend import get_array_module
 from ..tensor import Tensor
 from .elementwise import (
@@ -517,6 +517,7 @@ def argmin(
     return out
 
 
+@torch_node("VarBackward0")
 def var(
     x: Tensor,
     dim: Any = None,
@@ -588,6 +589,7 @@ def _numel(shape: tuple, axes: tuple) -> int:
     return n
 
 
+@torch_node("StdBackward0")
 def std(
     x: Tensor,
     dim: Any = None,

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from .. import _validate, backend
-from ..autograd.function import Function
+from ..autograd.function import Function, torch_node
 from ..backend import get_array_module
 from ..tensor import Tensor
 from .elementwise import result_dtype
@@ -451,6 +451,7 @@ def _legacy_cat_operands(tensors: list) -> list:
 
 
 @_validate.numpy_names
+@torch_node("StackBackward0")
 def stack(tensors: Any, dim: int = 0) -> Tensor:
     """Join tensors of equal shape along a new dimension ``dim``."""
     tensors = list(tensors)
@@ -466,6 +467,13 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
 
 
 @_validate.numpy_names
+@torch_node(
+    lambda x, split_size_or_sections, dim=0: (
+        "SplitWithSizesBackward0"
+        if isinstance(split_size_or_sections, (list, tuple))
+        else "SplitBackward0"
+    )
+)
 def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or given sizes."""
     if x.ndim == 0:
@@ -504,6 +512,7 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
 
 
 @_validate.numpy_names
+@torch_node("SplitBackward0")
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     """At most ``chunks`` pieces of ceil(size / chunks) along ``dim`` (torch's rule)."""
     chunks = _validate.as_int(chunks, "chunks", "chunk")
@@ -519,6 +528,7 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
 
 
 @_validate.numpy_names
+@torch_node("UnbindBackward0")
 def unbind(x: Tensor, dim: int = 0) -> tuple:
     ax = _validate.dim(dim, x.ndim)
     return tuple(x[(slice(None),) * ax + (i,)] for i in range(x.shape[ax]))
@@ -556,6 +566,14 @@ def flip(x: Tensor, dims: Any) -> Tensor:
     return Flip.apply(x, axes=axes)
 
 
+def _pad_node(input: Tensor, pad: Any, mode: str = "constant", value: Any = None) -> str | None:  # noqa: A002
+    """torch's node of a reflect or replicate pad (``ReflectionPad2DBackward0``); a constant
+    pad's is its primitive's, a circular one's torch's internal ``CopySlices``, not matched."""
+    kind = {"reflect": "Reflection", "replicate": "Replication"}.get(mode)
+    return f"{kind}Pad{len(pad) // 2}DBackward0" if kind else None
+
+
+@torch_node(_pad_node)
 def pad(
     input: Tensor,  # noqa: A002 (torch's name)
     pad: Any,

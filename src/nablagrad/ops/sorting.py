@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate, return_types
+from ..autograd.function import torch_node
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import compare as cmp
@@ -92,6 +93,11 @@ def argsort(
 
 
 @_validate.numpy_names
+@torch_node(
+    lambda input, dim=-1, descending=False, stable=None: (
+        "SortBackward0" if stable is None else "SortBackward1"
+    )
+)
 def sort(
     input: Tensor,  # noqa: A002
     dim: int = -1,
@@ -105,11 +111,13 @@ def sort(
     return SortResult(ix.gather(input, dim, idx), idx)
 
 
+@torch_node("SortBackward0")
 def msort(input: Tensor) -> Tensor:  # noqa: A002
     return sort(input, 0).values
 
 
 @_validate.numpy_names
+@torch_node("TopkBackward0")
 def topk(
     input: Tensor,  # noqa: A002
     k: int,
@@ -140,6 +148,7 @@ def topk(
 
 
 @_validate.numpy_names
+@torch_node("KthvalueBackward0")
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:  # noqa: A002
     """The k-th smallest value along ``dim`` (1-based) and its index (a 0-d tensor is its
     own first value, at index 0).
@@ -175,6 +184,9 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Sor
 
 
 @_validate.numpy_names
+@torch_node(
+    lambda input, dim=None, keepdim=False: "MedianBackward0" if dim is None else "MedianBackward1"
+)
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
     """The lower median (torch's): of all elements, or (values, indices) along ``dim``; NaN
     where the elements include NaN (``nanmedian`` skips them)."""
@@ -184,6 +196,7 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
 
 
 @_validate.numpy_names
+@torch_node("NansumBackward0")
 def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
     zero = Tensor._wrap(np.zeros((), dtype=input._data.dtype))
     x = ew.where(cmp.isnan(input), zero, input) if input._data.dtype.kind == "f" else input

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from ..autograd.function import Function
+from ..autograd.function import Function, torch_node
 from ..backend import device_of, get_array_module, np, scipy, special_module, to_device, to_host
 from ..tensor import Tensor
 from . import compare as cmp
@@ -20,6 +20,7 @@ from .elementwise import _float_dtype_for, prepare
 from .mathfns import _no_derivative
 
 
+@torch_node("FmaxBackward0")
 def fmax(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise maximum that ignores NaN (NaN only where both are NaN); the gradient goes
     to the chosen operand (``input`` on ties)."""
@@ -29,6 +30,7 @@ def fmax(input: Any, other: Any) -> Tensor:  # noqa: A002
     return ew.where(Tensor._wrap(take_a), a, b)
 
 
+@torch_node("FminBackward0")
 def fmin(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
     a, b = prepare(input, other)
@@ -554,6 +556,7 @@ def polynomial(kind: str, x: Any, n: Any) -> Tensor:
     return Tensor._wrap(polynomial_array(kind, a._data, b._data))  # no grad_fn, as torch's
 
 
+@torch_node("MvlgammaBackward0")
 def mvlgamma(input: Tensor, p: int) -> Tensor:  # noqa: A002
     """The multivariate log-gamma ``p(p-1)/4 log(pi) + sum_i lgamma(x - i/2)``, i < p (torch
     2.13 no longer refuses elements <= (p-1)/2: lgamma is log|Gamma| there, inf at the poles).

@@ -14,7 +14,7 @@ from collections import namedtuple
 from typing import Any, NamedTuple
 
 from .. import _validate, return_types
-from ..autograd.function import Function
+from ..autograd.function import Function, torch_node
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -63,12 +63,14 @@ def _cum_extreme(input: Tensor, dim: int, largest: bool) -> ValuesIndices:  # no
 
 
 @_validate.numpy_names
+@torch_node("CummaxBackward0")
 def cummax(input: Tensor, dim: int) -> ValuesIndices:  # noqa: A002
     """Running maximum along ``dim`` and the index where it was attained (the latest on ties)."""
     return _cum_extreme(input, dim, True)
 
 
 @_validate.numpy_names
+@torch_node("CumminBackward0")
 def cummin(input: Tensor, dim: int) -> ValuesIndices:  # noqa: A002
     """Running minimum along ``dim`` and the index where it was attained (the latest on ties)."""
     return _cum_extreme(input, dim, False)
@@ -243,6 +245,11 @@ def nanquantile(
 
 
 @_validate.numpy_names
+@torch_node(
+    lambda input, dim=None, keepdim=False: (
+        "NanmedianBackward0" if dim is None else "NanmedianBackward1"
+    )
+)
 def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
     """The lower median ignoring NaN: of all elements, or ``(values, indices)`` along ``dim``."""
     return lower_median(input, dim, keepdim, skip_nan=True)
@@ -306,6 +313,7 @@ def _median_along(x: Tensor, ax: int, keepdim: bool, xp: Any, skip_nan: bool) ->
 
 
 @_validate.numpy_names
+@torch_node("ModeBackward0")
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:  # noqa: A002
     """The most frequent value along ``dim`` (the smallest on ties) and an index of it: the
     one torch's CPU kernel gives (the last occurrence in runs of up to 16 elements; with
@@ -922,6 +930,7 @@ def sh_diag(c: Tensor) -> Tensor:
 
 
 @_validate.numpy_names
+@torch_node("StdMeanBackward0")
 def std_mean(
     input: Tensor,  # noqa: A002
     dim: Any = None,
@@ -938,6 +947,7 @@ def std_mean(
 
 
 @_validate.numpy_names
+@torch_node("VarMeanBackward0")
 def var_mean(
     input: Tensor,  # noqa: A002
     dim: Any = None,

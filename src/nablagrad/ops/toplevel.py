@@ -30,6 +30,7 @@ import warnings
 from typing import Any
 
 from .. import _validate
+from ..autograd.function import torch_node
 from ..backend import get_array_module
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -500,6 +501,7 @@ def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor: 
 
 
 @_validate.numpy_names
+@torch_node("NarrowCopyBackward0")
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
     """``input.narrow(dim, start, length)`` as a new tensor.
 
