@@ -154,8 +154,14 @@ def test_dotted_path_accessors_match_torch():
 
 
 def test_module_type_and_compile_as_torch():
-    for mod in (torch, ng):
-        m = mod.nn.Linear(2, 2)
-        assert m.type(mod.float64) is m and m.weight.dtype == mod.float64
-        assert m.compile() is None  # in place; nablagrad runs it eagerly
-        assert m(mod.ones(1, 2, dtype=mod.float64)).shape == (1, 2)
+    # torch.compile's first use turns off torch.distributions' argument validation for the
+    # whole process (its dynamo import): put it back for the tests that compare with it
+    validate = torch.distributions.Distribution._validate_args
+    try:
+        for mod in (torch, ng):
+            m = mod.nn.Linear(2, 2)
+            assert m.type(mod.float64) is m and m.weight.dtype == mod.float64
+            assert m.compile() is None  # in place; nablagrad runs it eagerly
+            assert m(mod.ones(1, 2, dtype=mod.float64)).shape == (1, 2)
+    finally:
+        torch.distributions.Distribution.set_default_validate_args(validate)
