@@ -18,7 +18,7 @@ from . import _validate, backend
 from .backend import np
 from .ops.elementwise import layout_strides
 from .ops.legacy import as_strided
-from .random import Generator, _gen
+from .random import Generator, _gen, check_probabilities
 from .tensor import Tensor, to_array
 
 
@@ -920,8 +920,16 @@ def _normal_values(stream: Any, m: Any, s: Any, shape: tuple, dt: np.dtype) -> A
 
 
 def bernoulli(p: Tensor, *, generator: Generator | None = None) -> Tensor:
-    """0/1 samples with probabilities ``p`` (same dtype as ``p``)."""
+    """0/1 samples with probabilities ``p`` (same dtype as ``p``); every probability must be
+    in [0, 1], as torch checks."""
     host = backend.to_host(p._data)
+    if host.dtype.kind not in "fc":
+        name = _TORCH_NAMES.get(str(host.dtype), "Bool" if host.dtype.kind == "b" else "?")
+        raise NotImplementedError(
+            f"\"bernoulli_tensor_cpu_p_\" not implemented for '{name}': pass floating-point "
+            "probabilities (p.float())"
+        )
+    check_probabilities(host)
     pd = np.float64 if host.dtype == np.float64 else np.float32
     draws = _gen(generator).torch_bernoulli(host, tuple(p.shape), pd)
     return Tensor._wrap(backend.to_device(draws.astype(p._data.dtype), p.device))
@@ -1231,8 +1239,8 @@ def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) ->
             f"binomial: found dtype {prob.dtype} for prob but expected {count.dtype} (the "
             "dtype of count): convert one of them"
         )
-    if ((p < 0) | (p > 1)).any():
-        raise RuntimeError("binomial: prob must be in [0, 1]")
+    # as torch, no check that prob is in [0, 1]: prob <= 0 gives 0 and prob >= 1 gives count
+    # (and NaN gives NaN), without a draw
     acc = n.dtype if n.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     draws = _gen(generator).torch_binomial(n.astype(acc), p.astype(acc), acc).astype(n.dtype)
     return Tensor._wrap(backend.to_device(draws, count.device))

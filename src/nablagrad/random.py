@@ -228,6 +228,17 @@ def thread_safe_generator() -> Generator | None:
 _draw_guard: Any = None
 
 
+def check_probabilities(host: Any) -> None:
+    """torch's check of Bernoulli probabilities (a RuntimeError, NaN included)."""
+    if host.dtype.kind in "fc" and not ((host >= 0) & (host <= 1)).all():
+        bad = host[~((host >= 0) & (host <= 1))].reshape(-1)[0]
+        raise RuntimeError(
+            f"Expected p_in >= 0 && p_in <= 1 to be true, but got false: bernoulli got the "
+            f"probability {bad}; pass probabilities in [0, 1] (e.g. p.clamp(0, 1), or "
+            "torch.sigmoid of logits)"
+        )
+
+
 def _gen(generator: Generator | None) -> MTStream:
     """The stream to draw from: torch's formulas as its own methods (``uniform``, ``normal``,
     ``randint``, ``randperm`` ...), NumPy's samplers on the same engine as the rest."""

@@ -2610,8 +2610,13 @@ class Tensor:
         return _lazy.creation.multinomial(self, *args, **kwargs)
 
     def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
-        probs = self if p is None else _lazy.creation.full_like(self, p)
-        return _lazy.creation.bernoulli(probs, generator=generator)
+        """0/1 draws: with probabilities ``self``, or, given a number ``p``, of ``self``'s
+        shape and dtype with probability ``p`` (torch's ``empty_like(self).bernoulli_(p)``)."""
+        if p is None or isinstance(p, Tensor):
+            probs = self if p is None else _lazy.creation.full_like(self, p)
+            return _lazy.creation.bernoulli(probs, generator=generator)
+        out = _lazy.creation.empty_like(self)
+        return out.bernoulli_(p, generator=generator)
 
     def ndimension(self) -> int:
         return self._data.ndim

@@ -645,3 +645,33 @@ def test_large_draws_and_state_bytes(seed, jit_mode):
         keep[5024:5032] = False  # the cached normal: NumPy's sin, to 1 ulp
     assert np.array_equal(ns[keep], ts[keep])
     assert np.array_equal(_np(T.rand(3)), _np(ng.rand(3)))
+
+
+def test_bernoulli_and_binomial_probabilities_as_torch():
+    """torch checks Bernoulli probabilities (NaN and values outside [0, 1] raise; integer
+    probabilities are refused) and does not check binomial's (prob <= 0 gives 0, >= 1 the
+    count); ``Tensor.bernoulli(p)`` with a number draws like ``empty_like(x).bernoulli_(p)``,
+    on integer tensors too."""
+    bad = [
+        lambda L: L.bernoulli(L.tensor([0.5, 1.5])),
+        lambda L: L.bernoulli(L.tensor([float("nan")])),
+        lambda L: L.empty(3).bernoulli_(L.tensor([0.5, -2.0, 0.1])),
+    ]
+    for make in bad:
+        for L in (T, ng):
+            with pytest.raises(RuntimeError, match=r"p_in >= 0 && p_in <= 1"):
+                make(L)
+    for L in (T, ng):
+        with pytest.raises(RuntimeError, match=r"bernoulli_ expects p to be in \[0, 1\]"):
+            L.zeros(3).bernoulli(1.5)
+        for p, name in ((L.tensor([0, 1]), "Long"), (L.tensor([True]), "Bool")):
+            with pytest.raises(NotImplementedError, match=f"not implemented for '{name}'"):
+                L.bernoulli(p)
+    for make in (
+        lambda L: L.binomial(L.tensor([5.0, 7.0]), L.tensor([1.5, -0.5])),
+        lambda L: L.zeros(6, dtype=L.long).bernoulli(0.5),
+        lambda L: L.zeros(6, dtype=L.float64).bernoulli(0.7),
+    ):
+        _both(4)
+        assert make(ng).tolist() == make(T).tolist()
+        assert np.array_equal(_np(ng.rand(3)), _np(T.rand(3)))  # the same draws taken

@@ -15,7 +15,7 @@ from .. import backend
 from ..autograd import function as _function
 from ..autograd.function import torch_node
 from ..backend import get_array_module, np
-from ..random import _gen
+from ..random import _gen, check_probabilities
 from ..tensor import Tensor, to_array
 from . import compare as cmp
 from . import elementwise as ew
@@ -311,6 +311,7 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     stream = _gen(generator)
     if isinstance(p, Tensor):
         host = np.broadcast_to(backend.to_host(p._data), tuple(self._data.shape))
+        check_probabilities(host)
         pd = np.float64 if host.dtype == np.float64 else np.float32
         shape = tuple(self._data.shape)
         return _fill_values(self, stream.torch_bernoulli(host, shape, pd))
