@@ -246,10 +246,6 @@ def _gamma_loop(alpha: Any, single: bool, words: Any, out: Any, st: Any) -> None
     while i < alpha.size:
         p0, has0, cache0 = p, has, cache
         a = alpha[i]
-        if not a >= 0.0:  # NaN or negative (refused by the callers): no draws
-            out[i] = math.nan
-            i += 1
-            continue
         if a == 0.0:
             out[i] = 0.0
             i += 1
@@ -269,7 +265,13 @@ def _gamma_loop(alpha: Any, single: bool, words: Any, out: Any, st: Any) -> None
                 a = a + 1.0
             scale = math.pow(1.0 - np.float64(w) * 1.1102230246251565e-16, e)
         d = float(np.float32(a) - third) if single else a - float(third)
-        c = 1.0 / math.sqrt(9.0 * d)
+        # NaN and negative alpha run the loop as ATen's does (C's NaN and infinity, where
+        # Python's math raises): its draws are taken, the result is NaN or tiny
+        nine_d = 9.0 * d
+        if nine_d > 0.0:
+            c = 1.0 / math.sqrt(nine_d)
+        else:
+            c = math.inf if nine_d == 0.0 else math.nan
         res = 0.0
         while True:
             if has:  # the serial normal: Box-Muller with the generator's cached second value
@@ -928,7 +930,8 @@ class MTStream:
         a = np.ascontiguousarray(np.asarray(alpha, dtype=dt), dtype=np.float64).reshape(-1)
         out = self._serial(_gamma_kernel, a, 8, dt == np.float32)
         tiny = np.finfo(dt).tiny
-        return np.maximum(out.astype(dt), tiny).reshape(np.shape(alpha))
+        out = out.astype(dt)  # ATen's std::max(tiny, draw): NaN draws give tiny too
+        return np.where(out > tiny, out, dt.type(tiny)).reshape(np.shape(alpha))
 
     def torch_poisson(self, rate: Any, dtype: Any) -> np.ndarray:
         """``torch.poisson(rate)`` (``rate`` of ``dtype``): each rate as float64, element by
@@ -959,7 +962,9 @@ class MTStream:
         dt = np.dtype(dtype)
         shape = np.shape(alpha)
         a = np.ascontiguousarray(np.asarray(alpha, dtype=dt), dtype=np.float64).reshape(-1)
-        g = np.maximum(self._serial(_gamma_kernel, a, 8, False), np.finfo(np.float64).tiny)
+        g = self._serial(_gamma_kernel, a, 8, False)
+        tiny = np.finfo(np.float64).tiny
+        g = np.where(g > tiny, g, tiny)  # std::max(tiny, draw): NaN draws give tiny too
         g = g.reshape(shape)
         x = (g / g.sum(-1, keepdims=True)).astype(dt)
         top = np.nextafter(dt.type(1), dt.type(0))

@@ -675,3 +675,27 @@ def test_bernoulli_and_binomial_probabilities_as_torch():
         _both(4)
         assert make(ng).tolist() == make(T).tolist()
         assert np.array_equal(_np(ng.rand(3)), _np(T.rand(3)))  # the same draws taken
+
+
+@pytest.mark.parametrize(
+    "name,tdt,ndt", [("float32", T.float32, ng.float32), ("float64", T.float64, ng.float64)]
+)
+def test_gamma_of_nan_zero_and_negative_concentrations_as_torch(name, tdt, ndt, jit_mode):
+    """Without argument validation torch samples NaN, zero and negative concentrations
+    through the same loop as the others (NaN results become the smallest normal number,
+    -1 < alpha < 0 a positive draw), taking its draws: the values and the stream after them
+    match, for Gamma, Dirichlet and Beta."""
+    alpha = [float("nan"), 2.0, 0.0, -1.0, 0.3, -0.5, -2 / 3, 0.1, -5.0]
+
+    def draws(L, dt):
+        L.manual_seed(0)
+        g = L.distributions.Gamma(
+            L.tensor(alpha, dtype=dt), L.ones(9, dtype=dt), validate_args=False
+        )
+        d = L.distributions.Dirichlet(L.tensor([0.5, float("nan"), -0.5]), validate_args=False)
+        b = L.distributions.Beta(
+            L.tensor([float("nan"), 0.5]), L.tensor([1.0, -1.0]), validate_args=False
+        )
+        return [g.sample().tolist(), d.sample().tolist(), b.sample().tolist(), L.rand(2).tolist()]
+
+    assert draws(ng, ndt) == draws(T, tdt)

@@ -716,7 +716,9 @@ class StandardGamma(Function):
             acc = np.float32 if host.dtype == np.float32 else np.float64
             draws = _gen(generator).torch_standard_gamma(host.astype(acc), acc)
         tiny = float(np.finfo(alpha.dtype).tiny)
-        draws = np.maximum(np.asarray(draws).astype(alpha.dtype), tiny)
+        draws = np.asarray(draws).astype(alpha.dtype)
+        # torch's std::max(tiny, draw): NaN draws (NaN or negative alpha) give tiny too
+        draws = np.where(draws > tiny, draws, tiny).astype(alpha.dtype)
         xp = get_array_module(alpha)
         return draws if xp is np else to_device(draws, "cuda")
 
@@ -743,6 +745,6 @@ def standard_gamma(concentration: Tensor, generator: Any = None, draws: Any = No
     """
     if not isinstance(concentration, Tensor) or not concentration.is_floating_point():
         raise TypeError("standard_gamma expects a floating-point Tensor of concentrations")
-    if bool((concentration <= 0).any()):
-        raise ValueError("standard_gamma: the concentration must be positive")
+    # as torch, no check of the concentration: 0, negative and NaN ones give the dtype's
+    # smallest normal number (distributions check their parameters themselves)
     return StandardGamma.apply(concentration, generator=generator, draws=draws)
