@@ -17,6 +17,7 @@ B = np.array([1.5, 2.0, -0.5], np.float32)
 def _close(ng_val, torch_val):
     assert_close(ng_val, torch_val, atol=1e-6, rtol=1e-5)
 
+
 # (name, op): every op is called as op(L, a, b) with ``L`` nablagrad or torch
 OPS = [
     ("mul", lambda L, a, b: a * b),
@@ -72,17 +73,21 @@ def test_packs_and_unpacks_what_torch_saves(name, op):
 
 
 def test_pack_gets_the_output_itself_with_its_grad_fn():
-    for L in (ng, torch):
+    def run(L):
         a = L.tensor(A.copy(), requires_grad=True)
         got = []
         with L.autograd.graph.saved_tensors_hooks(lambda t: got.append(t) or t, lambda t: t):
             y = a.exp()
         assert got[0] is y and got[0].grad_fn is y.grad_fn
 
+    for L in (ng, torch):
+        run(L)
+
 
 def test_linear_layer_packs_input_and_weight():
     counts = {}
-    for L in (ng, torch):
+
+    def run(L):
         L.manual_seed(0)
         lin = L.nn.Linear(3, 2)
         x = L.tensor(A.copy(), requires_grad=True)
@@ -100,13 +105,17 @@ def test_linear_layer_packs_input_and_weight():
             y = lin(x[None])
         y.sum().backward()
         counts[L.__name__] = n
+
+    for L in (ng, torch):
+        run(L)
     assert counts["nablagrad"] == counts["torch"] == [2, 2]
 
 
 def test_unpacked_values_are_what_the_backward_uses():
     """The pack hook may return anything; the backward computes with the unpack hook's tensor."""
     grads = []
-    for L in (ng, torch):
+
+    def run(L):
         a, b = _leaves(L)
         with L.autograd.graph.saved_tensors_hooks(
             lambda t: ("kept", t.detach().clone()), lambda p: p[1] * 2
@@ -114,13 +123,16 @@ def test_unpacked_values_are_what_the_backward_uses():
             y = a * b + b.exp()
         y.sum().backward()
         grads.append((a.grad, b.grad))
+
+    for L in (ng, torch):
+        run(L)
     _close(grads[0][0], grads[1][0])
     _close(grads[0][1], grads[1][1])
     assert not np.allclose(grads[0][0].numpy(), B)  # really the unpacked (doubled) values
 
 
 def test_hooks_in_force_at_forward_time_are_used_and_innermost_wins():
-    for L in (ng, torch):
+    def run(L):
         a, b = _leaves(L)
         order = []
         with L.autograd.graph.saved_tensors_hooks(
@@ -135,9 +147,12 @@ def test_hooks_in_force_at_forward_time_are_used_and_innermost_wins():
         assert order == ["inner", "inner"]
         assert not a.grad.numpy().any()
 
+    for L in (ng, torch):
+        run(L)
+
 
 def test_no_pack_without_a_recorded_node():
-    for L in (ng, torch):
+    def run(L):
         a, b = _leaves(L)
         x = L.tensor(A.copy())
         calls = []
@@ -147,10 +162,14 @@ def test_no_pack_without_a_recorded_node():
             x * x
         assert calls == []
 
+    for L in (ng, torch):
+        run(L)
+
 
 def test_retain_graph_unpacks_at_every_backward_and_freeing_drops_them():
     counts = []
-    for L in (ng, torch):
+
+    def run(L):
         a, b = _leaves(L)
         n = []
         with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: n.append(1) or t):
@@ -160,6 +179,9 @@ def test_retain_graph_unpacks_at_every_backward_and_freeing_drops_them():
         counts.append(len(n))
         with pytest.raises(RuntimeError, match="backward through the graph a second time"):
             y.backward()
+
+    for L in (ng, torch):
+        run(L)
     assert counts == [4, 4]
 
 
@@ -167,20 +189,25 @@ def test_create_graph_second_derivative_through_unpacked_tensors():
     """As torch, an unpacked tensor carries the saved tensor's history: double backward works
     even when the unpack hook returns a new tensor."""
     res = []
-    for L in (ng, torch):
+
+    def run(L):
         a = L.tensor(A.copy(), requires_grad=True)
         with L.autograd.graph.saved_tensors_hooks(lambda t: t.detach().clone(), lambda t: t * 1):
             y = (a**3).sum() + a.exp().sum()
         (g,) = L.autograd.grad(y, a, create_graph=True)
         (h,) = L.autograd.grad(g.sum(), a)
         res.append((g.detach(), h))
+
+    for L in (ng, torch):
+        run(L)
     _close(res[0][0], res[1][0])
     _close(res[0][1], res[1][1])
 
 
 def test_custom_function_save_for_backward_goes_through_the_hooks():
     results = []
-    for L in (ng, torch):
+
+    def run(L):
 
         class Cube(L.autograd.Function):
             @staticmethod
@@ -202,6 +229,9 @@ def test_custom_function_save_for_backward_goes_through_the_hooks():
             y = Cube.apply(a)
         y.sum().backward()
         results.append((n, a.grad))
+
+    for L in (ng, torch):
+        run(L)
     assert results[0][0] == results[1][0] == [1, 1]
     _close(results[0][1], results[1][1])
 
@@ -209,23 +239,24 @@ def test_custom_function_save_for_backward_goes_through_the_hooks():
 def test_packed_tensors_skip_the_inplace_check_as_torch():
     """torch leaves in-place changes of a packed tensor to the hooks: a cloning pack hook sees
     the old values, an identity one the new values, and neither raises."""
+
+    def run(L, clone):
+        a, b = _leaves(L)
+        c = a * 1
+        pack = (lambda t: t.clone()) if clone else (lambda t: t)
+        with L.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            w = c * b
+        with L.no_grad():
+            c.mul_(2)
+        w.sum().backward()
+        return b.grad
+
     for clone in (True, False):
-        grads = []
-        for L in (ng, torch):
-            a, b = _leaves(L)
-            c = a * 1
-            pack = (lambda t: t.clone()) if clone else (lambda t: t)
-            with L.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-                w = c * b
-            with L.no_grad():
-                c.mul_(2)
-            w.sum().backward()
-            grads.append(b.grad)
-        _close(grads[0], grads[1])
+        _close(run(ng, clone), run(torch, clone))
 
 
 def test_unpack_hook_errors():
-    for L in (ng, torch):
+    def run(L):
         a, b = _leaves(L)
         with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: 5):
             y = a * b
@@ -235,6 +266,9 @@ def test_unpack_hook_errors():
             y = a * b
         with pytest.raises(RuntimeError):  # torch: the size mismatch inside the backward
             y.sum().backward()
+
+    for L in (ng, torch):
+        run(L)
     a, b = _leaves(ng)
     with ng.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: ng.zeros(1)):
         y = a * b  # (1,) would broadcast silently: nablagrad names the mismatch
@@ -243,16 +277,19 @@ def test_unpack_hook_errors():
 
 
 def test_pack_hook_exception_propagates():
-    for L in (ng, torch):
+    def run(L):
         a, b = _leaves(L)
         with pytest.raises(ZeroDivisionError):
             with L.autograd.graph.saved_tensors_hooks(lambda t: 1 / 0, lambda t: t):
                 a * b
         a * b  # the manager was left: no hooks
 
+    for L in (ng, torch):
+        run(L)
+
 
 def test_disable_saved_tensors_hooks():
-    for L in (ng, torch):
+    def run(L):
         g = L.autograd.graph
         with g.disable_saved_tensors_hooks("outer message"):
             with g.disable_saved_tensors_hooks("inner message"):
@@ -271,22 +308,29 @@ def test_disable_saved_tensors_hooks():
             (a * b).sum().backward()
             np.testing.assert_allclose(a.grad.detach().numpy(), B)
 
+    for L in (ng, torch):
+        run(L)
+
 
 def test_save_on_cpu_keeps_values_and_gradients():
     grads = []
-    for L in (ng, torch):
+
+    def run(L):
         assert issubclass(L.autograd.graph.save_on_cpu, L.autograd.graph.saved_tensors_hooks)
         a, b = _leaves(L)
         with L.autograd.graph.save_on_cpu(pin_memory=False):
             y = (a * b.exp() + a.sigmoid()).sum()
         y.backward()
         grads.append((a.grad, b.grad))
+
+    for L in (ng, torch):
+        run(L)
     _close(grads[0][0], grads[1][0])
     _close(grads[0][1], grads[1][1])
 
 
 def test_node_and_increment_version():
-    for L in (ng, torch):
+    def run(L):
         a, b = _leaves(L)
         y = a * b
         assert isinstance(y.grad_fn, L.autograd.graph.Node)
@@ -302,10 +346,14 @@ def test_node_and_increment_version():
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.sum().backward()
 
+    for L in (ng, torch):
+        run(L)
+
 
 def test_pack_hook_runs_without_grad():
     """As torch, the pack hook's own ops are not recorded (no recursion into the hooks)."""
-    for L in (ng, torch):
+
+    def run(L):
         a, b = _leaves(L)
         seen = []
 
@@ -317,14 +365,21 @@ def test_pack_hook_runs_without_grad():
             a * b
         assert seen == [False, False]
 
+    for L in (ng, torch):
+        run(L)
+
 
 def test_clone_saves_nothing_so_an_inplace_change_is_fine():
     grads = []
-    for L in (ng, torch):
+
+    def run(L):
         a = L.tensor(A.copy(), requires_grad=True)
         x = a * 1
         y = x.clone()
         x.mul_(2)
         y.sum().backward()
         grads.append(a.grad)
+
+    for L in (ng, torch):
+        run(L)
     _close(grads[0], grads[1])

@@ -108,7 +108,9 @@ def prepare(a: Any, b: Any) -> tuple[Tensor, Tensor]:
             if a._data.dtype == b._data.dtype:
                 return a, b
         elif type(b) is float and a._data.dtype.kind == "f":
-            return a, _number(Tensor._wrap(get_array_module(a._data).asarray(b, dtype=a._data.dtype)))
+            return a, _number(
+                Tensor._wrap(get_array_module(a._data).asarray(b, dtype=a._data.dtype))
+            )
         like = a
     elif isinstance(b, Tensor):
         like = b
