@@ -24,6 +24,7 @@ from .grad_mode import (
 from .gradcheck import gradcheck, gradgradcheck
 from . import profiler  # noqa: E402  (torch.autograd.profiler)
 from . import forward_ad  # noqa: E402  (torch.autograd.forward_ad)
+from . import graph  # noqa: E402  (torch.autograd.graph)
 
 __all__ = [
     "Function",
@@ -39,6 +40,7 @@ __all__ = [
     "is_inference_mode_enabled",
     "functional",
     "forward_ad",
+    "graph",
     "Variable",
     "detect_anomaly",
     "set_detect_anomaly",

@@ -84,6 +84,7 @@ class CustomNode(_function.Function):
         # the engine frees a node by clearing its inputs: the saved tensors go with them
         if value is None and "_inputs" in self.__dict__:
             self._saved = None
+            self.__dict__.pop("_saved_packed", None)
         self.__dict__["_inputs"] = value
 
     def save_for_backward(self, *tensors: Any) -> None:
@@ -107,7 +108,16 @@ class CustomNode(_function.Function):
                 "tensors after they have already been freed). Specify retain_graph=True when "
                 "calling .backward() the first time."
             )
-        return tuple(self._saved)
+        unpack = self.__dict__.get("_saved_unpack")
+        if unpack is None:
+            return tuple(self._saved)
+        from .engine import unpack_saved
+
+        grad_on = _function._grad_enabled
+        return tuple(
+            None if t is None else unpack_saved(unpack, p, t, grad_on)
+            for t, p in zip(self._saved, self._saved_packed)
+        )
 
     def mark_non_differentiable(self, *tensors: Tensor) -> None:
         """Outputs that get no gradient (e.g. indices): returned with ``requires_grad=False``."""
@@ -230,7 +240,19 @@ def custom_apply(cls: type, *args: Any, **kwargs: Any) -> Any:
         handled = _dual_hook(cls, args, kwargs)
         if handled is not None:
             return handled[0]
-    return apply_with(_node_class(cls)(), cls, args, kwargs)
+    ctx = _node_class(cls)()
+    result = apply_with(ctx, cls, args, kwargs)
+    hooks = _function._saved_hooks
+    if hooks is not None and ctx.parents is not None and ctx._saved:
+        # saved_tensors_hooks: each saved tensor goes through pack_hook now, and
+        # ``saved_tensors`` unpacks it (as torch, at every read)
+        _function._grad_enabled = False  # as torch, a pack hook runs without grad
+        try:
+            ctx._saved_packed = tuple(None if t is None else hooks[0](t) for t in ctx._saved)
+        finally:
+            _function._grad_enabled = True
+        ctx._saved_unpack = hooks[1]
+    return result
 
 
 def apply_with(ctx: Any, cls: type, args: tuple, kwargs: dict) -> Any:

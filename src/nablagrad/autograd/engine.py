@@ -151,21 +151,30 @@ def run_backward(
                 _accumulate_leaf(t, g, create_graph, set())
             if needed is not None and not any(id(p) in needed for p in parents):
                 continue  # an input (or a dead end): nothing before it is wanted
-            if ctx.seq < _tensor_mod.LAST_STAMP:  # something changed in place since recording
+            packed = ctx._packed
+            # something changed in place since recording (tensors a saved_tensors_hooks' pack
+            # hook kept are the hook's business, as in torch)
+            if ctx.seq < _tensor_mod.LAST_STAMP and packed is None:
                 spec = _specs.get(type(ctx)) or spec_for(type(ctx))
                 if spec.checks:
                     _check_saved(ctx, t, spec)
             prof = _node_hooks
             if prof is not None:
                 prof[0](ctx)
+            if packed is not None:
+                out_v, args = _unpacked(ctx, t, parents, create_graph)
+            elif create_graph:
+                out_v, args = t, parents
+            else:
+                out_v, args = t._data, ctx.inputs
             if create_graph:
                 ctx.m = TENSOR  # Tensor math for this call only (the class default is ARRAY)
                 try:
-                    in_grads = ctx.backward(g, t, *parents)
+                    in_grads = ctx.backward(g, out_v, *args)
                 finally:
                     del ctx.m
             else:
-                in_grads = ctx.backward(g, t._data, *ctx.inputs)
+                in_grads = ctx.backward(g, out_v, *args)
             if prof is not None:
                 prof[1](ctx, in_grads)
             if anomaly_check_nan:
@@ -173,6 +182,8 @@ def run_backward(
             if not retain_graph:
                 ctx.parents = None
                 ctx.inputs = None
+                if packed is not None:
+                    ctx._packed = None
             for p, pg in zip(parents, in_grads):
                 if pg is None or not p._requires_grad:
                     continue
@@ -219,6 +230,61 @@ def run_backward(
     return [
         None if c is None else (c if isinstance(c, Tensor) else Tensor._wrap(c)) for c in captured
     ]
+
+
+class _Unpacked(_function.Function):
+    """The value an ``unpack_hook`` returned, with the history of the tensor that was saved: the
+    gradient goes to the saved tensor (torch re-attaches the unpacked data to the saved
+    tensor's ``grad_fn``, so double backward under ``create_graph=True`` reaches it)."""
+
+    def forward(self, saved: Any, unpacked: Any) -> Any:
+        return unpacked
+
+    def backward(self, g: Any, out: Any, saved: Any, unpacked: Any) -> tuple:
+        return g, None
+
+
+def unpack_saved(unpack: Any, packed: Any, saved: Any, create_graph: bool) -> Any:
+    """``unpack(packed)``, checked against ``saved`` (the Tensor that was packed): a Tensor of
+    its shape, or torch's TypeError / an error naming the mismatch.  Under ``create_graph``
+    the result carries ``saved``'s history (``_Unpacked``)."""
+    u = unpack(packed)
+    if not isinstance(u, Tensor):
+        raise TypeError(
+            "Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+            f"{type(u).__name__}: the unpack_hook of saved_tensors_hooks must return the tensor "
+            "the pack_hook saved (or one of its shape)"
+        )
+    if tuple(u._data.shape) != tuple(saved._data.shape):
+        raise RuntimeError(
+            f"saved tensor unpack_hook returned a tensor of shape {list(u._data.shape)} for a "
+            f"saved tensor of shape {list(saved._data.shape)}: the unpack_hook of "
+            "saved_tensors_hooks must return a tensor of the saved tensor's shape"
+        )
+    if create_graph and u is not saved and saved._requires_grad:
+        return _Unpacked.apply(saved, u)
+    return u
+
+
+def _unpacked(ctx: Any, t: Any, parents: tuple, create_graph: bool) -> tuple:
+    """The output and inputs ``ctx.backward`` gets when ``ctx`` was recorded under
+    ``autograd.graph.saved_tensors_hooks``: each tensor the pack hook kept replaced by what the
+    unpack hook gives back (arrays in an ordinary pass, Tensors under ``create_graph``)."""
+    unpack, slots = ctx._packed
+    args = list(parents if create_graph else ctx.inputs)
+    out_v = t if create_graph else t._data
+    for i, p in slots:
+        if i < 0:
+            saved = t
+        else:
+            saved = parents[i] if create_graph else Tensor._wrap(ctx.inputs[i])
+        u = unpack_saved(unpack, p, saved, create_graph)
+        v = u if create_graph else u._data
+        if i < 0:
+            out_v = v
+        else:
+            args[i] = v
+    return out_v, args
 
 
 def _check_nan(ctx: Any, in_grads: Any) -> None:

@@ -31,8 +31,12 @@ from .. import tensor as _tensor_mod
 from .._coo import COOArray
 from ..tensor import Tensor
 from .gradmath import ARRAY
+from .saved import pack_saved
 
 _grad_enabled = True
+# The innermost ``autograd.graph.saved_tensors_hooks`` in force, as ``(pack_hook, unpack_hook)``,
+# or None: ``apply`` hands every tensor a recorded node saves through ``pack_hook`` (graph.py).
+_saved_hooks: tuple | None = None
 # In ``autograd.grad(out, inputs)``: the ids of the tensors from which an input can be reached
 # (set by the engine for the pass; None in a full backward).  ``Function.wanted`` reads it.
 _wanted_ids: set | None = None
@@ -240,6 +244,18 @@ def torch_node(name: Any) -> Any:
     return decorate
 
 
+def _pack(fn: Any, out: Any) -> None:
+    """Pack what the node just recorded saves (``saved.pack_saved``), with grad mode off while
+    the pack hook runs, as torch (a hook's own ops record nothing and save nothing)."""
+    global _grad_enabled
+    prev = _grad_enabled
+    _grad_enabled = False
+    try:
+        pack_saved(fn, out, _saved_hooks)
+    finally:
+        _grad_enabled = prev
+
+
 class Function:
     """Base class of differentiable primitives; subclasses define ``forward`` and ``backward``.
 
@@ -251,6 +267,9 @@ class Function:
 
     differentiable = True
     parents: tuple | None = None
+    # ``(unpack_hook, [(input index or -1 for the output, packed value), ...])`` when the node
+    # was recorded under ``autograd.graph.saved_tensors_hooks`` (``saved.pack_saved``)
+    _packed: tuple | None = None
     m: Any = ARRAY  # backward math (gradmath.py); the engine sets TENSOR for create_graph calls
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -338,6 +357,8 @@ class Function:
                     fn.seq = next(_clock)
                     out._requires_grad = True
                     out._ctx = fn
+                    if _saved_hooks is not None:
+                        _pack(fn, out)
                     break
         return out
 

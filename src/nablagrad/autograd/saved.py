@@ -67,7 +67,9 @@ SAVED: dict[str, tuple] = {
     "PoolGather": _NOTHING,
     "_Cast": _NOTHING,
     "_Clone": _NOTHING,
+    "Clone": _NOTHING,
     "_ToDevice": _NOTHING,
+    "_Unpacked": _NOTHING,
     # read their output only
     "Exp": ("out",),
     "Sigmoid": ("out",),
@@ -162,3 +164,21 @@ def spec_for(cls: type) -> Spec:
         entries = cls.__dict__.get("saved", SAVED.get(cls.__name__))
         s = _cache[cls] = Spec(entries)
     return s
+
+
+def pack_saved(fn: Any, out: Any, hooks: tuple) -> None:
+    """Hand the tensors node ``fn`` saves (its spec's inputs, and ``out`` when read) through the
+    ``pack_hook`` of ``autograd.graph.saved_tensors_hooks``; the engine unpacks them at backward
+    (``engine._unpacked``).  As torch, the hook gets the Tensors themselves (an input, or the
+    output with its ``grad_fn``) and the node keeps only what it returns, and the hooks are the
+    ones in force now, at forward time."""
+    pack, unpack = hooks
+    parents = fn.parents
+    spec = spec_for(type(fn))
+    read = range(len(parents)) if spec.all_inputs else spec.inputs(fn)
+    # a Python number operand (``x * 2``, ``x ** 2``) is a Scalar in torch, not a saved tensor
+    slots = [(i, pack(parents[i])) for i in read if "_number" not in parents[i].__dict__]
+    if spec.may_read_output and spec.output(fn):
+        slots.append((-1, pack(out)))
+    if slots:
+        fn._packed = (unpack, slots)

@@ -30,6 +30,54 @@ from ..tensor import Tensor
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 
+# The SDPA backends ``nn.attention.sdpa_kernel`` allows, as ``SDPBackend`` names (None: all).
+# nablagrad has one implementation, the math formula; on the CPU it also stands for torch's CPU
+# flash-attention kernel where that kernel applies (``_check_backend``).
+allowed_backends: frozenset | None = None
+_NO_BACKEND = (
+    "No viable backend for scaled_dot_product_attention was found. This is likely due to "
+    "turning off both the math kernel and the fused kernels."
+)
+
+
+def _check_backend(query: Tensor, key: Tensor, value: Tensor, dropout_p: float) -> None:
+    """torch's choice of an SDPA kernel under ``sdpa_kernel``: MATH runs anything; on the CPU
+    FLASH_ATTENTION runs 4-D query/key/value with one last dimension and no dropout (else
+    torch's "No available kernel"); EFFICIENT_ATTENTION, CUDNN_ATTENTION and OVERRIDEABLE have
+    no CPU kernel.  On an accelerator the math formula stands in for the fused kernels."""
+    allowed = allowed_backends
+    if allowed is None or "MATH" in allowed:
+        return
+    if query.device.type != "cpu":
+        if allowed & {"FLASH_ATTENTION", "EFFICIENT_ATTENTION", "CUDNN_ATTENTION"}:
+            return
+        raise RuntimeError(_NO_BACKEND + " Allow SDPBackend.MATH in sdpa_kernel.")
+    if "FLASH_ATTENTION" not in allowed:
+        raise RuntimeError(
+            _NO_BACKEND + " On the CPU only SDPBackend.MATH and SDPBackend.FLASH_ATTENTION have "
+            "kernels: allow one of them in sdpa_kernel."
+        )
+    why = None
+    if not query.ndim == key.ndim == value.ndim == 4:
+        why = (
+            "All fused kernels requires query, key and value to be 4 dimensional, but got Query "
+            f"dim: {query.ndim}, Key dim: {key.ndim}, Value dim: {value.ndim} instead."
+        )
+    elif dropout_p > 0.0:
+        why = "Both fused kernels do not support non-zero dropout."
+    elif not query.shape[-1] == key.shape[-1] == value.shape[-1]:
+        why = (
+            "Flash attention requires q,k,v to have the same last dimension. Got "
+            f"Query.size(-1): {query.shape[-1]}, Key.size(-1): {key.shape[-1]}, "
+            f"Value.size(-1): {value.shape[-1]} instead."
+        )
+    if why is not None:
+        raise RuntimeError(
+            f"No available kernel.  Aborting execution. Flash attention kernel not used because: "
+            f"{why} Allow SDPBackend.MATH in sdpa_kernel to run it."
+        )
+
+
 def _tensor(x: Any, name: str, fn: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(x).__name__}")
@@ -100,6 +148,8 @@ def scaled_dot_product_attention(
             "_scaled_dot_product_attention: Explicit attn_mask should not be set when "
             "is_causal=True"
         )
+    if allowed_backends is not None:  # inside nn.attention.sdpa_kernel
+        _check_backend(query, key, value, dropout_p)
     if enable_gqa and query.ndim >= 3 and key.ndim >= 3:
         hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
         if hq % hk or hq % hv:

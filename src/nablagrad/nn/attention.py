@@ -1,5 +1,6 @@
 """``MultiheadAttention`` (torch.nn.MultiheadAttention: same parameters, state_dict keys,
-initialisation and results).
+initialisation and results), and torch's ``nn.attention``: ``SDPBackend`` and ``sdpa_kernel``,
+which choose the kernels ``F.scaled_dot_product_attention`` may use.
 
     MultiHead(Q, K, V) = concat(head_1, ..., head_h) W_o^T + b_o,
     head_i = softmax((Q W_q,i^T)(K W_k,i^T)^T / sqrt(E / h) + mask) (V W_v,i^T)
@@ -19,17 +20,87 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import enum
+from collections.abc import Iterator
 from typing import Any
 
 from .. import creation
 from ..tensor import Tensor
-from . import init
+from . import _attention, init
 from ._attention import _canonical_mask, multi_head_attention_forward
 from .linear import Linear
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
+__all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear", "SDPBackend", "sdpa_kernel"]
+
+
+class SDPBackend(enum.Enum):
+    """The kernels of ``scaled_dot_product_attention`` (torch's values).
+
+    nablagrad has one implementation, the math formula (``MATH``); on the CPU it also runs what
+    torch's CPU ``FLASH_ATTENTION`` kernel accepts.  ``EFFICIENT_ATTENTION``,
+    ``CUDNN_ATTENTION`` and ``OVERRIDEABLE`` have no CPU kernel in torch either; ``ERROR`` is
+    torch's "no backend" value.
+
+    Example:
+        >>> from nablagrad.nn.attention import SDPBackend
+        >>> SDPBackend.MATH, int(SDPBackend.FLASH_ATTENTION)
+        (<SDPBackend.MATH: 0>, 1)
+    """
+
+    ERROR = -1
+    MATH = 0
+    FLASH_ATTENTION = 1
+    EFFICIENT_ATTENTION = 2
+    CUDNN_ATTENTION = 3
+    OVERRIDEABLE = 4
+
+    def __int__(self) -> int:
+        return self.value
+
+
+@contextlib.contextmanager
+def sdpa_kernel(
+    backends: list[SDPBackend] | SDPBackend, set_priority: bool = False
+) -> Iterator[None]:
+    """Context manager: ``F.scaled_dot_product_attention`` may use only ``backends`` (one
+    ``SDPBackend`` or a list of them) inside it; the previous choice is restored on exit.
+
+    As torch on the CPU: a list with ``MATH`` runs every call; ``FLASH_ATTENTION`` (without
+    ``MATH``) runs 4-D query/key/value with one last dimension and ``dropout_p=0`` and raises
+    RuntimeError "No available kernel" for anything else; a list with neither (e.g. only
+    ``EFFICIENT_ATTENTION``, or empty) raises RuntimeError "No viable backend" at the call.
+    On an accelerator any of MATH, FLASH_ATTENTION, EFFICIENT_ATTENTION and CUDNN_ATTENTION
+    runs the math formula.  ``set_priority`` (the list's order as preference) is accepted; with
+    one implementation the order changes nothing.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> import nablagrad.nn.functional as F
+        >>> from nablagrad.nn.attention import SDPBackend, sdpa_kernel
+        >>> q = torch.ones(1, 2, 3, 4)
+        >>> with sdpa_kernel([SDPBackend.MATH, SDPBackend.FLASH_ATTENTION]):
+        ...     F.scaled_dot_product_attention(q, q, q).shape
+        nablagrad.Size([1, 2, 3, 4])
+        >>> with sdpa_kernel(SDPBackend.EFFICIENT_ATTENTION):
+        ...     F.scaled_dot_product_attention(q, q, q)
+        Traceback (most recent call last):
+        RuntimeError: No viable backend for scaled_dot_product_attention was found. ...
+    """
+    chosen = [backends] if isinstance(backends, SDPBackend) else backends
+    if not isinstance(chosen, list) or not all(isinstance(b, SDPBackend) for b in chosen):
+        raise AssertionError(
+            "Backend must be an instance of SDPBackend or a list of SDPBackend instances, got "
+            f"{type(backends).__name__}"
+        )
+    previous = _attention.allowed_backends
+    _attention.allowed_backends = frozenset(b.name for b in chosen)
+    try:
+        yield
+    finally:
+        _attention.allowed_backends = previous
 
 
 class NonDynamicallyQuantizableLinear(Linear):

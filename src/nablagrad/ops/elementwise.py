@@ -66,9 +66,16 @@ def _as_operand(v: Any, like: Tensor, dtype: np.dtype) -> Tensor:
         return v if v._data.dtype == dtype else v.to(dtype=dtype)
     xp = get_array_module(like._data)
     try:
-        return Tensor._wrap(xp.asarray(v, dtype=dtype))
+        return _number(Tensor._wrap(xp.asarray(v, dtype=dtype)))
     except OverflowError:
-        return Tensor._wrap(xp.asarray(wrap_int(v), dtype=np.uint64).astype(dtype))
+        return _number(Tensor._wrap(xp.asarray(wrap_int(v), dtype=np.uint64).astype(dtype)))
+
+
+def _number(t: Tensor) -> Tensor:
+    """Mark ``t`` as a Python number taking part in an op (torch's "wrapped number"): torch keeps
+    a Scalar, not a tensor, so ``autograd.graph.saved_tensors_hooks`` does not see it."""
+    t.__dict__["_number"] = True
+    return t
 
 
 def wrap_int(v: int) -> int:
@@ -101,7 +108,9 @@ def prepare(a: Any, b: Any) -> tuple[Tensor, Tensor]:
             if a._data.dtype == b._data.dtype:
                 return a, b
         elif type(b) is float and a._data.dtype.kind == "f":
-            return a, Tensor._wrap(get_array_module(a._data).asarray(b, dtype=a._data.dtype))
+            return a, _number(
+                Tensor._wrap(get_array_module(a._data).asarray(b, dtype=a._data.dtype))
+            )
         like = a
     elif isinstance(b, Tensor):
         like = b
