@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from .. import _validate, backend
+from ..autograd import function as _function
 from ..autograd import gradmath
 from ..autograd.function import Function, torch_node
 from ..backend import default_float_np, get_array_module, np
@@ -73,8 +74,10 @@ def _as_operand(v: Any, like: Tensor, dtype: np.dtype) -> Tensor:
 
 def _number(t: Tensor) -> Tensor:
     """Mark ``t`` as a Python number taking part in an op (torch's "wrapped number"): torch keeps
-    a Scalar, not a tensor, so ``autograd.graph.saved_tensors_hooks`` does not see it."""
-    t.__dict__["_number"] = True
+    a Scalar, not a tensor, so ``autograd.graph.saved_tensors_hooks`` does not see it.  Only
+    while such hooks are in force (the mark costs ~4% of a chain of small scalar ops)."""
+    if _function._saved_hooks is not None:
+        t.__dict__["_number"] = True
     return t
 
 
@@ -108,9 +111,10 @@ def prepare(a: Any, b: Any) -> tuple[Tensor, Tensor]:
             if a._data.dtype == b._data.dtype:
                 return a, b
         elif type(b) is float and a._data.dtype.kind == "f":
-            return a, _number(
-                Tensor._wrap(get_array_module(a._data).asarray(b, dtype=a._data.dtype))
-            )
+            number = Tensor._wrap(get_array_module(a._data).asarray(b, dtype=a._data.dtype))
+            if _function._saved_hooks is not None:  # ``_number``, inlined: the hot path
+                number.__dict__["_number"] = True
+            return a, number
         like = a
     elif isinstance(b, Tensor):
         like = b
