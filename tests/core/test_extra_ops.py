@@ -219,6 +219,18 @@ def test_tied_orders_edge_cases():
         ),
     ):
         assert make(ng).tolist() == make(torch).tolist()
+    # rows without ties take NumPy's sort, rows with ties (NaN pairs too) the replay
+    rng = np.random.default_rng(5)
+    mixed = rng.standard_normal((4, 40)).astype(np.float32)
+    mixed[1] = rng.integers(0, 3, 40)
+    mixed[2, rng.choice(40, 8, replace=False)] = np.nan
+    mixed[3, 5] = -mixed[3, 6] * 0.0  # -0.0 ties with 0.0
+    mixed[3, 6] = 0.0
+    for dim in (0, 1):
+        for desc in (False, True):
+            ours = ng.sort(ng.tensor(mixed), dim, descending=desc).indices
+            theirs = torch.sort(torch.tensor(mixed), dim, descending=desc).indices
+            assert ours.tolist() == theirs.tolist()
     lens = [3, 5, 3, 3, 5, 2, 3, 3, 5, 5, 3, 3, 2, 2, 3, 5, 5, 3, 4, 4, 3]  # 21 sequences
     x = np.zeros((5, len(lens), 2), np.float32)
     a = torch.nn.utils.rnn.pack_padded_sequence(torch.tensor(x), lens, enforce_sorted=False)

@@ -62,14 +62,34 @@ def _argsort_raw(raw: Any, axis: int, descending: bool, stable: bool) -> Any:
         return xp.zeros((), dtype=np.int64)
     # up to 16 elements std::sort is an insertion sort: stable, no replay needed
     replay = None if stable or raw.shape[axis] <= 16 else _cpu_order(raw)
-    if replay is not None:
-        n = raw.shape[axis]
-        if raw.strides[axis] == 0 and n > 1:  # torch: equal elements (an expanded dim) keep
-            shape = [1] * raw.ndim  # their order
-            shape[axis] = n
-            return np.ascontiguousarray(np.broadcast_to(np.arange(n).reshape(shape), raw.shape))
-        return _replayed(raw, axis, lambda rows: replay.sort_indices(rows, descending))
-    # stable (torch's merge sort), or NumPy's stable order where the replay does not apply
+    if replay is None:
+        return _stable_argsort(raw, axis, descending)
+    n = raw.shape[axis]
+    if raw.strides[axis] == 0 and n > 1:  # torch: equal elements (an expanded dim) keep their
+        shape = [1] * raw.ndim  # order
+        shape[axis] = n
+        return np.ascontiguousarray(np.broadcast_to(np.arange(n).reshape(shape), raw.shape))
+    # without ties every sort gives the same order: NumPy's (sorting 1000 rows of 1000 float32
+    # randoms: 39 ms against 54 for the replay; PyTorch 40-45); the replay for rows with ties.
+    # Long rows of integers or of 32 bits or less almost always hold ties (1M float32 randoms:
+    # ~100 pairs): those go straight to the replay (95 ms; checking first, 194)
+    rows = np.moveaxis(raw, axis, -1).reshape(-1, n)
+    if n >= 1 << 16 and (raw.dtype.kind != "f" or raw.dtype.itemsize < 8):
+        return _replayed(raw, axis, lambda r: replay.sort_indices(r, descending))
+    idx = _stable_argsort(rows, 1, descending)
+    srt = np.take_along_axis(rows, idx, axis=1)
+    lo, hi = srt[:, :-1], srt[:, 1:]
+    tied = np.flatnonzero(((lo == hi) | ((lo != lo) & (hi != hi))).any(axis=1))  # NaN ties too
+    if tied.size:
+        idx[tied] = replay.sort_indices(rows[tied], descending)
+    moved = np.moveaxis(raw, axis, -1).shape
+    return np.moveaxis(idx.reshape(moved), -1, axis)
+
+
+def _stable_argsort(raw: Any, axis: int, descending: bool) -> Any:
+    """Indices of the stable sort of ``raw`` along ``axis`` (torch's ``stable=True``), NaN
+    last ascending and first descending."""
+    xp = get_array_module(raw)
     if not descending:
         return xp.argsort(raw, axis=axis, kind="stable").astype(np.int64)
     key = raw.astype(np.int64) if raw.dtype.kind in "bu" else raw
