@@ -1393,6 +1393,45 @@ class Tensor:
     def chunk(self, *args: Any, **kwargs: Any) -> Any:
         return _ops.chunk(self, *args, **kwargs)
 
+    def unsafe_chunk(self, chunks: int, dim: int = 0) -> Any:
+        """``torch.unsafe_chunk(self, chunks, dim)``: ``chunk`` (torch's form whose pieces are
+        not tracked as views).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.arange(4).unsafe_chunk(2)
+            (tensor([0, 1]), tensor([2, 3]))
+        """
+        from .ops.toplevel import unsafe_chunk
+
+        return unsafe_chunk(self, chunks, dim)
+
+    def unsafe_split(self, split_size: int, dim: int = 0) -> Any:
+        """``torch.unsafe_split(self, split_size, dim)``: ``split`` with an int size (torch's
+        form whose pieces are not tracked as views).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.arange(3).unsafe_split(2)
+            (tensor([0, 1]), tensor([2]))
+        """
+        from .ops.toplevel import unsafe_split
+
+        return unsafe_split(self, split_size, dim)
+
+    def unsafe_split_with_sizes(self, split_sizes: Any, dim: int = 0) -> Any:
+        """``torch.unsafe_split_with_sizes(self, split_sizes, dim)``: ``split_with_sizes``
+        (torch's form whose pieces are not tracked as views).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.arange(3).unsafe_split_with_sizes([2, 1])
+            (tensor([0, 1]), tensor([2]))
+        """
+        from .ops.toplevel import unsafe_split_with_sizes
+
+        return unsafe_split_with_sizes(self, split_sizes, dim)
+
     def unbind(self, *args: Any, **kwargs: Any) -> Any:
         return _ops.unbind(self, *args, **kwargs)
 
@@ -1499,6 +1538,52 @@ class Tensor:
 
     def qr(self, some: bool = True) -> Any:
         return _ops.qr(self, some)
+
+    def geqrf(self) -> Any:
+        """``torch.geqrf(self)``: LAPACK's compact QR, ``(a, tau)`` (Householder reflectors
+        below the diagonal of ``a``, R on and above it).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.tensor([[3.0, 1.0], [4.0, 2.0]]).geqrf().tau
+            tensor([1.6000, 0.0000])
+        """
+        from .ops.lapack_forms import geqrf
+
+        return geqrf(self)
+
+    def orgqr(self, input2: Tensor) -> Tensor:
+        """``torch.orgqr(self, input2)``: Q from ``geqrf``'s reflectors ``self`` and
+        ``tau = input2`` (``householder_product``).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> a, tau = torch.tensor([[3.0, 1.0], [4.0, 2.0]]).geqrf()
+            >>> a.orgqr(tau)
+            tensor([[-0.6000, -0.8000],
+                    [-0.8000,  0.6000]])
+        """
+        from .ops.lapack_forms import orgqr
+
+        return orgqr(self, input2)
+
+    def ormqr(
+        self, input2: Tensor, input3: Tensor, left: bool = True, transpose: bool = False
+    ) -> Tensor:
+        """``torch.ormqr(self, input2, input3, left, transpose)``: ``op(Q) C`` (``left``) or
+        ``C op(Q)`` with Q from ``geqrf``'s reflectors ``self`` and ``tau = input2``, ``C =
+        input3``, ``op(Q) = Q^T`` when ``transpose``.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> a, tau = torch.tensor([[3.0, 1.0], [4.0, 2.0]]).geqrf()
+            >>> a.ormqr(tau, torch.eye(2), transpose=True)  # Q^T
+            tensor([[-0.6000, -0.8000],
+                    [-0.8000,  0.6000]])
+        """
+        from .ops.lapack_forms import ormqr
+
+        return ormqr(self, input2, input3, left, transpose)
 
     def cholesky(self, upper: bool = False) -> Tensor:
         return _ops.cholesky(self, upper)
@@ -2063,6 +2148,29 @@ class Tensor:
 
     def is_signed(self) -> bool:
         return self._data.dtype.kind in "if"
+
+    def nonzero_static(self, *, size: int, fill_value: int = -1) -> Tensor:
+        """``torch.nonzero_static(self, size=size, fill_value=fill_value)``: ``nonzero`` cut or
+        padded (with rows of ``fill_value``) to exactly ``size`` rows.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.tensor([0, 3, 0, 5]).nonzero_static(size=1)
+            tensor([[1]])
+        """
+        from .ops.toplevel import nonzero_static
+
+        return nonzero_static(self, size=size, fill_value=fill_value)
+
+    def is_distributed(self) -> bool:
+        """False, as torch's for every ordinary (not sharded) tensor.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.ones(2).is_distributed()
+            False
+        """
+        return False
 
     def is_nonzero(self) -> bool:
         if self._data.size != 1:

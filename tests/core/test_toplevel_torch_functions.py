@@ -182,6 +182,11 @@ CASES.update(
         "unsafe_chunk": Case(lambda L, x: L.unsafe_chunk(x, 3, 1)),
         "unsafe_split": Case(lambda L, x: L.unsafe_split(x, 2)),
         "unsafe_split_with_sizes": Case(lambda L, x: L.unsafe_split_with_sizes(x, [3, 1], -1)),
+        "T.unsafe_chunk": Case(lambda L, x: x.unsafe_chunk(3, 1) + x.unsafe_chunk(2)),
+        "T.unsafe_split": Case(lambda L, x: x.unsafe_split(2) + x.unsafe_split(3, dim=1)),
+        "T.unsafe_split_with_sizes": Case(
+            lambda L, x: x.unsafe_split_with_sizes([3, 1], -1) + x.unsafe_split_with_sizes([1, 2])
+        ),
         # norms kept for JIT compatibility
         "nuclear_norm": Case(
             lambda L, x, y: (
@@ -776,8 +781,17 @@ def test_get_device_and_nonzero_static():
             theirs = torch.nonzero_static(torch.tensor(a), size=size, fill_value=fill)
             assert ours.dtype == ng.int64
             np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+            method = ng.tensor(a).nonzero_static(size=size, fill_value=fill)
+            np.testing.assert_array_equal(method.numpy(), theirs.numpy())
     with pytest.raises(RuntimeError, match="size"):
         ng.nonzero_static(ng.ones(2), size=-1)
+
+
+def test_unsafe_split_takes_an_int_size_like_torch():
+    for lib in (ng, torch):
+        for call in (lambda x: lib.unsafe_split(x, [2, 3]), lambda x: x.unsafe_split([2, 3])):
+            with pytest.raises(TypeError, match="split_size"):
+                call(lib.arange(5))
 
 
 @covers("set_deterministic_debug_mode", "get_deterministic_debug_mode")
@@ -1127,6 +1141,7 @@ def test_is_storage_distributed_vulkan_init_threads_follow_torch():
         assert lib.is_storage(lib.ones(2)) is False
         assert lib.is_storage([1.0]) is False
         assert lib.is_distributed(lib.ones(2)) is False
+        assert lib.ones(2).is_distributed() is False
         assert lib.is_vulkan_available() is False
         with pytest.raises(TypeError, match="Tensor"):
             lib.is_distributed(3)

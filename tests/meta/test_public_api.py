@@ -1566,6 +1566,17 @@ REASONS: dict[str, str] = {
             "to_dlpack",
         )
     },
+    **{
+        T + n: "the method form of torch's top-level function: compared with torch in "
+        "tests/core/test_toplevel_torch_functions.py"
+        for n in (
+            "unsafe_chunk",
+            "unsafe_split",
+            "unsafe_split_with_sizes",
+            "nonzero_static",
+            "is_distributed",
+        )
+    },
     "F.gumbel_softmax": "random draws (streams differ from torch's); frequencies against "
     "softmax and torch's, and the straight-through gradient, in "
     "tests/nn/test_buffer_init_ctc_shuffle.py",

@@ -614,6 +614,11 @@ def unsafe_split(input: Tensor, split_size: int, dim: int = 0) -> tuple:  # noqa
         >>> torch.unsafe_split(torch.arange(3), 2)
         (tensor([0, 1]), tensor([2]))
     """
+    if isinstance(split_size, (list, tuple)):
+        raise TypeError(
+            f"unsafe_split(): argument 'split_size' (position 1) must be int, not "
+            f"{type(split_size).__name__}: for a list of sizes use unsafe_split_with_sizes"
+        )
     return sh.split(_tensor_arg("unsafe_split", input), split_size, dim)
 
 
