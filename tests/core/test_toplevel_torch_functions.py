@@ -787,6 +787,16 @@ def test_get_device_and_nonzero_static():
         ng.nonzero_static(ng.ones(2), size=-1)
 
 
+def test_functional_reexports_the_top_level_forms_like_torch():
+    import nablagrad.nn.functional as ngF
+    import torch.nn.functional as tF
+
+    for lib, functional in ((ng, ngF), (torch, tF)):
+        assert functional.conv_tbc is lib.conv_tbc
+        assert functional.native_channel_shuffle is lib.native_channel_shuffle
+        assert {"conv_tbc", "native_channel_shuffle"} <= set(dir(functional))
+
+
 def test_unsafe_split_takes_an_int_size_like_torch():
     for lib in (ng, torch):
         for call in (lambda x: lib.unsafe_split(x, [2, 3]), lambda x: x.unsafe_split([2, 3])):

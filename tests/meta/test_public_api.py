@@ -1577,6 +1577,11 @@ REASONS: dict[str, str] = {
             "is_distributed",
         )
     },
+    **{
+        F + n: "torch.nn.functional's re-export of the top-level function (the same object, "
+        "as torch's): tests/core/test_toplevel_torch_functions.py"
+        for n in ("conv_tbc", "native_channel_shuffle")
+    },
     "F.gumbel_softmax": "random draws (streams differ from torch's); frequencies against "
     "softmax and torch's, and the straight-through gradient, in "
     "tests/nn/test_buffer_init_ctc_shuffle.py",

@@ -118,6 +118,8 @@ from ._pooling import (  # noqa: F401 - re-exported
 __all__ = [
     "gumbel_softmax",
     "channel_shuffle",
+    "native_channel_shuffle",
+    "conv_tbc",
     "ctc_loss",
     "relu",
     "sigmoid",
@@ -922,3 +924,19 @@ from ._sampling import (  # noqa: E402
     upsample_nearest,
 )
 from .embedding_bag import _renorm_, embedding_bag  # noqa: E402
+
+native_channel_shuffle = channel_shuffle  # torch.nn.functional re-exports torch's ATen form
+
+
+def __getattr__(name: str) -> Any:
+    """``conv_tbc`` is torch's top-level function (``nablagrad.conv_tbc``), which
+    ``torch.nn.functional`` re-exports; looked up on first use (its module imports this one)."""
+    if name == "conv_tbc":
+        from ._toplevel import conv_tbc
+
+        return conv_tbc
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "conv_tbc"})
