@@ -282,3 +282,4 @@ __all__ = [
 ]  # fmt: skip
 
 from . import modules  # noqa: E402 - torch.nn.modules: the layers under torch's module paths
+from . import grad  # noqa: E402 - torch.nn.grad: conv{1,2,3}d_input / conv{1,2,3}d_weight

@@ -930,11 +930,16 @@ native_channel_shuffle = channel_shuffle  # torch.nn.functional re-exports torch
 
 def __getattr__(name: str) -> Any:
     """``conv_tbc`` is torch's top-level function (``nablagrad.conv_tbc``), which
-    ``torch.nn.functional`` re-exports; looked up on first use (its module imports this one)."""
+    ``torch.nn.functional`` re-exports, and ``grad`` the ``nn.grad`` module; looked up on first
+    use (their modules import this one)."""
     if name == "conv_tbc":
         from ._toplevel import conv_tbc
 
         return conv_tbc
+    if name == "grad":  # torch.nn.functional.grad is the torch.nn.grad module
+        from . import grad
+
+        return grad
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
