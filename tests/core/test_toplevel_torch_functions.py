@@ -788,8 +788,9 @@ def test_get_device_and_nonzero_static():
 
 
 def test_functional_reexports_the_top_level_forms_like_torch():
-    import nablagrad.nn.functional as ngF
     import torch.nn.functional as tF
+
+    import nablagrad.nn.functional as ngF
 
     for lib, functional in ((ng, ngF), (torch, tF)):
         assert functional.conv_tbc is lib.conv_tbc

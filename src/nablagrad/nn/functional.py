@@ -119,7 +119,7 @@ __all__ = [
     "gumbel_softmax",
     "channel_shuffle",
     "native_channel_shuffle",
-    "conv_tbc",
+    "conv_tbc",  # noqa: F822 - provided by the module __getattr__ below
     "ctc_loss",
     "relu",
     "sigmoid",
