@@ -2162,6 +2162,59 @@ class Tensor:
 
         return nonzero_static(self, size=size, fill_value=fill_value)
 
+    def as_subclass(self, cls: type) -> Tensor:
+        """This tensor's data as an instance of ``cls`` (a subclass of ``Tensor``): a view that
+        shares memory and version counter with ``self`` and stays attached to the autograd
+        graph (its ``grad_fn`` is the view's); ``cls.__init__`` is not called, as torch's.
+        Operations on the result return plain ``Tensor``s (nablagrad has no
+        ``__torch_function__`` dispatch that would keep the subclass).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> class Tagged(torch.Tensor):
+            ...     pass
+            >>> t = torch.ones(2)
+            >>> u = t.as_subclass(Tagged)
+            >>> type(u).__name__, u.data_ptr() == t.data_ptr()
+            ('Tagged', True)
+        """
+        if not isinstance(cls, type):
+            raise TypeError(f"cls must be a type (got {type(cls).__name__})")
+        if not issubclass(cls, Tensor):
+            raise TypeError(
+                "Creating a Tensor subclass from a class that does not inherit from Tensor is "
+                f"not possible ({cls.__name__}). Make sure your class inherits from Tensor."
+            )
+        out = self.view(tuple(self.shape))
+        if cls is not Tensor:
+            try:
+                out.__class__ = cls
+            except TypeError as err:
+                raise TypeError(
+                    f"as_subclass: {cls.__name__} cannot hold a Tensor's data ({err}): a "
+                    "subclass may add attributes through __dict__ but not its own __slots__"
+                ) from None
+        return out
+
+    def module_load(self, other: Tensor, assign: bool = False) -> Tensor:
+        """torch's hook that turns the state-dict value ``other`` into the tensor that
+        ``nn.Module.load_state_dict`` swaps in for ``self``; the default, as torch's:
+        ``other.detach()`` when ``assign``, else ``self.copy_(other).detach()``.  (torch calls
+        it only under ``torch.__future__.set_swap_module_params_on_conversion(True)``;
+        nablagrad's ``load_state_dict`` copies values in place and does not call it.)
+
+        Example:
+            >>> import nablagrad as torch
+            >>> p = torch.zeros(2)
+            >>> p.module_load(torch.tensor([1.0, 2.0]))
+            tensor([1., 2.])
+            >>> p
+            tensor([1., 2.])
+        """
+        if assign:
+            return other.detach()
+        return self.copy_(other).detach()
+
     def is_distributed(self) -> bool:
         """False, as torch's for every ordinary (not sharded) tensor.
 

@@ -71,3 +71,50 @@ def test_out_of_place_resize_is_a_deprecated_reshape(how: str) -> None:
 def test_const_data_ptr_is_data_ptr() -> None:
     t = ng.arange(6.0)[2:]
     assert t.const_data_ptr() == t.data_ptr() != ng.arange(6.0).data_ptr()
+
+
+# -- as_subclass and module_load ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lib", [ng, torch], ids=["nablagrad", "torch"])
+def test_as_subclass_shares_data_and_graph_like_torch(lib):
+    class Tagged(lib.Tensor):
+        def __init__(self, *args, **kwargs):  # not called, as torch's
+            raise AssertionError("as_subclass must not call __init__")
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x.as_subclass(Tagged)
+    assert type(y) is Tagged and y.requires_grad and not y.is_leaf
+    assert y.data_ptr() == x.data_ptr() and y._base is x
+    (y * lib.tensor([3.0, 4.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 4.0])
+    plain = lib.zeros(2)
+    sub = plain.as_subclass(Tagged)
+    assert sub.is_leaf and not sub.requires_grad
+    sub.add_(1)
+    np.testing.assert_array_equal(plain.numpy(), [1.0, 1.0])  # the same memory
+    param = lib.ones(2).as_subclass(lib.nn.Parameter)
+    assert type(param) is lib.nn.Parameter and not param.requires_grad
+    assert type(lib.ones(2).as_subclass(lib.Tensor)) is lib.Tensor
+    with pytest.raises(TypeError, match="inherit from Tensor"):
+        lib.ones(2).as_subclass(int)
+    with pytest.raises(TypeError, match="must be a type"):
+        lib.ones(2).as_subclass(3)
+
+
+@pytest.mark.parametrize("lib", [ng, torch], ids=["nablagrad", "torch"])
+def test_module_load_default_like_torch(lib):
+    p = lib.zeros(2)
+    out = p.module_load(lib.tensor([1, 2]))
+    assert out.dtype == lib.float32 and not out.requires_grad
+    np.testing.assert_array_equal(p.numpy(), [1.0, 2.0])  # copied into self
+    assert out.data_ptr() == p.data_ptr()
+    other = lib.ones(2, requires_grad=True)
+    assigned = lib.zeros(2).module_load(other, assign=True)
+    assert assigned.data_ptr() == other.data_ptr() and not assigned.requires_grad
+    leaf = lib.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        leaf.module_load(lib.ones(2))
+    with lib.no_grad():
+        kept = leaf.module_load(lib.ones(2))
+    assert not kept.requires_grad and leaf.requires_grad

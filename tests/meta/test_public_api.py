@@ -1351,6 +1351,10 @@ REASONS: dict[str, str] = {
     "singular values in tests/core/test_lowrank_histogramdd.py",
     T
     + "dim_order": "tuples compared with torch's on several layouts: test_tensor_methods_extra.py",
+    T + "as_subclass": "a subclass view (type, shared memory, graph, errors) compared with "
+    "torch's: test_tensor_methods_extra.py",
+    T + "module_load": "torch's default load hook (copy or assign, detached) compared with "
+    "torch's: test_tensor_methods_extra.py",
     T + "resize": "deprecated reshape, warning and error compared: test_tensor_methods_extra.py",
     T + "resize_as": "deprecated reshape, warning and error compared: test_tensor_methods_extra.py",
     T + "const_data_ptr": "an address (data_ptr): test_tensor_methods_extra.py",
