@@ -547,7 +547,7 @@ from .runtime import (
 )
 from .runtime import init_num_threads, is_storage, is_vulkan_available, set_default_tensor_type
 from .utils.dlpack import from_dlpack, to_dlpack
-from .creation import empty_strided
+from .creation import empty_permuted, empty_strided
 from .creation import torch_range as range  # noqa: A001 - torch.range (deprecated)
 from .ops.mathfns import angle
 from .ops.toplevel import *  # noqa: F403 - torch's top-level forms of methods and views

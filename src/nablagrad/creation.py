@@ -669,7 +669,7 @@ def empty_strided(
         >>> torch.empty_strided((2, 3), (1, 2)).stride()
         (1, 2)
     """
-    size = _size(tuple(size), "empty_strided")
+    size = _size((tuple(size),), "empty_strided")
     stride = tuple(_validate.as_int(s, "stride", "empty_strided") for s in stride)
     if len(size) != len(stride):
         raise RuntimeError(
@@ -683,6 +683,53 @@ def empty_strided(
     if requires_grad:
         view.requires_grad = True
     return view
+
+
+def empty_permuted(
+    size: Any,
+    physical_layout: Any,
+    *,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool | None = None,
+) -> Tensor:
+    """An uninitialised dense tensor of shape ``size`` whose dimensions lie in memory in the
+    order ``physical_layout`` (outermost first): ``empty([size[p] for p in physical_layout])``
+    permuted back to ``size``.  ``(0, 1, 2, 3)`` is NCHW (contiguous), ``(0, 2, 3, 1)`` NHWC
+    (channels_last).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.empty_permuted((2, 3, 5, 7), (0, 2, 3, 1)).stride()
+        (105, 1, 21, 3)
+    """
+    size = _size((tuple(size),), "empty_permuted")
+    order = tuple(_validate.as_int(p, "physical_layout", "empty_permuted") for p in physical_layout)
+    if len(order) != len(size):
+        raise RuntimeError(
+            "Number of dimensions in size does not match the length of the physical_layout; "
+            f"i.e. len(size) = {len(size)} is not equal to len(physical_layout) = {len(order)}"
+        )
+    for i, p in enumerate(order):
+        if not 0 <= p < len(size):
+            raise RuntimeError(
+                f"Dimension out of range (expected to be between 0 and {len(size) - 1}, but got "
+                f"{p} at index {i}).  NB: negative dims not currently supported"
+            )
+    if len(set(order)) != len(order):
+        raise RuntimeError(
+            f"Duplicate dim not allowed: physical_layout {list(order)} must name each dim once"
+        )
+    stride = [0] * len(size)
+    step = 1
+    for p in reversed(order):  # innermost first, as a contiguous tensor of the permuted shape
+        stride[p] = step
+        step *= max(size[p], 1)
+    return empty_strided(
+        size, stride, dtype=dtype, layout=layout, device=device, requires_grad=requires_grad
+    )
 
 
 def _endpoint(v: Any, name: str, fn: str) -> Any:

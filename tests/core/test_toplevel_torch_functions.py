@@ -560,7 +560,13 @@ def test_range_is_end_inclusive_and_warns():
 
 @covers("empty_strided")
 def test_empty_strided_shape_stride_dtype():
-    for size, stride in [((2, 3), (1, 2)), ((2, 3), (3, 1)), ((4,), (2,)), ((0, 3), (3, 1))]:
+    for size, stride in [
+        ((2, 3), (1, 2)),
+        ((2, 3), (3, 1)),
+        ((4,), (2,)),
+        ((0, 3), (3, 1)),
+        ((), ()),
+    ]:
         ours = ng.empty_strided(size, stride, dtype=ng.float64, requires_grad=True)
         theirs = torch.empty_strided(size, stride, dtype=torch.float64, requires_grad=True)
         assert tuple(ours.shape) == tuple(theirs.shape)
@@ -568,6 +574,34 @@ def test_empty_strided_shape_stride_dtype():
             assert ours.stride() == theirs.stride()
         assert ours.dtype == ng.float64 and ours.requires_grad and ours.is_leaf
     assert ng.empty_strided((2,), (1,)).dtype == ng.float32
+
+
+@covers("empty_permuted")
+def test_empty_permuted_strides_dtype_and_errors_like_torch():
+    for size, order in [
+        ((2, 3, 5, 7), (0, 2, 3, 1)),
+        ((2, 3, 5, 7), (0, 1, 2, 3)),
+        ((2, 3, 4), (2, 0, 1)),
+        ((2, 0, 3), (2, 1, 0)),
+        ((4,), (0,)),
+        ((), ()),
+    ]:
+        ours = ng.empty_permuted(size, order, dtype=ng.float64, requires_grad=True)
+        theirs = torch.empty_permuted(size, order, dtype=torch.float64, requires_grad=True)
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        assert ours.stride() == theirs.stride(), (size, order)
+        assert ours.dtype == ng.float64 and ours.requires_grad and ours.is_leaf
+    assert ng.empty_permuted((2, 3), (1, 0)).dtype == ng.float32
+    assert ng.empty_permuted((2, 3), [1, 0], dtype=ng.int64).dtype == ng.int64
+    for size, order, match in [
+        ((2, 3), (0,), "does not match the length"),
+        ((2, 3), (0, 0), "Duplicate dim"),
+        ((2, 3), (0, 2), "out of range"),
+        ((2, 3), (1, -1), "out of range"),
+    ]:
+        for lib in (ng, torch):
+            with pytest.raises(RuntimeError, match=match):
+                lib.empty_permuted(size, order)
 
 
 @covers("frobenius_norm")

@@ -1551,6 +1551,7 @@ REASONS: dict[str, str] = {
             "T.angle",
             "range",
             "empty_strided",
+            "empty_permuted",
             "get_float32_matmul_precision",
             "set_float32_matmul_precision",
             "set_flush_denormal",
