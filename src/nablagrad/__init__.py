@@ -330,7 +330,7 @@ from .ops.dtypeinfo import (
     finfo,
     iinfo,
 )
-from .ops.legacy import as_strided, index_reduce, put
+from .ops.legacy import as_strided, as_strided_scatter, index_reduce, put
 from .ops.mathfns import (
     addcdiv,
     addcmul,

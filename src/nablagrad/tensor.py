@@ -2902,6 +2902,19 @@ class Tensor:
     def as_strided(self, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
         return _ops.as_strided(self, size, stride, storage_offset)
 
+    def as_strided_scatter(
+        self, src: Tensor, size: Any, stride: Any, storage_offset: int | None = None
+    ) -> Tensor:
+        """``torch.as_strided_scatter(self, src, size, stride, storage_offset)``: a copy of
+        this tensor with ``src`` written into the elements of its ``as_strided`` view.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.zeros(4).as_strided_scatter(torch.ones(2), (2,), (2,), 1)
+            tensor([0., 1., 0., 1.])
+        """
+        return _ops.as_strided_scatter(self, src, size, stride, storage_offset)
+
     def put(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ops.put(self, *args, **kwargs)
 

@@ -604,6 +604,85 @@ def test_empty_permuted_strides_dtype_and_errors_like_torch():
                 lib.empty_permuted(size, order)
 
 
+@covers("as_strided_")
+def test_as_strided_inplace_function_like_torch():
+    for lib in (ng, torch):
+        x = lib.arange(6.0)
+        assert lib.as_strided_(x, (2, 2), (1, 2), 1) is x
+        np.testing.assert_array_equal(x.numpy(), [[1.0, 3.0], [2.0, 4.0]])
+        with pytest.raises(RuntimeError):
+            lib.as_strided_(lib.ones(3, requires_grad=True), (2,), (1,))
+
+
+def _scatter_inputs(lib):
+    base = lib.arange(10.0)
+    return [
+        (lib.zeros(6), lib.ones(2, 2), (2, 2), (3, 1), None),
+        (lib.arange(6.0).reshape(2, 3).t(), lib.full((2,), -1.0), (2,), (1,), 1),
+        (base[2:8], lib.full((2,), -1.0), (2,), (1,), None),  # a view: its own offset
+        (base[2:8], lib.full((2,), -1.0), (2,), (1,), 3),  # offsets count in its storage
+        (lib.zeros(4), lib.tensor([1, 2]), (2,), (2,), 1),  # int src cast to float
+        (lib.zeros(2, 3, dtype=lib.float64), lib.ones(3, 1), (3, 1), (1, 1), 2),
+    ]
+
+
+def test_as_strided_scatter_values_match_torch():
+    for ours, theirs in zip(_scatter_inputs(ng), _scatter_inputs(torch)):
+        x, src, size, stride, off = ours
+        got = ng.as_strided_scatter(x, src, size, stride, off)
+        want = torch.as_strided_scatter(theirs[0], theirs[1], size, stride, off)
+        assert got.dtype == ng.float64 if want.dtype == torch.float64 else got.dtype == ng.float32
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        assert got.stride() == want.stride()
+        method = x.as_strided_scatter(src, size, stride, off)
+        np.testing.assert_array_equal(method.numpy(), want.numpy())
+        assert got.data_ptr() != x.data_ptr()  # fresh storage, input untouched
+    with ng.no_grad():  # overlapping view: the last write wins, as torch's
+        got = ng.as_strided_scatter(
+            ng.zeros(4), ng.tensor([[1.0, 2.0], [3.0, 4.0]]), (2, 2), (1, 1)
+        )
+    want = torch.as_strided_scatter(
+        torch.zeros(4), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), (2, 2), (1, 1)
+    )
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_as_strided_scatter_gradients():
+    """d/dsrc matches torch's; d/dinput is the upstream gradient with the overwritten elements
+    zeroed (checked numerically: torch 2.13's own backward returns the complement, and fails
+    its gradcheck)."""
+    rng = np.random.default_rng(0)
+    a, s = rng.standard_normal(6), rng.standard_normal((2, 2))
+    g = rng.standard_normal(6)
+    x, src = ng.tensor(a, requires_grad=True), ng.tensor(s, requires_grad=True)
+    y = ng.as_strided_scatter(x, src, (2, 2), (3, 1))
+    gx, gs = ng.autograd.grad(y, (x, src), ng.tensor(g), create_graph=True)
+    np.testing.assert_array_equal(gx.detach().numpy(), g * [0, 0, 1, 0, 0, 1])
+    tx, ts = torch.tensor(a, requires_grad=True), torch.tensor(s, requires_grad=True)
+    ty = torch.as_strided_scatter(tx, ts, (2, 2), (3, 1))
+    np.testing.assert_array_equal(
+        gs.detach().numpy(), torch.autograd.grad(ty, ts, torch.tensor(g))[0]
+    )
+    assert ng.autograd.gradcheck(lambda x, s: ng.as_strided_scatter(x, s, (2, 2), (3, 1)), (x, src))
+    assert ng.autograd.gradgradcheck(
+        lambda x, s: ng.as_strided_scatter(x, s, (2, 2), (3, 1)), (x, src)
+    )
+    with pytest.raises(RuntimeError, match="share a storage slot"):
+        ng.as_strided_scatter(x, ng.ones(2, 2), (2, 2), (1, 1))
+
+
+def test_as_strided_scatter_errors():
+    for lib in (ng, torch):
+        with pytest.raises(RuntimeError, match="expected src to have a size equal"):
+            lib.as_strided_scatter(lib.zeros(4), lib.ones(3), (2,), (1,))
+        with pytest.raises(RuntimeError, match="out of bounds for storage"):
+            lib.as_strided_scatter(lib.zeros(4), lib.ones(2), (2,), (1,), 3)
+    with pytest.raises(RuntimeError, match="not elements of input"):
+        ng.as_strided_scatter(ng.arange(10.0)[2:8], ng.ones(2), (2,), (1,), 1)
+    with pytest.raises(TypeError, match="src"):
+        ng.as_strided_scatter(ng.zeros(4), [1.0, 2.0], (2,), (1,))
+
+
 @covers("frobenius_norm")
 def test_frobenius_norm_values_gradient_and_warning():
     a = np.random.default_rng(0).uniform(-2, 2, (2, 3, 4)).astype(np.float32)

@@ -64,6 +64,7 @@ adaptive_avg_pool1d adaptive_max_pool1d affine_grid_generator alias_copy alpha_d
 as_strided_copy avg_pool1d batch_norm bilinear binary_cross_entropy_with_logits celu
 channel_shuffle constant_pad_nd conv1d conv2d conv3d conv_tbc conv_transpose1d conv_transpose2d
 conv_transpose3d convolution cosine_embedding_loss cosine_similarity ctc_loss detach detach_copy
+as_strided_ as_strided_scatter
 diagonal_copy dropout embedding embedding_bag embedding_renorm_ empty_permuted empty_strided
 expand_copy
 feature_alpha_dropout

@@ -24,6 +24,7 @@ from .shape import narrow
 
 __all__ = [
     "as_strided",
+    "as_strided_scatter",
     "put",
     "index_reduce",
     "narrow_copy",
@@ -360,6 +361,103 @@ def as_strided(
     return AsStrided.apply(
         input, size=size, stride=stride, offset=offset, root=root, x_off=x_off, x_strides=x_strides
     )
+
+
+class AsStridedScatter(Function):
+    """``input``'s copy with ``src`` written at the flat positions ``src_at``: the gradient
+    flows to ``input`` where ``src`` did not overwrite it and to ``src`` from where it landed."""
+
+    saved = ()  # the backward reads only the index map and mask kept on the node
+
+    def forward(self, x, s, src_at=None):
+        self.src_at, self.s_dtype = src_at, s.dtype
+        out = np.array(x, order="K")  # a fresh copy with x's layout (torch's clone)
+        out[np.unravel_index(src_at.reshape(-1), x.shape)] = s.reshape(-1)
+        mask = np.ones(x.size, dtype=x.dtype)
+        mask[src_at.reshape(-1)] = 0
+        self.mask = mask.reshape(x.shape)
+        return out
+
+    def backward(self, g, out, x, s):
+        if isinstance(g, Tensor):  # create_graph: the same gather and mask, recorded
+            gs = g.reshape(-1)[Tensor._wrap(self.src_at)]
+            return g * Tensor._wrap(self.mask), gs
+        gs = g.reshape(-1)[self.src_at].astype(self.s_dtype, copy=False)
+        return g * self.mask, gs
+
+
+def as_strided_scatter(
+    input: Tensor,  # noqa: A002
+    src: Tensor,
+    size: Any,
+    stride: Any,
+    storage_offset: int | None = None,
+) -> Tensor:
+    """A copy of ``input`` (same shape and strides, fresh storage) with ``src`` written into
+    the elements that ``input.as_strided(size, stride, storage_offset)`` views (offset and
+    strides count in ``input``'s storage, as ``as_strided``'s; ``src``'s shape must be
+    ``size``; its values are cast to ``input``'s dtype).  Differentiable in both:
+    ``d/dinput`` is the upstream gradient with the overwritten elements zeroed, ``d/dsrc``
+    the upstream gradient at the elements each ``src`` entry landed on.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> torch.as_strided_scatter(torch.zeros(6), torch.ones(2, 2), (2, 2), (3, 1))
+        tensor([1., 1., 0., 1., 1., 0.])
+    """
+    name = "as_strided_scatter"
+    if not isinstance(input, Tensor) or not isinstance(src, Tensor):
+        bad = "input" if not isinstance(input, Tensor) else "src"
+        value = input if bad == "input" else src
+        raise TypeError(f"{name}(): argument '{bad}' must be Tensor, not {type(value).__name__}")
+    size, stride = tuple(int(v) for v in size), tuple(int(v) for v in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(
+            f"mismatch in length of strides and shape: got {len(stride)} strides for "
+            f"{len(size)} sizes"
+        )
+    if any(v < 0 for v in size) or any(v < 0 for v in stride):
+        raise RuntimeError(f"{name}: sizes and strides must be non-negative")
+    if tuple(src.shape) != size:
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(size)}"
+        )
+    root, x_off, x_strides = _storage_of(input)
+    n = root.size
+    offset = x_off if storage_offset is None else int(storage_offset)
+    need = offset + 1 + sum((k - 1) * st for k, st in zip(size, stride)) if all(size) else 0
+    if need > n or offset < 0:
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
+            f"and itemsize {root.itemsize} requiring a storage size of {need * root.itemsize} "
+            f"are out of bounds for storage of size {n * root.itemsize}"
+        )
+    slots = _strided_ids(n, tuple(input.shape), x_strides, x_off).reshape(-1)
+    logical = np.full(n, -1, dtype=np.int64)
+    logical[slots] = np.arange(slots.size)  # storage slot -> flat index in input (-1: none)
+    src_at = logical[_strided_ids(n, size, stride, offset)]
+    if (src_at < 0).any():
+        raise RuntimeError(
+            f"{name}: the view (size {list(size)}, stride {list(stride)}, storage offset "
+            f"{offset}) reaches storage slots that are not elements of input (whose storage "
+            f"offset is {x_off} and strides {list(x_strides)}): give a view that lies within "
+            "input's elements"
+        )
+    needs_grad = input.requires_grad or src.requires_grad
+    if needs_grad and _grad_on() and np.unique(src_at).size != src_at.size:
+        raise RuntimeError(
+            f"{name}: the view (size {list(size)}, stride {list(stride)}) has elements that "
+            "share a storage slot, so which src element survives (and gets the gradient) is "
+            "not defined: use a non-overlapping view, or call it under torch.no_grad()"
+        )
+    return AsStridedScatter.apply(input, src, src_at=src_at)
+
+
+def _grad_on() -> bool:
+    from ..autograd.grad_mode import is_grad_enabled
+
+    return is_grad_enabled()
 
 
 def _channel_windows(c: int, size: int, xp: Any, dtype: Any) -> tuple[Any, Any]:

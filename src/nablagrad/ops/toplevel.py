@@ -552,6 +552,24 @@ def as_strided_copy(
     return _copy(as_strided(_tensor_arg("as_strided_copy", input), size, stride, storage_offset))
 
 
+def as_strided_(
+    input: Tensor,  # noqa: A002
+    size: Any,
+    stride: Any,
+    storage_offset: int | None = None,
+) -> Tensor:
+    """``input.as_strided_(size, stride, storage_offset)``: ``input`` becomes the view of its
+    storage with shape ``size`` and element strides ``stride``; returns ``input``.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.arange(6.0)
+        >>> torch.as_strided_(x, (2, 2), (1, 2), 1) is x, x.shape
+        (True, nablagrad.Size([2, 2]))
+    """
+    return _tensor_arg("as_strided_", input).as_strided_(size, stride, storage_offset)
+
+
 @_validate.numpy_names
 def unbind_copy(input: Tensor, dim: int = 0) -> tuple:  # noqa: A002
     """``input.unbind(dim)``, each slice a new tensor.
@@ -993,6 +1011,7 @@ __all__ = [
     "detach_copy",
     "alias_copy",
     "as_strided_copy",
+    "as_strided_",
     "unbind_copy",
     "split_copy",
     "split_with_sizes_copy",
