@@ -1393,6 +1393,7 @@ class Tensor:
     def chunk(self, *args: Any, **kwargs: Any) -> Any:
         return _ops.chunk(self, *args, **kwargs)
 
+    @_validate.numpy_names
     def unsafe_chunk(self, chunks: int, dim: int = 0) -> Any:
         """``torch.unsafe_chunk(self, chunks, dim)``: ``chunk`` (torch's form whose pieces are
         not tracked as views).
@@ -1406,6 +1407,7 @@ class Tensor:
 
         return unsafe_chunk(self, chunks, dim)
 
+    @_validate.numpy_names
     def unsafe_split(self, split_size: int, dim: int = 0) -> Any:
         """``torch.unsafe_split(self, split_size, dim)``: ``split`` with an int size (torch's
         form whose pieces are not tracked as views).
@@ -1419,6 +1421,7 @@ class Tensor:
 
         return unsafe_split(self, split_size, dim)
 
+    @_validate.numpy_names
     def unsafe_split_with_sizes(self, split_sizes: Any, dim: int = 0) -> Any:
         """``torch.unsafe_split_with_sizes(self, split_sizes, dim)``: ``split_with_sizes``
         (torch's form whose pieces are not tracked as views).
