@@ -291,6 +291,31 @@ CASES.update(
             [(2, 4, 3), (4,), (4,)],
             {"rtol": 1e-4, "atol": 1e-5},
         ),
+        "native_layer_norm": Case(
+            lambda L, x, w, b: (
+                *L.native_layer_norm(x, [4], w, b, 1e-3),
+                *L.native_layer_norm(x, (3, 4), None, None, 1e-5),
+            ),
+            [(2, 3, 4), (4,), (4,)],
+            {"rtol": 1e-4, "atol": 1e-5},
+        ),
+        "native_batch_norm": Case(
+            lambda L, x, w, b: (
+                *L.native_batch_norm(x, w, b, None, None, True, 0.1, 1e-5),
+                *L.native_batch_norm(x[0].t(), None, None, L.zeros(3), L.ones(3), True, 0.1, 1e-5),
+                *L.native_batch_norm(x, w, b, L.ones(3), L.ones(3) * 2, False, 0.1, 1e-5),
+            ),
+            [(2, 3, 4), (3,), (3,)],
+            {"rtol": 1e-4, "atol": 1e-5},
+        ),
+        "native_group_norm": Case(
+            lambda L, x, w, b: (
+                *L.native_group_norm(x, w, b, 2, 4, 3, 2, 1e-5),
+                *L.native_group_norm(x.reshape(2, 4, 3, 1), None, None, 2, 4, 3, 4, 1e-3),
+            ),
+            [(2, 4, 3), (4,), (4,)],
+            {"rtol": 1e-4, "atol": 1e-5},
+        ),
         "rms_norm": Case(
             lambda L, x, w: (L.rms_norm(x, [4], w, 1e-3), L.rms_norm(x, (3, 4))),
             [(2, 3, 4), (4,)],
@@ -681,6 +706,47 @@ def test_as_strided_scatter_errors():
         ng.as_strided_scatter(ng.arange(10.0)[2:8], ng.ones(2), (2,), (1,), 1)
     with pytest.raises(TypeError, match="src"):
         ng.as_strided_scatter(ng.zeros(4), [1.0, 2.0], (2,), (1,))
+
+
+def test_native_norm_statistics_carry_gradients_as_torch():
+    for lib in (ng, torch):
+        x = lib.ones(2, 4, 3).requires_grad_()
+        flags = [t.requires_grad for t in lib.native_layer_norm(x, [3], None, None, 1e-5)]
+        assert flags == [True, False, False]
+        flags = [
+            t.requires_grad
+            for t in lib.native_batch_norm(x, None, None, None, None, True, 0.1, 1e-5)
+        ]
+        assert flags == [True, False, False]
+        flags = [t.requires_grad for t in lib.native_group_norm(x, None, None, 2, 4, 3, 2, 1e-5)]
+        assert flags == [True, True, True]
+        for bad in [(2, 4, 5, 2), (2, 4, 3, 3)]:
+            with pytest.raises(RuntimeError, match="N \\* C \\* HxW|divisible by num_groups"):
+                lib.native_group_norm(x, None, None, *bad, 1e-5)
+    with pytest.raises(RuntimeError, match="running_mean and running_var"):
+        ng.native_batch_norm(ng.ones(2, 3), None, None, None, None, False, 0.1, 1e-5)
+
+
+@covers("native_dropout")
+def test_native_dropout_mask_and_scale_like_torch():
+    ng.manual_seed(0)
+    x = ng.ones(200, 50, requires_grad=True)
+    for lib, t in ((ng, x), (torch, torch.ones(200, 50, requires_grad=True))):
+        out, mask = lib.native_dropout(t, 0.3, True)
+        assert mask.dtype == lib.bool and not mask.requires_grad and out.requires_grad
+        assert abs(mask.float().mean().item() - 0.7) < 0.02
+        np.testing.assert_allclose(out.detach().numpy(), mask.numpy() / 0.7, rtol=1e-6)
+        out.sum().backward()
+        np.testing.assert_allclose(t.grad.numpy(), mask.numpy() / 0.7, rtol=1e-6)
+        for train in (None, True):
+            assert lib.native_dropout(t, 0.5, train)[1].float().mean().item() < 0.6
+        kept, all_true = lib.native_dropout(t, 0.3, False)
+        assert bool(all_true.all()) and kept.data_ptr() != t.data_ptr()
+        np.testing.assert_array_equal(kept.detach().numpy(), t.detach().numpy())
+        zeros, none_kept = lib.native_dropout(t, 1.0, True)
+        assert not bool(none_kept.any()) and float(zeros.detach().abs().sum()) == 0.0
+        with pytest.raises(RuntimeError, match=r"between 0 and 1|\[0, 1\]"):
+            lib.native_dropout(t, 1.5, True)
 
 
 @covers("frobenius_norm")

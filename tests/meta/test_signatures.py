@@ -72,7 +72,8 @@ feature_dropout fill frobenius_norm greater_equal grid_sampler group_norm gru_ce
 hinge_embedding_loss instance_norm is_distributed is_nonzero is_same_size is_signed kl_div
 layer_norm less_equal
 gru lstm lstm_cell margin_ranking_loss max_pool1d max_pool1d_with_indices max_pool2d max_pool3d
-narrow_copy native_channel_shuffle nonzero_static norm_except_dim not_equal nuclear_norm
+narrow_copy native_batch_norm native_channel_shuffle native_dropout native_group_norm
+native_layer_norm nonzero_static norm_except_dim not_equal nuclear_norm
 pairwise_distance pdist
 permute_copy pixel_shuffle pixel_unshuffle poisson_nll_loss prelu range rms_norm rnn_relu_cell
 rnn_relu rnn_tanh rnn_tanh_cell rrelu segment_reduce select_copy selu slice_copy split_copy

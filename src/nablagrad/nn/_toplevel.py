@@ -441,6 +441,136 @@ def group_norm(
 rms_norm = F.rms_norm
 
 
+def _stats(x: Tensor, dims: tuple, eps: float, keepdim: bool) -> tuple[Tensor, Tensor]:
+    """(mean, 1 / sqrt(biased variance + eps)) of ``x`` over ``dims``."""
+    mean = x.mean(dims, keepdim=keepdim)
+    var = x.var(dims, unbiased=False, keepdim=keepdim)
+    return mean, (var + eps).rsqrt()
+
+
+def native_layer_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape: Any,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    eps: float,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """ATen's layer norm: ``(layer_norm(input, normalized_shape, weight, bias, eps), mean,
+    rstd)`` with ``mean`` and ``rstd = 1 / sqrt(var + eps)`` (biased variance) over the last
+    ``len(normalized_shape)`` dims, kept as size-1 dims; they carry no gradient (as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.tensor([[1.0, 3.0]])
+        >>> torch.native_layer_norm(x, [2], None, None, 0.0)
+        (tensor([[-1.,  1.]]), tensor([[2.]]), tensor([[1.]]))
+    """
+    out = F.layer_norm(input, normalized_shape, weight, bias, eps)
+    dims = tuple(range(input.dim() - len(tuple(normalized_shape)), input.dim()))
+    mean, rstd = _stats(input.detach(), dims, eps, True)
+    return out, mean, rstd
+
+
+def native_batch_norm(
+    input: Tensor,  # noqa: A002
+    weight: Tensor | None,
+    bias: Tensor | None,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    training: bool,
+    momentum: float,
+    eps: float,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """ATen's batch norm: ``(batch_norm(...), save_mean, save_invstd)``.  Training: the
+    per-channel batch mean and ``1 / sqrt(biased var + eps)`` (running stats updated as
+    ``F.batch_norm`` does); evaluation: the running stats normalise and both saved tensors are
+    empty.  The saved statistics carry no gradient (as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> x = torch.tensor([[1.0], [3.0]])
+        >>> torch.native_batch_norm(x, None, None, None, None, True, 0.1, 1e-12)
+        (tensor([[-1.],
+                [ 1.]]), tensor([2.]), tensor([1.]))
+    """
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError(
+            "native_batch_norm: evaluation (training=False) normalises with running_mean and "
+            "running_var: pass both, or training=True to use the batch's statistics"
+        )
+    out = F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    if not training:
+        empty = input.new_empty((0,))
+        return out, empty, empty.clone()
+    dims = tuple(d for d in range(input.dim()) if d != 1)
+    mean, invstd = _stats(input.detach(), dims, eps, False)
+    return out, mean, invstd
+
+
+def native_group_norm(
+    input: Tensor,  # noqa: A002
+    weight: Tensor | None,
+    bias: Tensor | None,
+    N: int,  # noqa: N803 - ATen's names
+    C: int,  # noqa: N803
+    HxW: int,  # noqa: N803
+    group: int,
+    eps: float,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """ATen's group norm of ``input`` (``N`` samples, ``C`` channels of ``HxW`` elements):
+    ``(group_norm(input, group, weight, bias, eps), mean, rstd)`` with the (N, group) means
+    and ``1 / sqrt(biased var + eps)`` of each group (differentiable, as torch's).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> out, mean, rstd = torch.native_group_norm(
+        ...     torch.tensor([[[1.0], [3.0]]]), None, None, 1, 2, 1, 1, 0.0)
+        >>> out.flatten(), mean, rstd
+        (tensor([-1.,  1.]), tensor([[2.]]), tensor([[1.]]))
+    """
+    n, c, hw, g = (int(v) for v in (N, C, HxW, group))
+    if input.numel() != n * c * hw or (input.dim() >= 2 and input.shape[1] != c):
+        raise RuntimeError(
+            f"native_group_norm: input of shape {list(input.shape)} is not N={n} samples of "
+            f"C={c} channels of HxW={hw} elements (expected X.numel() == N * C * HxW)"
+        )
+    if g <= 0 or c % g:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input "
+            f"of shape {list(input.shape)} and num_groups={g}"
+        )
+    out = F.group_norm(input, g, weight, bias, eps)
+    mean, rstd = _stats(input.reshape(n, g, -1), (2,), eps, False)
+    return out, mean, rstd
+
+
+def native_dropout(
+    input: Tensor,  # noqa: A002
+    p: float,
+    train: bool | None,
+) -> tuple[Tensor, Tensor]:
+    """ATen's dropout: ``(output, mask)``.  When ``train`` (or None): a bool ``mask`` keeps
+    each element with probability ``1 - p`` and ``output = input * mask / (1 - p)`` (zeros
+    when ``p = 1``); otherwise ``output`` is a copy of ``input`` and ``mask`` all True.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> out, mask = torch.native_dropout(torch.ones(3), 0.5, False)
+        >>> out, mask
+        (tensor([1., 1., 1.]), tensor([True, True, True]))
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"native_dropout(): argument 'input' must be Tensor, not {type(input)}")
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if train is False:
+        return input.clone(), input.new_ones(input.shape, dtype=backend.bool_)
+    mask = input.new_empty(input.shape).bernoulli_(1.0 - p) > 0
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    return input * mask * scale, mask
+
+
 # -- embeddings -----------------------------------------------------------------------------
 
 
@@ -1352,6 +1482,10 @@ __all__ = [
     "conv_transpose2d",
     "conv_transpose3d",
     "rms_norm",
+    "native_layer_norm",
+    "native_batch_norm",
+    "native_group_norm",
+    "native_dropout",
     "bilinear",
     "hardshrink",
     "prelu",
