@@ -110,6 +110,7 @@ celu conv1d conv2d conv3d conv_transpose1d conv_transpose2d cosine_embedding_los
 cosine_similarity cross_entropy dropout dropout1d dropout2d dropout3d elu embedding fold gelu glu
 grid_sample group_norm gumbel_softmax hardsigmoid hardswish hardtanh hinge_embedding_loss
 huber_loss instance_norm interpolate kl_div l1_loss layer_norm leaky_relu linear local_response_norm
+linear_cross_entropy
 log_softmax logsigmoid margin_ranking_loss max_pool1d max_pool2d max_pool3d mish mse_loss
 multi_head_attention_forward multi_margin_loss multilabel_margin_loss multilabel_soft_margin_loss
 nll_loss normalize one_hot pad pairwise_distance pixel_shuffle pixel_unshuffle poisson_nll_loss
@@ -125,7 +126,8 @@ Conv2d Conv3d ConvTranspose1d ConvTranspose2d CosineEmbeddingLoss CosineSimilari
 CrossEntropyLoss Dropout Dropout1d Dropout2d ELU Embedding EmbeddingBag Flatten Fold GELU GLU GRU
 GRUCell GroupNorm Hardsigmoid Hardswish Hardtanh HingeEmbeddingLoss HuberLoss Identity
 InstanceNorm1d InstanceNorm2d KLDivLoss L1Loss LSTM LSTMCell LayerNorm LazyBatchNorm1d
-LazyBatchNorm2d LazyConv2d LazyLinear LeakyReLU Linear LogSigmoid LogSoftmax MSELoss
+LazyBatchNorm2d LazyConv2d LazyLinear LeakyReLU Linear LinearCrossEntropyLoss LogSigmoid
+LogSoftmax MSELoss
 MarginRankingLoss MaxPool1d MaxPool2d MaxPool3d Mish Module ModuleDict ModuleList
 MultiLabelSoftMarginLoss MultiMarginLoss MultiheadAttention NLLLoss PReLU PairwiseDistance
 ParameterDict ParameterList PixelShuffle PoissonNLLLoss RMSNorm RNN RNNCell ReLU ReLU6

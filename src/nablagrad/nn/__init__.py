@@ -283,3 +283,9 @@ __all__ = [
 
 from . import modules  # noqa: E402 - torch.nn.modules: the layers under torch's module paths
 from . import grad  # noqa: E402 - torch.nn.grad: conv{1,2,3}d_input / conv{1,2,3}d_weight
+from .linear_cross_entropy import (  # noqa: E402
+    LinearCrossEntropyLoss,
+    LinearCrossEntropyOptions,
+)
+
+__all__ += ["LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]

@@ -120,6 +120,7 @@ __all__ = [
     "channel_shuffle",
     "native_channel_shuffle",
     "conv_tbc",  # noqa: F822 - provided by the module __getattr__ below
+    "linear_cross_entropy",  # noqa: F822 - provided by the module __getattr__ below
     "ctc_loss",
     "relu",
     "sigmoid",
@@ -930,12 +931,16 @@ native_channel_shuffle = channel_shuffle  # torch.nn.functional re-exports torch
 
 def __getattr__(name: str) -> Any:
     """``conv_tbc`` is torch's top-level function (``nablagrad.conv_tbc``), which
-    ``torch.nn.functional`` re-exports, and ``grad`` the ``nn.grad`` module; looked up on first
-    use (their modules import this one)."""
+    ``torch.nn.functional`` re-exports, ``linear_cross_entropy`` and ``grad`` (the ``nn.grad``
+    module); looked up on first use (their modules import this one)."""
     if name == "conv_tbc":
         from ._toplevel import conv_tbc
 
         return conv_tbc
+    if name == "linear_cross_entropy":
+        from .linear_cross_entropy import linear_cross_entropy
+
+        return linear_cross_entropy
     if name == "grad":  # torch.nn.functional.grad is the torch.nn.grad module
         from . import grad
 
@@ -944,4 +949,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "conv_tbc"})
+    return sorted({*globals(), "conv_tbc", "linear_cross_entropy"})
