@@ -432,6 +432,44 @@ class Tensor:
             _check_grad(self, value)
         self._grad = value
 
+    @property
+    def grad_dtype(self) -> Any:
+        """The dtype backward gives this leaf's ``.grad``: its own dtype unless set; a set dtype
+        makes backward cast the incoming gradient to it, and ``None`` accepts a gradient of
+        any dtype (not cast).  Leaf tensors only, as torch's.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+            >>> x.grad_dtype = torch.float64
+            >>> (x * 3).sum().backward()
+            >>> x.grad
+            tensor([3., 3.], dtype=nablagrad.float64)
+        """
+        if self._ctx is not None:
+            raise RuntimeError("grad_dtype can only be accessed on leaf tensors.")
+        return self.__dict__.get("_grad_dtype", self.dtype)
+
+    @grad_dtype.setter
+    def grad_dtype(self, value: Any) -> None:
+        if self._ctx is not None:
+            raise RuntimeError("grad_dtype can only be set on leaf tensors.")
+        if value is not None and not isinstance(value, backend.dtype):
+            raise RuntimeError(
+                f"grad_dtype must be a nablagrad dtype or None, but got {type(value).__name__}"
+            )
+        g = self._grad
+        if g is not None and value is not None and g.dtype != value:
+            raise RuntimeError(
+                f"Cannot set grad_dtype to '{value}' because there is already a gradient with "
+                f"dtype '{g.dtype}'. Please clear the gradient (.grad = None) before changing "
+                "grad_dtype, or ensure the new grad_dtype matches the existing gradient's dtype."
+            )
+        if value == self.dtype:
+            self.__dict__.pop("_grad_dtype", None)
+        else:
+            self.__dict__["_grad_dtype"] = value
+
     # -- autograd state ------------------------------------------------------------------------
 
     @property
@@ -3105,11 +3143,12 @@ def _check_grad(t: Tensor, g: Any) -> None:
             f"'{list(t._data.shape)}'. Please ensure that the gradient and the tensor are the same "
             "size"
         )
-    if g._data.dtype != t._data.dtype:
+    want = t.__dict__.get("_grad_dtype", t.dtype)  # Tensor.grad_dtype (None: any dtype)
+    if want is not None and g._data.dtype != want.np:
         raise RuntimeError(
-            f"attempting to assign a gradient with dtype '{g.dtype}' to a tensor with dtype "
-            f"'{t.dtype}'. The gradient must match the tensor's dtype: convert it with "
-            f".to({t.dtype})"
+            f"attempting to assign a gradient with dtype '{g.dtype}' to a tensor with grad_dtype "
+            f"'{want}'. The gradient must match the tensor's grad_dtype (defaults to the "
+            f"tensor's dtype): convert it with .to({want}), or set the tensor's grad_dtype"
         )
     if g.device != t.device:
         raise RuntimeError(

@@ -594,3 +594,42 @@ def test_set_materialize_grads_false_hands_none_for_unused_outputs():
         return seen, x.grad.tolist(), gx.tolist()
 
     assert run(ng) == run(torch)
+
+
+# -- Tensor.grad_dtype -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lib", ["nablagrad", "torch"])
+def test_grad_dtype_like_torch(lib):
+    L = ng if lib == "nablagrad" else torch
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    assert x.grad_dtype == L.float32 and L.ones(2).grad_dtype == L.float32
+    y = x * 2
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.grad_dtype
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.grad_dtype = L.float64
+    with pytest.raises(RuntimeError, match="grad_dtype must be"):
+        x.grad_dtype = 3
+    x.grad_dtype = L.float64  # backward casts the leaf's gradient
+    (x * 3).sum().backward()
+    (x * 3).sum().backward()
+    assert x.grad.dtype == L.float64
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 6.0])
+    with pytest.raises(RuntimeError, match="already a gradient"):
+        x.grad_dtype = L.float32
+    with pytest.raises(RuntimeError, match="grad_dtype"):
+        x.grad = L.ones(2)
+    x.grad = L.ones(2, dtype=L.float64)
+    (g,) = L.autograd.grad((x * x).sum(), x, create_graph=True)
+    assert g.dtype == L.float64 and g.requires_grad
+    x.grad = None
+    x.grad_dtype = None  # any dtype may be assigned
+    assert x.grad_dtype is None
+    x.grad = L.ones(2, dtype=L.float64)
+    assert x.grad.dtype == L.float64
+    z = L.tensor([1.0, 2.0], requires_grad=True)
+    z.grad_dtype = L.float64
+    z.grad_dtype = L.float32  # back to the default: no cast
+    z.sum().backward()
+    assert z.grad_dtype == L.float32 and z.grad.dtype == L.float32

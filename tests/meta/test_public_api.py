@@ -1359,6 +1359,8 @@ REASONS: dict[str, str] = {
     "numerically (torch 2.13's is wrong): tests/core/test_toplevel_torch_functions.py",
     T + "as_strided_scatter": "the method form of as_strided_scatter: "
     "tests/core/test_toplevel_torch_functions.py",
+    T + "grad_dtype": "autograd state (leaf-only, casts and checks compared with torch's): "
+    "tests/core/test_autograd.py",
     T + "resize": "deprecated reshape, warning and error compared: test_tensor_methods_extra.py",
     T + "resize_as": "deprecated reshape, warning and error compared: test_tensor_methods_extra.py",
     T + "const_data_ptr": "an address (data_ptr): test_tensor_methods_extra.py",

@@ -433,9 +433,12 @@ def _raise_modified(p: Any, ctx: Any, output: int | None) -> None:
 
 
 def _fit(pg: Any, p: Any) -> Any:
-    """Un-broadcast and cast a raw input gradient to its input's shape and dtype."""
+    """Un-broadcast and cast a raw input gradient to its input's shape and dtype (a leaf whose
+    ``grad_dtype`` is None keeps the gradient's dtype)."""
     if pg.shape != p._data.shape:
         pg = unbroadcast(pg, p._data.shape)
+    if p._ctx is None and p.__dict__ and p.__dict__.get("_grad_dtype", 0) is None:
+        return pg
     if isinstance(pg, Tensor):
         if pg._data.dtype != p._data.dtype:
             pg = pg.to(dtype=p.dtype)
@@ -478,6 +481,11 @@ def _check_hook_result(hook: Any, g: Any, out: Any) -> None:
 
 def _accumulate_leaf(t: Any, g: Any, create_graph: bool, handed: set) -> None:
     """Add ``g`` into ``t.grad``, never letting two gradients share one array."""
+    if t.__dict__:
+        want = t.__dict__.get("_grad_dtype")  # Tensor.grad_dtype set to another dtype
+        if want is not None and g.dtype != (want if create_graph else want.np):
+            g = g.to(want) if create_graph else g.astype(want.np)
+            handed.add(id(g))  # a fresh array: no copy needed
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
         return
@@ -582,7 +590,7 @@ def grad(
             outs, seeds, retain_graph, create_graph, inputs=unique, accumulate=False
         )
     by_id = {id(t): r for t, r in zip(unique, result)}
-    result = [by_id[id(t)] for t in ins]
+    result = [_in_grad_dtype(t, by_id[id(t)]) for t in ins]
     for i, r in enumerate(result):
         if r is None and not (allow_unused or materialize_grads):
             raise RuntimeError(
@@ -595,6 +603,14 @@ def grad(
     if keys is not None:
         return dict(zip(keys, result))
     return tuple(result)
+
+
+def _in_grad_dtype(t: Any, r: Any) -> Any:
+    """A leaf's gradient in its ``grad_dtype`` when that is set to another dtype, as torch's."""
+    want = t.__dict__.get("_grad_dtype") if t.__dict__ and t._ctx is None else None
+    if want is None or r is None or r.dtype == want:
+        return r
+    return r.to(want)
 
 
 def _seeds(given: Any, outs: list, name: str) -> list:
