@@ -606,7 +606,7 @@ def test_grad_dtype_like_torch(lib):
     assert x.grad_dtype == L.float32 and L.ones(2).grad_dtype == L.float32
     y = x * 2
     with pytest.raises(RuntimeError, match="leaf"):
-        y.grad_dtype
+        _ = y.grad_dtype
     with pytest.raises(RuntimeError, match="leaf"):
         y.grad_dtype = L.float64
     with pytest.raises(RuntimeError, match="grad_dtype must be"):
