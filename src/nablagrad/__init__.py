@@ -181,7 +181,7 @@ from .ops.index import (
 )
 from .ops.inplace import i0_, relu_
 from ._coo import layout, sparse_coo, strided
-from .ops.sparse import sparse_coo_tensor
+from .ops.sparse import hspmm, smm, sparse_coo_tensor, sspaddmm
 from . import sparse
 from .ops.dtypeinfo import can_cast, promote_types, result_type
 from .ops.layout import (

@@ -2203,6 +2203,31 @@ class Tensor:
 
         return nonzero_static(self, size=size, fill_value=fill_value)
 
+    def smm(self, mat: Tensor) -> Tensor:
+        """``torch.smm(self, mat)``: this sparse matrix times the dense ``mat``, sparse.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> s = torch.tensor([[0.0, 2.0], [3.0, 0.0]]).to_sparse()
+            >>> s.smm(torch.ones(2, 1)).to_dense()
+            tensor([[2.],
+                    [3.]])
+        """
+        return _ops.smm(self, mat)
+
+    def sspaddmm(self, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """``torch.sspaddmm(self, mat1, mat2, beta=beta, alpha=alpha)``: ``beta * self + alpha
+        * (mat1 @ mat2)``, sparse.
+
+        Example:
+            >>> import nablagrad as torch
+            >>> s = torch.tensor([[0.0, 2.0], [3.0, 0.0]]).to_sparse()
+            >>> s.sspaddmm(s, torch.eye(2)).to_dense()
+            tensor([[0., 4.],
+                    [6., 0.]])
+        """
+        return _ops.sspaddmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
     def as_subclass(self, cls: type) -> Tensor:
         """This tensor's data as an instance of ``cls`` (a subclass of ``Tensor``): a view that
         shares memory and version counter with ``self`` and stays attached to the autograd

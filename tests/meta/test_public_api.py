@@ -1407,6 +1407,11 @@ REASONS: dict[str, str] = {
             "T.to_sparse",
             "T.to_sparse_coo",
             "T.values",
+            "smm",
+            "sspaddmm",
+            "hspmm",
+            "T.smm",
+            "T.sspaddmm",
         )
     },
     # run-time switches (no tensor math): tests/core/test_torch_runtime.py

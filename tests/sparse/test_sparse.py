@@ -351,3 +351,45 @@ def test_comparisons_on_sparse_name_the_fix(op, name):
     s = ng.tensor([[0.0, 1.0]]).to_sparse()
     with pytest.raises(RuntimeError, match=rf"^{name} is not supported.*\.to_dense\(\)"):
         op(s)
+
+
+# -- torch.smm / sspaddmm / hspmm (sparse results) ------------------------------------------------
+
+
+def _sparse_pair(lib):
+    a = np.array([[0.0, 2.0, 0.0], [3.0, 0.0, -1.0], [0.0, 0.0, 0.0]], dtype=np.float32)
+    d = np.arange(6, dtype=np.float32).reshape(3, 2) - 2.0
+    c = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 5.0]], dtype=np.float32)
+    return lib.tensor(a).to_sparse(), lib.tensor(d), lib.tensor(c).to_sparse()
+
+
+def test_smm_sspaddmm_hspmm_match_torch():
+    (s, d, c), (ts, td, tc) = _sparse_pair(ng), _sparse_pair(torch)
+    pairs = [
+        (ng.smm(s, d), torch.smm(ts, td)),
+        (s.smm(d), ts.smm(td)),
+        (ng.hspmm(s, d), torch.hspmm(ts, td)),
+        (ng.sspaddmm(c, s, d), torch.sspaddmm(tc, ts, td)),
+        (ng.sspaddmm(c, s, d, beta=2, alpha=0.5), torch.sspaddmm(tc, ts, td, beta=2, alpha=0.5)),
+        (c.sspaddmm(s, d, alpha=-1), tc.sspaddmm(ts, td, alpha=-1)),
+    ]
+    for ours, theirs in pairs:
+        assert ours.is_sparse and theirs.is_sparse
+        assert (ours.sparse_dim(), ours.dense_dim()) == (theirs.sparse_dim(), theirs.dense_dim())
+        assert ours.dtype == ng.float32
+        np.testing.assert_allclose(ours.to_dense().numpy(), theirs.to_dense().numpy(), rtol=1e-6)
+
+
+def test_smm_family_refuses_dense_and_mismatched_operands():
+    s, d, c = _sparse_pair(ng)
+    for call in (
+        lambda: ng.smm(d.t(), d),
+        lambda: ng.sspaddmm(c.to_dense(), s, d),
+        lambda: ng.hspmm(d.t(), d),
+    ):
+        with pytest.raises(RuntimeError, match="sparse"):
+            call()
+    with pytest.raises(RuntimeError, match="cannot be multiplied"):
+        ng.smm(s, ng.ones(2, 2))
+    with pytest.raises(RuntimeError, match="cannot be added"):
+        ng.sspaddmm(ng.ones(2, 2).to_sparse(), s, d)

@@ -37,6 +37,9 @@ __all__ = [
     "coalesce",
     "sparse_mm",
     "sparse_addmm",
+    "smm",
+    "sspaddmm",
+    "hspmm",
     "sparse_sum",
     "sparse_softmax",
     "sparse_log_softmax",
@@ -497,6 +500,67 @@ def sparse_addmm(
     """``torch.sparse.addmm``: ``beta * input + alpha * (mat1 @ mat2)``, mat1 sparse."""
     prod = _matmul(mat1, mat2, dense_grad=False, name="sparse.addmm")
     return scaled_sum(input, beta, prod, alpha)
+
+
+def smm(input: Tensor, mat: Tensor) -> Tensor:  # noqa: A002
+    """``torch.smm``: the sparse (n, k) ``input`` times the dense (k, m) ``mat``, as a sparse
+    COO tensor (the product's nonzero entries; torch may also store computed zeros, which
+    ``to_dense`` cannot tell apart).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> s = torch.tensor([[0.0, 2.0], [3.0, 0.0]]).to_sparse()
+        >>> torch.smm(s, torch.eye(2)).to_dense()
+        tensor([[0., 2.],
+                [3., 0.]])
+    """
+    _need_sparse(input, "smm")
+    return to_sparse(_matmul(input, mat, dense_grad=False, name="smm"))
+
+
+def sspaddmm(
+    input: Tensor,  # noqa: A002
+    mat1: Tensor,
+    mat2: Tensor,
+    *,
+    beta: Any = 1,
+    alpha: Any = 1,
+) -> Tensor:
+    """``torch.sspaddmm``: ``beta * input + alpha * (mat1 @ mat2)`` for sparse ``input`` and
+    ``mat1`` and dense ``mat2``, as a sparse COO tensor.
+
+    Example:
+        >>> import nablagrad as torch
+        >>> s = torch.tensor([[0.0, 2.0], [3.0, 0.0]]).to_sparse()
+        >>> torch.sspaddmm(s, s, torch.eye(2), beta=2, alpha=0.5).to_dense()
+        tensor([[0.0000, 5.0000],
+                [7.5000, 0.0000]])
+    """
+    _need_sparse(input, "sspaddmm")
+    _need_sparse(mat1, "sspaddmm")
+    prod = _matmul(mat1, mat2, dense_grad=False, name="sspaddmm")
+    if tuple(input.shape) != tuple(prod.shape):
+        raise RuntimeError(
+            f"sspaddmm: input of shape {list(input.shape)} cannot be added to mat1 @ mat2 of "
+            f"shape {list(prod.shape)}"
+        )
+    return to_sparse(scaled_sum(to_dense(input), beta, prod, alpha))
+
+
+def hspmm(mat1: Tensor, mat2: Tensor) -> Tensor:
+    """``torch.hspmm``: the sparse (n, k) ``mat1`` times the dense (k, m) ``mat2`` as a hybrid
+    sparse COO tensor (sparse rows, each a dense row of m values: sparse_dim 1, dense_dim 1).
+
+    Example:
+        >>> import nablagrad as torch
+        >>> s = torch.tensor([[0.0, 2.0], [0.0, 0.0]]).to_sparse()
+        >>> r = torch.hspmm(s, torch.eye(2))
+        >>> r.sparse_dim(), r.dense_dim(), r.to_dense()
+        (1, 1, tensor([[0., 2.],
+                [0., 0.]]))
+    """
+    _need_sparse(mat1, "hspmm")
+    return to_sparse(_matmul(mat1, mat2, dense_grad=False, name="hspmm"), 1)
 
 
 def sparse_sum(s: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
