@@ -2281,6 +2281,70 @@ class Tensor:
             return other.detach()
         return self.copy_(other).detach()
 
+    # -- methods torch removed in 1.9: kept, as torch keeps them, to say what replaces them --
+
+    def eig(self, eigenvectors: bool = False) -> Any:
+        """Removed in torch 1.9; raises RuntimeError naming the replacement (as torch's).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.eye(2).eig()
+            Traceback (most recent call last):
+            ...
+            RuntimeError: This function was deprecated since version 1.9 and is now removed. ...
+        """
+        raise RuntimeError(
+            _REMOVED
+            + "Use torch.linalg.eig (complex results: nablagrad has no complex dtype) or, for "
+            "a symmetric matrix, torch.linalg.eigh(A) / torch.linalg.eigvalsh(A)."
+        )
+
+    def symeig(self, eigenvectors: bool = False) -> Any:
+        """Removed in torch 1.9; raises RuntimeError naming the replacement (as torch's).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.eye(2).symeig()
+            Traceback (most recent call last):
+            ...
+            RuntimeError: This function was deprecated since version 1.9 and is now removed. ...
+        """
+        raise RuntimeError(
+            _REMOVED + "Use L, V = torch.linalg.eigh(A, UPLO='U' if upper else 'L') for "
+            "eigenvectors, or L = torch.linalg.eigvalsh(A, UPLO=...) for eigenvalues only "
+            "(note: the lower triangle is now the default)."
+        )
+
+    def lstsq(self, other: Tensor) -> Any:
+        """Removed in torch 1.9; raises RuntimeError naming the replacement (as torch's).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.eye(2).lstsq(torch.eye(2))
+            Traceback (most recent call last):
+            ...
+            RuntimeError: This function was deprecated since version 1.9 and is now removed. ...
+        """
+        raise RuntimeError(
+            _REMOVED + "X = B.lstsq(A) becomes X = torch.linalg.lstsq(A, B).solution (the "
+            "arguments are reversed, and no QR factorization is returned)."
+        )
+
+    def solve(self, other: Tensor) -> Any:
+        """Removed in torch 1.9; raises RuntimeError naming the replacement (as torch's).
+
+        Example:
+            >>> import nablagrad as torch
+            >>> torch.eye(2).solve(torch.eye(2))
+            Traceback (most recent call last):
+            ...
+            RuntimeError: This function was deprecated since version 1.9 and is now removed. ...
+        """
+        raise RuntimeError(
+            _REMOVED + "X, LU = B.solve(A) becomes X = torch.linalg.solve(A, B) (the arguments "
+            "are reversed; torch.linalg.lu_factor gives the LU factorization)."
+        )
+
     def is_distributed(self) -> bool:
         """False, as torch's for every ordinary (not sharded) tensor.
 
@@ -3281,6 +3345,9 @@ def _dtype_name(name: str) -> bool:
     except TypeError:
         return False
     return True
+
+
+_REMOVED = "This function was deprecated since version 1.9 and is now removed. "
 
 
 class _OpsNamespace:

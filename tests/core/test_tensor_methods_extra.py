@@ -118,3 +118,21 @@ def test_module_load_default_like_torch(lib):
     with lib.no_grad():
         kept = leaf.module_load(lib.ones(2))
     assert not kept.requires_grad and leaf.requires_grad
+
+
+@pytest.mark.parametrize(
+    "call, replacement",
+    [
+        (lambda t: t.eig(), "linalg.eig"),
+        (lambda t: t.eig(eigenvectors=True), "linalg.eig"),
+        (lambda t: t.symeig(True), "linalg.eigh"),
+        (lambda t: t.lstsq(t), "linalg.lstsq"),
+        (lambda t: t.solve(t), "linalg.solve"),
+    ],
+)
+def test_methods_removed_in_torch_1_9_raise_like_torch(call, replacement):
+    for lib in (ng, torch):
+        with pytest.raises(RuntimeError, match="deprecated since version 1.9 and is now removed"):
+            call(lib.eye(2))
+    with pytest.raises(RuntimeError, match=replacement):
+        call(ng.eye(2))

@@ -1361,6 +1361,11 @@ REASONS: dict[str, str] = {
     "tests/core/test_toplevel_torch_functions.py",
     T + "grad_dtype": "autograd state (leaf-only, casts and checks compared with torch's): "
     "tests/core/test_autograd.py",
+    **{
+        T + n: "removed in torch 1.9: raises torch's error (with the replacement), compared in "
+        "test_tensor_methods_extra.py"
+        for n in ("eig", "symeig", "lstsq", "solve")
+    },
     T + "resize": "deprecated reshape, warning and error compared: test_tensor_methods_extra.py",
     T + "resize_as": "deprecated reshape, warning and error compared: test_tensor_methods_extra.py",
     T + "const_data_ptr": "an address (data_ptr): test_tensor_methods_extra.py",
