@@ -51,7 +51,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .backend import LazyKernel, jit_available, llvm_fma, np
+from .backend import LazyKernel, jit_available, jitable, llvm_fma, np
 
 _N = 624
 _STATE_BYTES = 5056
@@ -136,13 +136,23 @@ def _add_round_odd(a: Any, b: Any) -> Any:
 _fma: Any = None  # backend.llvm_fma(), looked up by the kernels when they compile
 
 
+def _unit53(words: Any, p: int) -> float:
+    """The float64 uniform on [0, 1) that torch makes from the 32-bit words ``p`` and ``p + 1``
+    (``uint64`` array): their 53 low bits, (hi & 0x1FFFFF) << 32 | lo, times 2^-53.  Called by
+    the sampling loops, compiled or in Python (registered for Numba by ``_jit``)."""
+    w = ((words[p] & np.uint64(0x1FFFFF)) << np.uint64(32)) | words[p + 1]
+    return np.float64(w) * 1.1102230246251565e-16
+
+
 def _jit() -> bool:
-    """Whether to use the compiled kernels (and make ``_fma`` ready for them)."""
+    """Whether to use the compiled kernels (and make ``_fma`` and ``_unit53`` ready for
+    them: registered on first use, so importing this module does not import Numba)."""
     global _fma
     if not jit_available():
         return False
     if _fma is None:
         _fma = llvm_fma()
+        jitable(_unit53)
     return True
 
 
@@ -174,11 +184,8 @@ def _mt_words_loop(key: Any, pos: int, out: Any) -> int:  # pragma: no cover - c
 
 
 def _unit64_loop(raw: Any, out: Any) -> None:  # pragma: no cover - compiled
-    mask = np.uint64(0x1FFFFF)
-    shift = np.uint64(32)
     for i in range(out.size):
-        w = ((raw[2 * i] & mask) << shift) | raw[2 * i + 1]
-        out[i] = np.float64(w) * 1.1102230246251565e-16  # 2^-53
+        out[i] = _unit53(raw, 2 * i)
 
 
 def _blocks64_loop(d: Any) -> None:  # pragma: no cover - compiled
@@ -236,8 +243,6 @@ def _gamma_loop(alpha: Any, single: bool, words: Any, out: Any, st: Any) -> None
     ``st[1]`` with the cached normal ``st[3]`` (valid if ``st[2]``); stops before an element
     the words left cannot finish, and writes back where it stopped.  Compiled by Numba, or run
     as it is in Python (the fallback: same operations, same libm, same bits)."""
-    mask = np.uint64(0x1FFFFF)
-    shift = np.uint64(32)
     third = np.float32(1.0) / np.float32(3.0)  # ATen's 1.0f / 3.0f
     k = float(np.float32(0.0331))  # 0.0331f
     twopi = 2.0 * math.pi
@@ -255,7 +260,7 @@ def _gamma_loop(alpha: Any, single: bool, words: Any, out: Any, st: Any) -> None
         if a < 1.0:  # the boost: Gamma(a) = Gamma(a + 1) U^(1/a)
             if p + 2 > nw:
                 break
-            w = ((words[p] & mask) << shift) | words[p + 1]
+            u = _unit53(words, p)
             p += 2
             if single:
                 e = float(np.float32(1.0) / np.float32(a))
@@ -263,7 +268,7 @@ def _gamma_loop(alpha: Any, single: bool, words: Any, out: Any, st: Any) -> None
             else:
                 e = 1.0 / a
                 a = a + 1.0
-            scale = math.pow(1.0 - np.float64(w) * 1.1102230246251565e-16, e)
+            scale = math.pow(1.0 - u, e)
         d = float(np.float32(a) - third) if single else a - float(third)
         # NaN and negative alpha run the loop as ATen's does (C's NaN and infinity, where
         # Python's math raises): its draws are taken, the result is NaN or tiny
@@ -281,11 +286,8 @@ def _gamma_loop(alpha: Any, single: bool, words: Any, out: Any, st: Any) -> None
                 if p + 4 > nw:
                     ok = False
                     break
-                w1 = ((words[p] & mask) << shift) | words[p + 1]
-                w2 = ((words[p + 2] & mask) << shift) | words[p + 3]
+                u1, u2 = _unit53(words, p), _unit53(words, p + 2)
                 p += 4
-                u1 = np.float64(w1) * 1.1102230246251565e-16
-                u2 = np.float64(w2) * 1.1102230246251565e-16
                 r = math.sqrt(-2.0 * math.log1p(-u2))
                 t = twopi * u1
                 cache = r * math.sin(t)
@@ -298,9 +300,8 @@ def _gamma_loop(alpha: Any, single: bool, words: Any, out: Any, st: Any) -> None
             if p + 2 > nw:
                 ok = False
                 break
-            w = ((words[p] & mask) << shift) | words[p + 1]
+            u = 1.0 - _unit53(words, p)
             p += 2
-            u = 1.0 - np.float64(w) * 1.1102230246251565e-16
             xx = x * x
             if u < 1.0 - k * xx * xx or math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
                 res = scale * d * v
@@ -318,8 +319,6 @@ def _poisson_loop(lam: Any, words: Any, out: Any, st: Any) -> None:
     no normal draws, the cache in ``st`` passes through): for a rate below 10, multiply
     float64 uniforms until the product falls to ``exp(-rate)`` or below (the count of
     factors before that); from 10 on, Hoermann's transformed rejection (PTRS, 1993)."""
-    mask = np.uint64(0x1FFFFF)
-    shift = np.uint64(32)
     i, p = int(st[0]), int(st[1])
     nw = words.size
     while i < lam.size:
@@ -338,11 +337,8 @@ def _poisson_loop(lam: Any, words: Any, out: Any, st: Any) -> None:
                 if p + 4 > nw:
                     ok = False
                     break
-                w1 = ((words[p] & mask) << shift) | words[p + 1]
-                w2 = ((words[p + 2] & mask) << shift) | words[p + 3]
+                u, v = _unit53(words, p) - 0.5, _unit53(words, p + 2)
                 p += 4
-                u = np.float64(w1) * 1.1102230246251565e-16 - 0.5
-                v = np.float64(w2) * 1.1102230246251565e-16
                 us = 0.5 - abs(u)
                 k = math.floor((2.0 * a / us + b) * u + lm + 0.43)
                 if us >= 0.07 and v <= vr:
@@ -362,9 +358,8 @@ def _poisson_loop(lam: Any, words: Any, out: Any, st: Any) -> None:
                 if p + 2 > nw:
                     ok = False
                     break
-                w = ((words[p] & mask) << shift) | words[p + 1]
+                prod *= _unit53(words, p)
                 p += 2
-                prod *= np.float64(w) * 1.1102230246251565e-16
                 if prod > enlam:
                     x += 1.0
                 else:
@@ -407,8 +402,6 @@ def _binomial_loop(  # pragma: no cover - compiled
     Stirling-tail bound.  ``single``: the steps torch takes in float32 for float32 tensors
     are rounded to float32 (n p, 1 - p, n p (1 - p) and its square root, p / (1 - p),
     (n + 1) p, n - k + 1, k + 1, k, log1p(-p))."""
-    mask = np.uint64(0x1FFFFF)
-    shift = np.uint64(32)
     i, p = int(st[0]), int(st[1])
     nw = words.size
     while i < count.size:
@@ -435,9 +428,8 @@ def _binomial_loop(  # pragma: no cover - compiled
                     if p + 2 > nw:
                         ok = False
                         break
-                    w = ((words[p] & mask) << shift) | words[p + 1]
+                    total += math.ceil(math.log(_unit53(words, p)) / lq)
                     p += 2
-                    total += math.ceil(math.log(np.float64(w) * 1.1102230246251565e-16) / lq)
                     if total > n:
                         break
                     k += 1.0
@@ -457,11 +449,8 @@ def _binomial_loop(  # pragma: no cover - compiled
                     if p + 4 > nw:
                         ok = False
                         break
-                    w1 = ((words[p] & mask) << shift) | words[p + 1]
-                    w2 = ((words[p + 2] & mask) << shift) | words[p + 3]
+                    u, v = _unit53(words, p) - 0.5, _unit53(words, p + 2)
                     p += 4
-                    u = np.float64(w1) * 1.1102230246251565e-16 - 0.5
-                    v = np.float64(w2) * 1.1102230246251565e-16
                     us = 0.5 - abs(u)
                     k = float(math.floor((2.0 * a / us + b) * u + c))
                     if single:
