@@ -10,27 +10,12 @@ is better).
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import numpy as np
 import torch
+from common import interleaved_medians
 
 import nablagrad as ng
-
-
-def timeit(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 2) -> dict:
-    for _ in range(warmup):
-        for fn in fns.values():
-            fn()
-    times: dict[str, list] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def step(lib, layer, x):
@@ -76,7 +61,9 @@ def main() -> None:
         nl.load_state_dict({k: v.numpy() for k, v in tl.state_dict().items()})
         xt = torch.tensor(x, requires_grad=True)
         xn = ng.tensor(x, requires_grad=True)
-        t = timeit({"ng": step(ng, nl, xn), "torch": step(torch, tl, xt)}, args.repeats)
+        t = interleaved_medians(
+            {"ng": step(ng, nl, xn), "torch": step(torch, tl, xt)}, args.repeats
+        )
         print(
             f"{name:44s} nablagrad {t['ng'] * 1e3:8.2f} ms  torch {t['torch'] * 1e3:8.2f} ms  "
             f"ratio {t['ng'] / t['torch']:5.2f}"

@@ -8,30 +8,16 @@ Prints the median time per step of each library and the ratio nablagrad / torch 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 import warnings
 from collections.abc import Callable
 
 import numpy as np
 import torch
+from common import interleaved_medians
 
 import nablagrad as ng
 
 warnings.simplefilter("ignore")
-
-
-def timeit(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 2) -> dict:
-    for _ in range(warmup):
-        for fn in fns.values():
-            fn()
-    times: dict[str, list] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def step(lib: object, make: Callable, x: np.ndarray) -> Callable[[], None]:
@@ -93,7 +79,7 @@ def main() -> None:
         if list(n_model.state_dict()):
             copy_weights(n_model, t_model)
         fns["nablagrad"] = step(ng, lambda L, m=n_model, f=n_fn: (m, f), x)
-        t = timeit(fns, args.repeats)
+        t = interleaved_medians(fns, args.repeats)
         print(
             f"{name:<48s} nablagrad {t['nablagrad'] * 1e3:8.2f} ms   torch "
             f"{t['torch'] * 1e3:8.2f} ms   ratio {t['nablagrad'] / t['torch']:5.2f}"

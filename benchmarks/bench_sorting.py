@@ -11,28 +11,13 @@ call of each kernel and dtype compiles it (cached on disk), the warm-up call her
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
 import torch
-from common import report
+from common import interleaved_medians, report
 
 import nablagrad as ng
-
-
-def timeit(fns: dict[str, Callable[[], object]], repeats: int) -> dict:
-    for fn in fns.values():
-        fn()
-    times: dict[str, list] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) for name, ts in times.items()}
-
 
 CASES: list[tuple[str, tuple, Callable]] = [
     ("sort 1M float32", (1_000_000,), lambda L, a: L.sort(a)),
@@ -58,7 +43,7 @@ def main() -> None:
         x = rng.standard_normal(shape).astype(np.float32)
         xn, xt = ng.tensor(x), torch.tensor(x)
         fns = {"ng": lambda op=op, a=xn: op(ng, a), "torch": lambda op=op, a=xt: op(torch, a)}
-        t = timeit(fns, args.repeats)
+        t = interleaved_medians(fns, args.repeats)
         report(name, t["ng"], t["torch"])
 
 
