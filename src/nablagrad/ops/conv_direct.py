@@ -178,12 +178,11 @@ class ChunkState:
         x_shape: tuple,
         chunk: int,
         parts: int,
-        wino: bool = False,
-        x_rows: list | None = None,
+        wino: bool,
+        x_rows: list,
     ) -> None:
         self.xr, self.w, self.x_shape, self.chunk, self.parts = xr, w, x_shape, chunk, parts
-        self.wino = wino
-        self.x_rows = x_rows if x_rows is not None else [(xr, 0)] * parts
+        self.wino, self.x_rows = wino, x_rows
 
 
 def _to_chunks(
@@ -440,7 +439,7 @@ def _chunked_backward(
     private = wino and threads > 1
     gr = None if private else _to_chunks(xp, g, kw - 1, kw - 1, dtype, s, gb)
     g_rows: list = [(gr, 0)] * threads
-    partial = xp.zeros((threads, o if need_b else 0), dtype)
+    partial = xp.zeros((threads, o if need_b else 0), dtype) if private else None
     gw = xp.empty(w.shape, dtype=dtype) if need_w else None
     gx = flipped = acc = no_bias = corr = None
     if need_x:

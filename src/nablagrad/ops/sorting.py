@@ -73,17 +73,21 @@ def _argsort_raw(raw: Any, axis: int, descending: bool, stable: bool) -> Any:
     # randoms: 39 ms against 54 for the replay; PyTorch 40-45); the replay for rows with ties.
     # Long rows of integers or of 32 bits or less almost always hold ties (1M float32 randoms:
     # ~100 pairs): those go straight to the replay (95 ms; checking first, 194)
-    rows = np.moveaxis(raw, axis, -1).reshape(-1, n)
     if n >= 1 << 16 and (raw.dtype.kind != "f" or raw.dtype.itemsize < 8):
-        return _replayed(raw, axis, lambda r: replay.sort_indices(r, descending))
+        return _replayed(raw, axis, lambda rows: replay.sort_indices(rows, descending))
+    return _replayed(raw, axis, lambda rows: _sort_rows(rows, descending, replay))
+
+
+def _sort_rows(rows: Any, descending: bool, replay: Any) -> Any:
+    """torch's ``sort`` indices of each row of the 2-D ``rows``: NumPy's stable order, replayed
+    (``replay.sort_indices``) for the rows holding equal values (or two NaNs)."""
     idx = _stable_argsort(rows, 1, descending)
     srt = np.take_along_axis(rows, idx, axis=1)
     lo, hi = srt[:, :-1], srt[:, 1:]
-    tied = np.flatnonzero(((lo == hi) | ((lo != lo) & (hi != hi))).any(axis=1))  # NaN ties too
+    tied = np.flatnonzero(((lo == hi) | ((lo != lo) & (hi != hi))).any(axis=1))
     if tied.size:
         idx[tied] = replay.sort_indices(rows[tied], descending)
-    moved = np.moveaxis(raw, axis, -1).shape
-    return np.moveaxis(idx.reshape(moved), -1, axis)
+    return idx
 
 
 def _stable_argsort(raw: Any, axis: int, descending: bool) -> Any:
