@@ -821,14 +821,11 @@ def jitable(fn: Any) -> Any:
         >>> jitable(twice)(3)
         6
     """
-    enabled = set_jit_enabled(True)
     try:
-        available = jit_available()
-    finally:
-        set_jit_enabled(enabled)
-    if not available:
+        extending = importlib.import_module("numba.extending")
+    except Exception:  # noqa: BLE001 - any import failure means "no Numba", as jit_available
         return fn
-    return importlib.import_module("numba.extending").register_jitable(fn)
+    return extending.register_jitable(fn)
 
 
 _llvm_fma: Any = None

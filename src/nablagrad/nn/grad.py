@@ -75,36 +75,24 @@ def _backward(
     return result
 
 
-def _input_grad(
+def _grad(
     name: str,
     dims: int,
-    input_size: Sequence[int],
-    weight: Tensor,
+    of: str,
+    given: Tensor,
+    size: Sequence[int],
     grad_output: Tensor,
     conv_args: tuple,
 ) -> Tensor:
-    weight = _check_tensor(name, "weight", weight)
+    """The gradient with respect to the convolution's ``of`` ("input" or "weight", of shape
+    ``size``), the other operand being ``given``."""
+    other = "weight" if of == "input" else "input"
+    given = _check_tensor(name, other, given)
     grad_output = _check_tensor(name, "grad_output", grad_output)
-    size = _size(name, "input_size", input_size, dims)
-    x = grad_output.new_zeros(size).requires_grad_()
+    leaf = grad_output.new_zeros(_size(name, f"{of}_size", size, dims)).requires_grad_()
+    x, w = (leaf, given) if of == "input" else (given, leaf)
     conv = (F.conv1d, F.conv2d, F.conv3d)[dims - 1]
-    return _backward(name, conv, x, weight, grad_output, x, conv_args)
-
-
-def _weight_grad(
-    name: str,
-    dims: int,
-    input: Tensor,  # noqa: A002
-    weight_size: Sequence[int],
-    grad_output: Tensor,
-    conv_args: tuple,
-) -> Tensor:
-    input = _check_tensor(name, "input", input)  # noqa: A001
-    grad_output = _check_tensor(name, "grad_output", grad_output)
-    size = _size(name, "weight_size", weight_size, dims)
-    w = grad_output.new_zeros(size).requires_grad_()
-    conv = (F.conv1d, F.conv2d, F.conv3d)[dims - 1]
-    return _backward(name, conv, input, w, grad_output, w, conv_args)
+    return _backward(name, conv, x, w, grad_output, leaf, conv_args)
 
 
 def conv1d_input(
@@ -126,9 +114,8 @@ def conv1d_input(
         >>> torch.nn.grad.conv1d_input((1, 1, 3), w, torch.ones(1, 1, 2))
         tensor([[[1., 3., 2.]]])
     """
-    return _input_grad(
-        "conv1d_input", 1, input_size, weight, grad_output, (stride, padding, dilation, groups)
-    )
+    args = (stride, padding, dilation, groups)
+    return _grad("conv1d_input", 1, "input", weight, input_size, grad_output, args)
 
 
 def conv1d_weight(
@@ -150,9 +137,8 @@ def conv1d_weight(
         >>> torch.nn.grad.conv1d_weight(x, (1, 1, 2), torch.ones(1, 1, 2))
         tensor([[[3., 5.]]])
     """
-    return _weight_grad(
-        "conv1d_weight", 1, input, weight_size, grad_output, (stride, padding, dilation, groups)
-    )
+    args = (stride, padding, dilation, groups)
+    return _grad("conv1d_weight", 1, "weight", input, weight_size, grad_output, args)
 
 
 def conv2d_input(
@@ -176,9 +162,8 @@ def conv2d_input(
                   [2., 4., 2.],
                   [1., 2., 1.]]]])
     """
-    return _input_grad(
-        "conv2d_input", 2, input_size, weight, grad_output, (stride, padding, dilation, groups)
-    )
+    args = (stride, padding, dilation, groups)
+    return _grad("conv2d_input", 2, "input", weight, input_size, grad_output, args)
 
 
 def conv2d_weight(
@@ -201,9 +186,8 @@ def conv2d_weight(
         tensor([[[[ 8., 12.],
                   [20., 24.]]]])
     """
-    return _weight_grad(
-        "conv2d_weight", 2, input, weight_size, grad_output, (stride, padding, dilation, groups)
-    )
+    args = (stride, padding, dilation, groups)
+    return _grad("conv2d_weight", 2, "weight", input, weight_size, grad_output, args)
 
 
 def conv3d_input(
@@ -225,9 +209,8 @@ def conv3d_input(
         >>> torch.nn.grad.conv3d_input((1, 1, 1, 1, 3), w, torch.ones(1, 1, 1, 1, 2))
         tensor([[[[[1., 2., 1.]]]]])
     """
-    return _input_grad(
-        "conv3d_input", 3, input_size, weight, grad_output, (stride, padding, dilation, groups)
-    )
+    args = (stride, padding, dilation, groups)
+    return _grad("conv3d_input", 3, "input", weight, input_size, grad_output, args)
 
 
 def conv3d_weight(
@@ -250,6 +233,5 @@ def conv3d_weight(
         >>> torch.nn.grad.conv3d_weight(x, (1, 1, 1, 1, 2), torch.ones(1, 1, 1, 1, 2))
         tensor([[[[[3., 5.]]]]])
     """
-    return _weight_grad(
-        "conv3d_weight", 3, input, weight_size, grad_output, (stride, padding, dilation, groups)
-    )
+    args = (stride, padding, dilation, groups)
+    return _grad("conv3d_weight", 3, "weight", input, weight_size, grad_output, args)
