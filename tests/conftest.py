@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 
 
 import pytest  # noqa: E402
+from kernel_modes import jit_mode  # noqa: E402, F401 - a fixture any test may ask for
 
 from nablagrad import backend  # noqa: E402
 

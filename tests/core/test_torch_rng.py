@@ -264,17 +264,6 @@ def test_state_bytes_round_trip_and_match_torch():
         ng.set_rng_state(ng.zeros(10, dtype=ng.uint8))
 
 
-@pytest.fixture(params=["numpy", "compiled"])
-def jit_mode(request):
-    """Runs a test with the Numba kernels and with the NumPy fallback."""
-    old = backend.set_jit_enabled(request.param == "compiled")
-    if request.param == "compiled" and not backend.jit_available():
-        backend.set_jit_enabled(old)
-        pytest.skip("Numba is not installed")
-    yield request.param
-    backend.set_jit_enabled(old)
-
-
 def test_fma_is_fused(jit_mode):
     rng = np.random.default_rng(0)
     for dt in (np.float32, np.float64):
