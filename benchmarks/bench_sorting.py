@@ -5,7 +5,7 @@ Run: ``PYTHONPATH=src python benchmarks/bench_sorting.py [--repeats 15] [--threa
 Prints the median time per call of each library and the ratio nablagrad / torch (lower is
 better).  With Numba, ``sort`` (``stable=False``), ``topk``, ``kthvalue`` and ``mode`` replay
 torch's CPU algorithms (``ops/_cpu_order.py``) so tied values come in torch's order; the first
-call of each kernel and dtype compiles it (cached on disk), the warm-up call here.
+call of each kernel and dtype compiles it (cached on disk): the warm-up calls here.
 """
 
 from __future__ import annotations
