@@ -20,16 +20,35 @@ from kernel_modes import jit_mode  # noqa: E402, F401 - a fixture any test may a
 from nablagrad import backend  # noqa: E402
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--real-cuda",
+        action="store_true",
+        help="run the cuda side of the `device` fixture on the real GPU (CuPy) instead of the "
+        "fake CuPy device, and skip its cpu side: `pytest tests -k cuda --real-cuda` on a GPU",
+    )
+
+
 @pytest.fixture(params=["cpu", "cuda"])
 def device(request):
     """Runs a test twice: on the CPU, and on "cuda" served by the fake CuPy device.
 
     The fake device (``backend.use_fake_cuda``, ``nablagrad.testing.fake_cupy``) is NumPy
     underneath but refuses to mix with host arrays where CuPy does, so a host/device bug fails
-    here as it would on a GPU.
+    here as it would on a GPU.  With ``--real-cuda`` the cuda side runs on the real GPU and the
+    cpu side is skipped.
     """
+    real = request.config.getoption("--real-cuda")
     if request.param == "cpu":
+        if real:
+            pytest.skip("--real-cuda runs only the cuda side")
         yield "cpu"
+    elif real:
+        import nablagrad
+
+        if not nablagrad.cuda.is_available():
+            pytest.fail("--real-cuda needs CuPy and an NVIDIA GPU")
+        yield "cuda"
     else:
         with backend.use_fake_cuda():
             yield "cuda"

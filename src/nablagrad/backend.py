@@ -133,8 +133,10 @@ class use_fake_cuda:  # noqa: N801 - used like a function, as torch.set_grad_ena
     The fake module stands in for CuPy exactly where the seam would select CuPy, and its
     arrays refuse to mix with NumPy arrays where CuPy's do, so device bugs (a host array meeting
     a device array, a NumPy-only call) fail on a machine without a GPU.  Calling it switches
-    the "cuda" array library; used as a context manager it switches back on exit.  Tests use
-    it through the ``device`` fixture in ``tests/conftest.py``; it is not for real work.
+    the "cuda" array library; used as a context manager it switches back on exit.
+    ``use_fake_cuda(False)`` instead makes "cuda" unavailable, as on a machine without a GPU,
+    even where CuPy sees one.  Tests use it through the ``device`` fixture in
+    ``tests/conftest.py``; it is not for real work.
 
     Example:
         >>> import nablagrad as torch
@@ -153,7 +155,7 @@ class use_fake_cuda:  # noqa: N801 - used like a function, as torch.set_grad_ena
 
             _cupy, _cupy_checked = fake_cupy, True
         else:
-            _cupy, _cupy_checked = None, False
+            _cupy, _cupy_checked = None, True  # checked, and nothing found
 
     def __enter__(self) -> use_fake_cuda:
         return self
@@ -279,6 +281,46 @@ def along_axis_index(index: Any, axis: int) -> tuple:
     ]
     grid[axis] = index
     return tuple(grid)
+
+
+def multiply_at(out: Any, index: Any, values: Any) -> None:
+    """``numpy.multiply.at(out, index, values)`` on either array library: ``out[index] *=
+    values``, a position named several times multiplied by each of its values in turn;
+    ``index`` has one integer array per axis of ``out`` (as ``along_axis_index`` builds).
+
+    CuPy has ``add.at`` but no ``multiply.at``; there the values are sorted by position and
+    applied in rounds, the k-th value of every position in round k (positions distinct within
+    a round, so a plain indexed multiply is exact).
+
+    Example:
+        >>> out = np.ones(3)
+        >>> multiply_at(out, (np.array([0, 2, 0]),), np.array([2.0, 3.0, 5.0]))
+        >>> out.tolist()
+        [10.0, 1.0, 3.0]
+    """
+    xp = get_array_module(out)
+    if xp is np:
+        np.multiply.at(out, index, values)
+        return
+    parts = xp.broadcast_arrays(*(index if isinstance(index, tuple) else (index,)))
+    pos = xp.ravel_multi_index(tuple(parts), out.shape).ravel()
+    if pos.size == 0:
+        return
+    vals = xp.broadcast_to(xp.asarray(values, dtype=out.dtype), parts[0].shape).ravel()
+    order = xp.argsort(pos)
+    pos, vals = pos[order], vals[order]
+    first = xp.empty(pos.size, dtype=bool)
+    first[0] = True
+    first[1:] = pos[1:] != pos[:-1]
+    starts = xp.nonzero(first)[0]
+    rank = xp.arange(pos.size) - starts[xp.cumsum(first) - 1]
+    work = out if out.flags.c_contiguous else xp.ascontiguousarray(out)
+    flat = work.reshape(-1)  # a view of ``work``
+    for k in range(int(rank.max()) + 1):
+        sel = rank == k
+        flat[pos[sel]] *= vals[sel]
+    if work is not out:
+        out[...] = work
 
 
 # ---------------------------------------------------------------------------------------------
@@ -752,6 +794,34 @@ def retain_freed_memory(nbytes: int = 256 << 20) -> bool:
     ok_mmap = mallopt(m_mmap_threshold, min(nbytes, 32 << 20))
     ok_trim = mallopt(m_trim_threshold, nbytes)
     return bool(ok_mmap and ok_trim)
+
+
+def writeable(array: Any) -> bool:
+    """Whether ``array`` may be written in place: NumPy's ``flags.writeable`` (False for
+    broadcast views and read-only memory).  CuPy arrays have no such flag and are always
+    writable, so there a view in which one memory slot holds several elements (a zero stride
+    over a dimension longer than 1, as ``expand`` makes) counts as not writeable, as in torch.
+
+    Example:
+        >>> writeable(np.zeros(3)), writeable(np.broadcast_to(np.zeros(1), (3,)))
+        (True, False)
+    """
+    if type(array) is np.ndarray:
+        return array.flags.writeable
+    return all(s or n <= 1 for s, n in zip(array.strides, array.shape))
+
+
+def errstate(**kwargs: str) -> Any:
+    """``numpy.errstate(**kwargs)`` for code that runs on either array library: NumPy's
+    floating-point warnings are set as asked; CuPy has no ``errstate`` (its kernels never warn),
+    so on CUDA arrays the context changes nothing.
+
+    Example:
+        >>> with errstate(divide="ignore"):
+        ...     float(np.float64(1.0) / np.float64(0.0))
+        inf
+    """
+    return np.errstate(**kwargs)
 
 
 def special_module(array: Any) -> Any:

@@ -56,7 +56,7 @@ def _into(out: Tensor | None, result: Tensor, name: str) -> Tensor:
             f"{name}(): functions with out=... arguments don't support automatic "
             "differentiation, but one of the arguments requires grad."
         )
-    if out._data.shape == result._data.shape and out._data.flags.writeable:
+    if out._data.shape == result._data.shape and backend.writeable(out._data):
         # in place, so that views of ``out`` (and ``out`` as a view) see the values, as in torch
         xp = backend.get_array_module(out._data)
         xp.copyto(out._data, result._data, casting="unsafe")

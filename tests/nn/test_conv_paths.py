@@ -45,7 +45,9 @@ def test_conv2d_fft_path_matches_torch(case, double):
         x = np.random.default_rng(5).standard_normal(shape)
         compare_module(ng_m, t_m, shape, x=x, atol=1e-10, rtol=1e-10)
     else:
-        compare_module(ng_m, t_m, shape, atol=1e-4, rtol=1e-4)
+        # float32: the FFT's error scales with the largest values (weight gradients up to ~60
+        # here), so small entries can be off by ~1e-4 absolute; seen on an Intel Xeon
+        compare_module(ng_m, t_m, shape, atol=3e-4, rtol=1e-4)
 
 
 def test_conv2d_fft_path_double_backward_matches_torch():

@@ -134,6 +134,10 @@ def test_rnn_flat_weights_match_torch():
         m.flatten_parameters()
 
 
+@pytest.mark.skipif(
+    torch.cuda.is_available() or ng.cuda.is_available(),
+    reason="DataParallel moves the module to the GPU where one is visible",
+)
 def test_data_parallel_wraps_like_torch_without_gpus():
     torch.manual_seed(0)
     tm = torch.nn.DataParallel(torch.nn.Linear(3, 2), device_ids=None)

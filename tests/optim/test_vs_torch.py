@@ -57,7 +57,9 @@ def test_trajectory_float64(name: str, kwargs: dict, steps: int) -> None:
     pair.step_ng(steps)
     pair.step_torch(steps)
     # float64 agrees to rounding; L-BFGS amplifies the last-bit differences of dot products
-    tol = dict(rtol=1e-6, atol=1e-7) if name == "LBFGS" else dict(rtol=1e-8, atol=1e-9)
+    # (20 steps of the strong-Wolfe search: 4e-6 relative on an Intel Xeon, where torch's BLAS
+    # rounds differently from NumPy's OpenBLAS; 1e-7 on AMD Zen 5)
+    tol = dict(rtol=1e-5, atol=1e-6) if name == "LBFGS" else dict(rtol=1e-8, atol=1e-9)
     _assert_params(pair, **tol)
 
 

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
+import nablagrad as ng
+
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))
 
 
@@ -117,7 +119,13 @@ def test_lenet5_on_digits(tmp_path):
         (["train", "--dropout", "1.5"], "--dropout 1.5 must be in [0, 1)"),
         (["train", "--hidden", "a,b"], "comma-separated integers"),
         (["train", "--model", "lenet5", "--dataset", "spirals"], "use --model mlp"),
-        (["train", "--device", "cuda"], "no CUDA GPU"),
+        pytest.param(
+            ["train", "--device", "cuda"],
+            "no CUDA GPU",
+            marks=pytest.mark.skipif(
+                ng.cuda.is_available(), reason="this machine has a CUDA GPU (CuPy sees one)"
+            ),
+        ),
         (["train", "--config", "missing.toml"], "does not exist"),
         (["train", "--dataset", "mnist"], "put train-images-idx3-ubyte.gz"),
         (["train", "--resume", "nowhere"], "no config.json"),

@@ -42,7 +42,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .. import parallel
+from .. import _cuda_kernels, parallel
 from ..autograd.function import Function
 from ..backend import get_array_module, scratch_empty, single_threaded_blas
 from .conv_direct import (
@@ -573,6 +573,9 @@ def _col2im_cn(
     xp: Any, gcols: Any, pshape: tuple, stride: tuple, dilation: tuple, padding: tuple
 ) -> Any:
     """col2im for gcols (C, KH, KW, N, OH, OW): accumulate in (C, N, H, W), return NCHW."""
+    fused = _cuda_kernels.col2im(gcols, pshape, stride, dilation, padding, cn=True)
+    if fused is not None:
+        return fused
     c, kh, kw, n, oh, ow = gcols.shape
     (sh, sw), (dh, dw) = stride, dilation
     gx = scratch_empty(xp, (c, n, pshape[2], pshape[3]), gcols.dtype)
@@ -596,6 +599,9 @@ def _col2im(
 ) -> Any:
     """Add gcols (N, C, KH, KW, OH, OW) back onto the padded input: one strided slice per
     kernel position (KH*KW vectorised additions), then crop the padding."""
+    fused = _cuda_kernels.col2im(gcols, pshape, stride, dilation, padding, cn=False)
+    if fused is not None:
+        return fused
     n, c, kh, kw, oh, ow = gcols.shape
     (sh, sw), (dh, dw) = stride, dilation
     gx = scratch_empty(xp, pshape, gcols.dtype)

@@ -674,13 +674,8 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
 
 def _quiet(xp: Any) -> Any:
     """NumPy's errstate for division by zero and overflow (torch gives inf/nan without a
-    warning)."""
-    import contextlib
-
-    errstate = getattr(xp, "errstate", None)
-    if not errstate:
-        return contextlib.nullcontext()
-    return errstate(divide="ignore", invalid="ignore", over="ignore")
+    warning); nothing to change on CuPy."""
+    return backend.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def round(x: Tensor, decimals: int | None = None) -> Tensor:  # noqa: A001

@@ -186,7 +186,7 @@ class BinaryCrossEntropy(Function):
                 gy = g * (self.m.log1p(-p) - self.m.log(p))
             else:
                 xp = get_array_module(p)
-                with xp.errstate(divide="ignore"):
+                with backend.errstate(divide="ignore"):
                     gy = g * (xp.log1p(-p) - xp.log(p))
         return gp, gy
 
@@ -229,7 +229,7 @@ class BinaryCrossEntropyWithLogits(Function):
 def _clamped_logs(p: Any) -> tuple:
     """max(log p, -100) and max(log1p(-p), -100) on arrays, without log(0) warnings."""
     xp = get_array_module(p)
-    with xp.errstate(divide="ignore"):
+    with backend.errstate(divide="ignore"):
         lp = xp.maximum(xp.log(p), p.dtype.type(-100))
         l1p = xp.maximum(xp.log1p(-p), p.dtype.type(-100))
     return lp, l1p

@@ -442,11 +442,11 @@ def setitem(x: Tensor, idx: Any, value: Any) -> None:
             )
         rebind(x, lambda old: SetItem.apply(old, v, index=index))
         return
+    if not backend.writeable(x._data):  # an expanded tensor: one memory slot, many elements
+        raise RuntimeError(_OVERLAP_MESSAGE)
     try:
         x._data[index] = v._data
     except ValueError as e:
-        if not x._data.flags.writeable:  # an expanded tensor: one memory slot, many elements
-            raise RuntimeError(_OVERLAP_MESSAGE) from None
         raise RuntimeError(
             f"shape mismatch: cannot assign a value of shape {tuple(v.shape)} to x[{idx!r}] of "
             f"a tensor of shape {tuple(x.shape)}: {e}"
@@ -566,7 +566,7 @@ class Scatter(Function):
         if reduce == "add":
             xp.add.at(out, where, src)
         elif reduce == "multiply":
-            xp.multiply.at(out, where, src)
+            backend.multiply_at(out, where, src)
         else:
             out[where] = src
         return out
@@ -867,7 +867,7 @@ class ScatterProd(Function):
         where_ = along(xp, index, axis)
         if not include_self:
             out[where_] = 1
-        xp.multiply.at(out, where_, src)
+        backend.multiply_at(out, where_, src)
         return out
 
     def backward(self, g, out, x, src):

@@ -127,7 +127,7 @@ def _write_elementwise(self: Tensor, other: Any, ufunc: str) -> bool:
         value = data.dtype.type(other)
     else:
         return False
-    if not data.flags.writeable:  # an expanded tensor: the general path raises torch's error
+    if not backend.writeable(data):  # an expanded tensor: the general path raises torch's error
         return False
     getattr(get_array_module(data), ufunc)(data, value, out=data)
     self._version = _function.tick()
@@ -180,11 +180,11 @@ def _write_into(self: Tensor, values: Any) -> None:
             f"{tuple(values.shape)} of an in-place operation"
         )
     xp = get_array_module(self._data)
+    if not backend.writeable(self._data):
+        raise RuntimeError(ix._OVERLAP_MESSAGE)
     try:
         xp.copyto(self._data, values, casting="unsafe")
     except ValueError as e:
-        if not self._data.flags.writeable:
-            raise RuntimeError(ix._OVERLAP_MESSAGE) from None
         raise RuntimeError(
             f"cannot write in place into this tensor ({e}): clone() it first"
         ) from None

@@ -54,15 +54,14 @@ class Polygamma(Function):
 
     def forward(self, x, n=0):
         self.n = n
-        return _special(x, "polygamma", n)
+        # the order as an array: cupyx's polygamma cannot take a Python int
+        return _special(x, "polygamma", get_array_module(x).asarray(n))
 
     def backward(self, g, out, x):
         return (g * self.m.call(Polygamma, x, n=self.n + 1),)
 
 
-gradmath.register(
-    "digamma", lambda x: _special(x, "polygamma", 0), lambda x: Polygamma.apply(x, n=0)
-)
+gradmath.register("digamma", lambda x: _special(x, "digamma"), lambda x: Polygamma.apply(x, n=0))
 
 
 class Cumprod(Function):
@@ -271,7 +270,7 @@ class Xlog1py(Function):
 
     def forward(self, x, y):
         xp = get_array_module(x)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with backend.errstate(divide="ignore", invalid="ignore"):
             out = x * xp.log1p(y)
         return xp.where((x == 0) & ~xp.isnan(y), 0, out).astype(out.dtype, copy=False)
 
@@ -344,7 +343,7 @@ class Logit(Function):
         self.eps = eps
         if eps is not None:
             x = xp.clip(x, eps, 1 - eps)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with backend.errstate(divide="ignore", invalid="ignore"):
             return xp.log(x / (1 - x))
 
     def backward(self, g, out, x):
@@ -393,7 +392,7 @@ class Entr(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with backend.errstate(divide="ignore", invalid="ignore"):
             value = -x * xp.log(x)
         out = xp.where(x > 0, value, xp.where(x < 0, -xp.inf, xp.where(x == 0, 0, x)))
         return out.astype(x.dtype, copy=False)
@@ -403,7 +402,7 @@ class Entr(Function):
         if m.tensors:
             return (-g * (m.log(x) + 1),)
         xp = get_array_module(x)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with backend.errstate(divide="ignore", invalid="ignore"):
             return (-g * (xp.log(x) + 1),)
 
 

@@ -163,12 +163,39 @@ def topk(
             _replayed(rows, ax, lambda r: replay.topk_indices(r, k, largest, bool(sorted)))
         )
     else:
-        idx_all = _argsort_raw(input._data, ax, largest, True)
-        xp = get_array_module(idx_all)
-        idx = Tensor._wrap(xp.take(idx_all, xp.arange(k), axis=ax) if input.ndim else idx_all)
+        picked = _topk_by_passes(input._data, ax, k, largest) if input.ndim else None
+        if picked is not None:
+            idx = Tensor._wrap(picked)
+        else:
+            idx_all = _argsort_raw(input._data, ax, largest, True)
+            xp = get_array_module(idx_all)
+            idx = Tensor._wrap(xp.take(idx_all, xp.arange(k), axis=ax) if input.ndim else idx_all)
     if input.ndim == 0:
         return TopkResult(input.clone(), idx)
     return TopkResult(ix.gather(input, ax, idx), idx)
+
+
+def _topk_by_passes(raw: Any, axis: int, k: int, largest: bool) -> Any:
+    """``topk`` indices of a device (CuPy) float array by ``k`` argmax/argmin passes, each
+    masking what it took: ``3k`` launches instead of a full sort of every row (CuPy's
+    ``argpartition`` sorts fully).  None where this does not apply: NumPy arrays (they have
+    their own paths), other dtypes, ``k > 8``, or when an infinity or NaN is among the chosen
+    values (masked entries could then be taken again: the sort decides)."""
+    xp = get_array_module(raw)
+    if xp is np or raw.dtype.kind != "f" or not 0 < k <= 8 or raw.shape[axis] <= 2 * k:
+        return None
+    fill = -xp.inf if largest else xp.inf
+    work = raw.copy() if largest else xp.where(xp.isnan(raw), xp.inf, raw)
+    pick = xp.argmax if largest else xp.argmin
+    chosen = []
+    for _ in range(k):
+        j = pick(work, axis=axis, keepdims=True)
+        xp.put_along_axis(work, j, fill, axis=axis)
+        chosen.append(j)
+    idx = xp.concatenate(chosen, axis=axis).astype(np.int64, copy=False)
+    if not xp.isfinite(xp.take_along_axis(raw, idx, axis=axis)).all():
+        return None
+    return idx
 
 
 @_validate.numpy_names

@@ -33,8 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..backend import errstate, jit_available, scratch_empty, special_module
 from ..backend import get_array_module as xp
-from ..backend import jit_available, scratch_empty, special_module
 from ..parallel import over_batch
 from . import _activation_jit as jit
 
@@ -282,7 +282,7 @@ def _lgamma(x: Any) -> Any:
 def _quietly(fn: Any, x: Any) -> Any:
     """``fn(x)`` without NumPy's divide/invalid warnings: log(0) = -inf and log(-1) = nan, as
     torch gives them, silently."""
-    with xp(x).errstate(divide="ignore", invalid="ignore"):
+    with errstate(divide="ignore", invalid="ignore"):
         return fn(x)
 
 
@@ -290,13 +290,13 @@ def _quiet_div(m: Any, g: Any, d: Any) -> Any:
     """g / d; on arrays without the division-by-zero warning (torch gives inf silently)."""
     if m.tensors:
         return g / d
-    with xp(d).errstate(divide="ignore", invalid="ignore"):
+    with errstate(divide="ignore", invalid="ignore"):
         return g / d
 
 
 def _xlogy(x: Any, y: Any) -> Any:
     mod = xp(y)
-    with mod.errstate(divide="ignore", invalid="ignore"):
+    with errstate(divide="ignore", invalid="ignore"):
         out = x * mod.log(y)
     return mod.where((x == 0) & ~mod.isnan(y), 0, out).astype(out.dtype)
 
@@ -309,7 +309,7 @@ def _xlogy_grad_x(m: Any, g: Any, out: Any, x: Any, y: Any) -> Any:
 
 
 def _xlogy_grad_y(m: Any, g: Any, out: Any, x: Any, y: Any) -> Any:
-    with xp(m.raw(y)).errstate(divide="ignore", invalid="ignore"):
+    with errstate(divide="ignore", invalid="ignore"):
         return g * x / y
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _cuda_kernels
 from ..backend import axpy_, get_array_module
 from ..tensor import Tensor
 from .flat import FlatGroup
@@ -183,19 +184,22 @@ class Adam(Optimizer):
 def _adam_update(w: Any, g: Any, m: Any, v: Any, vmax: Any, step: float, lr: float, b1: float,
                  b2: float, eps: float, tmp: Any) -> None:  # fmt: skip
     """One Adam step on arrays (``step`` already counts this one; ``vmax`` for amsgrad)."""
+    # w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps), with sqrt(bc2) moved into the scalar
+    # factor so that each pass over the arrays does one operation fewer
+    bc2_sqrt = (1 - b2**step) ** 0.5
+    a = -lr * bc2_sqrt / (1 - b1**step)
+    if _cuda_kernels.adam_(w, g, m, v, vmax, b1, b2, eps * bc2_sqrt, a):
+        return  # on the GPU: the same update in one kernel
     xp = get_array_module(g)
     ema_(m, g, b1, tmp)
     ema_sq_(v, g, b2, tmp)
     if vmax is not None:
         xp.maximum(vmax, v, out=vmax)
         v = vmax
-    # w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps), with sqrt(bc2) moved into the scalar
-    # factor so that each pass over the arrays does one operation fewer
-    bc2_sqrt = (1 - b2**step) ** 0.5
     xp.sqrt(v, out=tmp)
     tmp += eps * bc2_sqrt
     xp.divide(m, tmp, out=tmp)
-    axpy_(w, -lr * bc2_sqrt / (1 - b1**step), tmp, tmp)
+    axpy_(w, a, tmp, tmp)
 
 
 class AdamW(Adam):

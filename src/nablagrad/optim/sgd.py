@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import _cuda_kernels
 from ..autograd import enable_grad, no_grad
 from ..backend import axpby_, axpy_, get_array_module
 from ..tensor import Tensor
@@ -161,6 +162,8 @@ def _sgd_update(w: Any, g: Any, buf: Any, lr: float, mu: float, tau: float, nest
     if mu != 0:
         if buf is None:
             buf = g  # the freshly set buffer holds exactly g
+        elif _cuda_kernels.sgd_momentum_(w, g, buf, lr, mu, tau, nesterov):
+            return  # on the GPU: the whole update in one kernel
         else:
             axpby_(buf, 1 - tau, g, mu, t2)
         if nesterov:

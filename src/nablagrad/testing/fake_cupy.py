@@ -14,7 +14,11 @@ would mix host (NumPy) and device arrays fail on the CPU exactly as they fail on
   numpy.ndarray cannot be used for fill``; NumPy arrays as *indices* of a device array are
   copied to the device, as CuPy does;
 - reductions and scalar indexing give 0-d device arrays, not NumPy scalars;
-- ``indices(..., sparse=True)`` does not exist (CuPy's ``indices`` has no ``sparse``).
+- ``indices(..., sparse=True)`` does not exist (CuPy's ``indices`` has no ``sparse``);
+- only the names real CuPy has exist (``cupy_names``, read from CuPy 14.2): ``errstate``,
+  ``insert``, ``ndarray.flags.writeable`` and ``linalg.vecdot`` raise ``AttributeError``, and
+  ``ufunc.at`` works only for the ufuncs CuPy implements it for (``multiply.at`` raises
+  ``NotImplementedError``); ``cupyx.scipy.special.polygamma`` needs an array order.
 
 Only host-side conversions are allowed: ``asarray``/``array`` of host data (a copy to the
 device), ``asnumpy(d)`` and ``d.get()`` (a copy to the host), ``d.item()``, ``d.tolist()``,
@@ -43,6 +47,8 @@ import types
 from typing import Any
 
 import numpy as _np
+
+from . import cupy_names as _names
 
 __version__ = "14.2.0-fake"
 IS_FAKE = True  # how nablagrad.backend recognises this module
@@ -182,8 +188,12 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
         """CuPy's ``MemoryPointer`` of the first element (only ``.ptr`` here)."""
         return types.SimpleNamespace(ptr=self._a.__array_interface__["data"][0])
 
+    @property
+    def flags(self) -> _Flags:
+        return _Flags(self._a.flags)
+
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in _NO_ATTR:
+        if name.startswith("__") or name in _NO_ATTR or name not in _names.NDARRAY:
             raise AttributeError(f"'cupy.ndarray' object has no attribute '{name}'")
         attr = getattr(self._a, name)
         if callable(attr):
@@ -259,6 +269,22 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
         self._a[k] = value
 
 
+class _Flags:
+    """``cupy.ndarray.flags``: contiguity and ownership only (no ``writeable``: CuPy arrays are
+    always writable, broadcast views too)."""
+
+    __slots__ = ("c_contiguous", "f_contiguous", "owndata")
+
+    def __init__(self, flags: Any) -> None:
+        self.c_contiguous = flags.c_contiguous
+        self.f_contiguous = flags.f_contiguous
+        self.owndata = flags.owndata
+
+    def __getitem__(self, key: str) -> bool:
+        names = {"C_CONTIGUOUS": "c_contiguous", "F_CONTIGUOUS": "f_contiguous"}
+        return getattr(self, names.get(key, key.lower()))
+
+
 def _rebuild(a: _np.ndarray) -> ndarray:
     return ndarray._of(a)
 
@@ -329,8 +355,20 @@ class _Ufunc:
         return _function(self._uf)(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
+        if name == "at" and self.__name__ not in _names.UFUNC_AT:
+            return _NoUfuncAt(self.__name__)
         attr = getattr(self._uf, name)
         return _function(attr) if callable(attr) else attr
+
+
+class _NoUfuncAt:
+    """``ufunc.at`` of a ufunc CuPy has no scatter kernel for: calling it raises CuPy's error."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"`cupy_{self._name}.at` is not supported yet")
 
 
 class _Namespace(types.ModuleType):
@@ -343,9 +381,22 @@ class _Namespace(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
+        allowed = _SUBMODULES.get(self.__name__)
+        if allowed is not None and name not in allowed:
+            raise AttributeError(f"module '{self.__name__}' has no attribute '{name}'")
         obj = _translate(name, getattr(self._module, name), self.__name__)
         setattr(self, name, obj)  # cached: the next lookup finds it without __getattr__
         return obj
+
+
+_SUBMODULES = {
+    "cupy.linalg": _names.LINALG,
+    "cupy.fft": _names.FFT,
+    "cupy.random": _names.RANDOM,
+    "cupy.lib": _names.LIB,
+    "cupy.lib.stride_tricks": _names.STRIDE_TRICKS,
+    "cupyx.scipy.special": _names.SPECIAL,
+}
 
 
 def _translate(name: str, obj: Any, owner: str) -> Any:
@@ -462,7 +513,19 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> ndarray
 def _scipy_special() -> Any:
     import scipy.special
 
-    return _Namespace("cupyx.scipy.special", scipy.special)
+    special = _Namespace("cupyx.scipy.special", scipy.special)
+    special.polygamma = _polygamma
+    return special
+
+
+def _polygamma(n: Any, x: Any) -> ndarray:
+    """cupyx's ``polygamma(n, x)``: ``n`` must be an array (a Python int breaks inside cupyx,
+    whose ``cupy.where(n == 0, ...)`` then gets a bool)."""
+    if type(n) is not ndarray:
+        raise AttributeError("'bool' object has no attribute 'astype'")
+    import scipy.special
+
+    return _function(scipy.special.polygamma)(n, x)
 
 
 def _missing(name: str) -> AttributeError:
@@ -472,6 +535,8 @@ def _missing(name: str) -> AttributeError:
 def __getattr__(name: str) -> Any:
     if name.startswith("__"):
         raise AttributeError(name)
+    if name not in _names.MODULE:
+        raise _missing(name)
     try:
         obj = getattr(_np, name)
     except AttributeError:
