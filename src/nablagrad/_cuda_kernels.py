@@ -84,10 +84,28 @@ def _kernel(xp: Any, name: str) -> Any:
     if k is None:
         params, outs, body = _COL2IM if name == "col2im" else _SOURCES[name]
         # --fmad=false: no fused multiply-adds, so each operation rounds as NumPy's does
+        options = () if name in _plain else ("--fmad=false",)
         k = _kernels[name] = xp.ElementwiseKernel(
-            params, outs, body, f"nablagrad_{name}", options=("--fmad=false",)
+            params, outs, body, f"nablagrad_{name}", options=options
         )
     return k
+
+
+_plain: set[str] = set()  # kernels rebuilt without --fmad=false (NVRTC refused it)
+
+
+def _launch(xp: Any, name: str, *args: Any) -> None:
+    """Run kernel ``name`` (compiled by CuPy on its first call for each dtype).  Should NVRTC
+    refuse ``--fmad=false`` (a ``CompileException``), the kernel is rebuilt with CuPy's default
+    options, where multiply-adds may fuse (last-bit differences from NumPy), and run."""
+    try:
+        _kernel(xp, name)(*args)
+    except Exception as e:
+        if type(e).__name__ != "CompileException" or name in _plain:
+            raise
+        _plain.add(name)
+        del _kernels[name]
+        _kernel(xp, name)(*args)
 
 
 def _cuda(*arrays: Any) -> Any:
@@ -116,9 +134,9 @@ def adam_(w: Any, g: Any, m: Any, v: Any, vmax: Any, b1: float, b2: float, eps: 
     dt = w.dtype.type
     scal = (dt(1 - b1), dt(b1), dt(1 - b2), dt(b2), dt(eps), dt(a))
     if vmax is None:
-        _kernel(xp, "adam")(g, *scal, w, m, v)
+        _launch(xp, "adam", g, *scal, w, m, v)
     else:
-        _kernel(xp, "adam_amsgrad")(g, *scal, w, m, v, vmax)
+        _launch(xp, "adam_amsgrad", g, *scal, w, m, v, vmax)
     return True
 
 
@@ -129,8 +147,8 @@ def sgd_momentum_(w: Any, g: Any, buf: Any, lr: float, mu: float, tau: float,
     if xp is None:
         return False
     dt = w.dtype.type
-    _kernel(xp, "sgd_momentum")(g, dt(1 - tau), dt(mu), dt(1.0 if nesterov else 0.0), dt(lr), w,
-                                buf)  # fmt: skip
+    _launch(xp, "sgd_momentum", g, dt(1 - tau), dt(mu), dt(1.0 if nesterov else 0.0), dt(lr),
+            w, buf)  # fmt: skip
     return True
 
 
@@ -150,5 +168,5 @@ def col2im(gcols: Any, pshape: tuple, stride: tuple, dilation: tuple, padding: t
     h, w = pshape[2] - pt - pb, pshape[3] - pl - pr
     out = xp.empty((n, c, h, w), dtype=gcols.dtype)
     args = (c, n, h, w, kh, kw, oh, ow, *stride, *dilation, pt, pl, int(cn))
-    _kernel(xp, "col2im")(xp.ascontiguousarray(gcols), *(xp.int32(v) for v in args), out)
+    _launch(xp, "col2im", xp.ascontiguousarray(gcols), *(xp.int32(v) for v in args), out)
     return out

@@ -96,3 +96,37 @@ def test_kernels_leave_host_and_fake_arrays_alone():
     with backend.use_fake_cuda():
         d = ng.ones(3, device="cuda")._data
         assert not _cuda_kernels.sgd_momentum_(d, d, d, 0.1, 0.9, 0.0, False)
+
+
+def test_kernel_rebuilt_without_fmad_option_when_nvrtc_refuses_it(monkeypatch):
+    """A CuPy whose NVRTC refused ``--fmad=false`` would fail every fused update: the kernel is
+    rebuilt with the default options instead (a stub stands in for CuPy here)."""
+
+    class CompileException(Exception):
+        pass
+
+    calls = []
+
+    class Kernel:
+        def __init__(self, params, outs, body, name, options=()):
+            self.options = options
+
+        def __call__(self, *args):
+            if self.options:
+                raise CompileException("nvrtc: error: unrecognized option --fmad=false")
+            calls.append(args)
+
+    stub = type("stub", (), {"ElementwiseKernel": Kernel})
+    monkeypatch.setattr(_cuda_kernels, "_kernels", {})
+    monkeypatch.setattr(_cuda_kernels, "_plain", set())
+    _cuda_kernels._launch(stub, "adam", 1, 2)
+    _cuda_kernels._launch(stub, "adam", 3, 4)
+    assert calls == [(1, 2), (3, 4)] and _cuda_kernels._plain == {"adam"}
+
+    class Broken(Kernel):
+        def __call__(self, *args):
+            raise CompileException("a real error in the kernel source")
+
+    monkeypatch.setattr(stub, "ElementwiseKernel", Broken)
+    with pytest.raises(CompileException, match="real error"):
+        _cuda_kernels._launch(stub, "col2im", 1)
