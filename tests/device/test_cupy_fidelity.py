@@ -130,3 +130,20 @@ def test_kernel_rebuilt_without_fmad_option_when_nvrtc_refuses_it(monkeypatch):
     monkeypatch.setattr(stub, "ElementwiseKernel", Broken)
     with pytest.raises(CompileException, match="real error"):
         _cuda_kernels._launch(stub, "col2im", 1)
+
+
+def test_keywords_cupy_does_not_take_raise():
+    d = cp.asarray(np.arange(6.0).reshape(2, 3))
+    assert float(cp.sum(d, axis=0, keepdims=True)[0, 1]) == 5.0
+    with pytest.raises(TypeError, match="sum\\(\\) got an unexpected keyword argument 'where'"):
+        cp.sum(d, where=d > 1)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'initial'"):
+        d.max(initial=0.0)
+    with pytest.raises(TypeError, match="maximum\\(\\) got an unexpected keyword argument 'where'"):
+        cp.maximum(d, 1.0, where=d > 1)  # CuPy's ufuncs take out, casting and dtype only
+    out = cp.empty_like(d)
+    cp.maximum(d, 1.0, out=out)
+    cp.copyto(out, 0.0, where=d > 1)  # copyto does take where
+    assert out.tolist() == [[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
+    with pytest.raises(TypeError, match="norm\\(\\) got an unexpected keyword argument 'dtype'"):
+        cp.linalg.norm(d, dtype=np.float32)

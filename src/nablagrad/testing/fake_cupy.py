@@ -197,7 +197,7 @@ class ndarray:  # noqa: N801 - named like cupy.ndarray
             raise AttributeError(f"'cupy.ndarray' object has no attribute '{name}'")
         attr = getattr(self._a, name)
         if callable(attr):
-            return _method(attr)
+            return _method(attr, name)
         return _wrap(attr)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -289,8 +289,21 @@ def _rebuild(a: _np.ndarray) -> ndarray:
     return ndarray._of(a)
 
 
-def _method(fn: Any) -> Any:
+def _check_keywords(name: str, allowed: Any, kwargs: dict) -> None:
+    """CuPy's TypeError for a keyword its function does not take (``allowed``: the names it
+    takes, from ``cupy_names``; None: any)."""
+    if allowed is not None:
+        for k in kwargs:
+            if k not in allowed:
+                raise TypeError(f"{name}() got an unexpected keyword argument '{k}'")
+
+
+def _method(fn: Any, name: str = "") -> Any:
+    allowed = _names.METHOD_KEYWORDS.get(name)
+
     def call(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            _check_keywords(name, allowed, kwargs)
         return _wrap(fn(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
 
     call.__name__ = getattr(fn, "__name__", "method")
@@ -336,8 +349,14 @@ for _name in ("neg", "pos", "abs", "invert"):
     )
 
 
-def _function(fn: Any) -> Any:
+def _function(fn: Any, key: str = "") -> Any:
+    """``fn`` over device arrays; ``key`` names it in ``cupy_names.KEYWORDS`` (``sum``,
+    ``linalg.norm`` ...), whose keywords the call may use."""
+    allowed = _names.KEYWORDS.get(key)
+
     def call(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            _check_keywords(key.rsplit(".", 1)[-1], allowed, kwargs)
         return _wrap(fn(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
 
     call.__name__ = getattr(fn, "__name__", "function")
@@ -347,12 +366,13 @@ def _function(fn: Any) -> Any:
 class _Ufunc:
     """A NumPy ufunc whose calls and methods (``at``, ``reduce`` ...) take device arrays."""
 
-    def __init__(self, uf: Any) -> None:
+    def __init__(self, uf: Any, name: str = "") -> None:
         self._uf = uf
         self.__name__ = uf.__name__
+        self._call = _function(uf, name)  # CuPy's ufuncs take out, casting, dtype (no where)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _function(self._uf)(*args, **kwargs)
+        return self._call(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         if name == "at" and self.__name__ not in _names.UFUNC_AT:
@@ -399,15 +419,25 @@ _SUBMODULES = {
 }
 
 
+_KEY_PREFIX = {
+    "cupy": "",
+    "cupy.linalg": "linalg.",
+    "cupy.fft": "fft.",
+    "cupy.lib.stride_tricks": "lib.stride_tricks.",
+    "cupyx.scipy.special": "special.",
+}
+
+
 def _translate(name: str, obj: Any, owner: str) -> Any:
+    key = _KEY_PREFIX.get(owner, "?") + name
     if isinstance(obj, type):
         return obj
     if isinstance(obj, _np.ufunc):
-        return _Ufunc(obj)
+        return _Ufunc(obj, key)
     if isinstance(obj, types.ModuleType):
         return _Namespace(f"{owner}.{name}", obj)
     if callable(obj):
-        return _function(obj)
+        return _function(obj, key)
     return obj
 
 
