@@ -20,7 +20,18 @@ from kernel_modes import jit_mode  # noqa: E402, F401 - a fixture any test may a
 from nablagrad import backend  # noqa: E402
 
 
+def pytest_configure(config):
+    import helpers
+
+    helpers.DEVICE_SWEEP = not config.getoption("--no-device-sweep")
+
+
 def pytest_addoption(parser):
+    parser.addoption(
+        "--no-device-sweep",
+        action="store_true",
+        help="check_op does not replay each op on the fake CUDA device against its CPU result",
+    )
     parser.addoption(
         "--real-cuda",
         action="store_true",

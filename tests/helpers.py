@@ -75,6 +75,22 @@ def check_op(
     ng_fn: Callable[..., Any],
     torch_fn: Callable[..., Any] | None = None,
     shapes: Sequence[Any] = ((3, 4),),
+    **kwargs: Any,
+) -> None:
+    """Compare ``ng_fn(*ng_inputs)`` with ``torch_fn(*torch_inputs)``, forward and backward
+    (and second derivatives with ``second_order``); then (``DEVICE_SWEEP``) run ``ng_fn`` on
+    the fake CUDA device too, which must give the CPU's values and gradients
+    (``device_sweep=False``: a CPU-only function).  Other keywords: see ``_check_vs_torch``."""
+    device_sweep = kwargs.pop("device_sweep", True)
+    _check_vs_torch(ng_fn, torch_fn, shapes, **kwargs)
+    if DEVICE_SWEEP and device_sweep:
+        _replay_on_fake_cuda(ng_fn, shapes, **kwargs)
+
+
+def _check_vs_torch(
+    ng_fn: Callable[..., Any],
+    torch_fn: Callable[..., Any] | None = None,
+    shapes: Sequence[Any] = ((3, 4),),
     *,
     inputs: Sequence[np.ndarray] | None = None,
     atol: float = 1e-5,
@@ -90,8 +106,6 @@ def check_op(
     grad2_atol: float | None = None,
     grad2_rtol: float | None = None,
 ) -> None:
-    """Compare ``ng_fn(*ng_inputs)`` with ``torch_fn(*torch_inputs)``, forward and backward
-    (and second derivatives with ``second_order``)."""
     torch_fn = torch_fn or ng_fn
     arrays = list(inputs) if inputs is not None else make_inputs(shapes, dtype, seed, low, high)
     diff = [grad and a.dtype.kind == "f" for a in arrays]
@@ -140,6 +154,64 @@ def check_op(
             assert not np.any(b.grad.numpy()), f"input {i}: nablagrad computed no gradient"
             continue
         assert_close(a.grad, b.grad, ga, gr, f"gradient of input {i}")
+
+
+DEVICE_SWEEP = True  # tests/conftest.py turns it off for ``pytest --no-device-sweep``
+
+
+def _replay_on_fake_cuda(
+    ng_fn: Callable[..., Any],
+    shapes: Sequence[Any] = ((3, 4),),
+    *,
+    inputs: Sequence[np.ndarray] | None = None,
+    atol: float = 1e-5,
+    rtol: float = 1e-5,
+    grad: bool = True,
+    dtype: Any = np.float32,
+    low: float = -2.0,
+    high: float = 2.0,
+    seed: int = 0,
+    **_: Any,
+) -> None:
+    """``ng_fn`` on the CPU and on the fake CUDA device: the outputs and the gradients of the
+    same weighted loss must agree (to the op's tolerances), and the device's stay on it.  A
+    function that makes CPU tensors of its own is compared where it can be: a device error
+    ends the replay, its CPU outputs are skipped."""
+    from nablagrad import backend
+
+    arrays = list(inputs) if inputs is not None else make_inputs(shapes, dtype, seed, low, high)
+    diff = [grad and a.dtype.kind == "f" for a in arrays]
+    with backend.use_fake_cuda():  # the comparisons too: a fake array is "cuda" only inside
+        results = []
+        for device in ("cpu", "cuda"):
+            xs = [ng.tensor(a.copy(), requires_grad=d, device=device) for a, d in zip(arrays, diff)]
+            try:
+                out = ng_fn(*xs)
+            except RuntimeError as e:
+                if device == "cuda" and "found at least two devices" in str(e):
+                    return  # the test's function makes CPU tensors of its own
+                raise
+            outs = out if isinstance(out, (tuple, list)) else (out,)
+            outs = [o for o in outs if isinstance(o, ng.Tensor)]
+            rng = np.random.default_rng(seed + 1)
+            loss = None
+            for o in outs:
+                if not o.requires_grad or o.device.type != device:
+                    continue
+                w = rng.uniform(0.5, 1.5, size=tuple(o.shape)).astype(str(o.dtype).split(".")[-1])
+                term = (o * ng.tensor(w, device=device)).sum()
+                loss = term if loss is None else loss + term
+            if loss is not None:
+                loss.backward()
+            results.append((outs, xs))
+        (cpu_outs, cpu_in), (dev_outs, dev_in) = results
+        for k, (a, c) in enumerate(zip(dev_outs, cpu_outs)):
+            if a.device.type == "cuda":
+                assert_close(a.detach().cpu(), c.detach(), atol, rtol, f"device output {k}")
+        for i, (a, c) in enumerate(zip(dev_in, cpu_in)):
+            if c.grad is not None and a.grad is not None:
+                assert a.grad.device.type == "cuda", f"gradient {i} left the device"
+                assert_close(a.grad.cpu(), c.grad, atol, rtol, f"device gradient {i}")
 
 
 def _check_second_order(ng_loss, t_loss, ng_in, t_in, diff, rng, atol, rtol) -> None:

@@ -1139,7 +1139,10 @@ CASES: dict[str, Case] = {
     T + "element_size": Case(lambda L, x: L.tensor([x.element_size(), x.double().element_size()])),
     T + "item": Case(lambda L, x: L.tensor(x.sum().item())),
     T + "tolist": Case(lambda L, x: L.tensor(x.tolist())),
-    T + "numpy": Case(lambda L, x: L.from_numpy(x.detach().numpy() * 2)),
+    T + "numpy": Case(
+        lambda L, x: L.from_numpy(x.detach().numpy() * 2),
+        opts={"device_sweep": False},  # a CUDA tensor refuses .numpy(), in torch too
+    ),
     T + "add_": Case(lambda L, x, y: x.clone().add_(y, alpha=2), [(3, 4), (4,)]),
     T + "sub_": Case(lambda L, x, y: x.clone().sub_(y), [(3, 4), (4,)]),
     T + "mul_": Case(lambda L, x, y: x.clone().mul_(y), [(3, 4), (4,)]),
@@ -1251,7 +1254,10 @@ CASES: dict[str, Case] = {
         lambda L, x, y: x.detach().clone().map2_(y.detach(), y.detach(), lambda a, b, c: a - b * c),
         [(3, 4), (4,)],
     ),
-    T + "share_memory_": Case(lambda L, x: x.share_memory_() * 2),
+    T + "share_memory_": Case(
+        lambda L, x: x.share_memory_() * 2,
+        opts={"device_sweep": False},  # CPU tensors only (see share_memory_'s error)
+    ),
     T + "is_shared": Case(lambda L, x: L.tensor([x.detach().clone().is_shared()])),
     T + "conj": Case(lambda L, x: x.conj() * L.tensor([x.conj() is x])),
     T + "conj_physical": Case(lambda L, x: x.conj_physical() * 3),

@@ -754,6 +754,8 @@ def batch_norm(
     c = input.shape[1]
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, c) + (1,) * (input.ndim - 2)
+    # as torch (the running statistics are updated in place, so they are checked here)
+    check_same_device("batch_norm", input, running_mean, running_var, weight, bias)
     if training:
         if not eps > 0:
             raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import _validate
 from ..autograd.function import torch_node
-from ..backend import np
+from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import compare as cmp
 from . import index as ix
@@ -258,7 +258,8 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     shape = list(_validate.broadcast_shapes([tuple(sa), tuple(si)], "take_along_dim"))
     shape_a, shape_i = list(shape), list(shape)
     shape_a[ax], shape_i[ax] = a.shape[ax], i.shape[ax]
-    return ix.gather(a.expand(*shape_a), ax, Tensor._wrap(np.broadcast_to(i._data, shape_i)))
+    idx = get_array_module(i._data).broadcast_to(i._data, shape_i)
+    return ix.gather(a.expand(*shape_a), ax, Tensor._wrap(idx))
 
 
 def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:  # noqa: A002

@@ -988,7 +988,7 @@ def scatter_reduce(
     zero = Tensor._wrap(xp.zeros((), dtype=input._data.dtype))
     ties = sadd(Tensor._wrap(src_tie._data.astype(input._data.dtype))) + self_equal
     picked = sadd(where(src_tie, s, zero)) + where(self_tie, input, zero)
-    safe = Tensor._wrap(xp.where(ties == 0, 1, ties).astype(input._data.dtype))
+    safe = Tensor._wrap(xp.where(ties._data == 0, 1, ties._data).astype(input._data.dtype))
     shared = picked / safe  # the extreme value where every tie is included, else a part of it
     exact = Tensor._wrap(ext) + (shared - shared.detach())  # the value, with shared's gradient
     return where(hit, exact, input)

@@ -190,10 +190,9 @@ class Unfold(Function):
         shape[axis] = (shape[axis] - size) // step + 1
         strides = list(x.strides)
         strides[axis] *= step
-        stride_tricks = get_array_module(x).lib.stride_tricks
-        return stride_tricks.as_strided(
-            x, (*shape, size), (*strides, x.strides[axis]), writeable=True
-        )
+        xp = get_array_module(x)
+        kw = {"writeable": True} if xp is np else {}  # CuPy's views are always writable
+        return xp.lib.stride_tricks.as_strided(x, (*shape, size), (*strides, x.strides[axis]), **kw)
 
     def backward(self, g, out, x):
         kw = {"x_shape": self.x_shape, "axis": self.axis, "size": self.size, "step": self.step}

@@ -269,21 +269,25 @@ def new(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
 
 def _storage_of(x: Tensor) -> tuple[Any, int, tuple[int, ...]]:
-    """(owner array, x's element offset in it, x's element strides) for a NumPy tensor."""
+    """(owner array, x's element offset in it, x's element strides): the NumPy or CuPy array
+    that owns the memory (a CuPy view's ``base`` is its owner, as a NumPy one's here)."""
     arr = x._data
     root = arr if arr.base is None else arr.base
+    cuda = get_array_module(arr) is not np
     if (
-        not isinstance(root, np.ndarray)
-        or not isinstance(arr, np.ndarray)
+        (not cuda and (not isinstance(root, np.ndarray) or not isinstance(arr, np.ndarray)))
         or root.dtype != arr.dtype
         or not root.flags.c_contiguous
     ):
         raise RuntimeError(
-            "as_strided: this tensor's memory is not a plain contiguous NumPy storage (a CuPy "
-            "array or a reinterpreted view): call .contiguous() first"
+            "as_strided: this tensor's memory is not a plain contiguous storage (a "
+            "reinterpreted view): call .contiguous() first"
         )
     item = arr.itemsize
-    start = arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    if cuda:
+        start = arr.data.ptr - root.data.ptr
+    else:
+        start = arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
     return root, start // item, tuple(s // item for s in arr.strides)
 
 
@@ -306,23 +310,28 @@ class AsStrided(Function):
         self.n, self.size, self.stride, self.offset = root.size, size, stride, offset
         self.x_shape = tuple(x.shape)
         self.x_off, self.x_strides = x_off, x_strides
+        byte_strides = tuple(s * root.itemsize for s in stride)
+        xp = get_array_module(root)
+        if xp is not np:  # CuPy: a view of the flat storage from the offset on
+            flat = root.reshape(-1)
+            start = flat[offset:] if offset < flat.size else flat[:0]
+            return xp.lib.stride_tricks.as_strided(start, shape=size, strides=byte_strides)
         return np.ndarray(
-            size,
-            dtype=root.dtype,
-            buffer=root,
-            offset=offset * root.itemsize,
-            strides=tuple(s * root.itemsize for s in stride),
+            size, dtype=root.dtype, buffer=root, offset=offset * root.itemsize, strides=byte_strides
         )
 
     def backward(self, g, out, x):
-        view_ids = _strided_ids(self.n, self.size, self.stride, self.offset).reshape(-1)
-        x_ids = _strided_ids(self.n, self.x_shape, self.x_strides, self.x_off)
+        raw = g._data if isinstance(g, Tensor) else g
+        dev = get_array_module(raw).asarray  # the index maps are built on the host
+        view_ids = dev(_strided_ids(self.n, self.size, self.stride, self.offset).reshape(-1))
+        x_ids = dev(_strided_ids(self.n, self.x_shape, self.x_strides, self.x_off))
         if isinstance(g, Tensor):  # create_graph: the same scatter, recorded
-            store = Tensor._wrap(np.zeros(self.n, dtype=g._data.dtype))
+            store = Tensor._wrap(get_array_module(raw).zeros(self.n, dtype=raw.dtype))
             store = index_put(store, (Tensor._wrap(view_ids),), g.reshape(-1), True)
             return (store[Tensor._wrap(x_ids)],)
-        store = np.zeros(self.n, dtype=g.dtype)
-        np.add.at(store, view_ids, g.reshape(-1))
+        xp = get_array_module(g)
+        store = xp.zeros(self.n, dtype=g.dtype)
+        xp.add.at(store, view_ids, g.reshape(-1))
         return (store[x_ids],)
 
 

@@ -14,7 +14,7 @@ from collections import namedtuple
 from typing import Any, NamedTuple
 
 from .. import _validate, return_types
-from ..autograd.function import Function, torch_node
+from ..autograd.function import Function, check_same_device, torch_node
 from ..backend import get_array_module, np
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -443,6 +443,10 @@ def histogram(
             f"\"histogramdd\" not implemented for '{_type_name(data)}': pass a float32 or "
             "float64 tensor (x.float())"
         )
+    check_same_device(
+        "histogram", input, bins if isinstance(bins, Tensor) else None,
+        weight if isinstance(weight, Tensor) else None,
+    )  # fmt: skip
     xp = get_array_module(data)
     flat = data.reshape(-1)
     if isinstance(bins, Tensor):
