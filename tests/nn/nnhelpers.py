@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+import helpers
 import numpy as np
 import torch
 from helpers import assert_close
@@ -28,7 +30,9 @@ def compare_module(
     out_index: int | None = None,
 ) -> None:
     """Copy torch's weights into ng_mod, run both on one input, compare outputs and gradients
-    of the input and of every parameter (loss = sum(out * w) with a seeded weight)."""
+    of the input and of every parameter (loss = sum(out * w) with a seeded weight); then
+    (``helpers.DEVICE_SWEEP``) the same on a copy of the module on the fake CUDA device, which
+    must give the CPU's results."""
     copy_weights(ng_mod, t_mod)
     rng = np.random.default_rng(seed)
     if x is None:
@@ -49,3 +53,35 @@ def compare_module(
     for name, p in ng_mod.named_parameters():
         assert p.grad is not None, f"no gradient for {name}"
         assert_close(p.grad, tp[name].grad, atol, rtol, f"gradient of {name}")
+    if helpers.DEVICE_SWEEP:
+        _replay_on_fake_cuda(ng_mod, x, yn, xn, w, out_index, input_grad and is_float, atol, rtol)
+
+
+def _replay_on_fake_cuda(ng_mod, x, yn, xn, w, out_index, input_grad, atol, rtol) -> None:
+    """The module (a copy, with the CPU run's state) on the fake CUDA device: output, input
+    gradient and parameter gradients equal to the CPU's, and on the device."""
+    from nablagrad import backend
+
+    with backend.use_fake_cuda():
+        mod = copy.deepcopy(ng_mod)
+        for p in mod.parameters():
+            p.grad = None
+        mod.to("cuda")
+        xd = ng.tensor(x.copy(), requires_grad=input_grad, device="cuda")
+        try:
+            yd = mod(xd)
+        except RuntimeError as e:
+            if "found at least two devices" in str(e):
+                return  # the test's module holds CPU tensors that are not its state
+            raise
+        if out_index is not None:
+            yd = yd[out_index]
+        assert yd.device.type == "cuda", "the output left the device"
+        assert_close(yd.detach().cpu(), yn.detach(), atol, rtol, "device forward")
+        (yd * ng.tensor(w, device="cuda")).sum().backward()
+        if input_grad:
+            assert_close(xd.grad.cpu(), xn.grad, atol, rtol, "device input gradient")
+        cpu = dict(ng_mod.named_parameters())
+        for name, p in mod.named_parameters():
+            assert p.grad.device.type == "cuda", f"gradient of {name} left the device"
+            assert_close(p.grad.cpu(), cpu[name].grad, atol, rtol, f"device gradient of {name}")
