@@ -24,6 +24,9 @@ def pytest_configure(config):
     import helpers
 
     helpers.DEVICE_SWEEP = not config.getoption("--no-device-sweep")
+    import fuzzlib
+
+    fuzzlib.DEVICE_SWEEP = helpers.DEVICE_SWEEP
 
 
 def pytest_addoption(parser):

@@ -474,3 +474,24 @@ def test_vector_norm_node_name_as_torch():
         x = L.tensor([1.0, -2.0], requires_grad=True)
         assert L.linalg.vector_norm(x, 3).grad_fn.name() == "LinalgVectorNormBackward0"
         assert L.norm(x).grad_fn.name() == "LinalgVectorNormBackward0"
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (3, 0), (0, 3)])
+def test_lu_factor_of_empty_matrices_like_torch(device, shape):
+    """Empty matrices factor to empty results with info 0 (found by the fuzz test's replay on
+    the device: argmax of an empty sequence leaked from NumPy, on the CPU too)."""
+    x = np.zeros(shape, np.float32)
+    ours = ng.linalg.lu_factor_ex(ng.tensor(x, device=device))
+    theirs = torch.linalg.lu_factor_ex(torch.tensor(x))
+    for a, b in zip(ours, theirs):
+        assert tuple(a.shape) == tuple(b.shape) and a.device.type == device
+        np.testing.assert_array_equal(a.cpu().numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (2, 0, 0), (2, 4, 0)])
+def test_lu_of_empty_matrices_like_torch(device, shape):
+    ours = ng.linalg.lu(ng.tensor(np.zeros(shape, np.float32), device=device))
+    theirs = torch.linalg.lu(torch.zeros(shape))
+    for a, b in zip(ours, theirs):
+        assert tuple(a.shape) == tuple(b.shape) and a.device.type == device
+        np.testing.assert_array_equal(a.cpu().numpy(), b.numpy())

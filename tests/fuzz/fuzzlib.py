@@ -11,7 +11,8 @@ and builds its own arguments) and accepts exactly these outcomes:
 and fails on everything else: an exception raised inside NumPy, SciPy or the standard library
 (a leak), another exception type, a result where torch raises (a silent answer) unless the
 case says nablagrad may be more permissive, different results, or a call that does not return
-within the time box (a hang, caught with ``SIGALRM``).
+within the time box (a hang, caught with ``SIGALRM``).  Unless ``pytest --no-device-sweep``,
+the same call on the fake CUDA device (every new tensor there) must also end as on the CPU.
 """
 
 from __future__ import annotations
@@ -75,9 +76,7 @@ def assert_deliberate(e: BaseException, what: str) -> None:
 
 def to_numpy(x: Any) -> Any:
     if isinstance(x, (ng.Tensor, torch.Tensor)):
-        return np.asarray(
-            x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x.detach().numpy()
-        )
+        return np.asarray(x.detach().cpu().numpy())
     if isinstance(x, (tuple, list)):
         return [to_numpy(v) for v in x]
     return x
@@ -125,6 +124,8 @@ def check(
     STATS["calls"] += 1
     want, t_err = run(torch, call)
     got, n_err = run(ng, call)
+    if DEVICE_SWEEP:
+        _same_on_fake_cuda(call, what, got, n_err, compare, rtol, atol)
     if n_err is not None:
         STATS["ng_errors"] += 1
         assert_deliberate(n_err, what)
@@ -138,3 +139,46 @@ def check(
     STATS["agreed"] += 1
     if compare:
         assert_same(got, want, what, rtol, atol)
+
+
+DEVICE_SWEEP = True  # as helpers.DEVICE_SWEEP: off with ``pytest --no-device-sweep``
+FAKE = os.path.join(PKG, "testing")
+
+
+def _same_on_fake_cuda(
+    call: Callable[[Any], Any],
+    what: str,
+    got: Any,
+    err: BaseException | None,
+    compare: bool,
+    rtol: float,
+    atol: float,
+) -> None:
+    """``call(nablagrad)`` again with every new tensor on the fake CUDA device
+    (``set_default_device("cuda")``): the same outcome as on the CPU (the same error type, raised
+    by nablagrad and not by the fake CuPy's refusals, or the same values)."""
+    from nablagrad import backend
+
+    with backend.use_fake_cuda():
+        old = ng.get_default_device()
+        ng.set_default_device("cuda")
+        try:
+            d_got, d_err = run(ng, call)
+            if d_err is not None and "found at least two devices" in str(d_err):
+                return  # the call makes CPU tensors of its own (explicit device="cpu", numpy)
+            where = _last_frame(d_err) if d_err is not None else ""
+            assert not where.startswith(FAKE), (
+                f"{what} on the device: {type(d_err).__name__} from the fake CuPy: {d_err}"
+            )
+            if err is not None:
+                assert d_err is not None, f"{what}: raises on the CPU but not on the device"
+                assert type(d_err) is type(err), (
+                    f"{what}: {type(err).__name__} on the CPU, {type(d_err).__name__} on the "
+                    f"device: {d_err}"
+                )
+                return
+            assert d_err is None, f"{what}: returns on the CPU, raises on the device: {d_err!r}"
+            if compare:
+                assert_same(d_got, got, f"{what} (device)", rtol, atol)
+        finally:
+            ng.set_default_device(old)

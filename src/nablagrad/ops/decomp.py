@@ -384,8 +384,14 @@ class Lu(Function):
     def forward(self, a):
         from ..backend import scipy, to_device, to_host
 
-        p, low, up = scipy("linalg").lu(to_host(a))
         xp = get_array_module(a)
+        m, n = a.shape[-2], a.shape[-1]
+        if a.size == 0:  # torch's shapes, P the identity (SciPy's differ for empty matrices)
+            k, batch = min(m, n), a.shape[:-2]
+            eye = xp.broadcast_to(xp.eye(m, dtype=a.dtype), batch + (m, m))
+            low, up = xp.zeros(batch + (m, k), a.dtype), xp.zeros(batch + (k, n), a.dtype)
+            return _pack(xp, batch, [eye, low, up])
+        p, low, up = scipy("linalg").lu(to_host(a))
         parts = [to_device(x.astype(a.dtype), "cpu" if xp is np else "cuda") for x in (p, low, up)]
         return _pack(xp, a.shape[:-2], parts)
 

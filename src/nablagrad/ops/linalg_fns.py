@@ -1087,6 +1087,8 @@ def _pivots_of(P: Any) -> Any:
     m = P.shape[-1]
     k = P.shape[-1]
     batch = P.shape[:-2]
+    if m == 0:
+        return xp.zeros(batch + (0,), dtype=np.int32)
     flat = P.reshape((-1, m, m))
     piv = np.zeros((flat.shape[0], k), dtype=np.int32)
     for b, pm in enumerate(to_host(flat)):  # a host loop over the permutations
@@ -1116,7 +1118,10 @@ def _lu_factor_info(name: str, A: Tensor, pivot: bool, check_errors: bool) -> tu
     xp = get_array_module(LU._data)
     diag = xp.diagonal(LU._data, 0, -2, -1)
     zero = diag == 0
-    info = xp.where(zero.any(-1), xp.argmax(zero, -1) + 1, 0).astype(xp.int32)
+    if diag.shape[-1] == 0:  # empty matrices: nothing to pivot (argmax has no empty form)
+        info = xp.zeros(diag.shape[:-1], dtype=xp.int32)
+    else:
+        info = xp.where(zero.any(-1), xp.argmax(zero, -1) + 1, 0).astype(xp.int32)
     if check_errors and bool(info.any()):
         flat = info.reshape(-1)
         b = int(xp.argmax(flat > 0))
