@@ -800,7 +800,8 @@ def writeable(array: Any) -> bool:
     """Whether ``array`` may be written in place: NumPy's ``flags.writeable`` (False for
     broadcast views and read-only memory).  CuPy arrays have no such flag and are always
     writable, so there a view in which one memory slot holds several elements (a zero stride
-    over a dimension longer than 1, as ``expand`` makes) counts as not writeable, as in torch.
+    over a dimension longer than 1, as ``expand`` makes) counts as not writeable, as in torch;
+    an empty array is always writeable (nothing is written).
 
     Example:
         >>> writeable(np.zeros(3)), writeable(np.broadcast_to(np.zeros(1), (3,)))
@@ -808,7 +809,7 @@ def writeable(array: Any) -> bool:
     """
     if type(array) is np.ndarray:
         return array.flags.writeable
-    return all(s or n <= 1 for s, n in zip(array.strides, array.shape))
+    return array.size == 0 or all(s or n <= 1 for s, n in zip(array.strides, array.shape))
 
 
 def errstate(**kwargs: str) -> Any:

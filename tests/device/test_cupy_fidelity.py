@@ -69,6 +69,8 @@ def test_writeable_and_errstate(fake_cuda):
     d = cp.asarray(np.zeros(3))
     assert backend.writeable(d) and backend.writeable(cp.asarray(np.zeros((1, 3))))
     assert not backend.writeable(cp.broadcast_to(cp.asarray(np.zeros(1)), (3,)))
+    assert backend.writeable(cp.broadcast_to(cp.asarray(np.zeros(1)), (0, 2)))  # nothing written
+    assert ng.zeros(0, 2, device="cuda").fill_diagonal_(1.0).shape == (0, 2)
     with backend.errstate(divide="ignore"):
         assert float((cp.asarray(np.ones(1)) / 0.0)[0]) == np.inf
 
