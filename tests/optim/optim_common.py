@@ -42,12 +42,13 @@ class Pair:
         groups: bool = False,
         sign: float = 1.0,
         wide: bool = False,
+        device: str = "cpu",
     ) -> None:
         x, y, *weights = make_arrays(dtype, seed, wide)
         self.sign = sign
-        self.ng_xy = [ng.tensor(x), ng.tensor(y)]
+        self.ng_xy = [ng.tensor(x, device=device), ng.tensor(y, device=device)]
         self.t_xy = [torch.from_numpy(x.copy()), torch.from_numpy(y.copy())]
-        self.ng_params = [ng.tensor(w.copy(), requires_grad=True) for w in weights]
+        self.ng_params = [ng.tensor(w.copy(), requires_grad=True, device=device) for w in weights]
         self.t_params = [torch.from_numpy(w.copy()).requires_grad_() for w in weights]
         ng_cls, t_cls = getattr(ng.optim, name), getattr(torch.optim, name)
         if groups:  # second layer in its own group with half the learning rate
@@ -83,7 +84,7 @@ class Pair:
             self.t_opt.step(self.t_closure)
 
     def ng_values(self) -> list[np.ndarray]:
-        return [p._data.copy() for p in self.ng_params]
+        return [p.detach().cpu().numpy().copy() for p in self.ng_params]
 
     def t_values(self) -> list[np.ndarray]:
         return [p.detach().numpy().copy() for p in self.t_params]
