@@ -284,6 +284,8 @@ def check_tails(
     for i, (a, b) in enumerate(zip(ng_in, t_in)):
         if diff[i]:
             assert_close(a.grad, b.grad, atol=0, rtol=rtol, what=f"gradient of input {i}")
+    if DEVICE_SWEEP:
+        _replay_on_fake_cuda(ng_fn, inputs=arrays, atol=0.0, rtol=rtol, grad=grad)
 
 
 def _outcome(fn: Callable[[Any], Any], lib: Any) -> Any:
