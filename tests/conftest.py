@@ -24,16 +24,14 @@ def pytest_configure(config):
     import helpers
 
     helpers.DEVICE_SWEEP = not config.getoption("--no-device-sweep")
-    import fuzzlib
-
-    fuzzlib.DEVICE_SWEEP = helpers.DEVICE_SWEEP
 
 
 def pytest_addoption(parser):
     parser.addoption(
         "--no-device-sweep",
         action="store_true",
-        help="check_op does not replay each op on the fake CUDA device against its CPU result",
+        help="check_op, check_tails, compare_module and the fuzz tests do not replay their "
+        "calls on the fake CUDA device (helpers.DEVICE_SWEEP)",
     )
     parser.addoption(
         "--real-cuda",
@@ -58,9 +56,7 @@ def device(request):
             pytest.skip("--real-cuda runs only the cuda side")
         yield "cpu"
     elif real:
-        import nablagrad
-
-        if not nablagrad.cuda.is_available():
+        if not backend.cupy_available():
             pytest.fail("--real-cuda needs CuPy and an NVIDIA GPU")
         yield "cuda"
     else:

@@ -20,6 +20,17 @@ import torch
 
 import nablagrad as ng
 
+# whether check_op, check_tails, compare_module (nn/nnhelpers.py) and the fuzz tests replay
+# their calls on the fake CUDA device; tests/conftest.py turns it off for --no-device-sweep
+DEVICE_SWEEP = True
+
+
+def mixes_devices(e: BaseException) -> bool:
+    """Whether ``e`` is torch's error for tensors on two devices: in a replay on the fake CUDA
+    device, the sign that the test's own function made CPU tensors (not a device bug)."""
+    return isinstance(e, RuntimeError) and "found at least two devices" in str(e)
+
+
 TORCH_DTYPES = {
     np.dtype(np.float32): torch.float32,
     np.dtype(np.float64): torch.float64,
@@ -156,9 +167,6 @@ def _check_vs_torch(
         assert_close(a.grad, b.grad, ga, gr, f"gradient of input {i}")
 
 
-DEVICE_SWEEP = True  # tests/conftest.py turns it off for ``pytest --no-device-sweep``
-
-
 def _replay_on_fake_cuda(
     ng_fn: Callable[..., Any],
     shapes: Sequence[Any] = ((3, 4),),
@@ -174,9 +182,9 @@ def _replay_on_fake_cuda(
     **_: Any,
 ) -> None:
     """``ng_fn`` on the CPU and on the fake CUDA device: the outputs and the gradients of the
-    same weighted loss must agree (to the op's tolerances), and the device's stay on it.  A
-    function that makes CPU tensors of its own is compared where it can be: a device error
-    ends the replay, its CPU outputs are skipped."""
+    same weighted loss must agree (to the op's tolerances), and the device's gradients stay on
+    it.  A function that makes CPU tensors of its own is compared where it can be: torch's
+    two-devices error ends the replay."""
     from nablagrad import backend
 
     arrays = list(inputs) if inputs is not None else make_inputs(shapes, dtype, seed, low, high)
@@ -188,7 +196,7 @@ def _replay_on_fake_cuda(
             try:
                 out = ng_fn(*xs)
             except RuntimeError as e:
-                if device == "cuda" and "found at least two devices" in str(e):
+                if device == "cuda" and mixes_devices(e):
                     return  # the test's function makes CPU tensors of its own
                 raise
             outs = out if isinstance(out, (tuple, list)) else (out,)
@@ -196,20 +204,20 @@ def _replay_on_fake_cuda(
             rng = np.random.default_rng(seed + 1)
             loss = None
             for o in outs:
-                if not o.requires_grad or o.device.type != device:
+                if not o.requires_grad:
                     continue
                 w = rng.uniform(0.5, 1.5, size=tuple(o.shape)).astype(str(o.dtype).split(".")[-1])
-                term = (o * ng.tensor(w, device=device)).sum()
+                term = (o * ng.tensor(w, device=o.device)).sum().to(device)  # o may be .cpu()'d
                 loss = term if loss is None else loss + term
             if loss is not None:
                 loss.backward()
             results.append((outs, xs))
         (cpu_outs, cpu_in), (dev_outs, dev_in) = results
         for k, (a, c) in enumerate(zip(dev_outs, cpu_outs)):
-            if a.device.type == "cuda":
-                assert_close(a.detach().cpu(), c.detach(), atol, rtol, f"device output {k}")
+            assert_close(a.detach().cpu(), c.detach(), atol, rtol, f"device output {k}")
         for i, (a, c) in enumerate(zip(dev_in, cpu_in)):
-            if c.grad is not None and a.grad is not None:
+            assert (a.grad is None) == (c.grad is None), f"gradient {i} on one device only"
+            if c.grad is not None:
                 assert a.grad.device.type == "cuda", f"gradient {i} left the device"
                 assert_close(a.grad.cpu(), c.grad, atol, rtol, f"device gradient {i}")
 

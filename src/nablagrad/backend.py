@@ -796,6 +796,22 @@ def retain_freed_memory(nbytes: int = 256 << 20) -> bool:
     return bool(ok_mmap and ok_trim)
 
 
+def storage_offset(array: Any) -> int:
+    """The offset of ``array``'s first element in its owner's memory (``storage_root``), in
+    elements (torch's ``storage_offset``), for NumPy and CuPy arrays.
+
+    Example:
+        >>> storage_offset(np.arange(6.0).reshape(2, 3)[1:])
+        3
+    """
+    root = storage_root(array)
+    if type(array) is np.ndarray:
+        start, here = root.__array_interface__["data"][0], array.__array_interface__["data"][0]
+    else:
+        start, here = root.data.ptr, array.data.ptr
+    return (here - start) // array.itemsize
+
+
 def writeable(array: Any) -> bool:
     """Whether ``array`` may be written in place: NumPy's ``flags.writeable`` (False for
     broadcast views and read-only memory).  CuPy arrays have no such flag and are always

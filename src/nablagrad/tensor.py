@@ -2372,13 +2372,9 @@ class Tensor:
 
     def storage_offset(self) -> int:
         """Elements between the start of the underlying storage and the first element."""
-        base = self._data
-        while getattr(base, "base", None) is not None and hasattr(base.base, "__array_interface__"):
-            base = base.base
-        if base is self._data:
+        if not backend.is_array(self._data):  # a sparse tensor's arrays: no one storage
             return 0
-        start = base.__array_interface__["data"][0]
-        return (self._data.__array_interface__["data"][0] - start) // self._data.itemsize
+        return backend.storage_offset(self._data)
 
     def untyped_storage(self) -> Any:
         """The memory this tensor lives in, as bytes (a ``nablagrad.UntypedStorage``): its

@@ -285,7 +285,7 @@ def _opmath_operands(a: Any, b: Any) -> tuple[Tensor, Tensor] | None:
 def _rounded(out: Tensor) -> Tensor:
     """An opmath result rounded to float16 (the node keeps its formula; the engine casts the
     gradients to each input's dtype)."""
-    with _quiet(get_array_module(out._data)):  # overflow to inf, as torch (no warning)
+    with _quiet():  # overflow to inf, as torch (no warning)
         out._data = out._data.astype(_HALF)
     return out
 
@@ -666,15 +666,15 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
             return Tensor._wrap(xp.floor_divide(a._data, b._data))
         q = xp.abs(a._data) // xp.abs(b._data)
         return Tensor._wrap(xp.where((a._data < 0) != (b._data < 0), -q, q))
-    with _quiet(xp):
+    with _quiet():
         q = a._data / b._data
         q = xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
     return Tensor._wrap(q.astype(a._data.dtype, copy=False))
 
 
-def _quiet(xp: Any) -> Any:
-    """NumPy's errstate for division by zero and overflow (torch gives inf/nan without a
-    warning); nothing to change on CuPy."""
+def _quiet() -> Any:
+    """NumPy's floating-point warnings off (division by zero, invalid, overflow): torch gives
+    inf and NaN silently; CuPy never warns."""
     return backend.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
@@ -698,7 +698,7 @@ def _floor_quotient(a: Any, b: Any) -> Any:
     where ``floor(1.0 / 0.1)`` is 10.0; ``-2.0 // inf`` is -1.0); float16 computes in float32
     and rounds, as torch."""
     xp = get_array_module(a)
-    with _quiet(xp):
+    with _quiet():
         if a.dtype == _HALF and b.dtype == _HALF:
             return _floor_quotient_half(xp, a, b)
         if a.dtype == _HALF:  # by a float32 scalar (torch's opmath path)
@@ -754,7 +754,7 @@ class Remainder(Function):
     def forward(self, a, b, scalar=False):
         self.scalar = scalar
         xp = get_array_module(a)
-        with _quiet(xp):
+        with _quiet():
             if a.dtype == _HALF:  # in float32, rounded once
                 return self.forward(a.astype(_OPMATH), b.astype(_OPMATH)).astype(_HALF)
             # torch's formula: fmod, moved by b where its sign differs from b's (-0.0 % 2 is

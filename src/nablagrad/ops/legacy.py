@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import _validate
 from ..autograd.function import Function, torch_node
-from ..backend import get_array_module, np, to_device, to_host
+from ..backend import get_array_module, np, storage_offset, storage_root, to_device, to_host
 from ..tensor import Tensor
 from .index import index_put, scatter_reduce
 from .shape import narrow
@@ -272,23 +272,13 @@ def _storage_of(x: Tensor) -> tuple[Any, int, tuple[int, ...]]:
     """(owner array, x's element offset in it, x's element strides): the NumPy or CuPy array
     that owns the memory (a CuPy view's ``base`` is its owner, as a NumPy one's here)."""
     arr = x._data
-    root = arr if arr.base is None else arr.base
-    cuda = get_array_module(arr) is not np
-    if (
-        (not cuda and (not isinstance(root, np.ndarray) or not isinstance(arr, np.ndarray)))
-        or root.dtype != arr.dtype
-        or not root.flags.c_contiguous
-    ):
+    root = storage_root(arr)
+    if root.dtype != arr.dtype or not root.flags.c_contiguous:
         raise RuntimeError(
             "as_strided: this tensor's memory is not a plain contiguous storage (a "
             "reinterpreted view): call .contiguous() first"
         )
-    item = arr.itemsize
-    if cuda:
-        start = arr.data.ptr - root.data.ptr
-    else:
-        start = arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    return root, start // item, tuple(s // item for s in arr.strides)
+    return root, storage_offset(arr), tuple(s // arr.itemsize for s in arr.strides)
 
 
 def _strided_ids(n: int, size: tuple, stride: tuple, offset: int) -> Any:
@@ -322,14 +312,14 @@ class AsStrided(Function):
 
     def backward(self, g, out, x):
         raw = g._data if isinstance(g, Tensor) else g
-        dev = get_array_module(raw).asarray  # the index maps are built on the host
-        view_ids = dev(_strided_ids(self.n, self.size, self.stride, self.offset).reshape(-1))
-        x_ids = dev(_strided_ids(self.n, self.x_shape, self.x_strides, self.x_off))
+        xp = get_array_module(raw)
+        # the index maps are built on the host, then moved to g's device
+        view_ids = xp.asarray(_strided_ids(self.n, self.size, self.stride, self.offset).ravel())
+        x_ids = xp.asarray(_strided_ids(self.n, self.x_shape, self.x_strides, self.x_off))
         if isinstance(g, Tensor):  # create_graph: the same scatter, recorded
-            store = Tensor._wrap(get_array_module(raw).zeros(self.n, dtype=raw.dtype))
+            store = Tensor._wrap(xp.zeros(self.n, dtype=raw.dtype))
             store = index_put(store, (Tensor._wrap(view_ids),), g.reshape(-1), True)
             return (store[Tensor._wrap(x_ids)],)
-        xp = get_array_module(g)
         store = xp.zeros(self.n, dtype=g.dtype)
         xp.add.at(store, view_ids, g.reshape(-1))
         return (store[x_ids],)

@@ -16,7 +16,7 @@ from ..backend import device_of, get_array_module, np, scipy, special_module, to
 from ..tensor import Tensor
 from . import compare as cmp
 from . import elementwise as ew
-from .elementwise import _float_dtype_for, prepare
+from .elementwise import _float_dtype_for, _quiet, prepare
 from .mathfns import _no_derivative
 
 
@@ -91,12 +91,6 @@ def _airy_ai_array(x: Any) -> Any:
         return mod.airy(x)[0].astype(x.dtype, copy=False)
     host = scipy("special").airy(to_host(x))[0].astype(x.dtype, copy=False)
     return to_device(host, device_of(x))
-
-
-def _quiet() -> Any:
-    """NumPy's floating-point warnings off: torch gives NaN and inf at the special points
-    silently (CuPy does not warn)."""
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def _tiny_mask(m: Any, x: Any) -> Any:
