@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import LazyKernel
+from ..backend import LazyKernel, prefer_wide_vectors
 
 MODES = {1.0: 0, float("inf"): 1, "min": 3}  # anything else: 2 (general p)
 _BLOCK_BYTES = 128 * 2**10  # reference rows per block: about this many bytes
 
 
 def _lp(a, b, mode, p, block, out):  # pragma: no cover - compiled by Numba
+    prefer_wide_vectors()
     n, d = a.shape
     m = b.shape[0]
     for j0 in range(0, m, block):

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import LazyKernel, np
+from ..backend import LazyKernel, np, prefer_wide_vectors
 
 
 def _relu(x: Any, out: Any) -> None:
     """out[i] = 0 where x[i] < 0, else x[i] (NaN and -0.0 kept, as torch.relu; 1-D, same
     length)."""
+    prefer_wide_vectors()
     zero = out.dtype.type(0)
     for i in range(x.size):
         v = x[i]
@@ -33,6 +34,7 @@ def _relu(x: Any, out: Any) -> None:
 
 def _relu_grad(g: Any, y: Any, out: Any) -> None:
     """out[i] = 0 where the ReLU output y[i] <= 0, else g[i] (1-D, same length)."""
+    prefer_wide_vectors()
     zero = out.dtype.type(0)
     for i in range(g.size):
         out[i] = g[i] if not (y[i] <= 0) else zero
@@ -53,6 +55,7 @@ def _sigmoid32(x: Any, out: Any) -> None:
     buffers (the int32 buffer read back as float32 is the power of two), the second finishes;
     both loops are vectorised (as one loop, the bit reinterpretation kept the compiler from
     vectorising: 5x slower)."""
+    prefer_wide_vectors()
     block = 1024
     bits = np.empty(block, np.int32)
     er = np.empty(block, np.float32)
@@ -92,6 +95,7 @@ def _sigmoid32(x: Any, out: Any) -> None:
 
 def _sigmoid_grad(g: Any, s: Any, out: Any) -> None:
     """out[i] = g[i] * s[i] * (1 - s[i]) from the sigmoid's output s (1-D, same length)."""
+    prefer_wide_vectors()
     one = out.dtype.type(1)
     for i in range(g.size):
         out[i] = g[i] * (s[i] * (one - s[i]))
@@ -99,6 +103,7 @@ def _sigmoid_grad(g: Any, s: Any, out: Any) -> None:
 
 def _tanh_grad(g: Any, t: Any, out: Any) -> None:
     """out[i] = g[i] * (1 - t[i]^2) from tanh's output t (1-D, same length)."""
+    prefer_wide_vectors()
     one = out.dtype.type(1)
     for i in range(g.size):
         out[i] = g[i] * (one - t[i] * t[i])

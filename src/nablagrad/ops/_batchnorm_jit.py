@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import LazyKernel
+from ..backend import LazyKernel, prefer_wide_vectors
 
 
 def _sums(x: Any, out: Any, zero: Any) -> None:
     """out[c] += sum of x[:, c, :]."""
+    prefer_wide_vectors()
     n_, c_, l_ = x.shape
     for n in range(n_):
         for c in range(c_):
@@ -27,6 +28,7 @@ def _sums(x: Any, out: Any, zero: Any) -> None:
 
 def _square_deviation_sums(x: Any, mean: Any, out: Any, zero: Any) -> None:
     """out[c] += sum of (x[:, c, :] - mean[c])^2."""
+    prefer_wide_vectors()
     n_, c_, l_ = x.shape
     for n in range(n_):
         for c in range(c_):
@@ -40,6 +42,7 @@ def _square_deviation_sums(x: Any, mean: Any, out: Any, zero: Any) -> None:
 
 def _normalize(x: Any, mean: Any, scale: Any, shift: Any, y: Any) -> None:
     """y[:, c, :] = (x[:, c, :] - mean[c]) * scale[c] + shift[c]."""
+    prefer_wide_vectors()
     n_, c_, l_ = x.shape
     for n in range(n_):
         for c in range(c_):
@@ -51,6 +54,7 @@ def _normalize(x: Any, mean: Any, scale: Any, shift: Any, y: Any) -> None:
 
 def _gradient_sums(g: Any, x: Any, mean: Any, sg: Any, sgc: Any, zero: Any) -> None:
     """sg[c] += sum of g[:, c, :]; sgc[c] += sum of g[:, c, :] * (x[:, c, :] - mean[c])."""
+    prefer_wide_vectors()
     n_, c_, l_ = x.shape
     for n in range(n_):
         for c in range(c_):
@@ -65,6 +69,7 @@ def _gradient_sums(g: Any, x: Any, mean: Any, sg: Any, sgc: Any, zero: Any) -> N
 
 def _input_grad(g: Any, x: Any, mean: Any, a: Any, k: Any, const: Any, gx: Any) -> None:
     """gx[:, c, :] = a[c] * g + k[c] * (x - mean[c]) + const[c]."""
+    prefer_wide_vectors()
     n_, c_, l_ = x.shape
     for n in range(n_):
         for c in range(c_):

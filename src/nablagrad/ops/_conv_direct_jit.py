@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import LazyKernel
+from ..backend import LazyKernel, prefer_wide_vectors
 
 
 def _forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
@@ -27,6 +27,7 @@ def _forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any)
     ``xc`` (C, run + slack) with at least (KH - 1)*wp + 4 readable positions after the run;
     ``acc`` (O, >= run) contiguous (its rows may be longer than the run: see
     ``conv_direct._row_stride``)."""
+    prefer_wide_vectors()
     c_ = xc.shape[0]
     o_, _, kh_, _ = w.shape
     for t0 in range(0, run, tile):
@@ -54,6 +55,7 @@ def _forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any)
 
 def _forward_few(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
     """``_forward`` for one to three output channels: a pair per pass, then one."""
+    prefer_wide_vectors()
     c_ = xc.shape[0]
     o_, _, kh_, _ = w.shape
     for t0 in range(0, run, tile):
@@ -96,6 +98,7 @@ def _weight_grad(xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero:
     from column ``start`` on.  Four output channels at a time share the reads of xc (twenty
     sums per pass); past the last full four, the missing channels repeat the last one and are
     not written."""
+    prefer_wide_vectors()
     c_ = xc.shape[0]
     o_, _, kh_, _ = dw.shape
     for o in range(0, o_, 4):
@@ -204,6 +207,7 @@ def _chunk_kernels(chunk: int) -> dict:
         """acc[b, o, i, t] = bias[o] + sum over c, p, q of w[o, c, p, q] * src[b, c, i + p - shift,
         col0 + t + q*chunk] (rows outside ``src`` read as zeros), t < acc.shape[3], for output
         channels o < o_hi (a multiple of four)."""
+        prefer_wide_vectors()
         nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
         kh_ = w.shape[2]
         oh, run = acc.shape[2], acc.shape[3]
@@ -265,6 +269,7 @@ def _chunk_kernels(chunk: int) -> dict:
         bias: Any,
     ) -> None:
         """``_chunk_corr4`` for the output channels from o_lo on: a pair per pass, then one."""
+        prefer_wide_vectors()
         nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
         o_, _, kh_, _ = w.shape
         oh, run = acc.shape[2], acc.shape[3]
@@ -325,6 +330,7 @@ def _chunk_kernels(chunk: int) -> dict:
         """dw[o, c, p, q] = sum over b, i, t of g[b, o, i, gcol0 + t] * src[b, c, i + p - shift,
         t + q*chunk] for t < g.shape[3] - 2*gcol0 and the rows present, three output channels per
         pass (four kept twenty sums and spilled registers: 1.7x slower) up to o_hi."""
+        prefer_wide_vectors()
         nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
         kh_ = dw.shape[2]
         oh, run = g.shape[2], g.shape[3] - 2 * gcol0
@@ -365,6 +371,7 @@ def _chunk_kernels(chunk: int) -> dict:
     ) -> None:
         """``_chunk_weight_grad3`` for the output channels [o_lo, o_hi), two per pass (a lone last
         one is computed twice)."""
+        prefer_wide_vectors()
         nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
         o_, kh_ = o_hi, dw.shape[2]
         oh, run = g.shape[2], g.shape[3] - 2 * gcol0
@@ -402,6 +409,7 @@ def _chunk_kernels(chunk: int) -> dict:
         strided copy: 0.061 -> 0.047 ms for 64x16x14x14 float32).  Unless ``sums`` is empty,
         sums[c] = the sum of channel c of ``a`` over the rows s_lo <= i < s_hi (a
         convolution's bias gradient, on the way: NumPy's reduction took 0.04 ms more)."""
+        prefer_wide_vectors()
         n, c_, h, w = a.shape
         nb, row = out.shape[0], out.shape[3]
         s = chunk
@@ -441,6 +449,7 @@ def _chunk_kernels(chunk: int) -> dict:
         (``_to_chunks`` backwards, without its padding): eight columns per pass, each write
         eight consecutive positions (NumPy's strided copy: 0.105 -> 0.058 ms for 64x16x14x14
         float32)."""
+        prefer_wide_vectors()
         nb, c_ = acc.shape[0], acc.shape[1]
         n, w = out.shape[0], out.shape[3]
         s = chunk
@@ -562,6 +571,7 @@ def _wino_kernels(chunk: int, tiles: int) -> dict:
         value k of ``WINO_B @ d`` for image m, d the eight source columns col0 + 4t ... col0 +
         4t + 7 (zeros past the last one: the windows that reach past it are copied into
         ``window``, 8 * chunk long).  The other kernels read ``v`` as (B, C, 8, R * ts)."""
+        prefer_wide_vectors()
         nb, c_, nr, cols = src.shape[0], src.shape[1], src.shape[2], src.shape[3]
         ncol = cols // s
         for b in range(nb):
@@ -606,6 +616,7 @@ def _wino_kernels(chunk: int, tiles: int) -> dict:
         (the five kernel rows p in one statement, as ``_chunk_corr4``'s five taps), then the
         output transform ``WINO_A @ M`` gives the four columns of each tile.  ``mbuf`` (8, 4 *
         ts) holds M for the four channels (first-level cache)."""
+        prefer_wide_vectors()
         nb, c_ = v.shape[0], v.shape[1]
         o_, ow = u.shape[1], acc.shape[3] // s
         for b in range(nb):
@@ -682,6 +693,7 @@ def _wino_kernels(chunk: int, tiles: int) -> dict:
         value k of ``WINO_A.T @ g`` for image m, g the four source columns col0 + 4t ... col0
         + 4t + 3 of row i0 + i (which ``src`` must hold: zeros past the output's last
         column).  ``_wino_weight_grad3`` reads ``gh`` as (B, O, 8, R * ts)."""
+        prefer_wide_vectors()
         nb, o_ = src.shape[0], src.shape[1]
         for b in range(nb):
             for o in range(o_):
@@ -707,6 +719,7 @@ def _wino_kernels(chunk: int, tiles: int) -> dict:
         ``_chunk_weight_grad3`` (the last pass repeats the last channel where fewer are left,
         and writes only its own); each sum runs over all the rows at once (one loop per row
         was 6% slower)."""
+        prefer_wide_vectors()
         nb, c_, o_ = v.shape[0], v.shape[1], gh.shape[1]
         n = gh.shape[3]
         for k in range(k_lo, k_hi):

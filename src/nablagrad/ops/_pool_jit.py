@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import LazyKernel
+from ..backend import LazyKernel, prefer_wide_vectors
 
 
 def _max_forward(x: Any, out: Any, idx: Any) -> None:
     """out (N, C, OH, OW) = the maximum of each 2x2 window of x, idx (uint8) = its position
     0..3 in row-major order.  As torch's CPU kernel: a later value replaces the running
     maximum when it is greater or NaN (ties keep the first, a NaN window gives its last NaN)."""
+    prefer_wide_vectors()
     n_, c_, oh, ow = out.shape
     for n in range(n_):
         for c in range(c_):
@@ -44,6 +45,7 @@ def _max_forward(x: Any, out: Any, idx: Any) -> None:
 def _max_scatter(g: Any, idx: Any, gx: Any) -> None:
     """gx[window position idx] = g, zero elsewhere (gx's rows and columns past the windows
     are the caller's)."""
+    prefer_wide_vectors()
     n_, c_, oh, ow = g.shape
     for n in range(n_):
         for c in range(c_):
@@ -63,6 +65,7 @@ def _max_scatter(g: Any, idx: Any, gx: Any) -> None:
 
 def _avg_forward(x: Any, out: Any, scale: Any) -> None:
     """out = (x00 + x01 + (x10 + x11)) * scale over each 2x2 window (the NumPy path's order)."""
+    prefer_wide_vectors()
     n_, c_, oh, ow = out.shape
     for n in range(n_):
         for c in range(c_):
@@ -77,6 +80,7 @@ def _avg_forward(x: Any, out: Any, scale: Any) -> None:
 
 def _avg_scatter(g: Any, gx: Any, scale: Any) -> None:
     """Every position of each 2x2 window of gx = g * scale."""
+    prefer_wide_vectors()
     n_, c_, oh, ow = g.shape
     for n in range(n_):
         for c in range(c_):
@@ -97,6 +101,7 @@ def _max_forward_general(
     """out[n, c, i, j] = the maximum of the window at (i*sh, j*sw) of the padded input (KH x
     KW positions dh, dw apart), idx = its kernel position p*KW + q, by torch's rule (a later
     value replaces the running maximum when greater or NaN), kept in registers per window."""
+    prefer_wide_vectors()
     n_, c_, oh, ow = out.shape
     for n in range(n_):
         for c in range(c_):
@@ -125,6 +130,7 @@ def _max_forward_stride2(
     Picking per row and then across rows by the same rule is torch's pick in row-major order
     (ties: the first row, then its first column; NaN: the last row, then its last column).
     The literal stride lets the compiler vectorise the row pass (2.7x the general kernel)."""
+    prefer_wide_vectors()
     n_, c_, oh, ow = out.shape
     hp = xpad.shape[2]
     for n in range(n_):
@@ -161,6 +167,7 @@ def _max_scatter_general(
     g: Any, idx: Any, gxpad: Any, kw: int, sh: int, sw: int, dh: int, dw: int
 ) -> None:
     """gxpad (zeroed by the caller) += g at each window's maximum (overlapping windows add)."""
+    prefer_wide_vectors()
     n_, c_, oh, ow = g.shape
     for n in range(n_):
         for c in range(c_):
