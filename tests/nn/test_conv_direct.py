@@ -103,9 +103,21 @@ def test_chunk_size_choice():
 
 @NEEDS_JIT
 @pytest.mark.parametrize(
-    "cin,cout,threads", [(8, 8, 2), (9, 11, 2), (13, 17, 3), (16, 16, 2), (1, 6, 2), (6, 16, 3)]
+    "cin,cout,threads,padding,input_grad",
+    [
+        (8, 8, 2, 2, True),
+        (9, 11, 2, 2, True),
+        (13, 17, 3, 2, True),
+        (16, 16, 2, 2, True),
+        (1, 6, 2, 2, False),  # LeNet-5's first layer: no input gradient
+        (6, 16, 3, 2, True),
+        (6, 16, 2, 0, True),  # LeNet-5's second layer (valid)
+        (6, 16, 3, 0, False),
+    ],
 )
-def test_split_within_a_chunk_matches_torch(cin, cout, threads, monkeypatch, num_threads):
+def test_split_within_a_chunk_matches_torch(
+    cin, cout, threads, padding, input_grad, monkeypatch, num_threads
+):
     """A batch of 64 on 2-3 threads: the chunks of 64 stay whole and the threads split the
     output rows (forward, input gradient) and the output channels (weight gradient, leftover
     channels in the last part)."""
@@ -113,16 +125,44 @@ def test_split_within_a_chunk_matches_torch(cin, cout, threads, monkeypatch, num
 
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
     num_threads(threads)
-    assert splits_within((64, cin, 10, 10), (cout, cin, 5, 5), _prm(2)[1], threads)
+    hw = (12, 10) if padding == 0 else (10, 10)
+    assert splits_within((64, cin) + hw, (cout, cin, 5, 5), _prm(padding)[1], threads)
     torch.manual_seed(28)
     with conv_path("direct"):
         compare_module(
-            nn.Conv2d(cin, cout, 5, padding=2),
-            torch.nn.Conv2d(cin, cout, 5, padding=2),
-            (64, cin, 10, 10),
+            nn.Conv2d(cin, cout, 5, padding=padding),
+            torch.nn.Conv2d(cin, cout, 5, padding=padding),
+            (64, cin) + hw,
             atol=1e-3,
             rtol=1e-4,
+            input_grad=input_grad,
         )
+
+
+@NEEDS_JIT
+@pytest.mark.parametrize("frozen", ["weight", "input"])
+def test_split_within_one_gradient_only(frozen, monkeypatch, num_threads):
+    """Split within the batch on 2 threads with only the input gradient (frozen weights) or
+    only the weight gradient wanted: the other is not computed, the wanted one matches torch."""
+    monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
+    num_threads(2)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((64, 6, 12, 12)).astype(np.float32)
+    w = (rng.standard_normal((16, 6, 5, 5)) * 0.2).astype(np.float32)
+    g = rng.standard_normal((64, 16, 8, 8)).astype(np.float32)
+    xt = torch.tensor(x, requires_grad=frozen == "weight")
+    wt = torch.tensor(w, requires_grad=frozen == "input")
+    xn = ng.tensor(x, requires_grad=frozen == "weight")
+    wn = ng.tensor(w, requires_grad=frozen == "input")
+    with conv_path("direct"):
+        out = ng.nn.functional.conv2d(xn, wn)
+        out.backward(ng.tensor(g))
+    torch.nn.functional.conv2d(xt, wt).backward(torch.tensor(g))
+    for t_, n_ in ((xt, xn), (wt, wn)):
+        if t_.requires_grad:
+            np.testing.assert_allclose(n_.grad.numpy(), t_.grad.numpy(), rtol=1e-4, atol=1e-3)
+        else:
+            assert n_.grad is None
 
 
 def test_channel_parts_cover_the_channels_in_kernel_blocks():
