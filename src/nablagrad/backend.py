@@ -938,9 +938,8 @@ def _register_prefer_wide_vectors() -> None:
     llvmlite's attribute set accepts only LLVM's keyword attributes, so the string
     attribute is added as its text; if that ever fails, the kernel compiles without it."""
     global _wide_vectors_registered
-    if _wide_vectors_registered:
+    if _wide_vectors_registered:  # callers hold ``_compile_lock`` (``LazyKernel``)
         return
-    _wide_vectors_registered = True
     import llvmlite.binding as llvm
     from numba.core import types
     from numba.core.imputils import lower_builtin
@@ -961,6 +960,8 @@ def _register_prefer_wide_vectors() -> None:
             except Exception:  # noqa: BLE001 - a hint only: compile without it
                 pass
         return context.get_dummy_value()
+
+    _wide_vectors_registered = True
 
 
 def jitable(fn: Any) -> Any:
