@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+from common import interleaved_medians
 
 import nablagrad as ng
 from nablagrad.models import LeNet5
@@ -33,30 +34,11 @@ SETTLE = 0.0  # seconds of sleep before each turn (--settle)
 
 
 def timeit(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 3) -> dict:
-    """Median (``--stat min``: best) seconds per call of each function; the functions take
-    turns in every round so a busy machine slows them alike.
-
-    With ``--block K > 1`` each turn is K consecutive calls of one library and the first of
-    them is not timed: with several threads, the worker threads a library leaves spinning
-    after its calls (OpenMP's in PyTorch, OpenBLAS's in NumPy) occupy the cores the other
-    library's next call needs, which a program using only one of them never sees.  With
-    ``--settle S`` each turn starts after S seconds of sleep, long enough for those threads to
-    stop spinning (PyTorch's spin for ~10 ms)."""
-    for _ in range(warmup):
-        for fn in fns.values():
-            fn()
-    times: dict[str, list] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            if SETTLE:
-                time.sleep(SETTLE)
-            if BLOCK > 1:
-                fn()  # the switch-in call: the other library's threads may still spin
-            for _ in range(max(BLOCK - 1, 1)):
-                t0 = CLOCK()
-                fn()
-                times[name].append(CLOCK() - t0)
-    return {name: STAT(ts) for name, ts in times.items()}
+    """``common.interleaved_medians`` with this script's ``--block``, ``--settle``, ``--stat``
+    and ``--clock``."""
+    return interleaved_medians(
+        fns, repeats, warmup, block=BLOCK, settle=SETTLE, stat=STAT, clock=CLOCK
+    )
 
 
 # -- hand-written NumPy LeNet-5 (im2col) -------------------------------------------------------

@@ -79,6 +79,9 @@ _COL2IM = (
 )
 
 
+_plain: set[str] = set()  # kernels rebuilt without --fmad=false (NVRTC refused it)
+
+
 def _kernel(xp: Any, name: str) -> Any:
     k = _kernels.get(name)
     if k is None:
@@ -89,9 +92,6 @@ def _kernel(xp: Any, name: str) -> Any:
             params, outs, body, f"nablagrad_{name}", options=options
         )
     return k
-
-
-_plain: set[str] = set()  # kernels rebuilt without --fmad=false (NVRTC refused it)
 
 
 def _launch(xp: Any, name: str, *args: Any) -> None:
