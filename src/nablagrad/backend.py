@@ -47,6 +47,7 @@ from ._blas import set_threads as set_blas_threads
 from ._blas import single_threaded as single_threaded_blas
 from ._gemm import gemm_, gemm_available
 from ._scratch import empty as scratch_empty
+from ._scratch import sole_view as scratch_sole_view
 
 
 def ignore_float_warnings() -> None:
@@ -87,6 +88,7 @@ __all__ = [
     "axpy_",
     "axpby_",
     "scratch_empty",
+    "scratch_sole_view",
     "single_threaded_blas",
     "set_blas_threads",
     "LazyKernel",
