@@ -389,3 +389,42 @@ def test_threads_read_only_rows_they_put_into_chunks(case, threads, input_grad, 
         compare_module(
             ng_m.double(), t_m.double(), shape, x=x, atol=1e-10, rtol=1e-10, input_grad=input_grad
         )
+
+
+@NEEDS_JIT
+@pytest.mark.parametrize("threads", [1, 2])
+def test_weight_gradient_reuses_the_forwards_transform(threads, monkeypatch, num_threads):
+    """By Winograd the weight gradient reads the input rows the forward transformed (the input
+    transform runs once per thread and correlation, not again for the weight gradient), and
+    that transform stays the graph's own: two graphs alive at once and a backward run twice
+    (retain_graph) give torch's gradients."""
+    from nablagrad.ops import _conv_direct_jit
+
+    monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
+    monkeypatch.setattr(conv_ops, "splits_within", lambda *a: True)
+    num_threads(threads)
+    transforms = []
+    real = _conv_direct_jit.wino_in
+    monkeypatch.setattr(_conv_direct_jit, "wino_in", lambda *a: transforms.append(1) or real(*a))
+    torch.manual_seed(35)
+    t_m = torch.nn.Conv2d(16, 16, 5, padding=2).double()
+    ng_m = nn.Conv2d(16, 16, 5, padding=2).double()
+    ng_m.load_state_dict({k: v.numpy() for k, v in t_m.state_dict().items()})
+    rng = np.random.default_rng(36)
+    xs = [rng.standard_normal((64, 16, 14, 14)) for _ in range(2)]
+    with conv_path("direct"):
+        xn = [ng.tensor(x, requires_grad=True) for x in xs]
+        ys = [ng_m(x) for x in xn]  # both graphs alive
+        assert len(transforms) == threads * 2
+        ys[0].sum().backward(retain_graph=True)
+        ys[0].sum().backward()  # the same transform read again
+        (ys[1] * 2).sum().backward()
+    assert len(transforms) == threads * 5  # the input gradients' transforms only
+    xt = [torch.tensor(x, requires_grad=True) for x in xs]
+    ts = [t_m(x) for x in xt]
+    (2 * ts[0].sum() + (ts[1] * 2).sum()).backward()
+    for a, b in zip(xn, xt):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-10)
+    for name, p in t_m.named_parameters():
+        got = dict(ng_m.named_parameters())[name].grad.numpy()
+        np.testing.assert_allclose(got, p.grad.numpy(), rtol=1e-10, atol=1e-8, err_msg=name)

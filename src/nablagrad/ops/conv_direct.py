@@ -166,10 +166,11 @@ def _chunk_size(x_shape: tuple, w_shape: tuple, padding: tuple) -> int:
 
 
 class ChunkState:
-    """What the chunked backward needs: the input in chunks (``xr``, or None where each thread
-    kept its own rows), the weights, the input's shape, the chunk size, how many threads split
-    the work, whether the forward went by Winograd (then so does the weight gradient) and, per
-    thread, the chunks it read and the input row they start at (``x_rows``)."""
+    """What the chunked backward needs: the weights, the input's shape, the chunk size, how
+    many threads split the work, whether the forward went by Winograd (then so does the weight
+    gradient) and either the input in chunks (``xr``, for the direct kernels) or, by Winograd,
+    each thread's input rows transformed (``transformed``), which the weight gradient's sums
+    read again."""
 
     def __init__(
         self,
@@ -179,10 +180,10 @@ class ChunkState:
         chunk: int,
         parts: int,
         wino: bool,
-        x_rows: list,
+        transformed: list,
     ) -> None:
         self.xr, self.w, self.x_shape, self.chunk, self.parts = xr, w, x_shape, chunk, parts
-        self.wino, self.x_rows = wino, x_rows
+        self.wino, self.transformed = wino, transformed
 
 
 def _to_chunks(
@@ -315,7 +316,7 @@ def _winograd(xp: Any, w: Any, ow: int, shift: int, col0: int, chunk: int) -> An
     tiles = -(-ow // 4)
     ts = tiles * chunk
 
-    def corr(acc: Any, rows: tuple, bias: Any, src: Any, src_row: int = 0) -> None:
+    def corr(acc: Any, rows: tuple, bias: Any, src: Any, src_row: int = 0) -> Any:
         lo, hi = rows
         v = scratch_empty(xp, (src.shape[0], src.shape[1], 8, hi - lo + kh - 1, ts), src.dtype)
         window = scratch_empty(xp, (8 * chunk,), src.dtype)
@@ -323,39 +324,31 @@ def _winograd(xp: Any, w: Any, ow: int, shift: int, col0: int, chunk: int) -> An
         kernels.wino_in(src, v, window, at, col0, (0, v.shape[3]), tiles, chunk)
         mbuf = scratch_empty(xp, (8, 4 * ts), src.dtype)
         kernels.wino_corr(v.reshape(v.shape[:3] + (-1,)), u, acc, mbuf, lo, bias, chunk)
+        return v
 
     return corr
 
 
 def _wino_weight_grad_rows(
-    xp: Any,
-    xr: tuple,
-    gr: tuple,
-    w_shape: tuple,
-    ow: int,
-    pt: int,
-    chunk: int,
-    rows: tuple,
+    xp: Any, vx: Any, gr: tuple, w_shape: tuple, ow: int, chunk: int, rows: tuple
 ) -> Any:
     """The weight gradient's sums by Winograd over the output rows [lo, hi) of ``rows``: dwh
-    (8, O, C, KH), ``WINO_G.T @ dwh`` over k being their share of the weight gradient.  The
-    input ``xr`` is transformed again as the forward did (``WINO_B``; the input rows lo - pt
-    ... hi + 3 - pt) and the output gradient in chunks ``gr`` by ``WINO_A.T`` (rows lo ...
-    hi - 1), into buffers of their own: threads that split the rows need no hand-off between
-    the transforms and the sums.  The forward's own transform is not kept for this: holding
-    it (2.4 MB against the chunks' 1.1 MB for 16->16) from the forward to the backward slowed
-    every other kernel of the step.  ``xr`` and ``gr`` are (chunks, first row held) pairs.
-    """
+    (8, O, C, KH), ``WINO_G.T @ dwh`` over k being their share of the weight gradient, from
+    the forward's transform ``vx`` of the input rows they read (``_winograd``'s ``corr``) and
+    the output gradient in chunks ``gr`` (a (chunks, first row held) pair) transformed here by
+    ``WINO_A.T`` (rows lo ... hi - 1) into a buffer of its own: threads that split the rows
+    need no hand-off between the transforms and the sums.  Keeping the forward's transform
+    for this (2.4 MB for 16->16 14x14 padded by 2, batch 64, where the input's chunks took 1.1
+    MB) rather than transforming the input again: fwd + bwd 4.06 -> 3.84 ms on 1 thread,
+    4.24 -> 3.97 ms on 2 (Intel Xeon, Emerald Rapids; on the development machine of an
+    earlier session, holding it had slowed the step's other kernels)."""
     o, c, kh, kw = w_shape
     lo, hi = rows
-    (xr, x_row), (gr, g_row) = xr, gr
+    gr, g_row = gr
     tiles = -(-ow // 4)
-    vx = scratch_empty(xp, (xr.shape[0], c, 8, hi - lo + kh - 1, tiles * chunk), xr.dtype)
-    window = scratch_empty(xp, (8 * chunk,), xr.dtype)
-    kernels.wino_in(xr, vx, window, pt - lo + x_row, 0, (0, vx.shape[3]), tiles, chunk)
-    gh = scratch_empty(xp, (gr.shape[0], o, 8, hi - lo, tiles * chunk), xr.dtype)
+    gh = scratch_empty(xp, (gr.shape[0], o, 8, hi - lo, tiles * chunk), vx.dtype)
     kernels.wino_grad_in(gr, gh, kw - 1, lo - g_row, tiles, chunk)
-    dwh = xp.empty((8, o, c, kh), xr.dtype)
+    dwh = xp.empty((8, o, c, kh), vx.dtype)
     flat = vx.reshape(vx.shape[:3] + (-1,)), gh.reshape(gh.shape[:3] + (-1,))
     kernels.wino_weight_grad(flat[0], flat[1], dwh, (0, 8), tiles, chunk)
     return dwh
@@ -383,7 +376,7 @@ def _chunked_forward(
     right = max(pr, 4 * -(-ow // 4) + 4 - pl - wd) if wino else pr
     ranges = parallel.even_ranges(oh, parts)
     # By Winograd on several threads, each thread puts the input rows it reads into chunks of
-    # its own (the weight gradient reads the same rows again): no layout copy before the
+    # its own (the weight gradient reads their transform again): no layout copy before the
     # threads start, and no rows that two threads write (16->16 14x14 padded by 2 on 2
     # threads: the copy took 0.08 ms before the threads started, now ~0.05 on each)
     private = wino and len(ranges) > 1
@@ -391,6 +384,7 @@ def _chunked_forward(
     x_rows: list = [(xr, 0)] * len(ranges)
     acc = scratch_empty(xp, (-(-n // chunk), o, oh, ow * chunk), w.dtype)
     corr = _winograd(xp, w, ow, pt, 0, chunk) if wino else None
+    transformed: list = [None] * len(ranges)  # each thread's input rows by WINO_B
 
     def part(i: int, _: int) -> None:  # output rows ranges[i]
         lo, hi = ranges[i]
@@ -401,11 +395,11 @@ def _chunked_forward(
         if corr is None:
             kernels.chunk_corr(src, w, acc, pt, 0, chunk, bias, rows=(lo, hi))
         else:
-            corr(acc, (lo, hi), bias, src, src_row)
+            transformed[i] = corr(acc, (lo, hi), bias, src, src_row)
         kernels.from_chunks(acc, out, lo, hi, chunk)
 
     parallel.over_ranges([(i, i + 1) for i in range(len(ranges))], part)
-    return ChunkState(xr, w, x.shape, chunk, parts, wino, x_rows)
+    return ChunkState(None if wino else xr, w, x.shape, chunk, parts, wino, transformed)
 
 
 def _chunked_backward(
@@ -471,7 +465,7 @@ def _chunked_backward(
             lo, hi = w_parts[i]
             if wino:
                 sums[i] = _wino_weight_grad_rows(
-                    xp, state.x_rows[i], g_rows[i], w.shape, g.shape[3], pt, s, (lo, hi)
+                    xp, state.transformed[i], g_rows[i], w.shape, g.shape[3], s, (lo, hi)
                 )
             else:
                 kernels.chunk_weight_grad(state.xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
