@@ -1,10 +1,15 @@
 """Conv2d / MaxPool2d / LeNet-5 training step: nablagrad vs PyTorch eager (CPU) vs NumPy.
 
 Run: ``PYTHONPATH=src python benchmarks/bench_conv.py [--repeats 8] [--block 8] [--threads 1]
-[--settle 0.05] [--stat min] [--retain-memory] [--clock cpu]``.
+[--settle 0.25] [--stat min] [--retain-memory] [--clock cpu]``.
 Every case runs the same work in each library in this one process (the libraries take turns
 of ``--block`` calls, the first of each turn untimed, so machine load hits them alike) and
 prints the median (or best) time per call and the ratio nablagrad / peer (lower is better).
+With several threads each turn starts after ``--settle`` seconds of sleep (default 0.25): the
+NumPy peer's OpenBLAS threads spin for ~0.1 s after its products, on the cores the next
+library's threads need (measured on the 2-core development VM: nablagrad's 2-thread LeNet-5
+step took 10.5 ms right after the NumPy peer's, 9.1 ms 20 ms later, and 6.4 ms after 0.2 s
+or after PyTorch's), which a program using one library never sees.
 ``--retain-memory`` calls ``nablagrad.backend.retain_freed_memory()`` first (process-wide: it
 applies to every library).
 The NumPy peer is a hand-written im2col LeNet-5 training step (forward, backward, SGD) with no
@@ -30,7 +35,7 @@ CLOCK: Callable[[], float] = time.perf_counter
 
 
 BLOCK = 8  # calls per library per turn (--block)
-SETTLE = 0.0  # seconds of sleep before each turn (--settle)
+SETTLE = 0.0  # seconds of sleep before each turn (--settle; 0.25 by default with threads)
 
 
 def timeit(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 3) -> dict:
@@ -331,8 +336,9 @@ def main() -> None:
     ap.add_argument(
         "--settle",
         type=float,
-        default=0.0,
-        help="seconds to sleep before each turn, so the other library's threads stop spinning",
+        default=None,
+        help="seconds to sleep before each turn, so the other library's threads stop spinning "
+        "(default 0.25 with --threads > 1, else 0)",
     )
     args = ap.parse_args()
     if args.block < 1:
@@ -340,6 +346,8 @@ def main() -> None:
     if args.clock == "cpu" and args.threads != 1:
         ap.error("--clock cpu counts only the calling thread: use it with --threads 1")
     global STAT, CLOCK, BLOCK, SETTLE
+    if args.settle is None:
+        args.settle = 0.25 if args.threads > 1 else 0.0
     BLOCK, SETTLE = args.block, args.settle
     STAT = min if args.stat == "min" else statistics.median
     CLOCK = time.thread_time if args.clock == "cpu" else time.perf_counter

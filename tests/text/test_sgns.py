@@ -192,3 +192,26 @@ def test_einsum_fallback_matches_vecmat(monkeypatch):
     assert la == pytest.approx(lb, rel=1e-12)
     np.testing.assert_allclose(a[0], b[0], atol=1e-12)
     np.testing.assert_allclose(a[1], b[1], atol=1e-12)
+
+
+@pytest.mark.parametrize("step", ["sgns", "cbow"])
+@pytest.mark.parametrize("bad", ["input", "output"])
+def test_rows_outside_the_matrices_raise_before_any_update(step, bad, kernel_mode):  # noqa: F811
+    """An index past either matrix raises IndexError naming its row count, with both weight
+    matrices left as they were (the compiled kernels check every index first)."""
+    W_in, W_out, c, o, n, ctx, mask = _batch(np.float32, V=9)
+    W_out = np.concatenate([W_out, W_out[:3]])  # 12 output rows: the two sizes differ
+    if bad == "input":
+        c, ctx = c.copy(), ctx.copy()
+        c[5], ctx[5, 0] = 9, 9
+    else:
+        n = n.copy()
+        n[7, 1] = 12
+    a, b = W_in.copy(), W_out.copy()
+    with pytest.raises(IndexError, match=f"matrix with {9 if bad == 'input' else 12} rows"):
+        if step == "sgns":
+            sgns.sgns_step(a, b, c, o, n, 0.3)
+        else:
+            sgns.cbow_step(a, b, ctx, mask, o, n, 0.3)
+    np.testing.assert_array_equal(a, W_in)
+    np.testing.assert_array_equal(b, W_out)

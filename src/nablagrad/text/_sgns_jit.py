@@ -17,13 +17,29 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..backend import LazyKernel
+from ..backend import LazyKernel, jitable
+
+
+@jitable
+def _rows_outside(rows, n):  # pragma: no cover
+    """Whether any entry of the integer array ``rows`` lies outside [0, n) (one pass, no
+    temporaries: NumPy's min and max took ~20 us a batch)."""
+    bad = False
+    for r in rows.ravel():
+        bad |= (r < 0) | (r >= n)
+    return bad
 
 
 def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G):  # pragma: no cover
     """Skip-gram: example b has input row centres[b], positive output row idx[b, 0] and
     negatives idx[b, 1:] (one equal to the positive is skipped, as word2vec does).  Scalars
-    keep the arrays' dtype (float32 stays float32, so the row loops vectorise)."""
+    keep the arrays' dtype (float32 stays float32, so the row loops vectorise).  Returns the
+    batch loss, or -1 (a row of ``centres`` outside ``W_in``) / -2 (of ``idx`` outside
+    ``W_out``) before changing anything."""
+    if _rows_outside(centres, W_in.shape[0]):
+        return -1.0
+    if _rows_outside(idx, W_out.shape[0]):
+        return -2.0
     B, d = H.shape
     zero = W_in[0, 0] * 0
     loss = 0.0
@@ -74,7 +90,12 @@ def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G):  # prag
 
 def _cbow(W_in, W_out, contexts, weights, idx, lr, out_scale, in_scale, H, DH, G):  # noqa: E501  # pragma: no cover
     """CBOW: example b's input is h = sum_i weights[b, i] W_in[contexts[b, i]]; output rows
-    as in ``_sgns``; each context row then receives weights[b, i] * dh."""
+    as in ``_sgns``; each context row then receives weights[b, i] * dh.  Returns the loss, or
+    -1 / -2 for rows outside the matrices, as ``_sgns``."""
+    if _rows_outside(contexts, W_in.shape[0]):
+        return -1.0
+    if _rows_outside(idx, W_out.shape[0]):
+        return -2.0
     B, d = H.shape
     C = contexts.shape[1]
     zero = W_in[0, 0] * 0
