@@ -98,6 +98,8 @@ def torch_keywords(fn: Callable[_P, _R], names: dict[str, tuple[str, ...]]) -> C
 def is_int(v: Any) -> bool:
     """An integer that is not a bool (Python int, NumPy integer, or anything with ``__index__``
     such as a 0-d integer tensor)."""
+    if type(v) is int:  # the common case, first (validation runs on every op call)
+        return True
     if isinstance(v, (bool, np.bool_, float, np.floating)):
         return False
     try:
@@ -220,7 +222,11 @@ def ntuple(
 ) -> tuple[int, ...]:
     """An int or an n-tuple of ints (kernel_size, stride, padding, dilation, output_size) with
     every element in ``[low, high]``."""
-    if is_int(value):
+    if type(value) is int:
+        vals: tuple = (value,) * n
+    elif type(value) is tuple and len(value) == n and all(type(v) is int for v in value):
+        vals = value  # already what is returned (a module's stored kernel_size, stride ...)
+    elif is_int(value):
         vals = (operator.index(value),) * n
     elif isinstance(value, (tuple, list)) and len(value) == n and all(is_int(v) for v in value):
         vals = tuple(operator.index(v) for v in value)
