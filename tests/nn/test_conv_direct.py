@@ -119,14 +119,22 @@ def test_split_within_a_chunk_matches_torch(
     cin, cout, threads, padding, input_grad, monkeypatch, num_threads
 ):
     """A batch of 64 on 2-3 threads: the chunks of 64 stay whole and the threads split the
-    output rows (forward, input gradient) and the output channels (weight gradient, leftover
-    channels in the last part)."""
+    output rows, each with its own copies of the input rows and of the rows of g it reads
+    (forward, input gradient, and the weight gradient, summed over the threads' shares)."""
+    from nablagrad.ops import conv_direct
     from nablagrad.ops.conv_direct import splits_within
 
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
     num_threads(threads)
     hw = (12, 10) if padding == 0 else (10, 10)
     assert splits_within((64, cin) + hw, (cout, cin, 5, 5), _prm(padding)[1], threads)
+    calls = []
+    weight_grad = conv_direct.kernels.chunk_weight_grad
+    monkeypatch.setattr(
+        conv_direct.kernels,
+        "chunk_weight_grad",
+        lambda *a, **k: calls.append(k.get("g_rows")) or weight_grad(*a, **k),
+    )
     torch.manual_seed(28)
     with conv_path("direct"):
         compare_module(
@@ -137,6 +145,9 @@ def test_split_within_a_chunk_matches_torch(
             rtol=1e-4,
             input_grad=input_grad,
         )
+    if not conv_direct.wino_fits((cout, cin, 5, 5), 2 * padding):
+        # the direct kernels' weight gradient went by the threads' rows (a call per share)
+        assert len(calls) >= threads and all(rows is not None for rows in calls)
 
 
 @NEEDS_JIT

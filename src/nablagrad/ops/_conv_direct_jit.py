@@ -325,15 +325,25 @@ def _chunk_kernels(chunk: int) -> dict:
                     o += 2 if pair else 1
 
     def _chunk_weight_grad3(
-        src: Any, g: Any, dw: Any, o_lo: int, o_hi: int, shift: int, gcol0: int, zero: Any
+        src: Any,
+        g: Any,
+        dw: Any,
+        o_lo: int,
+        o_hi: int,
+        shift: int,
+        gcol0: int,
+        zero: Any,
+        g_lo: int,
+        g_hi: int,
     ) -> None:
         """dw[o, c, p, q] = sum over b, i, t of g[b, o, i, gcol0 + t] * src[b, c, i + p - shift,
-        t + q*chunk] for t < g.shape[3] - 2*gcol0 and the rows present, three output channels per
-        pass (four kept twenty sums and spilled registers: 1.7x slower) up to o_hi."""
+        t + q*chunk] for t < g.shape[3] - 2*gcol0, the rows g_lo <= i < g_hi of ``g`` and the
+        rows present in ``src``, three output channels per pass (four kept twenty sums and
+        spilled registers: 1.7x slower) up to o_hi."""
         prefer_wide_vectors()
         nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
         kh_ = dw.shape[2]
-        oh, run = g.shape[2], g.shape[3] - 2 * gcol0
+        run = g.shape[3] - 2 * gcol0
         s = chunk
         for o in range(o_lo, o_hi, 3):
             for c in range(c_):
@@ -341,11 +351,9 @@ def _chunk_kernels(chunk: int) -> dict:
                     a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
                     b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
                     c0, c1, c2, c3, c4 = zero, zero, zero, zero, zero
-                    i0, i1 = max(0, shift - p), min(oh, nr + shift - p)
+                    i0, i1 = max(g_lo, shift - p), min(g_hi, nr + shift - p)
                     for b in range(nb):
-                        for i in range(oh):
-                            if i < i0 or i >= i1:
-                                continue
+                        for i in range(i0, i1):
                             r = src[b, c, i + p - shift]
                             g0, g1 = g[b, o, i, gcol0:], g[b, o + 1, i, gcol0:]
                             g2 = g[b, o + 2, i, gcol0:]
@@ -367,14 +375,23 @@ def _chunk_kernels(chunk: int) -> dict:
                     dw[o + 2, c, p, 3], dw[o + 2, c, p, 4] = c3, c4
 
     def _chunk_weight_grad2(
-        src: Any, g: Any, dw: Any, o_lo: int, o_hi: int, shift: int, gcol0: int, zero: Any
+        src: Any,
+        g: Any,
+        dw: Any,
+        o_lo: int,
+        o_hi: int,
+        shift: int,
+        gcol0: int,
+        zero: Any,
+        g_lo: int,
+        g_hi: int,
     ) -> None:
         """``_chunk_weight_grad3`` for the output channels [o_lo, o_hi), two per pass (a lone last
         one is computed twice)."""
         prefer_wide_vectors()
         nb, c_, nr = src.shape[0], src.shape[1], src.shape[2]
         o_, kh_ = o_hi, dw.shape[2]
-        oh, run = g.shape[2], g.shape[3] - 2 * gcol0
+        run = g.shape[3] - 2 * gcol0
         s = chunk
         for o in range(o_lo, o_, 2):
             o1 = min(o + 1, o_ - 1)
@@ -382,11 +399,9 @@ def _chunk_kernels(chunk: int) -> dict:
                 for p in range(kh_):
                     a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
                     b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
-                    i0, i1 = max(0, shift - p), min(oh, nr + shift - p)
+                    i0, i1 = max(g_lo, shift - p), min(g_hi, nr + shift - p)
                     for b in range(nb):
-                        for i in range(oh):
-                            if i < i0 or i >= i1:
-                                continue
+                        for i in range(i0, i1):
                             r = src[b, c, i + p - shift]
                             g0, g1 = g[b, o, i, gcol0:], g[b, o1, i, gcol0:]
                             for t in range(run):
@@ -504,12 +519,21 @@ def chunk_corr(
 
 
 def chunk_weight_grad(
-    src: Any, g: Any, dw: Any, shift: int, gcol0: int, chunk: int, channels: tuple = (0, None)
+    src: Any,
+    g: Any,
+    dw: Any,
+    shift: int,
+    gcol0: int,
+    chunk: int,
+    channels: tuple = (0, None),
+    g_rows: tuple = (0, None),
 ) -> None:
     """``_chunk_weight_grad3`` for the output channels [o_lo, o_hi) of ``channels`` (None: to
-    the last), chunks of ``chunk`` images: by threes, and by pairs past the last three.  One
-    channel left over by the threes costs as much as a pair, so with one left the last four go
-    by pairs (16 channels: 0.71 -> 0.69 ms)."""
+    the last) over the rows [lo, hi) of ``g`` in ``g_rows`` (None: to the last), chunks of
+    ``chunk`` images: by threes, and by pairs past the last three.  One channel left over by
+    the threes costs as much as a pair, so with one left the last four go by pairs (16
+    channels: 0.71 -> 0.69 ms)."""
+    g_lo, g_hi = g_rows[0], g.shape[2] if g_rows[1] is None else g_rows[1]
     kernels, zero = _CHUNK_KERNELS[chunk], dw.dtype.type(0)
     count = dw.shape[0]
     o_lo, o_hi = channels[0], count if channels[1] is None else channels[1]
@@ -518,9 +542,9 @@ def chunk_weight_grad(
         threes -= 3
     end = min(o_hi, threes)
     if o_lo < end:
-        kernels["weight_grad3"](src, g, dw, o_lo, end, shift, gcol0, zero)
+        kernels["weight_grad3"](src, g, dw, o_lo, end, shift, gcol0, zero, g_lo, g_hi)
     if max(o_lo, threes) < o_hi:
-        kernels["weight_grad2"](src, g, dw, max(o_lo, threes), o_hi, shift, gcol0, zero)
+        kernels["weight_grad2"](src, g, dw, max(o_lo, threes), o_hi, shift, gcol0, zero, g_lo, g_hi)
 
 
 def to_chunks(

@@ -168,9 +168,10 @@ def _chunk_size(x_shape: tuple, w_shape: tuple, padding: tuple) -> int:
 class ChunkState:
     """What the chunked backward needs: the weights, the input's shape, the chunk size, how
     many threads split the work, whether the forward went by Winograd (then so does the weight
-    gradient) and either the input in chunks (``xr``, for the direct kernels) or, by Winograd,
-    each thread's input rows transformed (``transformed``), which the weight gradient's sums
-    read again."""
+    gradient) and either, for the direct kernels, the input in chunks (``xr``, None where each
+    thread kept its own rows) and per thread the chunks it read and the input row they start
+    at (``x_rows``), or, by Winograd, each thread's input rows transformed (``transformed``),
+    which the weight gradient's sums read again."""
 
     def __init__(
         self,
@@ -180,10 +181,11 @@ class ChunkState:
         chunk: int,
         parts: int,
         wino: bool,
+        x_rows: list | None,
         transformed: list,
     ) -> None:
         self.xr, self.w, self.x_shape, self.chunk, self.parts = xr, w, x_shape, chunk, parts
-        self.wino, self.transformed = wino, transformed
+        self.wino, self.x_rows, self.transformed = wino, x_rows, transformed
 
 
 def _to_chunks(
@@ -212,14 +214,14 @@ def splits_within(x_shape: tuple, w_shape: tuple, padding: tuple, shards: int) -
     """Whether a convolution that ``shards`` threads would split over the batch should rather
     keep its batch whole and split the work inside (``direct_forward(..., parts=shards)``):
     when the whole batch fills chunks of 64 images and its batch shards would not (a batch of
-    64 on 2 threads).  The threads then split the output rows (forward, input gradient) and
-    the output channels (weight gradient), and the chunks of 64 pay for the layout copies
-    made on one thread: on 2 threads, fwd + bwd, LeNet-5's 6->16 layer 0.69-0.74 -> 0.67-0.70
+    64 on 2 threads).  The threads then split the output rows (forward, both gradients, each
+    thread with its own rows of the input and of g in chunks), and the chunks of 64 pay for
+    the layout copies: on 2 threads, fwd + bwd, LeNet-5's 6->16 layer 0.69-0.74 -> 0.67-0.70
     ms, 16->16 14x14 padded by 2 1.89-1.98 -> 1.64-1.67 ms (chunks of 32 and the flat run
     before; splitting the channels of the forward and the input gradient instead of their
     rows: 1.68-1.76 ms, and LeNet-5's 6->16, six input channels, slower than before)."""
     if shards < 2 or w_shape[0] < 3 * shards:
-        return False  # too few blocks of output channels to share the weight gradient
+        return False  # few output channels (set when the weight gradient split them)
     if _chunk_size(x_shape, w_shape, padding) != 64:
         return False
     shard = (-(-x_shape[0] // shards),) + tuple(x_shape[1:])
@@ -375,11 +377,13 @@ def _chunked_forward(
     # Winograd reads windows of eight columns every four: room for the last one
     right = max(pr, 4 * -(-ow // 4) + 4 - pl - wd) if wino else pr
     ranges = parallel.even_ranges(oh, parts)
-    # By Winograd on several threads, each thread puts the input rows it reads into chunks of
-    # its own (the weight gradient reads their transform again): no layout copy before the
-    # threads start, and no rows that two threads write (16->16 14x14 padded by 2 on 2
-    # threads: the copy took 0.08 ms before the threads started, now ~0.05 on each)
-    private = wino and len(ranges) > 1
+    # On several threads, each thread puts the input rows it reads into chunks of its own (the
+    # weight gradient reads those rows again, or by Winograd their transform): no layout copy
+    # before the threads start, no rows that two threads write, and each thread reads rows it
+    # wrote itself, from its own core's cache (16->16 14x14 padded by 2 on 2 threads: the copy
+    # took 0.08 ms before the threads started, now ~0.05 on each).  The direct kernels (no
+    # Winograd) do so too, see ``_chunked_backward``.
+    private = len(ranges) > 1
     xr = None if private else _to_chunks(xp, x, pl, right, w.dtype, chunk)
     x_rows: list = [(xr, 0)] * len(ranges)
     acc = scratch_empty(xp, (-(-n // chunk), o, oh, ow * chunk), w.dtype)
@@ -393,13 +397,15 @@ def _chunked_forward(
             x_rows[i] = _to_chunks(xp, x[:, :, first:last], pl, right, w.dtype, chunk), first
         src, src_row = x_rows[i]
         if corr is None:
-            kernels.chunk_corr(src, w, acc, pt, 0, chunk, bias, rows=(lo, hi))
+            kernels.chunk_corr(src, w, acc, pt + src_row, 0, chunk, bias, rows=(lo, hi))
         else:
             transformed[i] = corr(acc, (lo, hi), bias, src, src_row)
         kernels.from_chunks(acc, out, lo, hi, chunk)
 
     parallel.over_ranges([(i, i + 1) for i in range(len(ranges))], part)
-    return ChunkState(None if wino else xr, w, x.shape, chunk, parts, wino, transformed)
+    if wino:  # the backward reads the transforms, not the chunks
+        return ChunkState(None, w, x.shape, chunk, parts, True, None, transformed)
+    return ChunkState(xr, w, x.shape, chunk, parts, False, x_rows, transformed)
 
 
 def _chunked_backward(
@@ -422,15 +428,26 @@ def _chunked_backward(
     # 0.48-0.49 ms; split by the components k instead, the transforms needed a hand-off of
     # their own: 0.55 ms, and with other processes loading the cores each hand-off waits for a
     # descheduled worker)
+    # likewise where the forward's threads kept their own input rows (``by_rows``), with the
+    # direct kernels.  Their weight gradient was split by output channels, each thread reading
+    # all of the input and of g, which the calling thread had copied; the worker's share took
+    # 0.18 ms against the caller's 0.14.  By rows, LeNet-5's 6->16 layer (valid, fwd + bwd) on
+    # 2 threads of the Intel Xeon, 8 alternating runs of 400 calls: best 1.09 against 1.23
+    # ms on average, medians 1.41 against 1.53 (the machine's speed swinging ~1.5x between
+    # runs).
     wino = need_w and state.wino
+    by_rows = not state.wino and state.xr is None
     oh = g.shape[2]
-    w_parts = parallel.even_ranges(oh, state.parts) if wino else _channel_parts(o, 3, state.parts)
+    rows_split = wino or by_rows
+    w_parts = (
+        parallel.even_ranges(oh, state.parts) if rows_split else _channel_parts(o, 3, state.parts)
+    )
     x_parts = parallel.even_ranges(h, state.parts)
     threads = max(len(w_parts), len(x_parts))
     gb = xp.empty(o, dtype) if need_b else None
-    # as the forward's input: by Winograd on several threads each thread puts the rows of g it
-    # reads into chunks of its own, and sums the bias gradient over its own rows
-    private = wino and threads > 1
+    # as the forward's input: on several threads each thread puts the rows of g it reads into
+    # chunks of its own, and sums the bias gradient over its own rows
+    private = rows_split and threads > 1
     gr = None if private else _to_chunks(xp, g, kw - 1, kw - 1, dtype, s, gb)
     g_rows: list = [(gr, 0)] * threads
     partial = xp.zeros((threads, o if need_b else 0), dtype) if private else None
@@ -467,6 +484,12 @@ def _chunked_backward(
                 sums[i] = _wino_weight_grad_rows(
                     xp, state.transformed[i], g_rows[i], w.shape, g.shape[3], s, (lo, hi)
                 )
+            elif by_rows:  # this thread's output rows: its own rows of the input and of g
+                (src, x_first), (gsrc, g_first) = state.x_rows[i], g_rows[i]
+                sums[i] = share = xp.empty(w.shape, dtype=dtype)
+                shift = pt + x_first - g_first
+                rows = (lo - g_first, hi - g_first)
+                kernels.chunk_weight_grad(src, gsrc, share, shift, (kw - 1) * s, s, g_rows=rows)
             else:
                 kernels.chunk_weight_grad(state.xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
 
@@ -499,6 +522,8 @@ def _chunked_backward(
         dwh = sums[0] if len(sums) == 1 else sum(sums[1:], sums[0])
         wg = xp.asarray(WINO_G, dtype=dtype)
         gw[...] = (dwh.reshape(8, -1).T @ wg).reshape(w.shape)
+    elif need_w and by_rows:
+        gw[...] = sums[0] if len(sums) == 1 else sum(sums[1:], sums[0])
     return gx, gw, gb
 
 
