@@ -41,6 +41,8 @@ def test_full_reduction_matches_torch(op, kwargs, kernel_mode):  # noqa: F811
 @pytest.mark.parametrize("n", [1 << 14, 200_704, (1 << 20) + 3])
 def test_sum_error_against_exact(n, kernel_mode):  # noqa: F811
     """Within NumPy's pairwise error of the exact sum (the kernel adds in float64)."""
+    if kernel_mode == "numpy":
+        pytest.skip("the fallback is NumPy's sum itself")
     x = np.random.default_rng(n).uniform(-0.5, 0.5, n).astype(np.float32)
     exact = float(np.sum(x.astype(np.longdouble)))
     ulp = float(np.spacing(np.float32(abs(exact))))

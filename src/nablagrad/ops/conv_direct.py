@@ -182,7 +182,7 @@ class ChunkState:
         parts: int,
         wino: bool,
         x_rows: list | None,
-        transformed: list,
+        transformed: list | None,
     ) -> None:
         self.xr, self.w, self.x_shape, self.chunk, self.parts = xr, w, x_shape, chunk, parts
         self.wino, self.x_rows, self.transformed = wino, x_rows, transformed
@@ -405,7 +405,7 @@ def _chunked_forward(
     parallel.over_ranges([(i, i + 1) for i in range(len(ranges))], part)
     if wino:  # the backward reads the transforms, not the chunks
         return ChunkState(None, w, x.shape, chunk, parts, True, None, transformed)
-    return ChunkState(xr, w, x.shape, chunk, parts, False, x_rows, transformed)
+    return ChunkState(xr, w, x.shape, chunk, parts, False, x_rows, None)
 
 
 def _chunked_backward(
@@ -518,12 +518,12 @@ def _chunked_backward(
     parallel.over_ranges([(i, i + 1) for i in range(threads)], part)
     if private and need_b:
         gb[...] = partial.sum(axis=0)
-    if wino:  # dW[o, c, p, q] = sum over k of WINO_G[k, q] * dwh[k, o, c, p]
-        dwh = sums[0] if len(sums) == 1 else sum(sums[1:], sums[0])
-        wg = xp.asarray(WINO_G, dtype=dtype)
-        gw[...] = (dwh.reshape(8, -1).T @ wg).reshape(w.shape)
-    elif need_w and by_rows:
-        gw[...] = sums[0] if len(sums) == 1 else sum(sums[1:], sums[0])
+    if need_w and rows_split:  # the threads' shares, summed in thread order
+        total = sums[0] if len(sums) == 1 else sum(sums[1:], sums[0])
+        if wino:  # dW[o, c, p, q] = sum over k of WINO_G[k, q] * dwh[k, o, c, p]
+            wg = xp.asarray(WINO_G, dtype=dtype)
+            total = (total.reshape(8, -1).T @ wg).reshape(w.shape)
+        gw[...] = total
     return gx, gw, gb
 
 

@@ -59,7 +59,7 @@ def scatter_add_rows(W: np.ndarray, rows: np.ndarray, coef: np.ndarray, X: np.nd
     kernel = _kernel()
     if kernel is not None and W.flags.c_contiguous and len(indices):
         if int(indices.max()) >= V or int(indices.min()) < 0:
-            raise IndexError(f"row index out of range for a matrix with {V} rows")
+            raise _row_error(V)
         kernel(V, B, d, indptr, indices, data, X.ravel(), W.reshape(-1))
     else:
         sp = scipy("sparse")
@@ -275,7 +275,7 @@ def _check_bounds(W_in: np.ndarray, W_out: np.ndarray, rows_in: Any, *rows_out: 
     for rows, n_rows in [(rows_in, W_in.shape[0])] + [(r, W_out.shape[0]) for r in rows_out]:
         rows = np.asarray(rows)
         if rows.size and (rows.min() < 0 or rows.max() >= n_rows):
-            raise IndexError(f"row index out of range for a matrix with {n_rows} rows")
+            raise _row_error(n_rows)
 
 
 def _index_array(rows: Any) -> np.ndarray:
@@ -288,6 +288,10 @@ def _kernel_loss(loss: float, n_in: int, n_out: int) -> float:
     """A compiled step's loss, or the IndexError its -1 / -2 stands for (a row outside the
     input / output matrix: the kernel checked every index first and changed nothing)."""
     if loss < 0:
-        n_rows = n_in if loss == -1 else n_out
-        raise IndexError(f"row index out of range for a matrix with {n_rows} rows")
+        raise _row_error(n_in if loss == -1 else n_out)
     return float(loss)
+
+
+def _row_error(n_rows: int) -> IndexError:
+    """The error for a row index outside a matrix of ``n_rows`` rows (every step's check)."""
+    return IndexError(f"row index out of range for a matrix with {n_rows} rows")
