@@ -215,3 +215,39 @@ def test_rows_outside_the_matrices_raise_before_any_update(step, bad, kernel_mod
             sgns.cbow_step(a, b, ctx, mask, o, n, 0.3)
     np.testing.assert_array_equal(a, W_in)
     np.testing.assert_array_equal(b, W_out)
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+@pytest.mark.parametrize("max_repeat", [None, 2])
+def test_shared_workspace_sums_frequent_rows_to_the_same_step(sg, max_repeat, monkeypatch):
+    """With ``Workspace(shared=True)`` (several workers on one pair of matrices) the compiled
+    kernels sum the updates of the first HOT_ROWS output rows before writing them: the same
+    step as the reference path, to rounding, whether a row is below that line or not."""
+    monkeypatch.setattr(sgns, "HOT_ROWS", 4)  # rows 0-3 summed first, 4-8 written in place
+    W_in, W_out, c, o, n, ctx, mask = _batch(np.float64, seed=4)
+    n[:, 0] = 1  # a frequent negative: row 1 repeats in every example
+    a, b = (W_in.copy(), W_out.copy()), (W_in.copy(), W_out.copy())
+    ws = sgns.Workspace(shared=True)
+    if sg:
+        for _ in range(2):  # the second step reuses the workspace's stale row slots
+            la = sgns.sgns_step(*a, c, o, n, 0.3, ws, max_repeat=max_repeat)
+            lb = reference_sgns_step(*b, c, o, n, 0.3, max_repeat=max_repeat)
+    else:
+        for _ in range(2):
+            la = sgns.cbow_step(*a, ctx, mask, o, n, 0.3, ws, max_repeat=max_repeat)
+            lb = reference_cbow_step(*b, ctx, mask, o, n, 0.3, max_repeat=max_repeat)
+    assert la == pytest.approx(lb, rel=1e-12)
+    np.testing.assert_allclose(a[0], b[0], atol=1e-12, rtol=0)
+    np.testing.assert_allclose(a[1], b[1], atol=1e-12, rtol=0)
+    assert not np.allclose(a[1], W_out)
+
+
+def test_cbow_example_without_context_raises_before_any_update():
+    W_in, W_out, _, o, n, ctx, mask = _batch(np.float32)
+    mask = mask.copy()
+    mask[3] = False
+    a, b = W_in.copy(), W_out.copy()
+    with pytest.raises(ValueError, match="no context word"):
+        sgns.cbow_step(a, b, ctx, mask, o, n, 0.3)
+    np.testing.assert_array_equal(a, W_in)
+    np.testing.assert_array_equal(b, W_out)

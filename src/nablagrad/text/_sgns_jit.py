@@ -30,7 +30,50 @@ def _rows_outside(rows, n):  # pragma: no cover
     return bad
 
 
-def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G):  # pragma: no cover
+@jitable
+def _add_out_rows(W_out, idx, G, out_scale, H, slot, rows_of, ACC):  # pragma: no cover
+    """``W_out[idx[b, k]] += G[b, k] * out_scale[b, k] * H[b]`` for every b and k.
+
+    Rows below ``len(slot)`` (the frequent words: a vocabulary lists them first) are summed
+    per row in ``ACC`` first and added to ``W_out`` once.  Workers stepping batches on the
+    same matrices at once (Hogwild) otherwise wrote a frequent word's row dozens of times a
+    batch, each write taking the row's cache lines from the other core (skip-gram on 2
+    threads: the kernels took x1.4 the time they took on private copies of the matrices).
+    ``slot[row]`` is the row's place in ``ACC`` when ``rows_of`` agrees (a sparse set: stale
+    entries need no clearing).  With an empty ``slot`` every row is updated in place."""
+    d = H.shape[1]
+    hot = slot.shape[0]
+    used = 0
+    for b in range(H.shape[0]):
+        for k in range(idx.shape[1]):
+            coef = G[b, k]
+            if out_scale.shape[0]:
+                coef = coef * out_scale[b, k]
+            if coef == 0:
+                continue
+            row = idx[b, k]
+            if row >= hot:
+                for j in range(d):
+                    W_out[row, j] += coef * H[b, j]
+                continue
+            at = slot[row]
+            if at < 0 or at >= used or rows_of[at] != row:
+                at = used
+                used += 1
+                slot[row] = at
+                rows_of[at] = row
+                for j in range(d):
+                    ACC[at, j] = coef * H[b, j]
+            else:
+                for j in range(d):
+                    ACC[at, j] += coef * H[b, j]
+    for at in range(used):
+        row = rows_of[at]
+        for j in range(d):
+            W_out[row, j] += ACC[at, j]
+
+
+def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G, slot, rows_of, ACC):  # noqa: E501  # pragma: no cover
     """Skip-gram: example b has input row centres[b], positive output row idx[b, 0] and
     negatives idx[b, 1:] (one equal to the positive is skipped, as word2vec does).  Scalars
     keep the arrays' dtype (float32 stays float32, so the row loops vectorise).  Returns the
@@ -71,15 +114,7 @@ def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G):  # prag
             for j in range(d):
                 DH[b, j] += coef * W_out[row, j]
         loss -= math.log(prob)
-    for b in range(B):
-        for k in range(idx.shape[1]):
-            coef = G[b, k]
-            if out_scale.shape[0]:
-                coef = coef * out_scale[b, k]
-            if coef != 0:
-                row = idx[b, k]
-                for j in range(d):
-                    W_out[row, j] += coef * H[b, j]
+    _add_out_rows(W_out, idx, G, out_scale, H, slot, rows_of, ACC)
     for b in range(B):
         c = centres[b]
         f = in_scale[b] if in_scale.shape[0] else zero + 1
@@ -88,16 +123,28 @@ def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G):  # prag
     return loss
 
 
-def _cbow(W_in, W_out, contexts, weights, idx, lr, out_scale, in_scale, H, DH, G):  # noqa: E501  # pragma: no cover
-    """CBOW: example b's input is h = sum_i weights[b, i] W_in[contexts[b, i]]; output rows
-    as in ``_sgns``; each context row then receives weights[b, i] * dh.  Returns the loss, or
-    -1 / -2 for rows outside the matrices, as ``_sgns``."""
+def _cbow(
+    W_in, W_out, contexts, mask, idx, lr, out_scale, in_scale, H, DH, G, weights, slot, rows_of, ACC
+):  # noqa: E501  # pragma: no cover
+    """CBOW: example b's input is the mean h of the rows ``W_in[contexts[b, i]]`` where
+    ``mask[b, i]`` (their weights ``1 / n_b`` go into ``weights``); output rows as in
+    ``_sgns``; each context row then receives ``dh / n_b``.  Returns the loss, or -1 / -2 for
+    rows outside the matrices as ``_sgns``, or -3 for an example without context words, before
+    changing anything."""
     if _rows_outside(contexts, W_in.shape[0]):
         return -1.0
     if _rows_outside(idx, W_out.shape[0]):
         return -2.0
     B, d = H.shape
     C = contexts.shape[1]
+    for b in range(B):
+        n = 0
+        for i in range(C):
+            n += mask[b, i]
+        if n == 0:
+            return -3.0
+        for i in range(C):
+            weights[b, i] = mask[b, i] / n  # as NumPy's mask / n, then the weights' dtype
     zero = W_in[0, 0] * 0
     loss = 0.0
     for b in range(B):
@@ -133,15 +180,7 @@ def _cbow(W_in, W_out, contexts, weights, idx, lr, out_scale, in_scale, H, DH, G
             for j in range(d):
                 DH[b, j] += coef * W_out[row, j]
         loss -= math.log(prob)
-    for b in range(B):
-        for k in range(idx.shape[1]):
-            coef = G[b, k]
-            if out_scale.shape[0]:
-                coef = coef * out_scale[b, k]
-            if coef != 0:
-                row = idx[b, k]
-                for j in range(d):
-                    W_out[row, j] += coef * H[b, j]
+    _add_out_rows(W_out, idx, G, out_scale, H, slot, rows_of, ACC)
     for b in range(B):
         for i in range(C):
             f = weights[b, i]

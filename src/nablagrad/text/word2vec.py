@@ -341,7 +341,7 @@ class Word2Vec:
             def step(*arrays: np.ndarray) -> float:
                 *data, lr = arrays
                 if not hasattr(local, "ws"):
-                    local.ws = Workspace()
+                    local.ws = Workspace(shared=self.workers > 1)
                 return fn(W_in, W_out, *data, lr, local.ws, max_repeat=cap)
 
         return step
