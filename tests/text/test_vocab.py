@@ -114,3 +114,35 @@ def test_window_contexts_agree_with_window_pairs():
     c, x = window_pairs(sids, 3, np.random.default_rng(9))
     from_ctx = {(i, int(ctx[i, j])) for i in range(len(sids)) for j in range(6) if mask[i, j]}
     assert from_ctx == set(zip(c.tolist(), x.tolist()))
+
+
+@pytest.mark.parametrize("window", [1, 3, 7])
+def test_compiled_windows_give_numpys_arrays(window, monkeypatch):
+    """The compiled window kernels return NumPy's arrays exactly, in the same order, with
+    positions or with ``values`` in their place, and the same count of positions that have no
+    context (single-word sentences); also for chunks shorter than the window."""
+    from nablagrad import backend
+    from nablagrad.text.vocab import _contexts_counted
+
+    if not backend.jit_available():
+        pytest.skip("Numba is not installed (pip install -e '.[test]' brings it)")
+    rng = np.random.default_rng(window)
+    for n in [0, 1, 2, 5, 40]:
+        sids = np.sort(rng.integers(0, max(1, n // 3), n))
+        sids[n // 2 :] += 100  # a one-word sentence in the middle of most chunks
+        if n > 4:
+            sids[n // 2] = 50
+        values = rng.integers(0, 1000, n).astype(np.int32)
+        for vals in (None, values):
+            for shrink in (True, False):
+                got = {}
+                for jit in (True, False):
+                    monkeypatch.setattr(backend, "_jit_enabled", jit)
+                    pairs = window_pairs(sids, window, np.random.default_rng(1), shrink, vals)
+                    ctx = _contexts_counted(sids, window, np.random.default_rng(1), shrink, vals)
+                    got[jit] = pairs + ctx
+                for a, b in zip(got[True], got[False]):
+                    np.testing.assert_array_equal(a, b)
+                    assert np.asarray(a).dtype == np.asarray(b).dtype
+                if n > 4:
+                    assert got[True][-1] >= 1  # the one-word sentence has no context

@@ -37,10 +37,10 @@ from .vocab import (
     Corpus,
     Tokenizer,
     Vocab,
+    _contexts_counted,
     keep_probabilities,
     materialize,
     subsample,
-    window_contexts,
     window_pairs,
 )
 
@@ -228,15 +228,16 @@ class Word2Vec:
         total = self.epochs * n_raw
         K = self.negative
         if self.sg:
-            cpos, xpos = window_pairs(c_sids, self.window, rng, self.shrink_windows)
-            examples = (c_ids[cpos], c_ids[xpos])
+            examples = window_pairs(c_sids, self.window, rng, self.shrink_windows, c_ids)
         else:
-            ctx, mask = window_contexts(c_sids, self.window, rng, self.shrink_windows)
-            has = mask.any(axis=1)  # a centre word needs at least one context word
-            if has.all():
-                examples = (c_ids[ctx], mask, c_ids)
-            else:
-                examples = (c_ids[ctx[has]], mask[has], c_ids[has])
+            ctx, mask, lonely = _contexts_counted(
+                c_sids, self.window, rng, self.shrink_windows, c_ids
+            )
+            if not lonely:
+                examples = (ctx, mask, c_ids)
+            else:  # a centre word needs at least one context word
+                has = mask.any(axis=1)
+                examples = (ctx[has], mask[has], c_ids[has])
         n_ex = len(examples[0])
         for b in range(0, n_ex, self.batch_size):
             end = min(b + self.batch_size, n_ex)
@@ -244,7 +245,7 @@ class Word2Vec:
             seen = epoch * n_raw + first + (done - first) * b / n_ex
             lr = self.alpha - (self.alpha - self.min_alpha) * seen / total
             draws = rng.integers(0, len(self._table), size=(end - b, K), dtype=np.int32)
-            negs = self._table[draws]
+            negs = np.take(self._table, draws)
             yield tuple(a[b:end] for a in examples) + (negs,), lr, done
 
     # ------------------------------------------------------------------------------ train
