@@ -197,9 +197,12 @@ def run(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
 
 
 # below this many elements a pass over an array stays on the calling thread: a hand-off costs
-# tens of microseconds, a pass over 2**20 float32 elements ~0.3 ms (ReLU on 4M elements:
-# 1.24 ms on one thread, 0.69 ms split in two, measured on the 2-core development VM)
-SPLIT_MIN_ELEMENTS = 1 << 20
+# tens of microseconds (ReLU on 4M elements: 1.24 ms on one thread, 0.69 ms split in two,
+# measured on the 2-core development VM).  2**18 rather than 2**20: LeNet-5's first
+# activations at batch 64 (301,056 elements: sigmoid, its gradient, the pooling) split too, and
+# its training step on 2 threads took x0.95 the time (20 alternating rounds in one process, 3
+# runs; on a VM whose memory bandwidth swings, such a pass took 60-200 us)
+SPLIT_MIN_ELEMENTS = 1 << 18
 
 
 def batch_ranges(xp: Any, n: int, work: int, min_work: int = SPLIT_MIN_ELEMENTS) -> list:

@@ -64,7 +64,7 @@ class Row:
 # plain-backward formulas work in place in one buffer; under create_graph (``m.tensors``) the
 # same formulas run on Tensors, so double backward is unchanged.  ReLU, sigmoid and tanh split
 # their passes over the batch between ``set_num_threads`` threads (``parallel.over_batch``,
-# from 2**20 elements): D2L's LeNet-5 (batch 256) on 2 threads 8.2 -> 7.8 ms a step, at twice
+# from 2**18 elements): D2L's LeNet-5 (batch 256) on 2 threads 8.2 -> 7.8 ms a step, at twice
 # the width (batch 128) 12.1 -> 10.7 ms.  With Numba, ReLU and the three gradients run as
 # one-pass compiled kernels (``_activation_jit``; ``_compiled`` says where).
 
