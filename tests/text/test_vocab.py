@@ -146,3 +146,26 @@ def test_compiled_windows_give_numpys_arrays(window, monkeypatch):
                     assert np.asarray(a).dtype == np.asarray(b).dtype
                 if n > 4:
                     assert got[True][-1] >= 1  # the one-word sentence has no context
+
+
+def test_draw_negatives_is_uniform_over_the_table_and_the_same_on_both_paths(monkeypatch):
+    """Both paths draw the same entries from the same seed (also for an odd count, which
+    leaves half of the last raw word unused), every entry comes from the table, and the
+    table's slots are hit uniformly (chi-square against 10 slots)."""
+    from nablagrad import backend
+    from nablagrad.text.word2vec import draw_negatives
+
+    table = np.array([5, 1, 1, 2, 9, 9, 9, 0, 3, 4], dtype=np.int32)
+    draws = {}
+    for jit in [True, False] if backend.jit_available() else [False]:
+        monkeypatch.setattr(backend, "_jit_enabled", jit)
+        draws[jit] = draw_negatives(np.random.default_rng(3), table, 20001)
+    for d in draws.values():
+        np.testing.assert_array_equal(d, draws[False])
+        assert d.dtype == table.dtype and d.shape == (20001,)
+    counts = np.bincount(draws[False], minlength=10)
+    expected = np.bincount(table, minlength=10) / len(table) * 20001
+    seen = expected > 0
+    assert counts[~seen].sum() == 0
+    chi2 = (((counts - expected)[seen] ** 2) / expected[seen]).sum()
+    assert chi2 < 25  # 6 degrees of freedom: p ~ 3e-4

@@ -244,7 +244,7 @@ def window_pairs(
     n = len(sentence_ids)
     eff = _effective_windows(n, window, rng, shrink)
     if jit_available():
-        from ._window_jit import kernels
+        from ._batches_jit import kernels
 
         vals = np.arange(n, dtype=np.int32) if values is None else np.ascontiguousarray(values)
         most = 2 * max(0, min(window, n - 1)) * n
@@ -300,7 +300,7 @@ def _contexts_counted(
     n = len(sentence_ids)
     eff = _effective_windows(n, window, rng, shrink)
     if jit_available():
-        from ._window_jit import kernels
+        from ._batches_jit import kernels
 
         vals = np.arange(n, dtype=np.int32) if values is None else np.ascontiguousarray(values)
         ctx, mask = np.empty((n, 2 * window), vals.dtype), np.empty((n, 2 * window), bool)

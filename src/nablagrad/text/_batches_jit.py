@@ -1,8 +1,9 @@
-"""Compiled (Numba) context windows for :func:`.vocab.window_pairs` and
-:func:`.vocab.window_contexts`: the same arrays, in the same order, in one pass without the
-GIL.  Each word2vec worker builds its chunk's windows itself; NumPy's dozen small passes per
-window offset held the GIL that the other worker needed between its batch steps (skip-gram
-windows of 2,728 tokens: ~390 us a chunk in NumPy).
+"""Compiled (Numba) pieces of word2vec's batch preparation: the context windows of
+:func:`.vocab.window_pairs` and :func:`.vocab.window_contexts`, and the negative samples of
+:func:`.word2vec.draw_negatives`: the same arrays as their NumPy versions, in the same order,
+in one pass without the GIL.  Each word2vec worker prepares its chunks itself; NumPy's dozen
+small passes per window offset held the GIL that the other worker needed between its batch
+steps (skip-gram windows of 2,728 tokens: ~390 us a chunk in NumPy, 70 in one pass).
 
 Used when ``backend.jit_available()``; compiled on first use.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import LazyKernel
+from ..backend import LazyKernel, np
 
 
 def _pairs(sids, eff, window, values, centres, contexts):  # pragma: no cover
@@ -59,9 +60,25 @@ def _contexts(sids, eff, window, values, ctx, mask):  # pragma: no cover
     return lonely
 
 
-_kernels = (LazyKernel(_pairs, exact=True), LazyKernel(_contexts, exact=True))
+def _negatives(raw, table, out):  # pragma: no cover
+    """out[i] = table[(u_i * len(table)) >> 32] for the 32-bit halves u_0, u_1, ... of the
+    random 64-bit words ``raw`` (low half first); unsigned 64-bit arithmetic throughout (a
+    signed operand would make Numba compute in float64)."""
+    size = np.uint64(table.shape[0])
+    low, shift = np.uint64(0xFFFFFFFF), np.uint64(32)
+    for i in range(out.shape[0]):
+        word = raw[i >> 1]
+        u = (word >> shift) if i & 1 else (word & low)
+        out[i] = table[(u * size) >> shift]
 
 
-def kernels() -> tuple[Any, Any]:
-    """The compiled (pairs, contexts) window kernels."""
+_kernels = (
+    LazyKernel(_pairs, exact=True),
+    LazyKernel(_contexts, exact=True),
+    LazyKernel(_negatives, exact=True),
+)
+
+
+def kernels() -> tuple[Any, Any, Any]:
+    """The compiled (pairs, contexts, negatives) kernels."""
     return _kernels
