@@ -251,3 +251,39 @@ def test_cbow_example_without_context_raises_before_any_update():
         sgns.cbow_step(a, b, ctx, mask, o, n, 0.3)
     np.testing.assert_array_equal(a, W_in)
     np.testing.assert_array_equal(b, W_out)
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+@pytest.mark.parametrize("max_repeat", [None, 2])
+@pytest.mark.parametrize("shared", [False, True])
+def test_steps_run_the_batches_one_after_another(sg, max_repeat, shared):
+    """``sgns_steps`` / ``cbow_steps`` (the compiled kernel steps a whole chunk in one call) are
+    the single-batch steps run in order, each with its own rate: same losses, same weights."""
+    W_in, W_out, c, o, n, ctx, mask = _batch(np.float64, B=12, seed=5)
+    lrs = [0.3, 0.2, 0.1]  # batches of 5, 5 and 2
+    a, b = (W_in.copy(), W_out.copy()), (W_in.copy(), W_out.copy())
+    ws_a, ws_b = sgns.Workspace(shared=shared), sgns.Workspace(shared=shared)
+    if sg:
+        got = sgns.sgns_steps(*a, c, o, n, lrs, 5, ws_a, max_repeat)
+        want = [
+            sgns.sgns_step(*b, c[r], o[r], n[r], lr, ws_b, max_repeat)
+            for r, lr in zip([slice(0, 5), slice(5, 10), slice(10, 12)], lrs)
+        ]
+    else:
+        got = sgns.cbow_steps(*a, ctx, mask, o, n, lrs, 5, ws_a, max_repeat)
+        want = [
+            sgns.cbow_step(*b, ctx[r], mask[r], o[r], n[r], lr, ws_b, max_repeat)
+            for r, lr in zip([slice(0, 5), slice(5, 10), slice(10, 12)], lrs)
+        ]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(a[0], b[0], atol=1e-12, rtol=0)
+    np.testing.assert_allclose(a[1], b[1], atol=1e-12, rtol=0)
+    assert not np.allclose(a[1], W_out)
+
+
+def test_steps_need_one_rate_per_batch():
+    W_in, W_out, c, o, n, _, _ = _batch(np.float32, B=12)
+    with pytest.raises(ValueError, match="2 learning rates for 12 examples in batches of 5"):
+        sgns.sgns_steps(W_in, W_out, c, o, n, [0.1, 0.1], 5)
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        sgns.sgns_steps(W_in, W_out, c, o, n, [0.1], 0)

@@ -66,9 +66,11 @@ def test_workers_step_every_batch_of_the_epoch_once(sg, monkeypatch):
     lock = __import__("threading").Lock()
 
     def recording_step_function():
-        def step(*arrays):
+        def step(arrays, lrs):  # a chunk: its batches one after another
+            size = m.batch_size
             with lock:
-                seen.append(key(arrays[:-1], arrays[-1]))
+                for t, lr in enumerate(lrs):
+                    seen.append(key([a[t * size : (t + 1) * size] for a in arrays], float(lr)))
             return 0.0
 
         return step

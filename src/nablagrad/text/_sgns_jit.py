@@ -31,8 +31,9 @@ def _rows_outside(rows, n):  # pragma: no cover
 
 
 @jitable
-def _add_out_rows(W_out, idx, G, out_scale, H, slot, rows_of, ACC):  # pragma: no cover
-    """``W_out[idx[b, k]] += G[b, k] * out_scale[b, k] * H[b]`` for every b and k.
+def _add_out_rows(W_out, idx, e0, B, G, out_scale, H, slot, rows_of, ACC):  # noqa: E501  # pragma: no cover
+    """``W_out[idx[e0 + b, k]] += G[b, k] * out_scale[e0 + b, k] * H[b]`` for b < B and every
+    k (a batch: the examples e0 ... e0 + B - 1 of the arrays ``idx`` and ``out_scale``).
 
     Rows below ``len(slot)`` (the frequent words: a vocabulary lists them first) are summed
     per row in ``ACC`` first and added to ``W_out`` once.  Workers stepping batches on the
@@ -44,14 +45,14 @@ def _add_out_rows(W_out, idx, G, out_scale, H, slot, rows_of, ACC):  # pragma: n
     d = H.shape[1]
     hot = slot.shape[0]
     used = 0
-    for b in range(H.shape[0]):
+    for b in range(B):
         for k in range(idx.shape[1]):
             coef = G[b, k]
             if out_scale.shape[0]:
-                coef = coef * out_scale[b, k]
+                coef = coef * out_scale[e0 + b, k]
             if coef == 0:
                 continue
-            row = idx[b, k]
+            row = idx[e0 + b, k]
             if row >= hot:
                 for j in range(d):
                     W_out[row, j] += coef * H[b, j]
@@ -73,124 +74,156 @@ def _add_out_rows(W_out, idx, G, out_scale, H, slot, rows_of, ACC):  # pragma: n
             W_out[row, j] += ACC[at, j]
 
 
-def _sgns(W_in, W_out, centres, idx, lr, out_scale, in_scale, H, DH, G, slot, rows_of, ACC):  # noqa: E501  # pragma: no cover
-    """Skip-gram: example b has input row centres[b], positive output row idx[b, 0] and
-    negatives idx[b, 1:] (one equal to the positive is skipped, as word2vec does).  Scalars
-    keep the arrays' dtype (float32 stays float32, so the row loops vectorise).  Returns the
-    batch loss, or -1 (a row of ``centres`` outside ``W_in``) / -2 (of ``idx`` outside
-    ``W_out``) before changing anything."""
+def _sgns(
+    W_in, W_out, centres, idx, lrs, size, out_scale, in_scale, H, DH, G, slot, rows_of, ACC, losses
+):  # noqa: E501  # pragma: no cover
+    """Skip-gram, consecutive batches of ``size`` examples, batch t stepped with learning rate
+    ``lrs[t]`` and its loss written to ``losses[t]``: example e has input row centres[e],
+    positive output row idx[e, 0] and negatives idx[e, 1:] (one equal to the positive is
+    skipped, as word2vec does).  Scalars keep the arrays' dtype (float32 stays float32, so the
+    row loops vectorise).  Returns 0, or -1 (a row of ``centres`` outside ``W_in``) / -2 (of
+    ``idx`` outside ``W_out``) before changing anything."""
     if _rows_outside(centres, W_in.shape[0]):
         return -1.0
     if _rows_outside(idx, W_out.shape[0]):
         return -2.0
-    B, d = H.shape
+    d = H.shape[1]
     zero = W_in[0, 0] * 0
-    loss = 0.0
-    for b in range(B):
-        c = centres[b]
-        for j in range(d):
-            H[b, j] = W_in[c, j]
-            DH[b, j] = zero
-        prob = 1.0  # the example's likelihood: one log per example instead of per score
-        for k in range(idx.shape[1]):
-            row = idx[b, k]
-            if k > 0 and row == idx[b, 0]:
-                G[b, k] = zero
-                continue
-            s = zero
+    n = centres.shape[0]
+    for t in range(lrs.shape[0]):
+        e0 = t * size
+        B = min(n, e0 + size) - e0
+        lr = lrs[t]
+        loss = 0.0
+        for b in range(B):
+            c = centres[e0 + b]
             for j in range(d):
-                s += H[b, j] * W_out[row, j]
-            sig = 1.0 / (1.0 + math.exp(-s))
-            if k == 0:
-                prob *= max(sig, 1e-38)
-                G[b, k] = -lr * (sig - 1.0)
-            else:
-                prob *= max(1.0 - sig, 1e-38)
-                G[b, k] = -lr * sig
-            if prob < 1e-250:  # take the log before the product underflows
-                loss -= math.log(prob)
-                prob = 1.0
-            coef = G[b, k]  # read back: the array's dtype, so the row loop below stays float32
+                H[b, j] = W_in[c, j]
+                DH[b, j] = zero
+            prob = 1.0  # the example's likelihood: one log per example instead of per score
+            e = e0 + b
+            for k in range(idx.shape[1]):
+                row = idx[e, k]
+                if k > 0 and row == idx[e, 0]:
+                    G[b, k] = zero
+                    continue
+                s = zero
+                for j in range(d):
+                    s += H[b, j] * W_out[row, j]
+                sig = 1.0 / (1.0 + math.exp(-s))
+                if k == 0:
+                    prob *= max(sig, 1e-38)
+                    G[b, k] = -lr * (sig - 1.0)
+                else:
+                    prob *= max(1.0 - sig, 1e-38)
+                    G[b, k] = -lr * sig
+                if prob < 1e-250:  # take the log before the product underflows
+                    loss -= math.log(prob)
+                    prob = 1.0
+                coef = G[b, k]  # read back: the dtype of the arrays, so the loop stays float32
+                for j in range(d):
+                    DH[b, j] += coef * W_out[row, j]
+            loss -= math.log(prob)
+        _add_out_rows(W_out, idx, e0, B, G, out_scale, H, slot, rows_of, ACC)
+        for b in range(B):
+            c = centres[e0 + b]
+            f = in_scale[e0 + b] if in_scale.shape[0] else zero + 1
             for j in range(d):
-                DH[b, j] += coef * W_out[row, j]
-        loss -= math.log(prob)
-    _add_out_rows(W_out, idx, G, out_scale, H, slot, rows_of, ACC)
-    for b in range(B):
-        c = centres[b]
-        f = in_scale[b] if in_scale.shape[0] else zero + 1
-        for j in range(d):
-            W_in[c, j] += f * DH[b, j]
-    return loss
+                W_in[c, j] += f * DH[b, j]
+        losses[t] = loss
+    return 0.0
 
 
 def _cbow(
-    W_in, W_out, contexts, mask, idx, lr, out_scale, in_scale, H, DH, G, weights, slot, rows_of, ACC
+    W_in,
+    W_out,
+    contexts,
+    mask,
+    idx,
+    lrs,
+    size,
+    out_scale,
+    in_scale,
+    H,
+    DH,
+    G,
+    weights,
+    slot,
+    rows_of,
+    ACC,
+    losses,
 ):  # noqa: E501  # pragma: no cover
-    """CBOW: example b's input is the mean h of the rows ``W_in[contexts[b, i]]`` where
-    ``mask[b, i]`` (their weights ``1 / n_b`` go into ``weights``); output rows as in
-    ``_sgns``; each context row then receives ``dh / n_b``.  Returns the loss, or -1 / -2 for
-    rows outside the matrices as ``_sgns``, or -3 for an example without context words, before
-    changing anything."""
+    """CBOW, in batches as ``_sgns``: example e's input is the mean h of the rows
+    ``W_in[contexts[e, i]]`` where ``mask[e, i]`` (their weights ``1 / n_e`` go into
+    ``weights``); output rows as in ``_sgns``; each context row then receives ``dh / n_e``.
+    Returns 0, or -1 / -2 for rows outside the matrices as ``_sgns``, or -3 for an example
+    without context words, before changing anything."""
     if _rows_outside(contexts, W_in.shape[0]):
         return -1.0
     if _rows_outside(idx, W_out.shape[0]):
         return -2.0
-    B, d = H.shape
-    C = contexts.shape[1]
-    for b in range(B):
-        n = 0
+    n, C = contexts.shape
+    d = H.shape[1]
+    for e in range(n):
+        m = 0
         for i in range(C):
-            n += mask[b, i]
-        if n == 0:
+            m += mask[e, i]
+        if m == 0:
             return -3.0
         for i in range(C):
-            weights[b, i] = mask[b, i] / n  # as NumPy's mask / n, then the weights' dtype
+            weights[e, i] = mask[e, i] / m  # as NumPy's mask / n, then the weights' dtype
     zero = W_in[0, 0] * 0
-    loss = 0.0
-    for b in range(B):
-        for j in range(d):
-            H[b, j] = zero
-            DH[b, j] = zero
-        for i in range(C):
-            w = weights[b, i]
-            if w != 0:
-                c = contexts[b, i]
-                for j in range(d):
-                    H[b, j] += w * W_in[c, j]
-        prob = 1.0  # the example's likelihood: one log per example instead of per score
-        for k in range(idx.shape[1]):
-            row = idx[b, k]
-            if k > 0 and row == idx[b, 0]:
-                G[b, k] = zero
-                continue
-            s = zero
+    for t in range(lrs.shape[0]):
+        e0 = t * size
+        B = min(n, e0 + size) - e0
+        lr = lrs[t]
+        loss = 0.0
+        for b in range(B):
             for j in range(d):
-                s += H[b, j] * W_out[row, j]
-            sig = 1.0 / (1.0 + math.exp(-s))
-            if k == 0:
-                prob *= max(sig, 1e-38)
-                G[b, k] = -lr * (sig - 1.0)
-            else:
-                prob *= max(1.0 - sig, 1e-38)
-                G[b, k] = -lr * sig
-            if prob < 1e-250:  # take the log before the product underflows
-                loss -= math.log(prob)
-                prob = 1.0
-            coef = G[b, k]  # read back: the array's dtype, so the row loop below stays float32
-            for j in range(d):
-                DH[b, j] += coef * W_out[row, j]
-        loss -= math.log(prob)
-    _add_out_rows(W_out, idx, G, out_scale, H, slot, rows_of, ACC)
-    for b in range(B):
-        for i in range(C):
-            f = weights[b, i]
-            if in_scale.shape[0]:
-                f = f * in_scale[b, i]
-            if f != 0:
-                c = contexts[b, i]
+                H[b, j] = zero
+                DH[b, j] = zero
+            for i in range(C):
+                w = weights[e0 + b, i]
+                if w != 0:
+                    c = contexts[e0 + b, i]
+                    for j in range(d):
+                        H[b, j] += w * W_in[c, j]
+            prob = 1.0  # the example's likelihood: one log per example instead of per score
+            e = e0 + b
+            for k in range(idx.shape[1]):
+                row = idx[e, k]
+                if k > 0 and row == idx[e, 0]:
+                    G[b, k] = zero
+                    continue
+                s = zero
                 for j in range(d):
-                    W_in[c, j] += f * DH[b, j]
-    return loss
+                    s += H[b, j] * W_out[row, j]
+                sig = 1.0 / (1.0 + math.exp(-s))
+                if k == 0:
+                    prob *= max(sig, 1e-38)
+                    G[b, k] = -lr * (sig - 1.0)
+                else:
+                    prob *= max(1.0 - sig, 1e-38)
+                    G[b, k] = -lr * sig
+                if prob < 1e-250:  # take the log before the product underflows
+                    loss -= math.log(prob)
+                    prob = 1.0
+                coef = G[b, k]  # read back: the dtype of the arrays, so the loop stays float32
+                for j in range(d):
+                    DH[b, j] += coef * W_out[row, j]
+            loss -= math.log(prob)
+        _add_out_rows(W_out, idx, e0, B, G, out_scale, H, slot, rows_of, ACC)
+        for b in range(B):
+            for i in range(C):
+                f = weights[e0 + b, i]
+                if in_scale.shape[0]:
+                    f = f * in_scale[e0 + b, i]
+                if f != 0:
+                    c = contexts[e0 + b, i]
+                    for j in range(d):
+                        W_in[c, j] += f * DH[b, j]
+        losses[t] = loss
+    return 0.0
 
 
 _kernels = (LazyKernel(_sgns), LazyKernel(_cbow))

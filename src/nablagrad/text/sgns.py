@@ -168,7 +168,12 @@ def sgns_step(
     """
     ws = ws or Workspace()
     if _jit_ok(W_in, W_out):
-        return _jit_step("sgns", W_in, W_out, (centres,), contexts, negatives, lr, ws, max_repeat)
+        lrs = np.array([lr], np.float64)
+        data = (centres,)
+        steps = _jit_steps(
+            "sgns", W_in, W_out, data, contexts, negatives, lrs, len(centres), ws, max_repeat
+        )
+        return float(steps[0])
     _check_bounds(W_in, W_out, centres, contexts, negatives)
     h = ws.get("h", (len(centres), W_in.shape[1]), W_in.dtype)
     np.take(W_in, centres, axis=0, out=h, mode="clip")
@@ -201,8 +206,12 @@ def cbow_step(
     """
     ws = ws or Workspace()
     if _jit_ok(W_in, W_out):
+        lrs = np.array([lr], np.float64)
         data = (contexts, mask)
-        return _jit_step("cbow", W_in, W_out, data, centres, negatives, lr, ws, max_repeat)
+        steps = _jit_steps(
+            "cbow", W_in, W_out, data, centres, negatives, lrs, len(centres), ws, max_repeat
+        )
+        return float(steps[0])
     _check_bounds(W_in, W_out, contexts, centres, negatives)
     B, C = contexts.shape
     d = W_in.shape[1]
@@ -225,6 +234,79 @@ def cbow_step(
     return loss
 
 
+def sgns_steps(
+    W_in: np.ndarray,
+    W_out: np.ndarray,
+    centres: np.ndarray,
+    contexts: np.ndarray,
+    negatives: np.ndarray,
+    lrs: Any,
+    batch_size: int,
+    ws: Workspace | None = None,
+    max_repeat: int | None = None,
+) -> np.ndarray:
+    """Consecutive :func:`sgns_step` calls: batch t is rows ``t * batch_size`` up to ``(t +
+    1) * batch_size`` of the arrays, stepped with learning rate ``lrs[t]``; returns the
+    batches' losses.  The compiled kernel steps them all in one call (``Word2Vec`` steps a
+    chunk of about eight batches so: one call's Python work, not eight, and the GIL held once).
+    """
+    lrs = _batch_rates(len(centres), lrs, batch_size)
+    ws = ws or Workspace()
+    if _jit_ok(W_in, W_out):
+        data = (centres,)
+        return _jit_steps(
+            "sgns", W_in, W_out, data, contexts, negatives, lrs, batch_size, ws, max_repeat
+        )
+    losses = np.empty(len(lrs))
+    for t, lr in enumerate(lrs):
+        rows = slice(t * batch_size, (t + 1) * batch_size)
+        data = (centres[rows], contexts[rows], negatives[rows])
+        losses[t] = sgns_step(W_in, W_out, *data, lr, ws, max_repeat)
+    return losses
+
+
+def cbow_steps(
+    W_in: np.ndarray,
+    W_out: np.ndarray,
+    contexts: np.ndarray,
+    mask: np.ndarray,
+    centres: np.ndarray,
+    negatives: np.ndarray,
+    lrs: Any,
+    batch_size: int,
+    ws: Workspace | None = None,
+    max_repeat: int | None = None,
+) -> np.ndarray:
+    """Consecutive :func:`cbow_step` calls, in batches as :func:`sgns_steps`."""
+    lrs = _batch_rates(len(centres), lrs, batch_size)
+    ws = ws or Workspace()
+    if _jit_ok(W_in, W_out):
+        data = (contexts, mask)
+        return _jit_steps(
+            "cbow", W_in, W_out, data, centres, negatives, lrs, batch_size, ws, max_repeat
+        )
+    losses = np.empty(len(lrs))
+    for t, lr in enumerate(lrs):
+        rows = slice(t * batch_size, (t + 1) * batch_size)
+        data = (contexts[rows], mask[rows], centres[rows], negatives[rows])
+        losses[t] = cbow_step(W_in, W_out, *data, lr, ws, max_repeat)
+    return losses
+
+
+def _batch_rates(n: int, lrs: Any, batch_size: int) -> np.ndarray:
+    """``lrs`` as float64, checked to give one rate per batch of ``batch_size`` of ``n``
+    examples."""
+    lrs = np.asarray(lrs, dtype=np.float64).reshape(-1)
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if len(lrs) != -(-n // batch_size):
+        raise ValueError(
+            f"{len(lrs)} learning rates for {n} examples in batches of {batch_size}: "
+            f"expected {-(-n // batch_size)}, one per batch"
+        )
+    return lrs
+
+
 def _jit_ok(W_in: np.ndarray, W_out: np.ndarray) -> bool:
     """Whether the compiled kernels take these weights (Numba there, C-contiguous NumPy float
     arrays of one dtype)."""
@@ -239,47 +321,77 @@ def _jit_ok(W_in: np.ndarray, W_out: np.ndarray) -> bool:
     )
 
 
-def _jit_step(
+def _jit_steps(
     kind: str,
     W_in: np.ndarray,
     W_out: np.ndarray,
     data: tuple,
     pos: np.ndarray,
     negs: np.ndarray,
-    lr: float,
+    lrs: np.ndarray,
+    size: int,
     ws: Workspace,
     max_repeat: int | None,
-) -> float:
-    """The batch step through the compiled kernel (same update as the NumPy path)."""
-    B, K = negs.shape
+) -> np.ndarray:
+    """Batches of ``size`` examples stepped through the compiled kernel (the NumPy path's
+    update, batch after batch); their losses."""
+    n, K = negs.shape
+    B = min(size, n)
     d = W_in.shape[1]
     V_in, V_out = W_in.shape[0], W_out.shape[0]
     dtype = W_in.dtype
-    idx = ws.get("idx", (B, K + 1), np.dtype(np.int64))
+    idx = ws.get("idx", (n, K + 1), np.dtype(np.int64))
     idx[:, 0] = pos
     idx[:, 1:] = negs
-    empty = np.empty((0, 0), dtype)
-    out_scale = repeat_scale(idx, V_out, max_repeat)
-    out_scale = empty if out_scale is None else out_scale.astype(dtype)
+    out_scale = _batch_scales(idx, V_out, max_repeat, size, dtype)
     H = ws.get("h", (B, d), dtype)
     DH = ws.get("dh", (B, d), dtype)
     G = ws.get("g", (B, K + 1), dtype)
     hot = min(V_out, HOT_ROWS) if ws.shared else 0  # see _sgns_jit._add_out_rows
     slot = ws.get("slot", (hot,), np.dtype(np.int64))
     sums = slot, ws.get("rows_of", (hot,), np.dtype(np.int64)), ws.get("acc", (hot, d), dtype)
+    losses = np.empty(len(lrs))
     sgns_kernel, cbow_kernel = kernels()
     if kind == "sgns":
         centres = _index_array(data[0])
-        in_scale = repeat_scale(centres[:, None], V_in, max_repeat)
-        in_scale = empty.ravel() if in_scale is None else in_scale.ravel().astype(dtype)
-        args = (centres, idx, float(lr), out_scale, in_scale, H, DH, G)
-        return _kernel_loss(sgns_kernel(W_in, W_out, *args, *sums), V_in, V_out)
-    contexts, mask = _index_array(data[0]), np.asarray(data[1], dtype=bool)
-    in_scale = repeat_scale(contexts, V_in, max_repeat, mask)
-    in_scale = empty if in_scale is None else in_scale.astype(dtype)
-    WT = ws.get("wt", contexts.shape, dtype)
-    args = (contexts, mask, idx, float(lr), out_scale, in_scale, H, DH, G, WT)
-    return _kernel_loss(cbow_kernel(W_in, W_out, *args, *sums), V_in, V_out)
+        in_scale = _batch_scales(centres[:, None], V_in, max_repeat, size, dtype).ravel()
+        args = (centres, idx, lrs, size, out_scale, in_scale, H, DH, G)
+        code = sgns_kernel(W_in, W_out, *args, *sums, losses)
+    else:
+        contexts, mask = _index_array(data[0]), np.asarray(data[1], dtype=bool)
+        in_scale = _batch_scales(contexts, V_in, max_repeat, size, dtype, mask)
+        WT = ws.get("wt", contexts.shape, dtype)
+        args = (contexts, mask, idx, lrs, size, out_scale, in_scale, H, DH, G, WT)
+        code = cbow_kernel(W_in, W_out, *args, *sums, losses)
+    _kernel_check(code, V_in, V_out)
+    return losses
+
+
+def _batch_scales(
+    rows: np.ndarray,
+    n_rows: int,
+    cap: int | None,
+    size: int,
+    dtype: np.dtype,
+    valid: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`repeat_scale` of each batch of ``size`` rows of ``rows`` (2-D), as one array
+    shaped like ``rows`` in ``dtype``, or an empty (0, 0) array when no batch needs one."""
+    empty = np.empty((0, 0), dtype)
+    if cap is None:
+        return empty
+    parts = []
+    for b in range(0, len(rows), size):
+        batch = slice(b, b + size)
+        part = repeat_scale(rows[batch], n_rows, cap, None if valid is None else valid[batch])
+        parts.append(part)
+    if all(part is None for part in parts):
+        return empty
+    filled = [
+        np.ones(rows[b : b + size].shape) if part is None else part
+        for b, part in zip(range(0, len(rows), size), parts)
+    ]
+    return np.concatenate(filled).astype(dtype)
 
 
 def _check_bounds(W_in: np.ndarray, W_out: np.ndarray, rows_in: Any, *rows_out: Any) -> None:
@@ -298,15 +410,14 @@ def _index_array(rows: Any) -> np.ndarray:
     return rows if rows.dtype in (np.int32, np.int64) else rows.astype(np.int64)
 
 
-def _kernel_loss(loss: float, n_in: int, n_out: int) -> float:
-    """A compiled step's loss, or the error its -1 / -2 / -3 stands for (a row outside the
-    input / output matrix, a CBOW example without context words: the kernel checked first and
-    changed nothing)."""
-    if loss == -3:
+def _kernel_check(code: float, n_in: int, n_out: int) -> None:
+    """Raise the error a compiled step's -1 / -2 / -3 stands for (a row outside the input /
+    output matrix, a CBOW example without context words: the kernel checked first and
+    changed nothing); 0 is success."""
+    if code == -3:
         raise _no_context_error()
-    if loss < 0:
-        raise _row_error(n_in if loss == -1 else n_out)
-    return float(loss)
+    if code < 0:
+        raise _row_error(n_in if code == -1 else n_out)
 
 
 def _no_context_error() -> ValueError:

@@ -32,7 +32,7 @@ from typing import NamedTuple, TypeVar
 from .. import parallel
 from ..backend import jit_available, np
 from .keyedvectors import KeyedVectors
-from .sgns import Workspace, cbow_step, sgns_step
+from .sgns import Workspace, cbow_steps, sgns_steps
 from .vocab import (
     Corpus,
     Tokenizer,
@@ -246,6 +246,17 @@ class Word2Vec:
         self, plan: _EpochPlan, epoch: int, chunk: int
     ) -> Iterator[tuple[tuple[np.ndarray, ...], float, int]]:
         """The batches of chunk number ``chunk`` of an epoch's plan (see :meth:`batches`)."""
+        arrays, lrs, done = self._chunk(plan, epoch, chunk)
+        size = self.batch_size
+        for t, lr in enumerate(lrs):
+            yield tuple(a[t * size : (t + 1) * size] for a in arrays), float(lr), done
+
+    def _chunk(
+        self, plan: _EpochPlan, epoch: int, chunk: int
+    ) -> tuple[tuple[np.ndarray, ...], np.ndarray, int]:
+        """Chunk number ``chunk`` of an epoch's plan whole: its examples' arrays (batch t is
+        their rows ``t * batch_size`` up to ``(t + 1) * batch_size``), each batch's learning
+        rate, and how many raw tokens of the epoch are done after it."""
         kept, ksids, kpos, starts, n_raw = plan
         rng = np.random.default_rng([self.seed, epoch, chunk + 1])
         start, stop = starts[chunk], min(starts[chunk] + starts.step, len(kept))
@@ -267,12 +278,11 @@ class Word2Vec:
                 examples = (ctx[has], mask[has], c_ids[has])
         n_ex = len(examples[0])
         negs = draw_negatives(rng, self._table, n_ex * K).reshape(n_ex, K)
-        for b in range(0, n_ex, self.batch_size):
-            end = min(b + self.batch_size, n_ex)
-            # linear decay by the share of raw tokens seen (interpolated inside a chunk)
-            seen = epoch * n_raw + first + (done - first) * b / n_ex
-            lr = self.alpha - (self.alpha - self.min_alpha) * seen / total
-            yield tuple(a[b:end] for a in examples) + (negs[b:end],), lr, done
+        # linear decay by the share of raw tokens seen (interpolated inside a chunk)
+        starts_b = np.arange(0, n_ex, self.batch_size)
+        seen = epoch * n_raw + first + (done - first) * starts_b / n_ex
+        lrs = self.alpha - (self.alpha - self.min_alpha) * seen / total
+        return tuple(examples) + (negs,), lrs, done
 
     # ------------------------------------------------------------------------------ train
     def train(self, sentences: Corpus | None = None, epochs: int | None = None) -> Word2Vec:
@@ -317,9 +327,11 @@ class Word2Vec:
         for epoch in range(self.epochs):
             totals[:] = [0.0, 0, 0]
             if self.workers == 1:
-                # one step thread; a background thread prepares the next batches meanwhile
-                for arrays, lr, done in prefetch(self.batches(ids, sids, epoch)):
-                    account(step(*arrays, lr), len(arrays[-1]), done, epoch)
+                # one step thread; a background thread prepares the next chunks meanwhile
+                plan = self._epoch_plan(ids, sids, epoch)
+                chunks = (self._chunk(plan, epoch, c) for c in range(len(plan.starts)))
+                for arrays, lrs, done in prefetch(chunks):
+                    account(step(arrays, lrs), len(arrays[-1]), done, epoch)
             else:
                 plan = self._epoch_plan(ids, sids, epoch)
                 chunks = iter(range(len(plan.starts)))
@@ -332,8 +344,8 @@ class Word2Vec:
                             chunk = next(chunks, None)
                         if chunk is None:
                             return
-                        for arrays, lr, done in self._chunk_batches(plan, epoch, chunk):
-                            account(step(*arrays, lr), len(arrays[-1]), done, epoch)
+                        arrays, lrs, done = self._chunk(plan, epoch, chunk)
+                        account(step(arrays, lrs), len(arrays[-1]), done, epoch)
 
                 # that many consumers on the shared thread pool, each stepping whole batches
                 # (lock-free updates, as gensim)
@@ -348,28 +360,30 @@ class Word2Vec:
             bar.close()
         return self
 
-    def _step_function(self) -> Callable[..., float]:
+    def _step_function(self) -> Callable[[tuple, np.ndarray], float]:
+        """``step(arrays, lrs)``: SGD on a chunk's batches (``_chunk``), batch after batch;
+        their summed loss."""
+        W_in, W_out, cap, size = self.W_in, self.W_out, self.max_repeat, self.batch_size
         if self.path == "reference":
             from .reference import reference_cbow_step, reference_sgns_step
 
-            fn = reference_sgns_step if self.sg else reference_cbow_step
-        else:
-            fn = sgns_step if self.sg else cbow_step
-        W_in, W_out, cap = self.W_in, self.W_out, self.max_repeat
-        if self.path == "reference":
+            one = reference_sgns_step if self.sg else reference_cbow_step
 
-            def step(*arrays: np.ndarray) -> float:
-                *data, lr = arrays
-                return fn(W_in, W_out, *data, lr, max_repeat=cap)
+            def step(arrays: tuple, lrs: np.ndarray) -> float:
+                total = 0.0
+                for t, lr in enumerate(lrs):
+                    batch = tuple(a[t * size : (t + 1) * size] for a in arrays)
+                    total += one(W_in, W_out, *batch, float(lr), max_repeat=cap)
+                return total
 
-        else:
-            local = threading.local()
+            return step
+        steps = sgns_steps if self.sg else cbow_steps
+        local = threading.local()
 
-            def step(*arrays: np.ndarray) -> float:
-                *data, lr = arrays
-                if not hasattr(local, "ws"):
-                    local.ws = Workspace(shared=self.workers > 1)
-                return fn(W_in, W_out, *data, lr, local.ws, max_repeat=cap)
+        def step(arrays: tuple, lrs: np.ndarray) -> float:
+            if not hasattr(local, "ws"):
+                local.ws = Workspace(shared=self.workers > 1)
+            return float(steps(W_in, W_out, *arrays, lrs, size, local.ws, cap).sum())
 
         return step
 
