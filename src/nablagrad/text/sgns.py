@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from ..backend import jit_available, np, scipy
@@ -257,12 +258,13 @@ def sgns_steps(
         return _jit_steps(
             "sgns", W_in, W_out, data, contexts, negatives, lrs, batch_size, ws, max_repeat
         )
-    losses = np.empty(len(lrs))
-    for t, lr in enumerate(lrs):
-        rows = slice(t * batch_size, (t + 1) * batch_size)
-        data = (centres[rows], contexts[rows], negatives[rows])
-        losses[t] = sgns_step(W_in, W_out, *data, lr, ws, max_repeat)
-    return losses
+    chunk = (centres, contexts, negatives)
+    return np.array(
+        [
+            sgns_step(W_in, W_out, *b, lr, ws, max_repeat)
+            for b, lr in in_batches(chunk, lrs, batch_size)
+        ]
+    )
 
 
 def cbow_steps(
@@ -285,12 +287,21 @@ def cbow_steps(
         return _jit_steps(
             "cbow", W_in, W_out, data, centres, negatives, lrs, batch_size, ws, max_repeat
         )
-    losses = np.empty(len(lrs))
+    chunk = (contexts, mask, centres, negatives)
+    return np.array(
+        [
+            cbow_step(W_in, W_out, *b, lr, ws, max_repeat)
+            for b, lr in in_batches(chunk, lrs, batch_size)
+        ]
+    )
+
+
+def in_batches(arrays: tuple, lrs: Any, batch_size: int) -> Iterator[tuple[tuple, float]]:
+    """``(batch t of arrays, lrs[t])`` in order: batch t is the arrays' rows ``t * batch_size``
+    up to ``(t + 1) * batch_size`` (the layout of :func:`sgns_steps`' chunks)."""
     for t, lr in enumerate(lrs):
         rows = slice(t * batch_size, (t + 1) * batch_size)
-        data = (contexts[rows], mask[rows], centres[rows], negatives[rows])
-        losses[t] = cbow_step(W_in, W_out, *data, lr, ws, max_repeat)
-    return losses
+        yield tuple(a[rows] for a in arrays), float(lr)
 
 
 def _batch_rates(n: int, lrs: Any, batch_size: int) -> np.ndarray:

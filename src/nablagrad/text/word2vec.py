@@ -32,7 +32,7 @@ from typing import NamedTuple, TypeVar
 from .. import parallel
 from ..backend import jit_available, np
 from .keyedvectors import KeyedVectors
-from .sgns import Workspace, cbow_steps, sgns_steps
+from .sgns import Workspace, cbow_steps, in_batches, sgns_steps
 from .vocab import (
     Corpus,
     Tokenizer,
@@ -247,9 +247,8 @@ class Word2Vec:
     ) -> Iterator[tuple[tuple[np.ndarray, ...], float, int]]:
         """The batches of chunk number ``chunk`` of an epoch's plan (see :meth:`batches`)."""
         arrays, lrs, done = self._chunk(plan, epoch, chunk)
-        size = self.batch_size
-        for t, lr in enumerate(lrs):
-            yield tuple(a[t * size : (t + 1) * size] for a in arrays), float(lr), done
+        for batch, lr in in_batches(arrays, lrs, self.batch_size):
+            yield batch, lr, done
 
     def _chunk(
         self, plan: _EpochPlan, epoch: int, chunk: int
@@ -326,14 +325,13 @@ class Word2Vec:
 
         for epoch in range(self.epochs):
             totals[:] = [0.0, 0, 0]
+            plan = self._epoch_plan(ids, sids, epoch)
             if self.workers == 1:
                 # one step thread; a background thread prepares the next chunks meanwhile
-                plan = self._epoch_plan(ids, sids, epoch)
-                chunks = (self._chunk(plan, epoch, c) for c in range(len(plan.starts)))
-                for arrays, lrs, done in prefetch(chunks):
+                prepared = (self._chunk(plan, epoch, c) for c in range(len(plan.starts)))
+                for arrays, lrs, done in prefetch(prepared):
                     account(step(arrays, lrs), len(arrays[-1]), done, epoch)
             else:
-                plan = self._epoch_plan(ids, sids, epoch)
                 chunks = iter(range(len(plan.starts)))
 
                 def consume(plan=plan, chunks=chunks, epoch=epoch, lock=lock) -> None:
@@ -370,11 +368,8 @@ class Word2Vec:
             one = reference_sgns_step if self.sg else reference_cbow_step
 
             def step(arrays: tuple, lrs: np.ndarray) -> float:
-                total = 0.0
-                for t, lr in enumerate(lrs):
-                    batch = tuple(a[t * size : (t + 1) * size] for a in arrays)
-                    total += one(W_in, W_out, *batch, float(lr), max_repeat=cap)
-                return total
+                batches = in_batches(arrays, lrs, size)
+                return sum(one(W_in, W_out, *batch, lr, max_repeat=cap) for batch, lr in batches)
 
             return step
         steps = sgns_steps if self.sg else cbow_steps
