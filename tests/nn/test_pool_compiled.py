@@ -55,6 +55,30 @@ def test_max_2x2_ties_nans_and_infinities_like_torch():
 
 
 @NEEDS_JIT
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_max_2x2_every_window_of_special_values_like_torch(dtype):
+    # every 2x2 window over {-inf, -1, -0.0, 0, 1, inf, NaN} (7^4 = 2401 windows): the maximum
+    # and its position (where the gradient lands) by torch's rule, also with inf and NaN
+    # gradients (the kernels move the gradient's bits, masked, rather than multiplying)
+    values = np.array([-np.inf, -1.0, -0.0, 0.0, 1.0, np.inf, np.nan], dtype)
+    combos = np.array(np.meshgrid(*[np.arange(7)] * 4, indexing="ij")).reshape(4, -1).T
+    windows = values[combos].reshape(1, -1, 2, 2)  # one window per channel
+    x = np.ascontiguousarray(np.concatenate([windows, windows[:, ::-1]], axis=3))  # (1, W, 2, 4)
+    g = np.random.default_rng(6).standard_normal((1, x.shape[1], 1, 2)).astype(dtype)
+    g.reshape(-1)[::13] = np.inf
+    g.reshape(-1)[::17] = np.nan
+    g.reshape(-1)[::19] = -0.0
+    xn, xt = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yn, yt = nn.functional.max_pool2d(xn, 2), torch.nn.functional.max_pool2d(xt, 2)
+    np.testing.assert_array_equal(yn.detach().numpy(), yt.detach().numpy())
+    assert np.array_equal(np.signbit(yn.detach().numpy()), np.signbit(yt.detach().numpy()))
+    yn.backward(ng.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_array_equal(xn.grad.numpy(), xt.grad.numpy())
+    assert np.array_equal(np.signbit(xn.grad.numpy()), np.signbit(xt.grad.numpy()))
+
+
+@NEEDS_JIT
 @pytest.mark.parametrize("pool", ["max", "avg"])
 def test_2x2_second_derivatives_and_strided_input(pool):
     rng = np.random.default_rng(5)
@@ -136,7 +160,26 @@ def test_general_max_pooling_matches_torch(kw, dtype, monkeypatch):
 
 
 @NEEDS_JIT
-@pytest.mark.parametrize("stride", [2, 1])  # the separable stride-2 kernel and the general one
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_general_max_pooling_of_special_values_like_torch(stride, dtype):
+    # overlapping (stride 1, 2) and tiling (3) 3x3 windows over inputs drawn from {-inf, -1,
+    # -0.0, 0, 1, inf, NaN}: many ties and NaNs per window; the maximum and where its gradient
+    # lands (distinct gradients, so a wrong position shows)
+    values = np.array([-np.inf, -1.0, -0.0, 0.0, 1.0, np.inf, np.nan], dtype)
+    x = values[np.random.default_rng(7).integers(0, 7, (2, 8, 13, 17))]
+    xn, xt = ng.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yn = nn.functional.max_pool2d(xn, 3, stride=stride, padding=1)
+    yt = torch.nn.functional.max_pool2d(xt, 3, stride=stride, padding=1)
+    np.testing.assert_array_equal(yn.detach().numpy(), yt.detach().numpy())
+    g = np.arange(1.0, 1.0 + yt.numel(), dtype=dtype).reshape(tuple(yt.shape))
+    yn.backward(ng.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_array_equal(xn.grad.numpy(), xt.grad.numpy())
+
+
+@NEEDS_JIT
+@pytest.mark.parametrize("stride", [2, 1, 3])  # the separable kernel (1, 2) and the general one
 def test_general_max_pooling_ties_nans_and_second_derivatives_like_torch(stride):
     x = np.zeros((1, 2, 7, 7))
     x[0, 0, 1, 1] = x[0, 0, 2, 3] = 4.0  # ties inside overlapping windows

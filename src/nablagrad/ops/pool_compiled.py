@@ -69,7 +69,10 @@ class Pool2x2Plan:
             over_batch(xp, n, gx.size, lambda a, b: scatter(g[a:b], gx[a:b], scale))
         else:
             idx, scatter = self.idx, kernels.max_scatter
-            over_batch(xp, n, gx.size, lambda a, b: scatter(g[a:b], idx[a:b], gx[a:b]))
+            bits = xp.dtype(f"i{g.dtype.itemsize}")  # the kernel moves the values' bits
+            gi, gxi = g.view(bits), gx.view(bits)
+            neg0 = xp.array(-0.0, g.dtype).view(bits)[()]
+            over_batch(xp, n, gx.size, lambda a, b: scatter(gi[a:b], idx[a:b], gxi[a:b], neg0))
         return gx
 
     def gather(self, x: Any) -> Any:
@@ -125,10 +128,10 @@ def max_pool_general(
     n, c = xpad.shape[:2]
     out = scratch_empty(xp, (n, c) + tuple(out_hw), xpad.dtype)
     arg = scratch_empty(xp, out.shape, xp.int32)
-    if stride[1] == 2:  # separable, vectorised (see _pool_jit._max_forward_stride2)
-        forward = kernels.max_forward_stride2
+    if stride[1] in (1, 2):  # separable, vectorised (see _pool_jit._max_forward_separable)
+        forward = kernels.max_forward_separable
         rows = (xpad.shape[2], out_hw[1])
-        geometry = (kernel[0], kernel[1], stride[0], dilation[0], dilation[1])
+        geometry = (kernel[0], kernel[1], stride[0], stride[1], dilation[0], dilation[1])
 
         def shard(a: int, b: int) -> None:
             hbuf, harg = xp.empty(rows, dtype=xpad.dtype), xp.empty(rows, dtype=xp.int32)
