@@ -180,7 +180,8 @@ def _max_forward_separable(
     then across rows by the same rule is torch's pick in row-major order (ties: the first
     row, then its first column; NaN: the last row, then its last column).  The literal
     strides let the compiler vectorise the row pass: stride 2 2.7x the general kernel; stride
-    1, 3x3 windows padded by 1 on 64x64x16x16, 37 -> 5.3 ms (PyTorch: 29 ms; AMD EPYC)."""
+    1, 3x3 windows padded by 1 on 64x64x16x16, 37 -> 8-11 ms (PyTorch's forward: 28-40 ms;
+    AMD EPYC)."""
     prefer_wide_vectors()
     n_, c_, oh, ow = out.shape
     hp = xpad.shape[2]

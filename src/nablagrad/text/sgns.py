@@ -251,20 +251,8 @@ def sgns_steps(
     batches' losses.  The compiled kernel steps them all in one call (``Word2Vec`` steps a
     chunk of about eight batches so: one call's Python work, not eight, and the GIL held once).
     """
-    lrs = _batch_rates(len(centres), lrs, batch_size)
-    ws = ws or Workspace()
-    if _jit_ok(W_in, W_out):
-        data = (centres,)
-        return _jit_steps(
-            "sgns", W_in, W_out, data, contexts, negatives, lrs, batch_size, ws, max_repeat
-        )
-    chunk = (centres, contexts, negatives)
-    return np.array(
-        [
-            sgns_step(W_in, W_out, *b, lr, ws, max_repeat)
-            for b, lr in in_batches(chunk, lrs, batch_size)
-        ]
-    )
+    data = (centres,)
+    return _steps("sgns", W_in, W_out, data, contexts, negatives, lrs, batch_size, ws, max_repeat)
 
 
 def cbow_steps(
@@ -280,20 +268,32 @@ def cbow_steps(
     max_repeat: int | None = None,
 ) -> np.ndarray:
     """Consecutive :func:`cbow_step` calls, in batches as :func:`sgns_steps`."""
-    lrs = _batch_rates(len(centres), lrs, batch_size)
+    data = (contexts, mask)
+    return _steps("cbow", W_in, W_out, data, centres, negatives, lrs, batch_size, ws, max_repeat)
+
+
+def _steps(
+    kind: str,
+    W_in: np.ndarray,
+    W_out: np.ndarray,
+    data: tuple,
+    pos: np.ndarray,
+    negs: np.ndarray,
+    lrs: Any,
+    batch_size: int,
+    ws: Workspace | None,
+    max_repeat: int | None,
+) -> np.ndarray:
+    """``sgns_steps`` / ``cbow_steps`` (``kind``): the compiled kernel over the whole chunk,
+    or the NumPy single step (``sgns_step(W_in, W_out, *data, pos, negs, ...)``, likewise
+    ``cbow_step``) batch after batch."""
+    lrs = _batch_rates(len(pos), lrs, batch_size)
     ws = ws or Workspace()
     if _jit_ok(W_in, W_out):
-        data = (contexts, mask)
-        return _jit_steps(
-            "cbow", W_in, W_out, data, centres, negatives, lrs, batch_size, ws, max_repeat
-        )
-    chunk = (contexts, mask, centres, negatives)
-    return np.array(
-        [
-            cbow_step(W_in, W_out, *b, lr, ws, max_repeat)
-            for b, lr in in_batches(chunk, lrs, batch_size)
-        ]
-    )
+        return _jit_steps(kind, W_in, W_out, data, pos, negs, lrs, batch_size, ws, max_repeat)
+    step = sgns_step if kind == "sgns" else cbow_step
+    batches = in_batches((*data, pos, negs), lrs, batch_size)
+    return np.array([step(W_in, W_out, *b, lr, ws, max_repeat) for b, lr in batches])
 
 
 def in_batches(arrays: tuple, lrs: Any, batch_size: int) -> Iterator[tuple[tuple, float]]:
