@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import LazyKernel, np, prefer_wide_vectors
+from ..backend import LazyKernel, jitable, np, prefer_wide_vectors
 
 
 def _relu(x: Any, out: Any) -> None:
@@ -44,53 +44,93 @@ def _relu_grad(g: Any, y: Any, out: Any) -> None:
 # two parts so that u - k ln 2 is exact, and a degree-7 polynomial for e^r, ~1 unit in the last
 # place); 2^(k-1) is built from its bits (exponent field k - 1 + 127) and doubled afterwards,
 # so that e^u for u up to 88.72 (2^128 > the largest float32) does not overflow early.
+#
+# The float32 kernels below work in blocks of ``_BLOCK`` elements: a first loop writes the
+# argument u of each exponential into a small buffer, ``_exp_parts`` turns it into e^r - 1 and
+# the bits of 2^(k-1) (two more small buffers; the int32 one read back as float32 is the power
+# of two), and a last loop finishes the formula.  Every loop is vectorised (as one loop, the bit
+# reinterpretation kept the compiler from vectorising: 5x slower).  Then
+# e^u = (p + 1) 2^(k-1) 2 and e^u - 1 = p 2^k + (2^k - 1), with full relative precision near 0.
+
+_BLOCK = 1024
+_EXP_LO = -87.0  # e^-87 ~ 1.6e-38: the clamp's floor; callers select 0 below it where it counts
+_EXP_HI = 88.75  # e^88.75 overflows: inf (2^(k-1) * 2 with k = 128)
+
+
+def _exp_reduced(v: Any) -> tuple:
+    """(e^r - 1, k) with v (clamped to [-87, 88.75]) = k ln 2 + r, |r| <= ln(2) / 2."""
+    lo, hi = np.float32(_EXP_LO), np.float32(_EXP_HI)
+    v = lo if v < lo else v
+    v = hi if v > hi else v
+    k = np.floor(v * np.float32(1.4426950408889634) + np.float32(0.5))
+    r = v - k * np.float32(0.693359375) - k * np.float32(-2.12194440e-4)
+    q = np.float32(1.9875691500e-4) * r + np.float32(1.3981999507e-3)
+    q = q * r + np.float32(8.3334519073e-3)
+    q = q * r + np.float32(4.1665795894e-2)
+    q = q * r + np.float32(1.6666665459e-1)
+    q = q * r + np.float32(5.0000001201e-1)
+    return q * r * r + r, k
+
+
+_exp_reduced = jitable(_exp_reduced)
+
+
+def _exp_parts(u: Any, er: Any, bits: Any, m: int) -> None:
+    """For i < m: er[i] = e^r and bits[i] = the float32 bits of 2^(k-1), where u[i] (clamped
+    to [-87, 88.75]) = k ln 2 + r: e^u = er 2^(k-1) 2, multiplied in that order (er 2^(k-1)
+    first: 2^(k-1) 2 overflows for k = 128).  A NaN u gives a NaN er."""
+    one = np.float32(1.0)
+    for i in range(m):
+        em1, k = _exp_reduced(u[i])
+        er[i] = em1 + one
+        bits[i] = (np.int32(k) + np.int32(126)) << 23
+
+
+def _expm1_parts(u: Any, p: Any, bits: Any, m: int) -> None:
+    """``_exp_parts`` with p[i] = e^r - 1 instead (full relative precision near u = 0), for
+    u <= 0: e^u - 1 = p 2^k + (2^k - 1) and e^u = (p + 1) 2^k, with 2^k = 2^(k-1) 2."""
+    for i in range(m):
+        em1, k = _exp_reduced(u[i])
+        p[i] = em1
+        bits[i] = (np.int32(k) + np.int32(126)) << 23
+
+
+_exp_parts = jitable(_exp_parts)
+_expm1_parts = jitable(_expm1_parts)
 
 
 def _sigmoid32(x: Any, out: Any) -> None:
     """out[i] = 1 / (1 + e^-x[i]) for float32 rows (1-D, same length), to a few units in the
     last place over the whole range (e^-x overflows to inf below x = -88.72: 0, as torch;
-    NaN stays NaN).
-
-    In blocks of 1024: the first loop writes e^r and the bits of 2^(k-1) into two small
-    buffers (the int32 buffer read back as float32 is the power of two), the second finishes;
-    both loops are vectorised (as one loop, the bit reinterpretation kept the compiler from
-    vectorising: 5x slower)."""
+    NaN stays NaN)."""
     prefer_wide_vectors()
-    block = 1024
-    bits = np.empty(block, np.int32)
-    er = np.empty(block, np.float32)
+    u, er, bits = _buffers()
     pow2 = bits.view(np.float32)
-    log2e = np.float32(1.4426950408889634)
-    ln2_hi, ln2_lo = np.float32(0.693359375), np.float32(-2.12194440e-4)
-    c0, c1, c2 = (
-        np.float32(1.9875691500e-4),
-        np.float32(1.3981999507e-3),
-        np.float32(8.3334519073e-3),
-    )
-    c3, c4, c5 = (
-        np.float32(4.1665795894e-2),
-        np.float32(1.6666665459e-1),
-        np.float32(5.0000001201e-1),
-    )
-    one, half, two = np.float32(1.0), np.float32(0.5), np.float32(2.0)
-    lo, hi = np.float32(-87.0), np.float32(88.75)  # e^-87 vanishes beside 1; e^88.75 is inf
+    one, two = np.float32(1.0), np.float32(2.0)
     n = x.size
-    for b0 in range(0, n, block):
-        b1 = min(b0 + block, n)
-        xs, os = x[b0:b1], out[b0:b1]
-        for i in range(b1 - b0):
-            u = -xs[i]
-            u = lo if u < lo else u
-            u = hi if u > hi else u
-            k = np.floor(u * log2e + half)
-            r = u - k * ln2_hi - k * ln2_lo
-            q = ((((c0 * r + c1) * r + c2) * r + c3) * r + c4) * r + c5
-            er[i] = q * r * r + r + one
-            bits[i] = (np.int32(k) + np.int32(126)) << 23
-        for i in range(b1 - b0):
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, os = x[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            u[i] = -xs[i]
+        _exp_parts(u, er, bits, m)
+        for i in range(m):
             v = xs[i]
             s = one / (one + er[i] * pow2[i] * two)
             os[i] = v if v != v else s
+
+
+def _buffers() -> tuple:
+    """The three block buffers of the float32 kernels: u, e^r or e^r - 1 (float32) and the
+    bits of 2^(k-1) (int32)."""
+    return (
+        np.empty(_BLOCK, np.float32),
+        np.empty(_BLOCK, np.float32),
+        np.empty(_BLOCK, np.int32),
+    )
+
+
+_buffers = jitable(_buffers)
 
 
 def _sigmoid_grad(g: Any, s: Any, out: Any) -> None:
@@ -109,8 +149,337 @@ def _tanh_grad(g: Any, t: Any, out: Any) -> None:
         out[i] = g[i] * (one - t[i] * t[i])
 
 
+def _leaky_relu(x: Any, slope: Any, out: Any) -> None:
+    """out[i] = x[i] if x[i] > 0 else slope * x[i] (torch's leaky_relu; NaN stays NaN)."""
+    prefer_wide_vectors()
+    for i in range(x.size):
+        v = x[i]
+        out[i] = v if v > 0 else v * slope
+
+
+def _leaky_relu_grad(g: Any, x: Any, slope: Any, out: Any) -> None:
+    """out[i] = g[i] if x[i] > 0 else slope * g[i] (a NaN input takes the slope, as torch)."""
+    prefer_wide_vectors()
+    for i in range(g.size):
+        out[i] = g[i] if x[i] > 0 else g[i] * slope
+
+
+def _hardtanh(x: Any, lo: Any, hi: Any, out: Any) -> None:
+    """out[i] = min(max(x[i], lo), hi), NaN kept (torch's clamp)."""
+    prefer_wide_vectors()
+    for i in range(x.size):
+        v = x[i]
+        v = lo if v < lo else v
+        out[i] = hi if v > hi else v
+
+
+def _hardtanh_grad(g: Any, x: Any, lo: Any, hi: Any, out: Any) -> None:
+    """out[i] = 0 where x[i] <= lo or x[i] >= hi, else g[i] (NaN passes g, as torch)."""
+    prefer_wide_vectors()
+    zero = out.dtype.type(0)
+    for i in range(g.size):
+        v = x[i]
+        out[i] = zero if (v <= lo) | (v >= hi) else g[i]
+
+
+def _elu32(x: Any, negcoef: Any, scale: Any, out: Any) -> None:
+    """out[i] = negcoef * (e^x - 1) where x[i] <= 0, else scale * x[i] (torch's elu with
+    negcoef = alpha * scale: ELU, SELU, CELU; NaN stays NaN; float32 rows)."""
+    prefer_wide_vectors()
+    u, p, bits = _buffers()
+    pow2 = bits.view(np.float32)
+    one, two, zero = np.float32(1.0), np.float32(2.0), np.float32(0.0)
+    n = x.size
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, os = x[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            v = xs[i]
+            u[i] = v if v < zero else zero
+        _expm1_parts(u, p, bits, m)
+        for i in range(m):
+            v = xs[i]
+            p2 = pow2[i] * two
+            em1 = p[i] * p2 + (p2 - one)
+            os[i] = em1 * negcoef if v < zero else v * scale  # -0.0 stays -0.0, as torch
+
+
+def _elu_grad32(g: Any, x: Any, negcoef: Any, scale: Any, out: Any) -> None:
+    """out[i] = g[i] * negcoef * e^x where x[i] <= 0, else g[i] * scale (torch's
+    elu_backward on the input; a NaN input takes the scale; float32 rows)."""
+    prefer_wide_vectors()
+    u, p, bits = _buffers()
+    pow2 = bits.view(np.float32)
+    one, two, zero = np.float32(1.0), np.float32(2.0), np.float32(0.0)
+    lo = np.float32(_EXP_LO)
+    n = x.size
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, gs, os = x[b0 : b0 + m], g[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            v = xs[i]
+            u[i] = v if v < zero else zero
+        _expm1_parts(u, p, bits, m)
+        for i in range(m):
+            v = xs[i]
+            e = (p[i] + one) * pow2[i] * two
+            e = zero if v < lo else e  # e^x underflows there (torch: 0, so inf * 0 is NaN)
+            os[i] = gs[i] * (negcoef * e) if v <= zero else gs[i] * scale
+
+
+def _silu32(x: Any, out: Any) -> None:
+    """out[i] = x[i] / (1 + e^-x[i]) (torch's silu: -inf gives NaN; float32 rows)."""
+    prefer_wide_vectors()
+    u, er, bits = _buffers()
+    pow2 = bits.view(np.float32)
+    one, two = np.float32(1.0), np.float32(2.0)
+    n = x.size
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, os = x[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            u[i] = -xs[i]
+        _exp_parts(u, er, bits, m)
+        for i in range(m):
+            v = xs[i]
+            r = v / (one + er[i] * pow2[i] * two)
+            os[i] = v if v != v else r
+
+
+def _silu_grad32(g: Any, x: Any, out: Any) -> None:
+    """out[i] = g[i] * s (1 + x (1 - s)) with s = sigmoid(x[i]) (torch's silu_backward;
+    float32 rows)."""
+    prefer_wide_vectors()
+    u, er, bits = _buffers()
+    pow2 = bits.view(np.float32)
+    one, two = np.float32(1.0), np.float32(2.0)
+    n = x.size
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, gs, os = x[b0 : b0 + m], g[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            u[i] = -xs[i]
+        _exp_parts(u, er, bits, m)
+        for i in range(m):
+            v = xs[i]
+            s = one / (one + er[i] * pow2[i] * two)
+            s = v if v != v else s
+            os[i] = gs[i] * (s * (one + v * (one - s)))
+
+
+# GELU's tanh form 0.5 x (1 + tanh(v)), v = sqrt(2/pi) (x + 0.044715 x^3), is x sigmoid(2v)
+# (1 + tanh(v) = 2 sigmoid(2v)): one exponential, and full relative precision where
+# 1 + tanh(v) cancels (x < -2); its derivative 0.5 (1 + t) + 0.5 x (1 - t^2) v' is
+# s + 2 x s (1 - s) v' with s = sigmoid(2v), v' = sqrt(2/pi) (1 + 3 0.044715 x^2).
+_GELU_K = 0.7978845608028654  # sqrt(2 / pi)
+_GELU_C = 0.044715
+
+
+def _gelu_tanh32(x: Any, out: Any) -> None:
+    """out[i] = x / (1 + e^(-2v)), v = sqrt(2/pi) (x + 0.044715 x^3) (float32 rows)."""
+    prefer_wide_vectors()
+    u, er, bits = _buffers()
+    pow2 = bits.view(np.float32)
+    one, two = np.float32(1.0), np.float32(2.0)
+    k2, c = np.float32(2 * _GELU_K), np.float32(_GELU_C)
+    n = x.size
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, os = x[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            v = xs[i]
+            u[i] = -k2 * (v + c * v * v * v)
+        _exp_parts(u, er, bits, m)
+        for i in range(m):
+            v = xs[i]
+            r = v / (one + er[i] * pow2[i] * two)
+            os[i] = v if v != v else r
+
+
+def _gelu_tanh_grad32(g: Any, x: Any, out: Any) -> None:
+    """out[i] = g[i] (s + 2 x s (1 - s) sqrt(2/pi) (1 + 3 0.044715 x^2)), s = sigmoid(2v)
+    (float32 rows)."""
+    prefer_wide_vectors()
+    u, er, bits = _buffers()
+    pow2 = bits.view(np.float32)
+    one, two = np.float32(1.0), np.float32(2.0)
+    k, k2, c = np.float32(_GELU_K), np.float32(2 * _GELU_K), np.float32(_GELU_C)
+    c3 = np.float32(3 * _GELU_C)
+    n = x.size
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, gs, os = x[b0 : b0 + m], g[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            v = xs[i]
+            u[i] = -k2 * (v + c * v * v * v)
+        _exp_parts(u, er, bits, m)
+        for i in range(m):
+            v = xs[i]
+            s = one / (one + er[i] * pow2[i] * two)
+            s = v if v != v else s
+            d = s + two * v * s * (one - s) * k * (one + c3 * v * v)
+            os[i] = gs[i] * d
+
+
+# erf(z) for float32 as Eigen's ``generic_fast_erf_float``: z clamped to [-4, 4] (erf is +-1
+# to float32 beyond), then z P(z^2) / Q(z^2) with P of degree 6 and Q of degree 4 in z^2: at
+# most 6.5e-8 from the exact erf (measured in float64 on 200,001 points of [-4, 4]).
+_ERF_P = (
+    -1.60960333262415e-02,
+    -2.95459980854025e-03,
+    -7.34990630326855e-04,
+    -5.69250639462346e-05,
+    -2.10102402082508e-06,
+    2.77068142495902e-08,
+    -2.72614225801306e-10,
+)
+_ERF_Q = (
+    -1.42647390514189e-02,
+    -7.37332916720468e-03,
+    -1.68282697438203e-03,
+    -2.13374055278905e-04,
+    -1.45660718464996e-05,
+)
+
+
+def _erf32(z: Any) -> Any:
+    """erf(z) for one float32 z (inlined in vectorised loops; NaN stays NaN)."""
+    four = np.float32(4.0)
+    w = four if z > four else z
+    w = -four if w < -four else w
+    w2 = w * w
+    num = np.float32(_ERF_P[6])
+    num = num * w2 + np.float32(_ERF_P[5])
+    num = num * w2 + np.float32(_ERF_P[4])
+    num = num * w2 + np.float32(_ERF_P[3])
+    num = num * w2 + np.float32(_ERF_P[2])
+    num = num * w2 + np.float32(_ERF_P[1])
+    num = num * w2 + np.float32(_ERF_P[0])
+    den = np.float32(_ERF_Q[4])
+    den = den * w2 + np.float32(_ERF_Q[3])
+    den = den * w2 + np.float32(_ERF_Q[2])
+    den = den * w2 + np.float32(_ERF_Q[1])
+    den = den * w2 + np.float32(_ERF_Q[0])
+    e = w * num / den
+    one = np.float32(1.0)
+    e = one if z >= four else e  # exactly +-1 there, so -inf * (1 + erf) is NaN as torch's
+    return -one if z <= -four else e
+
+
+_erf32 = jitable(_erf32)
+_SQRT1_2 = 0.7071067811865476
+_INV_SQRT_2PI = 0.3989422804014327
+
+
+def _gelu32(x: Any, out: Any) -> None:
+    """out[i] = x (1 + erf(x / sqrt 2)) / 2 (torch's exact GELU; float32 rows), as
+    h erf(x / sqrt 2) + h with h = x / 2, as torch's float32 kernel: +0.0 at -0.0."""
+    prefer_wide_vectors()
+    half, a = np.float32(0.5), np.float32(_SQRT1_2)
+    for i in range(x.size):
+        h = x[i] * half
+        out[i] = h * _erf32(x[i] * a) + h
+
+
+def _gelu_grad32(g: Any, x: Any, out: Any) -> None:
+    """out[i] = g[i] (Phi(x) + x phi(x)), Phi(x) = (1 + erf(x / sqrt 2)) / 2 and
+    phi(x) = e^(-x^2 / 2) / sqrt(2 pi) (torch's gelu_backward; float32 rows)."""
+    prefer_wide_vectors()
+    u, p, bits = _buffers()
+    pow2 = bits.view(np.float32)
+    half, one, two = np.float32(0.5), np.float32(1.0), np.float32(2.0)
+    a, b = np.float32(_SQRT1_2), np.float32(_INV_SQRT_2PI)
+    lo, zero = np.float32(_EXP_LO), np.float32(0.0)
+    n = x.size
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, gs, os = x[b0 : b0 + m], g[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            v = xs[i]
+            u[i] = -half * v * v
+        _expm1_parts(u, p, bits, m)
+        for i in range(m):
+            v = xs[i]
+            e = (p[i] + one) * pow2[i] * two
+            e = zero if u[i] < lo else e  # e^(-x^2/2) underflows (inf x: inf * 0, NaN)
+            cdf = half * (one + _erf32(v * a))
+            os[i] = gs[i] * (cdf + v * (b * e))
+
+
+# log(1 + t) for 0 <= t <= 1 as 2 atanh(w), w = t / (2 + t) <= 1/3: w + w^3/3 + ... + w^13/13
+# (the next term, (1/3)^15 / 15, is 5e-9: below float32's half unit), full relative precision
+# for small t.
+
+
+def _softplus32(x: Any, beta: Any, threshold: Any, out: Any) -> None:
+    """out[i] = x[i] where beta x > threshold, else log(1 + e^(beta x)) / beta, computed as
+    (max(bx, 0) + log(1 + e^-|bx|)) / beta (torch's softplus; float32 rows)."""
+    prefer_wide_vectors()
+    u, p, bits = _buffers()
+    pow2 = bits.view(np.float32)
+    one, two, zero = np.float32(1.0), np.float32(2.0), np.float32(0.0)
+    n = x.size
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, os = x[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            bx = xs[i] * beta
+            u[i] = -bx if bx > zero else bx
+        _expm1_parts(u, p, bits, m)
+        for i in range(m):
+            v = xs[i]
+            bx = v * beta
+            t = (p[i] + one) * pow2[i] * two  # e^-|bx| in (0, 1]
+            w = t / (two + t)
+            w2 = w * w
+            s = np.float32(1 / 13)
+            s = s * w2 + np.float32(1 / 11)
+            s = s * w2 + np.float32(1 / 9)
+            s = s * w2 + np.float32(1 / 7)
+            s = s * w2 + np.float32(1 / 5)
+            s = s * w2 + np.float32(1 / 3)
+            log1p = two * w * (s * w2 + one)
+            r = ((bx if bx > zero else zero) + log1p) / beta
+            os[i] = v if (bx > threshold) | (v != v) else r
+
+
+def _softplus_grad32(g: Any, x: Any, beta: Any, threshold: Any, out: Any) -> None:
+    """out[i] = g[i] where beta x > threshold, else g[i] sigmoid(beta x) (torch's
+    softplus_backward; float32 rows)."""
+    prefer_wide_vectors()
+    u, er, bits = _buffers()
+    pow2 = bits.view(np.float32)
+    one, two = np.float32(1.0), np.float32(2.0)
+    n = x.size
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, gs, os = x[b0 : b0 + m], g[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            u[i] = -xs[i] * beta
+        _exp_parts(u, er, bits, m)
+        for i in range(m):
+            bx = xs[i] * beta
+            s = one / (one + er[i] * pow2[i] * two)
+            s = bx if bx != bx else s
+            os[i] = gs[i] if bx > threshold else gs[i] * s
+
+
 relu = LazyKernel(_relu)
 relu_grad = LazyKernel(_relu_grad)
 sigmoid32 = LazyKernel(_sigmoid32)
 sigmoid_grad = LazyKernel(_sigmoid_grad)
 tanh_grad = LazyKernel(_tanh_grad)
+leaky_relu = LazyKernel(_leaky_relu)
+leaky_relu_grad = LazyKernel(_leaky_relu_grad)
+hardtanh = LazyKernel(_hardtanh)
+hardtanh_grad = LazyKernel(_hardtanh_grad)
+elu32 = LazyKernel(_elu32)
+elu_grad32 = LazyKernel(_elu_grad32)
+silu32 = LazyKernel(_silu32)
+silu_grad32 = LazyKernel(_silu_grad32)
+gelu_tanh32 = LazyKernel(_gelu_tanh32)
+gelu_tanh_grad32 = LazyKernel(_gelu_tanh_grad32)
+gelu32 = LazyKernel(_gelu32)
+gelu_grad32 = LazyKernel(_gelu_grad32)
+softplus32 = LazyKernel(_softplus32)
+softplus_grad32 = LazyKernel(_softplus_grad32)

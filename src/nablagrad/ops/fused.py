@@ -17,8 +17,10 @@ from .. import _validate, backend, parallel
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from . import _activation_jit as jit
 from .elementwise import DtypeNotImplementedError
 from .index import IndexAddInto
+from .pooled import POOLED_MIN, compiled, compiled32, fits, pooled_pass, rows
 
 
 def _sum_keep(x: Any, axis: int) -> Any:
@@ -30,6 +32,25 @@ def _sigmoid(x: Any) -> Any:
     xp = get_array_module(x)
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _kernel_pass(kernel: Any, *arrays: Any, args: tuple = ()) -> Any:
+    """``kernel(*rows of arrays, *args, result)`` over pooled batch shards (``ops/pooled.py``);
+    the result is shaped like the last array."""
+    return pooled_pass(arrays[-1], rows(kernel, *arrays, args=args))
+
+
+def _big(x: Any) -> bool:
+    """Whether the dtype-generic compiled kernels (leaky ReLU, hardtanh) take ``x``."""
+    return x.size >= POOLED_MIN and compiled(x)
+
+
+def _grad_kernel(m: Any, g: Any, x: Any, float32_only: bool = True) -> bool:
+    """Whether a plain backward (arrays, not Tensors) can run a compiled gradient kernel on
+    ``g`` and the saved input ``x`` (same shape and dtype, contiguous, big enough)."""
+    if m.tensors or not fits(g, x):
+        return False
+    return compiled32(g, x) if float32_only else compiled(g, x)
 
 
 def _softplus_raw(xp: Any, x: Any) -> Any:
@@ -85,14 +106,18 @@ class LogSoftmax(Function):
 
 
 class LeakyRelu(Function):
-    """f(x) = x if x > 0 else a*x;  f'(x) = 1 or a."""
+    """f(x) = x if x > 0 else a*x;  f'(x) = 1 or a (a NaN input takes a, as torch)."""
 
     def forward(self, x, slope=0.01):
         self.slope = slope
+        if _big(x):  # one compiled pass (NumPy's where: 5x slower)
+            return _kernel_pass(jit.leaky_relu, x, args=(x.dtype.type(slope),))
         return get_array_module(x).where(x > 0, x, x * x.dtype.type(slope))
 
     def backward(self, g, out, x):
         m = self.m
+        if _grad_kernel(m, g, x, float32_only=False):
+            return (_kernel_pass(jit.leaky_relu_grad, g, x, args=(x.dtype.type(self.slope),)),)
         return (m.where(m.raw(x) > 0, g, g * self.slope),)
 
 
@@ -102,12 +127,23 @@ class Elu(Function):
     def forward(self, x, alpha=1.0, scale=1.0):
         xp = get_array_module(x)
         self.alpha, self.scale = alpha, scale
+        if compiled32(x):  # one compiled pass with its own vectorised e^x - 1
+            return _kernel_pass(jit.elu32, x, args=self._coefficients())
         neg = alpha * xp.expm1(xp.minimum(x, 0))
-        return (scale * xp.where(x > 0, x, neg)).astype(x.dtype, copy=False)
+        return (scale * xp.where(x >= 0, x, neg)).astype(x.dtype, copy=False)  # -0.0 kept
+
+    def _coefficients(self) -> tuple:
+        """(alpha * scale, scale) in float32, as torch's float32 kernel multiplies them."""
+        f32 = backend.np.float32
+        return f32(f32(self.alpha) * f32(self.scale)), f32(self.scale)
 
     def backward(self, g, out, x):
         m = self.m
-        pos = ~(m.raw(x) <= 0)  # torch's rule: a NaN input takes the positive branch (g scale)
+        if _grad_kernel(m, g, x):
+            return (_kernel_pass(jit.elu_grad32, g, x, args=self._coefficients()),)
+        # torch's scalar rule: a NaN input takes the positive branch (g scale); its vectorised
+        # loop gives NaN there, so torch's answer depends on the NaN's position
+        pos = ~(m.raw(x) <= 0)
         d_neg = m.exp(x) * (self.alpha * self.scale)
         return (g * m.where(pos, self.scale, d_neg),)
 
@@ -128,14 +164,22 @@ class Gelu(Function):
     def forward(self, x, approximate="none"):
         xp = get_array_module(x)
         self.approx = approximate
+        if compiled32(x):  # one compiled pass (x sigmoid(2v) for "tanh", a rational erf)
+            return _kernel_pass(jit.gelu_tanh32 if approximate == "tanh" else jit.gelu32, x)
         if approximate == "tanh":
             xc = x.astype("float32") if x.dtype.itemsize < 4 else x  # half: float32 math
             inner = math.sqrt(2 / math.pi) * (xc + 0.044715 * xc**3)
             return (0.5 * xc * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
-        return (0.5 * x * (1 + backend.erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
+        half_x = 0.5 * x
+        if x.dtype.char == "f":  # h erf + h, as torch's float32 kernel: +0.0 at -0.0
+            return (half_x * backend.erf(x / math.sqrt(2)) + half_x).astype(x.dtype, copy=False)
+        return (half_x * (1 + backend.erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
 
     def backward(self, g, out, x):
         m = self.m
+        if _grad_kernel(m, g, x):
+            kernel = jit.gelu_tanh_grad32 if self.approx == "tanh" else jit.gelu_grad32
+            return (_kernel_pass(kernel, g, x),)
         if self.approx == "tanh":
             k = math.sqrt(2 / math.pi)
             xc = x
@@ -155,9 +199,13 @@ class Silu(Function):
     """silu(x) = x * sigmoid(x);  d = s * (1 + x (1 - s))."""
 
     def forward(self, x):
+        if compiled32(x):
+            return _kernel_pass(jit.silu32, x)
         return x * _sigmoid(x)
 
     def backward(self, g, out, x):
+        if _grad_kernel(self.m, g, x):
+            return (_kernel_pass(jit.silu_grad32, g, x),)
         s = self.m.sigmoid(x)
         return (g * s * (1 + x * (1 - s)),)
 
@@ -241,12 +289,20 @@ class Softplus(Function):
     def forward(self, x, beta=1.0, threshold=20.0):
         xp = get_array_module(x)
         self.beta, self.threshold = beta, threshold
+        if compiled32(x):
+            return _kernel_pass(jit.softplus32, x, args=self._coefficients())
         bx = x * beta
         return xp.where(bx > threshold, x, _softplus_raw(xp, bx) / beta).astype(x.dtype, copy=False)
 
+    def _coefficients(self) -> tuple:
+        f32 = backend.np.float32
+        return f32(self.beta), f32(self.threshold)
+
     def backward(self, g, out, x):
-        bx = x * self.beta
         m = self.m
+        if _grad_kernel(m, g, x):
+            return (_kernel_pass(jit.softplus_grad32, g, x, args=self._coefficients()),)
+        bx = x * self.beta
         return (g * m.where(m.raw(bx) > self.threshold, 1.0, m.sigmoid(bx)),)
 
 
@@ -284,9 +340,16 @@ class Hardtanh(Function):
 
     def forward(self, x, lo=-1.0, hi=1.0):
         self.lo, self.hi = lo, hi
+        if _big(x):
+            return _kernel_pass(jit.hardtanh, x, args=self._bounds(x))
         return get_array_module(x).clip(x, lo, hi)
 
+    def _bounds(self, x: Any) -> tuple:
+        return x.dtype.type(self.lo), x.dtype.type(self.hi)
+
     def backward(self, g, out, x):
+        if _grad_kernel(self.m, g, x, float32_only=False):
+            return (_kernel_pass(jit.hardtanh_grad, g, x, args=self._bounds(x)),)
         xr = self.m.raw(x)
         return (g * ~((xr <= self.lo) | (xr >= self.hi)),)
 

@@ -33,11 +33,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..backend import errstate, jit_available, scratch_empty, special_module
+from ..backend import errstate, scratch_empty, special_module
 from ..backend import get_array_module as xp
-from ..parallel import over_batch
 from . import _activation_jit as jit
 from . import _reduce_jit as reduce_jit
+from .pooled import POOLED_MIN, compiled, fits, pooled_pass, rows
 
 __all__ = ["Row", "Reduction", "UNARY", "BINARY", "REDUCTIONS", "ROWS"]
 
@@ -59,28 +59,10 @@ class Row:
         return len(self.grads)
 
 
-# Activations run on activation-sized arrays every training step, so their rows write into
-# pooled buffers (``backend.scratch_empty``: no fresh pages to fault in each step) and their
-# plain-backward formulas work in place in one buffer; under create_graph (``m.tensors``) the
-# same formulas run on Tensors, so double backward is unchanged.  ReLU, sigmoid and tanh split
-# their passes over the batch between ``set_num_threads`` threads (``parallel.over_batch``,
-# from 2**18 elements): D2L's LeNet-5 (batch 256) on 2 threads 8.2 -> 7.8 ms a step, at twice
-# the width (batch 128) 12.1 -> 10.7 ms.  With Numba, ReLU and the three gradients run as
-# one-pass compiled kernels (``_activation_jit``; ``_compiled`` says where).
-
-
-# Below this many elements a pooled buffer saves nothing (no page faults to avoid) and the
-# extra calls cost more than they save: the plain formulas run instead.
-_POOLED_MIN = 1 << 14
-
-
-def _pooled_pass(like: Any, fn: Any) -> Any:
-    """A pooled buffer shaped like ``like``, filled by ``fn(a, b, out[a:b])`` for every batch
-    shard ``like[a:b]`` (``parallel.over_batch``: split between threads when large)."""
-    mod = xp(like)
-    out = scratch_empty(mod, like.shape, like.dtype)
-    over_batch(mod, like.shape[0], like.size, lambda a, b: fn(a, b, out[a:b]))
-    return out
+# ReLU, sigmoid and tanh run on activation-sized arrays every training step: their forward and
+# plain-backward passes go through ``pooled`` (pooled buffers, batch shards over threads,
+# compiled one-pass kernels).  D2L's LeNet-5 (batch 256) on 2 threads 8.2 -> 7.8 ms a step
+# with the shards, at twice the width (batch 128) 12.1 -> 10.7 ms.
 
 
 def _sigmoid_into(mod: Any, x: Any, out: Any) -> Any:
@@ -98,104 +80,76 @@ def _sigmoid(x: Any) -> Any:
     mod = xp(x)
     if x.dtype.char == "e":  # float16 in float32, rounded once (torch's opmath)
         return _sigmoid(x.astype(mod.float32)).astype(x.dtype)
-    if x.size < _POOLED_MIN:  # out= an array, also for 0-d x (negative(x) would be a scalar)
+    if x.size < POOLED_MIN:  # out= an array, also for 0-d x (negative(x) would be a scalar)
         return _sigmoid_into(mod, x, mod.empty_like(x))
 
-    compiled = x.dtype == mod.float32 and _compiled(x)
+    kernel = x.dtype == mod.float32 and compiled(x)
 
     def shard(a: int, b: int, o: Any) -> None:
-        if compiled:
+        if kernel:
             jit.sigmoid32(x[a:b].reshape(-1), o.reshape(-1))
         else:
             _sigmoid_into(mod, x[a:b], o)
 
-    return _pooled_pass(x, shard)
-
-
-def _fits(g: Any, out: Any) -> bool:
-    """Whether the in-place array formula applies (same shape and dtype, no broadcasting, big
-    enough for a pooled buffer to pay)."""
-    return g.shape == out.shape and g.dtype == out.dtype and out.size >= _POOLED_MIN
+    return pooled_pass(x, shard)
 
 
 def _sigmoid_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     # d sigma / dx = sigma (1 - sigma), from the saved output
-    if m.tensors or not _fits(g, out):
+    if m.tensors or not fits(g, out):
         return g * out * (1 - out)
     mod = xp(out)
-    if _compiled(g, out):
-        return _pooled_pass(out, _rows(jit.sigmoid_grad, g, out))
+    if compiled(g, out):
+        return pooled_pass(out, rows(jit.sigmoid_grad, g, out))
 
     def shard(a: int, b: int, r: Any) -> None:
         mod.subtract(1, out[a:b], out=r)
         r *= out[a:b]
         r *= g[a:b]
 
-    return _pooled_pass(out, shard)
-
-
-def _rows(kernel: Any, g: Any, out: Any) -> Any:
-    """A ``_pooled_pass`` shard running ``kernel(g, out, result)`` on its rows, flattened."""
-
-    def shard(a: int, b: int, r: Any) -> None:
-        kernel(g[a:b].reshape(-1), out[a:b].reshape(-1), r.reshape(-1))
-
-    return shard
+    return pooled_pass(out, shard)
 
 
 def _tanh(x: Any) -> Any:
     mod = xp(x)
-    if x.size < _POOLED_MIN:
+    if x.size < POOLED_MIN:
         return mod.tanh(x)
-    return _pooled_pass(x, lambda a, b, r: mod.tanh(x[a:b], out=r))
+    return pooled_pass(x, lambda a, b, r: mod.tanh(x[a:b], out=r))
 
 
 def _tanh_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     # d tanh / dx = 1 - tanh^2, from the saved output
-    if m.tensors or not _fits(g, out):
+    if m.tensors or not fits(g, out):
         return g * (1 - out * out)
     mod = xp(out)
-    if _compiled(g, out):
-        return _pooled_pass(out, _rows(jit.tanh_grad, g, out))
+    if compiled(g, out):
+        return pooled_pass(out, rows(jit.tanh_grad, g, out))
 
     def shard(a: int, b: int, r: Any) -> None:
         mod.multiply(out[a:b], out[a:b], out=r)
         mod.subtract(1, r, out=r)
         r *= g[a:b]
 
-    return _pooled_pass(out, shard)
-
-
-def _compiled(*arrays: Any) -> bool:
-    """Whether the compiled activation kernels (``_activation_jit``) take these arrays: Numba
-    available, C-contiguous NumPy float32 / float64 arrays of one dtype."""
-    mod, first = xp(arrays[0]), arrays[0]
-    return (
-        mod.__name__ == "numpy"
-        and first.dtype in (mod.float32, mod.float64)
-        and all(type(a) is mod.ndarray and a.flags.c_contiguous for a in arrays)
-        and all(a.dtype == first.dtype for a in arrays)
-        and jit_available()
-    )
+    return pooled_pass(out, shard)
 
 
 def _relu(x: Any) -> Any:
     mod = xp(x)
-    if x.dtype.kind != "f" or x.size < _POOLED_MIN:
+    if x.dtype.kind != "f" or x.size < POOLED_MIN:
         return mod.maximum(x, 0)
-    if _compiled(x):  # one compiled pass: 4x faster than NumPy's maximum
-        return _pooled_pass(x, lambda a, b, r: jit.relu(x[a:b].reshape(-1), r.reshape(-1)))
-    return _pooled_pass(x, lambda a, b, r: mod.maximum(x[a:b], 0, out=r))
+    if compiled(x):  # one compiled pass: 4x faster than NumPy's maximum
+        return pooled_pass(x, lambda a, b, r: jit.relu(x[a:b].reshape(-1), r.reshape(-1)))
+    return pooled_pass(x, lambda a, b, r: mod.maximum(x[a:b], 0, out=r))
 
 
 def _relu_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     # g where the output is positive or NaN, else 0 (torch's threshold_backward: 0 where
     # out <= 0, so a NaN input passes its gradient on)
-    if m.tensors or not _fits(g, out) or out.dtype.kind != "f":
+    if m.tensors or not fits(g, out) or out.dtype.kind != "f":
         return g * ~(m.raw(out) <= 0)
     mod = xp(out)
-    if _compiled(g, out):
-        return _pooled_pass(out, _rows(jit.relu_grad, g, out))
+    if compiled(g, out):
+        return pooled_pass(out, rows(jit.relu_grad, g, out))
 
     def shard(a: int, b: int, r: Any) -> None:  # the mask from the pool too (no page faults)
         mask = scratch_empty(mod, r.shape, mod.bool_)
@@ -203,7 +157,7 @@ def _relu_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
         mod.logical_not(mask, out=mask)
         mod.multiply(g[a:b], mask, out=r)
 
-    return _pooled_pass(out, shard)
+    return pooled_pass(out, shard)
 
 
 def _pow(a: Any, b: Any) -> Any:
@@ -624,7 +578,7 @@ def _count(shape: tuple, axes: tuple | None) -> int:
 
 
 def _sum(x: Any, axes: Any, keepdim: bool) -> Any:
-    if x.dtype.char == "f" and x.size >= _POOLED_MIN and _compiled(x):
+    if x.dtype.char == "f" and x.size >= POOLED_MIN and compiled(x):
         if axes is None or len(axes) == x.ndim:  # everything: compiled (3x faster than NumPy)
             total = reduce_jit.sum32(x)
             return xp(x).full((1,) * x.ndim, total) if keepdim else total
