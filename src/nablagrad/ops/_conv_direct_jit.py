@@ -419,9 +419,12 @@ def _chunk_kernels(chunk: int) -> dict:
 
     def _to_chunks(a: Any, out: Any, left: int, sums: Any, s_lo: int, s_hi: int) -> None:
         """out[b, c, i, (left + j)*chunk + k] = a[b*chunk + k, c, i, j], zeros in the other
-        columns of every row and for the images past the last: eight images per pass, so each
-        read of a row of ``a`` is contiguous and each write eight consecutive positions (NumPy's
-        strided copy: 0.061 -> 0.047 ms for 64x16x14x14 float32).  Unless ``sums`` is empty,
+        columns of every row and for the images past the last: eight images per pass, each
+        write eight consecutive positions, and the eight images' planes read row after row
+        (eight streams the CPU's prefetchers follow: with the rows of all 64 images of a chunk
+        in turn, every cache line of ``a`` was a miss when ``a`` was not in cache, as in a
+        training step: 64x16x14x14 float32 in a 16->16 5x5 training step 0.50 -> 0.35 ms;
+        0.12 -> 0.18 ms when both arrays are in cache).  Unless ``sums`` is empty,
         sums[c] = the sum of channel c of ``a`` over the rows s_lo <= i < s_hi (a
         convolution's bias gradient, on the way: NumPy's reduction took 0.04 ms more)."""
         prefer_wide_vectors()
@@ -439,23 +442,27 @@ def _chunk_kernels(chunk: int) -> dict:
                         r[t] = 0
                     for t in range((left + w) * s, row):
                         r[t] = 0
-                    k0 = 0
-                    while k0 + 8 <= kmax:
-                        for j in range(w):
-                            for kk in range(8):
-                                r[(left + j) * s + k0 + kk] = a[b * s + k0 + kk, c, i, j]
-                        k0 += 8
-                    for k in range(k0, kmax):
-                        for j in range(w):
-                            r[(left + j) * s + k] = a[b * s + k, c, i, j]
                     for k in range(kmax, s):
                         for j in range(w):
                             r[(left + j) * s + k] = 0
-                    if (
-                        summing and s_lo <= i < s_hi
-                    ):  # each row's sum in the array's precision (``sum``
-                        # vectorises; a loop adding one element at a time ran 8x slower)
-                        total += r[left * s : (left + w) * s].sum()
+                k0 = 0
+                while k0 + 8 <= kmax:
+                    for i in range(h):
+                        r = out[b, c, i]
+                        for j in range(w):
+                            for kk in range(8):
+                                r[(left + j) * s + k0 + kk] = a[b * s + k0 + kk, c, i, j]
+                    k0 += 8
+                for k in range(k0, kmax):
+                    for i in range(h):
+                        r = out[b, c, i]
+                        for j in range(w):
+                            r[(left + j) * s + k] = a[b * s + k, c, i, j]
+                if summing:
+                    for i in range(s_lo, s_hi):
+                        # each row's sum in the array's precision (``sum`` vectorises; a
+                        # loop adding one element at a time ran 8x slower)
+                        total += out[b, c, i, left * s : (left + w) * s].sum()
             if summing:
                 sums[c] = total
 
