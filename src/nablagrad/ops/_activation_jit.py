@@ -156,6 +156,37 @@ def _tanh_grad(g: Any, t: Any, out: Any) -> None:
         out[i] = g[i] * (one - t[i] * t[i])
 
 
+def _tanh32(x: Any, out: Any) -> None:
+    """out[i] = tanh(x[i]) for float32 rows, as Cephes' tanhf (~2 units in the last place):
+    x + x^3 P(x^2) for |x| < 0.625, else sign(x) (1 - 2 / (e^(2|x|) + 1)) (no cancellation
+    there: the result is above 0.55); NaN stays NaN, -0.0 stays -0.0.  NumPy's float32 tanh
+    is a scalar loop on CPUs without AVX-512: 3.6 ns per element, this ~0.6."""
+    prefer_wide_vectors()
+    u, er, bits = _buffers()
+    pow2 = bits.view(np.float32)
+    one, two, small = np.float32(1.0), np.float32(2.0), np.float32(0.625)
+    n = x.size
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, os = x[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            v = xs[i]
+            u[i] = two * (v if v > 0 else -v)
+        _exp_parts(u, er, bits, m)
+        for i in range(m):
+            v = xs[i]
+            z = v * v
+            p = np.float32(-5.70498872745e-3) * z + np.float32(2.06390887954e-2)
+            p = p * z + np.float32(-5.37397155531e-2)
+            p = p * z + np.float32(1.33314422036e-1)
+            p = p * z + np.float32(-3.33332819422e-1)
+            near = p * z * v + v
+            far = one - two / (er[i] * pow2[i] * two + one)
+            far = far if v > 0 else -far
+            near = v if v == 0 else near  # -0.0 kept (the sum above may round it to +0.0)
+            os[i] = near if (v < small) & (v > -small) else far  # NaN: far is NaN too
+
+
 def _leaky_relu(x: Any, slope: Any, out: Any) -> None:
     """out[i] = x[i] if x[i] > 0 else slope * x[i] (torch's leaky_relu; NaN stays NaN)."""
     prefer_wide_vectors()
@@ -476,6 +507,7 @@ relu_grad = LazyKernel(_relu_grad)
 sigmoid32 = LazyKernel(_sigmoid32)
 sigmoid_grad = LazyKernel(_sigmoid_grad)
 tanh_grad = LazyKernel(_tanh_grad)
+tanh32 = LazyKernel(_tanh32)
 leaky_relu = LazyKernel(_leaky_relu)
 leaky_relu_grad = LazyKernel(_leaky_relu_grad)
 hardtanh = LazyKernel(_hardtanh)

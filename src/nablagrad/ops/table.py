@@ -114,6 +114,8 @@ def _tanh(x: Any) -> Any:
     mod = xp(x)
     if x.size < POOLED_MIN:
         return mod.tanh(x)
+    if x.dtype == mod.float32 and compiled(x):  # vectorised (NumPy's float32 tanh is not)
+        return pooled_pass(x, rows(jit.tanh32, x))
     return pooled_pass(x, lambda a, b, r: mod.tanh(x[a:b], out=r))
 
 
