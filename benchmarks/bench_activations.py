@@ -4,7 +4,8 @@
 Run: ``PYTHONPATH=src python benchmarks/bench_activations.py [--repeats 15] [--threads 1]
 [--shape 64,32,28,28] [--dtype float32]``.
 Both libraries take turns of ``--block`` calls in every round (one process, the first call
-of each turn untimed), so machine load hits them alike; each line prints the median time per
+of each turn untimed; with several threads each turn after ``--settle`` seconds of sleep, as
+in ``bench_conv.py``), so machine load hits them alike; each line prints the median time per
 call and the ratio nablagrad / torch (lower is better).  The backward pass starts from a
 given gradient (``y.backward(g)``), so no reduction is timed with the activation.
 """
@@ -47,7 +48,16 @@ def main() -> None:
     ap.add_argument("--shape", default="64,32,28,28")
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     ap.add_argument("--only", default="", help="comma-separated case names (default: all)")
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=None,
+        help="seconds to sleep before each turn, so the other library's threads stop spinning "
+        "(default 0.25 with --threads > 1, else 0; see benchmarks/bench_conv.py)",
+    )
     args = ap.parse_args()
+    if args.settle is None:
+        args.settle = 0.25 if args.threads > 1 else 0.0
     torch.set_num_threads(args.threads)
     ng.set_num_threads(args.threads)
     threadpool_limits(args.threads)
@@ -75,7 +85,9 @@ def main() -> None:
             b.grad = None
             call(torch.nn.functional, b).backward(gb)
 
-        t = interleaved_medians({"ours": ours, "theirs": theirs}, args.repeats, block=args.block)
+        t = interleaved_medians(
+            {"ours": ours, "theirs": theirs}, args.repeats, block=args.block, settle=args.settle
+        )
         ratios.append(report(name, t["ours"], t["theirs"]))
     if ratios:
         print(f"geometric mean ratio {float(np.exp(np.mean(np.log(ratios)))):.2f}")
