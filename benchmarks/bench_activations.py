@@ -1,5 +1,6 @@
 """Activation functions, forward + backward on a conv-sized float32 activation (64x32x28x28,
-1.6M elements): nablagrad vs PyTorch eager (CPU).
+1.6M elements; softmax and log-softmax over its rows of 28): nablagrad vs PyTorch eager
+(CPU).
 
 Run: ``PYTHONPATH=src python benchmarks/bench_activations.py [--repeats 15] [--threads 1]
 [--shape 64,32,28,28] [--dtype float32]``.
@@ -37,6 +38,8 @@ def cases() -> list[tuple[str, Callable]]:
         ("tanh", lambda F, a: F.tanh(a)),
         ("hardtanh", lambda F, a: F.hardtanh(a)),
         ("softplus", lambda F, a: F.softplus(a)),
+        ("softmax(dim=-1)", lambda F, a: F.softmax(a, -1)),
+        ("log_softmax(dim=-1)", lambda F, a: F.log_softmax(a, -1)),
     ]
 
 

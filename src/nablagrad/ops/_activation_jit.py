@@ -1,7 +1,9 @@
 """Compiled kernels for the activations and their gradients (Numba): one pass over
 contiguous rows each where NumPy takes two or more.  ReLU, leaky ReLU, hardtanh and the
-sigmoid and tanh gradients take float32 and float64; the sigmoid, ELU (SELU, CELU), GELU
-(exact and tanh), SiLU and softplus are float32 only, with their own vectorised e^x.
+sigmoid and tanh gradients take float32 and float64; the sigmoid, tanh, ELU (SELU, CELU),
+GELU (exact and tanh), SiLU, softplus, and softmax and log-softmax over the last axis are
+float32 only, with their own vectorised e^x (NumPy's float32 ``exp`` and ``tanh`` are scalar
+loops on CPUs without AVX-512).
 
 NumPy's ``maximum(x, 0)`` takes 89 us for LeNet-5's 301,056 float32 activations on the 2-core
 development machine (4x a plain copy: its NaN handling keeps it off the fast loop), and the
@@ -64,42 +66,58 @@ _EXP_LO = -87.0  # e^-87 ~ 1.6e-38: the clamp's floor; callers select 0 below it
 _EXP_HI = 88.75  # e^88.75 overflows: inf (2^(k-1) * 2 with k = 128)
 
 
-def _exp_reduced(v: Any) -> tuple:
-    """(e^r - 1, k) with v (clamped to [-87, 88.75]) = k ln 2 + r, |r| <= ln(2) / 2."""
+def _exp_reduce(u: Any, bits: Any, m: int) -> None:
+    """First half of the range reduction, for i < m: k = round(u[i] / ln 2) (u clamped to
+    [-87, 88.75]) into bits[i], and u[i] - k C1 into u[i] (C1 = 0.693359375, ln 2's leading
+    bits: k C1 is exact).  The second half, - k C2, runs in another loop: written as one
+    expression, LLVM's reassociation (fast-math "reassoc" with "nsz") folded C1 + C2 into one
+    constant and the reduction lost its exactness (4 units in the last place instead of 1)."""
     lo, hi = np.float32(_EXP_LO), np.float32(_EXP_HI)
-    v = lo if v < lo else v
-    v = hi if v > hi else v
-    k = np.floor(v * np.float32(1.4426950408889634) + np.float32(0.5))
-    r = v - k * np.float32(0.693359375) - k * np.float32(-2.12194440e-4)
+    for i in range(m):
+        v = u[i]
+        v = lo if v < lo else v
+        v = hi if v > hi else v
+        k = np.float32(np.floor(v * np.float32(1.4426950408889634) + np.float32(0.5)))
+        u[i] = v - k * np.float32(0.693359375)
+        bits[i] = np.int32(k)
+
+
+def _exp_poly(r: Any) -> Any:
+    """e^r - 1 for |r| <= ln(2) / 2 (Cephes' expf polynomial)."""
     q = np.float32(1.9875691500e-4) * r + np.float32(1.3981999507e-3)
     q = q * r + np.float32(8.3334519073e-3)
     q = q * r + np.float32(4.1665795894e-2)
     q = q * r + np.float32(1.6666665459e-1)
     q = q * r + np.float32(5.0000001201e-1)
-    return q * r * r + r, k
+    return q * r * r + r
 
 
-_exp_reduced = jitable(_exp_reduced)
+_exp_reduce = jitable(_exp_reduce)
+_exp_poly = jitable(_exp_poly)
+_LN2_LO = -2.12194440e-4  # ln 2 - 0.693359375
 
 
 def _exp_parts(u: Any, er: Any, bits: Any, m: int) -> None:
     """For i < m: er[i] = e^r and bits[i] = the float32 bits of 2^(k-1), where u[i] (clamped
     to [-87, 88.75]) = k ln 2 + r: e^u = er 2^(k-1) 2, multiplied in that order (er 2^(k-1)
-    first: 2^(k-1) 2 overflows for k = 128).  A NaN u gives a NaN er."""
-    one = np.float32(1.0)
+    first: 2^(k-1) 2 overflows for k = 128).  A NaN u gives a NaN er.  Overwrites u."""
+    _exp_reduce(u, bits, m)
+    one, c2 = np.float32(1.0), np.float32(_LN2_LO)
     for i in range(m):
-        em1, k = _exp_reduced(u[i])
-        er[i] = em1 + one
-        bits[i] = (np.int32(k) + np.int32(126)) << 23
+        k = bits[i]
+        er[i] = _exp_poly(u[i] - np.float32(k) * c2) + one
+        bits[i] = (k + np.int32(126)) << 23
 
 
 def _expm1_parts(u: Any, p: Any, bits: Any, m: int) -> None:
     """``_exp_parts`` with p[i] = e^r - 1 instead (full relative precision near u = 0), for
     u <= 0: e^u - 1 = p 2^k + (2^k - 1) and e^u = (p + 1) 2^k, with 2^k = 2^(k-1) 2."""
+    _exp_reduce(u, bits, m)
+    c2 = np.float32(_LN2_LO)
     for i in range(m):
-        em1, k = _exp_reduced(u[i])
-        p[i] = em1
-        bits[i] = (np.int32(k) + np.int32(126)) << 23
+        k = bits[i]
+        p[i] = _exp_poly(u[i] - np.float32(k) * c2)
+        bits[i] = (k + np.int32(126)) << 23
 
 
 _exp_parts = jitable(_exp_parts)
@@ -156,6 +174,33 @@ def _tanh_grad(g: Any, t: Any, out: Any) -> None:
         out[i] = g[i] * (one - t[i] * t[i])
 
 
+def _exp32(x: Any, out: Any) -> None:
+    """out[i] = e^x[i] for float32 rows, over the whole range: inf above 88.72, below x = -80
+    computed as e^(x + 32 ln 2) 2^-32 (subnormal results rounded once) down to -104, 0 below;
+    NaN stays NaN.  NumPy's float32 ``exp`` is a scalar loop on CPUs without AVX-512."""
+    prefer_wide_vectors()
+    u, er, bits = _buffers()
+    pow2 = bits.view(np.float32)
+    two, zero = np.float32(2.0), np.float32(0.0)
+    tiny = np.float32(-80.0)  # below, 2^(k-1) would leave the normal range (k = -126)
+    shift = np.float32(32 * 0.6931471805599453)
+    down = np.float32(2.0**-32)
+    n = x.size
+    for b0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - b0)
+        xs, os = x[b0 : b0 + m], out[b0 : b0 + m]
+        for i in range(m):
+            v = xs[i]
+            u[i] = v + shift if v < tiny else v
+        _exp_parts(u, er, bits, m)
+        for i in range(m):
+            v = xs[i]
+            e = er[i] * pow2[i] * two
+            e = e * down if v < tiny else e
+            e = zero if v < np.float32(-104.0) else e
+            os[i] = v if v != v else e
+
+
 def _tanh32(x: Any, out: Any) -> None:
     """out[i] = tanh(x[i]) for float32 rows, as Cephes' tanhf (~2 units in the last place):
     x + x^3 P(x^2) for |x| < 0.625, else sign(x) (1 - 2 / (e^(2|x|) + 1)) (no cancellation
@@ -185,6 +230,139 @@ def _tanh32(x: Any, out: Any) -> None:
             far = far if v > 0 else -far
             near = v if v == 0 else near  # -0.0 kept (the sum above may round it to +0.0)
             os[i] = near if (v < small) & (v > -small) else far  # NaN: far is NaN too
+
+
+# Softmax and log-softmax along the last axis of float32 rows (R, N), as torch's CPU kernels:
+# m = the row's maximum, e = e^(x - m) (the shared vectorised exponential, blocks of a row at a
+# time), softmax = e * (1 / sum e) and log-softmax = (x - m) - log(sum e), the sums in float64
+# (torch's are float32: the same values to a few units in the last place, closer to exact).  A
+# NaN anywhere in a row makes the whole row NaN (its e is NaN, so is the sum), and so does a
+# row whose maximum is infinite (inf - inf), as in torch.
+
+
+def _row_max(row: Any) -> Any:
+    """The largest value of ``row`` other than NaN (-inf for a row of NaN and -inf)."""
+    m = np.float32(-np.inf)
+    for i in range(row.size):
+        v = row[i]
+        m = v if v > m else m
+    return m
+
+
+_row_max = jitable(_row_max)
+
+
+def _exp_rows(x: Any, r0: int, rows: int, shift: Any, ub: Any, eb: Any, bb: Any) -> Any:
+    """e^(x[r0 + q] - shift[q]) for q < rows, into ``eb`` (rows, N) as float32 (``ub`` and
+    ``bb``: the argument and exponent-bit buffers, the same shape): one exponential loop over
+    all the rows' elements (short rows each alone ran 3.5 ns per element).  Returns ``eb``'s
+    float32 powers of two view to multiply by: e = eb * pow2 * 2."""
+    n = x.shape[1]
+    for q in range(rows):
+        xr, m = x[r0 + q], shift[q]
+        for i in range(n):
+            ub[q, i] = xr[i] - m
+    size = rows * n
+    _exp_parts(ub.reshape(-1), eb.reshape(-1), bb.reshape(-1), size)
+    return bb.view(np.float32)
+
+
+_exp_rows = jitable(_exp_rows)
+
+
+def _row_groups(n: int) -> tuple:
+    """Buffers for ``_exp_rows`` on rows of length ``n`` (``_BLOCK // n`` rows at a time, at
+    least one): (rows per group, argument, e^r and exponent-bit buffers, row shifts)."""
+    per = max(1, _BLOCK // max(n, 1))
+    return (
+        per,
+        np.empty((per, n), np.float32),
+        np.empty((per, n), np.float32),
+        np.empty((per, n), np.int32),
+        np.empty(per, np.float32),
+    )
+
+
+_row_groups = jitable(_row_groups)
+
+
+def _softmax32(x: Any, out: Any) -> None:
+    """out[r] = softmax(x[r]) for every row of float32 (R, N) arrays."""
+    prefer_wide_vectors()
+    per, ub, eb, bb, shift = _row_groups(x.shape[1])
+    two = np.float32(2.0)
+    n = x.shape[1]
+    for r0 in range(0, x.shape[0], per):
+        rows = min(per, x.shape[0] - r0)
+        for q in range(rows):
+            shift[q] = _row_max(x[r0 + q])
+        pow2 = _exp_rows(x, r0, rows, shift, ub, eb, bb)
+        for q in range(rows):
+            orow, er, p2 = out[r0 + q], eb[q], pow2[q]
+            total = 0.0
+            for i in range(n):
+                e = er[i] * p2[i] * two
+                orow[i] = e
+                total += e
+            scale = np.float32(1.0 / total)
+            for i in range(n):
+                orow[i] *= scale
+
+
+def _softmax_grad32(g: Any, y: Any, out: Any) -> None:
+    """out[r] = y[r] * (g[r] - sum(g[r] * y[r])) (float32 (R, N) arrays)."""
+    prefer_wide_vectors()
+    for r in range(g.shape[0]):
+        gr, yr, orow = g[r], y[r], out[r]
+        dot = 0.0
+        for i in range(gr.size):
+            dot += gr[i] * yr[i]
+        d = np.float32(dot)
+        for i in range(gr.size):
+            orow[i] = yr[i] * (gr[i] - d)
+
+
+def _log_softmax32(x: Any, out: Any) -> None:
+    """out[r] = (x[r] - m) - log(sum e^(x[r] - m)), m = max x[r] (float32 (R, N) arrays)."""
+    prefer_wide_vectors()
+    per, ub, eb, bb, shift = _row_groups(x.shape[1])
+    two = np.float32(2.0)
+    n = x.shape[1]
+    for r0 in range(0, x.shape[0], per):
+        rows = min(per, x.shape[0] - r0)
+        for q in range(rows):
+            shift[q] = _row_max(x[r0 + q])
+        pow2 = _exp_rows(x, r0, rows, shift, ub, eb, bb)
+        for q in range(rows):
+            er, p2 = eb[q], pow2[q]
+            total = 0.0
+            for i in range(n):
+                total += er[i] * p2[i] * two
+            m, lse = shift[q], np.float32(np.log(total))
+            xr, orow = x[r0 + q], out[r0 + q]
+            for i in range(n):
+                orow[i] = (xr[i] - m) - lse
+
+
+def _log_softmax_grad32(g: Any, y: Any, out: Any) -> None:
+    """out[r] = g[r] - e^y[r] * sum g[r], y = log_softmax (float32 (R, N) arrays)."""
+    prefer_wide_vectors()
+    per, ub, eb, bb, shift = _row_groups(g.shape[1])
+    two = np.float32(2.0)
+    n = g.shape[1]
+    for q in range(per):
+        shift[q] = 0
+    for r0 in range(0, g.shape[0], per):
+        rows = min(per, g.shape[0] - r0)
+        pow2 = _exp_rows(y, r0, rows, shift, ub, eb, bb)
+        for q in range(rows):
+            gr, orow, er, p2 = g[r0 + q], out[r0 + q], eb[q], pow2[q]
+            acc = 0.0
+            for i in range(n):
+                acc += gr[i]
+            total = np.float32(acc)
+            for i in range(n):
+                orow[i] = gr[i] - er[i] * p2[i] * two * total
 
 
 def _leaky_relu(x: Any, slope: Any, out: Any) -> None:
@@ -439,7 +617,7 @@ def _gelu_grad32(g: Any, x: Any, out: Any) -> None:
         for i in range(m):
             v = xs[i]
             e = (p[i] + one) * pow2[i] * two
-            e = zero if u[i] < lo else e  # e^(-x^2/2) underflows (inf x: inf * 0, NaN)
+            e = zero if -half * v * v < lo else e  # e^(-x^2/2) underflows (inf x: NaN)
             cdf = half * (one + _erf32(v * a))
             os[i] = gs[i] * (cdf + v * (b * e))
 
@@ -507,7 +685,12 @@ relu_grad = LazyKernel(_relu_grad)
 sigmoid32 = LazyKernel(_sigmoid32)
 sigmoid_grad = LazyKernel(_sigmoid_grad)
 tanh_grad = LazyKernel(_tanh_grad)
+exp32 = LazyKernel(_exp32)
 tanh32 = LazyKernel(_tanh32)
+softmax32 = LazyKernel(_softmax32)
+softmax_grad32 = LazyKernel(_softmax_grad32)
+log_softmax32 = LazyKernel(_log_softmax32)
+log_softmax_grad32 = LazyKernel(_log_softmax_grad32)
 leaky_relu = LazyKernel(_leaky_relu)
 leaky_relu_grad = LazyKernel(_leaky_relu_grad)
 hardtanh = LazyKernel(_hardtanh)

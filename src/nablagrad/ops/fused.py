@@ -53,6 +53,28 @@ def _grad_kernel(m: Any, g: Any, x: Any, float32_only: bool = True) -> bool:
     return compiled32(g, x) if float32_only else compiled(g, x)
 
 
+def _last_axis_rows(x: Any, dim: int, *more: Any) -> bool:
+    """Whether the compiled softmax kernels take ``x`` (and ``more``) along ``dim``: float32,
+    C-contiguous NumPy arrays of at least 1024 elements, ``dim`` the last axis."""
+    return (
+        x.ndim >= 1
+        and dim in (-1, x.ndim - 1)
+        and x.dtype.char == "f"
+        and x.size >= 1024
+        and compiled(x, *more)
+    )
+
+
+def _rows_pass(kernel: Any, *arrays: Any) -> Any:
+    """``kernel(*arrays as (R, N) rows, result)`` over pooled shards of rows; the result is
+    shaped like the last array."""
+    like = arrays[-1]
+    n = like.shape[-1]
+    flat = [a.reshape(-1, n) for a in arrays]
+    out = pooled_pass(flat[-1], lambda a, b, r: kernel(*(f[a:b] for f in flat), r))
+    return out.reshape(like.shape)
+
+
 def _softplus_raw(xp: Any, x: Any) -> Any:
     """log(1 + e^x) = max(x, 0) + log1p(e^-|x|): exact in both tails, and ~15x faster than
     NumPy's logaddexp (which has no SIMD loop) in float32."""
@@ -80,11 +102,15 @@ class Softmax(Function):
         self.dim = dim
         if x.dtype.char == "e":  # float16 in float32, rounded once (torch's opmath)
             return self.forward(x.astype(xp.float32), dim).astype(x.dtype)
+        if _last_axis_rows(x, dim):  # compiled rows (NumPy's float32 exp is a scalar loop)
+            return _rows_pass(jit.softmax32, x)
         e = xp.exp(x - x.max(axis=dim, keepdims=True))
         e /= e.sum(axis=dim, keepdims=True)
         return e
 
     def backward(self, g, out, x):
+        if not self.m.tensors and g.shape == out.shape and _last_axis_rows(out, self.dim, g):
+            return (_rows_pass(jit.softmax_grad32, g, out),)
         gy = g * out
         return (gy - out * _sum_keep(gy, self.dim),)
 
@@ -95,10 +121,14 @@ class LogSoftmax(Function):
     def forward(self, x, dim=-1):
         xp = get_array_module(x)
         self.dim = dim
+        if _last_axis_rows(x, dim):
+            return _rows_pass(jit.log_softmax32, x)
         z = x - x.max(axis=dim, keepdims=True)
         return z - xp.log(xp.exp(z).sum(axis=dim, keepdims=True))
 
     def backward(self, g, out, x):
+        if not self.m.tensors and g.shape == out.shape and _last_axis_rows(out, self.dim, g):
+            return (_rows_pass(jit.log_softmax_grad32, g, out),)
         return (g - self.m.exp(out) * _sum_keep(g, self.dim),)
 
 
@@ -498,8 +528,11 @@ class CrossEntropyFn(Function):
 
     def forward(self, x, t=None, coef=None, weight=None, smoothing=0.0, scale=None, keep=None):
         xp = get_array_module(x)
-        z = x - x.max(axis=1, keepdims=True)
-        logp = z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
+        if _last_axis_rows(x, 1):
+            logp = _rows_pass(jit.log_softmax32, x)
+        else:
+            z = x - x.max(axis=1, keepdims=True)
+            logp = z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
         if t is not None:  # probability targets
             c = x.shape[1]
             coef = t * (1 - smoothing) + smoothing / c

@@ -110,6 +110,13 @@ def _sigmoid_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
     return pooled_pass(out, shard)
 
 
+def _exp(x: Any) -> Any:
+    mod = xp(x)
+    if x.dtype == mod.float32 and x.size >= POOLED_MIN and compiled(x):  # vectorised
+        return pooled_pass(x, rows(jit.exp32, x))
+    return mod.exp(x)
+
+
 def _tanh(x: Any) -> Any:
     mod = xp(x)
     if x.size < POOLED_MIN:
@@ -274,7 +281,7 @@ UNARY: tuple[Row, ...] = (
     Row("neg", lambda x: -x, (lambda m, g, out, x: -g,), "same", doc="-x"),
     Row(
         "exp",
-        lambda x: xp(x).exp(x),
+        _exp,
         (lambda m, g, out, x: g * out,),
         doc="e^x; d/dx = e^x",
     ),
