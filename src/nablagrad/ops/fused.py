@@ -20,7 +20,7 @@ from ..tensor import Tensor
 from . import _activation_jit as jit
 from .elementwise import DtypeNotImplementedError
 from .index import IndexAddInto
-from .pooled import POOLED_MIN, compiled, compiled32, fits, pooled_pass, rows
+from .pooled import POOLED_MIN, compiled, compiled32, fits, kernel_pass, pooled_pass
 
 
 def _sum_keep(x: Any, axis: int) -> Any:
@@ -32,12 +32,6 @@ def _sigmoid(x: Any) -> Any:
     xp = get_array_module(x)
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-
-def _kernel_pass(kernel: Any, *arrays: Any, args: tuple = ()) -> Any:
-    """``kernel(*rows of arrays, *args, result)`` over pooled batch shards (``ops/pooled.py``);
-    the result is shaped like the last array."""
-    return pooled_pass(arrays[-1], rows(kernel, *arrays, args=args))
 
 
 def _big(x: Any) -> bool:
@@ -141,13 +135,13 @@ class LeakyRelu(Function):
     def forward(self, x, slope=0.01):
         self.slope = slope
         if _big(x):  # one compiled pass (NumPy's where: 5x slower)
-            return _kernel_pass(jit.leaky_relu, x, args=(x.dtype.type(slope),))
+            return kernel_pass(jit.leaky_relu, x, args=(x.dtype.type(slope),))
         return get_array_module(x).where(x > 0, x, x * x.dtype.type(slope))
 
     def backward(self, g, out, x):
         m = self.m
         if _grad_kernel(m, g, x, float32_only=False):
-            return (_kernel_pass(jit.leaky_relu_grad, g, x, args=(x.dtype.type(self.slope),)),)
+            return (kernel_pass(jit.leaky_relu_grad, g, x, args=(x.dtype.type(self.slope),)),)
         return (m.where(m.raw(x) > 0, g, g * self.slope),)
 
 
@@ -158,7 +152,7 @@ class Elu(Function):
         xp = get_array_module(x)
         self.alpha, self.scale = alpha, scale
         if compiled32(x):  # one compiled pass with its own vectorised e^x - 1
-            return _kernel_pass(jit.elu32, x, args=self._coefficients())
+            return kernel_pass(jit.elu32, x, args=self._coefficients())
         neg = alpha * xp.expm1(xp.minimum(x, 0))
         return (scale * xp.where(x >= 0, x, neg)).astype(x.dtype, copy=False)  # -0.0 kept
 
@@ -170,7 +164,7 @@ class Elu(Function):
     def backward(self, g, out, x):
         m = self.m
         if _grad_kernel(m, g, x):
-            return (_kernel_pass(jit.elu_grad32, g, x, args=self._coefficients()),)
+            return (kernel_pass(jit.elu_grad32, g, x, args=self._coefficients()),)
         # torch's scalar rule: a NaN input takes the positive branch (g scale); its vectorised
         # loop gives NaN there, so torch's answer depends on the NaN's position
         pos = ~(m.raw(x) <= 0)
@@ -195,7 +189,7 @@ class Gelu(Function):
         xp = get_array_module(x)
         self.approx = approximate
         if compiled32(x):  # one compiled pass (x sigmoid(2v) for "tanh", a rational erf)
-            return _kernel_pass(jit.gelu_tanh32 if approximate == "tanh" else jit.gelu32, x)
+            return kernel_pass(jit.gelu_tanh32 if approximate == "tanh" else jit.gelu32, x)
         if approximate == "tanh":
             xc = x.astype("float32") if x.dtype.itemsize < 4 else x  # half: float32 math
             inner = math.sqrt(2 / math.pi) * (xc + 0.044715 * xc**3)
@@ -209,7 +203,7 @@ class Gelu(Function):
         m = self.m
         if _grad_kernel(m, g, x):
             kernel = jit.gelu_tanh_grad32 if self.approx == "tanh" else jit.gelu_grad32
-            return (_kernel_pass(kernel, g, x),)
+            return (kernel_pass(kernel, g, x),)
         if self.approx == "tanh":
             k = math.sqrt(2 / math.pi)
             xc = x
@@ -230,12 +224,12 @@ class Silu(Function):
 
     def forward(self, x):
         if compiled32(x):
-            return _kernel_pass(jit.silu32, x)
+            return kernel_pass(jit.silu32, x)
         return x * _sigmoid(x)
 
     def backward(self, g, out, x):
         if _grad_kernel(self.m, g, x):
-            return (_kernel_pass(jit.silu_grad32, g, x),)
+            return (kernel_pass(jit.silu_grad32, g, x),)
         s = self.m.sigmoid(x)
         return (g * s * (1 + x * (1 - s)),)
 
@@ -320,7 +314,7 @@ class Softplus(Function):
         xp = get_array_module(x)
         self.beta, self.threshold = beta, threshold
         if compiled32(x):
-            return _kernel_pass(jit.softplus32, x, args=self._coefficients())
+            return kernel_pass(jit.softplus32, x, args=self._coefficients())
         bx = x * beta
         return xp.where(bx > threshold, x, _softplus_raw(xp, bx) / beta).astype(x.dtype, copy=False)
 
@@ -331,7 +325,7 @@ class Softplus(Function):
     def backward(self, g, out, x):
         m = self.m
         if _grad_kernel(m, g, x):
-            return (_kernel_pass(jit.softplus_grad32, g, x, args=self._coefficients()),)
+            return (kernel_pass(jit.softplus_grad32, g, x, args=self._coefficients()),)
         bx = x * self.beta
         return (g * m.where(m.raw(bx) > self.threshold, 1.0, m.sigmoid(bx)),)
 
@@ -371,7 +365,7 @@ class Hardtanh(Function):
     def forward(self, x, lo=-1.0, hi=1.0):
         self.lo, self.hi = lo, hi
         if _big(x):
-            return _kernel_pass(jit.hardtanh, x, args=self._bounds(x))
+            return kernel_pass(jit.hardtanh, x, args=self._bounds(x))
         return get_array_module(x).clip(x, lo, hi)
 
     def _bounds(self, x: Any) -> tuple:
@@ -379,7 +373,7 @@ class Hardtanh(Function):
 
     def backward(self, g, out, x):
         if _grad_kernel(self.m, g, x, float32_only=False):
-            return (_kernel_pass(jit.hardtanh_grad, g, x, args=self._bounds(x)),)
+            return (kernel_pass(jit.hardtanh_grad, g, x, args=self._bounds(x)),)
         xr = self.m.raw(x)
         return (g * ~((xr <= self.lo) | (xr >= self.hi)),)
 

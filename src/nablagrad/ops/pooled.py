@@ -64,3 +64,9 @@ def rows(kernel: Any, *arrays: Any, args: tuple = ()) -> Any:
         kernel(*(arr[a:b].reshape(-1) for arr in arrays), *args, r.reshape(-1))
 
     return shard
+
+
+def kernel_pass(kernel: Any, *arrays: Any, args: tuple = ()) -> Any:
+    """``kernel(*rows of arrays, *args, result)`` over pooled batch shards (``rows``); the
+    result is shaped like the last array."""
+    return pooled_pass(arrays[-1], rows(kernel, *arrays, args=args))

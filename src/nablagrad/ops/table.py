@@ -37,7 +37,7 @@ from ..backend import errstate, scratch_empty, special_module
 from ..backend import get_array_module as xp
 from . import _activation_jit as jit
 from . import _reduce_jit as reduce_jit
-from .pooled import POOLED_MIN, compiled, fits, pooled_pass, rows
+from .pooled import POOLED_MIN, compiled, fits, kernel_pass, pooled_pass
 
 __all__ = ["Row", "Reduction", "UNARY", "BINARY", "REDUCTIONS", "ROWS"]
 
@@ -83,15 +83,9 @@ def _sigmoid(x: Any) -> Any:
     if x.size < POOLED_MIN:  # out= an array, also for 0-d x (negative(x) would be a scalar)
         return _sigmoid_into(mod, x, mod.empty_like(x))
 
-    kernel = x.dtype == mod.float32 and compiled(x)
-
-    def shard(a: int, b: int, o: Any) -> None:
-        if kernel:
-            jit.sigmoid32(x[a:b].reshape(-1), o.reshape(-1))
-        else:
-            _sigmoid_into(mod, x[a:b], o)
-
-    return pooled_pass(x, shard)
+    if x.dtype == mod.float32 and compiled(x):
+        return kernel_pass(jit.sigmoid32, x)
+    return pooled_pass(x, lambda a, b, o: _sigmoid_into(mod, x[a:b], o))
 
 
 def _sigmoid_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
@@ -100,7 +94,7 @@ def _sigmoid_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
         return g * out * (1 - out)
     mod = xp(out)
     if compiled(g, out):
-        return pooled_pass(out, rows(jit.sigmoid_grad, g, out))
+        return kernel_pass(jit.sigmoid_grad, g, out)
 
     def shard(a: int, b: int, r: Any) -> None:
         mod.subtract(1, out[a:b], out=r)
@@ -113,7 +107,7 @@ def _sigmoid_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
 def _exp(x: Any) -> Any:
     mod = xp(x)
     if x.dtype == mod.float32 and x.size >= POOLED_MIN and compiled(x):  # vectorised
-        return pooled_pass(x, rows(jit.exp32, x))
+        return kernel_pass(jit.exp32, x)
     return mod.exp(x)
 
 
@@ -122,7 +116,7 @@ def _tanh(x: Any) -> Any:
     if x.size < POOLED_MIN:
         return mod.tanh(x)
     if x.dtype == mod.float32 and compiled(x):  # vectorised (NumPy's float32 tanh is not)
-        return pooled_pass(x, rows(jit.tanh32, x))
+        return kernel_pass(jit.tanh32, x)
     return pooled_pass(x, lambda a, b, r: mod.tanh(x[a:b], out=r))
 
 
@@ -132,7 +126,7 @@ def _tanh_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
         return g * (1 - out * out)
     mod = xp(out)
     if compiled(g, out):
-        return pooled_pass(out, rows(jit.tanh_grad, g, out))
+        return kernel_pass(jit.tanh_grad, g, out)
 
     def shard(a: int, b: int, r: Any) -> None:
         mod.multiply(out[a:b], out[a:b], out=r)
@@ -147,7 +141,7 @@ def _relu(x: Any) -> Any:
     if x.dtype.kind != "f" or x.size < POOLED_MIN:
         return mod.maximum(x, 0)
     if compiled(x):  # one compiled pass: 4x faster than NumPy's maximum
-        return pooled_pass(x, lambda a, b, r: jit.relu(x[a:b].reshape(-1), r.reshape(-1)))
+        return kernel_pass(jit.relu, x)
     return pooled_pass(x, lambda a, b, r: mod.maximum(x[a:b], 0, out=r))
 
 
@@ -158,7 +152,7 @@ def _relu_grad(m: Any, g: Any, out: Any, x: Any) -> Any:
         return g * ~(m.raw(out) <= 0)
     mod = xp(out)
     if compiled(g, out):
-        return pooled_pass(out, rows(jit.relu_grad, g, out))
+        return kernel_pass(jit.relu_grad, g, out)
 
     def shard(a: int, b: int, r: Any) -> None:  # the mask from the pool too (no page faults)
         mask = scratch_empty(mod, r.shape, mod.bool_)
