@@ -904,11 +904,12 @@ def prefer_wide_vectors() -> None:
     registers (the function attribute ``"prefer-vector-width"="512"``, clang's
     ``-mprefer-vector-width=512``).  LLVM otherwise keeps to 256-bit vectors on every Intel
     CPU with AVX-512, for fear of the clock drop that 512-bit instructions cost the first
-    such CPUs; on CPUs without AVX-512 the attribute changes nothing.  Measured on an Intel
-    Xeon (Emerald Rapids), one thread, batch 64, forward + backward: Conv2d 6x14x14 -> 16
-    (k5) 1.75 -> 1.25 ms, 16x14x14 -> 16 (k5, pad 2) 4.65 -> 3.63 ms.  Left out on
-    Skylake, Cascade Lake and Cooper Lake Xeons (``_WIDE_VECTOR_PENALTY``), whose clock does
-    drop.  In plain Python (no Numba, or the kernel run uncompiled) it does nothing.
+    such CPUs; on CPUs without AVX-512 the attribute changes nothing.  Measured, one thread,
+    batch 64, forward + backward: on an Intel Xeon (Emerald Rapids) Conv2d 6x14x14 -> 16 (k5)
+    1.75 -> 1.25 ms, 16x14x14 -> 16 (k5, pad 2) 4.65 -> 3.63 ms; on a Skylake-SP Xeon (the
+    first AVX-512 server CPU, whose clock does drop) the same rows of ``bench_conv.py`` 1.00-1.16
+    -> 0.77 and 1.47-1.50 -> 1.10 of PyTorch's time, the Winograd products alone 3.6 -> 2.4
+    ms.  In plain Python (no Numba, or the kernel run uncompiled) it does nothing.
 
     Example:
         >>> prefer_wide_vectors() is None
@@ -917,21 +918,7 @@ def prefer_wide_vectors() -> None:
     return None
 
 
-# CPUs (LLVM's names) whose clock drops under 512-bit arithmetic (Intel's "AVX-512 licence"
-# levels); ``prefer_wide_vectors`` keeps LLVM's 256-bit preference there
-_WIDE_VECTOR_PENALTY = ("skylake-avx512", "cascadelake", "cooperlake")
 _wide_vectors_registered = False
-
-
-def wide_vectors_pay(cpu: str) -> bool:
-    """Whether ``prefer_wide_vectors`` asks for 512-bit vectors on the CPU LLVM calls
-    ``cpu`` (``llvmlite.binding.get_host_cpu_name()``).
-
-    Example:
-        >>> wide_vectors_pay("emeraldrapids"), wide_vectors_pay("skylake-avx512")
-        (True, False)
-    """
-    return cpu not in _WIDE_VECTOR_PENALTY
 
 
 def _register_prefer_wide_vectors() -> None:
@@ -942,12 +929,9 @@ def _register_prefer_wide_vectors() -> None:
     global _wide_vectors_registered
     if _wide_vectors_registered:  # callers hold ``_compile_lock`` (``LazyKernel``)
         return
-    import llvmlite.binding as llvm
     from numba.core import types
     from numba.core.imputils import lower_builtin
     from numba.core.typing.templates import AbstractTemplate, infer_global, signature
-
-    wide = wide_vectors_pay(llvm.get_host_cpu_name())
 
     @infer_global(prefer_wide_vectors)
     class _Typer(AbstractTemplate):
@@ -956,11 +940,10 @@ def _register_prefer_wide_vectors() -> None:
 
     @lower_builtin(prefer_wide_vectors)
     def _lower(context: Any, builder: Any, sig: Any, args: Any) -> Any:
-        if wide:
-            try:
-                set.add(builder.function.attributes, '"prefer-vector-width"="512"')
-            except Exception:  # noqa: BLE001 - a hint only: compile without it
-                pass
+        try:
+            set.add(builder.function.attributes, '"prefer-vector-width"="512"')
+        except Exception:  # noqa: BLE001 - a hint only: compile without it
+            pass
         return context.get_dummy_value()
 
     _wide_vectors_registered = True

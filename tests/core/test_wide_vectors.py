@@ -44,21 +44,12 @@ def test_the_attribute_reaches_the_compiled_function_and_results_are_unchanged()
     plain(np.float32(0.5), x, y2)
     np.testing.assert_array_equal(y1, y2)
     ir = wide.inspect_llvm(wide.signatures[0])
-    assert ('"prefer-vector-width"="512"' in ir) == backend.wide_vectors_pay(
-        llvm.get_host_cpu_name()
-    )
+    assert '"prefer-vector-width"="512"' in ir
     assert '"prefer-vector-width"' not in plain.inspect_llvm(plain.signatures[0])
     features = llvm.get_host_cpu_features()
-    if backend.wide_vectors_pay(llvm.get_host_cpu_name()) and features.get("avx512f"):
+    if features.get("avx512f"):
         # the whole point: 512-bit registers in the loop (LLVM keeps to 256 bits otherwise)
         assert re.search(r"zmm", wide.inspect_asm(wide.signatures[0]))
-
-
-def test_cpus_with_a_512_bit_clock_penalty_keep_256_bits():
-    assert not backend.wide_vectors_pay("skylake-avx512")
-    assert not backend.wide_vectors_pay("cascadelake")
-    assert backend.wide_vectors_pay("sapphirerapids")
-    assert backend.wide_vectors_pay("znver4")
 
 
 def test_numba_rejects_arguments():

@@ -589,12 +589,13 @@ _INV_SQRT_2PI = 0.3989422804014327
 
 def _gelu32(x: Any, out: Any) -> None:
     """out[i] = x (1 + erf(x / sqrt 2)) / 2 (torch's exact GELU; float32 rows), as
-    h erf(x / sqrt 2) + h with h = x / 2, as torch's float32 kernel: +0.0 at -0.0."""
+    h (1 + erf(x / sqrt 2)) with h = x / 2: -0.0 at -0.0 and below -13 (where 1 + erf is
+    0), +inf at +inf and NaN at -inf, torch's float64 answers (its float32 kernels answer
+    by the CPU's vector width: +0.0 at -0.0 with AVX2, NaN at +inf with AVX-512)."""
     prefer_wide_vectors()
-    half, a = np.float32(0.5), np.float32(_SQRT1_2)
+    half, one, a = np.float32(0.5), np.float32(1.0), np.float32(_SQRT1_2)
     for i in range(x.size):
-        h = x[i] * half
-        out[i] = h * _erf32(x[i] * a) + h
+        out[i] = x[i] * half * (one + _erf32(x[i] * a))
 
 
 def _gelu_grad32(g: Any, x: Any, out: Any) -> None:
