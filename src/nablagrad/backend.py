@@ -1006,6 +1006,47 @@ def llvm_fma() -> Any:
     return _llvm_fma
 
 
+_llvm_float32_from_bits: Any = None
+
+
+def llvm_float32_from_bits() -> Any:
+    """A Numba intrinsic ``float32_from_bits(i)``: the float32 whose bits are the integer
+    ``i``'s low 32 bits (LLVM's ``bitcast``: one register move, vectorised with the loop around
+    it), callable from compiled kernels only (set it as a module global before the kernel's
+    first call).  Numba has no scalar reinterpretation; an int32 array read back through
+    ``.view(np.float32)`` kept a loop that also computed other things from being vectorised.
+    Kernels build powers of two 2^k from their exponent bits with it: (k + 127) << 23.
+
+    Example (one intrinsic, built once):
+        >>> not jit_available() or llvm_float32_from_bits() is llvm_float32_from_bits()
+        True
+    """
+    global _llvm_float32_from_bits
+    if _llvm_float32_from_bits is None:
+        if not jit_available():
+            raise RuntimeError("llvm_float32_from_bits: Numba is not available (pip install numba)")
+        from llvmlite import ir
+        from numba.core import types
+        from numba.extending import intrinsic
+
+        @intrinsic
+        def float32_from_bits(typingctx: Any, i: Any) -> Any:
+            if not isinstance(i, types.Integer):
+                return None
+
+            def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+                low = args[0]
+                if i.bitwidth != 32:
+                    low = builder.trunc(low, ir.IntType(32)) if i.bitwidth > 32 else low
+                    low = builder.zext(low, ir.IntType(32)) if i.bitwidth < 32 else low
+                return builder.bitcast(low, ir.FloatType())
+
+            return types.float32(i), codegen
+
+        _llvm_float32_from_bits = float32_from_bits
+    return _llvm_float32_from_bits
+
+
 _compile_lock = threading.Lock()
 
 
@@ -1013,7 +1054,9 @@ class LazyKernel:
     """``fn`` compiled by ``njit`` on its first call, so a kernel module imports without Numba
     (callers check ``jit_available()`` before calling).  Compiled once, under a lock: batch
     shards on several threads may make the first call at once.  ``exact``: compiled without
-    fast-math (see :func:`njit`).
+    fast-math (see :func:`njit`).  ``prepare``: called (under the lock) before compiling, to
+    set the module globals the kernel reads that need Numba (intrinsics such as
+    :func:`llvm_fma`).
 
     Example (nothing is compiled until the first call):
         >>> def double(a):
@@ -1023,9 +1066,10 @@ class LazyKernel:
         True
     """
 
-    def __init__(self, fn: Any, exact: bool = False) -> None:
+    def __init__(self, fn: Any, exact: bool = False, prepare: Any = None) -> None:
         self.fn = fn
         self.exact = exact
+        self.prepare = prepare
         self._compiled: Any = None
 
     def __call__(self, *args: Any) -> Any:
@@ -1033,6 +1077,8 @@ class LazyKernel:
         if compiled is None:
             with _compile_lock:
                 if self._compiled is None:
+                    if self.prepare is not None:
+                        self.prepare()
                     self._compiled = njit(self.fn, self.exact)
                 compiled = self._compiled
         return compiled(*args)
