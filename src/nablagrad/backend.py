@@ -1036,9 +1036,10 @@ def llvm_float32_from_bits() -> Any:
 
             def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
                 low = args[0]
-                if i.bitwidth != 32:
-                    low = builder.trunc(low, ir.IntType(32)) if i.bitwidth > 32 else low
-                    low = builder.zext(low, ir.IntType(32)) if i.bitwidth < 32 else low
+                if i.bitwidth > 32:
+                    low = builder.trunc(low, ir.IntType(32))
+                elif i.bitwidth < 32:
+                    low = builder.zext(low, ir.IntType(32))
                 return builder.bitcast(low, ir.FloatType())
 
             return types.float32(i), codegen

@@ -98,23 +98,31 @@ def _intrinsics() -> None:
         _fma, _from_bits = llvm_fma(), llvm_float32_from_bits()
 
 
-def _exp1(u: Any) -> Any:
-    """e^u for a float32 u (clamped to [-87, 88.75]: inf above 88.72; a NaN u gives NaN), in
-    one pass, vectorised with the loop that calls it: k = round(u / ln 2), r = u - k C1 - k C2
-    by two fused multiply-adds (exact; LLVM does not reassociate calls to ``llvm.fma``, so
-    fast-math cannot fold C1 + C2), e^r by Cephes' polynomial, 2^(k-1) from its bits by
-    ``llvm_float32_from_bits``, and e^u = (2 e^r) 2^(k-1) (2^k overflows for k = 128).  It
-    replaces three loops over block buffers (the reduction, the polynomial, the product),
-    which reading the bits back through an array view needed: in one pass the float32 sigmoid
-    took 1.22 instead of 1.99 ns per element (2M elements, 1 thread, Skylake-SP; torch 1.23),
-    and ``exp`` on 2M points of [-87, 88.7] is within 1.65 units in the last place (0.28 on
-    average) where the loops were within 1.96 (0.36)."""
-    lo, hi = np.float32(_EXP_LO), np.float32(_EXP_HI)
+def _exp_reduce(u: Any, lo: Any, hi: Any) -> tuple:
+    """(k, r) with u (clamped to [lo, hi]) = k ln 2 + r, |r| <= ln(2) / 2, k a float32
+    integer: r = u - k C1 - k C2 by two fused multiply-adds (exact; LLVM does not reassociate
+    calls to ``llvm.fma``, so fast-math cannot fold C1 + C2 into one constant, which had cost 4
+    units in the last place)."""
     v = lo if u < lo else u
     v = hi if v > hi else v
     k = np.float32(np.floor(v * np.float32(1.4426950408889634) + np.float32(0.5)))
     r = _fma(k, np.float32(-0.693359375), v)
-    r = _fma(k, np.float32(-_LN2_LO), r)
+    return k, _fma(k, np.float32(-_LN2_LO), r)
+
+
+_exp_reduce = jitable(_exp_reduce)
+
+
+def _exp1(u: Any) -> Any:
+    """e^u for a float32 u (clamped to [-87, 88.75]: inf above 88.72; a NaN u gives NaN), in
+    one pass, vectorised with the loop that calls it: ``_exp_reduce``, e^r by Cephes'
+    polynomial, 2^(k-1) from its bits by ``llvm_float32_from_bits``, and e^u = (2 e^r) 2^(k-1)
+    (2^k overflows for k = 128).  It replaces three loops over block buffers (the reduction,
+    the polynomial, the product), which reading the bits back through an array view needed:
+    in one pass the float32 sigmoid took 1.22 instead of 1.99 ns per element (2M elements, 1
+    thread, Skylake-SP; torch 1.23), and ``exp`` on 2M points of [-87, 88.7] is within 1.65
+    units in the last place (0.28 on average) where the loops were within 1.96 (0.36)."""
+    k, r = _exp_reduce(u, np.float32(_EXP_LO), np.float32(_EXP_HI))
     two_k = _from_bits((np.int32(k) + np.int32(126)) << 23)  # 2^(k-1)
     # 2 e^r 2^(k-1) as one fused multiply-add with 0: written as products, reassociation
     # multiplied 2^(k-1) by 2 first, which overflows for k = 128 (e^88.7 gave inf)
@@ -126,12 +134,9 @@ _exp1 = jitable(_exp1)
 
 def _expm1_1(u: Any) -> Any:
     """e^u - 1 for a float32 u <= 0 (clamped to -87), with full relative precision near 0:
-    with e^u = 2^k e^r as in ``_exp1`` and p = e^r - 1 (the polynomial), e^u - 1 =
+    with e^u = 2^k e^r (``_exp_reduce``) and p = e^r - 1 (the polynomial), e^u - 1 =
     p 2^k + (2^k - 1), where 2^k - 1 is exact for k <= 0."""
-    v = np.float32(_EXP_LO) if u < np.float32(_EXP_LO) else u
-    k = np.float32(np.floor(v * np.float32(1.4426950408889634) + np.float32(0.5)))
-    r = _fma(k, np.float32(-0.693359375), v)
-    r = _fma(k, np.float32(-_LN2_LO), r)
+    k, r = _exp_reduce(u, np.float32(_EXP_LO), np.float32(0.0))
     two_k = _from_bits((np.int32(k) + np.int32(127)) << 23)  # 2^k, k in [-126, 0]
     return _exp_poly(r) * two_k + (two_k - np.float32(1.0))
 
