@@ -41,6 +41,17 @@ def pytest_addoption(parser):
     )
 
 
+@pytest.fixture(autouse=True)
+def fast_handoff(monkeypatch):
+    """Every test sees a machine whose pool hand-offs are free (``parallel.handoff_seconds``
+    0.0): the split decisions then follow the thresholds alone, the same on every machine, so
+    a test that sets a threshold to 0 runs its split path wherever it runs.
+    ``tests/core/test_parallel.py`` measures the real hand-off and checks the scaling."""
+    from nablagrad import parallel
+
+    monkeypatch.setattr(parallel, "_handoff", 0.0)
+
+
 @pytest.fixture(params=["cpu", "cuda"])
 def device(request):
     """Runs a test twice: on the CPU, and on "cuda" served by the fake CuPy device.

@@ -25,6 +25,16 @@ bwd, 1.2 ms per call after PyTorch's calls against 0.75 ms alone).  So on Linux 
 keeps the workers off the caller's current CPU (an affinity change only when that CPU
 changed): 0.79 ms there.
 
+What a hand-off costs depends on the machine: waking a sleeping thread on another CPU took a
+few microseconds on the development VMs of earlier sessions, but ~35 us each way on a
+Firecracker VM whose idle vCPUs halt at once (a lock ping-pong between two threads: 71 us on
+two vCPUs, 4.7 us on one).  PyTorch's OpenMP threads spin between ops and never sleep that
+long; ours sleep, and Python threads cannot spin without holding the GIL the other thread
+needs.  So the pool measures its hand-off once (``handoff_seconds``) and the split thresholds
+grow with it (``split_scale``, ``batch_ranges``): small work stays on the calling thread where
+a split would cost more than it saves (that VM, 2 threads against 1: MaxPool2d 64x6x28x28 fwd
++ bwd 0.79 -> 0.44 ms, the same as on one thread).
+
 Example:
     >>> import nablagrad as torch
     >>> before = torch.get_num_threads()
@@ -37,6 +47,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -149,9 +160,10 @@ def set_num_threads(n: int) -> None:
 
 def _forget_workers_after_fork() -> None:
     """A forked child has none of the parent's threads: start afresh."""
-    global _busy
+    global _busy, _handoff
     _workers.clear()
     _busy = threading.Lock()
+    _handoff = None
 
 
 if hasattr(os, "register_at_fork"):
@@ -205,12 +217,69 @@ def run(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
 SPLIT_MIN_ELEMENTS = 1 << 18
 
 
-def batch_ranges(xp: Any, n: int, work: int, min_work: int = SPLIT_MIN_ELEMENTS) -> list:
+# The split thresholds (``SPLIT_MIN_ELEMENTS``, conv's ``SHARD_MIN_MACS``) were measured on
+# machines where a hand-off (``handoff_seconds``) took up to ~30 us.  Where it takes longer a
+# split needs proportionally more work to pay (``split_scale``): on a 2-vCPU Firecracker VM
+# whose idle vCPUs halt at once (no guest halt-polling), waking a worker took ~35 us each way,
+# a hand-off 70-110 us, and MaxPool2d 64x6x28x28 (fwd + bwd) took 0.79 ms on 2 threads
+# against 0.42 ms on one.
+REFERENCE_HANDOFF_SECONDS = 30e-6
+_handoff: float | None = None
+
+
+def _noop() -> None:
+    return None
+
+
+def handoff_seconds() -> float:
+    """Median time of ``run([f, f])`` for an empty ``f``: one task handed to a pool thread and
+    its result taken back (wake-up latencies included), measured once per process (24 round
+    trips, ~2 ms at most) when first asked with two or more threads; 0.0 with one thread or
+    when asked from inside a running task (then measured later).
+
+    Example:
+        >>> handoff_seconds() >= 0.0
+        True
+    """
+    global _handoff
+    if _handoff is not None:
+        return _handoff
+    if _num_threads < 2 or _busy.locked():
+        return 0.0
+    times = []
+    for i in range(26):
+        start = time.perf_counter()
+        run([_noop, _noop])
+        if i >= 2:  # the first ones start the worker thread
+            times.append(time.perf_counter() - start)
+    times.sort()
+    _handoff = times[len(times) // 2]
+    return _handoff
+
+
+def split_scale() -> float:
+    """How many times the thresholds' work a split needs here: ``handoff_seconds()`` over
+    ``REFERENCE_HANDOFF_SECONDS``, at least 1.
+
+    Example:
+        >>> split_scale() >= 1.0
+        True
+    """
+    return max(1.0, handoff_seconds() / REFERENCE_HANDOFF_SECONDS)
+
+
+def batch_ranges(
+    xp: Any, n: int, work: int, min_work: int = SPLIT_MIN_ELEMENTS, per_handoff: float = 0.0
+) -> list:
     """Contiguous ranges (start, stop) of a first axis of length ``n``, one per thread, when
-    ``work`` (elements, multiply-adds ...) reaches ``min_work`` and ``xp`` is NumPy (CuPy
-    kernels run on the device); else the one range (0, n)."""
+    ``work`` (elements, multiply-adds ...) reaches ``min_work`` times ``split_scale()`` and
+    ``per_handoff`` times ``handoff_seconds()`` (for work whose shards hand the GIL back and
+    forth many times: the work per second of hand-off at which a split breaks even), and
+    ``xp`` is NumPy (CuPy kernels run on the device); else the one range (0, n)."""
     threads = min(_num_threads, n)
     if threads <= 1 or work < min_work or xp.__name__ != "numpy":
+        return [(0, n)]
+    if work < min_work * split_scale() or work < per_handoff * handoff_seconds():
         return [(0, n)]
     return even_ranges(n, threads)
 

@@ -148,3 +148,38 @@ def test_matmul_splits_large_products_while_shards_run(num_threads, monkeypatch,
     monkeypatch.setattr(parallel, "shards_running", lambda: True)
     parallel.matmul(a, b)
     assert calls == [3, 3]  # not split: one thread
+
+
+def test_handoff_is_measured_once_with_two_threads(num_threads, monkeypatch):
+    monkeypatch.setattr(parallel, "_handoff", None)
+    num_threads(1)
+    assert parallel.handoff_seconds() == 0.0 and parallel._handoff is None  # nothing to hand off
+    num_threads(2)
+    first = parallel.handoff_seconds()
+    assert 0.0 < first < 0.5 and parallel._handoff == first
+    assert parallel.handoff_seconds() == first  # kept, not measured again
+    assert parallel.split_scale() == max(1.0, first / parallel.REFERENCE_HANDOFF_SECONDS)
+
+
+def test_slow_handoffs_raise_the_split_thresholds(num_threads, monkeypatch):
+    import numpy as np
+
+    num_threads(2)
+    work = parallel.SPLIT_MIN_ELEMENTS
+    assert parallel.batch_ranges(np, 8, work) == [(0, 4), (4, 8)]  # free hand-offs (conftest)
+    monkeypatch.setattr(parallel, "_handoff", 3 * parallel.REFERENCE_HANDOFF_SECONDS)
+    assert parallel.split_scale() == 3.0
+    assert parallel.batch_ranges(np, 8, work) == [(0, 8)]
+    assert parallel.batch_ranges(np, 8, 3 * work) == [(0, 4), (4, 8)]
+    # work that hands the GIL back and forth: at least per_handoff per second of hand-off
+    per = 4 * work / parallel._handoff
+    assert parallel.batch_ranges(np, 8, 3 * work, per_handoff=per) == [(0, 8)]
+    assert parallel.batch_ranges(np, 8, 4 * work, per_handoff=per) == [(0, 4), (4, 8)]
+
+
+def test_handoff_is_not_measured_inside_a_running_task(num_threads, monkeypatch):
+    monkeypatch.setattr(parallel, "_handoff", None)
+    num_threads(2)
+    inside = parallel.run([parallel.handoff_seconds, lambda: None])[0]
+    assert inside == 0.0  # the pool is busy: a measurement now would time nested, serial runs
+    assert parallel.handoff_seconds() > 0.0

@@ -439,3 +439,19 @@ def test_weight_gradient_reuses_the_forwards_transform(threads, monkeypatch, num
     for name, p in t_m.named_parameters():
         got = dict(ng_m.named_parameters())[name].grad.numpy()
         np.testing.assert_allclose(got, p.grad.numpy(), rtol=1e-10, atol=1e-8, err_msg=name)
+
+
+def test_slow_handoffs_keep_mid_size_convolutions_whole(num_threads, monkeypatch):
+    """Where a pool hand-off is slow (``parallel.handoff_seconds``), a convolution splits over
+    the threads only with ``SHARD_MACS_PER_HANDOFF_SECOND`` multiply-adds per second of it:
+    at 90 us LeNet-5's 6->16 layer (15M) stays whole and a padded 16->16 14x14 one (80M)
+    splits; with free hand-offs (the suite's default) both split."""
+    from nablagrad import parallel
+
+    num_threads(2)
+    lenet = ((64, 6, 14, 14), (16, 6, 5, 5), _prm(0))
+    wide = ((64, 16, 14, 14), (16, 16, 5, 5), _prm(2))
+    assert len(conv_ops._shard_ranges(np, *lenet)) == 2
+    monkeypatch.setattr(parallel, "_handoff", 90e-6)
+    assert conv_ops._shard_ranges(np, *lenet) == [(0, 64)]
+    assert len(conv_ops._shard_ranges(np, *wide)) == 2

@@ -414,6 +414,13 @@ def _bias_grad(xp: Any, g: Any) -> Any:
 # row-shift paths and leaving im2col's and Winograd's GEMMs to the BLAS's threads: LeNet-5 step
 # 3.5 vs 4.9 ms, CIFAR block 68 vs 72 ms; the BLAS's spinning workers slowed the split layers)
 SHARD_MIN_MACS = 1 << 22
+# ... and at least this many per second of a pool hand-off (``parallel.handoff_seconds``): the
+# shards' threads take the GIL between their kernels (the direct path's parts make four to six
+# calls each), and where a waiting thread is slow to wake every such turn costs a wake-up.  On a
+# 2-vCPU VM with ~90 us hand-offs, fwd + bwd on 1 / 2 threads: 6->16 14x14 (15M multiply-adds)
+# 1.45 / 1.79 ms, 16->16 14x14 padded (80M) 4.0 / 3.5 ms: the split broke even near 25M
+# multiply-adds there, 3e11 per second of hand-off (4.5M where a hand-off takes 15 us)
+SHARD_MACS_PER_HANDOFF_SECOND = 3e11
 
 
 def _out_hw(x_shape: tuple, w_shape: tuple, prm: tuple) -> tuple:
@@ -429,7 +436,9 @@ def _shard_ranges(xp: Any, x_shape: tuple, w_shape: tuple, prm: tuple) -> list:
     oh, ow = _out_hw(x_shape, w_shape, prm)
     o, cg, kh, kw = w_shape
     macs = x_shape[0] * o * cg * kh * kw * oh * ow
-    return parallel.batch_ranges(xp, x_shape[0], macs, SHARD_MIN_MACS)
+    return parallel.batch_ranges(
+        xp, x_shape[0], macs, SHARD_MIN_MACS, SHARD_MACS_PER_HANDOFF_SECOND
+    )
 
 
 def _run_shards(ranges: list, fn: Any) -> list:
