@@ -63,7 +63,7 @@ def test_relu_batch_shards(monkeypatch, num_threads):
     """Split over three threads (uneven shards): the same values."""
     from nablagrad import parallel
 
-    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))
+    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0, 0.0))
     num_threads(3)
     x = _input(np.float32)[:7]
     g = np.random.default_rng(6).standard_normal(x.shape).astype(np.float32)

@@ -79,7 +79,7 @@ def test_second_derivatives_and_strided_input_match_torch(mode):
 def test_batch_shards_match_torch(mode, monkeypatch, num_threads):
     from nablagrad import parallel
 
-    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))  # split even tiny work
+    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0, 0.0))  # split even tiny work
     num_threads(3)
     torch.manual_seed(10)
     compare_module(nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4), (7, 4, 4, 5), atol=1e-5, rtol=1e-5)

@@ -323,6 +323,8 @@ WINO_CASES = [
     dict(cin=12, cout=16, padding=(2, 1), hw=(9, 13), passes=2),  # 11 columns: a partial tile
     dict(cin=16, cout=12, padding=(1, 3), hw=(7, 6), passes=1),  # 1 above and below, 3 beside
     dict(cin=16, cout=16, padding=0, hw=(11, 10), passes=1),  # valid
+    # 20 outputs: products in groups of 16 and 4 channels (kernels.wino_group, rows of 4 tiles)
+    dict(cin=12, cout=20, padding=2, hw=(5, 14), passes=2),
 ]
 
 

@@ -328,7 +328,7 @@ def test_batch_split_passes_match_torch(monkeypatch, make, num_threads):
     split formulas rather than their small-array ones."""
     from nablagrad import parallel
 
-    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))  # split even tiny work
+    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0, 0.0))  # split even tiny work
     num_threads(3)
     assert len(parallel.batch_ranges(np, 7, 10)) == 3
     torch.manual_seed(5)

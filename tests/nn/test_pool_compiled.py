@@ -101,7 +101,7 @@ def test_2x2_second_derivatives_and_strided_input(pool):
 def test_2x2_batch_shards_match_torch(monkeypatch, pool, num_threads):
     from nablagrad import parallel
 
-    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))  # split even tiny work
+    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0, 0.0))  # split even tiny work
     num_threads(3)
     cls = (
         (nn.MaxPool2d, torch.nn.MaxPool2d) if pool == "max" else (nn.AvgPool2d, torch.nn.AvgPool2d)
@@ -208,7 +208,7 @@ def test_general_max_pooling_ties_nans_and_second_derivatives_like_torch(stride)
 def test_general_max_pooling_batch_shards_match_torch(monkeypatch, num_threads):
     from nablagrad import parallel
 
-    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0,))  # split even tiny work
+    monkeypatch.setattr(parallel.batch_ranges, "__defaults__", (0, 0.0))  # split even tiny work
     num_threads(3)
     kw = dict(kernel_size=3, stride=2, padding=1)
     compare_module(nn.MaxPool2d(**kw), torch.nn.MaxPool2d(**kw), (7, 2, 9, 8), atol=1e-6, rtol=1e-6)

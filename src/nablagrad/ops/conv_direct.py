@@ -324,8 +324,8 @@ def _winograd(xp: Any, w: Any, ow: int, shift: int, col0: int, chunk: int) -> An
         window = scratch_empty(xp, (8 * chunk,), src.dtype)
         at = shift - lo + src_row
         kernels.wino_in(src, v, window, at, col0, (0, v.shape[3]), tiles, chunk)
-        mbuf = scratch_empty(xp, (8, 4 * ts), src.dtype)
-        kernels.wino_corr(v.reshape(v.shape[:3] + (-1,)), u, acc, mbuf, lo, bias, chunk)
+        mbuf = scratch_empty(xp, (8, min(o, kernels.wino_group(tiles, chunk)) * ts), src.dtype)
+        kernels.wino_corr(v.reshape(v.shape[:3] + (-1,)), u, acc, mbuf, lo, bias, tiles, chunk)
         return v
 
     return corr
