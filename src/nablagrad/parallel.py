@@ -232,10 +232,10 @@ def _noop() -> None:
 
 
 def handoff_seconds() -> float:
-    """Median time of ``run([f, f])`` for an empty ``f``: one task handed to a pool thread and
-    its result taken back (wake-up latencies included), measured once per process (24 round
-    trips, ~2 ms at most) when first asked with two or more threads; 0.0 with one thread or
-    when asked from inside a running task (then measured later).
+    """Median time to hand an empty task to a pool thread and take its result back (as
+    ``run`` does: wake-up latencies included), measured once per process (24 round trips, ~2
+    ms at most) when first asked with two or more threads; 0.0 with one thread, and while the
+    pool is busy (a nested call, or another thread's ``run``: measured at a later call).
 
     Example:
         >>> handoff_seconds() >= 0.0
@@ -244,17 +244,24 @@ def handoff_seconds() -> float:
     global _handoff
     if _handoff is not None:
         return _handoff
-    if _num_threads < 2 or _busy.locked():
+    if _num_threads < 2 or not _busy.acquire(blocking=False):
         return 0.0
-    times = []
-    for i in range(26):
-        start = time.perf_counter()
-        run([_noop, _noop])
-        if i >= 2:  # the first ones start the worker thread
-            times.append(time.perf_counter() - start)
-    times.sort()
-    _handoff = times[len(times) // 2]
-    return _handoff
+    try:
+        if not _workers:
+            _workers.append(_Worker(1))
+        worker, times = _workers[0], []
+        for i in range(26):
+            start = time.perf_counter()
+            worker.avoid(_current_cpu() if _current_cpu is not None else -1)
+            worker.submit(_noop)
+            worker.result()
+            if i >= 2:  # the first ones may find the thread just started
+                times.append(time.perf_counter() - start)
+        times.sort()
+        _handoff = times[len(times) // 2]
+        return _handoff
+    finally:
+        _busy.release()
 
 
 def split_scale() -> float:
