@@ -344,10 +344,16 @@ def test_winograd_path_matches_torch(case, double, layout, threads, monkeypatch,
     monkeypatch.setattr(conv_ops, "splits_within", lambda *a: True)  # the threads split rows
     num_threads(threads)
     calls, weight_calls = [], []
-    real, real_w = _conv_direct_jit.wino_corr, _conv_direct_jit.wino_weight_grad
-    monkeypatch.setattr(_conv_direct_jit, "wino_corr", lambda *a: calls.append(a[4]) or real(*a))
+    real, real_w = _conv_direct_jit.wino_pass, _conv_direct_jit.wino_weight
+    real_f = _conv_direct_jit.wino_forward
+    # the products run inside fused calls, the forward's (with its copy into chunks) and the
+    # input gradient's: each records its first output row, rows[0]
+    monkeypatch.setattr(_conv_direct_jit, "wino_pass", lambda *a: calls.append(a[8][0]) or real(*a))
     monkeypatch.setattr(
-        _conv_direct_jit, "wino_weight_grad", lambda *a: weight_calls.append(1) or real_w(*a)
+        _conv_direct_jit, "wino_forward", lambda *a: calls.append(a[9][0]) or real_f(*a)
+    )
+    monkeypatch.setattr(
+        _conv_direct_jit, "wino_weight", lambda *a: weight_calls.append(1) or real_w(*a)
     )
     torch.manual_seed(31)
     kw = dict(padding=case["padding"])
@@ -417,8 +423,12 @@ def test_weight_gradient_reuses_the_forwards_transform(threads, monkeypatch, num
     monkeypatch.setattr(conv_ops, "splits_within", lambda *a: True)
     num_threads(threads)
     transforms = []
-    real = _conv_direct_jit.wino_in
-    monkeypatch.setattr(_conv_direct_jit, "wino_in", lambda *a: transforms.append(1) or real(*a))
+    real, real_f = _conv_direct_jit.wino_pass, _conv_direct_jit.wino_forward
+    # the input transforms run inside the fused calls: the forward's and the input gradient's
+    monkeypatch.setattr(_conv_direct_jit, "wino_pass", lambda *a: transforms.append(1) or real(*a))
+    monkeypatch.setattr(
+        _conv_direct_jit, "wino_forward", lambda *a: transforms.append(1) or real_f(*a)
+    )
     torch.manual_seed(35)
     t_m = torch.nn.Conv2d(16, 16, 5, padding=2).double()
     ng_m = nn.Conv2d(16, 16, 5, padding=2).double()

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..backend import LazyKernel, jitable, prefer_wide_vectors
 
 
@@ -492,6 +494,9 @@ def _chunk_kernels(chunk: int) -> dict:
     return {
         "to_chunks": LazyKernel(_to_chunks),
         "from_chunks": LazyKernel(_from_chunks),
+        # the same two, callable from other kernels (the fused Winograd passes)
+        "to_chunks_inline": jitable(_to_chunks),
+        "from_chunks_inline": jitable(_from_chunks),
         "corr4": LazyKernel(_chunk_corr4),
         "corr_few": LazyKernel(_chunk_corr_few),
         "weight_grad3": LazyKernel(_chunk_weight_grad3),
@@ -827,7 +832,79 @@ def _wino_kernels(chunk: int, tiles: int) -> dict:
                         dwh[k, o2, c, 0], dwh[k, o2, c, 1], dwh[k, o2, c, 2] = c0, c1, c2
                         dwh[k, o2, c, 3], dwh[k, o2, c, 4] = c3, c4
 
+    # the kernels as the fused passes below call them (compiled into them; the names end in _i)
+    to_chunks_i = _CHUNK_KERNELS[chunk]["to_chunks_inline"]
+    from_chunks_i = _CHUNK_KERNELS[chunk]["from_chunks_inline"]
+    in_i = jitable(_wino_in)
+    corr4_i = jitable(_wino_corr4)
+    grad_in_i = jitable(_wino_grad_in)
+    weight_grad3_i = jitable(_wino_weight_grad3)
+
+    def _wino_pass(
+        src: Any,
+        v: Any,
+        window: Any,
+        shift: int,
+        col0: int,
+        u: Any,
+        acc: Any,
+        mbuf: Any,
+        i_lo: int,
+        i_hi: int,
+        bias: Any,
+        out: Any,
+    ) -> None:
+        """A correlation by Winograd in one call: the transform ``v`` of the rows of ``src``
+        (chunks; ``_wino_in``, source row r - ``shift`` at row r, from column ``col0``), the
+        products into the output rows [i_lo, i_hi) of ``acc`` (``_wino_corr4``) and those
+        rows into ``out`` (N, O, OH, OW) (``_from_chunks``).  Each return to Python between
+        these kernels cost 20-40 us on an Intel Xeon with a slow last-level cache: the
+        kernels' megabytes evict the interpreter's own data, which it then reads back (a
+        pooled buffer's allocation took 1.2 us after a kernel that streamed 16 KiB, 27 us
+        after one that streamed 4 MB)."""
+        prefer_wide_vectors()
+        in_i(src, v, window, shift, col0, 0, v.shape[3])
+        flat = v.reshape((v.shape[0], v.shape[1], 8, v.shape[3] * ts))
+        corr4_i(flat, u, acc, mbuf, i_lo, bias)
+        from_chunks_i(acc, out, i_lo, i_hi)
+
+    pass_i = jitable(_wino_pass)
+
+    def _wino_forward(
+        a: Any,
+        xr: Any,
+        left: int,
+        v: Any,
+        window: Any,
+        shift: int,
+        u: Any,
+        acc: Any,
+        mbuf: Any,
+        i_lo: int,
+        i_hi: int,
+        bias: Any,
+        out: Any,
+    ) -> None:
+        """The forward in one call: the input rows ``a`` (N, C, h, W) into chunks ``xr``
+        (``_to_chunks``, ``left`` zero columns first), then ``_wino_pass`` on them from
+        column 0."""
+        prefer_wide_vectors()
+        to_chunks_i(a, xr, left, np.empty(0, xr.dtype), 0, a.shape[2])
+        pass_i(xr, v, window, shift, 0, u, acc, mbuf, i_lo, i_hi, bias, out)
+
+    def _wino_weight(src: Any, gh: Any, col0: int, i0: int, v: Any, dwh: Any, zero: Any) -> None:
+        """The weight gradient's sums in one call: ``_wino_grad_in`` (the output gradient's
+        rows transformed into ``gh``), then ``_wino_weight_grad3`` for every k against the
+        input's transform ``v`` (B, C, 8, R * ts)."""
+        prefer_wide_vectors()
+        grad_in_i(src, gh, col0, i0)
+        flat = gh.reshape((gh.shape[0], gh.shape[1], 8, gh.shape[3] * ts))
+        weight_grad3_i(v, flat, dwh, 0, 8, zero)
+
     return {
+        "forward": LazyKernel(_wino_forward),
+        "pass": LazyKernel(_wino_pass),
+        "weight": LazyKernel(_wino_weight),
         "in": LazyKernel(_wino_in),
         "corr4": LazyKernel(_wino_corr4),
         "grad_in": LazyKernel(_wino_grad_in),
@@ -843,6 +920,59 @@ def _wino(chunk: int, tiles: int) -> dict:
     if key not in _WINO_KERNELS:
         _WINO_KERNELS[key] = _wino_kernels(chunk, tiles)
     return _WINO_KERNELS[key]
+
+
+def wino_forward(
+    a: Any,
+    xr: Any,
+    left: int,
+    v: Any,
+    window: Any,
+    shift: int,
+    u: Any,
+    acc: Any,
+    mbuf: Any,
+    rows: tuple,
+    bias: Any,
+    out: Any,
+    tiles: int,
+    chunk: int,
+) -> None:
+    """``_wino_forward``: chunks, transform, products and the output rows [i_lo, i_hi) of
+    ``rows`` in one compiled call."""
+    _wino(chunk, tiles)["forward"](
+        a, xr, left, v, window, shift, u, acc, mbuf, rows[0], rows[1], bias, out
+    )
+
+
+def wino_pass(
+    src: Any,
+    v: Any,
+    window: Any,
+    shift: int,
+    col0: int,
+    u: Any,
+    acc: Any,
+    mbuf: Any,
+    rows: tuple,
+    bias: Any,
+    out: Any,
+    tiles: int,
+    chunk: int,
+) -> None:
+    """``_wino_pass``: transform, products and the output rows [i_lo, i_hi) of ``rows`` in
+    one compiled call."""
+    _wino(chunk, tiles)["pass"](
+        src, v, window, shift, col0, u, acc, mbuf, rows[0], rows[1], bias, out
+    )
+
+
+def wino_weight(
+    src: Any, gh: Any, col0: int, i0: int, v: Any, dwh: Any, tiles: int, chunk: int
+) -> None:
+    """``_wino_weight``: the output gradient's transform and the weight gradient's sums (dwh
+    (8, O, C, KH)) in one compiled call."""
+    _wino(chunk, tiles)["weight"](src, gh, col0, i0, v, dwh, dwh.dtype.type(0))
 
 
 def wino_in(
