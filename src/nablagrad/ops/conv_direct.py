@@ -198,17 +198,25 @@ def _to_chunks(
     s: int,
     sums: Any = None,
     summed: tuple = (0, None),
+    out: Any = None,
 ) -> Any:
     """a (N, C, H, W) as (B, C, H, (left + W + right) * s), chunks of s images: image k of
     chunk b at column j*s + k of every row, ``left`` and ``right`` zero columns on either
     side, and zero images after the last one to fill its chunk; each channel's sum over the
-    rows [lo, hi) of ``summed`` (None: to the last) into ``sums`` (C,) when given."""
-    n, c, h, w = a.shape
-    out = scratch_empty(xp, (-(-n // s), c, h, (left + w + right) * s), dtype)
+    rows [lo, hi) of ``summed`` (None: to the last) into ``sums`` (C,) when given; written
+    into ``out`` when given (``_chunks_buffer``)."""
+    if out is None:
+        out = _chunks_buffer(xp, a.shape, left, right, dtype, s)
     if sums is None:
         sums = xp.empty(0, dtype)
     kernels.to_chunks(xp.asarray(a, dtype=dtype), out, left, s, sums, summed)
     return out
+
+
+def _chunks_buffer(xp: Any, shape: tuple, left: int, right: int, dtype: Any, s: int) -> Any:
+    """A pooled buffer for ``_to_chunks`` of an array of ``shape`` (N, C, H, W)."""
+    n, c, h, w = shape
+    return scratch_empty(xp, (-(-n // s), c, h, (left + w + right) * s), dtype)
 
 
 def splits_within(x_shape: tuple, w_shape: tuple, padding: tuple, shards: int) -> bool:
@@ -319,14 +327,19 @@ def _winograd(xp: Any, w: Any, ow: int, shift: int, col0: int, chunk: int) -> An
     ts = tiles * chunk
 
     def corr(acc: Any, rows: tuple, bias: Any, src: Any, src_row: int, out: Any) -> Any:
-        """Also copies the rows into ``out`` (N, O, OH, OW), in the same compiled call."""
+        """Also copies the rows into ``out`` (N, O, OH, OW), in the same compiled call, which
+        the returned ``run()`` makes (its buffers allocated here, as ``_winograd_forward``'s);
+        ``src`` need only be filled by then."""
         lo, hi = rows
         v = scratch_empty(xp, (src.shape[0], src.shape[1], 8, hi - lo + kh - 1, ts), src.dtype)
         window = scratch_empty(xp, (8 * chunk,), src.dtype)
         mbuf = scratch_empty(xp, (8, min(o, kernels.wino_group(tiles, chunk)) * ts), src.dtype)
-        at = shift - lo + src_row
-        kernels.wino_pass(src, v, window, at, col0, u, acc, mbuf, rows, bias, out, tiles, chunk)
-        return v
+        args = (src, v, window, shift - lo + src_row, col0, u, acc, mbuf, rows, bias, out)
+
+        def run() -> None:
+            kernels.wino_pass(*args, tiles, chunk)
+
+        return run
 
     return corr
 
@@ -359,7 +372,11 @@ def _winograd_forward(
     tiles = -(-ow // 4)
     ts = tiles * chunk
 
-    def forward(a: Any, rows: tuple, bias: Any, first: int, acc: Any, out: Any) -> Any:
+    def forward(a: Any, rows: tuple, bias: Any, first: int, acc: Any, out: Any) -> tuple:
+        """(run, v): ``run()`` makes the compiled call into buffers allocated here, so that a
+        thread that runs it takes the GIL back only once it is done (the allocations, made
+        by the calling thread before the threads start, had kept a worker waiting for the GIL
+        at its start)."""
         lo, hi = rows
         n, _, h, wd = a.shape
         dtype = w.dtype
@@ -368,20 +385,22 @@ def _winograd_forward(
         window = scratch_empty(xp, (8 * chunk,), dtype)
         mbuf = scratch_empty(xp, (8, min(o, kernels.wino_group(tiles, chunk)) * ts), dtype)
         src = xp.asarray(a, dtype=dtype)
-        at = shift - lo + first
-        kernels.wino_forward(
-            src, xr, left, v, window, at, u, acc, mbuf, rows, bias, out, tiles, chunk
-        )
-        return v
+        args = (src, xr, left, v, window, shift - lo + first, u, acc, mbuf, rows, bias, out)
+
+        def run() -> None:
+            kernels.wino_forward(*args, tiles, chunk)
+
+        return run, v
 
     return forward
 
 
 def _wino_weight_grad_rows(
     xp: Any, vx: Any, gr: tuple, w_shape: tuple, ow: int, chunk: int, rows: tuple
-) -> Any:
-    """The weight gradient's sums by Winograd over the output rows [lo, hi) of ``rows``: dwh
-    (8, O, C, KH), ``WINO_G.T @ dwh`` over k being their share of the weight gradient, from
+) -> tuple:
+    """(run, dwh): ``run()`` makes the weight gradient's sums by Winograd over the output rows
+    [lo, hi) of ``rows`` into dwh (8, O, C, KH), ``WINO_G.T @ dwh`` over k being their share
+    of the weight gradient (its buffers allocated here, as ``_winograd_forward``'s), from
     the forward's transform ``vx`` of the input rows they read (``_winograd``'s ``corr``) and
     the output gradient in chunks ``gr`` (a (chunks, first row held) pair) transformed here by
     ``WINO_A.T`` (rows lo ... hi - 1) into a buffer of its own: threads that split the rows
@@ -397,8 +416,11 @@ def _wino_weight_grad_rows(
     gh = scratch_empty(xp, (gr.shape[0], o, 8, hi - lo, tiles * chunk), vx.dtype)
     dwh = xp.empty((8, o, c, kh), vx.dtype)
     flat = vx.reshape(vx.shape[:3] + (-1,))
-    kernels.wino_weight(gr, gh, kw - 1, lo - g_row, flat, dwh, tiles, chunk)
-    return dwh
+
+    def run() -> None:
+        kernels.wino_weight(gr, gh, kw - 1, lo - g_row, flat, dwh, tiles, chunk)
+
+    return run, dwh
 
 
 def _chunked_forward(
@@ -436,12 +458,18 @@ def _chunked_forward(
     forward = _winograd_forward(xp, w, ow, pt, chunk, pl, right) if wino else None
     transformed: list = [None] * len(ranges)  # each thread's input rows by WINO_B
 
+    runs: list = [None] * len(ranges)
+    if forward is not None:  # every part's buffers allocated before the threads start
+        for i, (lo, hi) in enumerate(ranges):
+            first, last = max(0, lo - pt), min(h, hi + kh - 1 - pt)
+            runs[i], transformed[i] = forward(x[:, :, first:last], (lo, hi), bias, first, acc, out)
+
     def part(i: int, _: int) -> None:  # output rows ranges[i]
+        if runs[i] is not None:
+            runs[i]()
+            return
         lo, hi = ranges[i]
         first, last = max(0, lo - pt), min(h, hi + kh - 1 - pt)
-        if forward is not None:
-            transformed[i] = forward(x[:, :, first:last], (lo, hi), bias, first, acc, out)
-            return
         if private:
             x_rows[i] = _to_chunks(xp, x[:, :, first:last], pl, right, w.dtype, chunk), first
         src, src_row = x_rows[i]
@@ -495,7 +523,6 @@ def _chunked_backward(
     # chunks of its own, and sums the bias gradient over its own rows
     private = rows_split and threads > 1
     gr = None if private else _to_chunks(xp, g, kw - 1, kw - 1, dtype, s, gb)
-    g_rows: list = [(gr, 0)] * threads
     partial = xp.zeros((threads, o if need_b else 0), dtype) if private else None
     gw = xp.empty(w.shape, dtype=dtype) if need_w else None
     gx = flipped = acc = no_bias = corr = None
@@ -508,28 +535,57 @@ def _chunked_backward(
             corr = _winograd(xp, flipped, wd, kh - 1 - pt, pl, s)
     sums: list = [None] * len(w_parts)
 
-    def own_rows(i: int) -> None:
-        """Thread i's rows of g: those its input gradient reads (x_parts[i] reads rows lo -
-        (KH-1-pt) ... hi - 1 + pt) and its weight gradient's (w_parts[i])."""
+    def own_span(i: int) -> tuple | None:
+        """Thread i's rows of g, [first, last): those its input gradient reads (x_parts[i]
+        reads rows lo - (KH-1-pt) ... hi - 1 + pt) and its weight gradient's (w_parts[i]),
+        and the rows of them its bias gradient sums (its own, w_parts[i])."""
         spans = [w_parts[i]] if i < len(w_parts) else []
         if need_x and i < len(x_parts):
             spans.append((x_parts[i][0] - (kh - 1 - pt), x_parts[i][1] + pt))
         if not spans:
-            return
+            return None
         first = max(0, min(lo for lo, _ in spans))
         last = min(oh, max(hi for _, hi in spans))
         own = w_parts[i] if i < len(w_parts) else (first, first)
-        summed = own[0] - first, own[1] - first
-        rows = g[:, :, first:last]
-        g_rows[i] = _to_chunks(xp, rows, kw - 1, kw - 1, dtype, s, partial[i], summed), first
+        return first, last, (own[0] - first, own[1] - first)
+
+    # Before the threads start: every thread's buffer for its rows of g and, by Winograd, its
+    # passes' buffers (``_winograd``'s ``corr``, ``_wino_weight_grad_rows``).  A thread then
+    # takes the GIL back only between its compiled calls; the allocations had kept a woken
+    # worker waiting for the GIL while the caller made its own.
+    g_rows: list = [(gr, 0)] * threads
+    own: list = [None] * threads  # (rows of g, rows summed) of each thread, when private
+    if private:
+        for i in range(threads):
+            span = own_span(i)
+            if span is not None:
+                rows = g[:, :, span[0] : span[1]]
+                own[i] = rows, span[2]
+                g_rows[i] = _chunks_buffer(xp, rows.shape, kw - 1, kw - 1, dtype, s), span[0]
+    input_runs: list = [None] * threads
+    weight_runs: list = [None] * threads
+    if corr is not None:
+        for i, rows in enumerate(x_parts):
+            src, src_row = g_rows[i]
+            input_runs[i] = corr(acc, rows, no_bias, src, src_row, gx)
+    if wino:
+        for i, rows in enumerate(w_parts):
+            vx = state.transformed[i]
+            weight_runs[i], sums[i] = _wino_weight_grad_rows(
+                xp, vx, g_rows[i], w.shape, g.shape[3], s, rows
+            )
+
+    def own_rows(i: int) -> None:
+        if own[i] is not None:
+            rows, summed = own[i]
+            out = g_rows[i][0]
+            _to_chunks(xp, rows, kw - 1, kw - 1, dtype, s, partial[i], summed, out=out)
 
     def weight_part(i: int) -> None:
         if need_w and i < len(w_parts):
             lo, hi = w_parts[i]
             if wino:
-                sums[i] = _wino_weight_grad_rows(
-                    xp, state.transformed[i], g_rows[i], w.shape, g.shape[3], s, (lo, hi)
-                )
+                weight_runs[i]()
             elif by_rows:  # this thread's output rows: its own rows of the input and of g
                 (src, x_first), (gsrc, g_first) = state.x_rows[i], g_rows[i]
                 sums[i] = share = xp.empty(w.shape, dtype=dtype)
@@ -548,7 +604,7 @@ def _chunked_backward(
                 kernels.chunk_corr(src, flipped, acc, shift, pl * s, s, no_bias, rows=(lo, hi))
                 kernels.from_chunks(acc, gx, lo, hi, s)
             else:  # into gx as well
-                corr(acc, (lo, hi), no_bias, src, src_row, gx)
+                input_runs[i]()
 
     def part(i: int, _: int) -> None:
         # thread i: its share of the weight gradient and its rows of the input gradient; by
