@@ -652,7 +652,7 @@ def direct_forward(
     run = n * hp * wp
     acc = scratch_empty(xp, (o, _row_stride(run, dtype)), dtype)
     kernels.forward(xc, w, acc, run, wp, TILE, bias)
-    out[...] = acc[:, :run].reshape(o, n, hp, wp)[:, :, :oh, :ow].transpose(1, 0, 2, 3)
+    kernels.from_run(acc, out, hp, wp, 0, 0)
     return out, DirectState(xc, w, x.shape, (hp, wp))
 
 
@@ -674,18 +674,13 @@ def direct_backward(
     n, c, h, wd = state.x_shape
     hp, wp = state.hw
     o, _, kh, _ = w.shape
-    oh, ow = g.shape[2], g.shape[3]
     dtype, run = xc.dtype, n * hp * wp
     zero = dtype.type(0)
     # g at the run's positions (zeros where no output pixel is), after `start` zeros that the
     # input gradient's taps read before the run
     start = (kh - 1) * wp + 4
     gm = scratch_empty(xp, (o, start + run), dtype)
-    gm[:, :start] = 0
-    gplanes = gm[:, start:].reshape(o, n, hp, wp)
-    gplanes[:, :, oh:] = 0
-    gplanes[:, :, :oh, ow:] = 0
-    gplanes[:, :, :oh, :ow] = g.transpose(1, 0, 2, 3)
+    kernels.to_run(xp.ascontiguousarray(g, dtype=dtype), gm, start, hp, wp)
     gx = gw = None
     if need_w:
         gw = xp.empty(w.shape, dtype=dtype)
@@ -698,9 +693,5 @@ def direct_backward(
         kernels.forward(gm, flipped, dxc, run, wp, TILE, xp.zeros(c, dtype))
         (pt, _), (pl, _) = padding
         gx = scratch_empty(xp, (n, c, h, wd), dtype)
-        gx[...] = (
-            dxc[:, :run]
-            .reshape(c, n, hp, wp)[:, :, pt : pt + h, pl : pl + wd]
-            .transpose(1, 0, 2, 3)
-        )
+        kernels.from_run(dxc, gx, hp, wp, pt, pl)
     return gx, gw, None
