@@ -648,9 +648,11 @@ def wino_group(tiles: int, chunk: int) -> int:
 
 
 def _wino_kernels(chunk: int, tiles: int) -> dict:
-    """The Winograd kernels for chunks of ``chunk`` images and rows of ``tiles`` tiles
+    """The Winograd passes for chunks of ``chunk`` images and rows of ``tiles`` tiles
     (closures over both, which Numba compiles as constants), not compiled until first
-    called."""
+    called: ``_wino_forward``, ``_wino_pass`` and ``_wino_weight``, each one compiled call
+    made of the component kernels below (``_wino_in``, ``_wino_corr4``, ``_wino_grad_in``,
+    ``_wino_weight_grad3``, compiled into them)."""
     s = chunk
     ts = tiles * chunk
     # output channels per pass of ``_wino_corr4``: their M rows (group * ts values for each k)
@@ -949,10 +951,6 @@ def _wino_kernels(chunk: int, tiles: int) -> dict:
         "forward": LazyKernel(_wino_forward),
         "pass": LazyKernel(_wino_pass),
         "weight": LazyKernel(_wino_weight),
-        "in": LazyKernel(_wino_in),
-        "corr4": LazyKernel(_wino_corr4),
-        "grad_in": LazyKernel(_wino_grad_in),
-        "weight_grad3": LazyKernel(_wino_weight_grad3),
     }
 
 
@@ -1017,29 +1015,3 @@ def wino_weight(
     """``_wino_weight``: the output gradient's transform and the weight gradient's sums (dwh
     (8, O, C, KH)) in one compiled call."""
     _wino(chunk, tiles)["weight"](src, gh, col0, i0, v, dwh, dwh.dtype.type(0))
-
-
-def wino_in(
-    src: Any, v: Any, window: Any, shift: int, col0: int, rows: tuple, tiles: int, chunk: int
-) -> None:
-    """``_wino_in`` on the rows [r_lo, r_hi) of ``v``."""
-    _wino(chunk, tiles)["in"](src, v, window, shift, col0, rows[0], rows[1])
-
-
-def wino_corr(
-    v: Any, u: Any, acc: Any, mbuf: Any, a_off: int, bias: Any, tiles: int, chunk: int
-) -> None:
-    """``_wino_corr4`` into the output rows from ``a_off`` on; ``mbuf`` is (8, min(O,
-    ``wino_group(tiles, chunk)``) * ts)."""
-    _wino(chunk, tiles)["corr4"](v, u, acc, mbuf, a_off, bias)
-
-
-def wino_grad_in(src: Any, gh: Any, col0: int, i0: int, tiles: int, chunk: int) -> None:
-    """``_wino_grad_in``: the rows from ``i0`` on of ``src``, as many as ``gh`` holds."""
-    _wino(chunk, tiles)["grad_in"](src, gh, col0, i0)
-
-
-def wino_weight_grad(v: Any, gh: Any, dwh: Any, ks: tuple, tiles: int, chunk: int) -> None:
-    """``_wino_weight_grad3`` for the transformed components [k_lo, k_hi) of ``ks``."""
-    zero = dwh.dtype.type(0)
-    _wino(chunk, tiles)["weight_grad3"](v, gh, dwh, ks[0], ks[1], zero)

@@ -321,20 +321,16 @@ def _winograd(xp: Any, w: Any, ow: int, shift: int, col0: int, chunk: int) -> An
     float32 error against float64 ~1.3x PyTorch's on the forward (max 1.9e-5 where PyTorch's
     float32 convolution is off by 1.4e-5, outputs up to 26) and ~2.4x on the input
     gradient."""
-    o, c, kh, kw = w.shape
+    o, c = w.shape[:2]
     u = _winograd_weights(xp, w)
     tiles = -(-ow // 4)
-    ts = tiles * chunk
 
     def corr(acc: Any, rows: tuple, bias: Any, src: Any, src_row: int, out: Any) -> Any:
         """Also copies the rows into ``out`` (N, O, OH, OW), in the same compiled call, which
         the returned ``run()`` makes (its buffers allocated here, as ``_winograd_forward``'s);
         ``src`` need only be filled by then."""
-        lo, hi = rows
-        v = scratch_empty(xp, (src.shape[0], src.shape[1], 8, hi - lo + kh - 1, ts), src.dtype)
-        window = scratch_empty(xp, (8 * chunk,), src.dtype)
-        mbuf = scratch_empty(xp, (8, min(o, kernels.wino_group(tiles, chunk)) * ts), src.dtype)
-        args = (src, v, window, shift - lo + src_row, col0, u, acc, mbuf, rows, bias, out)
+        v, window, mbuf = _wino_buffers(xp, src.shape[0], c, o, rows, tiles, chunk, src.dtype)
+        args = (src, v, window, shift - rows[0] + src_row, col0, u, acc, mbuf, rows, bias, out)
 
         def run() -> None:
             kernels.wino_pass(*args, tiles, chunk)
@@ -342,6 +338,20 @@ def _winograd(xp: Any, w: Any, ow: int, shift: int, col0: int, chunk: int) -> An
         return run
 
     return corr
+
+
+def _wino_buffers(
+    xp: Any, chunks: int, c: int, o: int, rows: tuple, tiles: int, chunk: int, dtype: Any
+) -> tuple:
+    """Pooled buffers of a Winograd pass over the output rows [lo, hi) of ``rows`` (5x5
+    kernels, ``c`` input and ``o`` output channels): the transform v (chunks, C, 8, hi - lo +
+    4, ts), the window the transform copies a row's last tiles into, and the products'
+    accumulators (8, min(O, ``kernels.wino_group``) * ts)."""
+    ts = tiles * chunk
+    v = scratch_empty(xp, (chunks, c, 8, rows[1] - rows[0] + 4, ts), dtype)
+    window = scratch_empty(xp, (8 * chunk,), dtype)
+    mbuf = scratch_empty(xp, (8, min(o, kernels.wino_group(tiles, chunk)) * ts), dtype)
+    return v, window, mbuf
 
 
 def _winograd_weights(xp: Any, w: Any) -> Any:
@@ -367,25 +377,20 @@ def _winograd_forward(
     0.97 of the layer's time on 1 thread; with the backward's passes fused too
     (``kernels.wino_pass`` for the input gradient, ``kernels.wino_weight`` for the weight
     gradient) 0.94 on 1 thread and 0.98 on 2."""
-    o, c, kh, _ = w.shape
+    o, c = w.shape[:2]
     u = _winograd_weights(xp, w)
     tiles = -(-ow // 4)
-    ts = tiles * chunk
 
     def forward(a: Any, rows: tuple, bias: Any, first: int, acc: Any, out: Any) -> tuple:
         """(run, v): ``run()`` makes the compiled call into buffers allocated here, so that a
         thread that runs it takes the GIL back only once it is done (the allocations, made
         by the calling thread before the threads start, had kept a worker waiting for the GIL
         at its start)."""
-        lo, hi = rows
-        n, _, h, wd = a.shape
         dtype = w.dtype
-        xr = scratch_empty(xp, (-(-n // chunk), c, h, (left + wd + right) * chunk), dtype)
-        v = scratch_empty(xp, (xr.shape[0], c, 8, hi - lo + kh - 1, ts), dtype)
-        window = scratch_empty(xp, (8 * chunk,), dtype)
-        mbuf = scratch_empty(xp, (8, min(o, kernels.wino_group(tiles, chunk)) * ts), dtype)
+        xr = _chunks_buffer(xp, a.shape, left, right, dtype, chunk)
+        v, window, mbuf = _wino_buffers(xp, xr.shape[0], c, o, rows, tiles, chunk, dtype)
         src = xp.asarray(a, dtype=dtype)
-        args = (src, xr, left, v, window, shift - lo + first, u, acc, mbuf, rows, bias, out)
+        args = (src, xr, left, v, window, shift - rows[0] + first, u, acc, mbuf, rows, bias, out)
 
         def run() -> None:
             kernels.wino_forward(*args, tiles, chunk)
