@@ -61,3 +61,29 @@ def test_numba_rejects_arguments():
 
     with pytest.raises(numba.core.errors.TypingError):
         _compiled(bad)(1.0)
+
+
+@pytest.mark.parametrize(
+    "machine,features,expected",
+    [
+        ("x86_64", "", None),  # the host's own features, as Numba compiles for them
+        ("x86_64", "+avx2,+avx512f,+avx512vl", 32),
+        ("x86_64", "+avx2,-avx512f", 16),
+        ("aarch64", "", 32),
+    ],
+)
+def test_vector_registers(machine, features, expected, monkeypatch):
+    """32 where Numba compiles for AVX-512 (its ``NUMBA_CPU_FEATURES`` first, else the host's)
+    and on 64-bit ARM, else 16; found once per process."""
+    import platform
+
+    from numba.core import config
+
+    monkeypatch.setattr(backend, "_vector_registers", None)
+    monkeypatch.setattr(platform, "machine", lambda: machine)
+    monkeypatch.setattr(config, "CPU_FEATURES", features or None)
+    if expected is None:
+        expected = 32 if llvm.get_host_cpu_features().get("avx512f") else 16
+    assert backend.vector_registers() == expected
+    monkeypatch.setattr(platform, "machine", lambda: "aarch64" if expected == 16 else "x86_64")
+    assert backend.vector_registers() == expected  # cached

@@ -51,11 +51,14 @@ def _modules(case: dict) -> tuple:
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("double", [False, True])
 @pytest.mark.parametrize("layout", [0, 32, 64], ids=["flat", "chunks32", "chunks64"])
-def test_direct_path_matches_torch(case, double, layout, monkeypatch):
-    """Every layout (``conv_direct._chunk_size`` chooses by shape) on every case."""
-    from nablagrad.ops import conv_direct
+@pytest.mark.parametrize("wide", [True, False], ids=["wide", "pairs"])
+def test_direct_path_matches_torch(case, double, layout, wide, monkeypatch):
+    """Every layout (``conv_direct._chunk_size`` chooses by shape) on every case, with the
+    kernels' blocks for 32 vector registers and for 16 (``_conv_direct_jit.wide_blocks``)."""
+    from nablagrad.ops import _conv_direct_jit, conv_direct
 
     monkeypatch.setattr(conv_direct, "_chunk_size", lambda *a: layout)
+    monkeypatch.setattr(_conv_direct_jit, "wide_blocks", lambda: wide)
     shape = (3, case["cin"]) + case["hw"]
     ng_m, t_m = _modules(case)
     with conv_path("direct"):
@@ -65,6 +68,45 @@ def test_direct_path_matches_torch(case, double, layout, monkeypatch):
             compare_module(ng_m, t_m, shape, x=x, atol=1e-11, rtol=1e-11)
         else:
             compare_module(ng_m, t_m, shape, atol=1e-4, rtol=1e-4)
+
+
+@NEEDS_JIT
+@pytest.mark.parametrize("wide", [True, False], ids=["wide", "pairs"])
+@pytest.mark.parametrize("layout", [0, 64], ids=["flat", "chunks64"])
+def test_kernel_blocks_follow_the_vector_registers(wide, layout, monkeypatch):
+    """With 32 vector registers (``wide_blocks``) the correlations take four output channels
+    per pass and the weight gradients three (chunks) or four (flat run); with 16 every pass
+    takes a pair: the kernels that ran, counted, and the layer against torch."""
+    from nablagrad.ops import _conv_direct_jit as k
+    from nablagrad.ops import conv_direct
+
+    monkeypatch.setattr(conv_direct, "_chunk_size", lambda *a: layout)
+    monkeypatch.setattr(k, "wide_blocks", lambda: wide)
+    ran: list = []
+
+    def counted(name, fn):
+        return lambda *a: ran.append(name) or fn(*a)
+
+    for name in ("_forward_fours", "_forward_rest", "_weight_grad_fours", "_weight_grad_by_pairs"):
+        monkeypatch.setattr(k, name, counted(name, getattr(k, name)))
+    chunked = k._CHUNK_KERNELS[64]
+    for name in ("corr4", "corr_few", "weight_grad3", "weight_grad2"):
+        monkeypatch.setitem(chunked, name, counted(name, chunked[name]))
+    case = dict(cin=3, cout=6, kernel=5, padding=1, hw=(7, 9), bias=True)
+    ng_m, t_m = _modules(case)
+    with conv_path("direct"):
+        compare_module(ng_m, t_m, (64, 3, 7, 9), atol=1e-4, rtol=1e-4)
+    if layout == 0:
+        wide_kernels, pair_kernels = (
+            {"_forward_fours", "_weight_grad_fours"},
+            {"_weight_grad_by_pairs"},
+        )
+        assert "_forward_rest" in ran  # the two channels past the first four, or all six
+    else:
+        wide_kernels, pair_kernels = {"corr4", "weight_grad3"}, {"corr_few", "weight_grad2"}
+    assert wide_kernels <= set(ran) if wide else not wide_kernels & set(ran)
+    if not wide:
+        assert pair_kernels <= set(ran)
 
 
 @NEEDS_JIT
@@ -332,14 +374,17 @@ WINO_CASES = [
 @pytest.mark.parametrize("case", WINO_CASES)
 @pytest.mark.parametrize("double", [False, True])
 @pytest.mark.parametrize("layout,threads", [(64, 1), (32, 1), (64, 2), (64, 3)])
-def test_winograd_path_matches_torch(case, double, layout, threads, monkeypatch, num_threads):
+@pytest.mark.parametrize("wide", [True, False], ids=["wide", "pairs"])
+def test_winograd_path_matches_torch(case, double, layout, threads, wide, monkeypatch, num_threads):
     """The chunked convolution by Winograd F(4, 5) (forward, input gradient, weight gradient)
     against torch, on one thread and with the output rows split between two or three (each
-    thread with its own copy of the rows it reads); the kernels are
-    counted so the test fails if the path did not run."""
+    thread with its own copy of the rows it reads), the weight gradient's sums by threes and
+    by pairs (``_conv_direct_jit.wide_blocks``); the kernels are counted so the test fails
+    if the path did not run."""
     from nablagrad.ops import _conv_direct_jit, conv_direct
 
     monkeypatch.setattr(conv_direct, "_chunk_size", lambda *a: layout)
+    monkeypatch.setattr(_conv_direct_jit, "wide_blocks", lambda: wide)
     monkeypatch.setattr(conv_ops, "SHARD_MIN_MACS", 0)
     monkeypatch.setattr(conv_ops, "splits_within", lambda *a: True)  # the threads split rows
     num_threads(threads)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import LazyKernel, jitable, prefer_wide_vectors
+from ..backend import LazyKernel, jitable, prefer_wide_vectors, vector_registers
 
 
 def _forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
@@ -158,6 +158,46 @@ def _weight_grad(xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero:
                     dw[o3, c, p, 3], dw[o3, c, p, 4] = d3, d4
 
 
+def _weight_grad_pairs(xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero: Any) -> None:
+    """``_weight_grad`` two output channels at a time (ten sums per pass), for CPUs with 16
+    vector registers (``wide_blocks``); a lone last channel repeats itself and is written
+    once."""
+    prefer_wide_vectors()
+    c_ = xc.shape[0]
+    o_, _, kh_, _ = dw.shape
+    for o in range(0, o_, 2):
+        o1 = min(o + 1, o_ - 1)
+        g0, g1 = gm[o, start : start + run], gm[o1, start : start + run]
+        for c in range(c_):
+            for p in range(kh_):
+                r = xc[c, p * wp : p * wp + run + 4]
+                a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
+                b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
+                for t in range(run):
+                    x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
+                    u, v = g0[t], g1[t]
+                    a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
+                    a3, a4 = a3 + u * x3, a4 + u * x4
+                    b0, b1, b2 = b0 + v * x0, b1 + v * x1, b2 + v * x2
+                    b3, b4 = b3 + v * x3, b4 + v * x4
+                dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
+                dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
+                if o + 1 < o_:
+                    dw[o1, c, p, 0], dw[o1, c, p, 1], dw[o1, c, p, 2] = b0, b1, b2
+                    dw[o1, c, p, 3], dw[o1, c, p, 4] = b3, b4
+
+
+def wide_blocks() -> bool:
+    """Whether the kernels take their wide blocks: four output channels per pass of a
+    correlation (twenty weights held across the inner loop) and three or four per pass of a
+    weight gradient (fifteen or twenty sums), which need the 32 vector registers of AVX-512
+    (``backend.vector_registers``); with 16 (AVX2) they spill, and pairs of channels are
+    faster (AMD EPYC Zen 3, 1 thread, batch 64, in-process A/B: the forward of LeNet-5's
+    6->16 layer 0.93-0.96 of its time by pairs, its 1->6 layer's 0.87-0.90; for the weight
+    gradients see ``backend.vector_registers``)."""
+    return vector_registers() >= 32
+
+
 _forward_fours = LazyKernel(_forward)
 _forward_rest = LazyKernel(_forward_few)
 
@@ -165,15 +205,24 @@ _forward_rest = LazyKernel(_forward_few)
 def forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
     """``_forward`` for any number of output channels: blocks of four, then the rest (a
     separate kernel: with the pairs in the same loop nest the compiler made the blocks of
-    four ~1.8x slower).  ``bias`` (O,) starts every accumulator (zeros for none)."""
-    fours = w.shape[0] // 4 * 4
+    four ~1.8x slower), or all by pairs without ``wide_blocks``.  ``bias`` (O,) starts every
+    accumulator (zeros for none)."""
+    fours = w.shape[0] // 4 * 4 if wide_blocks() else 0
     if fours:
         _forward_fours(xc, w[:fours], acc[:fours], run, wp, tile, bias[:fours])
     if fours < w.shape[0]:
         _forward_rest(xc, w[fours:], acc[fours:], run, wp, tile, bias[fours:])
 
 
-weight_grad = LazyKernel(_weight_grad)
+_weight_grad_fours = LazyKernel(_weight_grad)
+_weight_grad_by_pairs = LazyKernel(_weight_grad_pairs)
+
+
+def weight_grad(xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero: Any) -> None:
+    """``_weight_grad``: four output channels per pass with ``wide_blocks``, else pairs
+    (``_weight_grad_pairs``)."""
+    kernel = _weight_grad_fours if wide_blocks() else _weight_grad_by_pairs
+    kernel(xc, gm, start, run, dw, wp, zero)
 
 
 def _from_run(acc: Any, out: Any, hp: int, wp: int, r0: int, c0: int) -> None:
@@ -562,12 +611,13 @@ def chunk_corr(
     rows: tuple = (0, None),
 ) -> None:
     """``_chunk_corr4`` for any number of output channels (the leftovers by
-    ``_chunk_corr_few``, a separate kernel as for ``forward``), on the output rows [i_lo,
+    ``_chunk_corr_few``, a separate kernel as for ``forward``; every channel by it without
+    ``wide_blocks``), on the output rows [i_lo,
     i_hi) of ``rows`` (None: to the last), chunks of ``chunk`` images; ``bias`` (O,) starts
     every accumulator (zeros for none)."""
     kernels = _CHUNK_KERNELS[chunk]
     i_lo, i_hi = rows[0], acc.shape[2] if rows[1] is None else rows[1]
-    fours = w.shape[0] // 4 * 4
+    fours = w.shape[0] // 4 * 4 if wide_blocks() else 0
     if fours:
         kernels["corr4"](src, w, acc, fours, i_lo, i_hi, shift, col0, bias)
     if fours < w.shape[0]:
@@ -588,12 +638,12 @@ def chunk_weight_grad(
     the last) over the rows [lo, hi) of ``g`` in ``g_rows`` (None: to the last), chunks of
     ``chunk`` images: by threes, and by pairs past the last three.  One channel left over by
     the threes costs as much as a pair, so with one left the last four go by pairs (16
-    channels: 0.71 -> 0.69 ms)."""
+    channels: 0.71 -> 0.69 ms).  All by pairs without ``wide_blocks``."""
     g_lo, g_hi = g_rows[0], g.shape[2] if g_rows[1] is None else g_rows[1]
     kernels, zero = _CHUNK_KERNELS[chunk], dw.dtype.type(0)
     count = dw.shape[0]
     o_lo, o_hi = channels[0], count if channels[1] is None else channels[1]
-    threes = count // 3 * 3
+    threes = count // 3 * 3 if wide_blocks() else 0
     if count % 3 == 1 and threes >= 3:
         threes -= 3
     end = min(o_hi, threes)
@@ -653,12 +703,13 @@ def wino_group(tiles: int, chunk: int) -> int:
     return max(4, 4096 // (tiles * chunk) // 4 * 4)
 
 
-def _wino_kernels(chunk: int, tiles: int) -> dict:
+def _wino_kernels(chunk: int, tiles: int, wide: bool) -> dict:
     """The Winograd passes for chunks of ``chunk`` images and rows of ``tiles`` tiles
     (closures over both, which Numba compiles as constants), not compiled until first
     called: ``_wino_forward``, ``_wino_pass`` and ``_wino_weight``, each one compiled call
     made of the component kernels below (``_wino_in``, ``_wino_corr4``, ``_wino_grad_in``,
-    ``_wino_weight_grad3``, compiled into them)."""
+    and ``_wino_weight_grad3``, or ``_wino_weight_grad2`` where not ``wide``
+    (``wide_blocks``), compiled into them)."""
     s = chunk
     ts = tiles * chunk
     # output channels per pass of ``_wino_corr4``: their M rows (group * ts values for each k)
@@ -890,13 +941,43 @@ def _wino_kernels(chunk: int, tiles: int) -> dict:
                         dwh[k, o2, c, 0], dwh[k, o2, c, 1], dwh[k, o2, c, 2] = c0, c1, c2
                         dwh[k, o2, c, 3], dwh[k, o2, c, 4] = c3, c4
 
+    def _wino_weight_grad2(v: Any, gh: Any, dwh: Any, k_lo: int, k_hi: int, zero: Any) -> None:
+        """``_wino_weight_grad3`` two output channels per pass (ten sums), for CPUs with 16
+        vector registers, where fifteen sums spill (AMD EPYC Zen 3, 16->16 14x14 padded by 2,
+        batch 64, 1 thread, in-process A/B: the layer's backward 4.3-4.7 -> 3.3-3.6 ms)."""
+        prefer_wide_vectors()
+        nb, c_, o_ = v.shape[0], v.shape[1], gh.shape[1]
+        n = gh.shape[3]
+        for k in range(k_lo, k_hi):
+            for o in range(0, o_, 2):
+                o1 = min(o + 1, o_ - 1)
+                for c in range(c_):
+                    a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
+                    b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
+                    for b in range(nb):
+                        r = v[b, c, k]
+                        g0, g1 = gh[b, o, k], gh[b, o1, k]
+                        for t in range(n):
+                            x0, x1, x2 = r[t], r[t + ts], r[t + 2 * ts]
+                            x3, x4 = r[t + 3 * ts], r[t + 4 * ts]
+                            u, w = g0[t], g1[t]
+                            a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
+                            a3, a4 = a3 + u * x3, a4 + u * x4
+                            b0, b1, b2 = b0 + w * x0, b1 + w * x1, b2 + w * x2
+                            b3, b4 = b3 + w * x3, b4 + w * x4
+                    dwh[k, o, c, 0], dwh[k, o, c, 1], dwh[k, o, c, 2] = a0, a1, a2
+                    dwh[k, o, c, 3], dwh[k, o, c, 4] = a3, a4
+                    if o + 1 < o_:
+                        dwh[k, o1, c, 0], dwh[k, o1, c, 1], dwh[k, o1, c, 2] = b0, b1, b2
+                        dwh[k, o1, c, 3], dwh[k, o1, c, 4] = b3, b4
+
     # the kernels as the fused passes below call them (compiled into them; the names end in _i)
     to_chunks_i = _CHUNK_KERNELS[chunk]["to_chunks_inline"]
     from_chunks_i = _CHUNK_KERNELS[chunk]["from_chunks_inline"]
     in_i = jitable(_wino_in)
     corr4_i = jitable(_wino_corr4)
     grad_in_i = jitable(_wino_grad_in)
-    weight_grad3_i = jitable(_wino_weight_grad3)
+    weight_sums_i = jitable(_wino_weight_grad3 if wide else _wino_weight_grad2)
 
     def _wino_pass(
         src: Any,
@@ -952,12 +1033,12 @@ def _wino_kernels(chunk: int, tiles: int) -> dict:
 
     def _wino_weight(src: Any, gh: Any, col0: int, i0: int, v: Any, dwh: Any, zero: Any) -> None:
         """The weight gradient's sums in one call: ``_wino_grad_in`` (the output gradient's
-        rows transformed into ``gh``), then ``_wino_weight_grad3`` for every k against the
+        rows transformed into ``gh``), then ``_wino_weight_grad3`` (or 2) for every k against the
         input's transform ``v`` (B, C, 8, R * ts)."""
         prefer_wide_vectors()
         grad_in_i(src, gh, col0, i0)
         flat = gh.reshape((gh.shape[0], gh.shape[1], 8, gh.shape[3] * ts))
-        weight_grad3_i(v, flat, dwh, 0, 8, zero)
+        weight_sums_i(v, flat, dwh, 0, 8, zero)
 
     return {
         "forward": LazyKernel(_wino_forward),
@@ -966,13 +1047,13 @@ def _wino_kernels(chunk: int, tiles: int) -> dict:
     }
 
 
-_WINO_KERNELS: dict = {}  # (chunk, tiles) -> kernels, made on first use
+_WINO_KERNELS: dict = {}  # (chunk, tiles, wide) -> kernels, made on first use
 
 
 def _wino(chunk: int, tiles: int) -> dict:
-    key = (chunk, tiles)
+    key = (chunk, tiles, wide_blocks())
     if key not in _WINO_KERNELS:
-        _WINO_KERNELS[key] = _wino_kernels(chunk, tiles)
+        _WINO_KERNELS[key] = _wino_kernels(*key)
     return _WINO_KERNELS[key]
 
 
