@@ -344,15 +344,22 @@ def test_winograd_matrices_give_the_correlation():
         np.testing.assert_allclose(a @ ((g_mat @ g) * (b @ d)), want, rtol=1e-12, atol=1e-12)
 
 
-def test_winograd_choice():
+@pytest.mark.parametrize("wide", [True, False], ids=["wide", "pairs"])
+def test_winograd_choice(wide, monkeypatch):
     """Winograd F(4, 5) for 5x5 kernels with blocks of four output channels, enough channel
-    pairs and at most four padding rows; the direct kernels otherwise."""
+    pairs (192 beside the direct kernels' wide blocks, 64 beside their pairs) and at most
+    four padding rows; the direct kernels otherwise."""
+    from nablagrad.ops import _conv_direct_jit
     from nablagrad.ops.conv_direct import wino_fits
 
+    monkeypatch.setattr(_conv_direct_jit, "wide_blocks", lambda: wide)
     assert wino_fits((16, 16, 5, 5), 4)  # 16->16 "same": forward and input gradient
     assert wino_fits((16, 12, 5, 5), 0)
     assert not wino_fits((16, 16, 5, 5), 8)  # the input gradient of a valid convolution
-    assert not wino_fits((16, 6, 5, 5), 0)  # LeNet-5's 6->16: 96 channel pairs
+    # LeNet-5's 6->16: 96 channel pairs; 8->8: 64
+    assert wino_fits((16, 6, 5, 5), 0) is not wide
+    assert wino_fits((8, 8, 5, 5), 4) is not wide
+    assert not wino_fits((8, 6, 5, 5), 4)  # 48 pairs
     assert not wino_fits((6, 16, 5, 5), 4)  # ... and its input gradient: 6 outputs
     assert not wino_fits((18, 20, 5, 5), 4)  # not a multiple of four
     assert not wino_fits((16, 16, 3, 5), 2)  # 3x5 kernels
@@ -429,9 +436,13 @@ def test_threads_read_only_rows_they_put_into_chunks(case, threads, input_grad, 
     every value and gradient still matches torch (a part that read rows another part copies
     would read NaN); with and without the input gradient (then the weight gradient's rows
     alone decide which rows of the output gradient a part copies); 6->16 takes the direct
-    kernels and the shared copy."""
+    kernels (by rows too), whichever blocks this CPU's kernels take (with pairs, Winograd
+    would take it: ``wino_fits``)."""
     from nablagrad import parallel
     from nablagrad.ops import conv_direct
+
+    if case["cin"] == 6:
+        monkeypatch.setattr(conv_direct, "wino_fits", lambda *a: False)
 
     def nan_buffer(xp, shape, dtype):
         return xp.full(shape, np.nan, dtype)

@@ -291,15 +291,22 @@ WINO_A = (
 def wino_fits(w_shape: tuple, zero_rows: int) -> bool:
     """Whether a chunked correlation with ``w_shape`` (O, C, KH, KW) goes by Winograd F(4, 5)
     (``_winograd``), given how many of the rows it reads are padding (``zero_rows``): 5x5
-    kernels, a multiple of four output channels (the kernel's blocks), at least 192 channel
-    pairs O*C, and at most four padding rows (the products run over them, which the direct
-    kernel skips).  Measured (batch 64, 1 thread, ms, direct against Winograd; forward,
-    input gradient): 16->16 14x14 padded by 2 0.76 / 0.69, 0.78 / 0.69; 12->16 0.60 / 0.53,
-    0.61 / 0.55; valid 16->16 14x14 forward 0.45 / 0.42, but its input gradient (eight
-    padding rows) 0.62 / 0.66; 8->16 0.42 / 0.40 and 16->8 0.41 / 0.42 (too close), 6->16
-    valid (LeNet-5) 0.20 / 0.21-0.28, 4->8 0.14 / 0.17."""
+    kernels, a multiple of four output channels (the kernel's blocks), enough channel pairs
+    O*C (192 where the direct kernels take their wide blocks, 64 where they go by pairs,
+    ``kernels.wide_blocks``), and at most four padding rows (the products run over them,
+    which the direct kernel skips).  Measured with the wide blocks (Intel Xeon, AVX-512;
+    batch 64, 1 thread, ms, direct against Winograd; forward, input gradient): 16->16 14x14
+    padded by 2 0.76 / 0.69, 0.78 / 0.69; 12->16 0.60 / 0.53, 0.61 / 0.55; valid 16->16
+    14x14 forward 0.45 / 0.42, but its input gradient (eight padding rows) 0.62 / 0.66; 8->16
+    0.42 / 0.40 and 16->8 0.41 / 0.42 (too close), 6->16 valid (LeNet-5) 0.20 / 0.21-0.28,
+    4->8 0.14 / 0.17.  By pairs (AMD EPYC Zen 3, AVX2; the layer's fwd + bwd, 15 alternating
+    rounds, medians): valid 6->16 14x14 (LeNet-5) 1.66 / 1.44 ms, without the input
+    gradient's share 1.08 / 0.86 (2 threads 1.10 / 1.07), valid 8->16 2.25 / 1.92, 8->8
+    padded by 2 1.74 / 1.47, 6->16 10x10 padded by 2 1.38 / 1.24; 4->8 valid 0.69 / 0.70 and
+    3->8 padded by 2 0.87 / 0.88 (equal)."""
     o, c, kh, kw = w_shape
-    return kh == 5 and kw == 5 and o % 4 == 0 and o * c >= 192 and zero_rows <= 4
+    pairs = 192 if kernels.wide_blocks() else 64
+    return kh == 5 and kw == 5 and o % 4 == 0 and o * c >= pairs and zero_rows <= 4
 
 
 def _winograd(xp: Any, w: Any, ow: int, shift: int, col0: int, chunk: int) -> Any:
