@@ -126,14 +126,7 @@ def _fold_input(xp: Any, x: Any, padding: tuple, kh: int, dtype: Any) -> tuple:
     hp, wp = _pitches(h, w, padding, kh)
     run = n * hp * wp
     xc = scratch_empty(xp, (c, run + (kh - 1) * wp + 4), dtype)
-    xc[:, run:] = 0
-    planes = xc[:, :run].reshape(c, n, hp, wp)
-    if hp > h or wp > w:
-        planes[:, :, :pt] = 0
-        planes[:, :, pt + h :] = 0
-        planes[:, :, pt : pt + h, :pl] = 0
-        planes[:, :, pt : pt + h, pl + w :] = 0
-    planes[:, :, pt : pt + h, pl : pl + w] = x.transpose(1, 0, 2, 3)
+    kernels.to_run(xp.ascontiguousarray(x, dtype=dtype), xc, 0, hp, wp, pt, pl)
     return xc, (hp, wp)
 
 
@@ -678,8 +671,7 @@ def direct_backward(
     need_b: bool = False,
 ) -> tuple:
     """(dL/dx (N, C, H, W), dL/dW (O, C, KH, KW), dL/db (O,)) from g (N, O, OH, OW); None
-    where not needed, and the bias gradient only where the layout copy sums it on the way (the
-    chunked layout; else None, for the caller to sum)."""
+    where not needed (the layout copy of g sums the bias gradient on the way)."""
     if isinstance(state, ChunkState):
         return _chunked_backward(xp, g, state, padding, need_x, need_w, need_b)
     xc, w = state.xc, state.w
@@ -692,7 +684,8 @@ def direct_backward(
     # input gradient's taps read before the run
     start = (kh - 1) * wp + 4
     gm = scratch_empty(xp, (o, start + run), dtype)
-    kernels.to_run(xp.ascontiguousarray(g, dtype=dtype), gm, start, hp, wp)
+    gb = xp.empty(o, dtype) if need_b else None
+    kernels.to_run(xp.ascontiguousarray(g, dtype=dtype), gm, start, hp, wp, sums=gb)
     gx = gw = None
     if need_w:
         gw = xp.empty(w.shape, dtype=dtype)
@@ -706,4 +699,4 @@ def direct_backward(
         (pt, _), (pl, _) = padding
         gx = scratch_empty(xp, (n, c, h, wd), dtype)
         kernels.from_run(dxc, gx, hp, wp, pt, pl)
-    return gx, gw, None
+    return gx, gw, gb
