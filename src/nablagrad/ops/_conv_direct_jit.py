@@ -8,7 +8,8 @@ statement (one read-modify-write of the accumulator per five multiply-adds), so 
 take kernels five wide; four output channels share each read of the run, in tiles of
 ``tile`` positions that keep the four accumulators in cache, and one to three leftover
 channels go by pairs (the input gradient is this same correlation of the output gradient with
-the flipped kernels); the weight gradient takes four output channels per pass.  Rows of
+the flipped kernels); the weight gradient takes four output channels per pass.  Those blocks
+need AVX-512's 32 vector registers: with 16 every pass takes a pair (``wide_blocks``).  Rows of
 ``acc`` may be longer than the run (``conv_direct._row_stride``).  Compiled on first call
 (``backend.LazyKernel``); the caller checks ``backend.jit_available()``.
 """
@@ -193,8 +194,8 @@ def wide_blocks() -> bool:
     weight gradient (fifteen or twenty sums), which need the 32 vector registers of AVX-512
     (``backend.vector_registers``); with 16 (AVX2) they spill, and pairs of channels are
     faster (AMD EPYC Zen 3, 1 thread, batch 64, in-process A/B: the forward of LeNet-5's
-    6->16 layer 0.93-0.96 of its time by pairs, its 1->6 layer's 0.87-0.90; for the weight
-    gradients see ``backend.vector_registers``)."""
+    6->16 layer a median 0.95 of its time by pairs, its 1->6 layer's 0.87, 8 rounds each;
+    for the weight gradients see ``backend.vector_registers``)."""
     return vector_registers() >= 32
 
 
@@ -1006,7 +1007,8 @@ def _wino_kernels(chunk: int, tiles: int, wide: bool) -> dict:
     def _wino_weight_grad2(v: Any, gh: Any, dwh: Any, k_lo: int, k_hi: int, zero: Any) -> None:
         """``_wino_weight_grad3`` two output channels per pass (ten sums), for CPUs with 16
         vector registers, where fifteen sums spill (AMD EPYC Zen 3, 16->16 14x14 padded by 2,
-        batch 64, 1 thread, in-process A/B: the layer's backward 4.3-4.7 -> 3.3-3.6 ms)."""
+        batch 64, 1 thread, in-process A/B over 10 rounds: the layer's backward, medians, 4.37 ->
+        3.47 ms)."""
         prefer_wide_vectors()
         nb, c_, o_ = v.shape[0], v.shape[1], gh.shape[1]
         n = gh.shape[3]
