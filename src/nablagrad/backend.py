@@ -103,6 +103,7 @@ __all__ = [
     "jit_available",
     "set_jit_enabled",
     "njit",
+    "compiled_range",
     "blas_available",
 ]
 
@@ -887,16 +888,28 @@ def set_jit_enabled(enabled: bool) -> bool:
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp", "afn"}
 
 
-def njit(fn: Any, exact: bool = False) -> Any:
+def njit(fn: Any, exact: bool = False, parallel: bool = False) -> Any:
     """Compile ``fn`` with Numba (``nogil``, vectorising float math, NumPy's error model,
     cached on disk) on first call; callers check ``jit_available()`` first and keep a NumPy
     path.  ``exact``: no fast-math flags (every operation rounded as written, libm's
-    functions), for kernels that must give the same bits as another implementation."""
+    functions), for kernels that must give the same bits as another implementation.
+    ``parallel``: its ``numba.prange`` loops run on Numba's threads (see
+    ``parallel.compiled_threads``); Numba's disk cache does not tell the two compilations of
+    one function apart, so a kernel compiled both ways must be two functions (a factory's
+    closures over different values, as ``_conv_direct_jit._flat_kernels``)."""
     if not jit_available():
         raise RuntimeError("njit: Numba is not available (pip install numba)")
     fastmath: Any = False if exact else _FASTMATH
     _register_prefer_wide_vectors()
-    return _numba.njit(nogil=True, fastmath=fastmath, error_model="numpy", cache=True)(fn)
+    return _numba.njit(
+        nogil=True, fastmath=fastmath, error_model="numpy", cache=True, parallel=parallel
+    )(fn)
+
+
+def compiled_range() -> Any:
+    """``numba.prange`` (the loop a ``parallel`` kernel splits between Numba's threads; a
+    plain ``range`` in a kernel compiled without ``parallel``); ``range`` without Numba."""
+    return _numba.prange if jit_available() else range
 
 
 def prefer_wide_vectors() -> None:
@@ -1096,7 +1109,7 @@ class LazyKernel:
     shards on several threads may make the first call at once.  ``exact``: compiled without
     fast-math (see :func:`njit`).  ``prepare``: called (under the lock) before compiling, to
     set the module globals the kernel reads that need Numba (intrinsics such as
-    :func:`llvm_fma`).
+    :func:`llvm_fma`).  ``parallel``: compiled with Numba's ``parallel`` (see :func:`njit`).
 
     Example (nothing is compiled until the first call):
         >>> def double(a):
@@ -1106,10 +1119,13 @@ class LazyKernel:
         True
     """
 
-    def __init__(self, fn: Any, exact: bool = False, prepare: Any = None) -> None:
+    def __init__(
+        self, fn: Any, exact: bool = False, prepare: Any = None, parallel: bool = False
+    ) -> None:
         self.fn = fn
         self.exact = exact
         self.prepare = prepare
+        self.parallel = parallel
         self._compiled: Any = None
 
     def __call__(self, *args: Any) -> Any:
@@ -1119,6 +1135,6 @@ class LazyKernel:
                 if self._compiled is None:
                     if self.prepare is not None:
                         self.prepare()
-                    self._compiled = njit(self.fn, self.exact)
+                    self._compiled = njit(self.fn, self.exact, self.parallel)
                 compiled = self._compiled
         return compiled(*args)

@@ -156,14 +156,18 @@ def set_num_threads(n: int) -> None:
         _num_threads = n
         while len(_workers) > n - 1:
             _workers.pop().stop()
+    if _openmp:
+        _numba_threads(n)
 
 
 def _forget_workers_after_fork() -> None:
-    """A forked child has none of the parent's threads: start afresh."""
-    global _busy, _handoff
+    """A forked child has none of the parent's threads: start afresh, without Numba's OpenMP
+    threads (GNU OpenMP does not survive a fork: Numba stops a child that starts them)."""
+    global _busy, _handoff, _openmp
     _workers.clear()
     _busy = threading.Lock()
     _handoff = None
+    _openmp = False
 
 
 if hasattr(os, "register_at_fork"):
@@ -273,6 +277,73 @@ def split_scale() -> float:
         True
     """
     return max(1.0, handoff_seconds() / REFERENCE_HANDOFF_SECONDS)
+
+
+# Compiled kernels split their own loops (``numba.prange``) where Numba runs them on its OpenMP
+# threading layer, whose threads wait for the next loop spinning, not asleep: a loop handed to
+# them costs a few microseconds where this module's hand-off costs tens (the GIL and the
+# wake-up).  Measured on the 2-vCPU Intel Xeon (Sapphire Rapids) VM whose hand-off took 66-100
+# us: an empty two-way loop 2.4 us on OpenMP's threads, 176 us on Numba's default "workqueue"
+# layer (whose threads sleep); LeNet-5's first layer's forward kernel 184 -> 116 us on 2 threads.
+_openmp: bool | None = None  # whether they do (None: not known yet)
+_probe_lock = threading.Lock()
+
+
+def _numba_threads(n: int) -> None:
+    """Numba's threads for the calling thread's parallel kernels: ``n``, at most its pool's."""
+    import numba
+
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+
+
+def _openmp_probe() -> bool:
+    """Whether Numba's parallel kernels run on its OpenMP layer here: Numba installed, its
+    threading layer not chosen otherwise (where nobody chose one, OpenMP is asked for: the
+    choice is Numba's, process-wide, and made once), and GNU OpenMP (``libgomp``) loads."""
+    if not backend.jit_available():
+        return False
+    import numba
+
+    chosen = numba.config.THREADING_LAYER
+    if chosen == "default":
+        numba.config.THREADING_LAYER = "omp"
+    loop = backend.compiled_range()
+
+    def probe(out: Any) -> None:
+        for i in loop(out.size):
+            out[i] = i
+
+    try:
+        out = backend.np.zeros(4)
+        backend.njit(probe, parallel=True)(out)
+        ok = numba.threading_layer() == "omp" and out.tolist() == [0.0, 1.0, 2.0, 3.0]
+    except Exception:  # noqa: BLE001 - no layer could start (no libgomp): the pool's threads
+        numba.config.THREADING_LAYER = chosen  # Numba's own choice again, for other code
+        return False
+    if ok:
+        _numba_threads(_num_threads)
+    return ok
+
+
+def compiled_threads() -> int:
+    """How many threads a kernel compiled with ``parallel`` should split its loops between:
+    ``get_num_threads()`` where Numba runs such kernels on its OpenMP threads, else 1 (then
+    callers split work, if at all, over this module's pool).  Found on the first call with
+    two or more threads (a first compile, ~1 s, then cached on disk); always 1 in a child
+    forked from this process.
+
+    Example:
+        >>> compiled_threads() >= 1
+        True
+    """
+    global _openmp
+    if _num_threads <= 1:
+        return 1
+    if _openmp is None:
+        with _probe_lock:
+            if _openmp is None:
+                _openmp = _openmp_probe()
+    return _num_threads if _openmp else 1
 
 
 def batch_ranges(

@@ -3,6 +3,8 @@ weight and bias gradients in float32 and float64, batch shards, where it is chos
 it does not apply (double backward: ``test_conv_fast_paths``).  Without Numba the path never
 applies (tested too)."""
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -19,6 +21,15 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even k
 NEEDS_JIT = pytest.mark.skipif(
     not backend.jit_available(), reason="Numba is not installed: the direct path never applies"
 )
+
+
+@pytest.fixture
+def pool_threads(monkeypatch):
+    """Work split over nablagrad's own pool (batch shards, rows of a chunk) as where Numba has
+    no OpenMP layer: ``parallel.compiled_threads`` pinned to 1."""
+    from nablagrad import parallel
+
+    monkeypatch.setattr(parallel, "compiled_threads", lambda: 1)
 
 
 def _prm(pad: int) -> tuple:
@@ -87,21 +98,20 @@ def test_kernel_blocks_follow_the_vector_registers(wide, layout, monkeypatch):
     def counted(name, fn):
         return lambda *a: ran.append(name) or fn(*a)
 
-    for name in ("_forward_fours", "_forward_rest", "_weight_grad_fours", "_weight_grad_by_pairs"):
-        monkeypatch.setattr(k, name, counted(name, getattr(k, name)))
-    chunked = k._CHUNK_KERNELS[64]
-    for name in ("corr4", "corr_few", "weight_grad3", "weight_grad2"):
-        monkeypatch.setitem(chunked, name, counted(name, chunked[name]))
+    for parallel in (False, True):  # one thread, and Numba's threads (splits_compiled)
+        flat = k._flat_set(parallel)
+        for name in ("forward_fours", "forward_rest", "weight_grad_fours", "weight_grad_pairs"):
+            monkeypatch.setitem(flat, name, counted(name, flat[name]))
+        chunked = k._chunk_set(64, parallel)
+        for name in ("corr4", "corr_few", "weight_grad3", "weight_grad2"):
+            monkeypatch.setitem(chunked, name, counted(name, chunked[name]))
     case = dict(cin=3, cout=6, kernel=5, padding=1, hw=(7, 9), bias=True)
     ng_m, t_m = _modules(case)
     with conv_path("direct"):
         compare_module(ng_m, t_m, (64, 3, 7, 9), atol=1e-4, rtol=1e-4)
     if layout == 0:
-        wide_kernels, pair_kernels = (
-            {"_forward_fours", "_weight_grad_fours"},
-            {"_weight_grad_by_pairs"},
-        )
-        assert "_forward_rest" in ran  # the two channels past the first four, or all six
+        wide_kernels, pair_kernels = {"forward_fours", "weight_grad_fours"}, {"weight_grad_pairs"}
+        assert "forward_rest" in ran  # the two channels past the first four, or all six
     else:
         wide_kernels, pair_kernels = {"corr4", "weight_grad3"}, {"corr_few", "weight_grad2"}
     assert wide_kernels <= set(ran) if wide else not wide_kernels & set(ran)
@@ -143,6 +153,7 @@ def test_chunk_size_choice():
     assert _chunk_size((64, 3, 16, 16), (8, 3, 5, 5), same) == 0
 
 
+@pytest.mark.usefixtures("pool_threads")
 @NEEDS_JIT
 @pytest.mark.parametrize(
     "cin,cout,threads,padding,input_grad",
@@ -192,6 +203,7 @@ def test_split_within_a_chunk_matches_torch(
         assert len(calls) >= threads and all(rows is not None for rows in calls)
 
 
+@pytest.mark.usefixtures("pool_threads")
 @NEEDS_JIT
 @pytest.mark.parametrize("frozen", ["weight", "input"])
 def test_split_within_one_gradient_only(frozen, monkeypatch, num_threads):
@@ -253,6 +265,7 @@ def test_direct_path_without_input_gradient_and_weight_only():
         compare_module(ng_m, t_m, (4, 1, 8, 8), atol=1e-4, rtol=1e-4, input_grad=False)
 
 
+@pytest.mark.usefixtures("pool_threads")
 @NEEDS_JIT
 def test_direct_path_batch_shards(monkeypatch, num_threads):
     """Split over the batch between 3 threads (uneven shards, weight gradients summed)."""
@@ -386,6 +399,7 @@ WINO_RUNS = [
 ] + [(64, 1, False, False), (64, 2, False, False)]
 
 
+@pytest.mark.usefixtures("pool_threads")
 @NEEDS_JIT
 @pytest.mark.parametrize("case", WINO_CASES)
 @pytest.mark.parametrize("layout,threads,wide,double", WINO_RUNS)
@@ -431,6 +445,7 @@ def test_winograd_path_matches_torch(case, double, layout, threads, wide, monkey
     assert len(weight_calls) == threads  # the weight gradient: each thread sums its rows
 
 
+@pytest.mark.usefixtures("pool_threads")
 @NEEDS_JIT
 @pytest.mark.parametrize("case", WINO_CASES + [dict(cin=6, cout=16, padding=0, hw=(14, 14))])
 @pytest.mark.parametrize("threads", [2, 3])
@@ -473,6 +488,7 @@ def test_threads_read_only_rows_they_put_into_chunks(case, threads, input_grad, 
         )
 
 
+@pytest.mark.usefixtures("pool_threads")
 @NEEDS_JIT
 @pytest.mark.parametrize("threads", [1, 2])
 def test_weight_gradient_reuses_the_forwards_transform(threads, monkeypatch, num_threads):
@@ -516,6 +532,7 @@ def test_weight_gradient_reuses_the_forwards_transform(threads, monkeypatch, num
         np.testing.assert_allclose(got, p.grad.numpy(), rtol=1e-10, atol=1e-8, err_msg=name)
 
 
+@pytest.mark.usefixtures("pool_threads")
 def test_slow_handoffs_keep_mid_size_convolutions_whole(num_threads, monkeypatch):
     """Where a pool hand-off is slow (``parallel.handoff_seconds``), a convolution splits over
     the threads only with ``SHARD_MACS_PER_HANDOFF_SECOND`` multiply-adds per second of it:
@@ -530,3 +547,111 @@ def test_slow_handoffs_keep_mid_size_convolutions_whole(num_threads, monkeypatch
     monkeypatch.setattr(parallel, "_handoff", 90e-6)
     assert conv_ops._shard_ranges(np, *lenet) == [(0, 64)]
     assert len(conv_ops._shard_ranges(np, *wide)) == 2
+
+
+COMPILED_CASES = [
+    dict(cin=1, cout=6, kernel=5, padding=2, hw=(12, 10), bias=True),  # LeNet's first layer
+    dict(cin=6, cout=9, kernel=5, padding=1, hw=(7, 9), bias=True),  # blocks of 4 and leftovers
+    dict(cin=3, cout=5, kernel=5, padding=0, hw=(9, 8), bias=False),  # odd channel count
+    dict(cin=16, cout=16, kernel=5, padding=2, hw=(6, 7), bias=True),  # Winograd on 1 thread
+]
+
+
+@NEEDS_JIT
+@pytest.mark.parametrize("case", COMPILED_CASES)
+@pytest.mark.parametrize("layout", [0, 64], ids=["flat", "chunks64"])
+@pytest.mark.parametrize("wide", [True, False], ids=["wide", "pairs"])
+def test_compiled_split_matches_torch_and_one_thread(case, layout, wide, monkeypatch, num_threads):
+    """On 2 threads with Numba's parallel kernels (``splits_compiled``: the batch kept whole,
+    the kernels' loops split between Numba's threads): the layer against torch, and its
+    output and gradients bit for bit those of the one-thread kernels (every element is summed
+    in the same order); the parallel kernels are counted, so the test fails if they did not
+    run.  Where Numba has no OpenMP layer they run on its default one (still correct)."""
+    from nablagrad import parallel
+    from nablagrad.ops import _conv_direct_jit as k
+    from nablagrad.ops import conv_direct
+
+    monkeypatch.setattr(conv_direct, "_chunk_size", lambda *a: layout)
+    monkeypatch.setattr(k, "wide_blocks", lambda: wide)
+    monkeypatch.setattr(conv_direct, "COMPILED_SPLIT_MIN_MACS", 0)
+    monkeypatch.setattr(parallel, "compiled_threads", ng.get_num_threads)
+    ran: list = []
+    for name, fn in list(k._flat_set(True).items()):
+        monkeypatch.setitem(
+            k._flat_set(True), name, lambda *a, f=fn, n=name: ran.append(n) or f(*a)
+        )
+    chunked = k._chunk_set(64, True)
+    for name, fn in list(chunked.items()):
+        monkeypatch.setitem(chunked, name, lambda *a, f=fn, n=name: ran.append(n) or f(*a))
+    shape = (5, case["cin"]) + case["hw"]
+    x = np.random.default_rng(40).standard_normal(shape).astype(np.float32)
+    results = []
+    ng_m, t_m = _modules(case)
+    for threads in (2, 1):
+        num_threads(threads)
+        with conv_path("direct"):
+            if threads == 2:  # (copies torch's parameters into ng_m)
+                compare_module(ng_m, t_m, shape, x=x, atol=1e-4, rtol=1e-4)
+            ng_m.zero_grad()
+            xn = ng.tensor(x, requires_grad=True)
+            y = ng_m(xn)
+            y.backward(ng.tensor(np.cos(np.arange(y.numel())).reshape(y.shape).astype(np.float32)))
+        grads = [xn.grad.numpy(), ng_m.weight.grad.numpy()]
+        results.append([y.detach().numpy()] + grads)
+    # on one thread, shapes that go by Winograd there (case 3 in chunks) differ by rounding
+    w_shape = (case["cout"], case["cin"], 5, 5)
+    exact = not (layout and conv_direct.wino_fits(w_shape, 2 * case["padding"]))
+    for two, one in zip(*results):
+        if exact:
+            np.testing.assert_array_equal(one, two)
+        else:
+            np.testing.assert_allclose(one, two, rtol=1e-4, atol=1e-4)
+    kernels = {"to_run", "forward_fours" if wide else "forward_rest", "weight_grad_fours"}
+    if not wide:
+        kernels = {"to_run", "forward_rest", "weight_grad_pairs"}
+    if layout:
+        kernels = {"to_chunks", "from_chunks", "corr4" if wide else "corr_few"}
+    assert kernels <= set(ran)
+
+
+@NEEDS_JIT
+def test_compiled_split_choice(num_threads):
+    """The kernels split their loops between Numba's threads from ~a million multiply-adds
+    and two threads; the probe finds Numba's OpenMP layer or reports one thread."""
+    from nablagrad import parallel
+    from nablagrad.ops.conv_direct import splits_compiled
+
+    lenet1 = ((64, 1, 28, 28), (6, 1, 5, 5), ((2, 2), (2, 2)))
+    assert splits_compiled(*lenet1, 2) and not splits_compiled(*lenet1, 1)
+    assert splits_compiled((64, 16, 14, 14), (16, 16, 5, 5), ((2, 2), (2, 2)), 2)
+    assert not splits_compiled((4, 1, 12, 12), (6, 1, 5, 5), ((0, 0), (0, 0)), 2)
+    num_threads(1)
+    assert parallel.compiled_threads() == 1
+    num_threads(2)
+    assert parallel.compiled_threads() in (1, 2)
+
+
+@NEEDS_JIT
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_no_compiled_threads_in_a_forked_child(num_threads):
+    """GNU OpenMP's threads do not survive a fork (Numba stops a child that starts them): a
+    forked child splits over the pool instead, and its convolutions still run."""
+    import multiprocessing
+
+    from nablagrad import parallel
+
+    num_threads(2)
+    parallel.compiled_threads()  # OpenMP's threads started in the parent, where it has them
+    x = ng.randn(64, 1, 28, 28)
+    conv = nn.Conv2d(1, 6, 5, padding=2)
+    expected = conv(x).detach().numpy()
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        threads, out = pool.apply(_child_conv, (conv, x))
+    assert threads == 1
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+
+
+def _child_conv(conv, x):
+    from nablagrad import parallel
+
+    return parallel.compiled_threads(), conv(x).detach().numpy()

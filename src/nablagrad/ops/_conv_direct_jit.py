@@ -20,172 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import LazyKernel, jitable, prefer_wide_vectors, vector_registers
-
-
-def _forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
-    """acc[o, t] = bias[o] + sum over c, p, q of w[o, c, p, q] * xc[c, p*wp + q + t], t < run,
-    for a multiple of four output channels (``forward`` below takes any number).
-
-    ``xc`` (C, run + slack) with at least (KH - 1)*wp + 4 readable positions after the run;
-    ``acc`` (O, >= run) contiguous (its rows may be longer than the run: see
-    ``conv_direct._row_stride``)."""
-    prefer_wide_vectors()
-    c_ = xc.shape[0]
-    o_, _, kh_, _ = w.shape
-    for t0 in range(0, run, tile):
-        n = min(tile, run - t0)
-        for o in range(0, o_, 4):
-            a0, a1 = acc[o, t0 : t0 + n], acc[o + 1, t0 : t0 + n]
-            a2, a3 = acc[o + 2, t0 : t0 + n], acc[o + 3, t0 : t0 + n]
-            b0, b1, b2, b3 = bias[o], bias[o + 1], bias[o + 2], bias[o + 3]
-            for t in range(n):
-                a0[t] = b0
-                a1[t] = b1
-                a2[t] = b2
-                a3[t] = b3
-            for c in range(c_):
-                for p in range(kh_):
-                    r = xc[c, t0 + p * wp : t0 + p * wp + n + 4]
-                    w0, w1, w2, w3 = w[o, c, p], w[o + 1, c, p], w[o + 2, c, p], w[o + 3, c, p]
-                    for t in range(n):
-                        x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
-                        a0[t] += w0[0] * x0 + w0[1] * x1 + w0[2] * x2 + w0[3] * x3 + w0[4] * x4
-                        a1[t] += w1[0] * x0 + w1[1] * x1 + w1[2] * x2 + w1[3] * x3 + w1[4] * x4
-                        a2[t] += w2[0] * x0 + w2[1] * x1 + w2[2] * x2 + w2[3] * x3 + w2[4] * x4
-                        a3[t] += w3[0] * x0 + w3[1] * x1 + w3[2] * x2 + w3[3] * x3 + w3[4] * x4
-
-
-def _forward_few(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
-    """``_forward`` for one to three output channels: a pair per pass, then one."""
-    prefer_wide_vectors()
-    c_ = xc.shape[0]
-    o_, _, kh_, _ = w.shape
-    for t0 in range(0, run, tile):
-        n = min(tile, run - t0)
-        o = 0
-        while o < o_:
-            pair = o + 2 <= o_
-            a0 = acc[o, t0 : t0 + n]
-            a1 = acc[o + 1, t0 : t0 + n] if pair else a0
-            b0, b1 = bias[o], bias[o + 1] if pair else bias[o]
-            for t in range(n):
-                a0[t] = b0
-                a1[t] = b1
-            for c in range(c_):
-                for p in range(kh_):
-                    r = xc[c, t0 + p * wp : t0 + p * wp + n + 4]
-                    w0 = w[o, c, p]
-                    if pair:
-                        w1 = w[o + 1, c, p]
-                        for t in range(n):
-                            x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
-                            a0[t] += w0[0] * x0 + w0[1] * x1 + w0[2] * x2 + w0[3] * x3 + w0[4] * x4
-                            a1[t] += w1[0] * x0 + w1[1] * x1 + w1[2] * x2 + w1[3] * x3 + w1[4] * x4
-                    else:
-                        for t in range(n):
-                            a0[t] += (
-                                w0[0] * r[t]
-                                + w0[1] * r[t + 1]
-                                + w0[2] * r[t + 2]
-                                + w0[3] * r[t + 3]
-                                + w0[4] * r[t + 4]
-                            )
-            o += 2 if pair else 1
-
-
-def _weight_grad(xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero: Any) -> None:
-    """dw[o, c, p, q] = sum over t < run of gm[o, start + t] * xc[c, p*wp + q + t].
-
-    ``gm`` holds the output gradient at the run's positions (zeros where no output pixel is)
-    from column ``start`` on.  Four output channels at a time share the reads of xc (twenty
-    sums per pass); past the last full four, the missing channels repeat the last one and are
-    not written."""
-    prefer_wide_vectors()
-    c_ = xc.shape[0]
-    o_, _, kh_, _ = dw.shape
-    for o in range(0, o_, 4):
-        o1, o2, o3 = min(o + 1, o_ - 1), min(o + 2, o_ - 1), min(o + 3, o_ - 1)
-        g0, g1 = gm[o, start : start + run], gm[o1, start : start + run]
-        g2, g3 = gm[o2, start : start + run], gm[o3, start : start + run]
-        for c in range(c_):
-            for p in range(kh_):
-                r = xc[c, p * wp : p * wp + run + 4]
-                a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
-                b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
-                c0, c1, c2, c3, c4 = zero, zero, zero, zero, zero
-                d0, d1, d2, d3, d4 = zero, zero, zero, zero, zero
-                for t in range(run):
-                    x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
-                    u, v, y, z = g0[t], g1[t], g2[t], g3[t]
-                    a0, a1, a2, a3, a4 = (
-                        a0 + u * x0,
-                        a1 + u * x1,
-                        a2 + u * x2,
-                        a3 + u * x3,
-                        a4 + u * x4,
-                    )
-                    b0, b1, b2, b3, b4 = (
-                        b0 + v * x0,
-                        b1 + v * x1,
-                        b2 + v * x2,
-                        b3 + v * x3,
-                        b4 + v * x4,
-                    )
-                    c0, c1, c2, c3, c4 = (
-                        c0 + y * x0,
-                        c1 + y * x1,
-                        c2 + y * x2,
-                        c3 + y * x3,
-                        c4 + y * x4,
-                    )
-                    d0, d1, d2, d3, d4 = (
-                        d0 + z * x0,
-                        d1 + z * x1,
-                        d2 + z * x2,
-                        d3 + z * x3,
-                        d4 + z * x4,
-                    )
-                dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
-                dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
-                if o + 1 < o_:
-                    dw[o1, c, p, 0], dw[o1, c, p, 1], dw[o1, c, p, 2] = b0, b1, b2
-                    dw[o1, c, p, 3], dw[o1, c, p, 4] = b3, b4
-                if o + 2 < o_:
-                    dw[o2, c, p, 0], dw[o2, c, p, 1], dw[o2, c, p, 2] = c0, c1, c2
-                    dw[o2, c, p, 3], dw[o2, c, p, 4] = c3, c4
-                if o + 3 < o_:
-                    dw[o3, c, p, 0], dw[o3, c, p, 1], dw[o3, c, p, 2] = d0, d1, d2
-                    dw[o3, c, p, 3], dw[o3, c, p, 4] = d3, d4
-
-
-def _weight_grad_pairs(xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero: Any) -> None:
-    """``_weight_grad`` two output channels at a time (ten sums per pass), for CPUs with 16
-    vector registers (``wide_blocks``); a lone last channel repeats itself and is written
-    once."""
-    prefer_wide_vectors()
-    c_ = xc.shape[0]
-    o_, _, kh_, _ = dw.shape
-    for o in range(0, o_, 2):
-        o1 = min(o + 1, o_ - 1)
-        g0, g1 = gm[o, start : start + run], gm[o1, start : start + run]
-        for c in range(c_):
-            for p in range(kh_):
-                r = xc[c, p * wp : p * wp + run + 4]
-                a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
-                b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
-                for t in range(run):
-                    x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
-                    u, v = g0[t], g1[t]
-                    a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
-                    a3, a4 = a3 + u * x3, a4 + u * x4
-                    b0, b1, b2 = b0 + v * x0, b1 + v * x1, b2 + v * x2
-                    b3, b4 = b3 + v * x3, b4 + v * x4
-                dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
-                dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
-                if o + 1 < o_:
-                    dw[o1, c, p, 0], dw[o1, c, p, 1], dw[o1, c, p, 2] = b0, b1, b2
-                    dw[o1, c, p, 3], dw[o1, c, p, 4] = b3, b4
+from ..backend import (
+    LazyKernel,
+    compiled_range,
+    jitable,
+    prefer_wide_vectors,
+    vector_registers,
+)
 
 
 def wide_blocks() -> bool:
@@ -199,100 +40,313 @@ def wide_blocks() -> bool:
     return vector_registers() >= 32
 
 
-_forward_fours = LazyKernel(_forward)
-_forward_rest = LazyKernel(_forward_few)
+def _flat_kernels(parallel: bool) -> dict:
+    """The flat run's kernels, compiled to run on one thread or (``parallel``) with their outer
+    loop (tiles of the run, blocks of output channels, images, channels: no two iterations
+    write the same element) split between Numba's threads (``parallel.compiled_threads``).
+    A factory, as for the chunked kernels: Numba's disk cache tells two compilations of one
+    function apart only by its closure (here ``loop``, ``range`` or ``numba.prange``)."""
+    loop = compiled_range() if parallel else range
+
+    def _forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
+        """acc[o, t] = bias[o] + sum over c, p, q of w[o, c, p, q] * xc[c, p*wp + q + t], t < run,
+        for a multiple of four output channels (``forward`` below takes any number).
+
+        ``xc`` (C, run + slack) with at least (KH - 1)*wp + 4 readable positions after the run;
+        ``acc`` (O, >= run) contiguous (its rows may be longer than the run: see
+        ``conv_direct._row_stride``)."""
+        prefer_wide_vectors()
+        c_ = xc.shape[0]
+        o_, _, kh_, _ = w.shape
+        for i in loop(-(-run // tile)):  # tiles of the run
+            prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
+            t0 = i * tile
+            n = min(tile, run - t0)
+            for o in range(0, o_, 4):
+                a0, a1 = acc[o, t0 : t0 + n], acc[o + 1, t0 : t0 + n]
+                a2, a3 = acc[o + 2, t0 : t0 + n], acc[o + 3, t0 : t0 + n]
+                b0, b1, b2, b3 = bias[o], bias[o + 1], bias[o + 2], bias[o + 3]
+                for t in range(n):
+                    a0[t] = b0
+                    a1[t] = b1
+                    a2[t] = b2
+                    a3[t] = b3
+                for c in range(c_):
+                    for p in range(kh_):
+                        r = xc[c, t0 + p * wp : t0 + p * wp + n + 4]
+                        w0, w1, w2, w3 = w[o, c, p], w[o + 1, c, p], w[o + 2, c, p], w[o + 3, c, p]
+                        for t in range(n):
+                            x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
+                            a0[t] += w0[0] * x0 + w0[1] * x1 + w0[2] * x2 + w0[3] * x3 + w0[4] * x4
+                            a1[t] += w1[0] * x0 + w1[1] * x1 + w1[2] * x2 + w1[3] * x3 + w1[4] * x4
+                            a2[t] += w2[0] * x0 + w2[1] * x1 + w2[2] * x2 + w2[3] * x3 + w2[4] * x4
+                            a3[t] += w3[0] * x0 + w3[1] * x1 + w3[2] * x2 + w3[3] * x3 + w3[4] * x4
+
+    def _forward_few(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
+        """``_forward`` for one to three output channels: a pair per pass, then one."""
+        prefer_wide_vectors()
+        c_ = xc.shape[0]
+        o_, _, kh_, _ = w.shape
+        for i in loop(-(-run // tile)):  # tiles of the run
+            prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
+            t0 = i * tile
+            n = min(tile, run - t0)
+            o = 0
+            while o < o_:
+                pair = o + 2 <= o_
+                a0 = acc[o, t0 : t0 + n]
+                a1 = acc[o + 1, t0 : t0 + n] if pair else a0
+                b0, b1 = bias[o], bias[o + 1] if pair else bias[o]
+                for t in range(n):
+                    a0[t] = b0
+                    a1[t] = b1
+                for c in range(c_):
+                    for p in range(kh_):
+                        r = xc[c, t0 + p * wp : t0 + p * wp + n + 4]
+                        w0 = w[o, c, p]
+                        if pair:
+                            w1 = w[o + 1, c, p]
+                            for t in range(n):
+                                x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
+                                a0[t] += (
+                                    w0[0] * x0 + w0[1] * x1 + w0[2] * x2 + w0[3] * x3 + w0[4] * x4
+                                )
+                                a1[t] += (
+                                    w1[0] * x0 + w1[1] * x1 + w1[2] * x2 + w1[3] * x3 + w1[4] * x4
+                                )
+                        else:
+                            for t in range(n):
+                                a0[t] += (
+                                    w0[0] * r[t]
+                                    + w0[1] * r[t + 1]
+                                    + w0[2] * r[t + 2]
+                                    + w0[3] * r[t + 3]
+                                    + w0[4] * r[t + 4]
+                                )
+                o += 2 if pair else 1
+
+    def _weight_grad(xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero: Any) -> None:
+        """dw[o, c, p, q] = sum over t < run of gm[o, start + t] * xc[c, p*wp + q + t].
+
+        ``gm`` holds the output gradient at the run's positions (zeros where no output pixel is)
+        from column ``start`` on.  Four output channels at a time share the reads of xc (twenty
+        sums per pass); past the last full four, the missing channels repeat the last one and are
+        not written."""
+        prefer_wide_vectors()
+        c_ = xc.shape[0]
+        o_, _, kh_, _ = dw.shape
+        for block in loop((o_ + 3) // 4):
+            prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
+            o = 4 * block
+            o1, o2, o3 = min(o + 1, o_ - 1), min(o + 2, o_ - 1), min(o + 3, o_ - 1)
+            g0, g1 = gm[o, start : start + run], gm[o1, start : start + run]
+            g2, g3 = gm[o2, start : start + run], gm[o3, start : start + run]
+            for c in range(c_):
+                for p in range(kh_):
+                    r = xc[c, p * wp : p * wp + run + 4]
+                    a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
+                    b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
+                    c0, c1, c2, c3, c4 = zero, zero, zero, zero, zero
+                    d0, d1, d2, d3, d4 = zero, zero, zero, zero, zero
+                    for t in range(run):
+                        x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
+                        u, v, y, z = g0[t], g1[t], g2[t], g3[t]
+                        a0, a1, a2, a3, a4 = (
+                            a0 + u * x0,
+                            a1 + u * x1,
+                            a2 + u * x2,
+                            a3 + u * x3,
+                            a4 + u * x4,
+                        )
+                        b0, b1, b2, b3, b4 = (
+                            b0 + v * x0,
+                            b1 + v * x1,
+                            b2 + v * x2,
+                            b3 + v * x3,
+                            b4 + v * x4,
+                        )
+                        c0, c1, c2, c3, c4 = (
+                            c0 + y * x0,
+                            c1 + y * x1,
+                            c2 + y * x2,
+                            c3 + y * x3,
+                            c4 + y * x4,
+                        )
+                        d0, d1, d2, d3, d4 = (
+                            d0 + z * x0,
+                            d1 + z * x1,
+                            d2 + z * x2,
+                            d3 + z * x3,
+                            d4 + z * x4,
+                        )
+                    dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
+                    dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
+                    if o + 1 < o_:
+                        dw[o1, c, p, 0], dw[o1, c, p, 1], dw[o1, c, p, 2] = b0, b1, b2
+                        dw[o1, c, p, 3], dw[o1, c, p, 4] = b3, b4
+                    if o + 2 < o_:
+                        dw[o2, c, p, 0], dw[o2, c, p, 1], dw[o2, c, p, 2] = c0, c1, c2
+                        dw[o2, c, p, 3], dw[o2, c, p, 4] = c3, c4
+                    if o + 3 < o_:
+                        dw[o3, c, p, 0], dw[o3, c, p, 1], dw[o3, c, p, 2] = d0, d1, d2
+                        dw[o3, c, p, 3], dw[o3, c, p, 4] = d3, d4
+
+    def _weight_grad_pairs(
+        xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero: Any
+    ) -> None:
+        """``_weight_grad`` two output channels at a time (ten sums per pass), for CPUs with 16
+        vector registers (``wide_blocks``); a lone last channel repeats itself and is written
+        once."""
+        prefer_wide_vectors()
+        c_ = xc.shape[0]
+        o_, _, kh_, _ = dw.shape
+        for block in loop((o_ + 1) // 2):
+            prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
+            o = 2 * block
+            o1 = min(o + 1, o_ - 1)
+            g0, g1 = gm[o, start : start + run], gm[o1, start : start + run]
+            for c in range(c_):
+                for p in range(kh_):
+                    r = xc[c, p * wp : p * wp + run + 4]
+                    a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
+                    b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
+                    for t in range(run):
+                        x0, x1, x2, x3, x4 = r[t], r[t + 1], r[t + 2], r[t + 3], r[t + 4]
+                        u, v = g0[t], g1[t]
+                        a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
+                        a3, a4 = a3 + u * x3, a4 + u * x4
+                        b0, b1, b2 = b0 + v * x0, b1 + v * x1, b2 + v * x2
+                        b3, b4 = b3 + v * x3, b4 + v * x4
+                    dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
+                    dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
+                    if o + 1 < o_:
+                        dw[o1, c, p, 0], dw[o1, c, p, 1], dw[o1, c, p, 2] = b0, b1, b2
+                        dw[o1, c, p, 3], dw[o1, c, p, 4] = b3, b4
+
+    def _from_run(acc: Any, out: Any, hp: int, wp: int, r0: int, c0: int) -> None:
+        """out[n, o, i, j] = acc[o, (n*hp + r0 + i)*wp + c0 + j] for every pixel of ``out`` (N, O,
+        H, W): the flat run's planes back to NCHW, row by row (NumPy's strided copy of the same
+        4-D transpose took 109 against ~40 us for LeNet-5's 64x6x28x28 output)."""
+        prefer_wide_vectors()
+        n_, o_, h, w = out.shape
+        for n in loop(n_):
+            prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
+            for o in range(o_):
+                for i in range(h):
+                    src = acc[o, (n * hp + r0 + i) * wp + c0 :]
+                    dst = out[n, o, i]
+                    for j in range(w):
+                        dst[j] = src[j]
+
+    def _to_run(
+        a: Any, out: Any, start: int, hp: int, wp: int, r0: int, c0: int, sums: Any
+    ) -> None:
+        """out[c, start + (n*hp + r0 + i)*wp + c0 + j] = a[n, c, i, j] (``a`` (N, C, H, W)
+        C-contiguous), zeros in every other position of each row of ``out``: before ``start``,
+        around each plane's pixels and after the last plane.  Unless ``sums`` is empty, sums[c] =
+        the sum of channel c of ``a`` (column sums in float64 on the way, then their total).  The
+        input folded into the flat run (``conv_direct._fold_input``, r0 and c0 its top and left
+        padding: LeNet-5's 64x1x28x28 input 46 -> 28 us against NumPy's zeroing and strided
+        copies, whose six calls a batch shard's thread had to take the GIL back for, each) and
+        the output gradient at the run's positions (``conv_direct.direct_backward``, with the
+        bias gradient on the way: 64x6x28x28 142 us against 119 for the copy alone and 56 for
+        the bias gradient's product with ones; NumPy's zeroing and strided copy had taken 154).
+        The layer's fwd + bwd (1->6 28x28 padded by 2, batch 64, AMD EPYC Zen 3, in-process A/B,
+        15 rounds): 0.93-0.96 of its time on 1 thread, 0.90-0.91 on 2."""
+        prefer_wide_vectors()
+        n_, c_, h, w = a.shape
+        size = hp * wp
+        summing = sums.shape[0] > 0
+        for c in loop(c_):
+            prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
+            columns = np.zeros(w if summing else 0, np.float64)  # its sums, column by column
+            row = out[c]
+            for t in range(start):
+                row[t] = 0
+            for t in range(start + n_ * size, row.shape[0]):
+                row[t] = 0
+            for n in range(n_):
+                plane = row[start + n * size :]
+                for t in range(size):  # zeros first (vectorised), then the pixels over them
+                    plane[t] = 0
+                for i in range(h):
+                    src, dst = a[n, c, i], plane[(r0 + i) * wp + c0 :]
+                    for j in range(w):
+                        dst[j] = src[j]
+                    if summing:
+                        for j in range(w):
+                            columns[j] += src[j]
+            if summing:
+                sums[c] = columns.sum()
+
+    return {
+        "forward_fours": LazyKernel(_forward, parallel=parallel),
+        "forward_rest": LazyKernel(_forward_few, parallel=parallel),
+        "weight_grad_fours": LazyKernel(_weight_grad, parallel=parallel),
+        "weight_grad_pairs": LazyKernel(_weight_grad_pairs, parallel=parallel),
+        "from_run": LazyKernel(_from_run, parallel=parallel),
+        "to_run": LazyKernel(_to_run, parallel=parallel),
+    }
 
 
-def forward(xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any) -> None:
+_flat: dict = {}  # parallel -> _flat_kernels(parallel), made on first use (Numba imported then)
+
+
+def _flat_set(parallel: bool) -> dict:
+    kernels = _flat.get(parallel)
+    if kernels is None:
+        kernels = _flat[parallel] = _flat_kernels(parallel)
+    return kernels
+
+
+def forward(
+    xc: Any, w: Any, acc: Any, run: int, wp: int, tile: int, bias: Any, parallel: bool = False
+) -> None:
     """``_forward`` for any number of output channels: blocks of four, then the rest (a
     separate kernel: with the pairs in the same loop nest the compiler made the blocks of
     four ~1.8x slower), or all by pairs without ``wide_blocks``.  ``bias`` (O,) starts every
-    accumulator (zeros for none)."""
+    accumulator (zeros for none).  ``parallel``: the tiles split between Numba's threads."""
+    kernels = _flat_set(parallel)
     fours = w.shape[0] // 4 * 4 if wide_blocks() else 0
     if fours:
-        _forward_fours(xc, w[:fours], acc[:fours], run, wp, tile, bias[:fours])
+        kernels["forward_fours"](xc, w[:fours], acc[:fours], run, wp, tile, bias[:fours])
     if fours < w.shape[0]:
-        _forward_rest(xc, w[fours:], acc[fours:], run, wp, tile, bias[fours:])
+        kernels["forward_rest"](xc, w[fours:], acc[fours:], run, wp, tile, bias[fours:])
 
 
-_weight_grad_fours = LazyKernel(_weight_grad)
-_weight_grad_by_pairs = LazyKernel(_weight_grad_pairs)
-
-
-def weight_grad(xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero: Any) -> None:
+def weight_grad(
+    xc: Any, gm: Any, start: int, run: int, dw: Any, wp: int, zero: Any, parallel: bool = False
+) -> None:
     """``_weight_grad``: four output channels per pass with ``wide_blocks``, else pairs
-    (``_weight_grad_pairs``)."""
-    kernel = _weight_grad_fours if wide_blocks() else _weight_grad_by_pairs
+    (``_weight_grad_pairs``); ``parallel``: the blocks of channels split between Numba's
+    threads."""
+    kernel = _flat_set(parallel)["weight_grad_fours" if wide_blocks() else "weight_grad_pairs"]
     kernel(xc, gm, start, run, dw, wp, zero)
 
 
-def _from_run(acc: Any, out: Any, hp: int, wp: int, r0: int, c0: int) -> None:
-    """out[n, o, i, j] = acc[o, (n*hp + r0 + i)*wp + c0 + j] for every pixel of ``out`` (N, O,
-    H, W): the flat run's planes back to NCHW, row by row (NumPy's strided copy of the same
-    4-D transpose took 109 against ~40 us for LeNet-5's 64x6x28x28 output)."""
-    prefer_wide_vectors()
-    n_, o_, h, w = out.shape
-    for n in range(n_):
-        for o in range(o_):
-            for i in range(h):
-                src = acc[o, (n * hp + r0 + i) * wp + c0 :]
-                dst = out[n, o, i]
-                for j in range(w):
-                    dst[j] = src[j]
-
-
-def _to_run(a: Any, out: Any, start: int, hp: int, wp: int, r0: int, c0: int, sums: Any) -> None:
-    """out[c, start + (n*hp + r0 + i)*wp + c0 + j] = a[n, c, i, j] (``a`` (N, C, H, W)
-    C-contiguous), zeros in every other position of each row of ``out``: before ``start``,
-    around each plane's pixels and after the last plane.  Unless ``sums`` is empty, sums[c] =
-    the sum of channel c of ``a`` (column sums in float64 on the way, then their total).  The
-    input folded into the flat run (``conv_direct._fold_input``, r0 and c0 its top and left
-    padding: LeNet-5's 64x1x28x28 input 46 -> 28 us against NumPy's zeroing and strided
-    copies, whose six calls a batch shard's thread had to take the GIL back for, each) and
-    the output gradient at the run's positions (``conv_direct.direct_backward``, with the
-    bias gradient on the way: 64x6x28x28 142 us against 119 for the copy alone and 56 for
-    the bias gradient's product with ones; NumPy's zeroing and strided copy had taken 154).
-    The layer's fwd + bwd (1->6 28x28 padded by 2, batch 64, AMD EPYC Zen 3, in-process A/B,
-    15 rounds): 0.93-0.96 of its time on 1 thread, 0.90-0.91 on 2."""
-    prefer_wide_vectors()
-    n_, c_, h, w = a.shape
-    size = hp * wp
-    summing = sums.shape[0] > 0
-    columns = np.zeros(w if summing else 0, np.float64)  # a channel's sums, column by column
-    for c in range(c_):
-        row = out[c]
-        for t in range(start):
-            row[t] = 0
-        for t in range(start + n_ * size, row.shape[0]):
-            row[t] = 0
-        for n in range(n_):
-            plane = row[start + n * size :]
-            for t in range(size):  # zeros first (vectorised), then the pixels over them
-                plane[t] = 0
-            for i in range(h):
-                src, dst = a[n, c, i], plane[(r0 + i) * wp + c0 :]
-                for j in range(w):
-                    dst[j] = src[j]
-                if summing:
-                    for j in range(w):
-                        columns[j] += src[j]
-        if summing:
-            sums[c] = columns.sum()
-            columns[:] = 0
-
-
-from_run = LazyKernel(_from_run)
-_to_run_kernel = LazyKernel(_to_run)
+def from_run(
+    acc: Any, out: Any, hp: int, wp: int, r0: int, c0: int, parallel: bool = False
+) -> None:
+    """``_from_run``; ``parallel``: the images split between Numba's threads."""
+    _flat_set(parallel)["from_run"](acc, out, hp, wp, r0, c0)
 
 
 def to_run(
-    a: Any, out: Any, start: int, hp: int, wp: int, r0: int = 0, c0: int = 0, sums: Any = None
+    a: Any,
+    out: Any,
+    start: int,
+    hp: int,
+    wp: int,
+    r0: int = 0,
+    c0: int = 0,
+    sums: Any = None,
+    parallel: bool = False,
 ) -> None:
     """``_to_run``: ``a`` (N, C, H, W) into the rows of ``out`` (C, L); ``sums`` (C,) the
-    channels' sums when given."""
+    channels' sums when given; ``parallel``: the channels split between Numba's threads."""
     if sums is None:
         sums = np.empty(0, out.dtype)
-    _to_run_kernel(a, out, start, hp, wp, r0, c0, sums)
+    _flat_set(parallel)["to_run"](a, out, start, hp, wp, r0, c0, sums)
 
 
 # -- chunked layout: the batch innermost ----------------------------------------------------------
@@ -310,9 +364,12 @@ def to_run(
 CHUNKS = (64, 32)
 
 
-def _chunk_kernels(chunk: int) -> dict:
+def _chunk_kernels(chunk: int, parallel: bool = False) -> dict:
     """The chunked layout's kernels for chunks of ``chunk`` images (closures over the size,
-    which Numba compiles as a constant), not compiled until first called."""
+    which Numba compiles as a constant), not compiled until first called; ``parallel``: with
+    their outer loops (output rows, channels, blocks of weights) split between Numba's threads
+    (see ``_flat_kernels``)."""
+    loop = compiled_range() if parallel else range
 
     def _chunk_corr4(
         src: Any,
@@ -334,7 +391,8 @@ def _chunk_kernels(chunk: int) -> dict:
         oh, run = acc.shape[2], acc.shape[3]
         s = chunk
         for b in range(nb):
-            for i in range(oh):
+            for i in loop(oh):
+                prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
                 if i < i_lo or i >= i_hi:
                     continue
                 p0, p1 = max(0, shift - i), min(kh_, nr + shift - i)
@@ -396,7 +454,8 @@ def _chunk_kernels(chunk: int) -> dict:
         oh, run = acc.shape[2], acc.shape[3]
         s = chunk
         for b in range(nb):
-            for i in range(oh):
+            for i in loop(oh):
+                prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
                 if i < i_lo or i >= i_hi:
                     continue
                 p0, p1 = max(0, shift - i), min(kh_, nr + shift - i)
@@ -466,34 +525,35 @@ def _chunk_kernels(chunk: int) -> dict:
         kh_ = dw.shape[2]
         run = g.shape[3] - 2 * gcol0
         s = chunk
-        for o in range(o_lo, o_hi, 3):
-            for c in range(c_):
-                for p in range(kh_):
-                    a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
-                    b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
-                    c0, c1, c2, c3, c4 = zero, zero, zero, zero, zero
-                    i0, i1 = max(g_lo, shift - p), min(g_hi, nr + shift - p)
-                    for b in range(nb):
-                        for i in range(i0, i1):
-                            r = src[b, c, i + p - shift]
-                            g0, g1 = g[b, o, i, gcol0:], g[b, o + 1, i, gcol0:]
-                            g2 = g[b, o + 2, i, gcol0:]
-                            for t in range(run):
-                                x0, x1, x2 = r[t], r[t + s], r[t + 2 * s]
-                                x3, x4 = r[t + 3 * s], r[t + 4 * s]
-                                u, v, y = g0[t], g1[t], g2[t]
-                                a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
-                                a3, a4 = a3 + u * x3, a4 + u * x4
-                                b0, b1, b2 = b0 + v * x0, b1 + v * x1, b2 + v * x2
-                                b3, b4 = b3 + v * x3, b4 + v * x4
-                                c0, c1, c2 = c0 + y * x0, c1 + y * x1, c2 + y * x2
-                                c3, c4 = c3 + y * x3, c4 + y * x4
-                    dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
-                    dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
-                    dw[o + 1, c, p, 0], dw[o + 1, c, p, 1], dw[o + 1, c, p, 2] = b0, b1, b2
-                    dw[o + 1, c, p, 3], dw[o + 1, c, p, 4] = b3, b4
-                    dw[o + 2, c, p, 0], dw[o + 2, c, p, 1], dw[o + 2, c, p, 2] = c0, c1, c2
-                    dw[o + 2, c, p, 3], dw[o + 2, c, p, 4] = c3, c4
+        per_block = c_ * kh_
+        for k in loop(-(-(o_hi - o_lo) // 3) * per_block):  # (o, c, p): 15 sums each
+            prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
+            o, c, p = o_lo + 3 * (k // per_block), k // kh_ % c_, k % kh_
+            a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
+            b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
+            c0, c1, c2, c3, c4 = zero, zero, zero, zero, zero
+            i0, i1 = max(g_lo, shift - p), min(g_hi, nr + shift - p)
+            for b in range(nb):
+                for i in range(i0, i1):
+                    r = src[b, c, i + p - shift]
+                    g0, g1 = g[b, o, i, gcol0:], g[b, o + 1, i, gcol0:]
+                    g2 = g[b, o + 2, i, gcol0:]
+                    for t in range(run):
+                        x0, x1, x2 = r[t], r[t + s], r[t + 2 * s]
+                        x3, x4 = r[t + 3 * s], r[t + 4 * s]
+                        u, v, y = g0[t], g1[t], g2[t]
+                        a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
+                        a3, a4 = a3 + u * x3, a4 + u * x4
+                        b0, b1, b2 = b0 + v * x0, b1 + v * x1, b2 + v * x2
+                        b3, b4 = b3 + v * x3, b4 + v * x4
+                        c0, c1, c2 = c0 + y * x0, c1 + y * x1, c2 + y * x2
+                        c3, c4 = c3 + y * x3, c4 + y * x4
+            dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
+            dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
+            dw[o + 1, c, p, 0], dw[o + 1, c, p, 1], dw[o + 1, c, p, 2] = b0, b1, b2
+            dw[o + 1, c, p, 3], dw[o + 1, c, p, 4] = b3, b4
+            dw[o + 2, c, p, 0], dw[o + 2, c, p, 1], dw[o + 2, c, p, 2] = c0, c1, c2
+            dw[o + 2, c, p, 3], dw[o + 2, c, p, 4] = c3, c4
 
     def _chunk_weight_grad2(
         src: Any,
@@ -514,29 +574,30 @@ def _chunk_kernels(chunk: int) -> dict:
         o_, kh_ = o_hi, dw.shape[2]
         run = g.shape[3] - 2 * gcol0
         s = chunk
-        for o in range(o_lo, o_, 2):
+        per_block = c_ * kh_
+        for k in loop(-(-(o_ - o_lo) // 2) * per_block):  # (o, c, p): 10 sums each
+            prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
+            o, c, p = o_lo + 2 * (k // per_block), k // kh_ % c_, k % kh_
             o1 = min(o + 1, o_ - 1)
-            for c in range(c_):
-                for p in range(kh_):
-                    a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
-                    b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
-                    i0, i1 = max(g_lo, shift - p), min(g_hi, nr + shift - p)
-                    for b in range(nb):
-                        for i in range(i0, i1):
-                            r = src[b, c, i + p - shift]
-                            g0, g1 = g[b, o, i, gcol0:], g[b, o1, i, gcol0:]
-                            for t in range(run):
-                                x0, x1, x2 = r[t], r[t + s], r[t + 2 * s]
-                                x3, x4 = r[t + 3 * s], r[t + 4 * s]
-                                u, v = g0[t], g1[t]
-                                a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
-                                a3, a4 = a3 + u * x3, a4 + u * x4
-                                b0, b1, b2 = b0 + v * x0, b1 + v * x1, b2 + v * x2
-                                b3, b4 = b3 + v * x3, b4 + v * x4
-                    dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
-                    dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
-                    dw[o1, c, p, 0], dw[o1, c, p, 1], dw[o1, c, p, 2] = b0, b1, b2
-                    dw[o1, c, p, 3], dw[o1, c, p, 4] = b3, b4
+            a0, a1, a2, a3, a4 = zero, zero, zero, zero, zero
+            b0, b1, b2, b3, b4 = zero, zero, zero, zero, zero
+            i0, i1 = max(g_lo, shift - p), min(g_hi, nr + shift - p)
+            for b in range(nb):
+                for i in range(i0, i1):
+                    r = src[b, c, i + p - shift]
+                    g0, g1 = g[b, o, i, gcol0:], g[b, o1, i, gcol0:]
+                    for t in range(run):
+                        x0, x1, x2 = r[t], r[t + s], r[t + 2 * s]
+                        x3, x4 = r[t + 3 * s], r[t + 4 * s]
+                        u, v = g0[t], g1[t]
+                        a0, a1, a2 = a0 + u * x0, a1 + u * x1, a2 + u * x2
+                        a3, a4 = a3 + u * x3, a4 + u * x4
+                        b0, b1, b2 = b0 + v * x0, b1 + v * x1, b2 + v * x2
+                        b3, b4 = b3 + v * x3, b4 + v * x4
+            dw[o, c, p, 0], dw[o, c, p, 1], dw[o, c, p, 2] = a0, a1, a2
+            dw[o, c, p, 3], dw[o, c, p, 4] = a3, a4
+            dw[o1, c, p, 0], dw[o1, c, p, 1], dw[o1, c, p, 2] = b0, b1, b2
+            dw[o1, c, p, 3], dw[o1, c, p, 4] = b3, b4
 
     def _to_chunks(a: Any, out: Any, left: int, sums: Any, s_lo: int, s_hi: int) -> None:
         """out[b, c, i, (left + j)*chunk + k] = a[b*chunk + k, c, i, j], zeros in the other
@@ -553,7 +614,8 @@ def _chunk_kernels(chunk: int) -> dict:
         nb, row = out.shape[0], out.shape[3]
         s = chunk
         summing = sums.shape[0] > 0
-        for c in range(c_):
+        for c in loop(c_):
+            prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
             total = 0.0
             for b in range(nb):
                 kmax = min(s, n - b * s)
@@ -598,7 +660,8 @@ def _chunk_kernels(chunk: int) -> dict:
         s = chunk
         for b in range(nb):
             kmax = min(s, n - b * s)
-            for c in range(c_):
+            for c in loop(c_):
+                prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
                 for i in range(i_lo, i_hi):
                     a = acc[b, c, i]
                     for j0 in range(0, w - 7, 8):
@@ -610,20 +673,31 @@ def _chunk_kernels(chunk: int) -> dict:
                         for k in range(kmax):
                             out[b * s + k, c, i, j] = a[j * s + k]
 
-    return {
-        "to_chunks": LazyKernel(_to_chunks),
-        "from_chunks": LazyKernel(_from_chunks),
-        # the same two, callable from other kernels (the fused Winograd passes)
-        "to_chunks_inline": jitable(_to_chunks),
-        "from_chunks_inline": jitable(_from_chunks),
-        "corr4": LazyKernel(_chunk_corr4),
-        "corr_few": LazyKernel(_chunk_corr_few),
-        "weight_grad3": LazyKernel(_chunk_weight_grad3),
-        "weight_grad2": LazyKernel(_chunk_weight_grad2),
+    kernels = {
+        "to_chunks": LazyKernel(_to_chunks, parallel=parallel),
+        "from_chunks": LazyKernel(_from_chunks, parallel=parallel),
+        "corr4": LazyKernel(_chunk_corr4, parallel=parallel),
+        "corr_few": LazyKernel(_chunk_corr_few, parallel=parallel),
+        "weight_grad3": LazyKernel(_chunk_weight_grad3, parallel=parallel),
+        "weight_grad2": LazyKernel(_chunk_weight_grad2, parallel=parallel),
     }
+    if not parallel:  # the same two, callable from other kernels (the fused Winograd passes)
+        kernels["to_chunks_inline"] = jitable(_to_chunks)
+        kernels["from_chunks_inline"] = jitable(_from_chunks)
+    return kernels
 
 
 _CHUNK_KERNELS = {chunk: _chunk_kernels(chunk) for chunk in CHUNKS}
+_chunk_parallel: dict = {}  # chunk -> _chunk_kernels(chunk, True), made on first use
+
+
+def _chunk_set(chunk: int, parallel: bool) -> dict:
+    if not parallel:
+        return _CHUNK_KERNELS[chunk]
+    kernels = _chunk_parallel.get(chunk)
+    if kernels is None:
+        kernels = _chunk_parallel[chunk] = _chunk_kernels(chunk, True)
+    return kernels
 
 
 def chunk_corr(
@@ -635,13 +709,14 @@ def chunk_corr(
     chunk: int,
     bias: Any,
     rows: tuple = (0, None),
+    parallel: bool = False,
 ) -> None:
     """``_chunk_corr4`` for any number of output channels (the leftovers by
     ``_chunk_corr_few``, a separate kernel as for ``forward``; every channel by it without
-    ``wide_blocks``), on the output rows [i_lo,
-    i_hi) of ``rows`` (None: to the last), chunks of ``chunk`` images; ``bias`` (O,) starts
-    every accumulator (zeros for none)."""
-    kernels = _CHUNK_KERNELS[chunk]
+    ``wide_blocks``), on the output rows [i_lo, i_hi) of ``rows`` (None: to the last), chunks
+    of ``chunk`` images; ``bias`` (O,) starts every accumulator (zeros for none).
+    ``parallel``: the rows split between Numba's threads."""
+    kernels = _chunk_set(chunk, parallel)
     i_lo, i_hi = rows[0], acc.shape[2] if rows[1] is None else rows[1]
     fours = w.shape[0] // 4 * 4 if wide_blocks() else 0
     if fours:
@@ -659,14 +734,16 @@ def chunk_weight_grad(
     chunk: int,
     channels: tuple = (0, None),
     g_rows: tuple = (0, None),
+    parallel: bool = False,
 ) -> None:
     """``_chunk_weight_grad3`` for the output channels [o_lo, o_hi) of ``channels`` (None: to
     the last) over the rows [lo, hi) of ``g`` in ``g_rows`` (None: to the last), chunks of
     ``chunk`` images: by threes, and by pairs past the last three.  One channel left over by
     the threes costs as much as a pair, so with one left the last four go by pairs (16
-    channels: 0.71 -> 0.69 ms).  All by pairs without ``wide_blocks``."""
+    channels: 0.71 -> 0.69 ms).  All by pairs without ``wide_blocks``.  ``parallel``: the
+    weights split between Numba's threads."""
     g_lo, g_hi = g_rows[0], g.shape[2] if g_rows[1] is None else g_rows[1]
-    kernels, zero = _CHUNK_KERNELS[chunk], dw.dtype.type(0)
+    kernels, zero = _chunk_set(chunk, parallel), dw.dtype.type(0)
     count = dw.shape[0]
     o_lo, o_hi = channels[0], count if channels[1] is None else channels[1]
     threes = count // 3 * 3 if wide_blocks() else 0
@@ -680,19 +757,28 @@ def chunk_weight_grad(
 
 
 def to_chunks(
-    a: Any, out: Any, left: int, chunk: int, sums: Any, summed: tuple = (0, None)
+    a: Any,
+    out: Any,
+    left: int,
+    chunk: int,
+    sums: Any,
+    summed: tuple = (0, None),
+    parallel: bool = False,
 ) -> None:
     """``a`` (N, C, H, W) into ``out`` (B, C, H, cols * chunk) in chunks of ``chunk`` images,
     ``left`` zero columns before each row's pixels and zeros elsewhere, and each channel's sum
     over the rows [lo, hi) of ``summed`` (None: to the last) into ``sums`` (C,) unless it is
-    empty (``_to_chunks``)."""
+    empty (``_to_chunks``); ``parallel``: the channels split between Numba's threads."""
     s_lo, s_hi = summed[0], a.shape[2] if summed[1] is None else summed[1]
-    _CHUNK_KERNELS[chunk]["to_chunks"](a, out, left, sums, s_lo, s_hi)
+    _chunk_set(chunk, parallel)["to_chunks"](a, out, left, sums, s_lo, s_hi)
 
 
-def from_chunks(acc: Any, out: Any, i_lo: int, i_hi: int, chunk: int) -> None:
-    """Rows [i_lo, i_hi) of ``out`` (N, C, H, W) from ``acc`` (B, C, H, W * chunk)."""
-    _CHUNK_KERNELS[chunk]["from_chunks"](acc, out, i_lo, i_hi)
+def from_chunks(
+    acc: Any, out: Any, i_lo: int, i_hi: int, chunk: int, parallel: bool = False
+) -> None:
+    """Rows [i_lo, i_hi) of ``out`` (N, C, H, W) from ``acc`` (B, C, H, W * chunk);
+    ``parallel``: the channels split between Numba's threads."""
+    _chunk_set(chunk, parallel)["from_chunks"](acc, out, i_lo, i_hi)
 
 
 # -- Winograd F(4, 5) along the width, in the chunked layout -----------------------------------

@@ -50,6 +50,7 @@ from .conv_direct import (
     direct_forward,
     direct_ok,
     direct_pays,
+    splits_compiled,
     splits_within,
 )
 from .conv_fft import fft_conv_backward, fft_conv_forward, fft_conv_ok, fft_cost
@@ -315,11 +316,14 @@ class Conv2dFn(Function):
             choose_path(xp, x.shape, w.shape, prm, x.dtype) if x.dtype == w.dtype else "im2col"
         )
         ranges = _shard_ranges(xp, x.shape, w.shape, prm)
-        parts = 1
-        if path == "direct" and splits_within(x.shape, w.shape, prm[1], len(ranges)):
+        parts, compiled = 1, False
+        threads = parallel.compiled_threads() if path == "direct" else 1
+        if path == "direct" and splits_compiled(x.shape, w.shape, prm[1], threads):
+            ranges, compiled = [(0, x.shape[0])], True  # the kernels split their loops
+        elif path == "direct" and splits_within(x.shape, w.shape, prm[1], len(ranges)):
             ranges, parts = [(0, x.shape[0])], len(ranges)  # the threads split rows and channels
         if len(ranges) == 1:
-            out, state = _forward_shard(xp, path, x, w, prm, b, parts=parts)
+            out, state = _forward_shard(xp, path, x, w, prm, b, parts=parts, compiled=compiled)
             self.states = [state]
         else:
             oh, ow = _out_hw(x.shape, w.shape, prm)
@@ -456,12 +460,14 @@ def _forward_shard(
     b: Any = None,
     out: Any = None,
     parts: int = 1,
+    compiled: bool = False,
 ) -> tuple:
     """(out (N, O, OH, OW) plus the bias ``b`` when given, what the backward needs) by the
     chosen path, written into ``out`` when given (a batch shard's rows of the whole output);
-    the direct path's chunked layout splits its work between ``parts`` threads."""
+    the direct path's chunked layout splits its work between ``parts`` threads, or with
+    ``compiled`` its kernels split their loops between Numba's threads."""
     if path == "direct":  # the kernels add the bias and write into ``out``
-        return direct_forward(xp, x, w, prm[1], parts, b, out)
+        return direct_forward(xp, x, w, prm[1], parts, b, out, compiled)
     if path == "fft":
         o, state = fft_conv_forward(xp, _pad(xp, x, prm[1]), w)
     elif path == "winograd":

@@ -103,8 +103,9 @@ class DirectState:
     """What the backward needs: the folded input ``xc`` (C, N*Hp*Wp + slack), the weights and
     the geometry."""
 
-    def __init__(self, xc: Any, w: Any, x_shape: tuple, hw: tuple) -> None:
+    def __init__(self, xc: Any, w: Any, x_shape: tuple, hw: tuple, parallel: bool = False) -> None:
         self.xc, self.w, self.x_shape, self.hw = xc, w, x_shape, hw
+        self.parallel = parallel  # the kernels' loops split between Numba's threads
 
 
 def _pitches(h: int, w: int, padding: tuple, kh: int) -> tuple:
@@ -118,7 +119,9 @@ def _pitches(h: int, w: int, padding: tuple, kh: int) -> tuple:
     return max(h + max(pt, pb), oh), max(w + max(pl, pr), ow)
 
 
-def _fold_input(xp: Any, x: Any, padding: tuple, kh: int, dtype: Any) -> tuple:
+def _fold_input(
+    xp: Any, x: Any, padding: tuple, kh: int, dtype: Any, parallel: bool = False
+) -> tuple:
     """x (N, C, H, W) as (C, N*Hp*Wp + slack): each channel's padded planes back to back, zeros
     in the padding and in the (KH - 1)*Wp + 4 positions the last taps read past the run."""
     n, c, h, w = x.shape
@@ -126,7 +129,8 @@ def _fold_input(xp: Any, x: Any, padding: tuple, kh: int, dtype: Any) -> tuple:
     hp, wp = _pitches(h, w, padding, kh)
     run = n * hp * wp
     xc = scratch_empty(xp, (c, run + (kh - 1) * wp + 4), dtype)
-    kernels.to_run(xp.ascontiguousarray(x, dtype=dtype), xc, 0, hp, wp, pt, pl)
+    x = xp.ascontiguousarray(x, dtype=dtype)
+    kernels.to_run(x, xc, 0, hp, wp, pt, pl, parallel=parallel)
     return xc, (hp, wp)
 
 
@@ -165,7 +169,8 @@ class ChunkState:
     gradient) and either, for the direct kernels, the input in chunks (``xr``, None where each
     thread kept its own rows) and per thread the chunks it read and the input row they start
     at (``x_rows``), or, by Winograd, each thread's input rows transformed (``transformed``),
-    which the weight gradient's sums read again."""
+    which the weight gradient's sums read again; ``compiled``: the direct kernels split their
+    loops between Numba's threads instead (``splits_compiled``)."""
 
     def __init__(
         self,
@@ -177,9 +182,11 @@ class ChunkState:
         wino: bool,
         x_rows: list | None,
         transformed: list | None,
+        compiled: bool = False,
     ) -> None:
         self.xr, self.w, self.x_shape, self.chunk, self.parts = xr, w, x_shape, chunk, parts
         self.wino, self.x_rows, self.transformed = wino, x_rows, transformed
+        self.compiled = compiled
 
 
 def _to_chunks(
@@ -192,17 +199,18 @@ def _to_chunks(
     sums: Any = None,
     summed: tuple = (0, None),
     out: Any = None,
+    parallel: bool = False,
 ) -> Any:
     """a (N, C, H, W) as (B, C, H, (left + W + right) * s), chunks of s images: image k of
     chunk b at column j*s + k of every row, ``left`` and ``right`` zero columns on either
     side, and zero images after the last one to fill its chunk; each channel's sum over the
     rows [lo, hi) of ``summed`` (None: to the last) into ``sums`` (C,) when given; written
-    into ``out`` when given (``_chunks_buffer``)."""
+    into ``out`` when given (``_chunks_buffer``); ``parallel``: on Numba's threads."""
     if out is None:
         out = _chunks_buffer(xp, a.shape, left, right, dtype, s)
     if sums is None:
         sums = xp.empty(0, dtype)
-    kernels.to_chunks(xp.asarray(a, dtype=dtype), out, left, s, sums, summed)
+    kernels.to_chunks(xp.asarray(a, dtype=dtype), out, left, s, sums, summed, parallel)
     return out
 
 
@@ -228,6 +236,34 @@ def splits_within(x_shape: tuple, w_shape: tuple, padding: tuple, shards: int) -
         return False
     shard = (-(-x_shape[0] // shards),) + tuple(x_shape[1:])
     return _chunk_size(shard, w_shape, padding) != 64
+
+
+# the fewest multiply-adds of a convolution whose kernels split their loops between Numba's
+# threads (``splits_compiled``): a split costs them a few microseconds
+COMPILED_SPLIT_MIN_MACS = 1 << 20
+
+
+def splits_compiled(x_shape: tuple, w_shape: tuple, padding: tuple, threads: int) -> bool:
+    """Whether a convolution on the direct path, given ``threads`` of Numba's OpenMP threads
+    (``parallel.compiled_threads``), should keep its batch whole and have the kernels split
+    their loops between them (``direct_forward(..., compiled=True)``: tiles of the flat run,
+    output rows of a chunk, blocks of weights), rather than split over the pool's threads,
+    whose shards take the GIL back between their kernels and wake each other: from about a
+    million multiply-adds.  Shapes that would go by Winograd on one thread take the direct
+    kernels then.  Measured on 2 vCPUs of an Intel Xeon (Sapphire Rapids, AVX-512) whose pool
+    hand-off took 66-100 us (so that the pool split no layer of LeNet-5), batch 64, fwd + bwd,
+    ms, in-process, 1 thread -> 2: LeNet-5's 1->6 layer (28x28 padded by 2, flat run) 1.10 ->
+    0.84-0.85 (1.10-1.13 with the pool), its 6->16 layer (valid, chunks) 1.46 -> 1.18,
+    8->16 1.75 -> 1.13; 16->16 14x14 padded by 2 by Winograd 3.69-4.18 -> 3.42 with the
+    pool, by these kernels 3.01; a LeNet-5 training step 4.29-4.39 -> 3.67-3.72 (4.24-4.47
+    with the pool alone)."""
+    if threads < 2:
+        return False
+    (pt, pb), (pl, pr) = padding
+    n, c, h, w = x_shape
+    o, _, kh, kw = w_shape
+    macs = n * o * c * kh * kw * (h + pt + pb - kh + 1) * (w + pl + pr - kw + 1)
+    return macs >= COMPILED_SPLIT_MIN_MACS
 
 
 def _channel_parts(count: int, step: int, parts: int) -> list:
@@ -437,15 +473,18 @@ def _chunked_forward(
     parts: int,
     bias: Any,
     out: Any,
+    compiled: bool = False,
 ) -> ChunkState:
     """``direct_forward`` in chunks of ``chunk`` images: the rows padded left and right, not
     above and below (the kernels read missing rows as zeros); output rows split between
-    ``parts`` threads."""
+    ``parts`` threads of the pool, or with ``compiled`` (one part) the kernels' loops between
+    Numba's threads."""
     (pt, pb), (pl, pr) = padding
     n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh, ow = h + pt + pb - kh + 1, wd + pl + pr - kw + 1
-    wino = wino_fits(w.shape, pt + pb)
+    # Winograd's passes split over the pool's threads only: Numba's take the direct kernels
+    wino = not compiled and wino_fits(w.shape, pt + pb)
     # Winograd reads windows of eight columns every four: room for the last one
     right = max(pr, 4 * -(-ow // 4) + 4 - pl - wd) if wino else pr
     ranges = parallel.even_ranges(oh, parts)
@@ -457,7 +496,9 @@ def _chunked_forward(
     # Winograd) do so too, see ``_chunked_backward``.
     private = len(ranges) > 1
     # by Winograd each part copies its own rows into chunks inside its one compiled call
-    xr = None if private or wino else _to_chunks(xp, x, pl, right, w.dtype, chunk)
+    xr = (
+        None if private or wino else _to_chunks(xp, x, pl, right, w.dtype, chunk, parallel=compiled)
+    )
     x_rows: list = [(xr, 0)] * len(ranges)
     acc = scratch_empty(xp, (-(-n // chunk), o, oh, ow * chunk), w.dtype)
     forward = _winograd_forward(xp, w, ow, pt, chunk, pl, right) if wino else None
@@ -478,13 +519,13 @@ def _chunked_forward(
         if private:
             x_rows[i] = _to_chunks(xp, x[:, :, first:last], pl, right, w.dtype, chunk), first
         src, src_row = x_rows[i]
-        kernels.chunk_corr(src, w, acc, pt + src_row, 0, chunk, bias, rows=(lo, hi))
-        kernels.from_chunks(acc, out, lo, hi, chunk)
+        kernels.chunk_corr(src, w, acc, pt + src_row, 0, chunk, bias, (lo, hi), compiled)
+        kernels.from_chunks(acc, out, lo, hi, chunk, compiled)
 
     parallel.over_ranges([(i, i + 1) for i in range(len(ranges))], part)
     if wino:  # the backward reads the transforms, not the chunks
         return ChunkState(None, w, x.shape, chunk, parts, True, None, transformed)
-    return ChunkState(xr, w, x.shape, chunk, parts, False, x_rows, None)
+    return ChunkState(xr, w, x.shape, chunk, parts, False, x_rows, None, compiled)
 
 
 def _chunked_backward(
@@ -527,7 +568,8 @@ def _chunked_backward(
     # as the forward's input: on several threads each thread puts the rows of g it reads into
     # chunks of its own, and sums the bias gradient over its own rows
     private = rows_split and threads > 1
-    gr = None if private else _to_chunks(xp, g, kw - 1, kw - 1, dtype, s, gb)
+    par = state.compiled  # the kernels' loops split between Numba's threads
+    gr = None if private else _to_chunks(xp, g, kw - 1, kw - 1, dtype, s, gb, parallel=par)
     partial = xp.zeros((threads, o if need_b else 0), dtype) if private else None
     gw = xp.empty(w.shape, dtype=dtype) if need_w else None
     gx = flipped = acc = no_bias = corr = None
@@ -536,7 +578,7 @@ def _chunked_backward(
         no_bias = xp.zeros(c, dtype)
         flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         acc = scratch_empty(xp, (-(-n // s), c, h, wd * s), dtype)
-        if wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):
+        if not par and wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):  # (as the forward)
             corr = _winograd(xp, flipped, wd, kh - 1 - pt, pl, s)
     sums: list = [None] * len(w_parts)
 
@@ -598,7 +640,10 @@ def _chunked_backward(
                 rows = (lo - g_first, hi - g_first)
                 kernels.chunk_weight_grad(src, gsrc, share, shift, (kw - 1) * s, s, g_rows=rows)
             else:
-                kernels.chunk_weight_grad(state.xr, gr, gw, pt, (kw - 1) * s, s, _open(lo, hi, o))
+                channels = _open(lo, hi, o)
+                kernels.chunk_weight_grad(
+                    state.xr, gr, gw, pt, (kw - 1) * s, s, channels, parallel=par
+                )
 
     def input_part(i: int) -> None:
         if need_x and i < len(x_parts):
@@ -606,8 +651,8 @@ def _chunked_backward(
             src, src_row = g_rows[i]
             if corr is None:
                 shift = kh - 1 - pt + src_row
-                kernels.chunk_corr(src, flipped, acc, shift, pl * s, s, no_bias, rows=(lo, hi))
-                kernels.from_chunks(acc, gx, lo, hi, s)
+                kernels.chunk_corr(src, flipped, acc, shift, pl * s, s, no_bias, (lo, hi), par)
+                kernels.from_chunks(acc, gx, lo, hi, s, par)
             else:  # into gx as well
                 input_runs[i]()
 
@@ -635,12 +680,21 @@ def _chunked_backward(
 
 
 def direct_forward(
-    xp: Any, x: Any, w: Any, padding: tuple, parts: int = 1, bias: Any = None, out: Any = None
+    xp: Any,
+    x: Any,
+    w: Any,
+    padding: tuple,
+    parts: int = 1,
+    bias: Any = None,
+    out: Any = None,
+    compiled: bool = False,
 ) -> tuple:
     """(out (N, O, OH, OW), state) for the stride-1 correlation of x padded by ``padding``,
     plus ``bias`` (O,) when given (the kernels start their sums from it: no pass over the
     output to add it), written into ``out`` when given; in the chunked layout the work is
-    split between ``parts`` threads (forward and backward), see ``splits_within``."""
+    split between ``parts`` threads of the pool (forward and backward, see
+    ``splits_within``); with ``compiled`` the kernels' loops between Numba's threads instead
+    (``splits_compiled``)."""
     dtype = xp.result_type(x, w)
     w = xp.ascontiguousarray(w, dtype=dtype)
     o, _, kh, kw = w.shape
@@ -652,13 +706,14 @@ def direct_forward(
         out = scratch_empty(xp, (n, o, oh, ow), dtype)
     chunk = _chunk_size(x.shape, w.shape, padding)
     if chunk:
-        return out, _chunked_forward(xp, x, w, padding, chunk, parts, bias, out)
-    xc, (hp, wp) = _fold_input(xp, x, padding, kh, dtype)
+        return out, _chunked_forward(xp, x, w, padding, chunk, parts, bias, out, compiled)
+    par = compiled  # the kernels' loops split between Numba's threads (``splits_compiled``)
+    xc, (hp, wp) = _fold_input(xp, x, padding, kh, dtype, par)
     run = n * hp * wp
     acc = scratch_empty(xp, (o, _row_stride(run, dtype)), dtype)
-    kernels.forward(xc, w, acc, run, wp, TILE, bias)
-    kernels.from_run(acc, out, hp, wp, 0, 0)
-    return out, DirectState(xc, w, x.shape, (hp, wp))
+    kernels.forward(xc, w, acc, run, wp, TILE, bias, parallel=par)
+    kernels.from_run(acc, out, hp, wp, 0, 0, parallel=par)
+    return out, DirectState(xc, w, x.shape, (hp, wp), par)
 
 
 def direct_backward(
@@ -685,18 +740,19 @@ def direct_backward(
     start = (kh - 1) * wp + 4
     gm = scratch_empty(xp, (o, start + run), dtype)
     gb = xp.empty(o, dtype) if need_b else None
-    kernels.to_run(xp.ascontiguousarray(g, dtype=dtype), gm, start, hp, wp, sums=gb)
+    par = state.parallel
+    kernels.to_run(xp.ascontiguousarray(g, dtype=dtype), gm, start, hp, wp, sums=gb, parallel=par)
     gx = gw = None
     if need_w:
         gw = xp.empty(w.shape, dtype=dtype)
-        kernels.weight_grad(xc, gm, start, run, gw, wp, zero)
+        kernels.weight_grad(xc, gm, start, run, gw, wp, zero, parallel=par)
     if need_x:
         # dxc[c, s] = sum over o, p, q of w[o, c, p, q] * gm[o, start + s - p*Wp - q]: the
         # forward's correlation of gm with the kernels flipped and transposed
         flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         dxc = scratch_empty(xp, (c, _row_stride(run, dtype)), dtype)
-        kernels.forward(gm, flipped, dxc, run, wp, TILE, xp.zeros(c, dtype))
+        kernels.forward(gm, flipped, dxc, run, wp, TILE, xp.zeros(c, dtype), parallel=par)
         (pt, _), (pl, _) = padding
         gx = scratch_empty(xp, (n, c, h, wd), dtype)
-        kernels.from_run(dxc, gx, hp, wp, pt, pl)
+        kernels.from_run(dxc, gx, hp, wp, pt, pl, parallel=par)
     return gx, gw, gb
