@@ -1131,10 +1131,16 @@ class LazyKernel:
     def __call__(self, *args: Any) -> Any:
         compiled = self._compiled
         if compiled is None:
+            compiled = self.compiled()
+        return compiled(*args)
+
+    def compiled(self) -> Any:
+        """The Numba dispatcher (compiled on first call), which compiled kernels can take as
+        an argument and call (``ops._split_jit``)."""
+        if self._compiled is None:
             with _compile_lock:
                 if self._compiled is None:
                     if self.prepare is not None:
                         self.prepare()
                     self._compiled = njit(self.fn, self.exact, self.parallel)
-                compiled = self._compiled
-        return compiled(*args)
+        return self._compiled

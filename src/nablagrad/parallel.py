@@ -362,6 +362,19 @@ def batch_ranges(
     return even_ranges(n, threads)
 
 
+def compiled_split(xp: Any, n: int, work: int, min_work: int) -> int:
+    """How many of Numba's threads should split a compiled pass of ``work`` elements over a
+    first axis of ``n``: ``compiled_threads()`` from ``min_work`` on, where the pool's threads
+    would not split it (``batch_ranges``), else 1.  Large passes stay with the pool, as
+    before: OpenMP's threads spin for a while after each loop (GNU OpenMP's default, ~300,000
+    spins), on the core that the pool's next shard (a convolution's, a product's) then has to
+    share (a CIFAR-shaped block, 2 threads: 76-78 ms with its 4M-element ReLU and pooling
+    passes on the pool, 83-85 ms with them on OpenMP's threads)."""
+    if work < min_work or xp.__name__ != "numpy" or len(batch_ranges(xp, n, work)) > 1:
+        return 1
+    return min(compiled_threads(), n)
+
+
 def even_ranges(n: int, parts: int) -> list:
     """``parts`` contiguous ranges (start, stop) covering 0..n, sizes differing by at most 1
     (at most n ranges, at least one).

@@ -22,9 +22,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import parallel
 from ..backend import get_array_module, jit_available, scratch_empty
 from ..parallel import over_batch
 from . import _pool_jit as kernels
+from . import _split_jit
+from .pooled import COMPILED_SPLIT_MIN
+
+
+def _shards(xp: Any, kernel: Any, arrays: tuple, args: tuple, work: int) -> None:
+    """``kernel(*shards of arrays, *args)`` over batch shards: on Numba's threads inside one
+    compiled call (``_split_jit.batch``) where ``parallel.compiled_split`` says so (from
+    ``pooled.COMPILED_SPLIT_MIN`` elements), else on the pool's threads (``over_batch``).
+    LeNet-5's 2x2 pooling of 64x6x28x28, 1 thread -> 2 (Intel Xeon, 2 vCPUs whose pool
+    hand-off took 66-100 us, so that the pool did not split it): average forward 51 -> 37
+    us, backward 74 -> 44 us, max forward 106 -> 66 us."""
+    n = arrays[0].shape[0]
+    threads = parallel.compiled_split(xp, n, work, COMPILED_SPLIT_MIN)
+    if threads > 1 and _split_jit.batch(kernel, arrays, args, threads):
+        return
+    over_batch(xp, n, work, lambda a, b: kernel(*(arr[a:b] for arr in arrays), *args))
 
 
 def pool_2x2_ok(
@@ -66,13 +83,13 @@ class Pool2x2Plan:
         g = xp.ascontiguousarray(g)
         if self.idx is None:
             scale, scatter = g.dtype.type(self.scale), kernels.avg_scatter
-            over_batch(xp, n, gx.size, lambda a, b: scatter(g[a:b], gx[a:b], scale))
+            _shards(xp, scatter, (g, gx), (scale,), gx.size)
         else:
             idx, scatter = self.idx, kernels.max_scatter
             bits = xp.dtype(f"i{g.dtype.itemsize}")  # the kernel moves the values' bits
             gi, gxi = g.view(bits), gx.view(bits)
             neg0 = xp.array(-0.0, g.dtype).view(bits)[()]
-            over_batch(xp, n, gx.size, lambda a, b: scatter(gi[a:b], idx[a:b], gxi[a:b], neg0))
+            _shards(xp, scatter, (gi, idx, gxi), (neg0,), gx.size)
         return gx
 
     def gather(self, x: Any) -> Any:
@@ -92,8 +109,7 @@ def max_pool_2x2(xp: Any, x: Any) -> tuple:
     n, c, h, w = x.shape
     out = scratch_empty(xp, (n, c, h // 2, w // 2), x.dtype)
     idx = scratch_empty(xp, out.shape, xp.uint8)
-    forward = kernels.max_forward
-    over_batch(xp, n, x.size, lambda a, b: forward(x[a:b], out[a:b], idx[a:b]))
+    _shards(xp, kernels.max_forward, (x, out, idx), (), x.size)
     return out, Pool2x2Plan(x.shape, idx, None)
 
 
@@ -103,8 +119,7 @@ def avg_pool_2x2(xp: Any, x: Any, div: float) -> tuple:
     n, c, h, w = x.shape
     out = scratch_empty(xp, (n, c, h // 2, w // 2), x.dtype)
     scale = x.dtype.type(1.0 / div)
-    forward = kernels.avg_forward
-    over_batch(xp, n, x.size, lambda a, b: forward(x[a:b], out[a:b], scale))
+    _shards(xp, kernels.avg_forward, (x, out), (scale,), x.size)
     return out, Pool2x2Plan(x.shape, None, 1.0 / div)
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import parallel
 from ..backend import get_array_module as xp
 from ..backend import jit_available, scratch_empty
 from ..parallel import over_batch
+from . import _split_jit
 
 # Below this many elements a pooled buffer saves nothing (no page faults to avoid) and the
 # extra calls cost more than they save: the plain formulas run instead.
@@ -66,7 +68,23 @@ def rows(kernel: Any, *arrays: Any, args: tuple = ()) -> Any:
     return shard
 
 
+# From this many elements a compiled pass splits its batch between Numba's OpenMP threads
+# (``parallel.compiled_split``: a split costs a few microseconds there) where the pool's
+# threads would not split it (from ``SPLIT_MIN_ELEMENTS`` times the hand-off's
+# ``split_scale``).  LeNet-5's second layer's 64x16x10x10 activations (102,400): the
+# sigmoid 42 -> 37 us on 2 threads.
+COMPILED_SPLIT_MIN = 1 << 16
+
+
 def kernel_pass(kernel: Any, *arrays: Any, args: tuple = ()) -> Any:
-    """``kernel(*rows of arrays, *args, result)`` over pooled batch shards (``rows``); the
-    result is shaped like the last array."""
-    return pooled_pass(arrays[-1], rows(kernel, *arrays, args=args))
+    """``kernel(*rows of arrays, *args, result)`` over batch shards (``rows``) into a pooled
+    buffer: on Numba's threads inside one compiled call (``_split_jit.rows``) where it has
+    them, else on the pool's (``pooled_pass``); the result is shaped like the last array."""
+    like = arrays[-1]
+    mod = xp(like)
+    threads = parallel.compiled_split(mod, like.shape[0], like.size, COMPILED_SPLIT_MIN)
+    if threads > 1:
+        out = scratch_empty(mod, like.shape, like.dtype)
+        if _split_jit.rows(kernel, arrays, args, out, threads):
+            return out
+    return pooled_pass(like, rows(kernel, *arrays, args=args))
