@@ -11,6 +11,10 @@ these threads use.  ``set_num_threads(1)`` turns it off; the default is
 the number of CPUs (at most 8).  As torch's sets its BLAS's threads too, ``set_num_threads(n)``
 also runs NumPy's OpenBLAS on ``n`` threads (process-wide).
 
+Where Numba runs kernels on its OpenMP threading layer (``compiled_threads``), compiled kernels
+split their own loops between those threads instead (the direct convolution; activation and
+2x2 pooling passes the pool would not split): no hand-off through this pool, no GIL.
+
 The pool is built for hand-offs of a few hundred microseconds of work: each worker thread
 sleeps on a lock of its own, the caller releases it with the task in place and takes the
 worker's "done" lock back afterwards.  This costs a fraction of what
