@@ -24,14 +24,10 @@ def _data(shape=SHAPE, seed=0):
 @pytest.mark.parametrize("parts", [2, 3])
 @pytest.mark.parametrize(
     "name,inputs,args",
-    [
-        ("relu", 1, ()),
+    [  # each pair of driver and kernel compiles once (~1 s): one per way of calling
         ("sigmoid32", 1, ()),
-        ("tanh32", 1, ()),
-        ("leaky_relu", 1, (np.float32(0.1),)),
         ("elu32", 1, (np.float32(1.0), np.float32(1.0))),
         ("sigmoid_grad", 2, ()),
-        ("relu_grad", 2, ()),
     ],
 )
 def test_rows_match_one_pass(name, inputs, args, parts):
