@@ -1135,8 +1135,7 @@ class LazyKernel:
         return compiled(*args)
 
     def compiled(self) -> Any:
-        """The Numba dispatcher (compiled on first call), which compiled kernels can take as
-        an argument and call (``ops._split_jit``)."""
+        """The Numba dispatcher, compiled on the first call."""
         if self._compiled is None:
             with _compile_lock:
                 if self._compiled is None:

@@ -14,6 +14,14 @@ import nablagrad as ng
 SHAPE = (8, 4, 32, 24)  # 24,576 elements: the pooled path
 
 
+def _ran(kernel) -> bool:
+    """Whether a compiled activation kernel ran: compiled on its own, or inside a driver that
+    split its pass between Numba's threads (``ops/_split_jit.py``)."""
+    from nablagrad.ops import _split_jit
+
+    return kernel._compiled is not None or any(fn is kernel.fn for fn, _ in _split_jit._drivers)
+
+
 def _input(dtype) -> np.ndarray:
     x = np.random.default_rng(3).standard_normal(SHAPE).astype(dtype)
     x.reshape(-1)[:6] = [np.nan, -0.0, 0.0, np.inf, -np.inf, -np.nan]
@@ -43,8 +51,8 @@ def test_relu_matches_torch(dtype, kernel_mode):  # noqa: F811 - the fixture's v
     if kernel_mode == "compiled":
         from nablagrad.ops import _activation_jit
 
-        assert _activation_jit.relu._compiled is not None  # it ran (no silent fallback)
-        assert _activation_jit.relu_grad._compiled is not None
+        assert _ran(_activation_jit.relu)  # it ran (no silent fallback)
+        assert _ran(_activation_jit.relu_grad)
         assert np.array_equal(np.signbit(yn.detach().numpy()), np.signbit(yt.detach().numpy()))
 
 
@@ -87,8 +95,8 @@ def test_sigmoid_tanh_match_torch(name, dtype, kernel_mode):  # noqa: F811 - the
     if kernel_mode == "compiled":
         from nablagrad.ops import _activation_jit
 
-        assert _activation_jit.tanh_grad._compiled is not None or name == "sigmoid"
-        assert _activation_jit.sigmoid_grad._compiled is not None or name == "tanh"
+        assert _ran(_activation_jit.tanh_grad) or name == "sigmoid"
+        assert _ran(_activation_jit.sigmoid_grad) or name == "tanh"
 
 
 @pytest.mark.parametrize("size", [5, 70_000])  # the plain formula and the pooled pass
@@ -122,7 +130,7 @@ def test_sigmoid_tails_keep_relative_precision(size, dtype, kernel_mode):  # noq
     if kernel_mode == "compiled" and size > 5 and dtype == np.float32:
         from nablagrad.ops import _activation_jit
 
-        assert _activation_jit.sigmoid32._compiled is not None  # it ran (no silent fallback)
+        assert _ran(_activation_jit.sigmoid32)  # it ran (no silent fallback)
 
 
 # The activations of ``ops/fused.py`` with compiled kernels (leaky ReLU and hardtanh in both
@@ -191,7 +199,7 @@ def test_fused_activations_match_torch(name, call, dtype, kernel_mode):  # noqa:
             kernel = {"selu": "elu32", "celu": "elu32", "gelu_tanh": "gelu_tanh32",
                       "softplus_beta": "softplus32"}.get(name, f"{name}32")  # fmt: skip
         if kernel is not None:  # it ran (no silent fallback)
-            assert getattr(_activation_jit, kernel)._compiled is not None
+            assert _ran(getattr(_activation_jit, kernel))
 
 
 @pytest.mark.parametrize("name,call", FUSED, ids=[c[0] for c in FUSED])
@@ -227,7 +235,7 @@ def test_tanh_float32_relative_precision_everywhere(kernel_mode):  # noqa: F811
     if kernel_mode == "compiled":
         from nablagrad.ops import _activation_jit
 
-        assert _activation_jit.tanh32._compiled is not None
+        assert _ran(_activation_jit.tanh32)
 
 
 SOFTMAX_SHAPES = [(64, 1000), (300, 28), (4, 3000), (8, 4, 40)]  # rows of 28 to 3000 classes
@@ -265,8 +273,8 @@ def test_softmax_rows_match_torch(name, shape, kernel_mode):  # noqa: F811
     if kernel_mode == "compiled":
         from nablagrad.ops import _activation_jit
 
-        assert getattr(_activation_jit, f"{name}32")._compiled is not None
-        assert getattr(_activation_jit, f"{name}_grad32")._compiled is not None
+        assert _ran(getattr(_activation_jit, f"{name}32"))
+        assert _ran(getattr(_activation_jit, f"{name}_grad32"))
 
 
 def test_softmax_rows_double_backward_and_cross_entropy(kernel_mode):  # noqa: F811
@@ -308,4 +316,4 @@ def test_exp_float32_over_its_whole_range(kernel_mode):  # noqa: F811
     if kernel_mode == "compiled":
         from nablagrad.ops import _activation_jit
 
-        assert _activation_jit.exp32._compiled is not None
+        assert _ran(_activation_jit.exp32)
