@@ -1131,15 +1131,10 @@ class LazyKernel:
     def __call__(self, *args: Any) -> Any:
         compiled = self._compiled
         if compiled is None:
-            compiled = self.compiled()
-        return compiled(*args)
-
-    def compiled(self) -> Any:
-        """The Numba dispatcher, compiled on the first call."""
-        if self._compiled is None:
             with _compile_lock:
                 if self._compiled is None:
                     if self.prepare is not None:
                         self.prepare()
                     self._compiled = njit(self.fn, self.exact, self.parallel)
-        return self._compiled
+                compiled = self._compiled
+        return compiled(*args)

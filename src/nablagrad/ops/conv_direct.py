@@ -103,9 +103,9 @@ class DirectState:
     """What the backward needs: the folded input ``xc`` (C, N*Hp*Wp + slack), the weights and
     the geometry."""
 
-    def __init__(self, xc: Any, w: Any, x_shape: tuple, hw: tuple, parallel: bool = False) -> None:
+    def __init__(self, xc: Any, w: Any, x_shape: tuple, hw: tuple, compiled: bool = False) -> None:
         self.xc, self.w, self.x_shape, self.hw = xc, w, x_shape, hw
-        self.parallel = parallel  # the kernels' loops split between Numba's threads
+        self.compiled = compiled  # the kernels' loops split between Numba's threads
 
 
 def _pitches(h: int, w: int, padding: tuple, kh: int) -> tuple:
@@ -129,8 +129,7 @@ def _fold_input(
     hp, wp = _pitches(h, w, padding, kh)
     run = n * hp * wp
     xc = scratch_empty(xp, (c, run + (kh - 1) * wp + 4), dtype)
-    x = xp.ascontiguousarray(x, dtype=dtype)
-    kernels.to_run(x, xc, 0, hp, wp, pt, pl, parallel=parallel)
+    kernels.to_run(xp.ascontiguousarray(x, dtype=dtype), xc, 0, hp, wp, pt, pl, parallel=parallel)
     return xc, (hp, wp)
 
 
@@ -255,8 +254,8 @@ def splits_compiled(x_shape: tuple, w_shape: tuple, padding: tuple, threads: int
     ms, in-process, 1 thread -> 2: LeNet-5's 1->6 layer (28x28 padded by 2, flat run) 1.10 ->
     0.84-0.85 (1.10-1.13 with the pool), its 6->16 layer (valid, chunks) 1.46 -> 1.18,
     8->16 1.75 -> 1.13; 16->16 14x14 padded by 2 by Winograd 3.69-4.18 -> 3.42 with the
-    pool, by these kernels 3.01; a LeNet-5 training step 4.29-4.39 -> 3.67-3.72 (4.24-4.47
-    with the pool alone)."""
+    pool, by these kernels 3.01; a LeNet-5 training step 4.29-4.39 -> 3.67-3.72 (with the
+    pool alone 4.10-4.31 -> 4.21-4.36)."""
     if threads < 2:
         return False
     (pt, pb), (pl, pr) = padding
@@ -707,13 +706,12 @@ def direct_forward(
     chunk = _chunk_size(x.shape, w.shape, padding)
     if chunk:
         return out, _chunked_forward(xp, x, w, padding, chunk, parts, bias, out, compiled)
-    par = compiled  # the kernels' loops split between Numba's threads (``splits_compiled``)
-    xc, (hp, wp) = _fold_input(xp, x, padding, kh, dtype, par)
+    xc, (hp, wp) = _fold_input(xp, x, padding, kh, dtype, compiled)
     run = n * hp * wp
     acc = scratch_empty(xp, (o, _row_stride(run, dtype)), dtype)
-    kernels.forward(xc, w, acc, run, wp, TILE, bias, parallel=par)
-    kernels.from_run(acc, out, hp, wp, 0, 0, parallel=par)
-    return out, DirectState(xc, w, x.shape, (hp, wp), par)
+    kernels.forward(xc, w, acc, run, wp, TILE, bias, parallel=compiled)
+    kernels.from_run(acc, out, hp, wp, 0, 0, parallel=compiled)
+    return out, DirectState(xc, w, x.shape, (hp, wp), compiled)
 
 
 def direct_backward(
@@ -740,7 +738,7 @@ def direct_backward(
     start = (kh - 1) * wp + 4
     gm = scratch_empty(xp, (o, start + run), dtype)
     gb = xp.empty(o, dtype) if need_b else None
-    par = state.parallel
+    par = state.compiled  # the kernels' loops split between Numba's threads
     kernels.to_run(xp.ascontiguousarray(g, dtype=dtype), gm, start, hp, wp, sums=gb, parallel=par)
     gx = gw = None
     if need_w:

@@ -35,8 +35,8 @@ def _shards(xp: Any, kernel: Any, arrays: tuple, args: tuple, work: int) -> None
     compiled call (``_split_jit.batch``) where ``parallel.compiled_split`` says so (from
     ``pooled.COMPILED_SPLIT_MIN`` elements), else on the pool's threads (``over_batch``).
     LeNet-5's 2x2 pooling of 64x6x28x28, 1 thread -> 2 (Intel Xeon, 2 vCPUs whose pool
-    hand-off took 66-100 us, so that the pool did not split it): average forward 51 -> 37
-    us, backward 74 -> 44 us, max forward 106 -> 66 us."""
+    hand-off took 66-100 us, so that the pool did not split it), two measurements: average
+    forward 50-51 -> 37-40 us, backward 64-74 -> 44-55 us, max forward 102-106 -> 66-81 us."""
     n = arrays[0].shape[0]
     threads = parallel.compiled_split(xp, n, work, COMPILED_SPLIT_MIN)
     if threads > 1 and _split_jit.batch(kernel, arrays, args, threads):
