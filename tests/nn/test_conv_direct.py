@@ -553,7 +553,8 @@ COMPILED_CASES = [
     dict(cin=1, cout=6, kernel=5, padding=2, hw=(12, 10), bias=True),  # LeNet's first layer
     dict(cin=6, cout=9, kernel=5, padding=1, hw=(7, 9), bias=True),  # blocks of 4 and leftovers
     dict(cin=3, cout=5, kernel=5, padding=0, hw=(9, 8), bias=False),  # odd channel count
-    dict(cin=16, cout=16, kernel=5, padding=2, hw=(6, 7), bias=True),  # Winograd on 1 thread
+    dict(cin=16, cout=16, kernel=5, padding=2, hw=(6, 7), bias=True),  # Winograd in chunks
+    dict(cin=12, cout=16, kernel=5, padding=2, hw=(7, 9), bias=True),  # parts of 3 and 4 rows
 ]
 
 
@@ -566,7 +567,11 @@ def test_compiled_split_matches_torch_and_one_thread(case, layout, wide, monkeyp
     the kernels' loops split between Numba's threads): the layer against torch, and its
     output and gradients bit for bit those of the one-thread kernels (every element is summed
     in the same order); the parallel kernels are counted, so the test fails if they did not
-    run.  Where Numba has no OpenMP layer they run on its default one (still correct)."""
+    run.  Shapes that go by Winograd in chunks (``wino_fits``) split the output rows into one
+    part per thread (``kernels.wino_pass_parts``, ``wino_weight_parts``): the output and the
+    input gradient bit for bit the one thread's too, the weight gradient (the parts' sums
+    added) to rounding.  Where Numba has no OpenMP layer they run on its default one (still
+    correct)."""
     from nablagrad import parallel
     from nablagrad.ops import _conv_direct_jit as k
     from nablagrad.ops import conv_direct
@@ -583,6 +588,9 @@ def test_compiled_split_matches_torch_and_one_thread(case, layout, wide, monkeyp
     chunked = k._chunk_set(64, True)
     for name, fn in list(chunked.items()):
         monkeypatch.setitem(chunked, name, lambda *a, f=fn, n=name: ran.append(n) or f(*a))
+    for name in ("wino_pass_parts", "wino_weight_parts"):
+        fn = getattr(k, name)
+        monkeypatch.setattr(k, name, lambda *a, f=fn, n=name: ran.append(n) or f(*a))
     shape = (5, case["cin"]) + case["hw"]
     x = np.random.default_rng(40).standard_normal(shape).astype(np.float32)
     results = []
@@ -598,15 +606,16 @@ def test_compiled_split_matches_torch_and_one_thread(case, layout, wide, monkeyp
             y.backward(ng.tensor(np.cos(np.arange(y.numel())).reshape(y.shape).astype(np.float32)))
         grads = [xn.grad.numpy(), ng_m.weight.grad.numpy()]
         results.append([y.detach().numpy()] + grads)
-    # on one thread, shapes that go by Winograd there (case 3 in chunks) differ by rounding
     w_shape = (case["cout"], case["cin"], 5, 5)
-    exact = not (layout and conv_direct.wino_fits(w_shape, 2 * case["padding"]))
-    for two, one in zip(*results):
-        if exact:
-            np.testing.assert_array_equal(one, two)
-        else:
+    wino = layout and conv_direct.wino_fits(w_shape, 2 * case["padding"])
+    for i, (two, one) in enumerate(zip(*results)):
+        if wino and i == 2:  # the weight gradient: the parts' sums added
             np.testing.assert_allclose(one, two, rtol=1e-4, atol=1e-4)
-    if layout:
+        else:
+            np.testing.assert_array_equal(one, two)
+    if wino:
+        kernels = {"to_chunks", "wino_pass_parts", "wino_weight_parts"}
+    elif layout:
         kernels = {"to_chunks", "from_chunks", "corr4" if wide else "corr_few"}
     elif wide:
         kernels = {"to_run", "forward_fours", "weight_grad_fours"}

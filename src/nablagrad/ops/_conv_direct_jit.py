@@ -1190,10 +1190,54 @@ def _wino_kernels(chunk: int, tiles: int, wide: bool) -> dict:
         flat = gh.reshape((gh.shape[0], gh.shape[1], 8, gh.shape[3] * ts))
         weight_sums_i(v, flat, dwh, 0, 8, zero)
 
+    weight_i = jitable(_wino_weight)
+    loop = compiled_range()  # the parts below: one per Numba thread
+
+    def _wino_pass_parts(
+        src: Any,
+        v: Any,
+        window: Any,
+        shift: int,
+        col0: int,
+        u: Any,
+        acc: Any,
+        mbuf: Any,
+        bounds: Any,
+        bias: Any,
+        out: Any,
+    ) -> None:
+        """``_wino_pass`` over the output rows [bounds[p, 0], bounds[p, 1]) of every part p at
+        once, the parts split between Numba's threads, each with buffers of its own: the
+        transform of the source rows its rows read at the start of v[p] (flat, laid out (B,
+        C, 8, hi - lo + 4, ts)), ``window[p]`` and ``mbuf[p]``."""
+        nb, c_ = src.shape[0], src.shape[1]
+        for p in loop(bounds.shape[0]):
+            prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
+            lo, hi = bounds[p, 0], bounds[p, 1]
+            vp = v[p][: nb * c_ * 8 * (hi - lo + 4) * ts].reshape((nb, c_, 8, hi - lo + 4, ts))
+            pass_i(src, vp, window[p], shift - lo, col0, u, acc, mbuf[p], lo, hi, bias, out)
+
+    def _wino_weight_parts(
+        src: Any, gh: Any, col0: int, v: Any, dwh: Any, bounds: Any, zero: Any
+    ) -> None:
+        """``_wino_weight`` over the output rows [bounds[p, 0], bounds[p, 1]) of every part p
+        at once, the parts split between Numba's threads: part p transforms its rows of the
+        output gradient in chunks ``src`` into gh[p] (flat) and sums them against its rows'
+        input transform v[p] (``_wino_pass_parts``'s) into dwh[p] (8, O, C, KH)."""
+        nb, o_, c_ = src.shape[0], src.shape[1], dwh.shape[3]
+        for p in loop(bounds.shape[0]):
+            prefer_wide_vectors()  # (in a parallel loop its body is a function of its own)
+            lo, hi = bounds[p, 0], bounds[p, 1]
+            ghp = gh[p][: nb * o_ * 8 * (hi - lo) * ts].reshape((nb, o_, 8, hi - lo, ts))
+            vp = v[p][: nb * c_ * 8 * (hi - lo + 4) * ts].reshape((nb, c_, 8, (hi - lo + 4) * ts))
+            weight_i(src, ghp, col0, lo, vp, dwh[p], zero)
+
     return {
         "forward": LazyKernel(_wino_forward),
         "pass": LazyKernel(_wino_pass),
         "weight": LazyKernel(_wino_weight),
+        "pass_parts": LazyKernel(_wino_pass_parts, parallel=True),
+        "weight_parts": LazyKernel(_wino_weight_parts, parallel=True),
     }
 
 
@@ -1258,3 +1302,33 @@ def wino_weight(
     """``_wino_weight``: the output gradient's transform and the weight gradient's sums (dwh
     (8, O, C, KH)) in one compiled call."""
     _wino(chunk, tiles)["weight"](src, gh, col0, i0, v, dwh, dwh.dtype.type(0))
+
+
+def wino_pass_parts(
+    src: Any,
+    v: Any,
+    window: Any,
+    shift: int,
+    col0: int,
+    u: Any,
+    acc: Any,
+    mbuf: Any,
+    bounds: Any,
+    bias: Any,
+    out: Any,
+    tiles: int,
+    chunk: int,
+) -> None:
+    """``_wino_pass_parts``: ``wino_pass`` over the output rows of each part (``bounds`` (P,
+    2)), the parts split between Numba's threads, each with its own buffers (v, window, mbuf
+    stacked along their first axis)."""
+    _wino(chunk, tiles)["pass_parts"](src, v, window, shift, col0, u, acc, mbuf, bounds, bias, out)
+
+
+def wino_weight_parts(
+    src: Any, gh: Any, col0: int, v: Any, dwh: Any, bounds: Any, tiles: int, chunk: int
+) -> None:
+    """``_wino_weight_parts``: ``wino_weight`` over the output rows of each part (``bounds``
+    (P, 2)), the parts split between Numba's threads, part p's sums into dwh[p] (8, O, C,
+    KH)."""
+    _wino(chunk, tiles)["weight_parts"](src, gh, col0, v, dwh, bounds, dwh.dtype.type(0))

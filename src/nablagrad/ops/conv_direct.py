@@ -168,8 +168,9 @@ class ChunkState:
     gradient) and either, for the direct kernels, the input in chunks (``xr``, None where each
     thread kept its own rows) and per thread the chunks it read and the input row they start
     at (``x_rows``), or, by Winograd, each thread's input rows transformed (``transformed``),
-    which the weight gradient's sums read again; ``compiled``: the direct kernels split their
-    loops between Numba's threads instead (``splits_compiled``)."""
+    which the weight gradient's sums read again; ``compiled``: the kernels split their loops
+    between Numba's threads instead (``splits_compiled``; by Winograd ``transformed`` is then
+    the parts' transforms stacked, one part per thread, see ``_wino_parts``)."""
 
     def __init__(
         self,
@@ -180,7 +181,7 @@ class ChunkState:
         parts: int,
         wino: bool,
         x_rows: list | None,
-        transformed: list | None,
+        transformed: Any,
         compiled: bool = False,
     ) -> None:
         self.xr, self.w, self.x_shape, self.chunk, self.parts = xr, w, x_shape, chunk, parts
@@ -248,14 +249,20 @@ def splits_compiled(x_shape: tuple, w_shape: tuple, padding: tuple, threads: int
     their loops between them (``direct_forward(..., compiled=True)``: tiles of the flat run,
     output rows of a chunk, blocks of weights), rather than split over the pool's threads,
     whose shards take the GIL back between their kernels and wake each other: from about a
-    million multiply-adds.  Shapes that would go by Winograd on one thread take the direct
-    kernels then.  Measured on 2 vCPUs of an Intel Xeon (Sapphire Rapids, AVX-512) whose pool
-    hand-off took 66-100 us (so that the pool split no layer of LeNet-5), batch 64, fwd + bwd,
-    ms, in-process, 1 thread -> 2: LeNet-5's 1->6 layer (28x28 padded by 2, flat run) 1.10 ->
-    0.84-0.85 (1.10-1.13 with the pool), its 6->16 layer (valid, chunks) 1.46 -> 1.18,
-    8->16 1.75 -> 1.13; 16->16 14x14 padded by 2 by Winograd 3.69-4.18 -> 3.42 with the
+    million multiply-adds.  Measured on 2 vCPUs of an Intel Xeon (Sapphire Rapids, AVX-512)
+    whose pool hand-off took 66-100 us (so that the pool split no layer of LeNet-5), batch 64,
+    fwd + bwd, ms, in-process, 1 thread -> 2: LeNet-5's 1->6 layer (28x28 padded by 2, flat
+    run) 1.10 -> 0.84-0.85 (1.10-1.13 with the pool), its 6->16 layer (valid, chunks) 1.46 ->
+    1.18, 8->16 1.75 -> 1.13; 16->16 14x14 padded by 2 by Winograd 3.69-4.18 -> 3.42 with the
     pool, by these kernels 3.01; a LeNet-5 training step 4.29-4.39 -> 3.67-3.72 (with the
-    pool alone 4.10-4.31 -> 4.21-4.36)."""
+    pool alone 4.10-4.31 -> 4.21-4.36).
+
+    Shapes that go by Winograd (``wino_fits``) split its passes' output rows into one part
+    per thread instead (``_compiled_forward``, ``_wino_parts``).  Measured on 2 vCPUs of an
+    AMD EPYC (Zen 5, AVX-512), fwd + bwd, in-process A/B, against the direct kernels
+    splitting their loops: the 16->16 layer 0.81-0.96 of their time (5 runs); with Numba
+    compiling for AVX2 (``NUMBA_CPU_FEATURES``, so pairs of channels, and Winograd from 64
+    channel pairs) 0.72 (2 runs), and LeNet-5's 6->16 layer (valid) 0.92-0.94."""
     if threads < 2:
         return False
     (pt, pb), (pl, pr) = padding
@@ -476,14 +483,15 @@ def _chunked_forward(
 ) -> ChunkState:
     """``direct_forward`` in chunks of ``chunk`` images: the rows padded left and right, not
     above and below (the kernels read missing rows as zeros); output rows split between
-    ``parts`` threads of the pool, or with ``compiled`` (one part) the kernels' loops between
-    Numba's threads."""
+    ``parts`` threads of the pool, or with ``compiled`` the kernels' loops between Numba's
+    threads (``_compiled_forward``)."""
+    if compiled:
+        return _compiled_forward(xp, x, w, padding, chunk, bias, out)
     (pt, pb), (pl, pr) = padding
     n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh, ow = h + pt + pb - kh + 1, wd + pl + pr - kw + 1
-    # Winograd's passes split over the pool's threads only: Numba's take the direct kernels
-    wino = not compiled and wino_fits(w.shape, pt + pb)
+    wino = wino_fits(w.shape, pt + pb)
     # Winograd reads windows of eight columns every four: room for the last one
     right = max(pr, 4 * -(-ow // 4) + 4 - pl - wd) if wino else pr
     ranges = parallel.even_ranges(oh, parts)
@@ -495,9 +503,7 @@ def _chunked_forward(
     # Winograd) do so too, see ``_chunked_backward``.
     private = len(ranges) > 1
     # by Winograd each part copies its own rows into chunks inside its one compiled call
-    xr = (
-        None if private or wino else _to_chunks(xp, x, pl, right, w.dtype, chunk, parallel=compiled)
-    )
+    xr = None if private or wino else _to_chunks(xp, x, pl, right, w.dtype, chunk)
     x_rows: list = [(xr, 0)] * len(ranges)
     acc = scratch_empty(xp, (-(-n // chunk), o, oh, ow * chunk), w.dtype)
     forward = _winograd_forward(xp, w, ow, pt, chunk, pl, right) if wino else None
@@ -518,13 +524,121 @@ def _chunked_forward(
         if private:
             x_rows[i] = _to_chunks(xp, x[:, :, first:last], pl, right, w.dtype, chunk), first
         src, src_row = x_rows[i]
-        kernels.chunk_corr(src, w, acc, pt + src_row, 0, chunk, bias, (lo, hi), compiled)
-        kernels.from_chunks(acc, out, lo, hi, chunk, compiled)
+        kernels.chunk_corr(src, w, acc, pt + src_row, 0, chunk, bias, (lo, hi))
+        kernels.from_chunks(acc, out, lo, hi, chunk)
 
     parallel.over_ranges([(i, i + 1) for i in range(len(ranges))], part)
     if wino:  # the backward reads the transforms, not the chunks
         return ChunkState(None, w, x.shape, chunk, parts, True, None, transformed)
-    return ChunkState(xr, w, x.shape, chunk, parts, False, x_rows, None, compiled)
+    return ChunkState(xr, w, x.shape, chunk, parts, False, x_rows, None)
+
+
+def _wino_parts(
+    xp: Any, u: Any, src: Any, parts: int, shift: int, col0: int, acc: Any, bias: Any, out: Any
+) -> Any:
+    """``_winograd``'s correlation, with the kernels ``u`` already transformed
+    (``_winograd_weights``), of ``src`` (chunks, from row 0) into ``acc`` and ``out``, its
+    output rows split into ``parts`` parts (``parallel.even_ranges``) that Numba's threads
+    make at once, each in one compiled call with buffers of its own
+    (``kernels.wino_pass_parts``; each part transforms the four rows next to its own too).
+    Returns the parts' input transforms stacked (P, ...), which the weight gradient reads
+    (``_wino_weight_parts``).  Measured on 2 vCPUs of an AMD EPYC (Zen 5, AVX-512), 16->16
+    14x14 padded by 2, batch 64, forward, 2 threads: 0.47-0.49 ms against 0.61 by the direct
+    kernels splitting their loops (0.80 by Winograd on 1 thread)."""
+    chunks, c = src.shape[:2]
+    o, rows, ow = u.shape[1], acc.shape[2], out.shape[3]
+    chunk = acc.shape[3] // ow
+    tiles = -(-ow // 4)
+    ts = tiles * chunk
+    bounds = xp.asarray(parallel.even_ranges(rows, parts), dtype=xp.int64)
+    most = int((bounds[:, 1] - bounds[:, 0]).max())
+    dtype = src.dtype
+    v = scratch_empty(xp, (len(bounds), chunks * c * 8 * (most + 4) * ts), dtype)
+    window = scratch_empty(xp, (len(bounds), 8 * chunk), dtype)
+    mbuf = scratch_empty(xp, (len(bounds), 8, min(o, kernels.wino_group(tiles, chunk)) * ts), dtype)
+    kernels.wino_pass_parts(
+        src, v, window, shift, col0, u, acc, mbuf, bounds, bias, out, tiles, chunk
+    )
+    return v
+
+
+def _wino_weight_parts(xp: Any, gr: Any, state: ChunkState, ow: int) -> Any:
+    """The weight gradient by Winograd from the output gradient in chunks ``gr`` and the
+    forward's parts' input transforms (``_wino_parts``), each part's sums over its own output
+    rows on Numba's threads at once (``kernels.wino_weight_parts``), then summed in part
+    order and taken back by ``WINO_G``."""
+    w, chunk = state.w, state.chunk
+    o, c, kh, _ = w.shape
+    tiles = -(-ow // 4)
+    bounds = xp.asarray(parallel.even_ranges(gr.shape[2], state.parts), dtype=xp.int64)
+    most = int((bounds[:, 1] - bounds[:, 0]).max())
+    gh = scratch_empty(xp, (len(bounds), gr.shape[0] * o * 8 * most * tiles * chunk), w.dtype)
+    dwh = xp.empty((len(bounds), 8, o, c, kh), w.dtype)
+    kernels.wino_weight_parts(gr, gh, 4, state.transformed, dwh, bounds, tiles, chunk)
+    total = dwh.sum(axis=0)  # dW[o, c, p, q] = sum over k of WINO_G[k, q] * dwh[k, o, c, p]
+    return (total.reshape(8, -1).T @ xp.asarray(WINO_G, dtype=w.dtype)).reshape(w.shape)
+
+
+def _compiled_forward(
+    xp: Any, x: Any, w: Any, padding: tuple, chunk: int, bias: Any, out: Any
+) -> ChunkState:
+    """``_chunked_forward`` with the kernels' loops split between Numba's threads
+    (``splits_compiled``): the copy into chunks by channels, then the correlation by
+    Winograd where it fits (``wino_fits``; the output rows in one part per thread,
+    ``_wino_parts``), else by the direct kernels (the output rows), and the copy out by
+    channels."""
+    (pt, pb), (pl, pr) = padding
+    n, _, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    oh, ow = h + pt + pb - kh + 1, wd + pl + pr - kw + 1
+    wino = wino_fits(w.shape, pt + pb)
+    # Winograd reads windows of eight columns every four: room for the last one
+    right = max(pr, 4 * -(-ow // 4) + 4 - pl - wd) if wino else pr
+    xr = _to_chunks(xp, x, pl, right, w.dtype, chunk, parallel=True)
+    acc = scratch_empty(xp, (xr.shape[0], o, oh, ow * chunk), w.dtype)
+    if wino:
+        parts = parallel.compiled_threads()
+        v = _wino_parts(xp, _winograd_weights(xp, w), xr, parts, pt, 0, acc, bias, out)
+        return ChunkState(None, w, x.shape, chunk, parts, True, None, v, True)
+    kernels.chunk_corr(xr, w, acc, pt, 0, chunk, bias, (0, oh), True)
+    kernels.from_chunks(acc, out, 0, oh, chunk, True)
+    return ChunkState(xr, w, x.shape, chunk, 1, False, [(xr, 0)], None, True)
+
+
+def _compiled_backward(
+    xp: Any, g: Any, state: ChunkState, padding: tuple, need_x: bool, need_w: bool, need_b: bool
+) -> tuple:
+    """``_chunked_backward`` after ``_compiled_forward``: the output gradient into chunks by
+    channels (summing the bias gradient on the way), the input gradient by Winograd where it
+    fits (its rows in one part per thread) else by the direct kernels, and the weight
+    gradient by Winograd where the forward went so, else by the direct kernels (blocks of
+    weights split between the threads)."""
+    w, s = state.w, state.chunk
+    n, c, h, wd = state.x_shape
+    o, _, kh, kw = w.shape
+    (pt, pb), (pl, _) = padding
+    dtype = w.dtype
+    gb = xp.empty(o, dtype) if need_b else None
+    gr = _to_chunks(xp, g, kw - 1, kw - 1, dtype, s, gb, parallel=True)
+    gx = gw = None
+    if need_x:  # the forward's correlation of g with the kernels flipped and transposed
+        gx = scratch_empty(xp, (n, c, h, wd), dtype)
+        no_bias = xp.zeros(c, dtype)
+        flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), dtype)
+        if wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):
+            u = _winograd_weights(xp, flipped)
+            threads = parallel.compiled_threads()
+            _wino_parts(xp, u, gr, threads, kh - 1 - pt, pl, acc, no_bias, gx)
+        else:
+            kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s, s, no_bias, (0, h), True)
+            kernels.from_chunks(acc, gx, 0, h, s, True)
+    if need_w and state.wino:
+        gw = _wino_weight_parts(xp, gr, state, g.shape[3])
+    elif need_w:
+        gw = xp.empty(w.shape, dtype=dtype)
+        kernels.chunk_weight_grad(state.xr, gr, gw, pt, (kw - 1) * s, s, parallel=True)
+    return gx, gw, gb
 
 
 def _chunked_backward(
@@ -536,7 +650,11 @@ def _chunked_backward(
 
         dx[c, i, j] = sum_{o, p, q} w[o, c, KH-1-p, KW-1-q] * g[o, i + pt - (KH-1) + p,
                                                                j + pl - (KW-1) + q]
+
+    After a forward on Numba's threads: ``_compiled_backward``.
     """
+    if state.compiled:
+        return _compiled_backward(xp, g, state, padding, need_x, need_w, need_b)
     w, s = state.w, state.chunk
     n, c, h, wd = state.x_shape
     o, _, kh, kw = w.shape
@@ -567,8 +685,7 @@ def _chunked_backward(
     # as the forward's input: on several threads each thread puts the rows of g it reads into
     # chunks of its own, and sums the bias gradient over its own rows
     private = rows_split and threads > 1
-    par = state.compiled  # the kernels' loops split between Numba's threads
-    gr = None if private else _to_chunks(xp, g, kw - 1, kw - 1, dtype, s, gb, parallel=par)
+    gr = None if private else _to_chunks(xp, g, kw - 1, kw - 1, dtype, s, gb)
     partial = xp.zeros((threads, o if need_b else 0), dtype) if private else None
     gw = xp.empty(w.shape, dtype=dtype) if need_w else None
     gx = flipped = acc = no_bias = corr = None
@@ -577,7 +694,7 @@ def _chunked_backward(
         no_bias = xp.zeros(c, dtype)
         flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         acc = scratch_empty(xp, (-(-n // s), c, h, wd * s), dtype)
-        if not par and wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):  # (as the forward)
+        if wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):  # (as the forward)
             corr = _winograd(xp, flipped, wd, kh - 1 - pt, pl, s)
     sums: list = [None] * len(w_parts)
 
@@ -640,9 +757,7 @@ def _chunked_backward(
                 kernels.chunk_weight_grad(src, gsrc, share, shift, (kw - 1) * s, s, g_rows=rows)
             else:
                 channels = _open(lo, hi, o)
-                kernels.chunk_weight_grad(
-                    state.xr, gr, gw, pt, (kw - 1) * s, s, channels, parallel=par
-                )
+                kernels.chunk_weight_grad(state.xr, gr, gw, pt, (kw - 1) * s, s, channels)
 
     def input_part(i: int) -> None:
         if need_x and i < len(x_parts):
@@ -650,8 +765,8 @@ def _chunked_backward(
             src, src_row = g_rows[i]
             if corr is None:
                 shift = kh - 1 - pt + src_row
-                kernels.chunk_corr(src, flipped, acc, shift, pl * s, s, no_bias, (lo, hi), par)
-                kernels.from_chunks(acc, gx, lo, hi, s, par)
+                kernels.chunk_corr(src, flipped, acc, shift, pl * s, s, no_bias, (lo, hi))
+                kernels.from_chunks(acc, gx, lo, hi, s)
             else:  # into gx as well
                 input_runs[i]()
 
