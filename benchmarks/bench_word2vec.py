@@ -73,7 +73,7 @@ def main() -> None:
 
     print("\nplanted clusters: 10 clusters x 20 words + 60 filler words, 3000 sentences")
     sents, clusters = planted_corpus(10, 20, n_sentences=3000, n_common=60, seed=0)
-    for epochs in (1, 5):
+    for epochs in (1, 2, 5):
         q = dict(vector_size=50, window=5, negative=5, min_count=1, epochs=epochs, sample=1e-3)
         for sg, name in ((1, "skip-gram"), (0, "CBOW")):
             ng = Word2Vec(sents, sg=sg, seed=1, batch_size=args.batch_size, **q)

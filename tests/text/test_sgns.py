@@ -44,12 +44,13 @@ def test_fast_and_reference_sgns_agree(dtype, tol):
     assert not np.allclose(a[0], W_in)  # the step did something
 
 
+@pytest.mark.parametrize("cbow_mean", [True, False])
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-6)])
-def test_fast_and_reference_cbow_agree(dtype, tol):
+def test_fast_and_reference_cbow_agree(dtype, tol, cbow_mean):
     W_in, W_out, _, o, n, ctx, mask = _batch(dtype)
     a, b = (W_in.copy(), W_out.copy()), (W_in.copy(), W_out.copy())
-    la = sgns.cbow_step(*a, ctx, mask, o, n, 0.3)
-    lb = reference_cbow_step(*b, ctx, mask, o, n, 0.3)
+    la = sgns.cbow_step(*a, ctx, mask, o, n, 0.3, cbow_mean=cbow_mean)
+    lb = reference_cbow_step(*b, ctx, mask, o, n, 0.3, cbow_mean=cbow_mean)
     assert la == pytest.approx(lb, rel=tol)
     np.testing.assert_allclose(a[0], b[0], atol=tol, rtol=0)
     np.testing.assert_allclose(a[1], b[1], atol=tol, rtol=0)
@@ -79,14 +80,76 @@ def test_fast_path_loss_and_gradients_match_torch():
     np.testing.assert_allclose((W_in - a[0]) / lr, ref[1], atol=1e-10)
     np.testing.assert_allclose((W_out - a[1]) / lr, ref[2], atol=1e-10)
 
-    w = torch.tensor(mask / mask.sum(1, keepdims=True))
+    # CBOW as gensim updates it: h the mean (cbow_mean) or the sum of the context rows, and
+    # each context row moved by the whole error after a mean, by 1/n of it after a sum: h's
+    # value from the one, its gradient through the other
+    m = torch.tensor(mask, dtype=torch.float64)
+    w = m / m.sum(1, keepdim=True)
     ctx_t = torch.tensor(ctx)
-    ref = _torch_loss(W_in, W_out, lambda Wi: (Wi[ctx_t] * w[..., None]).sum(1), o, n)
-    a = (W_in.copy(), W_out.copy())
-    loss = sgns.cbow_step(*a, ctx, mask, o, n, lr)
-    assert loss == pytest.approx(ref[0], rel=1e-12)
-    np.testing.assert_allclose((W_in - a[0]) / lr, ref[1], atol=1e-10)
-    np.testing.assert_allclose((W_out - a[1]) / lr, ref[2], atol=1e-10)
+    for cbow_mean, (value, route) in ((True, (w, m)), (False, (m, w))):
+
+        def h_fn(Wi, value=value, route=route):
+            routed = (Wi[ctx_t] * route[..., None]).sum(1)
+            return (Wi[ctx_t] * value[..., None]).sum(1).detach() + routed - routed.detach()
+
+        ref = _torch_loss(W_in, W_out, h_fn, o, n)
+        a = (W_in.copy(), W_out.copy())
+        loss = sgns.cbow_step(*a, ctx, mask, o, n, lr, cbow_mean=cbow_mean)
+        assert loss == pytest.approx(ref[0], rel=1e-12)
+        np.testing.assert_allclose((W_in - a[0]) / lr, ref[1], atol=1e-10)
+        np.testing.assert_allclose((W_out - a[1]) / lr, ref[2], atol=1e-10)
+
+
+def _gensim_cbow_neg(W_in, W_out, context, centre, negatives, alpha, cbow_mean):
+    """gensim's ``fast_sentence_cbow_neg`` (models/word2vec_inner.pyx, gensim 4.4) for one
+    centre word, transcribed with the exact sigmoid instead of its table: neu1 the sum of the
+    context rows (divided by their count with cbow_mean), for each of the centre (label 1)
+    and the negatives (label 0, skipped where equal to the centre) g = (label - sigmoid(neu1
+    . syn1neg[t])) * alpha, work += g syn1neg[t], syn1neg[t] += g neu1; then work divided by
+    the count unless cbow_mean, and added to every context row."""
+    neu1 = W_in[context].sum(0)
+    count = len(context)
+    if cbow_mean:
+        neu1 = neu1 / count
+    work = np.zeros_like(neu1)
+    for d, target in enumerate([centre, *negatives]):
+        if d > 0 and target == centre:
+            continue
+        label = 1.0 if d == 0 else 0.0
+        g = (label - 1 / (1 + np.exp(-neu1 @ W_out[target]))) * alpha
+        work += g * W_out[target]
+        W_out[target] += g * neu1
+    if not cbow_mean:
+        work = work / count
+    for row in context:
+        W_in[row] += work
+
+
+@pytest.mark.parametrize("cbow_mean", [True, False])
+def test_cbow_step_is_gensims_update(cbow_mean):
+    """One centre word per step (gensim steps word after word; a minibatch of one is the
+    same update): ``cbow_step`` against gensim's CBOW inner loop, transcribed.  Distinct
+    negatives in each step (gensim moves a row drawn twice in between; one may still be the
+    centre, which both skip)."""
+    W_in, W_out, _, o, _, ctx, mask = _batch(np.float64, seed=3)
+    rng = np.random.default_rng(4)
+    n = np.stack([rng.choice(len(W_out), 4, replace=False) for _ in o])
+    assert (n == o[:, None]).any()
+    ours, theirs = (W_in.copy(), W_out.copy()), (W_in.copy(), W_out.copy())
+    for e in range(len(o)):
+        sgns.cbow_step(
+            *ours,
+            ctx[e : e + 1],
+            mask[e : e + 1],
+            o[e : e + 1],
+            n[e : e + 1],
+            0.2,
+            cbow_mean=cbow_mean,
+        )
+        _gensim_cbow_neg(*theirs, ctx[e][mask[e]], o[e], n[e], 0.2, cbow_mean)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=0, atol=1e-12)
+    assert not np.allclose(ours[0], W_in)
 
 
 def test_reference_loss_gradcheck():

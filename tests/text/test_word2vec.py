@@ -23,12 +23,13 @@ def planted():
     return planted_corpus(8, 10, n_sentences=800, sentence_length=10, n_common=15, seed=1)
 
 
-@pytest.mark.parametrize("sg", [1, 0])
-def test_word2vec_recovers_planted_clusters(planted, sg):
+@pytest.mark.parametrize("sg,cbow_mean", [(1, 1), (0, 1), (0, 0)])
+def test_word2vec_recovers_planted_clusters(planted, sg, cbow_mean):
     sents, clusters = planted
     # CBOW learns more slowly on so small a corpus (gensim's CBOW scores ~0.6 after 5 epochs)
     epochs = 5 if sg else 10
-    model = Word2Vec(sents, sg=sg, vector_size=24, window=4, min_count=1, epochs=epochs, seed=0)
+    model = Word2Vec(sents, sg=sg, vector_size=24, window=4, min_count=1, epochs=epochs, seed=0,
+                     cbow_mean=cbow_mean)  # fmt: skip
     assert precision_at_5(model.wv, clusters) >= 0.9
     assert model.losses[-1] < model.losses[0]  # the loss went down
 
@@ -142,6 +143,8 @@ def test_bad_input_errors_are_clear():
         Word2Vec(["a", "b", "a c"], min_count=2)  # no sentence keeps 2 words
     with pytest.raises(ValueError, match="sg must be 1"):
         Word2Vec(sg=2)
+    with pytest.raises(ValueError, match="cbow_mean must be 1"):
+        Word2Vec(sg=0, cbow_mean=2)
     with pytest.raises(ValueError, match="vector_size must be a positive int"):
         Word2Vec(vector_size=0)
     with pytest.raises(ValueError, match="path must be"):

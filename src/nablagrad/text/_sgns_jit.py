@@ -141,6 +141,7 @@ def _cbow(
     W_out,
     contexts,
     mask,
+    mean,
     idx,
     lrs,
     size,
@@ -150,16 +151,18 @@ def _cbow(
     DH,
     G,
     weights,
+    updates,
     slot,
     rows_of,
     ACC,
     losses,
 ):  # noqa: E501  # pragma: no cover
-    """CBOW, in batches as ``_sgns``: example e's input is the mean h of the rows
-    ``W_in[contexts[e, i]]`` where ``mask[e, i]`` (their weights ``1 / n_e`` go into
-    ``weights``); output rows as in ``_sgns``; each context row then receives ``dh / n_e``.
-    Returns 0, or -1 / -2 for rows outside the matrices as ``_sgns``, or -3 for an example
-    without context words, before changing anything."""
+    """CBOW, in batches as ``_sgns``: example e's input h is the mean (``mean``) or the sum
+    of the rows ``W_in[contexts[e, i]]`` where ``mask[e, i]`` (their weights, ``1 / n_e`` or
+    1, go into ``weights``); output rows as in ``_sgns``; each context row then receives
+    ``dh`` after a mean, ``dh / n_e`` after a sum (gensim's and word2vec.c's update, the
+    factors in ``updates``).  Returns 0, or -1 / -2 for rows outside the matrices as
+    ``_sgns``, or -3 for an example without context words, before changing anything."""
     if _rows_outside(contexts, W_in.shape[0]):
         return -1.0
     if _rows_outside(idx, W_out.shape[0]):
@@ -172,8 +175,9 @@ def _cbow(
             m += mask[e, i]
         if m == 0:
             return -3.0
-        for i in range(C):
-            weights[e, i] = mask[e, i] / m  # as NumPy's mask / n, then the weights' dtype
+        for i in range(C):  # as NumPy's mask / n, then the weights' dtype
+            weights[e, i] = mask[e, i] / m if mean else mask[e, i]
+            updates[e, i] = mask[e, i] if mean else mask[e, i] / m
     zero = W_in[0, 0] * 0
     for t in range(lrs.shape[0]):
         e0 = t * size
@@ -217,7 +221,7 @@ def _cbow(
         _add_out_rows(W_out, idx, e0, B, G, out_scale, H, slot, rows_of, ACC)
         for b in range(B):
             for i in range(C):
-                f = weights[e0 + b, i]
+                f = updates[e0 + b, i]
                 if in_scale.shape[0]:
                     f = f * in_scale[e0 + b, i]
                 if f != 0:

@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--negative", type=int, default=5, help="negatives per example (default 5)")
     p.add_argument("--min-count", type=int, default=5, help="drop rarer words (default 5)")
     p.add_argument("--sample", type=float, default=1e-3, help="subsampling threshold")
-    p.add_argument("--alpha", type=float, default=None, help="initial learning rate")
+    p.add_argument("--alpha", type=float, default=0.025, help="initial learning rate")
     p.add_argument("--batch-size", type=int, default=1024, help="examples per SGD step")
     p.add_argument("--workers", type=int, default=1, help="training threads (default 1)")
     p.add_argument("--seed", type=int, default=1)

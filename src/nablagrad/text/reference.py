@@ -101,14 +101,20 @@ def reference_cbow_step(
     negatives: np.ndarray,
     lr: float,
     max_repeat: int | None = None,
+    cbow_mean: bool = True,
 ) -> float:
-    """CBOW SGD step (``h`` = masked mean of context rows) through ``nn.Embedding`` and
-    autograd (same contract as :func:`nablagrad.text.sgns.cbow_step`)."""
+    """CBOW SGD step through ``nn.Embedding`` and autograd (same contract as
+    :func:`nablagrad.text.sgns.cbow_step`): ``h`` is the masked mean (``cbow_mean``) or sum
+    of the context rows, and the context rows' gradient that of ``sum_j u_j W_in[c_j]`` with
+    ``u_j = m_j`` after a mean, ``m_j / n`` after a sum (gensim's update: ``h``'s value from
+    the one, its gradient through the other)."""
     emb_in, emb_out = _embeddings(W_in, W_out)
     X = emb_in(tensor(np.asarray(contexts, dtype=np.int64)))  # (B, C, d)
     m = np.asarray(mask, dtype=W_in.dtype)
-    weights = tensor(m / m.sum(axis=1, keepdims=True)).unsqueeze(-1)
-    h = (X * weights).sum(1)
+    mean = m / m.sum(axis=1, keepdims=True)
+    value = (X * tensor(mean if cbow_mean else m).unsqueeze(-1)).sum(1).detach()
+    routed = (X * tensor(m if cbow_mean else mean).unsqueeze(-1)).sum(1)
+    h = value + (routed - routed.detach())
     loss = sgns_loss(h, emb_out, np.asarray(centres), np.asarray(negatives))
     loss.backward()
     out_rows = np.concatenate([np.asarray(centres)[:, None], negatives], axis=1)

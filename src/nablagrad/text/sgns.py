@@ -198,19 +198,33 @@ def cbow_step(
     lr: float,
     ws: Workspace | None = None,
     max_repeat: int | None = None,
+    cbow_mean: bool = True,
 ) -> float:
-    """One SGD step of CBOW (mean of context vectors) with negative sampling, in place.
+    """One SGD step of CBOW with negative sampling, in place, as gensim and word2vec.c
+    update.
 
     ``contexts`` (B, C) with boolean ``mask`` (B, C) index ``W_in`` (every row needs at
-    least one context); ``centres`` (B,) and ``negatives`` (B, K) index ``W_out``.
-    ``h = sum_j m_j W_in[c_j] / n`` so each context row receives ``dL/dh / n``.
+    least one context); ``centres`` (B,) and ``negatives`` (B, K) index ``W_out``.  With
+    ``cbow_mean`` (gensim's ``cbow_mean=1``, the default) ``h = sum_j m_j W_in[c_j] / n`` and
+    each context row receives the whole ``-lr * dL/dh`` (not the mean's gradient, 1/n of
+    it); without, ``h`` is the sum and each context row receives ``1/n`` of it.
     """
     ws = ws or Workspace()
     if _jit_ok(W_in, W_out):
         lrs = np.array([lr], np.float64)
         data = (contexts, mask)
         steps = _jit_steps(
-            "cbow", W_in, W_out, data, centres, negatives, lrs, len(centres), ws, max_repeat
+            "cbow",
+            W_in,
+            W_out,
+            data,
+            centres,
+            negatives,
+            lrs,
+            len(centres),
+            ws,
+            max_repeat,
+            cbow_mean,
         )
         return float(steps[0])
     _check_bounds(W_in, W_out, contexts, centres, negatives)
@@ -219,7 +233,8 @@ def cbow_step(
     n = mask.sum(axis=1, keepdims=True)
     if not n.all():
         raise _no_context_error()
-    weights = (mask / n).astype(W_in.dtype)
+    weights = (mask / n if cbow_mean else mask).astype(W_in.dtype)
+    updates = (mask if cbow_mean else mask / n).astype(W_in.dtype)
     X = ws.get("X", (B, C, d), W_in.dtype)
     np.take(W_in, contexts, axis=0, out=X, mode="clip")
     h = ws.get("h", (B, d), W_in.dtype)
@@ -231,7 +246,7 @@ def cbow_step(
     out_scale = repeat_scale(out_idx, W_out.shape[0], max_repeat)
     scatter_add_rows(W_out, out_idx, g if out_scale is None else g * out_scale, h)
     in_scale = repeat_scale(contexts, W_in.shape[0], max_repeat, mask)
-    scatter_add_rows(W_in, contexts, weights if in_scale is None else weights * in_scale, dh)
+    scatter_add_rows(W_in, contexts, updates if in_scale is None else updates * in_scale, dh)
     return loss
 
 
@@ -266,10 +281,13 @@ def cbow_steps(
     batch_size: int,
     ws: Workspace | None = None,
     max_repeat: int | None = None,
+    cbow_mean: bool = True,
 ) -> np.ndarray:
     """Consecutive :func:`cbow_step` calls, in batches as :func:`sgns_steps`."""
     data = (contexts, mask)
-    return _steps("cbow", W_in, W_out, data, centres, negatives, lrs, batch_size, ws, max_repeat)
+    return _steps(
+        "cbow", W_in, W_out, data, centres, negatives, lrs, batch_size, ws, max_repeat, cbow_mean
+    )
 
 
 def _steps(
@@ -283,6 +301,7 @@ def _steps(
     batch_size: int,
     ws: Workspace | None,
     max_repeat: int | None,
+    cbow_mean: bool = True,
 ) -> np.ndarray:
     """``sgns_steps`` / ``cbow_steps`` (``kind``): the compiled kernel over the whole chunk,
     or the NumPy single step (``sgns_step(W_in, W_out, *data, pos, negs, ...)``, likewise
@@ -290,10 +309,15 @@ def _steps(
     lrs = _batch_rates(len(pos), lrs, batch_size)
     ws = ws or Workspace()
     if _jit_ok(W_in, W_out):
-        return _jit_steps(kind, W_in, W_out, data, pos, negs, lrs, batch_size, ws, max_repeat)
-    step = sgns_step if kind == "sgns" else cbow_step
+        return _jit_steps(
+            kind, W_in, W_out, data, pos, negs, lrs, batch_size, ws, max_repeat, cbow_mean
+        )
     batches = in_batches((*data, pos, negs), lrs, batch_size)
-    return np.array([step(W_in, W_out, *b, lr, ws, max_repeat) for b, lr in batches])
+    if kind == "sgns":
+        return np.array([sgns_step(W_in, W_out, *b, lr, ws, max_repeat) for b, lr in batches])
+    return np.array(
+        [cbow_step(W_in, W_out, *b, lr, ws, max_repeat, cbow_mean) for b, lr in batches]
+    )
 
 
 def in_batches(arrays: tuple, lrs: Any, batch_size: int) -> Iterator[tuple[tuple, float]]:
@@ -343,6 +367,7 @@ def _jit_steps(
     size: int,
     ws: Workspace,
     max_repeat: int | None,
+    cbow_mean: bool = True,
 ) -> np.ndarray:
     """Batches of ``size`` examples stepped through the compiled kernel (the NumPy path's
     update, batch after batch); their losses."""
@@ -372,7 +397,9 @@ def _jit_steps(
         contexts, mask = _index_array(data[0]), np.asarray(data[1], dtype=bool)
         in_scale = _batch_scales(contexts, V_in, max_repeat, size, dtype, mask)
         WT = ws.get("wt", contexts.shape, dtype)
-        args = (contexts, mask, idx, lrs, size, out_scale, in_scale, H, DH, G, WT)
+        WU = ws.get("wu", contexts.shape, dtype)
+        args = (contexts, mask, bool(cbow_mean), idx, lrs, size, out_scale, in_scale, H, DH, G)
+        args += (WT, WU)
         code = cbow_kernel(W_in, W_out, *args, *sums, losses)
     _kernel_check(code, V_in, V_out)
     return losses

@@ -104,9 +104,11 @@ class Word2Vec:
         negative: negatives per example, drawn from the unigram^0.75 table.
         min_count, max_vocab_size: vocabulary pruning.
         sample: subsampling threshold (0 disables).
-        alpha, min_alpha: learning rate, decayed linearly over all epochs; ``alpha`` defaults
-            to word2vec.c's 0.025 for skip-gram and 0.05 for CBOW (CBOW's input rows get
-            the exact gradient of the mean, 1/n of the shared one).
+        alpha, min_alpha: learning rate, decayed linearly over all epochs (gensim's 0.025
+            and 0.0001).
+        cbow_mean: CBOW's input h: 1 the mean of the context vectors, each context row then
+            updated by the whole error (not the mean's gradient, 1/n of it), 0 their sum,
+            each updated by 1/n of the error: gensim's and word2vec.c's update either way.
         epochs: passes over the corpus.
         batch_size: examples (pairs for skip-gram, centre words for CBOW) per SGD step.
         max_repeat: a row updated more than this many times in one batch has its summed
@@ -137,8 +139,9 @@ class Word2Vec:
         min_count: int = 5,
         max_vocab_size: int | None = None,
         sample: float = 1e-3,
-        alpha: float | None = None,
+        alpha: float = 0.025,
         min_alpha: float = 1e-4,
+        cbow_mean: int = 1,
         epochs: int = 5,
         batch_size: int = 1024,
         max_repeat: int | None = None,
@@ -164,8 +167,8 @@ class Word2Vec:
             raise ValueError(f"Word2Vec: sg must be 1 (skip-gram) or 0 (CBOW), got {sg!r}")
         if path not in ("fast", "reference"):
             raise ValueError(f"Word2Vec: path must be 'fast' or 'reference', got {path!r}")
-        if alpha is None:
-            alpha = 0.025 if sg else 0.05
+        if cbow_mean not in (0, 1):
+            raise ValueError(f"Word2Vec: cbow_mean must be 1 (mean) or 0 (sum), got {cbow_mean!r}")
         if not sample >= 0:
             raise ValueError(f"Word2Vec: sample must be >= 0 (0 disables it), got {sample}")
         if not (alpha > 0 and 0 <= min_alpha <= alpha):
@@ -176,6 +179,7 @@ class Word2Vec:
         self.sg, self.vector_size, self.window, self.negative = sg, vector_size, window, negative
         self.min_count, self.max_vocab_size, self.sample = min_count, max_vocab_size, sample
         self.alpha, self.min_alpha, self.epochs = alpha, min_alpha, epochs
+        self.cbow_mean = cbow_mean
         self.batch_size, self.max_repeat = batch_size, max_repeat
         if max_repeat is not None and max_repeat < 1:
             raise ValueError(f"Word2Vec: max_repeat must be >= 1 or None, got {max_repeat!r}")
@@ -367,18 +371,27 @@ class Word2Vec:
 
             one = reference_sgns_step if self.sg else reference_cbow_step
 
+            extra = {} if self.sg else {"cbow_mean": bool(self.cbow_mean)}
+
             def step(arrays: tuple, lrs: np.ndarray) -> float:
                 batches = in_batches(arrays, lrs, size)
-                return sum(one(W_in, W_out, *batch, lr, max_repeat=cap) for batch, lr in batches)
+                return sum(
+                    one(W_in, W_out, *batch, lr, max_repeat=cap, **extra) for batch, lr in batches
+                )
 
             return step
-        steps = sgns_steps if self.sg else cbow_steps
         local = threading.local()
 
         def step(arrays: tuple, lrs: np.ndarray) -> float:
             if not hasattr(local, "ws"):
                 local.ws = Workspace(shared=self.workers > 1)
-            return float(steps(W_in, W_out, *arrays, lrs, size, local.ws, cap).sum())
+            if self.sg:
+                losses = sgns_steps(W_in, W_out, *arrays, lrs, size, local.ws, cap)
+            else:
+                losses = cbow_steps(
+                    W_in, W_out, *arrays, lrs, size, local.ws, cap, bool(self.cbow_mean)
+                )
+            return float(losses.sum())
 
         return step
 
