@@ -553,8 +553,9 @@ COMPILED_CASES = [
     dict(cin=1, cout=6, kernel=5, padding=2, hw=(12, 10), bias=True),  # LeNet's first layer
     dict(cin=6, cout=9, kernel=5, padding=1, hw=(7, 9), bias=True),  # blocks of 4 and leftovers
     dict(cin=3, cout=5, kernel=5, padding=0, hw=(9, 8), bias=False),  # odd channel count
-    dict(cin=16, cout=16, kernel=5, padding=2, hw=(6, 7), bias=True),  # Winograd in chunks
-    dict(cin=12, cout=16, kernel=5, padding=2, hw=(7, 9), bias=True),  # parts of 3 and 4 rows
+    dict(cin=16, cout=16, kernel=5, padding=2, hw=(6, 7), bias=True),  # 3 rows a thread: direct
+    dict(cin=16, cout=16, kernel=5, padding=2, hw=(9, 7), bias=True),  # Winograd in chunks
+    dict(cin=12, cout=16, kernel=5, padding=2, hw=(11, 9), bias=True),  # parts of 5 and 6 rows
 ]
 
 
@@ -606,10 +607,13 @@ def test_compiled_split_matches_torch_and_one_thread(case, layout, wide, monkeyp
             y.backward(ng.tensor(np.cos(np.arange(y.numel())).reshape(y.shape).astype(np.float32)))
         grads = [xn.grad.numpy(), ng_m.weight.grad.numpy()]
         results.append([y.detach().numpy()] + grads)
+    # on one thread, shapes in chunks go by Winograd where it fits; on two, where each thread
+    # gets four rows (case 3 has three: the direct kernels, equal to rounding)
     w_shape = (case["cout"], case["cin"], 5, 5)
-    wino = layout and conv_direct.wino_fits(w_shape, 2 * case["padding"])
+    one_wino = layout and conv_direct.wino_fits(w_shape, 2 * case["padding"])
+    wino = layout and conv_direct._wino_splits(w_shape, 2 * case["padding"], case["hw"][0], 2)
     for i, (two, one) in enumerate(zip(*results)):
-        if wino and i == 2:  # the weight gradient: the parts' sums added
+        if (wino and i == 2) or wino != one_wino:  # (by Winograd, the parts' sums added)
             np.testing.assert_allclose(one, two, rtol=1e-4, atol=1e-4)
         else:
             np.testing.assert_array_equal(one, two)
@@ -622,6 +626,16 @@ def test_compiled_split_matches_torch_and_one_thread(case, layout, wide, monkeyp
     else:
         kernels = {"to_run", "forward_rest", "weight_grad_pairs"}
     assert kernels <= set(ran)
+
+
+def test_winograd_parts_choice():
+    """On Numba's threads Winograd goes in parts of at least four output rows a thread."""
+    from nablagrad.ops.conv_direct import _wino_splits
+
+    same = ((16, 16, 5, 5), 4)
+    assert _wino_splits(*same, 14, 2) and _wino_splits(*same, 8, 2)
+    assert not _wino_splits(*same, 7, 2) and not _wino_splits(*same, 14, 4)
+    assert not _wino_splits((16, 16, 5, 5), 8, 14, 2)  # no Winograd for it at all
 
 
 @NEEDS_JIT

@@ -533,6 +533,19 @@ def _chunked_forward(
     return ChunkState(xr, w, x.shape, chunk, parts, False, x_rows, None)
 
 
+# the fewest output rows per thread for which the compiled split takes Winograd in parts: each
+# part transforms the four rows past its own too, so with fewer rows the transforms' share
+# grows (the direct kernels split rows of any count; not measured beyond 2 threads)
+WINO_PART_MIN_ROWS = 4
+
+
+def _wino_splits(w_shape: tuple, zero_rows: int, rows: int, threads: int) -> bool:
+    """Whether a correlation on Numba's threads goes by Winograd in one part per thread
+    (``_wino_parts``): where it fits (``wino_fits``) and each part gets at least
+    ``WINO_PART_MIN_ROWS`` of the ``rows`` output rows."""
+    return wino_fits(w_shape, zero_rows) and rows >= WINO_PART_MIN_ROWS * threads
+
+
 def _wino_parts(
     xp: Any, u: Any, src: Any, parts: int, shift: int, col0: int, acc: Any, bias: Any, out: Any
 ) -> Any:
@@ -584,20 +597,20 @@ def _compiled_forward(
 ) -> ChunkState:
     """``_chunked_forward`` with the kernels' loops split between Numba's threads
     (``splits_compiled``): the copy into chunks by channels, then the correlation by
-    Winograd where it fits (``wino_fits``; the output rows in one part per thread,
-    ``_wino_parts``), else by the direct kernels (the output rows), and the copy out by
-    channels."""
+    Winograd where it fits and each thread gets enough rows (``_wino_splits``; the output
+    rows in one part per thread, ``_wino_parts``), else by the direct kernels (the output
+    rows), and the copy out by channels."""
     (pt, pb), (pl, pr) = padding
     n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh, ow = h + pt + pb - kh + 1, wd + pl + pr - kw + 1
-    wino = wino_fits(w.shape, pt + pb)
+    parts = parallel.compiled_threads()
+    wino = _wino_splits(w.shape, pt + pb, oh, parts)
     # Winograd reads windows of eight columns every four: room for the last one
     right = max(pr, 4 * -(-ow // 4) + 4 - pl - wd) if wino else pr
     xr = _to_chunks(xp, x, pl, right, w.dtype, chunk, parallel=True)
     acc = scratch_empty(xp, (xr.shape[0], o, oh, ow * chunk), w.dtype)
     if wino:
-        parts = parallel.compiled_threads()
         v = _wino_parts(xp, _winograd_weights(xp, w), xr, parts, pt, 0, acc, bias, out)
         return ChunkState(None, w, x.shape, chunk, parts, True, None, v, True)
     kernels.chunk_corr(xr, w, acc, pt, 0, chunk, bias, (0, oh), True)
@@ -610,9 +623,9 @@ def _compiled_backward(
 ) -> tuple:
     """``_chunked_backward`` after ``_compiled_forward``: the output gradient into chunks by
     channels (summing the bias gradient on the way), the input gradient by Winograd where it
-    fits (its rows in one part per thread) else by the direct kernels, and the weight
-    gradient by Winograd where the forward went so, else by the direct kernels (blocks of
-    weights split between the threads)."""
+    fits (``_wino_splits``: its rows in one part per thread) else by the direct kernels, and
+    the weight gradient by Winograd where the forward went so, else by the direct kernels
+    (blocks of weights split between the threads)."""
     w, s = state.w, state.chunk
     n, c, h, wd = state.x_shape
     o, _, kh, kw = w.shape
@@ -626,9 +639,9 @@ def _compiled_backward(
         no_bias = xp.zeros(c, dtype)
         flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         acc = scratch_empty(xp, (gr.shape[0], c, h, wd * s), dtype)
-        if wino_fits(flipped.shape, 2 * (kh - 1) - pt - pb):
+        threads = parallel.compiled_threads()
+        if _wino_splits(flipped.shape, 2 * (kh - 1) - pt - pb, h, threads):
             u = _winograd_weights(xp, flipped)
-            threads = parallel.compiled_threads()
             _wino_parts(xp, u, gr, threads, kh - 1 - pt, pl, acc, no_bias, gx)
         else:
             kernels.chunk_corr(gr, flipped, acc, kh - 1 - pt, pl * s, s, no_bias, (0, h), True)
