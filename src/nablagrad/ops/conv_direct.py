@@ -260,7 +260,8 @@ def splits_compiled(x_shape: tuple, w_shape: tuple, padding: tuple, threads: int
     Shapes that go by Winograd (``wino_fits``) split its passes' output rows into one part
     per thread instead (``_compiled_forward``, ``_wino_parts``).  Measured on 2 vCPUs of an
     AMD EPYC (Zen 5, AVX-512), fwd + bwd, in-process A/B, against the direct kernels
-    splitting their loops: the 16->16 layer 0.81-0.96 of their time (5 runs); with Numba
+    splitting their loops: the 16->16 layer 0.81-0.96 of their time (5 runs; 0.93-1.11 in
+    minutes when the VM slowed both ~2x); with Numba
     compiling for AVX2 (``NUMBA_CPU_FEATURES``, so pairs of channels, and Winograd from 64
     channel pairs) 0.72 (2 runs), and LeNet-5's 6->16 layer (valid) 0.92-0.94."""
     if threads < 2:
